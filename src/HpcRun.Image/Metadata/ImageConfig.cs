@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+
+namespace HpcRun.Image.Metadata;
+
+/// <summary>
+/// What an image says about how to run it, in the OCI image config's terms: environment
+/// ("K=V"), entrypoint and command, working directory, labels. hpcrun stores it as JSON in
+/// a SIF object or, in a bare SquashFS or directory image, at <see cref="InTreePath"/>.
+/// </summary>
+public sealed record ImageConfig
+{
+    /// <summary>Where a SquashFS or directory image built by hpcrun carries its config.</summary>
+    public const string InTreePath = "/.hpcrun/config.json";
+
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+    public IReadOnlyList<string>? Cmd { get; init; }
+    public string? WorkingDir { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public static readonly ImageConfig Empty = new();
+
+    /// <summary>The command the image runs when none is given: entrypoint followed by cmd.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> DefaultCommand => [.. Entrypoint ?? [], .. Cmd ?? []];
+
+    /// <summary>Env as pairs, in order; entries without '=' are ignored.</summary>
+    public IEnumerable<KeyValuePair<string, string>> EnvPairs() =>
+        Env.Select(e => e.Split('=', 2)).Where(p => p.Length == 2 && p[0].Length > 0)
+           .Select(p => KeyValuePair.Create(p[0], p[1]));
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.Unspecified, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ImageConfig))]
+public sealed partial class ImageConfigJson : JsonSerializerContext;

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using HpcRun.Execution;
+using Serilog;
+
+namespace HpcRun.Cli;
+
+/// <summary>
+/// The hpcrun command line. Launch verbs (run, exec, shell, and the bare `hpcrun IMAGE CMD`)
+/// stop parsing at the image: everything after it is the job's command line, untouched, so
+/// `hpcrun img ls -v` passes -v to ls.
+/// </summary>
+internal sealed class HpcRunCli
+{
+    private readonly Option<bool> verbose = new("--verbose", "-v") { Description = "Log what hpcrun does", Recursive = true };
+    private readonly Option<bool> debug = new("--debug") { Description = "Log everything, for bug reports", Recursive = true };
+    private readonly LaunchOptions launch = new();
+    private readonly Argument<string> image = new("image") { Description = "SquashFS or SIF file, or a directory" };
+    private readonly Argument<string[]> command = new("command") { Description = "Command and arguments to run inside", Arity = ArgumentArity.ZeroOrMore };
+    private readonly RootCommand root = new("hpcrun: run container images on HPC clusters, unprivileged and at native speed");
+    private readonly HashSet<string> launchVerbs = ["run", "exec", "shell"];
+    private IReadOnlyList<string> jobCommand = [];
+
+    public HpcRunCli(IEnumerable<Command> moreVerbs)
+    {
+        root.Options.Add(verbose);
+        root.Options.Add(debug);
+        root.Subcommands.Add(LaunchVerb("run", "Run CMD, or the image's default command (runscript, entrypoint, else /bin/sh)", withCommand: true));
+        root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", withCommand: true));
+        root.Subcommands.Add(LaunchVerb("shell", "Start an interactive shell inside the image", withCommand: false));
+        var version = new Command("version", "Print hpcrun's version");
+        version.SetAction(_ => { Console.WriteLine($"hpcrun {Version}"); return 0; });
+        root.Subcommands.Add(version);
+        foreach (Command verb in moreVerbs) root.Subcommands.Add(verb);
+    }
+
+    public static string Version => typeof(HpcRunCli).Assembly.GetName().Version?.ToString(3) ?? "0";
+
+    public int Invoke(string[] args)
+    {
+        try
+        {
+            args = WithImplicitRun(args);
+            (string[] ours, jobCommand) = SplitJobCommand(args);
+            ParseResult result = root.Parse(ours);
+            Logging.Configure(result.GetValue(debug) ? 2 : result.GetValue(verbose) ? 1 : 0);
+            if (result.Errors.Count > 0 && result.Action is not HelpAction)
+            {
+                Log.Error("{Error} (see 'hpcrun --help')", result.Errors[0].Message);
+                return (int)ExitCode.Usage;
+            }
+            return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (HpcRunException e)
+        {
+            Log.Error(e.Message);
+            return (int)e.Code;
+        }
+    }
+
+    private Command LaunchVerb(string name, string description, bool withCommand)
+    {
+        var verb = new Command(name, description);
+        launch.AddTo(verb);
+        verb.Arguments.Add(image);
+        if (withCommand) verb.Arguments.Add(command);
+        verb.SetAction(result => Launch(result, name));
+        return verb;
+    }
+
+    private int Launch(ParseResult result, string verb)
+    {
+        if (verb == "exec" && jobCommand.Count == 0)
+            throw new HpcRunException(ExitCode.Usage, "exec needs a command: hpcrun exec IMAGE CMD [ARG...]");
+        if (verb == "shell" && jobCommand.Count > 0)
+            throw new HpcRunException(ExitCode.Usage, "shell takes no command; use hpcrun exec IMAGE CMD");
+        try { return Executor.Run(launch.ToRequest(result, result.GetValue(image)!, jobCommand, shell: verb == "shell")); }
+        catch (HpcRunException) { throw; }
+        catch (Exception e)
+        {
+            Log.Debug(e, "internal error");
+            throw new HpcRunException(ExitCode.Internal, $"internal error: {e.Message}");
+        }
+    }
+
+    /// <summary>`hpcrun [OPTIONS] IMAGE CMD` means `hpcrun run [OPTIONS] IMAGE CMD`.</summary>
+    private string[] WithImplicitRun(string[] args)
+    {
+        int first = Array.FindIndex(args, a => !IsOption(a, root.Options));
+        if (first < 0 || root.Subcommands.Any(c => c.Name == args[first]) || args[first] is "-h" or "--help" or "-?" or "--version")
+            return args;
+        return [.. args[..first], "run", .. args[first..]];
+    }
+
+    /// <summary>Splits off what follows the image (and an optional "--") of a launch verb.</summary>
+    private (string[] Ours, IReadOnlyList<string> Job) SplitJobCommand(string[] args)
+    {
+        int verbAt = Array.FindIndex(args, a => !IsOption(a, root.Options));
+        if (verbAt < 0 || !launchVerbs.Contains(args[verbAt])) return (args, []);
+        Command verb = root.Subcommands.First(c => c.Name == args[verbAt]);
+        Option[] options = [.. verb.Options, .. root.Options];
+        for (int i = verbAt + 1; i < args.Length; i++)
+        {
+            if (args[i] == "--") return (args[..i], args[(i + 1)..]);
+            if (!args[i].StartsWith('-') || args[i] == "-") // the image
+            {
+                int rest = i + 1 < args.Length && args[i + 1] == "--" ? i + 2 : i + 1;
+                return (args[..(i + 1)], args[rest..]);
+            }
+            Option? option = options.FirstOrDefault(o => o.Name == args[i] || o.Aliases.Contains(args[i]));
+            if (option is not null && option.ValueType != typeof(bool)) i++; // skip its value
+        }
+        return (args, []);
+    }
+
+    private static bool IsOption(string arg, IEnumerable<Option> options) =>
+        options.Any(o => o.Name == arg || o.Aliases.Contains(arg));
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using HpcRun.Launch;
+
+namespace HpcRun.Cli;
+
+/// <summary>The options shared by run, exec and shell, and their translation into a <see cref="LaunchRequest"/>.</summary>
+internal sealed class LaunchOptions
+{
+    public readonly Option<string[]> Bind = new("--bind", "-B")
+    { Description = "Bind SRC[:DST[:ro|rw]] (repeatable; comma-separated lists allowed)", Arity = ArgumentArity.ExactlyOne };
+    public readonly Option<string[]> Env = new("--env")
+    { Description = "Set NAME=VALUE inside (repeatable; overrides everything else)", Arity = ArgumentArity.ExactlyOne };
+    public readonly Option<string[]> EnvFile = new("--env-file")
+    { Description = "Read NAME=VALUE lines from a file (repeatable)", Arity = ArgumentArity.ExactlyOne };
+    public readonly Option<bool> CleanEnv = new("--cleanenv", "-e")
+    { Description = "Do not pass the host environment in (keeps HOME, USER, LOGNAME, TERM, LANG)" };
+    public readonly Option<bool> FakeRoot = new("--fakeroot")
+    { Description = "Be uid/gid 0 inside (still the invoking user outside)" };
+    public readonly Option<bool> WritableTmpfs = new("--writable-tmpfs")
+    { Description = "Make the image writable through a throwaway in-memory layer" };
+    public readonly Option<string> Pwd = new("--pwd")
+    { Description = "Working directory inside (default: the current one)" };
+
+    public IEnumerable<Option> All => [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd];
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in All) command.Options.Add(option);
+    }
+
+    public LaunchRequest ToRequest(ParseResult result, string image, IReadOnlyList<string> command, bool shell = false) => new()
+    {
+        Image = image,
+        Command = command,
+        Binds = [.. (result.GetValue(Bind) ?? []).SelectMany(BindSpec.ParseList)],
+        EnvAssignments = result.GetValue(Env) ?? [],
+        EnvFiles = result.GetValue(EnvFile) ?? [],
+        CleanEnv = result.GetValue(CleanEnv),
+        FakeRoot = result.GetValue(FakeRoot),
+        WritableTmpfs = result.GetValue(WritableTmpfs),
+        WorkingDirectory = result.GetValue(Pwd) is { } pwd ? (pwd.StartsWith('/') ? PathText.Normalize(pwd)
+            : throw new HpcRunException(ExitCode.Usage, $"--pwd must be an absolute path, not '{pwd}'")) : null,
+        Shell = shell,
+    };
+}

@@ -1,0 +1,101 @@
+using System.Text;
+using HpcRun.Launch;
+
+namespace HpcRun.Execution;
+
+/// <summary>
+/// A root file system inside hpcrun's staging area: the image alone (<see cref="Staging.Lower"/>)
+/// or the container's merged root (<see cref="Staging.Root"/>). Every path inside is resolved
+/// with openat2(RESOLVE_IN_ROOT): a symlink in a hostile image (say /home -> /etc) resolves
+/// inside the image, so no mount or created file can land outside it.
+/// </summary>
+internal sealed class ContainerRoot(string dir) : IDisposable
+{
+    private readonly int rootFd = Syscalls.Open(dir, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
+
+    public ImageTree Tree => new(Exists, ReadText);
+
+    public bool Exists(string path)
+    {
+        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out _);
+        if (fd >= 0) Syscalls.Close(fd);
+        return fd >= 0;
+    }
+
+    public string? ReadText(string path)
+    {
+        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, out _);
+        if (fd < 0) return null;
+        try
+        {
+            var text = new StringBuilder();
+            byte[] buffer = new byte[16384];
+            int n;
+            while (text.Length < 1 << 20 && (n = Syscalls.Read(fd, buffer)) > 0) text.Append(Encoding.UTF8.GetString(buffer, 0, n));
+            return text.ToString();
+        }
+        finally { Syscalls.Close(fd); }
+    }
+
+    /// <summary>
+    /// The canonical path of <paramref name="path"/> inside the image, creating what the image
+    /// lacks in the overlay's upper layer (hpcrun's own tmpfs, so this works whoever owns the
+    /// image's directories): a read-only image without /scratch or /etc/group still works. A
+    /// dangling symlink (pointing where the image has nothing) is shadowed by the new target.
+    /// </summary>
+    public string PrepareTarget(string path, bool directory)
+    {
+        if (path == "/") return "/";
+        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
+        if (fd >= 0)
+        {
+            try { return File.ResolveLinkTarget($"/proc/self/fd/{fd}", false)!.FullName[dir.Length..] is { Length: > 0 } p ? p : "/"; }
+            finally { Syscalls.Close(fd); }
+        }
+        if (errno != (int)Errno.ENOENT) throw Failure(path, errno);
+        string parent = PrepareTarget(Path.GetDirectoryName(path)!, directory: true);
+        string canonical = parent.TrimEnd('/') + "/" + Path.GetFileName(path);
+        string upper = Staging.Upper + canonical;
+        Directory.CreateDirectory(directory ? upper : Path.GetDirectoryName(upper)!);
+        if (!directory) File.WriteAllBytes(upper, []);
+        return canonical;
+    }
+
+    /// <summary>Applies one planned mount (its target exists); <paramref name="source"/> is a path hpcrun can reach now.</summary>
+    public void Apply(MountSpec mount, string source)
+    {
+        int target = OpenOrThrow(mount.Target);
+        try
+        {
+            ulong recursive = mount.Kind == MountKind.RecursiveBind ? Syscalls.MS_REC : 0;
+            Syscalls.Mount(source, $"/proc/self/fd/{target}", null, Syscalls.MS_BIND | recursive);
+        }
+        finally { Syscalls.Close(target); }
+        if (mount.ReadOnly) RemountReadOnly(mount.Target);
+    }
+
+    private void RemountReadOnly(string path)
+    {
+        int fd = OpenOrThrow(path);
+        try
+        {
+            Syscalls.Mount(null, $"/proc/self/fd/{fd}", null,
+                Syscalls.MS_REMOUNT | Syscalls.MS_BIND | Syscalls.MS_RDONLY | Syscalls.LockedMountFlags(fd));
+        }
+        finally { Syscalls.Close(fd); }
+    }
+
+    /// <summary>Makes the root itself read-only (the mounts on it keep their own modes).</summary>
+    public void MakeReadOnly() => Syscalls.Mount(null, dir, null, Syscalls.MS_REMOUNT | Syscalls.MS_BIND | Syscalls.MS_RDONLY);
+
+    private int OpenOrThrow(string path)
+    {
+        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
+        return fd >= 0 ? fd : throw Failure(path, errno);
+    }
+
+    private static SetupException Failure(string path, int errno) =>
+        new($"cannot open {path} in the image: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+
+    public void Dispose() => Syscalls.Close(rootFd);
+}

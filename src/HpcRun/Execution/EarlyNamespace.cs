@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace HpcRun.Execution;
+
+/// <summary>
+/// The user + mount namespace that Native/early.c entered before the runtime started. Its id
+/// maps are written here, once the command line has said whether the user is root inside.
+/// </summary>
+internal static partial class EarlyNamespace
+{
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_unshare_errno")]
+    private static partial int UnshareErrno();
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_outer_uid")]
+    public static partial int OuterUid();
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_outer_gid")]
+    public static partial int OuterGid();
+
+    /// <summary>Throws when the kernel refused the namespace (user namespaces disabled).</summary>
+    public static void EnsureEntered()
+    {
+        int errno = UnshareErrno();
+        if (errno != 0)
+            throw new HpcRunException(ExitCode.NoUserNamespaces,
+                $"cannot create a user namespace ({Marshal.GetPInvokeErrorMessage(errno)}): unprivileged user namespaces are disabled " +
+                "on this host (see /proc/sys/user/max_user_namespaces and sysctl kernel.unprivileged_userns_clone)");
+    }
+
+    public static void WriteIdMaps(int insideUid, int insideGid)
+    {
+        File.WriteAllText("/proc/self/setgroups", "deny");
+        File.WriteAllText("/proc/self/uid_map", $"{insideUid} {OuterUid()} 1\n");
+        File.WriteAllText("/proc/self/gid_map", $"{insideGid} {OuterGid()} 1\n");
+    }
+}

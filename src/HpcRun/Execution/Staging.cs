@@ -1,0 +1,45 @@
+namespace HpcRun.Execution;
+
+/// <summary>
+/// hpcrun's scratch space: a tmpfs mounted over /tmp in hpcrun's private mount namespace, so
+/// it exists for no one else and vanishes with the namespace, whatever kills hpcrun. The
+/// host's /tmp stays reachable at <see cref="HostTmp"/>.
+/// </summary>
+internal sealed class Staging
+{
+    public const string Dir = "/tmp";
+    public const string HostTmp = "/tmp/host";
+    public const string Lower = "/tmp/lower";
+    public const string Upper = "/tmp/rw/upper";
+    public const string Work = "/tmp/rw/work";
+    public const string Root = "/tmp/root";
+    public const string Files = "/tmp/files";
+    private int fileCount;
+
+    public static Staging Create()
+    {
+        // Nothing we mount may propagate back to the host.
+        Syscalls.Mount(null, "/", null, Syscalls.MS_REC | Syscalls.MS_SLAVE);
+        int hostTmp = Syscalls.CloneTree(Dir); // taken before the tmpfs hides it
+        try
+        {
+            Syscalls.Mount("hpcrun", Dir, "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=0700");
+            foreach (string dir in new[] { HostTmp, Lower, Upper, Work, Root, Files }) Directory.CreateDirectory(dir);
+            Syscalls.AttachTree(hostTmp, HostTmp);
+        }
+        finally { Syscalls.Close(hostTmp); }
+        return new Staging();
+    }
+
+    /// <summary>Where a host path is reachable now that /tmp is covered.</summary>
+    public static string HostPath(string path) =>
+        path == Dir || path.StartsWith(Dir + "/", StringComparison.Ordinal) ? HostTmp + path[Dir.Length..] : path;
+
+    /// <summary>Writes a file that will be bound into the container, returns its path.</summary>
+    public string WriteFile(string content)
+    {
+        string path = $"{Files}/{fileCount++}";
+        File.WriteAllText(path, content);
+        return path;
+    }
+}

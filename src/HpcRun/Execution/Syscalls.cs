@@ -1,0 +1,144 @@
+using System.Runtime.InteropServices;
+
+namespace HpcRun.Execution;
+
+/// <summary>
+/// The system calls that Mono.Unix does not wrap (mount API, openat2, prctl). Each
+/// wrapper throws <see cref="SetupException"/> naming the operation on failure.
+/// </summary>
+internal static partial class Syscalls
+{
+    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32,
+        MS_NOATIME = 1024, MS_NODIRATIME = 2048, MS_BIND = 4096, MS_REC = 16384, MS_SLAVE = 1 << 19,
+        MS_RELATIME = 1 << 21;
+    public const int MNT_DETACH = 2;
+    public const int O_RDONLY = 0, O_RDWR = 2, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+    public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
+    public const int F_SETFD = 2;
+
+    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mount(string? source, string target, string? fstype, ulong flags, string? data);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static unsafe partial long syscall_openat2(long number, int dirfd, byte* path, OpenHow* how, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    private static unsafe partial int pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static unsafe partial nint read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "fstatvfs", SetLastError = true)]
+    private static unsafe partial int fstatvfs(int fd, StatVfs* buf);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct OpenHow { public ulong Flags, Mode, Resolve; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct StatVfs
+    {
+        public ulong Bsize, Frsize, Blocks, Bfree, Bavail, Files, Ffree, Favail, Fsid, Flag, Namemax;
+        private unsafe fixed int spare[6];
+    }
+
+    private const long SYS_openat2 = 437, SYS_open_tree = 428, SYS_move_mount = 429;
+    private const uint OPEN_TREE_CLONE = 1, AT_RECURSIVE = 0x8000, AT_EMPTY_PATH = 0x1000, MOVE_MOUNT_F_EMPTY_PATH = 4;
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int syscall_open_tree(long number, int dirfd, string path, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int syscall_move_mount(long number, int fromFd, string fromPath, int toFd, string toPath, uint flags);
+
+    /// <summary>A detached copy of the mount tree at <paramref name="path"/>, as an fd (open_tree(2)).</summary>
+    public static int CloneTree(string path)
+    {
+        int fd = syscall_open_tree(SYS_open_tree, -100, path, OPEN_TREE_CLONE | AT_RECURSIVE | O_CLOEXEC);
+        return fd >= 0 ? fd : throw SetupException.FromErrno($"open_tree {path}");
+    }
+
+    /// <summary>Attaches a tree from <see cref="CloneTree"/> at <paramref name="target"/>.</summary>
+    public static void AttachTree(int treeFd, string target)
+    {
+        if (syscall_move_mount(SYS_move_mount, treeFd, "", -100, target, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+            throw SetupException.FromErrno($"move_mount to {target}");
+    }
+
+    public static void Mount(string? source, string target, string? fstype, ulong flags, string? data = null)
+    {
+        if (mount(source, target, fstype, flags, data) != 0)
+            throw SetupException.FromErrno($"mount {fstype ?? "bind"} {source} on {target}");
+    }
+
+    public static int Open(string path, int flags, int mode = 0)
+    {
+        int fd = open(path, flags, mode);
+        return fd >= 0 ? fd : throw SetupException.FromErrno($"open {path}");
+    }
+
+    /// <summary>Lets a child inherit <paramref name="fd"/> (it is made close-on-exec again there).</summary>
+    public static void ClearCloseOnExec(int fd)
+    {
+        if (fcntl(fd, F_SETFD, 0) != 0) throw SetupException.FromErrno("fcntl F_SETFD");
+    }
+
+    /// <summary>Opens <paramref name="path"/> as if <paramref name="rootFd"/> were "/": symlinks
+    /// and ".." cannot leave the root (a hostile image cannot point a mount outside itself).</summary>
+    public static unsafe int OpenInRoot(int rootFd, string path, int flags, out int errno)
+    {
+        var how = new OpenHow { Flags = (ulong)flags, Resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+        {
+            int fd = (int)syscall_openat2(SYS_openat2, rootFd, p, &how, (nuint)sizeof(OpenHow));
+            errno = fd < 0 ? Marshal.GetLastSystemError() : 0;
+            return fd;
+        }
+    }
+
+    public static unsafe (int Read, int Write) Pipe()
+    {
+        int* fds = stackalloc int[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) throw SetupException.FromErrno("pipe2");
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>Reads up to <paramref name="buffer"/>'s length; 0 at end of file.</summary>
+    public static unsafe int Read(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n;
+            do n = read(fd, p, (nuint)buffer.Length);
+            while (n < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
+            return (int)n;
+        }
+    }
+
+    /// <summary>The mount flags that a bind remount in a user namespace must keep (the kernel
+    /// locks nosuid, nodev, noexec and atime flags inherited from the host).</summary>
+    public static unsafe ulong LockedMountFlags(int fd)
+    {
+        StatVfs st;
+        if (fstatvfs(fd, &st) != 0) throw SetupException.FromErrno("fstatvfs");
+        ulong flags = 0;
+        if ((st.Flag & 2) != 0) flags |= MS_NOSUID;
+        if ((st.Flag & 4) != 0) flags |= MS_NODEV;
+        if ((st.Flag & 8) != 0) flags |= MS_NOEXEC;
+        if ((st.Flag & 1024) != 0) flags |= MS_NOATIME;
+        if ((st.Flag & 2048) != 0) flags |= MS_NODIRATIME;
+        if ((st.Flag & 4096) != 0) flags |= MS_RELATIME;
+        return flags;
+    }
+}
+
+internal enum Errno { EPERM = 1, ENOENT = 2, EINTR = 4, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ELOOP = 40 }

@@ -1,0 +1,26 @@
+namespace HpcRun.Launch;
+
+/// <summary>One -B/--bind value: SRC[:DST[:ro|rw]].</summary>
+public sealed record BindSpec(string Source, string Target, bool ReadOnly)
+{
+    /// <summary>Parses a --bind argument, which may hold a comma-separated list.</summary>
+    public static IEnumerable<BindSpec> ParseList(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse);
+
+    public static BindSpec Parse(string value)
+    {
+        string[] parts = value.Split(':');
+        if (parts.Length > 3 || parts.Any(p => p.Length == 0))
+            throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': expected SRC[:DST[:ro|rw]]");
+        bool readOnly = parts.Length == 3 && parts[2] switch
+        {
+            "ro" => true,
+            "rw" => false,
+            _ => throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': mode must be ro or rw, not '{parts[2]}'"),
+        };
+        string target = parts.Length > 1 ? parts[1] : parts[0];
+        if (!target.StartsWith('/'))
+            throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': the destination must be an absolute path");
+        return new BindSpec(parts[0], PathText.Normalize(target), readOnly);
+    }
+}

@@ -1,0 +1,40 @@
+using HpcRun.Image;
+
+namespace HpcRun.Launch;
+
+/// <summary>
+/// The whole container, decided: what the executor applies with system calls. Plain data,
+/// built by <see cref="Planner"/> from the request, the image and the host's facts.
+/// </summary>
+public sealed record ContainerPlan
+{
+    public required ImageSource Image { get; init; }
+    /// <summary>Keep the root writable (changes go to a throwaway tmpfs layer).</summary>
+    public bool WritableRoot { get; init; }
+    /// <summary>Mounts on top of the image root, applied in order.</summary>
+    public required IReadOnlyList<MountSpec> Mounts { get; init; }
+    public required IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; }
+    public required string WorkingDirectory { get; init; }
+    public required IReadOnlyList<string> Argv { get; init; }
+    public required IdMap Ids { get; init; }
+}
+
+public enum MountKind
+{
+    /// <summary>Bind a host directory or file.</summary>
+    Bind,
+    /// <summary>Bind a host directory with everything mounted below it (/dev, /proc, /sys).</summary>
+    RecursiveBind,
+    /// <summary>A file whose <see cref="MountSpec.Content"/> hpcrun writes, bound read-only.</summary>
+    GeneratedFile,
+}
+
+/// <summary>One mount at <see cref="Target"/> (a path inside the container).</summary>
+public sealed record MountSpec(MountKind Kind, string Target, string? Source = null, bool ReadOnly = false, string? Content = null)
+{
+    public static MountSpec Bind(string source, string target, bool readOnly = false) => new(MountKind.Bind, target, source, readOnly);
+    public static MountSpec File(string target, string content) => new(MountKind.GeneratedFile, target, Content: content, ReadOnly: true);
+}
+
+/// <summary>The user and group the job runs as inside, and who they are outside.</summary>
+public sealed record IdMap(int InsideUid, int InsideGid, int OutsideUid, int OutsideGid);

@@ -1,0 +1,21 @@
+namespace HpcRun.Launch;
+
+/// <summary>The facts about the host that a launch depends on, gathered once by
+/// <see cref="HostFactsReader"/> so that deciding stays pure.</summary>
+public sealed record HostFacts
+{
+    public required IReadOnlyDictionary<string, string> Environment { get; init; }
+    public required int Uid { get; init; }
+    public required int Gid { get; init; }
+    /// <summary>The user's passwd line (name:x:uid:gid:gecos:home:shell) as the host's NSS knows it.</summary>
+    public required string PasswdLine { get; init; }
+    /// <summary>The user's primary group line (name:x:gid:).</summary>
+    public required string GroupLine { get; init; }
+    public required string Home { get; init; }
+    /// <summary>The current directory, with symlinks resolved.</summary>
+    public required string Cwd { get; init; }
+    /// <summary>Host paths named by the request (bind sources, env files), resolved; null when missing.</summary>
+    public IReadOnlyDictionary<string, string?> ResolvedPaths { get; init; } = new Dictionary<string, string?>();
+    /// <summary>Contents of the --env-file files, by the path given on the command line.</summary>
+    public IReadOnlyDictionary<string, string> EnvFileContents { get; init; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,62 @@
+using System.Collections;
+using HpcRun.Execution;
+using HpcRun.Launch.Parts;
+using Mono.Unix;
+
+namespace HpcRun.Launch;
+
+/// <summary>Gathers <see cref="HostFacts"/> for a request: the one impure step before deciding.</summary>
+public static class HostFactsReader
+{
+    public static HostFacts Read(LaunchRequest request)
+    {
+        int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
+            environment[(string)e.Key] = (string?)e.Value ?? "";
+        var (passwd, nssHome) = PasswdLine(uid, gid);
+        string home = PathText.Normalize(environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);
+
+        var resolved = new Dictionary<string, string?>();
+        foreach (string path in request.Binds.Select(b => b.Source).Concat(HostSystemPart.HostPaths).Append(home))
+            resolved[path] = RealPath.Resolve(path);
+        var envFiles = new Dictionary<string, string>();
+        foreach (string file in request.EnvFiles)
+        {
+            try { envFiles[file] = File.ReadAllText(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            { throw new HpcRunException(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: {e.Message}"); }
+        }
+        return new HostFacts
+        {
+            Environment = environment,
+            Uid = uid,
+            Gid = gid,
+            PasswdLine = passwd,
+            GroupLine = GroupLine(gid),
+            Home = home,
+            Cwd = System.Environment.CurrentDirectory,
+            ResolvedPaths = resolved,
+            EnvFileContents = envFiles,
+        };
+    }
+
+    private static (string Line, string Home) PasswdLine(int uid, int gid)
+    {
+        try
+        {
+            var user = new UnixUserInfo(uid);
+            return ($"{user.UserName}:x:{uid}:{user.GroupId}:{user.RealName}:{user.HomeDirectory}:{user.ShellProgram}", user.HomeDirectory);
+        }
+        catch (ArgumentException)
+        {
+            return ($"user{uid}:x:{uid}:{gid}::/:/bin/sh", "/");
+        }
+    }
+
+    private static string GroupLine(int gid)
+    {
+        try { return $"{new UnixGroupInfo(gid).GroupName}:x:{gid}:"; }
+        catch (ArgumentException) { return $"group{gid}:x:{gid}:"; }
+    }
+}

@@ -1,0 +1,21 @@
+using HpcRun.Image;
+using HpcRun.Image.Metadata;
+
+namespace HpcRun.Launch;
+
+/// <summary>Everything a <see cref="ILaunchPart"/> may read.</summary>
+public sealed record LaunchContext(LaunchRequest Request, ImageSource Image, ImageConfig Config, ImageTree Tree, HostFacts Host);
+
+/// <summary>Looks into the image (after mounting it, symlinks resolved inside the image):
+/// whether a path exists and what a small text file holds. A dictionary in unit tests.</summary>
+public sealed class ImageTree(Func<string, bool> exists, Func<string, string?> readText)
+{
+    public bool Has(string path) => exists(path);
+
+    /// <summary>The file's text, or null when it is missing or unreadable.</summary>
+    public string? ReadText(string path) => readText(path);
+
+    /// <summary>A tree holding exactly these paths (a null content marks a directory).</summary>
+    public static ImageTree Of(IReadOnlyDictionary<string, string?> files) =>
+        new(files.ContainsKey, p => files.GetValueOrDefault(p));
+}

@@ -1,0 +1,21 @@
+namespace HpcRun.Launch;
+
+/// <summary>What the command line asked for, before anything is looked up.</summary>
+public sealed record LaunchRequest
+{
+    public required string Image { get; init; }
+    /// <summary>The command to run; empty means the image's default command.</summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
+    public IReadOnlyList<BindSpec> Binds { get; init; } = [];
+    /// <summary>--env K=V, in command-line order.</summary>
+    public IReadOnlyList<string> EnvAssignments { get; init; } = [];
+    /// <summary>--env-file F, in command-line order.</summary>
+    public IReadOnlyList<string> EnvFiles { get; init; } = [];
+    public bool CleanEnv { get; init; }
+    public bool FakeRoot { get; init; }
+    public bool WritableTmpfs { get; init; }
+    /// <summary>--pwd: the working directory inside; default: the host's, else the image's.</summary>
+    public string? WorkingDirectory { get; init; }
+    /// <summary>hpcrun shell: an interactive shell instead of the default command.</summary>
+    public bool Shell { get; init; }
+}

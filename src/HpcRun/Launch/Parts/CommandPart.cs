@@ -1,0 +1,30 @@
+namespace HpcRun.Launch.Parts;
+
+/// <summary>
+/// What runs and where: the given command, else the image's default (/hpcrun-run,
+/// /.singularity.d/runscript, the image config's entrypoint + cmd, else /bin/sh); in the
+/// host's current directory when the container has it, else the image's working directory.
+/// </summary>
+public sealed class CommandPart : ILaunchPart
+{
+    public static readonly string[] RunScripts = ["/hpcrun-run", "/.singularity.d/runscript"];
+
+    public void Contribute(LaunchContext context, PlanBuilder plan)
+    {
+        LaunchRequest request = context.Request;
+        plan.Argv = request.Shell ? [context.Tree.Has("/bin/bash") ? "/bin/bash" : "/bin/sh"]
+            : request.Command.Count > 0 ? request.Command
+            : DefaultCommand(context);
+        plan.WorkingDirectory = request.WorkingDirectory
+            ?? (plan.IsCovered(context.Host.Cwd) || context.Tree.Has(context.Host.Cwd) ? context.Host.Cwd : null)
+            ?? context.Config.WorkingDir
+            ?? "/";
+        plan.SetEnv("PWD", plan.WorkingDirectory);
+        plan.WritableRoot = request.WritableTmpfs;
+    }
+
+    private static IReadOnlyList<string> DefaultCommand(LaunchContext context) =>
+        RunScripts.FirstOrDefault(context.Tree.Has) is { } script ? [script]
+        : context.Config.DefaultCommand is { Count: > 0 } configured ? configured
+        : ["/bin/sh"];
+}

@@ -1,0 +1,36 @@
+namespace HpcRun.Launch;
+
+/// <summary>The container under construction, shared by the <see cref="ILaunchPart"/>s.</summary>
+public sealed class PlanBuilder
+{
+    private readonly List<MountSpec> mounts = [];
+    private readonly List<string> environmentOrder = [];
+    private readonly Dictionary<string, string> environment = [];
+
+    public IReadOnlyList<MountSpec> Mounts => mounts;
+    public IReadOnlyList<string> Argv { get; set; } = [];
+    public string? WorkingDirectory { get; set; }
+    public bool WritableRoot { get; set; }
+    public IdMap? Ids { get; set; }
+
+    public void Mount(MountSpec mount) => mounts.Add(mount);
+
+    /// <summary>True when some mount already provides <paramref name="path"/> (it is at or below a bind target).</summary>
+    public bool IsCovered(string path) => mounts.Any(m => PathText.IsUnder(path, m.Target));
+
+    public void SetEnv(string name, string value)
+    {
+        if (!environment.ContainsKey(name)) environmentOrder.Add(name);
+        environment[name] = value;
+    }
+
+    public void UnsetEnv(string name)
+    {
+        if (environment.Remove(name)) environmentOrder.Remove(name);
+    }
+
+    public string? GetEnv(string name) => environment.GetValueOrDefault(name);
+
+    public IReadOnlyList<KeyValuePair<string, string>> Environment =>
+        [.. environmentOrder.Select(n => KeyValuePair.Create(n, environment[n]))];
+}

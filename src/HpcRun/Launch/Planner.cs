@@ -1,0 +1,27 @@
+using HpcRun.Launch.Parts;
+
+namespace HpcRun.Launch;
+
+/// <summary>Decides the container: each part contributes in turn, later parts may override
+/// earlier ones (user binds come after the standard mounts). Pure: no file system access.</summary>
+public static class Planner
+{
+    public static IReadOnlyList<ILaunchPart> StandardParts { get; } =
+        [new HostSystemPart(), new IdentityPart(), new HomePart(), new BindsPart(), new EnvironmentPart(), new CommandPart()];
+
+    public static ContainerPlan Decide(LaunchContext context, IEnumerable<ILaunchPart>? parts = null)
+    {
+        var plan = new PlanBuilder();
+        foreach (ILaunchPart part in parts ?? StandardParts) part.Contribute(context, plan);
+        return new ContainerPlan
+        {
+            Image = context.Image,
+            WritableRoot = plan.WritableRoot,
+            Mounts = plan.Mounts,
+            Environment = plan.Environment,
+            WorkingDirectory = plan.WorkingDirectory ?? "/",
+            Argv = plan.Argv,
+            Ids = plan.Ids ?? throw new InvalidOperationException("no part decided the ids"),
+        };
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace HpcRun.TestSupport;
+
+/// <summary>Where the repository, the published hpcrun binary and the unprivileged test user are.</summary>
+public static class TestEnvironment
+{
+    /// <summary>The unprivileged account the integration tests run hpcrun as (made by scripts/install-deps).</summary>
+    public const string User = "hpcrun-test";
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>The published NativeAOT binary (scripts/test publishes it before the tests run).</summary>
+    public static string Binary => Environment.GetEnvironmentVariable("HPCRUN_BIN") ?? Path.Combine(RepoRoot, "artifacts", "bin", "hpcrun");
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "HpcRun.sln"))) return dir.FullName;
+        throw new InvalidOperationException("HpcRun.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Runs a program to completion, returning its status and output.</summary>
+    public static CommandResult Run(string program, IEnumerable<string> args, string? stdin = null, IDictionary<string, string>? env = null,
+        string? cwd = null, TimeSpan? timeout = null)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (string arg in args) info.ArgumentList.Add(arg);
+        if (cwd is not null) info.WorkingDirectory = cwd;
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null) process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish");
+        }
+        return new CommandResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs a program, failing the test when it exits non-zero.</summary>
+    public static string RunChecked(string program, params string[] args)
+    {
+        var result = Run(program, args);
+        if (result.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({result.ExitCode}): {result.Stderr}");
+        return result.Stdout;
+    }
+}
+
+public sealed record CommandResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+}
