@@ -62,13 +62,14 @@ internal sealed class ContainerRoot(string dir) : IDisposable
     }
 
     /// <summary>Applies one planned mount (its target exists); <paramref name="source"/> is a path hpcrun can reach now.</summary>
-    public void Apply(MountSpec mount, string source)
+    public void Apply(MountSpec mount, string? source)
     {
         int target = OpenOrThrow(mount.Target);
         try
         {
-            ulong recursive = mount.Kind == MountKind.RecursiveBind ? Syscalls.MS_REC : 0;
-            Syscalls.Mount(source, $"/proc/self/fd/{target}", null, Syscalls.MS_BIND | recursive);
+            string at = $"/proc/self/fd/{target}";
+            if (mount.Kind == MountKind.Tmpfs) Syscalls.Mount("tmpfs", at, "tmpfs", Syscalls.MS_NOSUID, "mode=0755");
+            else Syscalls.Mount(source, at, null, Syscalls.MS_BIND | (mount.Kind == MountKind.RecursiveBind ? Syscalls.MS_REC : 0));
         }
         finally { Syscalls.Close(target); }
         if (mount.ReadOnly) RemountReadOnly(mount.Target);

@@ -33,14 +33,15 @@ internal static class Executor
                 CheckReadable(image, fuse);
                 plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(lower), lower.Tree, host));
                 foreach (MountSpec mount in plan.Mounts)
-                    lower.PrepareTarget(mount.Target, directory: mount.Kind != MountKind.GeneratedFile && Directory.Exists(Staging.HostPath(mount.Source!)));
+                    lower.PrepareTarget(mount.Target, mount.TargetIsDirectory(source => Directory.Exists(Staging.HostPath(source))));
             }
             ImageMounter.MountRoot();
             using (var root = new ContainerRoot(Staging.Root))
             {
                 foreach (MountSpec mount in plan.Mounts)
                 {
-                    string source = mount.Kind == MountKind.GeneratedFile ? staging.WriteFile(mount.Content!) : Staging.HostPath(mount.Source!);
+                    string? source = mount.Kind == MountKind.GeneratedFile ? staging.WriteFile(mount.Content!)
+                        : mount.Source is null ? null : Staging.HostPath(mount.Source);
                     Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target, mount.ReadOnly ? " (ro)" : "");
                     root.Apply(mount, source);
                 }

@@ -27,6 +27,8 @@ public enum MountKind
     RecursiveBind,
     /// <summary>A file whose <see cref="MountSpec.Content"/> hpcrun writes, bound read-only.</summary>
     GeneratedFile,
+    /// <summary>An empty tmpfs directory, to hide what the host tree had there (then bind chosen entries into it).</summary>
+    Tmpfs,
 }
 
 /// <summary>One mount at <see cref="Target"/> (a path inside the container).</summary>
@@ -34,6 +36,11 @@ public sealed record MountSpec(MountKind Kind, string Target, string? Source = n
 {
     public static MountSpec Bind(string source, string target, bool readOnly = false) => new(MountKind.Bind, target, source, readOnly);
     public static MountSpec File(string target, string content) => new(MountKind.GeneratedFile, target, Content: content, ReadOnly: true);
+    public static MountSpec Tmpfs(string target) => new(MountKind.Tmpfs, target);
+
+    /// <summary>The target is a directory (else a file: generated files and device nodes).</summary>
+    public bool TargetIsDirectory(Func<string, bool> hostDirectoryExists) =>
+        Kind == MountKind.Tmpfs || (Kind != MountKind.GeneratedFile && hostDirectoryExists(Source!));
 }
 
 /// <summary>The user and group the job runs as inside, and who they are outside.</summary>

@@ -1,0 +1,51 @@
+namespace HpcRun.TestSupport;
+
+/// <summary>
+/// Small real images the tests build themselves: a busybox-static tree and its SquashFS,
+/// kept in a world-readable directory so the unprivileged test user can run them. Built once
+/// per machine (under a lock, since test projects run in parallel) and rebuilt when missing.
+/// </summary>
+public static class TestImages
+{
+    public static string Dir { get; } = Prepare("/var/tmp/hpcrun-test-images");
+
+    /// <summary>A root file system holding only busybox and its applets: no /etc/passwd, no /etc/group, no /home.</summary>
+    public static string BusyboxTree => Cached("busybox", dir =>
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "bin"));
+        File.Copy("/bin/busybox", Path.Combine(dir, "bin", "busybox"));
+        foreach (string applet in TestEnvironment.RunChecked("/bin/busybox", "--list").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            if (applet != "busybox") File.CreateSymbolicLink(Path.Combine(dir, "bin", applet), "busybox");
+        foreach (string d in new[] { "etc", "proc", "sys", "dev", "tmp" }) Directory.CreateDirectory(Path.Combine(dir, d));
+    });
+
+    /// <summary><see cref="BusyboxTree"/> as a SquashFS file (mksquashfs, files owned by root).</summary>
+    public static string BusyboxSquashFs => Cached("busybox.sqfs", path => MakeSquashFs(BusyboxTree, path));
+
+    public static void MakeSquashFs(string tree, string output) =>
+        TestEnvironment.RunChecked("mksquashfs", tree, output, "-noappend", "-quiet", "-no-progress", "-all-root");
+
+    /// <summary>Builds <paramref name="name"/> with <paramref name="build"/> (given a temporary path,
+    /// renamed into place when done) unless it already exists.</summary>
+    public static string Cached(string name, Action<string> build)
+    {
+        string path = Path.Combine(Dir, name);
+        using var lockFile = new FileStream(Path.Combine(Dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1,
+            FileOptions.None);
+        if (Path.Exists(path)) return path;
+        string temp = path + ".tmp";
+        if (Directory.Exists(temp)) Directory.Delete(temp, true);
+        File.Delete(temp);
+        build(temp);
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", temp);
+        if (Directory.Exists(temp)) Directory.Move(temp, path); else File.Move(temp, path);
+        return path;
+    }
+
+    private static string Prepare(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        return dir;
+    }
+}
