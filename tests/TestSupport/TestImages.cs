@@ -30,8 +30,7 @@ public static class TestImages
     public static string Cached(string name, Action<string> build)
     {
         string path = Path.Combine(Dir, name);
-        using var lockFile = new FileStream(Path.Combine(Dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1,
-            FileOptions.None);
+        using var lockFile = Lock(Path.Combine(Dir, ".lock"));
         if (Path.Exists(path)) return path;
         string temp = path + ".tmp";
         if (Directory.Exists(temp)) Directory.Delete(temp, true);
@@ -40,6 +39,16 @@ public static class TestImages
         TestEnvironment.RunChecked("chmod", "-R", "a+rX", temp);
         if (Directory.Exists(temp)) Directory.Move(temp, path); else File.Move(temp, path);
         return path;
+    }
+
+    /// <summary>An exclusive lock on <paramref name="path"/> (.NET takes flock without waiting: retry).</summary>
+    public static FileStream Lock(string path)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (attempt < 6000) { Thread.Sleep(100); }
+        }
     }
 
     private static string Prepare(string dir)
