@@ -1,13 +1,19 @@
 using HpcRun.Image.Formats;
+using HpcRun.Image.Metadata;
+using HpcRun.Image.Sif;
 
 namespace HpcRun.Image;
 
 public enum ImageKind { Directory, SquashFs, Sif }
 
 /// <summary>A runnable image on the host: a directory, or a SquashFS file system found at
-/// <see cref="Offset"/> in <see cref="Path"/> (0 for a bare SquashFS file).</summary>
+/// <see cref="Offset"/> in <see cref="Path"/> (0 for a bare SquashFS file, the PrimSys
+/// partition's offset in a SIF).</summary>
 public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
 {
+    /// <summary>The config a SIF carries outside its file system; null for other images.</summary>
+    public ImageConfig? EmbeddedConfig { get; init; }
+
     /// <summary>Recognises the image at <paramref name="path"/> and checks it is complete.
     /// Throws <see cref="FileNotFoundException"/> when nothing is there and
     /// <see cref="ImageFormatException"/> when it is not a usable image.</summary>
@@ -16,12 +22,24 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
         if (Directory.Exists(path)) return new ImageSource(path, ImageKind.Directory);
         if (!File.Exists(path)) throw new FileNotFoundException($"image not found: {path}", path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
-        Span<byte> head = stackalloc byte[4];
-        if (stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && SquashFsSuperblock.HasMagic(head))
+        Span<byte> head = stackalloc byte[SifHeader.Size];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (SquashFsSuperblock.HasMagic(head[..read]))
         {
             SquashFsSuperblock.Read(stream, 0, stream.Length);
             return new ImageSource(path, ImageKind.SquashFs);
         }
-        throw new ImageFormatException("not an image: neither a directory nor a SquashFS file");
+        if (SifFile.HasMagic(head[..read])) return ProbeSif(path, stream);
+        throw new ImageFormatException("not an image: neither a directory nor a SquashFS or SIF file");
+    }
+
+    internal static ImageSource ProbeSif(string path, Stream stream)
+    {
+        SifFile sif = SifFile.Read(stream);
+        SifDescriptor root = sif.PrimarySystem ?? throw new ImageFormatException("SIF has no primary system partition: nothing to run");
+        if (root.FsType != SifFsType.Squashfs)
+            throw new ImageFormatException($"SIF primary partition is {root.FsType?.ToString() ?? "unknown"}, hpcrun runs SquashFS only");
+        SquashFsSuperblock.Read(stream, root.Offset, root.Size);
+        return new ImageSource(path, ImageKind.Sif, root.Offset) { EmbeddedConfig = SifMetadata.Read(stream, sif).Config };
     }
 }

@@ -31,7 +31,7 @@ internal static class Executor
             using (var lower = new ContainerRoot(Staging.Lower))
             {
                 CheckReadable(image, fuse);
-                plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(lower), lower.Tree, host));
+                plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host));
                 foreach (MountSpec mount in plan.Mounts)
                     lower.PrepareTarget(mount.Target, mount.TargetIsDirectory(source => Directory.Exists(Staging.HostPath(source))));
             }
@@ -79,8 +79,10 @@ internal static class Executor
         }
     }
 
-    private static ImageConfig ReadConfig(ContainerRoot root)
+    /// <summary>A SIF's config lies outside its file system; others carry it at <see cref="ImageConfig.InTreePath"/>.</summary>
+    private static ImageConfig ReadConfig(ImageSource image, ContainerRoot root)
     {
+        if (image.EmbeddedConfig is { } embedded) return embedded;
         string? json = root.ReadText(ImageConfig.InTreePath);
         if (json is null) return ImageConfig.Empty;
         try { return System.Text.Json.JsonSerializer.Deserialize(json, ImageConfigJson.Default.ImageConfig) ?? ImageConfig.Empty; }

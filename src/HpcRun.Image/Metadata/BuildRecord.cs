@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+
+namespace HpcRun.Image.Metadata;
+
+/// <summary>How hpcrun built an image: stored beside its config so `hpcrun inspect` can tell.
+/// <see cref="Created"/> is the source's date (its OCI "created", or SOURCE_DATE_EPOCH), never
+/// the build's, so rebuilding the same input gives the same bytes.</summary>
+public sealed record BuildRecord
+{
+    /// <summary>directory, docker-archive, oci-layout.</summary>
+    public required string SourceKind { get; init; }
+    /// <summary>The manifest's digest for archives; the root file system's for a directory.</summary>
+    public required string SourceDigest { get; init; }
+    public string? SourceTag { get; init; }
+    public required string Platform { get; init; }
+    public DateTimeOffset? Created { get; init; }
+    public required string HpcrunVersion { get; init; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BuildRecord))]
+public sealed partial class BuildRecordJson : JsonSerializerContext;
