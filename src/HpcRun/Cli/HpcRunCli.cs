@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using HpcRun.Execution;
+using HpcRun.Launch;
 using Serilog;
 
 namespace HpcRun.Cli;
@@ -19,10 +20,14 @@ internal sealed class HpcRunCli
     private readonly Argument<string[]> command = new("command") { Description = "Command and arguments to run inside", Arity = ArgumentArity.ZeroOrMore };
     private readonly RootCommand root = new("hpcrun: run container images on HPC clusters, unprivileged and at native speed");
     private readonly HashSet<string> launchVerbs = ["run", "exec", "shell"];
+    private readonly Func<LaunchRequest, int> launcher;
     private IReadOnlyList<string> jobCommand = [];
 
-    public HpcRunCli(IEnumerable<Command> moreVerbs)
+    /// <param name="moreVerbs">Verbs of other concerns (build, submit, doctor...).</param>
+    /// <param name="launcher">Runs a launch request; the executor unless a test captures it.</param>
+    public HpcRunCli(IEnumerable<Command> moreVerbs, Func<LaunchRequest, int>? launcher = null)
     {
+        this.launcher = launcher ?? Executor.Run;
         root.Options.Add(verbose);
         root.Options.Add(debug);
         root.Subcommands.Add(LaunchVerb("run", "Run CMD, or the image's default command (runscript, entrypoint, else /bin/sh)", withCommand: true));
@@ -53,6 +58,7 @@ internal sealed class HpcRunCli
         }
         catch (HpcRunException e)
         {
+            if (!Logging.IsConfigured) Logging.Configure(0);
             Log.Error(e.Message);
             return (int)e.Code;
         }
@@ -74,7 +80,7 @@ internal sealed class HpcRunCli
             throw new HpcRunException(ExitCode.Usage, "exec needs a command: hpcrun exec IMAGE CMD [ARG...]");
         if (verb == "shell" && jobCommand.Count > 0)
             throw new HpcRunException(ExitCode.Usage, "shell takes no command; use hpcrun exec IMAGE CMD");
-        try { return Executor.Run(launch.ToRequest(result, result.GetValue(image)!, jobCommand, shell: verb == "shell")); }
+        try { return launcher(launch.ToRequest(result, result.GetValue(image)!, jobCommand, shell: verb == "shell")); }
         catch (HpcRunException) { throw; }
         catch (Exception e)
         {
@@ -107,8 +113,10 @@ internal sealed class HpcRunCli
                 int rest = i + 1 < args.Length && args[i + 1] == "--" ? i + 2 : i + 1;
                 return (args[..(i + 1)], args[rest..]);
             }
-            Option? option = options.FirstOrDefault(o => o.Name == args[i] || o.Aliases.Contains(args[i]));
-            if (option is not null && option.ValueType != typeof(bool)) i++; // skip its value
+            string name = args[i].Split('=', 2)[0];
+            Option option = options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name))
+                ?? throw new HpcRunException(ExitCode.Usage, $"unknown option '{name}' for {verb.Name} (see 'hpcrun {verb.Name} --help')");
+            if (option.ValueType != typeof(bool) && !args[i].Contains('=')) i++; // skip its value
         }
         return (args, []);
     }

@@ -1,0 +1,99 @@
+using HpcRun.Cli;
+using HpcRun.Launch;
+
+namespace HpcRun.Tests.Cli;
+
+public class CommandLineTests
+{
+    private static (int Code, LaunchRequest? Request) Parse(params string[] args)
+    {
+        LaunchRequest? captured = null;
+        int code = new HpcRunCli([], request => { captured = request; return 42; }).Invoke(args);
+        return (code, captured);
+    }
+
+    [Fact]
+    public void BareImageAndCommandMeansRun()
+    {
+        var (code, request) = Parse("img.sqfs", "./solver", "input.dat");
+        Assert.Equal(42, code);
+        Assert.Equal("img.sqfs", request!.Image);
+        Assert.Equal(["./solver", "input.dat"], request.Command);
+    }
+
+    [Fact]
+    public void OptionsAfterTheImageBelongToTheJob()
+    {
+        var (_, request) = Parse("-B", "/data", "img", "ls", "-v", "--fakeroot", "-B", "x");
+        Assert.Equal(["ls", "-v", "--fakeroot", "-B", "x"], request!.Command);
+        Assert.False(request.FakeRoot);
+        Assert.Equal([new BindSpec("/data", "/data", false)], request.Binds);
+    }
+
+    [Fact]
+    public void RunTakesADoubleDashBeforeTheCommand()
+    {
+        var (_, request) = Parse("run", "--cleanenv", "img", "--", "env", "-0");
+        Assert.True(request!.CleanEnv);
+        Assert.Equal(["env", "-0"], request.Command);
+    }
+
+    [Fact]
+    public void RunWithoutCommandUsesTheImageDefault()
+    {
+        var (_, request) = Parse("run", "img");
+        Assert.Empty(request!.Command);
+        Assert.False(request.Shell);
+    }
+
+    [Fact]
+    public void RepeatedAndCommaSeparatedBindsAccumulate()
+    {
+        var (_, request) = Parse("exec", "--bind", "/a:/x:ro,/b", "-B", "/c:/y:rw", "img", "true");
+        Assert.Equal([new BindSpec("/a", "/x", true), new BindSpec("/b", "/b", false), new BindSpec("/c", "/y", false)], request!.Binds);
+    }
+
+    [Fact]
+    public void LaunchOptionsReachTheRequest()
+    {
+        var (_, request) = Parse("exec", "--env", "A=1", "--env", "B=2", "--env-file", "f", "--fakeroot", "--writable-tmpfs", "--pwd", "/work/", "img", "true");
+        Assert.Equal(["A=1", "B=2"], request!.EnvAssignments);
+        Assert.Equal(["f"], request.EnvFiles);
+        Assert.True(request.FakeRoot);
+        Assert.True(request.WritableTmpfs);
+        Assert.Equal("/work", request.WorkingDirectory);
+    }
+
+    [Fact]
+    public void ShellIsAShell()
+    {
+        var (_, request) = Parse("shell", "img");
+        Assert.True(request!.Shell);
+    }
+
+    [Theory]
+    [InlineData("exec", "img")]                  // exec needs a command
+    [InlineData("shell", "img", "ls")]           // shell takes none
+    [InlineData("run")]                          // no image
+    [InlineData("exec", "--pwd", "rel", "img", "ls")]
+    [InlineData("exec", "-B", "/a:/b:rx", "img", "ls")]
+    [InlineData("exec", "-B", "/a:relative", "img", "ls")]
+    [InlineData("run", "--no-such-option", "img")]
+    public void BadCommandLinesAreUsageErrors(params string[] args)
+    {
+        var (code, request) = Parse(args);
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Null(request);
+    }
+
+    [Fact]
+    public void NoArgumentsIsAUsageError() => Assert.Equal((int)ExitCode.Usage, Parse().Code);
+
+    [Fact]
+    public void VersionAndHelpDoNotLaunch()
+    {
+        Assert.Equal(0, Parse("version").Code);
+        Assert.Equal(0, Parse("--help").Code);
+        Assert.Equal(0, Parse("exec", "--help").Code);
+    }
+}

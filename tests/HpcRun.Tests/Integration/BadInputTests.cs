@@ -1,0 +1,100 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+/// <summary>Each bad input: one line on stderr naming the problem, hpcrun's own exit status, nothing left behind.</summary>
+[Collection(ContainerCollection.Name)]
+public class BadInputTests(ContainerFixture images)
+{
+    private static void AssertOneLineError(CommandResult result, ExitCode code, string mentions)
+    {
+        Assert.True((int)code == result.ExitCode, result.ToString());
+        Assert.Equal("", result.Stdout);
+        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("hpcrun: ", line);
+        Assert.Contains(mentions, line);
+        LeakCheck.AssertNothingLeft();
+    }
+
+    [Fact]
+    public void MissingImage() => AssertOneLineError(Hpcrun.Run("/nonexistent/app.sqfs", "true"), ExitCode.ImageNotFound, "/nonexistent/app.sqfs");
+
+    [Fact]
+    public void NotAnImage() => AssertOneLineError(Hpcrun.Run("/etc/passwd", "true"), ExitCode.BadImage, "not an image");
+
+    [Fact]
+    public void TruncatedSquashFs()
+    {
+        string truncated = TestImages.Cached("truncated.sqfs", path =>
+        {
+            byte[] bytes = File.ReadAllBytes(images.Image);
+            File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        });
+        AssertOneLineError(Hpcrun.Run(truncated, "true"), ExitCode.BadImage, "truncated");
+    }
+
+    [Fact]
+    public void CorruptSquashFs()
+    {
+        string corrupt = TestImages.Cached("corrupt.sqfs", path =>
+        {
+            byte[] bytes = File.ReadAllBytes(images.Image);
+            long inodeTable = BitConverter.ToInt64(bytes, 64);
+            Array.Fill(bytes, (byte)0xA5, (int)inodeTable, (int)(bytes.Length - 4096 - inodeTable) / 2 + 64);
+            File.WriteAllBytes(path, bytes);
+        });
+        AssertOneLineError(Hpcrun.Run(corrupt, "true"), ExitCode.BadImage, "corrupt");
+    }
+
+    [Fact]
+    public void CommandNotFoundInTheImage() =>
+        AssertOneLineError(Hpcrun.Run(images.Image, "/no/such/solver"), ExitCode.CommandNotFound, "/no/such/solver: command not found in the image");
+
+    [Fact]
+    public void CommandNotExecutable() =>
+        AssertOneLineError(Hpcrun.Run(images.Image, "/etc/passwd"), ExitCode.CommandNotExecutable, "/etc/passwd: cannot execute");
+
+    [Fact]
+    public void MissingBindSource() =>
+        AssertOneLineError(Hpcrun.Run("-B", "/no/such/dir:/data", images.Image, "true"), ExitCode.BindSourceNotFound, "/no/such/dir");
+
+    [Fact]
+    public void MalformedEnvFile()
+    {
+        string file = Path.Combine(TestImages.Dir, $"bad-{Guid.NewGuid():N}.env");
+        File.WriteAllText(file, "GOOD=1\nnot an assignment\n");
+        try { AssertOneLineError(Hpcrun.Run("--env-file", file, images.Image, "true"), ExitCode.BadEnvironmentFile, ":2:"); }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void SquashfuseNotInstalled() =>
+        AssertOneLineError(Hpcrun.Run([images.Image, "true"], new Dictionary<string, string> { ["PATH"] = "/nonexistent" }),
+            ExitCode.MissingTool, "install the squashfuse package");
+
+    [Fact]
+    public void FuseNotAccessible() =>
+        // A private mount namespace where /dev/fuse is a root-only file: the real check, on a real denial.
+        AssertOneLineError(AsRootInPrivateMounts("mount --bind \"$0\" /dev/fuse", ExitCode.FuseUnavailable), ExitCode.FuseUnavailable, "/dev/fuse");
+
+    [Fact]
+    public void UserNamespacesDisabled() =>
+        AssertOneLineError(AsRootInPrivateMounts("echo 0 > /proc/sys/user/max_user_namespaces", ExitCode.NoUserNamespaces),
+            ExitCode.NoUserNamespaces, "user namespaces are disabled");
+
+    /// <summary>Runs hpcrun as the test user after <paramref name="setup"/> ran as root in a
+    /// private mount (and, for the sysctl, user) namespace, so the rest of the machine is untouched.</summary>
+    private CommandResult AsRootInPrivateMounts(string setup, ExitCode expected)
+    {
+        string rootOnly = Path.Combine(TestImages.Dir, $"root-only-{Guid.NewGuid():N}");
+        File.WriteAllText(rootOnly, "");
+        File.SetUnixFileMode(rootOnly, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        try
+        {
+            string unshare = expected == ExitCode.NoUserNamespaces ? "unshare --user --map-root-user --mount" : "unshare --mount";
+            string run = $"setpriv --reuid {TestEnvironment.User} --regid {TestEnvironment.User} --init-groups {Hpcrun.Binary} {images.Image} true";
+            return TestEnvironment.Run("sh", ["-c", $"{unshare} sh -c '{setup} && cd {Hpcrun.UserHome} && exec {run}' {rootOnly}"]);
+        }
+        finally { File.Delete(rootOnly); }
+    }
+}

@@ -1,0 +1,29 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+[Collection(ContainerCollection.Name)]
+public class LeakTests(ContainerFixture images)
+{
+    [Fact]
+    public void TwoHundredRunsSomeKilledLeaveNothing()
+    {
+        for (int run = 0; run < 200; run++)
+        {
+            if (run % 10 == 0)
+            {
+                // SIGKILL hpcrun while its job runs: the job and the FUSE daemon must die with it.
+                using var hpcrun = Hpcrun.Start([images.Image, "sh", "-c", "echo ready; exec sleep 1000"]);
+                Assert.Equal("ready", hpcrun.StandardOutput.ReadLine());
+                hpcrun.Kill();
+                hpcrun.WaitForExit();
+            }
+            else Assert.Equal(run % 256, images.Sh($"exit {run % 256}").ExitCode);
+        }
+        LeakCheck.AssertNothingLeft();
+        Assert.DoesNotContain(LeakCheckProcesses(), cmd => cmd.Contains("sleep 1000"));
+    }
+
+    private static IEnumerable<string> LeakCheckProcesses() =>
+        TestEnvironment.RunChecked("ps", "-eo", "args").Split('\n');
+}

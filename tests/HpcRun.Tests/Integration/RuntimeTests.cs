@@ -1,0 +1,129 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+/// <summary>The published binary, run as a plain user on real SquashFS and directory images.</summary>
+[Collection(ContainerCollection.Name)]
+public class RuntimeTests(ContainerFixture images)
+{
+    private static int Id(string flag) => int.Parse(TestEnvironment.RunChecked("id", flag, TestEnvironment.User).Trim());
+
+    [Fact]
+    public void RunsAsTheUserWithTheirIdentity()
+    {
+        var result = images.Sh("id -u; id -g; id -un; grep ^hpcrun-test: /etc/passwd | cut -d: -f6");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal([$"{Id("-u")}", $"{Id("-g")}", TestEnvironment.User, Hpcrun.UserHome], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void FakeRootIsRootInside()
+    {
+        var result = images.Sh("id -u; id -g; touch /home/hpcrun-test/.fakeroot-probe && stat -c %u /home/hpcrun-test/.fakeroot-probe", "--fakeroot");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["0", "0", "0"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // ... and still the user outside: the file belongs to them on the host.
+        Assert.Equal(Id("-u"), (int)new Mono.Unix.UnixFileInfo($"{Hpcrun.UserHome}/.fakeroot-probe").OwnerUserId);
+    }
+
+    [Fact]
+    public void KeepsTheCurrentDirectoryAndHome()
+    {
+        string dir = $"{Hpcrun.UserHome}/work dir";
+        TestEnvironment.RunChecked("setpriv", "--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "mkdir", "-p", dir);
+        File.WriteAllText($"{dir}/input.dat", "42\n");
+        var result = Hpcrun.Run([images.Image, "sh", "-c", "pwd; cat input.dat; echo $HOME"], cwd: dir);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal([dir, "42", Hpcrun.UserHome], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void DirectoryImagesRunToo()
+    {
+        var result = Hpcrun.Run(images.Tree, "sh", "-c", "ls /bin/busybox && echo ok");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.EndsWith("ok\n", result.Stdout);
+    }
+
+    [Fact]
+    public void SharesTheHostNetworkPidIpcAndTmp()
+    {
+        string marker = $"/tmp/hpcrun-it-{Guid.NewGuid():N}";
+        try
+        {
+            var result = images.Sh($"for ns in net pid ipc uts; do readlink /proc/self/ns/$ns; done; hostname; echo inside > {marker}; test -d /dev/shm && echo shm");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            string[] host = [.. new[] { "net", "pid", "ipc", "uts" }.Select(ns => new FileInfo($"/proc/self/ns/{ns}").LinkTarget!),
+                Environment.MachineName, "shm"];
+            Assert.Equal(host, result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal("inside\n", File.ReadAllText(marker));
+        }
+        finally { File.Delete(marker); }
+    }
+
+    [Fact]
+    public void TheImageIsReadOnlyUnlessWritableTmpfs()
+    {
+        var readOnly = images.Sh("touch /bin/new");
+        Assert.NotEqual(0, readOnly.ExitCode);
+        Assert.Contains("Read-only file system", readOnly.Stderr);
+        var writable = images.Sh("echo hi > /bin/new && cat /bin/new", "--writable-tmpfs");
+        Assert.True(writable.ExitCode == 0, writable.ToString());
+        Assert.Equal("hi\n", writable.Stdout);
+        // ... and throwaway: the next run does not see it.
+        Assert.NotEqual(0, images.Sh("test -e /bin/new", "--writable-tmpfs").ExitCode);
+    }
+
+    [Fact]
+    public void BindsWithModesAndMissingTargets()
+    {
+        string data = Path.Combine(TestImages.Dir, $"bind-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(data, "in.txt"), "data\n");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", data);
+        try
+        {
+            var result = images.Sh("cat /scratch/in/in.txt; touch /scratch/in/x 2>/dev/null || echo ro; touch /deep/new/path/y && echo rw; cat /etc/hostsfile",
+                "-B", $"{data}:/scratch/in:ro,{data}:/deep/new/path", "--bind", "/etc/hosts:/etc/hostsfile");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal($"data\nro\nrw\n{File.ReadAllText("/etc/hosts")}", result.Stdout);
+            Assert.True(File.Exists(Path.Combine(data, "y")));
+        }
+        finally { Directory.Delete(data, true); }
+    }
+
+    [Fact]
+    public void EnvironmentRules()
+    {
+        string envFile = Path.Combine(TestImages.Dir, $"env-{Guid.NewGuid():N}");
+        File.WriteAllText(envFile, "# test\nFROM_FILE=file\nBOTH=file\n");
+        try
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["LD_LIBRARY_PATH"] = "/host/lib", ["HOST_VAR"] = "host", ["HPCRUN_ENV_INSIDE"] = "prefixed", ["PATH"] = "/host/only:/usr/bin:/bin",
+            };
+            string script = "echo LD=$LD_LIBRARY_PATH; echo PATH=$PATH; echo HOST=$HOST_VAR; echo INSIDE=$INSIDE; echo FILE=$FROM_FILE; echo BOTH=$BOTH; echo CLI=$CLI";
+            var result = Hpcrun.Run(["--env-file", envFile, "--env", "BOTH=cli", "--env", "CLI=x=y", images.Image, "sh", "-c", script], env);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal("LD=\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nHOST=host\nINSIDE=prefixed\nFILE=file\nBOTH=cli\nCLI=x=y\n", result.Stdout);
+            var clean = Hpcrun.Run(["--cleanenv", images.Image, "sh", "-c", "echo HOST=$HOST_VAR HOME=$HOME"], env);
+            Assert.Equal($"HOST= HOME={Hpcrun.UserHome}\n", clean.Stdout);
+        }
+        finally { File.Delete(envFile); }
+    }
+
+    [Fact]
+    public void DefaultCommandIsTheRunscriptElseShell()
+    {
+        string tree = TestImages.Cached("with-runscript", dir =>
+        {
+            TestEnvironment.RunChecked("cp", "-a", images.Tree + "/.", dir);
+            File.WriteAllText(Path.Combine(dir, "hpcrun-run"), "#!/bin/sh\necho runscript \"$@\"\n");
+            File.SetUnixFileMode(Path.Combine(dir, "hpcrun-run"), (UnixFileMode)0b111_101_101);
+        });
+        Assert.Equal("runscript \n", Hpcrun.Run(tree).Stdout);
+        Assert.Equal("from-stdin\n", Hpcrun.Run([images.Image], stdin: "echo from-stdin\n").Stdout);
+        Assert.Equal("via-exec\n", Hpcrun.Run("exec", tree, "echo", "via-exec").Stdout);
+    }
+}

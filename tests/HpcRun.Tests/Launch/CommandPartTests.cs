@@ -1,0 +1,40 @@
+using HpcRun.Image.Metadata;
+using HpcRun.Launch;
+
+namespace HpcRun.Tests.Launch;
+
+public class CommandPartTests
+{
+    private static IReadOnlyList<string> Argv(LaunchRequest? request = null, ImageConfig? config = null, params string[] files) =>
+        PlanFixture.Plan(PlanFixture.Context(request, config: config, files: files.ToDictionary(f => f, string? (_) => ""))).Argv;
+
+    [Fact]
+    public void TheGivenCommandRunsAsIs() =>
+        Assert.Equal(["./solver", "in.dat"], Argv(new LaunchRequest { Image = "i", Command = ["./solver", "in.dat"] }, null, "/hpcrun-run"));
+
+    [Fact]
+    public void DefaultCommandPrefersHpcrunRunThenRunscriptThenConfigThenShell()
+    {
+        var config = new ImageConfig { Entrypoint = ["/entry"], Cmd = ["--flag"] };
+        Assert.Equal(["/hpcrun-run"], Argv(null, config, "/hpcrun-run", "/.singularity.d/runscript"));
+        Assert.Equal(["/.singularity.d/runscript"], Argv(null, config, "/.singularity.d/runscript"));
+        Assert.Equal(["/entry", "--flag"], Argv(null, config));
+        Assert.Equal(["/bin/sh"], Argv());
+    }
+
+    [Fact]
+    public void ShellPrefersBash()
+    {
+        var shell = new LaunchRequest { Image = "i", Shell = true };
+        Assert.Equal(["/bin/bash"], Argv(shell, null, "/bin/bash", "/bin/sh"));
+        Assert.Equal(["/bin/sh"], Argv(shell, null, "/bin/sh"));
+    }
+
+    [Fact]
+    public void PwdOptionWins()
+    {
+        var plan = PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", WorkingDirectory = "/opt/app" }));
+        Assert.Equal("/opt/app", plan.WorkingDirectory);
+        Assert.Equal("/opt/app", plan.Env()["PWD"]);
+    }
+}

@@ -1,0 +1,85 @@
+using HpcRun.Image.Metadata;
+using HpcRun.Launch;
+using HpcRun.Launch.Parts;
+
+namespace HpcRun.Tests.Launch;
+
+public class EnvironmentPartTests
+{
+    private static readonly Dictionary<string, string> HostEnv = new()
+    {
+        ["HOME"] = "/home/alice", ["USER"] = "alice", ["TERM"] = "xterm", ["PATH"] = "/host/bin",
+        ["LD_LIBRARY_PATH"] = "/host/lib", ["LD_PRELOAD"] = "/host/x.so", ["SLURM_PROCID"] = "3", ["PMI_FD"] = "5",
+        ["LANG"] = "en_US.UTF-8", ["HPCRUN_ENV_OMP_NUM_THREADS"] = "8", ["HPCRUN_DEBUG"] = "1", ["SHARED"] = "host",
+    };
+
+    private static Dictionary<string, string> Env(LaunchRequest? request = null, ImageConfig? config = null, Dictionary<string, string>? envFiles = null) =>
+        PlanFixture.Plan(PlanFixture.Context(request, PlanFixture.Host(HostEnv, envFiles: envFiles), config)).Env();
+
+    [Fact]
+    public void HostEnvironmentPassesInExceptLibraryPathsAndHpcrunSettings()
+    {
+        var env = Env();
+        Assert.Equal("3", env["SLURM_PROCID"]);
+        Assert.Equal("5", env["PMI_FD"]);
+        Assert.Equal("xterm", env["TERM"]);
+        Assert.False(env.ContainsKey("LD_LIBRARY_PATH"));
+        Assert.False(env.ContainsKey("LD_PRELOAD"));
+        Assert.False(env.ContainsKey("HPCRUN_DEBUG"));
+        Assert.False(env.ContainsKey("HPCRUN_ENV_OMP_NUM_THREADS"));
+        Assert.Equal(EnvironmentPart.DefaultPath, env["PATH"]);
+        Assert.Equal("/images/app.sqfs", env["HPCRUN_CONTAINER"]);
+    }
+
+    [Fact]
+    public void PrecedenceIsHostThenImageThenPrefixThenEnvFileThenEnv()
+    {
+        var config = new ImageConfig { Env = ["PATH=/opt/conda/bin:/usr/bin", "SHARED=image", "A=image", "B=image", "C=image", "OMP_NUM_THREADS=1"] };
+        var request = new LaunchRequest { Image = "i", EnvFiles = ["f"], EnvAssignments = ["C=cli"] };
+        var env = Env(request, config, new() { ["f"] = "B=file\nC=file\n" });
+        Assert.Equal("/opt/conda/bin:/usr/bin", env["PATH"]);
+        Assert.Equal("image", env["SHARED"]);
+        Assert.Equal("image", env["A"]);
+        Assert.Equal("8", env["OMP_NUM_THREADS"]);
+        Assert.Equal("file", env["B"]);
+        Assert.Equal("cli", env["C"]);
+    }
+
+    [Fact]
+    public void CleanEnvKeepsOnlyTheBasics()
+    {
+        var env = Env(new LaunchRequest { Image = "i", CleanEnv = true });
+        Assert.Equal("/home/alice", env["HOME"]);
+        Assert.Equal("alice", env["USER"]);
+        Assert.Equal("en_US.UTF-8", env["LANG"]);
+        Assert.False(env.ContainsKey("SLURM_PROCID"));
+        Assert.False(env.ContainsKey("SHARED"));
+        Assert.Equal("8", env["OMP_NUM_THREADS"]); // asked for explicitly
+    }
+
+    [Fact]
+    public void EnvFilesAllowCommentsExportAndQuotes()
+    {
+        string text = "# settings\n\nexport A=1\nB=\"two words\"\nC='x=y'\nD=\n";
+        var pairs = EnvironmentPart.ParseEnvFile("f", text).ToList();
+        Assert.Equal([KeyValuePair.Create("A", "1"), KeyValuePair.Create("B", "two words"), KeyValuePair.Create("C", "x=y"), KeyValuePair.Create("D", "")], pairs);
+    }
+
+    [Theory]
+    [InlineData("JUSTANAME")]
+    [InlineData("1A=x")]
+    [InlineData("A B=x")]
+    public void MalformedEnvFileLinesNameTheFileAndLine(string line)
+    {
+        var error = Assert.Throws<HpcRunException>(() => EnvironmentPart.ParseEnvFile("vars.env", "OK=1\n" + line).ToList());
+        Assert.Equal(ExitCode.BadEnvironmentFile, error.Code);
+        Assert.StartsWith("vars.env:2:", error.Message);
+    }
+
+    [Fact]
+    public void MalformedEnvOptionIsAUsageError()
+    {
+        var error = Assert.Throws<HpcRunException>(() => Env(new LaunchRequest { Image = "i", EnvAssignments = ["NOEQUALS"] }));
+        Assert.Equal(ExitCode.Usage, error.Code);
+    }
+}

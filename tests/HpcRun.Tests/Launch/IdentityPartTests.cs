@@ -1,0 +1,32 @@
+using HpcRun.Launch;
+using HpcRun.Launch.Parts;
+
+namespace HpcRun.Tests.Launch;
+
+public class IdentityPartTests
+{
+    [Fact]
+    public void TheUserIsAddedToTheImagePasswdReplacingClashes()
+    {
+        string image = "root:x:0:0:root:/root:/bin/sh\nalice:x:500:500::/home/old:/bin/sh\nbob:x:1001:1001::/b:/bin/sh\ndaemon:x:1:1::/:/bin/false\n";
+        string merged = IdentityPart.Merge(image, "alice:x:1001:100:Alice:/home/alice:/bin/bash", keepImageEntry: false);
+        Assert.Equal("root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1::/:/bin/false\nalice:x:1001:100:Alice:/home/alice:/bin/bash\n", merged);
+    }
+
+    [Fact]
+    public void AnImageWithoutPasswdGetsOne()
+    {
+        var plan = PlanFixture.Plan(PlanFixture.Context());
+        Assert.Contains(MountSpec.File("/etc/passwd", "alice:x:1001:100:Alice:/home/alice:/bin/bash\n"), plan.Mounts);
+        Assert.Contains(MountSpec.File("/etc/group", "users:x:100:\n"), plan.Mounts);
+    }
+
+    [Fact]
+    public void FakeRootKeepsTheImageRootEntry()
+    {
+        var files = new Dictionary<string, string?> { ["/etc/passwd"] = "root:x:0:0:Super:/root:/bin/bash\n" };
+        var plan = PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", FakeRoot = true }, files: files));
+        Assert.Contains(MountSpec.File("/etc/passwd", "root:x:0:0:Super:/root:/bin/bash\n"), plan.Mounts);
+        Assert.Contains(MountSpec.File("/etc/group", "root:x:0:\n"), plan.Mounts);
+    }
+}

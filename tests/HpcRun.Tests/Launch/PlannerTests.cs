@@ -1,0 +1,89 @@
+using HpcRun.Launch;
+
+namespace HpcRun.Tests.Launch;
+
+public class PlannerTests
+{
+    [Fact]
+    public void HostSystemTreesAreSharedRecursivelyAndTmpIsShared()
+    {
+        var plan = PlanFixture.Plan(PlanFixture.Context());
+        foreach (string tree in new[] { "/proc", "/sys", "/dev" })
+            Assert.Contains(new MountSpec(MountKind.RecursiveBind, tree, tree), plan.Mounts);
+        Assert.Contains(MountSpec.Bind("/tmp", "/tmp"), plan.Mounts);
+        Assert.Contains(MountSpec.Bind("/etc/hosts", "/etc/hosts", readOnly: true), plan.Mounts);
+        Assert.Contains(MountSpec.Bind("/etc/resolv.conf", "/etc/resolv.conf", readOnly: true), plan.Mounts);
+    }
+
+    [Fact]
+    public void HomeAndCwdAreBoundAtTheSamePaths()
+    {
+        var plan = PlanFixture.Plan(PlanFixture.Context(host: PlanFixture.Host(cwd: "/scratch/alice/job")));
+        Assert.Contains(MountSpec.Bind("/home/alice", "/home/alice"), plan.Mounts);
+        Assert.Contains(MountSpec.Bind("/scratch/alice/job", "/scratch/alice/job"), plan.Mounts);
+        Assert.Equal("/scratch/alice/job", plan.WorkingDirectory);
+    }
+
+    [Fact]
+    public void CwdInsideHomeIsNotBoundTwice()
+    {
+        var plan = PlanFixture.Plan(PlanFixture.Context());
+        Assert.DoesNotContain(plan.Mounts, m => m.Target == "/home/alice/run");
+        Assert.Equal("/home/alice/run", plan.WorkingDirectory);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/usr/lib")]
+    [InlineData("/etc")]
+    [InlineData("/opt")]
+    public void SystemDirectoriesAreNotBoundOverTheImage(string cwd)
+    {
+        var plan = PlanFixture.Plan(PlanFixture.Context(host: PlanFixture.Host(cwd: cwd)));
+        Assert.DoesNotContain(plan.Mounts, m => m.Target == cwd);
+    }
+
+    [Fact]
+    public void AnUnboundCwdMissingFromTheImageFallsBackToTheImageWorkingDirectory()
+    {
+        var config = new HpcRun.Image.Metadata.ImageConfig { WorkingDir = "/app" };
+        var plan = PlanFixture.Plan(PlanFixture.Context(host: PlanFixture.Host(cwd: "/usr/src"), config: config));
+        Assert.Equal("/app", plan.WorkingDirectory);
+        Assert.Equal("/", PlanFixture.Plan(PlanFixture.Context(host: PlanFixture.Host(cwd: "/usr/src"))).WorkingDirectory);
+    }
+
+    [Fact]
+    public void UserBindsComeAfterTheStandardMountsWithTheirModes()
+    {
+        var request = new LaunchRequest { Image = "i", Binds = [new BindSpec("/data", "/in", true), new BindSpec("out", "/out", false)] };
+        var host = PlanFixture.Host(resolved: new() { ["/data"] = "/gpfs/data", ["out"] = "/home/alice/run/out", ["/home/alice"] = "/home/alice" });
+        var plan = PlanFixture.Plan(PlanFixture.Context(request, host));
+        Assert.Equal(MountSpec.Bind("/gpfs/data", "/in", readOnly: true), plan.Mounts[^2]);
+        Assert.Equal(MountSpec.Bind("/home/alice/run/out", "/out"), plan.Mounts[^1]);
+    }
+
+    [Fact]
+    public void AMissingBindSourceIsRefusedWithItsOwnCode()
+    {
+        var request = new LaunchRequest { Image = "i", Binds = [new BindSpec("/nope", "/nope", false)] };
+        var host = PlanFixture.Host(resolved: new() { ["/nope"] = null });
+        var error = Assert.Throws<HpcRunException>(() => PlanFixture.Plan(PlanFixture.Context(request, host)));
+        Assert.Equal(ExitCode.BindSourceNotFound, error.Code);
+        Assert.Contains("/nope", error.Message);
+    }
+
+    [Fact]
+    public void FakeRootMapsTheUserToRoot()
+    {
+        var plan = PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", FakeRoot = true }));
+        Assert.Equal(new IdMap(0, 0, 1001, 100), plan.Ids);
+        Assert.Equal(new IdMap(1001, 100, 1001, 100), PlanFixture.Plan(PlanFixture.Context()).Ids);
+    }
+
+    [Fact]
+    public void WritableTmpfsMakesTheRootWritable()
+    {
+        Assert.True(PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", WritableTmpfs = true })).WritableRoot);
+        Assert.False(PlanFixture.Plan(PlanFixture.Context()).WritableRoot);
+    }
+}

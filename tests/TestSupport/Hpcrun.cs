@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace HpcRun.TestSupport;
+
+/// <summary>
+/// Runs the published hpcrun binary as the unprivileged test user, as on a cluster node. The
+/// binary is copied to a world-readable directory first (the clone may live under /root).
+/// </summary>
+public static class Hpcrun
+{
+    private static readonly Lazy<string> binary = new(CopyBinary);
+
+    /// <summary>The world-readable copy of artifacts/bin/hpcrun.</summary>
+    public static string Binary => binary.Value;
+
+    public static string UserHome => $"/home/{TestEnvironment.User}";
+
+    /// <summary>Runs hpcrun with <paramref name="args"/> as the test user, in its home unless <paramref name="cwd"/> is given.</summary>
+    public static CommandResult Run(IEnumerable<string> args, IDictionary<string, string>? env = null, string? cwd = null, string? stdin = null) =>
+        TestEnvironment.Run("setpriv", AsUser(args), stdin, UserEnvironment(env), cwd ?? UserHome);
+
+    public static CommandResult Run(params string[] args) => Run((IEnumerable<string>)args);
+
+    /// <summary>Starts hpcrun as the test user (setpriv execs, so the process is hpcrun itself).</summary>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var info = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = UserHome };
+        foreach (string arg in AsUser(args)) info.ArgumentList.Add(arg);
+        info.Environment.Clear();
+        foreach (var (k, v) in UserEnvironment(env)) info.Environment[k] = v;
+        return Process.Start(info)!;
+    }
+
+    private static IEnumerable<string> AsUser(IEnumerable<string> args) =>
+        ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--", Binary, .. args];
+
+    private static Dictionary<string, string> UserEnvironment(IDictionary<string, string>? extra)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["HOME"] = UserHome, ["USER"] = TestEnvironment.User, ["LOGNAME"] = TestEnvironment.User,
+            ["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", ["LANG"] = "C.UTF-8",
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>()) env[k] = v;
+        return env;
+    }
+
+    private static string CopyBinary()
+    {
+        string source = Path.GetDirectoryName(TestEnvironment.Binary)!;
+        string dir = Path.Combine(TestImages.Dir, "bin");
+        using (TestImages.Lock(Path.Combine(TestImages.Dir, ".bin.lock")))
+        {
+            Directory.CreateDirectory(dir);
+            foreach (string file in new[] { "hpcrun", "libMono.Unix.so" })
+            {
+                string target = Path.Combine(dir, file), temp = target + $".{Environment.ProcessId}";
+                File.Copy(Path.Combine(source, file), temp, overwrite: true);
+                File.SetUnixFileMode(temp, (UnixFileMode)0b111_101_101);
+                File.Move(temp, target, overwrite: true);
+            }
+        }
+        return Path.Combine(dir, "hpcrun");
+    }
+}
