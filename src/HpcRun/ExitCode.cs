@@ -17,6 +17,8 @@ public enum ExitCode
     SetupFailed = 71,        // a mount or another setup step failed
     MissingTool = 72,        // squashfuse_ll (or another helper program) not installed
     BadEnvironmentFile = 73, // --env-file unreadable or malformed
+    RdmaDeviceNotFound = 74, // --rdma / HPCRUN_RDMA names a device the host lacks
+    DoctorFoundFailures = 75, // hpcrun doctor: at least one check failed
     CommandNotExecutable = 126,
     CommandNotFound = 127,
 }

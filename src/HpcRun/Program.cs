@@ -1,3 +1,3 @@
 using HpcRun.Cli;
 
-return new HpcRunCli([]).Invoke(args);
+return new HpcRunCli([DoctorVerb.Create()]).Invoke(args);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HpcRun.Launch;
+using HpcRun.Rdma;
 
 namespace HpcRun.Cli;
 
@@ -21,7 +22,12 @@ internal sealed class LaunchOptions
     public readonly Option<string> Pwd = new("--pwd")
     { Description = "Working directory inside (default: the current one)" };
 
-    public IEnumerable<Option> All => [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd];
+    public readonly Option<string> Rdma = new("--rdma")
+    { Description = "RDMA devices to pass: auto (all, the default), none, or names such as mlx5_0,mlx5_1 (also HPCRUN_RDMA)" };
+    public readonly Option<string> RdmaLibs = new("--rdma-libs")
+    { Description = "Verbs provider libraries: auto (the host's when the image has none), host or image (also HPCRUN_RDMA_LIBS)" };
+
+    public IEnumerable<Option> All => [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs];
 
     public void AddTo(Command command)
     {
@@ -41,5 +47,13 @@ internal sealed class LaunchOptions
         WorkingDirectory = result.GetValue(Pwd) is { } pwd ? (pwd.StartsWith('/') ? PathText.Normalize(pwd)
             : throw new HpcRunException(ExitCode.Usage, $"--pwd must be an absolute path, not '{pwd}'")) : null,
         Shell = shell,
+        Rdma = result.GetValue(Rdma) is { } rdma ? Parsed(RdmaSelection.Parse, rdma, "--rdma") : null,
+        RdmaLibs = result.GetValue(RdmaLibs) is { } libs ? Parsed(RdmaLibrariesText.Parse, libs, "--rdma-libs") : null,
     };
+
+    private static T Parsed<T>(Func<string, T> parse, string value, string option)
+    {
+        try { return parse(value); }
+        catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{option}: {e.Message}"); }
+    }
 }

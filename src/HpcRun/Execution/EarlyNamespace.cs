@@ -9,7 +9,7 @@ namespace HpcRun.Execution;
 internal static partial class EarlyNamespace
 {
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_unshare_errno")]
-    private static partial int UnshareErrno();
+    internal static partial int UnshareErrno();
 
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_outer_uid")]
     public static partial int OuterUid();

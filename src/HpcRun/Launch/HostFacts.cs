@@ -1,3 +1,5 @@
+using HpcRun.Rdma;
+
 namespace HpcRun.Launch;
 
 /// <summary>The facts about the host that a launch depends on, gathered once by
@@ -18,4 +20,6 @@ public sealed record HostFacts
     public IReadOnlyDictionary<string, string?> ResolvedPaths { get; init; } = new Dictionary<string, string?>();
     /// <summary>Contents of the --env-file files, by the path given on the command line.</summary>
     public IReadOnlyDictionary<string, string> EnvFileContents { get; init; } = new Dictionary<string, string>();
+    /// <summary>The host's RDMA devices, provider libraries and memlock limit.</summary>
+    public RdmaHost Rdma { get; init; } = RdmaHost.Nothing;
 }

@@ -1,6 +1,7 @@
 using System.Collections;
 using HpcRun.Execution;
 using HpcRun.Launch.Parts;
+using HpcRun.Rdma;
 using Mono.Unix;
 
 namespace HpcRun.Launch;
@@ -38,6 +39,7 @@ public static class HostFactsReader
             Cwd = System.Environment.CurrentDirectory,
             ResolvedPaths = resolved,
             EnvFileContents = envFiles,
+            Rdma = RdmaDiscovery.ReadThisHost(environment),
         };
     }
 

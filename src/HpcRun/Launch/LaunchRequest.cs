@@ -1,3 +1,5 @@
+using HpcRun.Rdma;
+
 namespace HpcRun.Launch;
 
 /// <summary>What the command line asked for, before anything is looked up.</summary>
@@ -18,4 +20,8 @@ public sealed record LaunchRequest
     public string? WorkingDirectory { get; init; }
     /// <summary>hpcrun shell: an interactive shell instead of the default command.</summary>
     public bool Shell { get; init; }
+    /// <summary>--rdma; null: HPCRUN_RDMA, else auto.</summary>
+    public RdmaSelection? Rdma { get; init; }
+    /// <summary>--rdma-libs; null: HPCRUN_RDMA_LIBS, else auto.</summary>
+    public RdmaLibraries? RdmaLibs { get; init; }
 }

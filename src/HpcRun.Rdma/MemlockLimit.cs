@@ -1,0 +1,35 @@
+namespace HpcRun.Rdma;
+
+/// <summary>
+/// RLIMIT_MEMLOCK, which caps the memory a process may register (pin) for RDMA. MPI libraries,
+/// UCX and libfabric pin whole message buffers and registration caches: with a finite limit,
+/// large transfers fail or fall back to slow paths, so every RDMA stack asks for unlimited.
+/// </summary>
+public static class MemlockLimit
+{
+    public const string Fix = "set 'ulimit -l unlimited' (a memlock line in /etc/security/limits.d, and in Slurm PropagateResourceLimits or slurmd's own limit)";
+
+    /// <summary>The soft limit from the text of /proc/self/limits: bytes, or null for unlimited.</summary>
+    /// <exception cref="FormatException">The file has no "Max locked memory" line.</exception>
+    public static long? Parse(string limits)
+    {
+        string line = limits.Split('\n').FirstOrDefault(l => l.StartsWith("Max locked memory", StringComparison.Ordinal))
+            ?? throw new FormatException("no 'Max locked memory' line in /proc/self/limits");
+        string soft = line["Max locked memory".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+        return soft == "unlimited" ? null : long.Parse(soft);
+    }
+
+    public static long? ReadCurrent() => Parse(File.ReadAllText("/proc/self/limits"));
+
+    public static string Describe(long? limit) => limit switch
+    {
+        null => "unlimited",
+        >= 1L << 30 => $"{limit / (1L << 30)} GiB",
+        >= 1L << 20 => $"{limit / (1L << 20)} MiB",
+        _ => $"{limit / 1024} KiB",
+    };
+
+    /// <summary>The warning for a finite limit, or null when it is unlimited.</summary>
+    public static string? Warning(long? limit) => limit is null ? null
+        : $"locked memory is limited to {Describe(limit)} (ulimit -l): RDMA memory registration may fail or slow down large transfers; {Fix}";
+}

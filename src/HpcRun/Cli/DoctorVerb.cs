@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using HpcRun.Doctor;
+using HpcRun.Execution;
+using HpcRun.Rdma;
+
+namespace HpcRun.Cli;
+
+/// <summary>`hpcrun doctor [IMAGE] [--json]`: is this node (and this image) ready for hpcrun?
+/// One line per check; exits <see cref="ExitCode.DoctorFoundFailures"/> when any check fails.</summary>
+internal static class DoctorVerb
+{
+    public static Command Create()
+    {
+        var image = new Argument<string?>("image") { Description = "Also check this image (SquashFS, SIF or directory)", Arity = ArgumentArity.ZeroOrOne };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON, for scripts" };
+        var verb = new Command("doctor", "Check that this node (and IMAGE) can run containers: namespaces, FUSE, kernel, RDMA, MPI, Slurm");
+        verb.Arguments.Add(image);
+        verb.Options.Add(json);
+        verb.SetAction(result => Run(result.GetValue(image), result.GetValue(json)));
+        return verb;
+    }
+
+    private static int Run(string? image, bool json)
+    {
+        var checks = DoctorChecks.Run(ReadHost(), image, RunInside);
+        bool ok = checks.All(c => c.Status != CheckStatus.FAIL);
+        if (json) Console.WriteLine(JsonSerializer.Serialize(new DoctorReport(ok, checks), DoctorJson.Default.DoctorReport));
+        else foreach (CheckResult check in checks) Console.WriteLine(check);
+        return ok ? 0 : (int)ExitCode.DoctorFoundFailures;
+    }
+
+    private static DoctorHost ReadHost()
+    {
+        int errno = EarlyNamespace.UnshareErrno();
+        // Be the user inside the namespace hpcrun entered at start, so file checks see the user's access.
+        if (errno == 0) EarlyNamespace.WriteIdMaps(EarlyNamespace.OuterUid(), EarlyNamespace.OuterGid());
+        var environment = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
+        return new DoctorHost { Environment = environment, UnshareErrno = errno, Rdma = RdmaDiscovery.ReadThisHost(environment) };
+    }
+
+    /// <summary>Starts /bin/sh in the image with this hpcrun; null when it ran, else why not.</summary>
+    private static string? RunInside(string image)
+    {
+        var info = new ProcessStartInfo(System.Environment.ProcessPath!) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string arg in new[] { "exec", "--rdma=none", image, "/bin/sh", "-c", "true" }) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        process.StandardOutput.ReadToEnd();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? null
+            : $"exit {process.ExitCode}" + (stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } line ? $": {line}" : "");
+    }
+}

@@ -1,0 +1,30 @@
+using HpcRun.Rdma;
+
+namespace HpcRun.Doctor;
+
+/// <summary>
+/// What the doctor examines: files below <see cref="Root"/> ("/" except on fake trees in tests),
+/// the environment (PATH, Slurm), the outcome of hpcrun's early unshare, and the RDMA host.
+/// </summary>
+public sealed record DoctorHost
+{
+    public string Root { get; init; } = "/";
+    public required IReadOnlyDictionary<string, string> Environment { get; init; }
+    /// <summary>errno of the unshare(CLONE_NEWUSER|CLONE_NEWNS) hpcrun tried at start; 0 when it worked.</summary>
+    public required int UnshareErrno { get; init; }
+    public required RdmaHost Rdma { get; init; }
+
+    public string HostPath(string path) => Root == "/" ? path : Root.TrimEnd('/') + path;
+
+    /// <summary>The file's first line, or null when it is missing or unreadable.</summary>
+    public string? ReadLine(string path)
+    {
+        try { return File.ReadLines(HostPath(path)).FirstOrDefault()?.Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>Where <paramref name="program"/> is on PATH, or null.</summary>
+    public string? FindProgram(string program) =>
+        (Environment.GetValueOrDefault("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program)).FirstOrDefault(p => File.Exists(HostPath(p)));
+}

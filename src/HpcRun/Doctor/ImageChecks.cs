@@ -1,0 +1,83 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using HpcRun.Image;
+
+namespace HpcRun.Doctor;
+
+/// <summary>Whether an image can run on this node: it is a usable image, built for this CPU.</summary>
+public static class ImageChecks
+{
+    /// <summary>Programs every runnable image has, one of which tells its architecture.</summary>
+    private static readonly string[] Probes = ["/bin/sh", "/usr/bin/sh", "/bin/busybox", "/usr/bin/env"];
+
+    /// <summary>ELF e_machine values and their names.</summary>
+    private static readonly Dictionary<ushort, string> Machines = new()
+    {
+        [3] = "x86", [40] = "arm", [62] = "x86_64", [183] = "aarch64", [21] = "ppc64", [22] = "s390x", [243] = "riscv64",
+    };
+
+    public static string HostArchitecture => RuntimeInformation.OSArchitecture switch
+    {
+        Architecture.X64 => "x86_64", Architecture.Arm64 => "aarch64", Architecture.X86 => "x86", Architecture.Arm => "arm",
+        Architecture.Ppc64le => "ppc64", Architecture.S390x => "s390x", Architecture.RiscV64 => "riscv64",
+        var other => other.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Checks a directory image by the ELF header of its shell; other kinds are probed by
+    /// <paramref name="runInside"/> (which starts /bin/sh in the image and returns null or the error).</summary>
+    public static CheckResult Check(string image, Func<string, string?> runInside)
+    {
+        const string name = "image";
+        ImageSource source;
+        try { source = ImageSource.Probe(image); }
+        catch (FileNotFoundException) { return CheckResult.Fail(name, $"{image} not found", "give the path of a SquashFS or SIF file, or a directory"); }
+        catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException)
+        { return CheckResult.Fail(name, $"{image}: {e.Message}", "rebuild or re-download the image"); }
+
+        if (source.Kind != ImageKind.Directory)
+            return runInside(image) is { } error
+                ? CheckResult.Fail(name, $"{source.Kind} image does not run here: {error}", $"use an image built for {HostArchitecture}, or see the checks above")
+                : CheckResult.Ok(name, $"{source.Kind} image runs here ({HostArchitecture})");
+        string? machine = Probes.Select(p => ResolveInside(image, p)).OfType<string>().Select(ElfMachine).FirstOrDefault(m => m is not null);
+        if (machine is null)
+            return CheckResult.Warn(name, $"cannot tell the architecture: no ELF {string.Join(" or ", Probes)} in {image}", "check that the directory is a root file system");
+        return machine == HostArchitecture
+            ? CheckResult.Ok(name, $"directory image for {machine}, like this host")
+            : CheckResult.Fail(name, $"directory image is for {machine}, this host is {HostArchitecture}", $"use an image built for {HostArchitecture}");
+    }
+
+    /// <summary>The host path of <paramref name="path"/> inside the image directory, symlinks resolved
+    /// inside it (an absolute link target starts at the image root); null when missing.</summary>
+    public static string? ResolveInside(string root, string path)
+    {
+        var pending = new Queue<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        var resolved = new List<string>();
+        for (int links = 0; pending.Count > 0;)
+        {
+            string part = pending.Dequeue();
+            if (part == "..") { if (resolved.Count > 0) resolved.RemoveAt(resolved.Count - 1); continue; }
+            if (part == ".") continue;
+            string host = Path.Combine([root, .. resolved, part]);
+            var info = new FileInfo(host);
+            if (info.LinkTarget is not { } target) { resolved.Add(part); continue; }
+            if (++links > 40) return null;
+            if (target.StartsWith('/')) resolved.Clear();
+            pending = new Queue<string>(target.Split('/', StringSplitOptions.RemoveEmptyEntries).Concat(pending));
+        }
+        string result = Path.Combine([root, .. resolved]);
+        return File.Exists(result) ? result : null;
+    }
+
+    private static string? ElfMachine(string file)
+    {
+        try
+        {
+            using var stream = File.OpenRead(file);
+            Span<byte> header = stackalloc byte[20];
+            if (stream.ReadAtLeast(header, 20, throwOnEndOfStream: false) < 20 || !header[..4].SequenceEqual("\u007fELF"u8)) return null;
+            ushort machine = header[5] == 2 ? BinaryPrimitives.ReadUInt16BigEndian(header[18..]) : BinaryPrimitives.ReadUInt16LittleEndian(header[18..]);
+            return Machines.GetValueOrDefault(machine, $"ELF machine {machine}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+}
