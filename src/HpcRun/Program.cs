@@ -1,3 +1,3 @@
 using HpcRun.Cli;
 
-return new HpcRunCli([DoctorVerb.Create()]).Invoke(args);
+return new HpcRunCli([DoctorVerb.Create(), .. ImageVerbs.All]).Invoke(args);

@@ -9,8 +9,8 @@ public sealed record BuildRecord
 {
     /// <summary>directory, docker-archive, oci-layout.</summary>
     public required string SourceKind { get; init; }
-    /// <summary>The manifest's digest for archives; the root file system's for a directory.</summary>
-    public required string SourceDigest { get; init; }
+    /// <summary>The manifest's digest (OCI) or config's (docker save); none for a directory.</summary>
+    public string? SourceDigest { get; init; }
     public string? SourceTag { get; init; }
     public required string Platform { get; init; }
     public DateTimeOffset? Created { get; init; }

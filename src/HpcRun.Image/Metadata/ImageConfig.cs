@@ -33,4 +33,5 @@ public sealed record ImageConfig
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.Unspecified, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ImageConfig))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
 public sealed partial class ImageConfigJson : JsonSerializerContext;

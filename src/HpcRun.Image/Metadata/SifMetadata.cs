@@ -22,18 +22,18 @@ public sealed record SifMetadata(ImageConfig Config, BuildRecord? Build, string?
         string? Json(string name) => Text(sif.Find(SifDataType.GenericJson, d => d.Name == name));
 
         ImageConfig config = Parse(Json(ConfigName), ConfigName, j => JsonSerializer.Deserialize(j, ImageConfigJson.Default.ImageConfig))
-            ?? Parse(Json(OciConfigName), OciConfigName, OciConfig) ?? ImageConfig.Empty;
+            ?? Parse(Json(OciConfigName), OciConfigName, j => OciImageConfig.Parse(j).Config) ?? ImageConfig.Empty;
         var labels = new Dictionary<string, string>(config.Labels);
         string? runscript = null;
         if (Parse(Json(InspectName), InspectName, j => JsonDocument.Parse(j)) is { } inspect)
             using (inspect)
             {
-                JsonElement attributes = Property(Property(inspect.RootElement, "data"), "attributes");
-                foreach (var (k, v) in StringMap(Property(attributes, "labels"))) labels.TryAdd(k, v);
-                runscript = Property(attributes, "runscript") is { ValueKind: JsonValueKind.String } r ? r.GetString() : null;
+                JsonElement attributes = JsonFields.Property(JsonFields.Property(inspect.RootElement, "data"), "attributes");
+                foreach (var (k, v) in JsonFields.StringMap(JsonFields.Property(attributes, "labels"))) labels.TryAdd(k, v);
+                runscript = JsonFields.String(attributes, "runscript");
             }
         if (Parse(Text(sif.Find(SifDataType.Labels)), "labels object", j => JsonDocument.Parse(j)) is { } labelObject)
-            using (labelObject) foreach (var (k, v) in StringMap(labelObject.RootElement)) labels.TryAdd(k, v);
+            using (labelObject) foreach (var (k, v) in JsonFields.StringMap(labelObject.RootElement)) labels.TryAdd(k, v);
         var env = config.Env.ToList();
         if (Text(sif.Find(SifDataType.EnvVar)) is { } envText)
             env.AddRange(envText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.Contains('=')));
@@ -42,36 +42,10 @@ public sealed record SifMetadata(ImageConfig Config, BuildRecord? Build, string?
             Text(sif.Find(SifDataType.Deffile)), runscript);
     }
 
-    /// <summary>An OCI image config, whole ({"config": {...}}) or only its config section.</summary>
-    private static ImageConfig? OciConfig(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        JsonElement c = Property(doc.RootElement, "config") is { ValueKind: JsonValueKind.Object } inner ? inner : doc.RootElement;
-        return new ImageConfig
-        {
-            Env = StringList(Property(c, "Env")) ?? [],
-            Entrypoint = StringList(Property(c, "Entrypoint")),
-            Cmd = StringList(Property(c, "Cmd")),
-            WorkingDir = Property(c, "WorkingDir") is { ValueKind: JsonValueKind.String } w && w.GetString() is { Length: > 0 } dir ? dir : null,
-            Labels = StringMap(Property(c, "Labels")).ToDictionary(),
-        };
-    }
-
     private static T? Parse<T>(string? json, string what, Func<string, T?> parse) where T : class
     {
         if (json is null) return null;
         try { return parse(json); }
         catch (JsonException e) { throw new ImageFormatException($"SIF object {what}: bad JSON ({e.Message})"); }
     }
-
-    internal static JsonElement Property(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out JsonElement v) ? v : default;
-
-    internal static List<string>? StringList(JsonElement e) =>
-        e.ValueKind == JsonValueKind.Array ? [.. e.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!)] : null;
-
-    internal static IEnumerable<KeyValuePair<string, string>> StringMap(JsonElement e) =>
-        e.ValueKind == JsonValueKind.Object
-            ? e.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).Select(p => KeyValuePair.Create(p.Name, p.Value.GetString()!))
-            : [];
 }

@@ -62,6 +62,9 @@ public sealed record SifHeader
 /// <summary>SIF's fixed-size, NUL-padded text fields and Unix-second timestamps.</summary>
 public static class SifText
 {
+    /// <summary>Go's zero time, which the reference library writes for "no time".</summary>
+    public const long Unset = -62135596800;
+
     public static string Read(ReadOnlySpan<byte> field)
     {
         int end = field.IndexOf((byte)0);

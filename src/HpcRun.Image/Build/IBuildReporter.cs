@@ -1,0 +1,15 @@
+namespace HpcRun.Image.Build;
+
+/// <summary>Where a build tells what it is doing: a progress bar on a terminal, plain lines otherwise.</summary>
+public interface IBuildReporter
+{
+    /// <summary>Starts a step of <paramref name="total"/> units (bytes); null when its length is unknown.</summary>
+    IBuildStep Step(string description, long? total);
+
+    void Warning(string message);
+}
+
+public interface IBuildStep : IDisposable
+{
+    void Advance(long units);
+}

@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+using HpcRun.Image.Metadata;
+
+namespace HpcRun.Image.Inspect;
+
+/// <summary>What `hpcrun inspect` tells about an image.</summary>
+public sealed record ImageInfo
+{
+    public required string Path { get; init; }
+    public required string Format { get; init; }
+    public string? Architecture { get; init; }
+    public string? Id { get; init; }
+    public DateTimeOffset? Created { get; init; }
+    public DateTimeOffset? Modified { get; init; }
+    public long? Size { get; init; }
+    public IReadOnlyList<ObjectInfo> Objects { get; init; } = [];
+    public SquashFsInfo? FileSystem { get; init; }
+    public required ImageConfig Config { get; init; }
+    public string? Runscript { get; init; }
+    public string? DefinitionFile { get; init; }
+    public BuildRecord? Build { get; init; }
+}
+
+/// <summary>One SIF data object; partitions carry their file system, role and architecture.</summary>
+public sealed record ObjectInfo(uint Id, string Type, string? Name, uint Group, string? Link, long Offset, long Size,
+    string? FsType = null, string? PartType = null, string? Architecture = null);
+
+public sealed record SquashFsInfo(long Offset, long BytesUsed, uint Inodes, uint BlockSize, string Compression);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ImageInfo))]
+public sealed partial class ImageInfoJson : JsonSerializerContext;

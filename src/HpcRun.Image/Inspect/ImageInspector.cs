@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json;
+using HpcRun.Image.Formats;
+using HpcRun.Image.Metadata;
+using HpcRun.Image.Sif;
+
+namespace HpcRun.Image.Inspect;
+
+/// <summary>
+/// Describes an image without mounting it: a SIF from its header, descriptors and metadata
+/// objects; a SquashFS from its superblock and the config read with unsquashfs; a directory
+/// from its files.
+/// </summary>
+public static class ImageInspector
+{
+    private static readonly string[] compressions = ["none", "gzip", "lzma", "lzo", "xz", "lz4", "zstd"];
+
+    public static ImageInfo Inspect(string path)
+    {
+        ImageSource source = ImageSource.Probe(path);
+        return source.Kind switch
+        {
+            ImageKind.Sif => InspectSif(path),
+            ImageKind.SquashFs => InspectSquashFs(path),
+            _ => InspectDirectory(path),
+        };
+    }
+
+    private static ImageInfo InspectSif(string path)
+    {
+        using var stream = File.OpenRead(path);
+        SifFile sif = SifFile.Read(stream);
+        SifMetadata metadata = SifMetadata.Read(stream, sif);
+        SifDescriptor root = sif.PrimarySystem!;
+        return new ImageInfo
+        {
+            Path = path, Format = "sif", Architecture = SifArch.Name(sif.Header.Arch), Id = sif.Header.Id.ToString(),
+            Created = SifText.Date(sif.Header.CreatedAt), Modified = SifText.Date(sif.Header.ModifiedAt), Size = sif.FileSize,
+            Objects = [.. sif.Objects.Select(Describe)],
+            FileSystem = SquashFs(stream, root.Offset, root.Size),
+            Config = metadata.Config, Runscript = metadata.Runscript, DefinitionFile = metadata.DefinitionFile, Build = metadata.Build,
+        };
+    }
+
+    private static ObjectInfo Describe(SifDescriptor d) => new(d.Id, d.DataType.ToString(), d.Name.Length > 0 ? d.Name : null, d.GroupId,
+        d.LinkedId == 0 ? null : d.LinksGroup ? $"group {d.LinkedTarget}" : $"object {d.LinkedTarget}", d.Offset, d.Size,
+        d.FsType?.ToString(), d.PartType?.ToString(), d.Arch is { } arch ? SifArch.Name(arch) : null);
+
+    private static ImageInfo InspectSquashFs(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return new ImageInfo
+        {
+            Path = path, Format = "squashfs", Size = stream.Length, FileSystem = SquashFs(stream, 0, stream.Length),
+            Config = ParseConfig(UnsquashFsCat(path, ImageConfig.InTreePath), path),
+            Runscript = UnsquashFsCat(path, "/.singularity.d/runscript"),
+        };
+    }
+
+    private static ImageInfo InspectDirectory(string path)
+    {
+        string? Read(string inImage) => File.Exists(Path.Join(path, inImage)) ? File.ReadAllText(Path.Join(path, inImage)) : null;
+        return new ImageInfo
+        {
+            Path = path, Format = "directory", Config = ParseConfig(Read(ImageConfig.InTreePath), path),
+            Runscript = Read("/.singularity.d/runscript"),
+        };
+    }
+
+    private static SquashFsInfo SquashFs(Stream stream, long offset, long size)
+    {
+        SquashFsSuperblock sb = SquashFsSuperblock.Read(stream, offset, size);
+        string compression = sb.Compression < compressions.Length ? compressions[sb.Compression] : $"{sb.Compression}";
+        return new SquashFsInfo(offset, sb.BytesUsed, sb.Inodes, sb.BlockSize, compression);
+    }
+
+    private static ImageConfig ParseConfig(string? json, string path)
+    {
+        if (json is null) return ImageConfig.Empty;
+        try { return JsonSerializer.Deserialize(json, ImageConfigJson.Default.ImageConfig) ?? ImageConfig.Empty; }
+        catch (JsonException e) { throw new ImageFormatException($"{ImageConfig.InTreePath} in {path}: bad JSON ({e.Message})"); }
+    }
+
+    /// <summary>A small file from inside a SquashFS image, read by unsquashfs (no mount); null if absent or no unsquashfs.</summary>
+    private static string? UnsquashFsCat(string image, string inImage)
+    {
+        var info = new ProcessStartInfo("unsquashfs") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in new[] { "-cat", image, inImage.TrimStart('/') }) info.ArgumentList.Add(arg);
+        try
+        {
+            using var process = Process.Start(info)!;
+            var stderr = process.StandardError.ReadToEndAsync(); // drained so unsquashfs never blocks on it
+            string text = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            stderr.Wait();
+            return process.ExitCode == 0 ? text : null;
+        }
+        catch (System.ComponentModel.Win32Exception) { return null; }
+    }
+}
