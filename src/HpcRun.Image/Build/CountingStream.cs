@@ -6,6 +6,7 @@ namespace HpcRun.Image.Build;
 internal sealed class CountingStream(Stream inner, Action<long>? progress = null) : Stream
 {
     private readonly IncrementalHash sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private long position;
 
     /// <summary>"sha256:HEX" of everything read so far.</summary>
     public string Digest => "sha256:" + Convert.ToHexStringLower(sha256.GetCurrentHash());
@@ -14,6 +15,7 @@ internal sealed class CountingStream(Stream inner, Action<long>? progress = null
     {
         int n = inner.Read(buffer);
         sha256.AppendData(buffer[..n]);
+        position += n;
         progress?.Invoke(n);
         return n;
     }
@@ -27,7 +29,8 @@ internal sealed class CountingStream(Stream inner, Action<long>? progress = null
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    /// <summary>Bytes read so far (the xz decoder asks).</summary>
+    public override long Position { get => position; set => throw new NotSupportedException(); }
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();

@@ -15,7 +15,7 @@ internal static class Decompression
         int n;
         using (var probe = File.OpenRead(path)) n = probe.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
         ReadOnlySpan<byte> head = magic.AsSpan(0, n);
-        Stream raw = new BufferedStream(wrapRaw(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16)), 1 << 16);
+        Stream raw = wrapRaw(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16));
         if (head.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B])) return new GZipStream(raw, CompressionMode.Decompress);
         if (head.StartsWith((ReadOnlySpan<byte>)[0xFD, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0])) return new XZStream(raw);
         if (head.StartsWith((ReadOnlySpan<byte>)[0x28, 0xB5, 0x2F, 0xFD])) return new ZstdDecompressionStream(raw);

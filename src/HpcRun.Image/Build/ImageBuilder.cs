@@ -106,7 +106,7 @@ public static class ImageBuilder
     {
         string path = Path.Combine(tree, ImageConfig.InTreePath.TrimStart('/'));
         if (!File.Exists(path)) return ImageConfig.Empty;
-        try { return JsonSerializer.Deserialize(File.ReadAllText(path), ImageConfigJson.Default.ImageConfig) ?? ImageConfig.Empty; }
+        try { return ImageConfig.Parse(File.ReadAllText(path)); }
         catch (JsonException e) { throw new ImageFormatException($"{path}: bad JSON ({e.Message})"); }
     }
 

@@ -37,14 +37,14 @@ public sealed class LayerFlattener(ConfinedRoot root, IBuildReporter reporter)
         {
             using Stream tar = Decompression.Open(layer.Path, raw => stored = new CountingStream(raw, step.Advance));
             using var uncompressed = new CountingStream(tar);
-            using (var reader = new TarReader(uncompressed))
+            using (var reader = new TarReader(uncompressed, leaveOpen: true))
                 while (reader.GetNextEntry() is { } entry) ApplyEntry(entry, layer.Name);
             uncompressed.Drain();
             Verify(layer, layer.DiffId, uncompressed.Digest, "uncompressed");
             stored!.Drain();
             Verify(layer, layer.Digest, stored.Digest, "stored");
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException and not FileNotFoundException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or SharpCompress.Common.ArchiveException or IOException and not FileNotFoundException)
         {
             throw new ImageFormatException($"layer {layer.Name} is corrupt or truncated: {e.Message}");
         }

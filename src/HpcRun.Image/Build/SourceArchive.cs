@@ -27,7 +27,7 @@ internal static class SourceArchive
                 }
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or SharpCompress.Common.ArchiveException)
         {
             throw new ImageFormatException($"{archive} is not a readable image archive: {e.Message}");
         }

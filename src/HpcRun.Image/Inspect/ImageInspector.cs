@@ -77,7 +77,7 @@ public static class ImageInspector
     private static ImageConfig ParseConfig(string? json, string path)
     {
         if (json is null) return ImageConfig.Empty;
-        try { return JsonSerializer.Deserialize(json, ImageConfigJson.Default.ImageConfig) ?? ImageConfig.Empty; }
+        try { return ImageConfig.Parse(json); }
         catch (JsonException e) { throw new ImageFormatException($"{ImageConfig.InTreePath} in {path}: bad JSON ({e.Message})"); }
     }
 

@@ -21,7 +21,7 @@ public sealed record SifMetadata(ImageConfig Config, BuildRecord? Build, string?
         string? Text(SifDescriptor? d) => d is null ? null : Encoding.UTF8.GetString(SifFile.ReadObject(stream, d));
         string? Json(string name) => Text(sif.Find(SifDataType.GenericJson, d => d.Name == name));
 
-        ImageConfig config = Parse(Json(ConfigName), ConfigName, j => JsonSerializer.Deserialize(j, ImageConfigJson.Default.ImageConfig))
+        ImageConfig config = Parse(Json(ConfigName), ConfigName, ImageConfig.Parse)
             ?? Parse(Json(OciConfigName), OciConfigName, j => OciImageConfig.Parse(j).Config) ?? ImageConfig.Empty;
         var labels = new Dictionary<string, string>(config.Labels);
         string? runscript = null;

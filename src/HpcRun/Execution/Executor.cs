@@ -85,7 +85,7 @@ internal static class Executor
         if (image.EmbeddedConfig is { } embedded) return embedded;
         string? json = root.ReadText(ImageConfig.InTreePath);
         if (json is null) return ImageConfig.Empty;
-        try { return System.Text.Json.JsonSerializer.Deserialize(json, ImageConfigJson.Default.ImageConfig) ?? ImageConfig.Empty; }
+        try { return ImageConfig.Parse(json); }
         catch (System.Text.Json.JsonException e) { throw new HpcRunException(ExitCode.BadImage, $"{ImageConfig.InTreePath} in the image: {e.Message}"); }
     }
 }

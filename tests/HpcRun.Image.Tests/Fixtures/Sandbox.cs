@@ -1,0 +1,14 @@
+namespace HpcRun.Image.Tests.Fixtures;
+
+/// <summary>A temporary directory holding a build root and, beside it, an "outside" that a
+/// hostile layer must never reach.</summary>
+public sealed class Sandbox : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("hpcrun-image-test-").FullName;
+    public string Root => Directory.CreateDirectory(System.IO.Path.Combine(Path, "root")).FullName;
+    public string Outside => Directory.CreateDirectory(System.IO.Path.Combine(Path, "outside")).FullName;
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}

@@ -1,0 +1,129 @@
+using HpcRun.Image.Build;
+using HpcRun.Image.Metadata;
+using HpcRun.Image.Sif;
+using HpcRun.Image.Tests.Fixtures;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Image.Tests;
+
+/// <summary>`hpcrun build` end to end with the real mksquashfs; contents checked with unsquashfs.</summary>
+public sealed class ImageBuilderTests : IDisposable
+{
+    private readonly Sandbox sandbox = new();
+    private readonly RecordingReporter reporter = new();
+
+    public void Dispose() => sandbox.Dispose();
+
+    private static OciImage TwoLayers(string architecture = "amd64", string tag = "latest") => new OciImage(architecture, tag)
+        .Layer(new LayerTar().Dir("etc").File("etc/os-release", "ID=test").File("etc/old", "old").Dir("bin").File("bin/tool", "v1"))
+        .Layer(new LayerTar().File("etc/.wh.old", "").File("bin/tool", $"v2 {architecture}"), Compression.None);
+
+    private string Build(string source, string name = "out.sif", bool sqfs = false, string? platform = null, string? tag = null)
+    {
+        string output = sandbox.File(name);
+        ImageBuilder.Build(new BuildRequest(output, source, sqfs, platform, tag), "test", reporter);
+        return output;
+    }
+
+    private static string Cat(string image, string file, long offset = SifWriter.PartitionOffset) =>
+        TestEnvironment.RunChecked("unsquashfs", "-o", $"{offset}", "-cat", image, file);
+
+    private static string Listing(string image, long offset = SifWriter.PartitionOffset) =>
+        TestEnvironment.RunChecked("unsquashfs", "-o", $"{offset}", "-lls", image);
+
+    [Fact]
+    public void An_oci_layout_becomes_a_flattened_sif_with_its_config_outside_the_file_system()
+    {
+        string sif = Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()));
+        ImageSource image = ImageSource.Probe(sif);
+        Assert.Equal((ImageKind.Sif, SifWriter.PartitionOffset), (image.Kind, image.Offset));
+        Assert.Contains("GREETING=hello", image.EmbeddedConfig!.Env);
+        Assert.Equal(["/bin/sh"], image.EmbeddedConfig.Cmd);
+        Assert.Equal("v2 amd64", Cat(sif, "bin/tool"));
+        Assert.Equal("ID=test", Cat(sif, "etc/os-release"));
+        string listing = Listing(sif);
+        Assert.DoesNotContain("etc/old", listing);
+        Assert.DoesNotContain(ImageConfig.InTreePath.TrimStart('/'), listing);
+        Assert.All(listing.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(3), line => Assert.Contains(" root/root ", line));
+        SifFile file = SifFile.Read(sif);
+        Assert.Equal("amd64", SifArch.Name(file.Header.Arch));
+        using var stream = File.OpenRead(sif);
+        BuildRecord build = SifMetadata.Read(stream, file).Build!;
+        Assert.Equal(("oci-layout", "latest", "linux/amd64", "test"), (build.SourceKind, build.SourceTag, build.Platform, build.HpcrunVersion));
+        Assert.Equal(DateTimeOffset.Parse("2024-05-01T12:00:00Z"), build.Created);
+    }
+
+    [Fact]
+    public void The_same_input_gives_byte_identical_images_as_directory_or_tar()
+    {
+        string layout = OciImage.WriteLayout(sandbox.File("layout"), TwoLayers());
+        byte[] first = File.ReadAllBytes(Build(layout, "a.sif"));
+        Assert.Equal(first, File.ReadAllBytes(Build(layout, "b.sif")));
+        Assert.Equal(first, File.ReadAllBytes(Build(OciImage.Tar(layout, sandbox.File("layout.tar")), "c.sif")));
+    }
+
+    [Fact]
+    public void Sqfs_writes_a_bare_squashfs_with_the_config_inside()
+    {
+        string sqfs = Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()), "out.sqfs", sqfs: true);
+        Assert.Equal(ImageKind.SquashFs, ImageSource.Probe(sqfs).Kind);
+        Assert.Contains("GREETING=hello", Cat(sqfs, ImageConfig.InTreePath, 0));
+    }
+
+    [Fact]
+    public void A_docker_archive_with_several_images_needs_a_tag()
+    {
+        string archive = OciImage.Tar(OciImage.WriteDockerArchive(sandbox.File("docker"), TwoLayers("amd64", "one"), TwoLayers("arm64", "two")), sandbox.File("docker.tar"));
+        Assert.Contains("--tag", Assert.Throws<ImageFormatException>(() => Build(archive)).Message);
+        string sif = Build(archive, tag: "two");
+        Assert.Equal("arm64", SifArch.Name(SifFile.Read(sif).Header.Arch));
+        Assert.Equal("v2 arm64", Cat(sif, "bin/tool"));
+    }
+
+    [Fact]
+    public void A_multi_platform_index_is_chosen_from_by_platform()
+    {
+        string layout = OciImage.WriteLayout(sandbox.File("layout"), TwoLayers("arm64"), TwoLayers("amd64"));
+        Assert.Equal("v2 amd64", Cat(Build(layout, "default.sif"), "bin/tool"));
+        Assert.Equal("v2 arm64", Cat(Build(layout, "arm.sif", platform: "linux/arm64"), "bin/tool"));
+        Assert.Contains("linux/arm64", Assert.Throws<ImageFormatException>(() => Build(layout, "none.sif", platform: "linux/s390x")).Message);
+    }
+
+    [Fact]
+    public void A_blob_that_does_not_match_its_digest_fails_the_build_and_leaves_nothing()
+    {
+        string layout = OciImage.WriteLayout(sandbox.File("layout"), TwoLayers());
+        string blob = Directory.GetFiles(Path.Combine(layout, "blobs", "sha256")).OrderByDescending(f => new FileInfo(f).Length).First();
+        byte[] bytes = File.ReadAllBytes(blob);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(blob, bytes);
+        Assert.Throws<ImageFormatException>(() => Build(layout));
+        Assert.Equal(["layout"], Directory.GetFileSystemEntries(sandbox.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_missing_blob_is_named()
+    {
+        string layout = OciImage.WriteLayout(sandbox.File("layout"), TwoLayers());
+        string blob = Directory.GetFiles(Path.Combine(layout, "blobs", "sha256")).OrderByDescending(f => new FileInfo(f).Length).First();
+        File.Delete(blob);
+        Assert.Contains($"blob sha256:{Path.GetFileName(blob)} is missing", Assert.Throws<ImageFormatException>(() => Build(layout)).Message);
+        Assert.Equal(["layout"], Directory.GetFileSystemEntries(sandbox.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_directory_loses_setuid_bits_and_special_files_and_keeps_its_in_tree_config()
+    {
+        string tree = Directory.CreateDirectory(sandbox.File("tree")).FullName;
+        File.WriteAllText(Path.Combine(tree, "su"), "x");
+        File.SetUnixFileMode(Path.Combine(tree, "su"), (UnixFileMode)0b111_101_101 | UnixFileMode.SetUser);
+        TestEnvironment.RunChecked("mkfifo", Path.Combine(tree, "fifo"));
+        Directory.CreateDirectory(Path.Combine(tree, ".hpcrun"));
+        File.WriteAllText(Path.Combine(tree, ".hpcrun", "config.json"), """{"Env":["FROM_TREE=1"]}""");
+        string sif = Build(tree);
+        string listing = Listing(sif);
+        Assert.Contains("-rwxr-xr-x root/root", listing);
+        Assert.DoesNotContain("fifo", listing);
+        Assert.Equal(["FROM_TREE=1"], ImageSource.Probe(sif).EmbeddedConfig!.Env);
+    }
+}

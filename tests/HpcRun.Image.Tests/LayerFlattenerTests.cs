@@ -1,0 +1,143 @@
+using HpcRun.Image.Build;
+using HpcRun.Image.Tests.Fixtures;
+
+namespace HpcRun.Image.Tests;
+
+/// <summary>Layers applied into a directory, as `hpcrun build` does before mksquashfs.</summary>
+public sealed class LayerFlattenerTests : IDisposable
+{
+    private readonly Sandbox sandbox = new();
+    private readonly RecordingReporter reporter = new();
+    private int layers;
+
+    public void Dispose() => sandbox.Dispose();
+
+    private void Apply(params LayerTar[] tars) =>
+        new LayerFlattener(new ConfinedRoot(sandbox.Root), reporter)
+            .Apply([.. tars.Select(t => new LayerBlob(t.WriteTo(sandbox.File($"layer{++layers}.tar")), null, null, $"layer {layers}"))]);
+
+    private string InRoot(string path) => Path.Combine(sandbox.Root, path);
+
+    [Theory]
+    [InlineData(Compression.None), InlineData(Compression.Gzip), InlineData(Compression.Zstd), InlineData(Compression.Xz)]
+    public void Compressed_layers_are_read(Compression compression)
+    {
+        string path = new LayerTar().Dir("etc").File("etc/hostname", "box").WriteTo(sandbox.File("layer.tar"), compression);
+        new LayerFlattener(new ConfinedRoot(sandbox.Root), reporter).Apply([new LayerBlob(path, null, null, "layer")]);
+        Assert.Equal("box", File.ReadAllText(InRoot("etc/hostname")));
+    }
+
+    [Fact]
+    public void Whiteouts_delete_and_opaque_directories_hide_lower_layers()
+    {
+        Apply(new LayerTar().Dir("a").File("a/gone", "1").File("a/kept", "2").Dir("b").File("b/old", "3"),
+              new LayerTar().File("a/.wh.gone", "").Dir("b").File("b/.wh..wh..opq", "").File("b/new", "4"));
+        Assert.False(File.Exists(InRoot("a/gone")));
+        Assert.True(File.Exists(InRoot("a/kept")));
+        Assert.Equal(["new"], Directory.GetFileSystemEntries(InRoot("b")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Hard_links_symlinks_and_modes_are_kept_but_setuid_and_setgid_dropped()
+    {
+        Apply(new LayerTar().Dir("bin").File("bin/tool", "x", (UnixFileMode)0b111_101_101 | UnixFileMode.SetUser | UnixFileMode.SetGroup)
+            .HardLink("bin/alias", "bin/tool").Symlink("bin/link", "tool").Dir("ro", (UnixFileMode)0b101_101_101).File("ro/file", "r"));
+        Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(InRoot("bin/tool")));
+        Assert.Equal("tool", new FileInfo(InRoot("bin/link")).LinkTarget);
+        Assert.Equal((UnixFileMode)0b101_101_101, File.GetUnixFileMode(InRoot("ro")));
+        File.AppendAllText(InRoot("bin/alias"), "y"); // one inode, two names
+        Assert.Equal("xy", File.ReadAllText(InRoot("bin/tool")));
+    }
+
+    [Fact]
+    public void Device_nodes_and_fifos_are_skipped_with_a_warning()
+    {
+        Apply(new LayerTar().Dir("dev").Device("dev/null").Fifo("dev/pipe"));
+        Assert.Empty(Directory.GetFileSystemEntries(InRoot("dev")));
+        Assert.Equal(2, reporter.Warnings.Count(w => w.Contains("skipped")));
+    }
+
+    [Fact]
+    public void Absolute_names_land_inside_the_root()
+    {
+        string outside = Path.Combine(sandbox.Outside, "evil");
+        Apply(new LayerTar().File(outside, "pwned"));
+        Assert.False(File.Exists(outside));
+        Assert.Equal("pwned", File.ReadAllText(InRoot(outside.TrimStart('/'))));
+    }
+
+    [Fact]
+    public void Dot_dot_names_stop_at_the_root()
+    {
+        Apply(new LayerTar().File("../outside/evil", "pwned").File("a/../../../outside/evil2", "pwned"));
+        Assert.Empty(Directory.GetFileSystemEntries(sandbox.Outside));
+        Assert.True(File.Exists(InRoot("outside/evil")));
+        Assert.True(File.Exists(InRoot("outside/evil2")));
+    }
+
+    [Fact]
+    public void A_relative_symlink_out_of_the_root_cannot_be_written_through()
+    {
+        Apply(new LayerTar().Symlink("escape", "../../outside"), new LayerTar().File("escape/evil", "pwned"));
+        Assert.Empty(Directory.GetFileSystemEntries(sandbox.Outside));
+        Assert.True(File.Exists(InRoot("outside/evil")));
+    }
+
+    [Fact]
+    public void An_absolute_symlink_is_followed_inside_the_root()
+    {
+        Apply(new LayerTar().Symlink("escape", sandbox.Outside).File("escape/evil", "pwned"));
+        Assert.Empty(Directory.GetFileSystemEntries(sandbox.Outside));
+        Assert.True(File.Exists(InRoot(Path.Combine(sandbox.Outside.TrimStart('/'), "evil"))));
+    }
+
+    [Fact]
+    public void A_file_over_a_symlink_replaces_the_link_instead_of_writing_its_target()
+    {
+        string target = Path.Combine(sandbox.Outside, "target");
+        File.WriteAllText(target, "original");
+        Apply(new LayerTar().Symlink("config", target), new LayerTar().File("config", "pwned"));
+        Assert.Equal("original", File.ReadAllText(target));
+        Assert.Null(new FileInfo(InRoot("config")).LinkTarget);
+        Assert.Equal("pwned", File.ReadAllText(InRoot("config")));
+    }
+
+    [Fact]
+    public void A_hard_link_to_a_file_outside_the_root_is_not_made()
+    {
+        string secret = Path.Combine(sandbox.Outside, "secret");
+        File.WriteAllText(secret, "secret");
+        Apply(new LayerTar().HardLink("stolen", "../outside/secret").HardLink("stolen2", secret)
+            .Symlink("link", secret).HardLink("stolen3", "link"));
+        Assert.False(File.Exists(InRoot("stolen")));
+        Assert.False(File.Exists(InRoot("stolen2")));
+        Assert.False(File.Exists(InRoot("stolen3")));
+        Assert.Equal(1, new FileInfo(secret).LinkTarget is null ? 1 : 0);
+        Assert.Equal(3, reporter.Warnings.Count(w => w.Contains("hard link")));
+    }
+
+    [Fact]
+    public void Symlink_loops_are_refused() =>
+        Assert.Throws<ImageFormatException>(() => Apply(new LayerTar().Symlink("a", "b").Symlink("b", "a").File("a/x", "loop")));
+
+    [Fact]
+    public void A_layer_with_a_wrong_digest_is_refused()
+    {
+        string path = new LayerTar().File("f", "x").WriteTo(sandbox.File("layer.tar"));
+        var blob = new LayerBlob(path, null, "sha256:" + new string('0', 64), "layer 1");
+        var e = Assert.Throws<ImageFormatException>(() => new LayerFlattener(new ConfinedRoot(sandbox.Root), reporter).Apply([blob]));
+        Assert.Contains("digest", e.Message);
+    }
+
+    [Theory]
+    [InlineData(Compression.Gzip), InlineData(Compression.Zstd)]
+    public void A_truncated_compressed_layer_is_refused(Compression compression)
+    {
+        var tar = new LayerTar();
+        for (int i = 0; i < 50; i++) tar.File($"f{i}", new string((char)('a' + i % 26), 5000 + i * 37));
+        byte[] bytes = tar.Bytes(compression);
+        File.WriteAllBytes(sandbox.File("layer"), bytes[..(bytes.Length / 2)]);
+        Assert.Throws<ImageFormatException>(() =>
+            new LayerFlattener(new ConfinedRoot(sandbox.Root), reporter).Apply([new LayerBlob(sandbox.File("layer"), null, null, "layer 1")]));
+    }
+}
