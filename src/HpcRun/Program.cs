@@ -1,3 +1,3 @@
 using HpcRun.Cli;
 
-return new HpcRunCli([DoctorVerb.Create(), .. ImageVerbs.All]).Invoke(args);
+return new HpcRunCli([DoctorVerb.Create(), .. ImageVerbs.All, .. SlurmVerbs.All]).Invoke(args);

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Text.Json;
+using HpcRun.Slurm.Http;
+using Refit;
+
+namespace HpcRun.Slurm.V0038;
+
+/// <summary>The adapter between <see cref="ISlurmApi"/> and slurmrestd's openapi/v0.0.38 (Slurm 22.05).</summary>
+internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
+{
+    public const string ApiVersion = "v0.0.38";
+
+    // Slurm 22.05 answers a request whose token slurmctld refuses with HTTP 500 and these codes:
+    // -1 "Unspecified error" on reads, 5005 "Zero Bytes were transmitted or received" on submit.
+    private static readonly HashSet<int> TokenRefusedCodes = [-1, 5005];
+
+    public string Version => ApiVersion;
+
+    public static ISlurmApi Create(HttpClient http) =>
+        new SlurmV0038(RestService.ForGenerated<IRestV0038>(http, RefitSettings.ForJsonContext(JsonV0038.Default)), http.BaseAddress!);
+
+    public async Task<long> SubmitAsync(JobSubmission job, CancellationToken cancel = default)
+    {
+        var request = new SubmitRequest(job.Script, new JobProperties
+        {
+            Name = job.Name,
+            Environment = new Dictionary<string, string>(job.Environment),
+            CurrentWorkingDirectory = job.WorkingDirectory,
+            StandardOutput = job.StandardOutput,
+            Partition = job.Partition,
+            Nodes = job.Nodes,
+            Tasks = job.Tasks,
+            TimeLimit = job.TimeLimitMinutes,
+        });
+        SubmitResponse answer = await Call(() => rest.Submit(request, cancel), "submit the job").ConfigureAwait(false);
+        return answer.JobId ?? throw new SlurmApiException(SlurmFault.BadResponse, "slurmrestd accepted the job but sent no job_id");
+    }
+
+    public async Task<JobInfo> GetJobAsync(long jobId, CancellationToken cancel = default)
+    {
+        JobsResponse answer = await Call(() => rest.GetJob(jobId, cancel), $"show job {jobId}").ConfigureAwait(false);
+        Job job = answer.Jobs?.FirstOrDefault(j => j.JobId == jobId)
+            ?? throw new SlurmApiException(SlurmFault.SlurmError, $"Slurm does not know job {jobId}");
+        return ToJobInfo(job);
+    }
+
+    public async Task<IReadOnlyList<JobInfo>> GetJobsAsync(CancellationToken cancel = default)
+    {
+        JobsResponse answer = await Call(() => rest.GetJobs(cancel), "list jobs").ConfigureAwait(false);
+        return [.. (answer.Jobs ?? []).Select(ToJobInfo)];
+    }
+
+    public Task CancelAsync(long jobId, CancellationToken cancel = default) =>
+        Call(() => rest.Cancel(jobId, cancel), $"cancel job {jobId}");
+
+    internal static JobInfo ToJobInfo(Job job) => new()
+    {
+        Id = job.JobId,
+        State = job.JobState ?? "UNKNOWN",
+        Name = job.Name,
+        Reason = job.StateReason is null or "None" ? null : job.StateReason,
+        User = job.UserName,
+        Partition = job.Partition,
+        Nodes = string.IsNullOrEmpty(job.Nodes) ? null : job.Nodes,
+        ExitStatus = job.ExitCode is int code && SlurmValues.IsFinalState(job.JobState) ? SlurmValues.ShellStatus(code) : null,
+        StandardOutput = SlurmValues.ExpandOutputPattern(string.IsNullOrEmpty(job.StandardOutput) ? "slurm-%j.out" : job.StandardOutput,
+            job.JobId, job.Name, job.UserName, job.CurrentWorkingDirectory),
+        SubmitTime = SlurmValues.FromUnixTime(job.SubmitTime),
+        StartTime = SlurmValues.FromUnixTime(job.StartTime),
+        EndTime = SlurmValues.FromUnixTime(job.EndTime),
+        TimeLimitMinutes = job.TimeLimit,
+    };
+
+    /// <summary>Sends a request and returns its answer, or throws the one-line fault that describes what went wrong.</summary>
+    private async Task<T> Call<T>(Func<Task<IApiResponse<T>>> send, string what) where T : Response
+    {
+        using IApiResponse<T> response = await TransportFaults.Guard(server, send).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode && response.Error is null && response.Content is { } answer)
+            return answer.Errors is { Count: > 0 } errors ? throw Refused(what, errors) : answer;
+        if (!response.IsReceived && response.Error?.InnerException is { } inner) // Refit hands transport failures back as errors
+            throw TransportFaults.Translate(server, inner) ?? inner;
+        throw Fault(response.StatusCode ?? 0, (response.Error as ApiException)?.Content ?? "", response.Error, what);
+    }
+
+    /// <summary>The fault an unsuccessful answer stands for: HTTP status, body, and what Refit made of it.</summary>
+    internal SlurmApiException Fault(HttpStatusCode status, string body, Exception? error, string what)
+    {
+        if (status == HttpStatusCode.Unauthorized)
+            return new(SlurmFault.Unauthorized, $"slurmrestd at {server} refused authentication (HTTP 401): check the user name and the token");
+        if ((int)status is >= 200 and < 300)
+            return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd sent an answer hpcrun cannot read ({error?.InnerException?.Message ?? "empty"})", error);
+        if (ParseErrors(body) is { Count: > 0 } errors)
+        {
+            if (status == HttpStatusCode.InternalServerError && errors.All(e => e.Number is int n && TokenRefusedCodes.Contains(n)))
+                return new(SlurmFault.TokenRejected, $"could not {what}: token rejected by Slurm (expired, or not issued for this user)");
+            return Refused(what, errors);
+        }
+        if (status == HttpStatusCode.NotFound)
+            return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd at {server} does not serve API {ApiVersion} (HTTP 404)");
+        string firstLine = body.Split('\n', 2)[0].Trim();
+        return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd answered HTTP {(int)status}{(firstLine.Length > 0 ? ": " + firstLine : "")}");
+    }
+
+    private static SlurmApiException Refused(string what, List<Error> errors) =>
+        new(SlurmFault.SlurmError, $"could not {what}: {string.Join("; ", errors.Select(Describe).Distinct())}");
+
+    private static string Describe(Error e) =>
+        e.Description is { Length: > 0 } d && d != e.Message ? $"{e.Message} ({d})" : e.Message ?? $"error {e.Number}";
+
+    private static List<Error>? ParseErrors(string body)
+    {
+        try { return JsonSerializer.Deserialize(body, JsonV0038.Default.Response)?.Errors; }
+        catch (JsonException) { return null; }
+    }
+}
