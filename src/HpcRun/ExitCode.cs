@@ -26,6 +26,7 @@ public enum ExitCode
     SlurmRefused = 94,       // Slurm refused the request and said why (bad partition, unknown job)
     SlurmBadResponse = 95,   // slurmrestd's answer was not what hpcrun understands
     SlurmTimeout = 96,       // slurmrestd did not answer in time
+    MpiIncompatible = 77,    // --mpi=host: the host's MPI cannot replace the image's (ABI, glibc)
     CommandNotExecutable = 126,
     CommandNotFound = 127,
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using HpcRun.Launch;
 using HpcRun.Rdma;
+using HpcRun.Mpi;
+using HpcRun.Launch.Parts;
 
 namespace HpcRun.Cli;
 
@@ -27,7 +29,12 @@ internal sealed class LaunchOptions
     public readonly Option<string> RdmaLibs = new("--rdma-libs")
     { Description = "Verbs provider libraries: auto (the host's when the image has none), host or image (also HPCRUN_RDMA_LIBS)" };
 
-    public IEnumerable<Option> All => [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs];
+    public readonly Option<string> Mpi = new("--mpi")
+    { Description = "MPI: host (bind the host's MPI over the image's, after ABI checks), container (the image's own), none; default: HPCRUN_MPI, else container" };
+    public readonly Option<string> MpiCompat = new("--mpi-compat")
+    { Description = "How closely host and image MPI versions must match: major (default, or HPCRUN_MPI_COMPAT), full (host minor not older), strict (same version)" };
+
+    public IEnumerable<Option> All => [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Mpi, MpiCompat];
 
     public void AddTo(Command command)
     {
@@ -47,6 +54,9 @@ internal sealed class LaunchOptions
         WorkingDirectory = result.GetValue(Pwd) is { } pwd ? (pwd.StartsWith('/') ? PathText.Normalize(pwd)
             : throw new HpcRunException(ExitCode.Usage, $"--pwd must be an absolute path, not '{pwd}'")) : null,
         Shell = shell,
+        Mpi = result.GetValue(Mpi) is { } mpi ? MpiPart.ParseWord("--mpi", mpi, MpiSettings.ParseMode, MpiSettings.ModeWords) : null,
+        MpiCompat = result.GetValue(MpiCompat) is { } compat
+            ? MpiPart.ParseWord("--mpi-compat", compat, MpiSettings.ParseCompatibility, MpiSettings.CompatibilityWords) : null,
         Rdma = result.GetValue(Rdma) is { } rdma ? Parsed(RdmaSelection.Parse, rdma, "--rdma") : null,
         RdmaLibs = result.GetValue(RdmaLibs) is { } libs ? Parsed(RdmaLibrariesText.Parse, libs, "--rdma-libs") : null,
     };

@@ -13,7 +13,7 @@ internal sealed class ContainerRoot(string dir) : IDisposable
 {
     private readonly int rootFd = Syscalls.Open(dir, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
 
-    public ImageTree Tree => new(Exists, ReadText);
+    public ImageTree Tree => new(Exists, ReadText, path => ReadBytes(path, 64 << 20), Canonical);
 
     public bool Exists(string path)
     {
@@ -22,20 +22,34 @@ internal sealed class ContainerRoot(string dir) : IDisposable
         return fd >= 0;
     }
 
-    public string? ReadText(string path)
+    public string? ReadText(string path) => ReadBytes(path, 1 << 20) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+
+    /// <summary>The file's first <paramref name="limit"/> bytes (all of it when smaller), or null when it cannot be opened.</summary>
+    public byte[]? ReadBytes(string path, int limit)
     {
         int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, out _);
         if (fd < 0) return null;
         try
         {
-            var text = new StringBuilder();
-            byte[] buffer = new byte[16384];
+            var bytes = new MemoryStream();
+            byte[] buffer = new byte[65536];
             int n;
-            while (text.Length < 1 << 20 && (n = Syscalls.Read(fd, buffer)) > 0) text.Append(Encoding.UTF8.GetString(buffer, 0, n));
-            return text.ToString();
+            while (bytes.Length < limit && (n = Syscalls.Read(fd, buffer)) > 0) bytes.Write(buffer, 0, n);
+            return bytes.ToArray();
         }
         finally { Syscalls.Close(fd); }
     }
+
+    /// <summary>The path with symlinks resolved inside this root, or null when it is missing.</summary>
+    public string? Canonical(string path)
+    {
+        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out _);
+        if (fd < 0) return null;
+        try { return CanonicalOf(fd); }
+        finally { Syscalls.Close(fd); }
+    }
+
+    private string CanonicalOf(int fd) => File.ResolveLinkTarget($"/proc/self/fd/{fd}", false)!.FullName[dir.Length..] is { Length: > 0 } p ? p : "/";
 
     /// <summary>
     /// The canonical path of <paramref name="path"/> inside the image, creating what the image
@@ -49,7 +63,7 @@ internal sealed class ContainerRoot(string dir) : IDisposable
         int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
         if (fd >= 0)
         {
-            try { return File.ResolveLinkTarget($"/proc/self/fd/{fd}", false)!.FullName[dir.Length..] is { Length: > 0 } p ? p : "/"; }
+            try { return CanonicalOf(fd); }
             finally { Syscalls.Close(fd); }
         }
         if (errno != (int)Errno.ENOENT) throw Failure(path, errno);

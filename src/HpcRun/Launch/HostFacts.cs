@@ -1,4 +1,5 @@
 using HpcRun.Rdma;
+using HpcRun.Mpi;
 
 namespace HpcRun.Launch;
 
@@ -22,4 +23,6 @@ public sealed record HostFacts
     public IReadOnlyDictionary<string, string> EnvFileContents { get; init; } = new Dictionary<string, string>();
     /// <summary>The host's RDMA devices, provider libraries and memlock limit.</summary>
     public RdmaHost Rdma { get; init; } = RdmaHost.Nothing;
+    /// <summary>The host's MPI installations, read only for --mpi=host.</summary>
+    public HostMpi? Mpi { get; init; }
 }

@@ -3,6 +3,7 @@ using HpcRun.Execution;
 using HpcRun.Launch.Parts;
 using HpcRun.Rdma;
 using Mono.Unix;
+using HpcRun.Mpi;
 
 namespace HpcRun.Launch;
 
@@ -19,7 +20,7 @@ public static class HostFactsReader
         string home = PathText.Normalize(environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);
 
         var resolved = new Dictionary<string, string?>();
-        foreach (string path in request.Binds.Select(b => b.Source).Concat(HostSystemPart.HostPaths).Append(home))
+        foreach (string path in request.Binds.Select(b => b.Source).Concat(HostSystemPart.HostPaths).Concat(MpiPart.HostPaths(environment)).Append(home))
             resolved[path] = RealPath.Resolve(path);
         var envFiles = new Dictionary<string, string>();
         foreach (string file in request.EnvFiles)
@@ -39,6 +40,7 @@ public static class HostFactsReader
             Cwd = System.Environment.CurrentDirectory,
             ResolvedPaths = resolved,
             EnvFileContents = envFiles,
+            Mpi = MpiPart.Mode(request, environment) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
             Rdma = RdmaDiscovery.ReadThisHost(environment),
         };
     }

@@ -8,12 +8,19 @@ public sealed record LaunchContext(LaunchRequest Request, ImageSource Image, Ima
 
 /// <summary>Looks into the image (after mounting it, symlinks resolved inside the image):
 /// whether a path exists and what a small text file holds. A dictionary in unit tests.</summary>
-public sealed class ImageTree(Func<string, bool> exists, Func<string, string?> readText)
+public sealed class ImageTree(Func<string, bool> exists, Func<string, string?> readText,
+    Func<string, byte[]?>? readBytes = null, Func<string, string?>? canonical = null)
 {
     public bool Has(string path) => exists(path);
 
     /// <summary>The file's text, or null when it is missing or unreadable.</summary>
     public string? ReadText(string path) => readText(path);
+
+    /// <summary>The whole file (ELF libraries, ld.so.cache), or null when it is missing or unreadable.</summary>
+    public byte[]? ReadBytes(string path) => readBytes?.Invoke(path);
+
+    /// <summary>The path with symlinks resolved inside the image, or null when it is missing.</summary>
+    public string? Canonical(string path) => canonical is not null ? canonical(path) : Has(path) ? path : null;
 
     /// <summary>A tree holding exactly these paths (a null content marks a directory).</summary>
     public static ImageTree Of(IReadOnlyDictionary<string, string?> files) =>

@@ -1,4 +1,5 @@
 using HpcRun.Rdma;
+using HpcRun.Mpi;
 
 namespace HpcRun.Launch;
 
@@ -24,4 +25,8 @@ public sealed record LaunchRequest
     public RdmaSelection? Rdma { get; init; }
     /// <summary>--rdma-libs; null: HPCRUN_RDMA_LIBS, else auto.</summary>
     public RdmaLibraries? RdmaLibs { get; init; }
+    /// <summary>--mpi; null: HPCRUN_MPI, else container.</summary>
+    public MpiMode? Mpi { get; init; }
+    /// <summary>--mpi-compat; null: HPCRUN_MPI_COMPAT, else major.</summary>
+    public MpiCompatibility? MpiCompat { get; init; }
 }

@@ -7,7 +7,7 @@ namespace HpcRun.Launch;
 public static class Planner
 {
     public static IReadOnlyList<ILaunchPart> StandardParts { get; } =
-        [new HostSystemPart(), new IdentityPart(), new HomePart(), new BindsPart(), new EnvironmentPart(), new RdmaPart(), new CommandPart()];
+        [new HostSystemPart(), new IdentityPart(), new HomePart(), new BindsPart(), new EnvironmentPart(), new RdmaPart(), new MpiPart(), new CommandPart()];
 
     public static ContainerPlan Decide(LaunchContext context, IEnumerable<ILaunchPart>? parts = null)
     {

@@ -1,0 +1,81 @@
+using HpcRun.Mpi;
+using Serilog;
+
+namespace HpcRun.Launch.Parts;
+
+/// <summary>
+/// MPI (README, "MPI"): with any mode but none, the directories where the launcher's PMI/PMIx
+/// server keeps its rendezvous files are reachable inside; with --mpi=host, the host's MPI and
+/// its dependency libraries are bound over the image's after the ABI and glibc checks, and put
+/// first on LD_LIBRARY_PATH. Runs after the environment part, so it extends the image's path.
+/// </summary>
+public sealed class MpiPart : ILaunchPart
+{
+    /// <summary>Host directories a rank must reach: the PMIx server's (Open MPI's mpirun, Slurm's
+    /// mpi/pmix under the slurmd spool) and the session directory's base.</summary>
+    public static readonly string[] RendezvousVariables = ["PMIX_SERVER_TMPDIR", "PMIX_SYSTEM_TMPDIR", "OMPI_MCA_orte_tmpdir_base",
+        "OMPI_MCA_prte_tmpdir_base", "TMPDIR"];
+
+    private const string UcxProcLinkVariable = "UCX_POSIX_USE_PROC_LINK";
+
+    public void Contribute(LaunchContext context, PlanBuilder plan)
+    {
+        IReadOnlyDictionary<string, string> environment = context.Host.Environment;
+        MpiMode mode = Mode(context.Request, environment);
+        if (mode == MpiMode.None) return;
+        // UCX (MPICH's and Open MPI's transport) maps a peer's shared memory through
+        // /proc/PID/fd, which fails between ranks in different user namespaces; named
+        // /dev/shm segments work everywhere at the same speed.
+        if (plan.GetEnv(UcxProcLinkVariable) is null) plan.SetEnv(UcxProcLinkVariable, "n");
+        foreach (string dir in RendezvousDirectories(environment))
+            if (!plan.IsCovered(dir) && context.Host.ResolvedPaths.GetValueOrDefault(dir) is { } resolved)
+                plan.Mount(MountSpec.Bind(resolved, dir));
+        if (mode == MpiMode.Host) Inject(context, plan, context.Host.Mpi ?? throw new InvalidOperationException("host MPI facts were not gathered"));
+    }
+
+    private static void Inject(LaunchContext context, PlanBuilder plan, HostMpi host)
+    {
+        string? libraryPath = plan.GetEnv("LD_LIBRARY_PATH");
+        var image = ImageMpi.Read(new ImageLibraryFiles(context.Tree), (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
+        MpiInjection injection = MpiInjection.Plan(host, image, Compatibility(context.Request, context.Host.Environment));
+        if (injection.Refusal is { } refusal) throw new HpcRunException(ExitCode.MpiIncompatible, refusal);
+        foreach (string warning in injection.Warnings) Log.Warning("{Warning}", warning);
+        foreach (LibraryBind bind in injection.Binds) plan.Mount(MountSpec.Bind(bind.HostPath, bind.Target, readOnly: true));
+        foreach (string path in host.ExtraBinds)
+            plan.Mount(MountSpec.Bind(context.Host.ResolvedPaths.GetValueOrDefault(path)
+                ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"{HostMpiReader.BindVariable} names a missing path: {path}"), path, readOnly: true));
+        plan.SetEnv("LD_LIBRARY_PATH", libraryPath is { Length: > 0 } ? $"{MpiInjection.LibraryDirectory}:{libraryPath}" : MpiInjection.LibraryDirectory);
+        Log.Information("MPI: injected host {Libraries}", string.Join(", ", injection.Binds.Select(b => b.Target)));
+    }
+
+    /// <summary>--mpi, else the site's HPCRUN_MPI, else container.</summary>
+    public static MpiMode Mode(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
+        request.Mpi ?? Setting(environment, MpiSettings.ModeVariable, MpiSettings.ParseMode, MpiSettings.ModeWords) ?? MpiMode.Container;
+
+    /// <summary>--mpi-compat, else HPCRUN_MPI_COMPAT, else major.</summary>
+    public static MpiCompatibility Compatibility(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
+        request.MpiCompat ?? Setting(environment, MpiSettings.CompatibilityVariable, MpiSettings.ParseCompatibility, MpiSettings.CompatibilityWords)
+        ?? MpiCompatibility.Major;
+
+    private static T? Setting<T>(IReadOnlyDictionary<string, string> environment, string variable, Func<string, T?> parse, string[] words)
+        where T : struct =>
+        environment.GetValueOrDefault(variable) is { Length: > 0 } word ? ParseWord(variable, word, parse, words) : null;
+
+    /// <summary>A setting's word (from <paramref name="source"/>, an option or a variable), or a usage error naming the choices.</summary>
+    public static T ParseWord<T>(string source, string word, Func<string, T?> parse, string[] words) where T : struct =>
+        parse(word) ?? throw new HpcRunException(ExitCode.Usage, $"{source}: expected one of {string.Join(", ", words)}, not '{word}'");
+
+    /// <summary>Host paths this part may bind, for <see cref="HostFactsReader"/> to resolve.</summary>
+    public static IEnumerable<string> HostPaths(IReadOnlyDictionary<string, string> environment) =>
+        RendezvousDirectories(environment).Concat(HostMpiReader.ExtraBinds(environment));
+
+    private static IEnumerable<string> RendezvousDirectories(IReadOnlyDictionary<string, string> environment) =>
+        RendezvousVariables.Select(environment.GetValueOrDefault).OfType<string>().Where(d => d.StartsWith('/')).Select(PathText.Normalize).Distinct();
+
+    /// <summary>The image's files through the <see cref="ImageTree"/> (symlinks resolved inside the image).</summary>
+    private sealed class ImageLibraryFiles(ImageTree tree) : ILibraryFiles
+    {
+        public string? Canonical(string path) => tree.Canonical(path);
+        public byte[]? Read(string path) => tree.ReadBytes(path);
+    }
+}

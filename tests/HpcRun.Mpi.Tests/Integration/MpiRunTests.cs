@@ -1,0 +1,43 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Mpi.Tests.Integration;
+
+/// <summary>Real MPI jobs: host launchers starting ranks in hpcrun containers, as the unprivileged test user.</summary>
+public class MpiRunTests
+{
+    private static string Hpcrun => TestSupport.Hpcrun.Binary;
+
+    private static void AssertRing(CommandResult result, string library)
+    {
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"rank 0 of 2 token 2 lib {library}", result.Stdout);
+        Assert.Contains($"rank 1 of 2 token 2 lib {library}", result.Stdout);
+    }
+
+    [Fact]
+    public void OpenMpiImageRunsUnderHostMpirun() =>
+        AssertRing(MpiImages.AsTestUser(["mpirun.openmpi", "-np", "2", "--oversubscribe", Hpcrun, MpiImages.OpenMpi, MpiImages.OpenMpiRing]),
+            "/lib/x86_64-linux-gnu/libmpi.so.40");
+
+    /// <summary>Hydra hands each rank its PMI connection as an inherited descriptor (PMI_FD): it must stay open.</summary>
+    [Fact]
+    public void MpichImageRunsUnderHydraWithItsOwnMpich() =>
+        AssertRing(MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=container", MpiImages.Mpich, MpiImages.MpichRing]),
+            "/lib/x86_64-linux-gnu/libmpich.so.12");
+
+    [Fact]
+    public void HostMpichIsInjectedIntoAnMpichImage() =>
+        AssertRing(MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=host", MpiImages.Mpich, MpiImages.MpichRing]),
+            "/.hpcrun/mpi/lib/libmpich.so.12");
+
+    [Fact]
+    public void OpenMpiImageIsRefusedOnAnMpichHost()
+    {
+        var mpichHost = new Dictionary<string, string> { [HostMpiReader.LibsVariable] = "/usr/lib/x86_64-linux-gnu/libmpich.so.12" };
+        CommandResult result = MpiImages.AsTestUser([Hpcrun, "--mpi=host", MpiImages.OpenMpi, "/bin/true"], mpichHost);
+        Assert.Equal((int)ExitCode.MpiIncompatible, result.ExitCode);
+        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("MPICH ABI libmpich.so.12 12.2.2", line);
+        Assert.Contains("Open MPI libmpi.so.40 40.30.4", line);
+    }
+}

@@ -1,0 +1,78 @@
+using HpcRun.Image;
+using HpcRun.Image.Metadata;
+using HpcRun.Launch;
+using HpcRun.Launch.Parts;
+
+namespace HpcRun.Mpi.Tests;
+
+/// <summary>The MPI part inside a whole plan, against fixture trees for the host and the image.</summary>
+public class MpiPartTests
+{
+    private static ContainerPlan Plan(RootedFiles image, LaunchRequest request, Dictionary<string, string>? env = null, RootedFiles? host = null,
+        Dictionary<string, string?>? resolved = null, ImageConfig? config = null)
+    {
+        env ??= [];
+        var facts = new HostFacts
+        {
+            Environment = env, Uid = 1001, Gid = 100, PasswdLine = "alice:x:1001:100::/home/alice:/bin/sh", GroupLine = "users:x:100:",
+            Home = "/home/alice", Cwd = "/home/alice", ResolvedPaths = resolved ?? [],
+            Mpi = host is null ? null : HostMpiReader.Read(env, host, host.LdCache()),
+        };
+        return Planner.Decide(new LaunchContext(request, new ImageSource(image.Root, ImageKind.Directory), config ?? ImageConfig.Empty, image.Tree(), facts));
+    }
+
+    private static LaunchRequest Request(MpiMode? mode) => new() { Image = "img", Command = ["./app"], Mpi = mode };
+
+    [Fact]
+    public void HostModeBindsHostMpiAndPrependsTheLibraryPath()
+    {
+        ContainerPlan plan = Plan(Fixtures.MpichImage, Request(MpiMode.Host), host: Fixtures.MpichHost,
+            config: new ImageConfig { Env = ["LD_LIBRARY_PATH=/opt/app/lib"] });
+        Assert.Contains(MountSpec.Bind("/lib/libmpich.so.12.2.2", "/lib/libmpich.so.12.1.0", readOnly: true), plan.Mounts);
+        Assert.Contains(MountSpec.Bind("/lib/libdep.so.1.0.0", "/.hpcrun/mpi/lib/libdep.so.1", readOnly: true), plan.Mounts);
+        Assert.Equal("/.hpcrun/mpi/lib:/opt/app/lib", plan.Environment.Single(e => e.Key == "LD_LIBRARY_PATH").Value);
+    }
+
+    [Fact]
+    public void UcxSharedMemoryAvoidsProcLinksUnlessTheUserChose()
+    {
+        Assert.Contains(KeyValuePair.Create("UCX_POSIX_USE_PROC_LINK", "n"), Plan(Fixtures.NoMpiImage, Request(MpiMode.Container)).Environment);
+        var chosen = new Dictionary<string, string> { ["UCX_POSIX_USE_PROC_LINK"] = "y" };
+        Assert.Contains(KeyValuePair.Create("UCX_POSIX_USE_PROC_LINK", "y"), Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), chosen).Environment);
+    }
+
+    [Fact]
+    public void TheSiteDefaultComesFromHpcrunMpi()
+    {
+        var env = new Dictionary<string, string> { [MpiSettings.ModeVariable] = "host" };
+        Assert.Equal(MpiMode.Host, MpiPart.Mode(Request(null), env));
+        Assert.Equal(MpiMode.None, MpiPart.Mode(Request(MpiMode.None), env));
+        Assert.Equal(MpiMode.Container, MpiPart.Mode(Request(null), new Dictionary<string, string>()));
+        var bad = new Dictionary<string, string> { [MpiSettings.ModeVariable] = "bind" };
+        Assert.Equal(ExitCode.Usage, Assert.Throws<HpcRunException>(() => MpiPart.Mode(Request(null), bad)).Code);
+    }
+
+    [Fact]
+    public void RefusesAnIncompatiblePairBeforeLaunch()
+    {
+        var e = Assert.Throws<HpcRunException>(() => Plan(Fixtures.OpenMpiImage, Request(MpiMode.Host), host: Fixtures.MpichHost));
+        Assert.Equal(ExitCode.MpiIncompatible, e.Code);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void ThePmixServerDirectoryIsReachableWhenNotUnderTmp()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["PMIX_SERVER_TMPDIR"] = "/var/spool/slurmd/pmix.7.0", ["PMIX_SYSTEM_TMPDIR"] = "/tmp", ["SLURM_JOB_ID"] = "7",
+        };
+        var resolved = new Dictionary<string, string?> { ["/var/spool/slurmd/pmix.7.0"] = "/var/spool/slurmd/pmix.7.0", ["/tmp"] = "/tmp" };
+        ContainerPlan plan = Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), env, resolved: resolved);
+        Assert.Contains(MountSpec.Bind("/var/spool/slurmd/pmix.7.0", "/var/spool/slurmd/pmix.7.0"), plan.Mounts);
+        Assert.Single(plan.Mounts, m => m.Target == "/tmp");   // already shared by the host system part
+        Assert.Equal("7", plan.Environment.Single(e => e.Key == "SLURM_JOB_ID").Value);
+        Assert.DoesNotContain(plan.Mounts, m => m.Target == "/var/spool/slurmd/pmix.7.0"
+            && Plan(Fixtures.NoMpiImage, Request(MpiMode.None), env, resolved: resolved).Mounts.Contains(m));
+    }
+}
