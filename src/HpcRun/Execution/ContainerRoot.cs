@@ -78,7 +78,7 @@ internal sealed class ContainerRoot(string dir) : IDisposable
     /// <summary>Applies one planned mount (its target exists); <paramref name="source"/> is a path hpcrun can reach now.</summary>
     public void Apply(MountSpec mount, string? source)
     {
-        int target = OpenOrThrow(mount.Target);
+        int target = OpenOrCreate(mount, source);
         try
         {
             string at = $"/proc/self/fd/{target}";
@@ -102,6 +102,29 @@ internal sealed class ContainerRoot(string dir) : IDisposable
 
     /// <summary>Makes the root itself read-only (the mounts on it keep their own modes).</summary>
     public void MakeReadOnly() => Syscalls.Mount(null, dir, null, Syscalls.MS_REMOUNT | Syscalls.MS_BIND | Syscalls.MS_RDONLY);
+
+    /// <summary>Opens the target of <paramref name="mount"/>. A target inside a tmpfs that an earlier
+    /// mount put up (the chosen /dev/infiniband nodes) was hidden when targets were prepared in the
+    /// image, so it is created now, in that tmpfs.</summary>
+    private int OpenOrCreate(MountSpec mount, string? source)
+    {
+        int fd = Syscalls.OpenInRoot(rootFd, mount.Target, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
+        if (fd >= 0) return fd;
+        if (errno != (int)Errno.ENOENT) throw Failure(mount.Target, errno);
+        int parent = OpenOrThrow(Path.GetDirectoryName(mount.Target)!);
+        try
+        {
+            string created = $"/proc/self/fd/{parent}/{Path.GetFileName(mount.Target)}";
+            if (mount.TargetIsDirectory(_ => source is not null && Directory.Exists(source))) Directory.CreateDirectory(created);
+            else File.WriteAllBytes(created, []);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SetupException($"cannot create {mount.Target} in the container: {e.Message}");
+        }
+        finally { Syscalls.Close(parent); }
+        return OpenOrThrow(mount.Target);
+    }
 
     private int OpenOrThrow(string path)
     {

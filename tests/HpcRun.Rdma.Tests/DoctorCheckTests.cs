@@ -1,0 +1,163 @@
+using HpcRun.Doctor;
+
+namespace HpcRun.Rdma.Tests;
+
+/// <summary>Each doctor check on a fake node: a root directory with the files it reads.</summary>
+public sealed class DoctorCheckTests : IDisposable
+{
+    private readonly string root = Directory.CreateTempSubdirectory("hpcrun-doctor").FullName;
+
+    /// <summary>A healthy node: Linux 6.1, /dev/fuse, squashfuse_ll and srun on PATH, MPICH.</summary>
+    public DoctorCheckTests()
+    {
+        Write("/proc/sys/kernel/osrelease", "6.1.0-13-amd64\n");
+        Write("/dev/fuse", "");
+        Write("/usr/bin/squashfuse_ll", "");
+        Write("/usr/bin/srun", "");
+        Write("/usr/lib/x86_64-linux-gnu/libmpich.so.12", "");
+    }
+
+    private void Write(string path, string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(root + path)!);
+        File.WriteAllText(root + path, content);
+    }
+
+    private DoctorHost Host(int unshareErrno = 0, RdmaHost? rdma = null, Dictionary<string, string>? env = null) => new()
+    {
+        Root = root, UnshareErrno = unshareErrno, Rdma = rdma ?? new RdmaHost(),
+        Environment = env ?? new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
+    };
+
+    [Fact]
+    public void AHealthyNodePassesEveryCheck()
+    {
+        var checks = DoctorChecks.Run(Host(), image: null, runInside: _ => null);
+
+        Assert.Equal(["user namespaces", "fuse", "squashfuse", "kernel", "rdma", "host mpi", "slurm"], checks.Select(c => c.Name));
+        Assert.All(checks, c => Assert.Equal(CheckStatus.OK, c.Status));
+        Assert.Contains("libmpich.so.12 (MPICH ABI)", checks[5].Detail);
+    }
+
+    [Fact]
+    public void DisabledUserNamespacesFailWithTheSysctlToChange()
+    {
+        Write("/proc/sys/user/max_user_namespaces", "0\n");
+        CheckResult check = SystemChecks.UserNamespaces(Host(unshareErrno: 1));
+
+        Assert.Equal(CheckStatus.FAIL, check.Status);
+        Assert.Equal("sysctl -w user.max_user_namespaces=15000", check.Fix);
+    }
+
+    [Fact]
+    public void AMissingDevFuseFails()
+    {
+        File.Delete(root + "/dev/fuse");
+        CheckResult check = SystemChecks.Fuse(Host());
+
+        Assert.Equal(CheckStatus.FAIL, check.Status);
+        Assert.Equal("modprobe fuse", check.Fix);
+    }
+
+    [Fact]
+    public void SquashfuseMissingFromPathFails() =>
+        Assert.Equal(CheckStatus.FAIL, SystemChecks.Squashfuse(Host(env: new() { ["PATH"] = "/opt/nothing" })).Status);
+
+    [Fact]
+    public void AnOldKernelFails()
+    {
+        Write("/proc/sys/kernel/osrelease", "4.18.0-553.el8_10.x86_64\n");
+        CheckResult check = SystemChecks.Kernel(Host());
+
+        Assert.Equal(CheckStatus.FAIL, check.Status);
+        Assert.Contains("older than 5.11", check.Detail);
+    }
+
+    [Fact]
+    public void AnRdmaDeviceWithoutItsDevNodeFailsAndADownPortWarns()
+    {
+        using var fake = new FakeRdmaHost();
+        fake.Delete("/dev/infiniband/uverbs0");
+        var checks = RdmaChecks.All(Host(rdma: fake.Read(memlock: 64 << 10))).ToDictionary(c => c.Name);
+
+        Assert.Equal(CheckStatus.FAIL, checks["rdma mlx5_0"].Status);
+        Assert.Contains("/dev/infiniband/uverbs0 is missing", checks["rdma mlx5_0"].Detail);
+        Assert.Contains("modprobe ib_uverbs", checks["rdma mlx5_0"].Fix);
+        Assert.Equal(CheckStatus.WARN, checks["rdma mlx5_1"].Status);
+        Assert.Equal(new CheckResult("rdma rocep1s0", CheckStatus.OK, "RoCE, port 1 ACTIVE, uverbs2"), checks["rdma rocep1s0"]);
+        Assert.Equal(CheckStatus.OK, checks["rdma providers"].Status);
+        Assert.Equal(CheckStatus.WARN, checks["memlock"].Status);
+        Assert.Contains("64 KiB", checks["memlock"].Detail);
+    }
+
+    [Fact]
+    public void NoHostMpiWarns()
+    {
+        File.Delete(root + "/usr/lib/x86_64-linux-gnu/libmpich.so.12");
+        Assert.Equal(CheckStatus.WARN, JobChecks.HostMpi(Host()).Status);
+    }
+
+    [Fact]
+    public void AnMpiOnLdLibraryPathIsFoundWithItsAbi()
+    {
+        Write("/opt/openmpi/lib/libmpi.so.40", "");
+        CheckResult check = JobChecks.HostMpi(Host(env: new() { ["LD_LIBRARY_PATH"] = "/opt/openmpi/lib" }));
+
+        Assert.StartsWith("/opt/openmpi/lib/libmpi.so.40 (Open MPI ABI 40)", check.Detail);
+    }
+
+    [Fact]
+    public void InsideASlurmStepTheJobAndPmiAreReported()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["SLURM_JOB_ID"] = "42", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "3", ["SLURM_NTASKS"] = "8",
+            ["SLURM_JOB_NUM_NODES"] = "2", ["PMIX_RANK"] = "3",
+        };
+        Assert.Equal("job 42, step 0, task 3 of 8, on 2 node(s), PMIx", JobChecks.Slurm(Host(env: env)).Detail);
+    }
+
+    [Fact]
+    public void NoSrunWarns() => Assert.Equal(CheckStatus.WARN, JobChecks.Slurm(Host(env: new() { ["PATH"] = "/opt/nothing" })).Status);
+
+    [Fact]
+    public void ADirectoryImageForAnotherCpuFails()
+    {
+        string image = Path.Combine(root, "image");
+        Directory.CreateDirectory(image + "/usr/bin");
+        Directory.CreateDirectory(image + "/bin");
+        // An ELF64 little-endian header whose e_machine (offset 18) says aarch64 (183), behind /bin/sh -> /usr/bin/dash.
+        byte[] elf = new byte[64];
+        "\u007fELF"u8.CopyTo(elf);
+        elf[4] = 2; elf[5] = 1; elf[18] = 183;
+        File.WriteAllBytes(image + "/usr/bin/dash", elf);
+        File.CreateSymbolicLink(image + "/bin/sh", "/usr/bin/dash");
+
+        CheckResult check = ImageChecks.Check(image, _ => throw new InvalidOperationException("directories are read, not run"));
+
+        Assert.Equal(CheckStatus.FAIL, check.Status);
+        Assert.Equal($"directory image is for aarch64, this host is {ImageChecks.HostArchitecture}", check.Detail);
+    }
+
+    [Fact]
+    public void AMissingImageFails() =>
+        Assert.Equal(CheckStatus.FAIL, ImageChecks.Check(Path.Combine(root, "nothing.sif"), _ => null).Status);
+
+    [Fact]
+    public void AnImageFileThatDoesNotStartFails()
+    {
+        string image = Path.Combine(root, "image.sqfs");
+        TestSupport.TestImages.MakeSquashFs(TestSupport.TestImages.BusyboxTree, image);
+
+        CheckResult check = ImageChecks.Check(image, _ => "exit 126: Exec format error");
+
+        Assert.Equal(CheckStatus.FAIL, check.Status);
+        Assert.Contains("does not run here: exit 126: Exec format error", check.Detail);
+    }
+
+    [Fact]
+    public void ALineSaysStatusNameDetailAndFix() =>
+        Assert.Equal("FAIL  fuse: gone (fix: modprobe fuse)", CheckResult.Fail("fuse", "gone", "modprobe fuse").ToString());
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+}
