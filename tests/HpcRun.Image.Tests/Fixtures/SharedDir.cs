@@ -1,0 +1,16 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Image.Tests.Fixtures;
+
+/// <summary>A temporary directory the unprivileged test user can read (under the test image
+/// directory, since /tmp's private temp directories are 0700 and the clone may be under /root).</summary>
+public sealed class SharedDir : IDisposable
+{
+    public string Path { get; } = Directory.CreateDirectory(System.IO.Path.Combine(TestImages.Dir, $"image-tests-{Guid.NewGuid():N}")).FullName;
+
+    public SharedDir() => System.IO.File.SetUnixFileMode(Path, (UnixFileMode)0b111_101_101);
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}

@@ -1,0 +1,93 @@
+using HpcRun.Image.Tests.Fixtures;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Image.Tests.Integration;
+
+/// <summary>
+/// The real hpcrun binary: builds images from an OCI layout made by Debian's umoci (several
+/// layers, a whiteout, a config), then runs the SIF in place as the unprivileged test user.
+/// </summary>
+public sealed class HpcrunImageTests : IDisposable
+{
+    private readonly SharedDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    private static void Umoci(params string[] args) => TestEnvironment.RunChecked("umoci", args);
+
+    /// <summary>busybox in layer 1; layer 2 adds /data/kept and /data/gone; layer 3 deletes /data/gone (a whiteout).</summary>
+    private string UmociLayout()
+    {
+        string layout = dir.File("layout"), bundle = dir.File("bundle");
+        Umoci("init", "--layout", layout);
+        Umoci("new", "--image", $"{layout}:app");
+        Umoci("unpack", "--image", $"{layout}:app", bundle);
+        string rootfs = Path.Combine(bundle, "rootfs");
+        TestEnvironment.RunChecked("cp", "-a", $"{TestImages.BusyboxTree}/.", rootfs);
+        Umoci("repack", "--image", $"{layout}:app", bundle);
+        Directory.CreateDirectory(Path.Combine(rootfs, "data"));
+        File.WriteAllText(Path.Combine(rootfs, "data", "kept"), "kept\n");
+        File.WriteAllText(Path.Combine(rootfs, "data", "gone"), "gone\n");
+        Umoci("repack", "--image", $"{layout}:app", bundle);
+        File.Delete(Path.Combine(rootfs, "data", "gone"));
+        Umoci("repack", "--image", $"{layout}:app", bundle);
+        Umoci("config", "--image", $"{layout}:app", "--config.env", "GREETING=hello from umoci", "--config.workingdir", "/data",
+            "--config.cmd", "/bin/cat", "--config.cmd", "/data/kept", "--config.label", "org.example.team=physics");
+        return layout;
+    }
+
+    [Fact]
+    public void A_sif_built_from_an_umoci_layout_runs_in_place_with_its_config()
+    {
+        string sif = dir.File("app.sif");
+        var build = TestEnvironment.Run(Hpcrun.Binary, ["build", sif, UmociLayout(), "--tag", "app"]);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("hpcrun: making the SquashFS file system", build.Stderr); // plain progress lines off a terminal
+
+        var run = Hpcrun.Run(sif, "/bin/sh", "-c", "cat /data/kept; test -e /data/gone || echo gone is whited out; echo \"$GREETING\"; id -u");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal($"kept\ngone is whited out\nhello from umoci\n{TestEnvironment.RunChecked("id", "-u", TestEnvironment.User).Trim()}\n", run.Stdout);
+        Assert.Equal("kept\n", Hpcrun.Run(sif).Stdout); // the image's Cmd
+    }
+
+    [Fact]
+    public void Inspect_shows_the_config_and_build_record_without_mounting()
+    {
+        string sif = dir.File("app.sif");
+        TestEnvironment.RunChecked(Hpcrun.Binary, "build", sif, UmociLayout(), "--tag", "app");
+        string text = Hpcrun.Run("inspect", sif).Stdout;
+        Assert.Contains("Format:       sif", text);
+        Assert.Contains("Partition Squashfs PrimSys amd64", text);
+        Assert.Contains("org.example.team=physics", text);
+        Assert.Contains("GREETING=hello from umoci", text);
+        string json = Hpcrun.Run("inspect", "--json", sif).Stdout;
+        Assert.Contains("\"sourceKind\": \"oci-layout\"", json);
+        Assert.Contains("\"workingDir\": \"/data\"", json);
+    }
+
+    [Fact]
+    public void A_corrupt_sif_is_refused_with_one_line_and_the_bad_image_status()
+    {
+        string sif = dir.File("app.sif");
+        TestEnvironment.RunChecked(Hpcrun.Binary, "build", sif, TestImages.BusyboxTree);
+        byte[] bytes = File.ReadAllBytes(sif);
+        bytes[4096 + 25] = 0xFF; // the partition's size, far beyond the end of the file
+        bytes[4096 + 32] = 0x7F;
+        File.WriteAllBytes(sif, bytes);
+        var run = Hpcrun.Run(sif, "true");
+        Assert.Equal(65, run.ExitCode);
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+        Assert.Contains("outside", run.Stderr);
+    }
+
+    [Fact]
+    public void A_failed_build_exits_non_zero_and_leaves_no_file()
+    {
+        string layout = UmociLayout();
+        foreach (string blob in Directory.GetFiles(Path.Combine(layout, "blobs", "sha256")).Where(b => new FileInfo(b).Length > 4096)) File.Delete(blob);
+        var build = TestEnvironment.Run(Hpcrun.Binary, ["build", dir.File("app.sif"), layout, "--tag", "app"]);
+        Assert.Equal(65, build.ExitCode);
+        Assert.Contains("is missing", build.Stderr);
+        Assert.Equal(["bundle", "layout"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order());
+    }
+}
