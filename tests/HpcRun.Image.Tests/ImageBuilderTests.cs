@@ -124,6 +124,7 @@ public sealed class ImageBuilderTests : IDisposable
         string listing = Listing(sif);
         Assert.Contains("-rwxr-xr-x root/root", listing);
         Assert.DoesNotContain("fifo", listing);
+        Assert.Contains("skipped 1 device nodes, FIFOs or sockets: /fifo", Assert.Single(reporter.Warnings));
         Assert.Equal(["FROM_TREE=1"], ImageSource.Probe(sif).EmbeddedConfig!.Env);
     }
 }

@@ -26,6 +26,7 @@ public static class ImageBuilder
         {
             Directory.CreateDirectory(scratch);
             ResolvedImage image = Resolve(Path.GetFullPath(request.Source), ImageSelector.Parse(request.Platform, request.Tag), scratch, reporter);
+            if (image.Tree is not null) SpecialFiles.Warn(image.Tree, reporter);
             string tree = image.Tree ?? Flatten(image, Path.Combine(scratch, "rootfs"), reporter);
             long time = Epoch(image.Created);
             byte[] config = JsonSerializer.SerializeToUtf8Bytes(image.Config, ImageConfigJson.Default.ImageConfig);

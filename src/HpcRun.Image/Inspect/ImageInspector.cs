@@ -15,15 +15,18 @@ public static class ImageInspector
 {
     private static readonly string[] compressions = ["none", "gzip", "lzma", "lzo", "xz", "lz4", "zstd"];
 
+    /// <summary>Any SIF is described, runnable or not (signatures, data only); other files must be images.</summary>
     public static ImageInfo Inspect(string path)
     {
-        ImageSource source = ImageSource.Probe(path);
-        return source.Kind switch
-        {
-            ImageKind.Sif => InspectSif(path),
-            ImageKind.SquashFs => InspectSquashFs(path),
-            _ => InspectDirectory(path),
-        };
+        if (File.Exists(path) && IsSif(path)) return InspectSif(path);
+        return ImageSource.Probe(path).Kind == ImageKind.SquashFs ? InspectSquashFs(path) : InspectDirectory(path);
+    }
+
+    private static bool IsSif(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var head = new byte[SifHeader.Size];
+        return SifFile.HasMagic(head.AsSpan(0, stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)));
     }
 
     private static ImageInfo InspectSif(string path)
@@ -31,13 +34,13 @@ public static class ImageInspector
         using var stream = File.OpenRead(path);
         SifFile sif = SifFile.Read(stream);
         SifMetadata metadata = SifMetadata.Read(stream, sif);
-        SifDescriptor root = sif.PrimarySystem!;
+        SifDescriptor? root = sif.PrimarySystem;
         return new ImageInfo
         {
             Path = path, Format = "sif", Architecture = SifArch.Name(sif.Header.Arch), Id = sif.Header.Id.ToString(),
             Created = SifText.Date(sif.Header.CreatedAt), Modified = SifText.Date(sif.Header.ModifiedAt), Size = sif.FileSize,
             Objects = [.. sif.Objects.Select(Describe)],
-            FileSystem = SquashFs(stream, root.Offset, root.Size),
+            FileSystem = root?.FsType == SifFsType.Squashfs ? SquashFs(stream, root.Offset, root.Size) : null,
             Config = metadata.Config, Runscript = metadata.Runscript, DefinitionFile = metadata.DefinitionFile, Build = metadata.Build,
         };
     }
