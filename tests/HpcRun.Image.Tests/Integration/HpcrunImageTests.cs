@@ -51,6 +51,15 @@ public sealed class HpcrunImageTests : IDisposable
     }
 
     [Fact]
+    public void An_apptainer_style_sif_runs_its_runscript_with_the_environment_it_carries()
+    {
+        string sif = ApptainerStyleSif.Write(dir.File("apptainer.sif"), TestImages.BusyboxTree, dir.Path);
+        var run = Hpcrun.Run(sif);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("runscript says from oci-config\n", run.Stdout);
+    }
+
+    [Fact]
     public void Inspect_shows_the_config_and_build_record_without_mounting()
     {
         string sif = dir.File("app.sif");
