@@ -44,7 +44,7 @@ public sealed class LayerFlattener(ConfinedRoot root, IBuildReporter reporter)
             stored!.Drain();
             Verify(layer, layer.Digest, stored.Digest, "stored");
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or SharpCompress.Common.ArchiveException or IOException and not FileNotFoundException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or SharpCompress.Common.ArchiveException)
         {
             throw new ImageFormatException($"layer {layer.Name} is corrupt or truncated: {e.Message}");
         }
