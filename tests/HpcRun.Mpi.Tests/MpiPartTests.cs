@@ -34,11 +34,13 @@ public class MpiPartTests
     }
 
     [Fact]
-    public void UcxSharedMemoryAvoidsProcLinksUnlessTheUserChose()
+    public void SharedMemorySettingsSuitSeparateNamespacesUnlessTheUserChose()
     {
-        Assert.Contains(KeyValuePair.Create("UCX_POSIX_USE_PROC_LINK", "n"), Plan(Fixtures.NoMpiImage, Request(MpiMode.Container)).Environment);
+        var environment = Plan(Fixtures.NoMpiImage, Request(MpiMode.Container)).Environment;
+        Assert.All(MpiPart.SeparateNamespaceDefaults, setting => Assert.Contains(setting, environment));
         var chosen = new Dictionary<string, string> { ["UCX_POSIX_USE_PROC_LINK"] = "y" };
         Assert.Contains(KeyValuePair.Create("UCX_POSIX_USE_PROC_LINK", "y"), Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), chosen).Environment);
+        Assert.DoesNotContain(MpiPart.SeparateNamespaceDefaults[0], Plan(Fixtures.NoMpiImage, Request(MpiMode.None)).Environment);
     }
 
     [Fact]

@@ -16,17 +16,25 @@ public sealed class MpiPart : ILaunchPart
     public static readonly string[] RendezvousVariables = ["PMIX_SERVER_TMPDIR", "PMIX_SYSTEM_TMPDIR", "OMPI_MCA_orte_tmpdir_base",
         "OMPI_MCA_prte_tmpdir_base", "TMPDIR"];
 
-    private const string UcxProcLinkVariable = "UCX_POSIX_USE_PROC_LINK";
+    /// <summary>Shared-memory settings for ranks that each run in their own user namespace
+    /// (the user's own settings win).</summary>
+    public static readonly KeyValuePair<string, string>[] SeparateNamespaceDefaults =
+    [
+        // UCX (MPICH's transport) maps a peer's segment through /proc/PID/fd: EACCES across user
+        // namespaces. Named /dev/shm segments work at the same speed.
+        new("UCX_POSIX_USE_PROC_LINK", "n"),
+        // Open MPI 4.1's vader: the kernel refuses CMA across user namespaces, and the fallback it
+        // then picks hangs in hpcc's ring tests; copy-in/copy-out through /dev/shm works.
+        new("OMPI_MCA_btl_vader_single_copy_mechanism", "none"),
+    ];
 
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         IReadOnlyDictionary<string, string> environment = context.Host.Environment;
         MpiMode mode = Mode(context.Request, environment);
         if (mode == MpiMode.None) return;
-        // UCX (MPICH's and Open MPI's transport) maps a peer's shared memory through
-        // /proc/PID/fd, which fails between ranks in different user namespaces; named
-        // /dev/shm segments work everywhere at the same speed.
-        if (plan.GetEnv(UcxProcLinkVariable) is null) plan.SetEnv(UcxProcLinkVariable, "n");
+        foreach (var (name, value) in SeparateNamespaceDefaults)
+            if (plan.GetEnv(name) is null) plan.SetEnv(name, value);
         foreach (string dir in RendezvousDirectories(environment))
             if (!plan.IsCovered(dir) && context.Host.ResolvedPaths.GetValueOrDefault(dir) is { } resolved)
                 plan.Mount(MountSpec.Bind(resolved, dir));
