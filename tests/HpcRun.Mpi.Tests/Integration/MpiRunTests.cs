@@ -30,6 +30,21 @@ public class MpiRunTests
         AssertRing(MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=host", MpiImages.Mpich, MpiImages.MpichRing]),
             "/.hpcrun/mpi/lib/libmpich.so.12");
 
+    /// <summary>examples/mpi-dotnet: MPI.NET over the injected host MPICH, 1 MiB messages included.</summary>
+    [Fact]
+    public void MpiDotnetExampleRunsOverInjectedHostMpich()
+    {
+        string output = Directory.CreateTempSubdirectory("hpcrun-mpi-dotnet-").FullName;
+        TestEnvironment.RunChecked("dotnet", "publish", Path.Combine(TestEnvironment.RepoRoot, "examples", "mpi-dotnet", "MpiDotnet.csproj"),
+            "-c", "Release", "-o", output, "-p:InvariantGlobalization=true", "-nologo", "-v", "quiet");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", output);
+        CommandResult result = MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=host", MpiImages.Mpich, Path.Combine(output, "MpiDotnet")]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("hello from rank 1 of 2", result.Stdout);
+        Assert.Contains("allreduce: sum of 1..2 = 3", result.Stdout);
+        Assert.Contains("ping-pong 1048576 B:", result.Stdout);
+    }
+
     [Fact]
     public void OpenMpiImageIsRefusedOnAnMpichHost()
     {

@@ -23,6 +23,8 @@ public sealed class MpiPart : ILaunchPart
         // UCX (MPICH's transport) maps a peer's segment through /proc/PID/fd: EACCES across user
         // namespaces. Named /dev/shm segments work at the same speed.
         new("UCX_POSIX_USE_PROC_LINK", "n"),
+        // UCX's cma transport (process_vm_readv, for large messages): EPERM across user namespaces.
+        new("UCX_TLS", "^cma"),
         // Open MPI 4.1's vader: the kernel refuses CMA across user namespaces, and the fallback it
         // then picks hangs in hpcc's ring tests; copy-in/copy-out through /dev/shm works.
         new("OMPI_MCA_btl_vader_single_copy_mechanism", "none"),
