@@ -1,3 +1,5 @@
+using HpcRun.Mpi;
+
 namespace HpcRun.Rdma;
 
 /// <summary>Finds the host's rdma-core libraries and the glibc they need.</summary>
@@ -20,13 +22,13 @@ internal static class HostLibraryReader
         string? providerDir = Directory.Exists(host.HostPath($"{dir}/libibverbs")) ? $"{dir}/libibverbs" : null;
         IEnumerable<string> providers = providerDir is null ? []
             : Directory.EnumerateFiles(host.HostPath(providerDir), "*.so").Select(f => providerDir + "/" + Path.GetFileName(f));
-        Version? required = core.Concat(providers).Select(p => NeededGlibc(host.HostPath(p))).Max();
+        GlibcNeed? required = core.Concat(providers).Select(p => NeededGlibc(host, p)).OfType<GlibcNeed>().MaxBy(n => n.Version);
         return new HostVerbsLibraries(dir, providerDir, core, required);
     }
 
-    private static Version? NeededGlibc(string file)
-    {
-        try { return GlibcVersions.Highest(File.ReadAllBytes(file)); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-    }
+    /// <summary>The newest GLIBC_x.y the library needs from glibc's own libraries, as host MPI injection reads it.</summary>
+    private static GlibcNeed? NeededGlibc(RdmaHost host, string library) =>
+        HostLibraryFiles.Instance.Read(host.HostPath(library)) is { } bytes && MpiDiscovery.TryParse(bytes) is { } elf
+        && GlibcVersion.Max(elf.VersionNeeds.Where(v => HostMpiReader.GlibcSonames.Contains(v.Library)).Select(v => v.Version)) is { } version
+            ? new GlibcNeed(version, library) : null;
 }

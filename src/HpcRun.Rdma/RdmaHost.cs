@@ -1,3 +1,5 @@
+using HpcRun.Mpi;
+
 namespace HpcRun.Rdma;
 
 /// <summary>
@@ -33,4 +35,4 @@ public sealed record RdmaHost
 /// <see cref="LibraryDir"/> and the provider plugins in <see cref="ProviderDir"/>, with the
 /// highest glibc symbol version any of them needs.
 /// </summary>
-public sealed record HostVerbsLibraries(string LibraryDir, string? ProviderDir, IReadOnlyList<string> CoreLibraries, Version? RequiredGlibc);
+public sealed record HostVerbsLibraries(string LibraryDir, string? ProviderDir, IReadOnlyList<string> CoreLibraries, GlibcNeed? RequiredGlibc);

@@ -1,3 +1,5 @@
+using HpcRun.Mpi;
+
 namespace HpcRun.Rdma;
 
 /// <summary>
@@ -14,10 +16,10 @@ public static class RdmaPlanner
     public const string LibraryDir = "/opt/hpcrun/rdma/lib";
 
     /// <param name="imageHas">Whether the container already has a path (the image or an earlier mount).</param>
-    /// <param name="imageReadText">An image file's text, or null (used for libc.so.6).</param>
+    /// <param name="imageGlibc">The image's glibc (asked only when host libraries would be added).</param>
     /// <exception cref="RdmaDeviceNotFoundException">A named device does not exist.</exception>
     public static RdmaPlan Plan(RdmaHost host, RdmaSelection selection, RdmaLibraries libraries,
-        Func<string, bool> imageHas, Func<string, string?> imageReadText)
+        Func<string, bool> imageHas, Func<ImageGlibc?> imageGlibc)
     {
         CheckNamesExist(host, selection);
         RdmaDevice[] chosen = [.. host.Devices.Where(d => selection.Includes(d.Name))];
@@ -29,7 +31,7 @@ public static class RdmaPlanner
         if (chosen.Length > 0)
         {
             if (libraries == RdmaLibraries.Host || (libraries == RdmaLibraries.Auto && !imageHas(RdmaPaths.ProviderConfigDir)))
-                libraryPath = HostLibraries(host, mounts, warnings, imageReadText);
+                libraryPath = HostLibraries(host, mounts, warnings, imageGlibc);
             if (MemlockLimit.Warning(host.MemlockLimit) is { } memlock) warnings.Add(memlock);
         }
         return new RdmaPlan(mounts, libraryPath, warnings);
@@ -75,22 +77,20 @@ public static class RdmaPlanner
     }
 
     /// <summary>Binds the host's provider configs and libraries; returns the directory for LD_LIBRARY_PATH, if any.</summary>
-    private static string? HostLibraries(RdmaHost host, List<RdmaMount> mounts, List<string> warnings, Func<string, string?> imageReadText)
+    private static string? HostLibraries(RdmaHost host, List<RdmaMount> mounts, List<string> warnings, Func<ImageGlibc?> imageGlibc)
     {
         if (host.ProviderConfigs.Count > 0)
             mounts.Add(new RdmaMount(RdmaPaths.ProviderConfigDir, host.HostPath(RdmaPaths.ProviderConfigDir), ReadOnly: true));
         if (host.Libraries is not { } libraries) return null;
-        Version? provided = GlibcVersions.LibcPaths.Select(imageReadText).FirstOrDefault(t => t is not null) is { } libc
-            ? GlibcVersions.Highest(libc) : null;
-        if (provided is null)
+        if (imageGlibc() is not { } provided)
         {
             warnings.Add("the image has no glibc (static or musl): the host's verbs libraries cannot run in it and were not added");
             return null;
         }
-        if (libraries.RequiredGlibc is { } required && required > provided)
+        if (libraries.RequiredGlibc is { } required && required.Version > provided.Version)
         {
-            warnings.Add($"the host's verbs libraries need glibc {required} but the image has {provided}: they were not added " +
-                "(use an image with a newer glibc, or one with its own rdma-core and --rdma-libs=image)");
+            warnings.Add($"the host's verbs library {required.Library} needs glibc {required.Version} but the image's is {provided.Version}: " +
+                "the host's verbs libraries were not added (use an image with a newer glibc, or one with its own rdma-core and --rdma-libs=image)");
             return null;
         }
         foreach (string library in libraries.CoreLibraries)

@@ -1,3 +1,5 @@
+using HpcRun.Mpi;
+
 namespace HpcRun.Rdma.Tests;
 
 public class DiscoveryTests
@@ -45,13 +47,15 @@ public class DiscoveryTests
     [Fact]
     public void FindsTheHostVerbsLibrariesAndTheGlibcTheyNeed()
     {
-        using var fake = new FakeRdmaHost(requiredGlibc: "GLIBC_2.38");
+        using var fake = new FakeRdmaHost();
         HostVerbsLibraries libraries = fake.Read().Libraries!;
 
         Assert.Equal("/usr/lib/x86_64-linux-gnu", libraries.LibraryDir);
         Assert.Equal("/usr/lib/x86_64-linux-gnu/libibverbs", libraries.ProviderDir);
         Assert.Equal(["/usr/lib/x86_64-linux-gnu/libibverbs.so.1", "/usr/lib/x86_64-linux-gnu/librdmacm.so.1"], libraries.CoreLibraries);
-        Assert.Equal(new Version(2, 38), libraries.RequiredGlibc);
+        // Debian 12's rdma-core needs GLIBC_2.34 (__libc_start_main's version since glibc 2.34).
+        Assert.Equal(new GlibcVersion(2, 34), libraries.RequiredGlibc!.Version);
+        Assert.Contains(libraries.RequiredGlibc.Library, libraries.CoreLibraries.Append($"{FakeRdmaHost.LibDir}/libibverbs/libmlx5-rdmav34.so"));
     }
 
     [Fact]

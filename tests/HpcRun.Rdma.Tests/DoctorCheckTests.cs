@@ -1,4 +1,5 @@
 using HpcRun.Doctor;
+using HpcRun.Mpi;
 
 namespace HpcRun.Rdma.Tests;
 
@@ -7,6 +8,10 @@ public sealed class DoctorCheckTests : IDisposable
 {
     private readonly string root = Directory.CreateTempSubdirectory("hpcrun-doctor").FullName;
 
+    private static readonly MpiLibrary Mpich = new("libmpich.so.12", "/usr/lib/x86_64-linux-gnu/libmpich.so.12", "/usr/lib/x86_64-linux-gnu/libmpich.so.12.2.2");
+    private static readonly HostMpi MpichHost =
+        new([new HostMpiStack(new MpiInstallation(MpiFamily.MpichAbi, Mpich, [Mpich]), [], new GlibcNeed(new(2, 34), Mpich.RealPath), [])], []);
+
     /// <summary>A healthy node: Linux 6.1, /dev/fuse, squashfuse_ll and srun on PATH, MPICH.</summary>
     public DoctorCheckTests()
     {
@@ -14,7 +19,6 @@ public sealed class DoctorCheckTests : IDisposable
         Write("/dev/fuse", "");
         Write("/usr/bin/squashfuse_ll", "");
         Write("/usr/bin/srun", "");
-        Write("/usr/lib/x86_64-linux-gnu/libmpich.so.12", "");
     }
 
     private void Write(string path, string content)
@@ -23,9 +27,9 @@ public sealed class DoctorCheckTests : IDisposable
         File.WriteAllText(root + path, content);
     }
 
-    private DoctorHost Host(int unshareErrno = 0, RdmaHost? rdma = null, Dictionary<string, string>? env = null) => new()
+    private DoctorHost Host(int unshareErrno = 0, RdmaHost? rdma = null, Dictionary<string, string>? env = null, HostMpi? mpi = null) => new()
     {
-        Root = root, UnshareErrno = unshareErrno, Rdma = rdma ?? new RdmaHost(),
+        Root = root, UnshareErrno = unshareErrno, Rdma = rdma ?? new RdmaHost(), Mpi = mpi ?? MpichHost,
         Environment = env ?? new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
     };
 
@@ -36,7 +40,7 @@ public sealed class DoctorCheckTests : IDisposable
 
         Assert.Equal(["user namespaces", "fuse", "squashfuse", "kernel", "rdma", "host mpi", "slurm"], checks.Select(c => c.Name));
         Assert.All(checks, c => Assert.Equal(CheckStatus.OK, c.Status));
-        Assert.Contains("libmpich.so.12 (MPICH ABI)", checks[5].Detail);
+        Assert.Equal("MPICH ABI libmpich.so.12 12.2.2 (/usr/lib/x86_64-linux-gnu/libmpich.so.12.2.2), needs glibc 2.34", checks[5].Detail);
     }
 
     [Fact]
@@ -91,19 +95,16 @@ public sealed class DoctorCheckTests : IDisposable
     }
 
     [Fact]
-    public void NoHostMpiWarns()
-    {
-        File.Delete(root + "/usr/lib/x86_64-linux-gnu/libmpich.so.12");
-        Assert.Equal(CheckStatus.WARN, JobChecks.HostMpi(Host()).Status);
-    }
+    public void NoHostMpiWarns() => Assert.Equal(CheckStatus.WARN, JobChecks.HostMpi(Host(mpi: new HostMpi([], []))).Status);
 
     [Fact]
-    public void AnMpiOnLdLibraryPathIsFoundWithItsAbi()
+    public void AnMpiWithUnresolvedDependenciesWarns()
     {
-        Write("/opt/openmpi/lib/libmpi.so.40", "");
-        CheckResult check = JobChecks.HostMpi(Host(env: new() { ["LD_LIBRARY_PATH"] = "/opt/openmpi/lib" }));
+        HostMpi mpi = MpichHost with { Stacks = [MpichHost.Stacks[0] with { Unresolved = ["libfabric.so.1"] }] };
+        CheckResult check = JobChecks.HostMpi(Host(mpi: mpi));
 
-        Assert.StartsWith("/opt/openmpi/lib/libmpi.so.40 (Open MPI ABI 40)", check.Detail);
+        Assert.Equal(CheckStatus.WARN, check.Status);
+        Assert.EndsWith("dependencies not found: libfabric.so.1", check.Detail);
     }
 
     [Fact]

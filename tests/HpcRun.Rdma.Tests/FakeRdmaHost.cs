@@ -6,7 +6,8 @@ namespace HpcRun.Rdma.Tests;
 /// A host with RDMA hardware, faked below a world-readable directory as the kernel and
 /// rdma-core lay it out: two InfiniBand HCAs (mlx5_0 with verbs, umad and issm nodes; mlx5_1
 /// with verbs and umad) and a RoCE NIC (rocep1s0, verbs only), their /dev/infiniband nodes
-/// (real character devices when running as root), provider configs and libraries.
+/// (real character devices when running as root), provider configs, and libraries (copies of this
+/// machine's rdma-core, which Open MPI's packages pull in: real ELF files for the glibc check).
 /// </summary>
 public sealed class FakeRdmaHost : IDisposable
 {
@@ -15,7 +16,9 @@ public sealed class FakeRdmaHost : IDisposable
     public string Root { get; } = Path.Combine("/var/tmp", $"hpcrun-rdma-{Guid.NewGuid():N}");
     private readonly List<(string Path, int Major, int Minor, string Mode)> nodes = [];
 
-    public FakeRdmaHost(string requiredGlibc = "GLIBC_2.34")
+    public const string LibDir = "/usr/lib/x86_64-linux-gnu";
+
+    public FakeRdmaHost()
     {
         Directory.CreateDirectory(Root);
         File.SetUnixFileMode(Root, (UnixFileMode)0b111_101_101);
@@ -27,9 +30,8 @@ public sealed class FakeRdmaHost : IDisposable
         Node("/dev/infiniband/rdma_cm", 10, 58, "0666");
         Write("/etc/libibverbs.d/mlx5.driver", "driver mlx5\n");
         Write("/etc/libibverbs.d/rxe.driver", "driver rxe\n");
-        Write("/usr/lib/x86_64-linux-gnu/libibverbs.so.1", $"\u007fELF fake libibverbs needs GLIBC_2.2.5 and {requiredGlibc}");
-        Write("/usr/lib/x86_64-linux-gnu/librdmacm.so.1", "\u007fELF fake librdmacm GLIBC_2.17");
-        Write("/usr/lib/x86_64-linux-gnu/libibverbs/libmlx5-rdmav34.so", "\u007fELF fake provider GLIBC_2.14");
+        foreach (string library in new[] { "libibverbs.so.1", "librdmacm.so.1", "libibverbs/libmlx5-rdmav34.so" })
+            Copy($"{LibDir}/{library}");
         TestEnvironment.RunChecked("chmod", "-R", "a+rX", Root);
         // After chmod, which would change their modes.
         foreach (var (path, major, minor, mode) in nodes) MakeNode(path, major, minor, mode);
@@ -41,6 +43,13 @@ public sealed class FakeRdmaHost : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(HostPath(path))!);
         File.WriteAllText(HostPath(path), content);
+    }
+
+    /// <summary>This machine's file (symlinks followed) at the same path in the fake host.</summary>
+    private void Copy(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(HostPath(path))!);
+        File.Copy(path, HostPath(path));
     }
 
     public void Delete(string path) => File.Delete(HostPath(path));

@@ -1,17 +1,18 @@
+using HpcRun.Mpi;
+
 namespace HpcRun.Rdma.Tests;
 
 public class PlannerTests : IDisposable
 {
     private const string Lib = "/usr/lib/x86_64-linux-gnu";
-    private static readonly Dictionary<string, string> Glibc236 = new() { ["/lib/x86_64-linux-gnu/libc.so.6"] = "\u007fELF GLIBC_2.2.5 GLIBC_2.36 GLIBC_PRIVATE" };
+    private static readonly ImageGlibc Glibc236 = new(new GlibcVersion(2, 36), "/lib/x86_64-linux-gnu/libc.so.6");
     private readonly FakeRdmaHost fake = new();
 
-    private RdmaPlan Plan(string selection, RdmaLibraries libraries = RdmaLibraries.Auto, IReadOnlyDictionary<string, string>? image = null,
-        RdmaHost? host = null)
-    {
-        image ??= Glibc236;
-        return RdmaPlanner.Plan(host ?? fake.Read(), RdmaSelection.Parse(selection), libraries, image.ContainsKey, image.GetValueOrDefault);
-    }
+    /// <param name="imageFiles">Paths the image has.</param>
+    private RdmaPlan Plan(string selection, RdmaLibraries libraries = RdmaLibraries.Auto, string[]? imageFiles = null,
+        RdmaHost? host = null, ImageGlibc? glibc = null, bool noGlibc = false) =>
+        RdmaPlanner.Plan(host ?? fake.Read(), RdmaSelection.Parse(selection), libraries, (imageFiles ?? []).Contains,
+            () => noGlibc ? null : glibc ?? Glibc236);
 
     private string H(string path) => fake.HostPath(path);
 
@@ -89,9 +90,9 @@ public class PlannerTests : IDisposable
     [Fact]
     public void AnImageWithItsOwnProviderConfigKeepsItsStackUnlessHostIsAsked()
     {
-        var image = new Dictionary<string, string>(Glibc236) { ["/etc/libibverbs.d"] = "" };
+        string[] image = ["/etc/libibverbs.d"];
 
-        Assert.DoesNotContain(Plan("auto", image: image).Mounts, m => m.Target.StartsWith("/etc/") || m.Target.StartsWith(RdmaPlanner.LibraryDir));
+        Assert.DoesNotContain(Plan("auto", imageFiles: image).Mounts, m => m.Target.StartsWith("/etc/") || m.Target.StartsWith(RdmaPlanner.LibraryDir));
         Assert.Contains(Plan("auto", RdmaLibraries.Host, image).Mounts, m => m.Target == "/etc/libibverbs.d");
         Assert.DoesNotContain(Plan("auto", RdmaLibraries.Image).Mounts, m => m.Target == "/etc/libibverbs.d");
     }
@@ -99,19 +100,18 @@ public class PlannerTests : IDisposable
     [Fact]
     public void HostLibrariesNeedingANewerGlibcThanTheImageHasAreLeftOut()
     {
-        using var newer = new FakeRdmaHost(requiredGlibc: "GLIBC_2.38");
-        RdmaPlan plan = Plan("auto", host: newer.Read());
+        RdmaPlan plan = Plan("auto", glibc: new ImageGlibc(new GlibcVersion(2, 17), "/lib64/libc.so.6"));
 
         Assert.Null(plan.LibraryPath);
         Assert.DoesNotContain(plan.Mounts, m => m.Target.StartsWith(RdmaPlanner.LibraryDir));
         Assert.Contains(plan.Mounts, m => m.Target == "/etc/libibverbs.d");
-        Assert.Contains("need glibc 2.38 but the image has 2.36", Assert.Single(plan.Warnings));
+        Assert.Contains("needs glibc 2.34 but the image's is 2.17", Assert.Single(plan.Warnings));
     }
 
     [Fact]
     public void AnImageWithoutGlibcGetsNoHostLibraries()
     {
-        RdmaPlan plan = Plan("auto", image: new Dictionary<string, string>());
+        RdmaPlan plan = Plan("auto", noGlibc: true);
 
         Assert.Null(plan.LibraryPath);
         Assert.Contains("no glibc", Assert.Single(plan.Warnings));

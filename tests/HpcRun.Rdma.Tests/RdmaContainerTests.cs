@@ -38,6 +38,26 @@ public sealed class RdmaContainerTests : IDisposable
     }
 
     [Fact]
+    public void AnImageWithGlibcGetsTheHostVerbsLibrariesFirstOnItsLibraryPath()
+    {
+        string busybox = TestImages.BusyboxTree; // outside Cached's lock, which it takes too
+        string image = TestImages.Cached("busybox-glibc", dir =>
+        {
+            TestEnvironment.RunChecked("cp", "-a", busybox, dir);
+            Directory.CreateDirectory(dir + "/lib/x86_64-linux-gnu");
+            File.Copy("/lib/x86_64-linux-gnu/libc.so.6", dir + "/lib/x86_64-linux-gnu/libc.so.6");
+        });
+        CommandResult result = Hpcrun.Run(["exec", "--rdma=rocep1s0", image, "sh", "-c",
+            "echo $LD_LIBRARY_PATH; ls /opt/hpcrun/rdma/lib; ls /usr/lib/x86_64-linux-gnu/libibverbs"],
+            new Dictionary<string, string> { [RdmaHost.RootVariable] = fake.Root });
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["/opt/hpcrun/rdma/lib", "libibverbs.so.1", "librdmacm.so.1", "libmlx5-rdmav34.so"],
+            result.Stdout.Split(['\n', ' '], StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("glibc", result.Stderr);
+    }
+
+    [Fact]
     public void TheSelectionCanComeFromTheEnvironment()
     {
         CommandResult result = Inside([], new() { ["HPCRUN_RDMA"] = "mlx5_1,rocep1s0" });

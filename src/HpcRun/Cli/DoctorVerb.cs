@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.Doctor;
 using HpcRun.Execution;
+using HpcRun.Mpi;
 using HpcRun.Rdma;
 
 namespace HpcRun.Cli;
@@ -38,7 +39,16 @@ internal static class DoctorVerb
         if (errno == 0) EarlyNamespace.WriteIdMaps(EarlyNamespace.OuterUid(), EarlyNamespace.OuterGid());
         var environment = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
-        return new DoctorHost { Environment = environment, UnshareErrno = errno, Rdma = RdmaDiscovery.ReadThisHost(environment) };
+        return new DoctorHost
+        {
+            Environment = environment, UnshareErrno = errno, Rdma = RdmaDiscovery.ReadThisHost(environment), Mpi = ReadHostMpi(environment),
+        };
+    }
+
+    private static HostMpi ReadHostMpi(IReadOnlyDictionary<string, string> environment)
+    {
+        try { return HostMpiReader.ReadHost(environment); }
+        catch (FormatException) { return new HostMpi([], []); } // a damaged ld.so.cache: reported as no MPI
     }
 
     /// <summary>Starts /bin/sh in the image with this hpcrun; null when it ran, else why not.</summary>

@@ -1,3 +1,4 @@
+using HpcRun.Mpi;
 using HpcRun.Rdma;
 
 namespace HpcRun.Doctor;
@@ -13,6 +14,8 @@ public sealed record DoctorHost
     /// <summary>errno of the unshare(CLONE_NEWUSER|CLONE_NEWNS) hpcrun tried at start; 0 when it worked.</summary>
     public required int UnshareErrno { get; init; }
     public required RdmaHost Rdma { get; init; }
+    /// <summary>The host's MPI as host MPI injection finds it (ld.so.cache, HPCRUN_MPI_LIBS).</summary>
+    public required HostMpi Mpi { get; init; }
 
     public string HostPath(string path) => Root == "/" ? path : Root.TrimEnd('/') + path;
 

@@ -1,35 +1,23 @@
-using System.Text.RegularExpressions;
+using HpcRun.Mpi;
 
 namespace HpcRun.Doctor;
 
 /// <summary>What multi-node jobs use: the host's MPI (for injection into images) and Slurm.</summary>
-public static partial class JobChecks
+public static class JobChecks
 {
-    private static readonly string[] LibraryDirs =
-        ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/usr/local/lib", "/opt/cray/pe/lib64"];
-
-    /// <summary>MPI core libraries: libmpi.so.12 / libmpich.so.12 / libmpi_cray.so.12 share the MPICH ABI; libmpi.so.40 is Open MPI.</summary>
-    [GeneratedRegex(@"^lib(mpi|mpich|mpi_cray)\.so\.(\d+)$")]
-    private static partial Regex MpiSoname();
-
     public static CheckResult HostMpi(DoctorHost host)
     {
         const string name = "host mpi";
-        IEnumerable<string> dirs = (host.Environment.GetValueOrDefault("LD_LIBRARY_PATH") ?? "")
-            .Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(LibraryDirs).Distinct();
-        var found = dirs.Where(d => Directory.Exists(host.HostPath(d)))
-            .SelectMany(d => Directory.EnumerateFileSystemEntries(host.HostPath(d), "lib*.so.*").Select(f => (Dir: d, File: Path.GetFileName(f))))
-            .Select(e => (e.Dir, e.File, Match: MpiSoname().Match(e.File))).Where(e => e.Match.Success)
-            .OrderBy(e => e.File, StringComparer.Ordinal).ToList();
-        if (found.Count == 0)
-            return CheckResult.Warn(name, "no MPI library found (libmpi.so / libmpich.so): images must bring their own MPI",
-                "load the site's MPI module (its lib directory on LD_LIBRARY_PATH) for host MPI injection");
-        return CheckResult.Ok(name, string.Join(", ", found.Select(e => $"{e.Dir}/{e.File} ({Abi(e.Match)})")));
+        IReadOnlyList<HostMpiStack> stacks = host.Mpi.Stacks;
+        if (stacks.Count == 0)
+            return CheckResult.Warn(name, "no MPI in the host's ld.so.cache: --mpi=host has nothing to inject",
+                "install or load the site's MPI, or name its libraries in HPCRUN_MPI_LIBS");
+        string detail = string.Join("; ", stacks.Select(s => $"{s.Installation}" + (s.Glibc is { } g ? $", needs glibc {g.Version}" : "")));
+        string[] unresolved = [.. stacks.SelectMany(s => s.Unresolved).Distinct()];
+        return unresolved.Length == 0 ? CheckResult.Ok(name, detail)
+            : CheckResult.Warn(name, $"{detail}; dependencies not found: {string.Join(", ", unresolved)}",
+                "list the MPI's libraries in HPCRUN_MPI_LIBS, or run ldconfig so the loader's cache has them");
     }
-
-    private static string Abi(Match soname) => soname.Groups[2].Value == "12" ? "MPICH ABI"
-        : soname.Groups[1].Value == "mpi" && soname.Groups[2].Value is "40" or "20" ? $"Open MPI ABI {soname.Groups[2].Value}"
-        : $"ABI {soname.Groups[2].Value}";
 
     public static CheckResult Slurm(DoctorHost host)
     {

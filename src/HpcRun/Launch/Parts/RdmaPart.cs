@@ -1,3 +1,4 @@
+using HpcRun.Mpi;
 using HpcRun.Rdma;
 using Serilog;
 
@@ -19,7 +20,11 @@ public sealed class RdmaPart : ILaunchPart
         RdmaSelection selection = context.Request.Rdma ?? Setting(host, RdmaSelection.EnvironmentVariable, RdmaSelection.Parse, RdmaSelection.Auto);
         RdmaLibraries libraries = context.Request.RdmaLibs ?? Setting(host, RdmaLibrariesText.EnvironmentVariable, RdmaLibrariesText.Parse, RdmaLibraries.Auto);
         RdmaPlan rdma;
-        try { rdma = RdmaPlanner.Plan(host.Rdma, selection, libraries, p => plan.IsCovered(p) || context.Tree.Has(p), context.Tree.ReadText); }
+        try
+        {
+            rdma = RdmaPlanner.Plan(host.Rdma, selection, libraries, p => plan.IsCovered(p) || context.Tree.Has(p),
+                () => ImageMpi.Read(new ImageFiles(context.Tree), []).Glibc);
+        }
         catch (RdmaDeviceNotFoundException e) { throw new HpcRunException(ExitCode.RdmaDeviceNotFound, e.Message); }
 
         foreach (RdmaMount mount in rdma.Mounts)
@@ -37,6 +42,13 @@ public sealed class RdmaPart : ILaunchPart
         if (host.Environment.GetValueOrDefault(variable) is not { Length: > 0 } value) return fallback;
         try { return parse(value); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{variable}: {e.Message}"); }
+    }
+
+    /// <summary>The image's files for the glibc check host MPI injection uses.</summary>
+    private sealed class ImageFiles(ImageTree tree) : ILibraryFiles
+    {
+        public string? Canonical(string path) => tree.Canonical(path);
+        public byte[]? Read(string path) => tree.ReadBytes(path);
     }
 
     public static bool IsFirstRank(IReadOnlyDictionary<string, string> environment) =>
