@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using HpcRun.Execution;
 using HpcRun.Slurm;
 using Serilog;
 
@@ -57,6 +58,9 @@ internal static class SlurmVerbs
     /// <summary>Connects, runs <paramref name="body"/>, and turns slurmrestd faults into one line and an exit status.</summary>
     public static int Run(SlurmConnectionOptions connection, ParseResult result, Func<ISlurmApi, SlurmSettings, Task<int>> body)
     {
+        // hpcrun starts in its own user namespace (Native/early.c): be the real user in it, so that
+        // the default Slurm user name and the files read (token, config) are the user's own.
+        if (EarlyNamespace.UnshareErrno() == 0) EarlyNamespace.WriteIdMaps(EarlyNamespace.OuterUid(), EarlyNamespace.OuterGid());
         SlurmSettings? settings = null;
         try
         {

@@ -1,0 +1,125 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Slurm.Tests;
+
+/// <summary>`hpcrun submit|status|cancel|jobs` against the live slurmrestd, as the unprivileged test user.</summary>
+[Collection("cluster")]
+public class RestVerbsTests(LocalCluster cluster)
+{
+    private CommandResult Hpcrun_(IEnumerable<string> args, params (string, string)[] env)
+    {
+        Dictionary<string, string> environment = cluster.UserEnvironment();
+        foreach (var (k, v) in env) environment[k] = v;
+        return Hpcrun.Run(args, environment, LocalCluster.JobsDir);
+    }
+
+    private CommandResult Hpcrun_(params string[] args) => Hpcrun_((IEnumerable<string>)args);
+
+    private long Submit(params string[] args)
+    {
+        CommandResult submitted = Hpcrun_(["submit", .. args]);
+        Assert.True(submitted.ExitCode == 0, submitted.ToString());
+        return long.Parse(submitted.Stdout.Trim());
+    }
+
+    /// <summary>Asks for the job until Slurm says it has reached <paramref name="state"/> (or any final state).</summary>
+    private string StateOnceReached(long job, string state)
+    {
+        for (int i = 0; ; i++)
+        {
+            CommandResult status = Hpcrun_("status", job.ToString(), "--json");
+            Assert.True(status.ExitCode == 0, status.ToString());
+            string now = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement.GetProperty("state").GetString()!;
+            if (now == state || SlurmValues.IsFinalState(now) || i == 600) return now;
+            Thread.Sleep(200);
+        }
+    }
+
+    [Fact]
+    public void Submit_status_cancel_round_trip()
+    {
+        long job = Submit("-J", "roundtrip", "-t", "5", LocalCluster.Image, "--", "sleep", "300");
+        Assert.Equal("RUNNING", StateOnceReached(job, "RUNNING"));
+        CommandResult table = Hpcrun_("jobs");
+        Assert.Matches($@"(?m)^\s*{job}\s+roundtrip\s+{TestEnvironment.User}\s+RUNNING", table.Stdout);
+        CommandResult cancel = Hpcrun_("cancel", job.ToString());
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
+        Assert.Equal("CANCELLED", StateOnceReached(job, "CANCELLED"));
+        Assert.Matches(@"exit\s+143", Hpcrun_("status", job.ToString()).Stdout); // SIGTERM
+    }
+
+    [Fact]
+    public void Wait_ends_with_the_job_exit_status_and_its_output_path()
+    {
+        CommandResult run = Hpcrun_("submit", "--wait", "-n", "2", LocalCluster.Image, "--", "sh", "-c", "echo task $SLURM_PROCID; exit 3");
+        Assert.Equal(3, run.ExitCode);
+        string outputPath = run.Stderr.Split('\n').Single(l => l.StartsWith("output: "))["output: ".Length..];
+        Assert.Equal(Path.Combine(LocalCluster.JobsDir, $"slurm-{run.Stdout.Trim()}.out"), outputPath);
+        string output = File.ReadAllText(outputPath);
+        Assert.Contains("task 0\n", output);
+        Assert.Contains("task 1\n", output);
+        Assert.Contains("FAILED", run.Stderr);
+    }
+
+    [Fact]
+    public void Successful_job_waits_to_zero()
+    {
+        CommandResult run = Hpcrun_("submit", "--wait", "-o", "ok-%j.txt", LocalCluster.Image, "--", "true");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(File.Exists(Path.Combine(LocalCluster.JobsDir, $"ok-{run.Stdout.Trim()}.txt")));
+    }
+
+    [Fact]
+    public void Bad_partition_is_refused_with_slurms_reason()
+    {
+        CommandResult run = Hpcrun_("submit", "-p", "nosuchpartition", LocalCluster.Image, "--", "true");
+        Assert.Equal(94, run.ExitCode);
+        Assert.Equal("hpcrun: could not submit the job: Invalid partition name specified\n", run.Stderr);
+    }
+
+    [Fact]
+    public void Unknown_job_is_refused()
+    {
+        CommandResult run = Hpcrun_("status", "999999");
+        Assert.Equal(94, run.ExitCode);
+        Assert.Contains("Invalid job id specified", run.Stderr);
+    }
+
+    [Fact]
+    public void Bad_token_says_token_rejected_and_never_shows_the_token()
+    {
+        const string bad = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdW4iOiJub2JvZHkifQ.not-a-signature";
+        CommandResult run = Hpcrun_(["--debug", "jobs"], ("SLURM_JWT", bad));
+        Assert.Equal(93, run.ExitCode);
+        Assert.Contains("token rejected", run.Stderr);
+        Assert.DoesNotContain("not-a-signature", run.Stdout + run.Stderr);
+    }
+
+    [Fact]
+    public void Real_token_never_appears_in_debug_output_or_errors()
+    {
+        CommandResult ok = Hpcrun_("--debug", "jobs");
+        CommandResult failed = Hpcrun_("--debug", "submit", "-p", "nosuchpartition", LocalCluster.Image, "--", "true");
+        Assert.Equal((0, 94), (ok.ExitCode, failed.ExitCode));
+        Assert.Contains("GET http://127.0.0.1:6820/slurm/v0.0.38/jobs -> 200", ok.Stderr);
+        string signature = cluster.Token.Split('.')[^1];
+        Assert.DoesNotContain(signature, ok.Stdout + ok.Stderr + failed.Stdout + failed.Stderr);
+    }
+
+    [Fact]
+    public void Server_down_is_one_line_after_bounded_retries()
+    {
+        CommandResult run = Hpcrun_("--debug", "jobs", "--url", "http://127.0.0.1:9"); // nothing listens on the discard port
+        Assert.Equal(91, run.ExitCode);
+        Assert.Contains("hpcrun: cannot reach slurmrestd at http://127.0.0.1:9/: connection refused", run.Stderr.Replace("ERR ", "hpcrun: "));
+        Assert.Equal(4, run.Stderr.Split('\n').Count(l => l.Contains("GET http://127.0.0.1:9/openapi/v3"))); // 1 try + 3 retries
+    }
+
+    [Fact]
+    public void Missing_token_is_a_settings_error()
+    {
+        CommandResult run = Hpcrun_(["jobs"], ("SLURM_RESTD_TOKEN_FILE", "/nonexistent/token"));
+        Assert.Equal(90, run.ExitCode);
+        Assert.Contains("no slurmrestd token", run.Stderr);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Slurm.Tests;
+
+/// <summary>`srun hpcrun IMAGE CMD` behaves like `srun CMD`, on the live two-node cluster, as the unprivileged test user.</summary>
+[Collection("cluster")]
+public class SrunTests
+{
+    private static CommandResult Srun(params string[] args) => LocalCluster.AsUser(["srun", .. args]);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(255)]
+    public void Task_exit_status_is_sruns_exit_status(int status)
+    {
+        CommandResult run = Srun("-n1", Hpcrun.Binary, LocalCluster.Image, "sh", "-c", $"exit {status}");
+        Assert.Equal(status, run.ExitCode);
+    }
+
+    [Fact]
+    public void Every_task_sees_its_slurm_variables_inside()
+    {
+        CommandResult run = Srun("-N1", "-n2", Hpcrun.Binary, LocalCluster.Image, "sh", "-c", "echo rank=$SLURM_PROCID of=$SLURM_NTASKS job=$SLURM_JOB_ID uid=$(id -u)");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string[] lines = [.. run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()];
+        Assert.Equal(2, lines.Length);
+        Assert.Matches(@"^rank=0 of=2 job=\d+ uid=1500$", lines[0]);
+        Assert.Matches(@"^rank=1 of=2 job=\d+ uid=1500$", lines[1]);
+    }
+
+    [Fact]
+    public void Label_prefixes_each_line_with_its_task()
+    {
+        CommandResult run = Srun("-N1", "-n2", "--label", Hpcrun.Binary, LocalCluster.Image, "echo", "hello");
+        Assert.Equal(["0: hello", "1: hello"], run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+    }
+
+    [Fact]
+    public void Stderr_stays_stderr()
+    {
+        CommandResult run = Srun("-n1", Hpcrun.Binary, LocalCluster.Image, "sh", "-c", "echo out; echo err >&2");
+        Assert.Equal(("out\n", "err\n"), (run.Stdout, run.Stderr));
+    }
+
+    [Fact]
+    public void Tasks_run_on_both_nodes()
+    {
+        CommandResult run = Srun("-N2", "-n4", Hpcrun.Binary, LocalCluster.Image, "hostname");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["node1", "node1", "node2", "node2"], run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+    }
+
+    [Fact]
+    public void Scancel_leaves_no_process_behind()
+    {
+        Process srun = StartSrun("-J", "to-cancel", "-N2", "-n2", Hpcrun.Binary, LocalCluster.Image, "sleep", "600");
+        string job = WaitUntilBothTasksRun("to-cancel");
+        Assert.Equal(0, LocalCluster.AsUser("scancel", job).ExitCode);
+        Assert.True(srun.WaitForExit(TimeSpan.FromMinutes(2)), "srun did not end after scancel");
+        AssertNothingLeftOf(job);
+    }
+
+    [Fact]
+    public void Time_limit_ends_the_containers_cleanly()
+    {
+        CommandResult run = Srun("-J", "time-limit", "-t", "1", "-n1", Hpcrun.Binary, LocalCluster.Image, "sh", "-c", "echo job=$SLURM_JOB_ID; exec sleep 600");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("DUE TO TIME LIMIT", run.Stderr);
+        AssertNothingLeftOf(run.Stdout.Trim()["job=".Length..]);
+    }
+
+    private static Process StartSrun(params string[] args)
+    {
+        var info = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = LocalCluster.JobsDir };
+        foreach (string a in (string[])["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",
+            "env", $"SLURM_CONF={LocalCluster.Config}", "PATH=/usr/bin:/bin", "srun", .. args]) info.ArgumentList.Add(a);
+        return Process.Start(info)!;
+    }
+
+    /// <summary>The job id once both tasks' commands run inside their containers.</summary>
+    private static string WaitUntilBothTasksRun(string name)
+    {
+        for (int i = 0; i < 600; i++)
+        {
+            string job = LocalCluster.AsUser("squeue", "-h", "-n", name, "-t", "RUNNING", "-o", "%i").Stdout.Trim();
+            if (job.Length > 0 && ProcessesOf(job).Count(p => p.StartsWith("sleep 600")) == 2) return job;
+            Thread.Sleep(100);
+        }
+        throw new TimeoutException($"job {name} did not start");
+    }
+
+    /// <summary>
+    /// Command lines of the processes started for a job, on every node (they share this machine):
+    /// the job's environment marks them, whoever their parent is now. Other tests run as the same
+    /// user at the same time, so the user's processes alone would say nothing.
+    /// </summary>
+    private static string[] ProcessesOf(string job)
+    {
+        var found = new List<string>();
+        foreach (string dir in Directory.GetDirectories("/proc").Where(d => char.IsAsciiDigit(Path.GetFileName(d)[0])))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains($"SLURM_JOB_ID={job}"))
+                    found.Add(File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim());
+            }
+            catch (IOException) { } // the process ended while we looked
+            catch (UnauthorizedAccessException) { }
+        }
+        return [.. found.Where(c => !c.StartsWith("slurmstepd"))];
+    }
+
+    private static void AssertNothingLeftOf(string job)
+    {
+        string[] left = [];
+        for (int i = 0; i < 100; i++) // slurmstepd reaps asynchronously after srun returns
+        {
+            left = ProcessesOf(job);
+            if (left.Length == 0) break;
+            Thread.Sleep(100);
+        }
+        Assert.Empty(left);
+    }
+}
