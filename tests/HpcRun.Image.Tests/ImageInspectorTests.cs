@@ -19,7 +19,7 @@ public sealed class ImageInspectorTests : IDisposable
         Assert.Equal(5, twoGroups.Objects.Count);
         Assert.Equal(("Ext3", "System", "amd64"), (twoGroups.Objects[2].FsType, twoGroups.Objects[2].PartType, twoGroups.Objects[2].Architecture));
         Assert.Equal("group 2", twoGroups.Objects[4].Link);
-        Assert.Contains("5 Signature group 0 signs group 2, 849 bytes at 304152", ImageInfoText.Render(twoGroups));
+        Assert.Contains("5 Signature group 0 signs group 2 (Sha256 12045C8C0B1004D058DE4BEDA20C27EE7FF7BA84), 849 bytes at 304152", ImageInfoText.Render(twoGroups));
 
         ImageInfo json = ImageInspector.Inspect(SifTestData.File("one-object-generic-json.sif"));
         Assert.Null(json.FileSystem);

@@ -35,9 +35,6 @@ public sealed class ConfinedRoot(string root)
         return HostPath(resolved);
     }
 
-    /// <summary>The root-relative form of a path <see cref="Resolve"/> returned ("" for the root).</summary>
-    public string Relative(string hostPath) => System.IO.Path.GetRelativePath(Path, hostPath) is var relative && relative == "." ? "" : relative;
-
     private string HostPath(IEnumerable<string> components) => System.IO.Path.Join([Path, .. components]).TrimEnd('/');
 
     private static IEnumerable<string> Components(string path) =>

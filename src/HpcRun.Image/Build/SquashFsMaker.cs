@@ -42,7 +42,7 @@ internal static partial class SquashFsMaker
         try { process = Process.Start(info)!; }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new ImageBuildException($"{Tool} not found: install squashfs-tools (Debian/Ubuntu: apt install squashfs-tools)");
+            throw new ImageBuildException($"{Tool} not found: install squashfs-tools (Debian/Ubuntu: apt install squashfs-tools)", missingTool: true);
         }
         using (process)
         {

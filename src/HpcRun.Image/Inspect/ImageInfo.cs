@@ -23,7 +23,7 @@ public sealed record ImageInfo
 
 /// <summary>One SIF data object; partitions carry their file system, role and architecture.</summary>
 public sealed record ObjectInfo(uint Id, string Type, string? Name, uint Group, string? Link, long Offset, long Size,
-    string? FsType = null, string? PartType = null, string? Architecture = null);
+    string? FsType = null, string? PartType = null, string? Architecture = null, string? Signature = null);
 
 public sealed record SquashFsInfo(long Offset, long BytesUsed, uint Inodes, uint BlockSize, string Compression);
 

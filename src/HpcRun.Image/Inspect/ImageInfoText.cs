@@ -24,7 +24,7 @@ public static class ImageInfoText
             foreach (ObjectInfo o in info.Objects)
             {
                 string partition = o.FsType is null ? "" : $" {o.FsType} {o.PartType} {o.Architecture}";
-                string link = o.Link is null ? "" : $" signs {o.Link}";
+                string link = o.Link is null ? "" : $" signs {o.Link}" + (o.Signature is null ? "" : $" ({o.Signature})");
                 text.AppendLine($"  {o.Id,3} {o.Type}{partition}{(o.Name is null ? "" : $" \"{o.Name}\"")} group {o.Group}{link}, {o.Size} bytes at {o.Offset}");
             }
         }

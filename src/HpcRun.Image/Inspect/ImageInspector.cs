@@ -47,7 +47,8 @@ public static class ImageInspector
 
     private static ObjectInfo Describe(SifDescriptor d) => new(d.Id, d.DataType.ToString(), d.Name.Length > 0 ? d.Name : null, d.GroupId,
         d.LinkedId == 0 ? null : d.LinksGroup ? $"group {d.LinkedTarget}" : $"object {d.LinkedTarget}", d.Offset, d.Size,
-        d.FsType?.ToString(), d.PartType?.ToString(), d.Arch is { } arch ? SifArch.Name(arch) : null);
+        d.FsType?.ToString(), d.PartType?.ToString(), d.Arch is { } arch ? SifArch.Name(arch) : null,
+        d.HashType is { } hash ? $"{hash} {d.Entity}".TrimEnd() : null);
 
     private static ImageInfo InspectSquashFs(string path)
     {

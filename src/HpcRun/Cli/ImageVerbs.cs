@@ -51,7 +51,7 @@ internal static class ImageVerbs
         try { action(); return 0; }
         catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, e.Message); }
         catch (FileNotFoundException e) { throw new HpcRunException(ExitCode.ImageNotFound, e.Message); }
-        catch (ImageBuildException e) { throw new HpcRunException(ExitCode.MissingTool, e.Message); }
+        catch (ImageBuildException e) { throw new HpcRunException(e.MissingTool ? ExitCode.MissingTool : ExitCode.SetupFailed, e.Message); }
         catch (ArgumentException e) { throw new HpcRunException(ExitCode.Usage, e.Message); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HpcRunException(ExitCode.SetupFailed, e.Message); }
     }
