@@ -112,6 +112,16 @@ public sealed class ImageBuilderTests : IDisposable
     }
 
     [Fact]
+    public void A_hostile_source_archive_cannot_write_outside_its_scratch_directory()
+    {
+        string absolute = Path.Combine(sandbox.Path, "absolute-escape");
+        string archive = new LayerTar().File("../../../escape", "x").File(absolute, "x").WriteTo(sandbox.File("evil.tar"));
+        Assert.Contains("neither a docker save archive nor an OCI layout", Assert.Throws<ImageFormatException>(() => Build(archive)).Message);
+        Assert.Equal(["evil.tar"], Directory.GetFileSystemEntries(sandbox.Path).Select(Path.GetFileName));
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(sandbox.Path)!, "escape")));
+    }
+
+    [Fact]
     public void A_directory_loses_setuid_bits_and_special_files_and_keeps_its_in_tree_config()
     {
         string tree = Directory.CreateDirectory(sandbox.File("tree")).FullName;
