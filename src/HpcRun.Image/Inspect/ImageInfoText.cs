@@ -36,7 +36,7 @@ public static class ImageInfoText
         Section(text, "Runscript", info.Runscript?.TrimEnd().Split('\n'));
         Section(text, "Definition file", info.DefinitionFile?.TrimEnd().Split('\n'));
         if (info.Build is { } b)
-            Line("Built from", $"{b.SourceKind} {b.SourceTag ?? ""} {b.SourceDigest ?? ""} for {b.Platform} by hpcrun {b.HpcrunVersion}".Replace("  ", " "));
+            Line("Built from", string.Join(' ', new[] { b.SourceKind, b.SourceTag, b.SourceDigest, "for", b.Platform, "by hpcrun", b.HpcrunVersion }.Where(w => w is not null)));
         return text.ToString();
     }
 

@@ -69,6 +69,7 @@ public sealed class HpcrunImageTests : IDisposable
         Assert.Contains("Partition Squashfs PrimSys amd64", text);
         Assert.Contains("org.example.team=physics", text);
         Assert.Contains("GREETING=hello from umoci", text);
+        Assert.Matches(@"Built from:   oci-layout app sha256:[0-9a-f]{64} for linux/amd64 by hpcrun \d", text);
         string json = Hpcrun.Run("inspect", "--json", sif).Stdout;
         Assert.Contains("\"sourceKind\": \"oci-layout\"", json);
         Assert.Contains("\"workingDir\": \"/data\"", json);
