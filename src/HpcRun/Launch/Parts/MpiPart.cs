@@ -50,12 +50,17 @@ public sealed class MpiPart : ILaunchPart
         MpiInjection injection = MpiInjection.Plan(host, image, Compatibility(context.Request, context.Host.Environment));
         if (injection.Refusal is { } refusal) throw new HpcRunException(ExitCode.MpiIncompatible, refusal);
         foreach (string warning in injection.Warnings) Log.Warning("{Warning}", warning);
-        foreach (LibraryBind bind in injection.Binds) plan.Mount(MountSpec.Bind(bind.HostPath, bind.Target, readOnly: true));
+        foreach (LibraryBind bind in injection.Binds)
+        {
+            Log.Debug("MPI: host {Library} on {Target}", bind.HostPath, bind.Target);
+            plan.Mount(MountSpec.Bind(bind.HostPath, bind.Target, readOnly: true));
+        }
         foreach (string path in host.ExtraBinds)
             plan.Mount(MountSpec.Bind(context.Host.ResolvedPaths.GetValueOrDefault(path)
                 ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"{HostMpiReader.BindVariable} names a missing path: {path}"), path, readOnly: true));
         plan.SetEnv("LD_LIBRARY_PATH", libraryPath is { Length: > 0 } ? $"{MpiInjection.LibraryDirectory}:{libraryPath}" : MpiInjection.LibraryDirectory);
-        Log.Information("MPI: injected host {Libraries}", string.Join(", ", injection.Binds.Select(b => b.Target)));
+        Log.Information("MPI: {Count} host libraries injected into {Directory}", injection.Binds.Count(b => b.Target.StartsWith(MpiInjection.LibraryDirectory)),
+            MpiInjection.LibraryDirectory);
     }
 
     /// <summary>--mpi, else the site's HPCRUN_MPI, else container.</summary>
