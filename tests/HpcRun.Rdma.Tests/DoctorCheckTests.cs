@@ -1,4 +1,5 @@
 using HpcRun.Doctor;
+using HpcRun.Image.Sif;
 using HpcRun.Mpi;
 
 namespace HpcRun.Rdma.Tests;
@@ -138,6 +139,21 @@ public sealed class DoctorCheckTests : IDisposable
 
         Assert.Equal(CheckStatus.FAIL, check.Status);
         Assert.Equal($"directory image is for aarch64, this host is {ImageChecks.HostArchitecture}", check.Detail);
+    }
+
+    [Fact]
+    public void ASifImageForAnotherCpuFailsWithoutRunningIt()
+    {
+        string image = Path.Combine(root, "arm64.sif");
+        TestSupport.TestEnvironment.RunChecked("mksquashfs", TestSupport.TestImages.BusyboxTree, image, "-noappend", "-quiet", "-no-progress",
+            "-all-root", "-offset", $"{SifWriter.PartitionOffset}");
+        using (var file = new FileStream(image, FileMode.Open, FileAccess.ReadWrite))
+            SifWriter.Complete(file, file.Length - SifWriter.PartitionOffset, SifArch.Code("arm64"), 1700000000, []);
+
+        CheckResult check = ImageChecks.Check(image, _ => throw new InvalidOperationException("a foreign SIF is not run"));
+
+        Assert.Equal(CheckStatus.FAIL, check.Status);
+        Assert.Equal("SIF image is for arm64, this host is amd64", check.Detail);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using HpcRun.Image;
+using HpcRun.Image.Sif;
 
 namespace HpcRun.Doctor;
 
@@ -23,8 +24,16 @@ public static class ImageChecks
         var other => other.ToString().ToLowerInvariant(),
     };
 
-    /// <summary>Checks a directory image by the ELF header of its shell; other kinds are probed by
-    /// <paramref name="runInside"/> (which starts /bin/sh in the image and returns null or the error).</summary>
+    /// <summary>This host's architecture as SIF headers and OCI name it ("amd64").</summary>
+    public static string HostOciArchitecture => RuntimeInformation.OSArchitecture switch
+    {
+        Architecture.X64 => "amd64", Architecture.Arm64 => "arm64", Architecture.X86 => "386",
+        var other => other.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Checks a directory image by the ELF header of its shell and a SIF by its header's
+    /// architecture; then a file image is probed by <paramref name="runInside"/> (which starts
+    /// /bin/sh in the image and returns null or the error).</summary>
     public static CheckResult Check(string image, Func<string, string?> runInside)
     {
         const string name = "image";
@@ -34,6 +43,9 @@ public static class ImageChecks
         catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException)
         { return CheckResult.Fail(name, $"{image}: {e.Message}", "rebuild or re-download the image"); }
 
+        if (source.Kind == ImageKind.Sif && SifArch.Name(SifFile.Read(image).Header.Arch) is var sifArch
+            && sifArch != "unknown" && sifArch != HostOciArchitecture)
+            return CheckResult.Fail(name, $"SIF image is for {sifArch}, this host is {HostOciArchitecture}", $"use an image built for {HostOciArchitecture}");
         if (source.Kind != ImageKind.Directory)
             return runInside(image) is { } error
                 ? CheckResult.Fail(name, $"{source.Kind} image does not run here: {error}", $"use an image built for {HostArchitecture}, or see the checks above")
