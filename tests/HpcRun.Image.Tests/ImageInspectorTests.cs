@@ -21,6 +21,10 @@ public sealed class ImageInspectorTests : IDisposable
         Assert.Equal("group 2", twoGroups.Objects[4].Link);
         Assert.Contains("5 Signature group 0 signs group 2 (Sha256 12045C8C0B1004D058DE4BEDA20C27EE7FF7BA84), 849 bytes at 304152", ImageInfoText.Render(twoGroups));
 
+        ImageInfo legacy = ImageInspector.Inspect(SifTestData.File("one-group-signed-legacy.sif")); // a 4-byte stand-in "SquashFS"
+        Assert.Null(legacy.FileSystem);
+        Assert.Equal("object 2", legacy.Objects[2].Link);
+
         ImageInfo json = ImageInspector.Inspect(SifTestData.File("one-object-generic-json.sif"));
         Assert.Null(json.FileSystem);
         Assert.Equal("data.json", Assert.Single(json.Objects).Name);

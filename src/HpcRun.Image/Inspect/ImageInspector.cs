@@ -40,7 +40,7 @@ public static class ImageInspector
             Path = path, Format = "sif", Architecture = SifArch.Name(sif.Header.Arch), Id = sif.Header.Id.ToString(),
             Created = SifText.Date(sif.Header.CreatedAt), Modified = SifText.Date(sif.Header.ModifiedAt), Size = sif.FileSize,
             Objects = [.. sif.Objects.Select(Describe)],
-            FileSystem = root?.FsType == SifFsType.Squashfs ? SquashFs(stream, root.Offset, root.Size) : null,
+            FileSystem = root?.FsType == SifFsType.Squashfs ? SquashFsOrNull(stream, root.Offset, root.Size) : null,
             Config = metadata.Config, Runscript = metadata.Runscript, DefinitionFile = metadata.DefinitionFile, Build = metadata.Build,
         };
     }
@@ -69,6 +69,13 @@ public static class ImageInspector
             Path = path, Format = "directory", Config = ParseConfig(Read(ImageConfig.InTreePath), path),
             Runscript = Read("/.singularity.d/runscript"),
         };
+    }
+
+    /// <summary>Inspect describes a SIF whose partition is not a usable SquashFS (it just cannot run).</summary>
+    private static SquashFsInfo? SquashFsOrNull(Stream stream, long offset, long size)
+    {
+        try { return SquashFs(stream, offset, size); }
+        catch (ImageFormatException) { return null; }
     }
 
     private static SquashFsInfo SquashFs(Stream stream, long offset, long size)
