@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using HpcRun.Image.Build;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Sif;
@@ -78,6 +79,21 @@ public sealed class ImageBuilderTests : IDisposable
         string sif = Build(archive, tag: "two");
         Assert.Equal("arm64", SifArch.Name(SifFile.Read(sif).Header.Arch));
         Assert.Equal("v2 arm64", Cat(sif, "bin/tool"));
+    }
+
+    [Fact]
+    public void A_docker_archive_may_link_a_repeated_layer_to_its_first_copy()
+    {
+        var layer = new LayerTar().Dir("etc").File("etc/same", "same");
+        string dir = OciImage.WriteDockerArchive(sandbox.File("docker"), new OciImage().Layer(layer).Layer(layer));
+        string first = Assert.Single(Directory.GetDirectories(dir)); // both layers have one digest: one directory
+        Directory.CreateDirectory(Path.Combine(dir, "copy"));
+        File.CreateSymbolicLink(Path.Combine(dir, "copy", "layer.tar"), $"../{Path.GetFileName(first)}/layer.tar");
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "manifest.json")))!;
+        manifest[0]!["Layers"]![1] = "copy/layer.tar";
+        File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJsonString());
+        string sif = Build(OciImage.Tar(dir, sandbox.File("docker.tar")));
+        Assert.Equal("same", Cat(sif, "etc/same"));
     }
 
     [Fact]
