@@ -19,11 +19,12 @@ internal static class HostLibraryReader
         string? dir = LibraryDirs.FirstOrDefault(d => File.Exists(host.HostPath($"{d}/libibverbs.so.1")));
         if (dir is null) return null;
         string[] core = [.. CoreNames.Select(n => $"{dir}/{n}").Where(p => File.Exists(host.HostPath(p)))];
-        string? providerDir = Directory.Exists(host.HostPath($"{dir}/libibverbs")) ? $"{dir}/libibverbs" : null;
-        IEnumerable<string> providers = providerDir is null ? []
-            : Directory.EnumerateFiles(host.HostPath(providerDir), "*.so").Select(f => providerDir + "/" + Path.GetFileName(f));
+        string providerDir = $"{dir}/libibverbs";
+        string[] providers = Directory.Exists(host.HostPath(providerDir))
+            ? [.. Directory.EnumerateFiles(host.HostPath(providerDir), "*.so").Select(f => $"{providerDir}/{Path.GetFileName(f)}").Order(StringComparer.Ordinal)]
+            : [];
         GlibcNeed? required = core.Concat(providers).Select(p => NeededGlibc(host, p)).OfType<GlibcNeed>().MaxBy(n => n.Version);
-        return new HostVerbsLibraries(dir, providerDir, core, required);
+        return new HostVerbsLibraries(dir, core, providers, required);
     }
 
     /// <summary>The newest GLIBC_x.y the library needs from glibc's own libraries, as host MPI injection reads it.</summary>

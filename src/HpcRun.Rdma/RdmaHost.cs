@@ -32,7 +32,7 @@ public sealed record RdmaHost
 
 /// <summary>
 /// The host's rdma-core user-space libraries: the core libraries (libibverbs, librdmacm ...) in
-/// <see cref="LibraryDir"/> and the provider plugins in <see cref="ProviderDir"/>, with the
-/// highest glibc symbol version any of them needs.
+/// <see cref="LibraryDir"/> and the provider plugins (LibraryDir/libibverbs/libNAME-rdmavABI.so),
+/// with the highest glibc symbol version any of them needs.
 /// </summary>
-public sealed record HostVerbsLibraries(string LibraryDir, string? ProviderDir, IReadOnlyList<string> CoreLibraries, GlibcNeed? RequiredGlibc);
+public sealed record HostVerbsLibraries(string LibraryDir, IReadOnlyList<string> CoreLibraries, IReadOnlyList<string> Providers, GlibcNeed? RequiredGlibc);

@@ -93,9 +93,11 @@ public static class RdmaPlanner
                 "the host's verbs libraries were not added (use an image with a newer glibc, or one with its own rdma-core and --rdma-libs=image)");
             return null;
         }
-        foreach (string library in libraries.CoreLibraries)
+        // Providers too, one file each: libibverbs falls back to finding libNAME-rdmavABI.so on
+        // LD_LIBRARY_PATH, and a bound provider directory would hold symlinks into host paths
+        // (libmlx5-rdmav34.so -> ../libmlx5.so.1.24.44.0) that the image lacks.
+        foreach (string library in libraries.CoreLibraries.Concat(libraries.Providers))
             mounts.Add(new RdmaMount($"{LibraryDir}/{Path.GetFileName(library)}", host.HostPath(library), ReadOnly: true));
-        if (libraries.ProviderDir is { } providers) mounts.Add(new RdmaMount(providers, host.HostPath(providers), ReadOnly: true));
         return LibraryDir;
     }
 }

@@ -51,11 +51,12 @@ public class DiscoveryTests
         HostVerbsLibraries libraries = fake.Read().Libraries!;
 
         Assert.Equal("/usr/lib/x86_64-linux-gnu", libraries.LibraryDir);
-        Assert.Equal("/usr/lib/x86_64-linux-gnu/libibverbs", libraries.ProviderDir);
-        Assert.Equal(["/usr/lib/x86_64-linux-gnu/libibverbs.so.1", "/usr/lib/x86_64-linux-gnu/librdmacm.so.1"], libraries.CoreLibraries);
+        Assert.Equal(["/usr/lib/x86_64-linux-gnu/libibverbs/libmlx5-rdmav34.so"], libraries.Providers);
+        Assert.Equal(["/usr/lib/x86_64-linux-gnu/libibverbs.so.1", "/usr/lib/x86_64-linux-gnu/librdmacm.so.1", "/usr/lib/x86_64-linux-gnu/libmlx5.so.1"],
+            libraries.CoreLibraries);
         // Debian 12's rdma-core needs GLIBC_2.34 (__libc_start_main's version since glibc 2.34).
         Assert.Equal(new GlibcVersion(2, 34), libraries.RequiredGlibc!.Version);
-        Assert.Contains(libraries.RequiredGlibc.Library, libraries.CoreLibraries.Append($"{FakeRdmaHost.LibDir}/libibverbs/libmlx5-rdmav34.so"));
+        Assert.Contains(libraries.RequiredGlibc.Library, libraries.CoreLibraries.Concat(libraries.Providers));
     }
 
     [Fact]

@@ -30,8 +30,8 @@ public sealed class FakeRdmaHost : IDisposable
         Node("/dev/infiniband/rdma_cm", 10, 58, "0666");
         Write("/etc/libibverbs.d/mlx5.driver", "driver mlx5\n");
         Write("/etc/libibverbs.d/rxe.driver", "driver rxe\n");
-        foreach (string library in new[] { "libibverbs.so.1", "librdmacm.so.1", "libibverbs/libmlx5-rdmav34.so" })
-            Copy($"{LibDir}/{library}");
+        foreach (string library in new[] { "libibverbs.so.1", "librdmacm.so.1", "libmlx5.so.1" }) Copy($"{LibDir}/{library}");
+        Link($"{LibDir}/libibverbs/libmlx5-rdmav34.so", "../libmlx5.so.1"); // as rdma-core installs providers
         TestEnvironment.RunChecked("chmod", "-R", "a+rX", Root);
         // After chmod, which would change their modes.
         foreach (var (path, major, minor, mode) in nodes) MakeNode(path, major, minor, mode);

@@ -31,7 +31,8 @@ public class PlannerTests : IDisposable
             new("/etc/libibverbs.d", H("/etc/libibverbs.d"), ReadOnly: true),
             new("/opt/hpcrun/rdma/lib/libibverbs.so.1", H($"{Lib}/libibverbs.so.1"), ReadOnly: true),
             new("/opt/hpcrun/rdma/lib/librdmacm.so.1", H($"{Lib}/librdmacm.so.1"), ReadOnly: true),
-            new($"{Lib}/libibverbs", H($"{Lib}/libibverbs"), ReadOnly: true),
+            new("/opt/hpcrun/rdma/lib/libmlx5.so.1", H($"{Lib}/libmlx5.so.1"), ReadOnly: true),
+            new("/opt/hpcrun/rdma/lib/libmlx5-rdmav34.so", H($"{Lib}/libibverbs/libmlx5-rdmav34.so"), ReadOnly: true),
         ], plan.Mounts);
         Assert.Equal(RdmaPlanner.LibraryDir, plan.LibraryPath);
         Assert.Empty(plan.Warnings);
