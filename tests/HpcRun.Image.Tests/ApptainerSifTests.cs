@@ -16,7 +16,7 @@ public sealed class ApptainerSifTests : IDisposable
     {
         string sif = ApptainerStyleSif.Write(sandbox.File("app.sif"), TestImages.BusyboxTree, sandbox.Path);
         ImageSource image = ImageSource.Probe(sif);
-        Assert.Equal(["GREETING=from oci-config"], image.EmbeddedConfig!.Env);
+        Assert.Equal(["GREETING=from oci-config", "LANG=C.UTF-8"], image.EmbeddedConfig!.Env); // $HOME/x needs a shell: left out
         Assert.Equal(["/bin/sh"], image.EmbeddedConfig.Cmd);
         Assert.Equal("apptainer", image.EmbeddedConfig.Labels["org.example.author"]);
         Assert.Equal("1.0", image.EmbeddedConfig.Labels["org.label-schema.schema-version"]);
@@ -26,4 +26,15 @@ public sealed class ApptainerSifTests : IDisposable
         Assert.Equal(ApptainerStyleSif.Definition, info.DefinitionFile);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000000), info.Created);
     }
+
+    [Theory]
+    [InlineData("export A=1", "A=1")]
+    [InlineData("  export PATH=\"/usr/local/bin:/usr/bin\"", "PATH=/usr/local/bin:/usr/bin")]
+    [InlineData("export MSG='it costs $5'", "MSG=it costs $5")]
+    [InlineData("export P=\"$PATH:/opt\"", null)]
+    [InlineData("export X=$(date)", null)]
+    [InlineData("X=1", null)]
+    [InlineData("export A=1; rm -rf /", null)]
+    public void Only_literal_exports_are_taken_from_environment_scripts(string line, string? expected) =>
+        Assert.Equal(expected is null ? [] : [expected], Metadata.EnvironmentScript.Exports(line));
 }

@@ -25,16 +25,18 @@ public sealed record SifMetadata(ImageConfig Config, BuildRecord? Build, string?
             ?? Parse(Json(OciConfigName), OciConfigName, j => OciImageConfig.Parse(j).Config) ?? ImageConfig.Empty;
         var labels = new Dictionary<string, string>(config.Labels);
         string? runscript = null;
+        var env = config.Env.ToList();
         if (Parse(Json(InspectName), InspectName, j => JsonDocument.Parse(j)) is { } inspect)
             using (inspect)
             {
                 JsonElement attributes = JsonFields.Property(JsonFields.Property(inspect.RootElement, "data"), "attributes");
                 foreach (var (k, v) in JsonFields.StringMap(JsonFields.Property(attributes, "labels"))) labels.TryAdd(k, v);
                 runscript = JsonFields.String(attributes, "runscript");
+                foreach (var (_, script) in JsonFields.StringMap(JsonFields.Property(attributes, "environment")).OrderBy(s => s.Key, StringComparer.Ordinal))
+                    env.AddRange(EnvironmentScript.Exports(script));
             }
         if (Parse(Text(sif.Find(SifDataType.Labels)), "labels object", j => JsonDocument.Parse(j)) is { } labelObject)
             using (labelObject) foreach (var (k, v) in JsonFields.StringMap(labelObject.RootElement)) labels.TryAdd(k, v);
-        var env = config.Env.ToList();
         if (Text(sif.Find(SifDataType.EnvVar)) is { } envText)
             env.AddRange(envText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.Contains('=')));
         return new SifMetadata(config with { Labels = labels, Env = env },

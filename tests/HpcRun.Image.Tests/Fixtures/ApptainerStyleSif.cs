@@ -28,7 +28,8 @@ public static class ApptainerStyleSif
             new(SifDataType.GenericJson, "inspect-metadata.json", Encoding.UTF8.GetBytes(new JsonObject
             {
                 ["type"] = "container",
-                ["data"] = new JsonObject { ["attributes"] = new JsonObject { ["labels"] = new JsonObject { ["org.example.author"] = "apptainer" }, ["runscript"] = Runscript } },
+                ["data"] = new JsonObject { ["attributes"] = new JsonObject { ["labels"] = new JsonObject { ["org.example.author"] = "apptainer" }, ["runscript"] = Runscript,
+                    ["environment"] = new JsonObject { ["/.singularity.d/env/90-environment.sh"] = "#!/bin/sh\nexport LANG=\"C.UTF-8\"\nexport DERIVED=\"$HOME/x\"\n" } } },
             }.ToJsonString())),
             new(SifDataType.GenericJson, "oci-config.json", """{"Env":["GREETING=from oci-config"],"Cmd":["/bin/sh"]}"""u8.ToArray()),
         ]);

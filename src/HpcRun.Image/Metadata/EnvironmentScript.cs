@@ -1,0 +1,29 @@
+using System.Text.RegularExpressions;
+
+namespace HpcRun.Image.Metadata;
+
+/// <summary>
+/// The plain assignments of an Apptainer environment script (/.singularity.d/env/*.sh, as
+/// inspect-metadata.json carries them): `export NAME=value` with a literal value, quoted or
+/// not. Lines that need a shell (expansions, commands) are left out.
+/// </summary>
+public static partial class EnvironmentScript
+{
+    public static IEnumerable<string> Exports(string script)
+    {
+        foreach (string line in script.Split('\n'))
+        {
+            Match m = Export().Match(line);
+            if (!m.Success) continue;
+            string value = m.Groups["value"].Value;
+            bool singleQuoted = value.Length >= 2 && value[0] == '\'' && value[^1] == '\'';
+            if (value.Length >= 2 && (singleQuoted || value[0] == '"' && value[^1] == '"')) value = value[1..^1];
+            if (!singleQuoted && value.IndexOfAny(['$', '`', '\\']) >= 0) continue;
+            if (value.Contains('\'') || (!singleQuoted && value.Contains('"'))) continue;
+            yield return $"{m.Groups["name"].Value}={value}";
+        }
+    }
+
+    [GeneratedRegex(@"^\s*export\s+(?<name>[A-Za-z_][A-Za-z0-9_]*)=(?<value>[^\s;#]*|""[^""]*""|'[^']*')\s*$")]
+    private static partial Regex Export();
+}
