@@ -90,20 +90,17 @@ public sealed class RdmaContainerTests : IDisposable
     public void Dispose() => fake.Dispose();
 }
 
-/// <summary>An empty /dev/infiniband on this host for the tests that need one (removed after when made here).</summary>
+/// <summary>An empty /dev/infiniband on this host for the tests that need one; removed after
+/// whenever it is still empty, so a killed test run's leftover goes too (a real one has nodes).</summary>
 public sealed class HostDevInfiniband : IDisposable
 {
     public const string Name = "host /dev/infiniband";
-    private readonly bool made = !Directory.Exists(RdmaPaths.DevDir);
 
-    public HostDevInfiniband()
-    {
-        if (made) Directory.CreateDirectory(RdmaPaths.DevDir);
-    }
+    public HostDevInfiniband() => Directory.CreateDirectory(RdmaPaths.DevDir);
 
     public void Dispose()
     {
-        if (made) Directory.Delete(RdmaPaths.DevDir);
+        if (!Directory.EnumerateFileSystemEntries(RdmaPaths.DevDir).Any()) Directory.Delete(RdmaPaths.DevDir);
     }
 }
 
