@@ -59,6 +59,16 @@ public sealed class RdmaContainerTests : IDisposable
     }
 
     [Fact]
+    public void OnlyTheFirstRankWarnsAboutALowMemlockLimit()
+    {
+        // hpcrun inherits the test process's limits: make the soft one Debian's default, 8 MiB.
+        TestEnvironment.RunChecked("prlimit", "--pid", $"{Environment.ProcessId}", "--memlock=8388608:");
+
+        Assert.Single(Inside(["--rdma=mlx5_0"]).Stderr.Split('\n'), l => l.StartsWith("hpcrun: locked memory is limited to", StringComparison.Ordinal));
+        Assert.DoesNotContain("locked memory", Inside(["--rdma=mlx5_0"], new() { ["SLURM_PROCID"] = "1" }).Stderr);
+    }
+
+    [Fact]
     public void TheSelectionCanComeFromTheEnvironment()
     {
         CommandResult result = Inside([], new() { ["HPCRUN_RDMA"] = "mlx5_1,rocep1s0" });
