@@ -19,6 +19,7 @@ public enum ExitCode
     BadEnvironmentFile = 73, // --env-file unreadable or malformed
     RdmaDeviceNotFound = 74, // --rdma / HPCRUN_RDMA names a device the host lacks
     DoctorFoundFailures = 75, // hpcrun doctor: at least one check failed
+    MpiIncompatible = 77,    // --mpi=host: the host's MPI cannot replace the image's (ABI, glibc)
     SlurmNotConfigured = 90, // submit/status/cancel/jobs: no slurmrestd URL or token, unsupported API version
     SlurmUnreachable = 91,   // slurmrestd down or refusing connections (after retries)
     SlurmUnauthorized = 92,  // slurmrestd answered 401: user name or token missing
@@ -26,7 +27,6 @@ public enum ExitCode
     SlurmRefused = 94,       // Slurm refused the request and said why (bad partition, unknown job)
     SlurmBadResponse = 95,   // slurmrestd's answer was not what hpcrun understands
     SlurmTimeout = 96,       // slurmrestd did not answer in time
-    MpiIncompatible = 77,    // --mpi=host: the host's MPI cannot replace the image's (ABI, glibc)
     CommandNotExecutable = 126,
     CommandNotFound = 127,
 }

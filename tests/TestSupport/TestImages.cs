@@ -20,13 +20,21 @@ public static class TestImages
     });
 
     /// <summary><see cref="BusyboxTree"/> as a SquashFS file (mksquashfs, files owned by root).</summary>
-    public static string BusyboxSquashFs => Cached("busybox.sqfs", path => MakeSquashFs(BusyboxTree, path));
+    public static string BusyboxSquashFs
+    {
+        get
+        {
+            string tree = BusyboxTree; // outside the lock Cached takes
+            return Cached("busybox.sqfs", path => MakeSquashFs(tree, path));
+        }
+    }
 
     public static void MakeSquashFs(string tree, string output) =>
         TestEnvironment.RunChecked("mksquashfs", tree, output, "-noappend", "-quiet", "-no-progress", "-all-root");
 
     /// <summary>Builds <paramref name="name"/> with <paramref name="build"/> (given a temporary path,
-    /// renamed into place when done) unless it already exists.</summary>
+    /// renamed into place when done) unless it already exists. <paramref name="build"/> must not
+    /// call Cached itself (the lock is not re-entrant): resolve what it needs first.</summary>
     public static string Cached(string name, Action<string> build)
     {
         string path = Path.Combine(Dir, name);

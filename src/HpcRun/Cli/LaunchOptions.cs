@@ -1,8 +1,8 @@
 using System.CommandLine;
 using HpcRun.Launch;
-using HpcRun.Rdma;
-using HpcRun.Mpi;
 using HpcRun.Launch.Parts;
+using HpcRun.Mpi;
+using HpcRun.Rdma;
 
 namespace HpcRun.Cli;
 
@@ -10,11 +10,11 @@ namespace HpcRun.Cli;
 internal sealed class LaunchOptions
 {
     public readonly Option<string[]> Bind = new("--bind", "-B")
-    { Description = "Bind SRC[:DST[:ro|rw]] (repeatable; comma-separated lists allowed)", Arity = ArgumentArity.ExactlyOne };
+    { Description = "Bind SRC[:DST[:ro|rw]] (repeatable; comma-separated lists allowed)" };
     public readonly Option<string[]> Env = new("--env")
-    { Description = "Set NAME=VALUE inside (repeatable; overrides everything else)", Arity = ArgumentArity.ExactlyOne };
+    { Description = "Set NAME=VALUE inside (repeatable; overrides everything else)" };
     public readonly Option<string[]> EnvFile = new("--env-file")
-    { Description = "Read NAME=VALUE lines from a file (repeatable)", Arity = ArgumentArity.ExactlyOne };
+    { Description = "Read NAME=VALUE lines from a file (repeatable)" };
     public readonly Option<bool> CleanEnv = new("--cleanenv", "-e")
     { Description = "Do not pass the host environment in (keeps HOME, USER, LOGNAME, TERM, LANG)" };
     public readonly Option<bool> FakeRoot = new("--fakeroot")

@@ -1,9 +1,9 @@
 using System.Collections;
 using HpcRun.Execution;
 using HpcRun.Launch.Parts;
+using HpcRun.Mpi;
 using HpcRun.Rdma;
 using Mono.Unix;
-using HpcRun.Mpi;
 
 namespace HpcRun.Launch;
 

@@ -1,5 +1,5 @@
-using HpcRun.Rdma;
 using HpcRun.Mpi;
+using HpcRun.Rdma;
 
 namespace HpcRun.Launch;
 
