@@ -73,9 +73,10 @@ internal static class Executor
     private static void CheckReadable(ImageSource image, ChildProcess? fuse)
     {
         try { _ = Directory.EnumerateFileSystemEntries(Staging.Lower).Any(); }
-        catch (IOException) when (fuse is not null && fuse.WaitForExit(TimeSpan.FromSeconds(2)))
+        catch (IOException)
         {
-            throw new HpcRunException(ExitCode.BadImage, $"{image.Path}: corrupt SquashFS image ({ImageMounter.FuseTool}: {fuse.FirstErrorLine()})");
+            string detail = fuse is not null && fuse.WaitForExit(TimeSpan.FromSeconds(2)) ? $"{ImageMounter.FuseTool}: {fuse.FirstErrorLine()}" : "its root directory cannot be read";
+            throw new HpcRunException(ExitCode.BadImage, $"{image.Path}: corrupt SquashFS image ({detail})");
         }
     }
 

@@ -13,7 +13,7 @@ public class LeakTests(ContainerFixture images)
             if (run % 10 == 0)
             {
                 // SIGKILL hpcrun while its job runs: the job and the FUSE daemon must die with it.
-                using var hpcrun = Hpcrun.Start([images.Image, "sh", "-c", "echo ready; exec sleep 1000"]);
+                using var hpcrun = Hpcrun.Start([images.Image, "sh", "-c", "echo ready; exec sleep 1001"]);
                 Assert.Equal("ready", hpcrun.StandardOutput.ReadLine());
                 hpcrun.Kill();
                 hpcrun.WaitForExit();
@@ -21,7 +21,7 @@ public class LeakTests(ContainerFixture images)
             else Assert.Equal(run % 256, images.Sh($"exit {run % 256}").ExitCode);
         }
         LeakCheck.AssertNothingLeft();
-        Assert.DoesNotContain(LeakCheckProcesses(), cmd => cmd.Contains("sleep 1000"));
+        Assert.DoesNotContain(LeakCheckProcesses(), cmd => cmd.Contains("sleep 1001"));
     }
 
     private static IEnumerable<string> LeakCheckProcesses() =>

@@ -64,14 +64,21 @@ public class RuntimeTests(ContainerFixture images)
     [Fact]
     public void TheImageIsReadOnlyUnlessWritableTmpfs()
     {
-        var readOnly = images.Sh("touch /bin/new");
+        // A directory image the user owns, so only the mount decides whether /bin is writable.
+        string tree = TestImages.Cached("user-owned", dir =>
+        {
+            TestEnvironment.RunChecked("cp", "-a", images.Tree + "/.", dir);
+            TestEnvironment.RunChecked("chown", "-R", $"{TestEnvironment.User}:", dir);
+        });
+        var readOnly = Hpcrun.Run(tree, "touch", "/bin/new");
         Assert.NotEqual(0, readOnly.ExitCode);
         Assert.Contains("Read-only file system", readOnly.Stderr);
-        var writable = images.Sh("echo hi > /bin/new && cat /bin/new", "--writable-tmpfs");
+        var writable = Hpcrun.Run("--writable-tmpfs", tree, "sh", "-c", "echo hi > /bin/new && cat /bin/new");
         Assert.True(writable.ExitCode == 0, writable.ToString());
         Assert.Equal("hi\n", writable.Stdout);
-        // ... and throwaway: the next run does not see it.
-        Assert.NotEqual(0, images.Sh("test -e /bin/new", "--writable-tmpfs").ExitCode);
+        // ... and throwaway: neither the image nor the next run sees it.
+        Assert.False(File.Exists(Path.Combine(tree, "bin", "new")));
+        Assert.NotEqual(0, Hpcrun.Run("--writable-tmpfs", tree, "test", "-e", "/bin/new").ExitCode);
     }
 
     [Fact]
@@ -122,7 +129,7 @@ public class RuntimeTests(ContainerFixture images)
             File.WriteAllText(Path.Combine(dir, "hpcrun-run"), "#!/bin/sh\necho runscript \"$@\"\n");
             File.SetUnixFileMode(Path.Combine(dir, "hpcrun-run"), (UnixFileMode)0b111_101_101);
         });
-        Assert.Equal("runscript \n", Hpcrun.Run(tree).Stdout);
+        Assert.Equal("runscript\n", Hpcrun.Run(tree).Stdout);
         Assert.Equal("from-stdin\n", Hpcrun.Run([images.Image], stdin: "echo from-stdin\n").Stdout);
         Assert.Equal("via-exec\n", Hpcrun.Run("exec", tree, "echo", "via-exec").Stdout);
     }
