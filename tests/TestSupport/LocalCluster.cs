@@ -1,15 +1,18 @@
-using HpcRun.TestSupport;
-
-namespace HpcRun.Slurm.Tests;
+namespace HpcRun.TestSupport;
 
 /// <summary>
 /// A real two-node Slurm 22.05 cluster with slurmrestd on this machine (scripts/cluster), up for
 /// the tests of the "cluster" collection and torn down after them. Jobs run as the unprivileged
-/// test user, who holds a slurmrestd token in a file only it can read.
+/// test user, who holds a slurmrestd token in a file only it can read. The cluster's names
+/// (bridge, network namespaces, port) are machine-wide, so a test project holds a machine-wide
+/// lock while its cluster is up: projects that run at the same time take turns.
 /// </summary>
 public sealed class LocalCluster : IDisposable
 {
     public const string Dir = "/var/tmp/hpcrun-cluster-test"; // not under /run: hpcrun does not bind a working directory there
+
+    public const string MachineLock = "/var/tmp/hpcrun-cluster.lock";
+    private readonly FileStream machineLock = TestImages.Lock(MachineLock);
 
     public LocalCluster()
     {
@@ -42,7 +45,11 @@ public sealed class LocalCluster : IDisposable
         TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",
             "env", $"SLURM_CONF={Config}", "PATH=/usr/local/bin:/usr/bin:/bin", $"HOME={Hpcrun.UserHome}", .. command], cwd: JobsDir);
 
-    public void Dispose() => Script("down");
+    public void Dispose()
+    {
+        try { Script("down"); }
+        finally { machineLock.Dispose(); }
+    }
 
     private static string Script(params string[] args) =>
         TestEnvironment.RunChecked(Path.Combine(TestEnvironment.RepoRoot, "scripts", "cluster"), [.. args, "--dir", Dir]);
