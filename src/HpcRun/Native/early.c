@@ -19,8 +19,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -101,6 +103,16 @@ static void exec_mode(char **argv)
     report_and_exit(status_fd, STAGE_EXEC, errno);
 }
 
+/* NativeAOT rehydrates ~3 MB of runtime data into .bss-like pages at start-up; one fault per
+   4 KiB page made that the largest single start-up cost (bench/startup). Populating the range
+   in one call is several times cheaper. Best effort: older kernels ignore the advice. */
+extern char __bss_start[], _end[];
+static void prefault_runtime_data(void)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)__bss_start & ~(page - 1);
+    madvise((void *)start, (uintptr_t)_end - start, MADV_POPULATE_WRITE);
+}
+
 __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, char **envp)
 {
     (void)envp;
@@ -108,6 +120,7 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
         if (argc < 2) _exit(127);
         exec_mode(argv);
     }
+    prefault_runtime_data();
     outer_uid = getuid();
     outer_gid = getgid();
     unshare_errno = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
