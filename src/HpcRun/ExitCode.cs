@@ -20,6 +20,7 @@ public enum ExitCode
     RdmaDeviceNotFound = 74, // --rdma / HPCRUN_RDMA names a device the host lacks
     DoctorFoundFailures = 75, // hpcrun doctor: at least one check failed
     MpiIncompatible = 77,    // --mpi=host: the host's MPI cannot replace the image's (ABI, glibc)
+    JoinFailed = 78,         // a rank could not share its node's container (options differ from the first rank's)
     SlurmNotConfigured = 90, // submit/status/cancel/jobs: no slurmrestd URL or token, unsupported API version
     SlurmUnreachable = 91,   // slurmrestd down or refusing connections (after retries)
     SlurmUnauthorized = 92,  // slurmrestd answered 401: user name or token missing

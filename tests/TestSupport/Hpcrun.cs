@@ -21,11 +21,18 @@ public static class Hpcrun
 
     public static CommandResult Run(params string[] args) => Run((IEnumerable<string>)args);
 
-    /// <summary>Starts hpcrun as the test user (setpriv execs, so the process is hpcrun itself).</summary>
-    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? env = null)
+    /// <summary>Starts hpcrun as the test user (setpriv execs, so the process is hpcrun itself).
+    /// <paramref name="gated"/>: the process waits for a line on its stdin before it becomes
+    /// hpcrun (same pid), so that a test can start many at one instant.</summary>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? env = null, bool gated = false)
     {
-        var info = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = UserHome };
-        foreach (string arg in AsUser(args)) info.ArgumentList.Add(arg);
+        var info = new ProcessStartInfo("setpriv")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = gated, UseShellExecute = false, WorkingDirectory = UserHome,
+        };
+        IEnumerable<string> argv = AsUser(args);
+        if (gated) argv = [.. argv.TakeWhile(a => a != "--"), "--", "sh", "-c", "read _ && exec \"$@\"", "sh", Binary, .. args];
+        foreach (string arg in argv) info.ArgumentList.Add(arg);
         info.Environment.Clear();
         foreach (var (k, v) in UserEnvironment(env)) info.Environment[k] = v;
         return Process.Start(info)!;

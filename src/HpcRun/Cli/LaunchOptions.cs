@@ -34,7 +34,12 @@ internal sealed class LaunchOptions
     public readonly Option<string> MpiCompat = new("--mpi-compat")
     { Description = "How closely host and image MPI versions must match: major (default, or HPCRUN_MPI_COMPAT), full (host minor not older), strict (same version)" };
 
-    public IEnumerable<Option> All => [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Mpi, MpiCompat];
+    public readonly Option<string> JoinKey = new("--join-key")
+    { Description = "Share one container with every rank on this node that gives the same key (default: the ranks of the launcher's job; also HPCRUN_JOIN_KEY)" };
+    public readonly Option<bool> NoJoin = new("--no-join")
+    { Description = "Run in a container of this rank's own, not the one its job's ranks share on this node (also HPCRUN_NO_JOIN=1)" };
+
+    public IEnumerable<Option> All => [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin];
 
     public void AddTo(Command command)
     {
@@ -59,6 +64,8 @@ internal sealed class LaunchOptions
             ? MpiPart.ParseWord("--mpi-compat", compat, MpiSettings.ParseCompatibility, MpiSettings.CompatibilityWords) : null,
         Rdma = result.GetValue(Rdma) is { } rdma ? Parsed(RdmaSelection.Parse, rdma, "--rdma") : null,
         RdmaLibs = result.GetValue(RdmaLibs) is { } libs ? Parsed(RdmaLibrariesText.Parse, libs, "--rdma-libs") : null,
+        JoinKey = result.GetValue(JoinKey) is { } key ? (key.Length > 0 ? key : throw new HpcRunException(ExitCode.Usage, "--join-key must not be empty")) : null,
+        NoJoin = result.GetValue(NoJoin),
     };
 
     private static T Parsed<T>(Func<string, T> parse, string value, string option)

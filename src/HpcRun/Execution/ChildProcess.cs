@@ -18,9 +18,10 @@ internal sealed class ChildProcess
     public bool HasExited => process.HasExited;
 
     /// <summary>Starts <paramref name="argv"/> (looked up on the PATH in <paramref name="environment"/>),
-    /// in <paramref name="root"/> and <paramref name="cwd"/> when given. Throws when exec failed.</summary>
+    /// in <paramref name="root"/> and <paramref name="cwd"/> when given, after entering the user and
+    /// mount namespaces of process <paramref name="join"/> when given. Throws when exec failed.</summary>
     public static ChildProcess Start(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment,
-        string? root = null, string? cwd = null, bool quietStderr = false)
+        string? root = null, string? cwd = null, bool quietStderr = false, int? join = null)
     {
         var (statusRead, statusWrite) = Syscalls.Pipe();
         try
@@ -31,6 +32,7 @@ internal sealed class ChildProcess
             foreach (var (name, value) in environment) info.Environment[name] = value;
             info.Environment["HPCRUN_EXEC_PARENT"] = System.Environment.ProcessId.ToString();
             info.Environment["HPCRUN_EXEC_STATUS_FD"] = statusWrite.ToString();
+            if (join is not null) info.Environment["HPCRUN_EXEC_JOIN"] = join.ToString();
             if (root is not null) info.Environment["HPCRUN_EXEC_ROOT"] = root;
             if (cwd is not null) info.Environment["HPCRUN_EXEC_CWD"] = cwd;
             Syscalls.ClearCloseOnExec(statusWrite);
@@ -87,7 +89,7 @@ internal sealed class ChildProcess
         public static string Describe(int stage) => stage switch
         {
             Parent => "parent gone",
-            Join => "joining the container",
+            Join => "joining the node's shared container",
             Root => "entering the container root",
             _ => "exec",
         };

@@ -9,9 +9,21 @@ namespace HpcRun.Execution;
 /// with openat2(RESOLVE_IN_ROOT): a symlink in a hostile image (say /home -> /etc) resolves
 /// inside the image, so no mount or created file can land outside it.
 /// </summary>
-internal sealed class ContainerRoot(string dir) : IDisposable
+internal sealed class ContainerRoot : IDisposable
 {
-    private readonly int rootFd = Syscalls.Open(dir, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
+    private readonly string dir;
+    private readonly int rootFd;
+    /// <summary>How the kernel names the root in /proc/self/fd links: <see cref="dir"/> itself, or
+    /// the first rank's path to it when <see cref="dir"/> leads into its namespace through /proc/PID/root.</summary>
+    private readonly string linkPrefix;
+
+    /// <param name="dir">The root, in hpcrun's namespace or reached through /proc/PID/root.</param>
+    public ContainerRoot(string dir)
+    {
+        this.dir = dir;
+        rootFd = Syscalls.Open(dir, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
+        linkPrefix = LinkTarget(rootFd);
+    }
 
     public ImageTree Tree => new(Exists, ReadText, path => ReadBytes(path, 64 << 20), Canonical);
 
@@ -49,7 +61,9 @@ internal sealed class ContainerRoot(string dir) : IDisposable
         finally { Syscalls.Close(fd); }
     }
 
-    private string CanonicalOf(int fd) => File.ResolveLinkTarget($"/proc/self/fd/{fd}", false)!.FullName[dir.Length..] is { Length: > 0 } p ? p : "/";
+    private string CanonicalOf(int fd) => LinkTarget(fd)[linkPrefix.Length..] is { Length: > 0 } p ? p : "/";
+
+    private static string LinkTarget(int fd) => File.ResolveLinkTarget($"/proc/self/fd/{fd}", false)!.FullName;
 
     /// <summary>
     /// The canonical path of <paramref name="path"/> inside the image, creating what the image

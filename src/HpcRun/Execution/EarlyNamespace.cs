@@ -17,6 +17,10 @@ internal static partial class EarlyNamespace
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_outer_gid")]
     public static partial int OuterGid();
 
+    /// <summary>early.c left this process in the host's namespaces, so that it may join a node's
+    /// shared container (<see cref="NodeGroup"/>).</summary>
+    public static bool Deferred => UnshareErrno() == -1;
+
     /// <summary>Throws when the kernel refused the namespace (user namespaces disabled).</summary>
     public static void EnsureEntered()
     {

@@ -9,16 +9,27 @@ namespace HpcRun.Execution;
 /// Does what was decided: enters the namespace, mounts the image, asks the
 /// <see cref="Planner"/> for the container, applies its mounts, starts the job and supervises
 /// it. Everything it mounts lives in hpcrun's private mount namespace, so it disappears with
-/// hpcrun and its children, however they end.
+/// hpcrun and its children, however they end. A rank that joins its node's shared container
+/// (<see cref="NodeGroup"/>) mounts nothing: it decides its job and starts it in there.
 /// </summary>
 internal static class Executor
 {
     public static int Run(LaunchRequest request)
     {
-        EarlyNamespace.EnsureEntered();
         ImageSource image = ProbeImage(request.Image);
         ImageMounter.CheckFuse(image);
+        NodeRole role = NodeGroup.Enter(GroupOf(request));
         HostFacts host = HostFactsReader.Read(request);
+        return role is NodeRole.Member member ? RunJoined(request, image, host, member) : RunOwn(request, image, host, role as NodeRole.First);
+    }
+
+    private static string? GroupOf(LaunchRequest request) =>
+        NodeSharing.GroupName(request, HostFactsReader.EnvironmentNow(), EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
+            System.Environment.CurrentDirectory, System.Environment.GetCommandLineArgs()[1..]);
+
+    private static int RunOwn(LaunchRequest request, ImageSource image, HostFacts host, NodeRole.First? first)
+    {
+        EarlyNamespace.EnsureEntered();
         var ids = request.FakeRoot ? new IdMap(0, 0, host.Uid, host.Gid) : new IdMap(host.Uid, host.Gid, host.Uid, host.Gid);
         EarlyNamespace.WriteIdMaps(ids.InsideUid, ids.InsideGid);
 
@@ -31,7 +42,7 @@ internal static class Executor
             using (var lower = new ContainerRoot(Staging.Lower))
             {
                 CheckReadable(image, fuse);
-                plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host));
+                plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: first is not null));
                 foreach (MountSpec mount in plan.Mounts)
                     lower.PrepareTarget(mount.Target, mount.TargetIsDirectory(source => Directory.Exists(Staging.HostPath(source))));
             }
@@ -47,9 +58,17 @@ internal static class Executor
                 }
                 if (!plan.WritableRoot) root.MakeReadOnly();
             }
+            var group = first is null ? null : new NodeGroup.Host(first.Listener);
+            if (group is not null)
+            {
+                File.WriteAllText(Staging.GroupRecord, NodeSharing.Record(plan));
+                group.Serve();
+            }
             Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);
             var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory);
-            return Supervisor.Wait(job);
+            int status = Supervisor.Wait(job);
+            if (group is not null) Supervisor.Linger(group.WaitForMembers);
+            return status;
         }
         finally
         {
@@ -60,6 +79,28 @@ internal static class Executor
             }
         }
     }
+
+    /// <summary>Decides this rank's job from the image as the first rank mounted it (reached through
+    /// /proc/PID/root: hpcrun stays in the host's namespaces), checks that it agrees with the first
+    /// rank's container, and starts the job in that container.</summary>
+    private static int RunJoined(LaunchRequest request, ImageSource image, HostFacts host, NodeRole.Member member)
+    {
+        string leader = $"/proc/{member.Pid}/root";
+        ContainerPlan plan;
+        using (var lower = new ContainerRoot(leader + Staging.Lower))
+            plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: true));
+        string ours = NodeSharing.Record(plan), group = File.ReadAllText(leader + Staging.GroupRecord);
+        if (ours != group)
+            throw new HpcRunException(ExitCode.JoinFailed, "this rank's container differs from the one its job shares on this node " +
+                $"({Shorten(NodeSharing.FirstDifference(ours, group))}): give every rank the same options, or use --no-join or --join-key");
+        Log.Debug("exec {Argv} in {Cwd}, in the container of pid {Pid}", plan.Argv, plan.WorkingDirectory, member.Pid);
+        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory, join: member.Pid);
+        int status = Supervisor.Wait(job);
+        GC.KeepAlive(member.Connection); // membership ends when this process does
+        return status;
+    }
+
+    private static string Shorten(string text) => text.Length <= 160 ? text : text[..157] + "...";
 
     private static ImageSource ProbeImage(string path)
     {

@@ -19,4 +19,14 @@ internal static class Supervisor
         try { return job.WaitForExit(); }
         finally { registrations.ForEach(r => r.Dispose()); }
     }
+
+    /// <summary>Runs <paramref name="wait"/> (the job has ended) deaf to the forwarded signals: a
+    /// node's first rank must outlive the ranks that share its container, and the batch system
+    /// signals those itself.</summary>
+    public static void Linger(Action wait)
+    {
+        var registrations = Signals.Forwarded.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context => context.Cancel = true)).ToList();
+        try { wait(); }
+        finally { registrations.ForEach(r => r.Dispose()); }
+    }
 }

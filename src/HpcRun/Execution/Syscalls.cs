@@ -91,6 +91,24 @@ internal static partial class Syscalls
         if (fcntl(fd, F_SETFD, 0) != 0) throw SetupException.FromErrno("fcntl F_SETFD");
     }
 
+    public static void SetCloseOnExec(int fd)
+    {
+        if (fcntl(fd, F_SETFD, 1 /* FD_CLOEXEC */) != 0) throw SetupException.FromErrno("fcntl F_SETFD");
+    }
+
+    [LibraryImport("libc", EntryPoint = "getppid")]
+    public static partial int ParentPid();
+
+    [LibraryImport("libc", EntryPoint = "execve", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int execve(string path, string?[] argv, string?[] envp);
+
+    /// <summary>Replaces this process (argv and envp are null-terminated here); returns only on failure.</summary>
+    public static SetupException Exec(string path, IEnumerable<string> argv, IEnumerable<string> envp)
+    {
+        execve(path, [.. argv, null], [.. envp, null]);
+        return SetupException.FromErrno($"execve {path}");
+    }
+
     /// <summary>Opens <paramref name="path"/> as if <paramref name="rootFd"/> were "/": symlinks
     /// and ".." cannot leave the root (a hostile image cannot point a mount outside itself).</summary>
     public static unsafe int OpenInRoot(int rootFd, string path, int flags, out int errno)

@@ -13,9 +13,7 @@ public static class HostFactsReader
     public static HostFacts Read(LaunchRequest request)
     {
         int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
-            environment[(string)e.Key] = (string?)e.Value ?? "";
+        Dictionary<string, string> environment = EnvironmentNow();
         var (passwd, nssHome) = PasswdLine(uid, gid);
         string home = PathText.Normalize(environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);
 
@@ -43,6 +41,14 @@ public static class HostFactsReader
             Mpi = MpiPart.Mode(request, environment) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
             Rdma = RdmaDiscovery.ReadThisHost(environment),
         };
+    }
+
+    public static Dictionary<string, string> EnvironmentNow()
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
+            environment[(string)e.Key] = (string?)e.Value ?? "";
+        return environment;
     }
 
     private static (string Line, string Home) PasswdLine(int uid, int gid)

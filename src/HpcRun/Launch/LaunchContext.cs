@@ -3,8 +3,10 @@ using HpcRun.Image.Metadata;
 
 namespace HpcRun.Launch;
 
-/// <summary>Everything a <see cref="ILaunchPart"/> may read.</summary>
-public sealed record LaunchContext(LaunchRequest Request, ImageSource Image, ImageConfig Config, ImageTree Tree, HostFacts Host);
+/// <summary>Everything a <see cref="ILaunchPart"/> may read. <paramref name="NodeShared"/>: the job's
+/// ranks on this node run in this one container (<see cref="NodeSharing"/>).</summary>
+public sealed record LaunchContext(LaunchRequest Request, ImageSource Image, ImageConfig Config, ImageTree Tree, HostFacts Host,
+    bool NodeShared = false);
 
 /// <summary>Looks into the image (after mounting it, symlinks resolved inside the image):
 /// whether a path exists and what a small text file holds. A dictionary in unit tests.</summary>

@@ -7,6 +7,10 @@
  * Two modes:
  *  - launcher (default): unshare a new user + mount namespace and remember the outcome;
  *    the C# code writes the id maps once it has parsed the command line (--fakeroot).
+ *    Started by an MPI or Slurm launcher, a rank may instead join the container another rank
+ *    of its job set up on this node, which needs the host's user namespace: then nothing is
+ *    done here, the C# code elects the node's first rank (Execution/NodeGroup.cs) and that
+ *    rank re-executes itself with HPCRUN_EARLY set to get its namespace after all.
  *  - exec (HPCRUN_EXEC_PARENT set): the supervisor starts its children (the job, the FUSE
  *    daemon) through this binary so that, before execve, the child dies with its parent,
  *    optionally joins another container's namespaces, enters the container root and
@@ -28,7 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int unshare_errno = -1; /* -1: not tried, 0: in a new namespace, else errno */
+static int unshare_errno = -1; /* -1: not tried (may join), 0: in a new namespace, else errno */
 static uid_t outer_uid;
 static gid_t outer_gid;
 
@@ -103,6 +107,19 @@ static void exec_mode(char **argv)
     report_and_exit(status_fd, STAGE_EXEC, errno);
 }
 
+/* Whether this launch may join a node-shared container: a launcher's rank variables or a join
+   key are present. Only a hint (Launch/NodeSharing.cs decides): saying yes costs the first rank
+   one re-exec, saying no when a rank should join would leave it in a namespace of its own. */
+static int may_join(int argc, char **argv)
+{
+    static const char *const markers[] = {"HPCRUN_JOIN_KEY", "SLURM_STEP_ID", "PMIX_RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK"};
+    for (size_t i = 0; i < sizeof markers / sizeof *markers; i++)
+        if (getenv(markers[i])) return 1;
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--join-key", 10) == 0) return 1;
+    return 0;
+}
+
 /* NativeAOT rehydrates ~3 MB of runtime data into .bss-like pages at start-up; one fault per
    4 KiB page made that the largest single start-up cost (bench/startup). Populating the range
    in one call is several times cheaper. Best effort: older kernels ignore the advice. */
@@ -123,6 +140,8 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
     prefault_runtime_data();
     outer_uid = getuid();
     outer_gid = getgid();
+    if (getenv("HPCRUN_EARLY")) unsetenv("HPCRUN_EARLY");
+    else if (may_join(argc, argv)) return;
     unshare_errno = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
     if (unshare_errno == 0) keep_sys_admin_across_exec();
 }

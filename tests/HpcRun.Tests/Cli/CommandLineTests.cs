@@ -79,11 +79,24 @@ public class CommandLineTests
     [InlineData("exec", "-B", "/a:/b:rx", "img", "ls")]
     [InlineData("exec", "-B", "/a:relative", "img", "ls")]
     [InlineData("run", "--no-such-option", "img")]
+    [InlineData("run", "--join-key=", "img")]
     public void BadCommandLinesAreUsageErrors(params string[] args)
     {
         var (code, request) = Parse(args);
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Null(request);
+    }
+
+    [Fact]
+    public void NodeSharingOptions()
+    {
+        var (_, keyed) = Parse("--join-key", "coupled", "img", "app");
+        Assert.Equal("coupled", keyed!.JoinKey);
+        Assert.False(keyed.NoJoin);
+        var (_, alone) = Parse("exec", "--no-join", "img", "app", "--join-key", "x");
+        Assert.True(alone!.NoJoin);
+        Assert.Null(alone.JoinKey);
+        Assert.Equal(["app", "--join-key", "x"], alone.Command);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class MpiPart : ILaunchPart
         "OMPI_MCA_prte_tmpdir_base", "TMPDIR"];
 
     /// <summary>Shared-memory settings for ranks that each run in their own user namespace
-    /// (the user's own settings win).</summary>
+    /// (--no-join; the user's own settings win). Ranks sharing a node's container need none.</summary>
     public static readonly KeyValuePair<string, string>[] SeparateNamespaceDefaults =
     [
         // UCX (MPICH's transport) maps a peer's segment through /proc/PID/fd: EACCES across user
@@ -35,8 +35,9 @@ public sealed class MpiPart : ILaunchPart
         IReadOnlyDictionary<string, string> environment = context.Host.Environment;
         MpiMode mode = Mode(context.Request, environment);
         if (mode == MpiMode.None) return;
-        foreach (var (name, value) in SeparateNamespaceDefaults)
-            if (plan.GetEnv(name) is null) plan.SetEnv(name, value);
+        if (!context.NodeShared)
+            foreach (var (name, value) in SeparateNamespaceDefaults)
+                if (plan.GetEnv(name) is null) plan.SetEnv(name, value);
         foreach (string dir in RendezvousDirectories(environment))
             if (!plan.IsCovered(dir) && context.Host.ResolvedPaths.GetValueOrDefault(dir) is { } resolved)
                 plan.Mount(MountSpec.Bind(resolved, dir));

@@ -1,0 +1,171 @@
+using System.Net.Sockets;
+using Serilog;
+
+namespace HpcRun.Execution;
+
+/// <summary>
+/// The ranks on this node that share one container (<see cref="Launch.NodeSharing"/>). They meet
+/// at an abstract Unix socket named after the group: abstract names live in the network
+/// namespace (one per node), vanish with their holder (nothing to clean up), and binding one is
+/// atomic, so exactly one rank becomes the first and the others connect to it, however many start
+/// at the same instant. The first rank re-executes itself to get its namespace (Native/early.c),
+/// sets the container up, then greets each connection with one byte; the others run their jobs
+/// in its namespaces and keep their connection open until they end. The first rank stays until
+/// the last connection closes, so the mount outlives every rank, whichever order they end in.
+/// </summary>
+internal abstract record NodeRole
+{
+    /// <summary>A container of this rank's own.</summary>
+    public sealed record Own : NodeRole;
+
+    /// <summary>This rank sets the container up and keeps it for the others.</summary>
+    public sealed record First(Socket Listener) : NodeRole;
+
+    /// <summary>This rank joins the container of the first rank (<paramref name="Pid"/>).</summary>
+    public sealed record Member(int Pid, Socket Connection) : NodeRole;
+}
+
+internal static class NodeGroup
+{
+    private const string ListenerVariable = "HPCRUN_GROUP_FD";
+    private const byte Ready = (byte)'R';
+    private const int Attempts = 1000;
+
+    /// <summary>This rank's role in <paramref name="group"/> (null: no group). Re-executes hpcrun
+    /// (and does not return) when this rank needs a namespace of its own and has none yet.</summary>
+    public static NodeRole Enter(string? group)
+    {
+        if (!EarlyNamespace.Deferred)
+            return TakeInheritedListener() is { } listener ? new NodeRole.First(listener) : new NodeRole.Own();
+        if (group is null) Reexec.InOwnNamespace();
+        var address = new UnixDomainSocketEndPoint("\0" + group);
+        for (int attempt = 0; attempt < Attempts; attempt++)
+        {
+            if (TryConnect(address) is { } member) return member;
+            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                listener.Bind(address);
+                listener.Listen(4096);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse)
+            {
+                listener.Dispose(); // another rank won between our connect and bind: join it
+                Thread.Sleep(1);
+                continue;
+            }
+            Log.Debug("node group {Group}: first rank", group);
+            int fd = (int)listener.Handle;
+            Syscalls.ClearCloseOnExec(fd);
+            Reexec.InOwnNamespace((ListenerVariable, fd.ToString()));
+        }
+        throw new HpcRunException(ExitCode.JoinFailed, $"could not join or set up this node's shared container after {Attempts} attempts (use --no-join)");
+    }
+
+    /// <summary>Connects to the group's first rank and waits until its container is ready; null when
+    /// there is no first rank, or it gave up (then this rank tries to become it).</summary>
+    private static NodeRole.Member? TryConnect(UnixDomainSocketEndPoint address)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(address);
+            var (pid, uid) = Peer(socket);
+            if (uid != EarlyNamespace.OuterUid())
+            {
+                Log.Warning("another user (uid {Uid}) holds this node's group name: running in a container of its own", uid);
+                socket.Dispose();
+                Reexec.InOwnNamespace();
+            }
+            Span<byte> greeting = stackalloc byte[1];
+            if (socket.Receive(greeting) == 1 && greeting[0] == Ready)
+            {
+                Log.Debug("node group: joining the container of pid {Pid}", pid);
+                return new NodeRole.Member(pid, socket);
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+        {
+        }
+        socket.Dispose();
+        return null;
+    }
+
+    private static Socket? TakeInheritedListener()
+    {
+        if (Environment.GetEnvironmentVariable(ListenerVariable) is not { } text) return null;
+        Environment.SetEnvironmentVariable(ListenerVariable, null);
+        int fd = int.Parse(text);
+        Syscalls.SetCloseOnExec(fd); // neither the job nor the FUSE daemon may hold the group's name
+        return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+    }
+
+    /// <summary>The process at the other end (SO_PEERCRED: pid and uid as the host sees them).</summary>
+    public static (int Pid, int Uid) Peer(Socket socket)
+    {
+        Span<byte> credentials = stackalloc byte[12];
+        socket.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, credentials);
+        return (BitConverter.ToInt32(credentials), BitConverter.ToInt32(credentials[4..]));
+    }
+
+    /// <summary>Greets the ranks that connect, once the container is ready, and counts them.</summary>
+    public sealed class Host(Socket listener)
+    {
+        private readonly object gate = new();
+        private int members;
+        private bool closed;
+
+        public void Serve() => _ = AcceptAsync();
+
+        private async Task AcceptAsync()
+        {
+            while (true)
+            {
+                Socket member;
+                try { member = await listener.AcceptAsync(); }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; }
+                if (Peer(member).Uid != EarlyNamespace.OuterUid()) { member.Dispose(); continue; }
+                lock (gate)
+                {
+                    if (closed) { member.Dispose(); return; }
+                    members++;
+                    Monitor.PulseAll(gate);
+                }
+                try { member.Send([Ready]); }
+                catch (SocketException) { }
+                _ = WatchAsync(member);
+            }
+        }
+
+        /// <summary>A member leaves by closing its connection: when its hpcrun ends, however it ends.</summary>
+        private async Task WatchAsync(Socket member)
+        {
+            byte[] buffer = new byte[1];
+            try { while (await member.ReceiveAsync(buffer) > 0) { } }
+            catch (SocketException) { }
+            member.Dispose();
+            lock (gate)
+            {
+                members--;
+                if (members == 0) Monitor.PulseAll(gate);
+            }
+        }
+
+        /// <summary>After this rank's own job: waits until no member is left and none is queued,
+        /// then stops accepting. (A rank that connects in the instant between the last check and
+        /// the close is refused; it then sets up the group's container anew.)</summary>
+        public void WaitForMembers()
+        {
+            lock (gate)
+            {
+                while (members > 0 || listener.Poll(0, SelectMode.SelectRead))
+                {
+                    Log.Debug("node group: waiting for {Members} rank(s) sharing this container", members);
+                    Monitor.Wait(gate, TimeSpan.FromMilliseconds(50));
+                }
+                closed = true;
+                listener.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.Collections;
+
+namespace HpcRun.Execution;
+
+/// <summary>
+/// Runs hpcrun again in this process with HPCRUN_EARLY set, so that Native/early.c enters a new
+/// user + mount namespace before the runtime starts: for a rank that turned out to need one
+/// after early.c left it in the host's namespace to be able to join (<see cref="NodeGroup"/>).
+/// Same pid, same descriptors (PMI_FD included), same command line.
+/// </summary>
+internal static class Reexec
+{
+    public static void InOwnNamespace(params (string Name, string Value)[] extra)
+    {
+        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .Select(e => $"{e.Key}={e.Value}").Concat(extra.Select(v => $"{v.Name}={v.Value}")).Append("HPCRUN_EARLY=1");
+        Serilog.Log.CloseAndFlush();
+        throw Syscalls.Exec("/proc/self/exe", Environment.GetCommandLineArgs(), environment);
+    }
+}

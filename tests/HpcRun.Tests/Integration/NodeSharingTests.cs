@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+/// <summary>
+/// Ranks of one job on a node sharing one container: started together as a launcher starts
+/// them (here all at one instant, with a join key, as the test user), each job reports its user
+/// namespace and waits for a file the test creates, so the test decides the order they end in.
+/// </summary>
+[Collection(ContainerCollection.Name)]
+public class NodeSharingTests(ContainerFixture images)
+{
+    /// <summary>Ranks started at one instant; job i writes up.i ("USERNS PPID"), waits for go.i,
+    /// reads a whole file of the image (the FUSE mount must still serve it) and exits with i % 7.</summary>
+    private sealed class Ranks : IDisposable
+    {
+        private readonly string dir = Directory.CreateTempSubdirectory("hpcrun-ranks-").FullName;
+        public readonly Process[] Processes;
+
+        public Ranks(string image, int count, string[] options, Dictionary<string, string> env)
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+            const string job = "echo \"$(readlink /proc/self/ns/user) $PPID\" > $D/up.$RANK; " +
+                "while [ ! -e $D/go.$RANK ]; do sleep 0.05; done; cat /bin/busybox > /dev/null || exit 99; echo rank $RANK done; exit $((RANK % 7))";
+            Processes = [.. Enumerable.Range(0, count).Select(rank => Hpcrun.Start([.. options, image, "sh", "-c", job],
+                new Dictionary<string, string>(env) { ["D"] = dir, ["RANK"] = rank.ToString() }, gated: true))];
+            foreach (Process p in Processes) p.StandardInput.WriteLine();
+            foreach (Process p in Processes) p.StandardInput.Close();
+        }
+
+        /// <summary>Waits until every job is up; returns each one's user namespace.</summary>
+        public string[] WaitUntilUp()
+        {
+            for (int i = 0; i < 1200 && !Enumerable.Range(0, Processes.Length).All(r => File.Exists(Up(r)) && File.ReadAllText(Up(r)).EndsWith('\n')); i++)
+            {
+                Process? failed = Processes.FirstOrDefault(p => p.HasExited);
+                Assert.True(failed is null, $"a rank ended early: {failed?.ExitCode} {failed?.StandardError.ReadToEnd()}");
+                Thread.Sleep(100);
+            }
+            return [.. Enumerable.Range(0, Processes.Length).Select(r => File.ReadAllText(Up(r)).Split(' ')[0])];
+        }
+
+        /// <summary>The job's parent: the rank's hpcrun.</summary>
+        public int ParentOf(int rank) => int.Parse(File.ReadAllText(Up(rank)).Split(' ')[1]);
+
+        public void Release(int rank) => File.WriteAllText(Path.Combine(dir, $"go.{rank}"), "");
+
+        private string Up(int rank) => Path.Combine(dir, $"up.{rank}");
+
+        public void Dispose()
+        {
+            foreach (Process p in Processes.Where(p => !p.HasExited)) p.Kill();
+            foreach (Process p in Processes) p.Dispose();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The FUSE daemons whose parent is one of <paramref name="parents"/>.</summary>
+    private static int[] DaemonParents(IEnumerable<int> parents)
+    {
+        var set = parents.ToHashSet();
+        return [.. Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
+            .Select(pid => (Comm: Read($"/proc/{pid}/comm").Trim(), Parent: ParentPid(pid)))
+            .Where(p => p.Comm == "squashfuse_ll" && set.Contains(p.Parent)).Select(p => p.Parent)];
+    }
+
+    private static int ParentPid(string pid) =>
+        Read($"/proc/{pid}/stat") is { Length: > 0 } stat ? int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]) : 0;
+
+    private static string Read(string path)
+    {
+        try { return File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
+    }
+
+    [Fact]
+    public void ThirtyTwoRanksStartedTogetherShareOneContainerThatOutlivesThemAll()
+    {
+        const int count = 32;
+        using var ranks = new Ranks(images.Image, count, [], new() { ["HPCRUN_JOIN_KEY"] = $"test-{Guid.NewGuid():N}" });
+        string[] namespaces = ranks.WaitUntilUp();
+        Assert.Single(namespaces.Distinct());
+        for (int rank = 0; rank < count; rank++) Assert.Equal(ranks.Processes[rank].Id, ranks.ParentOf(rank));
+        int first = Assert.Single(DaemonParents(ranks.Processes.Select(p => p.Id)));
+        int firstRank = Array.FindIndex(ranks.Processes, p => p.Id == first);
+
+        // The first rank's job ends first: its hpcrun stays, the others still read the image.
+        ranks.Release(firstRank);
+        Assert.Equal($"rank {firstRank} done", ranks.Processes[firstRank].StandardOutput.ReadLine());
+        Assert.False(ranks.Processes[firstRank].WaitForExit(TimeSpan.FromMilliseconds(500)), "the first rank left before the others");
+
+        // One rank's hpcrun crashes (SIGKILL): its job goes with it, the others go on.
+        int crashed = (firstRank + 1) % count;
+        ranks.Processes[crashed].Kill();
+        ranks.Processes[crashed].WaitForExit();
+
+        foreach (int rank in Enumerable.Range(0, count).Reverse().Where(r => r != firstRank && r != crashed)) ranks.Release(rank);
+        for (int rank = 0; rank < count; rank++)
+        {
+            if (rank == crashed) continue;
+            Process p = ranks.Processes[rank];
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"rank {rank} did not end");
+            Assert.True(rank % 7 == p.ExitCode, $"rank {rank}: exit {p.ExitCode}, {p.StandardError.ReadToEnd()}");
+        }
+        LeakCheck.AssertNothingLeft();
+    }
+
+    [Fact]
+    public void RanksOfALauncherJoinByDefaultAndNoJoinOptsOut()
+    {
+        var launcher = new Dictionary<string, string> { ["PMI_RANK"] = "0", ["PMI_SIZE"] = "3" };
+        using (var joined = new Ranks(images.Image, 3, [], launcher))
+        {
+            Assert.Single(joined.WaitUntilUp().Distinct());
+            Assert.Single(DaemonParents(joined.Processes.Select(p => p.Id)));
+            for (int rank = 0; rank < 3; rank++) joined.Release(rank);
+            Assert.All(joined.Processes, p => Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1))));
+        }
+        using (var alone = new Ranks(images.Image, 3, ["--no-join"], launcher))
+        {
+            Assert.Equal(3, alone.WaitUntilUp().Distinct().Count());
+            Assert.Equal(3, DaemonParents(alone.Processes.Select(p => p.Id)).Length);
+            for (int rank = 0; rank < 3; rank++) alone.Release(rank);
+            Assert.All(alone.Processes, p => Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1))));
+        }
+        LeakCheck.AssertNothingLeft();
+    }
+
+    [Fact]
+    public void ARankWhoseContainerWouldDifferIsRefused()
+    {
+        var key = new Dictionary<string, string> { ["HPCRUN_JOIN_KEY"] = $"test-{Guid.NewGuid():N}" };
+        using var first = new Ranks(images.Image, 1, [], key);
+        first.WaitUntilUp();
+        CommandResult other = Hpcrun.Run(["--bind", "/etc:/mnt", images.Image, "true"], key);
+        Assert.Equal((int)ExitCode.JoinFailed, other.ExitCode);
+        string line = Assert.Single(other.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("bind /etc on /mnt", line);
+        Assert.Contains("--no-join", line);
+        first.Release(0);
+        Assert.True(first.Processes[0].WaitForExit(TimeSpan.FromMinutes(1)));
+        Assert.Equal(0, first.Processes[0].ExitCode);
+        LeakCheck.AssertNothingLeft();
+    }
+}
