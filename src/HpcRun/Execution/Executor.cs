@@ -72,11 +72,8 @@ internal static class Executor
         }
         finally
         {
-            if (fuse is { HasExited: false })
-            {
-                fuse.Signal(Signals.SIGTERM);
-                if (!fuse.WaitForExit(TimeSpan.FromSeconds(5))) fuse.Signal(Signals.SIGKILL);
-            }
+            // The daemon holds nothing worth a clean exit: killing it spares the wait for one.
+            fuse?.Signal(Signals.SIGKILL);
         }
     }
 
