@@ -1,52 +1,92 @@
-using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace HpcRun.Execution;
 
 /// <summary>
-/// A child started through hpcrun's own binary in exec mode (Native/early.c): before execve it
-/// arranges to die with hpcrun (PR_SET_PDEATHSIG, so even SIGKILL of hpcrun leaves nothing
-/// running), optionally enters the container root and working directory, and sets
+/// A child started by Native/early.c's hpcrun_spawn: between fork and execve it arranges to die
+/// with hpcrun (PR_SET_PDEATHSIG, so even SIGKILL of hpcrun leaves nothing running), optionally
+/// enters another rank's container, enters the container root and working directory, and sets
 /// no_new_privs. Why it could not exec comes back through a close-on-exec pipe.
 /// </summary>
-internal sealed class ChildProcess
+internal sealed partial class ChildProcess
 {
-    private readonly Process process;
+    private readonly int errorPipe;
+    private int? status;
 
-    private ChildProcess(Process process) => this.process = process;
-
-    public int Pid => process.Id;
-    public bool HasExited => process.HasExited;
-
-    /// <summary>Starts <paramref name="argv"/> (looked up on the PATH in <paramref name="environment"/>),
-    /// in <paramref name="root"/> and <paramref name="cwd"/> when given, after entering the user and
-    /// mount namespaces of process <paramref name="join"/> when given. Throws when exec failed.</summary>
-    public static ChildProcess Start(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment,
-        string? root = null, string? cwd = null, bool quietStderr = false, int? join = null)
+    private ChildProcess(int pid, int errorPipe)
     {
+        Pid = pid;
+        this.errorPipe = errorPipe;
+    }
+
+    public int Pid { get; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct SpawnRequest
+    {
+        public nint* Argv, Envp;
+        public nint SearchPath, Root, Cwd, JoinUser, JoinMnt;
+        public int StderrFd, StatusFd;
+    }
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_spawn")]
+    private static unsafe partial int Spawn(SpawnRequest* request);
+
+    [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
+    private static unsafe partial int waitpid(int pid, int* status, int options);
+
+    /// <summary>Starts <paramref name="argv"/> (a bare name is looked up on the PATH in
+    /// <paramref name="environment"/>), in <paramref name="root"/> and <paramref name="cwd"/> when
+    /// given, after entering the user and mount namespaces of process <paramref name="join"/> when
+    /// given; <paramref name="captureStderr"/> keeps its stderr for <see cref="FirstErrorLine"/>.
+    /// Throws when exec failed.</summary>
+    public static unsafe ChildProcess Start(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment,
+        string? root = null, string? cwd = null, bool captureStderr = false, int? join = null)
+    {
+        var env = environment.ToList();
+        var strings = new List<nint>();
+        nint Utf8(string? text)
+        {
+            if (text is null) return 0;
+            nint p = Marshal.StringToCoTaskMemUTF8(text);
+            strings.Add(p);
+            return p;
+        }
         var (statusRead, statusWrite) = Syscalls.Pipe();
+        var (errorRead, errorWrite) = captureStderr ? Syscalls.Pipe() : (-1, -1);
         try
         {
-            var info = new ProcessStartInfo("/proc/self/exe") { UseShellExecute = false, RedirectStandardError = quietStderr };
-            foreach (string arg in argv) info.ArgumentList.Add(arg);
-            info.Environment.Clear();
-            foreach (var (name, value) in environment) info.Environment[name] = value;
-            info.Environment["HPCRUN_EXEC_PARENT"] = System.Environment.ProcessId.ToString();
-            info.Environment["HPCRUN_EXEC_STATUS_FD"] = statusWrite.ToString();
-            if (join is not null) info.Environment["HPCRUN_EXEC_JOIN"] = join.ToString();
-            if (root is not null) info.Environment["HPCRUN_EXEC_ROOT"] = root;
-            if (cwd is not null) info.Environment["HPCRUN_EXEC_CWD"] = cwd;
-            Syscalls.ClearCloseOnExec(statusWrite);
-            var process = Process.Start(info)!;
-            Syscalls.Close(statusWrite);
-            statusWrite = -1;
-            var child = new ChildProcess(process);
-            child.ThrowIfExecFailed(statusRead, argv[0], cwd);
-            return child;
+            nint* args = stackalloc nint[argv.Count + 1];
+            for (int i = 0; i < argv.Count; i++) args[i] = Utf8(argv[i]);
+            args[argv.Count] = 0;
+            nint* envp = (nint*)NativeMemory.Alloc((nuint)(env.Count + 1), (nuint)sizeof(nint));
+            try
+            {
+                for (int i = 0; i < env.Count; i++) envp[i] = Utf8($"{env[i].Key}={env[i].Value}");
+                envp[env.Count] = 0;
+                var request = new SpawnRequest
+                {
+                    Argv = args, Envp = envp,
+                    SearchPath = Utf8(env.LastOrDefault(e => e.Key == "PATH").Value ?? "/usr/local/bin:/usr/bin:/bin"),
+                    Root = Utf8(root), Cwd = Utf8(cwd),
+                    JoinUser = Utf8(join is null ? null : $"/proc/{join}/ns/user"), JoinMnt = Utf8(join is null ? null : $"/proc/{join}/ns/mnt"),
+                    StderrFd = errorWrite, StatusFd = statusWrite,
+                };
+                int pid = Spawn(&request);
+                if (pid < 0) throw new SetupException($"cannot start {argv[0]}: {Marshal.GetPInvokeErrorMessage(-pid)}");
+                Syscalls.Close(statusWrite);
+                statusWrite = -1;
+                var child = new ChildProcess(pid, errorRead);
+                errorRead = -1;
+                child.ThrowIfExecFailed(statusRead, argv[0], cwd);
+                return child;
+            }
+            finally { NativeMemory.Free(envp); }
         }
         finally
         {
-            Syscalls.Close(statusRead);
-            if (statusWrite >= 0) Syscalls.Close(statusWrite);
+            strings.ForEach(Marshal.FreeCoTaskMem);
+            foreach (int fd in new[] { statusRead, statusWrite, errorRead, errorWrite }) if (fd >= 0) Syscalls.Close(fd);
         }
     }
 
@@ -55,8 +95,8 @@ internal sealed class ChildProcess
         Span<byte> message = stackalloc byte[8];
         if (Syscalls.Read(statusRead, message) < 8) return; // closed by a successful execve
         int stage = BitConverter.ToInt32(message), errno = BitConverter.ToInt32(message[4..]);
-        process.WaitForExit();
-        string reason = System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno);
+        WaitForExit();
+        string reason = Marshal.GetPInvokeErrorMessage(errno);
         throw stage switch
         {
             ExecStage.Cwd => new HpcRunException(ExitCode.SetupFailed, $"cannot enter working directory {cwd}: {reason}"),
@@ -67,19 +107,43 @@ internal sealed class ChildProcess
         };
     }
 
-    public void Signal(int signal) => Signals.Send(process.Id, signal);
-
-    /// <summary>The exit status as a shell reports it: the code, or 128+N after signal N.</summary>
-    public int WaitForExit()
+    public void Signal(int signal)
     {
-        process.WaitForExit();
-        return process.ExitCode;
+        if (status is null) Signals.Send(Pid, signal);
     }
 
-    public bool WaitForExit(TimeSpan timeout) => process.WaitForExit(timeout);
+    /// <summary>Waits for the child; its exit status as a shell reports it: the code, or 128+N after signal N.</summary>
+    public int WaitForExit() => Reap(block: true) ?? throw new InvalidOperationException("waitpid returned early");
 
-    /// <summary>Up to the first line the child wrote on stderr (redirected children only).</summary>
-    public string FirstErrorLine() => process.StandardError.ReadLine() ?? "";
+    /// <summary>Whether the child ended within <paramref name="timeout"/> (error paths only: it polls).</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        for (var waited = TimeSpan.Zero; waited < timeout; waited += TimeSpan.FromMilliseconds(10))
+        {
+            if (Reap(block: false) is not null) return true;
+            Thread.Sleep(10);
+        }
+        return Reap(block: false) is not null;
+    }
+
+    private unsafe int? Reap(bool block)
+    {
+        if (status is { } known) return known;
+        int raw, pid;
+        do pid = waitpid(Pid, &raw, block ? 0 : 1 /* WNOHANG */);
+        while (pid < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
+        if (pid != Pid) return null;
+        int signal = raw & 0x7f;
+        status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal;
+        return status;
+    }
+
+    /// <summary>Up to the first line the child wrote on stderr (children started with captureStderr).</summary>
+    public string FirstErrorLine()
+    {
+        using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(errorPipe, ownsHandle: true), FileAccess.Read);
+        return new StreamReader(stream).ReadLine() ?? "";
+    }
 
     /// <summary>Matches the stage codes of Native/early.c.</summary>
     private static class ExecStage

@@ -38,7 +38,7 @@ internal static class ImageMounter
             if (image.Offset > 0) args.AddRange(["-o", $"offset={image.Offset}"]);
             args.AddRange([Staging.HostPath(image.Path), $"/dev/fd/{fuse}"]);
             return ChildProcess.Start(args, System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-                .Select(e => KeyValuePair.Create((string)e.Key, (string?)e.Value ?? "")), quietStderr: true);
+                .Select(e => KeyValuePair.Create((string)e.Key, (string?)e.Value ?? "")), captureStderr: true);
         }
         finally { Syscalls.Close(fuse); }
     }
@@ -51,7 +51,8 @@ internal static class ImageMounter
             throw new HpcRunException(ExitCode.MissingTool, $"{FuseTool} not found: install the squashfuse package (Debian/Ubuntu: apt install squashfuse)");
         if (!File.Exists("/dev/fuse"))
             throw new HpcRunException(ExitCode.FuseUnavailable, "/dev/fuse does not exist: load the fuse kernel module (modprobe fuse)");
-        try { using var _ = File.Open("/dev/fuse", FileMode.Open, FileAccess.ReadWrite); }
+        // FileShare.ReadWrite: .NET would otherwise flock the device, and ranks starting together would collide.
+        try { using var _ = File.Open("/dev/fuse", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite); }
         catch (UnauthorizedAccessException)
         {
             throw new HpcRunException(ExitCode.FuseUnavailable, "/dev/fuse is not accessible: it must be mode 0666 (chmod 0666 /dev/fuse)");

@@ -4,28 +4,26 @@
  * only a single-threaded process unshare (or setns into) a user namespace, so this is the
  * one place where hpcrun can enter one (../../../README.md, "How a launch works").
  *
- * Two modes:
- *  - launcher (default): unshare a new user + mount namespace and remember the outcome;
- *    the C# code writes the id maps once it has parsed the command line (--fakeroot).
- *    Started by an MPI or Slurm launcher, a rank may instead join the container another rank
- *    of its job set up on this node, which needs the host's user namespace: then nothing is
- *    done here, the C# code elects the node's first rank (Execution/NodeGroup.cs) and that
- *    rank re-executes itself with HPCRUN_EARLY set to get its namespace after all.
- *  - exec (HPCRUN_EXEC_PARENT set): the supervisor starts its children (the job, the FUSE
- *    daemon) through this binary so that, before execve, the child dies with its parent,
- *    optionally joins another container's namespaces, enters the container root and
- *    sets no_new_privs. The .NET runtime never starts in this mode.
+ * The constructor unshares a new user + mount namespace and remembers the outcome; the C#
+ * code writes the id maps once it has parsed the command line (--fakeroot). Started by an
+ * MPI or Slurm launcher, a rank may instead join the container another rank of its job set
+ * up on this node, which needs the host's user namespace: then nothing is done here, the C#
+ * code elects the node's first rank (Execution/NodeGroup.cs) and that rank re-executes
+ * itself with HPCRUN_EARLY set to get its namespace after all.
+ *
+ * hpcrun_spawn starts the supervisor's children (the job, the FUSE daemon): between fork
+ * and execve the child must die with its parent, may join another rank's namespaces, enters
+ * the container root and sets no_new_privs, none of which .NET's Process can do.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -41,33 +39,27 @@ int hpcrun_unshare_errno(void) { return unshare_errno; }
 int hpcrun_outer_uid(void) { return (int)outer_uid; }
 int hpcrun_outer_gid(void) { return (int)outer_gid; }
 
-/* Tells the supervisor through a close-on-exec pipe why the job could not start. */
+enum { STAGE_PARENT = 1, STAGE_JOIN, STAGE_ROOT, STAGE_CWD, STAGE_EXEC };
+
+/* What hpcrun_spawn's child does before execve; paths are formatted by the caller. */
+struct hpcrun_spawn {
+    char *const *argv, *const *envp;
+    const char *search_path;     /* PATH for a command without '/' (the job's own) */
+    const char *root, *cwd;      /* NULL: stay */
+    const char *join_user, *join_mnt; /* /proc/PID/ns/{user,mnt} of a container to enter, or NULL */
+    int stderr_fd, status_fd;    /* -1: keep stderr; the write end of a close-on-exec pipe */
+};
+
+/* Tells the supervisor through the status pipe why the child could not start. */
 static void report_and_exit(int status_fd, int stage, int err)
 {
     int msg[2] = {stage, err};
-    if (status_fd >= 0 && write(status_fd, msg, sizeof msg) < 0) { /* supervisor gone */ }
+    if (write(status_fd, msg, sizeof msg) < 0) { /* supervisor gone */ }
     _exit(127);
 }
 
-/* Exec'ing a non-root uid drops capabilities. The launcher keeps CAP_SYS_ADMIN (in its own
-   user namespace only) ambient so that exec mode can still pivot_root or setns; exec mode
-   clears it before running anything, so the job gets no capability it would not otherwise have. */
-static void keep_sys_admin_across_exec(void)
+static int join_namespace(const char *path, int type)
 {
-    struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct data[2];
-    if (syscall(SYS_capget, &head, data) != 0) return;
-    data[CAP_TO_INDEX(CAP_SYS_ADMIN)].inheritable |= CAP_TO_MASK(CAP_SYS_ADMIN);
-    if (syscall(SYS_capset, &head, data) == 0)
-        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SYS_ADMIN, 0, 0);
-}
-
-enum { STAGE_PARENT = 1, STAGE_JOIN, STAGE_ROOT, STAGE_CWD, STAGE_EXEC };
-
-static int join_namespace(const char *pid, const char *ns, int type)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, ns);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     int rc = setns(fd, type);
@@ -75,36 +67,65 @@ static int join_namespace(const char *pid, const char *ns, int type)
     return rc;
 }
 
-static void exec_mode(char **argv)
+/* execvpe, but searching the job's PATH rather than hpcrun's, without allocating. */
+static void exec_searching(const struct hpcrun_spawn *s)
 {
-    const char *parent = getenv("HPCRUN_EXEC_PARENT");
-    const char *root = getenv("HPCRUN_EXEC_ROOT");
-    const char *join = getenv("HPCRUN_EXEC_JOIN");
-    const char *cwd = getenv("HPCRUN_EXEC_CWD");
-    const char *status = getenv("HPCRUN_EXEC_STATUS_FD");
-    int status_fd = status ? atoi(status) : -1;
-    /* getenv pointers stay valid after unsetenv: glibc does not free the strings. */
-    unsetenv("HPCRUN_EXEC_PARENT");
-    unsetenv("HPCRUN_EXEC_ROOT");
-    unsetenv("HPCRUN_EXEC_JOIN");
-    unsetenv("HPCRUN_EXEC_CWD");
-    unsetenv("HPCRUN_EXEC_STATUS_FD");
-    if (status_fd >= 0) fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+    const char *name = s->argv[0];
+    if (strchr(name, '/')) { execve(name, s->argv, s->envp); return; }
+    int denied = 0;
+    size_t len = strlen(name);
+    for (const char *dir = s->search_path, *end; *dir; dir = *end ? end + 1 : end) {
+        end = strchrnul(dir, ':');
+        char path[4096];
+        size_t dlen = end > dir ? (size_t)(end - dir) : 1;
+        if (dlen + len + 2 > sizeof path) continue;
+        memcpy(path, end > dir ? dir : ".", dlen);
+        path[dlen] = '/';
+        memcpy(path + dlen + 1, name, len + 1);
+        execve(path, s->argv, s->envp);
+        if (errno == EACCES) denied = 1;
+    }
+    errno = denied ? EACCES : ENOENT;
+}
 
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != atoi(parent))
-        report_and_exit(status_fd, STAGE_PARENT, errno);
-    if (join && (join_namespace(join, "user", CLONE_NEWUSER) != 0 || join_namespace(join, "mnt", CLONE_NEWNS) != 0))
-        report_and_exit(status_fd, STAGE_JOIN, errno);
+/* In the child: die with the supervisor, enter the container (joining another rank's
+   namespaces first), set no_new_privs, exec. Only async-signal-safe calls: the parent is a
+   multithreaded .NET process. */
+static void spawned_child(const struct hpcrun_spawn *s, pid_t parent, const sigset_t *mask)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction old;
+        if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN && old.sa_handler != SIG_DFL) sigaction(sig, &dfl, NULL);
+    }
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) report_and_exit(s->status_fd, STAGE_PARENT, errno);
+    if (s->join_user && (join_namespace(s->join_user, CLONE_NEWUSER) != 0 || join_namespace(s->join_mnt, CLONE_NEWNS) != 0))
+        report_and_exit(s->status_fd, STAGE_JOIN, errno);
     /* A private mount namespace for the job, so pivot_root leaves the supervisor's view alone. */
-    if (root && (unshare(CLONE_NEWNS) != 0 || chdir(root) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
-                 umount2(".", MNT_DETACH) != 0))
-        report_and_exit(status_fd, STAGE_ROOT, errno);
-    if (cwd && chdir(cwd) != 0)
-        report_and_exit(status_fd, STAGE_CWD, errno);
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        report_and_exit(status_fd, STAGE_EXEC, errno);
-    execvp(argv[1], argv + 1);
-    report_and_exit(status_fd, STAGE_EXEC, errno);
+    if (s->root && (unshare(CLONE_NEWNS) != 0 || chdir(s->root) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
+                    umount2(".", MNT_DETACH) != 0))
+        report_and_exit(s->status_fd, STAGE_ROOT, errno);
+    if (s->cwd && chdir(s->cwd) != 0) report_and_exit(s->status_fd, STAGE_CWD, errno);
+    if ((s->stderr_fd >= 0 && dup2(s->stderr_fd, 2) < 0) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        report_and_exit(s->status_fd, STAGE_EXEC, errno);
+    exec_searching(s);
+    report_and_exit(s->status_fd, STAGE_EXEC, errno);
+}
+
+/* Starts a child as Execution/ChildProcess.cs asks; returns its pid, or -errno. A raw fork:
+   glibc's fork handlers would take locks other threads may hold. */
+int hpcrun_spawn(const struct hpcrun_spawn *s)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t parent = getpid();
+    long pid = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+    if (pid == 0) spawned_child(s, parent, &old);
+    int err = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return pid < 0 ? -err : (int)pid;
 }
 
 /* Whether this launch may join a node-shared container: a launcher's rank variables or a join
@@ -133,15 +154,10 @@ static void prefault_runtime_data(void)
 __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, char **envp)
 {
     (void)envp;
-    if (getenv("HPCRUN_EXEC_PARENT")) {
-        if (argc < 2) _exit(127);
-        exec_mode(argv);
-    }
     prefault_runtime_data();
     outer_uid = getuid();
     outer_gid = getgid();
     if (getenv("HPCRUN_EARLY")) unsetenv("HPCRUN_EARLY");
     else if (may_join(argc, argv)) return;
     unshare_errno = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
-    if (unshare_errno == 0) keep_sys_admin_across_exec();
 }
