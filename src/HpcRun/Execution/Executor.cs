@@ -72,8 +72,10 @@ internal static class Executor
         }
         finally
         {
-            // The daemon holds nothing worth a clean exit: killing it spares the wait for one.
+            // The daemon holds nothing worth a clean exit: SIGKILL ends it at once, and it is
+            // reaped here so that nothing of it is left when hpcrun returns.
             fuse?.Signal(Signals.SIGKILL);
+            fuse?.WaitForExit();
         }
     }
 

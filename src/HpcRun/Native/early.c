@@ -113,19 +113,36 @@ static void spawned_child(const struct hpcrun_spawn *s, pid_t parent, const sigs
     report_and_exit(s->status_fd, STAGE_EXEC, errno);
 }
 
-/* Starts a child as Execution/ChildProcess.cs asks; returns its pid, or -errno. A raw fork:
-   glibc's fork handlers would take locks other threads may hold. */
+struct spawn_context {
+    const struct hpcrun_spawn *request;
+    pid_t parent;
+    sigset_t mask;
+};
+
+static int spawn_entry(void *arg)
+{
+    struct spawn_context *c = arg;
+    spawned_child(c->request, c->parent, &c->mask);
+    return 127;
+}
+
+/* Starts a child as Execution/ChildProcess.cs asks; returns its pid, or -errno. Like .NET's
+   own Process.Start, a vfork-style clone (no page tables to copy, the parent waits until the
+   child has exec'd), with all signals blocked until the child has reset their handlers. */
 int hpcrun_spawn(const struct hpcrun_spawn *s)
 {
-    sigset_t all, old;
+    enum { STACK = 256 << 10 };
+    char *stack = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return -errno;
+    struct spawn_context c = {.request = s, .parent = getpid()};
+    sigset_t all;
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t parent = getpid();
-    long pid = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
-    if (pid == 0) spawned_child(s, parent, &old);
+    pthread_sigmask(SIG_SETMASK, &all, &c.mask);
+    int pid = clone(spawn_entry, stack + STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
     int err = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return pid < 0 ? -err : (int)pid;
+    pthread_sigmask(SIG_SETMASK, &c.mask, NULL);
+    munmap(stack, STACK);
+    return pid < 0 ? -err : pid;
 }
 
 /* Whether this launch may join a node-shared container: a launcher's rank variables or a join
