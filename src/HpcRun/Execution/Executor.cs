@@ -19,25 +19,27 @@ internal static class Executor
         ImageSource image = ProbeImage(request.Image);
         ImageMounter.CheckFuse(image);
         NodeRole role = NodeGroup.Enter(GroupOf(request));
-        HostFacts host = HostFactsReader.Read(request);
-        return role is NodeRole.Member member ? RunJoined(request, image, host, member) : RunOwn(request, image, host, role as NodeRole.First);
+        return role is NodeRole.Member member ? RunJoined(request, image, member) : RunOwn(request, image, role as NodeRole.First);
     }
 
     private static string? GroupOf(LaunchRequest request) =>
         NodeSharing.GroupName(request, HostFactsReader.EnvironmentNow(), EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
             System.Environment.CurrentDirectory, System.Environment.GetCommandLineArgs()[1..]);
 
-    private static int RunOwn(LaunchRequest request, ImageSource image, HostFacts host, NodeRole.First? first)
+    private static int RunOwn(LaunchRequest request, ImageSource image, NodeRole.First? first)
     {
         EarlyNamespace.EnsureEntered();
-        var ids = request.FakeRoot ? new IdMap(0, 0, host.Uid, host.Gid) : new IdMap(host.Uid, host.Gid, host.Uid, host.Gid);
+        int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
+        var ids = request.FakeRoot ? new IdMap(0, 0, uid, gid) : new IdMap(uid, gid, uid, gid);
         EarlyNamespace.WriteIdMaps(ids.InsideUid, ids.InsideGid);
 
-        Staging staging = Staging.Create();
-        ChildProcess? fuse = null;
+        ImageMounter.Detached lowerImage = ImageMounter.Mount(image, ids);
+        ChildProcess? fuse = lowerImage.Daemon;
         try
         {
-            fuse = ImageMounter.MountLower(image, ids);
+            HostFacts host = HostFactsReader.Read(request); // while the FUSE daemon starts
+            Staging staging = Staging.Create();
+            ImageMounter.Attach(lowerImage);
             ContainerPlan plan;
             using (var lower = new ContainerRoot(Staging.Lower))
             {
@@ -82,8 +84,9 @@ internal static class Executor
     /// <summary>Decides this rank's job from the image as the first rank mounted it (reached through
     /// /proc/PID/root: hpcrun stays in the host's namespaces), checks that it agrees with the first
     /// rank's container, and starts the job in that container.</summary>
-    private static int RunJoined(LaunchRequest request, ImageSource image, HostFacts host, NodeRole.Member member)
+    private static int RunJoined(LaunchRequest request, ImageSource image, NodeRole.Member member)
     {
+        HostFacts host = HostFactsReader.Read(request);
         string leader = $"/proc/{member.Pid}/root";
         ContainerPlan plan;
         using (var lower = new ContainerRoot(leader + Staging.Lower))

@@ -7,18 +7,25 @@ namespace HpcRun.Execution;
 /// Puts the image at <see cref="Staging.Lower"/> (a SquashFS through squashfuse_ll, never
 /// extracted; a directory by a bind) and an overlay on it at <see cref="Staging.Root"/>, whose
 /// tmpfs upper layer lets hpcrun create missing mount targets and, with --writable-tmpfs,
-/// gives the job a throwaway writable root.
+/// gives the job a throwaway writable root. The image is mounted first, detached (the new
+/// mount API), so that the FUSE daemon starts while hpcrun still reads the host's facts, and
+/// attached once the staging area exists.
 /// </summary>
 internal static class ImageMounter
 {
     public const string FuseTool = "squashfuse_ll";
 
-    /// <summary>Mounts the image at <see cref="Staging.Lower"/>; returns the FUSE daemon, if any.</summary>
-    public static ChildProcess? MountLower(ImageSource image, IdMap ids)
+    /// <summary>The image as a detached mount (an fd), and its FUSE daemon if any.</summary>
+    public sealed record Detached(int MountFd, ChildProcess? Daemon);
+
+    public static Detached Mount(ImageSource image, IdMap ids) =>
+        image.Kind == ImageKind.Directory ? new Detached(Syscalls.CloneTree(image.Path), null) : MountSquashFs(image, ids);
+
+    /// <summary>Attaches the image at <see cref="Staging.Lower"/>.</summary>
+    public static void Attach(Detached image)
     {
-        if (image.Kind != ImageKind.Directory) return MountSquashFs(image, ids);
-        Syscalls.Mount(Staging.HostPath(image.Path), Staging.Lower, null, Syscalls.MS_BIND | Syscalls.MS_REC);
-        return null;
+        try { Syscalls.AttachTree(image.MountFd, Staging.Lower); }
+        finally { Syscalls.Close(image.MountFd); }
     }
 
     /// <summary>The overlay is the first access to the image: a daemon that could not read it fails here.</summary>
@@ -26,21 +33,27 @@ internal static class ImageMounter
         Syscalls.Mount("hpcrun", Staging.Root, "overlay", 0, $"lowerdir={Staging.Lower},upperdir={Staging.Upper},workdir={Staging.Work}");
 
     /// <summary>hpcrun mounts the FUSE file system itself and hands squashfuse_ll the connection
-    /// (/dev/fd/N): the mount is ready when mount(2) returns, with no polling.</summary>
-    private static ChildProcess MountSquashFs(ImageSource image, IdMap ids)
+    /// (/dev/fd/N): the mount is ready when it is created, with no polling. The daemon gets the
+    /// image as a descriptor too: its path may be under /tmp, which the staging area covers.</summary>
+    private static Detached MountSquashFs(ImageSource image, IdMap ids)
     {
-        int fuse = Syscalls.Open("/dev/fuse", Syscalls.O_RDWR); // inherited by the daemon only
+        int fuse = Syscalls.Open("/dev/fuse", Syscalls.O_RDWR); // both inherited by the daemon only
+        int file = Syscalls.Open(image.Path, Syscalls.O_RDONLY);
         try
         {
-            Syscalls.Mount(image.Path, Staging.Lower, "fuse.squashfuse", Syscalls.MS_RDONLY | Syscalls.MS_NOSUID | Syscalls.MS_NODEV,
-                $"fd={fuse},rootmode=40000,user_id={ids.InsideUid},group_id={ids.InsideGid}");
+            int mount = Syscalls.DetachedFuseMount(image.Path, "squashfuse", fuse, ids.InsideUid, ids.InsideGid);
             var args = new List<string> { FuseTool, "-f" };
             if (image.Offset > 0) args.AddRange(["-o", $"offset={image.Offset}"]);
-            args.AddRange([Staging.HostPath(image.Path), $"/dev/fd/{fuse}"]);
-            return ChildProcess.Start(args, System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            args.AddRange([$"/dev/fd/{file}", $"/dev/fd/{fuse}"]);
+            var daemon = ChildProcess.Start(args, System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                 .Select(e => KeyValuePair.Create((string)e.Key, (string?)e.Value ?? "")), captureStderr: true);
+            return new Detached(mount, daemon);
         }
-        finally { Syscalls.Close(fuse); }
+        finally
+        {
+            Syscalls.Close(fuse);
+            Syscalls.Close(file);
+        }
     }
 
     /// <summary>Checks the host can serve a SquashFS image, before anything is mounted.</summary>

@@ -73,6 +73,36 @@ internal static partial class Syscalls
             throw SetupException.FromErrno($"move_mount to {target}");
     }
 
+    private const long SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432;
+    private const uint FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6, MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4;
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int syscall_fsopen(long number, string fsname, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int syscall_fsconfig(long number, int fd, uint cmd, string? key, string? value, int aux);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial int syscall_fsmount(long number, int fd, uint flags, uint attributes);
+
+    /// <summary>A read-only FUSE mount served through <paramref name="fuseFd"/>, not attached anywhere
+    /// yet (fsopen/fsmount): an fd for <see cref="AttachTree"/>.</summary>
+    public static int DetachedFuseMount(string source, string subtype, int fuseFd, int uid, int gid)
+    {
+        int fs = syscall_fsopen(SYS_fsopen, "fuse", 1 /* FSOPEN_CLOEXEC */);
+        if (fs < 0) throw SetupException.FromErrno("fsopen fuse");
+        try
+        {
+            foreach (var (key, value) in new[] { ("source", source), ("subtype", subtype), ("fd", fuseFd.ToString()), ("rootmode", "40000"),
+                         ("user_id", uid.ToString()), ("group_id", gid.ToString()) })
+                if (syscall_fsconfig(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value, 0) != 0) throw SetupException.FromErrno($"fsconfig fuse {key}");
+            if (syscall_fsconfig(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, null, null, 0) != 0) throw SetupException.FromErrno("fsconfig fuse create");
+            int mount = syscall_fsmount(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+            return mount >= 0 ? mount : throw SetupException.FromErrno("fsmount fuse");
+        }
+        finally { Close(fs); }
+    }
+
     public static void Mount(string? source, string target, string? fstype, ulong flags, string? data = null)
     {
         if (mount(source, target, fstype, flags, data) != 0)
