@@ -6,11 +6,12 @@ namespace HpcRun.Slurm;
 /// <summary>What `hpcrun submit` hands to Slurm: a bash batch script whose one step is `srun hpcrun IMAGE CMD...`.</summary>
 public static class BatchScript
 {
-    public static string Build(string hpcrun, string image, IReadOnlyList<string> command)
+    /// <param name="hpcrunCommand">hpcrun, its launch options, the image, and the command to run inside.</param>
+    public static string Build(IEnumerable<string> hpcrunCommand)
     {
         var script = new StringBuilder("#!/bin/bash\n");
         script.Append("# Written by hpcrun submit: srun starts the tasks, hpcrun runs each inside the image.\n");
-        script.Append("srun ").AppendJoin(' ', new[] { hpcrun, image }.Concat(command).Select(Quote)).Append('\n');
+        script.Append("srun ").AppendJoin(' ', hpcrunCommand.Select(Quote)).Append('\n');
         return script.ToString();
     }
 

@@ -5,7 +5,7 @@ public class BatchScriptTests
     [Fact]
     public void Script_is_one_srun_hpcrun_step_with_every_word_quoted_for_bash()
     {
-        string script = BatchScript.Build("/opt/hpcrun/bin/hpcrun", "/data/my image.sqfs", ["sh", "-c", "echo it's $HOME"]);
+        string script = BatchScript.Build(["/opt/hpcrun/bin/hpcrun", "/data/my image.sqfs", "sh", "-c", "echo it's $HOME"]);
         Assert.Equal("#!/bin/bash\n", script[..12]);
         Assert.EndsWith("\nsrun /opt/hpcrun/bin/hpcrun '/data/my image.sqfs' sh -c 'echo it'\\''s $HOME'\n", script);
         string words = TestSupport.TestEnvironment.RunChecked("bash", "-c", "printf '[%s]' " + string.Join(" ", new[] { "a b", "it's", "$X", "" }.Select(BatchScript.Quote)));

@@ -70,6 +70,17 @@ public class RestVerbsTests(LocalCluster cluster)
     }
 
     [Fact]
+    public void Launch_options_reach_the_job()
+    {
+        string shared = Directory.CreateDirectory(Path.Combine(LocalCluster.JobsDir, $"bind-{Guid.NewGuid():N}"), (UnixFileMode)0b111_101_101).FullName;
+        File.WriteAllText(Path.Combine(shared, "note"), "from the host\n");
+        CommandResult run = Hpcrun_("submit", "--wait", "-B", $"{shared}:/probe:ro", "--env", "GREETING=hello world", "--fakeroot",
+            LocalCluster.Image, "--", "sh", "-c", "echo \"$GREETING\"; cat /probe/note; id -u");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("hello world\nfrom the host\n0\n", File.ReadAllText(Path.Combine(LocalCluster.JobsDir, $"slurm-{run.Stdout.Trim()}.out")));
+    }
+
+    [Fact]
     public void Bad_partition_is_refused_with_slurms_reason()
     {
         CommandResult run = Hpcrun_("submit", "-p", "nosuchpartition", LocalCluster.Image, "--", "true");

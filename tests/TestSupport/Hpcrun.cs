@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace HpcRun.TestSupport;
 
@@ -9,6 +11,7 @@ namespace HpcRun.TestSupport;
 public static class Hpcrun
 {
     private static readonly Lazy<string> binary = new(CopyBinary);
+    private const UnixFileMode WorldReadable = (UnixFileMode)0b111_101_101;
 
     /// <summary>The world-readable copy of artifacts/bin/hpcrun.</summary>
     public static string Binary => binary.Value;
@@ -55,15 +58,17 @@ public static class Hpcrun
     private static string CopyBinary()
     {
         string source = Path.GetDirectoryName(TestEnvironment.Binary)!;
-        string dir = Path.Combine(TestImages.Dir, "bin");
+        // One directory per checkout: worktrees on one machine each test their own build.
+        string checkout = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(TestEnvironment.RepoRoot)))[..12];
+        string dir = Path.Combine(TestImages.Dir, "bin", checkout);
         using (TestImages.Lock(Path.Combine(TestImages.Dir, ".bin.lock")))
         {
-            Directory.CreateDirectory(dir);
+            Directory.CreateDirectory(dir, WorldReadable);
             foreach (string file in new[] { "hpcrun", "libMono.Unix.so" })
             {
                 string target = Path.Combine(dir, file), temp = target + $".{Environment.ProcessId}";
                 File.Copy(Path.Combine(source, file), temp, overwrite: true);
-                File.SetUnixFileMode(temp, (UnixFileMode)0b111_101_101);
+                File.SetUnixFileMode(temp, WorldReadable);
                 File.Move(temp, target, overwrite: true);
             }
         }

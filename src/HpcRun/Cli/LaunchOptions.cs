@@ -46,6 +46,29 @@ internal sealed class LaunchOptions
         foreach (Option option in All) command.Options.Add(option);
     }
 
+    /// <summary>
+    /// The launch options given in <paramref name="result"/> as hpcrun arguments again, in the order of
+    /// <see cref="All"/> (repeated values keep theirs): `hpcrun submit` puts them on its `srun hpcrun` line.
+    /// A value that starts with '-' is joined to its option, so that nothing reads it as an option of its own.
+    /// </summary>
+    public IEnumerable<string> Arguments(ParseResult result)
+    {
+        foreach (Option option in All)
+        {
+            if (result.GetResult(option) is not { Implicit: false } given) continue;
+            if (option is Option<bool> flag)
+            {
+                if (result.GetValue(flag)) yield return option.Name;
+                continue;
+            }
+            foreach (string value in given.Tokens.Select(t => t.Value))
+            {
+                if (value.StartsWith('-')) yield return $"{option.Name}={value}";
+                else { yield return option.Name; yield return value; }
+            }
+        }
+    }
+
     public LaunchRequest ToRequest(ParseResult result, string image, IReadOnlyList<string> command, bool shell = false) => new()
     {
         Image = image,

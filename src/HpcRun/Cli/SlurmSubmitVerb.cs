@@ -3,48 +3,71 @@ using HpcRun.Slurm;
 
 namespace HpcRun.Cli;
 
-/// <summary>`hpcrun submit [-N] [-n] [-t] [-p] [-J] [--chdir] [-o] [--wait] IMAGE -- CMD...`: a batch job whose step is `srun hpcrun IMAGE CMD`.</summary>
-internal static class SlurmSubmitVerb
+/// <summary>
+/// `hpcrun submit [-N] [-n] [-t] [-p] [-J] [--chdir] [-o] [--wait] [LAUNCH OPTIONS] IMAGE -- CMD...`: a batch
+/// job whose step is `srun hpcrun [LAUNCH OPTIONS] IMAGE CMD`. The launch options are hpcrun run's own.
+/// </summary>
+internal sealed class SlurmSubmitVerb
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
-    public static Command Create()
+    private readonly Option<int?> nodes = new("--nodes", "-N") { Description = "Number of nodes" };
+    private readonly Option<int?> tasks = new("--ntasks", "-n") { Description = "Number of tasks (srun starts one container per task)" };
+    private readonly Option<string?> time = new("--time", "-t") { Description = "Time limit: M, H:M:S, D-H:M... as sbatch" };
+    private readonly Option<string?> partition = new("--partition", "-p") { Description = "Partition (default: the cluster's default)" };
+    private readonly Option<string?> name = new("--job-name", "-J") { Description = "Job name (default: the command's name)" };
+    private readonly Option<string?> chdir = new("--chdir", "-D")
+    { Description = "Working directory of the job (default: the current one); relative paths in launch options are read from there" };
+    private readonly Option<string?> output = new("--output", "-o") { Description = "Output file, %j is the job id (default slurm-%j.out in the working directory)" };
+    private readonly Option<bool> wait = new("--wait", "-W") { Description = "Wait for the job to end; exit with its exit status" };
+    private readonly Argument<string> image = new("image") { Description = "Image file, as for hpcrun run (must be readable on the nodes)" };
+    private readonly Argument<string[]> command = new("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.OneOrMore };
+    private readonly LaunchOptions launch = new();
+
+    public Command Command { get; }
+
+    public SlurmSubmitVerb()
     {
-        var nodes = new Option<int?>("--nodes", "-N") { Description = "Number of nodes" };
-        var tasks = new Option<int?>("--ntasks", "-n") { Description = "Number of tasks (srun starts one container per task)" };
-        var time = new Option<string?>("--time", "-t") { Description = "Time limit: M, H:M:S, D-H:M... as sbatch" };
-        var partition = new Option<string?>("--partition", "-p") { Description = "Partition (default: the cluster's default)" };
-        var name = new Option<string?>("--job-name", "-J") { Description = "Job name (default: the command's name)" };
-        var chdir = new Option<string?>("--chdir", "-D") { Description = "Working directory of the job (default: the current one)" };
-        var output = new Option<string?>("--output", "-o") { Description = "Output file, %j is the job id (default slurm-%j.out in the working directory)" };
-        var wait = new Option<bool>("--wait", "-W") { Description = "Wait for the job to end; exit with its exit status" };
-        var image = new Argument<string>("image") { Description = "Image file, as for hpcrun run (must be readable on the nodes)" };
-        var command = new Argument<string[]>("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.OneOrMore };
-        var verb = new Command("submit", "Submit a batch job that runs CMD inside IMAGE on every task (srun hpcrun IMAGE CMD)")
-        { nodes, tasks, time, partition, name, chdir, output, wait, image, command };
-        var connection = new SlurmConnectionOptions(verb);
-        verb.SetAction(result => SlurmVerbs.Run(connection, result, async (slurm, _) =>
+        Command = new Command("submit", "Submit a batch job that runs CMD inside IMAGE on every task (srun hpcrun IMAGE CMD)")
+        { nodes, tasks, time, partition, name, chdir, output, wait };
+        launch.AddTo(Command);
+        Command.Arguments.Add(image);
+        Command.Arguments.Add(command);
+        var connection = new SlurmConnectionOptions(Command);
+        Command.SetAction(result =>
         {
-            string[] cmd = result.GetValue(command)!;
-            string workDir = Path.GetFullPath(result.GetValue(chdir) ?? Environment.CurrentDirectory);
-            string script = BatchScript.Build(Environment.ProcessPath ?? "hpcrun", Path.GetFullPath(result.GetValue(image)!), cmd);
-            var job = new JobSubmission
+            JobSubmission job = Job(result, Environment.ProcessPath ?? "hpcrun"); // bad values fail here, before any request
+            return SlurmVerbs.Run(connection, result, async (slurm, _) =>
             {
-                Script = script,
-                WorkingDirectory = workDir,
-                Environment = JobEnvironment(),
-                Name = result.GetValue(name) ?? Path.GetFileName(cmd[0]),
-                Nodes = result.GetValue(nodes),
-                Tasks = result.GetValue(tasks),
-                TimeLimitMinutes = result.GetValue(time) is { } t ? TimeLimit(t) : null,
-                Partition = result.GetValue(partition),
-                StandardOutput = Path.Combine(workDir, result.GetValue(output) ?? "slurm-%j.out"),
-            };
-            long id = await slurm.SubmitAsync(job);
-            Console.WriteLine(id);
-            return result.GetValue(wait) ? await WaitAsync(slurm, id) : 0;
-        }));
-        return verb;
+                long id = await slurm.SubmitAsync(job);
+                Console.WriteLine(id);
+                return result.GetValue(wait) ? await WaitAsync(slurm, id) : 0;
+            });
+        });
+    }
+
+    /// <summary>
+    /// The job for a parsed command line, its script `srun HPCRUN [LAUNCH OPTIONS] IMAGE CMD`. What hpcrun
+    /// run would refuse (a bad --mpi, a relative --pwd...) is refused now, not when the job starts.
+    /// </summary>
+    public JobSubmission Job(ParseResult result, string hpcrun)
+    {
+        string imagePath = Path.GetFullPath(result.GetValue(image)!);
+        string[] cmd = result.GetValue(command)!;
+        launch.ToRequest(result, imagePath, cmd);
+        string workDir = Path.GetFullPath(result.GetValue(chdir) ?? Environment.CurrentDirectory);
+        return new JobSubmission
+        {
+            Script = BatchScript.Build([hpcrun, .. launch.Arguments(result), imagePath, .. cmd]),
+            WorkingDirectory = workDir,
+            Environment = JobEnvironment(),
+            Name = result.GetValue(name) ?? Path.GetFileName(cmd[0]),
+            Nodes = result.GetValue(nodes),
+            Tasks = result.GetValue(tasks),
+            TimeLimitMinutes = result.GetValue(time) is { } t ? TimeLimit(t) : null,
+            Partition = result.GetValue(partition),
+            StandardOutput = Path.Combine(workDir, result.GetValue(output) ?? "slurm-%j.out"),
+        };
     }
 
     /// <summary>Follows the job to its end (a live line on a terminal, a line per change otherwise) and returns its exit status.</summary>

@@ -9,7 +9,7 @@ namespace HpcRun.Cli;
 /// <summary>`hpcrun submit|status|cancel|jobs`: batch jobs through slurmrestd.</summary>
 internal static class SlurmVerbs
 {
-    public static Command[] All => [SlurmSubmitVerb.Create(), Status(), Cancel(), Jobs()];
+    public static Command[] All => [new SlurmSubmitVerb().Command, Status(), Cancel(), Jobs()];
 
     private static Command Status()
     {

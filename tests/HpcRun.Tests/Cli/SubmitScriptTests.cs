@@ -1,0 +1,67 @@
+using System.CommandLine;
+using HpcRun.Cli;
+using HpcRun.Launch;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Cli;
+
+/// <summary>`hpcrun submit` writes hpcrun run's launch options into its batch script's `srun hpcrun` line.</summary>
+public class SubmitScriptTests
+{
+    private const string Binary = "/opt/hpcrun/bin/hpcrun";
+
+    private static string Script(params string[] args)
+    {
+        var verb = new SlurmSubmitVerb();
+        ParseResult result = verb.Command.Parse(args);
+        Assert.Empty(result.Errors);
+        return verb.Job(result, Binary).Script;
+    }
+
+    /// <summary>The words bash hands srun when it runs <paramref name="script"/>.</summary>
+    private static string[] SrunWords(string script) =>
+        TestEnvironment.RunChecked("bash", "-c", "srun() { printf '%s\\0' \"$@\"; }\n" + script).Split('\0')[..^1];
+
+    /// <summary>What hpcrun would launch for <paramref name="args"/>.</summary>
+    private static LaunchRequest Launched(string[] args)
+    {
+        LaunchRequest? launched = null;
+        Assert.Equal(0, new HpcRunCli([], request => { launched = request; return 0; }).Invoke(args));
+        return launched!;
+    }
+
+    [Fact]
+    public void TheJobsHpcrunLaunchesWhatHpcrunRunWouldWithTheSameOptions()
+    {
+        string[] options = ["-B", "/data/my set:/data:ro,/scratch", "--env", "GREETING=hello world", "--env", "QUOTE=it's $HOME",
+            "--env-file", "job.env", "--cleanenv", "--fakeroot", "--writable-tmpfs", "--pwd", "/data", "--mpi", "host",
+            "--mpi-compat", "full", "--rdma", "none", "--rdma-libs", "host"];
+        string[] job = ["/images/app.sqfs", "sh", "-c", "echo \"$GREETING\""];
+        string[] words = SrunWords(Script(["-N", "2", "-n", "4", .. options, job[0], "--", .. job[1..]]));
+        Assert.Equal(Binary, words[0]);
+        Assert.Equal(job, words[^job.Length..]);
+        Assert.Equivalent(Launched(["run", .. options, .. job]), Launched(words[1..]), strict: true);
+    }
+
+    [Fact]
+    public void TheSrunLineReadsAsTypedByHand()
+    {
+        string script = Script("-J", "fit", "-B", "/data/my set:/data", "--env", "MODE=fast", "--env-file=-odd.env", "--fakeroot",
+            "/images/app.sqfs", "--", "./solver", "in.dat");
+        Assert.Equal("srun /opt/hpcrun/bin/hpcrun --bind '/data/my set:/data' --env MODE=fast --env-file=-odd.env --fakeroot /images/app.sqfs ./solver in.dat",
+            script.Split('\n')[2]);
+    }
+
+    [Fact]
+    public void WithoutLaunchOptionsTheLineIsSrunHpcrunImageCommand() =>
+        Assert.Equal("srun /opt/hpcrun/bin/hpcrun /images/app.sqfs true", Script("--cleanenv", "false", "/images/app.sqfs", "--", "true").Split('\n')[2]);
+
+    [Theory]
+    [InlineData("--mpi", "sometimes")]
+    [InlineData("--pwd", "relative")]
+    [InlineData("-B", "/a:relative")]
+    [InlineData("--rdma-libs", "mine")]
+    [InlineData("-t", "1h")]
+    public void BadValuesAreRefusedBeforeAnythingIsSubmitted(string option, string value) => // nothing listens on port 9
+        Assert.Equal((int)ExitCode.Usage, new HpcRunCli(SlurmVerbs.All).Invoke(["submit", "--url", "http://127.0.0.1:9", option, value, "/images/app.sqfs", "--", "true"]));
+}
