@@ -16,6 +16,7 @@ internal static partial class Ring
     {
         Assert.True(result.ExitCode == 0, result.ToString());
         var ranks = Line().Matches(result.Stdout).Select(m => m.Groups).ToList();
+        Assert.True(ranks.Count == size, result.ToString());
         Assert.Equal(Enumerable.Range(0, size).Select(r => r.ToString()), ranks.Select(g => g[1].Value).Order());
         Assert.All(ranks, g =>
         {
