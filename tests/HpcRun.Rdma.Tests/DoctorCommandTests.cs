@@ -7,10 +7,13 @@ namespace HpcRun.Rdma.Tests;
 [Collection(HostDevInfiniband.Name)]
 public sealed class DoctorCommandTests
 {
-    [Fact]
-    public void ThisMachineIsReady()
+    /// <summary>Also as a launcher's rank (srun hpcrun doctor), where hpcrun starts outside any namespace.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ThisMachineIsReady(bool asRank)
     {
-        CommandResult result = Hpcrun.Run("doctor");
+        CommandResult result = Hpcrun.Run(["doctor"], asRank ? new Dictionary<string, string> { ["SLURM_STEP_ID"] = "0", ["SLURM_JOB_ID"] = "9" } : null);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         string[] lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
