@@ -1,3 +1,4 @@
 using HpcRun.Cli;
 
-return new HpcRunCli([DoctorVerb.Create(), .. ImageVerbs.All, .. SlurmVerbs.All]).Invoke(args);
+ToolVerbs.HandOver(args);
+return new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed]).Invoke(args);

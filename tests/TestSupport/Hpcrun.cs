@@ -64,7 +64,7 @@ public static class Hpcrun
         using (TestImages.Lock(Path.Combine(TestImages.Dir, ".bin.lock")))
         {
             Directory.CreateDirectory(dir, WorldReadable);
-            foreach (string file in new[] { "hpcrun", "libMono.Unix.so" })
+            foreach (string file in new[] { "hpcrun", "hpcrun-tools", "libMono.Unix.so" })
             {
                 string target = Path.Combine(dir, file), temp = target + $".{Environment.ProcessId}";
                 File.Copy(Path.Combine(source, file), temp, overwrite: true);

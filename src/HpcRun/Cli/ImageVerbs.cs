@@ -19,7 +19,7 @@ internal static class ImageVerbs
         var sqfs = new Option<bool>("--sqfs") { Description = "Write a bare SquashFS image (config inside, at /.hpcrun/config.json)" };
         var platform = new Option<string?>("--platform") { Description = "OS/ARCH of the image to take from a multi-platform source (default linux/amd64)" };
         var tag = new Option<string?>("--tag") { Description = "Tag of the image to take from a multi-image source" };
-        var command = new Command("build", "Build a flattened, reproducible image from a directory, Docker or OCI archive") { output, source, sqfs, platform, tag };
+        var command = new Command(ToolVerbs.Build.Name, ToolVerbs.Build.Description) { output, source, sqfs, platform, tag };
         command.SetAction(result => Run(() =>
         {
             var request = new BuildRequest(result.GetValue(output)!, result.GetValue(source)!, result.GetValue(sqfs), result.GetValue(platform), result.GetValue(tag));
@@ -36,7 +36,7 @@ internal static class ImageVerbs
     {
         var image = new Argument<string>("image") { Description = "SIF or SquashFS file, or a directory" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("inspect", "Describe an image: format, architecture, partitions, config, labels, build record") { image, json };
+        var command = new Command(ToolVerbs.Inspect.Name, ToolVerbs.Inspect.Description) { image, json };
         command.SetAction(result => Run(() =>
         {
             ImageInfo info = ImageInspector.Inspect(result.GetValue(image)!);

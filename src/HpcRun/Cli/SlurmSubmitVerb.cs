@@ -28,7 +28,7 @@ internal sealed class SlurmSubmitVerb
 
     public SlurmSubmitVerb()
     {
-        Command = new Command("submit", "Submit a batch job that runs CMD inside IMAGE on every task (srun hpcrun IMAGE CMD)")
+        Command = new Command(ToolVerbs.Submit.Name, ToolVerbs.Submit.Description)
         { nodes, tasks, time, partition, name, chdir, output, wait };
         launch.AddTo(Command);
         Command.Arguments.Add(image);
@@ -36,7 +36,7 @@ internal sealed class SlurmSubmitVerb
         var connection = new SlurmConnectionOptions(Command);
         Command.SetAction(result =>
         {
-            JobSubmission job = Job(result, Environment.ProcessPath ?? "hpcrun"); // bad values fail here, before any request
+            JobSubmission job = Job(result, ToolVerbs.Launcher); // bad values fail here, before any request
             return SlurmVerbs.Run(connection, result, async (slurm, _) =>
             {
                 long id = await slurm.SubmitAsync(job);

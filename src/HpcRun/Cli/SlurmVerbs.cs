@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using HpcRun.Execution;
 using HpcRun.Slurm;
 using Serilog;
 
@@ -15,7 +14,7 @@ internal static class SlurmVerbs
     {
         var job = JobArgument();
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("status", "Show a batch job's state, exit status and output file") { job, json };
+        var command = new Command(ToolVerbs.Status.Name, ToolVerbs.Status.Description) { job, json };
         var connection = new SlurmConnectionOptions(command);
         command.SetAction(result => Run(connection, result, async (slurm, _) =>
         {
@@ -29,7 +28,7 @@ internal static class SlurmVerbs
     private static Command Cancel()
     {
         var job = JobArgument();
-        var command = new Command("cancel", "Cancel a batch job (like scancel)") { job };
+        var command = new Command(ToolVerbs.Cancel.Name, ToolVerbs.Cancel.Description) { job };
         var connection = new SlurmConnectionOptions(command);
         command.SetAction(result => Run(connection, result, async (slurm, _) =>
         {
@@ -42,7 +41,7 @@ internal static class SlurmVerbs
     private static Command Jobs()
     {
         var all = new Option<bool>("--all", "-a") { Description = "Every user's jobs, not only yours" };
-        var command = new Command("jobs", "List your batch jobs (a table, like squeue)") { all };
+        var command = new Command(ToolVerbs.Jobs.Name, ToolVerbs.Jobs.Description) { all };
         var connection = new SlurmConnectionOptions(command);
         command.SetAction(result => Run(connection, result, async (slurm, settings) =>
         {
@@ -58,9 +57,6 @@ internal static class SlurmVerbs
     /// <summary>Connects, runs <paramref name="body"/>, and turns slurmrestd faults into one line and an exit status.</summary>
     public static int Run(SlurmConnectionOptions connection, ParseResult result, Func<ISlurmApi, SlurmSettings, Task<int>> body)
     {
-        // hpcrun starts in its own user namespace (Native/early.c): be the real user in it, so that
-        // the default Slurm user name and the files read (token, config) are the user's own.
-        if (EarlyNamespace.UnshareErrno() == 0) EarlyNamespace.WriteIdMaps(EarlyNamespace.OuterUid(), EarlyNamespace.OuterGid());
         SlurmSettings? settings = null;
         try
         {

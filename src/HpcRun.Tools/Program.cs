@@ -1,0 +1,3 @@
+using HpcRun.Cli;
+
+return new HpcRunCli([.. ImageVerbs.All, .. SlurmVerbs.All]).Invoke(args);
