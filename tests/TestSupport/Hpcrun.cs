@@ -66,9 +66,14 @@ public static class Hpcrun
             Directory.CreateDirectory(dir, WorldReadable);
             foreach (string file in new[] { "hpcrun", "hpcrun-tools", "libMono.Unix.so" })
             {
-                string target = Path.Combine(dir, file), temp = target + $".{Environment.ProcessId}";
-                File.Copy(Path.Combine(source, file), temp, overwrite: true);
+                // Test projects run at the same time: replace a binary only when the build changed,
+                // never under another project's running hpcrun.
+                string from = Path.Combine(source, file), target = Path.Combine(dir, file), temp = target + $".{Environment.ProcessId}";
+                if (File.Exists(target) && File.GetLastWriteTimeUtc(target) == File.GetLastWriteTimeUtc(from)
+                    && new FileInfo(target).Length == new FileInfo(from).Length) continue;
+                File.Copy(from, temp, overwrite: true);
                 File.SetUnixFileMode(temp, WorldReadable);
+                File.SetLastWriteTimeUtc(temp, File.GetLastWriteTimeUtc(from));
                 File.Move(temp, target, overwrite: true);
             }
         }
