@@ -34,14 +34,18 @@ public class MpiRunTests
     public void MpiDotnetExampleRunsOverInjectedHostMpich()
     {
         string output = Directory.CreateTempSubdirectory("hpcrun-mpi-dotnet-").FullName;
-        TestEnvironment.RunChecked("dotnet", "publish", Path.Combine(TestEnvironment.RepoRoot, "examples", "mpi-dotnet", "MpiDotnet.csproj"),
-            "-c", "Release", "-o", output, "-p:InvariantGlobalization=true", "-nologo", "-v", "quiet");
-        TestEnvironment.RunChecked("chmod", "-R", "a+rX", output);
-        CommandResult result = MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=host", MpiImages.Mpich, Path.Combine(output, "MpiDotnet")]);
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("hello from rank 1 of 2", result.Stdout);
-        Assert.Contains("allreduce: sum of 1..2 = 3", result.Stdout);
-        Assert.Contains("ping-pong 1048576 B:", result.Stdout);
+        try
+        {
+            TestEnvironment.RunChecked("dotnet", "publish", Path.Combine(TestEnvironment.RepoRoot, "examples", "mpi-dotnet", "MpiDotnet.csproj"),
+                "-c", "Release", "-o", output, "-p:InvariantGlobalization=true", "-nologo", "-v", "quiet");
+            TestEnvironment.RunChecked("chmod", "-R", "a+rX", output);
+            CommandResult result = MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=host", MpiImages.Mpich, Path.Combine(output, "MpiDotnet")]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("hello from rank 1 of 2", result.Stdout);
+            Assert.Contains("allreduce: sum of 1..2 = 3", result.Stdout);
+            Assert.Contains("ping-pong 1048576 B:", result.Stdout);
+        }
+        finally { Directory.Delete(output, recursive: true); }
     }
 
     [Fact]
