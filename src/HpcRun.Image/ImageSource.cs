@@ -33,6 +33,21 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
         throw new ImageFormatException("not an image: neither a directory nor a SquashFS or SIF file");
     }
 
+    /// <summary>Whether <paramref name="path"/> is a file that starts like a SquashFS or SIF image
+    /// (a quick look at its first bytes, nothing checked).</summary>
+    public static bool LooksLikeImageFile(string path)
+    {
+        if (path.StartsWith('-') || !File.Exists(path)) return false;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+            Span<byte> head = stackalloc byte[SifHeader.Size];
+            int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            return SquashFsSuperblock.HasMagic(head[..read]) || SifFile.HasMagic(head[..read]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
     internal static ImageSource ProbeSif(string path, Stream stream)
     {
         SifFile sif = SifFile.Read(stream);

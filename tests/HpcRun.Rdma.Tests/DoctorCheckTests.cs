@@ -13,12 +13,11 @@ public sealed class DoctorCheckTests : IDisposable
     private static readonly HostMpi MpichHost =
         new([new HostMpiStack(new MpiInstallation(MpiFamily.MpichAbi, Mpich, [Mpich]), [], new GlibcNeed(new(2, 34), Mpich.RealPath), [])], []);
 
-    /// <summary>A healthy node: Linux 6.1, /dev/fuse, squashfuse_ll and srun on PATH, MPICH.</summary>
+    /// <summary>A healthy node: Linux 6.1, /dev/fuse, libsquashfuse_ll, srun on PATH, MPICH.</summary>
     public DoctorCheckTests()
     {
         Write("/proc/sys/kernel/osrelease", "6.1.0-13-amd64\n");
         Write("/dev/fuse", "");
-        Write("/usr/bin/squashfuse_ll", "");
         Write("/usr/bin/srun", "");
     }
 
@@ -28,9 +27,10 @@ public sealed class DoctorCheckTests : IDisposable
         File.WriteAllText(root + path, content);
     }
 
-    private DoctorHost Host(int unshareErrno = 0, RdmaHost? rdma = null, Dictionary<string, string>? env = null, HostMpi? mpi = null) => new()
+    private DoctorHost Host(int unshareErrno = 0, RdmaHost? rdma = null, Dictionary<string, string>? env = null, HostMpi? mpi = null,
+        string? squashFuseError = null) => new()
     {
-        Root = root, UnshareErrno = unshareErrno, Rdma = rdma ?? new RdmaHost(), Mpi = mpi ?? MpichHost,
+        Root = root, UnshareErrno = unshareErrno, SquashFuseError = squashFuseError, Rdma = rdma ?? new RdmaHost(), Mpi = mpi ?? MpichHost,
         Environment = env ?? new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
     };
 
@@ -65,8 +65,12 @@ public sealed class DoctorCheckTests : IDisposable
     }
 
     [Fact]
-    public void SquashfuseMissingFromPathFails() =>
-        Assert.Equal(CheckStatus.FAIL, SystemChecks.Squashfuse(Host(env: new() { ["PATH"] = "/opt/nothing" })).Status);
+    public void SquashfuseLibraryMissingFails()
+    {
+        var check = SystemChecks.Squashfuse(Host(squashFuseError: "libsquashfuse_ll.so.0 not found: install the squashfuse package"));
+        Assert.Equal(CheckStatus.FAIL, check.Status);
+        Assert.Contains("libsquashfuse_ll.so.0 not found", check.Detail);
+    }
 
     [Fact]
     public void AnOldKernelFails()

@@ -64,7 +64,7 @@ public static class Hpcrun
         using (TestImages.Lock(Path.Combine(TestImages.Dir, ".bin.lock")))
         {
             Directory.CreateDirectory(dir, WorldReadable);
-            foreach (string file in new[] { "hpcrun", "hpcrun-tools", "libMono.Unix.so" })
+            foreach (string file in new[] { "hpcrun", "hpcrun-tools" })
             {
                 // Test projects run at the same time: replace a binary only when the build changed,
                 // never under another project's running hpcrun.

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.Doctor;
 using HpcRun.Execution;
+using HpcRun.Execution.SquashFuse;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
@@ -44,6 +45,7 @@ internal static class DoctorVerb
         return new DoctorHost
         {
             Environment = environment, UnshareErrno = errno, Rdma = RdmaDiscovery.ReadThisHost(environment), Mpi = ReadHostMpi(environment),
+            SquashFuseError = SquashFuseLibrary.TryGet(out string? squashFuseError) is null ? squashFuseError : null,
         };
     }
 

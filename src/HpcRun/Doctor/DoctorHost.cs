@@ -13,6 +13,8 @@ public sealed record DoctorHost
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
     /// <summary>errno of the unshare(CLONE_NEWUSER|CLONE_NEWNS) hpcrun tried at start; 0 when it worked.</summary>
     public required int UnshareErrno { get; init; }
+    /// <summary>Why libsquashfuse_ll cannot be loaded, as a launch would load it; null when it loads.</summary>
+    public required string? SquashFuseError { get; init; }
     public required RdmaHost Rdma { get; init; }
     /// <summary>The host's MPI as host MPI injection finds it (ld.so.cache, HPCRUN_MPI_LIBS).</summary>
     public required HostMpi Mpi { get; init; }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using HpcRun.Execution;
+using HpcRun.Execution.SquashFuse;
 
 namespace HpcRun.Doctor;
 
@@ -39,10 +40,9 @@ public static class SystemChecks
     }
 
     public static CheckResult Squashfuse(DoctorHost host) =>
-        host.FindProgram(ImageMounter.FuseTool) is { } path
-            ? CheckResult.Ok("squashfuse", $"{ImageMounter.FuseTool} at {path}")
-            : CheckResult.Fail("squashfuse", $"{ImageMounter.FuseTool} not on PATH (SquashFS and SIF images cannot be mounted)",
-                "install squashfuse (apt install squashfuse / dnf install squashfuse)");
+        host.SquashFuseError is { } error
+            ? CheckResult.Fail("squashfuse", $"{error.Split(':')[0]}: SquashFS and SIF images cannot be served", "install squashfuse (apt install squashfuse / dnf install squashfuse)")
+            : CheckResult.Ok("squashfuse", $"{SquashFuseLibrary.SoName} loads");
 
     public static CheckResult Kernel(DoctorHost host)
     {

@@ -10,14 +10,9 @@ namespace HpcRun.Execution;
 /// </summary>
 internal sealed partial class ChildProcess
 {
-    private readonly int errorPipe;
     private int? status;
 
-    private ChildProcess(int pid, int errorPipe)
-    {
-        Pid = pid;
-        this.errorPipe = errorPipe;
-    }
+    private ChildProcess(int pid) => Pid = pid;
 
     public int Pid { get; }
 
@@ -26,7 +21,7 @@ internal sealed partial class ChildProcess
     {
         public nint* Argv, Envp;
         public nint SearchPath, Root, Cwd, JoinUser, JoinMnt;
-        public int StderrFd, StatusFd;
+        public int StatusFd;
     }
 
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_spawn")]
@@ -38,10 +33,9 @@ internal sealed partial class ChildProcess
     /// <summary>Starts <paramref name="argv"/> (a bare name is looked up on the PATH in
     /// <paramref name="environment"/>), in <paramref name="root"/> and <paramref name="cwd"/> when
     /// given, after entering the user and mount namespaces of process <paramref name="join"/> when
-    /// given; <paramref name="captureStderr"/> keeps its stderr for <see cref="FirstErrorLine"/>.
-    /// Throws when exec failed.</summary>
+    /// given. Throws when exec failed.</summary>
     public static unsafe ChildProcess Start(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment,
-        string? root = null, string? cwd = null, bool captureStderr = false, int? join = null)
+        string? root = null, string? cwd = null, int? join = null)
     {
         var env = environment.ToList();
         var strings = new List<nint>();
@@ -53,7 +47,6 @@ internal sealed partial class ChildProcess
             return p;
         }
         var (statusRead, statusWrite) = Syscalls.Pipe();
-        var (errorRead, errorWrite) = captureStderr ? Syscalls.Pipe() : (-1, -1);
         try
         {
             nint* args = stackalloc nint[argv.Count + 1];
@@ -70,14 +63,13 @@ internal sealed partial class ChildProcess
                     SearchPath = Utf8(env.LastOrDefault(e => e.Key == "PATH").Value ?? "/usr/local/bin:/usr/bin:/bin"),
                     Root = Utf8(root), Cwd = Utf8(cwd),
                     JoinUser = Utf8(join is null ? null : $"/proc/{join}/ns/user"), JoinMnt = Utf8(join is null ? null : $"/proc/{join}/ns/mnt"),
-                    StderrFd = errorWrite, StatusFd = statusWrite,
+                    StatusFd = statusWrite,
                 };
                 int pid = Spawn(&request);
                 if (pid < 0) throw new SetupException($"cannot start {argv[0]}: {Marshal.GetPInvokeErrorMessage(-pid)}");
                 Syscalls.Close(statusWrite);
                 statusWrite = -1;
-                var child = new ChildProcess(pid, errorRead);
-                errorRead = -1;
+                var child = new ChildProcess(pid);
                 child.ThrowIfExecFailed(statusRead, argv[0], cwd);
                 return child;
             }
@@ -86,7 +78,7 @@ internal sealed partial class ChildProcess
         finally
         {
             strings.ForEach(Marshal.FreeCoTaskMem);
-            foreach (int fd in new[] { statusRead, statusWrite, errorRead, errorWrite }) if (fd >= 0) Syscalls.Close(fd);
+            foreach (int fd in new[] { statusRead, statusWrite }) if (fd >= 0) Syscalls.Close(fd);
         }
     }
 
@@ -113,36 +105,16 @@ internal sealed partial class ChildProcess
     }
 
     /// <summary>Waits for the child; its exit status as a shell reports it: the code, or 128+N after signal N.</summary>
-    public int WaitForExit() => Reap(block: true) ?? throw new InvalidOperationException("waitpid returned early");
-
-    /// <summary>Whether the child ended within <paramref name="timeout"/> (error paths only: it polls).</summary>
-    public bool WaitForExit(TimeSpan timeout)
-    {
-        for (var waited = TimeSpan.Zero; waited < timeout; waited += TimeSpan.FromMilliseconds(10))
-        {
-            if (Reap(block: false) is not null) return true;
-            Thread.Sleep(10);
-        }
-        return Reap(block: false) is not null;
-    }
-
-    private unsafe int? Reap(bool block)
+    public unsafe int WaitForExit()
     {
         if (status is { } known) return known;
         int raw, pid;
-        do pid = waitpid(Pid, &raw, block ? 0 : 1 /* WNOHANG */);
+        do pid = waitpid(Pid, &raw, 0);
         while (pid < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
-        if (pid != Pid) return null;
+        if (pid != Pid) throw new SetupException($"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
         int signal = raw & 0x7f;
         status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal;
-        return status;
-    }
-
-    /// <summary>Up to the first line the child wrote on stderr (children started with captureStderr).</summary>
-    public string FirstErrorLine()
-    {
-        using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(errorPipe, ownsHandle: true), FileAccess.Read);
-        return new StreamReader(stream).ReadLine() ?? "";
+        return status.Value;
     }
 
     /// <summary>Matches the stage codes of Native/early.c.</summary>

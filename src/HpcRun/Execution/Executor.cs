@@ -17,7 +17,6 @@ internal static class Executor
     public static int Run(LaunchRequest request)
     {
         ImageSource image = ProbeImage(request.Image);
-        ImageMounter.CheckFuse(image);
         NodeRole role = NodeGroup.Enter(GroupOf(request));
         return role is NodeRole.Member member ? RunJoined(request, image, member) : RunOwn(request, image, role as NodeRole.First);
     }
@@ -34,51 +33,41 @@ internal static class Executor
         EarlyNamespace.WriteIdMaps(ids.InsideUid, ids.InsideGid);
 
         ImageMounter.Detached lowerImage = ImageMounter.Mount(image, ids);
-        ChildProcess? fuse = lowerImage.Daemon;
-        try
+        // While the image is opened and mounted; before the staging area covers /tmp, where some of the host's paths may lie.
+        HostFacts host = HostFactsReader.Read(request);
+        Staging staging = Staging.Create();
+        ImageMounter.Attach(lowerImage);
+        ContainerPlan plan;
+        using (var lower = new ContainerRoot(Staging.Lower))
         {
-            HostFacts host = HostFactsReader.Read(request); // while the FUSE daemon starts
-            Staging staging = Staging.Create();
-            ImageMounter.Attach(lowerImage);
-            ContainerPlan plan;
-            using (var lower = new ContainerRoot(Staging.Lower))
-            {
-                CheckReadable(image, fuse);
-                plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: first is not null));
-                foreach (MountSpec mount in plan.Mounts)
-                    lower.PrepareTarget(mount.Target, mount.TargetIsDirectory(source => Directory.Exists(Staging.HostPath(source))));
-            }
-            ImageMounter.MountRoot();
-            using (var root = new ContainerRoot(Staging.Root))
-            {
-                foreach (MountSpec mount in plan.Mounts)
-                {
-                    string? source = mount.Kind == MountKind.GeneratedFile ? staging.WriteFile(mount.Content!)
-                        : mount.Source is null ? null : Staging.HostPath(mount.Source);
-                    Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target, mount.ReadOnly ? " (ro)" : "");
-                    root.Apply(mount, source);
-                }
-                if (!plan.WritableRoot) root.MakeReadOnly();
-            }
-            var group = first is null ? null : new NodeGroup.Host(first.Listener);
-            if (group is not null)
-            {
-                File.WriteAllText(Staging.GroupRecord, NodeSharing.Record(plan));
-                group.Serve();
-            }
-            Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);
-            var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory);
-            int status = Supervisor.Wait(job);
-            if (group is not null) Supervisor.Linger(group.WaitForMembers);
-            return status;
+            CheckReadable(image);
+            plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: first is not null));
+            foreach (MountSpec mount in plan.Mounts)
+                lower.PrepareTarget(mount.Target, mount.TargetIsDirectory(source => Directory.Exists(Staging.HostPath(source))));
         }
-        finally
+        ImageMounter.MountRoot();
+        using (var root = new ContainerRoot(Staging.Root))
         {
-            // The daemon holds nothing worth a clean exit: SIGKILL ends it at once, and it is
-            // reaped here so that nothing of it is left when hpcrun returns.
-            fuse?.Signal(Signals.SIGKILL);
-            fuse?.WaitForExit();
+            foreach (MountSpec mount in plan.Mounts)
+            {
+                string? source = mount.Kind == MountKind.GeneratedFile ? staging.WriteFile(mount.Content!)
+                    : mount.Source is null ? null : Staging.HostPath(mount.Source);
+                Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target, mount.ReadOnly ? " (ro)" : "");
+                root.Apply(mount, source);
+            }
+            if (!plan.WritableRoot) root.MakeReadOnly();
         }
+        var group = first is null ? null : new NodeGroup.Host(first.Listener);
+        if (group is not null)
+        {
+            File.WriteAllText(Staging.GroupRecord, NodeSharing.Record(plan));
+            group.Serve();
+        }
+        Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);
+        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory);
+        int status = Supervisor.Wait(job);
+        if (group is not null) Supervisor.Linger(group.WaitForMembers);
+        return status;
     }
 
     /// <summary>Decides this rank's job from the image as the first rank mounted it (reached through
@@ -112,15 +101,11 @@ internal static class Executor
         catch (UnauthorizedAccessException) { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}"); }
     }
 
-    /// <summary>The first access to the image: a FUSE daemon that could not read it has exited by now.</summary>
-    private static void CheckReadable(ImageSource image, ChildProcess? fuse)
+    /// <summary>The first access to the image's directories: tables squashfuse could open may still be corrupt.</summary>
+    private static void CheckReadable(ImageSource image)
     {
         try { _ = Directory.EnumerateFileSystemEntries(Staging.Lower).Any(); }
-        catch (IOException)
-        {
-            string detail = fuse is not null && fuse.WaitForExit(TimeSpan.FromSeconds(2)) ? $"{ImageMounter.FuseTool}: {fuse.FirstErrorLine()}" : "its root directory cannot be read";
-            throw new HpcRunException(ExitCode.BadImage, $"{image.Path}: corrupt SquashFS image ({detail})");
-        }
+        catch (IOException) { throw new HpcRunException(ExitCode.BadImage, $"{image.Path}: corrupt SquashFS image (its root directory cannot be read)"); }
     }
 
     /// <summary>A SIF's config lies outside its file system; others carry it at <see cref="ImageConfig.InTreePath"/>.</summary>

@@ -15,10 +15,7 @@ internal static class Reexec
         var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .Select(e => $"{e.Key}={e.Value}").Concat(extra.Select(v => $"{v.Name}={v.Value}")).Append("HPCRUN_EARLY=1");
         Serilog.Log.CloseAndFlush();
-        // The binary by its path, not /proc/self/exe: when hpcrun was replaced on disk since it
-        // started (an upgrade, a test copying a new build), the old deleted file would run without
-        // the libMono.Unix.so that sat beside it.
-        string self = Environment.ProcessPath?.Replace(" (deleted)", "") ?? "/proc/self/exe";
-        throw Syscalls.Exec(self, Environment.GetCommandLineArgs(), environment);
+        // The running binary itself, even when it was replaced on disk since it started: it needs no file beside it.
+        throw Syscalls.Exec("/proc/self/exe", Environment.GetCommandLineArgs(), environment);
     }
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace HpcRun.Execution;
 
 /// <summary>
-/// The system calls that Mono.Unix does not wrap (mount API, openat2, prctl). Each
+/// The system calls hpcrun makes directly (mount API, openat2, prctl, ...). Each
 /// wrapper throws <see cref="SetupException"/> naming the operation on failure.
 /// </summary>
 internal static partial class Syscalls
@@ -107,6 +107,14 @@ internal static partial class Syscalls
     {
         if (mount(source, target, fstype, flags, data) != 0)
             throw SetupException.FromErrno($"mount {fstype ?? "bind"} {source} on {target}");
+    }
+
+    /// <summary>open(2): the fd, or -1 and the errno.</summary>
+    public static int TryOpen(string path, int flags, out int errno)
+    {
+        int fd = open(path, flags, 0);
+        errno = fd >= 0 ? 0 : Marshal.GetLastSystemError();
+        return fd;
     }
 
     public static int Open(string path, int flags, int mode = 0)

@@ -3,7 +3,6 @@ using HpcRun.Execution;
 using HpcRun.Launch.Parts;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
-using Mono.Unix;
 
 namespace HpcRun.Launch;
 
@@ -51,22 +50,10 @@ public static class HostFactsReader
         return environment;
     }
 
-    private static (string Line, string Home) PasswdLine(int uid, int gid)
-    {
-        try
-        {
-            var user = new UnixUserInfo(uid);
-            return ($"{user.UserName}:x:{uid}:{user.GroupId}:{user.RealName}:{user.HomeDirectory}:{user.ShellProgram}", user.HomeDirectory);
-        }
-        catch (ArgumentException)
-        {
-            return ($"user{uid}:x:{uid}:{gid}::/:/bin/sh", "/");
-        }
-    }
+    private static (string Line, string Home) PasswdLine(int uid, int gid) =>
+        NameService.FindUser(uid) is { } user
+            ? ($"{user.Name}:x:{uid}:{user.Gid}:{user.RealName}:{user.Home}:{user.Shell}", user.Home)
+            : ($"user{uid}:x:{uid}:{gid}::/:/bin/sh", "/");
 
-    private static string GroupLine(int gid)
-    {
-        try { return $"{new UnixGroupInfo(gid).GroupName}:x:{gid}:"; }
-        catch (ArgumentException) { return $"group{gid}:x:{gid}:"; }
-    }
+    private static string GroupLine(int gid) => $"{NameService.FindGroupName(gid) ?? $"group{gid}"}:x:{gid}:";
 }

@@ -11,7 +11,7 @@
  * code elects the node's first rank (Execution/NodeGroup.cs) and that rank re-executes
  * itself with HPCRUN_EARLY set to get its namespace after all.
  *
- * hpcrun_spawn starts the supervisor's children (the job, the FUSE daemon): between fork
+ * hpcrun_spawn starts the job: between fork
  * and execve the child must die with its parent, may join another rank's namespaces, enters
  * the container root and sets no_new_privs, none of which .NET's Process can do.
  */
@@ -47,7 +47,7 @@ struct hpcrun_spawn {
     const char *search_path;     /* PATH for a command without '/' (the job's own) */
     const char *root, *cwd;      /* NULL: stay */
     const char *join_user, *join_mnt; /* /proc/PID/ns/{user,mnt} of a container to enter, or NULL */
-    int stderr_fd, status_fd;    /* -1: keep stderr; the write end of a close-on-exec pipe */
+    int status_fd;               /* the write end of a close-on-exec pipe */
 };
 
 /* Tells the supervisor through the status pipe why the child could not start. */
@@ -107,7 +107,7 @@ static void spawned_child(const struct hpcrun_spawn *s, pid_t parent, const sigs
                     umount2(".", MNT_DETACH) != 0))
         report_and_exit(s->status_fd, STAGE_ROOT, errno);
     if (s->cwd && chdir(s->cwd) != 0) report_and_exit(s->status_fd, STAGE_CWD, errno);
-    if ((s->stderr_fd >= 0 && dup2(s->stderr_fd, 2) < 0) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         report_and_exit(s->status_fd, STAGE_EXEC, errno);
     exec_searching(s);
     report_and_exit(s->status_fd, STAGE_EXEC, errno);

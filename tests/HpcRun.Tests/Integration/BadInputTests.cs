@@ -69,7 +69,8 @@ public class BadInputTests(ContainerFixture images)
 
     [Fact]
     public void SquashfuseNotInstalled() =>
-        AssertOneLineError(Hpcrun.Run([images.Image, "true"], new Dictionary<string, string> { ["PATH"] = "/nonexistent" }),
+        // A private mount namespace where the library is an empty file: what the loader meets when it is missing.
+        AssertOneLineError(AsRootInPrivateMounts("mount --bind \"$0\" \"$(realpath /usr/lib/x86_64-linux-gnu/libsquashfuse_ll.so.0)\"", ExitCode.MissingTool),
             ExitCode.MissingTool, "install the squashfuse package");
 
     [Fact]

@@ -1,11 +1,12 @@
 namespace HpcRun.Tests.Integration;
 
-/// <summary>What a launcher must never leave behind: FUSE daemons, FUSE mounts on the host, scratch directories.</summary>
+/// <summary>What a launcher must never leave behind: FUSE servers, FUSE mounts on the host, scratch directories.</summary>
 internal static class LeakCheck
 {
-    public static IReadOnlyList<string> FuseDaemons() =>
-        [.. Directory.EnumerateDirectories("/proc").Select(d => Path.Combine(d, "cmdline")).Select(TryRead)
-            .Where(cmd => cmd.StartsWith("squashfuse", StringComparison.Ordinal))];
+    /// <summary>The processes holding a FUSE connection open: hpcrun serving an image, or any FUSE daemon.</summary>
+    public static IReadOnlyList<int> FuseServers() =>
+        [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(name => name!.All(char.IsAsciiDigit)).Select(int.Parse!)
+            .Where(pid => FileDescriptorTargets(pid).Contains("/dev/fuse"))];
 
     public static IReadOnlyList<string> FuseMounts() =>
         [.. File.ReadAllLines("/proc/mounts").Where(line => line.Split(' ')[2].StartsWith("fuse", StringComparison.Ordinal) && !line.Contains("fusectl"))];
@@ -13,19 +14,18 @@ internal static class LeakCheck
     public static IReadOnlyList<string> ScratchEntries() =>
         [.. new[] { "/tmp", "/dev/shm", "/var/tmp" }.SelectMany(Directory.EnumerateFileSystemEntries).Where(p => Path.GetFileName(p).StartsWith("hpcrun.", StringComparison.Ordinal))];
 
-    /// <summary>Waits (up to a minute: a killed process is reaped asynchronously) until no daemon or mount remains.</summary>
+    /// <summary>Waits (up to a minute: a killed process is reaped asynchronously) until no FUSE server or mount remains.</summary>
     public static void AssertNothingLeft()
     {
-        for (int i = 0; i < 600 && (FuseDaemons().Count > 0 || FuseMounts().Count > 0); i++) Thread.Sleep(100);
-        Assert.Empty(FuseDaemons());
+        for (int i = 0; i < 600 && (FuseServers().Count > 0 || FuseMounts().Count > 0); i++) Thread.Sleep(100);
+        Assert.Empty(FuseServers());
         Assert.Empty(FuseMounts());
         Assert.Empty(ScratchEntries());
     }
 
-    private static string TryRead(string path)
+    private static IEnumerable<string?> FileDescriptorTargets(int pid)
     {
-        try { return File.ReadAllText(path).Replace('\0', ' '); }
-        catch (IOException) { return ""; }
-        catch (UnauthorizedAccessException) { return ""; }
+        try { return [.. new DirectoryInfo($"/proc/{pid}/fd").EnumerateFileSystemInfos().Select(fd => fd.LinkTarget)]; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; } // ended meanwhile
     }
 }

@@ -12,7 +12,7 @@ public class LeakTests(ContainerFixture images)
         {
             if (run % 10 == 0)
             {
-                // SIGKILL hpcrun while its job runs: the job and the FUSE daemon must die with it.
+                // SIGKILL hpcrun while its job runs: the job and the FUSE mount it serves must go with it.
                 using var hpcrun = Hpcrun.Start([images.Image, "sh", "-c", "echo ready; exec sleep 1001"]);
                 Assert.Equal("ready", hpcrun.StandardOutput.ReadLine());
                 hpcrun.Kill();

@@ -56,23 +56,8 @@ public class NodeSharingTests(ContainerFixture images)
         }
     }
 
-    /// <summary>The FUSE daemons whose parent is one of <paramref name="parents"/>.</summary>
-    private static int[] DaemonParents(IEnumerable<int> parents)
-    {
-        var set = parents.ToHashSet();
-        return [.. Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
-            .Select(pid => (Comm: Read($"/proc/{pid}/comm").Trim(), Parent: ParentPid(pid)))
-            .Where(p => p.Comm == "squashfuse_ll" && set.Contains(p.Parent)).Select(p => p.Parent)];
-    }
-
-    private static int ParentPid(string pid) =>
-        Read($"/proc/{pid}/stat") is { Length: > 0 } stat ? int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]) : 0;
-
-    private static string Read(string path)
-    {
-        try { return File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
-    }
+    /// <summary>Which of <paramref name="ranks"/> serve a FUSE connection (hpcrun serves the image it mounts itself).</summary>
+    private static int[] FuseServers(IEnumerable<int> ranks) => [.. LeakCheck.FuseServers().Intersect(ranks)];
 
     [Fact]
     public void ThirtyTwoRanksStartedTogetherShareOneContainerThatOutlivesThemAll()
@@ -82,7 +67,7 @@ public class NodeSharingTests(ContainerFixture images)
         string[] namespaces = ranks.WaitUntilUp();
         Assert.Single(namespaces.Distinct());
         for (int rank = 0; rank < count; rank++) Assert.Equal(ranks.Processes[rank].Id, ranks.ParentOf(rank));
-        int first = Assert.Single(DaemonParents(ranks.Processes.Select(p => p.Id)));
+        int first = Assert.Single(FuseServers(ranks.Processes.Select(p => p.Id)));
         int firstRank = Array.FindIndex(ranks.Processes, p => p.Id == first);
 
         // The first rank's job ends first: its hpcrun stays, the others still read the image.
@@ -113,14 +98,14 @@ public class NodeSharingTests(ContainerFixture images)
         using (var joined = new Ranks(images.Image, 3, [], launcher))
         {
             Assert.Single(joined.WaitUntilUp().Distinct());
-            Assert.Single(DaemonParents(joined.Processes.Select(p => p.Id)));
+            Assert.Single(FuseServers(joined.Processes.Select(p => p.Id)));
             for (int rank = 0; rank < 3; rank++) joined.Release(rank);
             Assert.All(joined.Processes, p => Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1))));
         }
         using (var alone = new Ranks(images.Image, 3, ["--no-join"], launcher))
         {
             Assert.Equal(3, alone.WaitUntilUp().Distinct().Count());
-            Assert.Equal(3, DaemonParents(alone.Processes.Select(p => p.Id)).Length);
+            Assert.Equal(3, FuseServers(alone.Processes.Select(p => p.Id)).Length);
             for (int rank = 0; rank < 3; rank++) alone.Release(rank);
             Assert.All(alone.Processes, p => Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1))));
         }

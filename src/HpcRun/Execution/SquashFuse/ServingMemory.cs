@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace HpcRun.Execution.SquashFuse;
+
+/// <summary>
+/// Gives the serving thread's malloc arena its first megabytes already backed by memory.
+/// Every block squashfuse decompresses lands in a fresh 128 KiB allocation that its cache
+/// keeps, and touching fresh memory page by page costs a fault per 4 KiB: 636 faults, 8 ms
+/// here (a virtual machine, 12 µs a fault), while the job waits for those blocks. One
+/// MADV_POPULATE_WRITE call backs the same memory in a tenth of the time, before the first
+/// request arrives. glibc is told to keep such blocks on the heap (not in mmaps of their
+/// own) and not to hand the freed megabytes back to the kernel.
+/// </summary>
+internal static partial class ServingMemory
+{
+    private const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3, MADV_POPULATE_WRITE = 23;
+    private const int Populated = 4 << 20;
+
+    [LibraryImport("libc")]
+    private static partial int mallopt(int parameter, int value);
+
+    [LibraryImport("libc")]
+    private static unsafe partial int madvise(void* address, nuint length, int advice);
+
+    /// <summary>Call on the serving thread, first thing. Best effort: a
+    /// kernel without MADV_POPULATE_WRITE (before 5.14) faults the pages in as they are used.</summary>
+    public static unsafe void Prepare()
+    {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+        mallopt(M_TRIM_THRESHOLD, 256 << 20);
+        byte* chunk = (byte*)NativeMemory.Alloc(Populated);
+        nuint page = (nuint)Environment.SystemPageSize, start = ((nuint)chunk + page - 1) & ~(page - 1);
+        madvise((void*)start, Populated - page, MADV_POPULATE_WRITE);
+        NativeMemory.Free(chunk);
+    }
+}

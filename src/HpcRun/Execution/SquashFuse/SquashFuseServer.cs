@@ -1,0 +1,214 @@
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using HpcRun.Image;
+using HpcRun.Launch;
+using Serilog;
+
+namespace HpcRun.Execution.SquashFuse;
+
+/// <summary>
+/// Serves a SquashFS image on a FUSE connection from a thread of hpcrun, with libsquashfuse_ll's
+/// own operations, as ch-run does: no daemon to exec, link and reap, and the image is open
+/// and checked before anything is mounted. The thread lives as long as hpcrun, which outlives
+/// every process that can reach the mount (the job, node-sharing members).
+///
+/// Two settings of squashfuse 0.1.105 cost most of a job's start and are changed here, in the
+/// library's own structure once it is checked to be laid out as that version's headers say:
+/// its data and fragment caches hold one and three blocks, so the kernel's read-ahead, whose
+/// requests straddle block boundaries, made it decompress most blocks twice (34
+/// decompressions where 16 blocks exist, for busybox); and gzip blocks go through libdeflate
+/// (<see cref="DeflateBlocks"/>). With another layout the library serves with its own settings.
+/// </summary>
+internal static unsafe partial class SquashFuseServer
+{
+    // struct sqfs of squashfuse 0.1.105 (fs.h, cache.h, squashfs_fs.h), in bytes.
+    private const int SuperBlock = 16, MagicField = SuperBlock, BlockSizeField = SuperBlock + 12, CompressionField = SuperBlock + 20;
+    private const int MetadataCache = 160, DataCache = 208, FragmentCache = 256, DecompressorField = 352, CacheCountField = 32;
+    private const uint SquashFsMagic = 0x73717368;
+    private const int ZlibCompression = 1;
+    /// <summary>sizeof(struct sqfs_ll) is 448 in 0.1.105; the rest is room for a later version's.</summary>
+    private const int LowLevelAllocation = 4096;
+    /// <summary>Decompressed blocks kept per cache (data, fragments): enough for the files a job starts with.</summary>
+    private const long CacheBytes = 8 << 20;
+    /// <summary>Metadata blocks (8 KiB: inodes, directories) kept; squashfuse's 8 were re-read while a Debian image started.</summary>
+    private const int MetadataBlocks = 128;
+
+    private static ServingThread? early;
+
+    /// <summary>When an argument names a SquashFS or SIF file, starts the serving thread at once,
+    /// so that its set-up (memory, seven libraries: 3.7 ms here) overlaps the parsing of the
+    /// command line. Only a hint: a wrong guess leaves an idle thread. Not for a launcher's ranks
+    /// (early.c deferred their namespace): most of them join another rank's container and serve nothing.</summary>
+    public static void StartEarly(string[] args)
+    {
+        if (!EarlyNamespace.Deferred && args.Any(ImageSource.LooksLikeImageFile)) early = new ServingThread();
+    }
+
+    /// <summary>Has the serving thread open <paramref name="image"/>'s tables (a bad image fails
+    /// before anything is mounted), mount a FUSE file system for it, detached, and then serve the
+    /// connection for the rest of hpcrun's life. The mount's fd, or the error (the library or
+    /// /dev/fuse missing, a bad image), comes back through <see cref="ServingThread.MountFd"/>.</summary>
+    public static ServingThread Start(ImageSource image, IdMap ids)
+    {
+        ServingThread thread = early ?? new ServingThread();
+        early = null;
+        thread.Serve(image, ids);
+        return thread;
+    }
+
+    /// <summary>The thread that serves one image: set up first, then told which image, then serving.
+    /// A plain pthread that enters .NET on its own: .NET's Thread.Start keeps its caller waiting
+    /// until the new thread runs (1 ms here, on the start-up path), and a FUSE server never ends.</summary>
+    public sealed partial class ServingThread
+    {
+        private readonly ManualResetEventSlim asked = new(), mounted = new();
+        private (ImageSource Image, IdMap Ids) request;
+        private int mountFd;
+        private ExceptionDispatchInfo? error;
+
+        public ServingThread()
+        {
+            nint self = GCHandle.ToIntPtr(GCHandle.Alloc(this)); // for the thread's lifetime, which is the process's
+            nint thread;
+            int failed = pthread_create(&thread, 0, &Entry, self);
+            if (failed != 0) throw new SetupException($"cannot start the FUSE server thread: {Marshal.GetPInvokeErrorMessage(failed)}");
+            pthread_detach(thread);
+        }
+
+        [LibraryImport("libc")]
+        private static partial int pthread_create(nint* thread, nint attributes, delegate* unmanaged<nint, nint> start, nint argument);
+
+        [LibraryImport("libc")]
+        private static partial int pthread_detach(nint thread);
+
+        [UnmanagedCallersOnly]
+        private static nint Entry(nint self)
+        {
+            ((ServingThread)GCHandle.FromIntPtr(self).Target!).Run();
+            return 0;
+        }
+
+        public void Serve(ImageSource image, IdMap ids)
+        {
+            request = (image, ids);
+            asked.Set();
+        }
+
+        public int MountFd
+        {
+            get
+            {
+                mounted.Wait();
+                error?.Throw();
+                return mountFd;
+            }
+        }
+
+        private void Run()
+        {
+            nint session = 0;
+            SquashFuseLibrary? library = null;
+            try
+            {
+                ServingMemory.Prepare();
+                library = SquashFuseLibrary.TryGet(out string? missing);
+                DeflateBlocks.Decompressor();
+                asked.Wait();
+                if (library is null) throw new HpcRunException(ExitCode.MissingTool, missing!);
+                byte* fs = Open(library, request.Image);
+                int fuse = OpenFuseDevice(); // stays open, close-on-exec, while hpcrun serves
+                mountFd = Syscalls.DetachedFuseMount(request.Image.Path, "squashfuse", fuse, request.Ids.InsideUid, request.Ids.InsideGid);
+                session = NewSession(library, fs, fuse);
+            }
+            catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
+            mounted.Set();
+            if (error is null) library!.SessionLoop(session);
+        }
+    }
+
+    /// <summary>Opens the image's tables, as squashfuse does before it mounts, from a descriptor
+    /// the library keeps (the path may be under /tmp, which the staging area covers).</summary>
+    private static byte* Open(SquashFuseLibrary library, ImageSource image)
+    {
+        int file = Syscalls.Open(image.Path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
+        byte* fs = (byte*)NativeMemory.AllocZeroed(LowLevelAllocation); // served until the process ends
+        int status = library.Init(fs, file, (nuint)image.Offset);
+        if (status != 0 || library.LowLevelInit(fs) != 0)
+        {
+            NativeMemory.Free(fs);
+            Syscalls.Close(file);
+            throw new HpcRunException(ExitCode.BadImage, $"{image.Path}: {Describe(status)}");
+        }
+        Tune(library, fs);
+        return fs;
+    }
+
+    private static int OpenFuseDevice()
+    {
+        int fd = Syscalls.TryOpen("/dev/fuse", Syscalls.O_RDWR | Syscalls.O_CLOEXEC, out int errno);
+        return fd >= 0 ? fd : throw new HpcRunException(ExitCode.FuseUnavailable, errno switch
+        {
+            (int)Errno.ENOENT => "/dev/fuse does not exist: load the fuse kernel module (modprobe fuse)",
+            (int)Errno.EACCES or (int)Errno.EPERM => "/dev/fuse is not accessible: it must be mode 0666 (chmod 0666 /dev/fuse)",
+            _ => $"/dev/fuse cannot be opened: {Marshal.GetPInvokeErrorMessage(errno)}",
+        });
+    }
+
+    private static string Describe(int status) => status switch
+    {
+        2 => "not a SquashFS image squashfuse can read",
+        3 => "a SquashFS version squashfuse does not support",
+        4 => "compressed with a method this squashfuse was built without",
+        _ => "corrupt SquashFS image (its tables cannot be read)",
+    };
+
+    private static void Tune(SquashFuseLibrary library, byte* fs)
+    {
+        ushort compression = *(ushort*)(fs + CompressionField);
+        bool knownLayout = *(uint*)(fs + MagicField) == SquashFsMagic && CacheCount(fs + MetadataCache) == 8 && CacheCount(fs + DataCache) == 1
+            && CacheCount(fs + FragmentCache) == 3 && *(nint*)(fs + DecompressorField) == library.DecompressorFor(compression);
+        if (!knownLayout)
+        {
+            Log.Debug("{Library} is not laid out as squashfuse 0.1.105: serving with its own caches and decompressor", SquashFuseLibrary.SoName);
+            return;
+        }
+        nuint blocks = (nuint)Math.Clamp(CacheBytes / *(uint*)(fs + BlockSizeField), 8, 256);
+        Resize(library, fs + MetadataCache, MetadataBlocks);
+        Resize(library, fs + DataCache, blocks);
+        Resize(library, fs + FragmentCache, blocks);
+        if (compression == ZlibCompression && DeflateBlocks.Decompressor() is var inflate and not 0) *(nint*)(fs + DecompressorField) = inflate;
+        Log.Debug("squashfuse caches {Metadata} metadata, {Blocks} data and fragment blocks; gzip through {Inflater}", MetadataBlocks, blocks, *(nint*)(fs + DecompressorField) == library.DecompressorFor(compression) ? "zlib" : "libdeflate");
+    }
+
+    private static nuint CacheCount(byte* cache) => *(nuint*)(cache + CacheCountField);
+
+    private static void Resize(SquashFuseLibrary library, byte* cache, nuint blocks)
+    {
+        library.CacheDestroy(cache);
+        if (library.BlockCacheInit(cache, blocks) != 0) throw new SetupException("squashfuse: cannot allocate its block cache");
+    }
+
+    /// <summary>A FUSE session on the connection hpcrun mounted: libfuse takes "/dev/fd/N" as an
+    /// already mounted connection.</summary>
+    private static nint NewSession(SquashFuseLibrary library, byte* fs, int fuseFd)
+    {
+        nint* operations = stackalloc nint[SquashFuseLibrary.OperationSlots];
+        library.FillOperations(new Span<nint>(operations, SquashFuseLibrary.OperationSlots));
+        byte* program = (byte*)Marshal.StringToCoTaskMemUTF8("hpcrun");
+        byte** argv = stackalloc byte*[] { program, null };
+        var args = new SquashFuseLibrary.FuseArgs { Argc = 1, Argv = argv };
+        byte* mountpoint = (byte*)Marshal.StringToCoTaskMemUTF8($"/dev/fd/{fuseFd}");
+        try
+        {
+            nint session = library.SessionNew(&args, operations, (nuint)(SquashFuseLibrary.OperationSlots * sizeof(nint)), fs);
+            if (session == 0) throw new SetupException("libfuse: cannot create a session");
+            if (library.SessionMount(session, mountpoint) != 0) throw new SetupException("libfuse: cannot take the FUSE connection");
+            return session;
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem((nint)program);
+            Marshal.FreeCoTaskMem((nint)mountpoint);
+        }
+    }
+}
