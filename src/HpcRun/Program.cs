@@ -1,6 +1,12 @@
+using HpcRun;
 using HpcRun.Cli;
 using HpcRun.Execution.SquashFuse;
 
-ToolVerbs.HandOver(args);
+try { ToolVerbs.HandOver(args); }
+catch (HpcRunException e)
+{
+    Console.Error.WriteLine($"hpcrun: {e.Message}"); // as Cli/Logging.cs writes errors
+    return (int)e.Code;
+}
 SquashFuseServer.StartEarly(args);
 return new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed]).Invoke(args);

@@ -6,7 +6,7 @@ namespace HpcRun.Launch;
 /// The user's and group's entries as the C library's name service reports them (files, LDAP,
 /// sssd: whatever nsswitch.conf says), through getpwuid_r and getgrgid_r. Mono.Unix did this
 /// before; loading its native library and setting up its marshalling cost 2.4 ms of every
-/// start-up for two calls (README, "Start-up").
+/// start-up for two calls (README, "Benchmarks").
 /// </summary>
 internal static partial class NameService
 {

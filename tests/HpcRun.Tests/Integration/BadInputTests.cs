@@ -74,6 +74,19 @@ public class BadInputTests(ContainerFixture images)
             ExitCode.MissingTool, "install the squashfuse package");
 
     [Fact]
+    public void ToolsBinaryMissing()
+    {
+        // hpcrun installed without hpcrun-tools beside it: its tool verbs cannot be handed over.
+        string dir = Directory.CreateTempSubdirectory("hpcrun-alone-").FullName;
+        try
+        {
+            File.Copy(Hpcrun.Binary, Path.Combine(dir, "hpcrun"));
+            AssertOneLineError(TestEnvironment.Run(Path.Combine(dir, "hpcrun"), ["inspect", images.Image]), ExitCode.MissingTool, "hpcrun-tools cannot be started");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void FuseNotAccessible() =>
         // A private mount namespace where /dev/fuse is a root-only file: the real check, on a real denial.
         AssertOneLineError(AsRootInPrivateMounts("mount --bind \"$0\" /dev/fuse", ExitCode.FuseUnavailable), ExitCode.FuseUnavailable, "/dev/fuse");
