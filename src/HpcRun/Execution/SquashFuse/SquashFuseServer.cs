@@ -176,8 +176,10 @@ internal static unsafe partial class SquashFuseServer
         Resize(library, fs + MetadataCache, MetadataBlocks);
         Resize(library, fs + DataCache, blocks);
         Resize(library, fs + FragmentCache, blocks);
-        if (compression == ZlibCompression && DeflateBlocks.Decompressor() is var inflate and not 0) *(nint*)(fs + DecompressorField) = inflate;
-        Log.Debug("squashfuse caches {Metadata} metadata, {Blocks} data and fragment blocks; gzip through {Inflater}", MetadataBlocks, blocks, *(nint*)(fs + DecompressorField) == library.DecompressorFor(compression) ? "zlib" : "libdeflate");
+        bool libdeflate = compression == ZlibCompression && DeflateBlocks.Decompressor() is not 0;
+        if (libdeflate) *(nint*)(fs + DecompressorField) = DeflateBlocks.Decompressor();
+        Log.Debug("squashfuse keeps {Metadata} metadata and {Blocks} data and fragment blocks; {Decompressor}", MetadataBlocks, blocks,
+            libdeflate ? "gzip blocks inflated by libdeflate" : "blocks decompressed by squashfuse");
     }
 
     private static nuint CacheCount(byte* cache) => *(nuint*)(cache + CacheCountField);

@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+/// <summary>The image served from hpcrun's own thread by the real libsquashfuse_ll: every
+/// compression mksquashfs writes, block sizes at both ends, and the tuning of the library's
+/// caches and gzip decompressor, which depends on its structure's layout.</summary>
+[Collection(ContainerCollection.Name)]
+public class SquashFsServingTests(ContainerFixture images)
+{
+    [Fact]
+    public void TheLibraryIsTunedOnThisHost()
+    {
+        // Fails when Debian's libsquashfuse_ll no longer has 0.1.105's layout: hpcrun then serves
+        // with squashfuse's own caches (correct, but decompressing blocks twice).
+        CommandResult result = Hpcrun.Run("--debug", images.Image, "true");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("squashfuse keeps 128 metadata and 64 data and fragment blocks; gzip blocks inflated by libdeflate", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("gzip", "128K")]
+    [InlineData("gzip", "1M")]
+    [InlineData("gzip", "4K")]
+    [InlineData("xz", "128K")]
+    [InlineData("lzo", "128K")]
+    [InlineData("lz4", "128K")]
+    [InlineData("zstd", "1M")]
+    public void EveryFileReadsBackAsItWasWritten(string compression, string blockSize)
+    {
+        string tree = TestImages.BusyboxTree;
+        string image = TestImages.Cached($"busybox-{compression}-{blockSize}.sqfs", path =>
+            TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root", "-comp", compression, "-b", blockSize));
+        CommandResult result = Hpcrun.Run("--debug", image, "sha256sum", "/bin/busybox");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string expected = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(tree, "bin", "busybox"))));
+        Assert.Equal(expected, result.Stdout.Split(' ')[0]);
+        Assert.Contains(compression == "gzip" ? "inflated by libdeflate" : "decompressed by squashfuse", result.Stderr);
+    }
+}
