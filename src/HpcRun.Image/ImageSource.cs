@@ -11,6 +11,12 @@ public enum ImageKind { Directory, SquashFs, Sif }
 /// partition's offset in a SIF).</summary>
 public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
 {
+    private readonly string? name;
+
+    /// <summary>The image as the user knows it, for messages and the job's environment;
+    /// <see cref="Path"/> unless the image is read through another path (a pinned descriptor's).</summary>
+    public string Name { get => name ?? Path; init => name = value; }
+
     /// <summary>The config a SIF carries outside its file system; null for other images.</summary>
     public ImageConfig? EmbeddedConfig { get; init; }
 
@@ -19,8 +25,10 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     /// <see cref="ImageFormatException"/> when it is not a usable image.</summary>
     public static ImageSource Probe(string path)
     {
-        if (Directory.Exists(path)) return new ImageSource(path, ImageKind.Directory);
-        if (!File.Exists(path)) throw new FileNotFoundException($"image not found: {path}", path);
+        int type = PosixFile.Type(path);
+        if (type == PosixFile.Directory) return new ImageSource(path, ImageKind.Directory);
+        if (type < 0) throw new FileNotFoundException($"image not found: {path}", path);
+        if (type != PosixFile.Regular) throw new ImageFormatException("not an image: neither a directory nor a SquashFS or SIF file");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
         Span<byte> head = stackalloc byte[SifHeader.Size];
         int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
@@ -37,7 +45,7 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     /// (a quick look at its first bytes, nothing checked).</summary>
     public static bool LooksLikeImageFile(string path)
     {
-        if (path.StartsWith('-') || !File.Exists(path)) return false;
+        if (path.StartsWith('-') || !PosixFile.IsRegular(path)) return false;
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);

@@ -19,6 +19,7 @@ public enum ExitCode
     BadEnvironmentFile = 73, // --env-file unreadable or malformed
     RdmaDeviceNotFound = 74, // --rdma / HPCRUN_RDMA names a device the host lacks
     DoctorFoundFailures = 75, // hpcrun doctor: at least one check failed
+    BindTargetUnusable = 76, // a mount's destination: the other kind (file/directory), or missing in a host directory
     MpiIncompatible = 77,    // --mpi=host: the host's MPI cannot replace the image's (ABI, glibc)
     JoinFailed = 78,         // a rank could not share its node's container (options differ from the first rank's)
     SlurmNotConfigured = 90, // submit/status/cancel/jobs: no slurmrestd URL or token, unsupported API version

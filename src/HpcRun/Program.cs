@@ -1,7 +1,9 @@
 using HpcRun;
 using HpcRun.Cli;
+using HpcRun.Execution;
 using HpcRun.Execution.SquashFuse;
 
+args = Invocation.Arguments(); // as bytes: .NET's own decoding replaces what is not UTF-8
 try { ToolVerbs.HandOver(args); }
 catch (HpcRunException e)
 {

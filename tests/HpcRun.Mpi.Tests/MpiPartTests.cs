@@ -34,13 +34,21 @@ public class MpiPartTests
     }
 
     [Fact]
-    public void SharedMemorySettingsSuitSeparateNamespacesUnlessTheUserChose()
+    public void SharedMemorySettingsSuitARanksSeparateNamespaceUnlessTheUserChose()
+    {
+        var rank = new Dictionary<string, string> { ["SLURM_STEP_ID"] = "0" };
+        var environment = Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), rank).Environment;
+        Assert.All(MpiPart.SeparateNamespaceDefaults, setting => Assert.Contains(setting, environment));
+        var chosen = new Dictionary<string, string>(rank) { ["UCX_POSIX_USE_PROC_LINK"] = "y" };
+        Assert.Contains(KeyValuePair.Create("UCX_POSIX_USE_PROC_LINK", "y"), Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), chosen).Environment);
+        Assert.DoesNotContain(MpiPart.SeparateNamespaceDefaults[0], Plan(Fixtures.NoMpiImage, Request(MpiMode.None), rank).Environment);
+    }
+
+    [Fact]
+    public void ALaunchOutsideAnyLauncherNeedsNoSharedMemorySettings()
     {
         var environment = Plan(Fixtures.NoMpiImage, Request(MpiMode.Container)).Environment;
-        Assert.All(MpiPart.SeparateNamespaceDefaults, setting => Assert.Contains(setting, environment));
-        var chosen = new Dictionary<string, string> { ["UCX_POSIX_USE_PROC_LINK"] = "y" };
-        Assert.Contains(KeyValuePair.Create("UCX_POSIX_USE_PROC_LINK", "y"), Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), chosen).Environment);
-        Assert.DoesNotContain(MpiPart.SeparateNamespaceDefaults[0], Plan(Fixtures.NoMpiImage, Request(MpiMode.None)).Environment);
+        Assert.All(MpiPart.SeparateNamespaceDefaults, setting => Assert.DoesNotContain(setting.Key, environment.Select(e => e.Key)));
     }
 
     [Fact]

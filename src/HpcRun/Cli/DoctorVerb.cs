@@ -40,8 +40,7 @@ internal static class DoctorVerb
         int errno = EarlyNamespace.UnshareErrno();
         // Be the user inside the namespace hpcrun entered at start, so file checks see the user's access.
         if (errno == 0) EarlyNamespace.WriteIdMaps(EarlyNamespace.OuterUid(), EarlyNamespace.OuterGid());
-        var environment = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
+        Dictionary<string, string> environment = Invocation.Environment();
         return new DoctorHost
         {
             Environment = environment, UnshareErrno = errno, Rdma = RdmaDiscovery.ReadThisHost(environment), Mpi = ReadHostMpi(environment),

@@ -37,8 +37,7 @@ internal static class ToolVerbs
         // Be the real user in the namespace early.c entered: the tools read the user's files and name.
         if (EarlyNamespace.UnshareErrno() == 0) EarlyNamespace.WriteIdMaps(EarlyNamespace.OuterUid(), EarlyNamespace.OuterGid());
         string tools = Path.Combine(AppContext.BaseDirectory, Binary);
-        var environment = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => $"{e.Key}={e.Value}");
-        SetupException failure = Syscalls.Exec(tools, ["hpcrun", .. args], environment);
+        SetupException failure = Syscalls.Exec(tools, ["hpcrun", .. args], Invocation.EnvironmentEntries());
         throw new HpcRunException(ExitCode.MissingTool, $"{tools} cannot be started ({failure.Message}): it is part of hpcrun, install it beside it");
     }
 }

@@ -19,8 +19,8 @@ internal sealed partial class ChildProcess
     [StructLayout(LayoutKind.Sequential)]
     private unsafe struct SpawnRequest
     {
-        public nint* Argv, Envp;
-        public nint SearchPath, Root, Cwd, JoinUser, JoinMnt;
+        public byte** Argv, Envp;
+        public byte* SearchPath, Root, Cwd, JoinUser, JoinMnt;
         public int StatusFd;
     }
 
@@ -33,51 +33,34 @@ internal sealed partial class ChildProcess
     /// <summary>Starts <paramref name="argv"/> (a bare name is looked up on the PATH in
     /// <paramref name="environment"/>), in <paramref name="root"/> and <paramref name="cwd"/> when
     /// given, after entering the user and mount namespaces of process <paramref name="join"/> when
-    /// given. Throws when exec failed.</summary>
+    /// given. Strings pass as the bytes they carry (<see cref="Image.Text.RawText"/>). Throws when exec failed.</summary>
     public static unsafe ChildProcess Start(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment,
         string? root = null, string? cwd = null, int? join = null)
     {
         var env = environment.ToList();
-        var strings = new List<nint>();
-        nint Utf8(string? text)
-        {
-            if (text is null) return 0;
-            nint p = Marshal.StringToCoTaskMemUTF8(text);
-            strings.Add(p);
-            return p;
-        }
         var (statusRead, statusWrite) = Syscalls.Pipe();
+        using var strings = new NativeStrings();
         try
         {
-            nint* args = stackalloc nint[argv.Count + 1];
-            for (int i = 0; i < argv.Count; i++) args[i] = Utf8(argv[i]);
-            args[argv.Count] = 0;
-            nint* envp = (nint*)NativeMemory.Alloc((nuint)(env.Count + 1), (nuint)sizeof(nint));
-            try
+            var request = new SpawnRequest
             {
-                for (int i = 0; i < env.Count; i++) envp[i] = Utf8($"{env[i].Key}={env[i].Value}");
-                envp[env.Count] = 0;
-                var request = new SpawnRequest
-                {
-                    Argv = args, Envp = envp,
-                    SearchPath = Utf8(env.LastOrDefault(e => e.Key == "PATH").Value ?? "/usr/local/bin:/usr/bin:/bin"),
-                    Root = Utf8(root), Cwd = Utf8(cwd),
-                    JoinUser = Utf8(join is null ? null : $"/proc/{join}/ns/user"), JoinMnt = Utf8(join is null ? null : $"/proc/{join}/ns/mnt"),
-                    StatusFd = statusWrite,
-                };
-                int pid = Spawn(&request);
-                if (pid < 0) throw new SetupException($"cannot start {argv[0]}: {Marshal.GetPInvokeErrorMessage(-pid)}");
-                Syscalls.Close(statusWrite);
-                statusWrite = -1;
-                var child = new ChildProcess(pid);
-                child.ThrowIfExecFailed(statusRead, argv[0], cwd);
-                return child;
-            }
-            finally { NativeMemory.Free(envp); }
+                Argv = strings.Array(argv), Envp = strings.Array(env.Select(e => $"{e.Key}={e.Value}")),
+                SearchPath = strings.Add(env.LastOrDefault(e => e.Key == "PATH").Value ?? "/usr/local/bin:/usr/bin:/bin"),
+                Root = strings.Add(root), Cwd = strings.Add(cwd),
+                JoinUser = strings.Add(join is null ? null : $"/proc/{join}/ns/user"),
+                JoinMnt = strings.Add(join is null ? null : $"/proc/{join}/ns/mnt"),
+                StatusFd = statusWrite,
+            };
+            int pid = Spawn(&request);
+            if (pid < 0) throw new SetupException($"cannot start {argv[0]}: {Marshal.GetPInvokeErrorMessage(-pid)}");
+            Syscalls.Close(statusWrite);
+            statusWrite = -1;
+            var child = new ChildProcess(pid);
+            child.ThrowIfExecFailed(statusRead, argv[0], cwd);
+            return child;
         }
         finally
         {
-            strings.ForEach(Marshal.FreeCoTaskMem);
             foreach (int fd in new[] { statusRead, statusWrite }) if (fd >= 0) Syscalls.Close(fd);
         }
     }
@@ -104,17 +87,27 @@ internal sealed partial class ChildProcess
         if (status is null) Signals.Send(Pid, signal);
     }
 
-    /// <summary>Waits for the child; its exit status as a shell reports it: the code, or 128+N after signal N.</summary>
-    public unsafe int WaitForExit()
+    /// <summary>Waits for the child; its exit status as a shell reports it: the code, or 128+N after signal N.
+    /// Each time the child stops (Ctrl-Z, SIGSTOP) <paramref name="stopped"/> runs, and waiting goes on.</summary>
+    public unsafe int WaitForExit(Action? stopped = null)
     {
+        const int WUNTRACED = 2;
         if (status is { } known) return known;
-        int raw, pid;
-        do pid = waitpid(Pid, &raw, 0);
-        while (pid < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
-        if (pid != Pid) throw new SetupException($"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
-        int signal = raw & 0x7f;
-        status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal;
-        return status.Value;
+        while (true)
+        {
+            int raw, pid;
+            do pid = waitpid(Pid, &raw, stopped is null ? 0 : WUNTRACED);
+            while (pid < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
+            if (pid != Pid) throw new SetupException($"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
+            if ((raw & 0xff) == 0x7f)
+            {
+                stopped!();
+                continue;
+            }
+            int signal = raw & 0x7f;
+            status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal;
+            return status.Value;
+        }
     }
 
     /// <summary>Matches the stage codes of Native/early.c.</summary>

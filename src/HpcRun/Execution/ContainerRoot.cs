@@ -1,3 +1,4 @@
+using HpcRun.Image;
 using System.Text;
 using HpcRun.Launch;
 
@@ -16,6 +17,8 @@ internal sealed class ContainerRoot : IDisposable
     /// <summary>How the kernel names the root in /proc/self/fd links: <see cref="dir"/> itself, or
     /// the first rank's path to it when <see cref="dir"/> leads into its namespace through /proc/PID/root.</summary>
     private readonly string linkPrefix;
+    /// <summary>The mounts <see cref="Apply"/> made, in order.</summary>
+    private readonly List<MountSpec> applied = [];
 
     /// <param name="dir">The root, in hpcrun's namespace or reached through /proc/PID/root.</param>
     public ContainerRoot(string dir)
@@ -41,16 +44,7 @@ internal sealed class ContainerRoot : IDisposable
     public byte[]? ReadBytes(string path, int limit)
     {
         int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, out _);
-        if (fd < 0) return null;
-        using var file = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-        try
-        {
-            var bytes = new byte[Math.Min(RandomAccess.GetLength(file), limit)];
-            int read = 0, n;
-            while (read < bytes.Length && (n = RandomAccess.Read(file, bytes.AsSpan(read), read)) > 0) read += n;
-            return read == bytes.Length ? bytes : bytes[..read];
-        }
-        catch (IOException) { return null; } // a directory, or an unreadable file
+        return fd < 0 ? null : Syscalls.ReadAll(fd, limit);
     }
 
     /// <summary>The path with symlinks resolved inside this root, or null when it is missing.</summary>
@@ -64,13 +58,15 @@ internal sealed class ContainerRoot : IDisposable
 
     private string CanonicalOf(int fd) => LinkTarget(fd)[linkPrefix.Length..] is { Length: > 0 } p ? p : "/";
 
-    private static string LinkTarget(int fd) => File.ResolveLinkTarget($"/proc/self/fd/{fd}", false)!.FullName;
+    private static string LinkTarget(int fd) => Syscalls.ReadLink($"/proc/self/fd/{fd}");
 
     /// <summary>
     /// The canonical path of <paramref name="path"/> inside the image, creating what the image
     /// lacks in the overlay's upper layer (hpcrun's own tmpfs, so this works whoever owns the
     /// image's directories): a read-only image without /scratch or /etc/group still works. A
     /// dangling symlink (pointing where the image has nothing) is shadowed by the new target.
+    /// Throws (<see cref="ExitCode.BindTargetUnusable"/>) when the target is there as the other
+    /// kind: a directory where a file is bound, or the reverse.
     /// </summary>
     public string PrepareTarget(string path, bool directory)
     {
@@ -78,22 +74,41 @@ internal sealed class ContainerRoot : IDisposable
         int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
         if (fd >= 0)
         {
-            try { return CanonicalOf(fd); }
+            try
+            {
+                CheckKind(path, PosixFile.Type("", fd), directory);
+                return CanonicalOf(fd);
+            }
             finally { Syscalls.Close(fd); }
         }
         if (errno != (int)Errno.ENOENT) throw Failure(path, errno);
         string parent = PrepareTarget(Path.GetDirectoryName(path)!, directory: true);
         string canonical = parent.TrimEnd('/') + "/" + Path.GetFileName(path);
         string upper = Staging.Upper + canonical;
-        Directory.CreateDirectory(directory ? upper : Path.GetDirectoryName(upper)!);
-        if (!directory) File.WriteAllBytes(upper, []);
+        int made = PosixFile.Type(upper); // by an earlier mount's target
+        if (made >= 0) CheckKind(path, made, directory);
+        else if (directory) Syscalls.MakeDirectories(upper);
+        else
+        {
+            Syscalls.MakeDirectories(Path.GetDirectoryName(upper)!);
+            Syscalls.CreateFile(upper);
+        }
         return canonical;
+    }
+
+    private static void CheckKind(string path, int fileType, bool directory)
+    {
+        if (fileType >= 0 && (fileType == PosixFile.Directory) != directory)
+            throw new HpcRunException(ExitCode.BindTargetUnusable, directory
+                ? $"cannot mount a directory on {path}: it is a file in the container"
+                : $"cannot mount a file on {path}: it is a directory in the container");
     }
 
     /// <summary>Applies one planned mount (its target exists); <paramref name="source"/> is a path hpcrun can reach now.</summary>
     public void Apply(MountSpec mount, string? source)
     {
         int target = OpenOrCreate(mount, source);
+        applied.Add(mount);
         try
         {
             string at = $"/proc/self/fd/{target}";
@@ -118,24 +133,31 @@ internal sealed class ContainerRoot : IDisposable
     /// <summary>Makes the root itself read-only (the mounts on it keep their own modes).</summary>
     public void MakeReadOnly() => Syscalls.Mount(null, dir, null, Syscalls.MS_REMOUNT | Syscalls.MS_BIND | Syscalls.MS_RDONLY);
 
-    /// <summary>Opens the target of <paramref name="mount"/>. A target inside a tmpfs that an earlier
-    /// mount put up (the chosen /dev/infiniband nodes) was hidden when targets were prepared in the
-    /// image, so it is created now, in that tmpfs.</summary>
+    /// <summary>Opens the target of <paramref name="mount"/>. Every target was prepared in the image,
+    /// so a missing one lies under an earlier mount that hid it. Inside a tmpfs hpcrun put up (the
+    /// chosen /dev/infiniband nodes) it is created now, in that tmpfs; inside a directory bound
+    /// from the host (the home, /tmp, a user's bind) it is refused: creating it would change the host.</summary>
     private int OpenOrCreate(MountSpec mount, string? source)
     {
         int fd = Syscalls.OpenInRoot(rootFd, mount.Target, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
         if (fd >= 0) return fd;
         if (errno != (int)Errno.ENOENT) throw Failure(mount.Target, errno);
+        MountSpec? cover = applied.LastOrDefault(m => m.Target != mount.Target && PathText.IsUnder(mount.Target, m.Target));
+        if (cover is not { Kind: MountKind.Tmpfs })
+        {
+            string where = cover is null ? "its parent directory"
+                : $"{cover.Target}, bound from the host{(cover.Source == cover.Target ? "" : $"'s {cover.Source}")},";
+            string missing = cover is null ? Path.GetFileName(mount.Target) : mount.Target[(cover.Target.Length + 1)..];
+            throw new HpcRunException(ExitCode.BindTargetUnusable, $"cannot mount on {mount.Target}: {where} has no " +
+                $"{missing}, and hpcrun does not create mount points on the host " +
+                "(create it there, or choose another destination)");
+        }
         int parent = OpenOrThrow(Path.GetDirectoryName(mount.Target)!);
         try
         {
-            string created = $"/proc/self/fd/{parent}/{Path.GetFileName(mount.Target)}";
-            if (mount.TargetIsDirectory(_ => source is not null && Directory.Exists(source))) Directory.CreateDirectory(created);
-            else File.WriteAllBytes(created, []);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SetupException($"cannot create {mount.Target} in the container: {e.Message}");
+            string name = Path.GetFileName(mount.Target);
+            if (mount.TargetIsDirectory(_ => source is not null && PosixFile.IsDirectory(source))) Syscalls.MakeDirectoryAt(parent, name);
+            else Syscalls.CreateFileAt(parent, name);
         }
         finally { Syscalls.Close(parent); }
         return OpenOrThrow(mount.Target);

@@ -22,8 +22,8 @@ internal static class Executor
     }
 
     private static string? GroupOf(LaunchRequest request) =>
-        NodeSharing.GroupName(request, HostFactsReader.EnvironmentNow(), EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
-            System.Environment.CurrentDirectory, System.Environment.GetCommandLineArgs()[1..]);
+        NodeSharing.GroupName(request, Invocation.Environment(), EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
+            Invocation.CurrentDirectory() ?? "", Invocation.Arguments());
 
     private static int RunOwn(LaunchRequest request, ImageSource image, NodeRole.First? first)
     {
@@ -43,7 +43,7 @@ internal static class Executor
             CheckReadable(image);
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: first is not null));
             foreach (MountSpec mount in plan.Mounts)
-                lower.PrepareTarget(mount.Target, mount.TargetIsDirectory(source => Directory.Exists(Staging.HostPath(source))));
+                lower.PrepareTarget(mount.Target, mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
         }
         ImageMounter.MountRoot();
         using (var root = new ContainerRoot(Staging.Root))
@@ -93,19 +93,28 @@ internal static class Executor
 
     private static string Shorten(string text) => text.Length <= 160 ? text : text[..157] + "...";
 
+    /// <summary>The image, pinned: opened once by the path the user gave and read through that
+    /// descriptor from then on, so it stays the host's file whatever hpcrun mounts privately (its
+    /// staging area covers /tmp, where sites stage images) and whenever the serving thread opens it.</summary>
     private static ImageSource ProbeImage(string path)
     {
-        try { return ImageSource.Probe(path); }
-        catch (FileNotFoundException) { throw new HpcRunException(ExitCode.ImageNotFound, $"image not found: {path}"); }
+        int fd = Syscalls.TryOpen(path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
+        if (fd < 0)
+            throw new HpcRunException(ExitCode.ImageNotFound, errno == (int)Errno.EACCES ? $"image not readable: {path}" : $"image not found: {path}");
+        string pinned = $"/proc/self/fd/{fd}", name = RealPath.Resolve(pinned) ?? path;
+        if (PosixFile.Type("", fd) is not (PosixFile.Directory or PosixFile.Regular))
+            throw new HpcRunException(ExitCode.BadImage, $"{path}: not an image: neither a directory nor a SquashFS or SIF file");
+        try { return ImageSource.Probe(pinned) with { Name = name }; }
         catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, $"{path}: {e.Message}"); }
-        catch (UnauthorizedAccessException) { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}"); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}"); }
     }
 
     /// <summary>The first access to the image's directories: tables squashfuse could open may still be corrupt.</summary>
     private static void CheckReadable(ImageSource image)
     {
         try { _ = Directory.EnumerateFileSystemEntries(Staging.Lower).Any(); }
-        catch (IOException) { throw new HpcRunException(ExitCode.BadImage, $"{image.Path}: corrupt SquashFS image (its root directory cannot be read)"); }
+        catch (IOException) { throw new HpcRunException(ExitCode.BadImage, $"{image.Name}: corrupt SquashFS image (its root directory cannot be read)"); }
     }
 
     /// <summary>A SIF's config lies outside its file system; others carry it at <see cref="ImageConfig.InTreePath"/>.</summary>

@@ -1,21 +1,24 @@
 using System.Runtime.InteropServices;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Execution;
 
-/// <summary>realpath(3): the canonical host path, or null when the path does not exist.</summary>
-public static partial class RealPath
+/// <summary>realpath(3): the canonical host path, or null when the path does not exist. Paths are
+/// bytes (<see cref="RawText"/>).</summary>
+public static unsafe partial class RealPath
 {
-    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint realpath(string path, nint resolved);
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
+    private static partial byte* realpath(string path, nint resolved);
 
     [LibraryImport("libc", EntryPoint = "free")]
-    private static partial void free(nint p);
+    private static partial void free(byte* p);
 
     public static string? Resolve(string path)
     {
-        nint p = realpath(path, 0);
-        if (p == 0) return null;
-        try { return Marshal.PtrToStringUTF8(p); }
+        byte* p = realpath(path, 0);
+        if (p is null) return null;
+        try { return RawText.FromNative(p); }
         finally { free(p); }
     }
 }

@@ -6,7 +6,7 @@ namespace HpcRun.Execution;
 internal static partial class Signals
 {
     public const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGUSR2 = 12, SIGTERM = 15,
-        SIGCONT = 18, SIGTSTP = 20;
+        SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20;
 
     /// <summary>What hpcrun passes on to the job (README, "Supervision").</summary>
     public static readonly int[] Forwarded = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP];

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using HpcRun.Image;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Execution;
 
@@ -16,10 +18,12 @@ internal static partial class Syscalls
     public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
     public const int F_SETFD = 2;
 
-    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
     private static partial int mount(string? source, string target, string? fstype, ulong flags, string? data);
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
     private static partial int open(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "close")]
@@ -53,10 +57,12 @@ internal static partial class Syscalls
     private const long SYS_openat2 = 437, SYS_open_tree = 428, SYS_move_mount = 429;
     private const uint OPEN_TREE_CLONE = 1, AT_RECURSIVE = 0x8000, AT_EMPTY_PATH = 0x1000, MOVE_MOUNT_F_EMPTY_PATH = 4;
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
     private static partial int syscall_open_tree(long number, int dirfd, string path, uint flags);
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
     private static partial int syscall_move_mount(long number, int fromFd, string fromPath, int toFd, string toPath, uint flags);
 
     /// <summary>A detached copy of the mount tree at <paramref name="path"/>, as an fd (open_tree(2)).</summary>
@@ -76,10 +82,12 @@ internal static partial class Syscalls
     private const long SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432;
     private const uint FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6, MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4;
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
     private static partial int syscall_fsopen(long number, string fsname, uint flags);
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
     private static partial int syscall_fsconfig(long number, int fd, uint cmd, string? key, string? value, int aux);
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
@@ -137,14 +145,15 @@ internal static partial class Syscalls
     [LibraryImport("libc", EntryPoint = "getppid")]
     public static partial int ParentPid();
 
-    [LibraryImport("libc", EntryPoint = "execve", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int execve(string path, string?[] argv, string?[] envp);
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_exec")]
+    private static unsafe partial int hpcrun_exec(byte* path, byte** argv, byte** envp);
 
-    /// <summary>Replaces this process (argv and envp are null-terminated here); returns only on failure.</summary>
-    public static SetupException Exec(string path, IEnumerable<string> argv, IEnumerable<string> envp)
+    /// <summary>Replaces this process with the caller's signal dispositions (Native/early.c); returns only on failure.</summary>
+    public static unsafe SetupException Exec(string path, IEnumerable<string> argv, IEnumerable<string> envp)
     {
-        execve(path, [.. argv, null], [.. envp, null]);
-        return SetupException.FromErrno($"execve {path}");
+        using var strings = new NativeStrings();
+        int errno = -hpcrun_exec(strings.Add(path), strings.Array(argv), strings.Array(envp));
+        return new SetupException($"execve {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     /// <summary>Opens <paramref name="path"/> as if <paramref name="rootFd"/> were "/": symlinks
@@ -152,7 +161,7 @@ internal static partial class Syscalls
     public static unsafe int OpenInRoot(int rootFd, string path, int flags, out int errno)
     {
         var how = new OpenHow { Flags = (ulong)flags, Resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        byte[] bytes = [.. RawText.Encode(path), 0];
         fixed (byte* p = bytes)
         {
             int fd = (int)syscall_openat2(SYS_openat2, rootFd, p, &how, (nuint)sizeof(OpenHow));
@@ -161,11 +170,89 @@ internal static partial class Syscalls
         }
     }
 
+    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
+    private static unsafe partial nint readlink(string path, byte* buffer, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
+    private static partial int mkdirat(int dirfd, string path, int mode);
+
+    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
+    private static partial int openat(int dirfd, string path, int flags, int mode);
+
+    /// <summary>A symlink's target (a /proc/self/fd link's: the path the kernel names the file by).</summary>
+    public static unsafe string ReadLink(string path)
+    {
+        const int size = 4096 * 4;
+        byte* buffer = stackalloc byte[size];
+        nint n = readlink(path, buffer, size);
+        return n >= 0 ? RawText.Decode(new ReadOnlySpan<byte>(buffer, (int)n)) : throw SetupException.FromErrno($"readlink {path}");
+    }
+
+    /// <summary>mkdir -p: <paramref name="path"/> and its missing parents (mode 0755).</summary>
+    public static void MakeDirectories(string path)
+    {
+        if (path.Length <= 1 || PosixFile.IsDirectory(path)) return;
+        MakeDirectories(Path.GetDirectoryName(path)!);
+        MakeDirectoryAt(PosixFile.AtCwd, path);
+    }
+
+    /// <summary>Creates directory <paramref name="name"/> in <paramref name="dirFd"/>; one that exists is fine.</summary>
+    public static void MakeDirectoryAt(int dirFd, string name)
+    {
+        if (mkdirat(dirFd, name, 0b111_101_101) != 0 && Marshal.GetLastSystemError() != (int)Errno.EEXIST)
+            throw SetupException.FromErrno($"mkdir {name}");
+    }
+
+    /// <summary>Creates an empty file <paramref name="name"/> in <paramref name="dirFd"/> (a mount target); one that exists is fine.</summary>
+    public static void CreateFileAt(int dirFd, string name)
+    {
+        const int O_WRONLY = 1, O_CREAT = 0x40, O_NOFOLLOW = 0x20000;
+        int fd = openat(dirFd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0b110_100_100);
+        if (fd < 0) throw SetupException.FromErrno($"create {name}");
+        Close(fd);
+    }
+
+    public static void CreateFile(string path) => CreateFileAt(PosixFile.AtCwd, path);
+
     public static unsafe (int Read, int Write) Pipe()
     {
         int* fds = stackalloc int[2];
         if (pipe2(fds, O_CLOEXEC) != 0) throw SetupException.FromErrno("pipe2");
         return (fds[0], fds[1]);
+    }
+
+    /// <summary>The first <paramref name="limit"/> bytes of the file open at <paramref name="fd"/> (all of
+    /// it when smaller), which it closes; null when it cannot be read (a directory). A regular file is
+    /// sized by fstat: one exact allocation (start-up reads several image files); a pipe
+    /// (`--env-file &lt;(...)`) is read to its end.</summary>
+    public static byte[]? ReadAll(int fd, int limit)
+    {
+        if (PosixFile.Type("", fd) != PosixFile.Regular) return ReadStream(fd, limit);
+        using var file = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            var bytes = new byte[Math.Min(RandomAccess.GetLength(file), limit)];
+            int read = 0, n;
+            while (read < bytes.Length && (n = RandomAccess.Read(file, bytes.AsSpan(read), read)) > 0) read += n;
+            return read == bytes.Length ? bytes : bytes[..read];
+        }
+        catch (IOException) { return null; }
+    }
+
+    private static byte[]? ReadStream(int fd, int limit)
+    {
+        try
+        {
+            var bytes = new MemoryStream();
+            Span<byte> chunk = stackalloc byte[1 << 16];
+            int n = 0;
+            while (bytes.Length < limit && (n = Read(fd, chunk)) > 0) bytes.Write(chunk[..n]);
+            return n < 0 ? null : bytes.ToArray()[..(int)Math.Min(bytes.Length, limit)];
+        }
+        finally { Close(fd); }
     }
 
     /// <summary>Reads up to <paramref name="buffer"/>'s length; 0 at end of file.</summary>

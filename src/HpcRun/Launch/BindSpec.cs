@@ -21,6 +21,9 @@ public sealed record BindSpec(string Source, string Target, bool ReadOnly)
         string target = parts.Length > 1 ? parts[1] : parts[0];
         if (!target.StartsWith('/'))
             throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': the destination must be an absolute path");
-        return new BindSpec(parts[0], PathText.Normalize(target), readOnly);
+        target = PathText.Normalize(target);
+        if (target == "/")
+            throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': cannot bind over the container's root (the image is the root)");
+        return new BindSpec(parts[0], target, readOnly);
     }
 }

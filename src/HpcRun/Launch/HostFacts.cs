@@ -15,8 +15,8 @@ public sealed record HostFacts
     /// <summary>The user's primary group line (name:x:gid:).</summary>
     public required string GroupLine { get; init; }
     public required string Home { get; init; }
-    /// <summary>The current directory, with symlinks resolved.</summary>
-    public required string Cwd { get; init; }
+    /// <summary>The current directory, with symlinks resolved; null when it no longer exists (deleted).</summary>
+    public required string? Cwd { get; init; }
     /// <summary>Host paths named by the request (bind sources, env files), resolved; null when missing.</summary>
     public IReadOnlyDictionary<string, string?> ResolvedPaths { get; init; } = new Dictionary<string, string?>();
     /// <summary>Contents of the --env-file files, by the path given on the command line.</summary>

@@ -1,5 +1,6 @@
-using System.Collections;
+using System.Runtime.InteropServices;
 using HpcRun.Execution;
+using HpcRun.Image.Text;
 using HpcRun.Launch.Parts;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
@@ -12,7 +13,7 @@ public static class HostFactsReader
     public static HostFacts Read(LaunchRequest request)
     {
         int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
-        Dictionary<string, string> environment = EnvironmentNow();
+        Dictionary<string, string> environment = Invocation.Environment();
         var (passwd, nssHome) = PasswdLine(uid, gid);
         string home = PathText.Normalize(environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);
 
@@ -20,12 +21,7 @@ public static class HostFactsReader
         foreach (string path in request.Binds.Select(b => b.Source).Concat(HostSystemPart.HostPaths).Concat(MpiPart.HostPaths(environment)).Append(home))
             resolved[path] = RealPath.Resolve(path);
         var envFiles = new Dictionary<string, string>();
-        foreach (string file in request.EnvFiles)
-        {
-            try { envFiles[file] = File.ReadAllText(file); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            { throw new HpcRunException(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: {e.Message}"); }
-        }
+        foreach (string file in request.EnvFiles) envFiles[file] = ReadEnvFile(file);
         return new HostFacts
         {
             Environment = environment,
@@ -34,7 +30,7 @@ public static class HostFactsReader
             PasswdLine = passwd,
             GroupLine = GroupLine(gid),
             Home = home,
-            Cwd = System.Environment.CurrentDirectory,
+            Cwd = Invocation.CurrentDirectory(),
             ResolvedPaths = resolved,
             EnvFileContents = envFiles,
             Mpi = MpiPart.Mode(request, environment) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
@@ -42,13 +38,17 @@ public static class HostFactsReader
         };
     }
 
-    public static Dictionary<string, string> EnvironmentNow()
+    /// <summary>An --env-file's text, its bytes kept (<see cref="RawText"/>); at most 1 MiB.</summary>
+    private static string ReadEnvFile(string file)
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
-            environment[(string)e.Key] = (string?)e.Value ?? "";
-        return environment;
+        int fd = Syscalls.TryOpen(file, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, out int errno);
+        if (fd < 0)
+            throw new HpcRunException(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        return Syscalls.ReadAll(fd, EnvFileLimit) is { } bytes ? RawText.Decode(bytes)
+            : throw new HpcRunException(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: not a regular file");
     }
+
+    private const int EnvFileLimit = 1 << 20;
 
     private static (string Line, string Home) PasswdLine(int uid, int gid) =>
         NameService.FindUser(uid) is { } user

@@ -30,14 +30,25 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+extern char **environ;
+
 static int unshare_errno = -1; /* -1: not tried (may join), 0: in a new namespace, else errno */
 static uid_t outer_uid;
 static gid_t outer_gid;
+static int saved_argc;
+static char **saved_argv;
+/* What hpcrun's caller gave it, before the runtime ignores SIGPIPE and changes its mask: the
+   job must start with exactly these (a job that ignores SIGPIPE never dies of a closed pipe). */
+static sigset_t caller_ignored, caller_mask;
 
 int hpcrun_unshare_errno(void) { return unshare_errno; }
 /* Inside the new namespace getuid() reports the overflow id until the maps are written. */
 int hpcrun_outer_uid(void) { return (int)outer_uid; }
 int hpcrun_outer_gid(void) { return (int)outer_gid; }
+/* argv and the environment as bytes: .NET decodes them as UTF-8 and replaces what is not. */
+int hpcrun_argc(void) { return saved_argc; }
+char **hpcrun_argv(void) { return saved_argv; }
+char **hpcrun_environ(void) { return environ; }
 
 enum { STAGE_PARENT = 1, STAGE_JOIN, STAGE_ROOT, STAGE_CWD, STAGE_EXEC };
 
@@ -88,17 +99,28 @@ static void exec_searching(const struct hpcrun_spawn *s)
     errno = denied ? EACCES : ENOENT;
 }
 
+/* Gives the calling thread the caller's signal dispositions and mask: handlers the runtime
+   installed become SIG_DFL (execve would do that too), and what the caller ignored is ignored
+   again, nothing else. Async-signal-safe. */
+static void restore_caller_signals(void)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction old;
+        if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old) != 0) continue;
+        int ignored = sigismember(&caller_ignored, sig) == 1;
+        if (ignored && old.sa_handler != SIG_IGN) sigaction(sig, &ign, NULL);
+        else if (!ignored && old.sa_handler != SIG_DFL) sigaction(sig, &dfl, NULL);
+    }
+    sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+}
+
 /* In the child: die with the supervisor, enter the container (joining another rank's
    namespaces first), set no_new_privs, exec. Only async-signal-safe calls: the parent is a
    multithreaded .NET process. */
-static void spawned_child(const struct hpcrun_spawn *s, pid_t parent, const sigset_t *mask)
+static void spawned_child(const struct hpcrun_spawn *s, pid_t parent)
 {
-    struct sigaction dfl = {.sa_handler = SIG_DFL};
-    for (int sig = 1; sig < NSIG; sig++) {
-        struct sigaction old;
-        if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN && old.sa_handler != SIG_DFL) sigaction(sig, &dfl, NULL);
-    }
-    sigprocmask(SIG_SETMASK, mask, NULL);
+    restore_caller_signals();
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) report_and_exit(s->status_fd, STAGE_PARENT, errno);
     if (s->join_user && (join_namespace(s->join_user, CLONE_NEWUSER) != 0 || join_namespace(s->join_mnt, CLONE_NEWNS) != 0))
         report_and_exit(s->status_fd, STAGE_JOIN, errno);
@@ -116,13 +138,12 @@ static void spawned_child(const struct hpcrun_spawn *s, pid_t parent, const sigs
 struct spawn_context {
     const struct hpcrun_spawn *request;
     pid_t parent;
-    sigset_t mask;
 };
 
 static int spawn_entry(void *arg)
 {
     struct spawn_context *c = arg;
-    spawned_child(c->request, c->parent, &c->mask);
+    spawned_child(c->request, c->parent);
     return 127;
 }
 
@@ -135,14 +156,26 @@ int hpcrun_spawn(const struct hpcrun_spawn *s)
     char *stack = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return -errno;
     struct spawn_context c = {.request = s, .parent = getpid()};
-    sigset_t all;
+    sigset_t all, mask;
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &c.mask);
+    pthread_sigmask(SIG_SETMASK, &all, &mask);
     int pid = clone(spawn_entry, stack + STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
     int err = errno;
-    pthread_sigmask(SIG_SETMASK, &c.mask, NULL);
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
     munmap(stack, STACK);
     return pid < 0 ? -err : pid;
+}
+
+/* Replaces this process (hpcrun again, Execution/Reexec.cs, or hpcrun-tools) with the signal
+   dispositions and mask hpcrun's caller gave it, not the runtime's. Returns -errno. */
+int hpcrun_exec(const char *path, char *const *argv, char *const *envp)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, NULL); /* no runtime handler may run once they are reset */
+    restore_caller_signals();
+    execve(path, argv, envp);
+    return -errno;
 }
 
 /* Whether this launch may join a node-shared container: a launcher's rank variables or a join
@@ -173,6 +206,14 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
 {
     (void)envp;
     prefault_runtime_data();
+    saved_argc = argc;
+    saved_argv = argv;
+    sigemptyset(&caller_ignored);
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction old;
+        if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN) sigaddset(&caller_ignored, sig);
+    }
+    sigprocmask(SIG_SETMASK, NULL, &caller_mask);
     outer_uid = getuid();
     outer_gid = getgid();
     if (getenv("HPCRUN_EARLY")) unsetenv("HPCRUN_EARLY");

@@ -58,6 +58,48 @@ public class BadInputTests(ContainerFixture images)
     public void MissingBindSource() =>
         AssertOneLineError(Hpcrun.Run("-B", "/no/such/dir:/data", images.Image, "true"), ExitCode.BindSourceNotFound, "/no/such/dir");
 
+    /// <summary>A destination that would have to be created in a directory bound from the host (the
+    /// home, /tmp, /dev, a user's bind) is refused: creating it would change the host.</summary>
+    [Theory]
+    [InlineData("{home}/hpcrun-it-newdir", "{home}")]
+    [InlineData("{home}/hpcrun-it-new/deeper", "{home}")]
+    [InlineData("/tmp/hpcrun-it-newdir", "/tmp")]
+    [InlineData("/dev/hpcrun-it-newdir", "/dev")]
+    public void BindDestinationMissingInAHostDirectory(string target, string parent)
+    {
+        target = target.Replace("{home}", Hpcrun.UserHome);
+        var result = Hpcrun.Run("-B", $"{Hpcrun.UserHome}:{target}", images.Image, "true");
+        AssertOneLineError(result, ExitCode.BindTargetUnusable, $"{parent.Replace("{home}", Hpcrun.UserHome)}, bound from the host");
+        Assert.False(Path.Exists(target), $"{target} was created on the host");
+        Assert.False(Directory.Exists(Path.Combine(Hpcrun.UserHome, "hpcrun-it-new")));
+    }
+
+    [Fact]
+    public void BindDestinationOfTheOtherKind()
+    {
+        AssertOneLineError(Hpcrun.Run("-B", $"{Hpcrun.UserHome}:/etc/hosts", images.Image, "true"), ExitCode.BindTargetUnusable,
+            "cannot mount a directory on /etc/hosts: it is a file");
+        AssertOneLineError(Hpcrun.Run("-B", "/etc/hostname:/bin", images.Image, "true"), ExitCode.BindTargetUnusable,
+            "cannot mount a file on /bin: it is a directory");
+    }
+
+    [Fact]
+    public void BindOverTheRoot() =>
+        AssertOneLineError(Hpcrun.Run("-B", "/etc:/", images.Image, "true"), ExitCode.Usage, "cannot bind over the container's root");
+
+    [Fact]
+    public void AFifoIsNotAnImageAndDoesNotHang()
+    {
+        string fifo = Path.Combine(TestImages.Dir, $"fifo-{Guid.NewGuid():N}");
+        TestEnvironment.RunChecked("mkfifo", "-m", "0666", fifo);
+        try { AssertOneLineError(Hpcrun.Run(fifo, "true"), ExitCode.BadImage, "not an image"); }
+        finally { File.Delete(fifo); }
+    }
+
+    [Fact]
+    public void EnvFileThatIsADirectory() =>
+        AssertOneLineError(Hpcrun.Run("--env-file", "/etc", images.Image, "true"), ExitCode.BadEnvironmentFile, "/etc");
+
     [Fact]
     public void MalformedEnvFile()
     {

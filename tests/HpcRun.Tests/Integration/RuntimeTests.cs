@@ -121,6 +121,32 @@ public class RuntimeTests(ContainerFixture images)
     }
 
     [Fact]
+    public void ACallerWithoutHomeOrUserStillGivesTheJobTheirs()
+    {
+        var result = Hpcrun.Script("exec env -i \"$H\" \"$1\" sh -c 'echo $HOME $USER $LOGNAME; pwd'", ["bash", images.Image]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"{Hpcrun.UserHome} {TestEnvironment.User} {TestEnvironment.User}\n{Hpcrun.UserHome}\n", result.Stdout);
+    }
+
+    [Fact]
+    public void ADeletedCurrentDirectoryStartsTheJobInTheImagesWorkingDirectory()
+    {
+        var result = Hpcrun.Script("d=$(mktemp -d) && cd $d && rmdir $d && \"$H\" \"$1\" pwd", ["bash", images.Image]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("/\n", result.Stdout);
+        Assert.Equal("hpcrun: the current directory no longer exists (deleted?): the job starts in the image's working directory\n",
+            result.Stderr);
+    }
+
+    [Fact]
+    public void APlainRunSetsNoMpiSharedMemoryVariables()
+    {
+        var result = images.Sh("env | grep -E '^(OMPI|UCX)_' || echo none");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("none\n", result.Stdout);
+    }
+
+    [Fact]
     public void DefaultCommandIsTheRunscriptElseShell()
     {
         string tree = TestImages.Cached("with-runscript", dir =>

@@ -17,6 +17,8 @@ public class BindSpecTests
     [InlineData("/a:b")]
     [InlineData("/a::ro")]
     [InlineData("/a:/b:ro:x")]
+    [InlineData("/a:/")]
+    [InlineData("/a:/x/..")]
     public void RejectsMalformed(string text) =>
         Assert.Equal(ExitCode.Usage, Assert.Throws<HpcRunException>(() => BindSpec.Parse(text)).Code);
 

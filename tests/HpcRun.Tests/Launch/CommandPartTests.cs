@@ -31,6 +31,15 @@ public class CommandPartTests
     }
 
     [Fact]
+    public void ADeletedCurrentDirectoryFallsBackToTheImagesWorkingDirectory()
+    {
+        var config = new ImageConfig { WorkingDir = "/opt/app" };
+        var host = PlanFixture.Host(cwd: "/home/alice/run") with { Cwd = null };
+        Assert.Equal("/opt/app", PlanFixture.Plan(PlanFixture.Context(host: host, config: config)).WorkingDirectory);
+        Assert.Equal("/", PlanFixture.Plan(PlanFixture.Context(host: host)).WorkingDirectory);
+    }
+
+    [Fact]
     public void PwdOptionWins()
     {
         var plan = PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", WorkingDirectory = "/opt/app" }));

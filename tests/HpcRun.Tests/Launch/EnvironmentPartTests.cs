@@ -45,6 +45,20 @@ public class EnvironmentPartTests
         Assert.Equal("cli", env["C"]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void HomeAndUserAreSetWhenTheCallerHasNone(bool cleanEnv)
+    {
+        var request = new LaunchRequest { Image = "i", CleanEnv = cleanEnv };
+        var env = PlanFixture.Plan(PlanFixture.Context(request, PlanFixture.Host(new Dictionary<string, string>()))).Env();
+        Assert.Equal("/home/alice", env["HOME"]);
+        Assert.Equal("alice", env["USER"]);
+        Assert.Equal("alice", env["LOGNAME"]);
+        var configured = new ImageConfig { Env = ["HOME=/opt/home"] };
+        Assert.Equal("/opt/home", PlanFixture.Plan(PlanFixture.Context(request, PlanFixture.Host([]), configured)).Env()["HOME"]);
+    }
+
     [Fact]
     public void CleanEnvKeepsOnlyTheBasics()
     {

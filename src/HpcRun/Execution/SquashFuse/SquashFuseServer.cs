@@ -117,7 +117,7 @@ internal static unsafe partial class SquashFuseServer
                 if (library is null) throw new HpcRunException(ExitCode.MissingTool, missing!);
                 byte* fs = Open(library, request.Image);
                 int fuse = OpenFuseDevice(); // stays open, close-on-exec, while hpcrun serves
-                mountFd = Syscalls.DetachedFuseMount(request.Image.Path, "squashfuse", fuse, request.Ids.InsideUid, request.Ids.InsideGid);
+                mountFd = Syscalls.DetachedFuseMount(request.Image.Name, "squashfuse", fuse, request.Ids.InsideUid, request.Ids.InsideGid);
                 session = NewSession(library, fs, fuse);
             }
             catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
@@ -127,7 +127,7 @@ internal static unsafe partial class SquashFuseServer
     }
 
     /// <summary>Opens the image's tables, as squashfuse does before it mounts, from a descriptor
-    /// the library keeps (the path may be under /tmp, which the staging area covers).</summary>
+    /// the library keeps (<see cref="ImageSource.Path"/> is the launcher's pinned descriptor).</summary>
     private static byte* Open(SquashFuseLibrary library, ImageSource image)
     {
         int file = Syscalls.Open(image.Path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
@@ -137,7 +137,7 @@ internal static unsafe partial class SquashFuseServer
         {
             NativeMemory.Free(fs);
             Syscalls.Close(file);
-            throw new HpcRunException(ExitCode.BadImage, $"{image.Path}: {Describe(status)}");
+            throw new HpcRunException(ExitCode.BadImage, $"{image.Name}: {Describe(status)}");
         }
         Tune(library, fs);
         return fs;

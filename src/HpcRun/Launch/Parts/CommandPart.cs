@@ -1,3 +1,5 @@
+using Serilog;
+
 namespace HpcRun.Launch.Parts;
 
 /// <summary>
@@ -15,8 +17,11 @@ public sealed class CommandPart : ILaunchPart
         plan.Argv = request.Shell ? [context.Tree.Has("/bin/bash") ? "/bin/bash" : "/bin/sh"]
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context);
+        string? cwd = context.Host.Cwd;
+        if (cwd is null && request.WorkingDirectory is null)
+            Log.Warning("the current directory no longer exists (deleted?): the job starts in the image's working directory");
         plan.WorkingDirectory = request.WorkingDirectory
-            ?? (plan.IsCovered(context.Host.Cwd) || context.Tree.Has(context.Host.Cwd) ? context.Host.Cwd : null)
+            ?? (cwd is not null && (plan.IsCovered(cwd) || context.Tree.Has(cwd)) ? cwd : null)
             ?? context.Config.WorkingDir
             ?? "/";
         plan.SetEnv("PWD", plan.WorkingDirectory);

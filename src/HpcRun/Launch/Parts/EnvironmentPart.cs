@@ -4,7 +4,7 @@ namespace HpcRun.Launch.Parts;
 /// The job's environment, lowest precedence first (README, "Environment"):
 /// the host's (minus <see cref="NotInherited"/>; only <see cref="KeptByCleanEnv"/> with
 /// --cleanenv), the image's, a standard PATH if still unset, HPCRUN_ENV_K=V from the host,
-/// --env-file files, then --env.
+/// --env-file files, then --env. HOME, USER and LOGNAME are set when nothing else did.
 /// </summary>
 public sealed class EnvironmentPart : ILaunchPart
 {
@@ -23,6 +23,8 @@ public sealed class EnvironmentPart : ILaunchPart
             if (Inherits(name, request.CleanEnv)) plan.SetEnv(name, value);
         foreach (var (name, value) in context.Config.EnvPairs()) plan.SetEnv(name, value);
         if (plan.GetEnv("PATH") is null) plan.SetEnv("PATH", DefaultPath);
+        foreach (var (name, value) in Identity(context.Host))
+            if (plan.GetEnv(name) is not { Length: > 0 }) plan.SetEnv(name, value);
         foreach (var (name, value) in context.Host.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
             if (name.StartsWith(InsidePrefix, StringComparison.Ordinal) && name.Length > InsidePrefix.Length)
                 plan.SetEnv(name[InsidePrefix.Length..], value);
@@ -34,7 +36,15 @@ public sealed class EnvironmentPart : ILaunchPart
                 ?? throw new HpcRunException(ExitCode.Usage, $"bad --env '{assignment}': expected NAME=VALUE");
             plan.SetEnv(name, value);
         }
-        plan.SetEnv("HPCRUN_CONTAINER", context.Image.Path);
+        plan.SetEnv("HPCRUN_CONTAINER", context.Image.Name);
+    }
+
+    /// <summary>What a login sets and programs expect, for callers that set none (env -i, srun
+    /// --export=NONE): the home hpcrun binds and the user's name as the host's NSS gives them.</summary>
+    private static IEnumerable<(string Name, string Value)> Identity(HostFacts host)
+    {
+        string user = host.PasswdLine.Split(':')[0];
+        return [("HOME", host.Home), ("USER", user), ("LOGNAME", user)];
     }
 
     private static bool Inherits(string name, bool cleanEnv) =>

@@ -16,7 +16,7 @@ public sealed class HomePart : ILaunchPart
         HostFacts host = context.Host;
         if (host.Home != "/" && !plan.IsCovered(host.Home) && host.ResolvedPaths.GetValueOrDefault(host.Home) is { } home)
             plan.Mount(MountSpec.Bind(home, host.Home));
-        if (IsBindable(host.Cwd) && !plan.IsCovered(host.Cwd)) plan.Mount(MountSpec.Bind(host.Cwd, host.Cwd));
+        if (host.Cwd is { } cwd && IsBindable(cwd) && !plan.IsCovered(cwd)) plan.Mount(MountSpec.Bind(cwd, cwd));
     }
 
     public static bool IsBindable(string cwd) =>

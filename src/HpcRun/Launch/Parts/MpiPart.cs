@@ -16,8 +16,10 @@ public sealed class MpiPart : ILaunchPart
     public static readonly string[] RendezvousVariables = ["PMIX_SERVER_TMPDIR", "PMIX_SYSTEM_TMPDIR", "OMPI_MCA_orte_tmpdir_base",
         "OMPI_MCA_prte_tmpdir_base", "TMPDIR"];
 
-    /// <summary>Shared-memory settings for ranks that each run in their own user namespace
-    /// (--no-join; the user's own settings win). Ranks sharing a node's container need none.</summary>
+    /// <summary>Shared-memory settings for a launcher's ranks that each run in their own user
+    /// namespace (--no-join; the user's own settings win). Ranks sharing a node's container need
+    /// none, and neither does a launch outside any launcher (its MPI ranks, if any, are started
+    /// inside the one container).</summary>
     public static readonly KeyValuePair<string, string>[] SeparateNamespaceDefaults =
     [
         // UCX (MPICH's transport) maps a peer's segment through /proc/PID/fd: EACCES across user
@@ -35,7 +37,7 @@ public sealed class MpiPart : ILaunchPart
         IReadOnlyDictionary<string, string> environment = context.Host.Environment;
         MpiMode mode = Mode(context.Request, environment);
         if (mode == MpiMode.None) return;
-        if (!context.NodeShared)
+        if (!context.NodeShared && NodeSharing.RankVariables.Any(environment.ContainsKey))
             foreach (var (name, value) in SeparateNamespaceDefaults)
                 if (plan.GetEnv(name) is null) plan.SetEnv(name, value);
         foreach (string dir in RendezvousDirectories(environment))

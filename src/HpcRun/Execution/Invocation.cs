@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+using HpcRun.Image.Text;
+
+namespace HpcRun.Execution;
+
+/// <summary>
+/// How hpcrun was started, as bytes: its arguments and environment as Native/early.c's
+/// constructor saw them, and the current directory. .NET's own (args, Environment,
+/// CurrentDirectory) decode them as UTF-8 and replace what is not; these carry every byte
+/// (<see cref="RawText"/>), so that a job's argv, environment and paths reach it exactly.
+/// Only in the hpcrun binary, which links early.c.
+/// </summary>
+internal static unsafe partial class Invocation
+{
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_argc")]
+    private static partial int Argc();
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_argv")]
+    private static partial byte** Argv();
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_environ")]
+    private static partial byte** Environ();
+
+    [LibraryImport("libc", EntryPoint = "getcwd", SetLastError = true)]
+    private static partial byte* getcwd(byte* buffer, nuint size);
+
+    /// <summary>The arguments after the program's name.</summary>
+    public static string[] Arguments()
+    {
+        byte** argv = Argv();
+        return [.. Enumerable.Range(1, Math.Max(Argc() - 1, 0)).Select(i => RawText.FromNative(argv[i]))];
+    }
+
+    /// <summary>The program's name (argv[0]) as it was started.</summary>
+    public static string Program => Argc() > 0 ? RawText.FromNative(Argv()[0]) : "hpcrun";
+
+    /// <summary>The environment, NAME=VALUE entries in order (the last of a repeated name wins).</summary>
+    public static IEnumerable<string> EnvironmentEntries()
+    {
+        var entries = new List<string>();
+        for (byte** e = Environ(); e is not null && *e is not null; e++) entries.Add(RawText.FromNative(*e));
+        return entries;
+    }
+
+    public static Dictionary<string, string> Environment()
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string entry in EnvironmentEntries())
+            if (entry.IndexOf('=') is > 0 and int eq) environment[entry[..eq]] = entry[(eq + 1)..];
+        return environment;
+    }
+
+    /// <summary>The current directory, or null when it no longer exists (deleted, or unreachable).</summary>
+    public static string? CurrentDirectory()
+    {
+        const int size = 4096 * 4;
+        byte* buffer = stackalloc byte[size];
+        return getcwd(buffer, size) is null ? null : RawText.FromNative(buffer);
+    }
+}
