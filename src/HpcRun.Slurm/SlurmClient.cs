@@ -5,9 +5,9 @@ using HpcRun.Slurm.V0038;
 namespace HpcRun.Slurm;
 
 /// <summary>
-/// Connects to slurmrestd: builds the HTTP stack (auth headers, retries, per-attempt timeout,
-/// tracing) and picks the adapter for the API version, from the settings or, by default, from
-/// the paths the server's OpenAPI document lists.
+/// Connects to slurmrestd: builds the HTTP stack (auth headers, one timeout per request, retries,
+/// redirects refused, tracing) and picks the adapter for the API version, from the settings or, by
+/// default, from the paths the server's OpenAPI document lists.
 /// </summary>
 public static class SlurmClient
 {
@@ -21,8 +21,11 @@ public static class SlurmClient
 
     public static async Task<ISlurmApi> ConnectAsync(SlurmSettings settings, Action<string>? trace = null, CancellationToken cancel = default)
     {
-        HttpMessageHandler handler = new SocketsHttpHandler { ConnectTimeout = settings.Timeout };
+        // Redirects are refused, not followed: the token must reach the configured URL only (RedirectRefusal).
+        // No timeout of its own: RetryHandler's deadline covers connecting too, and two timers would race.
+        HttpMessageHandler handler = new SocketsHttpHandler { AllowAutoRedirect = false };
         if (trace is not null) handler = new TraceHandler(trace, handler);
+        handler = new RedirectRefusal(handler);
         handler = new RetryHandler(settings.Timeout, handler);
         handler = new SlurmHeadersHandler(settings, handler);
         var http = new HttpClient(handler) { BaseAddress = settings.Url, Timeout = Timeout.InfiniteTimeSpan };

@@ -9,8 +9,13 @@ public sealed record SlurmSettings(Uri Url, string User, string Token, string Ap
     /// <summary>Choose the API version from the server's OpenAPI document.</summary>
     public const string AutoVersion = "auto";
 
+    /// <summary>The token as it is sent in X-SLURM-USER-TOKEN: without the white space around it
+    /// (`export SLURM_JWT=$(cat file)` keeps a file's trailing newline; a header value cannot hold one).</summary>
+    public string Token { get; } = Token.Trim();
+
     public override string ToString() => $"slurmrestd {Url} as {User}, API {ApiVersion}, timeout {Timeout.TotalSeconds:0.#} s, token <{Token.Length} characters, hidden>";
 
-    /// <summary>Replaces the token wherever it appears in <paramref name="text"/>.</summary>
-    public string Redact(string text) => Token.Length == 0 ? text : text.Replace(Token, "<token>", StringComparison.Ordinal);
+    /// <summary>Replaces the token wherever <paramref name="text"/> holds it, in any form a server may echo
+    /// it in (<see cref="TokenForms"/>): a server's error message is shown to the user.</summary>
+    public string Redact(string text) => Token.Length == 0 ? text : TokenForms.Pattern(Token).Replace(text, "<token>");
 }

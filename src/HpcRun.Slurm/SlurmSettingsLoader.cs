@@ -20,6 +20,8 @@ public static class SlurmSettingsLoader
     public const string VersionVariable = "SLURM_RESTD_API_VERSION";
     public const string TimeoutVariable = "SLURM_RESTD_TIMEOUT";
     public const string ConfigVariable = "HPCRUN_SLURM_CONFIG";
+    /// <summary>The longest timeout accepted: one day.</summary>
+    public const int MaxTimeoutSeconds = 86400;
 
     public static SlurmSettings Load(SlurmFlags flags, IReadOnlyDictionary<string, string> environment, string home, string currentUser)
     {
@@ -34,24 +36,39 @@ public static class SlurmSettingsLoader
             throw NotConfigured($"slurmrestd URL '{url}' is not an http(s) URL");
 
         string timeoutText = flags.TimeoutSeconds?.ToString(CultureInfo.InvariantCulture) ?? Env(TimeoutVariable) ?? config.GetValueOrDefault("timeout") ?? "30";
-        if (!double.TryParse(timeoutText, CultureInfo.InvariantCulture, out double timeout) || timeout <= 0)
-            throw NotConfigured($"timeout '{timeoutText}' is not a positive number of seconds");
+        // Bounded: TimeSpan and the request's deadline timer take no NaN, no infinity and nothing past 49 days.
+        if (!double.TryParse(timeoutText, CultureInfo.InvariantCulture, out double timeout)
+            || timeout is not (> 0 and <= MaxTimeoutSeconds))
+            throw NotConfigured($"timeout '{timeoutText}' is not a number of seconds above 0 and at most " +
+                MaxTimeoutSeconds);
 
+        string token = Env(TokenVariable)?.Trim() is { Length: > 0 } fromEnv ? Checked(fromEnv, TokenVariable)
+            : ReadToken(flags.TokenFile ?? Env(TokenFileVariable) ?? config.GetValueOrDefault("token_file")
+                ?? Path.Combine(configDir, "hpcrun", "slurm.jwt"));
+        string user = flags.User ?? Env(UserVariable) ?? config.GetValueOrDefault("user") ?? currentUser;
         return new SlurmSettings(
             uri,
-            flags.User ?? Env(UserVariable) ?? config.GetValueOrDefault("user") ?? currentUser,
-            Env(TokenVariable) ?? ReadToken(flags.TokenFile ?? Env(TokenFileVariable) ?? config.GetValueOrDefault("token_file")
-                ?? Path.Combine(configDir, "hpcrun", "slurm.jwt")),
+            user.Trim(), // a header value: no newline
+            token,
             flags.ApiVersion ?? Env(VersionVariable) ?? config.GetValueOrDefault("api_version") ?? SlurmSettings.AutoVersion,
             TimeSpan.FromSeconds(timeout));
     }
 
+    /// <summary>The token (already trimmed), if one header value can carry it as it is: a JWT is printable
+    /// ASCII without spaces, and a line break inside would end the header.</summary>
+    private static string Checked(string token, string source) =>
+        token.All(c => c is > ' ' and < (char)0x7F) ? token
+            : throw NotConfigured($"the token in {source} holds a space, a line break or a character outside " +
+                "printable ASCII; a JWT has none");
+
     private static Dictionary<string, string> ReadConfig(string path, bool required)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
             return required ? throw NotConfigured($"config file {path} not found") : values;
-        foreach (string raw in File.ReadLines(path))
+        string text = ReadableFile.TryReadText(path, out string problem)
+            ?? throw NotConfigured($"config file {path}: {problem}");
+        foreach (string raw in text.Split('\n'))
         {
             string line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
@@ -64,16 +81,12 @@ public static class SlurmSettingsLoader
 
     private static string ReadToken(string path)
     {
-        try
-        {
-            string token = File.ReadAllText(path).Trim();
-            if (token.StartsWith(TokenVariable + "=", StringComparison.Ordinal)) token = token[(TokenVariable.Length + 1)..]; // `scontrol token` output as is
-            return token.Length > 0 ? token : throw NotConfigured($"token file {path} is empty");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw NotConfigured($"no slurmrestd token: set {TokenVariable} or a token file (--token-file, {TokenFileVariable}); {path}: {e.Message}");
-        }
+        string token = ReadableFile.TryReadText(path, out string problem)?.Trim()
+            ?? throw NotConfigured($"no slurmrestd token: set {TokenVariable} or a token file (--token-file, " +
+                $"{TokenFileVariable}); {path}: {problem}");
+        if (token.StartsWith(TokenVariable + "=", StringComparison.Ordinal)) // `scontrol token` output as is
+            token = token[(TokenVariable.Length + 1)..].Trim();
+        return token.Length > 0 ? Checked(token, path) : throw NotConfigured($"token file {path} is empty");
     }
 
     private static SlurmApiException NotConfigured(string message) => new(SlurmFault.NotConfigured, message);

@@ -32,7 +32,80 @@ public sealed class SettingsTests : IDisposable
         Assert.Equal("from-env", Load(new SlurmFlags(Url: "http://h:1", TokenFile: file), ("SLURM_JWT", "from-env")).Token);
         var missing = Assert.Throws<SlurmApiException>(() => Load(new SlurmFlags(Url: "http://h:1")));
         Assert.Equal(SlurmFault.NotConfigured, missing.Fault);
-        Assert.Contains("no slurmrestd token", missing.Message);
+        Assert.EndsWith($"{Path.Combine(dir, ".config", "hpcrun", "slurm.jwt")}: no such file", missing.Message);
+    }
+
+    [Theory]
+    [InlineData("from-env\n")]
+    [InlineData("  from-env\r\n")]
+    [InlineData("\tfrom-env ")]
+    public void The_token_is_used_as_it_is_sent_without_the_white_space_around_it(string value)
+    {
+        SlurmSettings settings = Load(new SlurmFlags(Url: "http://h:1"), ("SLURM_JWT", value));
+        Assert.Equal("from-env", settings.Token);
+        Assert.Equal("said <token>.", settings.Redact("said from-env."));
+    }
+
+    [Fact]
+    public void A_blank_slurm_jwt_counts_as_unset()
+    {
+        string file = Path.Combine(dir, "token");
+        File.WriteAllText(file, "from-file\n");
+        Assert.Equal("from-file", Load(new SlurmFlags(Url: "http://h:1", TokenFile: file), ("SLURM_JWT", "\n")).Token);
+    }
+
+    [Theory]
+    [InlineData("abc\ndef")]
+    [InlineData("abc def")]
+    [InlineData("abc\u00e9")]
+    public void A_token_no_header_can_carry_as_it_is_is_refused(string value)
+    {
+        var e = Assert.Throws<SlurmApiException>(() => Load(new SlurmFlags(Url: "http://h:1"), ("SLURM_JWT", value)));
+        Assert.Equal(SlurmFault.NotConfigured, e.Fault);
+        Assert.DoesNotContain("abc", e.Message);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1e300")]
+    [InlineData("86401")]
+    [InlineData("soon")]
+    public void A_timeout_outside_one_day_is_a_settings_error(string timeout)
+    {
+        var e = Assert.Throws<SlurmApiException>(() =>
+            Load(new SlurmFlags(Url: "http://h:1"), ("SLURM_JWT", Token), ("SLURM_RESTD_TIMEOUT", timeout)));
+        Assert.Equal(SlurmFault.NotConfigured, e.Fault);
+        Assert.Equal($"timeout '{timeout}' is not a number of seconds above 0 and at most 86400", e.Message);
+    }
+
+    [Fact]
+    public void An_unreadable_settings_file_is_a_settings_error()
+    {
+        var e = Assert.Throws<SlurmApiException>(() =>
+            Load(new SlurmFlags(Url: "http://h:1", ConfigFile: dir), ("SLURM_JWT", Token)));
+        Assert.Equal($"config file {dir}: is a directory", e.Message);
+    }
+
+    [Fact]
+    public void Redaction_finds_the_token_in_every_form_a_server_may_echo()
+    {
+        const string token = "ab+c/d=e\"f";
+        SlurmSettings settings = Load(new SlurmFlags(Url: "http://h:1"), ("SLURM_JWT", token));
+        string[] forms =
+        [
+            token,                                 // as is
+            "ab%2Bc%2Fd%3De%22f",                  // percent-encoded
+            "ab%2bc%2fd%3de%22f",                  // percent-encoded, lower-case hex
+            @"ab\u002Bc/d\u003De\u0022f",          // System.Text.Json's default escaping
+            @"ab+c\/d=e\""f",                     // json-c's: \/ and \"
+            "ab&#43;c&#x2F;d&#61;e&#34;f",         // HTML character references
+            @"ab+c%5C/d=e%5C""f",                  // escapes whose backslash is percent-encoded
+        ];
+        foreach (string form in forms) Assert.Equal("[<token>]", settings.Redact($"[{form}]"));
+        Assert.Equal("[ab+c/d=e]", settings.Redact("[ab+c/d=e]")); // a prefix is not the token
     }
 
     [Fact]

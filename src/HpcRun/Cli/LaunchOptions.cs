@@ -91,7 +91,9 @@ internal sealed class LaunchOptions
         NoJoin = result.GetValue(NoJoin),
     };
 
-    private static T Parsed<T>(Func<string, T> parse, string value, string option)
+    /// <summary>A value parsed, or a usage error (64) naming where it came from: an option, or a variable
+    /// (RdmaPart words it the same).</summary>
+    internal static T Parsed<T>(Func<string, T> parse, string value, string option)
     {
         try { return parse(value); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{option}: {e.Message}"); }

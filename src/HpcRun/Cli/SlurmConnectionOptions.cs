@@ -12,7 +12,8 @@ internal sealed class SlurmConnectionOptions
     private readonly Option<string?> tokenFile = new("--token-file")
     { Description = $"File holding the JWT (default ${SlurmSettingsLoader.TokenFileVariable}, ~/.config/hpcrun/slurm.jwt; ${SlurmSettingsLoader.TokenVariable} wins)" };
     private readonly Option<string?> apiVersion = new("--api-version") { Description = "slurmrestd API version, e.g. v0.0.38 (default: ask the server)" };
-    private readonly Option<double?> timeout = new("--timeout") { Description = "Seconds to wait for each answer (default 30)" };
+    private readonly Option<double?> timeout = new("--timeout")
+    { Description = "Seconds one request may take, connecting, retries and the whole answer included (default 30)" };
     private readonly Option<string?> config = new("--config") { Description = $"Settings file (default ${SlurmSettingsLoader.ConfigVariable}, ~/.config/hpcrun/slurm.conf)" };
 
     public SlurmConnectionOptions(Command command)

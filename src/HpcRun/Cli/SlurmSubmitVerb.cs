@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HpcRun.Launch;
 using HpcRun.Slurm;
 
 namespace HpcRun.Cli;
@@ -48,23 +49,29 @@ internal sealed class SlurmSubmitVerb
 
     /// <summary>
     /// The job for a parsed command line, its script `srun HPCRUN [LAUNCH OPTIONS] IMAGE CMD`. What hpcrun
-    /// run would refuse (a bad --mpi, a relative --pwd...) is refused now, not when the job starts.
+    /// run would refuse is refused now, not when the job starts, with run's own status: bad values (a bad
+    /// --mpi, a relative --pwd...: 64) first, then the files and settings as the job will see them
+    /// (<see cref="SubmitChecks"/>: 65/66 image, 67 bind source, 73 env file).
     /// </summary>
+    /// <exception cref="HpcRunException">The first fault found; nothing has been sent.</exception>
     public JobSubmission Job(ParseResult result, string hpcrun)
     {
         string imagePath = Path.GetFullPath(result.GetValue(image)!);
         string[] cmd = result.GetValue(command)!;
-        launch.ToRequest(result, imagePath, cmd);
+        LaunchRequest request = launch.ToRequest(result, imagePath, cmd);
+        int? timeLimit = result.GetValue(time) is { } t ? TimeLimit(t) : null;
         string workDir = Path.GetFullPath(result.GetValue(chdir) ?? Environment.CurrentDirectory);
+        Dictionary<string, string> environment = JobEnvironment();
+        SubmitChecks.Check(request, workDir, environment);
         return new JobSubmission
         {
             Script = BatchScript.Build([hpcrun, .. launch.Arguments(result), imagePath, .. cmd]),
             WorkingDirectory = workDir,
-            Environment = JobEnvironment(),
+            Environment = environment,
             Name = result.GetValue(name) ?? Path.GetFileName(cmd[0]),
             Nodes = result.GetValue(nodes),
             Tasks = result.GetValue(tasks),
-            TimeLimitMinutes = result.GetValue(time) is { } t ? TimeLimit(t) : null,
+            TimeLimitMinutes = timeLimit,
             Partition = result.GetValue(partition),
             StandardOutput = Path.Combine(workDir, result.GetValue(output) ?? "slurm-%j.out"),
         };

@@ -70,6 +70,13 @@ internal static class SlurmVerbs
             Log.Debug("{Fault}: {Detail}", e.Fault, settings?.Redact(e.InnerException?.Message ?? "") ?? "");
             throw new HpcRunException(ExitFor(e.Fault), settings?.Redact(e.Message) ?? e.Message);
         }
+        catch (Exception e) when (e is not HpcRunException)
+        {
+            // Not a fault hpcrun knows: one line, as the launch verbs give, and never the token (an
+            // exception's text may quote a request).
+            Log.Debug("internal error: {Detail}", settings?.Redact(e.ToString()) ?? e.ToString());
+            throw new HpcRunException(ExitCode.Internal, "internal error talking to slurmrestd (--debug tells more)");
+        }
     }
 
     private static ExitCode ExitFor(SlurmFault fault) => fault switch

@@ -6,14 +6,30 @@ using HpcRun.TestSupport;
 namespace HpcRun.Tests.Cli;
 
 /// <summary>`hpcrun submit` writes hpcrun run's launch options into its batch script's `srun hpcrun` line.</summary>
-public class SubmitScriptTests
+public sealed class SubmitScriptTests : IDisposable
 {
     private const string Binary = "/opt/hpcrun/bin/hpcrun";
 
-    private static string Script(params string[] args)
+    /// <summary>What the command lines name, since submit checks that it exists: an image (a directory is one),
+    /// bind sources, env files. The job's working directory (-D) for relative paths.</summary>
+    private readonly string dir = Directory.CreateTempSubdirectory("hpcrun-submit-script-").FullName;
+
+    public SubmitScriptTests()
+    {
+        foreach (string name in new[] { "app", "my set", "scratch" })
+            Directory.CreateDirectory(Path.Combine(dir, name));
+        foreach (string name in new[] { "job.env", "-odd.env" })
+            File.WriteAllText(Path.Combine(dir, name), "MODE=slow\n");
+    }
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private string Image => Path.Combine(dir, "app");
+
+    private string Script(params string[] args)
     {
         var verb = new SlurmSubmitVerb();
-        ParseResult result = verb.Command.Parse(args);
+        ParseResult result = verb.Command.Parse(["-D", dir, .. args]);
         Assert.Empty(result.Errors);
         return verb.Job(result, Binary).Script;
     }
@@ -33,10 +49,10 @@ public class SubmitScriptTests
     [Fact]
     public void TheJobsHpcrunLaunchesWhatHpcrunRunWouldWithTheSameOptions()
     {
-        string[] options = ["-B", "/data/my set:/data:ro,/scratch", "--env", "GREETING=hello world", "--env", "QUOTE=it's $HOME",
-            "--env-file", "job.env", "--cleanenv", "--fakeroot", "--writable-tmpfs", "--pwd", "/data", "--mpi", "host",
-            "--mpi-compat", "full", "--rdma", "none", "--rdma-libs", "host"];
-        string[] job = ["/images/app.sqfs", "sh", "-c", "echo \"$GREETING\""];
+        string[] options = ["-B", $"{dir}/my set:/data:ro,{dir}/scratch", "--env", "GREETING=hello world",
+            "--env", "QUOTE=it's $HOME", "--env-file", "job.env", "--cleanenv", "--fakeroot", "--writable-tmpfs",
+            "--pwd", "/data", "--mpi", "host", "--mpi-compat", "full", "--rdma", "none", "--rdma-libs", "host"];
+        string[] job = [Image, "sh", "-c", "echo \"$GREETING\""];
         string[] words = SrunWords(Script(["-N", "2", "-n", "4", .. options, job[0], "--", .. job[1..]]));
         Assert.Equal(Binary, words[0]);
         Assert.Equal(job, words[^job.Length..]);
@@ -46,15 +62,16 @@ public class SubmitScriptTests
     [Fact]
     public void TheSrunLineReadsAsTypedByHand()
     {
-        string script = Script("-J", "fit", "-B", "/data/my set:/data", "--env", "MODE=fast", "--env-file=-odd.env", "--fakeroot",
-            "/images/app.sqfs", "--", "./solver", "in.dat");
-        Assert.Equal("srun /opt/hpcrun/bin/hpcrun --bind '/data/my set:/data' --env MODE=fast --env-file=-odd.env --fakeroot /images/app.sqfs ./solver in.dat",
-            script.Split('\n')[2]);
+        string script = Script("-J", "fit", "-B", $"{dir}/my set:/data", "--env", "MODE=fast", "--env-file=-odd.env",
+            "--fakeroot", Image, "--", "./solver", "in.dat");
+        Assert.Equal($"srun /opt/hpcrun/bin/hpcrun --bind '{dir}/my set:/data' --env MODE=fast --env-file=-odd.env " +
+            $"--fakeroot {Image} ./solver in.dat", script.Split('\n')[2]);
     }
 
     [Fact]
     public void WithoutLaunchOptionsTheLineIsSrunHpcrunImageCommand() =>
-        Assert.Equal("srun /opt/hpcrun/bin/hpcrun /images/app.sqfs true", Script("--cleanenv", "false", "/images/app.sqfs", "--", "true").Split('\n')[2]);
+        Assert.Equal($"srun /opt/hpcrun/bin/hpcrun {Image} true",
+            Script("--cleanenv", "false", Image, "--", "true").Split('\n')[2]);
 
     [Theory]
     [InlineData("--mpi", "sometimes")]

@@ -1,0 +1,135 @@
+using HpcRun.TestSupport;
+using static HpcRun.Slurm.Tests.CannedRuns;
+
+namespace HpcRun.Slurm.Tests;
+
+/// <summary>
+/// `hpcrun submit` refuses on the submit host what `hpcrun run` would refuse on the node, with run's
+/// status, before it sends anything (issue 11, item 15): the canned slurmrestd must see no request.
+/// Relative bind sources and env files are read in the job's working directory (--chdir).
+/// </summary>
+public sealed class SubmitChecksTests : IDisposable
+{
+    private const UnixFileMode WorldReadable = (UnixFileMode)0b111_101_101, OwnerOnly = (UnixFileMode)0b110_000_000;
+
+    private readonly CannedHttpServer server = new(200, Samples.Read("submit_response.json"));
+    /// <summary>Test files the unprivileged test user can read (the test itself runs as root).</summary>
+    private readonly string root =
+        Directory.CreateDirectory(Path.Combine(TestImages.Dir, $"submit-{Guid.NewGuid():N}"), WorldReadable).FullName;
+    /// <summary>The job's working directory: data/, job.env, bad.env.</summary>
+    private readonly string jobDir;
+
+    public SubmitChecksTests()
+    {
+        jobDir = Directory.CreateDirectory(Path.Combine(root, "job"), WorldReadable).FullName;
+        Directory.CreateDirectory(Path.Combine(jobDir, "data"), WorldReadable);
+        File.WriteAllText(Path.Combine(jobDir, "job.env"), "GREETING=hello\n");
+        File.WriteAllText(Path.Combine(jobDir, "bad.env"), "GOOD=1\nnot an assignment\n");
+        File.WriteAllText(Path.Combine(root, "notes.txt"), "not an image\n");
+        byte[] image = File.ReadAllBytes(TestImages.BusyboxSquashFs);
+        File.WriteAllBytes(Path.Combine(root, "truncated.sqfs"), image[..(image.Length / 2)]);
+        foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+            File.SetUnixFileMode(file, (UnixFileMode)0b110_100_100);
+        // Readable by root (the test) only, not by the test user hpcrun runs as.
+        File.WriteAllText(Path.Combine(root, "secret.env"), "A=1\n");
+        File.SetUnixFileMode(Path.Combine(root, "secret.env"), OwnerOnly);
+        File.WriteAllBytes(Path.Combine(root, "root-only.sqfs"), image);
+        File.SetUnixFileMode(Path.Combine(root, "root-only.sqfs"), OwnerOnly);
+    }
+
+    public void Dispose()
+    {
+        server.Dispose();
+        Directory.Delete(root, recursive: true);
+    }
+
+    private static string Image => TestImages.BusyboxSquashFs;
+
+    private CommandResult Submit(string[] args, IDictionary<string, string>? env = null, string? cwd = null) =>
+        Run("submit", server.Url, args, env, cwd);
+
+    /// <summary>One line, run's status, and nothing sent.</summary>
+    private void AssertRefused(CommandResult run, int status, string start)
+    {
+        AssertFault(run, status, start);
+        Assert.Equal(0, server.Requests);
+    }
+
+    [Theory]
+    [InlineData("missing.sqfs", 66, "hpcrun: image not found: ROOT/missing.sqfs")]
+    [InlineData("root-only.sqfs", 66, "hpcrun: image not readable: ROOT/root-only.sqfs")]
+    [InlineData("notes.txt", 65, "hpcrun: ROOT/notes.txt: not an image")]
+    [InlineData("truncated.sqfs", 65, "hpcrun: ROOT/truncated.sqfs: truncated SquashFS image")]
+    public void A_bad_image_is_refused_with_runs_status(string image, int status, string start) =>
+        AssertRefused(Submit([Path.Combine(root, image), "--", "true"]), status, start.Replace("ROOT", root));
+
+    [Fact]
+    public void A_relative_image_is_read_in_the_current_directory_as_the_script_names_it() =>
+        AssertRefused(Submit(["-D", jobDir, "app.sqfs", "--", "true"], cwd: root), 66,
+            $"hpcrun: image not found: {root}/app.sqfs");
+
+    [Theory]
+    [InlineData("/no/such/dir:/data")]
+    [InlineData("DATA:/data,/no/such/dir:/scratch")] // the second of a comma list
+    public void A_missing_bind_source_is_67(string bind) =>
+        AssertRefused(Submit(["-B", bind.Replace("DATA", Path.Combine(jobDir, "data")), Image, "--", "true"]), 67,
+            "hpcrun: bind source does not exist: /no/such/dir");
+
+    [Fact]
+    public void A_relative_bind_source_is_read_in_the_jobs_directory_not_the_current_one() =>
+        // data/ exists in the current directory (jobDir), not in --chdir (root)
+        AssertRefused(Submit(["-D", root, "-B", "data:/data", Image, "--", "true"], cwd: jobDir), 67,
+            $"hpcrun: bind source does not exist: {root}/data");
+
+    [Fact]
+    public void An_unreadable_env_file_is_73() =>
+        AssertRefused(Submit(["--env-file", Path.Combine(root, "secret.env"), Image, "--", "true"]), 73,
+            $"hpcrun: cannot read env file {root}/secret.env: permission denied");
+
+    [Fact]
+    public void A_missing_env_file_is_73() =>
+        AssertRefused(Submit(["--env-file", Path.Combine(root, "none.env"), Image, "--", "true"]), 73,
+            $"hpcrun: cannot read env file {root}/none.env: no such file");
+
+    [Fact]
+    public void A_malformed_env_file_is_73_and_names_its_line() =>
+        AssertRefused(Submit(["--env-file", "bad.env", "-D", jobDir, Image, "--", "true"]), 73,
+            $"hpcrun: {jobDir}/bad.env:2: expected NAME=VALUE, got 'not an assignment'");
+
+    [Fact]
+    public void A_bad_env_assignment_is_64() =>
+        AssertRefused(Submit(["--env", "GREETING", Image, "--", "true"]), 64,
+            "hpcrun: bad --env 'GREETING': expected NAME=VALUE");
+
+    [Theory]
+    [InlineData("HPCRUN_MPI", "sometimes", "hpcrun: HPCRUN_MPI: expected one of")]
+    [InlineData("HPCRUN_MPI_COMPAT", "loose", "hpcrun: HPCRUN_MPI_COMPAT: expected one of")]
+    [InlineData("HPCRUN_RDMA", "../mlx5_0", "hpcrun: HPCRUN_RDMA: bad RDMA selection '../mlx5_0'")]
+    [InlineData("HPCRUN_RDMA_LIBS", "mine", "hpcrun: HPCRUN_RDMA_LIBS: bad RDMA library choice 'mine'")]
+    public void A_bad_setting_the_job_inherits_is_64(string variable, string value, string start) =>
+        AssertRefused(Submit([Image, "--", "true"], With(variable, value)), 64, start);
+
+    [Fact]
+    public void A_missing_working_directory_is_64() =>
+        AssertRefused(Submit(["-D", Path.Combine(root, "gone"), Image, "--", "true"]), 64,
+            $"hpcrun: --chdir: no such directory: {root}/gone");
+
+    [Fact]
+    public void Good_relative_paths_in_the_jobs_directory_are_submitted_as_typed()
+    {
+        string[] args = ["-D", jobDir, "-B", "data:/data", "--env-file", "job.env", Image, "--", "true"];
+        CommandResult run = Submit(args, cwd: root);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        CannedHttpServer.Request submitted = Assert.Single(server.Received);
+        Assert.Contains("--bind data:/data --env-file job.env", submitted.Body);
+        Assert.Contains($"\"current_working_directory\":\"{jobDir}\"", submitted.Body.Replace("\\/", "/"));
+    }
+
+    [Fact]
+    public void A_directory_is_an_image_as_for_hpcrun_run()
+    {
+        CommandResult run = Submit([TestImages.BusyboxTree, "--", "true"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(1, server.Requests);
+    }
+}
