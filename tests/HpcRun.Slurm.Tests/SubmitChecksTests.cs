@@ -84,12 +84,12 @@ public sealed class SubmitChecksTests : IDisposable
     [Fact]
     public void An_unreadable_env_file_is_73() =>
         AssertRefused(Submit(["--env-file", Path.Combine(root, "secret.env"), Image, "--", "true"]), 73,
-            $"hpcrun: cannot read env file {root}/secret.env: permission denied");
+            $"hpcrun: cannot read env file {root}/secret.env: Permission denied");
 
     [Fact]
     public void A_missing_env_file_is_73() =>
         AssertRefused(Submit(["--env-file", Path.Combine(root, "none.env"), Image, "--", "true"]), 73,
-            $"hpcrun: cannot read env file {root}/none.env: no such file");
+            $"hpcrun: cannot read env file {root}/none.env: No such file or directory");
 
     [Fact]
     public void A_malformed_env_file_is_73_and_names_its_line() =>

@@ -39,7 +39,7 @@ internal static class SubmitChecks
         {
             Environment = environment, Uid = 0, Gid = 0, PasswdLine = "", GroupLine = "", Home = "/", Cwd = workDir,
             ResolvedPaths = there.Binds.Select(b => b.Source).Distinct().ToDictionary(s => s, RealPath.Resolve),
-            EnvFileContents = there.EnvFiles.Distinct().ToDictionary(f => f, ReadEnvFile),
+            EnvFileContents = there.EnvFiles.Distinct().ToDictionary(f => f, HostFactsReader.ReadEnvFile),
         };
         var noTree = ImageTree.Of(new Dictionary<string, string?>());
         var context = new LaunchContext(there, image, ImageConfig.Empty, noTree, host);
@@ -65,7 +65,4 @@ internal static class SubmitChecks
     /// the kernel resolves "..", after symlinks, as it will for the job.</summary>
     private static string InJobDir(string path, string workDir) =>
         path.StartsWith('/') ? path : Path.Join(workDir, path);
-
-    private static string ReadEnvFile(string path) => ReadableFile.TryReadText(path, out string problem)
-        ?? throw new HpcRunException(ExitCode.BadEnvironmentFile, $"cannot read env file {path}: {problem}");
 }

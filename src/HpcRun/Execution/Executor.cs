@@ -1,3 +1,4 @@
+using HpcRun.Cli;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
 using HpcRun.Launch;
@@ -16,7 +17,7 @@ internal static class Executor
 {
     public static int Run(LaunchRequest request)
     {
-        ImageSource image = ProbeImage(request.Image);
+        ImageSource image = ImageArgument.Probe(request.Image);
         NodeRole role = NodeGroup.Enter(GroupOf(request));
         return role is NodeRole.Member member ? RunJoined(request, image, member) : RunOwn(request, image, role as NodeRole.First);
     }
@@ -92,23 +93,6 @@ internal static class Executor
     }
 
     private static string Shorten(string text) => text.Length <= 160 ? text : text[..157] + "...";
-
-    /// <summary>The image, pinned: opened once by the path the user gave and read through that
-    /// descriptor from then on, so it stays the host's file whatever hpcrun mounts privately (its
-    /// staging area covers /tmp, where sites stage images) and whenever the serving thread opens it.</summary>
-    private static ImageSource ProbeImage(string path)
-    {
-        int fd = Syscalls.TryOpen(path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
-        if (fd < 0)
-            throw new HpcRunException(ExitCode.ImageNotFound, errno == (int)Errno.EACCES ? $"image not readable: {path}" : $"image not found: {path}");
-        string pinned = $"/proc/self/fd/{fd}", name = RealPath.Resolve(pinned) ?? path;
-        if (PosixFile.Type("", fd) is not (PosixFile.Directory or PosixFile.Regular))
-            throw new HpcRunException(ExitCode.BadImage, $"{path}: not an image: neither a directory nor a SquashFS or SIF file");
-        try { return ImageSource.Probe(pinned) with { Name = name }; }
-        catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, $"{path}: {e.Message}"); }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}"); }
-    }
 
     /// <summary>The first access to the image's directories: tables squashfuse could open may still be corrupt.</summary>
     private static void CheckReadable(ImageSource image)

@@ -39,7 +39,7 @@ public static class HostFactsReader
     }
 
     /// <summary>An --env-file's text, its bytes kept (<see cref="RawText"/>); at most 1 MiB.</summary>
-    private static string ReadEnvFile(string file)
+    public static string ReadEnvFile(string file)
     {
         int fd = Syscalls.TryOpen(file, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, out int errno);
         if (fd < 0)
