@@ -178,6 +178,59 @@ int hpcrun_exec(const char *path, char *const *argv, char *const *envp)
     return -errno;
 }
 
+/* The FUSE serving thread (Execution/SquashFuse/SquashFuseServer.cs) and its device. */
+static pid_t server_tid;
+static volatile int server_fuse_fd = -1;
+static struct sigaction before_guard[NSIG];
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+
+/* A crash on the serving thread (libsquashfuse reading a corrupt image): a thread blocked on
+   the image's mount waits for an answer it will never get, and a core dump waits for every
+   thread, so the process would hang in state D where SIGKILL cannot end it. Closing the last
+   descriptor of the device aborts the connection instead: the waits end, and hpcrun exits as
+   for any corrupt image (65, ExitCode.cs). A crash elsewhere goes on to the handler that was
+   there before (the runtime's, else the default action). */
+static void on_crash(int sig, siginfo_t *info, void *context)
+{
+    int fd = server_fuse_fd;
+    if (fd >= 0 && (pid_t)syscall(SYS_gettid) == server_tid) {
+        close(fd);
+        static const char message[] = "hpcrun: corrupt SquashFS image: its file system server crashed reading it\n";
+        if (write(STDERR_FILENO, message, sizeof message - 1) < 0) { /* nothing left to tell */ }
+        _exit(65);
+    }
+    struct sigaction *old = &before_guard[sig];
+    if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) old->sa_sigaction(sig, info, context);
+    else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) old->sa_handler(sig);
+    else {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
+/* Called on the serving thread once its FUSE session exists: the thread takes a descriptor
+   table of its own (unshare(CLONE_FILES), allowed in a threaded process) holding only stdio,
+   the FUSE device and the image, and closes the rest there (a node group's listener, PMI_FD:
+   they must close when the launcher closes them). No other thread or child of hpcrun then
+   holds the device, so when the serving thread dies (SIGKILL of hpcrun, at any instant) its
+   table goes with it and the kernel aborts the connection: nothing that waits on the mount
+   can keep it alive. The caller closes its own copy of the device. Returns 0 or -errno. */
+int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
+{
+    if (unshare(CLONE_FILES) != 0) return -errno;
+    unsigned lo = (unsigned)(fuse_fd < image_fd ? fuse_fd : image_fd), hi = (unsigned)(fuse_fd < image_fd ? image_fd : fuse_fd);
+    if (lo > 3) syscall(SYS_close_range, 3u, lo - 1, 0u);
+    if (hi > lo + 1) syscall(SYS_close_range, lo + 1, hi - 1, 0u);
+    syscall(SYS_close_range, hi + 1, ~0u, 0u);
+    server_tid = (pid_t)syscall(SYS_gettid);
+    server_fuse_fd = fuse_fd;
+    struct sigaction guard = {.sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER};
+    sigemptyset(&guard.sa_mask);
+    for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++)
+        if (sigaction(crash_signals[i], &guard, &before_guard[crash_signals[i]]) != 0) return -errno;
+    return 0;
+}
+
 /* Whether this launch may join a node-shared container: a launcher's rank variables or a join
    key are present. Only a hint (Launch/NodeSharing.cs decides): saying yes costs the first rank
    one re-exec, saying no when a rank should join would leave it in a namespace of its own. */

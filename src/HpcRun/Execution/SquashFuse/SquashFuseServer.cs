@@ -63,7 +63,7 @@ internal static unsafe partial class SquashFuseServer
     {
         private readonly ManualResetEventSlim asked = new(), mounted = new();
         private (ImageSource Image, IdMap Ids) request;
-        private int mountFd;
+        private int mountFd, sharedFuseFd = -1, sharedImageFd = -1;
         private ExceptionDispatchInfo? error;
 
         public ServingThread()
@@ -94,11 +94,15 @@ internal static unsafe partial class SquashFuseServer
             asked.Set();
         }
 
+        /// <summary>The detached mount; from here on no descriptor of the FUSE device is left in the
+        /// launcher's table (the serving thread keeps its own: <see cref="Isolate"/>).</summary>
         public int MountFd
         {
             get
             {
                 mounted.Wait();
+                foreach (int fd in new[] { sharedFuseFd, sharedImageFd }) if (fd >= 0) Syscalls.Close(fd);
+                sharedFuseFd = sharedImageFd = -1;
                 error?.Throw();
                 return mountFd;
             }
@@ -115,10 +119,11 @@ internal static unsafe partial class SquashFuseServer
                 DeflateBlocks.Decompressor();
                 asked.Wait();
                 if (library is null) throw new HpcRunException(ExitCode.MissingTool, missing!);
-                byte* fs = Open(library, request.Image);
-                int fuse = OpenFuseDevice(); // stays open, close-on-exec, while hpcrun serves
+                (nint fs, sharedImageFd) = Open(library, request.Image);
+                int fuse = sharedFuseFd = OpenFuseDevice();
                 mountFd = Syscalls.DetachedFuseMount(request.Image.Name, "squashfuse", fuse, request.Ids.InsideUid, request.Ids.InsideGid);
-                session = NewSession(library, fs, fuse);
+                session = NewSession(library, (byte*)fs, fuse);
+                Isolate(fuse, sharedImageFd);
             }
             catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
             mounted.Set();
@@ -126,9 +131,21 @@ internal static unsafe partial class SquashFuseServer
         }
     }
 
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_isolate_fuse_server")]
+    private static partial int IsolateServer(int fuseFd, int imageFd);
+
+    /// <summary>Gives the serving thread a descriptor table of its own with the FUSE device in it, and
+    /// guards it against crashes (Native/early.c): a kill or a crash of hpcrun at any instant then
+    /// aborts the connection instead of leaving a process waiting on the mount forever.</summary>
+    private static void Isolate(int fuseFd, int imageFd)
+    {
+        int failed = IsolateServer(fuseFd, imageFd);
+        if (failed < 0) throw new SetupException($"cannot give the FUSE server its own descriptors: {Marshal.GetPInvokeErrorMessage(-failed)}");
+    }
+
     /// <summary>Opens the image's tables, as squashfuse does before it mounts, from a descriptor
     /// the library keeps (<see cref="ImageSource.Path"/> is the launcher's pinned descriptor).</summary>
-    private static byte* Open(SquashFuseLibrary library, ImageSource image)
+    private static (nint Fs, int ImageFd) Open(SquashFuseLibrary library, ImageSource image)
     {
         int file = Syscalls.Open(image.Path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
         byte* fs = (byte*)NativeMemory.AllocZeroed(LowLevelAllocation); // served until the process ends
@@ -140,7 +157,7 @@ internal static unsafe partial class SquashFuseServer
             throw new HpcRunException(ExitCode.BadImage, $"{image.Name}: {Describe(status)}");
         }
         Tune(library, fs);
-        return fs;
+        return ((nint)fs, file);
     }
 
     private static int OpenFuseDevice()

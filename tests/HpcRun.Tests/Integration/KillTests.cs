@@ -1,0 +1,66 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+/// <summary>
+/// hpcrun killed at any instant of its start (SIGKILL or SIGTERM) leaves nothing: no process in
+/// any state but zombie, no mount. The instant that used to hang: a thread (or the job, before
+/// its exec) waiting on the image's mount in the same process that held the FUSE device, whose
+/// serving thread was dead; the process stayed in state D, unkillable.
+/// </summary>
+[Collection(ContainerCollection.Name)]
+public class KillTests(ContainerFixture images)
+{
+    private const int Runs = 3000;
+
+    /// <summary>$1 runs of `hpcrun $0 /bin/true MARKER`, each killed at a random instant in 0-50 ms.</summary>
+    private const string KillLoop = """
+        for i in $(seq "$1"); do
+          "$H" "$0" /bin/true "$2" & pid=$!
+          sleep "0.$(printf %03d $((RANDOM % 50)))"
+          if ((RANDOM % 2)); then kill -KILL $pid; else kill -TERM $pid; fi 2>/dev/null
+          wait $pid 2>/dev/null
+        done
+        echo done
+        """;
+
+    [Fact]
+    public void KilledAtRandomInstantsOfItsStartNothingIsLeft()
+    {
+        string marker = $"kill-test-{Guid.NewGuid():N}";
+        try
+        {
+            var result = Hpcrun.Script(KillLoop, [images.Image, Runs.ToString(), marker]);
+            Assert.True(result.ExitCode == 0 && result.Stdout == "done\n", result.ToString());
+            Assert.Empty(Survivors(marker));
+            LeakCheck.AssertNothingLeft();
+        }
+        finally { FreeStuck(marker); }
+    }
+
+    /// <summary>The processes of this test (hpcrun and its jobs carry the marker) that are not zombies.</summary>
+    private static List<string> Survivors(string marker)
+    {
+        var survivors = new List<string>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker)) continue;
+                string state = File.ReadAllLines(Path.Combine(dir, "status")).First(l => l.StartsWith("State:"));
+                if (!state.Contains("zombie")) survivors.Add($"{Path.GetFileName(dir)} {state}");
+            }
+            catch (IOException) { } // ended meanwhile
+        }
+        return survivors;
+    }
+
+    /// <summary>Should the test fail, frees what it left: a process stuck on a dead FUSE server ends only
+    /// when root aborts the connection (fusectl), then it can be killed.</summary>
+    private static void FreeStuck(string marker)
+    {
+        if (Survivors(marker).Count == 0) return;
+        TestEnvironment.Run("sh", ["-c", "mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections; " +
+            "for c in /sys/fs/fuse/connections/*/abort; do echo 1 > $c; done; pkill -KILL -f " + marker]);
+    }
+}
