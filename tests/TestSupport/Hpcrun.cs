@@ -45,9 +45,9 @@ public static class Hpcrun
     /// is given, with $H the hpcrun binary and $0, $1... <paramref name="args"/>: for what a test cannot
     /// pass through .NET's UTF-8 strings (bytes that are not UTF-8, process substitution, pipes).</summary>
     public static CommandResult Script(string script, IEnumerable<string>? args = null, IDictionary<string, string>? env = null,
-        string? cwd = null) =>
+        string? cwd = null, TimeSpan? timeout = null) =>
         TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",
-            "bash", "-c", $"export H={Binary}; {script}", .. args ?? []], null, UserEnvironment(env), cwd ?? UserHome);
+            "bash", "-c", $"export H={Binary}; {script}", .. args ?? []], null, UserEnvironment(env), cwd ?? UserHome, timeout);
 
     private static IEnumerable<string> AsUser(IEnumerable<string> args) =>
         ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--", Binary, .. args];

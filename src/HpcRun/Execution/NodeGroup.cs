@@ -66,17 +66,19 @@ internal static class NodeGroup
     /// there is no first rank, or it gave up (then this rank tries to become it).</summary>
     private static NodeRole.Member? TryConnect(UnixDomainSocketEndPoint address)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
         try
         {
-            socket.Connect(address);
-            var (pid, uid) = Peer(socket);
-            if (uid != EarlyNamespace.OuterUid())
+            try { socket.Connect(address); }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain)
             {
-                Log.Warning("another user (uid {Uid}) holds this node's group name: running in a container of its own", uid);
-                socket.Dispose();
-                Reexec.InOwnNamespace();
+                // A full backlog: a first rank of ours has 4096 places, so the name is held by a squatter
+                // that never accepts (its owner cannot be asked before a connection exists).
+                LeaveForOwnContainer(socket, "this node's group name is held by a socket that accepts no one");
             }
+            socket.Blocking = true;
+            var (pid, uid) = Peer(socket);
+            if (uid != Syscalls.Uid()) LeaveForOwnContainer(socket, $"another user (uid {uid}) holds this node's group name");
             Span<byte> greeting = stackalloc byte[1];
             if (socket.Receive(greeting) == 1 && greeting[0] == Ready)
             {
@@ -91,6 +93,13 @@ internal static class NodeGroup
         return null;
     }
 
+    private static void LeaveForOwnContainer(Socket socket, string why)
+    {
+        Log.Warning("{Why}: running in a container of its own", why);
+        socket.Dispose();
+        Reexec.InOwnNamespace();
+    }
+
     private static Socket? TakeInheritedListener()
     {
         if (Environment.GetEnvironmentVariable(ListenerVariable) is not { } text) return null;
@@ -100,7 +109,7 @@ internal static class NodeGroup
         return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
     }
 
-    /// <summary>The process at the other end (SO_PEERCRED: pid and uid as the host sees them).</summary>
+    /// <summary>The process at the other end (SO_PEERCRED: pid and uid as this process's namespaces see them).</summary>
     public static (int Pid, int Uid) Peer(Socket socket)
     {
         Span<byte> credentials = stackalloc byte[12];
@@ -124,7 +133,8 @@ internal static class NodeGroup
                 Socket member;
                 try { member = await listener.AcceptAsync(); }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; }
-                if (Peer(member).Uid != EarlyNamespace.OuterUid()) { member.Dispose(); continue; }
+                // SO_PEERCRED gives the uid as this namespace sees it: 0 for the user under --fakeroot.
+                if (Peer(member).Uid != Syscalls.Uid()) { member.Dispose(); continue; }
                 lock (gate)
                 {
                     if (closed) { member.Dispose(); return; }

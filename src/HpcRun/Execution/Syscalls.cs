@@ -145,6 +145,10 @@ internal static partial class Syscalls
     [LibraryImport("libc", EntryPoint = "getppid")]
     public static partial int ParentPid();
 
+    /// <summary>getuid(2): this process's uid as its user namespace sees it.</summary>
+    [LibraryImport("libc", EntryPoint = "getuid")]
+    public static partial int Uid();
+
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_exec")]
     private static unsafe partial int hpcrun_exec(byte* path, byte** argv, byte** envp);
 

@@ -30,7 +30,8 @@ public class KillTests(ContainerFixture images)
         string marker = $"kill-test-{Guid.NewGuid():N}";
         try
         {
-            var result = Hpcrun.Script(KillLoop, [images.Image, Runs.ToString(), marker]);
+            // About 50 ms a run; the limit only catches a loop that hangs.
+            var result = Hpcrun.Script(KillLoop, [images.Image, Runs.ToString(), marker], timeout: TimeSpan.FromMinutes(30));
             Assert.True(result.ExitCode == 0 && result.Stdout == "done\n", result.ToString());
             Assert.Empty(Survivors(marker));
             LeakCheck.AssertNothingLeft();

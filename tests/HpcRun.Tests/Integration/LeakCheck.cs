@@ -3,7 +3,8 @@ namespace HpcRun.Tests.Integration;
 /// <summary>What a launcher must never leave behind: FUSE servers, FUSE mounts on the host, scratch directories.</summary>
 internal static class LeakCheck
 {
-    /// <summary>The processes holding a FUSE connection open: hpcrun serving an image, or any FUSE daemon.</summary>
+    /// <summary>The processes holding a FUSE connection open: hpcrun serving an image, or any FUSE daemon.
+    /// hpcrun's serving thread keeps the device in a descriptor table of its own, so every thread's is looked at.</summary>
     public static IReadOnlyList<int> FuseServers() =>
         [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(name => name!.All(char.IsAsciiDigit)).Select(int.Parse!)
             .Where(pid => FileDescriptorTargets(pid).Contains("/dev/fuse"))];
@@ -25,7 +26,11 @@ internal static class LeakCheck
 
     private static IEnumerable<string?> FileDescriptorTargets(int pid)
     {
-        try { return [.. new DirectoryInfo($"/proc/{pid}/fd").EnumerateFileSystemInfos().Select(fd => fd.LinkTarget)]; }
+        try
+        {
+            return [.. new DirectoryInfo($"/proc/{pid}/task").EnumerateDirectories()
+                .SelectMany(task => new DirectoryInfo(Path.Combine(task.FullName, "fd")).EnumerateFileSystemInfos()).Select(fd => fd.LinkTarget)];
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; } // ended meanwhile
     }
 }

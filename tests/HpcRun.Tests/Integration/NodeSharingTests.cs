@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HpcRun.Launch;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Integration;
@@ -126,6 +127,48 @@ public class NodeSharingTests(ContainerFixture images)
         first.Release(0);
         Assert.True(first.Processes[0].WaitForExit(TimeSpan.FromMinutes(1)));
         Assert.Equal(0, first.Processes[0].ExitCode);
+        LeakCheck.AssertNothingLeft();
+    }
+
+    [Fact]
+    public void RanksWithFakeRootShareOneContainerToo()
+    {
+        var key = new Dictionary<string, string> { ["HPCRUN_JOIN_KEY"] = $"test-{Guid.NewGuid():N}" };
+        using var ranks = new Ranks(images.Image, 4, ["--fakeroot"], key);
+        Assert.Single(ranks.WaitUntilUp().Distinct());
+        Assert.Single(FuseServers(ranks.Processes.Select(p => p.Id)));
+        for (int rank = 0; rank < 4; rank++) ranks.Release(rank);
+        for (int rank = 0; rank < 4; rank++)
+        {
+            Assert.True(ranks.Processes[rank].WaitForExit(TimeSpan.FromMinutes(1)), $"rank {rank} did not end");
+            Assert.Equal(rank % 7, ranks.Processes[rank].ExitCode);
+        }
+        LeakCheck.AssertNothingLeft();
+    }
+
+    /// <summary>Another user (root here) holds the group's abstract socket name first: ranks notice
+    /// at once and run in containers of their own, with a warning, whether the squatter's socket
+    /// accepts (its owner is then seen) or its backlog is full (connecting would block).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnotherUsersSocketOnTheGroupNameIsNotJoined(bool backlogFull)
+    {
+        string key = $"test-{Guid.NewGuid():N}";
+        int uid = int.Parse(TestEnvironment.RunChecked("id", "-u", TestEnvironment.User).Trim());
+        string name = NodeSharing.GroupName(new LaunchRequest { Image = images.Image, JoinKey = key }, new Dictionary<string, string>(),
+            uid, 0, "/", [])!;
+        var address = new System.Net.Sockets.UnixDomainSocketEndPoint("\0" + name);
+        using var squatter = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, 0);
+        squatter.Bind(address);
+        squatter.Listen(backlogFull ? 0 : 16);
+        using var filler = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, 0);
+        if (backlogFull) filler.Connect(address);
+        var result = TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups",
+            "--", Hpcrun.Binary, "--join-key", key, images.Image, "sh", "-c", "echo ran"], timeout: TimeSpan.FromMinutes(1));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("ran\n", result.Stdout);
+        Assert.Contains("running in a container of its own", result.Stderr);
         LeakCheck.AssertNothingLeft();
     }
 }
