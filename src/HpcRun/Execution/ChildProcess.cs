@@ -21,7 +21,7 @@ internal sealed partial class ChildProcess
     {
         public byte** Argv, Envp;
         public byte* SearchPath, Root, Cwd, JoinUser, JoinMnt;
-        public int StatusFd;
+        public int StatusFd, DropSysAdmin;
     }
 
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_spawn")]
@@ -32,10 +32,12 @@ internal sealed partial class ChildProcess
 
     /// <summary>Starts <paramref name="argv"/> (a bare name is looked up on the PATH in
     /// <paramref name="environment"/>), in <paramref name="root"/> and <paramref name="cwd"/> when
-    /// given, after entering the user and mount namespaces of process <paramref name="join"/> when
-    /// given. Strings pass as the bytes they carry (<see cref="Image.Text.RawText"/>). Throws when exec failed.</summary>
+    /// given, after entering the user and mount namespaces <paramref name="join"/> names (paths of
+    /// namespace files) when given. <paramref name="dropSysAdmin"/>: a job that runs as root inside
+    /// (--fakeroot) has CAP_SYS_ADMIN removed from its bounding set, as container runtimes do by
+    /// default, so that it cannot remount the read-only binds and root read-write. Strings pass as the bytes they carry (<see cref="Image.Text.RawText"/>). Throws when exec failed.</summary>
     public static unsafe ChildProcess Start(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment,
-        string? root = null, string? cwd = null, int? join = null)
+        string? root = null, string? cwd = null, (string User, string Mount)? join = null, bool dropSysAdmin = false)
     {
         var env = environment.ToList();
         var (statusRead, statusWrite) = Syscalls.Pipe();
@@ -47,9 +49,8 @@ internal sealed partial class ChildProcess
                 Argv = strings.Array(argv), Envp = strings.Array(env.Select(e => $"{e.Key}={e.Value}")),
                 SearchPath = strings.Add(env.LastOrDefault(e => e.Key == "PATH").Value ?? "/usr/local/bin:/usr/bin:/bin"),
                 Root = strings.Add(root), Cwd = strings.Add(cwd),
-                JoinUser = strings.Add(join is null ? null : $"/proc/{join}/ns/user"),
-                JoinMnt = strings.Add(join is null ? null : $"/proc/{join}/ns/mnt"),
-                StatusFd = statusWrite,
+                JoinUser = strings.Add(join?.User), JoinMnt = strings.Add(join?.Mount),
+                StatusFd = statusWrite, DropSysAdmin = dropSysAdmin ? 1 : 0,
             };
             int pid = Spawn(&request);
             if (pid < 0) throw new SetupException($"cannot start {argv[0]}: {Marshal.GetPInvokeErrorMessage(-pid)}");

@@ -58,39 +58,44 @@ internal static class Executor
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
         }
-        var group = first is null ? null : new NodeGroup.Host(first.Listener);
-        if (group is not null)
-        {
-            File.WriteAllText(Staging.GroupRecord, NodeSharing.Record(plan));
-            group.Serve();
-        }
+        var group = first is null ? null : new NodeGroup.Host(first.Listener, SharedContainer.OfThisProcess(NodeSharing.Record(plan)));
+        group?.Serve();
+        HideFromTheJob();
         Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);
-        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory);
+        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory, dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
         if (group is not null) Supervisor.Linger(group.WaitForMembers);
         return status;
     }
 
-    /// <summary>Decides this rank's job from the image as the first rank mounted it (reached through
-    /// /proc/PID/root: hpcrun stays in the host's namespaces), checks that it agrees with the first
-    /// rank's container, and starts the job in that container.</summary>
+    /// <summary>Decides this rank's job from the image as the first rank mounted it (a descriptor it
+    /// passed: hpcrun stays in the host's namespaces), checks that it agrees with the first rank's
+    /// container, and starts the job in that container.</summary>
     private static int RunJoined(LaunchRequest request, ImageSource image, NodeRole.Member member)
     {
         HostFacts host = HostFactsReader.Read(request);
-        string leader = $"/proc/{member.Pid}/root";
+        SharedContainer shared = member.Container;
         ContainerPlan plan;
-        using (var lower = new ContainerRoot(leader + Staging.Lower))
+        using (var lower = new ContainerRoot($"/proc/self/fd/{shared.Image}"))
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: true));
-        string ours = NodeSharing.Record(plan), group = File.ReadAllText(leader + Staging.GroupRecord);
+        string ours = NodeSharing.Record(plan), group = shared.Record;
         if (ours != group)
             throw new HpcRunException(ExitCode.JoinFailed, "this rank's container differs from the one its job shares on this node " +
                 $"({Shorten(NodeSharing.FirstDifference(ours, group))}): give every rank the same options, or use --no-join or --join-key");
         Log.Debug("exec {Argv} in {Cwd}, in the container of pid {Pid}", plan.Argv, plan.WorkingDirectory, member.Pid);
-        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory, join: member.Pid);
+        HideFromTheJob();
+        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
+            join: ($"/proc/self/fd/{shared.UserNamespace}", $"/proc/self/fd/{shared.MountNamespace}"), dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;
     }
+
+    /// <summary>hpcrun's /proc entries (its root and descriptors: the host as hpcrun sees it, all of
+    /// it) are closed to the job, whose parent it is and whose uid it shares: a process that is not
+    /// dumpable can be looked into only with CAP_SYS_PTRACE in the host's user namespace, which no
+    /// job has, --fakeroot or not (ptrace(2), "Ptrace access mode checking").</summary>
+    private static void HideFromTheJob() => Syscalls.SetDumpable(false);
 
     private static string Shorten(string text) => text.Length <= 160 ? text : text[..157] + "...";
 

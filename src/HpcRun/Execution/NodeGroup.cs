@@ -22,13 +22,49 @@ internal abstract record NodeRole
     public sealed record First(Socket Listener) : NodeRole;
 
     /// <summary>This rank joins the container of the first rank (<paramref name="Pid"/>).</summary>
-    public sealed record Member(int Pid, Socket Connection) : NodeRole;
+    public sealed record Member(int Pid, Socket Connection, SharedContainer Container) : NodeRole;
+}
+
+/// <summary>What the first rank hands each member over their socket: its user and mount namespaces
+/// and the image as it mounted it, as descriptors (the first rank's /proc entries are closed to
+/// others: it is not dumpable), and its record (<see cref="Launch.NodeSharing.Record"/>), which the
+/// member compares with its own decision.</summary>
+internal sealed record SharedContainer(int UserNamespace, int MountNamespace, int Image, string Record)
+{
+    /// <summary>This process's container, for the members.</summary>
+    public static SharedContainer OfThisProcess(string record) => new(
+        Syscalls.Open("/proc/self/ns/user", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC),
+        Syscalls.Open("/proc/self/ns/mnt", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC),
+        Syscalls.Open(Staging.Lower, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC), record);
+
+    public void SendTo(Socket member)
+    {
+        byte[] record = System.Text.Encoding.UTF8.GetBytes(Record);
+        byte[] greeting = [NodeGroup.Ready, .. BitConverter.GetBytes(record.Length), .. record];
+        Syscalls.SendWithDescriptors((int)member.Handle, greeting, [UserNamespace, MountNamespace, Image]);
+    }
+
+    /// <summary>The first rank's greeting, or null when it closed without one (it gave up).</summary>
+    public static SharedContainer? ReceiveFrom(Socket first)
+    {
+        Span<byte> head = stackalloc byte[5];
+        int read = Syscalls.ReceiveWithDescriptors((int)first.Handle, head, out int[] fds);
+        if (read == 0 || head[0] != NodeGroup.Ready || fds.Length != 3)
+        {
+            foreach (int fd in fds) Syscalls.Close(fd);
+            return null;
+        }
+        while (read < head.Length) read += first.Receive(head[read..]) is > 0 and int n ? n : throw new SetupException("the first rank left");
+        var record = new byte[BitConverter.ToInt32(head[1..])];
+        for (int at = 0; at < record.Length;) at += first.Receive(record.AsSpan(at)) is > 0 and int n ? n : throw new SetupException("the first rank left");
+        return new SharedContainer(fds[0], fds[1], fds[2], System.Text.Encoding.UTF8.GetString(record));
+    }
 }
 
 internal static class NodeGroup
 {
     private const string ListenerVariable = "HPCRUN_GROUP_FD";
-    private const byte Ready = (byte)'R';
+    internal const byte Ready = (byte)'R';
     private const int Attempts = 1000;
 
     /// <summary>This rank's role in <paramref name="group"/> (null: no group). Re-executes hpcrun
@@ -79,11 +115,10 @@ internal static class NodeGroup
             socket.Blocking = true;
             var (pid, uid) = Peer(socket);
             if (uid != Syscalls.Uid()) LeaveForOwnContainer(socket, $"another user (uid {uid}) holds this node's group name");
-            Span<byte> greeting = stackalloc byte[1];
-            if (socket.Receive(greeting) == 1 && greeting[0] == Ready)
+            if (SharedContainer.ReceiveFrom(socket) is { } container)
             {
                 Log.Debug("node group: joining the container of pid {Pid}", pid);
-                return new NodeRole.Member(pid, socket);
+                return new NodeRole.Member(pid, socket, container);
             }
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
@@ -118,7 +153,7 @@ internal static class NodeGroup
     }
 
     /// <summary>Greets the ranks that connect, once the container is ready, and counts them.</summary>
-    public sealed class Host(Socket listener)
+    public sealed class Host(Socket listener, SharedContainer container)
     {
         private readonly object gate = new();
         private int members;
@@ -141,8 +176,8 @@ internal static class NodeGroup
                     members++;
                     Monitor.PulseAll(gate);
                 }
-                try { member.Send([Ready]); }
-                catch (SocketException) { }
+                try { container.SendTo(member); }
+                catch (SetupException) { } // it left meanwhile
                 _ = WatchAsync(member);
             }
         }

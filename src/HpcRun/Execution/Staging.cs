@@ -14,8 +14,6 @@ internal sealed class Staging
     public const string Work = "/tmp/rw/work";
     public const string Root = "/tmp/root";
     public const string Files = "/tmp/files";
-    /// <summary>The first rank's <see cref="Launch.NodeSharing.Record"/>, for the ranks that join it.</summary>
-    public const string GroupRecord = "/tmp/group";
     private int fileCount;
 
     public static Staging Create()

@@ -145,6 +145,98 @@ internal static partial class Syscalls
     [LibraryImport("libc", EntryPoint = "getppid")]
     public static partial int ParentPid();
 
+    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
+    private static unsafe partial nint sendmsg(int fd, MessageHeader* message, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    private static unsafe partial nint recvmsg(int fd, MessageHeader* message, int flags);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct MessageHeader // struct msghdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVector* Vector;
+        public nuint VectorLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct IoVector { public void* Base; public nuint Length; }
+
+    private const int SolSocket = 1, ScmRights = 1, MsgCmsgCloexec = 0x40000000, MaxPassedFds = 8;
+    /// <summary>struct cmsghdr: cmsg_len (size_t), cmsg_level, cmsg_type (int); the descriptors follow.</summary>
+    private static readonly int ControlHeader = sizeof(long) + 2 * sizeof(int);
+
+    /// <summary>Sends <paramref name="data"/> (at least one byte) with <paramref name="fds"/> attached (SCM_RIGHTS, unix(7)).</summary>
+    public static unsafe void SendWithDescriptors(int socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds)
+    {
+        byte* control = stackalloc byte[ControlHeader + MaxPassedFds * sizeof(int)];
+        *(long*)control = ControlHeader + fds.Length * sizeof(int);
+        *(int*)(control + sizeof(long)) = SolSocket;
+        *(int*)(control + sizeof(long) + sizeof(int)) = ScmRights;
+        fds.CopyTo(new Span<int>(control + ControlHeader, fds.Length));
+        fixed (byte* p = data)
+        {
+            var vector = new IoVector { Base = p, Length = (nuint)data.Length };
+            var message = new MessageHeader
+            {
+                Vector = &vector, VectorLength = 1, Control = control, ControlLength = (nuint)((ControlHeader + fds.Length * sizeof(int) + 7) & ~7),
+            };
+            while (sendmsg(socket, &message, 0x4000 /* MSG_NOSIGNAL */) < 0)
+                if (!WaitIfBusy(socket, PollOut)) throw SetupException.FromErrno("sendmsg");
+        }
+    }
+
+    /// <summary>Receives into <paramref name="data"/> and the descriptors sent with it (close-on-exec);
+    /// the byte count (0 at end of stream).</summary>
+    public static unsafe int ReceiveWithDescriptors(int socket, Span<byte> data, out int[] fds)
+    {
+        int room = ControlHeader + MaxPassedFds * sizeof(int);
+        byte* control = stackalloc byte[room];
+        fixed (byte* p = data)
+        {
+            var vector = new IoVector { Base = p, Length = (nuint)data.Length };
+            var message = new MessageHeader { Vector = &vector, VectorLength = 1, Control = control, ControlLength = (nuint)room };
+            nint n;
+            while ((n = recvmsg(socket, &message, MsgCmsgCloexec)) < 0)
+                if (!WaitIfBusy(socket, PollIn)) throw SetupException.FromErrno("recvmsg");
+            bool rights = message.ControlLength >= (nuint)ControlHeader && *(int*)(control + sizeof(long)) == SolSocket
+                && *(int*)(control + sizeof(long) + sizeof(int)) == ScmRights;
+            int count = rights ? (int)((*(long*)control - ControlHeader) / sizeof(int)) : 0;
+            fds = new ReadOnlySpan<int>(control + ControlHeader, count).ToArray();
+            return (int)n;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    private static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    /// <summary>PR_SET_DUMPABLE (prctl(2)).</summary>
+    public static void SetDumpable(bool dumpable)
+    {
+        if (prctl(4 /* PR_SET_DUMPABLE */, dumpable ? 1u : 0u, 0, 0, 0) != 0) throw SetupException.FromErrno("prctl PR_SET_DUMPABLE");
+    }
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static unsafe partial int poll(long* fds, nuint count, int timeout);
+
+    private const short PollIn = 1, PollOut = 4;
+
+    /// <summary>After a failed call on <paramref name="fd"/>: true when it was interrupted or would have
+    /// blocked (.NET keeps its sockets non-blocking), once the descriptor is ready again.</summary>
+    private static unsafe bool WaitIfBusy(int fd, short events)
+    {
+        int errno = Marshal.GetLastSystemError();
+        if (errno == (int)Errno.EINTR) return true;
+        if (errno != 11 /* EAGAIN */) return false;
+        long pollFd = (uint)fd | ((long)events << 32); // struct pollfd { int fd; short events, revents; }
+        while (poll(&pollFd, 1, -1) < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR) { }
+        return true;
+    }
+
     /// <summary>getuid(2): this process's uid as its user namespace sees it.</summary>
     [LibraryImport("libc", EntryPoint = "getuid")]
     public static partial int Uid();

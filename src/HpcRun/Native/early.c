@@ -29,6 +29,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 extern char **environ;
 
@@ -57,8 +58,9 @@ struct hpcrun_spawn {
     char *const *argv, *const *envp;
     const char *search_path;     /* PATH for a command without '/' (the job's own) */
     const char *root, *cwd;      /* NULL: stay */
-    const char *join_user, *join_mnt; /* /proc/PID/ns/{user,mnt} of a container to enter, or NULL */
+    const char *join_user, *join_mnt; /* namespace files of a container to enter, or NULL */
     int status_fd;               /* the write end of a close-on-exec pipe */
+    int drop_sys_admin;          /* a root job (--fakeroot) loses CAP_SYS_ADMIN: it cannot remount :ro binds */
 };
 
 /* Tells the supervisor through the status pipe why the child could not start. */
@@ -129,6 +131,7 @@ static void spawned_child(const struct hpcrun_spawn *s, pid_t parent)
                     umount2(".", MNT_DETACH) != 0))
         report_and_exit(s->status_fd, STAGE_ROOT, errno);
     if (s->cwd && chdir(s->cwd) != 0) report_and_exit(s->status_fd, STAGE_CWD, errno);
+    if (s->drop_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0) report_and_exit(s->status_fd, STAGE_EXEC, errno);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         report_and_exit(s->status_fd, STAGE_EXEC, errno);
     exec_searching(s);
@@ -180,21 +183,20 @@ int hpcrun_exec(const char *path, char *const *argv, char *const *envp)
 
 /* The FUSE serving thread (Execution/SquashFuse/SquashFuseServer.cs) and its device. */
 static pid_t server_tid;
-static volatile int server_fuse_fd = -1;
+static volatile int server_guarded;
 static struct sigaction before_guard[NSIG];
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 
 /* A crash on the serving thread (libsquashfuse reading a corrupt image): a thread blocked on
    the image's mount waits for an answer it will never get, and a core dump waits for every
-   thread, so the process would hang in state D where SIGKILL cannot end it. Closing the last
-   descriptor of the device aborts the connection instead: the waits end, and hpcrun exits as
-   for any corrupt image (65, ExitCode.cs). A crash elsewhere goes on to the handler that was
-   there before (the runtime's, else the default action). */
+   thread, so the process would hang in state D where SIGKILL cannot end it. Exiting instead
+   (no dump) ends the serving thread, whose descriptor table alone holds the device: the kernel
+   aborts the connection, the waits end, and hpcrun's status is 65, as for any corrupt image
+   (ExitCode.cs), set before any other thread can exit. A crash elsewhere goes on to the
+   handler that was there before (the runtime's, else the default action). */
 static void on_crash(int sig, siginfo_t *info, void *context)
 {
-    int fd = server_fuse_fd;
-    if (fd >= 0 && (pid_t)syscall(SYS_gettid) == server_tid) {
-        close(fd);
+    if (server_guarded && (pid_t)syscall(SYS_gettid) == server_tid) {
         static const char message[] = "hpcrun: corrupt SquashFS image: its file system server crashed reading it\n";
         if (write(STDERR_FILENO, message, sizeof message - 1) < 0) { /* nothing left to tell */ }
         _exit(65);
@@ -223,7 +225,7 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
     if (hi > lo + 1) syscall(SYS_close_range, lo + 1, hi - 1, 0u);
     syscall(SYS_close_range, hi + 1, ~0u, 0u);
     server_tid = (pid_t)syscall(SYS_gettid);
-    server_fuse_fd = fuse_fd;
+    server_guarded = 1;
     struct sigaction guard = {.sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER};
     sigemptyset(&guard.sa_mask);
     for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++)

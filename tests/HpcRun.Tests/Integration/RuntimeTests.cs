@@ -120,6 +120,30 @@ public class RuntimeTests(ContainerFixture images)
         finally { File.Delete(envFile); }
     }
 
+    /// <summary>The container's promises hold for a job that is root inside: a read-only bind and the
+    /// read-only root cannot be remounted read-write or unmounted, and hpcrun's own view of the host
+    /// (/proc/PPID/root, its descriptors, its environment) is closed to the job.</summary>
+    [Theory]
+    [InlineData("--fakeroot")]
+    [InlineData("--writable-tmpfs")]
+    public void TheJobCannotUndoReadOnlyBindsOrLookThroughHpcrun(string option)
+    {
+        string data = Path.Combine(TestImages.Dir, $"ro-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(data);
+        TestEnvironment.RunChecked("chmod", "a+rwx", data);
+        try
+        {
+            const string attempts = "export HPCRUN=$PPID; for try in 'mount -o remount,rw /data' 'umount /data' 'touch /data/x' " +
+                "'mount -o remount,rw /' 'ls /proc/$HPCRUN/root/' 'ls /proc/$HPCRUN/fd/' 'cat /proc/$HPCRUN/environ'; do " +
+                "if sh -c \"$try\" >/dev/null 2>&1; then echo \"allowed: $try\"; fi; done; echo checked";
+            var result = images.Sh(attempts, option, "-B", $"{data}:/data:ro");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal("checked\n", result.Stdout);
+            Assert.Empty(Directory.GetFileSystemEntries(data));
+        }
+        finally { Directory.Delete(data, recursive: true); }
+    }
+
     [Fact]
     public void ACallerWithoutHomeOrUserStillGivesTheJobTheirs()
     {
