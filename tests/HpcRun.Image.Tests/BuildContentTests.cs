@@ -106,4 +106,19 @@ public sealed class BuildContentTests : IDisposable
         Assert.Equal('D', entries[directory].Type);
         Assert.True((directory + "/file").Length > 6000);
     }
+
+    [Fact]
+    public void A_directory_path_mksquashfs_cannot_open_stops_the_build_or_is_skipped_with_a_warning()
+    {
+        string tree = sandbox.File("tree");
+        string deep = string.Join('/', Enumerable.Range(0, 25).Select(i => $"{i}".PadRight(200, 'd')));
+        Sh("mkdir -p \"$1/$2\" && echo x > \"$1/kept\"", tree, deep); // coreutils walks it a directory at a time
+        var e = Assert.Throws<ImageBuildException>(() => building.Build(tree));
+        Assert.Equal(BuildFailure.SourceUnreadable, e.Failure);
+        Assert.Contains("longer than the 4095 bytes mksquashfs can open", e.Message);
+        var entries = Building.Entries(building.Build(tree, with: r => r with { SkipUnreadable = true }));
+        Assert.Contains("kept", entries.Keys);
+        string warning = $"skipped {tree}/0ddd";
+        Assert.Contains(building.Reporter.Warnings, w => w.StartsWith(warning, StringComparison.Ordinal));
+    }
 }

@@ -46,7 +46,7 @@ internal static partial class SquashFsMaker
             string inImage = extra.ImagePath.TrimStart('/'), time = $"{job.SourceDateEpoch ?? job.Time}";
             args.AddRange(["-p", $"/{Path.GetDirectoryName(inImage)} D {time} 755 0 0",
                 "-p", $"/{inImage} F {time} 644 0 0 cat {ShellQuote(extra.HostPath)}"]);
-            if (Path.Exists(Path.Combine(job.Tree, inImage))) exclude.Add(inImage);
+            if (Libc.Stat(Libc.Cwd, $"{job.Tree}/{inImage}") is not null) exclude.Add(inImage);
         }
         args.AddRange(job.Pseudo ?? []);
         if (exclude.Count > 0) args.AddRange(["-e", .. exclude]); // -e takes the rest of the command line
@@ -89,8 +89,10 @@ internal static partial class SquashFsMaker
                 throw new ImageBuildException($"cannot write {job.OutputName}: {why}", BuildFailure.OutputUnwritable);
             throw new ImageBuildException($"{Tool} failed (exit {code}): {why}");
         }
-        // "Cannot stat exclude": an -e path that went away, which loses nothing.
-        string? lost = errors.FirstOrDefault(e => Lost().IsMatch(e) && !e.StartsWith("Cannot stat exclude", Ordinal));
+        // Not lost: an -e path mksquashfs cannot stat ("Cannot stat exclude"), or one it cannot open as it scans
+        // (one longer than PATH_MAX), which the build left out on purpose.
+        string? lost = errors.FirstOrDefault(e => Lost().IsMatch(e) && !e.StartsWith("Cannot stat exclude", Ordinal)
+            && !(job.Exclude ?? []).Any(path => e.Contains($" {job.Tree}/{path} because", Ordinal)));
         if (lost is not null)
             throw new ImageBuildException($"{Tool} could not read a file of the source: {Clean(lost, job)}",
                 BuildFailure.SourceUnreadable);
