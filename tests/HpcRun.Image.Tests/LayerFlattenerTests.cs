@@ -40,6 +40,14 @@ public sealed class LayerFlattenerTests : IDisposable
     }
 
     [Fact]
+    public void Whiteouts_that_name_no_entry_remove_nothing()
+    {
+        Apply(new LayerTar().Dir("a").File("a/kept", "1"),
+              new LayerTar().File("a/.wh.", "").File("a/.wh..", "").File("a/.wh...", ""));
+        Assert.True(File.Exists(InRoot("a/kept")));
+    }
+
+    [Fact]
     public void Hard_links_symlinks_and_modes_are_kept_but_setuid_and_setgid_dropped()
     {
         Apply(new LayerTar().Dir("bin").File("bin/tool", "x", (UnixFileMode)0b111_101_101 | UnixFileMode.SetUser | UnixFileMode.SetGroup)

@@ -73,7 +73,9 @@ internal sealed class LayerFlattener(RootDir root, IBuildReporter reporter, long
         if (leaf == OpaqueMarker) { writer.Empty(directory, createdByLayer.Contains); return; }
         if (leaf.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
-            writer.Remove($"{directory}/{leaf[WhiteoutPrefix.Length..]}");
+            // ".wh.", ".wh.." and ".wh..." name no entry: removing "dir/." would take the whiteout's own directory.
+            string hidden = leaf[WhiteoutPrefix.Length..];
+            if (hidden is not ("" or "." or "..")) writer.Remove($"{directory}/{hidden}");
             return;
         }
         // The entry and its parents are this layer's: an opaque marker later in it leaves them.
