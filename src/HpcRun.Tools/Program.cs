@@ -1,3 +1,16 @@
 using HpcRun.Cli;
+using HpcRun.Image.Text;
 
-return new HpcRunCli([.. ImageVerbs.All, .. SlurmVerbs.All]).Invoke(args);
+return new HpcRunCli([.. ImageVerbs.All, .. SlurmVerbs.All]).Invoke(RawArguments() ?? args);
+
+// .NET decodes argv as UTF-8 and writes U+FFFD for what is not; the kernel's copy keeps every byte (RawText),
+// so that `hpcrun build` takes an OUT or SOURCE of any name, as Unix paths are bytes.
+static string[]? RawArguments()
+{
+    try
+    {
+        string[] argv = RawText.Decode(File.ReadAllBytes("/proc/self/cmdline")).Split('\0')[..^1];
+        return argv.Length > 0 ? argv[1..] : null;
+    }
+    catch (IOException) { return null; }
+}

@@ -22,6 +22,8 @@ public enum ExitCode
     BindTargetUnusable = 76, // a mount's destination: the other kind (file/directory), or missing in a host directory
     MpiIncompatible = 77,    // --mpi=host: the host's MPI cannot replace the image's (ABI, glibc)
     JoinFailed = 78,         // a rank could not share its node's container (options differ from the first rank's)
+    BuildOutputUnwritable = 80, // build: OUT exists (no --force), is a directory, or its directory is unusable
+    BuildSourceUnreadable = 81, // build: a file or directory of the source cannot be read (--skip-unreadable: left out)
     SlurmNotConfigured = 90, // submit/status/cancel/jobs: no slurmrestd URL or token, unsupported API version
     SlurmUnreachable = 91,   // slurmrestd down or refusing connections (after retries)
     SlurmUnauthorized = 92,  // slurmrestd answered 401: user name or token missing

@@ -10,27 +10,25 @@ namespace HpcRun.Image.Tests;
 /// <summary>`hpcrun build` end to end with the real mksquashfs; contents checked with unsquashfs.</summary>
 public sealed class ImageBuilderTests : IDisposable
 {
-    private readonly Sandbox sandbox = new();
-    private readonly RecordingReporter reporter = new();
+    private readonly Building building = new();
+    private Sandbox sandbox => building.Sandbox;
+    private RecordingReporter reporter => building.Reporter;
 
-    public void Dispose() => sandbox.Dispose();
+    public void Dispose() => building.Dispose();
 
     private static OciImage TwoLayers(string architecture = "amd64", string tag = "latest") => new OciImage(architecture, tag)
         .Layer(new LayerTar().Dir("etc").File("etc/os-release", "ID=test").File("etc/old", "old").Dir("bin").File("bin/tool", "v1"))
         .Layer(new LayerTar().File("etc/.wh.old", "").File("bin/tool", $"v2 {architecture}"), Compression.None);
 
-    private string Build(string source, string name = "out.sif", bool sqfs = false, string? platform = null, string? tag = null)
-    {
-        string output = sandbox.File(name);
-        ImageBuilder.Build(new BuildRequest(output, source, sqfs, platform, tag), "test", reporter);
-        return output;
-    }
+    private string Build(string source, string name = "out.sif", bool sqfs = false, string? platform = null,
+        string? tag = null) =>
+        building.Build(source, name, r => r with { SquashFsOnly = sqfs, Platform = platform, Tag = tag });
 
     private static string Cat(string image, string file, long offset = SifWriter.PartitionOffset) =>
-        TestEnvironment.RunChecked("unsquashfs", "-o", $"{offset}", "-cat", image, file);
+        Building.Cat(image, file, offset);
 
     private static string Listing(string image, long offset = SifWriter.PartitionOffset) =>
-        TestEnvironment.RunChecked("unsquashfs", "-o", $"{offset}", "-lls", image);
+        Building.Listing(image, offset);
 
     [Fact]
     public void An_oci_layout_becomes_a_flattened_sif_with_its_config_outside_the_file_system()

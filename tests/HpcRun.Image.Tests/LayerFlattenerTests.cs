@@ -1,29 +1,31 @@
 using HpcRun.Image.Build;
+using HpcRun.Image.Build.Posix;
 using HpcRun.Image.Tests.Fixtures;
 
 namespace HpcRun.Image.Tests;
 
-/// <summary>Layers applied into a directory, as `hpcrun build` does before mksquashfs.</summary>
+/// <summary>Layers applied into a directory, as `hpcrun build` does before mksquashfs: whiteouts, links,
+/// modes, and hostile layers kept inside the root.</summary>
 public sealed class LayerFlattenerTests : IDisposable
 {
-    private readonly Sandbox sandbox = new();
-    private readonly RecordingReporter reporter = new();
-    private int layers;
+    private readonly Flattening flattening = new();
+    private Sandbox sandbox => flattening.Sandbox;
+    private RecordingReporter reporter => flattening.Reporter;
 
-    public void Dispose() => sandbox.Dispose();
+    public void Dispose() => flattening.Dispose();
 
-    private void Apply(params LayerTar[] tars) =>
-        new LayerFlattener(new ConfinedRoot(sandbox.Root), reporter)
-            .Apply([.. tars.Select(t => new LayerBlob(t.WriteTo(sandbox.File($"layer{++layers}.tar")), null, null, $"layer {layers}"))]);
+    private void Apply(params LayerTar[] tars) => flattening.Apply(tars);
 
-    private string InRoot(string path) => Path.Combine(sandbox.Root, path);
+    private void Apply(params LayerBlob[] blobs) => flattening.Apply(blobs);
+
+    private string InRoot(string path) => flattening.InRoot(path);
 
     [Theory]
     [InlineData(Compression.None), InlineData(Compression.Gzip), InlineData(Compression.Zstd), InlineData(Compression.Xz)]
     public void Compressed_layers_are_read(Compression compression)
     {
         string path = new LayerTar().Dir("etc").File("etc/hostname", "box").WriteTo(sandbox.File("layer.tar"), compression);
-        new LayerFlattener(new ConfinedRoot(sandbox.Root), reporter).Apply([new LayerBlob(path, null, null, "layer")]);
+        Apply(LayerBlob.FromFile(path, null, null, "layer"));
         Assert.Equal("box", File.ReadAllText(InRoot("etc/hostname")));
     }
 
@@ -35,6 +37,14 @@ public sealed class LayerFlattenerTests : IDisposable
         Assert.False(File.Exists(InRoot("a/gone")));
         Assert.True(File.Exists(InRoot("a/kept")));
         Assert.Equal(["new"], Directory.GetFileSystemEntries(InRoot("b")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Whiteouts_that_name_no_entry_remove_nothing()
+    {
+        Apply(new LayerTar().Dir("a").File("a/kept", "1"),
+              new LayerTar().File("a/.wh.", "").File("a/.wh..", "").File("a/.wh...", ""));
+        Assert.True(File.Exists(InRoot("a/kept")));
     }
 
     [Fact]
@@ -109,11 +119,38 @@ public sealed class LayerFlattenerTests : IDisposable
         File.WriteAllText(secret, "secret");
         Apply(new LayerTar().HardLink("stolen", "../outside/secret").HardLink("stolen2", secret)
             .Symlink("link", secret).HardLink("stolen3", "link"));
-        Assert.False(File.Exists(InRoot("stolen")));
-        Assert.False(File.Exists(InRoot("stolen2")));
-        Assert.False(File.Exists(InRoot("stolen3")));
-        Assert.Equal(1, new FileInfo(secret).LinkTarget is null ? 1 : 0);
-        Assert.Equal(3, reporter.Warnings.Count(w => w.Contains("hard link")));
+        Assert.False(Path.Exists(InRoot("stolen")));
+        Assert.False(Path.Exists(InRoot("stolen2")));
+        Assert.Equal(secret, new FileInfo(InRoot("stolen3")).LinkTarget); // the link itself, not the host file it names
+        Assert.Equal(1u, Libc.Stat(Libc.Cwd, secret)!.Value.Links);
+        Assert.Equal(2, reporter.Warnings.Count(w => w.Contains("hard link")));
+    }
+
+    [Fact]
+    public void A_hard_link_to_a_symlink_links_the_symlink_itself_as_docker_and_gnu_tar_write_it()
+    {
+        Apply(new LayerTar().File("target", "t").Symlink("soft", "target").HardLink("hard", "soft"),
+              new LayerTar().HardLink("later", "soft"));
+        Assert.Equal("target", new FileInfo(InRoot("hard")).LinkTarget);
+        Assert.Equal("target", new FileInfo(InRoot("later")).LinkTarget);
+        Assert.Equal(3u, flattening.Stat("soft")!.Value.Links); // one inode, three names
+        Assert.Empty(reporter.Warnings);
+    }
+
+    [Theory]
+    [InlineData("absolute"), InlineData("relative")]
+    public void Directory_modes_never_follow_a_later_layers_symlink_out_of_the_root(string kind)
+    {
+        string host = Directory.CreateDirectory(Path.Combine(sandbox.Outside, "a", "b")).Parent!.FullName;
+        var hostOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        File.SetUnixFileMode(host, hostOnly);
+        File.SetUnixFileMode(Path.Combine(host, "b"), hostOnly);
+        var everyone = (UnixFileMode)0b111_111_111;
+        Apply(new LayerTar().Dir("a", everyone).Dir("a/b", everyone).File("a/b/f", "x"),
+              new LayerTar().Symlink("a", kind == "absolute" ? host : "../outside/a"));
+        Assert.Equal(hostOnly, File.GetUnixFileMode(host));
+        Assert.Equal(hostOnly, File.GetUnixFileMode(Path.Combine(host, "b")));
+        Assert.Equal(kind == "absolute" ? host : "../outside/a", new FileInfo(InRoot("a")).LinkTarget);
     }
 
     [Fact]
@@ -124,8 +161,8 @@ public sealed class LayerFlattenerTests : IDisposable
     public void A_layer_with_a_wrong_digest_is_refused()
     {
         string path = new LayerTar().File("f", "x").WriteTo(sandbox.File("layer.tar"));
-        var blob = new LayerBlob(path, null, "sha256:" + new string('0', 64), "layer 1");
-        var e = Assert.Throws<ImageFormatException>(() => new LayerFlattener(new ConfinedRoot(sandbox.Root), reporter).Apply([blob]));
+        var blob = LayerBlob.FromFile(path, null, "sha256:" + new string('0', 64), "layer 1");
+        var e = Assert.Throws<ImageFormatException>(() => Apply(blob));
         Assert.Contains("digest", e.Message);
     }
 
@@ -137,7 +174,7 @@ public sealed class LayerFlattenerTests : IDisposable
         for (int i = 0; i < 50; i++) tar.File($"f{i}", new string((char)('a' + i % 26), 5000 + i * 37));
         byte[] bytes = tar.Bytes(compression);
         File.WriteAllBytes(sandbox.File("layer"), bytes[..(bytes.Length / 2)]);
-        Assert.Throws<ImageFormatException>(() =>
-            new LayerFlattener(new ConfinedRoot(sandbox.Root), reporter).Apply([new LayerBlob(sandbox.File("layer"), null, null, "layer 1")]));
+        var blob = LayerBlob.FromFile(sandbox.File("layer"), null, null, "layer 1");
+        Assert.Throws<ImageFormatException>(() => Apply(blob));
     }
 }

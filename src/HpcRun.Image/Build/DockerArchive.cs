@@ -1,6 +1,9 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using HpcRun.Image.Metadata;
 using static HpcRun.Image.Metadata.JsonFields;
+using static System.StringComparison;
 
 namespace HpcRun.Image.Build;
 
@@ -11,43 +14,42 @@ namespace HpcRun.Image.Build;
 /// </summary>
 internal static class DockerArchive
 {
-    public static bool IsArchive(string dir) => File.Exists(Path.Combine(dir, "manifest.json"));
+    public static bool IsArchive(SourceTree tree) => tree.Exists("manifest.json");
 
-    public static ResolvedImage Resolve(string dir, ImageSelector selector)
+    public static ResolvedImage Resolve(SourceTree tree, ImageSelector selector)
     {
-        using var manifest = OciLayout.Parse(File.ReadAllText(Path.Combine(dir, "manifest.json")), "manifest.json");
+        using var manifest = OciLayout.Parse(Encoding.UTF8.GetString(tree.ReadSmall("manifest.json")), "manifest.json");
         if (manifest.RootElement.ValueKind != JsonValueKind.Array || manifest.RootElement.GetArrayLength() == 0)
             throw new ImageFormatException("manifest.json lists no image");
         var images = manifest.RootElement.EnumerateArray().ToList();
-        var chosen = images.Where(i => selector.Tag is null || (StringList(Property(i, "RepoTags")) ?? []).Any(t => t == selector.Tag || t.EndsWith(":" + selector.Tag, StringComparison.Ordinal))).ToList();
+        var chosen = images
+            .Where(i => selector.Tag is not { } wanted || Tags(i).Any(t => OciLayout.TagMatches(t, wanted))).ToList();
         if (chosen.Count != 1)
         {
-            string tags = string.Join(", ", images.SelectMany(i => StringList(Property(i, "RepoTags")) ?? ["untagged"]));
-            throw new ImageFormatException(chosen.Count == 0 ? $"no image tagged '{selector.Tag}' (tags: {tags})" : $"the archive holds {chosen.Count} images ({tags}); choose one with --tag");
+            string tags = string.Join(", ", images.SelectMany(i => Tags(i) is { Count: > 0 } t ? t : ["untagged"]));
+            throw new ImageFormatException(chosen.Count == 0 ? $"no image tagged '{selector.Tag}' (tags: {tags})"
+                : $"the archive holds {chosen.Count} images ({tags}); choose one with --tag");
         }
         JsonElement image = chosen[0];
-        string configFile = String(image, "Config") ?? throw new ImageFormatException("manifest.json entry without Config");
-        string configText = ReadMember(dir, configFile);
-        string configDigest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(configText)));
-        if (Path.GetFileNameWithoutExtension(configFile) is { Length: 64 } named && !configDigest.EndsWith(named, StringComparison.Ordinal))
+        string configFile = String(image, "Config") ?? throw Missing("Config");
+        byte[] configBytes = tree.ReadSmall(configFile);
+        string configDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(configBytes));
+        if (Path.GetFileNameWithoutExtension(configFile) is { Length: 64 } hex && !configDigest.EndsWith(hex, Ordinal))
             throw new ImageFormatException($"config {configFile} does not match its digest (it is {configDigest})");
-        OciImageConfig config = OciLayout.ParseConfig(configText, configFile);
-        var layerFiles = StringList(Property(image, "Layers")) ?? throw new ImageFormatException("manifest.json entry without Layers");
-        if (layerFiles.Count != config.DiffIds.Count)
-            throw new ImageFormatException($"manifest.json lists {layerFiles.Count} layers, the config {config.DiffIds.Count}");
-        var layers = layerFiles.Select((f, i) => new LayerBlob(MemberPath(dir, f), null, config.DiffIds[i], $"layer {i + 1}/{layerFiles.Count}")).ToList();
+        OciImageConfig config = OciLayout.ParseConfig(Encoding.UTF8.GetString(configBytes), configFile);
+        var files = StringList(Property(image, "Layers")) ?? throw Missing("Layers");
+        if (files.Count != config.DiffIds.Count)
+            throw new ImageFormatException(
+                $"manifest.json lists {files.Count} layers, its config {config.DiffIds.Count}");
+        var layers = files.Select((f, i) => tree.Layer(f, null, config.DiffIds[i], $"layer {i + 1}/{files.Count}"))
+            .ToList();
         if (selector.PlatformGiven && !selector.MatchesPlatform(config.Os, config.Architecture))
-            throw new ImageFormatException($"the image is {config.Os}/{config.Architecture}, not {selector.Os}/{selector.Architecture}");
-        string? tag = (StringList(Property(image, "RepoTags")) ?? []).FirstOrDefault();
-        return new ResolvedImage("docker-archive", configDigest, tag, config.Os, config.Architecture, config.Config, config.Created, layers);
+            throw new ImageFormatException($"the image is {config.Os}/{config.Architecture}, not {selector.Platform}");
+        return new ResolvedImage("docker-archive", configDigest, Tags(image).FirstOrDefault(), config.Os,
+            config.Architecture, config.Config, config.Created, layers);
     }
 
-    private static string ReadMember(string dir, string name) => File.ReadAllText(MemberPath(dir, name));
+    private static ImageFormatException Missing(string field) => new($"manifest.json entry without {field}");
 
-    private static string MemberPath(string dir, string name)
-    {
-        string path = new ConfinedRoot(dir).Resolve(name, followLast: true);
-        if (!FileOps.IsRegularFile(path)) throw new ImageFormatException($"{name} is missing from the archive");
-        return path;
-    }
+    private static List<string> Tags(JsonElement image) => StringList(Property(image, "RepoTags")) ?? [];
 }

@@ -9,7 +9,11 @@ public interface IBuildReporter
     void Warning(string message);
 }
 
+/// <summary>A step of a build; disposed without <see cref="Done"/>, it failed.</summary>
 public interface IBuildStep : IDisposable
 {
     void Advance(long units);
+
+    /// <summary>The step finished.</summary>
+    void Done();
 }

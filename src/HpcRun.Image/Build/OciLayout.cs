@@ -1,6 +1,7 @@
 using System.Text.Json;
 using HpcRun.Image.Metadata;
 using static HpcRun.Image.Metadata.JsonFields;
+using static System.StringComparison;
 
 namespace HpcRun.Image.Build;
 
@@ -13,30 +14,42 @@ internal static class OciLayout
     private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
     private const string ContainerdNameAnnotation = "io.containerd.image.name";
 
-    public static bool IsLayout(string dir) => File.Exists(Path.Combine(dir, "index.json")) && Directory.Exists(Path.Combine(dir, "blobs"));
+    /// <summary>Whether <paramref name="tree"/> is meant as a layout (what index.json then is, reading it
+    /// tells).</summary>
+    public static bool IsLayout(SourceTree tree) =>
+        tree.Exists("index.json") && (tree.HasDirectory("blobs") || tree.Exists("oci-layout"));
 
-    private sealed record Candidate(string Digest, string? Tag, string? Os, string? Architecture);
+    private sealed record Candidate(string Digest, long? Size, string? Tag, string? Os, string? Architecture);
 
-    public static ResolvedImage Resolve(string dir, ImageSelector selector)
+    public static ResolvedImage Resolve(SourceTree tree, ImageSelector selector)
     {
-        var blobs = new BlobStore(dir);
+        var blobs = new BlobStore(tree);
         var candidates = new List<Candidate>();
-        Collect(blobs, File.ReadAllText(Path.Combine(dir, "index.json")), null, candidates, depth: 0);
+        Collect(blobs, System.Text.Encoding.UTF8.GetString(tree.ReadSmall("index.json")), null, candidates, depth: 0);
         var tagged = candidates.Where(c => selector.Tag is null || TagMatches(c.Tag, selector.Tag)).ToList();
         if (tagged.Count == 0)
-            throw new ImageFormatException($"no image tagged '{selector.Tag}' (tags: {string.Join(", ", candidates.Select(c => c.Tag ?? "none").Distinct())})");
+        {
+            string tags = List(candidates.Select(c => c.Tag ?? "none"));
+            throw new ImageFormatException($"no image tagged '{selector.Tag}' (tags: {tags})");
+        }
         var resolved = tagged.Select(c => Load(blobs, c)).ToList();
         var matching = resolved.Where(r => selector.MatchesPlatform(r.Os, r.Architecture)).ToList();
         return matching.Count switch
         {
             1 => matching[0],
-            0 => throw new ImageFormatException($"no image for {selector.Os}/{selector.Architecture} (has: {string.Join(", ", resolved.Select(r => r.Platform).Distinct())}); choose one with --platform"),
-            _ => throw new ImageFormatException($"{matching.Count} images match {selector.Os}/{selector.Architecture} (tags: {string.Join(", ", matching.Select(r => r.Tag ?? "none"))}); choose one with --tag"),
+            0 => throw new ImageFormatException($"no image for {selector.Platform} " +
+                $"(has: {List(resolved.Select(r => r.Platform))}); choose one with --platform"),
+            _ => throw new ImageFormatException($"{matching.Count} images match {selector.Platform} " +
+                $"(tags: {List(matching.Select(r => r.Tag ?? "none"))}); choose one with --tag"),
         };
     }
 
-    private static bool TagMatches(string? tag, string wanted) =>
-        tag is not null && (tag == wanted || tag.EndsWith(":" + wanted, StringComparison.Ordinal));
+    private static string List(IEnumerable<string> names) => string.Join(", ", names.Distinct());
+
+    /// <summary>Whether <paramref name="tag"/> is <paramref name="wanted"/>, whole or after its repository's
+    /// name.</summary>
+    internal static bool TagMatches(string? tag, string wanted) =>
+        tag is not null && (tag == wanted || tag.EndsWith(":" + wanted, Ordinal));
 
     private static void Collect(BlobStore blobs, string indexJson, string? tag, List<Candidate> into, int depth)
     {
@@ -48,27 +61,36 @@ internal static class OciLayout
         {
             string digest = String(m, "digest") ?? throw new ImageFormatException("image index entry without a digest");
             JsonElement annotations = Property(m, "annotations");
-            string? name = String(annotations, RefNameAnnotation) ?? String(annotations, ContainerdNameAnnotation) ?? tag;
+            string? name = String(annotations, RefNameAnnotation) ?? String(annotations, ContainerdNameAnnotation)
+                ?? tag;
             string mediaType = String(m, "mediaType") ?? "";
-            if (mediaType.Contains("index", StringComparison.Ordinal) || mediaType.Contains("manifest.list", StringComparison.Ordinal))
-                Collect(blobs, blobs.ReadJson(digest), name, into, depth + 1);
+            if (mediaType.Contains("index", Ordinal) || mediaType.Contains("manifest.list", Ordinal))
+                Collect(blobs, blobs.ReadJson(digest, Long(m, "size")), name, into, depth + 1);
             else
-                into.Add(new Candidate(digest, name, String(Property(m, "platform"), "os"), String(Property(m, "platform"), "architecture")));
+                into.Add(new Candidate(digest, Long(m, "size"), name, String(Property(m, "platform"), "os"),
+                    String(Property(m, "platform"), "architecture")));
         }
     }
 
     private static ResolvedImage Load(BlobStore blobs, Candidate candidate)
     {
-        using var manifest = Parse(blobs.ReadJson(candidate.Digest), $"manifest {candidate.Digest}");
-        string configDigest = String(Property(manifest.RootElement, "config"), "digest")
+        using var manifest = Parse(blobs.ReadJson(candidate.Digest, candidate.Size), $"manifest {candidate.Digest}");
+        JsonElement configDescriptor = Property(manifest.RootElement, "config");
+        string configDigest = String(configDescriptor, "digest")
             ?? throw new ImageFormatException($"manifest {candidate.Digest} has no config");
-        OciImageConfig config = ParseConfig(blobs.ReadJson(configDigest), configDigest);
-        var layerDigests = Property(manifest.RootElement, "layers") is { ValueKind: JsonValueKind.Array } layers
-            ? layers.EnumerateArray().Select(l => String(l, "digest") ?? throw new ImageFormatException("layer without a digest")).ToList()
-            : throw new ImageFormatException($"manifest {candidate.Digest} has no layers");
-        if (config.DiffIds.Count != layerDigests.Count)
-            throw new ImageFormatException($"manifest {candidate.Digest} has {layerDigests.Count} layers, its config {config.DiffIds.Count}");
-        var blobsList = layerDigests.Select((d, i) => new LayerBlob(blobs.PathOf(d), d, config.DiffIds[i], $"layer {i + 1}/{layerDigests.Count}")).ToList();
+        OciImageConfig config = ParseConfig(blobs.ReadJson(configDigest, Long(configDescriptor, "size")), configDigest);
+        if (Property(manifest.RootElement, "layers") is not { ValueKind: JsonValueKind.Array } array)
+            throw new ImageFormatException($"manifest {candidate.Digest} has no layers");
+        var layers = array.EnumerateArray()
+            .Select(l => (Digest: String(l, "digest") ?? throw new ImageFormatException("layer without a digest"),
+                Size: Long(l, "size")))
+            .ToList();
+        if (config.DiffIds.Count != layers.Count)
+            throw new ImageFormatException(
+                $"manifest {candidate.Digest} has {layers.Count} layers, its config {config.DiffIds.Count}");
+        var blobsList = layers
+            .Select((l, i) => blobs.Layer(l.Digest, l.Size, config.DiffIds[i], $"layer {i + 1}/{layers.Count}"))
+            .ToList();
         return new ResolvedImage("oci-layout", candidate.Digest, candidate.Tag, candidate.Os ?? config.Os,
             candidate.Architecture ?? config.Architecture, config.Config, config.Created, blobsList);
     }
@@ -76,12 +98,16 @@ internal static class OciLayout
     internal static OciImageConfig ParseConfig(string json, string what)
     {
         try { return OciImageConfig.Parse(json); }
-        catch (JsonException e) { throw new ImageFormatException($"image config {what}: bad JSON ({e.Message})"); }
+        catch (JsonException e) { throw BadJson($"image config {what}", e); }
     }
 
     internal static JsonDocument Parse(string json, string what)
     {
         try { return JsonDocument.Parse(json); }
-        catch (JsonException e) { throw new ImageFormatException($"{what}: bad JSON ({e.Message})"); }
+        catch (JsonException e) { throw BadJson(what, e); }
     }
+
+    /// <summary>Where the JSON of <paramref name="what"/> goes wrong, in hpcrun's words (not the parser's).</summary>
+    internal static ImageFormatException BadJson(string what, JsonException e) =>
+        new($"{Shown.Path(what)}: bad JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}");
 }

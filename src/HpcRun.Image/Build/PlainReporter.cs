@@ -14,6 +14,7 @@ public sealed class PlainReporter(TextWriter writer) : IBuildReporter
     private sealed class PlainStep(TextWriter writer, string description) : IBuildStep
     {
         public void Advance(long units) { }
-        public void Dispose() => writer.WriteLine($"hpcrun: {description}: done");
+        public void Done() => writer.WriteLine($"hpcrun: {description}: done");
+        public void Dispose() { }
     }
 }

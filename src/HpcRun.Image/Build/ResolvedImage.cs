@@ -21,5 +21,7 @@ public sealed record ImageSelector(string Os, string Architecture, string? Tag, 
         return new ImageSelector(parts[0], parts[1], tag, platform is not null);
     }
 
+    public string Platform => $"{Os}/{Architecture}";
+
     public bool MatchesPlatform(string os, string architecture) => os == Os && architecture == Architecture;
 }

@@ -1,39 +1,34 @@
-using System.Formats.Tar;
+using HpcRun.Image.Build.Posix;
+using HpcRun.Image.Build.Tar;
 
 namespace HpcRun.Image.Build;
 
-/// <summary>Unpacks a `docker save` or OCI layout tar (possibly compressed) into a scratch
-/// directory: only its files, directories and symlinks, every name confined to that directory.</summary>
+/// <summary>Unpacks a `docker save` or OCI layout tar (possibly compressed) into a scratch directory, every name
+/// resolved inside it, as <see cref="TreeWriter"/> writes layers.</summary>
 internal static class SourceArchive
 {
-    public static void Unpack(string archive, string into, IBuildReporter reporter)
+    /// <summary>Unpacks <paramref name="archive"/> (named <paramref name="name"/> in messages) into
+    /// <paramref name="into"/>.</summary>
+    public static void Unpack(FileStream archive, string name, RootDir into, IBuildReporter reporter,
+        CancellationToken cancel)
     {
-        var root = new ConfinedRoot(into);
-        using IBuildStep step = reporter.Step($"reading {Path.GetFileName(archive)}", new FileInfo(archive).Length);
+        var writer = new TreeWriter(into, reporter, 0);
+        using IBuildStep step = reporter.Step($"reading {name}", archive.Length);
         try
         {
             using Stream stream = Decompression.Open(archive, raw => new CountingStream(raw, step.Advance));
-            using var reader = new TarReader(stream);
-            while (reader.GetNextEntry() is { } entry)
+            var reader = new TarArchiveReader(stream);
+            while (reader.Next() is { } entry)
             {
-                string target = root.Resolve(entry.Name);
-                if (entry.EntryType == TarEntryType.Directory) { Directory.CreateDirectory(target); continue; }
-                if (target == root.Path) continue;
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                FileOps.Remove(target);
-                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
-                {
-                    using var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write);
-                    entry.DataStream?.CopyTo(file);
-                }
-                // docker save links repeated layers to their first copy; links are only ever
-                // followed through ConfinedRoot, so they cannot lead out.
-                else if (entry.EntryType == TarEntryType.SymbolicLink) File.CreateSymbolicLink(target, entry.LinkName);
+                cancel.ThrowIfCancellationRequested();
+                writer.Write(entry, reader, name, cancel);
             }
+            writer.Finish();
+            step.Done();
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or SharpCompress.Common.ArchiveException)
+        catch (Exception e) when (Decompression.IsCorruption(e))
         {
-            throw new ImageFormatException($"{archive} is not a readable image archive: {e.Message}");
+            throw new ImageFormatException($"{name} is not a readable image archive: {Decompression.Explain(e)}");
         }
     }
 }

@@ -10,14 +10,16 @@ public sealed class TerminalReporter(ProgressContext context) : IBuildReporter
 
     public IReadOnlyList<string> Warnings => warnings;
 
-    /// <summary>Runs <paramref name="build"/> under progress bars, then prints its warnings to <paramref name="errors"/>.</summary>
+    /// <summary>Runs <paramref name="build"/> under progress bars, then prints its warnings to
+    /// <paramref name="errors"/>.</summary>
     public static void Run(Action<IBuildReporter> build, TextWriter errors)
     {
         TerminalReporter? reporter = null;
         try
         {
             AnsiConsole.Progress().AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                    new SpinnerColumn())
                 .Start(context => build(reporter = new TerminalReporter(context)));
         }
         finally
@@ -38,6 +40,7 @@ public sealed class TerminalReporter(ProgressContext context) : IBuildReporter
     private sealed class TerminalStep(ProgressTask task) : IBuildStep
     {
         public void Advance(long units) => task.Increment(units);
-        public void Dispose() { task.Value = task.MaxValue; task.StopTask(); }
+        public void Done() => task.Value = task.MaxValue;
+        public void Dispose() => task.StopTask();
     }
 }

@@ -21,6 +21,13 @@ public sealed class OciImage(string architecture = "amd64", string? tag = "lates
         return this;
     }
 
+    /// <summary>A layer from a tar made elsewhere (GNU tar, <see cref="RawTar"/>), stored uncompressed.</summary>
+    public OciImage Layer(byte[] tar)
+    {
+        layers.Add((tar, tar, Digest(tar)));
+        return this;
+    }
+
     public byte[] ConfigJson() => Encoding.UTF8.GetBytes(new JsonObject
     {
         ["architecture"] = architecture, ["os"] = "linux", ["created"] = "2024-05-01T12:00:00Z",

@@ -2,23 +2,32 @@ using HpcRun.Image.Build;
 
 namespace HpcRun.Image.Tests.Fixtures;
 
-/// <summary>Keeps a build's steps and warnings for the test to check.</summary>
+/// <summary>Keeps a build's steps, progress and warnings for the test to check; <see cref="OnStep"/> runs as a
+/// step starts (to look at the build then, or cancel it).</summary>
 public sealed class RecordingReporter : IBuildReporter
 {
     public List<string> Steps { get; } = [];
     public List<string> Warnings { get; } = [];
 
+    /// <summary>Each step's progress, as the running total after each advance.</summary>
+    public Dictionary<string, List<long>> Progress { get; } = [];
+
+    public Action<string>? OnStep { get; set; }
+
     public IBuildStep Step(string description, long? total)
     {
         Steps.Add(description);
-        return new NoStep();
+        var totals = Progress[description] = [];
+        OnStep?.Invoke(description);
+        return new Recorded(totals);
     }
 
     public void Warning(string message) => Warnings.Add(message);
 
-    private sealed class NoStep : IBuildStep
+    private sealed class Recorded(List<long> totals) : IBuildStep
     {
-        public void Advance(long units) { }
+        public void Advance(long units) => totals.Add((totals.Count == 0 ? 0 : totals[^1]) + units);
+        public void Done() { }
         public void Dispose() { }
     }
 }

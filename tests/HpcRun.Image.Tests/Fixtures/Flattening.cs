@@ -1,0 +1,50 @@
+using HpcRun.Image.Build;
+using HpcRun.Image.Build.Posix;
+
+namespace HpcRun.Image.Tests.Fixtures;
+
+/// <summary>Layers applied into a <see cref="Sandbox"/>'s root, as `hpcrun build` does before mksquashfs; the
+/// root's files looked at through descriptors (names of any bytes, paths of any length).</summary>
+internal sealed class Flattening : IDisposable
+{
+    private int layers;
+
+    public Sandbox Sandbox { get; } = new();
+    public RecordingReporter Reporter { get; } = new();
+
+    public void Dispose() => Sandbox.Dispose();
+
+    public void Apply(params LayerTar[] tars) => Apply([.. tars.Select(t => t.Bytes())]);
+
+    public void Apply(params byte[][] tars) => Apply([.. tars.Select(Blob)]);
+
+    public void Apply(params LayerBlob[] blobs)
+    {
+        using RootDir root = RootDir.Open(Libc.Cwd, Sandbox.Root)!;
+        new LayerFlattener(root, Reporter, DefaultTime).Apply(blobs);
+    }
+
+    private LayerBlob Blob(byte[] tar)
+    {
+        string path = Sandbox.File($"layer{++layers}.tar");
+        File.WriteAllBytes(path, tar);
+        return LayerBlob.FromFile(path, null, null, $"layer {layers}");
+    }
+
+    /// <summary>The time given to directories no entry describes.</summary>
+    public long DefaultTime { get; set; }
+
+    public string InRoot(string path) => Path.Combine(Sandbox.Root, path);
+
+    /// <summary>What is at <paramref name="path"/> in the root (no symlink followed), or null.</summary>
+    internal Libc.Statx? Stat(string path)
+    {
+        using RootDir root = RootDir.Open(Libc.Cwd, Sandbox.Root)!;
+        using Location? at = root.Resolve(path, RootDir.Follow.None);
+        return at?.Stat();
+    }
+
+    public long Mtime(string path) => Stat(path)!.Value.Mtime.Seconds;
+
+    public UnixFileMode Mode(string path) => (UnixFileMode)(Stat(path)!.Value.Mode & 0xFFF);
+}

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using HpcRun.Image.Build.Posix;
+using HpcRun.Image.Tests.Fixtures;
+using HpcRun.Image.Text;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Image.Tests.Integration;
+
+/// <summary>
+/// `hpcrun build` as a user runs it: the published binary, mostly as the unprivileged test user, with the
+/// exit statuses and one-line messages the README documents, signals sent as Ctrl-C and Slurm send them.
+/// </summary>
+public sealed class BuildCommandTests : IDisposable
+{
+    private readonly SharedDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    /// <summary>A directory the test user owns, for its builds to write into.</summary>
+    private string UserDir(string name)
+    {
+        string path = Directory.CreateDirectory(dir.File(name)).FullName;
+        ChownToUser(path);
+        return path;
+    }
+
+    private static void OneLine(CommandResult result, int status, string expected)
+    {
+        Assert.True(result.ExitCode == status, result.ToString());
+        string line = Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain("Exception", line);
+        Assert.DoesNotContain(".hpcrun-build", line);
+    }
+
+    private static List<string> Left(string directory) =>
+        [.. Directory.GetFileSystemEntries(directory).Select(e => Path.GetFileName(e)).Order()];
+
+    private static void ChownToUser(string path) =>
+        TestEnvironment.RunChecked("chown", $"{TestEnvironment.User}:{TestEnvironment.User}", path);
+
+    [Theory]
+    [InlineData("TERM", 143), InlineData("INT", 130)]
+    public async Task A_signalled_build_exits_128_plus_n_and_leaves_no_scratch_and_no_mksquashfs(string signal,
+        int status)
+    {
+        string tree = Directory.CreateDirectory(dir.File("tree")).FullName, output = UserDir("out");
+        var random = new Random(2);
+        for (int i = 0; i < 64; i++)
+        {
+            byte[] data = new byte[2 << 20];
+            random.NextBytes(data); // incompressible: mksquashfs works for seconds
+            File.WriteAllBytes(Path.Combine(tree, $"f{i}"), data);
+        }
+        using Process build = Hpcrun.Start(["build", Path.Combine(output, "big.sif"), tree]);
+        var (stdout, stderr) = (build.StandardOutput.ReadToEndAsync(), build.StandardError.ReadToEndAsync());
+        int mksquashfs = Processes.WaitForChild(build, "mksquashfs");
+        Assert.True(Directory.GetDirectories(output, ".hpcrun-build.*").Length == 1); // the build was under way
+        TestEnvironment.RunChecked("kill", $"-{signal}", $"{build.Id}");
+        await build.WaitForExitAsync();
+        string errors = await stderr;
+        Assert.True(status == build.ExitCode, await stdout + errors);
+        Assert.EndsWith($"build interrupted by SIG{signal}: nothing written", errors.Trim());
+        Assert.Empty(Left(output));
+        Assert.False(Directory.Exists($"/proc/{mksquashfs}"), "mksquashfs outlived the build");
+    }
+
+    [Fact]
+    public void Files_the_user_cannot_read_stop_the_build_naming_them_or_are_each_skipped_with_a_warning()
+    {
+        string tree = UserDir("tree"), output = UserDir("out");
+        File.WriteAllText(Path.Combine(tree, "readable"), "r");
+        File.WriteAllText(Path.Combine(tree, "secret"), "s");
+        File.SetUnixFileMode(Path.Combine(tree, "secret"), UnixFileMode.UserRead | UnixFileMode.UserWrite); // root's
+        string hidden = Directory.CreateDirectory(Path.Combine(tree, "private")).FullName;
+        File.WriteAllText(Path.Combine(hidden, "inside"), "i");
+        File.SetUnixFileMode(hidden, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string sif = Path.Combine(output, "tree.sif");
+
+        OneLine(Hpcrun.Run("build", sif, tree), 81,
+            $"cannot read {hidden}: Permission denied (and 1 more); --skip-unreadable");
+        Assert.Empty(Left(output));
+
+        var skipped = Hpcrun.Run("build", "--skip-unreadable", sif, tree);
+        Assert.True(skipped.ExitCode == 0, skipped.ToString());
+        Assert.Contains($"warning: skipped {hidden}: Permission denied", skipped.Stderr);
+        Assert.Contains($"warning: skipped {Path.Combine(tree, "secret")}: Permission denied", skipped.Stderr);
+        var entries = Building.Entries(sif);
+        Assert.Contains("readable", entries.Keys);
+        Assert.DoesNotContain(entries.Keys, name => name.StartsWith("private") || name == "secret");
+    }
+
+    [Fact]
+    public void An_output_the_user_cannot_write_is_refused_naming_it()
+    {
+        string tree = UserDir("tree");
+        string unwritable = dir.File("root-owned.sif"), missing = dir.File("missing/x.sif");
+        OneLine(Hpcrun.Run("build", unwritable, tree), 80, $"cannot write {unwritable}: permission denied");
+        OneLine(Hpcrun.Run("build", missing, tree), 80, $"its directory {dir.File("missing")} does not exist");
+        Assert.Equal(["tree"], Left(dir.Path));
+    }
+
+    [Fact]
+    public void An_existing_output_needs_force_and_a_bad_source_date_epoch_is_a_usage_error()
+    {
+        string tree = UserDir("tree"), output = UserDir("out"), sif = Path.Combine(output, "x.sif");
+        File.WriteAllText(Path.Combine(tree, "f"), "f");
+        Assert.Equal(0, Hpcrun.Run("build", sif, tree).ExitCode);
+        OneLine(Hpcrun.Run("build", sif, tree), 80, "it exists; give --force to overwrite it");
+        Assert.Equal(0, Hpcrun.Run("build", "--force", sif, tree).ExitCode);
+        var epoch = new Dictionary<string, string> { ["SOURCE_DATE_EPOCH"] = "yesterday" };
+        OneLine(Hpcrun.Run(["build", "--force", sif, tree], epoch), 64, "SOURCE_DATE_EPOCH=yesterday is not a time");
+        Assert.Equal(["x.sif"], Left(output));
+    }
+
+    [Theory]
+    [InlineData(true, "absolute"), InlineData(true, "relative"), InlineData(false, "absolute")]
+    public void A_later_layers_symlink_changes_no_host_directorys_mode(bool asUser, string kind)
+    {
+        string host = asUser ? UserDir("host") : Directory.CreateDirectory(dir.File("host")).FullName;
+        Directory.CreateDirectory(Path.Combine(host, "b"));
+        if (asUser) ChownToUser(Path.Combine(host, "b"));
+        var hostOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        File.SetUnixFileMode(host, hostOnly);
+        File.SetUnixFileMode(Path.Combine(host, "b"), hostOnly);
+        var everyone = (UnixFileMode)0b111_111_111;
+        string layout = OciImage.WriteLayout(dir.File("layout"), new OciImage()
+            .Layer(new LayerTar().Dir("a", everyone).Dir("a/b", everyone).File("a/b/f", "x"))
+            .Layer(new LayerTar().Symlink("a", kind == "absolute" ? host : "../../../../../../../.." + host)));
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", layout);
+        // Root's build runs in hpcrun's user namespace, where only uid 0 is mapped: it writes into a root's directory.
+        string output = asUser ? UserDir("out") : Directory.CreateDirectory(dir.File("out")).FullName;
+        string sif = Path.Combine(output, "x.sif");
+        var build = asUser ? Hpcrun.Run("build", sif, layout)
+            : TestEnvironment.Run(Hpcrun.Binary, ["build", sif, layout]);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal(hostOnly, File.GetUnixFileMode(host));
+        Assert.Equal(hostOnly, File.GetUnixFileMode(Path.Combine(host, "b")));
+    }
+
+    [Fact]
+    public void Out_and_source_names_that_are_not_utf8_are_taken_as_the_bytes_they_are()
+    {
+        string output = UserDir("out"), tools = Path.Combine(Path.GetDirectoryName(Hpcrun.Binary)!, "hpcrun-tools");
+        // The names come from printf: .NET would pass U+FFFD.
+        TestEnvironment.RunChecked("sh", "-c", "e=$(printf '\\351') && mkdir \"$1/src$e\" && echo x > \"$1/src$e/f\""
+            + " && \"$0\" build \"$1/caf$e.sif\" \"$1/src$e\"", tools, output);
+        using var fd = Libc.Open(Libc.Cwd, output, Libc.O_RDONLY | Libc.O_DIRECTORY);
+        string[] names = [.. Libc.ReadDirectory(fd, out _).Select(e => e.Name).Order(StringComparer.Ordinal)];
+        Assert.Equal([RawText.Decode(RawTar.Bytes("caf\xe9.sif")), RawText.Decode(RawTar.Bytes("src\xe9"))], names);
+    }
+}
