@@ -9,12 +9,12 @@ public class RawTextTests
     {
         Encoding.UTF8.GetBytes("plain ascii"),
         Encoding.UTF8.GetBytes("utf-8: café ∑ 🚀"),
-        [0x63, 0x61, 0x66, 0xe9], // Latin-1 café
-        [0xff, 0xfe, 0x80, 0xc0, 0xaf], // bytes that never start or continue UTF-8
-        [0xe2, 0x82, 0x41], // a sequence cut short, then ASCII
-        [0xed, 0xa0, 0x80], // an encoded surrogate (invalid in UTF-8)
-        [0xf0, 0x9f, 0x9a, 0x80, 0xe9], // a valid 4-byte character, then a stray byte
-        [],
+        new byte[] { 0x63, 0x61, 0x66, 0xe9 }, // Latin-1 café
+        new byte[] { 0xff, 0xfe, 0x80, 0xc0, 0xaf }, // bytes that never start or continue UTF-8
+        new byte[] { 0xe2, 0x82, 0x41 }, // a sequence cut short, then ASCII
+        new byte[] { 0xed, 0xa0, 0x80 }, // an encoded surrogate (invalid in UTF-8)
+        new byte[] { 0xf0, 0x9f, 0x9a, 0x80, 0xe9 }, // a valid 4-byte character, then a stray byte
+        Array.Empty<byte>(),
     };
 
     [Theory]

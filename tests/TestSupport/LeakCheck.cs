@@ -1,4 +1,4 @@
-namespace HpcRun.Tests.Integration;
+namespace HpcRun.TestSupport;
 
 /// <summary>What a launcher must never leave behind: FUSE servers, FUSE mounts on the host, scratch directories.</summary>
 internal static class LeakCheck
@@ -22,6 +22,33 @@ internal static class LeakCheck
         Assert.Empty(FuseServers());
         Assert.Empty(FuseMounts());
         Assert.Empty(ScratchEntries());
+    }
+
+    /// <summary>Frees <paramref name="pid"/> when it hangs on a FUSE mount whose server died inside it (a crashed
+    /// serving thread leaves a request of hpcrun's main thread unanswered, an uninterruptible wait SIGKILL cannot
+    /// end): aborts, through fusectl (root only), the connections of the FUSE mounts in its mount namespace, so
+    /// that a test can kill it and go on. Returns how many it aborted.</summary>
+    public static int AbortFuseConnections(int pid)
+    {
+        int aborted = 0;
+        foreach (string line in MountInfo(pid))
+        {
+            // "ID PARENT MAJOR:MINOR ROOT TARGET ... - TYPE SOURCE OPTIONS": a FUSE connection is named by its minor.
+            string[] fields = line.Split(' ');
+            int separator = Array.IndexOf(fields, "-");
+            if (separator < 0 || !fields[separator + 1].StartsWith("fuse", StringComparison.Ordinal)) continue;
+            string abort = $"/sys/fs/fuse/connections/{fields[2].Split(':')[1]}/abort";
+            if (!File.Exists(abort)) continue; // fusectl's own mount, or a connection already gone
+            File.WriteAllText(abort, "1");
+            aborted++;
+        }
+        return aborted;
+    }
+
+    private static string[] MountInfo(int pid)
+    {
+        try { return File.ReadAllLines($"/proc/{pid}/mountinfo"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; } // ended meanwhile
     }
 
     private static IEnumerable<string?> FileDescriptorTargets(int pid)
