@@ -38,8 +38,7 @@ internal static class DoctorVerb
         // Started as a launcher's rank (srun hpcrun doctor), early.c left the namespace to us.
         if (EarlyNamespace.Deferred) Reexec.InOwnNamespace();
         int errno = EarlyNamespace.UnshareErrno();
-        // Be the user inside the namespace hpcrun entered at start, so file checks see the user's access.
-        if (errno == 0) EarlyNamespace.WriteIdMaps(EarlyNamespace.OuterUid(), EarlyNamespace.OuterGid());
+        EarlyNamespace.BeYourselfInside(); // so file checks see the user's access
         Dictionary<string, string> environment = Invocation.Environment();
         return new DoctorHost
         {

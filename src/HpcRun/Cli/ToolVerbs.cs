@@ -35,7 +35,7 @@ internal static class ToolVerbs
         string? verb = args.SkipWhile(a => a is "-v" or "--verbose" or "--debug").FirstOrDefault(); // as HpcRunCli reads verbs
         if (verb is null || All.All(v => v.Name != verb)) return;
         // Be the real user in the namespace early.c entered: the tools read the user's files and name.
-        if (EarlyNamespace.UnshareErrno() == 0) EarlyNamespace.WriteIdMaps(EarlyNamespace.OuterUid(), EarlyNamespace.OuterGid());
+        EarlyNamespace.BeYourselfInside();
         string tools = Path.Combine(AppContext.BaseDirectory, Binary);
         SetupException failure = Syscalls.Exec(tools, ["hpcrun", .. args], Invocation.EnvironmentEntries());
         throw new HpcRunException(ExitCode.MissingTool, $"{tools} cannot be started ({failure.Message}): it is part of hpcrun, install it beside it");

@@ -31,6 +31,22 @@ internal static partial class EarlyNamespace
                 "on this host (see /proc/sys/user/max_user_namespaces and sysctl kernel.unprivileged_userns_clone)");
     }
 
+    /// <summary>Be who you are outside, in the namespace early.c entered, for the verbs that run no
+    /// container (build, inspect, doctor). Root maps every id onto itself (a one-id map would
+    /// leave other users' files unreadable to it: a root build of their 0600 files failed);
+    /// anyone else maps their own.</summary>
+    public static void BeYourselfInside()
+    {
+        if (UnshareErrno() != 0) return;
+        if (OuterUid() != 0)
+        {
+            WriteIdMaps(OuterUid(), OuterGid());
+            return;
+        }
+        File.WriteAllText("/proc/self/uid_map", "0 0 4294967295\n");
+        File.WriteAllText("/proc/self/gid_map", "0 0 4294967295\n");
+    }
+
     public static void WriteIdMaps(int insideUid, int insideGid)
     {
         File.WriteAllText("/proc/self/setgroups", "deny");
