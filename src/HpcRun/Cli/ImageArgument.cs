@@ -19,10 +19,12 @@ internal static class ImageArgument
     {
         int fd = Syscalls.TryOpen(path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
         if (fd < 0)
-            throw new HpcRunException(ExitCode.ImageNotFound, errno == (int)Errno.EACCES ? $"image not readable: {path}" : $"image not found: {path}");
+            throw new HpcRunException(ExitCode.ImageNotFound,
+                errno == (int)Errno.EACCES ? $"image not readable: {path}" : $"image not found: {path}");
         string pinned = $"/proc/self/fd/{fd}", name = RealPath.Resolve(pinned) ?? path;
         if (PosixFile.Type("", fd) is not (PosixFile.Directory or PosixFile.Regular))
-            throw new HpcRunException(ExitCode.BadImage, $"{path}: not an image: neither a directory nor a SquashFS or SIF file");
+            throw new HpcRunException(ExitCode.BadImage,
+                $"{path}: not an image: neither a directory nor a SquashFS or SIF file");
         try { return ImageSource.Probe(pinned) with { Name = name }; }
         catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, $"{path}: {e.Message}"); }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)

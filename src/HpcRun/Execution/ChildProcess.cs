@@ -24,6 +24,8 @@ internal sealed partial class ChildProcess
         public int StatusFd, DropSysAdmin;
     }
 
+    private const string DefaultSearchPath = "/usr/local/bin:/usr/bin:/bin";
+
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_spawn")]
     private static unsafe partial int Spawn(SpawnRequest* request);
 
@@ -35,7 +37,8 @@ internal sealed partial class ChildProcess
     /// given, after entering the user and mount namespaces <paramref name="join"/> names (paths of
     /// namespace files) when given. <paramref name="dropSysAdmin"/>: a job that runs as root inside
     /// (--fakeroot) has CAP_SYS_ADMIN removed from its bounding set, as container runtimes do by
-    /// default, so that it cannot remount the read-only binds and root read-write. Strings pass as the bytes they carry (<see cref="Image.Text.RawText"/>). Throws when exec failed.</summary>
+    /// default, so that it cannot remount the read-only binds and root read-write. Strings pass as
+    /// the bytes they carry (<see cref="Image.Text.RawText"/>). Throws when exec failed.</summary>
     public static unsafe ChildProcess Start(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment,
         string? root = null, string? cwd = null, (string User, string Mount)? join = null, bool dropSysAdmin = false)
     {
@@ -47,7 +50,7 @@ internal sealed partial class ChildProcess
             var request = new SpawnRequest
             {
                 Argv = strings.Array(argv), Envp = strings.Array(env.Select(e => $"{e.Key}={e.Value}")),
-                SearchPath = strings.Add(env.LastOrDefault(e => e.Key == "PATH").Value ?? "/usr/local/bin:/usr/bin:/bin"),
+                SearchPath = strings.Add(env.LastOrDefault(e => e.Key == "PATH").Value ?? DefaultSearchPath),
                 Root = strings.Add(root), Cwd = strings.Add(cwd),
                 JoinUser = strings.Add(join?.User), JoinMnt = strings.Add(join?.Mount),
                 StatusFd = statusWrite, DropSysAdmin = dropSysAdmin ? 1 : 0,
@@ -99,7 +102,8 @@ internal sealed partial class ChildProcess
             int raw, pid;
             do pid = waitpid(Pid, &raw, stopped is null ? 0 : WUNTRACED);
             while (pid < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
-            if (pid != Pid) throw new SetupException($"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
+            if (pid != Pid)
+                throw new SetupException($"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
             if ((raw & 0xff) == 0x7f)
             {
                 stopped!();

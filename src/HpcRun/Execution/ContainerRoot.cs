@@ -142,7 +142,8 @@ internal sealed class ContainerRoot : IDisposable
         int fd = Syscalls.OpenInRoot(rootFd, mount.Target, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
         if (fd >= 0) return fd;
         if (errno != (int)Errno.ENOENT) throw Failure(mount.Target, errno);
-        MountSpec? cover = applied.LastOrDefault(m => m.Target != mount.Target && PathText.IsUnder(mount.Target, m.Target));
+        MountSpec? cover = applied.LastOrDefault(m =>
+            m.Target != mount.Target && PathText.IsUnder(mount.Target, m.Target));
         if (cover is not { Kind: MountKind.Tmpfs })
         {
             string where = cover is null ? "its parent directory"
@@ -156,7 +157,8 @@ internal sealed class ContainerRoot : IDisposable
         try
         {
             string name = Path.GetFileName(mount.Target);
-            if (mount.TargetIsDirectory(_ => source is not null && PosixFile.IsDirectory(source))) Syscalls.MakeDirectoryAt(parent, name);
+            if (mount.TargetIsDirectory(_ => source is not null && PosixFile.IsDirectory(source)))
+                Syscalls.MakeDirectoryAt(parent, name);
             else Syscalls.CreateFileAt(parent, name);
         }
         finally { Syscalls.Close(parent); }

@@ -44,7 +44,8 @@ internal static class Executor
             CheckReadable(image);
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: first is not null));
             foreach (MountSpec mount in plan.Mounts)
-                lower.PrepareTarget(mount.Target, mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
+                lower.PrepareTarget(mount.Target,
+                    mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
         }
         ImageMounter.MountRoot();
         using (var root = new ContainerRoot(Staging.Root))
@@ -58,11 +59,13 @@ internal static class Executor
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
         }
-        var group = first is null ? null : new NodeGroup.Host(first.Listener, SharedContainer.OfThisProcess(NodeSharing.Record(plan)));
+        var group = first is null ? null
+            : new NodeGroup.Host(first.Listener, SharedContainer.OfThisProcess(NodeSharing.Record(plan)));
         group?.Serve();
         HideFromTheJob();
         Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);
-        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory, dropSysAdmin: plan.Ids.InsideUid == 0);
+        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
+            dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
         if (group is not null) Supervisor.Linger(group.WaitForMembers);
         return status;
@@ -85,7 +88,8 @@ internal static class Executor
         Log.Debug("exec {Argv} in {Cwd}, in the container of pid {Pid}", plan.Argv, plan.WorkingDirectory, member.Pid);
         HideFromTheJob();
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
-            join: ($"/proc/self/fd/{shared.UserNamespace}", $"/proc/self/fd/{shared.MountNamespace}"), dropSysAdmin: plan.Ids.InsideUid == 0);
+            join: ($"/proc/self/fd/{shared.UserNamespace}", $"/proc/self/fd/{shared.MountNamespace}"),
+            dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;
@@ -103,7 +107,10 @@ internal static class Executor
     private static void CheckReadable(ImageSource image)
     {
         try { _ = Directory.EnumerateFileSystemEntries(Staging.Lower).Any(); }
-        catch (IOException) { throw new HpcRunException(ExitCode.BadImage, $"{image.Name}: corrupt SquashFS image (its root directory cannot be read)"); }
+        catch (IOException)
+        {
+            throw new HpcRunException(ExitCode.BadImage, $"{image.Name}: corrupt SquashFS image (its root directory cannot be read)");
+        }
     }
 
     /// <summary>A SIF's config lies outside its file system; others carry it at <see cref="ImageConfig.InTreePath"/>.</summary>

@@ -54,11 +54,14 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
             foreach (int fd in fds) Syscalls.Close(fd);
             return null;
         }
-        while (read < head.Length) read += first.Receive(head[read..]) is > 0 and int n ? n : throw new SetupException("the first rank left");
+        while (read < head.Length) read += ReceiveSome(first, head[read..]);
         var record = new byte[BitConverter.ToInt32(head[1..])];
-        for (int at = 0; at < record.Length;) at += first.Receive(record.AsSpan(at)) is > 0 and int n ? n : throw new SetupException("the first rank left");
+        for (int at = 0; at < record.Length;) at += ReceiveSome(first, record.AsSpan(at));
         return new SharedContainer(fds[0], fds[1], fds[2], System.Text.Encoding.UTF8.GetString(record));
     }
+
+    private static int ReceiveSome(Socket first, Span<byte> into) =>
+        first.Receive(into) is > 0 and int n ? n : throw new SetupException("the node's first rank left while greeting");
 }
 
 internal static class NodeGroup
@@ -114,7 +117,8 @@ internal static class NodeGroup
             }
             socket.Blocking = true;
             var (pid, uid) = Peer(socket);
-            if (uid != Syscalls.Uid()) LeaveForOwnContainer(socket, $"another user (uid {uid}) holds this node's group name");
+            if (uid != Syscalls.Uid())
+                LeaveForOwnContainer(socket, $"another user (uid {uid}) holds this node's group name");
             if (SharedContainer.ReceiveFrom(socket) is { } container)
             {
                 Log.Debug("node group: joining the container of pid {Pid}", pid);
@@ -144,7 +148,8 @@ internal static class NodeGroup
         return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
     }
 
-    /// <summary>The process at the other end (SO_PEERCRED: pid and uid as this process's namespaces see them).</summary>
+    /// <summary>The process at the other end (SO_PEERCRED: pid and uid as this process's namespaces see
+    /// them).</summary>
     public static (int Pid, int Uid) Peer(Socket socket)
     {
         Span<byte> credentials = stackalloc byte[12];

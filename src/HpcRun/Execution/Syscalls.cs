@@ -170,7 +170,8 @@ internal static partial class Syscalls
     /// <summary>struct cmsghdr: cmsg_len (size_t), cmsg_level, cmsg_type (int); the descriptors follow.</summary>
     private static readonly int ControlHeader = sizeof(long) + 2 * sizeof(int);
 
-    /// <summary>Sends <paramref name="data"/> (at least one byte) with <paramref name="fds"/> attached (SCM_RIGHTS, unix(7)).</summary>
+    /// <summary>Sends <paramref name="data"/> (at least one byte) with <paramref name="fds"/> attached
+    /// (SCM_RIGHTS, unix(7)).</summary>
     public static unsafe void SendWithDescriptors(int socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds)
     {
         byte* control = stackalloc byte[ControlHeader + MaxPassedFds * sizeof(int)];
@@ -183,7 +184,8 @@ internal static partial class Syscalls
             var vector = new IoVector { Base = p, Length = (nuint)data.Length };
             var message = new MessageHeader
             {
-                Vector = &vector, VectorLength = 1, Control = control, ControlLength = (nuint)((ControlHeader + fds.Length * sizeof(int) + 7) & ~7),
+                Vector = &vector, VectorLength = 1, Control = control,
+                ControlLength = (nuint)((ControlHeader + fds.Length * sizeof(int) + 7) & ~7),
             };
             while (sendmsg(socket, &message, 0x4000 /* MSG_NOSIGNAL */) < 0)
                 if (!WaitIfBusy(socket, PollOut)) throw SetupException.FromErrno("sendmsg");
@@ -199,7 +201,10 @@ internal static partial class Syscalls
         fixed (byte* p = data)
         {
             var vector = new IoVector { Base = p, Length = (nuint)data.Length };
-            var message = new MessageHeader { Vector = &vector, VectorLength = 1, Control = control, ControlLength = (nuint)room };
+            var message = new MessageHeader
+            {
+                Vector = &vector, VectorLength = 1, Control = control, ControlLength = (nuint)room,
+            };
             nint n;
             while ((n = recvmsg(socket, &message, MsgCmsgCloexec)) < 0)
                 if (!WaitIfBusy(socket, PollIn)) throw SetupException.FromErrno("recvmsg");
@@ -217,7 +222,8 @@ internal static partial class Syscalls
     /// <summary>PR_SET_DUMPABLE (prctl(2)).</summary>
     public static void SetDumpable(bool dumpable)
     {
-        if (prctl(4 /* PR_SET_DUMPABLE */, dumpable ? 1u : 0u, 0, 0, 0) != 0) throw SetupException.FromErrno("prctl PR_SET_DUMPABLE");
+        if (prctl(4 /* PR_SET_DUMPABLE */, dumpable ? 1u : 0u, 0, 0, 0) != 0)
+            throw SetupException.FromErrno("prctl PR_SET_DUMPABLE");
     }
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
@@ -244,7 +250,8 @@ internal static partial class Syscalls
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_exec")]
     private static unsafe partial int hpcrun_exec(byte* path, byte** argv, byte** envp);
 
-    /// <summary>Replaces this process with the caller's signal dispositions (Native/early.c); returns only on failure.</summary>
+    /// <summary>Replaces this process with the caller's signal dispositions (Native/early.c); returns
+    /// only on failure.</summary>
     public static unsafe SetupException Exec(string path, IEnumerable<string> argv, IEnumerable<string> envp)
     {
         using var strings = new NativeStrings();
@@ -284,7 +291,8 @@ internal static partial class Syscalls
         const int size = 4096 * 4;
         byte* buffer = stackalloc byte[size];
         nint n = readlink(path, buffer, size);
-        return n >= 0 ? RawText.Decode(new ReadOnlySpan<byte>(buffer, (int)n)) : throw SetupException.FromErrno($"readlink {path}");
+        return n >= 0 ? RawText.Decode(new ReadOnlySpan<byte>(buffer, (int)n))
+            : throw SetupException.FromErrno($"readlink {path}");
     }
 
     /// <summary>mkdir -p: <paramref name="path"/> and its missing parents (mode 0755).</summary>
@@ -295,14 +303,16 @@ internal static partial class Syscalls
         MakeDirectoryAt(PosixFile.AtCwd, path);
     }
 
-    /// <summary>Creates directory <paramref name="name"/> in <paramref name="dirFd"/>; one that exists is fine.</summary>
+    /// <summary>Creates directory <paramref name="name"/> in <paramref name="dirFd"/>; one that exists is
+    /// fine.</summary>
     public static void MakeDirectoryAt(int dirFd, string name)
     {
         if (mkdirat(dirFd, name, 0b111_101_101) != 0 && Marshal.GetLastSystemError() != (int)Errno.EEXIST)
             throw SetupException.FromErrno($"mkdir {name}");
     }
 
-    /// <summary>Creates an empty file <paramref name="name"/> in <paramref name="dirFd"/> (a mount target); one that exists is fine.</summary>
+    /// <summary>Creates an empty file <paramref name="name"/> in <paramref name="dirFd"/> (a mount target);
+    /// one that exists is fine.</summary>
     public static void CreateFileAt(int dirFd, string name)
     {
         const int O_WRONLY = 1, O_CREAT = 0x40, O_NOFOLLOW = 0x20000;

@@ -23,7 +23,8 @@ public sealed record BindSpec(string Source, string Target, bool ReadOnly)
             throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': the destination must be an absolute path");
         target = PathText.Normalize(target);
         if (target == "/")
-            throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': cannot bind over the container's root (the image is the root)");
+            throw new HpcRunException(ExitCode.Usage,
+                $"bad bind '{value}': cannot bind over the container's root (the image is the root)");
         return new BindSpec(parts[0], target, readOnly);
     }
 }

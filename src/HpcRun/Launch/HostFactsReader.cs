@@ -42,10 +42,10 @@ public static class HostFactsReader
     public static string ReadEnvFile(string file)
     {
         int fd = Syscalls.TryOpen(file, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, out int errno);
-        if (fd < 0)
-            throw new HpcRunException(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: {Marshal.GetPInvokeErrorMessage(errno)}");
-        return Syscalls.ReadAll(fd, EnvFileLimit) is { } bytes ? RawText.Decode(bytes)
-            : throw new HpcRunException(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: not a regular file");
+        if (fd < 0) throw Unreadable(Marshal.GetPInvokeErrorMessage(errno));
+        return Syscalls.ReadAll(fd, EnvFileLimit) is { } bytes ? RawText.Decode(bytes) : throw Unreadable("not a regular file");
+
+        HpcRunException Unreadable(string why) => new(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: {why}");
     }
 
     private const int EnvFileLimit = 1 << 20;

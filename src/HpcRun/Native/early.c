@@ -1,4 +1,4 @@
-/* The only native code in hpcrun, linked into the NativeAOT binary.
+/* hpcrun's native code, linked into the NativeAOT binary: what .NET cannot do.
  *
  * glibc runs this constructor before the .NET runtime starts any thread. The kernel lets
  * only a single-threaded process unshare (or setns into) a user namespace, so this is the
@@ -11,9 +11,13 @@
  * code elects the node's first rank (Execution/NodeGroup.cs) and that rank re-executes
  * itself with HPCRUN_EARLY set to get its namespace after all.
  *
- * hpcrun_spawn starts the job: between fork
- * and execve the child must die with its parent, may join another rank's namespaces, enters
- * the container root and sets no_new_privs, none of which .NET's Process can do.
+ * It also records what the caller gave hpcrun before the runtime changes it: argv and the
+ * environment as bytes, the signal dispositions and mask (the job gets those, not the
+ * runtime's). hpcrun_spawn starts the job: between fork and execve the child must die with
+ * its parent, may join another rank's namespaces, enters the container root and sets
+ * no_new_privs, none of which .NET's Process can do; hpcrun_exec re-executes with the caller's
+ * signals. hpcrun_isolate_fuse_server gives the FUSE serving thread a descriptor table of its
+ * own and a crash guard, so that no kill or crash can leave a process waiting on the mount.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -131,7 +135,8 @@ static void spawned_child(const struct hpcrun_spawn *s, pid_t parent)
                     umount2(".", MNT_DETACH) != 0))
         report_and_exit(s->status_fd, STAGE_ROOT, errno);
     if (s->cwd && chdir(s->cwd) != 0) report_and_exit(s->status_fd, STAGE_CWD, errno);
-    if (s->drop_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0) report_and_exit(s->status_fd, STAGE_EXEC, errno);
+    if (s->drop_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0)
+        report_and_exit(s->status_fd, STAGE_EXEC, errno);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         report_and_exit(s->status_fd, STAGE_EXEC, errno);
     exec_searching(s);
@@ -220,7 +225,8 @@ static void on_crash(int sig, siginfo_t *info, void *context)
 int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
 {
     if (unshare(CLONE_FILES) != 0) return -errno;
-    unsigned lo = (unsigned)(fuse_fd < image_fd ? fuse_fd : image_fd), hi = (unsigned)(fuse_fd < image_fd ? image_fd : fuse_fd);
+    unsigned lo = (unsigned)(fuse_fd < image_fd ? fuse_fd : image_fd);
+    unsigned hi = (unsigned)(fuse_fd < image_fd ? image_fd : fuse_fd);
     if (lo > 3) syscall(SYS_close_range, 3u, lo - 1, 0u);
     if (hi > lo + 1) syscall(SYS_close_range, lo + 1, hi - 1, 0u);
     syscall(SYS_close_range, hi + 1, ~0u, 0u);

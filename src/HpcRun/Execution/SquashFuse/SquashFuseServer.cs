@@ -121,7 +121,8 @@ internal static unsafe partial class SquashFuseServer
                 if (library is null) throw new HpcRunException(ExitCode.MissingTool, missing!);
                 (nint fs, sharedImageFd) = Open(library, request.Image);
                 int fuse = sharedFuseFd = OpenFuseDevice();
-                mountFd = Syscalls.DetachedFuseMount(request.Image.Name, "squashfuse", fuse, request.Ids.InsideUid, request.Ids.InsideGid);
+                mountFd = Syscalls.DetachedFuseMount(request.Image.Name, "squashfuse", fuse, request.Ids.InsideUid,
+                    request.Ids.InsideGid);
                 session = NewSession(library, (byte*)fs, fuse);
                 Isolate(fuse, sharedImageFd);
             }
@@ -140,7 +141,8 @@ internal static unsafe partial class SquashFuseServer
     private static void Isolate(int fuseFd, int imageFd)
     {
         int failed = IsolateServer(fuseFd, imageFd);
-        if (failed < 0) throw new SetupException($"cannot give the FUSE server its own descriptors: {Marshal.GetPInvokeErrorMessage(-failed)}");
+        if (failed < 0)
+            throw new SetupException($"cannot give the FUSE server its own descriptors: {Marshal.GetPInvokeErrorMessage(-failed)}");
     }
 
     /// <summary>Opens the image's tables, as squashfuse does before it mounts, from a descriptor
