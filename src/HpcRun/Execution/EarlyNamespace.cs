@@ -32,19 +32,12 @@ internal static partial class EarlyNamespace
     }
 
     /// <summary>Be who you are outside, in the namespace early.c entered, for the verbs that run no
-    /// container (build, inspect, doctor). Root maps every id onto itself (a one-id map would
-    /// leave other users' files unreadable to it: a root build of their 0600 files failed);
-    /// anyone else maps their own.</summary>
+    /// container (build, inspect, doctor). Only one's own id can be mapped from inside (mapping
+    /// more needs CAP_SETUID in the parent namespace, user_namespaces(7)), so even root sees
+    /// other users' files with their permissions: it cannot read their 0600 files.</summary>
     public static void BeYourselfInside()
     {
-        if (UnshareErrno() != 0) return;
-        if (OuterUid() != 0)
-        {
-            WriteIdMaps(OuterUid(), OuterGid());
-            return;
-        }
-        File.WriteAllText("/proc/self/uid_map", "0 0 4294967295\n");
-        File.WriteAllText("/proc/self/gid_map", "0 0 4294967295\n");
+        if (UnshareErrno() == 0) WriteIdMaps(OuterUid(), OuterGid());
     }
 
     public static void WriteIdMaps(int insideUid, int insideGid)
