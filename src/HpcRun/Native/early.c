@@ -202,7 +202,9 @@ static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 static void on_crash(int sig, siginfo_t *info, void *context)
 {
     if (server_guarded && (pid_t)syscall(SYS_gettid) == server_tid) {
-        static const char message[] = "hpcrun: corrupt SquashFS image: its file system server crashed reading it\n";
+        char message[] = "hpcrun: corrupt SquashFS image: its file system server crashed reading it (signal 00)\n";
+        message[sizeof message - 5] = (char)('0' + sig / 10 % 10);
+        message[sizeof message - 4] = (char)('0' + sig % 10);
         if (write(STDERR_FILENO, message, sizeof message - 1) < 0) { /* nothing left to tell */ }
         _exit(65);
     }
@@ -218,7 +220,8 @@ static void on_crash(int sig, siginfo_t *info, void *context)
 /* Called on the serving thread once its FUSE session exists: the thread takes a descriptor
    table of its own (unshare(CLONE_FILES), allowed in a threaded process) holding only stdio,
    the FUSE device and the image, and closes the rest there (a node group's listener, PMI_FD:
-   they must close when the launcher closes them). No other thread or child of hpcrun then
+   they must close when the launcher closes them), and blocks the signals sent to the process
+   (not the faults of its own code). No other thread or child of hpcrun then
    holds the device, so when the serving thread dies (SIGKILL of hpcrun, at any instant) its
    table goes with it and the kernel aborts the connection: nothing that waits on the mount
    can keep it alive. The caller closes its own copy of the device. Returns 0 or -errno. */
@@ -230,6 +233,13 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
     if (lo > 3) syscall(SYS_close_range, 3u, lo - 1, 0u);
     if (hi > lo + 1) syscall(SYS_close_range, lo + 1, hi - 1, 0u);
     syscall(SYS_close_range, hi + 1, ~0u, 0u);
+    /* The runtime's handlers for signals sent to the process (SIGTERM, SIGCONT, SIGCHLD...) write
+       to a pipe that is not in this table: they must run on another thread. */
+    sigset_t others;
+    sigemptyset(&others);
+    for (int sig = 1; sig < SIGRTMIN; sig++) sigaddset(&others, sig);
+    for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++) sigdelset(&others, crash_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &others, NULL);
     server_tid = (pid_t)syscall(SYS_gettid);
     server_guarded = 1;
     struct sigaction guard = {.sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER};
