@@ -139,8 +139,14 @@ internal sealed class ContainerRoot : IDisposable
     /// from the host (the home, /tmp, a user's bind) it is refused: creating it would change the host.</summary>
     private int OpenOrCreate(MountSpec mount, string? source)
     {
+        bool directory = mount.TargetIsDirectory(_ => source is not null && PosixFile.IsDirectory(source));
         int fd = Syscalls.OpenInRoot(rootFd, mount.Target, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
-        if (fd >= 0) return fd;
+        if (fd >= 0)
+        {
+            try { CheckKind(mount.Target, PosixFile.Type("", fd), directory); } // as a host directory bound earlier has it
+            catch (HpcRunException) { Syscalls.Close(fd); throw; }
+            return fd;
+        }
         if (errno != (int)Errno.ENOENT) throw Failure(mount.Target, errno);
         MountSpec? cover = applied.LastOrDefault(m =>
             m.Target != mount.Target && PathText.IsUnder(mount.Target, m.Target));
@@ -157,8 +163,7 @@ internal sealed class ContainerRoot : IDisposable
         try
         {
             string name = Path.GetFileName(mount.Target);
-            if (mount.TargetIsDirectory(_ => source is not null && PosixFile.IsDirectory(source)))
-                Syscalls.MakeDirectoryAt(parent, name);
+            if (directory) Syscalls.MakeDirectoryAt(parent, name);
             else Syscalls.CreateFileAt(parent, name);
         }
         finally { Syscalls.Close(parent); }

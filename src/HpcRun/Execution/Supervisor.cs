@@ -14,12 +14,20 @@ internal static class Supervisor
     {
         var registrations = Signals.Forwarded.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>
         {
-            job.Signal(signal);
+            bool reachedTheJob = signal == Signals.SIGTSTP || (FromTheTerminal.Contains(signal) && Terminal.IsForeground());
+            if (!reachedTheJob) job.Signal(signal);
             context.Cancel = true;
         })).ToList();
         try { return job.WaitForExit(stopped: () => StopWith(job)); }
         finally { registrations.ForEach(r => r.Dispose()); }
     }
+
+    /// <summary>What a terminal sends to its whole foreground process group (Ctrl-C, Ctrl-\): when
+    /// hpcrun is in that group, so is the job, which already got it; forwarded, it would come twice.
+    /// SIGTSTP (Ctrl-Z) is never forwarded: the terminal stops the job itself, and hpcrun then stops
+    /// with it. The runtime runs these handlers late, on a thread of its own: a forwarded SIGTSTP
+    /// could arrive after `bg` or `fg` had continued the job, and stop it again.</summary>
+    private static readonly int[] FromTheTerminal = [Signals.SIGINT, Signals.SIGQUIT];
 
     private static void StopWith(ChildProcess job)
     {

@@ -285,6 +285,11 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
         if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN) sigaddset(&caller_ignored, sig);
     }
     sigprocmask(SIG_SETMASK, NULL, &caller_mask);
+    /* hpcrun itself never stops for the terminal: in the background (bg), the runtime's own
+       terminal handling on SIGCONT would raise SIGTTOU, which stops hpcrun's whole process group,
+       the job included. Ignored, the kernel sends nothing. (The job gets the caller's dispositions.) */
+    signal(SIGTTOU, SIG_IGN);
+    signal(SIGTTIN, SIG_IGN);
     outer_uid = getuid();
     outer_gid = getgid();
     if (getenv("HPCRUN_EARLY")) unsetenv("HPCRUN_EARLY");

@@ -81,6 +81,11 @@ public class BadInputTests(ContainerFixture images)
             "cannot mount a directory on /etc/hosts: it is a file");
         AssertOneLineError(Hpcrun.Run("-B", "/etc/hostname:/bin", images.Image, "true"), ExitCode.BindTargetUnusable,
             "cannot mount a file on /bin: it is a directory");
+        // ... also where the destination lies in a directory bound from the host
+        AssertOneLineError(Hpcrun.Run("-B", $"{Hpcrun.UserHome}:/dev/null", images.Image, "true"), ExitCode.BindTargetUnusable,
+            "cannot mount a directory on /dev/null: it is a file");
+        AssertOneLineError(Hpcrun.Run("-B", "/etc/hostname:/dev/shm", images.Image, "true"), ExitCode.BindTargetUnusable,
+            "cannot mount a file on /dev/shm: it is a directory");
     }
 
     [Fact]

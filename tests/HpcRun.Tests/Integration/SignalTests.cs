@@ -29,18 +29,6 @@ public class SignalTests(ContainerFixture images)
     }
 
     [Fact]
-    public void StopIsForwardedAndHpcrunStopsWithTheJob()
-    {
-        using var hpcrun = Start();
-        Send(hpcrun, 20); // SIGTSTP
-        Assert.Equal("got TSTP", hpcrun.StandardOutput.ReadLine());
-        Send(hpcrun, 18); // SIGCONT
-        Assert.Equal("got CONT", hpcrun.StandardOutput.ReadLine());
-        Send(hpcrun, 9);
-        hpcrun.WaitForExit();
-    }
-
-    [Fact]
     public void TermEndsAJobThatDoesNotTrapIt()
     {
         using var hpcrun = Hpcrun.Start([images.Image, "sh", "-c", "echo ready; exec sleep 1002"]);
