@@ -23,7 +23,12 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
     /// <summary>A directory's mode and modification time, set once the layers are applied.</summary>
     private readonly record struct Metadata(uint Mode, long Seconds, long Nanoseconds);
 
-    private readonly Dictionary<string, Metadata> directories = new(StringComparer.Ordinal);
+    /// <summary>The root too: when no layer names it ("./"), it would keep the time its scratch directory
+    /// was made, and two builds of the same input would differ.</summary>
+    private readonly Dictionary<string, Metadata> directories = new(StringComparer.Ordinal)
+    {
+        [""] = new(0b111_101_101 | DirectoryBits, defaultTime, 0),
+    };
 
     /// <summary>Writes <paramref name="entry"/>, its data read from <paramref name="tar"/>; returns its path in the
     /// root, or null when it was skipped. <paramref name="source"/> names the archive in warnings.</summary>
