@@ -1,7 +1,7 @@
-using HpcRun;
+using HpcRun.Apply.SquashFuse;
 using HpcRun.Cli;
-using HpcRun.Execution;
-using HpcRun.Execution.SquashFuse;
+using HpcRun.Host;
+using HpcRun;
 
 args = Invocation.Arguments(); // as bytes: .NET's own decoding replaces what is not UTF-8
 try { ToolVerbs.HandOver(args); }

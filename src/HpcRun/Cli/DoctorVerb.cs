@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using HpcRun.Apply.SquashFuse;
 using HpcRun.Doctor;
-using HpcRun.Execution;
-using HpcRun.Execution.SquashFuse;
+using HpcRun.Host;
 using HpcRun.Mpi;
+using HpcRun.Native;
 using HpcRun.Rdma;
 
 namespace HpcRun.Cli;

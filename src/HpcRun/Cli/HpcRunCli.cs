@@ -1,6 +1,6 @@
-using System.CommandLine;
 using System.CommandLine.Help;
-using HpcRun.Execution;
+using System.CommandLine;
+using HpcRun.Apply;
 using HpcRun.Launch;
 using Serilog;
 

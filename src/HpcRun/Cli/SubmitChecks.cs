@@ -1,8 +1,8 @@
-using HpcRun.Execution;
-using HpcRun.Image;
+using HpcRun.Host;
 using HpcRun.Image.Metadata;
-using HpcRun.Launch;
+using HpcRun.Image;
 using HpcRun.Launch.Parts;
+using HpcRun.Launch;
 using HpcRun.Rdma;
 using HpcRun.Slurm;
 
@@ -49,7 +49,7 @@ internal static class SubmitChecks
     }
 
     /// <summary>HPCRUN_MPI, HPCRUN_MPI_COMPAT, HPCRUN_RDMA and HPCRUN_RDMA_LIBS, where no option overrides them
-    /// (Launch/Parts/MpiPart.cs, RdmaPart.cs).</summary>
+    /// (HpcRun.Launch/Parts/MpiPart.cs, RdmaPart.cs).</summary>
     private static void CheckSettings(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
     {
         _ = MpiPart.Mode(request, environment);

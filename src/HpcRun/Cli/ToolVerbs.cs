@@ -1,5 +1,6 @@
 using System.CommandLine;
-using HpcRun.Execution;
+using HpcRun.Host;
+using HpcRun.Native;
 
 namespace HpcRun.Cli;
 

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
-using HpcRun.Execution;
-using HpcRun.Execution.SquashFuse;
+using HpcRun.Apply.SquashFuse;
 
 namespace HpcRun.Doctor;
 

@@ -8,7 +8,7 @@
  * code writes the id maps once it has parsed the command line (--fakeroot). Started by an
  * MPI or Slurm launcher, a rank may instead join the container another rank of its job set
  * up on this node, which needs the host's user namespace: then nothing is done here, the C#
- * code elects the node's first rank (Execution/NodeGroup.cs) and that rank re-executes
+ * code elects the node's first rank (Group/NodeGroup.cs) and that rank re-executes
  * itself with HPCRUN_EARLY set to get its namespace after all.
  *
  * It also records what the caller gave hpcrun before the runtime changes it: argv and the
@@ -155,7 +155,7 @@ static int spawn_entry(void *arg)
     return 127;
 }
 
-/* Starts a child as Execution/ChildProcess.cs asks; returns its pid, or -errno. Like .NET's
+/* Starts a child as Apply/ChildProcess.cs asks; returns its pid, or -errno. Like .NET's
    own Process.Start, a vfork-style clone (no page tables to copy, the parent waits until the
    child has exec'd), with all signals blocked until the child has reset their handlers. */
 int hpcrun_spawn(const struct hpcrun_spawn *s)
@@ -174,7 +174,7 @@ int hpcrun_spawn(const struct hpcrun_spawn *s)
     return pid < 0 ? -err : pid;
 }
 
-/* Replaces this process (hpcrun again, Execution/Reexec.cs, or hpcrun-tools) with the signal
+/* Replaces this process (hpcrun again, Native/Reexec.cs, or hpcrun-tools) with the signal
    dispositions and mask hpcrun's caller gave it, not the runtime's. Returns -errno. */
 int hpcrun_exec(const char *path, char *const *argv, char *const *envp)
 {
@@ -186,7 +186,7 @@ int hpcrun_exec(const char *path, char *const *argv, char *const *envp)
     return -errno;
 }
 
-/* The FUSE serving thread (Execution/SquashFuse/SquashFuseServer.cs) and its device. */
+/* The FUSE serving thread (Apply/SquashFuse/SquashFuseServer.cs) and its device. */
 static pid_t server_tid;
 static volatile int server_guarded;
 static struct sigaction before_guard[NSIG];
@@ -250,7 +250,7 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
 }
 
 /* Whether this launch may join a node-shared container: a launcher's rank variables or a join
-   key are present. Only a hint (Launch/NodeSharing.cs decides): saying yes costs the first rank
+   key are present. Only a hint (HpcRun.Launch/NodeSharing.cs decides): saying yes costs the first rank
    one re-exec, saying no when a rank should join would leave it in a namespace of its own. */
 static int may_join(int argc, char **argv)
 {

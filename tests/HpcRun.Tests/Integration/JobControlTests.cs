@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using HpcRun.Apply;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Integration;

@@ -1,3 +1,4 @@
+using HpcRun.Host;
 using HpcRun.Launch;
 using HpcRun.TestSupport;
 

@@ -1,7 +1,7 @@
-using HpcRun.Execution;
 using HpcRun.Image;
+using HpcRun.Native;
 
-namespace HpcRun.Cli;
+namespace HpcRun.Host;
 
 /// <summary>The image a command line names, probed as `hpcrun run` and `hpcrun submit` need it, with run's
 /// statuses and words (README, "Supervision and exit status").</summary>

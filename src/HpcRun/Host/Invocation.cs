@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using HpcRun.Image.Text;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Host;
 
 /// <summary>
 /// How hpcrun was started, as bytes: its arguments and environment as Native/early.c's

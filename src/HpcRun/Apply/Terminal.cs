@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Apply;
 
 /// <summary>hpcrun's controlling terminal, if any (tcgetpgrp(3)).</summary>
 internal static partial class Terminal

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using HpcRun.Image.Text;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Native;
 
 /// <summary>NUL-terminated byte strings and NULL-terminated arrays of them (argv, envp) in native
 /// memory, as <see cref="RawText"/> encodes them; all freed together.</summary>

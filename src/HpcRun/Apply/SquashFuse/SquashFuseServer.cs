@@ -2,9 +2,10 @@ using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using HpcRun.Image;
 using HpcRun.Launch;
+using HpcRun.Native;
 using Serilog;
 
-namespace HpcRun.Execution.SquashFuse;
+namespace HpcRun.Apply.SquashFuse;
 
 /// <summary>
 /// Serves a SquashFS image on a FUSE connection from a thread of hpcrun, with libsquashfuse_ll's

@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
-using HpcRun.Execution;
 using HpcRun.Image.Text;
 using HpcRun.Launch.Parts;
+using HpcRun.Launch;
 using HpcRun.Mpi;
+using HpcRun.Native;
 using HpcRun.Rdma;
 
-namespace HpcRun.Launch;
+namespace HpcRun.Host;
 
 /// <summary>Gathers <see cref="HostFacts"/> for a request: the one impure step before deciding.</summary>
 public static class HostFactsReader

@@ -1,4 +1,5 @@
-namespace HpcRun.Execution;
+using HpcRun.Native;
+namespace HpcRun.Apply;
 
 /// <summary>
 /// hpcrun's scratch space: a tmpfs mounted over /tmp in hpcrun's private mount namespace, so

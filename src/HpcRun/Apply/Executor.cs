@@ -1,10 +1,13 @@
 using HpcRun.Cli;
-using HpcRun.Image;
+using HpcRun.Group;
+using HpcRun.Host;
 using HpcRun.Image.Metadata;
+using HpcRun.Image;
 using HpcRun.Launch;
+using HpcRun.Native;
 using Serilog;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Apply;
 
 /// <summary>
 /// Does what was decided: enters the namespace, mounts the image, asks the

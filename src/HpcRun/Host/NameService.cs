@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HpcRun.Launch;
+namespace HpcRun.Host;
 
 /// <summary>
 /// The user's and group's entries as the C library's name service reports them (files, LDAP,

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using HpcRun.Image;
 using HpcRun.Image.Text;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Native;
 
 /// <summary>
 /// The system calls hpcrun makes directly (mount API, openat2, prctl, ...). Each

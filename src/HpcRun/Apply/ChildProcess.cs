@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using HpcRun.Native;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Apply;
 
 /// <summary>
 /// A child started by Native/early.c's hpcrun_spawn: between fork and execve it arranges to die

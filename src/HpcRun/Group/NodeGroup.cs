@@ -1,7 +1,9 @@
 using System.Net.Sockets;
+using HpcRun.Apply;
+using HpcRun.Native;
 using Serilog;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Group;
 
 /// <summary>
 /// The ranks on this node that share one container (<see cref="Launch.NodeSharing"/>). They meet

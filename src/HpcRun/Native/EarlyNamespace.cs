@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Native;
 
 /// <summary>
 /// The user + mount namespace that Native/early.c entered before the runtime started. Its id

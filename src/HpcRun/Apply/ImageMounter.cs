@@ -1,8 +1,9 @@
-using HpcRun.Execution.SquashFuse;
+using HpcRun.Apply.SquashFuse;
 using HpcRun.Image;
 using HpcRun.Launch;
+using HpcRun.Native;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Apply;
 
 /// <summary>
 /// Puts the image at <see cref="Staging.Lower"/> (a SquashFS served by libsquashfuse_ll, never

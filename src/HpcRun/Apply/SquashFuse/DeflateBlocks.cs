@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HpcRun.Execution.SquashFuse;
+namespace HpcRun.Apply.SquashFuse;
 
 /// <summary>
 /// Inflates gzip-compressed SquashFS blocks with libdeflate, which decompresses whole buffers

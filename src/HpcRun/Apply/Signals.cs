@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Apply;
 
 /// <summary>Signal numbers (Linux) and kill(2).</summary>
 internal static partial class Signals

@@ -1,4 +1,5 @@
-namespace HpcRun.Execution;
+using HpcRun.Host;
+namespace HpcRun.Native;
 
 /// <summary>
 /// Runs hpcrun again in this process with HPCRUN_EARLY set, so that Native/early.c enters a new

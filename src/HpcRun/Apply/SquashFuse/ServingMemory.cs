@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HpcRun.Execution.SquashFuse;
+namespace HpcRun.Apply.SquashFuse;
 
 /// <summary>
 /// Gives the serving thread's malloc arena its first megabytes already backed by memory.

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HpcRun.Execution.SquashFuse;
+namespace HpcRun.Apply.SquashFuse;
 
 /// <summary>
 /// libsquashfuse_ll, the library squashfuse_ll and Charliecloud's ch-run are built on, and the

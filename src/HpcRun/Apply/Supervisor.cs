@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Apply;
 
 /// <summary>
 /// hpcrun stays the job's parent: it forwards the signals a batch system or a terminal sends

@@ -1,8 +1,9 @@
-using HpcRun.Image;
 using System.Text;
+using HpcRun.Image;
 using HpcRun.Launch;
+using HpcRun.Native;
 
-namespace HpcRun.Execution;
+namespace HpcRun.Apply;
 
 /// <summary>
 /// A root file system inside hpcrun's staging area: the image alone (<see cref="Staging.Lower"/>)
