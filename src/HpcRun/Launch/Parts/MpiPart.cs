@@ -49,7 +49,8 @@ public sealed class MpiPart : ILaunchPart
     private static void Inject(LaunchContext context, PlanBuilder plan, HostMpi host)
     {
         string? libraryPath = plan.GetEnv("LD_LIBRARY_PATH");
-        var image = ImageMpi.Read(new ImageLibraryFiles(context.Tree), (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
+        var image = ImageMpi.Read(context.Tree, context.ImageLibraries,
+            (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
         MpiInjection injection = MpiInjection.Plan(host, image, Compatibility(context.Request, context.Host.Environment));
         if (injection.Refusal is { } refusal) throw new HpcRunException(ExitCode.MpiIncompatible, refusal);
         foreach (string warning in injection.Warnings) Log.Warning("{Warning}", warning);
@@ -89,11 +90,4 @@ public sealed class MpiPart : ILaunchPart
 
     private static IEnumerable<string> RendezvousDirectories(IReadOnlyDictionary<string, string> environment) =>
         RendezvousVariables.Select(environment.GetValueOrDefault).OfType<string>().Where(d => d.StartsWith('/')).Select(PathText.Normalize).Distinct();
-
-    /// <summary>The image's files through the <see cref="ImageTree"/> (symlinks resolved inside the image).</summary>
-    private sealed class ImageLibraryFiles(ImageTree tree) : ILibraryFiles
-    {
-        public string? Canonical(string path) => tree.Canonical(path);
-        public byte[]? Read(string path) => tree.ReadBytes(path);
-    }
 }

@@ -1,4 +1,3 @@
-using HpcRun.Mpi;
 using HpcRun.Rdma;
 using Serilog;
 
@@ -23,7 +22,7 @@ public sealed class RdmaPart : ILaunchPart
         try
         {
             rdma = RdmaPlanner.Plan(host.Rdma, selection, libraries, p => plan.IsCovered(p) || context.Tree.Has(p),
-                () => ImageMpi.Read(new ImageFiles(context.Tree), []).Glibc);
+                () => context.ImageLibraries.Glibc);
         }
         catch (RdmaDeviceNotFoundException e) { throw new HpcRunException(ExitCode.RdmaDeviceNotFound, e.Message); }
 
@@ -42,13 +41,6 @@ public sealed class RdmaPart : ILaunchPart
         if (host.Environment.GetValueOrDefault(variable) is not { Length: > 0 } value) return fallback;
         try { return parse(value); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{variable}: {e.Message}"); }
-    }
-
-    /// <summary>The image's files for the glibc check host MPI injection uses.</summary>
-    private sealed class ImageFiles(ImageTree tree) : ILibraryFiles
-    {
-        public string? Canonical(string path) => tree.Canonical(path);
-        public byte[]? Read(string path) => tree.ReadBytes(path);
     }
 
     public static bool IsFirstRank(IReadOnlyDictionary<string, string> environment) =>
