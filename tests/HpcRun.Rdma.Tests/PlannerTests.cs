@@ -73,6 +73,16 @@ public class PlannerTests : IDisposable
     }
 
     [Fact]
+    public void AbiVersionFilesAreBoundOnlyWhereTheHostHasThem()
+    {
+        const string mad = "/sys/class/infiniband_mad/abi_version";
+        RdmaHost host = fake.Read() with { AbiVersionFiles = new HashSet<string> { mad } };
+
+        IEnumerable<string> targets = Plan("none", host: host).Mounts.Select(m => m.Target);
+        Assert.Equal([mad], targets.Where(t => t.EndsWith("/abi_version")));
+    }
+
+    [Fact]
     public void AnUnknownDeviceIsAnErrorThatListsTheAvailableOnes()
     {
         var error = Assert.Throws<RdmaDeviceNotFoundException>(() => Plan("mlx5_0,mlx5_9"));
