@@ -1,3 +1,4 @@
+using HpcRun.HostLibraries;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
 
@@ -6,12 +7,19 @@ namespace HpcRun.Launch;
 /// <summary>Everything a <see cref="ILaunchPart"/> may read. <paramref name="NodeShared"/>: the job's
 /// ranks on this node run in this one container (<see cref="NodeSharing"/>).</summary>
 public sealed record LaunchContext(LaunchRequest Request, ImageSource Image, ImageConfig Config, ImageTree Tree, HostFacts Host,
-    bool NodeShared = false);
+    bool NodeShared = false)
+{
+    private ImageLibraries? imageLibraries;
+
+    /// <summary>The image's ld.so.cache and glibc, read from <see cref="Tree"/> at the first ask and kept:
+    /// host MPI and RDMA injection both check the image's glibc against the host libraries they bring.</summary>
+    public ImageLibraries ImageLibraries => imageLibraries ??= ImageLibraries.Read(Tree);
+}
 
 /// <summary>Looks into the image (after mounting it, symlinks resolved inside the image):
 /// whether a path exists and what a small text file holds. A dictionary in unit tests.</summary>
 public sealed class ImageTree(Func<string, bool> exists, Func<string, string?> readText,
-    Func<string, byte[]?>? readBytes = null, Func<string, string?>? canonical = null)
+    Func<string, byte[]?>? readBytes = null, Func<string, string?>? canonical = null) : ILibraryFiles
 {
     public bool Has(string path) => exists(path);
 
@@ -19,7 +27,7 @@ public sealed class ImageTree(Func<string, bool> exists, Func<string, string?> r
     public string? ReadText(string path) => readText(path);
 
     /// <summary>The whole file (ELF libraries, ld.so.cache), or null when it is missing or unreadable.</summary>
-    public byte[]? ReadBytes(string path) => readBytes?.Invoke(path);
+    public byte[]? Read(string path) => readBytes?.Invoke(path);
 
     /// <summary>The path with symlinks resolved inside the image, or null when it is missing.</summary>
     public string? Canonical(string path) => canonical is not null ? canonical(path) : Has(path) ? path : null;

@@ -1,4 +1,4 @@
-using HpcRun.Mpi.Elf;
+using HpcRun.HostLibraries;
 
 namespace HpcRun.Mpi;
 
@@ -23,11 +23,6 @@ public static class HostMpiReader
 {
     public const string LibsVariable = "HPCRUN_MPI_LIBS", BindVariable = "HPCRUN_MPI_BIND";
 
-    /// <summary>glibc's own libraries: never injected, the image's glibc must serve the host libraries.</summary>
-    public static readonly string[] GlibcSonames = ["libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
-        "libresolv.so.2", "libutil.so.1", "libanl.so.1", "libmvec.so.1", "libnsl.so.1", "libBrokenLocale.so.1",
-        "libthread_db.so.1", "libc_malloc_debug.so.0", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1"];
-
     public static HostMpi Read(IReadOnlyDictionary<string, string> environment, ILibraryFiles files, byte[]? ldCache)
     {
         IReadOnlyList<KeyValuePair<string, string>> cache = ldCache is null ? [] : LdSoCache.Parse(ldCache, LdSoCache.NativeFlags);
@@ -50,7 +45,7 @@ public static class HostMpiReader
 
     /// <summary>A configured path's soname: its DT_SONAME, else what its file name implies.</summary>
     private static string ConfiguredSoname(string path, ILibraryFiles files) =>
-        (files.Canonical(path) is { } real && files.Read(real) is { } bytes ? MpiDiscovery.TryParse(bytes)?.Soname : null)
+        (files.Canonical(path) is { } real && files.Read(real) is { } bytes ? ElfFile.TryParse(bytes)?.Soname : null)
         ?? LibraryVersion.FromFileName(path)?.Soname ?? Path.GetFileName(path);
 
     /// <summary>Walks DT_NEEDED from the MPI libraries, breadth first.</summary>
@@ -63,17 +58,16 @@ public static class HostMpiReader
         GlibcNeed? glibc = null;
         while (queue.TryDequeue(out var library))
         {
-            if (files.Read(library.RealPath) is not { } bytes || MpiDiscovery.TryParse(bytes) is not { } elf)
+            if (files.Read(library.RealPath) is not { } bytes || ElfFile.TryParse(bytes) is not { } elf)
             {
                 unresolved.Add(library.RealPath);
                 continue;
             }
-            if (GlibcVersion.Max(elf.VersionNeeds.Where(v => GlibcSonames.Contains(v.Library)).Select(v => v.Version)) is { } needed
-                && (glibc is null || needed > glibc.Version))
-                glibc = new GlibcNeed(needed, library.RealPath);
+            if (GlibcNeed.Of(elf, library.RealPath) is { } needed && (glibc is null || needed.Version > glibc.Version))
+                glibc = needed;
             foreach (string soname in elf.Needed)
             {
-                if (GlibcSonames.Contains(soname) || !seen.Add(soname)) continue;
+                if (Glibc.Sonames.Contains(soname) || !seen.Add(soname)) continue;
                 if (Locate(soname, elf, library.RealPath, cache, files) is { } real)
                 {
                     dependencies.Add(new HostLibrary(soname, real));

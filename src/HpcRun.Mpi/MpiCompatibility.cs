@@ -1,3 +1,5 @@
+using HpcRun.HostLibraries;
+
 namespace HpcRun.Mpi;
 
 /// <summary>How closely the host's MPI version must match the image's (Sarus' levels).</summary>
@@ -50,9 +52,3 @@ public static class AbiCheck
             : $"host MPI library {need.Library} needs glibc {need.Version}, but the image's glibc is {image.Version} ({image.Path})";
     }
 }
-
-/// <summary>The newest glibc symbol version (GLIBC_x.y) a host library needs, and which library needs it.</summary>
-public sealed record GlibcNeed(GlibcVersion Version, string Library);
-
-/// <summary>The image's glibc: the newest GLIBC_x.y its libc.so.6 defines.</summary>
-public sealed record ImageGlibc(GlibcVersion Version, string Path);

@@ -1,4 +1,4 @@
-using HpcRun.Mpi.Elf;
+using HpcRun.HostLibraries;
 
 namespace HpcRun.Mpi;
 
@@ -48,13 +48,7 @@ public static class MpiDiscovery
     {
         if (version.Stem != "libmpi") return MpiFamily.MpichAbi;
         if (version.Major != MpichAbiMajor) return MpiFamily.OpenMpi;
-        ElfFile? elf = files.Read(realPath) is { } bytes ? TryParse(bytes) : null;
+        ElfFile? elf = files.Read(realPath) is { } bytes ? ElfFile.TryParse(bytes) : null;
         return elf?.Needed.Any(n => n.StartsWith("libopen-pal", StringComparison.Ordinal)) == true ? MpiFamily.OpenMpi : MpiFamily.MpichAbi;
-    }
-
-    public static ElfFile? TryParse(byte[] bytes)
-    {
-        try { return ElfFile.Parse(bytes); }
-        catch (ElfFormatException) { return null; }
     }
 }

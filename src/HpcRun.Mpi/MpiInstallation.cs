@@ -1,3 +1,5 @@
+using HpcRun.HostLibraries;
+
 namespace HpcRun.Mpi;
 
 /// <summary>The two MPI ABIs in use: Open MPI's, and the MPICH ABI (libmpi.so.12 / libmpich.so.12)

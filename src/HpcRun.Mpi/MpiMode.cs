@@ -15,11 +15,16 @@ public enum MpiMode
 public static class MpiSettings
 {
     public const string ModeVariable = "HPCRUN_MPI", CompatibilityVariable = "HPCRUN_MPI_COMPAT";
-    public static readonly string[] ModeWords = ["host", "container", "none"];
-    public static readonly string[] CompatibilityWords = ["major", "full", "strict"];
+    private static readonly string[] ModeWords = ["host", "container", "none"];
+    private static readonly string[] CompatibilityWords = ["major", "full", "strict"];
 
-    public static MpiMode? ParseMode(string word) => ModeWords.Contains(word) ? Enum.Parse<MpiMode>(word, ignoreCase: true) : null;
+    /// <exception cref="FormatException">Not host, container or none (lower case).</exception>
+    public static MpiMode ParseMode(string word) => Parse<MpiMode>(word, ModeWords);
 
-    public static MpiCompatibility? ParseCompatibility(string word) =>
-        CompatibilityWords.Contains(word) ? Enum.Parse<MpiCompatibility>(word, ignoreCase: true) : null;
+    /// <exception cref="FormatException">Not major, full or strict (lower case).</exception>
+    public static MpiCompatibility ParseCompatibility(string word) => Parse<MpiCompatibility>(word, CompatibilityWords);
+
+    private static T Parse<T>(string word, string[] words) where T : struct, Enum =>
+        words.Contains(word) ? Enum.Parse<T>(word, ignoreCase: true)
+            : throw new FormatException($"expected one of {string.Join(", ", words)}, not '{word}'");
 }

@@ -1,4 +1,4 @@
-using HpcRun.Mpi;
+using HpcRun.HostLibraries;
 
 namespace HpcRun.Rdma;
 
@@ -29,7 +29,6 @@ internal static class HostLibraryReader
 
     /// <summary>The newest GLIBC_x.y the library needs from glibc's own libraries, as host MPI injection reads it.</summary>
     private static GlibcNeed? NeededGlibc(RdmaHost host, string library) =>
-        HostLibraryFiles.Instance.Read(host.HostPath(library)) is { } bytes && MpiDiscovery.TryParse(bytes) is { } elf
-        && GlibcVersion.Max(elf.VersionNeeds.Where(v => HostMpiReader.GlibcSonames.Contains(v.Library)).Select(v => v.Version)) is { } version
-            ? new GlibcNeed(version, library) : null;
+        HostLibraryFiles.Instance.Read(host.HostPath(library)) is { } bytes && ElfFile.TryParse(bytes) is { } elf
+            ? GlibcNeed.Of(elf, library) : null;
 }

@@ -35,4 +35,7 @@ public static class RdmaPaths
     /// <summary>Directories that show every device: hidden (tmpfs) when only some are chosen.</summary>
     public static readonly string[] ClassDirs =
         [$"{SysClass}/{DeviceClass}", $"{SysClass}/{VerbsClass}", $"{SysClass}/{MadClass}"];
+
+    /// <summary>A class directory's ABI version file, which libibverbs and libibumad read before any device.</summary>
+    public static string AbiVersionFile(string classDir) => $"{classDir}/abi_version";
 }

@@ -25,6 +25,8 @@ public static class RdmaDiscovery
         {
             Devices = devices,
             HasConnectionManager = File.Exists(host.HostPath(RdmaPaths.ConnectionManager)),
+            AbiVersionFiles = new HashSet<string>(RdmaPaths.ClassDirs.Select(RdmaPaths.AbiVersionFile)
+                .Where(f => File.Exists(host.HostPath(f)))),
             VisibleDirs = new HashSet<string>(RdmaPaths.ClassDirs.Append(RdmaPaths.DevDir).Where(Directory.Exists)),
             ProviderConfigs = [.. Entries(host.HostPath(RdmaPaths.ProviderConfigDir), "*.driver").Select(f => Path.GetFileName(f))],
             Libraries = devices.Length > 0 ? HostLibraryReader.Find(host) : null,

@@ -1,4 +1,4 @@
-using HpcRun.Mpi;
+using HpcRun.HostLibraries;
 
 namespace HpcRun.Rdma;
 
@@ -17,6 +17,9 @@ public sealed record RdmaHost
     public IReadOnlyList<RdmaDevice> Devices { get; init; } = [];
     /// <summary>Whether /dev/infiniband/rdma_cm (shared by all devices) exists.</summary>
     public bool HasConnectionManager { get; init; }
+    /// <summary>Of the sysfs class directories' abi_version files (/sys/class/infiniband_verbs/abi_version ...),
+    /// those the host has, by container path.</summary>
+    public IReadOnlySet<string> AbiVersionFiles { get; init; } = new HashSet<string>();
     /// <summary>Of /dev/infiniband and the sysfs class directories, those the container sees
     /// through its host /dev and /sys (read at the real "/", where mounts can be placed).</summary>
     public IReadOnlySet<string> VisibleDirs { get; init; } = new HashSet<string>();

@@ -1,4 +1,4 @@
-using HpcRun.Mpi;
+using HpcRun.HostLibraries;
 
 namespace HpcRun.Rdma;
 
@@ -67,8 +67,8 @@ public static class RdmaPlanner
         foreach (string dir in RdmaPaths.ClassDirs.Where(host.VisibleDirs.Contains))
         {
             mounts.Add(RdmaMount.Hide(dir));
-            string abi = $"{dir}/abi_version";
-            if (File.Exists(host.HostPath(abi))) mounts.Add(new RdmaMount(abi, host.HostPath(abi), ReadOnly: true));
+            string abi = RdmaPaths.AbiVersionFile(dir);
+            if (host.AbiVersionFiles.Contains(abi)) mounts.Add(new RdmaMount(abi, host.HostPath(abi), ReadOnly: true));
             IEnumerable<string> entries = dir.EndsWith("/" + RdmaPaths.DeviceClass, StringComparison.Ordinal)
                 ? chosen.Select(d => $"{dir}/{d.Name}")
                 : chosen.SelectMany(d => d.Nodes).Select(n => n.SysfsPath).Where(p => p.StartsWith(dir + "/", StringComparison.Ordinal));

@@ -1,3 +1,5 @@
+using HpcRun.HostLibraries;
+
 namespace HpcRun.Mpi.Tests;
 
 public class CompatibilityTests

@@ -1,8 +1,10 @@
+using HpcRun.HostLibraries;
+
 namespace HpcRun.Mpi.Tests;
 
 public class DiscoveryTests
 {
-    private static IReadOnlyList<MpiInstallation> Find(RootedFiles root) => ImageMpi.Read(root, []).Installations;
+    private static IReadOnlyList<MpiInstallation> Find(RootedFiles root) => root.Mpi().Installations;
 
     [Fact]
     public void FindsMpichWithItsBindingsAndRealVersion()
@@ -30,12 +32,8 @@ public class DiscoveryTests
         RootedFiles image = Fixtures.NoMpiImage;
         Assert.Empty(Find(image));
         // The same tree seen with MPICH's /lib on LD_LIBRARY_PATH: the well-known sonames are probed there.
-        Assert.Equal("libmpich.so.12", Assert.Single(ImageMpi.Read(Fixtures.OldGlibcImage, ["/lib"]).Installations).Core.Soname);
+        Assert.Equal("libmpich.so.12", Assert.Single(Fixtures.OldGlibcImage.Mpi("/lib").Installations).Core.Soname);
     }
-
-    [Fact]
-    public void ReadsTheImagesGlibcFromItsLibc() =>
-        Assert.Equal(new ImageGlibc(new GlibcVersion(2, 17), "/lib/libc.so.6"), ImageMpi.Read(Fixtures.OldGlibcImage, []).Glibc);
 
     [Fact]
     public void HostDiscoveryFollowsDependenciesButNotGlibc()

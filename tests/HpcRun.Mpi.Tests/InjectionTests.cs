@@ -5,7 +5,7 @@ public class InjectionTests
     private static HostMpi Host(RootedFiles root) => HostMpiReader.Read(new Dictionary<string, string>(), root, root.LdCache());
 
     private static MpiInjection Plan(RootedFiles host, RootedFiles image, MpiCompatibility level = MpiCompatibility.Major) =>
-        MpiInjection.Plan(Host(host), ImageMpi.Read(image, []), level);
+        MpiInjection.Plan(Host(host), image.Mpi(), level);
 
     [Fact]
     public void BindsHostMpiOverTheImagesAndIntoTheLibraryDirectory()
@@ -63,5 +63,6 @@ public class InjectionTests
 
     [Fact]
     public void RefusesWhenTheHostHasNoMpi() =>
-        Assert.Contains("no MPI library found on the host", MpiInjection.Plan(new HostMpi([], []), ImageMpi.Read(Fixtures.MpichImage, []), MpiCompatibility.Major).Refusal);
+        Assert.Contains("no MPI library found on the host",
+            MpiInjection.Plan(new HostMpi([], []), Fixtures.MpichImage.Mpi(), MpiCompatibility.Major).Refusal);
 }

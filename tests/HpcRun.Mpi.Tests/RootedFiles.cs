@@ -1,3 +1,4 @@
+using HpcRun.HostLibraries;
 using HpcRun.Launch;
 
 namespace HpcRun.Mpi.Tests;
@@ -14,6 +15,10 @@ internal sealed class RootedFiles(string root) : ILibraryFiles
     public byte[]? Read(string path) => HostLibraryFiles.Instance.Read(root + path);
 
     public byte[]? LdCache() => Read(LdSoCache.DefaultPath);
+
+    /// <summary>The image's MPI as host MPI injection reads it, with <paramref name="libraryPath"/> as its
+    /// LD_LIBRARY_PATH.</summary>
+    public ImageMpi Mpi(params string[] libraryPath) => ImageMpi.Read(this, ImageLibraries.Read(this), libraryPath);
 
     public ImageTree Tree() => new(p => Path.Exists(root + p), p => File.Exists(root + p) ? File.ReadAllText(root + p) : null, Read, Canonical);
 }

@@ -1,4 +1,4 @@
-using HpcRun.Mpi;
+using HpcRun.HostLibraries;
 
 namespace HpcRun.Rdma.Tests;
 
@@ -21,6 +21,8 @@ public class DiscoveryTests
         Assert.Equal("InfiniBand", mlx5.Transport);
         Assert.True(host.HasConnectionManager);
         Assert.Equal(["mlx5.driver", "rxe.driver"], host.ProviderConfigs);
+        Assert.Equal(["/sys/class/infiniband_mad/abi_version", "/sys/class/infiniband_verbs/abi_version"],
+            host.AbiVersionFiles.Order());
     }
 
     [Fact]
@@ -68,6 +70,7 @@ public class DiscoveryTests
             RdmaHost host = RdmaDiscovery.Read(empty, memlockLimit: null);
             Assert.Empty(host.Devices);
             Assert.False(host.HasConnectionManager);
+            Assert.Empty(host.AbiVersionFiles);
             Assert.Null(host.Libraries);
         }
         finally { Directory.Delete(empty, true); }

@@ -1,5 +1,6 @@
 using HpcRun.Doctor;
 using HpcRun.Image.Sif;
+using HpcRun.HostLibraries;
 using HpcRun.Mpi;
 
 namespace HpcRun.Rdma.Tests;

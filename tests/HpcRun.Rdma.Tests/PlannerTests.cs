@@ -1,4 +1,4 @@
-using HpcRun.Mpi;
+using HpcRun.HostLibraries;
 
 namespace HpcRun.Rdma.Tests;
 
@@ -70,6 +70,16 @@ public class PlannerTests : IDisposable
             new("/sys/class/infiniband_mad/abi_version", H("/sys/class/infiniband_mad/abi_version"), ReadOnly: true)], plan.Mounts);
         Assert.Null(plan.LibraryPath);
         Assert.Empty(plan.Warnings);
+    }
+
+    [Fact]
+    public void AbiVersionFilesAreBoundOnlyWhereTheHostHasThem()
+    {
+        const string mad = "/sys/class/infiniband_mad/abi_version";
+        RdmaHost host = fake.Read() with { AbiVersionFiles = new HashSet<string> { mad } };
+
+        IEnumerable<string> targets = Plan("none", host: host).Mounts.Select(m => m.Target);
+        Assert.Equal([mad], targets.Where(t => t.EndsWith("/abi_version")));
     }
 
     [Fact]

@@ -49,7 +49,8 @@ public sealed class MpiPart : ILaunchPart
     private static void Inject(LaunchContext context, PlanBuilder plan, HostMpi host)
     {
         string? libraryPath = plan.GetEnv("LD_LIBRARY_PATH");
-        var image = ImageMpi.Read(new ImageLibraryFiles(context.Tree), (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
+        var image = ImageMpi.Read(context.Tree, context.ImageLibraries,
+            (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
         MpiInjection injection = MpiInjection.Plan(host, image, Compatibility(context.Request, context.Host.Environment));
         if (injection.Refusal is { } refusal) throw new HpcRunException(ExitCode.MpiIncompatible, refusal);
         foreach (string warning in injection.Warnings) Log.Warning("{Warning}", warning);
@@ -67,21 +68,16 @@ public sealed class MpiPart : ILaunchPart
     }
 
     /// <summary>--mpi, else the site's HPCRUN_MPI, else container.</summary>
+    /// <exception cref="HpcRunException">64 (usage): HPCRUN_MPI is not a mode.</exception>
     public static MpiMode Mode(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
-        request.Mpi ?? Setting(environment, MpiSettings.ModeVariable, MpiSettings.ParseMode, MpiSettings.ModeWords) ?? MpiMode.Container;
+        request.Mpi ?? SettingWord.FromEnvironment(environment, MpiSettings.ModeVariable, MpiSettings.ParseMode,
+            MpiMode.Container);
 
     /// <summary>--mpi-compat, else HPCRUN_MPI_COMPAT, else major.</summary>
+    /// <exception cref="HpcRunException">64 (usage): HPCRUN_MPI_COMPAT is not a level.</exception>
     public static MpiCompatibility Compatibility(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
-        request.MpiCompat ?? Setting(environment, MpiSettings.CompatibilityVariable, MpiSettings.ParseCompatibility, MpiSettings.CompatibilityWords)
-        ?? MpiCompatibility.Major;
-
-    private static T? Setting<T>(IReadOnlyDictionary<string, string> environment, string variable, Func<string, T?> parse, string[] words)
-        where T : struct =>
-        environment.GetValueOrDefault(variable) is { Length: > 0 } word ? ParseWord(variable, word, parse, words) : null;
-
-    /// <summary>A setting's word (from <paramref name="source"/>, an option or a variable), or a usage error naming the choices.</summary>
-    public static T ParseWord<T>(string source, string word, Func<string, T?> parse, string[] words) where T : struct =>
-        parse(word) ?? throw new HpcRunException(ExitCode.Usage, $"{source}: expected one of {string.Join(", ", words)}, not '{word}'");
+        request.MpiCompat ?? SettingWord.FromEnvironment(environment, MpiSettings.CompatibilityVariable,
+            MpiSettings.ParseCompatibility, MpiCompatibility.Major);
 
     /// <summary>Host paths this part may bind, for <see cref="HostFactsReader"/> to resolve.</summary>
     public static IEnumerable<string> HostPaths(IReadOnlyDictionary<string, string> environment) =>
@@ -89,11 +85,4 @@ public sealed class MpiPart : ILaunchPart
 
     private static IEnumerable<string> RendezvousDirectories(IReadOnlyDictionary<string, string> environment) =>
         RendezvousVariables.Select(environment.GetValueOrDefault).OfType<string>().Where(d => d.StartsWith('/')).Select(PathText.Normalize).Distinct();
-
-    /// <summary>The image's files through the <see cref="ImageTree"/> (symlinks resolved inside the image).</summary>
-    private sealed class ImageLibraryFiles(ImageTree tree) : ILibraryFiles
-    {
-        public string? Canonical(string path) => tree.Canonical(path);
-        public byte[]? Read(string path) => tree.ReadBytes(path);
-    }
 }

@@ -1,4 +1,3 @@
-using HpcRun.Mpi;
 using HpcRun.Rdma;
 using Serilog;
 
@@ -17,13 +16,12 @@ public sealed class RdmaPart : ILaunchPart
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         HostFacts host = context.Host;
-        RdmaSelection selection = context.Request.Rdma ?? Setting(host, RdmaSelection.EnvironmentVariable, RdmaSelection.Parse, RdmaSelection.Auto);
-        RdmaLibraries libraries = context.Request.RdmaLibs ?? Setting(host, RdmaLibrariesText.EnvironmentVariable, RdmaLibrariesText.Parse, RdmaLibraries.Auto);
         RdmaPlan rdma;
         try
         {
-            rdma = RdmaPlanner.Plan(host.Rdma, selection, libraries, p => plan.IsCovered(p) || context.Tree.Has(p),
-                () => ImageMpi.Read(new ImageFiles(context.Tree), []).Glibc);
+            rdma = RdmaPlanner.Plan(host.Rdma, Selection(context.Request, host.Environment),
+                Libraries(context.Request, host.Environment), p => plan.IsCovered(p) || context.Tree.Has(p),
+                () => context.ImageLibraries.Glibc);
         }
         catch (RdmaDeviceNotFoundException e) { throw new HpcRunException(ExitCode.RdmaDeviceNotFound, e.Message); }
 
@@ -36,20 +34,17 @@ public sealed class RdmaPart : ILaunchPart
             foreach (string warning in rdma.Warnings) Log.Warning("{Warning}", warning);
     }
 
-    /// <summary>A setting from the host environment (batch scripts export HPCRUN_RDMA=none).</summary>
-    private static T Setting<T>(HostFacts host, string variable, Func<string, T> parse, T fallback)
-    {
-        if (host.Environment.GetValueOrDefault(variable) is not { Length: > 0 } value) return fallback;
-        try { return parse(value); }
-        catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{variable}: {e.Message}"); }
-    }
+    /// <summary>--rdma, else HPCRUN_RDMA (batch scripts export HPCRUN_RDMA=none), else auto.</summary>
+    /// <exception cref="HpcRunException">64 (usage): HPCRUN_RDMA is not a selection.</exception>
+    public static RdmaSelection Selection(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
+        request.Rdma ?? SettingWord.FromEnvironment(environment, RdmaSelection.EnvironmentVariable, RdmaSelection.Parse,
+            RdmaSelection.Auto);
 
-    /// <summary>The image's files for the glibc check host MPI injection uses.</summary>
-    private sealed class ImageFiles(ImageTree tree) : ILibraryFiles
-    {
-        public string? Canonical(string path) => tree.Canonical(path);
-        public byte[]? Read(string path) => tree.ReadBytes(path);
-    }
+    /// <summary>--rdma-libs, else HPCRUN_RDMA_LIBS, else auto.</summary>
+    /// <exception cref="HpcRunException">64 (usage): HPCRUN_RDMA_LIBS is not auto, host or image.</exception>
+    public static RdmaLibraries Libraries(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
+        request.RdmaLibs ?? SettingWord.FromEnvironment(environment, RdmaLibrariesText.EnvironmentVariable,
+            RdmaLibrariesText.Parse, RdmaLibraries.Auto);
 
     public static bool IsFirstRank(IReadOnlyDictionary<string, string> environment) =>
         RankVariables.All(v => environment.GetValueOrDefault(v) is null or "0");

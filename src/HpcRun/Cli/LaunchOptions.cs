@@ -1,6 +1,5 @@
 using System.CommandLine;
 using HpcRun.Launch;
-using HpcRun.Launch.Parts;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
@@ -82,20 +81,13 @@ internal sealed class LaunchOptions
         WorkingDirectory = result.GetValue(Pwd) is { } pwd ? (pwd.StartsWith('/') ? PathText.Normalize(pwd)
             : throw new HpcRunException(ExitCode.Usage, $"--pwd must be an absolute path, not '{pwd}'")) : null,
         Shell = shell,
-        Mpi = result.GetValue(Mpi) is { } mpi ? MpiPart.ParseWord("--mpi", mpi, MpiSettings.ParseMode, MpiSettings.ModeWords) : null,
+        Mpi = result.GetValue(Mpi) is { } mpi ? SettingWord.Parse("--mpi", mpi, MpiSettings.ParseMode) : null,
         MpiCompat = result.GetValue(MpiCompat) is { } compat
-            ? MpiPart.ParseWord("--mpi-compat", compat, MpiSettings.ParseCompatibility, MpiSettings.CompatibilityWords) : null,
-        Rdma = result.GetValue(Rdma) is { } rdma ? Parsed(RdmaSelection.Parse, rdma, "--rdma") : null,
-        RdmaLibs = result.GetValue(RdmaLibs) is { } libs ? Parsed(RdmaLibrariesText.Parse, libs, "--rdma-libs") : null,
+            ? SettingWord.Parse("--mpi-compat", compat, MpiSettings.ParseCompatibility) : null,
+        Rdma = result.GetValue(Rdma) is { } rdma ? SettingWord.Parse("--rdma", rdma, RdmaSelection.Parse) : null,
+        RdmaLibs = result.GetValue(RdmaLibs) is { } libs
+            ? SettingWord.Parse("--rdma-libs", libs, RdmaLibrariesText.Parse) : null,
         JoinKey = result.GetValue(JoinKey) is { } key ? (key.Length > 0 ? key : throw new HpcRunException(ExitCode.Usage, "--join-key must not be empty")) : null,
         NoJoin = result.GetValue(NoJoin),
     };
-
-    /// <summary>A value parsed, or a usage error (64) naming where it came from: an option, or a variable
-    /// (RdmaPart words it the same).</summary>
-    internal static T Parsed<T>(Func<string, T> parse, string value, string option)
-    {
-        try { return parse(value); }
-        catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{option}: {e.Message}"); }
-    }
 }

@@ -54,11 +54,8 @@ internal static class SubmitChecks
     {
         _ = MpiPart.Mode(request, environment);
         _ = MpiPart.Compatibility(request, environment);
-        const string Rdma = RdmaSelection.EnvironmentVariable, RdmaLibs = RdmaLibrariesText.EnvironmentVariable;
-        if (request.Rdma is null && environment.GetValueOrDefault(Rdma) is { Length: > 0 } rdma)
-            _ = LaunchOptions.Parsed(RdmaSelection.Parse, rdma, Rdma);
-        if (request.RdmaLibs is null && environment.GetValueOrDefault(RdmaLibs) is { Length: > 0 } libs)
-            _ = LaunchOptions.Parsed(RdmaLibrariesText.Parse, libs, RdmaLibs);
+        _ = RdmaPart.Selection(request, environment);
+        _ = RdmaPart.Libraries(request, environment);
     }
 
     /// <summary>A path as the job reads it: relative ones in its working directory. Joined, not normalized:

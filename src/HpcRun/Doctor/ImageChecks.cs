@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using HpcRun.HostLibraries;
 using HpcRun.Image;
 using HpcRun.Image.Sif;
 
@@ -10,12 +10,6 @@ public static class ImageChecks
 {
     /// <summary>Programs every runnable image has, one of which tells its architecture.</summary>
     private static readonly string[] Probes = ["/bin/sh", "/usr/bin/sh", "/bin/busybox", "/usr/bin/env"];
-
-    /// <summary>ELF e_machine values and their names.</summary>
-    private static readonly Dictionary<ushort, string> Machines = new()
-    {
-        [3] = "x86", [40] = "arm", [62] = "x86_64", [183] = "aarch64", [21] = "ppc64", [22] = "s390x", [243] = "riscv64",
-    };
 
     public static string HostArchitecture => RuntimeInformation.OSArchitecture switch
     {
@@ -85,10 +79,9 @@ public static class ImageChecks
         try
         {
             using var stream = File.OpenRead(file);
-            Span<byte> header = stackalloc byte[20];
-            if (stream.ReadAtLeast(header, 20, throwOnEndOfStream: false) < 20 || !header[..4].SequenceEqual("\u007fELF"u8)) return null;
-            ushort machine = header[5] == 2 ? BinaryPrimitives.ReadUInt16BigEndian(header[18..]) : BinaryPrimitives.ReadUInt16LittleEndian(header[18..]);
-            return Machines.GetValueOrDefault(machine, $"ELF machine {machine}");
+            Span<byte> header = stackalloc byte[ElfHeader.Size];
+            int read = stream.ReadAtLeast(header, ElfHeader.Size, throwOnEndOfStream: false);
+            return ElfHeader.TryRead(header[..read])?.MachineName;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }

@@ -2,12 +2,13 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace HpcRun.Mpi;
+namespace HpcRun.HostLibraries;
 
 /// <summary>
 /// /etc/ld.so.cache, the loader's soname → path table that ldconfig writes, read directly (the
 /// host's and the image's alike). Format "glibc-ld.so.cache1.1", optionally behind the old
-/// "ld.so-1.7.0" table; only entries for this machine's 64-bit ABI are kept.
+/// "ld.so-1.7.0" table (glibc's sysdeps/generic/dl-cache.h, ldconfig(8)); only entries for this
+/// machine's 64-bit ABI are kept.
 /// </summary>
 public static class LdSoCache
 {
@@ -16,7 +17,8 @@ public static class LdSoCache
     private static ReadOnlySpan<byte> NewMagic => "glibc-ld.so.cache1.1"u8;
     private static ReadOnlySpan<byte> OldMagic => "ld.so-1.7.0"u8;
 
-    /// <summary>The entries' flags for this process's ABI: FLAG_ELF_LIBC6 with FLAG_X8664_LIB64 or FLAG_AARCH64_LIB64.</summary>
+    /// <summary>The entries' flags for this process's ABI: FLAG_ELF_LIBC6 with FLAG_X8664_LIB64 or
+    /// FLAG_AARCH64_LIB64.</summary>
     public static int NativeFlags => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x0a03 : 0x0303;
 
     /// <summary>(soname, path) pairs in cache order (the loader takes the first match).</summary>

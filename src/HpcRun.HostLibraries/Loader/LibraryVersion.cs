@@ -1,4 +1,4 @@
-namespace HpcRun.Mpi;
+namespace HpcRun.HostLibraries;
 
 /// <summary>
 /// The version a shared library's file name carries: libmpich.so.12.2.2 is stem "libmpich",

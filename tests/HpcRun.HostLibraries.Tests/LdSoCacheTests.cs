@@ -1,6 +1,6 @@
 using HpcRun.TestSupport;
 
-namespace HpcRun.Mpi.Tests;
+namespace HpcRun.HostLibraries.Tests;
 
 public class LdSoCacheTests
 {
@@ -17,8 +17,8 @@ public class LdSoCacheTests
 
     [Fact]
     public void ReadsACacheLdconfigWroteForAnotherRoot() =>
-        Assert.Contains(KeyValuePair.Create("libmpich.so.12", "/lib/libmpich.so.12"),
-            LdSoCache.Parse(Fixtures.MpichImage.LdCache(), LdSoCache.NativeFlags));
+        Assert.Contains(KeyValuePair.Create("libapp.so.2", "/lib/libapp.so.2"),
+            LdSoCache.Parse(Fixtures.Image.Read(LdSoCache.DefaultPath)!, LdSoCache.NativeFlags));
 
     [Fact]
     public void RejectsWhatIsNotACache() =>

@@ -1,4 +1,4 @@
-namespace HpcRun.Mpi;
+namespace HpcRun.HostLibraries;
 
 /// <summary>Reads library files where they live: on the host, or inside the image (where a
 /// symlink resolves inside the image).</summary>
@@ -22,7 +22,8 @@ public sealed class HostLibraryFiles : ILibraryFiles
         {
             var info = new FileInfo(path);
             if (!info.Exists) return null;
-            return info.LinkTarget is null ? Path.GetFullPath(path) : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+            return info.LinkTarget is null
+                ? Path.GetFullPath(path) : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }

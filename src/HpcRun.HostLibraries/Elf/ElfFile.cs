@@ -1,12 +1,14 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace HpcRun.Mpi.Elf;
+namespace HpcRun.HostLibraries;
 
 /// <summary>
 /// What the dynamic loader reads from a shared library: its soname, the libraries it needs,
 /// its run path and the symbol versions it needs from each (GLIBC_2.34 from libc.so.6) or
-/// defines. Read from the section headers of a little-endian ELF64 file, without external tools.
+/// defines. Read from the section headers of a little-endian ELF64 file, without external tools:
+/// the dynamic section (System V gABI) and the GNU version sections (SHT_GNU_verneed,
+/// SHT_GNU_verdef; Linux Standard Base Core, "Symbol Versioning").
 /// </summary>
 public sealed record ElfFile(string? Soname, IReadOnlyList<string> Needed, string? RunPath,
     IReadOnlyList<VersionNeed> VersionNeeds, IReadOnlyList<string> VersionDefinitions)
@@ -14,7 +16,8 @@ public sealed record ElfFile(string? Soname, IReadOnlyList<string> Needed, strin
     private const uint ShtDynamic = 6, ShtGnuVerdef = 0x6ffffffd, ShtGnuVerneed = 0x6ffffffe;
     private const long DtNull = 0, DtNeeded = 1, DtSoname = 14, DtRpath = 15, DtRunpath = 29;
 
-    /// <summary>The versions this file needs from <paramref name="library"/>, e.g. all GLIBC_x.y from libc.so.6.</summary>
+    /// <summary>The versions this file needs from <paramref name="library"/>, e.g. all GLIBC_x.y from
+    /// libc.so.6.</summary>
     public IEnumerable<string> VersionsNeededFrom(string library) =>
         VersionNeeds.Where(v => v.Library == library).Select(v => v.Version);
 
@@ -22,11 +25,19 @@ public sealed record ElfFile(string? Soname, IReadOnlyList<string> Needed, strin
     /// <exception cref="ElfFormatException">Not a little-endian ELF64 file, or a truncated one.</exception>
     public static ElfFile Parse(ReadOnlySpan<byte> data)
     {
-        if (data.Length < 64 || !data[..4].SequenceEqual("\u007fELF"u8))
+        if (data.Length < 64 || ElfHeader.TryRead(data) is not { } header)
             throw new ElfFormatException("not an ELF file");
-        if (data[4] != 2 || data[5] != 1) throw new ElfFormatException("not a little-endian 64-bit ELF file");
+        if (!header.Is64Bit || !header.IsLittleEndian)
+            throw new ElfFormatException("not a little-endian 64-bit ELF file");
         try { return ParseSections(data); }
         catch (ArgumentOutOfRangeException) { throw new ElfFormatException("truncated ELF file"); }
+    }
+
+    /// <summary>The parsed file, or null when it is not a little-endian ELF64 file or is truncated.</summary>
+    public static ElfFile? TryParse(ReadOnlySpan<byte> data)
+    {
+        try { return Parse(data); }
+        catch (ElfFormatException) { return null; }
     }
 
     private static ElfFile ParseSections(ReadOnlySpan<byte> data)
@@ -37,7 +48,8 @@ public sealed record ElfFile(string? Soname, IReadOnlyList<string> Needed, strin
         for (int i = 0; i < shnum; i++)
         {
             int at = checked((int)(shoff + (long)i * shentsize));
-            sections[i] = new Section(U32(data, at + 4), I64(data, at + 0x18), I64(data, at + 0x20), (int)U32(data, at + 0x28), (int)U32(data, at + 0x2c));
+            sections[i] = new Section(U32(data, at + 4), I64(data, at + 0x18), I64(data, at + 0x20),
+                (int)U32(data, at + 0x28), (int)U32(data, at + 0x2c));
         }
         string? soname = null, runPath = null;
         var needed = new List<string>();
@@ -65,7 +77,8 @@ public sealed record ElfFile(string? Soname, IReadOnlyList<string> Needed, strin
         return new ElfFile(soname, needed, runPath, needs, definitions);
     }
 
-    /// <summary>Elf64_Verneed entries (one per needed file), each with Elf64_Vernaux entries (one per version).</summary>
+    /// <summary>Elf64_Verneed entries (one per needed file), each with Elf64_Vernaux entries (one per
+    /// version).</summary>
     private static void ReadVersionNeeds(ReadOnlySpan<byte> data, Section s, Section strings, List<VersionNeed> needs)
     {
         long entry = s.Offset;
@@ -86,7 +99,8 @@ public sealed record ElfFile(string? Soname, IReadOnlyList<string> Needed, strin
     }
 
     /// <summary>Elf64_Verdef entries; the first Elf64_Verdaux of each names the version.</summary>
-    private static void ReadVersionDefinitions(ReadOnlySpan<byte> data, Section s, Section strings, List<string> definitions)
+    private static void ReadVersionDefinitions(ReadOnlySpan<byte> data, Section s, Section strings,
+        List<string> definitions)
     {
         long entry = s.Offset;
         for (int i = 0; i < s.Info; i++)

@@ -1,4 +1,4 @@
-namespace HpcRun.Mpi.Tests;
+namespace HpcRun.HostLibraries.Tests;
 
 public class VersionTests
 {

@@ -1,11 +1,12 @@
-namespace HpcRun.Mpi;
+namespace HpcRun.HostLibraries;
 
 /// <summary>A glibc symbol version, GLIBC_2.34 = (2, 34).</summary>
 public readonly record struct GlibcVersion(int Major, int Minor) : IComparable<GlibcVersion>
 {
     private const string Prefix = "GLIBC_";
 
-    public int CompareTo(GlibcVersion other) => Major != other.Major ? Major.CompareTo(other.Major) : Minor.CompareTo(other.Minor);
+    public int CompareTo(GlibcVersion other) =>
+        Major != other.Major ? Major.CompareTo(other.Major) : Minor.CompareTo(other.Minor);
     public static bool operator <(GlibcVersion a, GlibcVersion b) => a.CompareTo(b) < 0;
     public static bool operator >(GlibcVersion a, GlibcVersion b) => a.CompareTo(b) > 0;
     public static bool operator <=(GlibcVersion a, GlibcVersion b) => a.CompareTo(b) <= 0;
@@ -13,7 +14,8 @@ public readonly record struct GlibcVersion(int Major, int Minor) : IComparable<G
 
     public override string ToString() => $"{Major}.{Minor}";
 
-    /// <summary>Parses GLIBC_2.34 or GLIBC_2.2.5 (the third number does not matter here); null for other names (GLIBC_PRIVATE).</summary>
+    /// <summary>Parses GLIBC_2.34 or GLIBC_2.2.5 (the third number does not matter here); null for other
+    /// names (GLIBC_PRIVATE).</summary>
     public static GlibcVersion? Parse(string name)
     {
         if (!name.StartsWith(Prefix, StringComparison.Ordinal)) return null;

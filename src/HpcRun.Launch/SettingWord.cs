@@ -1,0 +1,26 @@
+namespace HpcRun.Launch;
+
+/// <summary>
+/// A setting given as a word (`--mpi host`, HPCRUN_RDMA=mlx5_0) turned into its value, or into a
+/// usage error (exit 64) that names where the word came from: "HPCRUN_MPI: expected one of ...".
+/// </summary>
+public static class SettingWord
+{
+    /// <param name="source">Where <paramref name="word"/> came from, as messages name it: an option
+    /// ("--rdma") or a variable ("HPCRUN_RDMA").</param>
+    /// <param name="parse">The setting's parser; its <see cref="FormatException"/> says what is wrong.</param>
+    /// <exception cref="HpcRunException">64 (usage): "<paramref name="source"/>: " and the parser's
+    /// message.</exception>
+    public static T Parse<T>(string source, string word, Func<string, T> parse)
+    {
+        try { return parse(word); }
+        catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{source}: {e.Message}"); }
+    }
+
+    /// <summary>The setting <paramref name="variable"/> gives in <paramref name="environment"/> (batch
+    /// scripts and sites export HPCRUN_* settings), or <paramref name="fallback"/> when it is unset or empty.</summary>
+    /// <exception cref="HpcRunException">64 (usage), as <see cref="Parse"/>.</exception>
+    public static T FromEnvironment<T>(IReadOnlyDictionary<string, string> environment, string variable,
+        Func<string, T> parse, T fallback) =>
+        environment.GetValueOrDefault(variable) is { Length: > 0 } word ? Parse(variable, word, parse) : fallback;
+}
