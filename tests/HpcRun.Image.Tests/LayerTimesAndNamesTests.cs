@@ -1,3 +1,4 @@
+using HpcRun.Image.Posix;
 using HpcRun.Image.Build.Posix;
 using HpcRun.Image.Tests.Fixtures;
 using HpcRun.Image.Text;

@@ -1,8 +1,9 @@
+using HpcRun.Image.Posix;
 using System.Text;
 using HpcRun.Image.Build.Posix;
 using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
-using static HpcRun.Image.Build.Posix.Libc;
+using static HpcRun.Image.Posix.Libc;
 
 namespace HpcRun.Image.Build;
 

@@ -1,3 +1,4 @@
+using HpcRun.Image.Posix;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -6,7 +7,7 @@ using HpcRun.Image.Formats;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Sif;
 using Microsoft.Win32.SafeHandles;
-using static HpcRun.Image.Build.Posix.Libc;
+using static HpcRun.Image.Posix.Libc;
 
 namespace HpcRun.Image.Build;
 

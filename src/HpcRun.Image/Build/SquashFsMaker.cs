@@ -1,3 +1,4 @@
+using HpcRun.Image.Posix;
 using System.Text;
 using System.Text.RegularExpressions;
 using HpcRun.Image.Build.Posix;

@@ -1,7 +1,8 @@
+using HpcRun.Image.Posix;
 using HpcRun.Image.Build.Posix;
 using HpcRun.Image.Build.Tar;
 using Microsoft.Win32.SafeHandles;
-using static HpcRun.Image.Build.Posix.Libc;
+using static HpcRun.Image.Posix.Libc;
 
 namespace HpcRun.Image.Build;
 

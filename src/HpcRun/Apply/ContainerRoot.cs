@@ -1,5 +1,6 @@
 using System.Text;
 using HpcRun.Image;
+using HpcRun.Image.Posix;
 using HpcRun.Launch;
 using HpcRun.Native;
 
@@ -45,7 +46,7 @@ internal sealed class ContainerRoot : IDisposable
     public byte[]? ReadBytes(string path, int limit)
     {
         int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, out _);
-        return fd < 0 ? null : Syscalls.ReadAll(fd, limit);
+        return fd < 0 ? null : Libc.ReadAll(fd, limit);
     }
 
     /// <summary>The path with symlinks resolved inside this root, or null when it is missing.</summary>

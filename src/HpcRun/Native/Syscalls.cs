@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using HpcRun.Image;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
 
 namespace HpcRun.Native;
@@ -14,7 +15,9 @@ internal static partial class Syscalls
         MS_NOATIME = 1024, MS_NODIRATIME = 2048, MS_BIND = 4096, MS_REC = 16384, MS_SLAVE = 1 << 19,
         MS_RELATIME = 1 << 21;
     public const int MNT_DETACH = 2;
-    public const int O_RDONLY = 0, O_RDWR = 2, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+    // The launcher's names for the shared flags (HpcRun.Image.Posix.Libc), as its call sites use them.
+    public const int O_RDONLY = Libc.O_RDONLY, O_RDWR = Libc.O_RDWR, O_CLOEXEC = Libc.O_CLOEXEC, O_PATH = Libc.O_PATH;
+    public static readonly int O_DIRECTORY = Libc.O_DIRECTORY;
     public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
     public const int F_SETFD = 2;
 
@@ -22,12 +25,7 @@ internal static partial class Syscalls
         StringMarshallingCustomType = typeof(RawText.Marshaller))]
     private static partial int mount(string? source, string target, string? fstype, ulong flags, string? data);
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
-        StringMarshallingCustomType = typeof(RawText.Marshaller))]
-    private static partial int open(string path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    public static partial int Close(int fd);
+    public static int Close(int fd) => Libc.Close(fd);
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int fcntl(int fd, int cmd, int arg);
@@ -37,9 +35,6 @@ internal static partial class Syscalls
 
     [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
     private static unsafe partial int pipe2(int* fds, int flags);
-
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    private static unsafe partial nint read(int fd, byte* buffer, nuint count);
 
     [LibraryImport("libc", EntryPoint = "fstatvfs", SetLastError = true)]
     private static unsafe partial int fstatvfs(int fd, StatVfs* buf);
@@ -118,17 +113,12 @@ internal static partial class Syscalls
     }
 
     /// <summary>open(2): the fd, or -1 and the errno.</summary>
-    public static int TryOpen(string path, int flags, out int errno)
-    {
-        int fd = open(path, flags, 0);
-        errno = fd >= 0 ? 0 : Marshal.GetLastSystemError();
-        return fd;
-    }
+    public static int TryOpen(string path, int flags, out int errno) => Libc.TryOpen(path, flags, out errno);
 
-    public static int Open(string path, int flags, int mode = 0)
+    public static int Open(string path, int flags)
     {
-        int fd = open(path, flags, mode);
-        return fd >= 0 ? fd : throw SetupException.FromErrno($"open {path}");
+        int fd = Libc.TryOpen(path, flags, out int errno);
+        return fd >= 0 ? fd : throw new SetupException($"open {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     /// <summary>Lets a child inherit <paramref name="fd"/> (it is made close-on-exec again there).</summary>
@@ -330,48 +320,8 @@ internal static partial class Syscalls
         return (fds[0], fds[1]);
     }
 
-    /// <summary>The first <paramref name="limit"/> bytes of the file open at <paramref name="fd"/> (all of
-    /// it when smaller), which it closes; null when it cannot be read (a directory). A regular file is
-    /// sized by fstat: one exact allocation (start-up reads several image files); a pipe
-    /// (`--env-file &lt;(...)`) is read to its end.</summary>
-    public static byte[]? ReadAll(int fd, int limit)
-    {
-        if (PosixFile.Type("", fd) != PosixFile.Regular) return ReadStream(fd, limit);
-        using var file = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-        try
-        {
-            var bytes = new byte[Math.Min(RandomAccess.GetLength(file), limit)];
-            int read = 0, n;
-            while (read < bytes.Length && (n = RandomAccess.Read(file, bytes.AsSpan(read), read)) > 0) read += n;
-            return read == bytes.Length ? bytes : bytes[..read];
-        }
-        catch (IOException) { return null; }
-    }
-
-    private static byte[]? ReadStream(int fd, int limit)
-    {
-        try
-        {
-            var bytes = new MemoryStream();
-            Span<byte> chunk = stackalloc byte[1 << 16];
-            int n = 0;
-            while (bytes.Length < limit && (n = Read(fd, chunk)) > 0) bytes.Write(chunk[..n]);
-            return n < 0 ? null : bytes.ToArray()[..(int)Math.Min(bytes.Length, limit)];
-        }
-        finally { Close(fd); }
-    }
-
     /// <summary>Reads up to <paramref name="buffer"/>'s length; 0 at end of file.</summary>
-    public static unsafe int Read(int fd, Span<byte> buffer)
-    {
-        fixed (byte* p = buffer)
-        {
-            nint n;
-            do n = read(fd, p, (nuint)buffer.Length);
-            while (n < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
-            return (int)n;
-        }
-    }
+    public static int Read(int fd, Span<byte> buffer) => Libc.Read(fd, buffer);
 
     /// <summary>The mount flags that a bind remount in a user namespace must keep (the kernel
     /// locks nosuid, nodev, noexec and atime flags inherited from the host).</summary>

@@ -1,3 +1,4 @@
+using HpcRun.Image.Posix;
 using System.Diagnostics;
 using HpcRun.Image.Build.Posix;
 using HpcRun.Image.Tests.Fixtures;

@@ -1,3 +1,4 @@
+using HpcRun.Image.Posix;
 using System.Runtime.InteropServices;
 using System.Runtime.InteropServices.Marshalling;
 using System.Text;

@@ -1,3 +1,5 @@
+using HpcRun.Image.Posix;
+
 namespace HpcRun.Image.Build.Posix;
 
 /// <summary>A system call failed: <c>Message</c> is "what: strerror(errno)" (what names the file as

@@ -1,5 +1,6 @@
+using HpcRun.Image.Posix;
 using Microsoft.Win32.SafeHandles;
-using static HpcRun.Image.Build.Posix.Libc;
+using static HpcRun.Image.Posix.Libc;
 
 namespace HpcRun.Image.Build.Posix;
 

@@ -2,7 +2,7 @@ using System.Collections;
 using System.CommandLine;
 using HpcRun.Slurm;
 
-namespace HpcRun.Cli;
+namespace HpcRun.Tools.Verbs.Slurm;
 
 /// <summary>The options that say where slurmrestd is and who we are; each falls back to the environment, then the config file.</summary>
 internal sealed class SlurmConnectionOptions

@@ -2,10 +2,10 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 
-namespace HpcRun.Cli;
+namespace HpcRun.CommandLine;
 
 /// <summary>Quiet by default (warnings and errors, one line each, on stderr); -v and --debug add detail.</summary>
-internal static class Logging
+public static class Logging
 {
     public static bool IsConfigured { get; private set; }
 

@@ -1,9 +1,10 @@
+using HpcRun.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
 using HpcRun.Slurm;
 using Serilog;
 
-namespace HpcRun.Cli;
+namespace HpcRun.Tools.Verbs.Slurm;
 
 /// <summary>`hpcrun submit|status|cancel|jobs`: batch jobs through slurmrestd.</summary>
 internal static class SlurmVerbs

@@ -1,7 +1,7 @@
 using System.Text;
 using HpcRun.Slurm;
 
-namespace HpcRun.Cli;
+namespace HpcRun.Tools.Verbs.Slurm;
 
 /// <summary>How status, jobs and submit --wait show jobs to a person.</summary>
 internal static class JobText

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using HpcRun.Image.Text;
 
-namespace HpcRun.Host;
+namespace HpcRun.Image.Posix;
 
 /// <summary>realpath(3): the canonical host path, or null when the path does not exist. Paths are
 /// bytes (<see cref="RawText"/>).</summary>

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using HpcRun.Host;
-using HpcRun.Native;
 
-namespace HpcRun.Cli;
+namespace HpcRun.CommandLine;
 
 /// <summary>
 /// The verbs that run no container (build, inspect and the slurmrestd ones) live in a second
@@ -10,7 +8,7 @@ namespace HpcRun.Cli;
 /// SharpCompress, Refit, Polly), and a 13 MB binary's start-up becomes a 5 MB one's, on every
 /// rank of every job. hpcrun lists them in its help and hands them over by exec.
 /// </summary>
-internal static class ToolVerbs
+public static class ToolVerbs
 {
     public static readonly (string Name, string Description)
         Build = ("build", "Build a flattened, reproducible image from a directory, Docker or OCI archive"),
@@ -24,21 +22,12 @@ internal static class ToolVerbs
 
     public const string Binary = "hpcrun-tools";
 
-    /// <summary>The hpcrun beside this binary (in hpcrun-tools: the launcher a batch script must call).</summary>
-    public static string Launcher => Path.Combine(AppContext.BaseDirectory, "hpcrun");
-
-    /// <summary>Entries for hpcrun's help; running one is <see cref="HandOver"/>'s job.</summary>
+    /// <summary>Entries for hpcrun's help; running one is hpcrun-tools' job, which hpcrun hands it by exec.</summary>
     public static IEnumerable<Command> Listed => All.Select(verb => new Command(verb.Name, verb.Description));
 
-    /// <summary>Runs hpcrun-tools in this process when <paramref name="args"/> name one of its verbs.</summary>
-    public static void HandOver(string[] args)
-    {
-        string? verb = args.SkipWhile(a => a is "-v" or "--verbose" or "--debug").FirstOrDefault(); // as HpcRunCli reads verbs
-        if (verb is null || All.All(v => v.Name != verb)) return;
-        // Be the real user in the namespace early.c entered: the tools read the user's files and name.
-        EarlyNamespace.BeYourselfInside();
-        string tools = Path.Combine(AppContext.BaseDirectory, Binary);
-        SetupException failure = Syscalls.Exec(tools, ["hpcrun", .. args], Invocation.EnvironmentEntries());
-        throw new HpcRunException(ExitCode.MissingTool, $"{tools} cannot be started ({failure.Message}): it is part of hpcrun, install it beside it");
-    }
+    /// <summary>Whether <paramref name="args"/> (hpcrun's arguments) name one of these verbs, read as
+    /// <see cref="CommandLineRoot"/> reads verbs: after -v, --verbose and --debug.</summary>
+    public static bool Named(string[] args) =>
+        args.SkipWhile(a => a is "-v" or "--verbose" or "--debug").FirstOrDefault() is { } verb
+        && All.Any(v => v.Name == verb);
 }

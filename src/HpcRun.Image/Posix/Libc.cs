@@ -3,7 +3,7 @@ using System.Runtime.InteropServices.Marshalling;
 using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace HpcRun.Image.Build.Posix;
+namespace HpcRun.Image.Posix;
 
 /// <summary>
 /// The C library calls of image building, on directory descriptors (openat(2), mkdirat(2), statx(2)...):
@@ -11,7 +11,7 @@ namespace HpcRun.Image.Build.Posix;
 /// are not UTF-8 as U+FFFD. Every path here is marshalled as <see cref="RawText"/> bytes. Flag values are
 /// Linux's (asm-generic; arm64, arm and ppc64le differ in two of them).
 /// </summary>
-internal static unsafe partial class Libc
+public static unsafe partial class Libc
 {
     private static readonly bool ArmFlags =
         RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le;
@@ -183,4 +183,70 @@ internal static unsafe partial class Libc
     /// (errno set) on failure.</summary>
     public static SafeFileHandle Open(SafeFileHandle dir, string path, int flags, uint mode = 0) =>
         new(OpenAt(dir, path, flags | O_CLOEXEC, mode), ownsHandle: true);
+
+    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
+    private static partial int OpenAt(int dir, [MarshalUsing(typeof(RawText.Marshaller))] string path, int flags,
+        uint mode);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint Read(int fd, byte* buffer, nuint count);
+
+    /// <summary>open(2) of <paramref name="path"/> (relative to the current directory): the descriptor, or -1 and
+    /// the errno.</summary>
+    public static int TryOpen(string path, int flags, out int errno)
+    {
+        int fd = OpenAt(AtCwd, path, flags, 0);
+        errno = fd >= 0 ? 0 : Errno;
+        return fd;
+    }
+
+    /// <summary>AT_FDCWD: paths relative to the current directory.</summary>
+    public const int AtCwd = -100;
+
+    /// <summary>Reads up to <paramref name="buffer"/>'s length from <paramref name="fd"/>, again when a signal
+    /// interrupts it; 0 at end of file, -1 on failure (errno set).</summary>
+    public static int Read(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n;
+            do n = Read(fd, p, (nuint)buffer.Length);
+            while (n < 0 && Errno == EINTR);
+            return (int)n;
+        }
+    }
+
+    /// <summary>The first <paramref name="limit"/> bytes of the file open at <paramref name="fd"/> (all of
+    /// it when smaller), which it closes; null when it cannot be read (a directory). A regular file is
+    /// sized by fstat: one exact allocation (start-up reads several image files); a pipe
+    /// (`--env-file &lt;(...)`) is read to its end.</summary>
+    public static byte[]? ReadAll(int fd, int limit)
+    {
+        if (PosixFile.Type("", fd) != PosixFile.Regular) return ReadStream(fd, limit);
+        using var file = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            var bytes = new byte[Math.Min(RandomAccess.GetLength(file), limit)];
+            int read = 0, n;
+            while (read < bytes.Length && (n = RandomAccess.Read(file, bytes.AsSpan(read), read)) > 0) read += n;
+            return read == bytes.Length ? bytes : bytes[..read];
+        }
+        catch (IOException) { return null; }
+    }
+
+    private static byte[]? ReadStream(int fd, int limit)
+    {
+        try
+        {
+            var bytes = new MemoryStream();
+            Span<byte> chunk = stackalloc byte[1 << 16];
+            int n = 0;
+            while (bytes.Length < limit && (n = Read(fd, chunk)) > 0) bytes.Write(chunk[..n]);
+            return n < 0 ? null : bytes.ToArray()[..(int)Math.Min(bytes.Length, limit)];
+        }
+        finally { Close(fd); }
+    }
 }

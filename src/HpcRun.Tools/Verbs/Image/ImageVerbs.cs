@@ -1,3 +1,4 @@
+using HpcRun.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
 using HpcRun.Image;
@@ -5,7 +6,7 @@ using HpcRun.Image.Build;
 using HpcRun.Image.Inspect;
 using Spectre.Console;
 
-namespace HpcRun.Cli;
+namespace HpcRun.Tools.Verbs.Image;
 
 /// <summary>`hpcrun build OUT SOURCE` and `hpcrun inspect IMAGE`.</summary>
 internal static class ImageVerbs
@@ -56,10 +57,10 @@ internal static class ImageVerbs
         try
         {
             if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
-                TerminalReporter.Run(r => ImageBuilder.Build(request, HpcRunCli.Version, r, signals.Token),
+                TerminalReporter.Run(r => ImageBuilder.Build(request, CommandLineRoot.Version, r, signals.Token),
                     Console.Error);
             else
-                ImageBuilder.Build(request, HpcRunCli.Version, new PlainReporter(Console.Error), signals.Token);
+                ImageBuilder.Build(request, CommandLineRoot.Version, new PlainReporter(Console.Error), signals.Token);
         }
         catch (OperationCanceledException) when (signals.Signal != 0)
         {

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace HpcRun.Cli;
+namespace HpcRun.Tools.Verbs.Image;
 
 /// <summary>
 /// SIGINT (Ctrl-C), SIGTERM (what Slurm sends at a time limit) and SIGHUP during `hpcrun build`. .NET's default

@@ -1,8 +1,9 @@
+using HpcRun.CommandLine;
 using System.CommandLine;
 using HpcRun.Launch;
 using HpcRun.Slurm;
 
-namespace HpcRun.Cli;
+namespace HpcRun.Tools.Verbs.Slurm;
 
 /// <summary>
 /// `hpcrun submit [-N] [-n] [-t] [-p] [-J] [--chdir] [-o] [--wait] [LAUNCH OPTIONS] IMAGE -- CMD...`: a batch
@@ -27,6 +28,9 @@ internal sealed class SlurmSubmitVerb
 
     public Command Command { get; }
 
+    /// <summary>The hpcrun beside this binary: the launcher the batch script calls.</summary>
+    private static string Launcher => Path.Combine(AppContext.BaseDirectory, "hpcrun");
+
     public SlurmSubmitVerb()
     {
         Command = new Command(ToolVerbs.Submit.Name, ToolVerbs.Submit.Description)
@@ -37,7 +41,7 @@ internal sealed class SlurmSubmitVerb
         var connection = new SlurmConnectionOptions(Command);
         Command.SetAction(result =>
         {
-            JobSubmission job = Job(result, ToolVerbs.Launcher); // bad values fail here, before any request
+            JobSubmission job = Job(result, Launcher); // bad values fail here, before any request
             return SlurmVerbs.Run(connection, result, async (slurm, _) =>
             {
                 long id = await slurm.SubmitAsync(job);

@@ -1,11 +1,11 @@
 using HpcRun.Image;
-using HpcRun.Native;
+using HpcRun.Image.Posix;
 
-namespace HpcRun.Host;
+namespace HpcRun.CommandLine;
 
 /// <summary>The image a command line names, probed as `hpcrun run` and `hpcrun submit` need it, with run's
 /// statuses and words (README, "Supervision and exit status").</summary>
-internal static class ImageArgument
+public static class ImageArgument
 {
     /// <summary>Recognises the image at <paramref name="path"/> (a directory, or a complete SquashFS or SIF file:
     /// <see cref="ImageSource.Probe"/>), pinned: opened once by that path and read through the descriptor from
@@ -17,10 +17,10 @@ internal static class ImageArgument
     /// be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is truncated.</exception>
     public static ImageSource Probe(string path)
     {
-        int fd = Syscalls.TryOpen(path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
+        int fd = Libc.TryOpen(path, Libc.O_PATH | Libc.O_CLOEXEC, out int errno);
         if (fd < 0)
             throw new HpcRunException(ExitCode.ImageNotFound,
-                errno == (int)Errno.EACCES ? $"image not readable: {path}" : $"image not found: {path}");
+                errno == Libc.EACCES ? $"image not readable: {path}" : $"image not found: {path}");
         string pinned = $"/proc/self/fd/{fd}", name = RealPath.Resolve(pinned) ?? path;
         if (PosixFile.Type("", fd) is not (PosixFile.Directory or PosixFile.Regular))
             throw new HpcRunException(ExitCode.BadImage,

@@ -1,4 +1,5 @@
-using HpcRun.Host;
+using HpcRun.CommandLine;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Metadata;
 using HpcRun.Image;
 using HpcRun.Launch.Parts;
@@ -6,7 +7,7 @@ using HpcRun.Launch;
 using HpcRun.Rdma;
 using HpcRun.Slurm;
 
-namespace HpcRun.Cli;
+namespace HpcRun.Tools.Verbs.Slurm;
 
 /// <summary>
 /// What `hpcrun submit` checks on the submit host before it sends anything: each fault that
@@ -39,7 +40,7 @@ internal static class SubmitChecks
         {
             Environment = environment, Uid = 0, Gid = 0, PasswdLine = "", GroupLine = "", Home = "/", Cwd = workDir,
             ResolvedPaths = there.Binds.Select(b => b.Source).Distinct().ToDictionary(s => s, RealPath.Resolve),
-            EnvFileContents = there.EnvFiles.Distinct().ToDictionary(f => f, HostFactsReader.ReadEnvFile),
+            EnvFileContents = there.EnvFiles.Distinct().ToDictionary(f => f, EnvFile.Read),
         };
         var noTree = ImageTree.Of(new Dictionary<string, string?>());
         var context = new LaunchContext(there, image, ImageConfig.Empty, noTree, host);

@@ -4,10 +4,10 @@ using HpcRun.Launch.Parts;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
-namespace HpcRun.Cli;
+namespace HpcRun.CommandLine;
 
 /// <summary>The options shared by run, exec and shell, and their translation into a <see cref="LaunchRequest"/>.</summary>
-internal sealed class LaunchOptions
+public sealed class LaunchOptions
 {
     public readonly Option<string[]> Bind = new("--bind", "-B")
     { Description = "Bind SRC[:DST[:ro|rw]] (repeatable; comma-separated lists allowed)" };
@@ -93,7 +93,7 @@ internal sealed class LaunchOptions
 
     /// <summary>A value parsed, or a usage error (64) naming where it came from: an option, or a variable
     /// (RdmaPart words it the same).</summary>
-    internal static T Parsed<T>(Func<string, T> parse, string value, string option)
+    public static T Parsed<T>(Func<string, T> parse, string value, string option)
     {
         try { return parse(value); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{option}: {e.Message}"); }
