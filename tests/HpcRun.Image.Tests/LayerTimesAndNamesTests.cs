@@ -1,5 +1,5 @@
 using HpcRun.Image.Posix;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Build.Posix;
 using HpcRun.Image.Tests.Fixtures;
 using HpcRun.Image.Text;
 

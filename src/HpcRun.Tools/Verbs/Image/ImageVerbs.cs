@@ -2,7 +2,7 @@ using HpcRun.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
 using HpcRun.Image;
-using HpcRun.Image.Build;
+using HpcRun.Build;
 using HpcRun.Image.Inspect;
 using Spectre.Console;
 

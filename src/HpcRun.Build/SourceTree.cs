@@ -1,9 +1,10 @@
+using HpcRun.Image;
 using HpcRun.Image.Posix;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Build.Posix;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>
 /// The directory of an OCI layout or a `docker save` archive (the user's, or one unpacked from a tar), read

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using SharpCompress.Compressors.Xz;
 using ZstdDecompressionStream = SharpCompress.Compressors.ZStandard.DecompressionStream;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>Opens a layer or archive, compressed or not, by its magic number: gzip (the
 /// runtime's zlib), xz and zstd (SharpCompress), or a plain tar.</summary>

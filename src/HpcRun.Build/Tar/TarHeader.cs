@@ -1,4 +1,4 @@
-namespace HpcRun.Image.Build.Tar;
+namespace HpcRun.Build.Tar;
 
 /// <summary>What a tar entry is (POSIX.1-2001 typeflag; '7', contiguous files, count as files).</summary>
 internal enum TarKind { File, Directory, Symlink, HardLink, CharacterDevice, BlockDevice, Fifo, Other }

@@ -1,11 +1,12 @@
+using HpcRun.Image;
 using HpcRun.Image.Posix;
 using System.Text;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Build.Posix;
 using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>
 /// Paths of a flattened tree that mksquashfs cannot read itself. mksquashfs 4.5 opens whole paths (the tree's

@@ -1,10 +1,11 @@
+using HpcRun.Build;
 using Spectre.Console;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Tools.Verbs.Image;
 
 /// <summary>Progress bars on a terminal (Spectre.Console). Warnings are held until the bars are
 /// gone, so they do not tear the display.</summary>
-public sealed class TerminalReporter(ProgressContext context) : IBuildReporter
+internal sealed class TerminalReporter(ProgressContext context) : IBuildReporter
 {
     private readonly List<string> warnings = [];
 

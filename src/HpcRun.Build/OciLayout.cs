@@ -1,9 +1,10 @@
+using HpcRun.Image;
 using System.Text.Json;
 using HpcRun.Image.Metadata;
 using static HpcRun.Image.Metadata.JsonFields;
 using static System.StringComparison;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>
 /// An OCI image layout (index.json + blobs/): follows nested indexes to the image manifests,

@@ -1,6 +1,6 @@
 using HpcRun.Image.Posix;
 
-namespace HpcRun.Image.Build.Posix;
+namespace HpcRun.Build.Posix;
 
 /// <summary>A system call failed: <c>Message</c> is "what: strerror(errno)" (what names the file as
 /// <see cref="Shown.Path"/> prints it), <see cref="Errno"/> says which failure it was.</summary>

@@ -1,10 +1,10 @@
 using HpcRun.Image.Posix;
 using System.Security.Cryptography;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Build.Posix;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>
 /// Where a build writes. OUT must not exist unless <c>--force</c> (Apptainer's habit); everything is made in a

@@ -1,8 +1,9 @@
+using HpcRun.Image;
 using HpcRun.Image.Posix;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
-namespace HpcRun.Image.Build.Posix;
+namespace HpcRun.Build.Posix;
 
 /// <summary>
 /// A directory that untrusted paths are resolved inside, with the rules of openat2(2)'s RESOLVE_IN_ROOT

@@ -1,3 +1,4 @@
+using HpcRun.Image;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -5,7 +6,7 @@ using HpcRun.Image.Metadata;
 using static HpcRun.Image.Metadata.JsonFields;
 using static System.StringComparison;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>
 /// An unpacked `docker save` archive: manifest.json lists each image's config file, tags and

@@ -1,6 +1,6 @@
 using HpcRun.Image.Metadata;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>An image chosen from a build source: its layers (none for a directory, whose tree is
 /// <see cref="Tree"/>), config and identity for the build record.</summary>

@@ -1,4 +1,4 @@
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>Progress as plain lines (for logs and batch jobs): one when a step starts, one when it ends.</summary>
 public sealed class PlainReporter(TextWriter writer) : IBuildReporter

@@ -1,10 +1,11 @@
+using HpcRun.Image;
 using HpcRun.Image.Posix;
-using HpcRun.Image.Build.Posix;
-using HpcRun.Image.Build.Tar;
+using HpcRun.Build.Posix;
+using HpcRun.Build.Tar;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>
 /// Writes tar entries into a <see cref="RootDir"/>, as a container engine unpacks a layer: files, directories,

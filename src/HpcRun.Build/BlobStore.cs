@@ -1,6 +1,7 @@
+using HpcRun.Image;
 using System.Security.Cryptography;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>Reads an OCI layout's content-addressed blobs (blobs/sha256/HEX) through its <see cref="SourceTree"/>
 /// and checks small ones against their digests at once; layers are checked as they are unpacked.</summary>

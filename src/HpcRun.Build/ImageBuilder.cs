@@ -1,15 +1,16 @@
+using HpcRun.Image;
 using HpcRun.Image.Posix;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Build.Posix;
 using HpcRun.Image.Formats;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Sif;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>What `hpcrun build` was asked for: OUT and SOURCE as given (relative to the current directory or
 /// absolute; bytes carried as <see cref="Text.RawText"/>), --sqfs, --platform, --tag, --force (overwrite OUT),

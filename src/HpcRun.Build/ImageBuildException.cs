@@ -1,4 +1,5 @@
-namespace HpcRun.Image;
+using HpcRun.Image;
+namespace HpcRun.Build;
 
 /// <summary>Why a build failed, other than a malformed input (<see cref="ImageFormatException"/>); each kind has an
 /// exit status of its own (README, "Exit status").</summary>

@@ -1,10 +1,10 @@
 using HpcRun.Image.Posix;
 using System.Text;
 using System.Text.RegularExpressions;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Build.Posix;
 using static System.StringComparison;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>
 /// Runs mksquashfs (squashfs-tools 4.5 or later) on a tree, reproducibly: files keep their modification

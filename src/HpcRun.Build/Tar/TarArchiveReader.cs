@@ -1,6 +1,6 @@
 using HpcRun.Image.Text;
 
-namespace HpcRun.Image.Build.Tar;
+namespace HpcRun.Build.Tar;
 
 /// <summary>
 /// Reads tar archives as ustar, pax (POSIX.1-2001, pax(1) "Extended Header"), GNU tar (long names 'L'/'K',

@@ -1,7 +1,8 @@
-using HpcRun.Image.Build.Posix;
-using HpcRun.Image.Build.Tar;
+using HpcRun.Image;
+using HpcRun.Build.Posix;
+using HpcRun.Build.Tar;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>Unpacks a `docker save` or OCI layout tar (possibly compressed) into a scratch directory, every name
 /// resolved inside it, as <see cref="TreeWriter"/> writes layers.</summary>

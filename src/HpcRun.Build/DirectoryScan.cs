@@ -1,11 +1,11 @@
 using HpcRun.Image.Posix;
 using System.Text;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Build.Posix;
 using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>
 /// Walks a directory source before mksquashfs reads it, since mksquashfs stores a file it cannot read as an

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>A read-only pass-through that hashes what is read and reports how much.</summary>
 internal sealed class CountingStream(Stream inner, Action<long>? progress = null) : Stream

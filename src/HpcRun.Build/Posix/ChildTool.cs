@@ -4,7 +4,7 @@ using System.Runtime.InteropServices.Marshalling;
 using System.Text;
 using HpcRun.Image.Text;
 
-namespace HpcRun.Image.Build.Posix;
+namespace HpcRun.Build.Posix;
 
 /// <summary>
 /// A helper program the build runs (mksquashfs). posix_spawn(3) starts it in a session and process group of its

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>Paths as messages show them: on one line, bytes that are not UTF-8 (carried as
 /// <see cref="Text.RawText"/> escapes) and control characters as \xNN, and the middle of a very long

@@ -1,7 +1,7 @@
 using System.Text;
 using HpcRun.Image.Text;
 
-namespace HpcRun.Image.Build.Tar;
+namespace HpcRun.Build.Tar;
 
 /// <summary>pax extended header records, "LENGTH KEY=VALUE\n" (pax(1)); values keep their bytes.</summary>
 internal static class PaxRecords

@@ -1,4 +1,4 @@
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>Where a build tells what it is doing: a progress bar on a terminal, plain lines otherwise.</summary>
 public interface IBuildReporter

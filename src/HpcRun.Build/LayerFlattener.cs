@@ -1,7 +1,8 @@
-using HpcRun.Image.Build.Posix;
-using HpcRun.Image.Build.Tar;
+using HpcRun.Image;
+using HpcRun.Build.Posix;
+using HpcRun.Build.Tar;
 
-namespace HpcRun.Image.Build;
+namespace HpcRun.Build;
 
 /// <summary>A layer blob to apply: how to open its stored bytes and their length, the digest of those bytes and of
 /// its uncompressed tar (either may be unknown), and a name for messages.</summary>

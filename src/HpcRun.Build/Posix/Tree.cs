@@ -2,7 +2,7 @@ using HpcRun.Image.Posix;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
-namespace HpcRun.Image.Build.Posix;
+namespace HpcRun.Build.Posix;
 
 /// <summary>Removes whole trees relative to directory descriptors, as `rm -rf` does: names of any bytes and
 /// paths of any length, and at most two descriptors open however deep the tree is (a hostile layer may nest
