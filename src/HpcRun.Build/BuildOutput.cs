@@ -1,3 +1,4 @@
+using HpcRun.Image.Text;
 using HpcRun.Image.Posix;
 using System.Security.Cryptography;
 using HpcRun.Build.Posix;

@@ -1,3 +1,4 @@
+using HpcRun.Image.Text;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
 using System.Runtime.InteropServices;

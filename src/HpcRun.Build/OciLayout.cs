@@ -1,3 +1,4 @@
+using HpcRun.Image.Text;
 using HpcRun.Image;
 using System.Text.Json;
 using HpcRun.Image.Metadata;

@@ -1,3 +1,4 @@
+using HpcRun.Image.Posix;
 using HpcRun.Image;
 using HpcRun.Build.Posix;
 using HpcRun.Build.Tar;

@@ -1,3 +1,4 @@
+using HpcRun.Image.Text;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
 using HpcRun.Build.Posix;
@@ -31,13 +32,9 @@ internal sealed class SourceTree(RootDir root) : IDisposable
     /// when it is missing or not a regular file, <see cref="ImageBuildException"/> when it cannot be read.</summary>
     public FileStream OpenFile(string path)
     {
-        using Location at = root.Resolve(path, RootDir.Follow.All)
+        using Location at = root.Resolve(path, RootDir.Follow.All) // the file itself, open with O_PATH
             ?? throw new ImageFormatException($"{Shown.Path(path)} is missing from the image");
-        using SafeFileHandle pinned = Open(at.Directory, at.Name.Length == 0 ? "." : at.Name, O_PATH | O_NOFOLLOW);
-        if (pinned.IsInvalid)
-            throw Errno == ENOENT ? new ImageFormatException($"{Shown.Path(path)} is missing from the image")
-                : PosixException.Last($"cannot open {Shown.Path(path)}");
-        return ReadRegular(pinned, Shown.Path(path), "in the image ");
+        return ReadRegular(at.Directory, Shown.Path(path), "in the image ");
     }
 
     /// <summary>Opens the file <paramref name="pinned"/> (an O_PATH descriptor) for reading, once it is known to be a

@@ -1,3 +1,4 @@
+using HpcRun.Image.Text;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
 using HpcRun.Build.Posix;
@@ -86,7 +87,7 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
     public void Empty(string path, Func<string, bool> keep)
     {
         using Location? at = root.Resolve(path, RootDir.Follow.All);
-        if (at is not { Name.Length: 0 }) return;
+        if (at?.Stat() is not { Type: S_IFDIR }) return;
         using SafeFileHandle dir = Open(at.Directory, ".", O_RDONLY | O_DIRECTORY);
         foreach ((string name, _) in ReadDirectory(dir, out _))
         {

@@ -11,8 +11,10 @@ namespace HpcRun.CommandLine;
 /// </summary>
 public sealed class CommandLineRoot
 {
-    private readonly Option<bool> verbose = new("--verbose", "-v") { Description = "Log what hpcrun does", Recursive = true };
-    private readonly Option<bool> debug = new("--debug") { Description = "Log everything, for bug reports", Recursive = true };
+    private readonly Option<bool> verbose = new("--verbose", "-v")
+    { Description = "Log what hpcrun does", Recursive = true };
+    private readonly Option<bool> debug = new("--debug")
+    { Description = "Log everything, for bug reports", Recursive = true };
 
     public Command Command { get; } =
         new("hpcrun", "hpcrun: run container images on HPC clusters, unprivileged and at native speed");

@@ -19,6 +19,7 @@ public static class EnvFile
         if (fd < 0) throw Unreadable(Marshal.GetPInvokeErrorMessage(errno));
         return Libc.ReadAll(fd, Limit) is { } bytes ? RawText.Decode(bytes) : throw Unreadable("not a regular file");
 
-        HpcRunException Unreadable(string why) => new(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: {why}");
+        HpcRunException Unreadable(string why) =>
+            new(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: {why}");
     }
 }

@@ -54,6 +54,18 @@ public sealed class LayerTimesAndNamesTests : IDisposable
     }
 
     [Fact]
+    public void A_path_longer_than_path_max_that_climbs_out_of_its_pieces_is_refused_in_one_line()
+    {
+        string deep = string.Join('/', Enumerable.Range(0, 30).Select(i => $"d{i:D3}".PadRight(199, 'x')));
+        string path = deep + "/" + string.Join('/', Enumerable.Repeat("..", 40)) + "/escaped";
+        byte[] layer = new RawTar().Pax(("path", B(path))).File(B("ignored"), "x").ToArray();
+        var e = Assert.Throws<ImageFormatException>(() => flattening.Apply(layer));
+        Assert.Contains("longer than PATH_MAX", e.Message);
+        Assert.True(e.Message.Length < 300 && !e.Message.Contains('\n'), e.Message);
+        Assert.Null(flattening.Stat("escaped"));
+    }
+
+    [Fact]
     public void A_path_nested_deeper_than_the_bound_is_refused_in_one_line()
     {
         string path = string.Join('/', Enumerable.Repeat("d", RootDir.MaxDepth + 1)) + "/file";

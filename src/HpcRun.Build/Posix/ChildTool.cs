@@ -42,7 +42,7 @@ internal sealed unsafe partial class ChildTool : IDisposable
         int master = OpenTerminal(out string? terminal);
         int* errorPipe = stackalloc int[2], outputPipe = stackalloc int[2];
         errorPipe[0] = errorPipe[1] = outputPipe[0] = outputPipe[1] = -1;
-        if (pipe2(errorPipe, Libc.O_CLOEXEC) != 0 || (master < 0 && pipe2(outputPipe, Libc.O_CLOEXEC) != 0))
+        if (Libc.Pipe2(errorPipe, Libc.O_CLOEXEC) != 0 || (master < 0 && Libc.Pipe2(outputPipe, Libc.O_CLOEXEC) != 0))
             throw PosixException.Last($"cannot start {program}");
         // glibc's posix_spawn_file_actions_t is 80 bytes, posix_spawnattr_t 336, sigset_t 128: room to spare.
         byte* actions = stackalloc byte[256], attributes = stackalloc byte[1024];
@@ -69,14 +69,14 @@ internal sealed unsafe partial class ChildTool : IDisposable
         }
         catch
         {
-            foreach (int fd in new[] { master, outputPipe[0], errorPipe[0] }) if (fd >= 0) close(fd);
+            foreach (int fd in new[] { master, outputPipe[0], errorPipe[0] }) if (fd >= 0) Libc.Close(fd);
             throw;
         }
         finally
         {
             posix_spawn_file_actions_destroy(actions);
             posix_spawnattr_destroy(attributes);
-            foreach (int fd in new[] { outputPipe[1], errorPipe[1] }) if (fd >= 0) close(fd);
+            foreach (int fd in new[] { outputPipe[1], errorPipe[1] }) if (fd >= 0) Libc.Close(fd);
             Free(argv);
             Free(envp);
         }
@@ -93,17 +93,7 @@ internal sealed unsafe partial class ChildTool : IDisposable
     }
 
     /// <summary>Reads the child's stdout; 0 once it is closed (a hung-up terminal reads as EIO: the end too).</summary>
-    public int Read(Span<byte> buffer)
-    {
-        fixed (byte* b = buffer)
-            while (true)
-            {
-                nint n = read(output, b, (nuint)buffer.Length);
-                if (n >= 0) return (int)n;
-                if (Libc.Errno == Libc.EINTR) continue;
-                return 0;
-            }
-    }
+    public int Read(Span<byte> buffer) => Math.Max(Libc.Read(output, buffer), 0);
 
     /// <summary>All the child wrote to stderr (once it has closed it).</summary>
     public string Errors() => errors.Result;
@@ -111,7 +101,7 @@ internal sealed unsafe partial class ChildTool : IDisposable
     /// <summary>Kills the child's process group (what it started too), unless it has been waited for already.</summary>
     public void Kill()
     {
-        lock (gate) if (!reaped) kill(-pid, SIGKILL);
+        lock (gate) if (!reaped) Libc.Kill(-pid, SIGKILL);
     }
 
     /// <summary>Waits for the child: its exit status, or the signal that ended it (the other one 0).</summary>
@@ -133,7 +123,7 @@ internal sealed unsafe partial class ChildTool : IDisposable
     {
         Kill();
         if (!reaped) Wait();
-        close(output);
+        Libc.Close(output);
     }
 
     private static int OpenTerminal(out string? name)
@@ -146,7 +136,7 @@ internal sealed unsafe partial class ChildTool : IDisposable
         if (grantpt(master) != 0 || unlockpt(master) != 0 || ptsname_r(master, path, 256) != 0
             || ioctl(master, TIOCSWINSZ, size) != 0)
         {
-            close(master);
+            Libc.Close(master);
             return -1;
         }
         name = RawText.FromNative(path);
@@ -157,13 +147,9 @@ internal sealed unsafe partial class ChildTool : IDisposable
     {
         var text = new MemoryStream();
         byte[] buffer = new byte[8192];
-        fixed (byte* b = buffer)
-            for (nint n; (n = read(fd, b, (nuint)buffer.Length)) != 0;)
-            {
-                if (n < 0) { if (Libc.Errno == Libc.EINTR) continue; break; }
-                if (text.Length < 1 << 20) text.Write(buffer, 0, (int)n); // enough for any message; the rest is drained
-            }
-        close(fd);
+        for (int n; (n = Libc.Read(fd, buffer)) > 0;)
+            if (text.Length < 1 << 20) text.Write(buffer, 0, n); // enough for any message; the rest is drained
+        Libc.Close(fd);
         return RawText.Decode(text.ToArray());
     }
 
@@ -196,10 +182,6 @@ internal sealed unsafe partial class ChildTool : IDisposable
     [LibraryImport("libc")] private static partial int ptsname_r(int fd, byte* buffer, nuint size);
     [LibraryImport("libc", SetLastError = true)]
     private static partial int ioctl(int fd, ulong request, void* argument);
-    [LibraryImport("libc", SetLastError = true)] private static partial int pipe2(int* fds, int flags);
-    [LibraryImport("libc", SetLastError = true)] private static partial nint read(int fd, byte* buffer, nuint size);
-    [LibraryImport("libc")] private static partial int close(int fd);
-    [LibraryImport("libc")] private static partial int kill(int pid, int signal);
     [LibraryImport("libc", SetLastError = true)]
     private static partial int waitid(int idType, int id, byte* info, int options);
     [LibraryImport("libc", SetLastError = true)] private static partial int waitpid(int pid, int* status, int options);

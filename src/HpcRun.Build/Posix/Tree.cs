@@ -1,3 +1,4 @@
+using HpcRun.Image.Text;
 using HpcRun.Image.Posix;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;

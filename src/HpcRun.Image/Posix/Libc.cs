@@ -6,10 +6,11 @@ using Microsoft.Win32.SafeHandles;
 namespace HpcRun.Image.Posix;
 
 /// <summary>
-/// The C library calls of image building, on directory descriptors (openat(2), mkdirat(2), statx(2)...):
-/// .NET's file API takes whole paths (so PATH_MAX bounds them), follows symlinks, and writes names that
-/// are not UTF-8 as U+FFFD. Every path here is marshalled as <see cref="RawText"/> bytes. Flag values are
-/// Linux's (asm-generic; arm64, arm and ppc64le differ in two of them).
+/// The C library's file and process calls that the launcher, the build and the image readers share, most of them
+/// on directory descriptors (openat(2), openat2(2), mkdirat(2), statx(2)...): .NET's file API takes whole paths
+/// (so PATH_MAX bounds them), follows symlinks, and writes names that are not UTF-8 as U+FFFD. Paths inside an
+/// untrusted tree are resolved by <see cref="RootDir"/>. Every path here is marshalled as <see cref="RawText"/>
+/// bytes. Flag values are Linux's (asm-generic; arm64, arm and ppc64le differ in two of them).
 /// </summary>
 public static unsafe partial class Libc
 {
@@ -65,6 +66,9 @@ public static unsafe partial class Libc
     public static partial int MkdirAt(SafeFileHandle dir, [MarshalUsing(typeof(RawText.Marshaller))] string path,
         uint mode);
 
+    [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
+    public static partial int MkdirAt(int dir, [MarshalUsing(typeof(RawText.Marshaller))] string path, uint mode);
+
     [LibraryImport("libc", EntryPoint = "unlinkat", SetLastError = true)]
     public static partial int UnlinkAt(SafeFileHandle dir, [MarshalUsing(typeof(RawText.Marshaller))] string path,
         int flags);
@@ -88,6 +92,30 @@ public static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static partial int StatxAt(SafeFileHandle dir, [MarshalUsing(typeof(RawText.Marshaller))] string path,
         int flags, uint mask, Statx* result);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial int OpenAt2(long number, SafeFileHandle dir, byte* path, OpenHow* how, nuint size);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct OpenHow { public ulong Flags, Mode, Resolve; }
+
+    private const long SYS_openat2 = 437; // the same number on every architecture (asm-generic/unistd.h)
+
+    /// <summary>openat2(2)'s resolve flags: every path resolved as if <c>dir</c> were "/" (RESOLVE_IN_ROOT),
+    /// or refused when it leaves <c>dir</c> (RESOLVE_BENEATH, EXDEV); never through /proc's magic links;
+    /// through no symlink at all (RESOLVE_NO_SYMLINKS, ELOOP).</summary>
+    public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08,
+        RESOLVE_IN_ROOT = 0x10;
+
+    /// <summary>openat2(2) of <paramref name="path"/> (at most PATH_MAX bytes) relative to <paramref name="dir"/>
+    /// with <paramref name="resolve"/> (close-on-exec); an invalid handle (errno set) on failure.</summary>
+    public static SafeFileHandle OpenAt2(SafeFileHandle dir, string path, int flags, ulong resolve)
+    {
+        var how = new OpenHow { Flags = (ulong)(flags | O_CLOEXEC), Resolve = resolve };
+        byte[] bytes = [.. RawText.Encode(path), 0];
+        fixed (byte* p = bytes)
+            return new SafeFileHandle(OpenAt2(SYS_openat2, dir, p, &how, (nuint)sizeof(OpenHow)), ownsHandle: true);
+    }
 
     [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
     public static partial int Fchmod(SafeFileHandle fd, uint mode);
@@ -127,11 +155,18 @@ public static unsafe partial class Libc
 
     /// <summary>statx of <paramref name="path"/> under <paramref name="dir"/> ("" for the descriptor itself),
     /// never following a final symlink; null (errno set) when it fails.</summary>
-    public static Statx? Stat(SafeFileHandle dir, string path)
+    public static Statx? Stat(SafeFileHandle dir, string path) =>
+        Stat(dir, path, AT_SYMLINK_NOFOLLOW, 0xFFF /* STATX_BASIC_STATS | STATX_BTIME */);
+
+    /// <summary>The file type bits of <paramref name="path"/> under <paramref name="dir"/> ("" for the descriptor
+    /// itself), symlinks followed (STATX_TYPE only); null (errno set) when it fails.</summary>
+    public static uint? Type(SafeFileHandle dir, string path) => Stat(dir, path, 0, 1 /* STATX_TYPE */)?.Type;
+
+    private static Statx? Stat(SafeFileHandle dir, string path, int flags, uint mask)
     {
         Statx result;
-        int flags = AT_SYMLINK_NOFOLLOW | (path.Length == 0 ? AT_EMPTY_PATH : 0);
-        return StatxAt(dir, path, flags, 0xFFF /* STATX_BASIC_STATS | STATX_BTIME */, &result) == 0 ? result : null;
+        flags |= path.Length == 0 ? AT_EMPTY_PATH : 0;
+        return StatxAt(dir, path, flags, mask, &result) == 0 ? result : null;
     }
 
     /// <summary>Sets the modification (and access) time of <paramref name="path"/> itself, a symlink
@@ -185,7 +220,7 @@ public static unsafe partial class Libc
         new(OpenAt(dir, path, flags | O_CLOEXEC, mode), ownsHandle: true);
 
     [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
-    private static partial int OpenAt(int dir, [MarshalUsing(typeof(RawText.Marshaller))] string path, int flags,
+    public static partial int OpenAt(int dir, [MarshalUsing(typeof(RawText.Marshaller))] string path, int flags,
         uint mode);
 
     [LibraryImport("libc", EntryPoint = "close")]
@@ -193,6 +228,12 @@ public static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    public static partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    public static partial int Kill(int pid, int signal);
 
     /// <summary>open(2) of <paramref name="path"/> (relative to the current directory): the descriptor, or -1 and
     /// the errno.</summary>

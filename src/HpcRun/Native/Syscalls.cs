@@ -6,8 +6,10 @@ using HpcRun.Image.Text;
 namespace HpcRun.Native;
 
 /// <summary>
-/// The system calls hpcrun makes directly (mount API, openat2, prctl, ...). Each
-/// wrapper throws <see cref="SetupException"/> naming the operation on failure.
+/// The system calls only the launcher makes (mount API, fcntl, SCM_RIGHTS, prctl, exec...). Each
+/// wrapper throws <see cref="SetupException"/> naming the operation on failure. The file calls it
+/// shares with the build (open, read, mkdirat, openat2 through <see cref="RootDir"/>...) are
+/// <see cref="Libc"/>'s; Close, TryOpen, Read and the O_ flags keep their names here for the call sites.
 /// </summary>
 internal static partial class Syscalls
 {
@@ -18,7 +20,6 @@ internal static partial class Syscalls
     // The launcher's names for the shared flags (HpcRun.Image.Posix.Libc), as its call sites use them.
     public const int O_RDONLY = Libc.O_RDONLY, O_RDWR = Libc.O_RDWR, O_CLOEXEC = Libc.O_CLOEXEC, O_PATH = Libc.O_PATH;
     public static readonly int O_DIRECTORY = Libc.O_DIRECTORY;
-    public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
     public const int F_SETFD = 2;
 
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
@@ -30,17 +31,8 @@ internal static partial class Syscalls
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int fcntl(int fd, int cmd, int arg);
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static unsafe partial long syscall_openat2(long number, int dirfd, byte* path, OpenHow* how, nuint size);
-
-    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
-    private static unsafe partial int pipe2(int* fds, int flags);
-
     [LibraryImport("libc", EntryPoint = "fstatvfs", SetLastError = true)]
     private static unsafe partial int fstatvfs(int fd, StatVfs* buf);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct OpenHow { public ulong Flags, Mode, Resolve; }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct StatVfs
@@ -49,7 +41,7 @@ internal static partial class Syscalls
         private unsafe fixed int spare[6];
     }
 
-    private const long SYS_openat2 = 437, SYS_open_tree = 428, SYS_move_mount = 429;
+    private const long SYS_open_tree = 428, SYS_move_mount = 429;
     private const uint OPEN_TREE_CLONE = 1, AT_RECURSIVE = 0x8000, AT_EMPTY_PATH = 0x1000, MOVE_MOUNT_F_EMPTY_PATH = 4;
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
@@ -249,42 +241,6 @@ internal static partial class Syscalls
         return new SetupException($"execve {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
-    /// <summary>Opens <paramref name="path"/> as if <paramref name="rootFd"/> were "/": symlinks
-    /// and ".." cannot leave the root (a hostile image cannot point a mount outside itself).</summary>
-    public static unsafe int OpenInRoot(int rootFd, string path, int flags, out int errno)
-    {
-        var how = new OpenHow { Flags = (ulong)flags, Resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-        byte[] bytes = [.. RawText.Encode(path), 0];
-        fixed (byte* p = bytes)
-        {
-            int fd = (int)syscall_openat2(SYS_openat2, rootFd, p, &how, (nuint)sizeof(OpenHow));
-            errno = fd < 0 ? Marshal.GetLastSystemError() : 0;
-            return fd;
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
-        StringMarshallingCustomType = typeof(RawText.Marshaller))]
-    private static unsafe partial nint readlink(string path, byte* buffer, nuint size);
-
-    [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
-        StringMarshallingCustomType = typeof(RawText.Marshaller))]
-    private static partial int mkdirat(int dirfd, string path, int mode);
-
-    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
-        StringMarshallingCustomType = typeof(RawText.Marshaller))]
-    private static partial int openat(int dirfd, string path, int flags, int mode);
-
-    /// <summary>A symlink's target (a /proc/self/fd link's: the path the kernel names the file by).</summary>
-    public static unsafe string ReadLink(string path)
-    {
-        const int size = 4096 * 4;
-        byte* buffer = stackalloc byte[size];
-        nint n = readlink(path, buffer, size);
-        return n >= 0 ? RawText.Decode(new ReadOnlySpan<byte>(buffer, (int)n))
-            : throw SetupException.FromErrno($"readlink {path}");
-    }
-
     /// <summary>mkdir -p: <paramref name="path"/> and its missing parents (mode 0755).</summary>
     public static void MakeDirectories(string path)
     {
@@ -297,7 +253,7 @@ internal static partial class Syscalls
     /// fine.</summary>
     public static void MakeDirectoryAt(int dirFd, string name)
     {
-        if (mkdirat(dirFd, name, 0b111_101_101) != 0 && Marshal.GetLastSystemError() != (int)Errno.EEXIST)
+        if (Libc.MkdirAt(dirFd, name, 0b111_101_101) != 0 && Libc.Errno != Libc.EEXIST)
             throw SetupException.FromErrno($"mkdir {name}");
     }
 
@@ -305,8 +261,7 @@ internal static partial class Syscalls
     /// one that exists is fine.</summary>
     public static void CreateFileAt(int dirFd, string name)
     {
-        const int O_WRONLY = 1, O_CREAT = 0x40, O_NOFOLLOW = 0x20000;
-        int fd = openat(dirFd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0b110_100_100);
+        int fd = Libc.OpenAt(dirFd, name, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_NOFOLLOW | O_CLOEXEC, 0b110_100_100);
         if (fd < 0) throw SetupException.FromErrno($"create {name}");
         Close(fd);
     }
@@ -316,7 +271,7 @@ internal static partial class Syscalls
     public static unsafe (int Read, int Write) Pipe()
     {
         int* fds = stackalloc int[2];
-        if (pipe2(fds, O_CLOEXEC) != 0) throw SetupException.FromErrno("pipe2");
+        if (Libc.Pipe2(fds, O_CLOEXEC) != 0) throw SetupException.FromErrno("pipe2");
         return (fds[0], fds[1]);
     }
 

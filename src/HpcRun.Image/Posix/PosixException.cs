@@ -1,10 +1,10 @@
-using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 
-namespace HpcRun.Build.Posix;
+namespace HpcRun.Image.Posix;
 
 /// <summary>A system call failed: <c>Message</c> is "what: strerror(errno)" (what names the file as
 /// <see cref="Shown.Path"/> prints it), <see cref="Errno"/> says which failure it was.</summary>
-internal sealed class PosixException(string what, int errno) : IOException($"{what}: {Libc.Describe(errno)}")
+public sealed class PosixException(string what, int errno) : IOException($"{what}: {Libc.Describe(errno)}")
 {
     public int Errno { get; } = errno;
 

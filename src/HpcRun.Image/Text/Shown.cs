@@ -1,11 +1,11 @@
 using System.Text;
 
-namespace HpcRun.Build;
+namespace HpcRun.Image.Text;
 
 /// <summary>Paths as messages show them: on one line, bytes that are not UTF-8 (carried as
-/// <see cref="Text.RawText"/> escapes) and control characters as \xNN, and the middle of a very long
+/// <see cref="RawText"/> escapes) and control characters as \xNN, and the middle of a very long
 /// path elided, so that one hostile name cannot make a message thousands of characters long.</summary>
-internal static class Shown
+public static class Shown
 {
     private const int Keep = 60;
 
