@@ -1,7 +1,12 @@
-using HpcRun.Cli;
+using System.CommandLine;
+using HpcRun.CommandLine;
 using HpcRun.Image.Text;
+using HpcRun.Tools.Verbs.Image;
+using HpcRun.Tools.Verbs.Slurm;
 
-return new HpcRunCli([.. ImageVerbs.All, .. SlurmVerbs.All]).Invoke(RawArguments() ?? args);
+var cli = new CommandLineRoot();
+foreach (Command verb in (Command[])[.. ImageVerbs.All, .. SlurmVerbs.All]) cli.Command.Subcommands.Add(verb);
+return cli.Invoke(RawArguments() ?? args);
 
 // .NET decodes argv as UTF-8 and writes U+FFFD for what is not; the kernel's copy keeps every byte (RawText),
 // so that `hpcrun build` takes an OUT or SOURCE of any name, as Unix paths are bytes.

@@ -1,3 +1,4 @@
+using HpcRun.Build;
 using HpcRun.Image.Tests.Fixtures;
 using HpcRun.Image.Text;
 using HpcRun.TestSupport;

@@ -1,5 +1,5 @@
-using HpcRun.Image.Build;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Build;
+using HpcRun.Build.Posix;
 using HpcRun.Image.Tests.Fixtures;
 
 namespace HpcRun.Image.Tests;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using HpcRun.Image.Build;
+using HpcRun.Build;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Sif;
 using HpcRun.Image.Tests.Fixtures;

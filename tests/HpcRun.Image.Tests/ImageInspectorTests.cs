@@ -1,4 +1,4 @@
-using HpcRun.Image.Build;
+using HpcRun.Build;
 using HpcRun.Image.Inspect;
 using HpcRun.Image.Tests.Fixtures;
 

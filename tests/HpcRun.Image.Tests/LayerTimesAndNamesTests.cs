@@ -1,4 +1,5 @@
-using HpcRun.Image.Build.Posix;
+using HpcRun.Image.Posix;
+using HpcRun.Build.Posix;
 using HpcRun.Image.Tests.Fixtures;
 using HpcRun.Image.Text;
 
@@ -50,6 +51,18 @@ public sealed class LayerTimesAndNamesTests : IDisposable
         flattening.Apply(new RawTar().Pax(("path", B(path))).File(B("ignored"), "deep", mtime: 1234).ToArray());
         Assert.Equal(1234, flattening.Mtime(path));
         Assert.True(path.Length > 6000);
+    }
+
+    [Fact]
+    public void A_path_longer_than_path_max_that_climbs_out_of_its_pieces_is_refused_in_one_line()
+    {
+        string deep = string.Join('/', Enumerable.Range(0, 30).Select(i => $"d{i:D3}".PadRight(199, 'x')));
+        string path = deep + "/" + string.Join('/', Enumerable.Repeat("..", 40)) + "/escaped";
+        byte[] layer = new RawTar().Pax(("path", B(path))).File(B("ignored"), "x").ToArray();
+        var e = Assert.Throws<ImageFormatException>(() => flattening.Apply(layer));
+        Assert.Contains("longer than PATH_MAX", e.Message);
+        Assert.True(e.Message.Length < 300 && !e.Message.Contains('\n'), e.Message);
+        Assert.Null(flattening.Stat("escaped"));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using HpcRun.Image.Build.Tar;
+using HpcRun.Build.Tar;
 using HpcRun.Image.Tests.Fixtures;
 using HpcRun.Image.Text;
 

@@ -1,23 +1,25 @@
 using System.Text;
 using HpcRun.Image;
+using HpcRun.Image.Posix;
 using HpcRun.Launch;
 using HpcRun.Native;
+using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Apply;
 
 /// <summary>
 /// A root file system inside hpcrun's staging area: the image alone (<see cref="Staging.Lower"/>)
 /// or the container's merged root (<see cref="Staging.Root"/>). Every path inside is resolved
-/// with openat2(RESOLVE_IN_ROOT): a symlink in a hostile image (say /home -> /etc) resolves
-/// inside the image, so no mount or created file can land outside it.
+/// inside it (<see cref="RootDir"/>: openat2 with RESOLVE_IN_ROOT): a symlink in a hostile image
+/// (say /home -> /etc) resolves inside the image, so no mount or created file can land outside it.
 /// </summary>
 internal sealed class ContainerRoot : IDisposable
 {
     private readonly string dir;
-    private readonly int rootFd;
-    /// <summary>How the kernel names the root in /proc/self/fd links: <see cref="dir"/> itself, or
-    /// the first rank's path to it when <see cref="dir"/> leads into its namespace through /proc/PID/root.</summary>
-    private readonly string linkPrefix;
+    /// <summary>The root, which resolves every path (and names what it opened as the kernel names the root in
+    /// /proc/self/fd links: <see cref="dir"/> itself, or the first rank's path to it when <see cref="dir"/> leads
+    /// into its namespace through /proc/PID/root).</summary>
+    private readonly RootDir root;
     /// <summary>The mounts <see cref="Apply"/> made, in order.</summary>
     private readonly List<MountSpec> applied = [];
 
@@ -25,15 +27,15 @@ internal sealed class ContainerRoot : IDisposable
     public ContainerRoot(string dir)
     {
         this.dir = dir;
-        rootFd = Syscalls.Open(dir, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
-        linkPrefix = LinkTarget(rootFd);
+        root = new RootDir(new SafeFileHandle(Syscalls.Open(dir, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC),
+            ownsHandle: true));
     }
 
     public ImageTree Tree => new(Exists, ReadText, path => ReadBytes(path, 64 << 20), Canonical);
 
     public bool Exists(string path)
     {
-        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out _);
+        int fd = root.TryOpen(path, Libc.O_PATH, out _);
         if (fd >= 0) Syscalls.Close(fd);
         return fd >= 0;
     }
@@ -44,22 +46,25 @@ internal sealed class ContainerRoot : IDisposable
     /// Sized by fstat: one exact allocation (start-up reads several image files).</summary>
     public byte[]? ReadBytes(string path, int limit)
     {
-        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, out _);
-        return fd < 0 ? null : Syscalls.ReadAll(fd, limit);
+        int fd = root.TryOpen(path, Libc.O_RDONLY, out _);
+        return fd < 0 ? null : Libc.ReadAll(fd, limit);
     }
 
     /// <summary>The path with symlinks resolved inside this root, or null when it is missing.</summary>
     public string? Canonical(string path)
     {
-        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out _);
+        int fd = root.TryOpen(path, Libc.O_PATH, out _);
         if (fd < 0) return null;
         try { return CanonicalOf(fd); }
-        finally { Syscalls.Close(fd); }
+        finally { Libc.Close(fd); }
     }
 
-    private string CanonicalOf(int fd) => LinkTarget(fd)[linkPrefix.Length..] is { Length: > 0 } p ? p : "/";
-
-    private static string LinkTarget(int fd) => Syscalls.ReadLink($"/proc/self/fd/{fd}");
+    private string CanonicalOf(int fd)
+    {
+        using var handle = new SafeFileHandle(fd, ownsHandle: false);
+        return root.Canonical(handle)
+            ?? throw new SetupException($"readlink /proc/self/fd/{fd}: the kernel cannot name it");
+    }
 
     /// <summary>
     /// The canonical path of <paramref name="path"/> inside the image, creating what the image
@@ -72,7 +77,7 @@ internal sealed class ContainerRoot : IDisposable
     public string PrepareTarget(string path, bool directory)
     {
         if (path == "/") return "/";
-        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
+        int fd = root.TryOpen(path, Libc.O_PATH, out int errno);
         if (fd >= 0)
         {
             try
@@ -82,7 +87,7 @@ internal sealed class ContainerRoot : IDisposable
             }
             finally { Syscalls.Close(fd); }
         }
-        if (errno != (int)Errno.ENOENT) throw Failure(path, errno);
+        if (errno != Libc.ENOENT) throw Failure(path, errno);
         string parent = PrepareTarget(Path.GetDirectoryName(path)!, directory: true);
         string canonical = parent.TrimEnd('/') + "/" + Path.GetFileName(path);
         string upper = Staging.Upper + canonical;
@@ -141,14 +146,14 @@ internal sealed class ContainerRoot : IDisposable
     private int OpenOrCreate(MountSpec mount, string? source)
     {
         bool directory = mount.TargetIsDirectory(_ => source is not null && PosixFile.IsDirectory(source));
-        int fd = Syscalls.OpenInRoot(rootFd, mount.Target, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
+        int fd = root.TryOpen(mount.Target, Libc.O_PATH, out int errno);
         if (fd >= 0)
         {
             try { CheckKind(mount.Target, PosixFile.Type("", fd), directory); } // as a host directory bound earlier has it
             catch (HpcRunException) { Syscalls.Close(fd); throw; }
             return fd;
         }
-        if (errno != (int)Errno.ENOENT) throw Failure(mount.Target, errno);
+        if (errno != Libc.ENOENT) throw Failure(mount.Target, errno);
         MountSpec? cover = applied.LastOrDefault(m =>
             m.Target != mount.Target && PathText.IsUnder(mount.Target, m.Target));
         if (cover is not { Kind: MountKind.Tmpfs })
@@ -173,12 +178,12 @@ internal sealed class ContainerRoot : IDisposable
 
     private int OpenOrThrow(string path)
     {
-        int fd = Syscalls.OpenInRoot(rootFd, path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out int errno);
+        int fd = root.TryOpen(path, Libc.O_PATH, out int errno);
         return fd >= 0 ? fd : throw Failure(path, errno);
     }
 
     private static SetupException Failure(string path, int errno) =>
         new($"cannot open {path} in the image: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
 
-    public void Dispose() => Syscalls.Close(rootFd);
+    public void Dispose() => root.Dispose();
 }

@@ -1,4 +1,4 @@
-using HpcRun.Cli;
+using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
 using HpcRun.Image.Metadata;

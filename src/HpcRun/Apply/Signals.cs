@@ -1,9 +1,9 @@
-using System.Runtime.InteropServices;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Apply;
 
 /// <summary>Signal numbers (Linux) and kill(2).</summary>
-internal static partial class Signals
+internal static class Signals
 {
     public const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGUSR2 = 12, SIGTERM = 15,
         SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20;
@@ -11,8 +11,5 @@ internal static partial class Signals
     /// <summary>What hpcrun passes on to the job (README, "Supervision").</summary>
     public static readonly int[] Forwarded = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP];
 
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int kill(int pid, int signal);
-
-    public static void Send(int pid, int signal) => kill(pid, signal);
+    public static void Send(int pid, int signal) => Libc.Kill(pid, signal);
 }

@@ -1,6 +1,6 @@
-using System.CommandLine.Help;
 using System.CommandLine;
 using HpcRun.Apply;
+using HpcRun.CommandLine;
 using HpcRun.Launch;
 using Serilog;
 
@@ -13,12 +13,10 @@ namespace HpcRun.Cli;
 /// </summary>
 internal sealed class HpcRunCli
 {
-    private readonly Option<bool> verbose = new("--verbose", "-v") { Description = "Log what hpcrun does", Recursive = true };
-    private readonly Option<bool> debug = new("--debug") { Description = "Log everything, for bug reports", Recursive = true };
+    private readonly CommandLineRoot cli = new();
     private readonly LaunchOptions launch = new();
     private readonly Argument<string> image = new("image") { Description = "SquashFS or SIF file, or a directory" };
     private readonly Argument<string[]> command = new("command") { Description = "Command and arguments to run inside", Arity = ArgumentArity.ZeroOrMore };
-    private readonly Command root = new("hpcrun", "hpcrun: run container images on HPC clusters, unprivileged and at native speed");
     private readonly HashSet<string> launchVerbs = ["run", "exec", "shell"];
     private readonly Func<LaunchRequest, int> launcher;
     private IReadOnlyList<string> jobCommand = [];
@@ -28,51 +26,22 @@ internal sealed class HpcRunCli
     public HpcRunCli(IEnumerable<Command> moreVerbs, Func<LaunchRequest, int>? launcher = null)
     {
         this.launcher = launcher ?? Executor.Run;
-        root.Options.Add(verbose);
-        root.Options.Add(debug);
-        root.Subcommands.Add(LaunchVerb("run", "Run CMD, or the image's default command (runscript, entrypoint, else /bin/sh)", withCommand: true));
-        root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", withCommand: true));
-        root.Subcommands.Add(LaunchVerb("shell", "Start an interactive shell inside the image", withCommand: false));
+        Root.Subcommands.Add(LaunchVerb("run", "Run CMD, or the image's default command (runscript, entrypoint, else /bin/sh)", withCommand: true));
+        Root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", withCommand: true));
+        Root.Subcommands.Add(LaunchVerb("shell", "Start an interactive shell inside the image", withCommand: false));
         var version = new Command("version", "Print hpcrun's version");
-        version.SetAction(_ => { Console.WriteLine($"hpcrun {Version}"); return 0; });
-        root.Subcommands.Add(version);
-        foreach (Command verb in moreVerbs) root.Subcommands.Add(verb);
+        version.SetAction(_ => { Console.WriteLine($"hpcrun {CommandLineRoot.Version}"); return 0; });
+        Root.Subcommands.Add(version);
+        foreach (Command verb in moreVerbs) Root.Subcommands.Add(verb);
     }
 
-    public static string Version => typeof(HpcRunCli).Assembly.GetName().Version?.ToString(3) ?? "0";
+    private Command Root => cli.Command;
 
-    public int Invoke(string[] args)
+    public int Invoke(string[] args) => cli.Invoke(WithImplicitRun(args), ours =>
     {
-        try
-        {
-            args = WithImplicitRun(args);
-            if (args.Any(a => a is "-h" or "/h" or "--help" or "-?" or "/?" or "--version")) AddHelpAndVersion();
-            (string[] ours, jobCommand) = SplitJobCommand(args);
-            ParseResult result = root.Parse(ours);
-            Logging.Configure(result.GetValue(debug) ? 2 : result.GetValue(verbose) ? 1 : 0);
-            if (result.Errors.Count > 0 && result.Action is not HelpAction)
-            {
-                Log.Error("{Error} (see 'hpcrun --help')", result.Errors[0].Message);
-                return (int)ExitCode.Usage;
-            }
-            return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-        }
-        catch (HpcRunException e)
-        {
-            if (!Logging.IsConfigured) Logging.Configure(0);
-            Log.Error(e.Message);
-            return (int)e.Code;
-        }
-    }
-
-    /// <summary>What RootCommand adds, added only when asked for: their descriptions are
-    /// System.CommandLine's localized strings, whose first lookup (a ResourceManager over the
-    /// library's assembly) cost 0.8 ms of every launch.</summary>
-    private void AddHelpAndVersion()
-    {
-        root.Options.Add(new HelpOption());
-        root.Options.Add(new VersionOption());
-    }
+        (string[] parsed, jobCommand) = SplitJobCommand(ours);
+        return parsed;
+    });
 
     private Command LaunchVerb(string name, string description, bool withCommand)
     {
@@ -102,8 +71,8 @@ internal sealed class HpcRunCli
     /// <summary>`hpcrun [OPTIONS] IMAGE CMD` means `hpcrun run [OPTIONS] IMAGE CMD`.</summary>
     private string[] WithImplicitRun(string[] args)
     {
-        int first = Array.FindIndex(args, a => !IsOption(a, root.Options));
-        if (first < 0 || root.Subcommands.Any(c => c.Name == args[first]) || args[first] is "-h" or "--help" or "-?" or "--version")
+        int first = Array.FindIndex(args, a => !IsOption(a, Root.Options));
+        if (first < 0 || Root.Subcommands.Any(c => c.Name == args[first]) || args[first] is "-h" or "--help" or "-?" or "--version")
             return args;
         return [.. args[..first], "run", .. args[first..]];
     }
@@ -111,10 +80,10 @@ internal sealed class HpcRunCli
     /// <summary>Splits off what follows the image (and an optional "--") of a launch verb.</summary>
     private (string[] Ours, IReadOnlyList<string> Job) SplitJobCommand(string[] args)
     {
-        int verbAt = Array.FindIndex(args, a => !IsOption(a, root.Options));
+        int verbAt = Array.FindIndex(args, a => !IsOption(a, Root.Options));
         if (verbAt < 0 || !launchVerbs.Contains(args[verbAt])) return (args, []);
-        Command verb = root.Subcommands.First(c => c.Name == args[verbAt]);
-        Option[] options = [.. verb.Options, .. root.Options];
+        Command verb = Root.Subcommands.First(c => c.Name == args[verbAt]);
+        Option[] options = [.. verb.Options, .. Root.Options];
         for (int i = verbAt + 1; i < args.Length; i++)
         {
             if (args[i] == "--") return (args[..i], args[(i + 1)..]);

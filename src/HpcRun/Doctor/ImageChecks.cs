@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using HpcRun.HostLibraries;
 using HpcRun.Image;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Sif;
+using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Doctor;
 
@@ -44,7 +46,7 @@ public static class ImageChecks
             return runInside(image) is { } error
                 ? CheckResult.Fail(name, $"{source.Kind} image does not run here: {error}", $"use an image built for {HostArchitecture}, or see the checks above")
                 : CheckResult.Ok(name, $"{source.Kind} image runs here ({HostArchitecture})");
-        string? machine = Probes.Select(p => ResolveInside(image, p)).OfType<string>().Select(ElfMachine).FirstOrDefault(m => m is not null);
+        string? machine = ProbeMachine(image);
         if (machine is null)
             return CheckResult.Warn(name, $"cannot tell the architecture: no ELF {string.Join(" or ", Probes)} in {image}", "check that the directory is a root file system");
         return machine == HostArchitecture
@@ -52,37 +54,22 @@ public static class ImageChecks
             : CheckResult.Fail(name, $"directory image is for {machine}, this host is {HostArchitecture}", $"use an image built for {HostArchitecture}");
     }
 
-    /// <summary>The host path of <paramref name="path"/> inside the image directory, symlinks resolved
-    /// inside it (an absolute link target starts at the image root); null when missing.</summary>
-    public static string? ResolveInside(string root, string path)
+    /// <summary>The architecture of the first of <see cref="Probes"/> that is an ELF file in the image directory
+    /// <paramref name="image"/>, its symlinks resolved inside it (<see cref="RootDir"/>); null when none is.</summary>
+    private static string? ProbeMachine(string image)
     {
-        var pending = new Queue<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
-        var resolved = new List<string>();
-        for (int links = 0; pending.Count > 0;)
+        using RootDir? root = RootDir.Open(Libc.Cwd, image);
+        if (root is null) return null;
+        Span<byte> header = stackalloc byte[ElfHeader.Size];
+        foreach (string probe in Probes)
         {
-            string part = pending.Dequeue();
-            if (part == "..") { if (resolved.Count > 0) resolved.RemoveAt(resolved.Count - 1); continue; }
-            if (part == ".") continue;
-            string host = Path.Combine([root, .. resolved, part]);
-            var info = new FileInfo(host);
-            if (info.LinkTarget is not { } target) { resolved.Add(part); continue; }
-            if (++links > 40) return null;
-            if (target.StartsWith('/')) resolved.Clear();
-            pending = new Queue<string>(target.Split('/', StringSplitOptions.RemoveEmptyEntries).Concat(pending));
+            using SafeFileHandle fd = root.Open(probe, Libc.O_RDONLY | Libc.O_NONBLOCK);
+            if (fd.IsInvalid || Libc.Type(fd, "") != Libc.S_IFREG) continue;
+            int read;
+            try { read = RandomAccess.Read(fd, header, 0); }
+            catch (IOException) { continue; }
+            if (ElfHeader.TryRead(header[..read]) is { } elf) return elf.MachineName;
         }
-        string result = Path.Combine([root, .. resolved]);
-        return File.Exists(result) ? result : null;
-    }
-
-    private static string? ElfMachine(string file)
-    {
-        try
-        {
-            using var stream = File.OpenRead(file);
-            Span<byte> header = stackalloc byte[ElfHeader.Size];
-            int read = stream.ReadAtLeast(header, ElfHeader.Size, throwOnEndOfStream: false);
-            return ElfHeader.TryRead(header[..read])?.MachineName;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        return null;
     }
 }

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
-using HpcRun.Image.Text;
+using HpcRun.CommandLine;
+using HpcRun.Image.Posix;
 using HpcRun.Launch.Parts;
 using HpcRun.Launch;
 using HpcRun.Mpi;
@@ -22,7 +22,7 @@ public static class HostFactsReader
         foreach (string path in request.Binds.Select(b => b.Source).Concat(HostSystemPart.HostPaths).Concat(MpiPart.HostPaths(environment)).Append(home))
             resolved[path] = RealPath.Resolve(path);
         var envFiles = new Dictionary<string, string>();
-        foreach (string file in request.EnvFiles) envFiles[file] = ReadEnvFile(file);
+        foreach (string file in request.EnvFiles) envFiles[file] = EnvFile.Read(file);
         return new HostFacts
         {
             Environment = environment,
@@ -38,18 +38,6 @@ public static class HostFactsReader
             Rdma = RdmaDiscovery.ReadThisHost(environment),
         };
     }
-
-    /// <summary>An --env-file's text, its bytes kept (<see cref="RawText"/>); at most 1 MiB.</summary>
-    public static string ReadEnvFile(string file)
-    {
-        int fd = Syscalls.TryOpen(file, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC, out int errno);
-        if (fd < 0) throw Unreadable(Marshal.GetPInvokeErrorMessage(errno));
-        return Syscalls.ReadAll(fd, EnvFileLimit) is { } bytes ? RawText.Decode(bytes) : throw Unreadable("not a regular file");
-
-        HpcRunException Unreadable(string why) => new(ExitCode.BadEnvironmentFile, $"cannot read env file {file}: {why}");
-    }
-
-    private const int EnvFileLimit = 1 << 20;
 
     private static (string Line, string Home) PasswdLine(int uid, int gid) =>
         NameService.FindUser(uid) is { } user

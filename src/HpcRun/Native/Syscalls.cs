@@ -1,12 +1,15 @@
 using System.Runtime.InteropServices;
 using HpcRun.Image;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
 
 namespace HpcRun.Native;
 
 /// <summary>
-/// The system calls hpcrun makes directly (mount API, openat2, prctl, ...). Each
-/// wrapper throws <see cref="SetupException"/> naming the operation on failure.
+/// The system calls only the launcher makes (mount API, fcntl, SCM_RIGHTS, prctl, exec...). Each
+/// wrapper throws <see cref="SetupException"/> naming the operation on failure. The file calls it
+/// shares with the build (open, read, mkdirat, openat2 through <see cref="RootDir"/>...) are
+/// <see cref="Libc"/>'s; Close, TryOpen, Read and the O_ flags keep their names here for the call sites.
 /// </summary>
 internal static partial class Syscalls
 {
@@ -14,38 +17,22 @@ internal static partial class Syscalls
         MS_NOATIME = 1024, MS_NODIRATIME = 2048, MS_BIND = 4096, MS_REC = 16384, MS_SLAVE = 1 << 19,
         MS_RELATIME = 1 << 21;
     public const int MNT_DETACH = 2;
-    public const int O_RDONLY = 0, O_RDWR = 2, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
-    public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
+    // The launcher's names for the shared flags (HpcRun.Image.Posix.Libc), as its call sites use them.
+    public const int O_RDONLY = Libc.O_RDONLY, O_RDWR = Libc.O_RDWR, O_CLOEXEC = Libc.O_CLOEXEC, O_PATH = Libc.O_PATH;
+    public static readonly int O_DIRECTORY = Libc.O_DIRECTORY;
     public const int F_SETFD = 2;
 
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
         StringMarshallingCustomType = typeof(RawText.Marshaller))]
     private static partial int mount(string? source, string target, string? fstype, ulong flags, string? data);
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
-        StringMarshallingCustomType = typeof(RawText.Marshaller))]
-    private static partial int open(string path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    public static partial int Close(int fd);
+    public static int Close(int fd) => Libc.Close(fd);
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int fcntl(int fd, int cmd, int arg);
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static unsafe partial long syscall_openat2(long number, int dirfd, byte* path, OpenHow* how, nuint size);
-
-    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
-    private static unsafe partial int pipe2(int* fds, int flags);
-
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    private static unsafe partial nint read(int fd, byte* buffer, nuint count);
-
     [LibraryImport("libc", EntryPoint = "fstatvfs", SetLastError = true)]
     private static unsafe partial int fstatvfs(int fd, StatVfs* buf);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct OpenHow { public ulong Flags, Mode, Resolve; }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct StatVfs
@@ -54,7 +41,7 @@ internal static partial class Syscalls
         private unsafe fixed int spare[6];
     }
 
-    private const long SYS_openat2 = 437, SYS_open_tree = 428, SYS_move_mount = 429;
+    private const long SYS_open_tree = 428, SYS_move_mount = 429;
     private const uint OPEN_TREE_CLONE = 1, AT_RECURSIVE = 0x8000, AT_EMPTY_PATH = 0x1000, MOVE_MOUNT_F_EMPTY_PATH = 4;
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
@@ -118,17 +105,12 @@ internal static partial class Syscalls
     }
 
     /// <summary>open(2): the fd, or -1 and the errno.</summary>
-    public static int TryOpen(string path, int flags, out int errno)
-    {
-        int fd = open(path, flags, 0);
-        errno = fd >= 0 ? 0 : Marshal.GetLastSystemError();
-        return fd;
-    }
+    public static int TryOpen(string path, int flags, out int errno) => Libc.TryOpen(path, flags, out errno);
 
-    public static int Open(string path, int flags, int mode = 0)
+    public static int Open(string path, int flags)
     {
-        int fd = open(path, flags, mode);
-        return fd >= 0 ? fd : throw SetupException.FromErrno($"open {path}");
+        int fd = Libc.TryOpen(path, flags, out int errno);
+        return fd >= 0 ? fd : throw new SetupException($"open {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     /// <summary>Lets a child inherit <paramref name="fd"/> (it is made close-on-exec again there).</summary>
@@ -259,42 +241,6 @@ internal static partial class Syscalls
         return new SetupException($"execve {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
-    /// <summary>Opens <paramref name="path"/> as if <paramref name="rootFd"/> were "/": symlinks
-    /// and ".." cannot leave the root (a hostile image cannot point a mount outside itself).</summary>
-    public static unsafe int OpenInRoot(int rootFd, string path, int flags, out int errno)
-    {
-        var how = new OpenHow { Flags = (ulong)flags, Resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-        byte[] bytes = [.. RawText.Encode(path), 0];
-        fixed (byte* p = bytes)
-        {
-            int fd = (int)syscall_openat2(SYS_openat2, rootFd, p, &how, (nuint)sizeof(OpenHow));
-            errno = fd < 0 ? Marshal.GetLastSystemError() : 0;
-            return fd;
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
-        StringMarshallingCustomType = typeof(RawText.Marshaller))]
-    private static unsafe partial nint readlink(string path, byte* buffer, nuint size);
-
-    [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
-        StringMarshallingCustomType = typeof(RawText.Marshaller))]
-    private static partial int mkdirat(int dirfd, string path, int mode);
-
-    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
-        StringMarshallingCustomType = typeof(RawText.Marshaller))]
-    private static partial int openat(int dirfd, string path, int flags, int mode);
-
-    /// <summary>A symlink's target (a /proc/self/fd link's: the path the kernel names the file by).</summary>
-    public static unsafe string ReadLink(string path)
-    {
-        const int size = 4096 * 4;
-        byte* buffer = stackalloc byte[size];
-        nint n = readlink(path, buffer, size);
-        return n >= 0 ? RawText.Decode(new ReadOnlySpan<byte>(buffer, (int)n))
-            : throw SetupException.FromErrno($"readlink {path}");
-    }
-
     /// <summary>mkdir -p: <paramref name="path"/> and its missing parents (mode 0755).</summary>
     public static void MakeDirectories(string path)
     {
@@ -307,7 +253,7 @@ internal static partial class Syscalls
     /// fine.</summary>
     public static void MakeDirectoryAt(int dirFd, string name)
     {
-        if (mkdirat(dirFd, name, 0b111_101_101) != 0 && Marshal.GetLastSystemError() != (int)Errno.EEXIST)
+        if (Libc.MkdirAt(dirFd, name, 0b111_101_101) != 0 && Libc.Errno != Libc.EEXIST)
             throw SetupException.FromErrno($"mkdir {name}");
     }
 
@@ -315,8 +261,7 @@ internal static partial class Syscalls
     /// one that exists is fine.</summary>
     public static void CreateFileAt(int dirFd, string name)
     {
-        const int O_WRONLY = 1, O_CREAT = 0x40, O_NOFOLLOW = 0x20000;
-        int fd = openat(dirFd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0b110_100_100);
+        int fd = Libc.OpenAt(dirFd, name, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_NOFOLLOW | O_CLOEXEC, 0b110_100_100);
         if (fd < 0) throw SetupException.FromErrno($"create {name}");
         Close(fd);
     }
@@ -326,52 +271,12 @@ internal static partial class Syscalls
     public static unsafe (int Read, int Write) Pipe()
     {
         int* fds = stackalloc int[2];
-        if (pipe2(fds, O_CLOEXEC) != 0) throw SetupException.FromErrno("pipe2");
+        if (Libc.Pipe2(fds, O_CLOEXEC) != 0) throw SetupException.FromErrno("pipe2");
         return (fds[0], fds[1]);
     }
 
-    /// <summary>The first <paramref name="limit"/> bytes of the file open at <paramref name="fd"/> (all of
-    /// it when smaller), which it closes; null when it cannot be read (a directory). A regular file is
-    /// sized by fstat: one exact allocation (start-up reads several image files); a pipe
-    /// (`--env-file &lt;(...)`) is read to its end.</summary>
-    public static byte[]? ReadAll(int fd, int limit)
-    {
-        if (PosixFile.Type("", fd) != PosixFile.Regular) return ReadStream(fd, limit);
-        using var file = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-        try
-        {
-            var bytes = new byte[Math.Min(RandomAccess.GetLength(file), limit)];
-            int read = 0, n;
-            while (read < bytes.Length && (n = RandomAccess.Read(file, bytes.AsSpan(read), read)) > 0) read += n;
-            return read == bytes.Length ? bytes : bytes[..read];
-        }
-        catch (IOException) { return null; }
-    }
-
-    private static byte[]? ReadStream(int fd, int limit)
-    {
-        try
-        {
-            var bytes = new MemoryStream();
-            Span<byte> chunk = stackalloc byte[1 << 16];
-            int n = 0;
-            while (bytes.Length < limit && (n = Read(fd, chunk)) > 0) bytes.Write(chunk[..n]);
-            return n < 0 ? null : bytes.ToArray()[..(int)Math.Min(bytes.Length, limit)];
-        }
-        finally { Close(fd); }
-    }
-
     /// <summary>Reads up to <paramref name="buffer"/>'s length; 0 at end of file.</summary>
-    public static unsafe int Read(int fd, Span<byte> buffer)
-    {
-        fixed (byte* p = buffer)
-        {
-            nint n;
-            do n = read(fd, p, (nuint)buffer.Length);
-            while (n < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
-            return (int)n;
-        }
-    }
+    public static int Read(int fd, Span<byte> buffer) => Libc.Read(fd, buffer);
 
     /// <summary>The mount flags that a bind remount in a user namespace must keep (the kernel
     /// locks nosuid, nodev, noexec and atime flags inherited from the host).</summary>

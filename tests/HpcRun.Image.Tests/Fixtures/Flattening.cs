@@ -1,5 +1,6 @@
-using HpcRun.Image.Build;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Image.Posix;
+using HpcRun.Build;
+using HpcRun.Build.Posix;
 
 namespace HpcRun.Image.Tests.Fixtures;
 

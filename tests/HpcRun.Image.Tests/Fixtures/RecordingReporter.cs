@@ -1,4 +1,4 @@
-using HpcRun.Image.Build;
+using HpcRun.Build;
 
 namespace HpcRun.Image.Tests.Fixtures;
 

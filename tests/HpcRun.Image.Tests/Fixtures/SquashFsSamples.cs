@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using HpcRun.Image.Build;
+using HpcRun.Build;
 using HpcRun.Image.Sif;
 using HpcRun.TestSupport;
 

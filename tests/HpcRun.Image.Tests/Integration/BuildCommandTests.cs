@@ -1,5 +1,6 @@
+using HpcRun.Image.Posix;
 using System.Diagnostics;
-using HpcRun.Image.Build.Posix;
+using HpcRun.Build.Posix;
 using HpcRun.Image.Tests.Fixtures;
 using HpcRun.Image.Text;
 using HpcRun.TestSupport;

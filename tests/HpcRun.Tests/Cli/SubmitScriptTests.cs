@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HpcRun.Cli;
+using HpcRun.Tools.Verbs.Slurm;
 using HpcRun.Launch;
 using HpcRun.TestSupport;
 

@@ -1,0 +1,136 @@
+using HpcRun.Image.Text;
+using HpcRun.Image.Posix;
+using System.Security.Cryptography;
+using HpcRun.Build.Posix;
+using Microsoft.Win32.SafeHandles;
+using static HpcRun.Image.Posix.Libc;
+
+namespace HpcRun.Build;
+
+/// <summary>
+/// Where a build writes. OUT must not exist unless <c>--force</c> (Apptainer's habit); everything is made in a
+/// private scratch directory beside OUT (same file system, for the final rename), created as mkdtemp(3) does:
+/// a fresh random name, mode 0700, mkdir failing on anything already there, so no other user of a shared
+/// directory such as /var/tmp can plant files in the image or point a write elsewhere. <see cref="Commit"/>
+/// renames the image onto OUT (renameat2 RENAME_NOREPLACE without --force, so an OUT that appeared meanwhile is
+/// kept); <see cref="Dispose"/> removes the scratch directory with all in it. Every failure names OUT, never
+/// the scratch directory, and is <see cref="BuildFailure.OutputUnwritable"/>.
+/// </summary>
+internal sealed class BuildOutput : IDisposable
+{
+    private const string ScratchPrefix = ".hpcrun-build.", ImageName = "image";
+    private readonly SafeFileHandle directory;
+    private readonly IBuildReporter reporter;
+    private readonly string name, scratchName;
+
+    /// <summary>OUT as the user gave it.</summary>
+    public string Out { get; }
+
+    /// <summary>The scratch directory (a path for helper programs; open as <see cref="Scratch"/>).</summary>
+    public string ScratchPath { get; }
+
+    public RootDir Scratch { get; }
+
+    /// <summary>The image file being written, in the scratch directory.</summary>
+    public string ImagePath => $"{ScratchPath}/{ImageName}";
+
+    private BuildOutput(string output, SafeFileHandle directory, string dirPath, string name, string scratchName,
+        IBuildReporter reporter)
+    {
+        (Out, this.directory, this.name, this.scratchName) = (output, directory, name, scratchName);
+        this.reporter = reporter;
+        ScratchPath = $"{dirPath}/{scratchName}";
+        Scratch = new RootDir(Open(directory, scratchName, O_PATH | O_DIRECTORY | O_NOFOLLOW));
+    }
+
+    /// <summary>Checks OUT (<paramref name="output"/>, relative to the current directory or absolute) and makes the
+    /// scratch directory.</summary>
+    public static BuildOutput Prepare(string output, bool force, IBuildReporter reporter)
+    {
+        int slash = output.TrimEnd('/').LastIndexOf('/');
+        string dirPath = slash < 0 ? "." : slash == 0 ? "/" : output[..slash], name = output[(slash + 1)..];
+        if (name is "" or "." or ".." || name.EndsWith('/'))
+            throw Unwritable(output, "it names a directory, not a file");
+        SafeFileHandle directory = Open(Cwd, dirPath, O_PATH | O_DIRECTORY);
+        if (directory.IsInvalid)
+            throw Unwritable(output, Errno switch
+            {
+                ENOENT => $"its directory {Shown.Path(dirPath)} does not exist",
+                ENOTDIR => $"{Shown.Path(dirPath)} is not a directory",
+                _ => Describe(Errno),
+            });
+        try
+        {
+            if (Stat(directory, name) is { } existing)
+            {
+                if (existing.Type == S_IFDIR) throw Unwritable(output, "it is a directory");
+                if (!force) throw Unwritable(output, "it exists; give --force to overwrite it");
+            }
+            return new BuildOutput(output, directory, dirPath, name, MakeScratch(directory, output), reporter);
+        }
+        catch
+        {
+            directory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates the image file in the scratch directory, for writing (the SIF's metadata).</summary>
+    public FileStream OpenImage()
+    {
+        SafeFileHandle fd = Open(Scratch.Handle, ImageName, O_RDWR | O_NOFOLLOW);
+        return fd.IsInvalid ? throw PosixException.Last($"cannot open the image being built for {Shown.Path(Out)}")
+            : new FileStream(fd, FileAccess.ReadWrite);
+    }
+
+    /// <summary>Moves the finished image onto OUT.</summary>
+    public void Commit(bool force)
+    {
+        if (RenameAt2(Scratch.Handle, ImageName, directory, name, force ? 0 : RENAME_NOREPLACE) == 0) return;
+        int errno = Errno;
+        if (errno is EINVAL or ENOSYS && !force) // no RENAME_NOREPLACE here (NFS, some FUSE): check, then rename
+        {
+            if (Stat(directory, name) is not null) errno = EEXIST;
+            else if (RenameAt2(Scratch.Handle, ImageName, directory, name, 0) == 0) return;
+            else errno = Errno;
+        }
+        throw Unwritable(Out, errno switch
+        {
+            EEXIST => "it was created during the build; give --force to overwrite it",
+            EISDIR => "it is a directory",
+            _ => Describe(errno),
+        });
+    }
+
+    /// <summary>Removes the scratch directory; a failure is a warning (it must not hide the build's own
+    /// error).</summary>
+    public void Dispose()
+    {
+        try { Tree.Remove(directory, scratchName); }
+        catch (PosixException e)
+        {
+            reporter.Warning($"could not remove the scratch directory {Shown.Path(ScratchPath)}: {e.Message}");
+        }
+        finally
+        {
+            Scratch.Dispose();
+            directory.Dispose();
+        }
+    }
+
+    /// <summary>A failure to write OUT (<paramref name="why"/> after its name).</summary>
+    public static ImageBuildException Unwritable(string output, string why) =>
+        new($"cannot write {Shown.Path(output)}: {why}", BuildFailure.OutputUnwritable);
+
+    /// <summary>mkdtemp(3)'s way, relative to a descriptor: random names until mkdir makes a new one.</summary>
+    private static string MakeScratch(SafeFileHandle directory, string output)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            string scratchName = ScratchPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+            if (MkdirAt(directory, scratchName, 0b111_000_000) == 0) return scratchName;
+            if (Errno != EEXIST || attempt == 100)
+                throw Unwritable(output, Errno == EACCES ? "permission denied in its directory" : Describe(Errno));
+        }
+    }
+}

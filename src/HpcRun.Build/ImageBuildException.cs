@@ -1,0 +1,45 @@
+using HpcRun.Image;
+namespace HpcRun.Build;
+
+/// <summary>Why a build failed, other than a malformed input (<see cref="ImageFormatException"/>); each kind has an
+/// exit status of its own (README, "Exit status").</summary>
+public enum BuildFailure
+{
+    /// <summary>A helper program (mksquashfs) or a system call failed.</summary>
+    ToolFailed,
+    /// <summary>mksquashfs is not installed.</summary>
+    ToolMissing,
+    /// <summary>OUT cannot be written: it exists (without --force), is a directory, its directory is missing or
+    /// not writable, or the disk is full.</summary>
+    OutputUnwritable,
+    /// <summary>A file or directory of the source cannot be read.</summary>
+    SourceUnreadable,
+    /// <summary>A signal (SIGINT, SIGTERM, SIGHUP) ended the build.</summary>
+    Interrupted,
+}
+
+/// <summary>A build could not be done for a reason outside the input's format: <see cref="Failure"/> says
+/// which.</summary>
+public sealed class ImageBuildException(string message, BuildFailure failure = BuildFailure.ToolFailed, int signal = 0)
+    : Exception(message)
+{
+    public BuildFailure Failure { get; } = failure;
+
+    /// <summary>For <see cref="BuildFailure.Interrupted"/>: the signal's number (2 SIGINT, 15 SIGTERM, 1
+    /// SIGHUP).</summary>
+    public int Signal { get; } = signal;
+
+    /// <summary>A file of the source that this process may not read (EACCES); <paramref name="path"/> as messages
+    /// show it.</summary>
+    public static ImageBuildException Unreadable(string path, string hint = "") =>
+        new($"cannot read {path}: permission denied{hint}", BuildFailure.SourceUnreadable);
+
+    /// <summary>The build stopped for <paramref name="signal"/>; nothing was written.</summary>
+    public static ImageBuildException Interruption(int signal) =>
+        new($"build interrupted by {SignalName(signal)}: nothing written", BuildFailure.Interrupted, signal);
+
+    private static string SignalName(int signal) => signal switch
+    {
+        1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 9 => "SIGKILL", 15 => "SIGTERM", _ => $"signal {signal}",
+    };
+}

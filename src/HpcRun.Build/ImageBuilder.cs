@@ -1,0 +1,192 @@
+using HpcRun.Image.Text;
+using HpcRun.Image;
+using HpcRun.Image.Posix;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using HpcRun.Build.Posix;
+using HpcRun.Image.Formats;
+using HpcRun.Image.Metadata;
+using HpcRun.Image.Sif;
+using Microsoft.Win32.SafeHandles;
+using static HpcRun.Image.Posix.Libc;
+
+namespace HpcRun.Build;
+
+/// <summary>What `hpcrun build` was asked for: OUT and SOURCE as given (relative to the current directory or
+/// absolute; bytes carried as <see cref="Text.RawText"/>), --sqfs, --platform, --tag, --force (overwrite OUT),
+/// --skip-unreadable (leave out, with a warning each, the files of a directory source this process cannot
+/// read) and SOURCE_DATE_EPOCH (seconds since 1970: the file system's time, and a bound on every file's).</summary>
+public sealed record BuildRequest(string Output, string Source, bool SquashFsOnly = false, string? Platform = null,
+    string? Tag = null, bool Force = false, bool SkipUnreadable = false, long? SourceDateEpoch = null);
+
+/// <summary>
+/// Builds a flattened, reproducible image: picks the image in the source, applies its layers (or takes a
+/// directory as it is), runs mksquashfs and wraps the result in a SIF with the config and a build record beside
+/// it. Files keep their modification times; the same inputs give the same bytes. Everything is written in a
+/// private scratch directory beside OUT (<see cref="BuildOutput"/>) and renamed onto OUT at the end, so a failed
+/// or cancelled build (<paramref name="cancel"/> in <see cref="Build"/>: SIGINT, SIGTERM) leaves nothing behind.
+/// Throws <see cref="ImageFormatException"/> for a malformed source, <see cref="FileNotFoundException"/> for a
+/// missing one, <see cref="ImageBuildException"/> otherwise, <see cref="OperationCanceledException"/> when cancelled.
+/// </summary>
+public static class ImageBuilder
+{
+    public static void Build(BuildRequest request, string hpcrunVersion, IBuildReporter reporter,
+        CancellationToken cancel = default)
+    {
+        ImageSelector selector = ImageSelector.Parse(request.Platform, request.Tag);
+        using BuildOutput output = BuildOutput.Prepare(request.Output, request.Force, reporter);
+        try
+        {
+            var build = new Run(request, output, reporter, cancel);
+            (ResolvedImage image, SourceTree? tree) = build.Resolve(selector);
+            using (tree) build.Make(image, hpcrunVersion);
+            cancel.ThrowIfCancellationRequested();
+            output.Commit(request.Force);
+        }
+        catch (PosixException e) when (e.Errno is ENOSPC or EDQUOT or EROFS or EIO)
+        {
+            throw BuildOutput.Unwritable(request.Output, Describe(e.Errno));
+        }
+        catch (PosixException e) { throw new ImageBuildException(e.Message); }
+        catch (IOException e) when (e.HResult is ENOSPC or EDQUOT) // .NET's own writes carry errno in HResult
+        {
+            throw BuildOutput.Unwritable(request.Output, Describe(e.HResult));
+        }
+    }
+
+    /// <summary>One build's steps, sharing what it was asked for and where it writes.</summary>
+    private sealed class Run(BuildRequest request, BuildOutput output, IBuildReporter reporter,
+        CancellationToken cancel)
+    {
+        public void Make(ResolvedImage image, string version)
+        {
+            long time = request.SourceDateEpoch ?? image.Created?.ToUnixTimeSeconds() ?? 0;
+            time = Math.Clamp(time, 0, uint.MaxValue);
+            IReadOnlyList<string> exclude = image.Tree is { } source
+                ? DirectoryScan.Check(source, request.SkipUnreadable, reporter, cancel) : [];
+            List<string> pseudo = [];
+            string tree = image.Tree ?? Flatten(image, time, pseudo);
+            byte[] config = JsonSerializer.SerializeToUtf8Bytes(image.Config, ImageConfigJson.Default.ImageConfig);
+            long offset = request.SquashFsOnly ? 0 : SifWriter.PartitionOffset;
+            string? treeName = image.Tree is null ? "" : null; // the rootfs's paths shown as the image's
+            var job = new SquashFsMaker.Job(tree, treeName, output.ImagePath, request.Output, offset, time,
+                request.SourceDateEpoch, null, exclude, pseudo);
+            if (request.SquashFsOnly)
+                job = job with { Extra = new(ImageConfig.InTreePath, WriteScratchFile("config.json", config)) };
+            SquashFsMaker.Make(job, reporter, cancel);
+            if (!request.SquashFsOnly) WrapInSif(image, config, time, version);
+        }
+
+        /// <summary>The image in the source: a directory as it is, or the one chosen from an archive or layout,
+        /// with the <see cref="SourceTree"/> its layers are read from (the caller disposes it).</summary>
+        public (ResolvedImage, SourceTree?) Resolve(ImageSelector selector)
+        {
+            string source = request.Source, shown = Shown.Path(source);
+            using SafeFileHandle pinned = Open(Cwd, source, O_PATH);
+            if (pinned.IsInvalid)
+                throw Errno switch
+                {
+                    ENOENT or ENOTDIR => new FileNotFoundException($"build source not found: {shown}", source),
+                    EACCES => ImageBuildException.Unreadable(shown),
+                    _ => PosixException.Last($"cannot open {shown}"),
+                };
+            bool directory = Stat(pinned, "") is { Type: S_IFDIR };
+            var tree = new SourceTree(directory ? new RootDir(Open(pinned, ".", O_PATH | O_DIRECTORY))
+                : MakeDirectory("source"));
+            try
+            {
+                if (!directory)
+                    using (FileStream archive = SourceTree.ReadRegular(pinned, shown))
+                        SourceArchive.Unpack(archive, Path.GetFileName(shown), tree.Root, reporter, cancel);
+                if (DockerArchive.IsArchive(tree)) return (DockerArchive.Resolve(tree, selector), tree);
+                if (OciLayout.IsLayout(tree)) return (OciLayout.Resolve(tree, selector), tree);
+                if (!directory)
+                    throw new ImageFormatException($"{shown} is neither a docker save archive nor an OCI layout");
+                string architecture = selector.PlatformGiven ? selector.Architecture : HostArchitecture();
+                var image = new ResolvedImage("directory", null, null, selector.Os, architecture, InTreeConfig(tree),
+                    null, [], source);
+                tree.Dispose();
+                return (image, null);
+            }
+            catch
+            {
+                tree.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Applies the layers into the scratch directory's rootfs; <paramref name="pseudo"/> gets what
+        /// mksquashfs must be told of the paths too long for it to open (<see cref="DeepPaths"/>).</summary>
+        private string Flatten(ResolvedImage image, long time, List<string> pseudo)
+        {
+            using RootDir rootfs = MakeDirectory("rootfs");
+            new LayerFlattener(rootfs, reporter, time).Apply(image.Layers, cancel);
+            string path = $"{output.ScratchPath}/rootfs";
+            pseudo.AddRange(DeepPaths.Relocate(rootfs, path, output));
+            return path;
+        }
+
+        private RootDir MakeDirectory(string name)
+        {
+            if (MkdirAt(output.Scratch.Handle, name, 0b111_101_101) != 0)
+                throw PosixException.Last($"cannot create the build's {name} directory");
+            return RootDir.Open(output.Scratch.Handle, name)
+                ?? throw PosixException.Last($"cannot open the build's {name} directory");
+        }
+
+        private string WriteScratchFile(string name, byte[] content)
+        {
+            const int create = O_WRONLY | O_CREAT | O_EXCL;
+            SafeFileHandle fd = Open(output.Scratch.Handle, name, create | O_NOFOLLOW, 0b110_000_000);
+            if (fd.IsInvalid) throw PosixException.Last($"cannot write the build's {name}");
+            using (var file = new FileStream(fd, FileAccess.Write)) file.Write(content);
+            return $"{output.ScratchPath}/{name}";
+        }
+
+        private void WrapInSif(ResolvedImage image, byte[] config, long time, string hpcrunVersion)
+        {
+            using FileStream file = output.OpenImage();
+            long partitionSize = file.Length - SifWriter.PartitionOffset;
+            SquashFsSuperblock.Read(file, SifWriter.PartitionOffset, partitionSize);
+            var record = new BuildRecord
+            {
+                SourceKind = image.Kind, SourceDigest = image.Digest, SourceTag = image.Tag, Platform = image.Platform,
+                Created = time > 0 ? DateTimeOffset.FromUnixTimeSeconds(time) : null, HpcrunVersion = hpcrunVersion,
+            };
+            SifObject[] objects =
+            [
+                new(SifDataType.GenericJson, SifMetadata.ConfigName, config),
+                new(SifDataType.GenericJson, SifMetadata.BuildName,
+                    JsonSerializer.SerializeToUtf8Bytes(record, BuildRecordJson.Default.BuildRecord)),
+                new(SifDataType.Labels, "labels.json", JsonSerializer.SerializeToUtf8Bytes(image.Config.Labels,
+                    ImageConfigJson.Default.IReadOnlyDictionaryStringString)),
+            ];
+            long created = time > 0 ? time : SifText.Unset;
+            SifWriter.Complete(file, partitionSize, ArchCode(image.Architecture), created, objects);
+            file.Flush(flushToDisk: true);
+        }
+    }
+
+    private static ImageConfig InTreeConfig(SourceTree tree)
+    {
+        string path = ImageConfig.InTreePath.TrimStart('/');
+        if (!tree.HasFile(path)) return ImageConfig.Empty;
+        try { return ImageConfig.Parse(Encoding.UTF8.GetString(tree.ReadSmall(path))); }
+        catch (JsonException e) { throw OciLayout.BadJson(ImageConfig.InTreePath, e); }
+    }
+
+    private static string ArchCode(string architecture)
+    {
+        try { return SifArch.Code(architecture); }
+        catch (ArgumentException) { return "00"; }
+    }
+
+    private static string HostArchitecture() => RuntimeInformation.OSArchitecture switch
+    {
+        Architecture.X64 => "amd64", Architecture.Arm64 => "arm64", Architecture.X86 => "386",
+        Architecture.Arm => "arm", Architecture.S390x => "s390x", Architecture.Ppc64le => "ppc64le",
+        Architecture.RiscV64 => "riscv64",
+        var other => other.ToString().ToLowerInvariant(),
+    };
+}

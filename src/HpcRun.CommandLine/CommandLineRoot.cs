@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using Serilog;
+
+namespace HpcRun.CommandLine;
+
+/// <summary>
+/// The root command of hpcrun and of hpcrun-tools: -v/--verbose and --debug on every verb, a usage error or an
+/// <see cref="HpcRunException"/> as one line on stderr (<see cref="Logging"/>) and its exit status
+/// (src/HpcRun.Launch/ExitCode.cs, README "Exit status").
+/// </summary>
+public sealed class CommandLineRoot
+{
+    private readonly Option<bool> verbose = new("--verbose", "-v")
+    { Description = "Log what hpcrun does", Recursive = true };
+    private readonly Option<bool> debug = new("--debug")
+    { Description = "Log everything, for bug reports", Recursive = true };
+
+    public Command Command { get; } =
+        new("hpcrun", "hpcrun: run container images on HPC clusters, unprivileged and at native speed");
+
+    public CommandLineRoot()
+    {
+        Command.Options.Add(verbose);
+        Command.Options.Add(debug);
+    }
+
+    /// <summary>hpcrun's version, as both binaries and the build record give it ("0.1.0").</summary>
+    public static string Version => typeof(CommandLineRoot).Assembly.GetName().Version?.ToString(3) ?? "0";
+
+    /// <summary>Parses <paramref name="args"/> (what <paramref name="ours"/> keeps of them: the launcher leaves out
+    /// a job's command line) and runs the verb they name.</summary>
+    /// <returns>The verb's exit status; 64 (<see cref="ExitCode.Usage"/>) for a command line that does not parse;
+    /// an <see cref="HpcRunException"/>'s code.</returns>
+    public int Invoke(string[] args, Func<string[], string[]>? ours = null)
+    {
+        try
+        {
+            if (args.Any(a => a is "-h" or "/h" or "--help" or "-?" or "/?" or "--version")) AddHelpAndVersion();
+            ParseResult result = Command.Parse(ours is null ? args : ours(args));
+            Logging.Configure(result.GetValue(debug) ? 2 : result.GetValue(verbose) ? 1 : 0);
+            if (result.Errors.Count > 0 && result.Action is not HelpAction)
+            {
+                Log.Error("{Error} (see 'hpcrun --help')", result.Errors[0].Message);
+                return (int)ExitCode.Usage;
+            }
+            return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (HpcRunException e)
+        {
+            if (!Logging.IsConfigured) Logging.Configure(0);
+            Log.Error(e.Message);
+            return (int)e.Code;
+        }
+    }
+
+    /// <summary>What RootCommand adds, added only when asked for: their descriptions are
+    /// System.CommandLine's localized strings, whose first lookup (a ResourceManager over the
+    /// library's assembly) cost 0.8 ms of every launch.</summary>
+    private void AddHelpAndVersion()
+    {
+        Command.Options.Add(new HelpOption());
+        Command.Options.Add(new VersionOption());
+    }
+}

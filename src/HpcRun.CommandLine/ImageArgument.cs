@@ -1,0 +1,33 @@
+using HpcRun.Image;
+using HpcRun.Image.Posix;
+
+namespace HpcRun.CommandLine;
+
+/// <summary>The image a command line names, probed as `hpcrun run` and `hpcrun submit` need it, with run's
+/// statuses and words (README, "Supervision and exit status").</summary>
+public static class ImageArgument
+{
+    /// <summary>Recognises the image at <paramref name="path"/> (a directory, or a complete SquashFS or SIF file:
+    /// <see cref="ImageSource.Probe"/>), pinned: opened once by that path and read through the descriptor from
+    /// then on, so it stays the host's file whatever hpcrun mounts privately (its staging area covers /tmp,
+    /// where sites stage images) and whenever the serving thread opens it. The result's
+    /// <see cref="ImageSource.Path"/> is the descriptor's /proc/self/fd path, its <see cref="ImageSource.Name"/>
+    /// the image's canonical path. Nothing but a directory or a regular file is opened (a FIFO would block).</summary>
+    /// <exception cref="HpcRunException">66 (<see cref="ExitCode.ImageNotFound"/>) when nothing is there or it cannot
+    /// be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is truncated.</exception>
+    public static ImageSource Probe(string path)
+    {
+        int fd = Libc.TryOpen(path, Libc.O_PATH | Libc.O_CLOEXEC, out int errno);
+        if (fd < 0)
+            throw new HpcRunException(ExitCode.ImageNotFound,
+                errno == Libc.EACCES ? $"image not readable: {path}" : $"image not found: {path}");
+        string pinned = $"/proc/self/fd/{fd}", name = RealPath.Resolve(pinned) ?? path;
+        if (PosixFile.Type("", fd) is not (PosixFile.Directory or PosixFile.Regular))
+            throw new HpcRunException(ExitCode.BadImage,
+                $"{path}: not an image: neither a directory nor a SquashFS or SIF file");
+        try { return ImageSource.Probe(pinned) with { Name = name }; }
+        catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, $"{path}: {e.Message}"); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}"); }
+    }
+}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+
+namespace HpcRun.CommandLine;
+
+/// <summary>
+/// The verbs that run no container (build, inspect and the slurmrestd ones) live in a second
+/// binary, hpcrun-tools, beside hpcrun: the launcher then leaves out their libraries (Spectre,
+/// SharpCompress, Refit, Polly), and a 13 MB binary's start-up becomes a 5 MB one's, on every
+/// rank of every job. hpcrun lists them in its help and hands them over by exec.
+/// </summary>
+public static class ToolVerbs
+{
+    public static readonly (string Name, string Description)
+        Build = ("build", "Build a flattened, reproducible image from a directory, Docker or OCI archive"),
+        Inspect = ("inspect", "Describe an image: format, architecture, partitions, config, labels, build record"),
+        Submit = ("submit", "Submit a batch job that runs CMD inside IMAGE on every task (srun hpcrun IMAGE CMD)"),
+        Status = ("status", "Show a batch job's state, exit status and output file"),
+        Cancel = ("cancel", "Cancel a batch job (like scancel)"),
+        Jobs = ("jobs", "List your batch jobs (a table, like squeue)");
+
+    private static readonly (string Name, string Description)[] All = [Build, Inspect, Submit, Status, Cancel, Jobs];
+
+    public const string Binary = "hpcrun-tools";
+
+    /// <summary>Entries for hpcrun's help; running one is hpcrun-tools' job, which hpcrun hands it by exec.</summary>
+    public static IEnumerable<Command> Listed => All.Select(verb => new Command(verb.Name, verb.Description));
+
+    /// <summary>Whether <paramref name="args"/> (hpcrun's arguments) name one of these verbs, read as
+    /// <see cref="CommandLineRoot"/> reads verbs: after -v, --verbose and --debug.</summary>
+    public static bool Named(string[] args) =>
+        args.SkipWhile(a => a is "-v" or "--verbose" or "--debug").FirstOrDefault() is { } verb
+        && All.Any(v => v.Name == verb);
+}

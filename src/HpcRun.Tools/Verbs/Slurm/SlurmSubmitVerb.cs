@@ -1,0 +1,118 @@
+using HpcRun.CommandLine;
+using System.CommandLine;
+using HpcRun.Launch;
+using HpcRun.Slurm;
+
+namespace HpcRun.Tools.Verbs.Slurm;
+
+/// <summary>
+/// `hpcrun submit [-N] [-n] [-t] [-p] [-J] [--chdir] [-o] [--wait] [LAUNCH OPTIONS] IMAGE -- CMD...`: a batch
+/// job whose step is `srun hpcrun [LAUNCH OPTIONS] IMAGE CMD`. The launch options are hpcrun run's own.
+/// </summary>
+internal sealed class SlurmSubmitVerb
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Option<int?> nodes = new("--nodes", "-N") { Description = "Number of nodes" };
+    private readonly Option<int?> tasks = new("--ntasks", "-n") { Description = "Number of tasks (srun starts one container per task)" };
+    private readonly Option<string?> time = new("--time", "-t") { Description = "Time limit: M, H:M:S, D-H:M... as sbatch" };
+    private readonly Option<string?> partition = new("--partition", "-p") { Description = "Partition (default: the cluster's default)" };
+    private readonly Option<string?> name = new("--job-name", "-J") { Description = "Job name (default: the command's name)" };
+    private readonly Option<string?> chdir = new("--chdir", "-D")
+    { Description = "Working directory of the job (default: the current one); relative paths in launch options are read from there" };
+    private readonly Option<string?> output = new("--output", "-o") { Description = "Output file, %j is the job id (default slurm-%j.out in the working directory)" };
+    private readonly Option<bool> wait = new("--wait", "-W") { Description = "Wait for the job to end; exit with its exit status" };
+    private readonly Argument<string> image = new("image") { Description = "Image file, as for hpcrun run (must be readable on the nodes)" };
+    private readonly Argument<string[]> command = new("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.OneOrMore };
+    private readonly LaunchOptions launch = new();
+
+    public Command Command { get; }
+
+    /// <summary>The hpcrun beside this binary: the launcher the batch script calls.</summary>
+    private static string Launcher => Path.Combine(AppContext.BaseDirectory, "hpcrun");
+
+    public SlurmSubmitVerb()
+    {
+        Command = new Command(ToolVerbs.Submit.Name, ToolVerbs.Submit.Description)
+        { nodes, tasks, time, partition, name, chdir, output, wait };
+        launch.AddTo(Command);
+        Command.Arguments.Add(image);
+        Command.Arguments.Add(command);
+        var connection = new SlurmConnectionOptions(Command);
+        Command.SetAction(result =>
+        {
+            JobSubmission job = Job(result, Launcher); // bad values fail here, before any request
+            return SlurmVerbs.Run(connection, result, async (slurm, _) =>
+            {
+                long id = await slurm.SubmitAsync(job);
+                Console.WriteLine(id);
+                return result.GetValue(wait) ? await WaitAsync(slurm, id) : 0;
+            });
+        });
+    }
+
+    /// <summary>
+    /// The job for a parsed command line, its script `srun HPCRUN [LAUNCH OPTIONS] IMAGE CMD`. What hpcrun
+    /// run would refuse is refused now, not when the job starts, with run's own status: bad values (a bad
+    /// --mpi, a relative --pwd...: 64) first, then the files and settings as the job will see them
+    /// (<see cref="SubmitChecks"/>: 65/66 image, 67 bind source, 73 env file).
+    /// </summary>
+    /// <exception cref="HpcRunException">The first fault found; nothing has been sent.</exception>
+    public JobSubmission Job(ParseResult result, string hpcrun)
+    {
+        string imagePath = Path.GetFullPath(result.GetValue(image)!);
+        string[] cmd = result.GetValue(command)!;
+        LaunchRequest request = launch.ToRequest(result, imagePath, cmd);
+        int? timeLimit = result.GetValue(time) is { } t ? TimeLimit(t) : null;
+        string workDir = Path.GetFullPath(result.GetValue(chdir) ?? Environment.CurrentDirectory);
+        Dictionary<string, string> environment = JobEnvironment();
+        SubmitChecks.Check(request, workDir, environment);
+        return new JobSubmission
+        {
+            Script = BatchScript.Build([hpcrun, .. launch.Arguments(result), imagePath, .. cmd]),
+            WorkingDirectory = workDir,
+            Environment = environment,
+            Name = result.GetValue(name) ?? Path.GetFileName(cmd[0]),
+            Nodes = result.GetValue(nodes),
+            Tasks = result.GetValue(tasks),
+            TimeLimitMinutes = timeLimit,
+            Partition = result.GetValue(partition),
+            StandardOutput = Path.Combine(workDir, result.GetValue(output) ?? "slurm-%j.out"),
+        };
+    }
+
+    /// <summary>Follows the job to its end (a live line on a terminal, a line per change otherwise) and returns its exit status.</summary>
+    private static async Task<int> WaitAsync(ISlurmApi slurm, long id)
+    {
+        bool live = !Console.IsErrorRedirected;
+        string last = "";
+        while (true)
+        {
+            JobInfo job = await slurm.GetJobAsync(id);
+            string line = JobText.Summary(job);
+            if (line != last) Console.Error.Write(live ? $"\r\x1b[K{line}" : $"{line}\n");
+            last = line;
+            if (job.IsFinished)
+            {
+                if (live) Console.Error.WriteLine();
+                Console.Error.WriteLine($"output: {job.StandardOutput}");
+                return job.ExitStatus is int exit and not 0 ? exit : job.State == "COMPLETED" ? 0 : 1;
+            }
+            await Task.Delay(PollInterval);
+        }
+    }
+
+    /// <summary>The job gets this environment, as with sbatch; never SLURM_JWT, which breaks srun.</summary>
+    private static Dictionary<string, string> JobEnvironment()
+    {
+        Dictionary<string, string> environment = SlurmConnectionOptions.CurrentEnvironment();
+        environment.Remove(SlurmSettingsLoader.TokenVariable);
+        return environment;
+    }
+
+    private static int TimeLimit(string text)
+    {
+        try { return BatchScript.ParseTimeLimit(text); }
+        catch (ArgumentException e) { throw new HpcRunException(ExitCode.Usage, e.Message); }
+    }
+}

@@ -1,0 +1,93 @@
+using HpcRun.CommandLine;
+using System.CommandLine;
+using System.Text.Json;
+using HpcRun.Slurm;
+using Serilog;
+
+namespace HpcRun.Tools.Verbs.Slurm;
+
+/// <summary>`hpcrun submit|status|cancel|jobs`: batch jobs through slurmrestd.</summary>
+internal static class SlurmVerbs
+{
+    public static Command[] All => [new SlurmSubmitVerb().Command, Status(), Cancel(), Jobs()];
+
+    private static Command Status()
+    {
+        var job = JobArgument();
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command(ToolVerbs.Status.Name, ToolVerbs.Status.Description) { job, json };
+        var connection = new SlurmConnectionOptions(command);
+        command.SetAction(result => Run(connection, result, async (slurm, _) =>
+        {
+            JobInfo info = await slurm.GetJobAsync(result.GetValue(job));
+            Console.Write(result.GetValue(json) ? JsonSerializer.Serialize(info, JobInfoJson.Default.JobInfo) + "\n" : JobText.Describe(info));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Cancel()
+    {
+        var job = JobArgument();
+        var command = new Command(ToolVerbs.Cancel.Name, ToolVerbs.Cancel.Description) { job };
+        var connection = new SlurmConnectionOptions(command);
+        command.SetAction(result => Run(connection, result, async (slurm, _) =>
+        {
+            await slurm.CancelAsync(result.GetValue(job));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Jobs()
+    {
+        var all = new Option<bool>("--all", "-a") { Description = "Every user's jobs, not only yours" };
+        var command = new Command(ToolVerbs.Jobs.Name, ToolVerbs.Jobs.Description) { all };
+        var connection = new SlurmConnectionOptions(command);
+        command.SetAction(result => Run(connection, result, async (slurm, settings) =>
+        {
+            IReadOnlyList<JobInfo> jobs = await slurm.GetJobsAsync();
+            Console.Write(JobText.Table(result.GetValue(all) ? jobs : [.. jobs.Where(j => j.User == settings.User)]));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Argument<long> JobArgument() => new("job") { Description = "Job id" };
+
+    /// <summary>Connects, runs <paramref name="body"/>, and turns slurmrestd faults into one line and an exit status.</summary>
+    public static int Run(SlurmConnectionOptions connection, ParseResult result, Func<ISlurmApi, SlurmSettings, Task<int>> body)
+    {
+        SlurmSettings? settings = null;
+        try
+        {
+            settings = connection.Settings(result);
+            SlurmSettings known = settings;
+            ISlurmApi slurm = SlurmClient.ConnectAsync(known, message => Log.Debug("{Request}", known.Redact(message))).GetAwaiter().GetResult();
+            return body(slurm, known).GetAwaiter().GetResult();
+        }
+        catch (SlurmApiException e)
+        {
+            Log.Debug("{Fault}: {Detail}", e.Fault, settings?.Redact(e.InnerException?.Message ?? "") ?? "");
+            throw new HpcRunException(ExitFor(e.Fault), settings?.Redact(e.Message) ?? e.Message);
+        }
+        catch (Exception e) when (e is not HpcRunException)
+        {
+            // Not a fault hpcrun knows: one line, as the launch verbs give, and never the token (an
+            // exception's text may quote a request).
+            Log.Debug("internal error: {Detail}", settings?.Redact(e.ToString()) ?? e.ToString());
+            throw new HpcRunException(ExitCode.Internal, "internal error talking to slurmrestd (--debug tells more)");
+        }
+    }
+
+    private static ExitCode ExitFor(SlurmFault fault) => fault switch
+    {
+        SlurmFault.NotConfigured => ExitCode.SlurmNotConfigured,
+        SlurmFault.Unreachable => ExitCode.SlurmUnreachable,
+        SlurmFault.Unauthorized => ExitCode.SlurmUnauthorized,
+        SlurmFault.TokenRejected => ExitCode.SlurmTokenRejected,
+        SlurmFault.SlurmError => ExitCode.SlurmRefused,
+        SlurmFault.Timeout => ExitCode.SlurmTimeout,
+        _ => ExitCode.SlurmBadResponse,
+    };
+}

@@ -1,0 +1,66 @@
+using HpcRun.CommandLine;
+using HpcRun.Image.Posix;
+using HpcRun.Image.Metadata;
+using HpcRun.Image;
+using HpcRun.Launch.Parts;
+using HpcRun.Launch;
+using HpcRun.Rdma;
+using HpcRun.Slurm;
+
+namespace HpcRun.Tools.Verbs.Slurm;
+
+/// <summary>
+/// What `hpcrun submit` checks on the submit host before it sends anything: each fault that
+/// `hpcrun run` would meet on the node with the same files and settings, refused now with run's own
+/// status and words, so that no job queues only to fail. Checked with run's own code (image probe,
+/// bind and environment parts, setting parsers), on the files as the job will see them: relative
+/// bind sources and env files in the job's working directory. Not checked: what only the node
+/// knows (user namespaces, /dev/fuse, libsquashfuse, RDMA devices, host MPI, the command inside the image).
+/// </summary>
+internal static class SubmitChecks
+{
+    /// <param name="request">The launch request the job's `srun hpcrun` line will make (image path absolute).</param>
+    /// <param name="workDir">The job's working directory, absolute (--chdir, else the current one).</param>
+    /// <param name="environment">The environment the job gets: hpcrun run reads its HPCRUN_* settings from it.</param>
+    /// <exception cref="HpcRunException">64 (no such --chdir, a bad --env or HPCRUN_* setting), 65/66 (image),
+    /// 67 (bind source), 73 (--env-file unreadable or malformed).</exception>
+    public static void Check(LaunchRequest request, string workDir, IReadOnlyDictionary<string, string> environment)
+    {
+        if (!Directory.Exists(workDir))
+            throw new HpcRunException(ExitCode.Usage, $"--chdir: no such directory: {workDir}");
+        ImageSource image = ImageArgument.Probe(request.Image);
+        CheckSettings(request, environment);
+        LaunchRequest there = request with
+        {
+            Binds = [.. request.Binds.Select(b => b with { Source = InJobDir(b.Source, workDir) })],
+            EnvFiles = [.. request.EnvFiles.Select(f => InJobDir(f, workDir))],
+        };
+        // Only what the two parts read is real; the rest of the facts are node facts they never look at.
+        var host = new HostFacts
+        {
+            Environment = environment, Uid = 0, Gid = 0, PasswdLine = "", GroupLine = "", Home = "/", Cwd = workDir,
+            ResolvedPaths = there.Binds.Select(b => b.Source).Distinct().ToDictionary(s => s, RealPath.Resolve),
+            EnvFileContents = there.EnvFiles.Distinct().ToDictionary(f => f, EnvFile.Read),
+        };
+        var noTree = ImageTree.Of(new Dictionary<string, string?>());
+        var context = new LaunchContext(there, image, ImageConfig.Empty, noTree, host);
+        var plan = new PlanBuilder();
+        new BindsPart().Contribute(context, plan);       // 67: a bind source missing
+        new EnvironmentPart().Contribute(context, plan); // 73: a malformed env file; 64: a bad --env
+    }
+
+    /// <summary>HPCRUN_MPI, HPCRUN_MPI_COMPAT, HPCRUN_RDMA and HPCRUN_RDMA_LIBS, where no option overrides them
+    /// (HpcRun.Launch/Parts/MpiPart.cs, RdmaPart.cs).</summary>
+    private static void CheckSettings(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
+    {
+        _ = MpiPart.Mode(request, environment);
+        _ = MpiPart.Compatibility(request, environment);
+        _ = RdmaPart.Selection(request, environment);
+        _ = RdmaPart.Libraries(request, environment);
+    }
+
+    /// <summary>A path as the job reads it: relative ones in its working directory. Joined, not normalized:
+    /// the kernel resolves "..", after symlinks, as it will for the job.</summary>
+    private static string InJobDir(string path, string workDir) =>
+        path.StartsWith('/') ? path : Path.Join(workDir, path);
+}
