@@ -1,6 +1,7 @@
 using System.CommandLine.Help;
 using System.CommandLine;
 using HpcRun.Apply;
+using HpcRun.Group;
 using HpcRun.Launch;
 using Serilog;
 
@@ -24,10 +25,11 @@ internal sealed class HpcRunCli
     private IReadOnlyList<string> jobCommand = [];
 
     /// <param name="moreVerbs">Verbs of other concerns (build, submit, doctor...).</param>
-    /// <param name="launcher">Runs a launch request; the executor unless a test captures it.</param>
+    /// <param name="launcher">Runs a launch request; hpcrun's Program.cs gives the executor this rank's node
+    /// role, elected before parsing; a test captures the request.</param>
     public HpcRunCli(IEnumerable<Command> moreVerbs, Func<LaunchRequest, int>? launcher = null)
     {
-        this.launcher = launcher ?? Executor.Run;
+        this.launcher = launcher ?? (request => Executor.Run(request, NodeGroup.Elect()));
         root.Options.Add(verbose);
         root.Options.Add(debug);
         root.Subcommands.Add(LaunchVerb("run", "Run CMD, or the image's default command (runscript, entrypoint, else /bin/sh)", withCommand: true));
