@@ -8,30 +8,29 @@ namespace HpcRun.Launch;
 /// ranks one launcher process (slurmstepd, mpirun's daemon, hydra's proxy) starts for one job,
 /// with the same command line, in the same directory. --join-key (or HPCRUN_JOIN_KEY) names the
 /// group instead; --no-join (or HPCRUN_NO_JOIN=1) opts out. A plain launch, outside any launcher,
-/// shares nothing. Pure: the group's name from the request and the process's facts.
+/// shares nothing. Pure: the group's name from hpcrun's own options and the process's facts; the
+/// record the group's ranks must agree on, from the plan.
 /// </summary>
 public static class NodeSharing
 {
     public const string KeyVariable = "HPCRUN_JOIN_KEY", NoJoinVariable = "HPCRUN_NO_JOIN";
 
-    /// <summary>Variables a launcher sets in each rank it starts (Native/early.c's may_join lists
-    /// the same: without one of them, or a join key, the rank is already in a namespace of its own).</summary>
-    public static readonly string[] RankVariables = ["SLURM_STEP_ID", "PMIX_RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK"];
-
     /// <summary>Variables that tell one job (step) from another.</summary>
     public static readonly string[] JobVariables = ["SLURM_JOB_ID", "SLURM_STEP_ID", "PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid"];
 
     /// <summary>The group's name (an abstract socket name, per user), or null when this launch shares nothing.</summary>
+    /// <param name="joinKey">--join-key's value, or null.</param>
+    /// <param name="noJoin">--no-join was given.</param>
     /// <param name="args">hpcrun's whole command line.</param>
-    public static string? GroupName(LaunchRequest request, IReadOnlyDictionary<string, string> environment, int uid, int parentPid,
-        string cwd, IReadOnlyList<string> args)
+    public static string? GroupName(string? joinKey, bool noJoin, IReadOnlyDictionary<string, string> environment,
+        int uid, int parentPid, string cwd, IReadOnlyList<string> args)
     {
-        string? key = request.JoinKey ?? (environment.GetValueOrDefault(KeyVariable) is { Length: > 0 } k ? k : null);
-        if (request.NoJoin || (request.JoinKey is null && environment.GetValueOrDefault(NoJoinVariable) is { Length: > 0 } no && no != "0"))
-            return null;
+        string? key = joinKey ?? (environment.GetValueOrDefault(KeyVariable) is { Length: > 0 } k ? k : null);
+        bool noJoinVariable = environment.GetValueOrDefault(NoJoinVariable) is { Length: > 0 } no && no != "0";
+        if (noJoin || (joinKey is null && noJoinVariable)) return null;
         string material;
         if (key is not null) material = $"key\0{key}";
-        else if (RankVariables.Any(environment.ContainsKey))
+        else if (LauncherRank.IsLaunched(environment))
             material = string.Join('\0', ["launcher", parentPid.ToString(), cwd,
                 .. JobVariables.Select(name => $"{name}={environment.GetValueOrDefault(name)}"), .. args]);
         else return null;
@@ -39,23 +38,48 @@ public static class NodeSharing
     }
 
     /// <summary>What every rank of a group must agree on: the ids and the mounts. The first rank
-    /// leaves its record for the others, who compare it with their own decision before joining.</summary>
-    public static string Record(ContainerPlan plan) =>
-        string.Join('\n', [$"ids {plan.Ids}", plan.WritableRoot ? "writable root" : "read-only root", .. plan.Mounts.Select(Describe)]);
+    /// hands its record to the others, who compare it with their own decision before joining.</summary>
+    public static ContainerRecord Record(ContainerPlan plan) =>
+        new(plan.Ids, plan.WritableRoot,
+            [.. plan.Mounts.Select(m => new RecordedMount(m.Kind, m.Target, m.Source, m.ReadOnly, Digest(m.Content)))]);
 
-    private static string Describe(MountSpec mount) => mount.Kind switch
-    {
-        MountKind.GeneratedFile => $"generated {mount.Target} ({Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(mount.Content!)))[..16]})",
-        MountKind.Tmpfs => $"tmpfs on {mount.Target}",
-        _ => $"{(mount.Kind == MountKind.RecursiveBind ? "recursive bind" : "bind")} {mount.Source} on {mount.Target}{(mount.ReadOnly ? " (ro)" : "")}",
-    };
+    private static string? Digest(string? content) =>
+        content is null ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)))[..16];
 
-    /// <summary>The first difference between a rank's record and the group's, for the error message.</summary>
-    public static string FirstDifference(string ours, string group)
+    /// <summary>The first difference between a rank's record and its group's, in words for the error
+    /// message; null when they agree.</summary>
+    public static string? FirstDifference(ContainerRecord ours, ContainerRecord group)
     {
-        string[] a = ours.Split('\n'), b = group.Split('\n');
-        int i = 0;
-        while (i < a.Length && i < b.Length && a[i] == b[i]) i++;
-        return i < a.Length ? a[i] : i < b.Length ? $"the first rank also has {b[i]}" : "";
+        if (ours.Ids != group.Ids) return $"ids {Describe(ours.Ids)} where the first rank has {Describe(group.Ids)}";
+        if (ours.WritableRoot != group.WritableRoot)
+            return ours.WritableRoot ? "a writable root where the first rank has a read-only one"
+                : "a read-only root where the first rank has a writable one";
+        for (int i = 0; i < Math.Max(ours.Mounts.Count, group.Mounts.Count); i++)
+        {
+            RecordedMount? a = ours.Mounts.ElementAtOrDefault(i), b = group.Mounts.ElementAtOrDefault(i);
+            if (a == b) continue;
+            if (a is not null && !group.Mounts.Contains(a)) return Describe(a);
+            if (b is not null && !ours.Mounts.Contains(b)) return $"the first rank also has {Describe(b)}";
+            return $"{Describe((a ?? b)!)}, in another order";
+        }
+        return null;
     }
+
+    private static string Describe(IdMap ids) =>
+        $"{ids.InsideUid}:{ids.InsideGid} inside ({ids.OutsideUid}:{ids.OutsideGid} outside)";
+
+    private static string Describe(RecordedMount mount) => mount.Kind switch
+    {
+        MountKind.GeneratedFile => $"generated {mount.Target} ({mount.ContentDigest})",
+        MountKind.Tmpfs => $"tmpfs on {mount.Target}",
+        _ => $"{(mount.Kind == MountKind.RecursiveBind ? "recursive bind" : "bind")} {mount.Source} on {mount.Target}" +
+            (mount.ReadOnly ? " (ro)" : ""),
+    };
 }
+
+/// <summary>What the ranks sharing a node's container must agree on (<see cref="NodeSharing.Record"/>).</summary>
+public sealed record ContainerRecord(IdMap Ids, bool WritableRoot, IReadOnlyList<RecordedMount> Mounts);
+
+/// <summary>One mount of a <see cref="ContainerRecord"/>: a <see cref="MountSpec"/> with a generated
+/// file's content as its digest (the first 16 hex digits of its UTF-8 bytes' SHA-256).</summary>
+public sealed record RecordedMount(MountKind Kind, string Target, string? Source, bool ReadOnly, string? ContentDigest);

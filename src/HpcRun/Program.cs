@@ -1,15 +1,26 @@
+using HpcRun.Apply;
 using HpcRun.Apply.SquashFuse;
 using HpcRun.Cli;
 using HpcRun.CommandLine;
+using HpcRun.Group;
 using HpcRun.Host;
+using HpcRun.Native;
 using HpcRun;
 
 args = Invocation.Arguments(); // as bytes: .NET's own decoding replaces what is not UTF-8
-try { ToolHandOver.HandOver(args); }
-catch (HpcRunException e)
+NodeRole role;
+try
 {
-    Console.Error.WriteLine($"hpcrun: {e.Message}"); // as Cli/Logging.cs writes errors
-    return (int)e.Code;
+    ToolHandOver.HandOver(args);
+    Logging.Configure(EarlyNamespace.Verbosity()); // the election may warn; parsing configures it again
+    role = NodeGroup.Elect(); // before parsing: the first rank of a node re-executes here
+}
+catch (Exception e)
+{
+    // Written as Cli/HpcRunCli.cs and Cli/Logging.cs write errors.
+    var error = e as HpcRunException ?? new HpcRunException(ExitCode.Internal, $"internal error: {e.Message}");
+    Console.Error.WriteLine($"hpcrun: {error.Message}");
+    return (int)error.Code;
 }
 SquashFuseServer.StartEarly(args);
-return new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed]).Invoke(args);
+return new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], request => Executor.Run(request, role)).Invoke(args);

@@ -37,7 +37,7 @@ public sealed class MpiPart : ILaunchPart
         IReadOnlyDictionary<string, string> environment = context.Host.Environment;
         MpiMode mode = Mode(context.Request, environment);
         if (mode == MpiMode.None) return;
-        if (!context.NodeShared && NodeSharing.RankVariables.Any(environment.ContainsKey))
+        if (!context.NodeShared && LauncherRank.IsLaunched(environment))
             foreach (var (name, value) in SeparateNamespaceDefaults)
                 if (plan.GetEnv(name) is null) plan.SetEnv(name, value);
         foreach (string dir in RendezvousDirectories(environment))

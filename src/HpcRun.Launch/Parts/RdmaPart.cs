@@ -10,9 +10,6 @@ namespace HpcRun.Launch.Parts;
 /// </summary>
 public sealed class RdmaPart : ILaunchPart
 {
-    /// <summary>Variables that give a task's rank under Slurm, PMI and Open MPI.</summary>
-    private static readonly string[] RankVariables = ["SLURM_PROCID", "PMI_RANK", "PMIX_RANK", "OMPI_COMM_WORLD_RANK"];
-
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         HostFacts host = context.Host;
@@ -30,7 +27,7 @@ public sealed class RdmaPart : ILaunchPart
         if (rdma.LibraryPath is { } dir)
             plan.SetEnv("LD_LIBRARY_PATH", plan.GetEnv("LD_LIBRARY_PATH") is { Length: > 0 } path ? $"{dir}:{path}" : dir);
         // Once per job, not once per rank: a 512-rank job would print 512 copies.
-        if (IsFirstRank(host.Environment))
+        if (LauncherRank.IsFirst(host.Environment))
             foreach (string warning in rdma.Warnings) Log.Warning("{Warning}", warning);
     }
 
@@ -45,7 +42,4 @@ public sealed class RdmaPart : ILaunchPart
     public static RdmaLibraries Libraries(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
         request.RdmaLibs ?? SettingWord.FromEnvironment(environment, RdmaLibrariesText.EnvironmentVariable,
             RdmaLibrariesText.Parse, RdmaLibraries.Auto);
-
-    public static bool IsFirstRank(IReadOnlyDictionary<string, string> environment) =>
-        RankVariables.All(v => environment.GetValueOrDefault(v) is null or "0");
 }

@@ -17,8 +17,10 @@ internal sealed partial class ChildProcess
 
     public int Pid { get; }
 
+    /// <summary>Native/hpcrun.h's struct hpcrun_spawn (tests/HpcRun.Tests/Native/ContractTests.cs holds them
+    /// equal).</summary>
     [StructLayout(LayoutKind.Sequential)]
-    private unsafe struct SpawnRequest
+    internal unsafe struct SpawnRequest
     {
         public byte** Argv, Envp;
         public byte* SearchPath, Root, Cwd, JoinUser, JoinMnt;
@@ -116,8 +118,8 @@ internal sealed partial class ChildProcess
         }
     }
 
-    /// <summary>Matches the stage codes of Native/early.c.</summary>
-    private static class ExecStage
+    /// <summary>Native/hpcrun.h's enum hpcrun_exec_stage: where the child failed.</summary>
+    internal static class ExecStage
     {
         public const int Parent = 1, Join = 2, Root = 3, Cwd = 4, Exec = 5;
 

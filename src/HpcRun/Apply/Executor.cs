@@ -18,16 +18,13 @@ namespace HpcRun.Apply;
 /// </summary>
 internal static class Executor
 {
-    public static int Run(LaunchRequest request)
+    /// <param name="role">This rank's role in its node group, elected before the command line was
+    /// parsed (<see cref="NodeGroup.Elect"/>).</param>
+    public static int Run(LaunchRequest request, NodeRole role)
     {
         ImageSource image = ImageArgument.Probe(request.Image);
-        NodeRole role = NodeGroup.Enter(GroupOf(request));
         return role is NodeRole.Member member ? RunJoined(request, image, member) : RunOwn(request, image, role as NodeRole.First);
     }
-
-    private static string? GroupOf(LaunchRequest request) =>
-        NodeSharing.GroupName(request, Invocation.Environment(), EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
-            Invocation.CurrentDirectory() ?? "", Invocation.Arguments());
 
     private static int RunOwn(LaunchRequest request, ImageSource image, NodeRole.First? first)
     {
@@ -84,10 +81,9 @@ internal static class Executor
         ContainerPlan plan;
         using (var lower = new ContainerRoot($"/proc/self/fd/{shared.Image}"))
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: true));
-        string ours = NodeSharing.Record(plan), group = shared.Record;
-        if (ours != group)
+        if (NodeSharing.FirstDifference(NodeSharing.Record(plan), shared.Record) is { } difference)
             throw new HpcRunException(ExitCode.JoinFailed, "this rank's container differs from the one its job shares on this node " +
-                $"({Shorten(NodeSharing.FirstDifference(ours, group))}): give every rank the same options, or use --no-join or --join-key");
+                $"({Shorten(difference)}): give every rank the same options, or use --no-join or --join-key");
         Log.Debug("exec {Argv} in {Cwd}, in the container of pid {Pid}", plan.Argv, plan.WorkingDirectory, member.Pid);
         HideFromTheJob();
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,

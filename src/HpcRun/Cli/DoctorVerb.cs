@@ -36,8 +36,6 @@ internal static class DoctorVerb
 
     private static DoctorHost ReadHost()
     {
-        // Started as a launcher's rank (srun hpcrun doctor), early.c left the namespace to us.
-        if (EarlyNamespace.Deferred) Reexec.InOwnNamespace();
         int errno = EarlyNamespace.UnshareErrno();
         EarlyNamespace.BeYourselfInside(); // so file checks see the user's access
         Dictionary<string, string> environment = Invocation.Environment();

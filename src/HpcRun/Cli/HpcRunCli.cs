@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HpcRun.Apply;
 using HpcRun.CommandLine;
+using HpcRun.Group;
 using HpcRun.Launch;
 using Serilog;
 
@@ -22,10 +23,11 @@ internal sealed class HpcRunCli
     private IReadOnlyList<string> jobCommand = [];
 
     /// <param name="moreVerbs">Verbs of other concerns (build, submit, doctor...).</param>
-    /// <param name="launcher">Runs a launch request; the executor unless a test captures it.</param>
+    /// <param name="launcher">Runs a launch request; hpcrun's Program.cs gives the executor this rank's node
+    /// role, elected before parsing; a test captures the request.</param>
     public HpcRunCli(IEnumerable<Command> moreVerbs, Func<LaunchRequest, int>? launcher = null)
     {
-        this.launcher = launcher ?? Executor.Run;
+        this.launcher = launcher ?? (request => Executor.Run(request, NodeGroup.Elect()));
         Root.Subcommands.Add(LaunchVerb("run", "Run CMD, or the image's default command (runscript, entrypoint, else /bin/sh)", withCommand: true));
         Root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", withCommand: true));
         Root.Subcommands.Add(LaunchVerb("shell", "Start an interactive shell inside the image", withCommand: false));

@@ -1,12 +1,15 @@
 using System.Net.Sockets;
 using HpcRun.Apply;
+using HpcRun.Host;
+using HpcRun.Image.Text;
+using HpcRun.Launch;
 using HpcRun.Native;
 using Serilog;
 
 namespace HpcRun.Group;
 
 /// <summary>
-/// The ranks on this node that share one container (<see cref="Launch.NodeSharing"/>). They meet
+/// The ranks on this node that share one container (<see cref="NodeSharing"/>). They meet
 /// at an abstract Unix socket named after the group: abstract names live in the network
 /// namespace (one per node), vanish with their holder (nothing to clean up), and binding one is
 /// atomic, so exactly one rank becomes the first and the others connect to it, however many start
@@ -29,19 +32,21 @@ internal abstract record NodeRole
 
 /// <summary>What the first rank hands each member over their socket: its user and mount namespaces
 /// and the image as it mounted it, as descriptors (the first rank's /proc entries are closed to
-/// others: it is not dumpable), and its record (<see cref="Launch.NodeSharing.Record"/>), which the
+/// others: it is not dumpable), and its record (<see cref="NodeSharing.Record"/>), which the
 /// member compares with its own decision.</summary>
-internal sealed record SharedContainer(int UserNamespace, int MountNamespace, int Image, string Record)
+internal sealed record SharedContainer(int UserNamespace, int MountNamespace, int Image, ContainerRecord Record)
 {
     /// <summary>This process's container, for the members.</summary>
-    public static SharedContainer OfThisProcess(string record) => new(
+    public static SharedContainer OfThisProcess(ContainerRecord record) => new(
         Syscalls.Open("/proc/self/ns/user", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC),
         Syscalls.Open("/proc/self/ns/mnt", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC),
         Syscalls.Open(Staging.Lower, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC), record);
 
+    /// <summary>The greeting: <see cref="NodeGroup.Ready"/>, the record's length (int32) and the
+    /// record (<see cref="Encode"/>), with the three descriptors (SCM_RIGHTS) on its first byte.</summary>
     public void SendTo(Socket member)
     {
-        byte[] record = System.Text.Encoding.UTF8.GetBytes(Record);
+        byte[] record = Encode(Record);
         byte[] greeting = [NodeGroup.Ready, .. BitConverter.GetBytes(record.Length), .. record];
         Syscalls.SendWithDescriptors((int)member.Handle, greeting, [UserNamespace, MountNamespace, Image]);
     }
@@ -59,11 +64,83 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
         while (read < head.Length) read += ReceiveSome(first, head[read..]);
         var record = new byte[BitConverter.ToInt32(head[1..])];
         for (int at = 0; at < record.Length;) at += ReceiveSome(first, record.AsSpan(at));
-        return new SharedContainer(fds[0], fds[1], fds[2], System.Text.Encoding.UTF8.GetString(record));
+        return new SharedContainer(fds[0], fds[1], fds[2], Decode(record));
     }
 
     private static int ReceiveSome(Socket first, Span<byte> into) =>
         first.Receive(into) is > 0 and int n ? n : throw new SetupException("the node's first rank left while greeting");
+
+    /// <summary>A record as bytes, field by field, in host byte order (both ends are ranks on one
+    /// node): the four ids (int32 each: inside uid, gid, outside uid, gid), the root's writability
+    /// (one byte), the number of mounts (int32), then each mount's kind (int32), target, source,
+    /// read-only flag (one byte) and content digest. A string is a presence byte, then its length
+    /// (int32) and bytes (<see cref="RawText"/>: a path that is not UTF-8 passes exactly).</summary>
+    internal static byte[] Encode(ContainerRecord record)
+    {
+        using var bytes = new MemoryStream();
+        using (var writer = new BinaryWriter(bytes))
+        {
+            IdMap ids = record.Ids;
+            foreach (int id in new[] { ids.InsideUid, ids.InsideGid, ids.OutsideUid, ids.OutsideGid }) writer.Write(id);
+            writer.Write(record.WritableRoot);
+            writer.Write(record.Mounts.Count);
+            foreach (RecordedMount mount in record.Mounts)
+            {
+                writer.Write((int)mount.Kind);
+                Write(writer, mount.Target);
+                Write(writer, mount.Source);
+                writer.Write(mount.ReadOnly);
+                Write(writer, mount.ContentDigest);
+            }
+        }
+        return bytes.ToArray();
+    }
+
+    /// <summary>The record <see cref="Encode"/> wrote. Throws <see cref="HpcRunException"/> (78) for
+    /// bytes it did not write (a first rank of another hpcrun version).</summary>
+    internal static ContainerRecord Decode(byte[] encoded)
+    {
+        using var reader = new BinaryReader(new MemoryStream(encoded));
+        try
+        {
+            var ids = new IdMap(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
+            bool writableRoot = reader.ReadBoolean();
+            var mounts = new RecordedMount[Count(reader, encoded.Length)];
+            for (int i = 0; i < mounts.Length; i++)
+                mounts[i] = new RecordedMount((MountKind)reader.ReadInt32(), ReadString(reader)!, ReadString(reader),
+                    reader.ReadBoolean(), ReadString(reader));
+            if (reader.BaseStream.Position != encoded.Length) throw new InvalidDataException("bytes left over");
+            return new ContainerRecord(ids, writableRoot, mounts);
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+        {
+            throw new HpcRunException(ExitCode.JoinFailed, "the node's first rank described its container in a form " +
+                "this hpcrun cannot read (another version of hpcrun?): give every rank the same hpcrun, " +
+                "or use --no-join");
+        }
+    }
+
+    private static void Write(BinaryWriter writer, string? text)
+    {
+        writer.Write(text is not null);
+        if (text is null) return;
+        byte[] bytes = RawText.Encode(text);
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    private static string? ReadString(BinaryReader reader)
+    {
+        if (!reader.ReadBoolean()) return null;
+        int length = Count(reader, (int)reader.BaseStream.Length);
+        byte[] bytes = reader.ReadBytes(length);
+        return bytes.Length == length ? RawText.Decode(bytes) : throw new EndOfStreamException();
+    }
+
+    /// <summary>A count of items that each take at least a byte of <paramref name="limit"/>.</summary>
+    private static int Count(BinaryReader reader, int limit) =>
+        reader.ReadInt32() is >= 0 and var count && count <= limit
+            ? count : throw new InvalidDataException("count out of range");
 }
 
 internal static class NodeGroup
@@ -72,12 +149,17 @@ internal static class NodeGroup
     internal const byte Ready = (byte)'R';
     private const int Attempts = 1000;
 
-    /// <summary>This rank's role in <paramref name="group"/> (null: no group). Re-executes hpcrun
-    /// (and does not return) when this rank needs a namespace of its own and has none yet.</summary>
-    public static NodeRole Enter(string? group)
+    /// <summary>This rank's role in its node group (<see cref="NodeSharing.GroupName"/>), elected from
+    /// hpcrun's raw arguments before the command line is parsed and the image probed: a rank that
+    /// needs a namespace of its own and has none yet re-executes hpcrun at once (and this does not
+    /// return), so that the first rank reads its command line and image once, in the namespace.</summary>
+    public static NodeRole Elect()
     {
         if (!EarlyNamespace.Deferred)
             return TakeInheritedListener() is { } listener ? new NodeRole.First(listener) : new NodeRole.Own();
+        string? group = NodeSharing.GroupName(EarlyNamespace.JoinKeyOption(), EarlyNamespace.NoJoinOption(),
+            Invocation.Environment(), EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
+            Invocation.CurrentDirectory() ?? "", Invocation.Arguments());
         if (group is null) Reexec.InOwnNamespace();
         var address = new UnixDomainSocketEndPoint("\0" + group);
         for (int attempt = 0; attempt < Attempts; attempt++)

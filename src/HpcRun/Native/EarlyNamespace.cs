@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using HpcRun.Group;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Native;
 
@@ -16,6 +18,24 @@ internal static partial class EarlyNamespace
 
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_outer_gid")]
     public static partial int OuterGid();
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_join_key")]
+    private static unsafe partial byte* JoinKey();
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_no_join")]
+    private static partial int NoJoin();
+
+    /// <summary>--join-key's value among hpcrun's own options as early.c read them, or null; read only
+    /// when <see cref="Deferred"/>, before the command line is parsed (<see cref="NodeGroup.Elect"/>).</summary>
+    public static unsafe string? JoinKeyOption() =>
+        JoinKey() is var key && key is null ? null : RawText.FromNative(key);
+
+    /// <summary>--no-join among hpcrun's own options, likewise.</summary>
+    public static bool NoJoinOption() => NoJoin() != 0;
+
+    /// <summary>-v (1) or --debug (2) among hpcrun's own options, likewise: the election may log.</summary>
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_verbosity")]
+    public static partial int Verbosity();
 
     /// <summary>early.c left this process in the host's namespaces, so that it may join a node's
     /// shared container (<see cref="NodeGroup"/>).</summary>

@@ -9,10 +9,13 @@ namespace HpcRun.Native;
 /// </summary>
 internal static class Reexec
 {
+    /// <summary>Native/hpcrun.h's HPCRUN_EARLY_VARIABLE: early.c enters the namespace, then unsets it.</summary>
+    internal const string EarlyVariable = "HPCRUN_EARLY";
+
     public static void InOwnNamespace(params (string Name, string Value)[] extra)
     {
         var environment = Invocation.EnvironmentEntries().Concat(extra.Select(v => $"{v.Name}={v.Value}"))
-            .Append("HPCRUN_EARLY=1");
+            .Append($"{EarlyVariable}=1");
         Serilog.Log.CloseAndFlush();
         // The running binary itself, even when it was replaced on disk since it started: it needs no file beside it.
         throw Syscalls.Exec("/proc/self/exe", [Invocation.Program, .. Invocation.Arguments()], environment);

@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -34,6 +35,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include "hpcrun.h"
+
+/* The layout Apply/ChildProcess.cs mirrors, on the LP64 targets hpcrun builds for (x86_64, aarch64). */
+_Static_assert(sizeof(void *) == 8 && sizeof(int) == 4, "hpcrun builds for LP64 targets only");
+_Static_assert(sizeof(struct hpcrun_spawn) == 64, "struct hpcrun_spawn: size");
+_Static_assert(offsetof(struct hpcrun_spawn, argv) == 0 && offsetof(struct hpcrun_spawn, envp) == 8 &&
+                   offsetof(struct hpcrun_spawn, search_path) == 16 && offsetof(struct hpcrun_spawn, root) == 24 &&
+                   offsetof(struct hpcrun_spawn, cwd) == 32 && offsetof(struct hpcrun_spawn, join_user) == 40 &&
+                   offsetof(struct hpcrun_spawn, join_mnt) == 48 && offsetof(struct hpcrun_spawn, status_fd) == 56 &&
+                   offsetof(struct hpcrun_spawn, drop_sys_admin) == 60,
+               "struct hpcrun_spawn: field offsets");
 
 extern char **environ;
 
@@ -42,6 +54,7 @@ static uid_t outer_uid;
 static gid_t outer_gid;
 static int saved_argc;
 static char **saved_argv;
+static struct hpcrun_own_options own_options; /* read when the namespace is left to the C# side */
 /* What hpcrun's caller gave it, before the runtime ignores SIGPIPE and changes its mask: the
    job must start with exactly these (a job that ignores SIGPIPE never dies of a closed pipe). */
 static sigset_t caller_ignored, caller_mask;
@@ -54,21 +67,13 @@ int hpcrun_outer_gid(void) { return (int)outer_gid; }
 int hpcrun_argc(void) { return saved_argc; }
 char **hpcrun_argv(void) { return saved_argv; }
 char **hpcrun_environ(void) { return environ; }
-
-enum { STAGE_PARENT = 1, STAGE_JOIN, STAGE_ROOT, STAGE_CWD, STAGE_EXEC };
-
-/* What hpcrun_spawn's child does before execve; paths are formatted by the caller. */
-struct hpcrun_spawn {
-    char *const *argv, *const *envp;
-    const char *search_path;     /* PATH for a command without '/' (the job's own) */
-    const char *root, *cwd;      /* NULL: stay */
-    const char *join_user, *join_mnt; /* namespace files of a container to enter, or NULL */
-    int status_fd;               /* the write end of a close-on-exec pipe */
-    int drop_sys_admin;          /* a root job (--fakeroot) loses CAP_SYS_ADMIN: it cannot remount :ro binds */
-};
+/* For the election of a node group's first rank (Group/NodeGroup.cs), before the command line is parsed. */
+const char *hpcrun_join_key(void) { return own_options.join_key; }
+int hpcrun_no_join(void) { return own_options.no_join; }
+int hpcrun_verbosity(void) { return own_options.verbosity; }
 
 /* Tells the supervisor through the status pipe why the child could not start. */
-static void report_and_exit(int status_fd, int stage, int err)
+static void report_and_exit(int status_fd, enum hpcrun_exec_stage stage, int err)
 {
     int msg[2] = {stage, err};
     if (write(status_fd, msg, sizeof msg) < 0) { /* supervisor gone */ }
@@ -127,20 +132,21 @@ static void restore_caller_signals(void)
 static void spawned_child(const struct hpcrun_spawn *s, pid_t parent)
 {
     restore_caller_signals();
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) report_and_exit(s->status_fd, STAGE_PARENT, errno);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        report_and_exit(s->status_fd, HPCRUN_STAGE_PARENT, errno);
     if (s->join_user && (join_namespace(s->join_user, CLONE_NEWUSER) != 0 || join_namespace(s->join_mnt, CLONE_NEWNS) != 0))
-        report_and_exit(s->status_fd, STAGE_JOIN, errno);
+        report_and_exit(s->status_fd, HPCRUN_STAGE_JOIN, errno);
     /* A private mount namespace for the job, so pivot_root leaves the supervisor's view alone. */
     if (s->root && (unshare(CLONE_NEWNS) != 0 || chdir(s->root) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
                     umount2(".", MNT_DETACH) != 0))
-        report_and_exit(s->status_fd, STAGE_ROOT, errno);
-    if (s->cwd && chdir(s->cwd) != 0) report_and_exit(s->status_fd, STAGE_CWD, errno);
+        report_and_exit(s->status_fd, HPCRUN_STAGE_ROOT, errno);
+    if (s->cwd && chdir(s->cwd) != 0) report_and_exit(s->status_fd, HPCRUN_STAGE_CWD, errno);
     if (s->drop_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0)
-        report_and_exit(s->status_fd, STAGE_EXEC, errno);
+        report_and_exit(s->status_fd, HPCRUN_STAGE_EXEC, errno);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        report_and_exit(s->status_fd, STAGE_EXEC, errno);
+        report_and_exit(s->status_fd, HPCRUN_STAGE_EXEC, errno);
     exec_searching(s);
-    report_and_exit(s->status_fd, STAGE_EXEC, errno);
+    report_and_exit(s->status_fd, HPCRUN_STAGE_EXEC, errno);
 }
 
 struct spawn_context {
@@ -249,16 +255,23 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
     return 0;
 }
 
-/* Whether this launch may join a node-shared container: a launcher's rank variables or a join
-   key are present. Only a hint (HpcRun.Launch/NodeSharing.cs decides): saying yes costs the first rank
-   one re-exec, saying no when a rank should join would leave it in a namespace of its own. */
+/* Whether this launch may join a node-shared container, by HpcRun.Launch/NodeSharing.cs's rules:
+   not for a verb that runs no container, nor with --no-join among hpcrun's own options (a job's
+   own --no-join argument does not count), nor with HPCRUN_NO_JOIN set unless --join-key is given;
+   else when a join key or a launcher's rank marker is present. Saying yes costs the first rank
+   one re-exec; saying no when the rank should join would leave it in a namespace of its own, so
+   an empty HPCRUN_JOIN_KEY still says yes. */
 static int may_join(int argc, char **argv)
 {
-    static const char *const markers[] = {"HPCRUN_JOIN_KEY", "SLURM_STEP_ID", "PMIX_RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK"};
+    static const char *const markers[] = {HPCRUN_LAUNCHER_MARKERS};
+    own_options = hpcrun_read_own_options(argc, argv);
+    if (!own_options.runs_container || own_options.no_join) return 0;
+    if (own_options.join_key) return 1;
+    const char *no_join = getenv(HPCRUN_NO_JOIN_VARIABLE);
+    if (no_join && *no_join && strcmp(no_join, "0") != 0) return 0;
+    if (getenv(HPCRUN_JOIN_KEY_VARIABLE)) return 1;
     for (size_t i = 0; i < sizeof markers / sizeof *markers; i++)
         if (getenv(markers[i])) return 1;
-    for (int i = 1; i < argc; i++)
-        if (strncmp(argv[i], "--join-key", 10) == 0) return 1;
     return 0;
 }
 
@@ -292,7 +305,7 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
     signal(SIGTTIN, SIG_IGN);
     outer_uid = getuid();
     outer_gid = getgid();
-    if (getenv("HPCRUN_EARLY")) unsetenv("HPCRUN_EARLY");
+    if (getenv(HPCRUN_EARLY_VARIABLE)) unsetenv(HPCRUN_EARLY_VARIABLE);
     else if (may_join(argc, argv)) return;
     unshare_errno = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
 }

@@ -113,6 +113,39 @@ public class NodeSharingTests(ContainerFixture images)
         LeakCheck.AssertNothingLeft();
     }
 
+    /// <summary>How many times hpcrun, started as rank 0 of an srun step, re-executed itself (traced).</summary>
+    private int ReexecsOfAnSrunRank(string[] args, Dictionary<string, string>? env = null)
+    {
+        var rank = new Dictionary<string, string>(env ?? [])
+        {
+            ["SLURM_JOB_ID"] = "7", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "0",
+        };
+        CommandResult traced = Hpcrun.Script(
+            "t=$(mktemp); strace -f -qq -e trace=execve -o $t \"$H\" \"$@\" >/dev/null 2>&1; " +
+            "grep -c 'execve(\"/proc/self/exe\"' $t; rm -f $t", ["sh", .. args], rank);
+        return int.Parse(traced.Stdout.Trim());
+    }
+
+    /// <summary>A rank that cannot join enters its namespace before the runtime starts (Native/early.c):
+    /// --no-join or HPCRUN_NO_JOIN among hpcrun's own options, or a verb that runs no container. A
+    /// rank that may join re-executes once as its node's first rank, and a job's own --no-join argument
+    /// is the job's.</summary>
+    [Fact]
+    public void RanksThatCannotJoinDoNotReexecute()
+    {
+        string key = $"test-{Guid.NewGuid():N}";
+        Assert.Equal(0, ReexecsOfAnSrunRank(["--no-join", images.Image, "true"]));
+        Assert.Equal(0, ReexecsOfAnSrunRank(["run", "-v", "--no-join", images.Image, "true"]));
+        Assert.Equal(0, ReexecsOfAnSrunRank([images.Image, "true"], new() { ["HPCRUN_NO_JOIN"] = "1" }));
+        Assert.Equal(0, ReexecsOfAnSrunRank(["doctor"]));
+        Assert.Equal(1, ReexecsOfAnSrunRank([images.Image, "true"]));
+        Assert.Equal(1, ReexecsOfAnSrunRank([images.Image, "sh", "-c", "true", "--no-join"]));
+        Assert.Equal(1, ReexecsOfAnSrunRank([images.Image, "true"], new() { ["HPCRUN_NO_JOIN"] = "0" }));
+        Assert.Equal(1, ReexecsOfAnSrunRank(["--join-key", key, images.Image, "true"],
+            new() { ["HPCRUN_NO_JOIN"] = "1" }));
+        LeakCheck.AssertNothingLeft();
+    }
+
     [Fact]
     public void ARankWhoseContainerWouldDifferIsRefused()
     {
@@ -156,8 +189,7 @@ public class NodeSharingTests(ContainerFixture images)
     {
         string key = $"test-{Guid.NewGuid():N}";
         int uid = int.Parse(TestEnvironment.RunChecked("id", "-u", TestEnvironment.User).Trim());
-        string name = NodeSharing.GroupName(new LaunchRequest { Image = images.Image, JoinKey = key }, new Dictionary<string, string>(),
-            uid, 0, "/", [])!;
+        string name = NodeSharing.GroupName(key, noJoin: false, new Dictionary<string, string>(), uid, 0, "/", [])!;
         var address = new System.Net.Sockets.UnixDomainSocketEndPoint("\0" + name);
         using var squatter = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, 0);
         squatter.Bind(address);

@@ -4,14 +4,13 @@ namespace HpcRun.Tests.Launch;
 
 public class NodeSharingTests
 {
-    private static readonly LaunchRequest Request = new() { Image = "/images/app.sqfs", Command = ["./solver"] };
     private static readonly string[] Args = ["/images/app.sqfs", "./solver"];
     private static readonly Dictionary<string, string> SrunRank0 = new() { ["SLURM_JOB_ID"] = "7", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "0" };
     private static readonly Dictionary<string, string> SrunRank1 = new() { ["SLURM_JOB_ID"] = "7", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "1" };
 
-    private static string? Name(Dictionary<string, string> env, LaunchRequest? request = null, int uid = 1001, int parent = 300,
-        string cwd = "/home/alice/run", string[]? args = null) =>
-        NodeSharing.GroupName(request ?? Request, env, uid, parent, cwd, args ?? Args);
+    private static string? Name(Dictionary<string, string> env, string? joinKey = null, bool noJoin = false,
+        int uid = 1001, int parent = 300, string cwd = "/home/alice/run", string[]? args = null) =>
+        NodeSharing.GroupName(joinKey, noJoin, env, uid, parent, cwd, args ?? Args);
 
     [Fact]
     public void APlainLaunchSharesNothing() => Assert.Null(Name(new() { ["HOME"] = "/home/alice", ["SLURM_JOB_ID"] = "7" }));
@@ -46,41 +45,73 @@ public class NodeSharingTests
     [Fact]
     public void AJoinKeyNamesTheGroupWhateverTheLaunch()
     {
-        var keyed = Request with { JoinKey = "coupled" };
-        string? name = Name([], keyed);
+        string? name = Name([], joinKey: "coupled");
         Assert.NotNull(name);
-        Assert.Equal(name, Name(SrunRank0, keyed, parent: 999, cwd: "/elsewhere", args: ["other"]));
+        Assert.Equal(name, Name(SrunRank0, joinKey: "coupled", parent: 999, cwd: "/elsewhere", args: ["other"]));
         Assert.Equal(name, Name(new() { [NodeSharing.KeyVariable] = "coupled" }));
-        Assert.NotEqual(name, Name([], Request with { JoinKey = "other" }));
+        Assert.NotEqual(name, Name([], joinKey: "other"));
     }
 
     [Fact]
     public void NoJoinOptsOut()
     {
-        Assert.Null(Name(SrunRank0, Request with { NoJoin = true }));
+        Assert.Null(Name(SrunRank0, noJoin: true));
+        Assert.Null(Name(SrunRank0, joinKey: "k", noJoin: true));
         Assert.Null(Name(new(SrunRank0) { [NodeSharing.NoJoinVariable] = "1" }));
         Assert.NotNull(Name(new(SrunRank0) { [NodeSharing.NoJoinVariable] = "0" }));
-        Assert.NotNull(Name(new(SrunRank0) { [NodeSharing.NoJoinVariable] = "1" }, Request with { JoinKey = "k" }));
+        Assert.NotNull(Name(new(SrunRank0) { [NodeSharing.NoJoinVariable] = "1" }, joinKey: "k"));
     }
+
+    private static readonly LaunchContext Rank0 = PlanFixture.Context(
+        host: PlanFixture.Host(new(SrunRank0) { ["HOME"] = "/home/alice" }),
+        files: new() { ["/bin/sh"] = "", ["/etc/passwd"] = "root:x:0:0::/root:/bin/sh\n" });
+
+    private static ContainerRecord RecordOf(LaunchContext context) => NodeSharing.Record(PlanFixture.Plan(context));
 
     [Fact]
     public void TheRecordHoldsWhatRanksMustAgreeOnAndNothingPerRank()
     {
-        var rank0 = PlanFixture.Context(host: PlanFixture.Host(new(SrunRank0) { ["HOME"] = "/home/alice" }), files: new() { ["/bin/sh"] = "", ["/etc/passwd"] = "root:x:0:0::/root:/bin/sh\n" });
-        var rank1 = rank0 with { Host = PlanFixture.Host(new(SrunRank1) { ["HOME"] = "/home/alice" }) };
-        string record = NodeSharing.Record(PlanFixture.Plan(rank0));
-        Assert.Equal(record, NodeSharing.Record(PlanFixture.Plan(rank1)));
-        Assert.Contains("ids IdMap", record);
-        Assert.Contains("bind /home/alice on /home/alice", record);
-        Assert.Contains("generated /etc/passwd (", record);
+        var rank1 = Rank0 with { Host = PlanFixture.Host(new(SrunRank1) { ["HOME"] = "/home/alice" }) };
+        ContainerRecord record = RecordOf(Rank0);
+        Assert.Null(NodeSharing.FirstDifference(RecordOf(rank1), record));
+        Assert.Contains(new RecordedMount(MountKind.Bind, "/home/alice", "/home/alice", false, null), record.Mounts);
+        RecordedMount passwd = Assert.Single(record.Mounts, m => m.Target == "/etc/passwd");
+        Assert.Equal((MountKind.GeneratedFile, true, 16), (passwd.Kind, passwd.ReadOnly, passwd.ContentDigest!.Length));
+    }
 
-        var fakeroot = rank0 with { Request = rank0.Request with { FakeRoot = true } };
-        Assert.NotEqual(record, NodeSharing.Record(PlanFixture.Plan(fakeroot)));
-        var bound = rank0 with { Request = rank0.Request with { Binds = [new BindSpec("/scratch", "/scratch", true)] },
-            Host = rank0.Host with { ResolvedPaths = new Dictionary<string, string?>(rank0.Host.ResolvedPaths) { ["/scratch"] = "/scratch" } } };
-        string other = NodeSharing.Record(PlanFixture.Plan(bound));
+    [Fact]
+    public void AMismatchNamesTheFirstDifferenceInWords()
+    {
+        ContainerRecord record = RecordOf(Rank0);
+        var bound = Rank0 with { Request = Rank0.Request with { Binds = [new BindSpec("/scratch", "/scratch", true)] },
+            Host = Rank0.Host with
+            {
+                ResolvedPaths = new Dictionary<string, string?>(Rank0.Host.ResolvedPaths) { ["/scratch"] = "/scratch" },
+            },
+        };
+        ContainerRecord other = RecordOf(bound);
         Assert.Equal("bind /scratch on /scratch (ro)", NodeSharing.FirstDifference(other, record));
         Assert.Equal("the first rank also has bind /scratch on /scratch (ro)", NodeSharing.FirstDifference(record, other));
+
+        ContainerRecord fakeroot = RecordOf(Rank0 with { Request = Rank0.Request with { FakeRoot = true } });
+        IdMap ids = record.Ids;
+        Assert.Equal($"ids 0:0 inside ({ids.OutsideUid}:{ids.OutsideGid} outside) where the first rank has " +
+            $"{ids.InsideUid}:{ids.InsideGid} inside ({ids.OutsideUid}:{ids.OutsideGid} outside)",
+            NodeSharing.FirstDifference(fakeroot, record));
+        Assert.Equal("a writable root where the first rank has a read-only one",
+            NodeSharing.FirstDifference(record with { WritableRoot = true }, record with { WritableRoot = false }));
+        Assert.Equal("generated /etc/passwd (0123456789abcdef)", NodeSharing.FirstDifference(
+            record with
+            {
+                Mounts = [.. record.Mounts.Select(m =>
+                    m.Target == "/etc/passwd" ? m with { ContentDigest = "0123456789abcdef" } : m)],
+            },
+            record));
+        RecordedMount tmpfs = new(MountKind.Tmpfs, "/a", null, false, null);
+        RecordedMount bind = new(MountKind.RecursiveBind, "/dev", "/dev", false, null);
+        Assert.Equal("recursive bind /dev on /dev, in another order",
+            NodeSharing.FirstDifference(record with { Mounts = [bind, tmpfs] },
+                record with { Mounts = [tmpfs, bind] }));
     }
 
     [Fact]

@@ -1,0 +1,126 @@
+/* What hpcrun's native code (early.c) and its C# side share, stated once: the spawn request's
+ * layout, the stages a spawned child reports, the names that tell whether a rank may join its
+ * node's container, and the exported functions. tests/HpcRun.Tests/Native/ContractTests.cs
+ * compiles a program against this header and holds the C# side to it, as runc tests its C
+ * nsexec from Go: change one side alone and that test fails.
+ */
+#ifndef HPCRUN_H
+#define HPCRUN_H
+
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+/* What hpcrun_spawn's child does before execve (Apply/ChildProcess.cs: SpawnRequest). Strings are
+   NUL-terminated bytes, arrays NULL-terminated; paths are formatted by the caller. */
+struct hpcrun_spawn {
+    char *const *argv, *const *envp;
+    const char *search_path;          /* PATH for a command without '/' (the job's own) */
+    const char *root, *cwd;           /* NULL: stay */
+    const char *join_user, *join_mnt; /* namespace files of a container to enter, or NULL */
+    int status_fd;                    /* the write end of a close-on-exec pipe */
+    int drop_sys_admin;               /* a root job (--fakeroot) loses CAP_SYS_ADMIN: it cannot remount :ro binds */
+};
+
+/* Where hpcrun_spawn's child failed: it writes {stage, errno} to status_fd as two ints and exits
+   127 (Apply/ChildProcess.cs: ExecStage). */
+enum hpcrun_exec_stage {
+    HPCRUN_STAGE_PARENT = 1, /* PR_SET_PDEATHSIG, or the parent already gone */
+    HPCRUN_STAGE_JOIN,       /* setns into another rank's user and mount namespaces */
+    HPCRUN_STAGE_ROOT,       /* a mount namespace of its own, pivot_root into the container */
+    HPCRUN_STAGE_CWD,        /* chdir into the working directory */
+    HPCRUN_STAGE_EXEC,       /* CAP_SYS_ADMIN dropped, no_new_privs, execve */
+};
+
+/* Rank markers: what a launcher (srun, mpirun, mpiexec) sets in every rank it starts, one per
+   launcher family, whatever the rank's number (HpcRun.Launch/LauncherRank.cs: Markers). A rank
+   with one of them, or a join key, may join its node's container (HpcRun.Launch/NodeSharing.cs). */
+#define HPCRUN_LAUNCHER_MARKERS "SLURM_STEP_ID", "PMIX_RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK"
+#define HPCRUN_JOIN_KEY_VARIABLE "HPCRUN_JOIN_KEY" /* names the group; --join-key wins over it */
+#define HPCRUN_NO_JOIN_VARIABLE "HPCRUN_NO_JOIN"   /* non-empty and not "0": a container of one's own */
+#define HPCRUN_JOIN_KEY_OPTION "--join-key"
+#define HPCRUN_NO_JOIN_OPTION "--no-join"
+/* Set by Native/Reexec.cs for a rank that must have a namespace of its own after all. */
+#define HPCRUN_EARLY_VARIABLE "HPCRUN_EARLY"
+
+/* hpcrun's command line as far as early.c reads it (Cli/HpcRunCli.cs parses all of it): options
+   that may precede the verb, the verbs that never run a container (hence never join), the launch
+   verbs (also implied: `hpcrun IMAGE CMD`), and the launch options that take a value (the next
+   argument, unless joined by '='). The image, the first other argument, ends hpcrun's options. */
+#define HPCRUN_GLOBAL_OPTIONS "-v", "--verbose", "--debug"
+#define HPCRUN_VERBS_WITHOUT_CONTAINER "doctor", "version", "build", "inspect", "submit", "status", "cancel", "jobs"
+#define HPCRUN_LAUNCH_VERBS "run", "exec", "shell"
+#define HPCRUN_VALUE_OPTIONS \
+    "--bind", "-B", "--env", "--env-file", "--pwd", "--rdma", "--rdma-libs", "--mpi", "--mpi-compat", "--join-key"
+
+/* What hpcrun_read_own_options found among hpcrun's own options (not the job's). */
+struct hpcrun_own_options {
+    int runs_container; /* 0: a verb of HPCRUN_VERBS_WITHOUT_CONTAINER */
+    int no_join;        /* --no-join (or --no-join=true) */
+    const char *join_key; /* the last --join-key's value, or NULL */
+    int verbosity;      /* 0, 1 with -v or --verbose, 2 with --debug (Cli/Logging.cs) */
+};
+
+static inline int hpcrun_name_is(const char *arg, size_t len, const char *name)
+{
+    return strlen(name) == len && strncmp(arg, name, len) == 0;
+}
+
+static inline int hpcrun_name_in(const char *arg, size_t len, const char *const *names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (hpcrun_name_is(arg, len, names[i])) return 1;
+    return 0;
+}
+
+#define HPCRUN_NAME_IN(arg, len, names) hpcrun_name_in(arg, len, names, sizeof names / sizeof *names)
+
+/* The verbosity after one more of HPCRUN_GLOBAL_OPTIONS: --debug says more than -v. */
+static inline int hpcrun_more_verbose(int verbosity, const char *option)
+{
+    return verbosity == 2 || strcmp(option, "--debug") == 0 ? 2 : 1;
+}
+
+/* Reads hpcrun's argv as Cli/HpcRunCli.cs does, no further than it must: global options, a verb,
+   then launch options up to the image. Allocates nothing (it runs before the runtime). */
+static inline struct hpcrun_own_options hpcrun_read_own_options(int argc, char *const *argv)
+{
+    static const char *const global[] = {HPCRUN_GLOBAL_OPTIONS}, *const without[] = {HPCRUN_VERBS_WITHOUT_CONTAINER},
+                             *const launch[] = {HPCRUN_LAUNCH_VERBS}, *const valued[] = {HPCRUN_VALUE_OPTIONS};
+    struct hpcrun_own_options own = {1, 0, NULL, 0};
+    int i = 1;
+    for (; i < argc && HPCRUN_NAME_IN(argv[i], strlen(argv[i]), global); i++)
+        own.verbosity = hpcrun_more_verbose(own.verbosity, argv[i]);
+    if (i < argc && HPCRUN_NAME_IN(argv[i], strlen(argv[i]), without)) {
+        own.runs_container = 0;
+        return own;
+    }
+    if (i < argc && HPCRUN_NAME_IN(argv[i], strlen(argv[i]), launch)) i++;
+    for (; i < argc; i++) {
+        const char *arg = argv[i], *eq = strchr(arg, '=');
+        if (arg[0] != '-' || strcmp(arg, "-") == 0 || strcmp(arg, "--") == 0) break; /* the image, or no image */
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (!eq && HPCRUN_NAME_IN(arg, len, global)) own.verbosity = hpcrun_more_verbose(own.verbosity, arg);
+        if (hpcrun_name_is(arg, len, HPCRUN_NO_JOIN_OPTION)) own.no_join = !eq || strcasecmp(eq + 1, "true") == 0;
+        if (hpcrun_name_is(arg, len, HPCRUN_JOIN_KEY_OPTION))
+            own.join_key = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+        if (!eq && HPCRUN_NAME_IN(arg, len, valued)) i++;
+    }
+    return own;
+}
+
+/* Exported to the C# side, which imports them from "hpcrun_early". */
+int hpcrun_unshare_errno(void);   /* -1: left to the C# side (the rank may join), 0: entered, else errno */
+int hpcrun_outer_uid(void);       /* the caller's ids: inside the new namespace getuid() reports the overflow id */
+int hpcrun_outer_gid(void);
+int hpcrun_argc(void);            /* argv and the environment as bytes, before the runtime decodes them */
+char **hpcrun_argv(void);
+char **hpcrun_environ(void);
+const char *hpcrun_join_key(void); /* hpcrun_read_own_options' join_key, when hpcrun_unshare_errno() is -1 */
+int hpcrun_no_join(void);          /* its no_join, likewise */
+int hpcrun_verbosity(void);        /* its verbosity, likewise */
+int hpcrun_spawn(const struct hpcrun_spawn *s);                          /* pid, or -errno */
+int hpcrun_exec(const char *path, char *const *argv, char *const *envp); /* -errno */
+int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd);               /* 0, or -errno */
+
+#endif

@@ -1,0 +1,41 @@
+using HpcRun.Group;
+using HpcRun.Launch;
+
+namespace HpcRun.Tests.Group;
+
+/// <summary>The record a node group's first rank sends its members, field by field.</summary>
+public class SharedContainerTests
+{
+    private static readonly ContainerRecord Record = new(new IdMap(0, 0, 1001, 1002), WritableRoot: true,
+    [
+        new RecordedMount(MountKind.RecursiveBind, "/dev", "/dev", false, null),
+        new RecordedMount(MountKind.Tmpfs, "/run", null, false, null),
+        new RecordedMount(MountKind.GeneratedFile, "/etc/passwd", null, true, "0123456789abcdef"),
+        // A Latin-1 name, not UTF-8 (RawText's escape of byte 0xE9), beside UTF-8 text.
+        new RecordedMount(MountKind.Bind, "/data/caf\uDCE9", "/home/alice/caf\uDCE9 é", true, null),
+    ]);
+
+    [Fact]
+    public void ARecordComesBackAsItWasSent()
+    {
+        ContainerRecord back = SharedContainer.Decode(SharedContainer.Encode(Record));
+        Assert.Equal(Record.Ids, back.Ids);
+        Assert.Equal(Record.WritableRoot, back.WritableRoot);
+        Assert.Equal(Record.Mounts, back.Mounts);
+        Assert.Null(NodeSharing.FirstDifference(back, Record));
+        ContainerRecord empty = Record with { WritableRoot = false, Mounts = [] };
+        Assert.Null(NodeSharing.FirstDifference(SharedContainer.Decode(SharedContainer.Encode(empty)), empty));
+    }
+
+    [Fact]
+    public void BytesItDidNotWriteAreRefusedWithOneLine()
+    {
+        byte[] encoded = SharedContainer.Encode(Record);
+        foreach (byte[] bad in new[] { encoded[..^1], [.. encoded, 0], encoded[..10] })
+        {
+            var e = Assert.Throws<HpcRunException>(() => SharedContainer.Decode(bad));
+            Assert.Equal(ExitCode.JoinFailed, e.Code);
+            Assert.Contains("--no-join", e.Message);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using HpcRun.Apply;
+using HpcRun.Cli;
+using HpcRun.CommandLine;
+using HpcRun.Launch;
+using HpcRun.Native;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Native;
+
+/// <summary>
+/// Holds the C# side to src/HpcRun/Native/hpcrun.h, the contract with early.c, as runc tests its C
+/// nsexec from Go: contract.c, compiled here with gcc against the header, prints the spawn
+/// request's layout, the stage codes and the shared names, and reads command lines as early.c
+/// does; each is compared with what the C# side declares or parses.
+/// </summary>
+public class ContractTests
+{
+    private static readonly Lazy<string> program = new(Compile);
+
+    private static string Compile()
+    {
+        string binary = Path.Combine(AppContext.BaseDirectory, "contract");
+        string repo = TestEnvironment.RepoRoot;
+        CommandResult gcc = TestEnvironment.Run("gcc", ["-Wall", "-Wextra", "-Werror",
+            "-I", Path.Combine(repo, "src/HpcRun/Native"), Path.Combine(repo, "tests/HpcRun.Tests/Native/contract.c"),
+            "-o", binary]);
+        Assert.True(gcc.ExitCode == 0, gcc.ToString());
+        return binary;
+    }
+
+    /// <summary>contract.c's lines, as (kind, name) → the rest.</summary>
+    private static Dictionary<(string Kind, string Name), string[]> Header(params string[] args)
+    {
+        CommandResult run = TestEnvironment.Run(program.Value, args);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' '))
+            .ToDictionary(words => (words[0], words.Length > 2 ? words[1] : ""),
+                words => words[(words.Length > 2 ? 2 : 1)..]);
+    }
+
+    /// <summary>A C name as C# spells it: search_path, SEARCH_PATH → SearchPath.</summary>
+    private static string Pascal(string name) =>
+        string.Concat(name.ToLowerInvariant().Split('_').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
+
+    /// <summary>contract.c's lines of one kind, as C# name → number.</summary>
+    private static Dictionary<string, int> Numbers(string kind) =>
+        Header().Where(e => e.Key.Kind == kind).ToDictionary(e => Pascal(e.Key.Name), e => int.Parse(e.Value[0]));
+
+    [Fact]
+    public void TheSpawnRequestHasTheHeadersLayout()
+    {
+        var header = Header();
+        Type request = typeof(ChildProcess.SpawnRequest);
+        Assert.Equal(int.Parse(header[("size", "")][0]), Marshal.SizeOf<ChildProcess.SpawnRequest>());
+        var cFields = Numbers("offset");
+        var csFields = request.GetFields(BindingFlags.Public | BindingFlags.Instance)
+            .ToDictionary(f => f.Name, f => (int)Marshal.OffsetOf(request, f.Name));
+        Assert.Equal(cFields.OrderBy(f => f.Key), csFields.OrderBy(f => f.Key));
+    }
+
+    [Fact]
+    public void TheStageCodesAreTheHeaders()
+    {
+        var cStages = Numbers("stage");
+        var csStages = typeof(ChildProcess.ExecStage).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral).ToDictionary(f => f.Name, f => (int)f.GetRawConstantValue()!);
+        Assert.Equal(cStages.OrderBy(s => s.Key), csStages.OrderBy(s => s.Key));
+    }
+
+    [Fact]
+    public void TheRankMarkersAndNamesAreTheHeaders()
+    {
+        var header = Header();
+        var options = new LaunchOptions();
+        Assert.Equal(header[("list", "launcher_markers")], LauncherRank.Markers);
+        Assert.Equal([NodeSharing.KeyVariable], header[("list", "join_key_variable")]);
+        Assert.Equal([NodeSharing.NoJoinVariable], header[("list", "no_join_variable")]);
+        Assert.Equal([options.JoinKey.Name], header[("list", "join_key_option")]);
+        Assert.Equal([options.NoJoin.Name], header[("list", "no_join_option")]);
+        Assert.Equal([Reexec.EarlyVariable], header[("list", "early_variable")]);
+    }
+
+    /// <summary>early.c must know every launch option that takes a value, to skip it: else a value
+    /// such as `--env --no-join` would read as --no-join.</summary>
+    [Fact]
+    public void TheValueOptionsAndVerbsWithoutContainerAreTheCommandLines()
+    {
+        var header = Header();
+        var valued = new LaunchOptions().All.Where(o => o.ValueType != typeof(bool))
+            .SelectMany(o => o.Aliases.Prepend(o.Name));
+        Assert.Equal(valued.Order(), header[("list", "value_options")].Order());
+        string[] verbs = [DoctorVerb.Create().Name, "version", .. ToolVerbs.Listed.Select(v => v.Name)];
+        Assert.Equal(verbs.Order(), header[("list", "verbs_without_container")].Order());
+    }
+
+    public static TheoryData<string[]> CommandLines => new()
+    {
+        { ["/images/app.sqfs", "./solver"] },
+        { ["--no-join", "/images/app.sqfs", "./solver"] },
+        { ["/images/app.sqfs", "./solver", "--no-join"] },
+        { ["/images/app.sqfs", "--", "--no-join"] },
+        { ["run", "--no-join", "/images/app.sqfs"] },
+        { ["-v", "exec", "--bind", "/a:/b", "--no-join", "/images/app.sqfs", "true"] },
+        { ["--debug", "shell", "-B", "/a", "--env", "A=1", "--no-join", "/images/app.sqfs"] },
+        { ["--pwd", "/tmp", "/images/app.sqfs", "--join-key", "k", "--no-join"] },
+        { ["--env=--no-join", "/images/app.sqfs"] },
+        { ["--join-key", "coupled", "/images/app.sqfs", "true"] },
+        { ["--join-key=coupled", "--fakeroot", "/images/app.sqfs", "true"] },
+        { ["--join-key", "k", "--no-join", "/images/app.sqfs"] },
+        { ["--no-join=true", "/images/app.sqfs"] },
+        { ["--no-join=False", "/images/app.sqfs"] },
+        { ["--rdma", "none", "--rdma-libs", "host", "--mpi", "host", "--mpi-compat", "full", "--env-file", "f", 
+            "--no-join", "i"] },
+        { ["-e", "--cleanenv", "--writable-tmpfs", "--no-join", "-v", "/images/app.sqfs"] },
+    };
+
+    /// <summary>What early.c reads of a command line is what hpcrun's parser makes of it: the join
+    /// options among hpcrun's own, never the job's. (A rank early.c wrongly thought would not join
+    /// would be left in a container of its own.)</summary>
+    [Theory]
+    [MemberData(nameof(CommandLines))]
+    public void EarlyCReadsTheJoinOptionsAsTheParserDoes(string[] args)
+    {
+        LaunchRequest? parsed = null;
+        var cli = new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], request => { parsed = request; return 0; });
+        int code = cli.Invoke(args);
+        Assert.True(code == 0 && parsed is not null, $"hpcrun's parser refused it: {code}");
+        var early = Header(["hpcrun", .. args]);
+        Assert.Equal(["1"], early[("runs_container", "")]);
+        Assert.Equal([parsed.NoJoin ? "1" : "0"], early[("no_join", "")]);
+        Assert.Equal([parsed.JoinKey ?? "(none)"], early[("join_key", "")]);
+    }
+
+    [Theory]
+    [InlineData("doctor")]
+    [InlineData("-v", "doctor", "--json")]
+    [InlineData("--debug", "inspect", "/images/app.sqfs")]
+    public void VerbsWithoutContainerNeverJoin(params string[] args) =>
+        Assert.Equal(["0"], Header(["hpcrun", .. args])[("runs_container", "")]);
+}
