@@ -1,6 +1,5 @@
 using HpcRun.Mpi;
 using HpcRun.Rdma;
-using Serilog;
 
 namespace HpcRun.Launch.Parts;
 
@@ -11,9 +10,6 @@ namespace HpcRun.Launch.Parts;
 /// </summary>
 public sealed class RdmaPart : ILaunchPart
 {
-    /// <summary>Variables that give a task's rank under Slurm, PMI and Open MPI.</summary>
-    private static readonly string[] RankVariables = ["SLURM_PROCID", "PMI_RANK", "PMIX_RANK", "OMPI_COMM_WORLD_RANK"];
-
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         HostFacts host = context.Host;
@@ -31,9 +27,7 @@ public sealed class RdmaPart : ILaunchPart
             plan.Mount(mount.Source is null ? MountSpec.Tmpfs(mount.Target) : MountSpec.Bind(mount.Source, mount.Target, mount.ReadOnly));
         if (rdma.LibraryPath is { } dir)
             plan.SetEnv("LD_LIBRARY_PATH", plan.GetEnv("LD_LIBRARY_PATH") is { Length: > 0 } path ? $"{dir}:{path}" : dir);
-        // Once per job, not once per rank: a 512-rank job would print 512 copies.
-        if (IsFirstRank(host.Environment))
-            foreach (string warning in rdma.Warnings) Log.Warning("{Warning}", warning);
+        foreach (string warning in rdma.Warnings) plan.Warn(warning);
     }
 
     /// <summary>A setting from the host environment (batch scripts export HPCRUN_RDMA=none).</summary>
@@ -50,7 +44,4 @@ public sealed class RdmaPart : ILaunchPart
         public string? Canonical(string path) => tree.Canonical(path);
         public byte[]? Read(string path) => tree.ReadBytes(path);
     }
-
-    public static bool IsFirstRank(IReadOnlyDictionary<string, string> environment) =>
-        RankVariables.All(v => environment.GetValueOrDefault(v) is null or "0");
 }

@@ -6,6 +6,7 @@ using HpcRun.Image;
 using HpcRun.Launch;
 using HpcRun.Native;
 using Serilog;
+using Serilog.Events;
 
 namespace HpcRun.Apply;
 
@@ -26,7 +27,7 @@ internal static class Executor
     }
 
     private static string? GroupOf(LaunchRequest request) =>
-        NodeSharing.GroupName(request, Invocation.Environment(), EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
+        NodeSharing.GroupName(request, Invocation.Environment, EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
             Invocation.CurrentDirectory() ?? "", Invocation.Arguments());
 
     private static int RunOwn(LaunchRequest request, ImageSource image, NodeRole.First? first)
@@ -46,6 +47,7 @@ internal static class Executor
         {
             CheckReadable(image);
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: first is not null));
+            Tell(plan, host);
             foreach (MountSpec mount in plan.Mounts)
                 lower.PrepareTarget(mount.Target,
                     mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
@@ -84,6 +86,7 @@ internal static class Executor
         ContainerPlan plan;
         using (var lower = new ContainerRoot($"/proc/self/fd/{shared.Image}"))
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: true));
+        Tell(plan, host);
         string ours = NodeSharing.Record(plan), group = shared.Record;
         if (ours != group)
             throw new HpcRunException(ExitCode.JoinFailed, "this rank's container differs from the one its job shares on this node " +
@@ -96,6 +99,20 @@ internal static class Executor
         int status = Supervisor.Wait(job);
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;
+    }
+
+    /// <summary>Prints the plan's messages once per job: in its first rank, or outside any launcher
+    /// (<see cref="PlanMessage.IsShownBy"/>).</summary>
+    private static void Tell(ContainerPlan plan, HostFacts host)
+    {
+        if (!PlanMessage.IsShownBy(host.Environment)) return;
+        foreach (PlanMessage message in plan.Messages)
+            Log.Write(message.Level switch
+            {
+                MessageLevel.Warning => LogEventLevel.Warning,
+                MessageLevel.Information => LogEventLevel.Information,
+                _ => LogEventLevel.Debug,
+            }, "{Text}", message.Text);
     }
 
     /// <summary>hpcrun's /proc entries (its root and descriptors: the host as hpcrun sees it, all of

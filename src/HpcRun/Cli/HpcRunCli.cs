@@ -67,7 +67,7 @@ internal sealed class HpcRunCli
 
     /// <summary>What RootCommand adds, added only when asked for: their descriptions are
     /// System.CommandLine's localized strings, whose first lookup (a ResourceManager over the
-    /// library's assembly) cost 0.8 ms of every launch.</summary>
+    /// library's assembly) weighs on every launch.</summary>
     private void AddHelpAndVersion()
     {
         root.Options.Add(new HelpOption());

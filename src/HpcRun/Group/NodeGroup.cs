@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using HpcRun.Apply;
+using HpcRun.Host;
 using HpcRun.Native;
 using Serilog;
 
@@ -143,8 +144,7 @@ internal static class NodeGroup
 
     private static Socket? TakeInheritedListener()
     {
-        if (Environment.GetEnvironmentVariable(ListenerVariable) is not { } text) return null;
-        Environment.SetEnvironmentVariable(ListenerVariable, null);
+        if (Invocation.Environment.GetValueOrDefault(ListenerVariable) is not { } text) return null;
         int fd = int.Parse(text);
         Syscalls.SetCloseOnExec(fd); // neither the job nor the FUSE daemon may hold the group's name
         return new Socket(new SafeSocketHandle(fd, ownsHandle: true));

@@ -14,7 +14,7 @@ public static class HostFactsReader
     public static HostFacts Read(LaunchRequest request)
     {
         int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
-        Dictionary<string, string> environment = Invocation.Environment();
+        IReadOnlyDictionary<string, string> environment = Invocation.Environment;
         var (passwd, nssHome) = PasswdLine(uid, gid);
         string home = PathText.Normalize(environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);
 
