@@ -32,11 +32,6 @@ public sealed class PlanBuilder
         environment[name] = value;
     }
 
-    public void UnsetEnv(string name)
-    {
-        if (environment.Remove(name)) environmentOrder.Remove(name);
-    }
-
     public string? GetEnv(string name) => environment.GetValueOrDefault(name);
 
     public IReadOnlyList<KeyValuePair<string, string>> Environment =>
