@@ -39,7 +39,7 @@ public static class NodeSharing
     }
 
     /// <summary>What every rank of a group must agree on: the ids and the mounts. The first rank
-    /// leaves its record for the others, who compare it with their own decision before joining.</summary>
+    /// hands its record to the others, who compare it with their own decision before joining.</summary>
     public static string Record(ContainerPlan plan) =>
         string.Join('\n', [$"ids {plan.Ids}", plan.WritableRoot ? "writable root" : "read-only root", .. plan.Mounts.Select(Describe)]);
 

@@ -8,7 +8,8 @@ using HpcRun.Rdma;
 
 namespace HpcRun.Host;
 
-/// <summary>Gathers <see cref="HostFacts"/> for a request: the one impure step before deciding.</summary>
+/// <summary>Gathers <see cref="HostFacts"/> for a request: all that deciding knows of the host (of the image it
+/// knows what the launcher's <see cref="ImageTree"/> shows).</summary>
 public static class HostFactsReader
 {
     public static HostFacts Read(LaunchRequest request)

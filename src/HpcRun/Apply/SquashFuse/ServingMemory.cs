@@ -7,8 +7,8 @@ namespace HpcRun.Apply.SquashFuse;
 /// Every block squashfuse decompresses lands in a fresh 128 KiB allocation that its cache
 /// keeps, and touching fresh memory page by page costs a fault per 4 KiB, while the job waits
 /// for those blocks. One MADV_POPULATE_WRITE call backs the same memory at a fraction of that
-/// cost, before the first request arrives. glibc is told to keep such blocks on the heap (not in mmaps of their
-/// own) and not to hand the freed megabytes back to the kernel.
+/// cost, before the first request arrives. glibc is told to keep such blocks on the heap (not in
+/// mmaps of their own) and not to hand the freed megabytes back to the kernel.
 /// </summary>
 internal static partial class ServingMemory
 {
