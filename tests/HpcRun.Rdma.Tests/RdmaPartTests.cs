@@ -12,8 +12,8 @@ public sealed class RdmaPartTests : IDisposable
     private readonly FakeRdmaHost fake = new();
 
     /// <summary>Runs the part on an image holding only this machine's libc, after <paramref name="before"/>.</summary>
-    private PlanBuilder Contribute(LaunchRequest? request = null, Dictionary<string, string>? env = null, Action<PlanBuilder>? before = null,
-        RdmaHost? rdma = null)
+    private PlanBuilder Contribute(LaunchRequest? request = null, Dictionary<string, string>? env = null,
+        Action<PlanBuilder>? before = null, RdmaHost? rdma = null)
     {
         var host = new HostFacts
         {

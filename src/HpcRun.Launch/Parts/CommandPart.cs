@@ -17,7 +17,8 @@ public sealed class CommandPart : ILaunchPart
             : DefaultCommand(context);
         string? cwd = context.Host.Cwd;
         if (cwd is null && request.WorkingDirectory is null)
-            plan.Warn("the current directory no longer exists (deleted?): the job starts in the image's working directory");
+            plan.Warn("the current directory no longer exists (deleted?): " +
+                      "the job starts in the image's working directory");
         plan.WorkingDirectory = request.WorkingDirectory
             ?? (cwd is not null && (plan.IsCovered(cwd) || context.Tree.Has(cwd)) ? cwd : null)
             ?? context.Config.WorkingDir

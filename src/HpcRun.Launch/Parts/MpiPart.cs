@@ -61,8 +61,9 @@ public sealed class MpiPart : ILaunchPart
             plan.Mount(MountSpec.Bind(context.Host.ResolvedPaths.GetValueOrDefault(path)
                 ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"{HostMpiReader.BindVariable} names a missing path: {path}"), path, readOnly: true));
         plan.SetEnv("LD_LIBRARY_PATH", libraryPath is { Length: > 0 } ? $"{MpiInjection.LibraryDirectory}:{libraryPath}" : MpiInjection.LibraryDirectory);
-        plan.Tell(MessageLevel.Information, $"MPI: {injection.Binds.Count(b => b.Target.StartsWith(MpiInjection.LibraryDirectory))} " +
-            $"host libraries injected into {MpiInjection.LibraryDirectory}");
+        int injected = injection.Binds.Count(b => b.Target.StartsWith(MpiInjection.LibraryDirectory));
+        plan.Tell(MessageLevel.Information,
+            $"MPI: {injected} host libraries injected into {MpiInjection.LibraryDirectory}");
     }
 
     /// <summary>--mpi, else the site's HPCRUN_MPI, else container.</summary>

@@ -12,7 +12,8 @@ namespace HpcRun.Slurm.Http;
 /// that go away on their own: connection refused (slurmrestd restarting, nothing was sent; a host
 /// name that does not resolve is not one of them) and, for reads and cancels, 502/503/504 from a
 /// proxy. A submit (POST) is sent again only when it could not have arrived: after a proxy's
-/// 502/503/504 or a timeout slurmrestd may have queued the job, and a second POST would queue it twice. A 4xx or a 500 is an answer and is never retried.
+/// 502/503/504 or a timeout slurmrestd may have queued the job, and a second POST would queue it
+/// twice. A 4xx or a 500 is an answer and is never retried.
 /// </summary>
 internal sealed class RetryHandler(TimeSpan timeout, HttpMessageHandler inner) : DelegatingHandler(inner)
 {

@@ -21,7 +21,8 @@ internal sealed class ContainerRoot : IDisposable
     /// <summary>The mounts <see cref="Apply"/> made, in order.</summary>
     private readonly List<MountSpec> applied = [];
 
-    /// <param name="dir">The root, in hpcrun's namespace or reached through a passed descriptor (/proc/self/fd/N).</param>
+    /// <param name="dir">The root, in hpcrun's namespace or reached through a passed descriptor
+    /// (/proc/self/fd/N).</param>
     public ContainerRoot(string dir)
     {
         this.dir = dir;

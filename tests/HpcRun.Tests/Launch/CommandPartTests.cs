@@ -37,10 +37,12 @@ public class CommandPartTests
         var host = PlanFixture.Host(cwd: "/home/alice/run") with { Cwd = null };
         ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(host: host, config: config));
         Assert.Equal("/opt/app", plan.WorkingDirectory);
-        Assert.Equal(new PlanMessage(MessageLevel.Warning,
-            "the current directory no longer exists (deleted?): the job starts in the image's working directory"), Assert.Single(plan.Messages));
+        const string deleted =
+            "the current directory no longer exists (deleted?): the job starts in the image's working directory";
+        Assert.Equal(new PlanMessage(MessageLevel.Warning, deleted), Assert.Single(plan.Messages));
         Assert.Equal("/", PlanFixture.Plan(PlanFixture.Context(host: host)).WorkingDirectory);
-        Assert.Empty(PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", WorkingDirectory = "/opt/app" }, host)).Messages);
+        var pwd = new LaunchRequest { Image = "i", WorkingDirectory = "/opt/app" };
+        Assert.Empty(PlanFixture.Plan(PlanFixture.Context(pwd, host)).Messages);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace HpcRun.Tests.Launch;
 public class PlanMessageTests
 {
     [Fact]
-    public void ALaunchOutsideAnyLauncherShowsThem() => Assert.True(PlanMessage.IsShownBy(new Dictionary<string, string>()));
+    public void ALaunchOutsideAnyLauncherShowsThem() =>
+        Assert.True(PlanMessage.IsShownBy(new Dictionary<string, string>()));
 
     [Theory]
     [InlineData("SLURM_PROCID")]
@@ -17,6 +18,6 @@ public class PlanMessageTests
     {
         Assert.True(PlanMessage.IsShownBy(new Dictionary<string, string> { [variable] = "0" }));
         Assert.False(PlanMessage.IsShownBy(new Dictionary<string, string> { [variable] = "1" }));
-        Assert.False(PlanMessage.IsShownBy(new Dictionary<string, string> { ["SLURM_PROCID"] = "0", [variable] = "2" }));
+        Assert.False(PlanMessage.IsShownBy(new Dictionary<string, string> { ["PMI_RANK"] = "0", [variable] = "2" }));
     }
 }
