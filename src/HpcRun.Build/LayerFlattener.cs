@@ -7,12 +7,7 @@ namespace HpcRun.Build;
 
 /// <summary>A layer blob to apply: how to open its stored bytes and their length, the digest of those bytes and of
 /// its uncompressed tar (either may be unknown), and a name for messages.</summary>
-public sealed record LayerBlob(Func<Stream> Open, long Length, string? Digest, string? DiffId, string Name)
-{
-    /// <summary>A layer in a file of the caller's.</summary>
-    public static LayerBlob FromFile(string path, string? digest, string? diffId, string name) =>
-        new(() => File.OpenRead(path), new FileInfo(path).Length, digest, diffId, name);
-}
+public sealed record LayerBlob(Func<Stream> Open, long Length, string? Digest, string? DiffId, string Name);
 
 /// <summary>
 /// Applies image layers in order into one directory, as a container engine stacks them (OCI image spec,

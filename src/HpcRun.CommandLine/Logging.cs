@@ -25,7 +25,7 @@ public static class Logging
 
     /// <summary>The Serilog logger, built at the first event that passes the level: building it
     /// (its self-metrics look the assembly up by reflection, the console sink sets up its stream)
-    /// took 2.5 ms of every launch, and a quiet launch logs nothing.</summary>
+    /// would weigh on every launch, and a quiet launch logs nothing.</summary>
     private sealed class Deferred(LogEventLevel minimum, Func<Logger> build) : ILogger, IDisposable
     {
         private readonly Lazy<Logger> logger = new(build);

@@ -17,6 +17,8 @@ public sealed record ContainerPlan
     public required string WorkingDirectory { get; init; }
     public required IReadOnlyList<string> Argv { get; init; }
     public required IdMap Ids { get; init; }
+    /// <summary>What the parts have to tell the user, in the order they said it; the launcher prints them.</summary>
+    public IReadOnlyList<PlanMessage> Messages { get; init; } = [];
 }
 
 public enum MountKind

@@ -15,7 +15,7 @@ public enum ExitCode
     FuseUnavailable = 69,    // /dev/fuse missing or not accessible
     Internal = 70,
     SetupFailed = 71,        // a mount or another setup step failed
-    MissingTool = 72,        // squashfuse_ll (or another helper program) not installed
+    MissingTool = 72,        // libsquashfuse_ll, mksquashfs or hpcrun-tools not installed
     BadEnvironmentFile = 73, // --env-file unreadable or malformed
     RdmaDeviceNotFound = 74, // --rdma / HPCRUN_RDMA names a device the host lacks
     DoctorFoundFailures = 75, // hpcrun doctor: at least one check failed
@@ -25,7 +25,7 @@ public enum ExitCode
     BuildOutputUnwritable = 80, // build: OUT exists (no --force), is a directory, or its directory is unusable
     BuildSourceUnreadable = 81, // build: a file or directory of the source cannot be read (--skip-unreadable: left out)
     SlurmNotConfigured = 90, // submit/status/cancel/jobs: no slurmrestd URL or token, unsupported API version
-    SlurmUnreachable = 91,   // slurmrestd down or refusing connections (after retries)
+    SlurmUnreachable = 91,   // slurmrestd down or refusing connections (after retries), or its host unknown
     SlurmUnauthorized = 92,  // slurmrestd answered 401: user name or token missing
     SlurmTokenRejected = 93, // Slurm refused the token (expired, or for another user)
     SlurmRefused = 94,       // Slurm refused the request and said why (bad partition, unknown job)

@@ -17,7 +17,8 @@ public sealed record HostFacts
     public required string Home { get; init; }
     /// <summary>The current directory, with symlinks resolved; null when it no longer exists (deleted).</summary>
     public required string? Cwd { get; init; }
-    /// <summary>Host paths named by the request (bind sources, env files), resolved; null when missing.</summary>
+    /// <summary>Host paths the parts may bind (bind sources, the home, the resolver files, MPI's directories),
+    /// resolved; null when missing.</summary>
     public IReadOnlyDictionary<string, string?> ResolvedPaths { get; init; } = new Dictionary<string, string?>();
     /// <summary>Contents of the --env-file files, by the path given on the command line.</summary>
     public IReadOnlyDictionary<string, string> EnvFileContents { get; init; } = new Dictionary<string, string>();

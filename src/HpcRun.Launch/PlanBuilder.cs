@@ -6,6 +6,7 @@ public sealed class PlanBuilder
     private readonly List<MountSpec> mounts = [];
     private readonly List<string> environmentOrder = [];
     private readonly Dictionary<string, string> environment = [];
+    private readonly List<PlanMessage> messages = [];
 
     public IReadOnlyList<MountSpec> Mounts => mounts;
     public IReadOnlyList<string> Argv { get; set; } = [];
@@ -13,7 +14,14 @@ public sealed class PlanBuilder
     public bool WritableRoot { get; set; }
     public IdMap? Ids { get; set; }
 
+    public IReadOnlyList<PlanMessage> Messages => messages;
+
     public void Mount(MountSpec mount) => mounts.Add(mount);
+
+    /// <summary>A line for the user (<see cref="PlanMessage"/>), printed by the launcher.</summary>
+    public void Tell(MessageLevel level, string text) => messages.Add(new PlanMessage(level, text));
+
+    public void Warn(string text) => Tell(MessageLevel.Warning, text);
 
     /// <summary>True when some mount already provides <paramref name="path"/> (it is at or below a bind target).</summary>
     public bool IsCovered(string path) => mounts.Any(m => PathText.IsUnder(path, m.Target));
@@ -22,11 +30,6 @@ public sealed class PlanBuilder
     {
         if (!environment.ContainsKey(name)) environmentOrder.Add(name);
         environment[name] = value;
-    }
-
-    public void UnsetEnv(string name)
-    {
-        if (environment.Remove(name)) environmentOrder.Remove(name);
     }
 
     public string? GetEnv(string name) => environment.GetValueOrDefault(name);

@@ -3,7 +3,9 @@ using HpcRun.Launch.Parts;
 namespace HpcRun.Launch;
 
 /// <summary>Decides the container: each part contributes in turn, later parts may override
-/// earlier ones (user binds come after the standard mounts). Pure: no file system access.</summary>
+/// earlier ones (user binds come after the standard mounts). No I/O of its own: it sees the host
+/// through <see cref="HostFacts"/> and the image through <see cref="ImageTree"/> (which the launcher
+/// backs with the mounted image), and says what it has to say in <see cref="ContainerPlan.Messages"/>.</summary>
 public static class Planner
 {
     public static IReadOnlyList<ILaunchPart> StandardParts { get; } =
@@ -22,6 +24,7 @@ public static class Planner
             WorkingDirectory = plan.WorkingDirectory ?? "/",
             Argv = plan.Argv,
             Ids = plan.Ids ?? throw new InvalidOperationException("no part decided the ids"),
+            Messages = plan.Messages,
         };
     }
 }

@@ -4,7 +4,7 @@ namespace HpcRun.Mpi;
 public sealed record LibraryBind(string HostPath, string Target);
 
 /// <summary>What injecting the host MPI takes: binds (host libraries into <see cref="MpiInjection.LibraryDirectory"/>
-/// and over the image's MPI libraries) and warnings to log; or a one-line refusal.</summary>
+/// and over the image's MPI libraries) and warnings for the user; or a one-line refusal.</summary>
 public sealed record MpiInjection(IReadOnlyList<LibraryBind> Binds, IReadOnlyList<string> Warnings, string? Refusal = null)
 {
     /// <summary>Where the host libraries appear inside; prepended to LD_LIBRARY_PATH.</summary>

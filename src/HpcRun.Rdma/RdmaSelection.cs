@@ -14,8 +14,6 @@ public sealed record RdmaSelection
     /// <summary>The chosen device names; null means all of them.</summary>
     public IReadOnlyList<string>? Names { get; private init; }
 
-    public bool IsAll => Names is null;
-
     /// <exception cref="FormatException">An empty list or a malformed name.</exception>
     public static RdmaSelection Parse(string value)
     {

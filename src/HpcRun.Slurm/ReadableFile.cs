@@ -1,9 +1,8 @@
 namespace HpcRun.Slurm;
 
 /// <summary>
-/// Reads a small text file the user named (token file, settings file, --env-file) and says why it
-/// could not, in hpcrun's own words: .NET's exception messages never reach the user. Shared with
-/// hpcrun's command line, which references this library.
+/// Reads a small text file the user named (token file, settings file) and says why it could not,
+/// in hpcrun's own words: .NET's exception messages never reach the user.
 /// </summary>
 public static class ReadableFile
 {

@@ -4,7 +4,7 @@ namespace HpcRun.Slurm;
 public enum SlurmFault
 {
     NotConfigured,   // no URL or no token
-    Unreachable,     // connection refused, no route, DNS (after the retries)
+    Unreachable,     // connection refused or no route (after the retries), a host name that does not resolve
     Unauthorized,    // HTTP 401: missing or malformed authentication headers
     TokenRejected,   // Slurm 22.05 answers a bad or expired token with HTTP 500
     SlurmError,      // Slurm refused the request and said why (bad partition, unknown job...)

@@ -26,7 +26,7 @@ public sealed class LayerFlattenerTests : IDisposable
     public void Compressed_layers_are_read(Compression compression)
     {
         string path = new LayerTar().Dir("etc").File("etc/hostname", "box").WriteTo(sandbox.File("layer.tar"), compression);
-        Apply(LayerBlob.FromFile(path, null, null, "layer"));
+        Apply(Flattening.FileBlob(path, null, null, "layer"));
         Assert.Equal("box", File.ReadAllText(InRoot("etc/hostname")));
     }
 
@@ -162,7 +162,7 @@ public sealed class LayerFlattenerTests : IDisposable
     public void A_layer_with_a_wrong_digest_is_refused()
     {
         string path = new LayerTar().File("f", "x").WriteTo(sandbox.File("layer.tar"));
-        var blob = LayerBlob.FromFile(path, null, "sha256:" + new string('0', 64), "layer 1");
+        var blob = Flattening.FileBlob(path, null, "sha256:" + new string('0', 64), "layer 1");
         var e = Assert.Throws<ImageFormatException>(() => Apply(blob));
         Assert.Contains("digest", e.Message);
     }
@@ -175,7 +175,7 @@ public sealed class LayerFlattenerTests : IDisposable
         for (int i = 0; i < 50; i++) tar.File($"f{i}", new string((char)('a' + i % 26), 5000 + i * 37));
         byte[] bytes = tar.Bytes(compression);
         File.WriteAllBytes(sandbox.File("layer"), bytes[..(bytes.Length / 2)]);
-        var blob = LayerBlob.FromFile(sandbox.File("layer"), null, null, "layer 1");
+        var blob = Flattening.FileBlob(sandbox.File("layer"), null, null, "layer 1");
         Assert.Throws<ImageFormatException>(() => Apply(blob));
     }
 }

@@ -31,6 +31,10 @@ public class MpiPartTests
         Assert.Contains(MountSpec.Bind("/lib/libmpich.so.12.2.2", "/lib/libmpich.so.12.1.0", readOnly: true), plan.Mounts);
         Assert.Contains(MountSpec.Bind("/lib/libdep.so.1.0.0", "/.hpcrun/mpi/lib/libdep.so.1", readOnly: true), plan.Mounts);
         Assert.Equal("/.hpcrun/mpi/lib:/opt/app/lib", plan.Environment.Single(e => e.Key == "LD_LIBRARY_PATH").Value);
+        const string bind = "MPI: host /lib/libdep.so.1.0.0 on /.hpcrun/mpi/lib/libdep.so.1";
+        Assert.Contains(new PlanMessage(MessageLevel.Debug, bind), plan.Messages);
+        Assert.Equal("MPI: 3 host libraries injected into /.hpcrun/mpi/lib",
+            Assert.Single(plan.Messages, m => m.Level == MessageLevel.Information).Text);
     }
 
     [Fact]

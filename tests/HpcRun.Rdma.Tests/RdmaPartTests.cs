@@ -12,12 +12,13 @@ public sealed class RdmaPartTests : IDisposable
     private readonly FakeRdmaHost fake = new();
 
     /// <summary>Runs the part on an image holding only this machine's libc, after <paramref name="before"/>.</summary>
-    private PlanBuilder Contribute(LaunchRequest? request = null, Dictionary<string, string>? env = null, Action<PlanBuilder>? before = null)
+    private PlanBuilder Contribute(LaunchRequest? request = null, Dictionary<string, string>? env = null,
+        Action<PlanBuilder>? before = null, RdmaHost? rdma = null)
     {
         var host = new HostFacts
         {
             Environment = env ?? [], Uid = 1001, Gid = 100, PasswdLine = "alice:x:1001:100::/home/alice:/bin/sh", GroupLine = "users:x:100:",
-            Home = "/home/alice", Cwd = "/home/alice", Rdma = fake.Read(),
+            Home = "/home/alice", Cwd = "/home/alice", Rdma = rdma ?? fake.Read(),
         };
         var tree = new ImageTree(p => p == Libc, _ => null, p => p == Libc ? File.ReadAllBytes(Libc) : null, p => p == Libc ? p : null);
         var context = new LaunchContext(request ?? new LaunchRequest { Image = "/app.sqfs" }, new ImageSource("/app.sqfs", ImageKind.SquashFs),
@@ -71,6 +72,17 @@ public sealed class RdmaPartTests : IDisposable
 
         Assert.Single(plan.Mounts, m => m.Target == "/etc/libibverbs.d");
         Assert.Null(plan.GetEnv("LD_LIBRARY_PATH"));
+    }
+
+    [Fact]
+    public void ThePlannersWarningsGoIntoThePlanOnEveryRank()
+    {
+        var request = new LaunchRequest { Image = "/app.sqfs", Rdma = RdmaSelection.Parse("mlx5_0") };
+        PlanBuilder plan = Contribute(request, new() { ["SLURM_PROCID"] = "3" }, rdma: fake.Read(memlock: 8L << 20));
+
+        PlanMessage message = Assert.Single(plan.Messages);
+        Assert.Equal(MessageLevel.Warning, message.Level);
+        Assert.Contains("locked memory is limited to 8 MiB", message.Text);
     }
 
     public void Dispose() => fake.Dispose();

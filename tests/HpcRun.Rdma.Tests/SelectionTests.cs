@@ -5,7 +5,7 @@ public class SelectionTests
     [Fact]
     public void AutoAndNoneAreKeywords()
     {
-        Assert.True(RdmaSelection.Parse("auto").IsAll);
+        Assert.Null(RdmaSelection.Parse("auto").Names);
         Assert.Equal([], RdmaSelection.Parse("none").Names);
     }
 

@@ -33,6 +33,16 @@ public class TransportFaultTests
     }
 
     [Fact]
+    public void A_host_name_that_does_not_resolve_is_not_retried()
+    {
+        const string url = "http://no-such-host.invalid:6820"; // RFC 6761: .invalid never resolves
+        CommandResult run = Jobs(url, "--debug");
+        Assert.True(run.ExitCode == 91, run.ToString());
+        Assert.Contains($"cannot reach slurmrestd at {url}/: host not found\n", run.Stderr);
+        Assert.Equal(1, run.Stderr.Split('\n').Count(l => l.Contains($"GET {url}/slurm/v0.0.38/jobs")));
+    }
+
+    [Fact]
     public void Client_errors_are_never_retried()
     {
         using var server = new CannedHttpServer(400, "Unable to parse query.");

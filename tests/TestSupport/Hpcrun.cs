@@ -58,6 +58,7 @@ public static class Hpcrun
         {
             ["HOME"] = UserHome, ["USER"] = TestEnvironment.User, ["LOGNAME"] = TestEnvironment.User,
             ["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", ["LANG"] = "C.UTF-8",
+            [LeakCheck.Marker] = LeakCheck.Owner,
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) env[k] = v;
         return env;

@@ -1,26 +1,72 @@
 namespace HpcRun.TestSupport;
 
-/// <summary>What a launcher must never leave behind: FUSE servers, FUSE mounts on the host, scratch directories.</summary>
+/// <summary>
+/// What an hpcrun must never leave behind, as hpcrun makes it: its processes (hpcrun itself, whose thread
+/// serves the image over FUSE, and the job it started), mounts in the host's mount namespace (hpcrun mounts
+/// only in a namespace of its own: the image as "fuse.squashfuse", the staging tmpfs and the overlay root as
+/// "hpcrun"), the staging directories (src/HpcRun/Apply/Staging.cs makes them on that tmpfs over /tmp, never
+/// in the host's /tmp), and a build's scratch directory beside OUT (.hpcrun-build.*, BuildOutput.cs).
+/// Processes are told apart by <see cref="Marker"/>, so that hpcruns of other test processes on the machine
+/// running meanwhile count as nobody's leak.
+/// </summary>
 internal static class LeakCheck
 {
+    /// <summary>Set to <see cref="Owner"/> in the environment of every hpcrun <see cref="Hpcrun"/> starts; the
+    /// job inherits it (not an HPCRUN_ variable, which hpcrun keeps from the job).</summary>
+    public const string Marker = "LEAKCHECK_OWNER";
+
+    /// <summary>This test process.</summary>
+    public static string Owner { get; } = Environment.ProcessId.ToString();
+
+    /// <summary>Staging.cs's directories, and the first of its generated files.</summary>
+    private static readonly string[] StagingNames = ["host", "lower", "rw", "root", "files"];
+
     /// <summary>The processes holding a FUSE connection open: hpcrun serving an image, or any FUSE daemon.
     /// hpcrun's serving thread keeps the device in a descriptor table of its own, so every thread's is looked at.</summary>
     public static IReadOnlyList<int> FuseServers() =>
-        [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(name => name!.All(char.IsAsciiDigit)).Select(int.Parse!)
-            .Where(pid => FileDescriptorTargets(pid).Contains("/dev/fuse"))];
+        [.. Pids().Where(pid => FileDescriptorTargets(pid).Contains("/dev/fuse"))];
 
-    public static IReadOnlyList<string> FuseMounts() =>
-        [.. File.ReadAllLines("/proc/mounts").Where(line => line.Split(' ')[2].StartsWith("fuse", StringComparison.Ordinal) && !line.Contains("fusectl"))];
+    /// <summary>"PID COMMAND" of each live process an hpcrun of this test process started, and of those
+    /// hpcruns themselves.</summary>
+    public static IReadOnlyList<string> Processes()
+    {
+        string mark = $"{Marker}={Owner}";
+        return [.. Pids().Where(pid => ReadProc(pid, "environ") is { } environ
+                && System.Text.Encoding.Latin1.GetString(environ).Split('\0').Contains(mark))
+            .Select(pid => $"{pid} {Command(pid)}")];
+    }
 
-    public static IReadOnlyList<string> ScratchEntries() =>
-        [.. new[] { "/tmp", "/dev/shm", "/var/tmp" }.SelectMany(Directory.EnumerateFileSystemEntries).Where(p => Path.GetFileName(p).StartsWith("hpcrun.", StringComparison.Ordinal))];
+    /// <summary>hpcrun's mounts that show in the host's mount namespace (this process's), as mountinfo lines.</summary>
+    public static IReadOnlyList<string> HostMounts() =>
+        [.. File.ReadAllLines("/proc/self/mountinfo").Where(line =>
+        {
+            // "ID PARENT MAJOR:MINOR ROOT TARGET ... - TYPE SOURCE OPTIONS"
+            string[] fields = line.Split(' ');
+            int separator = Array.IndexOf(fields, "-");
+            return separator > 0 && separator + 2 < fields.Length
+                && (fields[separator + 1] == "fuse.squashfuse" || fields[separator + 2] == "hpcrun");
+        })];
 
-    /// <summary>Waits (up to a minute: a killed process is reaped asynchronously) until no FUSE server or mount remains.</summary>
+    /// <summary>Staging directories in the host's /tmp owned by the test user, and build scratch directories in
+    /// the places tests build into by default (the test user's home, the test images' directory).</summary>
+    public static IReadOnlyList<string> ScratchEntries()
+    {
+        int user = TestUserId();
+        return [.. StagingNames.Select(name => $"/tmp/{name}").Where(path => Owner(path) == user)
+            .Concat(new[] { Hpcrun.UserHome, TestImages.Dir }.Where(Directory.Exists)
+                .SelectMany(dir => Directory.EnumerateDirectories(dir, ".hpcrun-build.*")))];
+
+        static int? Owner(string path) =>
+            Path.Exists(path) ? int.Parse(TestEnvironment.RunChecked("stat", "-c", "%u", path)) : null;
+    }
+
+    /// <summary>Waits (up to a minute: a killed process is reaped asynchronously) until none of this test process's
+    /// hpcruns and jobs runs and no hpcrun mount shows on the host, then asserts that nothing at all is left.</summary>
     public static void AssertNothingLeft()
     {
-        for (int i = 0; i < 600 && (FuseServers().Count > 0 || FuseMounts().Count > 0); i++) Thread.Sleep(100);
-        Assert.Empty(FuseServers());
-        Assert.Empty(FuseMounts());
+        for (int i = 0; i < 600 && (Processes().Count > 0 || HostMounts().Count > 0); i++) Thread.Sleep(100);
+        Assert.Empty(Processes());
+        Assert.Empty(HostMounts());
         Assert.Empty(ScratchEntries());
     }
 
@@ -50,6 +96,24 @@ internal static class LeakCheck
         try { return File.ReadAllLines($"/proc/{pid}/mountinfo"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; } // ended meanwhile
     }
+
+    private static IEnumerable<int> Pids() =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(name => name!.All(char.IsAsciiDigit))
+            .Select(int.Parse!);
+
+    private static string Command(int pid) =>
+        System.Text.Encoding.UTF8.GetString(ReadProc(pid, "cmdline") ?? []).Replace('\0', ' ').Trim();
+
+    /// <summary>/proc/PID/NAME's bytes; null when the process ended meanwhile (or is a zombie: empty).</summary>
+    private static byte[]? ReadProc(int pid, string name)
+    {
+        try { return File.ReadAllBytes($"/proc/{pid}/{name}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    private static int TestUserId() =>
+        int.Parse(File.ReadLines("/etc/passwd").Select(line => line.Split(':'))
+            .First(fields => fields[0] == TestEnvironment.User)[2]);
 
     private static IEnumerable<string?> FileDescriptorTargets(int pid)
     {

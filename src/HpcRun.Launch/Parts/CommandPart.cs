@@ -1,5 +1,3 @@
-using Serilog;
-
 namespace HpcRun.Launch.Parts;
 
 /// <summary>
@@ -19,8 +17,8 @@ public sealed class CommandPart : ILaunchPart
             : DefaultCommand(context);
         string? cwd = context.Host.Cwd;
         if (cwd is null && request.WorkingDirectory is null)
-            Log.Warning("the current directory no longer exists (deleted?): " +
-                        "the job starts in the image's working directory");
+            plan.Warn("the current directory no longer exists (deleted?): " +
+                      "the job starts in the image's working directory");
         plan.WorkingDirectory = request.WorkingDirectory
             ?? (cwd is not null && (plan.IsCovered(cwd) || context.Tree.Has(cwd)) ? cwd : null)
             ?? context.Config.WorkingDir

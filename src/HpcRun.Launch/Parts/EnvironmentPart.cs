@@ -8,6 +8,8 @@ namespace HpcRun.Launch.Parts;
 /// </summary>
 public sealed class EnvironmentPart : ILaunchPart
 {
+    /// <summary>The search path when none is set: Docker's default PATH (containerd's oci.DefaultPathEnv), the
+    /// one definition the job's environment, the spawn of its command and the doctor's search use.</summary>
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     public const string InsidePrefix = "HPCRUN_ENV_";
 

@@ -1,5 +1,4 @@
 using HpcRun.Mpi;
-using Serilog;
 
 namespace HpcRun.Launch.Parts;
 
@@ -53,18 +52,19 @@ public sealed class MpiPart : ILaunchPart
             (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
         MpiInjection injection = MpiInjection.Plan(host, image, Compatibility(context.Request, context.Host.Environment));
         if (injection.Refusal is { } refusal) throw new HpcRunException(ExitCode.MpiIncompatible, refusal);
-        foreach (string warning in injection.Warnings) Log.Warning("{Warning}", warning);
+        foreach (string warning in injection.Warnings) plan.Warn(warning);
         foreach (LibraryBind bind in injection.Binds)
         {
-            Log.Debug("MPI: host {Library} on {Target}", bind.HostPath, bind.Target);
+            plan.Tell(MessageLevel.Debug, $"MPI: host {bind.HostPath} on {bind.Target}");
             plan.Mount(MountSpec.Bind(bind.HostPath, bind.Target, readOnly: true));
         }
         foreach (string path in host.ExtraBinds)
             plan.Mount(MountSpec.Bind(context.Host.ResolvedPaths.GetValueOrDefault(path)
                 ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"{HostMpiReader.BindVariable} names a missing path: {path}"), path, readOnly: true));
         plan.SetEnv("LD_LIBRARY_PATH", libraryPath is { Length: > 0 } ? $"{MpiInjection.LibraryDirectory}:{libraryPath}" : MpiInjection.LibraryDirectory);
-        Log.Information("MPI: {Count} host libraries injected into {Directory}", injection.Binds.Count(b => b.Target.StartsWith(MpiInjection.LibraryDirectory)),
-            MpiInjection.LibraryDirectory);
+        int injected = injection.Binds.Count(b => b.Target.StartsWith(MpiInjection.LibraryDirectory));
+        plan.Tell(MessageLevel.Information,
+            $"MPI: {injected} host libraries injected into {MpiInjection.LibraryDirectory}");
     }
 
     /// <summary>--mpi, else the site's HPCRUN_MPI, else container.</summary>

@@ -1,5 +1,4 @@
 using HpcRun.Rdma;
-using Serilog;
 
 namespace HpcRun.Launch.Parts;
 
@@ -26,9 +25,7 @@ public sealed class RdmaPart : ILaunchPart
             plan.Mount(mount.Source is null ? MountSpec.Tmpfs(mount.Target) : MountSpec.Bind(mount.Source, mount.Target, mount.ReadOnly));
         if (rdma.LibraryPath is { } dir)
             plan.SetEnv("LD_LIBRARY_PATH", plan.GetEnv("LD_LIBRARY_PATH") is { Length: > 0 } path ? $"{dir}:{path}" : dir);
-        // Once per job, not once per rank: a 512-rank job would print 512 copies.
-        if (LauncherRank.IsFirst(host.Environment))
-            foreach (string warning in rdma.Warnings) Log.Warning("{Warning}", warning);
+        foreach (string warning in rdma.Warnings) plan.Warn(warning);
     }
 
     /// <summary>--rdma, else HPCRUN_RDMA (batch scripts export HPCRUN_RDMA=none), else auto.</summary>

@@ -9,10 +9,11 @@ namespace HpcRun.Slurm.Http;
 /// connecting, every attempt, the waits between them, the headers and the whole body, which is
 /// read here into memory so that nothing above reads from the network afterwards (a server that
 /// sends one byte a second must not hold hpcrun past its timeout). Bounded retries for faults
-/// that go away on their own: connection refused (slurmrestd restarting, nothing was sent) and,
-/// for reads and cancels, 502/503/504 from a proxy. A submit (POST) is sent again only when it
-/// could not have arrived: after a proxy's 502/503/504 or a timeout slurmrestd may have queued the
-/// job, and a second POST would queue it twice. A 4xx or a 500 is an answer and is never retried.
+/// that go away on their own: connection refused (slurmrestd restarting, nothing was sent; a host
+/// name that does not resolve is not one of them) and, for reads and cancels, 502/503/504 from a
+/// proxy. A submit (POST) is sent again only when it could not have arrived: after a proxy's
+/// 502/503/504 or a timeout slurmrestd may have queued the job, and a second POST would queue it
+/// twice. A 4xx or a 500 is an answer and is never retried.
 /// </summary>
 internal sealed class RetryHandler(TimeSpan timeout, HttpMessageHandler inner) : DelegatingHandler(inner)
 {

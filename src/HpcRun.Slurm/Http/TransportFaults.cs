@@ -23,8 +23,11 @@ internal static class TransportFaults
     /// <summary>The fault <paramref name="e"/> stands for, or null when it is not a transport failure.</summary>
     public static SlurmApiException? Translate(Uri server, Exception e) => e switch
     {
-        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } h =>
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } h =>
             new(SlurmFault.Unreachable, $"cannot reach slurmrestd at {server}: {Reason(h)} (after {RetryHandler.MaxRetries} retries)", e),
+        // Not retried (RetryHandler): a name that does not resolve is a wrong URL far more often than a passing fault.
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } h =>
+            new(SlurmFault.Unreachable, $"cannot reach slurmrestd at {server}: {Reason(h)}", e),
         HttpRequestException h =>
             new(SlurmFault.BadResponse, $"slurmrestd at {server}: {Broken(h.HttpRequestError)}", e),
         TimeoutException => new(SlurmFault.Timeout, $"slurmrestd at {server} did not answer in time: {e.Message}", e),

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HpcRun.Launch.Parts;
 using HpcRun.Native;
 
 namespace HpcRun.Apply;
@@ -27,8 +28,6 @@ internal sealed partial class ChildProcess
         public int StatusFd, DropSysAdmin;
     }
 
-    private const string DefaultSearchPath = "/usr/local/bin:/usr/bin:/bin";
-
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_spawn")]
     private static unsafe partial int Spawn(SpawnRequest* request);
 
@@ -53,7 +52,7 @@ internal sealed partial class ChildProcess
             var request = new SpawnRequest
             {
                 Argv = strings.Array(argv), Envp = strings.Array(env.Select(e => $"{e.Key}={e.Value}")),
-                SearchPath = strings.Add(env.LastOrDefault(e => e.Key == "PATH").Value ?? DefaultSearchPath),
+                SearchPath = strings.Add(env.LastOrDefault(e => e.Key == "PATH").Value ?? EnvironmentPart.DefaultPath),
                 Root = strings.Add(root), Cwd = strings.Add(cwd),
                 JoinUser = strings.Add(join?.User), JoinMnt = strings.Add(join?.Mount),
                 StatusFd = statusWrite, DropSysAdmin = dropSysAdmin ? 1 : 0,

@@ -17,13 +17,14 @@ internal sealed class ContainerRoot : IDisposable
 {
     private readonly string dir;
     /// <summary>The root, which resolves every path (and names what it opened as the kernel names the root in
-    /// /proc/self/fd links: <see cref="dir"/> itself, or the first rank's path to it when <see cref="dir"/> leads
-    /// into its namespace through /proc/PID/root).</summary>
+    /// /proc/self/fd links: <see cref="dir"/> itself, or, for the image reached through a descriptor the node's
+    /// first rank passed (/proc/self/fd/N), its path there).</summary>
     private readonly RootDir root;
     /// <summary>The mounts <see cref="Apply"/> made, in order.</summary>
     private readonly List<MountSpec> applied = [];
 
-    /// <param name="dir">The root, in hpcrun's namespace or reached through /proc/PID/root.</param>
+    /// <param name="dir">The root, in hpcrun's namespace or reached through a passed descriptor
+    /// (/proc/self/fd/N).</param>
     public ContainerRoot(string dir)
     {
         this.dir = dir;

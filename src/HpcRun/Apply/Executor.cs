@@ -6,6 +6,7 @@ using HpcRun.Image;
 using HpcRun.Launch;
 using HpcRun.Native;
 using Serilog;
+using Serilog.Events;
 
 namespace HpcRun.Apply;
 
@@ -43,6 +44,7 @@ internal static class Executor
         {
             CheckReadable(image);
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: first is not null));
+            Tell(plan, host);
             foreach (MountSpec mount in plan.Mounts)
                 lower.PrepareTarget(mount.Target,
                     mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
@@ -81,6 +83,7 @@ internal static class Executor
         ContainerPlan plan;
         using (var lower = new ContainerRoot($"/proc/self/fd/{shared.Image}"))
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: true));
+        Tell(plan, host);
         if (NodeSharing.FirstDifference(NodeSharing.Record(plan), shared.Record) is { } difference)
             throw new HpcRunException(ExitCode.JoinFailed, "this rank's container differs from the one its job shares on this node " +
                 $"({Shorten(difference)}): give every rank the same options, or use --no-join or --join-key");
@@ -92,6 +95,20 @@ internal static class Executor
         int status = Supervisor.Wait(job);
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;
+    }
+
+    /// <summary>Prints the plan's messages once per job: in its first rank, or outside any launcher
+    /// (<see cref="PlanMessage.IsShownBy"/>).</summary>
+    private static void Tell(ContainerPlan plan, HostFacts host)
+    {
+        if (!PlanMessage.IsShownBy(host.Environment)) return;
+        foreach (PlanMessage message in plan.Messages)
+            Log.Write(message.Level switch
+            {
+                MessageLevel.Warning => LogEventLevel.Warning,
+                MessageLevel.Information => LogEventLevel.Information,
+                _ => LogEventLevel.Debug,
+            }, "{Text}", message.Text);
     }
 
     /// <summary>hpcrun's /proc entries (its root and descriptors: the host as hpcrun sees it, all of

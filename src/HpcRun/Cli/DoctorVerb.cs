@@ -38,7 +38,7 @@ internal static class DoctorVerb
     {
         int errno = EarlyNamespace.UnshareErrno();
         EarlyNamespace.BeYourselfInside(); // so file checks see the user's access
-        Dictionary<string, string> environment = Invocation.Environment();
+        IReadOnlyDictionary<string, string> environment = Invocation.Environment;
         return new DoctorHost
         {
             Environment = environment, UnshareErrno = errno, Rdma = RdmaDiscovery.ReadThisHost(environment), Mpi = ReadHostMpi(environment),

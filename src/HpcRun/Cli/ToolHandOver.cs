@@ -15,7 +15,7 @@ internal static class ToolHandOver
         // Be the real user in the namespace early.c entered: the tools read the user's files and name.
         EarlyNamespace.BeYourselfInside();
         string tools = Path.Combine(AppContext.BaseDirectory, ToolVerbs.Binary);
-        SetupException failure = Syscalls.Exec(tools, ["hpcrun", .. args], Invocation.EnvironmentEntries());
+        SetupException failure = Syscalls.Exec(tools, ["hpcrun", .. args], Invocation.EnvironmentEntries);
         throw new HpcRunException(ExitCode.MissingTool,
             $"{tools} cannot be started ({failure.Message}): it is part of hpcrun, install it beside it");
     }

@@ -1,3 +1,4 @@
+using HpcRun.Launch.Parts;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
@@ -30,6 +31,7 @@ public sealed record DoctorHost
 
     /// <summary>Where <paramref name="program"/> is on PATH, or null.</summary>
     public string? FindProgram(string program) =>
-        (Environment.GetValueOrDefault("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
+        (Environment.GetValueOrDefault("PATH") ?? EnvironmentPart.DefaultPath)
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, program)).FirstOrDefault(p => File.Exists(HostPath(p)));
 }

@@ -14,7 +14,7 @@ namespace HpcRun.Group;
 /// namespace (one per node), vanish with their holder (nothing to clean up), and binding one is
 /// atomic, so exactly one rank becomes the first and the others connect to it, however many start
 /// at the same instant. The first rank re-executes itself to get its namespace (Native/early.c),
-/// sets the container up, then greets each connection with one byte; the others run their jobs
+/// sets the container up, then greets each connection (<see cref="SharedContainer"/>); the others run their jobs
 /// in its namespaces and keep their connection open until they end. The first rank stays until
 /// the last connection closes, so the mount outlives every rank, whichever order they end in.
 /// </summary>
@@ -158,7 +158,7 @@ internal static class NodeGroup
         if (!EarlyNamespace.Deferred)
             return TakeInheritedListener() is { } listener ? new NodeRole.First(listener) : new NodeRole.Own();
         string? group = NodeSharing.GroupName(EarlyNamespace.JoinKeyOption(), EarlyNamespace.NoJoinOption(),
-            Invocation.Environment(), EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
+            Invocation.Environment, EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
             Invocation.CurrentDirectory() ?? "", Invocation.Arguments());
         if (group is null) Reexec.InOwnNamespace();
         var address = new UnixDomainSocketEndPoint("\0" + group);
@@ -225,10 +225,9 @@ internal static class NodeGroup
 
     private static Socket? TakeInheritedListener()
     {
-        if (Environment.GetEnvironmentVariable(ListenerVariable) is not { } text) return null;
-        Environment.SetEnvironmentVariable(ListenerVariable, null);
+        if (Invocation.Environment.GetValueOrDefault(ListenerVariable) is not { } text) return null;
         int fd = int.Parse(text);
-        Syscalls.SetCloseOnExec(fd); // neither the job nor the FUSE daemon may hold the group's name
+        Syscalls.SetCloseOnExec(fd); // the job must not hold the group's name
         return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
     }
 

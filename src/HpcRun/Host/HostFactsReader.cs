@@ -8,13 +8,14 @@ using HpcRun.Rdma;
 
 namespace HpcRun.Host;
 
-/// <summary>Gathers <see cref="HostFacts"/> for a request: the one impure step before deciding.</summary>
+/// <summary>Gathers <see cref="HostFacts"/> for a request: all that deciding knows of the host (of the image it
+/// knows what the launcher's <see cref="ImageTree"/> shows).</summary>
 public static class HostFactsReader
 {
     public static HostFacts Read(LaunchRequest request)
     {
         int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
-        Dictionary<string, string> environment = Invocation.Environment();
+        IReadOnlyDictionary<string, string> environment = Invocation.Environment;
         var (passwd, nssHome) = PasswdLine(uid, gid);
         string home = PathText.Normalize(environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);
 

@@ -34,20 +34,29 @@ internal static unsafe partial class Invocation
     /// <summary>The program's name (argv[0]) as it was started.</summary>
     public static string Program => Argc() > 0 ? RawText.FromNative(Argv()[0]) : "hpcrun";
 
-    /// <summary>The environment, NAME=VALUE entries in order (the last of a repeated name wins).</summary>
-    public static IEnumerable<string> EnvironmentEntries()
+    private static IReadOnlyList<string>? environmentEntries;
+    private static Dictionary<string, string>? environment;
+
+    /// <summary>The caller's environment, NAME=VALUE entries in order, as early.c saw it: read once, the one
+    /// snapshot every part of hpcrun uses (re-execution and the hand-over to hpcrun-tools pass it on).</summary>
+    public static IReadOnlyList<string> EnvironmentEntries => environmentEntries ??= ReadEnvironment();
+
+    /// <summary><see cref="EnvironmentEntries"/> by name (the last of a repeated name wins).</summary>
+    public static IReadOnlyDictionary<string, string> Environment => environment ??= ByName(EnvironmentEntries);
+
+    private static string[] ReadEnvironment()
     {
         var entries = new List<string>();
         for (byte** e = Environ(); e is not null && *e is not null; e++) entries.Add(RawText.FromNative(*e));
-        return entries;
+        return [.. entries];
     }
 
-    public static Dictionary<string, string> Environment()
+    private static Dictionary<string, string> ByName(IEnumerable<string> entries)
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string entry in EnvironmentEntries())
-            if (entry.IndexOf('=') is > 0 and int eq) environment[entry[..eq]] = entry[(eq + 1)..];
-        return environment;
+        var byName = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string entry in entries)
+            if (entry.IndexOf('=') is > 0 and int eq) byName[entry[..eq]] = entry[(eq + 1)..];
+        return byName;
     }
 
     /// <summary>The current directory, or null when it no longer exists (deleted, or unreachable).</summary>

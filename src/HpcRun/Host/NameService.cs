@@ -5,8 +5,8 @@ namespace HpcRun.Host;
 /// <summary>
 /// The user's and group's entries as the C library's name service reports them (files, LDAP,
 /// sssd: whatever nsswitch.conf says), through getpwuid_r and getgrgid_r. Mono.Unix did this
-/// before; loading its native library and setting up its marshalling cost 2.4 ms of every
-/// start-up for two calls (README, "Benchmarks").
+/// before; loading its native library and setting up its marshalling weighed on every start-up
+/// for two calls (README, "Benchmarks").
 /// </summary>
 internal static partial class NameService
 {

@@ -14,7 +14,7 @@ internal static class Reexec
 
     public static void InOwnNamespace(params (string Name, string Value)[] extra)
     {
-        var environment = Invocation.EnvironmentEntries().Concat(extra.Select(v => $"{v.Name}={v.Value}"))
+        var environment = Invocation.EnvironmentEntries.Concat(extra.Select(v => $"{v.Name}={v.Value}"))
             .Append($"{EarlyVariable}=1");
         Serilog.Log.CloseAndFlush();
         // The running binary itself, even when it was replaced on disk since it started: it needs no file beside it.

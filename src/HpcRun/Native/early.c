@@ -275,10 +275,9 @@ static int may_join(int argc, char **argv)
     return 0;
 }
 
-/* The runtime's zero-initialised data (.bss) is written at start-up; one fault per 4 KiB
-   page costs 12 us here (a virtual machine), populating the range in one call a tenth of that.
-   (.data is left to fault: most of its 1.3 MB is only read.) Best effort: older kernels ignore
-   the advice. */
+/* The runtime's zero-initialised data (.bss) is written at start-up: one fault per 4 KiB
+   page, where populating the range in one call costs far less. (.data is left to fault: most
+   of it is only read.) Best effort: older kernels ignore the advice. */
 extern char __bss_start[], _end[];
 static void prefault_runtime_data(void)
 {

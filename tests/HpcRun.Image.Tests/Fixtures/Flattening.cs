@@ -29,8 +29,12 @@ internal sealed class Flattening : IDisposable
     {
         string path = Sandbox.File($"layer{++layers}.tar");
         File.WriteAllBytes(path, tar);
-        return LayerBlob.FromFile(path, null, null, $"layer {layers}");
+        return FileBlob(path, null, null, $"layer {layers}");
     }
+
+    /// <summary>A layer in a file of the test's.</summary>
+    public static LayerBlob FileBlob(string path, string? digest, string? diffId, string name) =>
+        new(() => File.OpenRead(path), new FileInfo(path).Length, digest, diffId, name);
 
     /// <summary>The time given to directories no entry describes.</summary>
     public long DefaultTime { get; set; }

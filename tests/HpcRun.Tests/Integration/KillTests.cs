@@ -34,7 +34,7 @@ public class KillTests(ContainerFixture images)
             var result = Hpcrun.Script(KillLoop, [images.Image, Runs.ToString(), marker], timeout: TimeSpan.FromMinutes(30));
             Assert.True(result.ExitCode == 0 && result.Stdout == "done\n", result.ToString());
             Assert.Empty(Survivors(marker));
-            Assert.Empty(LeakCheck.FuseMounts()); // (other test projects' FUSE servers may be running now)
+            Assert.Empty(LeakCheck.HostMounts());
         }
         finally { FreeStuck(marker); }
     }

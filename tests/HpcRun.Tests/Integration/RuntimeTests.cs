@@ -160,6 +160,11 @@ public class RuntimeTests(ContainerFixture images)
         Assert.Equal("/\n", result.Stdout);
         Assert.Equal("hpcrun: the current directory no longer exists (deleted?): the job starts in the image's working directory\n",
             result.Stderr);
+        // Once per job: a launcher's other ranks decide the same and say nothing.
+        var rank = Hpcrun.Script("d=$(mktemp -d) && cd $d && rmdir $d && SLURM_PROCID=1 \"$H\" \"$1\" pwd",
+            ["bash", images.Image]);
+        Assert.True(rank.ExitCode == 0, rank.ToString());
+        Assert.Equal("", rank.Stderr);
     }
 
     [Fact]

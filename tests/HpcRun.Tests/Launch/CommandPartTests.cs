@@ -35,8 +35,14 @@ public class CommandPartTests
     {
         var config = new ImageConfig { WorkingDir = "/opt/app" };
         var host = PlanFixture.Host(cwd: "/home/alice/run") with { Cwd = null };
-        Assert.Equal("/opt/app", PlanFixture.Plan(PlanFixture.Context(host: host, config: config)).WorkingDirectory);
+        ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(host: host, config: config));
+        Assert.Equal("/opt/app", plan.WorkingDirectory);
+        const string deleted =
+            "the current directory no longer exists (deleted?): the job starts in the image's working directory";
+        Assert.Equal(new PlanMessage(MessageLevel.Warning, deleted), Assert.Single(plan.Messages));
         Assert.Equal("/", PlanFixture.Plan(PlanFixture.Context(host: host)).WorkingDirectory);
+        var pwd = new LaunchRequest { Image = "i", WorkingDirectory = "/opt/app" };
+        Assert.Empty(PlanFixture.Plan(PlanFixture.Context(pwd, host)).Messages);
     }
 
     [Fact]

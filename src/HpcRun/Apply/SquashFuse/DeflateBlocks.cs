@@ -4,10 +4,9 @@ namespace HpcRun.Apply.SquashFuse;
 
 /// <summary>
 /// Inflates gzip-compressed SquashFS blocks with libdeflate, which decompresses whole buffers
-/// about 2.7 times as fast as zlib's uncompress() that squashfuse calls (0.27 against 0.73 ms
-/// for a 128 KiB block here). Starting a job mostly waits for the blocks its binaries and
-/// libraries live in, so this is start-up time. Called only from the one thread that serves
-/// FUSE, hence one decompressor for the process.
+/// faster than zlib's uncompress() that squashfuse calls. Starting a job mostly waits for the
+/// blocks its binaries and libraries live in, so this is start-up time. Called only from the one
+/// thread that serves FUSE, hence one decompressor for the process.
 /// </summary>
 internal static unsafe class DeflateBlocks
 {

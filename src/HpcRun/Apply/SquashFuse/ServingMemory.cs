@@ -5,11 +5,10 @@ namespace HpcRun.Apply.SquashFuse;
 /// <summary>
 /// Gives the serving thread's malloc arena its first megabytes already backed by memory.
 /// Every block squashfuse decompresses lands in a fresh 128 KiB allocation that its cache
-/// keeps, and touching fresh memory page by page costs a fault per 4 KiB: 636 faults, 8 ms
-/// here (a virtual machine, 12 µs a fault), while the job waits for those blocks. One
-/// MADV_POPULATE_WRITE call backs the same memory in a tenth of the time, before the first
-/// request arrives. glibc is told to keep such blocks on the heap (not in mmaps of their
-/// own) and not to hand the freed megabytes back to the kernel.
+/// keeps, and touching fresh memory page by page costs a fault per 4 KiB, while the job waits
+/// for those blocks. One MADV_POPULATE_WRITE call backs the same memory at a fraction of that
+/// cost, before the first request arrives. glibc is told to keep such blocks on the heap (not in
+/// mmaps of their own) and not to hand the freed megabytes back to the kernel.
 /// </summary>
 internal static partial class ServingMemory
 {

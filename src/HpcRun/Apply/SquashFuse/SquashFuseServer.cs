@@ -37,7 +37,7 @@ internal static unsafe partial class SquashFuseServer
     private static ServingThread? early;
 
     /// <summary>When an argument names a SquashFS or SIF file, starts the serving thread at once,
-    /// so that its set-up (memory, seven libraries: 3.7 ms here) overlaps the parsing of the
+    /// so that its set-up (memory, seven libraries) overlaps the parsing of the
     /// command line. Only a hint: a wrong guess leaves an idle thread. Not for a launcher's ranks
     /// (early.c deferred their namespace): most of them join another rank's container and serve nothing.</summary>
     public static void StartEarly(string[] args)
@@ -59,7 +59,7 @@ internal static unsafe partial class SquashFuseServer
 
     /// <summary>The thread that serves one image: set up first, then told which image, then serving.
     /// A plain pthread that enters .NET on its own: .NET's Thread.Start keeps its caller waiting
-    /// until the new thread runs (1 ms here, on the start-up path), and a FUSE server never ends.</summary>
+    /// until the new thread runs (on the start-up path), and a FUSE server never ends.</summary>
     public sealed partial class ServingThread
     {
         private readonly ManualResetEventSlim asked = new(), mounted = new();
