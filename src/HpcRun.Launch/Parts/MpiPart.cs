@@ -35,7 +35,7 @@ public sealed class MpiPart : ILaunchPart
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         IReadOnlyDictionary<string, string> environment = context.Host.Environment;
-        MpiMode mode = Mode(context.Request, environment);
+        MpiMode mode = Mode(context.Request, environment, context.Host.Site);
         if (mode == MpiMode.None) return;
         if (!context.NodeShared && NodeSharing.RankVariables.Any(environment.ContainsKey))
             foreach (var (name, value) in SeparateNamespaceDefaults)
@@ -50,7 +50,8 @@ public sealed class MpiPart : ILaunchPart
     {
         string? libraryPath = plan.GetEnv("LD_LIBRARY_PATH");
         var image = ImageMpi.Read(new ImageLibraryFiles(context.Tree), (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
-        MpiInjection injection = MpiInjection.Plan(host, image, Compatibility(context.Request, context.Host.Environment));
+        MpiCompatibility level = Compatibility(context.Request, context.Host.Environment, context.Host.Site);
+        MpiInjection injection = MpiInjection.Plan(host, image, level);
         if (injection.Refusal is { } refusal) throw new HpcRunException(ExitCode.MpiIncompatible, refusal);
         foreach (string warning in injection.Warnings) Log.Warning("{Warning}", warning);
         foreach (LibraryBind bind in injection.Binds)
@@ -66,14 +67,18 @@ public sealed class MpiPart : ILaunchPart
             MpiInjection.LibraryDirectory);
     }
 
-    /// <summary>--mpi, else the site's HPCRUN_MPI, else container.</summary>
-    public static MpiMode Mode(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
-        request.Mpi ?? Setting(environment, MpiSettings.ModeVariable, MpiSettings.ParseMode, MpiSettings.ModeWords) ?? MpiMode.Container;
+    /// <summary>--mpi, else HPCRUN_MPI, else the site configuration's mpi, else container.</summary>
+    public static MpiMode Mode(LaunchRequest request, IReadOnlyDictionary<string, string> environment,
+        SiteConfig site) =>
+        request.Mpi ?? Setting(environment, MpiSettings.ModeVariable, MpiSettings.ParseMode, MpiSettings.ModeWords)
+        ?? site.Mpi ?? MpiMode.Container;
 
-    /// <summary>--mpi-compat, else HPCRUN_MPI_COMPAT, else major.</summary>
-    public static MpiCompatibility Compatibility(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
-        request.MpiCompat ?? Setting(environment, MpiSettings.CompatibilityVariable, MpiSettings.ParseCompatibility, MpiSettings.CompatibilityWords)
-        ?? MpiCompatibility.Major;
+    /// <summary>--mpi-compat, else HPCRUN_MPI_COMPAT, else the site configuration's mpi-compat, else major.</summary>
+    public static MpiCompatibility Compatibility(LaunchRequest request, IReadOnlyDictionary<string, string> environment,
+        SiteConfig site) =>
+        request.MpiCompat ?? Setting(environment, MpiSettings.CompatibilityVariable, MpiSettings.ParseCompatibility,
+            MpiSettings.CompatibilityWords)
+        ?? site.MpiCompat ?? MpiCompatibility.Major;
 
     private static T? Setting<T>(IReadOnlyDictionary<string, string> environment, string variable, Func<string, T?> parse, string[] words)
         where T : struct =>

@@ -17,8 +17,11 @@ public sealed class RdmaPart : ILaunchPart
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         HostFacts host = context.Host;
-        RdmaSelection selection = context.Request.Rdma ?? Setting(host, RdmaSelection.EnvironmentVariable, RdmaSelection.Parse, RdmaSelection.Auto);
-        RdmaLibraries libraries = context.Request.RdmaLibs ?? Setting(host, RdmaLibrariesText.EnvironmentVariable, RdmaLibrariesText.Parse, RdmaLibraries.Auto);
+        // The option, else its variable, else the site configuration's default, else the built-in one.
+        RdmaSelection selection = context.Request.Rdma ?? Setting(host, RdmaSelection.EnvironmentVariable,
+            RdmaSelection.Parse, host.Site.Rdma ?? RdmaSelection.Auto);
+        RdmaLibraries libraries = context.Request.RdmaLibs ?? Setting(host, RdmaLibrariesText.EnvironmentVariable,
+            RdmaLibrariesText.Parse, host.Site.RdmaLibs ?? RdmaLibraries.Auto);
         RdmaPlan rdma;
         try
         {

@@ -52,8 +52,9 @@ internal static class SubmitChecks
     /// (HpcRun.Launch/Parts/MpiPart.cs, RdmaPart.cs).</summary>
     private static void CheckSettings(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
     {
-        _ = MpiPart.Mode(request, environment);
-        _ = MpiPart.Compatibility(request, environment);
+        // Not this host's hpcrun.conf: the job's node reads its own when the job runs.
+        _ = MpiPart.Mode(request, environment, SiteConfig.None);
+        _ = MpiPart.Compatibility(request, environment, SiteConfig.None);
         const string Rdma = RdmaSelection.EnvironmentVariable, RdmaLibs = RdmaLibrariesText.EnvironmentVariable;
         if (request.Rdma is null && environment.GetValueOrDefault(Rdma) is { Length: > 0 } rdma)
             _ = LaunchOptions.Parsed(RdmaSelection.Parse, rdma, Rdma);
