@@ -1,3 +1,4 @@
+using HpcRun.Launch;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
@@ -18,6 +19,11 @@ public sealed record DoctorHost
     public required RdmaHost Rdma { get; init; }
     /// <summary>The host's MPI as host MPI injection finds it (ld.so.cache, HPCRUN_MPI_LIBS).</summary>
     public required HostMpi Mpi { get; init; }
+    /// <summary>The site configuration as a launch reads it; null when it is bad, <see cref="SiteError"/> saying
+    /// why.</summary>
+    public SiteConfig? Site { get; init; } = SiteConfig.None;
+    /// <summary>The one line a launch would fail with (status 79) when the site configuration is bad.</summary>
+    public string? SiteError { get; init; }
 
     public string HostPath(string path) => Root == "/" ? path : Root.TrimEnd('/') + path;
 
