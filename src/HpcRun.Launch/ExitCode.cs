@@ -22,6 +22,7 @@ public enum ExitCode
     BindTargetUnusable = 76, // a mount's destination: the other kind (file/directory), or missing in a host directory
     MpiIncompatible = 77,    // --mpi=host: the host's MPI cannot replace the image's (ABI, glibc)
     JoinFailed = 78,         // a rank could not share its node's container (options differ from the first rank's)
+    SiteConfigInvalid = 79,  // hpcrun.conf, a drop-in or HPCRUN_CONFIG's file: unreadable, unknown key, bad value
     BuildOutputUnwritable = 80, // build: OUT exists (no --force), is a directory, or its directory is unusable
     BuildSourceUnreadable = 81, // build: a file or directory of the source cannot be read (--skip-unreadable: left out)
     SlurmNotConfigured = 90, // submit/status/cancel/jobs: no slurmrestd URL or token, unsupported API version

@@ -26,4 +26,6 @@ public sealed record HostFacts
     public RdmaHost Rdma { get; init; } = RdmaHost.Nothing;
     /// <summary>The host's MPI installations, read only for --mpi=host.</summary>
     public HostMpi? Mpi { get; init; }
+    /// <summary>The site's defaults (hpcrun.conf and its drop-ins), below the options and HPCRUN_* variables.</summary>
+    public SiteConfig Site { get; init; } = SiteConfig.None;
 }

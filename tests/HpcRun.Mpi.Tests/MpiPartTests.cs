@@ -56,14 +56,15 @@ public class MpiPartTests
     }
 
     [Fact]
-    public void TheSiteDefaultComesFromHpcrunMpi()
+    public void TheVariableHpcrunMpiSetsTheModeWhereNoOptionDoes()
     {
         var env = new Dictionary<string, string> { [MpiSettings.ModeVariable] = "host" };
-        Assert.Equal(MpiMode.Host, MpiPart.Mode(Request(null), env));
-        Assert.Equal(MpiMode.None, MpiPart.Mode(Request(MpiMode.None), env));
-        Assert.Equal(MpiMode.Container, MpiPart.Mode(Request(null), new Dictionary<string, string>()));
+        SiteConfig site = SiteConfig.None;
+        Assert.Equal(MpiMode.Host, MpiPart.Mode(Request(null), env, site));
+        Assert.Equal(MpiMode.None, MpiPart.Mode(Request(MpiMode.None), env, site));
+        Assert.Equal(MpiMode.Container, MpiPart.Mode(Request(null), new Dictionary<string, string>(), site));
         var bad = new Dictionary<string, string> { [MpiSettings.ModeVariable] = "bind" };
-        Assert.Equal(ExitCode.Usage, Assert.Throws<HpcRunException>(() => MpiPart.Mode(Request(null), bad)).Code);
+        Assert.Equal(ExitCode.Usage, Assert.Throws<HpcRunException>(() => MpiPart.Mode(Request(null), bad, site)).Code);
     }
 
     [Fact]

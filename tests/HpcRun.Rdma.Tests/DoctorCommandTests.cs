@@ -17,9 +17,12 @@ public sealed class DoctorCommandTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         string[] lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["user namespaces", "fuse", "squashfuse", "kernel", "rdma", "host mpi", "slurm"], lines.Select(l => l[6..l.IndexOf(':')]));
-        Assert.StartsWith("OK    user namespaces: unprivileged user and mount namespaces work", lines[0]);
-        Assert.StartsWith("OK    rdma: no RDMA devices", lines[4]);
+        Assert.Equal(["configuration", "user namespaces", "fuse", "squashfuse", "kernel", "rdma", "host mpi", "slurm"],
+            lines.Select(l => l[6..l.IndexOf(':')]));
+        Assert.Equal("OK    configuration: no /etc/hpcrun/hpcrun.conf nor /etc/hpcrun/hpcrun.conf.d/*.conf: built-in defaults",
+            lines[0]);
+        Assert.StartsWith("OK    user namespaces: unprivileged user and mount namespaces work", lines[1]);
+        Assert.StartsWith("OK    rdma: no RDMA devices", lines[5]);
         Assert.All(lines, l => Assert.Matches("^(OK  |WARN|FAIL)  ", l));
     }
 

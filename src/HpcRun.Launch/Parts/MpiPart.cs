@@ -34,7 +34,7 @@ public sealed class MpiPart : ILaunchPart
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         IReadOnlyDictionary<string, string> environment = context.Host.Environment;
-        MpiMode mode = Mode(context.Request, environment);
+        MpiMode mode = Mode(context.Request, environment, context.Host.Site);
         if (mode == MpiMode.None) return;
         if (!context.NodeShared && LauncherRank.IsLaunched(environment))
             foreach (var (name, value) in SeparateNamespaceDefaults)
@@ -50,7 +50,7 @@ public sealed class MpiPart : ILaunchPart
         string? libraryPath = plan.GetEnv("LD_LIBRARY_PATH");
         var image = ImageMpi.Read(context.Tree, context.ImageLibraries,
             (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
-        MpiInjection injection = MpiInjection.Plan(host, image, Compatibility(context.Request, context.Host.Environment));
+        MpiInjection injection = MpiInjection.Plan(host, image, Compatibility(context.Request, context.Host.Environment, context.Host.Site));
         if (injection.Refusal is { } refusal) throw new HpcRunException(ExitCode.MpiIncompatible, refusal);
         foreach (string warning in injection.Warnings) plan.Warn(warning);
         foreach (LibraryBind bind in injection.Binds)
@@ -67,17 +67,19 @@ public sealed class MpiPart : ILaunchPart
             $"MPI: {injected} host libraries injected into {MpiInjection.LibraryDirectory}");
     }
 
-    /// <summary>--mpi, else the site's HPCRUN_MPI, else container.</summary>
+    /// <summary>--mpi, else HPCRUN_MPI, else the site configuration's mpi, else container.</summary>
     /// <exception cref="HpcRunException">64 (usage): HPCRUN_MPI is not a mode.</exception>
-    public static MpiMode Mode(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
+    public static MpiMode Mode(LaunchRequest request, IReadOnlyDictionary<string, string> environment,
+        SiteConfig site) =>
         request.Mpi ?? SettingWord.FromEnvironment(environment, MpiSettings.ModeVariable, MpiSettings.ParseMode,
-            MpiMode.Container);
+            site.Mpi ?? MpiMode.Container);
 
-    /// <summary>--mpi-compat, else HPCRUN_MPI_COMPAT, else major.</summary>
+    /// <summary>--mpi-compat, else HPCRUN_MPI_COMPAT, else the site configuration's mpi-compat, else major.</summary>
     /// <exception cref="HpcRunException">64 (usage): HPCRUN_MPI_COMPAT is not a level.</exception>
-    public static MpiCompatibility Compatibility(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
+    public static MpiCompatibility Compatibility(LaunchRequest request, IReadOnlyDictionary<string, string> environment,
+        SiteConfig site) =>
         request.MpiCompat ?? SettingWord.FromEnvironment(environment, MpiSettings.CompatibilityVariable,
-            MpiSettings.ParseCompatibility, MpiCompatibility.Major);
+            MpiSettings.ParseCompatibility, site.MpiCompat ?? MpiCompatibility.Major);
 
     /// <summary>Host paths this part may bind, for <see cref="HostFactsReader"/> to resolve.</summary>
     public static IEnumerable<string> HostPaths(IReadOnlyDictionary<string, string> environment) =>

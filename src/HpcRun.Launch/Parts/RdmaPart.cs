@@ -15,8 +15,8 @@ public sealed class RdmaPart : ILaunchPart
         RdmaPlan rdma;
         try
         {
-            rdma = RdmaPlanner.Plan(host.Rdma, Selection(context.Request, host.Environment),
-                Libraries(context.Request, host.Environment), p => plan.IsCovered(p) || context.Tree.Has(p),
+            rdma = RdmaPlanner.Plan(host.Rdma, Selection(context.Request, host.Environment, host.Site),
+                Libraries(context.Request, host.Environment, host.Site), p => plan.IsCovered(p) || context.Tree.Has(p),
                 () => context.ImageLibraries.Glibc);
         }
         catch (RdmaDeviceNotFoundException e) { throw new HpcRunException(ExitCode.RdmaDeviceNotFound, e.Message); }
@@ -28,15 +28,18 @@ public sealed class RdmaPart : ILaunchPart
         foreach (string warning in rdma.Warnings) plan.Warn(warning);
     }
 
-    /// <summary>--rdma, else HPCRUN_RDMA (batch scripts export HPCRUN_RDMA=none), else auto.</summary>
+    /// <summary>--rdma, else HPCRUN_RDMA (batch scripts export HPCRUN_RDMA=none), else the site configuration's
+    /// rdma, else auto.</summary>
     /// <exception cref="HpcRunException">64 (usage): HPCRUN_RDMA is not a selection.</exception>
-    public static RdmaSelection Selection(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
+    public static RdmaSelection Selection(LaunchRequest request, IReadOnlyDictionary<string, string> environment,
+        SiteConfig site) =>
         request.Rdma ?? SettingWord.FromEnvironment(environment, RdmaSelection.EnvironmentVariable, RdmaSelection.Parse,
-            RdmaSelection.Auto);
+            site.Rdma ?? RdmaSelection.Auto);
 
-    /// <summary>--rdma-libs, else HPCRUN_RDMA_LIBS, else auto.</summary>
+    /// <summary>--rdma-libs, else HPCRUN_RDMA_LIBS, else the site configuration's rdma-libs, else auto.</summary>
     /// <exception cref="HpcRunException">64 (usage): HPCRUN_RDMA_LIBS is not auto, host or image.</exception>
-    public static RdmaLibraries Libraries(LaunchRequest request, IReadOnlyDictionary<string, string> environment) =>
+    public static RdmaLibraries Libraries(LaunchRequest request, IReadOnlyDictionary<string, string> environment,
+        SiteConfig site) =>
         request.RdmaLibs ?? SettingWord.FromEnvironment(environment, RdmaLibrariesText.EnvironmentVariable,
-            RdmaLibrariesText.Parse, RdmaLibraries.Auto);
+            RdmaLibrariesText.Parse, site.RdmaLibs ?? RdmaLibraries.Auto);
 }

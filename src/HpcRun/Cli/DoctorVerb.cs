@@ -4,6 +4,7 @@ using System.Text.Json;
 using HpcRun.Apply.SquashFuse;
 using HpcRun.Doctor;
 using HpcRun.Host;
+using HpcRun.Launch;
 using HpcRun.Mpi;
 using HpcRun.Native;
 using HpcRun.Rdma;
@@ -39,11 +40,20 @@ internal static class DoctorVerb
         int errno = EarlyNamespace.UnshareErrno();
         EarlyNamespace.BeYourselfInside(); // so file checks see the user's access
         IReadOnlyDictionary<string, string> environment = Invocation.Environment;
+        var (site, siteError) = ReadSiteConfig(environment);
         return new DoctorHost
         {
             Environment = environment, UnshareErrno = errno, Rdma = RdmaDiscovery.ReadThisHost(environment), Mpi = ReadHostMpi(environment),
             SquashFuseError = SquashFuseLibrary.TryGet(out string? squashFuseError) is null ? squashFuseError : null,
+            Site = site,
+            SiteError = siteError,
         };
+    }
+
+    private static (SiteConfig? Site, string? Error) ReadSiteConfig(IReadOnlyDictionary<string, string> environment)
+    {
+        try { return (SiteConfigReader.Read(environment), null); }
+        catch (HpcRunException e) when (e.Code == ExitCode.SiteConfigInvalid) { return (null, e.Message); }
     }
 
     private static HostMpi ReadHostMpi(IReadOnlyDictionary<string, string> environment)

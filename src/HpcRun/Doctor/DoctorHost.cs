@@ -1,4 +1,5 @@
 using HpcRun.Launch.Parts;
+using HpcRun.Launch;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
@@ -19,6 +20,11 @@ public sealed record DoctorHost
     public required RdmaHost Rdma { get; init; }
     /// <summary>The host's MPI as host MPI injection finds it (ld.so.cache, HPCRUN_MPI_LIBS).</summary>
     public required HostMpi Mpi { get; init; }
+    /// <summary>The site configuration as a launch reads it; null when it is bad, <see cref="SiteError"/> saying
+    /// why.</summary>
+    public SiteConfig? Site { get; init; } = SiteConfig.None;
+    /// <summary>The one line a launch would fail with (status 79) when the site configuration is bad.</summary>
+    public string? SiteError { get; init; }
 
     public string HostPath(string path) => Root == "/" ? path : Root.TrimEnd('/') + path;
 

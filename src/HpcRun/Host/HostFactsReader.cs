@@ -5,6 +5,7 @@ using HpcRun.Launch;
 using HpcRun.Mpi;
 using HpcRun.Native;
 using HpcRun.Rdma;
+using Serilog;
 
 namespace HpcRun.Host;
 
@@ -16,12 +17,17 @@ public static class HostFactsReader
     {
         int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
         IReadOnlyDictionary<string, string> environment = Invocation.Environment;
+        SiteConfig site = SiteConfigReader.Read(environment);
         var (passwd, nssHome) = PasswdLine(uid, gid);
         string home = PathText.Normalize(environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);
 
         var resolved = new Dictionary<string, string?>();
         foreach (string path in request.Binds.Select(b => b.Source).Concat(HostSystemPart.HostPaths).Concat(MpiPart.HostPaths(environment)).Append(home))
             resolved[path] = RealPath.Resolve(path);
+        foreach (SiteBind bind in site.Binds)
+            if ((resolved[bind.Bind.Source] = RealPath.Resolve(bind.Bind.Source)) is null)
+                Log.Information("{Origin}: bind source {Source} does not exist on this node; not bound",
+                    bind.Origin, bind.Bind.Source);
         var envFiles = new Dictionary<string, string>();
         foreach (string file in request.EnvFiles) envFiles[file] = EnvFile.Read(file);
         return new HostFacts
@@ -35,8 +41,9 @@ public static class HostFactsReader
             Cwd = Invocation.CurrentDirectory(),
             ResolvedPaths = resolved,
             EnvFileContents = envFiles,
-            Mpi = MpiPart.Mode(request, environment) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
+            Mpi = MpiPart.Mode(request, environment, site) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
             Rdma = RdmaDiscovery.ReadThisHost(environment),
+            Site = site,
         };
     }
 

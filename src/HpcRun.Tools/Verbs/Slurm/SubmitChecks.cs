@@ -53,10 +53,11 @@ internal static class SubmitChecks
     /// (HpcRun.Launch/Parts/MpiPart.cs, RdmaPart.cs).</summary>
     private static void CheckSettings(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
     {
-        _ = MpiPart.Mode(request, environment);
-        _ = MpiPart.Compatibility(request, environment);
-        _ = RdmaPart.Selection(request, environment);
-        _ = RdmaPart.Libraries(request, environment);
+        // Not this host's hpcrun.conf: the job's node reads its own when the job runs.
+        _ = MpiPart.Mode(request, environment, SiteConfig.None);
+        _ = MpiPart.Compatibility(request, environment, SiteConfig.None);
+        _ = RdmaPart.Selection(request, environment, SiteConfig.None);
+        _ = RdmaPart.Libraries(request, environment, SiteConfig.None);
     }
 
     /// <summary>A path as the job reads it: relative ones in its working directory. Joined, not normalized:

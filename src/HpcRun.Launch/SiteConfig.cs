@@ -1,0 +1,144 @@
+using HpcRun.Launch.Parts;
+using HpcRun.Mpi;
+using HpcRun.Rdma;
+
+namespace HpcRun.Launch;
+
+/// <summary>One configuration file as read from the host: its path and its text (bytes kept).</summary>
+public sealed record SiteConfigFile(string Path, string Text);
+
+/// <summary>A default bind from the site configuration, and the file:line that gave it.</summary>
+public sealed record SiteBind(BindSpec Bind, string Origin);
+
+/// <summary>
+/// The site's defaults (README, "Site configuration"): /etc/hpcrun/hpcrun.conf, then
+/// /etc/hpcrun/hpcrun.conf.d/*.conf in ordinal order of their names, as Apptainer's apptainer.conf
+/// (<c>key = value</c> lines, <c>#</c> comments, repeatable list keys) and enroot's numbered
+/// mounts.d files. A key is the long option of `hpcrun run` it gives the default for, with the
+/// option's own values (cache-dir: the registry's cache, not used yet): a command-line option beats
+/// its HPCRUN_* variable, which beats this file, which beats the built-in default. A later line or
+/// file replaces a single-valued key and adds to a list; a later bind onto the same destination
+/// replaces the earlier one; an empty value resets the key to its built-in default (an empty list),
+/// as an empty assignment does in systemd's drop-ins. Pure: the launcher reads the files
+/// (src/HpcRun/Host/SiteConfigReader.cs), this parses them. GPU defaults (the GPU issue) become keys
+/// of <see cref="Apply"/>; until then a gpu key is unknown.
+/// </summary>
+public sealed record SiteConfig
+{
+    public const string DefaultPath = "/etc/hpcrun/hpcrun.conf";
+
+    /// <summary>Names a configuration file to read instead of <see cref="DefaultPath"/> (its drop-ins
+    /// beside it, <see cref="DropInDirectory"/>): tests, and users who want defaults of their own.</summary>
+    public const string PathVariable = "HPCRUN_CONFIG";
+
+    public static SiteConfig None { get; } = new();
+
+    /// <summary>The files read, in the order they were applied.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+
+    /// <summary>bind: default binds (absolute sources), before the user's -B.</summary>
+    public IReadOnlyList<SiteBind> Binds { get; init; } = [];
+
+    /// <summary>mpi: the default for --mpi.</summary>
+    public MpiMode? Mpi { get; init; }
+
+    /// <summary>mpi-compat: the default for --mpi-compat.</summary>
+    public MpiCompatibility? MpiCompat { get; init; }
+
+    /// <summary>rdma: the default for --rdma.</summary>
+    public RdmaSelection? Rdma { get; init; }
+
+    /// <summary>rdma-libs: the default for --rdma-libs.</summary>
+    public RdmaLibraries? RdmaLibs { get; init; }
+
+    /// <summary>cache-dir: where images fetched from registries are kept (absolute, normalized). Read and
+    /// checked here; nothing uses it until the registry issue.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>The keys, for messages.</summary>
+    public static readonly string[] Keys = ["bind", "cache-dir", "mpi", "mpi-compat", "rdma", "rdma-libs"];
+
+    /// <summary>The drop-in directory of a configuration file: FILE.d, holding *.conf files.</summary>
+    public static string DropInDirectory(string file) => file + ".d";
+
+    /// <summary>Whether a name in the drop-in directory is a drop-in: *.conf, not hidden (editors' and
+    /// package managers' leftovers are not).</summary>
+    public static bool IsDropIn(string name) =>
+        name.EndsWith(".conf", StringComparison.Ordinal) && !name.StartsWith('.');
+
+    /// <summary>Applies <paramref name="files"/> in order to the built-in defaults.</summary>
+    /// <exception cref="HpcRunException"><see cref="ExitCode.SiteConfigInvalid"/>, one line "FILE:LINE: what is
+    /// wrong": a line that is not <c>key = value</c>, an unknown key, a bad value.</exception>
+    public static SiteConfig Parse(IEnumerable<SiteConfigFile> files)
+    {
+        SiteConfig config = None;
+        foreach (SiteConfigFile file in files)
+        {
+            string[] lines = file.Text.Split('\n');
+            for (int i = 0; i < lines.Length; i++)
+            {
+                string line = lines[i].Trim();
+                if (line.Length == 0 || line.StartsWith('#')) continue;
+                string origin = $"{file.Path}:{i + 1}";
+                int eq = line.IndexOf('=');
+                if (eq < 0) throw Invalid($"{origin}: expected 'key = value', not '{line}'");
+                config = config.Apply(line[..eq].TrimEnd(), line[(eq + 1)..].TrimStart(), origin);
+            }
+            config = config with { Files = [.. config.Files, file.Path] };
+        }
+        return config;
+    }
+
+    private SiteConfig Apply(string key, string value, string origin)
+    {
+        bool reset = value.Length == 0;
+        T Parsed<T>(Func<T> parse) => Checked(origin, key, parse);
+        return key switch
+        {
+            "bind" => this with
+            {
+                Binds = reset ? [] : AddBinds(Parsed(() => BindSpec.ParseList(value).ToList()), origin),
+            },
+            "mpi" => this with
+            {
+                Mpi = reset ? null : Parsed(() =>
+                    MpiSettings.ParseMode(value)),
+            },
+            "mpi-compat" => this with
+            {
+                MpiCompat = reset ? null : Parsed(() =>
+                    MpiSettings.ParseCompatibility(value)),
+            },
+            "rdma" => this with { Rdma = reset ? null : Parsed(() => RdmaSelection.Parse(value)) },
+            "rdma-libs" => this with { RdmaLibs = reset ? null : Parsed(() => RdmaLibrariesText.Parse(value)) },
+            "cache-dir" => this with
+            {
+                CacheDirectory = reset ? null : PathText.Normalize(Absolute(value, origin, key)),
+            },
+            _ => throw Invalid($"{origin}: unknown key '{key}' (known: {string.Join(", ", Keys)})"),
+        };
+    }
+
+    /// <summary>The binds so far and <paramref name="added"/>; a destination bound again takes the later
+    /// source.</summary>
+    private IReadOnlyList<SiteBind> AddBinds(List<BindSpec> added, string origin)
+    {
+        foreach (BindSpec bind in added) Absolute(bind.Source, origin, "bind");
+        return [.. Binds.Where(b => !added.Any(a => a.Target == b.Bind.Target)),
+            .. added.Select(b => new SiteBind(b, origin))];
+    }
+
+    /// <summary>A host path in this file must be absolute: there is no directory it could be relative to.</summary>
+    private static string Absolute(string path, string origin, string key) =>
+        path.StartsWith('/') ? path : throw Invalid($"{origin}: {key}: '{path}' is not an absolute path");
+
+    /// <summary>A value parsed by its option's own parser, whose complaint becomes this line's.</summary>
+    private static T Checked<T>(string origin, string key, Func<T> parse)
+    {
+        try { return parse(); }
+        catch (HpcRunException e) { throw Invalid($"{origin}: {e.Message}"); }
+        catch (FormatException e) { throw Invalid($"{origin}: {key}: {e.Message}"); }
+    }
+
+    private static HpcRunException Invalid(string message) => new(ExitCode.SiteConfigInvalid, message);
+}
