@@ -1,6 +1,6 @@
-using HpcRun.Image.Text;
-using HpcRun.Image;
 using System.Security.Cryptography;
+using HpcRun.Image;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Build;
 

@@ -1,7 +1,7 @@
-using HpcRun.Image.Text;
-using HpcRun.Image.Posix;
 using System.Security.Cryptography;
 using HpcRun.Build.Posix;
+using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 

@@ -1,6 +1,4 @@
-using HpcRun.Image.Posix;
 using System.Text;
-using HpcRun.Build.Posix;
 using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;

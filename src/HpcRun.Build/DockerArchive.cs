@@ -1,10 +1,10 @@
-using HpcRun.Image;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using HpcRun.Image;
 using HpcRun.Image.Metadata;
-using static HpcRun.Image.Metadata.JsonFields;
 using static System.StringComparison;
+using static HpcRun.Image.Metadata.JsonFields;
 
 namespace HpcRun.Build;
 

@@ -40,6 +40,11 @@ public sealed class ImageBuildException(string message, BuildFailure failure = B
 
     private static string SignalName(int signal) => signal switch
     {
-        1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 9 => "SIGKILL", 15 => "SIGTERM", _ => $"signal {signal}",
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        9 => "SIGKILL",
+        15 => "SIGTERM",
+        _ => $"signal {signal}",
     };
 }

@@ -1,13 +1,12 @@
-using HpcRun.Image.Text;
-using HpcRun.Image;
-using HpcRun.Image.Posix;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using HpcRun.Build.Posix;
+using HpcRun.Image;
 using HpcRun.Image.Formats;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Sif;
+using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
@@ -151,8 +150,12 @@ public static class ImageBuilder
             SquashFsSuperblock.Read(file, SifWriter.PartitionOffset, partitionSize);
             var record = new BuildRecord
             {
-                SourceKind = image.Kind, SourceDigest = image.Digest, SourceTag = image.Tag, Platform = image.Platform,
-                Created = time > 0 ? DateTimeOffset.FromUnixTimeSeconds(time) : null, HpcrunVersion = hpcrunVersion,
+                SourceKind = image.Kind,
+                SourceDigest = image.Digest,
+                SourceTag = image.Tag,
+                Platform = image.Platform,
+                Created = time > 0 ? DateTimeOffset.FromUnixTimeSeconds(time) : null,
+                HpcrunVersion = hpcrunVersion,
             };
             SifObject[] objects =
             [
@@ -184,8 +187,12 @@ public static class ImageBuilder
 
     private static string HostArchitecture() => RuntimeInformation.OSArchitecture switch
     {
-        Architecture.X64 => "amd64", Architecture.Arm64 => "arm64", Architecture.X86 => "386",
-        Architecture.Arm => "arm", Architecture.S390x => "s390x", Architecture.Ppc64le => "ppc64le",
+        Architecture.X64 => "amd64",
+        Architecture.Arm64 => "arm64",
+        Architecture.X86 => "386",
+        Architecture.Arm => "arm",
+        Architecture.S390x => "s390x",
+        Architecture.Ppc64le => "ppc64le",
         Architecture.RiscV64 => "riscv64",
         var other => other.ToString().ToLowerInvariant(),
     };

@@ -1,9 +1,9 @@
-using HpcRun.Image.Text;
-using HpcRun.Image;
 using System.Text.Json;
+using HpcRun.Image;
 using HpcRun.Image.Metadata;
-using static HpcRun.Image.Metadata.JsonFields;
+using HpcRun.Image.Text;
 using static System.StringComparison;
+using static HpcRun.Image.Metadata.JsonFields;
 
 namespace HpcRun.Build;
 

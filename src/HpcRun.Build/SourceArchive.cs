@@ -1,7 +1,6 @@
-using HpcRun.Image.Posix;
-using HpcRun.Image;
-using HpcRun.Build.Posix;
 using HpcRun.Build.Tar;
+using HpcRun.Image;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Build;
 

@@ -1,8 +1,8 @@
-using HpcRun.Image.Text;
-using HpcRun.Image.Posix;
 using System.Text;
 using System.Text.RegularExpressions;
 using HpcRun.Build.Posix;
+using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 using static System.StringComparison;
 
 namespace HpcRun.Build;

@@ -1,8 +1,8 @@
-using HpcRun.Image.Text;
-using HpcRun.Image;
-using HpcRun.Image.Posix;
 using HpcRun.Build.Posix;
 using HpcRun.Build.Tar;
+using HpcRun.Image;
+using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
@@ -160,7 +160,9 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
 
     private static string Describe(TarHeader entry) => entry.Kind switch
     {
-        TarKind.CharacterDevice => "character device", TarKind.BlockDevice => "block device", TarKind.Fifo => "FIFO",
+        TarKind.CharacterDevice => "character device",
+        TarKind.BlockDevice => "block device",
+        TarKind.Fifo => "FIFO",
         _ => $"entry of unsupported type '{entry.TypeFlag}'",
     };
 

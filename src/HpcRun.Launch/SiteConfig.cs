@@ -1,4 +1,3 @@
-using HpcRun.Launch.Parts;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 

@@ -1,3 +1,4 @@
+using HpcRun;
 using HpcRun.Apply;
 using HpcRun.Apply.SquashFuse;
 using HpcRun.Cli;
@@ -5,7 +6,6 @@ using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
 using HpcRun.Native;
-using HpcRun;
 
 args = Invocation.Arguments(); // as bytes: .NET's own decoding replaces what is not UTF-8
 NodeRole role;

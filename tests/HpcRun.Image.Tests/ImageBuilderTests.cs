@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using HpcRun.Build;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Sif;
 using HpcRun.Image.Tests.Fixtures;

@@ -1,5 +1,4 @@
 using HpcRun.Image.Posix;
-using HpcRun.Build.Posix;
 using HpcRun.Image.Tests.Fixtures;
 using HpcRun.Image.Text;
 

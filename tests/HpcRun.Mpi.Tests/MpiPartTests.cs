@@ -14,8 +14,14 @@ public class MpiPartTests
         env ??= [];
         var facts = new HostFacts
         {
-            Environment = env, Uid = 1001, Gid = 100, PasswdLine = "alice:x:1001:100::/home/alice:/bin/sh", GroupLine = "users:x:100:",
-            Home = "/home/alice", Cwd = "/home/alice", ResolvedPaths = resolved ?? [],
+            Environment = env,
+            Uid = 1001,
+            Gid = 100,
+            PasswdLine = "alice:x:1001:100::/home/alice:/bin/sh",
+            GroupLine = "users:x:100:",
+            Home = "/home/alice",
+            Cwd = "/home/alice",
+            ResolvedPaths = resolved ?? [],
             Mpi = host is null ? null : HostMpiReader.Read(env, host, host.LdCache()),
         };
         return Planner.Decide(new LaunchContext(request, new ImageSource(image.Root, ImageKind.Directory), config ?? ImageConfig.Empty, image.Tree(), facts));
@@ -80,7 +86,9 @@ public class MpiPartTests
     {
         var env = new Dictionary<string, string>
         {
-            ["PMIX_SERVER_TMPDIR"] = "/var/spool/slurmd/pmix.7.0", ["PMIX_SYSTEM_TMPDIR"] = "/tmp", ["SLURM_JOB_ID"] = "7",
+            ["PMIX_SERVER_TMPDIR"] = "/var/spool/slurmd/pmix.7.0",
+            ["PMIX_SYSTEM_TMPDIR"] = "/tmp",
+            ["SLURM_JOB_ID"] = "7",
         };
         var resolved = new Dictionary<string, string?> { ["/var/spool/slurmd/pmix.7.0"] = "/var/spool/slurmd/pmix.7.0", ["/tmp"] = "/tmp" };
         ContainerPlan plan = Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), env, resolved: resolved);

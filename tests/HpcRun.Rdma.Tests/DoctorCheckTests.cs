@@ -1,6 +1,6 @@
 using HpcRun.Doctor;
-using HpcRun.Image.Sif;
 using HpcRun.HostLibraries;
+using HpcRun.Image.Sif;
 using HpcRun.Mpi;
 
 namespace HpcRun.Rdma.Tests;
@@ -30,10 +30,14 @@ public sealed class DoctorCheckTests : IDisposable
 
     private DoctorHost Host(int unshareErrno = 0, RdmaHost? rdma = null, Dictionary<string, string>? env = null, HostMpi? mpi = null,
         string? squashFuseError = null) => new()
-    {
-        Root = root, UnshareErrno = unshareErrno, SquashFuseError = squashFuseError, Rdma = rdma ?? new RdmaHost(), Mpi = mpi ?? MpichHost,
-        Environment = env ?? new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
-    };
+        {
+            Root = root,
+            UnshareErrno = unshareErrno,
+            SquashFuseError = squashFuseError,
+            Rdma = rdma ?? new RdmaHost(),
+            Mpi = mpi ?? MpichHost,
+            Environment = env ?? new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" },
+        };
 
     [Fact]
     public void AHealthyNodePassesEveryCheck()
@@ -120,8 +124,12 @@ public sealed class DoctorCheckTests : IDisposable
     {
         var env = new Dictionary<string, string>
         {
-            ["SLURM_JOB_ID"] = "42", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "3", ["SLURM_NTASKS"] = "8",
-            ["SLURM_JOB_NUM_NODES"] = "2", ["PMIX_RANK"] = "3",
+            ["SLURM_JOB_ID"] = "42",
+            ["SLURM_STEP_ID"] = "0",
+            ["SLURM_PROCID"] = "3",
+            ["SLURM_NTASKS"] = "8",
+            ["SLURM_JOB_NUM_NODES"] = "2",
+            ["PMIX_RANK"] = "3",
         };
         Assert.Equal("job 42, step 0, task 3 of 8, on 2 node(s), PMIx", JobChecks.Slurm(Host(env: env)).Detail);
     }

@@ -17,8 +17,14 @@ public sealed class RdmaPartTests : IDisposable
     {
         var host = new HostFacts
         {
-            Environment = env ?? [], Uid = 1001, Gid = 100, PasswdLine = "alice:x:1001:100::/home/alice:/bin/sh", GroupLine = "users:x:100:",
-            Home = "/home/alice", Cwd = "/home/alice", Rdma = rdma ?? fake.Read(),
+            Environment = env ?? [],
+            Uid = 1001,
+            Gid = 100,
+            PasswdLine = "alice:x:1001:100::/home/alice:/bin/sh",
+            GroupLine = "users:x:100:",
+            Home = "/home/alice",
+            Cwd = "/home/alice",
+            Rdma = rdma ?? fake.Read(),
         };
         var tree = new ImageTree(p => p == Libc, _ => null, p => p == Libc ? File.ReadAllBytes(Libc) : null, p => p == Libc ? p : null);
         var context = new LaunchContext(request ?? new LaunchRequest { Image = "/app.sqfs" }, new ImageSource("/app.sqfs", ImageKind.SquashFs),

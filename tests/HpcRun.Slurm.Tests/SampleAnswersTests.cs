@@ -102,7 +102,10 @@ public class SampleAnswersTests
     {
         var request = new SubmitRequest("#!/bin/bash\ntrue\n", new JobProperties
         {
-            Environment = new() { ["PATH"] = "/usr/bin:/bin" }, CurrentWorkingDirectory = "/tmp", Nodes = 2, TimeLimit = 5,
+            Environment = new() { ["PATH"] = "/usr/bin:/bin" },
+            CurrentWorkingDirectory = "/tmp",
+            Nodes = 2,
+            TimeLimit = 5,
         });
         using JsonDocument written = JsonDocument.Parse(JsonSerializer.Serialize(request, JsonV0038.Default.SubmitRequest));
         using JsonDocument accepted = JsonDocument.Parse(Samples.Read("submit_request.json"));

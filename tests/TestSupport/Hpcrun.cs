@@ -31,7 +31,11 @@ public static class Hpcrun
     {
         var info = new ProcessStartInfo("setpriv")
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = gated, UseShellExecute = false, WorkingDirectory = UserHome,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = gated,
+            UseShellExecute = false,
+            WorkingDirectory = UserHome,
         };
         IEnumerable<string> argv = AsUser(args);
         if (gated) argv = [.. argv.TakeWhile(a => a != "--"), "--", "sh", "-c", "read _ && exec \"$@\"", "sh", Binary, .. args];
@@ -56,8 +60,11 @@ public static class Hpcrun
     {
         var env = new Dictionary<string, string>
         {
-            ["HOME"] = UserHome, ["USER"] = TestEnvironment.User, ["LOGNAME"] = TestEnvironment.User,
-            ["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", ["LANG"] = "C.UTF-8",
+            ["HOME"] = UserHome,
+            ["USER"] = TestEnvironment.User,
+            ["LOGNAME"] = TestEnvironment.User,
+            ["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+            ["LANG"] = "C.UTF-8",
             [LeakCheck.Marker] = LeakCheck.Owner,
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) env[k] = v;

@@ -37,7 +37,9 @@ public sealed class LocalCluster : IDisposable
     /// <summary>What the test user's shell would have after `eval "$(scripts/cluster env)"`, plus its token file.</summary>
     public Dictionary<string, string> UserEnvironment() => new()
     {
-        ["SLURM_CONF"] = Config, ["SLURM_RESTD_URL"] = Url, ["SLURM_RESTD_TOKEN_FILE"] = TokenFile,
+        ["SLURM_CONF"] = Config,
+        ["SLURM_RESTD_URL"] = Url,
+        ["SLURM_RESTD_TOKEN_FILE"] = TokenFile,
     };
 
     /// <summary>Runs a Slurm client (srun, squeue, scancel...) as the test user.</summary>

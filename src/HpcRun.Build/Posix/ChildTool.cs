@@ -1,7 +1,6 @@
-using HpcRun.Image.Posix;
 using System.Runtime.InteropServices;
 using System.Runtime.InteropServices.Marshalling;
-using System.Text;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
 
 namespace HpcRun.Build.Posix;

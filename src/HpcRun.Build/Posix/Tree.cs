@@ -1,5 +1,5 @@
-using HpcRun.Image.Text;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 

@@ -87,8 +87,12 @@ internal sealed class TarArchiveReader(Stream stream)
     {
         '0' or '7' => TarKind.File,
         '\0' => name.EndsWith('/') ? TarKind.Directory : TarKind.File, // v7 marked directories by the name
-        '1' => TarKind.HardLink, '2' => TarKind.Symlink, '3' => TarKind.CharacterDevice, '4' => TarKind.BlockDevice,
-        '5' => TarKind.Directory, '6' => TarKind.Fifo,
+        '1' => TarKind.HardLink,
+        '2' => TarKind.Symlink,
+        '3' => TarKind.CharacterDevice,
+        '4' => TarKind.BlockDevice,
+        '5' => TarKind.Directory,
+        '6' => TarKind.Fifo,
         _ => TarKind.Other,
     };
 

@@ -17,7 +17,12 @@ public readonly record struct ElfHeader(byte Class, byte Data, ushort Machine)
     /// <summary>e_machine values and the names `uname -m` gives them.</summary>
     private static readonly Dictionary<ushort, string> Machines = new()
     {
-        [3] = "x86", [40] = "arm", [62] = "x86_64", [183] = "aarch64", [21] = "ppc64", [22] = "s390x",
+        [3] = "x86",
+        [40] = "arm",
+        [62] = "x86_64",
+        [183] = "aarch64",
+        [21] = "ppc64",
+        [22] = "s390x",
         [243] = "riscv64",
     };
 

@@ -37,11 +37,19 @@ public static class ImageInspector
         SifDescriptor? root = sif.PrimarySystem;
         return new ImageInfo
         {
-            Path = path, Format = "sif", Architecture = SifArch.Name(sif.Header.Arch), Id = sif.Header.Id.ToString(),
-            Created = SifText.Date(sif.Header.CreatedAt), Modified = SifText.Date(sif.Header.ModifiedAt), Size = sif.FileSize,
+            Path = path,
+            Format = "sif",
+            Architecture = SifArch.Name(sif.Header.Arch),
+            Id = sif.Header.Id.ToString(),
+            Created = SifText.Date(sif.Header.CreatedAt),
+            Modified = SifText.Date(sif.Header.ModifiedAt),
+            Size = sif.FileSize,
             Objects = [.. sif.Objects.Select(Describe)],
             FileSystem = root?.FsType == SifFsType.Squashfs ? SquashFsOrNull(stream, root.Offset, root.Size) : null,
-            Config = metadata.Config, Runscript = metadata.Runscript, DefinitionFile = metadata.DefinitionFile, Build = metadata.Build,
+            Config = metadata.Config,
+            Runscript = metadata.Runscript,
+            DefinitionFile = metadata.DefinitionFile,
+            Build = metadata.Build,
         };
     }
 
@@ -55,7 +63,10 @@ public static class ImageInspector
         using var stream = File.OpenRead(path);
         return new ImageInfo
         {
-            Path = path, Format = "squashfs", Size = stream.Length, FileSystem = SquashFs(stream, 0, stream.Length),
+            Path = path,
+            Format = "squashfs",
+            Size = stream.Length,
+            FileSystem = SquashFs(stream, 0, stream.Length),
             Config = ParseConfig(UnsquashFsCat(path, ImageConfig.InTreePath), path),
             Runscript = UnsquashFsCat(path, "/.singularity.d/runscript"),
         };
@@ -66,7 +77,9 @@ public static class ImageInspector
         string? Read(string inImage) => File.Exists(Path.Join(path, inImage)) ? File.ReadAllText(Path.Join(path, inImage)) : null;
         return new ImageInfo
         {
-            Path = path, Format = "directory", Config = ParseConfig(Read(ImageConfig.InTreePath), path),
+            Path = path,
+            Format = "directory",
+            Config = ParseConfig(Read(ImageConfig.InTreePath), path),
             Runscript = Read("/.singularity.d/runscript"),
         };
     }

@@ -37,10 +37,14 @@ public sealed record SifHeader
             Version = version,
             Arch = SifText.Read(b.Slice(45, 3)),
             Id = new Guid(b.Slice(48, 16), bigEndian: true),
-            CreatedAt = Int64(b, 64), ModifiedAt = Int64(b, 72),
-            DescriptorsFree = Int64(b, 80), DescriptorsTotal = Int64(b, 88),
-            DescriptorsOffset = Int64(b, 96), DescriptorsSize = Int64(b, 104),
-            DataOffset = Int64(b, 112), DataSize = Int64(b, 120),
+            CreatedAt = Int64(b, 64),
+            ModifiedAt = Int64(b, 72),
+            DescriptorsFree = Int64(b, 80),
+            DescriptorsTotal = Int64(b, 88),
+            DescriptorsOffset = Int64(b, 96),
+            DescriptorsSize = Int64(b, 104),
+            DataOffset = Int64(b, 112),
+            DataSize = Int64(b, 120),
         };
     }
 

@@ -38,17 +38,31 @@ public static class SifWriter
             file.Write(o.Data);
             descriptors.Add(new SifDescriptor
             {
-                DataType = o.Type, Id = (uint)descriptors.Count + 1, GroupId = 1, Offset = offset, Size = o.Data.Length,
-                SizeWithPadding = o.Data.Length, CreatedAt = time, ModifiedAt = time, Name = o.Name,
+                DataType = o.Type,
+                Id = (uint)descriptors.Count + 1,
+                GroupId = 1,
+                Offset = offset,
+                Size = o.Data.Length,
+                SizeWithPadding = o.Data.Length,
+                CreatedAt = time,
+                ModifiedAt = time,
+                Name = o.Name,
             });
             offset += o.Data.Length;
         }
         var header = new SifHeader
         {
-            LaunchScript = SifHeader.DefaultLaunchScript, Arch = archCode, Id = ContentId(file), CreatedAt = time, ModifiedAt = time,
-            DescriptorsFree = DescriptorCount - descriptors.Count, DescriptorsTotal = DescriptorCount,
-            DescriptorsOffset = DescriptorsOffset, DescriptorsSize = DescriptorCount * SifDescriptor.EncodedSize,
-            DataOffset = DataOffset, DataSize = offset - DataOffset,
+            LaunchScript = SifHeader.DefaultLaunchScript,
+            Arch = archCode,
+            Id = ContentId(file),
+            CreatedAt = time,
+            ModifiedAt = time,
+            DescriptorsFree = DescriptorCount - descriptors.Count,
+            DescriptorsTotal = DescriptorCount,
+            DescriptorsOffset = DescriptorsOffset,
+            DescriptorsSize = DescriptorCount * SifDescriptor.EncodedSize,
+            DataOffset = DataOffset,
+            DataSize = offset - DataOffset,
         };
         var front = new byte[PartitionOffset];
         header.Write(front);

@@ -51,11 +51,15 @@ internal sealed partial class ChildProcess
         {
             var request = new SpawnRequest
             {
-                Argv = strings.Array(argv), Envp = strings.Array(env.Select(e => $"{e.Key}={e.Value}")),
+                Argv = strings.Array(argv),
+                Envp = strings.Array(env.Select(e => $"{e.Key}={e.Value}")),
                 SearchPath = strings.Add(env.LastOrDefault(e => e.Key == "PATH").Value ?? EnvironmentPart.DefaultPath),
-                Root = strings.Add(root), Cwd = strings.Add(cwd),
-                JoinUser = strings.Add(join?.User), JoinMnt = strings.Add(join?.Mount),
-                StatusFd = statusWrite, DropSysAdmin = dropSysAdmin ? 1 : 0,
+                Root = strings.Add(root),
+                Cwd = strings.Add(cwd),
+                JoinUser = strings.Add(join?.User),
+                JoinMnt = strings.Add(join?.Mount),
+                StatusFd = statusWrite,
+                DropSysAdmin = dropSysAdmin ? 1 : 0,
             };
             int pid = Spawn(&request);
             if (pid < 0) throw new SetupException($"cannot start {argv[0]}: {Marshal.GetPInvokeErrorMessage(-pid)}");

@@ -1,8 +1,8 @@
 using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
-using HpcRun.Image.Metadata;
 using HpcRun.Image;
+using HpcRun.Image.Metadata;
 using HpcRun.Launch;
 using HpcRun.Native;
 using Serilog;

@@ -43,7 +43,10 @@ internal static class DoctorVerb
         var (site, siteError) = ReadSiteConfig(environment);
         return new DoctorHost
         {
-            Environment = environment, UnshareErrno = errno, Rdma = RdmaDiscovery.ReadThisHost(environment), Mpi = ReadHostMpi(environment),
+            Environment = environment,
+            UnshareErrno = errno,
+            Rdma = RdmaDiscovery.ReadThisHost(environment),
+            Mpi = ReadHostMpi(environment),
             SquashFuseError = SquashFuseLibrary.TryGet(out string? squashFuseError) is null ? squashFuseError : null,
             Site = site,
             SiteError = siteError,

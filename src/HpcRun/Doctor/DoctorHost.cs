@@ -1,5 +1,5 @@
-using HpcRun.Launch.Parts;
 using HpcRun.Launch;
+using HpcRun.Launch.Parts;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 

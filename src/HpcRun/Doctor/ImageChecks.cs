@@ -15,15 +15,22 @@ public static class ImageChecks
 
     public static string HostArchitecture => RuntimeInformation.OSArchitecture switch
     {
-        Architecture.X64 => "x86_64", Architecture.Arm64 => "aarch64", Architecture.X86 => "x86", Architecture.Arm => "arm",
-        Architecture.Ppc64le => "ppc64", Architecture.S390x => "s390x", Architecture.RiscV64 => "riscv64",
+        Architecture.X64 => "x86_64",
+        Architecture.Arm64 => "aarch64",
+        Architecture.X86 => "x86",
+        Architecture.Arm => "arm",
+        Architecture.Ppc64le => "ppc64",
+        Architecture.S390x => "s390x",
+        Architecture.RiscV64 => "riscv64",
         var other => other.ToString().ToLowerInvariant(),
     };
 
     /// <summary>This host's architecture as SIF headers and OCI name it ("amd64").</summary>
     public static string HostOciArchitecture => RuntimeInformation.OSArchitecture switch
     {
-        Architecture.X64 => "amd64", Architecture.Arm64 => "arm64", Architecture.X86 => "386",
+        Architecture.X64 => "amd64",
+        Architecture.Arm64 => "arm64",
+        Architecture.X86 => "386",
         var other => other.ToString().ToLowerInvariant(),
     };
 

@@ -1,7 +1,7 @@
 using HpcRun.CommandLine;
 using HpcRun.Image.Posix;
-using HpcRun.Launch.Parts;
 using HpcRun.Launch;
+using HpcRun.Launch.Parts;
 using HpcRun.Mpi;
 using HpcRun.Native;
 using HpcRun.Rdma;

@@ -166,7 +166,9 @@ internal static partial class Syscalls
             var vector = new IoVector { Base = p, Length = (nuint)data.Length };
             var message = new MessageHeader
             {
-                Vector = &vector, VectorLength = 1, Control = control,
+                Vector = &vector,
+                VectorLength = 1,
+                Control = control,
                 ControlLength = (nuint)((ControlHeader + fds.Length * sizeof(int) + 7) & ~7),
             };
             while (sendmsg(socket, &message, 0x4000 /* MSG_NOSIGNAL */) < 0)
@@ -185,7 +187,10 @@ internal static partial class Syscalls
             var vector = new IoVector { Base = p, Length = (nuint)data.Length };
             var message = new MessageHeader
             {
-                Vector = &vector, VectorLength = 1, Control = control, ControlLength = (nuint)room,
+                Vector = &vector,
+                VectorLength = 1,
+                Control = control,
+                ControlLength = (nuint)room,
             };
             nint n;
             while ((n = recvmsg(socket, &message, MsgCmsgCloexec)) < 0)

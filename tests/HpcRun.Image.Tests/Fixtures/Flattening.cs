@@ -1,6 +1,5 @@
-using HpcRun.Image.Posix;
 using HpcRun.Build;
-using HpcRun.Build.Posix;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Image.Tests.Fixtures;
 

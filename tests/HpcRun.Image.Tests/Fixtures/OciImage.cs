@@ -30,7 +30,9 @@ public sealed class OciImage(string architecture = "amd64", string? tag = "lates
 
     public byte[] ConfigJson() => Encoding.UTF8.GetBytes(new JsonObject
     {
-        ["architecture"] = architecture, ["os"] = "linux", ["created"] = "2024-05-01T12:00:00Z",
+        ["architecture"] = architecture,
+        ["os"] = "linux",
+        ["created"] = "2024-05-01T12:00:00Z",
         ["config"] = JsonNode.Parse(RunConfig.ToJsonString()),
         ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray([.. layers.Select(l => (JsonNode)l.DiffId)]) },
     }.ToJsonString());
@@ -40,7 +42,8 @@ public sealed class OciImage(string architecture = "amd64", string? tag = "lates
     {
         var manifest = new JsonObject
         {
-            ["schemaVersion"] = 2, ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
+            ["schemaVersion"] = 2,
+            ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
             ["config"] = Descriptor(dir, ConfigJson(), "application/vnd.oci.image.config.v1+json"),
             ["layers"] = new JsonArray([.. layers.Select(l => (JsonNode)Descriptor(dir, l.Stored, "application/vnd.oci.image.layer.v1.tar+gzip"))]),
         };

@@ -1,6 +1,5 @@
-using HpcRun.Image.Posix;
 using System.Diagnostics;
-using HpcRun.Build.Posix;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Tests.Fixtures;
 using HpcRun.Image.Text;
 using HpcRun.TestSupport;

@@ -39,8 +39,11 @@ internal static class MpiImages
     {
         var environment = new Dictionary<string, string>
         {
-            ["HOME"] = Hpcrun.UserHome, ["USER"] = TestEnvironment.User, ["LOGNAME"] = TestEnvironment.User,
-            ["PATH"] = "/usr/local/bin:/usr/bin:/bin", ["LANG"] = "C.UTF-8",
+            ["HOME"] = Hpcrun.UserHome,
+            ["USER"] = TestEnvironment.User,
+            ["LOGNAME"] = TestEnvironment.User,
+            ["PATH"] = "/usr/local/bin:/usr/bin:/bin",
+            ["LANG"] = "C.UTF-8",
         };
         foreach (var (k, v) in env ?? []) environment[k] = v;
         return TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--", .. argv],

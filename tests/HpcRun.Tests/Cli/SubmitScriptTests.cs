@@ -1,8 +1,8 @@
 using System.CommandLine;
 using HpcRun.Cli;
-using HpcRun.Tools.Verbs.Slurm;
 using HpcRun.Launch;
 using HpcRun.TestSupport;
+using HpcRun.Tools.Verbs.Slurm;
 
 namespace HpcRun.Tests.Cli;
 

@@ -1,5 +1,3 @@
-using HpcRun.TestSupport;
-
 namespace HpcRun.Tests.Integration;
 
 [Collection(ContainerCollection.Name)]

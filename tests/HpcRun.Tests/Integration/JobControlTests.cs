@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using HpcRun.Apply;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Integration;
@@ -26,7 +25,10 @@ public class JobControlTests(ContainerFixture images)
         {
             var info = new ProcessStartInfo("setpriv")
             {
-                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
                 WorkingDirectory = Hpcrun.UserHome,
             };
             foreach (string arg in new[] { "--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",

@@ -118,7 +118,9 @@ public class NodeSharingTests(ContainerFixture images)
     {
         var rank = new Dictionary<string, string>(env ?? [])
         {
-            ["SLURM_JOB_ID"] = "7", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "0",
+            ["SLURM_JOB_ID"] = "7",
+            ["SLURM_STEP_ID"] = "0",
+            ["SLURM_PROCID"] = "0",
         };
         CommandResult traced = Hpcrun.Script(
             "t=$(mktemp); strace -f -qq -e trace=execve -o $t \"$H\" \"$@\" >/dev/null 2>&1; " +

@@ -108,7 +108,10 @@ public class RuntimeTests(ContainerFixture images)
         {
             var env = new Dictionary<string, string>
             {
-                ["LD_LIBRARY_PATH"] = "/host/lib", ["HOST_VAR"] = "host", ["HPCRUN_ENV_INSIDE"] = "prefixed", ["PATH"] = "/host/only:/usr/bin:/bin",
+                ["LD_LIBRARY_PATH"] = "/host/lib",
+                ["HOST_VAR"] = "host",
+                ["HPCRUN_ENV_INSIDE"] = "prefixed",
+                ["PATH"] = "/host/only:/usr/bin:/bin",
             };
             string script = "echo LD=$LD_LIBRARY_PATH; echo PATH=$PATH; echo HOST=$HOST_VAR; echo INSIDE=$INSIDE; echo FILE=$FROM_FILE; echo BOTH=$BOTH; echo CLI=$CLI";
             var result = Hpcrun.Run(["--env-file", envFile, "--env", "BOTH=cli", "--env", "CLI=x=y", images.Image, "sh", "-c", script], env);

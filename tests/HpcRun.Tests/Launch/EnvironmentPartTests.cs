@@ -8,9 +8,18 @@ public class EnvironmentPartTests
 {
     private static readonly Dictionary<string, string> HostEnv = new()
     {
-        ["HOME"] = "/home/alice", ["USER"] = "alice", ["TERM"] = "xterm", ["PATH"] = "/host/bin",
-        ["LD_LIBRARY_PATH"] = "/host/lib", ["LD_PRELOAD"] = "/host/x.so", ["SLURM_PROCID"] = "3", ["PMI_FD"] = "5",
-        ["LANG"] = "en_US.UTF-8", ["HPCRUN_ENV_OMP_NUM_THREADS"] = "8", ["HPCRUN_DEBUG"] = "1", ["SHARED"] = "host",
+        ["HOME"] = "/home/alice",
+        ["USER"] = "alice",
+        ["TERM"] = "xterm",
+        ["PATH"] = "/host/bin",
+        ["LD_LIBRARY_PATH"] = "/host/lib",
+        ["LD_PRELOAD"] = "/host/x.so",
+        ["SLURM_PROCID"] = "3",
+        ["PMI_FD"] = "5",
+        ["LANG"] = "en_US.UTF-8",
+        ["HPCRUN_ENV_OMP_NUM_THREADS"] = "8",
+        ["HPCRUN_DEBUG"] = "1",
+        ["SHARED"] = "host",
     };
 
     private static Dictionary<string, string> Env(LaunchRequest? request = null, ImageConfig? config = null, Dictionary<string, string>? envFiles = null) =>

@@ -1,5 +1,4 @@
 using HpcRun.Host;
-using HpcRun.Launch;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Launch;

@@ -83,7 +83,9 @@ public class NodeSharingTests
     public void AMismatchNamesTheFirstDifferenceInWords()
     {
         ContainerRecord record = RecordOf(Rank0);
-        var bound = Rank0 with { Request = Rank0.Request with { Binds = [new BindSpec("/scratch", "/scratch", true)] },
+        var bound = Rank0 with
+        {
+            Request = Rank0.Request with { Binds = [new BindSpec("/scratch", "/scratch", true)] },
             Host = Rank0.Host with
             {
                 ResolvedPaths = new Dictionary<string, string?>(Rank0.Host.ResolvedPaths) { ["/scratch"] = "/scratch" },

@@ -158,7 +158,8 @@ public class SiteConfigTests
         };
         var request = new LaunchRequest
         {
-            Image = "/app.sqfs", Rdma = option is null ? null : RdmaSelection.Parse(option),
+            Image = "/app.sqfs",
+            Rdma = option is null ? null : RdmaSelection.Parse(option),
         };
         void Contribute() => new RdmaPart().Contribute(PlanFixture.Context(request, host), new PlanBuilder());
 
@@ -201,7 +202,9 @@ public class SiteConfigTests
             Site = site,
             ResolvedPaths = new Dictionary<string, string?>(PlanFixture.Host().ResolvedPaths)
             {
-                ["/scratch"] = "/lustre/scratch", ["/work"] = "/work", ["/home/alice/w"] = "/home/alice/w",
+                ["/scratch"] = "/lustre/scratch",
+                ["/work"] = "/work",
+                ["/home/alice/w"] = "/home/alice/w",
                 ["/nvme"] = null,
             },
         };

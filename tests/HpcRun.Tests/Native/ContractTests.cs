@@ -111,7 +111,7 @@ public class ContractTests
         { ["--join-key", "k", "--no-join", "/images/app.sqfs"] },
         { ["--no-join=true", "/images/app.sqfs"] },
         { ["--no-join=False", "/images/app.sqfs"] },
-        { ["--rdma", "none", "--rdma-libs", "host", "--mpi", "host", "--mpi-compat", "full", "--env-file", "f", 
+        { ["--rdma", "none", "--rdma-libs", "host", "--mpi", "host", "--mpi-compat", "full", "--env-file", "f",
             "--no-join", "i"] },
         { ["-e", "--cleanenv", "--writable-tmpfs", "--no-join", "-v", "/images/app.sqfs"] },
     };

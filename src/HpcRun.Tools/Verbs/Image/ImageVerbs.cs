@@ -1,8 +1,8 @@
-using HpcRun.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
-using HpcRun.Image;
 using HpcRun.Build;
+using HpcRun.CommandLine;
+using HpcRun.Image;
 using HpcRun.Image.Inspect;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
-using HpcRun.CommandLine;
 using System.CommandLine;
+using HpcRun.CommandLine;
 using HpcRun.Launch;
 using HpcRun.Slurm;
 

@@ -1,6 +1,6 @@
-using HpcRun.CommandLine;
 using System.CommandLine;
 using System.Text.Json;
+using HpcRun.CommandLine;
 using HpcRun.Slurm;
 using Serilog;
 

@@ -1,11 +1,9 @@
 using HpcRun.CommandLine;
-using HpcRun.Image.Posix;
-using HpcRun.Image.Metadata;
 using HpcRun.Image;
-using HpcRun.Launch.Parts;
+using HpcRun.Image.Metadata;
+using HpcRun.Image.Posix;
 using HpcRun.Launch;
-using HpcRun.Rdma;
-using HpcRun.Slurm;
+using HpcRun.Launch.Parts;
 
 namespace HpcRun.Tools.Verbs.Slurm;
 
@@ -38,7 +36,13 @@ internal static class SubmitChecks
         // Only what the two parts read is real; the rest of the facts are node facts they never look at.
         var host = new HostFacts
         {
-            Environment = environment, Uid = 0, Gid = 0, PasswdLine = "", GroupLine = "", Home = "/", Cwd = workDir,
+            Environment = environment,
+            Uid = 0,
+            Gid = 0,
+            PasswdLine = "",
+            GroupLine = "",
+            Home = "/",
+            Cwd = workDir,
             ResolvedPaths = there.Binds.Select(b => b.Source).Distinct().ToDictionary(s => s, RealPath.Resolve),
             EnvFileContents = there.EnvFiles.Distinct().ToDictionary(f => f, EnvFile.Read),
         };
