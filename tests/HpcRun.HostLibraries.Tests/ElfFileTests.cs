@@ -27,7 +27,8 @@ public class ElfFileTests
     {
         ElfFile libc = ElfFile.Parse(File.ReadAllBytes("/lib/x86_64-linux-gnu/libc.so.6"));
         Assert.Contains("GLIBC_2.36", libc.VersionDefinitions);
-        ElfFile mpich = ElfFile.Parse(File.ReadAllBytes(HostLibraryFiles.Instance.Canonical("/lib/x86_64-linux-gnu/libmpich.so.12")!));
+        ElfFile mpich = ElfFile.Parse(
+            File.ReadAllBytes(HostLibraryFiles.Instance.Canonical("/lib/x86_64-linux-gnu/libmpich.so.12")!));
         Assert.Equal("libmpich.so.12", mpich.Soname);
         Assert.Contains("libucp.so.0", mpich.Needed);
     }

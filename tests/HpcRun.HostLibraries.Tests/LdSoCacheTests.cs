@@ -22,5 +22,6 @@ public class LdSoCacheTests
 
     [Fact]
     public void RejectsWhatIsNotACache() =>
-        Assert.Throws<FormatException>(() => LdSoCache.Parse("glibc-ld.so.cache1.0 and then nothing useful"u8, LdSoCache.NativeFlags));
+        Assert.Throws<FormatException>(() =>
+            LdSoCache.Parse("glibc-ld.so.cache1.0 and then nothing useful"u8, LdSoCache.NativeFlags));
 }

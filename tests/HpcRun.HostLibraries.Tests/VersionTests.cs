@@ -28,7 +28,8 @@ public class VersionTests
     [Fact]
     public void ComparesGlibcVersionsNumerically()
     {
-        Assert.Equal(new GlibcVersion(2, 36), GlibcVersion.Max(["GLIBC_2.2.5", "GLIBC_2.36", "GLIBC_2.4", "GLIBC_PRIVATE"]));
+        Assert.Equal(new GlibcVersion(2, 36),
+            GlibcVersion.Max(["GLIBC_2.2.5", "GLIBC_2.36", "GLIBC_2.4", "GLIBC_PRIVATE"]));
         Assert.Null(GlibcVersion.Max(["GLIBC_PRIVATE", "GCC_3.0"]));
     }
 }

@@ -18,8 +18,10 @@ public static class Hpcrun
 
     public static string UserHome => $"/home/{TestEnvironment.User}";
 
-    /// <summary>Runs hpcrun with <paramref name="args"/> as the test user, in its home unless <paramref name="cwd"/> is given.</summary>
-    public static CommandResult Run(IEnumerable<string> args, IDictionary<string, string>? env = null, string? cwd = null, string? stdin = null) =>
+    /// <summary>Runs hpcrun with <paramref name="args"/> as the test user, in its home unless
+    /// <paramref name="cwd"/> is given.</summary>
+    public static CommandResult Run(IEnumerable<string> args, IDictionary<string, string>? env = null,
+        string? cwd = null, string? stdin = null) =>
         TestEnvironment.Run("setpriv", AsUser(args), stdin, UserEnvironment(env), cwd ?? UserHome);
 
     public static CommandResult Run(params string[] args) => Run((IEnumerable<string>)args);
@@ -38,7 +40,8 @@ public static class Hpcrun
             WorkingDirectory = UserHome,
         };
         IEnumerable<string> argv = AsUser(args);
-        if (gated) argv = [.. argv.TakeWhile(a => a != "--"), "--", "sh", "-c", "read _ && exec \"$@\"", "sh", Binary, .. args];
+        if (gated) argv = [.. argv.TakeWhile(a => a != "--"), "--", "sh", "-c", "read _ && exec \"$@\"", "sh",
+            Binary, .. args];
         foreach (string arg in argv) info.ArgumentList.Add(arg);
         info.Environment.Clear();
         foreach (var (k, v) in UserEnvironment(env)) info.Environment[k] = v;
@@ -48,10 +51,12 @@ public static class Hpcrun
     /// <summary>Runs a bash <paramref name="script"/> as the test user, in its home unless <paramref name="cwd"/>
     /// is given, with $H the hpcrun binary and $0, $1... <paramref name="args"/>: for what a test cannot
     /// pass through .NET's UTF-8 strings (bytes that are not UTF-8, process substitution, pipes).</summary>
-    public static CommandResult Script(string script, IEnumerable<string>? args = null, IDictionary<string, string>? env = null,
+    public static CommandResult Script(string script, IEnumerable<string>? args = null,
+        IDictionary<string, string>? env = null,
         string? cwd = null, TimeSpan? timeout = null) =>
-        TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",
-            "bash", "-c", $"export H={Binary}; {script}", .. args ?? []], null, UserEnvironment(env), cwd ?? UserHome, timeout);
+        TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User,
+            "--init-groups", "--", "bash", "-c", $"export H={Binary}; {script}", .. args ?? []],
+            null, UserEnvironment(env), cwd ?? UserHome, timeout);
 
     private static IEnumerable<string> AsUser(IEnumerable<string> args) =>
         ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--", Binary, .. args];
@@ -75,7 +80,8 @@ public static class Hpcrun
     {
         string source = Path.GetDirectoryName(TestEnvironment.Binary)!;
         // One directory per checkout: worktrees on one machine each test their own build.
-        string checkout = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(TestEnvironment.RepoRoot)))[..12];
+        string checkout = Convert.ToHexStringLower(
+            SHA256.HashData(Encoding.UTF8.GetBytes(TestEnvironment.RepoRoot)))[..12];
         string dir = Path.Combine(TestImages.Dir, "bin", checkout);
         using (TestImages.Lock(Path.Combine(TestImages.Dir, ".bin.lock")))
         {
@@ -84,7 +90,8 @@ public static class Hpcrun
             {
                 // Test projects run at the same time: replace a binary only when the build changed,
                 // never under another project's running hpcrun.
-                string from = Path.Combine(source, file), target = Path.Combine(dir, file), temp = target + $".{Environment.ProcessId}";
+                string from = Path.Combine(source, file), target = Path.Combine(dir, file),
+                    temp = target + $".{Environment.ProcessId}";
                 if (File.Exists(target) && File.GetLastWriteTimeUtc(target) == File.GetLastWriteTimeUtc(from)
                     && new FileInfo(target).Length == new FileInfo(from).Length) continue;
                 File.Copy(from, temp, overwrite: true);

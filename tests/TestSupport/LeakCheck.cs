@@ -22,7 +22,8 @@ internal static class LeakCheck
     private static readonly string[] StagingNames = ["host", "lower", "rw", "root", "files"];
 
     /// <summary>The processes holding a FUSE connection open: hpcrun serving an image, or any FUSE daemon.
-    /// hpcrun's serving thread keeps the device in a descriptor table of its own, so every thread's is looked at.</summary>
+    /// hpcrun's serving thread keeps the device in a descriptor table of its own, so every thread's is
+    /// looked at.</summary>
     public static IReadOnlyList<int> FuseServers() =>
         [.. Pids().Where(pid => FileDescriptorTargets(pid).Contains("/dev/fuse"))];
 
@@ -120,7 +121,8 @@ internal static class LeakCheck
         try
         {
             return [.. new DirectoryInfo($"/proc/{pid}/task").EnumerateDirectories()
-                .SelectMany(task => new DirectoryInfo(Path.Combine(task.FullName, "fd")).EnumerateFileSystemInfos()).Select(fd => fd.LinkTarget)];
+                .SelectMany(task => new DirectoryInfo(Path.Combine(task.FullName, "fd")).EnumerateFileSystemInfos())
+                .Select(fd => fd.LinkTarget)];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; } // ended meanwhile
     }

@@ -9,7 +9,8 @@ namespace HpcRun.TestSupport;
 /// </summary>
 public sealed class LocalCluster : IDisposable
 {
-    public const string Dir = "/var/tmp/hpcrun-cluster-test"; // not under /run: hpcrun does not bind a working directory there
+    // not under /run: hpcrun does not bind a working directory there
+    public const string Dir = "/var/tmp/hpcrun-cluster-test";
 
     public const string MachineLock = "/var/tmp/hpcrun-cluster.lock";
     private readonly FileStream machineLock = TestImages.Lock(MachineLock);
@@ -34,7 +35,8 @@ public sealed class LocalCluster : IDisposable
     public string TokenFile { get; }
     public string Token { get; }
 
-    /// <summary>What the test user's shell would have after `eval "$(scripts/cluster env)"`, plus its token file.</summary>
+    /// <summary>What the test user's shell would have after `eval "$(scripts/cluster env)"`, plus its token
+    /// file.</summary>
     public Dictionary<string, string> UserEnvironment() => new()
     {
         ["SLURM_CONF"] = Config,
@@ -44,8 +46,9 @@ public sealed class LocalCluster : IDisposable
 
     /// <summary>Runs a Slurm client (srun, squeue, scancel...) as the test user.</summary>
     public static CommandResult AsUser(params string[] command) =>
-        TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",
-            "env", $"SLURM_CONF={Config}", "PATH=/usr/local/bin:/usr/bin:/bin", $"HOME={Hpcrun.UserHome}", .. command], cwd: JobsDir);
+        TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User,
+            "--init-groups", "--", "env", $"SLURM_CONF={Config}", "PATH=/usr/local/bin:/usr/bin:/bin",
+            $"HOME={Hpcrun.UserHome}", .. command], cwd: JobsDir);
 
     public void Dispose()
     {
@@ -54,7 +57,8 @@ public sealed class LocalCluster : IDisposable
     }
 
     private static string Script(params string[] args) =>
-        TestEnvironment.RunChecked(Path.Combine(TestEnvironment.RepoRoot, "scripts", "cluster"), [.. args, "--dir", Dir]);
+        TestEnvironment.RunChecked(Path.Combine(TestEnvironment.RepoRoot, "scripts", "cluster"),
+            [.. args, "--dir", Dir]);
 }
 
 [CollectionDefinition("cluster")]

@@ -11,7 +11,8 @@ public static class TestEnvironment
     public static string RepoRoot { get; } = FindRepoRoot();
 
     /// <summary>The published NativeAOT binary (scripts/test publishes it before the tests run).</summary>
-    public static string Binary => Environment.GetEnvironmentVariable("HPCRUN_BIN") ?? Path.Combine(RepoRoot, "artifacts", "bin", "hpcrun");
+    public static string Binary =>
+        Environment.GetEnvironmentVariable("HPCRUN_BIN") ?? Path.Combine(RepoRoot, "artifacts", "bin", "hpcrun");
 
     private static string FindRepoRoot()
     {
@@ -21,10 +22,17 @@ public static class TestEnvironment
     }
 
     /// <summary>Runs a program to completion, returning its status and output.</summary>
-    public static CommandResult Run(string program, IEnumerable<string> args, string? stdin = null, IDictionary<string, string>? env = null,
+    public static CommandResult Run(string program, IEnumerable<string> args, string? stdin = null,
+        IDictionary<string, string>? env = null,
         string? cwd = null, TimeSpan? timeout = null)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
         foreach (string arg in args) info.ArgumentList.Add(arg);
         if (cwd is not null) info.WorkingDirectory = cwd;
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) info.Environment[k] = v;
@@ -45,7 +53,9 @@ public static class TestEnvironment
     public static string RunChecked(string program, params string[] args)
     {
         var result = Run(program, args);
-        if (result.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({result.ExitCode}): {result.Stderr}");
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"{program} {string.Join(' ', args)} failed ({result.ExitCode}): {result.Stderr}");
         return result.Stdout;
     }
 }

@@ -9,14 +9,17 @@ public static class TestImages
 {
     public static string Dir { get; } = Prepare("/var/tmp/hpcrun-test-images");
 
-    /// <summary>A root file system holding only busybox and its applets: no /etc/passwd, no /etc/group, no /home.</summary>
+    /// <summary>A root file system holding only busybox and its applets: no /etc/passwd, no /etc/group,
+    /// no /home.</summary>
     public static string BusyboxTree => Cached("busybox", dir =>
     {
         Directory.CreateDirectory(Path.Combine(dir, "bin"));
         File.Copy("/bin/busybox", Path.Combine(dir, "bin", "busybox"));
-        foreach (string applet in TestEnvironment.RunChecked("/bin/busybox", "--list").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (string applet in TestEnvironment.RunChecked("/bin/busybox", "--list")
+                     .Split('\n', StringSplitOptions.RemoveEmptyEntries))
             if (applet != "busybox") File.CreateSymbolicLink(Path.Combine(dir, "bin", applet), "busybox");
-        foreach (string d in new[] { "etc", "proc", "sys", "dev", "tmp" }) Directory.CreateDirectory(Path.Combine(dir, d));
+        foreach (string d in new[] { "etc", "proc", "sys", "dev", "tmp" })
+            Directory.CreateDirectory(Path.Combine(dir, d));
     });
 
     /// <summary><see cref="BusyboxTree"/> as a SquashFS file (mksquashfs, files owned by root).</summary>

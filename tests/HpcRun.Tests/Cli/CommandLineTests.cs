@@ -50,13 +50,16 @@ public class CommandLineTests
     public void RepeatedAndCommaSeparatedBindsAccumulate()
     {
         var (_, request) = Parse("exec", "--bind", "/a:/x:ro,/b", "-B", "/c:/y:rw", "img", "true");
-        Assert.Equal([new BindSpec("/a", "/x", true), new BindSpec("/b", "/b", false), new BindSpec("/c", "/y", false)], request!.Binds);
+        Assert.Equal(
+            [new BindSpec("/a", "/x", true), new BindSpec("/b", "/b", false), new BindSpec("/c", "/y", false)],
+            request!.Binds);
     }
 
     [Fact]
     public void LaunchOptionsReachTheRequest()
     {
-        var (_, request) = Parse("exec", "--env", "A=1", "--env", "B=2", "--env-file", "f", "--fakeroot", "--writable-tmpfs", "--pwd", "/work/", "img", "true");
+        var (_, request) = Parse("exec", "--env", "A=1", "--env", "B=2", "--env-file", "f", "--fakeroot",
+            "--writable-tmpfs", "--pwd", "/work/", "img", "true");
         Assert.Equal(["A=1", "B=2"], request!.EnvAssignments);
         Assert.Equal(["f"], request.EnvFiles);
         Assert.True(request.FakeRoot);

@@ -80,6 +80,8 @@ public sealed class SubmitScriptTests : IDisposable
     [InlineData("-B", "/a:relative")]
     [InlineData("--rdma-libs", "mine")]
     [InlineData("-t", "1h")]
-    public void BadValuesAreRefusedBeforeAnythingIsSubmitted(string option, string value) => // nothing listens on port 9
-        Assert.Equal((int)ExitCode.Usage, new HpcRunCli(SlurmVerbs.All).Invoke(["submit", "--url", "http://127.0.0.1:9", option, value, "/images/app.sqfs", "--", "true"]));
+    public void BadValuesAreRefusedBeforeAnythingIsSubmitted(string option, string value) =>
+        Assert.Equal((int)ExitCode.Usage, new HpcRunCli(SlurmVerbs.All).Invoke(["submit",
+            "--url", "http://127.0.0.1:9", // nothing listens on port 9
+            option, value, "/images/app.sqfs", "--", "true"]));
 }

@@ -2,7 +2,8 @@ using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Integration;
 
-/// <summary>Each bad input: one line on stderr naming the problem, hpcrun's own exit status, nothing left behind.</summary>
+/// <summary>Each bad input: one line on stderr naming the problem, hpcrun's own exit status, nothing left
+/// behind.</summary>
 [Collection(ContainerCollection.Name)]
 public class BadInputTests(ContainerFixture images)
 {
@@ -17,10 +18,13 @@ public class BadInputTests(ContainerFixture images)
     }
 
     [Fact]
-    public void MissingImage() => AssertOneLineError(Hpcrun.Run("/nonexistent/app.sqfs", "true"), ExitCode.ImageNotFound, "/nonexistent/app.sqfs");
+    public void MissingImage() =>
+        AssertOneLineError(Hpcrun.Run("/nonexistent/app.sqfs", "true"), ExitCode.ImageNotFound,
+            "/nonexistent/app.sqfs");
 
     [Fact]
-    public void NotAnImage() => AssertOneLineError(Hpcrun.Run("/etc/passwd", "true"), ExitCode.BadImage, "not an image");
+    public void NotAnImage() =>
+        AssertOneLineError(Hpcrun.Run("/etc/passwd", "true"), ExitCode.BadImage, "not an image");
 
     [Fact]
     public void TruncatedSquashFs()
@@ -48,15 +52,18 @@ public class BadInputTests(ContainerFixture images)
 
     [Fact]
     public void CommandNotFoundInTheImage() =>
-        AssertOneLineError(Hpcrun.Run(images.Image, "/no/such/solver"), ExitCode.CommandNotFound, "/no/such/solver: command not found in the image");
+        AssertOneLineError(Hpcrun.Run(images.Image, "/no/such/solver"), ExitCode.CommandNotFound,
+            "/no/such/solver: command not found in the image");
 
     [Fact]
     public void CommandNotExecutable() =>
-        AssertOneLineError(Hpcrun.Run(images.Image, "/etc/passwd"), ExitCode.CommandNotExecutable, "/etc/passwd: cannot execute");
+        AssertOneLineError(Hpcrun.Run(images.Image, "/etc/passwd"), ExitCode.CommandNotExecutable,
+            "/etc/passwd: cannot execute");
 
     [Fact]
     public void MissingBindSource() =>
-        AssertOneLineError(Hpcrun.Run("-B", "/no/such/dir:/data", images.Image, "true"), ExitCode.BindSourceNotFound, "/no/such/dir");
+        AssertOneLineError(Hpcrun.Run("-B", "/no/such/dir:/data", images.Image, "true"), ExitCode.BindSourceNotFound,
+            "/no/such/dir");
 
     /// <summary>A destination that would have to be created in a directory bound from the host (the
     /// home, /tmp, /dev, a user's bind) is refused: creating it would change the host.</summary>
@@ -69,7 +76,8 @@ public class BadInputTests(ContainerFixture images)
     {
         target = target.Replace("{home}", Hpcrun.UserHome);
         var result = Hpcrun.Run("-B", $"{Hpcrun.UserHome}:{target}", images.Image, "true");
-        AssertOneLineError(result, ExitCode.BindTargetUnusable, $"{parent.Replace("{home}", Hpcrun.UserHome)}, bound from the host");
+        AssertOneLineError(result, ExitCode.BindTargetUnusable,
+            $"{parent.Replace("{home}", Hpcrun.UserHome)}, bound from the host");
         Assert.False(Path.Exists(target), $"{target} was created on the host");
         Assert.False(Directory.Exists(Path.Combine(Hpcrun.UserHome, "hpcrun-it-new")));
     }
@@ -77,20 +85,24 @@ public class BadInputTests(ContainerFixture images)
     [Fact]
     public void BindDestinationOfTheOtherKind()
     {
-        AssertOneLineError(Hpcrun.Run("-B", $"{Hpcrun.UserHome}:/etc/hosts", images.Image, "true"), ExitCode.BindTargetUnusable,
+        AssertOneLineError(Hpcrun.Run("-B", $"{Hpcrun.UserHome}:/etc/hosts", images.Image, "true"),
+            ExitCode.BindTargetUnusable,
             "cannot mount a directory on /etc/hosts: it is a file");
         AssertOneLineError(Hpcrun.Run("-B", "/etc/hostname:/bin", images.Image, "true"), ExitCode.BindTargetUnusable,
             "cannot mount a file on /bin: it is a directory");
         // ... also where the destination lies in a directory bound from the host
-        AssertOneLineError(Hpcrun.Run("-B", $"{Hpcrun.UserHome}:/dev/null", images.Image, "true"), ExitCode.BindTargetUnusable,
+        AssertOneLineError(Hpcrun.Run("-B", $"{Hpcrun.UserHome}:/dev/null", images.Image, "true"),
+            ExitCode.BindTargetUnusable,
             "cannot mount a directory on /dev/null: it is a file");
-        AssertOneLineError(Hpcrun.Run("-B", "/etc/hostname:/dev/shm", images.Image, "true"), ExitCode.BindTargetUnusable,
+        AssertOneLineError(Hpcrun.Run("-B", "/etc/hostname:/dev/shm", images.Image, "true"),
+            ExitCode.BindTargetUnusable,
             "cannot mount a file on /dev/shm: it is a directory");
     }
 
     [Fact]
     public void BindOverTheRoot() =>
-        AssertOneLineError(Hpcrun.Run("-B", "/etc:/", images.Image, "true"), ExitCode.Usage, "cannot bind over the container's root");
+        AssertOneLineError(Hpcrun.Run("-B", "/etc:/", images.Image, "true"), ExitCode.Usage,
+            "cannot bind over the container's root");
 
     [Fact]
     public void AFifoIsNotAnImageAndDoesNotHang()
@@ -110,14 +122,19 @@ public class BadInputTests(ContainerFixture images)
     {
         string file = Path.Combine(TestImages.Dir, $"bad-{Guid.NewGuid():N}.env");
         File.WriteAllText(file, "GOOD=1\nnot an assignment\n");
-        try { AssertOneLineError(Hpcrun.Run("--env-file", file, images.Image, "true"), ExitCode.BadEnvironmentFile, ":2:"); }
+        try
+        {
+            AssertOneLineError(Hpcrun.Run("--env-file", file, images.Image, "true"), ExitCode.BadEnvironmentFile,
+                ":2:");
+        }
         finally { File.Delete(file); }
     }
 
     [Fact]
     public void SquashfuseNotInstalled() =>
         // A private mount namespace where the library is an empty file: what the loader meets when it is missing.
-        AssertOneLineError(AsRootInPrivateMounts("mount --bind \"$0\" \"$(realpath /usr/lib/x86_64-linux-gnu/libsquashfuse_ll.so.0)\"", ExitCode.MissingTool),
+        AssertOneLineError(AsRootInPrivateMounts("mount --bind \"$0\" " +
+                "\"$(realpath /usr/lib/x86_64-linux-gnu/libsquashfuse_ll.so.0)\"", ExitCode.MissingTool),
             ExitCode.MissingTool, "install the squashfuse package");
 
     [Fact]
@@ -128,7 +145,8 @@ public class BadInputTests(ContainerFixture images)
         try
         {
             File.Copy(Hpcrun.Binary, Path.Combine(dir, "hpcrun"));
-            AssertOneLineError(TestEnvironment.Run(Path.Combine(dir, "hpcrun"), ["inspect", images.Image]), ExitCode.MissingTool, "hpcrun-tools cannot be started");
+            AssertOneLineError(TestEnvironment.Run(Path.Combine(dir, "hpcrun"), ["inspect", images.Image]),
+                ExitCode.MissingTool, "hpcrun-tools cannot be started");
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
@@ -136,11 +154,13 @@ public class BadInputTests(ContainerFixture images)
     [Fact]
     public void FuseNotAccessible() =>
         // A private mount namespace where /dev/fuse is a root-only file: the real check, on a real denial.
-        AssertOneLineError(AsRootInPrivateMounts("mount --bind \"$0\" /dev/fuse", ExitCode.FuseUnavailable), ExitCode.FuseUnavailable, "/dev/fuse");
+        AssertOneLineError(AsRootInPrivateMounts("mount --bind \"$0\" /dev/fuse", ExitCode.FuseUnavailable),
+            ExitCode.FuseUnavailable, "/dev/fuse");
 
     [Fact]
     public void UserNamespacesDisabled() =>
-        AssertOneLineError(AsRootInPrivateMounts("echo 0 > /proc/sys/user/max_user_namespaces", ExitCode.NoUserNamespaces),
+        AssertOneLineError(
+            AsRootInPrivateMounts("echo 0 > /proc/sys/user/max_user_namespaces", ExitCode.NoUserNamespaces),
             ExitCode.NoUserNamespaces, "user namespaces are disabled");
 
     /// <summary>Runs hpcrun as the test user after <paramref name="setup"/> ran as root in a
@@ -152,11 +172,14 @@ public class BadInputTests(ContainerFixture images)
         File.SetUnixFileMode(rootOnly, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         try
         {
-            string unshare = expected == ExitCode.NoUserNamespaces ? "unshare --user --map-root-user --mount" : "unshare --mount";
+            string unshare = expected == ExitCode.NoUserNamespaces
+                ? "unshare --user --map-root-user --mount" : "unshare --mount";
             // In a user namespace made by root only root is mapped: hpcrun runs as that root there.
-            string user = expected == ExitCode.NoUserNamespaces ? "" : $"setpriv --reuid {TestEnvironment.User} --regid {TestEnvironment.User} --init-groups ";
+            string user = expected == ExitCode.NoUserNamespaces ? ""
+                : $"setpriv --reuid {TestEnvironment.User} --regid {TestEnvironment.User} --init-groups ";
             string run = $"{user}{Hpcrun.Binary} {images.Image} true";
-            return TestEnvironment.Run("sh", ["-c", $"{unshare} sh -c '{setup} && cd {Hpcrun.UserHome} && exec {run}' {rootOnly}"]);
+            return TestEnvironment.Run("sh",
+                ["-c", $"{unshare} sh -c '{setup} && cd {Hpcrun.UserHome} && exec {run}' {rootOnly}"]);
         }
         finally { File.Delete(rootOnly); }
     }

@@ -9,12 +9,14 @@ public sealed class ContainerFixture
     public string Tree { get; } = TestImages.BusyboxTree;
 
     /// <summary>hpcrun IMAGE sh -c SCRIPT as the test user.</summary>
-    public CommandResult Sh(string script, params string[] options) => Hpcrun.Run([.. options, Image, "sh", "-c", script]);
+    public CommandResult Sh(string script, params string[] options) =>
+        Hpcrun.Run([.. options, Image, "sh", "-c", script]);
 }
 
 [CollectionDefinition(Name)]
 public sealed class ContainerCollection : ICollectionFixture<ContainerFixture>
 {
-    /// <summary>End-to-end tests share one collection: they run one at a time, so the leak checks see only their own processes.</summary>
+    /// <summary>End-to-end tests share one collection: they run one at a time, so the leak checks see only
+    /// their own processes.</summary>
     public const string Name = "containers";
 }

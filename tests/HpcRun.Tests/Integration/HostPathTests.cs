@@ -51,7 +51,8 @@ public class HostPathTests(ContainerFixture images)
         var result = Hpcrun.Run(["-B", $"{data}:/data", "--env-file", Path.Combine(tmp.Dir, "env"), image,
             "sh", "-c", "cat /data/input; echo $FROM_FILE; pwd; cat data/input; echo $HPCRUN_CONTAINER"], cwd: tmp.Dir);
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(["from the host", "yes", tmp.Dir, "from the host", image], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["from the host", "yes", tmp.Dir, "from the host", image],
+            result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
@@ -67,17 +68,27 @@ public class HostPathTests(ContainerFixture images)
     [InlineData("argument", "\"$H\" \"$IMG\" printf %s \"$n\"")]
     [InlineData("environment value", "V=\"$n\" \"$H\" \"$IMG\" sh -c 'printf %s \"$V\"'")]
     [InlineData("--env value", "\"$H\" --env \"V=$n\" \"$IMG\" sh -c 'printf %s \"$V\"'")]
-    [InlineData("--env-file value", "printf 'V=%s\\n' \"$n\" > \"$T/env\"; \"$H\" --env-file \"$T/env\" \"$IMG\" sh -c 'printf %s \"$V\"'")]
-    [InlineData("--env-file name", "echo V=1 > \"$T/$n\"; \"$H\" --env-file \"$T/$n\" \"$IMG\" sh -c 'printf %s \"$V\"' >/dev/null && printf %s \"$n\"")]
-    [InlineData("current directory", "mkdir \"$T/$n\" && cd \"$T/$n\" && \"$H\" \"$IMG\" sh -c 'printf %s \"${PWD##*/}\"'")]
-    [InlineData("bind source", "mkdir \"$T/$n\" && printf %s \"$n\" > \"$T/$n/f\" && \"$H\" -B \"$T/$n:/mnt/d\" \"$IMG\" cat /mnt/d/f")]
-    [InlineData("bind destination", "mkdir \"$T/d\" && \"$H\" -B \"$T/d:/mnt/$n\" \"$IMG\" sh -c 'for f in /mnt/*; do printf %s \"${f##*/}\"; done'")]
-    [InlineData("--pwd", "mkdir \"$T/d\" && \"$H\" -B \"$T/d:/mnt/$n\" --pwd \"/mnt/$n\" \"$IMG\" sh -c 'printf %s \"${PWD##*/}\"'")]
-    [InlineData("image path", "cp \"$IMG\" \"$T/$n\" && \"$H\" \"$T/$n\" sh -c 'printf %s \"${HPCRUN_CONTAINER##*/}\"'")]
+    [InlineData("--env-file value",
+        "printf 'V=%s\\n' \"$n\" > \"$T/env\"; \"$H\" --env-file \"$T/env\" \"$IMG\" sh -c 'printf %s \"$V\"'")]
+    [InlineData("--env-file name",
+        "echo V=1 > \"$T/$n\"; \"$H\" --env-file \"$T/$n\" \"$IMG\" sh -c 'printf %s \"$V\"' >/dev/null && " +
+        "printf %s \"$n\"")]
+    [InlineData("current directory",
+        "mkdir \"$T/$n\" && cd \"$T/$n\" && \"$H\" \"$IMG\" sh -c 'printf %s \"${PWD##*/}\"'")]
+    [InlineData("bind source",
+        "mkdir \"$T/$n\" && printf %s \"$n\" > \"$T/$n/f\" && \"$H\" -B \"$T/$n:/mnt/d\" \"$IMG\" cat /mnt/d/f")]
+    [InlineData("bind destination",
+        "mkdir \"$T/d\" && \"$H\" -B \"$T/d:/mnt/$n\" \"$IMG\" " +
+        "sh -c 'for f in /mnt/*; do printf %s \"${f##*/}\"; done'")]
+    [InlineData("--pwd",
+        "mkdir \"$T/d\" && \"$H\" -B \"$T/d:/mnt/$n\" --pwd \"/mnt/$n\" \"$IMG\" sh -c 'printf %s \"${PWD##*/}\"'")]
+    [InlineData("image path",
+        "cp \"$IMG\" \"$T/$n\" && \"$H\" \"$T/$n\" sh -c 'printf %s \"${HPCRUN_CONTAINER##*/}\"'")]
     public void BytesThatAreNotUtf8PassThroughExactly(string what, string script)
     {
         using var tmp = new HostTmp();
-        var result = Hpcrun.Script($"{Latin1}; IMG=\"$1\"; T=\"$2\"; ({script}) | od -An -tx1", ["bash", images.Image, tmp.Dir]);
+        var result = Hpcrun.Script($"{Latin1}; IMG=\"$1\"; T=\"$2\"; ({script}) | od -An -tx1",
+            ["bash", images.Image, tmp.Dir]);
         Assert.True(result.ExitCode == 0, $"{what}: {result}");
         Assert.Equal(Latin1Hex, result.Stdout.Trim());
     }

@@ -31,7 +31,8 @@ public class JobControlTests(ContainerFixture images)
                 UseShellExecute = false,
                 WorkingDirectory = Hpcrun.UserHome,
             };
-            foreach (string arg in new[] { "--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",
+            foreach (string arg in new[] { "--reuid", TestEnvironment.User, "--regid", TestEnvironment.User,
+                         "--init-groups", "--",
                          "script", "-qfec", "bash --norc --noprofile -i", "/dev/null" })
                 info.ArgumentList.Add(arg);
             info.Environment["HOME"] = Hpcrun.UserHome;
@@ -56,7 +57,8 @@ public class JobControlTests(ContainerFixture images)
             shell.StandardInput.Flush();
         }
 
-        /// <summary>Waits until <paramref name="text"/> appears after what was matched before; fails after a minute.</summary>
+        /// <summary>Waits until <paramref name="text"/> appears after what was matched before; fails after a
+        /// minute.</summary>
         public void Expect(string text)
         {
             var deadline = DateTime.UtcNow.AddMinutes(1);
@@ -83,7 +85,8 @@ public class JobControlTests(ContainerFixture images)
                     Monitor.Wait(screen, TimeSpan.FromMilliseconds(200));
                     int at = screen.ToString().IndexOf(text, seen, StringComparison.Ordinal);
                     if (at >= 0) { seen = at + text.Length; return; }
-                    if (DateTime.UtcNow >= deadline) Assert.Fail($"the terminal never showed '{text}'; it shows:\n{screen.ToString()[seen..]}");
+                    if (DateTime.UtcNow >= deadline)
+                        Assert.Fail($"the terminal never showed '{text}'; it shows:\n{screen.ToString()[seen..]}");
                 }
             }
         }
@@ -100,7 +103,8 @@ public class JobControlTests(ContainerFixture images)
     public void CtrlZStopsTheJobAndGivesThePromptBackThenBgFgAndKillWork()
     {
         using var terminal = new Terminal();
-        terminal.Type($"{Hpcrun.Binary} {images.Image} sh -c 'echo st\"\"arted; while :; do read line && echo \"got $line\"; done'\n");
+        terminal.Type($"{Hpcrun.Binary} {images.Image} sh -c 'echo st\"\"arted; " +
+            "while :; do read line && echo \"got $line\"; done'\n");
         terminal.Expect("started");
         terminal.Type("\x1a"); // Ctrl-Z
         terminal.Expect("Stopped");
@@ -123,7 +127,8 @@ public class JobControlTests(ContainerFixture images)
     {
         string gate = $"/tmp/hpcrun-it-gate-{Guid.NewGuid():N}"; // where the test user can see it
         using var terminal = new Terminal();
-        terminal.Type($"{Hpcrun.Binary} {images.Image} sh -c 'echo st\"\"arted; while [ ! -e {gate} ]; do sleep 0.1; done; echo fin\"\"ished'\n");
+        terminal.Type($"{Hpcrun.Binary} {images.Image} sh -c 'echo st\"\"arted; " +
+            $"while [ ! -e {gate} ]; do sleep 0.1; done; echo fin\"\"ished'\n");
         terminal.Expect("started");
         terminal.Type("\x1a");
         terminal.Expect("Stopped");

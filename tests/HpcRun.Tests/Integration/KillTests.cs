@@ -31,7 +31,8 @@ public class KillTests(ContainerFixture images)
         try
         {
             // About 50 ms a run; the limit only catches a loop that hangs.
-            var result = Hpcrun.Script(KillLoop, [images.Image, Runs.ToString(), marker], timeout: TimeSpan.FromMinutes(30));
+            var result = Hpcrun.Script(KillLoop, [images.Image, Runs.ToString(), marker],
+                timeout: TimeSpan.FromMinutes(30));
             Assert.True(result.ExitCode == 0 && result.Stdout == "done\n", result.ToString());
             Assert.Empty(Survivors(marker));
             Assert.Empty(LeakCheck.HostMounts());
@@ -43,7 +44,8 @@ public class KillTests(ContainerFixture images)
     private static List<string> Survivors(string marker)
     {
         var survivors = new List<string>();
-        foreach (string dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+        foreach (string dir in Directory.EnumerateDirectories("/proc")
+                     .Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
         {
             try
             {
@@ -61,7 +63,8 @@ public class KillTests(ContainerFixture images)
     private static void FreeStuck(string marker)
     {
         if (Survivors(marker).Count == 0) return;
-        TestEnvironment.Run("sh", ["-c", "mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections; " +
+        TestEnvironment.Run("sh", ["-c", "mountpoint -q /sys/fs/fuse/connections || " +
+            "mount -t fusectl none /sys/fs/fuse/connections; " +
             "for c in /sys/fs/fuse/connections/*/abort; do echo 1 > $c; done; pkill -KILL -f " + marker]);
     }
 }

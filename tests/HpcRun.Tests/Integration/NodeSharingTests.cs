@@ -23,7 +23,8 @@ public class NodeSharingTests(ContainerFixture images)
         {
             File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
             const string job = "echo \"$(readlink /proc/self/ns/user) $PPID\" > $D/up.$RANK; " +
-                "while [ ! -e $D/go.$RANK ]; do sleep 0.05; done; cat /bin/busybox > /dev/null || exit 99; echo rank $RANK done; exit $((RANK % 7))";
+                "while [ ! -e $D/go.$RANK ]; do sleep 0.05; done; cat /bin/busybox > /dev/null || exit 99; " +
+                "echo rank $RANK done; exit $((RANK % 7))";
             Processes = [.. Enumerable.Range(0, count).Select(rank => Hpcrun.Start([.. options, image, "sh", "-c", job],
                 new Dictionary<string, string>(env) { ["D"] = dir, ["RANK"] = rank.ToString() }, gated: true))];
             foreach (Process p in Processes) p.StandardInput.WriteLine();
@@ -33,10 +34,12 @@ public class NodeSharingTests(ContainerFixture images)
         /// <summary>Waits until every job is up; returns each one's user namespace.</summary>
         public string[] WaitUntilUp()
         {
-            for (int i = 0; i < 1200 && !Enumerable.Range(0, Processes.Length).All(r => File.Exists(Up(r)) && File.ReadAllText(Up(r)).EndsWith('\n')); i++)
+            for (int i = 0; i < 1200 && !Enumerable.Range(0, Processes.Length).All(r => File.Exists(Up(r))
+                     && File.ReadAllText(Up(r)).EndsWith('\n')); i++)
             {
                 Process? failed = Processes.FirstOrDefault(p => p.HasExited);
-                Assert.True(failed is null, $"a rank ended early: {failed?.ExitCode} {failed?.StandardError.ReadToEnd()}");
+                Assert.True(failed is null,
+                    $"a rank ended early: {failed?.ExitCode} {failed?.StandardError.ReadToEnd()}");
                 Thread.Sleep(100);
             }
             return [.. Enumerable.Range(0, Processes.Length).Select(r => File.ReadAllText(Up(r)).Split(' ')[0])];
@@ -57,14 +60,16 @@ public class NodeSharingTests(ContainerFixture images)
         }
     }
 
-    /// <summary>Which of <paramref name="ranks"/> serve a FUSE connection (hpcrun serves the image it mounts itself).</summary>
+    /// <summary>Which of <paramref name="ranks"/> serve a FUSE connection (hpcrun serves the image it mounts
+    /// itself).</summary>
     private static int[] FuseServers(IEnumerable<int> ranks) => [.. LeakCheck.FuseServers().Intersect(ranks)];
 
     [Fact]
     public void ThirtyTwoRanksStartedTogetherShareOneContainerThatOutlivesThemAll()
     {
         const int count = 32;
-        using var ranks = new Ranks(images.Image, count, [], new() { ["HPCRUN_JOIN_KEY"] = $"test-{Guid.NewGuid():N}" });
+        using var ranks = new Ranks(images.Image, count, [],
+            new() { ["HPCRUN_JOIN_KEY"] = $"test-{Guid.NewGuid():N}" });
         string[] namespaces = ranks.WaitUntilUp();
         Assert.Single(namespaces.Distinct());
         for (int rank = 0; rank < count; rank++) Assert.Equal(ranks.Processes[rank].Id, ranks.ParentOf(rank));
@@ -74,14 +79,16 @@ public class NodeSharingTests(ContainerFixture images)
         // The first rank's job ends first: its hpcrun stays, the others still read the image.
         ranks.Release(firstRank);
         Assert.Equal($"rank {firstRank} done", ranks.Processes[firstRank].StandardOutput.ReadLine());
-        Assert.False(ranks.Processes[firstRank].WaitForExit(TimeSpan.FromMilliseconds(500)), "the first rank left before the others");
+        Assert.False(ranks.Processes[firstRank].WaitForExit(TimeSpan.FromMilliseconds(500)),
+            "the first rank left before the others");
 
         // One rank's hpcrun crashes (SIGKILL): its job goes with it, the others go on.
         int crashed = (firstRank + 1) % count;
         ranks.Processes[crashed].Kill();
         ranks.Processes[crashed].WaitForExit();
 
-        foreach (int rank in Enumerable.Range(0, count).Reverse().Where(r => r != firstRank && r != crashed)) ranks.Release(rank);
+        foreach (int rank in Enumerable.Range(0, count).Reverse().Where(r => r != firstRank && r != crashed))
+            ranks.Release(rank);
         for (int rank = 0; rank < count; rank++)
         {
             if (rank == crashed) continue;
@@ -193,13 +200,16 @@ public class NodeSharingTests(ContainerFixture images)
         int uid = int.Parse(TestEnvironment.RunChecked("id", "-u", TestEnvironment.User).Trim());
         string name = NodeSharing.GroupName(key, noJoin: false, new Dictionary<string, string>(), uid, 0, "/", [])!;
         var address = new System.Net.Sockets.UnixDomainSocketEndPoint("\0" + name);
-        using var squatter = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, 0);
+        using var squatter = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix,
+            System.Net.Sockets.SocketType.Stream, 0);
         squatter.Bind(address);
         squatter.Listen(backlogFull ? 0 : 16);
-        using var filler = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, 0);
+        using var filler = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix,
+            System.Net.Sockets.SocketType.Stream, 0);
         if (backlogFull) filler.Connect(address);
-        var result = TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups",
-            "--", Hpcrun.Binary, "--join-key", key, images.Image, "sh", "-c", "echo ran"], timeout: TimeSpan.FromMinutes(1));
+        var result = TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User,
+            "--init-groups", "--", Hpcrun.Binary, "--join-key", key, images.Image, "sh", "-c", "echo ran"],
+            timeout: TimeSpan.FromMinutes(1));
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("ran\n", result.Stdout);
         Assert.Contains("running in a container of its own", result.Stderr);

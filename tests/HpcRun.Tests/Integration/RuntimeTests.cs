@@ -6,31 +6,37 @@ namespace HpcRun.Tests.Integration;
 [Collection(ContainerCollection.Name)]
 public class RuntimeTests(ContainerFixture images)
 {
-    private static int Id(string flag) => int.Parse(TestEnvironment.RunChecked("id", flag, TestEnvironment.User).Trim());
+    private static int Id(string flag) =>
+        int.Parse(TestEnvironment.RunChecked("id", flag, TestEnvironment.User).Trim());
 
     [Fact]
     public void RunsAsTheUserWithTheirIdentity()
     {
         var result = images.Sh("id -u; id -g; id -un; grep ^hpcrun-test: /etc/passwd | cut -d: -f6");
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal([$"{Id("-u")}", $"{Id("-g")}", TestEnvironment.User, Hpcrun.UserHome], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal([$"{Id("-u")}", $"{Id("-g")}", TestEnvironment.User, Hpcrun.UserHome],
+            result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
     public void FakeRootIsRootInside()
     {
-        var result = images.Sh("id -u; id -g; touch /home/hpcrun-test/.fakeroot-probe && stat -c %u /home/hpcrun-test/.fakeroot-probe", "--fakeroot");
+        var result = images.Sh(
+            "id -u; id -g; touch /home/hpcrun-test/.fakeroot-probe && stat -c %u /home/hpcrun-test/.fakeroot-probe",
+            "--fakeroot");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["0", "0", "0"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         // ... and still the user outside: the file belongs to them on the host.
-        Assert.Equal($"{Id("-u")}\n", TestEnvironment.Run("stat", ["-c", "%u", $"{Hpcrun.UserHome}/.fakeroot-probe"]).Stdout);
+        Assert.Equal($"{Id("-u")}\n",
+            TestEnvironment.Run("stat", ["-c", "%u", $"{Hpcrun.UserHome}/.fakeroot-probe"]).Stdout);
     }
 
     [Fact]
     public void KeepsTheCurrentDirectoryAndHome()
     {
         string dir = $"{Hpcrun.UserHome}/work dir";
-        TestEnvironment.RunChecked("setpriv", "--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "mkdir", "-p", dir);
+        TestEnvironment.RunChecked("setpriv", "--reuid", TestEnvironment.User, "--regid", TestEnvironment.User,
+            "--init-groups", "mkdir", "-p", dir);
         File.WriteAllText($"{dir}/input.dat", "42\n");
         var result = Hpcrun.Run([images.Image, "sh", "-c", "pwd; cat input.dat; echo $HOME"], cwd: dir);
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -51,9 +57,11 @@ public class RuntimeTests(ContainerFixture images)
         string marker = $"/tmp/hpcrun-it-{Guid.NewGuid():N}";
         try
         {
-            var result = images.Sh($"for ns in net pid ipc uts; do readlink /proc/self/ns/$ns; done; hostname; echo inside > {marker}; test -d /dev/shm && echo shm");
+            var result = images.Sh("for ns in net pid ipc uts; do readlink /proc/self/ns/$ns; done; hostname; " +
+                $"echo inside > {marker}; test -d /dev/shm && echo shm");
             Assert.True(result.ExitCode == 0, result.ToString());
-            string[] host = [.. new[] { "net", "pid", "ipc", "uts" }.Select(ns => new FileInfo($"/proc/self/ns/{ns}").LinkTarget!),
+            string[] host = [.. new[] { "net", "pid", "ipc", "uts" }
+                    .Select(ns => new FileInfo($"/proc/self/ns/{ns}").LinkTarget!),
                 Environment.MachineName, "shm"];
             Assert.Equal(host, result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Equal("inside\n", File.ReadAllText(marker));
@@ -90,7 +98,8 @@ public class RuntimeTests(ContainerFixture images)
         TestEnvironment.RunChecked("chmod", "-R", "a+rwX", data);
         try
         {
-            var result = images.Sh("cat /scratch/in/in.txt; touch /scratch/in/x 2>/dev/null || echo ro; touch /deep/new/path/y && echo rw; cat /etc/hostsfile",
+            var result = images.Sh("cat /scratch/in/in.txt; touch /scratch/in/x 2>/dev/null || echo ro; " +
+                "touch /deep/new/path/y && echo rw; cat /etc/hostsfile",
                 "-B", $"{data}:/scratch/in:ro,{data}:/deep/new/path", "--bind", "/etc/hosts:/etc/hostsfile");
             Assert.True(result.ExitCode == 0, result.ToString());
             Assert.Equal($"data\nro\nrw\n{File.ReadAllText("/etc/hosts")}", result.Stdout);
@@ -113,10 +122,13 @@ public class RuntimeTests(ContainerFixture images)
                 ["HPCRUN_ENV_INSIDE"] = "prefixed",
                 ["PATH"] = "/host/only:/usr/bin:/bin",
             };
-            string script = "echo LD=$LD_LIBRARY_PATH; echo PATH=$PATH; echo HOST=$HOST_VAR; echo INSIDE=$INSIDE; echo FILE=$FROM_FILE; echo BOTH=$BOTH; echo CLI=$CLI";
-            var result = Hpcrun.Run(["--env-file", envFile, "--env", "BOTH=cli", "--env", "CLI=x=y", images.Image, "sh", "-c", script], env);
+            string script = "echo LD=$LD_LIBRARY_PATH; echo PATH=$PATH; echo HOST=$HOST_VAR; echo INSIDE=$INSIDE; " +
+                "echo FILE=$FROM_FILE; echo BOTH=$BOTH; echo CLI=$CLI";
+            var result = Hpcrun.Run(["--env-file", envFile, "--env", "BOTH=cli", "--env", "CLI=x=y", images.Image,
+                "sh", "-c", script], env);
             Assert.True(result.ExitCode == 0, result.ToString());
-            Assert.Equal("LD=\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nHOST=host\nINSIDE=prefixed\nFILE=file\nBOTH=cli\nCLI=x=y\n", result.Stdout);
+            Assert.Equal("LD=\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nHOST=host\n" +
+                "INSIDE=prefixed\nFILE=file\nBOTH=cli\nCLI=x=y\n", result.Stdout);
             var clean = Hpcrun.Run(["--cleanenv", images.Image, "sh", "-c", "echo HOST=$HOST_VAR HOME=$HOME"], env);
             Assert.Equal($"HOST= HOME={Hpcrun.UserHome}\n", clean.Stdout);
         }
@@ -136,8 +148,9 @@ public class RuntimeTests(ContainerFixture images)
         TestEnvironment.RunChecked("chmod", "a+rwx", data);
         try
         {
-            const string attempts = "export HPCRUN=$PPID; for try in 'mount -o remount,rw /data' 'umount /data' 'touch /data/x' " +
-                "'mount -o remount,rw /' 'ls /proc/$HPCRUN/root/' 'ls /proc/$HPCRUN/fd/' 'cat /proc/$HPCRUN/environ'; do " +
+            const string attempts = "export HPCRUN=$PPID; for try in 'mount -o remount,rw /data' 'umount /data' " +
+                "'touch /data/x' 'mount -o remount,rw /' 'ls /proc/$HPCRUN/root/' 'ls /proc/$HPCRUN/fd/' " +
+                "'cat /proc/$HPCRUN/environ'; do " +
                 "if sh -c \"$try\" >/dev/null 2>&1; then echo \"allowed: $try\"; fi; done; echo checked";
             var result = images.Sh(attempts, option, "-B", $"{data}:/data:ro");
             Assert.True(result.ExitCode == 0, result.ToString());
@@ -150,9 +163,11 @@ public class RuntimeTests(ContainerFixture images)
     [Fact]
     public void ACallerWithoutHomeOrUserStillGivesTheJobTheirs()
     {
-        var result = Hpcrun.Script("exec env -i \"$H\" \"$1\" sh -c 'echo $HOME $USER $LOGNAME; pwd'", ["bash", images.Image]);
+        var result = Hpcrun.Script("exec env -i \"$H\" \"$1\" sh -c 'echo $HOME $USER $LOGNAME; pwd'",
+            ["bash", images.Image]);
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal($"{Hpcrun.UserHome} {TestEnvironment.User} {TestEnvironment.User}\n{Hpcrun.UserHome}\n", result.Stdout);
+        Assert.Equal($"{Hpcrun.UserHome} {TestEnvironment.User} {TestEnvironment.User}\n{Hpcrun.UserHome}\n",
+            result.Stdout);
     }
 
     [Fact]
@@ -161,7 +176,8 @@ public class RuntimeTests(ContainerFixture images)
         var result = Hpcrun.Script("d=$(mktemp -d) && cd $d && rmdir $d && \"$H\" \"$1\" pwd", ["bash", images.Image]);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("/\n", result.Stdout);
-        Assert.Equal("hpcrun: the current directory no longer exists (deleted?): the job starts in the image's working directory\n",
+        Assert.Equal("hpcrun: the current directory no longer exists (deleted?): " +
+            "the job starts in the image's working directory\n",
             result.Stderr);
         // Once per job: a launcher's other ranks decide the same and say nothing.
         var rank = Hpcrun.Script("d=$(mktemp -d) && cd $d && rmdir $d && SLURM_PROCID=1 \"$H\" \"$1\" pwd",

@@ -74,7 +74,8 @@ public class SignalTests(ContainerFixture images)
     public void APipeClosedUnderTheJobEndsItAsItWouldNatively()
     {
         // From a caller with SIGPIPE's default action (the test host, a .NET process, ignores it).
-        var result = Hpcrun.Script("exec perl -e '$SIG{PIPE} = q(DEFAULT); exec @ARGV' \"$H\" \"$0\" sh -c 'yes | head -1; kill -PIPE $$'",
+        var result = Hpcrun.Script("exec perl -e '$SIG{PIPE} = q(DEFAULT); exec @ARGV' \"$H\" \"$0\" " +
+            "sh -c 'yes | head -1; kill -PIPE $$'",
             [images.Image]);
         Assert.Equal(128 + 13, result.ExitCode);
         Assert.Equal("y\n", result.Stdout);
@@ -88,5 +89,6 @@ public class SignalTests(ContainerFixture images)
         return hpcrun;
     }
 
-    private static void Send(Process process, int signal) => TestEnvironment.RunChecked("kill", $"-{signal}", process.Id.ToString());
+    private static void Send(Process process, int signal) =>
+        TestEnvironment.RunChecked("kill", $"-{signal}", process.Id.ToString());
 }

@@ -16,7 +16,8 @@ public class SquashFsServingTests(ContainerFixture images)
         // with squashfuse's own caches (correct, but decompressing blocks twice).
         CommandResult result = Hpcrun.Run("--debug", images.Image, "true");
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("squashfuse keeps 128 metadata and 64 data and fragment blocks; gzip blocks inflated by libdeflate", result.Stderr);
+        Assert.Contains("squashfuse keeps 128 metadata and 64 data and fragment blocks; " +
+            "gzip blocks inflated by libdeflate", result.Stderr);
     }
 
     [Theory]
@@ -31,10 +32,12 @@ public class SquashFsServingTests(ContainerFixture images)
     {
         string tree = TestImages.BusyboxTree;
         string image = TestImages.Cached($"busybox-{compression}-{blockSize}.sqfs", path =>
-            TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root", "-comp", compression, "-b", blockSize));
+            TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root",
+                "-comp", compression, "-b", blockSize));
         CommandResult result = Hpcrun.Run("--debug", image, "sha256sum", "/bin/busybox");
         Assert.True(result.ExitCode == 0, result.ToString());
-        string expected = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(tree, "bin", "busybox"))));
+        string expected = Convert.ToHexStringLower(
+            SHA256.HashData(File.ReadAllBytes(Path.Combine(tree, "bin", "busybox"))));
         Assert.Equal(expected, result.Stdout.Split(' ')[0]);
         Assert.Contains(compression == "gzip" ? "inflated by libdeflate" : "decompressed by squashfuse", result.Stderr);
     }

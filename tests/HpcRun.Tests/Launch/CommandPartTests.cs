@@ -5,12 +5,15 @@ namespace HpcRun.Tests.Launch;
 
 public class CommandPartTests
 {
-    private static IReadOnlyList<string> Argv(LaunchRequest? request = null, ImageConfig? config = null, params string[] files) =>
-        PlanFixture.Plan(PlanFixture.Context(request, config: config, files: files.ToDictionary(f => f, string? (_) => ""))).Argv;
+    private static IReadOnlyList<string> Argv(LaunchRequest? request = null, ImageConfig? config = null,
+        params string[] files) =>
+        PlanFixture.Plan(PlanFixture.Context(request, config: config,
+            files: files.ToDictionary(f => f, string? (_) => ""))).Argv;
 
     [Fact]
     public void TheGivenCommandRunsAsIs() =>
-        Assert.Equal(["./solver", "in.dat"], Argv(new LaunchRequest { Image = "i", Command = ["./solver", "in.dat"] }, null, "/hpcrun-run"));
+        Assert.Equal(["./solver", "in.dat"],
+            Argv(new LaunchRequest { Image = "i", Command = ["./solver", "in.dat"] }, null, "/hpcrun-run"));
 
     [Fact]
     public void DefaultCommandPrefersHpcrunRunThenRunscriptThenConfigThenShell()
@@ -48,7 +51,8 @@ public class CommandPartTests
     [Fact]
     public void PwdOptionWins()
     {
-        var plan = PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", WorkingDirectory = "/opt/app" }));
+        var plan = PlanFixture.Plan(PlanFixture.Context(
+            new LaunchRequest { Image = "i", WorkingDirectory = "/opt/app" }));
         Assert.Equal("/opt/app", plan.WorkingDirectory);
         Assert.Equal("/opt/app", plan.Env()["PWD"]);
     }

@@ -22,7 +22,8 @@ public class EnvironmentPartTests
         ["SHARED"] = "host",
     };
 
-    private static Dictionary<string, string> Env(LaunchRequest? request = null, ImageConfig? config = null, Dictionary<string, string>? envFiles = null) =>
+    private static Dictionary<string, string> Env(LaunchRequest? request = null, ImageConfig? config = null,
+        Dictionary<string, string>? envFiles = null) =>
         PlanFixture.Plan(PlanFixture.Context(request, PlanFixture.Host(HostEnv, envFiles: envFiles), config)).Env();
 
     [Fact]
@@ -43,7 +44,11 @@ public class EnvironmentPartTests
     [Fact]
     public void PrecedenceIsHostThenImageThenPrefixThenEnvFileThenEnv()
     {
-        var config = new ImageConfig { Env = ["PATH=/opt/conda/bin:/usr/bin", "SHARED=image", "A=image", "B=image", "C=image", "OMP_NUM_THREADS=1"] };
+        var config = new ImageConfig
+        {
+            Env = ["PATH=/opt/conda/bin:/usr/bin", "SHARED=image", "A=image", "B=image", "C=image",
+                "OMP_NUM_THREADS=1"],
+        };
         var request = new LaunchRequest { Image = "i", EnvFiles = ["f"], EnvAssignments = ["C=cli"] };
         var env = Env(request, config, new() { ["f"] = "B=file\nC=file\n" });
         Assert.Equal("/opt/conda/bin:/usr/bin", env["PATH"]);
@@ -60,12 +65,14 @@ public class EnvironmentPartTests
     public void HomeAndUserAreSetWhenTheCallerHasNone(bool cleanEnv)
     {
         var request = new LaunchRequest { Image = "i", CleanEnv = cleanEnv };
-        var env = PlanFixture.Plan(PlanFixture.Context(request, PlanFixture.Host(new Dictionary<string, string>()))).Env();
+        var env = PlanFixture.Plan(
+            PlanFixture.Context(request, PlanFixture.Host(new Dictionary<string, string>()))).Env();
         Assert.Equal("/home/alice", env["HOME"]);
         Assert.Equal("alice", env["USER"]);
         Assert.Equal("alice", env["LOGNAME"]);
         var configured = new ImageConfig { Env = ["HOME=/opt/home"] };
-        Assert.Equal("/opt/home", PlanFixture.Plan(PlanFixture.Context(request, PlanFixture.Host([]), configured)).Env()["HOME"]);
+        Assert.Equal("/opt/home",
+            PlanFixture.Plan(PlanFixture.Context(request, PlanFixture.Host([]), configured)).Env()["HOME"]);
     }
 
     [Fact]
@@ -85,7 +92,8 @@ public class EnvironmentPartTests
     {
         string text = "# settings\n\nexport A=1\nB=\"two words\"\nC='x=y'\nD=\n";
         var pairs = EnvironmentPart.ParseEnvFile("f", text).ToList();
-        Assert.Equal([KeyValuePair.Create("A", "1"), KeyValuePair.Create("B", "two words"), KeyValuePair.Create("C", "x=y"), KeyValuePair.Create("D", "")], pairs);
+        Assert.Equal([KeyValuePair.Create("A", "1"), KeyValuePair.Create("B", "two words"),
+            KeyValuePair.Create("C", "x=y"), KeyValuePair.Create("D", "")], pairs);
     }
 
     [Theory]
@@ -94,7 +102,8 @@ public class EnvironmentPartTests
     [InlineData("A B=x")]
     public void MalformedEnvFileLinesNameTheFileAndLine(string line)
     {
-        var error = Assert.Throws<HpcRunException>(() => EnvironmentPart.ParseEnvFile("vars.env", "OK=1\n" + line).ToList());
+        var error = Assert.Throws<HpcRunException>(() =>
+            EnvironmentPart.ParseEnvFile("vars.env", "OK=1\n" + line).ToList());
         Assert.Equal(ExitCode.BadEnvironmentFile, error.Code);
         Assert.StartsWith("vars.env:2:", error.Message);
     }
@@ -102,7 +111,8 @@ public class EnvironmentPartTests
     [Fact]
     public void MalformedEnvOptionIsAUsageError()
     {
-        var error = Assert.Throws<HpcRunException>(() => Env(new LaunchRequest { Image = "i", EnvAssignments = ["NOEQUALS"] }));
+        var error = Assert.Throws<HpcRunException>(() =>
+            Env(new LaunchRequest { Image = "i", EnvAssignments = ["NOEQUALS"] }));
         Assert.Equal(ExitCode.Usage, error.Code);
     }
 }

@@ -8,9 +8,12 @@ public class IdentityPartTests
     [Fact]
     public void TheUserIsAddedToTheImagePasswdReplacingClashes()
     {
-        string image = "root:x:0:0:root:/root:/bin/sh\nalice:x:500:500::/home/old:/bin/sh\nbob:x:1001:1001::/b:/bin/sh\ndaemon:x:1:1::/:/bin/false\n";
-        string merged = IdentityPart.Merge(image, "alice:x:1001:100:Alice:/home/alice:/bin/bash", keepImageEntry: false);
-        Assert.Equal("root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1::/:/bin/false\nalice:x:1001:100:Alice:/home/alice:/bin/bash\n", merged);
+        string image = "root:x:0:0:root:/root:/bin/sh\nalice:x:500:500::/home/old:/bin/sh\n" +
+            "bob:x:1001:1001::/b:/bin/sh\ndaemon:x:1:1::/:/bin/false\n";
+        string merged = IdentityPart.Merge(image, "alice:x:1001:100:Alice:/home/alice:/bin/bash",
+            keepImageEntry: false);
+        Assert.Equal("root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1::/:/bin/false\n" +
+            "alice:x:1001:100:Alice:/home/alice:/bin/bash\n", merged);
     }
 
     [Fact]
@@ -25,7 +28,8 @@ public class IdentityPartTests
     public void FakeRootKeepsTheImageRootEntry()
     {
         var files = new Dictionary<string, string?> { ["/etc/passwd"] = "root:x:0:0:Super:/root:/bin/bash\n" };
-        var plan = PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", FakeRoot = true }, files: files));
+        var plan = PlanFixture.Plan(
+            PlanFixture.Context(new LaunchRequest { Image = "i", FakeRoot = true }, files: files));
         Assert.Contains(MountSpec.File("/etc/passwd", "root:x:0:0:Super:/root:/bin/bash\n"), plan.Mounts);
         Assert.Contains(MountSpec.File("/etc/group", "root:x:0:\n"), plan.Mounts);
     }

@@ -3,7 +3,8 @@ using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Launch;
 
-/// <summary>The user and group entries hpcrun copies into the container, as the C library's name service gives them.</summary>
+/// <summary>The user and group entries hpcrun copies into the container, as the C library's name service
+/// gives them.</summary>
 public class NameServiceTests
 {
     [Fact]

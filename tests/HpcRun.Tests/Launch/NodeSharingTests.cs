@@ -5,15 +5,18 @@ namespace HpcRun.Tests.Launch;
 public class NodeSharingTests
 {
     private static readonly string[] Args = ["/images/app.sqfs", "./solver"];
-    private static readonly Dictionary<string, string> SrunRank0 = new() { ["SLURM_JOB_ID"] = "7", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "0" };
-    private static readonly Dictionary<string, string> SrunRank1 = new() { ["SLURM_JOB_ID"] = "7", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "1" };
+    private static readonly Dictionary<string, string> SrunRank0 =
+        new() { ["SLURM_JOB_ID"] = "7", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "0" };
+    private static readonly Dictionary<string, string> SrunRank1 =
+        new() { ["SLURM_JOB_ID"] = "7", ["SLURM_STEP_ID"] = "0", ["SLURM_PROCID"] = "1" };
 
     private static string? Name(Dictionary<string, string> env, string? joinKey = null, bool noJoin = false,
         int uid = 1001, int parent = 300, string cwd = "/home/alice/run", string[]? args = null) =>
         NodeSharing.GroupName(joinKey, noJoin, env, uid, parent, cwd, args ?? Args);
 
     [Fact]
-    public void APlainLaunchSharesNothing() => Assert.Null(Name(new() { ["HOME"] = "/home/alice", ["SLURM_JOB_ID"] = "7" }));
+    public void APlainLaunchSharesNothing() =>
+        Assert.Null(Name(new() { ["HOME"] = "/home/alice", ["SLURM_JOB_ID"] = "7" }));
 
     [Fact]
     public void RanksOfOneStepOnANodeFormOneGroup()
@@ -93,7 +96,8 @@ public class NodeSharingTests
         };
         ContainerRecord other = RecordOf(bound);
         Assert.Equal("bind /scratch on /scratch (ro)", NodeSharing.FirstDifference(other, record));
-        Assert.Equal("the first rank also has bind /scratch on /scratch (ro)", NodeSharing.FirstDifference(record, other));
+        Assert.Equal("the first rank also has bind /scratch on /scratch (ro)",
+            NodeSharing.FirstDifference(record, other));
 
         ContainerRecord fakeroot = RecordOf(Rank0 with { Request = Rank0.Request with { FakeRoot = true } });
         IdMap ids = record.Ids;
@@ -121,7 +125,8 @@ public class NodeSharingTests
     {
         var context = PlanFixture.Context(host: PlanFixture.Host(new(SrunRank0) { ["HOME"] = "/home/alice" }));
         Assert.Equal("none", PlanFixture.Plan(context).Env()["OMPI_MCA_btl_vader_single_copy_mechanism"]);
-        Assert.DoesNotContain("OMPI_MCA_btl_vader_single_copy_mechanism", PlanFixture.Plan(context with { NodeShared = true }).Env().Keys);
+        Assert.DoesNotContain("OMPI_MCA_btl_vader_single_copy_mechanism",
+            PlanFixture.Plan(context with { NodeShared = true }).Env().Keys);
         Assert.DoesNotContain("UCX_TLS", PlanFixture.Plan(context with { NodeShared = true }).Env().Keys);
     }
 }

@@ -49,14 +49,24 @@ public class PlannerTests
         var config = new HpcRun.Image.Metadata.ImageConfig { WorkingDir = "/app" };
         var plan = PlanFixture.Plan(PlanFixture.Context(host: PlanFixture.Host(cwd: "/usr/src"), config: config));
         Assert.Equal("/app", plan.WorkingDirectory);
-        Assert.Equal("/", PlanFixture.Plan(PlanFixture.Context(host: PlanFixture.Host(cwd: "/usr/src"))).WorkingDirectory);
+        Assert.Equal("/",
+            PlanFixture.Plan(PlanFixture.Context(host: PlanFixture.Host(cwd: "/usr/src"))).WorkingDirectory);
     }
 
     [Fact]
     public void UserBindsComeAfterTheStandardMountsWithTheirModes()
     {
-        var request = new LaunchRequest { Image = "i", Binds = [new BindSpec("/data", "/in", true), new BindSpec("out", "/out", false)] };
-        var host = PlanFixture.Host(resolved: new() { ["/data"] = "/gpfs/data", ["out"] = "/home/alice/run/out", ["/home/alice"] = "/home/alice" });
+        var request = new LaunchRequest
+        {
+            Image = "i",
+            Binds = [new BindSpec("/data", "/in", true), new BindSpec("out", "/out", false)],
+        };
+        var host = PlanFixture.Host(resolved: new()
+        {
+            ["/data"] = "/gpfs/data",
+            ["out"] = "/home/alice/run/out",
+            ["/home/alice"] = "/home/alice",
+        });
         var plan = PlanFixture.Plan(PlanFixture.Context(request, host));
         Assert.Equal(MountSpec.Bind("/gpfs/data", "/in", readOnly: true), plan.Mounts[^2]);
         Assert.Equal(MountSpec.Bind("/home/alice/run/out", "/out"), plan.Mounts[^1]);
@@ -83,7 +93,8 @@ public class PlannerTests
     [Fact]
     public void WritableTmpfsMakesTheRootWritable()
     {
-        Assert.True(PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", WritableTmpfs = true })).WritableRoot);
+        Assert.True(PlanFixture.Plan(
+            PlanFixture.Context(new LaunchRequest { Image = "i", WritableTmpfs = true })).WritableRoot);
         Assert.False(PlanFixture.Plan(PlanFixture.Context()).WritableRoot);
     }
 }
