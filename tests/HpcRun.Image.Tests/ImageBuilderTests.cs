@@ -15,9 +15,11 @@ public sealed class ImageBuilderTests : IDisposable
 
     public void Dispose() => building.Dispose();
 
-    private static OciImage TwoLayers(string architecture = "amd64", string tag = "latest") => new OciImage(architecture, tag)
-        .Layer(new LayerTar().Dir("etc").File("etc/os-release", "ID=test").File("etc/old", "old").Dir("bin").File("bin/tool", "v1"))
-        .Layer(new LayerTar().File("etc/.wh.old", "").File("bin/tool", $"v2 {architecture}"), Compression.None);
+    private static OciImage TwoLayers(string architecture = "amd64", string tag = "latest") =>
+        new OciImage(architecture, tag)
+            .Layer(new LayerTar().Dir("etc").File("etc/os-release", "ID=test").File("etc/old", "old")
+                .Dir("bin").File("bin/tool", "v1"))
+            .Layer(new LayerTar().File("etc/.wh.old", "").File("bin/tool", $"v2 {architecture}"), Compression.None);
 
     private string Build(string source, string name = "out.sif", bool sqfs = false, string? platform = null,
         string? tag = null) =>
@@ -42,12 +44,14 @@ public sealed class ImageBuilderTests : IDisposable
         string listing = Listing(sif);
         Assert.DoesNotContain("etc/old", listing);
         Assert.DoesNotContain(ImageConfig.InTreePath.TrimStart('/'), listing);
-        Assert.All(listing.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(3), line => Assert.Contains(" root/root ", line));
+        Assert.All(listing.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(3),
+            line => Assert.Contains(" root/root ", line));
         SifFile file = SifFile.Read(sif);
         Assert.Equal("amd64", SifArch.Name(file.Header.Arch));
         using var stream = File.OpenRead(sif);
         BuildRecord build = SifMetadata.Read(stream, file).Build!;
-        Assert.Equal(("oci-layout", "latest", "linux/amd64", "test"), (build.SourceKind, build.SourceTag, build.Platform, build.HpcrunVersion));
+        Assert.Equal(("oci-layout", "latest", "linux/amd64", "test"),
+            (build.SourceKind, build.SourceTag, build.Platform, build.HpcrunVersion));
         Assert.Equal(DateTimeOffset.Parse("2024-05-01T12:00:00Z"), build.Created);
     }
 
@@ -71,7 +75,9 @@ public sealed class ImageBuilderTests : IDisposable
     [Fact]
     public void A_docker_archive_with_several_images_needs_a_tag()
     {
-        string archive = OciImage.Tar(OciImage.WriteDockerArchive(sandbox.File("docker"), TwoLayers("amd64", "one"), TwoLayers("arm64", "two")), sandbox.File("docker.tar"));
+        string archive = OciImage.Tar(
+            OciImage.WriteDockerArchive(sandbox.File("docker"), TwoLayers("amd64", "one"), TwoLayers("arm64", "two")),
+            sandbox.File("docker.tar"));
         Assert.Contains("--tag", Assert.Throws<ImageFormatException>(() => Build(archive)).Message);
         string sif = Build(archive, tag: "two");
         Assert.Equal("arm64", SifArch.Name(SifFile.Read(sif).Header.Arch));
@@ -99,14 +105,16 @@ public sealed class ImageBuilderTests : IDisposable
         string layout = OciImage.WriteLayout(sandbox.File("layout"), TwoLayers("arm64"), TwoLayers("amd64"));
         Assert.Equal("v2 amd64", Cat(Build(layout, "default.sif"), "bin/tool"));
         Assert.Equal("v2 arm64", Cat(Build(layout, "arm.sif", platform: "linux/arm64"), "bin/tool"));
-        Assert.Contains("linux/arm64", Assert.Throws<ImageFormatException>(() => Build(layout, "none.sif", platform: "linux/s390x")).Message);
+        Assert.Contains("linux/arm64",
+            Assert.Throws<ImageFormatException>(() => Build(layout, "none.sif", platform: "linux/s390x")).Message);
     }
 
     [Fact]
     public void A_blob_that_does_not_match_its_digest_fails_the_build_and_leaves_nothing()
     {
         string layout = OciImage.WriteLayout(sandbox.File("layout"), TwoLayers());
-        string blob = Directory.GetFiles(Path.Combine(layout, "blobs", "sha256")).OrderByDescending(f => new FileInfo(f).Length).First();
+        string blob = Directory.GetFiles(Path.Combine(layout, "blobs", "sha256"))
+            .OrderByDescending(f => new FileInfo(f).Length).First();
         byte[] bytes = File.ReadAllBytes(blob);
         bytes[^1] ^= 0xFF;
         File.WriteAllBytes(blob, bytes);
@@ -118,9 +126,11 @@ public sealed class ImageBuilderTests : IDisposable
     public void A_missing_blob_is_named()
     {
         string layout = OciImage.WriteLayout(sandbox.File("layout"), TwoLayers());
-        string blob = Directory.GetFiles(Path.Combine(layout, "blobs", "sha256")).OrderByDescending(f => new FileInfo(f).Length).First();
+        string blob = Directory.GetFiles(Path.Combine(layout, "blobs", "sha256"))
+            .OrderByDescending(f => new FileInfo(f).Length).First();
         File.Delete(blob);
-        Assert.Contains($"blob sha256:{Path.GetFileName(blob)} is missing", Assert.Throws<ImageFormatException>(() => Build(layout)).Message);
+        Assert.Contains($"blob sha256:{Path.GetFileName(blob)} is missing",
+            Assert.Throws<ImageFormatException>(() => Build(layout)).Message);
         Assert.Equal(["layout"], Directory.GetFileSystemEntries(sandbox.Path).Select(Path.GetFileName));
     }
 
@@ -128,8 +138,10 @@ public sealed class ImageBuilderTests : IDisposable
     public void A_hostile_source_archive_cannot_write_outside_its_scratch_directory()
     {
         string absolute = Path.Combine(sandbox.Path, "absolute-escape");
-        string archive = new LayerTar().File("../../../escape", "x").File(absolute, "x").WriteTo(sandbox.File("evil.tar"));
-        Assert.Contains("neither a docker save archive nor an OCI layout", Assert.Throws<ImageFormatException>(() => Build(archive)).Message);
+        string archive = new LayerTar().File("../../../escape", "x").File(absolute, "x")
+            .WriteTo(sandbox.File("evil.tar"));
+        Assert.Contains("neither a docker save archive nor an OCI layout",
+            Assert.Throws<ImageFormatException>(() => Build(archive)).Message);
         Assert.Equal(["evil.tar"], Directory.GetFileSystemEntries(sandbox.Path).Select(Path.GetFileName));
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(sandbox.Path)!, "escape")));
     }

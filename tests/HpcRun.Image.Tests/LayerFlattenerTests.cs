@@ -21,10 +21,14 @@ public sealed class LayerFlattenerTests : IDisposable
     private string InRoot(string path) => flattening.InRoot(path);
 
     [Theory]
-    [InlineData(Compression.None), InlineData(Compression.Gzip), InlineData(Compression.Zstd), InlineData(Compression.Xz)]
+    [InlineData(Compression.None)]
+    [InlineData(Compression.Gzip)]
+    [InlineData(Compression.Zstd)]
+    [InlineData(Compression.Xz)]
     public void Compressed_layers_are_read(Compression compression)
     {
-        string path = new LayerTar().Dir("etc").File("etc/hostname", "box").WriteTo(sandbox.File("layer.tar"), compression);
+        string path = new LayerTar().Dir("etc").File("etc/hostname", "box")
+            .WriteTo(sandbox.File("layer.tar"), compression);
         Apply(Flattening.FileBlob(path, null, null, "layer"));
         Assert.Equal("box", File.ReadAllText(InRoot("etc/hostname")));
     }
@@ -50,8 +54,10 @@ public sealed class LayerFlattenerTests : IDisposable
     [Fact]
     public void Hard_links_symlinks_and_modes_are_kept_but_setuid_and_setgid_dropped()
     {
-        Apply(new LayerTar().Dir("bin").File("bin/tool", "x", (UnixFileMode)0b111_101_101 | UnixFileMode.SetUser | UnixFileMode.SetGroup)
-            .HardLink("bin/alias", "bin/tool").Symlink("bin/link", "tool").Dir("ro", (UnixFileMode)0b101_101_101).File("ro/file", "r"));
+        Apply(new LayerTar().Dir("bin")
+            .File("bin/tool", "x", (UnixFileMode)0b111_101_101 | UnixFileMode.SetUser | UnixFileMode.SetGroup)
+            .HardLink("bin/alias", "bin/tool").Symlink("bin/link", "tool")
+            .Dir("ro", (UnixFileMode)0b101_101_101).File("ro/file", "r"));
         Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(InRoot("bin/tool")));
         Assert.Equal("tool", new FileInfo(InRoot("bin/link")).LinkTarget);
         Assert.Equal((UnixFileMode)0b101_101_101, File.GetUnixFileMode(InRoot("ro")));
@@ -155,7 +161,8 @@ public sealed class LayerFlattenerTests : IDisposable
 
     [Fact]
     public void Symlink_loops_are_refused() =>
-        Assert.Throws<ImageFormatException>(() => Apply(new LayerTar().Symlink("a", "b").Symlink("b", "a").File("a/x", "loop")));
+        Assert.Throws<ImageFormatException>(() =>
+            Apply(new LayerTar().Symlink("a", "b").Symlink("b", "a").File("a/x", "loop")));
 
     [Fact]
     public void A_layer_with_a_wrong_digest_is_refused()

@@ -19,7 +19,8 @@ public class SifCorruptionTests
         return copy;
     }
 
-    private static void SetInt64(byte[] b, int at, long value) => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(at), value);
+    private static void SetInt64(byte[] b, int at, long value) =>
+        BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(at), value);
 
     [Fact]
     public void Bad_magic() => Assert.Contains("magic", Refused(With(b => b[32] = (byte)'X')).Message);
@@ -31,18 +32,22 @@ public class SifCorruptionTests
     public void Truncated_header() => Refused(twoGroups[..100]);
 
     [Fact]
-    public void Descriptor_table_beyond_the_end() => Assert.Contains("outside the file", Refused(twoGroups[..20000]).Message);
+    public void Descriptor_table_beyond_the_end() =>
+        Assert.Contains("outside the file", Refused(twoGroups[..20000]).Message);
 
     [Fact]
-    public void Absurd_descriptor_count() => Assert.Contains("descriptors", Refused(With(b => SetInt64(b, 88, long.MaxValue / 2))).Message);
+    public void Absurd_descriptor_count() =>
+        Assert.Contains("descriptors", Refused(With(b => SetInt64(b, 88, long.MaxValue / 2))).Message);
 
     [Fact]
     public void Object_beyond_the_end_of_the_file() =>
-        Assert.Contains("outside", Refused(With(b => SetInt64(b, DescriptorTable + 2 * SifDescriptor.EncodedSize + 25, 1L << 40))).Message);
+        Assert.Contains("outside",
+            Refused(With(b => SetInt64(b, DescriptorTable + 2 * SifDescriptor.EncodedSize + 25, 1L << 40))).Message);
 
     [Fact]
     public void Overlapping_objects() =>
-        Assert.Contains("overlap", Refused(With(b => SetInt64(b, DescriptorTable + 1 * SifDescriptor.EncodedSize + 17, 32768))).Message);
+        Assert.Contains("overlap",
+            Refused(With(b => SetInt64(b, DescriptorTable + 1 * SifDescriptor.EncodedSize + 17, 32768))).Message);
 
     [Fact]
     public void Repeated_object_ids() =>
@@ -54,7 +59,8 @@ public class SifCorruptionTests
     public void Mutated_files_are_read_or_refused_with_the_format_error()
     {
         var random = new Random(20261127);
-        long[] interesting = [0, 1, -1, 4095, 4096, 32176, 32768, twoGroups.Length, twoGroups.Length + 1, int.MaxValue, long.MaxValue, long.MinValue];
+        long[] interesting = [0, 1, -1, 4095, 4096, 32176, 32768, twoGroups.Length, twoGroups.Length + 1,
+            int.MaxValue, long.MaxValue, long.MinValue];
         int refused = 0;
         for (int i = 0; i < 5000; i++)
         {

@@ -23,8 +23,10 @@ public class SifReaderTests
         Assert.Equal(32176, empty.Header.DataOffset);
         Assert.Equal("unknown", SifArch.Name(empty.Header.Arch));
         Assert.Null(SifText.Date(empty.Header.CreatedAt)); // Go's zero time: unset
-        Assert.Equal(Guid.Parse("3fa802cc-358b-45e3-bcc0-69dc7a45f9f8"), SifFile.Read(SifTestData.File("empty-id.sif")).Header.Id);
-        Assert.Equal("#!/usr/bin/env run-script\n", SifFile.Read(SifTestData.File("empty-launch-script.sif")).Header.LaunchScript);
+        Assert.Equal(Guid.Parse("3fa802cc-358b-45e3-bcc0-69dc7a45f9f8"),
+            SifFile.Read(SifTestData.File("empty-id.sif")).Header.Id);
+        Assert.Equal("#!/usr/bin/env run-script\n",
+            SifFile.Read(SifTestData.File("empty-launch-script.sif")).Header.LaunchScript);
     }
 
     [Fact]
@@ -35,12 +37,14 @@ public class SifReaderTests
         Assert.Collection(sif.Objects,
             raw =>
             {
-                Assert.Equal((SifDataType.Partition, 1u, 1u, SifFsType.Raw, SifPartType.System, "01"), (raw.DataType, raw.Id, raw.GroupId, raw.FsType, raw.PartType, raw.Arch));
+                Assert.Equal((SifDataType.Partition, 1u, 1u, SifFsType.Raw, SifPartType.System, "01"),
+                    (raw.DataType, raw.Id, raw.GroupId, raw.FsType, raw.PartType, raw.Arch));
                 Assert.Equal((32768L, 4L), (raw.Offset, raw.Size));
             },
             primary =>
             {
-                Assert.Equal((SifFsType.Squashfs, SifPartType.PrimSys, 1u), (primary.FsType, primary.PartType, primary.GroupId));
+                Assert.Equal((SifFsType.Squashfs, SifPartType.PrimSys, 1u),
+                    (primary.FsType, primary.PartType, primary.GroupId));
                 Assert.Equal((36864L, 4096L, 8188L), (primary.Offset, primary.Size, primary.SizeWithPadding));
             });
         Assert.Equal(2u, sif.PrimarySystem!.Id);
@@ -50,7 +54,8 @@ public class SifReaderTests
     public void Two_groups_add_an_ext3_amd64_system_partition_in_group_2()
     {
         SifDescriptor ext3 = SifFile.Read(SifTestData.File("two-groups.sif")).Objects[2];
-        Assert.Equal((2u, SifFsType.Ext3, SifPartType.System, "amd64", 262144L), (ext3.GroupId, ext3.FsType, ext3.PartType, SifArch.Name(ext3.Arch!), ext3.Size));
+        Assert.Equal((2u, SifFsType.Ext3, SifPartType.System, "amd64", 262144L),
+            (ext3.GroupId, ext3.FsType, ext3.PartType, SifArch.Name(ext3.Arch!), ext3.Size));
     }
 
     [Theory]
@@ -58,7 +63,8 @@ public class SifReaderTests
     public void Signatures_link_to_the_group_they_sign(string name)
     {
         SifDescriptor signature = SifFile.Read(SifTestData.File(name)).Find(SifDataType.Signature)!;
-        Assert.Equal((0u, true, 1u, SifHashType.Sha256), (signature.GroupId, signature.LinksGroup, signature.LinkedTarget, signature.HashType));
+        Assert.Equal((0u, true, 1u, SifHashType.Sha256),
+            (signature.GroupId, signature.LinksGroup, signature.LinkedTarget, signature.HashType));
     }
 
     [Fact]
@@ -66,7 +72,8 @@ public class SifReaderTests
     {
         SifFile sif = SifFile.Read(SifTestData.File("one-group-signed-legacy.sif"));
         SifDescriptor signature = sif.Find(SifDataType.Signature)!;
-        Assert.Equal((false, 2u, SifHashType.Sha384, "part-signature"), (signature.LinksGroup, signature.LinkedTarget, signature.HashType, signature.Name));
+        Assert.Equal((false, 2u, SifHashType.Sha384, "part-signature"),
+            (signature.LinksGroup, signature.LinkedTarget, signature.HashType, signature.Name));
         Assert.Equal(DateTimeOffset.Parse("2020-06-20T20:16:39Z"), SifText.Date(signature.CreatedAt));
         Assert.Equal((1000L, 1000L), (signature.Uid, signature.Gid));
         Assert.Equal(Guid.Parse("6ecc76b7-a497-4f7f-9ebd-8da2a04c6be1"), sif.Header.Id);

@@ -27,26 +27,30 @@ public class CompatibilityTests
 
     [Fact]
     public void WarnsWhenTheHostIsOlder() =>
-        Assert.Contains("older", Assert.Single(AbiCheck.Check(HostMpich, Mpi(MpiFamily.MpichAbi, "libmpich.so.12.5.0"), MpiCompatibility.Major).Warnings));
+        Assert.Contains("older", Assert.Single(
+            AbiCheck.Check(HostMpich, Mpi(MpiFamily.MpichAbi, "libmpich.so.12.5.0"), MpiCompatibility.Major).Warnings));
 
     [Fact]
     public void RefusesAnotherFamilyNamingBothLibrariesAndVersions()
     {
-        string refusal = AbiCheck.Check(HostMpich, Mpi(MpiFamily.OpenMpi, "libmpi.so.40.30.4"), MpiCompatibility.Major).Refusal!;
+        string refusal = AbiCheck.Check(HostMpich, Mpi(MpiFamily.OpenMpi, "libmpi.so.40.30.4"),
+            MpiCompatibility.Major).Refusal!;
         Assert.Equal("host MPI MPICH ABI libmpich.so.12 12.2.2 (/lib/libmpich.so.12.2.2) cannot replace the image's "
             + "Open MPI libmpi.so.40 40.30.4 (/lib/libmpi.so.40.30.4): different MPI ABIs", refusal);
     }
 
     [Fact]
     public void RefusesAnotherMajor() =>
-        Assert.EndsWith("soname major 12 is not 13", AbiCheck.Check(HostMpich, Mpi(MpiFamily.MpichAbi, "libmpich.so.13.0.0"), MpiCompatibility.Major).Refusal);
+        Assert.EndsWith("soname major 12 is not 13",
+            AbiCheck.Check(HostMpich, Mpi(MpiFamily.MpichAbi, "libmpich.so.13.0.0"), MpiCompatibility.Major).Refusal);
 
     [Fact]
     public void GlibcOfTheImageMustBeAtLeastWhatHostLibrariesNeed()
     {
         var need = new GlibcNeed(new GlibcVersion(2, 36), "/lib/libmpich.so.12.2.2");
         Assert.Null(AbiCheck.CheckGlibc(need, new ImageGlibc(new GlibcVersion(2, 36), "/lib/libc.so.6")));
-        Assert.Equal("host MPI library /lib/libmpich.so.12.2.2 needs glibc 2.36, but the image's glibc is 2.17 (/lib/libc.so.6)",
+        Assert.Equal("host MPI library /lib/libmpich.so.12.2.2 needs glibc 2.36, "
+            + "but the image's glibc is 2.17 (/lib/libc.so.6)",
             AbiCheck.CheckGlibc(need, new ImageGlibc(new GlibcVersion(2, 17), "/lib/libc.so.6")));
         Assert.Contains("has no glibc", AbiCheck.CheckGlibc(need, null));
         Assert.Null(AbiCheck.CheckGlibc(null, null));

@@ -11,7 +11,8 @@ public class DiscoveryTests
     {
         MpiInstallation mpich = Assert.Single(Find(Fixtures.MpichImage));
         Assert.Equal(MpiFamily.MpichAbi, mpich.Family);
-        Assert.Equal(("libmpich.so.12", "/lib/libmpich.so.12.1.0", "12.1.0"), (mpich.Core.Soname, mpich.Core.RealPath, mpich.Core.Version.ToString()));
+        Assert.Equal(("libmpich.so.12", "/lib/libmpich.so.12.1.0", "12.1.0"),
+            (mpich.Core.Soname, mpich.Core.RealPath, mpich.Core.Version.ToString()));
         Assert.Equal(["libmpich.so.12", "libmpifort.so.12"], mpich.Libraries.Select(l => l.Soname).Order());
     }
 
@@ -39,7 +40,8 @@ public class DiscoveryTests
     public void HostDiscoveryFollowsDependenciesButNotGlibc()
     {
         RootedFiles host = Fixtures.MpichHost;
-        HostMpiStack stack = Assert.Single(HostMpiReader.Read(new Dictionary<string, string>(), host, host.LdCache()).Stacks);
+        HostMpiStack stack =
+            Assert.Single(HostMpiReader.Read(new Dictionary<string, string>(), host, host.LdCache()).Stacks);
         Assert.Equal([new HostLibrary("libdep.so.1", "/lib/libdep.so.1.0.0")], stack.Dependencies);
         Assert.Equal(new GlibcNeed(new GlibcVersion(2, 36), "/lib/libmpich.so.12.2.2"), stack.Glibc);
         Assert.Empty(stack.Unresolved);
@@ -48,7 +50,10 @@ public class DiscoveryTests
     [Fact]
     public void ConfiguredLibrariesReplaceTheCache()
     {
-        var environment = new Dictionary<string, string> { [HostMpiReader.LibsVariable] = "/lib/x86_64-linux-gnu/libmpich.so.12" };
+        var environment = new Dictionary<string, string>
+        {
+            [HostMpiReader.LibsVariable] = "/lib/x86_64-linux-gnu/libmpich.so.12",
+        };
         HostMpi host = HostMpiReader.ReadHost(environment);
         Assert.Equal(MpiFamily.MpichAbi, Assert.Single(host.Stacks).Installation.Family);
     }

@@ -11,7 +11,8 @@ internal static class Fixtures
 {
     private static readonly Lazy<string> dir = new(Build);
 
-    /// <summary>MPICH 12.2.2 (libmpich.so.12 needing libdep.so.1 and GLIBC_2.36 through arc4random), glibc 2.40.</summary>
+    /// <summary>MPICH 12.2.2 (libmpich.so.12 needing libdep.so.1 and GLIBC_2.36 through arc4random),
+    /// glibc 2.40.</summary>
     public static RootedFiles MpichHost => Root("mpich-host");
     /// <summary>Open MPI 40.30.4 (libmpi.so.40 needing libopen-pal.so.40), glibc 2.40.</summary>
     public static RootedFiles OpenMpiHost => Root("ompi-host");
@@ -21,7 +22,8 @@ internal static class Fixtures
     public static RootedFiles NewerMpichImage => Root("mpich-newer-image");
     /// <summary>Open MPI 40.30.4, glibc 2.40.</summary>
     public static RootedFiles OpenMpiImage => Root("ompi-image");
-    /// <summary>Open MPI 1.10's libmpi.so.12 (needs libopen-pal.so.13: Open MPI, despite the MPICH ABI's major).</summary>
+    /// <summary>Open MPI 1.10's libmpi.so.12 (needs libopen-pal.so.13: Open MPI, despite the MPICH ABI's
+    /// major).</summary>
     public static RootedFiles OldOpenMpiImage => Root("ompi-old-image");
     /// <summary>MPICH 12.2.2 on glibc 2.17: too old for the host's libraries.</summary>
     public static RootedFiles OldGlibcImage => Root("old-glibc-image");

@@ -2,9 +2,11 @@ namespace HpcRun.Mpi.Tests;
 
 public class InjectionTests
 {
-    private static HostMpi Host(RootedFiles root) => HostMpiReader.Read(new Dictionary<string, string>(), root, root.LdCache());
+    private static HostMpi Host(RootedFiles root) =>
+        HostMpiReader.Read(new Dictionary<string, string>(), root, root.LdCache());
 
-    private static MpiInjection Plan(RootedFiles host, RootedFiles image, MpiCompatibility level = MpiCompatibility.Major) =>
+    private static MpiInjection Plan(RootedFiles host, RootedFiles image,
+        MpiCompatibility level = MpiCompatibility.Major) =>
         MpiInjection.Plan(Host(host), image.Mpi(), level);
 
     [Fact]
@@ -27,7 +29,8 @@ public class InjectionTests
         MpiInjection injection = Plan(Fixtures.MpichHost, Fixtures.NewerMpichImage);
         Assert.Contains(new LibraryBind("/lib/libmpich.so.12.2.2", "/lib/libmpi.so.12.5.0"), injection.Binds);
         Assert.Contains("older", Assert.Single(injection.Warnings));
-        Assert.Contains("--mpi-compat=full", Plan(Fixtures.MpichHost, Fixtures.NewerMpichImage, MpiCompatibility.Full).Refusal);
+        Assert.Contains("--mpi-compat=full",
+            Plan(Fixtures.MpichHost, Fixtures.NewerMpichImage, MpiCompatibility.Full).Refusal);
     }
 
     [Fact]
@@ -41,7 +44,8 @@ public class InjectionTests
 
     [Fact]
     public void RefusesAnImageWhoseGlibcIsTooOld() =>
-        Assert.Equal("host MPI library /lib/libmpich.so.12.2.2 needs glibc 2.36, but the image's glibc is 2.17 (/lib/libc.so.6)",
+        Assert.Equal("host MPI library /lib/libmpich.so.12.2.2 needs glibc 2.36, "
+            + "but the image's glibc is 2.17 (/lib/libc.so.6)",
             Plan(Fixtures.MpichHost, Fixtures.OldGlibcImage).Refusal);
 
     [Fact]
@@ -49,7 +53,8 @@ public class InjectionTests
     {
         MpiInjection injection = Plan(Fixtures.OpenMpiHost, Fixtures.OpenMpiImage);
         Assert.Null(injection.Refusal);
-        Assert.Contains(new LibraryBind("/lib/libopen-pal.so.40.30.2", "/.hpcrun/mpi/lib/libopen-pal.so.40"), injection.Binds);
+        Assert.Contains(new LibraryBind("/lib/libopen-pal.so.40.30.2", "/.hpcrun/mpi/lib/libopen-pal.so.40"),
+            injection.Binds);
     }
 
     [Fact]

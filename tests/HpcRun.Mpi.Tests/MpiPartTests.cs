@@ -8,8 +8,8 @@ namespace HpcRun.Mpi.Tests;
 /// <summary>The MPI part inside a whole plan, against fixture trees for the host and the image.</summary>
 public class MpiPartTests
 {
-    private static ContainerPlan Plan(RootedFiles image, LaunchRequest request, Dictionary<string, string>? env = null, RootedFiles? host = null,
-        Dictionary<string, string?>? resolved = null, ImageConfig? config = null)
+    private static ContainerPlan Plan(RootedFiles image, LaunchRequest request, Dictionary<string, string>? env = null,
+        RootedFiles? host = null, Dictionary<string, string?>? resolved = null, ImageConfig? config = null)
     {
         env ??= [];
         var facts = new HostFacts
@@ -24,7 +24,8 @@ public class MpiPartTests
             ResolvedPaths = resolved ?? [],
             Mpi = host is null ? null : HostMpiReader.Read(env, host, host.LdCache()),
         };
-        return Planner.Decide(new LaunchContext(request, new ImageSource(image.Root, ImageKind.Directory), config ?? ImageConfig.Empty, image.Tree(), facts));
+        return Planner.Decide(new LaunchContext(request, new ImageSource(image.Root, ImageKind.Directory),
+            config ?? ImageConfig.Empty, image.Tree(), facts));
     }
 
     private static LaunchRequest Request(MpiMode? mode) => new() { Image = "img", Command = ["./app"], Mpi = mode };
@@ -34,8 +35,10 @@ public class MpiPartTests
     {
         ContainerPlan plan = Plan(Fixtures.MpichImage, Request(MpiMode.Host), host: Fixtures.MpichHost,
             config: new ImageConfig { Env = ["LD_LIBRARY_PATH=/opt/app/lib"] });
-        Assert.Contains(MountSpec.Bind("/lib/libmpich.so.12.2.2", "/lib/libmpich.so.12.1.0", readOnly: true), plan.Mounts);
-        Assert.Contains(MountSpec.Bind("/lib/libdep.so.1.0.0", "/.hpcrun/mpi/lib/libdep.so.1", readOnly: true), plan.Mounts);
+        Assert.Contains(MountSpec.Bind("/lib/libmpich.so.12.2.2", "/lib/libmpich.so.12.1.0", readOnly: true),
+            plan.Mounts);
+        Assert.Contains(MountSpec.Bind("/lib/libdep.so.1.0.0", "/.hpcrun/mpi/lib/libdep.so.1", readOnly: true),
+            plan.Mounts);
         Assert.Equal("/.hpcrun/mpi/lib:/opt/app/lib", plan.Environment.Single(e => e.Key == "LD_LIBRARY_PATH").Value);
         const string bind = "MPI: host /lib/libdep.so.1.0.0 on /.hpcrun/mpi/lib/libdep.so.1";
         Assert.Contains(new PlanMessage(MessageLevel.Debug, bind), plan.Messages);
@@ -50,15 +53,18 @@ public class MpiPartTests
         var environment = Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), rank).Environment;
         Assert.All(MpiPart.SeparateNamespaceDefaults, setting => Assert.Contains(setting, environment));
         var chosen = new Dictionary<string, string>(rank) { ["UCX_POSIX_USE_PROC_LINK"] = "y" };
-        Assert.Contains(KeyValuePair.Create("UCX_POSIX_USE_PROC_LINK", "y"), Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), chosen).Environment);
-        Assert.DoesNotContain(MpiPart.SeparateNamespaceDefaults[0], Plan(Fixtures.NoMpiImage, Request(MpiMode.None), rank).Environment);
+        Assert.Contains(KeyValuePair.Create("UCX_POSIX_USE_PROC_LINK", "y"),
+            Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), chosen).Environment);
+        Assert.DoesNotContain(MpiPart.SeparateNamespaceDefaults[0],
+            Plan(Fixtures.NoMpiImage, Request(MpiMode.None), rank).Environment);
     }
 
     [Fact]
     public void ALaunchOutsideAnyLauncherNeedsNoSharedMemorySettings()
     {
         var environment = Plan(Fixtures.NoMpiImage, Request(MpiMode.Container)).Environment;
-        Assert.All(MpiPart.SeparateNamespaceDefaults, setting => Assert.DoesNotContain(setting.Key, environment.Select(e => e.Key)));
+        Assert.All(MpiPart.SeparateNamespaceDefaults,
+            setting => Assert.DoesNotContain(setting.Key, environment.Select(e => e.Key)));
     }
 
     [Fact]
@@ -76,7 +82,8 @@ public class MpiPartTests
     [Fact]
     public void RefusesAnIncompatiblePairBeforeLaunch()
     {
-        var e = Assert.Throws<HpcRunException>(() => Plan(Fixtures.OpenMpiImage, Request(MpiMode.Host), host: Fixtures.MpichHost));
+        var e = Assert.Throws<HpcRunException>(() =>
+            Plan(Fixtures.OpenMpiImage, Request(MpiMode.Host), host: Fixtures.MpichHost));
         Assert.Equal(ExitCode.MpiIncompatible, e.Code);
         Assert.DoesNotContain('\n', e.Message);
     }
@@ -90,7 +97,11 @@ public class MpiPartTests
             ["PMIX_SYSTEM_TMPDIR"] = "/tmp",
             ["SLURM_JOB_ID"] = "7",
         };
-        var resolved = new Dictionary<string, string?> { ["/var/spool/slurmd/pmix.7.0"] = "/var/spool/slurmd/pmix.7.0", ["/tmp"] = "/tmp" };
+        var resolved = new Dictionary<string, string?>
+        {
+            ["/var/spool/slurmd/pmix.7.0"] = "/var/spool/slurmd/pmix.7.0",
+            ["/tmp"] = "/tmp",
+        };
         ContainerPlan plan = Plan(Fixtures.NoMpiImage, Request(MpiMode.Container), env, resolved: resolved);
         Assert.Contains(MountSpec.Bind("/var/spool/slurmd/pmix.7.0", "/var/spool/slurmd/pmix.7.0"), plan.Mounts);
         Assert.Single(plan.Mounts, m => m.Target == "/tmp");   // already shared by the host system part

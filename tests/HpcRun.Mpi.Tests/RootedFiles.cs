@@ -10,7 +10,10 @@ internal sealed class RootedFiles(string root) : ILibraryFiles
     public string Root => root;
 
     public string? Canonical(string path) =>
-        HostLibraryFiles.Instance.Canonical(root + path) is { } real && real.StartsWith(root + "/", StringComparison.Ordinal) ? real[root.Length..] : null;
+        HostLibraryFiles.Instance.Canonical(root + path) is { } real
+            && real.StartsWith(root + "/", StringComparison.Ordinal)
+            ? real[root.Length..]
+            : null;
 
     public byte[]? Read(string path) => HostLibraryFiles.Instance.Read(root + path);
 
@@ -20,5 +23,6 @@ internal sealed class RootedFiles(string root) : ILibraryFiles
     /// LD_LIBRARY_PATH.</summary>
     public ImageMpi Mpi(params string[] libraryPath) => ImageMpi.Read(this, ImageLibraries.Read(this), libraryPath);
 
-    public ImageTree Tree() => new(p => Path.Exists(root + p), p => File.Exists(root + p) ? File.ReadAllText(root + p) : null, Read, Canonical);
+    public ImageTree Tree() => new(p => Path.Exists(root + p),
+        p => File.Exists(root + p) ? File.ReadAllText(root + p) : null, Read, Canonical);
 }

@@ -13,7 +13,8 @@ public class DiscoveryTests
         Assert.Equal(["mlx5_0", "mlx5_1", "rocep1s0"], host.Devices.Select(d => d.Name));
         RdmaDevice mlx5 = host.Devices[0];
         Assert.Equal([new RdmaPort(1, "InfiniBand", "ACTIVE")], mlx5.Ports);
-        Assert.Equal(["/dev/infiniband/uverbs0", "/dev/infiniband/umad0", "/dev/infiniband/issm0"], mlx5.Nodes.Select(n => n.DevPath));
+        Assert.Equal(["/dev/infiniband/uverbs0", "/dev/infiniband/umad0", "/dev/infiniband/issm0"],
+            mlx5.Nodes.Select(n => n.DevPath));
         Assert.All(mlx5.Nodes, n => Assert.True(n.Present));
         Assert.Equal("/sys/class/infiniband_mad/issm0", mlx5.Nodes[2].SysfsPath);
         Assert.Equal("DOWN", host.Devices[1].Ports[0].State);
@@ -29,7 +30,8 @@ public class DiscoveryTests
     public void TheNodePathComesFromUeventDevname()
     {
         using var fake = new FakeRdmaHost();
-        fake.Write("/sys/devices/pci0000:00/rocep1s0/infiniband_verbs/uverbs2/uevent", "MAJOR=231\nMINOR=194\nDEVNAME=infiniband/renamed2\n");
+        fake.Write("/sys/devices/pci0000:00/rocep1s0/infiniband_verbs/uverbs2/uevent",
+            "MAJOR=231\nMINOR=194\nDEVNAME=infiniband/renamed2\n");
 
         RdmaNode node = fake.Read().Devices[2].Nodes.Single();
 
@@ -54,7 +56,8 @@ public class DiscoveryTests
 
         Assert.Equal("/usr/lib/x86_64-linux-gnu", libraries.LibraryDir);
         Assert.Equal(["/usr/lib/x86_64-linux-gnu/libibverbs/libmlx5-rdmav34.so"], libraries.Providers);
-        Assert.Equal(["/usr/lib/x86_64-linux-gnu/libibverbs.so.1", "/usr/lib/x86_64-linux-gnu/librdmacm.so.1", "/usr/lib/x86_64-linux-gnu/libmlx5.so.1"],
+        Assert.Equal(["/usr/lib/x86_64-linux-gnu/libibverbs.so.1", "/usr/lib/x86_64-linux-gnu/librdmacm.so.1",
+                "/usr/lib/x86_64-linux-gnu/libmlx5.so.1"],
             libraries.CoreLibraries);
         // Debian 12's rdma-core needs GLIBC_2.34 (__libc_start_main's version since glibc 2.34).
         Assert.Equal(new GlibcVersion(2, 34), libraries.RequiredGlibc!.Version);
@@ -80,7 +83,8 @@ public class DiscoveryTests
     [InlineData("Max locked memory         8388608              8388608              bytes", 8388608L)]
     [InlineData("Max locked memory         unlimited            unlimited            bytes", null)]
     public void ReadsTheMemlockSoftLimit(string line, long? expected) =>
-        Assert.Equal(expected, MemlockLimit.Parse($"Limit                     Soft Limit           Hard Limit           Units\n{line}\n"));
+        Assert.Equal(expected,
+            MemlockLimit.Parse($"Limit                     Soft Limit           Hard Limit           Units\n{line}\n"));
 
     [Fact]
     public void ThisProcessHasAMemlockLimitLine() => _ = MemlockLimit.ReadCurrent();

@@ -10,9 +10,11 @@ public sealed class DoctorCheckTests : IDisposable
 {
     private readonly string root = Directory.CreateTempSubdirectory("hpcrun-doctor").FullName;
 
-    private static readonly MpiLibrary Mpich = new("libmpich.so.12", "/usr/lib/x86_64-linux-gnu/libmpich.so.12", "/usr/lib/x86_64-linux-gnu/libmpich.so.12.2.2");
+    private static readonly MpiLibrary Mpich = new("libmpich.so.12", "/usr/lib/x86_64-linux-gnu/libmpich.so.12",
+        "/usr/lib/x86_64-linux-gnu/libmpich.so.12.2.2");
     private static readonly HostMpi MpichHost =
-        new([new HostMpiStack(new MpiInstallation(MpiFamily.MpichAbi, Mpich, [Mpich]), [], new GlibcNeed(new(2, 34), Mpich.RealPath), [])], []);
+        new([new HostMpiStack(new MpiInstallation(MpiFamily.MpichAbi, Mpich, [Mpich]), [],
+            new GlibcNeed(new(2, 34), Mpich.RealPath), [])], []);
 
     /// <summary>A healthy node: Linux 6.1, /dev/fuse, libsquashfuse_ll, srun on PATH, MPICH.</summary>
     public DoctorCheckTests()
@@ -28,8 +30,8 @@ public sealed class DoctorCheckTests : IDisposable
         File.WriteAllText(root + path, content);
     }
 
-    private DoctorHost Host(int unshareErrno = 0, RdmaHost? rdma = null, Dictionary<string, string>? env = null, HostMpi? mpi = null,
-        string? squashFuseError = null) => new()
+    private DoctorHost Host(int unshareErrno = 0, RdmaHost? rdma = null, Dictionary<string, string>? env = null,
+        HostMpi? mpi = null, string? squashFuseError = null) => new()
         {
             Root = root,
             UnshareErrno = unshareErrno,
@@ -74,7 +76,8 @@ public sealed class DoctorCheckTests : IDisposable
     [Fact]
     public void SquashfuseLibraryMissingFails()
     {
-        var check = SystemChecks.Squashfuse(Host(squashFuseError: "libsquashfuse_ll.so.0 not found: install the squashfuse package"));
+        var check = SystemChecks.Squashfuse(
+            Host(squashFuseError: "libsquashfuse_ll.so.0 not found: install the squashfuse package"));
         Assert.Equal(CheckStatus.FAIL, check.Status);
         Assert.Contains("libsquashfuse_ll.so.0 not found", check.Detail);
     }
@@ -100,14 +103,16 @@ public sealed class DoctorCheckTests : IDisposable
         Assert.Contains("/dev/infiniband/uverbs0 is missing", checks["rdma mlx5_0"].Detail);
         Assert.Contains("modprobe ib_uverbs", checks["rdma mlx5_0"].Fix);
         Assert.Equal(CheckStatus.WARN, checks["rdma mlx5_1"].Status);
-        Assert.Equal(new CheckResult("rdma rocep1s0", CheckStatus.OK, "RoCE, port 1 ACTIVE, uverbs2"), checks["rdma rocep1s0"]);
+        Assert.Equal(new CheckResult("rdma rocep1s0", CheckStatus.OK, "RoCE, port 1 ACTIVE, uverbs2"),
+            checks["rdma rocep1s0"]);
         Assert.Equal(CheckStatus.OK, checks["rdma providers"].Status);
         Assert.Equal(CheckStatus.WARN, checks["memlock"].Status);
         Assert.Contains("64 KiB", checks["memlock"].Detail);
     }
 
     [Fact]
-    public void NoHostMpiWarns() => Assert.Equal(CheckStatus.WARN, JobChecks.HostMpi(Host(mpi: new HostMpi([], []))).Status);
+    public void NoHostMpiWarns() =>
+        Assert.Equal(CheckStatus.WARN, JobChecks.HostMpi(Host(mpi: new HostMpi([], []))).Status);
 
     [Fact]
     public void AnMpiWithUnresolvedDependenciesWarns()
@@ -135,7 +140,8 @@ public sealed class DoctorCheckTests : IDisposable
     }
 
     [Fact]
-    public void NoSrunWarns() => Assert.Equal(CheckStatus.WARN, JobChecks.Slurm(Host(env: new() { ["PATH"] = "/opt/nothing" })).Status);
+    public void NoSrunWarns() =>
+        Assert.Equal(CheckStatus.WARN, JobChecks.Slurm(Host(env: new() { ["PATH"] = "/opt/nothing" })).Status);
 
     [Fact]
     public void ADirectoryImageForAnotherCpuFails()
@@ -143,14 +149,16 @@ public sealed class DoctorCheckTests : IDisposable
         string image = Path.Combine(root, "image");
         Directory.CreateDirectory(image + "/usr/bin");
         Directory.CreateDirectory(image + "/bin");
-        // An ELF64 little-endian header whose e_machine (offset 18) says aarch64 (183), behind /bin/sh -> /usr/bin/dash.
+        // An ELF64 little-endian header whose e_machine (offset 18) says aarch64 (183),
+        // behind /bin/sh -> /usr/bin/dash.
         byte[] elf = new byte[64];
         "\u007fELF"u8.CopyTo(elf);
         elf[4] = 2; elf[5] = 1; elf[18] = 183;
         File.WriteAllBytes(image + "/usr/bin/dash", elf);
         File.CreateSymbolicLink(image + "/bin/sh", "/usr/bin/dash");
 
-        CheckResult check = ImageChecks.Check(image, _ => throw new InvalidOperationException("directories are read, not run"));
+        CheckResult check = ImageChecks.Check(image,
+            _ => throw new InvalidOperationException("directories are read, not run"));
 
         Assert.Equal(CheckStatus.FAIL, check.Status);
         Assert.Equal($"directory image is for aarch64, this host is {ImageChecks.HostArchitecture}", check.Detail);
@@ -160,12 +168,13 @@ public sealed class DoctorCheckTests : IDisposable
     public void ASifImageForAnotherCpuFailsWithoutRunningIt()
     {
         string image = Path.Combine(root, "arm64.sif");
-        TestSupport.TestEnvironment.RunChecked("mksquashfs", TestSupport.TestImages.BusyboxTree, image, "-noappend", "-quiet", "-no-progress",
-            "-all-root", "-offset", $"{SifWriter.PartitionOffset}");
+        TestSupport.TestEnvironment.RunChecked("mksquashfs", TestSupport.TestImages.BusyboxTree, image, "-noappend",
+            "-quiet", "-no-progress", "-all-root", "-offset", $"{SifWriter.PartitionOffset}");
         using (var file = new FileStream(image, FileMode.Open, FileAccess.ReadWrite))
             SifWriter.Complete(file, file.Length - SifWriter.PartitionOffset, SifArch.Code("arm64"), 1700000000, []);
 
-        CheckResult check = ImageChecks.Check(image, _ => throw new InvalidOperationException("a foreign SIF is not run"));
+        CheckResult check = ImageChecks.Check(image,
+            _ => throw new InvalidOperationException("a foreign SIF is not run"));
 
         Assert.Equal(CheckStatus.FAIL, check.Status);
         Assert.Equal("SIF image is for arm64, this host is amd64", check.Detail);
@@ -189,7 +198,8 @@ public sealed class DoctorCheckTests : IDisposable
 
     [Fact]
     public void ALineSaysStatusNameDetailAndFix() =>
-        Assert.Equal("FAIL  fuse: gone (fix: modprobe fuse)", CheckResult.Fail("fuse", "gone", "modprobe fuse").ToString());
+        Assert.Equal("FAIL  fuse: gone (fix: modprobe fuse)",
+            CheckResult.Fail("fuse", "gone", "modprobe fuse").ToString());
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 }

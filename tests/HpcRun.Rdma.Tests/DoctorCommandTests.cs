@@ -13,13 +13,15 @@ public sealed class DoctorCommandTests
     [InlineData(true)]
     public void ThisMachineIsReady(bool asRank)
     {
-        CommandResult result = Hpcrun.Run(["doctor"], asRank ? new Dictionary<string, string> { ["SLURM_STEP_ID"] = "0", ["SLURM_JOB_ID"] = "9" } : null);
+        CommandResult result = Hpcrun.Run(["doctor"],
+            asRank ? new Dictionary<string, string> { ["SLURM_STEP_ID"] = "0", ["SLURM_JOB_ID"] = "9" } : null);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         string[] lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["configuration", "user namespaces", "fuse", "squashfuse", "kernel", "rdma", "host mpi", "slurm"],
             lines.Select(l => l[6..l.IndexOf(':')]));
-        Assert.Equal("OK    configuration: no /etc/hpcrun/hpcrun.conf nor /etc/hpcrun/hpcrun.conf.d/*.conf: built-in defaults",
+        Assert.Equal("OK    configuration: no /etc/hpcrun/hpcrun.conf nor /etc/hpcrun/hpcrun.conf.d/*.conf: "
+            + "built-in defaults",
             lines[0]);
         Assert.StartsWith("OK    user namespaces: unprivileged user and mount namespaces work", lines[1]);
         Assert.StartsWith("OK    rdma: no RDMA devices", lines[5]);
@@ -33,7 +35,8 @@ public sealed class DoctorCommandTests
         {
             CommandResult result = Hpcrun.Run("doctor", image);
             Assert.True(result.ExitCode == 0, result.ToString());
-            Assert.Matches("^OK    image: .*x86_64", result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+            Assert.Matches("^OK    image: .*x86_64",
+                result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
         }
     }
 
@@ -43,7 +46,8 @@ public sealed class DoctorCommandTests
         using var fake = new FakeRdmaHost();
         fake.Delete("/dev/infiniband/uverbs1");
 
-        CommandResult result = Hpcrun.Run(["doctor", "--json", "/nonexistent.sif"], new Dictionary<string, string> { [RdmaHost.RootVariable] = fake.Root });
+        CommandResult result = Hpcrun.Run(["doctor", "--json", "/nonexistent.sif"],
+            new Dictionary<string, string> { [RdmaHost.RootVariable] = fake.Root });
 
         Assert.Equal(75, result.ExitCode);
         using var report = JsonDocument.Parse(result.Stdout);

@@ -22,7 +22,8 @@ public sealed class FakeRdmaHost : IDisposable
     {
         Directory.CreateDirectory(Root);
         File.SetUnixFileMode(Root, (UnixFileMode)0b111_101_101);
-        Device("mlx5_0", "InfiniBand", "4: ACTIVE", ("infiniband_verbs", "uverbs0", 192), ("infiniband_mad", "umad0", 0), ("infiniband_mad", "issm0", 64));
+        Device("mlx5_0", "InfiniBand", "4: ACTIVE",
+            ("infiniband_verbs", "uverbs0", 192), ("infiniband_mad", "umad0", 0), ("infiniband_mad", "issm0", 64));
         Device("mlx5_1", "InfiniBand", "1: DOWN", ("infiniband_verbs", "uverbs1", 193), ("infiniband_mad", "umad1", 1));
         Device("rocep1s0", "Ethernet", "4: ACTIVE", ("infiniband_verbs", "uverbs2", 194));
         Write("/sys/class/infiniband_verbs/abi_version", "6\n");
@@ -30,7 +31,8 @@ public sealed class FakeRdmaHost : IDisposable
         Node("/dev/infiniband/rdma_cm", 10, 58, "0666");
         Write("/etc/libibverbs.d/mlx5.driver", "driver mlx5\n");
         Write("/etc/libibverbs.d/rxe.driver", "driver rxe\n");
-        foreach (string library in new[] { "libibverbs.so.1", "librdmacm.so.1", "libmlx5.so.1" }) Copy($"{LibDir}/{library}");
+        foreach (string library in new[] { "libibverbs.so.1", "librdmacm.so.1", "libmlx5.so.1" })
+            Copy($"{LibDir}/{library}");
         Link($"{LibDir}/libibverbs/libmlx5-rdmav34.so", "../libmlx5.so.1"); // as rdma-core installs providers
         TestEnvironment.RunChecked("chmod", "-R", "a+rX", Root);
         // After chmod, which would change their modes.
@@ -62,7 +64,8 @@ public sealed class FakeRdmaHost : IDisposable
 
     /// <summary>A device as the kernel shows it: /sys/class/infiniband/NAME -> ../../devices/..., its
     /// port, and each node's class entry (ibdev, uevent with DEVNAME) and /dev/infiniband node.</summary>
-    private void Device(string name, string linkLayer, string state, params (string Class, string Node, int Minor)[] devNodes)
+    private void Device(string name, string linkLayer, string state,
+        params (string Class, string Node, int Minor)[] devNodes)
     {
         string device = $"/sys/devices/pci0000:00/{name}/infiniband/{name}";
         Write($"{device}/ports/1/link_layer", linkLayer + "\n");
@@ -73,8 +76,10 @@ public sealed class FakeRdmaHost : IDisposable
             string entry = $"/sys/devices/pci0000:00/{name}/infiniband_{cls["infiniband_".Length..]}/{node}";
             Write($"{entry}/ibdev", name + "\n");
             Write($"{entry}/uevent", $"MAJOR={VerbsMajor}\nMINOR={minor}\nDEVNAME=infiniband/{node}\n");
-            Link($"/sys/class/{cls}/{node}", $"../../devices/pci0000:00/{name}/infiniband_{cls["infiniband_".Length..]}/{node}");
-            Node($"/dev/infiniband/{node}", VerbsMajor, minor, node.StartsWith("uverbs", StringComparison.Ordinal) ? "0666" : "0600");
+            Link($"/sys/class/{cls}/{node}",
+                $"../../devices/pci0000:00/{name}/infiniband_{cls["infiniband_".Length..]}/{node}");
+            Node($"/dev/infiniband/{node}", VerbsMajor, minor,
+                node.StartsWith("uverbs", StringComparison.Ordinal) ? "0666" : "0600");
         }
     }
 
@@ -93,7 +98,8 @@ public sealed class FakeRdmaHost : IDisposable
 
     private void MakeNode(string path, int major, int minor, string mode)
     {
-        if (Environment.UserName == "root") TestEnvironment.RunChecked("mknod", "-m", mode, HostPath(path), "c", $"{major}", $"{minor}");
+        if (Environment.UserName == "root")
+            TestEnvironment.RunChecked("mknod", "-m", mode, HostPath(path), "c", $"{major}", $"{minor}");
         else File.WriteAllText(HostPath(path), "");
     }
 

@@ -24,9 +24,12 @@ public class PlannerTests : IDisposable
         Assert.Equal(
         [
             RdmaMount.Hide("/dev/infiniband"),
-            new("/dev/infiniband/uverbs0", H("/dev/infiniband/uverbs0")), new("/dev/infiniband/umad0", H("/dev/infiniband/umad0")),
-            new("/dev/infiniband/issm0", H("/dev/infiniband/issm0")), new("/dev/infiniband/uverbs1", H("/dev/infiniband/uverbs1")),
-            new("/dev/infiniband/umad1", H("/dev/infiniband/umad1")), new("/dev/infiniband/uverbs2", H("/dev/infiniband/uverbs2")),
+            new("/dev/infiniband/uverbs0", H("/dev/infiniband/uverbs0")),
+            new("/dev/infiniband/umad0", H("/dev/infiniband/umad0")),
+            new("/dev/infiniband/issm0", H("/dev/infiniband/issm0")),
+            new("/dev/infiniband/uverbs1", H("/dev/infiniband/uverbs1")),
+            new("/dev/infiniband/umad1", H("/dev/infiniband/umad1")),
+            new("/dev/infiniband/uverbs2", H("/dev/infiniband/uverbs2")),
             new("/dev/infiniband/rdma_cm", H("/dev/infiniband/rdma_cm")),
             new("/etc/libibverbs.d", H("/etc/libibverbs.d"), ReadOnly: true),
             new("/opt/hpcrun/rdma/lib/libibverbs.so.1", H($"{Lib}/libibverbs.so.1"), ReadOnly: true),
@@ -46,12 +49,14 @@ public class PlannerTests : IDisposable
         Assert.Equal(
         [
             RdmaMount.Hide("/dev/infiniband"),
-            new("/dev/infiniband/uverbs1", H("/dev/infiniband/uverbs1")), new("/dev/infiniband/umad1", H("/dev/infiniband/umad1")),
+            new("/dev/infiniband/uverbs1", H("/dev/infiniband/uverbs1")),
+            new("/dev/infiniband/umad1", H("/dev/infiniband/umad1")),
             new("/dev/infiniband/rdma_cm", H("/dev/infiniband/rdma_cm")),
             RdmaMount.Hide("/sys/class/infiniband"),
             new("/sys/class/infiniband/mlx5_1", H("/sys/class/infiniband/mlx5_1"), ReadOnly: true),
             RdmaMount.Hide("/sys/class/infiniband_verbs"),
-            new("/sys/class/infiniband_verbs/abi_version", H("/sys/class/infiniband_verbs/abi_version"), ReadOnly: true),
+            new("/sys/class/infiniband_verbs/abi_version", H("/sys/class/infiniband_verbs/abi_version"),
+                ReadOnly: true),
             new("/sys/class/infiniband_verbs/uverbs1", H("/sys/class/infiniband_verbs/uverbs1"), ReadOnly: true),
             RdmaMount.Hide("/sys/class/infiniband_mad"),
             new("/sys/class/infiniband_mad/abi_version", H("/sys/class/infiniband_mad/abi_version"), ReadOnly: true),
@@ -64,10 +69,13 @@ public class PlannerTests : IDisposable
     {
         RdmaPlan plan = Plan("none", host: fake.Read(memlock: 65536));
 
-        Assert.Equal([RdmaMount.Hide("/dev/infiniband"), RdmaMount.Hide("/sys/class/infiniband"), RdmaMount.Hide("/sys/class/infiniband_verbs"),
-            new("/sys/class/infiniband_verbs/abi_version", H("/sys/class/infiniband_verbs/abi_version"), ReadOnly: true),
+        Assert.Equal([RdmaMount.Hide("/dev/infiniband"), RdmaMount.Hide("/sys/class/infiniband"),
+            RdmaMount.Hide("/sys/class/infiniband_verbs"),
+            new("/sys/class/infiniband_verbs/abi_version", H("/sys/class/infiniband_verbs/abi_version"),
+                ReadOnly: true),
             RdmaMount.Hide("/sys/class/infiniband_mad"),
-            new("/sys/class/infiniband_mad/abi_version", H("/sys/class/infiniband_mad/abi_version"), ReadOnly: true)], plan.Mounts);
+            new("/sys/class/infiniband_mad/abi_version", H("/sys/class/infiniband_mad/abi_version"), ReadOnly: true)],
+            plan.Mounts);
         Assert.Null(plan.LibraryPath);
         Assert.Empty(plan.Warnings);
     }
@@ -103,7 +111,8 @@ public class PlannerTests : IDisposable
     {
         string[] image = ["/etc/libibverbs.d"];
 
-        Assert.DoesNotContain(Plan("auto", imageFiles: image).Mounts, m => m.Target.StartsWith("/etc/") || m.Target.StartsWith(RdmaPlanner.LibraryDir));
+        Assert.DoesNotContain(Plan("auto", imageFiles: image).Mounts,
+            m => m.Target.StartsWith("/etc/") || m.Target.StartsWith(RdmaPlanner.LibraryDir));
         Assert.Contains(Plan("auto", RdmaLibraries.Host, image).Mounts, m => m.Target == "/etc/libibverbs.d");
         Assert.DoesNotContain(Plan("auto", RdmaLibraries.Image).Mounts, m => m.Target == "/etc/libibverbs.d");
     }

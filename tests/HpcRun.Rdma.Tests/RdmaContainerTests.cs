@@ -18,7 +18,8 @@ public sealed class RdmaContainerTests : IDisposable
         env ??= [];
         env[RdmaHost.RootVariable] = fake.Root;
         return Hpcrun.Run(["exec", .. options, TestImages.BusyboxTree, "sh", "-c",
-            "cd /dev/infiniband && for f in *; do [ -e \"$f\" ] && stat -c '%n %F %a %t:%T' \"$f\"; done; echo configs: $(ls /etc/libibverbs.d 2>/dev/null)"], env);
+            "cd /dev/infiniband && for f in *; do [ -e \"$f\" ] && stat -c '%n %F %a %t:%T' \"$f\"; done; "
+            + "echo configs: $(ls /etc/libibverbs.d 2>/dev/null)"], env);
     }
 
     [Fact]
@@ -48,12 +49,14 @@ public sealed class RdmaContainerTests : IDisposable
             File.Copy("/lib/x86_64-linux-gnu/libc.so.6", dir + "/lib/x86_64-linux-gnu/libc.so.6");
         });
         CommandResult result = Hpcrun.Run(["exec", "--rdma=rocep1s0", image, "sh", "-c",
-            "echo $LD_LIBRARY_PATH; cd /opt/hpcrun/rdma/lib && for f in *; do [ -f $f ] && [ ! -L $f ] && echo $f; done"],
+            "echo $LD_LIBRARY_PATH; cd /opt/hpcrun/rdma/lib && "
+            + "for f in *; do [ -f $f ] && [ ! -L $f ] && echo $f; done"],
             new Dictionary<string, string> { [RdmaHost.RootVariable] = fake.Root });
 
         Assert.True(result.ExitCode == 0, result.ToString());
         // Regular files, the provider included (on the host a symlink to ../libmlx5.so.1, which the image lacks).
-        Assert.Equal(["/opt/hpcrun/rdma/lib", "libibverbs.so.1", "libmlx5-rdmav34.so", "libmlx5.so.1", "librdmacm.so.1"],
+        Assert.Equal(
+            ["/opt/hpcrun/rdma/lib", "libibverbs.so.1", "libmlx5-rdmav34.so", "libmlx5.so.1", "librdmacm.so.1"],
             result.Stdout.Split(['\n', ' '], StringSplitOptions.RemoveEmptyEntries));
         Assert.DoesNotContain("glibc", result.Stderr);
     }
@@ -64,7 +67,8 @@ public sealed class RdmaContainerTests : IDisposable
         // hpcrun inherits the test process's limits: make the soft one Debian's default, 8 MiB.
         TestEnvironment.RunChecked("prlimit", "--pid", $"{Environment.ProcessId}", "--memlock=8388608:");
 
-        Assert.Single(Inside(["--rdma=mlx5_0"]).Stderr.Split('\n'), l => l.StartsWith("hpcrun: locked memory is limited to", StringComparison.Ordinal));
+        Assert.Single(Inside(["--rdma=mlx5_0"]).Stderr.Split('\n'),
+            l => l.StartsWith("hpcrun: locked memory is limited to", StringComparison.Ordinal));
         Assert.DoesNotContain("locked memory", Inside(["--rdma=mlx5_0"], new() { ["SLURM_PROCID"] = "1" }).Stderr);
     }
 

@@ -5,7 +5,8 @@ using HpcRun.Launch.Parts;
 
 namespace HpcRun.Rdma.Tests;
 
-/// <summary>The adapter between the launch and <see cref="RdmaPlanner"/>: settings, errors, mounts, LD_LIBRARY_PATH.</summary>
+/// <summary>The adapter between the launch and <see cref="RdmaPlanner"/>: settings, errors, mounts,
+/// LD_LIBRARY_PATH.</summary>
 public sealed class RdmaPartTests : IDisposable
 {
     private const string Libc = "/lib/x86_64-linux-gnu/libc.so.6";
@@ -26,8 +27,10 @@ public sealed class RdmaPartTests : IDisposable
             Cwd = "/home/alice",
             Rdma = rdma ?? fake.Read(),
         };
-        var tree = new ImageTree(p => p == Libc, _ => null, p => p == Libc ? File.ReadAllBytes(Libc) : null, p => p == Libc ? p : null);
-        var context = new LaunchContext(request ?? new LaunchRequest { Image = "/app.sqfs" }, new ImageSource("/app.sqfs", ImageKind.SquashFs),
+        var tree = new ImageTree(p => p == Libc, _ => null, p => p == Libc ? File.ReadAllBytes(Libc) : null,
+            p => p == Libc ? p : null);
+        var context = new LaunchContext(request ?? new LaunchRequest { Image = "/app.sqfs" },
+            new ImageSource("/app.sqfs", ImageKind.SquashFs),
             ImageConfig.Empty, tree, host);
         var plan = new PlanBuilder();
         before?.Invoke(plan);
@@ -36,12 +39,14 @@ public sealed class RdmaPartTests : IDisposable
     }
 
     private static string[] DeviceTargets(PlanBuilder plan) =>
-        [.. plan.Mounts.Where(m => m.Target.StartsWith("/dev/infiniband/", StringComparison.Ordinal)).Select(m => m.Target)];
+        [.. plan.Mounts.Where(m => m.Target.StartsWith("/dev/infiniband/", StringComparison.Ordinal))
+            .Select(m => m.Target)];
 
     [Fact]
     public void TheCommandLineBeatsTheEnvironment()
     {
-        PlanBuilder plan = Contribute(new LaunchRequest { Image = "/app.sqfs", Rdma = RdmaSelection.Parse("rocep1s0") }, new() { ["HPCRUN_RDMA"] = "none" });
+        PlanBuilder plan = Contribute(new LaunchRequest { Image = "/app.sqfs", Rdma = RdmaSelection.Parse("rocep1s0") },
+            new() { ["HPCRUN_RDMA"] = "none" });
         Assert.Equal(["/dev/infiniband/uverbs2", "/dev/infiniband/rdma_cm"], DeviceTargets(plan));
     }
 
@@ -68,7 +73,8 @@ public sealed class RdmaPartTests : IDisposable
         PlanBuilder plan = Contribute(before: p => p.SetEnv("LD_LIBRARY_PATH", "/opt/app/lib"));
 
         Assert.Equal("/opt/hpcrun/rdma/lib:/opt/app/lib", plan.GetEnv("LD_LIBRARY_PATH"));
-        Assert.Contains(plan.Mounts, m => m == MountSpec.Bind(fake.HostPath("/etc/libibverbs.d"), "/etc/libibverbs.d", readOnly: true));
+        Assert.Contains(plan.Mounts,
+            m => m == MountSpec.Bind(fake.HostPath("/etc/libibverbs.d"), "/etc/libibverbs.d", readOnly: true));
     }
 
     [Fact]

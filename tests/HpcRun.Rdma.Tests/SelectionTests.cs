@@ -18,14 +18,17 @@ public class SelectionTests
     [InlineData(",")]
     [InlineData("../mlx5_0")]
     [InlineData("mlx5_0,none")]
-    public void MalformedSelectionsAreRefused(string value) => Assert.Throws<FormatException>(() => RdmaSelection.Parse(value));
+    public void MalformedSelectionsAreRefused(string value) =>
+        Assert.Throws<FormatException>(() => RdmaSelection.Parse(value));
 
     [Theory]
     [InlineData("auto", RdmaLibraries.Auto)]
     [InlineData("host", RdmaLibraries.Host)]
     [InlineData("image", RdmaLibraries.Image)]
-    public void LibraryChoicesParse(string value, RdmaLibraries expected) => Assert.Equal(expected, RdmaLibrariesText.Parse(value));
+    public void LibraryChoicesParse(string value, RdmaLibraries expected) =>
+        Assert.Equal(expected, RdmaLibrariesText.Parse(value));
 
     [Fact]
-    public void AnUnknownLibraryChoiceIsRefused() => Assert.Throws<FormatException>(() => RdmaLibrariesText.Parse("mine"));
+    public void AnUnknownLibraryChoiceIsRefused() =>
+        Assert.Throws<FormatException>(() => RdmaLibrariesText.Parse("mine"));
 }

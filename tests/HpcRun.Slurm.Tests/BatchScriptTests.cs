@@ -5,10 +5,12 @@ public class BatchScriptTests
     [Fact]
     public void Script_is_one_srun_hpcrun_step_with_every_word_quoted_for_bash()
     {
-        string script = BatchScript.Build(["/opt/hpcrun/bin/hpcrun", "/data/my image.sqfs", "sh", "-c", "echo it's $HOME"]);
+        string script = BatchScript.Build(
+            ["/opt/hpcrun/bin/hpcrun", "/data/my image.sqfs", "sh", "-c", "echo it's $HOME"]);
         Assert.Equal("#!/bin/bash\n", script[..12]);
         Assert.EndsWith("\nsrun /opt/hpcrun/bin/hpcrun '/data/my image.sqfs' sh -c 'echo it'\\''s $HOME'\n", script);
-        string words = TestSupport.TestEnvironment.RunChecked("bash", "-c", "printf '[%s]' " + string.Join(" ", new[] { "a b", "it's", "$X", "" }.Select(BatchScript.Quote)));
+        string words = TestSupport.TestEnvironment.RunChecked("bash", "-c",
+            "printf '[%s]' " + string.Join(" ", new[] { "a b", "it's", "$X", "" }.Select(BatchScript.Quote)));
         Assert.Equal("[a b][it's][$X][]", words);
     }
 
@@ -35,9 +37,11 @@ public class BatchScriptTests
     [InlineData(3 << 8, 3)]
     [InlineData(9, 137)]
     [InlineData(15, 143)]
-    public void Wait_statuses_become_shell_statuses(int raw, int shell) => Assert.Equal(shell, SlurmValues.ShellStatus(raw));
+    public void Wait_statuses_become_shell_statuses(int raw, int shell) =>
+        Assert.Equal(shell, SlurmValues.ShellStatus(raw));
 
     [Fact]
     public void Output_patterns_are_filled_in() =>
-        Assert.Equal("/work/run-42-fit-ana%q.out", SlurmValues.ExpandOutputPattern("run-%j-%x-%u%q.out", 42, "fit", "ana", "/work"));
+        Assert.Equal("/work/run-42-fit-ana%q.out",
+            SlurmValues.ExpandOutputPattern("run-%j-%x-%u%q.out", 42, "fit", "ana", "/work"));
 }

@@ -16,8 +16,10 @@ public class ExampleBatchScriptsTests
         string copy = Path.Combine(dir, script);
         File.Copy(path, copy);
         File.SetUnixFileMode(copy, (UnixFileMode)0b111_101_101);
-        CommandResult run = TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",
-            "env", $"SLURM_CONF={LocalCluster.Config}", $"PATH={Path.GetDirectoryName(Hpcrun.Binary)}:/usr/bin:/bin", $"HOME={Hpcrun.UserHome}",
+        CommandResult run = TestEnvironment.Run("setpriv",
+            ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",
+            "env", $"SLURM_CONF={LocalCluster.Config}", $"PATH={Path.GetDirectoryName(Hpcrun.Binary)}:/usr/bin:/bin",
+            $"HOME={Hpcrun.UserHome}",
             "sbatch", "--wait", "--parsable", $"--export=ALL,IMAGE={LocalCluster.Image}", copy], cwd: dir);
         string output = Directory.GetFiles(dir, "*.out").Select(File.ReadAllText).SingleOrDefault() ?? "";
         return (run, output);

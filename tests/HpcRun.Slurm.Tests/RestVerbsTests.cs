@@ -22,14 +22,16 @@ public class RestVerbsTests(LocalCluster cluster)
         return long.Parse(submitted.Stdout.Trim());
     }
 
-    /// <summary>Asks for the job until Slurm says it has reached <paramref name="state"/> (or any final state).</summary>
+    /// <summary>Asks for the job until Slurm says it has reached <paramref name="state"/> (or any final
+    /// state).</summary>
     private string StateOnceReached(long job, string state)
     {
         for (int i = 0; ; i++)
         {
             CommandResult status = Hpcrun_("status", job.ToString(), "--json");
             Assert.True(status.ExitCode == 0, status.ToString());
-            string now = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement.GetProperty("state").GetString()!;
+            string now = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement.GetProperty("state")
+                .GetString()!;
             if (now == state || SlurmValues.IsFinalState(now) || i == 600) return now;
             Thread.Sleep(200);
         }
@@ -51,7 +53,8 @@ public class RestVerbsTests(LocalCluster cluster)
     [Fact]
     public void Wait_ends_with_the_job_exit_status_and_its_output_path()
     {
-        CommandResult run = Hpcrun_("submit", "--wait", "-n", "2", LocalCluster.Image, "--", "sh", "-c", "echo task $SLURM_PROCID; exit 3");
+        CommandResult run = Hpcrun_("submit", "--wait", "-n", "2", LocalCluster.Image, "--", "sh", "-c",
+            "echo task $SLURM_PROCID; exit 3");
         Assert.Equal(3, run.ExitCode);
         string outputPath = run.Stderr.Split('\n').Single(l => l.StartsWith("output: "))["output: ".Length..];
         Assert.Equal(Path.Combine(LocalCluster.JobsDir, $"slurm-{run.Stdout.Trim()}.out"), outputPath);
@@ -72,12 +75,15 @@ public class RestVerbsTests(LocalCluster cluster)
     [Fact]
     public void Launch_options_reach_the_job()
     {
-        string shared = Directory.CreateDirectory(Path.Combine(LocalCluster.JobsDir, $"bind-{Guid.NewGuid():N}"), (UnixFileMode)0b111_101_101).FullName;
+        string shared = Directory.CreateDirectory(Path.Combine(LocalCluster.JobsDir, $"bind-{Guid.NewGuid():N}"),
+            (UnixFileMode)0b111_101_101).FullName;
         File.WriteAllText(Path.Combine(shared, "note"), "from the host\n");
-        CommandResult run = Hpcrun_("submit", "--wait", "-B", $"{shared}:/probe:ro", "--env", "GREETING=hello world", "--fakeroot",
+        CommandResult run = Hpcrun_("submit", "--wait", "-B", $"{shared}:/probe:ro",
+            "--env", "GREETING=hello world", "--fakeroot",
             LocalCluster.Image, "--", "sh", "-c", "echo \"$GREETING\"; cat /probe/note; id -u");
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal("hello world\nfrom the host\n0\n", File.ReadAllText(Path.Combine(LocalCluster.JobsDir, $"slurm-{run.Stdout.Trim()}.out")));
+        Assert.Equal("hello world\nfrom the host\n0\n",
+            File.ReadAllText(Path.Combine(LocalCluster.JobsDir, $"slurm-{run.Stdout.Trim()}.out")));
     }
 
     [Fact]
@@ -120,10 +126,13 @@ public class RestVerbsTests(LocalCluster cluster)
     [Fact]
     public void Server_down_is_one_line_after_bounded_retries()
     {
-        CommandResult run = Hpcrun_("--debug", "jobs", "--url", "http://127.0.0.1:9"); // nothing listens on the discard port
+        // nothing listens on the discard port
+        CommandResult run = Hpcrun_("--debug", "jobs", "--url", "http://127.0.0.1:9");
         Assert.Equal(91, run.ExitCode);
-        Assert.Contains("hpcrun: cannot reach slurmrestd at http://127.0.0.1:9/: connection refused", run.Stderr.Replace("ERR ", "hpcrun: "));
-        Assert.Equal(4, run.Stderr.Split('\n').Count(l => l.Contains("GET http://127.0.0.1:9/openapi/v3"))); // 1 try + 3 retries
+        Assert.Contains("hpcrun: cannot reach slurmrestd at http://127.0.0.1:9/: connection refused",
+            run.Stderr.Replace("ERR ", "hpcrun: "));
+        // 1 try + 3 retries
+        Assert.Equal(4, run.Stderr.Split('\n').Count(l => l.Contains("GET http://127.0.0.1:9/openapi/v3")));
     }
 
     [Fact]

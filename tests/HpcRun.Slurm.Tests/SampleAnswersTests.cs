@@ -44,15 +44,18 @@ public class SampleAnswersTests
     public void Slurm_error_list_is_shown_as_slurm_says_it()
     {
         Assert.Equal("could not submit: Invalid partition name specified",
-            Adapter.Fault(HttpStatusCode.InternalServerError, Samples.Read("error_bad_partition.json"), null, "submit").Message);
+            Adapter.Fault(HttpStatusCode.InternalServerError, Samples.Read("error_bad_partition.json"), null,
+                "submit").Message);
         Assert.Equal("could not show job 999999: Invalid job id specified (Unable to find JobId=999999)",
-            Adapter.Fault(HttpStatusCode.InternalServerError, Samples.Read("error_get_unknown_job.json"), null, "show job 999999").Message);
+            Adapter.Fault(HttpStatusCode.InternalServerError, Samples.Read("error_get_unknown_job.json"), null,
+                "show job 999999").Message);
     }
 
     [Fact]
     public void Submit_answer_carries_the_job_id()
     {
-        SubmitResponse answer = JsonSerializer.Deserialize(Samples.Read("submit_response.json"), JsonV0038.Default.SubmitResponse)!;
+        SubmitResponse answer =
+            JsonSerializer.Deserialize(Samples.Read("submit_response.json"), JsonV0038.Default.SubmitResponse)!;
         Assert.Equal(3, answer.JobId);
     }
 
@@ -72,9 +75,12 @@ public class SampleAnswersTests
     [Fact]
     public void Running_and_cancelled_job_answers_are_read()
     {
-        JobInfo running = SlurmV0038.ToJobInfo(JsonSerializer.Deserialize(Samples.Read("job_running.json"), JsonV0038.Default.JobsResponse)!.Jobs![0]);
-        JobInfo cancelled = SlurmV0038.ToJobInfo(JsonSerializer.Deserialize(Samples.Read("job_cancelled.json"), JsonV0038.Default.JobsResponse)!.Jobs![0]);
-        Assert.Equal(("RUNNING", false, "vm", "debug"), (running.State, running.IsFinished, running.Nodes, running.Partition));
+        JobInfo running = SlurmV0038.ToJobInfo(
+            JsonSerializer.Deserialize(Samples.Read("job_running.json"), JsonV0038.Default.JobsResponse)!.Jobs![0]);
+        JobInfo cancelled = SlurmV0038.ToJobInfo(
+            JsonSerializer.Deserialize(Samples.Read("job_cancelled.json"), JsonV0038.Default.JobsResponse)!.Jobs![0]);
+        Assert.Equal(("RUNNING", false, "vm", "debug"),
+            (running.State, running.IsFinished, running.Nodes, running.Partition));
         Assert.Equal(("CANCELLED", true, 143), (cancelled.State, cancelled.IsFinished, cancelled.ExitStatus));
     }
 
@@ -92,7 +98,8 @@ public class SampleAnswersTests
     [Fact]
     public void Openapi_document_without_a_known_version_is_refused()
     {
-        var e = Assert.Throws<SlurmApiException>(() => SlurmClient.PickVersion("""{"paths":{"/slurm/v0.0.36/ping":{}}}"""));
+        var e = Assert.Throws<SlurmApiException>(() =>
+            SlurmClient.PickVersion("""{"paths":{"/slurm/v0.0.36/ping":{}}}"""));
         Assert.Equal(SlurmFault.NotConfigured, e.Fault);
         Assert.Contains("serves API v0.0.36", e.Message);
     }
@@ -107,12 +114,14 @@ public class SampleAnswersTests
             Nodes = 2,
             TimeLimit = 5,
         });
-        using JsonDocument written = JsonDocument.Parse(JsonSerializer.Serialize(request, JsonV0038.Default.SubmitRequest));
+        using JsonDocument written =
+            JsonDocument.Parse(JsonSerializer.Serialize(request, JsonV0038.Default.SubmitRequest));
         using JsonDocument accepted = JsonDocument.Parse(Samples.Read("submit_request.json"));
         JsonElement job = written.RootElement.GetProperty("job");
         Assert.Equal(2, job.GetProperty("nodes").GetInt32());
         Assert.False(job.TryGetProperty("partition", out _)); // unset fields are left out, not sent as null
         foreach (JsonProperty field in job.EnumerateObject())
-            Assert.True(accepted.RootElement.GetProperty("job").TryGetProperty(field.Name, out _), $"{field.Name} is not in the accepted sample");
+            Assert.True(accepted.RootElement.GetProperty("job").TryGetProperty(field.Name, out _),
+                $"{field.Name} is not in the accepted sample");
     }
 }

@@ -7,7 +7,8 @@ internal static class Samples
 
     public static string Read(string name) => File.ReadAllText(Path.Combine(Dir, name));
 
-    public static IReadOnlyDictionary<string, int> Statuses { get; } = File.ReadAllLines(Path.Combine(Dir, "http_status_codes.txt"))
+    public static IReadOnlyDictionary<string, int> Statuses { get; } =
+        File.ReadAllLines(Path.Combine(Dir, "http_status_codes.txt"))
         .Where(l => l.Trim().Length > 0)
         .Select(l => l.Split(' ', 2))
         .ToDictionary(p => p[1].Trim(), p => int.Parse(p[0]));

@@ -14,12 +14,16 @@ public sealed class SettingsTests : IDisposable
     public void Flags_win_over_environment_which_wins_over_the_config_file()
     {
         string config = Path.Combine(dir, "slurm.conf");
-        File.WriteAllText(config, "# site settings\nurl = http://file:1\nuser = fromfile\napi_version = v0.0.38\ntimeout = 5\n");
+        File.WriteAllText(config,
+            "# site settings\nurl = http://file:1\nuser = fromfile\napi_version = v0.0.38\ntimeout = 5\n");
         SlurmSettings fromFile = Load(new SlurmFlags(ConfigFile: config), ("SLURM_JWT", Token));
-        Assert.Equal(("http://file:1/", "fromfile", "v0.0.38", 5.0), (fromFile.Url.ToString(), fromFile.User, fromFile.ApiVersion, fromFile.Timeout.TotalSeconds));
-        SlurmSettings fromEnv = Load(new SlurmFlags(ConfigFile: config), ("SLURM_JWT", Token), ("SLURM_RESTD_URL", "http://env:2"), ("SLURM_RESTD_USER", "fromenv"));
+        Assert.Equal(("http://file:1/", "fromfile", "v0.0.38", 5.0),
+            (fromFile.Url.ToString(), fromFile.User, fromFile.ApiVersion, fromFile.Timeout.TotalSeconds));
+        SlurmSettings fromEnv = Load(new SlurmFlags(ConfigFile: config), ("SLURM_JWT", Token),
+            ("SLURM_RESTD_URL", "http://env:2"), ("SLURM_RESTD_USER", "fromenv"));
         Assert.Equal(("http://env:2/", "fromenv"), (fromEnv.Url.ToString(), fromEnv.User));
-        SlurmSettings fromFlags = Load(new SlurmFlags(Url: "http://flag:3", User: "fromflag", ConfigFile: config), ("SLURM_JWT", Token), ("SLURM_RESTD_URL", "http://env:2"));
+        SlurmSettings fromFlags = Load(new SlurmFlags(Url: "http://flag:3", User: "fromflag", ConfigFile: config),
+            ("SLURM_JWT", Token), ("SLURM_RESTD_URL", "http://env:2"));
         Assert.Equal(("http://flag:3/", "fromflag"), (fromFlags.Url.ToString(), fromFlags.User));
     }
 
@@ -29,7 +33,8 @@ public sealed class SettingsTests : IDisposable
         string file = Path.Combine(dir, "token");
         File.WriteAllText(file, "SLURM_JWT=from-file\n"); // `scontrol token` output, kept as is
         Assert.Equal("from-file", Load(new SlurmFlags(Url: "http://h:1", TokenFile: file)).Token);
-        Assert.Equal("from-env", Load(new SlurmFlags(Url: "http://h:1", TokenFile: file), ("SLURM_JWT", "from-env")).Token);
+        Assert.Equal("from-env",
+            Load(new SlurmFlags(Url: "http://h:1", TokenFile: file), ("SLURM_JWT", "from-env")).Token);
         var missing = Assert.Throws<SlurmApiException>(() => Load(new SlurmFlags(Url: "http://h:1")));
         Assert.Equal(SlurmFault.NotConfigured, missing.Fault);
         Assert.EndsWith($"{Path.Combine(dir, ".config", "hpcrun", "slurm.jwt")}: no such file", missing.Message);

@@ -3,7 +3,8 @@ using HpcRun.TestSupport;
 
 namespace HpcRun.Slurm.Tests;
 
-/// <summary>`srun hpcrun IMAGE CMD` behaves like `srun CMD`, on the live two-node cluster, as the unprivileged test user.</summary>
+/// <summary>`srun hpcrun IMAGE CMD` behaves like `srun CMD`, on the live two-node cluster, as the unprivileged
+/// test user.</summary>
 [Collection("cluster")]
 public class SrunTests
 {
@@ -22,7 +23,8 @@ public class SrunTests
     [Fact]
     public void Every_task_sees_its_slurm_variables_inside()
     {
-        CommandResult run = Srun("-N1", "-n2", Hpcrun.Binary, LocalCluster.Image, "sh", "-c", "echo rank=$SLURM_PROCID of=$SLURM_NTASKS job=$SLURM_JOB_ID uid=$(id -u)");
+        CommandResult run = Srun("-N1", "-n2", Hpcrun.Binary, LocalCluster.Image, "sh", "-c",
+            "echo rank=$SLURM_PROCID of=$SLURM_NTASKS job=$SLURM_JOB_ID uid=$(id -u)");
         Assert.True(run.ExitCode == 0, run.ToString());
         string[] lines = [.. run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()];
         Assert.Equal(2, lines.Length);
@@ -49,7 +51,8 @@ public class SrunTests
     {
         CommandResult run = Srun("-N2", "-n4", Hpcrun.Binary, LocalCluster.Image, "hostname");
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal(["node1", "node1", "node2", "node2"], run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        Assert.Equal(["node1", "node1", "node2", "node2"],
+            run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
     }
 
     [Fact]
@@ -65,7 +68,8 @@ public class SrunTests
     [Fact]
     public void Time_limit_ends_the_containers_cleanly()
     {
-        CommandResult run = Srun("-J", "time-limit", "-t", "1", "-n1", Hpcrun.Binary, LocalCluster.Image, "sh", "-c", "echo job=$SLURM_JOB_ID; exec sleep 600");
+        CommandResult run = Srun("-J", "time-limit", "-t", "1", "-n1", Hpcrun.Binary, LocalCluster.Image, "sh", "-c",
+            "echo job=$SLURM_JOB_ID; exec sleep 600");
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("DUE TO TIME LIMIT", run.Stderr);
         AssertNothingLeftOf(run.Stdout.Trim()["job=".Length..]);
@@ -73,9 +77,15 @@ public class SrunTests
 
     private static Process StartSrun(params string[] args)
     {
-        var info = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = LocalCluster.JobsDir };
-        foreach (string a in (string[])["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--",
-            "env", $"SLURM_CONF={LocalCluster.Config}", "PATH=/usr/bin:/bin", "srun", .. args]) info.ArgumentList.Add(a);
+        var info = new ProcessStartInfo("setpriv")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = LocalCluster.JobsDir,
+        };
+        foreach (string a in (string[])["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User,
+            "--init-groups", "--", "env", $"SLURM_CONF={LocalCluster.Config}", "PATH=/usr/bin:/bin", "srun", .. args])
+            info.ArgumentList.Add(a);
         return Process.Start(info)!;
     }
 

@@ -3,7 +3,8 @@ using static HpcRun.Slurm.Tests.CannedRuns;
 
 namespace HpcRun.Slurm.Tests;
 
-/// <summary>Faults between hpcrun and the server: each one line and its own exit status; only transient ones retried.</summary>
+/// <summary>Faults between hpcrun and the server: each one line and its own exit status; only transient ones
+/// retried.</summary>
 public class TransportFaultTests
 {
     /// <summary>A server that drips an empty job list, a byte every <paramref name="every"/>.</summary>

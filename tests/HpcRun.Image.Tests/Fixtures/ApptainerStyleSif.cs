@@ -10,7 +10,8 @@ namespace HpcRun.Image.Tests.Fixtures;
 public static class ApptainerStyleSif
 {
     public const string Runscript = "#!/bin/sh\necho \"runscript says $GREETING\"\n";
-    public const string Definition = "Bootstrap: docker\nFrom: busybox\n\n%runscript\n    echo \"runscript says $GREETING\"\n";
+    public const string Definition =
+        "Bootstrap: docker\nFrom: busybox\n\n%runscript\n    echo \"runscript says $GREETING\"\n";
 
     public static string Write(string path, string busyboxTree, string scratch)
     {
@@ -19,7 +20,8 @@ public static class ApptainerStyleSif
         Directory.CreateDirectory(Path.Combine(tree, ".singularity.d"));
         File.WriteAllText(Path.Combine(tree, ".singularity.d", "runscript"), Runscript);
         File.SetUnixFileMode(Path.Combine(tree, ".singularity.d", "runscript"), (UnixFileMode)0b111_101_101);
-        TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root", "-offset", $"{SifWriter.PartitionOffset}");
+        TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root",
+            "-offset", $"{SifWriter.PartitionOffset}");
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
         SifWriter.Complete(file, file.Length - SifWriter.PartitionOffset, "02", 1700000000,
         [
@@ -28,10 +30,22 @@ public static class ApptainerStyleSif
             new(SifDataType.GenericJson, "inspect-metadata.json", Encoding.UTF8.GetBytes(new JsonObject
             {
                 ["type"] = "container",
-                ["data"] = new JsonObject { ["attributes"] = new JsonObject { ["labels"] = new JsonObject { ["org.example.author"] = "apptainer" }, ["runscript"] = Runscript,
-                    ["environment"] = new JsonObject { ["/.singularity.d/env/90-environment.sh"] = "#!/bin/sh\nexport LANG=\"C.UTF-8\"\nexport DERIVED=\"$HOME/x\"\n" } } },
+                ["data"] = new JsonObject
+                {
+                    ["attributes"] = new JsonObject
+                    {
+                        ["labels"] = new JsonObject { ["org.example.author"] = "apptainer" },
+                        ["runscript"] = Runscript,
+                        ["environment"] = new JsonObject
+                        {
+                            ["/.singularity.d/env/90-environment.sh"] =
+                                "#!/bin/sh\nexport LANG=\"C.UTF-8\"\nexport DERIVED=\"$HOME/x\"\n",
+                        },
+                    },
+                },
             }.ToJsonString())),
-            new(SifDataType.GenericJson, "oci-config.json", """{"Env":["GREETING=from oci-config"],"Cmd":["/bin/sh"]}"""u8.ToArray()),
+            new(SifDataType.GenericJson, "oci-config.json",
+                """{"Env":["GREETING=from oci-config"],"Cmd":["/bin/sh"]}"""u8.ToArray()),
         ]);
         return path;
     }

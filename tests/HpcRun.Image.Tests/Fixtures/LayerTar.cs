@@ -19,13 +19,20 @@ public sealed class LayerTar
         Add(new PaxTarEntry(TarEntryType.Directory, name) { Mode = mode });
 
     public LayerTar File(string name, string content, UnixFileMode mode = (UnixFileMode)0b110_100_100) =>
-        Add(new PaxTarEntry(TarEntryType.RegularFile, name) { Mode = mode, DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)) });
+        Add(new PaxTarEntry(TarEntryType.RegularFile, name)
+        {
+            Mode = mode,
+            DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)),
+        });
 
-    public LayerTar Symlink(string name, string target) => Add(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target });
+    public LayerTar Symlink(string name, string target) =>
+        Add(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target });
 
-    public LayerTar HardLink(string name, string target) => Add(new PaxTarEntry(TarEntryType.HardLink, name) { LinkName = target });
+    public LayerTar HardLink(string name, string target) =>
+        Add(new PaxTarEntry(TarEntryType.HardLink, name) { LinkName = target });
 
-    public LayerTar Device(string name) => Add(new PaxTarEntry(TarEntryType.CharacterDevice, name) { DeviceMajor = 1, DeviceMinor = 3 });
+    public LayerTar Device(string name) =>
+        Add(new PaxTarEntry(TarEntryType.CharacterDevice, name) { DeviceMajor = 1, DeviceMinor = 3 });
 
     public LayerTar Fifo(string name) => Add(new PaxTarEntry(TarEntryType.Fifo, name));
 
@@ -43,8 +50,12 @@ public sealed class LayerTar
         switch (compression)
         {
             case Compression.None: return plain;
-            case Compression.Gzip: using (var gz = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(plain); break;
-            case Compression.Zstd: using (var zs = new ZstdCompressionStream(output, 3, leaveOpen: true)) zs.Write(plain); break;
+            case Compression.Gzip:
+                using (var gz = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(plain);
+                break;
+            case Compression.Zstd:
+                using (var zs = new ZstdCompressionStream(output, 3, leaveOpen: true)) zs.Write(plain);
+                break;
             case Compression.Xz: return Xz(plain);
         }
         return output.ToArray();

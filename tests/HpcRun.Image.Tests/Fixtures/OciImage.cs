@@ -10,7 +10,11 @@ namespace HpcRun.Image.Tests.Fixtures;
 public sealed class OciImage(string architecture = "amd64", string? tag = "latest")
 {
     private readonly List<(byte[] Stored, byte[] Plain, string DiffId)> layers = [];
-    public JsonObject RunConfig { get; } = new() { ["Env"] = new JsonArray("PATH=/bin", "GREETING=hello"), ["Cmd"] = new JsonArray("/bin/sh") };
+    public JsonObject RunConfig { get; } = new()
+    {
+        ["Env"] = new JsonArray("PATH=/bin", "GREETING=hello"),
+        ["Cmd"] = new JsonArray("/bin/sh"),
+    };
     public string Architecture => architecture;
     public string? Tag => tag;
 
@@ -34,10 +38,15 @@ public sealed class OciImage(string architecture = "amd64", string? tag = "lates
         ["os"] = "linux",
         ["created"] = "2024-05-01T12:00:00Z",
         ["config"] = JsonNode.Parse(RunConfig.ToJsonString()),
-        ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray([.. layers.Select(l => (JsonNode)l.DiffId)]) },
+        ["rootfs"] = new JsonObject
+        {
+            ["type"] = "layers",
+            ["diff_ids"] = new JsonArray([.. layers.Select(l => (JsonNode)l.DiffId)]),
+        },
     }.ToJsonString());
 
-    /// <summary>Writes the blobs into an OCI layout at <paramref name="dir"/> and returns the manifest's index entry.</summary>
+    /// <summary>Writes the blobs into an OCI layout at <paramref name="dir"/> and returns the manifest's index
+    /// entry.</summary>
     public JsonObject WriteBlobs(string dir)
     {
         var manifest = new JsonObject
@@ -45,9 +54,11 @@ public sealed class OciImage(string architecture = "amd64", string? tag = "lates
             ["schemaVersion"] = 2,
             ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
             ["config"] = Descriptor(dir, ConfigJson(), "application/vnd.oci.image.config.v1+json"),
-            ["layers"] = new JsonArray([.. layers.Select(l => (JsonNode)Descriptor(dir, l.Stored, "application/vnd.oci.image.layer.v1.tar+gzip"))]),
+            ["layers"] = new JsonArray([.. layers.Select(l =>
+                (JsonNode)Descriptor(dir, l.Stored, "application/vnd.oci.image.layer.v1.tar+gzip"))]),
         };
-        JsonObject entry = Descriptor(dir, Encoding.UTF8.GetBytes(manifest.ToJsonString()), "application/vnd.oci.image.manifest.v1+json");
+        JsonObject entry = Descriptor(dir, Encoding.UTF8.GetBytes(manifest.ToJsonString()),
+            "application/vnd.oci.image.manifest.v1+json");
         entry["platform"] = new JsonObject { ["os"] = "linux", ["architecture"] = architecture };
         if (tag is not null) entry["annotations"] = new JsonObject { ["org.opencontainers.image.ref.name"] = tag };
         return entry;
@@ -57,7 +68,11 @@ public sealed class OciImage(string architecture = "amd64", string? tag = "lates
     {
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""");
-        var index = new JsonObject { ["schemaVersion"] = 2, ["manifests"] = new JsonArray([.. images.Select(i => (JsonNode)i.WriteBlobs(dir))]) };
+        var index = new JsonObject
+        {
+            ["schemaVersion"] = 2,
+            ["manifests"] = new JsonArray([.. images.Select(i => (JsonNode)i.WriteBlobs(dir))]),
+        };
         File.WriteAllText(Path.Combine(dir, "index.json"), index.ToJsonString());
         return dir;
     }
@@ -80,7 +95,12 @@ public sealed class OciImage(string architecture = "amd64", string? tag = "lates
                 File.WriteAllBytes(Path.Combine(dir, name), plain);
                 layerNames.Add((JsonNode)name);
             }
-            manifest.Add((JsonNode)new JsonObject { ["Config"] = configName, ["RepoTags"] = new JsonArray($"example/{image.Architecture}:{image.Tag}"), ["Layers"] = layerNames });
+            manifest.Add((JsonNode)new JsonObject
+            {
+                ["Config"] = configName,
+                ["RepoTags"] = new JsonArray($"example/{image.Architecture}:{image.Tag}"),
+                ["Layers"] = layerNames,
+            });
         }
         File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJsonString());
         return dir;

@@ -6,7 +6,8 @@ namespace HpcRun.Image.Tests.Fixtures;
 /// directory, since /tmp's private temp directories are 0700 and the clone may be under /root).</summary>
 public sealed class SharedDir : IDisposable
 {
-    public string Path { get; } = Directory.CreateDirectory(System.IO.Path.Combine(TestImages.Dir, $"image-tests-{Guid.NewGuid():N}")).FullName;
+    public string Path { get; } =
+        Directory.CreateDirectory(System.IO.Path.Combine(TestImages.Dir, $"image-tests-{Guid.NewGuid():N}")).FullName;
 
     public SharedDir() => System.IO.File.SetUnixFileMode(Path, (UnixFileMode)0b111_101_101);
 

@@ -16,7 +16,8 @@ public sealed class DebianImageTests : IDisposable
     public void Dispose() => dir.Dispose();
 
     public static string MinbaseTree => TestImages.Cached("debian-minbase",
-        tree => TestEnvironment.RunChecked("debootstrap", "--variant=minbase", "bookworm", tree, "http://deb.debian.org/debian"));
+        tree => TestEnvironment.RunChecked("debootstrap", "--variant=minbase", "bookworm", tree,
+            "http://deb.debian.org/debian"));
 
     [Fact]
     public void A_debootstrap_tree_becomes_a_sif_that_runs_unprivileged_without_setuid_bits()
@@ -25,7 +26,8 @@ public sealed class DebianImageTests : IDisposable
         var build = TestEnvironment.Run(Hpcrun.Binary, ["build", sif, MinbaseTree]);
         Assert.True(build.ExitCode == 0, build.ToString());
 
-        var run = Hpcrun.Run(sif, "/bin/sh", "-c", "cat /etc/debian_version; stat -c %a /usr/bin/passwd; find / -xdev -perm /6000 -type f | wc -l");
+        var run = Hpcrun.Run(sif, "/bin/sh", "-c",
+            "cat /etc/debian_version; stat -c %a /usr/bin/passwd; find / -xdev -perm /6000 -type f | wc -l");
         Assert.True(run.ExitCode == 0, run.ToString());
         string[] lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("12.", lines[0]);

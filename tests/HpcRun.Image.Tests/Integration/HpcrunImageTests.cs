@@ -15,7 +15,8 @@ public sealed class HpcrunImageTests : IDisposable
 
     private static void Umoci(params string[] args) => TestEnvironment.RunChecked("umoci", args);
 
-    /// <summary>busybox in layer 1; layer 2 adds /data/kept and /data/gone; layer 3 deletes /data/gone (a whiteout).</summary>
+    /// <summary>busybox in layer 1; layer 2 adds /data/kept and /data/gone; layer 3 deletes /data/gone
+    /// (a whiteout).</summary>
     private string UmociLayout()
     {
         string layout = dir.File("layout"), bundle = dir.File("bundle");
@@ -31,7 +32,8 @@ public sealed class HpcrunImageTests : IDisposable
         Umoci("repack", "--image", $"{layout}:app", bundle);
         File.Delete(Path.Combine(rootfs, "data", "gone"));
         Umoci("repack", "--image", $"{layout}:app", bundle);
-        Umoci("config", "--image", $"{layout}:app", "--config.env", "GREETING=hello from umoci", "--config.workingdir", "/data",
+        Umoci("config", "--image", $"{layout}:app", "--config.env", "GREETING=hello from umoci",
+            "--config.workingdir", "/data",
             "--config.cmd", "/bin/cat", "--config.cmd", "/data/kept", "--config.label", "org.example.team=physics");
         return layout;
     }
@@ -44,9 +46,11 @@ public sealed class HpcrunImageTests : IDisposable
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Contains("hpcrun: making the SquashFS file system", build.Stderr); // plain progress lines off a terminal
 
-        var run = Hpcrun.Run(sif, "/bin/sh", "-c", "cat /data/kept; test -e /data/gone || echo gone is whited out; echo \"$GREETING\"; id -u");
+        var run = Hpcrun.Run(sif, "/bin/sh", "-c",
+            "cat /data/kept; test -e /data/gone || echo gone is whited out; echo \"$GREETING\"; id -u");
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal($"kept\ngone is whited out\nhello from umoci\n{TestEnvironment.RunChecked("id", "-u", TestEnvironment.User).Trim()}\n", run.Stdout);
+        Assert.Equal("kept\ngone is whited out\nhello from umoci\n"
+            + $"{TestEnvironment.RunChecked("id", "-u", TestEnvironment.User).Trim()}\n", run.Stdout);
         Assert.Equal("kept\n", Hpcrun.Run(sif).Stdout); // the image's Cmd
     }
 
@@ -94,7 +98,9 @@ public sealed class HpcrunImageTests : IDisposable
     public void A_failed_build_exits_non_zero_and_leaves_no_file()
     {
         string layout = UmociLayout();
-        foreach (string blob in Directory.GetFiles(Path.Combine(layout, "blobs", "sha256")).Where(b => new FileInfo(b).Length > 4096)) File.Delete(blob);
+        foreach (string blob in Directory.GetFiles(Path.Combine(layout, "blobs", "sha256"))
+            .Where(b => new FileInfo(b).Length > 4096))
+            File.Delete(blob);
         var build = TestEnvironment.Run(Hpcrun.Binary, ["build", dir.File("app.sif"), layout, "--tag", "app"]);
         Assert.Equal(65, build.ExitCode);
         Assert.Contains("is missing", build.Stderr);

@@ -19,7 +19,8 @@ public class RawTextTests
 
     [Theory]
     [MemberData(nameof(Samples))]
-    public void EveryByteSurvivesTheRoundTrip(byte[] bytes) => Assert.Equal(bytes, RawText.Encode(RawText.Decode(bytes)));
+    public void EveryByteSurvivesTheRoundTrip(byte[] bytes) =>
+        Assert.Equal(bytes, RawText.Encode(RawText.Decode(bytes)));
 
     [Fact]
     public void ValidUtf8IsOrdinaryText()

@@ -9,11 +9,13 @@ internal static class MpiImages
 {
     /// <summary>The Linpack example's image: hpcc, OpenBLAS, Open MPI 4.1 (about 2 minutes to build).</summary>
     public static string OpenMpi => TestImages.Cached("openmpi-hpcc",
-        dir => TestEnvironment.RunChecked(Path.Combine(TestEnvironment.RepoRoot, "examples", "linpack", "build-image"), dir));
+        dir => TestEnvironment.RunChecked(
+            Path.Combine(TestEnvironment.RepoRoot, "examples", "linpack", "build-image"), dir));
 
     /// <summary>Debian with MPICH's library only (libmpich12), no launcher.</summary>
     public static string Mpich => TestImages.Cached("mpich",
-        dir => TestEnvironment.RunChecked("debootstrap", "--variant=minbase", "--include=libmpich12", "bookworm", dir, "http://deb.debian.org/debian"));
+        dir => TestEnvironment.RunChecked("debootstrap", "--variant=minbase", "--include=libmpich12", "bookworm", dir,
+            "http://deb.debian.org/debian"));
 
     private static readonly Lazy<string> programs = new(CompileRing);
 
@@ -34,7 +36,8 @@ internal static class MpiImages
         return dir;
     }
 
-    /// <summary>Runs a host MPI launcher (or hpcrun itself) as the unprivileged test user, as on a cluster node.</summary>
+    /// <summary>Runs a host MPI launcher (or hpcrun itself) as the unprivileged test user, as on a cluster
+    /// node.</summary>
     public static CommandResult AsTestUser(IEnumerable<string> argv, Dictionary<string, string>? env = null)
     {
         var environment = new Dictionary<string, string>
@@ -46,7 +49,8 @@ internal static class MpiImages
             ["LANG"] = "C.UTF-8",
         };
         foreach (var (k, v) in env ?? []) environment[k] = v;
-        return TestEnvironment.Run("setpriv", ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--", .. argv],
+        return TestEnvironment.Run("setpriv",
+            ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--", .. argv],
             env: environment, cwd: Hpcrun.UserHome);
     }
 }

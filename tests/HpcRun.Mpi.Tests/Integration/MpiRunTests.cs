@@ -9,24 +9,29 @@ public class MpiRunTests
 
     [Fact]
     public void OpenMpiImageRunsUnderHostMpirun() =>
-        Ring.AssertRan(MpiImages.AsTestUser(["mpirun.openmpi", "-np", "2", "--oversubscribe", Hpcrun, MpiImages.OpenMpi, MpiImages.OpenMpiRing]),
+        Ring.AssertRan(MpiImages.AsTestUser(["mpirun.openmpi", "-np", "2", "--oversubscribe", Hpcrun,
+                MpiImages.OpenMpi, MpiImages.OpenMpiRing]),
             "/lib/x86_64-linux-gnu/libmpi.so.40", sharedContainer: true);
 
     /// <summary>Each rank in its own user namespace: hpcrun turns CMA off, so large messages still arrive.</summary>
     [Fact]
     public void OpenMpiRanksWithNoJoinRunInContainersOfTheirOwn() =>
-        Ring.AssertRan(MpiImages.AsTestUser(["mpirun.openmpi", "-np", "2", "--oversubscribe", Hpcrun, "--no-join", MpiImages.OpenMpi, MpiImages.OpenMpiRing]),
+        Ring.AssertRan(MpiImages.AsTestUser(["mpirun.openmpi", "-np", "2", "--oversubscribe", Hpcrun,
+                "--no-join", MpiImages.OpenMpi, MpiImages.OpenMpiRing]),
             "/lib/x86_64-linux-gnu/libmpi.so.40", sharedContainer: false);
 
-    /// <summary>Hydra hands each rank its PMI connection as an inherited descriptor (PMI_FD): it must stay open.</summary>
+    /// <summary>Hydra hands each rank its PMI connection as an inherited descriptor (PMI_FD): it must stay
+    /// open.</summary>
     [Fact]
     public void MpichImageRunsUnderHydraWithItsOwnMpich() =>
-        Ring.AssertRan(MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=container", MpiImages.Mpich, MpiImages.MpichRing]),
+        Ring.AssertRan(MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=container",
+                MpiImages.Mpich, MpiImages.MpichRing]),
             "/lib/x86_64-linux-gnu/libmpich.so.12", sharedContainer: true);
 
     [Fact]
     public void HostMpichIsInjectedIntoAnMpichImage() =>
-        Ring.AssertRan(MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=host", MpiImages.Mpich, MpiImages.MpichRing]),
+        Ring.AssertRan(MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=host",
+                MpiImages.Mpich, MpiImages.MpichRing]),
             "/.hpcrun/mpi/lib/libmpich.so.12", sharedContainer: true);
 
     /// <summary>examples/mpi-dotnet: MPI.NET over the injected host MPICH, 1 MiB messages included.</summary>
@@ -36,10 +41,12 @@ public class MpiRunTests
         string output = Directory.CreateTempSubdirectory("hpcrun-mpi-dotnet-").FullName;
         try
         {
-            TestEnvironment.RunChecked("dotnet", "publish", Path.Combine(TestEnvironment.RepoRoot, "examples", "mpi-dotnet", "MpiDotnet.csproj"),
+            TestEnvironment.RunChecked("dotnet", "publish",
+                Path.Combine(TestEnvironment.RepoRoot, "examples", "mpi-dotnet", "MpiDotnet.csproj"),
                 "-c", "Release", "-o", output, "-p:InvariantGlobalization=true", "-nologo", "-v", "quiet");
             TestEnvironment.RunChecked("chmod", "-R", "a+rX", output);
-            CommandResult result = MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=host", MpiImages.Mpich, Path.Combine(output, "MpiDotnet")]);
+            CommandResult result = MpiImages.AsTestUser(["mpiexec.mpich", "-n", "2", Hpcrun, "--mpi=host",
+                MpiImages.Mpich, Path.Combine(output, "MpiDotnet")]);
             Assert.True(result.ExitCode == 0, result.ToString());
             Assert.Contains("hello from rank 1 of 2", result.Stdout);
             Assert.Contains("allreduce: sum of 1..2 = 3", result.Stdout);
@@ -51,7 +58,10 @@ public class MpiRunTests
     [Fact]
     public void OpenMpiImageIsRefusedOnAnMpichHost()
     {
-        var mpichHost = new Dictionary<string, string> { [HostMpiReader.LibsVariable] = "/usr/lib/x86_64-linux-gnu/libmpich.so.12" };
+        var mpichHost = new Dictionary<string, string>
+        {
+            [HostMpiReader.LibsVariable] = "/usr/lib/x86_64-linux-gnu/libmpich.so.12",
+        };
         CommandResult result = MpiImages.AsTestUser([Hpcrun, "--mpi=host", MpiImages.OpenMpi, "/bin/true"], mpichHost);
         Assert.Equal((int)ExitCode.MpiIncompatible, result.ExitCode);
         string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));

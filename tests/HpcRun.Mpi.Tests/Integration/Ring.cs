@@ -12,7 +12,8 @@ internal static partial class Ring
     /// <summary>Every rank passed the token, loaded <paramref name="library"/> and got the 4 MiB message
     /// intact; ranks on one node shared a user namespace exactly when <paramref name="sharedContainer"/>.</summary>
     /// <param name="nodes">How many nodes the ranks ran on: ranks on different nodes never share.</param>
-    public static void AssertRan(CommandResult result, string library, bool sharedContainer, int size = 2, int nodes = 1)
+    public static void AssertRan(CommandResult result, string library, bool sharedContainer, int size = 2,
+        int nodes = 1)
     {
         Assert.True(result.ExitCode == 0, result.ToString());
         var ranks = Line().Matches(result.Stdout).Select(m => m.Groups).ToList();

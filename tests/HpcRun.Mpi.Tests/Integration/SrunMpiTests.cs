@@ -27,17 +27,21 @@ public class SrunMpiTests
 
     [Fact]
     public void OpenMpiRanksUnderSrunPmixShareTheNodesContainer() =>
-        Ring.AssertRan(Srun("--mpi=pmix", "-N1", "-n2", Hpcrun.Binary, MpiImages.OpenMpi, Program(MpiImages.OpenMpiRing)),
+        Ring.AssertRan(Srun("--mpi=pmix", "-N1", "-n2", Hpcrun.Binary, MpiImages.OpenMpi,
+                Program(MpiImages.OpenMpiRing)),
             "/lib/x86_64-linux-gnu/libmpi.so.40", sharedContainer: true);
 
     [Fact]
     public void OpenMpiRanksUnderSrunPmixAcrossTwoNodes() =>
-        Ring.AssertRan(Srun("--mpi=pmix", "-N2", "-n4", Hpcrun.Binary, MpiImages.OpenMpi, Program(MpiImages.OpenMpiRing)),
+        Ring.AssertRan(Srun("--mpi=pmix", "-N2", "-n4", Hpcrun.Binary, MpiImages.OpenMpi,
+                Program(MpiImages.OpenMpiRing)),
             "/lib/x86_64-linux-gnu/libmpi.so.40", sharedContainer: true, size: 4, nodes: 2);
 
-    /// <summary>Debian's MPICH speaks Slurm's PMI2 (PMI_FD from slurmstepd): srun --mpi=pmi2 runs it, with the host's MPICH injected.</summary>
+    /// <summary>Debian's MPICH speaks Slurm's PMI2 (PMI_FD from slurmstepd): srun --mpi=pmi2 runs it, with the
+    /// host's MPICH injected.</summary>
     [Fact]
     public void HostMpichInjectedUnderSrunPmi2() =>
-        Ring.AssertRan(Srun("--mpi=pmi2", "-N1", "-n2", Hpcrun.Binary, "--mpi=host", MpiImages.Mpich, Program(MpiImages.MpichRing)),
+        Ring.AssertRan(Srun("--mpi=pmi2", "-N1", "-n2", Hpcrun.Binary, "--mpi=host", MpiImages.Mpich,
+                Program(MpiImages.MpichRing)),
             "/.hpcrun/mpi/lib/libmpich.so.12", sharedContainer: true);
 }
