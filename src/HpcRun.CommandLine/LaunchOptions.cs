@@ -5,7 +5,8 @@ using HpcRun.Rdma;
 
 namespace HpcRun.CommandLine;
 
-/// <summary>The options shared by run, exec and shell, and their translation into a <see cref="LaunchRequest"/>.</summary>
+/// <summary>The options shared by run, exec and shell, and their translation into a
+/// <see cref="LaunchRequest"/>.</summary>
 public sealed class LaunchOptions
 {
     public readonly Option<string[]> Bind = new("--bind", "-B")
@@ -24,21 +25,40 @@ public sealed class LaunchOptions
     { Description = "Working directory inside (default: the current one)" };
 
     public readonly Option<string> Rdma = new("--rdma")
-    { Description = "RDMA devices to pass: auto (all, the default), none, or names such as mlx5_0,mlx5_1 (also HPCRUN_RDMA)" };
+    {
+        Description = "RDMA devices to pass: auto (all, the default), none, or names such as mlx5_0,mlx5_1 " +
+            "(also HPCRUN_RDMA)"
+    };
     public readonly Option<string> RdmaLibs = new("--rdma-libs")
-    { Description = "Verbs provider libraries: auto (the host's when the image has none), host or image (also HPCRUN_RDMA_LIBS)" };
+    {
+        Description = "Verbs provider libraries: auto (the host's when the image has none), host or image " +
+            "(also HPCRUN_RDMA_LIBS)"
+    };
 
     public readonly Option<string> Mpi = new("--mpi")
-    { Description = "MPI: host (bind the host's MPI over the image's, after ABI checks), container (the image's own), none; default: HPCRUN_MPI, else container" };
+    {
+        Description = "MPI: host (bind the host's MPI over the image's, after ABI checks), " +
+            "container (the image's own), none; default: HPCRUN_MPI, else container"
+    };
     public readonly Option<string> MpiCompat = new("--mpi-compat")
-    { Description = "How closely host and image MPI versions must match: major (default, or HPCRUN_MPI_COMPAT), full (host minor not older), strict (same version)" };
+    {
+        Description = "How closely host and image MPI versions must match: major (default, or HPCRUN_MPI_COMPAT), " +
+            "full (host minor not older), strict (same version)"
+    };
 
     public readonly Option<string> JoinKey = new("--join-key")
-    { Description = "Share one container with every rank on this node that gives the same key (default: the ranks of the launcher's job; also HPCRUN_JOIN_KEY)" };
+    {
+        Description = "Share one container with every rank on this node that gives the same key " +
+            "(default: the ranks of the launcher's job; also HPCRUN_JOIN_KEY)"
+    };
     public readonly Option<bool> NoJoin = new("--no-join")
-    { Description = "Run in a container of this rank's own, not the one its job's ranks share on this node (also HPCRUN_NO_JOIN=1)" };
+    {
+        Description = "Run in a container of this rank's own, not the one its job's ranks share on this node " +
+            "(also HPCRUN_NO_JOIN=1)"
+    };
 
-    public IEnumerable<Option> All => [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin];
+    public IEnumerable<Option> All =>
+        [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin];
 
     public void AddTo(Command command)
     {
@@ -68,26 +88,29 @@ public sealed class LaunchOptions
         }
     }
 
-    public LaunchRequest ToRequest(ParseResult result, string image, IReadOnlyList<string> command, bool shell = false) => new()
-    {
-        Image = image,
-        Command = command,
-        Binds = [.. (result.GetValue(Bind) ?? []).SelectMany(BindSpec.ParseList)],
-        EnvAssignments = result.GetValue(Env) ?? [],
-        EnvFiles = result.GetValue(EnvFile) ?? [],
-        CleanEnv = result.GetValue(CleanEnv),
-        FakeRoot = result.GetValue(FakeRoot),
-        WritableTmpfs = result.GetValue(WritableTmpfs),
-        WorkingDirectory = result.GetValue(Pwd) is { } pwd ? (pwd.StartsWith('/') ? PathText.Normalize(pwd)
-            : throw new HpcRunException(ExitCode.Usage, $"--pwd must be an absolute path, not '{pwd}'")) : null,
-        Shell = shell,
-        Mpi = result.GetValue(Mpi) is { } mpi ? SettingWord.Parse("--mpi", mpi, MpiSettings.ParseMode) : null,
-        MpiCompat = result.GetValue(MpiCompat) is { } compat
-            ? SettingWord.Parse("--mpi-compat", compat, MpiSettings.ParseCompatibility) : null,
-        Rdma = result.GetValue(Rdma) is { } rdma ? SettingWord.Parse("--rdma", rdma, RdmaSelection.Parse) : null,
-        RdmaLibs = result.GetValue(RdmaLibs) is { } libs
-            ? SettingWord.Parse("--rdma-libs", libs, RdmaLibrariesText.Parse) : null,
-        JoinKey = result.GetValue(JoinKey) is { } key ? (key.Length > 0 ? key : throw new HpcRunException(ExitCode.Usage, "--join-key must not be empty")) : null,
-        NoJoin = result.GetValue(NoJoin),
-    };
+    public LaunchRequest ToRequest(ParseResult result, string image, IReadOnlyList<string> command,
+        bool shell = false) => new()
+        {
+            Image = image,
+            Command = command,
+            Binds = [.. (result.GetValue(Bind) ?? []).SelectMany(BindSpec.ParseList)],
+            EnvAssignments = result.GetValue(Env) ?? [],
+            EnvFiles = result.GetValue(EnvFile) ?? [],
+            CleanEnv = result.GetValue(CleanEnv),
+            FakeRoot = result.GetValue(FakeRoot),
+            WritableTmpfs = result.GetValue(WritableTmpfs),
+            WorkingDirectory = result.GetValue(Pwd) is { } pwd ? (pwd.StartsWith('/') ? PathText.Normalize(pwd)
+                : throw new HpcRunException(ExitCode.Usage, $"--pwd must be an absolute path, not '{pwd}'")) : null,
+            Shell = shell,
+            Mpi = result.GetValue(Mpi) is { } mpi ? SettingWord.Parse("--mpi", mpi, MpiSettings.ParseMode) : null,
+            MpiCompat = result.GetValue(MpiCompat) is { } compat
+                ? SettingWord.Parse("--mpi-compat", compat, MpiSettings.ParseCompatibility) : null,
+            Rdma = result.GetValue(Rdma) is { } rdma ? SettingWord.Parse("--rdma", rdma, RdmaSelection.Parse) : null,
+            RdmaLibs = result.GetValue(RdmaLibs) is { } libs
+                ? SettingWord.Parse("--rdma-libs", libs, RdmaLibrariesText.Parse) : null,
+            JoinKey = result.GetValue(JoinKey) is { } key
+                ? (key.Length > 0 ? key : throw new HpcRunException(ExitCode.Usage, "--join-key must not be empty"))
+                : null,
+            NoJoin = result.GetValue(NoJoin),
+        };
 }

@@ -12,14 +12,20 @@ public static class Logging
     public static void Configure(int verbosity)
     {
         IsConfigured = true;
-        LogEventLevel level = verbosity switch { <= 0 => LogEventLevel.Warning, 1 => LogEventLevel.Information, _ => LogEventLevel.Verbose };
+        LogEventLevel level = verbosity switch
+        {
+            <= 0 => LogEventLevel.Warning,
+            1 => LogEventLevel.Information,
+            _ => LogEventLevel.Verbose,
+        };
         string template = verbosity <= 0
             ? "hpcrun: {Message:lj}{NewLine}"
             : "hpcrun[{ProcessId}] {Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
         Log.Logger = new Deferred(level, () => new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .Enrich.WithProperty("ProcessId", Environment.ProcessId)
-            .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: null)
+            .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose,
+                formatProvider: null)
             .CreateLogger());
     }
 
@@ -42,7 +48,8 @@ public static class Logging
             if (IsEnabled(level)) logger.Value.Write(level, messageTemplate, propertyValues);
         }
 
-        public void Write(LogEventLevel level, Exception? exception, string messageTemplate, params object?[]? propertyValues)
+        public void Write(LogEventLevel level, Exception? exception, string messageTemplate,
+            params object?[]? propertyValues)
         {
             if (IsEnabled(level)) logger.Value.Write(level, exception, messageTemplate, propertyValues);
         }

@@ -16,7 +16,8 @@ public sealed record BindSpec(string Source, string Target, bool ReadOnly)
         {
             "ro" => true,
             "rw" => false,
-            _ => throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': mode must be ro or rw, not '{parts[2]}'"),
+            _ => throw new HpcRunException(ExitCode.Usage,
+                $"bad bind '{value}': mode must be ro or rw, not '{parts[2]}'"),
         };
         string target = parts.Length > 1 ? parts[1] : parts[0];
         if (!target.StartsWith('/'))

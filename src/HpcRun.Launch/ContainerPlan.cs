@@ -29,15 +29,19 @@ public enum MountKind
     RecursiveBind,
     /// <summary>A file whose <see cref="MountSpec.Content"/> hpcrun writes, bound read-only.</summary>
     GeneratedFile,
-    /// <summary>An empty tmpfs directory, to hide what the host tree had there (then bind chosen entries into it).</summary>
+    /// <summary>An empty tmpfs directory, to hide what the host tree had there (then bind chosen entries
+    /// into it).</summary>
     Tmpfs,
 }
 
 /// <summary>One mount at <see cref="Target"/> (a path inside the container).</summary>
-public sealed record MountSpec(MountKind Kind, string Target, string? Source = null, bool ReadOnly = false, string? Content = null)
+public sealed record MountSpec(MountKind Kind, string Target, string? Source = null, bool ReadOnly = false,
+    string? Content = null)
 {
-    public static MountSpec Bind(string source, string target, bool readOnly = false) => new(MountKind.Bind, target, source, readOnly);
-    public static MountSpec File(string target, string content) => new(MountKind.GeneratedFile, target, Content: content, ReadOnly: true);
+    public static MountSpec Bind(string source, string target, bool readOnly = false) =>
+        new(MountKind.Bind, target, source, readOnly);
+    public static MountSpec File(string target, string content) =>
+        new(MountKind.GeneratedFile, target, Content: content, ReadOnly: true);
     public static MountSpec Tmpfs(string target) => new(MountKind.Tmpfs, target);
 
     /// <summary>The target is a directory (else a file: generated files and device nodes).</summary>

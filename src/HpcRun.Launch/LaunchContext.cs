@@ -6,8 +6,8 @@ namespace HpcRun.Launch;
 
 /// <summary>Everything a <see cref="ILaunchPart"/> may read. <paramref name="NodeShared"/>: the job's
 /// ranks on this node run in this one container (<see cref="NodeSharing"/>).</summary>
-public sealed record LaunchContext(LaunchRequest Request, ImageSource Image, ImageConfig Config, ImageTree Tree, HostFacts Host,
-    bool NodeShared = false)
+public sealed record LaunchContext(LaunchRequest Request, ImageSource Image, ImageConfig Config, ImageTree Tree,
+    HostFacts Host, bool NodeShared = false)
 {
     private ImageLibraries? imageLibraries;
 

@@ -30,7 +30,8 @@ public sealed record LaunchRequest
     public MpiMode? Mpi { get; init; }
     /// <summary>--mpi-compat; null: HPCRUN_MPI_COMPAT, else the site's, else major.</summary>
     public MpiCompatibility? MpiCompat { get; init; }
-    /// <summary>--join-key: the ranks that share a container on a node; null: HPCRUN_JOIN_KEY, else the launcher's job.</summary>
+    /// <summary>--join-key: the ranks that share a container on a node; null: HPCRUN_JOIN_KEY, else the
+    /// launcher's job.</summary>
     public string? JoinKey { get; init; }
     /// <summary>--no-join: a container of this rank's own (also HPCRUN_NO_JOIN=1).</summary>
     public bool NoJoin { get; init; }

@@ -16,9 +16,11 @@ public static class NodeSharing
     public const string KeyVariable = "HPCRUN_JOIN_KEY", NoJoinVariable = "HPCRUN_NO_JOIN";
 
     /// <summary>Variables that tell one job (step) from another.</summary>
-    public static readonly string[] JobVariables = ["SLURM_JOB_ID", "SLURM_STEP_ID", "PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid"];
+    public static readonly string[] JobVariables =
+        ["SLURM_JOB_ID", "SLURM_STEP_ID", "PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid"];
 
-    /// <summary>The group's name (an abstract socket name, per user), or null when this launch shares nothing.</summary>
+    /// <summary>The group's name (an abstract socket name, per user), or null when this launch shares
+    /// nothing.</summary>
     /// <param name="joinKey">--join-key's value, or null.</param>
     /// <param name="noJoin">--no-join was given.</param>
     /// <param name="args">hpcrun's whole command line.</param>

@@ -23,7 +23,8 @@ public sealed class PlanBuilder
 
     public void Warn(string text) => Tell(MessageLevel.Warning, text);
 
-    /// <summary>True when some mount already provides <paramref name="path"/> (it is at or below a bind target).</summary>
+    /// <summary>True when some mount already provides <paramref name="path"/> (it is at or below a bind
+    /// target).</summary>
     public bool IsCovered(string path) => mounts.Any(m => PathText.IsUnder(path, m.Target));
 
     public void SetEnv(string name, string value)

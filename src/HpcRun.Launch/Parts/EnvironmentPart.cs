@@ -31,7 +31,8 @@ public sealed class EnvironmentPart : ILaunchPart
             if (name.StartsWith(InsidePrefix, StringComparison.Ordinal) && name.Length > InsidePrefix.Length)
                 plan.SetEnv(name[InsidePrefix.Length..], value);
         foreach (string file in request.EnvFiles)
-            foreach (var (name, value) in ParseEnvFile(file, context.Host.EnvFileContents[file])) plan.SetEnv(name, value);
+            foreach (var (name, value) in ParseEnvFile(file, context.Host.EnvFileContents[file]))
+                plan.SetEnv(name, value);
         foreach (string assignment in request.EnvAssignments)
         {
             var (name, value) = ParseAssignment(assignment)
@@ -64,9 +65,11 @@ public sealed class EnvironmentPart : ILaunchPart
             if (line.Length == 0 || line.StartsWith('#')) continue;
             if (line.StartsWith("export ", StringComparison.Ordinal)) line = line[7..].TrimStart();
             var pair = ParseAssignment(line)
-                ?? throw new HpcRunException(ExitCode.BadEnvironmentFile, $"{path}:{i + 1}: expected NAME=VALUE, got '{line}'");
+                ?? throw new HpcRunException(ExitCode.BadEnvironmentFile,
+                    $"{path}:{i + 1}: expected NAME=VALUE, got '{line}'");
             string value = pair.Value;
-            if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0]) value = value[1..^1];
+            if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0])
+                value = value[1..^1];
             yield return KeyValuePair.Create(pair.Key, value);
         }
     }
@@ -76,7 +79,8 @@ public sealed class EnvironmentPart : ILaunchPart
         int eq = text.IndexOf('=');
         if (eq <= 0) return null;
         string name = text[..eq];
-        bool valid = (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+        bool valid = (char.IsAsciiLetter(name[0]) || name[0] == '_')
+            && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
         return valid ? KeyValuePair.Create(name, text[(eq + 1)..]) : null;
     }
 }

@@ -7,14 +7,15 @@ namespace HpcRun.Launch.Parts;
 /// </summary>
 public sealed class HomePart : ILaunchPart
 {
-    private static readonly string[] SystemTrees = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
-        "/proc", "/run", "/sbin", "/sys", "/usr"];
+    private static readonly string[] SystemTrees = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64",
+        "/libx32", "/proc", "/run", "/sbin", "/sys", "/usr"];
     private static readonly string[] SystemDirs = ["/", "/home", "/opt", "/var", "/srv", "/mnt", "/media"];
 
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         HostFacts host = context.Host;
-        if (host.Home != "/" && !plan.IsCovered(host.Home) && host.ResolvedPaths.GetValueOrDefault(host.Home) is { } home)
+        if (host.Home != "/" && !plan.IsCovered(host.Home)
+            && host.ResolvedPaths.GetValueOrDefault(host.Home) is { } home)
             plan.Mount(MountSpec.Bind(home, host.Home));
         if (host.Cwd is { } cwd && IsBindable(cwd) && !plan.IsCovered(cwd)) plan.Mount(MountSpec.Bind(cwd, cwd));
     }

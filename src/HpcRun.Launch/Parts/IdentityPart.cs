@@ -14,8 +14,10 @@ public sealed class IdentityPart : ILaunchPart
         HostFacts host = context.Host;
         bool fakeRoot = context.Request.FakeRoot;
         plan.Ids = fakeRoot ? new IdMap(0, 0, host.Uid, host.Gid) : new IdMap(host.Uid, host.Gid, host.Uid, host.Gid);
-        plan.Mount(MountSpec.File("/etc/passwd", Merge(context.Tree.ReadText("/etc/passwd"), fakeRoot ? RootPasswd : host.PasswdLine, fakeRoot)));
-        plan.Mount(MountSpec.File("/etc/group", Merge(context.Tree.ReadText("/etc/group"), fakeRoot ? RootGroup : host.GroupLine, fakeRoot)));
+        plan.Mount(MountSpec.File("/etc/passwd",
+            Merge(context.Tree.ReadText("/etc/passwd"), fakeRoot ? RootPasswd : host.PasswdLine, fakeRoot)));
+        plan.Mount(MountSpec.File("/etc/group",
+            Merge(context.Tree.ReadText("/etc/group"), fakeRoot ? RootGroup : host.GroupLine, fakeRoot)));
     }
 
     /// <summary>The image's file with <paramref name="entry"/> in place of any line with the same

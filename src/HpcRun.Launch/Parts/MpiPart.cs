@@ -12,8 +12,8 @@ public sealed class MpiPart : ILaunchPart
 {
     /// <summary>Host directories a rank must reach: the PMIx server's (Open MPI's mpirun, Slurm's
     /// mpi/pmix under the slurmd spool) and the session directory's base.</summary>
-    public static readonly string[] RendezvousVariables = ["PMIX_SERVER_TMPDIR", "PMIX_SYSTEM_TMPDIR", "OMPI_MCA_orte_tmpdir_base",
-        "OMPI_MCA_prte_tmpdir_base", "TMPDIR"];
+    public static readonly string[] RendezvousVariables = ["PMIX_SERVER_TMPDIR", "PMIX_SYSTEM_TMPDIR",
+        "OMPI_MCA_orte_tmpdir_base", "OMPI_MCA_prte_tmpdir_base", "TMPDIR"];
 
     /// <summary>Shared-memory settings for a launcher's ranks that each run in their own user
     /// namespace (--no-join; the user's own settings win). Ranks sharing a node's container need
@@ -42,7 +42,9 @@ public sealed class MpiPart : ILaunchPart
         foreach (string dir in RendezvousDirectories(environment))
             if (!plan.IsCovered(dir) && context.Host.ResolvedPaths.GetValueOrDefault(dir) is { } resolved)
                 plan.Mount(MountSpec.Bind(resolved, dir));
-        if (mode == MpiMode.Host) Inject(context, plan, context.Host.Mpi ?? throw new InvalidOperationException("host MPI facts were not gathered"));
+        if (mode == MpiMode.Host)
+            Inject(context, plan,
+                context.Host.Mpi ?? throw new InvalidOperationException("host MPI facts were not gathered"));
     }
 
     private static void Inject(LaunchContext context, PlanBuilder plan, HostMpi host)
@@ -50,7 +52,8 @@ public sealed class MpiPart : ILaunchPart
         string? libraryPath = plan.GetEnv("LD_LIBRARY_PATH");
         var image = ImageMpi.Read(context.Tree, context.ImageLibraries,
             (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
-        MpiInjection injection = MpiInjection.Plan(host, image, Compatibility(context.Request, context.Host.Environment, context.Host.Site));
+        MpiInjection injection = MpiInjection.Plan(host, image,
+            Compatibility(context.Request, context.Host.Environment, context.Host.Site));
         if (injection.Refusal is { } refusal) throw new HpcRunException(ExitCode.MpiIncompatible, refusal);
         foreach (string warning in injection.Warnings) plan.Warn(warning);
         foreach (LibraryBind bind in injection.Binds)
@@ -60,8 +63,10 @@ public sealed class MpiPart : ILaunchPart
         }
         foreach (string path in host.ExtraBinds)
             plan.Mount(MountSpec.Bind(context.Host.ResolvedPaths.GetValueOrDefault(path)
-                ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"{HostMpiReader.BindVariable} names a missing path: {path}"), path, readOnly: true));
-        plan.SetEnv("LD_LIBRARY_PATH", libraryPath is { Length: > 0 } ? $"{MpiInjection.LibraryDirectory}:{libraryPath}" : MpiInjection.LibraryDirectory);
+                ?? throw new HpcRunException(ExitCode.BindSourceNotFound,
+                    $"{HostMpiReader.BindVariable} names a missing path: {path}"), path, readOnly: true));
+        plan.SetEnv("LD_LIBRARY_PATH", libraryPath is { Length: > 0 }
+            ? $"{MpiInjection.LibraryDirectory}:{libraryPath}" : MpiInjection.LibraryDirectory);
         int injected = injection.Binds.Count(b => b.Target.StartsWith(MpiInjection.LibraryDirectory));
         plan.Tell(MessageLevel.Information,
             $"MPI: {injected} host libraries injected into {MpiInjection.LibraryDirectory}");
@@ -86,5 +91,6 @@ public sealed class MpiPart : ILaunchPart
         RendezvousDirectories(environment).Concat(HostMpiReader.ExtraBinds(environment));
 
     private static IEnumerable<string> RendezvousDirectories(IReadOnlyDictionary<string, string> environment) =>
-        RendezvousVariables.Select(environment.GetValueOrDefault).OfType<string>().Where(d => d.StartsWith('/')).Select(PathText.Normalize).Distinct();
+        RendezvousVariables.Select(environment.GetValueOrDefault).OfType<string>().Where(d => d.StartsWith('/'))
+            .Select(PathText.Normalize).Distinct();
 }

@@ -22,9 +22,11 @@ public sealed class RdmaPart : ILaunchPart
         catch (RdmaDeviceNotFoundException e) { throw new HpcRunException(ExitCode.RdmaDeviceNotFound, e.Message); }
 
         foreach (RdmaMount mount in rdma.Mounts)
-            plan.Mount(mount.Source is null ? MountSpec.Tmpfs(mount.Target) : MountSpec.Bind(mount.Source, mount.Target, mount.ReadOnly));
+            plan.Mount(mount.Source is null ? MountSpec.Tmpfs(mount.Target)
+                : MountSpec.Bind(mount.Source, mount.Target, mount.ReadOnly));
         if (rdma.LibraryPath is { } dir)
-            plan.SetEnv("LD_LIBRARY_PATH", plan.GetEnv("LD_LIBRARY_PATH") is { Length: > 0 } path ? $"{dir}:{path}" : dir);
+            plan.SetEnv("LD_LIBRARY_PATH",
+                plan.GetEnv("LD_LIBRARY_PATH") is { Length: > 0 } path ? $"{dir}:{path}" : dir);
         foreach (string warning in rdma.Warnings) plan.Warn(warning);
     }
 

@@ -41,7 +41,8 @@ internal sealed partial class ChildProcess
     /// (--fakeroot) has CAP_SYS_ADMIN removed from its bounding set, as container runtimes do by
     /// default, so that it cannot remount the read-only binds and root read-write. Strings pass as
     /// the bytes they carry (<see cref="Image.Text.RawText"/>). Throws when exec failed.</summary>
-    public static unsafe ChildProcess Start(IReadOnlyList<string> argv, IEnumerable<KeyValuePair<string, string>> environment,
+    public static unsafe ChildProcess Start(IReadOnlyList<string> argv,
+        IEnumerable<KeyValuePair<string, string>> environment,
         string? root = null, string? cwd = null, (string User, string Mount)? join = null, bool dropSysAdmin = false)
     {
         var env = environment.ToList();
@@ -84,11 +85,14 @@ internal sealed partial class ChildProcess
         string reason = Marshal.GetPInvokeErrorMessage(errno);
         throw stage switch
         {
-            ExecStage.Cwd => new HpcRunException(ExitCode.SetupFailed, $"cannot enter working directory {cwd}: {reason}"),
+            ExecStage.Cwd =>
+                new HpcRunException(ExitCode.SetupFailed, $"cannot enter working directory {cwd}: {reason}"),
             ExecStage.Exec when errno is (int)Errno.ENOENT or (int)Errno.ENOTDIR =>
                 new HpcRunException(ExitCode.CommandNotFound, $"{program}: command not found in the image"),
-            ExecStage.Exec => new HpcRunException(ExitCode.CommandNotExecutable, $"{program}: cannot execute: {reason}"),
-            _ => new HpcRunException(ExitCode.SetupFailed, $"cannot start {program} ({ExecStage.Describe(stage)}): {reason}"),
+            ExecStage.Exec =>
+                new HpcRunException(ExitCode.CommandNotExecutable, $"{program}: cannot execute: {reason}"),
+            _ => new HpcRunException(ExitCode.SetupFailed,
+                $"cannot start {program} ({ExecStage.Describe(stage)}): {reason}"),
         };
     }
 
@@ -109,7 +113,8 @@ internal sealed partial class ChildProcess
             do pid = waitpid(Pid, &raw, stopped is null ? 0 : WUNTRACED);
             while (pid < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
             if (pid != Pid)
-                throw new SetupException($"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
+                throw new SetupException(
+                    $"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
             if ((raw & 0xff) == 0x7f)
             {
                 stopped!();

@@ -41,10 +41,11 @@ internal sealed class ContainerRoot : IDisposable
         return fd >= 0;
     }
 
-    public string? ReadText(string path) => ReadBytes(path, 1 << 20) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+    public string? ReadText(string path) =>
+        ReadBytes(path, 1 << 20) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 
-    /// <summary>The file's first <paramref name="limit"/> bytes (all of it when smaller), or null when it cannot be opened.
-    /// Sized by fstat: one exact allocation (start-up reads several image files).</summary>
+    /// <summary>The file's first <paramref name="limit"/> bytes (all of it when smaller), or null when it cannot be
+    /// opened. Sized by fstat: one exact allocation (start-up reads several image files).</summary>
     public byte[]? ReadBytes(string path, int limit)
     {
         int fd = root.TryOpen(path, Libc.O_RDONLY, out _);
@@ -111,7 +112,8 @@ internal sealed class ContainerRoot : IDisposable
                 : $"cannot mount a file on {path}: it is a directory in the container");
     }
 
-    /// <summary>Applies one planned mount (its target exists); <paramref name="source"/> is a path hpcrun can reach now.</summary>
+    /// <summary>Applies one planned mount (its target exists); <paramref name="source"/> is a path hpcrun can reach
+    /// now.</summary>
     public void Apply(MountSpec mount, string? source)
     {
         int target = OpenOrCreate(mount, source);
@@ -120,7 +122,8 @@ internal sealed class ContainerRoot : IDisposable
         {
             string at = $"/proc/self/fd/{target}";
             if (mount.Kind == MountKind.Tmpfs) Syscalls.Mount("tmpfs", at, "tmpfs", Syscalls.MS_NOSUID, "mode=0755");
-            else Syscalls.Mount(source, at, null, Syscalls.MS_BIND | (mount.Kind == MountKind.RecursiveBind ? Syscalls.MS_REC : 0));
+            else Syscalls.Mount(source, at, null,
+                Syscalls.MS_BIND | (mount.Kind == MountKind.RecursiveBind ? Syscalls.MS_REC : 0));
         }
         finally { Syscalls.Close(target); }
         if (mount.ReadOnly) RemountReadOnly(mount.Target);
@@ -138,7 +141,8 @@ internal sealed class ContainerRoot : IDisposable
     }
 
     /// <summary>Makes the root itself read-only (the mounts on it keep their own modes).</summary>
-    public void MakeReadOnly() => Syscalls.Mount(null, dir, null, Syscalls.MS_REMOUNT | Syscalls.MS_BIND | Syscalls.MS_RDONLY);
+    public void MakeReadOnly() =>
+        Syscalls.Mount(null, dir, null, Syscalls.MS_REMOUNT | Syscalls.MS_BIND | Syscalls.MS_RDONLY);
 
     /// <summary>Opens the target of <paramref name="mount"/>. Every target was prepared in the image,
     /// so a missing one lies under an earlier mount that hid it. Inside a tmpfs hpcrun put up (the
@@ -150,7 +154,8 @@ internal sealed class ContainerRoot : IDisposable
         int fd = root.TryOpen(mount.Target, Libc.O_PATH, out int errno);
         if (fd >= 0)
         {
-            try { CheckKind(mount.Target, PosixFile.Type("", fd), directory); } // as a host directory bound earlier has it
+            // as a host directory bound earlier has it
+            try { CheckKind(mount.Target, PosixFile.Type("", fd), directory); }
             catch (HpcRunException) { Syscalls.Close(fd); throw; }
             return fd;
         }

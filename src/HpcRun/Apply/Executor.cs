@@ -24,7 +24,8 @@ internal static class Executor
     public static int Run(LaunchRequest request, NodeRole role)
     {
         ImageSource image = ImageArgument.Probe(request.Image);
-        return role is NodeRole.Member member ? RunJoined(request, image, member) : RunOwn(request, image, role as NodeRole.First);
+        return role is NodeRole.Member member ? RunJoined(request, image, member)
+            : RunOwn(request, image, role as NodeRole.First);
     }
 
     private static int RunOwn(LaunchRequest request, ImageSource image, NodeRole.First? first)
@@ -35,7 +36,8 @@ internal static class Executor
         EarlyNamespace.WriteIdMaps(ids.InsideUid, ids.InsideGid);
 
         ImageMounter.Detached lowerImage = ImageMounter.Mount(image, ids);
-        // While the image is opened and mounted; before the staging area covers /tmp, where some of the host's paths may lie.
+        // While the image is opened and mounted; before the staging area covers /tmp, where some of the host's paths
+        // may lie.
         HostFacts host = HostFactsReader.Read(request);
         Staging staging = Staging.Create();
         ImageMounter.Attach(lowerImage);
@@ -43,7 +45,8 @@ internal static class Executor
         using (var lower = new ContainerRoot(Staging.Lower))
         {
             CheckReadable(image);
-            plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: first is not null));
+            plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
+                NodeShared: first is not null));
             Tell(plan, host);
             foreach (MountSpec mount in plan.Mounts)
                 lower.PrepareTarget(mount.Target,
@@ -56,7 +59,8 @@ internal static class Executor
             {
                 string? source = mount.Kind == MountKind.GeneratedFile ? staging.WriteFile(mount.Content!)
                     : mount.Source is null ? null : Staging.HostPath(mount.Source);
-                Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target, mount.ReadOnly ? " (ro)" : "");
+                Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
+                    mount.ReadOnly ? " (ro)" : "");
                 root.Apply(mount, source);
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
@@ -82,10 +86,12 @@ internal static class Executor
         SharedContainer shared = member.Container;
         ContainerPlan plan;
         using (var lower = new ContainerRoot($"/proc/self/fd/{shared.Image}"))
-            plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host, NodeShared: true));
+            plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
+                NodeShared: true));
         Tell(plan, host);
         if (NodeSharing.FirstDifference(NodeSharing.Record(plan), shared.Record) is { } difference)
-            throw new HpcRunException(ExitCode.JoinFailed, "this rank's container differs from the one its job shares on this node " +
+            throw new HpcRunException(ExitCode.JoinFailed,
+                "this rank's container differs from the one its job shares on this node " +
                 $"({Shorten(difference)}): give every rank the same options, or use --no-join or --join-key");
         Log.Debug("exec {Argv} in {Cwd}, in the container of pid {Pid}", plan.Argv, plan.WorkingDirectory, member.Pid);
         HideFromTheJob();
@@ -119,23 +125,29 @@ internal static class Executor
 
     private static string Shorten(string text) => text.Length <= 160 ? text : text[..157] + "...";
 
-    /// <summary>The first access to the image's directories: tables squashfuse could open may still be corrupt.</summary>
+    /// <summary>The first access to the image's directories: tables squashfuse could open may still be
+    /// corrupt.</summary>
     private static void CheckReadable(ImageSource image)
     {
         try { _ = Directory.EnumerateFileSystemEntries(Staging.Lower).Any(); }
         catch (IOException)
         {
-            throw new HpcRunException(ExitCode.BadImage, $"{image.Name}: corrupt SquashFS image (its root directory cannot be read)");
+            throw new HpcRunException(ExitCode.BadImage,
+                $"{image.Name}: corrupt SquashFS image (its root directory cannot be read)");
         }
     }
 
-    /// <summary>A SIF's config lies outside its file system; others carry it at <see cref="ImageConfig.InTreePath"/>.</summary>
+    /// <summary>A SIF's config lies outside its file system; others carry it at
+    /// <see cref="ImageConfig.InTreePath"/>.</summary>
     private static ImageConfig ReadConfig(ImageSource image, ContainerRoot root)
     {
         if (image.EmbeddedConfig is { } embedded) return embedded;
         string? json = root.ReadText(ImageConfig.InTreePath);
         if (json is null) return ImageConfig.Empty;
         try { return ImageConfig.Parse(json); }
-        catch (System.Text.Json.JsonException e) { throw new HpcRunException(ExitCode.BadImage, $"{ImageConfig.InTreePath} in the image: {e.Message}"); }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new HpcRunException(ExitCode.BadImage, $"{ImageConfig.InTreePath} in the image: {e.Message}");
+        }
     }
 }

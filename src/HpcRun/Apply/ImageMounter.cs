@@ -44,5 +44,6 @@ internal static class ImageMounter
 
     /// <summary>The overlay is the first access to the image's root directory.</summary>
     public static void MountRoot() =>
-        Syscalls.Mount("hpcrun", Staging.Root, "overlay", 0, $"lowerdir={Staging.Lower},upperdir={Staging.Upper},workdir={Staging.Work}");
+        Syscalls.Mount("hpcrun", Staging.Root, "overlay", 0,
+            $"lowerdir={Staging.Lower},upperdir={Staging.Upper},workdir={Staging.Work}");
 }

@@ -12,12 +12,14 @@ internal static class Supervisor
 {
     public static int Wait(ChildProcess job)
     {
-        var registrations = Signals.Forwarded.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>
-        {
-            bool reachedTheJob = signal == Signals.SIGTSTP || (FromTheTerminal.Contains(signal) && Terminal.IsForeground());
-            if (!reachedTheJob) job.Signal(signal);
-            context.Cancel = true;
-        })).ToList();
+        var registrations = Signals.Forwarded.Select(signal =>
+            PosixSignalRegistration.Create((PosixSignal)signal, context =>
+            {
+                bool reachedTheJob = signal == Signals.SIGTSTP
+                    || (FromTheTerminal.Contains(signal) && Terminal.IsForeground());
+                if (!reachedTheJob) job.Signal(signal);
+                context.Cancel = true;
+            })).ToList();
         try { return job.WaitForExit(stopped: () => StopWith(job)); }
         finally { registrations.ForEach(r => r.Dispose()); }
     }
@@ -40,7 +42,8 @@ internal static class Supervisor
     /// signals those itself.</summary>
     public static void Linger(Action wait)
     {
-        var registrations = Signals.Forwarded.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context => context.Cancel = true)).ToList();
+        var registrations = Signals.Forwarded.Select(signal =>
+            PosixSignalRegistration.Create((PosixSignal)signal, context => context.Cancel = true)).ToList();
         try { wait(); }
         finally { registrations.ForEach(r => r.Dispose()); }
     }

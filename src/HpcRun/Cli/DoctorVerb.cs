@@ -17,9 +17,11 @@ internal static class DoctorVerb
 {
     public static Command Create()
     {
-        var image = new Argument<string?>("image") { Description = "Also check this image (SquashFS, SIF or directory)", Arity = ArgumentArity.ZeroOrOne };
+        var image = new Argument<string?>("image")
+        { Description = "Also check this image (SquashFS, SIF or directory)", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON, for scripts" };
-        var verb = new Command("doctor", "Check that this node (and IMAGE) can run containers: namespaces, FUSE, kernel, RDMA, MPI, Slurm");
+        var verb = new Command("doctor",
+            "Check that this node (and IMAGE) can run containers: namespaces, FUSE, kernel, RDMA, MPI, Slurm");
         verb.Arguments.Add(image);
         verb.Options.Add(json);
         verb.SetAction(result => Run(result.GetValue(image), result.GetValue(json)));
@@ -30,7 +32,8 @@ internal static class DoctorVerb
     {
         var checks = DoctorChecks.Run(ReadHost(), image, RunInside);
         bool ok = checks.All(c => c.Status != CheckStatus.FAIL);
-        if (json) Console.WriteLine(JsonSerializer.Serialize(new DoctorReport(ok, checks), DoctorJson.Default.DoctorReport));
+        if (json)
+            Console.WriteLine(JsonSerializer.Serialize(new DoctorReport(ok, checks), DoctorJson.Default.DoctorReport));
         else foreach (CheckResult check in checks) Console.WriteLine(check);
         return ok ? 0 : (int)ExitCode.DoctorFoundFailures;
     }
@@ -68,13 +71,17 @@ internal static class DoctorVerb
     /// <summary>Starts /bin/sh in the image with this hpcrun; null when it ran, else why not.</summary>
     private static string? RunInside(string image)
     {
-        var info = new ProcessStartInfo(System.Environment.ProcessPath!) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in new[] { "exec", "--rdma=none", image, "/bin/sh", "-c", "true" }) info.ArgumentList.Add(arg);
+        var info = new ProcessStartInfo(System.Environment.ProcessPath!)
+        { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string arg in new[] { "exec", "--rdma=none", image, "/bin/sh", "-c", "true" })
+            info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         process.StandardOutput.ReadToEnd();
         string stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
         return process.ExitCode == 0 ? null
-            : $"exit {process.ExitCode}" + (stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } line ? $": {line}" : "");
+            : $"exit {process.ExitCode}" +
+                (stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } line
+                    ? $": {line}" : "");
     }
 }

@@ -17,7 +17,8 @@ internal sealed class HpcRunCli
     private readonly CommandLineRoot cli = new();
     private readonly LaunchOptions launch = new();
     private readonly Argument<string> image = new("image") { Description = "SquashFS or SIF file, or a directory" };
-    private readonly Argument<string[]> command = new("command") { Description = "Command and arguments to run inside", Arity = ArgumentArity.ZeroOrMore };
+    private readonly Argument<string[]> command = new("command")
+    { Description = "Command and arguments to run inside", Arity = ArgumentArity.ZeroOrMore };
     private readonly HashSet<string> launchVerbs = ["run", "exec", "shell"];
     private readonly Func<LaunchRequest, int> launcher;
     private IReadOnlyList<string> jobCommand = [];
@@ -28,7 +29,8 @@ internal sealed class HpcRunCli
     public HpcRunCli(IEnumerable<Command> moreVerbs, Func<LaunchRequest, int>? launcher = null)
     {
         this.launcher = launcher ?? (request => Executor.Run(request, NodeGroup.Elect()));
-        Root.Subcommands.Add(LaunchVerb("run", "Run CMD, or the image's default command (runscript, entrypoint, else /bin/sh)", withCommand: true));
+        Root.Subcommands.Add(LaunchVerb("run",
+            "Run CMD, or the image's default command (runscript, entrypoint, else /bin/sh)", withCommand: true));
         Root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", withCommand: true));
         Root.Subcommands.Add(LaunchVerb("shell", "Start an interactive shell inside the image", withCommand: false));
         var version = new Command("version", "Print hpcrun's version");
@@ -74,7 +76,8 @@ internal sealed class HpcRunCli
     private string[] WithImplicitRun(string[] args)
     {
         int first = Array.FindIndex(args, a => !IsOption(a, Root.Options));
-        if (first < 0 || Root.Subcommands.Any(c => c.Name == args[first]) || args[first] is "-h" or "--help" or "-?" or "--version")
+        if (first < 0 || Root.Subcommands.Any(c => c.Name == args[first])
+            || args[first] is "-h" or "--help" or "-?" or "--version")
             return args;
         return [.. args[..first], "run", .. args[first..]];
     }
@@ -96,7 +99,8 @@ internal sealed class HpcRunCli
             }
             string name = args[i].Split('=', 2)[0];
             Option option = options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name))
-                ?? throw new HpcRunException(ExitCode.Usage, $"unknown option '{name}' for {verb.Name} (see 'hpcrun {verb.Name} --help')");
+                ?? throw new HpcRunException(ExitCode.Usage,
+                    $"unknown option '{name}' for {verb.Name} (see 'hpcrun {verb.Name} --help')");
             if (option.ValueType != typeof(bool) && !args[i].Contains('=')) i++; // skip its value
         }
         return (args, []);

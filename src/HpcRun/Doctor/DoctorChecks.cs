@@ -7,7 +7,8 @@ public static class DoctorChecks
     public static IReadOnlyList<CheckResult> Run(DoctorHost host, string? image, Func<string, string?> runInside) =>
     [
         SiteChecks.Configuration(host),
-        SystemChecks.UserNamespaces(host), SystemChecks.Fuse(host), SystemChecks.Squashfuse(host), SystemChecks.Kernel(host),
+        SystemChecks.UserNamespaces(host), SystemChecks.Fuse(host), SystemChecks.Squashfuse(host),
+        SystemChecks.Kernel(host),
         .. RdmaChecks.All(host),
         JobChecks.HostMpi(host), JobChecks.Slurm(host),
         .. image is null ? [] : new[] { ImageChecks.Check(image, runInside) },

@@ -42,23 +42,32 @@ public static class ImageChecks
         const string name = "image";
         ImageSource source;
         try { source = ImageSource.Probe(image); }
-        catch (FileNotFoundException) { return CheckResult.Fail(name, $"{image} not found", "give the path of a SquashFS or SIF file, or a directory"); }
+        catch (FileNotFoundException)
+        {
+            return CheckResult.Fail(name, $"{image} not found",
+                "give the path of a SquashFS or SIF file, or a directory");
+        }
         catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException)
         { return CheckResult.Fail(name, $"{image}: {e.Message}", "rebuild or re-download the image"); }
 
         if (source.Kind == ImageKind.Sif && SifArch.Name(SifFile.Read(image).Header.Arch) is var sifArch
             && sifArch != "unknown" && sifArch != HostOciArchitecture)
-            return CheckResult.Fail(name, $"SIF image is for {sifArch}, this host is {HostOciArchitecture}", $"use an image built for {HostOciArchitecture}");
+            return CheckResult.Fail(name, $"SIF image is for {sifArch}, this host is {HostOciArchitecture}",
+                $"use an image built for {HostOciArchitecture}");
         if (source.Kind != ImageKind.Directory)
             return runInside(image) is { } error
-                ? CheckResult.Fail(name, $"{source.Kind} image does not run here: {error}", $"use an image built for {HostArchitecture}, or see the checks above")
+                ? CheckResult.Fail(name, $"{source.Kind} image does not run here: {error}",
+                    $"use an image built for {HostArchitecture}, or see the checks above")
                 : CheckResult.Ok(name, $"{source.Kind} image runs here ({HostArchitecture})");
         string? machine = ProbeMachine(image);
         if (machine is null)
-            return CheckResult.Warn(name, $"cannot tell the architecture: no ELF {string.Join(" or ", Probes)} in {image}", "check that the directory is a root file system");
+            return CheckResult.Warn(name,
+                $"cannot tell the architecture: no ELF {string.Join(" or ", Probes)} in {image}",
+                "check that the directory is a root file system");
         return machine == HostArchitecture
             ? CheckResult.Ok(name, $"directory image for {machine}, like this host")
-            : CheckResult.Fail(name, $"directory image is for {machine}, this host is {HostArchitecture}", $"use an image built for {HostArchitecture}");
+            : CheckResult.Fail(name, $"directory image is for {machine}, this host is {HostArchitecture}",
+                $"use an image built for {HostArchitecture}");
     }
 
     /// <summary>The architecture of the first of <see cref="Probes"/> that is an ELF file in the image directory

@@ -68,7 +68,8 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
     }
 
     private static int ReceiveSome(Socket first, Span<byte> into) =>
-        first.Receive(into) is > 0 and int n ? n : throw new SetupException("the node's first rank left while greeting");
+        first.Receive(into) is > 0 and int n ? n
+            : throw new SetupException("the node's first rank left while greeting");
 
     /// <summary>A record as bytes, field by field, in host byte order (both ends are ranks on one
     /// node): the four ids (int32 each: inside uid, gid, outside uid, gid), the root's writability
@@ -182,7 +183,8 @@ internal static class NodeGroup
             Syscalls.ClearCloseOnExec(fd);
             Reexec.InOwnNamespace((ListenerVariable, fd.ToString()));
         }
-        throw new HpcRunException(ExitCode.JoinFailed, $"could not join or set up this node's shared container after {Attempts} attempts (use --no-join)");
+        throw new HpcRunException(ExitCode.JoinFailed,
+            $"could not join or set up this node's shared container after {Attempts} attempts (use --no-join)");
     }
 
     /// <summary>Connects to the group's first rank and waits until its container is ready; null when
@@ -209,7 +211,8 @@ internal static class NodeGroup
                 return new NodeRole.Member(pid, socket, container);
             }
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+        catch (SocketException e)
+            when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
         {
         }
         socket.Dispose();

@@ -19,10 +19,12 @@ public static class HostFactsReader
         IReadOnlyDictionary<string, string> environment = Invocation.Environment;
         SiteConfig site = SiteConfigReader.Read(environment);
         var (passwd, nssHome) = PasswdLine(uid, gid);
-        string home = PathText.Normalize(environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);
+        string home = PathText.Normalize(
+            environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);
 
         var resolved = new Dictionary<string, string?>();
-        foreach (string path in request.Binds.Select(b => b.Source).Concat(HostSystemPart.HostPaths).Concat(MpiPart.HostPaths(environment)).Append(home))
+        foreach (string path in request.Binds.Select(b => b.Source).Concat(HostSystemPart.HostPaths)
+            .Concat(MpiPart.HostPaths(environment)).Append(home))
             resolved[path] = RealPath.Resolve(path);
         foreach (SiteBind bind in site.Binds)
             if ((resolved[bind.Bind.Source] = RealPath.Resolve(bind.Bind.Source)) is null)

@@ -38,15 +38,18 @@ internal static partial class NameService
 
     /// <summary>The user with <paramref name="uid"/>, or null when the name service has none.</summary>
     public static unsafe User? FindUser(int uid) =>
-        Lookup((entry, buffer, size, found) => getpwuid_r((uint)uid, (Passwd*)entry, buffer, size, (Passwd**)found), found =>
-        {
-            var user = (Passwd*)found;
-            return new User(Text(user->Name), (int)user->Gid, Text(user->Gecos), Text(user->Home), Text(user->Shell));
-        });
+        Lookup((entry, buffer, size, found) => getpwuid_r((uint)uid, (Passwd*)entry, buffer, size, (Passwd**)found),
+            found =>
+            {
+                var user = (Passwd*)found;
+                return new User(Text(user->Name), (int)user->Gid, Text(user->Gecos), Text(user->Home),
+                    Text(user->Shell));
+            });
 
     /// <summary>The name of the group with <paramref name="gid"/>, or null when the name service has none.</summary>
     public static unsafe string? FindGroupName(int gid) =>
-        Lookup((entry, buffer, size, found) => getgrgid_r((uint)gid, (Group*)entry, buffer, size, (Group**)found), found => Text(((Group*)found)->Name));
+        Lookup((entry, buffer, size, found) => getgrgid_r((uint)gid, (Group*)entry, buffer, size, (Group**)found),
+            found => Text(((Group*)found)->Name));
 
     private unsafe delegate int Call(void* entry, byte* buffer, nuint size, void** found);
 

@@ -47,7 +47,8 @@ internal static partial class EarlyNamespace
         int errno = UnshareErrno();
         if (errno != 0)
             throw new HpcRunException(ExitCode.NoUserNamespaces,
-                $"cannot create a user namespace ({Marshal.GetPInvokeErrorMessage(errno)}): unprivileged user namespaces are disabled " +
+                $"cannot create a user namespace ({Marshal.GetPInvokeErrorMessage(errno)}): " +
+                "unprivileged user namespaces are disabled " +
                 "on this host (see /proc/sys/user/max_user_namespaces and sysctl kernel.unprivileged_userns_clone)");
     }
 

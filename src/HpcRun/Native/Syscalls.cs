@@ -50,7 +50,8 @@ internal static partial class Syscalls
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
         StringMarshallingCustomType = typeof(RawText.Marshaller))]
-    private static partial int syscall_move_mount(long number, int fromFd, string fromPath, int toFd, string toPath, uint flags);
+    private static partial int syscall_move_mount(long number, int fromFd, string fromPath, int toFd, string toPath,
+        uint flags);
 
     /// <summary>A detached copy of the mount tree at <paramref name="path"/>, as an fd (open_tree(2)).</summary>
     public static int CloneTree(string path)
@@ -67,7 +68,8 @@ internal static partial class Syscalls
     }
 
     private const long SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432;
-    private const uint FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6, MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4;
+    private const uint FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6, MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2,
+        MOUNT_ATTR_NODEV = 4;
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
         StringMarshallingCustomType = typeof(RawText.Marshaller))]
@@ -88,11 +90,14 @@ internal static partial class Syscalls
         if (fs < 0) throw SetupException.FromErrno("fsopen fuse");
         try
         {
-            foreach (var (key, value) in new[] { ("source", source), ("subtype", subtype), ("fd", fuseFd.ToString()), ("rootmode", "40000"),
-                         ("user_id", uid.ToString()), ("group_id", gid.ToString()) })
-                if (syscall_fsconfig(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value, 0) != 0) throw SetupException.FromErrno($"fsconfig fuse {key}");
-            if (syscall_fsconfig(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, null, null, 0) != 0) throw SetupException.FromErrno("fsconfig fuse create");
-            int mount = syscall_fsmount(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+            foreach (var (key, value) in new[] { ("source", source), ("subtype", subtype), ("fd", fuseFd.ToString()),
+                         ("rootmode", "40000"), ("user_id", uid.ToString()), ("group_id", gid.ToString()) })
+                if (syscall_fsconfig(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value, 0) != 0)
+                    throw SetupException.FromErrno($"fsconfig fuse {key}");
+            if (syscall_fsconfig(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, null, null, 0) != 0)
+                throw SetupException.FromErrno("fsconfig fuse create");
+            int mount = syscall_fsmount(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */,
+                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
             return mount >= 0 ? mount : throw SetupException.FromErrno("fsmount fuse");
         }
         finally { Close(fs); }
@@ -300,4 +305,7 @@ internal static partial class Syscalls
     }
 }
 
-internal enum Errno { EPERM = 1, ENOENT = 2, EINTR = 4, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ELOOP = 40 }
+internal enum Errno
+{
+    EPERM = 1, ENOENT = 2, EINTR = 4, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ELOOP = 40
+}

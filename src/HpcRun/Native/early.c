@@ -134,7 +134,8 @@ static void spawned_child(const struct hpcrun_spawn *s, pid_t parent)
     restore_caller_signals();
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
         report_and_exit(s->status_fd, HPCRUN_STAGE_PARENT, errno);
-    if (s->join_user && (join_namespace(s->join_user, CLONE_NEWUSER) != 0 || join_namespace(s->join_mnt, CLONE_NEWNS) != 0))
+    if (s->join_user && (join_namespace(s->join_user, CLONE_NEWUSER) != 0 ||
+                         join_namespace(s->join_mnt, CLONE_NEWNS) != 0))
         report_and_exit(s->status_fd, HPCRUN_STAGE_JOIN, errno);
     /* A private mount namespace for the job, so pivot_root leaves the supervisor's view alone. */
     if (s->root && (unshare(CLONE_NEWNS) != 0 || chdir(s->root) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||

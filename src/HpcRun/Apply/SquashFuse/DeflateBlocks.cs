@@ -22,7 +22,8 @@ internal static unsafe class DeflateBlocks
     private static nint Load()
     {
         if (!NativeLibrary.TryLoad(SoName, out nint library)) return 0;
-        zlibDecompress = (delegate* unmanaged<nint, byte*, nuint, byte*, nuint, nuint*, int>)NativeLibrary.GetExport(library, "libdeflate_zlib_decompress");
+        zlibDecompress = (delegate* unmanaged<nint, byte*, nuint, byte*, nuint, nuint*, int>)
+            NativeLibrary.GetExport(library, "libdeflate_zlib_decompress");
         decompressor = ((delegate* unmanaged<nint>)NativeLibrary.GetExport(library, "libdeflate_alloc_decompressor"))();
         return decompressor == 0 ? 0 : (nint)(delegate* unmanaged<byte*, nuint, byte*, nuint*, int>)&Inflate;
     }

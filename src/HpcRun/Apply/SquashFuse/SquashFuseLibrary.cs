@@ -21,8 +21,8 @@ internal sealed unsafe class SquashFuseLibrary
     [
         ("sqfs_ll_op_lookup", 2), ("sqfs_ll_op_forget", 3), ("sqfs_ll_op_getattr", 4), ("sqfs_ll_op_readlink", 6),
         ("sqfs_ll_op_open", 14), ("sqfs_ll_op_read", 15), ("sqfs_ll_op_release", 18), ("sqfs_ll_op_opendir", 20),
-        ("sqfs_ll_op_readdir", 21), ("sqfs_ll_op_releasedir", 22), ("stfs_ll_op_statfs", 24), ("sqfs_ll_op_getxattr", 26),
-        ("sqfs_ll_op_listxattr", 27), ("sqfs_ll_op_create", 30),
+        ("sqfs_ll_op_readdir", 21), ("sqfs_ll_op_releasedir", 22), ("stfs_ll_op_statfs", 24),
+        ("sqfs_ll_op_getxattr", 26), ("sqfs_ll_op_listxattr", 27), ("sqfs_ll_op_create", 30),
     ];
 
     /// <summary>sizeof(struct fuse_lowlevel_ops) in libfuse 3.14: 44 pointers. A newer libfuse takes
@@ -33,7 +33,7 @@ internal sealed unsafe class SquashFuseLibrary
     public readonly delegate* unmanaged<void*, int> LowLevelInit;                // sqfs_ll_init(sqfs_ll*)
     public readonly delegate* unmanaged<int, nint> DecompressorFor;              // sqfs_decompressor_get(compression)
     public readonly delegate* unmanaged<void*, void> CacheDestroy;               // sqfs_cache_destroy(sqfs_cache*)
-    public readonly delegate* unmanaged<void*, nuint, int> BlockCacheInit;       // sqfs_block_cache_init(sqfs_cache*, count)
+    public readonly delegate* unmanaged<void*, nuint, int> BlockCacheInit; // sqfs_block_cache_init(sqfs_cache*, count)
     public readonly delegate* unmanaged<FuseArgs*, nint*, nuint, void*, nint> SessionNew; // fuse_session_new
     public readonly delegate* unmanaged<nint, byte*, int> SessionMount;          // fuse_session_mount(se, "/dev/fd/N")
     public readonly delegate* unmanaged<nint, int> SessionLoop;                  // fuse_session_loop(se)
@@ -45,8 +45,10 @@ internal sealed unsafe class SquashFuseLibrary
         LowLevelInit = (delegate* unmanaged<void*, int>)NativeLibrary.GetExport(squashfuse, "sqfs_ll_init");
         DecompressorFor = (delegate* unmanaged<int, nint>)NativeLibrary.GetExport(squashfuse, "sqfs_decompressor_get");
         CacheDestroy = (delegate* unmanaged<void*, void>)NativeLibrary.GetExport(squashfuse, "sqfs_cache_destroy");
-        BlockCacheInit = (delegate* unmanaged<void*, nuint, int>)NativeLibrary.GetExport(squashfuse, "sqfs_block_cache_init");
-        SessionNew = (delegate* unmanaged<FuseArgs*, nint*, nuint, void*, nint>)NativeLibrary.GetExport(fuse, "fuse_session_new");
+        BlockCacheInit = (delegate* unmanaged<void*, nuint, int>)
+            NativeLibrary.GetExport(squashfuse, "sqfs_block_cache_init");
+        SessionNew = (delegate* unmanaged<FuseArgs*, nint*, nuint, void*, nint>)
+            NativeLibrary.GetExport(fuse, "fuse_session_new");
         SessionMount = (delegate* unmanaged<nint, byte*, int>)NativeLibrary.GetExport(fuse, "fuse_session_mount");
         SessionLoop = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(fuse, "fuse_session_loop");
         operations = [.. Operations.Select(op => (NativeLibrary.GetExport(squashfuse, op.Export), op.Slot))];
@@ -80,7 +82,8 @@ internal sealed unsafe class SquashFuseLibrary
     private static (SquashFuseLibrary?, string?) Load()
     {
         if (!NativeLibrary.TryLoad(SoName, out nint squashfuse))
-            return (null, $"{SoName} cannot be loaded: install the squashfuse package (Debian/Ubuntu: apt install squashfuse, which brings libsquashfuse0)");
+            return (null, $"{SoName} cannot be loaded: install the squashfuse package " +
+                "(Debian/Ubuntu: apt install squashfuse, which brings libsquashfuse0)");
         try { return (new SquashFuseLibrary(squashfuse, NativeLibrary.Load(FuseSoName)), null); }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {

@@ -23,15 +23,18 @@ namespace HpcRun.Apply.SquashFuse;
 internal static unsafe partial class SquashFuseServer
 {
     // struct sqfs of squashfuse 0.1.105 (fs.h, cache.h, squashfs_fs.h), in bytes.
-    private const int SuperBlock = 16, MagicField = SuperBlock, BlockSizeField = SuperBlock + 12, CompressionField = SuperBlock + 20;
-    private const int MetadataCache = 160, DataCache = 208, FragmentCache = 256, DecompressorField = 352, CacheCountField = 32;
+    private const int SuperBlock = 16, MagicField = SuperBlock, BlockSizeField = SuperBlock + 12,
+        CompressionField = SuperBlock + 20;
+    private const int MetadataCache = 160, DataCache = 208, FragmentCache = 256, DecompressorField = 352,
+        CacheCountField = 32;
     private const uint SquashFsMagic = 0x73717368;
     private const int ZlibCompression = 1;
     /// <summary>sizeof(struct sqfs_ll) is 448 in 0.1.105; the rest is room for a later version's.</summary>
     private const int LowLevelAllocation = 4096;
     /// <summary>Decompressed blocks kept per cache (data, fragments): enough for the files a job starts with.</summary>
     private const long CacheBytes = 8 << 20;
-    /// <summary>Metadata blocks (8 KiB: inodes, directories) kept; squashfuse's 8 were re-read while a Debian image started.</summary>
+    /// <summary>Metadata blocks (8 KiB: inodes, directories) kept; squashfuse's 8 were re-read while a Debian
+    /// image started.</summary>
     private const int MetadataBlocks = 128;
 
     private static ServingThread? early;
@@ -72,12 +75,15 @@ internal static unsafe partial class SquashFuseServer
             nint self = GCHandle.ToIntPtr(GCHandle.Alloc(this)); // for the thread's lifetime, which is the process's
             nint thread;
             int failed = pthread_create(&thread, 0, &Entry, self);
-            if (failed != 0) throw new SetupException($"cannot start the FUSE server thread: {Marshal.GetPInvokeErrorMessage(failed)}");
+            if (failed != 0)
+                throw new SetupException(
+                    $"cannot start the FUSE server thread: {Marshal.GetPInvokeErrorMessage(failed)}");
             pthread_detach(thread);
         }
 
         [LibraryImport("libc")]
-        private static partial int pthread_create(nint* thread, nint attributes, delegate* unmanaged<nint, nint> start, nint argument);
+        private static partial int pthread_create(nint* thread, nint attributes, delegate* unmanaged<nint, nint> start,
+            nint argument);
 
         [LibraryImport("libc")]
         private static partial int pthread_detach(nint thread);
@@ -143,7 +149,8 @@ internal static unsafe partial class SquashFuseServer
     {
         int failed = IsolateServer(fuseFd, imageFd);
         if (failed < 0)
-            throw new SetupException($"cannot give the FUSE server its own descriptors: {Marshal.GetPInvokeErrorMessage(-failed)}");
+            throw new SetupException(
+                $"cannot give the FUSE server its own descriptors: {Marshal.GetPInvokeErrorMessage(-failed)}");
     }
 
     /// <summary>Opens the image's tables, as squashfuse does before it mounts, from a descriptor
@@ -169,7 +176,8 @@ internal static unsafe partial class SquashFuseServer
         return fd >= 0 ? fd : throw new HpcRunException(ExitCode.FuseUnavailable, errno switch
         {
             (int)Errno.ENOENT => "/dev/fuse does not exist: load the fuse kernel module (modprobe fuse)",
-            (int)Errno.EACCES or (int)Errno.EPERM => "/dev/fuse is not accessible: it must be mode 0666 (chmod 0666 /dev/fuse)",
+            (int)Errno.EACCES or (int)Errno.EPERM =>
+                "/dev/fuse is not accessible: it must be mode 0666 (chmod 0666 /dev/fuse)",
             _ => $"/dev/fuse cannot be opened: {Marshal.GetPInvokeErrorMessage(errno)}",
         });
     }
@@ -185,11 +193,13 @@ internal static unsafe partial class SquashFuseServer
     private static void Tune(SquashFuseLibrary library, byte* fs)
     {
         ushort compression = *(ushort*)(fs + CompressionField);
-        bool knownLayout = *(uint*)(fs + MagicField) == SquashFsMagic && CacheCount(fs + MetadataCache) == 8 && CacheCount(fs + DataCache) == 1
-            && CacheCount(fs + FragmentCache) == 3 && *(nint*)(fs + DecompressorField) == library.DecompressorFor(compression);
+        bool knownLayout = *(uint*)(fs + MagicField) == SquashFsMagic && CacheCount(fs + MetadataCache) == 8
+            && CacheCount(fs + DataCache) == 1 && CacheCount(fs + FragmentCache) == 3
+            && *(nint*)(fs + DecompressorField) == library.DecompressorFor(compression);
         if (!knownLayout)
         {
-            Log.Debug("{Library} is not laid out as squashfuse 0.1.105: serving with its own caches and decompressor", SquashFuseLibrary.SoName);
+            Log.Debug("{Library} is not laid out as squashfuse 0.1.105: serving with its own caches and decompressor",
+                SquashFuseLibrary.SoName);
             return;
         }
         nuint blocks = (nuint)Math.Clamp(CacheBytes / *(uint*)(fs + BlockSizeField), 8, 256);
@@ -198,7 +208,8 @@ internal static unsafe partial class SquashFuseServer
         Resize(library, fs + FragmentCache, blocks);
         bool libdeflate = compression == ZlibCompression && DeflateBlocks.Decompressor() is not 0;
         if (libdeflate) *(nint*)(fs + DecompressorField) = DeflateBlocks.Decompressor();
-        Log.Debug("squashfuse keeps {Metadata} metadata and {Blocks} data and fragment blocks; {Decompressor}", MetadataBlocks, blocks,
+        Log.Debug("squashfuse keeps {Metadata} metadata and {Blocks} data and fragment blocks; {Decompressor}",
+            MetadataBlocks, blocks,
             libdeflate ? "gzip blocks inflated by libdeflate" : "blocks decompressed by squashfuse");
     }
 
@@ -207,7 +218,8 @@ internal static unsafe partial class SquashFuseServer
     private static void Resize(SquashFuseLibrary library, byte* cache, nuint blocks)
     {
         library.CacheDestroy(cache);
-        if (library.BlockCacheInit(cache, blocks) != 0) throw new SetupException("squashfuse: cannot allocate its block cache");
+        if (library.BlockCacheInit(cache, blocks) != 0)
+            throw new SetupException("squashfuse: cannot allocate its block cache");
     }
 
     /// <summary>A FUSE session on the connection hpcrun mounted: libfuse takes "/dev/fd/N" as an
@@ -222,9 +234,11 @@ internal static unsafe partial class SquashFuseServer
         byte* mountpoint = (byte*)Marshal.StringToCoTaskMemUTF8($"/dev/fd/{fuseFd}");
         try
         {
-            nint session = library.SessionNew(&args, operations, (nuint)(SquashFuseLibrary.OperationSlots * sizeof(nint)), fs);
+            nint session = library.SessionNew(&args, operations,
+                (nuint)(SquashFuseLibrary.OperationSlots * sizeof(nint)), fs);
             if (session == 0) throw new SetupException("libfuse: cannot create a session");
-            if (library.SessionMount(session, mountpoint) != 0) throw new SetupException("libfuse: cannot take the FUSE connection");
+            if (library.SessionMount(session, mountpoint) != 0)
+                throw new SetupException("libfuse: cannot take the FUSE connection");
             return session;
         }
         finally
