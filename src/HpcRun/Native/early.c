@@ -2,7 +2,7 @@
  *
  * glibc runs this constructor before the .NET runtime starts any thread. The kernel lets
  * only a single-threaded process unshare (or setns into) a user namespace, so this is the
- * one place where hpcrun can enter one (../../../README.md, "How a launch works").
+ * one place where hpcrun can enter one (../../../README.md, "Architecture").
  *
  * The constructor unshares a new user + mount namespace and remembers the outcome; the C#
  * code writes the id maps once it has parsed the command line (--fakeroot). Started by an

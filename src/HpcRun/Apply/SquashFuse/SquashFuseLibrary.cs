@@ -16,7 +16,8 @@ internal sealed unsafe class SquashFuseLibrary
     private const string FuseSoName = "libfuse3.so.3";
 
     /// <summary>The squashfuse_ll operations, at their places in libfuse's struct fuse_lowlevel_ops
-    /// (an append-only table of function pointers; these places are fixed since libfuse 3.0).</summary>
+    /// (an append-only table of function pointers; these places are fixed since libfuse 3.0). "stfs_ll_op_statfs"
+    /// is how libsquashfuse_ll itself spells that export.</summary>
     private static readonly (string Export, int Slot)[] Operations =
     [
         ("sqfs_ll_op_lookup", 2), ("sqfs_ll_op_forget", 3), ("sqfs_ll_op_getattr", 4), ("sqfs_ll_op_readlink", 6),
