@@ -29,6 +29,7 @@ if (size >= 2 && rank < 2)
             else { world.Receive(0, 0, ref buffer); world.Send(buffer, 0, 0); }
         }
         double oneWay = clock.Elapsed.TotalSeconds / (2.0 * iterations);
-        if (rank == 0) Console.WriteLine($"ping-pong {bytes} B: {oneWay * 1e6:F2} us one way, {bytes / oneWay / 1e9:F3} GB/s");
+        if (rank == 0)
+            Console.WriteLine($"ping-pong {bytes} B: {oneWay * 1e6:F2} us one way, {bytes / oneWay / 1e9:F3} GB/s");
     }
 }

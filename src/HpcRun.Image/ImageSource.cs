@@ -28,7 +28,8 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
         int type = PosixFile.Type(path);
         if (type == PosixFile.Directory) return new ImageSource(path, ImageKind.Directory);
         if (type < 0) throw new FileNotFoundException($"image not found: {path}", path);
-        if (type != PosixFile.Regular) throw new ImageFormatException("not an image: neither a directory nor a SquashFS or SIF file");
+        if (type != PosixFile.Regular)
+            throw new ImageFormatException("not an image: neither a directory nor a SquashFS or SIF file");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
         Span<byte> head = stackalloc byte[SifHeader.Size];
         int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
@@ -48,7 +49,8 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
         if (path.StartsWith('-') || !PosixFile.IsRegular(path)) return false;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
+                FileOptions.None);
             Span<byte> head = stackalloc byte[SifHeader.Size];
             int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             return SquashFsSuperblock.HasMagic(head[..read]) || SifFile.HasMagic(head[..read]);
@@ -59,10 +61,13 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     internal static ImageSource ProbeSif(string path, Stream stream)
     {
         SifFile sif = SifFile.Read(stream);
-        SifDescriptor root = sif.PrimarySystem ?? throw new ImageFormatException("SIF has no primary system partition: nothing to run");
+        SifDescriptor root = sif.PrimarySystem
+            ?? throw new ImageFormatException("SIF has no primary system partition: nothing to run");
         if (root.FsType != SifFsType.Squashfs)
-            throw new ImageFormatException($"SIF primary partition is {root.FsType?.ToString() ?? "unknown"}, hpcrun runs SquashFS only");
+            throw new ImageFormatException(
+                $"SIF primary partition is {root.FsType?.ToString() ?? "unknown"}, hpcrun runs SquashFS only");
         SquashFsSuperblock.Read(stream, root.Offset, root.Size);
-        return new ImageSource(path, ImageKind.Sif, root.Offset) { EmbeddedConfig = SifMetadata.Read(stream, sif).Config };
+        return new ImageSource(path, ImageKind.Sif, root.Offset)
+        { EmbeddedConfig = SifMetadata.Read(stream, sif).Config };
     }
 }

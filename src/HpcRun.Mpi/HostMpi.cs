@@ -4,7 +4,8 @@ namespace HpcRun.Mpi;
 
 /// <summary>One host MPI ready to inject: its libraries, the libraries they need (outside glibc,
 /// which stays the image's), and the newest glibc they need.</summary>
-public sealed record HostMpiStack(MpiInstallation Installation, IReadOnlyList<HostLibrary> Dependencies, GlibcNeed? Glibc,
+public sealed record HostMpiStack(MpiInstallation Installation, IReadOnlyList<HostLibrary> Dependencies,
+    GlibcNeed? Glibc,
     IReadOnlyList<string> Unresolved);
 
 /// <summary>A host library to bind: the soname the loader looks for, and the real file.</summary>
@@ -25,8 +26,10 @@ public static class HostMpiReader
 
     public static HostMpi Read(IReadOnlyDictionary<string, string> environment, ILibraryFiles files, byte[]? ldCache)
     {
-        IReadOnlyList<KeyValuePair<string, string>> cache = ldCache is null ? [] : LdSoCache.Parse(ldCache, LdSoCache.NativeFlags);
-        IEnumerable<KeyValuePair<string, string>> candidates = environment.GetValueOrDefault(LibsVariable) is { Length: > 0 } configured
+        IReadOnlyList<KeyValuePair<string, string>> cache =
+            ldCache is null ? [] : LdSoCache.Parse(ldCache, LdSoCache.NativeFlags);
+        IEnumerable<KeyValuePair<string, string>> candidates =
+            environment.GetValueOrDefault(LibsVariable) is { Length: > 0 } configured
             ? Split(configured).Select(path => KeyValuePair.Create(ConfiguredSoname(path, files), path))
             : cache;
         var stacks = MpiDiscovery.Find(candidates, files).Select(i => Resolve(i, cache, files)).ToList();
@@ -41,7 +44,8 @@ public static class HostMpiReader
     public static IReadOnlyList<string> ExtraBinds(IReadOnlyDictionary<string, string> environment) =>
         [.. Split(environment.GetValueOrDefault(BindVariable) ?? "")];
 
-    private static IEnumerable<string> Split(string list) => list.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    private static IEnumerable<string> Split(string list) =>
+        list.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>A configured path's soname: its DT_SONAME, else what its file name implies.</summary>
     private static string ConfiguredSoname(string path, ILibraryFiles files) =>
@@ -49,10 +53,12 @@ public static class HostMpiReader
         ?? LibraryVersion.FromFileName(path)?.Soname ?? Path.GetFileName(path);
 
     /// <summary>Walks DT_NEEDED from the MPI libraries, breadth first.</summary>
-    private static HostMpiStack Resolve(MpiInstallation installation, IReadOnlyList<KeyValuePair<string, string>> cache, ILibraryFiles files)
+    private static HostMpiStack Resolve(MpiInstallation installation, IReadOnlyList<KeyValuePair<string, string>> cache,
+        ILibraryFiles files)
     {
         var seen = new HashSet<string>(installation.Libraries.Select(l => l.Soname));
-        var queue = new Queue<(string Soname, string RealPath)>(installation.Libraries.Select(l => (l.Soname, l.RealPath)));
+        var queue = new Queue<(string Soname, string RealPath)>(
+            installation.Libraries.Select(l => (l.Soname, l.RealPath)));
         var dependencies = new List<HostLibrary>();
         var unresolved = new List<string>();
         GlibcNeed? glibc = null;
@@ -79,12 +85,17 @@ public static class HostMpiReader
         return new HostMpiStack(installation, dependencies, glibc, unresolved);
     }
 
-    /// <summary>Where the loader would find <paramref name="soname"/> for <paramref name="elf"/>: its RUNPATH ($ORIGIN expanded), then the cache.</summary>
-    private static string? Locate(string soname, ElfFile elf, string path, IReadOnlyList<KeyValuePair<string, string>> cache, ILibraryFiles files)
+    /// <summary>Where the loader would find <paramref name="soname"/> for <paramref name="elf"/>: its RUNPATH
+    /// ($ORIGIN expanded), then the cache.</summary>
+    private static string? Locate(string soname, ElfFile elf, string path,
+        IReadOnlyList<KeyValuePair<string, string>> cache, ILibraryFiles files)
     {
         string origin = Path.GetDirectoryName(path)!;
         foreach (string dir in Split(elf.RunPath ?? ""))
-            if (files.Canonical(Path.Combine(dir.Replace("$ORIGIN", origin).Replace("${ORIGIN}", origin), soname)) is { } found) return found;
-        return cache.Where(e => e.Key == soname).Select(e => files.Canonical(e.Value)).FirstOrDefault(p => p is not null);
+            if (files.Canonical(
+                Path.Combine(dir.Replace("$ORIGIN", origin).Replace("${ORIGIN}", origin), soname)) is { } found)
+                return found;
+        return cache.Where(e => e.Key == soname).Select(e => files.Canonical(e.Value))
+            .FirstOrDefault(p => p is not null);
     }
 }

@@ -13,7 +13,8 @@ public enum MpiCompatibility
     Strict,
 }
 
-/// <summary>The verdict on a host/image MPI pair: refused with one line naming both, or accepted with warnings.</summary>
+/// <summary>The verdict on a host/image MPI pair: refused with one line naming
+/// both, or accepted with warnings.</summary>
 public sealed record AbiVerdict(string? Refusal, IReadOnlyList<string> Warnings)
 {
     public bool Compatible => Refusal is null;
@@ -32,14 +33,16 @@ public static class AbiCheck
         if (h.Major != i.Major) return new(Refuse($"soname major {h.Major} is not {i.Major}"), []);
         string? strictness = level switch
         {
-            MpiCompatibility.Full when h.Minor < i.Minor => $"host minor version {h.Minor} is older than {i.Minor} (--mpi-compat=full)",
+            MpiCompatibility.Full when h.Minor < i.Minor =>
+                $"host minor version {h.Minor} is older than {i.Minor} (--mpi-compat=full)",
             MpiCompatibility.Strict when h.ToString() != i.ToString() => "versions differ (--mpi-compat=strict)",
             _ => null,
         };
         if (strictness is not null) return new(Refuse(strictness), []);
         var warnings = new List<string>();
         if (h.Minor < i.Minor)
-            warnings.Add($"host MPI {host.Core} is older (minor {h.Minor}) than the image's {image.Core} (minor {i.Minor}); trying anyway");
+            warnings.Add($"host MPI {host.Core} is older (minor {h.Minor}) than the image's {image.Core}"
+                + $" (minor {i.Minor}); trying anyway");
         return new(null, warnings);
     }
 
@@ -47,8 +50,11 @@ public static class AbiCheck
     public static string? CheckGlibc(GlibcNeed? need, ImageGlibc? image)
     {
         if (need is null) return null;
-        if (image is null) return $"host MPI library {need.Library} needs glibc {need.Version}, but the image has no glibc (libc.so.6) to run it with";
+        if (image is null)
+            return $"host MPI library {need.Library} needs glibc {need.Version}, "
+                + "but the image has no glibc (libc.so.6) to run it with";
         return image.Version >= need.Version ? null
-            : $"host MPI library {need.Library} needs glibc {need.Version}, but the image's glibc is {image.Version} ({image.Path})";
+            : $"host MPI library {need.Library} needs glibc {need.Version}, "
+                + $"but the image's glibc is {image.Version} ({image.Path})";
     }
 }

@@ -17,10 +17,12 @@ public static class MpiDiscovery
     public const int MpichAbiMajor = 12;
 
     /// <summary>Sonames to probe in directories that are not in a cache (an image's LD_LIBRARY_PATH).</summary>
-    public static readonly string[] WellKnownSonames = ["libmpi.so.12", "libmpich.so.12", "libmpi_cray.so.12", "libmpi.so.40", "libmpi.so.20"];
+    public static readonly string[] WellKnownSonames =
+        ["libmpi.so.12", "libmpich.so.12", "libmpi_cray.so.12", "libmpi.so.40", "libmpi.so.20"];
 
     /// <param name="candidates">(soname, path) pairs, in the loader's order; non-MPI ones are skipped.</param>
-    public static IReadOnlyList<MpiInstallation> Find(IEnumerable<KeyValuePair<string, string>> candidates, ILibraryFiles files)
+    public static IReadOnlyList<MpiInstallation> Find(IEnumerable<KeyValuePair<string, string>> candidates,
+        ILibraryFiles files)
     {
         var found = new List<(MpiFamily? Family, MpiLibrary Library)>();
         foreach (var (soname, path) in candidates)
@@ -36,7 +38,8 @@ public static class MpiDiscovery
         {
             if (installations.Any(i => i.Family == family)) continue;
             int major = core.Version.Major;
-            var libraries = found.Where(f => f.Library.Version.Major == major && (f.Family ?? family) == family).Select(f => f.Library);
+            var libraries = found.Where(f => f.Library.Version.Major == major && (f.Family ?? family) == family)
+                .Select(f => f.Library);
             installations.Add(new MpiInstallation(family, core, [.. libraries]));
         }
         return installations;
@@ -49,6 +52,7 @@ public static class MpiDiscovery
         if (version.Stem != "libmpi") return MpiFamily.MpichAbi;
         if (version.Major != MpichAbiMajor) return MpiFamily.OpenMpi;
         ElfFile? elf = files.Read(realPath) is { } bytes ? ElfFile.TryParse(bytes) : null;
-        return elf?.Needed.Any(n => n.StartsWith("libopen-pal", StringComparison.Ordinal)) == true ? MpiFamily.OpenMpi : MpiFamily.MpichAbi;
+        return elf?.Needed.Any(n => n.StartsWith("libopen-pal", StringComparison.Ordinal)) == true
+            ? MpiFamily.OpenMpi : MpiFamily.MpichAbi;
     }
 }

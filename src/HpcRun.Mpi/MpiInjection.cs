@@ -5,7 +5,8 @@ public sealed record LibraryBind(string HostPath, string Target);
 
 /// <summary>What injecting the host MPI takes: binds (host libraries into <see cref="MpiInjection.LibraryDirectory"/>
 /// and over the image's MPI libraries) and warnings for the user; or a one-line refusal.</summary>
-public sealed record MpiInjection(IReadOnlyList<LibraryBind> Binds, IReadOnlyList<string> Warnings, string? Refusal = null)
+public sealed record MpiInjection(IReadOnlyList<LibraryBind> Binds, IReadOnlyList<string> Warnings,
+    string? Refusal = null)
 {
     /// <summary>Where the host libraries appear inside; prepended to LD_LIBRARY_PATH.</summary>
     public const string LibraryDirectory = "/.hpcrun/mpi/lib";
@@ -13,12 +14,17 @@ public sealed record MpiInjection(IReadOnlyList<LibraryBind> Binds, IReadOnlyLis
     /// <summary>MPICH ABI sonames that name the same library: MPICH ships libmpich.so.12 where
     /// Intel MPI and MVAPICH ship libmpi.so.12, so either satisfies a program linked to the other.</summary>
     private static readonly string[][] MpichAliases =
-        [["libmpi.so.12", "libmpich.so.12"], ["libmpicxx.so.12", "libmpichcxx.so.12"], ["libmpifort.so.12", "libmpichfort.so.12"]];
+    [
+        ["libmpi.so.12", "libmpich.so.12"],
+        ["libmpicxx.so.12", "libmpichcxx.so.12"],
+        ["libmpifort.so.12", "libmpichfort.so.12"],
+    ];
 
     public static MpiInjection Plan(HostMpi host, ImageMpi image, MpiCompatibility level)
     {
         if (host.Stacks.Count == 0)
-            return Refuse($"--mpi=host: no MPI library found on the host (looked in the ld.so.cache; set {HostMpiReader.LibsVariable})");
+            return Refuse("--mpi=host: no MPI library found on the host "
+                + $"(looked in the ld.so.cache; set {HostMpiReader.LibsVariable})");
         var binds = new List<LibraryBind>();
         var warnings = new List<string>();
         IEnumerable<HostMpiStack> injected = host.Stacks;
@@ -59,12 +65,14 @@ public sealed record MpiInjection(IReadOnlyList<LibraryBind> Binds, IReadOnlyLis
     /// <summary>Every host MPI library and dependency by its soname, plus the MPICH aliases the host lacks.</summary>
     private static IEnumerable<LibraryBind> IntoLibraryDirectory(HostMpiStack stack)
     {
-        var libraries = stack.Installation.Libraries.Select(l => new HostLibrary(l.Soname, l.RealPath)).Concat(stack.Dependencies).ToList();
+        var libraries = stack.Installation.Libraries.Select(l => new HostLibrary(l.Soname, l.RealPath))
+            .Concat(stack.Dependencies).ToList();
         foreach (HostLibrary library in libraries.ToList())
             foreach (string alias in MpichAliases.Where(a => a.Contains(library.Soname)).SelectMany(a => a))
                 if (!libraries.Any(l => l.Soname == alias)) libraries.Add(library with { Soname = alias });
         return libraries.Select(l => new LibraryBind(l.RealPath, $"{LibraryDirectory}/{l.Soname}"));
     }
 
-    private static bool Equivalent(string a, string b) => a == b || MpichAliases.Any(set => set.Contains(a) && set.Contains(b));
+    private static bool Equivalent(string a, string b) =>
+        a == b || MpichAliases.Any(set => set.Contains(a) && set.Contains(b));
 }

@@ -7,13 +7,15 @@ namespace HpcRun.Rdma;
 /// </summary>
 public static class MemlockLimit
 {
-    public const string Fix = "set 'ulimit -l unlimited' (a memlock line in /etc/security/limits.d, and in Slurm PropagateResourceLimits or slurmd's own limit)";
+    public const string Fix = "set 'ulimit -l unlimited' (a memlock line in /etc/security/limits.d, "
+        + "and in Slurm PropagateResourceLimits or slurmd's own limit)";
 
     /// <summary>The soft limit from the text of /proc/self/limits: bytes, or null for unlimited.</summary>
     /// <exception cref="FormatException">The file has no "Max locked memory" line.</exception>
     public static long? Parse(string limits)
     {
-        string line = limits.Split('\n').FirstOrDefault(l => l.StartsWith("Max locked memory", StringComparison.Ordinal))
+        string line = limits.Split('\n')
+            .FirstOrDefault(l => l.StartsWith("Max locked memory", StringComparison.Ordinal))
             ?? throw new FormatException("no 'Max locked memory' line in /proc/self/limits");
         string soft = line["Max locked memory".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
         return soft == "unlimited" ? null : long.Parse(soft);
@@ -31,5 +33,6 @@ public static class MemlockLimit
 
     /// <summary>The warning for a finite limit, or null when it is unlimited.</summary>
     public static string? Warning(long? limit) => limit is null ? null
-        : $"locked memory is limited to {Describe(limit)} (ulimit -l): RDMA memory registration may fail or slow down large transfers; {Fix}";
+        : $"locked memory is limited to {Describe(limit)} (ulimit -l): "
+            + $"RDMA memory registration may fail or slow down large transfers; {Fix}";
 }

@@ -4,7 +4,8 @@ namespace HpcRun.Rdma;
 public sealed record RdmaDevice(string Name, IReadOnlyList<RdmaPort> Ports, IReadOnlyList<RdmaNode> Nodes)
 {
     /// <summary>InfiniBand, RoCE (Ethernet link layer) or both, for reports.</summary>
-    public string Transport => string.Join('+', Ports.Select(p => p.LinkLayer == "Ethernet" ? "RoCE" : p.LinkLayer).Distinct().DefaultIfEmpty("unknown"));
+    public string Transport => string.Join('+',
+        Ports.Select(p => p.LinkLayer == "Ethernet" ? "RoCE" : p.LinkLayer).Distinct().DefaultIfEmpty("unknown"));
 }
 
 /// <summary>A port of a device: its number, "InfiniBand" or "Ethernet", and state ("ACTIVE", "DOWN").</summary>

@@ -10,7 +10,8 @@ public static class RdmaDiscovery
 {
     /// <summary>This host as this process sees it: below HPCRUN_RDMA_ROOT when set (tests), else "/".</summary>
     public static RdmaHost ReadThisHost(IReadOnlyDictionary<string, string> environment) =>
-        Read(environment.GetValueOrDefault(RdmaHost.RootVariable) is { Length: > 0 } root ? root : "/", MemlockLimit.ReadCurrent());
+        Read(environment.GetValueOrDefault(RdmaHost.RootVariable) is { Length: > 0 } root ? root : "/",
+            MemlockLimit.ReadCurrent());
 
     /// <summary>Reads the host below <paramref name="root"/>; the memlock limit is given, as it
     /// belongs to the process rather than the tree.</summary>
@@ -28,17 +29,20 @@ public static class RdmaDiscovery
             AbiVersionFiles = new HashSet<string>(RdmaPaths.ClassDirs.Select(RdmaPaths.AbiVersionFile)
                 .Where(f => File.Exists(host.HostPath(f)))),
             VisibleDirs = new HashSet<string>(RdmaPaths.ClassDirs.Append(RdmaPaths.DevDir).Where(Directory.Exists)),
-            ProviderConfigs = [.. Entries(host.HostPath(RdmaPaths.ProviderConfigDir), "*.driver").Select(f => Path.GetFileName(f))],
+            ProviderConfigs =
+                [.. Entries(host.HostPath(RdmaPaths.ProviderConfigDir), "*.driver").Select(f => Path.GetFileName(f))],
             Libraries = devices.Length > 0 ? HostLibraryReader.Find(host) : null,
         };
     }
 
-    private static IEnumerable<(string Device, RdmaNode Node)> ReadNodes(RdmaHost host, string sysfsClass, string prefix)
+    private static IEnumerable<(string Device, RdmaNode Node)> ReadNodes(RdmaHost host, string sysfsClass,
+        string prefix)
     {
         foreach (string dir in Entries(host.HostPath($"{RdmaPaths.SysClass}/{sysfsClass}"), prefix + "*"))
         {
             string name = Path.GetFileName(dir);
-            if (!name[prefix.Length..].All(char.IsAsciiDigit) || ReadLine(Path.Combine(dir, "ibdev")) is not { } device) continue;
+            if (!name[prefix.Length..].All(char.IsAsciiDigit) || ReadLine(Path.Combine(dir, "ibdev")) is not { } device)
+                continue;
             string devPath = "/dev/" + (DevName(Path.Combine(dir, "uevent")) ?? $"infiniband/{name}");
             yield return (device, new RdmaNode(sysfsClass, name, devPath, File.Exists(host.HostPath(devPath))));
         }
@@ -48,7 +52,8 @@ public static class RdmaDiscovery
     [
         .. Entries(Path.Combine(deviceDir, "ports"))
             .Where(p => int.TryParse(Path.GetFileName(p), out _))
-            .Select(p => new RdmaPort(int.Parse(Path.GetFileName(p)), ReadLine(Path.Combine(p, "link_layer")) ?? "unknown",
+            .Select(p => new RdmaPort(int.Parse(Path.GetFileName(p)),
+                ReadLine(Path.Combine(p, "link_layer")) ?? "unknown",
                 // "4: ACTIVE" -> "ACTIVE"
                 ReadLine(Path.Combine(p, "state"))?.Split(':').Last().Trim() ?? "unknown"))
             .OrderBy(p => p.Number),
@@ -56,7 +61,8 @@ public static class RdmaDiscovery
 
     /// <summary>DEVNAME from a uevent file ("DEVNAME=infiniband/uverbs0"), relative to /dev.</summary>
     private static string? DevName(string ueventFile) =>
-        (ReadAll(ueventFile) ?? "").Split('\n').FirstOrDefault(l => l.StartsWith("DEVNAME=", StringComparison.Ordinal))?["DEVNAME=".Length..].Trim();
+        (ReadAll(ueventFile) ?? "").Split('\n')
+            .FirstOrDefault(l => l.StartsWith("DEVNAME=", StringComparison.Ordinal))?["DEVNAME=".Length..].Trim();
 
     /// <summary>Entries of a directory, sorted by name (class entries are symlinks to directories).</summary>
     private static IEnumerable<string> Entries(string dir, string pattern = "*") =>

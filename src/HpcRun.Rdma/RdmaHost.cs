@@ -38,4 +38,5 @@ public sealed record RdmaHost
 /// <see cref="LibraryDir"/> and the provider plugins (LibraryDir/libibverbs/libNAME-rdmavABI.so),
 /// with the highest glibc symbol version any of them needs.
 /// </summary>
-public sealed record HostVerbsLibraries(string LibraryDir, IReadOnlyList<string> CoreLibraries, IReadOnlyList<string> Providers, GlibcNeed? RequiredGlibc);
+public sealed record HostVerbsLibraries(string LibraryDir, IReadOnlyList<string> CoreLibraries,
+    IReadOnlyList<string> Providers, GlibcNeed? RequiredGlibc);

@@ -30,7 +30,8 @@ public static class RdmaPlanner
         string? libraryPath = null;
         if (chosen.Length > 0)
         {
-            if (libraries == RdmaLibraries.Host || (libraries == RdmaLibraries.Auto && !imageHas(RdmaPaths.ProviderConfigDir)))
+            if (libraries == RdmaLibraries.Host
+                || (libraries == RdmaLibraries.Auto && !imageHas(RdmaPaths.ProviderConfigDir)))
                 libraryPath = HostLibraries(host, mounts, warnings, imageGlibc);
             if (MemlockLimit.Warning(host.MemlockLimit) is { } memlock) warnings.Add(memlock);
         }
@@ -41,7 +42,8 @@ public static class RdmaPlanner
     {
         string[] missing = [.. (selection.Names ?? []).Where(n => host.Devices.All(d => d.Name != n))];
         if (missing.Length == 0) return;
-        string available = host.Devices.Count == 0 ? "this host has none" : "available: " + string.Join(", ", host.Devices.Select(d => d.Name));
+        string available = host.Devices.Count == 0 ? "this host has none"
+            : "available: " + string.Join(", ", host.Devices.Select(d => d.Name));
         throw new RdmaDeviceNotFoundException($"RDMA device {string.Join(", ", missing)} not found ({available})");
     }
 
@@ -71,33 +73,40 @@ public static class RdmaPlanner
             if (host.AbiVersionFiles.Contains(abi)) mounts.Add(new RdmaMount(abi, host.HostPath(abi), ReadOnly: true));
             IEnumerable<string> entries = dir.EndsWith("/" + RdmaPaths.DeviceClass, StringComparison.Ordinal)
                 ? chosen.Select(d => $"{dir}/{d.Name}")
-                : chosen.SelectMany(d => d.Nodes).Select(n => n.SysfsPath).Where(p => p.StartsWith(dir + "/", StringComparison.Ordinal));
+                : chosen.SelectMany(d => d.Nodes).Select(n => n.SysfsPath)
+                    .Where(p => p.StartsWith(dir + "/", StringComparison.Ordinal));
             foreach (string entry in entries) mounts.Add(new RdmaMount(entry, host.HostPath(entry), ReadOnly: true));
         }
     }
 
-    /// <summary>Binds the host's provider configs and libraries; returns the directory for LD_LIBRARY_PATH, if any.</summary>
-    private static string? HostLibraries(RdmaHost host, List<RdmaMount> mounts, List<string> warnings, Func<ImageGlibc?> imageGlibc)
+    /// <summary>Binds the host's provider configs and libraries; returns the
+    /// directory for LD_LIBRARY_PATH, if any.</summary>
+    private static string? HostLibraries(RdmaHost host, List<RdmaMount> mounts, List<string> warnings,
+        Func<ImageGlibc?> imageGlibc)
     {
         if (host.ProviderConfigs.Count > 0)
-            mounts.Add(new RdmaMount(RdmaPaths.ProviderConfigDir, host.HostPath(RdmaPaths.ProviderConfigDir), ReadOnly: true));
+            mounts.Add(new RdmaMount(RdmaPaths.ProviderConfigDir, host.HostPath(RdmaPaths.ProviderConfigDir),
+                ReadOnly: true));
         if (host.Libraries is not { } libraries) return null;
         if (imageGlibc() is not { } provided)
         {
-            warnings.Add("the image has no glibc (static or musl): the host's verbs libraries cannot run in it and were not added");
+            warnings.Add("the image has no glibc (static or musl): "
+                + "the host's verbs libraries cannot run in it and were not added");
             return null;
         }
         if (libraries.RequiredGlibc is { } required && required.Version > provided.Version)
         {
-            warnings.Add($"the host's verbs library {required.Library} needs glibc {required.Version} but the image's is {provided.Version}: " +
-                "the host's verbs libraries were not added (use an image with a newer glibc, or one with its own rdma-core and --rdma-libs=image)");
+            warnings.Add($"the host's verbs library {required.Library} needs glibc {required.Version} "
+                + $"but the image's is {provided.Version}: the host's verbs libraries were not added "
+                + "(use an image with a newer glibc, or one with its own rdma-core and --rdma-libs=image)");
             return null;
         }
         // Providers too, one file each: libibverbs falls back to finding libNAME-rdmavABI.so on
         // LD_LIBRARY_PATH, and a bound provider directory would hold symlinks into host paths
         // (libmlx5-rdmav34.so -> ../libmlx5.so.1.24.44.0) that the image lacks.
         foreach (string library in libraries.CoreLibraries.Concat(libraries.Providers))
-            mounts.Add(new RdmaMount($"{LibraryDir}/{Path.GetFileName(library)}", host.HostPath(library), ReadOnly: true));
+            mounts.Add(new RdmaMount($"{LibraryDir}/{Path.GetFileName(library)}", host.HostPath(library),
+                ReadOnly: true));
         return LibraryDir;
     }
 }

@@ -22,7 +22,8 @@ public sealed record RdmaSelection
         if (text == "none") return None;
         string[] names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (names.Length == 0 || names.Any(n => n.Contains('/') || n is "." or ".." or "auto" or "none"))
-            throw new FormatException($"bad RDMA selection '{value}': expected auto, none or device names such as mlx5_0,mlx5_1");
+            throw new FormatException(
+                $"bad RDMA selection '{value}': expected auto, none or device names such as mlx5_0,mlx5_1");
         return new RdmaSelection { Names = [.. names.Distinct()] };
     }
 

@@ -3,7 +3,8 @@ using System.Text;
 
 namespace HpcRun.Slurm;
 
-/// <summary>What `hpcrun submit` hands to Slurm: a bash batch script whose one step is `srun hpcrun IMAGE CMD...`.</summary>
+/// <summary>What `hpcrun submit` hands to Slurm: a bash batch script whose one step
+/// is `srun hpcrun IMAGE CMD...`.</summary>
 public static class BatchScript
 {
     /// <param name="hpcrunCommand">hpcrun, its launch options, the image, and the command to run inside.</param>

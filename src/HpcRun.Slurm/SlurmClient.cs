@@ -19,7 +19,8 @@ public static class SlurmClient
 
     public static IEnumerable<string> SupportedVersions => Adapters.Select(a => a.Version);
 
-    public static async Task<ISlurmApi> ConnectAsync(SlurmSettings settings, Action<string>? trace = null, CancellationToken cancel = default)
+    public static async Task<ISlurmApi> ConnectAsync(SlurmSettings settings, Action<string>? trace = null,
+        CancellationToken cancel = default)
     {
         // Redirects are refused, not followed: the token must reach the configured URL only (RedirectRefusal).
         // No timeout of its own: RetryHandler's deadline covers connecting too, and two timers would race.
@@ -46,15 +47,20 @@ public static class SlurmClient
         {
             using HttpResponseMessage response = await http.GetAsync("openapi/v3", cancel).ConfigureAwait(false);
             if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
-                throw new SlurmApiException(SlurmFault.Unauthorized, $"slurmrestd at {http.BaseAddress} refused authentication (HTTP 401): check the user name and the token");
+                throw new SlurmApiException(SlurmFault.Unauthorized,
+                    $"slurmrestd at {http.BaseAddress} refused authentication (HTTP 401): "
+                        + "check the user name and the token");
             if (!response.IsSuccessStatusCode)
-                throw new SlurmApiException(SlurmFault.BadResponse, $"slurmrestd at {http.BaseAddress} did not serve its OpenAPI document (HTTP {(int)response.StatusCode}); set the API version");
+                throw new SlurmApiException(SlurmFault.BadResponse,
+                    $"slurmrestd at {http.BaseAddress} did not serve its OpenAPI document "
+                        + $"(HTTP {(int)response.StatusCode}); set the API version");
             return await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false);
         }).ConfigureAwait(false);
         return PickVersion(document);
     }
 
-    /// <summary>The newest version that both the server's OpenAPI document (its /slurm/vX/ paths) and hpcrun know.</summary>
+    /// <summary>The newest version that both the server's OpenAPI document (its
+    /// /slurm/vX/ paths) and hpcrun know.</summary>
     public static string PickVersion(string openApiDocument)
     {
         HashSet<string> served;
@@ -68,10 +74,12 @@ public static class SlurmClient
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new SlurmApiException(SlurmFault.BadResponse, $"slurmrestd's OpenAPI document is not what hpcrun expects ({e.Message})", e);
+            throw new SlurmApiException(SlurmFault.BadResponse,
+                $"slurmrestd's OpenAPI document is not what hpcrun expects ({e.Message})", e);
         }
         return SupportedVersions.FirstOrDefault(served.Contains)
             ?? throw new SlurmApiException(SlurmFault.NotConfigured,
-                $"slurmrestd serves API {string.Join(", ", served.Order())}; hpcrun speaks {string.Join(", ", SupportedVersions)}");
+                $"slurmrestd serves API {string.Join(", ", served.Order())}; "
+                    + $"hpcrun speaks {string.Join(", ", SupportedVersions)}");
     }
 }

@@ -12,8 +12,10 @@ public enum SlurmFault
     Timeout,         // no answer in time
 }
 
-/// <summary>A slurmrestd request failed; <see cref="Exception.Message"/> is one line for the user, with no secret in it.</summary>
-public sealed class SlurmApiException(SlurmFault fault, string message, Exception? inner = null) : Exception(message, inner)
+/// <summary>A slurmrestd request failed; <see cref="Exception.Message"/> is one line for
+/// the user, with no secret in it.</summary>
+public sealed class SlurmApiException(SlurmFault fault, string message, Exception? inner = null)
+    : Exception(message, inner)
 {
     public SlurmFault Fault { get; } = fault;
 }

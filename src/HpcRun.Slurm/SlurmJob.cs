@@ -11,7 +11,8 @@ public sealed record JobSubmission
     public int? Tasks { get; init; }
     public int? TimeLimitMinutes { get; init; }
     public string? Partition { get; init; }
-    /// <summary>Output file (Slurm patterns such as %j allowed); Slurm's default is slurm-%j.out in the working directory.</summary>
+    /// <summary>Output file (Slurm patterns such as %j allowed); Slurm's default is
+    /// slurm-%j.out in the working directory.</summary>
     public string? StandardOutput { get; init; }
 }
 
@@ -38,17 +39,22 @@ public sealed record JobInfo
     public bool IsFinished => SlurmValues.IsFinalState(State);
 }
 
-/// <summary>Helpers that turn Slurm's raw job fields into <see cref="JobInfo"/> values, whatever the API version.</summary>
+/// <summary>Helpers that turn Slurm's raw job fields into <see cref="JobInfo"/>
+/// values, whatever the API version.</summary>
 public static class SlurmValues
 {
-    public static bool IsFinalState(string? state) => state is "COMPLETED" or "FAILED" or "CANCELLED" or "TIMEOUT" or "NODE_FAIL"
+    public static bool IsFinalState(string? state) =>
+        state is "COMPLETED" or "FAILED" or "CANCELLED" or "TIMEOUT" or "NODE_FAIL"
         or "PREEMPTED" or "BOOT_FAIL" or "DEADLINE" or "OUT_OF_MEMORY";
 
-    /// <summary>Slurm stores a job's exit code as a wait(2) status: exit code in bits 8-15, signal in bits 0-6.</summary>
-    public static int ShellStatus(int waitStatus) => (waitStatus & 0x7f) is var signal and not 0 ? 128 + signal : (waitStatus >> 8) & 0xff;
+    /// <summary>Slurm stores a job's exit code as a wait(2) status: exit code in
+    /// bits 8-15, signal in bits 0-6.</summary>
+    public static int ShellStatus(int waitStatus) =>
+        (waitStatus & 0x7f) is var signal and not 0 ? 128 + signal : (waitStatus >> 8) & 0xff;
 
     /// <summary>Fills in the filename patterns Slurm documents for --output that a client can know.</summary>
-    public static string ExpandOutputPattern(string pattern, long jobId, string? name, string? user, string? workingDirectory)
+    public static string ExpandOutputPattern(string pattern, long jobId, string? name, string? user,
+        string? workingDirectory)
     {
         var text = new System.Text.StringBuilder();
         for (int i = 0; i < pattern.Length; i++)
@@ -68,7 +74,8 @@ public static class SlurmValues
         return path.StartsWith('/') || workingDirectory is null ? path : Path.Combine(workingDirectory, path);
     }
 
-    public static DateTimeOffset? FromUnixTime(long? seconds) => seconds is > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds.Value) : null;
+    public static DateTimeOffset? FromUnixTime(long? seconds) =>
+        seconds is > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds.Value) : null;
 }
 
 /// <summary>Source-generated JSON for `hpcrun status --json` (version-neutral, camelCase).</summary>

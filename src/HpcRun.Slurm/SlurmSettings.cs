@@ -13,7 +13,9 @@ public sealed record SlurmSettings(Uri Url, string User, string Token, string Ap
     /// (`export SLURM_JWT=$(cat file)` keeps a file's trailing newline; a header value cannot hold one).</summary>
     public string Token { get; } = Token.Trim();
 
-    public override string ToString() => $"slurmrestd {Url} as {User}, API {ApiVersion}, timeout {Timeout.TotalSeconds:0.#} s, token <{Token.Length} characters, hidden>";
+    public override string ToString() =>
+        $"slurmrestd {Url} as {User}, API {ApiVersion}, timeout {Timeout.TotalSeconds:0.#} s, "
+            + $"token <{Token.Length} characters, hidden>";
 
     /// <summary>Replaces the token wherever <paramref name="text"/> holds it, in any form a server may echo
     /// it in (<see cref="TokenForms"/>): a server's error message is shown to the user.</summary>

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace HpcRun.Slurm;
 
 /// <summary>Values given on the command line; null where the flag was not used.</summary>
-public sealed record SlurmFlags(string? Url = null, string? User = null, string? TokenFile = null, string? ApiVersion = null,
+public sealed record SlurmFlags(string? Url = null, string? User = null, string? TokenFile = null,
+    string? ApiVersion = null,
     double? TimeoutSeconds = null, string? ConfigFile = null);
 
 /// <summary>
@@ -23,7 +24,8 @@ public static class SlurmSettingsLoader
     /// <summary>The longest timeout accepted: one day.</summary>
     public const int MaxTimeoutSeconds = 86400;
 
-    public static SlurmSettings Load(SlurmFlags flags, IReadOnlyDictionary<string, string> environment, string home, string currentUser)
+    public static SlurmSettings Load(SlurmFlags flags, IReadOnlyDictionary<string, string> environment, string home,
+        string currentUser)
     {
         string? Env(string name) => environment.TryGetValue(name, out string? v) && v.Length > 0 ? v : null;
         string configDir = Env("XDG_CONFIG_HOME") ?? Path.Combine(home, ".config");
@@ -35,7 +37,8 @@ public static class SlurmSettingsLoader
         if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
             throw NotConfigured($"slurmrestd URL '{url}' is not an http(s) URL");
 
-        string timeoutText = flags.TimeoutSeconds?.ToString(CultureInfo.InvariantCulture) ?? Env(TimeoutVariable) ?? config.GetValueOrDefault("timeout") ?? "30";
+        string timeoutText = flags.TimeoutSeconds?.ToString(CultureInfo.InvariantCulture) ?? Env(TimeoutVariable)
+            ?? config.GetValueOrDefault("timeout") ?? "30";
         // Bounded: TimeSpan and the request's deadline timer take no NaN, no infinity and nothing past 49 days.
         if (!double.TryParse(timeoutText, CultureInfo.InvariantCulture, out double timeout)
             || timeout is not (> 0 and <= MaxTimeoutSeconds))
@@ -50,7 +53,8 @@ public static class SlurmSettingsLoader
             uri,
             user.Trim(), // a header value: no newline
             token,
-            flags.ApiVersion ?? Env(VersionVariable) ?? config.GetValueOrDefault("api_version") ?? SlurmSettings.AutoVersion,
+            flags.ApiVersion ?? Env(VersionVariable) ?? config.GetValueOrDefault("api_version")
+                ?? SlurmSettings.AutoVersion,
             TimeSpan.FromSeconds(timeout));
     }
 

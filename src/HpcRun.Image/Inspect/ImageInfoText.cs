@@ -8,7 +8,10 @@ public static class ImageInfoText
     public static string Render(ImageInfo info)
     {
         var text = new StringBuilder();
-        void Line(string name, object? value) { if (value is not null && $"{value}".Length > 0) text.AppendLine($"{name + ":",-14}{value}"); }
+        void Line(string name, object? value)
+        {
+            if (value is not null && $"{value}".Length > 0) text.AppendLine($"{name + ":",-14}{value}");
+        }
         Line("Image", info.Path);
         Line("Format", info.Format);
         Line("Architecture", info.Architecture);
@@ -17,30 +20,37 @@ public static class ImageInfoText
         Line("Modified", info.Modified?.ToString("u"));
         Line("Size", info.Size);
         if (info.FileSystem is { } fs)
-            Line("File system", $"SquashFS at offset {fs.Offset}, {fs.BytesUsed} bytes, {fs.Inodes} inodes, {fs.Compression}, {fs.BlockSize}-byte blocks");
+            Line("File system", $"SquashFS at offset {fs.Offset}, {fs.BytesUsed} bytes, {fs.Inodes} inodes, "
+                + $"{fs.Compression}, {fs.BlockSize}-byte blocks");
         if (info.Objects.Count > 0)
         {
             text.AppendLine("Objects:");
             foreach (ObjectInfo o in info.Objects)
             {
                 string partition = o.FsType is null ? "" : $" {o.FsType} {o.PartType} {o.Architecture}";
-                string link = o.Link is null ? "" : $" signs {o.Link}" + (o.Signature is null ? "" : $" ({o.Signature})");
-                text.AppendLine($"  {o.Id,3} {o.Type}{partition}{(o.Name is null ? "" : $" \"{o.Name}\"")} group {o.Group}{link}, {o.Size} bytes at {o.Offset}");
+                string link = o.Link is null ? ""
+                    : $" signs {o.Link}" + (o.Signature is null ? "" : $" ({o.Signature})");
+                text.AppendLine($"  {o.Id,3} {o.Type}{partition}{(o.Name is null ? "" : $" \"{o.Name}\"")}"
+                    + $" group {o.Group}{link}, {o.Size} bytes at {o.Offset}");
             }
         }
         Line("Entrypoint", Join(info.Config.Entrypoint));
         Line("Cmd", Join(info.Config.Cmd));
         Line("WorkingDir", info.Config.WorkingDir);
         Section(text, "Environment", info.Config.Env);
-        Section(text, "Labels", info.Config.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
+        Section(text, "Labels",
+            info.Config.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
         Section(text, "Runscript", info.Runscript?.TrimEnd().Split('\n'));
         Section(text, "Definition file", info.DefinitionFile?.TrimEnd().Split('\n'));
         if (info.Build is { } b)
-            Line("Built from", string.Join(' ', new[] { b.SourceKind, b.SourceTag, b.SourceDigest, "for", b.Platform, "by hpcrun", b.HpcrunVersion }.Where(w => w is not null)));
+            Line("Built from", string.Join(' ',
+                new[] { b.SourceKind, b.SourceTag, b.SourceDigest, "for", b.Platform, "by hpcrun", b.HpcrunVersion }
+                    .Where(w => w is not null)));
         return text.ToString();
     }
 
-    private static string? Join(IReadOnlyList<string>? words) => words is null ? null : string.Join(' ', words.Select(w => w.Contains(' ') ? $"\"{w}\"" : w));
+    private static string? Join(IReadOnlyList<string>? words) =>
+        words is null ? null : string.Join(' ', words.Select(w => w.Contains(' ') ? $"\"{w}\"" : w));
 
     private static void Section(StringBuilder text, string title, IEnumerable<string>? lines)
     {

@@ -53,8 +53,10 @@ public static class ImageInspector
         };
     }
 
-    private static ObjectInfo Describe(SifDescriptor d) => new(d.Id, d.DataType.ToString(), d.Name.Length > 0 ? d.Name : null, d.GroupId,
-        d.LinkedId == 0 ? null : d.LinksGroup ? $"group {d.LinkedTarget}" : $"object {d.LinkedTarget}", d.Offset, d.Size,
+    private static ObjectInfo Describe(SifDescriptor d) => new(d.Id, d.DataType.ToString(),
+        d.Name.Length > 0 ? d.Name : null, d.GroupId,
+        d.LinkedId == 0 ? null : d.LinksGroup ? $"group {d.LinkedTarget}" : $"object {d.LinkedTarget}",
+        d.Offset, d.Size,
         d.FsType?.ToString(), d.PartType?.ToString(), d.Arch is { } arch ? SifArch.Name(arch) : null,
         d.HashType is { } hash ? $"{hash} {d.Entity}".TrimEnd() : null);
 
@@ -74,7 +76,8 @@ public static class ImageInspector
 
     private static ImageInfo InspectDirectory(string path)
     {
-        string? Read(string inImage) => File.Exists(Path.Join(path, inImage)) ? File.ReadAllText(Path.Join(path, inImage)) : null;
+        string? Read(string inImage) =>
+            File.Exists(Path.Join(path, inImage)) ? File.ReadAllText(Path.Join(path, inImage)) : null;
         return new ImageInfo
         {
             Path = path,
@@ -102,13 +105,18 @@ public static class ImageInspector
     {
         if (json is null) return ImageConfig.Empty;
         try { return ImageConfig.Parse(json); }
-        catch (JsonException e) { throw new ImageFormatException($"{ImageConfig.InTreePath} in {path}: bad JSON ({e.Message})"); }
+        catch (JsonException e)
+        {
+            throw new ImageFormatException($"{ImageConfig.InTreePath} in {path}: bad JSON ({e.Message})");
+        }
     }
 
-    /// <summary>A small file from inside a SquashFS image, read by unsquashfs (no mount); null if absent or no unsquashfs.</summary>
+    /// <summary>A small file from inside a SquashFS image, read by unsquashfs (no mount);
+    /// null if absent or no unsquashfs.</summary>
     private static string? UnsquashFsCat(string image, string inImage)
     {
-        var info = new ProcessStartInfo("unsquashfs") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("unsquashfs")
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in new[] { "-cat", image, inImage.TrimStart('/') }) info.ArgumentList.Add(arg);
         try
         {

@@ -20,12 +20,14 @@ public sealed record ImageConfig
 
     public static readonly ImageConfig Empty = new();
 
-    /// <summary>Reads the JSON form; throws <see cref="System.Text.Json.JsonException"/> when it is malformed.</summary>
+    /// <summary>Reads the JSON form; throws
+    /// <see cref="System.Text.Json.JsonException"/> when it is malformed.</summary>
     public static ImageConfig Parse(string json)
     {
         ImageConfig? config = System.Text.Json.JsonSerializer.Deserialize(json, ImageConfigJson.Default.ImageConfig);
         // The source generator sets init-only members that the JSON lacks to null, whatever their initializer.
-        return config is null ? Empty : config with { Env = config.Env ?? [], Labels = config.Labels ?? new Dictionary<string, string>() };
+        return config is null ? Empty
+            : config with { Env = config.Env ?? [], Labels = config.Labels ?? new Dictionary<string, string>() };
     }
 
     /// <summary>The command the image runs when none is given: entrypoint followed by cmd.</summary>

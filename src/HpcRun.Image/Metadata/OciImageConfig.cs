@@ -5,7 +5,8 @@ namespace HpcRun.Image.Metadata;
 
 /// <summary>The parts of an OCI (or Docker) image config JSON that hpcrun uses: the run config,
 /// platform, creation date and the uncompressed layer digests (rootfs.diff_ids).</summary>
-public sealed record OciImageConfig(ImageConfig Config, string Os, string Architecture, DateTimeOffset? Created, IReadOnlyList<string> DiffIds)
+public sealed record OciImageConfig(ImageConfig Config, string Os, string Architecture, DateTimeOffset? Created,
+    IReadOnlyList<string> DiffIds)
 {
     /// <summary>Parses a whole image config ({"config": {...}, ...}) or only its config section.</summary>
     public static OciImageConfig Parse(string json)

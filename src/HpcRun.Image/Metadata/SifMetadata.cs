@@ -29,22 +29,28 @@ public sealed record SifMetadata(ImageConfig Config, BuildRecord? Build, string?
         if (Parse(Json(InspectName), InspectName, j => JsonDocument.Parse(j)) is { } inspect)
             using (inspect)
             {
-                JsonElement attributes = JsonFields.Property(JsonFields.Property(inspect.RootElement, "data"), "attributes");
-                foreach (var (k, v) in JsonFields.StringMap(JsonFields.Property(attributes, "labels"))) labels.TryAdd(k, v);
+                JsonElement attributes =
+                    JsonFields.Property(JsonFields.Property(inspect.RootElement, "data"), "attributes");
+                foreach (var (k, v) in JsonFields.StringMap(JsonFields.Property(attributes, "labels")))
+                    labels.TryAdd(k, v);
                 runscript = JsonFields.String(attributes, "runscript");
-                foreach (var (_, script) in JsonFields.StringMap(JsonFields.Property(attributes, "environment")).OrderBy(s => s.Key, StringComparer.Ordinal))
+                foreach (var (_, script) in JsonFields.StringMap(JsonFields.Property(attributes, "environment"))
+                    .OrderBy(s => s.Key, StringComparer.Ordinal))
                     env.AddRange(EnvironmentScript.Exports(script));
             }
         if (Parse(Text(sif.Find(SifDataType.Labels)), "labels object", j => JsonDocument.Parse(j)) is { } labelObject)
-            using (labelObject) foreach (var (k, v) in JsonFields.StringMap(labelObject.RootElement)) labels.TryAdd(k, v);
+            using (labelObject)
+                foreach (var (k, v) in JsonFields.StringMap(labelObject.RootElement)) labels.TryAdd(k, v);
         if (Text(sif.Find(SifDataType.EnvVar)) is { } envText)
-            env.AddRange(envText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.Contains('=')));
+            env.AddRange(envText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(l => l.Contains('=')));
         return new SifMetadata(config with { Labels = labels, Env = env },
             BuildRecordOrNull(Json(BuildName)),
             Text(sif.Find(SifDataType.Deffile)), runscript);
     }
 
-    /// <summary>The build record only informs: one this version cannot read must not stop the image from running.</summary>
+    /// <summary>The build record only informs: one this version cannot read must
+    /// not stop the image from running.</summary>
     private static BuildRecord? BuildRecordOrNull(string? json)
     {
         try { return json is null ? null : JsonSerializer.Deserialize(json, BuildRecordJson.Default.BuildRecord); }

@@ -34,7 +34,8 @@ public sealed record SifDescriptor
     public string? Arch => DataType == SifDataType.Partition ? SifText.Read(Extra.AsSpan(8, 3)) : null;
     public SifHashType? HashType => DataType == SifDataType.Signature ? (SifHashType)ExtraInt(0) : null;
     /// <summary>Signing entity (key fingerprint) of a signature, as hex.</summary>
-    public string? Entity => DataType == SifDataType.Signature ? Convert.ToHexString(Extra.AsSpan(4, 256).TrimEnd((byte)0)) : null;
+    public string? Entity =>
+        DataType == SifDataType.Signature ? Convert.ToHexString(Extra.AsSpan(4, 256).TrimEnd((byte)0)) : null;
 
     /// <summary>Returns null for an unused slot.</summary>
     public static SifDescriptor? Parse(ReadOnlySpan<byte> b)

@@ -41,7 +41,8 @@ public sealed class SifFile
             throw new ImageFormatException("truncated SIF descriptor table");
         var objects = new List<SifDescriptor>();
         for (int i = 0; i < header.DescriptorsTotal; i++)
-            if (SifDescriptor.Parse(table.AsSpan(i * SifDescriptor.EncodedSize, SifDescriptor.EncodedSize)) is { } d) objects.Add(d);
+            if (SifDescriptor.Parse(table.AsSpan(i * SifDescriptor.EncodedSize, SifDescriptor.EncodedSize)) is { } d)
+                objects.Add(d);
         CheckObjects(header, objects);
         return new SifFile(header, objects, fileSize);
     }
@@ -68,7 +69,8 @@ public sealed class SifFile
         if (h.DescriptorsTotal is < 0 or > MaxDescriptors)
             throw new ImageFormatException($"corrupt SIF header: {h.DescriptorsTotal} descriptors");
         if (h.DescriptorsFree < 0 || h.DescriptorsFree > h.DescriptorsTotal)
-            throw new ImageFormatException($"corrupt SIF header: {h.DescriptorsFree} free of {h.DescriptorsTotal} descriptors");
+            throw new ImageFormatException(
+                $"corrupt SIF header: {h.DescriptorsFree} free of {h.DescriptorsTotal} descriptors");
         if (h.DescriptorsSize != h.DescriptorsTotal * SifDescriptor.EncodedSize)
             throw new ImageFormatException("corrupt SIF header: descriptor table size does not match its count");
         if (h.DescriptorsOffset < SifHeader.Size || h.DescriptorsOffset > fileSize - h.DescriptorsSize)
@@ -82,15 +84,18 @@ public sealed class SifFile
     private static void CheckObjects(SifHeader h, List<SifDescriptor> objects)
     {
         if (objects.Count != h.DescriptorsTotal - h.DescriptorsFree)
-            throw new ImageFormatException($"corrupt SIF: {objects.Count} objects, header says {h.DescriptorsTotal - h.DescriptorsFree}");
+            throw new ImageFormatException(
+                $"corrupt SIF: {objects.Count} objects, header says {h.DescriptorsTotal - h.DescriptorsFree}");
         long dataEnd = h.DataOffset + h.DataSize;
         var ids = new HashSet<uint>();
         foreach (SifDescriptor d in objects)
         {
-            if (d.Id == 0 || !ids.Add(d.Id)) throw new ImageFormatException($"corrupt SIF: object ID {d.Id} is zero or repeated");
+            if (d.Id == 0 || !ids.Add(d.Id))
+                throw new ImageFormatException($"corrupt SIF: object ID {d.Id} is zero or repeated");
             if (d.Size < 0 || d.Offset < h.DataOffset || d.Offset > dataEnd - d.Size)
                 throw new ImageFormatException($"corrupt SIF: object {d.Id} lies outside the data section");
-            if (d.SizeWithPadding < d.Size) throw new ImageFormatException($"corrupt SIF: object {d.Id} has a bad padded size");
+            if (d.SizeWithPadding < d.Size)
+                throw new ImageFormatException($"corrupt SIF: object {d.Id} has a bad padded size");
         }
         var sorted = objects.Where(d => d.Size > 0).OrderBy(d => d.Offset).ToList();
         for (int i = 1; i < sorted.Count; i++)

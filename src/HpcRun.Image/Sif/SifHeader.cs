@@ -30,7 +30,8 @@ public sealed record SifHeader
         if (b.Length < Size) throw new ImageFormatException("truncated SIF header");
         if (SifText.Read(b.Slice(32, 10)) != Magic) throw new ImageFormatException("not a SIF file (bad magic)");
         string version = SifText.Read(b.Slice(42, 3));
-        if (version != CurrentVersion) throw new ImageFormatException($"unsupported SIF version '{version}' (need {CurrentVersion})");
+        if (version != CurrentVersion)
+            throw new ImageFormatException($"unsupported SIF version '{version}' (need {CurrentVersion})");
         return new SifHeader
         {
             LaunchScript = SifText.Read(b[..32]),
@@ -56,7 +57,8 @@ public sealed record SifHeader
         SifText.Write(b.Slice(42, 3), Version);
         SifText.Write(b.Slice(45, 3), Arch);
         Id.TryWriteBytes(b.Slice(48, 16), bigEndian: true, out _);
-        long[] fields = [CreatedAt, ModifiedAt, DescriptorsFree, DescriptorsTotal, DescriptorsOffset, DescriptorsSize, DataOffset, DataSize];
+        long[] fields = [CreatedAt, ModifiedAt, DescriptorsFree, DescriptorsTotal, DescriptorsOffset, DescriptorsSize,
+            DataOffset, DataSize];
         for (int i = 0; i < fields.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(b[(64 + 8 * i)..], fields[i]);
     }
 
@@ -79,12 +81,14 @@ public static class SifText
     public static void Write(Span<byte> field, string text)
     {
         field.Clear();
-        if (Encoding.UTF8.GetByteCount(text) >= field.Length) throw new ArgumentException($"'{text}' does not fit a {field.Length}-byte SIF field");
+        if (Encoding.UTF8.GetByteCount(text) >= field.Length)
+            throw new ArgumentException($"'{text}' does not fit a {field.Length}-byte SIF field");
         Encoding.UTF8.GetBytes(text, field);
     }
 
     /// <summary>A SIF timestamp as a date; null for Go's zero time (unset) and values out of range.</summary>
     public static DateTimeOffset? Date(long unixSeconds) =>
-        unixSeconds > DateTimeOffset.MinValue.ToUnixTimeSeconds() && unixSeconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+        unixSeconds > DateTimeOffset.MinValue.ToUnixTimeSeconds()
+            && unixSeconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
             ? DateTimeOffset.FromUnixTimeSeconds(unixSeconds) : null;
 }

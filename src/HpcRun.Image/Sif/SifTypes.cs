@@ -4,7 +4,8 @@ namespace HpcRun.Image.Sif;
 public enum SifDataType
 {
     Deffile = 0x4001, EnvVar = 0x4002, Labels = 0x4003, Partition = 0x4004, Signature = 0x4005,
-    GenericJson = 0x4006, Generic = 0x4007, CryptoMessage = 0x4008, Sbom = 0x4009, OciRootIndex = 0x400A, OciBlob = 0x400B,
+    GenericJson = 0x4006, Generic = 0x4007, CryptoMessage = 0x4008, Sbom = 0x4009,
+    OciRootIndex = 0x400A, OciBlob = 0x400B,
 }
 
 /// <summary>File system of a partition object.</summary>
@@ -21,7 +22,8 @@ public static class SifArch
 {
     private static readonly (string Code, string Name)[] codes =
     [
-        ("00", "unknown"), ("01", "386"), ("02", "amd64"), ("03", "arm"), ("04", "arm64"), ("05", "ppc64"), ("06", "ppc64le"),
+        ("00", "unknown"), ("01", "386"), ("02", "amd64"), ("03", "arm"), ("04", "arm64"), ("05", "ppc64"),
+        ("06", "ppc64le"),
         ("07", "mips"), ("08", "mipsle"), ("09", "mips64"), ("10", "mips64le"), ("11", "s390x"), ("12", "riscv64"),
     ];
 

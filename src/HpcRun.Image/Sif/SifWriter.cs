@@ -19,7 +19,8 @@ public static class SifWriter
     public const long DataOffset = DescriptorsOffset + DescriptorCount * SifDescriptor.EncodedSize;
     public const long PartitionOffset = (DataOffset + 4095) / 4096 * 4096;
 
-    public static SifHeader Complete(FileStream file, long partitionSize, string archCode, long time, IReadOnlyList<SifObject> objects)
+    public static SifHeader Complete(FileStream file, long partitionSize, string archCode, long time,
+        IReadOnlyList<SifObject> objects)
     {
         var descriptors = new List<SifDescriptor>
         {

@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace HpcRun.Slurm.Http;
 
-/// <summary>Reports each attempt (method, URL, status, time) for --debug; headers, and so the token, are never shown.</summary>
+/// <summary>Reports each attempt (method, URL, status, time) for --debug; headers, and
+/// so the token, are never shown.</summary>
 internal sealed class TraceHandler(Action<string> trace, HttpMessageHandler inner) : DelegatingHandler(inner)
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancel)
@@ -11,7 +12,8 @@ internal sealed class TraceHandler(Action<string> trace, HttpMessageHandler inne
         try
         {
             HttpResponseMessage response = await base.SendAsync(request, cancel).ConfigureAwait(false);
-            trace($"{request.Method} {request.RequestUri} -> {(int)response.StatusCode} in {clock.ElapsedMilliseconds} ms");
+            trace($"{request.Method} {request.RequestUri} -> {(int)response.StatusCode} "
+                + $"in {clock.ElapsedMilliseconds} ms");
             return response;
         }
         catch (Exception e)

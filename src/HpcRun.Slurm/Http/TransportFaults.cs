@@ -24,7 +24,8 @@ internal static class TransportFaults
     public static SlurmApiException? Translate(Uri server, Exception e) => e switch
     {
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } h =>
-            new(SlurmFault.Unreachable, $"cannot reach slurmrestd at {server}: {Reason(h)} (after {RetryHandler.MaxRetries} retries)", e),
+            new(SlurmFault.Unreachable,
+                $"cannot reach slurmrestd at {server}: {Reason(h)} (after {RetryHandler.MaxRetries} retries)", e),
         // Not retried (RetryHandler): a name that does not resolve is a wrong URL far more often than a passing fault.
         HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } h =>
             new(SlurmFault.Unreachable, $"cannot reach slurmrestd at {server}: {Reason(h)}", e),
@@ -34,14 +35,16 @@ internal static class TransportFaults
         _ => null,
     };
 
-    private static string Reason(HttpRequestException e) => (e.InnerException as SocketException)?.SocketErrorCode switch
-    {
-        SocketError.ConnectionRefused => "connection refused (is slurmrestd running?)",
-        SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => "host not found",
-        SocketError.NetworkUnreachable or SocketError.HostUnreachable => "no route to the host",
-        SocketError.TimedOut => "connecting timed out",
-        _ => e.HttpRequestError == HttpRequestError.NameResolutionError ? "host not found" : "the connection failed",
-    };
+    private static string Reason(HttpRequestException e) =>
+        (e.InnerException as SocketException)?.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused => "connection refused (is slurmrestd running?)",
+            SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => "host not found",
+            SocketError.NetworkUnreachable or SocketError.HostUnreachable => "no route to the host",
+            SocketError.TimedOut => "connecting timed out",
+            _ => e.HttpRequestError == HttpRequestError.NameResolutionError ? "host not found"
+                : "the connection failed",
+        };
 
     /// <summary>What went wrong with an answer, for each kind of failure .NET tells apart.</summary>
     private static string Broken(HttpRequestError error) => error switch

@@ -9,7 +9,8 @@ internal sealed record MetaPlugin(string? Type, string? Name);
 internal sealed record MetaSlurm(MetaVersion? Version, string? Release);
 internal sealed record MetaVersion(int Major, int Minor, int Micro);
 
-/// <summary>One entry of Slurm's error list. 22.05 names the number error_number or error_code depending on the code path.</summary>
+/// <summary>One entry of Slurm's error list. 22.05 names the number error_number or
+/// error_code depending on the code path.</summary>
 internal sealed record Error
 {
     [JsonPropertyName("error")] public string? Message { get; init; }
@@ -27,7 +28,8 @@ internal record Response
     public List<Error>? Errors { get; init; }
 }
 
-internal sealed record Ping(string? Hostname, [property: JsonPropertyName("ping")] string? State, int? Status, string? Mode);
+internal sealed record Ping(string? Hostname, [property: JsonPropertyName("ping")] string? State, int? Status,
+    string? Mode);
 internal sealed record PingResponse : Response { public List<Ping>? Pings { get; init; } }
 
 internal sealed record JobProperties
@@ -37,7 +39,8 @@ internal sealed record JobProperties
     public required string CurrentWorkingDirectory { get; init; }
     public string? StandardOutput { get; init; }
     public string? Partition { get; init; }
-    /// <summary>The served document says an array [min, max], but 22.05 takes (and the samples use) one number.</summary>
+    /// <summary>The served document says an array [min, max], but 22.05 takes
+    /// (and the samples use) one number.</summary>
     public int? Nodes { get; init; }
     public int? Tasks { get; init; }
     public int? TimeLimit { get; init; }

@@ -17,7 +17,8 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
     public string Version => ApiVersion;
 
     public static ISlurmApi Create(HttpClient http) =>
-        new SlurmV0038(RestService.ForGenerated<IRestV0038>(http, RefitSettings.ForJsonContext(JsonV0038.Default)), http.BaseAddress!);
+        new SlurmV0038(RestService.ForGenerated<IRestV0038>(http, RefitSettings.ForJsonContext(JsonV0038.Default)),
+            http.BaseAddress!);
 
     public async Task<long> SubmitAsync(JobSubmission job, CancellationToken cancel = default)
     {
@@ -33,7 +34,8 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
             TimeLimit = job.TimeLimitMinutes,
         });
         SubmitResponse answer = await Call(() => rest.Submit(request, cancel), "submit the job").ConfigureAwait(false);
-        return answer.JobId ?? throw new SlurmApiException(SlurmFault.BadResponse, "slurmrestd accepted the job but sent no job_id");
+        return answer.JobId
+            ?? throw new SlurmApiException(SlurmFault.BadResponse, "slurmrestd accepted the job but sent no job_id");
     }
 
     public async Task<JobInfo> GetJobAsync(long jobId, CancellationToken cancel = default)
@@ -62,8 +64,10 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
         User = job.UserName,
         Partition = job.Partition,
         Nodes = string.IsNullOrEmpty(job.Nodes) ? null : job.Nodes,
-        ExitStatus = job.ExitCode is int code && SlurmValues.IsFinalState(job.JobState) ? SlurmValues.ShellStatus(code) : null,
-        StandardOutput = SlurmValues.ExpandOutputPattern(string.IsNullOrEmpty(job.StandardOutput) ? "slurm-%j.out" : job.StandardOutput,
+        ExitStatus = job.ExitCode is int code && SlurmValues.IsFinalState(job.JobState)
+            ? SlurmValues.ShellStatus(code) : null,
+        StandardOutput = SlurmValues.ExpandOutputPattern(
+            string.IsNullOrEmpty(job.StandardOutput) ? "slurm-%j.out" : job.StandardOutput,
             job.JobId, job.Name, job.UserName, job.CurrentWorkingDirectory),
         SubmitTime = SlurmValues.FromUnixTime(job.SubmitTime),
         StartTime = SlurmValues.FromUnixTime(job.StartTime),
@@ -71,13 +75,15 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
         TimeLimitMinutes = job.TimeLimit,
     };
 
-    /// <summary>Sends a request and returns its answer, or throws the one-line fault that describes what went wrong.</summary>
+    /// <summary>Sends a request and returns its answer, or throws the one-line fault
+    /// that describes what went wrong.</summary>
     private async Task<T> Call<T>(Func<Task<IApiResponse<T>>> send, string what) where T : Response
     {
         using IApiResponse<T> response = await TransportFaults.Guard(server, send).ConfigureAwait(false);
         if (response.IsSuccessStatusCode && response.Error is null && response.Content is { } answer)
             return answer.Errors is { Count: > 0 } errors ? throw Refused(what, errors) : answer;
-        if (!response.IsReceived && response.Error?.InnerException is { } inner) // Refit hands transport failures back as errors
+        // Refit hands transport failures back as errors
+        if (!response.IsReceived && response.Error?.InnerException is { } inner)
             throw TransportFaults.Translate(server, inner) ?? inner;
         throw Fault(response.StatusCode ?? 0, (response.Error as ApiException)?.Content ?? "", response.Error, what);
     }
@@ -86,19 +92,25 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
     internal SlurmApiException Fault(HttpStatusCode status, string body, Exception? error, string what)
     {
         if (status == HttpStatusCode.Unauthorized)
-            return new(SlurmFault.Unauthorized, $"slurmrestd at {server} refused authentication (HTTP 401): check the user name and the token");
+            return new(SlurmFault.Unauthorized,
+                $"slurmrestd at {server} refused authentication (HTTP 401): check the user name and the token");
         if ((int)status is >= 200 and < 300)
-            return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd sent an answer hpcrun cannot read ({error?.InnerException?.Message ?? "empty"})", error);
+            return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd sent an answer hpcrun cannot read "
+                + $"({error?.InnerException?.Message ?? "empty"})", error);
         if (ParseErrors(body) is { Count: > 0 } errors)
         {
-            if (status == HttpStatusCode.InternalServerError && errors.All(e => e.Number is int n && TokenRefusedCodes.Contains(n)))
-                return new(SlurmFault.TokenRejected, $"could not {what}: token rejected by Slurm (expired, or not issued for this user)");
+            if (status == HttpStatusCode.InternalServerError
+                && errors.All(e => e.Number is int n && TokenRefusedCodes.Contains(n)))
+                return new(SlurmFault.TokenRejected,
+                    $"could not {what}: token rejected by Slurm (expired, or not issued for this user)");
             return Refused(what, errors);
         }
         if (status == HttpStatusCode.NotFound)
-            return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd at {server} does not serve API {ApiVersion} (HTTP 404)");
+            return new(SlurmFault.BadResponse,
+                $"could not {what}: slurmrestd at {server} does not serve API {ApiVersion} (HTTP 404)");
         string firstLine = body.Split('\n', 2)[0].Trim();
-        return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd answered HTTP {(int)status}{(firstLine.Length > 0 ? ": " + firstLine : "")}");
+        return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd answered HTTP {(int)status}"
+            + (firstLine.Length > 0 ? ": " + firstLine : ""));
     }
 
     private static SlurmApiException Refused(string what, List<Error> errors) =>

@@ -26,7 +26,8 @@ internal static class JobText
 
     /// <summary>One line that says where a job stands, for the live status line of submit --wait.</summary>
     public static string Summary(JobInfo job) =>
-        $"job {job.Id} {job.State}" + (job.Reason is null ? "" : $" ({job.Reason})") + (job.Nodes is null ? "" : $" on {job.Nodes}")
+        $"job {job.Id} {job.State}" + (job.Reason is null ? "" : $" ({job.Reason})")
+        + (job.Nodes is null ? "" : $" on {job.Nodes}")
         + (job.ExitStatus is int exit ? $", exit {exit}" : "");
 
     public static string Table(IReadOnlyList<JobInfo> jobs)
@@ -34,12 +35,14 @@ internal static class JobText
         string[] header = ["JOBID", "NAME", "USER", "STATE", "EXIT", "NODES"];
         List<string[]> rows = [header, .. jobs.OrderBy(j => j.Id).Select(j => new[]
         {
-            j.Id.ToString(), j.Name ?? "", j.User ?? "", j.State, j.ExitStatus?.ToString() ?? "", j.Nodes ?? j.Reason ?? "",
+            j.Id.ToString(), j.Name ?? "", j.User ?? "", j.State, j.ExitStatus?.ToString() ?? "",
+            j.Nodes ?? j.Reason ?? "",
         })];
         int[] widths = [.. Enumerable.Range(0, header.Length).Select(c => rows.Max(r => r[c].Length))];
         var text = new StringBuilder();
         foreach (string[] row in rows)
-            text.AppendJoin("  ", row.Select((cell, c) => c == 0 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).Append('\n');
+            text.AppendJoin("  ", row.Select((cell, c) => c == 0 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c])))
+                .Append('\n');
         return string.Join('\n', text.ToString().Split('\n').Select(l => l.TrimEnd()));
     }
 }

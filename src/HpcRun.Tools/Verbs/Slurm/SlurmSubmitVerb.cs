@@ -14,16 +14,27 @@ internal sealed class SlurmSubmitVerb
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     private readonly Option<int?> nodes = new("--nodes", "-N") { Description = "Number of nodes" };
-    private readonly Option<int?> tasks = new("--ntasks", "-n") { Description = "Number of tasks (srun starts one container per task)" };
-    private readonly Option<string?> time = new("--time", "-t") { Description = "Time limit: M, H:M:S, D-H:M... as sbatch" };
-    private readonly Option<string?> partition = new("--partition", "-p") { Description = "Partition (default: the cluster's default)" };
-    private readonly Option<string?> name = new("--job-name", "-J") { Description = "Job name (default: the command's name)" };
+    private readonly Option<int?> tasks = new("--ntasks", "-n")
+    { Description = "Number of tasks (srun starts one container per task)" };
+    private readonly Option<string?> time = new("--time", "-t")
+    { Description = "Time limit: M, H:M:S, D-H:M... as sbatch" };
+    private readonly Option<string?> partition = new("--partition", "-p")
+    { Description = "Partition (default: the cluster's default)" };
+    private readonly Option<string?> name = new("--job-name", "-J")
+    { Description = "Job name (default: the command's name)" };
     private readonly Option<string?> chdir = new("--chdir", "-D")
-    { Description = "Working directory of the job (default: the current one); relative paths in launch options are read from there" };
-    private readonly Option<string?> output = new("--output", "-o") { Description = "Output file, %j is the job id (default slurm-%j.out in the working directory)" };
-    private readonly Option<bool> wait = new("--wait", "-W") { Description = "Wait for the job to end; exit with its exit status" };
-    private readonly Argument<string> image = new("image") { Description = "Image file, as for hpcrun run (must be readable on the nodes)" };
-    private readonly Argument<string[]> command = new("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.OneOrMore };
+    {
+        Description = "Working directory of the job (default: the current one); "
+            + "relative paths in launch options are read from there",
+    };
+    private readonly Option<string?> output = new("--output", "-o")
+    { Description = "Output file, %j is the job id (default slurm-%j.out in the working directory)" };
+    private readonly Option<bool> wait = new("--wait", "-W")
+    { Description = "Wait for the job to end; exit with its exit status" };
+    private readonly Argument<string> image = new("image")
+    { Description = "Image file, as for hpcrun run (must be readable on the nodes)" };
+    private readonly Argument<string[]> command = new("command")
+    { Description = "Command and arguments, after --", Arity = ArgumentArity.OneOrMore };
     private readonly LaunchOptions launch = new();
 
     public Command Command { get; }
@@ -81,7 +92,8 @@ internal sealed class SlurmSubmitVerb
         };
     }
 
-    /// <summary>Follows the job to its end (a live line on a terminal, a line per change otherwise) and returns its exit status.</summary>
+    /// <summary>Follows the job to its end (a live line on a terminal, a line per change
+    /// otherwise) and returns its exit status.</summary>
     private static async Task<int> WaitAsync(ISlurmApi slurm, long id)
     {
         bool live = !Console.IsErrorRedirected;

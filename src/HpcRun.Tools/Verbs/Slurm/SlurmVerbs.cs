@@ -20,7 +20,8 @@ internal static class SlurmVerbs
         command.SetAction(result => Run(connection, result, async (slurm, _) =>
         {
             JobInfo info = await slurm.GetJobAsync(result.GetValue(job));
-            Console.Write(result.GetValue(json) ? JsonSerializer.Serialize(info, JobInfoJson.Default.JobInfo) + "\n" : JobText.Describe(info));
+            Console.Write(result.GetValue(json)
+                ? JsonSerializer.Serialize(info, JobInfoJson.Default.JobInfo) + "\n" : JobText.Describe(info));
             return 0;
         }));
         return command;
@@ -55,15 +56,18 @@ internal static class SlurmVerbs
 
     private static Argument<long> JobArgument() => new("job") { Description = "Job id" };
 
-    /// <summary>Connects, runs <paramref name="body"/>, and turns slurmrestd faults into one line and an exit status.</summary>
-    public static int Run(SlurmConnectionOptions connection, ParseResult result, Func<ISlurmApi, SlurmSettings, Task<int>> body)
+    /// <summary>Connects, runs <paramref name="body"/>, and turns slurmrestd faults
+    /// into one line and an exit status.</summary>
+    public static int Run(SlurmConnectionOptions connection, ParseResult result,
+        Func<ISlurmApi, SlurmSettings, Task<int>> body)
     {
         SlurmSettings? settings = null;
         try
         {
             settings = connection.Settings(result);
             SlurmSettings known = settings;
-            ISlurmApi slurm = SlurmClient.ConnectAsync(known, message => Log.Debug("{Request}", known.Redact(message))).GetAwaiter().GetResult();
+            ISlurmApi slurm = SlurmClient.ConnectAsync(known, message => Log.Debug("{Request}", known.Redact(message)))
+                .GetAwaiter().GetResult();
             return body(slurm, known).GetAwaiter().GetResult();
         }
         catch (SlurmApiException e)
