@@ -1,7 +1,8 @@
 namespace HpcRun.Launch;
 
 /// <summary>How much a <see cref="PlanMessage"/> matters, as the launcher's log levels count it
-/// (src/HpcRun/Cli/Logging.cs): warnings show by default, information with -v, debug with --debug.</summary>
+/// (src/HpcRun.CommandLine/Logging.cs): warnings show by default, information with -v, debug with
+/// --debug.</summary>
 public enum MessageLevel { Debug, Information, Warning }
 
 /// <summary>A line a part has for the user about the container it decided (a host MPI newer than the

@@ -81,6 +81,10 @@ public sealed record SiteConfig
                 string origin = $"{file.Path}:{i + 1}";
                 int eq = line.IndexOf('=');
                 if (eq < 0) throw Invalid($"{origin}: expected 'key = value', not '{line}'");
+                // A '#' after a blank reads like a trailing comment, which this format has not: it would
+                // silently become part of a path.
+                if (System.Text.RegularExpressions.Regex.IsMatch(line[eq..], @"\s#"))
+                    throw Invalid($"{origin}: a comment must be on a line of its own ('#' first)");
                 config = config.Apply(line[..eq].TrimEnd(), line[(eq + 1)..].TrimStart(), origin);
             }
             config = config with { Files = [.. config.Files, file.Path] };
@@ -96,7 +100,7 @@ public sealed record SiteConfig
         {
             "bind" => this with
             {
-                Binds = reset ? [] : AddBinds(Parsed(() => BindSpec.ParseList(value).ToList()), origin),
+                Binds = reset ? [] : AddBinds(value, origin),
             },
             "mpi" => this with
             {
@@ -118,11 +122,14 @@ public sealed record SiteConfig
         };
     }
 
-    /// <summary>The binds so far and <paramref name="added"/>; a destination bound again takes the later
+    /// <summary>The binds so far and those <paramref name="value"/> lists; a destination bound again takes the later
     /// source.</summary>
-    private IReadOnlyList<SiteBind> AddBinds(List<BindSpec> added, string origin)
+    private IReadOnlyList<SiteBind> AddBinds(string value, string origin)
     {
-        foreach (BindSpec bind in added) Absolute(bind.Source, origin, "bind");
+        // The source first: without a destination it is also the destination, and BindSpec would name that.
+        const StringSplitOptions Items = StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries;
+        foreach (string item in value.Split(',', Items)) Absolute(item.Split(':')[0], origin, "bind");
+        List<BindSpec> added = Checked(origin, "bind", () => BindSpec.ParseList(value).ToList());
         return [.. Binds.Where(b => !added.Any(a => a.Target == b.Bind.Target)),
             .. added.Select(b => new SiteBind(b, origin))];
     }

@@ -17,7 +17,7 @@ try
 }
 catch (Exception e)
 {
-    // Written as Cli/HpcRunCli.cs and Cli/Logging.cs write errors.
+    // Written as HpcRun.CommandLine/CommandLineRoot.cs and Logging.cs write errors.
     var error = e as HpcRunException ?? new HpcRunException(ExitCode.Internal, $"internal error: {e.Message}");
     Console.Error.WriteLine($"hpcrun: {error.Message}");
     return (int)error.Code;

@@ -23,12 +23,13 @@ internal static class Executor
     /// parsed (<see cref="NodeGroup.Elect"/>).</param>
     public static int Run(LaunchRequest request, NodeRole role)
     {
+        SiteConfig site = SiteConfigReader.Read(Invocation.Environment); // before the image: a bad one mounts nothing
         ImageSource image = ImageArgument.Probe(request.Image);
-        return role is NodeRole.Member member ? RunJoined(request, image, member)
-            : RunOwn(request, image, role as NodeRole.First);
+        return role is NodeRole.Member member ? RunJoined(request, site, image, member)
+            : RunOwn(request, site, image, role as NodeRole.First);
     }
 
-    private static int RunOwn(LaunchRequest request, ImageSource image, NodeRole.First? first)
+    private static int RunOwn(LaunchRequest request, SiteConfig site, ImageSource image, NodeRole.First? first)
     {
         EarlyNamespace.EnsureEntered();
         int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
@@ -38,7 +39,7 @@ internal static class Executor
         ImageMounter.Detached lowerImage = ImageMounter.Mount(image, ids);
         // While the image is opened and mounted; before the staging area covers /tmp, where some of the host's paths
         // may lie.
-        HostFacts host = HostFactsReader.Read(request);
+        HostFacts host = HostFactsReader.Read(request, site);
         Staging staging = Staging.Create();
         ImageMounter.Attach(lowerImage);
         ContainerPlan plan;
@@ -80,9 +81,9 @@ internal static class Executor
     /// <summary>Decides this rank's job from the image as the first rank mounted it (a descriptor it
     /// passed: hpcrun stays in the host's namespaces), checks that it agrees with the first rank's
     /// container, and starts the job in that container.</summary>
-    private static int RunJoined(LaunchRequest request, ImageSource image, NodeRole.Member member)
+    private static int RunJoined(LaunchRequest request, SiteConfig site, ImageSource image, NodeRole.Member member)
     {
-        HostFacts host = HostFactsReader.Read(request);
+        HostFacts host = HostFactsReader.Read(request, site);
         SharedContainer shared = member.Container;
         ContainerPlan plan;
         using (var lower = new ContainerRoot($"/proc/self/fd/{shared.Image}"))

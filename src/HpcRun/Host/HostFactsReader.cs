@@ -13,11 +13,12 @@ namespace HpcRun.Host;
 /// knows what the launcher's <see cref="ImageTree"/> shows).</summary>
 public static class HostFactsReader
 {
-    public static HostFacts Read(LaunchRequest request)
+    /// <param name="site">The site configuration, read first (<see cref="SiteConfigReader"/>): a bad one stops the
+    /// launch before anything is mounted.</param>
+    public static HostFacts Read(LaunchRequest request, SiteConfig site)
     {
         int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
         IReadOnlyDictionary<string, string> environment = Invocation.Environment;
-        SiteConfig site = SiteConfigReader.Read(environment);
         var (passwd, nssHome) = PasswdLine(uid, gid);
         string home = PathText.Normalize(
             environment.GetValueOrDefault("HOME") is { Length: > 0 } h && h.StartsWith('/') ? h : nssHome);

@@ -58,7 +58,7 @@ struct hpcrun_own_options {
     int runs_container; /* 0: a verb of HPCRUN_VERBS_WITHOUT_CONTAINER */
     int no_join;        /* --no-join (or --no-join=true) */
     const char *join_key; /* the last --join-key's value, or NULL */
-    int verbosity;      /* 0, 1 with -v or --verbose, 2 with --debug (Cli/Logging.cs) */
+    int verbosity;      /* 0, 1 with -v or --verbose, 2 with --debug (src/HpcRun.CommandLine/Logging.cs) */
 };
 
 static inline int hpcrun_name_is(const char *arg, size_t len, const char *name)

@@ -121,6 +121,17 @@ public sealed class SiteConfigTests(ContainerFixture images) : IDisposable
     }
 
     [Fact]
+    public void ABadConfigurationIsReportedBeforeTheImageIsLookedAt()
+    {
+        var env = Config("bind = /x:/s2 # fast disk\n");
+        var result = Hpcrun.Run([Path.Combine(dir, "no-such-image.sif"), "true"], env);
+
+        Assert.True(result.ExitCode == (int)ExitCode.SiteConfigInvalid, result.ToString());
+        Assert.Equal($"hpcrun: {ConfigFile}:1: a comment must be on a line of its own ('#' first)\n", result.Stderr);
+        LeakCheck.AssertNothingLeft();
+    }
+
+    [Fact]
     public void AFileTheVariableNamesMustExist()
     {
         var result = Hpcrun.Run([images.Image, "true"],

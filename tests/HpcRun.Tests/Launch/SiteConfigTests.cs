@@ -95,13 +95,15 @@ public class SiteConfigTests
     [InlineData("gpu = all\n", Main + ":1: unknown key 'gpu'")]
     [InlineData("\n\nmpi host\n", Main + ":3: expected 'key = value', not 'mpi host'")]
     [InlineData("mpi = hots\n", Main + ":1: mpi: expected one of host, container, none, not 'hots'")]
-    [InlineData("mpi = host # ours\n", Main + ":1: mpi: expected one of host, container, none, not 'host # ours'")]
+    [InlineData("mpi = host # ours\n", Main + ":1: a comment must be on a line of its own")]
+    [InlineData("bind = /x:/s2 # fast disk\n", Main + ":1: a comment must be on a line of its own")]
     [InlineData("mpi-compat = loose\n", Main + ":1: mpi-compat: expected one of major, full, strict, not 'loose'")]
     [InlineData("rdma = mlx5_0,../x\n", Main + ":1: rdma: bad RDMA selection 'mlx5_0,../x'")]
     [InlineData("rdma-libs = mine\n", Main + ":1: rdma-libs: bad RDMA library choice 'mine'")]
     [InlineData("bind = /a:/b:rx\n", Main + ":1: bad bind '/a:/b:rx': mode must be ro or rw, not 'rx'")]
     [InlineData("bind = /a:b\n", Main + ":1: bad bind '/a:b': the destination must be an absolute path")]
     [InlineData("bind = scratch:/scratch\n", Main + ":1: bind: 'scratch' is not an absolute path")]
+    [InlineData("bind = /a,relative/path\n", Main + ":1: bind: 'relative/path' is not an absolute path")]
     [InlineData("cache-dir = cache\n", Main + ":1: cache-dir: 'cache' is not an absolute path")]
     public void ABadLineIsOneLineNamingFileAndLine(string text, string message) =>
         Assert.StartsWith(message, Invalid(text).Message);
