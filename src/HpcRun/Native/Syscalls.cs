@@ -182,7 +182,8 @@ internal static partial class Syscalls
     }
 
     /// <summary>Receives into <paramref name="data"/> and the descriptors sent with it (close-on-exec);
-    /// the byte count (0 at end of stream).</summary>
+    /// the byte count (0 at end of stream). A reset connection reads as its end: a listener closed with
+    /// this connection still in its queue resets it (a node's first rank that stopped accepting).</summary>
     public static unsafe int ReceiveWithDescriptors(int socket, Span<byte> data, out int[] fds)
     {
         int room = ControlHeader + MaxPassedFds * sizeof(int);
@@ -199,7 +200,14 @@ internal static partial class Syscalls
             };
             nint n;
             while ((n = recvmsg(socket, &message, MsgCmsgCloexec)) < 0)
+            {
+                if (Marshal.GetLastSystemError() == (int)Errno.ECONNRESET)
+                {
+                    fds = [];
+                    return 0;
+                }
                 if (!WaitIfBusy(socket, PollIn)) throw SetupException.FromErrno("recvmsg");
+            }
             bool rights = message.ControlLength >= (nuint)ControlHeader && *(int*)(control + sizeof(long)) == SolSocket
                 && *(int*)(control + sizeof(long) + sizeof(int)) == ScmRights;
             int count = rights ? (int)((*(long*)control - ControlHeader) / sizeof(int)) : 0;
@@ -307,5 +315,6 @@ internal static partial class Syscalls
 
 internal enum Errno
 {
-    EPERM = 1, ENOENT = 2, EINTR = 4, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ELOOP = 40
+    EPERM = 1, ENOENT = 2, EINTR = 4, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ELOOP = 40,
+    ECONNRESET = 104,
 }

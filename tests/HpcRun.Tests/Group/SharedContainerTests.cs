@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using HpcRun.Group;
 using HpcRun.Launch;
 
@@ -14,6 +15,22 @@ public class SharedContainerTests
         // A Latin-1 name, not UTF-8 (RawText's escape of byte 0xE9), beside UTF-8 text.
         new RecordedMount(MountKind.Bind, "/data/caf\uDCE9", "/home/alice/caf\uDCE9 é", true, null),
     ]);
+
+    /// <summary>A rank that connects in the instant a first rank stops accepting finds its connection reset: that
+    /// is no greeting (it then sets the group's container up anew), not a failure of the rank.</summary>
+    [Fact]
+    public void AConnectionResetBeforeTheGreetingIsNoGreeting()
+    {
+        var address = new UnixDomainSocketEndPoint($"\0hpcrun-test-{Guid.NewGuid():N}");
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(address);
+        listener.Listen(1);
+        using var member = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        member.Connect(address);
+        listener.Dispose(); // closed with the member still queued: the kernel resets its connection
+
+        Assert.Null(SharedContainer.ReceiveFrom(member));
+    }
 
     [Fact]
     public void ARecordComesBackAsItWasSent()
