@@ -67,10 +67,17 @@ public class JobControlTests(ContainerFixture images)
                 int at;
                 while ((at = screen.ToString().IndexOf(text, seen, StringComparison.Ordinal)) < 0)
                     if (!Monitor.Wait(screen, deadline - DateTime.UtcNow) && DateTime.UtcNow >= deadline)
-                        Assert.Fail($"the terminal never showed '{text}'; it shows:\n{screen.ToString()[seen..]}");
+                        Assert.Fail($"the terminal never showed '{text}'; it shows:\n{screen.ToString()[seen..]}\n"
+                            + $"the test user's processes:\n{Processes()}");
                 seen = at + text.Length;
             }
         }
+
+        /// <summary>The test user's processes with their state, process group, terminal's foreground group and
+        /// ignored/blocked/caught signals: what a failure needs to tell who did not stop.</summary>
+        private static string Processes() =>
+            TestEnvironment.Run("ps", ["-o", "pid,ppid,pgid,tpgid,stat,ignored,blocked,caught,args",
+                "-u", TestEnvironment.User]).Stdout;
 
         /// <summary>Types <paramref name="keys"/> again until <paramref name="text"/> shows (a shell reports
         /// a job's end at its next prompt, once it has reaped it); fails after a minute.</summary>
@@ -86,7 +93,8 @@ public class JobControlTests(ContainerFixture images)
                     int at = screen.ToString().IndexOf(text, seen, StringComparison.Ordinal);
                     if (at >= 0) { seen = at + text.Length; return; }
                     if (DateTime.UtcNow >= deadline)
-                        Assert.Fail($"the terminal never showed '{text}'; it shows:\n{screen.ToString()[seen..]}");
+                        Assert.Fail($"the terminal never showed '{text}'; it shows:\n{screen.ToString()[seen..]}\n"
+                            + $"the test user's processes:\n{Processes()}");
                 }
             }
         }
