@@ -74,10 +74,13 @@ public class JobControlTests(ContainerFixture images)
         }
 
         /// <summary>The test user's processes with their state, process group, terminal's foreground group and
-        /// ignored/blocked/caught signals: what a failure needs to tell who did not stop.</summary>
+        /// ignored/blocked/caught signals, and their terminal's modes: what a failure needs to tell who did not
+        /// stop.</summary>
         private static string Processes() =>
             TestEnvironment.Run("ps", ["-o", "pid,ppid,pgid,tpgid,stat,ignored,blocked,caught,args",
-                "-u", TestEnvironment.User]).Stdout;
+                "-u", TestEnvironment.User]).Stdout
+            + TestEnvironment.Run("sh", ["-c", $"for t in $(ps -o tty= -u {TestEnvironment.User} | sort -u | "
+                + "grep pts); do stty -a -F /dev/$t | tail -4; done"]).Stdout;
 
         /// <summary>Types <paramref name="keys"/> again until <paramref name="text"/> shows (a shell reports
         /// a job's end at its next prompt, once it has reaped it); fails after a minute.</summary>
