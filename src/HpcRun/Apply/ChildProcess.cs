@@ -102,28 +102,53 @@ internal sealed partial class ChildProcess
     }
 
     /// <summary>Waits for the child; its exit status as a shell reports it: the code, or 128+N after signal N.
-    /// Each time the child stops (Ctrl-Z, SIGSTOP) <paramref name="stopped"/> runs, and waiting goes on.</summary>
-    public unsafe int WaitForExit(Action? stopped = null)
+    /// Each time the child stops (Ctrl-Z, SIGSTOP) <paramref name="stopped"/> runs; it returns once hpcrun is
+    /// continued, and the child goes on with it. A shell's fg or bg has continued the child already (they signal
+    /// the whole process group); after a SIGCONT of hpcrun alone the child is still stopped, and only then is it
+    /// sent one here: sent to a child continued already, it could arrive after a new Ctrl-Z had stopped it again,
+    /// and continue it while hpcrun stopped no more.</summary>
+    public int WaitForExit(Action? stopped = null)
     {
-        const int WUNTRACED = 2;
+        const int WUNTRACED = 2, WCONTINUED = 8, WNOHANG = 1;
         if (status is { } known) return known;
+        int options = stopped is null ? 0 : WUNTRACED | WCONTINUED;
+        int raw = Wait(options);
         while (true)
         {
-            int raw, pid;
-            do pid = waitpid(Pid, &raw, stopped is null ? 0 : WUNTRACED);
-            while (pid < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
-            if (pid != Pid)
-                throw new SetupException(
-                    $"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
-            if ((raw & 0xff) == 0x7f)
+            if (raw == Continued) raw = Wait(options);
+            else if ((raw & 0xff) == 0x7f) // stopped
             {
                 stopped!();
-                continue;
+                if (TryWait(options | WNOHANG, out raw)) continue;
+                Signals.Send(Pid, Signals.SIGCONT);
+                raw = Wait(options);
             }
-            int signal = raw & 0x7f;
-            status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal;
-            return status.Value;
+            else break;
         }
+        int signal = raw & 0x7f;
+        status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal;
+        return status.Value;
+    }
+
+    private const int Continued = 0xffff; // waitpid(2)'s status for WIFCONTINUED
+
+    private int Wait(int options)
+    {
+        TryWait(options, out int raw); // without WNOHANG, waitpid reports a change or fails
+        return raw;
+    }
+
+    /// <summary>waitpid(2) for the child, retried on EINTR; false when WNOHANG found nothing to report.</summary>
+    private unsafe bool TryWait(int options, out int raw)
+    {
+        int pid, result;
+        do pid = waitpid(Pid, &result, options);
+        while (pid < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR);
+        raw = result;
+        if (pid == 0) return false;
+        if (pid != Pid)
+            throw new SetupException($"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
+        return true;
     }
 
     /// <summary>Native/hpcrun.h's enum hpcrun_exec_stage: where the child failed.</summary>

@@ -9,7 +9,11 @@ internal static class Signals
         SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20;
 
     /// <summary>What hpcrun passes on to the job (README, "Supervision").</summary>
-    public static readonly int[] Forwarded = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP];
+    public static readonly int[] Forwarded = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
+
+    /// <summary>Job control: hpcrun stops when its job has stopped, and the job goes on when hpcrun does
+    /// (Apply/Supervisor.cs); neither signal is forwarded.</summary>
+    public static readonly int[] JobControl = [SIGCONT, SIGTSTP];
 
     public static void Send(int pid, int signal) => Libc.Kill(pid, signal);
 }

@@ -77,8 +77,10 @@ public class JobControlTests(ContainerFixture images)
         /// ignored/blocked/caught signals, and their terminal's modes: what a failure needs to tell who did not
         /// stop.</summary>
         private static string Processes() =>
-            TestEnvironment.Run("ps", ["-o", "pid,ppid,pgid,tpgid,stat,ignored,blocked,caught,args",
+            TestEnvironment.Run("ps", ["-o", "pid,ppid,pgid,tpgid,sid,stat,wchan:24,ignored,blocked,caught,args",
                 "-u", TestEnvironment.User]).Stdout
+            + TestEnvironment.Run("sh", ["-c", $"for p in $(ps -o pid= -u {TestEnvironment.User}); do echo $p "
+                + "$(grep -E '^(SigPnd|ShdPnd|SigQ|Threads)' /proc/$p/status | tr '\\n' ' '); done"]).Stdout
             + TestEnvironment.Run("sh", ["-c", $"for t in $(ps -o tty= -u {TestEnvironment.User} | sort -u | "
                 + "grep pts); do stty -a -F /dev/$t | tail -4; done"]).Stdout;
 

@@ -18,12 +18,32 @@ public class SignalTests(ContainerFixture images)
     [InlineData("QUIT", 3)]
     [InlineData("USR1", 10)]
     [InlineData("USR2", 12)]
-    [InlineData("CONT", 18)]
     public void IsForwarded(string name, int signal)
     {
         using var hpcrun = Start();
         Send(hpcrun, signal);
         Assert.Equal($"got {name}", hpcrun.StandardOutput.ReadLine());
+        Send(hpcrun, 9);
+        hpcrun.WaitForExit();
+    }
+
+    [Fact]
+    public void AJobStoppedOnItsOwnGoesOnWhenHpcrunAloneIsContinued()
+    {
+        // kill -STOP of the job stops hpcrun with it; a SIGCONT of hpcrun alone (a shell's fg or bg signals the
+        // whole process group instead) continues the job through hpcrun.
+        using var hpcrun = Hpcrun.Start([images.Image, "sh", "-c",
+            "trap 'echo got CONT' CONT; echo $$; while :; do sleep 1 & wait $!; done"]);
+        string job = hpcrun.StandardOutput.ReadLine()!;
+        TestEnvironment.RunChecked("kill", "-STOP", job);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (File.ReadAllText($"/proc/{hpcrun.Id}/stat").Split(") ")[1][0] != 'T')
+        {
+            Assert.True(DateTime.UtcNow < deadline, "hpcrun did not stop with its job");
+            Thread.Sleep(10);
+        }
+        Send(hpcrun, 18);
+        Assert.Equal("got CONT", hpcrun.StandardOutput.ReadLine());
         Send(hpcrun, 9);
         hpcrun.WaitForExit();
     }
