@@ -11,9 +11,11 @@ public sealed class ApptainerImages
     public const string Help = "Usage: hpcrun run IMAGE ARGS...\n  Prints each argument in brackets.\n";
     public const string Deffile = "Bootstrap: localimage\nFrom: busybox.sqfs\n";
 
-    public string Tree { get; } = TestImages.Cached("acli-apptainer-v1", dir =>
+    public string Tree { get; } = MakeTree(TestImages.BusyboxTree); // resolved first: Cached's lock is not re-entrant
+
+    private static string MakeTree(string busybox) => TestImages.Cached("acli-apptainer-v1", dir =>
     {
-        TestEnvironment.RunChecked("cp", "-a", TestImages.BusyboxTree, dir);
+        TestEnvironment.RunChecked("cp", "-a", busybox, dir);
         string meta = Path.Combine(dir, ".singularity.d");
         Directory.CreateDirectory(Path.Combine(meta, "env"));
         Directory.CreateDirectory(Path.Combine(dir, "var", "tmp"));
@@ -33,10 +35,10 @@ public sealed class ApptainerImages
 
     public ApptainerImages()
     {
-        string tree = Tree;
+        string tree = Tree, hpcrun = Hpcrun.Binary;
         SquashFs = TestImages.Cached("acli-apptainer-v1.sqfs", path => TestImages.MakeSquashFs(tree, path));
         Sif = TestImages.Cached("acli-apptainer-v1.sif", path =>
-            TestEnvironment.RunChecked(Hpcrun.Binary, "build", path, tree));
+            TestEnvironment.RunChecked(hpcrun, "build", path, tree));
     }
 
     public string this[string kind] => kind switch { "sif" => Sif, "sqfs" => SquashFs, _ => Tree };
