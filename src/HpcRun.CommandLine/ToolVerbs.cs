@@ -19,7 +19,8 @@ public static class ToolVerbs
         Cancel = ("cancel", "Cancel a batch job (like scancel)"),
         Jobs = ("jobs", "List your batch jobs (a table, like squeue)");
 
-    private static readonly (string Name, string Description)[] All = [Build, Inspect, RunHelp, Submit, Status, Cancel, Jobs];
+    private static readonly (string Name, string Description)[] All =
+        [Build, Inspect, RunHelp, Submit, Status, Cancel, Jobs];
 
     public const string Binary = "hpcrun-tools";
 

@@ -13,7 +13,8 @@ public static class MountOption
     {
         string? type = null, src = null, dst = null;
         bool readOnly = false;
-        foreach (string field in spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (string field in
+            spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             string[] kv = field.Split('=', 2);
             string key = kv[0], value = kv.Length == 2 ? kv[1] : "";

@@ -25,7 +25,8 @@ public sealed record NoMount(bool Tmp, bool Home, bool Cwd, bool SiteBinds, IRea
                 "cwd" => result with { Cwd = true },
                 "bind-paths" => result with { SiteBinds = true },
                 "hostfs" => result,
-                _ when word.StartsWith('/') => result with { SiteTargets = [.. result.SiteTargets, PathText.Normalize(word)] },
+                _ when word.StartsWith('/') =>
+                    result with { SiteTargets = [.. result.SiteTargets, PathText.Normalize(word)] },
                 _ when Kept.Contains(word) => throw new HpcRunException(ExitCode.Usage,
                     $"{source} {word}: hpcrun always binds the host's /proc, /sys and /dev (MPI and RDMA need them)"),
                 _ => throw new HpcRunException(ExitCode.Usage,

@@ -35,7 +35,8 @@ public static partial class ApptainerAttributesReader
         return new ApptainerAttributes
         {
             Labels = Wants(AttributeKinds.Labels)
-                ? fromSif.Labels ?? Labels(files.Read($"{Meta}/labels.json")) ?? new Dictionary<string, string>() : null,
+                ? fromSif.Labels ?? Labels(files.Read($"{Meta}/labels.json")) ?? new Dictionary<string, string>()
+                : null,
             Deffile = Wants(AttributeKinds.Deffile) ? fromSif.Deffile ?? files.Read($"{Meta}/Singularity") : null,
             Runscript = Wants(AttributeKinds.Runscript) ? fromSif.Runscript ?? files.Read($"{Meta}/runscript") : null,
             Helpfile = Wants(AttributeKinds.Helpfile)

@@ -39,7 +39,8 @@ public sealed class CommandPart : ILaunchPart
         : context.Config.Cmd is { Count: > 0 } cmd ? (arguments.Count > 0 ? arguments : cmd)
         : ["/bin/sh", .. arguments];
 
-    /// <summary>Whether <paramref name="path"/> lies below (not at) a tmpfs of the plan, where it does not exist.</summary>
+    /// <summary>Whether <paramref name="path"/> lies below (not at) a tmpfs of the plan, where it does not
+    /// exist.</summary>
     private static bool InsideTmpfs(PlanBuilder plan, string path) =>
         plan.Mounts.Any(m => m.Kind == MountKind.Tmpfs && PathText.IsUnder(path, m.Target) && path != m.Target);
 }

@@ -20,7 +20,8 @@ public sealed class HomePart : ILaunchPart
         string target = HomeInside(request, host);
         if (request.Home is { } spec)
             plan.Mount(MountSpec.Bind(host.ResolvedPaths.GetValueOrDefault(spec.Source)
-                ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"home directory does not exist: {spec.Source}"),
+                ?? throw new HpcRunException(ExitCode.BindSourceNotFound,
+                    $"home directory does not exist: {spec.Source}"),
                 target));
         else if (request.NoMount.Home || target == "/") { }
         else if (request.Contain) plan.Mount(MountSpec.Tmpfs(target));

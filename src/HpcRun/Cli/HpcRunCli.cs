@@ -46,7 +46,7 @@ internal sealed class HpcRunCli
                 "hpcrun run --bind /scratch mycode.sif input.dat     # the runscript gets input.dat as $1",
                 "srun hpcrun run -B /data solver.sif --steps 100     # --steps belongs to the runscript"));
         Root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", withCommand: true)
-            .With("exec [OPTIONS] IMAGE CMD [ARG...]    (same as hpcrun [OPTIONS] IMAGE CMD; options after IMAGE are CMD's)",
+            .With("exec [OPTIONS] IMAGE CMD [ARG...]    (or hpcrun [OPTIONS] IMAGE CMD; options after IMAGE are CMD's)",
                 "hpcrun exec --cleanenv mycode.sif ./solver -v input.dat   # -v goes to ./solver",
                 "srun hpcrun -B /scratch mycode.sif python3 train.py       # the short form"));
         Command shell = LaunchVerb("shell", "Start an interactive shell inside the image", withCommand: false)

@@ -220,6 +220,7 @@ public class ApptainerCommandLineTests
         string help = output.ToString();
         Assert.Contains($"Usage:\n  hpcrun {verb} [OPTIONS] IMAGE", help);
         Assert.Equal(2, help[help.IndexOf("Examples:", StringComparison.Ordinal)..].Split('\n')
-            .Count(l => l.StartsWith("  hpcrun ", StringComparison.Ordinal) || l.StartsWith("  srun ", StringComparison.Ordinal)));
+            .Count(l => l.StartsWith("  hpcrun ", StringComparison.Ordinal)
+                || l.StartsWith("  srun ", StringComparison.Ordinal)));
     }
 }

@@ -43,7 +43,8 @@ public sealed class SubmitScriptTests : IDisposable
     private static LaunchRequest Launched(string[] args)
     {
         LaunchRequest? launched = null;
-        Assert.Equal(0, new HpcRunCli([], request => { launched = request; return 0; }, new Dictionary<string, string>())
+        Assert.Equal(0, new HpcRunCli([], request => { launched = request; return 0; },
+                new Dictionary<string, string>())
             .Invoke(args));
         return launched!;
     }

@@ -51,7 +51,8 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
     private static readonly string ApptainerBuiltSif =
         Path.Combine(TestEnvironment.RepoRoot, "..", "shared", "testdata", "apptainer", "busybox_arm64.sif");
 
-    private static string[] Lines(CommandResult result) => result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    private static string[] Lines(CommandResult result) =>
+        result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     private static void OneLine(CommandResult result, int status, string line)
     {
@@ -116,15 +117,19 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
     {
         string labels = Hpcrun.Run("inspect", "--labels", ApptainerBuiltSif).Stdout;
         Assert.Contains("org.label-schema.usage.singularity.version: 3.8.1\n", labels);
-        Assert.Equal("BootStrap: docker\nFrom: busybox:1.33.1\n", Hpcrun.Run("inspect", "-d", ApptainerBuiltSif).Stdout);
+        Assert.Equal("BootStrap: docker\nFrom: busybox:1.33.1\n", Hpcrun.Run("inspect", "-d", ApptainerBuiltSif)
+            .Stdout);
         Assert.Contains("=== /.singularity.d/env/10-docker2singularity.sh ===\n",
-            Hpcrun.Run("inspect", "--environment", ApptainerBuiltSif).Stdout);
-        Assert.StartsWith("#!/bin/sh\nOCI_ENTRYPOINT=''", Hpcrun.Run("inspect", "--runscript", ApptainerBuiltSif).Stdout);
+            Hpcrun.Run("inspect", "--environment", ApptainerBuiltSif)
+            .Stdout);
+        Assert.StartsWith("#!/bin/sh\nOCI_ENTRYPOINT=''", Hpcrun.Run("inspect", "--runscript", ApptainerBuiltSif)
+            .Stdout);
         var json = Hpcrun.Run("inspect", "--environment", "--json", ApptainerBuiltSif);
         using var document = JsonDocument.Parse(json.Stdout);
         Assert.True(document.RootElement.GetProperty("data").GetProperty("attributes").GetProperty("environment")
             .TryGetProperty("/.singularity.d/env/90-environment.sh", out _), json.ToString());
-        Assert.Equal("No help sections were defined for this image\n", Hpcrun.Run("run-help", ApptainerBuiltSif).Stdout);
+        Assert.Equal("No help sections were defined for this image\n", Hpcrun.Run("run-help", ApptainerBuiltSif)
+            .Stdout);
     }
 
     [Theory]

@@ -20,7 +20,8 @@ public class ApptainerPlanTests
 
     private static LaunchRequest Request => new() { Image = "/images/app.sqfs" };
 
-    private static MountSpec? At(ContainerPlan plan, string target) => plan.Mounts.LastOrDefault(m => m.Target == target);
+    private static MountSpec? At(ContainerPlan plan, string target) =>
+        plan.Mounts.LastOrDefault(m => m.Target == target);
 
     [Fact]
     public void RunArgumentsFollowTheRunscript() =>
