@@ -39,7 +39,7 @@ public sealed class CommandLineRoot
             if (args.Any(a => a is "-h" or "/h" or "--help" or "-?" or "/?" or "--version")) AddHelpAndVersion();
             ParseResult result = Command.Parse(ours is null ? args : ours(args));
             Logging.Configure(result.GetValue(debug) ? 2 : result.GetValue(verbose) ? 1 : 0);
-            if (result.Errors.Count > 0 && result.Action is not HelpAction)
+            if (result.Errors.Count > 0 && result.Action is not (HelpAction or VerbHelp.Action))
             {
                 Log.Error("{Error} (see 'hpcrun --help')", result.Errors[0].Message);
                 return (int)ExitCode.Usage;
@@ -59,7 +59,9 @@ public sealed class CommandLineRoot
     /// library's assembly) cost 0.8 ms of every launch.</summary>
     private void AddHelpAndVersion()
     {
-        Command.Options.Add(new HelpOption());
+        var help = new HelpOption();
+        VerbHelp.Customize(help);
+        Command.Options.Add(help);
         Command.Options.Add(new VersionOption());
     }
 }

@@ -21,8 +21,29 @@ public sealed class LaunchOptions
     { Description = "Be uid/gid 0 inside (still the invoking user outside)" };
     public readonly Option<bool> WritableTmpfs = new("--writable-tmpfs")
     { Description = "Make the image writable through a throwaway in-memory layer" };
-    public readonly Option<string> Pwd = new("--pwd")
+    public readonly Option<string> Pwd = new("--pwd", "--cwd")
     { Description = "Working directory inside (default: the current one)" };
+    public readonly Option<string[]> Mount = new("--mount")
+    { Description = "Bind as type=bind,src=SRC,dst=DST[,ro] (Apptainer's and Docker's form; repeatable)" };
+    public readonly Option<bool> Contain = new("--contain", "-c")
+    {
+        Description = "Private /tmp and /var/tmp, an empty home (unless -H), the current directory not bound " +
+            "(also APPTAINER_CONTAIN)",
+    };
+    public readonly Option<bool> ContainAll = new("--containall", "-C")
+    {
+        Description = "--contain and --cleanenv; the host's PIDs and IPC stay shared, as MPI needs " +
+            "(also APPTAINER_CONTAINALL)",
+    };
+    public readonly Option<string> Home = new("--home", "-H")
+    { Description = "Bind host directory SRC as the home, at DST (default: your home's path): SRC[:DST]" };
+    public readonly Option<bool> NoHome = new("--no-home")
+    { Description = "Do not bind the home directory (also APPTAINER_NO_HOME)" };
+    public readonly Option<string[]> NoMount = new("--no-mount")
+    {
+        Description = "Leave out standard mounts: tmp (/tmp and /var/tmp), home, cwd, bind-paths (the site's " +
+            "binds) or a site bind's destination (comma lists; repeatable)",
+    };
 
     public readonly Option<string> Rdma = new("--rdma")
     {
@@ -58,7 +79,8 @@ public sealed class LaunchOptions
     };
 
     public IEnumerable<Option> All =>
-        [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin];
+        [Bind, Mount, Env, EnvFile, CleanEnv, Contain, ContainAll, Home, NoHome, NoMount, FakeRoot, WritableTmpfs, Pwd,
+            Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin];
 
     public void AddTo(Command command)
     {
@@ -93,14 +115,19 @@ public sealed class LaunchOptions
         {
             Image = image,
             Command = command,
-            Binds = [.. (result.GetValue(Bind) ?? []).SelectMany(BindSpec.ParseList)],
+            Binds = [.. (result.GetValue(Bind) ?? []).SelectMany(BindSpec.ParseList),
+                .. (result.GetValue(Mount) ?? []).Select(spec => MountOption.Parse("--mount", spec))],
             EnvAssignments = result.GetValue(Env) ?? [],
             EnvFiles = result.GetValue(EnvFile) ?? [],
-            CleanEnv = result.GetValue(CleanEnv),
+            CleanEnv = result.GetValue(CleanEnv) || result.GetValue(ContainAll),
+            Contain = result.GetValue(Contain) || result.GetValue(ContainAll),
+            Home = result.GetValue(Home) is { } home ? HomeSpec.Parse("--home", home) : null,
+            NoMount = (result.GetValue(NoMount) ?? []).Aggregate(
+                result.GetValue(NoHome) ? Launch.NoMount.None with { Home = true } : Launch.NoMount.None,
+                (noMount, words) => noMount.With("--no-mount", words)),
             FakeRoot = result.GetValue(FakeRoot),
             WritableTmpfs = result.GetValue(WritableTmpfs),
-            WorkingDirectory = result.GetValue(Pwd) is { } pwd ? (pwd.StartsWith('/') ? PathText.Normalize(pwd)
-                : throw new HpcRunException(ExitCode.Usage, $"--pwd must be an absolute path, not '{pwd}'")) : null,
+            WorkingDirectory = result.GetValue(Pwd) is { } pwd ? ApptainerVariables.Absolute("--pwd", pwd) : null,
             Shell = shell,
             Mpi = result.GetValue(Mpi) is { } mpi ? SettingWord.Parse("--mpi", mpi, MpiSettings.ParseMode) : null,
             MpiCompat = result.GetValue(MpiCompat) is { } compat

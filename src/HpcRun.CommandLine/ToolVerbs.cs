@@ -13,12 +13,14 @@ public static class ToolVerbs
     public static readonly (string Name, string Description)
         Build = ("build", "Build a flattened, reproducible image from a directory, Docker or OCI archive"),
         Inspect = ("inspect", "Describe an image: format, architecture, partitions, config, labels, build record"),
+        RunHelp = ("run-help", "Print the image's help (%help of its definition file: /.singularity.d/runscript.help)"),
         Submit = ("submit", "Submit a batch job that runs CMD inside IMAGE on every task (srun hpcrun IMAGE CMD)"),
         Status = ("status", "Show a batch job's state, exit status and output file"),
         Cancel = ("cancel", "Cancel a batch job (like scancel)"),
         Jobs = ("jobs", "List your batch jobs (a table, like squeue)");
 
-    private static readonly (string Name, string Description)[] All = [Build, Inspect, Submit, Status, Cancel, Jobs];
+    private static readonly (string Name, string Description)[] All =
+        [Build, Inspect, RunHelp, Submit, Status, Cancel, Jobs];
 
     public const string Binary = "hpcrun-tools";
 

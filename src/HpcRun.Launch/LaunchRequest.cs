@@ -9,6 +9,9 @@ public sealed record LaunchRequest
     public required string Image { get; init; }
     /// <summary>The command to run; empty means the image's default command.</summary>
     public IReadOnlyList<string> Command { get; init; } = [];
+    /// <summary>`hpcrun run IMAGE ARGS`: the arguments of the image's default command (the runscript's "$@";
+    /// they replace the config's cmd after its entrypoint), as `apptainer run` passes them.</summary>
+    public IReadOnlyList<string> RunArguments { get; init; } = [];
     /// <summary>-B/--bind, after the site's default binds (<see cref="SiteConfig.Binds"/>).</summary>
     public IReadOnlyList<BindSpec> Binds { get; init; } = [];
     /// <summary>--env K=V, in command-line order.</summary>
@@ -22,6 +25,15 @@ public sealed record LaunchRequest
     public string? WorkingDirectory { get; init; }
     /// <summary>hpcrun shell: an interactive shell instead of the default command.</summary>
     public bool Shell { get; init; }
+    /// <summary>shell -s/--shell PATH: the shell to start; null: /bin/bash, else /bin/sh.</summary>
+    public string? ShellPath { get; init; }
+    /// <summary>-c/--contain (-C/--containall): private /tmp and /var/tmp, an empty home (unless
+    /// <see cref="Home"/>), the current directory not bound; Apptainer's --contain.</summary>
+    public bool Contain { get; init; }
+    /// <summary>-H/--home SRC[:DST]: the host directory bound as the home, and where; null: the user's own.</summary>
+    public HomeSpec? Home { get; init; }
+    /// <summary>--no-mount words and destinations (<see cref="NoMount"/>); --no-home is `home`.</summary>
+    public NoMount NoMount { get; init; } = NoMount.None;
     /// <summary>--rdma; null: HPCRUN_RDMA, else the site's (<see cref="SiteConfig"/>), else auto.</summary>
     public RdmaSelection? Rdma { get; init; }
     /// <summary>--rdma-libs; null: HPCRUN_RDMA_LIBS, else the site's, else auto.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.Image.Formats;
 using HpcRun.Image.Metadata;
@@ -22,7 +21,7 @@ public static class ImageInspector
         return ImageSource.Probe(path).Kind == ImageKind.SquashFs ? InspectSquashFs(path) : InspectDirectory(path);
     }
 
-    private static bool IsSif(string path)
+    internal static bool IsSif(string path)
     {
         using var stream = File.OpenRead(path);
         var head = new byte[SifHeader.Size];
@@ -69,8 +68,8 @@ public static class ImageInspector
             Format = "squashfs",
             Size = stream.Length,
             FileSystem = SquashFs(stream, 0, stream.Length),
-            Config = ParseConfig(UnsquashFsCat(path, ImageConfig.InTreePath), path),
-            Runscript = UnsquashFsCat(path, "/.singularity.d/runscript"),
+            Config = ParseConfig(Unsquashfs.Output(path, 0, "-cat", ImageConfig.InTreePath.TrimStart('/')), path),
+            Runscript = Unsquashfs.Output(path, 0, "-cat", ".singularity.d/runscript"),
         };
     }
 
@@ -109,24 +108,5 @@ public static class ImageInspector
         {
             throw new ImageFormatException($"{ImageConfig.InTreePath} in {path}: bad JSON ({e.Message})");
         }
-    }
-
-    /// <summary>A small file from inside a SquashFS image, read by unsquashfs (no mount);
-    /// null if absent or no unsquashfs.</summary>
-    private static string? UnsquashFsCat(string image, string inImage)
-    {
-        var info = new ProcessStartInfo("unsquashfs")
-        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "-cat", image, inImage.TrimStart('/') }) info.ArgumentList.Add(arg);
-        try
-        {
-            using var process = Process.Start(info)!;
-            var stderr = process.StandardError.ReadToEndAsync(); // drained so unsquashfs never blocks on it
-            string text = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            stderr.Wait();
-            return process.ExitCode == 0 ? text : null;
-        }
-        catch (System.ComponentModel.Win32Exception) { return null; }
     }
 }

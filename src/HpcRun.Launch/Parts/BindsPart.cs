@@ -3,7 +3,8 @@ namespace HpcRun.Launch.Parts;
 /// <summary>The site's default binds (hpcrun.conf's bind keys, <see cref="SiteConfig"/>), then the user's
 /// -B/--bind mounts, after the standard ones so they can override them. A site bind whose source this node
 /// lacks is left out, as Apptainer leaves out a missing `bind path` (a site may list /scratch on nodes
-/// without one); one the user binds onto the same destination is the user's. A user's missing source is
+/// without one); one the user binds onto the same destination is the user's, one --no-mount names is left
+/// out. A user's missing source is
 /// an error (67).</summary>
 public sealed class BindsPart : ILaunchPart
 {
@@ -11,7 +12,7 @@ public sealed class BindsPart : ILaunchPart
     {
         IReadOnlyList<BindSpec> binds = context.Request.Binds;
         foreach (SiteBind site in context.Host.Site.Binds)
-            if (!binds.Any(b => b.Target == site.Bind.Target)
+            if (!binds.Any(b => b.Target == site.Bind.Target) && context.Request.NoMount.KeepsSiteBind(site.Bind.Target)
                 && context.Host.ResolvedPaths.GetValueOrDefault(site.Bind.Source) is { } source)
                 plan.Mount(MountSpec.Bind(source, site.Bind.Target, site.Bind.ReadOnly));
         foreach (BindSpec bind in binds)

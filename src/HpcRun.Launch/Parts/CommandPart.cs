@@ -2,8 +2,10 @@ namespace HpcRun.Launch.Parts;
 
 /// <summary>
 /// What runs and where: the given command, else the image's default (/hpcrun-run,
-/// /.singularity.d/runscript, the image config's entrypoint + cmd, else /bin/sh); in the
-/// host's current directory when the container has it, else the image's working directory.
+/// /.singularity.d/runscript, the image config's entrypoint + cmd, else /bin/sh) with `hpcrun run`'s
+/// arguments (after a runscript, in place of the config's cmd: `apptainer run` and `docker run` alike);
+/// in the host's current directory when the container has it (it is not bound under --contain: then the
+/// home), else the image's working directory. HOME is -H's destination when it names one.
 /// </summary>
 public sealed class CommandPart : ILaunchPart
 {
@@ -12,10 +14,13 @@ public sealed class CommandPart : ILaunchPart
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         LaunchRequest request = context.Request;
-        plan.Argv = request.Shell ? [context.Tree.Has("/bin/bash") ? "/bin/bash" : "/bin/sh"]
+        plan.Argv = request.Shell ? [request.ShellPath ?? (context.Tree.Has("/bin/bash") ? "/bin/bash" : "/bin/sh")]
             : request.Command.Count > 0 ? request.Command
-            : DefaultCommand(context);
+            : DefaultCommand(context, request.RunArguments);
+        if (request.Home?.Target is { } home) plan.SetEnv("HOME", home);
         string? cwd = context.Host.Cwd;
+        if ((request.Contain || request.NoMount.Cwd) && (cwd is null || !plan.IsCovered(cwd) || InsideTmpfs(plan, cwd)))
+            cwd = HomePart.HomeInside(request, context.Host); // not bound: start in the home, as Apptainer does
         if (cwd is null && request.WorkingDirectory is null)
             plan.Warn("the current directory no longer exists (deleted?): " +
                       "the job starts in the image's working directory");
@@ -27,8 +32,15 @@ public sealed class CommandPart : ILaunchPart
         plan.WritableRoot = request.WritableTmpfs;
     }
 
-    private static IReadOnlyList<string> DefaultCommand(LaunchContext context) =>
-        RunScripts.FirstOrDefault(context.Tree.Has) is { } script ? [script]
-        : context.Config.DefaultCommand is { Count: > 0 } configured ? configured
-        : ["/bin/sh"];
+    private static IReadOnlyList<string> DefaultCommand(LaunchContext context, IReadOnlyList<string> arguments) =>
+        RunScripts.FirstOrDefault(context.Tree.Has) is { } script ? [script, .. arguments]
+        : context.Config.Entrypoint is { Count: > 0 } entrypoint
+            ? [.. entrypoint, .. arguments.Count > 0 ? arguments : context.Config.Cmd ?? []]
+        : context.Config.Cmd is { Count: > 0 } cmd ? (arguments.Count > 0 ? arguments : cmd)
+        : ["/bin/sh", .. arguments];
+
+    /// <summary>Whether <paramref name="path"/> lies below (not at) a tmpfs of the plan, where it does not
+    /// exist.</summary>
+    private static bool InsideTmpfs(PlanBuilder plan, string path) =>
+        plan.Mounts.Any(m => m.Kind == MountKind.Tmpfs && PathText.IsUnder(path, m.Target) && path != m.Target);
 }

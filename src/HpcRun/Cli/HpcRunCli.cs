@@ -2,15 +2,18 @@ using System.CommandLine;
 using HpcRun.Apply;
 using HpcRun.CommandLine;
 using HpcRun.Group;
+using HpcRun.Host;
 using HpcRun.Launch;
 using Serilog;
 
 namespace HpcRun.Cli;
 
 /// <summary>
-/// The hpcrun command line. Launch verbs (run, exec, shell, and the bare `hpcrun IMAGE CMD`)
+/// The hpcrun command line. Launch verbs (run, exec, shell, and the bare `hpcrun IMAGE CMD`, which is exec)
 /// stop parsing at the image: everything after it is the job's command line, untouched, so
-/// `hpcrun img ls -v` passes -v to ls.
+/// `hpcrun img ls -v` passes -v to ls; after `run IMAGE` it is the default command's arguments, as
+/// `apptainer run` passes them to the runscript. A first word that is neither a verb nor a file is one of
+/// Apptainer's verbs hpcrun lacks (<see cref="UnsupportedVerbs"/>) or a typo of a verb.
 /// </summary>
 internal sealed class HpcRunCli
 {
@@ -19,20 +22,39 @@ internal sealed class HpcRunCli
     private readonly Argument<string> image = new("image") { Description = "SquashFS or SIF file, or a directory" };
     private readonly Argument<string[]> command = new("command")
     { Description = "Command and arguments to run inside", Arity = ArgumentArity.ZeroOrMore };
+    private readonly Option<string> shellPath = new("--shell", "-s")
+    { Description = "The shell to start (default: /bin/bash, else /bin/sh; also APPTAINER_SHELL)" };
     private readonly HashSet<string> launchVerbs = ["run", "exec", "shell"];
     private readonly Func<LaunchRequest, int> launcher;
+    private readonly Func<IReadOnlyDictionary<string, string>> environment;
     private IReadOnlyList<string> jobCommand = [];
+    private bool bare; // `hpcrun IMAGE [CMD]`: exec, or the default command when CMD is missing
 
     /// <param name="moreVerbs">Verbs of other concerns (build, submit, doctor...).</param>
     /// <param name="launcher">Runs a launch request; hpcrun's Program.cs gives the executor this rank's node
     /// role, elected before parsing; a test captures the request.</param>
-    public HpcRunCli(IEnumerable<Command> moreVerbs, Func<LaunchRequest, int>? launcher = null)
+    /// <param name="environment">Where APPTAINER_* settings are read (<see cref="ApptainerVariables"/>);
+    /// default: hpcrun's environment.</param>
+    public HpcRunCli(IEnumerable<Command> moreVerbs, Func<LaunchRequest, int>? launcher = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         this.launcher = launcher ?? (request => Executor.Run(request, NodeGroup.Elect()));
+        this.environment = () => environment ?? Invocation.Environment;
         Root.Subcommands.Add(LaunchVerb("run",
-            "Run CMD, or the image's default command (runscript, entrypoint, else /bin/sh)", withCommand: true));
-        Root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", withCommand: true));
-        Root.Subcommands.Add(LaunchVerb("shell", "Start an interactive shell inside the image", withCommand: false));
+            "Run the image's default command (runscript, entrypoint + cmd, else /bin/sh) with ARGS as its arguments",
+            withCommand: true).With("run [OPTIONS] IMAGE [ARGS...]    (options after IMAGE are the runscript's)",
+                "hpcrun run --bind /scratch mycode.sif input.dat     # the runscript gets input.dat as $1",
+                "srun hpcrun run -B /data solver.sif --steps 100     # --steps belongs to the runscript"));
+        Root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", withCommand: true)
+            .With("exec [OPTIONS] IMAGE CMD [ARG...]    (or hpcrun [OPTIONS] IMAGE CMD; options after IMAGE are CMD's)",
+                "hpcrun exec --cleanenv mycode.sif ./solver -v input.dat   # -v goes to ./solver",
+                "srun hpcrun -B /scratch mycode.sif python3 train.py       # the short form"));
+        Command shell = LaunchVerb("shell", "Start an interactive shell inside the image", withCommand: false)
+            .With("shell [OPTIONS] IMAGE",
+                "hpcrun shell mycode.sif",
+                "hpcrun shell --containall -s /bin/sh mycode.sif       # clean environment, private /tmp and home");
+        shell.Options.Add(shellPath);
+        Root.Subcommands.Add(shell);
         var version = new Command("version", "Print hpcrun's version");
         version.SetAction(_ => { Console.WriteLine($"hpcrun {CommandLineRoot.Version}"); return 0; });
         Root.Subcommands.Add(version);
@@ -41,9 +63,9 @@ internal sealed class HpcRunCli
 
     private Command Root => cli.Command;
 
-    public int Invoke(string[] args) => cli.Invoke(WithImplicitRun(args), ours =>
+    public int Invoke(string[] args) => cli.Invoke(args, ours =>
     {
-        (string[] parsed, jobCommand) = SplitJobCommand(ours);
+        (string[] parsed, jobCommand) = SplitJobCommand(WithImplicitExec(ours));
         return parsed;
     });
 
@@ -59,11 +81,20 @@ internal sealed class HpcRunCli
 
     private int Launch(ParseResult result, string verb)
     {
-        if (verb == "exec" && jobCommand.Count == 0)
+        if (verb == "exec" && jobCommand.Count == 0 && !bare)
             throw new HpcRunException(ExitCode.Usage, "exec needs a command: hpcrun exec IMAGE CMD [ARG...]");
         if (verb == "shell" && jobCommand.Count > 0)
             throw new HpcRunException(ExitCode.Usage, "shell takes no command; use hpcrun exec IMAGE CMD");
-        try { return launcher(launch.ToRequest(result, result.GetValue(image)!, jobCommand, shell: verb == "shell")); }
+        string imageName = result.GetValue(image)!;
+        UnsupportedVerbs.Check(imageName);
+        LaunchRequest request = launch.ToRequest(result, imageName, verb == "run" ? [] : jobCommand,
+            shell: verb == "shell") with
+        {
+            RunArguments = verb == "run" ? jobCommand : [],
+            ShellPath = result.GetValue(shellPath),
+        };
+        request = ApptainerVariables.Apply(request, environment());
+        try { return launcher(request); }
         catch (HpcRunException) { throw; }
         catch (Exception e)
         {
@@ -72,14 +103,25 @@ internal sealed class HpcRunCli
         }
     }
 
-    /// <summary>`hpcrun [OPTIONS] IMAGE CMD` means `hpcrun run [OPTIONS] IMAGE CMD`.</summary>
-    private string[] WithImplicitRun(string[] args)
+    /// <summary>`hpcrun [OPTIONS] IMAGE CMD` means `hpcrun exec [OPTIONS] IMAGE CMD` (with no CMD, the image's
+    /// default command). A first word that names no file is refused when it is a verb hpcrun lacks, or a typo of
+    /// one it has: an image called `shel` in the current directory still runs.</summary>
+    /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for those words.</exception>
+    private string[] WithImplicitExec(string[] args)
     {
         int first = Array.FindIndex(args, a => !IsOption(a, Root.Options));
         if (first < 0 || Root.Subcommands.Any(c => c.Name == args[first])
             || args[first] is "-h" or "--help" or "-?" or "--version")
             return args;
-        return [.. args[..first], "run", .. args[first..]];
+        string word = args[first];
+        if (!Path.Exists(word))
+        {
+            UnsupportedVerbs.Check(word);
+            if (UnsupportedVerbs.Suggestion(word, Root.Subcommands.Select(c => c.Name)) is { } verb)
+                throw new HpcRunException(ExitCode.Usage, $"unknown verb '{word}': did you mean {verb}?");
+        }
+        bare = true;
+        return [.. args[..first], "exec", .. args[first..]];
     }
 
     /// <summary>Splits off what follows the image (and an optional "--") of a launch verb.</summary>

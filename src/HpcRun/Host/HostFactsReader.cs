@@ -25,7 +25,8 @@ public static class HostFactsReader
 
         var resolved = new Dictionary<string, string?>();
         foreach (string path in request.Binds.Select(b => b.Source).Concat(HostSystemPart.HostPaths)
-            .Concat(MpiPart.HostPaths(environment)).Append(home))
+            .Concat(MpiPart.HostPaths(environment)).Append(home)
+            .Concat(request.Home is { } homeSpec ? [homeSpec.Source] : []))
             resolved[path] = RealPath.Resolve(path);
         foreach (SiteBind bind in site.Binds)
             if ((resolved[bind.Bind.Source] = RealPath.Resolve(bind.Bind.Source)) is null)

@@ -5,15 +5,19 @@ namespace HpcRun.Tests.Cli;
 
 public class CommandLineTests
 {
-    private static (int Code, LaunchRequest? Request) Parse(params string[] args)
+    internal static (int Code, LaunchRequest? Request) Parse(params string[] args) =>
+        ParseWith(new Dictionary<string, string>(), args);
+
+    internal static (int Code, LaunchRequest? Request) ParseWith(IReadOnlyDictionary<string, string> environment,
+        params string[] args)
     {
         LaunchRequest? captured = null;
-        int code = new HpcRunCli([], request => { captured = request; return 42; }).Invoke(args);
+        int code = new HpcRunCli([], request => { captured = request; return 42; }, environment).Invoke(args);
         return (code, captured);
     }
 
     [Fact]
-    public void BareImageAndCommandMeansRun()
+    public void BareImageAndCommandMeansExec()
     {
         var (code, request) = Parse("img.sqfs", "./solver", "input.dat");
         Assert.Equal(42, code);
@@ -31,11 +35,12 @@ public class CommandLineTests
     }
 
     [Fact]
-    public void RunTakesADoubleDashBeforeTheCommand()
+    public void RunTakesADoubleDashBeforeTheRunscriptsArguments()
     {
         var (_, request) = Parse("run", "--cleanenv", "img", "--", "env", "-0");
         Assert.True(request!.CleanEnv);
-        Assert.Equal(["env", "-0"], request.Command);
+        Assert.Empty(request.Command);
+        Assert.Equal(["env", "-0"], request.RunArguments);
     }
 
     [Fact]

@@ -43,7 +43,9 @@ public sealed class SubmitScriptTests : IDisposable
     private static LaunchRequest Launched(string[] args)
     {
         LaunchRequest? launched = null;
-        Assert.Equal(0, new HpcRunCli([], request => { launched = request; return 0; }).Invoke(args));
+        Assert.Equal(0, new HpcRunCli([], request => { launched = request; return 0; },
+                new Dictionary<string, string>())
+            .Invoke(args));
         return launched!;
     }
 
@@ -52,12 +54,14 @@ public sealed class SubmitScriptTests : IDisposable
     {
         string[] options = ["-B", $"{dir}/my set:/data:ro,{dir}/scratch", "--env", "GREETING=hello world",
             "--env", "QUOTE=it's $HOME", "--env-file", "job.env", "--cleanenv", "--fakeroot", "--writable-tmpfs",
-            "--pwd", "/data", "--mpi", "host", "--mpi-compat", "full", "--rdma", "none", "--rdma-libs", "host"];
+            "--pwd", "/data", "--mpi", "host", "--mpi-compat", "full", "--rdma", "none", "--rdma-libs", "host",
+            "--contain", "-H", $"{dir}/scratch:/home/me", "--no-mount", "cwd,bind-paths",
+            "--mount", $"type=bind,src={dir}/scratch,dst=/m,ro"];
         string[] job = [Image, "sh", "-c", "echo \"$GREETING\""];
         string[] words = SrunWords(Script(["-N", "2", "-n", "4", .. options, job[0], "--", .. job[1..]]));
         Assert.Equal(Binary, words[0]);
         Assert.Equal(job, words[^job.Length..]);
-        Assert.Equivalent(Launched(["run", .. options, .. job]), Launched(words[1..]), strict: true);
+        Assert.Equivalent(Launched(["exec", .. options, .. job]), Launched(words[1..]), strict: true);
     }
 
     [Fact]

@@ -8,10 +8,10 @@ using Spectre.Console;
 
 namespace HpcRun.Tools.Verbs.Image;
 
-/// <summary>`hpcrun build OUT SOURCE` and `hpcrun inspect IMAGE`.</summary>
+/// <summary>`hpcrun build OUT SOURCE`, `hpcrun inspect IMAGE` and `hpcrun run-help IMAGE`.</summary>
 internal static class ImageVerbs
 {
-    public static Command[] All => [Build(), Inspect()];
+    public static Command[] All => [Build(), Inspect(), RunHelp()];
 
     private static Command Build()
     {
@@ -38,6 +38,9 @@ internal static class ImageVerbs
         {
             output, source, sqfs, platform, tag, force, skip,
         };
+        command.With("build [OPTIONS] OUT SOURCE",
+            "hpcrun build mycode.sif ./rootfs/                   # a directory (Apptainer's sandbox too)",
+            "docker save mycode:1 -o mycode.tar && hpcrun build mycode.sif mycode.tar");
         command.SetAction(result => Run(() =>
         {
             var request = new BuildRequest(result.GetValue(output)!, result.GetValue(source)!, result.GetValue(sqfs),
@@ -83,13 +86,60 @@ internal static class ImageVerbs
     private static Command Inspect()
     {
         var image = new Argument<string>("image") { Description = "SIF or SquashFS file, or a directory" };
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var json = new Option<bool>("--json", "-j") { Description = "Print JSON" };
+        (Option<bool> Option, AttributeKinds Kind)[] attributes =
+        [
+            (new("--labels", "-l") { Description = "Only the labels (Apptainer's labels.json and the config's)" },
+                AttributeKinds.Labels),
+            (new("--deffile", "-d") { Description = "Only the definition file the image was built from" },
+                AttributeKinds.Deffile),
+            (new("--runscript", "-r") { Description = "Only the runscript" }, AttributeKinds.Runscript),
+            (new("--environment", "-e") { Description = "Only the environment scripts (/.singularity.d/env)" },
+                AttributeKinds.Environment),
+            (new("--helpfile", "-H") { Description = "Only the help text (%help)" }, AttributeKinds.Helpfile),
+        ];
         var command = new Command(ToolVerbs.Inspect.Name, ToolVerbs.Inspect.Description) { image, json };
+        foreach (var (option, _) in attributes) command.Options.Add(option);
+        command.With("inspect [--json] [--labels] [--deffile] [--runscript] [--environment] [--helpfile] IMAGE",
+            "hpcrun inspect mycode.sif                 # everything hpcrun knows, for people",
+            "hpcrun inspect --labels --json mycode.sif # as apptainer inspect --labels --json prints it");
         command.SetAction(result => Run(() =>
         {
-            ImageInfo info = ImageInspector.Inspect(result.GetValue(image)!);
+            string path = result.GetValue(image)!;
+            UnsupportedVerbs.Check(path);
+            AttributeKinds kinds = attributes.Where(a => result.GetValue(a.Option))
+                .Aggregate(AttributeKinds.None, (all, a) => all | a.Kind);
+            if (kinds != AttributeKinds.None)
+            {
+                ApptainerAttributes found = ApptainerAttributesReader.Read(path, kinds);
+                Console.Write(result.GetValue(json)
+                    ? JsonSerializer.Serialize(new ApptainerInspection(new ApptainerInspectionData(found)),
+                        ApptainerInspectionJson.Default.ApptainerInspection) + "\n"
+                    : ApptainerAttributesText.Render(found));
+                return;
+            }
+            ImageInfo info = ImageInspector.Inspect(path);
             Console.Write(result.GetValue(json) ? JsonSerializer.Serialize(info, ImageInfoJson.Default.ImageInfo) + "\n"
                 : ImageInfoText.Render(info));
+        }));
+        return command;
+    }
+
+    /// <summary>As `apptainer run-help`: the help text, or a line saying there is none (status 0).</summary>
+    private static Command RunHelp()
+    {
+        var image = new Argument<string>("image") { Description = "SIF or SquashFS file, or a directory" };
+        var command = new Command(ToolVerbs.RunHelp.Name, ToolVerbs.RunHelp.Description) { image }
+            .With("run-help IMAGE",
+                "hpcrun run-help mycode.sif",
+                "hpcrun run-help ./sandbox/              # a directory image");
+        command.SetAction(result => Run(() =>
+        {
+            string path = result.GetValue(image)!;
+            UnsupportedVerbs.Check(path);
+            string? help = ApptainerAttributesReader.Read(path, AttributeKinds.Helpfile).Helpfile;
+            Console.Write(help is { Length: > 0 } ? help.TrimEnd('\n') + "\n"
+                : "No help sections were defined for this image\n");
         }));
         return command;
     }

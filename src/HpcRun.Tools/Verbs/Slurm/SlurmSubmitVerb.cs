@@ -46,6 +46,9 @@ internal sealed class SlurmSubmitVerb
     {
         Command = new Command(ToolVerbs.Submit.Name, ToolVerbs.Submit.Description)
         { nodes, tasks, time, partition, name, chdir, output, wait };
+        Command.With("submit [SLURM OPTIONS] [LAUNCH OPTIONS] IMAGE -- CMD [ARG...]    (everything after -- is CMD's)",
+            "hpcrun submit -N 2 -n 8 -t 1:00:00 mycode.sif -- ./solver input.dat",
+            "hpcrun submit --wait -B /scratch --mpi host mycode.sif -- ./solver -v   # -v goes to ./solver");
         launch.AddTo(Command);
         Command.Arguments.Add(image);
         Command.Arguments.Add(command);

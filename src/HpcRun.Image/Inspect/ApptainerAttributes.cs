@@ -1,0 +1,42 @@
+using System.Text.Json.Serialization;
+
+namespace HpcRun.Image.Inspect;
+
+/// <summary>
+/// What `apptainer inspect --labels/--deffile/--runscript/--environment/--helpfile` shows, read from an image's
+/// /.singularity.d (labels.json, Singularity, runscript, env/10-docker*.sh and env/9*-environment.sh,
+/// runscript.help) and, in a SIF, first from Apptainer's inspect-metadata.json and definition-file objects.
+/// Null: not asked for, or the image has none. Source: Apptainer's cmd/internal/cli/inspect.go.
+/// </summary>
+public sealed record ApptainerAttributes
+{
+    [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string>? Labels { get; init; }
+    [JsonPropertyName("deffile")] public string? Deffile { get; init; }
+    [JsonPropertyName("runscript")] public string? Runscript { get; init; }
+    [JsonPropertyName("helpfile")] public string? Helpfile { get; init; }
+    /// <summary>Environment scripts by their path in the image.</summary>
+    [JsonPropertyName("environment")] public IReadOnlyDictionary<string, string>? Environment { get; init; }
+}
+
+/// <summary>Which of <see cref="ApptainerAttributes"/> to read.</summary>
+[Flags]
+public enum AttributeKinds
+{
+    None = 0,
+    Labels = 1,
+    Deffile = 2,
+    Runscript = 4,
+    Helpfile = 8,
+    Environment = 16,
+}
+
+/// <summary>`apptainer inspect --json`'s document: {"data": {"attributes": {...}}, "type": "container"}.</summary>
+public sealed record ApptainerInspection(
+    [property: JsonPropertyName("data")] ApptainerInspectionData Data,
+    [property: JsonPropertyName("type")] string Type = "container");
+
+public sealed record ApptainerInspectionData([property: JsonPropertyName("attributes")] ApptainerAttributes Attributes);
+
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ApptainerInspection))]
+public sealed partial class ApptainerInspectionJson : JsonSerializerContext;

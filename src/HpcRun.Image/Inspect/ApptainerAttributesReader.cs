@@ -1,0 +1,139 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HpcRun.Image.Metadata;
+using HpcRun.Image.Sif;
+
+namespace HpcRun.Image.Inspect;
+
+/// <summary>
+/// Reads <see cref="ApptainerAttributes"/> without mounting: a directory's files; a SquashFS's (a SIF's primary
+/// partition at its offset) with unsquashfs; a SIF's inspect-metadata.json and definition-file objects first,
+/// as Apptainer does.
+/// </summary>
+public static partial class ApptainerAttributesReader
+{
+    private const string Meta = "/.singularity.d";
+
+    /// <exception cref="FileNotFoundException">Nothing at <paramref name="path"/>.</exception>
+    /// <exception cref="ImageFormatException">Not an image.</exception>
+    public static ApptainerAttributes Read(string path, AttributeKinds kinds)
+    {
+        ApptainerAttributes fromSif = new();
+        IImageFiles files;
+        if (File.Exists(path) && ImageInspector.IsSif(path))
+        {
+            using var stream = File.OpenRead(path);
+            SifFile sif = SifFile.Read(stream);
+            fromSif = SifAttributes(stream, sif);
+            files = sif.PrimarySystem is { FsType: SifFsType.Squashfs } root
+                ? new SquashFsFiles(path, root.Offset) : new NoFiles();
+        }
+        else files = ImageSource.Probe(path).Kind == ImageKind.SquashFs ? new SquashFsFiles(path, 0)
+            : new DirectoryFiles(path);
+        bool Wants(AttributeKinds kind) => kinds.HasFlag(kind);
+        return new ApptainerAttributes
+        {
+            Labels = Wants(AttributeKinds.Labels)
+                ? fromSif.Labels ?? Labels(files.Read($"{Meta}/labels.json")) ?? new Dictionary<string, string>()
+                : null,
+            Deffile = Wants(AttributeKinds.Deffile) ? fromSif.Deffile ?? files.Read($"{Meta}/Singularity") : null,
+            Runscript = Wants(AttributeKinds.Runscript) ? fromSif.Runscript ?? files.Read($"{Meta}/runscript") : null,
+            Helpfile = Wants(AttributeKinds.Helpfile)
+                ? fromSif.Helpfile ?? files.Read($"{Meta}/runscript.help") : null,
+            Environment = Wants(AttributeKinds.Environment)
+                ? fromSif.Environment ?? EnvironmentScripts(files) : null,
+        };
+    }
+
+    /// <summary>Apptainer's inspect-metadata.json (data.attributes) and its definition-file object.</summary>
+    private static ApptainerAttributes SifAttributes(Stream stream, SifFile sif)
+    {
+        string? Text(SifDescriptor? d) => d is null ? null : Encoding.UTF8.GetString(SifFile.ReadObject(stream, d));
+        string? deffile = Text(sif.Find(SifDataType.Deffile));
+        if (Text(sif.Find(SifDataType.GenericJson, d => d.Name == "inspect-metadata.json")) is not { } json)
+            return new ApptainerAttributes { Deffile = deffile };
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            JsonElement attributes =
+                JsonFields.Property(JsonFields.Property(document.RootElement, "data"), "attributes");
+            Dictionary<string, string>? Map(string name) =>
+                JsonFields.Property(attributes, name).ValueKind == JsonValueKind.Object
+                    ? JsonFields.StringMap(JsonFields.Property(attributes, name)).ToDictionary() : null;
+            string? Field(string name) => JsonFields.String(attributes, name) is { Length: > 0 } s ? s : null;
+            return new ApptainerAttributes
+            {
+                Labels = Map("labels"),
+                Deffile = deffile ?? Field("deffile"),
+                Runscript = Field("runscript"),
+                Helpfile = Field("helpfile"),
+                Environment = Map("environment") is { } environment
+                    ? new SortedDictionary<string, string>(environment, StringComparer.Ordinal) : null,
+            };
+        }
+        catch (JsonException e)
+        {
+            throw new ImageFormatException($"SIF object inspect-metadata.json: bad JSON ({e.Message})");
+        }
+    }
+
+    private static Dictionary<string, string>? Labels(string? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return JsonFields.StringMap(document.RootElement).ToDictionary();
+        }
+        catch (JsonException e) { throw new ImageFormatException($"{Meta}/labels.json: bad JSON ({e.Message})"); }
+    }
+
+    /// <summary>The scripts Apptainer's inspect shows: env/10-docker*.sh and env/9*-environment.sh.</summary>
+    private static SortedDictionary<string, string> EnvironmentScripts(IImageFiles files)
+    {
+        var scripts = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string name in files.List($"{Meta}/env").Where(n => ShownScript().IsMatch(n)))
+            if (files.Read($"{Meta}/env/{name}") is { } text) scripts[$"{Meta}/env/{name}"] = text;
+        return scripts;
+    }
+
+    [GeneratedRegex(@"^(10-docker.*|9.*-environment)\.sh$")]
+    private static partial Regex ShownScript();
+
+    private interface IImageFiles
+    {
+        string? Read(string inImage);
+        IEnumerable<string> List(string directory);
+    }
+
+    private sealed class NoFiles : IImageFiles
+    {
+        public string? Read(string inImage) => null;
+        public IEnumerable<string> List(string directory) => [];
+    }
+
+    private sealed class DirectoryFiles(string root) : IImageFiles
+    {
+        public string? Read(string inImage) =>
+            File.Exists(Path.Join(root, inImage)) ? File.ReadAllText(Path.Join(root, inImage)) : null;
+
+        public IEnumerable<string> List(string directory) => Directory.Exists(Path.Join(root, directory))
+            ? Directory.EnumerateFiles(Path.Join(root, directory)).Select(Path.GetFileName).OfType<string>() : [];
+    }
+
+    private sealed class SquashFsFiles(string image, long offset) : IImageFiles
+    {
+        public string? Read(string inImage) => Unsquashfs.Output(image, offset, "-cat", inImage.TrimStart('/'));
+
+        /// <summary>The names directly in <paramref name="directory"/>, from `unsquashfs -l`'s
+        /// squashfs-root/... lines.</summary>
+        public IEnumerable<string> List(string directory)
+        {
+            string prefix = $"squashfs-root/{directory.Trim('/')}/";
+            return (Unsquashfs.Output(image, offset, "-l", directory.TrimStart('/')) ?? "").Split('\n')
+                .Where(l => l.StartsWith(prefix, StringComparison.Ordinal) && !l[prefix.Length..].Contains('/'))
+                .Select(l => l[prefix.Length..]);
+        }
+    }
+}

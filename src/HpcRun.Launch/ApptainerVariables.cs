@@ -1,0 +1,70 @@
+namespace HpcRun.Launch;
+
+/// <summary>
+/// The variables Apptainer reads in place of its flags, so batch scripts written for it keep working:
+/// APPTAINER_X, else SINGULARITY_X (Apptainer's precedence; a flag given on the command line comes first).
+/// Binds and mounts add to -B/--mount (APPTAINER_BIND, APPTAINER_BINDPATH, SINGULARITY_BIND,
+/// SINGULARITY_BINDPATH, APPTAINER_MOUNT); CLEANENV, CONTAIN, CONTAINALL and NO_HOME switch their flag on;
+/// HOME, PWD/CWD/TARGET_PWD/TARGET_CWD, NO_MOUNT and SHELL give a value when the flag gave none. Source:
+/// Apptainer's cmd/internal/cli/action_flags.go (EnvKeys) and its user guide, "Environment variables".
+/// </summary>
+public static class ApptainerVariables
+{
+    public static readonly string[] Prefixes = ["APPTAINER_", "SINGULARITY_"];
+
+    /// <summary>The request with what <paramref name="environment"/> adds to it.</summary>
+    /// <exception cref="HpcRunException">64 (usage) for a bad value, naming the variable.</exception>
+    public static LaunchRequest Apply(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
+    {
+        (string Name, string Value)? Find(params string[] keys) =>
+            keys.SelectMany(key => Prefixes.Select(prefix => prefix + key))
+                .Where(name => environment.GetValueOrDefault(name) is { Length: > 0 })
+                .Select(name => ((string, string)?)(name, environment[name])).FirstOrDefault();
+        bool On(string key) => Find(key) is { } v && Truth(v.Name, v.Value);
+
+        var binds = request.Binds.ToList();
+        foreach (string key in new[] { "BIND", "BINDPATH" })
+            if (Find(key) is { } bind)
+                binds.AddRange(Spec(bind.Name, () => BindSpec.ParseList(bind.Value).ToList()));
+        if (Find("MOUNT") is { } mount)
+            binds.AddRange(mount.Value.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(spec => MountOption.Parse(mount.Name, spec)));
+        bool containAll = On("CONTAINALL");
+        NoMount noMount = request.NoMount;
+        if (Find("NO_MOUNT") is { } words && noMount == NoMount.None) noMount = noMount.With(words.Name, words.Value);
+        if (On("NO_HOME")) noMount = noMount with { Home = true };
+        return request with
+        {
+            Binds = binds,
+            CleanEnv = request.CleanEnv || containAll || On("CLEANENV"),
+            Contain = request.Contain || containAll || On("CONTAIN"),
+            Home = request.Home ?? (Find("HOME") is { } home ? HomeSpec.Parse(home.Name, home.Value) : null),
+            WorkingDirectory = request.WorkingDirectory
+                ?? (Find("PWD", "CWD", "TARGET_PWD", "TARGET_CWD") is { } pwd ? Absolute(pwd.Name, pwd.Value) : null),
+            ShellPath = request.ShellPath ?? (request.Shell ? Find("SHELL")?.Value : null),
+            NoMount = noMount,
+        };
+    }
+
+    /// <summary>A boolean as Go's strconv.ParseBool reads it (Apptainer's flags do).</summary>
+    private static bool Truth(string name, string value) => value switch
+    {
+        "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+        "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+        _ => throw new HpcRunException(ExitCode.Usage, $"{name}={value}: expected true or false (1 or 0)"),
+    };
+
+    /// <summary>--pwd's rule: an absolute path, normalized.</summary>
+    /// <exception cref="HpcRunException">64 (usage) for a relative path.</exception>
+    public static string Absolute(string source, string path) => path.StartsWith('/') ? PathText.Normalize(path)
+        : throw new HpcRunException(ExitCode.Usage, $"{source} must be an absolute path, not '{path}'");
+
+    private static T Spec<T>(string name, Func<T> parse)
+    {
+        try { return parse(); }
+        catch (HpcRunException e) when (e.Code == ExitCode.Usage)
+        {
+            throw new HpcRunException(ExitCode.Usage, $"{name}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using HpcRun.Launch;
+using static HpcRun.Tests.Cli.CommandLineTests;
+
+namespace HpcRun.Tests.Cli;
+
+/// <summary>Apptainer's command-line habits (README, "Apptainer → hpcrun").</summary>
+public class ApptainerCommandLineTests
+{
+    [Fact]
+    public void RunPassesItsArgumentsToTheDefaultCommand()
+    {
+        var (code, request) = Parse("run", "-B", "/data", "img", "input.dat", "-v", "--fakeroot");
+        Assert.Equal(42, code);
+        Assert.Empty(request!.Command);
+        Assert.Equal(["input.dat", "-v", "--fakeroot"], request.RunArguments);
+        Assert.False(request.FakeRoot);
+    }
+
+    [Fact]
+    public void ExecAndTheBareFormRunTheCommand()
+    {
+        Assert.Equal(["ls", "-l"], Parse("exec", "img", "ls", "-l").Request!.Command);
+        var (_, bare) = Parse("img", "ls", "-l");
+        Assert.Equal(["ls", "-l"], bare!.Command);
+        Assert.Empty(bare.RunArguments);
+        var (code, alone) = Parse("img"); // no command: the image's default
+        Assert.Equal(42, code);
+        Assert.Empty(alone!.Command);
+    }
+
+    [Theory]
+    [InlineData("instance")]
+    [InlineData("sign")]
+    [InlineData("verify")]
+    [InlineData("pull")]
+    [InlineData("oras://ghcr.io/me/img:1")]
+    [InlineData("library://alpine")]
+    [InlineData("shub://me/img")]
+    public void UnsupportedVerbsAndReferencesAreUsageErrors(string word)
+    {
+        var (code, request) = Parse(word, "x", "y");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Null(request);
+        Assert.StartsWith($"'{word}' is not supported: ", HpcRun.CommandLine.UnsupportedVerbs.Refusal(word));
+    }
+
+    [Fact]
+    public void AnUnsupportedReferenceAfterAVerbIsRefusedToo()
+    {
+        var (code, request) = Parse("exec", "library://alpine", "ls");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Null(request);
+    }
+
+    [Theory]
+    [InlineData("exce", "exec")]
+    [InlineData("shel", "shell")]
+    [InlineData("buidl", "build")]
+    [InlineData("inspcet", "inspect")]
+    [InlineData("rn", null)]           // too short to guess
+    [InlineData("img.sif", null)]      // a file name
+    [InlineData("./exce", null)]       // a path
+    [InlineData("solver", null)]       // far from every verb
+    public void TyposGetASuggestion(string word, string? verb) =>
+        Assert.Equal(verb, HpcRun.CommandLine.UnsupportedVerbs.Suggestion(word,
+            ["run", "exec", "shell", "build", "inspect", "submit", "status", "cancel", "jobs", "doctor", "version"]));
+
+    [Fact]
+    public void ATypoThatNamesNoFileIsAUsageError()
+    {
+        var (code, request) = Parse("exce", "img", "ls");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Null(request);
+    }
+
+    [Fact]
+    public void AFileNamedLikeATypoStillRuns()
+    {
+        string dir = Directory.CreateTempSubdirectory("hpcrun-typo").FullName;
+        string previous = Environment.CurrentDirectory;
+        try
+        {
+            File.WriteAllText(Path.Join(dir, "shel"), "");
+            Environment.CurrentDirectory = dir;
+            var (code, request) = Parse("shel", "ls");
+            Assert.Equal(42, code);
+            Assert.Equal("shel", request!.Image);
+        }
+        finally
+        {
+            Environment.CurrentDirectory = previous;
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ContainAllIsContainAndCleanEnv()
+    {
+        var (_, request) = Parse("exec", "-C", "img", "true");
+        Assert.True(request!.Contain);
+        Assert.True(request.CleanEnv);
+        var (_, contained) = Parse("exec", "-c", "img", "true");
+        Assert.True(contained!.Contain);
+        Assert.False(contained.CleanEnv);
+    }
+
+    [Fact]
+    public void HomeNoHomeCwdAndNoMount()
+    {
+        var (_, request) = Parse("exec", "-H", "/scratch/me:/home/me", "--cwd", "/work", "--no-mount", "tmp,cwd",
+            "--no-mount", "/site", "img", "true");
+        Assert.Equal(new HomeSpec("/scratch/me", "/home/me"), request!.Home);
+        Assert.Equal("/work", request.WorkingDirectory);
+        Assert.True(request.NoMount.Tmp);
+        Assert.True(request.NoMount.Cwd);
+        Assert.False(request.NoMount.Home);
+        Assert.Equal(["/site"], request.NoMount.SiteTargets);
+        Assert.True(Parse("exec", "--no-home", "img", "true").Request!.NoMount.Home);
+    }
+
+    [Theory]
+    [InlineData("proc")]
+    [InlineData("dev")]
+    [InlineData("tmpp")]
+    public void NoMountRefusesWhatHpcrunNeedsAndUnknownWords(string word) =>
+        Assert.Equal((int)ExitCode.Usage, Parse("exec", "--no-mount", word, "img", "true").Code);
+
+    [Fact]
+    public void MountTakesApptainersSpec()
+    {
+        var (_, request) = Parse("exec", "--mount", "type=bind,src=/a,dst=/x,ro",
+            "--mount", "type=bind,source=/b,destination=/y", "--mount", "type=bind,source=/c,target=/z,readonly",
+            "img", "true");
+        Assert.Equal([new BindSpec("/a", "/x", true), new BindSpec("/b", "/y", false), new BindSpec("/c", "/z", true)],
+            request!.Binds);
+    }
+
+    [Theory]
+    [InlineData("type=volume,src=/a,dst=/x")]
+    [InlineData("type=bind,src=/a")]
+    [InlineData("type=bind,src=/a,dst=rel")]
+    [InlineData("type=bind,src=/a,dst=/x,ro=maybe")]
+    [InlineData("type=bind,src=/a,dst=/x,propagation=shared")]
+    public void BadMountsAreUsageErrors(string spec) =>
+        Assert.Equal((int)ExitCode.Usage, Parse("exec", "--mount", spec, "img", "true").Code);
+
+    [Fact]
+    public void ShellTakesAShellPath()
+    {
+        var (_, request) = Parse("shell", "-s", "/bin/zsh", "img");
+        Assert.Equal("/bin/zsh", request!.ShellPath);
+        Assert.Equal((int)ExitCode.Usage, Parse("exec", "-s", "/bin/zsh", "img", "true").Code);
+    }
+
+    [Fact]
+    public void ApptainerVariablesFillInWhatNoFlagGave()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["APPTAINER_BIND"] = "/a:/x,/b",
+            ["SINGULARITY_BINDPATH"] = "/c:/y:ro",
+            ["SINGULARITY_BIND"] = "/ignored", // APPTAINER_BIND wins
+            ["APPTAINER_MOUNT"] = "type=bind,src=/d,dst=/w",
+            ["APPTAINER_CLEANENV"] = "1",
+            ["SINGULARITY_CONTAIN"] = "true",
+            ["APPTAINER_HOME"] = "/scratch/me",
+            ["APPTAINER_PWD"] = "/data",
+            ["APPTAINER_NO_MOUNT"] = "tmp",
+        };
+        var (_, request) = ParseWith(environment, "exec", "-B", "/e", "img", "true");
+        Assert.Equal(
+            [new BindSpec("/e", "/e", false), new BindSpec("/a", "/x", false), new BindSpec("/b", "/b", false),
+                new BindSpec("/c", "/y", true), new BindSpec("/d", "/w", false)],
+            request!.Binds);
+        Assert.True(request.CleanEnv);
+        Assert.True(request.Contain);
+        Assert.Equal(new HomeSpec("/scratch/me", null), request.Home);
+        Assert.Equal("/data", request.WorkingDirectory);
+        Assert.True(request.NoMount.Tmp);
+    }
+
+    [Fact]
+    public void FlagsComeBeforeApptainerVariables()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["APPTAINER_HOME"] = "/from/variable",
+            ["APPTAINER_CWD"] = "/from/variable",
+            ["APPTAINER_SHELL"] = "/bin/variable",
+            ["APPTAINER_CONTAINALL"] = "0",
+        };
+        var (_, request) = ParseWith(environment, "shell", "-H", "/flag", "--pwd", "/flag", "-s", "/bin/flag", "img");
+        Assert.Equal("/flag", request!.Home!.Source);
+        Assert.Equal("/flag", request.WorkingDirectory);
+        Assert.Equal("/bin/flag", request.ShellPath);
+        Assert.False(request.Contain);
+        Assert.Equal("/bin/variable", ParseWith(environment, "shell", "img").Request!.ShellPath);
+    }
+
+    [Theory]
+    [InlineData("APPTAINER_CLEANENV", "maybe")]
+    [InlineData("APPTAINER_BIND", "/a:/b:rx")]
+    [InlineData("APPTAINER_PWD", "relative")]
+    [InlineData("SINGULARITY_NO_MOUNT", "sys")]
+    public void BadApptainerVariablesAreUsageErrors(string name, string value) =>
+        Assert.Equal((int)ExitCode.Usage,
+            ParseWith(new Dictionary<string, string> { [name] = value }, "exec", "img", "true").Code);
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("exec")]
+    [InlineData("shell")]
+    public void HelpShowsTheUsageLineAndTwoExamples(string verb)
+    {
+        var output = new StringWriter();
+        TextWriter previous = Console.Out;
+        Console.SetOut(output);
+        try { Assert.Equal(0, Parse(verb, "--help").Code); }
+        finally { Console.SetOut(previous); }
+        string help = output.ToString();
+        Assert.Contains($"Usage:\n  hpcrun {verb} [OPTIONS] IMAGE", help);
+        Assert.Equal(2, help[help.IndexOf("Examples:", StringComparison.Ordinal)..].Split('\n')
+            .Count(l => l.StartsWith("  hpcrun ", StringComparison.Ordinal)
+                || l.StartsWith("  srun ", StringComparison.Ordinal)));
+    }
+}

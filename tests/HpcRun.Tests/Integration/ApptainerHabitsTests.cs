@@ -1,0 +1,239 @@
+using System.Text.Json;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+/// <summary>An image with Apptainer's layout (/.singularity.d: runscript using "$@", runscript.help,
+/// labels.json, env/90-environment.sh, the definition file), as a SIF built by hpcrun, a plain SquashFS and a
+/// directory; each row of the README's "Apptainer → hpcrun" table.</summary>
+public sealed class ApptainerImages
+{
+    public const string Help = "Usage: hpcrun run IMAGE ARGS...\n  Prints each argument in brackets.\n";
+    public const string Deffile = "Bootstrap: localimage\nFrom: busybox.sqfs\n";
+
+    public string Tree { get; } = MakeTree(TestImages.BusyboxTree); // resolved first: Cached's lock is not re-entrant
+
+    private static string MakeTree(string busybox) => TestImages.Cached("acli-apptainer-v1", dir =>
+    {
+        TestEnvironment.RunChecked("cp", "-a", busybox, dir);
+        string meta = Path.Combine(dir, ".singularity.d");
+        Directory.CreateDirectory(Path.Combine(meta, "env"));
+        Directory.CreateDirectory(Path.Combine(dir, "var", "tmp"));
+        File.WriteAllText(Path.Combine(meta, "runscript"),
+            "#!/bin/sh\necho \"$# arguments\"\nfor a in \"$@\"; do echo \"[$a]\"; done\n");
+        File.SetUnixFileMode(Path.Combine(meta, "runscript"), (UnixFileMode)0b111_101_101);
+        File.WriteAllText(Path.Combine(meta, "runscript.help"), Help);
+        File.WriteAllText(Path.Combine(meta, "labels.json"),
+            "{\n\t\"org.example.maintainer\": \"hpc team\",\n\t\"org.label-schema.schema-version\": \"1.0\"\n}");
+        File.WriteAllText(Path.Combine(meta, "env", "90-environment.sh"), "#!/bin/sh\nexport GREETING=hello\n");
+        File.WriteAllText(Path.Combine(meta, "env", "01-base.sh"), "#!/bin/sh\n"); // not shown by inspect
+        File.WriteAllText(Path.Combine(meta, "Singularity"), Deffile);
+    });
+
+    public string SquashFs { get; }
+    public string Sif { get; }
+
+    public ApptainerImages()
+    {
+        string tree = Tree, hpcrun = Hpcrun.Binary;
+        SquashFs = TestImages.Cached("acli-apptainer-v1.sqfs", path => TestImages.MakeSquashFs(tree, path));
+        Sif = TestImages.Cached("acli-apptainer-v1.sif", path =>
+            TestEnvironment.RunChecked(hpcrun, "build", path, tree));
+    }
+
+    public string this[string kind] => kind switch { "sif" => Sif, "sqfs" => SquashFs, _ => Tree };
+}
+
+[Collection(ContainerCollection.Name)]
+public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages images) : IClassFixture<ApptainerImages>
+{
+    public static TheoryData<string> Kinds => ["sif", "sqfs", "dir"];
+    private static readonly string ApptainerBuiltSif =
+        Path.Combine(TestEnvironment.RepoRoot, "..", "shared", "testdata", "apptainer", "busybox_arm64.sif");
+
+    private static string[] Lines(CommandResult result) =>
+        result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    private static void OneLine(CommandResult result, int status, string line)
+    {
+        Assert.True(result.ExitCode == status, result.ToString());
+        Assert.Equal($"hpcrun: {line}\n", result.Stderr);
+    }
+
+    [Theory, MemberData(nameof(Kinds))]
+    public void RunPassesArgumentsToTheRunscript(string kind)
+    {
+        var result = Hpcrun.Run("run", images[kind], "a", "b c", "-v");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["3 arguments", "[a]", "[b c]", "[-v]"], Lines(result));
+    }
+
+    [Theory, MemberData(nameof(Kinds))]
+    public void ExecAndTheBareFormRunTheCommand(string kind)
+    {
+        Assert.Equal(["x"], Lines(Hpcrun.Run("exec", images[kind], "echo", "x")));
+        Assert.Equal(["y"], Lines(Hpcrun.Run(images[kind], "echo", "y")));
+        Assert.Equal(["0 arguments"], Lines(Hpcrun.Run(images[kind])));
+    }
+
+    [Theory, MemberData(nameof(Kinds))]
+    public void RunHelpPrintsTheHelp(string kind)
+    {
+        var result = Hpcrun.Run("run-help", images[kind]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(ApptainerImages.Help, result.Stdout);
+    }
+
+    [Fact]
+    public void RunHelpWithoutHelpSaysSo()
+    {
+        var result = Hpcrun.Run("run-help", busybox.Image);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("No help sections were defined for this image\n", result.Stdout);
+    }
+
+    [Theory, MemberData(nameof(Kinds))]
+    public void InspectShowsApptainersAttributes(string kind)
+    {
+        string image = images[kind];
+        Assert.Equal("org.example.maintainer: hpc team\norg.label-schema.schema-version: 1.0\n",
+            Hpcrun.Run("inspect", "--labels", image).Stdout);
+        Assert.Equal(ApptainerImages.Help, Hpcrun.Run("inspect", "--helpfile", image).Stdout);
+        Assert.Equal(ApptainerImages.Deffile, Hpcrun.Run("inspect", "--deffile", image).Stdout);
+        Assert.StartsWith("#!/bin/sh\necho \"$# arguments\"", Hpcrun.Run("inspect", "--runscript", image).Stdout);
+        Assert.Equal("=== /.singularity.d/env/90-environment.sh ===\n#!/bin/sh\nexport GREETING=hello\n\n",
+            Hpcrun.Run("inspect", "--environment", image).Stdout);
+        var json = Hpcrun.Run("inspect", "--labels", "--helpfile", "--json", image);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var document = JsonDocument.Parse(json.Stdout);
+        JsonElement attributes = document.RootElement.GetProperty("data").GetProperty("attributes");
+        Assert.Equal("hpc team", attributes.GetProperty("labels").GetProperty("org.example.maintainer").GetString());
+        Assert.Equal(ApptainerImages.Help, attributes.GetProperty("helpfile").GetString());
+        Assert.Equal("container", document.RootElement.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void InspectReadsAnApptainerBuiltSif()
+    {
+        string labels = Hpcrun.Run("inspect", "--labels", ApptainerBuiltSif).Stdout;
+        Assert.Contains("org.label-schema.usage.singularity.version: 3.8.1\n", labels);
+        Assert.Equal("BootStrap: docker\nFrom: busybox:1.33.1\n", Hpcrun.Run("inspect", "-d", ApptainerBuiltSif)
+            .Stdout);
+        Assert.Contains("=== /.singularity.d/env/10-docker2singularity.sh ===\n",
+            Hpcrun.Run("inspect", "--environment", ApptainerBuiltSif)
+            .Stdout);
+        Assert.StartsWith("#!/bin/sh\nOCI_ENTRYPOINT=''", Hpcrun.Run("inspect", "--runscript", ApptainerBuiltSif)
+            .Stdout);
+        var json = Hpcrun.Run("inspect", "--environment", "--json", ApptainerBuiltSif);
+        using var document = JsonDocument.Parse(json.Stdout);
+        Assert.True(document.RootElement.GetProperty("data").GetProperty("attributes").GetProperty("environment")
+            .TryGetProperty("/.singularity.d/env/90-environment.sh", out _), json.ToString());
+        Assert.Equal("No help sections were defined for this image\n", Hpcrun.Run("run-help", ApptainerBuiltSif)
+            .Stdout);
+    }
+
+    [Theory]
+    [InlineData("instance", "start")]
+    [InlineData("sign", "x.sif")]
+    [InlineData("pull", "docker://busybox")]
+    [InlineData("library://alpine:latest", "ls")]
+    [InlineData("oras://ghcr.io/me/app:1", "ls")]
+    public void UnsupportedVerbsGetOneLine(string word, string next)
+    {
+        var result = Hpcrun.Run(word, next);
+        Assert.True(result.ExitCode == 64, result.ToString());
+        Assert.StartsWith($"hpcrun: '{word}' is not supported: ", result.Stderr);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void TyposGetASuggestionUnlessAFileHasThatName()
+    {
+        OneLine(Hpcrun.Run("exce", busybox.Image, "true"), 64, "unknown verb 'exce': did you mean exec?");
+        OneLine(Hpcrun.Run("inspcet", busybox.Image), 64, "unknown verb 'inspcet': did you mean inspect?");
+        OneLine(Hpcrun.Run("shel", busybox.Image), 64, "unknown verb 'shel': did you mean shell?");
+        var result = Hpcrun.Script($"cd \"$(mktemp -d)\" && ln -s {images.SquashFs} shel && $H shel echo ran");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("ran\n", result.Stdout);
+    }
+
+    [Theory, MemberData(nameof(Kinds))]
+    public void ContainGivesPrivateTmpAndAnEmptyHome(string kind)
+    {
+        string marker = $"acli-contain-{Guid.NewGuid():N}";
+        var result = Hpcrun.Run("exec", "--contain", images[kind], "sh", "-c",
+            $"touch /tmp/{marker} /var/tmp/{marker} && ls -A $HOME | wc -l && pwd && echo $HOME");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["0", Hpcrun.UserHome, Hpcrun.UserHome], Lines(result));
+        Assert.False(File.Exists($"/tmp/{marker}"));
+        Assert.False(File.Exists($"/var/tmp/{marker}"));
+    }
+
+    [Fact]
+    public void ContainAllAlsoCleansTheEnvironment()
+    {
+        var result = Hpcrun.Run(["exec", "-C", images.Sif, "sh", "-c", "echo ${FROM_HOST:-unset}"],
+            new Dictionary<string, string> { ["FROM_HOST"] = "set" });
+        Assert.Equal(["unset"], Lines(result));
+        var viaVariable = Hpcrun.Run(["exec", images.Sif, "sh", "-c", "echo ${FROM_HOST:-unset}; ls -A $HOME | wc -l"],
+            new Dictionary<string, string> { ["FROM_HOST"] = "set", ["SINGULARITY_CONTAINALL"] = "1" });
+        Assert.Equal(["unset", "0"], Lines(viaVariable));
+    }
+
+    [Fact]
+    public void VarTmpIsTheHostsUnlessNoMountTmp()
+    {
+        string marker = $"/var/tmp/acli-{Guid.NewGuid():N}";
+        File.WriteAllText(marker, "host\n");
+        try
+        {
+            Assert.Equal(["host"], Lines(Hpcrun.Run(images.Sif, "cat", marker)));
+            var left = Hpcrun.Run("--no-mount", "tmp", images.Sif, "sh", "-c", $"test -e {marker} || echo absent");
+            Assert.Equal(["absent"], Lines(left));
+        }
+        finally { File.Delete(marker); }
+    }
+
+    [Fact]
+    public void HomeNoHomeAndCwd()
+    {
+        string home = Hpcrun.Script("d=$(mktemp -d) && echo hi > $d/note && echo $d").Stdout.Trim();
+        var bound = Hpcrun.Run("exec", "-H", $"{home}:/myhome", "--cwd", "/myhome", images.Sif, "sh", "-c",
+            "echo $HOME; pwd; cat note");
+        Assert.True(bound.ExitCode == 0, bound.ToString());
+        Assert.Equal(["/myhome", "/myhome", "hi"], Lines(bound));
+        // Outside the home: the current directory is bound, as Apptainer's --no-home says ("if /home is not the
+        // current working directory").
+        var none = Hpcrun.Run(["exec", "--no-home", images.Sif, "sh", "-c", "test -d $HOME || echo no home"],
+            cwd: "/tmp");
+        Assert.Equal(["no home"], Lines(none));
+    }
+
+    [Fact]
+    public void MountAndApptainerBindAddBinds()
+    {
+        string dir = Hpcrun.Script("d=$(mktemp -d) && echo data > $d/f && echo $d").Stdout.Trim();
+        var mounted = Hpcrun.Run("exec", "--mount", $"type=bind,src={dir},dst=/data,ro", images.Sif, "sh", "-c",
+            "cat /data/f; touch /data/g 2>/dev/null || echo read-only");
+        Assert.Equal(["data", "read-only"], Lines(mounted));
+        foreach (string variable in new[] { "APPTAINER_BIND", "SINGULARITY_BIND", "SINGULARITY_BINDPATH" })
+        {
+            var bound = Hpcrun.Run(["exec", images.Sif, "cat", "/data/f"],
+                new Dictionary<string, string> { [variable] = $"{dir}:/data" });
+            Assert.True(bound.ExitCode == 0, $"{variable}: {bound}");
+        }
+    }
+
+    [Fact]
+    public void ShellTakesAShell()
+    {
+        var result = Hpcrun.Run(["shell", "-s", "/bin/ash", images.Sif], stdin: "echo $0\n");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["/bin/ash"], Lines(result));
+    }
+
+    [Fact]
+    public void NoMountRefusesWhatHpcrunNeeds() =>
+        OneLine(Hpcrun.Run("exec", "--no-mount", "proc", images.Sif, "true"), 64,
+            "--no-mount proc: hpcrun always binds the host's /proc, /sys and /dev (MPI and RDMA need them)");
+}

@@ -1,0 +1,115 @@
+using HpcRun.Image.Metadata;
+using HpcRun.Launch;
+
+namespace HpcRun.Tests.Launch;
+
+/// <summary>What Apptainer's flags change in the container (README, "Apptainer → hpcrun").</summary>
+public class ApptainerPlanTests
+{
+    private static readonly Dictionary<string, string?> Resolved = new()
+    {
+        ["/home/alice"] = "/home/alice",
+        ["/var/tmp"] = "/var/tmp",
+        ["/scratch/alice"] = "/scratch/alice",
+        ["/etc/hosts"] = "/etc/hosts",
+    };
+
+    private static ContainerPlan Plan(LaunchRequest request, ImageConfig? config = null, params string[] files) =>
+        PlanFixture.Plan(PlanFixture.Context(request, PlanFixture.Host(resolved: Resolved), config,
+            files.Append("/bin/sh").ToDictionary(f => f, string? (_) => "")));
+
+    private static LaunchRequest Request => new() { Image = "/images/app.sqfs" };
+
+    private static MountSpec? At(ContainerPlan plan, string target) =>
+        plan.Mounts.LastOrDefault(m => m.Target == target);
+
+    [Fact]
+    public void RunArgumentsFollowTheRunscript() =>
+        Assert.Equal(["/.singularity.d/runscript", "a b", "-v"],
+            Plan(Request with { RunArguments = ["a b", "-v"] }, null, "/.singularity.d/runscript").Argv);
+
+    [Fact]
+    public void RunArgumentsReplaceTheConfigsCmdAfterItsEntrypoint()
+    {
+        var both = new ImageConfig { Entrypoint = ["/entry"], Cmd = ["--default"] };
+        Assert.Equal(["/entry", "x"], Plan(Request with { RunArguments = ["x"] }, both).Argv);
+        Assert.Equal(["/entry", "--default"], Plan(Request, both).Argv);
+        var cmdOnly = new ImageConfig { Cmd = ["/bin/app"] };
+        Assert.Equal(["ls", "-l"], Plan(Request with { RunArguments = ["ls", "-l"] }, cmdOnly).Argv);
+        Assert.Equal(["/bin/sh", "-c", "true"], Plan(Request with { RunArguments = ["-c", "true"] }).Argv);
+    }
+
+    [Fact]
+    public void VarTmpIsTheHostsLikeTmp()
+    {
+        ContainerPlan plan = Plan(Request);
+        Assert.Equal(MountSpec.Bind("/tmp", "/tmp"), At(plan, "/tmp"));
+        Assert.Equal(MountSpec.Bind("/var/tmp", "/var/tmp"), At(plan, "/var/tmp"));
+    }
+
+    [Fact]
+    public void ContainGivesPrivateTmpAndAnEmptyHomeAndStartsThere()
+    {
+        ContainerPlan plan = Plan(Request with { Contain = true });
+        Assert.Equal(MountSpec.Tmpfs("/tmp"), At(plan, "/tmp"));
+        Assert.Equal(MountSpec.Tmpfs("/var/tmp"), At(plan, "/var/tmp"));
+        Assert.Equal(MountSpec.Tmpfs("/home/alice"), At(plan, "/home/alice"));
+        Assert.Null(At(plan, "/home/alice/run")); // the current directory is not bound
+        Assert.Equal("/home/alice", plan.WorkingDirectory);
+        Assert.Contains(plan.Mounts, m => m.Target == "/dev"); // the host's /dev stays (MPI, RDMA)
+    }
+
+    [Fact]
+    public void HomeOptionBindsTheGivenDirectoryAndSetsHome()
+    {
+        ContainerPlan plan = Plan(Request with { Home = new HomeSpec("/scratch/alice", "/home/me"), Contain = true });
+        Assert.Equal(MountSpec.Bind("/scratch/alice", "/home/me"), At(plan, "/home/me"));
+        Assert.Null(At(plan, "/home/alice"));
+        Assert.Equal("/home/me", plan.Env()["HOME"]);
+        Assert.Equal("/home/me", plan.WorkingDirectory);
+        ContainerPlan samePath = Plan(Request with { Home = new HomeSpec("/scratch/alice", null) });
+        Assert.Equal(MountSpec.Bind("/scratch/alice", "/home/alice"), At(samePath, "/home/alice"));
+    }
+
+    [Fact]
+    public void AMissingHomeSourceIsABindSourceError() =>
+        Assert.Equal(ExitCode.BindSourceNotFound, Assert.Throws<HpcRunException>(() =>
+            Plan(Request with { Home = new HomeSpec("/nowhere", null) })).Code);
+
+    [Fact]
+    public void NoMountLeavesOutTmpHomeAndCwd()
+    {
+        ContainerPlan plan = Plan(Request with { NoMount = NoMount.None.With("--no-mount", "tmp,home,cwd") });
+        Assert.DoesNotContain(plan.Mounts, m => m.Target is "/tmp" or "/var/tmp" or "/home/alice" or "/home/alice/run");
+    }
+
+    [Fact]
+    public void NoMountLeavesOutSiteBinds()
+    {
+        var site = SiteConfig.None with
+        {
+            Binds = [new SiteBind(new BindSpec("/scratch/alice", "/scratch", false), "hpcrun.conf:1"),
+                new SiteBind(new BindSpec("/home/alice", "/data", false), "hpcrun.conf:2")],
+        };
+        ContainerPlan Planned(string words) => PlanFixture.Plan(PlanFixture.Context(
+            Request with { NoMount = NoMount.None.With("--no-mount", words) },
+            PlanFixture.Host(resolved: Resolved) with { Site = site }));
+        Assert.DoesNotContain(Planned("/scratch").Mounts, m => m.Target == "/scratch");
+        Assert.Contains(Planned("/scratch").Mounts, m => m.Target == "/data");
+        Assert.DoesNotContain(Planned("bind-paths").Mounts, m => m.Target is "/scratch" or "/data");
+    }
+
+    [Fact]
+    public void ShellPathReplacesTheDefaultShell() =>
+        Assert.Equal(["/bin/zsh"], Plan(Request with { Shell = true, ShellPath = "/bin/zsh" }, null, "/bin/bash").Argv);
+
+    [Fact]
+    public void ContainedAndUncontainedRanksDifferInTheNodeRecord()
+    {
+        ContainerRecord plain = NodeSharing.Record(Plan(Request));
+        ContainerRecord contained = NodeSharing.Record(Plan(Request with { Contain = true }));
+        Assert.NotNull(NodeSharing.FirstDifference(contained, plain));
+        ContainerRecord home = NodeSharing.Record(Plan(Request with { Home = new HomeSpec("/scratch/alice", null) }));
+        Assert.NotNull(NodeSharing.FirstDifference(home, plain));
+    }
+}
