@@ -3,7 +3,9 @@ namespace HpcRun.Launch.Parts;
 /// <summary>
 /// What runs and where: the given command, else the image's default (/hpcrun-run,
 /// /.singularity.d/runscript, the image config's entrypoint + cmd, else /bin/sh); in the
-/// host's current directory when the container has it, else the image's working directory.
+/// host's current directory when the container has it, else the image's working directory. When the image's
+/// environment scripts are to be evaluated (<see cref="ImageEnvironment"/>), the image's shell runs them and execs
+/// the command.
 /// </summary>
 public sealed class CommandPart : ILaunchPart
 {
@@ -24,6 +26,12 @@ public sealed class CommandPart : ILaunchPart
             ?? context.Config.WorkingDir
             ?? "/";
         plan.SetEnv("PWD", plan.WorkingDirectory);
+        if (plan.ImageEnvironment is { } scripts)
+        {
+            var (argv, carried) = scripts.Wrap(plan.Argv);
+            plan.Argv = argv;
+            foreach (var (name, value) in carried) plan.SetEnv(name, value);
+        }
         plan.WritableRoot = request.WritableTmpfs;
     }
 
