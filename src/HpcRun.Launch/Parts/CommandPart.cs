@@ -28,7 +28,7 @@ public sealed class CommandPart : ILaunchPart
         plan.SetEnv("PWD", plan.WorkingDirectory);
         if (plan.ImageEnvironment is { } scripts)
         {
-            var (argv, carried) = scripts.Wrap(plan.Argv);
+            var (argv, carried) = scripts.Wrap(plan.Argv, plan.GetEnv("SHLVL"));
             plan.Argv = argv;
             foreach (var (name, value) in carried) plan.SetEnv(name, value);
         }

@@ -33,9 +33,10 @@ public sealed class EnvironmentPart : ILaunchPart
         ["HPCRUN_", "APPTAINER_", "SINGULARITY_", "APPTAINERENV_", "SINGULARITYENV_"];
     public static readonly string[] KeptByCleanEnv = ["HOME", "USER", "LOGNAME", "TERM", "LANG"];
 
-    /// <summary>Host variables the image's scripts see as they are (Apptainer's action script keeps them too, or
-    /// a shell will not unset them).</summary>
-    private static readonly string[] VisibleToScripts = ["HOME", "PWD", "IFS", "OPTIND", "PPID", "UID", "EUID"];
+    /// <summary>Host variables the image's scripts see as they are (Apptainer's action script keeps them too, a
+    /// shell will not unset them, or <see cref="ImageEnvironment.Wrap"/> sets them itself).</summary>
+    private static readonly string[] VisibleToScripts =
+        ["HOME", "PWD", "IFS", "OPTIND", "PPID", "UID", "EUID", "SHLVL"];
 
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {

@@ -34,9 +34,10 @@ public sealed record ImageEnvironment(IReadOnlyList<string> Scripts, IReadOnlyLi
             .OrderBy(n => n, StringComparer.Ordinal)];
 
     /// <summary>The argv that evaluates the scripts then execs <paramref name="argv"/> (looked up in the PATH the
-    /// scripts leave), and the variables the job's environment must carry for it.</summary>
+    /// scripts leave), and the variables the job's environment must carry for it. <paramref name="shellLevel"/>:
+    /// the job's SHLVL, which bash and busybox's sh count up as they start (null: unset).</summary>
     public (IReadOnlyList<string> Argv, IReadOnlyList<KeyValuePair<string, string>> Carried) Wrap(
-        IReadOnlyList<string> argv)
+        IReadOnlyList<string> argv, string? shellLevel)
     {
         var carried = new List<KeyValuePair<string, string>>();
         string Carry(string text)
@@ -54,6 +55,7 @@ public sealed record ImageEnvironment(IReadOnlyList<string> Scripts, IReadOnlyLi
         for (int i = 0; i < HostNames.Count; i++)
             script.Append($"[ -n \"${{{HostNames[i]}+x}}\" ] || {{ {HostNames[i]}=\"$__hpcrun_h{i}\"; " +
                           $"export {HostNames[i]}; }}\n");
+        script.Append(shellLevel is null ? "unset SHLVL\n" : $"SHLVL=\"${Carry(shellLevel)}\"; export SHLVL\n");
         string[] temporaries =
             [.. Enumerable.Range(0, HostNames.Count).Select(i => $"__hpcrun_h{i}"), .. carried.Select(c => c.Key)];
         if (temporaries.Length > 0) script.Append($"unset {string.Join(' ', temporaries)}\n");

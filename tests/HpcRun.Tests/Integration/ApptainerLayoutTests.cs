@@ -113,12 +113,18 @@ public class ApptainerLayoutTests(ApptainerLayoutImages images) : IClassFixture<
         Assert.Equal(["toolcmd 4", "[a b]", "[$HOME]", "[]", "['q']"], Lines(result));
     }
 
-    [Fact]
-    public void TheJobIsTheProcessHpcrunStartedNoShellIsLeftBetween()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("3")]
+    public void TheJobIsTheProcessHpcrunStartedNoShellIsLeftBetween(string? shellLevel)
     {
-        var result = Sh("sqfs", "cat /proc/$PPID/comm; echo $$");
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("hpcrun", Lines(result)[0]);
+        var env = new Dictionary<string, string>(HostEnv);
+        if (shellLevel is not null) env["SHLVL"] = shellLevel;
+        const string script = "cat /proc/$PPID/comm; echo $SHLVL";
+        var wrapped = Hpcrun.Run([images.SquashFs, "sh", "-c", script], env);
+        Assert.True(wrapped.ExitCode == 0, wrapped.ToString());
+        Assert.Equal("hpcrun", Lines(wrapped)[0]);
+        Assert.Equal(Hpcrun.Run([TestImages.BusyboxSquashFs, "sh", "-c", script], env).Stdout, wrapped.Stdout);
     }
 
     [Theory]
