@@ -55,7 +55,7 @@ public sealed record ImageEnvironment(IReadOnlyList<string> Scripts, IReadOnlyLi
         for (int i = 0; i < HostNames.Count; i++)
             script.Append($"[ -n \"${{{HostNames[i]}+x}}\" ] || {{ {HostNames[i]}=\"$__hpcrun_h{i}\"; " +
                           $"export {HostNames[i]}; }}\n");
-        script.Append(shellLevel is null ? "unset SHLVL\n" : $"SHLVL=\"${Carry(shellLevel)}\"; export SHLVL\n");
+        script.Append(shellLevel is null ? "unset SHLVL\n" : $"SHLVL=\"${{{Carry(shellLevel)}}}\"; export SHLVL\n");
         string[] temporaries =
             [.. Enumerable.Range(0, HostNames.Count).Select(i => $"__hpcrun_h{i}"), .. carried.Select(c => c.Key)];
         if (temporaries.Length > 0) script.Append($"unset {string.Join(' ', temporaries)}\n");

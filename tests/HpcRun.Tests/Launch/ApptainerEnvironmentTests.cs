@@ -182,6 +182,25 @@ public class ApptainerEnvironmentTests
         Assert.False(env.ContainsKey("SECRET")); // set by the shell, after the image's scripts
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("2")]
+    public void TheJobsShellLevelIsTheOneItWouldHaveWithoutTheWrappingShell(string? level)
+    {
+        var host = new Dictionary<string, string> { ["HOME"] = "/home/alice" };
+        if (level is not null) host["SHLVL"] = level;
+        ContainerPlan plan = Plan(null, host, ApptainerImage);
+        string script = plan.Argv[2];
+        if (level is null) Assert.Contains("unset SHLVL\n", script);
+        else
+        {
+            var carrier = Assert.Single(plan.Environment, e => e.Key.StartsWith(ImageEnvironment.CarrierPrefix));
+            Assert.Equal(level, carrier.Value);
+            Assert.Contains($"SHLVL=\"${{{carrier.Key}}}\"; export SHLVL\n", script);
+        }
+        Assert.DoesNotContain("=\"$SHLVL\"", script); // not hidden from the scripts, nor restored from the shell's
+    }
+
     [Fact]
     public void ShellAndDefaultCommandsAreWrappedToo()
     {
