@@ -42,9 +42,7 @@ public sealed class EnvTemplate
             char c = value[i];
             if (c == '\\' && i + 1 < value.Length && value[i + 1] is '$' or '\\') literal.Append(value[++i]);
             else if (c == '$' && NameAt(value, i + 1) is { Length: > 0 } bare) { Variable(bare); i += bare.Length; }
-            else if (c == '$' && i + 1 < value.Length && value[i + 1] == '{' && NameAt(value, i + 2) is
-                         { Length: > 0 } braced && i + 2 + braced.Length < value.Length
-                     && value[i + 2 + braced.Length] == '}')
+            else if (c == '$' && Braced(value, i) is { Length: > 0 } braced)
             { Variable(braced); i += braced.Length + 2; }
             else literal.Append(c);
         }
@@ -64,6 +62,15 @@ public sealed class EnvTemplate
 
     /// <summary>Whether <paramref name="name"/> is a POSIX shell variable name ([A-Za-z_][A-Za-z0-9_]*).</summary>
     public static bool IsShellName(string name) => name.Length > 0 && NameAt(name, 0).Length == name.Length;
+
+    /// <summary>The NAME of a "${NAME}" at <paramref name="dollar"/>, or "".</summary>
+    private static string Braced(string text, int dollar)
+    {
+        if (dollar + 1 >= text.Length || text[dollar + 1] != '{') return "";
+        string name = NameAt(text, dollar + 2);
+        int close = dollar + 2 + name.Length;
+        return name.Length > 0 && close < text.Length && text[close] == '}' ? name : "";
+    }
 
     private static string NameAt(string text, int start)
     {

@@ -53,7 +53,8 @@ public sealed class EnvironmentPart : ILaunchPart
         foreach (var (name, value) in ContainerVariables(context)) Set(name, value);
 
         IReadOnlyList<(string Name, EnvTemplate Value)> overrides = Overrides(context);
-        IReadOnlyList<string> scripts = ImageEnvironment.ScriptsAmong(context.Tree.List(ImageEnvironment.Directory) ?? []);
+        IReadOnlyList<string> scripts =
+            ImageEnvironment.ScriptsAmong(context.Tree.List(ImageEnvironment.Directory) ?? []);
         if (scripts.Count > 0 && context.Tree.Has(ImageEnvironment.Shell))
         {
             plan.ImageEnvironment = new ImageEnvironment(scripts,

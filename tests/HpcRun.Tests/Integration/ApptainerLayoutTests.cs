@@ -84,7 +84,10 @@ public class ApptainerLayoutTests(ApptainerLayoutImages images) : IClassFixture<
 
     private static readonly Dictionary<string, string> HostEnv = new()
     {
-        ["GREETING"] = "host greeting", ["FROM_IMAGE"] = "host", ["HOST_VAR"] = "host", ["PS1"] = "host$ ",
+        ["GREETING"] = "host greeting",
+        ["FROM_IMAGE"] = "host",
+        ["HOST_VAR"] = "host",
+        ["PS1"] = "host$ ",
     };
 
     private CommandResult Sh(string kind, string script, Dictionary<string, string>? env = null,
@@ -133,8 +136,10 @@ public class ApptainerLayoutTests(ApptainerLayoutImages images) : IClassFixture<
     {
         var env = new Dictionary<string, string>(HostEnv)
         {
-            ["SINGULARITYENV_GREETING"] = "legacy", ["APPTAINERENV_GREETING"] = "apptainer",
-            ["SINGULARITYENV_ONLY"] = "legacy only", ["APPTAINERENV_APPEND_PATH"] = "/appended",
+            ["SINGULARITYENV_GREETING"] = "legacy",
+            ["APPTAINERENV_GREETING"] = "apptainer",
+            ["SINGULARITYENV_ONLY"] = "legacy only",
+            ["APPTAINERENV_APPEND_PATH"] = "/appended",
         };
         var result = Sh(kind, "echo $PATH; echo $GREETING; echo $ONLY; echo $A $B; echo \"$LIT\"; echo \"$LIST\"; " +
             "echo carried $(env | grep -c ^HPCRUN_ENVSCRIPT_)", env,

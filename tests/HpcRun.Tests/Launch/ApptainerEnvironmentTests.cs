@@ -75,10 +75,16 @@ public class ApptainerEnvironmentTests
     {
         var host = new Dictionary<string, string>
         {
-            ["SINGULARITYENV_A"] = "singularity", ["APPTAINERENV_A"] = "apptainer",
-            ["SINGULARITYENV_B"] = "singularity", ["APPTAINERENV_B"] = "apptainer", ["HPCRUN_ENV_B"] = "hpcrun",
-            ["SINGULARITYENV_C"] = "singularity", ["APPTAINERENV_C"] = "apptainer",
-            ["SINGULARITYENV_D"] = "only legacy", ["APPTAINERENV_E"] = "$HOME/e", ["C"] = "host",
+            ["SINGULARITYENV_A"] = "singularity",
+            ["APPTAINERENV_A"] = "apptainer",
+            ["SINGULARITYENV_B"] = "singularity",
+            ["APPTAINERENV_B"] = "apptainer",
+            ["HPCRUN_ENV_B"] = "hpcrun",
+            ["SINGULARITYENV_C"] = "singularity",
+            ["APPTAINERENV_C"] = "apptainer",
+            ["SINGULARITYENV_D"] = "only legacy",
+            ["APPTAINERENV_E"] = "$HOME/e",
+            ["C"] = "host",
         };
         var env = Env(WithEnv("C=cli"), host);
         Assert.Equal("apptainer", env["A"]);
@@ -95,7 +101,8 @@ public class ApptainerEnvironmentTests
         var config = new ImageConfig { Env = ["PATH=/usr/bin"] };
         var host = new Dictionary<string, string>
         {
-            ["APPTAINERENV_PREPEND_PATH"] = "/pre", ["SINGULARITYENV_APPEND_PATH"] = "/post",
+            ["APPTAINERENV_PREPEND_PATH"] = "/pre",
+            ["SINGULARITYENV_APPEND_PATH"] = "/post",
         };
         var env = Env(null, host, config);
         Assert.Equal("/pre:/usr/bin:/post", env["PATH"]);
@@ -158,7 +165,9 @@ public class ApptainerEnvironmentTests
         var host = new Dictionary<string, string> { ["HOME"] = "/home/alice", ["FROM_HOST"] = "h", ["odd.name"] = "o" };
         var request = new LaunchRequest
         {
-            Image = "i", Command = ["./solver", "a b", "$HOME"], EnvAssignments = ["SECRET=s3cr3t:$PATH"],
+            Image = "i",
+            Command = ["./solver", "a b", "$HOME"],
+            EnvAssignments = ["SECRET=s3cr3t:$PATH"],
         };
         ContainerPlan plan = Plan(request, host, ApptainerImage);
         Assert.Equal(["/bin/sh", "-c"], plan.Argv.Take(2));
