@@ -12,7 +12,10 @@ public sealed class LaunchOptions
     public readonly Option<string[]> Bind = new("--bind", "-B")
     { Description = "Bind SRC[:DST[:ro|rw]] (repeatable; comma-separated lists allowed)" };
     public readonly Option<string[]> Env = new("--env")
-    { Description = "Set NAME=VALUE inside (repeatable; overrides everything else)" };
+    {
+        Description = "Set NAME=VALUE inside, after the image's environment (repeatable; A=1,B=2 sets two; " +
+            "$NAME expands inside, \\$ is a literal $)",
+    };
     public readonly Option<string[]> EnvFile = new("--env-file")
     { Description = "Read NAME=VALUE lines from a file (repeatable)" };
     public readonly Option<bool> CleanEnv = new("--cleanenv", "-e")

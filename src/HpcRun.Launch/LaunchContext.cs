@@ -17,9 +17,10 @@ public sealed record LaunchContext(LaunchRequest Request, ImageSource Image, Ima
 }
 
 /// <summary>Looks into the image (after mounting it, symlinks resolved inside the image):
-/// whether a path exists and what a small text file holds. A dictionary in unit tests.</summary>
+/// whether a path exists, what a small text file holds, what a directory lists. A dictionary in unit tests.</summary>
 public sealed class ImageTree(Func<string, bool> exists, Func<string, string?> readText,
-    Func<string, byte[]?>? readBytes = null, Func<string, string?>? canonical = null) : ILibraryFiles
+    Func<string, byte[]?>? readBytes = null, Func<string, string?>? canonical = null,
+    Func<string, IReadOnlyList<string>?>? list = null) : ILibraryFiles
 {
     public bool Has(string path) => exists(path);
 
@@ -32,7 +33,15 @@ public sealed class ImageTree(Func<string, bool> exists, Func<string, string?> r
     /// <summary>The path with symlinks resolved inside the image, or null when it is missing.</summary>
     public string? Canonical(string path) => canonical is not null ? canonical(path) : Has(path) ? path : null;
 
+    /// <summary>The names in the directory <paramref name="path"/> (symlinks followed inside the image), in no
+    /// particular order; null when it is missing or not a directory.</summary>
+    public IReadOnlyList<string>? List(string path) => list?.Invoke(path);
+
     /// <summary>A tree holding exactly these paths (a null content marks a directory).</summary>
     public static ImageTree Of(IReadOnlyDictionary<string, string?> files) =>
-        new(files.ContainsKey, p => files.GetValueOrDefault(p));
+        new(files.ContainsKey, p => files.GetValueOrDefault(p), list: dir =>
+            files.ContainsKey(dir) && files[dir] is null
+                ? [.. files.Keys.Where(p => p.StartsWith(dir + "/", StringComparison.Ordinal)
+                    && p.IndexOf('/', dir.Length + 1) < 0).Select(p => p[(dir.Length + 1)..])]
+                : null);
 }

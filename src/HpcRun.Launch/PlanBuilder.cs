@@ -13,6 +13,9 @@ public sealed class PlanBuilder
     public string? WorkingDirectory { get; set; }
     public bool WritableRoot { get; set; }
     public IdMap? Ids { get; set; }
+    /// <summary>The image's environment scripts, when the job's own shell evaluates them (<see
+    /// cref="Parts.ImageEnvironment"/>): the command part wraps the job's argv with them.</summary>
+    public Parts.ImageEnvironment? ImageEnvironment { get; set; }
 
     public IReadOnlyList<PlanMessage> Messages => messages;
 

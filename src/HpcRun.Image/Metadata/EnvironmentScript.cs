@@ -3,9 +3,9 @@ using System.Text.RegularExpressions;
 namespace HpcRun.Image.Metadata;
 
 /// <summary>
-/// The plain assignments of an Apptainer environment script (/.singularity.d/env/*.sh, as
-/// inspect-metadata.json carries them): `export NAME=value` with a literal value, quoted or
-/// not. Lines that need a shell (expansions, commands) are left out.
+/// The plain assignments of an Apptainer environment script (/.singularity.d/env/*.sh): `export NAME=value` with a
+/// literal value, quoted or not. Lines that need a shell (expansions, commands) are left out. What applies of the
+/// scripts of an image that has no /bin/sh to run them.
 /// </summary>
 public static partial class EnvironmentScript
 {

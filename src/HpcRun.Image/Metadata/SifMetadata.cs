@@ -7,7 +7,8 @@ namespace HpcRun.Image.Metadata;
 /// <summary>
 /// What a SIF says about itself outside its file system: hpcrun's own config and build record,
 /// and what Apptainer stores (definition file, labels object, environment object, the JSON
-/// objects inspect-metadata.json and oci-config.json).
+/// objects inspect-metadata.json and oci-config.json). The environment scripts inspect-metadata.json copies are
+/// not read here: the job evaluates them from the image's /.singularity.d/env.
 /// </summary>
 public sealed record SifMetadata(ImageConfig Config, BuildRecord? Build, string? DefinitionFile, string? Runscript)
 {
@@ -34,9 +35,6 @@ public sealed record SifMetadata(ImageConfig Config, BuildRecord? Build, string?
                 foreach (var (k, v) in JsonFields.StringMap(JsonFields.Property(attributes, "labels")))
                     labels.TryAdd(k, v);
                 runscript = JsonFields.String(attributes, "runscript");
-                foreach (var (_, script) in JsonFields.StringMap(JsonFields.Property(attributes, "environment"))
-                    .OrderBy(s => s.Key, StringComparer.Ordinal))
-                    env.AddRange(EnvironmentScript.Exports(script));
             }
         if (Parse(Text(sif.Find(SifDataType.Labels)), "labels object", j => JsonDocument.Parse(j)) is { } labelObject)
             using (labelObject)

@@ -6,6 +6,8 @@ namespace HpcRun.Launch.Parts;
 /// arguments (after a runscript, in place of the config's cmd: `apptainer run` and `docker run` alike);
 /// in the host's current directory when the container has it (it is not bound under --contain: then the
 /// home), else the image's working directory. HOME is -H's destination when it names one.
+/// When the image's environment scripts are to be evaluated (<see cref="ImageEnvironment"/>), the image's shell
+/// runs them and execs the command.
 /// </summary>
 public sealed class CommandPart : ILaunchPart
 {
@@ -29,6 +31,12 @@ public sealed class CommandPart : ILaunchPart
             ?? context.Config.WorkingDir
             ?? "/";
         plan.SetEnv("PWD", plan.WorkingDirectory);
+        if (plan.ImageEnvironment is { } scripts)
+        {
+            var (argv, carried) = scripts.Wrap(plan.Argv, plan.GetEnv("SHLVL"));
+            plan.Argv = argv;
+            foreach (var (name, value) in carried) plan.SetEnv(name, value);
+        }
         plan.WritableRoot = request.WritableTmpfs;
     }
 

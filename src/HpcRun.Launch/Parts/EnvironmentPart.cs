@@ -1,10 +1,15 @@
+using HpcRun.Image.Metadata;
+
 namespace HpcRun.Launch.Parts;
 
 /// <summary>
-/// The job's environment, lowest precedence first (README, "Environment"):
-/// the host's (minus <see cref="NotInherited"/>; only <see cref="KeptByCleanEnv"/> with
-/// --cleanenv), the image's, a standard PATH if still unset, HPCRUN_ENV_K=V from the host,
-/// --env-file files, then --env. HOME, USER and LOGNAME are set when nothing else did.
+/// The job's environment, lowest precedence first (README, "Environment"; Apptainer's
+/// environment_and_metadata.html): the host's (minus <see cref="NotInherited"/>; only <see cref="KeptByCleanEnv"/>
+/// with --cleanenv), the prompt, the image's config Env, a standard PATH if still unset, HOME, USER and LOGNAME
+/// when nothing set them, the container's own variables; then the image's /.singularity.d/env scripts
+/// (<see cref="ImageEnvironment"/>, evaluated by the image's shell); then the user's values: SINGULARITYENV_K,
+/// APPTAINERENV_K, HPCRUN_ENV_K from the host, --env-file files, --env (<see cref="EnvTemplate"/>: $VAR expands
+/// against the container's environment), and PREPEND_PATH / APPEND_PATH among them.
 /// </summary>
 public sealed class EnvironmentPart : ILaunchPart
 {
@@ -12,51 +17,123 @@ public sealed class EnvironmentPart : ILaunchPart
     /// one definition the job's environment, the spawn of its command and the doctor's search use.</summary>
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     public const string InsidePrefix = "HPCRUN_ENV_";
+    /// <summary>The shell prompt inside, as Apptainer's "Apptainer> " (its 99-base.sh keeps a PS1 already set).
+    /// </summary>
+    public const string Prompt = "hpcrun> ";
+
+    /// <summary>Host prefixes whose variables set the rest of their name inside, lowest precedence first
+    /// (Apptainer's APPTAINERENV_ wins over its legacy SINGULARITYENV_; hpcrun's own over both).</summary>
+    public static readonly string[] OverridePrefixes = ["SINGULARITYENV_", "APPTAINERENV_", InsidePrefix];
 
     /// <summary>Host variables that would break or mislead the image: host library paths and
-    /// preloads point at host files, PATH is the image's; HPCRUN_* configure hpcrun itself.</summary>
+    /// preloads point at host files, PATH is the image's; <see cref="SettingPrefixes"/> configure hpcrun (and
+    /// Apptainer, which passes neither its own nor the ones it consumed in either).</summary>
     public static readonly string[] NotInherited = ["PATH", "LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT"];
+    public static readonly string[] SettingPrefixes =
+        ["HPCRUN_", "APPTAINER_", "SINGULARITY_", "APPTAINERENV_", "SINGULARITYENV_"];
     public static readonly string[] KeptByCleanEnv = ["HOME", "USER", "LOGNAME", "TERM", "LANG"];
+
+    /// <summary>Host variables the image's scripts see as they are (Apptainer's action script keeps them too, a
+    /// shell will not unset them, or <see cref="ImageEnvironment.Wrap"/> sets them itself).</summary>
+    private static readonly string[] VisibleToScripts =
+        ["HOME", "PWD", "IFS", "OPTIND", "PPID", "UID", "EUID", "SHLVL"];
 
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         LaunchRequest request = context.Request;
+        var fromHost = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, value) in context.Host.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
-            if (Inherits(name, request.CleanEnv)) plan.SetEnv(name, value);
-        foreach (var (name, value) in context.Config.EnvPairs()) plan.SetEnv(name, value);
-        if (plan.GetEnv("PATH") is null) plan.SetEnv("PATH", DefaultPath);
+            if (Inherits(name, request.CleanEnv)) { plan.SetEnv(name, value); fromHost.Add(name); }
+        void Set(string name, string value) { plan.SetEnv(name, value); fromHost.Remove(name); }
+        Set("PS1", Prompt);
+        foreach (var (name, value) in context.Config.EnvPairs()) Set(name, value);
+        if (plan.GetEnv("PATH") is null) Set("PATH", DefaultPath);
         foreach (var (name, value) in Identity(context.Host))
-            if (plan.GetEnv(name) is not { Length: > 0 }) plan.SetEnv(name, value);
-        foreach (var (name, value) in context.Host.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
-            if (name.StartsWith(InsidePrefix, StringComparison.Ordinal) && name.Length > InsidePrefix.Length)
-                plan.SetEnv(name[InsidePrefix.Length..], value);
-        foreach (string file in request.EnvFiles)
-            foreach (var (name, value) in ParseEnvFile(file, context.Host.EnvFileContents[file]))
-                plan.SetEnv(name, value);
-        foreach (string assignment in request.EnvAssignments)
+            if (plan.GetEnv(name) is not { Length: > 0 }) Set(name, value);
+        foreach (var (name, value) in ContainerVariables(context)) Set(name, value);
+
+        IReadOnlyList<(string Name, EnvTemplate Value)> overrides = Overrides(context);
+        IReadOnlyList<string> scripts =
+            ImageEnvironment.ScriptsAmong(context.Tree.List(ImageEnvironment.Directory) ?? []);
+        if (scripts.Count > 0 && context.Tree.Has(ImageEnvironment.Shell))
         {
-            var (name, value) = ParseAssignment(assignment)
-                ?? throw new HpcRunException(ExitCode.Usage, $"bad --env '{assignment}': expected NAME=VALUE");
-            plan.SetEnv(name, value);
+            plan.ImageEnvironment = new ImageEnvironment(scripts,
+                [.. fromHost.Where(n => EnvTemplate.IsShellName(n) && !VisibleToScripts.Contains(n))
+                    .Order(StringComparer.Ordinal)], overrides);
+            return;
         }
-        plan.SetEnv("HPCRUN_CONTAINER", context.Image.Name);
+        if (scripts.Count > 0)
+        {
+            plan.Warn($"the image has {ImageEnvironment.Directory} scripts but no {ImageEnvironment.Shell} to run " +
+                      "them: only their plain `export NAME=value` lines apply");
+            foreach (string script in scripts)
+                foreach (string export in EnvironmentScript.Exports(
+                             context.Tree.ReadText($"{ImageEnvironment.Directory}/{script}") ?? ""))
+                    plan.SetEnv(export[..export.IndexOf('=')], export[(export.IndexOf('=') + 1)..]);
+        }
+        foreach (var (name, value) in overrides) plan.SetEnv(name, value.Expand(plan.GetEnv));
+    }
+
+    /// <summary>What Apptainer sets inside: the image's absolute path (as typed, made absolute against the
+    /// current directory, not resolved) and its file name; HPCRUN_CONTAINER is hpcrun's name for the path.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> ContainerVariables(LaunchContext context)
+    {
+        string name = context.Image.Name;
+        string path = name.StartsWith('/') || context.Host.Cwd is null ? name
+            : PathText.Normalize($"{context.Host.Cwd}/{name}");
+        string file = path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed[(trimmed.LastIndexOf('/') + 1)..] : path;
+        return [new("HPCRUN_CONTAINER", path), new("APPTAINER_CONTAINER", path), new("SINGULARITY_CONTAINER", path),
+            new("APPTAINER_NAME", file), new("SINGULARITY_NAME", file)];
+    }
+
+    /// <summary>The user's values in the order they apply, PATH's prepend and append last (Apptainer's
+    /// 99-runtimevars.sh: a PATH given outright wins over both).</summary>
+    private static IReadOnlyList<(string Name, EnvTemplate Value)> Overrides(LaunchContext context)
+    {
+        var values = new List<(string Name, EnvTemplate Value)>();
+        foreach (string prefix in OverridePrefixes)
+            foreach (var (name, value) in context.Host.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
+                if (name.StartsWith(prefix, StringComparison.Ordinal) && EnvTemplate.IsShellName(name[prefix.Length..]))
+                    values.Add((name[prefix.Length..], EnvTemplate.Parse(value)));
+        foreach (string file in context.Request.EnvFiles)
+            values.AddRange(ParseEnvFile(file, context.Host.EnvFileContents[file]));
+        foreach (string option in context.Request.EnvAssignments)
+            values.AddRange(EnvOption.Parse(option).Select(p => (p.Key, EnvTemplate.Parse(p.Value))));
+
+        EnvTemplate? prepend = Take(values, "PREPEND_PATH"), append = Take(values, "APPEND_PATH");
+        if (values.Any(v => v.Name == "PATH")) return values;
+        EnvTemplate separator = EnvTemplate.Literal(":"), path = EnvTemplate.Variable("PATH");
+        if (prepend is not null) values.Add(("PATH", EnvTemplate.Concat(prepend, separator, path)));
+        if (append is not null) values.Add(("PATH", EnvTemplate.Concat(path, separator, append)));
+        return values;
+    }
+
+    /// <summary>Removes <paramref name="name"/>'s values from <paramref name="values"/>; returns the last.</summary>
+    private static EnvTemplate? Take(List<(string Name, EnvTemplate Value)> values, string name)
+    {
+        EnvTemplate? last = values.LastOrDefault(v => v.Name == name).Value;
+        values.RemoveAll(v => v.Name == name);
+        return last;
     }
 
     /// <summary>What a login sets and programs expect, for callers that set none (env -i, srun
     /// --export=NONE): the home hpcrun binds and the user's name as the host's NSS gives them.</summary>
-    private static IEnumerable<(string Name, string Value)> Identity(HostFacts host)
+    private static IEnumerable<KeyValuePair<string, string>> Identity(HostFacts host)
     {
         string user = host.PasswdLine.Split(':')[0];
-        return [("HOME", host.Home), ("USER", user), ("LOGNAME", user)];
+        return [new("HOME", host.Home), new("USER", user), new("LOGNAME", user)];
     }
 
     private static bool Inherits(string name, bool cleanEnv) =>
         cleanEnv ? KeptByCleanEnv.Contains(name)
-                 : !NotInherited.Contains(name) && !name.StartsWith("HPCRUN_", StringComparison.Ordinal);
+                 : !NotInherited.Contains(name)
+                   && !SettingPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
 
     /// <summary>NAME=VALUE lines; blank lines, # comments and a leading "export " are allowed;
-    /// a value in matching single or double quotes loses them.</summary>
-    public static IEnumerable<KeyValuePair<string, string>> ParseEnvFile(string path, string text)
+    /// a value in matching single quotes is taken as it is, one in double quotes or none expands
+    /// (<see cref="EnvTemplate"/>). Throws (<see cref="ExitCode.BadEnvironmentFile"/>) at a line that is none
+    /// of these.</summary>
+    public static IEnumerable<(string Name, EnvTemplate Value)> ParseEnvFile(string path, string text)
     {
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
@@ -64,23 +141,13 @@ public sealed class EnvironmentPart : ILaunchPart
             string line = lines[i].Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             if (line.StartsWith("export ", StringComparison.Ordinal)) line = line[7..].TrimStart();
-            var pair = ParseAssignment(line)
+            var pair = EnvOption.Assignment(line)
                 ?? throw new HpcRunException(ExitCode.BadEnvironmentFile,
                     $"{path}:{i + 1}: expected NAME=VALUE, got '{line}'");
             string value = pair.Value;
-            if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0])
-                value = value[1..^1];
-            yield return KeyValuePair.Create(pair.Key, value);
+            bool quoted = value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0];
+            yield return (pair.Key, !quoted ? EnvTemplate.Parse(value)
+                : value[0] == '\'' ? EnvTemplate.Literal(value[1..^1]) : EnvTemplate.Parse(value[1..^1]));
         }
-    }
-
-    private static KeyValuePair<string, string>? ParseAssignment(string text)
-    {
-        int eq = text.IndexOf('=');
-        if (eq <= 0) return null;
-        string name = text[..eq];
-        bool valid = (char.IsAsciiLetter(name[0]) || name[0] == '_')
-            && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
-        return valid ? KeyValuePair.Create(name, text[(eq + 1)..]) : null;
     }
 }

@@ -32,7 +32,7 @@ internal sealed class ContainerRoot : IDisposable
             ownsHandle: true));
     }
 
-    public ImageTree Tree => new(Exists, ReadText, path => ReadBytes(path, 64 << 20), Canonical);
+    public ImageTree Tree => new(Exists, ReadText, path => ReadBytes(path, 64 << 20), Canonical, List);
 
     public bool Exists(string path)
     {
@@ -50,6 +50,15 @@ internal sealed class ContainerRoot : IDisposable
     {
         int fd = root.TryOpen(path, Libc.O_RDONLY, out _);
         return fd < 0 ? null : Libc.ReadAll(fd, limit);
+    }
+
+    /// <summary>The names in the directory <paramref name="path"/>, or null when it cannot be listed.</summary>
+    public IReadOnlyList<string>? List(string path)
+    {
+        using SafeFileHandle dir = root.Open(path, Libc.O_RDONLY | Libc.O_DIRECTORY);
+        if (dir.IsInvalid) return null;
+        List<Libc.DirectoryEntry> entries = Libc.ReadDirectory(dir, out int errno);
+        return errno == 0 ? [.. entries.Select(e => e.Name)] : null;
     }
 
     /// <summary>The path with symlinks resolved inside this root, or null when it is missing.</summary>

@@ -13,6 +13,8 @@ public static class ApptainerStyleSif
     public const string Definition =
         "Bootstrap: docker\nFrom: busybox\n\n%runscript\n    echo \"runscript says $GREETING\"\n";
 
+    public const string Environment = "#!/bin/sh\nexport LANG=\"C.UTF-8\"\nexport DERIVED=\"$HOME/x\"\n";
+
     public static string Write(string path, string busyboxTree, string scratch)
     {
         string tree = Path.Combine(scratch, "apptainer-tree");
@@ -20,6 +22,8 @@ public static class ApptainerStyleSif
         Directory.CreateDirectory(Path.Combine(tree, ".singularity.d"));
         File.WriteAllText(Path.Combine(tree, ".singularity.d", "runscript"), Runscript);
         File.SetUnixFileMode(Path.Combine(tree, ".singularity.d", "runscript"), (UnixFileMode)0b111_101_101);
+        Directory.CreateDirectory(Path.Combine(tree, ".singularity.d", "env"));
+        File.WriteAllText(Path.Combine(tree, ".singularity.d", "env", "90-environment.sh"), Environment);
         TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root",
             "-offset", $"{SifWriter.PartitionOffset}");
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
@@ -38,8 +42,7 @@ public static class ApptainerStyleSif
                         ["runscript"] = Runscript,
                         ["environment"] = new JsonObject
                         {
-                            ["/.singularity.d/env/90-environment.sh"] =
-                                "#!/bin/sh\nexport LANG=\"C.UTF-8\"\nexport DERIVED=\"$HOME/x\"\n",
+                            ["/.singularity.d/env/90-environment.sh"] = Environment,
                         },
                     },
                 },

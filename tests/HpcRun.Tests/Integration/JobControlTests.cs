@@ -13,9 +13,10 @@ namespace HpcRun.Tests.Integration;
 [Collection(ContainerCollection.Name)]
 public class JobControlTests(ContainerFixture images)
 {
-    private const string Prompt = "PROMPT> ";
+    internal const string Prompt = "PROMPT> ";
 
-    private sealed class Terminal : IDisposable
+    /// <summary>An interactive bash on a pty, as the test user, its prompt <see cref="Prompt"/>.</summary>
+    internal sealed class Terminal : IDisposable
     {
         private readonly Process shell;
         private readonly StringBuilder screen = new();

@@ -91,9 +91,8 @@ public class EnvironmentPartTests
     public void EnvFilesAllowCommentsExportAndQuotes()
     {
         string text = "# settings\n\nexport A=1\nB=\"two words\"\nC='x=y'\nD=\n";
-        var pairs = EnvironmentPart.ParseEnvFile("f", text).ToList();
-        Assert.Equal([KeyValuePair.Create("A", "1"), KeyValuePair.Create("B", "two words"),
-            KeyValuePair.Create("C", "x=y"), KeyValuePair.Create("D", "")], pairs);
+        var pairs = EnvironmentPart.ParseEnvFile("f", text).Select(p => (p.Name, p.Value.Expand(_ => null)));
+        Assert.Equal([("A", "1"), ("B", "two words"), ("C", "x=y"), ("D", "")], pairs);
     }
 
     [Theory]

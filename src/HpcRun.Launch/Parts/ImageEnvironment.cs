@@ -1,0 +1,73 @@
+using System.Text;
+
+namespace HpcRun.Launch.Parts;
+
+/// <summary>
+/// An image's /.singularity.d/env/*.sh scripts, evaluated by the image's own /bin/sh in the job's process before
+/// it becomes the job, in the order and with the precedence of Apptainer's action script
+/// (internal/pkg/util/fs/files/action_script.sh): the host's variables are hidden while the scripts run and come
+/// back only where neither the image nor the user set them; the scripts are sourced in name order; the user's
+/// values (<see cref="Overrides"/>: APPTAINERENV_, --env...) apply right after 99-base.sh, before the scripts that
+/// sort after it; then the job is exec'd: same pid, argv exactly as given, no process left behind.
+/// Apptainer's own 99-runtimevars.sh is not sourced: its PATH handling is in <see cref="Overrides"/>.
+/// </summary>
+/// <param name="Scripts">The file names in <see cref="Directory"/>, in the order they are sourced.</param>
+/// <param name="HostNames">The host's variables (valid shell names) to hide while the scripts run.</param>
+/// <param name="Overrides">The user's values, applied in order (later wins; PATH prepends refer to $PATH).</param>
+public sealed record ImageEnvironment(IReadOnlyList<string> Scripts, IReadOnlyList<string> HostNames,
+    IReadOnlyList<(string Name, EnvTemplate Value)> Overrides)
+{
+    public const string Directory = "/.singularity.d/env";
+    public const string Shell = "/bin/sh";
+    /// <summary>Where Apptainer injects the user's values: right after this script.</summary>
+    public const string InjectAfter = "99-base.sh";
+    /// <summary>Apptainer replaces this script with its own; hpcrun's <see cref="Overrides"/> do its job.</summary>
+    public const string RuntimeVars = "99-runtimevars.sh";
+    /// <summary>Names of the variables that carry the user's literal text into the shell (unset before the exec).
+    /// </summary>
+    public const string CarrierPrefix = "HPCRUN_ENVSCRIPT_";
+
+    /// <summary>The scripts to source from the names in <see cref="Directory"/>: *.sh, byte order (as Apptainer's
+    /// glob sorts), without <see cref="RuntimeVars"/>.</summary>
+    public static IReadOnlyList<string> ScriptsAmong(IEnumerable<string> names) =>
+        [.. names.Where(n => n.EndsWith(".sh", StringComparison.Ordinal) && n != RuntimeVars)
+            .OrderBy(n => n, StringComparer.Ordinal)];
+
+    /// <summary>The argv that evaluates the scripts then execs <paramref name="argv"/> (looked up in the PATH the
+    /// scripts leave), and the variables the job's environment must carry for it. <paramref name="shellLevel"/>:
+    /// the job's SHLVL, which bash and busybox's sh count up as they start (null: unset).</summary>
+    public (IReadOnlyList<string> Argv, IReadOnlyList<KeyValuePair<string, string>> Carried) Wrap(
+        IReadOnlyList<string> argv, string? shellLevel)
+    {
+        var carried = new List<KeyValuePair<string, string>>();
+        string Carry(string text)
+        {
+            string name = CarrierPrefix + carried.Count;
+            carried.Add(KeyValuePair.Create(name, text));
+            return name;
+        }
+        var script = new StringBuilder();
+        for (int i = 0; i < HostNames.Count; i++)
+            script.Append($"__hpcrun_h{i}=\"${HostNames[i]}\"; unset {HostNames[i]}\n");
+        foreach (string name in Scripts.Where(n => string.CompareOrdinal(n, InjectAfter) <= 0)) Source(script, name);
+        foreach (var (name, value) in Overrides) script.Append($"{name}={value.ToShellWord(Carry)}; export {name}\n");
+        foreach (string name in Scripts.Where(n => string.CompareOrdinal(n, InjectAfter) > 0)) Source(script, name);
+        for (int i = 0; i < HostNames.Count; i++)
+            script.Append($"[ -n \"${{{HostNames[i]}+x}}\" ] || {{ {HostNames[i]}=\"$__hpcrun_h{i}\"; " +
+                          $"export {HostNames[i]}; }}\n");
+        script.Append(shellLevel is null ? "unset SHLVL\n" : $"SHLVL=\"${{{Carry(shellLevel)}}}\"; export SHLVL\n");
+        string[] temporaries =
+            [.. Enumerable.Range(0, HostNames.Count).Select(i => $"__hpcrun_h{i}"), .. carried.Select(c => c.Key)];
+        if (temporaries.Length > 0) script.Append($"unset {string.Join(' ', temporaries)}\n");
+        script.Append("exec \"$@\"\n");
+        return ([Shell, "-c", script.ToString(), "hpcrun", .. argv], carried);
+    }
+
+    private static void Source(StringBuilder script, string name)
+    {
+        string path = ShellQuote($"{Directory}/{name}");
+        script.Append($"if [ -f {path} ]; then . {path}; fi\n");
+    }
+
+    private static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''") + "'";
+}
