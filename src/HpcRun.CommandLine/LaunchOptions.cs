@@ -57,8 +57,12 @@ public sealed class LaunchOptions
             "(also HPCRUN_NO_JOIN=1)"
     };
 
+    public readonly Option<bool> Offline = new("--offline")
+    { Description = "Run a docker:// image from the cache only, asking no registry (also HPCRUN_OFFLINE=1)" };
+
     public IEnumerable<Option> All =>
-        [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin];
+        [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin,
+            Offline];
 
     public void AddTo(Command command)
     {
@@ -112,5 +116,6 @@ public sealed class LaunchOptions
                 ? (key.Length > 0 ? key : throw new HpcRunException(ExitCode.Usage, "--join-key must not be empty"))
                 : null,
             NoJoin = result.GetValue(NoJoin),
+            Offline = result.GetValue(Offline),
         };
 }

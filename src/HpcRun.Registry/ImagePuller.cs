@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using HpcRun.Build;
 using HpcRun.Image;
+using HpcRun.Image.Metadata;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
@@ -46,20 +47,12 @@ public static class ImagePuller
     {
         try
         {
-            ImageSelector selector = ImageSelector.Parse(platform ?? HostPlatform, null);
+            ImageSelector selector = ImageSelector.Parse(platform ?? ImageCache.HostPlatform, null);
             string[] parts = (platform ?? "").Split('/');
             return (selector, parts.Length == 3 ? parts[2] : null);
         }
         catch (ArgumentException e) { throw new RegistryException(RegistryFault.BadReference, e.Message); }
     }
-
-    /// <summary>The host's platform as OCI names it (linux/amd64, linux/arm64...).</summary>
-    public static string HostPlatform => "linux/" + System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
-    {
-        System.Runtime.InteropServices.Architecture.X64 => "amd64",
-        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
-        var other => other.ToString().ToLowerInvariant(),
-    };
 
     /// <summary>Downloads <paramref name="manifest"/>'s blobs and builds OUT from them.</summary>
     internal static void Build(RegistryClient client, ResolvedManifest manifest, PullRequest request,
@@ -68,9 +61,10 @@ public static class ImagePuller
         string layout = MakeScratch(request.Output);
         try
         {
-            Download(client, manifest, layout, reporter, cancel);
-            var build = new BuildRequest(request.Output, layout, Platform: manifest.Platform, Force: request.Force,
-                Reference: request.Reference.ToString());
+            (ImageSelector selector, _) = Selector(request.Platform);
+            Download(client, manifest, selector, layout, reporter, cancel);
+            var build = new BuildRequest(request.Output, layout, Platform: manifest.Platform ?? selector.Platform,
+                Force: request.Force, Reference: request.Reference.ToString());
             ImageBuilder.Build(build, hpcrunVersion, reporter, cancel);
         }
         catch (IOException e) when (e.HResult is ENOSPC or EDQUOT)
@@ -85,8 +79,10 @@ public static class ImagePuller
         }
     }
 
-    private static void Download(RegistryClient client, ResolvedManifest manifest, string layout,
-        IBuildReporter reporter, CancellationToken cancel)
+    /// <summary>Downloads the config first (a single manifest for another platform is refused before its layers
+    /// are fetched), then the layers, <see cref="Parallel"/> at a time, and writes the layout's index.json.</summary>
+    private static void Download(RegistryClient client, ResolvedManifest manifest, ImageSelector selector,
+        string layout, IBuildReporter reporter, CancellationToken cancel)
     {
         ManifestDocument document = manifest.Document;
         Descriptor config = document.Config ?? throw new RegistryException(RegistryFault.BadContent,
@@ -102,23 +98,10 @@ public static class ImagePuller
             if (blob.Digest is null || !IsSha256(blob.Digest))
                 throw new RegistryException(RegistryFault.BadContent,
                     $"manifest {manifest.Digest}: the {name} has no sha256 digest");
-        var distinct = wanted.DistinctBy(w => w.Blob.Digest).ToList();
-        try
-        {
-            System.Threading.Tasks.Parallel.ForEachAsync(distinct,
-                new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = cancel },
-                async (item, token) =>
-                {
-                    using IBuildStep step = reporter.Step($"downloading {item.Name}", item.Blob.Size);
-                    await client.DownloadBlob(item.Blob.Digest!, item.Blob.Size,
-                        $"{blobs}/{item.Blob.Digest![7..]}", step.Advance, token).ConfigureAwait(false);
-                    step.Done();
-                }).GetAwaiter().GetResult();
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            throw e.InnerExceptions[0];
-        }
+        Fetch(client, [wanted[0]], blobs, reporter, cancel);
+        if (manifest.Platform is null) CheckPlatform($"{blobs}/{config.Digest![7..]}", selector, client.Where);
+        Fetch(client, [.. wanted.Skip(1).DistinctBy(w => w.Blob.Digest).Where(w => w.Blob.Digest != config.Digest)],
+            blobs, reporter, cancel);
         var index = new LayoutIndex
         {
             Manifests = [new Descriptor
@@ -126,11 +109,35 @@ public static class ImagePuller
                 MediaType = manifest.MediaType,
                 Digest = manifest.Digest,
                 Size = manifest.Bytes.Length,
-                Platform = PlatformOf(manifest.Platform),
+                Platform = manifest.Platform is { } platform ? PlatformOf(platform) : null,
             }],
         };
         File.WriteAllBytes($"{layout}/index.json", JsonSerializer.SerializeToUtf8Bytes(index, RegistryJson.Default.LayoutIndex));
         File.WriteAllText($"{layout}/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+    }
+
+    private static void Fetch(RegistryClient client, List<(Descriptor Blob, string Name)> wanted, string blobs,
+        IBuildReporter reporter, CancellationToken cancel) =>
+        System.Threading.Tasks.Parallel.ForEachAsync(wanted,
+            new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = cancel },
+            async (item, token) =>
+            {
+                using IBuildStep step = reporter.Step($"downloading {item.Name}", item.Blob.Size);
+                await client.DownloadBlob(item.Blob.Digest!, item.Blob.Size, $"{blobs}/{item.Blob.Digest![7..]}",
+                    step.Advance, token).ConfigureAwait(false);
+                step.Done();
+            }).GetAwaiter().GetResult();
+
+    /// <summary>A reference that named a single image manifest: its config must be for the platform asked
+    /// for.</summary>
+    private static void CheckPlatform(string configPath, ImageSelector selector, string where)
+    {
+        OciImageConfig config;
+        try { config = OciImageConfig.Parse(File.ReadAllText(configPath)); }
+        catch (JsonException) { throw new RegistryException(RegistryFault.BadContent, $"{where}: bad image config"); }
+        if (!selector.MatchesPlatform(config.Os, config.Architecture))
+            throw new RegistryException(RegistryFault.NoPlatform, $"{where} has no image for {selector.Platform} " +
+                $"(it has: {config.Os}/{config.Architecture}); choose one with --platform");
     }
 
     private static PlatformField PlatformOf(string platform) =>

@@ -6,9 +6,10 @@ namespace HpcRun.Registry;
 
 /// <summary>The image manifest a reference stands for on one platform: <see cref="AnsweredDigest"/> is what the
 /// reference itself resolved to (an index's digest for a multi-platform image), <see cref="Digest"/> and
-/// <see cref="Bytes"/> the chosen image manifest's.</summary>
+/// <see cref="Bytes"/> the chosen image manifest's; <see cref="Platform"/> the index entry's (OS/ARCH), null for
+/// a reference that named one image manifest (its config says which platform it is for).</summary>
 internal sealed record ResolvedManifest(string AnsweredDigest, string Digest, string MediaType, byte[] Bytes,
-    string Platform)
+    string? Platform)
 {
     public ManifestDocument Document { get; } = ManifestResolver.ParseManifest(Bytes, Digest);
 }
@@ -31,7 +32,7 @@ internal static class ManifestResolver
         if (known is not null && known.AnsweredDigest == digest) return null;
         ManifestDocument top = ParseManifest(bytes, digest);
         if (!IsIndex(top.MediaType ?? type, top))
-            return new ResolvedManifest(digest, digest, top.MediaType ?? type, bytes, selector.Platform);
+            return new ResolvedManifest(digest, digest, top.MediaType ?? type, bytes, null);
         List<Descriptor> entries = top.Manifests ?? [];
         Descriptor? chosen = entries.FirstOrDefault(e => e.Platform is { } p && p.Os == selector.Os
             && p.Architecture == selector.Architecture && (variant is null || p.Variant == variant));
