@@ -20,6 +20,9 @@ public sealed class RegistryFixture : IDisposable
     public string CaFile { get; }
     public RegistryServer Plain { get; }
     public RegistryServer Secure { get; }
+    /// <summary>HTTP, bearer tokens from <see cref="Issuer"/> (anonymous): the flow of Docker Hub, GHCR, Quay.</summary>
+    public RegistryServer Tokens { get; }
+    public TokenIssuer Issuer { get; }
 
     public RegistryFixture()
     {
@@ -38,7 +41,11 @@ public sealed class RegistryFixture : IDisposable
                 realm: hpcrun-test
                 path: {Dir}/htpasswd
             """);
+        string issuerCertificate = Path.Combine(Dir, "issuer.crt");
+        Issuer = new TokenIssuer(issuerCertificate);
+        Tokens = new RegistryServer(Path.Combine(Dir, "tokens"), "", Issuer.RegistryAuth(issuerCertificate));
         Push("app", $"{Plain.Host}/test/app:1");
+        Push("app", $"{Tokens.Host}/public/app:1");
         Push("arm", $"{Plain.Host}/test/armonly:1");
         Push("multi", $"{Plain.Host}/test/multi:1", all: true);
         Push("app", $"{Secure.Host}/private/app:1", secure: true);
@@ -51,6 +58,8 @@ public sealed class RegistryFixture : IDisposable
     {
         Plain.Dispose();
         Secure.Dispose();
+        Tokens.Dispose();
+        Issuer.Dispose();
         TestEnvironment.RunChecked("rm", "-rf", Dir);
     }
 
