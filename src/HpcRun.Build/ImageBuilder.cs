@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using HpcRun.Image;
@@ -105,7 +104,7 @@ public static class ImageBuilder
                 if (OciLayout.IsLayout(tree)) return (OciLayout.Resolve(tree, selector), tree);
                 if (!directory)
                     throw new ImageFormatException($"{shown} is neither a docker save archive nor an OCI layout");
-                string architecture = selector.PlatformGiven ? selector.Architecture : HostArchitecture();
+                string architecture = selector.PlatformGiven ? selector.Architecture : HostPlatform.Architecture;
                 var image = new ResolvedImage("directory", null, null, selector.Os, architecture, InTreeConfig(tree),
                     null, [], source);
                 tree.Dispose();
@@ -187,16 +186,4 @@ public static class ImageBuilder
         try { return SifArch.Code(architecture); }
         catch (ArgumentException) { return "00"; }
     }
-
-    private static string HostArchitecture() => RuntimeInformation.OSArchitecture switch
-    {
-        Architecture.X64 => "amd64",
-        Architecture.Arm64 => "arm64",
-        Architecture.X86 => "386",
-        Architecture.Arm => "arm",
-        Architecture.S390x => "s390x",
-        Architecture.Ppc64le => "ppc64le",
-        Architecture.RiscV64 => "riscv64",
-        var other => other.ToString().ToLowerInvariant(),
-    };
 }

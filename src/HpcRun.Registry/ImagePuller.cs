@@ -47,7 +47,7 @@ public static class ImagePuller
     {
         try
         {
-            ImageSelector selector = ImageSelector.Parse(platform ?? ImageCache.HostPlatform, null);
+            ImageSelector selector = ImageSelector.Parse(platform ?? HostPlatform.Name, null);
             string[] parts = (platform ?? "").Split('/');
             return (selector, parts.Length == 3 ? parts[2] : null);
         }

@@ -312,9 +312,11 @@ internal sealed class RegistryClient : IDisposable
         var status => new(RegistryFault.Refused, $"{Where}: unexpected answer {status} for the {what}"),
     };
 
-    /// <summary>A transfer that broke off mid-body (connection reset, registry killed): resumable.</summary>
+    /// <summary>A transfer that broke off mid-body (connection reset, registry killed): resumable. Not a failed
+    /// write of the file (a full disk), which is an IOException too.</summary>
     private static bool IsBrokenTransfer(Exception e) =>
-        e is IOException || e is HttpRequestException || e is RegistryException { Fault: RegistryFault.Unreachable };
+        e is HttpIOException or HttpRequestException or RegistryException { Fault: RegistryFault.Unreachable }
+        || e is IOException { InnerException: System.Net.Sockets.SocketException };
 
     private static string? MediaTypeOf(byte[] manifest)
     {

@@ -30,16 +30,6 @@ public sealed class ImageCache(string root)
         return environment("HOME") is { Length: > 0 } home ? $"{home}/.cache/hpcrun" : null;
     }
 
-    /// <summary>The host's platform as OCI names it (linux/amd64, linux/arm64...): what a pull takes by
-    /// default.</summary>
-    public static string HostPlatform => "linux/" + System.Runtime.InteropServices.RuntimeInformation.OSArchitecture
-        switch
-        {
-            System.Runtime.InteropServices.Architecture.X64 => "amd64",
-            System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
-            var other => other.ToString().ToLowerInvariant(),
-        };
-
     /// <summary>The SIF of the image manifest <paramref name="manifestDigest"/> ("sha256:HEX").</summary>
     public string ImagePath(string manifestDigest) => $"{ImageDirectory}/{Hex(manifestDigest)}.sif";
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HpcRun.CommandLine;
+using HpcRun.Image;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
 
@@ -32,7 +33,7 @@ internal static class RegistryImage
                 "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME");
         var cache = new ImageCache(directory);
         offline |= environment.GetValueOrDefault("HPCRUN_OFFLINE") is "1" or "true";
-        if ((offline || reference.Digest is not null) && cache.Find(reference, ImageCache.HostPlatform) is { } cached)
+        if ((offline || reference.Digest is not null) && cache.Find(reference, HostPlatform.Name) is { } cached)
             return cached;
         if (offline)
             throw new HpcRunException(ExitCode.NotCached,
