@@ -20,7 +20,8 @@ public static class ToolVerbs
         Pull = ("pull", "Pull an image from a registry into a SIF: hpcrun pull [OUT.sif] docker://HOST/NAME:TAG"),
         Cache = ("cache", "List or clean the images `hpcrun docker://REF` pulled (cache list|clean)");
 
-    private static readonly (string Name, string Description)[] All = [Build, Inspect, Submit, Status, Cancel, Jobs, Pull, Cache];
+    private static readonly (string Name, string Description)[] All =
+        [Build, Inspect, Submit, Status, Cancel, Jobs, Pull, Cache];
 
     public const string Binary = "hpcrun-tools";
 

@@ -50,8 +50,8 @@ public sealed record SiteConfig
     /// <summary>rdma-libs: the default for --rdma-libs.</summary>
     public RdmaLibraries? RdmaLibs { get; init; }
 
-    /// <summary>cache-dir: where images pulled for `hpcrun docker://REF` are kept (absolute, normalized); HPCRUN_CACHEDIR
-    /// beats it (HpcRun.Image/Registry/ImageCache.cs).</summary>
+    /// <summary>cache-dir: where images pulled for `hpcrun docker://REF` are kept (absolute, normalized);
+    /// HPCRUN_CACHEDIR beats it (HpcRun.Image/Registry/ImageCache.cs).</summary>
     public string? CacheDirectory { get; init; }
 
     /// <summary>The keys, for messages.</summary>

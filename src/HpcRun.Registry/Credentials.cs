@@ -58,8 +58,8 @@ public sealed record Credentials(string User, string Password)
 
     private static string HostOf(string key)
     {
-        string host = key.Contains("://", StringComparison.Ordinal) ? key[(key.IndexOf("://", StringComparison.Ordinal) + 3)..]
-            : key;
+        int scheme = key.IndexOf("://", StringComparison.Ordinal);
+        string host = scheme < 0 ? key : key[(scheme + 3)..];
         return host.Split('/')[0];
     }
 

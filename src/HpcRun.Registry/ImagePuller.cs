@@ -112,7 +112,8 @@ public static class ImagePuller
                 Platform = manifest.Platform is { } platform ? PlatformOf(platform) : null,
             }],
         };
-        File.WriteAllBytes($"{layout}/index.json", JsonSerializer.SerializeToUtf8Bytes(index, RegistryJson.Default.LayoutIndex));
+        File.WriteAllBytes($"{layout}/index.json",
+            JsonSerializer.SerializeToUtf8Bytes(index, RegistryJson.Default.LayoutIndex));
         File.WriteAllText($"{layout}/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
     }
 
@@ -153,7 +154,8 @@ public static class ImagePuller
     private static void CheckOutput(string output, bool force)
     {
         if (Directory.Exists(output))
-            throw new RegistryException(RegistryFault.Unwritable, $"cannot write {Shown.Path(output)}: it is a directory");
+            throw new RegistryException(RegistryFault.Unwritable,
+                $"cannot write {Shown.Path(output)}: it is a directory");
         if (!force && File.Exists(output))
             throw new RegistryException(RegistryFault.Unwritable,
                 $"cannot write {Shown.Path(output)}: it exists; give --force to overwrite it");

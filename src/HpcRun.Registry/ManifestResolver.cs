@@ -49,13 +49,15 @@ internal static class ManifestResolver
             .ConfigureAwait(false);
         ManifestDocument document = ParseManifest(manifest, manifestDigest);
         if (IsIndex(document.MediaType ?? manifestType, document))
-            throw new RegistryException(RegistryFault.BadContent, $"{reference}: nested image indexes are not supported");
+            throw new RegistryException(RegistryFault.BadContent,
+                $"{reference}: nested image indexes are not supported");
         return new ResolvedManifest(digest, manifestDigest, document.MediaType ?? chosen.MediaType ?? manifestType,
             manifest, selector.Platform);
     }
 
     private static bool IsIndex(string mediaType, ManifestDocument document) =>
-        mediaType.Contains("index", StringComparison.Ordinal) || mediaType.Contains("manifest.list", StringComparison.Ordinal)
+        mediaType.Contains("index", StringComparison.Ordinal)
+        || mediaType.Contains("manifest.list", StringComparison.Ordinal)
         || (document.Manifests is not null && document.Layers is null);
 
     internal static ManifestDocument ParseManifest(byte[] bytes, string digest)

@@ -62,7 +62,8 @@ internal sealed class RegistryClient : IDisposable
         using HttpResponseMessage response = await Send(() =>
         {
             var request = new HttpRequestMessage(HttpMethod.Get, Url($"manifests/{key}"));
-            foreach (string type in ManifestTypes) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+            foreach (string type in ManifestTypes)
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
             return request;
         }, $"manifest {key}", cancel).ConfigureAwait(false);
         if (response.Content.Headers.ContentLength > MaxManifest)
@@ -210,7 +211,8 @@ internal sealed class RegistryClient : IDisposable
                 {
                     HttpResponseMessage response = await http.SendAsync(request,
                         HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-                    settings.Trace?.Invoke($"{request.Method} {Shown(request.RequestUri)} -> {(int)response.StatusCode}");
+                    settings.Trace?.Invoke(
+                        $"{request.Method} {Shown(request.RequestUri)} -> {(int)response.StatusCode}");
                     return response;
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
@@ -236,9 +238,11 @@ internal sealed class RegistryClient : IDisposable
         {
             if (!Equals(authorization, used)) return;
             Credentials? credentials = settings.Credentials;
-            if (challenge?.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) == true)
-                authorization = new AuthenticationHeaderValue("Bearer", await Token(challenge, cancel).ConfigureAwait(false));
-            else if (challenge?.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) == true && credentials is not null
+            string scheme = challenge?.Scheme ?? "";
+            if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+                authorization = new AuthenticationHeaderValue("Bearer",
+                    await Token(challenge!, cancel).ConfigureAwait(false));
+            else if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) && credentials is not null
                      && used is null)
                 authorization = new AuthenticationHeaderValue("Basic", credentials.Basic);
             else throw Unauthorized(used is not null);
@@ -253,7 +257,8 @@ internal sealed class RegistryClient : IDisposable
         Dictionary<string, string> parameters = ChallengeParameters.Parse(challenge.Parameter);
         if (!parameters.TryGetValue("realm", out string? realm) || !Uri.TryCreate(realm, UriKind.Absolute, out Uri? url)
             || url.Scheme is not ("https" or "http"))
-            throw new RegistryException(RegistryFault.Refused, $"{Where}: the registry's challenge names no token realm");
+            throw new RegistryException(RegistryFault.Refused,
+                $"{Where}: the registry's challenge names no token realm");
         string scope = parameters.GetValueOrDefault("scope") ?? $"repository:{reference.Repository}:pull";
         string query = (parameters.TryGetValue("service", out string? service)
             ? $"service={Uri.EscapeDataString(service)}&" : "") + $"scope={Uri.EscapeDataString(scope)}";

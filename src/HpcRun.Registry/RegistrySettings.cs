@@ -15,7 +15,8 @@ public sealed record RegistrySettings(Credentials? Credentials, TimeSpan Timeout
     public Uri BaseUri(string registry)
     {
         if (registry == Image.Registry.ImageReference.DockerHub)
-            return new Uri(Mirror is { Length: > 0 } mirror ? mirror.TrimEnd('/') + "/" : "https://registry-1.docker.io/");
+            return new Uri(Mirror is { Length: > 0 } mirror ? mirror.TrimEnd('/') + "/"
+                : "https://registry-1.docker.io/");
         return new Uri($"{(Insecure ? "http" : "https")}://{registry}/");
     }
 }

@@ -20,7 +20,8 @@ public sealed class RegistryFixture : IDisposable
     public string CaFile { get; }
     public RegistryServer Plain { get; }
     public RegistryServer Secure { get; }
-    /// <summary>HTTP, bearer tokens from <see cref="Issuer"/> (anonymous): the flow of Docker Hub, GHCR, Quay.</summary>
+    /// <summary>HTTP, bearer tokens from <see cref="Issuer"/> (anonymous): the flow of Docker Hub, GHCR,
+    /// Quay.</summary>
     public RegistryServer Tokens { get; }
     public TokenIssuer Issuer { get; }
 
@@ -108,7 +109,8 @@ public sealed class RegistryFixture : IDisposable
         var items = new JsonArray();
         foreach ((string entryTag, string architecture) in entries)
         {
-            JsonNode m = manifests.First(m => (string?)m!["annotations"]?["org.opencontainers.image.ref.name"] == entryTag)!;
+            JsonNode m = manifests.First(m =>
+                (string?)m!["annotations"]?["org.opencontainers.image.ref.name"] == entryTag)!;
             items.Add(new JsonObject
             {
                 ["mediaType"] = (string?)m["mediaType"], ["digest"] = (string?)m["digest"], ["size"] = (long)m["size"]!,
@@ -123,7 +125,8 @@ public sealed class RegistryFixture : IDisposable
         File.WriteAllBytes(Path.Combine(layout, "blobs", "sha256", hex), blob);
         manifests.Add(new JsonObject
         {
-            ["mediaType"] = "application/vnd.oci.image.index.v1+json", ["digest"] = $"sha256:{hex}", ["size"] = blob.Length,
+            ["mediaType"] = "application/vnd.oci.image.index.v1+json", ["digest"] = $"sha256:{hex}",
+            ["size"] = blob.Length,
             ["annotations"] = new JsonObject { ["org.opencontainers.image.ref.name"] = tag },
         });
         File.WriteAllText(indexPath, index.ToJsonString());

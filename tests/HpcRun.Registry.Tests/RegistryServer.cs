@@ -42,7 +42,8 @@ public sealed class RegistryServer : IDisposable
         { UseShellExecute = false };
         process = Process.Start(info)!;
         for (int i = 0; i < 300 && !Listening(Port); i++) Thread.Sleep(50);
-        if (!Listening(Port)) throw new InvalidOperationException($"docker-registry did not start: {File.ReadAllText(Log)}");
+        if (!Listening(Port))
+            throw new InvalidOperationException($"docker-registry did not start: {File.ReadAllText(Log)}");
     }
 
     /// <summary>The GET requests the registry completed whose path contains <paramref name="part"/>.</summary>

@@ -33,7 +33,8 @@ public sealed class ImageCache(string root)
     /// <summary>The SIF of the image manifest <paramref name="manifestDigest"/> ("sha256:HEX").</summary>
     public string ImagePath(string manifestDigest) => $"{ImageDirectory}/{Hex(manifestDigest)}.sif";
 
-    /// <summary>The lock file (flock) that whoever pulls <paramref name="manifestDigest"/> into the cache holds.</summary>
+    /// <summary>The lock file (flock) that whoever pulls <paramref name="manifestDigest"/> into the cache
+    /// holds.</summary>
     public string LockPath(string manifestDigest) => $"{ImageDirectory}/{Hex(manifestDigest)}.lock";
 
     /// <summary>The reference file of <paramref name="reference"/> for <paramref name="platform"/> (OS/ARCH).</summary>

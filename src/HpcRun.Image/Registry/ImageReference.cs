@@ -34,7 +34,8 @@ public sealed partial record ImageReference(string Registry, string Repository, 
         string first = slash < 0 ? "" : name[..slash];
         bool hasHost = slash > 0 && (first.Contains('.') || first.Contains(':') || first == "localhost");
         string registry = hasHost ? first : DockerHub, repository = hasHost ? name[(slash + 1)..] : name;
-        if (registry is DockerHub or "index.docker.io" && !repository.Contains('/')) repository = "library/" + repository;
+        if (registry is DockerHub or "index.docker.io" && !repository.Contains('/'))
+            repository = "library/" + repository;
         if (registry == "index.docker.io") registry = DockerHub;
         if (!Path().IsMatch(repository))
             throw new FormatException($"'{text}': bad repository name '{repository}' (lower-case letters, digits, " +

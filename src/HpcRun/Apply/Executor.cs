@@ -31,7 +31,8 @@ internal static class Executor
             : RunOwn(request, site, image, ids!, role as NodeRole.First);
     }
 
-    /// <summary>Checks the namespace early.c entered and writes its id maps: the user, or root with --fakeroot.</summary>
+    /// <summary>Checks the namespace early.c entered and writes its id maps: the user, or root with
+    /// --fakeroot.</summary>
     private static IdMap EnterNamespace(LaunchRequest request)
     {
         EarlyNamespace.EnsureEntered();

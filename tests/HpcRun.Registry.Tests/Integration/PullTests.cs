@@ -81,7 +81,8 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         var viaVariables = Pull("vars.sif", reference, variables, "--debug");
         Assert.True(viaVariables.ExitCode == 0, viaVariables.ToString());
 
-        var viaFlag = Pull("flag.sif", reference, trusted, "--creds", $"{RegistryFixture.User}:{RegistryFixture.Password}");
+        var viaFlag = Pull("flag.sif", reference, trusted, "--creds",
+            $"{RegistryFixture.User}:{RegistryFixture.Password}");
         Assert.True(viaFlag.ExitCode == 0, viaFlag.ToString());
 
         string docker = Path.Combine(dir, "docker");

@@ -28,7 +28,8 @@ internal static class CacheVerb
     private static List<Entry> Entries(ImageCache cache)
     {
         var references = Directory.Exists(cache.ReferenceDirectory)
-            ? Directory.EnumerateFiles(cache.ReferenceDirectory).Select(ImageCache.ReadReference).OfType<CachedReference>()
+            ? Directory.EnumerateFiles(cache.ReferenceDirectory).Select(ImageCache.ReadReference)
+                .OfType<CachedReference>()
                 .ToLookup(r => cache.ImagePath(r.ManifestDigest))
             : Enumerable.Empty<CachedReference>().ToLookup(r => "");
         return !Directory.Exists(cache.ImageDirectory) ? []

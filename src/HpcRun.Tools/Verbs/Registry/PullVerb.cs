@@ -48,7 +48,8 @@ internal static class PullVerb
                 return;
             }
             output ??= DefaultName(reference);
-            var request = new PullRequest(output, reference, result.GetValue(platform), result.GetValue(force), settings);
+            var request = new PullRequest(output, reference, result.GetValue(platform), result.GetValue(force),
+                settings);
             string digest = "";
             ImageVerbs.WithProgress((reporter, cancel) =>
                 digest = ImagePuller.Pull(request, CommandLineRoot.Version, reporter, cancel));

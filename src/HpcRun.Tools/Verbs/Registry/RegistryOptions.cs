@@ -27,7 +27,8 @@ internal sealed class RegistryOptions
             throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_TIMEOUT={timeout}: give seconds, 1 to 86400");
         Credentials? credentials = Credentials.Find(result.GetValue(Creds), reference.Registry,
             Environment.GetEnvironmentVariable);
-        bool insecure = result.GetValue(Insecure) || Environment.GetEnvironmentVariable("HPCRUN_INSECURE") is "1" or "true";
+        bool insecure = result.GetValue(Insecure)
+            || Environment.GetEnvironmentVariable("HPCRUN_INSECURE") is "1" or "true";
         return new RegistrySettings(credentials, TimeSpan.FromSeconds(seconds), insecure,
             Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_MIRROR"), line => Log.Debug("{Request}", line));
     }
