@@ -111,7 +111,7 @@ public sealed class RegistryFixture : IDisposable
         {
             JsonNode m = manifests.First(m =>
                 (string?)m!["annotations"]?["org.opencontainers.image.ref.name"] == entryTag)!;
-            items.Add(new JsonObject
+            items.Add((JsonNode)new JsonObject
             {
                 ["mediaType"] = (string?)m["mediaType"], ["digest"] = (string?)m["digest"], ["size"] = (long)m["size"]!,
                 ["platform"] = new JsonObject { ["architecture"] = architecture, ["os"] = "linux" },
@@ -123,7 +123,7 @@ public sealed class RegistryFixture : IDisposable
         }.ToJsonString());
         string hex = Convert.ToHexStringLower(SHA256.HashData(blob));
         File.WriteAllBytes(Path.Combine(layout, "blobs", "sha256", hex), blob);
-        manifests.Add(new JsonObject
+        manifests.Add((JsonNode)new JsonObject
         {
             ["mediaType"] = "application/vnd.oci.image.index.v1+json", ["digest"] = $"sha256:{hex}",
             ["size"] = blob.Length,

@@ -78,7 +78,7 @@ public sealed class TokenIssuer : IDisposable
         var access = new JsonArray();
         foreach (string scope in scopes)
             if (scope.Split(':') is ["repository", var name, var actions])
-                access.Add(new JsonObject
+                access.Add((JsonNode)new JsonObject
                 {
                     ["type"] = "repository", ["name"] = name,
                     ["actions"] = new JsonArray([.. actions.Split(',').Select(a => (JsonNode)a)]),

@@ -34,7 +34,8 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
 
         var offline = Run("--offline", reference, "/bin/cat", "/data/kept");
         Assert.Equal("kept\n", offline.Stdout);
-        var viaVariable = Hpcrun.Run([reference, "/bin/true"], new(Env) { ["HPCRUN_OFFLINE"] = "1" });
+        var viaVariable = Hpcrun.Run([reference, "/bin/true"],
+            new Dictionary<string, string>(Env) { ["HPCRUN_OFFLINE"] = "1" });
         Assert.Equal(0, viaVariable.ExitCode);
         Assert.Equal(manifests + 1, registry.Plain.Requests("/v2/test/multi/manifests/"));
 
