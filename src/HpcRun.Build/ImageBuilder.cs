@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using HpcRun.Image;
@@ -15,9 +14,12 @@ namespace HpcRun.Build;
 /// <summary>What `hpcrun build` was asked for: OUT and SOURCE as given (relative to the current directory or
 /// absolute; bytes carried as <see cref="Text.RawText"/>), --sqfs, --platform, --tag, --force (overwrite OUT),
 /// --skip-unreadable (leave out, with a warning each, the files of a directory source this process cannot
-/// read) and SOURCE_DATE_EPOCH (seconds since 1970: the file system's time, and a bound on every file's).</summary>
+/// read) and SOURCE_DATE_EPOCH (seconds since 1970: the file system's time, and a bound on every file's).
+/// <see cref="Reference"/>: the registry reference (docker://...) a pull downloaded SOURCE from, which the build
+/// record then names as its source (kind "registry").</summary>
 public sealed record BuildRequest(string Output, string Source, bool SquashFsOnly = false, string? Platform = null,
-    string? Tag = null, bool Force = false, bool SkipUnreadable = false, long? SourceDateEpoch = null);
+    string? Tag = null, bool Force = false, bool SkipUnreadable = false, long? SourceDateEpoch = null,
+    string? Reference = null);
 
 /// <summary>
 /// Builds a flattened, reproducible image: picks the image in the source, applies its layers (or takes a
@@ -102,7 +104,7 @@ public static class ImageBuilder
                 if (OciLayout.IsLayout(tree)) return (OciLayout.Resolve(tree, selector), tree);
                 if (!directory)
                     throw new ImageFormatException($"{shown} is neither a docker save archive nor an OCI layout");
-                string architecture = selector.PlatformGiven ? selector.Architecture : HostArchitecture();
+                string architecture = selector.PlatformGiven ? selector.Architecture : HostPlatform.Architecture;
                 var image = new ResolvedImage("directory", null, null, selector.Os, architecture, InTreeConfig(tree),
                     null, [], source);
                 tree.Dispose();
@@ -150,9 +152,9 @@ public static class ImageBuilder
             SquashFsSuperblock.Read(file, SifWriter.PartitionOffset, partitionSize);
             var record = new BuildRecord
             {
-                SourceKind = image.Kind,
+                SourceKind = request.Reference is null ? image.Kind : "registry",
                 SourceDigest = image.Digest,
-                SourceTag = image.Tag,
+                SourceTag = request.Reference ?? image.Tag,
                 Platform = image.Platform,
                 Created = time > 0 ? DateTimeOffset.FromUnixTimeSeconds(time) : null,
                 HpcrunVersion = hpcrunVersion,
@@ -184,16 +186,4 @@ public static class ImageBuilder
         try { return SifArch.Code(architecture); }
         catch (ArgumentException) { return "00"; }
     }
-
-    private static string HostArchitecture() => RuntimeInformation.OSArchitecture switch
-    {
-        Architecture.X64 => "amd64",
-        Architecture.Arm64 => "arm64",
-        Architecture.X86 => "386",
-        Architecture.Arm => "arm",
-        Architecture.S390x => "s390x",
-        Architecture.Ppc64le => "ppc64le",
-        Architecture.RiscV64 => "riscv64",
-        var other => other.ToString().ToLowerInvariant(),
-    };
 }

@@ -81,9 +81,12 @@ public sealed class LaunchOptions
             "(also HPCRUN_NO_JOIN=1)"
     };
 
+    public readonly Option<bool> Offline = new("--offline")
+    { Description = "Run a docker:// image from the cache only, asking no registry (also HPCRUN_OFFLINE=1)" };
+
     public IEnumerable<Option> All =>
         [Bind, Mount, Env, EnvFile, CleanEnv, Contain, ContainAll, Home, NoHome, NoMount, FakeRoot, WritableTmpfs, Pwd,
-            Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin];
+            Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin, Offline];
 
     public void AddTo(Command command)
     {
@@ -142,5 +145,6 @@ public sealed class LaunchOptions
                 ? (key.Length > 0 ? key : throw new HpcRunException(ExitCode.Usage, "--join-key must not be empty"))
                 : null,
             NoJoin = result.GetValue(NoJoin),
+            Offline = result.GetValue(Offline),
         };
 }

@@ -17,10 +17,12 @@ public static class ToolVerbs
         Submit = ("submit", "Submit a batch job that runs CMD inside IMAGE on every task (srun hpcrun IMAGE CMD)"),
         Status = ("status", "Show a batch job's state, exit status and output file"),
         Cancel = ("cancel", "Cancel a batch job (like scancel)"),
-        Jobs = ("jobs", "List your batch jobs (a table, like squeue)");
+        Jobs = ("jobs", "List your batch jobs (a table, like squeue)"),
+        Pull = ("pull", "Pull an image from a registry into a SIF: hpcrun pull [OUT.sif] docker://HOST/NAME:TAG"),
+        Cache = ("cache", "List or clean the images `hpcrun docker://REF` pulled (cache list|clean)");
 
     private static readonly (string Name, string Description)[] All =
-        [Build, Inspect, RunHelp, Submit, Status, Cancel, Jobs];
+        [Build, Inspect, RunHelp, Submit, Status, Cancel, Jobs, Pull, Cache];
 
     public const string Binary = "hpcrun-tools";
 

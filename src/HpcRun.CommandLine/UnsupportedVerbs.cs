@@ -10,8 +10,6 @@ public static class UnsupportedVerbs
 {
     private static readonly Dictionary<string, string> Verbs = new()
     {
-        ["pull"] = "turn a `docker save` tar or an OCI layout into an image with `hpcrun build OUT.sif SOURCE`, " +
-            "or copy a SIF made elsewhere",
         ["push"] = "hpcrun uploads nothing: copy the SIF, or push an OCI image with skopeo or oras",
         ["search"] = "hpcrun talks to no container library: look images up in your registry's web page",
         ["instance"] = "hpcrun starts no background containers: run the job with `hpcrun exec IMAGE CMD &` " +

@@ -32,6 +32,16 @@ public enum ExitCode
     SlurmRefused = 94,       // Slurm refused the request and said why (bad partition, unknown job)
     SlurmBadResponse = 95,   // slurmrestd's answer was not what hpcrun understands
     SlurmTimeout = 96,       // slurmrestd did not answer in time
+    RegistryBadReference = 100, // pull, docker://: not an image reference, or a bad --platform / --creds
+    RegistryUnreachable = 101,  // no connection to the registry (refused, host unknown, TLS), after retries
+    RegistryTimeout = 102,      // the registry did not answer in time (HPCRUN_REGISTRY_TIMEOUT)
+    RegistryUnauthorized = 103, // 401 or 403: credentials missing or rejected, access denied
+    RegistryNotFound = 104,     // 404: no such repository, tag or manifest
+    RegistryRefused = 105,      // 429 or 5xx after retries, or an answer hpcrun cannot use
+    RegistryNoPlatform = 106,   // the image has no manifest for the platform (--platform, default the host's)
+    RegistryBadContent = 107,   // a digest or size mismatch, a truncated blob, a malformed or unsupported manifest
+    PullOutputUnwritable = 108, // pull: OUT exists (no --force) or cannot be written, the cache unwritable, disk full
+    NotCached = 109,            // --offline / HPCRUN_OFFLINE=1 and the image is not in the cache
     CommandNotExecutable = 126,
     CommandNotFound = 127,
 }

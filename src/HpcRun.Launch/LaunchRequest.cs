@@ -47,4 +47,6 @@ public sealed record LaunchRequest
     public string? JoinKey { get; init; }
     /// <summary>--no-join: a container of this rank's own (also HPCRUN_NO_JOIN=1).</summary>
     public bool NoJoin { get; init; }
+    /// <summary>--offline: a docker:// image only from the cache, no registry asked (also HPCRUN_OFFLINE=1).</summary>
+    public bool Offline { get; init; }
 }

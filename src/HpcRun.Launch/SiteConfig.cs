@@ -14,7 +14,7 @@ public sealed record SiteBind(BindSpec Bind, string Origin);
 /// /etc/hpcrun/hpcrun.conf.d/*.conf in ordinal order of their names, as Apptainer's apptainer.conf
 /// (<c>key = value</c> lines, <c>#</c> comments, repeatable list keys) and enroot's numbered
 /// mounts.d files. A key is the long option of `hpcrun run` it gives the default for, with the
-/// option's own values (cache-dir: the registry's cache, not used yet): a command-line option beats
+/// option's own values (cache-dir: the registry's cache, for docker:// images): a command-line option beats
 /// its HPCRUN_* variable, which beats this file, which beats the built-in default. A later line or
 /// file replaces a single-valued key and adds to a list; a later bind onto the same destination
 /// replaces the earlier one; an empty value resets the key to its built-in default (an empty list),
@@ -50,8 +50,8 @@ public sealed record SiteConfig
     /// <summary>rdma-libs: the default for --rdma-libs.</summary>
     public RdmaLibraries? RdmaLibs { get; init; }
 
-    /// <summary>cache-dir: where images fetched from registries are kept (absolute, normalized). Read and
-    /// checked here; nothing uses it until the registry issue.</summary>
+    /// <summary>cache-dir: where images pulled for `hpcrun docker://REF` are kept (absolute, normalized);
+    /// HPCRUN_CACHEDIR beats it (HpcRun.Image/Registry/ImageCache.cs).</summary>
     public string? CacheDirectory { get; init; }
 
     /// <summary>The keys, for messages.</summary>

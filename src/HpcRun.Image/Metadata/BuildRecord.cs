@@ -7,10 +7,11 @@ namespace HpcRun.Image.Metadata;
 /// the build's, so rebuilding the same input gives the same bytes.</summary>
 public sealed record BuildRecord
 {
-    /// <summary>directory, docker-archive, oci-layout.</summary>
+    /// <summary>directory, docker-archive, oci-layout, registry (hpcrun pull).</summary>
     public required string SourceKind { get; init; }
     /// <summary>The manifest's digest (OCI) or config's (docker save); none for a directory.</summary>
     public string? SourceDigest { get; init; }
+    /// <summary>The tag chosen in the source, or for a pull the full reference (docker://HOST/NAME:TAG).</summary>
     public string? SourceTag { get; init; }
     public required string Platform { get; init; }
     public DateTimeOffset? Created { get; init; }

@@ -24,17 +24,27 @@ internal static class Executor
     public static int Run(LaunchRequest request, NodeRole role)
     {
         SiteConfig site = SiteConfigReader.Read(Invocation.Environment); // before the image: a bad one mounts nothing
+        IdMap? ids = role is NodeRole.Member ? null : EnterNamespace(request); // a pull writes the cache as the user
+        request = request with { Image = RegistryImage.Resolve(request.Image, site, request.Offline) };
         ImageSource image = ImageArgument.Probe(request.Image);
         return role is NodeRole.Member member ? RunJoined(request, site, image, member)
-            : RunOwn(request, site, image, role as NodeRole.First);
+            : RunOwn(request, site, image, ids!, role as NodeRole.First);
     }
 
-    private static int RunOwn(LaunchRequest request, SiteConfig site, ImageSource image, NodeRole.First? first)
+    /// <summary>Checks the namespace early.c entered and writes its id maps: the user, or root with
+    /// --fakeroot.</summary>
+    private static IdMap EnterNamespace(LaunchRequest request)
     {
         EarlyNamespace.EnsureEntered();
         int uid = EarlyNamespace.OuterUid(), gid = EarlyNamespace.OuterGid();
         var ids = request.FakeRoot ? new IdMap(0, 0, uid, gid) : new IdMap(uid, gid, uid, gid);
         EarlyNamespace.WriteIdMaps(ids.InsideUid, ids.InsideGid);
+        return ids;
+    }
+
+    private static int RunOwn(LaunchRequest request, SiteConfig site, ImageSource image, IdMap ids,
+        NodeRole.First? first)
+    {
 
         ImageMounter.Detached lowerImage = ImageMounter.Mount(image, ids);
         // While the image is opened and mounted; before the staging area covers /tmp, where some of the host's paths

@@ -32,7 +32,7 @@ public class ApptainerCommandLineTests
     [InlineData("instance")]
     [InlineData("sign")]
     [InlineData("verify")]
-    [InlineData("pull")]
+    [InlineData("oci")]
     [InlineData("oras://ghcr.io/me/img:1")]
     [InlineData("library://alpine")]
     [InlineData("shub://me/img")]

@@ -46,24 +46,24 @@ internal static class ImageVerbs
             var request = new BuildRequest(result.GetValue(output)!, result.GetValue(source)!, result.GetValue(sqfs),
                 result.GetValue(platform), result.GetValue(tag), result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch());
-            RunBuild(request);
+            WithProgress((reporter, cancel) => ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
             Console.Error.WriteLine($"hpcrun: wrote {request.Output}");
         }));
         return command;
     }
 
-    /// <summary>Builds under progress bars on a terminal, plain lines otherwise; SIGINT, SIGTERM and SIGHUP cancel
-    /// the build (<see cref="BuildSignals"/>), which cleans up before hpcrun exits 128+N.</summary>
-    private static void RunBuild(BuildRequest request)
+    /// <summary>Runs <paramref name="work"/> (a build or a pull) under progress bars on a terminal, plain lines
+    /// otherwise; SIGINT, SIGTERM and SIGHUP cancel it (<see cref="BuildSignals"/>), and it cleans up before hpcrun
+    /// exits 128+N.</summary>
+    internal static void WithProgress(Action<IBuildReporter, CancellationToken> work)
     {
         using var signals = new BuildSignals();
         try
         {
             if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
-                TerminalReporter.Run(r => ImageBuilder.Build(request, CommandLineRoot.Version, r, signals.Token),
-                    Console.Error);
+                TerminalReporter.Run(r => work(r, signals.Token), Console.Error);
             else
-                ImageBuilder.Build(request, CommandLineRoot.Version, new PlainReporter(Console.Error), signals.Token);
+                work(new PlainReporter(Console.Error), signals.Token);
         }
         catch (OperationCanceledException) when (signals.Signal != 0)
         {
@@ -145,7 +145,7 @@ internal static class ImageVerbs
     }
 
     /// <summary>Turns the image library's errors into hpcrun's one-line messages and exit statuses.</summary>
-    private static int Run(Action action)
+    internal static int Run(Action action)
     {
         try { action(); return 0; }
         catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, e.Message); }

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace HpcRun.Image.Registry;
+
+/// <summary>
+/// Where images pulled for `hpcrun docker://REF` are kept: one SIF per image manifest
+/// (<c>sif/HEX.sif</c>, HEX the manifest's sha256), and one small reference file per reference and platform
+/// (<c>refs/KEY</c>) naming the manifest it last resolved to, so that a launch can find its image without asking
+/// the registry (a digest reference, --offline). Files appear only by rename, whole, so a reader sees either
+/// nothing or a complete file; pullers take the image's lock file (flock) so one of them downloads and the others
+/// wait.
+/// </summary>
+public sealed class ImageCache(string root)
+{
+    public string Root { get; } = root;
+
+    public string ImageDirectory => $"{Root}/sif";
+
+    public string ReferenceDirectory => $"{Root}/refs";
+
+    /// <summary>The cache's directory: <c>$HPCRUN_CACHEDIR</c>, else the site's <c>cache-dir</c>
+    /// (<paramref name="siteDirectory"/>), else <c>$XDG_CACHE_HOME/hpcrun</c>, else <c>$HOME/.cache/hpcrun</c>
+    /// (XDG Base Directory specification); null when none is set.</summary>
+    public static string? DirectoryFrom(Func<string, string?> environment, string? siteDirectory)
+    {
+        if (environment("HPCRUN_CACHEDIR") is { Length: > 0 } own) return own;
+        if (siteDirectory is not null) return siteDirectory;
+        if (environment("XDG_CACHE_HOME") is { Length: > 0 } xdg && xdg.StartsWith('/')) return $"{xdg}/hpcrun";
+        return environment("HOME") is { Length: > 0 } home ? $"{home}/.cache/hpcrun" : null;
+    }
+
+    /// <summary>The SIF of the image manifest <paramref name="manifestDigest"/> ("sha256:HEX").</summary>
+    public string ImagePath(string manifestDigest) => $"{ImageDirectory}/{Hex(manifestDigest)}.sif";
+
+    /// <summary>The lock file (flock) that whoever pulls <paramref name="manifestDigest"/> into the cache
+    /// holds.</summary>
+    public string LockPath(string manifestDigest) => $"{ImageDirectory}/{Hex(manifestDigest)}.lock";
+
+    /// <summary>The reference file of <paramref name="reference"/> for <paramref name="platform"/> (OS/ARCH).</summary>
+    public string ReferencePath(ImageReference reference, string platform) =>
+        $"{ReferenceDirectory}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{reference} {platform}")))[..32]}";
+
+    /// <summary>The cached SIF of <paramref name="reference"/> for <paramref name="platform"/>, or null when the
+    /// cache has none (or its reference file is unreadable).</summary>
+    public string? Find(ImageReference reference, string platform)
+    {
+        CachedReference? entry = ReadReference(ReferencePath(reference, platform));
+        if (entry is null) return null;
+        string image = ImagePath(entry.ManifestDigest);
+        return File.Exists(image) ? image : null;
+    }
+
+    /// <summary>A reference file's content, or null when it is missing or malformed.</summary>
+    public static CachedReference? ReadReference(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        return CachedReference.Parse(text);
+    }
+
+    private static string Hex(string digest) =>
+        digest.StartsWith("sha256:", StringComparison.Ordinal) && digest.Length == 71 ? digest[7..]
+            : throw new ArgumentException($"not a sha256 digest: {digest}");
+}
+
+/// <summary>What a reference file says, one field a line: the image manifest's digest, the digest the reference
+/// answered with (an index's, for a multi-platform image: a later pull that gets the same one needs no second
+/// request), the reference and the platform.</summary>
+public sealed record CachedReference(string ManifestDigest, string AnsweredDigest, string Reference, string Platform)
+{
+    public string Format() => $"{ManifestDigest}\n{AnsweredDigest}\n{Reference}\n{Platform}\n";
+
+    public static CachedReference? Parse(string text) =>
+        text.Split('\n') is [var manifest, var answered, var reference, var platform, ""]
+        && manifest.StartsWith("sha256:", StringComparison.Ordinal) && manifest.Length == 71
+            ? new CachedReference(manifest, answered, reference, platform) : null;
+}

@@ -1,0 +1,62 @@
+using System.Text.RegularExpressions;
+
+namespace HpcRun.Image.Registry;
+
+/// <summary>
+/// An image in a registry, as `docker pull` names it (distribution/reference's grammar): [docker://][HOST[:PORT]/]
+/// PATH[:TAG][@sha256:HEX]. A name whose first component has no '.' or ':' and is not "localhost" is on Docker Hub
+/// (docker.io), and a one-component Docker Hub name is under library/: `python:3.12` is
+/// docker.io/library/python:3.12. No tag and no digest means the tag "latest".
+/// </summary>
+public sealed partial record ImageReference(string Registry, string Repository, string? Tag, string? Digest)
+{
+    /// <summary>The scheme of a reference on hpcrun's command line.</summary>
+    public const string Scheme = "docker://";
+
+    public const string DockerHub = "docker.io";
+
+    /// <summary>Whether <paramref name="image"/> (an image argument of hpcrun run) names a registry's image.</summary>
+    public static bool IsReference(string image) => image.StartsWith(Scheme, StringComparison.Ordinal);
+
+    /// <summary>Parses <paramref name="text"/>, with or without <see cref="Scheme"/>.</summary>
+    /// <exception cref="FormatException">One line saying what is wrong.</exception>
+    public static ImageReference Parse(string text)
+    {
+        string body = IsReference(text) ? text[Scheme.Length..] : text;
+        Match m = Grammar().Match(body);
+        if (!m.Success)
+            throw new FormatException($"'{text}' is not an image reference: expected [docker://][HOST[:PORT]/]NAME" +
+                "[:TAG][@sha256:DIGEST], e.g. docker://python:3.12");
+        string name = m.Groups["name"].Value;
+        string? tag = m.Groups["tag"].Success ? m.Groups["tag"].Value : null;
+        string? digest = m.Groups["digest"].Success ? m.Groups["digest"].Value : null;
+        int slash = name.IndexOf('/');
+        string first = slash < 0 ? "" : name[..slash];
+        bool hasHost = slash > 0 && (first.Contains('.') || first.Contains(':') || first == "localhost");
+        string registry = hasHost ? first : DockerHub, repository = hasHost ? name[(slash + 1)..] : name;
+        if (registry is DockerHub or "index.docker.io" && !repository.Contains('/'))
+            repository = "library/" + repository;
+        if (registry == "index.docker.io") registry = DockerHub;
+        if (!Path().IsMatch(repository))
+            throw new FormatException($"'{text}': bad repository name '{repository}' (lower-case letters, digits, " +
+                "and . _ - between them)");
+        return new ImageReference(registry, repository, tag ?? (digest is null ? "latest" : null), digest);
+    }
+
+    /// <summary>What the registry's manifest endpoint takes: the digest when there is one, else the tag.</summary>
+    public string ManifestKey => Digest ?? Tag!;
+
+    /// <summary>The full, normalized reference, e.g. docker://docker.io/library/python:3.12.</summary>
+    public override string ToString() =>
+        $"{Scheme}{Registry}/{Repository}{(Tag is null ? "" : ":" + Tag)}{(Digest is null ? "" : "@" + Digest)}";
+
+    // Host (name or [IPv6]) with an optional port, path components, tag, digest (sha256 only: what registries serve).
+    [GeneratedRegex(@"^(?<name>(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*" +
+        @"[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*" +
+        @"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?" +
+        @"(?:@(?<digest>sha256:[0-9a-f]{64}))?$")]
+    private static partial Regex Grammar();
+
+    [GeneratedRegex(@"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")]
+    private static partial Regex Path();
+}

@@ -1,0 +1,57 @@
+using HpcRun.Build;
+using HpcRun.Image.Registry;
+
+namespace HpcRun.Registry;
+
+/// <summary>
+/// Pulls into an <see cref="ImageCache"/> (`hpcrun pull --cache REF`, which `hpcrun docker://REF` runs when its
+/// cache cannot answer): many processes at once (ranks of a job, nodes on one shared file system) each ask the
+/// registry what the reference names, then one downloads it under the image's lock while the others wait, and
+/// all of them find the same SIF. The SIF and the reference file appear by rename, whole.
+/// </summary>
+public static class CachePuller
+{
+    /// <summary>Returns the cached SIF of <paramref name="reference"/> for <paramref name="platform"/> (null: the
+    /// host's), pulling it when the cache lacks it or the tag moved.</summary>
+    public static string Pull(ImageCache cache, ImageReference reference, string? platform, RegistrySettings settings,
+        string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel)
+    {
+        (ImageSelector selector, string? variant) = ImagePuller.Selector(platform);
+        string shownPlatform = selector.Platform + (variant is null ? "" : "/" + variant);
+        string referencePath = cache.ReferencePath(reference, shownPlatform);
+        Prepare(cache);
+        CachedReference? known = ImageCache.ReadReference(referencePath) is { } k
+            && File.Exists(cache.ImagePath(k.ManifestDigest)) ? k : null;
+        using var client = new RegistryClient(reference, settings);
+        ResolvedManifest? manifest = ManifestResolver.Resolve(client, reference, selector, variant, known, cancel)
+            .GetAwaiter().GetResult();
+        if (manifest is null) return cache.ImagePath(known!.ManifestDigest);
+        string image = cache.ImagePath(manifest.Digest);
+        if (!File.Exists(image))
+            using (FileLock.Take(cache.LockPath(manifest.Digest)))
+                if (!File.Exists(image)) // another puller may have finished while this one waited
+                    ImagePuller.Build(client, manifest, new PullRequest(image, reference, platform, false, settings),
+                        hpcrunVersion, reporter, cancel);
+        var entry = new CachedReference(manifest.Digest, manifest.AnsweredDigest, reference.ToString(), shownPlatform);
+        string temporary = $"{referencePath}.{Environment.ProcessId}";
+        File.WriteAllText(temporary, entry.Format());
+        File.Move(temporary, referencePath, overwrite: true);
+        return image;
+    }
+
+    /// <summary>Makes the cache's directories, private to their user (0700).</summary>
+    private static void Prepare(ImageCache cache)
+    {
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        try
+        {
+            foreach (string directory in new[] { cache.Root, cache.ImageDirectory, cache.ReferenceDirectory })
+                Directory.CreateDirectory(directory, Private);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RegistryException(RegistryFault.Unwritable, $"cannot make the image cache {cache.Root}: " +
+                (e is UnauthorizedAccessException ? "permission denied" : "it cannot be created"), e);
+        }
+    }
+}

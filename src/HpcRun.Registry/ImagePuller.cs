@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using HpcRun.Build;
+using HpcRun.Image;
+using HpcRun.Image.Metadata;
+using HpcRun.Image.Posix;
+using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
+using static HpcRun.Image.Posix.Libc;
+
+namespace HpcRun.Registry;
+
+/// <summary>What `hpcrun pull` was asked for: OUT (relative or absolute), the reference, --platform
+/// (OS/ARCH[/VARIANT], default the host's), --force, and how to talk to the registry.</summary>
+public sealed record PullRequest(string Output, ImageReference Reference, string? Platform, bool Force,
+    RegistrySettings Settings);
+
+/// <summary>
+/// Pulls an image into a SIF: resolves the manifest (<see cref="ManifestResolver"/>), downloads its config and
+/// layers in parallel into an OCI layout in a private scratch directory beside OUT (mode 0700, a fresh random
+/// name), then builds OUT from that layout with <see cref="ImageBuilder"/>, exactly as `hpcrun build OUT LAYOUT`
+/// would (same layers, same config: same file system bytes), the build record naming the reference and the
+/// manifest's digest. Nothing is left behind on failure: OUT appears only by the build's final rename.
+/// </summary>
+public static class ImagePuller
+{
+    /// <summary>Layers fetched at once.</summary>
+    public const int Parallel = 4;
+
+    private const string ScratchPrefix = ".hpcrun-pull.";
+
+    /// <summary>Pulls <paramref name="request"/>'s image into its OUT; returns the manifest it pulled.</summary>
+    public static string Pull(PullRequest request, string hpcrunVersion, IBuildReporter reporter,
+        CancellationToken cancel)
+    {
+        (ImageSelector selector, string? variant) = Selector(request.Platform);
+        CheckOutput(request.Output, request.Force);
+        using var client = new RegistryClient(request.Reference, request.Settings);
+        ResolvedManifest manifest = ManifestResolver.Resolve(client, request.Reference, selector, variant, null, cancel)
+            .GetAwaiter().GetResult()!;
+        Build(client, manifest, request, hpcrunVersion, reporter, cancel);
+        return manifest.Digest;
+    }
+
+    /// <summary>--platform as the build's selector and the variant (arm64's v8...), if any.</summary>
+    public static (ImageSelector, string?) Selector(string? platform)
+    {
+        try
+        {
+            ImageSelector selector = ImageSelector.Parse(platform ?? HostPlatform.Name, null);
+            string[] parts = (platform ?? "").Split('/');
+            return (selector, parts.Length == 3 ? parts[2] : null);
+        }
+        catch (ArgumentException e) { throw new RegistryException(RegistryFault.BadReference, e.Message); }
+    }
+
+    /// <summary>Downloads <paramref name="manifest"/>'s blobs and builds OUT from them.</summary>
+    internal static void Build(RegistryClient client, ResolvedManifest manifest, PullRequest request,
+        string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel)
+    {
+        string layout = MakeScratch(request.Output);
+        try
+        {
+            (ImageSelector selector, _) = Selector(request.Platform);
+            Download(client, manifest, selector, layout, reporter, cancel);
+            var build = new BuildRequest(request.Output, layout, Platform: manifest.Platform ?? selector.Platform,
+                Force: request.Force, Reference: request.Reference.ToString());
+            ImageBuilder.Build(build, hpcrunVersion, reporter, cancel);
+        }
+        catch (IOException e) when (e.HResult is ENOSPC or EDQUOT)
+        {
+            throw new RegistryException(RegistryFault.Unwritable,
+                $"cannot write {Shown.Path(request.Output)}: {Describe(e.HResult)}", e);
+        }
+        finally
+        {
+            try { Directory.Delete(layout, recursive: true); }
+            catch (IOException e) { reporter.Warning($"could not remove {Shown.Path(layout)}: {e.Message}"); }
+        }
+    }
+
+    /// <summary>Downloads the config first (a single manifest for another platform is refused before its layers
+    /// are fetched), then the layers, <see cref="Parallel"/> at a time, and writes the layout's index.json.</summary>
+    private static void Download(RegistryClient client, ResolvedManifest manifest, ImageSelector selector,
+        string layout, IBuildReporter reporter, CancellationToken cancel)
+    {
+        ManifestDocument document = manifest.Document;
+        Descriptor config = document.Config ?? throw new RegistryException(RegistryFault.BadContent,
+            $"manifest {manifest.Digest} has no config");
+        List<Descriptor> layers = document.Layers ?? throw new RegistryException(RegistryFault.BadContent,
+            $"manifest {manifest.Digest} has no layers");
+        string blobs = $"{layout}/blobs/sha256";
+        Directory.CreateDirectory(blobs);
+        WriteBlob(blobs, manifest.Digest, manifest.Bytes);
+        var wanted = new List<(Descriptor Blob, string Name)> { (config, "config") };
+        wanted.AddRange(layers.Select((l, i) => (l, $"layer {i + 1}/{layers.Count}")));
+        foreach ((Descriptor blob, string name) in wanted)
+            if (blob.Digest is null || !IsSha256(blob.Digest))
+                throw new RegistryException(RegistryFault.BadContent,
+                    $"manifest {manifest.Digest}: the {name} has no sha256 digest");
+        Fetch(client, [wanted[0]], blobs, reporter, cancel);
+        if (manifest.Platform is null) CheckPlatform($"{blobs}/{config.Digest![7..]}", selector, client.Where);
+        Fetch(client, [.. wanted.Skip(1).DistinctBy(w => w.Blob.Digest).Where(w => w.Blob.Digest != config.Digest)],
+            blobs, reporter, cancel);
+        var index = new LayoutIndex
+        {
+            Manifests = [new Descriptor
+            {
+                MediaType = manifest.MediaType,
+                Digest = manifest.Digest,
+                Size = manifest.Bytes.Length,
+                Platform = manifest.Platform is { } platform ? PlatformOf(platform) : null,
+            }],
+        };
+        File.WriteAllBytes($"{layout}/index.json",
+            JsonSerializer.SerializeToUtf8Bytes(index, RegistryJson.Default.LayoutIndex));
+        File.WriteAllText($"{layout}/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+    }
+
+    private static void Fetch(RegistryClient client, List<(Descriptor Blob, string Name)> wanted, string blobs,
+        IBuildReporter reporter, CancellationToken cancel) =>
+        System.Threading.Tasks.Parallel.ForEachAsync(wanted,
+            new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = cancel },
+            async (item, token) =>
+            {
+                using IBuildStep step = reporter.Step($"downloading {item.Name}", item.Blob.Size);
+                await client.DownloadBlob(item.Blob.Digest!, item.Blob.Size, $"{blobs}/{item.Blob.Digest![7..]}",
+                    step.Advance, token).ConfigureAwait(false);
+                step.Done();
+            }).GetAwaiter().GetResult();
+
+    /// <summary>A reference that named a single image manifest: its config must be for the platform asked
+    /// for.</summary>
+    private static void CheckPlatform(string configPath, ImageSelector selector, string where)
+    {
+        OciImageConfig config;
+        try { config = OciImageConfig.Parse(File.ReadAllText(configPath)); }
+        catch (JsonException) { throw new RegistryException(RegistryFault.BadContent, $"{where}: bad image config"); }
+        if (!selector.MatchesPlatform(config.Os, config.Architecture))
+            throw new RegistryException(RegistryFault.NoPlatform, $"{where} has no image for {selector.Platform} " +
+                $"(it has: {config.Os}/{config.Architecture}); choose one with --platform");
+    }
+
+    private static PlatformField PlatformOf(string platform) =>
+        platform.Split('/') is [var os, var architecture, ..] ? new() { Os = os, Architecture = architecture } : new();
+
+    private static void WriteBlob(string blobs, string digest, byte[] bytes) =>
+        File.WriteAllBytes($"{blobs}/{digest[7..]}", bytes);
+
+    private static bool IsSha256(string digest) => digest.Length == 71 && digest.StartsWith("sha256:",
+        StringComparison.Ordinal) && digest[7..].All(char.IsAsciiHexDigitLower);
+
+    /// <summary>Refuses, before anything is downloaded, an OUT that the build would refuse at the end.</summary>
+    private static void CheckOutput(string output, bool force)
+    {
+        if (Directory.Exists(output))
+            throw new RegistryException(RegistryFault.Unwritable,
+                $"cannot write {Shown.Path(output)}: it is a directory");
+        if (!force && File.Exists(output))
+            throw new RegistryException(RegistryFault.Unwritable,
+                $"cannot write {Shown.Path(output)}: it exists; give --force to overwrite it");
+    }
+
+    /// <summary>A fresh directory beside <paramref name="output"/>, made as mkdtemp(3) makes one (random name,
+    /// 0700, failing on anything already there).</summary>
+    private static string MakeScratch(string output)
+    {
+        string directory = Path.GetDirectoryName(output) is { Length: > 0 } d ? d : ".";
+        for (int attempt = 0; ; attempt++)
+        {
+            string path = $"{directory}/{ScratchPrefix}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+            if (MkdirAt(Cwd, path, 0b111_000_000) == 0) return path;
+            if (Errno != EEXIST || attempt == 100)
+                throw new RegistryException(RegistryFault.Unwritable, $"cannot write {Shown.Path(output)}: " +
+                    (Errno == ENOENT ? $"its directory {Shown.Path(directory)} does not exist" : Describe(Errno)));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using HpcRun.Build;
+using HpcRun.Image.Registry;
+
+namespace HpcRun.Registry;
+
+/// <summary>The image manifest a reference stands for on one platform: <see cref="AnsweredDigest"/> is what the
+/// reference itself resolved to (an index's digest for a multi-platform image), <see cref="Digest"/> and
+/// <see cref="Bytes"/> the chosen image manifest's; <see cref="Platform"/> the index entry's (OS/ARCH), null for
+/// a reference that named one image manifest (its config says which platform it is for).</summary>
+internal sealed record ResolvedManifest(string AnsweredDigest, string Digest, string MediaType, byte[] Bytes,
+    string? Platform)
+{
+    public ManifestDocument Document { get; } = ManifestResolver.ParseManifest(Bytes, Digest);
+}
+
+/// <summary>
+/// Resolves a reference to one image manifest: gets what the tag or digest names, and from an index (OCI image
+/// index, Docker manifest list) takes the entry for the platform asked for (os, architecture, and the variant when
+/// one is asked for, as Docker does), or fails listing the platforms offered.
+/// </summary>
+internal static class ManifestResolver
+{
+    /// <summary>One manifest request when <paramref name="known"/> (a cache's earlier answer for this reference and
+    /// platform) still holds: the reference answers with the same digest; a second for an index's entry otherwise.
+    /// Returns null in the first case (nothing changed).</summary>
+    public static async Task<ResolvedManifest?> Resolve(RegistryClient client, ImageReference reference,
+        ImageSelector selector, string? variant, CachedReference? known, CancellationToken cancel)
+    {
+        (byte[] bytes, string type, string digest) = await client.GetManifest(reference.ManifestKey, cancel)
+            .ConfigureAwait(false);
+        if (known is not null && known.AnsweredDigest == digest) return null;
+        ManifestDocument top = ParseManifest(bytes, digest);
+        if (!IsIndex(top.MediaType ?? type, top))
+            return new ResolvedManifest(digest, digest, top.MediaType ?? type, bytes, null);
+        List<Descriptor> entries = top.Manifests ?? [];
+        Descriptor? chosen = entries.FirstOrDefault(e => e.Platform is { } p && p.Os == selector.Os
+            && p.Architecture == selector.Architecture && (variant is null || p.Variant == variant));
+        if (chosen?.Digest is null)
+        {
+            string offered = string.Join(", ", entries.Where(e => e.Platform is not null)
+                .Select(e => $"{e.Platform!.Os}/{e.Platform.Architecture}" +
+                    (e.Platform.Variant is { } v ? "/" + v : "")).Distinct());
+            throw new RegistryException(RegistryFault.NoPlatform,
+                $"{reference} has no image for {selector.Platform}{(variant is null ? "" : "/" + variant)} " +
+                $"(it has: {(offered.Length > 0 ? offered : "none")}); choose one with --platform");
+        }
+        (byte[] manifest, string manifestType, string manifestDigest) = await client.GetManifest(chosen.Digest, cancel)
+            .ConfigureAwait(false);
+        ManifestDocument document = ParseManifest(manifest, manifestDigest);
+        if (IsIndex(document.MediaType ?? manifestType, document))
+            throw new RegistryException(RegistryFault.BadContent,
+                $"{reference}: nested image indexes are not supported");
+        return new ResolvedManifest(digest, manifestDigest, document.MediaType ?? chosen.MediaType ?? manifestType,
+            manifest, selector.Platform);
+    }
+
+    private static bool IsIndex(string mediaType, ManifestDocument document) =>
+        mediaType.Contains("index", StringComparison.Ordinal)
+        || mediaType.Contains("manifest.list", StringComparison.Ordinal)
+        || (document.Manifests is not null && document.Layers is null);
+
+    internal static ManifestDocument ParseManifest(byte[] bytes, string digest)
+    {
+        ManifestDocument? document;
+        try { document = JsonSerializer.Deserialize(bytes, RegistryJson.Default.ManifestDocument); }
+        catch (JsonException) { document = null; }
+        if (document is null || document.SchemaVersion != 2)
+            throw new RegistryException(RegistryFault.BadContent, document is { SchemaVersion: 1 }
+                ? $"manifest {digest} is Docker's schema 1, which registries stopped serving: push the image again"
+                : $"manifest {digest} is not an image manifest or index (bad JSON)");
+        return document;
+    }
+}

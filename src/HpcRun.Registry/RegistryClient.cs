@@ -1,0 +1,358 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using HpcRun.Image.Registry;
+using Polly;
+using Polly.Retry;
+
+namespace HpcRun.Registry;
+
+/// <summary>
+/// One repository of one registry, over the OCI Distribution API v2 ("distribution-spec", spec.md: pulling
+/// manifests and blobs). Authentication as registries ask for it in their 401's WWW-Authenticate challenge:
+/// Bearer (a token from the realm the challenge names, anonymous or with the user's credentials: Docker's "Token
+/// Authentication Specification", what Docker Hub, GHCR, Quay and GitLab use) or Basic. Transient faults (no
+/// connection, a connection that broke, 429, 500, 502, 503, 504) are retried <see cref="MaxRetries"/> times; a
+/// blob that broke off is resumed from where it stopped (Range). Every byte is checked against its digest while
+/// it streams. Failures are <see cref="RegistryException"/>s with one line in hpcrun's words.
+/// </summary>
+internal sealed class RegistryClient : IDisposable
+{
+    public const int MaxRetries = 3;
+    public const int MaxManifest = 4 << 20;
+
+    public static readonly string[] ManifestTypes =
+    [
+        "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ];
+
+    private readonly HttpClient http;
+    private readonly ImageReference reference;
+    private readonly RegistrySettings settings;
+    private readonly Uri baseUri;
+    private readonly SemaphoreSlim authenticating = new(1, 1);
+    private AuthenticationHeaderValue? authorization;
+
+    public RegistryClient(ImageReference reference, RegistrySettings settings)
+    {
+        (this.reference, this.settings) = (reference, settings);
+        baseUri = settings.BaseUri(reference.Registry);
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = settings.Timeout,
+            AllowAutoRedirect = true, // blobs redirect to storage; .NET drops Authorization on the way, and https->http
+            MaxAutomaticRedirections = 5,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseProxy = true,
+        };
+        http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("hpcrun", "1"));
+    }
+
+    /// <summary>The registry as messages name it.</summary>
+    public string Where => $"{reference.Registry}/{reference.Repository}";
+
+    /// <summary>The manifest (or index) <paramref name="key"/> (a tag or a digest): its bytes, media type and
+    /// digest (checked against <paramref name="key"/> when it is one).</summary>
+    public async Task<(byte[] Bytes, string MediaType, string Digest)> GetManifest(string key, CancellationToken cancel)
+    {
+        using HttpResponseMessage response = await Send(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, Url($"manifests/{key}"));
+            foreach (string type in ManifestTypes)
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+            return request;
+        }, $"manifest {key}", cancel).ConfigureAwait(false);
+        if (response.Content.Headers.ContentLength > MaxManifest)
+            throw new RegistryException(RegistryFault.BadContent, $"{Where}: manifest {key} is larger than 4 MiB");
+        byte[] bytes = await ReadBody(response, $"manifest {key}", cancel).ConfigureAwait(false);
+        if (bytes.Length > MaxManifest)
+            throw new RegistryException(RegistryFault.BadContent, $"{Where}: manifest {key} is larger than 4 MiB");
+        string digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (key.StartsWith("sha256:", StringComparison.Ordinal) && key != digest)
+            throw new RegistryException(RegistryFault.BadContent,
+                $"{Where}: manifest {key} does not match its digest (it is {digest})");
+        string type = response.Content.Headers.ContentType?.MediaType ?? MediaTypeOf(bytes) ?? "";
+        return (bytes, type, digest);
+    }
+
+    /// <summary>Downloads blob <paramref name="digest"/> of <paramref name="size"/> bytes into the new file
+    /// <paramref name="path"/>, hashing while it streams; <paramref name="progress"/> hears of each chunk
+    /// written (and of a restart, negatively). A mismatch in digest or size is
+    /// <see cref="RegistryFault.BadContent"/>.</summary>
+    public async Task DownloadBlob(string digest, long size, string path, Action<long> progress,
+        CancellationToken cancel)
+    {
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16,
+            FileOptions.Asynchronous);
+        var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (int resume = 0; ; resume++)
+        {
+            long from = file.Length;
+            try
+            {
+                await Fetch(digest, from, file, hash, progress, cancel).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception e) when (resume < MaxRetries && IsBrokenTransfer(e) && !cancel.IsCancellationRequested)
+            {
+                settings.Trace?.Invoke($"blob {digest}: transfer broke at {file.Length} bytes, resuming");
+            }
+            catch (Exception e) when (IsBrokenTransfer(e))
+            {
+                throw new RegistryException(RegistryFault.BadContent,
+                    $"{Where}: blob {digest} broke off at {file.Length} of {size} bytes " +
+                    $"(after {MaxRetries} resumptions)", e);
+            }
+        }
+        string actual = "sha256:" + Convert.ToHexStringLower(hash.GetCurrentHash());
+        if (file.Length != size)
+            throw new RegistryException(RegistryFault.BadContent,
+                $"{Where}: blob {digest} is {file.Length} bytes, its manifest says {size}");
+        if (actual != digest)
+            throw new RegistryException(RegistryFault.BadContent,
+                $"{Where}: blob {digest} does not match its digest (it is {actual})");
+        await file.FlushAsync(cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>One GET of the blob, from byte <paramref name="from"/> on (Range) when a transfer broke before:
+    /// appended when the registry answers 206 from there, else started over.</summary>
+    private async Task Fetch(string digest, long from, FileStream file, IncrementalHash hash, Action<long> progress,
+        CancellationToken cancel)
+    {
+        using HttpResponseMessage response = await Send(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, Url($"blobs/{digest}"));
+            if (from > 0) request.Headers.Range = new RangeHeaderValue(from, null);
+            return request;
+        }, $"blob {digest}", cancel).ConfigureAwait(false);
+        bool resumed = response.StatusCode == HttpStatusCode.PartialContent
+            && response.Content.Headers.ContentRange?.From == from;
+        if (!resumed && from > 0)
+        {
+            progress(-file.Length);
+            file.SetLength(0);
+            hash.GetHashAndReset();
+        }
+        await using Stream body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
+        byte[] buffer = new byte[1 << 16];
+        while (await ReadSome(body, buffer, $"blob {digest}", cancel).ConfigureAwait(false) is > 0 and int n)
+        {
+            hash.AppendData(buffer, 0, n);
+            await file.WriteAsync(buffer.AsMemory(0, n), cancel).ConfigureAwait(false);
+            progress(n);
+        }
+    }
+
+    /// <summary>A read that must bring something within the timeout (a registry that stalls mid-body).</summary>
+    private async Task<int> ReadSome(Stream body, byte[] buffer, string what, CancellationToken cancel)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(settings.Timeout);
+        try { return await body.ReadAsync(buffer, deadline.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            throw TimedOut(what);
+        }
+    }
+
+    private async Task<byte[]> ReadBody(HttpResponseMessage response, string what, CancellationToken cancel)
+    {
+        await using Stream body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
+        using var bytes = new MemoryStream();
+        byte[] buffer = new byte[1 << 16];
+        try
+        {
+            while (await ReadSome(body, buffer, what, cancel).ConfigureAwait(false) is > 0 and int n)
+            {
+                bytes.Write(buffer, 0, n);
+                if (bytes.Length > MaxManifest) break;
+            }
+        }
+        catch (Exception e) when (IsBrokenTransfer(e))
+        {
+            throw new RegistryException(RegistryFault.BadContent, $"{Where}: the {what} broke off", e);
+        }
+        return bytes.ToArray();
+    }
+
+    /// <summary>Sends a request (made anew for each attempt), authenticating once when the registry asks, retrying
+    /// transient faults, and turning every answer but 2xx into its <see cref="RegistryException"/>.</summary>
+    private async Task<HttpResponseMessage> Send(Func<HttpRequestMessage> make, string what, CancellationToken cancel)
+    {
+        AuthenticationHeaderValue? used = authorization;
+        HttpResponseMessage response = await Attempt(make, used, what, cancel).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
+            response.Dispose();
+            await Authenticate(challenge, used, cancel).ConfigureAwait(false);
+            response = await Attempt(make, authorization, what, cancel).ConfigureAwait(false);
+        }
+        if (response.IsSuccessStatusCode) return response;
+        using (response) throw Refusal(response, what);
+    }
+
+    private async Task<HttpResponseMessage> Attempt(Func<HttpRequestMessage> make,
+        AuthenticationHeaderValue? auth, string what, CancellationToken cancel)
+    {
+        try
+        {
+            return await Retries.ExecuteAsync(async token =>
+            {
+                using HttpRequestMessage request = make();
+                request.Headers.Authorization = auth;
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+                deadline.CancelAfter(settings.Timeout);
+                try
+                {
+                    HttpResponseMessage response = await http.SendAsync(request,
+                        HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+                    settings.Trace?.Invoke(
+                        $"{request.Method} {Shown(request.RequestUri)} -> {(int)response.StatusCode}");
+                    return response;
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                {
+                    settings.Trace?.Invoke($"{request.Method} {Shown(request.RequestUri)} -> no answer in time");
+                    throw TimedOut(what);
+                }
+            }, cancel).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Unreachable(e);
+        }
+    }
+
+    /// <summary>Gets what <paramref name="challenge"/> asks for, unless another request already did (the
+    /// header differs from <paramref name="used"/>).</summary>
+    private async Task Authenticate(AuthenticationHeaderValue? challenge, AuthenticationHeaderValue? used,
+        CancellationToken cancel)
+    {
+        await authenticating.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            if (!Equals(authorization, used)) return;
+            Credentials? credentials = settings.Credentials;
+            string scheme = challenge?.Scheme ?? "";
+            if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+                authorization = new AuthenticationHeaderValue("Bearer",
+                    await Token(challenge!, cancel).ConfigureAwait(false));
+            else if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) && credentials is not null
+                     && used is null)
+                authorization = new AuthenticationHeaderValue("Basic", credentials.Basic);
+            else throw Unauthorized(used is not null);
+        }
+        finally { authenticating.Release(); }
+    }
+
+    /// <summary>A bearer token from the challenge's realm for its service and scope (or this repository's pull
+    /// scope), with the user's credentials when there are any.</summary>
+    private async Task<string> Token(AuthenticationHeaderValue challenge, CancellationToken cancel)
+    {
+        Dictionary<string, string> parameters = ChallengeParameters.Parse(challenge.Parameter);
+        if (!parameters.TryGetValue("realm", out string? realm) || !Uri.TryCreate(realm, UriKind.Absolute, out Uri? url)
+            || url.Scheme is not ("https" or "http"))
+            throw new RegistryException(RegistryFault.Refused,
+                $"{Where}: the registry's challenge names no token realm");
+        string scope = parameters.GetValueOrDefault("scope") ?? $"repository:{reference.Repository}:pull";
+        string query = (parameters.TryGetValue("service", out string? service)
+            ? $"service={Uri.EscapeDataString(service)}&" : "") + $"scope={Uri.EscapeDataString(scope)}";
+        var tokenUrl = new UriBuilder(url) { Query = url.Query.Length > 1 ? $"{url.Query[1..]}&{query}" : query }.Uri;
+        using HttpResponseMessage response = await Attempt(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, tokenUrl);
+            return request;
+        }, settings.Credentials is { } c ? new AuthenticationHeaderValue("Basic", c.Basic) : null, "token", cancel)
+            .ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            throw Unauthorized(settings.Credentials is not null);
+        if (!response.IsSuccessStatusCode) throw Refusal(response, "token");
+        byte[] body = await ReadBody(response, "token", cancel).ConfigureAwait(false);
+        TokenAnswer? answer;
+        try { answer = JsonSerializer.Deserialize(body, RegistryJson.Default.TokenAnswer); }
+        catch (JsonException) { answer = null; }
+        return answer?.Token ?? answer?.AccessToken
+            ?? throw new RegistryException(RegistryFault.Refused, $"{Where}: the token server's answer has no token");
+    }
+
+    private Uri Url(string tail) => new(baseUri, $"v2/{reference.Repository}/{tail}");
+
+    /// <summary>A URL without its query (a storage redirect's query may carry a signature).</summary>
+    private static string Shown(Uri? url) => url is null ? "" : url.GetLeftPart(UriPartial.Path);
+
+    private RegistryException Unauthorized(bool credentialsGiven) => new(RegistryFault.Unauthorized,
+        credentialsGiven ? $"{Where}: the registry rejected the credentials (401)"
+            : $"{Where}: the registry wants credentials (401): give --creds USER:PASSWORD, " +
+              "HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or `docker login` it");
+
+    private RegistryException TimedOut(string what) => new(RegistryFault.Timeout,
+        $"{Where}: no answer for the {what} within {settings.Timeout.TotalSeconds:0.#} s (HPCRUN_REGISTRY_TIMEOUT)");
+
+    private RegistryException Unreachable(HttpRequestException e) => e.HttpRequestError switch
+    {
+        HttpRequestError.SecureConnectionError => new(RegistryFault.Unreachable,
+            $"cannot reach {reference.Registry}: the TLS handshake failed (certificate not trusted? a plain-HTTP " +
+            "registry needs --insecure)", e),
+        HttpRequestError.NameResolutionError => new(RegistryFault.Unreachable,
+            $"cannot reach {reference.Registry}: host not found", e),
+        HttpRequestError.ConnectionError => new(RegistryFault.Unreachable,
+            $"cannot reach {reference.Registry}: the connection failed (after {MaxRetries} retries)", e),
+        _ => new(RegistryFault.Refused, $"{Where}: the registry's answer is not valid HTTP", e),
+    };
+
+    private RegistryException Refusal(HttpResponseMessage response, string what) => (int)response.StatusCode switch
+    {
+        401 => Unauthorized(authorization is not null || settings.Credentials is not null),
+        403 => new(RegistryFault.Unauthorized, $"{Where}: access to the {what} denied (403)"),
+        404 => new(RegistryFault.NotFound, what.StartsWith("manifest", StringComparison.Ordinal)
+            ? $"{Where}: no such image: {reference} (404)" : $"{Where}: the registry has no {what} (404)"),
+        429 => new(RegistryFault.Refused, $"{Where}: too many requests (429), still after {MaxRetries} retries"),
+        var status and >= 500 => new(RegistryFault.Refused,
+            $"{Where}: the registry failed ({status}), still after {MaxRetries} retries"),
+        var status => new(RegistryFault.Refused, $"{Where}: unexpected answer {status} for the {what}"),
+    };
+
+    /// <summary>A transfer that broke off mid-body (connection reset, registry killed): resumable. Not a failed
+    /// write of the file (a full disk), which is an IOException too.</summary>
+    private static bool IsBrokenTransfer(Exception e) =>
+        e is HttpIOException or HttpRequestException or RegistryException { Fault: RegistryFault.Unreachable }
+        || e is IOException { InnerException: System.Net.Sockets.SocketException };
+
+    private static string? MediaTypeOf(byte[] manifest)
+    {
+        try { return JsonSerializer.Deserialize(manifest, RegistryJson.Default.ManifestDocument)?.MediaType; }
+        catch (JsonException) { return null; }
+    }
+
+    private static readonly ResiliencePipeline<HttpResponseMessage> Retries =
+        new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = TimeSpan.FromSeconds(2),
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .Handle<HttpRequestException>(e => e.HttpRequestError is HttpRequestError.ConnectionError
+                        or HttpRequestError.ResponseEnded)
+                    .HandleResult(r => (int)r.StatusCode is 429 or 500 or 502 or 503 or 504),
+                OnRetry = args =>
+                {
+                    args.Outcome.Result?.Dispose();
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+
+    public void Dispose()
+    {
+        http.Dispose();
+        authenticating.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+namespace HpcRun.Registry;
+
+/// <summary>Why a pull failed; each has an exit status of its own (README, "Exit status": 100-109).</summary>
+public enum RegistryFault
+{
+    /// <summary>Not an image reference, or a bad --platform / --creds.</summary>
+    BadReference,
+    /// <summary>No connection: refused, host unknown, TLS handshake failed (after bounded retries).</summary>
+    Unreachable,
+    /// <summary>No (complete) answer within the timeout.</summary>
+    Timeout,
+    /// <summary>401 or 403: credentials missing or rejected, or access denied.</summary>
+    Unauthorized,
+    /// <summary>404: no such repository, tag, manifest or blob.</summary>
+    NotFound,
+    /// <summary>429 or 5xx, still after bounded retries, or another answer hpcrun cannot use.</summary>
+    Refused,
+    /// <summary>The image has no manifest for the platform asked for.</summary>
+    NoPlatform,
+    /// <summary>What the registry sent is not what it promised: a digest or size mismatch, a truncated blob, a
+    /// malformed or unsupported manifest.</summary>
+    BadContent,
+    /// <summary>OUT or the cache cannot be written: OUT exists (no --force), its directory is missing, the disk is
+    /// full.</summary>
+    Unwritable,
+    /// <summary>--offline (HPCRUN_OFFLINE=1) and the cache lacks the image.</summary>
+    NotCached,
+}
+
+/// <summary>A pull that failed for <see cref="Fault"/>: its message is one line for the user, without
+/// credentials.</summary>
+public sealed class RegistryException(RegistryFault fault, string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public RegistryFault Fault { get; } = fault;
+}

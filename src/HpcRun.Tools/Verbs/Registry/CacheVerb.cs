@@ -1,0 +1,90 @@
+using System.CommandLine;
+using HpcRun.CommandLine;
+using HpcRun.Image.Registry;
+
+namespace HpcRun.Tools.Verbs.Registry;
+
+/// <summary>`hpcrun cache list` and `hpcrun cache clean [--older-than D]`, as Apptainer's cache verb: the images
+/// `hpcrun docker://REF` pulled, with their sizes.</summary>
+internal static class CacheVerb
+{
+    public static Command Create()
+    {
+        var list = new Command("list", "List the cached images: size, when pulled, references");
+        list.SetAction(_ => RegistryVerbs.Run(() => List(RegistryVerbs.Cache())));
+        var olderThan = new Option<string?>("--older-than")
+        { Description = "Only images pulled longer ago than D (e.g. 30d, 12h, 45m)" };
+        var clean = new Command("clean", "Remove cached images (all, or those pulled before --older-than)")
+        {
+            olderThan,
+        };
+        clean.SetAction(result => RegistryVerbs.Run(() =>
+            Clean(RegistryVerbs.Cache(), result.GetValue(olderThan) is { } d ? Age(d) : null)));
+        return new Command(ToolVerbs.Cache.Name, ToolVerbs.Cache.Description) { list, clean };
+    }
+
+    private sealed record Entry(string Image, long Size, DateTime Pulled, List<CachedReference> References);
+
+    private static List<Entry> Entries(ImageCache cache)
+    {
+        var references = Directory.Exists(cache.ReferenceDirectory)
+            ? Directory.EnumerateFiles(cache.ReferenceDirectory).Select(ImageCache.ReadReference)
+                .OfType<CachedReference>()
+                .ToLookup(r => cache.ImagePath(r.ManifestDigest))
+            : Enumerable.Empty<CachedReference>().ToLookup(r => "");
+        return !Directory.Exists(cache.ImageDirectory) ? []
+            : [.. Directory.EnumerateFiles(cache.ImageDirectory, "*.sif").Select(path => new FileInfo(path))
+                .Select(f => new Entry(f.FullName, f.Length, f.LastWriteTimeUtc, [.. references[f.FullName]]))
+                .OrderBy(e => e.Pulled)];
+    }
+
+    private static void List(ImageCache cache)
+    {
+        List<Entry> entries = Entries(cache);
+        Console.WriteLine($"{"SIZE",10}  {"PULLED (UTC)",-16}  REFERENCES");
+        foreach (Entry e in entries)
+        {
+            string names = e.References.Count == 0 ? "(none)"
+                : string.Join(", ", e.References.Select(r => $"{r.Reference} ({r.Platform})"));
+            Console.WriteLine($"{Size(e.Size),10}  {e.Pulled:yyyy-MM-dd HH:mm}  {names}");
+        }
+        Console.WriteLine($"{entries.Count} image(s), {Size(entries.Sum(e => e.Size))}, in {cache.Root}");
+    }
+
+    /// <summary>Removes the images older than <paramref name="age"/> (all when null) with their reference files
+    /// and lock files. A job running one keeps its open file (unlinking does not disturb a reader).</summary>
+    private static void Clean(ImageCache cache, TimeSpan? age)
+    {
+        DateTime before = age is { } a ? DateTime.UtcNow - a : DateTime.MaxValue;
+        List<Entry> gone = [.. Entries(cache).Where(e => e.Pulled < before)];
+        foreach (Entry e in gone)
+        {
+            File.Delete(e.Image);
+            File.Delete(Path.ChangeExtension(e.Image, ".lock"));
+            foreach (CachedReference r in e.References)
+                File.Delete(cache.ReferencePath(ImageReference.Parse(r.Reference), r.Platform));
+        }
+        Console.WriteLine($"removed {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
+    }
+
+    /// <summary>A duration as Apptainer's --days and Docker's "until" take it: a number and d, h or m.</summary>
+    private static TimeSpan Age(string text)
+    {
+        if (text.Length >= 2 && int.TryParse(text[..^1], out int n) && n >= 0)
+            switch (text[^1])
+            {
+                case 'd': return TimeSpan.FromDays(n);
+                case 'h': return TimeSpan.FromHours(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+            }
+        throw new HpcRunException(ExitCode.Usage, $"--older-than {text}: give a number and d, h or m (e.g. 30d)");
+    }
+
+    private static string Size(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
+        _ => $"{bytes} B",
+    };
+}

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using HpcRun.CommandLine;
+using HpcRun.Image.Registry;
+using HpcRun.Registry;
+using HpcRun.Tools.Verbs.Image;
+using Serilog;
+
+namespace HpcRun.Tools.Verbs.Registry;
+
+/// <summary>`hpcrun pull [OUT.sif] [docker://]REF` (Apptainer's pull: OUT defaults to NAME_TAG.sif), and
+/// `hpcrun pull --cache REF`, which fills the cache that `hpcrun docker://REF` runs from and prints the cached
+/// SIF's path.</summary>
+internal static class PullVerb
+{
+    public static Command Create()
+    {
+        var first = new Argument<string>("out") { Description = "SIF to write (default: NAME_TAG.sif); or REF alone" };
+        var second = new Argument<string?>("reference")
+        {
+            Description = "docker://HOST/NAME:TAG, NAME:TAG or NAME@sha256:DIGEST (Docker Hub when no host)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var platform = new Option<string?>("--platform")
+        { Description = "OS/ARCH[/VARIANT] to pull from a multi-platform image (default: the host's)" };
+        var force = new Option<bool>("--force", "-F") { Description = "Overwrite OUT if it exists" };
+        var cache = new Option<bool>("--cache")
+        { Description = "Pull into the cache `hpcrun docker://REF` uses ($HPCRUN_CACHEDIR) and print the SIF's path" };
+        RegistryOptions options = new();
+        var command = new Command(ToolVerbs.Pull.Name, ToolVerbs.Pull.Description)
+        {
+            first, second, platform, force, cache, options.Creds, options.Insecure,
+        };
+        command.SetAction(result => RegistryVerbs.Run(() =>
+        {
+            (string? output, string text) = result.GetValue(second) is { } r ? (result.GetValue(first), r)
+                : ((string?)null, result.GetValue(first)!);
+            ImageReference reference = RegistryVerbs.Parse(text);
+            RegistrySettings settings = options.Settings(result, reference);
+            if (result.GetValue(cache))
+            {
+                if (output is not null)
+                    throw new HpcRunException(ExitCode.Usage, "pull --cache takes a reference only, no OUT");
+                ImageCache store = RegistryVerbs.Cache();
+                string image = "";
+                ImageVerbs.WithProgress((reporter, cancel) => image = CachePuller.Pull(store, reference,
+                    result.GetValue(platform), settings, CommandLineRoot.Version, reporter, cancel));
+                Console.WriteLine(image);
+                return;
+            }
+            output ??= DefaultName(reference);
+            var request = new PullRequest(output, reference, result.GetValue(platform), result.GetValue(force),
+                settings);
+            string digest = "";
+            ImageVerbs.WithProgress((reporter, cancel) =>
+                digest = ImagePuller.Pull(request, CommandLineRoot.Version, reporter, cancel));
+            Log.Information("manifest {Digest}", digest);
+            Console.Error.WriteLine($"hpcrun: wrote {output}");
+        }));
+        return command;
+    }
+
+    /// <summary>Apptainer's default name: the repository's last component and the tag, NAME_TAG.sif (the digest's
+    /// first 12 hex digits for a digest reference).</summary>
+    private static string DefaultName(ImageReference reference) =>
+        $"{reference.Repository.Split('/')[^1]}_{reference.Tag ?? reference.Digest![7..19]}.sif";
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using HpcRun.CommandLine;
+using HpcRun.Image.Registry;
+using HpcRun.Registry;
+using Serilog;
+
+namespace HpcRun.Tools.Verbs.Registry;
+
+/// <summary>How pull talks to a registry: --creds, --insecure, and the variables that stand in for them in batch
+/// scripts (HPCRUN_INSECURE=1, HPCRUN_REGISTRY_MIRROR, HPCRUN_REGISTRY_TIMEOUT seconds).</summary>
+internal sealed class RegistryOptions
+{
+    public readonly Option<string?> Creds = new("--creds")
+    {
+        Description = "USER:PASSWORD for the registry (visible to other users in ps: prefer HPCRUN_DOCKER_USERNAME " +
+            "and HPCRUN_DOCKER_PASSWORD, or docker login's ~/.docker/config.json)",
+    };
+
+    public readonly Option<bool> Insecure = new("--insecure")
+    { Description = "Speak plain HTTP to the registry named (also HPCRUN_INSECURE=1)" };
+
+    public RegistrySettings Settings(ParseResult result, ImageReference reference)
+    {
+        string? timeout = Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_TIMEOUT");
+        int seconds = RegistrySettings.DefaultTimeoutSeconds;
+        if (!string.IsNullOrEmpty(timeout) && (!int.TryParse(timeout, out seconds) || seconds is < 1 or > 86400))
+            throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_TIMEOUT={timeout}: give seconds, 1 to 86400");
+        Credentials? credentials = Credentials.Find(result.GetValue(Creds), reference.Registry,
+            Environment.GetEnvironmentVariable);
+        bool insecure = result.GetValue(Insecure)
+            || Environment.GetEnvironmentVariable("HPCRUN_INSECURE") is "1" or "true";
+        return new RegistrySettings(credentials, TimeSpan.FromSeconds(seconds), insecure,
+            Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_MIRROR"), line => Log.Debug("{Request}", line));
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using HpcRun.CommandLine;
+using HpcRun.Image.Registry;
+using HpcRun.Registry;
+using HpcRun.Tools.Verbs.Image;
+
+namespace HpcRun.Tools.Verbs.Registry;
+
+/// <summary>pull and cache, and what they share: the cache's place, references, and the statuses 100-109.</summary>
+internal static class RegistryVerbs
+{
+    public static Command[] All => [PullVerb.Create(), CacheVerb.Create()];
+
+    public static ImageReference Parse(string text)
+    {
+        try { return ImageReference.Parse(text); }
+        catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
+    }
+
+    /// <summary>The cache (<see cref="ImageCache.DirectoryFrom"/>; the launcher hands its site's cache-dir over as
+    /// HPCRUN_CACHEDIR).</summary>
+    public static ImageCache Cache() =>
+        new(ImageCache.DirectoryFrom(Environment.GetEnvironmentVariable, null)
+            ?? throw new HpcRunException(ExitCode.PullOutputUnwritable,
+                "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME"));
+
+    /// <summary><see cref="ImageVerbs.Run"/>, with a pull's faults as their statuses.</summary>
+    public static int Run(Action action) => ImageVerbs.Run(() =>
+    {
+        try { action(); }
+        catch (RegistryException e) { throw new HpcRunException(Status(e.Fault), e.Message); }
+        catch (HpcRun.Build.ImageBuildException e) when (e.Failure == HpcRun.Build.BuildFailure.OutputUnwritable)
+        {
+            throw new HpcRunException(ExitCode.PullOutputUnwritable, e.Message);
+        }
+        catch (HpcRun.Image.ImageFormatException e)
+        {
+            throw new HpcRunException(ExitCode.RegistryBadContent, e.Message);
+        }
+    });
+
+    private static ExitCode Status(RegistryFault fault) => fault switch
+    {
+        RegistryFault.BadReference => ExitCode.RegistryBadReference,
+        RegistryFault.Unreachable => ExitCode.RegistryUnreachable,
+        RegistryFault.Timeout => ExitCode.RegistryTimeout,
+        RegistryFault.Unauthorized => ExitCode.RegistryUnauthorized,
+        RegistryFault.NotFound => ExitCode.RegistryNotFound,
+        RegistryFault.Refused => ExitCode.RegistryRefused,
+        RegistryFault.NoPlatform => ExitCode.RegistryNoPlatform,
+        RegistryFault.BadContent => ExitCode.RegistryBadContent,
+        RegistryFault.Unwritable => ExitCode.PullOutputUnwritable,
+        _ => ExitCode.NotCached,
+    };
+}

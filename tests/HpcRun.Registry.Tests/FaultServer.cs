@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace HpcRun.Registry.Tests;
+
+/// <summary>
+/// A registry that misbehaves, in front of a real one: every request answered with one status, or never answered,
+/// or (<see cref="Mode.KilledMidBlob"/>) the real registry's answers passed through until the first blob, of which
+/// half is sent before the server dies (the connection closes and nothing listens any more).
+/// </summary>
+public sealed class FaultServer : IDisposable
+{
+    public enum Mode { Status, Silent, KilledMidBlob }
+
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly Mode mode;
+    private readonly int status;
+    private readonly string? upstream;
+    private readonly List<Socket> held = [];
+    private readonly CancellationTokenSource stop = new();
+
+    public string Host => $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+
+    public FaultServer(Mode mode, int status = 0, string? upstream = null)
+    {
+        (this.mode, this.status, this.upstream) = (mode, status, upstream);
+        listener.Start();
+        _ = Task.Run(Serve);
+    }
+
+    private async Task Serve()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            Socket client;
+            try { client = await listener.AcceptSocketAsync(stop.Token); }
+            catch (Exception) { return; }
+            _ = Task.Run(() => Answer(client));
+        }
+    }
+
+    private async Task Answer(Socket client)
+    {
+        try
+        {
+            string head = ReadHead(client);
+            string[] line = head.Split(' ');
+            string path = line.Length > 1 ? line[1] : "/";
+            switch (mode)
+            {
+                case Mode.Silent:
+                    lock (held) held.Add(client);
+                    return;
+                case Mode.Status:
+                    Send(client, status, "text/plain", []);
+                    break;
+                case Mode.KilledMidBlob:
+                    using (var http = new HttpClient())
+                    {
+                        var request = new HttpRequestMessage(HttpMethod.Get, $"http://{upstream}{path}");
+                        foreach (string accept in head.Split("\r\n").Where(l => l.StartsWith("Accept:",
+                                     StringComparison.OrdinalIgnoreCase)))
+                            request.Headers.TryAddWithoutValidation("Accept", accept[7..].Trim());
+                        using HttpResponseMessage response = await http.SendAsync(request);
+                        byte[] body = await response.Content.ReadAsByteArrayAsync();
+                        string type = response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
+                        if (path.Contains("/blobs/") && body.Length > 1000)
+                        {
+                            listener.Stop(); // the registry dies: nothing listens any more
+                            Send(client, 200, type, body[..(body.Length / 2)], body.Length);
+                        }
+                        else Send(client, (int)response.StatusCode, type, body);
+                    }
+                    break;
+            }
+            client.Shutdown(SocketShutdown.Both);
+            client.Dispose();
+        }
+        catch (Exception) { client.Dispose(); }
+    }
+
+    private static void Send(Socket client, int code, string type, byte[] body, long? length = null)
+    {
+        string head = $"HTTP/1.1 {code} Fault\r\nContent-Type: {type}\r\nContent-Length: {length ?? body.Length}\r\n" +
+            "Connection: close\r\n\r\n";
+        client.Send(Encoding.ASCII.GetBytes(head));
+        client.Send(body);
+    }
+
+    private static string ReadHead(Socket client)
+    {
+        var head = new StringBuilder();
+        var one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n") && client.Receive(one) == 1) head.Append((char)one[0]);
+        return head.ToString();
+    }
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        listener.Stop();
+        lock (held) foreach (Socket s in held) s.Dispose();
+    }
+}

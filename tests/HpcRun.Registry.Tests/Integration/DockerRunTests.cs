@@ -1,0 +1,84 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Registry.Tests.Integration;
+
+/// <summary>`hpcrun docker://REF CMD` through the cache, and `hpcrun cache list|clean`, counting the requests the
+/// real registry logs.</summary>
+[Collection(RegistryCollection.Name)]
+public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
+{
+    private readonly string cache = CacheDir();
+
+    public void Dispose() => TestEnvironment.RunChecked("rm", "-rf", cache);
+
+    private Dictionary<string, string> Env => new() { ["HPCRUN_INSECURE"] = "1", ["HPCRUN_CACHEDIR"] = cache };
+
+    private CommandResult Run(params string[] args) => Hpcrun.Run(args, Env);
+
+    [Fact]
+    public void A_tag_is_pulled_once_then_checked_with_one_manifest_request_or_none_offline()
+    {
+        string reference = registry.PlainRef("test/multi:1");
+        int blobs = registry.Plain.Requests("/v2/test/multi/blobs/");
+        var first = Run(reference, "/bin/cat", "/data/kept");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal("kept\n", first.Stdout);
+        int blobsAfterPull = registry.Plain.Requests("/v2/test/multi/blobs/");
+        Assert.True(blobsAfterPull > blobs);
+
+        int manifests = registry.Plain.Requests("/v2/test/multi/manifests/");
+        var second = Run("exec", reference, "/bin/cat", "/data/kept");
+        Assert.Equal("kept\n", second.Stdout);
+        Assert.Equal(manifests + 1, registry.Plain.Requests("/v2/test/multi/manifests/"));
+        Assert.Equal(blobsAfterPull, registry.Plain.Requests("/v2/test/multi/blobs/"));
+
+        var offline = Run("--offline", reference, "/bin/cat", "/data/kept");
+        Assert.Equal("kept\n", offline.Stdout);
+        var viaVariable = Hpcrun.Run([reference, "/bin/true"],
+            new Dictionary<string, string>(Env) { ["HPCRUN_OFFLINE"] = "1" });
+        Assert.Equal(0, viaVariable.ExitCode);
+        Assert.Equal(manifests + 1, registry.Plain.Requests("/v2/test/multi/manifests/"));
+
+        var notCached = Run("--offline", registry.PlainRef("test/app:never-pulled"), "/bin/true");
+        Assert.Equal(109, notCached.ExitCode);
+        Assert.Contains("not in the image cache", notCached.Stderr);
+    }
+
+    [Fact]
+    public void A_cached_digest_reference_asks_nothing_and_the_cache_lists_and_cleans_its_images()
+    {
+        string digest = TestEnvironment.RunChecked("skopeo", "inspect", "--tls-verify=false", "--format",
+            "{{.Digest}}", $"docker://{registry.Plain.Host}/test/app:1").Trim();
+        string reference = registry.PlainRef($"test/app@{digest}");
+        Assert.Equal("kept\n", Run(reference).Stdout);
+        int requests = registry.Plain.Requests("/v2/test/app/");
+        Assert.Equal("kept\n", Run("run", reference).Stdout);
+        Assert.Equal(requests, registry.Plain.Requests("/v2/test/app/"));
+
+        string list = Run("cache", "list").Stdout;
+        Assert.Contains(reference + " (linux/amd64)", list);
+        Assert.Contains("1 image(s)", list);
+        Assert.Contains("removed 0 image(s)", Run("cache", "clean", "--older-than", "1d").Stdout);
+        Assert.Contains("removed 1 image(s)", Run("cache", "clean").Stdout);
+        Assert.Contains("0 image(s)", Run("cache", "list").Stdout);
+    }
+
+    [Fact]
+    public void A_failed_pull_is_the_pulls_one_line_and_status_with_nothing_in_the_cache()
+    {
+        var missing = Run(registry.PlainRef("test/app:missing"), "/bin/true");
+        Assert.Equal(104, missing.ExitCode);
+        Assert.Single(missing.Stderr.Trim().Split('\n'));
+        Assert.Empty(Directory.GetFiles(cache, "*.sif", SearchOption.AllDirectories));
+        var bad = Run("docker://No Such/Ref", "/bin/true");
+        Assert.Equal(100, bad.ExitCode);
+    }
+
+    private static string CacheDir()
+    {
+        string path = Path.Combine(TestImages.Dir, $"cache-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
+        return path;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Text.RegularExpressions;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Registry.Tests.Integration;
+
+/// <summary>`hpcrun pull` against real docker-registry instances, as the unprivileged test user.</summary>
+[Collection(RegistryCollection.Name)]
+public sealed class PullTests(RegistryFixture registry) : IDisposable
+{
+    private readonly string dir = WritableDir();
+
+    public void Dispose() => TestEnvironment.RunChecked("rm", "-rf", dir);
+
+    private static readonly Dictionary<string, string> Insecure = new() { ["HPCRUN_INSECURE"] = "1" };
+
+    private CommandResult Pull(string output, string reference, Dictionary<string, string>? env = null,
+        params string[] more) => Hpcrun.Run(["pull", .. more, Path.Combine(dir, output), reference], env ?? Insecure);
+
+    [Fact]
+    public void A_pulled_sif_runs_with_its_layers_whiteouts_and_config_and_names_its_source()
+    {
+        var pull = Pull("app.sif", registry.PlainRef("test/app:1"));
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        string sif = Path.Combine(dir, "app.sif");
+        var run = Hpcrun.Run(sif, "/bin/sh", "-c", "cat /data/kept; test -e /data/gone || echo whited out; " +
+            "echo \"$GREETING\"; pwd");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("kept\nwhited out\nhello from the registry\n", run.Stdout.Replace(Hpcrun.UserHome + "\n", ""));
+        Assert.Equal("kept\n", Hpcrun.Run(sif).Stdout); // the image's Cmd
+        string inspect = Hpcrun.Run("inspect", sif).Stdout;
+        Assert.Contains("org.example.team=physics", inspect);
+        Assert.Matches($@"Built from:   registry docker://{Regex.Escape(registry.Plain.Host)}/test/app:1 " +
+            "sha256:[0-9a-f]{64} for linux/amd64", inspect);
+        Assert.Equal([Path.Combine(dir, "app.sif")], Directory.GetFileSystemEntries(dir)); // no scratch left
+    }
+
+    [Fact]
+    public void The_same_manifest_gives_the_same_bytes_and_the_file_system_hpcrun_build_makes_from_it()
+    {
+        Assert.Equal(0, Pull("one.sif", registry.PlainRef("test/app:1")).ExitCode);
+        Assert.Equal(0, Pull("two.sif", registry.PlainRef("test/app:1")).ExitCode);
+        byte[] one = File.ReadAllBytes(Path.Combine(dir, "one.sif"));
+        Assert.Equal(one, File.ReadAllBytes(Path.Combine(dir, "two.sif")));
+        string built = Path.Combine(dir, "built.sif");
+        TestEnvironment.RunChecked("skopeo", "copy", "--quiet", "--src-tls-verify=false",
+            $"docker://{registry.Plain.Host}/test/app:1", $"oci:{dir}/copied:app");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        var build = Hpcrun.Run("build", built, Path.Combine(dir, "copied"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal(Partition(one), Partition(File.ReadAllBytes(built)));
+    }
+
+    [Fact]
+    public void An_index_gives_the_hosts_platform_or_the_one_asked_for_and_lists_them_when_none_fits()
+    {
+        Assert.Equal(0, Pull("amd.sif", registry.PlainRef("test/multi:1")).ExitCode);
+        Assert.Contains("Architecture: amd64", Hpcrun.Run("inspect", Path.Combine(dir, "amd.sif")).Stdout);
+        var arm = Pull("arm.sif", registry.PlainRef("test/multi:1"), null, "--platform", "linux/arm64");
+        Assert.True(arm.ExitCode == 0, arm.ToString());
+        Assert.Contains("Architecture: arm64", Hpcrun.Run("inspect", Path.Combine(dir, "arm.sif")).Stdout);
+        var none = Pull("s390x.sif", registry.PlainRef("test/multi:1"), null, "--platform", "linux/s390x");
+        Assert.Equal(106, none.ExitCode);
+        Assert.Contains("(it has: linux/amd64, linux/arm64)", none.Stderr);
+        var armOnly = Pull("armonly.sif", registry.PlainRef("test/armonly:1"));
+        Assert.Equal(106, armOnly.ExitCode);
+        Assert.EndsWith("(it has: linux/arm64); choose one with --platform", armOnly.Stderr.Trim());
+        Assert.False(File.Exists(Path.Combine(dir, "armonly.sif")));
+    }
+
+    [Fact]
+    public void Basic_auth_over_tls_takes_credentials_from_creds_variables_or_docker_config_and_never_shows_them()
+    {
+        string reference = $"docker://{registry.Secure.Host}/private/app:1";
+        var trusted = new Dictionary<string, string> { ["SSL_CERT_FILE"] = registry.CaFile };
+        var anonymous = Pull("anon.sif", reference, trusted);
+        Assert.Equal(103, anonymous.ExitCode);
+        Assert.Contains("wants credentials", anonymous.Stderr);
+
+        var variables = new Dictionary<string, string>(trusted)
+        { ["HPCRUN_DOCKER_USERNAME"] = RegistryFixture.User, ["HPCRUN_DOCKER_PASSWORD"] = RegistryFixture.Password };
+        var viaVariables = Pull("vars.sif", reference, variables, "--debug");
+        Assert.True(viaVariables.ExitCode == 0, viaVariables.ToString());
+
+        var viaFlag = Pull("flag.sif", reference, trusted, "--creds",
+            $"{RegistryFixture.User}:{RegistryFixture.Password}");
+        Assert.True(viaFlag.ExitCode == 0, viaFlag.ToString());
+
+        string docker = Path.Combine(dir, "docker");
+        Directory.CreateDirectory(docker);
+        string auth = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+            $"{RegistryFixture.User}:{RegistryFixture.Password}"));
+        File.WriteAllText(Path.Combine(docker, "config.json"),
+            "{\"auths\": {\"https://" + registry.Secure.Host + "\": {\"auth\": \"" + auth + "\"}}}");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        var viaConfig = Pull("config.sif", reference, new(trusted) { ["DOCKER_CONFIG"] = docker });
+        Assert.True(viaConfig.ExitCode == 0, viaConfig.ToString());
+
+        var wrong = Pull("wrong.sif", reference, trusted, "--creds", $"{RegistryFixture.User}:not-the-password");
+        Assert.Equal(103, wrong.ExitCode);
+        Assert.Contains("rejected the credentials", wrong.Stderr);
+        foreach (CommandResult result in new[] { anonymous, viaVariables, viaFlag, viaConfig, wrong })
+        {
+            Assert.DoesNotContain(RegistryFixture.Password, result.ToString());
+            Assert.DoesNotContain(auth, result.ToString());
+        }
+        byte[] sif = File.ReadAllBytes(Path.Combine(dir, "vars.sif"));
+        Assert.Equal(-1, Find(sif, System.Text.Encoding.UTF8.GetBytes(RegistryFixture.Password)));
+    }
+
+    [Fact]
+    public void A_registry_that_wants_bearer_tokens_gets_one_anonymously_from_its_realm()
+    {
+        int tokens = registry.Issuer.Requests;
+        var pull = Pull("public.sif", $"docker://{registry.Tokens.Host}/public/app:1");
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        Assert.True(registry.Issuer.Requests > tokens);
+        Assert.Equal("kept\n", Hpcrun.Run(Path.Combine(dir, "public.sif")).Stdout);
+    }
+
+    [Fact]
+    public void A_tls_registry_whose_certificate_is_not_trusted_is_unreachable()
+    {
+        var pull = Pull("x.sif", $"docker://{registry.Secure.Host}/private/app:1", []);
+        Assert.Equal(101, pull.ExitCode);
+        Assert.Contains("TLS handshake failed", pull.Stderr);
+    }
+
+    [Theory]
+    [InlineData("docker://Upper/Case:1", 100)]
+    [InlineData("docker://127.0.0.1:1/nothing:here", 101)]
+    public void Bad_references_and_a_registry_that_is_down_are_one_line_each(string reference, int status)
+    {
+        var pull = Pull("x.sif", reference);
+        Assert.Equal(status, pull.ExitCode);
+        Assert.Single(pull.Stderr.Trim().Split('\n'));
+        Assert.StartsWith("hpcrun: ", pull.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
+    [Fact]
+    public void A_missing_tag_is_404_and_an_existing_out_needs_force()
+    {
+        var missing = Pull("x.sif", registry.PlainRef("test/app:no-such-tag"));
+        Assert.Equal(104, missing.ExitCode);
+        File.WriteAllText(Path.Combine(dir, "x.sif"), "mine");
+        TestEnvironment.RunChecked("chmod", "a+rw", Path.Combine(dir, "x.sif"));
+        var exists = Pull("x.sif", registry.PlainRef("test/app:1"));
+        Assert.Equal(108, exists.ExitCode);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(dir, "x.sif")));
+        Assert.Equal(0, Pull("x.sif", registry.PlainRef("test/app:1"), null, "--force").ExitCode);
+    }
+
+    [Fact]
+    public void A_blob_that_does_not_match_its_digest_or_is_truncated_leaves_nothing()
+    {
+        using var own = new RegistryServer(Path.Combine(dir, "own-registry"));
+        TestEnvironment.RunChecked("skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+            $"oci:{registry.Layout}:app", $"docker://{own.Host}/test/app:1");
+        string[] layers = Directory.GetFiles(Path.Combine(own.Dir, "data"), "data", SearchOption.AllDirectories)
+            .Where(f => new FileInfo(f).Length > 100_000).ToArray();
+        string layer = Assert.Single(layers);
+        byte[] bytes = File.ReadAllBytes(layer);
+        bytes[bytes.Length / 2] ^= 0xff;
+        File.WriteAllBytes(layer, bytes);
+        var mismatch = Pull("x.sif", $"docker://{own.Host}/test/app:1");
+        Assert.Equal(107, mismatch.ExitCode);
+        Assert.Contains("does not match its digest", mismatch.Stderr);
+        File.WriteAllBytes(layer, bytes[..(bytes.Length / 2)]);
+        var truncated = Pull("x.sif", $"docker://{own.Host}/test/app:1");
+        Assert.Equal(107, truncated.ExitCode);
+        Assert.Equal([own.Dir], Directory.GetFileSystemEntries(dir));
+    }
+
+    [Fact]
+    public void A_full_disk_is_status_108_with_nothing_left()
+    {
+        string small = Path.Combine(dir, "small");
+        Directory.CreateDirectory(small);
+        TestEnvironment.RunChecked("mount", "-t", "tmpfs", "-o", "size=256k,mode=0777", "tmpfs", small);
+        try
+        {
+            var pull = Hpcrun.Run(["pull", Path.Combine(small, "x.sif"), registry.PlainRef("test/app:1")], Insecure);
+            Assert.Equal(108, pull.ExitCode);
+            Assert.Single(pull.Stderr.Trim().Split('\n'), l => !l.EndsWith("...") && !l.EndsWith("done"));
+            Assert.Empty(Directory.GetFileSystemEntries(small));
+        }
+        finally { TestEnvironment.RunChecked("umount", small); }
+    }
+
+    private static byte[] Partition(byte[] sif)
+    {
+        // SIF descriptors at 4096, 585 bytes each; the first is the PrimSys partition: offset at 17, size at 25.
+        long offset = BitConverter.ToInt64(sif, 4096 + 17), size = BitConverter.ToInt64(sif, 4096 + 25);
+        return sif[(int)offset..(int)(offset + size)];
+    }
+
+    private static int Find(byte[] haystack, byte[] needle) =>
+        haystack.AsSpan().IndexOf(needle);
+
+    private static string WritableDir()
+    {
+        string path = Path.Combine(TestImages.Dir, $"pull-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
+        return path;
+    }
+}
+
+/// <summary>Registries that refuse, fail, stall or die mid-blob: one line, a distinct status, nothing left.</summary>
+[Collection(RegistryCollection.Name)]
+public sealed class PullFaultTests(RegistryFixture registry) : IDisposable
+{
+    private readonly string dir = Path.Combine(TestImages.Dir, $"pull-faults-{Guid.NewGuid():N}");
+
+    public void Dispose() => TestEnvironment.RunChecked("rm", "-rf", dir);
+
+    private CommandResult PullFrom(FaultServer server, Dictionary<string, string>? env = null)
+    {
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+        return Hpcrun.Run(["pull", Path.Combine(dir, "x.sif"), $"docker://{server.Host}/test/app:1"],
+            new Dictionary<string, string>(env ?? []) { ["HPCRUN_INSECURE"] = "1" });
+    }
+
+    [Theory]
+    [InlineData(403, 103, "denied (403)")]
+    [InlineData(429, 105, "too many requests (429)")]
+    [InlineData(500, 105, "the registry failed (500)")]
+    public void A_refusing_or_failing_registry_is_one_line_and_its_status(int answer, int status, string words)
+    {
+        using var server = new FaultServer(FaultServer.Mode.Status, answer);
+        var pull = PullFrom(server);
+        Assert.Equal(status, pull.ExitCode);
+        Assert.Single(pull.Stderr.Trim().Split('\n'));
+        Assert.Contains(words, pull.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
+    [Fact]
+    public void A_registry_that_never_answers_times_out()
+    {
+        using var server = new FaultServer(FaultServer.Mode.Silent);
+        var pull = PullFrom(server, new() { ["HPCRUN_REGISTRY_TIMEOUT"] = "1" });
+        Assert.Equal(102, pull.ExitCode);
+        Assert.Contains("no answer for the manifest 1 within 1 s", pull.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
+    [Fact]
+    public void A_registry_killed_mid_blob_leaves_nothing()
+    {
+        using var server = new FaultServer(FaultServer.Mode.KilledMidBlob, upstream: registry.Plain.Host);
+        var pull = PullFrom(server);
+        Assert.Equal(107, pull.ExitCode);
+        Assert.Contains("broke off", pull.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+}

@@ -1,0 +1,78 @@
+using HpcRun.Image.Registry;
+
+namespace HpcRun.Registry.Tests;
+
+/// <summary>References resolved as `docker pull` resolves them; challenges and docker's config read as registries
+/// and `docker login` write them.</summary>
+public sealed class ReferenceTests
+{
+    [Theory]
+    [InlineData("python:3.12", "docker://docker.io/library/python:3.12")]
+    [InlineData("docker://python", "docker://docker.io/library/python:latest")]
+    [InlineData("rootproject/root:6.32.00", "docker://docker.io/rootproject/root:6.32.00")]
+    [InlineData("index.docker.io/busybox", "docker://docker.io/library/busybox:latest")]
+    [InlineData("nvcr.io/nvidia/pytorch:24.05-py3", "docker://nvcr.io/nvidia/pytorch:24.05-py3")]
+    [InlineData("docker://localhost/app", "docker://localhost/app:latest")]
+    [InlineData("127.0.0.1:5000/group/sub/app:2.1", "docker://127.0.0.1:5000/group/sub/app:2.1")]
+    [InlineData("ghcr.io/org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "docker://ghcr.io/org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    public void References_are_normalized_as_docker_does(string text, string normalized) =>
+        Assert.Equal(normalized, ImageReference.Parse(text).ToString());
+
+    [Theory]
+    [InlineData("docker://")]
+    [InlineData("Python:3")]
+    [InlineData("app:tag:again")]
+    [InlineData("app@sha256:short")]
+    [InlineData("host.org/app/")]
+    [InlineData("app:-tag")]
+    public void Malformed_references_are_refused(string text) =>
+        Assert.Throws<FormatException>(() => ImageReference.Parse(text));
+
+    [Fact]
+    public void A_challenges_parameters_keep_quoted_commas_and_escapes()
+    {
+        var parameters = ChallengeParameters.Parse(
+            "realm=\"https://auth.example.org/token\",service=\"registry.example.org\"," +
+            "scope=\"repository:a/b:pull,push\",error=insufficient_scope,note=\"say \\\"hi\\\"\"");
+        Assert.Equal("https://auth.example.org/token", parameters["realm"]);
+        Assert.Equal("registry.example.org", parameters["service"]);
+        Assert.Equal("repository:a/b:pull,push", parameters["scope"]);
+        Assert.Equal("insufficient_scope", parameters["error"]);
+        Assert.Equal("say \"hi\"", parameters["note"]);
+    }
+
+    [Fact]
+    public void Docker_config_auths_are_found_by_host_or_url_and_hidden_when_shown()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """
+                {"auths": {
+                  "https://index.docker.io/v1/": {"auth": "aHViOmh1Yi1wYXNz"},
+                  "registry.example.org:5000": {"username": "u", "password": "p:w"}
+                }}
+                """);
+            Assert.Equal(new Credentials("hub", "hub-pass"), Credentials.FromDockerConfig(file, "docker.io"));
+            Assert.Equal(new Credentials("u", "p:w"), Credentials.FromDockerConfig(file, "registry.example.org:5000"));
+            Assert.Null(Credentials.FromDockerConfig(file, "ghcr.io"));
+            Assert.Equal("hub:<password>", Credentials.FromDockerConfig(file, "docker.io")!.ToString());
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void Credentials_come_from_creds_before_the_variables_and_half_a_pair_is_refused()
+    {
+        var environment = new Dictionary<string, string?>
+        { ["HPCRUN_DOCKER_USERNAME"] = "env-user", ["HPCRUN_DOCKER_PASSWORD"] = "env-pass" };
+        string? Lookup(string name) => environment.GetValueOrDefault(name);
+        Assert.Equal(new Credentials("me", "a:b"), Credentials.Find("me:a:b", "x.org", Lookup));
+        Assert.Equal(new Credentials("env-user", "env-pass"), Credentials.Find(null, "x.org", Lookup));
+        environment.Remove("HPCRUN_DOCKER_PASSWORD");
+        var e = Assert.Throws<RegistryException>(() => Credentials.Find(null, "x.org", Lookup));
+        Assert.Equal(RegistryFault.BadReference, e.Fault);
+        Assert.Throws<RegistryException>(() => Credentials.Find("nocolon", "x.org", _ => null));
+    }
+}
