@@ -67,7 +67,8 @@ public sealed class LaunchOptions
     };
 
     public IEnumerable<Option> All =>
-        [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Gpu, Nv, Rocm, Mpi, MpiCompat, JoinKey, NoJoin];
+        [Bind, Env, EnvFile, CleanEnv, FakeRoot, WritableTmpfs, Pwd, Rdma, RdmaLibs, Gpu, Nv, Rocm, Mpi, MpiCompat,
+            JoinKey, NoJoin];
 
     public void AddTo(Command command)
     {
@@ -128,7 +129,8 @@ public sealed class LaunchOptions
     /// <exception cref="HpcRunException">64 (usage): a bad --gpu value, or options that disagree.</exception>
     private GpuSelection? GpuRequest(ParseResult result)
     {
-        GpuSelection? gpu = result.GetValue(Gpu) is { } value ? SettingWord.Parse("--gpu", value, GpuSelection.Parse) : null;
+        GpuSelection? gpu = result.GetValue(Gpu) is { } value
+            ? SettingWord.Parse("--gpu", value, GpuSelection.Parse) : null;
         foreach (var (flag, kind) in new[] { (Nv, GpuSelection.Nvidia), (Rocm, GpuSelection.Amd) })
         {
             if (!result.GetValue(flag)) continue;
