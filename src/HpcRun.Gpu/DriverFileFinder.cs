@@ -21,10 +21,15 @@ internal static class DriverFileFinder
         var broken = new List<BrokenLibrary>();
         foreach (string stem in list.LibraryStems)
         {
-            if (SonameLink(host, cache, stem) is not var (soname, link)) continue;
-            if (Resolve(host, link) is { } file)
-                libraries.Add(new DriverLibrary(soname, file, NeededGlibc(host, file)));
-            else broken.Add(new BrokenLibrary(link, LinkTarget(host, link) ?? "?"));
+            if (SonameLink(host, cache, stem) is not var (name, link)) continue;
+            if (Resolve(host, link) is not { } file)
+            {
+                broken.Add(new BrokenLibrary(link, LinkTarget(host, link) ?? "?"));
+                continue;
+            }
+            // Mapped, not read: driver libraries weigh tens of megabytes, their loader tables a few pages.
+            ElfFile? elf = HostLibraryFiles.ReadElf(host.HostPath(file));
+            libraries.Add(new DriverLibrary(elf?.Soname ?? name, file, elf is null ? null : GlibcNeed.Of(elf, file)));
         }
         string[] programs = [.. list.Programs.Select(p => ProgramDirs.Select(d => $"{d}/{p}")
             .FirstOrDefault(path => File.Exists(host.HostPath(path)))).OfType<string>()];
@@ -41,7 +46,7 @@ internal static class DriverFileFinder
 
     /// <summary>The soname (stem.so.N) and the path the loader would open for it: the cache's first entry, else
     /// the first driver directory holding stem.so.N, else one holding a versioned file only
-    /// (stem.so.580.65.06, whose soname link is missing).</summary>
+    /// (stem.so.580.65.06, whose soname link is missing: its name then, its ELF soname later).</summary>
     private static (string Soname, string Link)? SonameLink(GpuHost host,
         IReadOnlyList<KeyValuePair<string, string>> cache, string stem)
     {
@@ -54,8 +59,8 @@ internal static class DriverFileFinder
             string[] names = [.. Directory.EnumerateFileSystemEntries(hostDir, stem + ".so.*")
                 .Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
             if (names.FirstOrDefault(n => IsSoname(n, stem)) is { } name) return (name, $"{dir}/{name}");
-            if (names.Select(LibraryVersion.FromFileName).FirstOrDefault(v => v?.Stem == stem) is { } version)
-                return (version.Soname, $"{dir}/{stem}.so.{version}");
+            if (names.FirstOrDefault(n => LibraryVersion.FromFileName(n)?.Stem == stem) is { } versioned)
+                return (versioned, $"{dir}/{versioned}");
         }
         return null;
     }
@@ -83,9 +88,4 @@ internal static class DriverFileFinder
         try { return new FileInfo(host.HostPath(path)).LinkTarget; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
-
-    /// <summary>The newest GLIBC_x.y the library needs, as host MPI and RDMA injection read it (the file mapped,
-    /// not read: driver libraries are tens of megabytes).</summary>
-    private static GlibcNeed? NeededGlibc(GpuHost host, string library) =>
-        HostLibraryFiles.ReadElf(host.HostPath(library)) is { } elf ? GlibcNeed.Of(elf, library) : null;
 }
