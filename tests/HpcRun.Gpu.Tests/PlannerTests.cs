@@ -121,7 +121,8 @@ public sealed class PlannerTests : IDisposable
         Assert.DoesNotContain(plan.Mounts, m => m.Target.StartsWith(Lib, StringComparison.Ordinal));
         Assert.Null(plan.LibraryPath);
         Assert.Equal(["the image has no glibc (static or musl): the NVIDIA driver's libraries cannot run in it " +
-            "and were not added"], plan.Warnings);
+            "and were not added", "the image has no glibc (static or musl): the AMD driver's libraries cannot run in " +
+            "it and were not added"], plan.Warnings);
         Assert.Equal(GpuFailure.ImageIncompatible,
             Assert.Throws<GpuException>(() => Plan("nvidia", Image())).Failure);
     }
