@@ -21,7 +21,8 @@ public static class GpuDiscovery
             Nvidia = nvidia ? ReadNvidia(host) : null,
             Amd = amd ? ReadAmd(host) : null,
         };
-        IEnumerable<string> mountable = (host.Nvidia?.ControlNodes ?? []).Concat(host.Nvidia?.Gpus.Select(g => g.DevPath) ?? [])
+        IEnumerable<string> mountable = (host.Nvidia?.ControlNodes ?? [])
+            .Concat(host.Nvidia?.Gpus.Select(g => g.DevPath) ?? [])
             .Concat(host.Amd is { } a ? a.RenderNodes.Concat(a.OtherNodes).Append(AmdPaths.Kfd) : [])
             .Append(NvidiaPaths.GpuInfo);
         // A test root's nodes are not in the real /dev, where the container's come from.
@@ -56,7 +57,8 @@ public static class GpuDiscovery
                 .ToDictionary(p => p[0].Trim(), p => p[1].Trim());
             if (int.TryParse(fields.GetValueOrDefault("Device Minor"), out int minor))
                 gpus[minor] = new NvidiaGpu(minor, fields.GetValueOrDefault("GPU UUID"),
-                    fields.GetValueOrDefault("Bus Location") ?? Path.GetFileName(dir), fields.GetValueOrDefault("Model"));
+                    fields.GetValueOrDefault("Bus Location") ?? Path.GetFileName(dir),
+                    fields.GetValueOrDefault("Model"));
         }
         foreach (string node in Entries(host.HostPath("/dev"), "nvidia*"))
             if (int.TryParse(Path.GetFileName(node)["nvidia".Length..], System.Globalization.NumberStyles.None, null,
@@ -67,7 +69,8 @@ public static class GpuDiscovery
 
     private static AmdHost ReadAmd(GpuHost host)
     {
-        string[] nodes = [.. Entries(host.HostPath(AmdPaths.Dri), "*").Select(p => $"{AmdPaths.Dri}/{Path.GetFileName(p)}")
+        string[] nodes = [.. Entries(host.HostPath(AmdPaths.Dri), "*")
+            .Select(p => $"{AmdPaths.Dri}/{Path.GetFileName(p)}")
             .Where(p => !Directory.Exists(host.HostPath(p)))];
         string[] render = [.. nodes.Where(IsRenderNode).OrderBy(p => int.Parse(p[(p.LastIndexOf('D') + 1)..]))];
         return new AmdHost(ReadAll(host.HostPath(AmdPaths.ModuleVersion))?.Trim(), render,

@@ -5,7 +5,8 @@ namespace HpcRun.Gpu;
 /// <summary>What the container gets for GPUs: mounts in order, directories to put first on LD_LIBRARY_PATH
 /// (colon-separated), variables to set, warnings and notes (for -v) for the user.</summary>
 public sealed record GpuPlan(IReadOnlyList<GpuMount> Mounts, string? LibraryPath,
-    IReadOnlyList<KeyValuePair<string, string>> Environment, IReadOnlyList<string> Warnings, IReadOnlyList<string> Notes)
+    IReadOnlyList<KeyValuePair<string, string>> Environment, IReadOnlyList<string> Warnings,
+    IReadOnlyList<string> Notes)
 {
     public static GpuPlan Nothing { get; } = new([], null, [], [], []);
 }

@@ -18,7 +18,8 @@ public static class GpuPlanner
     /// scripts and images made for Apptainer find them where they look.</summary>
     public const string LibraryDir = "/.singularity.d/libs";
 
-    /// <summary>Where the driver's programs (nvidia-smi) appear: on every image's PATH, as Apptainer binds them.</summary>
+    /// <summary>Where the driver's programs (nvidia-smi) appear: on every image's PATH, as Apptainer binds
+    /// them.</summary>
     public const string ProgramDir = "/usr/bin";
 
     /// <summary>The CUDA forward-compatibility package's directory in the image (cuda-compat-N-M).</summary>
@@ -73,17 +74,20 @@ public static class GpuPlanner
         }
         if (nvidia.Files.Broken.FirstOrDefault() is { } broken)
             throw new GpuException(GpuFailure.DriverBroken, $"the NVIDIA driver library {broken.Link} is a dangling " +
-                $"link (to {broken.Target}, which does not exist): reinstall the driver's libraries, or give --gpu=none");
+                $"link (to {broken.Target}, which does not exist): reinstall the driver's libraries, " +
+                "or give --gpu=none");
         if (!nvidia.Files.Libraries.Any(l => l.Soname == "libcuda.so.1"))
         {
-            string message = "the NVIDIA driver's libcuda.so.1 is not on this host (ld.so.cache, /usr/local/nvidia/lib64, " +
+            string message = "the NVIDIA driver's libcuda.so.1 is not on this host (ld.so.cache, " +
+                "/usr/local/nvidia/lib64, " +
                 "/usr/lib/x86_64-linux-gnu...): CUDA programs will not find the driver";
             if (plan.Selection.Kind == GpuKind.Nvidia) throw new GpuException(GpuFailure.DriverBroken, message);
             plan.Warnings.Add(message);
         }
         if (!plan.Libraries("NVIDIA", nvidia.Files.Libraries)) return;
         if (nvidia.Files.Libraries.FirstOrDefault(l => l.Soname == "libcuda.so.1") is { } cuda)
-            plan.Mounts.Add(GpuMount.Bind(plan.Host.HostPath(cuda.HostFile), $"{LibraryDir}/libcuda.so", readOnly: true));
+            plan.Mounts.Add(GpuMount.Bind(plan.Host.HostPath(cuda.HostFile), $"{LibraryDir}/libcuda.so",
+                readOnly: true));
         foreach (string program in nvidia.Files.Programs)
             plan.Mounts.Add(GpuMount.Bind(plan.Host.HostPath(program), $"{ProgramDir}/{Path.GetFileName(program)}",
                 readOnly: true));
@@ -124,19 +128,21 @@ public static class GpuPlanner
         int[] chosen = Choose(plan.Selection, [.. Enumerable.Range(0, amd.RenderNodes.Count)], environment, "amd");
         // One /dev/kfd serves every GPU and ROCm skips no render node it cannot open, so the choice is ROCm's own
         // variable; which nodes a job may open is the device cgroup's (Slurm's) to decide.
-        foreach (string node in amd.RenderNodes.Concat(amd.OtherNodes).Prepend(AmdPaths.Kfd)) plan.Node(node, use: true);
+        foreach (string node in amd.RenderNodes.Concat(amd.OtherNodes).Prepend(AmdPaths.Kfd))
+            plan.Node(node, use: true);
         if (plan.Selection.Indices is not null)
             plan.Environment.Add(KeyValuePair.Create("ROCR_VISIBLE_DEVICES", string.Join(',', chosen)));
         // The image's own copies are built for its ROCm; the host's fill in only what it lacks.
         DriverLibrary[] missing = [.. amd.Files.Libraries.Where(l => !plan.Image.HasLibrary(l.Soname))];
         if (missing.Length > 0) plan.Libraries("AMD", missing);
-        plan.Notes.Add($"GPU: AMD, render nodes {string.Join(',', chosen)}, {missing.Length} libraries in {LibraryDir}");
+        plan.Notes.Add(
+            $"GPU: AMD, render nodes {string.Join(',', chosen)}, {missing.Length} libraries in {LibraryDir}");
     }
 
     /// <summary>The GPUs the job gets, by index: those asked for (each must exist, and be one of the Slurm job's when
     /// Slurm allocated GPUs), else all.</summary>
-    private static int[] Choose(GpuSelection selection, int[] available, IReadOnlyDictionary<string, string> environment,
-        string kind)
+    private static int[] Choose(GpuSelection selection, int[] available,
+        IReadOnlyDictionary<string, string> environment, string kind)
     {
         if (selection.Kind != GpuKind.Auto && available.Length == 0)
             throw new GpuException(GpuFailure.NotFound, $"no {kind} GPU on this host");
@@ -190,9 +196,10 @@ public static class GpuPlanner
             }
             if (libraries.Select(l => l.Glibc).OfType<GlibcNeed>().MaxBy(n => n.Version) is { } required
                 && required.Version > provided.Version)
-                throw new GpuException(GpuFailure.ImageIncompatible, $"the {vendor} driver library {required.Library} " +
-                    $"needs glibc {required.Version} but the image's {provided.Path} is {provided.Version}: use an image " +
-                    $"with glibc {required.Version} or newer, or give --gpu=none");
+                throw new GpuException(GpuFailure.ImageIncompatible,
+                    $"the {vendor} driver library {required.Library} needs glibc {required.Version} but the " +
+                    $"image's {provided.Path} is {provided.Version}: use an image with glibc {required.Version} " +
+                    "or newer, or give --gpu=none");
             foreach (DriverLibrary library in libraries)
             {
                 // The soname is the same file bound again rather than a symlink: the loader opens it by name alone.

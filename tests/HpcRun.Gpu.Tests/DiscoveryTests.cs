@@ -19,7 +19,8 @@ public sealed class DiscoveryTests : IDisposable
         [
             ("libnvidia-ml.so.1", $"{FakeGpuHost.NvidiaLib}/libnvidia-ml.so.{FakeGpuHost.Version}"),
             ("libcuda.so.1", $"{FakeGpuHost.NvidiaLib}/libcuda.so.{FakeGpuHost.Version}"),
-            ("libnvidia-ptxjitcompiler.so.1", $"{FakeGpuHost.NvidiaLib}/libnvidia-ptxjitcompiler.so.{FakeGpuHost.Version}"),
+            ("libnvidia-ptxjitcompiler.so.1",
+                $"{FakeGpuHost.NvidiaLib}/libnvidia-ptxjitcompiler.so.{FakeGpuHost.Version}"),
             ("libnvidia-opencl.so.1", $"{FakeGpuHost.MultiarchLib}/libnvidia-opencl.so.{FakeGpuHost.Version}"),
         ], nvidia.Files.Libraries.Select(l => (l.Soname, l.HostFile)));
         Assert.Equal("2.34", nvidia.Files.Libraries[1].Glibc?.Version.ToString());

@@ -48,13 +48,14 @@ public sealed class FakeGpuHost : IDisposable
             "Release Build  (dvs-builder@U16-I3-B03-4-3)  Sun Jul 27 06:54:38 UTC 2025\nGCC version:  gcc 13.3.0\n");
         for (int minor = 0; minor < 2; minor++)
             Write($"/proc/driver/nvidia/gpus/{BusIds[minor]}/information",
-                $"Model: \t\t NVIDIA H200\nIRQ:   \t\t 0\nGPU UUID: \t {Uuids[minor]}\nVideo BIOS: \t ??.??.??.??.??\n" +
-                $"Bus Type: \t PCIe\nDMA Size: \t 52 bits\nBus Location: \t {BusIds[minor]}\nDevice Minor: \t {minor}\n" +
+                $"Model: \t\t NVIDIA H200\nIRQ:   \t\t 0\nGPU UUID: \t {Uuids[minor]}\n" +
+                "Video BIOS: \t ??.??.??.??.??\nBus Type: \t PCIe\nDMA Size: \t 52 bits\n" +
+                $"Bus Location: \t {BusIds[minor]}\nDevice Minor: \t {minor}\n" +
                 "GPU Excluded:\t No\n");
         // closefrom is GLIBC_2.34: the glibc the driver's libcuda needs, for the glibc check.
         // The driver's libraries have soname major 1 whatever the version their file names carry.
-        trees.LibIn("host", NvidiaLib, $"libcuda.so.{Version}", "#include <unistd.h>\nint f(void) { closefrom(9); return 1; }",
-            "libcuda.so.1");
+        trees.LibIn("host", NvidiaLib, $"libcuda.so.{Version}",
+            "#include <unistd.h>\nint f(void) { closefrom(9); return 1; }", "libcuda.so.1");
         trees.LibIn("host", NvidiaLib, $"libnvidia-ml.so.{Version}", "int g(void) { return 2; }", "libnvidia-ml.so.1");
         trees.LibIn("host", NvidiaLib, $"libnvidia-ptxjitcompiler.so.{Version}", "int h(void) { return 3; }",
             "libnvidia-ptxjitcompiler.so.1");

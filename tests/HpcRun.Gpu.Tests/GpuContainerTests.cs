@@ -79,8 +79,10 @@ public sealed class GpuContainerTests : IDisposable
         CommandResult result = Inside(fake.OldGlibcImage("2.17"), [], "echo ran");
 
         Assert.Equal(87, result.ExitCode);
-        Assert.Equal($"hpcrun: the NVIDIA driver library {FakeGpuHost.NvidiaLib}/libcuda.so.{FakeGpuHost.Version} needs " +
-            "glibc 2.34 but the image's /lib/libc.so.6 is 2.17: use an image with glibc 2.34 or newer, or give --gpu=none\n",
+        Assert.Equal(
+            $"hpcrun: the NVIDIA driver library {FakeGpuHost.NvidiaLib}/libcuda.so.{FakeGpuHost.Version} needs " +
+            "glibc 2.34 but the image's /lib/libc.so.6 is 2.17: use an image with glibc 2.34 or newer, " +
+            "or give --gpu=none\n",
             result.Stderr);
     }
 
@@ -98,7 +100,8 @@ public sealed class GpuContainerTests : IDisposable
         fake.Delete($"{FakeGpuHost.NvidiaLib}/libnvidia-ml.so.{FakeGpuHost.Version}");
         CommandResult dangling = Inside(TestImages.BusyboxGlibcTree, [], "echo ran");
         Assert.Equal(86, dangling.ExitCode);
-        Assert.StartsWith($"hpcrun: the NVIDIA driver library {FakeGpuHost.NvidiaLib}/libnvidia-ml.so.1 is a dangling link",
+        Assert.StartsWith(
+            $"hpcrun: the NVIDIA driver library {FakeGpuHost.NvidiaLib}/libnvidia-ml.so.1 is a dangling link",
             dangling.Stderr);
         Assert.Equal("", dangling.Stdout);
     }

@@ -113,7 +113,10 @@ public sealed class GpuPartTests : IDisposable
         NvidiaHost nvidia = host.Nvidia!;
         GpuHost broken = host with
         {
-            Nvidia = nvidia with { Files = nvidia.Files with { Broken = [new BrokenLibrary("/lib/libcuda.so.1", "x")] } },
+            Nvidia = nvidia with
+            {
+                Files = nvidia.Files with { Broken = [new BrokenLibrary("/lib/libcuda.so.1", "x")] },
+            },
         };
         Assert.Equal(ExitCode.GpuDriverBroken, Assert.Throws<HpcRunException>(() => Contribute(gpu: broken)).Code);
         DriverLibrary newer = nvidia.Files.Libraries[0] with { Glibc = new GlibcNeed(new(99, 0), "/lib/libcuda.so.1") };

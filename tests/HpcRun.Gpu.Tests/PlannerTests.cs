@@ -59,7 +59,8 @@ public sealed class PlannerTests : IDisposable
         Assert.Contains(GpuMount.Bind(Host("/dev/nvidia1"), "/dev/nvidia1"), plan.Mounts);
         string gpus = NvidiaPaths.GpuInfo;
         Assert.Equal([new GpuMount(GpuMountKind.Hide, gpus),
-                GpuMount.Bind(Host($"{gpus}/{FakeGpuHost.BusIds[1]}"), $"{gpus}/{FakeGpuHost.BusIds[1]}", readOnly: true)],
+                GpuMount.Bind(Host($"{gpus}/{FakeGpuHost.BusIds[1]}"), $"{gpus}/{FakeGpuHost.BusIds[1]}",
+                    readOnly: true)],
             plan.Mounts.Where(m => m.Target.StartsWith(gpus, StringComparison.Ordinal)));
         Assert.Equal([KeyValuePair.Create("CUDA_VISIBLE_DEVICES", FakeGpuHost.Uuids[1])], plan.Environment);
     }
@@ -99,16 +100,19 @@ public sealed class PlannerTests : IDisposable
         var error = Assert.Throws<GpuException>(() => Plan("auto"));
         Assert.Equal(GpuFailure.DriverBroken, error.Failure);
         Assert.Equal($"the NVIDIA driver library {FakeGpuHost.NvidiaLib}/libcuda.so.1 is a dangling link (to " +
-            $"libcuda.so.{V}, which does not exist): reinstall the driver's libraries, or give --gpu=none", error.Message);
+            $"libcuda.so.{V}, which does not exist): reinstall the driver's libraries, or give --gpu=none",
+            error.Message);
     }
 
     [Fact]
     public void AnImageWithAnOlderGlibcThanTheDriverNeedsIsRefusedNamingBoth()
     {
-        var error = Assert.Throws<GpuException>(() => Plan("auto", Image(new ImageGlibc(new(2, 28), "/lib64/libc.so.6"))));
+        var error = Assert.Throws<GpuException>(() =>
+            Plan("auto", Image(new ImageGlibc(new(2, 28), "/lib64/libc.so.6"))));
 
         Assert.Equal(GpuFailure.ImageIncompatible, error.Failure);
-        Assert.Equal($"the NVIDIA driver library {FakeGpuHost.NvidiaLib}/libcuda.so.{V} needs glibc 2.34 but the image's " +
+        Assert.Equal(
+            $"the NVIDIA driver library {FakeGpuHost.NvidiaLib}/libcuda.so.{V} needs glibc 2.34 but the image's " +
             "/lib64/libc.so.6 is 2.28: use an image with glibc 2.34 or newer, or give --gpu=none", error.Message);
     }
 

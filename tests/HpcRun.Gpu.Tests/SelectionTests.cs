@@ -9,7 +9,8 @@ public sealed class SelectionTests
     [InlineData("nvidia:0,2", "nvidia:0,2")]
     [InlineData("nvidia:2,2,0", "nvidia:2,0")]
     [InlineData("amd:1", "amd:1")]
-    public void GoodValuesParse(string value, string parsed) => Assert.Equal(parsed, GpuSelection.Parse(value).ToString());
+    public void GoodValuesParse(string value, string parsed) =>
+        Assert.Equal(parsed, GpuSelection.Parse(value).ToString());
 
     [Theory]
     [InlineData("intel")]

@@ -37,7 +37,8 @@ internal sealed class LibraryTrees(string top)
         Lib(root, "libc.so.6", code, "-nostdlib", $"-Wl,--version-script={map}");
     }
 
-    /// <summary>ROOT/etc/ld.so.cache for the libraries in ROOT/lib, or in <paramref name="dirs"/> of the root.</summary>
+    /// <summary>ROOT/etc/ld.so.cache for the libraries in ROOT/lib, or in <paramref name="dirs"/> of the
+    /// root.</summary>
     public void Cache(string root, params string[] dirs)
     {
         Directory.CreateDirectory(Path.Combine(top, root, "etc"));
