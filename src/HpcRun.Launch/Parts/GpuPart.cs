@@ -33,7 +33,8 @@ public sealed class GpuPart : ILaunchPart
             plan.SetEnv("LD_LIBRARY_PATH",
                 plan.GetEnv("LD_LIBRARY_PATH") is { Length: > 0 } path ? $"{dirs}:{path}" : dirs);
         foreach (var (name, value) in gpu.Environment)
-            if (plan.GetEnv(name) == host.Environment.GetValueOrDefault(name)) plan.SetEnv(name, value);
+            if (plan.GetEnv(name) is not { } given || given == host.Environment.GetValueOrDefault(name))
+                plan.SetEnv(name, value);
         foreach (string warning in gpu.Warnings) plan.Warn(warning);
         foreach (string note in gpu.Notes) plan.Tell(MessageLevel.Debug, note);
     }
