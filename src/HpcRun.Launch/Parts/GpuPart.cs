@@ -29,9 +29,7 @@ public sealed class GpuPart : ILaunchPart
                 GpuMountKind.Blank => MountSpec.File(mount.Target, ""),
                 _ => MountSpec.Bind(mount.Source!, mount.Target, mount.ReadOnly),
             });
-        if (gpu.LibraryPath is { } dirs)
-            plan.SetEnv("LD_LIBRARY_PATH",
-                plan.GetEnv("LD_LIBRARY_PATH") is { Length: > 0 } path ? $"{dirs}:{path}" : dirs);
+        if (gpu.LibraryPath is { } dirs) plan.PrependLibraryPath(dirs);
         foreach (var (name, value) in gpu.Environment)
             if (plan.GetEnv(name) is not { } given || given == host.Environment.GetValueOrDefault(name))
                 plan.SetEnv(name, value);
