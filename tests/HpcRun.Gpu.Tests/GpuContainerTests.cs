@@ -89,7 +89,8 @@ public sealed class GpuContainerTests : IDisposable
     [Fact]
     public void AMissingIndexADanglingLibraryAndABadValueHaveTheirStatuses()
     {
-        CommandResult missing = Inside(TestImages.BusyboxGlibcTree, ["--gpu=nvidia:0,4"], "echo ran");
+        // Its value apart, as early.c must know to find the image after it.
+        CommandResult missing = Inside(TestImages.BusyboxGlibcTree, ["--gpu", "nvidia:0,4"], "echo ran");
         Assert.Equal(85, missing.ExitCode);
         Assert.Equal("hpcrun: GPU nvidia:4 not found (this host has nvidia:0, nvidia:1)\n", missing.Stderr);
 
