@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HpcRun.Gpu;
 using HpcRun.Launch;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
@@ -59,6 +60,14 @@ public sealed class LaunchOptions
             "(also HPCRUN_RDMA_LIBS)"
     };
 
+    public readonly Option<string> Gpu = new("--gpu")
+    {
+        Description = "GPUs: auto (the host's, the default), nvidia, amd or none, with indices as in nvidia:0,2 " +
+            "(also HPCRUN_GPU)"
+    };
+    public readonly Option<bool> Nv = new("--nv") { Description = "Same as --gpu=nvidia (Apptainer's option)" };
+    public readonly Option<bool> Rocm = new("--rocm") { Description = "Same as --gpu=amd (Apptainer's option)" };
+
     public readonly Option<string> Mpi = new("--mpi")
     {
         Description = "MPI: host (bind the host's MPI over the image's, after ABI checks), " +
@@ -86,7 +95,7 @@ public sealed class LaunchOptions
 
     public IEnumerable<Option> All =>
         [Bind, Mount, Env, EnvFile, CleanEnv, Contain, ContainAll, Home, NoHome, NoMount, FakeRoot, WritableTmpfs, Pwd,
-            Rdma, RdmaLibs, Mpi, MpiCompat, JoinKey, NoJoin, Offline];
+            Rdma, RdmaLibs, Gpu, Nv, Rocm, Mpi, MpiCompat, JoinKey, NoJoin, Offline];
 
     public void AddTo(Command command)
     {
@@ -141,10 +150,27 @@ public sealed class LaunchOptions
             Rdma = result.GetValue(Rdma) is { } rdma ? SettingWord.Parse("--rdma", rdma, RdmaSelection.Parse) : null,
             RdmaLibs = result.GetValue(RdmaLibs) is { } libs
                 ? SettingWord.Parse("--rdma-libs", libs, RdmaLibrariesText.Parse) : null,
+            Gpu = GpuRequest(result),
             JoinKey = result.GetValue(JoinKey) is { } key
                 ? (key.Length > 0 ? key : throw new HpcRunException(ExitCode.Usage, "--join-key must not be empty"))
                 : null,
             NoJoin = result.GetValue(NoJoin),
             Offline = result.GetValue(Offline),
         };
+
+    /// <summary>--gpu, --nv or --rocm; null when none was given. Two of them must agree.</summary>
+    /// <exception cref="HpcRunException">64 (usage): a bad --gpu value, or options that disagree.</exception>
+    private GpuSelection? GpuRequest(ParseResult result)
+    {
+        GpuSelection? gpu = result.GetValue(Gpu) is { } value
+            ? SettingWord.Parse("--gpu", value, GpuSelection.Parse) : null;
+        foreach (var (flag, kind) in new[] { (Nv, GpuSelection.Nvidia), (Rocm, GpuSelection.Amd) })
+        {
+            if (!result.GetValue(flag)) continue;
+            if (gpu is not null && gpu.Kind != kind.Kind)
+                throw new HpcRunException(ExitCode.Usage, $"{flag.Name} contradicts --gpu={gpu}");
+            gpu ??= kind;
+        }
+        return gpu;
+    }
 }

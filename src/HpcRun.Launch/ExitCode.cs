@@ -25,6 +25,9 @@ public enum ExitCode
     SiteConfigInvalid = 79,  // hpcrun.conf, a drop-in or HPCRUN_CONFIG's file: unreadable, unknown key, bad value
     BuildOutputUnwritable = 80, // build: OUT exists (no --force), is a directory, or its directory is unusable
     BuildSourceUnreadable = 81, // build: a file or directory of the source cannot be read (--skip-unreadable: left out)
+    GpuNotFound = 85,        // --gpu names a kind or an index this host (or the Slurm job) does not have
+    GpuDriverBroken = 86,    // the host's GPU driver libraries: a dangling link, or libcuda missing with --gpu=nvidia
+    GpuImageIncompatible = 87, // the image cannot run the GPU driver's libraries: no glibc, or too old a one
     SlurmNotConfigured = 90, // submit/status/cancel/jobs: no slurmrestd URL or token, unsupported API version
     SlurmUnreachable = 91,   // slurmrestd down or refusing connections (after retries), or its host unknown
     SlurmUnauthorized = 92,  // slurmrestd answered 401: user name or token missing

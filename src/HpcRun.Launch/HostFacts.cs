@@ -1,3 +1,4 @@
+using HpcRun.Gpu;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
@@ -24,6 +25,8 @@ public sealed record HostFacts
     public IReadOnlyDictionary<string, string> EnvFileContents { get; init; } = new Dictionary<string, string>();
     /// <summary>The host's RDMA devices, provider libraries and memlock limit.</summary>
     public RdmaHost Rdma { get; init; } = RdmaHost.Nothing;
+    /// <summary>The host's GPUs and their drivers; nothing is read for --gpu=none.</summary>
+    public GpuHost Gpu { get; init; } = GpuHost.Nothing;
     /// <summary>The host's MPI installations, read only for --mpi=host.</summary>
     public HostMpi? Mpi { get; init; }
     /// <summary>The site's defaults (hpcrun.conf and its drop-ins), below the options and HPCRUN_* variables.</summary>

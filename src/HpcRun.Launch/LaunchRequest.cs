@@ -1,3 +1,4 @@
+using HpcRun.Gpu;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
@@ -38,6 +39,8 @@ public sealed record LaunchRequest
     public RdmaSelection? Rdma { get; init; }
     /// <summary>--rdma-libs; null: HPCRUN_RDMA_LIBS, else the site's, else auto.</summary>
     public RdmaLibraries? RdmaLibs { get; init; }
+    /// <summary>--gpu (--nv, --rocm); null: HPCRUN_GPU, else the site's, else auto.</summary>
+    public GpuSelection? Gpu { get; init; }
     /// <summary>--mpi; null: HPCRUN_MPI, else the site's, else container.</summary>
     public MpiMode? Mpi { get; init; }
     /// <summary>--mpi-compat; null: HPCRUN_MPI_COMPAT, else the site's, else major.</summary>

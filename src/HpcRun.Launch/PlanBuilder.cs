@@ -38,6 +38,11 @@ public sealed class PlanBuilder
 
     public string? GetEnv(string name) => environment.GetValueOrDefault(name);
 
+    /// <summary>Puts <paramref name="dirs"/> (colon-separated) first on LD_LIBRARY_PATH: host libraries a part
+    /// binds in go before the image's.</summary>
+    public void PrependLibraryPath(string dirs) =>
+        SetEnv("LD_LIBRARY_PATH", GetEnv("LD_LIBRARY_PATH") is { Length: > 0 } path ? $"{dirs}:{path}" : dirs);
+
     public IReadOnlyList<KeyValuePair<string, string>> Environment =>
         [.. environmentOrder.Select(n => KeyValuePair.Create(n, environment[n]))];
 }

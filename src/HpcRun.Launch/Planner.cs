@@ -10,7 +10,7 @@ public static class Planner
 {
     public static IReadOnlyList<ILaunchPart> StandardParts { get; } =
         [new HostSystemPart(), new IdentityPart(), new HomePart(), new BindsPart(), new EnvironmentPart(),
-            new RdmaPart(), new MpiPart(), new CommandPart()];
+            new RdmaPart(), new GpuPart(), new MpiPart(), new CommandPart()];
 
     public static ContainerPlan Decide(LaunchContext context, IEnumerable<ILaunchPart>? parts = null)
     {

@@ -1,3 +1,4 @@
+using HpcRun.Gpu;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
@@ -19,8 +20,7 @@ public sealed record SiteBind(BindSpec Bind, string Origin);
 /// file replaces a single-valued key and adds to a list; a later bind onto the same destination
 /// replaces the earlier one; an empty value resets the key to its built-in default (an empty list),
 /// as an empty assignment does in systemd's drop-ins. Pure: the launcher reads the files
-/// (src/HpcRun/Host/SiteConfigReader.cs), this parses them. GPU defaults (the GPU issue) become keys
-/// of <see cref="Apply"/>; until then a gpu key is unknown.
+/// (src/HpcRun/Host/SiteConfigReader.cs), this parses them.
 /// </summary>
 public sealed record SiteConfig
 {
@@ -50,12 +50,15 @@ public sealed record SiteConfig
     /// <summary>rdma-libs: the default for --rdma-libs.</summary>
     public RdmaLibraries? RdmaLibs { get; init; }
 
+    /// <summary>gpu: the default for --gpu.</summary>
+    public GpuSelection? Gpu { get; init; }
+
     /// <summary>cache-dir: where images pulled for `hpcrun docker://REF` are kept (absolute, normalized);
     /// HPCRUN_CACHEDIR beats it (HpcRun.Image/Registry/ImageCache.cs).</summary>
     public string? CacheDirectory { get; init; }
 
     /// <summary>The keys, for messages.</summary>
-    public static readonly string[] Keys = ["bind", "cache-dir", "mpi", "mpi-compat", "rdma", "rdma-libs"];
+    public static readonly string[] Keys = ["bind", "cache-dir", "gpu", "mpi", "mpi-compat", "rdma", "rdma-libs"];
 
     /// <summary>The drop-in directory of a configuration file: FILE.d, holding *.conf files.</summary>
     public static string DropInDirectory(string file) => file + ".d";
@@ -113,6 +116,7 @@ public sealed record SiteConfig
                     MpiSettings.ParseCompatibility(value)),
             },
             "rdma" => this with { Rdma = reset ? null : Parsed(() => RdmaSelection.Parse(value)) },
+            "gpu" => this with { Gpu = reset ? null : Parsed(() => GpuSelection.Parse(value)) },
             "rdma-libs" => this with { RdmaLibs = reset ? null : Parsed(() => RdmaLibrariesText.Parse(value)) },
             "cache-dir" => this with
             {

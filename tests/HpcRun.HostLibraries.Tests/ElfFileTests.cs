@@ -34,6 +34,20 @@ public class ElfFileTests
     }
 
     [Fact]
+    public void AMappedHostLibraryReadsAsTheWholeFileDoes()
+    {
+        const string libc = "/lib/x86_64-linux-gnu/libc.so.6";
+        ElfFile mapped = HostLibraryFiles.ReadElf(libc)!;
+        ElfFile read = ElfFile.Parse(File.ReadAllBytes(libc));
+        Assert.Equal(read.Soname, mapped.Soname);
+        Assert.Equal(read.VersionDefinitions, mapped.VersionDefinitions);
+        Assert.Equal(read.VersionNeeds, mapped.VersionNeeds);
+        Assert.Null(HostLibraryFiles.ReadElf("/dev/null"));     // empty: nothing to map
+        Assert.Null(HostLibraryFiles.ReadElf("/etc/hostname")); // not ELF
+        Assert.Null(HostLibraryFiles.ReadElf("/nonexistent/libcuda.so.1"));
+    }
+
+    [Fact]
     public void RejectsWhatIsNotAnElfFile()
     {
         byte[] script = [.. "#!/bin/sh\necho this is a script, not a library\n"u8, .. new byte[64]];

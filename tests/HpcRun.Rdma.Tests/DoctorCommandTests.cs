@@ -18,7 +18,8 @@ public sealed class DoctorCommandTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         string[] lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["configuration", "user namespaces", "fuse", "squashfuse", "kernel", "rdma", "host mpi", "slurm"],
+        Assert.Equal(
+            ["configuration", "user namespaces", "fuse", "squashfuse", "kernel", "rdma", "gpu", "host mpi", "slurm"],
             lines.Select(l => l[6..l.IndexOf(':')]));
         Assert.Equal("OK    configuration: no /etc/hpcrun/hpcrun.conf nor /etc/hpcrun/hpcrun.conf.d/*.conf: "
             + "built-in defaults",

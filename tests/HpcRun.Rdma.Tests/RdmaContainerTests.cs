@@ -41,14 +41,7 @@ public sealed class RdmaContainerTests : IDisposable
     [Fact]
     public void AnImageWithGlibcGetsTheHostVerbsLibrariesFirstOnItsLibraryPath()
     {
-        string busybox = TestImages.BusyboxTree; // outside Cached's lock, which it takes too
-        string image = TestImages.Cached("busybox-glibc", dir =>
-        {
-            TestEnvironment.RunChecked("cp", "-a", busybox, dir);
-            Directory.CreateDirectory(dir + "/lib/x86_64-linux-gnu");
-            File.Copy("/lib/x86_64-linux-gnu/libc.so.6", dir + "/lib/x86_64-linux-gnu/libc.so.6");
-        });
-        CommandResult result = Hpcrun.Run(["exec", "--rdma=rocep1s0", image, "sh", "-c",
+        CommandResult result = Hpcrun.Run(["exec", "--rdma=rocep1s0", TestImages.BusyboxGlibcTree, "sh", "-c",
             "echo $LD_LIBRARY_PATH; cd /opt/hpcrun/rdma/lib && "
             + "for f in *; do [ -f $f ] && [ ! -L $f ] && echo $f; done"],
             new Dictionary<string, string> { [RdmaHost.RootVariable] = fake.Root });

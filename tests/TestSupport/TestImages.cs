@@ -22,6 +22,22 @@ public static class TestImages
             Directory.CreateDirectory(Path.Combine(dir, d));
     });
 
+    /// <summary><see cref="BusyboxTree"/> with this machine's libc.so.6: an image whose glibc host libraries
+    /// (MPI, verbs, GPU drivers) may be checked against and bound into.</summary>
+    public static string BusyboxGlibcTree
+    {
+        get
+        {
+            string busybox = BusyboxTree; // outside the lock Cached takes
+            return Cached("busybox-glibc", dir =>
+            {
+                TestEnvironment.RunChecked("cp", "-a", busybox, dir);
+                Directory.CreateDirectory(dir + "/lib/x86_64-linux-gnu");
+                File.Copy("/lib/x86_64-linux-gnu/libc.so.6", dir + "/lib/x86_64-linux-gnu/libc.so.6");
+            });
+        }
+    }
+
     /// <summary><see cref="BusyboxTree"/> as a SquashFS file (mksquashfs, files owned by root).</summary>
     public static string BusyboxSquashFs
     {

@@ -24,9 +24,7 @@ public sealed class RdmaPart : ILaunchPart
         foreach (RdmaMount mount in rdma.Mounts)
             plan.Mount(mount.Source is null ? MountSpec.Tmpfs(mount.Target)
                 : MountSpec.Bind(mount.Source, mount.Target, mount.ReadOnly));
-        if (rdma.LibraryPath is { } dir)
-            plan.SetEnv("LD_LIBRARY_PATH",
-                plan.GetEnv("LD_LIBRARY_PATH") is { Length: > 0 } path ? $"{dir}:{path}" : dir);
+        if (rdma.LibraryPath is { } dir) plan.PrependLibraryPath(dir);
         foreach (string warning in rdma.Warnings) plan.Warn(warning);
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.Apply.SquashFuse;
 using HpcRun.Doctor;
+using HpcRun.Gpu;
 using HpcRun.Host;
 using HpcRun.Launch;
 using HpcRun.Mpi;
@@ -21,7 +22,7 @@ internal static class DoctorVerb
         { Description = "Also check this image (SquashFS, SIF or directory)", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON, for scripts" };
         var verb = new Command("doctor",
-            "Check that this node (and IMAGE) can run containers: namespaces, FUSE, kernel, RDMA, MPI, Slurm");
+            "Check that this node (and IMAGE) can run containers: namespaces, FUSE, kernel, RDMA, GPUs, MPI, Slurm");
         verb.Arguments.Add(image);
         verb.Options.Add(json);
         verb.SetAction(result => Run(result.GetValue(image), result.GetValue(json)));
@@ -30,7 +31,8 @@ internal static class DoctorVerb
 
     private static int Run(string? image, bool json)
     {
-        var checks = DoctorChecks.Run(ReadHost(), image, RunInside);
+        var checks = DoctorChecks.Run(ReadHost(), image, i => RunInside(i, "--gpu=none"),
+            i => RunInside(i, "--gpu=auto"));
         bool ok = checks.All(c => c.Status != CheckStatus.FAIL);
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new DoctorReport(ok, checks), DoctorJson.Default.DoctorReport));
@@ -49,6 +51,7 @@ internal static class DoctorVerb
             Environment = environment,
             UnshareErrno = errno,
             Rdma = RdmaDiscovery.ReadThisHost(environment),
+            Gpu = GpuDiscovery.ReadThisHost(environment),
             Mpi = ReadHostMpi(environment),
             SquashFuseError = SquashFuseLibrary.TryGet(out string? squashFuseError) is null ? squashFuseError : null,
             Site = site,
@@ -68,12 +71,13 @@ internal static class DoctorVerb
         catch (FormatException) { return new HostMpi([], []); } // a damaged ld.so.cache: reported as no MPI
     }
 
-    /// <summary>Starts /bin/sh in the image with this hpcrun; null when it ran, else why not.</summary>
-    private static string? RunInside(string image)
+    /// <summary>Starts /bin/sh in the image with this hpcrun and <paramref name="gpu"/>; null when it ran, else why
+    /// not.</summary>
+    private static string? RunInside(string image, string gpu)
     {
         var info = new ProcessStartInfo(System.Environment.ProcessPath!)
         { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in new[] { "exec", "--rdma=none", image, "/bin/sh", "-c", "true" })
+        foreach (string arg in new[] { "exec", "--rdma=none", gpu, image, "/bin/sh", "-c", "true" })
             info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         process.StandardOutput.ReadToEnd();

@@ -4,13 +4,18 @@ namespace HpcRun.Doctor;
 /// jobs, the image.</summary>
 public static class DoctorChecks
 {
-    public static IReadOnlyList<CheckResult> Run(DoctorHost host, string? image, Func<string, string?> runInside) =>
+    /// <param name="runInside">Starts /bin/sh in an image with this hpcrun, without GPUs; null when it ran, else
+    /// why not.</param>
+    /// <param name="runWithGpus">The same with the host's GPUs (--gpu=auto); asked only on a host with GPUs.</param>
+    public static IReadOnlyList<CheckResult> Run(DoctorHost host, string? image, Func<string, string?> runInside,
+        Func<string, string?>? runWithGpus = null) =>
     [
         SiteChecks.Configuration(host),
         SystemChecks.UserNamespaces(host), SystemChecks.Fuse(host), SystemChecks.Squashfuse(host),
         SystemChecks.Kernel(host),
-        .. RdmaChecks.All(host),
+        .. RdmaChecks.All(host), .. GpuChecks.All(host),
         JobChecks.HostMpi(host), JobChecks.Slurm(host),
         .. image is null ? [] : new[] { ImageChecks.Check(image, runInside) },
+        .. image is null || runWithGpus is null ? [] : GpuChecks.Image(host, image, runWithGpus),
     ];
 }

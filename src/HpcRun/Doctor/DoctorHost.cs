@@ -1,3 +1,4 @@
+using HpcRun.Gpu;
 using HpcRun.Launch;
 using HpcRun.Launch.Parts;
 using HpcRun.Mpi;
@@ -18,6 +19,8 @@ public sealed record DoctorHost
     /// <summary>Why libsquashfuse_ll cannot be loaded, as a launch would load it; null when it loads.</summary>
     public required string? SquashFuseError { get; init; }
     public required RdmaHost Rdma { get; init; }
+    /// <summary>The host's GPUs and drivers, as a launch with --gpu=auto finds them.</summary>
+    public GpuHost Gpu { get; init; } = GpuHost.Nothing;
     /// <summary>The host's MPI as host MPI injection finds it (ld.so.cache, HPCRUN_MPI_LIBS).</summary>
     public required HostMpi Mpi { get; init; }
     /// <summary>The site configuration as a launch reads it; null when it is bad, <see cref="SiteError"/> saying

@@ -1,4 +1,5 @@
 using HpcRun.CommandLine;
+using HpcRun.Gpu;
 using HpcRun.Image.Posix;
 using HpcRun.Launch;
 using HpcRun.Launch.Parts;
@@ -47,6 +48,8 @@ public static class HostFactsReader
             EnvFileContents = envFiles,
             Mpi = MpiPart.Mode(request, environment, site) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
             Rdma = RdmaDiscovery.ReadThisHost(environment),
+            Gpu = GpuPart.Selection(request, environment, site).Kind == GpuKind.None
+                ? GpuHost.Nothing : GpuDiscovery.ReadThisHost(environment),
             Site = site,
         };
     }

@@ -52,7 +52,8 @@ enum hpcrun_exec_stage {
     "pull", "cache"
 #define HPCRUN_LAUNCH_VERBS "run", "exec", "shell"
 #define HPCRUN_VALUE_OPTIONS \
-    "--bind", "-B", "--env", "--env-file", "--pwd", "--rdma", "--rdma-libs", "--mpi", "--mpi-compat", "--join-key"
+    "--bind", "-B", "--env", "--env-file", "--pwd", "--rdma", "--rdma-libs", "--gpu", "--mpi", "--mpi-compat", \
+    "--join-key"
 
 /* What hpcrun_read_own_options found among hpcrun's own options (not the job's). */
 struct hpcrun_own_options {

@@ -91,8 +91,8 @@ public class SiteConfigTests
 
     [Theory]
     [InlineData("mpi = host\nmpi_compat = full\n",
-        Main + ":2: unknown key 'mpi_compat' (known: bind, cache-dir, mpi, mpi-compat, rdma, rdma-libs)")]
-    [InlineData("gpu = all\n", Main + ":1: unknown key 'gpu'")]
+        Main + ":2: unknown key 'mpi_compat' (known: bind, cache-dir, gpu, mpi, mpi-compat, rdma, rdma-libs)")]
+    [InlineData("gpu = all\n", Main + ":1: gpu: bad GPU selection 'all'")]
     [InlineData("\n\nmpi host\n", Main + ":3: expected 'key = value', not 'mpi host'")]
     [InlineData("mpi = hots\n", Main + ":1: mpi: expected one of host, container, none, not 'hots'")]
     [InlineData("mpi = host # ours\n", Main + ":1: a comment must be on a line of its own")]

@@ -53,8 +53,8 @@ internal static class SubmitChecks
         new EnvironmentPart().Contribute(context, plan); // 73: a malformed env file; 64: a bad --env
     }
 
-    /// <summary>HPCRUN_MPI, HPCRUN_MPI_COMPAT, HPCRUN_RDMA and HPCRUN_RDMA_LIBS, where no option overrides them
-    /// (HpcRun.Launch/Parts/MpiPart.cs, RdmaPart.cs).</summary>
+    /// <summary>HPCRUN_MPI, HPCRUN_MPI_COMPAT, HPCRUN_RDMA, HPCRUN_RDMA_LIBS and HPCRUN_GPU, where no option overrides
+    /// them (HpcRun.Launch/Parts/MpiPart.cs, RdmaPart.cs, GpuPart.cs).</summary>
     private static void CheckSettings(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
     {
         // Not this host's hpcrun.conf: the job's node reads its own when the job runs.
@@ -62,6 +62,7 @@ internal static class SubmitChecks
         _ = MpiPart.Compatibility(request, environment, SiteConfig.None);
         _ = RdmaPart.Selection(request, environment, SiteConfig.None);
         _ = RdmaPart.Libraries(request, environment, SiteConfig.None);
+        _ = GpuPart.Selection(request, environment, SiteConfig.None);
     }
 
     /// <summary>A path as the job reads it: relative ones in its working directory. Joined, not normalized:
