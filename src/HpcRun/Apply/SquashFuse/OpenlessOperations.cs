@@ -5,10 +5,10 @@ namespace HpcRun.Apply.SquashFuse;
 /// <summary>
 /// FUSE open, opendir, read and readdir for a read-only image that needs no state per open
 /// file: open and opendir answer ENOSYS, which the kernel takes as "never ask again" (its
-/// no_open and no_opendir, since Linux 4.20 and 5.1, both older than the fsmount hpcrun mounts
-/// with), so a file read costs no OPEN and RELEASE round trips, and a directory no OPENDIR and
-/// RELEASEDIR. Such files keep their page cache between opens and directories their listing
-/// (the kernel's defaults for them: FOPEN_KEEP_CACHE, FOPEN_CACHE_DIR). Read and readdir then find
+/// no_open and no_opendir, FUSE protocol 7.27 and 7.29, older than the fsmount of Linux 5.2 that
+/// hpcrun mounts with), so a file read costs no OPEN and RELEASE round trips, and a directory no
+/// OPENDIR and RELEASEDIR. Such files keep their page cache between opens and directories their
+/// listing (the kernel's defaults for them: FOPEN_KEEP_CACHE, FOPEN_CACHE_DIR). Read and readdir then find
 /// the inode from its number, as getattr does, and hand it to squashfuse's own read and readdir
 /// where its open and opendir would have left it (fuse_file_info.fh). Writes never get this far:
 /// the mount is read-only.
