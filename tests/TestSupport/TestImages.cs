@@ -38,6 +38,12 @@ public static class TestImages
         }
     }
 
+    /// <summary>A real Debian root file system from `debootstrap --variant=minbase` (needs the Debian
+    /// mirror the first time: tests using it are in category Network).</summary>
+    public static string DebianMinbaseTree => Cached("debian-minbase",
+        tree => TestEnvironment.RunChecked("debootstrap", "--variant=minbase", "bookworm", tree,
+            "http://deb.debian.org/debian"));
+
     /// <summary><see cref="BusyboxTree"/> as a SquashFS file (mksquashfs, files owned by root).</summary>
     public static string BusyboxSquashFs
     {

@@ -15,15 +15,11 @@ public sealed class DebianImageTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    public static string MinbaseTree => TestImages.Cached("debian-minbase",
-        tree => TestEnvironment.RunChecked("debootstrap", "--variant=minbase", "bookworm", tree,
-            "http://deb.debian.org/debian"));
-
     [Fact]
     public void A_debootstrap_tree_becomes_a_sif_that_runs_unprivileged_without_setuid_bits()
     {
         string sif = dir.File("debian.sif");
-        var build = TestEnvironment.Run(Hpcrun.Binary, ["build", sif, MinbaseTree]);
+        var build = TestEnvironment.Run(Hpcrun.Binary, ["build", sif, TestImages.DebianMinbaseTree]);
         Assert.True(build.ExitCode == 0, build.ToString());
 
         var run = Hpcrun.Run(sif, "/bin/sh", "-c",

@@ -41,4 +41,25 @@ public class SquashFsServingTests(ContainerFixture images)
         Assert.Equal(expected, result.Stdout.Split(' ')[0]);
         Assert.Contains(compression == "gzip" ? "inflated by libdeflate" : "decompressed by squashfuse", result.Stderr);
     }
+
+    /// <summary>A real Debian image's /usr (thousands of files, directories and symbolic links) read
+    /// through the mount: every name, type, mode and link target, and every file's bytes, as in the tree
+    /// it was built from. Files are read without FUSE opens (the server answers ENOSYS to open and
+    /// opendir), each read finding its inode by number; a second pass reads them from the kernel's page
+    /// cache and directory cache.</summary>
+    [Fact]
+    [Trait("Category", "Network")]
+    public void EveryFileOfADebianImageReadsBackAsItWasWritten()
+    {
+        string tree = TestImages.DebianMinbaseTree;
+        string image = TestImages.Cached("debian-minbase-gzip.sqfs", path => TestImages.MakeSquashFs(tree, path));
+        const string inventory = "cd / && for pass in 1 2; do find usr -printf '%y %m %p %l\\n' | LC_ALL=C sort; " +
+            "find usr -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; done";
+        CommandResult native = TestEnvironment.Run("sh", ["-c", inventory.Replace("cd /", $"cd {tree}")]);
+        Assert.True(native.ExitCode == 0, native.ToString());
+        CommandResult served = Hpcrun.Run(image, "sh", "-c", inventory);
+        Assert.True(served.ExitCode == 0, served.ToString());
+        Assert.True(native.Stdout.Split('\n').Length > 9000, native.Stdout);
+        Assert.Equal(native.Stdout, served.Stdout);
+    }
 }

@@ -17,13 +17,13 @@ internal sealed unsafe class SquashFuseLibrary
 
     /// <summary>The squashfuse_ll operations, at their places in libfuse's struct fuse_lowlevel_ops
     /// (an append-only table of function pointers; these places are fixed since libfuse 3.0). "stfs_ll_op_statfs"
-    /// is how libsquashfuse_ll itself spells that export.</summary>
+    /// is how libsquashfuse_ll itself spells that export. Open, read, opendir and readdir are
+    /// <see cref="OpenlessOperations"/>, which have no release or releasedir to call.</summary>
     private static readonly (string Export, int Slot)[] Operations =
     [
         ("sqfs_ll_op_lookup", 2), ("sqfs_ll_op_forget", 3), ("sqfs_ll_op_getattr", 4), ("sqfs_ll_op_readlink", 6),
-        ("sqfs_ll_op_open", 14), ("sqfs_ll_op_read", 15), ("sqfs_ll_op_release", 18), ("sqfs_ll_op_opendir", 20),
-        ("sqfs_ll_op_readdir", 21), ("sqfs_ll_op_releasedir", 22), ("stfs_ll_op_statfs", 24),
-        ("sqfs_ll_op_getxattr", 26), ("sqfs_ll_op_listxattr", 27), ("sqfs_ll_op_create", 30),
+        ("stfs_ll_op_statfs", 24), ("sqfs_ll_op_getxattr", 26), ("sqfs_ll_op_listxattr", 27),
+        ("sqfs_ll_op_create", 30),
     ];
 
     /// <summary>sizeof(struct fuse_lowlevel_ops) in libfuse 3.14: 44 pointers. A newer libfuse takes
@@ -52,7 +52,8 @@ internal sealed unsafe class SquashFuseLibrary
             NativeLibrary.GetExport(fuse, "fuse_session_new");
         SessionMount = (delegate* unmanaged<nint, byte*, int>)NativeLibrary.GetExport(fuse, "fuse_session_mount");
         SessionLoop = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(fuse, "fuse_session_loop");
-        operations = [.. Operations.Select(op => (NativeLibrary.GetExport(squashfuse, op.Export), op.Slot))];
+        operations = [.. Operations.Select(op => (NativeLibrary.GetExport(squashfuse, op.Export), op.Slot)),
+            .. OpenlessOperations.Bind(squashfuse, fuse)];
     }
 
     /// <summary>struct fuse_args.</summary>
