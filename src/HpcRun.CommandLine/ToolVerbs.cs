@@ -16,9 +16,10 @@ public static class ToolVerbs
         Submit = ("submit", "Submit a batch job that runs CMD inside IMAGE on every task (srun hpcrun IMAGE CMD)"),
         Status = ("status", "Show a batch job's state, exit status and output file"),
         Cancel = ("cancel", "Cancel a batch job (like scancel)"),
-        Jobs = ("jobs", "List your batch jobs (a table, like squeue)");
+        Jobs = ("jobs", "List your batch jobs (a table, like squeue)"),
+        Bench = ("bench", "Compare IMAGE with the host: start-up, reading files, MPI, hpcc (interleaved rounds)");
 
-    private static readonly (string Name, string Description)[] All = [Build, Inspect, Submit, Status, Cancel, Jobs];
+    private static readonly (string Name, string Description)[] All = [Build, Inspect, Submit, Status, Cancel, Jobs, Bench];
 
     public const string Binary = "hpcrun-tools";
 

@@ -25,6 +25,8 @@ public enum ExitCode
     SiteConfigInvalid = 79,  // hpcrun.conf, a drop-in or HPCRUN_CONFIG's file: unreadable, unknown key, bad value
     BuildOutputUnwritable = 80, // build: OUT exists (no --force), is a directory, or its directory is unusable
     BuildSourceUnreadable = 81, // build: a file or directory of the source cannot be read (--skip-unreadable: left out)
+    BenchNothingComparable = 88, // bench: the host and the image share none of the benchmarks asked for
+    BenchRoundFailed = 89,   // bench: a round failed after both sides had run once
     SlurmNotConfigured = 90, // submit/status/cancel/jobs: no slurmrestd URL or token, unsupported API version
     SlurmUnreachable = 91,   // slurmrestd down or refusing connections (after retries), or its host unknown
     SlurmUnauthorized = 92,  // slurmrestd answered 401: user name or token missing

@@ -48,7 +48,7 @@ enum hpcrun_exec_stage {
    verbs (also implied: `hpcrun IMAGE CMD`), and the launch options that take a value (the next
    argument, unless joined by '='). The image, the first other argument, ends hpcrun's options. */
 #define HPCRUN_GLOBAL_OPTIONS "-v", "--verbose", "--debug"
-#define HPCRUN_VERBS_WITHOUT_CONTAINER "doctor", "version", "build", "inspect", "submit", "status", "cancel", "jobs"
+#define HPCRUN_VERBS_WITHOUT_CONTAINER "doctor", "version", "build", "inspect", "submit", "status", "cancel", "jobs", "bench"
 #define HPCRUN_LAUNCH_VERBS "run", "exec", "shell"
 #define HPCRUN_VALUE_OPTIONS \
     "--bind", "-B", "--env", "--env-file", "--pwd", "--rdma", "--rdma-libs", "--mpi", "--mpi-compat", "--join-key"
