@@ -66,7 +66,9 @@ internal static class BenchVerb
         Benchmark[] benchmarks = [.. selected.Select(name => Create(name, context, tree))];
         try
         {
-            var (rows, skipped) = BenchRunner.Run(benchmarks, rounds, Console.Error);
+            // Progress on a terminal only: in a script, the output (or one line and the status) says it all.
+            var (rows, skipped) = BenchRunner.Run(benchmarks, rounds,
+                Console.IsErrorRedirected ? TextWriter.Null : Console.Error);
             if (rows.Count == 0)
                 throw new HpcRunException(ExitCode.BenchNothingComparable, $"bench: nothing comparable to run with "
                     + $"{source.Path}: {string.Join("; ", skipped.Select(s => $"{s.Benchmark}: {s.Reason}"))}");
