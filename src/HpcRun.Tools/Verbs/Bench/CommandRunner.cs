@@ -10,19 +10,22 @@ internal sealed record CommandRun(IReadOnlyList<string> Argv, int Status, string
 {
     public bool Succeeded => Status == 0;
 
-    /// <summary>The command and why it failed, in one line: its status and the last line it wrote to
-    /// stderr (else stdout).</summary>
+    /// <summary>The command and why it failed, in one line: its status and what it said last on stderr (else
+    /// stdout), hpcrun's own message first when there is one (an MPI launcher's report around it says less).</summary>
     public string Failure
     {
         get
         {
-            string said = LastLine(Errors) ?? LastLine(Output) ?? "no message";
+            string said = Said(Errors) ?? Said(Output) ?? "no message";
             return $"`{string.Join(' ', Argv.Select(Path.GetFileName))}` exited {Status}: {said}";
         }
     }
 
-    private static string? LastLine(string text) =>
-        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+    private static string? Said(string text)
+    {
+        string[] lines = [.. text.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Any(char.IsLetter))];
+        return lines.LastOrDefault(l => l.StartsWith("hpcrun: ", StringComparison.Ordinal)) ?? lines.LastOrDefault();
+    }
 }
 
 /// <summary>Runs the benchmarks' commands one at a time: stdin at end of file (neither hpcrun nor the program
