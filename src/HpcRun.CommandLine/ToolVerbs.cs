@@ -19,7 +19,8 @@ public static class ToolVerbs
         Jobs = ("jobs", "List your batch jobs (a table, like squeue)"),
         Bench = ("bench", "Compare IMAGE with the host: start-up, reading files, MPI, hpcc (interleaved rounds)");
 
-    private static readonly (string Name, string Description)[] All = [Build, Inspect, Submit, Status, Cancel, Jobs, Bench];
+    private static readonly (string Name, string Description)[] All =
+        [Build, Inspect, Submit, Status, Cancel, Jobs, Bench];
 
     public const string Binary = "hpcrun-tools";
 

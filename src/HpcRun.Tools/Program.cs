@@ -6,7 +6,8 @@ using HpcRun.Tools.Verbs.Image;
 using HpcRun.Tools.Verbs.Slurm;
 
 var cli = new CommandLineRoot();
-foreach (Command verb in (Command[])[.. ImageVerbs.All, .. SlurmVerbs.All, BenchVerb.Create()]) cli.Command.Subcommands.Add(verb);
+foreach (Command verb in (Command[])[.. ImageVerbs.All, .. SlurmVerbs.All, BenchVerb.Create()])
+    cli.Command.Subcommands.Add(verb);
 return cli.Invoke(RawArguments() ?? args);
 
 // .NET decodes argv as UTF-8 and writes U+FFFD for what is not; the kernel's copy keeps every byte (RawText),

@@ -16,7 +16,8 @@ public class BenchTests(ContainerFixture images)
         try
         {
             File.SetUnixFileMode(scratch, (UnixFileMode)0b111_111_111);
-            CommandResult result = Hpcrun.Run(["bench", .. args], new Dictionary<string, string> { ["TMPDIR"] = scratch });
+            CommandResult result = Hpcrun.Run(["bench", .. args],
+                new Dictionary<string, string> { ["TMPDIR"] = scratch });
             Assert.True(Directory.GetFileSystemEntries(scratch).Length == 0, $"left in TMPDIR: {result}");
             LeakCheck.AssertNothingLeft();
             return result;

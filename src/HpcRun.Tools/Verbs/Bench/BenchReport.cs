@@ -17,8 +17,9 @@ internal sealed record Machine(string Host, int Cpus, string Kernel, string Cpu)
     /// it).</summary>
     public static Machine This() => new(Environment.MachineName, Environment.ProcessorCount,
         ReadOrUnknown("/proc/sys/kernel/osrelease").Trim(),
-        ReadOrUnknown("/proc/cpuinfo").Split('\n').FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
-            ?.Split(':', 2)[1].Trim() ?? "unknown");
+        ReadOrUnknown("/proc/cpuinfo").Split('\n')
+            .FirstOrDefault(line => line.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+        ?? "unknown");
 
     private static string ReadOrUnknown(string path)
     {

@@ -33,8 +33,8 @@ internal static class BenchRunner
                     try { values[side].Add(benchmark.Round(side)); }
                     catch (RoundFailedException e)
                     {
-                        throw new RoundFailedException(
-                            $"{benchmark.Name}, round {round + 1} ({(side == Side.Native ? "native" : "hpcrun")}): {e.Message}");
+                        string which = side == Side.Native ? "native" : "hpcrun";
+                        throw new RoundFailedException($"{benchmark.Name}, round {round + 1} ({which}): {e.Message}");
                     }
                 }
             }

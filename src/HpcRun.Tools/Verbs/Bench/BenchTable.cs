@@ -47,8 +47,9 @@ internal static class BenchTable
     private static IEnumerable<string> Legend(BenchReport report)
     {
         Machine machine = report.Machine;
-        yield return $"{report.Image} on {machine.Host} ({machine.Cpus} CPUs, {machine.Cpu}, Linux {machine.Kernel}), "
-            + $"{report.Date.UtcDateTime:yyyy-MM-dd HH:mm} UTC; MPI: {report.MpiLauncher ?? "none"}.";
+        yield return $"{report.Image} on {machine.Host} ({machine.Cpus} CPUs, {machine.Cpu}, "
+            + $"Linux {machine.Kernel}), {report.Date.UtcDateTime:yyyy-MM-dd HH:mm} UTC; "
+            + $"MPI: {report.MpiLauncher ?? "none"}.";
         yield return "Medians of interleaved rounds; hpcrun / native is the median of the rounds' paired ratios, the "
             + "spread their interquartile range; \"within noise\" when that range includes 1.000. Times: lower is "
             + "better; rates (GB/s, Gflop/s, GUP/s): higher is better.";

@@ -40,7 +40,10 @@ internal static class BenchVerb
             Description = "The directory the read benchmark reads, in the image (and in a copy of it natively)",
             DefaultValueFactory = _ => "/usr",
         };
-        var command = new Command(ToolVerbs.Bench.Name, ToolVerbs.Bench.Description) { image, rounds, json, only, tree };
+        var command = new Command(ToolVerbs.Bench.Name, ToolVerbs.Bench.Description)
+        {
+            image, rounds, json, only, tree,
+        };
         command.SetAction(result => Run(result.GetValue(image)!, result.GetValue(rounds), result.GetValue(json),
             Selected(result.GetValue(only)), result.GetValue(tree)!));
         return command;

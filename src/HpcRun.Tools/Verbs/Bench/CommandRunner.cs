@@ -71,7 +71,8 @@ internal sealed class CommandRunner(CancellationToken cancel)
 
     /// <summary>The full path of <paramref name="name"/> in the PATH's directories, or null.</summary>
     public static string? OnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin")
+        .Split(':', StringSplitOptions.RemoveEmptyEntries)
         .Select(dir => Path.Combine(dir, name))
         .FirstOrDefault(path => File.Exists(path) && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0);
 }

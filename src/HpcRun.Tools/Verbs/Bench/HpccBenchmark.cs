@@ -56,13 +56,15 @@ internal sealed class HpccBenchmark(BenchContext context) : Benchmark(context)
     private static double Value(string[] lines, string key)
     {
         string prefix = key + "=";
-        string? text = lines.FirstOrDefault(line => line.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
+        string? found = lines.FirstOrDefault(line => line.StartsWith(prefix, StringComparison.Ordinal));
+        string? text = found?[prefix.Length..];
         return double.TryParse(text, CultureInfo.InvariantCulture, out double value) && value > 0 ? value
             : throw new RoundFailedException($"hpcc wrote no positive {key} to hpccoutf.txt");
     }
 
     /// <summary>hpccinf.txt: HPL's input format (HPL.dat, as hpcc's _hpccinf.txt example lays it out), one
-    /// problem of size <paramref name="n"/> on a 1 x <paramref name="columns"/> grid, PTRANS with no extra sizes.</summary>
+    /// problem of size <paramref name="n"/> on a 1 x <paramref name="columns"/> grid, PTRANS with no extra
+    /// sizes.</summary>
     internal static string Input(int n, int columns) => $"""
         HPLinpack benchmark input file
         Innovative Computing Laboratory, University of Tennessee

@@ -17,10 +17,11 @@ internal sealed class ScratchDirectory(bool shared) : IDisposable
         if (path is null || !Directory.Exists(path)) return;
         // A tree copied out of an image may hold read-only directories: make them writable to empty them.
         foreach (string dir in Directory.EnumerateDirectories(path, "*", Recursive))
-            File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.UserRead | UnixFileMode.UserWrite
-                | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | Owner);
         Directory.Delete(path, recursive: true);
     }
+
+    private const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private static readonly EnumerationOptions Recursive = new()
     {
@@ -32,7 +33,7 @@ internal sealed class ScratchDirectory(bool shared) : IDisposable
         if (!shared) return Directory.CreateTempSubdirectory("hpcrun-bench-").FullName;
         string dir = System.IO.Path.Combine(Directory.GetCurrentDirectory(),
             $".hpcrun-bench-{Environment.ProcessId}");
-        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(dir, Owner);
         return dir;
     }
 }
