@@ -63,7 +63,8 @@ internal sealed class ReadBenchmark(BenchContext context, string tree) : Benchma
         var sizes = new FileSystemEnumerable<long>(root, (ref entry) => entry.Length,
             new EnumerationOptions
             {
-                RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint,
+                RecurseSubdirectories = true,
+                AttributesToSkip = FileAttributes.ReparsePoint,
                 IgnoreInaccessible = true,
             })
         { ShouldIncludePredicate = (ref entry) => !entry.IsDirectory };

@@ -25,7 +25,9 @@ internal sealed class ScratchDirectory(bool shared) : IDisposable
 
     private static readonly EnumerationOptions Recursive = new()
     {
-        RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true,
+        RecurseSubdirectories = true,
+        AttributesToSkip = FileAttributes.ReparsePoint,
+        IgnoreInaccessible = true,
     };
 
     private string Create()
