@@ -60,13 +60,7 @@ internal sealed class ReadBenchmark(BenchContext context, string tree) : Benchma
     /// and their bytes.</summary>
     private static (long Files, long Bytes) Count(string root)
     {
-        var sizes = new FileSystemEnumerable<long>(root, (ref entry) => entry.Length,
-            new EnumerationOptions
-            {
-                RecurseSubdirectories = true,
-                AttributesToSkip = FileAttributes.ReparsePoint,
-                IgnoreInaccessible = true,
-            })
+        var sizes = new FileSystemEnumerable<long>(root, (ref entry) => entry.Length, ScratchDirectory.Recursive)
         { ShouldIncludePredicate = (ref entry) => !entry.IsDirectory };
         long files = 0, bytes = 0;
         foreach (long size in sizes) { files++; bytes += size; }

@@ -23,7 +23,8 @@ internal sealed class ScratchDirectory(bool shared) : IDisposable
 
     private const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private static readonly EnumerationOptions Recursive = new()
+    /// <summary>Every entry under a directory, symbolic links not followed, unreadable ones left out.</summary>
+    internal static readonly EnumerationOptions Recursive = new()
     {
         RecurseSubdirectories = true,
         AttributesToSkip = FileAttributes.ReparsePoint,
