@@ -19,10 +19,11 @@ public static class ToolVerbs
         Cancel = ("cancel", "Cancel a batch job (like scancel)"),
         Jobs = ("jobs", "List your batch jobs (a table, like squeue)"),
         Pull = ("pull", "Pull an image from a registry into a SIF: hpcrun pull [OUT.sif] docker://HOST/NAME:TAG"),
-        Cache = ("cache", "List or clean the images `hpcrun docker://REF` pulled (cache list|clean)");
+        Cache = ("cache", "List or clean the images `hpcrun docker://REF` pulled (cache list|clean)"),
+        Bench = ("bench", "Compare IMAGE with the host: start-up, reading files, MPI, hpcc (interleaved rounds)");
 
     private static readonly (string Name, string Description)[] All =
-        [Build, Inspect, RunHelp, Submit, Status, Cancel, Jobs, Pull, Cache];
+        [Build, Inspect, RunHelp, Submit, Status, Cancel, Jobs, Pull, Cache, Bench];
 
     public const string Binary = "hpcrun-tools";
 

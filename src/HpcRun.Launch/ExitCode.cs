@@ -28,6 +28,8 @@ public enum ExitCode
     GpuNotFound = 85,        // --gpu names a kind or an index this host (or the Slurm job) does not have
     GpuDriverBroken = 86,    // the host's GPU driver libraries: a dangling link, or libcuda missing with --gpu=nvidia
     GpuImageIncompatible = 87, // the image cannot run the GPU driver's libraries: no glibc, or too old a one
+    BenchNothingComparable = 88, // bench: the host and the image share none of the benchmarks asked for
+    BenchRoundFailed = 89,   // bench: a round failed after both sides had run once
     SlurmNotConfigured = 90, // submit/status/cancel/jobs: no slurmrestd URL or token, unsupported API version
     SlurmUnreachable = 91,   // slurmrestd down or refusing connections (after retries), or its host unknown
     SlurmUnauthorized = 92,  // slurmrestd answered 401: user name or token missing

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using HpcRun.CommandLine;
 using HpcRun.Image.Text;
+using HpcRun.Tools.Verbs.Bench;
 using HpcRun.Tools.Verbs.Image;
 using HpcRun.Tools.Verbs.Registry;
 using HpcRun.Tools.Verbs.Slurm;
 
 var cli = new CommandLineRoot();
-foreach (Command verb in (Command[])[.. ImageVerbs.All, .. SlurmVerbs.All, .. RegistryVerbs.All])
+foreach (Command verb in (Command[])[.. ImageVerbs.All, .. SlurmVerbs.All, .. RegistryVerbs.All, BenchVerb.Create()])
     cli.Command.Subcommands.Add(verb);
 return cli.Invoke(RawArguments() ?? args);
 

@@ -49,7 +49,7 @@ enum hpcrun_exec_stage {
    argument, unless joined by '='). The image, the first other argument, ends hpcrun's options. */
 #define HPCRUN_GLOBAL_OPTIONS "-v", "--verbose", "--debug"
 #define HPCRUN_VERBS_WITHOUT_CONTAINER "doctor", "version", "build", "inspect", "submit", "status", "cancel", "jobs", \
-    "pull", "cache"
+    "pull", "cache", "bench"
 #define HPCRUN_LAUNCH_VERBS "run", "exec", "shell"
 #define HPCRUN_VALUE_OPTIONS \
     "--bind", "-B", "--env", "--env-file", "--pwd", "--rdma", "--rdma-libs", "--gpu", "--mpi", "--mpi-compat", \
