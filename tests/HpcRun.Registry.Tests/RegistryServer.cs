@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using HpcRun.TestSupport;
 
 namespace HpcRun.Registry.Tests;
 
