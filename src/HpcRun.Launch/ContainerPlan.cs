@@ -32,6 +32,9 @@ public enum MountKind
     /// <summary>An empty tmpfs directory, to hide what the host tree had there (then bind chosen entries
     /// into it).</summary>
     Tmpfs,
+    /// <summary>A symbolic link to <see cref="MountSpec.Source"/> (a path inside the container, not the host's),
+    /// made in a tmpfs of the plan (/dev/fd in a minimal /dev).</summary>
+    Symlink,
 }
 
 /// <summary>One mount at <see cref="Target"/> (a path inside the container).</summary>
@@ -43,6 +46,7 @@ public sealed record MountSpec(MountKind Kind, string Target, string? Source = n
     public static MountSpec File(string target, string content) =>
         new(MountKind.GeneratedFile, target, Content: content, ReadOnly: true);
     public static MountSpec Tmpfs(string target) => new(MountKind.Tmpfs, target);
+    public static MountSpec Symlink(string target, string pointsTo) => new(MountKind.Symlink, target, pointsTo);
 
     /// <summary>The target is a directory (else a file: generated files and device nodes).</summary>
     public bool TargetIsDirectory(Func<string, bool> hostDirectoryExists) =>

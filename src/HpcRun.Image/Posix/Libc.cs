@@ -77,6 +77,10 @@ public static unsafe partial class Libc
     public static partial int SymlinkAt([MarshalUsing(typeof(RawText.Marshaller))] string target, SafeFileHandle dir,
         [MarshalUsing(typeof(RawText.Marshaller))] string path);
 
+    [LibraryImport("libc", EntryPoint = "symlinkat", SetLastError = true)]
+    public static partial int SymlinkAt([MarshalUsing(typeof(RawText.Marshaller))] string target, int dir,
+        [MarshalUsing(typeof(RawText.Marshaller))] string path);
+
     [LibraryImport("libc", EntryPoint = "linkat", SetLastError = true)]
     public static partial int LinkAt(SafeFileHandle fromDir, [MarshalUsing(typeof(RawText.Marshaller))] string from,
         SafeFileHandle toDir, [MarshalUsing(typeof(RawText.Marshaller))] string to, int flags);

@@ -4,11 +4,18 @@ namespace HpcRun.Launch.Parts;
 /// What a rank needs from the host (README, "Process model"): /proc, /sys and /dev with
 /// everything below them (/dev/shm, /dev/pts), /tmp and /var/tmp shared with the host (Apptainer's
 /// defaults; --contain makes them private and empty, --no-mount tmp leaves the image's), and the host's
-/// name resolution. There is no network, PID or IPC namespace, so nothing else is needed.
+/// name resolution. There is no network, PID or IPC namespace, so nothing else is needed. Under --contain
+/// /dev is minimal, as Apptainer's: a tmpfs with the host's null, zero, full, random, urandom, tty, ptmx, its
+/// /dev/pts and /dev/shm (the terminal, and the shared memory of MPI ranks), and the /dev/fd links; the RDMA
+/// and GPU parts bind their devices into it.
 /// </summary>
 public sealed class HostSystemPart : ILaunchPart
 {
-    private static readonly string[] Trees = ["/proc", "/sys", "/dev"];
+    private static readonly string[] Trees = ["/proc", "/sys"];
+    private static readonly string[] MinimalDevices =
+        ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx"];
+    private static readonly (string Link, string PointsTo)[] MinimalDevLinks =
+        [("/dev/fd", "/proc/self/fd"), ("/dev/stdin", "fd/0"), ("/dev/stdout", "fd/1"), ("/dev/stderr", "fd/2")];
     private static readonly string[] ResolverFiles = ["/etc/hosts", "/etc/resolv.conf"];
     private const string VarTmp = "/var/tmp";
 
@@ -18,18 +25,32 @@ public sealed class HostSystemPart : ILaunchPart
         LaunchRequest request = context.Request;
         if (request.Contain)
         {
+            MinimalDev(plan);
             plan.Mount(MountSpec.Tmpfs("/tmp"));
             plan.Mount(MountSpec.Tmpfs(VarTmp));
         }
-        else if (!request.NoMount.Tmp)
+        else
         {
-            plan.Mount(MountSpec.Bind("/tmp", "/tmp"));
-            if (context.Host.ResolvedPaths.GetValueOrDefault(VarTmp) is { } varTmp)
-                plan.Mount(MountSpec.Bind(varTmp, VarTmp));
+            plan.Mount(new MountSpec(MountKind.RecursiveBind, "/dev", "/dev"));
+            if (!request.NoMount.Tmp)
+            {
+                plan.Mount(MountSpec.Bind("/tmp", "/tmp"));
+                if (context.Host.ResolvedPaths.GetValueOrDefault(VarTmp) is { } varTmp)
+                    plan.Mount(MountSpec.Bind(varTmp, VarTmp));
+            }
         }
         foreach (string file in ResolverFiles)
             if (context.Host.ResolvedPaths.GetValueOrDefault(file) is { } resolved)
                 plan.Mount(MountSpec.Bind(resolved, file, readOnly: true));
+    }
+
+    private static void MinimalDev(PlanBuilder plan)
+    {
+        plan.Mount(MountSpec.Tmpfs("/dev"));
+        foreach (string device in MinimalDevices) plan.Mount(MountSpec.Bind(device, device));
+        plan.Mount(new MountSpec(MountKind.RecursiveBind, "/dev/pts", "/dev/pts"));
+        plan.Mount(MountSpec.Bind("/dev/shm", "/dev/shm"));
+        foreach (var (link, pointsTo) in MinimalDevLinks) plan.Mount(MountSpec.Symlink(link, pointsTo));
     }
 
     /// <summary>Host files this part reads, for <see cref="HostFactsReader"/>.</summary>

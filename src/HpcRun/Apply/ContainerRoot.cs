@@ -125,6 +125,12 @@ internal sealed class ContainerRoot : IDisposable
     /// now.</summary>
     public void Apply(MountSpec mount, string? source)
     {
+        if (mount.Kind == MountKind.Symlink)
+        {
+            MakeSymlink(mount.Target, source!);
+            applied.Add(mount);
+            return;
+        }
         int target = OpenOrCreate(mount, source);
         applied.Add(mount);
         try
@@ -169,17 +175,7 @@ internal sealed class ContainerRoot : IDisposable
             return fd;
         }
         if (errno != Libc.ENOENT) throw Failure(mount.Target, errno);
-        MountSpec? cover = applied.LastOrDefault(m =>
-            m.Target != mount.Target && PathText.IsUnder(mount.Target, m.Target));
-        if (cover is not { Kind: MountKind.Tmpfs })
-        {
-            string where = cover is null ? "its parent directory"
-                : $"{cover.Target}, bound from the host{(cover.Source == cover.Target ? "" : $"'s {cover.Source}")},";
-            string missing = cover is null ? Path.GetFileName(mount.Target) : mount.Target[(cover.Target.Length + 1)..];
-            throw new HpcRunException(ExitCode.BindTargetUnusable, $"cannot mount on {mount.Target}: {where} has no " +
-                $"{missing}, and hpcrun does not create mount points on the host " +
-                "(create it there, or choose another destination)");
-        }
+        RequireTmpfsAbove(mount.Target);
         int parent = OpenOrThrow(Path.GetDirectoryName(mount.Target)!);
         try
         {
@@ -189,6 +185,28 @@ internal sealed class ContainerRoot : IDisposable
         }
         finally { Syscalls.Close(parent); }
         return OpenOrThrow(mount.Target);
+    }
+
+    /// <summary>Refuses to create <paramref name="target"/> unless it lies in a tmpfs hpcrun put up: anywhere else
+    /// it would be created on the host.</summary>
+    private void RequireTmpfsAbove(string target)
+    {
+        MountSpec? cover = applied.LastOrDefault(m => m.Target != target && PathText.IsUnder(target, m.Target));
+        if (cover is { Kind: MountKind.Tmpfs }) return;
+        string where = cover is null ? "its parent directory"
+            : $"{cover.Target}, bound from the host{(cover.Source == cover.Target ? "" : $"'s {cover.Source}")},";
+        string missing = cover is null ? Path.GetFileName(target) : target[(cover.Target.Length + 1)..];
+        throw new HpcRunException(ExitCode.BindTargetUnusable, $"cannot mount on {target}: {where} has no " +
+            $"{missing}, and hpcrun does not create mount points on the host " +
+            "(create it there, or choose another destination)");
+    }
+
+    private void MakeSymlink(string target, string pointsTo)
+    {
+        RequireTmpfsAbove(target);
+        int parent = OpenOrThrow(Path.GetDirectoryName(target)!);
+        try { Syscalls.SymlinkAt(pointsTo, parent, Path.GetFileName(target)); }
+        finally { Syscalls.Close(parent); }
     }
 
     private int OpenOrThrow(string path)

@@ -59,7 +59,7 @@ internal static class Executor
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
                 NodeShared: first is not null));
             Tell(plan, host);
-            foreach (MountSpec mount in plan.Mounts)
+            foreach (MountSpec mount in plan.Mounts.Where(m => m.Kind != MountKind.Symlink)) // made in a tmpfs
                 lower.PrepareTarget(mount.Target,
                     mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
         }
@@ -68,8 +68,12 @@ internal static class Executor
         {
             foreach (MountSpec mount in plan.Mounts)
             {
-                string? source = mount.Kind == MountKind.GeneratedFile ? staging.WriteFile(mount.Content!)
-                    : mount.Source is null ? null : Staging.HostPath(mount.Source);
+                string? source = mount.Kind switch
+                {
+                    MountKind.GeneratedFile => staging.WriteFile(mount.Content!),
+                    MountKind.Symlink => mount.Source, // a path inside the container
+                    _ => mount.Source is null ? null : Staging.HostPath(mount.Source),
+                };
                 Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
                     mount.ReadOnly ? " (ro)" : "");
                 root.Apply(mount, source);

@@ -275,6 +275,13 @@ internal static partial class Syscalls
             throw SetupException.FromErrno($"mkdir {name}");
     }
 
+    /// <summary>Creates the symbolic link <paramref name="name"/> in <paramref name="dirFd"/>, pointing to
+    /// <paramref name="target"/> (symlinkat(2)).</summary>
+    public static void SymlinkAt(string target, int dirFd, string name)
+    {
+        if (Libc.SymlinkAt(target, dirFd, name) != 0) throw SetupException.FromErrno($"symlink {name}");
+    }
+
     /// <summary>Creates an empty file <paramref name="name"/> in <paramref name="dirFd"/> (a mount target);
     /// one that exists is fine.</summary>
     public static void CreateFileAt(int dirFd, string name)

@@ -169,6 +169,20 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.False(File.Exists($"/var/tmp/{marker}"));
     }
 
+    /// <summary>--contain's /dev: the minimal set, whose devices and links work (bash's process substitution and
+    /// `> /dev/stderr` use the links; writing to it is not tried: the test's pipes are root's, which a plain user
+    /// cannot reopen, in a container or not); the host's other devices (/dev/fuse) are not there.</summary>
+    [Fact]
+    public void ContainGivesAMinimalDevThatWorks()
+    {
+        var result = Hpcrun.Run("exec", "--contain", images.Sif, "sh", "-c",
+            "echo $(ls -A /dev); head -c 4 /dev/zero | wc -c; readlink /dev/fd; readlink /dev/stderr; " +
+            "cat /dev/fd/3 3</dev/null && echo fd; test -e /dev/fuse || echo no-fuse; test -d /dev/pts && echo pts");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["fd full null ptmx pts random shm stderr stdin stdout tty urandom zero", "4", "/proc/self/fd",
+            "fd/2", "fd", "no-fuse", "pts"], Lines(result));
+    }
+
     [Fact]
     public void ContainAllAlsoCleansTheEnvironment()
     {

@@ -56,7 +56,26 @@ public class ApptainerPlanTests
         Assert.Equal(MountSpec.Tmpfs("/home/alice"), At(plan, "/home/alice"));
         Assert.Null(At(plan, "/home/alice/run")); // the current directory is not bound
         Assert.Equal("/home/alice", plan.WorkingDirectory);
-        Assert.Contains(plan.Mounts, m => m.Target == "/dev"); // the host's /dev stays (MPI, RDMA)
+        Assert.Equal(MountSpec.Bind("/tmp", "/tmp"), At(Plan(Request), "/tmp"));
+    }
+
+    /// <summary>Apptainer's minimal /dev under --contain, with what terminals and MPI ranks use of the host's.</summary>
+    [Fact]
+    public void ContainGivesAMinimalDev()
+    {
+        Assert.Equal(new MountSpec(MountKind.RecursiveBind, "/dev", "/dev"), At(Plan(Request), "/dev"));
+        ContainerPlan plan = Plan(Request with { Contain = true });
+        Assert.Equal(MountSpec.Tmpfs("/dev"), At(plan, "/dev"));
+        string[] devices = [.. plan.Mounts.Where(m => m.Kind == MountKind.Bind && m.Target.StartsWith("/dev/"))
+            .Select(m => m.Target)];
+        Assert.Equal(["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx",
+            "/dev/shm"], devices);
+        Assert.Equal(new MountSpec(MountKind.RecursiveBind, "/dev/pts", "/dev/pts"), At(plan, "/dev/pts"));
+        Assert.Equal(MountSpec.Symlink("/dev/fd", "/proc/self/fd"), At(plan, "/dev/fd"));
+        Assert.Equal(MountSpec.Symlink("/dev/stderr", "fd/2"), At(plan, "/dev/stderr"));
+        int tmpfs = plan.Mounts.ToList().IndexOf(MountSpec.Tmpfs("/dev"));
+        Assert.All(plan.Mounts.Where(m => m.Target.StartsWith("/dev/")),
+            m => Assert.True(plan.Mounts.ToList().IndexOf(m) > tmpfs, $"{m.Target} before the /dev tmpfs"));
     }
 
     [Fact]
