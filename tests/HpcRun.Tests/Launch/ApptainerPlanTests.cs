@@ -59,7 +59,8 @@ public class ApptainerPlanTests
         Assert.Equal(MountSpec.Bind("/tmp", "/tmp"), At(Plan(Request), "/tmp"));
     }
 
-    /// <summary>Apptainer's minimal /dev under --contain, with what terminals and MPI ranks use of the host's.</summary>
+    /// <summary>Apptainer's minimal /dev under --contain, with what terminals and MPI ranks use of the
+    /// host's.</summary>
     [Fact]
     public void ContainGivesAMinimalDev()
     {
