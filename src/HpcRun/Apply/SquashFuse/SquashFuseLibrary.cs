@@ -40,6 +40,7 @@ internal sealed unsafe class SquashFuseLibrary
     public readonly delegate* unmanaged<nint, byte*, int> SessionMount;          // fuse_session_mount(se, "/dev/fd/N")
     public readonly delegate* unmanaged<nint, int> SessionLoop;                  // fuse_session_loop(se)
     private readonly (nint Address, int Slot)[] operations;
+    private readonly (nint Address, int Slot) listing;
 
     private SquashFuseLibrary(nint squashfuse, nint fuse)
     {
@@ -55,6 +56,7 @@ internal sealed unsafe class SquashFuseLibrary
         SessionLoop = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(fuse, "fuse_session_loop");
         operations = [.. Operations.Select(op => (NativeLibrary.GetExport(squashfuse, op.Export), op.Slot)),
             .. OpenlessOperations.Bind(squashfuse, fuse), KernelCaching.Bind()];
+        listing = ListingWithAttributes.Bind(squashfuse, fuse);
     }
 
     /// <summary>struct fuse_args.</summary>
@@ -66,11 +68,13 @@ internal sealed unsafe class SquashFuseLibrary
         public int Allocated;
     }
 
-    /// <summary>Fills a struct fuse_lowlevel_ops of <see cref="OperationSlots"/> pointers.</summary>
-    public void FillOperations(Span<nint> table)
+    /// <summary>Fills a struct fuse_lowlevel_ops of <see cref="OperationSlots"/> pointers; readdirplus
+    /// (<see cref="ListingWithAttributes"/>) only when asked, on a library laid out as it expects.</summary>
+    public void FillOperations(Span<nint> table, bool listingWithAttributes)
     {
         table.Clear();
         foreach (var (address, slot) in operations) table[slot] = address;
+        if (listingWithAttributes) table[listing.Slot] = listing.Address;
     }
 
     private static readonly Lazy<(SquashFuseLibrary? Library, string? Error)> loaded = new(Load);

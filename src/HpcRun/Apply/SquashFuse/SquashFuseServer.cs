@@ -126,11 +126,11 @@ internal static unsafe partial class SquashFuseServer
                 DeflateBlocks.Decompressor();
                 asked.Wait();
                 if (library is null) throw new HpcRunException(ExitCode.MissingTool, missing!);
-                (nint fs, sharedImageFd) = Open(library, request.Image);
+                (nint fs, sharedImageFd, bool tuned) = Open(library, request.Image);
                 int fuse = sharedFuseFd = OpenFuseDevice();
                 mountFd = Syscalls.DetachedFuseMount(request.Image.Name, "squashfuse", fuse, request.Ids.InsideUid,
                     request.Ids.InsideGid);
-                session = NewSession(library, (byte*)fs, fuse);
+                session = NewSession(library, (byte*)fs, fuse, tuned);
                 Isolate(fuse, sharedImageFd);
             }
             catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
@@ -154,8 +154,9 @@ internal static unsafe partial class SquashFuseServer
     }
 
     /// <summary>Opens the image's tables, as squashfuse does before it mounts, from a descriptor
-    /// the library keeps (<see cref="ImageSource.Path"/> is the launcher's pinned descriptor).</summary>
-    private static (nint Fs, int ImageFd) Open(SquashFuseLibrary library, ImageSource image)
+    /// the library keeps (<see cref="ImageSource.Path"/> is the launcher's pinned descriptor); tuned when
+    /// the library is laid out as <see cref="Tune"/> expects.</summary>
+    private static (nint Fs, int ImageFd, bool Tuned) Open(SquashFuseLibrary library, ImageSource image)
     {
         int file = Syscalls.Open(image.Path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
         byte* fs = (byte*)NativeMemory.AllocZeroed(LowLevelAllocation); // served until the process ends
@@ -166,8 +167,7 @@ internal static unsafe partial class SquashFuseServer
             Syscalls.Close(file);
             throw new HpcRunException(ExitCode.BadImage, $"{image.Name}: {Describe(status)}");
         }
-        Tune(library, fs);
-        return ((nint)fs, file);
+        return ((nint)fs, file, Tune(library, fs));
     }
 
     private static int OpenFuseDevice()
@@ -190,17 +190,18 @@ internal static unsafe partial class SquashFuseServer
         _ => "corrupt SquashFS image (its tables cannot be read)",
     };
 
-    private static void Tune(SquashFuseLibrary library, byte* fs)
+    private static bool Tune(SquashFuseLibrary library, byte* fs)
     {
         ushort compression = *(ushort*)(fs + CompressionField);
         bool knownLayout = *(uint*)(fs + MagicField) == SquashFsMagic && CacheCount(fs + MetadataCache) == 8
             && CacheCount(fs + DataCache) == 1 && CacheCount(fs + FragmentCache) == 3
-            && *(nint*)(fs + DecompressorField) == library.DecompressorFor(compression);
+            && *(nint*)(fs + DecompressorField) == library.DecompressorFor(compression)
+            && ListingWithAttributes.Fits(fs);
         if (!knownLayout)
         {
             Log.Debug("{Library} is not laid out as squashfuse 0.1.105: serving with its own caches and decompressor",
                 SquashFuseLibrary.SoName);
-            return;
+            return false;
         }
         nuint blocks = (nuint)Math.Clamp(CacheBytes / *(uint*)(fs + BlockSizeField), 8, 256);
         Resize(library, fs + MetadataCache, MetadataBlocks);
@@ -211,6 +212,7 @@ internal static unsafe partial class SquashFuseServer
         Log.Debug("squashfuse keeps {Metadata} metadata and {Blocks} data and fragment blocks; {Decompressor}",
             MetadataBlocks, blocks,
             libdeflate ? "gzip blocks inflated by libdeflate" : "blocks decompressed by squashfuse");
+        return true;
     }
 
     private static nuint CacheCount(byte* cache) => *(nuint*)(cache + CacheCountField);
@@ -224,10 +226,10 @@ internal static unsafe partial class SquashFuseServer
 
     /// <summary>A FUSE session on the connection hpcrun mounted: libfuse takes "/dev/fd/N" as an
     /// already mounted connection.</summary>
-    private static nint NewSession(SquashFuseLibrary library, byte* fs, int fuseFd)
+    private static nint NewSession(SquashFuseLibrary library, byte* fs, int fuseFd, bool tuned)
     {
         nint* operations = stackalloc nint[SquashFuseLibrary.OperationSlots];
-        library.FillOperations(new Span<nint>(operations, SquashFuseLibrary.OperationSlots));
+        library.FillOperations(new Span<nint>(operations, SquashFuseLibrary.OperationSlots), tuned);
         byte* program = (byte*)Marshal.StringToCoTaskMemUTF8("hpcrun");
         byte** argv = stackalloc byte*[] { program, null };
         var args = new SquashFuseLibrary.FuseArgs { Argc = 1, Argv = argv };
