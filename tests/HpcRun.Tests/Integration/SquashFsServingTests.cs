@@ -65,8 +65,9 @@ public class SquashFsServingTests(ContainerFixture images)
 
     /// <summary>A directory of 3,500 entries (files of several modes and sizes, a hard link, symbolic
     /// links, subdirectories) listed with attributes (readdirplus): its listing takes several replies, each
-    /// resumed at the offset where the last one ended, and spans many of SquashFS's directory headers. The shell's glob lists it; stat then finds every name in what the listing left in the
-    /// kernel's cache, so what it prints is what the listing said: it must be what the tree says.</summary>
+    /// resumed at the offset where the last one ended, and spans many of SquashFS's directory headers. The
+    /// shell's glob lists it; stat then finds every name in what the listing left in the kernel's cache, so
+    /// what it prints is what the listing said: it must be what the tree says.</summary>
     [Fact]
     public void ALargeDirectoryListsEveryEntryWithItsAttributes()
     {
@@ -89,11 +90,13 @@ public class SquashFsServingTests(ContainerFixture images)
         });
         string image = TestImages.Cached("large-directory.sqfs", path => TestImages.MakeSquashFs(tree, path));
         const string listing = "cd /big && stat -c '%F %a %h %Y %n' * && stat -c '%s %n' f* h* && md5sum f*";
-        CommandResult native = TestEnvironment.Run("/bin/busybox", ["sh", "-c", listing.Replace("cd /", $"cd {tree}/")]);
+        CommandResult native = TestEnvironment.Run("/bin/busybox",
+            ["sh", "-c", listing.Replace("cd /", $"cd {tree}/")]);
         Assert.True(native.ExitCode == 0, native.ToString());
         CommandResult served = Hpcrun.Run(image, "sh", "-c", listing);
         Assert.True(served.ExitCode == 0, served.ToString());
-        string[] Lines(string output) => [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
+        string[] Lines(string output) =>
+            [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
         Assert.Equal(3500 + 3001 + 3000, Lines(native.Stdout).Length);
         Assert.Equal(Lines(native.Stdout), Lines(served.Stdout));
     }

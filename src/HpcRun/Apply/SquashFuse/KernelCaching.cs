@@ -18,7 +18,8 @@ internal static unsafe class KernelCaching
     /// <summary>fuse_conn_info: proto_major, proto_minor, max_write, max_read, max_readahead, capable, want
     /// (unsigned each).</summary>
     private const int CapableField = 20, WantField = 24;
-    private const uint AutoInvalidateData = 1 << 12, ListingWithAttributesWhenAdvised = 1 << 14, CacheSymlinks = 1 << 23;
+    private const uint AutoInvalidateData = 1 << 12, ListingWithAttributesWhenAdvised = 1 << 14,
+        CacheSymlinks = 1 << 23;
 
     /// <summary>The init operation (struct fuse_lowlevel_ops slot 0).</summary>
     public static (nint Address, int Slot) Bind() => ((nint)(delegate* unmanaged<nint, byte*, void>)&Init, 0);

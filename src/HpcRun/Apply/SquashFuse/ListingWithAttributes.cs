@@ -28,19 +28,24 @@ internal static unsafe class ListingWithAttributes
     private const int EntrySize = 176, AttributesField = 16, InodeNumberField = AttributesField + 8,
         AttributeTimeoutField = 160, EntryTimeoutField = 168;
 
-    private static delegate* unmanaged<nint, int, int> replyError;                  // fuse_reply_err(req, errno)
-    private static delegate* unmanaged<nint, byte*, nuint, int> replyBuffer;        // fuse_reply_buf(req, buf, size)
-    // fuse_add_direntry_plus(req, buf, bufsize, name, const struct fuse_entry_param*, off)
+    // libfuse: fuse_reply_err(req, errno), fuse_reply_buf(req, buf, size),
+    // fuse_add_direntry_plus(req, buf, bufsize, name, const struct fuse_entry_param*, off).
+    private static delegate* unmanaged<nint, int, int> replyError;
+    private static delegate* unmanaged<nint, byte*, nuint, int> replyBuffer;
     private static delegate* unmanaged<nint, byte*, nuint, byte*, byte*, long, nuint> addEntry;
-    private static delegate* unmanaged<nint, byte*, ulong, int> inodeOf;            // sqfs_ll_iget(req, sqfs_ll_i*, ino)
-    private static delegate* unmanaged<byte*, byte*, byte*, long, int> openDirectory; // sqfs_dir_open(fs, inode, dir, off)
-    private static delegate* unmanaged<byte*, byte*, void> entryInit;               // sqfs_dentry_init(entry, namebuf)
-    private static delegate* unmanaged<byte*, byte*, byte*, int*, byte> next;       // sqfs_dir_next(fs, dir, entry, &err)
-    private static delegate* unmanaged<byte*, ulong> entryInode;                    // sqfs_dentry_inode(entry)
-    private static delegate* unmanaged<byte*, byte*> entryName;                     // sqfs_dentry_name(entry)
-    private static delegate* unmanaged<byte*, long> entryNextOffset;                // sqfs_dentry_next_offset(entry)
-    private static delegate* unmanaged<byte*, byte*, ulong, int> inodeGet;          // sqfs_inode_get(fs, inode, id)
-    private static delegate* unmanaged<byte*, byte*, byte*, int> stat;              // sqfs_stat(fs, inode, struct stat*)
+    // squashfuse: sqfs_ll_iget(req, sqfs_ll_i*, ino), sqfs_dir_open(fs, inode, dir, off),
+    // sqfs_dentry_init(entry, namebuf), sqfs_dir_next(fs, dir, entry, &err), sqfs_dentry_inode(entry),
+    // sqfs_dentry_name(entry), sqfs_dentry_next_offset(entry), sqfs_inode_get(fs, inode, id),
+    // sqfs_stat(fs, inode, struct stat*).
+    private static delegate* unmanaged<nint, byte*, ulong, int> inodeOf;
+    private static delegate* unmanaged<byte*, byte*, byte*, long, int> openDirectory;
+    private static delegate* unmanaged<byte*, byte*, void> entryInit;
+    private static delegate* unmanaged<byte*, byte*, byte*, int*, byte> next;
+    private static delegate* unmanaged<byte*, ulong> entryInode;
+    private static delegate* unmanaged<byte*, byte*> entryName;
+    private static delegate* unmanaged<byte*, long> entryNextOffset;
+    private static delegate* unmanaged<byte*, byte*, ulong, int> inodeGet;
+    private static delegate* unmanaged<byte*, byte*, byte*, int> stat;
 
     /// <summary>Whether <paramref name="ll"/>, a struct sqfs_ll that sqfs_ll_init filled, has its inode
     /// functions where this class reads them.</summary>
@@ -49,21 +54,20 @@ internal static unsafe class ListingWithAttributes
     /// <summary>The readdirplus operation (struct fuse_lowlevel_ops slot 41).</summary>
     public static (nint Address, int Slot) Bind(nint squashfuse, nint fuse)
     {
-        replyError = (delegate* unmanaged<nint, int, int>)NativeLibrary.GetExport(fuse, "fuse_reply_err");
-        replyBuffer = (delegate* unmanaged<nint, byte*, nuint, int>)NativeLibrary.GetExport(fuse, "fuse_reply_buf");
-        addEntry = (delegate* unmanaged<nint, byte*, nuint, byte*, byte*, long, nuint>)
-            NativeLibrary.GetExport(fuse, "fuse_add_direntry_plus");
-        inodeOf = (delegate* unmanaged<nint, byte*, ulong, int>)NativeLibrary.GetExport(squashfuse, "sqfs_ll_iget");
-        openDirectory = (delegate* unmanaged<byte*, byte*, byte*, long, int>)
-            NativeLibrary.GetExport(squashfuse, "sqfs_dir_open");
-        entryInit = (delegate* unmanaged<byte*, byte*, void>)NativeLibrary.GetExport(squashfuse, "sqfs_dentry_init");
-        next = (delegate* unmanaged<byte*, byte*, byte*, int*, byte>)NativeLibrary.GetExport(squashfuse, "sqfs_dir_next");
-        entryInode = (delegate* unmanaged<byte*, ulong>)NativeLibrary.GetExport(squashfuse, "sqfs_dentry_inode");
-        entryName = (delegate* unmanaged<byte*, byte*>)NativeLibrary.GetExport(squashfuse, "sqfs_dentry_name");
-        entryNextOffset = (delegate* unmanaged<byte*, long>)
-            NativeLibrary.GetExport(squashfuse, "sqfs_dentry_next_offset");
-        inodeGet = (delegate* unmanaged<byte*, byte*, ulong, int>)NativeLibrary.GetExport(squashfuse, "sqfs_inode_get");
-        stat = (delegate* unmanaged<byte*, byte*, byte*, int>)NativeLibrary.GetExport(squashfuse, "sqfs_stat");
+        nint Fuse(string name) => NativeLibrary.GetExport(fuse, name);
+        nint Squashfs(string name) => NativeLibrary.GetExport(squashfuse, name);
+        replyError = (delegate* unmanaged<nint, int, int>)Fuse("fuse_reply_err");
+        replyBuffer = (delegate* unmanaged<nint, byte*, nuint, int>)Fuse("fuse_reply_buf");
+        addEntry = (delegate* unmanaged<nint, byte*, nuint, byte*, byte*, long, nuint>)Fuse("fuse_add_direntry_plus");
+        inodeOf = (delegate* unmanaged<nint, byte*, ulong, int>)Squashfs("sqfs_ll_iget");
+        openDirectory = (delegate* unmanaged<byte*, byte*, byte*, long, int>)Squashfs("sqfs_dir_open");
+        entryInit = (delegate* unmanaged<byte*, byte*, void>)Squashfs("sqfs_dentry_init");
+        next = (delegate* unmanaged<byte*, byte*, byte*, int*, byte>)Squashfs("sqfs_dir_next");
+        entryInode = (delegate* unmanaged<byte*, ulong>)Squashfs("sqfs_dentry_inode");
+        entryName = (delegate* unmanaged<byte*, byte*>)Squashfs("sqfs_dentry_name");
+        entryNextOffset = (delegate* unmanaged<byte*, long>)Squashfs("sqfs_dentry_next_offset");
+        inodeGet = (delegate* unmanaged<byte*, byte*, ulong, int>)Squashfs("sqfs_inode_get");
+        stat = (delegate* unmanaged<byte*, byte*, byte*, int>)Squashfs("sqfs_stat");
         return ((nint)(delegate* unmanaged<nint, ulong, nuint, long, byte*, void>)&ReaddirPlus, 41);
     }
 
