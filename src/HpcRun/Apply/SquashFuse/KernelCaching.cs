@@ -8,9 +8,7 @@ namespace HpcRun.Apply.SquashFuse;
 /// kept in the page cache like file contents (FUSE_CAP_CACHE_SYMLINKS, protocol 7.28), so a link followed
 /// again, as /lib or /bin of a merged-/usr image are by every exec, costs no READLINK; and no comparison
 /// of cached data with each new mtime (FUSE_CAP_AUTO_INVAL_DATA, on by default in libfuse), which has
-/// nothing to find here; and every listing with attributes (<see cref="ListingWithAttributes"/>), not only
-/// a directory's first page of it (FUSE_CAP_READDIRPLUS_AUTO, libfuse's default): find reads a whole
-/// directory before it opens what is in it. Names and attributes already never expire: squashfuse answers lookups and
+/// nothing to find here. Names and attributes already never expire: squashfuse answers lookups and
 /// getattrs with infinite timeouts.
 /// </summary>
 internal static unsafe class KernelCaching
@@ -18,8 +16,7 @@ internal static unsafe class KernelCaching
     /// <summary>fuse_conn_info: proto_major, proto_minor, max_write, max_read, max_readahead, capable, want
     /// (unsigned each).</summary>
     private const int CapableField = 20, WantField = 24;
-    private const uint AutoInvalidateData = 1 << 12, ListingWithAttributesWhenAdvised = 1 << 14,
-        CacheSymlinks = 1 << 23;
+    private const uint AutoInvalidateData = 1 << 12, CacheSymlinks = 1 << 23;
 
     /// <summary>The init operation (struct fuse_lowlevel_ops slot 0).</summary>
     public static (nint Address, int Slot) Bind() => ((nint)(delegate* unmanaged<nint, byte*, void>)&Init, 0);
@@ -30,6 +27,6 @@ internal static unsafe class KernelCaching
     {
         uint capable = *(uint*)(connection + CapableField);
         uint* want = (uint*)(connection + WantField);
-        *want = (*want & ~(AutoInvalidateData | ListingWithAttributesWhenAdvised)) | (capable & CacheSymlinks);
+        *want = (*want & ~AutoInvalidateData) | (capable & CacheSymlinks);
     }
 }
