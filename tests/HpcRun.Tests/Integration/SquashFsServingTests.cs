@@ -42,6 +42,24 @@ public class SquashFsServingTests(ContainerFixture images)
         Assert.Contains(compression == "gzip" ? "inflated by libdeflate" : "decompressed by squashfuse", result.Stderr);
     }
 
+    /// <summary>An image stored uncompressed (mksquashfs -noI -noD -noF -noX) reads back byte-exact, served
+    /// with squashfuse's own small data and fragment caches: there is nothing to decompress twice.</summary>
+    [Fact]
+    public void AnUncompressedImageReadsBackWithTheLibrarysOwnDataCaches()
+    {
+        string tree = TestImages.BusyboxTree;
+        string image = TestImages.Cached("busybox-uncompressed.sqfs", path =>
+            TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root",
+                "-noI", "-noD", "-noF", "-noX"));
+        CommandResult result = Hpcrun.Run("--debug", image, "sha256sum", "/bin/busybox");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string expected = Convert.ToHexStringLower(
+            SHA256.HashData(File.ReadAllBytes(Path.Combine(tree, "bin", "busybox"))));
+        Assert.Equal(expected, result.Stdout.Split(' ')[0]);
+        Assert.Contains("squashfuse keeps 128 metadata and its own data and fragment caches (uncompressed)",
+            result.Stderr);
+    }
+
     /// <summary>A real Debian image's /usr (thousands of files, directories and symbolic links) read
     /// through the mount: every name, type, mode and link target, and every file's bytes, as in the tree
     /// it was built from. Files are read without FUSE opens (the server answers ENOSYS to open and

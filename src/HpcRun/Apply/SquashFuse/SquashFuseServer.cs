@@ -17,14 +17,18 @@ namespace HpcRun.Apply.SquashFuse;
 /// library's own structure once it is checked to be laid out as that version's headers say:
 /// its data and fragment caches hold one and three blocks, so the kernel's read-ahead, whose
 /// requests straddle block boundaries, made it decompress most blocks twice (34
-/// decompressions where 16 blocks exist, for busybox); and gzip blocks go through libdeflate
-/// (<see cref="DeflateBlocks"/>). With another layout the library serves with its own settings.
+/// decompressions where 16 blocks exist, for busybox; an image stored uncompressed keeps squashfuse's
+/// own, since re-reading its blocks costs less than the fresh memory a larger cache takes); and gzip
+/// blocks go through libdeflate (<see cref="DeflateBlocks"/>). With another layout the library serves with its own settings.
 /// </summary>
 internal static unsafe partial class SquashFuseServer
 {
     // struct sqfs of squashfuse 0.1.105 (fs.h, cache.h, squashfs_fs.h), in bytes.
     private const int SuperBlock = 16, MagicField = SuperBlock, BlockSizeField = SuperBlock + 12,
-        CompressionField = SuperBlock + 20;
+        CompressionField = SuperBlock + 20, FlagsField = SuperBlock + 24;
+    /// <summary>Superblock flags (squashfs_fs.h): data blocks, fragment blocks stored uncompressed
+    /// (mksquashfs -noD, -noF).</summary>
+    private const ushort UncompressedData = 1 << 1, UncompressedFragments = 1 << 3;
     private const int MetadataCache = 160, DataCache = 208, FragmentCache = 256, DecompressorField = 352,
         CacheCountField = 32;
     private const uint SquashFsMagic = 0x73717368;
@@ -205,12 +209,22 @@ internal static unsafe partial class SquashFuseServer
         }
         nuint blocks = (nuint)Math.Clamp(CacheBytes / *(uint*)(fs + BlockSizeField), 8, 256);
         Resize(library, fs + MetadataCache, MetadataBlocks);
-        Resize(library, fs + DataCache, blocks);
-        Resize(library, fs + FragmentCache, blocks);
+        // Every block a cache keeps is a fresh allocation, paid for in page faults: worth it for blocks that
+        // would be decompressed again, not for uncompressed ones, which squashfuse's small caches re-read.
+        ushort flags = *(ushort*)(fs + FlagsField);
+        bool data = (flags & UncompressedData) == 0, fragments = (flags & UncompressedFragments) == 0;
+        if (data) Resize(library, fs + DataCache, blocks);
+        if (fragments) Resize(library, fs + FragmentCache, blocks);
         bool libdeflate = compression == ZlibCompression && DeflateBlocks.Decompressor() is not 0;
         if (libdeflate) *(nint*)(fs + DecompressorField) = DeflateBlocks.Decompressor();
-        Log.Debug("squashfuse keeps {Metadata} metadata and {Blocks} data and fragment blocks; {Decompressor}",
-            MetadataBlocks, blocks,
+        Log.Debug("squashfuse keeps {Metadata} metadata and {Caches}; {Decompressor}", MetadataBlocks,
+            (data, fragments) switch
+            {
+                (true, true) => $"{blocks} data and fragment blocks",
+                (true, false) => $"{blocks} data blocks, its own fragment cache (uncompressed)",
+                (false, true) => $"{blocks} fragment blocks, its own data cache (uncompressed)",
+                _ => "its own data and fragment caches (uncompressed)",
+            },
             libdeflate ? "gzip blocks inflated by libdeflate" : "blocks decompressed by squashfuse");
         return true;
     }
