@@ -68,8 +68,8 @@ internal static partial class Syscalls
     }
 
     private const long SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432;
-    private const uint FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6, MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2,
-        MOUNT_ATTR_NODEV = 4;
+    private const uint FSCONFIG_SET_FLAG = 0, FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6, MOUNT_ATTR_RDONLY = 1,
+        MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4;
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
         StringMarshallingCustomType = typeof(RawText.Marshaller))]
@@ -83,7 +83,9 @@ internal static partial class Syscalls
     private static partial int syscall_fsmount(long number, int fd, uint flags, uint attributes);
 
     /// <summary>A read-only FUSE mount served through <paramref name="fuseFd"/>, not attached anywhere
-    /// yet (fsopen/fsmount): an fd for <see cref="AttachTree"/>.</summary>
+    /// yet (fsopen/fsmount): an fd for <see cref="AttachTree"/>. The file system itself is read-only too
+    /// ("ro", SB_RDONLY), not only this mount of it: the kernel then never marks a file's atime stale after
+    /// a read or a listing, which would cost a GETATTR at its next stat.</summary>
     public static int DetachedFuseMount(string source, string subtype, int fuseFd, int uid, int gid)
     {
         int fs = syscall_fsopen(SYS_fsopen, "fuse", 1 /* FSOPEN_CLOEXEC */);
@@ -94,6 +96,8 @@ internal static partial class Syscalls
                          ("rootmode", "40000"), ("user_id", uid.ToString()), ("group_id", gid.ToString()) })
                 if (syscall_fsconfig(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value, 0) != 0)
                     throw SetupException.FromErrno($"fsconfig fuse {key}");
+            if (syscall_fsconfig(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "ro", null, 0) != 0)
+                throw SetupException.FromErrno("fsconfig fuse ro");
             if (syscall_fsconfig(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, null, null, 0) != 0)
                 throw SetupException.FromErrno("fsconfig fuse create");
             int mount = syscall_fsmount(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */,

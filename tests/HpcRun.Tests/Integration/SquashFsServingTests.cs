@@ -42,6 +42,24 @@ public class SquashFsServingTests(ContainerFixture images)
         Assert.Contains(compression == "gzip" ? "inflated by libdeflate" : "decompressed by squashfuse", result.Stderr);
     }
 
+    /// <summary>An image stored uncompressed (mksquashfs -noI -noD -noF -noX) reads back byte-exact, served
+    /// with squashfuse's own small data and fragment caches: there is nothing to decompress twice.</summary>
+    [Fact]
+    public void AnUncompressedImageReadsBackWithTheLibrarysOwnDataCaches()
+    {
+        string tree = TestImages.BusyboxTree;
+        string image = TestImages.Cached("busybox-uncompressed.sqfs", path =>
+            TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root",
+                "-noI", "-noD", "-noF", "-noX"));
+        CommandResult result = Hpcrun.Run("--debug", image, "sha256sum", "/bin/busybox");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string expected = Convert.ToHexStringLower(
+            SHA256.HashData(File.ReadAllBytes(Path.Combine(tree, "bin", "busybox"))));
+        Assert.Equal(expected, result.Stdout.Split(' ')[0]);
+        Assert.Contains("squashfuse keeps 128 metadata and its own data and fragment caches (uncompressed)",
+            result.Stderr);
+    }
+
     /// <summary>A real Debian image's /usr (thousands of files, directories and symbolic links) read
     /// through the mount: every name, type, mode and link target, and every file's bytes, as in the tree
     /// it was built from. Files are read without FUSE opens (the server answers ENOSYS to open and
@@ -61,5 +79,43 @@ public class SquashFsServingTests(ContainerFixture images)
         Assert.True(served.ExitCode == 0, served.ToString());
         Assert.True(native.Stdout.Split('\n').Length > 9000, native.Stdout);
         Assert.Equal(native.Stdout, served.Stdout);
+    }
+
+    /// <summary>A directory of 3,500 entries (files of several modes and sizes, a hard link, symbolic
+    /// links, subdirectories) listed with attributes (readdirplus): its listing takes several replies, each
+    /// resumed at the offset where the last one ended, and spans many of SquashFS's directory headers. The
+    /// shell's glob lists it; stat then finds every name in what the listing left in the kernel's cache, so
+    /// what it prints is what the listing said: it must be what the tree says.</summary>
+    [Fact]
+    public void ALargeDirectoryListsEveryEntryWithItsAttributes()
+    {
+        string busybox = TestImages.BusyboxTree;
+        string tree = TestImages.Cached("large-directory", dir =>
+        {
+            TestEnvironment.RunChecked("cp", "-a", busybox, dir);
+            string big = Directory.CreateDirectory(Path.Combine(dir, "big")).FullName;
+            UnixFileMode[] modes = [(UnixFileMode)0b110_100_100, (UnixFileMode)0b111_101_101,
+                (UnixFileMode)0b110_000_000, (UnixFileMode)0b100_100_100];
+            for (int i = 0; i < 3000; i++)
+            {
+                string file = Path.Combine(big, $"f{i:D4}");
+                File.WriteAllText(file, string.Concat(Enumerable.Repeat($"f{i:D4}\n", 1 + i % 7)));
+                File.SetUnixFileMode(file, modes[i % modes.Length]);
+            }
+            for (int i = 0; i < 300; i++) File.CreateSymbolicLink(Path.Combine(big, $"l{i:D4}"), $"f{i:D4}");
+            for (int i = 0; i < 199; i++) Directory.CreateDirectory(Path.Combine(big, $"d{i:D3}", "sub"));
+            TestEnvironment.RunChecked("ln", Path.Combine(big, "f0000"), Path.Combine(big, "h0000"));
+        });
+        string image = TestImages.Cached("large-directory.sqfs", path => TestImages.MakeSquashFs(tree, path));
+        const string listing = "cd /big && stat -c '%F %a %h %Y %n' * && stat -c '%s %n' f* h* && md5sum f*";
+        CommandResult native = TestEnvironment.Run("/bin/busybox",
+            ["sh", "-c", listing.Replace("cd /", $"cd {tree}/")]);
+        Assert.True(native.ExitCode == 0, native.ToString());
+        CommandResult served = Hpcrun.Run(image, "sh", "-c", listing);
+        Assert.True(served.ExitCode == 0, served.ToString());
+        string[] Lines(string output) =>
+            [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
+        Assert.Equal(3500 + 3001 + 3000, Lines(native.Stdout).Length);
+        Assert.Equal(Lines(native.Stdout), Lines(served.Stdout));
     }
 }

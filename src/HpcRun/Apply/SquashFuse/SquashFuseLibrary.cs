@@ -18,7 +18,8 @@ internal sealed unsafe class SquashFuseLibrary
     /// <summary>The squashfuse_ll operations, at their places in libfuse's struct fuse_lowlevel_ops
     /// (an append-only table of function pointers; these places are fixed since libfuse 3.0). "stfs_ll_op_statfs"
     /// is how libsquashfuse_ll itself spells that export. Open, read, opendir and readdir are
-    /// <see cref="OpenlessOperations"/>, which have no release or releasedir to call.</summary>
+    /// <see cref="OpenlessOperations"/>, which have no release or releasedir to call; init is
+    /// <see cref="KernelCaching"/>.</summary>
     private static readonly (string Export, int Slot)[] Operations =
     [
         ("sqfs_ll_op_lookup", 2), ("sqfs_ll_op_forget", 3), ("sqfs_ll_op_getattr", 4), ("sqfs_ll_op_readlink", 6),
@@ -39,6 +40,7 @@ internal sealed unsafe class SquashFuseLibrary
     public readonly delegate* unmanaged<nint, byte*, int> SessionMount;          // fuse_session_mount(se, "/dev/fd/N")
     public readonly delegate* unmanaged<nint, int> SessionLoop;                  // fuse_session_loop(se)
     private readonly (nint Address, int Slot)[] operations;
+    private readonly (nint Address, int Slot) listing;
 
     private SquashFuseLibrary(nint squashfuse, nint fuse)
     {
@@ -53,7 +55,8 @@ internal sealed unsafe class SquashFuseLibrary
         SessionMount = (delegate* unmanaged<nint, byte*, int>)NativeLibrary.GetExport(fuse, "fuse_session_mount");
         SessionLoop = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(fuse, "fuse_session_loop");
         operations = [.. Operations.Select(op => (NativeLibrary.GetExport(squashfuse, op.Export), op.Slot)),
-            .. OpenlessOperations.Bind(squashfuse, fuse)];
+            .. OpenlessOperations.Bind(squashfuse, fuse), KernelCaching.Bind()];
+        listing = ListingWithAttributes.Bind(squashfuse, fuse);
     }
 
     /// <summary>struct fuse_args.</summary>
@@ -65,11 +68,13 @@ internal sealed unsafe class SquashFuseLibrary
         public int Allocated;
     }
 
-    /// <summary>Fills a struct fuse_lowlevel_ops of <see cref="OperationSlots"/> pointers.</summary>
-    public void FillOperations(Span<nint> table)
+    /// <summary>Fills a struct fuse_lowlevel_ops of <see cref="OperationSlots"/> pointers; readdirplus
+    /// (<see cref="ListingWithAttributes"/>) only when asked, on a library laid out as it expects.</summary>
+    public void FillOperations(Span<nint> table, bool listingWithAttributes)
     {
         table.Clear();
         foreach (var (address, slot) in operations) table[slot] = address;
+        if (listingWithAttributes) table[listing.Slot] = listing.Address;
     }
 
     private static readonly Lazy<(SquashFuseLibrary? Library, string? Error)> loaded = new(Load);

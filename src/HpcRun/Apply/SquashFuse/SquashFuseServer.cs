@@ -17,14 +17,18 @@ namespace HpcRun.Apply.SquashFuse;
 /// library's own structure once it is checked to be laid out as that version's headers say:
 /// its data and fragment caches hold one and three blocks, so the kernel's read-ahead, whose
 /// requests straddle block boundaries, made it decompress most blocks twice (34
-/// decompressions where 16 blocks exist, for busybox); and gzip blocks go through libdeflate
-/// (<see cref="DeflateBlocks"/>). With another layout the library serves with its own settings.
+/// decompressions where 16 blocks exist, for busybox; an image stored uncompressed keeps squashfuse's
+/// own, since re-reading its blocks costs less than the fresh memory a larger cache takes); and gzip
+/// blocks go through libdeflate (<see cref="DeflateBlocks"/>). With another layout the library serves with its own settings.
 /// </summary>
 internal static unsafe partial class SquashFuseServer
 {
     // struct sqfs of squashfuse 0.1.105 (fs.h, cache.h, squashfs_fs.h), in bytes.
     private const int SuperBlock = 16, MagicField = SuperBlock, BlockSizeField = SuperBlock + 12,
-        CompressionField = SuperBlock + 20;
+        CompressionField = SuperBlock + 20, FlagsField = SuperBlock + 24;
+    /// <summary>Superblock flags (squashfs_fs.h): data blocks, fragment blocks stored uncompressed
+    /// (mksquashfs -noD, -noF).</summary>
+    private const ushort UncompressedData = 1 << 1, UncompressedFragments = 1 << 3;
     private const int MetadataCache = 160, DataCache = 208, FragmentCache = 256, DecompressorField = 352,
         CacheCountField = 32;
     private const uint SquashFsMagic = 0x73717368;
@@ -126,11 +130,11 @@ internal static unsafe partial class SquashFuseServer
                 DeflateBlocks.Decompressor();
                 asked.Wait();
                 if (library is null) throw new HpcRunException(ExitCode.MissingTool, missing!);
-                (nint fs, sharedImageFd) = Open(library, request.Image);
+                (nint fs, sharedImageFd, bool tuned) = Open(library, request.Image);
                 int fuse = sharedFuseFd = OpenFuseDevice();
                 mountFd = Syscalls.DetachedFuseMount(request.Image.Name, "squashfuse", fuse, request.Ids.InsideUid,
                     request.Ids.InsideGid);
-                session = NewSession(library, (byte*)fs, fuse);
+                session = NewSession(library, (byte*)fs, fuse, tuned);
                 Isolate(fuse, sharedImageFd);
             }
             catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
@@ -154,8 +158,9 @@ internal static unsafe partial class SquashFuseServer
     }
 
     /// <summary>Opens the image's tables, as squashfuse does before it mounts, from a descriptor
-    /// the library keeps (<see cref="ImageSource.Path"/> is the launcher's pinned descriptor).</summary>
-    private static (nint Fs, int ImageFd) Open(SquashFuseLibrary library, ImageSource image)
+    /// the library keeps (<see cref="ImageSource.Path"/> is the launcher's pinned descriptor); tuned when
+    /// the library is laid out as <see cref="Tune"/> expects.</summary>
+    private static (nint Fs, int ImageFd, bool Tuned) Open(SquashFuseLibrary library, ImageSource image)
     {
         int file = Syscalls.Open(image.Path, Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
         byte* fs = (byte*)NativeMemory.AllocZeroed(LowLevelAllocation); // served until the process ends
@@ -166,8 +171,7 @@ internal static unsafe partial class SquashFuseServer
             Syscalls.Close(file);
             throw new HpcRunException(ExitCode.BadImage, $"{image.Name}: {Describe(status)}");
         }
-        Tune(library, fs);
-        return ((nint)fs, file);
+        return ((nint)fs, file, Tune(library, fs));
     }
 
     private static int OpenFuseDevice()
@@ -190,27 +194,39 @@ internal static unsafe partial class SquashFuseServer
         _ => "corrupt SquashFS image (its tables cannot be read)",
     };
 
-    private static void Tune(SquashFuseLibrary library, byte* fs)
+    private static bool Tune(SquashFuseLibrary library, byte* fs)
     {
         ushort compression = *(ushort*)(fs + CompressionField);
         bool knownLayout = *(uint*)(fs + MagicField) == SquashFsMagic && CacheCount(fs + MetadataCache) == 8
             && CacheCount(fs + DataCache) == 1 && CacheCount(fs + FragmentCache) == 3
-            && *(nint*)(fs + DecompressorField) == library.DecompressorFor(compression);
+            && *(nint*)(fs + DecompressorField) == library.DecompressorFor(compression)
+            && ListingWithAttributes.Fits(fs);
         if (!knownLayout)
         {
             Log.Debug("{Library} is not laid out as squashfuse 0.1.105: serving with its own caches and decompressor",
                 SquashFuseLibrary.SoName);
-            return;
+            return false;
         }
         nuint blocks = (nuint)Math.Clamp(CacheBytes / *(uint*)(fs + BlockSizeField), 8, 256);
         Resize(library, fs + MetadataCache, MetadataBlocks);
-        Resize(library, fs + DataCache, blocks);
-        Resize(library, fs + FragmentCache, blocks);
+        // Every block a cache keeps is a fresh allocation, paid for in page faults: worth it for blocks that
+        // would be decompressed again, not for uncompressed ones, which squashfuse's small caches re-read.
+        ushort flags = *(ushort*)(fs + FlagsField);
+        bool data = (flags & UncompressedData) == 0, fragments = (flags & UncompressedFragments) == 0;
+        if (data) Resize(library, fs + DataCache, blocks);
+        if (fragments) Resize(library, fs + FragmentCache, blocks);
         bool libdeflate = compression == ZlibCompression && DeflateBlocks.Decompressor() is not 0;
         if (libdeflate) *(nint*)(fs + DecompressorField) = DeflateBlocks.Decompressor();
-        Log.Debug("squashfuse keeps {Metadata} metadata and {Blocks} data and fragment blocks; {Decompressor}",
-            MetadataBlocks, blocks,
+        Log.Debug("squashfuse keeps {Metadata} metadata and {Caches}; {Decompressor}", MetadataBlocks,
+            (data, fragments) switch
+            {
+                (true, true) => $"{blocks} data and fragment blocks",
+                (true, false) => $"{blocks} data blocks, its own fragment cache (uncompressed)",
+                (false, true) => $"{blocks} fragment blocks, its own data cache (uncompressed)",
+                _ => "its own data and fragment caches (uncompressed)",
+            },
             libdeflate ? "gzip blocks inflated by libdeflate" : "blocks decompressed by squashfuse");
+        return true;
     }
 
     private static nuint CacheCount(byte* cache) => *(nuint*)(cache + CacheCountField);
@@ -224,10 +240,10 @@ internal static unsafe partial class SquashFuseServer
 
     /// <summary>A FUSE session on the connection hpcrun mounted: libfuse takes "/dev/fd/N" as an
     /// already mounted connection.</summary>
-    private static nint NewSession(SquashFuseLibrary library, byte* fs, int fuseFd)
+    private static nint NewSession(SquashFuseLibrary library, byte* fs, int fuseFd, bool tuned)
     {
         nint* operations = stackalloc nint[SquashFuseLibrary.OperationSlots];
-        library.FillOperations(new Span<nint>(operations, SquashFuseLibrary.OperationSlots));
+        library.FillOperations(new Span<nint>(operations, SquashFuseLibrary.OperationSlots), tuned);
         byte* program = (byte*)Marshal.StringToCoTaskMemUTF8("hpcrun");
         byte** argv = stackalloc byte*[] { program, null };
         var args = new SquashFuseLibrary.FuseArgs { Argc = 1, Argv = argv };
