@@ -1,5 +1,6 @@
 using HpcRun.Apply;
 using HpcRun.CommandLine;
+using HpcRun.Image.Recipe;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
 using HpcRun.Native;

@@ -39,7 +39,7 @@ internal static class RegistryVerbs
         }
     });
 
-    private static ExitCode Status(RegistryFault fault) => fault switch
+    internal static ExitCode Status(RegistryFault fault) => fault switch
     {
         RegistryFault.BadReference => ExitCode.RegistryBadReference,
         RegistryFault.Unreachable => ExitCode.RegistryUnreachable,

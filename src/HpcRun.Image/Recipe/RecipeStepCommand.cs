@@ -1,4 +1,4 @@
-namespace HpcRun.CommandLine;
+namespace HpcRun.Image.Recipe;
 
 /// <summary>
 /// The internal verb hpcrun-tools runs a recipe's RUN (or %post) with, as the launcher binary, which alone can enter
