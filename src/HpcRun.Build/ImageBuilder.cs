@@ -164,7 +164,8 @@ public static class ImageBuilder
             };
             SifObject[] objects =
             [
-                .. request.Deffile is { } deffile ? [new SifObject(SifDataType.Deffile, "", Encoding.UTF8.GetBytes(deffile))]
+                .. request.Deffile is { } deffile
+                    ? [new SifObject(SifDataType.Deffile, "", Encoding.UTF8.GetBytes(deffile))]
                     : Array.Empty<SifObject>(),
                 new(SifDataType.GenericJson, SifMetadata.ConfigName, config),
                 new(SifDataType.GenericJson, SifMetadata.BuildName,

@@ -31,7 +31,8 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         if (!Path.Exists(full)) throw new FileNotFoundException($"FROM {from}: not found", from);
         var info = new FileInfo(full);
         string identity = $"local {full} {(info.Exists ? info.Length : 0)} {info.LastWriteTimeUtc.Ticks}";
-        bool archive = File.Exists(Path.Combine(full, "oci-layout")) || File.Exists(Path.Combine(full, "manifest.json"));
+        bool archive = File.Exists(Path.Combine(full, "oci-layout"))
+            || File.Exists(Path.Combine(full, "manifest.json"));
         if (System.IO.Directory.Exists(full) && !archive) return new(identity, null, full);
         return new BaseImage(identity, full, null);
     }

@@ -28,7 +28,8 @@ internal sealed class BuildCache(string? root)
     public StageState State(string key) =>
         JsonSerializer.Deserialize(File.ReadAllText($"{Root}/{key}/state.json"), RecipeJson.Default.StageState)!;
 
-    /// <summary>Keeps a copy of <paramref name="tree"/> and <paramref name="state"/> as <paramref name="key"/>.</summary>
+    /// <summary>Keeps a copy of <paramref name="tree"/> and <paramref name="state"/> as
+    /// <paramref name="key"/>.</summary>
     public void Store(string key, string tree, StageState state, CancellationToken cancel)
     {
         if (Root is null || Tree(key) is not null) return;
@@ -37,7 +38,8 @@ internal sealed class BuildCache(string? root)
         try
         {
             TreeCopy.Copy(tree, $"{temporary}/rootfs", cancel);
-            File.WriteAllText($"{temporary}/state.json", JsonSerializer.Serialize(state, RecipeJson.Default.StageState));
+            File.WriteAllText($"{temporary}/state.json",
+                JsonSerializer.Serialize(state, RecipeJson.Default.StageState));
             Directory.Move(temporary, $"{Root}/{key}");
         }
         catch (IOException) when (Tree(key) is not null) { } // another build stored it meanwhile

@@ -90,7 +90,8 @@ internal sealed class ContextFiles
             {
                 CheckBeneath(match, source, at);
                 string full = Path.Combine(context, match);
-                if (Directory.Exists(full)) chosen.AddRange(Walk(match).Select(p => (p, p[match.Length..].TrimStart('/'))));
+                if (Directory.Exists(full))
+                    chosen.AddRange(Walk(match).Select(p => (p, p[match.Length..].TrimStart('/'))));
                 else chosen.Add((match, Path.GetFileName(match)));
             }
         }
@@ -131,7 +132,8 @@ internal sealed class ContextFiles
     {
         Regex exact = new(Glob(pattern).ToString().Replace("(/.*)?$", "$", StringComparison.Ordinal));
         int depth = pattern.Count(c => c == '/');
-        return [.. Walk("").Where(p => p.Count(c => c == '/') == depth && exact.IsMatch(p)).Order(StringComparer.Ordinal)];
+        return [.. Walk("").Where(p => p.Count(c => c == '/') == depth && exact.IsMatch(p))
+            .Order(StringComparer.Ordinal)];
     }
 
     /// <summary>The directory <paramref name="relative"/> and everything below it, not following symlinks, less what
@@ -140,7 +142,8 @@ internal sealed class ContextFiles
     {
         if (relative.Length > 0) yield return relative;
         var directory = new DirectoryInfo(Path.Combine(context, relative));
-        foreach (FileSystemInfo entry in directory.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+        foreach (FileSystemInfo entry in directory.EnumerateFileSystemInfos()
+                     .OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             string child = relative.Length == 0 ? entry.Name : $"{relative}/{entry.Name}";
             if (Ignored(child)) continue;
@@ -150,7 +153,8 @@ internal sealed class ContextFiles
         }
     }
 
-    /// <summary>The sha256 of what <paramref name="chosen"/> holds: names, kinds, modes, link targets and bytes.</summary>
+    /// <summary>The sha256 of what <paramref name="chosen"/> holds: names, kinds, modes, link targets and
+    /// bytes.</summary>
     public string Hash(List<(string Relative, string Target)> chosen)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -63,7 +63,8 @@ public static class DefinitionFile
                         throw new RecipeException("%files from a stage is not supported", section.Line);
                     for (int n = 0; n < section.Body.Count; n++)
                         if (Words.Split(section.Body[n].Trim()) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
-                            instructions.Add(Exec("COPY", section.Line + 1 + n, pair.Count > 1 ? pair[..2] : [pair[0], pair[0]]));
+                            instructions.Add(Exec("COPY", section.Line + 1 + n,
+                                pair.Count > 1 ? pair[..2] : [pair[0], pair[0]]));
                     break;
                 case "post":
                     instructions.Add(Exec("%post", section.Line, [.. Shell(section.Arguments, section.Line), "-e", "-c",

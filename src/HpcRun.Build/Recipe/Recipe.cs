@@ -29,7 +29,8 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
                     string? given = buildArgs.TryGetValue(name, out string? v) ? v
                         : instruction.Arguments.Contains('=') ? value : null;
                     global[name] = given;
-                    if (given is not null) scope = scope with { Args = new Dictionary<string, string>(scope.Args) { [name] = given } };
+                    if (given is not null)
+                        scope = scope with { Args = new Dictionary<string, string>(scope.Args) { [name] = given } };
                 }
                 continue;
             }
@@ -45,7 +46,8 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
     private static Stage MakeStage(Instruction from, List<Instruction> body, StageState scope)
     {
         List<string> words = Words.Split(scope.Expand(from.Arguments));
-        if (words.Count is not (1 or 3) || words.Count == 3 && !words[1].Equals("AS", StringComparison.OrdinalIgnoreCase))
+        if (words.Count is not (1 or 3)
+            || words.Count == 3 && !words[1].Equals("AS", StringComparison.OrdinalIgnoreCase))
             throw new RecipeException("FROM takes IMAGE [AS NAME]", from.Line);
         return new Stage(words[0], words.Count == 3 ? words[2].ToLowerInvariant() : null,
             from.Flags.GetValueOrDefault("platform") is { } p ? scope.Expand(p) : null, body, from.Line);

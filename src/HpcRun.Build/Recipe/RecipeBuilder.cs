@@ -79,8 +79,9 @@ public static class RecipeBuilder
         return scratch;
     }
 
-    /// <summary>A stage done: the key of its last step, its tree (in the scratch directory) and state.</summary>
-    private sealed record StageResult(string Key, string Tree, StageState State);
+    /// <summary>A stage done: the key of its last step, that of its last step that changed the tree, its tree (in the
+    /// scratch directory) and state.</summary>
+    private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State);
 
     private sealed class Run(RecipeRequest request, Recipe recipe, string scratch, IBuildReporter reporter,
         TextWriter progress, CancellationToken cancel)
@@ -91,6 +92,7 @@ public static class RecipeBuilder
         private readonly Dictionary<string, StageResult> named = [];
         private readonly List<StageResult> done = [];
         private int step;
+        private string treeKey = "";
         private readonly int steps = recipe.Stages.Sum(s => s.Instructions.Count + 1);
 
         public StageResult All()
@@ -109,7 +111,7 @@ public static class RecipeBuilder
             string tree = Path.Combine(scratch, $"stage{index}");
             string? materialized = null; // the key whose tree `tree` holds
             StageState state;
-            string key;
+            string key; // of the instructions so far; treeKey: of the last that changed the tree
             StageResult? parent = named.GetValueOrDefault(stage.From.ToLowerInvariant())
                 ?? (int.TryParse(stage.From, out int n) && n < done.Count ? done[n] : null);
             var from = new Instruction("FROM", new Dictionary<string, string>(), stage.From, stage.Line);
@@ -117,14 +119,15 @@ public static class RecipeBuilder
             {
                 if (parent is not null)
                 {
-                    Materialize(tree, parent.Key, ref materialized, parent.Tree);
+                    Materialize(tree, parent.TreeKey, ref materialized, parent.Tree);
                     state = parent.State with { Args = new Dictionary<string, string>() };
                     key = parent.Key;
+                    treeKey = parent.TreeKey;
                 }
                 else
                 {
                     BaseImage image = BaseImage.Resolve(stage.From, request, reporter, cancel);
-                    key = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
+                    key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
                     if (cache.Tree(key) is not null) { state = cache.State(key); Cached(); }
                     else
                     {
@@ -142,8 +145,8 @@ public static class RecipeBuilder
                 (state, key) = Apply(instruction, state, key, tree, ref materialized);
                 finish();
             }
-            Materialize(tree, key, ref materialized, null);
-            return new StageResult(key, tree, state);
+            Materialize(tree, treeKey, ref materialized, null);
+            return new StageResult(key, treeKey, tree, state);
         }
 
         private (StageState, string) Apply(Instruction at, StageState state, string key, string tree,
@@ -156,13 +159,13 @@ public static class RecipeBuilder
                 {
                     IReadOnlyList<string> argv = at.ExecForm() ?? [.. state.Shell, at.Arguments];
                     string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}");
-                    if (Hit(next)) return (state, next);
-                    Materialize(tree, key, ref materialized, null);
+                    if (Hit(next)) return (state, treeKey = next);
+                    Materialize(tree, treeKey, ref materialized, null);
                     runner.Run(tree, state, argv, at, cancel);
-                    return (state, Done(next, tree, state, ref materialized));
+                    return (state, treeKey = Done(next, tree, state, ref materialized));
                 }
                 case "COPY" or "ADD":
-                    return (state, Copy(at, state, key, tree, ref materialized));
+                    return (state, treeKey = Copy(at, state, key, tree, ref materialized));
                 case "ARG":
                     foreach ((string name, string value) in Words.Pairs(arguments, legacyForm: false))
                     {
@@ -193,10 +196,16 @@ public static class RecipeBuilder
                     state = state with { Config = state.Config with { Cmd = ExecOrShell(at, state) } };
                     break;
                 case "ENTRYPOINT":
-                    state = state with { Config = state.Config with { Entrypoint = ExecOrShell(at, state), Cmd = null } };
+                    state = state with
+                    {
+                        Config = state.Config with { Entrypoint = ExecOrShell(at, state), Cmd = null },
+                    };
                     break;
                 case "SHELL":
-                    state = state with { Shell = at.ExecForm() ?? throw new RecipeException("SHELL takes a JSON array", at.Line) };
+                    state = state with
+                    {
+                        Shell = at.ExecForm() ?? throw new RecipeException("SHELL takes a JSON array", at.Line),
+                    };
                     break;
             }
             return (state, BuildCache.Key(key, $"{at.CacheText}\n{arguments}"));
@@ -235,7 +244,7 @@ public static class RecipeBuilder
                 && chosen.Count == 1 && !Directory.Exists(Path.Combine(tree, destination.TrimStart('/')));
             string next = BuildCache.Key(key, $"{at.CacheText}\n{destination}\n{context.Hash(chosen)}");
             if (Hit(next)) return next;
-            Materialize(tree, key, ref materialized, null);
+            Materialize(tree, treeKey, ref materialized, null);
             context.CopyInto(tree, chosen, destination, asFile, scratch, reporter, cancel);
             return Done(next, tree, state, ref materialized);
         }
@@ -274,7 +283,8 @@ public static class RecipeBuilder
 
         private void Cached() => cachedLine = true;
 
-        /// <summary>Writes the instruction's progress line; returns what writes its outcome with its duration.</summary>
+        /// <summary>Writes the instruction's progress line; returns what writes its outcome with its
+        /// duration.</summary>
         private Action Line(Instruction at)
         {
             step++;

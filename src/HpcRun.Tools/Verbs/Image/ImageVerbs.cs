@@ -18,8 +18,8 @@ internal static class ImageVerbs
         var output = new Argument<string>("output") { Description = "Image to write: SIF (or SquashFS with --sqfs)" };
         var source = new Argument<string>("source")
         {
-            Description = "A directory, a `docker save` archive, an OCI layout (directory or tar), a Dockerfile or an " +
-                "Apptainer definition file (or, with -f RECIPE, the build context)",
+            Description = "A directory, a `docker save` archive, an OCI layout (directory or tar), a Dockerfile or " +
+                "an Apptainer definition file (or, with -f RECIPE, the build context)",
         };
         var sqfs = new Option<bool>("--sqfs")
         {
@@ -52,7 +52,9 @@ internal static class ImageVerbs
                 result.GetValue(platform), result.GetValue(tag), result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch());
             if (recipe.Applies(result, request.Source)) recipe.Run(result, request);
-            else WithProgress((reporter, cancel) => ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
+            else
+                WithProgress((reporter, cancel) =>
+                    ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
             Console.Error.WriteLine($"hpcrun: wrote {request.Output}");
         }));
         return command;
