@@ -17,6 +17,16 @@ internal sealed class BuildCache(string? root)
 
     public string? Root { get; } = root;
 
+    /// <summary>Removes the entries (and leftovers of interrupted stores) under <paramref name="root"/> made before
+    /// <paramref name="before"/>; how many entries it removed.</summary>
+    public static int Clean(string root, DateTime before)
+    {
+        if (!Directory.Exists(root)) return 0;
+        var old = new DirectoryInfo(root).EnumerateDirectories().Where(d => d.LastWriteTimeUtc < before).ToList();
+        foreach (DirectoryInfo entry in old) TreeCopy.Remove(entry.FullName);
+        return old.Count(d => !d.Name.StartsWith(TemporaryPrefix, StringComparison.Ordinal));
+    }
+
     public static string Key(string parent, string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{parent}\n{text}")));
 

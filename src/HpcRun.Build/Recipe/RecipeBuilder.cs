@@ -17,7 +17,7 @@ namespace HpcRun.Build.Recipe;
 /// </summary>
 public static class RecipeBuilder
 {
-    private const string ScratchPrefix = ".hpcrun-recipe.";
+    private const string ScratchPrefix = ".hpcrun-recipe.", CacheFolder = "recipe";
 
     /// <summary>Whether <paramref name="path"/> is a recipe rather than an image source: a regular file named
     /// Dockerfile, Containerfile (either with a .suffix), *.dockerfile or *.def, or a small text file whose first
@@ -71,6 +71,11 @@ public static class RecipeBuilder
         finally { TreeCopy.Remove(scratch); }
     }
 
+    /// <summary>`hpcrun cache clean`: removes the recipe build cache's steps (in <paramref name="cacheDirectory"/>'s
+    /// recipe/) kept before <paramref name="before"/>; how many.</summary>
+    public static int CleanCache(string cacheDirectory, DateTime before) =>
+        BuildCache.Clean(Path.Combine(cacheDirectory, CacheFolder), before);
+
     private static string MakeScratch(string output)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
@@ -87,7 +92,7 @@ public static class RecipeBuilder
         TextWriter progress, CancellationToken cancel)
     {
         private readonly BuildCache cache = new(request.NoCache || request.CacheDirectory is null ? null
-            : Path.Combine(request.CacheDirectory, "recipe"));
+            : Path.Combine(request.CacheDirectory, CacheFolder));
         private readonly StepRunner runner = new(request.Hpcrun);
         private readonly Dictionary<string, StageResult> named = [];
         private readonly List<StageResult> done = [];

@@ -20,7 +20,7 @@ public class DockerfileParserTests
             """);
         Assert.Equal(["ARG", "FROM", "RUN", "COPY", "CMD"], instructions.Select(i => i.Keyword));
         Assert.Equal([2, 3, 4, 7, 8], instructions.Select(i => i.Line));
-        Assert.Equal("apt-get update &&      apt-get install -y gcc", instructions[2].Arguments);
+        Assert.Equal("apt-get update &&  apt-get install -y gcc", instructions[2].Arguments);
         Assert.Null(instructions[2].ExecForm());
         Assert.Equal("build", instructions[3].Flags["from"]);
         Assert.Equal(["/bin/app", "--fast"], instructions[4].ExecForm());
@@ -56,7 +56,7 @@ public class DockerfileParserTests
     [Fact]
     public void A_definition_file_becomes_a_stage_with_post_files_and_test_and_refuses_oras()
     {
-        Recipe recipe = DefinitionFile.Parse("""
+        HpcRun.Build.Recipe.Recipe recipe = DefinitionFile.Parse("""
             Bootstrap: docker
             From: debian:bookworm
 

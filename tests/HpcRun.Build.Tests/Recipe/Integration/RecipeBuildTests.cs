@@ -98,6 +98,22 @@ public sealed class RecipeBuildTests : IDisposable
     }
 
     [Fact]
+    public void Sigterm_stops_the_running_step_and_leaves_no_tree_no_output_and_no_process()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo started && sleep 4321\n");
+        using var build = Hpcrun.Start(["build", Path.Combine(dir, "out.sif"), Path.Combine(dir, "Dockerfile")], env);
+        while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
+        Assert.Contains("sleep 4321", TestEnvironment.RunChecked("ps", "-eo", "args"));
+        TestEnvironment.RunChecked("kill", "-TERM", build.Id.ToString());
+        Assert.True(build.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal(143, build.ExitCode);
+        Assert.DoesNotContain("sleep 4321", TestEnvironment.RunChecked("ps", "-eo", "args"));
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+        AssertNoScratch();
+        Assert.Empty(Directory.GetDirectories(Path.Combine(dir, "cache", "recipe"), ".tmp-*"));
+    }
+
+    [Fact]
     public void Root_is_emulated_for_chown_setgroups_and_device_nodes_in_a_run()
     {
         Write("Dockerfile", $"""
@@ -187,7 +203,7 @@ public sealed class RecipeBuildTests : IDisposable
         var run = Hpcrun.Run(["run", sif, "a", "b"], env);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("runscript: hello from environment a b\n", run.Stdout);
-        Assert.Equal(File.ReadAllText(def), Hpcrun.Run(["inspect", "--deffile", sif], env).Stdout);
+        Assert.Equal(File.ReadAllText(def) + "\n", Hpcrun.Run(["inspect", "--deffile", sif], env).Stdout);
         Assert.Contains("Author: hpcrun-tests", Hpcrun.Run(["inspect", "--labels", sif], env).Stdout);
         Assert.Contains("Prints a greeting.", Hpcrun.Run(["inspect", "--helpfile", sif], env).Stdout);
         Assert.Equal("built by post\nsome data\n",
