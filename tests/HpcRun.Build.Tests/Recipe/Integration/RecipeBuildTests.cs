@@ -62,6 +62,29 @@ public sealed class RecipeBuildTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Network")]
+    public void A_multi_stage_build_compiles_with_gcc_and_keeps_only_the_binary()
+    {
+        string debian = TestImages.DebianMinbaseTree;
+        Write("hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello from gcc\"); return 0; }\n");
+        Write("Dockerfile", $"""
+            FROM {debian} AS build
+            RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev
+            COPY hello.c /src/
+            RUN gcc -O2 -static -o /src/hello /src/hello.c
+            FROM {TestImages.BusyboxTree}
+            COPY --from=build /src/hello /usr/local/bin/hello
+            CMD ["/usr/local/bin/hello"]
+            """);
+        var build = Build("hello.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string sif = Path.Combine(dir, "hello.sif");
+        Assert.Equal("hello from gcc\n", Hpcrun.Run([sif], env).Stdout);
+        Assert.NotEqual(0, Hpcrun.Run([sif, "test", "-e", "/usr/bin/gcc"], env).ExitCode);
+        Assert.NotEqual(0, Hpcrun.Run([sif, "test", "-e", "/src/hello.c"], env).ExitCode);
+    }
+
+    [Fact]
     public void Editing_the_last_run_reruns_only_it_and_no_cache_reruns_all()
     {
         string recipe = $"""
