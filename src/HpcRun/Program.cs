@@ -5,8 +5,8 @@ using HpcRun.Cli;
 using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
-using HpcRun.Native;
 using HpcRun.Image.Recipe;
+using HpcRun.Native;
 using HpcRun.Recipe;
 
 args = Invocation.Arguments(); // as bytes: .NET's own decoding replaces what is not UTF-8

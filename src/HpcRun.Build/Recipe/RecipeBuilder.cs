@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.Image.Metadata;
-using HpcRun.Image.Text;
 
 namespace HpcRun.Build.Recipe;
 
@@ -161,14 +160,7 @@ public static class RecipeBuilder
             switch (at.Keyword)
             {
                 case "RUN" or "%post" or "%test":
-                {
-                    IReadOnlyList<string> argv = at.ExecForm() ?? [.. state.Shell, at.Arguments];
-                    string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}");
-                    if (Hit(next)) return (state, treeKey = next);
-                    Materialize(tree, treeKey, ref materialized, null);
-                    runner.Run(tree, state, argv, at, cancel);
-                    return (state, treeKey = Done(next, tree, state, ref materialized));
-                }
+                    return (state, treeKey = RunCommand(at, state, key, tree, ref materialized));
                 case "COPY" or "ADD":
                     return (state, treeKey = Copy(at, state, key, tree, ref materialized));
                 case "ARG":
@@ -214,6 +206,16 @@ public static class RecipeBuilder
                     break;
             }
             return (state, BuildCache.Key(key, $"{at.CacheText}\n{arguments}"));
+        }
+
+        private string RunCommand(Instruction at, StageState state, string key, string tree, ref string? materialized)
+        {
+            IReadOnlyList<string> argv = at.ExecForm() ?? [.. state.Shell, at.Arguments];
+            string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}");
+            if (Hit(next)) return next;
+            Materialize(tree, treeKey, ref materialized, null);
+            runner.Run(tree, state, argv, at, cancel);
+            return Done(next, tree, state, ref materialized);
         }
 
         private static IReadOnlyList<string>? ExecOrShell(Instruction at, StageState state) =>

@@ -32,8 +32,10 @@ public sealed record StageState
 
     public StageState WithEnv(string name, string value) => this with
     {
-        Config = Config with { Env = [.. Config.Env.Where(e => !e.StartsWith(name + "=", StringComparison.Ordinal)),
-            $"{name}={value}"] },
+        Config = Config with
+        {
+            Env = [.. Config.Env.Where(e => !e.StartsWith(name + "=", StringComparison.Ordinal)), $"{name}={value}"],
+        },
     };
 
     /// <summary>Substitutes $NAME, ${NAME}, ${NAME:-default} and ${NAME:+alternative} with <see cref="Variable"/>

@@ -1,9 +1,8 @@
 using System.Runtime.InteropServices;
 using HpcRun.Apply;
-using HpcRun.CommandLine;
-using HpcRun.Image.Recipe;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Recipe;
 using HpcRun.Native;
 using Microsoft.Win32.SafeHandles;
 
