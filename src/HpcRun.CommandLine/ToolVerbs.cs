@@ -30,9 +30,13 @@ public static class ToolVerbs
     /// <summary>Entries for hpcrun's help; running one is hpcrun-tools' job, which hpcrun hands it by exec.</summary>
     public static IEnumerable<Command> Listed => All.Select(verb => new Command(verb.Name, verb.Description));
 
-    /// <summary>Whether <paramref name="args"/> (hpcrun's arguments) name one of these verbs, read as
-    /// <see cref="CommandLineRoot"/> reads verbs: after -v, --verbose and --debug.</summary>
-    public static bool Named(string[] args) =>
+    /// <summary>The verbs that use the image cache of `hpcrun docker://REF`, whose place a site may set (cache-dir,
+    /// read by the launcher only: it hands it to them as HPCRUN_CACHEDIR).</summary>
+    public static readonly string[] UsingImageCache = [Pull.Name, Cache.Name];
+
+    /// <summary>The verb of these that <paramref name="args"/> (hpcrun's arguments) name, read as
+    /// <see cref="CommandLineRoot"/> reads verbs: after -v, --verbose and --debug; null when they name none.</summary>
+    public static string? Named(string[] args) =>
         args.SkipWhile(a => a is "-v" or "--verbose" or "--debug").FirstOrDefault() is { } verb
-        && All.Any(v => v.Name == verb);
+        && All.Any(v => v.Name == verb) ? verb : null;
 }

@@ -3,7 +3,6 @@ using System.Text.Json;
 using HpcRun.Build;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
-using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
 using static HpcRun.Image.Posix.Libc;

@@ -113,19 +113,24 @@ public sealed class RegistryFixture : IDisposable
                 (string?)m!["annotations"]?["org.opencontainers.image.ref.name"] == entryTag)!;
             items.Add((JsonNode)new JsonObject
             {
-                ["mediaType"] = (string?)m["mediaType"], ["digest"] = (string?)m["digest"], ["size"] = (long)m["size"]!,
+                ["mediaType"] = (string?)m["mediaType"],
+                ["digest"] = (string?)m["digest"],
+                ["size"] = (long)m["size"]!,
                 ["platform"] = new JsonObject { ["architecture"] = architecture, ["os"] = "linux" },
             });
         }
         byte[] blob = System.Text.Encoding.UTF8.GetBytes(new JsonObject
         {
-            ["schemaVersion"] = 2, ["mediaType"] = "application/vnd.oci.image.index.v1+json", ["manifests"] = items,
+            ["schemaVersion"] = 2,
+            ["mediaType"] = "application/vnd.oci.image.index.v1+json",
+            ["manifests"] = items,
         }.ToJsonString());
         string hex = Convert.ToHexStringLower(SHA256.HashData(blob));
         File.WriteAllBytes(Path.Combine(layout, "blobs", "sha256", hex), blob);
         manifests.Add((JsonNode)new JsonObject
         {
-            ["mediaType"] = "application/vnd.oci.image.index.v1+json", ["digest"] = $"sha256:{hex}",
+            ["mediaType"] = "application/vnd.oci.image.index.v1+json",
+            ["digest"] = $"sha256:{hex}",
             ["size"] = blob.Length,
             ["annotations"] = new JsonObject { ["org.opencontainers.image.ref.name"] = tag },
         });

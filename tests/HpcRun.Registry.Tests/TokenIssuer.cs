@@ -80,19 +80,27 @@ public sealed class TokenIssuer : IDisposable
             if (scope.Split(':') is ["repository", var name, var actions])
                 access.Add((JsonNode)new JsonObject
                 {
-                    ["type"] = "repository", ["name"] = name,
+                    ["type"] = "repository",
+                    ["name"] = name,
                     ["actions"] = new JsonArray([.. actions.Split(',').Select(a => (JsonNode)a)]),
                 });
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         string header = Base64Url(new JsonObject
         {
-            ["typ"] = "JWT", ["alg"] = "RS256",
+            ["typ"] = "JWT",
+            ["alg"] = "RS256",
             ["x5c"] = new JsonArray(Convert.ToBase64String(certificate.RawData)),
         }.ToJsonString());
         string claims = Base64Url(new JsonObject
         {
-            ["iss"] = Issuer, ["sub"] = "", ["aud"] = Service, ["exp"] = now + 600, ["nbf"] = now - 60,
-            ["iat"] = now, ["jti"] = Guid.NewGuid().ToString("N"), ["access"] = access,
+            ["iss"] = Issuer,
+            ["sub"] = "",
+            ["aud"] = Service,
+            ["exp"] = now + 600,
+            ["nbf"] = now - 60,
+            ["iat"] = now,
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["access"] = access,
         }.ToJsonString());
         byte[] signature = key.SignData(Encoding.ASCII.GetBytes($"{header}.{claims}"), HashAlgorithmName.SHA256,
             RSASignaturePadding.Pkcs1);

@@ -15,6 +15,9 @@ public sealed class ImageCache(string root)
 {
     public string Root { get; } = root;
 
+    /// <summary>The variable that names the cache's directory, beating the site's cache-dir.</summary>
+    public const string DirectoryVariable = "HPCRUN_CACHEDIR";
+
     public string ImageDirectory => $"{Root}/sif";
 
     public string ReferenceDirectory => $"{Root}/refs";
@@ -24,7 +27,7 @@ public sealed class ImageCache(string root)
     /// (XDG Base Directory specification); null when none is set.</summary>
     public static string? DirectoryFrom(Func<string, string?> environment, string? siteDirectory)
     {
-        if (environment("HPCRUN_CACHEDIR") is { Length: > 0 } own) return own;
+        if (environment(DirectoryVariable) is { Length: > 0 } own) return own;
         if (siteDirectory is not null) return siteDirectory;
         if (environment("XDG_CACHE_HOME") is { Length: > 0 } xdg && xdg.StartsWith('/')) return $"{xdg}/hpcrun";
         return environment("HOME") is { Length: > 0 } home ? $"{home}/.cache/hpcrun" : null;

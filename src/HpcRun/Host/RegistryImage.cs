@@ -46,7 +46,7 @@ internal static class RegistryImage
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, ToolVerbs.Binary))
         { RedirectStandardOutput = true, UseShellExecute = false };
         foreach (string arg in new[] { "pull", "--cache", reference.ToString() }) info.ArgumentList.Add(arg);
-        info.Environment["HPCRUN_CACHEDIR"] = cacheDirectory;
+        info.Environment[ImageCache.DirectoryVariable] = cacheDirectory;
         Process process;
         try { process = Process.Start(info)!; }
         catch (System.ComponentModel.Win32Exception e)

@@ -51,11 +51,11 @@ enum hpcrun_exec_stage {
    argument, unless joined by '='). The image, the first other argument, ends hpcrun's options. */
 #define HPCRUN_GLOBAL_OPTIONS "-v", "--verbose", "--debug"
 #define HPCRUN_VERBS_WITHOUT_CONTAINER "doctor", "version", "build", "inspect", "submit", "status", "cancel", "jobs", \
-    "pull", "cache", "bench"
+    "run-help", "pull", "cache", "bench"
 #define HPCRUN_LAUNCH_VERBS "run", "exec", "shell"
 #define HPCRUN_VALUE_OPTIONS \
-    "--bind", "-B", "--env", "--env-file", "--pwd", "--rdma", "--rdma-libs", "--gpu", "--mpi", "--mpi-compat", \
-    "--join-key"
+    "--bind", "-B", "--mount", "--env", "--env-file", "--home", "-H", "--no-mount", "--pwd", "--cwd", "--rdma", \
+    "--rdma-libs", "--gpu", "--mpi", "--mpi-compat", "--join-key"
 
 /* What hpcrun_read_own_options found among hpcrun's own options (not the job's). */
 struct hpcrun_own_options {

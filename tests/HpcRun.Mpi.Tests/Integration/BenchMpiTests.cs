@@ -6,6 +6,10 @@ namespace HpcRun.Mpi.Tests.Integration;
 /// <summary>`hpcrun bench --only mpi` on the Open MPI image: the ping-pong program built with the host's mpicc
 /// runs natively and in the image, under the local mpirun and, in a Slurm allocation (salloc on the two-node
 /// test cluster), under srun with one rank on each node. Three rounds; values checked for sense, not speed.</summary>
+// Runs in the "cluster" collection although it uses no Slurm: the collection holds the machine's cluster lock, so
+// no other test project brings the test cluster up or down meanwhile, which adds and deletes network interfaces
+// (a bridge, veth pairs) that MPICH's UCX and Open MPI enumerate at MPI_Init ("init_worker No such device").
+[Collection("cluster")]
 public class BenchMpiTests
 {
     internal static void AssertPingPongRows(CommandResult result, string launcher)

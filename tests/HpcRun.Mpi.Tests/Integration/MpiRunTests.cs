@@ -3,6 +3,10 @@ using HpcRun.TestSupport;
 namespace HpcRun.Mpi.Tests.Integration;
 
 /// <summary>Real MPI jobs: host launchers starting ranks in hpcrun containers, as the unprivileged test user.</summary>
+// Runs in the "cluster" collection although it uses no Slurm: the collection holds the machine's cluster lock, so
+// no other test project brings the test cluster up or down meanwhile, which adds and deletes network interfaces
+// (a bridge, veth pairs) that MPICH's UCX and Open MPI enumerate at MPI_Init ("init_worker No such device").
+[Collection("cluster")]
 public class MpiRunTests
 {
     private static string Hpcrun => TestSupport.Hpcrun.Binary;

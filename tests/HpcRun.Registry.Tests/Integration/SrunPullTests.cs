@@ -28,9 +28,11 @@ public sealed class SrunPullTests : IDisposable
             $"docker://{registry.Host}/ranks/app:1");
         string cache = Path.Combine(dir, "cache");
 
-        // node1 shares the host's network (node2 has its own loopback, where this registry is not).
+        // node1 shares the host's network (node2 has its own loopback, where this registry is not); its two CPUs
+        // take eight ranks only overcommitted (else Slurm asks for four nodes and the job never starts).
         CommandResult run = LocalCluster.AsUser("env", "HPCRUN_INSECURE=1", $"HPCRUN_CACHEDIR={cache}", "srun",
-            "-w", "node1", "-n8", Hpcrun.Binary, $"docker://{registry.Host}/ranks/app:1", "/bin/echo", "ran");
+            "-w", "node1", "-N1", "-n8", "--overcommit", Hpcrun.Binary, $"docker://{registry.Host}/ranks/app:1",
+            "/bin/echo", "ran");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(8, run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l == "ran"));
 

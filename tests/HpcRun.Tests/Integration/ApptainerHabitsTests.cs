@@ -135,7 +135,7 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
     [Theory]
     [InlineData("instance", "start")]
     [InlineData("sign", "x.sif")]
-    [InlineData("pull", "docker://busybox")]
+    [InlineData("push", "x.sif")]
     [InlineData("library://alpine:latest", "ls")]
     [InlineData("oras://ghcr.io/me/app:1", "ls")]
     public void UnsupportedVerbsGetOneLine(string word, string next)

@@ -114,6 +114,8 @@ public class ContractTests
         { ["--rdma", "none", "--rdma-libs", "host", "--mpi", "host", "--mpi-compat", "full", "--env-file", "f",
             "--no-join", "i"] },
         { ["-e", "--cleanenv", "--writable-tmpfs", "--no-join", "-v", "/images/app.sqfs"] },
+        { ["-H", "/h:/home/u", "--mount", "type=bind,src=/a,dst=/b", "--no-mount", "tmp", "--cwd", "/w", "--gpu",
+            "none", "--no-join", "/images/app.sqfs"] },
     };
 
     /// <summary>What early.c reads of a command line is what hpcrun's parser makes of it: the join
@@ -124,7 +126,8 @@ public class ContractTests
     public void EarlyCReadsTheJoinOptionsAsTheParserDoes(string[] args)
     {
         LaunchRequest? parsed = null;
-        var cli = new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], request => { parsed = request; return 0; });
+        var cli = new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], request => { parsed = request; return 0; },
+            environment: new Dictionary<string, string>()); // no APPTAINER_* settings
         int code = cli.Invoke(args);
         Assert.True(code == 0 && parsed is not null, $"hpcrun's parser refused it: {code}");
         var early = Header(["hpcrun", .. args]);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using HpcRun.CommandLine;
 using HpcRun.Image.Registry;
 using HpcRun.Registry;
 using Serilog;
