@@ -16,6 +16,12 @@ public enum BuildFailure
     SourceUnreadable,
     /// <summary>A signal (SIGINT, SIGTERM, SIGHUP) ended the build.</summary>
     Interrupted,
+    /// <summary>A recipe's RUN, %post or %test command exited non-zero.</summary>
+    RecipeCommandFailed,
+    /// <summary>A recipe cannot be read or asks for what a build cannot do.</summary>
+    RecipeInvalid,
+    /// <summary>A COPY, ADD or %files source is missing or lies outside the build context.</summary>
+    RecipeSourceRefused,
 }
 
 /// <summary>A build could not be done for a reason outside the input's format: <see cref="Failure"/> says

@@ -16,10 +16,12 @@ namespace HpcRun.Build;
 /// --skip-unreadable (leave out, with a warning each, the files of a directory source this process cannot
 /// read) and SOURCE_DATE_EPOCH (seconds since 1970: the file system's time, and a bound on every file's).
 /// <see cref="Reference"/>: the registry reference (docker://...) a pull downloaded SOURCE from, which the build
-/// record then names as its source (kind "registry").</summary>
+/// record then names as its source (kind "registry"). A recipe build (<see cref="Recipe.RecipeBuilder"/>) gives its
+/// tree as SOURCE with the <see cref="Config"/> its instructions made, the <see cref="Deffile"/> a definition file
+/// had (stored as the SIF's definition file object, as Apptainer stores it) and its <see cref="SourceKind"/>.</summary>
 public sealed record BuildRequest(string Output, string Source, bool SquashFsOnly = false, string? Platform = null,
     string? Tag = null, bool Force = false, bool SkipUnreadable = false, long? SourceDateEpoch = null,
-    string? Reference = null);
+    string? Reference = null, ImageConfig? Config = null, string? Deffile = null, string? SourceKind = null);
 
 /// <summary>
 /// Builds a flattened, reproducible image: picks the image in the source, applies its layers (or takes a
@@ -105,7 +107,8 @@ public static class ImageBuilder
                 if (!directory)
                     throw new ImageFormatException($"{shown} is neither a docker save archive nor an OCI layout");
                 string architecture = selector.PlatformGiven ? selector.Architecture : HostPlatform.Architecture;
-                var image = new ResolvedImage("directory", null, null, selector.Os, architecture, InTreeConfig(tree),
+                var image = new ResolvedImage(request.SourceKind ?? "directory", null, null, selector.Os, architecture,
+                    request.Config ?? InTreeConfig(tree),
                     null, [], source);
                 tree.Dispose();
                 return (image, null);
@@ -161,6 +164,9 @@ public static class ImageBuilder
             };
             SifObject[] objects =
             [
+                .. request.Deffile is { } deffile
+                    ? [new SifObject(SifDataType.Deffile, "", Encoding.UTF8.GetBytes(deffile))]
+                    : Array.Empty<SifObject>(),
                 new(SifDataType.GenericJson, SifMetadata.ConfigName, config),
                 new(SifDataType.GenericJson, SifMetadata.BuildName,
                     JsonSerializer.SerializeToUtf8Bytes(record, BuildRecordJson.Default.BuildRecord)),

@@ -47,6 +47,9 @@ public enum ExitCode
     RegistryBadContent = 107,   // a digest or size mismatch, a truncated blob, a malformed or unsupported manifest
     PullOutputUnwritable = 108, // pull: OUT exists (no --force) or cannot be written, the cache unwritable, disk full
     NotCached = 109,            // --offline / HPCRUN_OFFLINE=1 and the image is not in the cache
+    RecipeCommandFailed = 110,  // build from a recipe: a RUN, %post or %test exited non-zero (its status and line said)
+    RecipeInvalid = 111,        // build from a recipe: unreadable, unknown or unsupported instruction, section, header
+    RecipeSourceRefused = 112,  // build from a recipe: a COPY/ADD/%files source is missing or outside the context
     CommandNotExecutable = 126,
     CommandNotFound = 127,
 }

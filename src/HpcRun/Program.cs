@@ -5,12 +5,15 @@ using HpcRun.Cli;
 using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
+using HpcRun.Image.Recipe;
 using HpcRun.Native;
+using HpcRun.Recipe;
 
 args = Invocation.Arguments(); // as bytes: .NET's own decoding replaces what is not UTF-8
 NodeRole role;
 try
 {
+    if (RecipeStepCommand.Parse(args) is { } step) return RecipeStep.Run(step); // hpcrun-tools' build asks
     ToolHandOver.HandOver(args);
     Logging.Configure(EarlyNamespace.Verbosity()); // the election may warn; parsing configures it again
     role = NodeGroup.Elect(); // before parsing: the first rank of a node re-executes here
@@ -18,7 +21,8 @@ try
 catch (Exception e)
 {
     // Written as HpcRun.CommandLine/CommandLineRoot.cs and Logging.cs write errors.
-    var error = e as HpcRunException ?? new HpcRunException(ExitCode.Internal, $"internal error: {e.Message}");
+    var error = e as HpcRunException ?? (e is ArgumentException ? new HpcRunException(ExitCode.Usage, e.Message)
+        : new HpcRunException(ExitCode.Internal, $"internal error: {e.Message}"));
     Console.Error.WriteLine($"hpcrun: {error.Message}");
     return (int)error.Code;
 }

@@ -16,6 +16,8 @@ public sealed record ImageConfig
     public IReadOnlyList<string>? Entrypoint { get; init; }
     public IReadOnlyList<string>? Cmd { get; init; }
     public string? WorkingDir { get; init; }
+    /// <summary>The user a recipe named (Dockerfile USER): recorded; hpcrun runs jobs as their caller.</summary>
+    public string? User { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
     public static readonly ImageConfig Empty = new();

@@ -25,7 +25,7 @@ internal sealed partial class ChildProcess
     {
         public byte** Argv, Envp;
         public byte* SearchPath, Root, Cwd, JoinUser, JoinMnt;
-        public int StatusFd, DropSysAdmin;
+        public int StatusFd, DropSysAdmin, EmulateRoot;
     }
 
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_spawn")]
@@ -40,10 +40,12 @@ internal sealed partial class ChildProcess
     /// namespace files) when given. <paramref name="dropSysAdmin"/>: a job that runs as root inside
     /// (--fakeroot) has CAP_SYS_ADMIN removed from its bounding set, as container runtimes do by
     /// default, so that it cannot remount the read-only binds and root read-write. Strings pass as
-    /// the bytes they carry (<see cref="Image.Text.RawText"/>). Throws when exec failed.</summary>
+    /// the bytes they carry (<see cref="Image.Text.RawText"/>). <paramref name="emulateRoot"/>: a recipe's RUN, whose
+    /// ownership and identity calls succeed as no-ops (early.c's seccomp filter). Throws when exec failed.</summary>
     public static unsafe ChildProcess Start(IReadOnlyList<string> argv,
         IEnumerable<KeyValuePair<string, string>> environment,
-        string? root = null, string? cwd = null, (string User, string Mount)? join = null, bool dropSysAdmin = false)
+        string? root = null, string? cwd = null, (string User, string Mount)? join = null, bool dropSysAdmin = false,
+        bool emulateRoot = false)
     {
         var env = environment.ToList();
         var (statusRead, statusWrite) = Syscalls.Pipe();
@@ -61,6 +63,7 @@ internal sealed partial class ChildProcess
                 JoinMnt = strings.Add(join?.Mount),
                 StatusFd = statusWrite,
                 DropSysAdmin = dropSysAdmin ? 1 : 0,
+                EmulateRoot = emulateRoot ? 1 : 0,
             };
             int pid = Spawn(&request);
             if (pid < 0) throw new SetupException($"cannot start {argv[0]}: {Marshal.GetPInvokeErrorMessage(-pid)}");
@@ -154,13 +157,14 @@ internal sealed partial class ChildProcess
     /// <summary>Native/hpcrun.h's enum hpcrun_exec_stage: where the child failed.</summary>
     internal static class ExecStage
     {
-        public const int Parent = 1, Join = 2, Root = 3, Cwd = 4, Exec = 5;
+        public const int Parent = 1, Join = 2, Root = 3, Cwd = 4, Exec = 5, Seccomp = 6;
 
         public static string Describe(int stage) => stage switch
         {
             Parent => "parent gone",
             Join => "joining the node's shared container",
             Root => "entering the container root",
+            Seccomp => "root emulation (seccomp)",
             _ => "exec",
         };
     }

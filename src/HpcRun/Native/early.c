@@ -34,17 +34,22 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/stat.h>
 #include "hpcrun.h"
 
 /* The layout Apply/ChildProcess.cs mirrors, on the LP64 targets hpcrun builds for (x86_64, aarch64). */
 _Static_assert(sizeof(void *) == 8 && sizeof(int) == 4, "hpcrun builds for LP64 targets only");
-_Static_assert(sizeof(struct hpcrun_spawn) == 64, "struct hpcrun_spawn: size");
+_Static_assert(sizeof(struct hpcrun_spawn) == 64 + 8, "struct hpcrun_spawn: size");
 _Static_assert(offsetof(struct hpcrun_spawn, argv) == 0 && offsetof(struct hpcrun_spawn, envp) == 8 &&
                    offsetof(struct hpcrun_spawn, search_path) == 16 && offsetof(struct hpcrun_spawn, root) == 24 &&
                    offsetof(struct hpcrun_spawn, cwd) == 32 && offsetof(struct hpcrun_spawn, join_user) == 40 &&
                    offsetof(struct hpcrun_spawn, join_mnt) == 48 && offsetof(struct hpcrun_spawn, status_fd) == 56 &&
-                   offsetof(struct hpcrun_spawn, drop_sys_admin) == 60,
+                   offsetof(struct hpcrun_spawn, drop_sys_admin) == 60 &&
+                   offsetof(struct hpcrun_spawn, emulate_root) == 64,
                "struct hpcrun_spawn: field offsets");
 
 extern char **environ;
@@ -126,6 +131,83 @@ static void restore_caller_signals(void)
     sigprocmask(SIG_SETMASK, &caller_mask, NULL);
 }
 
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "root emulation knows the system call numbers of x86_64 and aarch64 only"
+#endif
+
+/* The calls a recipe's RUN makes as root that a single-id user namespace refuses (EPERM, EINVAL):
+   package managers change owners (dpkg, rpm), drop privileges (apt's _apt sandbox: setgroups,
+   setresuid) and set capabilities. They succeed as no-ops, as Charliecloud's `ch-image
+   --force=seccomp` makes them (its man page lists the same calls): files stay owned by the one
+   mapped id, and the build stores them as root's. kexec_load is faked only to prove the filter is
+   in force (no build calls it). */
+static const int faked_calls[] = {
+#ifdef __NR_chown
+    __NR_chown, __NR_lchown,
+#endif
+    __NR_fchown, __NR_fchownat, __NR_setuid, __NR_setgid, __NR_setreuid, __NR_setregid, __NR_setresuid,
+    __NR_setresgid, __NR_setgroups, __NR_setfsuid, __NR_setfsgid, __NR_capset, __NR_kexec_load,
+};
+
+/* Installs the root emulation filter on the calling thread: the calls above return 0 without effect,
+   and so do mknod and mknodat of a character or block device (regular files, FIFOs and sockets are
+   made for real, which the namespace allows). A process of another architecture (an i386 binary on
+   x86_64) is not emulated. Allocates nothing. Returns 0, or -1 with errno set. */
+static int emulate_root(void)
+{
+    enum { CALLS = sizeof faked_calls / sizeof *faked_calls, MAX = CALLS + 17 };
+    struct sock_filter program[MAX];
+    unsigned short n = 0, allow, fake, mode_of_mknod, mode_of_mknodat;
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    unsigned short arch_test = n++;
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    /* Jumps are relative and forward: the targets' indexes are known once the table's length is. */
+    unsigned short table = n, jumps = CALLS + 2;
+#ifdef __NR_mknod
+    jumps++;
+#endif
+    allow = table + jumps;
+    fake = allow + 1;
+    mode_of_mknod = fake + 1;
+    mode_of_mknodat = mode_of_mknod + 2;
+    for (size_t i = 0; i < CALLS; i++, n++)
+        program[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)faked_calls[i],
+                                                  (unsigned char)(fake - n - 1), 0);
+#ifdef __NR_mknod
+    program[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mknod,
+                                              (unsigned char)(mode_of_mknod - n - 1), 0);
+    n++;
+#endif
+    program[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mknodat,
+                                              (unsigned char)(mode_of_mknodat - n - 1), 0);
+    n++;
+    program[n] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, allow - n - 1u);
+    n++;
+    program[arch_test] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0,
+                                                      (unsigned char)(allow - arch_test - 1));
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0); /* success */
+    /* mknod(path, mode, dev): the mode is argument 1; mknodat(dirfd, path, mode, dev): argument 2
+       (the low 32 bits, on these little-endian targets). */
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]));
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1);
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2]));
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, S_IFMT);
+    program[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, S_IFCHR, 2, 0);
+    program[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, S_IFBLK, 1, 0);
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    program[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0); /* a device: success */
+    struct sock_fprog fprog = {.len = n, .filter = program};
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) != 0) return -1;
+    /* Refused by the kernel unless the filter answers it: proof that emulation is in force. */
+    if (syscall(__NR_kexec_load, 0, 0, NULL, 0) != 0) return -1;
+    return 0;
+}
+
 /* In the child: die with the supervisor, enter the container (joining another rank's
    namespaces first), set no_new_privs, exec. Only async-signal-safe calls: the parent is a
    multithreaded .NET process. */
@@ -146,6 +228,7 @@ static void spawned_child(const struct hpcrun_spawn *s, pid_t parent)
         report_and_exit(s->status_fd, HPCRUN_STAGE_EXEC, errno);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         report_and_exit(s->status_fd, HPCRUN_STAGE_EXEC, errno);
+    if (s->emulate_root && emulate_root() != 0) report_and_exit(s->status_fd, HPCRUN_STAGE_SECCOMP, errno);
     exec_searching(s);
     report_and_exit(s->status_fd, HPCRUN_STAGE_EXEC, errno);
 }

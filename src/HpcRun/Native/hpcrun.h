@@ -20,6 +20,7 @@ struct hpcrun_spawn {
     const char *join_user, *join_mnt; /* namespace files of a container to enter, or NULL */
     int status_fd;                    /* the write end of a close-on-exec pipe */
     int drop_sys_admin;               /* a root job (--fakeroot) loses CAP_SYS_ADMIN: it cannot remount :ro binds */
+    int emulate_root;                 /* a recipe's RUN: ownership and identity calls succeed as no-ops (seccomp) */
 };
 
 /* Where hpcrun_spawn's child failed: it writes {stage, errno} to status_fd as two ints and exits
@@ -30,6 +31,7 @@ enum hpcrun_exec_stage {
     HPCRUN_STAGE_ROOT,       /* a mount namespace of its own, pivot_root into the container */
     HPCRUN_STAGE_CWD,        /* chdir into the working directory */
     HPCRUN_STAGE_EXEC,       /* CAP_SYS_ADMIN dropped, no_new_privs, execve */
+    HPCRUN_STAGE_SECCOMP,    /* the root emulation filter (emulate_root) refused or not in force */
 };
 
 /* Rank markers: what a launcher (srun, mpirun, mpiexec) sets in every rank it starts, one per

@@ -24,8 +24,8 @@ int main(int argc, char **argv)
     }
     printf("size %zu\n", sizeof(struct hpcrun_spawn));
     FIELD(argv); FIELD(envp); FIELD(search_path); FIELD(root); FIELD(cwd); FIELD(join_user); FIELD(join_mnt);
-    FIELD(status_fd); FIELD(drop_sys_admin);
-    STAGE(PARENT); STAGE(JOIN); STAGE(ROOT); STAGE(CWD); STAGE(EXEC);
+    FIELD(status_fd); FIELD(drop_sys_admin); FIELD(emulate_root);
+    STAGE(PARENT); STAGE(JOIN); STAGE(ROOT); STAGE(CWD); STAGE(EXEC); STAGE(SECCOMP);
     LIST("launcher_markers", HPCRUN_LAUNCHER_MARKERS);
     LIST("join_key_variable", HPCRUN_JOIN_KEY_VARIABLE);
     LIST("no_join_variable", HPCRUN_NO_JOIN_VARIABLE);

@@ -18,7 +18,8 @@ internal static class ImageVerbs
         var output = new Argument<string>("output") { Description = "Image to write: SIF (or SquashFS with --sqfs)" };
         var source = new Argument<string>("source")
         {
-            Description = "A directory, a `docker save` archive, or an OCI layout (directory or tar)",
+            Description = "A directory, a `docker save` archive, an OCI layout (directory or tar), a Dockerfile or " +
+                "an Apptainer definition file (or, with -f RECIPE, the build context)",
         };
         var sqfs = new Option<bool>("--sqfs")
         {
@@ -34,19 +35,26 @@ internal static class ImageVerbs
         {
             Description = "Leave out the files of a directory source that cannot be read (a warning each), not fail",
         };
+        var recipe = new RecipeBuild();
         var command = new Command(ToolVerbs.Build.Name, ToolVerbs.Build.Description)
         {
             output, source, sqfs, platform, tag, force, skip,
         };
+        foreach (Option option in recipe.All) command.Options.Add(option);
         command.With("build [OPTIONS] OUT SOURCE",
             "hpcrun build mycode.sif ./rootfs/                   # a directory (Apptainer's sandbox too)",
-            "docker save mycode:1 -o mycode.tar && hpcrun build mycode.sif mycode.tar");
+            "docker save mycode:1 -o mycode.tar && hpcrun build mycode.sif mycode.tar",
+            "hpcrun build analysis.sif Dockerfile                # a recipe, built without privileges",
+            "hpcrun build analysis.sif analysis.def              # an Apptainer definition file");
         command.SetAction(result => Run(() =>
         {
             var request = new BuildRequest(result.GetValue(output)!, result.GetValue(source)!, result.GetValue(sqfs),
                 result.GetValue(platform), result.GetValue(tag), result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch());
-            WithProgress((reporter, cancel) => ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
+            if (recipe.Applies(result, request.Source)) recipe.Run(result, request);
+            else
+                WithProgress((reporter, cancel) =>
+                    ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
             Console.Error.WriteLine($"hpcrun: wrote {request.Output}");
         }));
         return command;

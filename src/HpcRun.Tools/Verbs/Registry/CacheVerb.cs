@@ -65,6 +65,8 @@ internal static class CacheVerb
                 File.Delete(cache.ReferencePath(ImageReference.Parse(r.Reference), r.Platform));
         }
         Console.WriteLine($"removed {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
+        int steps = HpcRun.Build.Recipe.RecipeBuilder.CleanCache(cache.Root, before);
+        if (steps > 0) Console.WriteLine($"removed {steps} recipe build step(s)");
     }
 
     /// <summary>A duration as Apptainer's --days and Docker's "until" take it: a number and d, h or m.</summary>

@@ -38,7 +38,7 @@ internal static class RegistryVerbs
         }
     });
 
-    private static ExitCode Status(RegistryFault fault) => fault switch
+    internal static ExitCode Status(RegistryFault fault) => fault switch
     {
         RegistryFault.BadReference => ExitCode.RegistryBadReference,
         RegistryFault.Unreachable => ExitCode.RegistryUnreachable,

@@ -1,0 +1,77 @@
+using System.Text;
+using HpcRun.Image;
+using HpcRun.Image.Metadata;
+using HpcRun.Image.Registry;
+
+namespace HpcRun.Build.Recipe;
+
+/// <summary>
+/// A stage's FROM: `scratch`, a registry reference (pulled into the image cache by the caller's puller), or a local
+/// SIF, SquashFS, directory, `docker save` archive or OCI layout. <see cref="Identity"/> keys the build cache: a
+/// pulled image's manifest (its cached SIF is named by it), a local file's path, size and modification time.
+/// </summary>
+internal sealed record BaseImage(string Identity, string? ImageFile, string? Directory)
+{
+    public static readonly BaseImage Scratch = new("scratch", null, null);
+
+    /// <summary>Resolves <paramref name="from"/>: a path when it starts with '/' or '.', or names something that
+    /// exists; else a registry reference.</summary>
+    public static BaseImage Resolve(string from, RecipeRequest request, IBuildReporter reporter,
+        CancellationToken cancel)
+    {
+        if (from == "scratch") return Scratch;
+        bool path = from.StartsWith('/') || from.StartsWith('.') || Path.Exists(from);
+        if (!path)
+        {
+            string reference = ImageReference.IsReference(from) ? from : ImageReference.Scheme + from;
+            string sif = request.Pull(reference, reporter, cancel);
+            return new BaseImage($"registry {Path.GetFileName(sif)}", sif, null);
+        }
+        string full = Path.GetFullPath(from);
+        if (!Path.Exists(full)) throw new FileNotFoundException($"FROM {from}: not found", from);
+        var info = new FileInfo(full);
+        string identity = $"local {full} {(info.Exists ? info.Length : 0)} {info.LastWriteTimeUtc.Ticks}";
+        bool archive = File.Exists(Path.Combine(full, "oci-layout"))
+            || File.Exists(Path.Combine(full, "manifest.json"));
+        if (System.IO.Directory.Exists(full) && !archive) return new(identity, null, full);
+        return new BaseImage(identity, full, null);
+    }
+
+    /// <summary>Puts the image's tree into the empty directory <paramref name="tree"/>; returns its config.</summary>
+    public ImageConfig Unpack(string tree, string scratch, RecipeRequest request, IBuildReporter reporter,
+        CancellationToken cancel)
+    {
+        System.IO.Directory.CreateDirectory(tree);
+        if (Directory is not null)
+        {
+            TreeCopy.Copy(Directory, tree, cancel);
+            string config = Path.Combine(tree, ImageConfig.InTreePath.TrimStart('/'));
+            return File.Exists(config) ? ImageConfig.Parse(File.ReadAllText(config)) : ImageConfig.Empty;
+        }
+        if (ImageFile is null) return ImageConfig.Empty;
+        string image = ImageFile;
+        if (!ImageSource.LooksLikeImageFile(image))
+        {
+            image = Path.Combine(scratch, $"base-{Guid.NewGuid():N}.sif"); // an archive or layout: built first
+            ImageBuilder.Build(new BuildRequest(image, ImageFile, Platform: request.Platform), request.Version,
+                reporter, cancel);
+        }
+        ImageSource source = ImageSource.Probe(image);
+        using (IBuildStep step = reporter.Step($"unpacking {Shown(ImageFile)}", null))
+        {
+            TreeCopy.Run("unsquashfs", ["-no-progress", "-quiet", "-ignore-errors", "-no-xattrs", "-force",
+                "-offset", $"{source.Offset}", "-dest", tree, image], cancel, check: false);
+            step.Done();
+        }
+        if (image != ImageFile) File.Delete(image);
+        return source.EmbeddedConfig ?? InTree(tree);
+    }
+
+    private static ImageConfig InTree(string tree)
+    {
+        string config = Path.Combine(tree, ImageConfig.InTreePath.TrimStart('/'));
+        return File.Exists(config) ? ImageConfig.Parse(File.ReadAllText(config, Encoding.UTF8)) : ImageConfig.Empty;
+    }
+
+    private static string Shown(string path) => HpcRun.Image.Text.Shown.Path(path);
+}

@@ -1,0 +1,194 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
+using static HpcRun.Image.Posix.Libc;
+
+namespace HpcRun.Build.Recipe;
+
+/// <summary>
+/// The build context of COPY and ADD (and %files): sources are read only inside it. A source whose path climbs
+/// out (`../../etc/passwd`) or leads out through a symlink is refused; symlinks inside a copied directory are
+/// copied as symlinks, not followed. `.dockerignore` at the context's top leaves paths out (its patterns as
+/// Docker reads them: `*`, `?`, `**`, `!` exceptions, the last match deciding). The chosen files are packed
+/// into a tar and applied to the tree as a layer (<see cref="LayerFlattener"/>: every write resolved inside the
+/// tree, modes and modification times kept), and hashed for the build cache.
+/// </summary>
+internal sealed class ContextFiles
+{
+    private readonly string context;
+    private readonly List<(Regex Pattern, bool Exclude)> ignore;
+
+    private ContextFiles(string context, List<(Regex, bool)> ignore) => (this.context, this.ignore) = (context, ignore);
+
+    /// <summary>The context <paramref name="context"/>; <paramref name="ignoreFile"/>: read its .dockerignore (not
+    /// for another stage's tree, nor a %files source's directory).</summary>
+    public static ContextFiles Open(string context, bool ignoreFile = true)
+    {
+        string full = Path.GetFullPath(context);
+        if (!Directory.Exists(full))
+            throw new ImageBuildException($"build context {Shown.Path(context)} is not a directory",
+                BuildFailure.RecipeSourceRefused);
+        var rules = new List<(Regex, bool)>();
+        if (ignoreFile && File.Exists(Path.Combine(full, ".dockerignore")))
+            foreach (string raw in File.ReadAllLines(Path.Combine(full, ".dockerignore")))
+            {
+                string line = raw.Trim();
+                if (line.Length == 0 || line.StartsWith('#')) continue;
+                bool exclude = !line.StartsWith('!');
+                string pattern = Path.TrimEndingDirectorySeparator(exclude ? line : line[1..].Trim()).TrimStart('/');
+                rules.Add((Glob(pattern.StartsWith("./", StringComparison.Ordinal) ? pattern[2..] : pattern), exclude));
+            }
+        return new ContextFiles(full, rules);
+    }
+
+    /// <summary>A pattern as a regex over a relative path: `**` any directories, `*` and `?` within a name; it also
+    /// matches what lies below a matched directory.</summary>
+    private static Regex Glob(string pattern)
+    {
+        var regex = new StringBuilder("^");
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '*' && i + 1 < pattern.Length && pattern[i + 1] == '*')
+            {
+                regex.Append(i + 2 < pattern.Length && pattern[i + 2] == '/' ? "(.*/)?" : ".*");
+                i += i + 2 < pattern.Length && pattern[i + 2] == '/' ? 2 : 1;
+            }
+            else if (c == '*') regex.Append("[^/]*");
+            else if (c == '?') regex.Append("[^/]");
+            else regex.Append(Regex.Escape(c.ToString()));
+        }
+        return new Regex(regex.Append("(/.*)?$").ToString(), RegexOptions.CultureInvariant);
+    }
+
+    private bool Ignored(string relative)
+    {
+        bool ignored = false;
+        foreach ((Regex pattern, bool exclude) in ignore)
+            if (pattern.IsMatch(relative)) ignored = exclude;
+        return ignored;
+    }
+
+    /// <summary>The entries <paramref name="sources"/> (as written after COPY) name, as (path in the context,
+    /// path below the destination); throws <see cref="ImageBuildException"/> for a source outside the context or
+    /// one that matches nothing.</summary>
+    public List<(string Relative, string Target)> Select(IReadOnlyList<string> sources, Instruction at)
+    {
+        var chosen = new List<(string, string)>();
+        foreach (string source in sources)
+        {
+            string relative = Confine(source, at);
+            List<string> matches = HasWildcard(relative) ? Expand(relative) : [relative];
+            matches = [.. matches.Where(m => m.Length == 0 || !Ignored(m))];
+            if (matches.Count == 0)
+                throw new ImageBuildException($"{at.Keyword} at line {at.Line}: {source} is not in the build " +
+                    "context (or .dockerignore leaves it out)", BuildFailure.RecipeSourceRefused);
+            foreach (string match in matches)
+            {
+                CheckBeneath(match, source, at);
+                string full = Path.Combine(context, match);
+                if (Directory.Exists(full))
+                    chosen.AddRange(Walk(match).Select(p => (p, p[match.Length..].TrimStart('/'))));
+                else chosen.Add((match, Path.GetFileName(match)));
+            }
+        }
+        return chosen;
+    }
+
+    /// <summary>Whether the single source is a directory (its contents are copied into the destination).</summary>
+    public bool IsDirectory(string relative) => Directory.Exists(Path.Combine(context, relative));
+
+    private string Confine(string source, Instruction at)
+    {
+        string full = Path.GetFullPath(Path.Combine(context, source.TrimStart('/')));
+        if (full != context && !full.StartsWith(context + "/", StringComparison.Ordinal))
+            throw Outside(source, at, "its path leads outside the build context");
+        return Path.GetRelativePath(context, full) is "." ? "" : Path.GetRelativePath(context, full);
+    }
+
+    /// <summary>Opens the source with RESOLVE_BENEATH: a symlink on the way that leads out of the context is
+    /// EXDEV.</summary>
+    private void CheckBeneath(string relative, string source, Instruction at)
+    {
+        if (relative.Length == 0) return;
+        using var dir = new Microsoft.Win32.SafeHandles.SafeFileHandle(
+            (nint)OpenAt(Cwd, context, O_PATH | O_DIRECTORY, 0), ownsHandle: true);
+        using var fd = OpenAt2(dir, relative, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+        if (fd.IsInvalid && Errno == EXDEV) throw Outside(source, at, "a symlink leads outside the build context");
+        if (fd.IsInvalid)
+            throw new ImageBuildException($"{at.Keyword} at line {at.Line}: cannot read {source}: " +
+                Describe(Errno), BuildFailure.RecipeSourceRefused);
+    }
+
+    private static ImageBuildException Outside(string source, Instruction at, string why) =>
+        new($"{at.Keyword} at line {at.Line} refused: {source}: {why}", BuildFailure.RecipeSourceRefused);
+
+    private static bool HasWildcard(string path) => path.IndexOfAny(['*', '?', '[']) >= 0;
+
+    private List<string> Expand(string pattern)
+    {
+        Regex exact = new(Glob(pattern).ToString().Replace("(/.*)?$", "$", StringComparison.Ordinal));
+        int depth = pattern.Count(c => c == '/');
+        return [.. Walk("").Where(p => p.Count(c => c == '/') == depth && exact.IsMatch(p))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The directory <paramref name="relative"/> and everything below it, not following symlinks, less what
+    /// .dockerignore leaves out; in a fixed order.</summary>
+    private IEnumerable<string> Walk(string relative)
+    {
+        if (relative.Length > 0) yield return relative;
+        var directory = new DirectoryInfo(Path.Combine(context, relative));
+        foreach (FileSystemInfo entry in directory.EnumerateFileSystemInfos()
+                     .OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            string child = relative.Length == 0 ? entry.Name : $"{relative}/{entry.Name}";
+            if (Ignored(child)) continue;
+            if (entry is DirectoryInfo && entry.LinkTarget is null)
+                foreach (string below in Walk(child)) yield return below;
+            else yield return child;
+        }
+    }
+
+    /// <summary>The sha256 of what <paramref name="chosen"/> holds: names, kinds, modes, link targets and
+    /// bytes.</summary>
+    public string Hash(List<(string Relative, string Target)> chosen)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach ((string relative, string target) in chosen)
+        {
+            var info = new FileInfo(Path.Combine(context, relative));
+            hash.AppendData(Encoding.UTF8.GetBytes($"{target}\0{(int)info.UnixFileMode}\0{info.LinkTarget}\0"));
+            if (info.LinkTarget is null && !Directory.Exists(info.FullName))
+                using (FileStream file = File.OpenRead(info.FullName)) hash.AppendData(SHA256.HashData(file));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Writes <paramref name="chosen"/> into <paramref name="tree"/> below <paramref name="destination"/>
+    /// (a directory path inside the tree), or as the file <paramref name="destination"/> when
+    /// <paramref name="asFile"/>.</summary>
+    public void CopyInto(string tree, List<(string Relative, string Target)> chosen, string destination, bool asFile,
+        string scratch, IBuildReporter reporter, CancellationToken cancel)
+    {
+        string tar = Path.Combine(scratch, $"copy-{Environment.ProcessId}-{Guid.NewGuid():N}.tar");
+        try
+        {
+            using (FileStream output = File.Create(tar))
+            using (var writer = new TarWriter(output, TarEntryFormat.Pax))
+                foreach ((string relative, string target) in chosen)
+                {
+                    string name = asFile ? destination : $"{destination.TrimEnd('/')}/{target}";
+                    writer.WriteEntry(Path.Combine(context, relative), name.TrimStart('/'));
+                }
+            using RootDir root = RootDir.Open(Cwd, tree) ?? throw PosixException.Last("cannot open the build's tree");
+            long length = new FileInfo(tar).Length;
+            new LayerFlattener(root, reporter).Apply([new LayerBlob(() => File.OpenRead(tar), length, null, null,
+                "the copied files")], cancel);
+        }
+        finally { File.Delete(tar); }
+    }
+}

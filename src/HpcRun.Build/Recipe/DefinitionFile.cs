@@ -1,0 +1,124 @@
+using System.Text.Json;
+
+namespace HpcRun.Build.Recipe;
+
+/// <summary>The sections of an Apptainer definition file that become the image's metadata (Apptainer's
+/// /.singularity.d: runscript, runscript.help, test, labels.json, env/90-environment.sh) and its whole text, which
+/// the SIF stores as its definition file.</summary>
+public sealed record DefinitionSections(string Text, string? Runscript, string? Help, string? Environment,
+    string? Test, IReadOnlyList<KeyValuePair<string, string>> Labels);
+
+/// <summary>
+/// Reads an Apptainer definition file (Apptainer's "Definition Files" documentation): the header's `Bootstrap:`
+/// (docker, localimage; oras and the others refused) and `From:`, then %files, %post, %environment, %runscript,
+/// %labels, %help and %test. %post becomes a RUN (`/bin/sh -e -c`, or the shell `%post -c SHELL` names), each
+/// %files line a COPY from the current directory (an absolute host path from its own directory), %test a RUN
+/// after them, as `apptainer build` runs it. %setup (run on the host as root) and app sections are refused.
+/// </summary>
+public static class DefinitionFile
+{
+    private static readonly string[] MetadataSections = ["environment", "runscript", "labels", "help", "test"];
+
+    /// <summary>Whether <paramref name="path"/> names a definition file: ending in .def, or its first line that is
+    /// neither blank nor a comment being `Bootstrap:`.</summary>
+    public static bool Is(string path, string text) =>
+        path.EndsWith(".def", StringComparison.OrdinalIgnoreCase) || text.Split('\n').Select(l => l.Trim())
+            .FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#')) is { } first
+            && first.StartsWith("bootstrap:", StringComparison.OrdinalIgnoreCase);
+
+    public static Recipe Parse(string text)
+    {
+        string[] lines = text.Replace("\r\n", "\n").Split('\n');
+        var header = new Dictionary<string, (string Value, int Line)>(StringComparer.OrdinalIgnoreCase);
+        int i = 0;
+        for (; i < lines.Length && !lines[i].TrimStart().StartsWith('%'); i++)
+        {
+            string line = lines[i].Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            int colon = line.IndexOf(':');
+            if (colon <= 0) throw new RecipeException($"header line is not `Key: value`: {line}", i + 1);
+            header[line[..colon].Trim()] = (line[(colon + 1)..].Trim(), i + 1);
+        }
+        var sections = new List<(string Name, string Arguments, int Line, List<string> Body)>();
+        for (; i < lines.Length; i++)
+        {
+            string trimmed = lines[i].TrimStart();
+            if (trimmed.StartsWith('%') && trimmed.Length > 1 && char.IsAsciiLetter(trimmed[1]))
+            {
+                int space = trimmed.IndexOfAny([' ', '\t']);
+                string name = (space < 0 ? trimmed[1..] : trimmed[1..space]).ToLowerInvariant();
+                sections.Add((name, space < 0 ? "" : trimmed[space..].Trim(), i + 1, []));
+            }
+            else if (sections.Count > 0) sections[^1].Body.Add(lines[i]);
+        }
+        string from = From(header);
+        var instructions = new List<Instruction>();
+        string? Section(string name) =>
+            sections.LastOrDefault(s => s.Name == name) is { Body: { } body } ? Body(body) : null;
+        foreach (var section in sections)
+            switch (section.Name)
+            {
+                case "files":
+                    if (section.Arguments.Length > 0)
+                        throw new RecipeException("%files from a stage is not supported", section.Line);
+                    for (int n = 0; n < section.Body.Count; n++)
+                        if (Words.Split(section.Body[n].Trim()) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
+                            instructions.Add(Exec("COPY", section.Line + 1 + n,
+                                pair.Count > 1 ? pair[..2] : [pair[0], pair[0]]));
+                    break;
+                case "post":
+                    instructions.Add(Exec("%post", section.Line, [.. Shell(section.Arguments, section.Line), "-e", "-c",
+                        Body(section.Body)]));
+                    break;
+                case "setup":
+                    throw new RecipeException("%setup runs on the host as root: not supported (use %files)",
+                        section.Line);
+                default:
+                    if (!MetadataSections.Contains(section.Name))
+                        throw new RecipeException($"section %{section.Name} is not supported", section.Line);
+                    break;
+            }
+        string? test = Section("test");
+        if (test is not null)
+            instructions.Add(Exec("%test", sections.Last(s => s.Name == "test").Line, ["/bin/sh", "-e", "-c", test]));
+        var labels = (Section("labels") ?? "").Split('\n').Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split([' ', '\t'], 2))
+            .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1].Trim() : "")).ToList();
+        var definition = new DefinitionSections(text, Section("runscript"), Section("help"), Section("environment"),
+            test, labels);
+        return new Recipe([new Stage(from, null, null, instructions, header.GetValueOrDefault("From").Line)],
+            new Dictionary<string, string?>(), definition);
+    }
+
+    private static string From(Dictionary<string, (string Value, int Line)> header)
+    {
+        if (!header.TryGetValue("Bootstrap", out var bootstrap))
+            throw new RecipeException("the definition file has no `Bootstrap:` header", 1);
+        if (!header.TryGetValue("From", out var from) || from.Value.Length == 0)
+            throw new RecipeException("the definition file has no `From:` header", bootstrap.Line);
+        return bootstrap.Value.ToLowerInvariant() switch
+        {
+            "docker" => HpcRun.Image.Registry.ImageReference.Scheme + from.Value,
+            "localimage" => from.Value.StartsWith('/') || from.Value.StartsWith('.') ? from.Value : "./" + from.Value,
+            "oras" => throw new RecipeException(
+                "Bootstrap: oras is not supported: pull the image with oras and use Bootstrap: localimage",
+                bootstrap.Line),
+            var other => throw new RecipeException($"Bootstrap: {other} is not supported (docker, localimage)",
+                bootstrap.Line),
+        };
+    }
+
+    private static string[] Shell(string arguments, int line)
+    {
+        List<string> words = Words.Split(arguments);
+        if (words.Count == 0) return ["/bin/sh"];
+        if (words.Count == 2 && words[0] == "-c") return [words[1]];
+        throw new RecipeException($"%post {arguments}: only `-c SHELL` is supported", line);
+    }
+
+    private static string Body(List<string> body) => string.Join('\n', body).Trim('\n') + "\n";
+
+    private static Instruction Exec(string keyword, int line, IReadOnlyList<string> argv) =>
+        new(keyword, new Dictionary<string, string>(), JsonSerializer.Serialize(argv.ToArray(),
+            RecipeJson.Default.StringArray), line);
+}

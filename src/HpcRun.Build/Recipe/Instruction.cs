@@ -1,0 +1,28 @@
+using System.Text.Json;
+
+namespace HpcRun.Build.Recipe;
+
+/// <summary>One instruction of a recipe: its keyword (upper case: RUN, COPY...), its flags (--from=x, --chown=u),
+/// its arguments as written after them, and the line it starts on (1-based) for messages.</summary>
+public sealed record Instruction(string Keyword, IReadOnlyDictionary<string, string> Flags, string Arguments,
+    int Line)
+{
+    /// <summary>The arguments in exec form (a JSON array of strings), or null when they are in shell form.</summary>
+    public IReadOnlyList<string>? ExecForm()
+    {
+        string text = Arguments.Trim();
+        if (!text.StartsWith('[')) return null;
+        try { return JsonSerializer.Deserialize(text, RecipeJson.Default.StringArray); }
+        catch (JsonException) { return null; } // Docker too runs a malformed array as a shell command
+    }
+
+    /// <summary>What the build cache keys this instruction by: keyword, flags and arguments, not the line.</summary>
+    public string CacheText =>
+        $"{Keyword} {string.Join(' ', Flags.OrderBy(f => f.Key).Select(f => $"--{f.Key}={f.Value}"))} {Arguments}";
+}
+
+/// <summary>A recipe the build refused: <see cref="Line"/> (1-based, 0: the whole file) says where.</summary>
+public sealed class RecipeException(string message, int line = 0) : Exception(message)
+{
+    public int Line { get; } = line;
+}

@@ -1,0 +1,317 @@
+using System.Diagnostics;
+using System.Text.Json;
+using HpcRun.Image.Metadata;
+
+namespace HpcRun.Build.Recipe;
+
+/// <summary>
+/// Builds an image from a recipe (<see cref="DockerfileParser"/>, <see cref="DefinitionFile"/>): each stage's tree
+/// is a plain writable directory in a private scratch directory beside OUT, FROM unpacks its base there, RUN runs in
+/// it as root with root emulated (<see cref="StepRunner"/>), COPY and ADD write the context's files into it
+/// (<see cref="ContextFiles"/>); ENV, ARG, WORKDIR, LABEL, CMD, ENTRYPOINT, USER and SHELL change the stage's
+/// <see cref="StageState"/>. Completed steps are kept in the <see cref="BuildCache"/>. The last stage's tree and
+/// config then go through <see cref="ImageBuilder"/>, which writes OUT by rename. A failed or cancelled build
+/// removes its scratch directory: nothing is left but completed cache entries. Each instruction is a progress line
+/// on <paramref name="progress"/> in <see cref="Build"/>, with its duration; RUN's output goes to the terminal.
+/// </summary>
+public static class RecipeBuilder
+{
+    private const string ScratchPrefix = ".hpcrun-recipe.", CacheFolder = "recipe";
+
+    /// <summary>Whether <paramref name="path"/> is a recipe rather than an image source: a regular file named
+    /// Dockerfile, Containerfile (either with a .suffix), *.dockerfile or *.def, or a small text file whose first
+    /// line that is not blank or a comment starts with FROM or `Bootstrap:`.</summary>
+    public static bool IsRecipe(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.LinkTarget is not null && info.ResolveLinkTarget(true) is not FileInfo) return false;
+        string name = info.Name;
+        if (name.StartsWith("Dockerfile", StringComparison.Ordinal) || name.StartsWith("Containerfile",
+                StringComparison.Ordinal) || name.EndsWith(".dockerfile", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith(".def", StringComparison.OrdinalIgnoreCase)) return true;
+        if (info.Length > 1 << 20) return false;
+        try
+        {
+            string? first = File.ReadLines(path).Select(l => l.Trim())
+                .FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#'));
+            return first is not null && (first.StartsWith("FROM ", StringComparison.OrdinalIgnoreCase)
+                || first.StartsWith("bootstrap:", StringComparison.OrdinalIgnoreCase));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>Throws <see cref="RecipeException"/> for a recipe it cannot read, <see cref="ImageBuildException"/>
+    /// (<see cref="BuildFailure.RecipeCommandFailed"/>, <see cref="BuildFailure.RecipeSourceRefused"/>...) for a step
+    /// that failed, and what <see cref="ImageBuilder.Build"/> throws.</summary>
+    public static void Build(RecipeRequest request, IBuildReporter reporter, TextWriter progress,
+        CancellationToken cancel)
+    {
+        string text = File.ReadAllText(request.Recipe);
+        Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text)
+            : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs);
+        BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
+        string scratch = MakeScratch(request.Output);
+        try
+        {
+            var run = new Run(request, recipe, scratch, reporter, progress, cancel);
+            StageResult last = run.All();
+            ImageConfig config = last.State.Config;
+            if (recipe.Definition is { } definition)
+            {
+                var labels = new Dictionary<string, string>(config.Labels);
+                foreach ((string name, string value) in definition.Labels) labels[name] = value;
+                config = config with { Labels = labels };
+                ApptainerLayout.Write(last.Tree, definition, config);
+            }
+            ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, request.Platform,
+                Force: request.Force, SourceDateEpoch: request.SourceDateEpoch, Config: config,
+                Deffile: recipe.Definition?.Text, SourceKind: "recipe"), request.Version, reporter, cancel);
+        }
+        finally { TreeCopy.Remove(scratch); }
+    }
+
+    /// <summary>`hpcrun cache clean`: removes the recipe build cache's steps (in <paramref name="cacheDirectory"/>'s
+    /// recipe/) kept before <paramref name="before"/>; how many.</summary>
+    public static int CleanCache(string cacheDirectory, DateTime before) =>
+        BuildCache.Clean(Path.Combine(cacheDirectory, CacheFolder), before);
+
+    private static string MakeScratch(string output)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        string scratch = Path.Combine(directory, ScratchPrefix + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return scratch;
+    }
+
+    /// <summary>A stage done: the key of its last step, that of its last step that changed the tree, its tree (in the
+    /// scratch directory) and state.</summary>
+    private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State);
+
+    private sealed class Run(RecipeRequest request, Recipe recipe, string scratch, IBuildReporter reporter,
+        TextWriter progress, CancellationToken cancel)
+    {
+        private readonly BuildCache cache = new(request.NoCache || request.CacheDirectory is null ? null
+            : Path.Combine(request.CacheDirectory, CacheFolder));
+        private readonly StepRunner runner = new(request.Hpcrun);
+        private readonly Dictionary<string, StageResult> named = [];
+        private readonly List<StageResult> done = [];
+        private int step;
+        private string treeKey = "";
+        private readonly int steps = recipe.Stages.Sum(s => s.Instructions.Count + 1);
+
+        public StageResult All()
+        {
+            foreach (Stage stage in recipe.Stages)
+            {
+                StageResult result = Stage(stage, done.Count);
+                done.Add(result);
+                if (stage.Name is { } name) named[name] = result;
+            }
+            return done[^1];
+        }
+
+        private StageResult Stage(Stage stage, int index)
+        {
+            string tree = Path.Combine(scratch, $"stage{index}");
+            string? materialized = null; // the key whose tree `tree` holds
+            StageState state;
+            string key; // of the instructions so far; treeKey: of the last that changed the tree
+            StageResult? parent = named.GetValueOrDefault(stage.From.ToLowerInvariant())
+                ?? (int.TryParse(stage.From, out int n) && n < done.Count ? done[n] : null);
+            var from = new Instruction("FROM", new Dictionary<string, string>(), stage.From, stage.Line);
+            Action finish = Line(from);
+            {
+                if (parent is not null)
+                {
+                    Materialize(tree, parent.TreeKey, ref materialized, parent.Tree);
+                    state = parent.State with { Args = new Dictionary<string, string>() };
+                    key = parent.Key;
+                    treeKey = parent.TreeKey;
+                }
+                else
+                {
+                    BaseImage image = BaseImage.Resolve(stage.From, request, reporter, cancel);
+                    key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
+                    if (cache.Tree(key) is not null) { state = cache.State(key); Cached(); }
+                    else
+                    {
+                        state = new StageState { Config = image.Unpack(tree, scratch, request, reporter, cancel) };
+                        materialized = key;
+                        cache.Store(key, tree, state, cancel);
+                    }
+                }
+            }
+            finish();
+            foreach (Instruction instruction in stage.Instructions)
+            {
+                finish = Line(instruction);
+                cancel.ThrowIfCancellationRequested();
+                (state, key) = Apply(instruction, state, key, tree, ref materialized);
+                finish();
+            }
+            Materialize(tree, treeKey, ref materialized, null);
+            return new StageResult(key, treeKey, tree, state);
+        }
+
+        private (StageState, string) Apply(Instruction at, StageState state, string key, string tree,
+            ref string? materialized)
+        {
+            string arguments = at.Keyword is "RUN" or "%post" or "%test" ? at.Arguments : state.Expand(at.Arguments);
+            switch (at.Keyword)
+            {
+                case "RUN" or "%post" or "%test":
+                    return (state, treeKey = RunCommand(at, state, key, tree, ref materialized));
+                case "COPY" or "ADD":
+                    return (state, treeKey = Copy(at, state, key, tree, ref materialized));
+                case "ARG":
+                    foreach ((string name, string value) in Words.Pairs(arguments, legacyForm: false))
+                    {
+                        string? given = request.BuildArgs.TryGetValue(name, out string? v) ? v
+                            : arguments.Contains('=') ? value : recipe.GlobalArgs.GetValueOrDefault(name);
+                        if (given is not null)
+                            state = state with { Args = new Dictionary<string, string>(state.Args) { [name] = given } };
+                    }
+                    break;
+                case "ENV":
+                    foreach ((string name, string value) in Words.Pairs(at.Arguments, legacyForm: true))
+                        state = state.WithEnv(name, state.Expand(value));
+                    break;
+                case "LABEL":
+                    var labels = new Dictionary<string, string>(state.Config.Labels);
+                    foreach ((string name, string value) in Words.Pairs(at.Arguments, legacyForm: false))
+                        labels[state.Expand(name)] = state.Expand(value);
+                    state = state with { Config = state.Config with { Labels = labels } };
+                    break;
+                case "WORKDIR":
+                    string dir = Path.Combine(state.Config.WorkingDir ?? "/", arguments.Trim());
+                    state = state with { Config = state.Config with { WorkingDir = dir } };
+                    break;
+                case "USER":
+                    state = state with { Config = state.Config with { User = arguments.Trim() } };
+                    break;
+                case "CMD":
+                    state = state with { Config = state.Config with { Cmd = ExecOrShell(at, state) } };
+                    break;
+                case "ENTRYPOINT":
+                    state = state with
+                    {
+                        Config = state.Config with { Entrypoint = ExecOrShell(at, state), Cmd = null },
+                    };
+                    break;
+                case "SHELL":
+                    state = state with
+                    {
+                        Shell = at.ExecForm() ?? throw new RecipeException("SHELL takes a JSON array", at.Line),
+                    };
+                    break;
+            }
+            return (state, BuildCache.Key(key, $"{at.CacheText}\n{arguments}"));
+        }
+
+        private string RunCommand(Instruction at, StageState state, string key, string tree, ref string? materialized)
+        {
+            IReadOnlyList<string> argv = at.ExecForm() ?? [.. state.Shell, at.Arguments];
+            string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}");
+            if (Hit(next)) return next;
+            Materialize(tree, treeKey, ref materialized, null);
+            runner.Run(tree, state, argv, at, cancel);
+            return Done(next, tree, state, ref materialized);
+        }
+
+        private static IReadOnlyList<string>? ExecOrShell(Instruction at, StageState state) =>
+            at.Arguments.Trim().Length == 0 ? null : at.ExecForm() ?? [.. state.Shell, at.Arguments];
+
+        private string Copy(Instruction at, StageState state, string key, string tree, ref string? materialized)
+        {
+            List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(state.Expand(at.Arguments));
+            if (words.Count < 2) throw new RecipeException($"{at.Keyword} takes SOURCE... DEST", at.Line);
+            if (at.Keyword == "ADD" && words[..^1].FirstOrDefault(IsRemoteOrArchive) is { } refused)
+                throw new RecipeException($"ADD {refused}: URLs and archives are not supported (COPY the file and " +
+                    "RUN tar)", at.Line);
+            string destination = words[^1];
+            if (!destination.StartsWith('/')) destination = Path.Combine(state.Config.WorkingDir ?? "/", destination)
+                + (destination.EndsWith('/') ? "/" : "");
+            IReadOnlyList<string> sources = words[..^1];
+            ContextFiles context;
+            if (at.Flags.GetValueOrDefault("from") is { } stageName)
+            {
+                StageResult source = named.GetValueOrDefault(stageName.ToLowerInvariant())
+                    ?? (int.TryParse(stageName, out int n) && n < done.Count ? done[n]
+                        : throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line));
+                context = ContextFiles.Open(source.Tree, ignoreFile: false);
+            }
+            else if (recipe.Definition is not null && sources[0].StartsWith('/'))
+            {
+                context = ContextFiles.Open(Path.GetDirectoryName(sources[0])!, ignoreFile: false);
+                sources = [Path.GetFileName(sources[0])];
+            }
+            else context = ContextFiles.Open(request.Context);
+            var chosen = context.Select(sources, at);
+            bool asFile = sources.Count == 1 && !destination.EndsWith('/') && !context.IsDirectory(chosen[0].Relative)
+                && chosen.Count == 1 && !Directory.Exists(Path.Combine(tree, destination.TrimStart('/')));
+            string next = BuildCache.Key(key, $"{at.CacheText}\n{destination}\n{context.Hash(chosen)}");
+            if (Hit(next)) return next;
+            Materialize(tree, treeKey, ref materialized, null);
+            context.CopyInto(tree, chosen, destination, asFile, scratch, reporter, cancel);
+            return Done(next, tree, state, ref materialized);
+        }
+
+        private static bool IsRemoteOrArchive(string source) =>
+            source.Contains("://", StringComparison.Ordinal) || new[] { ".tar", ".tar.gz", ".tgz", ".tar.xz",
+                ".tar.bz2", ".tar.zst" }.Any(s => source.EndsWith(s, StringComparison.OrdinalIgnoreCase));
+
+        private bool Hit(string key)
+        {
+            if (cache.Tree(key) is null) return false;
+            Cached();
+            return true;
+        }
+
+        private string Done(string key, string tree, StageState state, ref string? materialized)
+        {
+            materialized = key;
+            cache.Store(key, tree, state, cancel);
+            return key;
+        }
+
+        /// <summary>Makes <paramref name="tree"/> hold the tree of <paramref name="key"/>: from the cache, or from
+        /// <paramref name="from"/> (another stage's tree), unless it holds it already.</summary>
+        private void Materialize(string tree, string key, ref string? materialized, string? from)
+        {
+            if (materialized == key) return;
+            string source = from ?? cache.Tree(key)
+                ?? throw new ImageBuildException("the build cache lost a step while the build ran: build again");
+            TreeCopy.Remove(tree);
+            TreeCopy.Copy(source, tree, cancel);
+            materialized = key;
+        }
+
+        private bool cachedLine;
+
+        private void Cached() => cachedLine = true;
+
+        /// <summary>Writes the instruction's progress line; returns what writes its outcome with its
+        /// duration.</summary>
+        private Action Line(Instruction at)
+        {
+            step++;
+            string shown = $"{at.Keyword} {Shorten(at.Arguments)}";
+            progress.WriteLine($"hpcrun: [{step}/{steps}] line {at.Line}: {shown}");
+            cachedLine = false;
+            var clock = Stopwatch.StartNew();
+            int number = step;
+            return () => progress.WriteLine(cachedLine ? $"hpcrun: [{number}/{steps}] cached"
+                : $"hpcrun: [{number}/{steps}] done in {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+
+        private static string Shorten(string text)
+        {
+            string line = text.ReplaceLineEndings(" ").Trim();
+            return line.Length <= 80 ? line : line[..77] + "...";
+        }
+
+        private static string Json(IReadOnlyList<KeyValuePair<string, string>> environment) =>
+            JsonSerializer.Serialize(environment.Select(e => $"{e.Key}={e.Value}").ToArray(),
+                RecipeJson.Default.StringArray);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text;
+using HpcRun.Image.Metadata;
+
+namespace HpcRun.Build.Recipe;
+
+/// <summary>What a stage's instructions have set so far besides its tree: the image config (ENV, WORKDIR, LABEL,
+/// CMD, ENTRYPOINT, USER), the SHELL of shell-form RUNs, and the ARGs in scope with their values. Kept in the build
+/// cache beside each step's tree.</summary>
+public sealed record StageState
+{
+    public ImageConfig Config { get; init; } = ImageConfig.Empty;
+
+    public IReadOnlyList<string> Shell { get; init; } = ["/bin/sh", "-c"];
+
+    public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The PATH a RUN gets when the image sets none (Docker's default).</summary>
+    public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /// <summary>A RUN's environment: the ARGs, then the image's ENV over them, PATH and HOME when unset.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> RunEnvironment()
+    {
+        var environment = new Dictionary<string, string>(Args);
+        foreach ((string name, string value) in Config.EnvPairs()) environment[name] = value;
+        environment.TryAdd("PATH", DefaultPath);
+        environment.TryAdd("HOME", "/root");
+        return [.. environment];
+    }
+
+    public string? Variable(string name) =>
+        Config.EnvPairs().LastOrDefault(p => p.Key == name).Value ?? Args.GetValueOrDefault(name);
+
+    public StageState WithEnv(string name, string value) => this with
+    {
+        Config = Config with
+        {
+            Env = [.. Config.Env.Where(e => !e.StartsWith(name + "=", StringComparison.Ordinal)), $"{name}={value}"],
+        },
+    };
+
+    /// <summary>Substitutes $NAME, ${NAME}, ${NAME:-default} and ${NAME:+alternative} with <see cref="Variable"/>
+    /// (Dockerfile reference, "Environment replacement"); \$ stays a literal $.</summary>
+    public string Expand(string text)
+    {
+        var result = new StringBuilder();
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '\\' && i + 1 < text.Length && text[i + 1] == '$') { result.Append('$'); i++; continue; }
+            if (c != '$' || i + 1 == text.Length) { result.Append(c); continue; }
+            if (text[i + 1] == '{')
+            {
+                int end = text.IndexOf('}', i + 2);
+                if (end < 0) { result.Append(text[i..]); break; }
+                string inner = text[(i + 2)..end];
+                int colon = inner.IndexOf(':');
+                string name = colon < 0 ? inner : inner[..colon];
+                string? value = Variable(name);
+                if (colon >= 0 && colon + 1 < inner.Length)
+                {
+                    string word = inner[(colon + 2)..];
+                    value = inner[colon + 1] switch
+                    {
+                        '-' => string.IsNullOrEmpty(value) ? Expand(word) : value,
+                        '+' => string.IsNullOrEmpty(value) ? "" : Expand(word),
+                        _ => value,
+                    };
+                }
+                result.Append(value);
+                i = end;
+                continue;
+            }
+            int length = 0;
+            while (i + 1 + length < text.Length && (char.IsAsciiLetterOrDigit(text[i + 1 + length])
+                       || text[i + 1 + length] == '_')) length++;
+            if (length == 0) { result.Append(c); continue; }
+            result.Append(Variable(text.Substring(i + 1, length)));
+            i += length;
+        }
+        return result.ToString();
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace HpcRun.Build.Recipe;
+
+/// <summary>Copies and removes whole trees for the recipe build: `cp -a` (GNU coreutils: modes, times, symlinks, hard
+/// links; reflinks where the file system has them) and `rm -rf` after making directories writable (a package may
+/// leave read-only ones). A cancelled copy is killed.</summary>
+internal static class TreeCopy
+{
+    /// <summary>Copies the contents of <paramref name="source"/> into <paramref name="target"/> (made when missing).
+    /// Device nodes, which an unprivileged build can neither make nor use, are left out.</summary>
+    public static void Copy(string source, string target, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(target);
+        string errors = Run("cp", ["-a", "--reflink=auto", "--", $"{source}/.", target], cancel, check: false);
+        string[] serious = [.. errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => !line.Contains("cannot create special file", StringComparison.Ordinal))];
+        if (serious.Length > 0) throw new ImageBuildException($"cannot copy {source}: {serious[0]}");
+    }
+
+    /// <summary>Removes <paramref name="path"/> and everything in it; nothing when it is missing.</summary>
+    public static void Remove(string path)
+    {
+        if (!Path.Exists(path)) return;
+        Run("chmod", ["-R", "u+rwX", "--", path], CancellationToken.None, check: false);
+        Run("rm", ["-rf", "--", path], CancellationToken.None);
+    }
+
+    /// <summary>Runs <paramref name="program"/>; its stderr. Throws <see cref="ImageBuildException"/> when it fails
+    /// and <paramref name="check"/>.</summary>
+    public static string Run(string program, IReadOnlyList<string> args, CancellationToken cancel, bool check = true)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        using Process process = Process.Start(start)!;
+        using CancellationTokenRegistration stop = cancel.Register(() => Kill(process));
+        Task<string> errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        cancel.ThrowIfCancellationRequested();
+        if (check && process.ExitCode != 0)
+            throw new ImageBuildException($"{program} failed: {errors.Result.Trim().Split('\n')[0]}");
+        return errors.Result;
+    }
+
+    public static void Kill(Process process)
+    {
+        try { process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { } // ended already
+    }
+}

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using HpcRun.Build;
+using HpcRun.Build.Recipe;
+using HpcRun.CommandLine;
+using HpcRun.Image.Registry;
+using HpcRun.Registry;
+using HpcRun.Tools.Verbs.Registry;
+
+namespace HpcRun.Tools.Verbs.Image;
+
+/// <summary>`hpcrun build OUT Dockerfile|X.def` and `hpcrun build -f RECIPE OUT CONTEXT`: the options a recipe
+/// build adds to build, and the call into <see cref="RecipeBuilder"/> with its errors as exit statuses.</summary>
+internal sealed class RecipeBuild
+{
+    public readonly Option<string?> File = new("--file", "-f")
+    { Description = "The recipe (Dockerfile or Apptainer definition file); SOURCE is then the build context" };
+
+    public readonly Option<string[]> BuildArgs = new("--build-arg")
+    { Description = "NAME=VALUE for the recipe's ARG NAME (repeatable)", AllowMultipleArgumentsPerToken = false };
+
+    public readonly Option<bool> NoCache = new("--no-cache")
+    { Description = "Run every step of the recipe, neither reading nor filling the build cache" };
+
+    public readonly RegistryOptions Registry = new();
+
+    public IEnumerable<Option> All => [File, BuildArgs, NoCache, Registry.Creds, Registry.Insecure];
+
+    /// <summary>Whether this build is a recipe's: -f given, or SOURCE a recipe file.</summary>
+    public bool Applies(ParseResult result, string source) =>
+        result.GetValue(File) is not null || RecipeBuilder.IsRecipe(source);
+
+    public void Run(ParseResult result, BuildRequest build)
+    {
+        string recipe = result.GetValue(File) ?? build.Source;
+        string context = result.GetValue(File) is null
+            ? DefinitionFile.Is(recipe, "") ? "." : Path.GetDirectoryName(Path.GetFullPath(recipe))!
+            : build.Source;
+        var args = new Dictionary<string, string>();
+        foreach (string pair in result.GetValue(BuildArgs) ?? [])
+        {
+            string[] parts = pair.Split('=', 2);
+            if (parts[0].Length == 0) throw new HpcRunException(ExitCode.Usage, $"--build-arg {pair}: give NAME=VALUE");
+            args[parts[0]] = parts.Length > 1 ? parts[1] : Environment.GetEnvironmentVariable(parts[0]) ?? "";
+        }
+        var request = new RecipeRequest(build.Output, recipe, context, args, result.GetValue(NoCache), build.Force,
+            build.SquashFsOnly, build.Platform, build.SourceDateEpoch,
+            ImageCache.DirectoryFrom(Environment.GetEnvironmentVariable, null),
+            Path.Combine(AppContext.BaseDirectory, "hpcrun"), CommandLineRoot.Version,
+            (reference, reporter, cancel) => Pull(result, reference, build.Platform, reporter, cancel));
+        try
+        {
+            using var signals = new BuildSignals();
+            try { RecipeBuilder.Build(request, new PlainReporter(Console.Error), Console.Error, signals.Token); }
+            catch (OperationCanceledException) when (signals.Signal != 0)
+            {
+                throw ImageBuildException.Interruption(signals.Signal);
+            }
+        }
+        catch (RecipeException e)
+        {
+            throw new HpcRunException(ExitCode.RecipeInvalid, e.Line > 0 ? $"{recipe}:{e.Line}: {e.Message}"
+                : $"{recipe}: {e.Message}");
+        }
+        catch (ImageBuildException e) when (e.Failure is BuildFailure.RecipeCommandFailed)
+        {
+            throw new HpcRunException(ExitCode.RecipeCommandFailed, e.Message);
+        }
+        catch (ImageBuildException e) when (e.Failure is BuildFailure.RecipeSourceRefused)
+        {
+            throw new HpcRunException(ExitCode.RecipeSourceRefused, e.Message);
+        }
+        catch (RegistryException e) { throw new HpcRunException(RegistryVerbs.Status(e.Fault), e.Message); }
+    }
+
+    private string Pull(ParseResult result, string text, string? platform, IBuildReporter reporter,
+        CancellationToken cancel)
+    {
+        ImageReference reference = RegistryVerbs.Parse(text);
+        return CachePuller.Pull(RegistryVerbs.Cache(), reference, platform, Registry.Settings(result, reference),
+            CommandLineRoot.Version, reporter, cancel);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Runtime.InteropServices;
+using HpcRun.Apply;
+using HpcRun.Image;
+using HpcRun.Image.Posix;
+using HpcRun.Image.Recipe;
+using HpcRun.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace HpcRun.Recipe;
+
+/// <summary>
+/// Runs one command of a recipe (<see cref="RecipeStepCommand"/>) in the build's writable tree: as uid 0 in the user
+/// namespace early.c entered, with root emulated (early.c's seccomp filter: chown, setgroups, setresuid... succeed
+/// as no-ops), the host's network, and the host's /dev, /proc, /sys, /etc/resolv.conf and /etc/hosts bound in. The
+/// tree is written directly, not through an overlay, so a package manager's renames never cross layers (EXDEV).
+/// The mounts live in this process's mount namespace and go with it. hpcrun is the command's subreaper: what the
+/// command leaves running (a daemon a package started, a background job), or what outlives it when a signal ended it,
+/// is reparented to hpcrun and killed when the command ends, as `docker build` ends a RUN's container.
+/// </summary>
+internal static partial class RecipeStep
+{
+    private static readonly (string Path, bool Directory)[] HostBinds =
+        [("/dev", true), ("/proc", true), ("/sys", true), ("/etc/resolv.conf", false), ("/etc/hosts", false)];
+
+    /// <summary>The command's exit status as a shell reports it; throws <see cref="HpcRunException"/> when it cannot
+    /// be started.</summary>
+    public static int Run(RecipeStepCommand.Step step)
+    {
+        EarlyNamespace.EnsureEntered();
+        EarlyNamespace.WriteIdMaps(0, 0);
+        Syscalls.Mount(null, "/", null, Syscalls.MS_REC | Syscalls.MS_SLAVE); // nothing propagates to the host
+        Syscalls.Mount(step.Root, step.Root, null, Syscalls.MS_BIND); // a mount point, for pivot_root
+        using (var root = new RootDir(new SafeFileHandle(
+                   Syscalls.Open(step.Root, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC), ownsHandle: true)))
+            foreach ((string path, bool directory) in HostBinds)
+                if (File.Exists(path) || Directory.Exists(path)) Bind(root, path, directory);
+        Syscalls.SetDumpable(false); // the job cannot look into hpcrun's /proc entries (Executor.cs says why)
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) throw SetupException.FromErrno("PR_SET_CHILD_SUBREAPER");
+        var job = ChildProcess.Start(step.Argv, step.Environment, step.Root, step.Cwd, dropSysAdmin: true,
+            emulateRoot: true);
+        int status = Supervisor.Wait(job);
+        KillLeftovers();
+        return status;
+    }
+
+    private const int PR_SET_CHILD_SUBREAPER = 36, SIGKILL = 9;
+
+    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    private static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
+    private static unsafe partial int waitpid(int pid, int* status, int options);
+
+    /// <summary>Kills and reaps this process's children (/proc/self/task/*/children) until none is left: their own
+    /// children come to hpcrun as each dies.</summary>
+    private static unsafe void KillLeftovers()
+    {
+        while (Children() is { Count: > 0 } children)
+            foreach (int pid in children)
+            {
+                Libc.Kill(pid, SIGKILL);
+                waitpid(pid, null, 0);
+            }
+    }
+
+    private static List<int> Children() =>
+        [.. Directory.EnumerateDirectories("/proc/self/task")
+            .SelectMany(task => Read($"{task}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(int.Parse)];
+
+    private static string Read(string file)
+    {
+        try { return File.ReadAllText(file); }
+        catch (IOException) { return ""; } // a thread that ended meanwhile
+    }
+
+    /// <summary>Binds the host's <paramref name="path"/> on the same path in the tree, resolved inside it (a hostile
+    /// tree's symlink cannot send the mount outside); a missing target is made, one the tree cannot have (a
+    /// dangling symlink, the other kind) leaves the bind out.</summary>
+    private static void Bind(RootDir root, string path, bool directory)
+    {
+        int target = root.TryOpen(path, Libc.O_PATH, out int errno);
+        if (target < 0 && errno == Libc.ENOENT) target = Make(root, path, directory);
+        if (target < 0) return;
+        try
+        {
+            if (PosixFile.IsDirectory($"/proc/self/fd/{target}") != directory) return;
+            ulong flags = Syscalls.MS_BIND | (directory ? Syscalls.MS_REC : 0);
+            Syscalls.Mount(path, $"/proc/self/fd/{target}", null, flags);
+        }
+        finally { Syscalls.Close(target); }
+    }
+
+    private static int Make(RootDir root, string path, bool directory)
+    {
+        int parent = root.TryOpen(Path.GetDirectoryName(path)!, Libc.O_PATH | Libc.O_DIRECTORY, out _);
+        if (parent < 0) return -1;
+        try
+        {
+            string name = Path.GetFileName(path);
+            if (directory) Syscalls.MakeDirectoryAt(parent, name);
+            else Syscalls.CreateFileAt(parent, name);
+        }
+        catch (SetupException) { return -1; } // a dangling symlink in the way
+        finally { Syscalls.Close(parent); }
+        return root.TryOpen(path, Libc.O_PATH, out _);
+    }
+}

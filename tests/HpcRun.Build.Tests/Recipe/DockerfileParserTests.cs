@@ -1,0 +1,80 @@
+using HpcRun.Build.Recipe;
+
+namespace HpcRun.Build.Tests.Recipe;
+
+public class DockerfileParserTests
+{
+    [Fact]
+    public void Continued_lines_comments_flags_and_forms_are_read_with_their_first_line()
+    {
+        var instructions = DockerfileParser.Parse("""
+            # a comment
+            ARG BASE=debian
+            FROM ${BASE} AS build
+            RUN apt-get update && \
+            # a comment inside
+                apt-get install -y gcc
+            COPY --from=build --chown=1000:1000 /a /b
+            CMD ["/bin/app", "--fast"]
+            EXPOSE 80
+            """);
+        Assert.Equal(["ARG", "FROM", "RUN", "COPY", "CMD"], instructions.Select(i => i.Keyword));
+        Assert.Equal([2, 3, 4, 7, 8], instructions.Select(i => i.Line));
+        Assert.Equal("apt-get update &&  apt-get install -y gcc", instructions[2].Arguments);
+        Assert.Null(instructions[2].ExecForm());
+        Assert.Equal("build", instructions[3].Flags["from"]);
+        Assert.Equal(["/bin/app", "--fast"], instructions[4].ExecForm());
+    }
+
+    [Theory]
+    [InlineData("FROM a\nFROB x\n", 2, "unknown instruction FROB")]
+    [InlineData("FROM a\nRUN <<EOF\necho\nEOF\n", 2, "heredoc")]
+    [InlineData("RUN true\n", 1, "must start with FROM")]
+    [InlineData("FROM a\nRUN --mount=type=cache,target=/x true\n", 2, "RUN --mount")]
+    public void What_a_build_cannot_do_is_refused_with_its_line(string text, int line, string message)
+    {
+        var e = Assert.Throws<RecipeException>(() => DockerfileParser.Parse(text));
+        Assert.Equal(line, e.Line);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Variables_expand_as_the_Dockerfile_reference_says()
+    {
+        var state = new StageState().WithEnv("A", "1") with { Args = new Dictionary<string, string> { ["B"] = "x" } };
+        Assert.Equal("1-x-d-alt-$A-", state.Expand("$A-${B}-${C:-d}-${A:+alt}-\\$A-${C:+no}"));
+    }
+
+    [Fact]
+    public void Env_and_label_pairs_take_quotes_and_the_legacy_form()
+    {
+        Assert.Equal([KeyValuePair.Create("A", "two words"), KeyValuePair.Create("B", "c")],
+            Words.Pairs("A=\"two words\" B=c", legacyForm: true));
+        Assert.Equal([KeyValuePair.Create("PATH", "/x /y")], Words.Pairs("PATH /x /y", legacyForm: true));
+    }
+
+    [Fact]
+    public void A_definition_file_becomes_a_stage_with_post_files_and_test_and_refuses_oras()
+    {
+        HpcRun.Build.Recipe.Recipe recipe = DefinitionFile.Parse("""
+            Bootstrap: docker
+            From: debian:bookworm
+
+            %files
+                data.txt /opt/data.txt
+            %post -c /bin/bash
+                echo hi
+            %labels
+                Author someone
+            %test
+                true
+            """);
+        Stage stage = Assert.Single(recipe.Stages);
+        Assert.Equal("docker://debian:bookworm", stage.From);
+        Assert.Equal(["COPY", "%post", "%test"], stage.Instructions.Select(i => i.Keyword));
+        Assert.Equal(["/bin/bash", "-e", "-c", "    echo hi\n"], stage.Instructions[1].ExecForm());
+        Assert.Equal([KeyValuePair.Create("Author", "someone")], recipe.Definition!.Labels);
+        var e = Assert.Throws<RecipeException>(() => DefinitionFile.Parse("Bootstrap: oras\nFrom: x/y:1\n"));
+        Assert.Contains("oras is not supported", e.Message);
+    }
+}

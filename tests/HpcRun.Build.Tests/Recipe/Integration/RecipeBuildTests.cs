@@ -1,0 +1,245 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Build.Tests.Recipe.Integration;
+
+/// <summary>`hpcrun build OUT Dockerfile|X.def` as the unprivileged test user: RUN as root with root emulated, in a
+/// plain writable tree, the build cache, COPY's context rules, the Apptainer layout of a definition file.</summary>
+public sealed class RecipeBuildTests : IDisposable
+{
+    private readonly string dir = WritableDir();
+    private readonly Dictionary<string, string> env;
+
+    public RecipeBuildTests() => env = new() { ["HPCRUN_CACHEDIR"] = Path.Combine(dir, "cache") };
+
+    public void Dispose() => TestEnvironment.RunChecked("rm", "-rf", dir);
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text.Replace("\r\n", "\n"));
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        return path;
+    }
+
+    private CommandResult Build(params string[] args) =>
+        Hpcrun.Run(["build", .. args], env, cwd: dir);
+
+    private static string WritableDir()
+    {
+        string path = Path.Combine(TestImages.Dir, $"recipe-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
+        return path;
+    }
+
+    /// <summary>Nothing but what the test wrote and OUT: no scratch tree, no temporary file.</summary>
+    private void AssertNoScratch() =>
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(dir), e => Path.GetFileName(e).StartsWith(".hpcrun"));
+
+    [Fact]
+    [Trait("Category", "Network")]
+    public void Apt_get_installs_numpy_as_a_plain_user_and_a_later_run_uses_it()
+    {
+        string debian = TestImages.DebianMinbaseTree;
+        Write("Dockerfile", $"""
+            FROM {debian}
+            ENV DEBIAN_FRONTEND=noninteractive
+            RUN apt-get update && apt-get install -y --no-install-recommends python3-numpy
+            RUN python3 -c "import numpy; print('sum', numpy.arange(5).sum())" > /numpy.txt
+            CMD ["cat", "/numpy.txt"]
+            """);
+        var build = Build("numpy.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Matches(@"\[3/5\] done in \d+\.\d s", build.Stderr);
+        var run = Hpcrun.Run([Path.Combine(dir, "numpy.sif")], env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("sum 10\n", run.Stdout);
+        var python = Hpcrun.Run([Path.Combine(dir, "numpy.sif"), "python3", "-c",
+            "import numpy; print(numpy.__version__ > '1')"], env);
+        Assert.Equal("True\n", python.Stdout);
+        AssertNoScratch();
+    }
+
+    [Fact]
+    [Trait("Category", "Network")]
+    public void A_multi_stage_build_compiles_with_gcc_and_keeps_only_the_binary()
+    {
+        string debian = TestImages.DebianMinbaseTree;
+        Write("hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello from gcc\"); return 0; }\n");
+        Write("Dockerfile", $"""
+            FROM {debian} AS build
+            RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev
+            COPY hello.c /src/
+            RUN gcc -O2 -static -o /src/hello /src/hello.c
+            FROM {TestImages.BusyboxTree}
+            COPY --from=build /src/hello /usr/local/bin/hello
+            CMD ["/usr/local/bin/hello"]
+            """);
+        var build = Build("hello.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string sif = Path.Combine(dir, "hello.sif");
+        Assert.Equal("hello from gcc\n", Hpcrun.Run([sif], env).Stdout);
+        Assert.NotEqual(0, Hpcrun.Run([sif, "test", "-e", "/usr/bin/gcc"], env).ExitCode);
+        Assert.NotEqual(0, Hpcrun.Run([sif, "test", "-e", "/src/hello.c"], env).ExitCode);
+    }
+
+    [Fact]
+    public void Editing_the_last_run_reruns_only_it_and_no_cache_reruns_all()
+    {
+        string recipe = $"""
+            FROM {TestImages.BusyboxTree}
+            RUN echo one > /one
+            ENV WORD=two
+            RUN echo $WORD > /two
+            """;
+        Write("Dockerfile", recipe);
+        var first = Build("a.sif", "Dockerfile");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("[2/4] done in", first.Stderr);
+        Write("Dockerfile", recipe.Replace("echo $WORD", "echo changed $WORD"));
+        var second = Build("b.sif", "Dockerfile");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("[1/4] cached", second.Stderr);
+        Assert.Contains("[2/4] cached", second.Stderr);
+        Assert.Contains("[4/4] done in", second.Stderr);
+        Assert.Equal("one\nchanged two\n", Hpcrun.Run([Path.Combine(dir, "b.sif"), "cat", "/one", "/two"], env).Stdout);
+        var again = Build("--no-cache", "c.sif", "Dockerfile");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.DoesNotContain("cached", again.Stderr);
+    }
+
+    [Fact]
+    public void A_failing_run_stops_the_build_with_its_status_and_line_and_writes_nothing()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN true\nRUN exit 3\nRUN touch /never\n");
+        var build = Build("out.sif", "Dockerfile");
+        Assert.Equal(110, build.ExitCode);
+        Assert.Contains("hpcrun: RUN at line 3 failed with exit status 3", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+        AssertNoScratch();
+    }
+
+    [Fact]
+    public void Sigterm_stops_the_running_step_and_leaves_no_tree_no_output_and_no_process()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo started && sleep 4321\n");
+        using var build = Hpcrun.Start(["build", Path.Combine(dir, "out.sif"), Path.Combine(dir, "Dockerfile")], env);
+        while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
+        Assert.Contains("sleep 4321", TestEnvironment.RunChecked("ps", "-eo", "args"));
+        TestEnvironment.RunChecked("kill", "-TERM", build.Id.ToString());
+        Assert.True(build.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal(143, build.ExitCode);
+        Assert.DoesNotContain("sleep 4321", TestEnvironment.RunChecked("ps", "-eo", "args"));
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+        AssertNoScratch();
+        Assert.Empty(Directory.GetDirectories(Path.Combine(dir, "cache", "recipe"), ".tmp-*"));
+    }
+
+    [Fact]
+    public void Root_is_emulated_for_chown_setgroups_and_device_nodes_in_a_run()
+    {
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            RUN id -u > /id && touch /f && chown 1234:5678 /f && mknod /dev-null c 1 3; \
+                mkfifo /fifo && test -p /fifo && echo ok > /checks
+            """);
+        var build = Build("root.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal("0\nok\n", Hpcrun.Run([Path.Combine(dir, "root.sif"), "cat", "/id", "/checks"], env).Stdout);
+    }
+
+    [Fact]
+    public void Copy_takes_the_context_less_dockerignore_and_multi_stage_copies_only_what_it_names()
+    {
+        Write("ctx/keep.txt", "kept\n");
+        Write("ctx/secret.key", "no\n");
+        Write("ctx/logs/run.log", "no\n");
+        Write("ctx/src/tool.sh", "#!/bin/sh\necho built tool\n");
+        Write("ctx/.dockerignore", "*.key\nlogs\n");
+        Write("ctx/Dockerfile", $"""
+            FROM {TestImages.BusyboxTree} AS build
+            COPY src/tool.sh /work/
+            RUN cp /work/tool.sh /work/tool && chmod 755 /work/tool && echo junk > /work/junk
+            FROM {TestImages.BusyboxTree}
+            WORKDIR /app
+            COPY . ./
+            COPY --from=build /work/tool /usr/local/bin/tool
+            RUN find /app | sort > /listing
+            """);
+        var build = Build("-f", Path.Combine(dir, "ctx/Dockerfile"), "copy.sif", Path.Combine(dir, "ctx"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string sif = Path.Combine(dir, "copy.sif");
+        Assert.Equal("/app\n/app/.dockerignore\n/app/Dockerfile\n/app/keep.txt\n/app/src\n/app/src/tool.sh\n",
+            Hpcrun.Run([sif, "cat", "/listing"], env).Stdout);
+        Assert.Equal("built tool\n", Hpcrun.Run([sif, "tool"], env).Stdout);
+        Assert.NotEqual(0, Hpcrun.Run([sif, "test", "-e", "/work/junk"], env).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("COPY ../../etc/passwd /x", "its path leads outside the build context")]
+    [InlineData("COPY escape /x", "a symlink leads outside the build context")]
+    public void A_hostile_recipe_cannot_copy_from_outside_its_context(string copy, string why)
+    {
+        Write("ctx/Dockerfile", $"FROM {TestImages.BusyboxTree}\n{copy}\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "ctx/escape"), "/etc/passwd");
+        var build = Build("evil.sif", "ctx/Dockerfile");
+        Assert.Equal(112, build.ExitCode);
+        Assert.Contains(why, build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "evil.sif")));
+        AssertNoScratch();
+    }
+
+    [Fact]
+    public void A_definition_file_lays_out_its_sections_as_apptainer_and_runs_its_runscript_and_test()
+    {
+        Write("data.txt", "some data\n");
+        string def = Write("tool.def", $"""
+            Bootstrap: localimage
+            From: {TestImages.BusyboxTree}
+
+            %files
+                data.txt /opt/data.txt
+
+            %post
+                echo "built by post" > /opt/post.txt
+
+            %environment
+                export GREETING="hello from environment"
+
+            %runscript
+                echo "runscript: $GREETING $*"
+
+            %labels
+                Author hpcrun-tests
+
+            %help
+                Prints a greeting.
+
+            %test
+                grep -q data /opt/data.txt
+            """);
+        var build = Build("tool.sif", "tool.def");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("%test", build.Stderr);
+        string sif = Path.Combine(dir, "tool.sif");
+        var run = Hpcrun.Run(["run", sif, "a", "b"], env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("runscript: hello from environment a b\n", run.Stdout);
+        Assert.Equal(File.ReadAllText(def) + "\n", Hpcrun.Run(["inspect", "--deffile", sif], env).Stdout);
+        Assert.Contains("Author: hpcrun-tests", Hpcrun.Run(["inspect", "--labels", sif], env).Stdout);
+        Assert.Contains("Prints a greeting.", Hpcrun.Run(["inspect", "--helpfile", sif], env).Stdout);
+        Assert.Equal("built by post\nsome data\n",
+            Hpcrun.Run(["exec", sif, "cat", "/opt/post.txt", "/opt/data.txt"], env).Stdout);
+    }
+
+    [Fact]
+    public void A_definition_file_that_bootstraps_from_oras_is_refused_in_one_line()
+    {
+        Write("oras.def", "Bootstrap: oras\nFrom: ghcr.io/x/y:1\n");
+        var build = Build("oras.sif", "oras.def");
+        Assert.Equal(111, build.ExitCode);
+        Assert.Equal("hpcrun: oras.def:1: Bootstrap: oras is not supported: pull the image with oras and use " +
+            "Bootstrap: localimage\n", build.Stderr);
+    }
+}
