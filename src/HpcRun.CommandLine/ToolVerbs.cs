@@ -11,7 +11,8 @@ namespace HpcRun.CommandLine;
 public static class ToolVerbs
 {
     public static readonly (string Name, string Description)
-        Build = ("build", "Build a flattened, reproducible image from a directory, Docker or OCI archive"),
+        Build = ("build",
+            "Build a flattened image from a directory, Docker or OCI archive, Dockerfile or Apptainer definition file"),
         Inspect = ("inspect", "Describe an image: format, architecture, partitions, config, labels, build record"),
         RunHelp = ("run-help", "Print the image's help (%help of its definition file: /.singularity.d/runscript.help)"),
         Submit = ("submit", "Submit a batch job that runs CMD inside IMAGE on every task (srun hpcrun IMAGE CMD)"),

@@ -19,7 +19,8 @@ namespace HpcRun.Apply.SquashFuse;
 /// requests straddle block boundaries, made it decompress most blocks twice (34
 /// decompressions where 16 blocks exist, for busybox; an image stored uncompressed keeps squashfuse's
 /// own, since re-reading its blocks costs less than the fresh memory a larger cache takes); and gzip
-/// blocks go through libdeflate (<see cref="DeflateBlocks"/>). With another layout the library serves with its own settings.
+/// blocks go through libdeflate (<see cref="DeflateBlocks"/>). With another layout the library serves
+/// with its own settings.
 /// </summary>
 internal static unsafe partial class SquashFuseServer
 {
