@@ -40,7 +40,7 @@ public sealed class LaunchOptions
             "(also APPTAINER_CONTAINALL)",
     };
     public readonly Option<string> Home = new("--home", "-H")
-    { Description = "Bind host directory SRC as the home, at DST (default: your home's path): SRC[:DST]" };
+    { Description = "Bind host directory SRC as the home, at DST (default: SRC, as Apptainer does): SRC[:DST]" };
     public readonly Option<bool> NoHome = new("--no-home")
     { Description = "Do not bind the home directory (also APPTAINER_NO_HOME)" };
     public readonly Option<string[]> NoMount = new("--no-mount")

@@ -5,10 +5,11 @@ namespace HpcRun.Launch.Parts;
 /// <summary>
 /// An image's /.singularity.d/env/*.sh scripts, evaluated by the image's own /bin/sh in the job's process before
 /// it becomes the job, in the order and with the precedence of Apptainer's action script
-/// (internal/pkg/util/fs/files/action_script.sh): the host's variables are hidden while the scripts run and come
-/// back only where neither the image nor the user set them; the scripts are sourced in name order; the user's
-/// values (<see cref="Overrides"/>: APPTAINERENV_, --env...) apply right after 99-base.sh, before the scripts that
-/// sort after it; then the job is exec'd: same pid, argv exactly as given, no process left behind.
+/// (internal/pkg/util/fs/files/action_script.sh): the host's variables are hidden while the scripts up to
+/// 99-base.sh run and come back where those did not set them; the scripts are sourced in name order; the user's
+/// values (<see cref="Overrides"/>: APPTAINERENV_, --env...) apply right after 99-base.sh and the host's return, so
+/// they expand against both (`--env 'Y=$FOO'` sees the host's FOO), before the scripts that sort after it; then
+/// the job is exec'd: same pid, argv exactly as given, no process left behind.
 /// Apptainer's own 99-runtimevars.sh is not sourced: its PATH handling is in <see cref="Overrides"/>.
 /// </summary>
 /// <param name="Scripts">The file names in <see cref="Directory"/>, in the order they are sourced.</param>
@@ -50,18 +51,34 @@ public sealed record ImageEnvironment(IReadOnlyList<string> Scripts, IReadOnlyLi
         for (int i = 0; i < HostNames.Count; i++)
             script.Append($"__hpcrun_h{i}=\"${HostNames[i]}\"; unset {HostNames[i]}\n");
         foreach (string name in Scripts.Where(n => string.CompareOrdinal(n, InjectAfter) <= 0)) Source(script, name);
-        foreach (var (name, value) in Overrides) script.Append($"{name}={value.ToShellWord(Carry)}; export {name}\n");
-        foreach (string name in Scripts.Where(n => string.CompareOrdinal(n, InjectAfter) > 0)) Source(script, name);
         for (int i = 0; i < HostNames.Count; i++)
             script.Append($"[ -n \"${{{HostNames[i]}+x}}\" ] || {{ {HostNames[i]}=\"$__hpcrun_h{i}\"; " +
                           $"export {HostNames[i]}; }}\n");
+        foreach (var (name, value) in Overrides) script.Append($"{name}={value.ToShellWord(Carry)}; export {name}\n");
+        foreach (string name in Scripts.Where(n => string.CompareOrdinal(n, InjectAfter) > 0)) Source(script, name);
         script.Append(shellLevel is null ? "unset SHLVL\n" : $"SHLVL=\"${{{Carry(shellLevel)}}}\"; export SHLVL\n");
         string[] temporaries =
             [.. Enumerable.Range(0, HostNames.Count).Select(i => $"__hpcrun_h{i}"), .. carried.Select(c => c.Key)];
         if (temporaries.Length > 0) script.Append($"unset {string.Join(' ', temporaries)}\n");
+        script.Append(CheckCommand);
         script.Append("exec \"$@\"\n");
         return ([Shell, "-c", script.ToString(), "hpcrun", .. argv], carried);
     }
+
+    /// <summary>A command the shell cannot exec gets hpcrun's own line and status (127, 126), as without scripts,
+    /// not the shell's ("exec: line 9: x: not found"); a command looking like an option is not read as exec's.
+    /// </summary>
+    private const string CheckCommand = """
+        case $1 in
+        */*) if [ ! -e "$1" ]; then __hpcrun_e=127; elif [ -d "$1" ] || [ ! -x "$1" ]; then __hpcrun_e=126; fi ;;
+        *) command -v "$1" >/dev/null 2>&1 || __hpcrun_e=127 ;;
+        esac
+        case ${__hpcrun_e:-0} in
+        127) printf 'hpcrun: %s: command not found in the image\n' "$1" >&2; exit 127 ;;
+        126) printf 'hpcrun: %s: cannot execute: Permission denied\n' "$1" >&2; exit 126 ;;
+        esac
+
+        """;
 
     private static void Source(StringBuilder script, string name)
     {

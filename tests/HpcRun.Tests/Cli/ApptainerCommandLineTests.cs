@@ -174,7 +174,7 @@ public class ApptainerCommandLineTests
             request!.Binds);
         Assert.True(request.CleanEnv);
         Assert.True(request.Contain);
-        Assert.Equal(new HomeSpec("/scratch/me", null), request.Home);
+        Assert.Equal(new HomeSpec("/scratch/me", "/scratch/me"), request.Home); // DST is SRC, as Apptainer's
         Assert.Equal("/data", request.WorkingDirectory);
         Assert.True(request.NoMount.Tmp);
     }

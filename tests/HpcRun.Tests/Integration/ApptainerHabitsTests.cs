@@ -216,6 +216,8 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             "echo $HOME; pwd; cat note");
         Assert.True(bound.ExitCode == 0, bound.ToString());
         Assert.Equal(["/myhome", "/myhome", "hi"], Lines(bound));
+        var alone = Hpcrun.Run("exec", "-H", home, images.Sif, "sh", "-c", "echo $HOME; cat $HOME/note");
+        Assert.Equal([home, "hi"], Lines(alone)); // without DST the home is at SRC, as Apptainer's
         // Outside the home: the current directory is bound, as Apptainer's --no-home says ("if /home is not the
         // current working directory").
         var none = Hpcrun.Run(["exec", "--no-home", images.Sif, "sh", "-c", "test -d $HOME || echo no home"],

@@ -142,15 +142,34 @@ public class ApptainerLayoutTests(ApptainerLayoutImages images) : IClassFixture<
             ["APPTAINERENV_APPEND_PATH"] = "/appended",
         };
         var result = Sh(kind, "echo $PATH; echo $GREETING; echo $ONLY; echo $A $B; echo \"$LIT\"; echo \"$LIST\"; " +
-            "echo carried $(env | grep -c ^HPCRUN_ENVSCRIPT_)", env,
+            "echo $FROM_HOST_VAR; echo carried $(env | grep -c ^HPCRUN_ENVSCRIPT_)", env,
             "--env", "PATH=/opt/x/bin:$PATH", "--env", "A=1,B=${TOOL_HOME}", "--env", "LIT=\\$HOME \\\\",
-            "--env", "LIST=a,b");
+            "--env", "LIST=a,b", "--env", "FROM_HOST_VAR=$HOST_VAR");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["/opt/x/bin:/opt/tool/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "apptainer", "legacy only", "1 /opt/tool", "$HOME \\", "a,b", "carried 0"], Lines(result));
+            "apptainer", "legacy only", "1 /opt/tool", "$HOME \\", "a,b", "host", "carried 0"], Lines(result));
         var appended = Sh(kind, "echo $PATH", env);
         Assert.Equal("/opt/tool/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/appended",
             Lines(appended)[0]);
+    }
+
+    /// <summary>The shell that runs the scripts does not speak for hpcrun: a command it cannot exec gets hpcrun's
+    /// line and status, as in images without scripts, and one that looks like an option is a command.</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void ACommandThatCannotRunGetsHpcrunsLineAndStatus(string kind)
+    {
+        foreach (var (command, status, line) in new[]
+                 {
+                     ("nosuchcmd", 127, "hpcrun: nosuchcmd: command not found in the image"),
+                     ("--env", 127, "hpcrun: --env: command not found in the image"),
+                     ("/etc/passwd", 126, "hpcrun: /etc/passwd: cannot execute: Permission denied"),
+                 })
+        {
+            CommandResult result = Hpcrun.Run([images[kind], command], HostEnv);
+            Assert.True(result.ExitCode == status, result.ToString());
+            Assert.Equal(line + "\n", result.Stderr);
+        }
     }
 
     [Fact]

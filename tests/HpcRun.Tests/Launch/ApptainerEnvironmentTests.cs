@@ -180,7 +180,9 @@ public class ApptainerEnvironmentTests
         Assert.Equal(-1, Line("99-runtimevars.sh"));
         Assert.Equal(-1, Line("README"));
         Assert.True(Line("unset FROM_HOST") < Line("01-base.sh"), script); // the scripts do not see the host's
-        Assert.True(Line("99-zlast.sh") < Line("FROM_HOST=\"$__hpcrun_h"), script); // it comes back if unset
+        // It comes back where the scripts left it unset, before the user's values, which may refer to it.
+        Assert.True(Line("99-base.sh") < Line("FROM_HOST=\"$__hpcrun_h"), script);
+        Assert.True(Line("FROM_HOST=\"$__hpcrun_h") < Line("SECRET="), script);
         Assert.Equal(-1, Line("odd.name"));
         Assert.Equal(-1, Line("unset HOME"));
         Assert.EndsWith("exec \"$@\"\n", script);
