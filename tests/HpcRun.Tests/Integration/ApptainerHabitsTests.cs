@@ -49,7 +49,7 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
 {
     public static TheoryData<string> Kinds => ["sif", "sqfs", "dir"];
     private static readonly string ApptainerBuiltSif =
-        Path.Combine(TestEnvironment.RepoRoot, "..", "shared", "testdata", "apptainer", "busybox_arm64.sif");
+        Path.Combine(TestEnvironment.RepoRoot, "tests", "HpcRun.Tests", "testdata", "apptainer", "busybox_arm64.sif");
 
     private static string[] Lines(CommandResult result) =>
         result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
