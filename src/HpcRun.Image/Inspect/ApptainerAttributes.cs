@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace HpcRun.Image.Inspect;
@@ -39,4 +41,14 @@ public sealed record ApptainerInspectionData([property: JsonPropertyName("attrib
 
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ApptainerInspection))]
-public sealed partial class ApptainerInspectionJson : JsonSerializerContext;
+public sealed partial class ApptainerInspectionJson : JsonSerializerContext
+{
+    /// <summary>Text escaped as Apptainer's (Go's encoding/json) is: quotes as \", non-ASCII letters as they are,
+    /// not \u0022 and \u00E9.</summary>
+    public static ApptainerInspectionJson AsApptainer { get; } = new(new JsonSerializerOptions
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -48,6 +48,11 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         var build = Hpcrun.Run("build", built, Path.Combine(dir, "copied"));
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Equal(Partition(one), Partition(File.ReadAllBytes(built)));
+        // Apptainer's `build OUT docker://REF` is the pull.
+        var fromReference = Hpcrun.Run(["build", Path.Combine(dir, "three.sif"), registry.PlainRef("test/app:1")],
+            Insecure);
+        Assert.True(fromReference.ExitCode == 0, fromReference.ToString());
+        Assert.Equal(one, File.ReadAllBytes(Path.Combine(dir, "three.sif")));
     }
 
     [Fact]

@@ -128,6 +128,9 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         using var document = JsonDocument.Parse(json.Stdout);
         Assert.True(document.RootElement.GetProperty("data").GetProperty("attributes").GetProperty("environment")
             .TryGetProperty("/.singularity.d/env/90-environment.sh", out _), json.ToString());
+        var runscript = Hpcrun.Run("inspect", "--runscript", "--json", ApptainerBuiltSif).Stdout;
+        Assert.Contains("OCI_ENTRYPOINT=''", runscript); // escaped as Apptainer's Go does: no \u0027
+        Assert.DoesNotContain("\\u00", runscript);
         Assert.Equal("No help sections were defined for this image\n", Hpcrun.Run("run-help", ApptainerBuiltSif)
             .Stdout);
     }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using HpcRun.Build;
+using HpcRun.Image.Registry;
+using HpcRun.Tools.Verbs.Registry;
 using HpcRun.CommandLine;
 using HpcRun.Image;
 using HpcRun.Image.Inspect;
@@ -45,13 +47,19 @@ internal static class ImageVerbs
             "hpcrun build mycode.sif ./rootfs/                   # a directory (Apptainer's sandbox too)",
             "docker save mycode:1 -o mycode.tar && hpcrun build mycode.sif mycode.tar",
             "hpcrun build analysis.sif Dockerfile                # a recipe, built without privileges",
-            "hpcrun build analysis.sif analysis.def              # an Apptainer definition file");
+            "hpcrun build analysis.sif analysis.def              # an Apptainer definition file",
+            "hpcrun build python.sif docker://python:3.12        # as hpcrun pull python.sif docker://python:3.12");
         command.SetAction(result => Run(() =>
         {
             var request = new BuildRequest(result.GetValue(output)!, result.GetValue(source)!, result.GetValue(sqfs),
                 result.GetValue(platform), result.GetValue(tag), result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch());
-            if (recipe.Applies(result, request.Source)) recipe.Run(result, request);
+            if (ImageReference.IsReference(request.Source) && request.SquashFsOnly)
+                throw new HpcRunException(ExitCode.Usage, "--sqfs: a docker:// source is pulled into a SIF");
+            if (ImageReference.IsReference(request.Source)) // Apptainer's `build OUT docker://REF`: a pull
+                PullVerb.PullInto(request.Output, RegistryVerbs.Parse(request.Source), request.Platform,
+                    request.Force, recipe.Registry, result);
+            else if (recipe.Applies(result, request.Source)) recipe.Run(result, request);
             else
                 WithProgress((reporter, cancel) =>
                     ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
@@ -122,7 +130,7 @@ internal static class ImageVerbs
                 ApptainerAttributes found = ApptainerAttributesReader.Read(path, kinds);
                 Console.Write(result.GetValue(json)
                     ? JsonSerializer.Serialize(new ApptainerInspection(new ApptainerInspectionData(found)),
-                        ApptainerInspectionJson.Default.ApptainerInspection) + "\n"
+                        ApptainerInspectionJson.AsApptainer.ApptainerInspection) + "\n"
                     : ApptainerAttributesText.Render(found));
                 return;
             }

@@ -48,15 +48,22 @@ internal static class PullVerb
                 return;
             }
             output ??= DefaultName(reference);
-            var request = new PullRequest(output, reference, result.GetValue(platform), result.GetValue(force),
-                settings);
-            string digest = "";
-            ImageVerbs.WithProgress((reporter, cancel) =>
-                digest = ImagePuller.Pull(request, CommandLineRoot.Version, reporter, cancel));
-            Log.Information("manifest {Digest}", digest);
+            PullInto(output, reference, result.GetValue(platform), result.GetValue(force), options, result);
             Console.Error.WriteLine($"hpcrun: wrote {output}");
         }));
         return command;
+    }
+
+    /// <summary>Pulls <paramref name="reference"/> into the SIF <paramref name="output"/> (pull, and build from a
+    /// docker:// source).</summary>
+    public static void PullInto(string output, ImageReference reference, string? platform, bool force,
+        RegistryOptions options, ParseResult result)
+    {
+        var request = new PullRequest(output, reference, platform, force, options.Settings(result, reference));
+        string digest = "";
+        ImageVerbs.WithProgress((reporter, cancel) =>
+            digest = ImagePuller.Pull(request, CommandLineRoot.Version, reporter, cancel));
+        Log.Information("manifest {Digest}", digest);
     }
 
     /// <summary>Apptainer's default name: the repository's last component and the tag, NAME_TAG.sif (the digest's
