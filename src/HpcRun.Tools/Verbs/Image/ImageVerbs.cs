@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
 using HpcRun.Build;
-using HpcRun.Image.Registry;
-using HpcRun.Tools.Verbs.Registry;
 using HpcRun.CommandLine;
 using HpcRun.Image;
 using HpcRun.Image.Inspect;
+using HpcRun.Image.Registry;
+using HpcRun.Tools.Verbs.Registry;
 using Spectre.Console;
 
 namespace HpcRun.Tools.Verbs.Image;
