@@ -36,12 +36,15 @@ public sealed class CommandLineRoot
     {
         try
         {
+            args = WithoutHelpVerb(args);
             if (args.Any(a => a is "-h" or "/h" or "--help" or "-?" or "/?" or "--version")) AddHelpAndVersion();
             ParseResult result = Command.Parse(ours is null ? args : ours(args));
             Logging.Configure(result.GetValue(debug) ? 2 : result.GetValue(verbose) ? 1 : 0);
-            if (result.Errors.Count > 0 && result.Action is not (HelpAction or VerbHelp.Action))
+            if (result.Action is not (HelpAction or VerbHelp.Action) && (UsageErrors.Describe(result)
+                    ?? (result.Errors.Count > 0 ? $"{result.Errors[0].Message} (see 'hpcrun --help')" : null))
+                is { } problem)
             {
-                Log.Error("{Error} (see 'hpcrun --help')", result.Errors[0].Message);
+                Log.Error(problem);
                 return (int)ExitCode.Usage;
             }
             return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -52,6 +55,18 @@ public sealed class CommandLineRoot
             Log.Error(e.Message);
             return (int)e.Code;
         }
+    }
+
+    /// <summary>The verb Apptainer's users type for help: `hpcrun help [VERB...]` is `hpcrun [VERB...] --help`.
+    /// </summary>
+    public const string HelpVerb = "help";
+
+    /// <summary><paramref name="args"/> with a leading <see cref="HelpVerb"/> (after -v, --verbose, --debug) turned
+    /// into --help after the verbs it names.</summary>
+    public static string[] WithoutHelpVerb(string[] args)
+    {
+        int at = Array.FindIndex(args, a => a is not ("-v" or "--verbose" or "--debug"));
+        return at >= 0 && args[at] == HelpVerb ? [.. args[..at], .. args[(at + 1)..], "--help"] : args;
     }
 
     /// <summary>What RootCommand adds, added only when asked for: their descriptions are

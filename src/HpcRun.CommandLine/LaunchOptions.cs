@@ -21,7 +21,7 @@ public sealed class LaunchOptions
     { Description = "Read NAME=VALUE lines from a file (repeatable)" };
     public readonly Option<bool> CleanEnv = new("--cleanenv", "-e")
     { Description = "Do not pass the host environment in (keeps HOME, USER, LOGNAME, TERM, LANG)" };
-    public readonly Option<bool> FakeRoot = new("--fakeroot")
+    public readonly Option<bool> FakeRoot = new("--fakeroot", "-f")
     { Description = "Be uid/gid 0 inside (still the invoking user outside)" };
     public readonly Option<bool> WritableTmpfs = new("--writable-tmpfs")
     { Description = "Make the image writable through a throwaway in-memory layer" };
@@ -93,13 +93,17 @@ public sealed class LaunchOptions
     public readonly Option<bool> Offline = new("--offline")
     { Description = "Run a docker:// image from the cache only, asking no registry (also HPCRUN_OFFLINE=1)" };
 
+    /// <summary>Apptainer's -u/--userns: hpcrun always runs in a user namespace, so it is accepted and does
+    /// nothing (not in <see cref="All"/>: it has no meaning to pass on).</summary>
+    private readonly Option<bool> userNamespace = new("--userns", "-u") { Hidden = true };
+
     public IEnumerable<Option> All =>
         [Bind, Mount, Env, EnvFile, CleanEnv, Contain, ContainAll, Home, NoHome, NoMount, FakeRoot, WritableTmpfs, Pwd,
             Rdma, RdmaLibs, Gpu, Nv, Rocm, Mpi, MpiCompat, JoinKey, NoJoin, Offline];
 
     public void AddTo(Command command)
     {
-        foreach (Option option in All) command.Options.Add(option);
+        foreach (Option option in All.Append(userNamespace)) command.Options.Add(option);
     }
 
     /// <summary>

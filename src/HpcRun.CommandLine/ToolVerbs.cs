@@ -36,8 +36,10 @@ public static class ToolVerbs
     public static readonly string[] UsingImageCache = [Pull.Name, Cache.Name];
 
     /// <summary>The verb of these that <paramref name="args"/> (hpcrun's arguments) name, read as
-    /// <see cref="CommandLineRoot"/> reads verbs: after -v, --verbose and --debug; null when they name none.</summary>
+    /// <see cref="CommandLineRoot"/> reads verbs: after -v, --verbose and --debug (and `help`, whose verb's help
+    /// hpcrun-tools prints); null when they name none.</summary>
     public static string? Named(string[] args) =>
-        args.SkipWhile(a => a is "-v" or "--verbose" or "--debug").FirstOrDefault() is { } verb
+        args.SkipWhile(a => a is "-v" or "--verbose" or "--debug" or CommandLineRoot.HelpVerb).FirstOrDefault()
+            is { } verb
         && All.Any(v => v.Name == verb) ? verb : null;
 }

@@ -21,6 +21,9 @@ public static class VerbHelp
         return verb;
     }
 
+    /// <summary>The usage line <paramref name="verb"/> was given (without "hpcrun "); null when it has none.</summary>
+    public static string? UsageOf(Command verb) => Verbs.TryGetValue(verb, out var given) ? given.Usage : null;
+
     /// <summary>Lets <paramref name="help"/> print the usage and examples of the verbs that have them.</summary>
     public static void Customize(HelpOption help) => help.Action = new Action(help.Action!);
 

@@ -7,7 +7,7 @@ namespace HpcRun.Launch;
 /// Which ranks share one container on a node (README, "Node-shared containers"): by default the
 /// ranks one launcher process (slurmstepd, mpirun's daemon, hydra's proxy) starts for one job,
 /// with the same command line, in the same directory. --join-key (or HPCRUN_JOIN_KEY) names the
-/// group instead; --no-join (or HPCRUN_NO_JOIN=1) opts out. A plain launch, outside any launcher,
+/// group instead; --no-join (or HPCRUN_NO_JOIN=1, yes...) opts out. A plain launch, outside any launcher,
 /// shares nothing. Pure: the group's name from hpcrun's own options and the process's facts; the
 /// record the group's ranks must agree on, from the plan.
 /// </summary>
@@ -28,8 +28,7 @@ public static class NodeSharing
         int uid, int parentPid, string cwd, IReadOnlyList<string> args)
     {
         string? key = joinKey ?? (environment.GetValueOrDefault(KeyVariable) is { Length: > 0 } k ? k : null);
-        bool noJoinVariable = environment.GetValueOrDefault(NoJoinVariable) is { Length: > 0 } no && no != "0";
-        if (noJoin || (joinKey is null && noJoinVariable)) return null;
+        if (noJoin || (joinKey is null && SettingWord.SwitchFromEnvironment(environment, NoJoinVariable))) return null;
         string material;
         if (key is not null) material = $"key\0{key}";
         else if (LauncherRank.IsLaunched(environment))

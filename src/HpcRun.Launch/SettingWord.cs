@@ -23,4 +23,22 @@ public static class SettingWord
     public static T FromEnvironment<T>(IReadOnlyDictionary<string, string> environment, string variable,
         Func<string, T> parse, T fallback) =>
         environment.GetValueOrDefault(variable) is { Length: > 0 } word ? Parse(variable, word, parse) : fallback;
+
+    /// <summary>The words that turn a switch on and off, in any case (Native/hpcrun.h's HPCRUN_SWITCH_OFF_WORDS
+    /// are the second).</summary>
+    public static readonly string[] OnWords = ["1", "true", "yes", "on"], OffWords = ["0", "false", "no", "off"];
+
+    /// <summary>A switch's word (HPCRUN_OFFLINE=yes) as its value.</summary>
+    /// <exception cref="FormatException">A word of neither <see cref="OnWords"/> nor <see cref="OffWords"/>.
+    /// </exception>
+    public static bool Switch(string word) =>
+        OnWords.Contains(word, StringComparer.OrdinalIgnoreCase) ? true
+        : OffWords.Contains(word, StringComparer.OrdinalIgnoreCase) ? false
+        : throw new FormatException($"'{word}' is neither on (1, true, yes, on) nor off (0, false, no, off)");
+
+    /// <summary>The switch <paramref name="variable"/> sets in <paramref name="environment"/>; off when it is unset
+    /// or empty.</summary>
+    /// <exception cref="HpcRunException">64 (usage) for a word that is neither on nor off.</exception>
+    public static bool SwitchFromEnvironment(IReadOnlyDictionary<string, string> environment, string variable) =>
+        FromEnvironment(environment, variable, Switch, false);
 }

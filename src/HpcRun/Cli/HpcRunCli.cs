@@ -124,28 +124,48 @@ internal sealed class HpcRunCli
         return [.. args[..first], "exec", .. args[first..]];
     }
 
-    /// <summary>Splits off what follows the image (and an optional "--") of a launch verb.</summary>
+    /// <summary>Splits off what follows the image (and an optional "--") of a launch verb. Before it, bundled
+    /// flags are taken apart as Apptainer's parser does (`-ce` is `-c -e`).</summary>
+    /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for an option the verb lacks.</exception>
     private (string[] Ours, IReadOnlyList<string> Job) SplitJobCommand(string[] args)
     {
         int verbAt = Array.FindIndex(args, a => !IsOption(a, Root.Options));
         if (verbAt < 0 || !launchVerbs.Contains(args[verbAt])) return (args, []);
         Command verb = Root.Subcommands.First(c => c.Name == args[verbAt]);
         Option[] options = [.. verb.Options, .. Root.Options];
+        var ours = new List<string>(args[..(verbAt + 1)]);
         for (int i = verbAt + 1; i < args.Length; i++)
         {
-            if (args[i] == "--") return (args[..i], args[(i + 1)..]);
+            if (args[i] == "--") return ([.. ours], args[(i + 1)..]);
             if (!args[i].StartsWith('-') || args[i] == "-") // the image
             {
                 int rest = i + 1 < args.Length && args[i + 1] == "--" ? i + 2 : i + 1;
-                return (args[..(i + 1)], args[rest..]);
+                return ([.. ours, args[i]], args[rest..]);
             }
             string name = args[i].Split('=', 2)[0];
-            Option option = options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name))
-                ?? throw new HpcRunException(ExitCode.Usage,
-                    $"unknown option '{name}' for {verb.Name} (see 'hpcrun {verb.Name} --help')");
-            if (option.ValueType != typeof(bool) && !args[i].Contains('=')) i++; // skip its value
+            Option? option = options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name));
+            if (option is null && Unbundled(args[i], options) is { } flags)
+            {
+                ours.AddRange(flags);
+                continue;
+            }
+            if (option is null) throw new HpcRunException(ExitCode.Usage, UnsupportedOptions.Unknown(name, verb.Name));
+            ours.Add(args[i]);
+            if (option.ValueType != typeof(bool) && !args[i].Contains('=') && i + 1 < args.Length)
+                ours.Add(args[++i]); // its value
         }
-        return (args, []);
+        return ([.. ours], []);
+    }
+
+    /// <summary>`-ce` as `-c`, `-e` when each letter is a flag's one-letter alias; null otherwise. A letter that
+    /// takes a value is not unbundled: early.c, which skips hpcrun's options to find the image, reads a bundle
+    /// as one flag (src/HpcRun/Native/hpcrun.h, HPCRUN_VALUE_OPTIONS).</summary>
+    private static string[]? Unbundled(string arg, Option[] options)
+    {
+        if (arg.Length < 3 || arg[1] == '-' || !arg[1..].All(char.IsAsciiLetter)) return null;
+        string[] flags = [.. arg[1..].Select(letter => $"-{letter}")];
+        return flags.All(flag => options.Any(o => o.ValueType == typeof(bool) && o.Aliases.Contains(flag)))
+            ? flags : null;
     }
 
     private static bool IsOption(string arg, IEnumerable<Option> options) =>

@@ -32,7 +32,7 @@ internal static class RegistryImage
             ?? throw new HpcRunException(ExitCode.PullOutputUnwritable,
                 "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME");
         var cache = new ImageCache(directory);
-        offline |= environment.GetValueOrDefault("HPCRUN_OFFLINE") is "1" or "true";
+        offline |= SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE");
         if ((offline || reference.Digest is not null) && cache.Find(reference, HostPlatform.Name) is { } cached)
             return cached;
         if (offline)

@@ -341,7 +341,7 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
 
 /* Whether this launch may join a node-shared container, by HpcRun.Launch/NodeSharing.cs's rules:
    not for a verb that runs no container, nor with --no-join among hpcrun's own options (a job's
-   own --no-join argument does not count), nor with HPCRUN_NO_JOIN set unless --join-key is given;
+   own --no-join argument does not count), nor with HPCRUN_NO_JOIN on unless --join-key is given;
    else when a join key or a launcher's rank marker is present. Saying yes costs the first rank
    one re-exec; saying no when the rank should join would leave it in a namespace of its own, so
    an empty HPCRUN_JOIN_KEY still says yes. */
@@ -352,7 +352,7 @@ static int may_join(int argc, char **argv)
     if (!own_options.runs_container || own_options.no_join) return 0;
     if (own_options.join_key) return 1;
     const char *no_join = getenv(HPCRUN_NO_JOIN_VARIABLE);
-    if (no_join && *no_join && strcmp(no_join, "0") != 0) return 0;
+    if (no_join && hpcrun_switch_on(no_join)) return 0;
     if (getenv(HPCRUN_JOIN_KEY_VARIABLE)) return 1;
     for (size_t i = 0; i < sizeof markers / sizeof *markers; i++)
         if (getenv(markers[i])) return 1;

@@ -39,19 +39,33 @@ enum hpcrun_exec_stage {
    with one of them, or a join key, may join its node's container (HpcRun.Launch/NodeSharing.cs). */
 #define HPCRUN_LAUNCHER_MARKERS "SLURM_STEP_ID", "PMIX_RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK"
 #define HPCRUN_JOIN_KEY_VARIABLE "HPCRUN_JOIN_KEY" /* names the group; --join-key wins over it */
-#define HPCRUN_NO_JOIN_VARIABLE "HPCRUN_NO_JOIN"   /* non-empty and not "0": a container of one's own */
+#define HPCRUN_NO_JOIN_VARIABLE "HPCRUN_NO_JOIN"   /* a switch that is on: a container of one's own */
 #define HPCRUN_JOIN_KEY_OPTION "--join-key"
 #define HPCRUN_NO_JOIN_OPTION "--no-join"
 /* Set by Native/Reexec.cs for a rank that must have a namespace of its own after all. */
 #define HPCRUN_EARLY_VARIABLE "HPCRUN_EARLY"
+
+/* The words that turn a switch variable (HPCRUN_NO_JOIN, HPCRUN_OFFLINE...) off, in any case; empty is off
+   too. Any other word turns it on here; the C# side (HpcRun.Launch/SettingWord.cs) takes only 1, true, yes
+   and on, and refuses the rest with a usage error, so a misspelt value stops the launch either way. */
+#define HPCRUN_SWITCH_OFF_WORDS "0", "false", "no", "off"
+
+static inline int hpcrun_switch_on(const char *word)
+{
+    static const char *const off[] = {HPCRUN_SWITCH_OFF_WORDS};
+    if (!*word) return 0;
+    for (size_t i = 0; i < sizeof off / sizeof *off; i++)
+        if (strcasecmp(word, off[i]) == 0) return 0;
+    return 1;
+}
 
 /* hpcrun's command line as far as early.c reads it (Cli/HpcRunCli.cs parses all of it): options
    that may precede the verb, the verbs that never run a container (hence never join), the launch
    verbs (also implied: `hpcrun IMAGE CMD`), and the launch options that take a value (the next
    argument, unless joined by '='). The image, the first other argument, ends hpcrun's options. */
 #define HPCRUN_GLOBAL_OPTIONS "-v", "--verbose", "--debug"
-#define HPCRUN_VERBS_WITHOUT_CONTAINER "doctor", "version", "build", "inspect", "submit", "status", "cancel", "jobs", \
-    "run-help", "pull", "cache", "bench"
+#define HPCRUN_VERBS_WITHOUT_CONTAINER "doctor", "version", "help", "build", "inspect", "submit", "status", "cancel", \
+    "jobs", "run-help", "pull", "cache", "bench"
 #define HPCRUN_LAUNCH_VERBS "run", "exec", "shell"
 #define HPCRUN_VALUE_OPTIONS \
     "--bind", "-B", "--mount", "--env", "--env-file", "--home", "-H", "--no-mount", "--pwd", "--cwd", "--rdma", \

@@ -62,6 +62,8 @@ public class NodeSharingTests
         Assert.Null(Name(SrunRank0, joinKey: "k", noJoin: true));
         Assert.Null(Name(new(SrunRank0) { [NodeSharing.NoJoinVariable] = "1" }));
         Assert.NotNull(Name(new(SrunRank0) { [NodeSharing.NoJoinVariable] = "0" }));
+        Assert.Null(Name(new(SrunRank0) { [NodeSharing.NoJoinVariable] = "yes" }));
+        Assert.NotNull(Name(new(SrunRank0) { [NodeSharing.NoJoinVariable] = "no" }));
         Assert.NotNull(Name(new(SrunRank0) { [NodeSharing.NoJoinVariable] = "1" }, joinKey: "k"));
     }
 

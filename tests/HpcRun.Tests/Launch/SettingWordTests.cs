@@ -29,4 +29,30 @@ public class SettingWordTests
         Assert.Equal(RdmaLibraries.Host, SettingWord.FromEnvironment(environment, RdmaLibrariesText.EnvironmentVariable,
             RdmaLibrariesText.Parse, RdmaLibraries.Host));
     }
+
+    [Theory]
+    [InlineData("1", true)]
+    [InlineData("yes", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("On", true)]
+    [InlineData("0", false)]
+    [InlineData("no", false)]
+    [InlineData("False", false)]
+    [InlineData("OFF", false)]
+    public void ASwitchTakesTheWordsUsersWrite(string word, bool on)
+    {
+        var environment = new Dictionary<string, string> { ["HPCRUN_OFFLINE"] = word };
+        Assert.Equal(on, SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE"));
+    }
+
+    [Fact]
+    public void ASwitchOfAnotherWordIsAUsageErrorAndUnsetIsOff()
+    {
+        var error = Assert.Throws<HpcRunException>(() =>
+            SettingWord.SwitchFromEnvironment(new Dictionary<string, string> { ["HPCRUN_OFFLINE"] = "y" },
+                "HPCRUN_OFFLINE"));
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Equal("HPCRUN_OFFLINE: 'y' is neither on (1, true, yes, on) nor off (0, false, no, off)", error.Message);
+        Assert.False(SettingWord.SwitchFromEnvironment(new Dictionary<string, string>(), "HPCRUN_OFFLINE"));
+    }
 }

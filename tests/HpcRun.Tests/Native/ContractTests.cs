@@ -80,6 +80,7 @@ public class ContractTests
         Assert.Equal([options.JoinKey.Name], header[("list", "join_key_option")]);
         Assert.Equal([options.NoJoin.Name], header[("list", "no_join_option")]);
         Assert.Equal([Reexec.EarlyVariable], header[("list", "early_variable")]);
+        Assert.Equal(SettingWord.OffWords, header[("list", "switch_off_words")]);
     }
 
     /// <summary>early.c must know every launch option that takes a value, to skip it: else a value
@@ -91,7 +92,8 @@ public class ContractTests
         var valued = new LaunchOptions().All.Where(o => o.ValueType != typeof(bool))
             .SelectMany(o => o.Aliases.Prepend(o.Name));
         Assert.Equal(valued.Order(), header[("list", "value_options")].Order());
-        string[] verbs = [DoctorVerb.Create().Name, "version", .. ToolVerbs.Listed.Select(v => v.Name)];
+        string[] verbs = [DoctorVerb.Create().Name, "version", CommandLineRoot.HelpVerb,
+            .. ToolVerbs.Listed.Select(v => v.Name)];
         Assert.Equal(verbs.Order(), header[("list", "verbs_without_container")].Order());
     }
 
@@ -114,6 +116,8 @@ public class ContractTests
         { ["--rdma", "none", "--rdma-libs", "host", "--mpi", "host", "--mpi-compat", "full", "--env-file", "f",
             "--no-join", "i"] },
         { ["-e", "--cleanenv", "--writable-tmpfs", "--no-join", "-v", "/images/app.sqfs"] },
+        { ["-ce", "--no-join", "-u", "/images/app.sqfs", "true"] },
+        { ["exec", "-eC", "--join-key", "k", "/images/app.sqfs", "true"] },
         { ["-H", "/h:/home/u", "--mount", "type=bind,src=/a,dst=/b", "--no-mount", "tmp", "--cwd", "/w", "--gpu",
             "none", "--no-join", "/images/app.sqfs"] },
     };
@@ -140,6 +144,7 @@ public class ContractTests
     [InlineData("doctor")]
     [InlineData("-v", "doctor", "--json")]
     [InlineData("--debug", "inspect", "/images/app.sqfs")]
+    [InlineData("help", "run")]
     public void VerbsWithoutContainerNeverJoin(params string[] args) =>
         Assert.Equal(["0"], Header(["hpcrun", .. args])[("runs_container", "")]);
 }

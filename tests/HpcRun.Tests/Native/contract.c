@@ -34,5 +34,6 @@ int main(int argc, char **argv)
     LIST("early_variable", HPCRUN_EARLY_VARIABLE);
     LIST("value_options", HPCRUN_VALUE_OPTIONS);
     LIST("verbs_without_container", HPCRUN_VERBS_WITHOUT_CONTAINER);
+    LIST("switch_off_words", HPCRUN_SWITCH_OFF_WORDS);
     return 0;
 }

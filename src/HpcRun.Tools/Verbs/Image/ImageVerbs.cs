@@ -37,10 +37,12 @@ internal static class ImageVerbs
         {
             Description = "Leave out the files of a directory source that cannot be read (a warning each), not fail",
         };
+        // Apptainer's build needs --fakeroot to run a recipe unprivileged; hpcrun's always does.
+        var fakeroot = new Option<bool>("--fakeroot") { Hidden = true };
         var recipe = new RecipeBuild();
         var command = new Command(ToolVerbs.Build.Name, ToolVerbs.Build.Description)
         {
-            output, source, sqfs, platform, tag, force, skip,
+            output, source, sqfs, platform, tag, force, skip, fakeroot,
         };
         foreach (Option option in recipe.All) command.Options.Add(option);
         command.With("build [OPTIONS] OUT SOURCE",

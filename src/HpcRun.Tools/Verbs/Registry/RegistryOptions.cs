@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HpcRun.Image.Registry;
+using HpcRun.Launch;
 using HpcRun.Registry;
 using Serilog;
 
@@ -26,8 +27,9 @@ internal sealed class RegistryOptions
             throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_TIMEOUT={timeout}: give seconds, 1 to 86400");
         Credentials? credentials = Credentials.Find(result.GetValue(Creds), reference.Registry,
             Environment.GetEnvironmentVariable);
-        bool insecure = result.GetValue(Insecure)
-            || Environment.GetEnvironmentVariable("HPCRUN_INSECURE") is "1" or "true";
+        string? insecureWord = Environment.GetEnvironmentVariable("HPCRUN_INSECURE");
+        bool insecure = result.GetValue(Insecure) || (!string.IsNullOrEmpty(insecureWord)
+            && SettingWord.Parse("HPCRUN_INSECURE", insecureWord, SettingWord.Switch));
         return new RegistrySettings(credentials, TimeSpan.FromSeconds(seconds), insecure,
             Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_MIRROR"), line => Log.Debug("{Request}", line));
     }

@@ -1,0 +1,97 @@
+namespace HpcRun.CommandLine;
+
+/// <summary>
+/// Apptainer's options that hpcrun does not have, each with what to do instead, so a command line brought from
+/// Apptainer gets one line of advice ("hpcrun: '--writable' is not supported: ...", status 64), not only "unknown
+/// option". Consulted only for an option the verb lacks, so an alias hpcrun gives another meaning (-s: --shell of
+/// `shell`, --sandbox of Apptainer's build) is unaffected where hpcrun has it. Options: apptainer-run(1),
+/// apptainer-build(1) of Apptainer 1.3. Options whose behaviour is hpcrun's own anyway (-u/--userns) are accepted
+/// by the verbs instead (<see cref="LaunchOptions"/>).
+/// </summary>
+public static class UnsupportedOptions
+{
+    private const string Writable = "hpcrun images are read-only: --writable-tmpfs gives a throwaway writable " +
+        "layer, -B a writable host directory";
+    private const string Namespaces = "hpcrun keeps the host's network, hostname, PIDs and IPC, which MPI and " +
+        "HPC fabrics need: it makes no namespace for them";
+    private const string Privileges = "hpcrun grants no capabilities and runs nothing setuid: inside, you keep " +
+        "your own privileges (or uid 0 without more with --fakeroot)";
+    private const string Cgroups = "hpcrun sets no resource limits: ask the batch system for them " +
+        "(srun --cpus-per-task, --mem)";
+    private const string Scratch = "bind a host directory instead (-B /local/scratch:/scratch); --contain gives " +
+        "a private /tmp";
+    private const string Login = "give credentials to pull with --creds, HPCRUN_DOCKER_USERNAME and " +
+        "HPCRUN_DOCKER_PASSWORD, or ~/.docker/config.json";
+    private const string Encryption = "hpcrun runs no encrypted images";
+
+    private static readonly Dictionary<string, string> Options = new()
+    {
+        ["--writable"] = Writable,
+        ["-w"] = Writable,
+        ["--overlay"] = Writable,
+        ["-o"] = Writable,
+        ["--net"] = Namespaces,
+        ["-n"] = Namespaces,
+        ["--network"] = Namespaces,
+        ["--network-args"] = Namespaces,
+        ["--dns"] = Namespaces,
+        ["--hostname"] = Namespaces,
+        ["--uts"] = Namespaces,
+        ["--pid"] = Namespaces,
+        ["-p"] = Namespaces,
+        ["--ipc"] = Namespaces,
+        ["-i"] = Namespaces,
+        ["--sharens"] = "ranks of a job on a node share one container already; --join-key KEY groups other launches",
+        ["--add-caps"] = Privileges,
+        ["--drop-caps"] = Privileges,
+        ["--keep-privs"] = Privileges,
+        ["--no-privs"] = Privileges,
+        ["--allow-setuid"] = Privileges,
+        ["--security"] = Privileges,
+        ["--cpus"] = Cgroups,
+        ["--cpu-shares"] = Cgroups,
+        ["--cpuset-cpus"] = Cgroups,
+        ["--cpuset-mems"] = Cgroups,
+        ["--memory"] = Cgroups,
+        ["--memory-reservation"] = Cgroups,
+        ["--memory-swap"] = Cgroups,
+        ["--oom-kill-disable"] = Cgroups,
+        ["--pids-limit"] = Cgroups,
+        ["--blkio-weight"] = Cgroups,
+        ["--apply-cgroups"] = Cgroups,
+        ["--scratch"] = Scratch,
+        ["-S"] = Scratch,
+        ["--workdir"] = Scratch,
+        ["-W"] = Scratch,
+        ["--app"] = "hpcrun has no SCIF apps: run the app's command with `hpcrun exec IMAGE CMD`",
+        ["--boot"] = "hpcrun starts no init: run the job's command",
+        ["--nvccli"] = "--nv binds the driver's libraries and devices itself, without nvidia-container-cli",
+        ["--cdi"] = "--gpu chooses the devices (--gpu=nvidia:0,2)",
+        ["--fusemount"] = "mount the FUSE file system on the host, then bind it with -B",
+        ["--oci"] = "hpcrun runs OCI images as one file: `hpcrun pull` or `hpcrun build` makes it",
+        ["--disable-cache"] = "`hpcrun pull OUT.sif docker://REF` writes the image where you choose, not the cache",
+        ["--no-https"] = "--insecure (pull, build) or HPCRUN_INSECURE=1 speaks plain HTTP to a registry",
+        ["--docker-login"] = Login,
+        ["--authfile"] = Login,
+        ["--docker-host"] = Login,
+        ["--passphrase"] = Encryption,
+        ["--pem-path"] = Encryption,
+        ["--encrypt"] = Encryption,
+        ["--sandbox"] = "hpcrun builds image files; a directory is an image as it is (hpcrun DIR CMD)",
+        ["--update"] = "build into a new file: hpcrun builds every image from scratch (its recipe steps are cached)",
+        ["--section"] = "hpcrun builds whole definition files",
+    };
+
+    /// <summary>The one-line refusal for <paramref name="option"/> (a name as typed, `=value` allowed); null when it
+    /// is not one of Apptainer's that hpcrun lacks.</summary>
+    public static string? Refusal(string option)
+    {
+        string name = option.Split('=', 2)[0];
+        return Options.TryGetValue(name, out string? advice) ? $"'{name}' is not supported: {advice}" : null;
+    }
+
+    /// <summary>The line for an option <paramref name="verb"/> lacks: the refusal when it is one of Apptainer's,
+    /// else "unknown option".</summary>
+    public static string Unknown(string option, string verb) => Refusal(option)
+        ?? $"unknown option '{option.Split('=', 2)[0]}' for {verb} (see 'hpcrun {verb} --help')";
+}

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace HpcRun.CommandLine;
+
+/// <summary>
+/// A command line that does not parse, said in hpcrun's words and with the verb's usage ("build needs OUTPUT and
+/// SOURCE: hpcrun build [OPTIONS] OUTPUT SOURCE"), where System.CommandLine says "Required argument missing for
+/// command: 'build'." An unknown option gets <see cref="UnsupportedOptions"/>' line: the library takes it for an
+/// argument, so `doctor --bogus` would look for an image called --bogus.
+/// </summary>
+public static class UsageErrors
+{
+    /// <summary>The line for what is wrong with <paramref name="result"/>; null when nothing is.</summary>
+    public static string? Describe(ParseResult result)
+    {
+        CommandResult verb = result.CommandResult;
+        if (verb.Parent is null) return null; // no verb: the library's line, which lists them
+        string name = string.Join(' ', Path(verb).Reverse());
+        List<string> positionals = Positionals(result, verb);
+        // An argument that looks like an option is one the verb lacks when it comes first (the verbs' arguments
+        // are files, references and job ids) or when the line does not parse anyway.
+        if (positionals.Where((value, i) => IsOptionLike(value) && (i == 0 || result.Errors.Count > 0))
+            .FirstOrDefault() is { } unknown)
+            return UnsupportedOptions.Unknown(unknown, name);
+        if (result.Errors.Count == 0) return null;
+        if (result.UnmatchedTokens.FirstOrDefault() is { } extra)
+            return $"unexpected argument '{extra}' for {name}: hpcrun {Usage(verb.Command, name)}";
+        string[] missing = [.. verb.Command.Arguments
+            .Where(a => a.Arity.MinimumNumberOfValues > (verb.GetResult(a)?.Tokens.Count ?? 0))
+            .Select(Placeholder)];
+        if (missing.Length > 0)
+            return $"{name} needs {string.Join(" and ", missing)}: hpcrun {Usage(verb.Command, name)}";
+        if (verb.Command.Subcommands.Count > 0)
+            return $"{name} needs one of: {string.Join(", ", verb.Command.Subcommands.Select(c => c.Name))} " +
+                $"(see 'hpcrun {name} --help')";
+        return null;
+    }
+
+    /// <summary>The verb's usage line without "hpcrun ": its own (<see cref="VerbHelp"/>), else made from its
+    /// arguments ("cache clean [OPTIONS]", "pull [OPTIONS] OUT [REFERENCE]"); a comment after it left out.</summary>
+    public static string Usage(Command verb, string name) =>
+        VerbHelp.UsageOf(verb)?.Split("   ")[0] ?? string.Join(' ',
+        verb.Arguments.Select(a => a.Arity.MinimumNumberOfValues == 0 ? $"[{Placeholder(a)}]" : Placeholder(a))
+            .Prepend($"{name} [OPTIONS]"));
+
+    private static string Placeholder(Argument argument) =>
+        (argument.HelpName ?? argument.Name).ToUpperInvariant() + (argument.Arity.MaximumNumberOfValues > 1 ? "..." : "");
+
+    /// <summary>The verb's words, "cache clean" (the root's name left out), last word first.</summary>
+    private static IEnumerable<string> Path(CommandResult verb) => Commands(verb).SkipLast(1).Select(c => c.Name);
+
+    /// <summary>The verb and the commands above it, the root last.</summary>
+    private static IEnumerable<Command> Commands(CommandResult verb)
+    {
+        for (SymbolResult? at = verb; at is CommandResult command; at = command.Parent) yield return command.Command;
+    }
+
+    /// <summary>The verb's arguments as typed, in order: the tokens after the last verb that are neither options
+    /// nor their values, up to a "--".</summary>
+    private static List<string> Positionals(ParseResult result, CommandResult verb)
+    {
+        Option[] options = [.. Commands(verb).SelectMany(c => c.Options)];
+        IReadOnlyList<Token> tokens = result.Tokens;
+        int at = tokens.Select((t, i) => (t, i)).LastOrDefault(x => x.t.Type == TokenType.Command).i;
+        var positionals = new List<string>();
+        for (int i = at + 1; i < tokens.Count && tokens[i].Type != TokenType.DoubleDash; i++)
+        {
+            if (tokens[i].Type == TokenType.Option)
+            {
+                string name = tokens[i].Value;
+                if (options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name)) is { } option
+                    && option.ValueType != typeof(bool)) i++; // its value
+                continue;
+            }
+            if (tokens[i].Type == TokenType.Argument) positionals.Add(tokens[i].Value);
+        }
+        return positionals;
+    }
+
+    private static bool IsOptionLike(string value) =>
+        value.Length > 1 && value[0] == '-' && !char.IsAsciiDigit(value[1]);
+}

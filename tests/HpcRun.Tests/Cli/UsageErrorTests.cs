@@ -1,0 +1,92 @@
+using System.CommandLine;
+using HpcRun.CommandLine;
+using static HpcRun.Tests.Cli.CommandLineTests;
+
+namespace HpcRun.Tests.Cli;
+
+/// <summary>Command lines that do not parse get hpcrun's own line (README, "Exit status": 64), and Apptainer's
+/// habits that cost nothing work.</summary>
+public class UsageErrorTests
+{
+    private static string? Problem(params string[] args)
+    {
+        var root = new CommandLineRoot();
+        var build = new Command("build") { new Argument<string>("output"), new Argument<string>("source") };
+        build.Options.Add(new Option<string>("--platform"));
+        var cache = new Command("cache") { new Command("list"), new Command("clean") };
+        var doctor = new Command("doctor") { new Argument<string?>("image") { Arity = ArgumentArity.ZeroOrOne } };
+        foreach (Command verb in new[] { build, cache, doctor }) root.Command.Subcommands.Add(verb);
+        return UsageErrors.Describe(root.Command.Parse(args));
+    }
+
+    [Theory]
+    [InlineData(new[] { "build" }, "build needs OUTPUT and SOURCE: hpcrun build [OPTIONS] OUTPUT SOURCE")]
+    [InlineData(new[] { "build", "o.sif" }, "build needs SOURCE: hpcrun build [OPTIONS] OUTPUT SOURCE")]
+    [InlineData(new[] { "build", "o.sif", "x.def", "y" },
+        "unexpected argument 'y' for build: hpcrun build [OPTIONS] OUTPUT SOURCE")]
+    [InlineData(new[] { "build", "--bogus", "o.sif", "x.def" },
+        "unknown option '--bogus' for build (see 'hpcrun build --help')")]
+    [InlineData(new[] { "build", "--platform", "linux/amd64", "--bogus=1", "o.sif", "x" },
+        "unknown option '--bogus' for build (see 'hpcrun build --help')")]
+    [InlineData(new[] { "doctor", "--bogus" }, "unknown option '--bogus' for doctor (see 'hpcrun doctor --help')")]
+    [InlineData(new[] { "cache" }, "cache needs one of: list, clean (see 'hpcrun cache --help')")]
+    [InlineData(new[] { "cache", "list", "extra" },
+        "unexpected argument 'extra' for cache list: hpcrun cache list [OPTIONS]")]
+    public void ALineThatDoesNotParseIsSaidInHpcrunsWords(string[] args, string expected) =>
+        Assert.Equal(expected, Problem(args));
+
+    [Theory]
+    [InlineData("build o.sif x.def")]
+    [InlineData("build --platform -weird o.sif x.def")] // an option's value, not an option
+    [InlineData("doctor img.sif")]
+    [InlineData("doctor")]
+    public void ALineThatParsesHasNoProblem(string line) => Assert.Null(Problem(line.Split(' ')));
+
+    [Theory]
+    [InlineData("--writable", "hpcrun images are read-only")]
+    [InlineData("-w", "hpcrun images are read-only")]
+    [InlineData("--overlay", "hpcrun images are read-only")]
+    [InlineData("--net", "hpcrun keeps the host's network")]
+    [InlineData("--memory", "hpcrun sets no resource limits")]
+    [InlineData("--app", "hpcrun has no SCIF apps")]
+    public void ApptainersOptionsHpcrunLacksGetAdvice(string option, string advice)
+    {
+        var (code, request) = Parse("exec", option, "img", "true");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Null(request);
+        Assert.StartsWith($"'{option}' is not supported: {advice}", UnsupportedOptions.Unknown(option, "exec"));
+        Assert.Null(UnsupportedOptions.Refusal("--bogus"));
+        Assert.Equal((int)ExitCode.Usage, Parse(option, "img", "true").Code); // the bare form too
+    }
+
+    [Fact]
+    public void UsernsIsAcceptedAndFIsFakeroot()
+    {
+        var (code, request) = Parse("-u", "--userns", "-f", "img", "true");
+        Assert.Equal(42, code);
+        Assert.True(request!.FakeRoot);
+    }
+
+    [Fact]
+    public void BundledFlagsAreTakenApart()
+    {
+        var (code, request) = Parse("-ce", "img", "true");
+        Assert.Equal(42, code);
+        Assert.True(request!.Contain);
+        Assert.True(request.CleanEnv);
+        Assert.True(Parse("exec", "-fc", "img", "true").Request!.FakeRoot);
+        Assert.Equal((int)ExitCode.Usage, Parse("-cB", "/data", "img", "true").Code); // -B takes a value
+        Assert.Equal((int)ExitCode.Usage, Parse("-cx", "img", "true").Code);
+    }
+
+    [Theory]
+    [InlineData(new[] { "help" }, new[] { "--help" })]
+    [InlineData(new[] { "help", "build" }, new[] { "build", "--help" })]
+    [InlineData(new[] { "-v", "help", "cache", "clean" }, new[] { "-v", "cache", "clean", "--help" })]
+    [InlineData(new[] { "img.sif", "help" }, new[] { "img.sif", "help" })] // a job's own word
+    public void HelpIsAVerb(string[] args, string[] meant)
+    {
+        Assert.Equal(meant, CommandLineRoot.WithoutHelpVerb(args));
+        Assert.Equal("build", ToolVerbs.Named(["help", "build"]));
+    }
+}
