@@ -35,8 +35,8 @@ internal static class RegistryImage
                 "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME");
         var cache = new ImageCache(directory);
         offline |= environment.GetValueOrDefault("HPCRUN_OFFLINE") is "1" or "true";
-        if ((offline || joined || reference.Digest is not null) && cache.Find(reference, HostPlatform.Name) is { } cached)
-            return cached;
+        bool fromCache = offline || joined || reference.Digest is not null;
+        if (fromCache && cache.Find(reference, HostPlatform.Name) is { } cached) return cached;
         if (offline)
             throw new HpcRunException(ExitCode.NotCached,
                 $"{reference} is not in the image cache ({directory}) and --offline forbids pulling it");
