@@ -21,15 +21,18 @@ internal sealed record ResolvedManifest(string AnsweredDigest, string Digest, st
 /// </summary>
 internal static class ManifestResolver
 {
-    /// <summary>One manifest request when <paramref name="known"/> (a cache's earlier answer for this reference and
-    /// platform) still holds: the reference answers with the same digest; a second for an index's entry otherwise.
-    /// Returns null in the first case (nothing changed).</summary>
+    /// <summary>One manifest request (a HEAD) when <paramref name="known"/> (a cache's earlier answer for this
+    /// reference and platform) still holds: the reference answers with the same digest. Returns null then (nothing
+    /// changed); otherwise gets what the reference names, and an index's entry for the platform.</summary>
     public static async Task<ResolvedManifest?> Resolve(RegistryClient client, ImageReference reference,
         ImageSelector selector, string? variant, CachedReference? known, CancellationToken cancel)
     {
+        if (known is not null && await client.ManifestDigest(reference.ManifestKey, cancel).ConfigureAwait(false)
+            == known.AnsweredDigest)
+            return null;
         (byte[] bytes, string type, string digest) = await client.GetManifest(reference.ManifestKey, cancel)
             .ConfigureAwait(false);
-        if (known is not null && known.AnsweredDigest == digest) return null;
+        if (known is not null && known.AnsweredDigest == digest) return null; // a registry that names no digest
         ManifestDocument top = ParseManifest(bytes, digest);
         if (!IsIndex(top.MediaType ?? type, top))
             return new ResolvedManifest(digest, digest, top.MediaType ?? type, bytes, null);

@@ -74,8 +74,8 @@ public sealed class RegistryFixture : IDisposable
 
     private static void Umoci(params string[] args) => TestEnvironment.RunChecked("umoci", args);
 
-    /// <summary>Tags app (3 layers, a whiteout, a config), arm (app's layers, config for linux/arm64) and multi (an
-    /// index of both).</summary>
+    /// <summary>Tags app (3 layers, a whiteout, a config), arm (app's layers, config for linux/arm64), moved (app's
+    /// layers, another GREETING) and multi (an index of app and arm).</summary>
     private static void MakeLayout(string layout)
     {
         string bundle = layout + ".bundle";
@@ -95,6 +95,7 @@ public sealed class RegistryFixture : IDisposable
             "--config.workingdir", "/data", "--config.cmd", "/bin/cat", "--config.cmd", "/data/kept",
             "--config.label", "org.example.team=physics");
         Umoci("config", "--image", $"{layout}:app", "--tag", "arm", "--architecture", "arm64");
+        Umoci("config", "--image", $"{layout}:app", "--tag", "moved", "--config.env", "GREETING=moved");
         TestEnvironment.RunChecked("rm", "-rf", bundle);
         AddIndex(layout, "multi", ("app", "amd64"), ("arm", "arm64"));
     }

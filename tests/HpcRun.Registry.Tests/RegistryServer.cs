@@ -45,9 +45,9 @@ public sealed class RegistryServer : IDisposable
             throw new InvalidOperationException($"docker-registry did not start: {File.ReadAllText(Log)}");
     }
 
-    /// <summary>The GET requests the registry completed whose path contains <paramref name="part"/>.</summary>
+    /// <summary>The GET and HEAD requests the registry completed whose path contains <paramref name="part"/>.</summary>
     public int Requests(string part) => File.ReadAllLines(Log)
-        .Count(l => l.Contains("\"GET ") && l.Contains(part) && !l.Contains("level="));
+        .Count(l => (l.Contains("\"GET ") || l.Contains("\"HEAD ")) && l.Contains(part) && !l.Contains("level="));
 
     public void Kill()
     {

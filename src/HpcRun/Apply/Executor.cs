@@ -25,7 +25,8 @@ internal static class Executor
     {
         SiteConfig site = SiteConfigReader.Read(Invocation.Environment); // before the image: a bad one mounts nothing
         IdMap? ids = role is NodeRole.Member ? null : EnterNamespace(request); // a pull writes the cache as the user
-        request = request with { Image = RegistryImage.Resolve(request.Image, site, request.Offline) };
+        request = request with
+        { Image = RegistryImage.Resolve(request.Image, site, request.Offline, joined: role is NodeRole.Member) };
         ImageSource image = ImageArgument.Probe(request.Image);
         return role is NodeRole.Member member ? RunJoined(request, site, image, member)
             : RunOwn(request, site, image, ids!, role as NodeRole.First);

@@ -17,11 +17,13 @@ namespace HpcRun.Host;
 internal static class RegistryImage
 {
     /// <summary>The local path to run for <paramref name="image"/>: itself unless it is a docker:// reference.
-    /// Must run with the id maps written (the pull writes the user's cache as the user).</summary>
+    /// Must run with the id maps written (the pull writes the user's cache as the user). <paramref name="joined"/>:
+    /// this rank joins the container its node's first rank made after asking the registry itself, so the cache
+    /// answers without a request (32 ranks on a node make one request, not 32).</summary>
     /// <exception cref="HpcRunException">100 for a bad reference, 109 when --offline and not cached, 108 without
     /// a cache directory; a failed pull ends this process with the pull's own status, its one line already
     /// printed.</exception>
-    public static string Resolve(string image, SiteConfig site, bool offline)
+    public static string Resolve(string image, SiteConfig site, bool offline, bool joined = false)
     {
         if (!ImageReference.IsReference(image)) return image;
         IReadOnlyDictionary<string, string> environment = Invocation.Environment;
@@ -33,8 +35,8 @@ internal static class RegistryImage
                 "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME");
         var cache = new ImageCache(directory);
         offline |= SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE");
-        if ((offline || reference.Digest is not null) && cache.Find(reference, HostPlatform.Name) is { } cached)
-            return cached;
+        bool fromCache = offline || joined || reference.Digest is not null;
+        if (fromCache && cache.Find(reference, HostPlatform.Name) is { } cached) return cached;
         if (offline)
             throw new HpcRunException(ExitCode.NotCached,
                 $"{reference} is not in the image cache ({directory}) and --offline forbids pulling it");

@@ -45,6 +45,22 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
+    public void A_tag_that_moved_runs_its_new_image()
+    {
+        string reference = registry.PlainRef("test/moving:1");
+        Push("app", "test/moving:1");
+        Assert.Equal("hello from the registry\n", Run(reference, "/bin/sh", "-c", "echo \"$GREETING\"").Stdout);
+        Push("moved", "test/moving:1");
+        var moved = Run(reference, "/bin/sh", "-c", "echo \"$GREETING\"");
+        Assert.True(moved.ExitCode == 0, moved.ToString());
+        Assert.Equal("moved\n", moved.Stdout);
+        Assert.Contains("2 image(s)", Run("cache", "list").Stdout);
+    }
+
+    private void Push(string tag, string destination) => TestEnvironment.RunChecked("skopeo", "copy", "--quiet",
+        "--dest-tls-verify=false", $"oci:{registry.Layout}:{tag}", $"docker://{registry.Plain.Host}/{destination}");
+
+    [Fact]
     public void A_cached_digest_reference_asks_nothing_and_the_cache_lists_and_cleans_its_images()
     {
         string digest = TestEnvironment.RunChecked("skopeo", "inspect", "--tls-verify=false", "--format",
