@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json;
+using HpcRun.Image.Inspect;
 using HpcRun.Image.Metadata;
 
 namespace HpcRun.Build.Recipe;
@@ -24,10 +24,8 @@ internal static class ApptainerLayout
         if (definition.Help is { } help) File.WriteAllText(Path.Combine(meta, "runscript.help"), help);
         File.WriteAllText(Path.Combine(meta, "labels.json"), JsonSerializer.Serialize(config.Labels,
             ImageConfigJson.Default.IReadOnlyDictionaryStringString) + "\n");
-        var exports = new StringBuilder("#!/bin/sh\n");
-        foreach ((string name, string value) in config.EnvPairs())
-            exports.Append($"export {name}=\"${{{name}:-{Quote(value)}}}\"\n");
-        Script(Path.Combine(env, "10-docker2singularity.sh"), exports.ToString(), header: false);
+        Script(Path.Combine(env, "10-docker2singularity.sh"), ConfigScripts.Environment(config) ?? "#!/bin/sh\n",
+            header: false);
         Script(Path.Combine(env, "90-environment.sh"),
             "#!/bin/sh\n# Custom environment shell code should follow\n\n" + (definition.Environment ?? ""),
             header: false);
@@ -38,8 +36,4 @@ internal static class ApptainerLayout
         File.WriteAllText(path, header ? "#!/bin/sh\n\n" + body : body);
         File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
     }
-
-    /// <summary>A value inside double quotes: ", $, ` and \ escaped.</summary>
-    private static string Quote(string value) =>
-        value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("$", "\\$").Replace("`", "\\`");
 }

@@ -118,7 +118,10 @@ public static class RecipeBuilder
             string key; // of the instructions so far; treeKey: of the last that changed the tree
             StageResult? parent = named.GetValueOrDefault(stage.From.ToLowerInvariant())
                 ?? (int.TryParse(stage.From, out int n) && n < done.Count ? done[n] : null);
-            var from = new Instruction("FROM", new Dictionary<string, string>(), stage.From, stage.Line);
+            var from = new Instruction("FROM", new Dictionary<string, string>(), stage.From, stage.Line)
+            {
+                Shown = stage.Shown,
+            };
             Action finish = Line(from);
             {
                 if (parent is not null)
@@ -295,7 +298,7 @@ public static class RecipeBuilder
         private Action Line(Instruction at)
         {
             step++;
-            string shown = $"{at.Keyword} {Shorten(at.Arguments)}";
+            string shown = Shorten(at.Shown ?? $"{at.Keyword} {at.Arguments}");
             progress.WriteLine($"hpcrun: [{step}/{steps}] line {at.Line}: {shown}");
             cachedLine = false;
             var clock = Stopwatch.StartNew();
@@ -306,7 +309,8 @@ public static class RecipeBuilder
 
         private static string Shorten(string text)
         {
-            string line = text.ReplaceLineEndings(" ").Trim();
+            string line = string.Join(' ', text.Split((char[])[' ', '\t', '\r', '\n'],
+                StringSplitOptions.RemoveEmptyEntries));
             return line.Length <= 80 ? line : line[..77] + "...";
         }
 
