@@ -5,18 +5,18 @@ using HpcRun.Image.Metadata;
 namespace HpcRun.Build.Recipe;
 
 /// <summary>
-/// Lays out a definition file's sections in the tree as Apptainer does (../shared/FACTS.md, "Apptainer's image
-/// layout"): /.singularity.d/Singularity (the definition file), runscript (`#!/bin/sh` and %runscript),
-/// runscript.help (%help), test (%test), labels.json, env/10-docker2singularity.sh (the base image's ENV as
-/// exports), env/90-environment.sh (%environment, verbatim shell).
+/// Lays out a definition file's sections as Apptainer does (../shared/FACTS.md, "Apptainer's image layout"), in a
+/// directory the build adds over the tree: /.singularity.d/Singularity (the definition file), runscript
+/// (`#!/bin/sh` and %runscript), runscript.help (%help), test (%test), labels.json, env/10-docker2singularity.sh
+/// (the base image's ENV as exports), env/90-environment.sh (%environment, verbatim shell).
 /// </summary>
 internal static class ApptainerLayout
 {
     public const string Meta = ".singularity.d";
 
-    public static void Write(string tree, DefinitionSections definition, ImageConfig config)
+    public static void Write(string root, DefinitionSections definition, ImageConfig config)
     {
-        string meta = Path.Combine(tree, Meta), env = Path.Combine(meta, "env");
+        string meta = Path.Combine(root, Meta), env = Path.Combine(meta, "env");
         Directory.CreateDirectory(env);
         File.WriteAllText(Path.Combine(meta, "Singularity"), definition.Text);
         if (definition.Runscript is { } runscript) Script(Path.Combine(meta, "runscript"), runscript);
