@@ -127,7 +127,9 @@ public static class DefinitionFile
 
     /// <summary>An instruction in exec form, shown in progress as <paramref name="shown"/> (the definition file's
     /// own terms).</summary>
-    private static Instruction Exec(string keyword, int line, IReadOnlyList<string> argv, string shown) =>
-        new(keyword, new Dictionary<string, string>(), JsonSerializer.Serialize(argv.ToArray(),
-            RecipeJson.Default.StringArray), line) { Shown = shown };
+    private static Instruction Exec(string keyword, int line, IReadOnlyList<string> argv, string shown)
+    {
+        string arguments = JsonSerializer.Serialize(argv.ToArray(), RecipeJson.Default.StringArray);
+        return new Instruction(keyword, new Dictionary<string, string>(), arguments, line) { Shown = shown };
+    }
 }

@@ -172,7 +172,7 @@ public static class RecipeBuilder
             if (pending.Remove(tree, out Pending? last))
                 return cache.Store(last.Key, tree, last.State, move: true, cancel) ?? tree;
             if (materialized == treeKey) return tree;
-            if ((cache.Tree(treeKey) ?? done.FirstOrDefault(d => d.TreeKey == treeKey)?.Tree) is { } ready) return ready;
+            if (Ready(treeKey) is { } ready) return ready;
             Materialize(tree, treeKey, ref materialized);
             return tree;
         }
@@ -316,12 +316,16 @@ public static class RecipeBuilder
             if (materialized == key) return;
             if (pending.Remove(tree, out Pending? made)) cache.Store(made.Key, tree, made.State, move: true, cancel);
             TreeCopy.Remove(tree);
-            if ((cache.Tree(key) ?? done.FirstOrDefault(d => d.TreeKey == key)?.Tree) is { } source)
-                TreeCopy.Copy(source, tree, cancel);
-            else if (bases.TryGetValue(key, out BaseImage? image)) image.Unpack(tree, scratch, request, reporter, cancel);
+            if (Ready(key) is { } source) TreeCopy.Copy(source, tree, cancel);
+            else if (bases.TryGetValue(key, out BaseImage? image))
+                image.Unpack(tree, scratch, request, reporter, cancel);
             else throw new ImageBuildException("the build cache lost a step while the build ran: build again");
             materialized = key;
         }
+
+        /// <summary>A tree of <paramref name="key"/> that is there to read: in the cache, or an earlier stage's last
+        /// (no cache); null when it must be made.</summary>
+        private string? Ready(string key) => cache.Tree(key) ?? done.FirstOrDefault(d => d.TreeKey == key)?.Tree;
 
         private bool cachedLine;
 

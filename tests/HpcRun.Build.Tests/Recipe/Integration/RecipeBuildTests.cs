@@ -180,8 +180,8 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Contains("=== /.singularity.d/env/10-docker2singularity.sh ===\n#!/bin/sh\n" +
             "export GREETING=\"${GREETING:-hello}\"\n", Hpcrun.Run(["inspect", "--environment", sif], env).Stdout);
         string runscript = Hpcrun.Run(["inspect", "--runscript", sif], env).Stdout;
-        Assert.Equal("#!/bin/sh\nif [ $# -gt 0 ]; then exec 'echo' 'it'\\''s' \"$@\"; fi\nexec 'echo' 'it'\\''s' 'fine'\n",
-            runscript);
+        const string words = "'echo' 'it'\\''s'";
+        Assert.Equal($"#!/bin/sh\nif [ $# -gt 0 ]; then exec {words} \"$@\"; fi\nexec {words} 'fine'\n", runscript);
         Assert.Equal("it's fine\n", Hpcrun.Run(["run", sif], env).Stdout);
         Assert.Equal("it's fine\n", TestEnvironment.RunChecked("sh", "-c", runscript));
     }
