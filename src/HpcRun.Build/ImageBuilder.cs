@@ -18,10 +18,13 @@ namespace HpcRun.Build;
 /// <see cref="Reference"/>: the registry reference (docker://...) a pull downloaded SOURCE from, which the build
 /// record then names as its source (kind "registry"). A recipe build (<see cref="Recipe.RecipeBuilder"/>) gives its
 /// tree as SOURCE with the <see cref="Config"/> its instructions made, the <see cref="Deffile"/> a definition file
-/// had (stored as the SIF's definition file object, as Apptainer stores it) and its <see cref="SourceKind"/>.</summary>
+/// had (stored as the SIF's definition file object, as Apptainer stores it), its <see cref="SourceKind"/> and an
+/// <see cref="Overlay"/>: a directory whose files are added to the image at the same paths, over the source's, with
+/// the file system's time (the tree itself, kept in the build cache, stays as it is).</summary>
 public sealed record BuildRequest(string Output, string Source, bool SquashFsOnly = false, string? Platform = null,
     string? Tag = null, bool Force = false, bool SkipUnreadable = false, long? SourceDateEpoch = null,
-    string? Reference = null, ImageConfig? Config = null, string? Deffile = null, string? SourceKind = null);
+    string? Reference = null, ImageConfig? Config = null, string? Deffile = null, string? SourceKind = null,
+    string? Overlay = null);
 
 /// <summary>
 /// Builds a flattened, reproducible image: picks the image in the source, applies its layers (or takes a
@@ -73,13 +76,19 @@ public static class ImageBuilder
             byte[] config = JsonSerializer.SerializeToUtf8Bytes(image.Config, ImageConfigJson.Default.ImageConfig);
             long offset = request.SquashFsOnly ? 0 : SifWriter.PartitionOffset;
             string? treeName = image.Tree is null ? "" : null; // the rootfs's paths shown as the image's
-            var job = new SquashFsMaker.Job(tree, treeName, output.ImagePath, request.Output, offset, time,
-                request.SourceDateEpoch, null, exclude, pseudo);
-            if (request.SquashFsOnly)
-                job = job with { Extra = new(ImageConfig.InTreePath, WriteScratchFile("config.json", config)) };
-            SquashFsMaker.Make(job, reporter, cancel);
+            List<SquashFsMaker.ExtraFile> extras = request.Overlay is { } overlay ? OverlayFiles(overlay) : [];
+            if (request.SquashFsOnly) extras.Add(new(ImageConfig.InTreePath, WriteScratchFile("config.json", config)));
+            SquashFsMaker.Make(new SquashFsMaker.Job(tree, treeName, output.ImagePath, request.Output, offset, time,
+                request.SourceDateEpoch, extras, exclude, pseudo), reporter, cancel);
             if (!request.SquashFsOnly) WrapInSif(image, config, time, version);
         }
+
+        private static List<SquashFsMaker.ExtraFile> OverlayFiles(string overlay) =>
+        [
+            .. Directory.EnumerateFiles(overlay, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(file => new SquashFsMaker.ExtraFile("/" + Path.GetRelativePath(overlay, file), file,
+                    (int)File.GetUnixFileMode(file))),
+        ];
 
         /// <summary>The image in the source: a directory as it is, or the one chosen from an archive or layout,
         /// with the <see cref="SourceTree"/> its layers are read from (the caller disposes it).</summary>

@@ -20,16 +20,17 @@ internal static partial class SquashFsMaker
 {
     public const string Tool = "mksquashfs";
 
-    /// <summary>A file to add to the image without touching the source tree.</summary>
-    public sealed record ExtraFile(string ImagePath, string HostPath);
+    /// <summary>A file to add to the image without touching the source tree, with its permission bits; it replaces
+    /// one at the same path in the tree, and its missing directories are made (mode 0755).</summary>
+    public sealed record ExtraFile(string ImagePath, string HostPath, int Mode = 0b110_100_100);
 
     /// <summary>What to make: <paramref name="Tree"/> into <paramref name="Output"/> at byte <paramref name="Offset"/>;
     /// messages call them <paramref name="TreeName"/> (null: as they are) and <paramref name="OutputName"/>.
-    /// <paramref name="Time"/> (seconds since 1970) is the file system's and the added file's unless
+    /// <paramref name="Time"/> (seconds since 1970) is the file system's and the added files' unless
     /// <paramref name="SourceDateEpoch"/> is given; <paramref name="Exclude"/>: paths in the tree to leave out;
     /// <paramref name="Pseudo"/>: more arguments defining files ("-p", definition...).</summary>
     public sealed record Job(string Tree, string? TreeName, string Output, string OutputName, long Offset, long Time,
-        long? SourceDateEpoch, ExtraFile? Extra = null, IReadOnlyList<string>? Exclude = null,
+        long? SourceDateEpoch, IReadOnlyList<ExtraFile>? Extras = null, IReadOnlyList<string>? Exclude = null,
         IReadOnlyList<string>? Pseudo = null);
 
     public static void Make(Job job, IBuildReporter reporter, CancellationToken cancel)
@@ -43,11 +44,15 @@ internal static partial class SquashFsMaker
         if (job.SourceDateEpoch is null) args.AddRange(["-mkfs-time", $"{job.Time}"]);
         if (job.Offset > 0) args.AddRange(["-offset", $"{job.Offset}"]);
         var exclude = new List<string>(job.Exclude ?? []);
-        if (job.Extra is { } extra)
+        var directories = new HashSet<string>(StringComparer.Ordinal);
+        string time = $"{job.SourceDateEpoch ?? job.Time}";
+        foreach (ExtraFile extra in job.Extras ?? [])
         {
-            string inImage = extra.ImagePath.TrimStart('/'), time = $"{job.SourceDateEpoch ?? job.Time}";
-            args.AddRange(["-p", $"/{Path.GetDirectoryName(inImage)} D {time} 755 0 0",
-                "-p", $"/{inImage} F {time} 644 0 0 cat {ShellQuote(extra.HostPath)}"]);
+            string inImage = extra.ImagePath.TrimStart('/');
+            for (int slash = inImage.IndexOf('/'); slash > 0; slash = inImage.IndexOf('/', slash + 1))
+                if (directories.Add(inImage[..slash])) args.AddRange(["-p", $"/{inImage[..slash]} D {time} 755 0 0"]);
+            string mode = Convert.ToString(extra.Mode, 8);
+            args.AddRange(["-p", $"/{inImage} F {time} {mode} 0 0 cat {ShellQuote(extra.HostPath)}"]);
             if (Libc.Stat(Libc.Cwd, $"{job.Tree}/{inImage}") is not null) exclude.Add(inImage);
         }
         args.AddRange(job.Pseudo ?? []);

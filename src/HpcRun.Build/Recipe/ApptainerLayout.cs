@@ -1,22 +1,22 @@
-using System.Text;
 using System.Text.Json;
+using HpcRun.Image.Inspect;
 using HpcRun.Image.Metadata;
 
 namespace HpcRun.Build.Recipe;
 
 /// <summary>
-/// Lays out a definition file's sections in the tree as Apptainer does (../shared/FACTS.md, "Apptainer's image
-/// layout"): /.singularity.d/Singularity (the definition file), runscript (`#!/bin/sh` and %runscript),
-/// runscript.help (%help), test (%test), labels.json, env/10-docker2singularity.sh (the base image's ENV as
-/// exports), env/90-environment.sh (%environment, verbatim shell).
+/// Lays out a definition file's sections as Apptainer does (../shared/FACTS.md, "Apptainer's image layout"), in a
+/// directory the build adds over the tree: /.singularity.d/Singularity (the definition file), runscript
+/// (`#!/bin/sh` and %runscript), runscript.help (%help), test (%test), labels.json, env/10-docker2singularity.sh
+/// (the base image's ENV as exports), env/90-environment.sh (%environment, verbatim shell).
 /// </summary>
 internal static class ApptainerLayout
 {
     public const string Meta = ".singularity.d";
 
-    public static void Write(string tree, DefinitionSections definition, ImageConfig config)
+    public static void Write(string root, DefinitionSections definition, ImageConfig config)
     {
-        string meta = Path.Combine(tree, Meta), env = Path.Combine(meta, "env");
+        string meta = Path.Combine(root, Meta), env = Path.Combine(meta, "env");
         Directory.CreateDirectory(env);
         File.WriteAllText(Path.Combine(meta, "Singularity"), definition.Text);
         if (definition.Runscript is { } runscript) Script(Path.Combine(meta, "runscript"), runscript);
@@ -24,10 +24,8 @@ internal static class ApptainerLayout
         if (definition.Help is { } help) File.WriteAllText(Path.Combine(meta, "runscript.help"), help);
         File.WriteAllText(Path.Combine(meta, "labels.json"), JsonSerializer.Serialize(config.Labels,
             ImageConfigJson.Default.IReadOnlyDictionaryStringString) + "\n");
-        var exports = new StringBuilder("#!/bin/sh\n");
-        foreach ((string name, string value) in config.EnvPairs())
-            exports.Append($"export {name}=\"${{{name}:-{Quote(value)}}}\"\n");
-        Script(Path.Combine(env, "10-docker2singularity.sh"), exports.ToString(), header: false);
+        Script(Path.Combine(env, "10-docker2singularity.sh"), ConfigScripts.Environment(config) ?? "#!/bin/sh\n",
+            header: false);
         Script(Path.Combine(env, "90-environment.sh"),
             "#!/bin/sh\n# Custom environment shell code should follow\n\n" + (definition.Environment ?? ""),
             header: false);
@@ -38,8 +36,4 @@ internal static class ApptainerLayout
         File.WriteAllText(path, header ? "#!/bin/sh\n\n" + body : body);
         File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
     }
-
-    /// <summary>A value inside double quotes: ", $, ` and \ escaped.</summary>
-    private static string Quote(string value) =>
-        value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("$", "\\$").Replace("`", "\\`");
 }

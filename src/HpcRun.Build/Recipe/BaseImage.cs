@@ -37,6 +37,10 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         return new BaseImage(identity, full, null);
     }
 
+    /// <summary>Whether <see cref="Unpack"/> costs no more than copying the tree from the build cache: `scratch`, a
+    /// directory, SIF or SquashFS (an archive or layout is built into a SIF first).</summary>
+    public bool Reread => ImageFile is null || ImageSource.LooksLikeImageFile(ImageFile);
+
     /// <summary>Puts the image's tree into the empty directory <paramref name="tree"/>; returns its config.</summary>
     public ImageConfig Unpack(string tree, string scratch, RecipeRequest request, IBuildReporter reporter,
         CancellationToken cancel)

@@ -8,8 +8,11 @@ namespace HpcRun.Build.Recipe;
 /// The recipe build cache: one entry per completed step that changed the tree (FROM, RUN, COPY, ADD), named by a
 /// key chained from its parent's key and each instruction's text (expanded, with its flags) and, for COPY and ADD,
 /// the content of the sources: editing the last RUN of a recipe re-runs only that RUN. An entry is a directory
-/// KEY/ with the tree (rootfs/) and the stage's state (state.json), made under a temporary name and renamed whole,
-/// so an interrupted build leaves only completed steps. Null <see cref="Root"/>: --no-cache, nothing read or kept.
+/// KEY/ with the stage's state (state.json) and the tree (rootfs/; a FROM whose image is read again as cheaply as
+/// a copy may have none), made under a temporary name and renamed whole, so an interrupted build leaves only
+/// completed steps. A tree a build no longer changes is moved in (<see cref="Store"/>), not copied: a build keeps
+/// its scratch trees in <see cref="Scratch"/>, on the cache's file system. Null <see cref="Root"/>: --no-cache,
+/// nothing read or kept.
 /// </summary>
 internal sealed class BuildCache(string? root)
 {
@@ -17,7 +20,7 @@ internal sealed class BuildCache(string? root)
 
     public string? Root { get; } = root;
 
-    /// <summary>Removes the entries (and leftovers of interrupted stores) under <paramref name="root"/> made before
+    /// <summary>Removes the entries (and leftovers of interrupted builds) under <paramref name="root"/> made before
     /// <paramref name="before"/>; how many entries it removed.</summary>
     public static int Clean(string root, DateTime before)
     {
@@ -30,29 +33,45 @@ internal sealed class BuildCache(string? root)
     public static string Key(string parent, string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{parent}\n{text}")));
 
+    /// <summary>A new private directory for a build's trees, under <see cref="Root"/> (removed by
+    /// <see cref="Clean"/> when a killed build left it), or null without a cache.</summary>
+    public string? Scratch()
+    {
+        if (Root is null) return null;
+        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string scratch = $"{Root}/{TemporaryPrefix}build-{Guid.NewGuid().ToString("N")[..12]}";
+        Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return scratch;
+    }
+
+    /// <summary>Whether the cache has the step <paramref name="key"/> (with or without its tree).</summary>
+    public bool Has(string key) => Root is not null && File.Exists($"{Root}/{key}/state.json");
+
     /// <summary>The tree of <paramref name="key"/>, or null when the cache has none.</summary>
     public string? Tree(string key) =>
-        Root is not null && Directory.Exists($"{Root}/{key}/rootfs") && File.Exists($"{Root}/{key}/state.json")
-            ? $"{Root}/{key}/rootfs" : null;
+        Has(key) && Directory.Exists($"{Root}/{key}/rootfs") ? $"{Root}/{key}/rootfs" : null;
 
     public StageState State(string key) =>
         JsonSerializer.Deserialize(File.ReadAllText($"{Root}/{key}/state.json"), RecipeJson.Default.StageState)!;
 
-    /// <summary>Keeps a copy of <paramref name="tree"/> and <paramref name="state"/> as
-    /// <paramref name="key"/>.</summary>
-    public void Store(string key, string tree, StageState state, CancellationToken cancel)
+    /// <summary>Keeps <paramref name="state"/> and <paramref name="tree"/> (null: the state alone) as
+    /// <paramref name="key"/>: the tree copied, or moved in when <paramref name="move"/> (it must be in
+    /// <see cref="Scratch"/>); returns the cached tree, or null.</summary>
+    public string? Store(string key, string? tree, StageState state, bool move, CancellationToken cancel)
     {
-        if (Root is null || Tree(key) is not null) return;
-        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (Root is null || Has(key)) return Tree(key);
         string temporary = $"{Root}/{TemporaryPrefix}{key}.{Environment.ProcessId}";
         try
         {
-            TreeCopy.Copy(tree, $"{temporary}/rootfs", cancel);
+            Directory.CreateDirectory(temporary);
+            if (tree is not null && move) Directory.Move(tree, $"{temporary}/rootfs");
+            else if (tree is not null) TreeCopy.Copy(tree, $"{temporary}/rootfs", cancel);
             File.WriteAllText($"{temporary}/state.json",
                 JsonSerializer.Serialize(state, RecipeJson.Default.StageState));
             Directory.Move(temporary, $"{Root}/{key}");
         }
-        catch (IOException) when (Tree(key) is not null) { } // another build stored it meanwhile
+        catch (IOException) when (Has(key)) { } // another build stored it meanwhile
         finally { TreeCopy.Remove(temporary); }
+        return Tree(key);
     }
 }

@@ -64,11 +64,11 @@ public static class DefinitionFile
                     for (int n = 0; n < section.Body.Count; n++)
                         if (Words.Split(section.Body[n].Trim()) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
                             instructions.Add(Exec("COPY", section.Line + 1 + n,
-                                pair.Count > 1 ? pair[..2] : [pair[0], pair[0]]));
+                                pair.Count > 1 ? pair[..2] : [pair[0], pair[0]], $"%files {section.Body[n].Trim()}"));
                     break;
                 case "post":
                     instructions.Add(Exec("%post", section.Line, [.. Shell(section.Arguments, section.Line), "-e", "-c",
-                        Body(section.Body)]));
+                        Body(section.Body)], $"%post {section.Arguments} {Body(section.Body)}"));
                     break;
                 case "setup":
                     throw new RecipeException("%setup runs on the host as root: not supported (use %files)",
@@ -80,32 +80,39 @@ public static class DefinitionFile
             }
         string? test = Section("test");
         if (test is not null)
-            instructions.Add(Exec("%test", sections.Last(s => s.Name == "test").Line, ["/bin/sh", "-e", "-c", test]));
+            instructions.Add(Exec("%test", sections.Last(s => s.Name == "test").Line, ["/bin/sh", "-e", "-c", test],
+                $"%test {test}"));
         var labels = (Section("labels") ?? "").Split('\n').Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split([' ', '\t'], 2))
             .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1].Trim() : "")).ToList();
         var definition = new DefinitionSections(text, Section("runscript"), Section("help"), Section("environment"),
             test, labels);
-        return new Recipe([new Stage(from, null, null, instructions, header.GetValueOrDefault("From").Line)],
-            new Dictionary<string, string?>(), definition);
+        var stage = new Stage(from, null, null, instructions, header.GetValueOrDefault("From").Line)
+        {
+            Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}",
+        };
+        return new Recipe([stage], new Dictionary<string, string?>(), definition);
     }
 
+    /// <summary>The stage's FROM, from the header's `Bootstrap:` agent (checked first: an agent hpcrun does not
+    /// support gets its own line whatever else the header lacks) and `From:`.</summary>
     private static string From(Dictionary<string, (string Value, int Line)> header)
     {
         if (!header.TryGetValue("Bootstrap", out var bootstrap))
             throw new RecipeException("the definition file has no `Bootstrap:` header", 1);
+        string agent = bootstrap.Value.ToLowerInvariant();
+        if (agent == "oras")
+            throw new RecipeException(
+                "Bootstrap: oras is not supported: pull the image with oras and use Bootstrap: localimage",
+                bootstrap.Line);
+        if (agent is not ("docker" or "localimage"))
+            throw new RecipeException($"Bootstrap: {bootstrap.Value} is not supported: hpcrun builds from " +
+                "Bootstrap: docker (a registry image) or localimage (a local SIF, SquashFS or directory)",
+                bootstrap.Line);
         if (!header.TryGetValue("From", out var from) || from.Value.Length == 0)
             throw new RecipeException("the definition file has no `From:` header", bootstrap.Line);
-        return bootstrap.Value.ToLowerInvariant() switch
-        {
-            "docker" => HpcRun.Image.Registry.ImageReference.Scheme + from.Value,
-            "localimage" => from.Value.StartsWith('/') || from.Value.StartsWith('.') ? from.Value : "./" + from.Value,
-            "oras" => throw new RecipeException(
-                "Bootstrap: oras is not supported: pull the image with oras and use Bootstrap: localimage",
-                bootstrap.Line),
-            var other => throw new RecipeException($"Bootstrap: {other} is not supported (docker, localimage)",
-                bootstrap.Line),
-        };
+        if (agent == "docker") return HpcRun.Image.Registry.ImageReference.Scheme + from.Value;
+        return from.Value.StartsWith('/') || from.Value.StartsWith('.') ? from.Value : "./" + from.Value;
     }
 
     private static string[] Shell(string arguments, int line)
@@ -118,7 +125,11 @@ public static class DefinitionFile
 
     private static string Body(List<string> body) => string.Join('\n', body).Trim('\n') + "\n";
 
-    private static Instruction Exec(string keyword, int line, IReadOnlyList<string> argv) =>
-        new(keyword, new Dictionary<string, string>(), JsonSerializer.Serialize(argv.ToArray(),
-            RecipeJson.Default.StringArray), line);
+    /// <summary>An instruction in exec form, shown in progress as <paramref name="shown"/> (the definition file's
+    /// own terms).</summary>
+    private static Instruction Exec(string keyword, int line, IReadOnlyList<string> argv, string shown)
+    {
+        string arguments = JsonSerializer.Serialize(argv.ToArray(), RecipeJson.Default.StringArray);
+        return new Instruction(keyword, new Dictionary<string, string>(), arguments, line) { Shown = shown };
+    }
 }

@@ -16,6 +16,10 @@ public sealed record Instruction(string Keyword, IReadOnlyDictionary<string, str
         catch (JsonException) { return null; } // Docker too runs a malformed array as a shell command
     }
 
+    /// <summary>How progress shows the instruction, when not as its keyword and arguments (a definition file's
+    /// sections, which become RUN and COPY instructions).</summary>
+    public string? Shown { get; init; }
+
     /// <summary>What the build cache keys this instruction by: keyword, flags and arguments, not the line.</summary>
     public string CacheText =>
         $"{Keyword} {string.Join(' ', Flags.OrderBy(f => f.Key).Select(f => $"--{f.Key}={f.Value}"))} {Arguments}";

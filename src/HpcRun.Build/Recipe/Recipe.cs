@@ -3,7 +3,11 @@ namespace HpcRun.Build.Recipe;
 /// <summary>A stage of a recipe: FROM's image (expanded), its name (FROM ... AS NAME), --platform, its
 /// instructions, and the FROM line for messages.</summary>
 public sealed record Stage(string From, string? Name, string? Platform, IReadOnlyList<Instruction> Instructions,
-    int Line);
+    int Line)
+{
+    /// <summary>How progress shows the stage's start, when not as `FROM image` (a definition file's header).</summary>
+    public string? Shown { get; init; }
+}
 
 /// <summary>A recipe read: its stages, the ARGs declared before the first FROM (with their defaults), and, for an
 /// Apptainer definition file, the sections that become the image's /.singularity.d and its stored text.</summary>

@@ -6,13 +6,15 @@ namespace HpcRun.Build.Recipe;
 
 /// <summary>
 /// Builds an image from a recipe (<see cref="DockerfileParser"/>, <see cref="DefinitionFile"/>): each stage's tree
-/// is a plain writable directory in a private scratch directory beside OUT, FROM unpacks its base there, RUN runs in
-/// it as root with root emulated (<see cref="StepRunner"/>), COPY and ADD write the context's files into it
-/// (<see cref="ContextFiles"/>); ENV, ARG, WORKDIR, LABEL, CMD, ENTRYPOINT, USER and SHELL change the stage's
-/// <see cref="StageState"/>. Completed steps are kept in the <see cref="BuildCache"/>. The last stage's tree and
-/// config then go through <see cref="ImageBuilder"/>, which writes OUT by rename. A failed or cancelled build
-/// removes its scratch directory: nothing is left but completed cache entries. Each instruction is a progress line
-/// on <paramref name="progress"/> in <see cref="Build"/>, with its duration; RUN's output goes to the terminal.
+/// is a plain writable directory in a private scratch directory (in the build cache, else beside OUT), FROM unpacks
+/// its base there, RUN runs in it as root with root emulated (<see cref="StepRunner"/>), COPY and ADD write the
+/// context's files into it (<see cref="ContextFiles"/>); ENV, ARG, WORKDIR, LABEL, CMD, ENTRYPOINT, USER and SHELL
+/// change the stage's <see cref="StageState"/>. Completed steps are kept in the <see cref="BuildCache"/>: a step's
+/// tree is copied into it only when a later step of its stage is about to change the tree; a stage's last tree is
+/// moved in, and read from there by later stages and by <see cref="ImageBuilder"/>, which writes OUT by rename (a
+/// definition file's /.singularity.d is added to the image, not to the tree). A failed or cancelled build removes
+/// its scratch directory: nothing is left but completed cache entries. Each instruction is a progress line on
+/// <paramref name="progress"/> in <see cref="Build"/>, with its duration; RUN's output goes to the terminal.
 /// </summary>
 public static class RecipeBuilder
 {
@@ -50,22 +52,26 @@ public static class RecipeBuilder
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text)
             : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs);
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
-        string scratch = MakeScratch(request.Output);
+        var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
+            : Path.Combine(request.CacheDirectory, CacheFolder));
+        string scratch = cache.Scratch() ?? MakeScratch(request.Output);
         try
         {
-            var run = new Run(request, recipe, scratch, reporter, progress, cancel);
+            var run = new Run(request, recipe, cache, scratch, reporter, progress, cancel);
             StageResult last = run.All();
             ImageConfig config = last.State.Config;
+            string? layout = null;
             if (recipe.Definition is { } definition)
             {
                 var labels = new Dictionary<string, string>(config.Labels);
                 foreach ((string name, string value) in definition.Labels) labels[name] = value;
                 config = config with { Labels = labels };
-                ApptainerLayout.Write(last.Tree, definition, config);
+                ApptainerLayout.Write(layout = Path.Combine(scratch, "layout"), definition, config);
             }
             ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, request.Platform,
                 Force: request.Force, SourceDateEpoch: request.SourceDateEpoch, Config: config,
-                Deffile: recipe.Definition?.Text, SourceKind: "recipe"), request.Version, reporter, cancel);
+                Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout), request.Version, reporter,
+                cancel);
         }
         finally { TreeCopy.Remove(scratch); }
     }
@@ -87,12 +93,16 @@ public static class RecipeBuilder
     /// scratch directory) and state.</summary>
     private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State);
 
-    private sealed class Run(RecipeRequest request, Recipe recipe, string scratch, IBuildReporter reporter,
-        TextWriter progress, CancellationToken cancel)
+    /// <summary>A step done whose tree is not in the cache yet: <see cref="Base"/>, a FROM whose image is read again
+    /// as cheaply as a cached copy (<see cref="BaseImage.Reread"/>), is kept without its tree unless moved.</summary>
+    private sealed record Pending(string Key, StageState State, bool Base);
+
+    private sealed class Run(RecipeRequest request, Recipe recipe, BuildCache cache, string scratch,
+        IBuildReporter reporter, TextWriter progress, CancellationToken cancel)
     {
-        private readonly BuildCache cache = new(request.NoCache || request.CacheDirectory is null ? null
-            : Path.Combine(request.CacheDirectory, CacheFolder));
         private readonly StepRunner runner = new(request.Hpcrun);
+        private readonly Dictionary<string, BaseImage> bases = [];
+        private readonly Dictionary<string, Pending> pending = []; // by tree
         private readonly Dictionary<string, StageResult> named = [];
         private readonly List<StageResult> done = [];
         private int step;
@@ -118,12 +128,14 @@ public static class RecipeBuilder
             string key; // of the instructions so far; treeKey: of the last that changed the tree
             StageResult? parent = named.GetValueOrDefault(stage.From.ToLowerInvariant())
                 ?? (int.TryParse(stage.From, out int n) && n < done.Count ? done[n] : null);
-            var from = new Instruction("FROM", new Dictionary<string, string>(), stage.From, stage.Line);
+            var from = new Instruction("FROM", new Dictionary<string, string>(), stage.From, stage.Line)
+            {
+                Shown = stage.Shown,
+            };
             Action finish = Line(from);
             {
                 if (parent is not null)
                 {
-                    Materialize(tree, parent.TreeKey, ref materialized, parent.Tree);
                     state = parent.State with { Args = new Dictionary<string, string>() };
                     key = parent.Key;
                     treeKey = parent.TreeKey;
@@ -132,12 +144,13 @@ public static class RecipeBuilder
                 {
                     BaseImage image = BaseImage.Resolve(stage.From, request, reporter, cancel);
                     key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
-                    if (cache.Tree(key) is not null) { state = cache.State(key); Cached(); }
+                    bases[key] = image;
+                    if (cache.Has(key)) { state = cache.State(key); Cached(); }
                     else
                     {
                         state = new StageState { Config = image.Unpack(tree, scratch, request, reporter, cancel) };
                         materialized = key;
-                        cache.Store(key, tree, state, cancel);
+                        pending[tree] = new Pending(key, state, image.Reread);
                     }
                 }
             }
@@ -149,8 +162,19 @@ public static class RecipeBuilder
                 (state, key) = Apply(instruction, state, key, tree, ref materialized);
                 finish();
             }
-            Materialize(tree, treeKey, ref materialized, null);
-            return new StageResult(key, treeKey, tree, state);
+            return new StageResult(key, treeKey, Finish(tree, materialized), state);
+        }
+
+        /// <summary>The stage's last tree, to be read from now on: moved into the cache when it was made here, read
+        /// there when it was cached, else (no cache) left in the scratch directory.</summary>
+        private string Finish(string tree, string? materialized)
+        {
+            if (pending.Remove(tree, out Pending? last))
+                return cache.Store(last.Key, tree, last.State, move: true, cancel) ?? tree;
+            if (materialized == treeKey) return tree;
+            if (Ready(treeKey) is { } ready) return ready;
+            Materialize(tree, treeKey, ref materialized);
+            return tree;
         }
 
         private (StageState, string) Apply(Instruction at, StageState state, string key, string tree,
@@ -213,7 +237,8 @@ public static class RecipeBuilder
             IReadOnlyList<string> argv = at.ExecForm() ?? [.. state.Shell, at.Arguments];
             string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}");
             if (Hit(next)) return next;
-            Materialize(tree, treeKey, ref materialized, null);
+            Materialize(tree, treeKey, ref materialized);
+            Keep(tree);
             runner.Run(tree, state, argv, at, cancel);
             return Done(next, tree, state, ref materialized);
         }
@@ -247,11 +272,12 @@ public static class RecipeBuilder
             }
             else context = ContextFiles.Open(request.Context);
             var chosen = context.Select(sources, at);
-            bool asFile = sources.Count == 1 && !destination.EndsWith('/') && !context.IsDirectory(chosen[0].Relative)
-                && chosen.Count == 1 && !Directory.Exists(Path.Combine(tree, destination.TrimStart('/')));
             string next = BuildCache.Key(key, $"{at.CacheText}\n{destination}\n{context.Hash(chosen)}");
             if (Hit(next)) return next;
-            Materialize(tree, treeKey, ref materialized, null);
+            Materialize(tree, treeKey, ref materialized);
+            Keep(tree);
+            bool asFile = sources.Count == 1 && !destination.EndsWith('/') && !context.IsDirectory(chosen[0].Relative)
+                && chosen.Count == 1 && !Directory.Exists(Path.Combine(tree, destination.TrimStart('/')));
             context.CopyInto(tree, chosen, destination, asFile, scratch, reporter, cancel);
             return Done(next, tree, state, ref materialized);
         }
@@ -270,21 +296,36 @@ public static class RecipeBuilder
         private string Done(string key, string tree, StageState state, ref string? materialized)
         {
             materialized = key;
-            cache.Store(key, tree, state, cancel);
+            pending[tree] = new Pending(key, state, Base: false);
             return key;
         }
 
-        /// <summary>Makes <paramref name="tree"/> hold the tree of <paramref name="key"/>: from the cache, or from
-        /// <paramref name="from"/> (another stage's tree), unless it holds it already.</summary>
-        private void Materialize(string tree, string key, ref string? materialized, string? from)
+        /// <summary>Before a step changes <paramref name="tree"/>: the cache gets a copy of the step that made it
+        /// (a rereadable FROM: its state alone).</summary>
+        private void Keep(string tree)
+        {
+            if (pending.Remove(tree, out Pending? made))
+                cache.Store(made.Key, made.Base ? null : tree, made.State, move: false, cancel);
+        }
+
+        /// <summary>Makes <paramref name="tree"/> hold the tree of <paramref name="key"/>: from the cache, an earlier
+        /// stage's last tree, or its FROM's image read again, unless it holds it already. What it held before goes
+        /// into the cache when it is not there yet.</summary>
+        private void Materialize(string tree, string key, ref string? materialized)
         {
             if (materialized == key) return;
-            string source = from ?? cache.Tree(key)
-                ?? throw new ImageBuildException("the build cache lost a step while the build ran: build again");
+            if (pending.Remove(tree, out Pending? made)) cache.Store(made.Key, tree, made.State, move: true, cancel);
             TreeCopy.Remove(tree);
-            TreeCopy.Copy(source, tree, cancel);
+            if (Ready(key) is { } source) TreeCopy.Copy(source, tree, cancel);
+            else if (bases.TryGetValue(key, out BaseImage? image))
+                image.Unpack(tree, scratch, request, reporter, cancel);
+            else throw new ImageBuildException("the build cache lost a step while the build ran: build again");
             materialized = key;
         }
+
+        /// <summary>A tree of <paramref name="key"/> that is there to read: in the cache, or an earlier stage's last
+        /// (no cache); null when it must be made.</summary>
+        private string? Ready(string key) => cache.Tree(key) ?? done.FirstOrDefault(d => d.TreeKey == key)?.Tree;
 
         private bool cachedLine;
 
@@ -295,7 +336,7 @@ public static class RecipeBuilder
         private Action Line(Instruction at)
         {
             step++;
-            string shown = $"{at.Keyword} {Shorten(at.Arguments)}";
+            string shown = Shorten(at.Shown ?? $"{at.Keyword} {at.Arguments}");
             progress.WriteLine($"hpcrun: [{step}/{steps}] line {at.Line}: {shown}");
             cachedLine = false;
             var clock = Stopwatch.StartNew();
@@ -306,7 +347,8 @@ public static class RecipeBuilder
 
         private static string Shorten(string text)
         {
-            string line = text.ReplaceLineEndings(" ").Trim();
+            string line = string.Join(' ', text.Split((char[])[' ', '\t', '\r', '\n'],
+                StringSplitOptions.RemoveEmptyEntries));
             return line.Length <= 80 ? line : line[..77] + "...";
         }
 

@@ -9,7 +9,8 @@ namespace HpcRun.Image.Inspect;
 /// <summary>
 /// Reads <see cref="ApptainerAttributes"/> without mounting: a directory's files; a SquashFS's (a SIF's primary
 /// partition at its offset) with unsquashfs; a SIF's inspect-metadata.json and definition-file objects first,
-/// as Apptainer does.
+/// as Apptainer does. What an image built by hpcrun from a Docker image or Dockerfile keeps in its config instead
+/// (labels, ENV, ENTRYPOINT and CMD) is shown as Apptainer's build would have written it (<see cref="ConfigScripts"/>).
 /// </summary>
 public static partial class ApptainerAttributesReader
 {
@@ -21,6 +22,7 @@ public static partial class ApptainerAttributesReader
     {
         ApptainerAttributes fromSif = new();
         IImageFiles files;
+        Func<ImageConfig> config;
         if (File.Exists(path) && ImageInspector.IsSif(path))
         {
             using var stream = File.OpenRead(path);
@@ -28,22 +30,37 @@ public static partial class ApptainerAttributesReader
             fromSif = SifAttributes(stream, sif);
             files = sif.PrimarySystem is { FsType: SifFsType.Squashfs } root
                 ? new SquashFsFiles(path, root.Offset) : new NoFiles();
+            ImageConfig sifConfig = SifMetadata.Read(stream, sif).Config;
+            config = () => sifConfig;
         }
-        else files = ImageSource.Probe(path).Kind == ImageKind.SquashFs ? new SquashFsFiles(path, 0)
-            : new DirectoryFiles(path);
+        else
+        {
+            files = ImageSource.Probe(path).Kind == ImageKind.SquashFs ? new SquashFsFiles(path, 0)
+                : new DirectoryFiles(path);
+            config = () => files.Read(ImageConfig.InTreePath) is { } json ? ImageConfig.Parse(json) : ImageConfig.Empty;
+        }
         bool Wants(AttributeKinds kind) => kinds.HasFlag(kind);
         return new ApptainerAttributes
         {
             Labels = Wants(AttributeKinds.Labels)
-                ? fromSif.Labels ?? Labels(files.Read($"{Meta}/labels.json")) ?? new Dictionary<string, string>()
-                : null,
+                ? fromSif.Labels ?? WithConfigLabels(Labels(files.Read($"{Meta}/labels.json")), config()) : null,
             Deffile = Wants(AttributeKinds.Deffile) ? fromSif.Deffile ?? files.Read($"{Meta}/Singularity") : null,
-            Runscript = Wants(AttributeKinds.Runscript) ? fromSif.Runscript ?? files.Read($"{Meta}/runscript") : null,
+            Runscript = Wants(AttributeKinds.Runscript)
+                ? fromSif.Runscript ?? files.Read($"{Meta}/runscript") ?? ConfigScripts.Runscript(config()) : null,
             Helpfile = Wants(AttributeKinds.Helpfile)
                 ? fromSif.Helpfile ?? files.Read($"{Meta}/runscript.help") : null,
             Environment = Wants(AttributeKinds.Environment)
-                ? fromSif.Environment ?? EnvironmentScripts(files) : null,
+                ? fromSif.Environment ?? EnvironmentScripts(files, config) : null,
         };
+    }
+
+    /// <summary>labels.json's labels, then those of the image config it lacks (hpcrun's images keep the labels of a
+    /// Dockerfile's LABEL and of the base image in their config).</summary>
+    private static Dictionary<string, string> WithConfigLabels(Dictionary<string, string>? labels, ImageConfig config)
+    {
+        labels ??= [];
+        foreach ((string name, string value) in config.Labels) labels.TryAdd(name, value);
+        return labels;
     }
 
     /// <summary>Apptainer's inspect-metadata.json (data.attributes) and its definition-file object.</summary>
@@ -89,12 +106,15 @@ public static partial class ApptainerAttributesReader
         catch (JsonException e) { throw new ImageFormatException($"{Meta}/labels.json: bad JSON ({e.Message})"); }
     }
 
-    /// <summary>The scripts Apptainer's inspect shows: env/10-docker*.sh and env/9*-environment.sh.</summary>
-    private static SortedDictionary<string, string> EnvironmentScripts(IImageFiles files)
+    /// <summary>The scripts Apptainer's inspect shows: env/10-docker*.sh and env/9*-environment.sh; when the image
+    /// has none, the one Apptainer would have made of the config's ENV.</summary>
+    private static SortedDictionary<string, string> EnvironmentScripts(IImageFiles files, Func<ImageConfig> config)
     {
         var scripts = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (string name in files.List($"{Meta}/env").Where(n => ShownScript().IsMatch(n)))
             if (files.Read($"{Meta}/env/{name}") is { } text) scripts[$"{Meta}/env/{name}"] = text;
+        if (scripts.Count == 0 && ConfigScripts.Environment(config()) is { } derived)
+            scripts[ConfigScripts.EnvironmentPath] = derived;
         return scripts;
     }
 

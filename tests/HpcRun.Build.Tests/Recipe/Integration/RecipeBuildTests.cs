@@ -107,6 +107,83 @@ public sealed class RecipeBuildTests : IDisposable
         var again = Build("--no-cache", "c.sif", "Dockerfile");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.DoesNotContain("cached", again.Stderr);
+        Write("Dockerfile", recipe.Replace("echo one", "echo first"));
+        var first_edited = Build("d.sif", "Dockerfile"); // its FROM's tree read again from the base
+        Assert.True(first_edited.ExitCode == 0, first_edited.ToString());
+        Assert.Contains("[1/4] cached", first_edited.Stderr);
+        Assert.Contains("[2/4] done in", first_edited.Stderr);
+        Assert.Contains("[4/4] done in", first_edited.Stderr);
+        Assert.Equal("first\ntwo\n", Hpcrun.Run([Path.Combine(dir, "d.sif"), "cat", "/one", "/two"], env).Stdout);
+    }
+
+    [Fact]
+    public void The_same_recipe_and_cache_give_the_same_bytes()
+    {
+        Write("data.txt", "some data\n");
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            COPY data.txt /opt/
+            RUN echo one > /one && mkdir -p /var/made
+            LABEL purpose=reproducible
+            """);
+        Write("tool.def", $"""
+            Bootstrap: localimage
+            From: {TestImages.BusyboxTree}
+
+            %post
+                echo built > /built
+
+            %runscript
+                cat /built
+            """);
+        foreach ((string recipe, string first, string second, string runCached) in new[]
+            { ("Dockerfile", "a.sif", "b.sif", "[3/4] cached"), ("tool.def", "c.sif", "d.sif", "[2/2] cached") })
+        {
+            var cold = Build(first, recipe);
+            Assert.True(cold.ExitCode == 0, cold.ToString());
+            Thread.Sleep(TimeSpan.FromSeconds(1.1)); // a time written at build time would differ
+            var warm = Build(second, recipe);
+            Assert.True(warm.ExitCode == 0, warm.ToString());
+            Assert.Contains(runCached, warm.Stderr);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(dir, first)), File.ReadAllBytes(Path.Combine(dir, second)));
+        }
+        Assert.Equal("built\n", Hpcrun.Run(["run", Path.Combine(dir, "d.sif")], env).Stdout);
+    }
+
+    [Fact]
+    public void No_cache_builds_give_the_same_bytes_with_source_date_epoch()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo one > /one && mkdir -p /var/made\n");
+        var epoch = new Dictionary<string, string>(env) { ["SOURCE_DATE_EPOCH"] = "1700000000" };
+        var first = Hpcrun.Run(["build", "--no-cache", "a.sif", "Dockerfile"], epoch, cwd: dir);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Thread.Sleep(TimeSpan.FromSeconds(1.1)); // the RUN's files get a later time
+        var second = Hpcrun.Run(["build", "--no-cache", "b.sif", "Dockerfile"], epoch, cwd: dir);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "a.sif")), File.ReadAllBytes(Path.Combine(dir, "b.sif")));
+    }
+
+    [Fact]
+    public void Inspect_shows_the_labels_environment_and_runscript_a_dockerfile_gave()
+    {
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            LABEL org.example.purpose="inspect test"
+            ENV GREETING=hello
+            ENTRYPOINT ["echo", "it's"]
+            CMD ["fine"]
+            """);
+        var build = Build("labels.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string sif = Path.Combine(dir, "labels.sif");
+        Assert.Contains("org.example.purpose: inspect test\n", Hpcrun.Run(["inspect", "--labels", sif], env).Stdout);
+        Assert.Contains("=== /.singularity.d/env/10-docker2singularity.sh ===\n#!/bin/sh\n" +
+            "export GREETING=\"${GREETING:-hello}\"\n", Hpcrun.Run(["inspect", "--environment", sif], env).Stdout);
+        string runscript = Hpcrun.Run(["inspect", "--runscript", sif], env).Stdout;
+        const string words = "'echo' 'it'\\''s'";
+        Assert.Equal($"#!/bin/sh\nif [ $# -gt 0 ]; then exec {words} \"$@\"; fi\nexec {words} 'fine'\n", runscript);
+        Assert.Equal("it's fine\n", Hpcrun.Run(["run", sif], env).Stdout);
+        Assert.Equal("it's fine\n", TestEnvironment.RunChecked("sh", "-c", runscript));
     }
 
     [Fact]
@@ -221,7 +298,10 @@ public sealed class RecipeBuildTests : IDisposable
             """);
         var build = Build("tool.sif", "tool.def");
         Assert.True(build.ExitCode == 0, build.ToString());
-        Assert.Contains("%test", build.Stderr);
+        Assert.Contains($"] line 2: Bootstrap: localimage From: {TestImages.BusyboxTree}\n", build.Stderr);
+        Assert.Contains("] line 5: %files data.txt /opt/data.txt\n", build.Stderr);
+        Assert.Contains("] line 7: %post echo \"built by post\" > /opt/post.txt\n", build.Stderr);
+        Assert.Contains("] line 22: %test grep -q data /opt/data.txt\n", build.Stderr);
         string sif = Path.Combine(dir, "tool.sif");
         var run = Hpcrun.Run(["run", sif, "a", "b"], env);
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -233,13 +313,19 @@ public sealed class RecipeBuildTests : IDisposable
             Hpcrun.Run(["exec", sif, "cat", "/opt/post.txt", "/opt/data.txt"], env).Stdout);
     }
 
-    [Fact]
-    public void A_definition_file_that_bootstraps_from_oras_is_refused_in_one_line()
+    [Theory]
+    [InlineData("Bootstrap: oras\nFrom: ghcr.io/x/y:1\n",
+        "Bootstrap: oras is not supported: pull the image with oras and use Bootstrap: localimage")]
+    [InlineData("# a Debian release by debootstrap\nBootstrap: debootstrap\nOSVersion: bookworm\n",
+        "Bootstrap: debootstrap is not supported: hpcrun builds from Bootstrap: docker (a registry image) or " +
+        "localimage (a local SIF, SquashFS or directory)")]
+    public void A_definition_file_with_an_unsupported_bootstrap_agent_is_refused_in_one_line(string def, string why)
     {
-        Write("oras.def", "Bootstrap: oras\nFrom: ghcr.io/x/y:1\n");
-        var build = Build("oras.sif", "oras.def");
+        Write("agent.def", def);
+        var build = Build("agent.sif", "agent.def");
         Assert.Equal(111, build.ExitCode);
-        Assert.Equal("hpcrun: oras.def:1: Bootstrap: oras is not supported: pull the image with oras and use " +
-            "Bootstrap: localimage\n", build.Stderr);
+        Assert.Equal($"hpcrun: agent.def:{def.Split('\n').ToList().FindIndex(l => l.StartsWith("Bootstrap"))
+            + 1}: {why}\n", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "agent.sif")));
     }
 }
