@@ -168,8 +168,9 @@ internal static class NodeGroup
                 if (Join(Adopt(EarlyNamespace.GroupFd())) is { } joined) return joined;
                 break; // the first rank gave up: elect anew
             case EarlyNamespace.GroupRole.Taken:
-                Log.Warning("{Why}: running in a container of its own", EarlyNamespace.GroupPeerUid() is >= 0 and var uid
-                    ? $"another user (uid {uid}) holds this node's group name"
+                int holder = EarlyNamespace.GroupPeerUid();
+                Log.Warning("{Why}: running in a container of its own", holder >= 0
+                    ? $"another user (uid {holder}) holds this node's group name"
                     : "this node's group name is held by a socket that accepts no one");
                 return new NodeRole.Own();
         }
