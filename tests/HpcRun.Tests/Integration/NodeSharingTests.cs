@@ -158,6 +158,27 @@ public class NodeSharingTests(ContainerFixture images)
         LeakCheck.AssertNothingLeft();
     }
 
+    /// <summary>A first rank that gives up before greeting (here a stand-in of the same user that accepts one
+    /// connection and closes it): the rank early.c connected elects again and, now first, re-executes itself into
+    /// a namespace of its own and runs its job.</summary>
+    [Fact]
+    public void ARankWhoseFirstRankGivesUpElectsAgain()
+    {
+        string key = $"test-{Guid.NewGuid():N}";
+        int uid = int.Parse(TestEnvironment.RunChecked("id", "-u", TestEnvironment.User).Trim());
+        string name = NodeSharing.GroupName(key, noJoin: false, new Dictionary<string, string>(), uid, 0, "/", [])!;
+        const string standIn = "import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind('\\0' + sys.argv[1]); " +
+            "s.listen(); print('up', flush=True); c, _ = s.accept(); c.close(); s.close()";
+        CommandResult result = Hpcrun.Script(
+            "t=$(mktemp); python3 -c \"$0\" \"$1\" > $t & until [ -s $t ]; do sleep 0.05; done; " +
+            "strace -f -qq -e trace=execve -o $t.trace \"$H\" --join-key \"$2\" \"$3\" sh -c 'echo ran'; status=$?; " +
+            "wait; grep -c 'execve(\"/proc/self/exe\"' $t.trace; rm -f $t $t.trace; exit $status",
+            [standIn, name, key, images.Image]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("ran\n1\n", result.Stdout);
+        LeakCheck.AssertNothingLeft();
+    }
+
     [Fact]
     public void ARankWhoseContainerWouldDifferIsRefused()
     {
