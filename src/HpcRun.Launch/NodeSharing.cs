@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -44,8 +45,10 @@ public static class NodeSharing
         new(plan.Ids, plan.WritableRoot,
             [.. plan.Mounts.Select(m => new RecordedMount(m.Kind, m.Target, m.Source, m.ReadOnly, Digest(m.Content)))]);
 
+    /// <summary>XxHash64, not SHA-256: it tells ranks of one user's job apart from mistakes, not from an adversary,
+    /// and .NET's SHA-256 loads OpenSSL, which a rank's start would pay for.</summary>
     private static string? Digest(string? content) =>
-        content is null ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)))[..16];
+        content is null ? null : Convert.ToHexStringLower(XxHash64.Hash(Encoding.UTF8.GetBytes(content)));
 
     /// <summary>The first difference between a rank's record and its group's, in words for the error
     /// message; null when they agree.</summary>
@@ -83,5 +86,5 @@ public static class NodeSharing
 public sealed record ContainerRecord(IdMap Ids, bool WritableRoot, IReadOnlyList<RecordedMount> Mounts);
 
 /// <summary>One mount of a <see cref="ContainerRecord"/>: a <see cref="MountSpec"/> with a generated
-/// file's content as its digest (the first 16 hex digits of its UTF-8 bytes' SHA-256).</summary>
+/// file's content as its digest (16 hex digits: the XxHash64 of its UTF-8 bytes).</summary>
 public sealed record RecordedMount(MountKind Kind, string Target, string? Source, bool ReadOnly, string? ContentDigest);

@@ -16,7 +16,7 @@ try
     if (RecipeStepCommand.Parse(args) is { } step) return RecipeStep.Run(step); // hpcrun-tools' build asks
     ToolHandOver.HandOver(args);
     Logging.Configure(EarlyNamespace.Verbosity()); // the election may warn; parsing configures it again
-    role = NodeGroup.Elect(); // before parsing: the first rank of a node re-executes here
+    role = NodeGroup.Elect(); // before parsing: a rank that early.c left undecided may re-execute here
 }
 catch (Exception e)
 {

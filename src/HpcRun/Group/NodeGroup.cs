@@ -13,8 +13,9 @@ namespace HpcRun.Group;
 /// at an abstract Unix socket named after the group: abstract names live in the network
 /// namespace (one per node), vanish with their holder (nothing to clean up), and binding one is
 /// atomic, so exactly one rank becomes the first and the others connect to it, however many start
-/// at the same instant. The first rank re-executes itself to get its namespace (Native/early.c),
-/// sets the container up, then greets each connection (<see cref="SharedContainer"/>); the others run their jobs
+/// at the same instant. Native/early.c holds that election before the runtime starts, so the first rank
+/// enters its namespace there; it sets the container up, then greets each connection
+/// (<see cref="SharedContainer"/>); the others run their jobs
 /// in its namespaces and keep their connection open until they end. The first rank stays until
 /// the last connection closes, so the mount outlives every rank, whichever order they end in.
 /// </summary>
@@ -150,12 +151,29 @@ internal static class NodeGroup
     internal const byte Ready = (byte)'R';
     private const int Attempts = 1000;
 
-    /// <summary>This rank's role in its node group (<see cref="NodeSharing.GroupName"/>), elected from
-    /// hpcrun's raw arguments before the command line is parsed and the image probed: a rank that
-    /// needs a namespace of its own and has none yet re-executes hpcrun at once (and this does not
-    /// return), so that the first rank reads its command line and image once, in the namespace.</summary>
+    /// <summary>This rank's role in its node group (<see cref="NodeSharing.GroupName"/>), elected by early.c before
+    /// the runtime started (<see cref="EarlyNamespace.Group"/>): the first rank is in its namespace already, a
+    /// member connected. Only when that election did not finish, or the first rank gave up before greeting, is it
+    /// held here from hpcrun's raw arguments, before the command line is parsed and the image probed: a rank that
+    /// then needs a namespace of its own re-executes hpcrun at once (and this does not return), so that the first
+    /// rank reads its command line and image once, in the namespace.</summary>
     public static NodeRole Elect()
     {
+        switch (EarlyNamespace.Group)
+        {
+            case EarlyNamespace.GroupRole.First:
+                Log.Debug("node group: first rank");
+                return new NodeRole.First(Adopt(EarlyNamespace.GroupFd()));
+            case EarlyNamespace.GroupRole.Member:
+                if (Join(Adopt(EarlyNamespace.GroupFd())) is { } joined) return joined;
+                break; // the first rank gave up: elect anew
+            case EarlyNamespace.GroupRole.Taken:
+                int holder = EarlyNamespace.GroupPeerUid();
+                Log.Warning("{Why}: running in a container of its own", holder >= 0
+                    ? $"another user (uid {holder}) holds this node's group name"
+                    : "this node's group name is held by a socket that accepts no one");
+                return new NodeRole.Own();
+        }
         if (!EarlyNamespace.Deferred)
             return TakeInheritedListener() is { } listener ? new NodeRole.First(listener) : new NodeRole.Own();
         string? group = NodeSharing.GroupName(EarlyNamespace.JoinKeyOption(), EarlyNamespace.NoJoinOption(),
@@ -187,6 +205,8 @@ internal static class NodeGroup
             $"could not join or set up this node's shared container after {Attempts} attempts (use --no-join)");
     }
 
+    private static Socket Adopt(int fd) => new(new SafeSocketHandle(fd, ownsHandle: true));
+
     /// <summary>Connects to the group's first rank and waits until its container is ready; null when
     /// there is no first rank, or it gave up (then this rank tries to become it).</summary>
     private static NodeRole.Member? TryConnect(UnixDomainSocketEndPoint address)
@@ -202,17 +222,33 @@ internal static class NodeGroup
                 LeaveForOwnContainer(socket, "this node's group name is held by a socket that accepts no one");
             }
             socket.Blocking = true;
-            var (pid, uid) = Peer(socket);
+            int uid = Peer(socket).Uid;
             if (uid != Syscalls.Uid())
                 LeaveForOwnContainer(socket, $"another user (uid {uid}) holds this node's group name");
+        }
+        catch (SocketException e)
+            when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+        {
+            socket.Dispose();
+            return null;
+        }
+        return Join(socket);
+    }
+
+    /// <summary>Waits on a connection to the group's first rank (whose uid is this rank's) until its container is
+    /// ready; null, the connection closed, when the first rank gave up.</summary>
+    private static NodeRole.Member? Join(Socket socket)
+    {
+        try
+        {
             if (SharedContainer.ReceiveFrom(socket) is { } container)
             {
+                int pid = Peer(socket).Pid;
                 Log.Debug("node group: joining the container of pid {Pid}", pid);
                 return new NodeRole.Member(pid, socket, container);
             }
         }
-        catch (SocketException e)
-            when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset)
         {
         }
         socket.Dispose();

@@ -25,6 +25,32 @@ internal static partial class EarlyNamespace
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_no_join")]
     private static partial int NoJoin();
 
+    /// <summary>What early.c's election made of this rank (Native/hpcrun.h: enum hpcrun_group_role).</summary>
+    public enum GroupRole
+    {
+        None = 0,
+        First,
+        Member,
+        Taken,
+        Undecided,
+    }
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_group_role")]
+    private static partial int GroupRoleCode();
+
+    /// <summary>This rank's role as early.c elected it, before the runtime started.</summary>
+    public static GroupRole Group => (GroupRole)GroupRoleCode();
+
+    /// <summary>For <see cref="GroupRole.First"/> the group's listening socket, for
+    /// <see cref="GroupRole.Member"/> the connection to the first rank; else -1.</summary>
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_group_fd")]
+    public static partial int GroupFd();
+
+    /// <summary>For <see cref="GroupRole.Taken"/>: the uid whose socket holds the group's name, or -1 when
+    /// that socket accepts no one.</summary>
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_group_peer_uid")]
+    public static partial int GroupPeerUid();
+
     /// <summary>--join-key's value among hpcrun's own options as early.c read them, or null; read only
     /// when <see cref="Deferred"/>, before the command line is parsed (<see cref="NodeGroup.Elect"/>).</summary>
     public static unsafe string? JoinKeyOption() =>
@@ -37,8 +63,8 @@ internal static partial class EarlyNamespace
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_verbosity")]
     public static partial int Verbosity();
 
-    /// <summary>early.c left this process in the host's namespaces, so that it may join a node's
-    /// shared container (<see cref="NodeGroup"/>).</summary>
+    /// <summary>early.c left this process in the host's namespaces: it joins a node's shared container, or
+    /// the election is left to the C# side (<see cref="NodeGroup"/>).</summary>
     public static bool Deferred => UnshareErrno() == -1;
 
     /// <summary>Throws when the kernel refused the namespace (user namespaces disabled).</summary>

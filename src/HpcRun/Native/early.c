@@ -7,9 +7,11 @@
  * The constructor unshares a new user + mount namespace and remembers the outcome; the C#
  * code writes the id maps once it has parsed the command line (--fakeroot). Started by an
  * MPI or Slurm launcher, a rank may instead join the container another rank of its job set
- * up on this node, which needs the host's user namespace: then nothing is done here, the C#
- * code elects the node's first rank (Group/NodeGroup.cs) and that rank re-executes
- * itself with HPCRUN_EARLY set to get its namespace after all.
+ * up on this node, which needs the host's user namespace. The election of the node's first
+ * rank happens here, before the runtime starts (Group/NodeGroup.cs): the first rank enters its
+ * namespace at once, a member stays in the host's. Only when the election cannot finish here
+ * (or the first rank gives up before greeting) does the C# code elect, and the rank that must
+ * then have a namespace re-executes itself with HPCRUN_EARLY set to get it after all.
  *
  * It also records what the caller gave hpcrun before the runtime changes it: argv and the
  * environment as bytes, the signal dispositions and mask (the job gets those, not the
@@ -32,7 +34,10 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -76,6 +81,11 @@ char **hpcrun_environ(void) { return environ; }
 const char *hpcrun_join_key(void) { return own_options.join_key; }
 int hpcrun_no_join(void) { return own_options.no_join; }
 int hpcrun_verbosity(void) { return own_options.verbosity; }
+static enum hpcrun_group_role group_role = HPCRUN_GROUP_NONE;
+static int group_fd = -1, group_peer_uid = -1;
+int hpcrun_group_role(void) { return group_role; }
+int hpcrun_group_fd(void) { return group_fd; }
+int hpcrun_group_peer_uid(void) { return group_peer_uid; }
 
 /* Tells the supervisor through the status pipe why the child could not start. */
 static void report_and_exit(int status_fd, enum hpcrun_exec_stage stage, int err)
@@ -339,24 +349,62 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
     return 0;
 }
 
-/* Whether this launch may join a node-shared container, by HpcRun.Launch/NodeSharing.cs's rules:
-   not for a verb that runs no container, nor with --no-join among hpcrun's own options (a job's
-   own --no-join argument does not count), nor with HPCRUN_NO_JOIN on unless --join-key is given;
-   else when a join key or a launcher's rank marker is present. Saying yes costs the first rank
-   one re-exec; saying no when the rank should join would leave it in a namespace of its own, so
-   an empty HPCRUN_JOIN_KEY still says yes. */
-static int may_join(int argc, char **argv)
+/* Elects this rank's role in the group named NAME, at the group's abstract Unix socket (Group/NodeGroup.cs
+   says why a socket): connect to the first rank, which greets once its container is ready, or else bind
+   the name and become the first. A rank that loses the race between the two tries again. */
+static enum hpcrun_group_role elect(const char *name)
 {
-    static const char *const markers[] = {HPCRUN_LAUNCHER_MARKERS};
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    size_t length = strlen(name);
+    memcpy(address.sun_path + 1, name, length); /* abstract: a leading NUL, no trailing one */
+    socklen_t size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + length);
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) return HPCRUN_GROUP_UNDECIDED;
+        if (connect(fd, (struct sockaddr *)&address, size) == 0) {
+            struct ucred peer;
+            socklen_t peer_size = sizeof peer;
+            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) != 0 || peer.uid != getuid()) {
+                group_peer_uid = peer_size == sizeof peer ? (int)peer.uid : -1;
+                close(fd);
+                return HPCRUN_GROUP_TAKEN;
+            }
+            fcntl(fd, F_SETFL, 0);
+            group_fd = fd;
+            return HPCRUN_GROUP_MEMBER;
+        }
+        int err = errno;
+        close(fd);
+        /* A full backlog: a first rank has 4096 places, so the name is held by a socket that never accepts
+           (its owner cannot be asked before a connection exists). */
+        if (err == EAGAIN) return HPCRUN_GROUP_TAKEN;
+        if (err != ECONNREFUSED) return HPCRUN_GROUP_UNDECIDED;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return HPCRUN_GROUP_UNDECIDED;
+        if (bind(fd, (struct sockaddr *)&address, size) == 0 && listen(fd, 4096) == 0) {
+            group_fd = fd;
+            return HPCRUN_GROUP_FIRST;
+        }
+        err = errno;
+        close(fd);
+        if (err != EADDRINUSE) return HPCRUN_GROUP_UNDECIDED;
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL); /* another rank won in between: join it */
+    }
+    return HPCRUN_GROUP_UNDECIDED;
+}
+
+/* This launch's role in its node's group (HpcRun.Launch/NodeSharing.cs's rules): none for a verb that runs
+   no container, nor without a join key or a launcher's rank marker, nor with --no-join among hpcrun's own
+   options (a job's own --no-join argument does not count) or HPCRUN_NO_JOIN set unless --join-key is given. */
+static enum hpcrun_group_role elect_role(int argc, char **argv)
+{
     own_options = hpcrun_read_own_options(argc, argv);
-    if (!own_options.runs_container || own_options.no_join) return 0;
-    if (own_options.join_key) return 1;
-    const char *no_join = getenv(HPCRUN_NO_JOIN_VARIABLE);
-    if (no_join && hpcrun_switch_on(no_join)) return 0;
-    if (getenv(HPCRUN_JOIN_KEY_VARIABLE)) return 1;
-    for (size_t i = 0; i < sizeof markers / sizeof *markers; i++)
-        if (getenv(markers[i])) return 1;
-    return 0;
+    if (!own_options.runs_container) return HPCRUN_GROUP_NONE;
+    char name[HPCRUN_GROUP_NAME_SIZE], cwd[4096 * 4];
+    if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
+    if (!hpcrun_group_name(name, own_options, (unsigned)getuid(), (int)getppid(), cwd, argc, argv))
+        return HPCRUN_GROUP_NONE;
+    return elect(name);
 }
 
 /* The runtime's zero-initialised data (.bss) is written at start-up: one fault per 4 KiB
@@ -389,6 +437,7 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
     outer_uid = getuid();
     outer_gid = getgid();
     if (getenv(HPCRUN_EARLY_VARIABLE)) unsetenv(HPCRUN_EARLY_VARIABLE);
-    else if (may_join(argc, argv)) return;
+    else group_role = elect_role(argc, argv);
+    if (group_role == HPCRUN_GROUP_MEMBER || group_role == HPCRUN_GROUP_UNDECIDED) return;
     unshare_errno = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
 }

@@ -1,15 +1,19 @@
 /* What hpcrun's native code (early.c) and its C# side share, stated once: the spawn request's
  * layout, the stages a spawned child reports, the names that tell whether a rank may join its
- * node's container, and the exported functions. tests/HpcRun.Tests/Native/ContractTests.cs
- * compiles a program against this header and holds the C# side to it, as runc tests its C
- * nsexec from Go: change one side alone and that test fails.
+ * node's container, the node group's name and the roles its election gives, and the exported
+ * functions. tests/HpcRun.Tests/Native/ContractTests.cs compiles a program against this header
+ * and holds the C# side to it, as runc tests its C nsexec from Go: change one side alone and that
+ * test fails.
  */
 #ifndef HPCRUN_H
 #define HPCRUN_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "sha256.h"
 
 /* What hpcrun_spawn's child does before execve (Apply/ChildProcess.cs: SpawnRequest). Strings are
    NUL-terminated bytes, arrays NULL-terminated; paths are formatted by the caller. */
@@ -127,16 +131,82 @@ static inline struct hpcrun_own_options hpcrun_read_own_options(int argc, char *
     return own;
 }
 
+/* Variables that tell one job (step) from another (HpcRun.Launch/NodeSharing.cs: JobVariables). */
+#define HPCRUN_JOB_VARIABLES "SLURM_JOB_ID", "SLURM_STEP_ID", "PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid"
+
+/* "hpcrun-UID-" and 32 hex digits: an abstract socket name, without the leading NUL. */
+enum { HPCRUN_GROUP_NAME_SIZE = 64 };
+
+static inline void hpcrun_sha256_text(struct hpcrun_sha256 *h, const char *text, int separator)
+{
+    if (separator) hpcrun_sha256_update(h, "", 1);
+    hpcrun_sha256_update(h, text, strlen(text));
+}
+
+/* The node group's name, as HpcRun.Launch/NodeSharing.cs's GroupName makes it from the same facts
+   (its strings' UTF-8 bytes: the same bytes for every argument that is UTF-8): the SHA-256 of a join
+   key, or of the launcher's facts (parent pid, working directory, job variables, hpcrun's arguments),
+   separated by NULs. Returns 0 when this launch shares nothing (no key, no rank marker, or opted out). */
+static inline int hpcrun_group_name(char name[HPCRUN_GROUP_NAME_SIZE], struct hpcrun_own_options own, unsigned uid,
+                                    int parent_pid, const char *cwd, int argc, char *const *argv)
+{
+    static const char *const markers[] = {HPCRUN_LAUNCHER_MARKERS}, *const jobs[] = {HPCRUN_JOB_VARIABLES};
+    const char *key = own.join_key, *variable = getenv(HPCRUN_JOIN_KEY_VARIABLE),
+               *no_join = getenv(HPCRUN_NO_JOIN_VARIABLE);
+    if (!key && variable && *variable) key = variable;
+    if (own.no_join || (!own.join_key && no_join && hpcrun_switch_on(no_join))) return 0;
+    int launched = 0;
+    for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) launched |= getenv(markers[i]) != NULL;
+    if (!key && !launched) return 0;
+    struct hpcrun_sha256 h;
+    hpcrun_sha256_init(&h);
+    if (key) {
+        hpcrun_sha256_text(&h, "key", 0);
+        hpcrun_sha256_text(&h, key, 1);
+    } else {
+        char number[16];
+        snprintf(number, sizeof number, "%d", parent_pid);
+        hpcrun_sha256_text(&h, "launcher", 0);
+        hpcrun_sha256_text(&h, number, 1);
+        hpcrun_sha256_text(&h, cwd, 1);
+        for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++) {
+            const char *value = getenv(jobs[i]);
+            hpcrun_sha256_text(&h, jobs[i], 1);
+            hpcrun_sha256_update(&h, "=", 1);
+            hpcrun_sha256_update(&h, value ? value : "", value ? strlen(value) : 0);
+        }
+        for (int i = 1; i < argc; i++) hpcrun_sha256_text(&h, argv[i], 1);
+    }
+    unsigned char digest[32];
+    hpcrun_sha256_final(&h, digest);
+    int at = snprintf(name, HPCRUN_GROUP_NAME_SIZE, "hpcrun-%u-", uid);
+    for (int i = 0; i < 16; i++) at += snprintf(name + at, (size_t)(HPCRUN_GROUP_NAME_SIZE - at), "%02x", digest[i]);
+    return 1;
+}
+
+/* What early.c's election made of this rank (Native/EarlyNamespace.cs: GroupRole; Group/NodeGroup.cs). */
+enum hpcrun_group_role {
+    HPCRUN_GROUP_NONE = 0, /* no group (or HPCRUN_EARLY): a namespace of its own was entered */
+    HPCRUN_GROUP_FIRST,    /* bound the group's name (hpcrun_group_fd, listening) and entered its namespace */
+    HPCRUN_GROUP_MEMBER,   /* connected to the first rank (hpcrun_group_fd), in the host's namespaces */
+    HPCRUN_GROUP_TAKEN,    /* another user's socket holds the name, or one that accepts no one: a namespace
+                              of its own was entered (hpcrun_group_peer_uid says whose, -1: unknown) */
+    HPCRUN_GROUP_UNDECIDED, /* the election was left to the C# side, in the host's namespaces */
+};
+
 /* Exported to the C# side, which imports them from "hpcrun_early". */
-int hpcrun_unshare_errno(void);   /* -1: left to the C# side (the rank may join), 0: entered, else errno */
+int hpcrun_unshare_errno(void);   /* -1: left to the C# side (the rank joins or is undecided), 0: entered, else errno */
 int hpcrun_outer_uid(void);       /* the caller's ids: inside the new namespace getuid() reports the overflow id */
 int hpcrun_outer_gid(void);
 int hpcrun_argc(void);            /* argv and the environment as bytes, before the runtime decodes them */
 char **hpcrun_argv(void);
 char **hpcrun_environ(void);
-const char *hpcrun_join_key(void); /* hpcrun_read_own_options' join_key, when hpcrun_unshare_errno() is -1 */
+const char *hpcrun_join_key(void); /* hpcrun_read_own_options' join_key, when the election was left to the C# side */
 int hpcrun_no_join(void);          /* its no_join, likewise */
-int hpcrun_verbosity(void);        /* its verbosity, likewise */
+int hpcrun_verbosity(void);        /* its verbosity (the election may log) */
+int hpcrun_group_role(void);       /* enum hpcrun_group_role */
+int hpcrun_group_fd(void);         /* FIRST: the listening socket; MEMBER: the connection; else -1 */
+int hpcrun_group_peer_uid(void);   /* TAKEN: the name's holder, or -1 */
 int hpcrun_spawn(const struct hpcrun_spawn *s);                          /* pid, or -errno */
 int hpcrun_exec(const char *path, char *const *argv, char *const *envp); /* -errno */
 int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd);               /* 0, or -errno */

@@ -120,8 +120,9 @@ public class NodeSharingTests(ContainerFixture images)
         LeakCheck.AssertNothingLeft();
     }
 
-    /// <summary>How many times hpcrun, started as rank 0 of an srun step, re-executed itself (traced).</summary>
-    private int ReexecsOfAnSrunRank(string[] args, Dictionary<string, string>? env = null)
+    /// <summary>How often an srun rank re-executes itself, and whether it stood for its node's group (bound the
+    /// group's abstract socket name).</summary>
+    private (int Reexecs, int Elections) TraceAnSrunRank(string[] args, Dictionary<string, string>? env = null)
     {
         var rank = new Dictionary<string, string>(env ?? [])
         {
@@ -130,28 +131,51 @@ public class NodeSharingTests(ContainerFixture images)
             ["SLURM_PROCID"] = "0",
         };
         CommandResult traced = Hpcrun.Script(
-            "t=$(mktemp); strace -f -qq -e trace=execve -o $t \"$H\" \"$@\" >/dev/null 2>&1; " +
-            "grep -c 'execve(\"/proc/self/exe\"' $t; rm -f $t", ["sh", .. args], rank);
-        return int.Parse(traced.Stdout.Trim());
+            "t=$(mktemp); strace -f -qq -e trace=execve,bind -o $t \"$H\" \"$@\" >/dev/null 2>&1; " +
+            "grep -c 'execve(\"/proc/self/exe\"' $t; grep -c 'bind(.*sun_path=@\"hpcrun-' $t; rm -f $t",
+            ["sh", .. args], rank);
+        string[] counts = traced.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return (int.Parse(counts[0]), int.Parse(counts[1]));
     }
 
-    /// <summary>A rank that cannot join enters its namespace before the runtime starts (Native/early.c):
-    /// --no-join or HPCRUN_NO_JOIN among hpcrun's own options, or a verb that runs no container. A
-    /// rank that may join re-executes once as its node's first rank, and a job's own --no-join argument
-    /// is the job's.</summary>
+    /// <summary>early.c holds the election before the runtime starts, so no rank re-executes: a rank that
+    /// cannot join (--no-join or HPCRUN_NO_JOIN among hpcrun's own options, or a verb that runs no container)
+    /// stands for no group, a rank that may join becomes its node's first rank, and a job's own --no-join
+    /// argument is the job's.</summary>
     [Fact]
-    public void RanksThatCannotJoinDoNotReexecute()
+    public void RanksAreElectedWithoutReexecuting()
     {
         string key = $"test-{Guid.NewGuid():N}";
-        Assert.Equal(0, ReexecsOfAnSrunRank(["--no-join", images.Image, "true"]));
-        Assert.Equal(0, ReexecsOfAnSrunRank(["run", "-v", "--no-join", images.Image, "true"]));
-        Assert.Equal(0, ReexecsOfAnSrunRank([images.Image, "true"], new() { ["HPCRUN_NO_JOIN"] = "1" }));
-        Assert.Equal(0, ReexecsOfAnSrunRank(["doctor"]));
-        Assert.Equal(1, ReexecsOfAnSrunRank([images.Image, "true"]));
-        Assert.Equal(1, ReexecsOfAnSrunRank([images.Image, "sh", "-c", "true", "--no-join"]));
-        Assert.Equal(1, ReexecsOfAnSrunRank([images.Image, "true"], new() { ["HPCRUN_NO_JOIN"] = "0" }));
-        Assert.Equal(1, ReexecsOfAnSrunRank(["--join-key", key, images.Image, "true"],
+        Assert.Equal((0, 0), TraceAnSrunRank(["--no-join", images.Image, "true"]));
+        Assert.Equal((0, 0), TraceAnSrunRank(["run", "-v", "--no-join", images.Image, "true"]));
+        Assert.Equal((0, 0), TraceAnSrunRank([images.Image, "true"], new() { ["HPCRUN_NO_JOIN"] = "1" }));
+        Assert.Equal((0, 0), TraceAnSrunRank(["doctor"]));
+        Assert.Equal((0, 1), TraceAnSrunRank([images.Image, "true"]));
+        Assert.Equal((0, 1), TraceAnSrunRank([images.Image, "sh", "-c", "true", "--no-join"]));
+        Assert.Equal((0, 1), TraceAnSrunRank([images.Image, "true"], new() { ["HPCRUN_NO_JOIN"] = "0" }));
+        Assert.Equal((0, 1), TraceAnSrunRank(["--join-key", key, images.Image, "true"],
             new() { ["HPCRUN_NO_JOIN"] = "1" }));
+        LeakCheck.AssertNothingLeft();
+    }
+
+    /// <summary>A first rank that gives up before greeting (here a stand-in of the same user that accepts one
+    /// connection and closes it): the rank early.c connected elects again and, now first, re-executes itself into
+    /// a namespace of its own and runs its job.</summary>
+    [Fact]
+    public void ARankWhoseFirstRankGivesUpElectsAgain()
+    {
+        string key = $"test-{Guid.NewGuid():N}";
+        int uid = int.Parse(TestEnvironment.RunChecked("id", "-u", TestEnvironment.User).Trim());
+        string name = NodeSharing.GroupName(key, noJoin: false, new Dictionary<string, string>(), uid, 0, "/", [])!;
+        const string standIn = "import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind('\\0' + sys.argv[1]); " +
+            "s.listen(); print('up', flush=True); c, _ = s.accept(); c.close(); s.close()";
+        CommandResult result = Hpcrun.Script(
+            "t=$(mktemp); python3 -c \"$0\" \"$1\" > $t & until [ -s $t ]; do sleep 0.05; done; " +
+            "strace -f -qq -e trace=execve -o $t.trace \"$H\" --join-key \"$2\" \"$3\" sh -c 'echo ran'; status=$?; " +
+            "wait; grep -c 'execve(\"/proc/self/exe\"' $t.trace; rm -f $t $t.trace; exit $status",
+            [standIn, name, key, images.Image]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("ran\n1\n", result.Stdout);
         LeakCheck.AssertNothingLeft();
     }
 

@@ -61,8 +61,7 @@ public class SignalTests(ContainerFixture images)
     private const string Dispositions = "grep -E '^Sig(Ign|Blk)' /proc/self/status";
 
     /// <summary>The three ways a job is started: in hpcrun's own container; by the first rank of a
-    /// node group, which re-executes itself first; by a rank that joins it (started while the
-    /// first rank's job waits on a FIFO).</summary>
+    /// node group; by a rank that joins it (started while the first rank's job waits on a FIFO).</summary>
     public static TheoryData<string, string> Launches => new()
     {
         { "own container", $"\"$H\" \"$1\" {Dispositions}" },

@@ -70,6 +70,14 @@ public class ContractTests
     }
 
     [Fact]
+    public void TheGroupRolesAreTheHeaders()
+    {
+        var cRoles = Numbers("role");
+        var csRoles = Enum.GetValues<EarlyNamespace.GroupRole>().ToDictionary(r => r.ToString(), r => (int)r);
+        Assert.Equal(cRoles.OrderBy(r => r.Key), csRoles.OrderBy(r => r.Key));
+    }
+
+    [Fact]
     public void TheRankMarkersAndNamesAreTheHeaders()
     {
         var header = Header();
@@ -81,6 +89,47 @@ public class ContractTests
         Assert.Equal([options.NoJoin.Name], header[("list", "no_join_option")]);
         Assert.Equal([Reexec.EarlyVariable], header[("list", "early_variable")]);
         Assert.Equal(SettingWord.OffWords, header[("list", "switch_off_words")]);
+        Assert.Equal(NodeSharing.JobVariables, header[("list", "job_variables")]);
+    }
+
+    private static readonly Dictionary<string, string> Srun = new() { ["SLURM_JOB_ID"] = "7", ["SLURM_STEP_ID"] = "0" };
+
+    public static TheoryData<Dictionary<string, string>, string[]> Launches => new()
+    {
+        { Srun, ["/images/app.sqfs", "./solver", "--long-argument-past-one-sha256-block", "x"] },
+        { new() { ["PMIX_RANK"] = "3", ["PMIX_NAMESPACE"] = "ns" }, ["-v", "run", "/images/app.sqfs"] },
+        { new() { ["OMPI_COMM_WORLD_RANK"] = "" }, ["/images/app.sqfs"] },
+        { new() { ["HOME"] = "/home/alice" }, ["/images/app.sqfs"] },
+        { new() { ["HPCRUN_JOIN_KEY"] = "coupled" }, ["/images/app.sqfs"] },
+        { new() { ["HPCRUN_JOIN_KEY"] = "" }, ["/images/app.sqfs"] },
+        { Srun, ["--join-key", "k", "/images/app.sqfs"] },
+        { Srun, ["--no-join", "/images/app.sqfs"] },
+        { new(Srun) { ["HPCRUN_NO_JOIN"] = "1" }, ["/images/app.sqfs"] },
+        { new(Srun) { ["HPCRUN_NO_JOIN"] = "0" }, ["/images/app.sqfs"] },
+        { new(Srun) { ["HPCRUN_NO_JOIN"] = "Off" }, ["/images/app.sqfs"] },
+        { new(Srun) { ["HPCRUN_NO_JOIN"] = "yes" }, ["/images/app.sqfs"] },
+        { new(Srun) { ["HPCRUN_NO_JOIN"] = "1" }, ["--join-key", "k", "/images/app.sqfs"] },
+    };
+
+    /// <summary>early.c elects a node group's first rank under the name NodeSharing.cs gives the launch (which a
+    /// rank that early.c left undecided uses): ranks of one job meet at one name whichever side named it.</summary>
+    [Theory]
+    [MemberData(nameof(Launches))]
+    public void EarlyCNamesTheGroupAsNodeSharingDoes(Dictionary<string, string> environment, string[] args)
+    {
+        string[] variables = [NodeSharing.KeyVariable, NodeSharing.NoJoinVariable, .. LauncherRank.Markers,
+            .. NodeSharing.JobVariables];
+        string[] unset = [.. variables.Where(v => !environment.ContainsKey(v))];
+        LaunchRequest? parsed = null;
+        var cli = new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], request => { parsed = request; return 0; },
+            environment: new Dictionary<string, string>());
+        Assert.True(cli.Invoke(args) == 0 && parsed is not null, "hpcrun's parser refused it");
+        string? name = NodeSharing.GroupName(parsed.JoinKey, parsed.NoJoin, environment, 1001, 300, "/run", args);
+        CommandResult run = TestEnvironment.Run("env", [.. unset.SelectMany(v => new[] { "-u", v }),
+            .. environment.Select(e => $"{e.Key}={e.Value}"), program.Value, "group", "1001", "300", "/run",
+            "hpcrun", .. args]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal($"group {name ?? "(none)"}\n", run.Stdout);
     }
 
     /// <summary>early.c must know every launch option that takes a value, to skip it: else a value
