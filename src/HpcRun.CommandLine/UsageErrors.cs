@@ -45,7 +45,8 @@ public static class UsageErrors
             .Prepend($"{name} [OPTIONS]"));
 
     private static string Placeholder(Argument argument) =>
-        (argument.HelpName ?? argument.Name).ToUpperInvariant() + (argument.Arity.MaximumNumberOfValues > 1 ? "..." : "");
+        (argument.HelpName ?? argument.Name).ToUpperInvariant()
+        + (argument.Arity.MaximumNumberOfValues > 1 ? "..." : "");
 
     /// <summary>The verb's words, "cache clean" (the root's name left out), last word first.</summary>
     private static IEnumerable<string> Path(CommandResult verb) => Commands(verb).SkipLast(1).Select(c => c.Name);
