@@ -60,11 +60,15 @@ internal static class Executor
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
                 NodeShared: first is not null));
             Tell(plan, host);
-            foreach (MountSpec mount in plan.Mounts.Where(m => m.Kind != MountKind.Symlink)) // made in a tmpfs
-                lower.PrepareTarget(mount.Target,
-                    mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
+            if (plan.RootOverlay)
+                foreach (MountSpec mount in plan.Mounts.Where(m => m.Kind != MountKind.Symlink)) // made in a tmpfs
+                    lower.PrepareTarget(mount.Target,
+                        mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
         }
-        ImageMounter.MountRoot();
+        ImageMounter.MountRoot(plan.RootOverlay);
+        // Serilog's generic overloads are generic interface calls, which NativeAOT resolves with its run-time type
+        // loader: started once per process, a cost every launch would pay for lines it does not print.
+        bool debug = Log.IsEnabled(LogEventLevel.Debug);
         using (var root = new ContainerRoot(Staging.Root))
         {
             foreach (MountSpec mount in plan.Mounts)
@@ -75,8 +79,9 @@ internal static class Executor
                     MountKind.Symlink => mount.Source, // a path inside the container
                     _ => mount.Source is null ? null : Staging.HostPath(mount.Source),
                 };
-                Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
-                    mount.ReadOnly ? " (ro)" : "");
+                if (debug)
+                    Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
+                        mount.ReadOnly ? " (ro)" : "");
                 root.Apply(mount, source);
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
@@ -85,7 +90,7 @@ internal static class Executor
             : new NodeGroup.Host(first.Listener, SharedContainer.OfThisProcess(NodeSharing.Record(plan)));
         group?.Serve();
         HideFromTheJob();
-        Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);
+        if (debug) Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
             dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
