@@ -80,4 +80,21 @@ public class RootOverlayTests(ContainerFixture images)
         Assert.Equal(["root-writable", "home-writable", Hpcrun.UserHome], lines[1..]);
         LeakCheck.AssertNothingLeft();
     }
+
+    [Fact]
+    public void RanksJoinAContainerWithoutOverlay()
+    {
+        // Two ranks of one launcher: the second plans from the first's image (not its root) and joins it.
+        CommandResult result = Hpcrun.Script(
+            "for rank in 0 1; do PMI_RANK=$rank PMI_SIZE=2 \"$H\" \"$0\" sh -c 'echo $PMI_RANK " +
+            "$(readlink /proc/self/ns/user) $(grep -c \" / / .* - overlay \" /proc/self/mountinfo); sleep 1' & " +
+            "sleep 0.3; done; wait", [CompleteSquashFs]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[][] ranks = [.. result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()
+            .Select(line => line.Split(' '))];
+        Assert.Equal(["0", "1"], ranks.Select(r => r[0]));
+        Assert.Equal(ranks[0][1], ranks[1][1]); // one user namespace: the second rank joined
+        Assert.All(ranks, r => Assert.Equal("0", r[2])); // and neither root is an overlay
+        LeakCheck.AssertNothingLeft();
+    }
 }
