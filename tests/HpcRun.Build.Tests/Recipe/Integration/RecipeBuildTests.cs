@@ -295,13 +295,15 @@ public sealed class RecipeBuildTests : IDisposable
 
             %test
                 grep -q data /opt/data.txt
+                test -f /.singularity.d/runscript
+                touch /opt/written-by-test 2>/dev/null || true
             """);
         var build = Build("tool.sif", "tool.def");
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Contains($"] line 2: Bootstrap: localimage From: {TestImages.BusyboxTree}\n", build.Stderr);
         Assert.Contains("] line 5: %files data.txt /opt/data.txt\n", build.Stderr);
         Assert.Contains("] line 7: %post echo \"built by post\" > /opt/post.txt\n", build.Stderr);
-        Assert.Contains("] line 22: %test grep -q data /opt/data.txt\n", build.Stderr);
+        Assert.Contains("] line 22: %test grep -q data /opt/data.txt test -f /.singularity.d", build.Stderr);
         string sif = Path.Combine(dir, "tool.sif");
         var run = Hpcrun.Run(["run", sif, "a", "b"], env);
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -311,6 +313,31 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Contains("Prints a greeting.", Hpcrun.Run(["inspect", "--helpfile", sif], env).Stdout);
         Assert.Equal("built by post\nsome data\n",
             Hpcrun.Run(["exec", sif, "cat", "/opt/post.txt", "/opt/data.txt"], env).Stdout);
+        Assert.Equal(1, Hpcrun.Run(["exec", sif, "test", "-e", "/opt/written-by-test"], env).ExitCode);
+    }
+
+    /// <summary>%test runs in the finished image, as `apptainer build` runs it: a failing one leaves no OUT (an
+    /// existing OUT untouched under --force), and --notest (-T) skips it.</summary>
+    [Fact]
+    public void A_failing_test_section_writes_nothing_and_notest_skips_it()
+    {
+        Write("t.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n\n%test\n    exit 4\n");
+        var build = Build("t.sif", "t.def");
+        Assert.Equal(110, build.ExitCode);
+        Assert.Contains("hpcrun: %test at line 4 failed with exit status 4", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "t.sif")));
+        AssertNoScratch();
+        Write("t.sif", "kept");
+        Assert.Equal(110, Build("--force", "t.sif", "t.def").ExitCode);
+        Assert.Equal("kept", File.ReadAllText(Path.Combine(dir, "t.sif")));
+        foreach (string skip in (string[])["--notest", "-T"])
+        {
+            var skipped = Build("--force", skip, "t.sif", "t.def");
+            Assert.True(skipped.ExitCode == 0, skipped.ToString());
+            Assert.DoesNotContain("%test", skipped.Stderr);
+            Assert.Equal(4, Hpcrun.Run(["exec", Path.Combine(dir, "t.sif"), "/.singularity.d/test"], env).ExitCode);
+        }
+        AssertNoScratch();
     }
 
     [Theory]
