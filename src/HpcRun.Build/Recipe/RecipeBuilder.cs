@@ -52,7 +52,7 @@ public static class RecipeBuilder
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text)
             : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs);
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
-        var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
+        using var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
             : Path.Combine(request.CacheDirectory, CacheFolder));
         string scratch = cache.Scratch() ?? MakeScratch(request.Output);
         try
@@ -79,9 +79,18 @@ public static class RecipeBuilder
     }
 
     /// <summary>`hpcrun cache clean`: removes the recipe build cache's steps (in <paramref name="cacheDirectory"/>'s
-    /// recipe/) kept before <paramref name="before"/>; how many.</summary>
-    public static int CleanCache(string cacheDirectory, DateTime before) =>
-        BuildCache.Clean(Path.Combine(cacheDirectory, CacheFolder), before);
+    /// recipe/) kept before <paramref name="before"/>; how many, or null (none) while a build uses the cache.</summary>
+    public static int? CleanCache(string cacheDirectory, DateTime before) =>
+        BuildCache.Clean(CacheRoot(cacheDirectory), before);
+
+    /// <summary>`hpcrun cache list`: the recipe build cache's directory, its completed steps and their bytes.</summary>
+    public static (string Root, int Steps, long Bytes) CacheUsage(string cacheDirectory)
+    {
+        var (steps, bytes) = BuildCache.Usage(CacheRoot(cacheDirectory));
+        return (CacheRoot(cacheDirectory), steps, bytes);
+    }
+
+    private static string CacheRoot(string cacheDirectory) => Path.Combine(cacheDirectory, CacheFolder);
 
     private static string MakeScratch(string output)
     {

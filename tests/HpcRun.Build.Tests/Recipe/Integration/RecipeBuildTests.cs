@@ -213,6 +213,28 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Empty(Directory.GetDirectories(Path.Combine(dir, "cache", "recipe"), ".tmp-*"));
     }
 
+    /// <summary>`cache list` counts the recipe steps; `cache clean` leaves the cache alone while a build uses it (its
+    /// scratch tree and the steps it reads), and removes it afterwards.</summary>
+    [Fact]
+    public void Cache_clean_keeps_what_a_running_build_uses_and_list_counts_the_steps()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo one > /one\n");
+        Assert.Equal(0, Build("a.sif", "Dockerfile").ExitCode);
+        Assert.Contains("2 recipe build step(s)", Hpcrun.Run(["cache", "list"], env).Stdout);
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo one > /one\nRUN echo started && sleep 5 && " +
+            "cat /one\n");
+        using var build = Hpcrun.Start(["build", Path.Combine(dir, "b.sif"), Path.Combine(dir, "Dockerfile")], env);
+        while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
+        var clean = Hpcrun.Run(["cache", "clean"], env);
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.Contains("kept the recipe build cache: a build is using it", clean.Stdout);
+        Assert.True(build.WaitForExit(TimeSpan.FromSeconds(120)));
+        Assert.Equal(0, build.ExitCode);
+        Assert.Equal("one\n", Hpcrun.Run([Path.Combine(dir, "b.sif"), "cat", "/one"], env).Stdout);
+        Assert.Contains("removed 3 recipe build step(s)", Hpcrun.Run(["cache", "clean"], env).Stdout);
+        Assert.Contains("0 recipe build step(s), 0 B", Hpcrun.Run(["cache", "list"], env).Stdout);
+    }
+
     [Fact]
     public void Root_is_emulated_for_chown_setgroups_and_device_nodes_in_a_run()
     {
