@@ -66,9 +66,7 @@ internal static class Executor
                         mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
         }
         ImageMounter.MountRoot(plan.RootOverlay);
-        // Serilog's generic overloads are generic interface calls, which NativeAOT resolves with its run-time type
-        // loader: started once per process, a cost every launch would pay for lines it does not print.
-        bool debug = Log.IsEnabled(LogEventLevel.Debug);
+        bool verbose = Log.IsEnabled(LogEventLevel.Information); // see Tell
         using (var root = new ContainerRoot(Staging.Root))
         {
             foreach (MountSpec mount in plan.Mounts)
@@ -79,8 +77,8 @@ internal static class Executor
                     MountKind.Symlink => mount.Source, // a path inside the container
                     _ => mount.Source is null ? null : Staging.HostPath(mount.Source),
                 };
-                if (debug)
-                    Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
+                if (verbose)
+                    Log.Information("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
                         mount.ReadOnly ? " (ro)" : "");
                 root.Apply(mount, source);
             }
@@ -90,7 +88,7 @@ internal static class Executor
             : new NodeGroup.Host(first.Listener, SharedContainer.OfThisProcess(NodeSharing.Record(plan)));
         group?.Serve();
         HideFromTheJob();
-        if (debug) Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);
+        Tell(plan);
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
             dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
@@ -114,7 +112,8 @@ internal static class Executor
             throw new HpcRunException(ExitCode.JoinFailed,
                 "this rank's container differs from the one its job shares on this node " +
                 $"({Shorten(difference)}): give every rank the same options, or use --no-join or --join-key");
-        Log.Debug("exec {Argv} in {Cwd}, in the container of pid {Pid}", plan.Argv, plan.WorkingDirectory, member.Pid);
+        if (Log.IsEnabled(LogEventLevel.Information)) Log.Information("joining the container of pid {Pid}", member.Pid);
+        Tell(plan);
         HideFromTheJob();
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
             join: ($"/proc/self/fd/{shared.UserNamespace}", $"/proc/self/fd/{shared.MountNamespace}"),
@@ -122,6 +121,17 @@ internal static class Executor
         int status = Supervisor.Wait(job);
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;
+    }
+
+    /// <summary>What runs (-v), and how it is started (--debug: the wrapper running the image's environment
+    /// scripts). Only when asked: Serilog's generic overloads are generic interface calls, which NativeAOT
+    /// resolves with its run-time type loader, started once per process: a cost every launch would pay for lines
+    /// it does not print.</summary>
+    private static void Tell(ContainerPlan plan)
+    {
+        if (!Log.IsEnabled(LogEventLevel.Information)) return;
+        Log.Information("run {Command} in {Cwd}", plan.JobCommand, plan.WorkingDirectory);
+        if (!plan.JobCommand.SequenceEqual(plan.Argv)) Log.Debug("exec {Argv}", plan.Argv);
     }
 
     /// <summary>Prints the plan's messages once per job: in its first rank, or outside any launcher
