@@ -11,6 +11,10 @@ public sealed record ContainerPlan
     public required ImageSource Image { get; init; }
     /// <summary>Keep the root writable (changes go to a throwaway tmpfs layer).</summary>
     public bool WritableRoot { get; init; }
+    /// <summary>The root is an overlay of the image with a tmpfs layer: the root is writable, or a mount target
+    /// (other than a symlink's, made in a tmpfs of the plan) is missing from the image and is made in that layer.
+    /// Otherwise the image itself, bound read-only, is the root: no overlay to mount or to look through.</summary>
+    public bool RootOverlay { get; init; }
     /// <summary>Mounts on top of the image root, applied in order.</summary>
     public required IReadOnlyList<MountSpec> Mounts { get; init; }
     public required IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; }

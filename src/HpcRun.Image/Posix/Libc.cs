@@ -147,13 +147,16 @@ public static unsafe partial class Libc
     /// <summary>The target of the symlink <paramref name="path"/>, or null (errno set) when it is not one.</summary>
     public static string? ReadLink(SafeFileHandle dir, string path)
     {
-        for (int size = 4096; ; size *= 16)
+        // The first try on the stack: the launcher resolves a dozen paths per start (/proc/self/fd links), and
+        // each fresh 4 KiB of heap would cost it a page fault.
+        Span<byte> buffer = stackalloc byte[4096];
+        for (int size = buffer.Length; ; size *= 16)
         {
-            byte[] buffer = new byte[size];
             nint n;
             fixed (byte* b = buffer) n = ReadLinkAt(dir, path, b, (nuint)size);
             if (n < 0) return null;
-            if (n < size) return RawText.Decode(buffer.AsSpan(0, (int)n));
+            if (n < size) return RawText.Decode(buffer[..(int)n]);
+            buffer = new byte[size * 16];
         }
     }
 

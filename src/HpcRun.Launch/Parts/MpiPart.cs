@@ -90,7 +90,15 @@ public sealed class MpiPart : ILaunchPart
     public static IEnumerable<string> HostPaths(IReadOnlyDictionary<string, string> environment) =>
         RendezvousDirectories(environment).Concat(HostMpiReader.ExtraBinds(environment));
 
-    private static IEnumerable<string> RendezvousDirectories(IReadOnlyDictionary<string, string> environment) =>
-        RendezvousVariables.Select(environment.GetValueOrDefault).OfType<string>().Where(d => d.StartsWith('/'))
-            .Select(PathText.Normalize).Distinct();
+    /// <remarks>A loop, not a LINQ chain: a Select on a filtered sequence is a generic virtual call, which costs the
+    /// launcher NativeAOT's run-time type loader at every start.</remarks>
+    private static IEnumerable<string> RendezvousDirectories(IReadOnlyDictionary<string, string> environment)
+    {
+        var directories = new List<string>();
+        foreach (string variable in RendezvousVariables)
+            if (environment.GetValueOrDefault(variable) is { } dir && dir.StartsWith('/')
+                && PathText.Normalize(dir) is var normalized && !directories.Contains(normalized))
+                directories.Add(normalized);
+        return directories;
+    }
 }

@@ -15,9 +15,8 @@ namespace HpcRun.Apply;
 /// </summary>
 internal sealed class ContainerRoot : IDisposable
 {
-    private readonly string dir;
     /// <summary>The root, which resolves every path (and names what it opened as the kernel names the root in
-    /// /proc/self/fd links: <see cref="dir"/> itself, or, for the image reached through a descriptor the node's
+    /// /proc/self/fd links: the directory itself, or, for the image reached through a descriptor the node's
     /// first rank passed (/proc/self/fd/N), its path there).</summary>
     private readonly RootDir root;
     /// <summary>The mounts <see cref="Apply"/> made, in order.</summary>
@@ -27,7 +26,6 @@ internal sealed class ContainerRoot : IDisposable
     /// (/proc/self/fd/N).</param>
     public ContainerRoot(string dir)
     {
-        this.dir = dir;
         root = new RootDir(new SafeFileHandle(Syscalls.Open(dir, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC),
             ownsHandle: true));
     }
@@ -155,9 +153,9 @@ internal sealed class ContainerRoot : IDisposable
         finally { Syscalls.Close(fd); }
     }
 
-    /// <summary>Makes the root itself read-only (the mounts on it keep their own modes).</summary>
-    public void MakeReadOnly() =>
-        Syscalls.Mount(null, dir, null, Syscalls.MS_REMOUNT | Syscalls.MS_BIND | Syscalls.MS_RDONLY);
+    /// <summary>Makes the root itself read-only (the mounts on it keep their own modes); a bind of a directory
+    /// image keeps the flags its host mount locked.</summary>
+    public void MakeReadOnly() => RemountReadOnly("/");
 
     /// <summary>Opens the target of <paramref name="mount"/>. Every target was prepared in the image,
     /// so a missing one lies under an earlier mount that hid it. Inside a tmpfs hpcrun put up (the

@@ -60,11 +60,13 @@ internal static class Executor
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
                 NodeShared: first is not null));
             Tell(plan, host);
-            foreach (MountSpec mount in plan.Mounts.Where(m => m.Kind != MountKind.Symlink)) // made in a tmpfs
-                lower.PrepareTarget(mount.Target,
-                    mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
+            if (plan.RootOverlay)
+                foreach (MountSpec mount in plan.Mounts.Where(m => m.Kind != MountKind.Symlink)) // made in a tmpfs
+                    lower.PrepareTarget(mount.Target,
+                        mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
         }
-        ImageMounter.MountRoot();
+        ImageMounter.MountRoot(plan.RootOverlay);
+        bool verbose = Log.IsEnabled(LogEventLevel.Information); // see Tell
         using (var root = new ContainerRoot(Staging.Root))
         {
             foreach (MountSpec mount in plan.Mounts)
@@ -75,8 +77,9 @@ internal static class Executor
                     MountKind.Symlink => mount.Source, // a path inside the container
                     _ => mount.Source is null ? null : Staging.HostPath(mount.Source),
                 };
-                Log.Information("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
-                    mount.ReadOnly ? " (ro)" : "");
+                if (verbose)
+                    Log.Information("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
+                        mount.ReadOnly ? " (ro)" : "");
                 root.Apply(mount, source);
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
@@ -109,7 +112,7 @@ internal static class Executor
             throw new HpcRunException(ExitCode.JoinFailed,
                 "this rank's container differs from the one its job shares on this node " +
                 $"({Shorten(difference)}): give every rank the same options, or use --no-join or --join-key");
-        Log.Information("joining the container of pid {Pid}", member.Pid);
+        if (Log.IsEnabled(LogEventLevel.Information)) Log.Information("joining the container of pid {Pid}", member.Pid);
         Tell(plan);
         HideFromTheJob();
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
@@ -120,16 +123,19 @@ internal static class Executor
         return status;
     }
 
-    /// <summary>Prints the plan's messages once per job: in its first rank, or outside any launcher
-    /// (<see cref="PlanMessage.IsShownBy"/>).</summary>
     /// <summary>What runs (-v), and how it is started (--debug: the wrapper running the image's environment
-    /// scripts).</summary>
+    /// scripts). Only when asked: Serilog's generic overloads are generic interface calls, which NativeAOT
+    /// resolves with its run-time type loader, started once per process: a cost every launch would pay for lines
+    /// it does not print.</summary>
     private static void Tell(ContainerPlan plan)
     {
+        if (!Log.IsEnabled(LogEventLevel.Information)) return;
         Log.Information("run {Command} in {Cwd}", plan.JobCommand, plan.WorkingDirectory);
         if (!plan.JobCommand.SequenceEqual(plan.Argv)) Log.Debug("exec {Argv}", plan.Argv);
     }
 
+    /// <summary>Prints the plan's messages once per job: in its first rank, or outside any launcher
+    /// (<see cref="PlanMessage.IsShownBy"/>).</summary>
     private static void Tell(ContainerPlan plan, HostFacts host)
     {
         if (!PlanMessage.IsShownBy(host.Environment)) return;

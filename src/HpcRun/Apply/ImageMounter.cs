@@ -7,11 +7,11 @@ namespace HpcRun.Apply;
 
 /// <summary>
 /// Puts the image at <see cref="Staging.Lower"/> (a SquashFS served by libsquashfuse_ll, never
-/// extracted; a directory by a bind) and an overlay on it at <see cref="Staging.Root"/>, whose
-/// tmpfs upper layer lets hpcrun create missing mount targets and, with --writable-tmpfs,
-/// gives the job a throwaway writable root. The image is mounted first, detached (the new
-/// mount API), so that it is ready while hpcrun still reads the host's facts, and
-/// attached once the staging area exists.
+/// extracted; a directory by a bind) and the container's root at <see cref="Staging.Root"/>: an
+/// overlay on the image, whose tmpfs upper layer lets hpcrun create missing mount targets and, with
+/// --writable-tmpfs, gives the job a throwaway writable root; or, when the plan needs neither, the
+/// image itself. The image is mounted first, detached (the new mount API), so that it is ready
+/// while hpcrun still reads the host's facts, and attached once the staging area exists.
 /// </summary>
 internal static class ImageMounter
 {
@@ -42,8 +42,14 @@ internal static class ImageMounter
         finally { Syscalls.Close(mount); }
     }
 
-    /// <summary>The overlay is the first access to the image's root directory.</summary>
-    public static void MountRoot() =>
-        Syscalls.Mount("hpcrun", Staging.Root, "overlay", 0,
-            $"lowerdir={Staging.Lower},upperdir={Staging.Upper},workdir={Staging.Work}");
+    /// <summary>Puts the container's root at <see cref="Staging.Root"/>: the overlay
+    /// (<see cref="ContainerPlan.RootOverlay"/>), or else a bind of the image itself, which leaves
+    /// <see cref="Staging.Lower"/> as it is for the node's other ranks to plan from.</summary>
+    public static void MountRoot(bool overlay)
+    {
+        if (overlay)
+            Syscalls.Mount("hpcrun", Staging.Root, "overlay", 0,
+                $"lowerdir={Staging.Lower},upperdir={Staging.Upper},workdir={Staging.Work}");
+        else Syscalls.Mount(Staging.Lower, Staging.Root, null, Syscalls.MS_BIND);
+    }
 }

@@ -28,7 +28,9 @@ internal static unsafe partial class Invocation
     public static string[] Arguments()
     {
         byte** argv = Argv();
-        return [.. Enumerable.Range(1, Math.Max(Argc() - 1, 0)).Select(i => RawText.FromNative(argv[i]))];
+        var arguments = new string[Math.Max(Argc() - 1, 0)];
+        for (int i = 0; i < arguments.Length; i++) arguments[i] = RawText.FromNative(argv[i + 1]);
+        return arguments;
     }
 
     /// <summary>The program's name (argv[0]) as it was started.</summary>

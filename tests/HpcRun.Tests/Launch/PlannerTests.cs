@@ -97,4 +97,30 @@ public class PlannerTests
             PlanFixture.Context(new LaunchRequest { Image = "i", WritableTmpfs = true })).WritableRoot);
         Assert.False(PlanFixture.Plan(PlanFixture.Context()).WritableRoot);
     }
+
+    [Fact]
+    public void TheRootIsAnOverlayOnlyWhenAMountTargetIsMissingOrTheRootIsWritable()
+    {
+        var complete = new Dictionary<string, string?> { ["/bin/sh"] = "" };
+        foreach (MountSpec mount in PlanFixture.Plan(PlanFixture.Context()).Mounts) complete[mount.Target] = null;
+        Assert.False(PlanFixture.Plan(PlanFixture.Context(files: complete)).RootOverlay);
+
+        Assert.True(PlanFixture.Plan(PlanFixture.Context()).RootOverlay); // the image has only /bin/sh
+        var noHome = new Dictionary<string, string?>(complete);
+        noHome.Remove("/home/alice");
+        Assert.True(PlanFixture.Plan(PlanFixture.Context(files: noHome)).RootOverlay);
+        Assert.True(PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", WritableTmpfs = true },
+            files: complete)).RootOverlay);
+    }
+
+    [Fact]
+    public void SymlinksMadeInAPlannedTmpfsNeedNoOverlay()
+    {
+        var plan = PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", Contain = true }));
+        var complete = new Dictionary<string, string?> { ["/bin/sh"] = "" };
+        foreach (MountSpec mount in plan.Mounts.Where(m => m.Kind != MountKind.Symlink)) complete[mount.Target] = null;
+        Assert.Contains(plan.Mounts, m => m.Kind == MountKind.Symlink);
+        Assert.False(PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", Contain = true },
+            files: complete)).RootOverlay);
+    }
 }

@@ -4,6 +4,7 @@ using HpcRun.Image;
 using HpcRun.Launch;
 using HpcRun.Native;
 using Serilog;
+using Serilog.Events;
 
 namespace HpcRun.Apply.SquashFuse;
 
@@ -218,15 +219,18 @@ internal static unsafe partial class SquashFuseServer
         if (fragments) Resize(library, fs + FragmentCache, blocks);
         bool libdeflate = compression == ZlibCompression && DeflateBlocks.Decompressor() is not 0;
         if (libdeflate) *(nint*)(fs + DecompressorField) = DeflateBlocks.Decompressor();
-        Log.Debug("squashfuse keeps {Metadata} metadata and {Caches}; {Decompressor}", MetadataBlocks,
-            (data, fragments) switch
-            {
-                (true, true) => $"{blocks} data and fragment blocks",
-                (true, false) => $"{blocks} data blocks, its own fragment cache (uncompressed)",
-                (false, true) => $"{blocks} fragment blocks, its own data cache (uncompressed)",
-                _ => "its own data and fragment caches (uncompressed)",
-            },
-            libdeflate ? "gzip blocks inflated by libdeflate" : "blocks decompressed by squashfuse");
+        // Serilog's generic overloads are generic interface calls, which NativeAOT resolves with its run-time type
+        // loader: started once per process, a cost every start would pay for a line it does not print.
+        if (Log.IsEnabled(LogEventLevel.Debug))
+            Log.Debug("squashfuse keeps {Metadata} metadata and {Caches}; {Decompressor}", MetadataBlocks,
+                (data, fragments) switch
+                {
+                    (true, true) => $"{blocks} data and fragment blocks",
+                    (true, false) => $"{blocks} data blocks, its own fragment cache (uncompressed)",
+                    (false, true) => $"{blocks} fragment blocks, its own data cache (uncompressed)",
+                    _ => "its own data and fragment caches (uncompressed)",
+                },
+                libdeflate ? "gzip blocks inflated by libdeflate" : "blocks decompressed by squashfuse");
         return true;
     }
 
