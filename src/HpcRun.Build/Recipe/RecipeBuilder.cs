@@ -70,8 +70,8 @@ public static class RecipeBuilder
             }
             ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, request.Platform,
                 Force: request.Force, SourceDateEpoch: request.SourceDateEpoch, Config: config,
-                Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout), request.Version, reporter,
-                cancel);
+                Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout,
+                MksquashfsArgs: request.MksquashfsArgs), request.Version, reporter, cancel);
         }
         finally { TreeCopy.Remove(scratch); }
     }
