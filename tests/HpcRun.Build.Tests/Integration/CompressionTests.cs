@@ -88,6 +88,17 @@ public sealed class CompressionTests : IDisposable
     }
 
     [Fact]
+    public void A_recipe_build_takes_them_for_the_image_it_writes()
+    {
+        File.WriteAllText(Path.Combine(dir, "Dockerfile"), $"FROM {tree}\nRUN echo built > /built\n");
+        CommandResult build = Hpcrun.Run(["build", "--mksquashfs-args", "-comp zstd", Path.Combine(dir, "recipe.sif"),
+            "Dockerfile"], new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = Path.Combine(dir, "cache") }, dir);
+        Ok(build);
+        Assert.Equal(Zstd, Compression("recipe.sif").Compressor);
+        Assert.Equal("built\n", Hpcrun.Run(Path.Combine(dir, "recipe.sif"), "cat", "/built").Stdout);
+    }
+
+    [Fact]
     public void The_same_inputs_and_arguments_give_the_same_bytes()
     {
         var epoch = new Dictionary<string, string> { ["SOURCE_DATE_EPOCH"] = "1700000000" };
