@@ -26,7 +26,12 @@ namespace HpcRun.Build;
 public sealed record BuildRequest(string Output, string Source, bool SquashFsOnly = false, string? Platform = null,
     string? Tag = null, bool Force = false, bool SkipUnreadable = false, long? SourceDateEpoch = null,
     string? Reference = null, ImageConfig? Config = null, string? Deffile = null, string? SourceKind = null,
-    string? Overlay = null, IReadOnlyList<string>? MksquashfsArgs = null);
+    string? Overlay = null, IReadOnlyList<string>? MksquashfsArgs = null)
+{
+    /// <summary>Called with the finished image's path before it is moved onto OUT (a recipe's %test); what it throws
+    /// fails the build, and OUT is left as it was.</summary>
+    public Action<string>? BeforeCommit { get; init; }
+}
 
 /// <summary>
 /// Builds a flattened, reproducible image: picks the image in the source, applies its layers (or takes a
@@ -49,6 +54,8 @@ public static class ImageBuilder
             var build = new Run(request, output, reporter, cancel);
             (ResolvedImage image, SourceTree? tree) = build.Resolve(selector);
             using (tree) build.Make(image, hpcrunVersion);
+            cancel.ThrowIfCancellationRequested();
+            request.BeforeCommit?.Invoke(output.ImagePath);
             cancel.ThrowIfCancellationRequested();
             output.Commit(request.Force);
         }

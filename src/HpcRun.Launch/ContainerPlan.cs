@@ -16,6 +16,9 @@ public sealed record ContainerPlan
     public required IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; }
     public required string WorkingDirectory { get; init; }
     public required IReadOnlyList<string> Argv { get; init; }
+    /// <summary>The job's command as the user knows it: <see cref="Argv"/> before a wrapper (the shell that runs the
+    /// image's environment scripts) was put around it; what -v shows.</summary>
+    public IReadOnlyList<string> JobCommand { get; init; } = [];
     public required IdMap Ids { get; init; }
     /// <summary>What the parts have to tell the user, in the order they said it; the launcher prints them.</summary>
     public IReadOnlyList<PlanMessage> Messages { get; init; } = [];

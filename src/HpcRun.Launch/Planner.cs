@@ -24,6 +24,7 @@ public static class Planner
             Environment = plan.Environment,
             WorkingDirectory = plan.WorkingDirectory ?? "/",
             Argv = plan.Argv,
+            JobCommand = plan.JobCommand.Count > 0 ? plan.JobCommand : plan.Argv,
             Ids = plan.Ids ?? throw new InvalidOperationException("no part decided the ids"),
             Messages = plan.Messages,
         };

@@ -1,4 +1,5 @@
 using HpcRun.Build;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 
 namespace HpcRun.Registry;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Build.Recipe;
 
@@ -12,22 +13,56 @@ namespace HpcRun.Build.Recipe;
 /// a copy may have none), made under a temporary name and renamed whole, so an interrupted build leaves only
 /// completed steps. A tree a build no longer changes is moved in (<see cref="Store"/>), not copied: a build keeps
 /// its scratch trees in <see cref="Scratch"/>, on the cache's file system. Null <see cref="Root"/>: --no-cache,
-/// nothing read or kept.
+/// nothing read or kept. A build holds a shared lock on the cache (ROOT/.lock) while it runs, and
+/// <see cref="Clean"/> an exclusive one: `hpcrun cache clean` never removes what a running build reads or writes.
 /// </summary>
-internal sealed class BuildCache(string? root)
+internal sealed class BuildCache : IDisposable
 {
     private const string TemporaryPrefix = ".tmp-";
+    private const string LockName = ".lock";
+    private readonly FileLock? inUse;
 
-    public string? Root { get; } = root;
+    /// <summary>Opens the cache at <paramref name="root"/> (made 0700 if missing) for a build, waiting while a
+    /// <see cref="Clean"/> runs.</summary>
+    public BuildCache(string? root)
+    {
+        Root = root;
+        if (root is null) return;
+        Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        inUse = FileLock.Take(Path.Combine(root, LockName), shared: true);
+    }
+
+    public string? Root { get; }
+
+    public void Dispose() => inUse?.Dispose();
 
     /// <summary>Removes the entries (and leftovers of interrupted builds) under <paramref name="root"/> made before
-    /// <paramref name="before"/>; how many entries it removed.</summary>
-    public static int Clean(string root, DateTime before)
+    /// <paramref name="before"/>; how many entries it removed, or null (nothing removed) while a build uses the
+    /// cache.</summary>
+    public static int? Clean(string root, DateTime before)
     {
         if (!Directory.Exists(root)) return 0;
+        using FileLock? alone = FileLock.TryTake(Path.Combine(root, LockName));
+        if (alone is null) return null;
         var old = new DirectoryInfo(root).EnumerateDirectories().Where(d => d.LastWriteTimeUtc < before).ToList();
         foreach (DirectoryInfo entry in old) TreeCopy.Remove(entry.FullName);
         return old.Count(d => !d.Name.StartsWith(TemporaryPrefix, StringComparison.Ordinal));
+    }
+
+    /// <summary>The completed steps under <paramref name="root"/> and the bytes of their files (each regular file's
+    /// size; symbolic links not followed), for `hpcrun cache list`.</summary>
+    public static (int Steps, long Bytes) Usage(string root)
+    {
+        if (!Directory.Exists(root)) return (0, 0);
+        var steps = new DirectoryInfo(root).EnumerateDirectories()
+            .Where(d => !d.Name.StartsWith(TemporaryPrefix, StringComparison.Ordinal)).ToList();
+        var everything = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            AttributesToSkip = FileAttributes.ReparsePoint,
+            IgnoreInaccessible = true,
+        };
+        return (steps.Count, steps.Sum(d => d.EnumerateFiles("*", everything).Sum(f => f.Length)));
     }
 
     public static string Key(string parent, string text) =>
@@ -38,7 +73,6 @@ internal sealed class BuildCache(string? root)
     public string? Scratch()
     {
         if (Root is null) return null;
-        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         string scratch = $"{Root}/{TemporaryPrefix}build-{Guid.NewGuid().ToString("N")[..12]}";
         Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return scratch;

@@ -6,14 +6,19 @@ namespace HpcRun.Build.Recipe;
 /// /.singularity.d: runscript, runscript.help, test, labels.json, env/90-environment.sh) and its whole text, which
 /// the SIF stores as its definition file.</summary>
 public sealed record DefinitionSections(string Text, string? Runscript, string? Help, string? Environment,
-    string? Test, IReadOnlyList<KeyValuePair<string, string>> Labels);
+    string? Test, IReadOnlyList<KeyValuePair<string, string>> Labels)
+{
+    /// <summary>The line of the %test header (1-based; 0 without one), for the build's messages.</summary>
+    public int TestLine { get; init; }
+}
 
 /// <summary>
 /// Reads an Apptainer definition file (Apptainer's "Definition Files" documentation): the header's `Bootstrap:`
 /// (docker, localimage; oras and the others refused) and `From:`, then %files, %post, %environment, %runscript,
 /// %labels, %help and %test. %post becomes a RUN (`/bin/sh -e -c`, or the shell `%post -c SHELL` names), each
-/// %files line a COPY from the current directory (an absolute host path from its own directory), %test a RUN
-/// after them, as `apptainer build` runs it. %setup (run on the host as root) and app sections are refused.
+/// %files line a COPY from the current directory (an absolute host path from its own directory). %test is no step:
+/// as `apptainer build` does, the build runs it in the finished image (<see cref="RecipeBuilder"/>), so what it
+/// writes never lands in the image. %setup (run on the host as root) and app sections are refused.
 /// </summary>
 public static class DefinitionFile
 {
@@ -79,14 +84,11 @@ public static class DefinitionFile
                     break;
             }
         string? test = Section("test");
-        if (test is not null)
-            instructions.Add(Exec("%test", sections.Last(s => s.Name == "test").Line, ["/bin/sh", "-e", "-c", test],
-                $"%test {test}"));
         var labels = (Section("labels") ?? "").Split('\n').Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split([' ', '\t'], 2))
             .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1].Trim() : "")).ToList();
         var definition = new DefinitionSections(text, Section("runscript"), Section("help"), Section("environment"),
-            test, labels);
+            test, labels) { TestLine = test is null ? 0 : sections.Last(s => s.Name == "test").Line };
         var stage = new Stage(from, null, null, instructions, header.GetValueOrDefault("From").Line)
         {
             Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}",

@@ -52,7 +52,7 @@ public static class RecipeBuilder
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text)
             : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs);
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
-        var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
+        using var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
             : Path.Combine(request.CacheDirectory, CacheFolder));
         string scratch = cache.Scratch() ?? MakeScratch(request.Output);
         try
@@ -71,15 +71,27 @@ public static class RecipeBuilder
             ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, request.Platform,
                 Force: request.Force, SourceDateEpoch: request.SourceDateEpoch, Config: config,
                 Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout,
-                MksquashfsArgs: request.MksquashfsArgs), request.Version, reporter, cancel);
+                MksquashfsArgs: request.MksquashfsArgs)
+            {
+                BeforeCommit = run.Tests ? run.Test : null,
+            }, request.Version, reporter, cancel);
         }
         finally { TreeCopy.Remove(scratch); }
     }
 
     /// <summary>`hpcrun cache clean`: removes the recipe build cache's steps (in <paramref name="cacheDirectory"/>'s
-    /// recipe/) kept before <paramref name="before"/>; how many.</summary>
-    public static int CleanCache(string cacheDirectory, DateTime before) =>
-        BuildCache.Clean(Path.Combine(cacheDirectory, CacheFolder), before);
+    /// recipe/) kept before <paramref name="before"/>; how many, or null (none) while a build uses the cache.</summary>
+    public static int? CleanCache(string cacheDirectory, DateTime before) =>
+        BuildCache.Clean(CacheRoot(cacheDirectory), before);
+
+    /// <summary>`hpcrun cache list`: the recipe build cache's directory, its completed steps and their bytes.</summary>
+    public static (string Root, int Steps, long Bytes) CacheUsage(string cacheDirectory)
+    {
+        var (steps, bytes) = BuildCache.Usage(CacheRoot(cacheDirectory));
+        return (CacheRoot(cacheDirectory), steps, bytes);
+    }
+
+    private static string CacheRoot(string cacheDirectory) => Path.Combine(cacheDirectory, CacheFolder);
 
     private static string MakeScratch(string output)
     {
@@ -107,7 +119,24 @@ public static class RecipeBuilder
         private readonly List<StageResult> done = [];
         private int step;
         private string treeKey = "";
-        private readonly int steps = recipe.Stages.Sum(s => s.Instructions.Count + 1);
+        private readonly int steps =
+            recipe.Stages.Sum(s => s.Instructions.Count + 1) + (RunsTest(recipe, request) ? 1 : 0);
+
+        /// <summary>Whether the build runs the definition file's %test (not with --notest).</summary>
+        public bool Tests => RunsTest(recipe, request);
+
+        private static bool RunsTest(Recipe recipe, RecipeRequest request) =>
+            recipe.Definition?.Test is not null && !request.NoTest;
+
+        /// <summary>Runs the %test of the finished image at <paramref name="image"/>, as a numbered step.</summary>
+        public void Test(string image)
+        {
+            int line = recipe.Definition!.TestLine;
+            Action finish = Line(new Instruction("%test", new Dictionary<string, string>(),
+                recipe.Definition.Test!, line));
+            runner.Test(image, line, cancel);
+            finish();
+        }
 
         public StageResult All()
         {
@@ -180,10 +209,10 @@ public static class RecipeBuilder
         private (StageState, string) Apply(Instruction at, StageState state, string key, string tree,
             ref string? materialized)
         {
-            string arguments = at.Keyword is "RUN" or "%post" or "%test" ? at.Arguments : state.Expand(at.Arguments);
+            string arguments = at.Keyword is "RUN" or "%post" ? at.Arguments : state.Expand(at.Arguments);
             switch (at.Keyword)
             {
-                case "RUN" or "%post" or "%test":
+                case "RUN" or "%post":
                     return (state, treeKey = RunCommand(at, state, key, tree, ref materialized));
                 case "COPY" or "ADD":
                     return (state, treeKey = Copy(at, state, key, tree, ref materialized));

@@ -9,4 +9,8 @@ namespace HpcRun.Build.Recipe;
 public sealed record RecipeRequest(string Output, string Recipe, string Context,
     IReadOnlyDictionary<string, string> BuildArgs, bool NoCache, bool Force, bool SquashFsOnly, string? Platform,
     long? SourceDateEpoch, string? CacheDirectory, string Hpcrun, string Version,
-    Func<string, IBuildReporter, CancellationToken, string> Pull, IReadOnlyList<string>? MksquashfsArgs = null);
+    Func<string, IBuildReporter, CancellationToken, string> Pull, IReadOnlyList<string>? MksquashfsArgs = null)
+{
+    /// <summary>--notest (-T): the definition file's %test is not run after the build (Apptainer's option).</summary>
+    public bool NoTest { get; init; }
+}

@@ -6,8 +6,9 @@ using static HpcRun.Image.Posix.Libc;
 namespace HpcRun.Build.Recipe;
 
 /// <summary>
-/// Runs a RUN (or %post, %test) in a stage's tree through the launcher binary's `hpcrun recipe-step` (only it can
-/// enter a user namespace: <see cref="RecipeStepCommand"/>), its output going straight to the user's terminal. apt's
+/// Runs a RUN (or %post) in a stage's tree through the launcher binary's `hpcrun recipe-step` (only it can
+/// enter a user namespace: <see cref="RecipeStepCommand"/>), and %test in the finished image with `hpcrun exec`, its
+/// output going straight to the user's terminal. apt's
 /// sandbox, which drops to the _apt user and then checks that the ids changed (root emulation only pretends), is
 /// switched off for the step by a file in /etc/apt/apt.conf.d that is removed again afterwards. Cancelled, the step
 /// gets SIGTERM (forwarded to the command), then SIGKILL.
@@ -26,21 +27,31 @@ internal sealed class StepRunner(string hpcrun)
         bool apt = Directory.Exists($"{tree}/etc/apt/apt.conf.d") && !File.Exists($"{tree}/{AptConfig}");
         if (apt) File.WriteAllText($"{tree}/{AptConfig}", "APT::Sandbox::User \"root\";\n");
         int status;
-        try { status = Start(tree, cwd, state.RunEnvironment(), argv, cancel); }
+        try { status = Start(RecipeStepCommand.Arguments(tree, cwd, state.RunEnvironment(), argv), cancel); }
         finally
         {
             if (apt) File.Delete($"{tree}/{AptConfig}");
         }
+        Check(at.Keyword, at.Line, status);
+    }
+
+    /// <summary>Runs the test script of the finished <paramref name="image"/> (the %test at
+    /// <paramref name="line"/>) as `apptainer test` does: in the image read-only, with the host's environment and
+    /// current directory. Throws as <see cref="Run"/> does.</summary>
+    public void Test(string image, int line, CancellationToken cancel) =>
+        Check("%test", line, Start(["exec", image, "/.singularity.d/test"], cancel));
+
+    private static void Check(string keyword, int line, int status)
+    {
         if (status != 0)
-            throw new ImageBuildException($"{at.Keyword} at line {at.Line} failed with exit status {status}",
+            throw new ImageBuildException($"{keyword} at line {line} failed with exit status {status}",
                 BuildFailure.RecipeCommandFailed);
     }
 
-    private int Start(string tree, string cwd, IReadOnlyList<KeyValuePair<string, string>> environment,
-        IReadOnlyList<string> argv, CancellationToken cancel)
+    private int Start(IEnumerable<string> arguments, CancellationToken cancel)
     {
         var start = new ProcessStartInfo(hpcrun);
-        foreach (string arg in RecipeStepCommand.Arguments(tree, cwd, environment, argv)) start.ArgumentList.Add(arg);
+        foreach (string arg in arguments) start.ArgumentList.Add(arg);
         start.Environment[RecipeStepCommand.NoJoinVariable] = "1";
         using Process process = Process.Start(start)
             ?? throw new ImageBuildException($"cannot start {hpcrun}", BuildFailure.ToolMissing);

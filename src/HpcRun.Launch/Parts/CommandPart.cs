@@ -34,6 +34,7 @@ public sealed class CommandPart : ILaunchPart
         if (plan.ImageEnvironment is { } scripts)
         {
             var (argv, carried) = scripts.Wrap(plan.Argv, plan.GetEnv("SHLVL"));
+            plan.JobCommand = plan.Argv;
             plan.Argv = argv;
             foreach (var (name, value) in carried) plan.SetEnv(name, value);
         }

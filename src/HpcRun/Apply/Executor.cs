@@ -75,7 +75,7 @@ internal static class Executor
                     MountKind.Symlink => mount.Source, // a path inside the container
                     _ => mount.Source is null ? null : Staging.HostPath(mount.Source),
                 };
-                Log.Debug("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
+                Log.Information("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
                     mount.ReadOnly ? " (ro)" : "");
                 root.Apply(mount, source);
             }
@@ -85,7 +85,7 @@ internal static class Executor
             : new NodeGroup.Host(first.Listener, SharedContainer.OfThisProcess(NodeSharing.Record(plan)));
         group?.Serve();
         HideFromTheJob();
-        Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);
+        Tell(plan);
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
             dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
@@ -109,7 +109,8 @@ internal static class Executor
             throw new HpcRunException(ExitCode.JoinFailed,
                 "this rank's container differs from the one its job shares on this node " +
                 $"({Shorten(difference)}): give every rank the same options, or use --no-join or --join-key");
-        Log.Debug("exec {Argv} in {Cwd}, in the container of pid {Pid}", plan.Argv, plan.WorkingDirectory, member.Pid);
+        Log.Information("joining the container of pid {Pid}", member.Pid);
+        Tell(plan);
         HideFromTheJob();
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
             join: ($"/proc/self/fd/{shared.UserNamespace}", $"/proc/self/fd/{shared.MountNamespace}"),
@@ -121,6 +122,14 @@ internal static class Executor
 
     /// <summary>Prints the plan's messages once per job: in its first rank, or outside any launcher
     /// (<see cref="PlanMessage.IsShownBy"/>).</summary>
+    /// <summary>What runs (-v), and how it is started (--debug: the wrapper running the image's environment
+    /// scripts).</summary>
+    private static void Tell(ContainerPlan plan)
+    {
+        Log.Information("run {Command} in {Cwd}", plan.JobCommand, plan.WorkingDirectory);
+        if (!plan.JobCommand.SequenceEqual(plan.Argv)) Log.Debug("exec {Argv}", plan.Argv);
+    }
+
     private static void Tell(ContainerPlan plan, HostFacts host)
     {
         if (!PlanMessage.IsShownBy(host.Environment)) return;

@@ -54,7 +54,7 @@ public class DockerfileParserTests
     }
 
     [Fact]
-    public void A_definition_file_becomes_a_stage_with_post_files_and_test_and_refuses_oras()
+    public void A_definition_file_becomes_a_stage_with_post_and_files_its_test_no_step_and_refuses_oras()
     {
         HpcRun.Build.Recipe.Recipe recipe = DefinitionFile.Parse("""
             Bootstrap: docker
@@ -71,7 +71,8 @@ public class DockerfileParserTests
             """);
         Stage stage = Assert.Single(recipe.Stages);
         Assert.Equal("docker://debian:bookworm", stage.From);
-        Assert.Equal(["COPY", "%post", "%test"], stage.Instructions.Select(i => i.Keyword));
+        Assert.Equal(["COPY", "%post"], stage.Instructions.Select(i => i.Keyword));
+        Assert.Equal(("    true\n", 10), (recipe.Definition!.Test, recipe.Definition.TestLine));
         Assert.Equal(["/bin/bash", "-e", "-c", "    echo hi\n"], stage.Instructions[1].ExecForm());
         Assert.Equal([KeyValuePair.Create("Author", "someone")], recipe.Definition!.Labels);
         var e = Assert.Throws<RecipeException>(() => DefinitionFile.Parse("Bootstrap: oras\nFrom: x/y:1\n"));

@@ -142,6 +142,20 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
+    /// <summary>OUT and REF swapped (Apptainer's order is OUT first) is a usage error naming the right order, not a
+    /// pull of OUT's name from Docker Hub.</summary>
+    [Theory]
+    [InlineData("docker://127.0.0.1:1/app:1", "out.sif", "hpcrun pull [OPTIONS] out.sif docker://127.0.0.1:1/app:1")]
+    [InlineData("docker://127.0.0.1:1/app:1", "docker://x/y:1",
+        "hpcrun pull [OPTIONS] OUT.sif docker://127.0.0.1:1/app:1")]
+    public void Swapped_arguments_are_a_usage_error_that_shows_the_order(string first, string second, string usage)
+    {
+        var pull = Hpcrun.Run(["pull", first, second], Insecure, cwd: dir);
+        Assert.Equal(64, pull.ExitCode);
+        Assert.Equal($"hpcrun: pull takes OUT before the reference: {usage}\n", pull.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
     [Fact]
     public void A_missing_tag_is_404_and_an_existing_out_needs_force()
     {

@@ -68,6 +68,20 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.Equal(["3 arguments", "[a]", "[b c]", "[-v]"], Lines(result));
     }
 
+    /// <summary>-v (Apptainer's --verbose) says what the launch mounts and runs; --debug adds the details of the
+    /// image's serving; without either a launch is silent.</summary>
+    [Fact]
+    public void VerboseSaysWhatIsMountedAndRun()
+    {
+        var verbose = Hpcrun.Run("-v", images.SquashFs, "true");
+        Assert.True(verbose.ExitCode == 0, verbose.ToString());
+        Assert.Matches(@"INF mount /proc on /proc\n", verbose.Stderr);
+        Assert.Matches(@"INF run \[""true""\] in ", verbose.Stderr);
+        Assert.DoesNotContain(" DBG ", verbose.Stderr);
+        Assert.Contains(" DBG squashfuse keeps", Hpcrun.Run("--debug", images.SquashFs, "true").Stderr);
+        Assert.Equal("", Hpcrun.Run(images.SquashFs, "true").Stderr);
+    }
+
     [Theory, MemberData(nameof(Kinds))]
     public void ExecAndTheBareFormRunTheCommand(string kind)
     {

@@ -156,6 +156,7 @@ public class ApptainerEnvironmentTests
         var request = new LaunchRequest { Image = "i", Command = ["./solver", "in"] };
         ContainerPlan plan = Plan(request, files: PlainImage);
         Assert.Equal(["./solver", "in"], plan.Argv);
+        Assert.Equal(["./solver", "in"], plan.JobCommand);
         Assert.DoesNotContain(plan.Environment, e => e.Key.StartsWith(ImageEnvironment.CarrierPrefix));
     }
 
@@ -172,6 +173,7 @@ public class ApptainerEnvironmentTests
         ContainerPlan plan = Plan(request, host, ApptainerImage);
         Assert.Equal(["/bin/sh", "-c"], plan.Argv.Take(2));
         Assert.Equal(["hpcrun", "./solver", "a b", "$HOME"], plan.Argv.Skip(3));
+        Assert.Equal(["./solver", "a b", "$HOME"], plan.JobCommand); // what -v shows
         string script = plan.Argv[2];
         string[] steps = script.Split('\n');
         int Line(string text) => Array.FindIndex(steps, s => s.Contains(text));

@@ -21,9 +21,12 @@ internal sealed class RecipeBuild
     public readonly Option<bool> NoCache = new("--no-cache")
     { Description = "Run every step of the recipe, neither reading nor filling the build cache" };
 
+    public readonly Option<bool> NoTest = new("--notest", "-T")
+    { Description = "Build without running the definition file's %test in the finished image" };
+
     public readonly RegistryOptions Registry = new();
 
-    public IEnumerable<Option> All => [File, BuildArgs, NoCache, Registry.Creds, Registry.Insecure];
+    public IEnumerable<Option> All => [File, BuildArgs, NoCache, NoTest, Registry.Creds, Registry.Insecure];
 
     /// <summary>Whether this build is a recipe's: -f given, or SOURCE a recipe file.</summary>
     public bool Applies(ParseResult result, string source) =>
@@ -47,7 +50,10 @@ internal sealed class RecipeBuild
             ImageCache.DirectoryFrom(Environment.GetEnvironmentVariable, null),
             Path.Combine(AppContext.BaseDirectory, "hpcrun"), CommandLineRoot.Version,
             (reference, reporter, cancel) => Pull(result, reference, build.Platform, reporter, cancel),
-            build.MksquashfsArgs);
+            build.MksquashfsArgs)
+        {
+            NoTest = result.GetValue(NoTest),
+        };
         try
         {
             using var signals = new BuildSignals();

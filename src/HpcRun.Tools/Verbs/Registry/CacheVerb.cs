@@ -1,11 +1,12 @@
 using System.CommandLine;
+using HpcRun.Build.Recipe;
 using HpcRun.CommandLine;
 using HpcRun.Image.Registry;
 
 namespace HpcRun.Tools.Verbs.Registry;
 
 /// <summary>`hpcrun cache list` and `hpcrun cache clean [--older-than D]`, as Apptainer's cache verb: the images
-/// `hpcrun docker://REF` pulled, with their sizes.</summary>
+/// `hpcrun docker://REF` pulled, with their sizes, and the recipe build cache's steps.</summary>
 internal static class CacheVerb
 {
     public static Command Create()
@@ -49,6 +50,8 @@ internal static class CacheVerb
             Console.WriteLine($"{Size(e.Size),10}  {e.Pulled:yyyy-MM-dd HH:mm}  {names}");
         }
         Console.WriteLine($"{entries.Count} image(s), {Size(entries.Sum(e => e.Size))}, in {cache.Root}");
+        var (root, steps, bytes) = RecipeBuilder.CacheUsage(cache.Root);
+        Console.WriteLine($"{steps} recipe build step(s), {Size(bytes)}, in {root}");
     }
 
     /// <summary>Removes the images older than <paramref name="age"/> (all when null) with their reference files
@@ -65,8 +68,9 @@ internal static class CacheVerb
                 File.Delete(cache.ReferencePath(ImageReference.Parse(r.Reference), r.Platform));
         }
         Console.WriteLine($"removed {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
-        int steps = HpcRun.Build.Recipe.RecipeBuilder.CleanCache(cache.Root, before);
-        if (steps > 0) Console.WriteLine($"removed {steps} recipe build step(s)");
+        int? steps = RecipeBuilder.CleanCache(cache.Root, before);
+        if (steps is null) Console.WriteLine("kept the recipe build cache: a build is using it");
+        else if (steps > 0) Console.WriteLine($"removed {steps} recipe build step(s)");
     }
 
     /// <summary>A duration as Apptainer's --days and Docker's "until" take it: a number and d, h or m.</summary>

@@ -35,6 +35,9 @@ internal static class PullVerb
         {
             (string? output, string text) = result.GetValue(second) is { } r ? (result.GetValue(first), r)
                 : ((string?)null, result.GetValue(first)!);
+            if (output is not null && output.Contains("://", StringComparison.Ordinal))
+                throw new HpcRunException(ExitCode.Usage, $"pull takes OUT before the reference: hpcrun pull " +
+                    $"[OPTIONS] {(text.Contains("://", StringComparison.Ordinal) ? "OUT.sif" : text)} {output}");
             ImageReference reference = RegistryVerbs.Parse(text);
             RegistrySettings settings = options.Settings(result, reference);
             if (result.GetValue(cache))

@@ -213,6 +213,28 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Empty(Directory.GetDirectories(Path.Combine(dir, "cache", "recipe"), ".tmp-*"));
     }
 
+    /// <summary>`cache list` counts the recipe steps; `cache clean` leaves the cache alone while a build uses it (its
+    /// scratch tree and the steps it reads), and removes it afterwards.</summary>
+    [Fact]
+    public void Cache_clean_keeps_what_a_running_build_uses_and_list_counts_the_steps()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo one > /one\n");
+        Assert.Equal(0, Build("a.sif", "Dockerfile").ExitCode);
+        Assert.Contains("2 recipe build step(s)", Hpcrun.Run(["cache", "list"], env).Stdout);
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo one > /one\nRUN echo started && sleep 5 && " +
+            "cat /one\n");
+        using var build = Hpcrun.Start(["build", Path.Combine(dir, "b.sif"), Path.Combine(dir, "Dockerfile")], env);
+        while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
+        var clean = Hpcrun.Run(["cache", "clean"], env);
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.Contains("kept the recipe build cache: a build is using it", clean.Stdout);
+        Assert.True(build.WaitForExit(TimeSpan.FromSeconds(120)));
+        Assert.Equal(0, build.ExitCode);
+        Assert.Equal("one\n", Hpcrun.Run([Path.Combine(dir, "b.sif"), "cat", "/one"], env).Stdout);
+        Assert.Contains("removed 3 recipe build step(s)", Hpcrun.Run(["cache", "clean"], env).Stdout);
+        Assert.Contains("0 recipe build step(s), 0 B", Hpcrun.Run(["cache", "list"], env).Stdout);
+    }
+
     [Fact]
     public void Root_is_emulated_for_chown_setgroups_and_device_nodes_in_a_run()
     {
@@ -295,13 +317,15 @@ public sealed class RecipeBuildTests : IDisposable
 
             %test
                 grep -q data /opt/data.txt
+                test -f /.singularity.d/runscript
+                touch /opt/written-by-test 2>/dev/null || true
             """);
         var build = Build("tool.sif", "tool.def");
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Contains($"] line 2: Bootstrap: localimage From: {TestImages.BusyboxTree}\n", build.Stderr);
         Assert.Contains("] line 5: %files data.txt /opt/data.txt\n", build.Stderr);
         Assert.Contains("] line 7: %post echo \"built by post\" > /opt/post.txt\n", build.Stderr);
-        Assert.Contains("] line 22: %test grep -q data /opt/data.txt\n", build.Stderr);
+        Assert.Contains("] line 22: %test grep -q data /opt/data.txt test -f /.singularity.d", build.Stderr);
         string sif = Path.Combine(dir, "tool.sif");
         var run = Hpcrun.Run(["run", sif, "a", "b"], env);
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -311,6 +335,31 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Contains("Prints a greeting.", Hpcrun.Run(["inspect", "--helpfile", sif], env).Stdout);
         Assert.Equal("built by post\nsome data\n",
             Hpcrun.Run(["exec", sif, "cat", "/opt/post.txt", "/opt/data.txt"], env).Stdout);
+        Assert.Equal(1, Hpcrun.Run(["exec", sif, "test", "-e", "/opt/written-by-test"], env).ExitCode);
+    }
+
+    /// <summary>%test runs in the finished image, as `apptainer build` runs it: a failing one leaves no OUT (an
+    /// existing OUT untouched under --force), and --notest (-T) skips it.</summary>
+    [Fact]
+    public void A_failing_test_section_writes_nothing_and_notest_skips_it()
+    {
+        Write("t.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n\n%test\n    exit 4\n");
+        var build = Build("t.sif", "t.def");
+        Assert.Equal(110, build.ExitCode);
+        Assert.Contains("hpcrun: %test at line 4 failed with exit status 4", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "t.sif")));
+        AssertNoScratch();
+        Write("t.sif", "kept");
+        Assert.Equal(110, Build("--force", "t.sif", "t.def").ExitCode);
+        Assert.Equal("kept", File.ReadAllText(Path.Combine(dir, "t.sif")));
+        foreach (string skip in (string[])["--notest", "-T"])
+        {
+            var skipped = Build("--force", skip, "t.sif", "t.def");
+            Assert.True(skipped.ExitCode == 0, skipped.ToString());
+            Assert.DoesNotContain("%test", skipped.Stderr);
+            Assert.Equal(4, Hpcrun.Run(["exec", Path.Combine(dir, "t.sif"), "/.singularity.d/test"], env).ExitCode);
+        }
+        AssertNoScratch();
     }
 
     [Theory]
