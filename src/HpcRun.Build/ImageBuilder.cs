@@ -20,11 +20,13 @@ namespace HpcRun.Build;
 /// tree as SOURCE with the <see cref="Config"/> its instructions made, the <see cref="Deffile"/> a definition file
 /// had (stored as the SIF's definition file object, as Apptainer stores it), its <see cref="SourceKind"/> and an
 /// <see cref="Overlay"/>: a directory whose files are added to the image at the same paths, over the source's, with
-/// the file system's time (the tree itself, kept in the build cache, stays as it is).</summary>
+/// the file system's time (the tree itself, kept in the build cache, stays as it is). MksquashfsArgs:
+/// --mksquashfs-args, checked (<see cref="Image.Formats.MksquashfsArgs.Parse"/>); the build record keeps the
+/// compression arguments they make (<see cref="SquashFsMaker.Compression"/>).</summary>
 public sealed record BuildRequest(string Output, string Source, bool SquashFsOnly = false, string? Platform = null,
     string? Tag = null, bool Force = false, bool SkipUnreadable = false, long? SourceDateEpoch = null,
     string? Reference = null, ImageConfig? Config = null, string? Deffile = null, string? SourceKind = null,
-    string? Overlay = null)
+    string? Overlay = null, IReadOnlyList<string>? MksquashfsArgs = null)
 {
     /// <summary>Called with the finished image's path before it is moved onto OUT (a recipe's %test); what it throws
     /// fails the build, and OUT is left as it was.</summary>
@@ -85,9 +87,10 @@ public static class ImageBuilder
             string? treeName = image.Tree is null ? "" : null; // the rootfs's paths shown as the image's
             List<SquashFsMaker.ExtraFile> extras = request.Overlay is { } overlay ? OverlayFiles(overlay) : [];
             if (request.SquashFsOnly) extras.Add(new(ImageConfig.InTreePath, WriteScratchFile("config.json", config)));
+            IReadOnlyList<string> compression = SquashFsMaker.Compression(request.MksquashfsArgs ?? []);
             SquashFsMaker.Make(new SquashFsMaker.Job(tree, treeName, output.ImagePath, request.Output, offset, time,
-                request.SourceDateEpoch, extras, exclude, pseudo), reporter, cancel);
-            if (!request.SquashFsOnly) WrapInSif(image, config, time, version);
+                request.SourceDateEpoch, compression, extras, exclude, pseudo), reporter, cancel);
+            if (!request.SquashFsOnly) WrapInSif(image, config, time, version, compression);
         }
 
         private static List<SquashFsMaker.ExtraFile> OverlayFiles(string overlay) =>
@@ -164,7 +167,8 @@ public static class ImageBuilder
             return $"{output.ScratchPath}/{name}";
         }
 
-        private void WrapInSif(ResolvedImage image, byte[] config, long time, string hpcrunVersion)
+        private void WrapInSif(ResolvedImage image, byte[] config, long time, string hpcrunVersion,
+            IReadOnlyList<string> compression)
         {
             using FileStream file = output.OpenImage();
             long partitionSize = file.Length - SifWriter.PartitionOffset;
@@ -177,6 +181,7 @@ public static class ImageBuilder
                 Platform = image.Platform,
                 Created = time > 0 ? DateTimeOffset.FromUnixTimeSeconds(time) : null,
                 HpcrunVersion = hpcrunVersion,
+                MksquashfsArgs = [.. compression],
             };
             SifObject[] objects =
             [

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using HpcRun.Build.Posix;
+using HpcRun.Image.Formats;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
 using static System.StringComparison;
@@ -14,11 +15,32 @@ namespace HpcRun.Build;
 /// time is the image's creation time. Files are owned by root, setuid and setgid bits dropped, device nodes,
 /// FIFOs and sockets left out. mksquashfs's progress bar ("n/m p%", on a terminal: <see cref="ChildTool"/>)
 /// drives the build's. A file mksquashfs reports it could not read (it would store it empty, or leave it out,
-/// and exit 0) fails the build.
+/// and exit 0) fails the build. The image is compressed as <see cref="Compression"/> says.
 /// </summary>
 internal static partial class SquashFsMaker
 {
     public const string Tool = "mksquashfs";
+
+    /// <summary>gzip at level 3 unless the arguments say otherwise: gzip because every reader takes it (the kernel,
+    /// libsquashfuse, hpcrun's libdeflate path, Apptainer); level 3 because mksquashfs's default, 9, spends several
+    /// times the CPU of level 3 for images a few percent smaller, which read no faster (bench/build-recipe,
+    /// bench/pull). `--mksquashfs-args "-Xcompression-level 9"` or "-comp xz" buys the smaller image.</summary>
+    public const int GzipLevel = 3;
+
+    /// <summary>The compression arguments for <paramref name="args"/> (checked by <see cref="MksquashfsArgs"/>):
+    /// -comp first, then gzip's level when gzip is chosen and the arguments give none, then the arguments.
+    /// </summary>
+    public static IReadOnlyList<string> Compression(IReadOnlyList<string> args)
+    {
+        string compressor = MksquashfsArgs.Compressor(args);
+        var all = new List<string> { "-comp", compressor };
+        if (compressor == MksquashfsArgs.DefaultCompressor && !args.Contains("-Xcompression-level"))
+            all.AddRange(["-Xcompression-level", $"{GzipLevel}"]);
+        for (int i = 0; i < args.Count; i++)
+            if (args[i] == "-comp") i++;
+            else all.Add(args[i]);
+        return all;
+    }
 
     /// <summary>A file to add to the image without touching the source tree, with its permission bits; it replaces
     /// one at the same path in the tree, and its missing directories are made (mode 0755).</summary>
@@ -28,10 +50,11 @@ internal static partial class SquashFsMaker
     /// messages call them <paramref name="TreeName"/> (null: as they are) and <paramref name="OutputName"/>.
     /// <paramref name="Time"/> (seconds since 1970) is the file system's and the added files' unless
     /// <paramref name="SourceDateEpoch"/> is given; <paramref name="Exclude"/>: paths in the tree to leave out;
-    /// <paramref name="Pseudo"/>: more arguments defining files ("-p", definition...).</summary>
+    /// <paramref name="Pseudo"/>: more arguments defining files ("-p", definition...); <paramref name="Compression"/>:
+    /// the arguments <see cref="SquashFsMaker.Compression"/> gives.</summary>
     public sealed record Job(string Tree, string? TreeName, string Output, string OutputName, long Offset, long Time,
-        long? SourceDateEpoch, IReadOnlyList<ExtraFile>? Extras = null, IReadOnlyList<string>? Exclude = null,
-        IReadOnlyList<string>? Pseudo = null);
+        long? SourceDateEpoch, IReadOnlyList<string> Compression, IReadOnlyList<ExtraFile>? Extras = null,
+        IReadOnlyList<string>? Exclude = null, IReadOnlyList<string>? Pseudo = null);
 
     public static void Make(Job job, IBuildReporter reporter, CancellationToken cancel)
     {
@@ -43,6 +66,7 @@ internal static partial class SquashFsMaker
         // mksquashfs refuses -mkfs-time together with SOURCE_DATE_EPOCH, which sets that time itself.
         if (job.SourceDateEpoch is null) args.AddRange(["-mkfs-time", $"{job.Time}"]);
         if (job.Offset > 0) args.AddRange(["-offset", $"{job.Offset}"]);
+        args.AddRange(job.Compression);
         var exclude = new List<string>(job.Exclude ?? []);
         var directories = new HashSet<string>(StringComparer.Ordinal);
         string time = $"{job.SourceDateEpoch ?? job.Time}";

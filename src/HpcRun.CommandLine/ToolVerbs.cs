@@ -35,6 +35,10 @@ public static class ToolVerbs
     /// read by the launcher only: it hands it to them as HPCRUN_CACHEDIR).</summary>
     public static readonly string[] UsingImageCache = [Pull.Name, Cache.Name];
 
+    /// <summary>The verbs that write images with mksquashfs, whose arguments a site may add to (mksquashfs-args, read
+    /// by the launcher only: it hands them over as HPCRUN_MKSQUASHFS_ARGS).</summary>
+    public static readonly string[] WritingImages = [Build.Name, Pull.Name];
+
     /// <summary>The verb of these that <paramref name="args"/> (hpcrun's arguments) name, read as
     /// <see cref="CommandLineRoot"/> reads verbs: after -v, --verbose and --debug (and `help`, whose verb's help
     /// hpcrun-tools prints); null when they name none.</summary>

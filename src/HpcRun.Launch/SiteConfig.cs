@@ -57,8 +57,13 @@ public sealed record SiteConfig
     /// HPCRUN_CACHEDIR beats it (HpcRun.Image/Registry/ImageCache.cs).</summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>mksquashfs-args: the default for --mksquashfs-args of build and pull (as given: checked by
+    /// <see cref="Image.Formats.MksquashfsArgs.Parse"/>), handed to them as HPCRUN_MKSQUASHFS_ARGS.</summary>
+    public string? MksquashfsArgs { get; init; }
+
     /// <summary>The keys, for messages.</summary>
-    public static readonly string[] Keys = ["bind", "cache-dir", "gpu", "mpi", "mpi-compat", "rdma", "rdma-libs"];
+    public static readonly string[] Keys =
+        ["bind", "cache-dir", "gpu", "mksquashfs-args", "mpi", "mpi-compat", "rdma", "rdma-libs"];
 
     /// <summary>The drop-in directory of a configuration file: FILE.d, holding *.conf files.</summary>
     public static string DropInDirectory(string file) => file + ".d";
@@ -121,6 +126,11 @@ public sealed record SiteConfig
             "cache-dir" => this with
             {
                 CacheDirectory = reset ? null : PathText.Normalize(Absolute(value, origin, key)),
+            },
+            "mksquashfs-args" => this with
+            {
+                MksquashfsArgs = reset ? null : Parsed(() => Image.Formats.MksquashfsArgs.Parse(value)) is [] ? null
+                    : value,
             },
             _ => throw Invalid($"{origin}: unknown key '{key}' (known: {string.Join(", ", Keys)})"),
         };

@@ -10,9 +10,10 @@ using static HpcRun.Image.Posix.Libc;
 namespace HpcRun.Registry;
 
 /// <summary>What `hpcrun pull` was asked for: OUT (relative or absolute), the reference, --platform
-/// (OS/ARCH[/VARIANT], default the host's), --force, and how to talk to the registry.</summary>
+/// (OS/ARCH[/VARIANT], default the host's), --force, how to talk to the registry, and --mksquashfs-args (checked:
+/// <see cref="BuildRequest.MksquashfsArgs"/>).</summary>
 public sealed record PullRequest(string Output, ImageReference Reference, string? Platform, bool Force,
-    RegistrySettings Settings);
+    RegistrySettings Settings, IReadOnlyList<string>? MksquashfsArgs = null);
 
 /// <summary>
 /// Pulls an image into a SIF: resolves the manifest (<see cref="ManifestResolver"/>), downloads its config and
@@ -63,7 +64,7 @@ public static class ImagePuller
             (ImageSelector selector, _) = Selector(request.Platform);
             Download(client, manifest, selector, layout, reporter, cancel);
             var build = new BuildRequest(request.Output, layout, Platform: manifest.Platform ?? selector.Platform,
-                Force: request.Force, Reference: request.Reference.ToString());
+                Force: request.Force, Reference: request.Reference.ToString(), MksquashfsArgs: request.MksquashfsArgs);
             ImageBuilder.Build(build, hpcrunVersion, reporter, cancel);
         }
         catch (IOException e) when (e.HResult is ENOSPC or EDQUOT)

@@ -70,7 +70,8 @@ public static class RecipeBuilder
             }
             ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, request.Platform,
                 Force: request.Force, SourceDateEpoch: request.SourceDateEpoch, Config: config,
-                Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout)
+                Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout,
+                MksquashfsArgs: request.MksquashfsArgs)
             {
                 BeforeCommit = run.Tests ? run.Test : null,
             }, request.Version, reporter, cancel);

@@ -46,6 +46,7 @@ public static class ImageInfoText
             Line("Built from", string.Join(' ',
                 new[] { b.SourceKind, b.SourceTag, b.SourceDigest, "for", b.Platform, "by hpcrun", b.HpcrunVersion }
                     .Where(w => w is not null)));
+        Line("mksquashfs", Join(info.Build?.MksquashfsArgs));
         return text.ToString();
     }
 

@@ -16,6 +16,9 @@ public sealed record BuildRecord
     public required string Platform { get; init; }
     public DateTimeOffset? Created { get; init; }
     public required string HpcrunVersion { get; init; }
+    /// <summary>The compression arguments mksquashfs was given (-comp ... and the user's or site's); none in images
+    /// built before hpcrun recorded them (mksquashfs's default, gzip level 9).</summary>
+    public IReadOnlyList<string>? MksquashfsArgs { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,

@@ -1,6 +1,8 @@
 using HpcRun.CommandLine;
 using HpcRun.Host;
+using HpcRun.Image.Formats;
 using HpcRun.Image.Registry;
+using HpcRun.Launch;
 using HpcRun.Native;
 
 namespace HpcRun.Cli;
@@ -16,20 +18,32 @@ internal static class ToolHandOver
         // Be the real user in the namespace early.c entered: the tools read the user's files and name.
         EarlyNamespace.BeYourselfInside();
         string tools = Path.Combine(AppContext.BaseDirectory, ToolVerbs.Binary);
-        IReadOnlyList<string> environment = ToolVerbs.UsingImageCache.Contains(verb)
-            ? WithSiteCache(Invocation.EnvironmentEntries)
-            : Invocation.EnvironmentEntries;
+        IReadOnlyList<string> environment = WithSiteDefaults(verb, Invocation.EnvironmentEntries);
         SetupException failure = Syscalls.Exec(tools, ["hpcrun", .. args], environment);
         throw new HpcRunException(ExitCode.MissingTool,
             $"{tools} cannot be started ({failure.Message}): it is part of hpcrun, install it beside it");
     }
 
-    /// <summary><paramref name="environment"/> with HPCRUN_CACHEDIR set to the site's cache-dir, unless it is set
+    /// <summary>The site's defaults that tools take as variables (the launcher alone reads the site configuration):
+    /// the verbs that take each, its variable, and its value.</summary>
+    private static readonly (string[] Verbs, string Variable, Func<SiteConfig, string?> Value)[] siteDefaults =
+    [
+        (ToolVerbs.UsingImageCache, ImageCache.DirectoryVariable, site => site.CacheDirectory),
+        (ToolVerbs.WritingImages, MksquashfsArgs.Variable, site => site.MksquashfsArgs),
+    ];
+
+    /// <summary><paramref name="environment"/> with the site's defaults that <paramref name="verb"/> takes set as
+    /// their variables (HPCRUN_CACHEDIR, HPCRUN_MKSQUASHFS_ARGS), each unless the variable is set and not empty
     /// already (it beats the site's) or the site sets none.</summary>
     /// <exception cref="HpcRunException">79 (<see cref="ExitCode.SiteConfigInvalid"/>).</exception>
-    private static IReadOnlyList<string> WithSiteCache(IReadOnlyList<string> environment) =>
-        Invocation.Environment.GetValueOrDefault(ImageCache.DirectoryVariable) is { Length: > 0 }
-            || SiteConfigReader.Read(Invocation.Environment).CacheDirectory is not { } site
-            ? environment
-            : [.. environment, $"{ImageCache.DirectoryVariable}={site}"];
+    private static IReadOnlyList<string> WithSiteDefaults(string verb, IReadOnlyList<string> environment)
+    {
+        var wanted = siteDefaults.Where(d => d.Verbs.Contains(verb)
+            && Invocation.Environment.GetValueOrDefault(d.Variable) is not { Length: > 0 }).ToList();
+        if (wanted.Count == 0) return environment;
+        SiteConfig site = SiteConfigReader.Read(Invocation.Environment);
+        var set = wanted.Where(d => d.Value(site) is not null).ToList();
+        bool Replaced(string entry) => set.Any(d => entry.StartsWith(d.Variable + "=", StringComparison.Ordinal));
+        return [.. environment.Where(entry => !Replaced(entry)), .. set.Select(d => $"{d.Variable}={d.Value(site)}")];
+    }
 }

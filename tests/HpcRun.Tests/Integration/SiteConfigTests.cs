@@ -116,7 +116,7 @@ public sealed class SiteConfigTests(ContainerFixture images) : IDisposable
         Assert.True(result.ExitCode == (int)ExitCode.SiteConfigInvalid, result.ToString());
         Assert.Equal("", result.Stdout);
         Assert.Equal($"hpcrun: {ConfigFile}.d/10-site.conf:2: unknown key 'binds' "
-            + "(known: bind, cache-dir, gpu, mpi, mpi-compat, rdma, rdma-libs)\n", result.Stderr);
+            + "(known: bind, cache-dir, gpu, mksquashfs-args, mpi, mpi-compat, rdma, rdma-libs)\n", result.Stderr);
         LeakCheck.AssertNothingLeft();
     }
 

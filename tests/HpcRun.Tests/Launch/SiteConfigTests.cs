@@ -82,16 +82,18 @@ public class SiteConfigTests
     [Fact]
     public void AnEmptyValueResetsTheKeyToItsBuiltInDefault()
     {
-        SiteConfig config = Parse("mpi = host\nbind = /scratch\ncache-dir = /cache\n",
-            "mpi =\nbind =\nbind = /apps\ncache-dir=\n");
+        SiteConfig config = Parse("mpi = host\nbind = /scratch\ncache-dir = /cache\nmksquashfs-args = -comp xz\n",
+            "mpi =\nbind =\nbind = /apps\ncache-dir=\nmksquashfs-args =\n");
         Assert.Null(config.Mpi);
         Assert.Null(config.CacheDirectory);
+        Assert.Null(config.MksquashfsArgs);
         Assert.Equal(["/apps"], config.Binds.Select(b => b.Bind.Source));
     }
 
     [Theory]
     [InlineData("mpi = host\nmpi_compat = full\n",
-        Main + ":2: unknown key 'mpi_compat' (known: bind, cache-dir, gpu, mpi, mpi-compat, rdma, rdma-libs)")]
+        Main + ":2: unknown key 'mpi_compat' (known: bind, cache-dir, gpu, mksquashfs-args, mpi, mpi-compat, rdma, "
+            + "rdma-libs)")]
     [InlineData("gpu = all\n", Main + ":1: gpu: bad GPU selection 'all'")]
     [InlineData("\n\nmpi host\n", Main + ":3: expected 'key = value', not 'mpi host'")]
     [InlineData("mpi = hots\n", Main + ":1: mpi: expected one of host, container, none, not 'hots'")]
@@ -105,6 +107,7 @@ public class SiteConfigTests
     [InlineData("bind = scratch:/scratch\n", Main + ":1: bind: 'scratch' is not an absolute path")]
     [InlineData("bind = /a,relative/path\n", Main + ":1: bind: 'relative/path' is not an absolute path")]
     [InlineData("cache-dir = cache\n", Main + ":1: cache-dir: 'cache' is not an absolute path")]
+    [InlineData("mksquashfs-args = -noappend\n", Main + ":1: mksquashfs-args: hpcrun does not pass -noappend on")]
     public void ABadLineIsOneLineNamingFileAndLine(string text, string message) =>
         Assert.StartsWith(message, Invalid(text).Message);
 

@@ -39,10 +39,11 @@ internal static class ImageVerbs
         };
         // Apptainer's build needs --fakeroot to run a recipe unprivileged; hpcrun's always does.
         var fakeroot = new Option<bool>("--fakeroot") { Hidden = true };
+        Option<string?> mksquashfs = MksquashfsOption.Create();
         var recipe = new RecipeBuild();
         var command = new Command(ToolVerbs.Build.Name, ToolVerbs.Build.Description)
         {
-            output, source, sqfs, platform, tag, force, skip, fakeroot,
+            output, source, sqfs, platform, tag, force, skip, fakeroot, mksquashfs,
         };
         foreach (Option option in recipe.All) command.Options.Add(option);
         command.With("build [OPTIONS] OUT SOURCE",
@@ -55,12 +56,12 @@ internal static class ImageVerbs
         {
             var request = new BuildRequest(result.GetValue(output)!, result.GetValue(source)!, result.GetValue(sqfs),
                 result.GetValue(platform), result.GetValue(tag), result.GetValue(force), result.GetValue(skip),
-                SourceDateEpoch());
+                SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
             if (ImageReference.IsReference(request.Source) && request.SquashFsOnly)
                 throw new HpcRunException(ExitCode.Usage, "--sqfs: a docker:// source is pulled into a SIF");
             if (ImageReference.IsReference(request.Source)) // Apptainer's `build OUT docker://REF`: a pull
                 PullVerb.PullInto(request.Output, RegistryVerbs.Parse(request.Source), request.Platform,
-                    request.Force, recipe.Registry, result);
+                    request.Force, recipe.Registry, result, request.MksquashfsArgs ?? []);
             else if (recipe.Applies(result, request.Source)) recipe.Run(result, request);
             else
                 WithProgress((reporter, cancel) =>

@@ -49,7 +49,8 @@ internal sealed class RecipeBuild
             build.SquashFsOnly, build.Platform, build.SourceDateEpoch,
             ImageCache.DirectoryFrom(Environment.GetEnvironmentVariable, null),
             Path.Combine(AppContext.BaseDirectory, "hpcrun"), CommandLineRoot.Version,
-            (reference, reporter, cancel) => Pull(result, reference, build.Platform, reporter, cancel))
+            (reference, reporter, cancel) => Pull(result, reference, build.Platform, reporter, cancel),
+            build.MksquashfsArgs)
         {
             NoTest = result.GetValue(NoTest),
         };

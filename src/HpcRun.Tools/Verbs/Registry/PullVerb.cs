@@ -26,9 +26,10 @@ internal static class PullVerb
         var cache = new Option<bool>("--cache")
         { Description = "Pull into the cache `hpcrun docker://REF` uses ($HPCRUN_CACHEDIR) and print the SIF's path" };
         RegistryOptions options = new();
+        Option<string?> mksquashfs = MksquashfsOption.Create();
         var command = new Command(ToolVerbs.Pull.Name, ToolVerbs.Pull.Description)
         {
-            first, second, platform, force, cache, options.Creds, options.Insecure,
+            first, second, platform, force, cache, options.Creds, options.Insecure, mksquashfs,
         };
         command.SetAction(result => RegistryVerbs.Run(() =>
         {
@@ -43,6 +44,10 @@ internal static class PullVerb
             {
                 if (output is not null)
                     throw new HpcRunException(ExitCode.Usage, "pull --cache takes a reference only, no OUT");
+                // Its images are shared by every caller, keyed by the manifest alone: hpcrun's default makes them.
+                if (result.GetValue(mksquashfs) is not null)
+                    throw new HpcRunException(ExitCode.Usage,
+                        "pull --cache: --mksquashfs-args applies to pull OUT only");
                 ImageCache store = RegistryVerbs.Cache();
                 string image = "";
                 ImageVerbs.WithProgress((reporter, cancel) => image = CachePuller.Pull(store, reference,
@@ -51,18 +56,20 @@ internal static class PullVerb
                 return;
             }
             output ??= DefaultName(reference);
-            PullInto(output, reference, result.GetValue(platform), result.GetValue(force), options, result);
+            PullInto(output, reference, result.GetValue(platform), result.GetValue(force), options, result,
+                MksquashfsOption.Arguments(result, mksquashfs));
             Console.Error.WriteLine($"hpcrun: wrote {output}");
         }));
         return command;
     }
 
     /// <summary>Pulls <paramref name="reference"/> into the SIF <paramref name="output"/> (pull, and build from a
-    /// docker:// source).</summary>
+    /// docker:// source), made with <paramref name="mksquashfs"/> (checked: <see cref="MksquashfsOption"/>).</summary>
     public static void PullInto(string output, ImageReference reference, string? platform, bool force,
-        RegistryOptions options, ParseResult result)
+        RegistryOptions options, ParseResult result, IReadOnlyList<string> mksquashfs)
     {
-        var request = new PullRequest(output, reference, platform, force, options.Settings(result, reference));
+        var request = new PullRequest(output, reference, platform, force, options.Settings(result, reference),
+            mksquashfs);
         string digest = "";
         ImageVerbs.WithProgress((reporter, cancel) =>
             digest = ImagePuller.Pull(request, CommandLineRoot.Version, reporter, cancel));
