@@ -54,11 +54,13 @@ internal static class Executor
         Staging staging = Staging.Create();
         ImageMounter.Attach(lowerImage);
         ContainerPlan plan;
+        LaunchContext context;
         using (var lower = new ContainerRoot(Staging.Lower))
         {
             CheckReadable(image);
-            plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
-                NodeShared: first is not null));
+            context = new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
+                NodeShared: first is not null);
+            plan = Planner.Decide(context);
             Tell(plan, host);
             foreach (MountSpec mount in plan.Mounts.Where(m => m.Kind != MountKind.Symlink)) // made in a tmpfs
                 lower.PrepareTarget(mount.Target,
@@ -81,8 +83,9 @@ internal static class Executor
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
         }
-        var group = first is null ? null
-            : new NodeGroup.Host(first.Listener, SharedContainer.OfThisProcess(NodeSharing.Record(plan)));
+        var shared = first is null ? null : SharedContainer.OfThisProcess(NodeSharing.Record(plan));
+        var group = first is null ? null : new NodeGroup.Host(first.Listener, shared!,
+            Task.Run(() => JoinRecipe.ForFirstRank(context, plan, shared!))); // while this rank's job starts
         group?.Serve();
         HideFromTheJob();
         Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);

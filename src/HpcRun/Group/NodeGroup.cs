@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using HpcRun.Apply;
 using HpcRun.Host;
 using HpcRun.Image.Text;
@@ -35,7 +36,7 @@ internal abstract record NodeRole
 /// and the image as it mounted it, as descriptors (the first rank's /proc entries are closed to
 /// others: it is not dumpable), and its record (<see cref="NodeSharing.Record"/>), which the
 /// member compares with its own decision.</summary>
-internal sealed record SharedContainer(int UserNamespace, int MountNamespace, int Image, ContainerRecord Record)
+internal sealed partial record SharedContainer(int UserNamespace, int MountNamespace, int Image, ContainerRecord Record)
 {
     /// <summary>This process's container, for the members.</summary>
     public static SharedContainer OfThisProcess(ContainerRecord record) => new(
@@ -43,34 +44,49 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
         Syscalls.Open("/proc/self/ns/mnt", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC),
         Syscalls.Open(Staging.Lower, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC), record);
 
-    /// <summary>The greeting: <see cref="NodeGroup.Ready"/>, the record's length (int32) and the
-    /// record (<see cref="Encode"/>), with the three descriptors (SCM_RIGHTS) on its first byte.</summary>
-    public void SendTo(Socket member)
+    /// <summary>The greeting (Native/hpcrun.h: HPCRUN_GREETING): <see cref="NodeGroup.Ready"/>, the length (int32) of
+    /// what follows: the record (<see cref="Encode"/>), the fast join's <paramref name="recipe"/>
+    /// (<see cref="JoinRecipe"/>; empty: none) and its length (uint32); with the three descriptors (SCM_RIGHTS) on
+    /// its first byte.</summary>
+    public void SendTo(Socket member, byte[] recipe)
     {
         byte[] record = Encode(Record);
-        byte[] greeting = [NodeGroup.Ready, .. BitConverter.GetBytes(record.Length), .. record];
+        byte[] greeting = [NodeGroup.Ready, .. BitConverter.GetBytes(record.Length + recipe.Length + 4), .. record,
+            .. recipe, .. BitConverter.GetBytes((uint)recipe.Length)];
         Syscalls.SendWithDescriptors((int)member.Handle, greeting, [UserNamespace, MountNamespace, Image]);
     }
 
-    /// <summary>The first rank's greeting, or null when it closed without one (it gave up).</summary>
-    public static SharedContainer? ReceiveFrom(Socket first)
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct Greeting // Native/hpcrun.h: struct hpcrun_greeting
     {
-        Span<byte> head = stackalloc byte[5];
-        int read = Syscalls.ReceiveWithDescriptors((int)first.Handle, head, out int[] fds);
-        if (read == 0 || head[0] != NodeGroup.Ready || fds.Length != 3)
-        {
-            foreach (int fd in fds) Syscalls.Close(fd);
-            return null;
-        }
-        while (read < head.Length) read += ReceiveSome(first, head[read..]);
-        var record = new byte[BitConverter.ToInt32(head[1..])];
-        for (int at = 0; at < record.Length;) at += ReceiveSome(first, record.AsSpan(at));
-        return new SharedContainer(fds[0], fds[1], fds[2], Decode(record));
+        public byte* Bytes;
+        public int Length;
+        public int Fd0, Fd1, Fd2;
     }
 
-    private static int ReceiveSome(Socket first, Span<byte> into) =>
-        first.Receive(into) is > 0 and int n ? n
-            : throw new SetupException("the node's first rank left while greeting");
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_receive_greeting", SetLastError = true)]
+    private static unsafe partial int ReceiveGreeting(int fd, Greeting* greeting);
+
+    /// <summary>The first rank's greeting (read by early.c: the one it read for its fast join, if it did), or null
+    /// when it closed without one (it gave up).</summary>
+    public static unsafe SharedContainer? ReceiveFrom(Socket first)
+    {
+        Greeting greeting;
+        switch (ReceiveGreeting((int)first.Handle, &greeting))
+        {
+            case 0: return null;
+            case < 0:
+                throw Marshal.GetLastSystemError() != 0
+                    ? SetupException.FromErrno("receiving the node's first rank's greeting")
+                    : new SetupException("the node's first rank left while greeting");
+        }
+        try
+        {
+            byte[] bytes = new ReadOnlySpan<byte>(greeting.Bytes, greeting.Length).ToArray();
+            return new SharedContainer(greeting.Fd0, greeting.Fd1, greeting.Fd2, Decode(bytes));
+        }
+        finally { NativeMemory.Free(greeting.Bytes); }
+    }
 
     /// <summary>A record as bytes, field by field, in host byte order (both ends are ranks on one
     /// node): the four ids (int32 each: inside uid, gid, outside uid, gid), the root's writability
@@ -98,8 +114,9 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
         return bytes.ToArray();
     }
 
-    /// <summary>The record <see cref="Encode"/> wrote. Throws <see cref="HpcRunException"/> (78) for
-    /// bytes it did not write (a first rank of another hpcrun version).</summary>
+    /// <summary>The record <see cref="Encode"/> wrote, followed by a recipe and its length (uint32), which
+    /// only early.c reads. Throws <see cref="HpcRunException"/> (78) for bytes it did not write (a first rank of
+    /// another hpcrun version).</summary>
     internal static ContainerRecord Decode(byte[] encoded)
     {
         using var reader = new BinaryReader(new MemoryStream(encoded));
@@ -111,7 +128,9 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
             for (int i = 0; i < mounts.Length; i++)
                 mounts[i] = new RecordedMount((MountKind)reader.ReadInt32(), ReadString(reader)!, ReadString(reader),
                     reader.ReadBoolean(), ReadString(reader));
-            if (reader.BaseStream.Position != encoded.Length) throw new InvalidDataException("bytes left over");
+            long rest = encoded.Length - reader.BaseStream.Position;
+            if (rest < 4 || BitConverter.ToUInt32(encoded, encoded.Length - 4) != rest - 4)
+                throw new InvalidDataException("no recipe's length at the end");
             return new ContainerRecord(ids, writableRoot, mounts);
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
@@ -279,8 +298,9 @@ internal static class NodeGroup
         return (BitConverter.ToInt32(credentials), BitConverter.ToInt32(credentials[4..]));
     }
 
-    /// <summary>Greets the ranks that connect, once the container is ready, and counts them.</summary>
-    public sealed class Host(Socket listener, SharedContainer container)
+    /// <summary>Greets the ranks that connect, once the container is ready and the fast join's
+    /// <paramref name="recipe"/> is (<see cref="JoinRecipe"/>), and counts them.</summary>
+    public sealed class Host(Socket listener, SharedContainer container, Task<byte[]> recipe)
     {
         private readonly object gate = new();
         private int members;
@@ -303,7 +323,7 @@ internal static class NodeGroup
                     members++;
                     Monitor.PulseAll(gate);
                 }
-                try { container.SendTo(member); }
+                try { container.SendTo(member, await recipe); }
                 catch (SetupException) { } // it left meanwhile
                 _ = WatchAsync(member);
             }
