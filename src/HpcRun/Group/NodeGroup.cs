@@ -64,15 +64,15 @@ internal sealed partial record SharedContainer(int UserNamespace, int MountNames
         public int Fd0, Fd1, Fd2;
     }
 
-    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_receive_greeting", SetLastError = true)]
-    private static unsafe partial int ReceiveGreeting(int fd, Greeting* greeting);
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_early_greeting", SetLastError = true)]
+    private static unsafe partial int EarlyGreeting(Greeting* greeting);
 
-    /// <summary>The first rank's greeting (read by early.c: the one it read for its fast join, if it did), or null
-    /// when it closed without one (it gave up).</summary>
-    public static unsafe SharedContainer? ReceiveFrom(Socket first)
+    /// <summary>The greeting early.c read for a member it elected (<see cref="ReceiveFrom"/> says what null
+    /// means).</summary>
+    public static unsafe SharedContainer? ReceivedEarly()
     {
         Greeting greeting;
-        switch (ReceiveGreeting((int)first.Handle, &greeting))
+        switch (EarlyGreeting(&greeting))
         {
             case 0: return null;
             case < 0:
@@ -87,6 +87,26 @@ internal sealed partial record SharedContainer(int UserNamespace, int MountNames
         }
         finally { NativeMemory.Free(greeting.Bytes); }
     }
+
+    /// <summary>The first rank's greeting, or null when it closed without one (it gave up).</summary>
+    public static SharedContainer? ReceiveFrom(Socket first)
+    {
+        Span<byte> head = stackalloc byte[5];
+        int read = Syscalls.ReceiveWithDescriptors((int)first.Handle, head, out int[] fds);
+        if (read == 0 || head[0] != NodeGroup.Ready || fds.Length != 3)
+        {
+            foreach (int fd in fds) Syscalls.Close(fd);
+            return null;
+        }
+        while (read < head.Length) read += ReceiveSome(first, head[read..]);
+        var record = new byte[BitConverter.ToInt32(head[1..])];
+        for (int at = 0; at < record.Length;) at += ReceiveSome(first, record.AsSpan(at));
+        return new SharedContainer(fds[0], fds[1], fds[2], Decode(record));
+    }
+
+    private static int ReceiveSome(Socket first, Span<byte> into) =>
+        first.Receive(into) is > 0 and int n ? n
+            : throw new SetupException("the node's first rank left while greeting");
 
     /// <summary>A record as bytes, field by field, in host byte order (both ends are ranks on one
     /// node): the four ids (int32 each: inside uid, gid, outside uid, gid), the root's writability
@@ -184,7 +204,7 @@ internal static class NodeGroup
                 Log.Debug("node group: first rank");
                 return new NodeRole.First(Adopt(EarlyNamespace.GroupFd()));
             case EarlyNamespace.GroupRole.Member:
-                if (Join(Adopt(EarlyNamespace.GroupFd())) is { } joined) return joined;
+                if (Join(Adopt(EarlyNamespace.GroupFd()), SharedContainer.ReceivedEarly) is { } joined) return joined;
                 break; // the first rank gave up: elect anew
             case EarlyNamespace.GroupRole.Taken:
                 int holder = EarlyNamespace.GroupPeerUid();
@@ -251,16 +271,17 @@ internal static class NodeGroup
             socket.Dispose();
             return null;
         }
-        return Join(socket);
+        return Join(socket, () => SharedContainer.ReceiveFrom(socket));
     }
 
     /// <summary>Waits on a connection to the group's first rank (whose uid is this rank's) until its container is
-    /// ready; null, the connection closed, when the first rank gave up.</summary>
-    private static NodeRole.Member? Join(Socket socket)
+    /// ready (<paramref name="greeting"/>: the first rank's greeting on it); null, the connection closed, when the
+    /// first rank gave up.</summary>
+    private static NodeRole.Member? Join(Socket socket, Func<SharedContainer?> greeting)
     {
         try
         {
-            if (SharedContainer.ReceiveFrom(socket) is { } container)
+            if (greeting() is { } container)
             {
                 int pid = Peer(socket).Pid;
                 Log.Debug("node group: joining the container of pid {Pid}", pid);
@@ -329,18 +350,33 @@ internal static class NodeGroup
             }
         }
 
-        /// <summary>A member leaves by closing its connection: when its hpcrun ends, however it ends.</summary>
+        /// <summary>A member leaves when its connection closes and its process has ended: a fast-joined member's
+        /// process is its job, which holds the connection (Native/early.c) and may close it early.</summary>
         private async Task WatchAsync(Socket member)
         {
+            int process = PeerProcess(member);
             byte[] buffer = new byte[1];
             try { while (await member.ReceiveAsync(buffer) > 0) { } }
             catch (SocketException) { }
             member.Dispose();
+            if (process >= 0)
+            {
+                await Task.Run(() => Syscalls.WaitReadable(process));
+                Syscalls.Close(process);
+            }
             lock (gate)
             {
                 members--;
                 if (members == 0) Monitor.PulseAll(gate);
             }
+        }
+
+        /// <summary>A pidfd of the process that connected (SO_PEERPIDFD, Linux 6.5), or -1.</summary>
+        private static int PeerProcess(Socket member)
+        {
+            Span<byte> fd = stackalloc byte[4];
+            try { return member.GetRawSocketOption(1 /* SOL_SOCKET */, 77 /* SO_PEERPIDFD */, fd) == 4 ? BitConverter.ToInt32(fd) : -1; }
+            catch (SocketException) { return -1; }
         }
 
         /// <summary>After this rank's own job: waits until no member is left and none is queued,

@@ -139,6 +139,9 @@ internal static partial class Syscalls
     [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
     private static unsafe partial nint sendmsg(int fd, MessageHeader* message, int flags);
 
+    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    private static unsafe partial nint recvmsg(int fd, MessageHeader* message, int flags);
+
     [StructLayout(LayoutKind.Sequential)]
     private unsafe struct MessageHeader // struct msghdr
     {
@@ -154,7 +157,7 @@ internal static partial class Syscalls
     [StructLayout(LayoutKind.Sequential)]
     private unsafe struct IoVector { public void* Base; public nuint Length; }
 
-    private const int SolSocket = 1, ScmRights = 1, MaxPassedFds = 8;
+    private const int SolSocket = 1, ScmRights = 1, MsgCmsgCloexec = 0x40000000, MaxPassedFds = 8;
     /// <summary>struct cmsghdr: cmsg_len (size_t), cmsg_level, cmsg_type (int); the descriptors follow.</summary>
     private static readonly int ControlHeader = sizeof(long) + 2 * sizeof(int);
 
@@ -182,6 +185,41 @@ internal static partial class Syscalls
         }
     }
 
+    /// <summary>Receives into <paramref name="data"/> and the descriptors sent with it (close-on-exec);
+    /// the byte count (0 at end of stream). A reset connection reads as its end: a listener closed with
+    /// this connection still in its queue resets it (a node's first rank that stopped accepting).</summary>
+    public static unsafe int ReceiveWithDescriptors(int socket, Span<byte> data, out int[] fds)
+    {
+        int room = ControlHeader + MaxPassedFds * sizeof(int);
+        byte* control = stackalloc byte[room];
+        fixed (byte* p = data)
+        {
+            var vector = new IoVector { Base = p, Length = (nuint)data.Length };
+            var message = new MessageHeader
+            {
+                Vector = &vector,
+                VectorLength = 1,
+                Control = control,
+                ControlLength = (nuint)room,
+            };
+            nint n;
+            while ((n = recvmsg(socket, &message, MsgCmsgCloexec)) < 0)
+            {
+                if (Marshal.GetLastSystemError() == (int)Errno.ECONNRESET)
+                {
+                    fds = [];
+                    return 0;
+                }
+                if (!WaitIfBusy(socket, PollIn)) throw SetupException.FromErrno("recvmsg");
+            }
+            bool rights = message.ControlLength >= (nuint)ControlHeader && *(int*)(control + sizeof(long)) == SolSocket
+                && *(int*)(control + sizeof(long) + sizeof(int)) == ScmRights;
+            int count = rights ? (int)((*(long*)control - ControlHeader) / sizeof(int)) : 0;
+            fds = new ReadOnlySpan<int>(control + ControlHeader, count).ToArray();
+            return (int)n;
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
     private static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 
@@ -195,18 +233,26 @@ internal static partial class Syscalls
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     private static unsafe partial int poll(long* fds, nuint count, int timeout);
 
-    private const short PollOut = 4;
+    private const short PollIn = 1, PollOut = 4;
 
     /// <summary>After a failed call on <paramref name="fd"/>: true when it was interrupted or would have
     /// blocked (.NET keeps its sockets non-blocking), once the descriptor is ready again.</summary>
-    private static unsafe bool WaitIfBusy(int fd, short events)
+    private static bool WaitIfBusy(int fd, short events)
     {
         int errno = Marshal.GetLastSystemError();
         if (errno == (int)Errno.EINTR) return true;
         if (errno != 11 /* EAGAIN */) return false;
+        WaitFor(fd, events);
+        return true;
+    }
+
+    /// <summary>Waits until <paramref name="fd"/> is readable (a pidfd: its process has ended).</summary>
+    public static void WaitReadable(int fd) => WaitFor(fd, PollIn);
+
+    private static unsafe void WaitFor(int fd, short events)
+    {
         long pollFd = (uint)fd | ((long)events << 32); // struct pollfd { int fd; short events, revents; }
         while (poll(&pollFd, 1, -1) < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR) { }
-        return true;
     }
 
     /// <summary>getuid(2): this process's uid as its user namespace sees it.</summary>

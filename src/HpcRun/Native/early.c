@@ -24,7 +24,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -400,23 +399,12 @@ static enum hpcrun_group_role elect(const char *name)
     return HPCRUN_GROUP_UNDECIDED;
 }
 
-/* After a failed read of FD: true when it was interrupted or would have blocked (a socket .NET made
-   non-blocking), once FD is readable again. */
-static int retry_read(int fd)
-{
-    if (errno == EINTR) return 1;
-    if (errno != EAGAIN) return 0;
-    struct pollfd ready = {.fd = fd, .events = POLLIN};
-    while (poll(&ready, 1, -1) < 0 && errno == EINTR) {}
-    return 1;
-}
-
 /* Reads exactly LENGTH bytes: 0, or -1 (errno; 0 at the end of the stream). */
 static int read_fully(int fd, unsigned char *into, size_t length)
 {
     while (length > 0) {
         ssize_t n = read(fd, into, length);
-        if (n < 0 && retry_read(fd)) continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             if (n == 0) errno = 0;
             return -1;
@@ -426,7 +414,7 @@ static int read_fully(int fd, unsigned char *into, size_t length)
     return 0;
 }
 
-static int greeting_result = -2; /* -2: early.c read none; else what hpcrun_receive_greeting returned */
+static int greeting_result = -1; /* what receive_greeting returned for a member */
 static int greeting_errno;
 static struct hpcrun_greeting early_greeting;
 
@@ -442,7 +430,7 @@ static int receive_greeting(int fd, struct hpcrun_greeting *g)
     struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.room,
                              .msg_controllen = sizeof control.room};
     ssize_t n;
-    while ((n = recvmsg(fd, &message, MSG_CMSG_CLOEXEC)) < 0 && retry_read(fd)) {}
+    while ((n = recvmsg(fd, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {}
     if (n < 0) return errno == ECONNRESET ? 0 : -1;
     int count = 0;
     struct cmsghdr *c = CMSG_FIRSTHDR(&message);
@@ -465,19 +453,15 @@ static int receive_greeting(int fd, struct hpcrun_greeting *g)
     if (read_fully(fd, g->bytes, (size_t)length) == 0) return 1;
     free(g->bytes);
 left:
-    if (errno == ECONNRESET) errno = 0;
     for (int i = 0; i < 3; i++) close(g->fds[i]);
-    return -1;
+    return errno == ECONNRESET ? 0 : -1; /* reset: as a first rank that closed before greeting */
 }
 
-int hpcrun_receive_greeting(int fd, struct hpcrun_greeting *g)
+int hpcrun_early_greeting(struct hpcrun_greeting *g)
 {
-    if (fd != group_fd || greeting_result == -2) return receive_greeting(fd, g);
-    int result = greeting_result;
-    greeting_result = -2;
     *g = early_greeting;
     errno = greeting_errno;
-    return result;
+    return greeting_result;
 }
 
 /* Says why the fast-joined job could not start, as the C# side would have (Apply/ChildProcess.cs), and exits. */
@@ -489,17 +473,17 @@ static void fail_fast_join(enum hpcrun_exec_stage stage, int err, const struct h
     _exit(status);
 }
 
-/* The fast join (hpcrun.h: the recipe): a member reads the first rank's greeting here; when its launch is the
-   recipe's, it enters the first rank's namespaces and becomes the job at once, keeping its connection (the
-   job's membership) open, and never starts the runtime. Otherwise, or when anything is amiss before it
-   entered the first rank's user namespace, it returns, and the C# side decides the job from the same
-   greeting. */
+/* A member reads the first rank's greeting here (the C# side takes it from hpcrun_early_greeting), then tries the
+   fast join (hpcrun.h: the recipe): when its launch is the recipe's, it enters the first rank's namespaces and
+   becomes the job at once, keeping its connection (the job's membership) open, and never starts the runtime.
+   Otherwise, or when anything is amiss before it entered the first rank's user namespace, it returns, and the
+   C# side decides the job from the same greeting. */
 static void fast_join(int argc, char **argv)
 {
-    const char *knob = getenv(HPCRUN_FAST_JOIN_VARIABLE);
-    if (knob && !hpcrun_switch_on(knob)) return;
     greeting_result = receive_greeting(group_fd, &early_greeting);
     greeting_errno = errno;
+    const char *knob = getenv(HPCRUN_FAST_JOIN_VARIABLE);
+    if (knob && !hpcrun_switch_on(knob)) return;
     uint32_t size;
     struct hpcrun_recipe recipe;
     char cwd[4096 * 4];

@@ -234,7 +234,7 @@ static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int er
 /* The first rank's greeting to each member (Group/NodeGroup.cs: SharedContainer), on their socket: the byte
    HPCRUN_GREETING, the length (int32) of what follows, then its record (SharedContainer.Encode), its recipe
    (below; none: empty) and the recipe's length (uint32), with three descriptors on the first byte: its user
-   namespace, its mount namespace and its image (O_PATH). hpcrun_receive_greeting reads it whole. */
+   namespace, its mount namespace and its image (O_PATH). early.c reads it whole for a member it elected. */
 #define HPCRUN_GREETING 'R'
 struct hpcrun_greeting {
     unsigned char *bytes; /* what follows the length (malloc'd: the receiver frees it) */
@@ -366,9 +366,9 @@ int hpcrun_group_peer_uid(void);   /* TAKEN: the name's holder, or -1 */
 int hpcrun_spawn(const struct hpcrun_spawn *s);                          /* pid, or -errno */
 int hpcrun_exec(const char *path, char *const *argv, char *const *envp); /* -errno */
 int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd);               /* 0, or -errno */
-/* The first rank's greeting on the socket FD (blocking): 1 when read whole; 0 when the first rank closed (or
-   reset) the connection before greeting, or sent something else; -1 when it left halfway (errno: 0) or the
-   read failed (errno). A greeting early.c read already for its fast join is handed over here. */
-int hpcrun_receive_greeting(int fd, struct hpcrun_greeting *greeting);
+/* MEMBER: the first rank's greeting, which early.c read on hpcrun_group_fd: 1 when read whole; 0 when the first
+   rank closed (or reset) the connection before greeting, or sent something else; -1 when it left halfway
+   (errno: 0) or the read failed (errno). */
+int hpcrun_early_greeting(struct hpcrun_greeting *greeting);
 
 #endif
