@@ -50,9 +50,8 @@ internal sealed partial record SharedContainer(int UserNamespace, int MountNames
     /// its first byte.</summary>
     public void SendTo(Socket member, byte[] recipe)
     {
-        byte[] record = Encode(Record);
-        byte[] greeting = [NodeGroup.Ready, .. BitConverter.GetBytes(record.Length + recipe.Length + 4), .. record,
-            .. recipe, .. BitConverter.GetBytes((uint)recipe.Length)];
+        byte[] record = Encode(Record, recipe);
+        byte[] greeting = [NodeGroup.Ready, .. BitConverter.GetBytes(record.Length), .. record];
         Syscalls.SendWithDescriptors((int)member.Handle, greeting, [UserNamespace, MountNamespace, Image]);
     }
 
@@ -112,8 +111,9 @@ internal sealed partial record SharedContainer(int UserNamespace, int MountNames
     /// node): the four ids (int32 each: inside uid, gid, outside uid, gid), the root's writability
     /// (one byte), the number of mounts (int32), then each mount's kind (int32), target, source,
     /// read-only flag (one byte) and content digest. A string is a presence byte, then its length
-    /// (int32) and bytes (<see cref="RawText"/>: a path that is not UTF-8 passes exactly).</summary>
-    internal static byte[] Encode(ContainerRecord record)
+    /// (int32) and bytes (<see cref="RawText"/>: a path that is not UTF-8 passes exactly); then the fast join's
+    /// <paramref name="recipe"/> (none: empty) and its length (uint32).</summary>
+    internal static byte[] Encode(ContainerRecord record, byte[]? recipe = null)
     {
         using var bytes = new MemoryStream();
         using (var writer = new BinaryWriter(bytes))
@@ -130,6 +130,8 @@ internal sealed partial record SharedContainer(int UserNamespace, int MountNames
                 writer.Write(mount.ReadOnly);
                 Write(writer, mount.ContentDigest);
             }
+            writer.Write(recipe ?? []);
+            writer.Write((uint)(recipe?.Length ?? 0));
         }
         return bytes.ToArray();
     }
