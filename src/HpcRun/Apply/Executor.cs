@@ -83,9 +83,14 @@ internal static class Executor
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
         }
-        var shared = first is null ? null : SharedContainer.OfThisProcess(NodeSharing.Record(plan));
-        var group = first is null ? null : new NodeGroup.Host(first.Listener, shared!,
-            Task.Run(() => JoinRecipe.ForFirstRank(context, plan, shared!))); // while this rank's job starts
+        NodeGroup.Host? group = null;
+        if (first is not null)
+        {
+            var shared = SharedContainer.OfThisProcess(NodeSharing.Record(plan));
+            // The fast join's recipe is made while this rank's job starts; members are greeted once it is.
+            group = new NodeGroup.Host(first.Listener, shared,
+                Task.Run(() => JoinRecipe.ForFirstRank(context, plan, shared)));
+        }
         group?.Serve();
         HideFromTheJob();
         Log.Debug("exec {Argv} in {Cwd}", plan.Argv, plan.WorkingDirectory);

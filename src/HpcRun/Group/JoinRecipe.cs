@@ -51,7 +51,8 @@ internal static class JoinRecipe
         if (launch.EnvironmentEntries.Any(e => !e.Contains('='))) return [];
         var names = launch.EnvironmentEntries.Select(e => e[..e.IndexOf('=')]).ToList();
         var host = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string entry in launch.EnvironmentEntries) host[entry[..entry.IndexOf('=')]] = entry[(entry.IndexOf('=') + 1)..];
+        foreach (string entry in launch.EnvironmentEntries)
+            host[entry[..entry.IndexOf('=')]] = entry[(entry.IndexOf('=') + 1)..];
         string[] present = [.. RankVariables.Where(host.ContainsKey)];
         if (present.Any(name => names.Count(n => n == name) > 1)) return [];
         var changed = new Dictionary<string, string>(host, StringComparer.Ordinal);

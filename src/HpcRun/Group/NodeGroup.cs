@@ -377,7 +377,11 @@ internal static class NodeGroup
         private static int PeerProcess(Socket member)
         {
             Span<byte> fd = stackalloc byte[4];
-            try { return member.GetRawSocketOption(1 /* SOL_SOCKET */, 77 /* SO_PEERPIDFD */, fd) == 4 ? BitConverter.ToInt32(fd) : -1; }
+            try
+            {
+                return member.GetRawSocketOption(1 /* SOL_SOCKET */, 77 /* SO_PEERPIDFD */, fd) == 4
+                    ? BitConverter.ToInt32(fd) : -1;
+            }
             catch (SocketException) { return -1; }
         }
 

@@ -494,7 +494,8 @@ static void fast_join(int argc, char **argv)
         !hpcrun_parse_recipe(&recipe, g->bytes + g->length - 4 - size, size) || !getcwd(cwd, sizeof cwd) ||
         !hpcrun_recipe_fits(&recipe, argc, argv, cwd, (unsigned)getgid(), environ))
         return;
-    const char **env = malloc((recipe.job_envc + 1) * sizeof *env), **args = malloc((recipe.job_argc + 1) * sizeof *args);
+    const char **env = malloc((recipe.job_envc + 1) * sizeof *env);
+    const char **args = malloc((recipe.job_argc + 1) * sizeof *args);
     if (!env || !args || !hpcrun_recipe_environment(&recipe, environ, env)) {
         free(env);
         free(args);
@@ -503,8 +504,9 @@ static void fast_join(int argc, char **argv)
     const char *arg = recipe.job_argv;
     for (unsigned i = 0; i < recipe.job_argc; i++, arg = hpcrun_next_string(arg)) args[i] = arg;
     args[recipe.job_argc] = NULL;
-    struct hpcrun_spawn s = {.argv = (char *const *)args, .envp = (char *const *)env, .search_path = recipe.search_path,
-                             .root = recipe.root, .cwd = recipe.job_cwd, .drop_sys_admin = (int)recipe.drop_sys_admin};
+    struct hpcrun_spawn s = {.argv = (char *const *)args, .envp = (char *const *)env,
+                             .search_path = recipe.search_path, .root = recipe.root, .cwd = recipe.job_cwd,
+                             .drop_sys_admin = (int)recipe.drop_sys_admin};
     if (setns(g->fds[0], CLONE_NEWUSER) != 0) return; /* nothing changed yet: the C# side tries in its turn */
     restore_caller_signals();
     if (setns(g->fds[1], CLONE_NEWNS) != 0) fail_fast_join(HPCRUN_STAGE_JOIN, errno, &s);
