@@ -95,7 +95,8 @@ public class JoinRecipeTests
         var warned = PlanFixture.Context(new LaunchRequest { Image = "/images/app.sqfs" },
             PlanFixture.Host(ByName(entries)), files: new Dictionary<string, string?>
             {
-                ["/.singularity.d/env"] = null, ["/.singularity.d/env/90-environment.sh"] = "export A=1\n",
+                ["/.singularity.d/env"] = null,
+                ["/.singularity.d/env/90-environment.sh"] = "export A=1\n",
             }); // scripts but no /bin/sh: a warning
         Assert.NotEmpty(Planner.Decide(warned).Messages);
         Assert.Empty(Publish(warned, entries));

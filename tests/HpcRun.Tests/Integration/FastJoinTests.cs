@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HpcRun.Launch;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Integration;

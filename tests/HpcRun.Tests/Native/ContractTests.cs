@@ -2,12 +2,12 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using HpcRun.Apply;
 using HpcRun.Cli;
-using HpcRun.Group;
 using HpcRun.CommandLine;
+using HpcRun.Group;
 using HpcRun.Launch;
 using HpcRun.Native;
-using HpcRun.TestSupport;
 using HpcRun.Tests.Group;
+using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Native;
 
