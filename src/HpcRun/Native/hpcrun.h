@@ -2,8 +2,8 @@
  * layout, the stages a spawned child reports, the names that tell whether a rank may join its
  * node's container, the node group's name and the roles its election gives, the first rank's
  * greeting and the fast join's recipe in it, and the exported functions.
- * tests/HpcRun.Tests/Native/ContractTests.cs compiles a program against this header and holds the C# side to it, as runc tests its C nsexec from Go: change one side alone and that
- * test fails.
+ * tests/HpcRun.Tests/Native/ContractTests.cs compiles a program against this header and holds the C# side
+ * to it, as runc tests its C nsexec from Go: change one side alone and that test fails.
  */
 #ifndef HPCRUN_H
 #define HPCRUN_H
