@@ -56,7 +56,7 @@ internal sealed partial class ChildProcess
             {
                 Argv = strings.Array(argv),
                 Envp = strings.Array(env.Select(e => $"{e.Key}={e.Value}")),
-                SearchPath = strings.Add(env.LastOrDefault(e => e.Key == "PATH").Value ?? EnvironmentPart.DefaultPath),
+                SearchPath = strings.Add(SearchPath(env)),
                 Root = strings.Add(root),
                 Cwd = strings.Add(cwd),
                 JoinUser = strings.Add(join?.User),
@@ -85,8 +85,20 @@ internal sealed partial class ChildProcess
         if (Syscalls.Read(statusRead, message) < 8) return; // closed by a successful execve
         int stage = BitConverter.ToInt32(message), errno = BitConverter.ToInt32(message[4..]);
         WaitForExit();
+        throw ExecFailure(stage, errno, program, cwd);
+    }
+
+    /// <summary>The PATH a bare command name is looked up in: the job's own, else the standard one.</summary>
+    public static string SearchPath(IEnumerable<KeyValuePair<string, string>> environment) =>
+        environment.LastOrDefault(e => e.Key == "PATH").Value ?? EnvironmentPart.DefaultPath;
+
+    /// <summary>Why <paramref name="program"/> did not start: the child failed at <paramref name="stage"/>
+    /// (<see cref="ExecStage"/>) with <paramref name="errno"/>. Native/hpcrun.h's hpcrun_exec_failure says the
+    /// same for early.c's fast join.</summary>
+    internal static HpcRunException ExecFailure(int stage, int errno, string program, string? cwd)
+    {
         string reason = Marshal.GetPInvokeErrorMessage(errno);
-        throw stage switch
+        return stage switch
         {
             ExecStage.Cwd =>
                 new HpcRunException(ExitCode.SetupFailed, $"cannot enter working directory {cwd}: {reason}"),

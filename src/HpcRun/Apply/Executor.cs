@@ -54,11 +54,13 @@ internal static class Executor
         Staging staging = Staging.Create();
         ImageMounter.Attach(lowerImage);
         ContainerPlan plan;
+        LaunchContext context;
         using (var lower = new ContainerRoot(Staging.Lower))
         {
             CheckReadable(image);
-            plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
-                NodeShared: first is not null));
+            context = new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
+                NodeShared: first is not null);
+            plan = Planner.Decide(context);
             Tell(plan, host);
             if (plan.RootOverlay)
                 foreach (MountSpec mount in plan.Mounts.Where(m => m.Kind != MountKind.Symlink)) // made in a tmpfs
@@ -84,8 +86,14 @@ internal static class Executor
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
         }
-        var group = first is null ? null
-            : new NodeGroup.Host(first.Listener, SharedContainer.OfThisProcess(NodeSharing.Record(plan)));
+        NodeGroup.Host? group = null;
+        if (first is not null)
+        {
+            var shared = SharedContainer.OfThisProcess(NodeSharing.Record(plan));
+            // The fast join's recipe is made while this rank's job starts; members are greeted once it is.
+            group = new NodeGroup.Host(first.Listener, shared,
+                Task.Run(() => JoinRecipe.ForFirstRank(context, plan, shared)));
+        }
         group?.Serve();
         HideFromTheJob();
         Tell(plan);

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using HpcRun.Apply;
 using HpcRun.Host;
 using HpcRun.Image.Text;
@@ -35,7 +36,7 @@ internal abstract record NodeRole
 /// and the image as it mounted it, as descriptors (the first rank's /proc entries are closed to
 /// others: it is not dumpable), and its record (<see cref="NodeSharing.Record"/>), which the
 /// member compares with its own decision.</summary>
-internal sealed record SharedContainer(int UserNamespace, int MountNamespace, int Image, ContainerRecord Record)
+internal sealed partial record SharedContainer(int UserNamespace, int MountNamespace, int Image, ContainerRecord Record)
 {
     /// <summary>This process's container, for the members.</summary>
     public static SharedContainer OfThisProcess(ContainerRecord record) => new(
@@ -43,13 +44,47 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
         Syscalls.Open("/proc/self/ns/mnt", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC),
         Syscalls.Open(Staging.Lower, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC), record);
 
-    /// <summary>The greeting: <see cref="NodeGroup.Ready"/>, the record's length (int32) and the
-    /// record (<see cref="Encode"/>), with the three descriptors (SCM_RIGHTS) on its first byte.</summary>
-    public void SendTo(Socket member)
+    /// <summary>The greeting (Native/hpcrun.h: HPCRUN_GREETING): <see cref="NodeGroup.Ready"/>, the length (int32) of
+    /// what follows: the record (<see cref="Encode"/>), the fast join's <paramref name="recipe"/>
+    /// (<see cref="JoinRecipe"/>; empty: none) and its length (uint32); with the three descriptors (SCM_RIGHTS) on
+    /// its first byte.</summary>
+    public void SendTo(Socket member, byte[] recipe)
     {
-        byte[] record = Encode(Record);
+        byte[] record = Encode(Record, recipe);
         byte[] greeting = [NodeGroup.Ready, .. BitConverter.GetBytes(record.Length), .. record];
         Syscalls.SendWithDescriptors((int)member.Handle, greeting, [UserNamespace, MountNamespace, Image]);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct Greeting // Native/hpcrun.h: struct hpcrun_greeting
+    {
+        public byte* Bytes;
+        public int Length;
+        public int Fd0, Fd1, Fd2;
+    }
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_early_greeting", SetLastError = true)]
+    private static unsafe partial int EarlyGreeting(Greeting* greeting);
+
+    /// <summary>The greeting early.c read for a member it elected (<see cref="ReceiveFrom"/> says what null
+    /// means).</summary>
+    public static unsafe SharedContainer? ReceivedEarly()
+    {
+        Greeting greeting;
+        switch (EarlyGreeting(&greeting))
+        {
+            case 0: return null;
+            case < 0:
+                throw Marshal.GetLastSystemError() != 0
+                    ? SetupException.FromErrno("receiving the node's first rank's greeting")
+                    : new SetupException("the node's first rank left while greeting");
+        }
+        try
+        {
+            byte[] bytes = new ReadOnlySpan<byte>(greeting.Bytes, greeting.Length).ToArray();
+            return new SharedContainer(greeting.Fd0, greeting.Fd1, greeting.Fd2, Decode(bytes));
+        }
+        finally { NativeMemory.Free(greeting.Bytes); }
     }
 
     /// <summary>The first rank's greeting, or null when it closed without one (it gave up).</summary>
@@ -76,8 +111,9 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
     /// node): the four ids (int32 each: inside uid, gid, outside uid, gid), the root's writability
     /// (one byte), the number of mounts (int32), then each mount's kind (int32), target, source,
     /// read-only flag (one byte) and content digest. A string is a presence byte, then its length
-    /// (int32) and bytes (<see cref="RawText"/>: a path that is not UTF-8 passes exactly).</summary>
-    internal static byte[] Encode(ContainerRecord record)
+    /// (int32) and bytes (<see cref="RawText"/>: a path that is not UTF-8 passes exactly); then the fast join's
+    /// <paramref name="recipe"/> (none: empty) and its length (uint32).</summary>
+    internal static byte[] Encode(ContainerRecord record, byte[]? recipe = null)
     {
         using var bytes = new MemoryStream();
         using (var writer = new BinaryWriter(bytes))
@@ -94,12 +130,15 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
                 writer.Write(mount.ReadOnly);
                 Write(writer, mount.ContentDigest);
             }
+            writer.Write(recipe ?? []);
+            writer.Write((uint)(recipe?.Length ?? 0));
         }
         return bytes.ToArray();
     }
 
-    /// <summary>The record <see cref="Encode"/> wrote. Throws <see cref="HpcRunException"/> (78) for
-    /// bytes it did not write (a first rank of another hpcrun version).</summary>
+    /// <summary>The record <see cref="Encode"/> wrote, followed by a recipe and its length (uint32), which
+    /// only early.c reads. Throws <see cref="HpcRunException"/> (78) for bytes it did not write (a first rank of
+    /// another hpcrun version).</summary>
     internal static ContainerRecord Decode(byte[] encoded)
     {
         using var reader = new BinaryReader(new MemoryStream(encoded));
@@ -111,7 +150,9 @@ internal sealed record SharedContainer(int UserNamespace, int MountNamespace, in
             for (int i = 0; i < mounts.Length; i++)
                 mounts[i] = new RecordedMount((MountKind)reader.ReadInt32(), ReadString(reader)!, ReadString(reader),
                     reader.ReadBoolean(), ReadString(reader));
-            if (reader.BaseStream.Position != encoded.Length) throw new InvalidDataException("bytes left over");
+            long rest = encoded.Length - reader.BaseStream.Position;
+            if (rest < 4 || BitConverter.ToUInt32(encoded, encoded.Length - 4) != rest - 4)
+                throw new InvalidDataException("no recipe's length at the end");
             return new ContainerRecord(ids, writableRoot, mounts);
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
@@ -165,7 +206,7 @@ internal static class NodeGroup
                 Log.Debug("node group: first rank");
                 return new NodeRole.First(Adopt(EarlyNamespace.GroupFd()));
             case EarlyNamespace.GroupRole.Member:
-                if (Join(Adopt(EarlyNamespace.GroupFd())) is { } joined) return joined;
+                if (Join(Adopt(EarlyNamespace.GroupFd()), SharedContainer.ReceivedEarly) is { } joined) return joined;
                 break; // the first rank gave up: elect anew
             case EarlyNamespace.GroupRole.Taken:
                 int holder = EarlyNamespace.GroupPeerUid();
@@ -232,16 +273,17 @@ internal static class NodeGroup
             socket.Dispose();
             return null;
         }
-        return Join(socket);
+        return Join(socket, () => SharedContainer.ReceiveFrom(socket));
     }
 
     /// <summary>Waits on a connection to the group's first rank (whose uid is this rank's) until its container is
-    /// ready; null, the connection closed, when the first rank gave up.</summary>
-    private static NodeRole.Member? Join(Socket socket)
+    /// ready (<paramref name="greeting"/>: the first rank's greeting on it); null, the connection closed, when the
+    /// first rank gave up.</summary>
+    private static NodeRole.Member? Join(Socket socket, Func<SharedContainer?> greeting)
     {
         try
         {
-            if (SharedContainer.ReceiveFrom(socket) is { } container)
+            if (greeting() is { } container)
             {
                 int pid = Peer(socket).Pid;
                 Log.Debug("node group: joining the container of pid {Pid}", pid);
@@ -279,8 +321,9 @@ internal static class NodeGroup
         return (BitConverter.ToInt32(credentials), BitConverter.ToInt32(credentials[4..]));
     }
 
-    /// <summary>Greets the ranks that connect, once the container is ready, and counts them.</summary>
-    public sealed class Host(Socket listener, SharedContainer container)
+    /// <summary>Greets the ranks that connect, once the container is ready and the fast join's
+    /// <paramref name="recipe"/> is (<see cref="JoinRecipe"/>), and counts them.</summary>
+    public sealed class Host(Socket listener, SharedContainer container, Task<byte[]> recipe)
     {
         private readonly object gate = new();
         private int members;
@@ -303,24 +346,43 @@ internal static class NodeGroup
                     members++;
                     Monitor.PulseAll(gate);
                 }
-                try { container.SendTo(member); }
+                try { container.SendTo(member, await recipe); }
                 catch (SetupException) { } // it left meanwhile
                 _ = WatchAsync(member);
             }
         }
 
-        /// <summary>A member leaves by closing its connection: when its hpcrun ends, however it ends.</summary>
+        /// <summary>A member leaves when its connection closes and its process has ended: a fast-joined member's
+        /// process is its job, which holds the connection (Native/early.c) and may close it early.</summary>
         private async Task WatchAsync(Socket member)
         {
+            int process = PeerProcess(member);
             byte[] buffer = new byte[1];
             try { while (await member.ReceiveAsync(buffer) > 0) { } }
             catch (SocketException) { }
             member.Dispose();
+            if (process >= 0)
+            {
+                await Task.Run(() => Syscalls.WaitReadable(process));
+                Syscalls.Close(process);
+            }
             lock (gate)
             {
                 members--;
                 if (members == 0) Monitor.PulseAll(gate);
             }
+        }
+
+        /// <summary>A pidfd of the process that connected (SO_PEERPIDFD, Linux 6.5), or -1.</summary>
+        private static int PeerProcess(Socket member)
+        {
+            Span<byte> fd = stackalloc byte[4];
+            try
+            {
+                return member.GetRawSocketOption(1 /* SOL_SOCKET */, 77 /* SO_PEERPIDFD */, fd) == 4
+                    ? BitConverter.ToInt32(fd) : -1;
+            }
+            catch (SocketException) { return -1; }
         }
 
         /// <summary>After this rank's own job: waits until no member is left and none is queued,

@@ -237,14 +237,22 @@ internal static partial class Syscalls
 
     /// <summary>After a failed call on <paramref name="fd"/>: true when it was interrupted or would have
     /// blocked (.NET keeps its sockets non-blocking), once the descriptor is ready again.</summary>
-    private static unsafe bool WaitIfBusy(int fd, short events)
+    private static bool WaitIfBusy(int fd, short events)
     {
         int errno = Marshal.GetLastSystemError();
         if (errno == (int)Errno.EINTR) return true;
         if (errno != 11 /* EAGAIN */) return false;
+        WaitFor(fd, events);
+        return true;
+    }
+
+    /// <summary>Waits until <paramref name="fd"/> is readable (a pidfd: its process has ended).</summary>
+    public static void WaitReadable(int fd) => WaitFor(fd, PollIn);
+
+    private static unsafe void WaitFor(int fd, short events)
+    {
         long pollFd = (uint)fd | ((long)events << 32); // struct pollfd { int fd; short events, revents; }
         while (poll(&pollFd, 1, -1) < 0 && Marshal.GetLastSystemError() == (int)Errno.EINTR) { }
-        return true;
     }
 
     /// <summary>getuid(2): this process's uid as its user namespace sees it.</summary>

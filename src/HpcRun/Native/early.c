@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -218,29 +219,34 @@ static int emulate_root(void)
     return 0;
 }
 
-/* In the child: die with the supervisor, enter the container (joining another rank's
-   namespaces first), set no_new_privs, exec. Only async-signal-safe calls: the parent is a
-   multithreaded .NET process. */
+/* Enters the container as S says (joining another rank's namespaces first), sets no_new_privs and execs
+   the job; returns only when a step failed: its stage, errno set. Only async-signal-safe calls: it runs in
+   hpcrun_spawn's child of a multithreaded .NET process. */
+static enum hpcrun_exec_stage enter_and_exec(const struct hpcrun_spawn *s)
+{
+    if (s->join_user && (join_namespace(s->join_user, CLONE_NEWUSER) != 0 ||
+                         join_namespace(s->join_mnt, CLONE_NEWNS) != 0))
+        return HPCRUN_STAGE_JOIN;
+    /* A private mount namespace for the job, so pivot_root leaves the supervisor's view alone. */
+    if (s->root && (unshare(CLONE_NEWNS) != 0 || chdir(s->root) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
+                    umount2(".", MNT_DETACH) != 0))
+        return HPCRUN_STAGE_ROOT;
+    if (s->cwd && chdir(s->cwd) != 0) return HPCRUN_STAGE_CWD;
+    if (s->drop_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0) return HPCRUN_STAGE_EXEC;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return HPCRUN_STAGE_EXEC;
+    if (s->emulate_root && emulate_root() != 0) return HPCRUN_STAGE_SECCOMP;
+    exec_searching(s);
+    return HPCRUN_STAGE_EXEC;
+}
+
+/* In the child: die with the supervisor, then enter the container and exec. */
 static void spawned_child(const struct hpcrun_spawn *s, pid_t parent)
 {
     restore_caller_signals();
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
         report_and_exit(s->status_fd, HPCRUN_STAGE_PARENT, errno);
-    if (s->join_user && (join_namespace(s->join_user, CLONE_NEWUSER) != 0 ||
-                         join_namespace(s->join_mnt, CLONE_NEWNS) != 0))
-        report_and_exit(s->status_fd, HPCRUN_STAGE_JOIN, errno);
-    /* A private mount namespace for the job, so pivot_root leaves the supervisor's view alone. */
-    if (s->root && (unshare(CLONE_NEWNS) != 0 || chdir(s->root) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
-                    umount2(".", MNT_DETACH) != 0))
-        report_and_exit(s->status_fd, HPCRUN_STAGE_ROOT, errno);
-    if (s->cwd && chdir(s->cwd) != 0) report_and_exit(s->status_fd, HPCRUN_STAGE_CWD, errno);
-    if (s->drop_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0)
-        report_and_exit(s->status_fd, HPCRUN_STAGE_EXEC, errno);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        report_and_exit(s->status_fd, HPCRUN_STAGE_EXEC, errno);
-    if (s->emulate_root && emulate_root() != 0) report_and_exit(s->status_fd, HPCRUN_STAGE_SECCOMP, errno);
-    exec_searching(s);
-    report_and_exit(s->status_fd, HPCRUN_STAGE_EXEC, errno);
+    enum hpcrun_exec_stage stage = enter_and_exec(s);
+    report_and_exit(s->status_fd, stage, errno);
 }
 
 struct spawn_context {
@@ -393,6 +399,123 @@ static enum hpcrun_group_role elect(const char *name)
     return HPCRUN_GROUP_UNDECIDED;
 }
 
+/* Reads exactly LENGTH bytes: 0, or -1 (errno; 0 at the end of the stream). */
+static int read_fully(int fd, unsigned char *into, size_t length)
+{
+    while (length > 0) {
+        ssize_t n = read(fd, into, length);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n == 0) errno = 0;
+            return -1;
+        }
+        into += n, length -= (size_t)n;
+    }
+    return 0;
+}
+
+static int greeting_result = -1; /* what receive_greeting returned for a member */
+static int greeting_errno;
+static struct hpcrun_greeting early_greeting;
+
+static int receive_greeting(int fd, struct hpcrun_greeting *g)
+{
+    enum { HEAD = 5, MOST = 64 << 20 };
+    unsigned char head[HEAD];
+    union {
+        char room[CMSG_SPACE(3 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec vector = {.iov_base = head, .iov_len = HEAD};
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.room,
+                             .msg_controllen = sizeof control.room};
+    ssize_t n;
+    while ((n = recvmsg(fd, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {}
+    if (n < 0) return errno == ECONNRESET ? 0 : -1;
+    int count = 0;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&message);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        memcpy(g->fds, CMSG_DATA(c), (size_t)(count < 3 ? count : 3) * sizeof(int));
+    }
+    if (n == 0 || head[0] != HPCRUN_GREETING || count != 3) {
+        for (int i = 0; i < count && i < 3; i++) close(g->fds[i]);
+        return 0;
+    }
+    int32_t length;
+    if (read_fully(fd, head + n, HEAD - (size_t)n) != 0) goto left;
+    memcpy(&length, head + 1, sizeof length);
+    if (length < 0 || length > MOST || !(g->bytes = malloc(length ? (size_t)length : 1))) {
+        errno = EPROTO;
+        goto left;
+    }
+    g->length = length;
+    if (read_fully(fd, g->bytes, (size_t)length) == 0) return 1;
+    free(g->bytes);
+left:
+    for (int i = 0; i < 3; i++) close(g->fds[i]);
+    return errno == ECONNRESET ? 0 : -1; /* reset: as a first rank that closed before greeting */
+}
+
+int hpcrun_early_greeting(struct hpcrun_greeting *g)
+{
+    *g = early_greeting;
+    errno = greeting_errno;
+    return greeting_result;
+}
+
+/* Says why the fast-joined job could not start, as the C# side would have (Apply/ChildProcess.cs), and exits. */
+static void fail_fast_join(enum hpcrun_exec_stage stage, int err, const struct hpcrun_spawn *s)
+{
+    char line[8192];
+    int status = hpcrun_exec_failure(line, sizeof line, stage, err, s->argv[0], s->cwd);
+    dprintf(STDERR_FILENO, "hpcrun: %s\n", line);
+    _exit(status);
+}
+
+/* A member reads the first rank's greeting here (the C# side takes it from hpcrun_early_greeting), then tries the
+   fast join (hpcrun.h: the recipe): when its launch is the recipe's, it enters the first rank's namespaces and
+   becomes the job at once, keeping its connection (the job's membership) open, and never starts the runtime.
+   Otherwise, or when anything is amiss before it entered the first rank's user namespace, it returns, and the
+   C# side decides the job from the same greeting. */
+static void fast_join(int argc, char **argv)
+{
+    greeting_result = receive_greeting(group_fd, &early_greeting);
+    greeting_errno = errno;
+    const char *knob = getenv(HPCRUN_FAST_JOIN_VARIABLE);
+    if (knob && !hpcrun_switch_on(knob)) return;
+    uint32_t size;
+    struct hpcrun_recipe recipe;
+    char cwd[4096 * 4];
+    struct hpcrun_greeting *g = &early_greeting;
+    if (greeting_result != 1 || g->length < 4) return;
+    memcpy(&size, g->bytes + g->length - 4, 4);
+    if (size == 0 || size > (uint32_t)g->length - 4 ||
+        !hpcrun_parse_recipe(&recipe, g->bytes + g->length - 4 - size, size) || !getcwd(cwd, sizeof cwd) ||
+        !hpcrun_recipe_fits(&recipe, argc, argv, cwd, (unsigned)getgid(), environ))
+        return;
+    const char **env = malloc((recipe.job_envc + 1) * sizeof *env);
+    const char **args = malloc((recipe.job_argc + 1) * sizeof *args);
+    if (!env || !args || !hpcrun_recipe_environment(&recipe, environ, env)) {
+        free(env);
+        free(args);
+        return;
+    }
+    const char *arg = recipe.job_argv;
+    for (unsigned i = 0; i < recipe.job_argc; i++, arg = hpcrun_next_string(arg)) args[i] = arg;
+    args[recipe.job_argc] = NULL;
+    struct hpcrun_spawn s = {.argv = (char *const *)args, .envp = (char *const *)env,
+                             .search_path = recipe.search_path, .root = recipe.root, .cwd = recipe.job_cwd,
+                             .drop_sys_admin = (int)recipe.drop_sys_admin};
+    if (setns(g->fds[0], CLONE_NEWUSER) != 0) return; /* nothing changed yet: the C# side tries in its turn */
+    restore_caller_signals();
+    if (setns(g->fds[1], CLONE_NEWNS) != 0) fail_fast_join(HPCRUN_STAGE_JOIN, errno, &s);
+    for (int i = 0; i < 3; i++) close(g->fds[i]);
+    fcntl(group_fd, F_SETFD, 0); /* the job is this rank's member now: it keeps the connection */
+    enum hpcrun_exec_stage stage = enter_and_exec(&s);
+    fail_fast_join(stage, errno, &s);
+}
+
 /* This launch's role in its node's group (HpcRun.Launch/NodeSharing.cs's rules): none for a verb that runs
    no container, nor without a join key or a launcher's rank marker, nor with --no-join among hpcrun's own
    options (a job's own --no-join argument does not count) or HPCRUN_NO_JOIN set unless --join-key is given. */
@@ -443,6 +566,7 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
     outer_gid = getgid();
     if (getenv(HPCRUN_EARLY_VARIABLE)) unsetenv(HPCRUN_EARLY_VARIABLE);
     else group_role = elect_role(argc, argv);
+    if (group_role == HPCRUN_GROUP_MEMBER) fast_join(argc, argv);
     if (group_role == HPCRUN_GROUP_MEMBER || group_role == HPCRUN_GROUP_UNDECIDED) return;
     unshare_errno = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
 }

@@ -1,13 +1,14 @@
 /* What hpcrun's native code (early.c) and its C# side share, stated once: the spawn request's
  * layout, the stages a spawned child reports, the names that tell whether a rank may join its
- * node's container, the node group's name and the roles its election gives, and the exported
- * functions. tests/HpcRun.Tests/Native/ContractTests.cs compiles a program against this header
- * and holds the C# side to it, as runc tests its C nsexec from Go: change one side alone and that
- * test fails.
+ * node's container, the node group's name and the roles its election gives, the first rank's
+ * greeting and the fast join's recipe in it, and the exported functions.
+ * tests/HpcRun.Tests/Native/ContractTests.cs compiles a program against this header and holds the C# side
+ * to it, as runc tests its C nsexec from Go: change one side alone and that test fails.
  */
 #ifndef HPCRUN_H
 #define HPCRUN_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +195,161 @@ enum hpcrun_group_role {
     HPCRUN_GROUP_UNDECIDED, /* the election was left to the C# side, in the host's namespaces */
 };
 
+/* The exit statuses and lines of a job that could not start (Apply/ChildProcess.cs: ExecFailure, the README's
+   table): early.c's fast join says them itself, as the C# side would have. */
+enum hpcrun_exit_status {
+    HPCRUN_EXIT_SETUP_FAILED = 71,
+    HPCRUN_EXIT_COMMAND_NOT_EXECUTABLE = 126,
+    HPCRUN_EXIT_COMMAND_NOT_FOUND = 127,
+};
+
+/* Writes the line (without "hpcrun: " and newline) for a job that failed at STAGE with errno ERR into LINE;
+   returns the exit status. */
+static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int err, const char *program,
+                                      const char *cwd)
+{
+    const char *reason = strerror(err);
+    switch (stage) {
+    case HPCRUN_STAGE_CWD:
+        snprintf(line, size, "cannot enter working directory %s: %s", cwd, reason);
+        return HPCRUN_EXIT_SETUP_FAILED;
+    case HPCRUN_STAGE_EXEC:
+        if (err == ENOENT || err == ENOTDIR) {
+            snprintf(line, size, "%s: command not found in the image", program);
+            return HPCRUN_EXIT_COMMAND_NOT_FOUND;
+        }
+        snprintf(line, size, "%s: cannot execute: %s", program, reason);
+        return HPCRUN_EXIT_COMMAND_NOT_EXECUTABLE;
+    default:
+        snprintf(line, size, "cannot start %s (%s): %s", program,
+                 stage == HPCRUN_STAGE_PARENT ? "parent gone"
+                 : stage == HPCRUN_STAGE_JOIN ? "joining the node's shared container"
+                 : stage == HPCRUN_STAGE_ROOT ? "entering the container root"
+                 : stage == HPCRUN_STAGE_SECCOMP ? "root emulation (seccomp)" : "exec",
+                 reason);
+        return HPCRUN_EXIT_SETUP_FAILED;
+    }
+}
+
+/* The first rank's greeting to each member (Group/NodeGroup.cs: SharedContainer), on their socket: the byte
+   HPCRUN_GREETING, the length (int32) of what follows, then its record (SharedContainer.Encode), its recipe
+   (below; none: empty) and the recipe's length (uint32), with three descriptors on the first byte: its user
+   namespace, its mount namespace and its image (O_PATH). early.c reads it whole for a member it elected. */
+#define HPCRUN_GREETING 'R'
+struct hpcrun_greeting {
+    unsigned char *bytes; /* what follows the length (malloc'd: the receiver frees it) */
+    int length;
+    int fds[3]; /* close-on-exec */
+};
+
+/* The variables whose values differ from rank to rank of one launch on a node (srun, Open MPI's mpirun, MPICH's
+   hydra): a member whose environment differs from the first rank's only in their values may take the fast
+   join, with its own values where the first rank's plan passed them through unchanged (Group/JoinRecipe.cs
+   checks that the plan reads them nowhere else). */
+#define HPCRUN_RANK_VARIABLES "SLURM_PROCID", "SLURM_LOCALID", "SLURM_TASK_PID", "PMIX_RANK", "PMIX_ID", \
+    "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_NODE_RANK", "OMPI_MCA_ess_base_vpid", \
+    "OMPI_MCA_orte_ess_node_rank", "PMI_RANK", "PMI_FD", "MPI_LOCALRANKID"
+/* A switch (on unless one of HPCRUN_SWITCH_OFF_WORDS): off, every member decides its job in C#. */
+#define HPCRUN_FAST_JOIN_VARIABLE "HPCRUN_FAST_JOIN"
+
+/* The fast join's recipe (Group/JoinRecipe.cs writes it): the first rank's launch and the job it decided, so that
+   a member whose launch is the same (but for its HPCRUN_RANK_VARIABLES' values) starts that job from early.c,
+   without the .NET runtime, exactly as the C# side would have. In host byte order (both ends are on one node):
+   HPCRUN_RECIPE_MAGIC (4 bytes), then uint32s: HPCRUN_RECIPE_VERSION, the caller's gid, whether the job loses
+   CAP_SYS_ADMIN (0, 1), and the counts of hpcrun's arguments (after argv[0]), of the caller's environment
+   entries, of the job's argv and of the job's environment entries; then NUL-terminated strings: the caller's
+   working directory (getcwd), the arguments, the caller's environment entries (in order), the container's
+   root (a path in the first rank's mount namespace), the job's working directory and its search path (PATH),
+   the job's argv, and the job's environment entries: NAME=VALUE, or a bare NAME of HPCRUN_RANK_VARIABLES
+   (the member's own NAME=VALUE entry goes there). */
+#define HPCRUN_RECIPE_MAGIC "HPCJ"
+enum { HPCRUN_RECIPE_VERSION = 1, HPCRUN_RECIPE_HEAD = 4 + 7 * 4 };
+
+struct hpcrun_recipe {
+    unsigned gid, drop_sys_admin, argc, envc, job_argc, job_envc;
+    const char *cwd, *args, *env, *root, *job_cwd, *search_path, *job_argv, *job_env; /* the first of each run */
+};
+
+static inline const char *hpcrun_next_string(const char *s) { return s + strlen(s) + 1; }
+
+/* Walks COUNT NUL-terminated strings from *AT, no further than END; 0 when one is cut off. */
+static inline int hpcrun_skip_strings(const char **at, const char *end, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        const char *nul = memchr(*at, 0, (size_t)(end - *at));
+        if (!nul) return 0;
+        *at = nul + 1;
+    }
+    return 1;
+}
+
+/* Reads a recipe of LENGTH bytes; 0 for any other version or a malformed one. */
+static inline int hpcrun_parse_recipe(struct hpcrun_recipe *r, const unsigned char *bytes, size_t length)
+{
+    unsigned head[7];
+    if (length < HPCRUN_RECIPE_HEAD || memcmp(bytes, HPCRUN_RECIPE_MAGIC, 4) != 0) return 0;
+    memcpy(head, bytes + 4, sizeof head);
+    if (head[0] != HPCRUN_RECIPE_VERSION) return 0;
+    r->gid = head[1], r->drop_sys_admin = head[2], r->argc = head[3], r->envc = head[4], r->job_argc = head[5];
+    r->job_envc = head[6];
+    const char *at = (const char *)bytes + HPCRUN_RECIPE_HEAD, *end = (const char *)bytes + length;
+    const char **runs[] = {&r->cwd, &r->args, &r->env, &r->root, &r->job_cwd, &r->search_path, &r->job_argv,
+                           &r->job_env};
+    unsigned counts[] = {1, r->argc, r->envc, 1, 1, 1, r->job_argc, r->job_envc};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        *runs[i] = at;
+        if (counts[i] > length || !hpcrun_skip_strings(&at, end, counts[i])) return 0;
+    }
+    return at == end && r->job_argc > 0;
+}
+
+/* The length of ENTRY's name (NAME=VALUE) when it is one of HPCRUN_RANK_VARIABLES, else 0. */
+static inline size_t hpcrun_rank_variable(const char *entry)
+{
+    static const char *const names[] = {HPCRUN_RANK_VARIABLES};
+    const char *eq = strchr(entry, '=');
+    size_t len = eq ? (size_t)(eq - entry) : strlen(entry);
+    return HPCRUN_NAME_IN(entry, len, names) ? len : 0;
+}
+
+/* Whether this launch (hpcrun's ARGC and ARGV, its working directory CWD, its GID and environment ENVP) is the
+   recipe's, but for the values of HPCRUN_RANK_VARIABLES (same names, same order). */
+static inline int hpcrun_recipe_fits(const struct hpcrun_recipe *r, int argc, char *const *argv, const char *cwd,
+                                     unsigned gid, char *const *envp)
+{
+    if (r->gid != gid || strcmp(r->cwd, cwd) != 0 || argc < 1 || (unsigned)argc - 1 != r->argc) return 0;
+    const char *s = r->args;
+    for (int i = 1; i < argc; i++, s = hpcrun_next_string(s))
+        if (strcmp(argv[i], s) != 0) return 0;
+    s = r->env;
+    unsigned n = 0;
+    for (; envp[n]; n++, s = hpcrun_next_string(s)) {
+        if (n == r->envc) return 0;
+        if (strcmp(envp[n], s) == 0) continue;
+        size_t name = hpcrun_rank_variable(s);
+        if (!name || strncmp(envp[n], s, name + 1) != 0) return 0;
+    }
+    return n == r->envc;
+}
+
+/* The job's environment: the recipe's entries, a bare NAME replaced by ENVP's NAME=VALUE. OUT has room for
+   job_envc + 1 pointers (into the recipe or ENVP); 0 when ENVP lacks a NAME. */
+static inline int hpcrun_recipe_environment(const struct hpcrun_recipe *r, char *const *envp, const char **out)
+{
+    const char *s = r->job_env;
+    for (unsigned i = 0; i < r->job_envc; i++, s = hpcrun_next_string(s)) {
+        out[i] = s;
+        if (strchr(s, '=')) continue;
+        size_t name = hpcrun_rank_variable(s);
+        out[i] = NULL;
+        for (char *const *e = envp; name && *e && !out[i]; e++)
+            if (strncmp(*e, s, name) == 0 && (*e)[name] == '=') out[i] = *e;
+        if (!out[i]) return 0;
+    }
+    out[r->job_envc] = NULL;
+    return 1;
+}
+
 /* Exported to the C# side, which imports them from "hpcrun_early". */
 int hpcrun_unshare_errno(void);   /* -1: left to the C# side (the rank joins or is undecided), 0: entered, else errno */
 int hpcrun_outer_uid(void);       /* the caller's ids: inside the new namespace getuid() reports the overflow id */
@@ -210,5 +366,9 @@ int hpcrun_group_peer_uid(void);   /* TAKEN: the name's holder, or -1 */
 int hpcrun_spawn(const struct hpcrun_spawn *s);                          /* pid, or -errno */
 int hpcrun_exec(const char *path, char *const *argv, char *const *envp); /* -errno */
 int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd);               /* 0, or -errno */
+/* MEMBER: the first rank's greeting, which early.c read on hpcrun_group_fd: 1 when read whole; 0 when the first
+   rank closed (or reset) the connection before greeting, or sent something else; -1 when it left halfway
+   (errno: 0) or the read failed (errno). */
+int hpcrun_early_greeting(struct hpcrun_greeting *greeting);
 
 #endif

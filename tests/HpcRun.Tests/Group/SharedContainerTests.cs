@@ -44,6 +44,15 @@ public class SharedContainerTests
         Assert.Null(NodeSharing.FirstDifference(SharedContainer.Decode(SharedContainer.Encode(empty)), empty));
     }
 
+    /// <summary>The fast join's recipe rides after the record, for early.c; the C# side reads past it.</summary>
+    [Fact]
+    public void ARecipeAfterTheRecordLeavesTheRecordAsItWas()
+    {
+        byte[] encoded = SharedContainer.Encode(Record, [1, 2, 3]);
+        Assert.Equal([1, 2, 3, 3, 0, 0, 0], encoded[^7..]);
+        Assert.Equal(Record.Mounts, SharedContainer.Decode(encoded).Mounts);
+    }
+
     [Fact]
     public void BytesItDidNotWriteAreRefusedWithOneLine()
     {

@@ -3,8 +3,10 @@ using System.Runtime.InteropServices;
 using HpcRun.Apply;
 using HpcRun.Cli;
 using HpcRun.CommandLine;
+using HpcRun.Group;
 using HpcRun.Launch;
 using HpcRun.Native;
+using HpcRun.Tests.Group;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Native;
@@ -67,6 +69,114 @@ public class ContractTests
         var csStages = typeof(ChildProcess.ExecStage).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral).ToDictionary(f => f.Name, f => (int)f.GetRawConstantValue()!);
         Assert.Equal(cStages.OrderBy(s => s.Key), csStages.OrderBy(s => s.Key));
+    }
+
+    [Fact]
+    public void TheGreetingHasTheHeadersLayout()
+    {
+        var header = Header();
+        Type greeting = typeof(SharedContainer.Greeting);
+        Assert.Equal(int.Parse(header[("greeting_size", "")][0]), Marshal.SizeOf<SharedContainer.Greeting>());
+        Assert.Equal(int.Parse(header[("greeting", "bytes")][0]), (int)Marshal.OffsetOf(greeting, "Bytes"));
+        Assert.Equal(int.Parse(header[("greeting", "length")][0]), (int)Marshal.OffsetOf(greeting, "Length"));
+        Assert.Equal(int.Parse(header[("greeting", "fds")][0]), (int)Marshal.OffsetOf(greeting, "Fd0"));
+        Assert.Equal([((char)NodeGroup.Ready).ToString()], header[("greeting_byte", "")]);
+        Assert.Equal([JoinRecipe.Version.ToString()], header[("recipe_version", "")]);
+        Assert.Equal([JoinRecipe.Magic], header[("list", "recipe_magic")]);
+        Assert.Equal(JoinRecipe.RankVariables, header[("list", "rank_variables")]);
+        Assert.Equal([JoinRecipe.FastJoinVariable], header[("list", "fast_join_variable")]);
+        foreach (var (name, code) in Numbers("exit")) Assert.Equal((int)Enum.Parse<ExitCode>(name), code);
+    }
+
+    /// <summary>A fast-joined job that cannot start is told as the C# side tells it: same line, same status.
+    /// </summary>
+    [Theory]
+    [InlineData(ChildProcess.ExecStage.Exec, 2)]  // ENOENT
+    [InlineData(ChildProcess.ExecStage.Exec, 20)] // ENOTDIR
+    [InlineData(ChildProcess.ExecStage.Exec, 13)] // EACCES
+    [InlineData(ChildProcess.ExecStage.Cwd, 2)]
+    [InlineData(ChildProcess.ExecStage.Join, 1)]
+    [InlineData(ChildProcess.ExecStage.Root, 22)]
+    [InlineData(ChildProcess.ExecStage.Seccomp, 22)]
+    public void ExecFailuresAreSaidAsTheCSideSaysThem(int stage, int errno)
+    {
+        HpcRunException expected = ChildProcess.ExecFailure(stage, errno, "./solver", "/work dir");
+        CommandResult c = TestEnvironment.Run(program.Value,
+            ["failure", stage.ToString(), errno.ToString(), "./solver", "/work dir"]);
+        Assert.Equal($"status {(int)expected.Code}\nline {expected.Message}\n", c.Stdout);
+    }
+
+    public static TheoryData<string, string[], string[]> Members => new()
+    {
+        // The job's environment is the first rank's, with the member's own rank variables.
+        { "plain", [], [] },
+        { "cleanenv", ["--cleanenv"], [] },
+        { "user values", ["--env", "A=$HOME:x"], ["APPTAINERENV_B=${PMIX_NAMESPACE}"] },
+        { "image scripts", [], [] },
+    };
+
+    /// <summary>The fast join's rule end to end: the first rank publishes its recipe (JoinRecipe.cs), and
+    /// early.c's reading of it (hpcrun.h) gives another rank exactly the job the C# side decides for that rank.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Members))]
+    public void AMemberGetsTheJobTheCSideDecidesForIt(string what, string[] options, string[] more)
+    {
+        string[] args = ["exec", .. options, "/images/app.sqfs", "./solver", "in put"];
+        LaunchRequest? request = null;
+        new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], r => { request = r; return 0; },
+            environment: new Dictionary<string, string>()).Invoke(args);
+        Assert.NotNull(request);
+        var files = new Dictionary<string, string?> { ["/bin/sh"] = "" };
+        if (what == "image scripts")
+        {
+            files["/.singularity.d/env"] = null;
+            files["/.singularity.d/env/90-environment.sh"] = "export PATH=/opt/x:$PATH\n";
+        }
+        string[] first = JoinRecipeTests.Rank(0, more), member = JoinRecipeTests.Rank(3, more);
+        LaunchContext context = JoinRecipeTests.Context(first, request, files: files);
+        string file = Path.Combine(Path.GetTempPath(), $"recipe-{Guid.NewGuid():N}");
+        File.WriteAllBytes(file, JoinRecipeTests.Publish(context, first, args));
+        try
+        {
+            CommandResult run = TestEnvironment.Run("env", ["-i", .. member, program.Value, "recipe", file,
+                context.Host.Cwd!, "100", "hpcrun", .. args]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            ContainerPlan expected = Planner.Decide(context with
+            {
+                Host = context.Host with { Environment = JoinRecipeTests.ByName(member) },
+            });
+            // Lines "argv ARG" then "env NAME=VALUE" (an argument may hold newlines: the image scripts' wrapper).
+            Assert.StartsWith("parsed 1\nfits 1\n", run.Stdout);
+            Assert.EndsWith(string.Concat(expected.Argv.Select(a => $"argv {a}\n"))
+                + string.Concat(expected.Environment.Select(e => $"env {e.Key}={e.Value}\n")), run.Stdout);
+            Assert.Contains($"\ncwd {expected.WorkingDirectory}\n", run.Stdout);
+            Assert.Contains("\nroot /tmp/.hpcrun-root\n", run.Stdout);
+
+            // Another difference than a rank variable's value: the C# side decides.
+            CommandResult other = TestEnvironment.Run("env", ["-i", .. member, "OTHER=1", program.Value, "recipe",
+                file, context.Host.Cwd!, "100", "hpcrun", .. args]);
+            Assert.Contains("fits 0", other.Stdout);
+            CommandResult moved = TestEnvironment.Run("env", ["-i", .. member, program.Value, "recipe", file, "/tmp",
+                "100", "hpcrun", .. args]);
+            Assert.Contains("fits 0", moved.Stdout);
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void ARecipeOfAnotherVersionIsNotRead()
+    {
+        string[] first = JoinRecipeTests.Rank(0);
+        byte[] recipe = JoinRecipeTests.Publish(JoinRecipeTests.Context(first), first);
+        string file = Path.Combine(Path.GetTempPath(), $"recipe-{Guid.NewGuid():N}");
+        foreach (byte[] bad in new[] { [.. recipe[..4], 2, .. recipe[5..]], recipe[..^1], [.. recipe, 0] })
+        {
+            File.WriteAllBytes(file, bad);
+            Assert.Contains("parsed 0", TestEnvironment.Run("env", ["-i", .. first, program.Value, "recipe", file,
+                "/home/alice/run", "100", "hpcrun", "/images/app.sqfs", "./solver"]).Stdout);
+        }
+        File.Delete(file);
     }
 
     [Fact]
