@@ -12,15 +12,16 @@ namespace HpcRun.Registry;
 public static class CachePuller
 {
     /// <summary>Returns the cached SIF of <paramref name="reference"/> for <paramref name="platform"/> (null: the
-    /// host's), pulling it when the cache lacks it or the tag moved.</summary>
+    /// host's), pulling it when the cache lacks it or the tag moved. <paramref name="tagMoved"/>: the caller saw the
+    /// tag answer with a digest other than the cache's, so the manifest is got without asking that again.</summary>
     public static string Pull(ImageCache cache, ImageReference reference, string? platform, RegistrySettings settings,
-        string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel)
+        string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel, bool tagMoved = false)
     {
         (ImageSelector selector, string? variant) = ImagePuller.Selector(platform);
         string shownPlatform = selector.Platform + (variant is null ? "" : "/" + variant);
         string referencePath = cache.ReferencePath(reference, shownPlatform);
         Prepare(cache);
-        CachedReference? known = ImageCache.ReadReference(referencePath) is { } k
+        CachedReference? known = !tagMoved && ImageCache.ReadReference(referencePath) is { } k
             && File.Exists(cache.ImagePath(k.ManifestDigest)) ? k : null;
         using var client = new RegistryClient(reference, settings);
         ResolvedManifest? manifest = ManifestResolver.Resolve(client, reference, selector, variant, known, cancel)
