@@ -41,8 +41,8 @@ internal static class TagCheck
             return null;
         }
         string request = $"HEAD /v2/{reference.Repository}/manifests/{reference.Tag} HTTP/1.1\r\n" +
-            $"Host: {reference.Registry}\r\nUser-Agent: hpcrun/1\r\nAccept: {string.Join(", ", RegistryProtocol.ManifestTypes)}\r\n" +
-            "Connection: close\r\n\r\n";
+            $"Host: {reference.Registry}\r\nUser-Agent: hpcrun/1\r\n" +
+            $"Accept: {string.Join(", ", RegistryProtocol.ManifestTypes)}\r\nConnection: close\r\n\r\n";
         string? headers = connection.Write(Encoding.ASCII.GetBytes(request)) ? ReadHeaders(connection) : null;
         (int status, string? digest) = headers is null ? (0, null) : Parse(headers);
         Log.Debug("tag check: HEAD {Url} -> {Status}", url, status == 0 ? "no answer" : status);

@@ -21,7 +21,8 @@ public class TagCheckTests
         Assert.Equal((0, null), TagCheck.Parse($"SSH-2.0-OpenSSH\r\nDocker-Content-Digest: {Digest}"));
         Assert.Equal((0, null), TagCheck.Parse("HTTP/1.1 abc OK"));
         Assert.Equal((200, null), TagCheck.Parse("HTTP/1.1 200 OK\r\nDocker-Content-Digest: sha512:abc"));
-        Assert.Equal((200, null), TagCheck.Parse($"HTTP/1.1 200 OK\r\nDocker-Content-Digest: {Digest.ToUpperInvariant()}"));
+        Assert.Equal((200, null),
+            TagCheck.Parse($"HTTP/1.1 200 OK\r\nDocker-Content-Digest: {Digest.ToUpperInvariant()}"));
     }
 
     [Theory]
