@@ -26,18 +26,29 @@ public static class CachePuller
         using var client = new RegistryClient(reference, settings);
         ResolvedManifest? manifest = ManifestResolver.Resolve(client, reference, selector, variant, known, cancel)
             .GetAwaiter().GetResult();
-        if (manifest is null) return cache.ImagePath(known!.ManifestDigest);
+        if (manifest is null)
+        {
+            if (known!.Authenticated != client.Authenticated)
+                Write(referencePath, known with { Authenticated = client.Authenticated });
+            return cache.ImagePath(known.ManifestDigest);
+        }
         string image = cache.ImagePath(manifest.Digest);
         if (!File.Exists(image))
             using (FileLock.Take(cache.LockPath(manifest.Digest)))
                 if (!File.Exists(image)) // another puller may have finished while this one waited
                     ImagePuller.Build(client, manifest, new PullRequest(image, reference, platform, false, settings),
                         hpcrunVersion, reporter, cancel);
-        var entry = new CachedReference(manifest.Digest, manifest.AnsweredDigest, reference.ToString(), shownPlatform);
+        Write(referencePath, new CachedReference(manifest.Digest, manifest.AnsweredDigest, reference.ToString(),
+            shownPlatform, client.Authenticated));
+        return image;
+    }
+
+    /// <summary>The reference file, whole, by rename.</summary>
+    private static void Write(string referencePath, CachedReference entry)
+    {
         string temporary = $"{referencePath}.{Environment.ProcessId}";
         File.WriteAllText(temporary, entry.Format());
         File.Move(temporary, referencePath, overwrite: true);
-        return image;
     }
 
     /// <summary>Makes the cache's directories, private to their user (0700).</summary>

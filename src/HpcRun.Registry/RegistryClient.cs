@@ -45,6 +45,9 @@ internal sealed class RegistryClient : IDisposable
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("hpcrun", "1"));
     }
 
+    /// <summary>Whether the registry wanted credentials or a token (a 401 answered).</summary>
+    public bool Authenticated => authorization is not null;
+
     /// <summary>The registry as messages name it.</summary>
     public string Where => $"{reference.Registry}/{reference.Repository}";
 

@@ -51,7 +51,9 @@ internal static class RegistryImage
         IReadOnlyDictionary<string, string> environment, out bool moved)
     {
         moved = false;
-        if (ImageCache.ReadReference(cache.ReferencePath(reference, HostPlatform.Name)) is not { } known) return null;
+        if (ImageCache.ReadReference(cache.ReferencePath(reference, HostPlatform.Name)) is not { } known
+            || known.Authenticated) // a HEAD without credentials would only hear 401
+            return null;
         string image = cache.ImagePath(known.ManifestDigest);
         if (!File.Exists(image)) return null;
         string? now = TagCheck.CurrentDigest(reference, environment);

@@ -96,6 +96,26 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         AssertRefusedUnverified(Hpcrun.Run(["--debug", misnamed.ToString()], trusted));
     }
 
+    /// <summary>A registry that wants credentials: the cache remembers it, and the launcher leaves the check to
+    /// hpcrun-tools at once (its 401 and the retry with the credentials), instead of asking in vain first.</summary>
+    [Fact]
+    public void A_warm_launch_from_a_registry_that_wants_credentials_asks_only_through_hpcrun_tools()
+    {
+        string reference = $"docker://{registry.Secure.Host}/private/app:1";
+        var env = new Dictionary<string, string>
+        {
+            ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile,
+            ["HPCRUN_DOCKER_USERNAME"] = RegistryFixture.User, ["HPCRUN_DOCKER_PASSWORD"] = RegistryFixture.Password,
+        };
+        var cold = Hpcrun.Run([reference], env);
+        Assert.True(cold.ExitCode == 0, cold.ToString());
+        int manifests = registry.Secure.Requests("/v2/private/app/manifests/");
+        var warm = Hpcrun.Run(["--debug", reference], env);
+        Assert.Equal("kept\n", warm.Stdout);
+        Assert.DoesNotContain("tag check", warm.Stderr);
+        Assert.Equal(manifests + 2, registry.Secure.Requests("/v2/private/app/manifests/"));
+    }
+
     private static void AssertRefusedUnverified(CommandResult launch)
     {
         Assert.Equal(101, launch.ExitCode);
