@@ -16,7 +16,7 @@ internal static unsafe partial class OpenSsl
     public const uint X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS = 4;
     public const int BIO_C_DO_STATE_MACHINE = 101, BIO_C_SET_NBIO = 102, BIO_C_GET_FD = 105;
     public const int BIO_FLAGS_SHOULD_RETRY = 8;
-    public const int SOL_SOCKET = 1, SO_RCVTIMEO = 20, SO_SNDTIMEO = 21;
+    public const int SOL_SOCKET = 1, SO_RCVTIMEO = 20, SO_SNDTIMEO = 21, IPPROTO_TCP = 6, TCP_NODELAY = 1;
     public const short POLLOUT = 4;
 
     [LibraryImport(Ssl)] public static partial nint TLS_client_method();
@@ -63,7 +63,7 @@ internal static unsafe partial class OpenSsl
     [LibraryImport("libc", EntryPoint = "poll")] public static partial int Poll(PollFd* fds, nuint count, int timeout);
 
     [LibraryImport("libc", EntryPoint = "setsockopt")]
-    public static partial int SetSockOpt(int fd, int level, int name, TimeVal* value, uint length);
+    public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd

@@ -57,7 +57,8 @@ internal sealed unsafe class RegistryConnection : IDisposable
     }
 
     /// <summary>A non-blocking connect bounded by <paramref name="timeout"/>, then a blocking socket whose reads
-    /// and writes time out.</summary>
+    /// and writes time out, and whose small writes leave at once (TCP_NODELAY, as .NET's sockets: otherwise the
+    /// request, written just after the handshake's last message, waits for the registry's delayed ACK).</summary>
     private bool ConnectSocket(TimeSpan timeout)
     {
         BIO_ctrl(bio, BIO_C_SET_NBIO, 1, 0);
@@ -74,9 +75,11 @@ internal sealed unsafe class RegistryConnection : IDisposable
             Seconds = (long)timeout.TotalSeconds,
             Microseconds = timeout.Milliseconds * 1000L,
         };
+        int on = 1;
         return BIO_socket_nbio(Fd, 0) == 1
             && SetSockOpt(Fd, SOL_SOCKET, SO_RCVTIMEO, &limit, (uint)sizeof(TimeVal)) == 0
-            && SetSockOpt(Fd, SOL_SOCKET, SO_SNDTIMEO, &limit, (uint)sizeof(TimeVal)) == 0;
+            && SetSockOpt(Fd, SOL_SOCKET, SO_SNDTIMEO, &limit, (uint)sizeof(TimeVal)) == 0
+            && SetSockOpt(Fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(int)) == 0;
     }
 
     private int Fd => (int)BIO_ctrl(bio, BIO_C_GET_FD, 0, 0);
