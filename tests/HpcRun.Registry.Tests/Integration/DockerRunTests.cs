@@ -104,8 +104,10 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         string reference = $"docker://{registry.Secure.Host}/private/app:1";
         var env = new Dictionary<string, string>
         {
-            ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile,
-            ["HPCRUN_DOCKER_USERNAME"] = RegistryFixture.User, ["HPCRUN_DOCKER_PASSWORD"] = RegistryFixture.Password,
+            ["HPCRUN_CACHEDIR"] = cache,
+            ["SSL_CERT_FILE"] = registry.CaFile,
+            ["HPCRUN_DOCKER_USERNAME"] = RegistryFixture.User,
+            ["HPCRUN_DOCKER_PASSWORD"] = RegistryFixture.Password,
         };
         var cold = Hpcrun.Run([reference], env);
         Assert.True(cold.ExitCode == 0, cold.ToString());
