@@ -1,28 +1,32 @@
-using System.Text;
+using System.Runtime.InteropServices;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using Serilog;
+using static HpcRun.Host.LibCurl;
 
 namespace HpcRun.Host;
 
 /// <summary>
 /// What a tag names now, asked by the launcher itself with one HEAD request for the manifest (distribution-spec,
-/// "Checking if content exists in the registry": the Docker-Content-Digest header), so that a warm
-/// `hpcrun docker://REF` starts no other program and loads no trust store whole (<see cref="RegistryConnection"/>).
-/// Only the plain case is answered: a registry that answers 200 with a digest, anonymously, without a proxy.
-/// Anything else (a challenge for credentials, a redirect, an error, a proxy, Docker Hub, whose every request needs
-/// a token) is null, and hpcrun-tools asks instead, which knows every case and says what went wrong.
+/// "Checking if content exists in the registry": the Docker-Content-Digest header), through libcurl, so that a warm
+/// `hpcrun docker://REF` starts no other program and loads no trust store whole. The peer is verified as libcurl
+/// and OpenSSL verify (a chain to a trusted root, dates, the host name or address of the reference). The roots are
+/// OpenSSL's defaults, as .NET's own TLS takes them: SSL_CERT_FILE, else none at first, and the directory of
+/// SSL_CERT_DIR (or OpenSSL's default one), looked up by subject hash for the one issuer needed (c_rehash(1)),
+/// instead of reading every root: OpenSSL's default file, usually a bundle of all of them, is read only when the
+/// directory alone cannot verify the peer. Only the plain case is answered: a registry that answers 200 with a
+/// digest, anonymously, without a proxy. Anything else (a challenge for credentials, a redirect, an error, a proxy,
+/// Docker Hub, whose every request needs a token, no libcurl here) is null, and hpcrun-tools asks instead, which
+/// knows every case and says what went wrong.
 /// </summary>
-internal static class TagCheck
+internal static unsafe class TagCheck
 {
-    private const int MaxHeaders = 64 << 10;
-
     private static readonly string[] ProxyVariables =
         ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"];
 
     /// <summary>The digest ("sha256:HEX") <paramref name="reference"/>'s tag answers with, or null when this
-    /// cannot tell. HPCRUN_INSECURE=1 speaks plain HTTP, HPCRUN_REGISTRY_TIMEOUT bounds each wait, as for
-    /// hpcrun-tools pull.</summary>
+    /// cannot tell. HPCRUN_INSECURE=1 speaks plain HTTP, HPCRUN_REGISTRY_TIMEOUT bounds the connection and the
+    /// whole request, as for hpcrun-tools pull.</summary>
     public static string? CurrentDigest(ImageReference reference, IReadOnlyDictionary<string, string> environment)
     {
         if (reference.Registry == ImageReference.DockerHub || reference.Tag is null
@@ -30,69 +34,75 @@ internal static class TagCheck
             return null;
         bool insecure = SettingWord.SwitchFromEnvironment(environment, "HPCRUN_INSECURE"); // 64 as from hpcrun-tools
         if (!TryTimeout(environment, out TimeSpan timeout)) return null;
-        (string host, int? port) = HostAndPort(reference.Registry);
-        using RegistryConnection? connection = RegistryConnection.Open(host, port ?? (insecure ? 80 : 443),
-            tls: !insecure, timeout);
         string url = $"{(insecure ? "http" : "https")}://{reference.Registry}/v2/{reference.Repository}" +
             $"/manifests/{reference.Tag}";
-        if (connection is null)
+        try
         {
-            Log.Debug("tag check: HEAD {Url}: no verified connection, hpcrun-tools asks", url);
+            string? file = environment.GetValueOrDefault("SSL_CERT_FILE") is { Length: > 0 } f ? f : null;
+            string? directory = environment.GetValueOrDefault("SSL_CERT_DIR") is { Length: > 0 } d ? d
+                : Marshal.PtrToStringUTF8(X509_get_default_cert_dir());
+            (int result, long status, string? digest) = Head(url, timeout, file, directory);
+            if (result is CURLE_PEER_FAILED_VERIFICATION or CURLE_SSL_CACERT_BADFILE && !insecure && file is null)
+            {
+                // Roots only in OpenSSL's default file (no hashed directory, as on Red Hat's layout): read it too.
+                file = Marshal.PtrToStringUTF8(X509_get_default_cert_file());
+                (result, status, digest) = Head(url, timeout, file, directory);
+            }
+            Log.Debug("tag check: HEAD {Url} -> {Status}", url, result == CURLE_OK ? status : $"curl error {result}");
+            return result == CURLE_OK && status == 200 ? digest : null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            Log.Debug("tag check: HEAD {Url}: no libcurl 7.83+ here, hpcrun-tools asks", url);
             return null;
         }
-        string request = $"HEAD /v2/{reference.Repository}/manifests/{reference.Tag} HTTP/1.1\r\n" +
-            $"Host: {reference.Registry}\r\nUser-Agent: hpcrun/1\r\n" +
-            $"Accept: {string.Join(", ", RegistryProtocol.ManifestTypes)}\r\nConnection: close\r\n\r\n";
-        string? headers = connection.Write(Encoding.ASCII.GetBytes(request)) ? ReadHeaders(connection) : null;
-        (int status, string? digest) = headers is null ? (0, null) : Parse(headers);
-        Log.Debug("tag check: HEAD {Url} -> {Status}", url, status == 0 ? "no answer" : status);
-        return status == 200 ? digest : null;
     }
 
-    /// <summary>The answer's status line and headers, up to the empty line; null when the connection failed or
-    /// they are larger than 64 KiB.</summary>
-    private static string? ReadHeaders(RegistryConnection connection)
+    /// <summary>One HEAD of <paramref name="url"/> with the manifest types accepted, trusting the roots of
+    /// <paramref name="rootsFile"/> and <paramref name="rootsDirectory"/> (either may be null): libcurl's result
+    /// (CURLcode; -1 when an option was refused), the HTTP status and the Docker-Content-Digest header when it is
+    /// a sha256 digest.</summary>
+    private static (int Result, long Status, string? Digest) Head(string url, TimeSpan timeout, string? rootsFile,
+        string? rootsDirectory)
     {
-        var received = new List<byte>();
-        byte[] buffer = new byte[4096];
-        while (received.Count < MaxHeaders)
+        nint curl = curl_easy_init();
+        if (curl == 0) return (-1, 0, null);
+        nint accept = curl_slist_append(0, $"Accept: {string.Join(", ", RegistryProtocol.ManifestTypes)}");
+        try
         {
-            int n = connection.Read(buffer);
-            if (n <= 0) break;
-            received.AddRange(buffer.AsSpan(0, n));
-            string text = Encoding.Latin1.GetString(received.ToArray());
-            if (text.IndexOf("\r\n\r\n", StringComparison.Ordinal) is >= 0 and int end) return text[..end];
+            nint milliseconds = (nint)timeout.TotalMilliseconds;
+            bool configured = accept != 0
+                && Set(curl, Option.Url, url) && Set(curl, Option.NoBody, 1) && Set(curl, Option.HttpHeader, accept)
+                && Set(curl, Option.UserAgent, "hpcrun/1") && Set(curl, Option.ProtocolsStr, "http,https")
+                && Set(curl, Option.TimeoutMs, milliseconds) && Set(curl, Option.ConnectTimeoutMs, milliseconds)
+                && Set(curl, Option.NoSignal, 1) && Set(curl, Option.FollowLocation, 0)
+                && Set(curl, Option.Proxy, "") && Set(curl, Option.NoProxy, "*")
+                && Set(curl, Option.SslVerifyPeer, 1) && Set(curl, Option.SslVerifyHost, 2)
+                && Set(curl, Option.CaInfo, rootsFile) && Set(curl, Option.CaPath, rootsDirectory);
+            if (!configured) return (-1, 0, null);
+            int result = curl_easy_perform(curl);
+            if (result != CURLE_OK || GetLong(curl, CURLINFO_RESPONSE_CODE, out nint status) != CURLE_OK)
+                return (result, 0, null);
+            string? digest = curl_easy_header(curl, "Docker-Content-Digest", 0, CURLH_HEADER, -1, out nint header)
+                == CURLHE_OK ? Marshal.PtrToStringUTF8(((Header*)header)->Value) : null;
+            return (result, status, ValidDigest(digest));
         }
-        return null;
+        finally
+        {
+            curl_slist_free_all(accept);
+            curl_easy_cleanup(curl);
+        }
     }
 
-    /// <summary>The status (0 when the status line is not HTTP/1.x's) and the Docker-Content-Digest header when it
-    /// is a sha256 digest (RFC 9112: field names are case-insensitive).</summary>
-    internal static (int Status, string? Digest) Parse(string headers)
-    {
-        string[] lines = headers.Split("\r\n");
-        string[] statusLine = lines[0].Split(' ', 3);
-        if (statusLine.Length < 2 || !statusLine[0].StartsWith("HTTP/1.", StringComparison.Ordinal)
-            || !int.TryParse(statusLine[1], out int status))
-            return (0, null);
-        string? digest = lines.Skip(1).Select(line => line.Split(':', 2))
-            .Where(field => field.Length == 2
-                && field[0].Trim().Equals("Docker-Content-Digest", StringComparison.OrdinalIgnoreCase))
-            .Select(field => field[1].Trim()).FirstOrDefault();
-        bool valid = digest is { Length: 71 } && digest.StartsWith("sha256:", StringComparison.Ordinal)
-            && digest[7..].All(c => char.IsAsciiHexDigitLower(c) || char.IsAsciiDigit(c));
-        return (status, valid ? digest : null);
-    }
+    private static bool Set(nint curl, Option option, nint value) => SetOption(curl, option, value) == CURLE_OK;
 
-    /// <summary>HOST[:PORT] or [IPv6][:PORT], as the reference names the registry.</summary>
-    internal static (string Host, int? Port) HostAndPort(string registry)
-    {
-        int close = registry.StartsWith('[') ? registry.IndexOf(']') : -1;
-        int colon = registry.LastIndexOf(':');
-        if (close > 0)
-            return (registry[1..close], colon > close ? int.Parse(registry[(colon + 1)..]) : null);
-        return colon < 0 ? (registry, null) : (registry[..colon], int.Parse(registry[(colon + 1)..]));
-    }
+    private static bool Set(nint curl, Option option, string? value) =>
+        SetStringOption(curl, option, value) == CURLE_OK;
+
+    /// <summary><paramref name="digest"/> when it is "sha256:" and 64 lower-case hex digits, else null.</summary>
+    internal static string? ValidDigest(string? digest) =>
+        digest is { Length: 71 } && digest.StartsWith("sha256:", StringComparison.Ordinal)
+            && digest[7..].All(char.IsAsciiHexDigitLower) ? digest : null;
 
     private static bool TryTimeout(IReadOnlyDictionary<string, string> environment, out TimeSpan timeout)
     {
