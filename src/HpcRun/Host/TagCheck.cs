@@ -42,13 +42,16 @@ internal static unsafe class TagCheck
             string? directory = environment.GetValueOrDefault("SSL_CERT_DIR") is { Length: > 0 } d ? d
                 : Marshal.PtrToStringUTF8(X509_get_default_cert_dir());
             (int result, long status, string? digest) = Head(url, timeout, file, directory);
-            if (result is CURLE_PEER_FAILED_VERIFICATION or CURLE_SSL_CACERT_BADFILE && !insecure && file is null)
+            bool unverified = result is CURLE_PEER_FAILED_VERIFICATION or CURLE_SSL_CACERT_BADFILE;
+            if (unverified && file is null)
             {
                 // Roots only in OpenSSL's default file (no hashed directory, as on Red Hat's layout): read it too.
                 file = Marshal.PtrToStringUTF8(X509_get_default_cert_file());
                 (result, status, digest) = Head(url, timeout, file, directory);
+                unverified = result is CURLE_PEER_FAILED_VERIFICATION or CURLE_SSL_CACERT_BADFILE;
             }
-            Log.Debug("tag check: HEAD {Url} -> {Status}", url, result == CURLE_OK ? status : $"curl error {result}");
+            Log.Debug("tag check: HEAD {Url} -> {Status}", url, result == CURLE_OK ? status
+                : $"{(unverified ? "no verified connection, " : "")}curl error {result}, hpcrun-tools asks");
             return result == CURLE_OK && status == 200 ? digest : null;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
