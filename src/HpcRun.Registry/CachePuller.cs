@@ -13,31 +13,43 @@ namespace HpcRun.Registry;
 public static class CachePuller
 {
     /// <summary>Returns the cached SIF of <paramref name="reference"/> for <paramref name="platform"/> (null: the
-    /// host's), pulling it when the cache lacks it or the tag moved.</summary>
+    /// host's), pulling it when the cache lacks it or the tag moved. <paramref name="tagMoved"/>: the caller saw the
+    /// tag answer with a digest other than the cache's, so the manifest is got without asking that again.</summary>
     public static string Pull(ImageCache cache, ImageReference reference, string? platform, RegistrySettings settings,
-        string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel)
+        string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel, bool tagMoved = false)
     {
         (ImageSelector selector, string? variant) = ImagePuller.Selector(platform);
         string shownPlatform = selector.Platform + (variant is null ? "" : "/" + variant);
         string referencePath = cache.ReferencePath(reference, shownPlatform);
         Prepare(cache);
-        CachedReference? known = ImageCache.ReadReference(referencePath) is { } k
+        CachedReference? known = !tagMoved && ImageCache.ReadReference(referencePath) is { } k
             && File.Exists(cache.ImagePath(k.ManifestDigest)) ? k : null;
         using var client = new RegistryClient(reference, settings);
         ResolvedManifest? manifest = ManifestResolver.Resolve(client, reference, selector, variant, known, cancel)
             .GetAwaiter().GetResult();
-        if (manifest is null) return cache.ImagePath(known!.ManifestDigest);
+        if (manifest is null)
+        {
+            if (known!.Authenticated != client.Authenticated)
+                Write(referencePath, known with { Authenticated = client.Authenticated });
+            return cache.ImagePath(known.ManifestDigest);
+        }
         string image = cache.ImagePath(manifest.Digest);
         if (!File.Exists(image))
             using (FileLock.Take(cache.LockPath(manifest.Digest)))
                 if (!File.Exists(image)) // another puller may have finished while this one waited
                     ImagePuller.Build(client, manifest, new PullRequest(image, reference, platform, false, settings),
                         hpcrunVersion, reporter, cancel);
-        var entry = new CachedReference(manifest.Digest, manifest.AnsweredDigest, reference.ToString(), shownPlatform);
+        Write(referencePath, new CachedReference(manifest.Digest, manifest.AnsweredDigest, reference.ToString(),
+            shownPlatform, client.Authenticated));
+        return image;
+    }
+
+    /// <summary>The reference file, whole, by rename.</summary>
+    private static void Write(string referencePath, CachedReference entry)
+    {
         string temporary = $"{referencePath}.{Environment.ProcessId}";
         File.WriteAllText(temporary, entry.Format());
         File.Move(temporary, referencePath, overwrite: true);
-        return image;
     }
 
     /// <summary>Makes the cache's directories, private to their user (0700).</summary>

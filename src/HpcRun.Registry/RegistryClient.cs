@@ -22,13 +22,6 @@ internal sealed class RegistryClient : IDisposable
     public const int MaxRetries = 3;
     public const int MaxManifest = 4 << 20;
 
-    public static readonly string[] ManifestTypes =
-    [
-        "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-    ];
-
     private readonly HttpClient http;
     private readonly ImageReference reference;
     private readonly RegistrySettings settings;
@@ -51,6 +44,9 @@ internal sealed class RegistryClient : IDisposable
         http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("hpcrun", "1"));
     }
+
+    /// <summary>Whether the registry wanted credentials or a token (a 401 answered).</summary>
+    public bool Authenticated => authorization is not null;
 
     /// <summary>The registry as messages name it.</summary>
     public string Where => $"{reference.Registry}/{reference.Repository}";
@@ -88,7 +84,7 @@ internal sealed class RegistryClient : IDisposable
     private HttpRequestMessage ManifestRequest(HttpMethod method, string key)
     {
         var request = new HttpRequestMessage(method, Url($"manifests/{key}"));
-        foreach (string type in ManifestTypes)
+        foreach (string type in RegistryProtocol.ManifestTypes)
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
         return request;
     }

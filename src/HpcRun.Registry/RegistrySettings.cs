@@ -9,7 +9,7 @@ public sealed record RegistrySettings(Credentials? Credentials, TimeSpan Timeout
     string? Mirror = null, Action<string>? Trace = null)
 {
     /// <summary>HPCRUN_REGISTRY_TIMEOUT's default, in seconds.</summary>
-    public const int DefaultTimeoutSeconds = 60;
+    public const int DefaultTimeoutSeconds = Image.Registry.RegistryProtocol.DefaultTimeoutSeconds;
 
     /// <summary>The registry's base URL for <paramref name="registry"/> (HOST[:PORT]).</summary>
     public Uri BaseUri(string registry)

@@ -75,4 +75,16 @@ public sealed class ReferenceTests
         Assert.Equal(RegistryFault.BadReference, e.Fault);
         Assert.Throws<RegistryException>(() => Credentials.Find("nocolon", "x.org", _ => null));
     }
+
+    [Fact]
+    public void A_reference_file_keeps_whether_the_registry_wanted_credentials_and_reads_the_older_form()
+    {
+        const string Digest = "sha256:59be1d52d2bf919bdf152660ddf01f795e44aa7552687cb24ed83cdccd946a76";
+        var entry = new CachedReference(Digest, Digest, "docker://ghcr.io/a/b:1", "linux/amd64", Authenticated: true);
+        Assert.Equal(entry, CachedReference.Parse(entry.Format()));
+        Assert.EndsWith("linux/amd64\nauthenticated\n", entry.Format());
+        Assert.Equal(entry with { Authenticated = false },
+            CachedReference.Parse($"{Digest}\n{Digest}\ndocker://ghcr.io/a/b:1\nlinux/amd64\n"));
+        Assert.Null(CachedReference.Parse($"{Digest}\n{Digest}\ndocker://ghcr.io/a/b:1\nlinux/amd64\nother\n"));
+    }
 }

@@ -9,7 +9,7 @@ namespace HpcRun.Registry.Tests;
 /// (TLS with a CA made here, htpasswd basic auth), both real docker-registry instances on 127.0.0.1, with images
 /// pushed by skopeo from OCI layouts made by umoci: test/app:1 (busybox, then /data/kept and /data/gone, then a
 /// whiteout of /data/gone; Env, Cmd, WorkingDir, a label), test/multi:1 (an index with linux/amd64 and linux/arm64
-/// entries), test/armonly:1 (linux/arm64 only), and private/app:1 on the secure one.
+/// entries), test/armonly:1 (linux/arm64 only), private/app:1 on the secure one and tls/app:1 on <see cref="Tls"/>.
 /// </summary>
 public sealed class RegistryFixture : IDisposable
 {
@@ -20,6 +20,9 @@ public sealed class RegistryFixture : IDisposable
     public string CaFile { get; }
     public RegistryServer Plain { get; }
     public RegistryServer Secure { get; }
+    /// <summary>TLS (<see cref="CaFile"/>'s certificate for 127.0.0.1), no auth: what a warm launch asks
+    /// itself.</summary>
+    public RegistryServer Tls { get; }
     /// <summary>HTTP, bearer tokens from <see cref="Issuer"/> (anonymous): the flow of Docker Hub, GHCR,
     /// Quay.</summary>
     public RegistryServer Tokens { get; }
@@ -32,11 +35,13 @@ public sealed class RegistryFixture : IDisposable
         CaFile = MakeCertificates(Dir);
         TestEnvironment.RunChecked("htpasswd", "-Bbc", Path.Combine(Dir, "htpasswd"), User, Password);
         Plain = new RegistryServer(Path.Combine(Dir, "plain"));
-        Secure = new RegistryServer(Path.Combine(Dir, "secure"), $"""
+        string tls = $"""
               tls:
                 certificate: {Dir}/server.crt
                 key: {Dir}/server.key
-            """, $"""
+            """;
+        Tls = new RegistryServer(Path.Combine(Dir, "tls"), tls);
+        Secure = new RegistryServer(Path.Combine(Dir, "secure"), tls, $"""
             auth:
               htpasswd:
                 realm: hpcrun-test
@@ -50,6 +55,7 @@ public sealed class RegistryFixture : IDisposable
         Push("arm", $"{Plain.Host}/test/armonly:1");
         Push("multi", $"{Plain.Host}/test/multi:1", all: true);
         Push("app", $"{Secure.Host}/private/app:1", secure: true);
+        Push("app", $"{Tls.Host}/tls/app:1");
     }
 
     /// <summary>docker://HOST/NAME:TAG on the plain registry.</summary>
@@ -58,6 +64,7 @@ public sealed class RegistryFixture : IDisposable
     public void Dispose()
     {
         Plain.Dispose();
+        Tls.Dispose();
         Secure.Dispose();
         Tokens.Dispose();
         Issuer.Dispose();

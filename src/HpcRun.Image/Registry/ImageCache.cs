@@ -71,13 +71,19 @@ public sealed class ImageCache(string root)
 
 /// <summary>What a reference file says, one field a line: the image manifest's digest, the digest the reference
 /// answered with (an index's, for a multi-platform image: a later pull that gets the same one needs no second
-/// request), the reference and the platform.</summary>
-public sealed record CachedReference(string ManifestDigest, string AnsweredDigest, string Reference, string Platform)
+/// request), the reference and the platform; then the word "authenticated" when the registry wanted credentials or
+/// a token for it (the launcher then leaves the tag's check to hpcrun-tools instead of asking in vain).</summary>
+public sealed record CachedReference(string ManifestDigest, string AnsweredDigest, string Reference, string Platform,
+    bool Authenticated = false)
 {
-    public string Format() => $"{ManifestDigest}\n{AnsweredDigest}\n{Reference}\n{Platform}\n";
+    private const string AuthenticatedWord = "authenticated";
+
+    public string Format() => $"{ManifestDigest}\n{AnsweredDigest}\n{Reference}\n{Platform}\n" +
+        (Authenticated ? AuthenticatedWord + "\n" : "");
 
     public static CachedReference? Parse(string text) =>
-        text.Split('\n') is [var manifest, var answered, var reference, var platform, ""]
+        text.Split('\n') is [var manifest, var answered, var reference, var platform, .. var rest]
         && manifest.StartsWith("sha256:", StringComparison.Ordinal) && manifest.Length == 71
-            ? new CachedReference(manifest, answered, reference, platform) : null;
+        && rest is [""] or [AuthenticatedWord, ""]
+            ? new CachedReference(manifest, answered, reference, platform, rest.Length == 2) : null;
 }

@@ -9,10 +9,11 @@ namespace HpcRun.Host;
 /// <summary>
 /// `hpcrun docker://REF CMD`: the image argument as a SIF of the cache (<see cref="ImageCache"/>). The launcher
 /// answers from the cache itself when it may (a digest reference, which cannot change, or --offline /
-/// HPCRUN_OFFLINE=1: no request, no other program); otherwise it runs `hpcrun-tools pull --cache REF`, which asks
-/// the registry (one manifest request when the tag has not moved), pulls under the image's lock when the cache
-/// lacks it (one puller per node and per shared file system, the others wait), and prints the SIF's path. So the
-/// launcher itself never speaks HTTP, and launches of local images do none of this.
+/// HPCRUN_OFFLINE=1: no request, no other program), and for a cached tag it asks the registry itself whether the
+/// tag still names the cached image: one HEAD request (<see cref="TagCheck"/>), no other program. Otherwise it runs
+/// `hpcrun-tools pull --cache REF`, which knows the rest of the protocol (credentials, tokens, proxies, errors and
+/// their messages), pulls under the image's lock when the cache lacks the image (one puller per node and per shared
+/// file system, the others wait), and prints the SIF's path. Launches of local images do none of this.
 /// </summary>
 internal static class RegistryImage
 {
@@ -40,14 +41,35 @@ internal static class RegistryImage
         if (offline)
             throw new HpcRunException(ExitCode.NotCached,
                 $"{reference} is not in the image cache ({directory}) and --offline forbids pulling it");
-        return Pull(reference, directory);
+        return Unchanged(cache, reference, environment, out bool moved) ?? Pull(reference, directory, moved);
     }
 
-    private static string Pull(ImageReference reference, string cacheDirectory)
+    /// <summary>The cached SIF when the tag still answers with the digest the cache saw last (one HEAD request,
+    /// <see cref="TagCheck"/>); null when it cannot tell or the cache lacks the image. <paramref name="moved"/>: the
+    /// tag answered with another digest.</summary>
+    private static string? Unchanged(ImageCache cache, ImageReference reference,
+        IReadOnlyDictionary<string, string> environment, out bool moved)
+    {
+        moved = false;
+        if (ImageCache.ReadReference(cache.ReferencePath(reference, HostPlatform.Name)) is not { } known
+            || known.Authenticated) // a HEAD without credentials would only hear 401
+            return null;
+        string image = cache.ImagePath(known.ManifestDigest);
+        if (!File.Exists(image)) return null;
+        string? now = TagCheck.CurrentDigest(reference, environment);
+        moved = now is not null && now != known.AnsweredDigest;
+        return now == known.AnsweredDigest ? image : null;
+    }
+
+    /// <summary>`hpcrun-tools pull --cache REF`, with --tag-moved when this launcher saw the tag move, so that it
+    /// gets the manifest at once instead of asking again.</summary>
+    private static string Pull(ImageReference reference, string cacheDirectory, bool moved)
     {
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, ToolVerbs.Binary))
         { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string arg in new[] { "pull", "--cache", reference.ToString() }) info.ArgumentList.Add(arg);
+        foreach (string arg in (string[])["pull", "--cache", .. moved ? ["--tag-moved"] : Array.Empty<string>(),
+                     reference.ToString()])
+            info.ArgumentList.Add(arg);
         info.Environment[ImageCache.DirectoryVariable] = cacheDirectory;
         Process process;
         try { process = Process.Start(info)!; }

@@ -1,3 +1,5 @@
+using HpcRun.Image;
+using HpcRun.Image.Registry;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Registry.Tests.Integration;
@@ -51,10 +53,78 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Push("app", "test/moving:1");
         Assert.Equal("hello from the registry\n", Run(reference, "/bin/sh", "-c", "echo \"$GREETING\"").Stdout);
         Push("moved", "test/moving:1");
+        int manifests = registry.Plain.Requests("/v2/test/moving/manifests/");
         var moved = Run(reference, "/bin/sh", "-c", "echo \"$GREETING\"");
         Assert.True(moved.ExitCode == 0, moved.ToString());
         Assert.Equal("moved\n", moved.Stdout);
+        // The launcher's HEAD saw the new digest; hpcrun-tools then got the manifest without asking again.
+        Assert.Equal(manifests + 2, registry.Plain.Requests("/v2/test/moving/manifests/"));
         Assert.Contains("2 image(s)", Run("cache", "list").Stdout);
+    }
+
+    /// <summary>A warm launch from a TLS registry: the launcher's own check (one HEAD) verifies the registry's
+    /// certificate against SSL_CERT_FILE's CA and its address; a registry it cannot verify is refused as a cold pull
+    /// refuses it (101), and the cached image does not run.</summary>
+    [Fact]
+    public void A_warm_tls_launch_asks_once_and_an_untrusted_or_misnamed_certificate_is_refused()
+    {
+        string reference = $"docker://{registry.Tls.Host}/tls/app:1";
+        var trusted = new Dictionary<string, string>
+        { ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile };
+        var cold = Hpcrun.Run([reference], trusted);
+        Assert.True(cold.ExitCode == 0, cold.ToString());
+        int manifests = registry.Tls.Requests("/v2/tls/app/manifests/");
+        var warm = Hpcrun.Run(["--debug", reference], trusted);
+        Assert.Equal("kept\n", warm.Stdout);
+        Assert.Contains($"tag check: HEAD https://{registry.Tls.Host}/v2/tls/app/manifests/1 -> 200", warm.Stderr);
+        Assert.Equal(manifests + 1, registry.Tls.Requests("/v2/tls/app/manifests/"));
+
+        string otherCa = Path.Combine(cache, "other-ca.crt");
+        TestEnvironment.RunChecked("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+            "/CN=another CA", "-keyout", Path.Combine(cache, "other-ca.key"), "-out", otherCa);
+        var untrusted = Hpcrun.Run(["--debug", reference], new Dictionary<string, string>(trusted)
+        { ["SSL_CERT_FILE"] = otherCa });
+        AssertRefusedUnverified(untrusted);
+
+        // The cached image under a name its certificate (for IP 127.0.0.1) does not carry.
+        var store = new ImageCache(cache);
+        var misnamed = ImageReference.Parse($"docker://localhost:{registry.Tls.Port}/tls/app:1");
+        CachedReference pulled = ImageCache.ReadReference(
+            store.ReferencePath(ImageReference.Parse(reference), HostPlatform.Name))!;
+        File.WriteAllText(store.ReferencePath(misnamed, HostPlatform.Name),
+            (pulled with { Reference = misnamed.ToString() }).Format());
+        AssertRefusedUnverified(Hpcrun.Run(["--debug", misnamed.ToString()], trusted));
+    }
+
+    /// <summary>A registry that wants credentials: the cache remembers it, and the launcher leaves the check to
+    /// hpcrun-tools at once (its 401 and the retry with the credentials), instead of asking in vain first.</summary>
+    [Fact]
+    public void A_warm_launch_from_a_registry_that_wants_credentials_asks_only_through_hpcrun_tools()
+    {
+        string reference = $"docker://{registry.Secure.Host}/private/app:1";
+        var env = new Dictionary<string, string>
+        {
+            ["HPCRUN_CACHEDIR"] = cache,
+            ["SSL_CERT_FILE"] = registry.CaFile,
+            ["HPCRUN_DOCKER_USERNAME"] = RegistryFixture.User,
+            ["HPCRUN_DOCKER_PASSWORD"] = RegistryFixture.Password,
+        };
+        var cold = Hpcrun.Run([reference], env);
+        Assert.True(cold.ExitCode == 0, cold.ToString());
+        int manifests = registry.Secure.Requests("/v2/private/app/manifests/");
+        var warm = Hpcrun.Run(["--debug", reference], env);
+        Assert.Equal("kept\n", warm.Stdout);
+        Assert.DoesNotContain("tag check", warm.Stderr);
+        Assert.Equal(manifests + 2, registry.Secure.Requests("/v2/private/app/manifests/"));
+    }
+
+    private static void AssertRefusedUnverified(CommandResult launch)
+    {
+        Assert.Equal(101, launch.ExitCode);
+        Assert.Empty(launch.Stdout);
+        Assert.Contains("tag check: HEAD", launch.Stderr);
+        Assert.Contains("no verified connection", launch.Stderr);
+        Assert.Contains("the TLS handshake failed", launch.Stderr);
     }
 
     private void Push(string tag, string destination) => TestEnvironment.RunChecked("skopeo", "copy", "--quiet",

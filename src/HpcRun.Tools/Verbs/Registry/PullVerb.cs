@@ -25,11 +25,16 @@ internal static class PullVerb
         var force = new Option<bool>("--force", "-F") { Description = "Overwrite OUT if it exists" };
         var cache = new Option<bool>("--cache")
         { Description = "Pull into the cache `hpcrun docker://REF` uses ($HPCRUN_CACHEDIR) and print the SIF's path" };
+        var moved = new Option<bool>("--tag-moved")
+        {
+            Description = "With --cache: the caller saw the tag name another image; get its manifest at once",
+            Hidden = true, // hpcrun's launcher says so after its own check of the tag
+        };
         RegistryOptions options = new();
         Option<string?> mksquashfs = MksquashfsOption.Create();
         var command = new Command(ToolVerbs.Pull.Name, ToolVerbs.Pull.Description)
         {
-            first, second, platform, force, cache, options.Creds, options.Insecure, mksquashfs,
+            first, second, platform, force, cache, moved, options.Creds, options.Insecure, mksquashfs,
         };
         command.SetAction(result => RegistryVerbs.Run(() =>
         {
@@ -51,7 +56,8 @@ internal static class PullVerb
                 ImageCache store = RegistryVerbs.Cache();
                 string image = "";
                 ImageVerbs.WithProgress((reporter, cancel) => image = CachePuller.Pull(store, reference,
-                    result.GetValue(platform), settings, CommandLineRoot.Version, reporter, cancel));
+                    result.GetValue(platform), settings, CommandLineRoot.Version, reporter, cancel,
+                    result.GetValue(moved)));
                 Console.WriteLine(image);
                 return;
             }
