@@ -88,7 +88,8 @@ public static class DefinitionFile
             .Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split([' ', '\t'], 2))
             .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1].Trim() : "")).ToList();
         var definition = new DefinitionSections(text, Section("runscript"), Section("help"), Section("environment"),
-            test, labels) { TestLine = test is null ? 0 : sections.Last(s => s.Name == "test").Line };
+            test, labels)
+        { TestLine = test is null ? 0 : sections.Last(s => s.Name == "test").Line };
         var stage = new Stage(from, null, null, instructions, header.GetValueOrDefault("From").Line)
         {
             Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}",
