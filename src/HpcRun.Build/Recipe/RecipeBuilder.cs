@@ -20,6 +20,19 @@ public static class RecipeBuilder
 {
     private const string ScratchPrefix = ".hpcrun-recipe.", CacheFolder = "recipe";
 
+    /// <summary>The recipe (Dockerfile or Containerfile) in <paramref name="directory"/> when the directory is a build
+    /// context rather than a root file system (it has neither usr/ nor bin/), as `docker build DIR` would read it;
+    /// else null. `hpcrun build OUT DIR` takes a directory as the image's root, as Apptainer does: a context given
+    /// there by Docker's habit would make an image of the context's files.</summary>
+    public static string? ContextRecipe(string directory)
+    {
+        if (!Directory.Exists(directory) || Directory.Exists(Path.Combine(directory, "usr"))
+            || Directory.Exists(Path.Combine(directory, "bin")))
+            return null;
+        return ((string[])["Dockerfile", "Containerfile"]).Select(name => Path.Combine(directory, name))
+            .FirstOrDefault(File.Exists);
+    }
+
     /// <summary>Whether <paramref name="path"/> is a recipe rather than an image source: a regular file named
     /// Dockerfile, Containerfile (either with a .suffix), *.dockerfile or *.def, or a small text file whose first
     /// line that is not blank or a comment starts with FROM or `Bootstrap:`.</summary>

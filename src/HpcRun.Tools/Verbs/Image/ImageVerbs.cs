@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
 using HpcRun.Build;
+using HpcRun.Build.Recipe;
 using HpcRun.CommandLine;
 using HpcRun.Image;
 using HpcRun.Image.Inspect;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 using HpcRun.Tools.Verbs.Registry;
 using Spectre.Console;
 
@@ -63,6 +65,9 @@ internal static class ImageVerbs
                 PullVerb.PullInto(request.Output, RegistryVerbs.Parse(request.Source), request.Platform,
                     request.Force, recipe.Registry, result, request.MksquashfsArgs ?? []);
             else if (recipe.Applies(result, request.Source)) recipe.Run(result, request);
+            else if (RecipeBuilder.ContextRecipe(request.Source) is { } context)
+                throw new HpcRunException(ExitCode.Usage, $"{Shown.Path(request.Source)} is a build context, not a " +
+                    $"root file system: hpcrun build [OPTIONS] {Shown.Path(request.Output)} {Shown.Path(context)}");
             else
                 WithProgress((reporter, cancel) =>
                     ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));

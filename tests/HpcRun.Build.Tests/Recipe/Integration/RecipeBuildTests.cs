@@ -186,6 +186,21 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Equal("it's fine\n", TestEnvironment.RunChecked("sh", "-c", runscript));
     }
 
+    /// <summary>`hpcrun build OUT CONTEXT` by Docker's habit is refused with the command that builds the recipe,
+    /// not made into an image of the context's files.</summary>
+    [Fact]
+    public void A_build_context_given_as_source_is_refused_with_the_recipe_to_build()
+    {
+        Write("ctx/Dockerfile", $"FROM {TestImages.BusyboxTree}\n");
+        Write("ctx/app.py", "print('hi')\n");
+        var build = Build("out.sif", "ctx");
+        Assert.Equal(64, build.ExitCode);
+        Assert.Equal("hpcrun: ctx is a build context, not a root file system: hpcrun build [OPTIONS] out.sif " +
+            "ctx/Dockerfile\n", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+        AssertNoScratch();
+    }
+
     [Fact]
     public void A_failing_run_stops_the_build_with_its_status_and_line_and_writes_nothing()
     {
