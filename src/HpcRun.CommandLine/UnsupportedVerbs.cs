@@ -25,7 +25,6 @@ public static class UnsupportedVerbs
         ["capability"] = "hpcrun grants no capabilities: --fakeroot makes you uid 0 inside, without privileges outside",
         ["config"] = "site defaults are in /etc/hpcrun/hpcrun.conf (README, \"Site configuration\"); " +
             "`hpcrun doctor` checks a node",
-        ["test"] = "run the image's test script with `hpcrun exec IMAGE /.singularity.d/test`",
         ["siftool"] = "`hpcrun inspect IMAGE` lists a SIF's objects",
         ["delete"] = "hpcrun talks to no container library",
         ["checkpoint"] = "hpcrun has no checkpointing: checkpoint inside the job (DMTCP, your code's restart files)",

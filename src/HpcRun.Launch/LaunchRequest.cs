@@ -26,6 +26,9 @@ public sealed record LaunchRequest
     public string? WorkingDirectory { get; init; }
     /// <summary>hpcrun shell: an interactive shell instead of the default command.</summary>
     public bool Shell { get; init; }
+    /// <summary>hpcrun test: the image's test script (%test, /.singularity.d/test) with
+    /// <see cref="RunArguments"/>, as `apptainer test` runs it.</summary>
+    public bool Test { get; init; }
     /// <summary>shell -s/--shell PATH: the shell to start; null: /bin/bash, else /bin/sh.</summary>
     public string? ShellPath { get; init; }
     /// <summary>-c/--contain (-C/--containall): private /tmp and /var/tmp, an empty home (unless

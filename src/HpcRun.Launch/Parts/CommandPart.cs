@@ -3,7 +3,8 @@ namespace HpcRun.Launch.Parts;
 /// <summary>
 /// What runs and where: the given command, else the image's default (/hpcrun-run,
 /// /.singularity.d/runscript, the image config's entrypoint + cmd, else /bin/sh) with `hpcrun run`'s
-/// arguments (after a runscript, in place of the config's cmd: `apptainer run` and `docker run` alike);
+/// arguments (after a runscript, in place of the config's cmd: `apptainer run` and `docker run` alike), or for
+/// `hpcrun test` the image's test script with them (<see cref="TestCommand"/>);
 /// in the host's current directory when the container has it (it is not bound under --contain: then the
 /// home), else the image's working directory. HOME is -H's destination when it names one.
 /// When the image's environment scripts are to be evaluated (<see cref="ImageEnvironment"/>), the image's shell
@@ -12,11 +13,14 @@ namespace HpcRun.Launch.Parts;
 public sealed class CommandPart : ILaunchPart
 {
     public static readonly string[] RunScripts = ["/hpcrun-run", "/.singularity.d/runscript"];
+    /// <summary>Where a definition file's %test lands (Apptainer's image layout).</summary>
+    public const string TestScript = "/.singularity.d/test";
 
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         LaunchRequest request = context.Request;
         plan.Argv = request.Shell ? [request.ShellPath ?? (context.Tree.Has("/bin/bash") ? "/bin/bash" : "/bin/sh")]
+            : request.Test ? TestCommand(context, request.RunArguments)
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context, request.RunArguments);
         if (request.Home?.Target is { } home) plan.SetEnv("HOME", home);
@@ -47,6 +51,12 @@ public sealed class CommandPart : ILaunchPart
             ? [.. entrypoint, .. arguments.Count > 0 ? arguments : context.Config.Cmd ?? []]
         : context.Config.Cmd is { Count: > 0 } cmd ? (arguments.Count > 0 ? arguments : cmd)
         : ["/bin/sh", .. arguments];
+
+    /// <summary>The test script with <paramref name="arguments"/>; without one, what Apptainer's test action
+    /// (/.singularity.d/actions/test) does in the image's shell: say so, and succeed.</summary>
+    private static IReadOnlyList<string> TestCommand(LaunchContext context, IReadOnlyList<string> arguments) =>
+        context.Tree.Has(TestScript) ? [TestScript, .. arguments]
+        : ["/bin/sh", "-c", "echo 'No test script found in container, exiting'"];
 
     /// <summary>Whether <paramref name="path"/> lies below (not at) a tmpfs of the plan, where it does not
     /// exist.</summary>

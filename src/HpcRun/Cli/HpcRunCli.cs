@@ -9,7 +9,7 @@ using Serilog;
 namespace HpcRun.Cli;
 
 /// <summary>
-/// The hpcrun command line. Launch verbs (run, exec, shell, and the bare `hpcrun IMAGE CMD`, which is exec)
+/// The hpcrun command line. Launch verbs (run, exec, shell, test, and the bare `hpcrun IMAGE CMD`, which is exec)
 /// stop parsing at the image: everything after it is the job's command line, untouched, so
 /// `hpcrun img ls -v` passes -v to ls; after `run IMAGE` it is the default command's arguments, as
 /// `apptainer run` passes them to the runscript. A first word that is neither a verb nor a file is one of
@@ -24,7 +24,7 @@ internal sealed class HpcRunCli
     { Description = "Command and arguments to run inside", Arity = ArgumentArity.ZeroOrMore };
     private readonly Option<string> shellPath = new("--shell", "-s")
     { Description = "The shell to start (default: /bin/bash, else /bin/sh; also APPTAINER_SHELL)" };
-    private readonly HashSet<string> launchVerbs = ["run", "exec", "shell"];
+    private readonly HashSet<string> launchVerbs = ["run", "exec", "shell", "test"];
     private readonly Func<LaunchRequest, int> launcher;
     private readonly Func<IReadOnlyDictionary<string, string>> environment;
     private IReadOnlyList<string> jobCommand = [];
@@ -55,6 +55,10 @@ internal sealed class HpcRunCli
                 "hpcrun shell --containall -s /bin/sh mycode.sif       # clean environment, private /tmp and home");
         shell.Options.Add(shellPath);
         Root.Subcommands.Add(shell);
+        Root.Subcommands.Add(LaunchVerb("test", "Run the image's test script (%test) with ARGS as its arguments",
+            withCommand: true).With("test [OPTIONS] IMAGE [ARGS...]    (options after IMAGE are the test script's)",
+                "hpcrun test analysis.sif                   # status 0 when the %test section passed",
+                "srun -N1 hpcrun test -B /data analysis.sif  # on a compute node, with the binds the job uses"));
         var version = new Command("version", "Print hpcrun's version");
         version.SetAction(_ => { Console.WriteLine($"hpcrun {CommandLineRoot.Version}"); return 0; });
         Root.Subcommands.Add(version);
@@ -87,10 +91,12 @@ internal sealed class HpcRunCli
             throw new HpcRunException(ExitCode.Usage, "shell takes no command; use hpcrun exec IMAGE CMD");
         string imageName = result.GetValue(image)!;
         UnsupportedVerbs.Check(imageName);
-        LaunchRequest request = launch.ToRequest(result, imageName, verb == "run" ? [] : jobCommand,
+        bool ownCommand = verb is "run" or "test"; // what follows the image is the default command's arguments
+        LaunchRequest request = launch.ToRequest(result, imageName, ownCommand ? [] : jobCommand,
             shell: verb == "shell") with
         {
-            RunArguments = verb == "run" ? jobCommand : [],
+            RunArguments = ownCommand ? jobCommand : [],
+            Test = verb == "test",
             ShellPath = result.GetValue(shellPath),
         };
         request = ApptainerVariables.Apply(request, environment());

@@ -71,7 +71,7 @@ static inline int hpcrun_switch_on(const char *word)
 #define HPCRUN_GLOBAL_OPTIONS "-v", "--verbose", "--debug"
 #define HPCRUN_VERBS_WITHOUT_CONTAINER "doctor", "version", "help", "build", "inspect", "submit", "status", "cancel", \
     "jobs", "run-help", "pull", "cache", "bench"
-#define HPCRUN_LAUNCH_VERBS "run", "exec", "shell"
+#define HPCRUN_LAUNCH_VERBS "run", "exec", "shell", "test"
 #define HPCRUN_VALUE_OPTIONS \
     "--bind", "-B", "--mount", "--env", "--env-file", "--home", "-H", "--no-mount", "--pwd", "--cwd", "--rdma", \
     "--rdma-libs", "--gpu", "--mpi", "--mpi-compat", "--join-key"

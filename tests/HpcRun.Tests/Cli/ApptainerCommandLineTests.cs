@@ -17,6 +17,18 @@ public class ApptainerCommandLineTests
     }
 
     [Fact]
+    public void TestPassesItsArgumentsToTheTestScript()
+    {
+        var (code, request) = Parse("test", "-B", "/data", "img", "quick", "-v");
+        Assert.Equal(42, code);
+        Assert.True(request!.Test);
+        Assert.Empty(request.Command);
+        Assert.Equal(["quick", "-v"], request.RunArguments);
+        Assert.Equal("/data", Assert.Single(request.Binds).Source);
+        Assert.False(Parse("run", "img").Request!.Test);
+    }
+
+    [Fact]
     public void ExecAndTheBareFormRunTheCommand()
     {
         Assert.Equal(["ls", "-l"], Parse("exec", "img", "ls", "-l").Request!.Command);

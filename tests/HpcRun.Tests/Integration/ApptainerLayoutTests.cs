@@ -50,6 +50,9 @@ public sealed class ApptainerLayoutImages : IDisposable
         Write(".singularity.d/env/90-environment.sh", Environment + "\n");
         Write(".singularity.d/env/99-base.sh", Base + "\n");
         Write(".singularity.d/runscript", "#!/bin/sh\nexec toolcmd \"$@\"\n", executable: true);
+        Write(".singularity.d/test",
+            "#!/bin/sh\necho \"test $# $TOOL_HOME\"; for a in \"$@\"; do echo \"[$a]\"; done\nexit ${TEST_EXIT:-0}\n",
+            executable: true);
         Write("opt/tool/env.sh", "export SOURCED=yes\n");
         Write("opt/tool/bin/toolcmd",
             "#!/bin/sh\necho \"toolcmd $#\"; for a in \"$@\"; do echo \"[$a]\"; done; exit ${TOOL_EXIT:-0}\n",
@@ -114,6 +117,24 @@ public class ApptainerLayoutTests(ApptainerLayoutImages images) : IClassFixture<
             new Dictionary<string, string> { ["APPTAINERENV_TOOL_EXIT"] = "7" });
         Assert.Equal(7, result.ExitCode);
         Assert.Equal(["toolcmd 4", "[a b]", "[$HOME]", "[]", "['q']"], Lines(result));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void TheTestScriptRunsWithItsArgumentsAndItsStatusComesBack(string kind)
+    {
+        var result = Hpcrun.Run(["test", images[kind], "a b", "-v"],
+            new Dictionary<string, string> { ["APPTAINERENV_TEST_EXIT"] = "5" });
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.Equal(["test 2 /opt/tool", "[a b]", "[-v]"], Lines(result));
+    }
+
+    [Fact]
+    public void WithoutATestScriptTestSaysSoAndSucceeds()
+    {
+        var result = Hpcrun.Run("test", TestImages.BusyboxSquashFs);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("No test script found in container, exiting\n", result.Stdout);
     }
 
     [Theory]

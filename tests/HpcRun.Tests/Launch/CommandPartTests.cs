@@ -26,6 +26,16 @@ public class CommandPartTests
     }
 
     [Fact]
+    public void TestRunsTheTestScriptWithItsArgumentsElseSaysThereIsNone()
+    {
+        var test = new LaunchRequest { Image = "i", Test = true, RunArguments = ["quick"] };
+        Assert.Equal(["/.singularity.d/test", "quick"],
+            Argv(test, null, "/.singularity.d/test", "/.singularity.d/runscript"));
+        Assert.Equal(["/bin/sh", "-c", "echo 'No test script found in container, exiting'"],
+            Argv(test, null, "/.singularity.d/runscript"));
+    }
+
+    [Fact]
     public void ShellPrefersBash()
     {
         var shell = new LaunchRequest { Image = "i", Shell = true };
