@@ -114,6 +114,8 @@ public static class ImageBuilder
                     _ => PosixException.Last($"cannot open {shown}"),
                 };
             bool directory = Stat(pinned, "") is { Type: S_IFDIR };
+            if (directory && !PosixFile.CanEnter($"/proc/self/fd/{pinned.DangerousGetHandle()}"))
+                throw ImageBuildException.Unreadable(shown);
             var tree = new SourceTree(directory ? new RootDir(Open(pinned, ".", O_PATH | O_DIRECTORY))
                 : MakeDirectory("source"));
             try

@@ -22,9 +22,12 @@ public static class ImageArgument
             throw new HpcRunException(ExitCode.ImageNotFound,
                 errno == Libc.EACCES ? $"image not readable: {path}" : $"image not found: {path}");
         string pinned = $"/proc/self/fd/{fd}", name = RealPath.Resolve(pinned) ?? path;
-        if (PosixFile.Type("", fd) is not (PosixFile.Directory or PosixFile.Regular))
+        int type = PosixFile.Type("", fd);
+        if (type is not (PosixFile.Directory or PosixFile.Regular))
             throw new HpcRunException(ExitCode.BadImage,
                 $"{path}: not an image: neither a directory nor a SquashFS or SIF file");
+        if (type == PosixFile.Directory && !PosixFile.CanEnter(pinned))
+            throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}");
         try { return ImageSource.Probe(pinned) with { Name = name }; }
         catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, $"{path}: {e.Message}"); }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)

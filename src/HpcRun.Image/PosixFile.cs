@@ -22,5 +22,9 @@ public static class PosixFile
 
     public static bool IsDirectory(string path) => Type(path) == Directory;
 
+    /// <summary>Whether the caller may list <paramref name="directory"/> and reach what it holds (read and search
+    /// permission: access(2)).</summary>
+    public static bool CanEnter(string directory) => Libc.Access(directory, Libc.R_OK | Libc.X_OK) == 0;
+
     public static bool IsRegular(string path) => Type(path) == Regular;
 }

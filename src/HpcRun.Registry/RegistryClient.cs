@@ -307,7 +307,7 @@ internal sealed class RegistryClient : IDisposable
     {
         HttpRequestError.SecureConnectionError => new(RegistryFault.Unreachable,
             $"cannot reach {reference.Registry}: the TLS handshake failed (certificate not trusted? a plain-HTTP " +
-            "registry needs --insecure)", e),
+            "registry needs HPCRUN_INSECURE=1, or --insecure on pull and build)", e),
         HttpRequestError.NameResolutionError => new(RegistryFault.Unreachable,
             $"cannot reach {reference.Registry}: host not found", e),
         HttpRequestError.ConnectionError => new(RegistryFault.Unreachable,

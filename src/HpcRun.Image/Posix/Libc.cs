@@ -62,6 +62,13 @@ public static unsafe partial class Libc
     public static partial int OpenAt(SafeFileHandle dir, [MarshalUsing(typeof(RawText.Marshaller))] string path,
         int flags, uint mode);
 
+    public const int R_OK = 4, X_OK = 1;
+
+    /// <summary>access(2): whether the caller may read (<see cref="R_OK"/>) or search (<see cref="X_OK"/>)
+    /// <paramref name="path"/>, by its real ids; 0, or -1 and errno.</summary>
+    [LibraryImport("libc", EntryPoint = "access", SetLastError = true)]
+    public static partial int Access([MarshalUsing(typeof(RawText.Marshaller))] string path, int mode);
+
     [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
     public static partial int MkdirAt(SafeFileHandle dir, [MarshalUsing(typeof(RawText.Marshaller))] string path,
         uint mode);

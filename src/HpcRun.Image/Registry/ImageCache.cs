@@ -46,13 +46,31 @@ public sealed class ImageCache(string root)
             $"{reference} {platform}")))[..32]}";
 
     /// <summary>The cached SIF of <paramref name="reference"/> for <paramref name="platform"/>, or null when the
-    /// cache has none (or its reference file is unreadable).</summary>
+    /// cache has none (or its reference file is unreadable). A digest reference also finds the image another
+    /// reference (a tag, another registry's name) resolved to that digest: a digest names one content, so
+    /// `pull` by tag on a login node serves `--offline docker://NAME@sha256:...` on the compute nodes.</summary>
     public string? Find(ImageReference reference, string platform)
     {
         CachedReference? entry = ReadReference(ReferencePath(reference, platform));
+        if (entry is null && reference.Digest is { } digest) entry = ResolvedTo(digest, platform);
         if (entry is null) return null;
         string image = ImagePath(entry.ManifestDigest);
         return File.Exists(image) ? image : null;
+    }
+
+    /// <summary>A reference file for <paramref name="platform"/> whose image manifest, or the index it was chosen
+    /// from, is <paramref name="digest"/>; null when none is.</summary>
+    private CachedReference? ResolvedTo(string digest, string platform)
+    {
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles(ReferenceDirectory))
+                if (ReadReference(file) is { } entry && entry.Platform == platform
+                    && (entry.ManifestDigest == digest || entry.AnsweredDigest == digest))
+                    return entry;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return null;
     }
 
     /// <summary>A reference file's content, or null when it is missing or malformed.</summary>

@@ -149,6 +149,29 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Contains("0 image(s)", Run("cache", "list").Stdout);
     }
 
+    /// <summary>Pulled by tag on a login node, run by digest on compute nodes without the registry: the index's
+    /// digest and the image manifest's both find the image the tag brought.</summary>
+    [Fact]
+    public void A_digest_reference_runs_from_the_image_its_tag_pulled_without_a_request()
+    {
+        Assert.Equal(0, Run(registry.PlainRef("test/multi:1"), "/bin/true").ExitCode);
+        CachedReference pulled =
+            ImageCache.ReadReference(Assert.Single(Directory.GetFiles(Path.Combine(cache, "refs"))))!;
+        Assert.NotEqual(pulled.ManifestDigest, pulled.AnsweredDigest); // a multi-platform index: two digests
+        int requests = registry.Plain.Requests("/v2/test/multi/");
+        foreach (string digest in (string[])[pulled.AnsweredDigest, pulled.ManifestDigest])
+        {
+            string reference = registry.PlainRef($"test/multi@{digest}");
+            foreach (string[] offline in (string[][])[["--offline"], []])
+            {
+                var result = Run([.. offline, reference, "/bin/cat", "/data/kept"]);
+                Assert.True(result.ExitCode == 0, result.ToString());
+                Assert.Equal("kept\n", result.Stdout);
+            }
+        }
+        Assert.Equal(requests, registry.Plain.Requests("/v2/test/multi/"));
+    }
+
     [Fact]
     public void A_failed_pull_is_the_pulls_one_line_and_status_with_nothing_in_the_cache()
     {

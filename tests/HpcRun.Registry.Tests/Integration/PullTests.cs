@@ -142,6 +142,21 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
+    /// <summary>`build OUT docker://REF` is the pull: its faults have the pull's statuses and lines.</summary>
+    [Theory]
+    [InlineData("docker://127.0.0.1:1/nothing:here", 101)]
+    [InlineData("test/app:no-such-tag", 104)]
+    [InlineData("docker://Upper/Case:1", 100)]
+    public void A_build_from_a_reference_fails_as_the_pull_does(string reference, int status)
+    {
+        if (!reference.Contains("://")) reference = registry.PlainRef(reference);
+        var build = Hpcrun.Run(["build", Path.Combine(dir, "x.sif"), reference], Insecure);
+        Assert.True(build.ExitCode == status, build.ToString());
+        Assert.Single(build.Stderr.Trim().Split('\n'));
+        Assert.DoesNotContain("internal error", build.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
     /// <summary>OUT and REF swapped (Apptainer's order is OUT first) is a usage error naming the right order, not a
     /// pull of OUT's name from Docker Hub.</summary>
     [Theory]

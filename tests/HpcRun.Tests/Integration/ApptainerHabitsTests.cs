@@ -163,6 +163,19 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("pull", "library://alpine:latest")]
+    [InlineData("pull", "out.sif", "oras://ghcr.io/me/app:1")]
+    [InlineData("build", "out.sif", "shub://me/img")]
+    [InlineData("build", "out.sif", "library://alpine")]
+    public void PullAndBuildGiveApptainersOtherSchemesTheSameLine(params string[] args)
+    {
+        var result = Hpcrun.Run(args);
+        Assert.True(result.ExitCode == 64, result.ToString());
+        Assert.StartsWith($"hpcrun: '{args[^1]}' is not supported: ", result.Stderr);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public void TyposGetASuggestionUnlessAFileHasThatName()
     {

@@ -26,6 +26,39 @@ public class BadInputTests(ContainerFixture images)
     public void NotAnImage() =>
         AssertOneLineError(Hpcrun.Run("/etc/passwd", "true"), ExitCode.BadImage, "not an image");
 
+    /// <summary>An image the user may not read, a directory (0700, root's) or a file (0600, root's): every verb
+    /// that opens an image says so in run's words and status; build says its own (81).</summary>
+    [Theory]
+    [InlineData("exec")]
+    [InlineData("test")]
+    [InlineData("inspect")]
+    [InlineData("run-help")]
+    public void AnImageTheUserCannotReadIsNamedNotAnInternalError(string verb)
+    {
+        string root = Path.Combine(TestImages.Dir, $"unreadable-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        try
+        {
+            const UnixFileMode rw = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            string dir = Path.Combine(root, "dir"), file = Path.Combine(root, "x.sqfs");
+            Directory.CreateDirectory(Path.Combine(dir, "bin"));
+            File.SetUnixFileMode(dir, rw | UnixFileMode.UserExecute);
+            File.Copy(images.Image, file);
+            File.SetUnixFileMode(file, rw);
+            foreach (string image in (string[])[dir, file])
+            {
+                string[] args = verb == "exec" ? [verb, image, "true"] : [verb, image];
+                AssertOneLineError(Hpcrun.Run(args), ExitCode.ImageNotFound, $"image not readable: {image}");
+            }
+            string output = Path.Combine(root, "out.sif");
+            TestEnvironment.RunChecked("chmod", "a+rwx", root);
+            AssertOneLineError(Hpcrun.Run("build", output, dir), ExitCode.BuildSourceUnreadable,
+                $"cannot read {dir}: permission denied");
+            Assert.False(File.Exists(output));
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
     [Fact]
     public void TruncatedSquashFs()
     {

@@ -59,11 +59,12 @@ internal static class ImageVerbs
             var request = new BuildRequest(result.GetValue(output)!, result.GetValue(source)!, result.GetValue(sqfs),
                 result.GetValue(platform), result.GetValue(tag), result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
+            if (request.Source.Contains("://", StringComparison.Ordinal)) UnsupportedVerbs.Check(request.Source);
             if (ImageReference.IsReference(request.Source) && request.SquashFsOnly)
                 throw new HpcRunException(ExitCode.Usage, "--sqfs: a docker:// source is pulled into a SIF");
             if (ImageReference.IsReference(request.Source)) // Apptainer's `build OUT docker://REF`: a pull
-                PullVerb.PullInto(request.Output, RegistryVerbs.Parse(request.Source), request.Platform,
-                    request.Force, recipe.Registry, result, request.MksquashfsArgs ?? []);
+                RegistryVerbs.Run(() => PullVerb.PullInto(request.Output, RegistryVerbs.Parse(request.Source),
+                    request.Platform, request.Force, recipe.Registry, result, request.MksquashfsArgs ?? []));
             else if (recipe.Applies(result, request.Source)) recipe.Run(result, request);
             else if (RecipeBuilder.ContextRecipe(request.Source) is { } context)
                 throw new HpcRunException(ExitCode.Usage, $"{Shown.Path(request.Source)} is a build context, not a " +
@@ -131,6 +132,7 @@ internal static class ImageVerbs
         {
             string path = result.GetValue(image)!;
             UnsupportedVerbs.Check(path);
+            ImageArgument.Probe(path); // run's words and statuses for what is missing, unreadable or no image
             AttributeKinds kinds = attributes.Where(a => result.GetValue(a.Option))
                 .Aggregate(AttributeKinds.None, (all, a) => all | a.Kind);
             if (kinds != AttributeKinds.None)
@@ -161,6 +163,7 @@ internal static class ImageVerbs
         {
             string path = result.GetValue(image)!;
             UnsupportedVerbs.Check(path);
+            ImageArgument.Probe(path);
             string? help = ApptainerAttributesReader.Read(path, AttributeKinds.Helpfile).Helpfile;
             Console.Write(help is { Length: > 0 } ? help.TrimEnd('\n') + "\n"
                 : "No help sections were defined for this image\n");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HpcRun.CommandLine;
 using HpcRun.Image.Registry;
 using HpcRun.Registry;
 using HpcRun.Tools.Verbs.Image;
@@ -10,8 +11,12 @@ internal static class RegistryVerbs
 {
     public static Command[] All => [PullVerb.Create(), CacheVerb.Create()];
 
+    /// <summary>The reference <paramref name="text"/>; Apptainer's other schemes (library://, oras://...) get
+    /// their advice (<see cref="UnsupportedVerbs"/>).</summary>
+    /// <exception cref="HpcRunException">64 for another scheme, 100 for a reference that does not parse.</exception>
     public static ImageReference Parse(string text)
     {
+        if (text.Contains("://", StringComparison.Ordinal)) UnsupportedVerbs.Check(text); // not a verb's name
         try { return ImageReference.Parse(text); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
     }
