@@ -80,9 +80,9 @@ internal static class RegistryImage
             TagAnswer answer = asking.Answer();
             if (answer.Digest == known.AnsweredDigest) return true;
             if (answer.Unreachable is not { } why) return false;
-            Log.Warning("{Registry}: {Why}: running the cached image of {Reference} ({Digest}); --offline or " +
-                "HPCRUN_OFFLINE=1 runs it without asking", reference.Registry, why, reference.ToString(),
-                known.ManifestDigest);
+            Log.Warning("registry {Registry} not reached ({Why}): running {Reference} as cached ({Digest}), " +
+                "unchecked; --offline or HPCRUN_OFFLINE=1 skips the check", reference.Registry, why,
+                reference.ToString(), known.ManifestDigest);
             return true;
         }
 

@@ -104,8 +104,8 @@ internal static unsafe class TagCheck
     private static string? Unreachable(int result, TimeSpan timeout) => result switch
     {
         CURLE_COULDNT_RESOLVE_HOST => "its host name does not resolve",
-        CURLE_COULDNT_CONNECT => "no connection (refused or unreachable)",
-        CURLE_OPERATION_TIMEDOUT => $"no answer within {timeout.TotalSeconds:0} s (HPCRUN_REGISTRY_TIMEOUT)",
+        CURLE_COULDNT_CONNECT => "no connection: refused or unreachable",
+        CURLE_OPERATION_TIMEDOUT => $"no answer within {timeout.TotalSeconds:0} s, HPCRUN_REGISTRY_TIMEOUT",
         CURLE_SEND_ERROR or CURLE_RECV_ERROR => "the connection broke",
         _ => null,
     };

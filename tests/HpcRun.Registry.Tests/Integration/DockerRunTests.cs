@@ -87,13 +87,71 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         AssertRefusedUnverified(untrusted);
 
         // The cached image under a name its certificate (for IP 127.0.0.1) does not carry.
+        string misnamed = CacheAs(reference, $"docker://localhost:{registry.Tls.Port}/tls/app:1");
+        AssertRefusedUnverified(Hpcrun.Run(["--debug", misnamed], trusted));
+    }
+
+    /// <summary>A cached tag whose registry cannot be reached (it accepts and never answers; then nothing listens):
+    /// the launcher's one attempt decides, hpcrun-tools does not wait for the same silence again, and the cached
+    /// image runs with one warning.</summary>
+    [Fact]
+    public void A_cached_tag_whose_registry_is_unreachable_runs_the_cached_image_after_one_attempt_and_a_warning()
+    {
+        string cached = registry.PlainRef("test/app:1");
+        Assert.Equal("kept\n", Run(cached).Stdout);
+        using var silent = new SilentServer();
+        string reference = CacheAs(cached, $"docker://127.0.0.1:{silent.Port}/test/app:1");
+        var env = new Dictionary<string, string>(Env) { ["HPCRUN_REGISTRY_TIMEOUT"] = "1" };
+
+        var slow = Hpcrun.Run([reference], env);
+        Assert.True(slow.ExitCode == 0, slow.ToString());
+        Assert.Equal("kept\n", slow.Stdout);
+        Assert.Equal(1, silent.Connections);
+        string warning = Assert.Single(slow.Stderr.Trim().Split('\n'));
+        Assert.Contains("no answer within 1 s", warning);
+        Assert.Contains($"registry 127.0.0.1:{silent.Port} not reached", warning);
+        Assert.Contains($"running {reference} as cached", warning);
+
+        silent.Dispose();
+        var down = Hpcrun.Run([reference, "/bin/cat", "/data/kept"], env);
+        Assert.True(down.ExitCode == 0, down.ToString());
+        Assert.Equal("kept\n", down.Stdout);
+        Assert.Contains("no connection: refused or unreachable", Assert.Single(down.Stderr.Trim().Split('\n')));
+
+        var notCached = Hpcrun.Run([$"docker://127.0.0.1:{silent.Port}/test/other:1"], env);
+        Assert.Equal(101, notCached.ExitCode);
+        Assert.Single(notCached.Stderr.Trim().Split('\n'));
+    }
+
+    /// <summary>A registry that answers the launcher's check with 401 (the image was cached anonymously, the
+    /// registry now wants credentials): hpcrun-tools asks and fails as a pull does, and the cached image does not
+    /// run.</summary>
+    [Fact]
+    public void A_cached_tag_whose_registry_now_wants_credentials_fails_as_a_pull_does()
+    {
+        string cached = registry.PlainRef("test/app:1");
+        Assert.Equal("kept\n", Run(cached).Stdout);
+        string reference = CacheAs(cached, $"docker://{registry.Secure.Host}/private/app:1");
+        int manifests = registry.Secure.Requests("/v2/private/app/manifests/");
+        var refused = Hpcrun.Run([reference], new Dictionary<string, string>
+        { ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile });
+        Assert.Equal(103, refused.ExitCode);
+        Assert.Empty(refused.Stdout);
+        Assert.Single(refused.Stderr.Trim().Split('\n'));
+        Assert.True(registry.Secure.Requests("/v2/private/app/manifests/") >= manifests + 2); // HEAD, then the pull
+    }
+
+    /// <summary>Makes the cache hold <paramref name="cached"/>'s image under <paramref name="alias"/> too, as if it
+    /// had been pulled (anonymously) by that name; returns the alias.</summary>
+    private string CacheAs(string cached, string alias)
+    {
         var store = new ImageCache(cache);
-        var misnamed = ImageReference.Parse($"docker://localhost:{registry.Tls.Port}/tls/app:1");
+        var aliased = ImageReference.Parse(alias);
         CachedReference pulled = ImageCache.ReadReference(
-            store.ReferencePath(ImageReference.Parse(reference), HostPlatform.Name))!;
-        File.WriteAllText(store.ReferencePath(misnamed, HostPlatform.Name),
-            (pulled with { Reference = misnamed.ToString() }).Format());
-        AssertRefusedUnverified(Hpcrun.Run(["--debug", misnamed.ToString()], trusted));
+            store.ReferencePath(ImageReference.Parse(cached), HostPlatform.Name))!;
+        File.WriteAllText(store.ReferencePath(aliased, HostPlatform.Name),
+            (pulled with { Reference = aliased.ToString(), Authenticated = false }).Format());
+        return alias;
     }
 
     /// <summary>A registry that wants credentials: the cache remembers it, and the launcher leaves the check to
