@@ -80,9 +80,7 @@ internal static class RegistryImage
             TagAnswer answer = asking.Answer();
             if (answer.Digest == known.AnsweredDigest) return true;
             if (answer.Unreachable is not { } why) return false;
-            Log.Warning("registry {Registry} not reached ({Why}): running {Reference} as cached ({Digest}), " +
-                "unchecked; --offline or HPCRUN_OFFLINE=1 skips the check", reference.Registry, why,
-                reference.ToString(), known.ManifestDigest);
+            Log.Warning("{Text}", known.Unchecked($"registry {reference.Registry} not reached ({why})"));
             return true;
         }
 

@@ -123,6 +123,25 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Single(notCached.Stderr.Trim().Split('\n'));
     }
 
+    /// <summary>A cached tag the launcher leaves to hpcrun-tools (here because a proxy is set), whose registry is
+    /// not reached: hpcrun-tools runs the cached image with its warning, as the launcher would.</summary>
+    [Fact]
+    public void A_cached_tag_checked_by_hpcrun_tools_runs_the_cached_image_when_the_registry_is_not_reached()
+    {
+        string cached = registry.PlainRef("test/app:1");
+        Assert.Equal("kept\n", Run(cached).Stdout);
+        int closed;
+        using (var gone = new SilentServer()) closed = gone.Port;
+        string reference = CacheAs(cached, $"docker://127.0.0.1:{closed}/test/app:1");
+        var down = Hpcrun.Run(["--debug", reference], new Dictionary<string, string>(Env)
+        { ["http_proxy"] = $"http://127.0.0.1:{closed}", ["HPCRUN_REGISTRY_TIMEOUT"] = "1" });
+        Assert.True(down.ExitCode == 0, down.ToString());
+        Assert.Equal("kept\n", down.Stdout);
+        Assert.DoesNotContain("tag check", down.Stderr);
+        Assert.Contains($"hpcrun: warning: cannot reach 127.0.0.1:{closed}", down.Stderr);
+        Assert.Contains($"running {reference} as cached", down.Stderr);
+    }
+
     /// <summary>A registry that answers the launcher's check with 401 (the image was cached anonymously, the
     /// registry now wants credentials): hpcrun-tools asks and fails as a pull does, and the cached image does not
     /// run.</summary>
