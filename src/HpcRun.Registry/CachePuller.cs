@@ -13,7 +13,8 @@ namespace HpcRun.Registry;
 public static class CachePuller
 {
     /// <summary>Returns the cached SIF of <paramref name="reference"/> for <paramref name="platform"/> (null: the
-    /// host's), pulling it when the cache lacks it or the tag moved. <paramref name="tagMoved"/>: the caller saw the
+    /// host's), pulling it when the cache lacks it or the tag moved; the cached one, with a warning, when the registry
+    /// is not reached (<see cref="RegistryException.NotReached"/>). <paramref name="tagMoved"/>: the caller saw the
     /// tag answer with a digest other than the cache's, so the manifest is got without asking that again.</summary>
     public static string Pull(ImageCache cache, ImageReference reference, string? platform, RegistrySettings settings,
         string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel, bool tagMoved = false)
@@ -25,8 +26,18 @@ public static class CachePuller
         CachedReference? known = !tagMoved && ImageCache.ReadReference(referencePath) is { } k
             && File.Exists(cache.ImagePath(k.ManifestDigest)) ? k : null;
         using var client = new RegistryClient(reference, settings);
-        ResolvedManifest? manifest = ManifestResolver.Resolve(client, reference, selector, variant, known, cancel)
-            .GetAwaiter().GetResult();
+        ResolvedManifest? manifest;
+        try
+        {
+            manifest = ManifestResolver.Resolve(client, reference, selector, variant, known, cancel)
+                .GetAwaiter().GetResult();
+        }
+        catch (RegistryException e) when (known is not null && e.NotReached)
+        {
+            // As the launcher's own check: a job runs what it ran before rather than fail on a registry outage.
+            reporter.Warning(known.Unchecked(e.Message));
+            return cache.ImagePath(known.ManifestDigest);
+        }
         if (manifest is null)
         {
             if (known!.Authenticated != client.Authenticated)

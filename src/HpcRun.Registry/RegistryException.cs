@@ -33,4 +33,10 @@ public sealed class RegistryException(RegistryFault fault, string message, Excep
     : Exception(message, inner)
 {
     public RegistryFault Fault { get; } = fault;
+
+    /// <summary>The registry was not reached at all: its name did not resolve, no connection was made, or nothing
+    /// answered in time. Not a failed TLS handshake (a trust to set up) nor any answer.</summary>
+    public bool NotReached => Fault == RegistryFault.Timeout || (Fault == RegistryFault.Unreachable
+        && InnerException is HttpRequestException
+        { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError });
 }

@@ -22,6 +22,12 @@ public sealed class FaultServer : IDisposable
 
     public string Host => $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
 
+    /// <summary>The requests a <see cref="Mode.Silent"/> server received and left unanswered.</summary>
+    public int Unanswered
+    {
+        get { lock (held) return held.Count; }
+    }
+
     public FaultServer(Mode mode, int status = 0, string? upstream = null)
     {
         (this.mode, this.status, this.upstream) = (mode, status, upstream);

@@ -96,6 +96,12 @@ public sealed record CachedReference(string ManifestDigest, string AnsweredDiges
 {
     private const string AuthenticatedWord = "authenticated";
 
+    /// <summary>The warning of a launch that runs this image without knowing what its tag names now, because the
+    /// registry was not reached: <paramref name="why"/> names the registry and the fault.</summary>
+    public string Unchecked(string why) =>
+        $"{why}: running {Reference} as cached ({ManifestDigest}), unchecked; --offline or HPCRUN_OFFLINE=1 " +
+        "skips the check";
+
     public string Format() => $"{ManifestDigest}\n{AnsweredDigest}\n{Reference}\n{Platform}\n" +
         (Authenticated ? AuthenticatedWord + "\n" : "");
 

@@ -25,11 +25,12 @@ internal static class Executor
     {
         SiteConfig site = SiteConfigReader.Read(Invocation.Environment); // before the image: a bad one mounts nothing
         IdMap? ids = role is NodeRole.Member ? null : EnterNamespace(request); // a pull writes the cache as the user
-        request = request with
-        { Image = RegistryImage.Resolve(request.Image, site, request.Offline, joined: role is NodeRole.Member) };
+        ResolvedImage resolved = RegistryImage.Resolve(request.Image, site, request.Offline,
+            joined: role is NodeRole.Member);
+        request = request with { Image = resolved.Path };
         ImageSource image = ImageArgument.Probe(request.Image);
         return role is NodeRole.Member member ? RunJoined(request, site, image, member)
-            : RunOwn(request, site, image, ids!, role as NodeRole.First);
+            : RunOwn(request, site, image, ids!, role as NodeRole.First, resolved.Check);
     }
 
     /// <summary>Checks the namespace early.c entered and writes its id maps: the user, or root with
@@ -43,14 +44,24 @@ internal static class Executor
         return ids;
     }
 
+    /// <param name="tagCheck">For a cached docker:// tag, the registry's answer still to come: waited for once the
+    /// host is read, before anything uses the cached image's mount.</param>
     private static int RunOwn(LaunchRequest request, SiteConfig site, ImageSource image, IdMap ids,
-        NodeRole.First? first)
+        NodeRole.First? first, RegistryImage.CachedTag? tagCheck)
     {
-
         ImageMounter.Detached lowerImage = ImageMounter.Mount(image, ids);
         // While the image is opened and mounted; before the staging area covers /tmp, where some of the host's paths
         // may lie.
         HostFacts host = HostFactsReader.Read(request, site);
+        if (tagCheck is not null && !tagCheck.Stands())
+        {
+            // The cached image does not run: its mount is let go (its serving thread ends with the connection), and
+            // the image that runs instead is pulled while the host's /tmp is still in place.
+            ImageMounter.Discard(lowerImage);
+            request = request with { Image = tagCheck.Replacement() };
+            image = ImageArgument.Probe(request.Image);
+            lowerImage = ImageMounter.Mount(image, ids);
+        }
         Staging staging = Staging.Create();
         ImageMounter.Attach(lowerImage);
         ContainerPlan plan;

@@ -13,6 +13,8 @@ internal static partial class LibCurl
     private const string Curl = "libcurl.so.4", Crypto = "libcrypto.so.3";
 
     public const int CURLE_OK = 0, CURLE_PEER_FAILED_VERIFICATION = 60, CURLE_SSL_CACERT_BADFILE = 77;
+    public const int CURLE_COULDNT_RESOLVE_HOST = 6, CURLE_COULDNT_CONNECT = 7, CURLE_OPERATION_TIMEDOUT = 28,
+        CURLE_SEND_ERROR = 55, CURLE_RECV_ERROR = 56;
     public const int CURLH_HEADER = 1, CURLHE_OK = 0;
     public const int CURLINFO_RESPONSE_CODE = 0x200002;
 

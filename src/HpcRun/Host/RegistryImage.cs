@@ -3,17 +3,23 @@ using HpcRun.CommandLine;
 using HpcRun.Image;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
+using Serilog;
 
 namespace HpcRun.Host;
+
+/// <summary>The image a launch runs: <see cref="Path"/>; for a cached tag, the cached SIF and the registry's answer
+/// still to come (<see cref="Check"/>), which the launch settles before the cached image's mount is used.</summary>
+internal sealed record ResolvedImage(string Path, RegistryImage.CachedTag? Check = null);
 
 /// <summary>
 /// `hpcrun docker://REF CMD`: the image argument as a SIF of the cache (<see cref="ImageCache"/>). The launcher
 /// answers from the cache itself when it may (a digest reference, which cannot change, or --offline /
 /// HPCRUN_OFFLINE=1: no request, no other program), and for a cached tag it asks the registry itself whether the
-/// tag still names the cached image: one HEAD request (<see cref="TagCheck"/>), no other program. Otherwise it runs
-/// `hpcrun-tools pull --cache REF`, which knows the rest of the protocol (credentials, tokens, proxies, errors and
-/// their messages), pulls under the image's lock when the cache lacks the image (one puller per node and per shared
-/// file system, the others wait), and prints the SIF's path. Launches of local images do none of this.
+/// tag still names the cached image: one HEAD request (<see cref="TagCheck"/>) on a thread, while the launch mounts
+/// the cached image and reads the host; no other program. Otherwise it runs `hpcrun-tools pull --cache REF`, which
+/// knows the rest of the protocol (credentials, tokens, proxies, errors and their messages), pulls under the
+/// image's lock when the cache lacks the image (one puller per node and per shared file system, the others wait),
+/// and prints the SIF's path. Launches of local images do none of this.
 /// </summary>
 internal static class RegistryImage
 {
@@ -24,9 +30,9 @@ internal static class RegistryImage
     /// <exception cref="HpcRunException">100 for a bad reference, 109 when --offline and not cached, 108 without
     /// a cache directory; a failed pull ends this process with the pull's own status, its one line already
     /// printed.</exception>
-    public static string Resolve(string image, SiteConfig site, bool offline, bool joined = false)
+    public static ResolvedImage Resolve(string image, SiteConfig site, bool offline, bool joined = false)
     {
-        if (!ImageReference.IsReference(image)) return image;
+        if (!ImageReference.IsReference(image)) return new ResolvedImage(image);
         IReadOnlyDictionary<string, string> environment = Invocation.Environment;
         ImageReference reference;
         try { reference = ImageReference.Parse(image); }
@@ -37,28 +43,51 @@ internal static class RegistryImage
         var cache = new ImageCache(directory);
         offline |= SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE");
         bool fromCache = offline || joined || reference.Digest is not null;
-        if (fromCache && cache.Find(reference, HostPlatform.Name) is { } cached) return cached;
+        if (fromCache && cache.Find(reference, HostPlatform.Name) is { } cached) return new ResolvedImage(cached);
         if (offline)
             throw new HpcRunException(ExitCode.NotCached,
                 $"{reference} is not in the image cache ({directory}) and --offline forbids pulling it");
-        return Unchanged(cache, reference, environment, out bool moved) ?? Pull(reference, directory, moved);
+        return CheckCachedTag(cache, reference, environment) is { } check ? new ResolvedImage(check.Image, check)
+            : new ResolvedImage(Pull(reference, directory, moved: false));
     }
 
-    /// <summary>The cached SIF when the tag still answers with the digest the cache saw last (one HEAD request,
-    /// <see cref="TagCheck"/>); null when it cannot tell or the cache lacks the image. <paramref name="moved"/>: the
-    /// tag answered with another digest.</summary>
-    private static string? Unchanged(ImageCache cache, ImageReference reference,
-        IReadOnlyDictionary<string, string> environment, out bool moved)
+    /// <summary>The cached SIF of <paramref name="reference"/> with the launcher's check of its tag started; null
+    /// when the cache lacks it or the launcher does not ask (<see cref="TagCheck.Start"/>).</summary>
+    private static CachedTag? CheckCachedTag(ImageCache cache, ImageReference reference,
+        IReadOnlyDictionary<string, string> environment)
     {
-        moved = false;
         if (ImageCache.ReadReference(cache.ReferencePath(reference, HostPlatform.Name)) is not { } known
             || known.Authenticated) // a HEAD without credentials would only hear 401
             return null;
         string image = cache.ImagePath(known.ManifestDigest);
-        if (!File.Exists(image)) return null;
-        string? now = TagCheck.CurrentDigest(reference, environment);
-        moved = now is not null && now != known.AnsweredDigest;
-        return now == known.AnsweredDigest ? image : null;
+        return File.Exists(image) && TagCheck.Start(reference, environment) is { } asking
+            ? new CachedTag(reference, cache.Root, known, image, asking) : null;
+    }
+
+    /// <summary>A cached image whose tag the registry is being asked about.</summary>
+    internal sealed class CachedTag(ImageReference reference, string cacheDirectory, CachedReference known,
+        string image, TagCheck.Asking asking)
+    {
+        /// <summary>The cached SIF.</summary>
+        public string Image => image;
+
+        /// <summary>Waits for the registry's answer: true when the cached image runs: the tag still names the
+        /// digest the cache saw last, or the registry was not reached at all (a warning says so: the cluster's job
+        /// runs what it ran before rather than failing on a registry outage; asking again through hpcrun-tools
+        /// would wait for the same silence). False when <see cref="Replacement"/> must be pulled.</summary>
+        public bool Stands()
+        {
+            TagAnswer answer = asking.Answer();
+            if (answer.Digest == known.AnsweredDigest) return true;
+            if (answer.Unreachable is not { } why) return false;
+            Log.Warning("{Text}", known.Unchecked($"registry {reference.Registry} not reached ({why})"));
+            return true;
+        }
+
+        /// <summary>The image to run instead of the cached one, after <see cref="Stands"/> said false: pulled by
+        /// hpcrun-tools (with --tag-moved when the tag answered with another digest), which ends this process with
+        /// its own status when the pull fails.</summary>
+        public string Replacement() => Pull(reference, cacheDirectory, moved: asking.Answer().Digest is not null);
     }
 
     /// <summary>`hpcrun-tools pull --cache REF`, with --tag-moved when this launcher saw the tag move, so that it

@@ -2,9 +2,15 @@ using System.Runtime.InteropServices;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using Serilog;
+using Serilog.Events;
 using static HpcRun.Host.LibCurl;
 
 namespace HpcRun.Host;
+
+/// <summary>What the registry said of a tag: <see cref="Digest"/> when it answered 200 with one, else
+/// <see cref="Unreachable"/> (why) when the registry was not reached at all; neither when it answered otherwise or
+/// the answer could not be read (hpcrun-tools then asks, and says what is wrong).</summary>
+internal readonly record struct TagAnswer(string? Digest, string? Unreachable);
 
 /// <summary>
 /// What a tag names now, asked by the launcher itself with one HEAD request for the manifest (distribution-spec,
@@ -15,32 +21,61 @@ namespace HpcRun.Host;
 /// SSL_CERT_DIR (or OpenSSL's default one), looked up by subject hash for the one issuer needed (c_rehash(1)),
 /// instead of reading every root: OpenSSL's default file, usually a bundle of all of them, is read only when the
 /// directory alone cannot verify the peer. Only the plain case is answered: a registry that answers 200 with a
-/// digest, anonymously, without a proxy. Anything else (a challenge for credentials, a redirect, an error, a proxy,
-/// Docker Hub, whose every request needs a token, no libcurl here) is null, and hpcrun-tools asks instead, which
-/// knows every case and says what went wrong.
+/// digest, anonymously, without a proxy; and a registry not reached at all (no name, no connection, no answer in
+/// time), which hpcrun-tools would only fail to reach again. Anything else (a challenge for credentials, a redirect,
+/// an error, a proxy, Docker Hub, whose every request needs a token, no libcurl here) is no answer, and
+/// hpcrun-tools asks instead, which knows every case and says what went wrong. The request runs on a thread of its
+/// own while the launch mounts the cached image (RegistryImage says when it is waited for).
 /// </summary>
 internal static unsafe class TagCheck
 {
     private static readonly string[] ProxyVariables =
         ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"];
 
-    /// <summary>The digest ("sha256:HEX") <paramref name="reference"/>'s tag answers with, or null when this
-    /// cannot tell. HPCRUN_INSECURE=1 speaks plain HTTP, HPCRUN_REGISTRY_TIMEOUT bounds the connection and the
-    /// whole request, as for hpcrun-tools pull.</summary>
-    public static string? CurrentDigest(ImageReference reference, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts asking what <paramref name="reference"/>'s tag names now, on a thread of its own, so that
+    /// the launch goes on meanwhile (<see cref="Asking.Answer"/> waits for it); null when this launcher does not
+    /// ask (Docker Hub, a proxy, no tag, a bad HPCRUN_REGISTRY_TIMEOUT: hpcrun-tools asks and says what is wrong).
+    /// HPCRUN_INSECURE=1 speaks plain HTTP, HPCRUN_REGISTRY_TIMEOUT bounds the connection and the whole request,
+    /// as for hpcrun-tools pull.</summary>
+    public static Asking? Start(ImageReference reference, IReadOnlyDictionary<string, string> environment)
     {
         if (reference.Registry == ImageReference.DockerHub || reference.Tag is null
-            || ProxyVariables.Any(v => environment.GetValueOrDefault(v) is { Length: > 0 }))
+            || ProxyVariables.Any(v => environment.GetValueOrDefault(v) is { Length: > 0 })
+            || !TryTimeout(environment, out TimeSpan timeout))
             return null;
         bool insecure = SettingWord.SwitchFromEnvironment(environment, "HPCRUN_INSECURE"); // 64 as from hpcrun-tools
-        if (!TryTimeout(environment, out TimeSpan timeout)) return null;
         string url = $"{(insecure ? "http" : "https")}://{reference.Registry}/v2/{reference.Repository}" +
             $"/manifests/{reference.Tag}";
+        string? file = environment.GetValueOrDefault("SSL_CERT_FILE") is { Length: > 0 } f ? f : null;
+        string? directory = environment.GetValueOrDefault("SSL_CERT_DIR") is { Length: > 0 } d ? d : null;
+        return new Asking(() => Ask(url, timeout, file, directory));
+    }
+
+    /// <summary>A tag check under way on its own thread.</summary>
+    public sealed class Asking
+    {
+        private readonly Thread thread;
+        private TagAnswer answer;
+
+        internal Asking(Func<TagAnswer> ask)
+        {
+            thread = new Thread(() => answer = ask()) { IsBackground = true, Name = "tag check" };
+            thread.Start();
+        }
+
+        /// <summary>The registry's answer, once it came (at most HPCRUN_REGISTRY_TIMEOUT).</summary>
+        public TagAnswer Answer()
+        {
+            thread.Join();
+            return answer;
+        }
+    }
+
+    private static TagAnswer Ask(string url, TimeSpan timeout, string? file, string? directory)
+    {
         try
         {
-            string? file = environment.GetValueOrDefault("SSL_CERT_FILE") is { Length: > 0 } f ? f : null;
-            string? directory = environment.GetValueOrDefault("SSL_CERT_DIR") is { Length: > 0 } d ? d
-                : Marshal.PtrToStringUTF8(X509_get_default_cert_dir());
+            directory ??= Marshal.PtrToStringUTF8(X509_get_default_cert_dir());
             (int result, long status, string? digest) = Head(url, timeout, file, directory);
             bool unverified = result is CURLE_PEER_FAILED_VERIFICATION or CURLE_SSL_CACERT_BADFILE;
             if (unverified && file is null)
@@ -50,16 +85,30 @@ internal static unsafe class TagCheck
                 (result, status, digest) = Head(url, timeout, file, directory);
                 unverified = result is CURLE_PEER_FAILED_VERIFICATION or CURLE_SSL_CACERT_BADFILE;
             }
-            Log.Debug("tag check: HEAD {Url} -> {Status}", url, result == CURLE_OK ? status
-                : $"{(unverified ? "no verified connection, " : "")}curl error {result}, hpcrun-tools asks");
-            return result == CURLE_OK && status == 200 ? digest : null;
+            string? unreachable = Unreachable(result, timeout);
+            if (Log.IsEnabled(LogEventLevel.Debug))
+                Log.Debug("tag check: HEAD {Url} -> {Status}", url, result == CURLE_OK ? status
+                    : unreachable is not null ? $"{unreachable} (curl error {result})"
+                    : $"{(unverified ? "no verified connection, " : "")}curl error {result}, hpcrun-tools asks");
+            return new TagAnswer(result == CURLE_OK && status == 200 ? digest : null, unreachable);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             Log.Debug("tag check: HEAD {Url}: no libcurl 7.83+ here, hpcrun-tools asks", url);
-            return null;
+            return default;
         }
     }
+
+    /// <summary>Why no connection carried the request, for libcurl's results that say the registry was not
+    /// reached (its name, a connection, an answer in time); null for every other result.</summary>
+    private static string? Unreachable(int result, TimeSpan timeout) => result switch
+    {
+        CURLE_COULDNT_RESOLVE_HOST => "its host name does not resolve",
+        CURLE_COULDNT_CONNECT => "no connection: refused or unreachable",
+        CURLE_OPERATION_TIMEDOUT => $"no answer within {timeout.TotalSeconds:0} s, HPCRUN_REGISTRY_TIMEOUT",
+        CURLE_SEND_ERROR or CURLE_RECV_ERROR => "the connection broke",
+        _ => null,
+    };
 
     /// <summary>One HEAD of <paramref name="url"/> with the manifest types accepted, trusting the roots of
     /// <paramref name="rootsFile"/> and <paramref name="rootsDirectory"/> (either may be null): libcurl's result

@@ -347,6 +347,9 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
     for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++) sigdelset(&others, crash_signals[i]);
     pthread_sigmask(SIG_BLOCK, &others, NULL);
     server_tid = (pid_t)syscall(SYS_gettid);
+    /* A second server (the image of a docker:// tag that moved, after the cached one's ended) keeps the guard: its
+       handlers saved once, or a crash elsewhere would call the guard as the handler before it, forever. */
+    if (server_guarded) return 0;
     server_guarded = 1;
     struct sigaction guard = {.sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER};
     sigemptyset(&guard.sa_mask);

@@ -87,13 +87,92 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         AssertRefusedUnverified(untrusted);
 
         // The cached image under a name its certificate (for IP 127.0.0.1) does not carry.
+        string misnamed = CacheAs(reference, $"docker://localhost:{registry.Tls.Port}/tls/app:1");
+        AssertRefusedUnverified(Hpcrun.Run(["--debug", misnamed], trusted));
+    }
+
+    /// <summary>A cached tag whose registry cannot be reached (it takes the request and never answers; then nothing
+    /// listens there):
+    /// the launcher's one attempt decides, hpcrun-tools does not wait for the same silence again, and the cached
+    /// image runs with one warning.</summary>
+    [Fact]
+    public void A_cached_tag_whose_registry_is_unreachable_runs_the_cached_image_after_one_attempt_and_a_warning()
+    {
+        string cached = registry.PlainRef("test/app:1");
+        Assert.Equal("kept\n", Run(cached).Stdout);
+        var env = new Dictionary<string, string>(Env) { ["HPCRUN_REGISTRY_TIMEOUT"] = "1" };
+        string host, reference;
+        using (var silent = new FaultServer(FaultServer.Mode.Silent))
+        {
+            host = silent.Host;
+            reference = CacheAs(cached, $"docker://{host}/test/app:1");
+            var slow = Hpcrun.Run([reference], env);
+            Assert.True(slow.ExitCode == 0, slow.ToString());
+            Assert.Equal("kept\n", slow.Stdout);
+            Assert.Equal(1, silent.Unanswered);
+            string warning = Assert.Single(slow.Stderr.Trim().Split('\n'));
+            Assert.Contains($"registry {host} not reached (no answer within 1 s", warning);
+            Assert.Contains($"running {reference} as cached", warning);
+        }
+
+        var down = Hpcrun.Run([reference, "/bin/cat", "/data/kept"], env);
+        Assert.True(down.ExitCode == 0, down.ToString());
+        Assert.Equal("kept\n", down.Stdout);
+        Assert.Contains("no connection: refused or unreachable", Assert.Single(down.Stderr.Trim().Split('\n')));
+
+        var notCached = Hpcrun.Run([$"docker://{host}/test/other:1"], env);
+        Assert.Equal(101, notCached.ExitCode);
+        Assert.Single(notCached.Stderr.Trim().Split('\n'));
+    }
+
+    /// <summary>A cached tag the launcher leaves to hpcrun-tools (here because a proxy is set), whose registry is
+    /// not reached: hpcrun-tools runs the cached image with its warning, as the launcher would.</summary>
+    [Fact]
+    public void A_cached_tag_checked_by_hpcrun_tools_runs_the_cached_image_when_the_registry_is_not_reached()
+    {
+        string cached = registry.PlainRef("test/app:1");
+        Assert.Equal("kept\n", Run(cached).Stdout);
+        string closed;
+        using (var gone = new FaultServer(FaultServer.Mode.Silent)) closed = gone.Host;
+        string reference = CacheAs(cached, $"docker://{closed}/test/app:1");
+        var down = Hpcrun.Run(["--debug", reference], new Dictionary<string, string>(Env)
+        { ["http_proxy"] = $"http://{closed}", ["HPCRUN_REGISTRY_TIMEOUT"] = "1" });
+        Assert.True(down.ExitCode == 0, down.ToString());
+        Assert.Equal("kept\n", down.Stdout);
+        Assert.DoesNotContain("tag check", down.Stderr);
+        Assert.Contains($"hpcrun: warning: cannot reach {closed}", down.Stderr);
+        Assert.Contains($"running {reference} as cached", down.Stderr);
+    }
+
+    /// <summary>A registry that answers the launcher's check with 401 (the image was cached anonymously, the
+    /// registry now wants credentials): hpcrun-tools asks and fails as a pull does, and the cached image does not
+    /// run.</summary>
+    [Fact]
+    public void A_cached_tag_whose_registry_now_wants_credentials_fails_as_a_pull_does()
+    {
+        string cached = registry.PlainRef("test/app:1");
+        Assert.Equal("kept\n", Run(cached).Stdout);
+        string reference = CacheAs(cached, $"docker://{registry.Secure.Host}/private/app:1");
+        int manifests = registry.Secure.Requests("/v2/private/app/manifests/");
+        var refused = Hpcrun.Run([reference], new Dictionary<string, string>
+        { ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile });
+        Assert.Equal(103, refused.ExitCode);
+        Assert.Empty(refused.Stdout);
+        Assert.Single(refused.Stderr.Trim().Split('\n'));
+        Assert.True(registry.Secure.Requests("/v2/private/app/manifests/") >= manifests + 2); // HEAD, then the pull
+    }
+
+    /// <summary>Makes the cache hold <paramref name="cached"/>'s image under <paramref name="alias"/> too, as if it
+    /// had been pulled (anonymously) by that name; returns the alias.</summary>
+    private string CacheAs(string cached, string alias)
+    {
         var store = new ImageCache(cache);
-        var misnamed = ImageReference.Parse($"docker://localhost:{registry.Tls.Port}/tls/app:1");
+        var aliased = ImageReference.Parse(alias);
         CachedReference pulled = ImageCache.ReadReference(
-            store.ReferencePath(ImageReference.Parse(reference), HostPlatform.Name))!;
-        File.WriteAllText(store.ReferencePath(misnamed, HostPlatform.Name),
-            (pulled with { Reference = misnamed.ToString() }).Format());
-        AssertRefusedUnverified(Hpcrun.Run(["--debug", misnamed.ToString()], trusted));
+            store.ReferencePath(ImageReference.Parse(cached), HostPlatform.Name))!;
+        File.WriteAllText(store.ReferencePath(aliased, HostPlatform.Name),
+            (pulled with { Reference = aliased.ToString(), Authenticated = false }).Format());
+        return alias;
     }
 
     /// <summary>A registry that wants credentials: the cache remembers it, and the launcher leaves the check to

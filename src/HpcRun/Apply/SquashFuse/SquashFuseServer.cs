@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using HpcRun.Image;
+using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using HpcRun.Native;
 using Serilog;
@@ -45,13 +46,16 @@ internal static unsafe partial class SquashFuseServer
 
     private static ServingThread? early;
 
-    /// <summary>When an argument names a SquashFS or SIF file, starts the serving thread at once,
-    /// so that its set-up (memory, seven libraries) overlaps the parsing of the
-    /// command line. Only a hint: a wrong guess leaves an idle thread. Not for a launcher's ranks
-    /// (early.c deferred their namespace): most of them join another rank's container and serve nothing.</summary>
+    /// <summary>When an argument names a SquashFS or SIF file, or is a docker:// reference (whose image is
+    /// usually a SIF of the cache), starts the serving thread at once, so that its set-up (memory, seven
+    /// libraries) overlaps the parsing of the command line. Only a hint: a wrong guess leaves an idle thread. Not
+    /// for a launcher's ranks (early.c deferred their namespace): most of them join another rank's container and
+    /// serve nothing.</summary>
     public static void StartEarly(string[] args)
     {
-        if (!EarlyNamespace.Deferred && args.Any(ImageSource.LooksLikeImageFile)) early = new ServingThread();
+        if (!EarlyNamespace.Deferred
+            && args.Any(arg => ImageReference.IsReference(arg) || ImageSource.LooksLikeImageFile(arg)))
+            early = new ServingThread();
     }
 
     /// <summary>Has the serving thread open <paramref name="image"/>'s tables (a bad image fails
