@@ -35,12 +35,17 @@ public class SrunTests
     /// <summary>Four tasks on one node share one container, and every task but the node's first rank takes the
     /// fast join (Native/early.c): its job is the task's process itself (SLURM_TASK_PID), where the first rank's job
     /// is its child. Slurm gives TMPDIR=/tmp to task 0 alone, which is no hindrance, whichever task is first; each
-    /// job gets its own TMPDIR, or none.</summary>
+    /// job gets its own TMPDIR, or none. The jobs wait for each other, so that no task starts after the first rank
+    /// has left (it would set up a container of its own).</summary>
     [Fact]
     public void Every_task_but_the_first_fast_joins()
     {
+        string met = Directory.CreateDirectory(Path.Combine(LocalCluster.JobsDir, $"met-{Guid.NewGuid():N}")).FullName;
+        File.SetUnixFileMode(met, (UnixFileMode)0b111_111_111);
         CommandResult run = Srun("-N1", "-n4", "-O", Hpcrun.Binary, LocalCluster.Image, "sh", "-c",
+            $"touch {met}/$SLURM_PROCID; while [ $(ls {met} | wc -l) -lt 4 ]; do sleep 0.05; done; " +
             "[ $$ = $SLURM_TASK_PID ] && how=fast || how=slow; echo $SLURM_PROCID $how ${TMPDIR-none}");
+        Directory.Delete(met, recursive: true);
         Assert.True(run.ExitCode == 0, run.ToString());
         string[][] tasks = [.. run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()
             .Select(line => line.Split(' '))];
