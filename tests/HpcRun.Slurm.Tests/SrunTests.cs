@@ -32,6 +32,28 @@ public class SrunTests
         Assert.Matches(@"^rank=1 of=2 job=\d+ uid=1500$", lines[1]);
     }
 
+    /// <summary>Four tasks on one node share one container, and every task but the node's first rank takes the
+    /// fast join (Native/early.c): its job is the task's process itself (SLURM_TASK_PID), where the first rank's job
+    /// is its child. Slurm gives TMPDIR=/tmp to task 0 alone, which is no hindrance, whichever task is first; each
+    /// job gets its own TMPDIR, or none. The jobs wait for each other, so that no task starts after the first rank
+    /// has left (it would set up a container of its own).</summary>
+    [Fact]
+    public void Every_task_but_the_first_fast_joins()
+    {
+        string met = Directory.CreateDirectory(Path.Combine(LocalCluster.JobsDir, $"met-{Guid.NewGuid():N}")).FullName;
+        File.SetUnixFileMode(met, (UnixFileMode)0b111_111_111);
+        CommandResult run = Srun("-N1", "-n4", "-O", Hpcrun.Binary, LocalCluster.Image, "sh", "-c",
+            $"touch {met}/$SLURM_PROCID; while [ $(ls {met} | wc -l) -lt 4 ]; do sleep 0.05; done; " +
+            "[ $$ = $SLURM_TASK_PID ] && how=fast || how=slow; echo $SLURM_PROCID $how ${TMPDIR-none}");
+        Directory.Delete(met, recursive: true);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string[][] tasks = [.. run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()
+            .Select(line => line.Split(' '))];
+        Assert.Equal(["0", "1", "2", "3"], tasks.Select(t => t[0]));
+        Assert.Equal(["/tmp", "none", "none", "none"], tasks.Select(t => t[2]));
+        Assert.Equal(["fast", "fast", "fast", "slow"], tasks.Select(t => t[1]).Order());
+    }
+
     [Fact]
     public void Label_prefixes_each_line_with_its_task()
     {

@@ -551,7 +551,6 @@ static void prefault_runtime_data(void)
 __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, char **envp)
 {
     (void)envp;
-    prefault_runtime_data();
     saved_argc = argc;
     saved_argv = argv;
     sigemptyset(&caller_ignored);
@@ -570,6 +569,7 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
     if (getenv(HPCRUN_EARLY_VARIABLE)) unsetenv(HPCRUN_EARLY_VARIABLE);
     else group_role = elect_role(argc, argv);
     if (group_role == HPCRUN_GROUP_MEMBER) fast_join(argc, argv);
+    prefault_runtime_data(); /* only for a process that starts the runtime: a fast-joined member became its job */
     if (group_role == HPCRUN_GROUP_MEMBER || group_role == HPCRUN_GROUP_UNDECIDED) return;
     unshare_errno = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
 }

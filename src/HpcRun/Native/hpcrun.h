@@ -249,25 +249,32 @@ struct hpcrun_greeting {
 #define HPCRUN_RANK_VARIABLES "SLURM_PROCID", "SLURM_LOCALID", "SLURM_TASK_PID", "PMIX_RANK", "PMIX_ID", \
     "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_NODE_RANK", "OMPI_MCA_ess_base_vpid", \
     "OMPI_MCA_orte_ess_node_rank", "PMI_RANK", "PMI_FD", "MPI_LOCALRANKID"
+/* The variables that one task of a launch on a node may have and another lack, or have with another value, for
+   reasons other than its rank: Slurm 22.05's slurmstepd gives TMPDIR=/tmp to the first task it starts alone. A
+   member may take the fast join in any state of theirs (absent, or a value) that the first rank proved gives the
+   same job but for that variable passed through (Group/JoinRecipe.cs: TaskVariables). */
+#define HPCRUN_TASK_VARIABLES "TMPDIR"
 /* A switch (on unless one of HPCRUN_SWITCH_OFF_WORDS): off, every member decides its job in C#. */
 #define HPCRUN_FAST_JOIN_VARIABLE "HPCRUN_FAST_JOIN"
 
 /* The fast join's recipe (Group/JoinRecipe.cs writes it): the first rank's launch and the job it decided, so that
-   a member whose launch is the same (but for its HPCRUN_RANK_VARIABLES' values) starts that job from early.c,
-   without the .NET runtime, exactly as the C# side would have. In host byte order (both ends are on one node):
-   HPCRUN_RECIPE_MAGIC (4 bytes), then uint32s: HPCRUN_RECIPE_VERSION, the caller's gid, whether the job loses
-   CAP_SYS_ADMIN (0, 1), and the counts of hpcrun's arguments (after argv[0]), of the caller's environment
-   entries, of the job's argv and of the job's environment entries; then NUL-terminated strings: the caller's
-   working directory (getcwd), the arguments, the caller's environment entries (in order), the container's
-   root (a path in the first rank's mount namespace), the job's working directory and its search path (PATH),
-   the job's argv, and the job's environment entries: NAME=VALUE, or a bare NAME of HPCRUN_RANK_VARIABLES
-   (the member's own NAME=VALUE entry goes there). */
+   a member whose launch is the same (but for its HPCRUN_RANK_VARIABLES' values and its HPCRUN_TASK_VARIABLES'
+   states) starts that job from early.c, without the .NET runtime, exactly as the C# side would have. In host byte
+   order (both ends are on one node): HPCRUN_RECIPE_MAGIC (4 bytes), then uint32s: HPCRUN_RECIPE_VERSION, the
+   caller's gid, whether the job loses CAP_SYS_ADMIN (0, 1), and the counts of hpcrun's arguments (after argv[0]),
+   of the caller's environment entries, of the job's argv, of the job's environment entries and of the task
+   variables' states; then NUL-terminated strings: the caller's working directory (getcwd), the arguments, the
+   caller's environment entries (in order), the container's root (a path in the first rank's mount namespace),
+   the job's working directory and its search path (PATH), the job's argv, the job's environment entries
+   (NAME=VALUE, or a bare NAME: of HPCRUN_RANK_VARIABLES, the member's own NAME=VALUE entry goes there; of
+   HPCRUN_TASK_VARIABLES, the member's own entry if it has one, else nothing), and the states of
+   HPCRUN_TASK_VARIABLES a member may be in: a bare NAME (without it) or NAME=VALUE (with that value). */
 #define HPCRUN_RECIPE_MAGIC "HPCJ"
-enum { HPCRUN_RECIPE_VERSION = 1, HPCRUN_RECIPE_HEAD = 4 + 7 * 4 };
+enum { HPCRUN_RECIPE_VERSION = 2, HPCRUN_RECIPE_HEAD = 4 + 8 * 4 };
 
 struct hpcrun_recipe {
-    unsigned gid, drop_sys_admin, argc, envc, job_argc, job_envc;
-    const char *cwd, *args, *env, *root, *job_cwd, *search_path, *job_argv, *job_env; /* the first of each run */
+    unsigned gid, drop_sys_admin, argc, envc, job_argc, job_envc, statec;
+    const char *cwd, *args, *env, *root, *job_cwd, *search_path, *job_argv, *job_env, *states; /* each run's first */
 };
 
 static inline const char *hpcrun_next_string(const char *s) { return s + strlen(s) + 1; }
@@ -286,16 +293,16 @@ static inline int hpcrun_skip_strings(const char **at, const char *end, unsigned
 /* Reads a recipe of LENGTH bytes; 0 for any other version or a malformed one. */
 static inline int hpcrun_parse_recipe(struct hpcrun_recipe *r, const unsigned char *bytes, size_t length)
 {
-    unsigned head[7];
+    unsigned head[8];
     if (length < HPCRUN_RECIPE_HEAD || memcmp(bytes, HPCRUN_RECIPE_MAGIC, 4) != 0) return 0;
     memcpy(head, bytes + 4, sizeof head);
     if (head[0] != HPCRUN_RECIPE_VERSION) return 0;
     r->gid = head[1], r->drop_sys_admin = head[2], r->argc = head[3], r->envc = head[4], r->job_argc = head[5];
-    r->job_envc = head[6];
+    r->job_envc = head[6], r->statec = head[7];
     const char *at = (const char *)bytes + HPCRUN_RECIPE_HEAD, *end = (const char *)bytes + length;
     const char **runs[] = {&r->cwd, &r->args, &r->env, &r->root, &r->job_cwd, &r->search_path, &r->job_argv,
-                           &r->job_env};
-    unsigned counts[] = {1, r->argc, r->envc, 1, 1, 1, r->job_argc, r->job_envc};
+                           &r->job_env, &r->states};
+    unsigned counts[] = {1, r->argc, r->envc, 1, 1, 1, r->job_argc, r->job_envc, r->statec};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
         *runs[i] = at;
         if (counts[i] > length || !hpcrun_skip_strings(&at, end, counts[i])) return 0;
@@ -303,50 +310,117 @@ static inline int hpcrun_parse_recipe(struct hpcrun_recipe *r, const unsigned ch
     return at == end && r->job_argc > 0;
 }
 
-/* The length of ENTRY's name (NAME=VALUE) when it is one of HPCRUN_RANK_VARIABLES, else 0. */
+static inline size_t hpcrun_entry_name(const char *entry)
+{
+    const char *eq = strchr(entry, '=');
+    return eq ? (size_t)(eq - entry) : strlen(entry);
+}
+
+/* The length of ENTRY's name (NAME=VALUE, or NAME) when it is one of HPCRUN_RANK_VARIABLES, else 0. */
 static inline size_t hpcrun_rank_variable(const char *entry)
 {
     static const char *const names[] = {HPCRUN_RANK_VARIABLES};
-    const char *eq = strchr(entry, '=');
-    size_t len = eq ? (size_t)(eq - entry) : strlen(entry);
+    size_t len = hpcrun_entry_name(entry);
     return HPCRUN_NAME_IN(entry, len, names) ? len : 0;
 }
 
+/* The same for HPCRUN_TASK_VARIABLES. */
+static inline size_t hpcrun_task_variable(const char *entry)
+{
+    static const char *const names[] = {HPCRUN_TASK_VARIABLES};
+    size_t len = hpcrun_entry_name(entry);
+    return HPCRUN_NAME_IN(entry, len, names) ? len : 0;
+}
+
+/* ENVP's entry for the variable named by ENTRY's first NAME bytes, or NULL; REPEATED is set when it has two. */
+static inline char *hpcrun_own_entry(char *const *envp, const char *entry, size_t name, int *repeated)
+{
+    char *found = NULL;
+    for (char *const *e = envp; *e; e++)
+        if (strncmp(*e, entry, name) == 0 && (*e)[name] == '=') {
+            if (found) *repeated = 1;
+            found = *e;
+        }
+    return found;
+}
+
+/* Whether STATE (NAME, or NAME=VALUE) is among the recipe's task variables' states. */
+static inline int hpcrun_task_state_allowed(const struct hpcrun_recipe *r, const char *state)
+{
+    const char *s = r->states;
+    for (unsigned i = 0; i < r->statec; i++, s = hpcrun_next_string(s))
+        if (strcmp(s, state) == 0) return 1;
+    return 0;
+}
+
+/* The next of the *LEFT strings at *AT that is not an entry of HPCRUN_TASK_VARIABLES, or NULL; advances past it. */
+static inline const char *hpcrun_next_shared_string(const char **at, unsigned *left)
+{
+    while (*left > 0) {
+        const char *s = *at;
+        *at = hpcrun_next_string(s), (*left)--;
+        if (!hpcrun_task_variable(s)) return s;
+    }
+    return NULL;
+}
+
+/* The same for a NULL-terminated array of environment entries. */
+static inline const char *hpcrun_next_shared_entry(char *const **at)
+{
+    while (**at) {
+        const char *s = *(*at)++;
+        if (!hpcrun_task_variable(s)) return s;
+    }
+    return NULL;
+}
+
 /* Whether this launch (hpcrun's ARGC and ARGV, its working directory CWD, its GID and environment ENVP) is the
-   recipe's, but for the values of HPCRUN_RANK_VARIABLES (same names, same order). */
+   recipe's, but for the values of HPCRUN_RANK_VARIABLES (same names, same order) and the entries of
+   HPCRUN_TASK_VARIABLES, wherever they are, each in one of the recipe's states. */
 static inline int hpcrun_recipe_fits(const struct hpcrun_recipe *r, int argc, char *const *argv, const char *cwd,
                                      unsigned gid, char *const *envp)
 {
+    static const char *const tasks[] = {HPCRUN_TASK_VARIABLES};
     if (r->gid != gid || strcmp(r->cwd, cwd) != 0 || argc < 1 || (unsigned)argc - 1 != r->argc) return 0;
     const char *s = r->args;
     for (int i = 1; i < argc; i++, s = hpcrun_next_string(s))
         if (strcmp(argv[i], s) != 0) return 0;
-    s = r->env;
-    unsigned n = 0;
-    for (; envp[n]; n++, s = hpcrun_next_string(s)) {
-        if (n == r->envc) return 0;
-        if (strcmp(envp[n], s) == 0) continue;
-        size_t name = hpcrun_rank_variable(s);
-        if (!name || strncmp(envp[n], s, name + 1) != 0) return 0;
+    for (size_t i = 0; i < sizeof tasks / sizeof *tasks; i++) {
+        int repeated = 0;
+        const char *own = hpcrun_own_entry(envp, tasks[i], strlen(tasks[i]), &repeated);
+        if (repeated || !hpcrun_task_state_allowed(r, own ? own : tasks[i])) return 0;
     }
-    return n == r->envc;
+    const char *theirs = r->env, *entry;
+    unsigned left = r->envc;
+    while ((entry = hpcrun_next_shared_entry(&envp))) {
+        const char *other = hpcrun_next_shared_string(&theirs, &left);
+        if (!other) return 0;
+        if (strcmp(entry, other) == 0) continue;
+        size_t name = hpcrun_rank_variable(other);
+        if (!name || strncmp(entry, other, name + 1) != 0) return 0;
+    }
+    return !hpcrun_next_shared_string(&theirs, &left);
 }
 
-/* The job's environment: the recipe's entries, a bare NAME replaced by ENVP's NAME=VALUE. OUT has room for
-   job_envc + 1 pointers (into the recipe or ENVP); 0 when ENVP lacks a NAME. */
+/* The job's environment: the recipe's entries, a bare NAME replaced by ENVP's NAME=VALUE (left out, for a task
+   variable ENVP lacks). OUT has room for job_envc + 1 pointers (into the recipe or ENVP); 0 when ENVP lacks a
+   rank variable's NAME. */
 static inline int hpcrun_recipe_environment(const struct hpcrun_recipe *r, char *const *envp, const char **out)
 {
     const char *s = r->job_env;
+    unsigned n = 0;
     for (unsigned i = 0; i < r->job_envc; i++, s = hpcrun_next_string(s)) {
-        out[i] = s;
-        if (strchr(s, '=')) continue;
-        size_t name = hpcrun_rank_variable(s);
-        out[i] = NULL;
-        for (char *const *e = envp; name && *e && !out[i]; e++)
-            if (strncmp(*e, s, name) == 0 && (*e)[name] == '=') out[i] = *e;
-        if (!out[i]) return 0;
+        if (strchr(s, '=')) {
+            out[n++] = s;
+            continue;
+        }
+        int repeated = 0;
+        size_t rank = hpcrun_rank_variable(s), task = hpcrun_task_variable(s);
+        const char *own = rank || task ? hpcrun_own_entry(envp, s, rank + task, &repeated) : NULL;
+        if (own) out[n++] = own;
+        else if (!task) return 0;
     }
-    out[r->job_envc] = NULL;
+    out[n] = NULL;
     return 1;
 }
 

@@ -37,9 +37,12 @@ public class JoinRecipeTests
             Planner.Decide(context with { Host = context.Host with { Environment = environment } }));
     }
 
-    /// <summary>The recipe's strings after its head (magic, seven uint32s).</summary>
+    /// <summary>The recipe's strings after its head (magic, eight uint32s).</summary>
     private static string[] Strings(byte[] recipe) =>
-        Encoding.UTF8.GetString(recipe, 32, recipe.Length - 32).TrimEnd('\0').Split('\0');
+        Encoding.UTF8.GetString(recipe, 36, recipe.Length - 36).TrimEnd('\0').Split('\0');
+
+    /// <summary>The task variables' states a member may be in: the recipe's last strings.</summary>
+    private static string[] States(byte[] recipe) => Strings(recipe)[^(int)BitConverter.ToUInt32(recipe, 32)..];
 
     [Fact]
     public void RankVariablesPassedThroughBecomeTheMembersOwn()
@@ -110,5 +113,51 @@ public class JoinRecipeTests
         string[] entries = Rank(0);
         var context = PlanFixture.Context(host: PlanFixture.Host(ByName(entries)) with { Cwd = null });
         Assert.Empty(Publish(context, entries));
+    }
+
+    /// <summary>Slurm's TMPDIR=/tmp, which only the first task it starts has: a member may have it or lack it
+    /// whether the first rank has it or not, and the job's entry is the member's own, or none.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ATaskVariableTheJobOnlyGetsMayBeThereOrNot(bool firstHasIt)
+    {
+        string[] entries = firstHasIt ? Rank(0, "TMPDIR=/tmp") : Rank(0);
+        byte[] recipe = Publish(Context(entries), entries);
+        Assert.Equal(["TMPDIR", "TMPDIR=/tmp"], States(recipe).Order());
+        string[] strings = Strings(recipe)[..^2];
+        Assert.Contains("TMPDIR", strings);
+        Assert.DoesNotContain(strings, s => s.StartsWith("TMPDIR=") && s != "TMPDIR=/tmp");
+        Assert.Equal(firstHasIt, strings.Contains("TMPDIR=/tmp")); // in the caller's environment only
+    }
+
+    /// <summary>A TMPDIR that the MPI part binds (a directory no other mount provides) changes the job: only a
+    /// member with the first rank's value may take the fast join. A value the user set inside is everyone's, but
+    /// for where it stands among the others: a member may lack TMPDIR as the first rank does.</summary>
+    [Fact]
+    public void ATaskVariableThePlanReadsAdmitsOnlyTheStatesThatGiveTheSameJob()
+    {
+        string[] entries = Rank(0, "TMPDIR=/scratch/job");
+        var host = PlanFixture.Host(ByName(entries), resolved: new Dictionary<string, string?>
+        {
+            ["/home/alice"] = "/home/alice",
+            ["/scratch/job"] = "/scratch/job",
+        });
+        var context = PlanFixture.Context(host: host);
+        Assert.Contains(Planner.Decide(context).Mounts, m => m.Target == "/scratch/job");
+        byte[] recipe = Publish(context, entries);
+        Assert.Equal(["TMPDIR=/scratch/job"], States(recipe));
+        Assert.Contains("TMPDIR", Strings(recipe));
+
+        var userSet = PlanFixture.Context(new LaunchRequest
+        {
+            Image = "/images/app.sqfs",
+            EnvAssignments =
+            ["TMPDIR=/inside"]
+        }, PlanFixture.Host(ByName(Rank(0))));
+        recipe = Publish(userSet, Rank(0));
+        Assert.Equal(["TMPDIR"], States(recipe));
+        Assert.Contains("TMPDIR=/inside", Strings(recipe));
+        Assert.DoesNotContain("TMPDIR", Strings(recipe)[..^1]);
     }
 }

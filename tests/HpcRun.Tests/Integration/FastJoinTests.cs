@@ -25,8 +25,10 @@ public class FastJoinTests(ContainerFixture images)
         public readonly Process[] Processes;
 
         /// <param name="own">Variables of each rank's own, or null.</param>
+        /// <param name="firstAlone">Rank 0 starts alone, and the others once its job runs: rank 0 is the first.
+        /// </param>
         public Ranks(string image, int count, Dictionary<string, string> env, string prelude = "",
-            Func<int, Dictionary<string, string>>? own = null)
+            Func<int, Dictionary<string, string>>? own = null, bool firstAlone = false)
         {
             File.SetUnixFileMode(Dir, (UnixFileMode)0b111_111_111);
             Processes = [.. Enumerable.Range(0, count).Select(rank => Hpcrun.Start(
@@ -35,20 +37,27 @@ public class FastJoinTests(ContainerFixture images)
                 {
                     ["D"] = Dir, ["PMIX_RANK"] = rank.ToString(), ["OMPI_COMM_WORLD_RANK"] = rank.ToString(),
                 }.Concat(own?.Invoke(rank) ?? []).ToDictionary(), gated: true))];
+            if (firstAlone)
+            {
+                Processes[0].StandardInput.WriteLine();
+                WaitUntilUp(1);
+            }
             foreach (Process p in Processes) p.StandardInput.WriteLine();
             foreach (Process p in Processes) p.StandardInput.Close();
         }
 
-        public string[] WaitUntilUp()
+        /// <summary>Waits until the jobs of the first <paramref name="count"/> ranks (all: null) run.</summary>
+        public string[] WaitUntilUp(int? count = null)
         {
-            for (int i = 0; i < 1200 && !Enumerable.Range(0, Processes.Length).All(r => File.Exists(Out(r))); i++)
+            int ranks = count ?? Processes.Length;
+            for (int i = 0; i < 1200 && !Enumerable.Range(0, ranks).All(r => File.Exists(Out(r))); i++)
             {
-                Process? failed = Processes.FirstOrDefault(p => p.HasExited);
+                Process? failed = Processes.Take(ranks).FirstOrDefault(p => p.HasExited);
                 Assert.True(failed is null,
                     $"a rank ended early: {failed?.ExitCode} {failed?.StandardError.ReadToEnd()}");
                 Thread.Sleep(100);
             }
-            return [.. Enumerable.Range(0, Processes.Length).Select(r => File.ReadAllText(Out(r)))];
+            return [.. Enumerable.Range(0, ranks).Select(r => File.ReadAllText(Out(r)))];
         }
 
         /// <summary>Whether rank's job is its hpcrun's process itself: fast-joined.</summary>
@@ -171,6 +180,62 @@ public class FastJoinTests(ContainerFixture images)
             "the first rank left before its members' jobs");
         ranks.ReleaseAll();
         ranks.AssertEnded(killed);
+        LeakCheck.AssertNothingLeft();
+    }
+
+    /// <summary>Slurm gives TMPDIR=/tmp to the first task it starts on a node alone: whether the first rank is
+    /// that task or another, every other rank fast-joins and gets its own TMPDIR, or none, as the C# side gives
+    /// it.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ATaskVariableOfOneRankOnlyIsNoHindrance(bool firstHasIt)
+    {
+        const int count = 4;
+        Dictionary<string, string> Own(int rank) => (rank == 0) == firstHasIt ? new() { ["TMPDIR"] = "/tmp" } : [];
+        string[] Run(bool fast)
+        {
+            using var ranks = new Ranks(images.Image, count, fast ? Key() : Key(("HPCRUN_FAST_JOIN", "0")), own: Own,
+                firstAlone: true);
+            ranks.WaitUntilUp();
+            Assert.Equal(0, First(ranks));
+            for (int rank = 0; rank < count; rank++) Assert.Equal(fast && rank != 0, ranks.FastJoined(rank));
+            string[] got = [.. Enumerable.Range(0, count).Select(r => string.Join('\n', ranks.Got(r)))];
+            ranks.ReleaseAll();
+            ranks.AssertEnded();
+            return got;
+        }
+        string[] fast = Run(fast: true), slow = Run(fast: false);
+        Assert.Equal(slow, fast);
+        for (int rank = 0; rank < count; rank++)
+            Assert.Equal((rank == 0) == firstHasIt, fast[rank].Split('\n').Contains("TMPDIR=/tmp"));
+        LeakCheck.AssertNothingLeft();
+    }
+
+    /// <summary>A TMPDIR that the container binds (a host directory no other mount provides) is a different
+    /// container for a rank without it: only a rank with the first rank's TMPDIR fast-joins; one without it takes
+    /// the C# side's path, which refuses a rank whose container differs.</summary>
+    [Fact]
+    public void ATaskVariableThatChangesTheContainerAdmitsOnlyTheFirstRanksValue()
+    {
+        string scratch = Directory.CreateDirectory($"/var/lib/hpcrun-fastjoin-{Guid.NewGuid():N}").FullName;
+        try
+        {
+            using var ranks = new Ranks(images.Image, 3, Key(), firstAlone: true,
+                own: rank => rank < 2 ? new() { ["TMPDIR"] = scratch } : []);
+            ranks.WaitUntilUp(2);
+            Assert.Equal(0, First(ranks));
+            Assert.Contains($" {scratch} ", ranks.Mounts(0));
+            Assert.True(ranks.FastJoined(1));
+            Process without = ranks.Processes[2];
+            Assert.True(without.WaitForExit(TimeSpan.FromMinutes(2)), "the rank without TMPDIR did not end");
+            Assert.Equal((int)ExitCode.JoinFailed, without.ExitCode);
+            Assert.Contains("differs from the one its job shares", without.StandardError.ReadToEnd());
+            File.WriteAllText(Path.Combine(ranks.Dir, "go.0"), "");
+            File.WriteAllText(Path.Combine(ranks.Dir, "go.1"), "");
+            ranks.AssertEnded(2);
+        }
+        finally { Directory.Delete(scratch); }
         LeakCheck.AssertNothingLeft();
     }
 }

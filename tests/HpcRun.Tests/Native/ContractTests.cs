@@ -84,6 +84,7 @@ public class ContractTests
         Assert.Equal([JoinRecipe.Version.ToString()], header[("recipe_version", "")]);
         Assert.Equal([JoinRecipe.Magic], header[("list", "recipe_magic")]);
         Assert.Equal(JoinRecipe.RankVariables, header[("list", "rank_variables")]);
+        Assert.Equal(JoinRecipe.TaskVariables.Select(v => v.Name), header[("list", "task_variables")]);
         Assert.Equal([JoinRecipe.FastJoinVariable], header[("list", "fast_join_variable")]);
         foreach (var (name, code) in Numbers("exit")) Assert.Equal((int)Enum.Parse<ExitCode>(name), code);
     }
@@ -108,12 +109,19 @@ public class ContractTests
 
     public static TheoryData<string, string[], string[]> Members => new()
     {
-        // The job's environment is the first rank's, with the member's own rank variables.
+        // The job's environment is the first rank's, with the member's own rank variables and task variables.
         { "plain", [], [] },
         { "cleanenv", ["--cleanenv"], [] },
         { "user values", ["--env", "A=$HOME:x"], ["APPTAINERENV_B=${PMIX_NAMESPACE}"] },
         { "image scripts", [], [] },
+        { "TMPDIR first", [], [] },
+        { "TMPDIR member", [], [] },
+        { "TMPDIR set by the user", ["--env", "TMPDIR=/scratch"], [] },
     };
+
+    /// <summary>Slurm's TMPDIR for the one task it starts first, among the others (as `srun -n 4 env` shows).
+    /// </summary>
+    private static string[] WithTmpdir(string[] entries) => [.. entries[..3], "TMPDIR=/tmp", .. entries[3..]];
 
     /// <summary>The fast join's rule end to end: the first rank publishes its recipe (JoinRecipe.cs), and
     /// early.c's reading of it (hpcrun.h) gives another rank exactly the job the C# side decides for that rank.
@@ -134,6 +142,8 @@ public class ContractTests
             files["/.singularity.d/env/90-environment.sh"] = "export PATH=/opt/x:$PATH\n";
         }
         string[] first = JoinRecipeTests.Rank(0, more), member = JoinRecipeTests.Rank(3, more);
+        if (what == "TMPDIR first") first = WithTmpdir(first);
+        if (what == "TMPDIR member") member = WithTmpdir(member);
         LaunchContext context = JoinRecipeTests.Context(first, request, files: files);
         string file = Path.Combine(Path.GetTempPath(), $"recipe-{Guid.NewGuid():N}");
         File.WriteAllBytes(file, JoinRecipeTests.Publish(context, first, args));
@@ -160,6 +170,10 @@ public class ContractTests
             CommandResult moved = TestEnvironment.Run("env", ["-i", .. member, program.Value, "recipe", file, "/tmp",
                 "100", "hpcrun", .. args]);
             Assert.Contains("fits 0", moved.Stdout);
+            // A task variable's value the first rank did not prove: the C# side decides.
+            string[] elsewhere = [.. member.Where(e => !e.StartsWith("TMPDIR=")), "TMPDIR=/elsewhere"];
+            Assert.Contains("fits 0", TestEnvironment.Run("env", ["-i", .. elsewhere, program.Value, "recipe", file,
+                context.Host.Cwd!, "100", "hpcrun", .. args]).Stdout);
         }
         finally { File.Delete(file); }
     }
@@ -170,7 +184,8 @@ public class ContractTests
         string[] first = JoinRecipeTests.Rank(0);
         byte[] recipe = JoinRecipeTests.Publish(JoinRecipeTests.Context(first), first);
         string file = Path.Combine(Path.GetTempPath(), $"recipe-{Guid.NewGuid():N}");
-        foreach (byte[] bad in new[] { [.. recipe[..4], 2, .. recipe[5..]], recipe[..^1], [.. recipe, 0] })
+        byte[] otherVersion = [.. recipe[..4], (byte)(JoinRecipe.Version + 1), .. recipe[5..]];
+        foreach (byte[] bad in new[] { otherVersion, recipe[..^1], [.. recipe, 0] })
         {
             File.WriteAllBytes(file, bad);
             Assert.Contains("parsed 0", TestEnvironment.Run("env", ["-i", .. first, program.Value, "recipe", file,

@@ -42,7 +42,7 @@ static int recipe(const char *path, const char *cwd, unsigned gid, int argc, cha
     printf("root %s\ncwd %s\npath %s\ndrop %u\n", r.root, r.job_cwd, r.search_path, r.drop_sys_admin);
     const char *s = r.job_argv;
     for (unsigned i = 0; i < r.job_argc; i++, s = hpcrun_next_string(s)) printf("argv %s\n", s);
-    for (unsigned i = 0; i < r.job_envc; i++) printf("env %s\n", env[i]);
+    for (unsigned i = 0; env[i]; i++) printf("env %s\n", env[i]);
     return 0;
 }
 
@@ -91,6 +91,7 @@ int main(int argc, char **argv)
     LIST("verbs_without_container", HPCRUN_VERBS_WITHOUT_CONTAINER);
     LIST("switch_off_words", HPCRUN_SWITCH_OFF_WORDS);
     LIST("rank_variables", HPCRUN_RANK_VARIABLES);
+    LIST("task_variables", HPCRUN_TASK_VARIABLES);
     LIST("fast_join_variable", HPCRUN_FAST_JOIN_VARIABLE);
     LIST("recipe_magic", HPCRUN_RECIPE_MAGIC);
     return 0;
