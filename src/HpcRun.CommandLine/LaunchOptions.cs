@@ -65,8 +65,10 @@ public sealed class LaunchOptions
         Description = "GPUs: auto (the host's, the default), nvidia, amd or none, with indices as in nvidia:0,2 " +
             "(also HPCRUN_GPU)"
     };
-    public readonly Option<bool> Nv = new("--nv") { Description = "Same as --gpu=nvidia (Apptainer's option)" };
-    public readonly Option<bool> Rocm = new("--rocm") { Description = "Same as --gpu=amd (Apptainer's option)" };
+    public readonly Option<bool> Nv = new("--nv")
+    { Description = "NVIDIA GPUs if the host has them, else a warning (Apptainer's option; also APPTAINER_NV)" };
+    public readonly Option<bool> Rocm = new("--rocm")
+    { Description = "AMD GPUs if the host has them, else a warning (Apptainer's option; also APPTAINER_ROCM)" };
 
     public readonly Option<string> Mpi = new("--mpi")
     {
@@ -162,7 +164,8 @@ public sealed class LaunchOptions
             Offline = result.GetValue(Offline),
         };
 
-    /// <summary>--gpu, --nv or --rocm; null when none was given. Two of them must agree.</summary>
+    /// <summary>--gpu, --nv or --rocm (optional: a warning on a host without them); null when none was given. Two
+    /// of them must agree, and --gpu's strictness wins.</summary>
     /// <exception cref="HpcRunException">64 (usage): a bad --gpu value, or options that disagree.</exception>
     private GpuSelection? GpuRequest(ParseResult result)
     {
@@ -173,7 +176,7 @@ public sealed class LaunchOptions
             if (!result.GetValue(flag)) continue;
             if (gpu is not null && gpu.Kind != kind.Kind)
                 throw new HpcRunException(ExitCode.Usage, $"{flag.Name} contradicts --gpu={gpu}");
-            gpu ??= kind;
+            gpu ??= kind with { Optional = true };
         }
         return gpu;
     }

@@ -1,10 +1,13 @@
+using HpcRun.Gpu;
+
 namespace HpcRun.Launch;
 
 /// <summary>
 /// The variables Apptainer reads in place of its flags, so batch scripts written for it keep working:
 /// APPTAINER_X, else SINGULARITY_X (Apptainer's precedence; a flag given on the command line comes first).
 /// Binds and mounts add to -B/--mount (APPTAINER_BIND, APPTAINER_BINDPATH, SINGULARITY_BIND,
-/// SINGULARITY_BINDPATH, APPTAINER_MOUNT); CLEANENV, CONTAIN, CONTAINALL and NO_HOME switch their flag on;
+/// SINGULARITY_BINDPATH, APPTAINER_MOUNT); CLEANENV, CONTAIN, CONTAINALL, NO_HOME, NV and ROCM switch their
+/// flag on (NV and ROCM give way to --gpu and HPCRUN_GPU);
 /// HOME, PWD/CWD/TARGET_PWD/TARGET_CWD, NO_MOUNT and SHELL give a value when the flag gave none. Source:
 /// Apptainer's cmd/internal/cli/action_flags.go (EnvKeys) and its user guide, "Environment variables".
 /// </summary>
@@ -43,6 +46,9 @@ public static class ApptainerVariables
                 ?? (Find("PWD", "CWD", "TARGET_PWD", "TARGET_CWD") is { } pwd ? Absolute(pwd.Name, pwd.Value) : null),
             ShellPath = request.ShellPath ?? (request.Shell ? Find("SHELL")?.Value : null),
             NoMount = noMount,
+            Gpu = request.Gpu ?? (environment.ContainsKey(GpuSelection.EnvironmentVariable) ? null
+                : On("NV") ? GpuSelection.Nvidia with { Optional = true }
+                : On("ROCM") ? GpuSelection.Amd with { Optional = true } : null),
         };
     }
 
