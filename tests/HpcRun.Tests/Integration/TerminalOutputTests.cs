@@ -1,0 +1,26 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+/// <summary>What hpcrun writes to a terminal (a pty, as `script` gives one): plain lines, readable on a dark
+/// background and a light one, and no terminal mode switched on (.NET's console sets keypad mode at its first
+/// write and leaves it on).</summary>
+public class TerminalOutputTests
+{
+    [Theory]
+    [InlineData("xterm")]
+    [InlineData("xterm-256color")]
+    public void ErrorsWarningsAndOutputAreBytesWithoutEscapes(string term)
+    {
+        var result = Hpcrun.Script($"export TERM={term}; script -qc \"$H nosuch.sif; $H -v nosuch.sif; " +
+            "$H --nv --gpu=amd x; $H --version\" /dev/null");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain('\u001b', result.Stdout);
+        string[] lines = result.Stdout.Split("\r\n");
+        Assert.Equal("hpcrun: image not found: nosuch.sif", lines[0]);
+        Assert.Contains(lines, l => l.EndsWith(" ERR image not found: nosuch.sif", StringComparison.Ordinal));
+        Assert.Contains("hpcrun: --nv contradicts --gpu=amd", lines);
+        Assert.Matches(@"^\d+\.\d+\.\d+", lines[^2]);
+    }
+}
