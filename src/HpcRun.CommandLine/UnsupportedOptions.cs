@@ -91,7 +91,10 @@ public static class UnsupportedOptions
     }
 
     /// <summary>The line for an option <paramref name="verb"/> lacks: the refusal when it is one of Apptainer's,
-    /// else "unknown option".</summary>
-    public static string Unknown(string option, string verb) => Refusal(option)
-        ?? $"unknown option '{option.Split('=', 2)[0]}' for {verb} (see 'hpcrun {verb} --help')";
+    /// else "unknown option". An empty <paramref name="verb"/> is an option typed with no verb, whose help is
+    /// <paramref name="helpVerb"/>'s (exec's, for the bare `hpcrun [OPTIONS] IMAGE CMD`; else hpcrun's).</summary>
+    public static string Unknown(string option, string verb, string helpVerb = "") => Refusal(option)
+        ?? $"unknown option '{option.Split('=', 2)[0]}'{(verb.Length > 0 ? $" for {verb}" : "")} " +
+        $"(see 'hpcrun {(verb.Length > 0 ? verb : helpVerb)}{(verb.Length > 0 || helpVerb.Length > 0 ? " " : "")}" +
+        "--help')";
 }

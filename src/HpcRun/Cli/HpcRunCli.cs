@@ -123,8 +123,11 @@ internal sealed class HpcRunCli
         if (!Path.Exists(word))
         {
             UnsupportedVerbs.Check(word);
-            if (UnsupportedVerbs.Suggestion(word, Root.Subcommands.Select(c => c.Name)) is { } verb)
-                throw new HpcRunException(ExitCode.Usage, $"unknown verb '{word}': did you mean {verb}?");
+            if (UnsupportedVerbs.Suggestion(word, Root.Subcommands.Select(c => c.Name)) is not null)
+                throw new HpcRunException(ExitCode.Usage, UsageErrors.UnknownVerb(word, Root, ""));
+            // Nothing but options: no image came, and no verb (hpcrun --bogus), so the option is hpcrun's to refuse.
+            if (args[first..].All(a => a.StartsWith('-')) && args[first] != "-")
+                throw new HpcRunException(ExitCode.Usage, UnsupportedOptions.Unknown(word, ""));
         }
         bare = true;
         return [.. args[..first], "exec", .. args[first..]];
@@ -155,7 +158,9 @@ internal sealed class HpcRunCli
                 ours.AddRange(flags);
                 continue;
             }
-            if (option is null) throw new HpcRunException(ExitCode.Usage, UnsupportedOptions.Unknown(name, verb.Name));
+            if (option is null) // the bare form's options are exec's, though the user typed no exec
+                throw new HpcRunException(ExitCode.Usage,
+                    UnsupportedOptions.Unknown(name, bare ? "" : verb.Name, "exec"));
             ours.Add(args[i]);
             if (option.ValueType != typeof(bool) && !args[i].Contains('=') && i + 1 < args.Length)
                 ours.Add(args[++i]); // its value

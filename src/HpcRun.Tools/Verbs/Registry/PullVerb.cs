@@ -14,7 +14,9 @@ internal static class PullVerb
 {
     public static Command Create()
     {
-        var first = new Argument<string>("out") { Description = "SIF to write (default: NAME_TAG.sif); or REF alone" };
+        // Both optional to the parser, as the reference may come first: what is missing is said here.
+        var first = new Argument<string?>("out")
+        { Description = "SIF to write (default: NAME_TAG.sif); or REF alone", Arity = ArgumentArity.ZeroOrOne };
         var second = new Argument<string?>("reference")
         {
             Description = "docker://HOST/NAME:TAG, NAME:TAG or NAME@sha256:DIGEST (Docker Hub when no host)",
@@ -35,11 +37,13 @@ internal static class PullVerb
         var command = new Command(ToolVerbs.Pull.Name, ToolVerbs.Pull.Description)
         {
             first, second, platform, force, cache, moved, options.Creds, options.Insecure, mksquashfs,
-        };
+        }.With(Usage, "hpcrun pull docker://rockylinux:9          # writes rockylinux_9.sif",
+            "hpcrun pull solver.sif ghcr.io/org/solver:2.1");
         command.SetAction(result => RegistryVerbs.Run(() =>
         {
             (string? output, string text) = result.GetValue(second) is { } r ? (result.GetValue(first), r)
-                : ((string?)null, result.GetValue(first)!);
+                : ((string?)null, result.GetValue(first) ?? throw new HpcRunException(ExitCode.Usage,
+                    $"pull needs a REFERENCE: hpcrun {Usage}"));
             if (output is not null && output.Contains("://", StringComparison.Ordinal))
                 throw new HpcRunException(ExitCode.Usage, $"pull takes OUT before the reference: hpcrun pull " +
                     $"[OPTIONS] {(text.Contains("://", StringComparison.Ordinal) ? "OUT.sif" : text)} {output}");
@@ -68,6 +72,8 @@ internal static class PullVerb
         }));
         return command;
     }
+
+    private const string Usage = "pull [OPTIONS] [OUT.sif] REFERENCE";
 
     /// <summary>Pulls <paramref name="reference"/> into the SIF <paramref name="output"/> (pull, and build from a
     /// docker:// source), made with <paramref name="mksquashfs"/> (checked: <see cref="MksquashfsOption"/>).</summary>
