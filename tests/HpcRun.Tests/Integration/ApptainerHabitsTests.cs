@@ -174,6 +174,45 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.Equal("ran\n", result.Stdout);
     }
 
+    [Fact]
+    public void HelpAndArgumentEdgesAreSaidInHpcrunsWords()
+    {
+        Assert.Equal(0, Hpcrun.Run("help", "help").ExitCode);
+        OneLine(Hpcrun.Run("help", "nosuch"), 64, "unknown verb 'nosuch' (see 'hpcrun --help')");
+        OneLine(Hpcrun.Run("cache", "lst"), 64, "unknown verb 'cache lst': did you mean cache list?");
+        OneLine(Hpcrun.Run("cache", "clean", "--older-than"), 64,
+            "--older-than needs a value (see 'hpcrun cache clean --help')");
+        OneLine(Hpcrun.Run("pull"), 64, "pull needs a REFERENCE: hpcrun pull [OPTIONS] [OUT.sif] REFERENCE");
+        OneLine(Hpcrun.Run("--bogus"), 64, "unknown option '--bogus' (see 'hpcrun --help')");
+        OneLine(Hpcrun.Run("--bogus", busybox.Image, "true"), 64,
+            "unknown option '--bogus' (see 'hpcrun exec --help')");
+    }
+
+    /// <summary>Apptainer's `cache clean --type` and `-f`; each kind says what it freed.</summary>
+    [Fact]
+    public void CacheCleanTakesATypeAndSaysWhatItFreed()
+    {
+        string cache = Path.Combine(TestImages.Dir, $"cache-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(cache, "sif"));
+        File.SetUnixFileMode(cache, (UnixFileMode)0b111_111_111);
+        File.SetUnixFileMode(Path.Combine(cache, "sif"), (UnixFileMode)0b111_111_111);
+        File.WriteAllBytes(Path.Combine(cache, "sif", "0123.sif"), new byte[2048]);
+        var env = new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = cache };
+        try
+        {
+            var recipe = Hpcrun.Run(["cache", "clean", "--type", "recipe"], env);
+            Assert.True(recipe.ExitCode == 0, recipe.ToString());
+            Assert.Equal($"removed 0 recipe build step(s), 0 B, from {cache}/recipe\n", recipe.Stdout);
+            Assert.True(File.Exists(Path.Combine(cache, "sif", "0123.sif")));
+            var image = Hpcrun.Run(["cache", "clean", "-T", "image", "-f"], env);
+            Assert.True(image.ExitCode == 0, image.ToString());
+            Assert.Equal($"removed 1 image(s), 2.0 KiB, from {cache}\n", image.Stdout);
+            OneLine(Hpcrun.Run(["cache", "clean", "--type", "blob"], env), 64,
+                "--type blob: expected image, recipe or all");
+        }
+        finally { Directory.Delete(cache, recursive: true); }
+    }
+
     [Theory, MemberData(nameof(Kinds))]
     public void ContainGivesPrivateTmpAndAnEmptyHome(string kind)
     {
