@@ -96,8 +96,10 @@ public sealed class LaunchOptions
     { Description = "Run a docker:// image from the cache only, asking no registry (also HPCRUN_OFFLINE=1)" };
 
     /// <summary>Apptainer's -u/--userns: hpcrun always runs in a user namespace, so it is accepted and does
-    /// nothing (not in <see cref="All"/>: it has no meaning to pass on).</summary>
+    /// nothing (not in <see cref="All"/>: it has no meaning to pass on); so is --no-privs (drop all capabilities),
+    /// as hpcrun grants none.</summary>
     private readonly Option<bool> userNamespace = new("--userns", "-u") { Hidden = true };
+    private readonly Option<bool> noPrivileges = new("--no-privs") { Hidden = true };
 
     public IEnumerable<Option> All =>
         [Bind, Mount, Env, EnvFile, CleanEnv, Contain, ContainAll, Home, NoHome, NoMount, FakeRoot, WritableTmpfs, Pwd,
@@ -105,7 +107,7 @@ public sealed class LaunchOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in All.Append(userNamespace)) command.Options.Add(option);
+        foreach (Option option in All.Append(userNamespace).Append(noPrivileges)) command.Options.Add(option);
     }
 
     /// <summary>

@@ -65,10 +65,32 @@ public class UsageErrorTests
         Assert.Equal((int)ExitCode.Usage, Parse(option, "img", "true").Code); // the bare form too
     }
 
+    [Theory]
+    [InlineData("inspect", "--test", "run the test with `hpcrun test IMAGE`")]
+    [InlineData("inspect", "-t", "run the test with `hpcrun test IMAGE`")]
+    [InlineData("inspect", "--all", "`hpcrun inspect --json IMAGE` gives everything")]
+    [InlineData("build", "-s", "hpcrun builds image files")]
+    [InlineData("exec", "--compat", "hpcrun's defaults are close to it already")]
+    [InlineData("exec", "--no-init", "hpcrun starts no init")]
+    [InlineData("exec", "--no-eval", "hpcrun evaluates the environment scripts")]
+    [InlineData("", "-q", "hpcrun prints only warnings and errors")]
+    [InlineData("", "-s", "hpcrun prints only warnings and errors")]
+    public void ApptainersOptionsOfOneVerbGetAdviceThere(string verb, string option, string advice) =>
+        Assert.StartsWith($"'{option}' is not supported: {advice}", UnsupportedOptions.Unknown(option, verb));
+
+    [Fact]
+    public void ApptainersGlobalQuietAndSilentGetAdviceNotExecsUnknownOption()
+    {
+        Assert.Equal((int)ExitCode.Usage, Parse("-q", "img", "true").Code);
+        Assert.Equal((int)ExitCode.Usage, Parse("-s", "shell", "img").Code);
+        Assert.Equal("unknown option '-t' for exec (see 'hpcrun exec --help')",
+            UnsupportedOptions.Unknown("-t", "exec"));
+    }
+
     [Fact]
     public void UsernsIsAcceptedAndFIsFakeroot()
     {
-        var (code, request) = Parse("-u", "--userns", "-f", "img", "true");
+        var (code, request) = Parse("-u", "--userns", "--no-privs", "-f", "img", "true");
         Assert.Equal(42, code);
         Assert.True(request!.FakeRoot);
     }
