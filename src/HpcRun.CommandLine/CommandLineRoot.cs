@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using System.CommandLine.Help;
 using Serilog;
 
@@ -27,6 +28,11 @@ public sealed class CommandLineRoot
 
     /// <summary>hpcrun's version, as both binaries and the build record give it ("0.1.0").</summary>
     public static string Version => typeof(CommandLineRoot).Assembly.GetName().Version?.ToString(3) ?? "0";
+
+    /// <summary>The version with the commit it was built from ("0.1.0+a19615e..."): what `hpcrun version` prints,
+    /// bare, and `hpcrun --version` as "hpcrun version X" (Apptainer's two forms).</summary>
+    public static string FullVersion => (Assembly.GetEntryAssembly() ?? typeof(CommandLineRoot).Assembly)
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? Version;
 
     /// <summary>Parses <paramref name="args"/> (what <paramref name="ours"/> keeps of them: the launcher leaves out
     /// a job's command line) and runs the verb they name.</summary>
@@ -89,6 +95,15 @@ public sealed class CommandLineRoot
         var help = new HelpOption();
         VerbHelp.Customize(help);
         Command.Options.Add(help);
-        Command.Options.Add(new VersionOption());
+        Command.Options.Add(new VersionOption { Action = new VersionAction() });
+    }
+
+    private sealed class VersionAction : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine($"hpcrun version {FullVersion}");
+            return 0;
+        }
     }
 }

@@ -57,7 +57,9 @@ public static class ApptainerVariables
     {
         "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
         "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
-        _ => throw new HpcRunException(ExitCode.Usage, $"{name}={value}: expected true or false (1 or 0)"),
+        // Worded as hpcrun's own switches (SettingWord.Switch), with Go's words.
+        _ => throw new HpcRunException(ExitCode.Usage,
+            $"{name}: '{value}' is neither on (1, t, true) nor off (0, f, false)"),
     };
 
     /// <summary>--pwd's rule: an absolute path, normalized.</summary>

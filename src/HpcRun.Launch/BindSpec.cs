@@ -4,8 +4,11 @@ namespace HpcRun.Launch;
 public sealed record BindSpec(string Source, string Target, bool ReadOnly)
 {
     /// <summary>Parses a --bind argument, which may hold a comma-separated list.</summary>
+    /// <exception cref="HpcRunException">64 (usage): a bad bind, or none at all (`-B ''`).</exception>
     public static IEnumerable<BindSpec> ParseList(string value) =>
-        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse);
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            is { Length: > 0 } specs ? specs.Select(Parse)
+            : throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': expected SRC[:DST[:ro|rw]]");
 
     public static BindSpec Parse(string value)
     {

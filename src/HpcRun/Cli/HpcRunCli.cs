@@ -59,8 +59,8 @@ internal sealed class HpcRunCli
             withCommand: true).With("test [OPTIONS] IMAGE [ARGS...]    (options after IMAGE are the test script's)",
                 "hpcrun test analysis.sif                   # status 0 when the %test section passed",
                 "srun -N1 hpcrun test -B /data analysis.sif  # on a compute node, with the binds the job uses"));
-        var version = new Command("version", "Print hpcrun's version");
-        version.SetAction(_ => { Console.WriteLine($"hpcrun {CommandLineRoot.Version}"); return 0; });
+        var version = new Command("version", "Print hpcrun's version (as apptainer version, the bare version)");
+        version.SetAction(_ => { Console.WriteLine(CommandLineRoot.FullVersion); return 0; });
         Root.Subcommands.Add(version);
         foreach (Command verb in moreVerbs) Root.Subcommands.Add(verb);
     }

@@ -224,6 +224,14 @@ public class ApptainerCommandLineTests
             "exec", "img", "true").Request!.Gpu);
     }
 
+    [Fact]
+    public void AnEmptyBindIsAUsageErrorNotNothing()
+    {
+        Assert.Equal((int)ExitCode.Usage, Parse("-B", "", "img", "true").Code);
+        Assert.Equal((int)ExitCode.Usage, Parse("exec", "--bind", " , ", "img", "true").Code);
+        Assert.Equal(2, Parse("-B", "/a,,/b", "img", "true").Request!.Binds.Count);
+    }
+
     [Theory]
     [InlineData("APPTAINER_NV", "yes")]
     [InlineData("APPTAINER_CLEANENV", "maybe")]

@@ -188,6 +188,27 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             "unknown option '--bogus' (see 'hpcrun exec --help')");
     }
 
+    /// <summary>Apptainer's transport prefixes for local sources are taken off (hpcrun reads the content); a Docker
+    /// daemon's image gets the command that saves it.</summary>
+    [Fact]
+    public void BuildTakesApptainersTransportPrefixes()
+    {
+        string dir = Path.Combine(TestImages.Dir, $"transport-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+        string output = Path.Combine(dir, "out.sif");
+        try
+        {
+            var built = Hpcrun.Run("build", output, $"oci:{TestImages.BusyboxTree}");
+            Assert.True(built.ExitCode == 0, built.ToString());
+            Assert.Equal("ran\n", Hpcrun.Run(output, "echo", "ran").Stdout);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+        OneLine(Hpcrun.Run("build", output, "docker-daemon:app:1"), 64,
+            "'docker-daemon:app:1': hpcrun reads no Docker daemon: `docker save app:1 -o image.tar`, then build " +
+            "from image.tar");
+    }
+
     /// <summary>Apptainer's `cache clean --type` and `-f`; each kind says what it freed.</summary>
     [Fact]
     public void CacheCleanTakesATypeAndSaysWhatItFreed()
@@ -200,6 +221,7 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         var env = new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = cache };
         try
         {
+            Assert.Contains("(tag moved) sha256:0123\n", Hpcrun.Run(["cache", "list"], env).Stdout);
             var recipe = Hpcrun.Run(["cache", "clean", "--type", "recipe"], env);
             Assert.True(recipe.ExitCode == 0, recipe.ToString());
             Assert.Equal($"removed 0 recipe build step(s), 0 B, from {cache}/recipe\n", recipe.Stdout);

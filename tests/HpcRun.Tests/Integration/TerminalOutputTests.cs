@@ -13,7 +13,7 @@ public class TerminalOutputTests
     public void ErrorsWarningsAndOutputAreBytesWithoutEscapes(string term)
     {
         var result = Hpcrun.Script($"export TERM={term}; script -qc \"$H nosuch.sif; $H -v nosuch.sif; " +
-            "$H --nv --gpu=amd x; $H --version\" /dev/null");
+            "$H --nv --gpu=amd x; $H --version; $H version\" /dev/null");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.DoesNotContain('\u001b', result.Stdout);
@@ -21,6 +21,7 @@ public class TerminalOutputTests
         Assert.Equal("hpcrun: image not found: nosuch.sif", lines[0]);
         Assert.Contains(lines, l => l.EndsWith(" ERR image not found: nosuch.sif", StringComparison.Ordinal));
         Assert.Contains("hpcrun: --nv contradicts --gpu=amd", lines);
-        Assert.Matches(@"^\d+\.\d+\.\d+", lines[^2]);
+        Assert.Matches(@"^hpcrun version \d+\.\d+\.\d+", lines[^3]);
+        Assert.Equal(lines[^3]["hpcrun version ".Length..], lines[^2]); // Apptainer's two forms, one version
     }
 }

@@ -60,7 +60,9 @@ internal static class CacheVerb
         Console.WriteLine($"{"SIZE",10}  {"PULLED (UTC)",-16}  REFERENCES");
         foreach (Entry e in entries)
         {
-            string names = e.References.Count == 0 ? "(none)"
+            // An image no reference names any more: its tag moved on to another image since it was pulled.
+            string hex = Path.GetFileNameWithoutExtension(e.Image);
+            string names = e.References.Count == 0 ? $"(tag moved) sha256:{hex[..Math.Min(12, hex.Length)]}"
                 : string.Join(", ", e.References.Select(r => $"{r.Reference} ({r.Platform})"));
             Console.WriteLine($"{Size(e.Size),10}  {e.Pulled:yyyy-MM-dd HH:mm}  {names}");
         }
