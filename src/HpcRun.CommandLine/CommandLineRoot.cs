@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Reflection;
 using System.CommandLine.Help;
+using System.Reflection;
 using Serilog;
 
 namespace HpcRun.CommandLine;

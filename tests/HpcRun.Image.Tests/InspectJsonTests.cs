@@ -12,7 +12,9 @@ public class InspectJsonTests
     {
         var info = new ImageInfo
         {
-            Path = "/images/a+b.sif", Format = "SIF", Config = ImageConfig.Empty,
+            Path = "/images/a+b.sif",
+            Format = "SIF",
+            Config = ImageConfig.Empty,
             DefinitionFile = "Bootstrap: docker\n%post\n  echo \"x\" > /y\n",
         };
 
