@@ -3,6 +3,15 @@ namespace HpcRun.Launch;
 /// <summary>One -B/--bind value: SRC[:DST[:ro|rw]].</summary>
 public sealed record BindSpec(string Source, string Target, bool ReadOnly)
 {
+    /// <summary>The variable the bind came from (APPTAINER_BIND...), for messages; null for -B and --mount. Not
+    /// part of what a bind is: two binds that differ only there are the same bind.</summary>
+    public string? Origin { get; init; }
+
+    public bool Equals(BindSpec? other) =>
+        other is not null && (Source, Target, ReadOnly) == (other.Source, other.Target, other.ReadOnly);
+
+    public override int GetHashCode() => HashCode.Combine(Source, Target, ReadOnly);
+
     /// <summary>Parses a --bind argument, which may hold a comma-separated list.</summary>
     /// <exception cref="HpcRunException">64 (usage): a bad bind, or none at all (`-B ''`).</exception>
     public static IEnumerable<BindSpec> ParseList(string value) =>
