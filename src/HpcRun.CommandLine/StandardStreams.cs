@@ -1,5 +1,5 @@
 using System.Text;
-using Microsoft.Win32.SafeHandles;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.CommandLine;
 
@@ -7,11 +7,12 @@ namespace HpcRun.CommandLine;
 /// Console.Out and Console.Error as plain UTF-8 writers on file descriptors 1 and 2. .NET's own console
 /// streams set the terminal up at their first write on Unix (terminfo's keypad_xmit, "\e[?1h\e=" with
 /// TERM=xterm, which stays on after hpcrun exits): hpcrun writes lines, and leaves the terminal as it was.
-/// A write to a closed pipe is dropped, as .NET's console drops it (`hpcrun inspect IMG | head -1`).
+/// A write to a closed pipe is dropped, as .NET's console drops it (`hpcrun inspect IMG | head -1`); writes go
+/// at the descriptor's offset, shared with whatever else writes to a redirected file.
 /// </summary>
 public static class StandardStreams
 {
-    /// <summary>Replaces Console.Out and Console.Error; nothing is opened before the first write.</summary>
+    /// <summary>Replaces Console.Out and Console.Error; nothing is written before the first write.</summary>
     public static void Install()
     {
         Console.SetOut(new DescriptorWriter(1));
@@ -21,8 +22,6 @@ public static class StandardStreams
     private sealed class DescriptorWriter(int descriptor) : TextWriter
     {
         private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
-        private readonly Lazy<Stream> stream = new(() =>
-            new FileStream(new SafeFileHandle(descriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0));
 
         public override Encoding Encoding => Utf8;
 
@@ -38,12 +37,11 @@ public static class StandardStreams
 
         public override void WriteLine(ReadOnlySpan<char> buffer) => Write(string.Concat(buffer, NewLine));
 
+        /// <summary>write(2) at the descriptor's shared offset; an error (the reader went away, EPIPE; a closed
+        /// descriptor) drops the text.</summary>
         public override void Write(ReadOnlySpan<char> buffer)
         {
-            if (buffer.IsEmpty) return;
-            try { stream.Value.Write(Utf8.GetBytes(buffer.ToArray())); }
-            catch (IOException) { } // the reader went away (EPIPE) or the descriptor is closed
-            catch (UnauthorizedAccessException) { } // the descriptor is not open for writing
+            if (!buffer.IsEmpty) Libc.WriteAll(descriptor, Utf8.GetBytes(buffer.ToArray()));
         }
     }
 }

@@ -24,4 +24,13 @@ public class TerminalOutputTests
         Assert.Matches(@"^hpcrun version \d+\.\d+\.\d+", lines[^3]);
         Assert.Equal(lines[^3]["hpcrun version ".Length..], lines[^2]); // Apptainer's two forms, one version
     }
+
+    /// <summary>hpcrun writes at the descriptor's offset, which it shares with what else writes to a redirected
+    /// file: the lines of two runs both stay.</summary>
+    [Fact]
+    public void LinesOfSuccessiveRunsToOneRedirectedFileAllStay()
+    {
+        var result = Hpcrun.Script("f=$(mktemp); { $H one.sif; $H two.sif; } 2>\"$f\"; cat \"$f\"; rm -f \"$f\"");
+        Assert.Equal("hpcrun: image not found: one.sif\nhpcrun: image not found: two.sif\n", result.Stdout);
+    }
 }
