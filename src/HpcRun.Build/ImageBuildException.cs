@@ -40,9 +40,10 @@ public sealed class ImageBuildException(string message, BuildFailure failure = B
     public static ImageBuildException Unreadable(string path, string hint = "") =>
         new($"cannot read {path}: permission denied{hint}", BuildFailure.SourceUnreadable);
 
-    /// <summary>The build stopped for <paramref name="signal"/>; nothing was written.</summary>
-    public static ImageBuildException Interruption(int signal) =>
-        new($"build interrupted by {SignalName(signal)}: nothing written", BuildFailure.Interrupted, signal);
+    /// <summary>The build (or the pull, <paramref name="work"/>) stopped for <paramref name="signal"/>; nothing was
+    /// written.</summary>
+    public static ImageBuildException Interruption(int signal, string work = "build") =>
+        new($"{work} interrupted by {SignalName(signal)}: nothing written", BuildFailure.Interrupted, signal);
 
     private static string SignalName(int signal) => signal switch
     {

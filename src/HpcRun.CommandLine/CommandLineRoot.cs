@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.Reflection;
 using Serilog;
 
 namespace HpcRun.CommandLine;
@@ -28,6 +29,11 @@ public sealed class CommandLineRoot
     /// <summary>hpcrun's version, as both binaries and the build record give it ("0.1.0").</summary>
     public static string Version => typeof(CommandLineRoot).Assembly.GetName().Version?.ToString(3) ?? "0";
 
+    /// <summary>The version with the commit it was built from ("0.1.0+a19615e..."): what `hpcrun version` prints,
+    /// bare, and `hpcrun --version` as "hpcrun version X" (Apptainer's two forms).</summary>
+    public static string FullVersion => (Assembly.GetEntryAssembly() ?? typeof(CommandLineRoot).Assembly)
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? Version;
+
     /// <summary>Parses <paramref name="args"/> (what <paramref name="ours"/> keeps of them: the launcher leaves out
     /// a job's command line) and runs the verb they name.</summary>
     /// <returns>The verb's exit status; 64 (<see cref="ExitCode.Usage"/>) for a command line that does not parse;
@@ -36,7 +42,7 @@ public sealed class CommandLineRoot
     {
         try
         {
-            args = WithoutHelpVerb(args);
+            args = WithoutHelpVerb(args, Command);
             if (args.Any(a => a is "-h" or "/h" or "--help" or "-?" or "/?" or "--version")) AddHelpAndVersion();
             ParseResult result = Command.Parse(ours is null ? args : ours(args));
             Logging.Configure(result.GetValue(debug) ? 2 : result.GetValue(verbose) ? 1 : 0);
@@ -62,11 +68,23 @@ public sealed class CommandLineRoot
     public const string HelpVerb = "help";
 
     /// <summary><paramref name="args"/> with a leading <see cref="HelpVerb"/> (after -v, --verbose, --debug) turned
-    /// into --help after the verbs it names.</summary>
-    public static string[] WithoutHelpVerb(string[] args)
+    /// into --help after the verbs it names (`help help` is `help`: hpcrun's help).</summary>
+    /// <param name="root">The verbs there are; a word after `help` that names none of them is refused.</param>
+    /// <exception cref="HpcRunException">64 (usage): `help nosuch`, with the verb it is a typo of.</exception>
+    public static string[] WithoutHelpVerb(string[] args, Command root)
     {
         int at = Array.FindIndex(args, a => a is not ("-v" or "--verbose" or "--debug"));
-        return at >= 0 && args[at] == HelpVerb ? [.. args[..at], .. args[(at + 1)..], "--help"] : args;
+        if (at < 0 || args[at] != HelpVerb) return args;
+        string[] words = [.. args[(at + 1)..].SkipWhile(w => w == HelpVerb)];
+        Command verb = root;
+        var path = new List<string>();
+        foreach (string word in words.TakeWhile(w => !w.StartsWith('-')))
+        {
+            verb = verb.Subcommands.FirstOrDefault(c => c.Name == word) ?? throw new HpcRunException(
+                ExitCode.Usage, UsageErrors.UnknownVerb(word, verb, string.Join(' ', path)));
+            path.Add(word);
+        }
+        return [.. args[..at], .. words, "--help"];
     }
 
     /// <summary>What RootCommand adds, added only when asked for: their descriptions are
@@ -77,6 +95,15 @@ public sealed class CommandLineRoot
         var help = new HelpOption();
         VerbHelp.Customize(help);
         Command.Options.Add(help);
-        Command.Options.Add(new VersionOption());
+        Command.Options.Add(new VersionOption { Action = new VersionAction() });
+    }
+
+    private sealed class VersionAction : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine($"hpcrun version {FullVersion}");
+            return 0;
+        }
     }
 }

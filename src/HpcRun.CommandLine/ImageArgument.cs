@@ -29,8 +29,21 @@ public static class ImageArgument
         if (type == PosixFile.Directory && !PosixFile.CanEnter(pinned))
             throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}");
         try { return ImageSource.Probe(pinned) with { Name = name }; }
-        catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, $"{path}: {e.Message}"); }
+        catch (ImageFormatException e)
+        {
+            throw new HpcRunException(ExitCode.BadImage, $"{path}: {e.Message}{RecipeAdvice(path)}");
+        }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}"); }
+    }
+
+    /// <summary>For a file named as a recipe (X.def, Dockerfile, Containerfile), the command that builds it.</summary>
+    private static string RecipeAdvice(string path)
+    {
+        string name = Path.GetFileName(path);
+        return name.EndsWith(".def", StringComparison.Ordinal)
+            || name.StartsWith("Dockerfile", StringComparison.Ordinal)
+            || name.StartsWith("Containerfile", StringComparison.Ordinal)
+            ? $" (a recipe: build it with `hpcrun build OUT.sif {path}`)" : "";
     }
 }

@@ -65,8 +65,10 @@ public sealed class LaunchOptions
         Description = "GPUs: auto (the host's, the default), nvidia, amd or none, with indices as in nvidia:0,2 " +
             "(also HPCRUN_GPU)"
     };
-    public readonly Option<bool> Nv = new("--nv") { Description = "Same as --gpu=nvidia (Apptainer's option)" };
-    public readonly Option<bool> Rocm = new("--rocm") { Description = "Same as --gpu=amd (Apptainer's option)" };
+    public readonly Option<bool> Nv = new("--nv")
+    { Description = "NVIDIA GPUs if the host has them, else a warning (Apptainer's option; also APPTAINER_NV)" };
+    public readonly Option<bool> Rocm = new("--rocm")
+    { Description = "AMD GPUs if the host has them, else a warning (Apptainer's option; also APPTAINER_ROCM)" };
 
     public readonly Option<string> Mpi = new("--mpi")
     {
@@ -94,8 +96,10 @@ public sealed class LaunchOptions
     { Description = "Run a docker:// image from the cache only, asking no registry (also HPCRUN_OFFLINE=1)" };
 
     /// <summary>Apptainer's -u/--userns: hpcrun always runs in a user namespace, so it is accepted and does
-    /// nothing (not in <see cref="All"/>: it has no meaning to pass on).</summary>
+    /// nothing (not in <see cref="All"/>: it has no meaning to pass on); so is --no-privs (drop all capabilities),
+    /// as hpcrun grants none.</summary>
     private readonly Option<bool> userNamespace = new("--userns", "-u") { Hidden = true };
+    private readonly Option<bool> noPrivileges = new("--no-privs") { Hidden = true };
 
     public IEnumerable<Option> All =>
         [Bind, Mount, Env, EnvFile, CleanEnv, Contain, ContainAll, Home, NoHome, NoMount, FakeRoot, WritableTmpfs, Pwd,
@@ -103,7 +107,7 @@ public sealed class LaunchOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in All.Append(userNamespace)) command.Options.Add(option);
+        foreach (Option option in All.Append(userNamespace).Append(noPrivileges)) command.Options.Add(option);
     }
 
     /// <summary>
@@ -162,7 +166,8 @@ public sealed class LaunchOptions
             Offline = result.GetValue(Offline),
         };
 
-    /// <summary>--gpu, --nv or --rocm; null when none was given. Two of them must agree.</summary>
+    /// <summary>--gpu, --nv or --rocm (optional: a warning on a host without them); null when none was given. Two
+    /// of them must agree, and --gpu's strictness wins.</summary>
     /// <exception cref="HpcRunException">64 (usage): a bad --gpu value, or options that disagree.</exception>
     private GpuSelection? GpuRequest(ParseResult result)
     {
@@ -173,7 +178,7 @@ public sealed class LaunchOptions
             if (!result.GetValue(flag)) continue;
             if (gpu is not null && gpu.Kind != kind.Kind)
                 throw new HpcRunException(ExitCode.Usage, $"{flag.Name} contradicts --gpu={gpu}");
-            gpu ??= kind;
+            gpu ??= kind with { Optional = true };
         }
         return gpu;
     }

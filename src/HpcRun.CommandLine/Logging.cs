@@ -1,6 +1,7 @@
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Sinks.SystemConsole.Themes;
 
 namespace HpcRun.CommandLine;
 
@@ -24,8 +25,10 @@ public static class Logging
         Log.Logger = new Deferred(level, () => new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .Enrich.WithProperty("ProcessId", Environment.ProcessId)
+            // Plain text: a theme's colours are unreadable on one background or the other (black on dark, bright
+            // white on light), and .NET's colour API sets the terminal up for keys (StandardStreams).
             .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: null)
+                formatProvider: null, theme: ConsoleTheme.None)
             .CreateLogger());
     }
 

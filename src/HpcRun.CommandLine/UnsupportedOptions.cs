@@ -45,7 +45,6 @@ public static class UnsupportedOptions
         ["--add-caps"] = Privileges,
         ["--drop-caps"] = Privileges,
         ["--keep-privs"] = Privileges,
-        ["--no-privs"] = Privileges,
         ["--allow-setuid"] = Privileges,
         ["--security"] = Privileges,
         ["--cpus"] = Cgroups,
@@ -80,6 +79,26 @@ public static class UnsupportedOptions
         ["--sandbox"] = "hpcrun builds image files; a directory is an image as it is (hpcrun DIR CMD)",
         ["--update"] = "build into a new file: hpcrun builds every image from scratch (its recipe steps are cached)",
         ["--section"] = "hpcrun builds whole definition files",
+        ["--compat"] = "hpcrun's defaults are close to it already; add --containall (-C) for a clean environment and " +
+            "private /tmp and home (images are read-only; --writable-tmpfs for a throwaway layer)",
+        ["--no-init"] = "hpcrun starts no init (shim) process: the job's command is the container's first process",
+        ["--no-eval"] = "hpcrun evaluates the environment scripts with the image's /bin/sh, as Apptainer does by " +
+            "default; set exact values with --env or --env-file",
+        ["--quiet"] = Quiet,
+        ["-q"] = Quiet,
+        ["--silent"] = Quiet,
+    };
+
+    private const string Quiet = "hpcrun prints only warnings and errors already; 2>/dev/null drops them";
+
+    /// <summary>Apptainer's options of one verb whose names mean something else or nothing elsewhere.</summary>
+    private static readonly Dictionary<(string Verb, string Option), string> VerbOptions = new()
+    {
+        [("inspect", "--test")] = "run the test with `hpcrun test IMAGE`; `hpcrun inspect --deffile` shows %test",
+        [("inspect", "-t")] = "run the test with `hpcrun test IMAGE`; `hpcrun inspect --deffile` shows %test",
+        [("inspect", "--all")] = "`hpcrun inspect --json IMAGE` gives everything at once",
+        [("build", "-s")] = "hpcrun builds image files; a directory is an image as it is (hpcrun DIR CMD)",
+        [("", "-s")] = Quiet,
     };
 
     /// <summary>The one-line refusal for <paramref name="option"/> (a name as typed, `=value` allowed); null when it
@@ -91,7 +110,13 @@ public static class UnsupportedOptions
     }
 
     /// <summary>The line for an option <paramref name="verb"/> lacks: the refusal when it is one of Apptainer's,
-    /// else "unknown option".</summary>
-    public static string Unknown(string option, string verb) => Refusal(option)
-        ?? $"unknown option '{option.Split('=', 2)[0]}' for {verb} (see 'hpcrun {verb} --help')";
+    /// else "unknown option". An empty <paramref name="verb"/> is an option typed with no verb, whose help is
+    /// <paramref name="helpVerb"/>'s (exec's, for the bare `hpcrun [OPTIONS] IMAGE CMD`; else hpcrun's).</summary>
+    public static string Unknown(string option, string verb, string helpVerb = "") =>
+        (VerbOptions.TryGetValue((verb, option.Split('=', 2)[0]), out string? advice)
+            ? $"'{option.Split('=', 2)[0]}' is not supported: {advice}" : null)
+        ?? Refusal(option)
+        ?? $"unknown option '{option.Split('=', 2)[0]}'{(verb.Length > 0 ? $" for {verb}" : "")} " +
+        $"(see 'hpcrun {(verb.Length > 0 ? verb : helpVerb)}{(verb.Length > 0 || helpVerb.Length > 0 ? " " : "")}" +
+        "--help')";
 }

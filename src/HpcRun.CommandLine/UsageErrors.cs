@@ -25,7 +25,11 @@ public static class UsageErrors
             return UnsupportedOptions.Unknown(unknown, name);
         if (result.Errors.Count == 0) return null;
         if (result.UnmatchedTokens.FirstOrDefault() is { } extra)
-            return $"unexpected argument '{extra}' for {name}: hpcrun {Usage(verb.Command, name)}";
+            return verb.Command.Subcommands.Count > 0 && !IsOptionLike(extra) ? UnknownVerb(extra, verb.Command, name)
+                : $"unexpected argument '{extra}' for {name}: hpcrun {Usage(verb.Command, name)}";
+        if (result.Errors.Select(e => e.SymbolResult).OfType<OptionResult>()
+            .FirstOrDefault(o => o.Tokens.Count == 0 && !o.Implicit) is { } option)
+            return $"{option.Option.Name} needs a value (see 'hpcrun {name} --help')";
         string[] missing = [.. verb.Command.Arguments
             .Where(a => a.Arity.MinimumNumberOfValues > (verb.GetResult(a)?.Tokens.Count ?? 0))
             .Select(Placeholder)];
@@ -35,6 +39,18 @@ public static class UsageErrors
             return $"{name} needs one of: {string.Join(", ", verb.Command.Subcommands.Select(c => c.Name))} " +
                 $"(see 'hpcrun {name} --help')";
         return null;
+    }
+
+    /// <summary>The line for <paramref name="word"/> where a verb of <paramref name="parent"/> (whose words are
+    /// <paramref name="parentName"/>, empty for hpcrun itself) was expected: Apptainer's advice when it is one of the
+    /// verbs hpcrun lacks, else "unknown verb", with the verb it is a typo of.</summary>
+    public static string UnknownVerb(string word, Command parent, string parentName)
+    {
+        string prefix = parentName.Length > 0 ? parentName + " " : "";
+        if (parentName.Length == 0 && UnsupportedVerbs.Refusal(word) is { } refusal) return refusal;
+        return UnsupportedVerbs.Suggestion(word, parent.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))
+            is { } verb ? $"unknown verb '{prefix}{word}': did you mean {prefix}{verb}?"
+            : $"unknown verb '{prefix}{word}' (see 'hpcrun {prefix}--help')";
     }
 
     /// <summary>The verb's usage line without "hpcrun ": its own (<see cref="VerbHelp"/>), else made from its

@@ -39,13 +39,13 @@ public static class GpuPlanner
         {
             if (host.Nvidia is { } nvidia) Nvidia(plan, nvidia, environment);
             else if (selection.Kind == GpuKind.Nvidia)
-                throw new GpuException(GpuFailure.NotFound, $"no NVIDIA GPU on this host (no {NvidiaPaths.Control})");
+                plan.Absent($"no NVIDIA GPU on this host (no {NvidiaPaths.Control})", "--nv", "nvidia");
         }
         if (selection.Kind is GpuKind.Auto or GpuKind.Amd)
         {
             if (host.Amd is { } amd) Amd(plan, amd, environment);
             else if (selection.Kind == GpuKind.Amd)
-                throw new GpuException(GpuFailure.NotFound, $"no AMD GPU on this host (no {AmdPaths.Kfd})");
+                plan.Absent($"no AMD GPU on this host (no {AmdPaths.Kfd})", "--rocm", "amd");
         }
         return plan.Build();
     }
@@ -81,7 +81,7 @@ public static class GpuPlanner
             string message = "the NVIDIA driver's libcuda.so.1 is not on this host (ld.so.cache, " +
                 "/usr/local/nvidia/lib64, " +
                 "/usr/lib/x86_64-linux-gnu...): CUDA programs will not find the driver";
-            if (plan.Selection.Kind == GpuKind.Nvidia) throw new GpuException(GpuFailure.DriverBroken, message);
+            if (plan.Selection.Strict) throw new GpuException(GpuFailure.DriverBroken, message);
             plan.Warnings.Add(message);
         }
         if (!plan.Libraries("NVIDIA", nvidia.Files.Libraries)) return;
@@ -144,7 +144,7 @@ public static class GpuPlanner
     private static int[] Choose(GpuSelection selection, int[] available,
         IReadOnlyDictionary<string, string> environment, string kind)
     {
-        if (selection.Kind != GpuKind.Auto && available.Length == 0)
+        if (selection.Strict && available.Length == 0)
             throw new GpuException(GpuFailure.NotFound, $"no {kind} GPU on this host");
         if (selection.Indices is not { } indices) return available;
         if (indices.FirstOrDefault(i => !available.Contains(i), -1) is var missing and >= 0)
@@ -175,6 +175,15 @@ public static class GpuPlanner
         public List<string> Notes { get; } = [];
         private readonly List<string> unseenNodes = [];
 
+        /// <summary>The vendor asked for is not on this host: an error for --gpu=KIND, a warning for Apptainer's
+        /// --nv and --rocm (the job runs without it, as under Apptainer).</summary>
+        /// <exception cref="GpuException">NotFound, for a vendor named with --gpu.</exception>
+        public void Absent(string reason, string apptainerFlag, string kind)
+        {
+            if (selection.Strict) throw new GpuException(GpuFailure.NotFound, reason);
+            Warnings.Add($"{apptainerFlag}: {reason}: running without GPUs (--gpu={kind} makes this an error)");
+        }
+
         /// <summary>A device node bound onto itself, or blanked when the job must not use it.</summary>
         public void Node(string node, bool use)
         {
@@ -190,7 +199,7 @@ public static class GpuPlanner
             {
                 string message = $"the image has no glibc (static or musl): the {vendor} driver's libraries cannot " +
                     "run in it";
-                if (selection.Kind != GpuKind.Auto) throw new GpuException(GpuFailure.ImageIncompatible, message);
+                if (selection.Strict) throw new GpuException(GpuFailure.ImageIncompatible, message);
                 Warnings.Add(message + " and were not added");
                 return false;
             }

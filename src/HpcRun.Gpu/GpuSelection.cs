@@ -15,9 +15,14 @@ public enum GpuKind
 /// (nvidia:0,2; amd:1), also settable as HPCRUN_GPU. An NVIDIA index is the GPU's device minor
 /// number (/dev/nvidiaN, "Minor Number" in nvidia-smi -q, and the order of Slurm's gres.conf);
 /// an AMD index is the GPU's place among the render nodes (/dev/dri/renderD128 is 0), the order
-/// ROCm enumerates them in. --nv and --rocm, as Apptainer users type them, are nvidia and amd.
+/// ROCm enumerates them in. --nv and --rocm, as Apptainer users type them, are nvidia and amd
+/// <see cref="Optional"/>: as Apptainer does, a host without that vendor's GPUs gets a warning and
+/// the job runs without them (job scripts that always pass --nv run on CPU partitions), where a
+/// vendor named with --gpu must be there.
 /// </summary>
-public sealed record GpuSelection(GpuKind Kind, IReadOnlyList<int>? Indices = null)
+/// <param name="Optional">The vendor's absence (no device nodes, no libcuda, an image without glibc) is a
+/// warning rather than an error, as under auto.</param>
+public sealed record GpuSelection(GpuKind Kind, IReadOnlyList<int>? Indices = null, bool Optional = false)
 {
     public const string EnvironmentVariable = "HPCRUN_GPU";
 
@@ -25,6 +30,9 @@ public sealed record GpuSelection(GpuKind Kind, IReadOnlyList<int>? Indices = nu
     public static GpuSelection None { get; } = new(GpuKind.None);
     public static GpuSelection Nvidia { get; } = new(GpuKind.Nvidia);
     public static GpuSelection Amd { get; } = new(GpuKind.Amd);
+
+    /// <summary>A vendor asked for by name with --gpu: its absence is an error.</summary>
+    public bool Strict => Kind is GpuKind.Nvidia or GpuKind.Amd && !Optional;
 
     /// <exception cref="FormatException">An unknown kind, indices after auto or none, or an index that is not a
     /// number.</exception>

@@ -1,10 +1,13 @@
+using HpcRun.Gpu;
+
 namespace HpcRun.Launch;
 
 /// <summary>
 /// The variables Apptainer reads in place of its flags, so batch scripts written for it keep working:
 /// APPTAINER_X, else SINGULARITY_X (Apptainer's precedence; a flag given on the command line comes first).
 /// Binds and mounts add to -B/--mount (APPTAINER_BIND, APPTAINER_BINDPATH, SINGULARITY_BIND,
-/// SINGULARITY_BINDPATH, APPTAINER_MOUNT); CLEANENV, CONTAIN, CONTAINALL and NO_HOME switch their flag on;
+/// SINGULARITY_BINDPATH, APPTAINER_MOUNT); CLEANENV, CONTAIN, CONTAINALL, NO_HOME, NV and ROCM switch their
+/// flag on (NV and ROCM give way to --gpu and HPCRUN_GPU);
 /// HOME, PWD/CWD/TARGET_PWD/TARGET_CWD, NO_MOUNT and SHELL give a value when the flag gave none. Source:
 /// Apptainer's cmd/internal/cli/action_flags.go (EnvKeys) and its user guide, "Environment variables".
 /// </summary>
@@ -25,10 +28,11 @@ public static class ApptainerVariables
         var binds = request.Binds.ToList();
         foreach (string key in new[] { "BIND", "BINDPATH" })
             if (Find(key) is { } bind)
-                binds.AddRange(Spec(bind.Name, () => BindSpec.ParseList(bind.Value).ToList()));
+                binds.AddRange(Spec(bind.Name, () => BindSpec.ParseList(bind.Value).ToList())
+                    .Select(b => b with { Origin = bind.Name }));
         if (Find("MOUNT") is { } mount)
             binds.AddRange(mount.Value.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(spec => MountOption.Parse(mount.Name, spec)));
+                .Select(spec => MountOption.Parse(mount.Name, spec) with { Origin = mount.Name }));
         bool containAll = On("CONTAINALL");
         NoMount noMount = request.NoMount;
         if (Find("NO_MOUNT") is { } words && noMount == NoMount.None) noMount = noMount.With(words.Name, words.Value);
@@ -43,6 +47,9 @@ public static class ApptainerVariables
                 ?? (Find("PWD", "CWD", "TARGET_PWD", "TARGET_CWD") is { } pwd ? Absolute(pwd.Name, pwd.Value) : null),
             ShellPath = request.ShellPath ?? (request.Shell ? Find("SHELL")?.Value : null),
             NoMount = noMount,
+            Gpu = request.Gpu ?? (environment.ContainsKey(GpuSelection.EnvironmentVariable) ? null
+                : On("NV") ? GpuSelection.Nvidia with { Optional = true }
+                : On("ROCM") ? GpuSelection.Amd with { Optional = true } : null),
         };
     }
 
@@ -51,7 +58,9 @@ public static class ApptainerVariables
     {
         "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
         "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
-        _ => throw new HpcRunException(ExitCode.Usage, $"{name}={value}: expected true or false (1 or 0)"),
+        // Worded as hpcrun's own switches (SettingWord.Switch), with Go's words.
+        _ => throw new HpcRunException(ExitCode.Usage,
+            $"{name}: '{value}' is neither on (1, t, true) nor off (0, f, false)"),
     };
 
     /// <summary>--pwd's rule: an absolute path, normalized.</summary>

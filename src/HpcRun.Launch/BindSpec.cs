@@ -3,9 +3,21 @@ namespace HpcRun.Launch;
 /// <summary>One -B/--bind value: SRC[:DST[:ro|rw]].</summary>
 public sealed record BindSpec(string Source, string Target, bool ReadOnly)
 {
+    /// <summary>The variable the bind came from (APPTAINER_BIND...), for messages; null for -B and --mount. Not
+    /// part of what a bind is: two binds that differ only there are the same bind.</summary>
+    public string? Origin { get; init; }
+
+    public bool Equals(BindSpec? other) =>
+        other is not null && (Source, Target, ReadOnly) == (other.Source, other.Target, other.ReadOnly);
+
+    public override int GetHashCode() => HashCode.Combine(Source, Target, ReadOnly);
+
     /// <summary>Parses a --bind argument, which may hold a comma-separated list.</summary>
+    /// <exception cref="HpcRunException">64 (usage): a bad bind, or none at all (`-B ''`).</exception>
     public static IEnumerable<BindSpec> ParseList(string value) =>
-        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse);
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            is { Length: > 0 } specs ? specs.Select(Parse)
+            : throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': expected SRC[:DST[:ro|rw]]");
 
     public static BindSpec Parse(string value)
     {

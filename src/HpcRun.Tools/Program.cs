@@ -6,6 +6,7 @@ using HpcRun.Tools.Verbs.Image;
 using HpcRun.Tools.Verbs.Registry;
 using HpcRun.Tools.Verbs.Slurm;
 
+StandardStreams.Install();
 var cli = new CommandLineRoot();
 foreach (Command verb in (Command[])[.. ImageVerbs.All, .. SlurmVerbs.All, .. RegistryVerbs.All, BenchVerb.Create()])
     cli.Command.Subcommands.Add(verb);

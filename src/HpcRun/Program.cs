@@ -10,6 +10,7 @@ using HpcRun.Native;
 using HpcRun.Recipe;
 
 args = Invocation.Arguments(); // as bytes: .NET's own decoding replaces what is not UTF-8
+StandardStreams.Install();
 NodeRole role;
 try
 {

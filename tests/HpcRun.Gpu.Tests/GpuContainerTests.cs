@@ -61,16 +61,19 @@ public sealed class GpuContainerTests : IDisposable
     }
 
     [Fact]
-    public void AStaticImageRunsUnderAutoWithAWarningAndIsRefusedWithNv()
+    public void AStaticImageRunsUnderAutoAndNvWithAWarningAndIsRefusedWithGpuNvidia()
     {
-        CommandResult auto = Inside(TestImages.BusyboxTree, [], "echo ran");
-        Assert.True(auto.ExitCode == 0, auto.ToString());
-        Assert.Contains("the image has no glibc (static or musl): the NVIDIA driver's libraries cannot run in it",
-            auto.Stderr);
+        foreach (string[] options in new[] { Array.Empty<string>(), ["--nv"] })
+        {
+            CommandResult result = Inside(TestImages.BusyboxTree, options, "echo ran");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("the image has no glibc (static or musl): the NVIDIA driver's libraries cannot run in it",
+                result.Stderr);
+        }
 
-        CommandResult nv = Inside(TestImages.BusyboxTree, ["--nv"], "echo ran");
-        Assert.Equal(87, nv.ExitCode);
-        Assert.Equal("", nv.Stdout);
+        CommandResult nvidia = Inside(TestImages.BusyboxTree, ["--gpu=nvidia"], "echo ran");
+        Assert.Equal(87, nvidia.ExitCode);
+        Assert.Equal("", nvidia.Stdout);
     }
 
     [Fact]

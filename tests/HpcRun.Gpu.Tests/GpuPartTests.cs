@@ -107,6 +107,23 @@ public sealed class GpuPartTests : IDisposable
             Contribute(new LaunchRequest { Image = "/app.sqfs", Gpu = GpuSelection.Parse(selection) })).Code);
 
     [Fact]
+    public void NvAndRocmOnAHostWithoutGpusWarnAndRunWhileGpuNamingTheVendorIsRefused()
+    {
+        using var cpuOnly = new FakeGpuHost(nvidia: false);
+        foreach (string flag in new[] { "--nv", "--rocm" })
+        {
+            PlanBuilder plan = Contribute(Parsed(flag), gpu: cpuOnly.Read());
+            Assert.Contains(plan.Messages, m => m.Level == MessageLevel.Warning
+                && m.Text.StartsWith($"{flag}: no ", StringComparison.Ordinal));
+        }
+        foreach (string strict in new[] { "--gpu=nvidia", "--gpu=amd:0" })
+            Assert.Equal(ExitCode.GpuNotFound, Assert.Throws<HpcRunException>(() =>
+                Contribute(Parsed(strict), gpu: cpuOnly.Read())).Code);
+        Assert.Equal(ExitCode.GpuNotFound, Assert.Throws<HpcRunException>(() =>
+            Contribute(Parsed("--gpu=nvidia", "--nv"), gpu: cpuOnly.Read())).Code);
+    }
+
+    [Fact]
     public void ADanglingLibraryAndAnOldGlibcHaveTheirStatuses()
     {
         GpuHost host = fake.Read();

@@ -189,5 +189,34 @@ public sealed class PlannerTests : IDisposable
             Assert.Throws<GpuException>(() => Plan("amd", host: host)).Message);
     }
 
+    [Fact]
+    public void ApptainersNvAndRocmWarnAndRunWithoutAVendorTheHostLacks()
+    {
+        using var cpuOnly = new FakeGpuHost(nvidia: false);
+        GpuHost host = cpuOnly.Read();
+        GpuPlan Optional(GpuSelection selection) => GpuPlanner.Plan(host,
+            selection with { Optional = true }, new Dictionary<string, string>(), Image(Glibc236));
+
+        GpuPlan nv = Optional(GpuSelection.Nvidia);
+        Assert.Empty(nv.Mounts);
+        Assert.Null(nv.LibraryPath);
+        Assert.Equal(["--nv: no NVIDIA GPU on this host (no /dev/nvidiactl): running without GPUs " +
+            "(--gpu=nvidia makes this an error)"], nv.Warnings);
+        Assert.Equal(["--rocm: no AMD GPU on this host (no /dev/kfd): running without GPUs " +
+            "(--gpu=amd makes this an error)"], Optional(GpuSelection.Amd).Warnings);
+    }
+
+    [Fact]
+    public void ApptainersNvOnAHostWithGpusIsNvidiaAndAnImageWithoutGlibcAWarning()
+    {
+        GpuPlan plan = GpuPlanner.Plan(fake.Read(), GpuSelection.Nvidia with { Optional = true },
+            new Dictionary<string, string>(), Image());
+
+        Assert.Contains(GpuMount.Bind(Host("/dev/nvidia0"), "/dev/nvidia0"), plan.Mounts);
+        Assert.DoesNotContain(plan.Mounts, m => m.Target == "/dev/kfd");
+        Assert.Equal(["the image has no glibc (static or musl): the NVIDIA driver's libraries cannot run in it " +
+            "and were not added"], plan.Warnings);
+    }
+
     public void Dispose() => fake.Dispose();
 }

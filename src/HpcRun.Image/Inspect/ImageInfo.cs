@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using HpcRun.Image.Metadata;
 
@@ -30,4 +31,15 @@ public sealed record SquashFsInfo(long Offset, long BytesUsed, uint Inodes, uint
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ImageInfo))]
-public sealed partial class ImageInfoJson : JsonSerializerContext;
+public sealed partial class ImageInfoJson : JsonSerializerContext
+{
+    /// <summary>Text as `inspect --deffile --json` writes it (<see cref="ApptainerInspectionJson.AsApptainer"/>):
+    /// quotes as \", + and > as they are, not \u0022, \u002B and \u003E.</summary>
+    public static ImageInfoJson Relaxed { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

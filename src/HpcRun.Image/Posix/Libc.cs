@@ -58,6 +58,28 @@ public static unsafe partial class Libc
         public readonly uint Type => Mode & S_IFMT;
     }
 
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint Write(int fd, byte* buffer, nuint count);
+
+    /// <summary>write(2)s all of <paramref name="bytes"/> to <paramref name="fd"/> at the descriptor's own offset,
+    /// which it shares with the other processes a shell's redirection gave it to (FileStream's pwrite at a position
+    /// of its own would overwrite their output); EINTR and short writes are retried.</summary>
+    /// <returns>False on an error (EPIPE: the reader went away; EBADF).</returns>
+    public static bool WriteAll(int fd, ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* start = bytes)
+        {
+            for (int done = 0; done < bytes.Length;)
+            {
+                nint written = Write(fd, start + done, (nuint)(bytes.Length - done));
+                if (written < 0 && Errno == EINTR) continue;
+                if (written <= 0) return false;
+                done += (int)written;
+            }
+        }
+        return true;
+    }
+
     [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
     public static partial int OpenAt(SafeFileHandle dir, [MarshalUsing(typeof(RawText.Marshaller))] string path,
         int flags, uint mode);

@@ -22,13 +22,20 @@ public sealed class ImageCache(string root)
 
     public string ReferenceDirectory => $"{Root}/refs";
 
+    /// <summary>Apptainer's variables for its cache (APPTAINER_ first, as Apptainer reads them), which users point
+    /// at scratch: hpcrun's cache goes in a folder of its own there, apart from Apptainer's layout.</summary>
+    public static readonly string[] ApptainerVariables = ["APPTAINER_CACHEDIR", "SINGULARITY_CACHEDIR"];
+
     /// <summary>The cache's directory: <c>$HPCRUN_CACHEDIR</c>, else the site's <c>cache-dir</c>
-    /// (<paramref name="siteDirectory"/>), else <c>$XDG_CACHE_HOME/hpcrun</c>, else <c>$HOME/.cache/hpcrun</c>
-    /// (XDG Base Directory specification); null when none is set.</summary>
+    /// (<paramref name="siteDirectory"/>), else <c>$APPTAINER_CACHEDIR/hpcrun</c> (or SINGULARITY_CACHEDIR's), else
+    /// <c>$XDG_CACHE_HOME/hpcrun</c>, else <c>$HOME/.cache/hpcrun</c> (XDG Base Directory specification); null when
+    /// none is set.</summary>
     public static string? DirectoryFrom(Func<string, string?> environment, string? siteDirectory)
     {
         if (environment(DirectoryVariable) is { Length: > 0 } own) return own;
         if (siteDirectory is not null) return siteDirectory;
+        if (ApptainerVariables.Select(environment).FirstOrDefault(d => d is { Length: > 0 }) is { } apptainer)
+            return $"{apptainer.TrimEnd('/')}/hpcrun";
         if (environment("XDG_CACHE_HOME") is { Length: > 0 } xdg && xdg.StartsWith('/')) return $"{xdg}/hpcrun";
         return environment("HOME") is { Length: > 0 } home ? $"{home}/.cache/hpcrun" : null;
     }

@@ -18,7 +18,8 @@ public sealed class BindsPart : ILaunchPart
         foreach (BindSpec bind in binds)
         {
             string source = context.Host.ResolvedPaths.GetValueOrDefault(bind.Source)
-                ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"bind source does not exist: {bind.Source}");
+                ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"bind source does not exist: {bind.Source}" +
+                    (bind.Origin is { } origin ? $" (from {origin})" : ""));
             plan.Mount(MountSpec.Bind(source, bind.Target, bind.ReadOnly));
         }
     }

@@ -4,7 +4,8 @@ namespace HpcRun.Launch.Parts;
 /// What runs and where: the given command, else the image's default (/hpcrun-run,
 /// /.singularity.d/runscript, the image config's entrypoint + cmd, else /bin/sh) with `hpcrun run`'s
 /// arguments (after a runscript, in place of the config's cmd: `apptainer run` and `docker run` alike), or for
-/// `hpcrun test` the image's test script with them (<see cref="TestCommand"/>);
+/// `hpcrun test` the image's test script with them (<see cref="TestCommand"/>), or for `hpcrun shell` a shell
+/// (<see cref="ShellCommand"/>);
 /// in the host's current directory when the container has it (it is not bound under --contain: then the
 /// home), else the image's working directory. HOME is -H's destination when it names one.
 /// When the image's environment scripts are to be evaluated (<see cref="ImageEnvironment"/>), the image's shell
@@ -19,7 +20,7 @@ public sealed class CommandPart : ILaunchPart
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         LaunchRequest request = context.Request;
-        plan.Argv = request.Shell ? [request.ShellPath ?? (context.Tree.Has("/bin/bash") ? "/bin/bash" : "/bin/sh")]
+        plan.Argv = request.Shell ? ShellCommand(context, request.ShellPath)
             : request.Test ? TestCommand(context, request.RunArguments)
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context, request.RunArguments);
@@ -51,6 +52,12 @@ public sealed class CommandPart : ILaunchPart
             ? [.. entrypoint, .. arguments.Count > 0 ? arguments : context.Config.Cmd ?? []]
         : context.Config.Cmd is { Count: > 0 } cmd ? (arguments.Count > 0 ? arguments : cmd)
         : ["/bin/sh", .. arguments];
+
+    /// <summary>The shell `hpcrun shell` starts, as Apptainer's shell action: -s/APPTAINER_SHELL as given (its rc
+    /// files apply), else the image's bash without its rc files (the home's ~/.bashrc is the host's, whose PS1 would
+    /// hide that this is the container), else /bin/sh.</summary>
+    private static IReadOnlyList<string> ShellCommand(LaunchContext context, string? shellPath) =>
+        shellPath is not null ? [shellPath] : context.Tree.Has("/bin/bash") ? ["/bin/bash", "--norc"] : ["/bin/sh"];
 
     /// <summary>The test script with <paramref name="arguments"/>; without one, what Apptainer's test action
     /// (/.singularity.d/actions/test) does in the image's shell: say so, and succeed.</summary>

@@ -59,8 +59,8 @@ internal sealed class HpcRunCli
             withCommand: true).With("test [OPTIONS] IMAGE [ARGS...]    (options after IMAGE are the test script's)",
                 "hpcrun test analysis.sif                   # status 0 when the %test section passed",
                 "srun -N1 hpcrun test -B /data analysis.sif  # on a compute node, with the binds the job uses"));
-        var version = new Command("version", "Print hpcrun's version");
-        version.SetAction(_ => { Console.WriteLine($"hpcrun {CommandLineRoot.Version}"); return 0; });
+        var version = new Command("version", "Print hpcrun's version (as apptainer version, the bare version)");
+        version.SetAction(_ => { Console.WriteLine(CommandLineRoot.FullVersion); return 0; });
         Root.Subcommands.Add(version);
         foreach (Command verb in moreVerbs) Root.Subcommands.Add(verb);
     }
@@ -123,8 +123,11 @@ internal sealed class HpcRunCli
         if (!Path.Exists(word))
         {
             UnsupportedVerbs.Check(word);
-            if (UnsupportedVerbs.Suggestion(word, Root.Subcommands.Select(c => c.Name)) is { } verb)
-                throw new HpcRunException(ExitCode.Usage, $"unknown verb '{word}': did you mean {verb}?");
+            if (UnsupportedVerbs.Suggestion(word, Root.Subcommands.Select(c => c.Name)) is not null)
+                throw new HpcRunException(ExitCode.Usage, UsageErrors.UnknownVerb(word, Root, ""));
+            // Nothing but options: no image came, and no verb (hpcrun --bogus), so the option is hpcrun's to refuse.
+            if (args[first..].All(a => a.StartsWith('-')) && args[first] != "-")
+                throw new HpcRunException(ExitCode.Usage, UnsupportedOptions.Unknown(word, ""));
         }
         bare = true;
         return [.. args[..first], "exec", .. args[first..]];
@@ -155,7 +158,9 @@ internal sealed class HpcRunCli
                 ours.AddRange(flags);
                 continue;
             }
-            if (option is null) throw new HpcRunException(ExitCode.Usage, UnsupportedOptions.Unknown(name, verb.Name));
+            if (option is null) // the bare form's options are exec's, though the user typed no exec
+                throw new HpcRunException(ExitCode.Usage,
+                    UnsupportedOptions.Unknown(name, bare ? "" : verb.Name, "exec"));
             ours.Add(args[i]);
             if (option.ValueType != typeof(bool) && !args[i].Contains('=') && i + 1 < args.Length)
                 ours.Add(args[++i]); // its value

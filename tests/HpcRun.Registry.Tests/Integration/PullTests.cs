@@ -171,6 +171,16 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
+    /// <summary>Apptainer's --dir: the default name (or OUT) is written in DIR, not in the current directory.</summary>
+    [Fact]
+    public void Dir_writes_the_default_name_there()
+    {
+        var pull = Hpcrun.Run(["pull", "--dir", dir, registry.PlainRef("test/app:1")], Insecure);
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        Assert.EndsWith($"hpcrun: wrote {Path.Combine(dir, "app_1.sif")}\n", pull.Stderr);
+        Assert.True(File.Exists(Path.Combine(dir, "app_1.sif")));
+    }
+
     [Fact]
     public void A_missing_tag_is_404_and_an_existing_out_needs_force()
     {

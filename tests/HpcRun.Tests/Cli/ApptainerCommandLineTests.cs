@@ -1,3 +1,4 @@
+using HpcRun.Gpu;
 using HpcRun.Launch;
 using static HpcRun.Tests.Cli.CommandLineTests;
 
@@ -209,7 +210,30 @@ public class ApptainerCommandLineTests
         Assert.Equal("/bin/variable", ParseWith(environment, "shell", "img").Request!.ShellPath);
     }
 
+    [Fact]
+    public void ApptainerNvAndRocmAreOptionalGpusThatGiveWayToGpuAndHpcrunGpu()
+    {
+        Assert.Equal(GpuSelection.Nvidia with { Optional = true }, ParseWith(
+            new Dictionary<string, string> { ["APPTAINER_NV"] = "1" }, "exec", "img", "true").Request!.Gpu);
+        Assert.Equal(GpuSelection.Amd with { Optional = true }, ParseWith(
+            new Dictionary<string, string> { ["SINGULARITY_ROCM"] = "true" }, "exec", "img", "true").Request!.Gpu);
+        Assert.Equal(GpuSelection.None, ParseWith(
+            new Dictionary<string, string> { ["APPTAINER_NV"] = "1" }, "exec", "--gpu=none", "img", "true")
+            .Request!.Gpu);
+        Assert.Null(ParseWith(new Dictionary<string, string> { ["APPTAINER_NV"] = "1", ["HPCRUN_GPU"] = "none" },
+            "exec", "img", "true").Request!.Gpu);
+    }
+
+    [Fact]
+    public void AnEmptyBindIsAUsageErrorNotNothing()
+    {
+        Assert.Equal((int)ExitCode.Usage, Parse("-B", "", "img", "true").Code);
+        Assert.Equal((int)ExitCode.Usage, Parse("exec", "--bind", " , ", "img", "true").Code);
+        Assert.Equal(2, Parse("-B", "/a,,/b", "img", "true").Request!.Binds.Count);
+    }
+
     [Theory]
+    [InlineData("APPTAINER_NV", "yes")]
     [InlineData("APPTAINER_CLEANENV", "maybe")]
     [InlineData("APPTAINER_BIND", "/a:/b:rx")]
     [InlineData("APPTAINER_PWD", "relative")]

@@ -8,16 +8,18 @@ namespace HpcRun.Tests.Cli;
 /// habits that cost nothing work.</summary>
 public class UsageErrorTests
 {
-    private static string? Problem(params string[] args)
+    private static Command Root()
     {
         var root = new CommandLineRoot();
         var build = new Command("build") { new Argument<string>("output"), new Argument<string>("source") };
         build.Options.Add(new Option<string>("--platform"));
-        var cache = new Command("cache") { new Command("list"), new Command("clean") };
+        var cache = new Command("cache") { new Command("list"), new Command("clean") { new Option<string>("--age") } };
         var doctor = new Command("doctor") { new Argument<string?>("image") { Arity = ArgumentArity.ZeroOrOne } };
         foreach (Command verb in new[] { build, cache, doctor }) root.Command.Subcommands.Add(verb);
-        return UsageErrors.Describe(root.Command.Parse(args));
+        return root.Command;
     }
+
+    private static string? Problem(params string[] args) => UsageErrors.Describe(Root().Parse(args));
 
     [Theory]
     [InlineData(new[] { "build" }, "build needs OUTPUT and SOURCE: hpcrun build [OPTIONS] OUTPUT SOURCE")]
@@ -32,6 +34,10 @@ public class UsageErrorTests
     [InlineData(new[] { "cache" }, "cache needs one of: list, clean (see 'hpcrun cache --help')")]
     [InlineData(new[] { "cache", "list", "extra" },
         "unexpected argument 'extra' for cache list: hpcrun cache list [OPTIONS]")]
+    [InlineData(new[] { "cache", "lst" }, "unknown verb 'cache lst': did you mean cache list?")]
+    [InlineData(new[] { "cache", "purge" }, "unknown verb 'cache purge' (see 'hpcrun cache --help')")]
+    [InlineData(new[] { "cache", "clean", "--age" }, "--age needs a value (see 'hpcrun cache clean --help')")]
+    [InlineData(new[] { "build", "--platform" }, "--platform needs a value (see 'hpcrun build --help')")]
     public void ALineThatDoesNotParseIsSaidInHpcrunsWords(string[] args, string expected) =>
         Assert.Equal(expected, Problem(args));
 
@@ -59,10 +65,32 @@ public class UsageErrorTests
         Assert.Equal((int)ExitCode.Usage, Parse(option, "img", "true").Code); // the bare form too
     }
 
+    [Theory]
+    [InlineData("inspect", "--test", "run the test with `hpcrun test IMAGE`")]
+    [InlineData("inspect", "-t", "run the test with `hpcrun test IMAGE`")]
+    [InlineData("inspect", "--all", "`hpcrun inspect --json IMAGE` gives everything")]
+    [InlineData("build", "-s", "hpcrun builds image files")]
+    [InlineData("exec", "--compat", "hpcrun's defaults are close to it already")]
+    [InlineData("exec", "--no-init", "hpcrun starts no init")]
+    [InlineData("exec", "--no-eval", "hpcrun evaluates the environment scripts")]
+    [InlineData("", "-q", "hpcrun prints only warnings and errors")]
+    [InlineData("", "-s", "hpcrun prints only warnings and errors")]
+    public void ApptainersOptionsOfOneVerbGetAdviceThere(string verb, string option, string advice) =>
+        Assert.StartsWith($"'{option}' is not supported: {advice}", UnsupportedOptions.Unknown(option, verb));
+
+    [Fact]
+    public void ApptainersGlobalQuietAndSilentGetAdviceNotExecsUnknownOption()
+    {
+        Assert.Equal((int)ExitCode.Usage, Parse("-q", "img", "true").Code);
+        Assert.Equal((int)ExitCode.Usage, Parse("-s", "shell", "img").Code);
+        Assert.Equal("unknown option '-t' for exec (see 'hpcrun exec --help')",
+            UnsupportedOptions.Unknown("-t", "exec"));
+    }
+
     [Fact]
     public void UsernsIsAcceptedAndFIsFakeroot()
     {
-        var (code, request) = Parse("-u", "--userns", "-f", "img", "true");
+        var (code, request) = Parse("-u", "--userns", "--no-privs", "-f", "img", "true");
         Assert.Equal(42, code);
         Assert.True(request!.FakeRoot);
     }
@@ -84,9 +112,33 @@ public class UsageErrorTests
     [InlineData(new[] { "help", "build" }, new[] { "build", "--help" })]
     [InlineData(new[] { "-v", "help", "cache", "clean" }, new[] { "-v", "cache", "clean", "--help" })]
     [InlineData(new[] { "img.sif", "help" }, new[] { "img.sif", "help" })] // a job's own word
+    [InlineData(new[] { "help", "help" }, new[] { "--help" })]
+    [InlineData(new[] { "help", "help", "build" }, new[] { "build", "--help" })]
     public void HelpIsAVerb(string[] args, string[] meant)
     {
-        Assert.Equal(meant, CommandLineRoot.WithoutHelpVerb(args));
+        Assert.Equal(meant, CommandLineRoot.WithoutHelpVerb(args, Root()));
         Assert.Equal("build", ToolVerbs.Named(["help", "build"]));
+    }
+
+    [Theory]
+    [InlineData(new[] { "help", "nosuch" }, "unknown verb 'nosuch' (see 'hpcrun --help')")]
+    [InlineData(new[] { "help", "biuld" }, "unknown verb 'biuld': did you mean build?")]
+    [InlineData(new[] { "help", "cache", "lst" }, "unknown verb 'cache lst': did you mean cache list?")]
+    [InlineData(new[] { "help", "instance" }, "'instance' is not supported: ")]
+    public void HelpForAVerbThereIsNotIsAUsageError(string[] args, string message)
+    {
+        var error = Assert.Throws<HpcRunException>(() => CommandLineRoot.WithoutHelpVerb(args, Root()));
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void AnUnknownOptionTypedWithoutAVerbIsNotExecs()
+    {
+        Assert.Equal("unknown option '--bogus' (see 'hpcrun --help')", UnsupportedOptions.Unknown("--bogus", ""));
+        Assert.Equal("unknown option '--bogus' (see 'hpcrun exec --help')",
+            UnsupportedOptions.Unknown("--bogus", "", "exec"));
+        Assert.Equal((int)ExitCode.Usage, Parse("--bogus").Code);
+        Assert.Equal((int)ExitCode.Usage, Parse("--bogus", "img", "true").Code);
     }
 }

@@ -187,6 +187,67 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.Equal("ran\n", result.Stdout);
     }
 
+    [Fact]
+    public void HelpAndArgumentEdgesAreSaidInHpcrunsWords()
+    {
+        Assert.Equal(0, Hpcrun.Run("help", "help").ExitCode);
+        OneLine(Hpcrun.Run("help", "nosuch"), 64, "unknown verb 'nosuch' (see 'hpcrun --help')");
+        OneLine(Hpcrun.Run("cache", "lst"), 64, "unknown verb 'cache lst': did you mean cache list?");
+        OneLine(Hpcrun.Run("cache", "clean", "--older-than"), 64,
+            "--older-than needs a value (see 'hpcrun cache clean --help')");
+        OneLine(Hpcrun.Run("pull"), 64, "pull needs a REFERENCE: hpcrun pull [OPTIONS] [OUT.sif] REFERENCE");
+        OneLine(Hpcrun.Run("--bogus"), 64, "unknown option '--bogus' (see 'hpcrun --help')");
+        OneLine(Hpcrun.Run("--bogus", busybox.Image, "true"), 64,
+            "unknown option '--bogus' (see 'hpcrun exec --help')");
+    }
+
+    /// <summary>Apptainer's transport prefixes for local sources are taken off (hpcrun reads the content); a Docker
+    /// daemon's image gets the command that saves it.</summary>
+    [Fact]
+    public void BuildTakesApptainersTransportPrefixes()
+    {
+        string dir = Path.Combine(TestImages.Dir, $"transport-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+        string output = Path.Combine(dir, "out.sif");
+        try
+        {
+            var built = Hpcrun.Run("build", output, $"oci:{TestImages.BusyboxTree}");
+            Assert.True(built.ExitCode == 0, built.ToString());
+            Assert.Equal("ran\n", Hpcrun.Run(output, "echo", "ran").Stdout);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+        OneLine(Hpcrun.Run("build", output, "docker-daemon:app:1"), 64,
+            "'docker-daemon:app:1': hpcrun reads no Docker daemon: `docker save app:1 -o image.tar`, then build " +
+            "from image.tar");
+    }
+
+    /// <summary>Apptainer's `cache clean --type` and `-f`; each kind says what it freed.</summary>
+    [Fact]
+    public void CacheCleanTakesATypeAndSaysWhatItFreed()
+    {
+        string cache = Path.Combine(TestImages.Dir, $"cache-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(cache, "sif"));
+        File.SetUnixFileMode(cache, (UnixFileMode)0b111_111_111);
+        File.SetUnixFileMode(Path.Combine(cache, "sif"), (UnixFileMode)0b111_111_111);
+        File.WriteAllBytes(Path.Combine(cache, "sif", "0123.sif"), new byte[2048]);
+        var env = new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = cache };
+        try
+        {
+            Assert.Contains("(tag moved) sha256:0123\n", Hpcrun.Run(["cache", "list"], env).Stdout);
+            var recipe = Hpcrun.Run(["cache", "clean", "--type", "recipe"], env);
+            Assert.True(recipe.ExitCode == 0, recipe.ToString());
+            Assert.Equal($"removed 0 recipe build step(s), 0 B, from {cache}/recipe\n", recipe.Stdout);
+            Assert.True(File.Exists(Path.Combine(cache, "sif", "0123.sif")));
+            var image = Hpcrun.Run(["cache", "clean", "-T", "image", "-f"], env);
+            Assert.True(image.ExitCode == 0, image.ToString());
+            Assert.Equal($"removed 1 image(s), 2.0 KiB, from {cache}\n", image.Stdout);
+            OneLine(Hpcrun.Run(["cache", "clean", "--type", "blob"], env), 64,
+                "--type blob: expected image, recipe or all");
+        }
+        finally { Directory.Delete(cache, recursive: true); }
+    }
+
     [Theory, MemberData(nameof(Kinds))]
     public void ContainGivesPrivateTmpAndAnEmptyHome(string kind)
     {

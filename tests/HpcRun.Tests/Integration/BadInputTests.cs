@@ -60,6 +60,15 @@ public class BadInputTests(ContainerFixture images)
     }
 
     [Fact]
+    public void ARecipeGivenAsTheImageGetsTheCommandThatBuildsIt()
+    {
+        var result = Hpcrun.Script("cd \"$(mktemp -d)\" && echo 'Bootstrap: docker' > app.def && $H app.def true");
+        AssertOneLineError(result, ExitCode.BadImage,
+            "app.def: not an image: neither a directory nor a SquashFS or SIF file (a recipe: build it with " +
+            "`hpcrun build OUT.sif app.def`)");
+    }
+
+    [Fact]
     public void TruncatedSquashFs()
     {
         string truncated = TestImages.Cached("truncated.sqfs", path =>

@@ -36,11 +36,13 @@ public class CommandPartTests
     }
 
     [Fact]
-    public void ShellPrefersBash()
+    public void ShellPrefersBashWithoutItsRcFilesAndRunsAGivenShellAsGiven()
     {
         var shell = new LaunchRequest { Image = "i", Shell = true };
-        Assert.Equal(["/bin/bash"], Argv(shell, null, "/bin/bash", "/bin/sh"));
+        Assert.Equal(["/bin/bash", "--norc"], Argv(shell, null, "/bin/bash", "/bin/sh"));
         Assert.Equal(["/bin/sh"], Argv(shell, null, "/bin/sh"));
+        Assert.Equal(["/bin/bash"], Argv(shell with { ShellPath = "/bin/bash" }, null, "/bin/bash"));
+        Assert.Equal(["/bin/zsh"], Argv(shell with { ShellPath = "/bin/zsh" }, null, "/bin/bash"));
     }
 
     [Fact]

@@ -79,7 +79,18 @@ public class PlannerTests
         var host = PlanFixture.Host(resolved: new() { ["/nope"] = null });
         var error = Assert.Throws<HpcRunException>(() => PlanFixture.Plan(PlanFixture.Context(request, host)));
         Assert.Equal(ExitCode.BindSourceNotFound, error.Code);
-        Assert.Contains("/nope", error.Message);
+        Assert.Equal("bind source does not exist: /nope", error.Message);
+    }
+
+    [Fact]
+    public void AMissingBindSourceFromAnApptainerVariableNamesTheVariable()
+    {
+        var request = ApptainerVariables.Apply(new LaunchRequest { Image = "i" },
+            new Dictionary<string, string> { ["APPTAINER_BIND"] = "/nope" });
+        Assert.Equal(new BindSpec("/nope", "/nope", false), Assert.Single(request.Binds)); // the same bind as -B's
+        var host = PlanFixture.Host(resolved: new() { ["/nope"] = null });
+        var error = Assert.Throws<HpcRunException>(() => PlanFixture.Plan(PlanFixture.Context(request, host)));
+        Assert.Equal("bind source does not exist: /nope (from APPTAINER_BIND)", error.Message);
     }
 
     [Fact]

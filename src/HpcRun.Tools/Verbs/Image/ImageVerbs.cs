@@ -56,7 +56,8 @@ internal static class ImageVerbs
             "hpcrun build python.sif docker://python:3.12        # as hpcrun pull python.sif docker://python:3.12");
         command.SetAction(result => Run(() =>
         {
-            var request = new BuildRequest(result.GetValue(output)!, result.GetValue(source)!, result.GetValue(sqfs),
+            var request = new BuildRequest(result.GetValue(output)!, Transport(result.GetValue(source)!),
+                result.GetValue(sqfs),
                 result.GetValue(platform), result.GetValue(tag), result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
             if (request.Source.Contains("://", StringComparison.Ordinal)) UnsupportedVerbs.Check(request.Source);
@@ -77,10 +78,24 @@ internal static class ImageVerbs
         return command;
     }
 
+    /// <summary>Apptainer's transport prefixes for local images (docker-archive:FILE, oci-archive:FILE, oci:DIR)
+    /// taken off: hpcrun tells these sources apart by their content.</summary>
+    /// <exception cref="HpcRunException">64 (usage): docker-daemon:, which hpcrun cannot reach.</exception>
+    private static string Transport(string source)
+    {
+        if (source.StartsWith("docker-daemon:", StringComparison.Ordinal))
+            throw new HpcRunException(ExitCode.Usage, $"'{source}': hpcrun reads no Docker daemon: `docker save " +
+                $"{source["docker-daemon:".Length..]} -o image.tar`, then build from image.tar");
+        foreach (string prefix in new[] { "docker-archive:", "oci-archive:", "oci:" })
+            if (source.StartsWith(prefix, StringComparison.Ordinal) && !Path.Exists(source))
+                return source[prefix.Length..];
+        return source;
+    }
+
     /// <summary>Runs <paramref name="work"/> (a build or a pull) under progress bars on a terminal, plain lines
     /// otherwise; SIGINT, SIGTERM and SIGHUP cancel it (<see cref="BuildSignals"/>), and it cleans up before hpcrun
-    /// exits 128+N.</summary>
-    internal static void WithProgress(Action<IBuildReporter, CancellationToken> work)
+    /// exits 128+N, saying what stopped (<paramref name="name"/>: build, pull).</summary>
+    internal static void WithProgress(Action<IBuildReporter, CancellationToken> work, string name = "build")
     {
         using var signals = new BuildSignals();
         try
@@ -92,7 +107,7 @@ internal static class ImageVerbs
         }
         catch (OperationCanceledException) when (signals.Signal != 0)
         {
-            throw ImageBuildException.Interruption(signals.Signal);
+            throw ImageBuildException.Interruption(signals.Signal, name);
         }
     }
 
@@ -145,7 +160,7 @@ internal static class ImageVerbs
                 return;
             }
             ImageInfo info = ImageInspector.Inspect(path);
-            Console.Write(result.GetValue(json) ? JsonSerializer.Serialize(info, ImageInfoJson.Default.ImageInfo) + "\n"
+            Console.Write(result.GetValue(json) ? JsonSerializer.Serialize(info, ImageInfoJson.Relaxed.ImageInfo) + "\n"
                 : ImageInfoText.Render(info));
         }));
         return command;

@@ -5,7 +5,8 @@ using HpcRun.Image.Registry;
 
 namespace HpcRun.Tools.Verbs.Registry;
 
-/// <summary>`hpcrun cache list` and `hpcrun cache clean [--older-than D]`, as Apptainer's cache verb: the images
+/// <summary>`hpcrun cache list` and `hpcrun cache clean [--older-than D] [--type image|recipe|all]`, as Apptainer's
+/// cache verb (its --type names its own kinds; -f is accepted, as nothing is asked): the images
 /// `hpcrun docker://REF` pulled, with their sizes, and the recipe build cache's steps.</summary>
 internal static class CacheVerb
 {
@@ -15,12 +16,26 @@ internal static class CacheVerb
         list.SetAction(_ => RegistryVerbs.Run(() => List(RegistryVerbs.Cache())));
         var olderThan = new Option<string?>("--older-than")
         { Description = "Only images pulled longer ago than D (e.g. 30d, 12h, 45m)" };
-        var clean = new Command("clean", "Remove cached images (all, or those pulled before --older-than)")
+        var type = new Option<string>("--type", "-T")
         {
-            olderThan,
+            Description = "What to remove: image (pulled images), recipe (recipe build steps) or all (the default)",
+            DefaultValueFactory = _ => "all",
+        };
+        var force = new Option<bool>("--force", "-f")
+        { Description = "Accepted for Apptainer's scripts: hpcrun asks nothing before it cleans" };
+        var clean = new Command("clean", "Remove cached images and recipe build steps (all, or those older than " +
+            "--older-than)")
+        {
+            olderThan, type, force,
         };
         clean.SetAction(result => RegistryVerbs.Run(() =>
-            Clean(RegistryVerbs.Cache(), result.GetValue(olderThan) is { } d ? Age(d) : null)));
+        {
+            string kind = result.GetValue(type)!;
+            if (kind is not ("image" or "recipe" or "all"))
+                throw new HpcRunException(ExitCode.Usage, $"--type {kind}: expected image, recipe or all");
+            Clean(RegistryVerbs.Cache(), result.GetValue(olderThan) is { } d ? Age(d) : null, kind != "recipe",
+                kind != "image");
+        }));
         return new Command(ToolVerbs.Cache.Name, ToolVerbs.Cache.Description) { list, clean };
     }
 
@@ -45,7 +60,9 @@ internal static class CacheVerb
         Console.WriteLine($"{"SIZE",10}  {"PULLED (UTC)",-16}  REFERENCES");
         foreach (Entry e in entries)
         {
-            string names = e.References.Count == 0 ? "(none)"
+            // An image no reference names any more: its tag moved on to another image since it was pulled.
+            string hex = Path.GetFileNameWithoutExtension(e.Image);
+            string names = e.References.Count == 0 ? $"(tag moved) sha256:{hex[..Math.Min(12, hex.Length)]}"
                 : string.Join(", ", e.References.Select(r => $"{r.Reference} ({r.Platform})"));
             Console.WriteLine($"{Size(e.Size),10}  {e.Pulled:yyyy-MM-dd HH:mm}  {names}");
         }
@@ -55,22 +72,30 @@ internal static class CacheVerb
     }
 
     /// <summary>Removes the images older than <paramref name="age"/> (all when null) with their reference files
-    /// and lock files. A job running one keeps its open file (unlinking does not disturb a reader).</summary>
-    private static void Clean(ImageCache cache, TimeSpan? age)
+    /// and lock files, and the recipe build steps made before then (--type: either or both). A job running an image
+    /// keeps its open file (unlinking does not disturb a reader).</summary>
+    private static void Clean(ImageCache cache, TimeSpan? age, bool images, bool recipeSteps)
     {
         DateTime before = age is { } a ? DateTime.UtcNow - a : DateTime.MaxValue;
-        List<Entry> gone = [.. Entries(cache).Where(e => e.Pulled < before)];
-        foreach (Entry e in gone)
+        if (images)
         {
-            File.Delete(e.Image);
-            File.Delete(Path.ChangeExtension(e.Image, ".lock"));
-            foreach (CachedReference r in e.References)
-                File.Delete(cache.ReferencePath(ImageReference.Parse(r.Reference), r.Platform));
+            List<Entry> gone = [.. Entries(cache).Where(e => e.Pulled < before)];
+            foreach (Entry e in gone)
+            {
+                File.Delete(e.Image);
+                File.Delete(Path.ChangeExtension(e.Image, ".lock"));
+                foreach (CachedReference r in e.References)
+                    File.Delete(cache.ReferencePath(ImageReference.Parse(r.Reference), r.Platform));
+            }
+            Console.WriteLine($"removed {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
         }
-        Console.WriteLine($"removed {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
+        if (!recipeSteps) return;
+        var (root, _, bytesBefore) = RecipeBuilder.CacheUsage(cache.Root);
         int? steps = RecipeBuilder.CleanCache(cache.Root, before);
         if (steps is null) Console.WriteLine("kept the recipe build cache: a build is using it");
-        else if (steps > 0) Console.WriteLine($"removed {steps} recipe build step(s)");
+        else if (steps > 0 || !images)
+            Console.WriteLine($"removed {steps} recipe build step(s), " +
+                $"{Size(bytesBefore - RecipeBuilder.CacheUsage(cache.Root).Bytes)}, from {root}");
     }
 
     /// <summary>A duration as Apptainer's --days and Docker's "until" take it: a number and d, h or m.</summary>

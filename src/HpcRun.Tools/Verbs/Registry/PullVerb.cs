@@ -14,7 +14,9 @@ internal static class PullVerb
 {
     public static Command Create()
     {
-        var first = new Argument<string>("out") { Description = "SIF to write (default: NAME_TAG.sif); or REF alone" };
+        // Both optional to the parser, as the reference may come first: what is missing is said here.
+        var first = new Argument<string?>("out")
+        { Description = "SIF to write (default: NAME_TAG.sif); or REF alone", Arity = ArgumentArity.ZeroOrOne };
         var second = new Argument<string?>("reference")
         {
             Description = "docker://HOST/NAME:TAG, NAME:TAG or NAME@sha256:DIGEST (Docker Hub when no host)",
@@ -23,6 +25,8 @@ internal static class PullVerb
         var platform = new Option<string?>("--platform")
         { Description = "OS/ARCH[/VARIANT] to pull from a multi-platform image (default: the host's)" };
         var force = new Option<bool>("--force", "-F") { Description = "Overwrite OUT if it exists" };
+        var dir = new Option<string?>("--dir")
+        { Description = "Write OUT (or NAME_TAG.sif) in DIR (Apptainer's --dir)" };
         var cache = new Option<bool>("--cache")
         { Description = "Pull into the cache `hpcrun docker://REF` uses ($HPCRUN_CACHEDIR) and print the SIF's path" };
         var moved = new Option<bool>("--tag-moved")
@@ -34,12 +38,14 @@ internal static class PullVerb
         Option<string?> mksquashfs = MksquashfsOption.Create();
         var command = new Command(ToolVerbs.Pull.Name, ToolVerbs.Pull.Description)
         {
-            first, second, platform, force, cache, moved, options.Creds, options.Insecure, mksquashfs,
-        };
+            first, second, platform, force, dir, cache, moved, options.Creds, options.Insecure, mksquashfs,
+        }.With(Usage, "hpcrun pull docker://rockylinux:9          # writes rockylinux_9.sif",
+            "hpcrun pull solver.sif ghcr.io/org/solver:2.1");
         command.SetAction(result => RegistryVerbs.Run(() =>
         {
             (string? output, string text) = result.GetValue(second) is { } r ? (result.GetValue(first), r)
-                : ((string?)null, result.GetValue(first)!);
+                : ((string?)null, result.GetValue(first) ?? throw new HpcRunException(ExitCode.Usage,
+                    $"pull needs a REFERENCE: hpcrun {Usage}"));
             if (output is not null && output.Contains("://", StringComparison.Ordinal))
                 throw new HpcRunException(ExitCode.Usage, $"pull takes OUT before the reference: hpcrun pull " +
                     $"[OPTIONS] {(text.Contains("://", StringComparison.Ordinal) ? "OUT.sif" : text)} {output}");
@@ -47,8 +53,8 @@ internal static class PullVerb
             RegistrySettings settings = options.Settings(result, reference);
             if (result.GetValue(cache))
             {
-                if (output is not null)
-                    throw new HpcRunException(ExitCode.Usage, "pull --cache takes a reference only, no OUT");
+                if (output is not null || result.GetValue(dir) is not null)
+                    throw new HpcRunException(ExitCode.Usage, "pull --cache takes a reference only, no OUT or --dir");
                 // Its images are shared by every caller, keyed by the manifest alone: hpcrun's default makes them.
                 if (result.GetValue(mksquashfs) is not null)
                     throw new HpcRunException(ExitCode.Usage,
@@ -57,17 +63,20 @@ internal static class PullVerb
                 string image = "";
                 ImageVerbs.WithProgress((reporter, cancel) => image = CachePuller.Pull(store, reference,
                     result.GetValue(platform), settings, CommandLineRoot.Version, reporter, cancel,
-                    result.GetValue(moved)));
+                    result.GetValue(moved)), "pull");
                 Console.WriteLine(image);
                 return;
             }
             output ??= DefaultName(reference);
+            if (result.GetValue(dir) is { } directory) output = Path.Combine(directory, output);
             PullInto(output, reference, result.GetValue(platform), result.GetValue(force), options, result,
                 MksquashfsOption.Arguments(result, mksquashfs));
             Console.Error.WriteLine($"hpcrun: wrote {output}");
         }));
         return command;
     }
+
+    private const string Usage = "pull [OPTIONS] [OUT.sif] REFERENCE";
 
     /// <summary>Pulls <paramref name="reference"/> into the SIF <paramref name="output"/> (pull, and build from a
     /// docker:// source), made with <paramref name="mksquashfs"/> (checked: <see cref="MksquashfsOption"/>).</summary>
@@ -78,7 +87,7 @@ internal static class PullVerb
             mksquashfs);
         string digest = "";
         ImageVerbs.WithProgress((reporter, cancel) =>
-            digest = ImagePuller.Pull(request, CommandLineRoot.Version, reporter, cancel));
+            digest = ImagePuller.Pull(request, CommandLineRoot.Version, reporter, cancel), "pull");
         Log.Information("manifest {Digest}", digest);
     }
 
