@@ -32,16 +32,17 @@ public static class Words
     }
 
     /// <summary>NAME=VALUE pairs (ENV, LABEL, ARG), or the legacy `ENV NAME VALUE WITH SPACES` when the first word
-    /// has no '='.</summary>
-    public static List<KeyValuePair<string, string>> Pairs(string text, bool legacyForm)
+    /// has no '='. A word without '=' (`ARG NAME`) has a null value.</summary>
+    public static List<KeyValuePair<string, string?>> Pairs(string text, bool legacyForm)
     {
         List<string> words = Split(text);
         if (words.Count > 0 && !words[0].Contains('=') && legacyForm)
         {
             int space = text.TrimStart().IndexOfAny([' ', '\t']);
             string value = space < 0 ? "" : string.Join(' ', Split(text.TrimStart()[space..]));
-            return [KeyValuePair.Create(words[0], value)];
+            return [KeyValuePair.Create(words[0], (string?)value)];
         }
-        return [.. words.Select(w => w.Split('=', 2)).Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1] : ""))];
+        return [.. words.Select(w => w.Split('=', 2))
+            .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1] : null))];
     }
 }
