@@ -86,9 +86,7 @@ internal sealed class ContextFiles
             string relative = Confine(source, at);
             List<string> matches = HasWildcard(relative) ? Expand(relative) : [relative];
             matches = [.. matches.Where(m => m.Length == 0 || !Ignored(m))];
-            if (matches.Count == 0)
-                throw new ImageBuildException($"{at.Keyword} at line {at.Line}: {source} is not in {place}" +
-                    (ignore.Count > 0 ? " (or .dockerignore leaves it out)" : ""), BuildFailure.RecipeSourceRefused);
+            if (matches.Count == 0) throw NotIn(source, at);
             foreach (string match in matches)
             {
                 CheckBeneath(match, source, at);
@@ -121,10 +119,15 @@ internal sealed class ContextFiles
             (nint)OpenAt(Cwd, context, O_PATH | O_DIRECTORY, 0), ownsHandle: true);
         using var fd = OpenAt2(dir, relative, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
         if (fd.IsInvalid && Errno == EXDEV) throw Outside(source, at, $"a symlink leads outside {place}");
+        if (fd.IsInvalid && Errno == ENOENT) throw NotIn(source, at);
         if (fd.IsInvalid)
             throw new ImageBuildException($"{at.Keyword} at line {at.Line}: cannot read {source}: " +
                 Describe(Errno), BuildFailure.RecipeSourceRefused);
     }
+
+    private ImageBuildException NotIn(string source, Instruction at) =>
+        new($"{at.Keyword} at line {at.Line}: {source} is not in {place}" +
+            (ignore.Count > 0 ? " (or .dockerignore leaves it out)" : ""), BuildFailure.RecipeSourceRefused);
 
     private static ImageBuildException Outside(string source, Instruction at, string why) =>
         new($"{at.Keyword} at line {at.Line} refused: {source}: {why}", BuildFailure.RecipeSourceRefused);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Build.Recipe;
 
@@ -320,11 +321,14 @@ public static class RecipeBuilder
             else if (recipe.Definition is not null && sources[0].StartsWith('/'))
             {
                 string directory = Path.GetDirectoryName(sources[0])!;
-                context = ContextFiles.Open(directory, ignoreFile: false, place: directory);
+                context = ContextFiles.Open(directory, ignoreFile: false, place: Shown.Path(directory));
                 sources = [Path.GetFileName(sources[0])];
             }
             else if (recipe.Definition is not null)
-                context = ContextFiles.Open(request.Context, ignoreFile: false, place: "the current directory");
+            {
+                string here = $"the current directory ({Shown.Path(Path.GetFullPath(request.Context))})";
+                context = ContextFiles.Open(request.Context, ignoreFile: false, place: here);
+            }
             else context = ContextFiles.Open(request.Context);
             var chosen = context.Select(sources, at);
             string next = BuildCache.Key(key, $"{at.CacheText}\n{destination}\n{context.Hash(chosen)}");

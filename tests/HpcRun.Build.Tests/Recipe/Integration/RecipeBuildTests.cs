@@ -413,7 +413,7 @@ public sealed class RecipeBuildTests : IDisposable
         Write("files.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n%files\n    nope.txt /nope\n");
         var files = Build("files.sif", "files.def");
         Assert.Equal(112, files.ExitCode);
-        Assert.Contains("hpcrun: %files at line 4: nope.txt is not in the current directory\n", files.Stderr);
+        Assert.Contains($"hpcrun: %files at line 4: nope.txt is not in the current directory ({dir})\n", files.Stderr);
         AssertNoScratch();
     }
 
