@@ -17,8 +17,8 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
     /// <summary>Resolves <paramref name="from"/> (<paramref name="term"/>: how messages name it, `FROM x` or
     /// `From: x`): a path when it starts with '/' or '.', or names something that exists, relative to the current
     /// directory (as Apptainer's `Bootstrap: localimage` resolves `From:`); else a registry reference, unless it
-    /// looks like a local file (<see cref="LooksLocal"/>): then a <see cref="FileNotFoundException"/> says so instead
-    /// of asking a registry for it.</summary>
+    /// looks like a local file (<see cref="LooksLocal"/>) and is not written as docker://: then a
+    /// <see cref="FileNotFoundException"/> says so instead of asking a registry for it.</summary>
     public static BaseImage Resolve(string from, string term, RecipeRequest request, IBuildReporter reporter,
         CancellationToken cancel)
     {
@@ -26,7 +26,7 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         bool path = from.StartsWith('/') || from.StartsWith('.') || Path.Exists(from);
         if (!path)
         {
-            if (LooksLocal(from, request.Context) is { } why)
+            if (!ImageReference.IsReference(from) && LooksLocal(from, request.Context) is { } why)
                 throw new FileNotFoundException($"{term}: no such file in the current directory " +
                     $"{Shown(System.IO.Directory.GetCurrentDirectory())} (a local FROM is relative to it){why}", from);
             string reference = ImageReference.IsReference(from) ? from : ImageReference.Scheme + from;

@@ -39,6 +39,8 @@ public sealed class LocalFromTests : IDisposable
             false, false, null, null, null, "hpcrun", "0", (_, _, _) => throw new InvalidOperationException("pulled"));
         var e = Assert.Throws<FileNotFoundException>(() =>
             BaseImage.Resolve("base", "FROM base", request, new PlainReporter(TextWriter.Null), default));
+        Assert.Throws<InvalidOperationException>(() => BaseImage.Resolve("docker://base.sif", "From: base.sif",
+            request, new PlainReporter(TextWriter.Null), default));
         Assert.StartsWith($"FROM base: no such file in the current directory {Directory.GetCurrentDirectory()} " +
             "(a local FROM is relative to it); the build context has it: give ", e.Message);
     }
