@@ -379,8 +379,8 @@ public sealed class RecipeBuildTests : IDisposable
 
     /// <summary>What %post appends to $APPTAINER_ENVIRONMENT / $SINGULARITY_ENVIRONMENT is set at run time, what it
     /// appends to $APPTAINER_LABELS becomes labels (the file left out of the image); `{{ NAME }}` takes --build-arg
-    /// over the %arguments default, a --build-arg nothing reads is warned about, and a placeholder without a value
-    /// or a missing %files source is refused in the definition file's own terms.</summary>
+    /// (or --build-arg-file) over the %arguments default, a --build-arg nothing reads is warned about, and a
+    /// placeholder without a value or a missing %files source is refused in the definition file's own terms.</summary>
     [Fact]
     public void Post_sets_the_run_environment_and_labels_and_build_args_fill_the_placeholders()
     {
@@ -406,6 +406,14 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Contains("version: 2.5", Hpcrun.Run(["inspect", "--labels", sif], env).Stdout);
         Assert.Equal(1, Hpcrun.Run(["exec", sif, "test", "-e", "/.build.labels"], env).ExitCode);
         Assert.Contains("echo \"version 2.5 hello\" > /version", Hpcrun.Run(["inspect", "--deffile", sif], env).Stdout);
+
+        Write("args.txt", "# the release\nVERSION = 3.0\n\n");
+        var fromFile = Build("--force", "--build-arg-file", "args.txt", "args.sif", "args.def");
+        Assert.True(fromFile.ExitCode == 0, fromFile.ToString());
+        Assert.Equal("version 3.0 hello\n", Hpcrun.Run(["exec", sif, "cat", "/version"], env).Stdout);
+        Write("bad.txt", "VERSION\n");
+        var bad = Build("--force", "--build-arg-file", "bad.txt", "args.sif", "args.def");
+        Assert.Equal((64, "hpcrun: --build-arg-file bad.txt: not NAME=VALUE: VERSION\n"), (bad.ExitCode, bad.Stderr));
 
         var missing = Build("--force", "args.sif", "args.def");
         Assert.Equal((111, "hpcrun: args.def:10: build var VERSION is not defined through either --build-arg " +
