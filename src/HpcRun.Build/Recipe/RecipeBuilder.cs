@@ -301,7 +301,7 @@ public static class RecipeBuilder
 
         private string Copy(Instruction at, StageState state, string key, string tree, ref string? materialized)
         {
-            List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(state.Expand(at.Arguments));
+            List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(at.Arguments, state);
             if (words.Count < 2) throw new RecipeException($"{at.Keyword} takes SOURCE... DEST", at.Line);
             if (at.Keyword == "ADD" && words[..^1].FirstOrDefault(IsRemoteOrArchive) is { } refused)
                 throw new RecipeException($"ADD {refused}: URLs and archives are not supported (COPY the file and " +

@@ -19,6 +19,11 @@ public class RecipeWordsTests
         Assert.Equal([KeyValuePair.Create("N_1", (string?)"v1"), KeyValuePair.Create("X", (string?)"2")],
             new StageState { Args = new Dictionary<string, string> { ["X"] = "1" } }
                 .ExpandPairs("N_$X=v$X X=2", legacyForm: false));
+        var b = new StageState().WithEnv("B", "x y");
+        Assert.Equal([KeyValuePair.Create("A", (string?)"$B"), KeyValuePair.Create("C", (string?)"$B"),
+                KeyValuePair.Create("D", (string?)"x y-x y"), KeyValuePair.Create("E", (string?)"x y")],
+            b.ExpandPairs("A=\\$B C='$B' D=\"$B\"-${B} E=$B", legacyForm: false));
+        Assert.Equal(["/src/x y", "/dst"], Words.Split("\"/src/$B\" /dst", b));
     }
 
     [Fact]
