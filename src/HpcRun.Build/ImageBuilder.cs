@@ -31,6 +31,10 @@ public sealed record BuildRequest(string Output, string Source, bool SquashFsOnl
     /// <summary>Called with the finished image's path before it is moved onto OUT (a recipe's %test); what it throws
     /// fails the build, and OUT is left as it was.</summary>
     public Action<string>? BeforeCommit { get; init; }
+
+    /// <summary>Paths in a directory SOURCE (relative to it) the image leaves out: a recipe's build-time files
+    /// (Apptainer's /.build.labels).</summary>
+    public IReadOnlyList<string> LeaveOut { get; init; } = [];
 }
 
 /// <summary>
@@ -79,7 +83,9 @@ public static class ImageBuilder
             long time = request.SourceDateEpoch ?? image.Created?.ToUnixTimeSeconds() ?? 0;
             time = Math.Clamp(time, 0, uint.MaxValue);
             IReadOnlyList<string> exclude = image.Tree is { } source
-                ? DirectoryScan.Check(source, request.SkipUnreadable, reporter, cancel) : [];
+                ? [.. DirectoryScan.Check(source, request.SkipUnreadable, reporter, cancel),
+                    .. request.LeaveOut.Where(path => Path.Exists(Path.Combine(source, path)))]
+                : [];
             List<string> pseudo = [];
             string tree = image.Tree ?? Flatten(image, time, pseudo);
             byte[] config = JsonSerializer.SerializeToUtf8Bytes(image.Config, ImageConfigJson.Default.ImageConfig);

@@ -14,27 +14,52 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
 {
     public static readonly BaseImage Scratch = new("scratch", null, null);
 
-    /// <summary>Resolves <paramref name="from"/>: a path when it starts with '/' or '.', or names something that
-    /// exists; else a registry reference.</summary>
-    public static BaseImage Resolve(string from, RecipeRequest request, IBuildReporter reporter,
+    /// <summary>Resolves <paramref name="from"/> (<paramref name="term"/>: how messages name it, `FROM x` or
+    /// `From: x`): a path when it starts with '/' or '.', or names something that exists, relative to the current
+    /// directory (as Apptainer's `Bootstrap: localimage` resolves `From:`); else a registry reference, unless it
+    /// looks like a local file (<see cref="LooksLocal"/>) and is not written as docker://: then a
+    /// <see cref="FileNotFoundException"/> says so instead of asking a registry for it.</summary>
+    public static BaseImage Resolve(string from, string term, RecipeRequest request, IBuildReporter reporter,
         CancellationToken cancel)
     {
         if (from == "scratch") return Scratch;
         bool path = from.StartsWith('/') || from.StartsWith('.') || Path.Exists(from);
         if (!path)
         {
+            if (!ImageReference.IsReference(from) && LooksLocal(from, request.Context) is { } why)
+                throw new FileNotFoundException($"{term}: no such file in the current directory " +
+                    $"{Shown(System.IO.Directory.GetCurrentDirectory())} (a local FROM is relative to it){why}", from);
             string reference = ImageReference.IsReference(from) ? from : ImageReference.Scheme + from;
             string sif = request.Pull(reference, reporter, cancel);
             return new BaseImage($"registry {Path.GetFileName(sif)}", sif, null);
         }
         string full = Path.GetFullPath(from);
-        if (!Path.Exists(full)) throw new FileNotFoundException($"FROM {from}: not found", from);
+        if (!Path.Exists(full)) throw new FileNotFoundException($"{term}: not found", from);
         var info = new FileInfo(full);
         string identity = $"local {full} {(info.Exists ? info.Length : 0)} {info.LastWriteTimeUtc.Ticks}";
         bool archive = File.Exists(Path.Combine(full, "oci-layout"))
             || File.Exists(Path.Combine(full, "manifest.json"));
         if (System.IO.Directory.Exists(full) && !archive) return new(identity, null, full);
         return new BaseImage(identity, full, null);
+    }
+
+    private static readonly string[] ImageSuffixes = [".sif", ".sqfs", ".squashfs", ".img", ".tar", ".tar.gz",
+        ".tgz"];
+
+    /// <summary>Why <paramref name="from"/>, which names nothing in the current directory, is meant as a local
+    /// file rather than a registry reference: it is in the build <paramref name="context"/> (the text then says which
+    /// path to give), ends like an image file (.sif, .sqfs, .tar...), or starts with a directory that exists here or
+    /// in the context. Null: a registry reference.</summary>
+    internal static string? LooksLocal(string from, string context)
+    {
+        string inContext = Path.Combine(context, from);
+        if (Path.Exists(inContext))
+            return $"; the build context has it: give {Path.GetRelativePath(".", inContext)} or an absolute path";
+        int slash = from.IndexOf('/');
+        bool local = ImageSuffixes.Any(s => from.EndsWith(s, StringComparison.OrdinalIgnoreCase))
+            || slash > 0 && (System.IO.Directory.Exists(from[..slash])
+                || System.IO.Directory.Exists(Path.Combine(context, from[..slash])));
+        return local ? "" : null;
     }
 
     /// <summary>Whether <see cref="Unpack"/> costs no more than copying the tree from the build cache: `scratch`, a

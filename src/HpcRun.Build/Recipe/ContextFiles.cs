@@ -20,12 +20,15 @@ internal sealed class ContextFiles
 {
     private readonly string context;
     private readonly List<(Regex Pattern, bool Exclude)> ignore;
+    private readonly string place;
 
-    private ContextFiles(string context, List<(Regex, bool)> ignore) => (this.context, this.ignore) = (context, ignore);
+    private ContextFiles(string context, List<(Regex, bool)> ignore, string place) =>
+        (this.context, this.ignore, this.place) = (context, ignore, place);
 
-    /// <summary>The context <paramref name="context"/>; <paramref name="ignoreFile"/>: read its .dockerignore (not
-    /// for another stage's tree, nor a %files source's directory).</summary>
-    public static ContextFiles Open(string context, bool ignoreFile = true)
+    /// <summary>The context <paramref name="context"/>; <paramref name="ignoreFile"/>: read its .dockerignore (a
+    /// Dockerfile's context only: not another stage's tree, nor a definition file's %files); <paramref name="place"/>:
+    /// how messages name it ("the build context", "stage build", "the current directory").</summary>
+    public static ContextFiles Open(string context, bool ignoreFile = true, string place = "the build context")
     {
         string full = Path.GetFullPath(context);
         if (!Directory.Exists(full))
@@ -41,7 +44,7 @@ internal sealed class ContextFiles
                 string pattern = Path.TrimEndingDirectorySeparator(exclude ? line : line[1..].Trim()).TrimStart('/');
                 rules.Add((Glob(pattern.StartsWith("./", StringComparison.Ordinal) ? pattern[2..] : pattern), exclude));
             }
-        return new ContextFiles(full, rules);
+        return new ContextFiles(full, rules, place);
     }
 
     /// <summary>A pattern as a regex over a relative path: `**` any directories, `*` and `?` within a name; it also
@@ -83,9 +86,7 @@ internal sealed class ContextFiles
             string relative = Confine(source, at);
             List<string> matches = HasWildcard(relative) ? Expand(relative) : [relative];
             matches = [.. matches.Where(m => m.Length == 0 || !Ignored(m))];
-            if (matches.Count == 0)
-                throw new ImageBuildException($"{at.Keyword} at line {at.Line}: {source} is not in the build " +
-                    "context (or .dockerignore leaves it out)", BuildFailure.RecipeSourceRefused);
+            if (matches.Count == 0) throw NotIn(source, at);
             foreach (string match in matches)
             {
                 CheckBeneath(match, source, at);
@@ -105,7 +106,7 @@ internal sealed class ContextFiles
     {
         string full = Path.GetFullPath(Path.Combine(context, source.TrimStart('/')));
         if (full != context && !full.StartsWith(context + "/", StringComparison.Ordinal))
-            throw Outside(source, at, "its path leads outside the build context");
+            throw Outside(source, at, $"its path leads outside {place}");
         return Path.GetRelativePath(context, full) is "." ? "" : Path.GetRelativePath(context, full);
     }
 
@@ -117,11 +118,16 @@ internal sealed class ContextFiles
         using var dir = new Microsoft.Win32.SafeHandles.SafeFileHandle(
             (nint)OpenAt(Cwd, context, O_PATH | O_DIRECTORY, 0), ownsHandle: true);
         using var fd = OpenAt2(dir, relative, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
-        if (fd.IsInvalid && Errno == EXDEV) throw Outside(source, at, "a symlink leads outside the build context");
+        if (fd.IsInvalid && Errno == EXDEV) throw Outside(source, at, $"a symlink leads outside {place}");
+        if (fd.IsInvalid && Errno == ENOENT) throw NotIn(source, at);
         if (fd.IsInvalid)
             throw new ImageBuildException($"{at.Keyword} at line {at.Line}: cannot read {source}: " +
                 Describe(Errno), BuildFailure.RecipeSourceRefused);
     }
+
+    private ImageBuildException NotIn(string source, Instruction at) =>
+        new($"{at.Keyword} at line {at.Line}: {source} is not in {place}" +
+            (ignore.Count > 0 ? " (or .dockerignore leaves it out)" : ""), BuildFailure.RecipeSourceRefused);
 
     private static ImageBuildException Outside(string source, Instruction at, string why) =>
         new($"{at.Keyword} at line {at.Line} refused: {source}: {why}", BuildFailure.RecipeSourceRefused);

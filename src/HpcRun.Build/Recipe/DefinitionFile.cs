@@ -22,7 +22,8 @@ public sealed record DefinitionSections(string Text, string? Runscript, string? 
 /// </summary>
 public static class DefinitionFile
 {
-    private static readonly string[] MetadataSections = ["environment", "runscript", "labels", "help", "test"];
+    private static readonly string[] MetadataSections =
+        ["environment", "runscript", "labels", "help", "test", "arguments"];
 
     /// <summary>Whether <paramref name="path"/> names a definition file: ending in .def, or its first line that is
     /// neither blank nor a comment being `Bootstrap:`.</summary>
@@ -31,9 +32,15 @@ public static class DefinitionFile
             .FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#')) is { } first
             && first.StartsWith("bootstrap:", StringComparison.OrdinalIgnoreCase);
 
-    public static Recipe Parse(string text)
+    /// <summary>The recipe of <paramref name="text"/>, its `{{ NAME }}` placeholders replaced first with
+    /// <paramref name="buildArgs"/> and the %arguments defaults (<see cref="DefinitionArguments"/>). Throws
+    /// <see cref="RecipeException"/> with the line of what it cannot read.</summary>
+    public static Recipe Parse(string text, IReadOnlyDictionary<string, string>? buildArgs = null)
     {
-        string[] lines = text.Replace("\r\n", "\n").Split('\n');
+        var used = new HashSet<string>();
+        text = DefinitionArguments.Substitute(text.Replace("\r\n", "\n"), buildArgs ?? new Dictionary<string, string>(),
+            used);
+        string[] lines = text.Split('\n');
         var header = new Dictionary<string, (string Value, int Line)>(StringComparer.OrdinalIgnoreCase);
         int i = 0;
         for (; i < lines.Length && !lines[i].TrimStart().StartsWith('%'); i++)
@@ -68,7 +75,7 @@ public static class DefinitionFile
                         throw new RecipeException("%files from a stage is not supported", section.Line);
                     for (int n = 0; n < section.Body.Count; n++)
                         if (Words.Split(section.Body[n].Trim()) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
-                            instructions.Add(Exec("COPY", section.Line + 1 + n,
+                            instructions.Add(Exec("%files", section.Line + 1 + n,
                                 pair.Count > 1 ? pair[..2] : [pair[0], pair[0]], $"%files {section.Body[n].Trim()}"));
                     break;
                 case "post":
@@ -84,17 +91,17 @@ public static class DefinitionFile
                     break;
             }
         string? test = Section("test");
-        var labels = (Section("labels") ?? "").Split('\n').Select(l => l.Trim())
-            .Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split([' ', '\t'], 2))
-            .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1].Trim() : "")).ToList();
+        var labels = ApptainerLayout.Labels(Section("labels") ?? "").ToList();
         var definition = new DefinitionSections(text, Section("runscript"), Section("help"), Section("environment"),
             test, labels)
         { TestLine = test is null ? 0 : sections.Last(s => s.Name == "test").Line };
         var stage = new Stage(from, null, null, instructions, header.GetValueOrDefault("From").Line)
         {
             Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}",
+            Term = $"From: {header["From"].Value}",
+            Variables = ApptainerLayout.PostVariables,
         };
-        return new Recipe([stage], new Dictionary<string, string?>(), definition);
+        return new Recipe([stage], new Dictionary<string, string?>(), definition) { ArgsUsed = used };
     }
 
     /// <summary>The stage's FROM, from the header's `Bootstrap:` agent (checked first: an agent hpcrun does not

@@ -88,6 +88,6 @@ public static class DockerfileParser
             throw new RecipeException($"{keyword} --{unknown} is not supported", line);
         if (rest.Length == 0 && keyword != "CMD" && keyword != "ENTRYPOINT")
             throw new RecipeException($"{keyword} needs arguments", line);
-        return new Instruction(keyword, flags, rest, line);
+        return new Instruction(keyword, flags, rest, line) { Shown = text };
     }
 }

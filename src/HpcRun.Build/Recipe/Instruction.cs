@@ -16,8 +16,9 @@ public sealed record Instruction(string Keyword, IReadOnlyDictionary<string, str
         catch (JsonException) { return null; } // Docker too runs a malformed array as a shell command
     }
 
-    /// <summary>How progress shows the instruction, when not as its keyword and arguments (a definition file's
-    /// sections, which become RUN and COPY instructions).</summary>
+    /// <summary>How progress shows the instruction: as written, flags included (continued lines joined), or in a
+    /// definition file's own terms (its sections become RUN and COPY instructions); null: its keyword and
+    /// arguments.</summary>
     public string? Shown { get; init; }
 
     /// <summary>What the build cache keys this instruction by: keyword, flags and arguments, not the line.</summary>

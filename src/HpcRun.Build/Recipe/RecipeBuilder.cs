@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Build.Recipe;
 
@@ -62,8 +63,11 @@ public static class RecipeBuilder
         CancellationToken cancel)
     {
         string text = File.ReadAllText(request.Recipe);
-        Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text)
+        Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text, request.BuildArgs)
             : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs);
+        List<string> unused = [.. request.BuildArgs.Keys.Where(name => !recipe.ArgsUsed.Contains(name)).Order()];
+        if (unused.Count > 0)
+            reporter.Warning($"--build-arg {string.Join(", ", unused)}: not used by the recipe");
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
         using var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
             : Path.Combine(request.CacheDirectory, CacheFolder));
@@ -77,7 +81,9 @@ public static class RecipeBuilder
             if (recipe.Definition is { } definition)
             {
                 var labels = new Dictionary<string, string>(config.Labels);
-                foreach ((string name, string value) in definition.Labels) labels[name] = value;
+                foreach ((string name, string value) in
+                         ApptainerLayout.PostLabelsIn(last.Tree).Concat(definition.Labels))
+                    labels[name] = value;
                 config = config with { Labels = labels };
                 ApptainerLayout.Write(layout = Path.Combine(scratch, "layout"), definition, config);
             }
@@ -86,6 +92,7 @@ public static class RecipeBuilder
                 Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout,
                 MksquashfsArgs: request.MksquashfsArgs)
             {
+                LeaveOut = recipe.Definition is null ? [] : [ApptainerLayout.PostLabels.TrimStart('/')],
                 BeforeCommit = run.Tests ? run.Test : null,
             }, request.Version, reporter, cancel);
         }
@@ -184,7 +191,7 @@ public static class RecipeBuilder
                 }
                 else
                 {
-                    BaseImage image = BaseImage.Resolve(stage.From, request, reporter, cancel);
+                    BaseImage image = BaseImage.Resolve(stage.From, stage.Term, request, reporter, cancel);
                     key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
                     bases[key] = image;
                     if (cache.Has(key)) { state = cache.State(key); Cached(); }
@@ -197,6 +204,8 @@ public static class RecipeBuilder
                 }
             }
             finish();
+            if (stage.Variables.Count > 0)
+                state = state with { Args = new Dictionary<string, string>(state.Args.Concat(stage.Variables)) };
             foreach (Instruction instruction in stage.Instructions)
             {
                 finish = Line(instruction);
@@ -227,25 +236,26 @@ public static class RecipeBuilder
             {
                 case "RUN" or "%post":
                     return (state, treeKey = RunCommand(at, state, key, tree, ref materialized));
-                case "COPY" or "ADD":
+                case "COPY" or "ADD" or "%files":
                     return (state, treeKey = Copy(at, state, key, tree, ref materialized));
                 case "ARG":
-                    foreach ((string name, string value) in Words.Pairs(arguments, legacyForm: false))
+                    foreach ((string name, string? value) in state.ExpandPairs(at.Arguments, legacyForm: false))
                     {
                         string? given = request.BuildArgs.TryGetValue(name, out string? v) ? v
-                            : arguments.Contains('=') ? value : recipe.GlobalArgs.GetValueOrDefault(name);
+                            : value ?? recipe.GlobalArgs.GetValueOrDefault(name);
                         if (given is not null)
                             state = state with { Args = new Dictionary<string, string>(state.Args) { [name] = given } };
                     }
                     break;
                 case "ENV":
-                    foreach ((string name, string value) in Words.Pairs(at.Arguments, legacyForm: true))
-                        state = state.WithEnv(name, state.Expand(value));
+                    StageState before = state;
+                    foreach ((string name, string? value) in before.ExpandPairs(at.Arguments, legacyForm: true))
+                        state = state.WithEnv(name, value ?? "");
                     break;
                 case "LABEL":
                     var labels = new Dictionary<string, string>(state.Config.Labels);
-                    foreach ((string name, string value) in Words.Pairs(at.Arguments, legacyForm: false))
-                        labels[state.Expand(name)] = state.Expand(value);
+                    foreach ((string name, string? value) in state.ExpandPairs(at.Arguments, legacyForm: false))
+                        labels[name] = value ?? "";
                     state = state with { Config = state.Config with { Labels = labels } };
                     break;
                 case "WORKDIR":
@@ -281,6 +291,7 @@ public static class RecipeBuilder
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);
+            if (at.Keyword == "%post") ApptainerLayout.PreparePost(tree);
             runner.Run(tree, state, argv, at, cancel);
             return Done(next, tree, state, ref materialized);
         }
@@ -290,7 +301,7 @@ public static class RecipeBuilder
 
         private string Copy(Instruction at, StageState state, string key, string tree, ref string? materialized)
         {
-            List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(state.Expand(at.Arguments));
+            List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(at.Arguments, state);
             if (words.Count < 2) throw new RecipeException($"{at.Keyword} takes SOURCE... DEST", at.Line);
             if (at.Keyword == "ADD" && words[..^1].FirstOrDefault(IsRemoteOrArchive) is { } refused)
                 throw new RecipeException($"ADD {refused}: URLs and archives are not supported (COPY the file and " +
@@ -305,12 +316,18 @@ public static class RecipeBuilder
                 StageResult source = named.GetValueOrDefault(stageName.ToLowerInvariant())
                     ?? (int.TryParse(stageName, out int n) && n < done.Count ? done[n]
                         : throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line));
-                context = ContextFiles.Open(source.Tree, ignoreFile: false);
+                context = ContextFiles.Open(source.Tree, ignoreFile: false, place: $"stage {stageName}");
             }
             else if (recipe.Definition is not null && sources[0].StartsWith('/'))
             {
-                context = ContextFiles.Open(Path.GetDirectoryName(sources[0])!, ignoreFile: false);
+                string directory = Path.GetDirectoryName(sources[0])!;
+                context = ContextFiles.Open(directory, ignoreFile: false, place: Shown.Path(directory));
                 sources = [Path.GetFileName(sources[0])];
+            }
+            else if (recipe.Definition is not null)
+            {
+                string here = $"the current directory ({Shown.Path(Path.GetFullPath(request.Context))})";
+                context = ContextFiles.Open(request.Context, ignoreFile: false, place: here);
             }
             else context = ContextFiles.Open(request.Context);
             var chosen = context.Select(sources, at);

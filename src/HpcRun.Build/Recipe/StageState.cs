@@ -38,6 +38,13 @@ public sealed record StageState
         },
     };
 
+    /// <summary>The NAME=VALUE pairs of one ENV, LABEL or ARG instruction (<see cref="Words.Pairs"/>), names and
+    /// values expanded against this state: the state before the instruction, for every pair (Dockerfile reference,
+    /// "Environment replacement": `ENV A=1 B=$A` gives B the A from before; quotes and escapes as
+    /// <see cref="Words.Split"/> says). A null value: `ARG NAME` alone.</summary>
+    public List<KeyValuePair<string, string?>> ExpandPairs(string arguments, bool legacyForm) =>
+        Words.Pairs(arguments, legacyForm, this);
+
     /// <summary>Substitutes $NAME, ${NAME}, ${NAME:-default} and ${NAME:+alternative} with <see cref="Variable"/>
     /// (Dockerfile reference, "Environment replacement"); \$ stays a literal $.</summary>
     public string Expand(string text)

@@ -3,10 +3,12 @@ using System.Text;
 namespace HpcRun.Build.Recipe;
 
 /// <summary>Splits an instruction's arguments into words as the Dockerfile's ENV, LABEL and ARG read them: spaces
-/// separate, double and single quotes group, a backslash escapes the next character.</summary>
+/// separate, double and single quotes group, a backslash escapes the next character. Given a state, variables expand
+/// as the words are read (Dockerfile reference, "Environment replacement"): not inside single quotes, not after a
+/// backslash (`\$X` stays `$X`), and a value is never split into words.</summary>
 public static class Words
 {
-    public static List<string> Split(string text)
+    public static List<string> Split(string text, StageState? expand = null)
     {
         var words = new List<string>();
         var word = new StringBuilder();
@@ -18,6 +20,12 @@ public static class Words
             if (c == '\\' && i + 1 < text.Length && quote != '\'') { word.Append(text[++i]); inWord = true; }
             else if (quote != '\0' && c == quote) quote = '\0';
             else if (quote == '\0' && c is '"' or '\'') { quote = c; inWord = true; }
+            else if (c == '$' && quote != '\'' && expand is not null && Reference(text, i) is > 0 and int length)
+            {
+                word.Append(expand.Expand(text.Substring(i, length)));
+                i += length - 1;
+                inWord = true;
+            }
             else if (quote == '\0' && char.IsWhiteSpace(c))
             {
                 if (inWord) words.Add(word.ToString());
@@ -32,16 +40,32 @@ public static class Words
     }
 
     /// <summary>NAME=VALUE pairs (ENV, LABEL, ARG), or the legacy `ENV NAME VALUE WITH SPACES` when the first word
-    /// has no '='.</summary>
-    public static List<KeyValuePair<string, string>> Pairs(string text, bool legacyForm)
+    /// has no '='. A word without '=' (`ARG NAME`) has a null value. <paramref name="expand"/>: as in
+    /// <see cref="Split"/>.</summary>
+    public static List<KeyValuePair<string, string?>> Pairs(string text, bool legacyForm, StageState? expand = null)
     {
-        List<string> words = Split(text);
+        List<string> words = Split(text, expand);
         if (words.Count > 0 && !words[0].Contains('=') && legacyForm)
         {
             int space = text.TrimStart().IndexOfAny([' ', '\t']);
-            string value = space < 0 ? "" : string.Join(' ', Split(text.TrimStart()[space..]));
-            return [KeyValuePair.Create(words[0], value)];
+            string value = space < 0 ? "" : string.Join(' ', Split(text.TrimStart()[space..], expand));
+            return [KeyValuePair.Create(words[0], (string?)value)];
         }
-        return [.. words.Select(w => w.Split('=', 2)).Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1] : ""))];
+        return [.. words.Select(w => w.Split('=', 2))
+            .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1] : null))];
+    }
+
+    /// <summary>The length of the variable reference at <paramref name="at"/> (`$NAME`, `${...}`); 0: none.</summary>
+    private static int Reference(string text, int at)
+    {
+        if (at + 1 < text.Length && text[at + 1] == '{')
+        {
+            int end = text.IndexOf('}', at + 2);
+            return end < 0 ? 0 : end - at + 1;
+        }
+        int length = 0;
+        while (at + 1 + length < text.Length && (char.IsAsciiLetterOrDigit(text[at + 1 + length])
+                   || text[at + 1 + length] == '_')) length++;
+        return length == 0 ? 0 : length + 1;
     }
 }

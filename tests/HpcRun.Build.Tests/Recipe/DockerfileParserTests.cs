@@ -48,9 +48,11 @@ public class DockerfileParserTests
     [Fact]
     public void Env_and_label_pairs_take_quotes_and_the_legacy_form()
     {
-        Assert.Equal([KeyValuePair.Create("A", "two words"), KeyValuePair.Create("B", "c")],
+        Assert.Equal([KeyValuePair.Create("A", (string?)"two words"), KeyValuePair.Create("B", (string?)"c")],
             Words.Pairs("A=\"two words\" B=c", legacyForm: true));
-        Assert.Equal([KeyValuePair.Create("PATH", "/x /y")], Words.Pairs("PATH /x /y", legacyForm: true));
+        Assert.Equal([KeyValuePair.Create("PATH", (string?)"/x /y")], Words.Pairs("PATH /x /y", legacyForm: true));
+        Assert.Equal([KeyValuePair.Create("A", (string?)null), KeyValuePair.Create("B", (string?)"")],
+            Words.Pairs("A B=", legacyForm: false));
     }
 
     [Fact]
@@ -71,7 +73,7 @@ public class DockerfileParserTests
             """);
         Stage stage = Assert.Single(recipe.Stages);
         Assert.Equal("docker://debian:bookworm", stage.From);
-        Assert.Equal(["COPY", "%post"], stage.Instructions.Select(i => i.Keyword));
+        Assert.Equal(["%files", "%post"], stage.Instructions.Select(i => i.Keyword));
         Assert.Equal(("    true\n", 10), (recipe.Definition!.Test, recipe.Definition.TestLine));
         Assert.Equal(["/bin/bash", "-e", "-c", "    echo hi\n"], stage.Instructions[1].ExecForm());
         Assert.Equal([KeyValuePair.Create("Author", "someone")], recipe.Definition!.Labels);

@@ -18,6 +18,9 @@ internal sealed class RecipeBuild
     public readonly Option<string[]> BuildArgs = new("--build-arg")
     { Description = "NAME=VALUE for the recipe's ARG NAME (repeatable)", AllowMultipleArgumentsPerToken = false };
 
+    public readonly Option<string?> BuildArgFile = new("--build-arg-file")
+    { Description = "A file of NAME=VALUE lines, as --build-arg each (which wins); blank and '#' lines skipped" };
+
     public readonly Option<bool> NoCache = new("--no-cache")
     { Description = "Run every step of the recipe, neither reading nor filling the build cache" };
 
@@ -26,7 +29,8 @@ internal sealed class RecipeBuild
 
     public readonly RegistryOptions Registry = new();
 
-    public IEnumerable<Option> All => [File, BuildArgs, NoCache, NoTest, Registry.Creds, Registry.Insecure];
+    public IEnumerable<Option> All =>
+        [File, BuildArgs, BuildArgFile, NoCache, NoTest, Registry.Creds, Registry.Insecure];
 
     /// <summary>Whether this build is a recipe's: -f given, or SOURCE a recipe file.</summary>
     public bool Applies(ParseResult result, string source) =>
@@ -39,6 +43,14 @@ internal sealed class RecipeBuild
             ? DefinitionFile.Is(recipe, "") ? "." : Path.GetDirectoryName(Path.GetFullPath(recipe))!
             : build.Source;
         var args = new Dictionary<string, string>();
+        if (result.GetValue(BuildArgFile) is { } file)
+            foreach (string line in ReadArgFile(file).Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#'))
+            {
+                string[] parts = line.Split('=', 2);
+                if (parts.Length < 2 || parts[0].Trim().Length == 0)
+                    throw new HpcRunException(ExitCode.Usage, $"--build-arg-file {file}: not NAME=VALUE: {line}");
+                args[parts[0].Trim()] = parts[1].Trim();
+            }
         foreach (string pair in result.GetValue(BuildArgs) ?? [])
         {
             string[] parts = pair.Split('=', 2);
@@ -77,6 +89,15 @@ internal sealed class RecipeBuild
             throw new HpcRunException(ExitCode.RecipeSourceRefused, e.Message);
         }
         catch (RegistryException e) { throw new HpcRunException(RegistryVerbs.Status(e.Fault), e.Message); }
+    }
+
+    private static string[] ReadArgFile(string file)
+    {
+        try { return System.IO.File.ReadAllLines(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HpcRunException(ExitCode.Usage, $"--build-arg-file {file}: cannot read it");
+        }
     }
 
     private string Pull(ParseResult result, string text, string? platform, IBuildReporter reporter,

@@ -377,6 +377,83 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>What %post appends to $APPTAINER_ENVIRONMENT / $SINGULARITY_ENVIRONMENT is set at run time, what it
+    /// appends to $APPTAINER_LABELS becomes labels (the file left out of the image); `{{ NAME }}` takes --build-arg
+    /// (or --build-arg-file) over the %arguments default, a --build-arg nothing reads is warned about, and a
+    /// placeholder without a value or a missing %files source is refused in the definition file's own terms.</summary>
+    [Fact]
+    public void Post_sets_the_run_environment_and_labels_and_build_args_fill_the_placeholders()
+    {
+        Write("args.def", $$$"""
+            Bootstrap: localimage
+            From: {{{TestImages.BusyboxTree}}}
+
+            %arguments
+                GREETING=hello
+
+            %post
+                echo 'export POSTVAR=from_post' >> $APPTAINER_ENVIRONMENT
+                echo 'export LEGACY=legacy' >> $SINGULARITY_ENVIRONMENT
+                echo 'version {{ VERSION }}' >> $APPTAINER_LABELS
+                echo "version {{ VERSION }} {{GREETING}}" > /version
+            """);
+        var build = Build("--build-arg", "VERSION=2.5", "--build-arg", "UNREAD=1", "args.sif", "args.def");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("hpcrun: warning: --build-arg UNREAD: not used by the recipe\n", build.Stderr);
+        string sif = Path.Combine(dir, "args.sif");
+        Assert.Equal("from_post legacy\n", Hpcrun.Run(["exec", sif, "sh", "-c", "echo $POSTVAR $LEGACY"], env).Stdout);
+        Assert.Equal("version 2.5 hello\n", Hpcrun.Run(["exec", sif, "cat", "/version"], env).Stdout);
+        Assert.Contains("version: 2.5", Hpcrun.Run(["inspect", "--labels", sif], env).Stdout);
+        Assert.Equal(1, Hpcrun.Run(["exec", sif, "test", "-e", "/.build.labels"], env).ExitCode);
+        Assert.Contains("echo \"version 2.5 hello\" > /version", Hpcrun.Run(["inspect", "--deffile", sif], env).Stdout);
+
+        Write("args.txt", "# the release\nVERSION = 3.0\n\n");
+        var fromFile = Build("--force", "--build-arg-file", "args.txt", "args.sif", "args.def");
+        Assert.True(fromFile.ExitCode == 0, fromFile.ToString());
+        Assert.Equal("version 3.0 hello\n", Hpcrun.Run(["exec", sif, "cat", "/version"], env).Stdout);
+        Write("bad.txt", "VERSION\n");
+        var bad = Build("--force", "--build-arg-file", "bad.txt", "args.sif", "args.def");
+        Assert.Equal((64, "hpcrun: --build-arg-file bad.txt: not NAME=VALUE: VERSION\n"), (bad.ExitCode, bad.Stderr));
+
+        var missing = Build("--force", "args.sif", "args.def");
+        Assert.Equal((111, "hpcrun: args.def:10: build var VERSION is not defined through either --build-arg " +
+            "(--build-arg-file) or 'arguments' section\n"), (missing.ExitCode, missing.Stderr));
+        Write("files.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n%files\n    nope.txt /nope\n");
+        var files = Build("files.sif", "files.def");
+        Assert.Equal(112, files.ExitCode);
+        Assert.Contains($"hpcrun: %files at line 4: nope.txt is not in the current directory ({dir})\n", files.Stderr);
+        AssertNoScratch();
+    }
+
+    /// <summary>Progress shows each instruction as written, flags included; a COPY --from source missing names its
+    /// stage; a FROM that names a file of the build context, run from elsewhere, says which path to give instead of
+    /// asking a registry.</summary>
+    [Fact]
+    public void Progress_shows_flags_and_a_local_from_outside_the_current_directory_is_said_in_one_line()
+    {
+        Write("ctx/a.txt", "a\n");
+        Write("ctx/Dockerfile", $"""
+            FROM {TestImages.BusyboxTree} AS one
+            COPY --chown=0:0 --chmod=644 a.txt /a.txt
+            FROM {TestImages.BusyboxTree}
+            COPY --from=one /a.txt /b.txt
+            COPY --from=one /missing /c
+            """);
+        var build = Build("flags.sif", "ctx/Dockerfile");
+        Assert.Equal(112, build.ExitCode);
+        Assert.Contains("] line 2: COPY --chown=0:0 --chmod=644 a.txt /a.txt\n", build.Stderr);
+        Assert.Contains("] line 4: COPY --from=one /a.txt /b.txt\n", build.Stderr);
+        Assert.Contains("hpcrun: COPY at line 5: /missing is not in stage one\n", build.Stderr);
+
+        Write("ctx/base.sif", "not read");
+        Write("ctx/Dockerfile", "FROM base.sif\n");
+        var from = Build("base.sif", "ctx/Dockerfile");
+        Assert.Equal((66, $"hpcrun: FROM base.sif: no such file in the current directory {dir} (a local FROM is " +
+            "relative to it); the build context has it: give ctx/base.sif or an absolute path\n"),
+            (from.ExitCode, from.Stderr.Split('\n', 2)[1]));
+        AssertNoScratch();
+    }
+
     [Theory]
     [InlineData("Bootstrap: oras\nFrom: ghcr.io/x/y:1\n",
         "Bootstrap: oras is not supported: pull the image with oras and use Bootstrap: localimage")]
