@@ -23,7 +23,7 @@ public static class CachePuller
         string shownPlatform = selector.Platform + (variant is null ? "" : "/" + variant);
         string referencePath = cache.ReferencePath(reference, shownPlatform);
         Prepare(cache);
-        CachedReference? known = !tagMoved && ImageCache.ReadReference(referencePath) is { } k
+        CachedReference? known = !tagMoved && cache.ReadReference(reference, shownPlatform) is { } k
             && File.Exists(cache.ImagePath(k.ManifestDigest)) ? k : null;
         using var client = new RegistryClient(reference, settings);
         ResolvedManifest? manifest;

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 
 namespace HpcRun.Image.Registry;
@@ -47,10 +47,20 @@ public sealed class ImageCache(string root)
     /// holds.</summary>
     public string LockPath(string manifestDigest) => $"{ImageDirectory}/{Hex(manifestDigest)}.lock";
 
-    /// <summary>The reference file of <paramref name="reference"/> for <paramref name="platform"/> (OS/ARCH).</summary>
+    /// <summary>The reference file of <paramref name="reference"/> for <paramref name="platform"/> (OS/ARCH): named
+    /// by a 128-bit XXH3 hash of both, which needs no cryptography library in the launcher (OpenSSL's load and
+    /// initialisation would delay every `hpcrun docker://REF`). The name is only where to look: the file itself
+    /// names its reference and platform, and <see cref="ReadReference(ImageReference, string)"/> takes it only when
+    /// they match, so two references whose names collide share a place but never an image.</summary>
     public string ReferencePath(ImageReference reference, string platform) =>
-        $"{ReferenceDirectory}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            $"{reference} {platform}")))[..32]}";
+        $"{ReferenceDirectory}/{Convert.ToHexStringLower(XxHash128.Hash(Encoding.UTF8.GetBytes(
+            $"{reference} {platform}")))}";
+
+    /// <summary>What the cache last saw <paramref name="reference"/> resolve to for <paramref name="platform"/>;
+    /// null when its reference file is missing, malformed or another reference's.</summary>
+    public CachedReference? ReadReference(ImageReference reference, string platform) =>
+        ReadReference(ReferencePath(reference, platform)) is { } entry && entry.Reference == reference.ToString()
+        && entry.Platform == platform ? entry : null;
 
     /// <summary>The cached SIF of <paramref name="reference"/> for <paramref name="platform"/>, or null when the
     /// cache has none (or its reference file is unreadable). A digest reference also finds the image another
@@ -58,7 +68,7 @@ public sealed class ImageCache(string root)
     /// `pull` by tag on a login node serves `--offline docker://NAME@sha256:...` on the compute nodes.</summary>
     public string? Find(ImageReference reference, string platform)
     {
-        CachedReference? entry = ReadReference(ReferencePath(reference, platform));
+        CachedReference? entry = ReadReference(reference, platform);
         if (entry is null && reference.Digest is { } digest) entry = ResolvedTo(digest, platform);
         if (entry is null) return null;
         string image = ImagePath(entry.ManifestDigest);

@@ -56,7 +56,7 @@ internal static class RegistryImage
     private static CachedTag? CheckCachedTag(ImageCache cache, ImageReference reference,
         IReadOnlyDictionary<string, string> environment)
     {
-        if (ImageCache.ReadReference(cache.ReferencePath(reference, HostPlatform.Name)) is not { } known
+        if (cache.ReadReference(reference, HostPlatform.Name) is not { } known
             || known.Authenticated) // a HEAD without credentials would only hear 401
             return null;
         string image = cache.ImagePath(known.ManifestDigest);
