@@ -14,7 +14,8 @@ StandardStreams.Install();
 NodeRole role;
 try
 {
-    if (RecipeStepCommand.Parse(args) is { } step) return RecipeStep.Run(step); // hpcrun-tools' build asks
+    if (RecipeStepCommand.Parse(args, Invocation.Environment.GetValueOrDefault) is { } step)
+        return RecipeStep.Run(step); // hpcrun-tools' build asks
     ToolHandOver.HandOver(args);
     Logging.Configure(EarlyNamespace.Verbosity()); // the election may warn; parsing configures it again
     role = NodeGroup.Elect(); // before parsing: a rank that early.c left undecided may re-execute here

@@ -65,7 +65,8 @@ public static class RecipeBuilder
         string text = File.ReadAllText(request.Recipe);
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text, request.BuildArgs)
             : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs);
-        List<string> unused = [.. request.BuildArgs.Keys.Where(name => !recipe.ArgsUsed.Contains(name)).Order()];
+        List<string> unused = [.. request.BuildArgs.Keys
+            .Where(name => !recipe.ArgsUsed.Contains(name) && !ProxyVariables.Names.Contains(name)).Order()];
         if (unused.Count > 0)
             reporter.Warning($"--build-arg {string.Join(", ", unused)}: not used by the recipe");
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
@@ -132,7 +133,7 @@ public static class RecipeBuilder
     private sealed class Run(RecipeRequest request, Recipe recipe, BuildCache cache, string scratch,
         IBuildReporter reporter, TextWriter progress, CancellationToken cancel)
     {
-        private readonly StepRunner runner = new(request.Hpcrun);
+        private readonly StepRunner runner = new(request.Hpcrun, request.Proxies);
         private readonly Dictionary<string, BaseImage> bases = [];
         private readonly Dictionary<string, Pending> pending = []; // by tree
         private readonly Dictionary<string, StageResult> named = [];

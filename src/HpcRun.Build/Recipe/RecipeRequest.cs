@@ -13,4 +13,8 @@ public sealed record RecipeRequest(string Output, string Recipe, string Context,
 {
     /// <summary>--notest (-T): the definition file's %test is not run after the build (Apptainer's option).</summary>
     public bool NoTest { get; init; }
+
+    /// <summary>The proxy settings every RUN gets (<see cref="ProxyVariables.From"/>), outside the cache's keys and
+    /// the image.</summary>
+    public IReadOnlyDictionary<string, string> Proxies { get; init; } = new Dictionary<string, string>();
 }

@@ -13,7 +13,7 @@ namespace HpcRun.Build.Recipe;
 /// switched off for the step by a file in /etc/apt/apt.conf.d that is removed again afterwards. Cancelled, the step
 /// gets SIGTERM (forwarded to the command), then SIGKILL.
 /// </summary>
-internal sealed class StepRunner(string hpcrun)
+internal sealed class StepRunner(string hpcrun, IReadOnlyDictionary<string, string> proxies)
 {
     private const string AptConfig = "etc/apt/apt.conf.d/00hpcrun-build-no-sandbox";
 
@@ -27,7 +27,11 @@ internal sealed class StepRunner(string hpcrun)
         bool apt = Directory.Exists($"{tree}/etc/apt/apt.conf.d") && !File.Exists($"{tree}/{AptConfig}");
         if (apt) File.WriteAllText($"{tree}/{AptConfig}", "APT::Sandbox::User \"root\";\n");
         int status;
-        try { status = Start(RecipeStepCommand.Arguments(tree, cwd, state.RunEnvironment(), argv), cancel); }
+        try
+        {
+            status = Start(RecipeStepCommand.Arguments(tree, cwd, argv), cancel,
+                RecipeStepCommand.Variables(ProxyVariables.Add(state.RunEnvironment(), proxies)));
+        }
         finally
         {
             if (apt) File.Delete($"{tree}/{AptConfig}");
@@ -48,11 +52,18 @@ internal sealed class StepRunner(string hpcrun)
                 BuildFailure.RecipeCommandFailed);
     }
 
-    private int Start(IEnumerable<string> arguments, CancellationToken cancel)
+    /// <param name="variables">Set in the step's environment, after any of the same prefix it inherited are
+    /// removed.</param>
+    private int Start(IEnumerable<string> arguments, CancellationToken cancel,
+        IEnumerable<KeyValuePair<string, string>>? variables = null)
     {
         var start = new ProcessStartInfo(hpcrun);
         foreach (string arg in arguments) start.ArgumentList.Add(arg);
         start.Environment[RecipeStepCommand.NoJoinVariable] = "1";
+        foreach (string inherited in start.Environment.Keys
+                     .Where(k => k.StartsWith(RecipeStepCommand.EnvironmentPrefix, StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(inherited);
+        foreach ((string name, string value) in variables ?? []) start.Environment[name] = value;
         using Process process = Process.Start(start)
             ?? throw new ImageBuildException($"cannot start {hpcrun}", BuildFailure.ToolMissing);
         using CancellationTokenRegistration stop = cancel.Register(() =>

@@ -2,10 +2,13 @@ namespace HpcRun.Image.Recipe;
 
 /// <summary>
 /// The internal verb hpcrun-tools runs a recipe's RUN (or %post) with, as the launcher binary, which alone can enter
-/// a user namespace (its constructor, Native/early.c): `hpcrun recipe-step ROOT CWD [NAME=VALUE ...] -- ARGV...`.
-/// ROOT is the build's writable tree (an absolute host path), CWD the working directory inside it, then the
-/// command's whole environment and its argv. The caller sets <see cref="NoJoinVariable"/> in the step's own
-/// environment (not the command's), so that a build inside a batch job never joins a job's container.
+/// a user namespace (its constructor, Native/early.c): `hpcrun recipe-step ROOT CWD -- ARGV...`. ROOT is the build's
+/// writable tree (an absolute host path), CWD the working directory inside it, then the command's argv. The command's
+/// whole environment comes in the step's own environment, one entry per variable <see cref="EnvironmentPrefix"/>N
+/// (N = 0, 1...: its order), not in the arguments: build args and proxy settings may hold credentials, and a
+/// process's arguments are anyone's to read (/proc/PID/cmdline) where its environment is its owner's. The caller also
+/// sets <see cref="NoJoinVariable"/> there (for the step, not the command), so that a build inside a batch job never
+/// joins a job's container.
 /// </summary>
 public static class RecipeStepCommand
 {
@@ -14,22 +17,32 @@ public static class RecipeStepCommand
     /// <summary>Native/hpcrun.h's HPCRUN_NO_JOIN_VARIABLE.</summary>
     public const string NoJoinVariable = "HPCRUN_NO_JOIN";
 
-    /// <summary>hpcrun's arguments for one step (an environment entry always holds '=', so "--" ends them).</summary>
-    public static string[] Arguments(string root, string cwd, IEnumerable<KeyValuePair<string, string>> environment,
-        IReadOnlyList<string> argv) =>
-        [Verb, root, cwd, .. environment.Select(e => $"{e.Key}={e.Value}"), "--", .. argv];
+    /// <summary>The prefix of the variables that carry the command's environment entries (NAME=VALUE).</summary>
+    public const string EnvironmentPrefix = "HPCRUN_STEP_ENV_";
 
-    /// <summary>The step <paramref name="args"/> (hpcrun's arguments) name, or null when they name another verb.
-    /// Throws <see cref="ArgumentException"/> when they are not what <see cref="Arguments"/> writes.</summary>
-    public static Step? Parse(string[] args)
+    /// <summary>hpcrun's arguments for one step.</summary>
+    public static string[] Arguments(string root, string cwd, IReadOnlyList<string> argv) =>
+        [Verb, root, cwd, "--", .. argv];
+
+    /// <summary>The step's own variables that carry <paramref name="environment"/>, the command's.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Variables(
+        IEnumerable<KeyValuePair<string, string>> environment) =>
+        environment.Select((e, i) => KeyValuePair.Create($"{EnvironmentPrefix}{i}", $"{e.Key}={e.Value}"));
+
+    /// <summary>The step <paramref name="args"/> (hpcrun's arguments) and <paramref name="variable"/> (the step's
+    /// environment) name, or null when they name another verb. Throws <see cref="ArgumentException"/> when they are not
+    /// what <see cref="Arguments"/> and <see cref="Variables"/> write.</summary>
+    public static Step? Parse(string[] args, Func<string, string?> variable)
     {
         if (args.Length == 0 || args[0] != Verb) return null;
-        int end = Array.IndexOf(args, "--");
-        if (args.Length < 4 || end < 3 || end == args.Length - 1)
-            throw new ArgumentException($"{Verb} is hpcrun-tools' own: ROOT CWD [NAME=VALUE ...] -- ARGV...");
-        var environment = args[3..end].Select(entry => entry.Split('=', 2))
-            .Select(pair => KeyValuePair.Create(pair[0], pair.Length > 1 ? pair[1] : "")).ToList();
-        return new Step(args[1], args[2], environment, args[(end + 1)..]);
+        if (args.Length < 5 || args[3] != "--")
+            throw new ArgumentException($"{Verb} is hpcrun-tools' own: ROOT CWD -- ARGV...");
+        var environment = new List<KeyValuePair<string, string>>();
+        for (int i = 0; variable($"{EnvironmentPrefix}{i}") is { } entry; i++)
+            environment.Add(entry.Split('=', 2) is [var name, var value] && name.Length > 0
+                ? KeyValuePair.Create(name, value)
+                : throw new ArgumentException($"{Verb}: {EnvironmentPrefix}{i} is not NAME=VALUE"));
+        return new Step(args[1], args[2], environment, args[4..]);
     }
 
     public sealed record Step(string Root, string Cwd, IReadOnlyList<KeyValuePair<string, string>> Environment,

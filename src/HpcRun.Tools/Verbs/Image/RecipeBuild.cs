@@ -65,6 +65,7 @@ internal sealed class RecipeBuild
             build.MksquashfsArgs)
         {
             NoTest = result.GetValue(NoTest),
+            Proxies = ProxyVariables.From(Environment.GetEnvironmentVariable, args),
         };
         try
         {

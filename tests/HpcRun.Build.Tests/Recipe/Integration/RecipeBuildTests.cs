@@ -117,6 +117,32 @@ public sealed class RecipeBuildTests : IDisposable
     }
 
     [Fact]
+    public void Proxies_reach_run_from_the_environment_and_stay_out_of_arguments_cache_keys_and_the_image()
+    {
+        string token = $"s3cr3t{Guid.NewGuid():N}"[..20], pattern = $"s3cr3[t]{token[6..]}"; // grep never finds itself
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            RUN case "$http_proxy" in http://user:{pattern}@127.0.0.1:9/) ;; *) exit 1 ;; esac && \
+                test "$HTTPS_PROXY" = http://arg:1/ && test -z "$(grep -ls '{pattern}' /proc/[0-9]*/cmdline)" && \
+                touch /ran
+            """);
+        var proxied = new Dictionary<string, string>(env) { ["http_proxy"] = $"http://user:{token}@127.0.0.1:9/" };
+        var build = Hpcrun.Run(["build", "--build-arg", "HTTPS_PROXY=http://arg:1/", "p.sif", "Dockerfile"], proxied,
+            cwd: dir);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.DoesNotContain("not used by the recipe", build.Stderr); // a predefined ARG, as Docker has it
+        proxied["http_proxy"] = "http://another:3128/";
+        var again = Hpcrun.Run(["build", "--build-arg", "HTTPS_PROXY=http://changed:1/", "q.sif", "Dockerfile"],
+            proxied, cwd: dir);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("[2/2] cached", again.Stderr);
+        var inside = Hpcrun.Run(["exec", "--cleanenv", Path.Combine(dir, "p.sif"), "sh", "-c", "ls /ran && env"], env);
+        Assert.True(inside.ExitCode == 0, inside.ToString());
+        Assert.DoesNotContain("proxy", inside.Stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(token, File.ReadAllText(Path.Combine(dir, "p.sif")));
+    }
+
+    [Fact]
     public void The_same_recipe_and_cache_give_the_same_bytes()
     {
         Write("data.txt", "some data\n");
