@@ -6,7 +6,8 @@ using Serilog;
 namespace HpcRun.CommandLine;
 
 /// <summary>
-/// The root command of hpcrun and of hpcrun-tools: -v/--verbose and --debug on every verb, a usage error or an
+/// The root command of hpcrun and of hpcrun-tools: -v/--verbose and --debug on every verb, Apptainer's -q/--quiet
+/// and -s/--silent before the verb (as Apptainer takes them: after it, -s is another option), a usage error or an
 /// <see cref="HpcRunException"/> as one line on stderr (<see cref="Logging"/>) and its exit status
 /// (src/HpcRun.Launch/ExitCode.cs, README "Exit status").
 /// </summary>
@@ -16,6 +17,20 @@ public sealed class CommandLineRoot
     { Description = "Log what hpcrun does", Recursive = true };
     private readonly Option<bool> debug = new("--debug")
     { Description = "Log everything, for bug reports", Recursive = true };
+    private readonly Option<bool> quiet = new("--quiet", "-q")
+    { Description = "Show no progress lines, only warnings and errors (before the verb)" };
+    private readonly Option<bool> silent = new("--silent", "-s")
+    { Description = "Show errors only (before the verb)" };
+
+    /// <summary>The options hpcrun takes before its verb and after it (Native/hpcrun.h: HPCRUN_GLOBAL_OPTIONS).
+    /// </summary>
+    public static readonly string[] GlobalOptions = ["-v", "--verbose", "--debug"];
+
+    /// <summary>The options hpcrun takes before its verb only (Native/hpcrun.h: HPCRUN_ROOT_OPTIONS).</summary>
+    public static readonly string[] RootOptions = ["-q", "--quiet", "-s", "--silent"];
+
+    /// <summary>Whether <paramref name="arg"/> is one of the options that may come before the verb.</summary>
+    public static bool LeadsVerb(string arg) => GlobalOptions.Contains(arg) || RootOptions.Contains(arg);
 
     public Command Command { get; } =
         new("hpcrun", "hpcrun: run container images on HPC clusters, unprivileged and at native speed");
@@ -24,6 +39,8 @@ public sealed class CommandLineRoot
     {
         Command.Options.Add(verbose);
         Command.Options.Add(debug);
+        Command.Options.Add(quiet);
+        Command.Options.Add(silent);
     }
 
     /// <summary>hpcrun's version, as both binaries and the build record give it ("0.1.0").</summary>
@@ -45,7 +62,9 @@ public sealed class CommandLineRoot
             args = WithoutHelpVerb(args, Command);
             if (args.Any(a => a is "-h" or "/h" or "--help" or "-?" or "/?" or "--version")) AddHelpAndVersion();
             ParseResult result = Command.Parse(ours is null ? args : ours(args));
-            Logging.Configure(result.GetValue(debug) ? 2 : result.GetValue(verbose) ? 1 : 0);
+            // The loudest given wins, as Apptainer ranks them.
+            Logging.Configure(result.GetValue(debug) ? 2 : result.GetValue(verbose) ? 1 : result.GetValue(quiet) ? -1
+                : result.GetValue(silent) ? -2 : 0);
             if (result.Action is not (HelpAction or VerbHelp.Action) && (UsageErrors.Describe(result)
                     ?? (result.Errors.Count > 0 ? $"{result.Errors[0].Message} (see 'hpcrun --help')" : null))
                 is { } problem)
@@ -67,13 +86,13 @@ public sealed class CommandLineRoot
     /// </summary>
     public const string HelpVerb = "help";
 
-    /// <summary><paramref name="args"/> with a leading <see cref="HelpVerb"/> (after -v, --verbose, --debug) turned
+    /// <summary><paramref name="args"/> with a leading <see cref="HelpVerb"/> (after <see cref="LeadsVerb"/>'s) turned
     /// into --help after the verbs it names (`help help` is `help`: hpcrun's help).</summary>
     /// <param name="root">The verbs there are; a word after `help` that names none of them is refused.</param>
     /// <exception cref="HpcRunException">64 (usage): `help nosuch`, with the verb it is a typo of.</exception>
     public static string[] WithoutHelpVerb(string[] args, Command root)
     {
-        int at = Array.FindIndex(args, a => a is not ("-v" or "--verbose" or "--debug"));
+        int at = Array.FindIndex(args, a => !LeadsVerb(a));
         if (at < 0 || args[at] != HelpVerb) return args;
         string[] words = [.. args[(at + 1)..].SkipWhile(w => w == HelpVerb)];
         Command verb = root;

@@ -5,16 +5,29 @@ using Serilog.Sinks.SystemConsole.Themes;
 
 namespace HpcRun.CommandLine;
 
-/// <summary>Quiet by default (warnings and errors, one line each, on stderr); -v and --debug add detail.</summary>
+/// <summary>Quiet by default (warnings and errors, one line each, on stderr; the tools' progress lines); -v and
+/// --debug add detail; Apptainer's -q drops the progress lines and -s the warnings too.</summary>
 public static class Logging
 {
     public static bool IsConfigured { get; private set; }
 
+    /// <summary>Whether progress lines (a build's steps, a pull's layers, "wrote OUT") are shown: not with -q or
+    /// -s.</summary>
+    public static bool ShowsProgress { get; private set; } = true;
+
+    /// <summary>What <see cref="Configure"/> was last given.</summary>
+    public static int Verbosity { get; private set; }
+
+    /// <param name="verbosity">2 with --debug, 1 with -v, 0 by default, -1 with -q (--quiet), -2 with -s (--silent):
+    /// Native/hpcrun.h's hpcrun_own_options.verbosity.</param>
     public static void Configure(int verbosity)
     {
         IsConfigured = true;
+        Verbosity = verbosity;
+        ShowsProgress = verbosity >= 0;
         LogEventLevel level = verbosity switch
         {
+            <= -2 => LogEventLevel.Error,
             <= 0 => LogEventLevel.Warning,
             1 => LogEventLevel.Information,
             _ => LogEventLevel.Verbose,

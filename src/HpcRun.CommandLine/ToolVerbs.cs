@@ -40,10 +40,10 @@ public static class ToolVerbs
     public static readonly string[] WritingImages = [Build.Name, Pull.Name];
 
     /// <summary>The verb of these that <paramref name="args"/> (hpcrun's arguments) name, read as
-    /// <see cref="CommandLineRoot"/> reads verbs: after -v, --verbose and --debug (and `help`, whose verb's help
+    /// <see cref="CommandLineRoot"/> reads verbs: after the options that may lead it (and `help`, whose verb's help
     /// hpcrun-tools prints); null when they name none.</summary>
     public static string? Named(string[] args) =>
-        args.SkipWhile(a => a is "-v" or "--verbose" or "--debug" or CommandLineRoot.HelpVerb).FirstOrDefault()
+        args.SkipWhile(a => CommandLineRoot.LeadsVerb(a) || a == CommandLineRoot.HelpVerb).FirstOrDefault()
             is { } verb
         && All.Any(v => v.Name == verb) ? verb : null;
 }

@@ -84,12 +84,7 @@ public static class UnsupportedOptions
         ["--no-init"] = "hpcrun starts no init (shim) process: the job's command is the container's first process",
         ["--no-eval"] = "hpcrun evaluates the environment scripts with the image's /bin/sh, as Apptainer does by " +
             "default; set exact values with --env or --env-file",
-        ["--quiet"] = Quiet,
-        ["-q"] = Quiet,
-        ["--silent"] = Quiet,
     };
-
-    private const string Quiet = "hpcrun prints only warnings and errors already; 2>/dev/null drops them";
 
     /// <summary>Apptainer's options of one verb whose names mean something else or nothing elsewhere.</summary>
     private static readonly Dictionary<(string Verb, string Option), string> VerbOptions = new()
@@ -98,7 +93,6 @@ public static class UnsupportedOptions
         [("inspect", "-t")] = "run the test with `hpcrun test IMAGE`; `hpcrun inspect --deffile` shows %test",
         [("inspect", "--all")] = "`hpcrun inspect --json IMAGE` gives everything at once",
         [("build", "-s")] = "hpcrun builds image files; a directory is an image as it is (hpcrun DIR CMD)",
-        [("", "-s")] = Quiet,
     };
 
     /// <summary>The one-line refusal for <paramref name="option"/> (a name as typed, `=value` allowed); null when it
@@ -106,7 +100,9 @@ public static class UnsupportedOptions
     public static string? Refusal(string option)
     {
         string name = option.Split('=', 2)[0];
-        return Options.TryGetValue(name, out string? advice) ? $"'{name}' is not supported: {advice}" : null;
+        return CommandLineRoot.RootOptions.Contains(name)
+            ? $"'{name}' goes before the verb, as Apptainer takes it: hpcrun {name} exec IMAGE CMD"
+            : Options.TryGetValue(name, out string? advice) ? $"'{name}' is not supported: {advice}" : null;
     }
 
     /// <summary>The line for an option <paramref name="verb"/> lacks: the refusal when it is one of Apptainer's,

@@ -65,10 +65,12 @@ static inline int hpcrun_switch_on(const char *word)
 }
 
 /* hpcrun's command line as far as early.c reads it (Cli/HpcRunCli.cs parses all of it): options
-   that may precede the verb, the verbs that never run a container (hence never join), the launch
-   verbs (also implied: `hpcrun IMAGE CMD`), and the launch options that take a value (the next
+   that may precede the verb or follow it (HpcRun.CommandLine/CommandLineRoot.cs: GlobalOptions), those that only
+   precede it, as Apptainer's -q and -s (RootOptions), the verbs that never run a container (hence never join), the
+   launch verbs (also implied: `hpcrun IMAGE CMD`), and the launch options that take a value (the next
    argument, unless joined by '='). The image, the first other argument, ends hpcrun's options. */
 #define HPCRUN_GLOBAL_OPTIONS "-v", "--verbose", "--debug"
+#define HPCRUN_ROOT_OPTIONS "-q", "--quiet", "-s", "--silent"
 #define HPCRUN_VERBS_WITHOUT_CONTAINER "doctor", "version", "help", "build", "inspect", "submit", "status", "cancel", \
     "jobs", "run-help", "pull", "cache", "bench"
 #define HPCRUN_LAUNCH_VERBS "run", "exec", "shell", "test"
@@ -81,7 +83,9 @@ struct hpcrun_own_options {
     int runs_container; /* 0: a verb of HPCRUN_VERBS_WITHOUT_CONTAINER */
     int no_join;        /* --no-join (or --no-join=true) */
     const char *join_key; /* the last --join-key's value, or NULL */
-    int verbosity;      /* 0, 1 with -v or --verbose, 2 with --debug (src/HpcRun.CommandLine/Logging.cs) */
+    int verbosity;      /* 0; 1 with -v or --verbose, 2 with --debug; -1 with -q or --quiet, -2 with -s or
+                           --silent, unless a louder one is given too, as Apptainer ranks them
+                           (src/HpcRun.CommandLine/Logging.cs) */
 };
 
 static inline int hpcrun_name_is(const char *arg, size_t len, const char *name)
@@ -98,22 +102,29 @@ static inline int hpcrun_name_in(const char *arg, size_t len, const char *const 
 
 #define HPCRUN_NAME_IN(arg, len, names) hpcrun_name_in(arg, len, names, sizeof names / sizeof *names)
 
-/* The verbosity after one more of HPCRUN_GLOBAL_OPTIONS: --debug says more than -v. */
-static inline int hpcrun_more_verbose(int verbosity, const char *option)
+/* The verbosity after one more of HPCRUN_GLOBAL_OPTIONS or HPCRUN_ROOT_OPTIONS: the loudest given wins (--debug,
+   -v, -q, -s), and none given is 0. */
+static inline int hpcrun_more_verbose(int verbosity, int given, const char *option)
 {
-    return verbosity == 2 || strcmp(option, "--debug") == 0 ? 2 : 1;
+    int level = strcmp(option, "--debug") == 0                                  ? 2
+                : strcmp(option, "-v") == 0 || strcmp(option, "--verbose") == 0 ? 1
+                : strcmp(option, "-q") == 0 || strcmp(option, "--quiet") == 0   ? -1
+                                                                                 : -2;
+    return !given || level > verbosity ? level : verbosity;
 }
 
 /* Reads hpcrun's argv as Cli/HpcRunCli.cs does, no further than it must: global options, a verb,
    then launch options up to the image. Allocates nothing (it runs before the runtime). */
 static inline struct hpcrun_own_options hpcrun_read_own_options(int argc, char *const *argv)
 {
-    static const char *const global[] = {HPCRUN_GLOBAL_OPTIONS}, *const without[] = {HPCRUN_VERBS_WITHOUT_CONTAINER},
+    static const char *const global[] = {HPCRUN_GLOBAL_OPTIONS}, *const root[] = {HPCRUN_ROOT_OPTIONS},
+                             *const without[] = {HPCRUN_VERBS_WITHOUT_CONTAINER},
                              *const launch[] = {HPCRUN_LAUNCH_VERBS}, *const valued[] = {HPCRUN_VALUE_OPTIONS};
     struct hpcrun_own_options own = {1, 0, NULL, 0};
-    int i = 1;
-    for (; i < argc && HPCRUN_NAME_IN(argv[i], strlen(argv[i]), global); i++)
-        own.verbosity = hpcrun_more_verbose(own.verbosity, argv[i]);
+    int i = 1, given = 0;
+    for (; i < argc && (HPCRUN_NAME_IN(argv[i], strlen(argv[i]), global)
+                        || HPCRUN_NAME_IN(argv[i], strlen(argv[i]), root)); i++, given = 1)
+        own.verbosity = hpcrun_more_verbose(own.verbosity, given, argv[i]);
     if (i < argc && HPCRUN_NAME_IN(argv[i], strlen(argv[i]), without)) {
         own.runs_container = 0;
         return own;
@@ -123,7 +134,7 @@ static inline struct hpcrun_own_options hpcrun_read_own_options(int argc, char *
         const char *arg = argv[i], *eq = strchr(arg, '=');
         if (arg[0] != '-' || strcmp(arg, "-") == 0 || strcmp(arg, "--") == 0) break; /* the image, or no image */
         size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-        if (!eq && HPCRUN_NAME_IN(arg, len, global)) own.verbosity = hpcrun_more_verbose(own.verbosity, arg);
+        if (!eq && HPCRUN_NAME_IN(arg, len, global)) own.verbosity = hpcrun_more_verbose(own.verbosity, given++, arg);
         if (hpcrun_name_is(arg, len, HPCRUN_NO_JOIN_OPTION)) own.no_join = !eq || strcasecmp(eq + 1, "true") == 0;
         if (hpcrun_name_is(arg, len, HPCRUN_JOIN_KEY_OPTION))
             own.join_key = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;

@@ -73,16 +73,24 @@ public class UsageErrorTests
     [InlineData("exec", "--compat", "hpcrun's defaults are close to it already")]
     [InlineData("exec", "--no-init", "hpcrun starts no init")]
     [InlineData("exec", "--no-eval", "hpcrun evaluates the environment scripts")]
-    [InlineData("", "-q", "hpcrun prints only warnings and errors")]
-    [InlineData("", "-s", "hpcrun prints only warnings and errors")]
     public void ApptainersOptionsOfOneVerbGetAdviceThere(string verb, string option, string advice) =>
         Assert.StartsWith($"'{option}' is not supported: {advice}", UnsupportedOptions.Unknown(option, verb));
 
     [Fact]
-    public void ApptainersGlobalQuietAndSilentGetAdviceNotExecsUnknownOption()
+    public void ApptainersQuietAndSilentWorkBeforeTheVerbAndAfterItSayWhereTheyGo()
     {
-        Assert.Equal((int)ExitCode.Usage, Parse("-q", "img", "true").Code);
-        Assert.Equal((int)ExitCode.Usage, Parse("-s", "shell", "img").Code);
+        var (code, request) = Parse("-q", "img", "true");
+        Assert.True(code == 42 && request is not null); // the launch handler's status
+        Assert.Equal(-1, Logging.Verbosity);
+        Assert.Equal(42, Parse("-s", "shell", "img").Code);
+        Assert.Equal(-2, Logging.Verbosity);
+        Assert.Equal(42, Parse("--silent", "--quiet", "exec", "img", "true").Code);
+        Assert.Equal(-1, Logging.Verbosity); // the louder wins, as Apptainer ranks them
+        Assert.Equal(42, Parse("-s", "exec", "-v", "img", "true").Code);
+        Assert.Equal(1, Logging.Verbosity);
+        Assert.Equal((int)ExitCode.Usage, Parse("exec", "-q", "img", "true").Code);
+        Assert.Equal("'-q' goes before the verb, as Apptainer takes it: hpcrun -q exec IMAGE CMD",
+            UnsupportedOptions.Unknown("-q", "exec"));
         Assert.Equal("unknown option '-t' for exec (see 'hpcrun exec --help')",
             UnsupportedOptions.Unknown("-t", "exec"));
     }

@@ -70,6 +70,28 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
 
     /// <summary>-v (Apptainer's --verbose) says what the launch mounts and runs; --debug adds the details of the
     /// image's serving; without either a launch is silent.</summary>
+    /// <summary>Apptainer's -q and -s before the verb: a launch's warning stays with -q and goes with -s (errors
+    /// never do); a build says nothing but its warnings with -q, and nothing at all with -s.</summary>
+    [Fact]
+    public void Quiet_keeps_warnings_silent_keeps_only_errors()
+    {
+        var quiet = Hpcrun.Run("-q", "exec", "--nv", images.Sif, "true"); // no GPU here: --nv warns
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.StartsWith("hpcrun: --nv: no NVIDIA GPU", quiet.Stderr);
+        var silent = Hpcrun.Run("-s", "exec", "--nv", images.Sif, "sh", "-c", "echo out");
+        Assert.True(silent.ExitCode == 0 && silent.Stdout == "out\n", silent.ToString());
+        Assert.Empty(silent.Stderr);
+        OneLine(Hpcrun.Run("-s", "exec", images.Sif, "/no/such"), 127, "/no/such: command not found in the image");
+        string output = Path.Combine(Hpcrun.UserHome, $"quiet-{Guid.NewGuid():N}.sif");
+        try
+        {
+            var build = Hpcrun.Run("-q", "build", output, TestImages.BusyboxTree);
+            Assert.True(build.ExitCode == 0 && File.Exists(output), build.ToString());
+            Assert.Empty(build.Stderr); // no progress lines, no "wrote OUT"
+        }
+        finally { File.Delete(output); }
+    }
+
     [Fact]
     public void VerboseSaysWhatIsMountedAndRun()
     {

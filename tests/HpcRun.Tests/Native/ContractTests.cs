@@ -269,6 +269,8 @@ public class ContractTests
         string[] verbs = [DoctorVerb.Create().Name, "version", CommandLineRoot.HelpVerb,
             .. ToolVerbs.Listed.Select(v => v.Name)];
         Assert.Equal(verbs.Order(), header[("list", "verbs_without_container")].Order());
+        Assert.Equal(CommandLineRoot.GlobalOptions, header[("list", "global_options")]);
+        Assert.Equal(CommandLineRoot.RootOptions, header[("list", "root_options")]);
     }
 
     public static TheoryData<string[]> CommandLines => new()
@@ -314,7 +316,27 @@ public class ContractTests
         Assert.Equal([parsed.JoinKey ?? "(none)"], early[("join_key", "")]);
     }
 
+    /// <summary>early.c's verbosity (what the election logs at) is the one the parser configures logging with.
+    /// </summary>
     [Theory]
+    [InlineData("exec", "/images/app.sqfs", "true")]
+    [InlineData("-s", "exec", "/images/app.sqfs", "true")]
+    [InlineData("-q", "/images/app.sqfs", "true")]
+    [InlineData("--silent", "--quiet", "run", "/images/app.sqfs")]
+    [InlineData("-s", "-v", "exec", "/images/app.sqfs", "true")]
+    [InlineData("-s", "exec", "--debug", "/images/app.sqfs", "true")]
+    [InlineData("--debug", "-q", "exec", "-v", "/images/app.sqfs", "true")]
+    public void EarlyCReadsTheVerbosityAsTheParserDoes(params string[] args)
+    {
+        var cli = new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], _ => 0,
+            environment: new Dictionary<string, string>());
+        Assert.Equal(0, cli.Invoke(args));
+        Assert.Equal([$"{Logging.Verbosity}"], Header(["hpcrun", .. args])[("verbosity", "")]);
+    }
+
+    [Theory]
+    [InlineData("-s", "build", "out.sif", "Dockerfile")]
+    [InlineData("-q", "pull", "docker://debian:12")]
     [InlineData("doctor")]
     [InlineData("-v", "doctor", "--json")]
     [InlineData("--debug", "inspect", "/images/app.sqfs")]

@@ -88,6 +88,8 @@ int main(int argc, char **argv)
     LIST("early_variable", HPCRUN_EARLY_VARIABLE);
     LIST("job_variables", HPCRUN_JOB_VARIABLES);
     LIST("value_options", HPCRUN_VALUE_OPTIONS);
+    LIST("global_options", HPCRUN_GLOBAL_OPTIONS);
+    LIST("root_options", HPCRUN_ROOT_OPTIONS);
     LIST("verbs_without_container", HPCRUN_VERBS_WITHOUT_CONTAINER);
     LIST("switch_off_words", HPCRUN_SWITCH_OFF_WORDS);
     LIST("rank_variables", HPCRUN_RANK_VARIABLES);

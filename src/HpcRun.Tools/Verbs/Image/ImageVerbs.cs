@@ -8,6 +8,8 @@ using HpcRun.Image.Inspect;
 using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
 using HpcRun.Tools.Verbs.Registry;
+using Serilog;
+using Serilog.Events;
 using Spectre.Console;
 
 namespace HpcRun.Tools.Verbs.Image;
@@ -73,7 +75,7 @@ internal static class ImageVerbs
             else
                 WithProgress((reporter, cancel) =>
                     ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
-            Console.Error.WriteLine($"hpcrun: wrote {request.Output}");
+            Wrote(request.Output);
         }));
         return command;
     }
@@ -92,6 +94,16 @@ internal static class ImageVerbs
         return source;
     }
 
+    /// <summary>Plain progress lines and warnings on stderr, as -q and -s leave them (<see cref="Logging"/>).</summary>
+    internal static PlainReporter Reporter() =>
+        new(Console.Error, Logging.ShowsProgress, Log.IsEnabled(LogEventLevel.Warning));
+
+    /// <summary>The line that names the file a build or pull wrote (a progress line: none with -q or -s).</summary>
+    internal static void Wrote(string path)
+    {
+        if (Logging.ShowsProgress) Console.Error.WriteLine($"hpcrun: wrote {path}");
+    }
+
     /// <summary>Runs <paramref name="work"/> (a build or a pull) under progress bars on a terminal, plain lines
     /// otherwise; SIGINT, SIGTERM and SIGHUP cancel it (<see cref="BuildSignals"/>), and it cleans up before hpcrun
     /// exits 128+N, saying what stopped (<paramref name="name"/>: build, pull).</summary>
@@ -100,10 +112,10 @@ internal static class ImageVerbs
         using var signals = new BuildSignals();
         try
         {
-            if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
+            if (Logging.ShowsProgress && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
                 TerminalReporter.Run(r => work(r, signals.Token), Console.Error);
             else
-                work(new PlainReporter(Console.Error), signals.Token);
+                work(Reporter(), signals.Token);
         }
         catch (OperationCanceledException) when (signals.Signal != 0)
         {

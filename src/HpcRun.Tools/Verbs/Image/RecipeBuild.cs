@@ -70,7 +70,11 @@ internal sealed class RecipeBuild
         try
         {
             using var signals = new BuildSignals();
-            try { RecipeBuilder.Build(request, new PlainReporter(Console.Error), Console.Error, signals.Token); }
+            try
+            {
+                RecipeBuilder.Build(request, ImageVerbs.Reporter(),
+                    Logging.ShowsProgress ? Console.Error : TextWriter.Null, signals.Token);
+            }
             catch (OperationCanceledException) when (signals.Signal != 0)
             {
                 throw ImageBuildException.Interruption(signals.Signal);

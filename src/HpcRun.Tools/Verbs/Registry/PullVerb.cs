@@ -71,7 +71,7 @@ internal static class PullVerb
             if (result.GetValue(dir) is { } directory) output = Path.Combine(directory, output);
             PullInto(output, reference, result.GetValue(platform), result.GetValue(force), options, result,
                 MksquashfsOption.Arguments(result, mksquashfs));
-            Console.Error.WriteLine($"hpcrun: wrote {output}");
+            ImageVerbs.Wrote(output);
         }));
         return command;
     }
