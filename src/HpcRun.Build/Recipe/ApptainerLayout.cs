@@ -7,8 +7,9 @@ namespace HpcRun.Build.Recipe;
 /// <summary>
 /// Lays out a definition file's sections as Apptainer does (../shared/FACTS.md, "Apptainer's image layout"), in a
 /// directory the build adds over the tree: /.singularity.d/Singularity (the definition file), runscript
-/// (`#!/bin/sh` and %runscript), runscript.help (%help), test (%test), labels.json, env/10-docker2singularity.sh
-/// (the base image's ENV as exports), env/90-environment.sh (%environment, verbatim shell).
+/// (`#!/bin/sh` and %runscript), runscript.help (%help), test (%test), startscript (%startscript), labels.json,
+/// env/10-docker2singularity.sh (the base image's ENV as exports), env/90-environment.sh (%environment, verbatim
+/// shell).
 /// </summary>
 internal static class ApptainerLayout
 {
@@ -65,6 +66,7 @@ internal static class ApptainerLayout
         File.WriteAllText(Path.Combine(meta, "Singularity"), definition.Text);
         if (definition.Runscript is { } runscript) Script(Path.Combine(meta, "runscript"), runscript);
         if (definition.Test is { } test) Script(Path.Combine(meta, "test"), test);
+        if (definition.Startscript is { } start) Script(Path.Combine(meta, "startscript"), start);
         if (definition.Help is { } help) File.WriteAllText(Path.Combine(meta, "runscript.help"), help);
         File.WriteAllText(Path.Combine(meta, "labels.json"), JsonSerializer.Serialize(config.Labels,
             ImageConfigJson.Default.IReadOnlyDictionaryStringString) + "\n");

@@ -3,27 +3,31 @@ using System.Text.Json;
 namespace HpcRun.Build.Recipe;
 
 /// <summary>The sections of an Apptainer definition file that become the image's metadata (Apptainer's
-/// /.singularity.d: runscript, runscript.help, test, labels.json, env/90-environment.sh) and its whole text, which
-/// the SIF stores as its definition file.</summary>
+/// /.singularity.d: runscript, runscript.help, test, labels.json, env/90-environment.sh, startscript) and its whole
+/// text, which the SIF stores as its definition file.</summary>
 public sealed record DefinitionSections(string Text, string? Runscript, string? Help, string? Environment,
     string? Test, IReadOnlyList<KeyValuePair<string, string>> Labels)
 {
     /// <summary>The line of the %test header (1-based; 0 without one), for the build's messages.</summary>
     public int TestLine { get; init; }
+
+    /// <summary>%startscript: what `apptainer instance start` runs. hpcrun has no instances; the image keeps it for
+    /// Apptainer.</summary>
+    public string? Startscript { get; init; }
 }
 
 /// <summary>
 /// Reads an Apptainer definition file (Apptainer's "Definition Files" documentation): the header's `Bootstrap:`
 /// (docker, localimage; oras and the others refused) and `From:`, then %files, %post, %environment, %runscript,
-/// %labels, %help and %test. %post becomes a RUN (`/bin/sh -e -c`, or the shell `%post -c SHELL` names), each
-/// %files line a COPY from the current directory (an absolute host path from its own directory). %test is no step:
-/// as `apptainer build` does, the build runs it in the finished image (<see cref="RecipeBuilder"/>), so what it
-/// writes never lands in the image. %setup (run on the host as root) and app sections are refused.
+/// %labels, %help, %test and %startscript. %post becomes a RUN (`/bin/sh -e -c`, or the shell `%post -c SHELL` names),
+/// each %files line a COPY from the current directory (an absolute host path from its own directory). %test is no step:
+/// as `apptainer build` does, the build runs it in the finished image (<see cref="RecipeBuilder"/>), so what it writes
+/// never lands in the image. %setup (run on the host as root) and app sections are refused.
 /// </summary>
 public static class DefinitionFile
 {
     private static readonly string[] MetadataSections =
-        ["environment", "runscript", "labels", "help", "test", "arguments"];
+        ["environment", "runscript", "labels", "help", "test", "arguments", "startscript"];
 
     /// <summary>Whether <paramref name="path"/> names a definition file: ending in .def, or its first line that is
     /// neither blank nor a comment being `Bootstrap:`.</summary>
@@ -94,7 +98,10 @@ public static class DefinitionFile
         var labels = ApptainerLayout.Labels(Section("labels") ?? "").ToList();
         var definition = new DefinitionSections(text, Section("runscript"), Section("help"), Section("environment"),
             test, labels)
-        { TestLine = test is null ? 0 : sections.Last(s => s.Name == "test").Line };
+        {
+            TestLine = test is null ? 0 : sections.Last(s => s.Name == "test").Line,
+            Startscript = Section("startscript"),
+        };
         var stage = new Stage(from, null, null, instructions, header.GetValueOrDefault("From").Line)
         {
             Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}",

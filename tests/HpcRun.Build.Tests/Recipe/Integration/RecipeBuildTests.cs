@@ -360,6 +360,9 @@ public sealed class RecipeBuildTests : IDisposable
                 grep -q data /opt/data.txt
                 test -f /.singularity.d/runscript
                 touch /opt/written-by-test 2>/dev/null || true
+
+            %startscript
+                echo serving
             """);
         var build = Build("tool.sif", "tool.def");
         Assert.True(build.ExitCode == 0, build.ToString());
@@ -377,6 +380,9 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Equal("built by post\nsome data\n",
             Hpcrun.Run(["exec", sif, "cat", "/opt/post.txt", "/opt/data.txt"], env).Stdout);
         Assert.Equal(1, Hpcrun.Run(["exec", sif, "test", "-e", "/opt/written-by-test"], env).ExitCode);
+        var start = Hpcrun.Run(["exec", sif, "sh", "-c", "test -x /.singularity.d/startscript && " +
+            "head -n 1 /.singularity.d/startscript && /.singularity.d/startscript"], env); // for apptainer instance
+        Assert.Equal("#!/bin/sh\nserving\n", start.Stdout);
     }
 
     /// <summary>%test runs in the finished image, as `apptainer build` runs it: a failing one leaves no OUT (an
