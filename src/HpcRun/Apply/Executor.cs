@@ -108,9 +108,11 @@ internal static class Executor
         group?.Serve();
         HideFromTheJob();
         Tell(plan);
+        Leftovers.Adopt();
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
             dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
+        Leftovers.Kill();
         if (group is not null) Supervisor.Linger(group.WaitForMembers);
         return status;
     }
@@ -134,10 +136,12 @@ internal static class Executor
         if (Log.IsEnabled(LogEventLevel.Information)) Log.Information("joining the container of pid {Pid}", member.Pid);
         Tell(plan);
         HideFromTheJob();
+        Leftovers.Adopt();
         var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
             join: ($"/proc/self/fd/{shared.UserNamespace}", $"/proc/self/fd/{shared.MountNamespace}"),
             dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
+        Leftovers.Kill();
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;
     }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using HpcRun.Apply;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
@@ -13,9 +12,8 @@ namespace HpcRun.Recipe;
 /// namespace early.c entered, with root emulated (early.c's seccomp filter: chown, setgroups, setresuid... succeed
 /// as no-ops), the host's network, and the host's /dev, /proc, /sys, /etc/resolv.conf and /etc/hosts bound in. The
 /// tree is written directly, not through an overlay, so a package manager's renames never cross layers (EXDEV).
-/// The mounts live in this process's mount namespace and go with it. hpcrun is the command's subreaper: what the
-/// command leaves running (a daemon a package started, a background job), or what outlives it when a signal ended it,
-/// is reparented to hpcrun and killed when the command ends, as `docker build` ends a RUN's container.
+/// The mounts live in this process's mount namespace and go with it. What the command leaves running is killed when
+/// it ends (<see cref="Leftovers"/>), as `docker build` ends a RUN's container.
 /// </summary>
 internal static partial class RecipeStep
 {
@@ -35,43 +33,12 @@ internal static partial class RecipeStep
             foreach ((string path, bool directory) in HostBinds)
                 if (File.Exists(path) || Directory.Exists(path)) Bind(root, path, directory);
         Syscalls.SetDumpable(false); // the job cannot look into hpcrun's /proc entries (Executor.cs says why)
-        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) throw SetupException.FromErrno("PR_SET_CHILD_SUBREAPER");
+        Leftovers.Adopt();
         var job = ChildProcess.Start(step.Argv, step.Environment, step.Root, step.Cwd, dropSysAdmin: true,
             emulateRoot: true);
         int status = Supervisor.Wait(job);
-        KillLeftovers();
+        Leftovers.Kill();
         return status;
-    }
-
-    private const int PR_SET_CHILD_SUBREAPER = 36, SIGKILL = 9;
-
-    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
-    private static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
-
-    [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
-    private static unsafe partial int waitpid(int pid, int* status, int options);
-
-    /// <summary>Kills and reaps this process's children (/proc/self/task/*/children) until none is left: their own
-    /// children come to hpcrun as each dies.</summary>
-    private static unsafe void KillLeftovers()
-    {
-        while (Children() is { Count: > 0 } children)
-            foreach (int pid in children)
-            {
-                Libc.Kill(pid, SIGKILL);
-                waitpid(pid, null, 0);
-            }
-    }
-
-    private static List<int> Children() =>
-        [.. Directory.EnumerateDirectories("/proc/self/task")
-            .SelectMany(task => Read($"{task}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(int.Parse)];
-
-    private static string Read(string file)
-    {
-        try { return File.ReadAllText(file); }
-        catch (IOException) { return ""; } // a thread that ended meanwhile
     }
 
     /// <summary>Binds the host's <paramref name="path"/> on the same path in the tree, resolved inside it (a hostile
