@@ -12,16 +12,24 @@ internal static class Supervisor
 {
     public static int Wait(ChildProcess job)
     {
+        StayDeafToJobControl();
         var registrations = Signals.Forwarded.Select(signal =>
             PosixSignalRegistration.Create((PosixSignal)signal, context =>
             {
                 if (!(FromTheTerminal.Contains(signal) && Terminal.IsForeground())) job.Signal(signal);
                 context.Cancel = true;
-            }))
-            .Concat(Deaf(Signals.JobControl)).ToList();
+            })).ToList();
         try { return job.WaitForExit(stopped: () => Signals.Send(Environment.ProcessId, Signals.SIGSTOP)); }
         finally { registrations.ForEach(r => r.Dispose()); }
     }
+
+    private static List<PosixSignalRegistration>? jobControl;
+
+    /// <summary>Makes hpcrun deaf to <see cref="Signals.JobControl"/> for the rest of its life: the runtime handles
+    /// signals late, on a thread of its own, so the SIGCONT that ends a stopped job's life (a shell's `kill %1` sends
+    /// SIGTERM, then SIGCONT) may be handled after the job was reaped; with no handler the runtime would then set
+    /// the terminal up again from the background, and SIGTTOU would stop hpcrun for good.</summary>
+    private static void StayDeafToJobControl() => jobControl ??= [.. Deaf(Signals.JobControl)];
 
     /// <summary>What a terminal sends to its whole foreground process group (Ctrl-C, Ctrl-\): when
     /// hpcrun is in that group, so is the job, which already got it; forwarded, it would come twice.
@@ -36,7 +44,8 @@ internal static class Supervisor
     /// signals those itself.</summary>
     public static void Linger(Action wait)
     {
-        var registrations = Deaf(Signals.Forwarded.Concat(Signals.JobControl)).ToList();
+        StayDeafToJobControl();
+        var registrations = Deaf(Signals.Forwarded).ToList();
         try { wait(); }
         finally { registrations.ForEach(r => r.Dispose()); }
     }
