@@ -5,9 +5,10 @@ using System.Text.Json.Serialization;
 namespace HpcRun.Image.Inspect;
 
 /// <summary>
-/// What `apptainer inspect --labels/--deffile/--runscript/--environment/--helpfile` shows, read from an image's
-/// /.singularity.d (labels.json, Singularity, runscript, env/10-docker*.sh and env/9*-environment.sh,
-/// runscript.help) and, in a SIF, first from Apptainer's inspect-metadata.json and definition-file objects.
+/// What `apptainer inspect --labels/--deffile/--runscript/--environment/--helpfile/--startscript` shows, read from an
+/// image's /.singularity.d (labels.json, Singularity, runscript, env/10-docker*.sh and env/9*-environment.sh,
+/// runscript.help, startscript) and, in a SIF, first from Apptainer's inspect-metadata.json and definition-file
+/// objects.
 /// Null: not asked for, or the image has none. Source: Apptainer's cmd/internal/cli/inspect.go.
 /// </summary>
 public sealed record ApptainerAttributes
@@ -16,6 +17,7 @@ public sealed record ApptainerAttributes
     [JsonPropertyName("deffile")] public string? Deffile { get; init; }
     [JsonPropertyName("runscript")] public string? Runscript { get; init; }
     [JsonPropertyName("helpfile")] public string? Helpfile { get; init; }
+    [JsonPropertyName("startscript")] public string? Startscript { get; init; }
     /// <summary>Environment scripts by their path in the image.</summary>
     [JsonPropertyName("environment")] public IReadOnlyDictionary<string, string>? Environment { get; init; }
 }
@@ -30,6 +32,7 @@ public enum AttributeKinds
     Runscript = 4,
     Helpfile = 8,
     Environment = 16,
+    Startscript = 32,
 }
 
 /// <summary>`apptainer inspect --json`'s document: {"data": {"attributes": {...}}, "type": "container"}.</summary>

@@ -49,6 +49,8 @@ public static partial class ApptainerAttributesReader
                 ? fromSif.Runscript ?? files.Read($"{Meta}/runscript") ?? ConfigScripts.Runscript(config()) : null,
             Helpfile = Wants(AttributeKinds.Helpfile)
                 ? fromSif.Helpfile ?? files.Read($"{Meta}/runscript.help") : null,
+            Startscript = Wants(AttributeKinds.Startscript)
+                ? fromSif.Startscript ?? files.Read($"{Meta}/startscript") : null,
             Environment = Wants(AttributeKinds.Environment)
                 ? fromSif.Environment ?? EnvironmentScripts(files, config) : null,
         };
@@ -85,6 +87,7 @@ public static partial class ApptainerAttributesReader
                 Deffile = deffile ?? Field("deffile"),
                 Runscript = Field("runscript"),
                 Helpfile = Field("helpfile"),
+                Startscript = Field("startscript"),
                 Environment = Map("environment") is { } environment
                     ? new SortedDictionary<string, string>(environment, StringComparer.Ordinal) : null,
             };

@@ -149,10 +149,13 @@ internal static class ImageVerbs
             (new("--environment", "-e") { Description = "Only the environment scripts (/.singularity.d/env)" },
                 AttributeKinds.Environment),
             (new("--helpfile", "-H") { Description = "Only the help text (%help)" }, AttributeKinds.Helpfile),
+            (new("--startscript", "-s") { Description = "Only the startscript (%startscript: Apptainer's instances)" },
+                AttributeKinds.Startscript),
         ];
         var command = new Command(ToolVerbs.Inspect.Name, ToolVerbs.Inspect.Description) { image, json };
         foreach (var (option, _) in attributes) command.Options.Add(option);
-        command.With("inspect [--json] [--labels] [--deffile] [--runscript] [--environment] [--helpfile] IMAGE",
+        command.With(
+            "inspect [--json] [--labels] [--deffile] [--runscript] [--environment] [--helpfile] [--startscript] IMAGE",
             "hpcrun inspect mycode.sif                 # everything hpcrun knows, for people",
             "hpcrun inspect --labels --json mycode.sif # as apptainer inspect --labels --json prints it");
         command.SetAction(result => Run(() =>

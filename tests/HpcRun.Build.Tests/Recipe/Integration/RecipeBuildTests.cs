@@ -383,6 +383,9 @@ public sealed class RecipeBuildTests : IDisposable
         var start = Hpcrun.Run(["exec", sif, "sh", "-c", "test -x /.singularity.d/startscript && " +
             "head -n 1 /.singularity.d/startscript && /.singularity.d/startscript"], env); // for apptainer instance
         Assert.Equal("#!/bin/sh\nserving\n", start.Stdout);
+        Assert.Equal("#!/bin/sh\n\n    echo serving\n", Hpcrun.Run(["inspect", "--startscript", sif], env).Stdout);
+        Assert.Contains("\"startscript\": \"#!/bin/sh\\n\\n    echo serving",
+            Hpcrun.Run(["inspect", "-s", "--json", sif], env).Stdout);
     }
 
     /// <summary>%test runs in the finished image, as `apptainer build` runs it: a failing one leaves no OUT (an
