@@ -539,13 +539,13 @@ static enum hpcrun_group_role elect_role(int argc, char **argv)
    mapped in one call as well: a start reads some sixty scattered parts of them, a fault each,
    where mapping them all from the page cache costs a fraction of that. Best effort: older
    kernels ignore the advice. */
-extern char __executable_start[], __data_start[], __bss_start[], _end[];
+extern char __executable_start[], __bss_start[], _end[];
 static void prefault_runtime_data(void)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)__bss_start & ~(page - 1);
     madvise((void *)start, (uintptr_t)_end - start, MADV_POPULATE_WRITE);
-    uintptr_t text = (uintptr_t)__executable_start, data = (uintptr_t)__data_start & ~(page - 1);
-    madvise((void *)text, data - text, MADV_POPULATE_READ);
+    uintptr_t text = (uintptr_t)__executable_start;
+    madvise((void *)text, start - text, MADV_POPULATE_READ);
 }
 
 __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, char **envp)
