@@ -592,3 +592,18 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
     if (group_role == HPCRUN_GROUP_MEMBER || group_role == HPCRUN_GROUP_UNDECIDED) return;
     unshare_errno = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
 }
+
+/* The .NET GC gives out its first heap region in small steps, clearing each before use: a fault per fresh
+   4 KiB page (a start allocates some 250 KiB), where one call populates them for about a twentieth of that.
+   The range starts at the page after OBJECT (an object just allocated, so in the region being filled) and ends
+   within the 1 MiB-aligned block around it (regions are at least 1 MiB, aligned to their size, in the GC's own
+   reservation): made writable ahead of the GC, which later commits the same pages and finds them zeroed, as fresh
+   pages are. */
+void hpcrun_populate_heap(const void *object, size_t bytes)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), block = (uintptr_t)1 << 20;
+    uintptr_t start = ((uintptr_t)object + page) & ~(page - 1), end = ((uintptr_t)object | (block - 1)) + 1;
+    if (start + bytes < end) end = start + bytes;
+    if (start < end && mprotect((void *)start, end - start, PROT_READ | PROT_WRITE) == 0)
+        madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
