@@ -558,6 +558,17 @@ static void prefault_dispatch_cells(uintptr_t page, uintptr_t limit)
     madvise((void *)start, (uintptr_t)cell - start, MADV_POPULATE_WRITE);
 }
 
+/* glibc's main malloc arena, which the runtime's first allocation (its type and GC tables) grows by sbrk and then
+   touches page by page: grown here instead, and populated in one call. */
+static void prefault_malloc_arena(void)
+{
+    uintptr_t start = (uintptr_t)sbrk(0);
+    void *volatile first = malloc(1); /* volatile: the compiler may drop a malloc whose block is only freed */
+    free(first);
+    uintptr_t end = (uintptr_t)sbrk(0);
+    if (start != (uintptr_t)-1 && end > start) madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
 static void prefault_runtime_data(void)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)__bss_start & ~(page - 1);
@@ -565,6 +576,7 @@ static void prefault_runtime_data(void)
     uintptr_t text = (uintptr_t)__executable_start;
     madvise((void *)text, start - text, MADV_POPULATE_READ);
     prefault_dispatch_cells(page, start);
+    prefault_malloc_arena();
 }
 
 __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, char **envp)
