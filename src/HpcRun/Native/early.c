@@ -560,13 +560,13 @@ static void prefault_dispatch_cells(uintptr_t page, uintptr_t limit)
 
 /* glibc's main malloc arena, which the runtime's first allocation (its type and GC tables) grows by sbrk and then
    touches page by page: grown here instead, and populated in one call. */
-static void prefault_malloc_arena(void)
+static void prefault_malloc_arena(uintptr_t page)
 {
-    uintptr_t start = (uintptr_t)sbrk(0);
+    uintptr_t start = (uintptr_t)sbrk(0) & ~(page - 1);
     void *volatile first = malloc(1); /* volatile: the compiler may drop a malloc whose block is only freed */
     free(first);
     uintptr_t end = (uintptr_t)sbrk(0);
-    if (start != (uintptr_t)-1 && end > start) madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+    if (end != (uintptr_t)-1 && end > start) madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }
 
 static void prefault_runtime_data(void)
@@ -576,7 +576,7 @@ static void prefault_runtime_data(void)
     uintptr_t text = (uintptr_t)__executable_start;
     madvise((void *)text, start - text, MADV_POPULATE_READ);
     prefault_dispatch_cells(page, start);
-    prefault_malloc_arena();
+    prefault_malloc_arena(page);
 }
 
 __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, char **envp)
