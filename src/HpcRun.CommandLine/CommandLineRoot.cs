@@ -30,7 +30,8 @@ public sealed class CommandLineRoot
     public static readonly string[] RootOptions = ["-q", "--quiet", "-s", "--silent"];
 
     /// <summary>Whether <paramref name="arg"/> is one of the options that may come before the verb.</summary>
-    public static bool LeadsVerb(string arg) => GlobalOptions.Contains(arg) || RootOptions.Contains(arg);
+    public static bool LeadsVerb(string arg) =>
+        Array.IndexOf(GlobalOptions, arg) >= 0 || Array.IndexOf(RootOptions, arg) >= 0;
 
     public Command Command { get; } =
         new("hpcrun", "hpcrun: run container images on HPC clusters, unprivileged and at native speed");

@@ -138,14 +138,14 @@ public sealed class LaunchOptions
         {
             Image = image,
             Command = command,
-            Binds = [.. (result.GetValue(Bind) ?? []).SelectMany(BindSpec.ParseList),
-                .. (result.GetValue(Mount) ?? []).Select(spec => MountOption.Parse("--mount", spec))],
-            EnvAssignments = result.GetValue(Env) ?? [],
-            EnvFiles = result.GetValue(EnvFile) ?? [],
+            Binds = [.. Values(result, Bind).SelectMany(BindSpec.ParseList),
+                .. Values(result, Mount).Select(spec => MountOption.Parse("--mount", spec))],
+            EnvAssignments = Values(result, Env),
+            EnvFiles = Values(result, EnvFile),
             CleanEnv = result.GetValue(CleanEnv) || result.GetValue(ContainAll),
             Contain = result.GetValue(Contain) || result.GetValue(ContainAll),
             Home = result.GetValue(Home) is { } home ? HomeSpec.Parse("--home", home) : null,
-            NoMount = (result.GetValue(NoMount) ?? []).Aggregate(
+            NoMount = Values(result, NoMount).Aggregate(
                 result.GetValue(NoHome) ? Launch.NoMount.None with { Home = true } : Launch.NoMount.None,
                 (noMount, words) => noMount.With("--no-mount", words)),
             FakeRoot = result.GetValue(FakeRoot),
@@ -165,6 +165,12 @@ public sealed class LaunchOptions
             NoJoin = result.GetValue(NoJoin),
             Offline = result.GetValue(Offline),
         };
+
+    /// <summary>The values of a repeatable option, none when it was not given: System.CommandLine's own default
+    /// for an array (what GetValue returns for an absent option) is made by reflection, which a launch would pay
+    /// for at each of these options.</summary>
+    private static string[] Values(ParseResult result, Option<string[]> option) =>
+        result.GetResult(option) is null ? [] : result.GetValue(option) ?? [];
 
     /// <summary>--gpu, --nv or --rocm (optional: a warning on a host without them); null when none was given. Two
     /// of them must agree, and --gpu's strictness wins.</summary>

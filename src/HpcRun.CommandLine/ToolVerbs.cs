@@ -42,8 +42,17 @@ public static class ToolVerbs
     /// <summary>The verb of these that <paramref name="args"/> (hpcrun's arguments) name, read as
     /// <see cref="CommandLineRoot"/> reads verbs: after the options that may lead it (and `help`, whose verb's help
     /// hpcrun-tools prints); null when they name none.</summary>
-    public static string? Named(string[] args) =>
-        args.SkipWhile(a => CommandLineRoot.LeadsVerb(a) || a == CommandLineRoot.HelpVerb).FirstOrDefault()
-            is { } verb
-        && All.Any(v => v.Name == verb) ? verb : null;
+    /// <remarks>Loops, not LINQ: this runs at every launch, and each first call of a generic LINQ operator costs
+    /// NativeAOT an interface dispatch resolution.</remarks>
+    public static string? Named(string[] args)
+    {
+        foreach (string arg in args)
+        {
+            if (CommandLineRoot.LeadsVerb(arg) || arg == CommandLineRoot.HelpVerb) continue;
+            foreach (var (name, _) in All)
+                if (name == arg) return name;
+            return null;
+        }
+        return null;
+    }
 }

@@ -1,5 +1,6 @@
 using HpcRun.Image.Formats;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Sif;
 
 namespace HpcRun.Image;
@@ -43,19 +44,18 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     }
 
     /// <summary>Whether <paramref name="path"/> is a file that starts like a SquashFS or SIF image
-    /// (a quick look at its first bytes, nothing checked).</summary>
+    /// (a quick look at its first bytes, nothing checked). Plain open, read and close: the launcher asks this of
+    /// its arguments at every start, a job's command among them.</summary>
     public static bool LooksLikeImageFile(string path)
     {
         if (path.StartsWith('-') || !PosixFile.IsRegular(path)) return false;
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
-                FileOptions.None);
-            Span<byte> head = stackalloc byte[SifHeader.Size];
-            int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            return SquashFsSuperblock.HasMagic(head[..read]) || SifFile.HasMagic(head[..read]);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        int fd = Libc.TryOpen(path, Libc.O_RDONLY | Libc.O_CLOEXEC, out _);
+        if (fd < 0) return false;
+        Span<byte> head = stackalloc byte[SifHeader.Size];
+        int read = 0, n;
+        while (read < head.Length && (n = Libc.Read(fd, head[read..])) > 0) read += n;
+        Libc.Close(fd);
+        return SquashFsSuperblock.HasMagic(head[..read]) || SifFile.HasMagic(head[..read]);
     }
 
     internal static ImageSource ProbeSif(string path, Stream stream)

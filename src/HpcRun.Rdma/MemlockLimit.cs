@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace HpcRun.Rdma;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace HpcRun.Rdma;
 /// UCX and libfabric pin whole message buffers and registration caches: with a finite limit,
 /// large transfers fail or fall back to slow paths, so every RDMA stack asks for unlimited.
 /// </summary>
-public static class MemlockLimit
+public static partial class MemlockLimit
 {
     public const string Fix = "set 'ulimit -l unlimited' (a memlock line in /etc/security/limits.d, "
         + "and in Slurm PropagateResourceLimits or slurmd's own limit)";
@@ -21,7 +23,23 @@ public static class MemlockLimit
         return soft == "unlimited" ? null : long.Parse(soft);
     }
 
-    public static long? ReadCurrent() => Parse(File.ReadAllText("/proc/self/limits"));
+    /// <summary>This process's soft limit, from getrlimit(2) (what /proc/self/limits shows, without reading and
+    /// parsing its text on every launch): bytes, or null for unlimited; from that text if getrlimit fails.
+    /// </summary>
+    public static long? ReadCurrent() => GetRlimit(RlimitMemlock, out Rlimit limit) == 0
+        ? (limit.Current == RlimInfinity ? null : (long)limit.Current)
+        : Parse(File.ReadAllText("/proc/self/limits"));
+
+    private const int RlimitMemlock = 8; // Linux's RLIMIT_MEMLOCK, on every architecture hpcrun builds for
+    private const ulong RlimInfinity = ulong.MaxValue;
+
+    private struct Rlimit
+    {
+        public ulong Current, Maximum;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrlimit")]
+    private static partial int GetRlimit(int resource, out Rlimit limit);
 
     public static string Describe(long? limit) => limit switch
     {

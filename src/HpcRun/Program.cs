@@ -9,6 +9,7 @@ using HpcRun.Image.Recipe;
 using HpcRun.Native;
 using HpcRun.Recipe;
 
+HeapPrefault.Populate(); // first: before the start allocates
 args = Invocation.Arguments(); // as bytes: .NET's own decoding replaces what is not UTF-8
 StandardStreams.Install();
 NodeRole role;

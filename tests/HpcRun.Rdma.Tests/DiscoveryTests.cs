@@ -87,5 +87,6 @@ public class DiscoveryTests
             MemlockLimit.Parse($"Limit                     Soft Limit           Hard Limit           Units\n{line}\n"));
 
     [Fact]
-    public void ThisProcessHasAMemlockLimitLine() => _ = MemlockLimit.ReadCurrent();
+    public void ReadsThisProcessLimitAsItsLimitsFileShowsIt() =>
+        Assert.Equal(MemlockLimit.Parse(File.ReadAllText("/proc/self/limits")), MemlockLimit.ReadCurrent());
 }

@@ -18,7 +18,7 @@ public static unsafe partial class Libc
         RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le;
 
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_NOCTTY = 0x100,
-        O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+        O_TRUNC = 0x200, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
     public static readonly int O_DIRECTORY = ArmFlags ? 0x4000 : 0x10000, O_NOFOLLOW = ArmFlags ? 0x8000 : 0x20000;
     public const int AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     public const uint RENAME_NOREPLACE = 1;

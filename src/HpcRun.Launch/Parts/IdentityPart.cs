@@ -26,10 +26,14 @@ public sealed class IdentityPart : ILaunchPart
     {
         string[] ours = entry.Split(':');
         var lines = (imageFile ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        // Its name (field 0) or id (field 2) is ours: read in place, not split, as every start merges both files.
         bool Same(string line)
         {
-            string[] f = line.Split(':');
-            return f.Length > 2 && (f[0] == ours[0] || f[2] == ours[2]);
+            int first = line.IndexOf(':'), second = first < 0 ? -1 : line.IndexOf(':', first + 1);
+            if (second < 0) return false;
+            int third = line.IndexOf(':', second + 1);
+            ReadOnlySpan<char> id = third < 0 ? line.AsSpan(second + 1) : line.AsSpan(second + 1, third - second - 1);
+            return line.AsSpan(0, first).SequenceEqual(ours[0]) || id.SequenceEqual(ours[2]);
         }
         if (keepImageEntry && lines.Any(Same)) return string.Join('\n', lines) + "\n";
         lines.RemoveAll(Same);

@@ -40,7 +40,7 @@ internal sealed class Staging
     public string WriteFile(string content)
     {
         string path = $"{Files}/{fileCount++}";
-        File.WriteAllText(path, content);
+        Syscalls.WriteFile(path, content);
         return path;
     }
 }

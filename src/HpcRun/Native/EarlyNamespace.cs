@@ -89,8 +89,8 @@ internal static partial class EarlyNamespace
 
     public static void WriteIdMaps(int insideUid, int insideGid)
     {
-        File.WriteAllText("/proc/self/setgroups", "deny");
-        File.WriteAllText("/proc/self/uid_map", $"{insideUid} {OuterUid()} 1\n");
-        File.WriteAllText("/proc/self/gid_map", $"{insideGid} {OuterGid()} 1\n");
+        Syscalls.WriteFile("/proc/self/setgroups", "deny");
+        Syscalls.WriteFile("/proc/self/uid_map", $"{insideUid} {OuterUid()} 1\n");
+        Syscalls.WriteFile("/proc/self/gid_map", $"{insideGid} {OuterGid()} 1\n");
     }
 }

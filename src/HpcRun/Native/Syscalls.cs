@@ -305,6 +305,19 @@ internal static partial class Syscalls
 
     public static void CreateFile(string path) => CreateFileAt(PosixFile.AtCwd, path);
 
+    /// <summary>File.WriteAllText's result (<paramref name="text"/> in UTF-8 as the whole of <paramref name="path"/>,
+    /// created with mode 0666 less the umask, or truncated) in open, write and close, where FileStream also locks,
+    /// seeks and truncates, on every launch (the id maps, the staged files). When that fails, File.WriteAllText
+    /// tries again, and its exception is the one the caller sees.</summary>
+    public static void WriteFile(string path, string text)
+    {
+        int fd = Libc.OpenAt(PosixFile.AtCwd, path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC | O_CLOEXEC,
+            0b110_110_110);
+        bool written = fd >= 0 && Libc.WriteAll(fd, System.Text.Encoding.UTF8.GetBytes(text));
+        if (fd >= 0 && Close(fd) != 0) written = false;
+        if (!written) File.WriteAllText(path, text);
+    }
+
     public static unsafe (int Read, int Write) Pipe()
     {
         int* fds = stackalloc int[2];

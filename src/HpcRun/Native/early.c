@@ -534,18 +534,49 @@ static enum hpcrun_group_role elect_role(int argc, char **argv)
 }
 
 /* The runtime's zero-initialised data (.bss) is written at start-up: one fault per 4 KiB
-   page, where populating the range in one call costs far less. (.data is left to fault: most
-   of it is only read, and populating it would copy every page.) The code and read-only data are
-   mapped in one call as well: a start reads some sixty scattered parts of them, a fault each,
-   where mapping them all from the page cache costs a fraction of that. Best effort: older
+   page, where populating the range in one call costs far less. The code, the read-only data and
+   .data (MethodTables, frozen strings) are mapped readable in one call as well: a start reads
+   some eighty scattered parts of them, a fault each, where mapping them all from the page cache
+   costs a fraction of that. .data is not populated writable as a whole (that would copy every
+   page), only the part a start writes throughout (the dispatch cells below). Best effort: older
    kernels ignore the advice. */
-extern char __executable_start[], __data_start[], __bss_start[], _end[];
+extern char __executable_start[], __bss_start[], _end[];
+/* NativeAOT's interface dispatch cells: 16 bytes each, {the initial dispatch stub, the interface
+   and slot}, in runs each ended by a cell whose first word is 0, from this symbol of the compiler's object
+   (hidden: visible to this link only; weak: a compiler that names it otherwise only costs the
+   faults). The first call through a cell rewrites it, and a start's first calls touch every page
+   of the section: a copy-on-write fault each, where populating the section writable copies the
+   same pages in one call. */
+extern char __InterfaceDispatchCellSection_Start[] __attribute__((weak));
+static void prefault_dispatch_cells(uintptr_t page, uintptr_t limit)
+{
+    const uintptr_t *cell = (const uintptr_t *)__InterfaceDispatchCellSection_Start;
+    if (!cell) return;
+    uintptr_t stub = cell[0];
+    while ((uintptr_t)(cell + 2) <= limit && (cell[0] == stub || cell[0] == 0)) cell += 2;
+    uintptr_t start = (uintptr_t)__InterfaceDispatchCellSection_Start & ~(page - 1);
+    madvise((void *)start, (uintptr_t)cell - start, MADV_POPULATE_WRITE);
+}
+
+/* glibc's main malloc arena, which the runtime's first allocation (its type and GC tables) grows by sbrk and then
+   touches page by page: grown here instead, and populated in one call. */
+static void prefault_malloc_arena(uintptr_t page)
+{
+    uintptr_t start = (uintptr_t)sbrk(0) & ~(page - 1);
+    void *volatile first = malloc(1); /* volatile: the compiler may drop a malloc whose block is only freed */
+    free(first);
+    uintptr_t end = (uintptr_t)sbrk(0);
+    if (end != (uintptr_t)-1 && end > start) madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
 static void prefault_runtime_data(void)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)__bss_start & ~(page - 1);
     madvise((void *)start, (uintptr_t)_end - start, MADV_POPULATE_WRITE);
-    uintptr_t text = (uintptr_t)__executable_start, data = (uintptr_t)__data_start & ~(page - 1);
-    madvise((void *)text, data - text, MADV_POPULATE_READ);
+    uintptr_t text = (uintptr_t)__executable_start;
+    madvise((void *)text, start - text, MADV_POPULATE_READ);
+    prefault_dispatch_cells(page, start);
+    prefault_malloc_arena(page);
 }
 
 __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, char **envp)

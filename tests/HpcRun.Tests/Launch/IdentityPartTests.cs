@@ -17,6 +17,14 @@ public class IdentityPartTests
     }
 
     [Fact]
+    public void LinesClashByNameOrIdWhereverTheIdEnds()
+    {
+        string image = "users:x:100:bob\nstaff:x:50\nodd:100\n#comment\nold:x:100\n";
+        Assert.Equal("staff:x:50\nodd:100\n#comment\nusers:x:100:\n",
+            IdentityPart.Merge(image, "users:x:100:", keepImageEntry: false));
+    }
+
+    [Fact]
     public void AnImageWithoutPasswdGetsOne()
     {
         var plan = PlanFixture.Plan(PlanFixture.Context());
