@@ -91,13 +91,21 @@ internal static class RegistryImage
     }
 
     /// <summary>`hpcrun-tools pull --cache REF`, with --tag-moved when this launcher saw the tag move, so that it
-    /// gets the manifest at once instead of asking again.</summary>
+    /// gets the manifest at once instead of asking again, and with this launch's -q, -s, -v or --debug.</summary>
     private static string Pull(ImageReference reference, string cacheDirectory, bool moved)
     {
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, ToolVerbs.Binary))
         { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string arg in (string[])["pull", "--cache", .. moved ? ["--tag-moved"] : Array.Empty<string>(),
-                     reference.ToString()])
+        string[] verbosity = Logging.Verbosity switch
+        {
+            <= -2 => ["-s"],
+            -1 => ["-q"],
+            1 => ["-v"],
+            >= 2 => ["--debug"],
+            _ => [],
+        };
+        string[] tagMoved = moved ? ["--tag-moved"] : [];
+        foreach (string arg in (string[])[.. verbosity, "pull", "--cache", .. tagMoved, reference.ToString()])
             info.ArgumentList.Add(arg);
         info.Environment[ImageCache.DirectoryVariable] = cacheDirectory;
         Process process;
