@@ -64,9 +64,9 @@ public static class RdmaDiscovery
         (ReadAll(ueventFile) ?? "").Split('\n')
             .FirstOrDefault(l => l.StartsWith("DEVNAME=", StringComparison.Ordinal))?["DEVNAME=".Length..].Trim();
 
-    /// <summary>Entries of a directory, sorted by name (class entries are symlinks to directories).</summary>
-    /// <summary>The directory's entries in ordinal order, sorted in place: a LINQ Select on an ordered sequence is a
-    /// generic virtual call, which costs the launcher NativeAOT's run-time type loader at every start.</summary>
+    /// <summary>Entries of a directory (class entries are symlinks to directories), in ordinal order, sorted in place:
+    /// a LINQ Select on an ordered sequence is a generic virtual call, which costs the launcher NativeAOT's run-time
+    /// type loader at every start.</summary>
     private static string[] Entries(string dir, string pattern = "*")
     {
         if (!Directory.Exists(dir)) return [];
