@@ -20,7 +20,6 @@ namespace HpcRun.Registry;
 internal sealed class RegistryClient : IDisposable
 {
     public const int MaxRetries = 3;
-    public const int MaxManifest = 4 << 20;
 
     private readonly HttpClient http;
     private readonly ImageReference reference;
@@ -57,10 +56,10 @@ internal sealed class RegistryClient : IDisposable
     {
         using HttpResponseMessage response = await Send(() => ManifestRequest(HttpMethod.Get, key), $"manifest {key}",
             cancel).ConfigureAwait(false);
-        if (response.Content.Headers.ContentLength > MaxManifest)
+        if (response.Content.Headers.ContentLength > RegistryProtocol.MaxManifest)
             throw new RegistryException(RegistryFault.BadContent, $"{Where}: manifest {key} is larger than 4 MiB");
         byte[] bytes = await ReadBody(response, $"manifest {key}", cancel).ConfigureAwait(false);
-        if (bytes.Length > MaxManifest)
+        if (bytes.Length > RegistryProtocol.MaxManifest)
             throw new RegistryException(RegistryFault.BadContent, $"{Where}: manifest {key} is larger than 4 MiB");
         string digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (key.StartsWith("sha256:", StringComparison.Ordinal) && key != digest)
@@ -179,7 +178,7 @@ internal sealed class RegistryClient : IDisposable
             while (await ReadSome(body, buffer, what, cancel).ConfigureAwait(false) is > 0 and int n)
             {
                 bytes.Write(buffer, 0, n);
-                if (bytes.Length > MaxManifest) break;
+                if (bytes.Length > RegistryProtocol.MaxManifest) break;
             }
         }
         catch (Exception e) when (IsBrokenTransfer(e))

@@ -12,6 +12,10 @@ public static class RegistryProtocol
         "application/vnd.docker.distribution.manifest.list.v2+json",
     ];
 
+    /// <summary>The largest manifest read, in bytes: the size distribution-spec says registries should accept
+    /// ("Pushing Manifests").</summary>
+    public const int MaxManifest = 4 << 20;
+
     /// <summary>HPCRUN_REGISTRY_TIMEOUT's default, in seconds.</summary>
     public const int DefaultTimeoutSeconds = 60;
 }

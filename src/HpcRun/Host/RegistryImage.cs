@@ -15,7 +15,7 @@ internal sealed record ResolvedImage(string Path, RegistryImage.CachedTag? Check
 /// `hpcrun docker://REF CMD`: the image argument as a SIF of the cache (<see cref="ImageCache"/>). The launcher
 /// answers from the cache itself when it may (a digest reference, which cannot change, or --offline /
 /// HPCRUN_OFFLINE=1: no request, no other program), and for a cached tag it asks the registry itself whether the
-/// tag still names the cached image: one HEAD request (<see cref="TagCheck"/>) on a thread, while the launch mounts
+/// tag still names the cached image: one manifest request (<see cref="TagCheck"/>) on a thread, while the launch mounts
 /// the cached image and reads the host; no other program. Otherwise it runs `hpcrun-tools pull --cache REF`, which
 /// knows the rest of the protocol (credentials, tokens, proxies, errors and their messages), pulls under the
 /// image's lock when the cache lacks the image (one puller per node and per shared file system, the others wait),
@@ -57,7 +57,7 @@ internal static class RegistryImage
         IReadOnlyDictionary<string, string> environment)
     {
         if (cache.ReadReference(reference, HostPlatform.Name) is not { } known
-            || known.Authenticated) // a HEAD without credentials would only hear 401
+            || known.Authenticated) // a request without credentials would only hear 401
             return null;
         string image = cache.ImagePath(known.ManifestDigest);
         return File.Exists(image) && TagCheck.Start(reference, environment) is { } asking

@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
+using System.Text;
+using HpcRun.Apply.SquashFuse;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using Serilog;
 using Serilog.Events;
-using static HpcRun.Host.LibCurl;
+using static HpcRun.Host.OpenSsl;
 
 namespace HpcRun.Host;
 
@@ -13,21 +15,22 @@ namespace HpcRun.Host;
 internal readonly record struct TagAnswer(string? Digest, string? Unreachable);
 
 /// <summary>
-/// What a tag names now, asked by the launcher itself with one HEAD request for the manifest (distribution-spec,
-/// "Checking if content exists in the registry": the Docker-Content-Digest header), through libcurl, so that a warm
-/// `hpcrun docker://REF` starts no other program and loads no trust store whole. The peer is verified as libcurl
-/// and OpenSSL verify (a chain to a trusted root, dates, the host name or address of the reference). The roots are
-/// OpenSSL's defaults, as .NET's own TLS takes them: SSL_CERT_FILE, else none at first, and the directory of
-/// SSL_CERT_DIR (or OpenSSL's default one), looked up by subject hash for the one issuer needed (c_rehash(1)),
-/// instead of reading every root: OpenSSL's default file, usually a bundle of all of them, is read only when the
-/// directory alone cannot verify the peer. Only the plain case is answered: a registry that answers 200 with a
-/// digest, anonymously, without a proxy; and a registry not reached at all (no name, no connection, no answer in
-/// time), which hpcrun-tools would only fail to reach again. Anything else (a challenge for credentials, a redirect,
-/// an error, a proxy, Docker Hub, whose every request needs a token, no libcurl here) is no answer, and
-/// hpcrun-tools asks instead, which knows every case and says what went wrong. The request runs on a thread of its
-/// own while the launch mounts the cached image (RegistryImage says when it is waited for).
+/// What a tag names now, asked by the launcher itself with one GET of the manifest (distribution-spec, "Pulling
+/// manifests"; its SHA-256 is the digest), through OpenSSL's own HTTP client and TLS (<see cref="OpenSsl"/>), so that a
+/// warm `hpcrun docker://REF` starts no other program, loads two libraries and no trust store whole. libcurl, used
+/// before, links 31 libraries whose loading cost a warm launch about 15 ms of its start (bench/section.md). The peer
+/// is verified as OpenSSL verifies (a chain to a trusted root, dates, the host name or address of the reference).
+/// The roots are OpenSSL's defaults, as .NET's own TLS takes them: SSL_CERT_FILE, else none at first, and the
+/// directory of SSL_CERT_DIR (or OpenSSL's default one), looked up by subject hash for the one issuer needed
+/// (c_rehash(1)), instead of reading every root: OpenSSL's default file, usually a bundle of all of them, is read
+/// only when the directory alone cannot verify the peer. Only the plain case is answered: a registry that answers
+/// 200, anonymously, without a proxy; and a registry not reached at all (no name, no connection, no answer in time),
+/// which hpcrun-tools would only fail to reach again. Anything else (a challenge for credentials, a redirect, an
+/// error, a proxy, Docker Hub, whose every request needs a token, no OpenSSL 3 here) is no answer, and hpcrun-tools
+/// asks instead, which knows every case and says what went wrong. The request runs on a thread of its own while the
+/// launch mounts the cached image (RegistryImage says when it is waited for).
 /// </summary>
-internal static unsafe class TagCheck
+internal static unsafe partial class TagCheck
 {
     private static readonly string[] ProxyVariables =
         ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"];
@@ -44,11 +47,14 @@ internal static unsafe class TagCheck
             || !TryTimeout(environment, out TimeSpan timeout))
             return null;
         bool insecure = SettingWord.SwitchFromEnvironment(environment, "HPCRUN_INSECURE"); // 64 as from hpcrun-tools
-        string url = $"{(insecure ? "http" : "https")}://{reference.Registry}/v2/{reference.Repository}" +
-            $"/manifests/{reference.Tag}";
+        string path = $"/v2/{reference.Repository}/manifests/{reference.Tag}";
+        (string host, string? port) = SplitHostPort(reference.Registry);
+        port ??= insecure ? "80" : "443";
+        var request = new Request($"{(insecure ? "http" : "https")}://{reference.Registry}{path}",
+            host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}", host, port, path, !insecure);
         string? file = environment.GetValueOrDefault("SSL_CERT_FILE") is { Length: > 0 } f ? f : null;
         string? directory = environment.GetValueOrDefault("SSL_CERT_DIR") is { Length: > 0 } d ? d : null;
-        return new Asking(() => Ask(url, timeout, file, directory));
+        return new Asking(() => Ask(request, timeout, file, directory));
     }
 
     /// <summary>A tag check under way on its own thread.</summary>
@@ -59,7 +65,12 @@ internal static unsafe class TagCheck
 
         internal Asking(Func<TagAnswer> ask)
         {
-            thread = new Thread(() => answer = ask()) { IsBackground = true, Name = "tag check" };
+            thread = new Thread(() =>
+            {
+                SquashFuseServer.AwaitLibraries();
+                answer = ask();
+            })
+            { IsBackground = true, Name = "tag check" };
             thread.Start();
         }
 
@@ -71,85 +82,218 @@ internal static unsafe class TagCheck
         }
     }
 
-    private static TagAnswer Ask(string url, TimeSpan timeout, string? file, string? directory)
+    private static TagAnswer Ask(Request request, TimeSpan timeout, string? file, string? directory)
     {
         try
         {
             directory ??= Marshal.PtrToStringUTF8(X509_get_default_cert_dir());
-            (int result, long status, string? digest) = Head(url, timeout, file, directory);
-            bool unverified = result is CURLE_PEER_FAILED_VERIFICATION or CURLE_SSL_CACERT_BADFILE;
-            if (unverified && file is null)
+            (Outcome outcome, string? digest) = Get(request, timeout, file, directory);
+            if (outcome == Outcome.Unverified && file is null)
             {
                 // Roots only in OpenSSL's default file (no hashed directory, as on Red Hat's layout): read it too.
                 file = Marshal.PtrToStringUTF8(X509_get_default_cert_file());
-                (result, status, digest) = Head(url, timeout, file, directory);
-                unverified = result is CURLE_PEER_FAILED_VERIFICATION or CURLE_SSL_CACERT_BADFILE;
+                (outcome, digest) = Get(request, timeout, file, directory);
             }
-            string? unreachable = Unreachable(result, timeout);
+            string? unreachable = Unreachable(outcome, timeout);
             if (Log.IsEnabled(LogEventLevel.Debug))
-                Log.Debug("tag check: HEAD {Url} -> {Status}", url, result == CURLE_OK ? status
-                    : unreachable is not null ? $"{unreachable} (curl error {result})"
-                    : $"{(unverified ? "no verified connection, " : "")}curl error {result}, hpcrun-tools asks");
-            return new TagAnswer(result == CURLE_OK && status == 200 ? digest : null, unreachable);
+                Log.Debug("tag check: GET {Url} -> {Outcome}", request.Url, outcome switch
+                {
+                    Outcome.Answered when digest is not null => "200",
+                    _ when unreachable is not null => unreachable,
+                    Outcome.Unverified => "no verified connection, hpcrun-tools asks",
+                    _ => $"{outcome}, hpcrun-tools asks",
+                });
+            return new TagAnswer(outcome == Outcome.Answered ? digest : null, unreachable);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            Log.Debug("tag check: HEAD {Url}: no libcurl 7.83+ here, hpcrun-tools asks", url);
+            Log.Debug("tag check: GET {Url}: no OpenSSL 3 here, hpcrun-tools asks", request.Url);
             return default;
         }
     }
 
-    /// <summary>Why no connection carried the request, for libcurl's results that say the registry was not
-    /// reached (its name, a connection, an answer in time); null for every other result.</summary>
-    private static string? Unreachable(int result, TimeSpan timeout) => result switch
+    /// <summary>How a request ended: <see cref="Outcome.Answered"/> with 200, or why not.</summary>
+    private enum Outcome { Answered, Unresolved, Refused, TimedOut, Broken, Unverified, Other }
+
+    /// <summary>Why no connection carried the request, for the outcomes that say the registry was not reached (its
+    /// name, a connection, an answer in time); null for every other one.</summary>
+    private static string? Unreachable(Outcome outcome, TimeSpan timeout) => outcome switch
     {
-        CURLE_COULDNT_RESOLVE_HOST => "its host name does not resolve",
-        CURLE_COULDNT_CONNECT => "no connection: refused or unreachable",
-        CURLE_OPERATION_TIMEDOUT => $"no answer within {timeout.TotalSeconds:0} s, HPCRUN_REGISTRY_TIMEOUT",
-        CURLE_SEND_ERROR or CURLE_RECV_ERROR => "the connection broke",
+        Outcome.Unresolved => "its host name does not resolve",
+        Outcome.Refused => "no connection: refused or unreachable",
+        Outcome.TimedOut => $"no answer within {timeout.TotalSeconds:0} s, HPCRUN_REGISTRY_TIMEOUT",
+        Outcome.Broken => "the connection broke",
         _ => null,
     };
 
-    /// <summary>One HEAD of <paramref name="url"/> with the manifest types accepted, trusting the roots of
-    /// <paramref name="rootsFile"/> and <paramref name="rootsDirectory"/> (either may be null): libcurl's result
-    /// (CURLcode; -1 when an option was refused), the HTTP status and the Docker-Content-Digest header when it is
-    /// a sha256 digest.</summary>
-    private static (int Result, long Status, string? Digest) Head(string url, TimeSpan timeout, string? rootsFile,
+    /// <summary>Where the request goes: <see cref="Address"/> ("host:port", brackets around an IPv6 address) for
+    /// the connection, <see cref="Host"/> (no brackets) for the certificate's name and SNI.</summary>
+    private sealed record Request(string Url, string Address, string Host, string Port, string Path, bool Tls);
+
+    /// <summary>One GET of the manifest with its types accepted, trusting the roots of <paramref name="rootsFile"/>
+    /// and <paramref name="rootsDirectory"/> (either may be null): the outcome and, answered 200, the SHA-256 of the
+    /// manifest's bytes, which is the digest the registry names it by (distribution-spec, "Pulling manifests").
+    /// OpenSSL's HTTP client speaks HTTP/1.0 and has no HEAD; the manifest is a few KiB.</summary>
+    private static (Outcome, string? Digest) Get(Request request, TimeSpan timeout, string? rootsFile,
         string? rootsDirectory)
     {
-        nint curl = curl_easy_init();
-        if (curl == 0) return (-1, 0, null);
-        nint accept = curl_slist_append(0, $"Accept: {string.Join(", ", RegistryProtocol.ManifestTypes)}");
+        ERR_clear_error();
+        long deadline = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + (long)timeout.TotalSeconds;
+        nint context = 0, connection = 0, exchange = 0, headers = 0;
+        TlsLayer layer = default; // read again when the exchange is closed: it takes TLS off
         try
         {
-            nint milliseconds = (nint)timeout.TotalMilliseconds;
-            bool configured = accept != 0
-                && Set(curl, Option.Url, url) && Set(curl, Option.NoBody, 1) && Set(curl, Option.HttpHeader, accept)
-                && Set(curl, Option.UserAgent, "hpcrun/1") && Set(curl, Option.ProtocolsStr, "http,https")
-                && Set(curl, Option.TimeoutMs, milliseconds) && Set(curl, Option.ConnectTimeoutMs, milliseconds)
-                && Set(curl, Option.NoSignal, 1) && Set(curl, Option.FollowLocation, 0)
-                && Set(curl, Option.Proxy, "") && Set(curl, Option.NoProxy, "*")
-                && Set(curl, Option.SslVerifyPeer, 1) && Set(curl, Option.SslVerifyHost, 2)
-                && Set(curl, Option.CaInfo, rootsFile) && Set(curl, Option.CaPath, rootsDirectory);
-            if (!configured) return (-1, 0, null);
-            int result = curl_easy_perform(curl);
-            if (result != CURLE_OK || GetLong(curl, CURLINFO_RESPONSE_CODE, out nint status) != CURLE_OK)
-                return (result, 0, null);
-            string? digest = curl_easy_header(curl, "Docker-Content-Digest", 0, CURLH_HEADER, -1, out nint header)
-                == CURLHE_OK ? Marshal.PtrToStringUTF8(((Header*)header)->Value) : null;
-            return (result, status, ValidDigest(digest));
+            if (request.Tls)
+            {
+                context = SSL_CTX_new(TLS_client_method());
+                if (context == 0) return (Outcome.Other, null);
+                SSL_CTX_set_verify(context, SSL_VERIFY_PEER, 0);
+                if (SSL_CTX_load_verify_locations(context, rootsFile, rootsDirectory) != 1)
+                    return (Outcome.Unverified, null);
+            }
+            connection = BIO_new_connect(request.Address);
+            if (connection == 0) return (Outcome.Other, null);
+            if (Connect(connection, deadline) is { } failed) return (failed, null);
+            byte[] hostName = [.. Encoding.UTF8.GetBytes(request.Host), 0];
+            fixed (byte* host = hostName)
+            {
+                layer = new TlsLayer(context, host);
+                exchange = OSSL_HTTP_open(request.Host, request.Port, null, null, request.Tls ? 1 : 0, connection, 0,
+                    &TlsLayer.Update, (nint)(&layer), 0, (int)timeout.TotalSeconds);
+            }
+            if (exchange == 0) return (Classify(), null);
+            if (X509V3_add_value("Accept", string.Join(", ", RegistryProtocol.ManifestTypes), ref headers) != 1
+                || X509V3_add_value("User-Agent", "hpcrun/1", ref headers) != 1)
+                return (Outcome.Other, null);
+            if (OSSL_HTTP_set1_request(exchange, request.Path, headers, null, 0, null, 0, RegistryProtocol.MaxManifest,
+                    (int)timeout.TotalSeconds, 0) != 1)
+                return (Outcome.Other, null);
+            nint body = OSSL_HTTP_exchange(exchange, out nint redirection);
+            Free(redirection); // a redirect is no answer: hpcrun-tools follows it
+            if (body == 0) return (redirection != 0 ? Outcome.Other : Classify(), null);
+            return ReadDigest(body, deadline) is { } digest ? (Outcome.Answered, digest) : (Classify(), null);
         }
         finally
         {
-            curl_slist_free_all(accept);
-            curl_easy_cleanup(curl);
+            FreeHeaders(headers);
+            if (exchange != 0) OSSL_HTTP_close(exchange, 0);
+            if (connection != 0) BIO_free_all(connection);
+            if (context != 0) SSL_CTX_free(context);
+            ERR_clear_error();
         }
     }
 
-    private static bool Set(nint curl, Option option, nint value) => SetOption(curl, option, value) == CURLE_OK;
+    /// <summary>Connects once, without OpenSSL's retries (BIO_do_connect_retry(3) retries a refused connection
+    /// until the timeout): null when connected, else why not.</summary>
+    private static Outcome? Connect(nint connection, long deadline)
+    {
+        BIO_set_nbio(connection, true);
+        while (BIO_do_connect(connection) <= 0)
+        {
+            if (!BIO_should_retry(connection)) return Classify();
+            int ready = BIO_wait(connection, deadline, 0);
+            if (ready == 0) return Outcome.TimedOut;
+            if (ready < 0) return Classify();
+        }
+        int fd = BIO_get_fd(connection), on = 1;
+        // Without it the request's second segment waits for the registry's delayed ACK (40 ms).
+        if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(int));
+        return null;
+    }
 
-    private static bool Set(nint curl, Option option, string? value) =>
-        SetStringOption(curl, option, value) == CURLE_OK;
+    private const int IPPROTO_TCP = 6, TCP_NODELAY = 1;
+
+    [LibraryImport("libc")]
+    private static partial int setsockopt(int fd, int level, int option, void* value, int length);
+
+    /// <summary>"host" and "port" of a registry's "host[:port]" ("[v6 address][:port]"); port null when absent.
+    /// </summary>
+    internal static (string Host, string? Port) SplitHostPort(string registry)
+    {
+        if (registry.StartsWith('['))
+        {
+            int close = registry.IndexOf(']');
+            return (registry[1..close], registry.Length > close + 2 ? registry[(close + 2)..] : null);
+        }
+        int colon = registry.LastIndexOf(':');
+        return colon < 0 ? (registry, null) : (registry[..colon], registry[(colon + 1)..]);
+    }
+
+    /// <summary>The body read to its end and hashed: "sha256:" and 64 hex digits, or null when it broke off.</summary>
+    private static string? ReadDigest(nint body, long deadline)
+    {
+        byte[] manifest = new byte[RegistryProtocol.MaxManifest];
+        int length = 0;
+        fixed (byte* start = manifest)
+        {
+            while (length < manifest.Length)
+            {
+                int read = BIO_read(body, start + length, manifest.Length - length);
+                if (read > 0) length += read;
+                else if (!BIO_should_retry(body)) break;
+                else if (BIO_wait(body, deadline, 0) <= 0) return null;
+            }
+            byte* digest = stackalloc byte[32];
+            SHA256(start, (nuint)length, digest);
+            return "sha256:" + Convert.ToHexStringLower(new ReadOnlySpan<byte>(digest, 32));
+        }
+    }
+
+    /// <summary>The outcome OpenSSL's error queue tells of a failed step (and empties it).</summary>
+    private static Outcome Classify()
+    {
+        var errors = new List<(int Library, int Reason)>();
+        nuint code;
+        while ((code = ERR_get_error_all(null, null, null, null, null)) != 0)
+            errors.Add(((code & 0x80000000) != 0 ? ERR_LIB_SYS : (int)((code >> 23) & 0xFF),
+                (int)(code & ((code & 0x80000000) != 0 ? 0x7FFFFFFFu : 0x7FFFFFu))));
+        bool Has(int library, int reason) => errors.Contains((library, reason));
+        if (Has(ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED)) return Outcome.Unverified;
+        if (Has(ERR_LIB_HTTP, HTTP_R_RECEIVED_ERROR)) return Outcome.Other; // answered, not 200
+        if (Has(ERR_LIB_HTTP, HTTP_R_RETRY_TIMEOUT) || Has(ERR_LIB_BIO, BIO_R_TRANSFER_TIMEOUT)
+            || Has(ERR_LIB_BIO, BIO_R_CONNECT_TIMEOUT))
+            return Outcome.TimedOut;
+        if (Has(ERR_LIB_BIO, ERR_R_SYS_LIB) || Has(ERR_LIB_BIO, BIO_R_LOOKUP_RETURNED_NOTHING))
+            return Outcome.Unresolved; // getaddrinfo(3) failed
+        if (Has(ERR_LIB_BIO, BIO_R_NBIO_CONNECT_ERROR) || Has(ERR_LIB_BIO, BIO_R_CONNECT_ERROR))
+            return Outcome.Refused;
+        if (errors.Any(e => e.Library == ERR_LIB_SSL) || Has(ERR_LIB_BIO, BIO_R_TRANSFER_ERROR)
+            || Has(ERR_LIB_HTTP, HTTP_R_ERROR_SENDING)
+            || Has(ERR_LIB_HTTP, HTTP_R_ERROR_RECEIVING) || Has(ERR_LIB_HTTP, HTTP_R_SERVER_CANCELED_CONNECTION))
+            return Outcome.Broken;
+        return Outcome.Other;
+    }
+
+    /// <summary>OpenSSL's HTTP client's bio_update_fn (OSSL_HTTP_bio_cb_t): on connecting, puts TLS (an SSL BIO
+    /// verifying the peer's certificate for the host name or address) on the connection; on disconnecting, takes it
+    /// off again, so that the connection BIO, which <see cref="Get"/> owns, is what is left.</summary>
+    private readonly struct TlsLayer(nint context, byte* host)
+    {
+        private readonly nint context = context;
+        private readonly byte* host = host;
+
+        [UnmanagedCallersOnly]
+        public static nint Update(nint bio, nint argument, int connect, int useTls)
+        {
+            TlsLayer* layer = (TlsLayer*)argument;
+            if (layer->context == 0) return bio;
+            if (connect == 0)
+            {
+                nint below = BIO_pop(bio);
+                BIO_free(bio);
+                return below;
+            }
+            nint tls = BIO_new_ssl(layer->context, 1);
+            if (tls == 0) return 0;
+            nint ssl = BIO_get_ssl(tls);
+            byte* host = layer->host;
+            bool named = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1
+                || (SSL_set1_host(ssl, host) == 1 && SSL_set_tlsext_host_name(ssl, host));
+            if (named) return BIO_push(tls, bio);
+            BIO_free(tls);
+            return 0;
+        }
+    }
 
     /// <summary><paramref name="digest"/> when it is "sha256:" and 64 lower-case hex digits, else null.</summary>
     internal static string? ValidDigest(string? digest) =>

@@ -60,12 +60,12 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.True(moved.ExitCode == 0, moved.ToString());
         Assert.Equal("moved\n", moved.Stdout);
         Assert.Empty(moved.Stderr); // -q: the pull hpcrun-tools made for the launch says nothing either
-        // The launcher's HEAD saw the new digest; hpcrun-tools then got the manifest without asking again.
+        // The launcher's GET saw the new digest; hpcrun-tools then got the manifest without asking again.
         Assert.Equal(manifests + 2, registry.Plain.Requests("/v2/test/moving/manifests/"));
         Assert.Contains("2 image(s)", Run("cache", "list").Stdout);
     }
 
-    /// <summary>A warm launch from a TLS registry: the launcher's own check (one HEAD) verifies the registry's
+    /// <summary>A warm launch from a TLS registry: the launcher's own check (one GET) verifies the registry's
     /// certificate against SSL_CERT_FILE's CA and its address; a registry it cannot verify is refused as a cold pull
     /// refuses it (101), and the cached image does not run.</summary>
     [Fact]
@@ -79,7 +79,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         int manifests = registry.Tls.Requests("/v2/tls/app/manifests/");
         var warm = Hpcrun.Run(["--debug", reference], trusted);
         Assert.Equal("kept\n", warm.Stdout);
-        Assert.Contains($"tag check: HEAD https://{registry.Tls.Host}/v2/tls/app/manifests/1 -> 200", warm.Stderr);
+        Assert.Contains($"tag check: GET https://{registry.Tls.Host}/v2/tls/app/manifests/1 -> 200", warm.Stderr);
         Assert.Equal(manifests + 1, registry.Tls.Requests("/v2/tls/app/manifests/"));
 
         string otherCa = Path.Combine(cache, "other-ca.crt");
@@ -128,6 +128,22 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Single(notCached.Stderr.Trim().Split('\n'));
     }
 
+    /// <summary>A cached tag whose registry's name does not resolve: the launcher's one lookup decides, as for a
+    /// registry that does not answer.</summary>
+    [Fact]
+    public void A_cached_tag_whose_registry_name_does_not_resolve_runs_the_cached_image_with_a_warning()
+    {
+        string cached = registry.PlainRef("test/app:1");
+        Assert.Equal("kept\n", Run(cached).Stdout);
+        string reference = CacheAs(cached, "docker://registry.hpcrun-test.invalid:5000/test/app:1");
+        var launch = Hpcrun.Run([reference], Env);
+        Assert.True(launch.ExitCode == 0, launch.ToString());
+        Assert.Equal("kept\n", launch.Stdout);
+        string warning = Assert.Single(launch.Stderr.Trim().Split('\n'));
+        Assert.Contains("registry registry.hpcrun-test.invalid:5000 not reached (its host name does not resolve)",
+            warning);
+    }
+
     /// <summary>A cached tag the launcher leaves to hpcrun-tools (here because a proxy is set), whose registry is
     /// not reached: hpcrun-tools runs the cached image with its warning, as the launcher would.</summary>
     [Fact]
@@ -162,7 +178,8 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Equal(103, refused.ExitCode);
         Assert.Empty(refused.Stdout);
         Assert.Single(refused.Stderr.Trim().Split('\n'));
-        Assert.True(registry.Secure.Requests("/v2/private/app/manifests/") >= manifests + 2); // HEAD, then the pull
+        // the launcher's GET, then the pull
+        Assert.True(registry.Secure.Requests("/v2/private/app/manifests/") >= manifests + 2);
     }
 
     /// <summary>Makes the cache hold <paramref name="cached"/>'s image under <paramref name="alias"/> too, as if it
@@ -204,7 +221,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
     {
         Assert.Equal(101, launch.ExitCode);
         Assert.Empty(launch.Stdout);
-        Assert.Contains("tag check: HEAD", launch.Stderr);
+        Assert.Contains("tag check: GET", launch.Stderr);
         Assert.Contains("no verified connection", launch.Stderr);
         Assert.Contains("the TLS handshake failed", launch.Stderr);
     }

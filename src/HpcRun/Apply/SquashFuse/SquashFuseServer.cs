@@ -45,6 +45,13 @@ internal static unsafe partial class SquashFuseServer
     private const int MetadataBlocks = 128;
 
     private static ServingThread? early;
+    /// <summary>Unset while a serving thread binds its libraries: see <see cref="AwaitLibraries"/>.</summary>
+    private static readonly ManualResetEventSlim librariesBound = new(initialState: true);
+
+    /// <summary>Waits until a serving thread being set up has bound its libraries (or failed to). Another
+    /// thread's dlopen holds glibc's loader lock for all of its own: a launch's tag check, which loads libssl and
+    /// libcrypto, calls this first, or the mount waits behind that whole load.</summary>
+    public static void AwaitLibraries() => librariesBound.Wait();
 
     /// <summary>When an argument names a SquashFS or SIF file, or is a docker:// reference (whose image is
     /// usually a SIF of the cache), starts the serving thread at once, so that its set-up (memory, seven
@@ -82,6 +89,7 @@ internal static unsafe partial class SquashFuseServer
 
         public ServingThread()
         {
+            librariesBound.Reset();
             nint self = GCHandle.ToIntPtr(GCHandle.Alloc(this)); // for the thread's lifetime, which is the process's
             nint thread;
             int failed = pthread_create(&thread, 0, &Entry, self);
@@ -134,6 +142,7 @@ internal static unsafe partial class SquashFuseServer
                 ServingMemory.Prepare();
                 library = SquashFuseLibrary.TryGet(out string? missing);
                 DeflateBlocks.Decompressor();
+                librariesBound.Set();
                 asked.Wait();
                 if (library is null) throw new HpcRunException(ExitCode.MissingTool, missing!);
                 (nint fs, sharedImageFd, bool tuned) = Open(library, request.Image);
@@ -144,6 +153,7 @@ internal static unsafe partial class SquashFuseServer
                 Isolate(fuse, sharedImageFd);
             }
             catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
+            librariesBound.Set();
             mounted.Set();
             if (error is null) library!.SessionLoop(session);
         }
