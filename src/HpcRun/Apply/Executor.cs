@@ -45,7 +45,7 @@ internal static class Executor
     }
 
     /// <param name="tagCheck">For a cached docker:// tag, the registry's answer still to come: waited for once the
-    /// host is read, before anything uses the cached image's mount.</param>
+    /// container is made, before anything can reach it (the job, node-sharing members).</param>
     private static int RunOwn(LaunchRequest request, SiteConfig site, ImageSource image, IdMap ids,
         NodeRole.First? first, RegistryImage.CachedTag? tagCheck)
     {
@@ -53,15 +53,6 @@ internal static class Executor
         // While the image is opened and mounted; before the staging area covers /tmp, where some of the host's paths
         // may lie.
         HostFacts host = HostFactsReader.Read(request, site);
-        if (tagCheck is not null && !tagCheck.Stands())
-        {
-            // The cached image does not run: its mount is let go (its serving thread ends with the connection), and
-            // the image that runs instead is pulled while the host's /tmp is still in place.
-            ImageMounter.Discard(lowerImage);
-            request = request with { Image = tagCheck.Replacement() };
-            image = ImageArgument.Probe(request.Image);
-            lowerImage = ImageMounter.Mount(image, ids);
-        }
         Staging staging = Staging.Create();
         ImageMounter.Attach(lowerImage);
         ContainerPlan plan;
@@ -96,6 +87,15 @@ internal static class Executor
                 root.Apply(mount, source);
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
+        }
+        if (tagCheck is not null && !tagCheck.Stands())
+        {
+            // The cached image does not run: the container made of it is let go (the image's serving thread ends
+            // with its connection), the image that runs instead is pulled with the host's /tmp in place again, and
+            // its container is made from the start.
+            Staging.Remove();
+            request = request with { Image = tagCheck.Replacement() };
+            return RunOwn(request, site, ImageArgument.Probe(request.Image), ids, first, tagCheck: null);
         }
         NodeGroup.Host? group = null;
         if (first is not null)

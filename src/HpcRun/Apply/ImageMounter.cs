@@ -42,17 +42,6 @@ internal static class ImageMounter
         finally { Syscalls.Close(mount); }
     }
 
-    /// <summary>Lets go of an image that will not be attached: closing a detached mount unmounts it, which for a
-    /// SquashFS image aborts its FUSE connection and so ends its serving thread. Its errors no longer
-    /// matter.</summary>
-    public static void Discard(Detached image)
-    {
-        int mount;
-        try { mount = image.MountFd; }
-        catch (HpcRunException) { return; }
-        Syscalls.Close(mount);
-    }
-
     /// <summary>Puts the container's root at <see cref="Staging.Root"/>: the overlay
     /// (<see cref="ContainerPlan.RootOverlay"/>), or else a bind of the image itself, which leaves
     /// <see cref="Staging.Lower"/> as it is for the node's other ranks to plan from.</summary>

@@ -32,6 +32,11 @@ internal sealed class Staging
         return new Staging();
     }
 
+    /// <summary>Takes the staging area off /tmp again, with everything mounted in it (the image, the container's
+    /// root and binds): the host's /tmp is back, a SquashFS image's FUSE connection ends once nothing holds its
+    /// mount, and <see cref="Create"/> may start over.</summary>
+    public static void Remove() => Syscalls.Unmount(Dir, Syscalls.MNT_DETACH);
+
     /// <summary>Where a host path is reachable now that /tmp is covered.</summary>
     public static string HostPath(string path) =>
         path == Dir || path.StartsWith(Dir + "/", StringComparison.Ordinal) ? HostTmp + path[Dir.Length..] : path;

@@ -107,6 +107,15 @@ internal static partial class Syscalls
         finally { Close(fs); }
     }
 
+    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
+    private static partial int umount2(string target, int flags);
+
+    public static void Unmount(string target, int flags)
+    {
+        if (umount2(target, flags) != 0) throw SetupException.FromErrno($"umount {target}");
+    }
+
     public static void Mount(string? source, string target, string? fstype, ulong flags, string? data = null)
     {
         if (mount(source, target, fstype, flags, data) != 0)
