@@ -33,16 +33,29 @@ public static class Logging
             _ => LogEventLevel.Verbose,
         };
         string template = verbosity <= 0
-            ? "hpcrun: {Message:lj}{NewLine}"
+            ? "hpcrun: {" + WarningPrefix.Property + "}{Message:lj}{NewLine}"
             : "hpcrun[{ProcessId}] {Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
         Log.Logger = new Deferred(level, () => new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .Enrich.WithProperty("ProcessId", Environment.ProcessId)
+            .Enrich.With(new WarningPrefix())
             // Plain text: a theme's colours are unreadable on one background or the other (black on dark, bright
             // white on light), and .NET's colour API sets the terminal up for keys (StandardStreams).
             .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose,
                 formatProvider: null, theme: ConsoleTheme.None)
             .CreateLogger());
+    }
+
+    /// <summary>"warning: " before a warning's text in the one-line form, as the tools' progress reporter writes
+    /// its warnings (HpcRun.Build's PlainReporter): "hpcrun: warning: ..." is told from an error at a glance.</summary>
+    private sealed class WarningPrefix : ILogEventEnricher
+    {
+        public const string Property = "WarningPrefix";
+        private static readonly LogEventProperty Warning = new(Property, new ScalarValue("warning: ")),
+            None = new(Property, new ScalarValue(""));
+
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory) =>
+            logEvent.AddPropertyIfAbsent(logEvent.Level == LogEventLevel.Warning ? Warning : None);
     }
 
     /// <summary>The Serilog logger, built at the first event that passes the level: building it

@@ -61,7 +61,7 @@ public sealed class RdmaContainerTests : IDisposable
         TestEnvironment.RunChecked("prlimit", "--pid", $"{Environment.ProcessId}", "--memlock=8388608:");
 
         Assert.Single(Inside(["--rdma=mlx5_0"]).Stderr.Split('\n'),
-            l => l.StartsWith("hpcrun: locked memory is limited to", StringComparison.Ordinal));
+            l => l.StartsWith("hpcrun: warning: locked memory is limited to", StringComparison.Ordinal));
         Assert.DoesNotContain("locked memory", Inside(["--rdma=mlx5_0"], new() { ["SLURM_PROCID"] = "1" }).Stderr);
     }
 
