@@ -14,6 +14,10 @@ internal static unsafe class DeflateBlocks
     private static delegate* unmanaged<nint, byte*, nuint, byte*, nuint, nuint*, int> zlibDecompress;
     private static nint decompressor;
     private static readonly Lazy<nint> inflate = new(Load);
+    private static long inflated, grown = 1;
+    /// <summary>The bytes squashfuse's caches can hold (SquashFuseServer sets it): their memory is backed a step at
+    /// a time as they fill (<see cref="ServingMemory.Grow"/>).</summary>
+    public static long CacheBytes { get; set; }
 
     /// <summary>A squashfuse decompressor (sqfs_decompressor) backed by libdeflate, or 0 when
     /// libdeflate is not installed and squashfuse's own zlib must do.</summary>
@@ -33,9 +37,15 @@ internal static unsafe class DeflateBlocks
     [UnmanagedCallersOnly]
     private static int Inflate(byte* input, nuint inputSize, byte* output, nuint* outputSize)
     {
-        nuint produced;
-        if (zlibDecompress(decompressor, input, inputSize, output, *outputSize, &produced) != 0) return 1;
+        nuint produced, room = *outputSize; // a cache's entry: the whole room stays allocated
+        if (zlibDecompress(decompressor, input, inputSize, output, room, &produced) != 0) return 1;
         *outputSize = produced;
+        inflated += (long)room;
+        if (inflated >= grown * ServingMemory.Step && inflated < CacheBytes)
+        {
+            grown++;
+            ServingMemory.Grow();
+        }
         return 0;
     }
 }

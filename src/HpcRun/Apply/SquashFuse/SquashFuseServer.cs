@@ -43,6 +43,8 @@ internal static unsafe partial class SquashFuseServer
     /// <summary>Metadata blocks (8 KiB: inodes, directories) kept; squashfuse's 8 were re-read while a Debian
     /// image started.</summary>
     private const int MetadataBlocks = 128;
+    /// <summary>A metadata block's size when decompressed (squashfs_fs.h: SQUASHFS_METADATA_SIZE).</summary>
+    private const int MetadataBlockSize = 8192;
 
     private static ServingThread? early;
     /// <summary>Unset while a serving thread binds its libraries: see <see cref="AwaitLibraries"/>.</summary>
@@ -233,6 +235,8 @@ internal static unsafe partial class SquashFuseServer
         if (fragments) Resize(library, fs + FragmentCache, blocks);
         bool libdeflate = compression == ZlibCompression && DeflateBlocks.Decompressor() is not 0;
         if (libdeflate) *(nint*)(fs + DecompressorField) = DeflateBlocks.Decompressor();
+        DeflateBlocks.CacheBytes = (long)MetadataBlocks * MetadataBlockSize
+            + (long)blocks * *(uint*)(fs + BlockSizeField) * ((data ? 1 : 0) + (fragments ? 1 : 0));
         // Serilog's generic overloads are generic interface calls, which NativeAOT resolves with its run-time type
         // loader: started once per process, a cost every start would pay for a line it does not print.
         if (Log.IsEnabled(LogEventLevel.Debug))
