@@ -219,24 +219,28 @@ internal static unsafe partial class TagCheck
         return colon < 0 ? (registry, null) : (registry[..colon], registry[(colon + 1)..]);
     }
 
-    /// <summary>The body read to its end and hashed: "sha256:" and 64 hex digits, or null when it broke off.</summary>
+    /// <summary>The body read to its end and hashed: "sha256:" and 64 hex digits, or null when it broke off or
+    /// outgrew any manifest.</summary>
     private static string? ReadDigest(nint body, long deadline)
     {
-        byte[] manifest = new byte[RegistryProtocol.MaxManifest];
+        byte[] manifest = new byte[16 << 10];
         int length = 0;
-        fixed (byte* start = manifest)
+        while (true)
         {
-            while (length < manifest.Length)
+            if (length == manifest.Length)
             {
-                int read = BIO_read(body, start + length, manifest.Length - length);
-                if (read > 0) length += read;
-                else if (!BIO_should_retry(body)) break;
-                else if (BIO_wait(body, deadline, 0) <= 0) return null;
+                if (length == RegistryProtocol.MaxManifest) return null;
+                Array.Resize(ref manifest, Math.Min(2 * length, RegistryProtocol.MaxManifest));
             }
-            byte* digest = stackalloc byte[32];
-            SHA256(start, (nuint)length, digest);
-            return "sha256:" + Convert.ToHexStringLower(new ReadOnlySpan<byte>(digest, 32));
+            int read;
+            fixed (byte* start = manifest) read = BIO_read(body, start + length, manifest.Length - length);
+            if (read > 0) length += read;
+            else if (read == 0 && !BIO_should_retry(body)) break; // the end of the body
+            else if (!BIO_should_retry(body) || BIO_wait(body, deadline, 0) <= 0) return null;
         }
+        byte* digest = stackalloc byte[32];
+        fixed (byte* start = manifest) SHA256(start, (nuint)length, digest);
+        return "sha256:" + Convert.ToHexStringLower(new ReadOnlySpan<byte>(digest, 32));
     }
 
     /// <summary>The outcome OpenSSL's error queue tells of a failed step (and empties it).</summary>
