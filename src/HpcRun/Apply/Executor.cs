@@ -113,7 +113,8 @@ internal static class Executor
             dropSysAdmin: plan.Ids.InsideUid == 0);
         int status = Supervisor.Wait(job);
         Leftovers.Kill();
-        if (group is not null) Supervisor.Linger(group.WaitForMembers);
+        // Deaf to the forwarded signals now (Supervisor.Handle): the batch system signals the members itself.
+        group?.WaitForMembers();
         return status;
     }
 

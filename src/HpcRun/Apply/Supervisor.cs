@@ -10,26 +10,39 @@ namespace HpcRun.Apply;
 /// </summary>
 internal static class Supervisor
 {
-    public static int Wait(ChildProcess job)
+    private static ChildProcess? job;
+    private static List<PosixSignalRegistration>? handlers;
+
+    public static int Wait(ChildProcess started)
     {
-        StayDeafToJobControl();
-        var registrations = Signals.Forwarded.Select(signal =>
-            PosixSignalRegistration.Create((PosixSignal)signal, context =>
-            {
-                if (!(FromTheTerminal.Contains(signal) && Terminal.IsForeground())) job.Signal(signal);
-                context.Cancel = true;
-            })).ToList();
-        try { return job.WaitForExit(stopped: () => Signals.Send(Environment.ProcessId, Signals.SIGSTOP)); }
-        finally { registrations.ForEach(r => r.Dispose()); }
+        job = started;
+        // SIGTSTP and SIGCONT do nothing of their own: hpcrun stops when the job has stopped, and the job goes on
+        // when hpcrun does (ChildProcess.WaitForExit).
+        handlers ??= [.. Signals.Forwarded.Select(signal => Handle(signal, Forward)),
+            .. Signals.JobControl.Select(signal => Handle(signal, _ => { }))];
+        return started.WaitForExit(stopped: () => Signals.Send(Environment.ProcessId, Signals.SIGSTOP));
     }
 
-    private static List<PosixSignalRegistration>? jobControl;
+    /// <summary>Handles <paramref name="signal"/> with <paramref name="action"/> for the rest of hpcrun's life, past
+    /// the job's end. The runtime takes a signal up late, on a thread of its own, and gives one that finds no handler
+    /// registered its default: a shell's `kill %1` of a stopped job sends SIGTERM, then SIGCONT; taken up once the
+    /// job was reaped and the handlers gone, the SIGTERM ended hpcrun by that signal instead of with the job's status
+    /// (the shell said Terminated, not Exit 143), and the SIGCONT made the runtime set the terminal up from the
+    /// background, undoing early.c's SIG_IGN of SIGTTOU on the way: SIGTTOU then stopped hpcrun for good. After the
+    /// job's end nothing is forwarded (<see cref="ChildProcess.Signal"/>): hpcrun's status is the job's, its
+    /// leftovers are all killed, and a node's first rank outlives the ranks that share its container (the batch
+    /// system signals those itself).</summary>
+    private static PosixSignalRegistration Handle(int signal, Action<int> action) =>
+        PosixSignalRegistration.Create((PosixSignal)signal, context =>
+        {
+            action(signal);
+            context.Cancel = true;
+        });
 
-    /// <summary>Makes hpcrun deaf to <see cref="Signals.JobControl"/> for the rest of its life: the runtime handles
-    /// signals late, on a thread of its own, so the SIGCONT that ends a stopped job's life (a shell's `kill %1` sends
-    /// SIGTERM, then SIGCONT) may be handled after the job was reaped; with no handler the runtime would then set
-    /// the terminal up again from the background, and SIGTTOU would stop hpcrun for good.</summary>
-    private static void StayDeafToJobControl() => jobControl ??= [.. Deaf(Signals.JobControl)];
+    private static void Forward(int signal)
+    {
+        if (!(FromTheTerminal.Contains(signal) && Terminal.IsForeground())) job?.Signal(signal);
+    }
 
     /// <summary>What a terminal sends to its whole foreground process group (Ctrl-C, Ctrl-\): when
     /// hpcrun is in that group, so is the job, which already got it; forwarded, it would come twice.
@@ -38,20 +51,4 @@ internal static class Supervisor
     /// The runtime runs these handlers late, on a thread of its own: a forwarded SIGTSTP or SIGCONT could
     /// arrive after `bg`, `fg` or a new Ctrl-Z, and stop or continue the job against the shell's will.</summary>
     private static readonly int[] FromTheTerminal = [Signals.SIGINT, Signals.SIGQUIT];
-
-    /// <summary>Runs <paramref name="wait"/> (the job has ended) deaf to the forwarded signals: a
-    /// node's first rank must outlive the ranks that share its container, and the batch system
-    /// signals those itself.</summary>
-    public static void Linger(Action wait)
-    {
-        StayDeafToJobControl();
-        var registrations = Deaf(Signals.Forwarded).ToList();
-        try { wait(); }
-        finally { registrations.ForEach(r => r.Dispose()); }
-    }
-
-    /// <summary>Handlers that do nothing: hpcrun neither ends nor stops for these signals, and the runtime does
-    /// not act on them either (on SIGCONT it would rewrite the terminal's modes, from the background too).</summary>
-    private static IEnumerable<PosixSignalRegistration> Deaf(IEnumerable<int> signals) =>
-        signals.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context => context.Cancel = true));
 }

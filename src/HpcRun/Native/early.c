@@ -592,7 +592,9 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
     sigprocmask(SIG_SETMASK, NULL, &caller_mask);
     /* hpcrun itself never stops for the terminal: in the background (bg), the runtime's own
        terminal handling on SIGCONT would raise SIGTTOU, which stops hpcrun's whole process group,
-       the job included. Ignored, the kernel sends nothing. (The job gets the caller's dispositions.) */
+       the job included. Ignored, the kernel sends nothing. (The job gets the caller's dispositions.)
+       The runtime's terminal handling itself resets SIGTTOU to SIG_DFL: Apply/Supervisor.cs keeps it
+       from running once a job has started. */
     signal(SIGTTOU, SIG_IGN);
     signal(SIGTTIN, SIG_IGN);
     outer_uid = getuid();
