@@ -77,7 +77,7 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
     {
         var quiet = Hpcrun.Run("-q", "exec", "--nv", images.Sif, "true"); // no GPU here: --nv warns
         Assert.True(quiet.ExitCode == 0, quiet.ToString());
-        Assert.StartsWith("hpcrun: --nv: no NVIDIA GPU", quiet.Stderr);
+        Assert.StartsWith("hpcrun: warning: --nv: no NVIDIA GPU", quiet.Stderr);
         var silent = Hpcrun.Run("-s", "exec", "--nv", images.Sif, "sh", "-c", "echo out");
         Assert.True(silent.ExitCode == 0 && silent.Stdout == "out\n", silent.ToString());
         Assert.Empty(silent.Stderr);

@@ -176,7 +176,7 @@ public class RuntimeTests(ContainerFixture images)
         var result = Hpcrun.Script("d=$(mktemp -d) && cd $d && rmdir $d && \"$H\" \"$1\" pwd", ["bash", images.Image]);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("/\n", result.Stdout);
-        Assert.Equal("hpcrun: the current directory no longer exists (deleted?): " +
+        Assert.Equal("hpcrun: warning: the current directory no longer exists (deleted?): " +
             "the job starts in the image's working directory\n",
             result.Stderr);
         // Once per job: a launcher's other ranks decide the same and say nothing.
