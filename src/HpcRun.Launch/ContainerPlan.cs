@@ -30,10 +30,10 @@ public sealed record ContainerPlan
 
 public enum MountKind
 {
-    /// <summary>Bind a host directory or file.</summary>
+    /// <summary>Bind a host file, or a host directory with everything mounted below it, as Apptainer binds
+    /// (MS_BIND | MS_REC): in a user namespace the kernel refuses to bind a directory without the mounts it
+    /// inherited below it (EINVAL), and a job would not see them.</summary>
     Bind,
-    /// <summary>Bind a host directory with everything mounted below it (/dev, /proc, /sys).</summary>
-    RecursiveBind,
     /// <summary>A file whose <see cref="MountSpec.Content"/> hpcrun writes, bound read-only.</summary>
     GeneratedFile,
     /// <summary>An empty tmpfs directory, to hide what the host tree had there (then bind chosen entries

@@ -77,7 +77,7 @@ public static class NodeSharing
         MountKind.GeneratedFile => $"generated {mount.Target} ({mount.ContentDigest})",
         MountKind.Tmpfs => $"tmpfs on {mount.Target}",
         MountKind.Symlink => $"symlink {mount.Target} -> {mount.Source}",
-        _ => $"{(mount.Kind == MountKind.RecursiveBind ? "recursive bind" : "bind")} {mount.Source} on {mount.Target}" +
+        _ => $"bind {mount.Source} on {mount.Target}" +
             (mount.ReadOnly ? " (ro)" : ""),
     };
 }

@@ -21,7 +21,7 @@ public sealed class HostSystemPart : ILaunchPart
 
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
-        foreach (string tree in Trees) plan.Mount(new MountSpec(MountKind.RecursiveBind, tree, tree));
+        foreach (string tree in Trees) plan.Mount(MountSpec.Bind(tree, tree));
         LaunchRequest request = context.Request;
         if (request.Contain)
         {
@@ -31,7 +31,7 @@ public sealed class HostSystemPart : ILaunchPart
         }
         else
         {
-            plan.Mount(new MountSpec(MountKind.RecursiveBind, "/dev", "/dev"));
+            plan.Mount(MountSpec.Bind("/dev", "/dev"));
             if (!request.NoMount.Tmp)
             {
                 plan.Mount(MountSpec.Bind("/tmp", "/tmp"));
@@ -48,7 +48,7 @@ public sealed class HostSystemPart : ILaunchPart
     {
         plan.Mount(MountSpec.Tmpfs("/dev"));
         foreach (string device in MinimalDevices) plan.Mount(MountSpec.Bind(device, device));
-        plan.Mount(new MountSpec(MountKind.RecursiveBind, "/dev/pts", "/dev/pts"));
+        plan.Mount(MountSpec.Bind("/dev/pts", "/dev/pts"));
         plan.Mount(MountSpec.Bind("/dev/shm", "/dev/shm"));
         foreach (var (link, pointsTo) in MinimalDevLinks) plan.Mount(MountSpec.Symlink(link, pointsTo));
     }

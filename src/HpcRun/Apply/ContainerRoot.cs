@@ -135,18 +135,20 @@ internal sealed class ContainerRoot : IDisposable
         {
             string at = $"/proc/self/fd/{target}";
             if (mount.Kind == MountKind.Tmpfs) Syscalls.Mount("tmpfs", at, "tmpfs", Syscalls.MS_NOSUID, "mode=0755");
-            else Syscalls.Mount(source, at, null,
-                Syscalls.MS_BIND | (mount.Kind == MountKind.RecursiveBind ? Syscalls.MS_REC : 0));
+            else Syscalls.Mount(source, at, null, Syscalls.MS_BIND | Syscalls.MS_REC);
         }
         finally { Syscalls.Close(target); }
-        if (mount.ReadOnly) RemountReadOnly(mount.Target);
+        if (mount.ReadOnly) RemountReadOnly(mount.Target, withMountsBelow: true);
     }
 
-    private void RemountReadOnly(string path)
+    /// <summary>Makes the mount at <paramref name="path"/> read-only, and with <paramref name="withMountsBelow"/>
+    /// those below it too (a read-only bind's submounts, as the user asked for the whole tree).</summary>
+    private void RemountReadOnly(string path, bool withMountsBelow)
     {
         int fd = OpenOrThrow(path);
         try
         {
+            if (withMountsBelow && Syscalls.TrySetReadOnlyRecursively(fd)) return;
             Syscalls.Mount(null, $"/proc/self/fd/{fd}", null,
                 Syscalls.MS_REMOUNT | Syscalls.MS_BIND | Syscalls.MS_RDONLY | Syscalls.LockedMountFlags(fd));
         }
@@ -155,7 +157,7 @@ internal sealed class ContainerRoot : IDisposable
 
     /// <summary>Makes the root itself read-only (the mounts on it keep their own modes); a bind of a directory
     /// image keeps the flags its host mount locked.</summary>
-    public void MakeReadOnly() => RemountReadOnly("/");
+    public void MakeReadOnly() => RemountReadOnly("/", withMountsBelow: false);
 
     /// <summary>Opens the target of <paramref name="mount"/>. Every target was prepared in the image,
     /// so a missing one lies under an earlier mount that hid it. Inside a tmpfs hpcrun put up (the

@@ -50,6 +50,6 @@ internal static class ImageMounter
         if (overlay)
             Syscalls.Mount("hpcrun", Staging.Root, "overlay", 0,
                 $"lowerdir={Staging.Lower},upperdir={Staging.Upper},workdir={Staging.Work}");
-        else Syscalls.Mount(Staging.Lower, Staging.Root, null, Syscalls.MS_BIND);
+        else Syscalls.Mount(Staging.Lower, Staging.Root, null, Syscalls.MS_BIND | Syscalls.MS_REC); // and its mounts
     }
 }

@@ -60,6 +60,24 @@ internal static partial class Syscalls
         return fd >= 0 ? fd : throw SetupException.FromErrno($"open_tree {path}");
     }
 
+    private const long SYS_mount_setattr = 442;
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Custom,
+        StringMarshallingCustomType = typeof(RawText.Marshaller))]
+    private static unsafe partial int syscall_mount_setattr(long number, int fd, string path, uint flags,
+        ulong* attributes, nuint size);
+
+    /// <summary>Makes the mount <paramref name="fd"/> is on, and every mount below it, read-only (mount_setattr(2),
+    /// Linux 5.12: struct mount_attr's attr_set); false when this kernel lacks the call, true when done.</summary>
+    public static unsafe bool TrySetReadOnlyRecursively(int fd)
+    {
+        ulong* attributes = stackalloc ulong[4] { MOUNT_ATTR_RDONLY, 0, 0, 0 }; // set, clear, propagation, userns
+        if (syscall_mount_setattr(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, attributes, 32) == 0)
+            return true;
+        return Marshal.GetLastPInvokeError() == 38 /* ENOSYS */ ? false
+            : throw SetupException.FromErrno("mount_setattr read-only");
+    }
+
     /// <summary>Attaches a tree from <see cref="CloneTree"/> at <paramref name="target"/>.</summary>
     public static void AttachTree(int treeFd, string target)
     {

@@ -27,7 +27,7 @@ internal static partial class RecipeStep
         EarlyNamespace.EnsureEntered();
         EarlyNamespace.WriteIdMaps(0, 0);
         Syscalls.Mount(null, "/", null, Syscalls.MS_REC | Syscalls.MS_SLAVE); // nothing propagates to the host
-        Syscalls.Mount(step.Root, step.Root, null, Syscalls.MS_BIND); // a mount point, for pivot_root
+        Syscalls.Mount(step.Root, step.Root, null, Syscalls.MS_BIND | Syscalls.MS_REC); // for pivot_root
         using (var root = new RootDir(new SafeFileHandle(
                    Syscalls.Open(step.Root, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC), ownsHandle: true)))
             foreach ((string path, bool directory) in HostBinds)

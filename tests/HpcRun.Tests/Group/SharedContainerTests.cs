@@ -9,7 +9,7 @@ public class SharedContainerTests
 {
     private static readonly ContainerRecord Record = new(new IdMap(0, 0, 1001, 1002), WritableRoot: true,
     [
-        new RecordedMount(MountKind.RecursiveBind, "/dev", "/dev", false, null),
+        new RecordedMount(MountKind.Bind, "/dev", "/dev", false, null),
         new RecordedMount(MountKind.Tmpfs, "/run", null, false, null),
         new RecordedMount(MountKind.GeneratedFile, "/etc/passwd", null, true, "0123456789abcdef"),
         // A Latin-1 name, not UTF-8 (RawText's escape of byte 0xE9), beside UTF-8 text.

@@ -56,6 +56,32 @@ public class HostPathTests(ContainerFixture images)
     }
 
     [Fact]
+    public void HostDirectoriesComeWithWhatIsMountedBelowThemAndReadOnlyBindsAreReadOnlyThroughout()
+    {
+        using var tmp = new HostTmp();
+        string image = Path.Combine(tmp.Dir, "img.sqfs"), data = Path.Combine(tmp.Dir, "data"),
+            below = Path.Combine(data, "below");
+        File.Copy(images.Image, image);
+        Directory.CreateDirectory(below);
+        // A mount the launch inherits, as autofs homes or a site's scratch below /tmp are: the kernel locks it, and
+        // binding its parent without it (a plain MS_BIND) failed every launch with EINVAL.
+        TestEnvironment.RunChecked("mount", "-t", "tmpfs", "-o", "mode=0777", "tmpfs", below);
+        try
+        {
+            File.WriteAllText(Path.Combine(below, "f"), "below\n");
+            TestEnvironment.RunChecked("chmod", "-R", "a+rwX", tmp.Dir);
+            var result = Hpcrun.Run(["-B", $"{data}:/data", "-B", $"{data}:/ro:ro", image, "sh", "-c",
+                $"cat {below}/f /data/below/f /ro/below/f; echo w >/data/below/w && cat {below}/w; " +
+                "touch /ro/below/x 2>/dev/null || echo read-only"]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal(["below", "below", "below", "w", "read-only"],
+                result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.False(File.Exists(Path.Combine(below, "x")));
+        }
+        finally { TestEnvironment.RunChecked("umount", "-l", below); }
+    }
+
+    [Fact]
     public void TheContainerVariableIsTheImagesAbsolutePath()
     {
         string dir = Path.GetDirectoryName(images.Image)!, name = Path.GetFileName(images.Image);

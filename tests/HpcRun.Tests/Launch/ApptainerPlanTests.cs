@@ -64,14 +64,14 @@ public class ApptainerPlanTests
     [Fact]
     public void ContainGivesAMinimalDev()
     {
-        Assert.Equal(new MountSpec(MountKind.RecursiveBind, "/dev", "/dev"), At(Plan(Request), "/dev"));
+        Assert.Equal(new MountSpec(MountKind.Bind, "/dev", "/dev"), At(Plan(Request), "/dev"));
         ContainerPlan plan = Plan(Request with { Contain = true });
         Assert.Equal(MountSpec.Tmpfs("/dev"), At(plan, "/dev"));
         string[] devices = [.. plan.Mounts.Where(m => m.Kind == MountKind.Bind && m.Target.StartsWith("/dev/"))
             .Select(m => m.Target)];
         Assert.Equal(["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx",
-            "/dev/shm"], devices);
-        Assert.Equal(new MountSpec(MountKind.RecursiveBind, "/dev/pts", "/dev/pts"), At(plan, "/dev/pts"));
+            "/dev/pts", "/dev/shm"], devices);
+        Assert.Equal(new MountSpec(MountKind.Bind, "/dev/pts", "/dev/pts"), At(plan, "/dev/pts"));
         Assert.Equal(MountSpec.Symlink("/dev/fd", "/proc/self/fd"), At(plan, "/dev/fd"));
         Assert.Equal(MountSpec.Symlink("/dev/stderr", "fd/2"), At(plan, "/dev/stderr"));
         int tmpfs = plan.Mounts.ToList().IndexOf(MountSpec.Tmpfs("/dev"));

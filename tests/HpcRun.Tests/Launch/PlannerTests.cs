@@ -9,7 +9,7 @@ public class PlannerTests
     {
         var plan = PlanFixture.Plan(PlanFixture.Context());
         foreach (string tree in new[] { "/proc", "/sys", "/dev" })
-            Assert.Contains(new MountSpec(MountKind.RecursiveBind, tree, tree), plan.Mounts);
+            Assert.Contains(new MountSpec(MountKind.Bind, tree, tree), plan.Mounts);
         Assert.Contains(MountSpec.Bind("/tmp", "/tmp"), plan.Mounts);
         Assert.Contains(MountSpec.Bind("/etc/hosts", "/etc/hosts", readOnly: true), plan.Mounts);
         Assert.Contains(MountSpec.Bind("/etc/resolv.conf", "/etc/resolv.conf", readOnly: true), plan.Mounts);
