@@ -3,6 +3,7 @@ using System.Text;
 using HpcRun.Apply.SquashFuse;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
+using HpcRun.Native;
 using Serilog;
 using Serilog.Events;
 using static HpcRun.Host.OpenSsl;
@@ -52,9 +53,29 @@ internal static unsafe partial class TagCheck
         port ??= insecure ? "80" : "443";
         var request = new Request($"{(insecure ? "http" : "https")}://{reference.Registry}{path}",
             host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}", host, port, path, !insecure);
-        string? file = environment.GetValueOrDefault("SSL_CERT_FILE") is { Length: > 0 } f ? f : null;
-        string? directory = environment.GetValueOrDefault("SSL_CERT_DIR") is { Length: > 0 } d ? d : null;
-        return new Asking(() => Ask(request, timeout, file, directory));
+        var held = new List<int>();
+        string? file = HeldOpen(environment.GetValueOrDefault("SSL_CERT_FILE"), held);
+        string? directory = environment.GetValueOrDefault("SSL_CERT_DIR") is { Length: > 0 } list
+            ? string.Join(':', list.Split(':').Select(d => HeldOpen(d, held))) // a list, as OpenSSL reads it
+            : null;
+        return new Asking(() =>
+        {
+            try { return Ask(request, timeout, file, directory); }
+            finally { foreach (int fd in held) Syscalls.Close(fd); }
+        });
+    }
+
+    /// <summary>The roots a variable names, as "/proc/self/fd/N" of a descriptor opened now (O_PATH), which OpenSSL
+    /// reads through: the check reads them on its own thread, after the launch has covered its view of the host's
+    /// /tmp with the staging tmpfs, where a path under /tmp would no longer be found. The path itself when it cannot
+    /// be opened (OpenSSL then fails to read it as it would have).</summary>
+    private static string? HeldOpen(string? path, List<int> held)
+    {
+        if (path is not { Length: > 0 }) return null;
+        int fd = Syscalls.TryOpen(path, Syscalls.O_PATH | Syscalls.O_CLOEXEC, out _);
+        if (fd < 0) return path;
+        held.Add(fd);
+        return $"/proc/self/fd/{fd}";
     }
 
     /// <summary>A tag check under way on its own thread.</summary>

@@ -94,6 +94,36 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         AssertRefusedUnverified(Hpcrun.Run(["--debug", misnamed], trusted));
     }
 
+    /// <summary>Roots named under the host's /tmp (SSL_CERT_FILE, a hashed SSL_CERT_DIR in a list) verify the
+    /// launcher's own check, though the launch covers its view of /tmp with its staging tmpfs before the check reads
+    /// them: before, the check found no roots there and every warm launch handed the check to hpcrun-tools.</summary>
+    [Fact]
+    public void Roots_named_under_the_hosts_tmp_verify_the_launchers_own_check()
+    {
+        string reference = $"docker://{registry.Tls.Host}/tls/app:1";
+        var cold = Hpcrun.Run([reference], new Dictionary<string, string>
+            { ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile });
+        Assert.True(cold.ExitCode == 0, cold.ToString());
+        string roots = Directory.CreateTempSubdirectory("hpcrun-roots-").FullName, hashed = Path.Combine(roots, "dir");
+        try
+        {
+            Directory.CreateDirectory(hashed);
+            File.Copy(registry.CaFile, Path.Combine(roots, "ca.crt"));
+            File.Copy(registry.CaFile, Path.Combine(hashed, "ca.crt"));
+            TestEnvironment.RunChecked("openssl", "rehash", hashed);
+            TestEnvironment.RunChecked("chmod", "-R", "a+rX", roots);
+            foreach ((string name, string value) in new[]
+                     { ("SSL_CERT_FILE", Path.Combine(roots, "ca.crt")), ("SSL_CERT_DIR", $"/nonexistent:{hashed}") })
+            {
+                var warm = Hpcrun.Run(["--debug", reference], new Dictionary<string, string>
+                    { ["HPCRUN_CACHEDIR"] = cache, [name] = value });
+                Assert.Equal("kept\n", warm.Stdout);
+                Assert.Contains($"tag check: GET https://{registry.Tls.Host}/v2/tls/app/manifests/1 -> 200", warm.Stderr);
+            }
+        }
+        finally { Directory.Delete(roots, recursive: true); }
+    }
+
     /// <summary>A cached tag whose registry cannot be reached (it takes the request and never answers; then nothing
     /// listens there):
     /// the launcher's one attempt decides, hpcrun-tools does not wait for the same silence again, and the cached
