@@ -102,7 +102,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
     {
         string reference = $"docker://{registry.Tls.Host}/tls/app:1";
         var cold = Hpcrun.Run([reference], new Dictionary<string, string>
-            { ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile });
+        { ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile });
         Assert.True(cold.ExitCode == 0, cold.ToString());
         string roots = Directory.CreateTempSubdirectory("hpcrun-roots-").FullName, hashed = Path.Combine(roots, "dir");
         try
@@ -116,9 +116,10 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
                      { ("SSL_CERT_FILE", Path.Combine(roots, "ca.crt")), ("SSL_CERT_DIR", $"/nonexistent:{hashed}") })
             {
                 var warm = Hpcrun.Run(["--debug", reference], new Dictionary<string, string>
-                    { ["HPCRUN_CACHEDIR"] = cache, [name] = value });
+                { ["HPCRUN_CACHEDIR"] = cache, [name] = value });
                 Assert.Equal("kept\n", warm.Stdout);
-                Assert.Contains($"tag check: GET https://{registry.Tls.Host}/v2/tls/app/manifests/1 -> 200", warm.Stderr);
+                Assert.Contains($"tag check: GET https://{registry.Tls.Host}/v2/tls/app/manifests/1 -> 200",
+                    warm.Stderr);
             }
         }
         finally { Directory.Delete(roots, recursive: true); }
