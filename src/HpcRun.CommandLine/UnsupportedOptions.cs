@@ -95,13 +95,15 @@ public static class UnsupportedOptions
         [("build", "-s")] = "hpcrun builds image files; a directory is an image as it is (hpcrun DIR CMD)",
     };
 
-    /// <summary>The one-line refusal for <paramref name="option"/> (a name as typed, `=value` allowed); null when it
-    /// is not one of Apptainer's that hpcrun lacks.</summary>
-    public static string? Refusal(string option)
+    /// <summary>The one-line refusal for <paramref name="option"/> (a name as typed, `=value` allowed) typed after
+    /// <paramref name="verb"/> (empty: none, the bare `hpcrun IMAGE CMD`); null when it is not one of Apptainer's
+    /// that hpcrun lacks.</summary>
+    public static string? Refusal(string option, string verb = "")
     {
         string name = option.Split('=', 2)[0];
+        string usage = verb is "" or "exec" ? "exec IMAGE CMD" : $"{verb} ...";
         return CommandLineRoot.RootOptions.Contains(name)
-            ? $"'{name}' goes before the verb, as Apptainer takes it: hpcrun {name} exec IMAGE CMD"
+            ? $"'{name}' goes before the verb, as Apptainer takes it: hpcrun {name} {usage}"
             : Options.TryGetValue(name, out string? advice) ? $"'{name}' is not supported: {advice}" : null;
     }
 
@@ -111,7 +113,7 @@ public static class UnsupportedOptions
     public static string Unknown(string option, string verb, string helpVerb = "") =>
         (VerbOptions.TryGetValue((verb, option.Split('=', 2)[0]), out string? advice)
             ? $"'{option.Split('=', 2)[0]}' is not supported: {advice}" : null)
-        ?? Refusal(option)
+        ?? Refusal(option, verb)
         ?? $"unknown option '{option.Split('=', 2)[0]}'{(verb.Length > 0 ? $" for {verb}" : "")} " +
         $"(see 'hpcrun {(verb.Length > 0 ? verb : helpVerb)}{(verb.Length > 0 || helpVerb.Length > 0 ? " " : "")}" +
         "--help')";

@@ -15,7 +15,9 @@ public static class UsageErrors
     public static string? Describe(ParseResult result)
     {
         CommandResult verb = result.CommandResult;
-        if (verb.Parent is null) return null; // no verb: the library's line, which lists them
+        if (verb.Parent is null) // no verb and no image: what hpcrun takes, where the library says a command is missing
+            return result.Errors.Count > 0 && result.UnmatchedTokens.Count == 0
+                ? "no image and no verb: hpcrun [OPTIONS] IMAGE [CMD ARGS...] (see 'hpcrun --help')" : null;
         string name = string.Join(' ', Path(verb).Reverse());
         List<string> positionals = Positionals(result, verb);
         // An argument that looks like an option is one the verb lacks when it comes first (the verbs' arguments

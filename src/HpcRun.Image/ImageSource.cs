@@ -18,6 +18,10 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     /// <see cref="Path"/> unless the image is read through another path (a pinned descriptor's).</summary>
     public string Name { get => name ?? Path; init => name = value; }
 
+    /// <summary>The path the user typed for the image (relative or absolute, symlinks not resolved), for the job's
+    /// APPTAINER_CONTAINER as Apptainer sets it; null when the image was not named by a path.</summary>
+    public string? AsTyped { get; init; }
+
     /// <summary>The config a SIF carries outside its file system; null for other images.</summary>
     public ImageConfig? EmbeddedConfig { get; init; }
 

@@ -75,12 +75,13 @@ public sealed class EnvironmentPart : ILaunchPart
     }
 
     /// <summary>What Apptainer sets inside: the image's absolute path (as typed, made absolute against the
-    /// current directory, not resolved) and its file name; HPCRUN_CONTAINER is hpcrun's name for the path.</summary>
+    /// current directory, symlinks not resolved: its canonical path only when the current directory is gone) and its
+    /// file name; HPCRUN_CONTAINER is hpcrun's name for the path.</summary>
     private static IEnumerable<KeyValuePair<string, string>> ContainerVariables(LaunchContext context)
     {
-        string name = context.Image.Name;
-        string path = name.StartsWith('/') || context.Host.Cwd is null ? name
-            : PathText.Normalize($"{context.Host.Cwd}/{name}");
+        string typed = context.Image.AsTyped ?? context.Image.Name;
+        string path = typed.StartsWith('/') ? PathText.Normalize(typed)
+            : context.Host.Cwd is null ? context.Image.Name : PathText.Normalize($"{context.Host.Cwd}/{typed}");
         string file = path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed[(trimmed.LastIndexOf('/') + 1)..] : path;
         return [new("HPCRUN_CONTAINER", path), new("APPTAINER_CONTAINER", path), new("SINGULARITY_CONTAINER", path),
             new("APPTAINER_NAME", file), new("SINGULARITY_NAME", file)];

@@ -19,6 +19,9 @@ public class UsageErrorTests
         return root.Command;
     }
 
+    private const string NoImage =
+        "no image and no verb: hpcrun [OPTIONS] IMAGE [CMD ARGS...] (see 'hpcrun --help')";
+
     private static string? Problem(params string[] args) => UsageErrors.Describe(Root().Parse(args));
 
     [Theory]
@@ -38,6 +41,8 @@ public class UsageErrorTests
     [InlineData(new[] { "cache", "purge" }, "unknown verb 'cache purge' (see 'hpcrun cache --help')")]
     [InlineData(new[] { "cache", "clean", "--age" }, "--age needs a value (see 'hpcrun cache clean --help')")]
     [InlineData(new[] { "build", "--platform" }, "--platform needs a value (see 'hpcrun build --help')")]
+    [InlineData(new string[0], NoImage)]
+    [InlineData(new[] { "-v" }, NoImage)]
     public void ALineThatDoesNotParseIsSaidInHpcrunsWords(string[] args, string expected) =>
         Assert.Equal(expected, Problem(args));
 
@@ -93,6 +98,10 @@ public class UsageErrorTests
             UnsupportedOptions.Unknown("-q", "exec"));
         Assert.Equal("unknown option '-t' for exec (see 'hpcrun exec --help')",
             UnsupportedOptions.Unknown("-t", "exec"));
+        Assert.Equal("'-q' goes before the verb, as Apptainer takes it: hpcrun -q build ...",
+            UnsupportedOptions.Unknown("-q", "build"));
+        Assert.Equal("'-s' goes before the verb, as Apptainer takes it: hpcrun -s exec IMAGE CMD",
+            UnsupportedOptions.Unknown("-s", ""));
     }
 
     [Fact]

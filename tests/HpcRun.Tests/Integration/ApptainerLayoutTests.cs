@@ -223,6 +223,22 @@ public class ApptainerLayoutTests(ApptainerLayoutImages images) : IClassFixture<
     }
 
     [Fact]
+    public void ContainerVariablesNameAnImageReachedThroughASymlinkByTheLink()
+    {
+        string image = images["sif"];
+        string dir = Directory.CreateTempSubdirectory("hpcrun-link-").FullName, link = Path.Combine(dir, "link.img");
+        try
+        {
+            File.CreateSymbolicLink(link, image);
+            TestEnvironment.RunChecked("chmod", "755", dir);
+            var result = Hpcrun.Run(["link.img", "sh", "-c", "echo $APPTAINER_CONTAINER $APPTAINER_NAME"], cwd: dir);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal([$"{link} link.img"], Lines(result));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void WithoutAShellThePlainExportsApplyAndAWarningSaysSo()
     {
         var result = Hpcrun.Run([images.TreeWithoutShell, "/bin/busybox", "env"], HostEnv);

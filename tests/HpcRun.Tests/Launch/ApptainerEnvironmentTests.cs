@@ -141,6 +141,26 @@ public class ApptainerEnvironmentTests
         Assert.Equal(env["APPTAINER_NAME"], env["SINGULARITY_NAME"]);
     }
 
+    /// <summary>The image is read through its canonical path (<see cref="ImageSource.Name"/>), but the variables
+    /// name it as typed, symlinks not resolved, as Apptainer does; only a relative name with the current directory
+    /// gone falls back to the canonical path.</summary>
+    [Theory]
+    [InlineData("link.sif", "/home/alice/run", "/home/alice/run/link.sif")]
+    [InlineData("/home/alice/links/../app.sif", "/", "/home/alice/app.sif")]
+    [InlineData("link.sif", null, "/store/images/app-1.2.sif")]
+    public void ContainerVariablesNameTheImageAsTypedNotItsResolvedPath(string typed, string? cwd, string absolute)
+    {
+        LaunchContext context = PlanFixture.Context(host: PlanFixture.Host(cwd: cwd!)) with
+        {
+            Image = new ImageSource("/proc/self/fd/7", ImageKind.Sif)
+            { Name = "/store/images/app-1.2.sif", AsTyped = typed },
+        };
+        var env = Planner.Decide(context).Env();
+        Assert.Equal(absolute, env["APPTAINER_CONTAINER"]);
+        Assert.Equal(absolute, env["HPCRUN_CONTAINER"]);
+        Assert.Equal(absolute[(absolute.LastIndexOf('/') + 1)..], env["APPTAINER_NAME"]);
+    }
+
     [Fact]
     public void ThePromptShowsTheContainerUnlessTheImageOrTheUserSetsOne()
     {
