@@ -12,7 +12,8 @@ public static class ImageArgument
     /// then on, so it stays the host's file whatever hpcrun mounts privately (its staging area covers /tmp,
     /// where sites stage images) and whenever the serving thread opens it. The result's
     /// <see cref="ImageSource.Path"/> is the descriptor's /proc/self/fd path, its <see cref="ImageSource.Name"/>
-    /// the image's canonical path and its <see cref="ImageSource.AsTyped"/> <paramref name="path"/>. Nothing but a directory or a regular file is opened (a FIFO would block).</summary>
+    /// the image's canonical path and its <see cref="ImageSource.AsTyped"/> <paramref name="path"/>. Nothing but a
+    /// directory or a regular file is opened (a FIFO would block).</summary>
     /// <exception cref="HpcRunException">66 (<see cref="ExitCode.ImageNotFound"/>) when nothing is there or it cannot
     /// be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is truncated.</exception>
     public static ImageSource Probe(string path)
