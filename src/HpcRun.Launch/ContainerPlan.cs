@@ -12,11 +12,20 @@ public sealed record ContainerPlan
     /// <summary>Keep the root writable (changes go to a throwaway tmpfs layer).</summary>
     public bool WritableRoot { get; init; }
     /// <summary>The root is an overlay of the image with a tmpfs layer: the root is writable, or a mount target
-    /// (other than a symlink's, made in a tmpfs of the plan) is missing from the image and is made in that layer.
+    /// the image must have (<see cref="TargetsInTheImage"/>) is missing from it and is made in that layer.
     /// Otherwise the image itself, bound read-only, is the root: no overlay to mount or to look through.</summary>
     public bool RootOverlay { get; init; }
     /// <summary>Mounts on top of the image root, applied in order.</summary>
     public required IReadOnlyList<MountSpec> Mounts { get; init; }
+
+    /// <summary>The mounts of <paramref name="mounts"/> (applied in order) whose targets are the image's, prepared in
+    /// it: all but those made in a tmpfs of the plan, where the image cannot be seen. Those are a symlink's, and any
+    /// whose last mount above, among those applied before it, is a tmpfs (a bind at /tmp/a/b under --contain, a
+    /// device node in a minimal /dev): created when applied, their missing directories included.</summary>
+    public static IEnumerable<MountSpec> TargetsInTheImage(IReadOnlyList<MountSpec> mounts) =>
+        mounts.Where((mount, i) => mount.Kind != MountKind.Symlink && mounts.Take(i)
+            .LastOrDefault(m => m.Target != mount.Target && PathText.IsUnder(mount.Target, m.Target))
+            is not { Kind: MountKind.Tmpfs });
     public required IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; }
     public required string WorkingDirectory { get; init; }
     public required IReadOnlyList<string> Argv { get; init; }

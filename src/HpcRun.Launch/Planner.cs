@@ -21,7 +21,7 @@ public static class Planner
             Image = context.Image,
             WritableRoot = plan.WritableRoot,
             RootOverlay = plan.WritableRoot
-                || plan.Mounts.Any(m => m.Kind != MountKind.Symlink && !context.Tree.Has(m.Target)),
+                || ContainerPlan.TargetsInTheImage(plan.Mounts).Any(m => !context.Tree.Has(m.Target)),
             Mounts = plan.Mounts,
             Environment = plan.Environment,
             WorkingDirectory = plan.WorkingDirectory ?? "/",

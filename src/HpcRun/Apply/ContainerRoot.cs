@@ -21,6 +21,9 @@ internal sealed class ContainerRoot : IDisposable
     private readonly RootDir root;
     /// <summary>The mounts <see cref="Apply"/> made, in order.</summary>
     private readonly List<MountSpec> applied = [];
+    /// <summary>The devices (st_dev: one a tmpfs instance) of the tmpfs mounts <see cref="Apply"/> put up: the only
+    /// file systems it creates mount points in, as the kernel, not a path, tells.</summary>
+    private readonly HashSet<(uint Major, uint Minor)> ownTmpfs = [];
 
     /// <param name="dir">The root, in hpcrun's namespace or reached through a passed descriptor
     /// (/proc/self/fd/N).</param>
@@ -138,6 +141,12 @@ internal sealed class ContainerRoot : IDisposable
             else Syscalls.Mount(source, at, null, Syscalls.MS_BIND | Syscalls.MS_REC);
         }
         finally { Syscalls.Close(target); }
+        if (mount.Kind == MountKind.Tmpfs)
+        {
+            int top = OpenOrThrow(mount.Target); // the new tmpfs, over the directory it was mounted on
+            try { ownTmpfs.Add(DeviceOf(top, mount.Target)); }
+            finally { Syscalls.Close(top); }
+        }
         if (mount.ReadOnly) RemountReadOnly(mount.Target, withMountsBelow: true);
     }
 
@@ -159,10 +168,11 @@ internal sealed class ContainerRoot : IDisposable
     /// image keeps the flags its host mount locked.</summary>
     public void MakeReadOnly() => RemountReadOnly("/", withMountsBelow: false);
 
-    /// <summary>Opens the target of <paramref name="mount"/>. Every target was prepared in the image,
-    /// so a missing one lies under an earlier mount that hid it. Inside a tmpfs hpcrun put up (the
-    /// chosen /dev/infiniband nodes) it is created now, in that tmpfs; inside a directory bound
-    /// from the host (the home, /tmp, a user's bind) it is refused: creating it would change the host.</summary>
+    /// <summary>Opens the target of <paramref name="mount"/>. A target in the image was prepared there, so a missing
+    /// one lies under an earlier mount that hid it. Inside a tmpfs hpcrun put up (/tmp and /var/tmp under --contain,
+    /// a minimal /dev, the chosen /dev/infiniband nodes) it is created now, in that tmpfs, with the directories it
+    /// lacks there (a bind at /tmp/a/b); inside a directory bound from the host (the home, /tmp, a user's bind) it is
+    /// refused: creating it would change the host.</summary>
     private int OpenOrCreate(MountSpec mount, string? source)
     {
         bool directory = mount.TargetIsDirectory(_ => source is not null && PosixFile.IsDirectory(source));
@@ -175,24 +185,80 @@ internal sealed class ContainerRoot : IDisposable
             return fd;
         }
         if (errno != Libc.ENOENT) throw Failure(mount.Target, errno);
-        RequireTmpfsAbove(mount.Target);
-        int parent = OpenOrThrow(Path.GetDirectoryName(mount.Target)!);
+        int parent = OpenParentInTmpfs(mount.Target);
         try
         {
             string name = Path.GetFileName(mount.Target);
             if (directory) Syscalls.MakeDirectoryAt(parent, name);
             else Syscalls.CreateFileAt(parent, name);
+            int made = Libc.OpenAt(parent, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC |
+                (directory ? Libc.O_DIRECTORY : 0), 0);
+            return made >= 0 ? made : throw Failure(mount.Target, Libc.Errno);
         }
         finally { Syscalls.Close(parent); }
-        return OpenOrThrow(mount.Target);
     }
 
-    /// <summary>Refuses to create <paramref name="target"/> unless it lies in a tmpfs hpcrun put up: anywhere else
-    /// it would be created on the host.</summary>
-    private void RequireTmpfsAbove(string target)
+    /// <summary>
+    /// Opens the directory that is to hold <paramref name="target"/>, in the tmpfs hpcrun put up above it, making the
+    /// directories missing on the way there. It walks down from that tmpfs one name at a time without following a
+    /// symlink, and creates only in a directory the kernel places in one of hpcrun's tmpfs mounts: a way that leads
+    /// anywhere else (an image's symlink out of the tmpfs, a directory bound from the host) is refused, not created.
+    /// </summary>
+    private int OpenParentInTmpfs(string target)
+    {
+        MountSpec cover = RequireTmpfsAbove(target);
+        string[] between = target[(cover.Target.Length + 1)..].Split('/')[..^1];
+        int dir = OpenOrThrow(cover.Target);
+        try
+        {
+            string at = cover.Target;
+            foreach (string name in between)
+            {
+                at += "/" + name;
+                int next = OpenDirectoryAt(dir, name);
+                if (next < 0 && Libc.Errno == Libc.ENOENT)
+                {
+                    RequireOwnTmpfs(dir, target);
+                    Syscalls.MakeDirectoryAt(dir, name);
+                    next = OpenDirectoryAt(dir, name);
+                }
+                if (next < 0) throw Failure(at, Libc.Errno);
+                Syscalls.Close(dir);
+                dir = next;
+            }
+            RequireOwnTmpfs(dir, target);
+            return dir;
+        }
+        catch
+        {
+            Syscalls.Close(dir);
+            throw;
+        }
+    }
+
+    private static int OpenDirectoryAt(int dir, string name) =>
+        Libc.OpenAt(dir, name, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+
+    /// <summary>Refuses to create anything for <paramref name="target"/> in <paramref name="dir"/> unless it is in a
+    /// tmpfs hpcrun put up: the path named one (<see cref="RequireTmpfsAbove"/>), but reached something else.</summary>
+    private void RequireOwnTmpfs(int dir, string target)
+    {
+        if (!ownTmpfs.Contains(DeviceOf(dir, target)))
+            throw new HpcRunException(ExitCode.BindTargetUnusable, $"cannot mount on {target}: its way leads out " +
+                "of the tmpfs hpcrun put up there, and hpcrun does not create mount points elsewhere " +
+                "(create it, or choose another destination)");
+    }
+
+    private static (uint Major, uint Minor) DeviceOf(int fd, string path) =>
+        Libc.Stat(new SafeFileHandle(fd, ownsHandle: false), "") is { } stat ? (stat.DevMajor, stat.DevMinor)
+            : throw Failure(path, Libc.Errno);
+
+    /// <summary>The tmpfs hpcrun put up above <paramref name="target"/>, in which it may be created; refused unless
+    /// there is one: anywhere else it would be created on the host.</summary>
+    private MountSpec RequireTmpfsAbove(string target)
     {
         MountSpec? cover = applied.LastOrDefault(m => m.Target != target && PathText.IsUnder(target, m.Target));
-        if (cover is { Kind: MountKind.Tmpfs }) return;
+        if (cover is { Kind: MountKind.Tmpfs }) return cover;
         string where = cover is null ? "its parent directory"
             : $"{cover.Target}, bound from the host{(cover.Source == cover.Target ? "" : $"'s {cover.Source}")},";
         string missing = cover is null ? Path.GetFileName(target) : target[(cover.Target.Length + 1)..];
@@ -203,8 +269,7 @@ internal sealed class ContainerRoot : IDisposable
 
     private void MakeSymlink(string target, string pointsTo)
     {
-        RequireTmpfsAbove(target);
-        int parent = OpenOrThrow(Path.GetDirectoryName(target)!);
+        int parent = OpenParentInTmpfs(target);
         try { Syscalls.SymlinkAt(pointsTo, parent, Path.GetFileName(target)); }
         finally { Syscalls.Close(parent); }
     }

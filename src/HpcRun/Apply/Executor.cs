@@ -65,7 +65,7 @@ internal static class Executor
             plan = Planner.Decide(context);
             Tell(plan, host);
             if (plan.RootOverlay)
-                foreach (MountSpec mount in plan.Mounts.Where(m => m.Kind != MountKind.Symlink)) // made in a tmpfs
+                foreach (MountSpec mount in ContainerPlan.TargetsInTheImage(plan.Mounts))
                     lower.PrepareTarget(mount.Target,
                         mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
         }

@@ -282,6 +282,61 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.False(File.Exists($"/var/tmp/{marker}"));
     }
 
+    /// <summary>Under --contain, /tmp, /var/tmp and /dev are hpcrun's own tmpfs: a destination any depth below them
+    /// is made there, with the directories it lacks (as Apptainer does), and nothing of it on the host.</summary>
+    [Fact]
+    public void ContainMakesMountPointsNestedInItsOwnTmpfs()
+    {
+        string host = Path.Combine("/tmp", $"hpcrun-it-contain-{Guid.NewGuid():N}");
+        string data = Path.Combine(host, "d1"), home = Path.Combine(host, "myhome");
+        Directory.CreateDirectory(data);
+        Directory.CreateDirectory(home);
+        File.WriteAllText(Path.Combine(data, "marker"), "");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", host);
+        try
+        {
+            var binds = Hpcrun.Run("exec", "--contain", "-B", $"{data}:/tmp/a/b", "-B", $"{data}:/var/tmp/x/y",
+                "-B", data, "-B", "/etc/hostname:/dev/x/y", images.Sif, "sh", "-c",
+                $"ls /tmp/a/b; ls /var/tmp/x/y; ls {data}; test -s /dev/x/y && echo dev");
+            Assert.True(binds.ExitCode == 0, binds.ToString());
+            Assert.Equal(["marker", "marker", "marker", "dev"], Lines(binds));
+            var contained = Hpcrun.Run("exec", "-C", "--home", home, images.Sif, "sh", "-c", "echo $HOME; pwd");
+            Assert.True(contained.ExitCode == 0, contained.ToString());
+            Assert.Equal([home, home], Lines(contained));
+            Assert.Equal([data, home], Directory.GetFileSystemEntries(host).Order());
+        }
+        finally { Directory.Delete(host, recursive: true); }
+    }
+
+    /// <summary>Under --contain, a destination inside a directory bound from the host is still not made there (76),
+    /// nor where an image's symlink sends the way out of hpcrun's tmpfs into one (/var/tmp -> the home, bound from
+    /// the host with -H): the tmpfs is told by the kernel, not by the path.</summary>
+    [Fact]
+    public void ContainMakesNoMountPointInAHostDirectory()
+    {
+        string host = Path.Combine(TestImages.Dir, $"hpcrun-it-contain-{Guid.NewGuid():N}");
+        string bound = Path.Combine(host, "bound"), image = Path.Combine(host, "image");
+        Directory.CreateDirectory(bound);
+        TestEnvironment.RunChecked("cp", "-a", busybox.Tree, image);
+        Directory.CreateDirectory(Path.Combine(image, "home", "user")); // the link resolves: not shadowed
+        Directory.CreateDirectory(Path.Combine(image, "var"));
+        File.CreateSymbolicLink(Path.Combine(image, "var", "tmp"), "/home/user");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", bound);
+        try
+        {
+            OneLine(Hpcrun.Run("exec", "--contain", "-B", $"{bound}:/tmp/h", "-B", $"{bound}:/tmp/h/new/deeper",
+                images.Sif, "true"), 76, "cannot mount on /tmp/h/new/deeper: /tmp/h, bound from the host's " +
+                $"{bound}, has no new/deeper, and hpcrun does not create mount points on the host (create it there, " +
+                "or choose another destination)");
+            foreach (string target in new[] { "/var/tmp/new", "/var/tmp/new/deeper" })
+                OneLine(Hpcrun.Run("exec", "--contain", "-H", $"{bound}:/home/user", "-B", $"{bound}:{target}", image,
+                    "true"), 76, $"cannot mount on {target}: its way leads out of the tmpfs hpcrun put up there, " +
+                    "and hpcrun does not create mount points elsewhere (create it, or choose another destination)");
+            Assert.Empty(Directory.GetFileSystemEntries(bound));
+        }
+        finally { Directory.Delete(host, recursive: true); }
+    }
+
     /// <summary>--contain's /dev: the minimal set, whose devices and links work (bash's process substitution and
     /// `> /dev/stderr` use the links; writing to it is not tried: the test's pipes are root's, which a plain user
     /// cannot reopen, in a container or not); the host's other devices (/dev/fuse) are not there.</summary>

@@ -124,6 +124,31 @@ public class PlannerTests
             files: complete)).RootOverlay);
     }
 
+    /// <summary>A target below a tmpfs of the plan (a bind at /tmp/a/b under --contain, a device in its minimal
+    /// /dev) is made in that tmpfs, not in the image, which it hides: no overlay for it. Below a host directory
+    /// bound after the tmpfs (-B at /tmp/h), it is the image's again.</summary>
+    [Fact]
+    public void TargetsMadeInAPlannedTmpfsNeedNoOverlay()
+    {
+        var contain = new LaunchRequest { Image = "i", Contain = true };
+        var host = PlanFixture.Host(resolved: new() { ["/data"] = "/data", ["/etc/hostname"] = "/etc/hostname" });
+        var complete = new Dictionary<string, string?> { ["/bin/sh"] = "" };
+        foreach (MountSpec mount in PlanFixture.Plan(PlanFixture.Context(contain, host)).Mounts)
+            complete[mount.Target] = null;
+        ContainerPlan Plan(params string[] binds) => PlanFixture.Plan(PlanFixture.Context(
+            contain with { Binds = [.. binds.Select(BindSpec.Parse)] }, host, files: complete));
+
+        ContainerPlan nested = Plan("/data:/tmp/a/b", "/data:/var/tmp/x/y", "/etc/hostname:/dev/x/y");
+        Assert.False(nested.RootOverlay);
+        Assert.DoesNotContain(ContainerPlan.TargetsInTheImage(nested.Mounts),
+            m => m.Target is "/tmp/a/b" or "/var/tmp/x/y" or "/dev/x/y" or "/dev/null");
+
+        ContainerPlan inHostDirectory = Plan("/data:/tmp/h", "/data:/tmp/h/new");
+        Assert.True(inHostDirectory.RootOverlay);
+        Assert.Equal(["/tmp/h/new"], ContainerPlan.TargetsInTheImage(inHostDirectory.Mounts)
+            .Select(m => m.Target).Where(t => t.StartsWith("/tmp/", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void SymlinksMadeInAPlannedTmpfsNeedNoOverlay()
     {
