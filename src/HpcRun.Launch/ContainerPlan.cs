@@ -29,6 +29,9 @@ public sealed record ContainerPlan
     public required IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; }
     public required string WorkingDirectory { get; init; }
     public required IReadOnlyList<string> Argv { get; init; }
+    /// <summary>What hpcrun prints on its stdout in place of a job, which it then does not start (<see cref="Argv"/>
+    /// is empty), exiting 0: `hpcrun test` of an image without a test script. Null: the job runs.</summary>
+    public string? Output { get; init; }
     /// <summary>The job's command as the user knows it: <see cref="Argv"/> before a wrapper (the shell that runs the
     /// image's environment scripts) was put around it; what -v shows.</summary>
     public IReadOnlyList<string> JobCommand { get; init; } = [];

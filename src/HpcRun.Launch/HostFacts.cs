@@ -18,6 +18,11 @@ public sealed record HostFacts
     public required string Home { get; init; }
     /// <summary>The current directory, with symlinks resolved; null when it no longer exists (deleted).</summary>
     public required string? Cwd { get; init; }
+    /// <summary>Why the user cannot enter <see cref="Cwd"/> (access(2)'s error: "Permission denied" for another
+    /// user's directory that sudo or runuser started in, "Stale file handle" on NFS...); null when they can.</summary>
+    public string? CwdUnusable { get; init; }
+    /// <summary>The current directory when the job can start in it: it exists and the user can enter it.</summary>
+    public string? UsableCwd => CwdUnusable is null ? Cwd : null;
     /// <summary>Host paths the parts may bind (bind sources, the home, the resolver files, MPI's directories),
     /// resolved; null when missing.</summary>
     public IReadOnlyDictionary<string, string?> ResolvedPaths { get; init; } = new Dictionary<string, string?>();

@@ -10,6 +10,8 @@ public sealed class PlanBuilder
 
     public IReadOnlyList<MountSpec> Mounts => mounts;
     public IReadOnlyList<string> Argv { get; set; } = [];
+    /// <summary><see cref="ContainerPlan.Output"/>.</summary>
+    public string? Output { get; set; }
     /// <summary><see cref="ContainerPlan.JobCommand"/>; empty: <see cref="Argv"/>.</summary>
     public IReadOnlyList<string> JobCommand { get; set; } = [];
     public string? WorkingDirectory { get; set; }

@@ -26,6 +26,7 @@ public static class Planner
             Environment = plan.Environment,
             WorkingDirectory = plan.WorkingDirectory ?? "/",
             Argv = plan.Argv,
+            Output = plan.Output,
             JobCommand = plan.JobCommand.Count > 0 ? plan.JobCommand : plan.Argv,
             Ids = plan.Ids ?? throw new InvalidOperationException("no part decided the ids"),
             Messages = plan.Messages,

@@ -4,10 +4,10 @@ namespace HpcRun.Launch.Parts;
 /// What runs and where: the given command, else the image's default (/hpcrun-run,
 /// /.singularity.d/runscript, the image config's entrypoint + cmd, else /bin/sh) with `hpcrun run`'s
 /// arguments (after a runscript, in place of the config's cmd: `apptainer run` and `docker run` alike), or for
-/// `hpcrun test` the image's test script with them (<see cref="TestCommand"/>), or for `hpcrun shell` a shell
-/// (<see cref="ShellCommand"/>);
-/// in the host's current directory when the container has it (it is not bound under --contain: then the
-/// home), else the image's working directory. HOME is -H's destination when it names one.
+/// `hpcrun test` the image's test script with them (without one: no job, <see cref="NoTestScript"/>), or for
+/// `hpcrun shell` a shell (<see cref="ShellCommand"/>);
+/// in the host's current directory when the container has it and the user can enter it (it is not bound under
+/// --contain: then the home), else the image's working directory. HOME is -H's destination when it names one.
 /// When the image's environment scripts are to be evaluated (<see cref="ImageEnvironment"/>), the image's shell
 /// runs them and execs the command.
 /// </summary>
@@ -20,17 +20,21 @@ public sealed class CommandPart : ILaunchPart
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         LaunchRequest request = context.Request;
+        if (request.Test && !context.Tree.Has(TestScript))
+        {
+            plan.Output = NoTestScript; // said by hpcrun: the image may have no shell to say it
+            return;
+        }
         plan.Argv = request.Shell ? ShellCommand(context, request.ShellPath)
-            : request.Test ? TestCommand(context, request.RunArguments)
+            : request.Test ? [TestScript, .. request.RunArguments]
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context, request.RunArguments);
         if (request.Home?.Target is { } home) plan.SetEnv("HOME", home);
-        string? cwd = context.Host.Cwd;
+        string? cwd = context.Host.UsableCwd;
         if ((request.Contain || request.NoMount.Cwd) && (cwd is null || !plan.IsCovered(cwd) || InsideTmpfs(plan, cwd)))
             cwd = HomePart.HomeInside(request, context.Host); // not bound: start in the home, as Apptainer does
         if (cwd is null && request.WorkingDirectory is null)
-            plan.Warn("the current directory no longer exists (deleted?): " +
-                      "the job starts in the image's working directory");
+            plan.Warn(CwdProblem(context.Host) + ": the job starts in the image's working directory");
         plan.WorkingDirectory = request.WorkingDirectory
             ?? (cwd is not null && (plan.IsCovered(cwd) || context.Tree.Has(cwd)) ? cwd : null)
             ?? context.Config.WorkingDir
@@ -59,11 +63,17 @@ public sealed class CommandPart : ILaunchPart
     private static IReadOnlyList<string> ShellCommand(LaunchContext context, string? shellPath) =>
         shellPath is not null ? [shellPath] : context.Tree.Has("/bin/bash") ? ["/bin/bash", "--norc"] : ["/bin/sh"];
 
-    /// <summary>The test script with <paramref name="arguments"/>; without one, what Apptainer's test action
-    /// (/.singularity.d/actions/test) does in the image's shell: say so, and succeed.</summary>
-    private static IReadOnlyList<string> TestCommand(LaunchContext context, IReadOnlyList<string> arguments) =>
-        context.Tree.Has(TestScript) ? [TestScript, .. arguments]
-        : ["/bin/sh", "-c", "echo 'No test script found in container, exiting'"];
+    /// <summary>What Apptainer's test action says of an image without a test script, before it succeeds. Its
+    /// actions run in Apptainer's own shell interpreter, not the image's: an image without /bin/sh says it
+    /// too.</summary>
+    public const string NoTestScript = "No test script found in container, exiting\n";
+
+    /// <summary>Why the job cannot start in the host's current directory: it is gone, or the user cannot enter it
+    /// (another user's directory that sudo or runuser started in, a stale NFS handle...). Either way the job
+    /// starts as it would outside any directory; only a --pwd that cannot be entered is an error.</summary>
+    private static string CwdProblem(HostFacts host) => host.Cwd is null
+        ? "the current directory no longer exists (deleted?)"
+        : $"the current directory {host.Cwd} cannot be entered ({host.CwdUnusable})";
 
     /// <summary>Whether <paramref name="path"/> lies below (not at) a tmpfs of the plan, where it does not
     /// exist.</summary>

@@ -28,7 +28,7 @@ public sealed class HomePart : ILaunchPart
         else if (!plan.IsCovered(target) && host.ResolvedPaths.GetValueOrDefault(target) is { } home)
             plan.Mount(MountSpec.Bind(home, target));
         if (request.Contain || request.NoMount.Cwd) return;
-        if (host.Cwd is { } cwd && IsBindable(cwd) && !plan.IsCovered(cwd)) plan.Mount(MountSpec.Bind(cwd, cwd));
+        if (host.UsableCwd is { } cwd && IsBindable(cwd) && !plan.IsCovered(cwd)) plan.Mount(MountSpec.Bind(cwd, cwd));
     }
 
     /// <summary>The home's path inside: -H's DST, else the user's home.</summary>

@@ -109,9 +109,8 @@ internal static class Executor
         HideFromTheJob();
         Tell(plan);
         Leftovers.Adopt();
-        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
-            dropSysAdmin: plan.Ids.InsideUid == 0);
-        int status = Supervisor.Wait(job);
+        int status = plan.Output is { } output ? Say(output) : Supervisor.Wait(ChildProcess.Start(plan.Argv,
+            plan.Environment, Staging.Root, plan.WorkingDirectory, dropSysAdmin: plan.Ids.InsideUid == 0));
         Leftovers.Kill();
         // Deaf to the forwarded signals now (Supervisor.Handle): the batch system signals the members itself.
         group?.WaitForMembers();
@@ -138,13 +137,21 @@ internal static class Executor
         Tell(plan);
         HideFromTheJob();
         Leftovers.Adopt();
-        var job = ChildProcess.Start(plan.Argv, plan.Environment, Staging.Root, plan.WorkingDirectory,
+        int status = plan.Output is { } output ? Say(output) : Supervisor.Wait(ChildProcess.Start(plan.Argv,
+            plan.Environment, Staging.Root, plan.WorkingDirectory,
             join: ($"/proc/self/fd/{shared.UserNamespace}", $"/proc/self/fd/{shared.MountNamespace}"),
-            dropSysAdmin: plan.Ids.InsideUid == 0);
-        int status = Supervisor.Wait(job);
+            dropSysAdmin: plan.Ids.InsideUid == 0));
         Leftovers.Kill();
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;
+    }
+
+    /// <summary>A plan without a job (<see cref="ContainerPlan.Output"/>): its output, and success.</summary>
+    private static int Say(string output)
+    {
+        Console.Out.Write(output);
+        Console.Out.Flush();
+        return 0;
     }
 
     /// <summary>What runs (-v), and how it is started (--debug: the wrapper running the image's environment

@@ -54,11 +54,13 @@ internal static class JoinRecipe
 
     /// <summary>The recipe for <paramref name="plan"/>, decided from <paramref name="launch"/>, whose container
     /// root is <paramref name="root"/>; <paramref name="replan"/> decides again from another host environment.
-    /// Empty when members must decide their jobs themselves.</summary>
+    /// Empty when members must decide their jobs themselves (also when the plan has no job to exec, only
+    /// <see cref="ContainerPlan.Output"/>).</summary>
     public static byte[] Build(Launch launch, ContainerPlan plan, string root,
         Func<IReadOnlyDictionary<string, string>, ContainerPlan> replan)
     {
-        if (launch.Cwd is null || plan.Messages.Any(m => m.Level != MessageLevel.Debug)) return [];
+        if (launch.Cwd is null || plan.Output is not null || plan.Messages.Any(m => m.Level != MessageLevel.Debug))
+            return [];
         if (launch.EnvironmentEntries.Any(e => !e.Contains('='))) return [];
         var names = launch.EnvironmentEntries.Select(e => e[..e.IndexOf('=')]).ToList();
         var host = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -33,6 +33,7 @@ public static class HostFactsReader
             if ((resolved[bind.Bind.Source] = RealPath.Resolve(bind.Bind.Source)) is null)
                 Log.Information("{Origin}: bind source {Source} does not exist on this node; not bound",
                     bind.Origin, bind.Bind.Source);
+        string? cwd = Invocation.CurrentDirectory();
         var envFiles = new Dictionary<string, string>();
         foreach (string file in request.EnvFiles) envFiles[file] = EnvFile.Read(file);
         return new HostFacts
@@ -43,7 +44,8 @@ public static class HostFactsReader
             PasswdLine = passwd,
             GroupLine = GroupLine(gid),
             Home = home,
-            Cwd = Invocation.CurrentDirectory(),
+            Cwd = cwd,
+            CwdUnusable = cwd is null ? null : Unusable(cwd),
             ResolvedPaths = resolved,
             EnvFileContents = envFiles,
             Mpi = MpiPart.Mode(request, environment, site) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
@@ -53,6 +55,12 @@ public static class HostFactsReader
             Site = site,
         };
     }
+
+    /// <summary>Why the job could not enter <paramref name="cwd"/>; null when it can. The job reaches it by this
+    /// path, through the host's directories (a bound /var/tmp, a -B) or onto the host's directory bound there, with
+    /// the ids it has inside (root with --fakeroot), which hpcrun has now: access(2) answers as its chdir
+    /// would.</summary>
+    private static string? Unusable(string cwd) => Libc.Access(cwd, Libc.X_OK) == 0 ? null : Libc.Describe(Libc.Errno);
 
     private static (string Line, string Home) PasswdLine(int uid, int gid) =>
         NameService.FindUser(uid) is { } user

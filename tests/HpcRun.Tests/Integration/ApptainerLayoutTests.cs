@@ -40,6 +40,9 @@ public sealed class ApptainerLayoutImages : IDisposable
     public string Sif { get; }
     /// <summary>The same scripts in an image without /bin/sh.</summary>
     public string TreeWithoutShell { get; }
+    /// <summary>/busybox alone, as in Docker Hub's busybox variants that were reported: no /bin/sh, no
+    /// /.singularity.d.</summary>
+    public string BusyboxAlone { get; }
 
     public ApptainerLayoutImages()
     {
@@ -64,6 +67,9 @@ public sealed class ApptainerLayoutImages : IDisposable
         TreeWithoutShell = Path.Combine(dir, "no-shell");
         TestEnvironment.RunChecked("cp", "-a", Tree, TreeWithoutShell);
         File.Delete(Path.Combine(TreeWithoutShell, "bin", "sh"));
+        BusyboxAlone = Path.Combine(dir, "busybox-alone");
+        Directory.CreateDirectory(BusyboxAlone);
+        File.Copy(Path.Combine(TestImages.BusyboxTree, "bin", "busybox"), Path.Combine(BusyboxAlone, "busybox"));
         TestEnvironment.RunChecked("chmod", "-R", "a+rX", dir);
     }
 
@@ -135,6 +141,14 @@ public class ApptainerLayoutTests(ApptainerLayoutImages images) : IClassFixture<
         var result = Hpcrun.Run("test", TestImages.BusyboxSquashFs);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("No test script found in container, exiting\n", result.Stdout);
+    }
+
+    [Fact]
+    public void WithoutATestScriptTestSucceedsWithoutAShellToo()
+    {
+        var result = Hpcrun.Run("test", images.BusyboxAlone, "arg");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(("No test script found in container, exiting\n", ""), (result.Stdout, result.Stderr));
     }
 
     [Theory]

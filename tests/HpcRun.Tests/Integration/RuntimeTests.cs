@@ -186,6 +186,32 @@ public class RuntimeTests(ContainerFixture images)
         Assert.Equal("", rank.Stderr);
     }
 
+    [Theory]
+    [InlineData("")] // the reported case: runuser from root's home, 0700
+    [InlineData("/open")] // open itself, below a directory the user cannot search
+    public void ACurrentDirectoryTheUserCannotEnterStartsTheJobInTheImagesWorkingDirectory(string below)
+    {
+        string locked = Directory.CreateTempSubdirectory("hpcrun-locked-").FullName; // root's, 0700
+        try
+        {
+            string cwd = locked + below;
+            Directory.CreateDirectory(cwd);
+            var result = Hpcrun.Run([images.Image, "pwd"], cwd: cwd);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal("/\n", result.Stdout);
+            Assert.Equal($"hpcrun: warning: the current directory {cwd} cannot be entered (Permission denied): " +
+                "the job starts in the image's working directory\n", result.Stderr);
+            // Asked for, it stays an error: the job is not started elsewhere.
+            var asked = Hpcrun.Run(["-B", $"{locked}:/mnt/locked", "--pwd", "/mnt/locked", images.Image, "pwd"]);
+            Assert.Equal(71, asked.ExitCode);
+            Assert.Equal("hpcrun: cannot enter working directory /mnt/locked: Permission denied\n", asked.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(locked, true);
+        }
+    }
+
     [Fact]
     public void APlainRunSetsNoMpiSharedMemoryVariables()
     {

@@ -31,8 +31,19 @@ public class CommandPartTests
         var test = new LaunchRequest { Image = "i", Test = true, RunArguments = ["quick"] };
         Assert.Equal(["/.singularity.d/test", "quick"],
             Argv(test, null, "/.singularity.d/test", "/.singularity.d/runscript"));
-        Assert.Equal(["/bin/sh", "-c", "echo 'No test script found in container, exiting'"],
-            Argv(test, null, "/.singularity.d/runscript"));
+        ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(test, files: new() { ["/bin/sh"] = "" }));
+        Assert.Equal(("No test script found in container, exiting\n", 0), (plan.Output, plan.Argv.Count));
+        Assert.Null(PlanFixture.Plan(PlanFixture.Context(test, files: new() { ["/.singularity.d/test"] = "" })).Output);
+    }
+
+    [Fact]
+    public void WithoutATestScriptTestNeedsNoShellOfTheImage()
+    {
+        var test = new LaunchRequest { Image = "i", Test = true };
+        ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(test, files: new() { ["/busybox"] = "" }));
+        Assert.Equal("No test script found in container, exiting\n", plan.Output);
+        Assert.Empty(plan.Argv);
+        Assert.Empty(plan.Messages);
     }
 
     [Fact]
@@ -58,6 +69,41 @@ public class CommandPartTests
         Assert.Equal("/", PlanFixture.Plan(PlanFixture.Context(host: host)).WorkingDirectory);
         var pwd = new LaunchRequest { Image = "i", WorkingDirectory = "/opt/app" };
         Assert.Empty(PlanFixture.Plan(PlanFixture.Context(pwd, host)).Messages);
+    }
+
+    [Theory]
+    [InlineData("/root", "Permission denied")] // runuser from an admin's home
+    [InlineData("/home/alice/run", "Permission denied")] // below the bound home
+    [InlineData("/scratch/run", "Stale file handle")]
+    [InlineData("/scratch/run", "Not a directory")]
+    public void ACurrentDirectoryTheUserCannotEnterFallsBackToTheImagesWorkingDirectory(string cwd, string why)
+    {
+        var config = new ImageConfig { WorkingDir = "/opt/app" };
+        var host = PlanFixture.Host(cwd: cwd) with { CwdUnusable = why };
+        ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(host: host, config: config));
+        Assert.Equal(("/opt/app", "/opt/app"), (plan.WorkingDirectory, plan.Env()["PWD"]));
+        Assert.Equal(new PlanMessage(MessageLevel.Warning,
+                $"the current directory {cwd} cannot be entered ({why}): " +
+                "the job starts in the image's working directory"),
+            Assert.Single(plan.Messages));
+        Assert.DoesNotContain(plan.Mounts, m => m.Target == cwd);
+        Assert.Equal("/", PlanFixture.Plan(PlanFixture.Context(host: host)).WorkingDirectory);
+        // Asked for, a directory is the user's to get right: no fallback, no warning.
+        var pwd = new LaunchRequest { Image = "i", WorkingDirectory = "/opt/data" };
+        ContainerPlan explicitPwd = PlanFixture.Plan(PlanFixture.Context(pwd, host));
+        Assert.Equal(("/opt/data", 0), (explicitPwd.WorkingDirectory, explicitPwd.Messages.Count));
+        var contain = new LaunchRequest { Image = "i", Contain = true };
+        ContainerPlan contained = PlanFixture.Plan(PlanFixture.Context(contain, host));
+        Assert.Equal(("/home/alice", 0), (contained.WorkingDirectory, contained.Messages.Count));
+    }
+
+    [Fact]
+    public void ACurrentDirectoryTheUserCanEnterIsBoundAndStartedIn()
+    {
+        ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(host: PlanFixture.Host(cwd: "/scratch/run")));
+        Assert.Equal("/scratch/run", plan.WorkingDirectory);
+        Assert.Contains(MountSpec.Bind("/scratch/run", "/scratch/run"), plan.Mounts);
+        Assert.Empty(plan.Messages);
     }
 
     [Fact]
