@@ -1,5 +1,6 @@
 using HpcRun.CommandLine;
 using HpcRun.Gpu;
+using HpcRun.Image;
 using HpcRun.Image.Posix;
 using HpcRun.Launch;
 using HpcRun.Launch.Parts;
@@ -45,6 +46,8 @@ public static class HostFactsReader
             Home = home,
             Cwd = Invocation.CurrentDirectory(),
             ResolvedPaths = resolved,
+            HomeSourceIsDirectory = request.Home is not { } spec || resolved[spec.Source] is not { } source
+                || PosixFile.IsDirectory(source),
             EnvFileContents = envFiles,
             Mpi = MpiPart.Mode(request, environment, site) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
             Rdma = RdmaDiscovery.ReadThisHost(environment),
