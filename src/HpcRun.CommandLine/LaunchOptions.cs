@@ -144,7 +144,9 @@ public sealed class LaunchOptions
             EnvFiles = Values(result, EnvFile),
             CleanEnv = result.GetValue(CleanEnv) || result.GetValue(ContainAll),
             Contain = result.GetValue(Contain) || result.GetValue(ContainAll),
-            Home = result.GetValue(Home) is { } home ? HomeSpec.Parse("--home", home) : null,
+            Home = result.GetValue(Home) is not { } home ? null
+                : result.GetValue(NoHome) ? throw new HpcRunException(ExitCode.Usage, "--home contradicts --no-home")
+                : HomeSpec.Parse("--home", home),
             NoMount = Values(result, NoMount).Aggregate(
                 result.GetValue(NoHome) ? Launch.NoMount.None with { Home = true } : Launch.NoMount.None,
                 (noMount, words) => noMount.With("--no-mount", words)),

@@ -1,8 +1,8 @@
 namespace HpcRun.Launch;
 
 /// <summary>-H/--home SRC[:DST] (Apptainer's spec): the host directory SRC becomes the home, bound at DST; DST
-/// defaults to SRC, as Apptainer's does (HOME is then SRC); null (the user's own home path) for a relative SRC.
-/// </summary>
+/// (null when not given) defaults to SRC, as Apptainer's does, made absolute against the current directory
+/// (<see cref="Parts.HomePart.HomeInside"/>); HOME is then that path.</summary>
 public sealed record HomeSpec(string Source, string? Target)
 {
     /// <exception cref="HpcRunException">64 (usage) for an empty part, more than two, or a relative DST.</exception>
@@ -14,7 +14,6 @@ public sealed record HomeSpec(string Source, string? Target)
         if (parts.Length == 2 && !parts[1].StartsWith('/'))
             throw new HpcRunException(ExitCode.Usage,
                 $"{source}: bad home '{value}': the destination must be an absolute path");
-        string? target = parts.Length == 2 ? parts[1] : parts[0].StartsWith('/') ? parts[0] : null;
-        return new HomeSpec(parts[0], target is null ? null : PathText.Normalize(target));
+        return new HomeSpec(parts[0], parts.Length == 2 ? PathText.Normalize(parts[1]) : null);
     }
 }

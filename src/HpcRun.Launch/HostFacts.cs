@@ -26,6 +26,8 @@ public sealed record HostFacts
     /// <summary>Host paths the parts may bind (bind sources, the home, the resolver files, MPI's directories),
     /// resolved; null when missing.</summary>
     public IReadOnlyDictionary<string, string?> ResolvedPaths { get; init; } = new Dictionary<string, string?>();
+    /// <summary>Whether -H's SRC is a directory; false for a file, which would leave HOME a file.</summary>
+    public bool HomeSourceIsDirectory { get; init; } = true;
     /// <summary>Contents of the --env-file files, by the path given on the command line.</summary>
     public IReadOnlyDictionary<string, string> EnvFileContents { get; init; } = new Dictionary<string, string>();
     /// <summary>The host's RDMA devices, provider libraries and memlock limit.</summary>

@@ -29,7 +29,7 @@ public sealed class CommandPart : ILaunchPart
             : request.Test ? [TestScript, .. request.RunArguments]
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context, request.RunArguments);
-        if (request.Home?.Target is { } home) plan.SetEnv("HOME", home);
+        if (request.Home is not null) plan.SetEnv("HOME", HomePart.HomeInside(request, context.Host));
         string? cwd = context.Host.UsableCwd;
         if ((request.Contain || request.NoMount.Cwd) && (cwd is null || !plan.IsCovered(cwd) || InsideTmpfs(plan, cwd)))
             cwd = HomePart.HomeInside(request, context.Host); // not bound: start in the home, as Apptainer does

@@ -97,7 +97,7 @@ public sealed class EnvironmentPart : ILaunchPart
                 if (name.StartsWith(prefix, StringComparison.Ordinal) && EnvTemplate.IsShellName(name[prefix.Length..]))
                     values.Add((name[prefix.Length..], EnvTemplate.Parse(value)));
         foreach (string file in context.Request.EnvFiles)
-            values.AddRange(ParseEnvFile(file, context.Host.EnvFileContents[file]));
+            values.AddRange(EnvFileSyntax.Parse(file, context.Host.EnvFileContents[file]));
         foreach (string option in context.Request.EnvAssignments)
             values.AddRange(EnvOption.Parse(option).Select(p => (p.Key, EnvTemplate.Parse(p.Value))));
 
@@ -129,26 +129,4 @@ public sealed class EnvironmentPart : ILaunchPart
         cleanEnv ? KeptByCleanEnv.Contains(name)
                  : !NotInherited.Contains(name)
                    && !SettingPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
-
-    /// <summary>NAME=VALUE lines; blank lines, # comments and a leading "export " are allowed;
-    /// a value in matching single quotes is taken as it is, one in double quotes or none expands
-    /// (<see cref="EnvTemplate"/>). Throws (<see cref="ExitCode.BadEnvironmentFile"/>) at a line that is none
-    /// of these.</summary>
-    public static IEnumerable<(string Name, EnvTemplate Value)> ParseEnvFile(string path, string text)
-    {
-        string[] lines = text.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
-        {
-            string line = lines[i].Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            if (line.StartsWith("export ", StringComparison.Ordinal)) line = line[7..].TrimStart();
-            var pair = EnvOption.Assignment(line)
-                ?? throw new HpcRunException(ExitCode.BadEnvironmentFile,
-                    $"{path}:{i + 1}: expected NAME=VALUE, got '{line}'");
-            string value = pair.Value;
-            bool quoted = value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0];
-            yield return (pair.Key, !quoted ? EnvTemplate.Parse(value)
-                : value[0] == '\'' ? EnvTemplate.Literal(value[1..^1]) : EnvTemplate.Parse(value[1..^1]));
-        }
-    }
 }

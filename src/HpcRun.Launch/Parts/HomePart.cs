@@ -18,11 +18,7 @@ public sealed class HomePart : ILaunchPart
         HostFacts host = context.Host;
         LaunchRequest request = context.Request;
         string target = HomeInside(request, host);
-        if (request.Home is { } spec)
-            plan.Mount(MountSpec.Bind(host.ResolvedPaths.GetValueOrDefault(spec.Source)
-                ?? throw new HpcRunException(ExitCode.BindSourceNotFound,
-                    $"home directory does not exist: {spec.Source}"),
-                target));
+        if (request.Home is { } spec) plan.Mount(MountSpec.Bind(HomeSource(spec, host), target));
         else if (request.NoMount.Home || target == "/") { }
         else if (request.Contain) plan.Mount(MountSpec.Tmpfs(target));
         else if (!plan.IsCovered(target) && host.ResolvedPaths.GetValueOrDefault(target) is { } home)
@@ -31,8 +27,25 @@ public sealed class HomePart : ILaunchPart
         if (host.UsableCwd is { } cwd && IsBindable(cwd) && !plan.IsCovered(cwd)) plan.Mount(MountSpec.Bind(cwd, cwd));
     }
 
-    /// <summary>The home's path inside: -H's DST, else the user's home.</summary>
-    public static string HomeInside(LaunchRequest request, HostFacts host) => request.Home?.Target ?? host.Home;
+    /// <summary>The home's path inside: -H's DST, else its SRC made absolute against the current directory (as a
+    /// relative bind source is read, README "Apptainer → hpcrun"), else the user's home.</summary>
+    public static string HomeInside(LaunchRequest request, HostFacts host) =>
+        request.Home is not { } spec ? host.Home
+        : spec.Target ?? (spec.Source.StartsWith('/') ? PathText.Normalize(spec.Source)
+            : host.Cwd is { } cwd ? PathText.Normalize($"{cwd}/{spec.Source}")
+            : throw new HpcRunException(ExitCode.BindSourceNotFound,
+                $"home directory does not exist: {spec.Source} (the current directory was deleted)"));
+
+    /// <summary>-H's SRC, resolved.</summary>
+    /// <exception cref="HpcRunException">67 (<see cref="ExitCode.BindSourceNotFound"/>) when it is missing, 76
+    /// (<see cref="ExitCode.BindTargetUnusable"/>) when it is a file: HOME would be one.</exception>
+    private static string HomeSource(HomeSpec spec, HostFacts host)
+    {
+        string source = host.ResolvedPaths.GetValueOrDefault(spec.Source)
+            ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"home directory does not exist: {spec.Source}");
+        return host.HomeSourceIsDirectory ? source
+            : throw new HpcRunException(ExitCode.BindTargetUnusable, $"home is not a directory: {spec.Source}");
+    }
 
     public static bool IsBindable(string cwd) =>
         !SystemDirs.Contains(cwd) && !SystemTrees.Any(t => PathText.IsUnder(cwd, t));

@@ -1,5 +1,6 @@
 using HpcRun.CommandLine;
 using HpcRun.Gpu;
+using HpcRun.Image;
 using HpcRun.Image.Posix;
 using HpcRun.Launch;
 using HpcRun.Launch.Parts;
@@ -47,6 +48,8 @@ public static class HostFactsReader
             Cwd = cwd,
             CwdUnusable = cwd is null ? null : Unusable(cwd),
             ResolvedPaths = resolved,
+            HomeSourceIsDirectory = request.Home is not { } spec || resolved[spec.Source] is not { } source
+                || PosixFile.IsDirectory(source),
             EnvFileContents = envFiles,
             Mpi = MpiPart.Mode(request, environment, site) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
             Rdma = RdmaDiscovery.ReadThisHost(environment),

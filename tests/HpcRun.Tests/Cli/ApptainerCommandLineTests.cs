@@ -131,6 +131,15 @@ public class ApptainerCommandLineTests
         Assert.True(Parse("exec", "--no-home", "img", "true").Request!.NoMount.Home);
     }
 
+    [Fact]
+    public void HomeAndNoHomeTogetherContradict()
+    {
+        var (code, request) = Parse("exec", "--home", "/scratch/me", "--no-home", "img", "true");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Null(request);
+        Assert.Equal((int)ExitCode.Usage, Parse("exec", "--no-home", "-H", "/scratch/me", "img", "true").Code);
+    }
+
     [Theory]
     [InlineData("proc")]
     [InlineData("dev")]
@@ -187,7 +196,7 @@ public class ApptainerCommandLineTests
             request!.Binds);
         Assert.True(request.CleanEnv);
         Assert.True(request.Contain);
-        Assert.Equal(new HomeSpec("/scratch/me", "/scratch/me"), request.Home); // DST is SRC, as Apptainer's
+        Assert.Equal(new HomeSpec("/scratch/me", null), request.Home); // DST is SRC, as Apptainer's
         Assert.Equal("/data", request.WorkingDirectory);
         Assert.True(request.NoMount.Tmp);
     }

@@ -394,6 +394,21 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
     }
 
     [Fact]
+    public void ARelativeHomeIsReadAgainstTheCurrentDirectoryAndAFileIsNoHome()
+    {
+        string dir = Hpcrun.Script("d=$(mktemp -d) && mkdir $d/myhome && echo hi > $d/myhome/note && echo $d")
+            .Stdout.Trim();
+        var relative = Hpcrun.Run(["exec", "--home", "myhome", images.Sif, "sh", "-c", "echo $HOME; cat $HOME/note"],
+            cwd: dir);
+        Assert.True(relative.ExitCode == 0, relative.ToString());
+        Assert.Equal([$"{dir}/myhome", "hi"], Lines(relative)); // as `--home $PWD/myhome`, not at the user's home
+        OneLine(Hpcrun.Run(["exec", "--home", "myhome/note", images.Sif, "true"], cwd: dir), 76,
+            "home is not a directory: myhome/note");
+        OneLine(Hpcrun.Run("exec", "--home", $"{dir}/myhome", "--no-home", images.Sif, "true"), 64,
+            "--home contradicts --no-home");
+    }
+
+    [Fact]
     public void MountAndApptainerBindAddBinds()
     {
         string dir = Hpcrun.Script("d=$(mktemp -d) && echo data > $d/f && echo $d").Stdout.Trim();

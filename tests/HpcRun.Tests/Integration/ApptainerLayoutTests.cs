@@ -222,6 +222,25 @@ public class ApptainerLayoutTests(ApptainerLayoutImages images) : IClassFixture<
         finally { File.Delete(file); }
     }
 
+    [Fact]
+    public void EnvFileIsReadByTheShellsRulesForCommentsAndQuotes()
+    {
+        string file = Path.Combine(TestImages.Dir, $"env-{Guid.NewGuid():N}");
+        File.WriteAllText(file, "A=1 # comment\nE=\"a\\\"b\"\nJ=\"x\"'y'z\n");
+        TestEnvironment.RunChecked("chmod", "a+r", file);
+        try
+        {
+            var result = Sh("sif", "echo \"[$A] [$E] [$J]\"", null, "--env-file", file);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal("[1] [a\"b] [xyz]\n", result.Stdout); // as Apptainer's shell reads the file
+            File.WriteAllText(file, "A=1\nB=2 echo x\n");
+            var command = Sh("sif", "true", null, "--env-file", file);
+            Assert.True(command.ExitCode == 73, command.ToString());
+            Assert.Equal($"hpcrun: {file}:2: expected NAME=VALUE, got 'B=2 echo x'\n", command.Stderr);
+        }
+        finally { File.Delete(file); }
+    }
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public void ContainerVariablesNameTheImageByItsAbsolutePathAlsoWhenTypedRelative(string kind)

@@ -87,8 +87,49 @@ public class ApptainerPlanTests
         Assert.Null(At(plan, "/home/alice"));
         Assert.Equal("/home/me", plan.Env()["HOME"]);
         Assert.Equal("/home/me", plan.WorkingDirectory);
-        ContainerPlan samePath = Plan(Request with { Home = new HomeSpec("/scratch/alice", null) });
-        Assert.Equal(MountSpec.Bind("/scratch/alice", "/home/alice"), At(samePath, "/home/alice"));
+        ContainerPlan atSource = Plan(Request with { Home = HomeSpec.Parse("-H", "/scratch/alice") });
+        Assert.Equal(MountSpec.Bind("/scratch/alice", "/scratch/alice"), At(atSource, "/scratch/alice"));
+        Assert.Equal("/scratch/alice", atSource.Env()["HOME"]);
+        Assert.Null(At(atSource, "/home/alice"));
+    }
+
+    [Theory]
+    [InlineData("myhome", "/home/alice/run/myhome", "/home/alice/run/myhome")]
+    [InlineData("./myhome/", "/home/alice/run/myhome", "/home/alice/run/myhome")]
+    [InlineData("../h", "/home/alice/h", "/home/alice/h")]
+    [InlineData("myhome:/home/me", "/home/alice/run/myhome", "/home/me")]
+    public void ARelativeHomeIsTakenAgainstTheCurrentDirectoryAsABindSourceIs(string spec, string source,
+        string home)
+    {
+        var resolved = new Dictionary<string, string?>(Resolved) { [spec.Split(':')[0]] = source };
+        ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(Request with { Home = HomeSpec.Parse("-H", spec) },
+            PlanFixture.Host(resolved: resolved)));
+        Assert.Equal(MountSpec.Bind(source, home), At(plan, home));
+        Assert.Equal(home, plan.Env()["HOME"]);
+        Assert.Null(At(plan, "/home/alice"));
+    }
+
+    [Fact]
+    public void ARelativeHomeWhenTheCurrentDirectoryIsGoneIsABindSourceError()
+    {
+        var resolved = new Dictionary<string, string?>(Resolved) { ["myhome"] = null };
+        var error = Assert.Throws<HpcRunException>(() => PlanFixture.Plan(PlanFixture.Context(
+            Request with { Home = HomeSpec.Parse("-H", "myhome") }, PlanFixture.Host(resolved: resolved) with
+            {
+                Cwd = null,
+            })));
+        Assert.Equal(ExitCode.BindSourceNotFound, error.Code);
+        Assert.Equal("home directory does not exist: myhome (the current directory was deleted)", error.Message);
+    }
+
+    [Fact]
+    public void AHomeThatIsAFileIsRefused()
+    {
+        var error = Assert.Throws<HpcRunException>(() => PlanFixture.Plan(PlanFixture.Context(
+            Request with { Home = new HomeSpec("/scratch/alice", null) },
+            PlanFixture.Host(resolved: Resolved) with { HomeSourceIsDirectory = false })));
+        Assert.Equal(ExitCode.BindTargetUnusable, error.Code);
+        Assert.Equal("home is not a directory: /scratch/alice", error.Message);
     }
 
     [Fact]

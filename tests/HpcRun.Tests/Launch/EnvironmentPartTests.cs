@@ -88,26 +88,6 @@ public class EnvironmentPartTests
     }
 
     [Fact]
-    public void EnvFilesAllowCommentsExportAndQuotes()
-    {
-        string text = "# settings\n\nexport A=1\nB=\"two words\"\nC='x=y'\nD=\n";
-        var pairs = EnvironmentPart.ParseEnvFile("f", text).Select(p => (p.Name, p.Value.Expand(_ => null)));
-        Assert.Equal([("A", "1"), ("B", "two words"), ("C", "x=y"), ("D", "")], pairs);
-    }
-
-    [Theory]
-    [InlineData("JUSTANAME")]
-    [InlineData("1A=x")]
-    [InlineData("A B=x")]
-    public void MalformedEnvFileLinesNameTheFileAndLine(string line)
-    {
-        var error = Assert.Throws<HpcRunException>(() =>
-            EnvironmentPart.ParseEnvFile("vars.env", "OK=1\n" + line).ToList());
-        Assert.Equal(ExitCode.BadEnvironmentFile, error.Code);
-        Assert.StartsWith("vars.env:2:", error.Message);
-    }
-
-    [Fact]
     public void MalformedEnvOptionIsAUsageError()
     {
         var error = Assert.Throws<HpcRunException>(() =>
