@@ -94,6 +94,33 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         AssertRefusedUnverified(Hpcrun.Run(["--debug", misnamed], trusted));
     }
 
+    /// <summary>inspect and run-help take a docker:// reference as the launch verbs do, from the cache and without a
+    /// request; one the cache lacks is 109 with the pull to make, not "image not found".</summary>
+    [Fact]
+    public void Inspect_and_run_help_read_a_cached_reference_without_asking_the_registry()
+    {
+        string reference = registry.PlainRef("test/multi:1");
+        var first = Run(reference, "/bin/true");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        int manifests = registry.Plain.Requests("/v2/test/multi/manifests/");
+        var inspect = Run("inspect", "--json", reference);
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        Assert.Contains("\"Format\"", inspect.Stdout, StringComparison.OrdinalIgnoreCase);
+        var help = Run("run-help", reference);
+        Assert.True(help.ExitCode == 0, help.ToString());
+        Assert.Equal("No help sections were defined for this image\n", help.Stdout);
+        Assert.Equal(manifests, registry.Plain.Requests("/v2/test/multi/manifests/"));
+
+        string missing = registry.PlainRef("test/never:1");
+        foreach (string verb in new[] { "inspect", "run-help" })
+        {
+            var absent = Run(verb, missing);
+            Assert.Equal(109, absent.ExitCode);
+            Assert.Equal($"hpcrun: {missing} is not in the image cache ({cache}): pull it first " +
+                $"(hpcrun pull {missing})\n", absent.Stderr);
+        }
+    }
+
     /// <summary>Roots named under the host's /tmp (SSL_CERT_FILE, a hashed SSL_CERT_DIR in a list) verify the
     /// launcher's own check, though the launch covers its view of /tmp with its staging tmpfs before the check reads
     /// them: before, the check found no roots there and every warm launch handed the check to hpcrun-tools.</summary>

@@ -160,8 +160,7 @@ internal static class ImageVerbs
             "hpcrun inspect --labels --json mycode.sif # as apptainer inspect --labels --json prints it");
         command.SetAction(result => Run(() =>
         {
-            string path = result.GetValue(image)!;
-            UnsupportedVerbs.Check(path);
+            string path = LocalImage(result.GetValue(image)!);
             ImageArgument.Probe(path); // run's words and statuses for what is missing, unreadable or no image
             AttributeKinds kinds = attributes.Where(a => result.GetValue(a.Option))
                 .Aggregate(AttributeKinds.None, (all, a) => all | a.Kind);
@@ -191,14 +190,27 @@ internal static class ImageVerbs
                 "hpcrun run-help ./sandbox/              # a directory image");
         command.SetAction(result => Run(() =>
         {
-            string path = result.GetValue(image)!;
-            UnsupportedVerbs.Check(path);
+            string path = LocalImage(result.GetValue(image)!);
             ImageArgument.Probe(path);
             string? help = ApptainerAttributesReader.Read(path, AttributeKinds.Helpfile).Helpfile;
             Console.Write(help is { Length: > 0 } ? help.TrimEnd('\n') + "\n"
                 : "No help sections were defined for this image\n");
         }));
         return command;
+    }
+
+    /// <summary>The image file <paramref name="argument"/> names: itself, or for a docker:// reference its SIF in the
+    /// image cache, found without asking the registry (as `--offline` finds it).</summary>
+    /// <exception cref="HpcRunException">64 for a verb's name or another scheme, 100 for a reference that does not
+    /// parse, 109 (<see cref="ExitCode.NotCached"/>) when the cache lacks it.</exception>
+    private static string LocalImage(string argument)
+    {
+        UnsupportedVerbs.Check(argument);
+        if (!ImageReference.IsReference(argument)) return argument;
+        ImageReference reference = RegistryVerbs.Parse(argument);
+        ImageCache cache = RegistryVerbs.Cache();
+        return cache.Find(reference, HostPlatform.Name) ?? throw new HpcRunException(ExitCode.NotCached,
+            $"{reference} is not in the image cache ({cache.Root}): pull it first (hpcrun pull {argument})");
     }
 
     /// <summary>Turns the image library's errors into hpcrun's one-line messages and exit statuses.</summary>
