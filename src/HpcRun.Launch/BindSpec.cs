@@ -33,7 +33,10 @@ public sealed record BindSpec(string Source, string Target, bool ReadOnly)
         };
         string target = parts.Length > 1 ? parts[1] : parts[0];
         if (!target.StartsWith('/'))
-            throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': the destination must be an absolute path");
+            throw new HpcRunException(ExitCode.Usage, parts.Length > 1
+                ? $"bad bind '{value}': the destination must be an absolute path"
+                : $"bad bind '{value}': without a destination the source is also the destination, which must be " +
+                  "an absolute path");
         target = PathText.Normalize(target);
         if (target == "/")
             throw new HpcRunException(ExitCode.Usage,

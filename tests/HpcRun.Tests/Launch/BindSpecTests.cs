@@ -22,6 +22,13 @@ public class BindSpecTests
     public void RejectsMalformed(string text) =>
         Assert.Equal(ExitCode.Usage, Assert.Throws<HpcRunException>(() => BindSpec.Parse(text)).Code);
 
+    [Theory]
+    [InlineData("/a:b", "bad bind '/a:b': the destination must be an absolute path")]
+    [InlineData("data", "bad bind 'data': without a destination the source is also the destination, which must be an "
+        + "absolute path")]
+    public void ARelativeDestinationSaysWhereItCameFrom(string text, string message) =>
+        Assert.Equal(message, Assert.Throws<HpcRunException>(() => BindSpec.Parse(text)).Message);
+
     [Fact]
     public void DotDotCannotClimbAboveRoot() => Assert.Equal("/etc", PathText.Normalize("/../../etc/."));
 }
