@@ -69,7 +69,7 @@ internal static class Executor
                     lower.PrepareTarget(mount.Target,
                         mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
         }
-        ImageMounter.MountRoot(plan.RootOverlay);
+        ImageMounter.MountRoot(plan.RootOverlay, image);
         bool verbose = Log.IsEnabled(LogEventLevel.Information); // see Tell
         using (var root = new ContainerRoot(Staging.Root))
         {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using HpcRun.Apply.SquashFuse;
 using HpcRun.Image;
 using HpcRun.Launch;
@@ -45,11 +46,40 @@ internal static class ImageMounter
     /// <summary>Puts the container's root at <see cref="Staging.Root"/>: the overlay
     /// (<see cref="ContainerPlan.RootOverlay"/>), or else a bind of the image itself, which leaves
     /// <see cref="Staging.Lower"/> as it is for the node's other ranks to plan from.</summary>
-    public static void MountRoot(bool overlay)
+    /// <exception cref="HpcRunException">71 (<see cref="ExitCode.SetupFailed"/>): the mount failed; for a directory
+    /// image with file systems mounted below it, a line that says so (the overlay cannot take it).</exception>
+    public static void MountRoot(bool overlay, ImageSource image)
     {
-        if (overlay)
-            Syscalls.Mount("hpcrun", Staging.Root, "overlay", 0,
-                $"lowerdir={Staging.Lower},upperdir={Staging.Upper},workdir={Staging.Work}");
-        else Syscalls.Mount(Staging.Lower, Staging.Root, null, Syscalls.MS_BIND | Syscalls.MS_REC); // and its mounts
+        if (!overlay)
+        {
+            Syscalls.Mount(Staging.Lower, Staging.Root, null, Syscalls.MS_BIND | Syscalls.MS_REC); // and its mounts
+            return;
+        }
+        string options = $"lowerdir={Staging.Lower},upperdir={Staging.Upper},workdir={Staging.Work}";
+        int errno = Syscalls.TryMount("hpcrun", Staging.Root, "overlay", 0, options);
+        if (errno == 0) return;
+        // In a user namespace the kernel will not take a lower layer whose inherited mounts it would have to drop.
+        if (errno == (int)Errno.EINVAL && image.Kind == ImageKind.Directory && MountsBelow(image.Name) is { } below)
+            throw new HpcRunException(ExitCode.SetupFailed,
+                $"{image.Name}: a directory image with a file system mounted below it ({below}) cannot take the " +
+                "overlay this launch needs (for --writable-tmpfs, --fakeroot or mount points the image lacks): " +
+                "unmount it, or run an image file made from the directory (hpcrun build)");
+        throw new SetupException($"mount overlay hpcrun on {Staging.Root}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
+
+    /// <summary>The first mount point strictly below <paramref name="directory"/> (its canonical path) in this mount
+    /// namespace's /proc/self/mountinfo (proc(5): the fifth field, octal escapes for spaces and such); null when
+    /// there is none.</summary>
+    private static string? MountsBelow(string directory)
+    {
+        string prefix = directory.TrimEnd('/') + "/";
+        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+            if (line.Split(' ') is { Length: > 4 } fields && Unescape(fields[4]) is { } point
+                && point.StartsWith(prefix, StringComparison.Ordinal))
+                return point;
+        return null;
+    }
+
+    private static string Unescape(string field) =>
+        field.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\");
 }

@@ -134,6 +134,10 @@ internal static partial class Syscalls
         if (umount2(target, flags) != 0) throw SetupException.FromErrno($"umount {target}");
     }
 
+    /// <summary>mount(2): 0, or the errno it failed with.</summary>
+    public static int TryMount(string? source, string target, string? fstype, ulong flags, string? data = null) =>
+        mount(source, target, fstype, flags, data) == 0 ? 0 : Marshal.GetLastSystemError();
+
     public static void Mount(string? source, string target, string? fstype, ulong flags, string? data = null)
     {
         if (mount(source, target, fstype, flags, data) != 0)

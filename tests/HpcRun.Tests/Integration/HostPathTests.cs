@@ -82,6 +82,33 @@ public class HostPathTests(ContainerFixture images)
     }
 
     [Fact]
+    public void ADirectoryImageWithAFileSystemMountedBelowItSaysWhyItCannotTakeTheOverlay()
+    {
+        using var tmp = new HostTmp();
+        string tree = Path.Combine(tmp.Dir, "tree"), below = Path.Combine(tree, "mnt", "below");
+        TestEnvironment.RunChecked("cp", "-a", images.Tree, tree);
+        Directory.CreateDirectory(below);
+        TestEnvironment.RunChecked("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", below);
+        try
+        {
+            TestEnvironment.RunChecked("chmod", "-R", "a+rX", tmp.Dir);
+            // The tree lacks mount points (/etc/hosts...), so the launch needs an overlay, which the kernel refuses
+            // over inherited mounts in a user namespace: one line that says why, not "Invalid argument".
+            foreach (string[] args in new[] { new[] { tree, "true" }, ["--writable-tmpfs", tree, "true"] })
+            {
+                var result = Hpcrun.Run(args);
+                Assert.Equal(71, result.ExitCode);
+                Assert.Equal($"hpcrun: {tree}: a directory image with a file system mounted below it ({below}) " +
+                    "cannot take the overlay this launch needs (for --writable-tmpfs, --fakeroot or mount points the " +
+                    "image lacks): unmount it, or run an image file made from the directory (hpcrun build)\n",
+                    result.Stderr);
+            }
+            LeakCheck.AssertNothingLeft();
+        }
+        finally { TestEnvironment.RunChecked("umount", "-l", below); }
+    }
+
+    [Fact]
     public void TheContainerVariableIsTheImagesAbsolutePath()
     {
         string dir = Path.GetDirectoryName(images.Image)!, name = Path.GetFileName(images.Image);
