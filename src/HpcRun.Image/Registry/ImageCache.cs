@@ -22,6 +22,17 @@ public sealed class ImageCache(string root)
 
     public string ReferenceDirectory => $"{Root}/refs";
 
+    /// <summary>Where the launcher's tag check keeps one TLS session per registry and trust roots
+    /// (<see cref="TlsSessionName"/>), to resume it at the next launch.</summary>
+    public string TlsSessionDirectory => $"{Root}/tls";
+
+    /// <summary>The file name, in <see cref="TlsSessionDirectory"/>, of the TLS session with
+    /// <paramref name="registry"/> ("host[:port]") whose certificate was verified against
+    /// <paramref name="rootsFile"/> and <paramref name="rootsDirectory"/> (SSL_CERT_FILE, SSL_CERT_DIR as given):
+    /// other roots name another file, so a session is resumed only under the roots that verified it.</summary>
+    public static string TlsSessionName(string registry, string? rootsFile, string? rootsDirectory) =>
+        Convert.ToHexStringLower(XxHash128.Hash(Encoding.UTF8.GetBytes($"{registry}\0{rootsFile}\0{rootsDirectory}")));
+
     /// <summary>Apptainer's variables for its cache (APPTAINER_ first, as Apptainer reads them), which users point
     /// at scratch: hpcrun's cache goes in a folder of its own there, apart from Apptainer's layout.</summary>
     public static readonly string[] ApptainerVariables = ["APPTAINER_CACHEDIR", "SINGULARITY_CACHEDIR"];

@@ -5,9 +5,9 @@ namespace HpcRun.Host;
 /// <summary>
 /// The calls of OpenSSL 3 (libssl.so.3, libcrypto.so.3) that <see cref="TagCheck"/> makes: a connection BIO
 /// (BIO_s_connect(3)), OpenSSL's own HTTP client (OSSL_HTTP_open(3), OSSL_HTTP_exchange(3)) over an SSL BIO
-/// (BIO_f_ssl(3)), the error queue (ERR_get_error_all(3)) and SHA256(3). Bound at the first call: a launch that asks no
-/// registry loads neither library. The numbers of the macros (BIO_set_nbio, BIO_get_ssl...) are openssl/bio.h's,
-/// ssl.h's and err.h's of 3.0.
+/// (BIO_f_ssl(3)), its sessions (SSL_set_session(3), d2i_SSL_SESSION(3)), the error queue (ERR_get_error_all(3))
+/// and SHA256(3). Bound at the first call: a launch that asks no registry loads neither library. The numbers of
+/// the macros (BIO_set_nbio, BIO_get_ssl...) are openssl/bio.h's, ssl.h's and err.h's of 3.0.
 /// </summary>
 internal static unsafe partial class OpenSsl
 {
@@ -38,6 +38,14 @@ internal static unsafe partial class OpenSsl
     [LibraryImport(Ssl)] public static partial nint SSL_get0_param(nint ssl);
     [LibraryImport(Ssl)] public static partial int SSL_set1_host(nint ssl, byte* host);
     [LibraryImport(Ssl)] private static partial nint SSL_ctrl(nint ssl, int command, nint larg, void* parg);
+
+    [LibraryImport(Ssl)] public static partial int SSL_set_session(nint ssl, nint session);
+    [LibraryImport(Ssl)] public static partial nint SSL_get1_session(nint ssl);
+    [LibraryImport(Ssl)] public static partial int SSL_session_reused(nint ssl);
+    [LibraryImport(Ssl)] public static partial int SSL_SESSION_is_resumable(nint session);
+    [LibraryImport(Ssl)] public static partial void SSL_SESSION_free(nint session);
+    [LibraryImport(Ssl)] public static partial int i2d_SSL_SESSION(nint session, byte** output);
+    [LibraryImport(Ssl)] public static partial nint d2i_SSL_SESSION(nint reuse, byte** input, nint length);
 
     [LibraryImport(Crypto)] public static partial int X509_VERIFY_PARAM_set1_ip_asc(nint param, byte* address);
     [LibraryImport(Crypto)] public static partial nint X509_get_default_cert_file();

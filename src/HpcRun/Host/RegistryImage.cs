@@ -60,7 +60,7 @@ internal static class RegistryImage
             || known.Authenticated) // a request without credentials would only hear 401
             return null;
         string image = cache.ImagePath(known.ManifestDigest);
-        return File.Exists(image) && TagCheck.Start(reference, environment) is { } asking
+        return File.Exists(image) && TagCheck.Start(reference, environment, cache.Root) is { } asking
             ? new CachedTag(reference, cache.Root, known, image, asking) : null;
     }
 

@@ -41,7 +41,8 @@ internal static unsafe partial class TagCheck
     /// ask (Docker Hub, a proxy, no tag, a bad HPCRUN_REGISTRY_TIMEOUT: hpcrun-tools asks and says what is wrong).
     /// HPCRUN_INSECURE=1 speaks plain HTTP, HPCRUN_REGISTRY_TIMEOUT bounds the connection and the whole request,
     /// as for hpcrun-tools pull.</summary>
-    public static Asking? Start(ImageReference reference, IReadOnlyDictionary<string, string> environment)
+    public static Asking? Start(ImageReference reference, IReadOnlyDictionary<string, string> environment,
+        string cacheRoot)
     {
         if (reference.Registry == ImageReference.DockerHub || reference.Tag is null
             || ProxyVariables.Any(v => environment.GetValueOrDefault(v) is { Length: > 0 })
@@ -54,13 +55,16 @@ internal static unsafe partial class TagCheck
         var request = new Request($"{(insecure ? "http" : "https")}://{reference.Registry}{path}",
             host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}", host, port, path, !insecure);
         var held = new List<int>();
-        string? file = HeldOpen(environment.GetValueOrDefault("SSL_CERT_FILE"), held);
-        string? directory = environment.GetValueOrDefault("SSL_CERT_DIR") is { Length: > 0 } list
-            ? string.Join(':', list.Split(':').Select(d => HeldOpen(d, held))) // a list, as OpenSSL reads it
-            : null;
+        string? rootsFile = environment.GetValueOrDefault("SSL_CERT_FILE") is { Length: > 0 } f ? f : null;
+        string? rootsDirectory = environment.GetValueOrDefault("SSL_CERT_DIR") is { Length: > 0 } d ? d : null;
+        string? file = HeldOpen(rootsFile, held);
+        string? directory = rootsDirectory is null ? null
+            : string.Join(':', rootsDirectory.Split(':').Select(d => HeldOpen(d, held))); // a list, as OpenSSL reads
+        TlsSessionFile? session = request.Tls ? new TlsSessionFile(HeldOpen(cacheRoot, held)!,
+            ImageCache.TlsSessionName(reference.Registry, rootsFile, rootsDirectory)) : null;
         return new Asking(() =>
         {
-            try { return Ask(request, timeout, file, directory); }
+            try { return Ask(request, timeout, file, directory, session); }
             finally { foreach (int fd in held) Syscalls.Close(fd); }
         });
     }
@@ -103,23 +107,27 @@ internal static unsafe partial class TagCheck
         }
     }
 
-    private static TagAnswer Ask(Request request, TimeSpan timeout, string? file, string? directory)
+    private static TagAnswer Ask(Request request, TimeSpan timeout, string? file, string? directory,
+        TlsSessionFile? session)
     {
+        Sessions sessions = default;
         try
         {
             directory ??= Marshal.PtrToStringUTF8(X509_get_default_cert_dir());
-            (Outcome outcome, string? digest) = Get(request, timeout, file, directory);
+            sessions.Offered = session?.Load() ?? 0;
+            (Outcome outcome, string? digest) = Get(request, timeout, file, directory, &sessions);
             if (outcome == Outcome.Unverified && file is null)
             {
                 // Roots only in OpenSSL's default file (no hashed directory, as on Red Hat's layout): read it too.
                 file = Marshal.PtrToStringUTF8(X509_get_default_cert_file());
-                (outcome, digest) = Get(request, timeout, file, directory);
+                (outcome, digest) = Get(request, timeout, file, directory, &sessions);
             }
+            if (sessions.Made != 0) session?.Save(sessions.Made);
             string? unreachable = Unreachable(outcome, timeout);
             if (Log.IsEnabled(LogEventLevel.Debug))
                 Log.Debug("tag check: GET {Url} -> {Outcome}", request.Url, outcome switch
                 {
-                    Outcome.Answered when digest is not null => "200",
+                    Outcome.Answered when digest is not null => sessions.Resumed ? "200 (TLS session resumed)" : "200",
                     _ when unreachable is not null => unreachable,
                     Outcome.Unverified => "no verified connection, hpcrun-tools asks",
                     _ => $"{outcome}, hpcrun-tools asks",
@@ -131,6 +139,20 @@ internal static unsafe partial class TagCheck
             Log.Debug("tag check: GET {Url}: no OpenSSL 3 here, hpcrun-tools asks", request.Url);
             return default;
         }
+        finally
+        {
+            if (sessions.Offered != 0) SSL_SESSION_free(sessions.Offered);
+            if (sessions.Made != 0) SSL_SESSION_free(sessions.Made);
+        }
+    }
+
+    /// <summary>The TLS sessions of a check: <see cref="Offered"/>, the one kept from an earlier launch (0: none);
+    /// <see cref="Made"/>, a resumable one a full handshake made, to keep for the next launch (0: none);
+    /// <see cref="Resumed"/>, whether the registry took the one offered.</summary>
+    private struct Sessions
+    {
+        public nint Offered, Made;
+        public bool Resumed;
     }
 
     /// <summary>How a request ended: <see cref="Outcome.Answered"/> with 200, or why not.</summary>
@@ -156,7 +178,7 @@ internal static unsafe partial class TagCheck
     /// manifest's bytes, which is the digest the registry names it by (distribution-spec, "Pulling manifests").
     /// OpenSSL's HTTP client speaks HTTP/1.0 and has no HEAD; the manifest is a few KiB.</summary>
     private static (Outcome, string? Digest) Get(Request request, TimeSpan timeout, string? rootsFile,
-        string? rootsDirectory)
+        string? rootsDirectory, Sessions* sessions)
     {
         ERR_clear_error();
         long deadline = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + (long)timeout.TotalSeconds;
@@ -178,7 +200,7 @@ internal static unsafe partial class TagCheck
             byte[] hostName = [.. Encoding.UTF8.GetBytes(request.Host), 0];
             fixed (byte* host = hostName)
             {
-                layer = new TlsLayer(context, host);
+                layer = new TlsLayer(context, host, sessions);
                 exchange = OSSL_HTTP_open(request.Host, request.Port, null, null, request.Tls ? 1 : 0, connection, 0,
                     &TlsLayer.Update, (nint)(&layer), 0, (int)timeout.TotalSeconds);
             }
@@ -291,11 +313,13 @@ internal static unsafe partial class TagCheck
 
     /// <summary>OpenSSL's HTTP client's bio_update_fn (OSSL_HTTP_bio_cb_t): on connecting, puts TLS (an SSL BIO
     /// verifying the peer's certificate for the host name or address) on the connection; on disconnecting, takes it
-    /// off again, so that the connection BIO, which <see cref="Get"/> owns, is what is left.</summary>
-    private readonly struct TlsLayer(nint context, byte* host)
+    /// off again, so that the connection BIO, which <see cref="Get"/> owns, is what is left. It offers the session
+    /// kept from an earlier launch, and takes off with TLS the session a full handshake made.</summary>
+    private readonly struct TlsLayer(nint context, byte* host, Sessions* sessions)
     {
         private readonly nint context = context;
         private readonly byte* host = host;
+        private readonly Sessions* sessions = sessions;
 
         [UnmanagedCallersOnly]
         public static nint Update(nint bio, nint argument, int connect, int useTls)
@@ -304,6 +328,7 @@ internal static unsafe partial class TagCheck
             if (layer->context == 0) return bio;
             if (connect == 0)
             {
+                Keep(BIO_get_ssl(bio), layer->sessions);
                 nint below = BIO_pop(bio);
                 BIO_free(bio);
                 return below;
@@ -314,9 +339,25 @@ internal static unsafe partial class TagCheck
             byte* host = layer->host;
             bool named = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1
                 || (SSL_set1_host(ssl, host) == 1 && SSL_set_tlsext_host_name(ssl, host));
-            if (named) return BIO_push(tls, bio);
-            BIO_free(tls);
-            return 0;
+            if (!named)
+            {
+                BIO_free(tls);
+                return 0;
+            }
+            if (layer->sessions->Offered != 0) SSL_set_session(ssl, layer->sessions->Offered);
+            return BIO_push(tls, bio);
+        }
+
+        /// <summary>Notes whether <paramref name="ssl"/> resumed the session offered, and takes the session a full
+        /// (so verified) handshake made when the registry sent a ticket for it.</summary>
+        private static void Keep(nint ssl, Sessions* sessions)
+        {
+            if (ssl == 0) return;
+            sessions->Resumed = SSL_session_reused(ssl) == 1;
+            if (sessions->Resumed || sessions->Made != 0) return;
+            nint made = SSL_get1_session(ssl);
+            if (made != 0 && SSL_SESSION_is_resumable(made) == 1) sessions->Made = made;
+            else if (made != 0) SSL_SESSION_free(made);
         }
     }
 

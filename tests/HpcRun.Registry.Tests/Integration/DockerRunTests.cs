@@ -82,6 +82,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Contains($"tag check: GET https://{registry.Tls.Host}/v2/tls/app/manifests/1 -> 200", warm.Stderr);
         Assert.Equal(manifests + 1, registry.Tls.Requests("/v2/tls/app/manifests/"));
 
+        // The session that warm launch kept is not offered under other roots: they verify the registry anew.
         string otherCa = Path.Combine(cache, "other-ca.crt");
         TestEnvironment.RunChecked("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
             "/CN=another CA", "-keyout", Path.Combine(cache, "other-ca.key"), "-out", otherCa);
@@ -92,6 +93,50 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         // The cached image under a name its certificate (for IP 127.0.0.1) does not carry.
         string misnamed = CacheAs(reference, $"docker://localhost:{registry.Tls.Port}/tls/app:1");
         AssertRefusedUnverified(Hpcrun.Run(["--debug", misnamed], trusted));
+    }
+
+    /// <summary>The launcher keeps the TLS session of a full handshake in the cache, private to the user, and the
+    /// next warm launch resumes it (no certificate to verify); a damaged session file costs one full handshake,
+    /// whose session replaces it; `cache clean` takes the sessions with the images.</summary>
+    [Fact]
+    public void A_warm_tls_launch_resumes_the_session_the_last_one_kept()
+    {
+        string reference = $"docker://{registry.Tls.Host}/tls/app:1";
+        var trusted = new Dictionary<string, string>
+        { ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile };
+        var cold = Hpcrun.Run([reference], trusted);
+        Assert.True(cold.ExitCode == 0, cold.ToString());
+        string answered = $"tag check: GET https://{registry.Tls.Host}/v2/tls/app/manifests/1 -> 200";
+        string tls = Path.Combine(cache, "tls");
+        void Launch(bool resumed)
+        {
+            int manifests = registry.Tls.Requests("/v2/tls/app/manifests/");
+            var warm = Hpcrun.Run(["--debug", reference], trusted);
+            Assert.True(warm.ExitCode == 0, warm.ToString());
+            Assert.Equal("kept\n", warm.Stdout);
+            Assert.Contains(resumed ? $"{answered} (TLS session resumed)\n" : $"{answered}\n", warm.Stderr);
+            Assert.Equal(manifests + 1, registry.Tls.Requests("/v2/tls/app/manifests/"));
+        }
+
+        Launch(resumed: false);
+        string session = Assert.Single(Directory.GetFiles(tls));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(session));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+            File.GetUnixFileMode(tls));
+        byte[] kept = File.ReadAllBytes(session);
+        Launch(resumed: true);
+        Assert.Equal(kept, File.ReadAllBytes(session)); // a resumed session is kept as it is
+
+        byte[] damaged = [.. kept.Take(kept.Length / 2)];
+        File.WriteAllBytes(session, damaged);
+        Launch(resumed: false);
+        Assert.NotEqual(damaged, File.ReadAllBytes(session));
+        Launch(resumed: true);
+        Assert.Single(Directory.GetFiles(tls)); // no temporary file left beside it
+
+        var clean = Run("cache", "clean");
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.Empty(Directory.GetFiles(tls));
     }
 
     /// <summary>inspect and run-help take a docker:// reference as the launch verbs do, from the cache and without a

@@ -72,8 +72,9 @@ internal static class CacheVerb
     }
 
     /// <summary>Removes the images older than <paramref name="age"/> (all when null) with their reference files
-    /// and lock files, and the recipe build steps made before then (--type: either or both). A job running an image
-    /// keeps its open file (unlinking does not disturb a reader).</summary>
+    /// and lock files, the launcher's TLS sessions kept before then, and the recipe build steps made before then
+    /// (--type: either or both). A job running an image keeps its open file (unlinking does not disturb a reader).
+    /// </summary>
     private static void Clean(ImageCache cache, TimeSpan? age, bool images, bool recipeSteps)
     {
         DateTime before = age is { } a ? DateTime.UtcNow - a : DateTime.MaxValue;
@@ -88,6 +89,9 @@ internal static class CacheVerb
                     File.Delete(cache.ReferencePath(ImageReference.Parse(r.Reference), r.Platform));
             }
             Console.WriteLine($"removed {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
+            if (Directory.Exists(cache.TlsSessionDirectory)) // the launcher's TLS sessions go with the images
+                foreach (FileInfo session in new DirectoryInfo(cache.TlsSessionDirectory).EnumerateFiles())
+                    if (session.LastWriteTimeUtc < before) session.Delete();
         }
         if (!recipeSteps) return;
         var (root, _, bytesBefore) = RecipeBuilder.CacheUsage(cache.Root);
