@@ -94,6 +94,7 @@ public class FakeRootHomeTests
         Assert.Equal(MountSpec.Bind("/scratch/alice", home), At(plan, home));
         Assert.Null(At(plan, "/root"));
         Assert.Equal(home, plan.Env()["HOME"]);
+        Assert.Contains($"root:x:0:0:root:{home}:/bin/sh\n", At(plan, "/etc/passwd")!.Content);
         ContainerPlan contained = Plan(FakeRoot with { Home = HomeSpec.Parse("-H", spec), Contain = true });
         Assert.Equal(MountSpec.Bind("/scratch/alice", home), At(contained, home));
         Assert.Equal(home, contained.WorkingDirectory);
@@ -129,6 +130,18 @@ public class FakeRootHomeTests
         });
         Assert.Equal("/bin/sh", plan.Argv[0]); // the image's shell runs the scripts, then the job
         Assert.Equal("/root", plan.Env()["HOME"]);
+    }
+
+    [Fact]
+    public void TheRootEntryOfPasswdHasTheHome()
+    {
+        ContainerPlan plan = Plan(FakeRoot, files: new()
+        {
+            ["/bin/sh"] = "",
+            ["/etc/passwd"] = "root:x:0:0:Super:/var/root:/bin/bash\nbin:x:1:1::/bin:/bin/false\n",
+        });
+        Assert.Equal(MountSpec.File("/etc/passwd", "root:x:0:0:Super:/root:/bin/bash\nbin:x:1:1::/bin:/bin/false\n"),
+            At(plan, "/etc/passwd"));
     }
 
     [Fact]
