@@ -22,7 +22,7 @@ public sealed class LaunchOptions
     public readonly Option<bool> CleanEnv = new("--cleanenv", "-e")
     { Description = "Do not pass the host environment in (keeps HOME, USER, LOGNAME, TERM, LANG)" };
     public readonly Option<bool> FakeRoot = new("--fakeroot", "-f")
-    { Description = "Be uid/gid 0 inside (still the invoking user outside)" };
+    { Description = "Be uid/gid 0 inside (still the invoking user outside), with the home at /root (HOME=/root)" };
     public readonly Option<bool> WritableTmpfs = new("--writable-tmpfs")
     { Description = "Make the image writable through a throwaway in-memory layer" };
     public readonly Option<string> Pwd = new("--pwd", "--cwd")

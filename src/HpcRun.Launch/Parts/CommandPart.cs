@@ -7,7 +7,8 @@ namespace HpcRun.Launch.Parts;
 /// `hpcrun test` the image's test script with them (without one: no job, <see cref="NoTestScript"/>), or for
 /// `hpcrun shell` a shell (<see cref="ShellCommand"/>);
 /// in the host's current directory when the container has it and the user can enter it (it is not bound under
-/// --contain: then the home), else the image's working directory. HOME is -H's destination when it names one.
+/// --contain: then the home), else the image's working directory. HOME is the home part's when -H or --fakeroot moves
+/// the home (<see cref="HomePart.HomeVariable"/>).
 /// When the image's environment scripts are to be evaluated (<see cref="ImageEnvironment"/>), the image's shell
 /// runs them and execs the command.
 /// </summary>
@@ -29,7 +30,7 @@ public sealed class CommandPart : ILaunchPart
             : request.Test ? [TestScript, .. request.RunArguments]
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context, request.RunArguments);
-        if (request.Home is not null) plan.SetEnv("HOME", HomePart.HomeInside(request, context.Host));
+        if (HomePart.HomeVariable(request, context.Host) is { } home) plan.SetEnv("HOME", home);
         string? cwd = context.Host.UsableCwd;
         if ((request.Contain || request.NoMount.Cwd) && (cwd is null || !plan.IsCovered(cwd) || InsideTmpfs(plan, cwd)))
             cwd = HomePart.HomeInside(request, context.Host); // not bound: start in the home, as Apptainer does

@@ -6,9 +6,15 @@ namespace HpcRun.Launch.Parts;
 /// directory that would hide the image's own (/, /usr, /etc ...). As Apptainer's flags say:
 /// -H SRC[:DST] binds SRC as the home (at DST, HOME then DST); --contain gives an empty home (a tmpfs)
 /// unless -H names one, and binds no current directory; --no-home and --no-mount home|cwd leave them out.
+/// With --fakeroot the job is root, whose home is /root: the user's home is bound there and HOME is /root
+/// (<see cref="HomeInside"/>), as Apptainer's getHomePaths does for a root-mapped namespace; the current directory,
+/// also one inside the home, is still bound at its own path, and -H's DST still wins.
 /// </summary>
 public sealed class HomePart : ILaunchPart
 {
+    /// <summary>Root's home: where the user's home is under --fakeroot.</summary>
+    public const string RootHome = "/root";
+
     private static readonly string[] SystemTrees = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64",
         "/libx32", "/proc", "/run", "/sbin", "/sys", "/usr"];
     private static readonly string[] SystemDirs = ["/", "/home", "/opt", "/var", "/srv", "/mnt", "/media"];
@@ -21,20 +27,28 @@ public sealed class HomePart : ILaunchPart
         if (request.Home is { } spec) plan.Mount(MountSpec.Bind(HomeSource(spec, host), target));
         else if (request.NoMount.Home || target == "/") { }
         else if (request.Contain) plan.Mount(MountSpec.Tmpfs(target));
-        else if (!plan.IsCovered(target) && host.ResolvedPaths.GetValueOrDefault(target) is { } home)
+        else if (host.Home == "/") { } // nobody's home: nothing to bind at /root either
+        else if (!plan.IsCovered(target) && host.ResolvedPaths.GetValueOrDefault(host.Home) is { } home)
             plan.Mount(MountSpec.Bind(home, target));
         if (request.Contain || request.NoMount.Cwd) return;
         if (host.UsableCwd is { } cwd && IsBindable(cwd) && !plan.IsCovered(cwd)) plan.Mount(MountSpec.Bind(cwd, cwd));
     }
 
     /// <summary>The home's path inside: -H's DST, else its SRC made absolute against the current directory (as a
-    /// relative bind source is read, README "Apptainer → hpcrun"), else the user's home.</summary>
+    /// relative bind source is read, README "Apptainer → hpcrun"), else /root with --fakeroot, else the user's
+    /// home.</summary>
     public static string HomeInside(LaunchRequest request, HostFacts host) =>
-        request.Home is not { } spec ? host.Home
+        request.Home is not { } spec ? (request.FakeRoot ? RootHome : host.Home)
         : spec.Target ?? (spec.Source.StartsWith('/') ? PathText.Normalize(spec.Source)
             : host.Cwd is { } cwd ? PathText.Normalize($"{cwd}/{spec.Source}")
             : throw new HpcRunException(ExitCode.BindSourceNotFound,
                 $"home directory does not exist: {spec.Source} (the current directory was deleted)"));
+
+    /// <summary>The HOME the job gets in place of the caller's: <see cref="HomeInside"/> when -H or --fakeroot moves
+    /// the home (Apptainer sets HOME to the home's destination), also under --no-home; null: the caller's HOME
+    /// stands.</summary>
+    public static string? HomeVariable(LaunchRequest request, HostFacts host) =>
+        request.Home is not null || request.FakeRoot ? HomeInside(request, host) : null;
 
     /// <summary>-H's SRC, resolved.</summary>
     /// <exception cref="HpcRunException">67 (<see cref="ExitCode.BindSourceNotFound"/>) when it is missing, 76

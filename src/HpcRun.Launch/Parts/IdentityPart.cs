@@ -3,21 +3,41 @@ namespace HpcRun.Launch.Parts;
 /// <summary>
 /// Who the job is inside: the user's own uid/gid (or 0 with --fakeroot), with matching
 /// /etc/passwd and /etc/group entries so that `id`, `whoami` and ssh-less MPI launchers work
-/// even when the image was built elsewhere or lacks those files.
+/// even when the image was built elsewhere or lacks those files. With --fakeroot the image's root entry stays (its
+/// name, gecos and shell) with the home the job has (<see cref="HomePart.HomeInside"/>: /root, or -H's DST), as
+/// Apptainer's passwd template keeps uid 0's entry; an image without one gets root's.
 /// </summary>
 public sealed class IdentityPart : ILaunchPart
 {
-    private const string RootPasswd = "root:x:0:0:root:/root:/bin/sh", RootGroup = "root:x:0:";
+    private const string RootGroup = "root:x:0:";
 
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         HostFacts host = context.Host;
         bool fakeRoot = context.Request.FakeRoot;
         plan.Ids = fakeRoot ? new IdMap(0, 0, host.Uid, host.Gid) : new IdMap(host.Uid, host.Gid, host.Uid, host.Gid);
-        plan.Mount(MountSpec.File("/etc/passwd",
-            Merge(context.Tree.ReadText("/etc/passwd"), fakeRoot ? RootPasswd : host.PasswdLine, fakeRoot)));
+        string? passwd = context.Tree.ReadText("/etc/passwd");
+        plan.Mount(MountSpec.File("/etc/passwd", fakeRoot
+            ? RootPasswd(passwd, HomePart.HomeInside(context.Request, host))
+            : Merge(passwd, host.PasswdLine, keepImageEntry: false)));
         plan.Mount(MountSpec.File("/etc/group",
             Merge(context.Tree.ReadText("/etc/group"), fakeRoot ? RootGroup : host.GroupLine, fakeRoot)));
+    }
+
+    /// <summary>The image's passwd file for a job that is root: its uid 0 entry (the first) with
+    /// <paramref name="home"/> as the home, or, when it has none (or one without all seven fields), root's entry
+    /// with that home in place of any line named root or with uid 0.</summary>
+    public static string RootPasswd(string? imageFile, string home)
+    {
+        var lines = (imageFile ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        int at = lines.FindIndex(line => line.Split(':') is [_, _, "0", ..]);
+        if (at >= 0 && lines[at].Split(':') is { Length: 7 } fields)
+        {
+            fields[5] = home;
+            lines[at] = string.Join(':', fields);
+            return string.Join('\n', lines) + "\n";
+        }
+        return Merge(imageFile, $"root:x:0:0:root:{home}:/bin/sh", keepImageEntry: false);
     }
 
     /// <summary>The image's file with <paramref name="entry"/> in place of any line with the same

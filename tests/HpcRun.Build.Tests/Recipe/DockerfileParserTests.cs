@@ -45,6 +45,16 @@ public class DockerfileParserTests
         Assert.Equal("1-x-d-alt-$A-", state.Expand("$A-${B}-${C:-d}-${A:+alt}-\\$A-${C:+no}"));
     }
 
+    /// <summary>A RUN (or %post) runs as root, whose HOME is /root unless the image's ENV sets one (as Docker's):
+    /// as Apptainer's %post has it, and as `hpcrun --fakeroot` gives a job.</summary>
+    [Fact]
+    public void A_run_has_roots_home_unless_the_image_sets_one()
+    {
+        Assert.Contains(KeyValuePair.Create("HOME", "/root"), new StageState().RunEnvironment());
+        Assert.Contains(KeyValuePair.Create("HOME", "/home/app"),
+            new StageState().WithEnv("HOME", "/home/app").RunEnvironment());
+    }
+
     [Fact]
     public void Env_and_label_pairs_take_quotes_and_the_legacy_form()
     {

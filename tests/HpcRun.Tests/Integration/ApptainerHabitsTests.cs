@@ -393,6 +393,62 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.Equal(["no home"], Lines(none));
     }
 
+    /// <summary>--fakeroot: the user's home at /root and HOME=/root, as Apptainer's getHomePaths has it for a
+    /// root-mapped namespace, with root's passwd entry there too, also through the image's environment scripts; the
+    /// current directory, also inside the home or the home itself, is bound at its own path and the job starts there,
+    /// as Apptainer's createCwdDir and addCwdMount do.</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void FakeRootPutsTheHomeAtRootAndStartsInTheCurrentDirectory(string kind)
+    {
+        string name = $"acli-fakeroot-{Guid.NewGuid():N}", dir = $"{Hpcrun.UserHome}/{name}";
+        Assert.Equal(0, Hpcrun.Script($"mkdir {dir} && echo hi > {dir}/note").ExitCode);
+        try
+        {
+            var inside = Hpcrun.Run(["exec", "--fakeroot", images[kind], "sh", "-c",
+                $"echo $HOME; pwd; cat note; cat /root/{name}/note; grep ^root: /etc/passwd | cut -d: -f6; " +
+                "echo $GREETING"], cwd: dir);
+            Assert.True(inside.ExitCode == 0, inside.ToString());
+            Assert.Equal(["/root", dir, "hi", "hi", "/root", "hello"], Lines(inside));
+            var fromHome = Hpcrun.Run("exec", "--fakeroot", images[kind], "sh", "-c", $"pwd; cat {name}/note");
+            Assert.True(fromHome.ExitCode == 0, fromHome.ToString());
+            Assert.Equal([Hpcrun.UserHome, "hi"], Lines(fromHome));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>--fakeroot with --contain: an empty /root, where the job starts (Apptainer's regression test for its
+    /// issue 5211); with --no-home: HOME is still /root, where nothing is bound; with -H SRC:DST: the home at DST,
+    /// HOME and root's passwd entry DST, nothing at /root (Apptainer's setHome leaves an explicit home as given).
+    /// </summary>
+    [Fact]
+    public void FakeRootWithContainNoHomeOrAnExplicitHome()
+    {
+        string name = $"acli-fakeroot-{Guid.NewGuid():N}";
+        string home = Hpcrun.Script($"mkdir ~/{name} && d=$(mktemp -d) && echo hi > $d/note && echo $d").Stdout.Trim();
+        try
+        {
+            var contained = Hpcrun.Run("exec", "--fakeroot", "--contain", images.Sif, "sh", "-c",
+                "echo $HOME; pwd; ls -A /root | wc -l");
+            Assert.True(contained.ExitCode == 0, contained.ToString());
+            Assert.Equal(["/root", "/root", "0"], Lines(contained));
+            var noHome = Hpcrun.Run(["exec", "--fakeroot", "--no-home", images.Sif, "sh", "-c",
+                $"echo $HOME; test -e /root/{name} || echo not bound"], cwd: "/tmp");
+            Assert.True(noHome.ExitCode == 0, noHome.ToString());
+            Assert.Equal(["/root", "not bound"], Lines(noHome));
+            var given = Hpcrun.Run("exec", "--fakeroot", "-H", $"{home}:/work", images.Sif, "sh", "-c",
+                $"echo $HOME; cat /work/note; grep ^root: /etc/passwd | cut -d: -f6; test -e /root/{name} || " +
+                "echo not at root");
+            Assert.True(given.ExitCode == 0, given.ToString());
+            Assert.Equal(["/work", "hi", "/work", "not at root"], Lines(given));
+        }
+        finally
+        {
+            Directory.Delete($"{Hpcrun.UserHome}/{name}");
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
     [Fact]
     public void ARelativeHomeIsReadAgainstTheCurrentDirectoryAndAFileIsNoHome()
     {

@@ -27,12 +27,13 @@ public class FastJoinTests(ContainerFixture images)
         /// <param name="own">Variables of each rank's own, or null.</param>
         /// <param name="firstAlone">Rank 0 starts alone, and the others once its job runs: rank 0 is the first.
         /// </param>
+        /// <param name="options">hpcrun's options, before the image.</param>
         public Ranks(string image, int count, Dictionary<string, string> env, string prelude = "",
-            Func<int, Dictionary<string, string>>? own = null, bool firstAlone = false)
+            Func<int, Dictionary<string, string>>? own = null, bool firstAlone = false, string[]? options = null)
         {
             File.SetUnixFileMode(Dir, (UnixFileMode)0b111_111_111);
             Processes = [.. Enumerable.Range(0, count).Select(rank => Hpcrun.Start(
-                [image, "sh", "-c", prelude + Job, "job", "an argument"],
+                [.. options ?? [], image, "sh", "-c", prelude + Job, "job", "an argument"],
                 new Dictionary<string, string>(env)
                 {
                     ["D"] = Dir, ["PMIX_RANK"] = rank.ToString(), ["OMPI_COMM_WORLD_RANK"] = rank.ToString(),
@@ -135,6 +136,40 @@ public class FastJoinTests(ContainerFixture images)
         Assert.Contains("args job|an argument", fast[1]);
         Assert.Contains("PMIX_RANK=3", fast[3]);
         Assert.Contains("OMPI_COMM_WORLD_RANK=2", fast[2]);
+        LeakCheck.AssertNothingLeft();
+    }
+
+    /// <summary>Under --fakeroot the fast-joined ranks are root, in the first rank's mounts (the user's home at
+    /// /root) with HOME=/root, as the first rank decided for them.</summary>
+    [Fact]
+    public void FakeRootRanksFastJoinAsRootWithTheHomeAtRoot()
+    {
+        const int count = 3;
+        string name = $".hpcrun-fastjoin-probe-{Guid.NewGuid():N}", probe = $"{Hpcrun.UserHome}/{name}";
+        const string text = "seen";
+        File.WriteAllText(probe, text + "\n");
+        File.SetUnixFileMode(probe, (UnixFileMode)0b110_100_100);
+        try
+        {
+            using var ranks = new Ranks(images.Image, count, Key(), options: ["--fakeroot"],
+                prelude: $"export SEEN=$(cat /root/{name}); ");
+            ranks.WaitUntilUp();
+            int first = First(ranks);
+            Assert.True(first >= 0, "no rank serves the image");
+            for (int rank = 0; rank < count; rank++)
+            {
+                Assert.Equal(rank != first, ranks.FastJoined(rank));
+                Assert.Equal(ranks.Mounts(first), ranks.Mounts(rank));
+                string[] got = ranks.Got(rank);
+                Assert.Contains("HOME=/root", got);
+                Assert.Contains($"SEEN={text}", got);
+                Assert.Contains($"cwd {Hpcrun.UserHome}", got);
+                Assert.Contains(got, line => line.StartsWith("uid=0(root) gid=0(root)", StringComparison.Ordinal));
+            }
+            ranks.ReleaseAll();
+            ranks.AssertEnded();
+        }
+        finally { File.Delete(probe); }
         LeakCheck.AssertNothingLeft();
     }
 

@@ -12,7 +12,8 @@ namespace HpcRun.Tests.Integration;
 [Collection(ContainerCollection.Name)]
 public class NodeSharingTests(ContainerFixture images)
 {
-    /// <summary>Ranks started at one instant; job i writes up.i ("USERNS PPID"), waits for go.i,
+    /// <summary>Ranks started at one instant; job i writes up.i ("USERNS PPID HOME ROOTPROBE": ROOTPROBE is
+    /// the text of /root/$PROBE, or "-"), waits for go.i,
     /// reads a whole file of the image (the FUSE mount must still serve it) and exits with i % 7.</summary>
     private sealed class Ranks : IDisposable
     {
@@ -22,7 +23,8 @@ public class NodeSharingTests(ContainerFixture images)
         public Ranks(string image, int count, string[] options, Dictionary<string, string> env)
         {
             File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
-            const string job = "echo \"$(readlink /proc/self/ns/user) $PPID\" > $D/up.$RANK; " +
+            const string job = "echo \"$(readlink /proc/self/ns/user) $PPID $HOME " +
+                "$(cat /root/$PROBE 2>/dev/null || echo -)\" > $D/up.$RANK; " +
                 "while [ ! -e $D/go.$RANK ]; do sleep 0.05; done; cat /bin/busybox > /dev/null || exit 99; " +
                 "echo rank $RANK done; exit $((RANK % 7))";
             Processes = [.. Enumerable.Range(0, count).Select(rank => Hpcrun.Start([.. options, image, "sh", "-c", job],
@@ -47,6 +49,9 @@ public class NodeSharingTests(ContainerFixture images)
 
         /// <summary>The job's parent: the rank's hpcrun.</summary>
         public int ParentOf(int rank) => int.Parse(File.ReadAllText(Up(rank)).Split(' ')[1]);
+
+        /// <summary>The job's HOME and what it read at /root/$PROBE ("-": nothing).</summary>
+        public string HomeOf(int rank) => string.Join(' ', File.ReadAllText(Up(rank)).TrimEnd('\n').Split(' ')[2..]);
 
         public void Release(int rank) => File.WriteAllText(Path.Combine(dir, $"go.{rank}"), "");
 
@@ -196,19 +201,33 @@ public class NodeSharingTests(ContainerFixture images)
         LeakCheck.AssertNothingLeft();
     }
 
+    /// <summary>Under --fakeroot every rank, the first and those that join it, has the user's home at /root
+    /// (the first rank's mount) and HOME=/root.</summary>
     [Fact]
     public void RanksWithFakeRootShareOneContainerToo()
     {
-        var key = new Dictionary<string, string> { ["HPCRUN_JOIN_KEY"] = $"test-{Guid.NewGuid():N}" };
-        using var ranks = new Ranks(images.Image, 4, ["--fakeroot"], key);
-        Assert.Single(ranks.WaitUntilUp().Distinct());
-        Assert.Single(FuseServers(ranks.Processes.Select(p => p.Id)));
-        for (int rank = 0; rank < 4; rank++) ranks.Release(rank);
-        for (int rank = 0; rank < 4; rank++)
+        string name = $".hpcrun-ranks-probe-{Guid.NewGuid():N}", probe = $"{Hpcrun.UserHome}/{name}", text = "seen";
+        File.WriteAllText(probe, text + "\n");
+        File.SetUnixFileMode(probe, (UnixFileMode)0b110_100_100);
+        try
         {
-            Assert.True(ranks.Processes[rank].WaitForExit(TimeSpan.FromMinutes(1)), $"rank {rank} did not end");
-            Assert.Equal(rank % 7, ranks.Processes[rank].ExitCode);
+            var key = new Dictionary<string, string>
+            {
+                ["HPCRUN_JOIN_KEY"] = $"test-{Guid.NewGuid():N}",
+                ["PROBE"] = name,
+            };
+            using var ranks = new Ranks(images.Image, 4, ["--fakeroot"], key);
+            Assert.Single(ranks.WaitUntilUp().Distinct());
+            Assert.Single(FuseServers(ranks.Processes.Select(p => p.Id)));
+            Assert.All(Enumerable.Range(0, 4), rank => Assert.Equal($"/root {text}", ranks.HomeOf(rank)));
+            for (int rank = 0; rank < 4; rank++) ranks.Release(rank);
+            for (int rank = 0; rank < 4; rank++)
+            {
+                Assert.True(ranks.Processes[rank].WaitForExit(TimeSpan.FromMinutes(1)), $"rank {rank} did not end");
+                Assert.Equal(rank % 7, ranks.Processes[rank].ExitCode);
+            }
         }
+        finally { File.Delete(probe); }
         LeakCheck.AssertNothingLeft();
     }
 

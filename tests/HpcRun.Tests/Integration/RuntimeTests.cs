@@ -18,17 +18,23 @@ public class RuntimeTests(ContainerFixture images)
             result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    /// <summary>Root inside, whose home is /root: the user's home is bound there and HOME is /root, as Apptainer's
+    /// --fakeroot has it.</summary>
     [Fact]
     public void FakeRootIsRootInside()
     {
-        var result = images.Sh(
-            "id -u; id -g; touch /home/hpcrun-test/.fakeroot-probe && stat -c %u /home/hpcrun-test/.fakeroot-probe",
-            "--fakeroot");
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(["0", "0", "0"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        // ... and still the user outside: the file belongs to them on the host.
-        Assert.Equal($"{Id("-u")}\n",
-            TestEnvironment.Run("stat", ["-c", "%u", $"{Hpcrun.UserHome}/.fakeroot-probe"]).Stdout);
+        string probe = $".fakeroot-probe-{Guid.NewGuid():N}";
+        try
+        {
+            var result = images.Sh($"id -u; id -g; echo $HOME; touch /root/{probe} && stat -c %u /root/{probe}",
+                "--fakeroot");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal(["0", "0", "/root", "0"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            // ... and still the user outside: the file, made in their home, belongs to them on the host.
+            Assert.Equal($"{Id("-u")}\n",
+                TestEnvironment.Run("stat", ["-c", "%u", $"{Hpcrun.UserHome}/{probe}"]).Stdout);
+        }
+        finally { File.Delete($"{Hpcrun.UserHome}/{probe}"); }
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public class IdentityPartTests
     }
 
     [Fact]
-    public void FakeRootKeepsTheImageRootEntry()
+    public void FakeRootKeepsTheImageRootEntryWithRootsHome()
     {
         var files = new Dictionary<string, string?> { ["/etc/passwd"] = "root:x:0:0:Super:/root:/bin/bash\n" };
         var plan = PlanFixture.Plan(
@@ -41,4 +41,18 @@ public class IdentityPartTests
         Assert.Contains(MountSpec.File("/etc/passwd", "root:x:0:0:Super:/root:/bin/bash\n"), plan.Mounts);
         Assert.Contains(MountSpec.File("/etc/group", "root:x:0:\n"), plan.Mounts);
     }
+
+    /// <summary>As Apptainer's passwd template: uid 0's entry keeps its name, gecos and shell, and gets the home the
+    /// job has (/root, or -H's DST); an image without one gets root's, in place of a line that would clash.</summary>
+    [Theory]
+    [InlineData("toor:x:0:0:Super:/var/root:/bin/bash\nbin:x:1:1::/bin:/bin/false\n", "/root",
+        "toor:x:0:0:Super:/root:/bin/bash\nbin:x:1:1::/bin:/bin/false\n")]
+    [InlineData("bin:x:1:1::/bin:/bin/false\nroot:x:0:0::/root:/bin/sh\n", "/work",
+        "bin:x:1:1::/bin:/bin/false\nroot:x:0:0::/work:/bin/sh\n")]
+    [InlineData(null, "/root", "root:x:0:0:root:/root:/bin/sh\n")]
+    [InlineData("bin:x:1:1::/bin:/bin/false\nroot:x:5:5::/r:/bin/sh\n", "/root",
+        "bin:x:1:1::/bin:/bin/false\nroot:x:0:0:root:/root:/bin/sh\n")]
+    [InlineData("root:x:0:0\n", "/root", "root:x:0:0:root:/root:/bin/sh\n")]
+    public void TheRootEntryHasTheJobsHome(string? image, string home, string expected) =>
+        Assert.Equal(expected, IdentityPart.RootPasswd(image, home));
 }
