@@ -166,6 +166,45 @@ public class ApptainerCommandLineTests
     public void BadMountsAreUsageErrors(string spec) =>
         Assert.Equal((int)ExitCode.Usage, Parse("exec", "--mount", spec, "img", "true").Code);
 
+    /// <summary>cobra's "--" before the image, as Apptainer takes it: it ends the verb's options (the next word is the
+    /// image, even one that looks like an option), for each verb that takes an image and for the bare form; a "--"
+    /// right after the image still only separates it from the command.</summary>
+    [Fact]
+    public void ADoubleDashBeforeTheImageEndsTheOptions()
+    {
+        var (code, exec) = Parse("exec", "-e", "--", "img", "ls", "-v");
+        Assert.Equal(42, code);
+        Assert.Equal(("img", true), (exec!.Image, exec.CleanEnv));
+        Assert.Equal(["ls", "-v"], exec.Command);
+        Assert.Equal(["true"], Parse("exec", "--", "img", "--", "true").Request!.Command);
+        Assert.Equal(["--", "x"], Parse("exec", "--", "img", "--", "--", "x").Request!.Command);
+        Assert.Equal("-odd.sif", Parse("exec", "--", "-odd.sif", "true").Request!.Image);
+        var run = Parse("run", "--", "img", "a", "-b").Request!;
+        Assert.Equal(("img", 0), (run.Image, run.Command.Count));
+        Assert.Equal(["a", "-b"], run.RunArguments);
+        var shell = Parse("shell", "-s", "/bin/ash", "--", "img").Request!;
+        Assert.Equal(("img", true, "/bin/ash"), (shell.Image, shell.Shell, shell.ShellPath));
+        var test = Parse("test", "--", "img", "quick").Request!;
+        Assert.Equal(("img", true), (test.Image, test.Test));
+        Assert.Equal(["quick"], test.RunArguments);
+        var bare = Parse("-B", "/data", "--", "img", "true").Request!;
+        Assert.Equal(("img", "/data"), (bare.Image, Assert.Single(bare.Binds).Source));
+        Assert.Equal(["true"], bare.Command);
+        Assert.Equal(["true"], Parse("--", "img", "true").Request!.Command);
+        Assert.Empty(Parse("--", "img").Request!.Command);
+    }
+
+    [Theory]
+    [InlineData("exec", "--")]
+    [InlineData("run", "--")]
+    [InlineData("shell", "--")]
+    [InlineData("test", "--")]
+    [InlineData("--")]
+    [InlineData("exec", "--", "img")] // exec needs a command
+    [InlineData("shell", "--", "img", "ls")] // shell takes none
+    public void ADoubleDashBeforeTheImageStillNeedsAnImage(params string[] args) =>
+        Assert.Equal((int)ExitCode.Usage, Parse(args).Code);
+
     [Fact]
     public void ShellTakesAShellPath()
     {

@@ -112,6 +112,20 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.Equal(["0 arguments"], Lines(Hpcrun.Run(images[kind])));
     }
 
+    /// <summary>Apptainer's (cobra's) "--" before the image, for each verb that takes one and the bare form.</summary>
+    [Fact]
+    public void ADoubleDashBeforeTheImageEndsTheOptionsOfEachVerb()
+    {
+        Assert.Equal(["x"], Lines(Hpcrun.Run("exec", "-e", "--", images.Sif, "echo", "x")));
+        Assert.Equal(["y"], Lines(Hpcrun.Run("-e", "--", images.Sif, "echo", "y")));
+        Assert.Equal(["z"], Lines(Hpcrun.Run("exec", "--", images.Sif, "--", "echo", "z")));
+        Assert.Equal(["1 arguments", "[a]"], Lines(Hpcrun.Run("run", "--", images.Sif, "a")));
+        Assert.Equal(["No test script found in container, exiting"], Lines(Hpcrun.Run("test", "--", images.Sif)));
+        var shell = Hpcrun.Run(["shell", "--", images.Sif], stdin: "echo in the shell\n");
+        Assert.True(shell.ExitCode == 0, shell.ToString());
+        Assert.Contains("in the shell", shell.Stdout);
+    }
+
     [Theory, MemberData(nameof(Kinds))]
     public void RunHelpPrintsTheHelp(string kind)
     {
