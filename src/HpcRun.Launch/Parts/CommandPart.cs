@@ -29,6 +29,7 @@ public sealed class CommandPart : ILaunchPart
             : request.Test ? [TestScript, .. request.RunArguments]
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context, request.RunArguments);
+        if (plan.Argv is [{ Length: 0 }, ..]) throw new HpcRunException(ExitCode.CommandNotFound, EmptyCommand);
         if (request.Home is not null) plan.SetEnv("HOME", HomePart.HomeInside(request, context.Host));
         string? cwd = context.Host.UsableCwd;
         if ((request.Contain || request.NoMount.Cwd) && (cwd is null || !plan.IsCovered(cwd) || InsideTmpfs(plan, cwd)))
@@ -62,6 +63,10 @@ public sealed class CommandPart : ILaunchPart
     /// hide that this is the container), else /bin/sh.</summary>
     private static IReadOnlyList<string> ShellCommand(LaunchContext context, string? shellPath) =>
         shellPath is not null ? [shellPath] : context.Tree.Has("/bin/bash") ? ["/bin/bash", "--norc"] : ["/bin/sh"];
+
+    /// <summary>An empty string names no command: a shell says "command not found" (127), where a PATH search would
+    /// try each of its directories and be refused them (EACCES, "Permission denied", 126).</summary>
+    public const string EmptyCommand = "the command is an empty string: no command has that name";
 
     /// <summary>What Apptainer's test action says of an image without a test script, before it succeeds. Its
     /// actions run in Apptainer's own shell interpreter, not the image's: an image without /bin/sh says it

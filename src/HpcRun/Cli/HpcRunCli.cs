@@ -97,7 +97,7 @@ internal sealed class HpcRunCli
         {
             RunArguments = ownCommand ? jobCommand : [],
             Test = verb == "test",
-            ShellPath = result.GetValue(shellPath),
+            ShellPath = result.GetValue(shellPath) is { Length: > 0 } given ? given : null, // "": none, as Apptainer
         };
         request = ApptainerVariables.Apply(request, environment());
         try { return launcher(request); }

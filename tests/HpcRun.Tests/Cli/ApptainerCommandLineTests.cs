@@ -211,6 +211,7 @@ public class ApptainerCommandLineTests
         var (_, request) = Parse("shell", "-s", "/bin/zsh", "img");
         Assert.Equal("/bin/zsh", request!.ShellPath);
         Assert.Equal((int)ExitCode.Usage, Parse("exec", "-s", "/bin/zsh", "img", "true").Code);
+        Assert.Null(Parse("shell", "-s", "", "img").Request!.ShellPath); // as Apptainer: the default shell
     }
 
     [Fact]

@@ -15,6 +15,23 @@ public class CommandPartTests
         Assert.Equal(["./solver", "in.dat"],
             Argv(new LaunchRequest { Image = "i", Command = ["./solver", "in.dat"] }, null, "/hpcrun-run"));
 
+    /// <summary>An empty command (`hpcrun IMAGE ""`, `exec IMAGE ""`, an image config's entrypoint [""]) names no
+    /// command: 127 and one line, as a shell says it, where a PATH search would have been refused each directory
+    /// (126, "Permission denied"). An empty string after the command is only an argument.</summary>
+    [Theory]
+    [InlineData(new[] { "" }, null)]
+    [InlineData(new[] { "", "x" }, null)]
+    [InlineData(new string[0], new[] { "" })]
+    public void AnEmptyCommandIsNotFound(string[] command, string[]? entrypoint)
+    {
+        var request = new LaunchRequest { Image = "i", Command = command };
+        var error = Assert.Throws<HpcRunException>(() => Argv(request, new ImageConfig { Entrypoint = entrypoint }));
+        Assert.Equal((ExitCode.CommandNotFound, "the command is an empty string: no command has that name"),
+            (error.Code, error.Message));
+        Assert.Equal(["/bin/sh", ""], Argv(new LaunchRequest { Image = "i", RunArguments = [""] }));
+        Assert.Equal(["echo", ""], Argv(new LaunchRequest { Image = "i", Command = ["echo", ""] }));
+    }
+
     [Fact]
     public void DefaultCommandPrefersHpcrunRunThenRunscriptThenConfigThenShell()
     {
