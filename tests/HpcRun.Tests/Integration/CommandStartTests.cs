@@ -134,6 +134,33 @@ public class CommandStartTests(CommandStartImages images) : IClassFixture<Comman
             "/.singularity.d/runscript: bad interpreter: /bin/sh is not in the image");
     }
 
+    /// <summary>Without /bin/sh, the image's own scripts and defaults cannot start: each says what is missing.
+    /// </summary>
+    [Fact]
+    public void WithoutBinShEachVerbSaysTheImageHasNone()
+    {
+        string image = images.WithoutShell;
+        OneLine(Hpcrun.Run("test", image), 127,
+            "the image has no /bin/sh to run its test script (/.singularity.d/test)");
+        OneLine(Hpcrun.Run("run", image, "x"), 127,
+            "the image has no /bin/sh to run its runscript (/.singularity.d/runscript)");
+        OneLine(Hpcrun.Run(image), 127, "the image has no /bin/sh to run its runscript (/.singularity.d/runscript)");
+        OneLine(Hpcrun.Run("shell", image), 127,
+            "the image has no shell: neither /bin/bash nor /bin/sh (name one with -s PATH)");
+        var busybox = Hpcrun.Run(["shell", "-s", "/bin/ash", image], stdin: "echo in ash\n");
+        Assert.True(busybox.ExitCode == 0 && busybox.Stdout.Contains("in ash"), busybox.ToString());
+    }
+
+    [Fact]
+    public void WithoutBinShAndADefaultCommandRunSaysSo()
+    {
+        string image = Path.Combine(Path.GetDirectoryName(images.WithoutShell)!, "no-shell-no-runscript");
+        TestEnvironment.RunChecked("cp", "-a", images.WithoutShell, image);
+        File.Delete(Path.Combine(image, ".singularity.d", "runscript"));
+        OneLine(Hpcrun.Run("run", image), 127, "the image has no default command: no runscript, no entrypoint or " +
+            "cmd, and no /bin/sh to start instead (give a command: hpcrun exec IMAGE CMD)");
+    }
+
     /// <summary>An executable file on a file system mounted noexec (a host directory bound in, as a site's scratch
     /// may be): the line says why. The mount lives in a mount namespace of its own, root's, that the test user's
     /// hpcrun starts in.</summary>
