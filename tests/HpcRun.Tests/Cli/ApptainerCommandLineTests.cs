@@ -140,6 +140,51 @@ public class ApptainerCommandLineTests
         Assert.Equal((int)ExitCode.Usage, Parse("exec", "--no-home", "-H", "/scratch/me", "img", "true").Code);
     }
 
+    /// <summary>APPTAINER_HOME is --home's value, APPTAINER_NO_HOME --no-home's, and `home` in --no-mount or
+    /// APPTAINER_NO_MOUNT is --no-home: a home and none are refused whichever way each came.</summary>
+    [Theory]
+    [InlineData(new[] { "--no-home" }, "APPTAINER_HOME=/scratch/me")]
+    [InlineData(new[] { "--no-home" }, "SINGULARITY_HOME=/scratch/me")]
+    [InlineData(new[] { "--no-mount", "tmp,home" }, "APPTAINER_HOME=/s")]
+    [InlineData(new[] { "-H", "/scratch/me" }, "APPTAINER_NO_HOME=1")]
+    [InlineData(new[] { "-H", "/s", "--no-mount", "home" }, "")]
+    [InlineData(new string[0], "APPTAINER_HOME=/s APPTAINER_NO_HOME=true")]
+    [InlineData(new string[0], "SINGULARITY_HOME=/s SINGULARITY_NO_MOUNT=home")]
+    public void AHomeAndNoHomeContradictAlsoFromApptainerVariables(string[] options, string variables)
+    {
+        var environment = variables.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .ToDictionary(v => v.Split('=')[0], v => v.Split('=')[1]);
+        Assert.Equal(((int)ExitCode.Usage, null), ParseWith(environment, ["exec", .. options, "img", "true"]));
+    }
+
+    /// <summary>The refusal names both sides as the user gave them.</summary>
+    [Fact]
+    public void AHomeAndNoHomeAreNamedAsGiven()
+    {
+        static string Refusal(LaunchRequest request, params string[] variables) =>
+            Assert.Throws<HpcRunException>(() => ApptainerVariables.Apply(request,
+                variables.ToDictionary(v => v.Split('=')[0], v => v.Split('=')[1]))).Message;
+        var none = new LaunchRequest { Image = "img" };
+        var noHome = none with { NoMount = NoMount.None with { Home = true, HomeOrigin = "--no-home" } };
+        var home = none with { Home = new HomeSpec("/s", null), HomeOrigin = "--home" };
+        Assert.Equal("APPTAINER_HOME contradicts --no-home", Refusal(noHome, "APPTAINER_HOME=/s"));
+        Assert.Equal("--home contradicts APPTAINER_NO_HOME", Refusal(home, "APPTAINER_NO_HOME=1"));
+        Assert.Equal("--home contradicts APPTAINER_NO_MOUNT home", Refusal(home, "APPTAINER_NO_MOUNT=tmp,home"));
+        Assert.Equal("SINGULARITY_HOME contradicts SINGULARITY_NO_HOME",
+            Refusal(none, "SINGULARITY_HOME=/s", "SINGULARITY_NO_HOME=true"));
+        Assert.Equal("--home contradicts --no-mount home",
+            Refusal(home with { NoMount = NoMount.None.With("--no-mount", "home") }));
+    }
+
+    [Fact]
+    public void AHomeFromAVariableWithAVariableThatIsOffIsAHome()
+    {
+        var environment = new Dictionary<string, string> { ["APPTAINER_HOME"] = "/s", ["APPTAINER_NO_HOME"] = "0" };
+        var (_, request) = ParseWith(environment, "exec", "img", "true");
+        Assert.Equal(("/s", "APPTAINER_HOME", false),
+            (request!.Home!.Source, request.HomeOrigin, request.NoMount.Home));
+    }
+
     [Theory]
     [InlineData("proc")]
     [InlineData("dev")]

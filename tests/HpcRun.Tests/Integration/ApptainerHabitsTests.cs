@@ -420,6 +420,17 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             "home is not a directory: myhome/note");
         OneLine(Hpcrun.Run("exec", "--home", $"{dir}/myhome", "--no-home", images.Sif, "true"), 64,
             "--home contradicts --no-home");
+        // APPTAINER_HOME is --home's value (and APPTAINER_NO_HOME --no-home's): the same refusal, naming them.
+        OneLine(Hpcrun.Run(["exec", "--no-home", images.Sif, "true"],
+            new Dictionary<string, string> { ["APPTAINER_HOME"] = $"{dir}/myhome" }), 64,
+            "APPTAINER_HOME contradicts --no-home");
+        OneLine(Hpcrun.Run(["exec", "--home", $"{dir}/myhome", "--no-mount", "home", images.Sif, "true"]), 64,
+            "--home contradicts --no-mount home");
+        OneLine(Hpcrun.Run(["exec", images.Sif, "true"], new Dictionary<string, string>
+        {
+            ["SINGULARITY_HOME"] = $"{dir}/myhome",
+            ["APPTAINER_NO_HOME"] = "1",
+        }), 64, "SINGULARITY_HOME contradicts APPTAINER_NO_HOME");
     }
 
     [Fact]
