@@ -55,11 +55,12 @@ internal static class SubmitChecks
     }
 
     /// <summary>HPCRUN_MPI, HPCRUN_MPI_COMPAT, HPCRUN_RDMA, HPCRUN_RDMA_LIBS and HPCRUN_GPU, where no option overrides
-    /// them (HpcRun.Launch/Parts/MpiPart.cs, RdmaPart.cs, GpuPart.cs).</summary>
+    /// them, and with host MPI the paths HPCRUN_MPI_LIBS and HPCRUN_MPI_BIND list (HpcRun.Launch/Parts/MpiPart.cs,
+    /// RdmaPart.cs, GpuPart.cs).</summary>
     private static void CheckSettings(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
     {
         // Not this host's hpcrun.conf: the job's node reads its own when the job runs.
-        _ = MpiPart.Mode(request, environment, SiteConfig.None);
+        if (MpiPart.Mode(request, environment, SiteConfig.None) == Mpi.MpiMode.Host) MpiPart.CheckAbsolute(environment);
         _ = MpiPart.Compatibility(request, environment, SiteConfig.None);
         _ = RdmaPart.Selection(request, environment, SiteConfig.None);
         _ = RdmaPart.Libraries(request, environment, SiteConfig.None);
