@@ -144,11 +144,12 @@ public sealed class LaunchOptions
             EnvFiles = Values(result, EnvFile),
             CleanEnv = result.GetValue(CleanEnv) || result.GetValue(ContainAll),
             Contain = result.GetValue(Contain) || result.GetValue(ContainAll),
-            Home = result.GetValue(Home) is not { } home ? null
-                : result.GetValue(NoHome) ? throw new HpcRunException(ExitCode.Usage, "--home contradicts --no-home")
-                : HomeSpec.Parse("--home", home),
+            Home = result.GetValue(Home) is { } home ? HomeSpec.Parse("--home", home) : null,
+            HomeOrigin = result.GetValue(Home) is not null ? "--home" : null,
+            // --home with --no-home (or --no-mount home): refused with their variables (ApptainerVariables.Apply).
             NoMount = Values(result, NoMount).Aggregate(
-                result.GetValue(NoHome) ? Launch.NoMount.None with { Home = true } : Launch.NoMount.None,
+                result.GetValue(NoHome) ? Launch.NoMount.None with { Home = true, HomeOrigin = "--no-home" }
+                    : Launch.NoMount.None,
                 (noMount, words) => noMount.With("--no-mount", words)),
             FakeRoot = result.GetValue(FakeRoot),
             WritableTmpfs = result.GetValue(WritableTmpfs),

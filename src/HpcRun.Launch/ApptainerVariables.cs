@@ -8,7 +8,8 @@ namespace HpcRun.Launch;
 /// Binds and mounts add to -B/--mount (APPTAINER_BIND, APPTAINER_BINDPATH, SINGULARITY_BIND,
 /// SINGULARITY_BINDPATH, APPTAINER_MOUNT); CLEANENV, CONTAIN, CONTAINALL, NO_HOME, NV and ROCM switch their
 /// flag on (NV and ROCM give way to --gpu and HPCRUN_GPU);
-/// HOME, PWD/CWD/TARGET_PWD/TARGET_CWD, NO_MOUNT and SHELL give a value when the flag gave none. Source:
+/// HOME, PWD/CWD/TARGET_PWD/TARGET_CWD, NO_MOUNT and SHELL give a value when the flag gave none. A home (-H or
+/// HOME) together with none (--no-home, --no-mount home, NO_HOME, NO_MOUNT's home) is refused, naming both. Source:
 /// Apptainer's cmd/internal/cli/action_flags.go (EnvKeys) and its user guide, "Environment variables".
 /// </summary>
 public static class ApptainerVariables
@@ -16,7 +17,8 @@ public static class ApptainerVariables
     public static readonly string[] Prefixes = ["APPTAINER_", "SINGULARITY_"];
 
     /// <summary>The request with what <paramref name="environment"/> adds to it.</summary>
-    /// <exception cref="HpcRunException">64 (usage) for a bad value, naming the variable.</exception>
+    /// <exception cref="HpcRunException">64 (usage) for a bad value, naming the variable, or a home and no home.
+    /// </exception>
     public static LaunchRequest Apply(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
     {
         (string Name, string Value)? Find(params string[] keys) =>
@@ -36,13 +38,16 @@ public static class ApptainerVariables
         bool containAll = On("CONTAINALL");
         NoMount noMount = request.NoMount;
         if (Find("NO_MOUNT") is { } words && noMount == NoMount.None) noMount = noMount.With(words.Name, words.Value);
-        if (On("NO_HOME")) noMount = noMount with { Home = true };
-        return request with
+        if (Find("NO_HOME") is { } noHome && Truth(noHome.Name, noHome.Value))
+            noMount = noMount with { Home = true, HomeOrigin = noMount.HomeOrigin ?? noHome.Name };
+        (string Name, string Value)? homeVariable = request.Home is null ? Find("HOME") : null;
+        LaunchRequest result = request with
         {
             Binds = binds,
             CleanEnv = request.CleanEnv || containAll || On("CLEANENV"),
             Contain = request.Contain || containAll || On("CONTAIN"),
-            Home = request.Home ?? (Find("HOME") is { } home ? HomeSpec.Parse(home.Name, home.Value) : null),
+            Home = request.Home ?? (homeVariable is { } home ? HomeSpec.Parse(home.Name, home.Value) : null),
+            HomeOrigin = request.HomeOrigin ?? homeVariable?.Name,
             WorkingDirectory = request.WorkingDirectory
                 ?? (Find("PWD", "CWD", "TARGET_PWD", "TARGET_CWD") is { } pwd ? Absolute(pwd.Name, pwd.Value) : null),
             ShellPath = request.ShellPath ?? (request.Shell ? Find("SHELL")?.Value : null),
@@ -51,6 +56,11 @@ public static class ApptainerVariables
                 : On("NV") ? GpuSelection.Nvidia with { Optional = true }
                 : On("ROCM") ? GpuSelection.Amd with { Optional = true } : null),
         };
+        // A home to bind and none at all, whether flags or variables said them (APPTAINER_HOME is --home's value).
+        if (result.Home is not null && result.NoMount.Home)
+            throw new HpcRunException(ExitCode.Usage,
+                $"{result.HomeOrigin ?? "--home"} contradicts {result.NoMount.HomeOrigin ?? "--no-home"}");
+        return result;
     }
 
     /// <summary>A boolean as Go's strconv.ParseBool reads it (Apptainer's flags do).</summary>

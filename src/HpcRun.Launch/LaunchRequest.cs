@@ -36,6 +36,9 @@ public sealed record LaunchRequest
     public bool Contain { get; init; }
     /// <summary>-H/--home SRC[:DST]: the host directory bound as the home, and where; null: the user's own.</summary>
     public HomeSpec? Home { get; init; }
+    /// <summary>Where <see cref="Home"/> came from, as messages name it: --home, or the variable that gave it
+    /// (APPTAINER_HOME...).</summary>
+    public string? HomeOrigin { get; init; }
     /// <summary>--no-mount words and destinations (<see cref="NoMount"/>); --no-home is `home`.</summary>
     public NoMount NoMount { get; init; } = NoMount.None;
     /// <summary>--rdma; null: HPCRUN_RDMA, else the site's (<see cref="SiteConfig"/>), else auto.</summary>

@@ -10,6 +10,10 @@ public sealed record NoMount(bool Tmp, bool Home, bool Cwd, bool SiteBinds, IRea
 {
     public static readonly NoMount None = new(false, false, false, false, []);
 
+    /// <summary>What left the home out first, as messages name it: --no-home, "--no-mount home",
+    /// APPTAINER_NO_HOME...; null while <see cref="Home"/> is false.</summary>
+    public string? HomeOrigin { get; init; }
+
     private static readonly string[] Kept = ["proc", "sys", "dev", "devpts"];
 
     /// <param name="source">Where the words came from, as messages name it (--no-mount, APPTAINER_NO_MOUNT).</param>
@@ -21,7 +25,7 @@ public sealed record NoMount(bool Tmp, bool Home, bool Cwd, bool SiteBinds, IRea
             result = word switch
             {
                 "tmp" => result with { Tmp = true },
-                "home" => result with { Home = true },
+                "home" => result with { Home = true, HomeOrigin = result.HomeOrigin ?? $"{source} home" },
                 "cwd" => result with { Cwd = true },
                 "bind-paths" => result with { SiteBinds = true },
                 "hostfs" => result,

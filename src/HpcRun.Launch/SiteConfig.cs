@@ -30,6 +30,16 @@ public sealed record SiteConfig
     /// beside it, <see cref="DropInDirectory"/>): tests, and users who want defaults of their own.</summary>
     public const string PathVariable = "HPCRUN_CONFIG";
 
+    /// <summary>The file <see cref="PathVariable"/> names; null when it is unset or empty (the default file).</summary>
+    /// <exception cref="HpcRunException">79 (<see cref="ExitCode.SiteConfigInvalid"/>) for a relative path: each job
+    /// would read the file of that name in its own working directory.</exception>
+    public static string? NamedFile(IReadOnlyDictionary<string, string> environment) =>
+        environment.GetValueOrDefault(PathVariable) is not { Length: > 0 } path ? null
+        : path.StartsWith('/') ? path
+        : throw new HpcRunException(ExitCode.SiteConfigInvalid,
+            $"{PathVariable} must be an absolute path, not '{path}': each job would read the file of that name in " +
+            "its own working directory");
+
     public static SiteConfig None { get; } = new();
 
     /// <summary>The files read, in the order they were applied.</summary>

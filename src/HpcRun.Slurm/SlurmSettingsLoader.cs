@@ -28,7 +28,9 @@ public static class SlurmSettingsLoader
         string currentUser)
     {
         string? Env(string name) => environment.TryGetValue(name, out string? v) && v.Length > 0 ? v : null;
-        string configDir = Env("XDG_CONFIG_HOME") ?? Path.Combine(home, ".config");
+        // A relative XDG_CONFIG_HOME is passed over, as the XDG Base Directory specification says.
+        string configDir = Env("XDG_CONFIG_HOME") is { } xdg && xdg.StartsWith('/') ? xdg
+            : Path.Combine(home, ".config");
         string configFile = flags.ConfigFile ?? Env(ConfigVariable) ?? Path.Combine(configDir, "hpcrun", "slurm.conf");
         var config = ReadConfig(configFile, required: flags.ConfigFile is not null || Env(ConfigVariable) is not null);
 

@@ -15,10 +15,28 @@ public class ImageCacheDirectoryTests
     [InlineData("APPTAINER_CACHEDIR= XDG_CACHE_HOME=/x HOME=/home/a", null, "/x/hpcrun")]
     [InlineData("HOME=/home/a", null, "/home/a/.cache/hpcrun")]
     [InlineData("", null, null)]
-    public void HpcrunsVariableThenTheSiteThenApptainersThenXdg(string environment, string? site, string? expected)
+    [InlineData("XDG_CACHE_HOME=cache HOME=/home/a", null, "/home/a/.cache/hpcrun")] // the XDG rule: passed over
+    [InlineData("HPCRUN_CACHEDIR=/own APPTAINER_CACHEDIR=relative", null, "/own")] // a variable that decides nothing
+    [InlineData("APPTAINER_CACHEDIR=relative", "/site", "/site")]
+    public void HpcrunsVariableThenTheSiteThenApptainersThenXdg(string environment, string? site, string? expected) =>
+        Assert.Equal(expected, ImageCache.DirectoryFrom(Variables(environment).GetValueOrDefault, site));
+
+    /// <summary>A relative path in the variable that decides would put the cache wherever each job starts (Apptainer
+    /// takes it so, silently): refused, naming the variable, as the site's relative cache-dir is.</summary>
+    [Theory]
+    [InlineData("HPCRUN_CACHEDIR=cache HOME=/home/a", "HPCRUN_CACHEDIR must be an absolute path, not 'cache'")]
+    [InlineData("HPCRUN_CACHEDIR=./c", "HPCRUN_CACHEDIR must be an absolute path, not './c'")]
+    [InlineData("APPTAINER_CACHEDIR=scratch/app", "APPTAINER_CACHEDIR must be an absolute path, not 'scratch/app'")]
+    [InlineData("SINGULARITY_CACHEDIR=~/old", "SINGULARITY_CACHEDIR must be an absolute path, not '~/old'")]
+    [InlineData("HOME=home/a", "HOME must be an absolute path, not 'home/a'")]
+    public void ARelativePathInTheVariableThatDecidesIsRefused(string environment, string start)
     {
-        Dictionary<string, string> variables = environment.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        Assert.Equal(expected, ImageCache.DirectoryFrom(variables.GetValueOrDefault, site));
+        var error = Assert.Throws<FormatException>(
+            () => ImageCache.DirectoryFrom(Variables(environment).GetValueOrDefault, null));
+        Assert.Equal($"{start}: the image cache would be wherever each job starts", error.Message);
     }
+
+    private static Dictionary<string, string> Variables(string environment) =>
+        environment.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 }

@@ -88,6 +88,20 @@ public class MpiPartTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    /// <summary>HPCRUN_MPI_LIBS and HPCRUN_MPI_BIND name host paths: a relative one would be read in each job's
+    /// working directory (and bound at no path inside), so host MPI refuses it, naming the variable.</summary>
+    [Theory]
+    [InlineData("HPCRUN_MPI_BIND", "/etc/openmpi:etc/pmix", "etc/pmix")]
+    [InlineData("HPCRUN_MPI_LIBS", "lib/libmpi.so.40", "lib/libmpi.so.40")]
+    public void HostMpiRefusesARelativePathInItsVariables(string variable, string value, string relative)
+    {
+        var e = Assert.Throws<HpcRunException>(() => Plan(Fixtures.MpichImage, Request(MpiMode.Host),
+            env: new() { [variable] = value }, host: Fixtures.MpichHost));
+        Assert.Equal((ExitCode.Usage, $"{variable} must list absolute paths, not '{relative}': each job would read " +
+            "it in its own working directory"), (e.Code, e.Message));
+        Assert.NotNull(Plan(Fixtures.MpichImage, Request(MpiMode.Container), env: new() { [variable] = value }));
+    }
+
     [Fact]
     public void ThePmixServerDirectoryIsReachableWhenNotUnderTmp()
     {

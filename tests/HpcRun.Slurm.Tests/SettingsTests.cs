@@ -40,6 +40,16 @@ public sealed class SettingsTests : IDisposable
         Assert.EndsWith($"{Path.Combine(dir, ".config", "hpcrun", "slurm.jwt")}: no such file", missing.Message);
     }
 
+    /// <summary>A relative XDG_CONFIG_HOME is passed over, as the XDG Base Directory specification says: the files
+    /// are under ~/.config, not wherever the command runs.</summary>
+    [Fact]
+    public void A_relative_xdg_config_home_is_passed_over()
+    {
+        var missing = Assert.Throws<SlurmApiException>(
+            () => Load(new SlurmFlags(Url: "http://h:1"), ("XDG_CONFIG_HOME", "conf")));
+        Assert.EndsWith($"{Path.Combine(dir, ".config", "hpcrun", "slurm.jwt")}: no such file", missing.Message);
+    }
+
     [Theory]
     [InlineData("from-env\n")]
     [InlineData("  from-env\r\n")]

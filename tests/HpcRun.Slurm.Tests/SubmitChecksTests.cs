@@ -109,6 +109,18 @@ public sealed class SubmitChecksTests : IDisposable
     public void A_bad_setting_the_job_inherits_is_64(string variable, string value, string start) =>
         AssertRefused(Submit([Image, "--", "true"], With(variable, value)), 64, start);
 
+    /// <summary>APPTAINER_HOME, which the job inherits, is --home's value: with --no-home it contradicts.</summary>
+    [Fact]
+    public void A_home_the_job_inherits_with_no_home_is_64() =>
+        AssertRefused(Submit(["--no-home", Image, "--", "true"], With("APPTAINER_HOME", jobDir)), 64,
+            "hpcrun: APPTAINER_HOME contradicts --no-home");
+
+    /// <summary>With host MPI, HPCRUN_MPI_LIBS and HPCRUN_MPI_BIND list absolute paths.</summary>
+    [Fact]
+    public void A_relative_mpi_path_the_job_inherits_is_64() =>
+        AssertRefused(Submit(["--mpi", "host", Image, "--", "true"], With("HPCRUN_MPI_BIND", "etc/openmpi")), 64,
+            "hpcrun: HPCRUN_MPI_BIND must list absolute paths, not 'etc/openmpi'");
+
     [Fact]
     public void A_missing_working_directory_is_64() =>
         AssertRefused(Submit(["-D", Path.Combine(root, "gone"), Image, "--", "true"]), 64,

@@ -40,16 +40,25 @@ public sealed class ImageCache(string root)
     /// <summary>The cache's directory: <c>$HPCRUN_CACHEDIR</c>, else the site's <c>cache-dir</c>
     /// (<paramref name="siteDirectory"/>), else <c>$APPTAINER_CACHEDIR/hpcrun</c> (or SINGULARITY_CACHEDIR's), else
     /// <c>$XDG_CACHE_HOME/hpcrun</c>, else <c>$HOME/.cache/hpcrun</c> (XDG Base Directory specification); null when
-    /// none is set.</summary>
+    /// none is set. The variable that decides must be an absolute path, as the site's cache-dir must: a relative one
+    /// would put the cache wherever each job starts (Apptainer reads it so, silently). A relative XDG_CACHE_HOME is
+    /// passed over, as the XDG specification says.</summary>
+    /// <exception cref="FormatException">The variable that decides is a relative path (the message names
+    /// it).</exception>
     public static string? DirectoryFrom(Func<string, string?> environment, string? siteDirectory)
     {
-        if (environment(DirectoryVariable) is { Length: > 0 } own) return own;
+        if (environment(DirectoryVariable) is { Length: > 0 } own) return Absolute(DirectoryVariable, own);
         if (siteDirectory is not null) return siteDirectory;
-        if (ApptainerVariables.Select(environment).FirstOrDefault(d => d is { Length: > 0 }) is { } apptainer)
-            return $"{apptainer.TrimEnd('/')}/hpcrun";
+        foreach (string name in ApptainerVariables)
+            if (environment(name) is { Length: > 0 } apptainer)
+                return $"{Absolute(name, apptainer).TrimEnd('/')}/hpcrun";
         if (environment("XDG_CACHE_HOME") is { Length: > 0 } xdg && xdg.StartsWith('/')) return $"{xdg}/hpcrun";
-        return environment("HOME") is { Length: > 0 } home ? $"{home}/.cache/hpcrun" : null;
+        return environment("HOME") is { Length: > 0 } home ? $"{Absolute("HOME", home)}/.cache/hpcrun" : null;
     }
+
+    private static string Absolute(string name, string path) => path.StartsWith('/') ? path
+        : throw new FormatException($"{name} must be an absolute path, not '{path}': the image cache would be " +
+            "wherever each job starts");
 
     /// <summary>The SIF of the image manifest <paramref name="manifestDigest"/> ("sha256:HEX").</summary>
     public string ImagePath(string manifestDigest) => $"{ImageDirectory}/{Hex(manifestDigest)}.sif";

@@ -30,6 +30,10 @@ public sealed class CommandPart : ILaunchPart
             : request.Test ? [TestScript, .. request.RunArguments]
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context, request.RunArguments);
+        if (plan.Argv is [{ Length: 0 }, ..]) throw new HpcRunException(ExitCode.CommandNotFound, EmptyCommand);
+        if (request.Test) CheckScriptCanStart(context, TestScript, "test script");
+        else if (request.Command.Count == 0 && !request.Shell && RunScripts.Contains(plan.Argv[0]))
+            CheckScriptCanStart(context, plan.Argv[0], "runscript");
         if (HomePart.HomeVariable(request, context.Host) is { } home) plan.SetEnv("HOME", home);
         string? cwd = context.Host.UsableCwd;
         if ((request.Contain || request.NoMount.Cwd) && (cwd is null || !plan.IsCovered(cwd) || InsideTmpfs(plan, cwd)))
@@ -51,18 +55,55 @@ public sealed class CommandPart : ILaunchPart
         plan.WritableRoot = request.WritableTmpfs;
     }
 
+    /// <exception cref="HpcRunException">127 (<see cref="ExitCode.CommandNotFound"/>) when the image has none of them,
+    /// not even /bin/sh (Apptainer: "No runscript and no /bin/sh executable found in container").</exception>
     private static IReadOnlyList<string> DefaultCommand(LaunchContext context, IReadOnlyList<string> arguments) =>
         RunScripts.FirstOrDefault(context.Tree.Has) is { } script ? [script, .. arguments]
         : context.Config.Entrypoint is { Count: > 0 } entrypoint
             ? [.. entrypoint, .. arguments.Count > 0 ? arguments : context.Config.Cmd ?? []]
         : context.Config.Cmd is { Count: > 0 } cmd ? (arguments.Count > 0 ? arguments : cmd)
-        : ["/bin/sh", .. arguments];
+        : context.Tree.Has(Shell) ? [Shell, .. arguments]
+        : throw new HpcRunException(ExitCode.CommandNotFound,
+            $"the image has no default command: no runscript, no entrypoint or cmd, and no {Shell} to start instead " +
+            "(give a command: hpcrun exec IMAGE CMD)");
 
     /// <summary>The shell `hpcrun shell` starts, as Apptainer's shell action: -s/APPTAINER_SHELL as given (its rc
     /// files apply), else the image's bash without its rc files (the home's ~/.bashrc is the host's, whose PS1 would
     /// hide that this is the container), else /bin/sh.</summary>
+    /// <exception cref="HpcRunException">127 (<see cref="ExitCode.CommandNotFound"/>) when the image has neither and
+    /// none was given (Apptainer: "/bin/sh does not exist in container").</exception>
     private static IReadOnlyList<string> ShellCommand(LaunchContext context, string? shellPath) =>
-        shellPath is not null ? [shellPath] : context.Tree.Has("/bin/bash") ? ["/bin/bash", "--norc"] : ["/bin/sh"];
+        shellPath is not null ? [shellPath] : context.Tree.Has("/bin/bash") ? ["/bin/bash", "--norc"]
+        : context.Tree.Has(Shell) ? [Shell]
+        : throw new HpcRunException(ExitCode.CommandNotFound,
+            $"the image has no shell: neither /bin/bash nor {Shell} (name one with -s PATH)");
+
+    private const string Shell = "/bin/sh";
+
+    /// <summary>The image's own script (<paramref name="role"/>: its test script, a runscript) as
+    /// <paramref name="script"/> would start: with its #! interpreter, or /bin/sh for one without (as execvp runs
+    /// it). Only an image without /bin/sh is looked into (nothing is read for the others): there the script's start
+    /// would fail as "command not found", or "bad interpreter", where what is missing is the image's shell.</summary>
+    /// <exception cref="HpcRunException">127 (<see cref="ExitCode.CommandNotFound"/>) when the interpreter is not in
+    /// the image.</exception>
+    private static void CheckScriptCanStart(LaunchContext context, string script, string role)
+    {
+        if (context.Tree.Has(Shell)) return;
+        if (Interpreter(context.Tree.ReadText(script)) is { } interpreter && !context.Tree.Has(interpreter))
+            throw new HpcRunException(ExitCode.CommandNotFound,
+                $"the image has no {Image.Text.Shown.Path(interpreter)} to run its {role} ({script})");
+    }
+
+    /// <summary>What runs a script of <paramref name="text"/>: the first word of its #! line, else /bin/sh; null for
+    /// an ELF binary, or when the file cannot be read.</summary>
+    internal static string? Interpreter(string? text) =>
+        text is null || text.StartsWith("\u007fELF", StringComparison.Ordinal) ? null
+        : !text.StartsWith("#!", StringComparison.Ordinal) ? Shell
+        : text[2..].TrimStart(' ', '\t').Split([' ', '\t', '\n'])[0] is { Length: > 0 } word ? word : null;
+
+    /// <summary>An empty string names no command: a shell says "command not found" (127), where a PATH search would
+    /// try each of its directories and be refused them (EACCES, "Permission denied", 126).</summary>
+    public const string EmptyCommand = "the command is an empty string: no command has that name";
 
     /// <summary>What Apptainer's test action says of an image without a test script, before it succeeds. Its
     /// actions run in Apptainer's own shell interpreter, not the image's: an image without /bin/sh says it

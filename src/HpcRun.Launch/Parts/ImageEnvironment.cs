@@ -65,18 +65,34 @@ public sealed record ImageEnvironment(IReadOnlyList<string> Scripts, IReadOnlyLi
         return ([Shell, "-c", script.ToString(), "hpcrun", .. argv], carried);
     }
 
-    /// <summary>A command the shell cannot exec gets hpcrun's own line and status (127, 126), as without scripts,
-    /// not the shell's ("exec: line 9: x: not found"); a command looking like an option is not read as exec's.
-    /// </summary>
+    /// <summary>A command the shell cannot exec gets hpcrun's own line and status, as without scripts (Apply/
+    /// ChildProcess.cs: ExecFailure), not the shell's ("exec: line 9: x: not found"): not found (127), a directory
+    /// or a file without execute permission (126), a script whose #! interpreter the image lacks (127); a command
+    /// looking like an option is not read as exec's. A script without #! is left to exec, which runs it with the
+    /// shell, as execvp does.</summary>
     private const string CheckCommand = """
-        case $1 in
-        */*) if [ ! -e "$1" ]; then __hpcrun_e=127; elif [ -d "$1" ] || [ ! -x "$1" ]; then __hpcrun_e=126; fi ;;
-        *) command -v "$1" >/dev/null 2>&1 || __hpcrun_e=127 ;;
+        __hpcrun_c=$1
+        case $1 in */*) ;; *) __hpcrun_c=$(command -v "$1" 2>/dev/null) || __hpcrun_c= ;; esac
+        case $__hpcrun_c in
+        '') __hpcrun_e=127 ;;
+        */*) if [ -d "$__hpcrun_c" ]; then __hpcrun_e=dir; elif [ ! -e "$__hpcrun_c" ]; then __hpcrun_e=127
+          elif [ ! -x "$__hpcrun_c" ]; then __hpcrun_e=126
+          else
+            __hpcrun_l=; IFS= read -r __hpcrun_l < "$__hpcrun_c" 2>/dev/null
+            case $__hpcrun_l in '#!'*)
+              __hpcrun_l=${__hpcrun_l#??}; __hpcrun_l=${__hpcrun_l#"${__hpcrun_l%%[![:blank:]]*}"}
+              __hpcrun_l=${__hpcrun_l%%[[:blank:]]*}
+              [ -z "$__hpcrun_l" ] || [ -e "$__hpcrun_l" ] || __hpcrun_e=interpreter ;;
+            esac
+          fi ;;
         esac
         case ${__hpcrun_e:-0} in
         127) printf 'hpcrun: %s: command not found in the image\n' "$1" >&2; exit 127 ;;
         126) printf 'hpcrun: %s: cannot execute: Permission denied\n' "$1" >&2; exit 126 ;;
+        dir) printf 'hpcrun: %s: cannot execute: Is a directory\n' "$1" >&2; exit 126 ;;
+        interpreter) printf 'hpcrun: %s: bad interpreter: %s is not in the image\n' "$1" "$__hpcrun_l" >&2; exit 127 ;;
         esac
+        unset __hpcrun_c __hpcrun_l
 
         """;
 

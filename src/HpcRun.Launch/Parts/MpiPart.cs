@@ -49,6 +49,7 @@ public sealed class MpiPart : ILaunchPart
 
     private static void Inject(LaunchContext context, PlanBuilder plan, HostMpi host)
     {
+        CheckAbsolute(context.Host.Environment);
         string? libraryPath = plan.GetEnv("LD_LIBRARY_PATH");
         var image = ImageMpi.Read(context.Tree, context.ImageLibraries,
             (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
@@ -70,6 +71,21 @@ public sealed class MpiPart : ILaunchPart
         int injected = injection.Binds.Count(b => b.Target.StartsWith(MpiInjection.LibraryDirectory));
         plan.Tell(MessageLevel.Information,
             $"MPI: {injected} host libraries injected into {MpiInjection.LibraryDirectory}");
+    }
+
+    /// <summary>HPCRUN_MPI_LIBS and HPCRUN_MPI_BIND name host paths, as Sarus' MPI_LIBS does: absolute ones. A
+    /// relative one would name another file in each job's working directory (and a bind destination that is no
+    /// path inside).</summary>
+    /// <exception cref="HpcRunException">64 (usage) for a relative path, naming the variable.</exception>
+    public static void CheckAbsolute(IReadOnlyDictionary<string, string> environment)
+    {
+        foreach (string variable in new[] { HostMpiReader.LibsVariable, HostMpiReader.BindVariable })
+            foreach (string path in (environment.GetValueOrDefault(variable) ?? "")
+                         .Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                if (!path.StartsWith('/'))
+                    throw new HpcRunException(ExitCode.Usage,
+                        $"{variable} must list absolute paths, not '{path}': each job would read it in its own " +
+                        "working directory");
     }
 
     /// <summary>--mpi, else HPCRUN_MPI, else the site configuration's mpi, else container.</summary>

@@ -81,27 +81,58 @@ internal sealed partial class ChildProcess
 
     private void ThrowIfExecFailed(int statusRead, string program, string? cwd)
     {
-        Span<byte> message = stackalloc byte[8];
-        if (Syscalls.Read(statusRead, message) < 8) return; // closed by a successful execve
-        int stage = BitConverter.ToInt32(message), errno = BitConverter.ToInt32(message[4..]);
+        Span<byte> message = stackalloc byte[ExecReport.Size];
+        if (Syscalls.Read(statusRead, message) < ExecReport.Size) return; // closed by a successful execve
+        var report = ExecReport.Read(message);
         WaitForExit();
-        throw ExecFailure(stage, errno, program, cwd);
+        throw ExecFailure(report, program, cwd);
+    }
+
+    /// <summary>Native/hpcrun.h's struct hpcrun_exec_report: where and why the child could not start the job, what it
+    /// found out about the file (<see cref="ExecDetail"/>) and the interpreter or loader that names.</summary>
+    internal readonly record struct ExecReport(int Stage, int Errno, int Detail = ExecDetail.None, string Name = "")
+    {
+        public const int Size = 256, NameOffset = 12;
+
+        public static ExecReport Read(ReadOnlySpan<byte> bytes)
+        {
+            ReadOnlySpan<byte> name = bytes[NameOffset..];
+            int end = name.IndexOf((byte)0);
+            return new ExecReport(BitConverter.ToInt32(bytes), BitConverter.ToInt32(bytes[4..]),
+                BitConverter.ToInt32(bytes[8..]), Image.Text.RawText.Decode(end < 0 ? name : name[..end]));
+        }
     }
 
     /// <summary>The PATH a bare command name is looked up in: the job's own, else the standard one.</summary>
     public static string SearchPath(IEnumerable<KeyValuePair<string, string>> environment) =>
         environment.LastOrDefault(e => e.Key == "PATH").Value ?? EnvironmentPart.DefaultPath;
 
-    /// <summary>Why <paramref name="program"/> did not start: the child failed at <paramref name="stage"/>
-    /// (<see cref="ExecStage"/>) with <paramref name="errno"/>. Native/hpcrun.h's hpcrun_exec_failure says the
-    /// same for early.c's fast join.</summary>
-    internal static HpcRunException ExecFailure(int stage, int errno, string program, string? cwd)
+    /// <summary>Why <paramref name="program"/> did not start: the child failed at the report's stage
+    /// (<see cref="ExecStage"/>) with its errno and detail (<see cref="ExecDetail"/>), in a shell's words: 127 where
+    /// a file is missing, 126 where one cannot be executed. Native/hpcrun.h's hpcrun_exec_failure says the same for
+    /// early.c's fast join.</summary>
+    internal static HpcRunException ExecFailure(ExecReport report, string program, string? cwd)
     {
+        var (stage, errno, detail, name) = report;
         string reason = Marshal.GetPInvokeErrorMessage(errno);
         return stage switch
         {
             ExecStage.Cwd =>
                 new HpcRunException(ExitCode.SetupFailed, $"cannot enter working directory {cwd}: {reason}"),
+            ExecStage.Exec when detail == ExecDetail.Directory =>
+                new HpcRunException(ExitCode.CommandNotExecutable, $"{program}: cannot execute: Is a directory"),
+            ExecStage.Exec when detail == ExecDetail.Noexec => new HpcRunException(ExitCode.CommandNotExecutable,
+                $"{program}: cannot execute: Permission denied (its file system is mounted noexec)"),
+            ExecStage.Exec when detail == ExecDetail.Interpreter => new HpcRunException(ExitCode.CommandNotFound,
+                $"{program}: bad interpreter: {name} is not in the image"),
+            ExecStage.Exec when detail == ExecDetail.Loader => new HpcRunException(ExitCode.CommandNotFound,
+                $"{program}: cannot execute: its loader {name} is not in the image (a program for another system?)"),
+            ExecStage.Exec when detail == ExecDetail.Required =>
+                new HpcRunException(ExitCode.CommandNotFound, $"{program}: cannot execute: required file not found"),
+            ExecStage.Exec when detail == ExecDetail.Binary => new HpcRunException(ExitCode.CommandNotExecutable,
+                $"{program}: cannot execute binary file: Exec format error (built for another machine?)"),
+            ExecStage.Exec when detail == ExecDetail.NoShell => new HpcRunException(ExitCode.CommandNotExecutable,
+                $"{program}: cannot execute: it has no #! line, and the image has no /bin/sh to run it as a script"),
             ExecStage.Exec when errno is (int)Errno.ENOENT or (int)Errno.ENOTDIR =>
                 new HpcRunException(ExitCode.CommandNotFound, $"{program}: command not found in the image"),
             ExecStage.Exec =>
@@ -164,6 +195,14 @@ internal sealed partial class ChildProcess
         if (pid != Pid)
             throw new SetupException($"waitpid {Pid}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastSystemError())}");
         return true;
+    }
+
+    /// <summary>Native/hpcrun.h's enum hpcrun_exec_detail: what the child found out about a program execve refused
+    /// (early.c: explain_exec).</summary>
+    internal static class ExecDetail
+    {
+        public const int None = 0, Directory = 1, Noexec = 2, Interpreter = 3, Loader = 4, Required = 5, Binary = 6,
+            NoShell = 7;
     }
 
     /// <summary>Native/hpcrun.h's enum hpcrun_exec_stage: where the child failed.</summary>

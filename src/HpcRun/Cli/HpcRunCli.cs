@@ -97,7 +97,7 @@ internal sealed class HpcRunCli
         {
             RunArguments = ownCommand ? jobCommand : [],
             Test = verb == "test",
-            ShellPath = result.GetValue(shellPath),
+            ShellPath = result.GetValue(shellPath) is { Length: > 0 } given ? given : null, // "": none, as Apptainer
         };
         request = ApptainerVariables.Apply(request, environment());
         try { return launcher(request); }
@@ -110,8 +110,9 @@ internal sealed class HpcRunCli
     }
 
     /// <summary>`hpcrun [OPTIONS] IMAGE CMD` means `hpcrun exec [OPTIONS] IMAGE CMD` (with no CMD, the image's
-    /// default command). A first word that names no file is refused when it is a verb hpcrun lacks, or a typo of
-    /// one it has: an image called `shel` in the current directory still runs.</summary>
+    /// default command), and so does `hpcrun [OPTIONS] -- IMAGE CMD`. A first word that names no file is refused
+    /// when it is a verb hpcrun lacks, or a typo of one it has: an image called `shel` in the current directory still
+    /// runs.</summary>
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for those words.</exception>
     private string[] WithImplicitExec(string[] args)
     {
@@ -125,8 +126,9 @@ internal sealed class HpcRunCli
             UnsupportedVerbs.Check(word);
             if (UnsupportedVerbs.Suggestion(word, Root.Subcommands.Select(c => c.Name)) is not null)
                 throw new HpcRunException(ExitCode.Usage, UsageErrors.UnknownVerb(word, Root, ""));
-            // Nothing but options: no image came, and no verb (hpcrun --bogus), so the option is hpcrun's to refuse.
-            if (args[first..].All(a => a.StartsWith('-')) && args[first] != "-")
+            // Nothing but options: no image came, and no verb (hpcrun --bogus), so the option is hpcrun's to refuse;
+            // "--" ends the options, and what follows is the image (`hpcrun -- IMAGE CMD`, exec's own "--").
+            if (args[first..].All(a => a.StartsWith('-')) && args[first] is not ("-" or "--"))
                 throw new HpcRunException(ExitCode.Usage, UnsupportedOptions.Unknown(word, ""));
         }
         bare = true;
@@ -134,7 +136,9 @@ internal sealed class HpcRunCli
     }
 
     /// <summary>Splits off what follows the image (and an optional "--") of a launch verb. Before it, bundled
-    /// flags are taken apart as Apptainer's parser does (`-ce` is `-c -e`).</summary>
+    /// flags are taken apart as Apptainer's parser does (`-ce` is `-c -e`), and a "--" ends the verb's options
+    /// as cobra's does for Apptainer (`exec -- IMAGE CMD`): the next word is the image, whatever it looks
+    /// like.</summary>
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for an option the verb lacks.</exception>
     private (string[] Ours, IReadOnlyList<string> Job) SplitJobCommand(string[] args)
     {
@@ -143,14 +147,18 @@ internal sealed class HpcRunCli
         Command verb = Root.Subcommands.First(c => c.Name == args[verbAt]);
         Option[] options = [.. verb.Options, .. Root.Options];
         var ours = new List<string>(args[..(verbAt + 1)]);
+        // The image at `at`, passed on after a "--" of the library's own (an image named -x.sif is no option); what
+        // follows it, and a "--" right after it, as without the "--" before it.
+        (string[], IReadOnlyList<string>) SplitAt(int at)
+        {
+            if (at >= args.Length) return ([.. ours], []); // no image: the verb says it needs one
+            int rest = at + 1 < args.Length && args[at + 1] == "--" ? at + 2 : at + 1;
+            return ([.. ours, "--", args[at]], args[rest..]);
+        }
         for (int i = verbAt + 1; i < args.Length; i++)
         {
-            if (args[i] == "--") return ([.. ours], args[(i + 1)..]);
-            if (!args[i].StartsWith('-') || args[i] == "-") // the image
-            {
-                int rest = i + 1 < args.Length && args[i + 1] == "--" ? i + 2 : i + 1;
-                return ([.. ours, args[i]], args[rest..]);
-            }
+            if (args[i] == "--") return SplitAt(i + 1);
+            if (!args[i].StartsWith('-') || args[i] == "-") return SplitAt(i); // the image
             string name = args[i].Split('=', 2)[0];
             Option? option = options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name));
             if (option is null && Unbundled(args[i], options) is { } flags)

@@ -27,9 +27,9 @@ internal static class RegistryImage
     /// Must run with the id maps written (the pull writes the user's cache as the user). <paramref name="joined"/>:
     /// this rank joins the container its node's first rank made after asking the registry itself, so the cache
     /// answers without a request (32 ranks on a node make one request, not 32).</summary>
-    /// <exception cref="HpcRunException">100 for a bad reference, 109 when --offline and not cached, 108 without
-    /// a cache directory; a failed pull ends this process with the pull's own status, its one line already
-    /// printed.</exception>
+    /// <exception cref="HpcRunException">64 for a relative cache variable, 100 for a bad reference, 109 when --offline
+    /// and not cached, 108 without a cache directory; a failed pull ends this process with the pull's own status,
+    /// its one line already printed.</exception>
     public static ResolvedImage Resolve(string image, SiteConfig site, bool offline, bool joined = false)
     {
         if (!ImageReference.IsReference(image)) return new ResolvedImage(image);
@@ -37,9 +37,7 @@ internal static class RegistryImage
         ImageReference reference;
         try { reference = ImageReference.Parse(image); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
-        string directory = ImageCache.DirectoryFrom(environment.GetValueOrDefault, site.CacheDirectory)
-            ?? throw new HpcRunException(ExitCode.PullOutputUnwritable,
-                "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME");
+        string directory = ImageCacheDirectory.Require(environment.GetValueOrDefault, site.CacheDirectory);
         var cache = new ImageCache(directory);
         offline |= SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE");
         bool fromCache = offline || joined || reference.Digest is not null;

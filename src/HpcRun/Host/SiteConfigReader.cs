@@ -14,10 +14,10 @@ namespace HpcRun.Host;
 public static class SiteConfigReader
 {
     /// <exception cref="HpcRunException"><see cref="ExitCode.SiteConfigInvalid"/>: a file or the directory
-    /// unreadable, a file the variable names missing, or a bad line.</exception>
+    /// unreadable, a file the variable names missing or relative, or a bad line.</exception>
     public static SiteConfig Read(IReadOnlyDictionary<string, string> environment)
     {
-        string? named = environment.GetValueOrDefault(SiteConfig.PathVariable) is { Length: > 0 } p ? p : null;
+        string? named = SiteConfig.NamedFile(environment);
         string main = named ?? SiteConfig.DefaultPath;
         var files = new List<SiteConfigFile>();
         // The default file may be absent (most nodes); one the variable names must exist.

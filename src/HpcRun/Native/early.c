@@ -45,6 +45,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <elf.h>
 #include "hpcrun.h"
 
 /* The layout Apply/ChildProcess.cs mirrors, on the LP64 targets hpcrun builds for (x86_64, aarch64). */
@@ -88,11 +91,12 @@ int hpcrun_group_role(void) { return group_role; }
 int hpcrun_group_fd(void) { return group_fd; }
 int hpcrun_group_peer_uid(void) { return group_peer_uid; }
 
+_Static_assert(sizeof(struct hpcrun_exec_report) == 256, "struct hpcrun_exec_report: size");
+
 /* Tells the supervisor through the status pipe why the child could not start. */
-static void report_and_exit(int status_fd, enum hpcrun_exec_stage stage, int err)
+static void report_and_exit(int status_fd, const struct hpcrun_exec_report *report)
 {
-    int msg[2] = {stage, err};
-    if (write(status_fd, msg, sizeof msg) < 0) { /* supervisor gone */ }
+    if (write(status_fd, report, sizeof *report) < 0) { /* supervisor gone */ }
     _exit(127);
 }
 
@@ -105,12 +109,163 @@ static int join_namespace(const char *path, int type)
     return rc;
 }
 
-/* execvpe, but searching the job's PATH rather than hpcrun's, without allocating. */
-static void exec_searching(const struct hpcrun_spawn *s)
+/* Up to SIZE bytes from the start of PATH; the count, or -1. */
+static ssize_t read_head(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, size);
+    close(fd);
+    return n;
+}
+
+/* Copies the COUNT bytes at FROM into R's name, cut to fit, NUL-terminated. */
+static void report_name(struct hpcrun_exec_report *r, const char *from, size_t count)
+{
+    if (count >= sizeof r->name) count = sizeof r->name - 1;
+    memcpy(r->name, from, count);
+    r->name[count] = '\0';
+}
+
+/* The program loader (PT_INTERP) of the ELF file at PATH whose first N bytes are HEAD, into R's name; 0 when it has
+   none that can be read. Program headers beyond HEAD are not looked for (they follow the ELF header). */
+static int elf_loader(const char *path, const char *head, ssize_t n, struct hpcrun_exec_report *r)
+{
+    uint64_t phoff, offset = 0, length = 0;
+    unsigned entry, count;
+    int wide = n > EI_CLASS && head[EI_CLASS] == ELFCLASS64;
+    if (wide && n >= (ssize_t)sizeof(Elf64_Ehdr)) {
+        Elf64_Ehdr e;
+        memcpy(&e, head, sizeof e);
+        phoff = e.e_phoff, entry = e.e_phentsize, count = e.e_phnum;
+    } else if (n > EI_CLASS && head[EI_CLASS] == ELFCLASS32 && n >= (ssize_t)sizeof(Elf32_Ehdr)) {
+        Elf32_Ehdr e;
+        memcpy(&e, head, sizeof e);
+        phoff = e.e_phoff, entry = e.e_phentsize, count = e.e_phnum;
+    } else
+        return 0;
+    if (entry < (wide ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr))) return 0;
+    for (unsigned i = 0; i < count && length == 0; i++) {
+        uint64_t at = phoff + (uint64_t)i * entry;
+        if (at > (uint64_t)n || (uint64_t)n - at < entry) return 0;
+        if (wide) {
+            Elf64_Phdr p;
+            memcpy(&p, head + at, sizeof p);
+            if (p.p_type == PT_INTERP) offset = p.p_offset, length = p.p_filesz;
+        } else {
+            Elf32_Phdr p;
+            memcpy(&p, head + at, sizeof p);
+            if (p.p_type == PT_INTERP) offset = p.p_offset, length = p.p_filesz;
+        }
+    }
+    if (length == 0) return 0;
+    char name[sizeof r->name];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = pread(fd, name, length < sizeof name ? (size_t)length : sizeof name, (off_t)offset);
+    close(fd);
+    if (got <= 0) return 0;
+    report_name(r, name, strnlen(name, (size_t)got));
+    return 1;
+}
+
+/* Why execve refused PATH (R's err), as far as the file tells: stat, statfs, its first bytes. Async-signal-safe,
+   allocates nothing. */
+static void explain_exec(const char *path, struct hpcrun_exec_report *r)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return; /* missing, or a component is: not found */
+    if (r->err == EACCES) {
+        struct statfs fs;
+        if (S_ISDIR(st.st_mode)) r->detail = HPCRUN_DETAIL_DIRECTORY;
+        else if (S_ISREG(st.st_mode) && (st.st_mode & 0111) && statfs(path, &fs) == 0 && (fs.f_flags & ST_NOEXEC))
+            r->detail = HPCRUN_DETAIL_NOEXEC;
+        return;
+    }
+    if (r->err != ENOENT || !S_ISREG(st.st_mode)) return;
+    /* The file is there: what it names is not (#! interpreter, ELF loader), or what that one needs. */
+    char head[4096];
+    ssize_t n = read_head(path, head, sizeof head);
+    r->detail = HPCRUN_DETAIL_REQUIRED;
+    if (n > 2 && head[0] == '#' && head[1] == '!') {
+        ssize_t from = 2, to;
+        while (from < n && (head[from] == ' ' || head[from] == '\t')) from++;
+        for (to = from; to < n && head[to] != ' ' && head[to] != '\t' && head[to] != '\n' && head[to]; to++) {}
+        report_name(r, head + from, (size_t)(to - from));
+        if (r->name[0] && access(r->name, F_OK) != 0) r->detail = HPCRUN_DETAIL_INTERPRETER;
+    } else if (n >= SELFMAG && memcmp(head, ELFMAG, SELFMAG) == 0 && elf_loader(path, head, n, r)) {
+        if (access(r->name, F_OK) != 0) r->detail = HPCRUN_DETAIL_LOADER;
+    }
+    if (r->detail == HPCRUN_DETAIL_REQUIRED) r->name[0] = '\0';
+}
+
+/* Whether the file at PATH is a script execve cannot start (ENOEXEC) that a shell runs, as bash tells (its
+   check_binary_file): not ELF, and no NUL byte in its first line. An empty file is a script that does nothing. */
+static int is_script(const char *path)
+{
+    char head[128];
+    ssize_t n = read_head(path, head, sizeof head);
+    if (n < 0) return 0;
+    if (n >= SELFMAG && memcmp(head, ELFMAG, SELFMAG) == 0) return 0;
+    const char *end = memchr(head, '\n', (size_t)n);
+    return memchr(head, '\0', end ? (size_t)(end - head) : (size_t)n) == NULL;
+}
+
+/* Runs the script at PATH with /bin/sh, as execvp does for ENOEXEC: /bin/sh PATH ARGV[1]...; returns when it
+   cannot. The new argv lives on this stack, or for a long one in pages of its own (in a spawned child those are
+   the supervisor's memory, a small leak once per launch). */
+static void exec_script(const char *path, const struct hpcrun_spawn *s)
+{
+    enum { ON_STACK = 1024 };
+    size_t argc = 0;
+    while (s->argv[argc]) argc++;
+    if (argc == 0) return;
+    size_t bytes = (argc + 2) * sizeof(char *); /* /bin/sh, PATH, ARGV[1]..., NULL */
+    char *local[ON_STACK];
+    char **argv = argc + 2 <= ON_STACK ? local
+                  : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (argv == MAP_FAILED) return;
+    argv[0] = (char *)"/bin/sh";
+    argv[1] = (char *)path;
+    for (size_t i = 1; i <= argc; i++) argv[i + 1] = s->argv[i]; /* ends with its NULL */
+    execve("/bin/sh", argv, s->envp);
+    int err = errno;
+    if (argv != local) munmap(argv, bytes);
+    errno = err;
+}
+
+/* execve of PATH; when the kernel cannot start it but a shell would run it as a script, /bin/sh runs it. Returns
+   only when neither worked, R saying why. */
+static void exec_file(const char *path, const struct hpcrun_spawn *s, struct hpcrun_exec_report *r)
+{
+    execve(path, s->argv, s->envp);
+    *r = (struct hpcrun_exec_report){.stage = HPCRUN_STAGE_EXEC, .err = errno};
+    if (r->err != ENOEXEC) {
+        explain_exec(path, r);
+        return;
+    }
+    if (!is_script(path)) {
+        r->detail = HPCRUN_DETAIL_BINARY;
+        return;
+    }
+    exec_script(path, s);
+    if (errno == ENOENT) r->detail = HPCRUN_DETAIL_NO_SHELL;
+    else r->err = errno;
+}
+
+/* execvpe, but searching the job's PATH rather than hpcrun's, without allocating, and saying why it failed in R
+   (explain_exec). A directory on the way is no command (as bash skips them: `""` is not found, not refused in each
+   PATH directory); a file that is there but refused, or lacks what it needs, is remembered and the search goes on,
+   as execvp does, and the first such is the answer when no other starts; any other failure ends the search. */
+static void exec_searching(const struct hpcrun_spawn *s, struct hpcrun_exec_report *r)
 {
     const char *name = s->argv[0];
-    if (strchr(name, '/')) { execve(name, s->argv, s->envp); return; }
-    int denied = 0;
+    if (strchr(name, '/')) {
+        exec_file(name, s, r);
+        return;
+    }
+    struct hpcrun_exec_report first = {.stage = HPCRUN_STAGE_EXEC, .err = ENOENT};
+    int found = 0;
     size_t len = strlen(name);
     for (const char *dir = s->search_path, *end; *dir; dir = *end ? end + 1 : end) {
         end = strchrnul(dir, ':');
@@ -120,10 +275,13 @@ static void exec_searching(const struct hpcrun_spawn *s)
         memcpy(path, end > dir ? dir : ".", dlen);
         path[dlen] = '/';
         memcpy(path + dlen + 1, name, len + 1);
-        execve(path, s->argv, s->envp);
-        if (errno == EACCES) denied = 1;
+        exec_file(path, s, r);
+        int absent = (r->err == ENOENT || r->err == ENOTDIR) && r->detail == HPCRUN_DETAIL_NONE;
+        if (absent || r->detail == HPCRUN_DETAIL_DIRECTORY) continue;
+        if (r->err != EACCES && r->err != ENOENT) return;
+        if (!found++) first = *r;
     }
-    errno = denied ? EACCES : ENOENT;
+    *r = first;
 }
 
 /* Gives the calling thread the caller's signal dispositions and mask: handlers the runtime
@@ -219,34 +377,48 @@ static int emulate_root(void)
     return 0;
 }
 
+/* The report of a step that failed at STAGE with errno. */
+static struct hpcrun_exec_report failed_at(enum hpcrun_exec_stage stage)
+{
+    return (struct hpcrun_exec_report){.stage = stage, .err = errno};
+}
+
 /* Enters the container as S says (joining another rank's namespaces first), sets no_new_privs and execs
-   the job; returns only when a step failed: its stage, errno set. Only async-signal-safe calls: it runs in
+   the job; returns only when a step failed, R saying which and why. Only async-signal-safe calls: it runs in
    hpcrun_spawn's child of a multithreaded .NET process. */
-static enum hpcrun_exec_stage enter_and_exec(const struct hpcrun_spawn *s)
+static void enter_and_exec(const struct hpcrun_spawn *s, struct hpcrun_exec_report *r)
 {
     if (s->join_user && (join_namespace(s->join_user, CLONE_NEWUSER) != 0 ||
-                         join_namespace(s->join_mnt, CLONE_NEWNS) != 0))
-        return HPCRUN_STAGE_JOIN;
+                         join_namespace(s->join_mnt, CLONE_NEWNS) != 0)) {
+        *r = failed_at(HPCRUN_STAGE_JOIN);
+        return;
+    }
     /* A private mount namespace for the job, so pivot_root leaves the supervisor's view alone. */
     if (s->root && (unshare(CLONE_NEWNS) != 0 || chdir(s->root) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
                     umount2(".", MNT_DETACH) != 0))
-        return HPCRUN_STAGE_ROOT;
-    if (s->cwd && chdir(s->cwd) != 0) return HPCRUN_STAGE_CWD;
-    if (s->drop_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0) return HPCRUN_STAGE_EXEC;
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return HPCRUN_STAGE_EXEC;
-    if (s->emulate_root && emulate_root() != 0) return HPCRUN_STAGE_SECCOMP;
-    exec_searching(s);
-    return HPCRUN_STAGE_EXEC;
+        *r = failed_at(HPCRUN_STAGE_ROOT);
+    else if (s->cwd && chdir(s->cwd) != 0)
+        *r = failed_at(HPCRUN_STAGE_CWD);
+    else if ((s->drop_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0) ||
+             prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        *r = failed_at(HPCRUN_STAGE_EXEC);
+    else if (s->emulate_root && emulate_root() != 0)
+        *r = failed_at(HPCRUN_STAGE_SECCOMP);
+    else
+        exec_searching(s, r);
 }
 
 /* In the child: die with the supervisor, then enter the container and exec. */
 static void spawned_child(const struct hpcrun_spawn *s, pid_t parent)
 {
+    struct hpcrun_exec_report report;
     restore_caller_signals();
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-        report_and_exit(s->status_fd, HPCRUN_STAGE_PARENT, errno);
-    enum hpcrun_exec_stage stage = enter_and_exec(s);
-    report_and_exit(s->status_fd, stage, errno);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+        report = failed_at(HPCRUN_STAGE_PARENT);
+        report_and_exit(s->status_fd, &report);
+    }
+    enter_and_exec(s, &report);
+    report_and_exit(s->status_fd, &report);
 }
 
 struct spawn_context {
@@ -468,10 +640,10 @@ int hpcrun_early_greeting(struct hpcrun_greeting *g)
 }
 
 /* Says why the fast-joined job could not start, as the C# side would have (Apply/ChildProcess.cs), and exits. */
-static void fail_fast_join(enum hpcrun_exec_stage stage, int err, const struct hpcrun_spawn *s)
+static void fail_fast_join(const struct hpcrun_exec_report *r, const struct hpcrun_spawn *s)
 {
     char line[8192];
-    int status = hpcrun_exec_failure(line, sizeof line, stage, err, s->argv[0], s->cwd);
+    int status = hpcrun_exec_failure(line, sizeof line, r->stage, r->err, r->detail, r->name, s->argv[0], s->cwd);
     dprintf(STDERR_FILENO, "hpcrun: %s\n", line);
     _exit(status);
 }
@@ -512,11 +684,15 @@ static void fast_join(int argc, char **argv)
                              .drop_sys_admin = (int)recipe.drop_sys_admin};
     if (setns(g->fds[0], CLONE_NEWUSER) != 0) return; /* nothing changed yet: the C# side tries in its turn */
     restore_caller_signals();
-    if (setns(g->fds[1], CLONE_NEWNS) != 0) fail_fast_join(HPCRUN_STAGE_JOIN, errno, &s);
+    struct hpcrun_exec_report report;
+    if (setns(g->fds[1], CLONE_NEWNS) != 0) {
+        report = failed_at(HPCRUN_STAGE_JOIN);
+        fail_fast_join(&report, &s);
+    }
     for (int i = 0; i < 3; i++) close(g->fds[i]);
     fcntl(group_fd, F_SETFD, 0); /* the job is this rank's member now: it keeps the connection */
-    enum hpcrun_exec_stage stage = enter_and_exec(&s);
-    fail_fast_join(stage, errno, &s);
+    enter_and_exec(&s, &report);
+    fail_fast_join(&report, &s);
 }
 
 /* This launch's role in its node's group (HpcRun.Launch/NodeSharing.cs's rules): none for a verb that runs

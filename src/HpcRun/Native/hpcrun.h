@@ -28,8 +28,8 @@ struct hpcrun_spawn {
     int emulate_root;                 /* a recipe's RUN: ownership and identity calls succeed as no-ops (seccomp) */
 };
 
-/* Where hpcrun_spawn's child failed: it writes {stage, errno} to status_fd as two ints and exits
-   127 (Apply/ChildProcess.cs: ExecStage). */
+/* Where hpcrun_spawn's child failed: it writes a struct hpcrun_exec_report to status_fd and exits 127
+   (Apply/ChildProcess.cs: ExecStage). */
 enum hpcrun_exec_stage {
     HPCRUN_STAGE_PARENT = 1, /* PR_SET_PDEATHSIG, or the parent already gone */
     HPCRUN_STAGE_JOIN,       /* setns into another rank's user and mount namespaces */
@@ -37,6 +37,25 @@ enum hpcrun_exec_stage {
     HPCRUN_STAGE_CWD,        /* chdir into the working directory */
     HPCRUN_STAGE_EXEC,       /* CAP_SYS_ADMIN dropped, no_new_privs, execve */
     HPCRUN_STAGE_SECCOMP,    /* the root emulation filter (emulate_root) refused or not in force */
+};
+
+/* What the child found out about a program that execve refused, beyond errno (early.c: explain_exec), so that
+   the line says why as a shell would (Apply/ChildProcess.cs: ExecDetail): */
+enum hpcrun_exec_detail {
+    HPCRUN_DETAIL_NONE = 0,
+    HPCRUN_DETAIL_DIRECTORY,   /* EACCES: the path is a directory */
+    HPCRUN_DETAIL_NOEXEC,      /* EACCES: an executable file on a file system mounted noexec */
+    HPCRUN_DETAIL_INTERPRETER, /* ENOENT: a script whose #! interpreter (the name) is not in the image */
+    HPCRUN_DETAIL_LOADER,      /* ENOENT: an ELF program whose loader (PT_INTERP, the name) is not in the image */
+    HPCRUN_DETAIL_REQUIRED,    /* ENOENT: the file is there, something it needs is not (bash: "required file") */
+    HPCRUN_DETAIL_BINARY,      /* ENOEXEC: a binary of another format or machine */
+    HPCRUN_DETAIL_NO_SHELL,    /* ENOEXEC: a script without #!, which execvp runs with /bin/sh: the image has none */
+};
+
+/* What hpcrun_spawn's child writes to status_fd when it cannot start the job: one write, below PIPE_BUF. */
+struct hpcrun_exec_report {
+    int stage, err, detail;
+    char name[244]; /* the interpreter or loader that detail names (NUL-terminated, cut if longer); else empty */
 };
 
 /* Rank markers: what a launcher (srun, mpirun, mpiexec) sets in every rank it starts, one per
@@ -214,10 +233,11 @@ enum hpcrun_exit_status {
     HPCRUN_EXIT_COMMAND_NOT_FOUND = 127,
 };
 
-/* Writes the line (without "hpcrun: " and newline) for a job that failed at STAGE with errno ERR into LINE;
-   returns the exit status. */
-static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int err, const char *program,
-                                      const char *cwd)
+/* Writes the line (without "hpcrun: " and newline) for a job that failed at STAGE with errno ERR, DETAIL and NAME
+   (struct hpcrun_exec_report) into LINE; returns the exit status: 127 where a shell says a file is missing, 126
+   where it says the file cannot be executed. */
+static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int err, int detail, const char *name,
+                                      const char *program, const char *cwd)
 {
     const char *reason = strerror(err);
     switch (stage) {
@@ -225,6 +245,33 @@ static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int er
         snprintf(line, size, "cannot enter working directory %s: %s", cwd, reason);
         return HPCRUN_EXIT_SETUP_FAILED;
     case HPCRUN_STAGE_EXEC:
+        switch (detail) {
+        case HPCRUN_DETAIL_DIRECTORY:
+            snprintf(line, size, "%s: cannot execute: Is a directory", program);
+            return HPCRUN_EXIT_COMMAND_NOT_EXECUTABLE;
+        case HPCRUN_DETAIL_NOEXEC:
+            snprintf(line, size, "%s: cannot execute: Permission denied (its file system is mounted noexec)",
+                     program);
+            return HPCRUN_EXIT_COMMAND_NOT_EXECUTABLE;
+        case HPCRUN_DETAIL_INTERPRETER:
+            snprintf(line, size, "%s: bad interpreter: %s is not in the image", program, name);
+            return HPCRUN_EXIT_COMMAND_NOT_FOUND;
+        case HPCRUN_DETAIL_LOADER:
+            snprintf(line, size, "%s: cannot execute: its loader %s is not in the image (a program for another "
+                     "system?)", program, name);
+            return HPCRUN_EXIT_COMMAND_NOT_FOUND;
+        case HPCRUN_DETAIL_REQUIRED:
+            snprintf(line, size, "%s: cannot execute: required file not found", program);
+            return HPCRUN_EXIT_COMMAND_NOT_FOUND;
+        case HPCRUN_DETAIL_BINARY:
+            snprintf(line, size, "%s: cannot execute binary file: Exec format error (built for another machine?)",
+                     program);
+            return HPCRUN_EXIT_COMMAND_NOT_EXECUTABLE;
+        case HPCRUN_DETAIL_NO_SHELL:
+            snprintf(line, size, "%s: cannot execute: it has no #! line, and the image has no /bin/sh to run it as "
+                     "a script", program);
+            return HPCRUN_EXIT_COMMAND_NOT_EXECUTABLE;
+        }
         if (err == ENOENT || err == ENOTDIR) {
             snprintf(line, size, "%s: command not found in the image", program);
             return HPCRUN_EXIT_COMMAND_NOT_FOUND;

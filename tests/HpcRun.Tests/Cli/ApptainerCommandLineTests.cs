@@ -140,6 +140,51 @@ public class ApptainerCommandLineTests
         Assert.Equal((int)ExitCode.Usage, Parse("exec", "--no-home", "-H", "/scratch/me", "img", "true").Code);
     }
 
+    /// <summary>APPTAINER_HOME is --home's value, APPTAINER_NO_HOME --no-home's, and `home` in --no-mount or
+    /// APPTAINER_NO_MOUNT is --no-home: a home and none are refused whichever way each came.</summary>
+    [Theory]
+    [InlineData(new[] { "--no-home" }, "APPTAINER_HOME=/scratch/me")]
+    [InlineData(new[] { "--no-home" }, "SINGULARITY_HOME=/scratch/me")]
+    [InlineData(new[] { "--no-mount", "tmp,home" }, "APPTAINER_HOME=/s")]
+    [InlineData(new[] { "-H", "/scratch/me" }, "APPTAINER_NO_HOME=1")]
+    [InlineData(new[] { "-H", "/s", "--no-mount", "home" }, "")]
+    [InlineData(new string[0], "APPTAINER_HOME=/s APPTAINER_NO_HOME=true")]
+    [InlineData(new string[0], "SINGULARITY_HOME=/s SINGULARITY_NO_MOUNT=home")]
+    public void AHomeAndNoHomeContradictAlsoFromApptainerVariables(string[] options, string variables)
+    {
+        var environment = variables.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .ToDictionary(v => v.Split('=')[0], v => v.Split('=')[1]);
+        Assert.Equal(((int)ExitCode.Usage, null), ParseWith(environment, ["exec", .. options, "img", "true"]));
+    }
+
+    /// <summary>The refusal names both sides as the user gave them.</summary>
+    [Fact]
+    public void AHomeAndNoHomeAreNamedAsGiven()
+    {
+        static string Refusal(LaunchRequest request, params string[] variables) =>
+            Assert.Throws<HpcRunException>(() => ApptainerVariables.Apply(request,
+                variables.ToDictionary(v => v.Split('=')[0], v => v.Split('=')[1]))).Message;
+        var none = new LaunchRequest { Image = "img" };
+        var noHome = none with { NoMount = NoMount.None with { Home = true, HomeOrigin = "--no-home" } };
+        var home = none with { Home = new HomeSpec("/s", null), HomeOrigin = "--home" };
+        Assert.Equal("APPTAINER_HOME contradicts --no-home", Refusal(noHome, "APPTAINER_HOME=/s"));
+        Assert.Equal("--home contradicts APPTAINER_NO_HOME", Refusal(home, "APPTAINER_NO_HOME=1"));
+        Assert.Equal("--home contradicts APPTAINER_NO_MOUNT home", Refusal(home, "APPTAINER_NO_MOUNT=tmp,home"));
+        Assert.Equal("SINGULARITY_HOME contradicts SINGULARITY_NO_HOME",
+            Refusal(none, "SINGULARITY_HOME=/s", "SINGULARITY_NO_HOME=true"));
+        Assert.Equal("--home contradicts --no-mount home",
+            Refusal(home with { NoMount = NoMount.None.With("--no-mount", "home") }));
+    }
+
+    [Fact]
+    public void AHomeFromAVariableWithAVariableThatIsOffIsAHome()
+    {
+        var environment = new Dictionary<string, string> { ["APPTAINER_HOME"] = "/s", ["APPTAINER_NO_HOME"] = "0" };
+        var (_, request) = ParseWith(environment, "exec", "img", "true");
+        Assert.Equal(("/s", "APPTAINER_HOME", false),
+            (request!.Home!.Source, request.HomeOrigin, request.NoMount.Home));
+    }
+
     [Theory]
     [InlineData("proc")]
     [InlineData("dev")]
@@ -166,12 +211,52 @@ public class ApptainerCommandLineTests
     public void BadMountsAreUsageErrors(string spec) =>
         Assert.Equal((int)ExitCode.Usage, Parse("exec", "--mount", spec, "img", "true").Code);
 
+    /// <summary>cobra's "--" before the image, as Apptainer takes it: it ends the verb's options (the next word is the
+    /// image, even one that looks like an option), for each verb that takes an image and for the bare form; a "--"
+    /// right after the image still only separates it from the command.</summary>
+    [Fact]
+    public void ADoubleDashBeforeTheImageEndsTheOptions()
+    {
+        var (code, exec) = Parse("exec", "-e", "--", "img", "ls", "-v");
+        Assert.Equal(42, code);
+        Assert.Equal(("img", true), (exec!.Image, exec.CleanEnv));
+        Assert.Equal(["ls", "-v"], exec.Command);
+        Assert.Equal(["true"], Parse("exec", "--", "img", "--", "true").Request!.Command);
+        Assert.Equal(["--", "x"], Parse("exec", "--", "img", "--", "--", "x").Request!.Command);
+        Assert.Equal("-odd.sif", Parse("exec", "--", "-odd.sif", "true").Request!.Image);
+        var run = Parse("run", "--", "img", "a", "-b").Request!;
+        Assert.Equal(("img", 0), (run.Image, run.Command.Count));
+        Assert.Equal(["a", "-b"], run.RunArguments);
+        var shell = Parse("shell", "-s", "/bin/ash", "--", "img").Request!;
+        Assert.Equal(("img", true, "/bin/ash"), (shell.Image, shell.Shell, shell.ShellPath));
+        var test = Parse("test", "--", "img", "quick").Request!;
+        Assert.Equal(("img", true), (test.Image, test.Test));
+        Assert.Equal(["quick"], test.RunArguments);
+        var bare = Parse("-B", "/data", "--", "img", "true").Request!;
+        Assert.Equal(("img", "/data"), (bare.Image, Assert.Single(bare.Binds).Source));
+        Assert.Equal(["true"], bare.Command);
+        Assert.Equal(["true"], Parse("--", "img", "true").Request!.Command);
+        Assert.Empty(Parse("--", "img").Request!.Command);
+    }
+
+    [Theory]
+    [InlineData("exec", "--")]
+    [InlineData("run", "--")]
+    [InlineData("shell", "--")]
+    [InlineData("test", "--")]
+    [InlineData("--")]
+    [InlineData("exec", "--", "img")] // exec needs a command
+    [InlineData("shell", "--", "img", "ls")] // shell takes none
+    public void ADoubleDashBeforeTheImageStillNeedsAnImage(params string[] args) =>
+        Assert.Equal((int)ExitCode.Usage, Parse(args).Code);
+
     [Fact]
     public void ShellTakesAShellPath()
     {
         var (_, request) = Parse("shell", "-s", "/bin/zsh", "img");
         Assert.Equal("/bin/zsh", request!.ShellPath);
         Assert.Equal((int)ExitCode.Usage, Parse("exec", "-s", "/bin/zsh", "img", "true").Code);
+        Assert.Null(Parse("shell", "-s", "", "img").Request!.ShellPath); // as Apptainer: the default shell
     }
 
     [Fact]

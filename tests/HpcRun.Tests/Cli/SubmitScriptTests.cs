@@ -88,4 +88,14 @@ public sealed class SubmitScriptTests : IDisposable
         Assert.Equal((int)ExitCode.Usage, new HpcRunCli(SlurmVerbs.All).Invoke(["submit",
             "--url", "http://127.0.0.1:9", // nothing listens on port 9
             option, value, "/images/app.sqfs", "--", "true"]));
+
+    /// <summary>A home and none, as run refuses them (with their APPTAINER_* variables, which the job inherits).
+    /// </summary>
+    [Theory]
+    [InlineData("--no-home")]
+    [InlineData("--no-mount=home")]
+    public void AHomeAndNoHomeAreRefusedBeforeAnythingIsSubmitted(string noHome) =>
+        Assert.Equal((int)ExitCode.Usage, new HpcRunCli(SlurmVerbs.All).Invoke(["submit",
+            "--url", "http://127.0.0.1:9", "-D", dir, "--home", Path.Combine(dir, "scratch"), noHome, Image, "--",
+            "true"]));
 }

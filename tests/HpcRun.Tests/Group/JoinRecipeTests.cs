@@ -95,7 +95,7 @@ public class JoinRecipeTests
     public void AMessageToShowOrARepeatedRankVariableMeansNoRecipe()
     {
         string[] entries = Rank(0);
-        var warned = PlanFixture.Context(new LaunchRequest { Image = "/images/app.sqfs" },
+        var warned = PlanFixture.Context(new LaunchRequest { Image = "/images/app.sqfs", Command = ["./solver"] },
             PlanFixture.Host(ByName(entries)), files: new Dictionary<string, string?>
             {
                 ["/.singularity.d/env"] = null,

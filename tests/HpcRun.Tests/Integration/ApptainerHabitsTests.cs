@@ -112,6 +112,20 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.Equal(["0 arguments"], Lines(Hpcrun.Run(images[kind])));
     }
 
+    /// <summary>Apptainer's (cobra's) "--" before the image, for each verb that takes one and the bare form.</summary>
+    [Fact]
+    public void ADoubleDashBeforeTheImageEndsTheOptionsOfEachVerb()
+    {
+        Assert.Equal(["x"], Lines(Hpcrun.Run("exec", "-e", "--", images.Sif, "echo", "x")));
+        Assert.Equal(["y"], Lines(Hpcrun.Run("-e", "--", images.Sif, "echo", "y")));
+        Assert.Equal(["z"], Lines(Hpcrun.Run("exec", "--", images.Sif, "--", "echo", "z")));
+        Assert.Equal(["1 arguments", "[a]"], Lines(Hpcrun.Run("run", "--", images.Sif, "a")));
+        Assert.Equal(["No test script found in container, exiting"], Lines(Hpcrun.Run("test", "--", images.Sif)));
+        var shell = Hpcrun.Run(["shell", "--", images.Sif], stdin: "echo in the shell\n");
+        Assert.True(shell.ExitCode == 0, shell.ToString());
+        Assert.Contains("in the shell", shell.Stdout);
+    }
+
     [Theory, MemberData(nameof(Kinds))]
     public void RunHelpPrintsTheHelp(string kind)
     {
@@ -462,6 +476,17 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             "home is not a directory: myhome/note");
         OneLine(Hpcrun.Run("exec", "--home", $"{dir}/myhome", "--no-home", images.Sif, "true"), 64,
             "--home contradicts --no-home");
+        // APPTAINER_HOME is --home's value (and APPTAINER_NO_HOME --no-home's): the same refusal, naming them.
+        OneLine(Hpcrun.Run(["exec", "--no-home", images.Sif, "true"],
+            new Dictionary<string, string> { ["APPTAINER_HOME"] = $"{dir}/myhome" }), 64,
+            "APPTAINER_HOME contradicts --no-home");
+        OneLine(Hpcrun.Run(["exec", "--home", $"{dir}/myhome", "--no-mount", "home", images.Sif, "true"]), 64,
+            "--home contradicts --no-mount home");
+        OneLine(Hpcrun.Run(["exec", images.Sif, "true"], new Dictionary<string, string>
+        {
+            ["SINGULARITY_HOME"] = $"{dir}/myhome",
+            ["APPTAINER_NO_HOME"] = "1",
+        }), 64, "SINGULARITY_HOME contradicts APPTAINER_NO_HOME");
     }
 
     [Fact]

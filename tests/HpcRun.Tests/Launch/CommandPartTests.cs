@@ -5,15 +5,33 @@ namespace HpcRun.Tests.Launch;
 
 public class CommandPartTests
 {
+    /// <summary>The argv in an image of <paramref name="files"/> (empty) and /bin/sh.</summary>
     private static IReadOnlyList<string> Argv(LaunchRequest? request = null, ImageConfig? config = null,
         params string[] files) =>
         PlanFixture.Plan(PlanFixture.Context(request, config: config,
-            files: files.ToDictionary(f => f, string? (_) => ""))).Argv;
+            files: files.Append("/bin/sh").Distinct().ToDictionary(f => f, string? (_) => ""))).Argv;
 
     [Fact]
     public void TheGivenCommandRunsAsIs() =>
         Assert.Equal(["./solver", "in.dat"],
             Argv(new LaunchRequest { Image = "i", Command = ["./solver", "in.dat"] }, null, "/hpcrun-run"));
+
+    /// <summary>An empty command (`hpcrun IMAGE ""`, `exec IMAGE ""`, an image config's entrypoint [""]) names no
+    /// command: 127 and one line, as a shell says it, where a PATH search would have been refused each directory
+    /// (126, "Permission denied"). An empty string after the command is only an argument.</summary>
+    [Theory]
+    [InlineData(new[] { "" }, null)]
+    [InlineData(new[] { "", "x" }, null)]
+    [InlineData(new string[0], new[] { "" })]
+    public void AnEmptyCommandIsNotFound(string[] command, string[]? entrypoint)
+    {
+        var request = new LaunchRequest { Image = "i", Command = command };
+        var error = Assert.Throws<HpcRunException>(() => Argv(request, new ImageConfig { Entrypoint = entrypoint }));
+        Assert.Equal((ExitCode.CommandNotFound, "the command is an empty string: no command has that name"),
+            (error.Code, error.Message));
+        Assert.Equal(["/bin/sh", ""], Argv(new LaunchRequest { Image = "i", RunArguments = [""] }));
+        Assert.Equal(["echo", ""], Argv(new LaunchRequest { Image = "i", Command = ["echo", ""] }));
+    }
 
     [Fact]
     public void DefaultCommandPrefersHpcrunRunThenRunscriptThenConfigThenShell()
@@ -33,7 +51,8 @@ public class CommandPartTests
             Argv(test, null, "/.singularity.d/test", "/.singularity.d/runscript"));
         ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(test, files: new() { ["/bin/sh"] = "" }));
         Assert.Equal(("No test script found in container, exiting\n", 0), (plan.Output, plan.Argv.Count));
-        Assert.Null(PlanFixture.Plan(PlanFixture.Context(test, files: new() { ["/.singularity.d/test"] = "" })).Output);
+        Assert.Null(PlanFixture.Plan(PlanFixture.Context(test,
+            files: new() { ["/.singularity.d/test"] = "", ["/bin/sh"] = "" })).Output);
     }
 
     [Fact]
@@ -45,6 +64,59 @@ public class CommandPartTests
         Assert.Empty(plan.Argv);
         Assert.Empty(plan.Messages);
     }
+
+    /// <summary>An image without /bin/sh cannot start its own scripts that need it: `hpcrun test` and `run` say so
+    /// (127), where the start would have failed as "command not found" for a script that is there. Another
+    /// interpreter the image has starts them; with no default command at all and no /bin/sh, or no shell for
+    /// `hpcrun shell`, the line says what is missing.</summary>
+    [Fact]
+    public void WithoutBinShTheImagesScriptsAndDefaultsSayWhatIsMissing()
+    {
+        static string Refusal(LaunchRequest request, Dictionary<string, string?> files)
+        {
+            var error = Assert.Throws<HpcRunException>(
+                () => PlanFixture.Plan(PlanFixture.Context(request, files: files)));
+            Assert.Equal(ExitCode.CommandNotFound, error.Code);
+            return error.Message;
+        }
+        var test = new LaunchRequest { Image = "i", Test = true };
+        var run = new LaunchRequest { Image = "i" };
+        Assert.Equal("the image has no /bin/sh to run its test script (/.singularity.d/test)",
+            Refusal(test, new() { ["/.singularity.d/test"] = "#!/bin/sh\nexit 0\n" }));
+        Assert.Equal("the image has no /bin/sh to run its runscript (/.singularity.d/runscript)",
+            Refusal(run, new() { ["/.singularity.d/runscript"] = "#! /bin/sh -e\nexec app\n" }));
+        Assert.Equal("the image has no /bin/sh to run its runscript (/hpcrun-run)",
+            Refusal(run, new() { ["/hpcrun-run"] = "exec app \"$@\"\n" })); // no #!: execvp's /bin/sh
+        Assert.Equal("the image has no /bin/bash to run its test script (/.singularity.d/test)",
+            Refusal(test, new() { ["/.singularity.d/test"] = "#!/bin/bash\n" }));
+        Assert.Equal("the image has no default command: no runscript, no entrypoint or cmd, and no /bin/sh to start " +
+            "instead (give a command: hpcrun exec IMAGE CMD)", Refusal(run, new() { ["/busybox"] = "" }));
+        Assert.Equal("the image has no shell: neither /bin/bash nor /bin/sh (name one with -s PATH)",
+            Refusal(run with { Shell = true }, new() { ["/busybox"] = "" }));
+
+        static IReadOnlyList<string> Started(LaunchRequest request, Dictionary<string, string?> files) =>
+            PlanFixture.Plan(PlanFixture.Context(request, files: files)).Argv;
+        Assert.Equal(["/.singularity.d/test"],
+            Started(test, new() { ["/.singularity.d/test"] = "#!/busybox sh\n", ["/busybox"] = "" }));
+        Assert.Equal(["/hpcrun-run"], // a program: no interpreter
+            Started(run, new() { ["/hpcrun-run"] = "\u007fELF\u0002\u0001" }));
+        Assert.Equal(["/.singularity.d/runscript"],
+            Started(run, new() { ["/.singularity.d/runscript"] = "#!/bin/sh\n", ["/bin/sh"] = "" }));
+        Assert.Equal(["/bin/ash"],
+            Started(run with { Shell = true, ShellPath = "/bin/ash" }, new() { ["/busybox"] = "" }));
+    }
+
+    [Theory]
+    [InlineData("#!/bin/sh\necho\n", "/bin/sh")]
+    [InlineData("#! /usr/bin/env python3\n", "/usr/bin/env")]
+    [InlineData("#!\t/bin/bash -e\n", "/bin/bash")]
+    [InlineData("echo no interpreter line\n", "/bin/sh")]
+    [InlineData("", "/bin/sh")]
+    [InlineData("#!\n", null)]
+    [InlineData("\u007fELF\u0002\u0001\u0001", null)]
+    [InlineData(null, null)]
+    public void AScriptsInterpreterIsItsFirstLinesFirstWordElseTheShell(string? text, string? interpreter) =>
+        Assert.Equal(interpreter, HpcRun.Launch.Parts.CommandPart.Interpreter(text));
 
     [Fact]
     public void ShellPrefersBashWithoutItsRcFilesAndRunsAGivenShellAsGiven()

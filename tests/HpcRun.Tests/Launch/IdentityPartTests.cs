@@ -35,7 +35,11 @@ public class IdentityPartTests
     [Fact]
     public void FakeRootKeepsTheImageRootEntryWithRootsHome()
     {
-        var files = new Dictionary<string, string?> { ["/etc/passwd"] = "root:x:0:0:Super:/root:/bin/bash\n" };
+        var files = new Dictionary<string, string?>
+        {
+            ["/etc/passwd"] = "root:x:0:0:Super:/root:/bin/bash\n",
+            ["/bin/sh"] = "",
+        };
         var plan = PlanFixture.Plan(
             PlanFixture.Context(new LaunchRequest { Image = "i", FakeRoot = true }, files: files));
         Assert.Contains(MountSpec.File("/etc/passwd", "root:x:0:0:Super:/root:/bin/bash\n"), plan.Mounts);

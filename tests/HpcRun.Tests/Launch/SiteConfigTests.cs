@@ -50,6 +50,20 @@ public class SiteConfigTests
         Assert.Equal([Main], config.Files);
     }
 
+    /// <summary>HPCRUN_CONFIG names a file every job reads: a relative one would be another file in each job's
+    /// working directory, refused with the configuration's status; unset or empty, the default file.</summary>
+    [Fact]
+    public void TheVariableNamesAFileByItsAbsolutePath()
+    {
+        Assert.Equal("/etc/mine.conf",
+            SiteConfig.NamedFile(new Dictionary<string, string> { ["HPCRUN_CONFIG"] = "/etc/mine.conf" }));
+        Assert.Null(SiteConfig.NamedFile(new Dictionary<string, string> { ["HPCRUN_CONFIG"] = "" }));
+        var e = Assert.Throws<HpcRunException>(() =>
+            SiteConfig.NamedFile(new Dictionary<string, string> { ["HPCRUN_CONFIG"] = "site.conf" }));
+        Assert.Equal((ExitCode.SiteConfigInvalid, "HPCRUN_CONFIG must be an absolute path, not 'site.conf': each " +
+            "job would read the file of that name in its own working directory"), (e.Code, e.Message));
+    }
+
     [Fact]
     public void NoFilesAreTheBuiltInDefaults()
     {

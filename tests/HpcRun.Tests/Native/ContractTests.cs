@@ -72,6 +72,17 @@ public class ContractTests
     }
 
     [Fact]
+    public void TheExecReportHasTheHeadersLayoutAndDetails()
+    {
+        var header = Header();
+        Assert.Equal([ChildProcess.ExecReport.Size.ToString()], header[("report_size", "")]);
+        Assert.Equal([ChildProcess.ExecReport.NameOffset.ToString()], header[("report", "name")]);
+        var csDetails = typeof(ChildProcess.ExecDetail).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral).ToDictionary(f => f.Name, f => (int)f.GetRawConstantValue()!);
+        Assert.Equal(Numbers("detail").OrderBy(d => d.Key), csDetails.OrderBy(d => d.Key));
+    }
+
+    [Fact]
     public void TheGreetingHasTheHeadersLayout()
     {
         var header = Header();
@@ -92,19 +103,52 @@ public class ContractTests
     /// <summary>A fast-joined job that cannot start is told as the C# side tells it: same line, same status.
     /// </summary>
     [Theory]
-    [InlineData(ChildProcess.ExecStage.Exec, 2)]  // ENOENT
-    [InlineData(ChildProcess.ExecStage.Exec, 20)] // ENOTDIR
-    [InlineData(ChildProcess.ExecStage.Exec, 13)] // EACCES
-    [InlineData(ChildProcess.ExecStage.Cwd, 2)]
-    [InlineData(ChildProcess.ExecStage.Join, 1)]
-    [InlineData(ChildProcess.ExecStage.Root, 22)]
-    [InlineData(ChildProcess.ExecStage.Seccomp, 22)]
-    public void ExecFailuresAreSaidAsTheCSideSaysThem(int stage, int errno)
+    [InlineData(ChildProcess.ExecStage.Exec, 2, ChildProcess.ExecDetail.None, "")]  // ENOENT
+    [InlineData(ChildProcess.ExecStage.Exec, 20, ChildProcess.ExecDetail.None, "")] // ENOTDIR
+    [InlineData(ChildProcess.ExecStage.Exec, 13, ChildProcess.ExecDetail.None, "")] // EACCES
+    [InlineData(ChildProcess.ExecStage.Exec, 13, ChildProcess.ExecDetail.Directory, "")]
+    [InlineData(ChildProcess.ExecStage.Exec, 13, ChildProcess.ExecDetail.Noexec, "")]
+    [InlineData(ChildProcess.ExecStage.Exec, 2, ChildProcess.ExecDetail.Interpreter, "/usr/bin/python3")]
+    [InlineData(ChildProcess.ExecStage.Exec, 2, ChildProcess.ExecDetail.Loader, "/lib64/ld-linux-x86-64.so.2")]
+    [InlineData(ChildProcess.ExecStage.Exec, 2, ChildProcess.ExecDetail.Required, "")]
+    [InlineData(ChildProcess.ExecStage.Exec, 8, ChildProcess.ExecDetail.Binary, "")] // ENOEXEC
+    [InlineData(ChildProcess.ExecStage.Exec, 8, ChildProcess.ExecDetail.NoShell, "")]
+    [InlineData(ChildProcess.ExecStage.Exec, 7, ChildProcess.ExecDetail.None, "")] // E2BIG
+    [InlineData(ChildProcess.ExecStage.Cwd, 2, ChildProcess.ExecDetail.None, "")]
+    [InlineData(ChildProcess.ExecStage.Join, 1, ChildProcess.ExecDetail.None, "")]
+    [InlineData(ChildProcess.ExecStage.Root, 22, ChildProcess.ExecDetail.None, "")]
+    [InlineData(ChildProcess.ExecStage.Seccomp, 22, ChildProcess.ExecDetail.None, "")]
+    public void ExecFailuresAreSaidAsTheCSideSaysThem(int stage, int errno, int detail, string name)
     {
-        HpcRunException expected = ChildProcess.ExecFailure(stage, errno, "./solver", "/work dir");
+        HpcRunException expected =
+            ChildProcess.ExecFailure(new(stage, errno, detail, name), "./solver", "/work dir");
         CommandResult c = TestEnvironment.Run(program.Value,
-            ["failure", stage.ToString(), errno.ToString(), "./solver", "/work dir"]);
+            ["failure", stage.ToString(), errno.ToString(), detail.ToString(), name, "./solver", "/work dir"]);
         Assert.Equal($"status {(int)expected.Code}\nline {expected.Message}\n", c.Stdout);
+    }
+
+    /// <summary>What the child found out about a program execve refused, in a shell's words and statuses: 127 where a
+    /// file is missing (bash: "required file not found"), 126 where one cannot be executed.</summary>
+    [Theory]
+    [InlineData(2, ChildProcess.ExecDetail.None, "", 127, "command not found in the image")]
+    [InlineData(13, ChildProcess.ExecDetail.None, "", 126, "cannot execute: Permission denied")]
+    [InlineData(13, ChildProcess.ExecDetail.Directory, "", 126, "cannot execute: Is a directory")]
+    [InlineData(13, ChildProcess.ExecDetail.Noexec, "", 126,
+        "cannot execute: Permission denied (its file system is mounted noexec)")]
+    [InlineData(2, ChildProcess.ExecDetail.Interpreter, "/usr/bin/python3", 127,
+        "bad interpreter: /usr/bin/python3 is not in the image")]
+    [InlineData(2, ChildProcess.ExecDetail.Loader, "/lib/ld-musl-x86_64.so.1", 127,
+        "cannot execute: its loader /lib/ld-musl-x86_64.so.1 is not in the image (a program for another system?)")]
+    [InlineData(2, ChildProcess.ExecDetail.Required, "", 127, "cannot execute: required file not found")]
+    [InlineData(8, ChildProcess.ExecDetail.Binary, "", 126,
+        "cannot execute binary file: Exec format error (built for another machine?)")]
+    [InlineData(8, ChildProcess.ExecDetail.NoShell, "", 126,
+        "cannot execute: it has no #! line, and the image has no /bin/sh to run it as a script")]
+    public void ExecFailuresSayWhatAShellSays(int errno, int detail, string name, int status, string line)
+    {
+        HpcRunException failure =
+            ChildProcess.ExecFailure(new(ChildProcess.ExecStage.Exec, errno, detail, name), "./solver", null);
+        Assert.Equal((status, $"./solver: {line}"), ((int)failure.Code, failure.Message));
     }
 
     public static TheoryData<string, string[], string[]> Members => new()

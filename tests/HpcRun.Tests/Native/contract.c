@@ -5,7 +5,7 @@
  *                          the node group's name hpcrun_group_name gives that launch in this environment
  *   contract recipe FILE CWD GID hpcrun ARG...
  *                          whether the recipe in FILE fits that launch in this environment, and the job it gives
- *   contract failure STAGE ERRNO PROGRAM CWD
+ *   contract failure STAGE ERRNO DETAIL NAME PROGRAM CWD
  *                          the exit status and line of a job that failed to start */
 #include <stdio.h>
 #include "hpcrun.h"
@@ -13,6 +13,7 @@
 #define FIELD(name) printf("offset %s %zu\n", #name, offsetof(struct hpcrun_spawn, name))
 #define STAGE(name) printf("stage %s %d\n", #name, HPCRUN_STAGE_##name)
 #define ROLE(name) printf("role %s %d\n", #name, HPCRUN_GROUP_##name)
+#define DETAIL(name) printf("detail %s %d\n", #name, HPCRUN_DETAIL_##name)
 #define LIST(name, ...)                                                                                        \
     do {                                                                                                       \
         static const char *const items[] = {__VA_ARGS__};                                                      \
@@ -50,9 +51,10 @@ int main(int argc, char **argv)
 {
     if (argc > 5 && strcmp(argv[1], "recipe") == 0)
         return recipe(argv[2], argv[3], (unsigned)atoi(argv[4]), argc - 5, argv + 5);
-    if (argc == 6 && strcmp(argv[1], "failure") == 0) {
+    if (argc == 8 && strcmp(argv[1], "failure") == 0) {
         char line[4096];
-        int status = hpcrun_exec_failure(line, sizeof line, atoi(argv[2]), atoi(argv[3]), argv[4], argv[5]);
+        int status = hpcrun_exec_failure(line, sizeof line, atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5],
+                                         argv[6], argv[7]);
         printf("status %d\nline %s\n", status, line);
         return 0;
     }
@@ -70,6 +72,8 @@ int main(int argc, char **argv)
         return 0;
     }
     printf("size %zu\n", sizeof(struct hpcrun_spawn));
+    printf("report_size %zu\nreport name %zu\n", sizeof(struct hpcrun_exec_report),
+           offsetof(struct hpcrun_exec_report, name));
     printf("greeting_size %zu\ngreeting bytes %zu\ngreeting length %zu\ngreeting fds %zu\n",
            sizeof(struct hpcrun_greeting), offsetof(struct hpcrun_greeting, bytes),
            offsetof(struct hpcrun_greeting, length), offsetof(struct hpcrun_greeting, fds));
@@ -79,6 +83,8 @@ int main(int argc, char **argv)
     FIELD(argv); FIELD(envp); FIELD(search_path); FIELD(root); FIELD(cwd); FIELD(join_user); FIELD(join_mnt);
     FIELD(status_fd); FIELD(drop_sys_admin); FIELD(emulate_root);
     STAGE(PARENT); STAGE(JOIN); STAGE(ROOT); STAGE(CWD); STAGE(EXEC); STAGE(SECCOMP);
+    DETAIL(NONE); DETAIL(DIRECTORY); DETAIL(NOEXEC); DETAIL(INTERPRETER); DETAIL(LOADER); DETAIL(REQUIRED);
+    DETAIL(BINARY); DETAIL(NO_SHELL);
     ROLE(NONE); ROLE(FIRST); ROLE(MEMBER); ROLE(TAKEN); ROLE(UNDECIDED);
     LIST("launcher_markers", HPCRUN_LAUNCHER_MARKERS);
     LIST("join_key_variable", HPCRUN_JOIN_KEY_VARIABLE);

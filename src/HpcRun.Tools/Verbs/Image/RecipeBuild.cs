@@ -59,7 +59,7 @@ internal sealed class RecipeBuild
         }
         var request = new RecipeRequest(build.Output, recipe, context, args, result.GetValue(NoCache), build.Force,
             build.SquashFsOnly, build.Platform, build.SourceDateEpoch,
-            ImageCache.DirectoryFrom(Environment.GetEnvironmentVariable, null),
+            ImageCacheDirectory.Find(Environment.GetEnvironmentVariable, null),
             Path.Combine(AppContext.BaseDirectory, "hpcrun"), CommandLineRoot.Version,
             (reference, reporter, cancel) => Pull(result, reference, build.Platform, reporter, cancel),
             build.MksquashfsArgs)

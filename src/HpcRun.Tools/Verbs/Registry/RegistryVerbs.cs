@@ -23,10 +23,7 @@ internal static class RegistryVerbs
 
     /// <summary>The cache (<see cref="ImageCache.DirectoryFrom"/>; the launcher hands its site's cache-dir over as
     /// HPCRUN_CACHEDIR).</summary>
-    public static ImageCache Cache() =>
-        new(ImageCache.DirectoryFrom(Environment.GetEnvironmentVariable, null)
-            ?? throw new HpcRunException(ExitCode.PullOutputUnwritable,
-                "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME"));
+    public static ImageCache Cache() => new(ImageCacheDirectory.Require(Environment.GetEnvironmentVariable, null));
 
     /// <summary><see cref="ImageVerbs.Run"/>, with a pull's faults as their statuses.</summary>
     public static int Run(Action action) => ImageVerbs.Run(() =>

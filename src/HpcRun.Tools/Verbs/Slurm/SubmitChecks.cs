@@ -20,13 +20,14 @@ internal static class SubmitChecks
     /// <param name="request">The launch request the job's `srun hpcrun` line will make (image path absolute).</param>
     /// <param name="workDir">The job's working directory, absolute (--chdir, else the current one).</param>
     /// <param name="environment">The environment the job gets: hpcrun run reads its HPCRUN_* settings from it.</param>
-    /// <exception cref="HpcRunException">64 (no such --chdir, a bad --env or HPCRUN_* setting), 65/66 (image),
-    /// 67 (bind source), 73 (--env-file unreadable or malformed).</exception>
+    /// <exception cref="HpcRunException">64 (no such --chdir, a bad --env, HPCRUN_* or APPTAINER_* setting, a home
+    /// and --no-home), 65/66 (image), 67 (bind source), 73 (--env-file unreadable or malformed).</exception>
     public static void Check(LaunchRequest request, string workDir, IReadOnlyDictionary<string, string> environment)
     {
         if (!Directory.Exists(workDir))
             throw new HpcRunException(ExitCode.Usage, $"--chdir: no such directory: {workDir}");
         ImageSource image = ImageArgument.Probe(request.Image);
+        _ = ApptainerVariables.Apply(request, environment); // 64: a bad APPTAINER_* value, a home and none
         CheckSettings(request, environment);
         LaunchRequest there = request with
         {
@@ -54,11 +55,12 @@ internal static class SubmitChecks
     }
 
     /// <summary>HPCRUN_MPI, HPCRUN_MPI_COMPAT, HPCRUN_RDMA, HPCRUN_RDMA_LIBS and HPCRUN_GPU, where no option overrides
-    /// them (HpcRun.Launch/Parts/MpiPart.cs, RdmaPart.cs, GpuPart.cs).</summary>
+    /// them, and with host MPI the paths HPCRUN_MPI_LIBS and HPCRUN_MPI_BIND list (HpcRun.Launch/Parts/MpiPart.cs,
+    /// RdmaPart.cs, GpuPart.cs).</summary>
     private static void CheckSettings(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
     {
         // Not this host's hpcrun.conf: the job's node reads its own when the job runs.
-        _ = MpiPart.Mode(request, environment, SiteConfig.None);
+        if (MpiPart.Mode(request, environment, SiteConfig.None) == Mpi.MpiMode.Host) MpiPart.CheckAbsolute(environment);
         _ = MpiPart.Compatibility(request, environment, SiteConfig.None);
         _ = RdmaPart.Selection(request, environment, SiteConfig.None);
         _ = RdmaPart.Libraries(request, environment, SiteConfig.None);
