@@ -202,6 +202,10 @@ public static class RecipeBuilder
                         materialized = key;
                         pending[tree] = new Pending(key, state, image.Reread);
                     }
+                    // A definition file's image keeps its base's environment as Apptainer's does (%post gets the
+                    // default PATH from RunEnvironment all the same).
+                    if (recipe.Definition is null)
+                        state = state with { Config = StageState.WithDefaultPath(state.Config) };
                 }
             }
             finish();

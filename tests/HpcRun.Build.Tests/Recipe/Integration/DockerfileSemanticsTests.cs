@@ -1,0 +1,53 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Build.Tests.Recipe.Integration;
+
+/// <summary>`hpcrun build OUT Dockerfile` as the unprivileged test user, where a Dockerfile means what BuildKit makes
+/// of it, and what hpcrun does not do is one clear line.</summary>
+public sealed class DockerfileSemanticsTests : IDisposable
+{
+    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    private readonly string dir = WritableDir();
+    private readonly Dictionary<string, string> env;
+
+    public DockerfileSemanticsTests() => env = new() { ["HPCRUN_CACHEDIR"] = Path.Combine(dir, "cache") };
+
+    public void Dispose() => TestEnvironment.RunChecked("rm", "-rf", dir);
+
+    private string Write(string name, string text, UnixFileMode mode = (UnixFileMode)0b110_110_110)
+    {
+        string path = Path.Combine(dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text.Replace("\r\n", "\n"));
+        File.SetUnixFileMode(path, mode);
+        return path;
+    }
+
+    private CommandResult Build(params string[] args) => Hpcrun.Run(["build", .. args], env, cwd: dir);
+
+    private static string WritableDir()
+    {
+        string path = Path.Combine(TestImages.Dir, $"dockerfile-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
+        return path;
+    }
+
+    /// <summary>`ENV PATH=/opt/tool/bin:$PATH` on a base whose config has no PATH: RUN finds ls, and RUN and the image
+    /// see Docker's default PATH after the tool's (BuildKit: "make sure that PATH is always set").</summary>
+    [Fact]
+    public void A_base_without_path_gets_the_default_one_for_expansion_run_and_the_image()
+    {
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            ENV PATH=/opt/tool/bin:$PATH
+            RUN echo "$PATH" > /path-in-run && ls / > /dev/null
+            """);
+        var build = Build("path.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string image = Path.Combine(dir, "path.sif");
+        Assert.Equal($"/opt/tool/bin:{DefaultPath}\n", Hpcrun.Run(["exec", image, "cat", "/path-in-run"], env).Stdout);
+        Assert.Equal($"/opt/tool/bin:{DefaultPath}\n",
+            Hpcrun.Run(["exec", "--cleanenv", image, "sh", "-c", "echo $PATH"], env).Stdout);
+    }
+}
