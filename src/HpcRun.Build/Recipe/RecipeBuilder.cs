@@ -56,6 +56,16 @@ public static class RecipeBuilder
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
+    private static readonly string[] ImageSuffixes = [".sif", ".sqfs", ".squashfs"];
+
+    /// <summary>Whether `hpcrun build OUT SOURCE` was given its arguments the wrong way round, as `docker build` and
+    /// habit put the recipe first: OUT is a recipe (<see cref="IsRecipe"/>: by name or first line) and SOURCE is not
+    /// there to build from or names an image file (.sif, .sqfs, .squashfs), which a build writes. Building into a
+    /// recipe would replace it, even with --force.</summary>
+    public static bool LooksSwapped(string output, string source) =>
+        IsRecipe(output) && !HpcRun.Image.Registry.ImageReference.IsReference(source)
+        && (!Path.Exists(source) || ImageSuffixes.Any(s => source.EndsWith(s, StringComparison.OrdinalIgnoreCase)));
+
     /// <summary>Throws <see cref="RecipeException"/> for a recipe it cannot read, <see cref="ImageBuildException"/>
     /// (<see cref="BuildFailure.RecipeCommandFailed"/>, <see cref="BuildFailure.RecipeSourceRefused"/>...) for a step
     /// that failed, and what <see cref="ImageBuilder.Build"/> throws.</summary>

@@ -50,4 +50,21 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Assert.Equal($"/opt/tool/bin:{DefaultPath}\n",
             Hpcrun.Run(["exec", "--cleanenv", image, "sh", "-c", "echo $PATH"], env).Stdout);
     }
+
+    /// <summary>`hpcrun build Dockerfile out.sif`, by docker build's habit: a usage error that says so, never a build
+    /// into the recipe, not even with --force.</summary>
+    [Fact]
+    public void Arguments_given_the_wrong_way_round_are_said_to_look_swapped()
+    {
+        string recipe = Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\n");
+        var swapped = Build("Dockerfile", "out.sif");
+        Assert.Equal((64, "hpcrun: the arguments look swapped: Dockerfile is a recipe, and out.sif does not exist; " +
+            "OUT comes first: hpcrun build [OPTIONS] out.sif Dockerfile\n"), (swapped.ExitCode, swapped.Stderr));
+        Assert.Equal(0, Build("out.sif", "Dockerfile").ExitCode);
+        var forced = Build("--force", "Dockerfile", "out.sif");
+        Assert.Equal((64, "hpcrun: the arguments look swapped: Dockerfile is a recipe, and out.sif an image, which a " +
+            "build writes; OUT comes first: hpcrun build [OPTIONS] out.sif Dockerfile\n"),
+            (forced.ExitCode, forced.Stderr));
+        Assert.Equal($"FROM {TestImages.BusyboxTree}\n", File.ReadAllText(recipe));
+    }
 }

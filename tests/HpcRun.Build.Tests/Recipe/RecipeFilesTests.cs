@@ -1,0 +1,47 @@
+using HpcRun.Build.Recipe;
+
+namespace HpcRun.Build.Tests.Recipe;
+
+/// <summary>Which files a recipe build reads: not a recipe given as OUT by arguments the wrong way round.</summary>
+public sealed class RecipeFilesTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("hpcrun-recipe-files-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private string Make(string name, string text = "FROM scratch\n")
+    {
+        string path = Path.Combine(dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (name.EndsWith('/')) Directory.CreateDirectory(path);
+        else File.WriteAllText(path, text);
+        return path;
+    }
+
+    /// <summary>`hpcrun build Dockerfile out.sif`: OUT a recipe, SOURCE missing or an image file.</summary>
+    [Theory]
+    [InlineData("Dockerfile", "out.sif", false)]
+    [InlineData("Dockerfile", "out.sif", true)]
+    [InlineData("app.def", "app.sif", false)]
+    [InlineData("build.txt", "missing", false)] // a recipe by its first line
+    [InlineData("Containerfile", "out.SQFS", true)]
+    public void Arguments_that_look_swapped_are_found(string output, string source, bool sourceExists)
+    {
+        Make(output);
+        if (sourceExists) Make(source, "image");
+        Assert.True(RecipeBuilder.LooksSwapped(Path.Combine(dir, output), Path.Combine(dir, source)));
+    }
+
+    [Theory]
+    [InlineData("out.sif", "Dockerfile")] // the right way round
+    [InlineData("Dockerfile", "rootfs/")] // a directory source, which the build's own checks take
+    [InlineData("notes.txt", "missing")] // OUT no recipe
+    [InlineData("Dockerfile", "docker://debian")] // a pull into a file that exists: that check says so
+    public void Arguments_the_right_way_round_are_not(string output, string source)
+    {
+        Make(output == "out.sif" ? "Dockerfile" : output, output == "notes.txt" ? "some notes\n" : "FROM scratch\n");
+        if (source.EndsWith('/')) Make(source);
+        string sourcePath = source.Contains("://") ? source : Path.Combine(dir, source);
+        Assert.False(RecipeBuilder.LooksSwapped(Path.Combine(dir, output), sourcePath));
+    }
+}
