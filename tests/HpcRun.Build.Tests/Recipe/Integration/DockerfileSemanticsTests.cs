@@ -51,6 +51,26 @@ public sealed class DockerfileSemanticsTests : IDisposable
             Hpcrun.Run(["exec", "--cleanenv", image, "sh", "-c", "echo $PATH"], env).Stdout);
     }
 
+    /// <summary>What hpcrun does not do is refused with its line and status 111, in one last line and with no .NET
+    /// text, and writes nothing.</summary>
+    [Theory]
+    [InlineData("RUN cat <<EOF > /etc/conf\nKEY=VALUE\nEOF", "Dockerfile:2: RUN with a heredoc (<<EOF) is not " +
+        "supported: write the lines out, or COPY a file of the build context")]
+    [InlineData("COPY <<EOF /etc/conf\nKEY=VALUE\nEOF", "Dockerfile:2: COPY with a heredoc (<<EOF) is not " +
+        "supported: write the lines out, or COPY a file of the build context")]
+    public void What_hpcrun_does_not_do_is_one_clear_line(string instruction, string message)
+    {
+        Write("a.txt", "a\n");
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\n{instruction.Replace("BUSYBOX",
+            TestImages.BusyboxTree)}\n");
+        var build = Build("out.sif", "Dockerfile");
+        Assert.Equal(111, build.ExitCode);
+        Assert.Equal($"hpcrun: {message.Replace("BUSYBOX", TestImages.BusyboxTree)}",
+            build.Stderr.TrimEnd('\n').Split('\n')[^1]);
+        Assert.DoesNotContain("Exception", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
     /// <summary>`hpcrun build Dockerfile out.sif`, by docker build's habit: a usage error that says so, never a build
     /// into the recipe, not even with --force.</summary>
     [Fact]
