@@ -11,32 +11,41 @@ namespace HpcRun.Build.Recipe;
 /// <summary>
 /// The build context of COPY and ADD (and %files): sources are read only inside it. A source whose path climbs
 /// out (`../../etc/passwd`) or leads out through a symlink is refused; symlinks inside a copied directory are
-/// copied as symlinks, not followed. `.dockerignore` at the context's top leaves paths out (its patterns as
-/// Docker reads them: `*`, `?`, `**`, `!` exceptions, the last match deciding). The chosen files are packed
-/// into a tar and applied to the tree as a layer (<see cref="LayerFlattener"/>: every write resolved inside the
-/// tree, modes and modification times kept), and hashed for the build cache.
+/// copied as symlinks, not followed. The Dockerfile's ignore file (<see cref="IgnoreFile"/>: its own
+/// `NAME.dockerignore`, else `.dockerignore` at the context's top) leaves paths out (its patterns as Docker reads
+/// them: `*`, `?`, `**`, `!` exceptions, the last match deciding). The chosen files are packed into a tar and applied
+/// to the tree as a layer (<see cref="LayerFlattener"/>: every write resolved inside the tree, modes and modification
+/// times kept), and hashed for the build cache.
 /// </summary>
 internal sealed class ContextFiles
 {
     private readonly string context;
     private readonly List<(Regex Pattern, bool Exclude)> ignore;
     private readonly string place;
+    private readonly string? ignoreName;
 
-    private ContextFiles(string context, List<(Regex, bool)> ignore, string place) =>
-        (this.context, this.ignore, this.place) = (context, ignore, place);
+    private ContextFiles(string context, List<(Regex, bool)> ignore, string place, string? ignoreName) =>
+        (this.context, this.ignore, this.place, this.ignoreName) = (context, ignore, place, ignoreName);
 
-    /// <summary>The context <paramref name="context"/>; <paramref name="ignoreFile"/>: read its .dockerignore (a
-    /// Dockerfile's context only: not another stage's tree, nor a definition file's %files); <paramref name="place"/>:
-    /// how messages name it ("the build context", "stage build", "the current directory").</summary>
-    public static ContextFiles Open(string context, bool ignoreFile = true, string place = "the build context")
+    /// <summary>The ignore file of a Dockerfile's context, as BuildKit chooses it: the Dockerfile's own
+    /// (`RECIPE.dockerignore` beside it: `app.dockerfile.dockerignore`, `Dockerfile.dockerignore`) wins over the
+    /// context's `.dockerignore`; null when there is neither.</summary>
+    public static string? IgnoreFile(string recipe, string context) =>
+        ((string[])[recipe + ".dockerignore", Path.Combine(context, ".dockerignore")]).FirstOrDefault(File.Exists);
+
+    /// <summary>The context <paramref name="context"/>; <paramref name="ignoreFile"/>: the ignore file whose patterns
+    /// leave paths out (a Dockerfile's context only, <see cref="IgnoreFile"/>: not another stage's tree, nor a
+    /// definition file's %files); <paramref name="place"/>: how messages name it ("the build context", "stage build",
+    /// "the current directory").</summary>
+    public static ContextFiles Open(string context, string? ignoreFile = null, string place = "the build context")
     {
         string full = Path.GetFullPath(context);
         if (!Directory.Exists(full))
             throw new ImageBuildException($"build context {Shown.Path(context)} is not a directory",
                 BuildFailure.RecipeSourceRefused);
         var rules = new List<(Regex, bool)>();
-        if (ignoreFile && File.Exists(Path.Combine(full, ".dockerignore")))
-            foreach (string raw in File.ReadAllLines(Path.Combine(full, ".dockerignore")))
+        if (ignoreFile is not null)
+            foreach (string raw in File.ReadAllLines(ignoreFile))
             {
                 string line = raw.Trim();
                 if (line.Length == 0 || line.StartsWith('#')) continue;
@@ -44,7 +53,7 @@ internal sealed class ContextFiles
                 string pattern = Path.TrimEndingDirectorySeparator(exclude ? line : line[1..].Trim()).TrimStart('/');
                 rules.Add((Glob(pattern.StartsWith("./", StringComparison.Ordinal) ? pattern[2..] : pattern), exclude));
             }
-        return new ContextFiles(full, rules, place);
+        return new ContextFiles(full, rules, place, ignoreFile is null ? null : Path.GetFileName(ignoreFile));
     }
 
     /// <summary>A pattern as a regex over a relative path: `**` any directories, `*` and `?` within a name; it also
@@ -127,7 +136,8 @@ internal sealed class ContextFiles
 
     private ImageBuildException NotIn(string source, Instruction at) =>
         new($"{at.Keyword} at line {at.Line}: {source} is not in {place}" +
-            (ignore.Count > 0 ? " (or .dockerignore leaves it out)" : ""), BuildFailure.RecipeSourceRefused);
+            (ignore.Count > 0 ? $" (or {Shown.Path(ignoreName!)} leaves it out)" : ""),
+            BuildFailure.RecipeSourceRefused);
 
     private static ImageBuildException Outside(string source, Instruction at, string why) =>
         new($"{at.Keyword} at line {at.Line} refused: {source}: {why}", BuildFailure.RecipeSourceRefused);

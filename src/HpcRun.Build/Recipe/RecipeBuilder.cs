@@ -331,20 +331,20 @@ public static class RecipeBuilder
                 StageResult source = named.GetValueOrDefault(stageName.ToLowerInvariant())
                     ?? (int.TryParse(stageName, out int n) && n < done.Count ? done[n]
                         : throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line));
-                context = ContextFiles.Open(source.Tree, ignoreFile: false, place: $"stage {stageName}");
+                context = ContextFiles.Open(source.Tree, place: $"stage {stageName}");
             }
             else if (recipe.Definition is not null && sources[0].StartsWith('/'))
             {
                 string directory = Path.GetDirectoryName(sources[0])!;
-                context = ContextFiles.Open(directory, ignoreFile: false, place: Shown.Path(directory));
+                context = ContextFiles.Open(directory, place: Shown.Path(directory));
                 sources = [Path.GetFileName(sources[0])];
             }
             else if (recipe.Definition is not null)
             {
                 string here = $"the current directory ({Shown.Path(Path.GetFullPath(request.Context))})";
-                context = ContextFiles.Open(request.Context, ignoreFile: false, place: here);
+                context = ContextFiles.Open(request.Context, place: here);
             }
-            else context = ContextFiles.Open(request.Context);
+            else context = ContextFiles.Open(request.Context, ContextFiles.IgnoreFile(request.Recipe, request.Context));
             var chosen = context.Select(sources, at);
             string next = BuildCache.Key(key, $"{at.CacheText}\n{destination}\n{context.Hash(chosen)}");
             if (Hit(next)) return next;

@@ -2,7 +2,8 @@ using HpcRun.Build.Recipe;
 
 namespace HpcRun.Build.Tests.Recipe;
 
-/// <summary>Which files a recipe build reads: not a recipe given as OUT by arguments the wrong way round.</summary>
+/// <summary>Which files a recipe build reads: the arguments given the wrong way round, and the Dockerfile's own
+/// ignore file over the context's.</summary>
 public sealed class RecipeFilesTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("hpcrun-recipe-files-").FullName;
@@ -43,5 +44,28 @@ public sealed class RecipeFilesTests : IDisposable
         if (source.EndsWith('/')) Make(source);
         string sourcePath = source.Contains("://") ? source : Path.Combine(dir, source);
         Assert.False(RecipeBuilder.LooksSwapped(Path.Combine(dir, output), sourcePath));
+    }
+
+    /// <summary>BuildKit: `-f ctx/docker/app.dockerfile` reads ctx/docker/app.dockerfile.dockerignore before
+    /// CONTEXT/.dockerignore.</summary>
+    [Fact]
+    public void The_dockerfile_own_ignore_file_wins_over_the_context_one()
+    {
+        string recipe = Make("ctx/docker/app.dockerfile"), context = Path.Combine(dir, "ctx");
+        Assert.Null(ContextFiles.IgnoreFile(recipe, context));
+        string shared = Make("ctx/.dockerignore", "keep.txt\n");
+        Assert.Equal(shared, ContextFiles.IgnoreFile(recipe, context));
+        string own = Make("ctx/docker/app.dockerfile.dockerignore", "secret.txt\n");
+        Assert.Equal(own, ContextFiles.IgnoreFile(recipe, context));
+        Make("ctx/keep.txt", "kept\n");
+        Make("ctx/secret.txt", "no\n");
+        ContextFiles files = ContextFiles.Open(context, own);
+        var copy = new Instruction("COPY", new Dictionary<string, string>(), ". /", 3);
+        Assert.Equal([".dockerignore", "docker", "docker/app.dockerfile", "docker/app.dockerfile.dockerignore",
+                "keep.txt"],
+            files.Select(["."], copy).Select(c => c.Relative));
+        var e = Assert.Throws<ImageBuildException>(() => files.Select(["secret.txt"], copy));
+        Assert.Equal("COPY at line 3: secret.txt is not in the build context (or app.dockerfile.dockerignore leaves " +
+            "it out)", e.Message);
     }
 }

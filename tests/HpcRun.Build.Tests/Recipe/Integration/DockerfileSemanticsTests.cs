@@ -33,6 +33,11 @@ public sealed class DockerfileSemanticsTests : IDisposable
         return path;
     }
 
+    /// <summary>The paths in a bare SquashFS image, as "/etc/hosts".</summary>
+    private List<string> Listing(string sqfs) =>
+        [.. TestEnvironment.RunChecked("unsquashfs", "-l", "-d", "", Path.Combine(dir, sqfs)).Split('\n')
+            .Where(l => l.StartsWith('/'))];
+
     /// <summary>`ENV PATH=/opt/tool/bin:$PATH` on a base whose config has no PATH: RUN finds ls, and RUN and the image
     /// see Docker's default PATH after the tool's (BuildKit: "make sure that PATH is always set").</summary>
     [Fact]
@@ -49,6 +54,22 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Assert.Equal($"/opt/tool/bin:{DefaultPath}\n", Hpcrun.Run(["exec", image, "cat", "/path-in-run"], env).Stdout);
         Assert.Equal($"/opt/tool/bin:{DefaultPath}\n",
             Hpcrun.Run(["exec", "--cleanenv", image, "sh", "-c", "echo $PATH"], env).Stdout);
+    }
+
+    /// <summary>BuildKit reads ctx/docker/app.dockerfile.dockerignore, beside the Dockerfile, before
+    /// CONTEXT/.dockerignore.</summary>
+    [Fact]
+    public void The_dockerfile_own_ignore_file_wins_over_the_context_one()
+    {
+        Write("ctx/keep.txt", "kept\n");
+        Write("ctx/secret.txt", "no\n");
+        Write("ctx/.dockerignore", "keep.txt\n");
+        Write("ctx/docker/app.dockerfile.dockerignore", "secret.txt\ndocker\n");
+        Write("ctx/docker/app.dockerfile", $"FROM {TestImages.BusyboxTree}\nCOPY . /app/\n");
+        var build = Build("-f", "ctx/docker/app.dockerfile", "--sqfs", "app.sqfs", "ctx");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal(["/app/.dockerignore", "/app/keep.txt"],
+            Listing("app.sqfs").Where(p => p.StartsWith("/app/", StringComparison.Ordinal)));
     }
 
     /// <summary>What hpcrun does not do is refused with its line and status 111, in one last line and with no .NET
