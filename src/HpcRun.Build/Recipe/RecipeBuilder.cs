@@ -325,9 +325,14 @@ public static class RecipeBuilder
             if (!destination.StartsWith('/')) destination = Path.Combine(state.Config.WorkingDir ?? "/", destination)
                 + (destination.EndsWith('/') ? "/" : "");
             IReadOnlyList<string> sources = words[..^1];
+            ChmodFlag? chmod = Chmod(at, state);
+            bool link = Link(at);
             ContextFiles context;
             if (at.Flags.GetValueOrDefault("from") is { } stageName)
             {
+                if (new StageState().Expand(stageName) != stageName) // as BuildKit refuses it
+                    throw new RecipeException($"{at.Keyword} --from={stageName}: variables are not expanded in " +
+                        "--from: name a stage whose FROM uses the ARG (declared before the first FROM)", at.Line);
                 StageResult source = named.GetValueOrDefault(stageName.ToLowerInvariant())
                     ?? (int.TryParse(stageName, out int n) && n < done.Count ? done[n]
                         : throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line));
@@ -346,15 +351,37 @@ public static class RecipeBuilder
             }
             else context = ContextFiles.Open(request.Context, ContextFiles.IgnoreFile(request.Recipe, request.Context));
             var chosen = context.Select(sources, at);
-            string next = BuildCache.Key(key, $"{at.CacheText}\n{destination}\n{context.Hash(chosen)}");
+            string next = BuildCache.Key(key,
+                $"{at.CacheText}\n{destination}\n{chmod?.Text}\n{context.Hash(chosen)}");
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);
             bool asFile = sources.Count == 1 && !destination.EndsWith('/') && !context.IsDirectory(chosen[0].Relative)
                 && chosen.Count == 1 && !Directory.Exists(Path.Combine(tree, destination.TrimStart('/')));
-            context.CopyInto(tree, chosen, destination, asFile, scratch, reporter, cancel);
+            context.CopyInto(tree, chosen, destination, asFile, chmod, link, scratch, reporter, cancel);
             return Done(next, tree, state, ref materialized);
         }
+
+        /// <summary>COPY and ADD --chmod, variables expanded as BuildKit expands them there; null: none.</summary>
+        private static ChmodFlag? Chmod(Instruction at, StageState state)
+        {
+            if (at.Flags.GetValueOrDefault("chmod") is not { } flag) return null;
+            string text = state.Expand(flag);
+            if (text.Length == 0) return null; // `--chmod=$UNSET`: none, as BuildKit has it
+            try { return ChmodFlag.Parse(text); }
+            catch (FormatException e)
+            {
+                throw new RecipeException($"{at.Keyword} --chmod={text}: {e.Message}", at.Line);
+            }
+        }
+
+        /// <summary>COPY and ADD --link (also `--link=true`; `--link=false`: a plain copy).</summary>
+        private static bool Link(Instruction at) => at.Flags.GetValueOrDefault("link") switch
+        {
+            null or "false" => false,
+            "true" => true,
+            var other => throw new RecipeException($"{at.Keyword} --link={other}: give true or false", at.Line),
+        };
 
         private static bool IsRemoteOrArchive(string source) =>
             source.Contains("://", StringComparison.Ordinal) || new[] { ".tar", ".tar.gz", ".tgz", ".tar.xz",

@@ -56,6 +56,39 @@ public sealed class DockerfileSemanticsTests : IDisposable
             Hpcrun.Run(["exec", "--cleanenv", image, "sh", "-c", "echo $PATH"], env).Stdout);
     }
 
+    /// <summary>COPY and ADD --chmod, octal (also the mode of the directories made on the way) and symbolic (each
+    /// file's own mode changed; a copied directory's destination 0755); --link writes the destination path as
+    /// directories, replacing a symlink there, where a plain COPY follows it.</summary>
+    [Fact]
+    public void Chmod_sets_the_modes_buildkit_sets_and_link_replaces_a_symlink_on_the_way()
+    {
+        Write("a.txt", "a\n", (UnixFileMode)0b110_100_100);
+        Write("b.txt", "b\n", (UnixFileMode)0b110_100_100);
+        Write("c.txt", "c\n", (UnixFileMode)0b110_100_100);
+        Write("dir/sub/f", "f\n", (UnixFileMode)0b110_000_000);
+        Write("dir/x", "#!/bin/sh\n", (UnixFileMode)0b111_000_000);
+        File.SetUnixFileMode(Path.Combine(dir, "dir/sub"), (UnixFileMode)0b111_000_000);
+        TestEnvironment.RunChecked("chown", "-R", TestEnvironment.User, dir); // the build's user reads them
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            RUN mkdir /real /real2 && ln -s /real /lnk && ln -s /real2 /lnk2
+            COPY --chmod=755 a.txt /w/exe
+            COPY --chmod=u=rwX,go=rX dir /d/
+            ADD --chmod=600 b.txt /b.txt
+            COPY --link c.txt /lnk/c.txt
+            COPY c.txt /lnk2/c.txt
+            COPY --link --chmod=750 c.txt /l2/sub/c.txt
+            RUN stat -c '%a %n' /w /w/exe /d /d/sub /d/sub/f /d/x /b.txt /l2 /l2/sub /l2/sub/c.txt > /modes && \
+                test -d /lnk && ! test -L /lnk && test -f /lnk/c.txt && ! test -e /real/c.txt && \
+                test -L /lnk2 && test -f /real2/c.txt && echo ok > /links
+            """);
+        var build = Build("modes.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var modes = Hpcrun.Run(["exec", Path.Combine(dir, "modes.sif"), "cat", "/modes", "/links"], env);
+        Assert.Equal("755 /w\n755 /w/exe\n755 /d\n755 /d/sub\n644 /d/sub/f\n755 /d/x\n600 /b.txt\n750 /l2\n" +
+            "750 /l2/sub\n750 /l2/sub/c.txt\nok\n", modes.Stdout);
+    }
+
     /// <summary>BuildKit reads ctx/docker/app.dockerfile.dockerignore, beside the Dockerfile, before
     /// CONTEXT/.dockerignore.</summary>
     [Fact]
@@ -79,6 +112,13 @@ public sealed class DockerfileSemanticsTests : IDisposable
         "supported: write the lines out, or COPY a file of the build context")]
     [InlineData("COPY <<EOF /etc/conf\nKEY=VALUE\nEOF", "Dockerfile:2: COPY with a heredoc (<<EOF) is not " +
         "supported: write the lines out, or COPY a file of the build context")]
+    [InlineData("COPY --chmod=64a a.txt /a", "Dockerfile:2: COPY --chmod=64a: '64a' is not a mode: octal takes 0 " +
+        "to 7777")]
+    [InlineData("ADD --chmod=u+q a.txt /a", "Dockerfile:2: ADD --chmod=u+q: 'u+q' is not a mode: give octal (755) " +
+        "or symbolic (u=rwX,go=rX) permissions")]
+    [InlineData("COPY --link=maybe a.txt /a", "Dockerfile:2: COPY --link=maybe: give true or false")]
+    [InlineData("COPY --from=$STAGE /a /a", "Dockerfile:2: COPY --from=$STAGE: variables are not expanded in " +
+        "--from: name a stage whose FROM uses the ARG (declared before the first FROM)")]
     public void What_hpcrun_does_not_do_is_one_clear_line(string instruction, string message)
     {
         Write("a.txt", "a\n");
