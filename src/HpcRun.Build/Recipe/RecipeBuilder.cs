@@ -302,7 +302,9 @@ public static class RecipeBuilder
         private string RunCommand(Instruction at, StageState state, string key, string tree, ref string? materialized)
         {
             IReadOnlyList<string> argv = at.ExecForm() ?? [.. state.Shell, at.Arguments];
-            string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}");
+            // The last line: what a RUN's tree is now (its empty mount points left out), so that steps kept by an
+            // hpcrun that left them in are not taken for it.
+            string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}\nno mount stubs");
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);

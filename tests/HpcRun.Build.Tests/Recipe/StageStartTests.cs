@@ -3,7 +3,8 @@ using HpcRun.Image.Metadata;
 
 namespace HpcRun.Build.Tests.Recipe;
 
-/// <summary>What a Dockerfile stage starts from: the PATH BuildKit gives a base that sets none.</summary>
+/// <summary>What a Dockerfile stage starts from: the PATH BuildKit gives a base that sets none, and the mount points
+/// a step makes in it.</summary>
 public class StageStartTests
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -28,5 +29,17 @@ public class StageStartTests
         Assert.Same(own, StageState.WithDefaultPath(own));
         Assert.Equal(["A=1", $"PATH={DefaultPath}"],
             StageState.WithDefaultPath(new ImageConfig { Env = ["A=1"] }).Env);
+    }
+
+    /// <summary>BuildKit's mount stubs: the mount points (and parents) a tree lacks before a step, deepest
+    /// first.</summary>
+    [Fact]
+    public void The_mount_points_a_tree_lacks_are_the_stubs_to_remove()
+    {
+        var has = new HashSet<string> { "/dev", "/etc" };
+        Assert.Equal(["/etc/hosts", "/etc/resolv.conf", "/proc", "/sys"],
+            MountStubs.Missing(["/dev", "/proc", "/sys", "/etc/resolv.conf", "/etc/hosts"], has.Contains));
+        Assert.Equal(["/etc/hosts", "/etc/resolv.conf", "/etc"],
+            MountStubs.Missing(["/etc/resolv.conf", "/etc/hosts"], _ => false));
     }
 }

@@ -56,6 +56,27 @@ public sealed class DockerfileSemanticsTests : IDisposable
             Hpcrun.Run(["exec", "--cleanenv", image, "sh", "-c", "echo $PATH"], env).Stdout);
     }
 
+    /// <summary>The /etc/hosts a RUN needed as a mount point (the base has none) is not in the image, as BuildKit
+    /// removes its mount stubs; the /etc/resolv.conf the recipe copied is, with what it holds.</summary>
+    [Fact]
+    public void The_mount_points_a_run_needed_stay_out_of_the_image_and_what_the_recipe_wrote_stays()
+    {
+        Write("resolv.conf", "nameserver 192.0.2.1\n");
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            RUN test -e /etc/hosts
+            COPY resolv.conf /etc/resolv.conf
+            RUN test -s /etc/resolv.conf
+            """);
+        var build = Build("--sqfs", "stubs.sqfs", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        List<string> listing = Listing("stubs.sqfs");
+        Assert.DoesNotContain("/etc/hosts", listing);
+        Assert.Contains("/etc/resolv.conf", listing);
+        Assert.Equal("nameserver 192.0.2.1\n",
+            TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "stubs.sqfs"), "/etc/resolv.conf"));
+    }
+
     /// <summary>COPY and ADD --chmod, octal (also the mode of the directories made on the way) and symbolic (each
     /// file's own mode changed; a copied directory's destination 0755); --link writes the destination path as
     /// directories, replacing a symlink there, where a plain COPY follows it.</summary>
