@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using HpcRun.Image;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Text;
 
@@ -74,7 +75,7 @@ public static class RecipeBuilder
     {
         string text = File.ReadAllText(request.Recipe);
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text, request.BuildArgs)
-            : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs);
+            : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs, request.Platform);
         List<string> unused = [.. request.BuildArgs.Keys
             .Where(name => !recipe.ArgsUsed.Contains(name) && !ProxyVariables.Names.Contains(name)).Order()];
         if (unused.Count > 0)
@@ -98,7 +99,7 @@ public static class RecipeBuilder
                 config = config with { Labels = labels };
                 ApptainerLayout.Write(layout = Path.Combine(scratch, "layout"), definition, config);
             }
-            ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, request.Platform,
+            ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, last.Platform,
                 Force: request.Force, SourceDateEpoch: request.SourceDateEpoch, Config: config,
                 Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout,
                 MksquashfsArgs: request.MksquashfsArgs)
@@ -134,7 +135,7 @@ public static class RecipeBuilder
 
     /// <summary>A stage done: the key of its last step, that of its last step that changed the tree, its tree (in the
     /// scratch directory) and state.</summary>
-    private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State);
+    private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State, string? Platform);
 
     /// <summary>A step done whose tree is not in the cache yet: <see cref="Base"/>, a FROM whose image is read again
     /// as cheaply as a cached copy (<see cref="BaseImage.Reread"/>), is kept without its tree unless moved.</summary>
@@ -193,16 +194,23 @@ public static class RecipeBuilder
                 Shown = stage.Shown,
             };
             Action finish = Line(from);
+            string? asked = stage.Platform, platform = asked ?? parent?.Platform ?? request.Platform;
             {
                 if (parent is not null)
                 {
+                    if (asked is not null && asked != (parent.Platform ?? HostPlatform.Name))
+                        throw new RecipeException($"FROM --platform={asked} {stage.From}: that stage is built for " +
+                            $"{parent.Platform ?? HostPlatform.Name}, and hpcrun builds each stage once", stage.Line);
                     state = parent.State with { Args = new Dictionary<string, string>() };
                     key = parent.Key;
                     treeKey = parent.TreeKey;
                 }
                 else
                 {
-                    BaseImage image = BaseImage.Resolve(stage.From, stage.Term, request, reporter, cancel);
+                    BaseImage image = BaseImage.Resolve(stage.From, stage.Term, asked, request, reporter, cancel);
+                    if (asked is not null && BaseImage.PlatformRefusal(image.Kind, asked,
+                            request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
+                        throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
                     key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
                     bases[key] = image;
                     if (cache.Has(key)) { state = cache.State(key); Cached(); }
@@ -228,7 +236,7 @@ public static class RecipeBuilder
                 (state, key) = Apply(instruction, state, key, tree, ref materialized);
                 finish();
             }
-            return new StageResult(key, treeKey, Finish(tree, materialized), state);
+            return new StageResult(key, treeKey, Finish(tree, materialized), state, platform);
         }
 
         /// <summary>The stage's last tree, to be read from now on: moved into the cache when it was made here, read

@@ -126,6 +126,27 @@ public sealed class DockerfileSemanticsTests : IDisposable
             Listing("app.sqfs").Where(p => p.StartsWith("/app/", StringComparison.Ordinal)));
     }
 
+    /// <summary>FROM --platform: scratch gives the platform asked for, recorded in the image; the automatic platform
+    /// ARGs expand in FROM and in a stage.</summary>
+    [Fact]
+    public void From_platform_is_recorded_and_the_platform_args_expand()
+    {
+        Write("a.txt", "a\n");
+        Write("Dockerfile", "FROM --platform=linux/arm64 scratch\nCOPY a.txt /a.txt\n");
+        var build = Build("arm.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("\"architecture\": \"arm64\"",
+            Hpcrun.Run(["inspect", "--json", Path.Combine(dir, "arm.sif")], env).Stdout);
+        Write("Dockerfile", $"""
+            FROM --platform=$BUILDPLATFORM {TestImages.BusyboxTree}
+            ARG TARGETARCH
+            RUN echo "$TARGETARCH" > /arch
+            """);
+        var own = Build("own.sif", "Dockerfile");
+        Assert.True(own.ExitCode == 0, own.ToString());
+        Assert.Equal("amd64\n", Hpcrun.Run(["exec", Path.Combine(dir, "own.sif"), "cat", "/arch"], env).Stdout);
+    }
+
     /// <summary>What hpcrun does not do is refused with its line and status 111, in one last line and with no .NET
     /// text, and writes nothing.</summary>
     [Theory]
@@ -140,6 +161,10 @@ public sealed class DockerfileSemanticsTests : IDisposable
     [InlineData("COPY --link=maybe a.txt /a", "Dockerfile:2: COPY --link=maybe: give true or false")]
     [InlineData("COPY --from=$STAGE /a /a", "Dockerfile:2: COPY --from=$STAGE: variables are not expanded in " +
         "--from: name a stage whose FROM uses the ARG (declared before the first FROM)")]
+    [InlineData("FROM --platform=linux/arm64 BUSYBOX", "Dockerfile:2: FROM --platform=linux/arm64 BUSYBOX: a " +
+        "directory holds one platform, which hpcrun can neither choose nor read, and builds it as linux/amd64: " +
+        "leave --platform out (hpcrun build --platform OS/ARCH says which platform the image is), or start from a " +
+        "registry image, an OCI layout or a docker save archive that has linux/arm64")]
     public void What_hpcrun_does_not_do_is_one_clear_line(string instruction, string message)
     {
         Write("a.txt", "a\n");
