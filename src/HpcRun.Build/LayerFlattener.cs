@@ -15,11 +15,14 @@ public sealed record LayerBlob(Func<Stream> Open, long Length, string? Digest, s
 /// inside the root when it is used, so no entry of a hostile layer reaches outside it, and layers are checked
 /// against their digests as they are read.
 /// </summary>
-internal sealed class LayerFlattener(RootDir root, IBuildReporter reporter, long defaultTime = 0)
+/// <remarks><paramref name="keepDirectoryModes"/>, <paramref name="createdDirectoryMode"/>: as
+/// <see cref="TreeWriter"/> takes them (a COPY's files applied as a layer).</remarks>
+internal sealed class LayerFlattener(RootDir root, IBuildReporter reporter, long defaultTime = 0,
+    bool keepDirectoryModes = false, uint createdDirectoryMode = 0b111_101_101)
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
-    private readonly TreeWriter writer = new(root, reporter, defaultTime);
+    private readonly TreeWriter writer = new(root, reporter, defaultTime, keepDirectoryModes, createdDirectoryMode);
     private HashSet<string> createdByLayer = [];
 
     public void Apply(IReadOnlyList<LayerBlob> layers, CancellationToken cancel = default)

@@ -18,7 +18,12 @@ namespace HpcRun.Build;
 /// is left alone. Device nodes, FIFOs and unknown entry types are skipped with a warning. Not being root, the
 /// build keeps u+r on files and u+rwx on directories, which it and mksquashfs must read.
 /// </summary>
-internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long defaultTime)
+/// <param name="keepDirectoryModes">A directory entry for a directory the tree has already keeps that directory's
+/// mode and takes the entry's time, as BuildKit's COPY (not `--link`) treats the directories it copies into; without
+/// it, as a layer, the entry's mode wins.</param>
+/// <param name="createdDirectoryMode">The mode of a directory made because an entry lies below it.</param>
+internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long defaultTime,
+    bool keepDirectoryModes = false, uint createdDirectoryMode = 0b111_101_101)
 {
     private const uint SetIdBits = 0b110_000_000_000;
     private static readonly uint FileBits = IsRoot ? 0 : 0b100_000_000u, DirectoryBits = IsRoot ? 0 : 0b111_000_000u;
@@ -47,12 +52,16 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
         switch (entry.Kind)
         {
             case TarKind.Directory:
-                if (at.Stat() is not { Type: S_IFDIR })
+                Statx? existing = at.Stat();
+                if (existing is not { Type: S_IFDIR })
                 {
                     Clear(at.Directory, at.Name, at.Path);
                     if (MkdirAt(at.Directory, at.Name, 0b111_101_101) != 0) throw Failure("cannot create", at.Path);
                 }
-                directories[at.Path] = DirectoryMetadata(entry);
+                directories[at.Path] = existing is { Type: S_IFDIR } had && keepDirectoryModes
+                    && !directories.ContainsKey(at.Path)
+                    ? DirectoryMetadata(entry) with { Mode = had.Mode & 0xFFFu }
+                    : DirectoryMetadata(entry);
                 break;
             case TarKind.File:
                 Clear(at.Directory, at.Name, at.Path);
@@ -147,7 +156,7 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
     }
 
     private void ImplicitDirectory(string path) =>
-        directories.TryAdd(path, new(0b111_101_101 | DirectoryBits, defaultTime, 0));
+        directories.TryAdd(path, new(createdDirectoryMode & ~SetIdBits | DirectoryBits, defaultTime, 0));
 
     private static Metadata DirectoryMetadata(TarHeader entry) =>
         new(entry.Mode & ~SetIdBits | DirectoryBits, Clamp(entry.MtimeSeconds), entry.MtimeNanoseconds);

@@ -2,6 +2,7 @@ using System.Text;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Sif;
 
 namespace HpcRun.Build.Recipe;
 
@@ -12,15 +13,32 @@ namespace HpcRun.Build.Recipe;
 /// </summary>
 internal sealed record BaseImage(string Identity, string? ImageFile, string? Directory)
 {
-    public static readonly BaseImage Scratch = new("scratch", null, null);
+    public static readonly BaseImage Scratch = new("scratch", null, null) { Kind = BaseKind.Scratch };
+
+    /// <summary>What the base is, for what FROM --platform may ask of it (<see cref="PlatformRefusal"/>).</summary>
+    public BaseKind Kind { get; init; } = BaseKind.Archive;
+
+    /// <summary>The image an archive or layout gives <see cref="Unpack"/>: FROM --platform's, else --platform's; null:
+    /// the host's.</summary>
+    public string? Platform { get; init; }
 
     /// <summary>Resolves <paramref name="from"/> (<paramref name="term"/>: how messages name it, `FROM x` or
     /// `From: x`): a path when it starts with '/' or '.', or names something that exists, relative to the current
     /// directory (as Apptainer's `Bootstrap: localimage` resolves `From:`); else a registry reference, unless it
     /// looks like a local file (<see cref="LooksLocal"/>) and is not written as docker://: then a
     /// <see cref="FileNotFoundException"/> says so instead of asking a registry for it.</summary>
-    public static BaseImage Resolve(string from, string term, RecipeRequest request, IBuildReporter reporter,
-        CancellationToken cancel)
+    /// <param name="platform">FROM --platform (expanded), or null: which platform to pull of a registry image.</param>
+    public static BaseImage Resolve(string from, string term, string? platform, RecipeRequest request,
+        IBuildReporter reporter, CancellationToken cancel) =>
+        Find(from, term, platform, request, reporter, cancel) with { Platform = platform ?? request.Platform };
+
+    /// <summary>The platform a SIF's header names (linux/ARCH); null for other bases, or a SIF that names
+    /// none.</summary>
+    public string? SifPlatform => Kind == BaseKind.Sif && SifFile.Read(ImageFile!).Header.Arch is var code
+        && code != "00" ? $"linux/{SifArch.Name(code)}" : null;
+
+    private static BaseImage Find(string from, string term, string? platform, RecipeRequest request,
+        IBuildReporter reporter, CancellationToken cancel)
     {
         if (from == "scratch") return Scratch;
         bool path = from.StartsWith('/') || from.StartsWith('.') || Path.Exists(from);
@@ -30,8 +48,8 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
                 throw new FileNotFoundException($"{term}: no such file in the current directory " +
                     $"{Shown(System.IO.Directory.GetCurrentDirectory())} (a local FROM is relative to it){why}", from);
             string reference = ImageReference.IsReference(from) ? from : ImageReference.Scheme + from;
-            string sif = request.Pull(reference, reporter, cancel);
-            return new BaseImage($"registry {Path.GetFileName(sif)}", sif, null);
+            string sif = request.Pull(reference, platform ?? request.Platform, reporter, cancel);
+            return new BaseImage($"registry {Path.GetFileName(sif)}", sif, null) { Kind = BaseKind.Registry };
         }
         string full = Path.GetFullPath(from);
         if (!Path.Exists(full)) throw new FileNotFoundException($"{term}: not found", from);
@@ -39,9 +57,34 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         string identity = $"local {full} {(info.Exists ? info.Length : 0)} {info.LastWriteTimeUtc.Ticks}";
         bool archive = File.Exists(Path.Combine(full, "oci-layout"))
             || File.Exists(Path.Combine(full, "manifest.json"));
-        if (System.IO.Directory.Exists(full) && !archive) return new(identity, null, full);
-        return new BaseImage(identity, full, null);
+        if (System.IO.Directory.Exists(full) && !archive)
+            return new(identity, null, full) { Kind = BaseKind.Directory };
+        BaseKind kind = !ImageSource.LooksLikeImageFile(full) ? BaseKind.Archive
+            : ImageSource.Probe(full).Kind == ImageKind.Sif ? BaseKind.Sif : BaseKind.SquashFs;
+        return new BaseImage(identity, full, null) { Kind = kind };
     }
+
+    /// <summary>Why a stage's `FROM --platform=<paramref name="asked"/>` cannot be had of a base of
+    /// <paramref name="kind"/>, or null when it can. A registry image (pulled for that platform), a `docker save`
+    /// archive or OCI layout (the image for it chosen from those it holds) and `scratch` (an empty image of that
+    /// platform, as BuildKit's) give any platform; a SIF only the one it was built for (<paramref name="sifPlatform"/>,
+    /// from its header); a directory or SquashFS records none, and hpcrun takes it as the build's own
+    /// (<paramref name="target"/>: `hpcrun build --platform`, else the host's), so FROM --platform can only name that:
+    /// a platform cannot be chosen of a local tree, and taking another silently would record an image as what it is
+    /// not.</summary>
+    public static string? PlatformRefusal(BaseKind kind, string asked, string target, string? sifPlatform) =>
+        kind switch
+        {
+            BaseKind.Sif when sifPlatform is not null && sifPlatform != asked =>
+                $"the SIF is {sifPlatform}, the one platform it holds: leave --platform out, or start from an image " +
+                $"for {asked}",
+            BaseKind.Directory or BaseKind.SquashFs when asked != target =>
+                $"a {(kind == BaseKind.Directory ? "directory" : "SquashFS image")} holds one platform, which hpcrun " +
+                $"can neither choose nor read, and builds it as {target}: leave --platform out (hpcrun build " +
+                "--platform OS/ARCH says which platform the image is), or start from a registry image, an OCI " +
+                $"layout or a docker save archive that has {asked}",
+            _ => null,
+        };
 
     private static readonly string[] ImageSuffixes = [".sif", ".sqfs", ".squashfs", ".img", ".tar", ".tar.gz",
         ".tgz"];
@@ -82,7 +125,7 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         if (!ImageSource.LooksLikeImageFile(image))
         {
             image = Path.Combine(scratch, $"base-{Guid.NewGuid():N}.sif"); // an archive or layout: built first
-            ImageBuilder.Build(new BuildRequest(image, ImageFile, Platform: request.Platform), request.Version,
+            ImageBuilder.Build(new BuildRequest(image, ImageFile, Platform: Platform), request.Version,
                 reporter, cancel);
         }
         ImageSource source = ImageSource.Probe(image);
@@ -104,3 +147,6 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
 
     private static string Shown(string path) => HpcRun.Image.Text.Shown.Path(path);
 }
+
+/// <summary>The kinds of base a stage's FROM names.</summary>
+internal enum BaseKind { Scratch, Registry, Directory, SquashFs, Sif, Archive }

@@ -3,8 +3,9 @@ namespace HpcRun.Build.Recipe;
 /// <summary>
 /// Reads a Dockerfile into its instructions (Dockerfile reference, "Format"): one instruction a line, a
 /// backslash at a line's end continuing it, '#' lines as comments (inside a continued instruction too), the
-/// keyword in any case, leading `--name=value` flags. Heredocs (`RUN &lt;&lt;EOF`) and parser directives other
-/// than the default escape character are refused, as are keywords the build does not know.
+/// keyword in any case, leading `--name=value` flags. Heredocs (`RUN &lt;&lt;EOF`, `RUN cat &lt;&lt;EOF &gt; f`, `COPY
+/// &lt;&lt;EOF f`: <see cref="Heredoc"/>) and parser directives other than the default escape character are refused,
+/// as are keywords the build does not know.
 /// </summary>
 public static class DockerfileParser
 {
@@ -58,16 +59,66 @@ public static class DockerfileParser
         return name is "escape" or "syntax" or "check" ? body : null;
     }
 
+    /// <summary>The first heredoc of a RUN, COPY or ADD (arguments in shell form), as BuildKit's parser finds them:
+    /// a word (quotes and escapes kept) that is `&lt;&lt;NAME`, `&lt;&lt;-NAME`, `&lt;&lt;"NAME"`, `&lt;&lt;'NAME'`,
+    /// with a file descriptor before it or not (`2&lt;&lt;EOF`), anywhere in the line: `RUN &lt;&lt;EOF`, `RUN cat
+    /// &lt;&lt;EOF &gt; /etc/conf`, `COPY &lt;&lt;EOF /etc/conf`; also `&lt;&lt; EOF` (a name after a blank), which a
+    /// shell reads as one. Not a here-string (`&lt;&lt;&lt;`), nor `&lt;&lt;` inside quotes or a JSON array. Null:
+    /// none.</summary>
+    internal static string? Heredoc(string arguments)
+    {
+        List<string> words = RawWords(arguments);
+        if (words.SkipWhile(w => w.StartsWith("--", StringComparison.Ordinal)).FirstOrDefault() is ['[', ..])
+            return null; // exec form: BuildKit reads no heredoc there either
+        for (int i = 0; i < words.Count; i++)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(words[i], @"^\d*<<(-?)([^<]*)$");
+            if (!match.Success) continue;
+            string name = match.Groups[2].Value;
+            if (name.Length > 0) return words[i];
+            if (i + 1 < words.Count
+                && System.Text.RegularExpressions.Regex.IsMatch(words[i + 1], @"^([""']?)[A-Za-z_][A-Za-z0-9_]*\1$"))
+                return $"{words[i]} {words[i + 1]}"; // not `$((1 << 2))`
+        }
+        return null;
+    }
+
+    /// <summary>Shell words with their quotes and escapes kept: blanks separate them outside quotes.</summary>
+    private static List<string> RawWords(string text)
+    {
+        var words = new List<string>();
+        var word = new System.Text.StringBuilder();
+        char quote = '\0';
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (quote == '\0' && c is ' ' or '\t')
+            {
+                if (word.Length > 0) words.Add(word.ToString());
+                word.Clear();
+                continue;
+            }
+            word.Append(c);
+            if (c == '\\' && quote != '\'' && i + 1 < text.Length) word.Append(text[++i]);
+            else if (quote == '\0' && c is '"' or '\'') quote = c;
+            else if (c == quote) quote = '\0';
+        }
+        if (word.Length > 0) words.Add(word.ToString());
+        return words;
+    }
+
     private static Instruction? Read(string text, int line)
     {
         int space = text.IndexOfAny([' ', '\t']);
         string keyword = (space < 0 ? text : text[..space]).ToUpperInvariant();
         string rest = space < 0 ? "" : text[(space + 1)..].TrimStart();
+        string? inner = keyword == "ONBUILD" ? rest.Split([' ', '\t'], 2)[0].ToUpperInvariant() : null;
+        if ((inner ?? keyword) is "RUN" or "COPY" or "ADD" && Heredoc(inner is null ? rest : rest[inner.Length..])
+                is { } heredoc)
+            throw new RecipeException($"{(inner is null ? "" : "ONBUILD ")}{inner ?? keyword} with a heredoc " +
+                $"({heredoc}) is not supported: write the lines out, or COPY a file of the build context", line);
         if (Ignored.Contains(keyword)) return null;
         if (!Keywords.Contains(keyword)) throw new RecipeException($"unknown instruction {keyword}", line);
-        if (rest.Contains("<<", StringComparison.Ordinal) && keyword is "RUN" or "COPY" or "ADD"
-            && System.Text.RegularExpressions.Regex.IsMatch(rest, @"<<-?[""']?[A-Za-z_]+[""']?\s*$"))
-            throw new RecipeException($"{keyword} with a heredoc is not supported: write the lines out", line);
         var flags = new Dictionary<string, string>();
         while (rest.StartsWith("--", StringComparison.Ordinal) && keyword is "FROM" or "COPY" or "ADD" or "RUN")
         {

@@ -1,7 +1,7 @@
 namespace HpcRun.Build.Recipe;
 
-/// <summary>A stage of a recipe: FROM's image (expanded), its name (FROM ... AS NAME), --platform, its
-/// instructions, and the FROM line for messages.</summary>
+/// <summary>A stage of a recipe: FROM's image (expanded), its name (FROM ... AS NAME), --platform (expanded, checked,
+/// lower case), its instructions, and the FROM line for messages.</summary>
 public sealed record Stage(string From, string? Name, string? Platform, IReadOnlyList<Instruction> Instructions,
     int Line)
 {
@@ -25,16 +25,37 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
     /// the build warns about the others, as `docker build` does.</summary>
     public IReadOnlySet<string> ArgsUsed { get; init; } = new HashSet<string>();
 
+    /// <summary>BuildKit's automatic platform ARGs (Dockerfile reference, "Automatic platform ARGs in the global
+    /// scope"): BUILDPLATFORM, BUILDOS, BUILDARCH, BUILDVARIANT of the machine that builds, TARGETPLATFORM, TARGETOS,
+    /// TARGETARCH, TARGETVARIANT of the image built (<paramref name="target"/>, OS/ARCH[/VARIANT]).</summary>
+    public static Dictionary<string, string> PlatformArgs(string target, string build)
+    {
+        var args = new Dictionary<string, string>();
+        foreach ((string prefix, string platform) in new[] { ("BUILD", build), ("TARGET", target) })
+        {
+            string[] parts = platform.Split('/');
+            args[$"{prefix}PLATFORM"] = platform;
+            args[$"{prefix}OS"] = parts[0];
+            args[$"{prefix}ARCH"] = parts.Length > 1 ? parts[1] : "";
+            args[$"{prefix}VARIANT"] = parts.Length > 2 ? parts[2] : "";
+        }
+        return args;
+    }
+
     /// <summary>Splits a Dockerfile's instructions into stages, FROM's arguments expanded with the global ARGs
-    /// (the --build-arg values over their defaults).</summary>
+    /// (the --build-arg values over their defaults) and the automatic platform ARGs (<see cref="PlatformArgs"/>:
+    /// <paramref name="targetPlatform"/>, `hpcrun build --platform`, else the host's; --build-arg over them too),
+    /// which a stage's `ARG NAME` also takes.</summary>
     public static Recipe FromDockerfile(IReadOnlyList<Instruction> instructions,
-        IReadOnlyDictionary<string, string> buildArgs)
+        IReadOnlyDictionary<string, string> buildArgs, string? targetPlatform = null)
     {
         var global = new Dictionary<string, string?>();
         var stages = new List<Stage>();
         Instruction? from = null;
         var body = new List<Instruction>();
-        var scope = new StageState();
+        var automatic = PlatformArgs(targetPlatform ?? HpcRun.Image.HostPlatform.Name, HpcRun.Image.HostPlatform.Name);
+        foreach ((string name, string value) in automatic) global[name] = buildArgs.GetValueOrDefault(name, value);
+        var scope = new StageState { Args = global.ToDictionary(a => a.Key, a => a.Value!) };
         foreach (Instruction instruction in instructions)
         {
             if (instruction.Keyword == "ARG" && from is null)
@@ -42,7 +63,8 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
                 StageState before = scope;
                 foreach ((string name, string? value) in before.ExpandPairs(instruction.Arguments, legacyForm: false))
                 {
-                    string? given = buildArgs.TryGetValue(name, out string? v) ? v : value;
+                    string? given = buildArgs.TryGetValue(name, out string? v) ? v
+                        : value ?? automatic.GetValueOrDefault(name);
                     global[name] = given;
                     if (given is not null)
                         scope = scope with { Args = new Dictionary<string, string>(scope.Args) { [name] = given } };
@@ -67,9 +89,22 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
             || words.Count == 3 && !words[1].Equals("AS", StringComparison.OrdinalIgnoreCase))
             throw new RecipeException("FROM takes IMAGE [AS NAME]", from.Line);
         return new Stage(words[0], words.Count == 3 ? words[2].ToLowerInvariant() : null,
-            from.Flags.GetValueOrDefault("platform") is { } p ? scope.Expand(p) : null, body, from.Line)
+            Platform(from, scope), body, from.Line)
         {
             Shown = from.Shown,
         };
+    }
+
+    /// <summary>FROM --platform, expanded with the global ARGs and in lower case (null: none, or empty, as
+    /// `--platform=$UNSET` is); throws for one that is not OS/ARCH[/VARIANT].</summary>
+    private static string? Platform(Instruction from, StageState scope)
+    {
+        if (from.Flags.GetValueOrDefault("platform") is not { } flag || scope.Expand(flag) is not { Length: > 0 } text)
+            return null;
+        string[] parts = text.Split('/');
+        if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0 || p.Any(char.IsWhiteSpace)))
+            throw new RecipeException($"FROM --platform={text}: not a platform: give OS/ARCH, e.g. linux/amd64",
+                from.Line);
+        return text.ToLowerInvariant();
     }
 }

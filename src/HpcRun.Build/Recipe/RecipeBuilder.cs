@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using HpcRun.Image;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Text;
 
@@ -56,6 +57,16 @@ public static class RecipeBuilder
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
+    private static readonly string[] ImageSuffixes = [".sif", ".sqfs", ".squashfs"];
+
+    /// <summary>Whether `hpcrun build OUT SOURCE` was given its arguments the wrong way round, as `docker build` and
+    /// habit put the recipe first: OUT is a recipe (<see cref="IsRecipe"/>: by name or first line) and SOURCE is not
+    /// there to build from or names an image file (.sif, .sqfs, .squashfs), which a build writes. Building into a
+    /// recipe would replace it, even with --force.</summary>
+    public static bool LooksSwapped(string output, string source) =>
+        IsRecipe(output) && !HpcRun.Image.Registry.ImageReference.IsReference(source)
+        && (!Path.Exists(source) || ImageSuffixes.Any(s => source.EndsWith(s, StringComparison.OrdinalIgnoreCase)));
+
     /// <summary>Throws <see cref="RecipeException"/> for a recipe it cannot read, <see cref="ImageBuildException"/>
     /// (<see cref="BuildFailure.RecipeCommandFailed"/>, <see cref="BuildFailure.RecipeSourceRefused"/>...) for a step
     /// that failed, and what <see cref="ImageBuilder.Build"/> throws.</summary>
@@ -64,7 +75,7 @@ public static class RecipeBuilder
     {
         string text = File.ReadAllText(request.Recipe);
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text, request.BuildArgs)
-            : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs);
+            : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs, request.Platform);
         List<string> unused = [.. request.BuildArgs.Keys
             .Where(name => !recipe.ArgsUsed.Contains(name) && !ProxyVariables.Names.Contains(name)).Order()];
         if (unused.Count > 0)
@@ -88,7 +99,7 @@ public static class RecipeBuilder
                 config = config with { Labels = labels };
                 ApptainerLayout.Write(layout = Path.Combine(scratch, "layout"), definition, config);
             }
-            ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, request.Platform,
+            ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, last.Platform,
                 Force: request.Force, SourceDateEpoch: request.SourceDateEpoch, Config: config,
                 Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout,
                 MksquashfsArgs: request.MksquashfsArgs)
@@ -124,7 +135,7 @@ public static class RecipeBuilder
 
     /// <summary>A stage done: the key of its last step, that of its last step that changed the tree, its tree (in the
     /// scratch directory) and state.</summary>
-    private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State);
+    private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State, string? Platform);
 
     /// <summary>A step done whose tree is not in the cache yet: <see cref="Base"/>, a FROM whose image is read again
     /// as cheaply as a cached copy (<see cref="BaseImage.Reread"/>), is kept without its tree unless moved.</summary>
@@ -183,16 +194,23 @@ public static class RecipeBuilder
                 Shown = stage.Shown,
             };
             Action finish = Line(from);
+            string? asked = stage.Platform, platform = asked ?? parent?.Platform ?? request.Platform;
             {
                 if (parent is not null)
                 {
+                    if (asked is not null && asked != (parent.Platform ?? HostPlatform.Name))
+                        throw new RecipeException($"FROM --platform={asked} {stage.From}: that stage is built for " +
+                            $"{parent.Platform ?? HostPlatform.Name}, and hpcrun builds each stage once", stage.Line);
                     state = parent.State with { Args = new Dictionary<string, string>() };
                     key = parent.Key;
                     treeKey = parent.TreeKey;
                 }
                 else
                 {
-                    BaseImage image = BaseImage.Resolve(stage.From, stage.Term, request, reporter, cancel);
+                    BaseImage image = BaseImage.Resolve(stage.From, stage.Term, asked, request, reporter, cancel);
+                    if (asked is not null && BaseImage.PlatformRefusal(image.Kind, asked,
+                            request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
+                        throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
                     key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
                     bases[key] = image;
                     if (cache.Has(key)) { state = cache.State(key); Cached(); }
@@ -202,6 +220,10 @@ public static class RecipeBuilder
                         materialized = key;
                         pending[tree] = new Pending(key, state, image.Reread);
                     }
+                    // A definition file's image keeps its base's environment as Apptainer's does (%post gets the
+                    // default PATH from RunEnvironment all the same).
+                    if (recipe.Definition is null)
+                        state = state with { Config = StageState.WithDefaultPath(state.Config) };
                 }
             }
             finish();
@@ -214,7 +236,7 @@ public static class RecipeBuilder
                 (state, key) = Apply(instruction, state, key, tree, ref materialized);
                 finish();
             }
-            return new StageResult(key, treeKey, Finish(tree, materialized), state);
+            return new StageResult(key, treeKey, Finish(tree, materialized), state, platform);
         }
 
         /// <summary>The stage's last tree, to be read from now on: moved into the cache when it was made here, read
@@ -288,7 +310,9 @@ public static class RecipeBuilder
         private string RunCommand(Instruction at, StageState state, string key, string tree, ref string? materialized)
         {
             IReadOnlyList<string> argv = at.ExecForm() ?? [.. state.Shell, at.Arguments];
-            string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}");
+            // The last line: what a RUN's tree is now (its empty mount points left out), so that steps kept by an
+            // hpcrun that left them in are not taken for it.
+            string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}\nno mount stubs");
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);
@@ -311,36 +335,63 @@ public static class RecipeBuilder
             if (!destination.StartsWith('/')) destination = Path.Combine(state.Config.WorkingDir ?? "/", destination)
                 + (destination.EndsWith('/') ? "/" : "");
             IReadOnlyList<string> sources = words[..^1];
+            ChmodFlag? chmod = Chmod(at, state);
+            bool link = Link(at);
             ContextFiles context;
             if (at.Flags.GetValueOrDefault("from") is { } stageName)
             {
+                if (new StageState().Expand(stageName) != stageName) // as BuildKit refuses it
+                    throw new RecipeException($"{at.Keyword} --from={stageName}: variables are not expanded in " +
+                        "--from: name a stage whose FROM uses the ARG (declared before the first FROM)", at.Line);
                 StageResult source = named.GetValueOrDefault(stageName.ToLowerInvariant())
                     ?? (int.TryParse(stageName, out int n) && n < done.Count ? done[n]
                         : throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line));
-                context = ContextFiles.Open(source.Tree, ignoreFile: false, place: $"stage {stageName}");
+                context = ContextFiles.Open(source.Tree, place: $"stage {stageName}");
             }
             else if (recipe.Definition is not null && sources[0].StartsWith('/'))
             {
                 string directory = Path.GetDirectoryName(sources[0])!;
-                context = ContextFiles.Open(directory, ignoreFile: false, place: Shown.Path(directory));
+                context = ContextFiles.Open(directory, place: Shown.Path(directory));
                 sources = [Path.GetFileName(sources[0])];
             }
             else if (recipe.Definition is not null)
             {
                 string here = $"the current directory ({Shown.Path(Path.GetFullPath(request.Context))})";
-                context = ContextFiles.Open(request.Context, ignoreFile: false, place: here);
+                context = ContextFiles.Open(request.Context, place: here);
             }
-            else context = ContextFiles.Open(request.Context);
+            else context = ContextFiles.Open(request.Context, ContextFiles.IgnoreFile(request.Recipe, request.Context));
             var chosen = context.Select(sources, at);
-            string next = BuildCache.Key(key, $"{at.CacheText}\n{destination}\n{context.Hash(chosen)}");
+            string next = BuildCache.Key(key,
+                $"{at.CacheText}\n{destination}\n{chmod?.Text}\n{context.Hash(chosen)}");
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);
             bool asFile = sources.Count == 1 && !destination.EndsWith('/') && !context.IsDirectory(chosen[0].Relative)
                 && chosen.Count == 1 && !Directory.Exists(Path.Combine(tree, destination.TrimStart('/')));
-            context.CopyInto(tree, chosen, destination, asFile, scratch, reporter, cancel);
+            context.CopyInto(tree, chosen, destination, asFile, chmod, link, scratch, reporter, cancel);
             return Done(next, tree, state, ref materialized);
         }
+
+        /// <summary>COPY and ADD --chmod, variables expanded as BuildKit expands them there; null: none.</summary>
+        private static ChmodFlag? Chmod(Instruction at, StageState state)
+        {
+            if (at.Flags.GetValueOrDefault("chmod") is not { } flag) return null;
+            string text = state.Expand(flag);
+            if (text.Length == 0) return null; // `--chmod=$UNSET`: none, as BuildKit has it
+            try { return ChmodFlag.Parse(text); }
+            catch (FormatException e)
+            {
+                throw new RecipeException($"{at.Keyword} --chmod={text}: {e.Message}", at.Line);
+            }
+        }
+
+        /// <summary>COPY and ADD --link (also `--link=true`; `--link=false`: a plain copy).</summary>
+        private static bool Link(Instruction at) => at.Flags.GetValueOrDefault("link") switch
+        {
+            null or "false" => false,
+            "true" => true,
+            var other => throw new RecipeException($"{at.Keyword} --link={other}: give true or false", at.Line),
+        };
 
         private static bool IsRemoteOrArchive(string source) =>
             source.Contains("://", StringComparison.Ordinal) || new[] { ".tar", ".tar.gz", ".tgz", ".tar.xz",

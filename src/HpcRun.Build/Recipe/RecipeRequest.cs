@@ -3,13 +3,13 @@ namespace HpcRun.Build.Recipe;
 /// <summary>What `hpcrun build OUT RECIPE` was asked for: OUT, the recipe file (a Dockerfile or an Apptainer
 /// definition file), the build context (COPY's sources; default the recipe's directory), --build-arg values,
 /// --no-cache, --force, --sqfs, --platform, SOURCE_DATE_EPOCH; the build cache's directory (null: none), the
-/// launcher binary that runs RUN steps, hpcrun's version, and how to pull a registry reference into a local SIF
-/// (the caller's registry client); --mksquashfs-args for the image written (checked:
+/// launcher binary that runs RUN steps, hpcrun's version, and how to pull a registry reference for a platform (null:
+/// the host's) into a local SIF (the caller's registry client); --mksquashfs-args for the image written (checked:
 /// <see cref="BuildRequest.MksquashfsArgs"/>).</summary>
 public sealed record RecipeRequest(string Output, string Recipe, string Context,
     IReadOnlyDictionary<string, string> BuildArgs, bool NoCache, bool Force, bool SquashFsOnly, string? Platform,
     long? SourceDateEpoch, string? CacheDirectory, string Hpcrun, string Version,
-    Func<string, IBuildReporter, CancellationToken, string> Pull, IReadOnlyList<string>? MksquashfsArgs = null)
+    Func<string, string?, IBuildReporter, CancellationToken, string> Pull, IReadOnlyList<string>? MksquashfsArgs = null)
 {
     /// <summary>--notest (-T): the definition file's %test is not run after the build (Apptainer's option).</summary>
     public bool NoTest { get; init; }

@@ -17,6 +17,15 @@ public sealed record StageState
     /// <summary>The PATH a RUN gets when the image sets none (Docker's default).</summary>
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+    /// <summary>The config a Dockerfile stage starts from, given its base image's: one without PATH (a local directory,
+    /// SquashFS or SIF, `scratch`, an image whose ENV lacks it) gets <see cref="DefaultPath"/> appended to its ENV,
+    /// as BuildKit does for every stage (dockerfile2llb: "make sure that PATH is always set"; an empty image's
+    /// config has it too). So `ENV PATH=/opt/tool/bin:$PATH` expands against it, RUN finds /bin/ls, and the image
+    /// records the PATH its steps saw.</summary>
+    public static ImageConfig WithDefaultPath(ImageConfig config) =>
+        config.EnvPairs().Any(p => p.Key == "PATH") ? config
+            : config with { Env = [.. config.Env, $"PATH={DefaultPath}"] };
+
     /// <summary>A RUN's environment: the ARGs, then the image's ENV over them, PATH and HOME when unset.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> RunEnvironment()
     {

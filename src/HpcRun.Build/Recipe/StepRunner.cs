@@ -10,8 +10,9 @@ namespace HpcRun.Build.Recipe;
 /// enter a user namespace: <see cref="RecipeStepCommand"/>), and %test in the finished image with `hpcrun exec`, its
 /// output going straight to the user's terminal. apt's
 /// sandbox, which drops to the _apt user and then checks that the ids changed (root emulation only pretends), is
-/// switched off for the step by a file in /etc/apt/apt.conf.d that is removed again afterwards. Cancelled, the step
-/// gets SIGTERM (forwarded to the command), then SIGKILL.
+/// switched off for the step by a file in /etc/apt/apt.conf.d that is removed again afterwards, as are the empty mount
+/// points the step made (<see cref="MountStubs"/>). Cancelled, the step gets SIGTERM (forwarded to the command), then
+/// SIGKILL.
 /// </summary>
 internal sealed class StepRunner(string hpcrun, IReadOnlyDictionary<string, string> proxies)
 {
@@ -26,6 +27,7 @@ internal sealed class StepRunner(string hpcrun, IReadOnlyDictionary<string, stri
         MakeDirectory(tree, cwd);
         bool apt = Directory.Exists($"{tree}/etc/apt/apt.conf.d") && !File.Exists($"{tree}/{AptConfig}");
         if (apt) File.WriteAllText($"{tree}/{AptConfig}", "APT::Sandbox::User \"root\";\n");
+        List<string> stubs = MountStubs.Before(tree);
         int status;
         try
         {
@@ -36,6 +38,7 @@ internal sealed class StepRunner(string hpcrun, IReadOnlyDictionary<string, stri
         {
             if (apt) File.Delete($"{tree}/{AptConfig}");
         }
+        MountStubs.Remove(tree, stubs);
         Check(at.Keyword, at.Line, status);
     }
 

@@ -14,6 +14,12 @@ public static class RecipeStepCommand
 {
     public const string Verb = "recipe-step";
 
+    /// <summary>What a step binds from the host onto the same paths in the tree (directories, with what is below them,
+    /// and files), making what the tree lacks: hpcrun-tools leaves out of the image what was made only for this
+    /// (an empty file or directory that was not there before the step), as BuildKit removes its mount stubs.</summary>
+    public static readonly (string Path, bool Directory)[] MountPoints =
+        [("/dev", true), ("/proc", true), ("/sys", true), ("/etc/resolv.conf", false), ("/etc/hosts", false)];
+
     /// <summary>Native/hpcrun.h's HPCRUN_NO_JOIN_VARIABLE.</summary>
     public const string NoJoinVariable = "HPCRUN_NO_JOIN";
 

@@ -17,9 +17,6 @@ namespace HpcRun.Recipe;
 /// </summary>
 internal static partial class RecipeStep
 {
-    private static readonly (string Path, bool Directory)[] HostBinds =
-        [("/dev", true), ("/proc", true), ("/sys", true), ("/etc/resolv.conf", false), ("/etc/hosts", false)];
-
     /// <summary>The command's exit status as a shell reports it; throws <see cref="HpcRunException"/> when it cannot
     /// be started.</summary>
     public static int Run(RecipeStepCommand.Step step)
@@ -30,7 +27,7 @@ internal static partial class RecipeStep
         Syscalls.Mount(step.Root, step.Root, null, Syscalls.MS_BIND | Syscalls.MS_REC); // for pivot_root
         using (var root = new RootDir(new SafeFileHandle(
                    Syscalls.Open(step.Root, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC), ownsHandle: true)))
-            foreach ((string path, bool directory) in HostBinds)
+            foreach ((string path, bool directory) in RecipeStepCommand.MountPoints)
                 if (File.Exists(path) || Directory.Exists(path)) Bind(root, path, directory);
         Syscalls.SetDumpable(false); // the job cannot look into hpcrun's /proc entries (Executor.cs says why)
         Leftovers.Adopt();

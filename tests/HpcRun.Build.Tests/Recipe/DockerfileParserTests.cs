@@ -29,6 +29,8 @@ public class DockerfileParserTests
     [Theory]
     [InlineData("FROM a\nFROB x\n", 2, "unknown instruction FROB")]
     [InlineData("FROM a\nRUN <<EOF\necho\nEOF\n", 2, "heredoc")]
+    [InlineData("FROM a\nCOPY --parents a /b\n", 2, "COPY --parents is not supported")]
+    [InlineData("FROM a\nADD --checksum=sha256:0 a /b\n", 2, "ADD --checksum is not supported")]
     [InlineData("RUN true\n", 1, "must start with FROM")]
     [InlineData("FROM a\nRUN --mount=type=cache,target=/x true\n", 2, "RUN --mount")]
     public void What_a_build_cannot_do_is_refused_with_its_line(string text, int line, string message)
@@ -37,6 +39,38 @@ public class DockerfileParserTests
         Assert.Equal(line, e.Line);
         Assert.Contains(message, e.Message);
     }
+
+    /// <summary>Every heredoc form BuildKit reads, wherever it stands on the line, is one clear refusal at the
+    /// instruction's line, not "unknown instruction" at the lines of its body.</summary>
+    [Theory]
+    [InlineData("RUN <<EOF\necho hi\nEOF", "RUN with a heredoc (<<EOF)")]
+    [InlineData("RUN cat <<EOF > /etc/conf\nKEY=VALUE\nEOF", "RUN with a heredoc (<<EOF)")]
+    [InlineData("RUN cat <<EOF>/etc/conf\nKEY=VALUE\nEOF", "RUN with a heredoc (<<EOF>/etc/conf)")]
+    [InlineData("RUN python3 <<'PY'\nprint(1)\nPY", "RUN with a heredoc (<<'PY')")]
+    [InlineData("RUN <<-\"EOT\" bash\n\techo\n\tEOT", "RUN with a heredoc (<<-\"EOT\")")]
+    [InlineData("RUN cat 3<<EOF\nx\nEOF", "RUN with a heredoc (3<<EOF)")]
+    [InlineData("RUN cat << EOF\nx\nEOF", "RUN with a heredoc (<< EOF)")]
+    [InlineData("RUN --network=none <<EOF\nx\nEOF", "RUN with a heredoc (<<EOF)")]
+    [InlineData("RUN set -e && \\\n    cat <<EOF > /x\nKEY=VALUE\nEOF", "RUN with a heredoc (<<EOF)")]
+    [InlineData("COPY <<EOF /etc/conf\nKEY=VALUE\nEOF", "COPY with a heredoc (<<EOF)")]
+    [InlineData("COPY --chmod=755 <<EOF /usr/local/bin/tool\n#!/bin/sh\nEOF", "COPY with a heredoc (<<EOF)")]
+    [InlineData("add <<EOF <<EOT /dir/\na\nEOF\nb\nEOT", "ADD with a heredoc (<<EOF)")]
+    [InlineData("ONBUILD RUN <<EOF\nx\nEOF", "ONBUILD RUN with a heredoc (<<EOF)")]
+    public void A_heredoc_anywhere_on_the_line_is_refused_at_its_instruction(string instruction, string message)
+    {
+        var e = Assert.Throws<RecipeException>(() => DockerfileParser.Parse($"FROM a\n{instruction}\nRUN true\n"));
+        Assert.Equal(2, e.Line);
+        Assert.StartsWith(message + " is not supported", e.Message);
+    }
+
+    [Theory]
+    [InlineData("RUN echo '<<EOF' \"<<EOT\" \\<<EOX")]
+    [InlineData("RUN cat <<<\"here string\"")]
+    [InlineData("RUN echo $((1 << 2)) $((1<<2))")]
+    [InlineData("RUN [\"sh\", \"-c\", \"cat <<EOF\"]")]
+    [InlineData("CMD cat <<EOF")]
+    public void What_only_looks_like_a_heredoc_is_no_heredoc(string instruction) =>
+        Assert.Equal(2, DockerfileParser.Parse($"FROM a\n{instruction}\n").Count);
 
     [Fact]
     public void Variables_expand_as_the_Dockerfile_reference_says()

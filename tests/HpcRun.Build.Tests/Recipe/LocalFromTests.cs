@@ -36,11 +36,12 @@ public sealed class LocalFromTests : IDisposable
         Assert.Equal($"; the build context has it: give {Path.GetRelativePath(".", Path.Combine(context, "base"))} " +
             "or an absolute path", BaseImage.LooksLocal("base", context));
         var request = new RecipeRequest("out.sif", "Dockerfile", context, new Dictionary<string, string>(), false,
-            false, false, null, null, null, "hpcrun", "0", (_, _, _) => throw new InvalidOperationException("pulled"));
+            false, false, null, null, null, "hpcrun", "0",
+            (_, _, _, _) => throw new InvalidOperationException("pulled"));
         var e = Assert.Throws<FileNotFoundException>(() =>
-            BaseImage.Resolve("base", "FROM base", request, new PlainReporter(TextWriter.Null), default));
+            BaseImage.Resolve("base", "FROM base", null, request, new PlainReporter(TextWriter.Null), default));
         Assert.Throws<InvalidOperationException>(() => BaseImage.Resolve("docker://base.sif", "From: base.sif",
-            request, new PlainReporter(TextWriter.Null), default));
+            null, request, new PlainReporter(TextWriter.Null), default));
         Assert.StartsWith($"FROM base: no such file in the current directory {Directory.GetCurrentDirectory()} " +
             "(a local FROM is relative to it); the build context has it: give ", e.Message);
     }

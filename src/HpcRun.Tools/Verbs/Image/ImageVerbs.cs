@@ -62,6 +62,12 @@ internal static class ImageVerbs
                 result.GetValue(sqfs),
                 result.GetValue(platform), result.GetValue(tag), result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
+            if (RecipeBuilder.LooksSwapped(request.Output, request.Source))
+                throw new HpcRunException(ExitCode.Usage, $"the arguments look swapped: {Shown.Path(request.Output)} " +
+                    $"is a recipe, and {Shown.Path(request.Source)} " +
+                    (Path.Exists(request.Source) ? "an image, which a build writes" : "does not exist") +
+                    $"; OUT comes first: hpcrun build [OPTIONS] {Shown.Path(request.Source)} " +
+                    Shown.Path(request.Output));
             if (request.Source.Contains("://", StringComparison.Ordinal)) UnsupportedVerbs.Check(request.Source);
             if (ImageReference.IsReference(request.Source) && request.SquashFsOnly)
                 throw new HpcRunException(ExitCode.Usage, "--sqfs: a docker:// source is pulled into a SIF");

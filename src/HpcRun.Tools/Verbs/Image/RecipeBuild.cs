@@ -61,7 +61,7 @@ internal sealed class RecipeBuild
             build.SquashFsOnly, build.Platform, build.SourceDateEpoch,
             ImageCacheDirectory.Find(Environment.GetEnvironmentVariable, null),
             Path.Combine(AppContext.BaseDirectory, "hpcrun"), CommandLineRoot.Version,
-            (reference, reporter, cancel) => Pull(result, reference, build.Platform, reporter, cancel),
+            (reference, platform, reporter, cancel) => Pull(result, reference, platform, reporter, cancel),
             build.MksquashfsArgs)
         {
             NoTest = result.GetValue(NoTest),

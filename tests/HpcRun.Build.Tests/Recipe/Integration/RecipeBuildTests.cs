@@ -203,7 +203,8 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.True(build.ExitCode == 0, build.ToString());
         string sif = Path.Combine(dir, "labels.sif");
         Assert.Contains("org.example.purpose: inspect test\n", Hpcrun.Run(["inspect", "--labels", sif], env).Stdout);
-        Assert.Contains("=== /.singularity.d/env/10-docker2singularity.sh ===\n#!/bin/sh\n" +
+        Assert.Contains("=== /.singularity.d/env/10-docker2singularity.sh ===\n#!/bin/sh\n" + // the default PATH of a
+            "export PATH=\"${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}\"\n" + // base without
             "export GREETING=\"${GREETING:-hello}\"\n", Hpcrun.Run(["inspect", "--environment", sif], env).Stdout);
         string runscript = Hpcrun.Run(["inspect", "--runscript", sif], env).Stdout;
         const string words = "'echo' 'it'\\''s'";

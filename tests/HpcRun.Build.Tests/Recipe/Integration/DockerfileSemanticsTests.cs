@@ -1,0 +1,197 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Build.Tests.Recipe.Integration;
+
+/// <summary>`hpcrun build OUT Dockerfile` as the unprivileged test user, where a Dockerfile means what BuildKit makes
+/// of it, and what hpcrun does not do is one clear line.</summary>
+public sealed class DockerfileSemanticsTests : IDisposable
+{
+    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    private readonly string dir = WritableDir();
+    private readonly Dictionary<string, string> env;
+
+    public DockerfileSemanticsTests() => env = new() { ["HPCRUN_CACHEDIR"] = Path.Combine(dir, "cache") };
+
+    public void Dispose() => TestEnvironment.RunChecked("rm", "-rf", dir);
+
+    private string Write(string name, string text, UnixFileMode mode = (UnixFileMode)0b110_110_110)
+    {
+        string path = Path.Combine(dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text.Replace("\r\n", "\n"));
+        File.SetUnixFileMode(path, mode);
+        return path;
+    }
+
+    private CommandResult Build(params string[] args) => Hpcrun.Run(["build", .. args], env, cwd: dir);
+
+    private static string WritableDir()
+    {
+        string path = Path.Combine(TestImages.Dir, $"dockerfile-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
+        return path;
+    }
+
+    /// <summary>The paths in a bare SquashFS image, as "/etc/hosts".</summary>
+    private List<string> Listing(string sqfs) =>
+        [.. TestEnvironment.RunChecked("unsquashfs", "-l", "-d", "", Path.Combine(dir, sqfs)).Split('\n')
+            .Where(l => l.StartsWith('/'))];
+
+    /// <summary>`ENV PATH=/opt/tool/bin:$PATH` on a base whose config has no PATH: RUN finds ls, and RUN and the image
+    /// see Docker's default PATH after the tool's (BuildKit: "make sure that PATH is always set").</summary>
+    [Fact]
+    public void A_base_without_path_gets_the_default_one_for_expansion_run_and_the_image()
+    {
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            ENV PATH=/opt/tool/bin:$PATH
+            RUN echo "$PATH" > /path-in-run && ls / > /dev/null
+            """);
+        var build = Build("path.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string image = Path.Combine(dir, "path.sif");
+        Assert.Equal($"/opt/tool/bin:{DefaultPath}\n", Hpcrun.Run(["exec", image, "cat", "/path-in-run"], env).Stdout);
+        Assert.Equal($"/opt/tool/bin:{DefaultPath}\n",
+            Hpcrun.Run(["exec", "--cleanenv", image, "sh", "-c", "echo $PATH"], env).Stdout);
+    }
+
+    /// <summary>The /etc/hosts a RUN needed as a mount point (the base has none) is not in the image, as BuildKit
+    /// removes its mount stubs; the /etc/resolv.conf the recipe copied is, with what it holds.</summary>
+    [Fact]
+    public void The_mount_points_a_run_needed_stay_out_of_the_image_and_what_the_recipe_wrote_stays()
+    {
+        Write("resolv.conf", "nameserver 192.0.2.1\n");
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            RUN test -e /etc/hosts
+            COPY resolv.conf /etc/resolv.conf
+            RUN test -s /etc/resolv.conf
+            """);
+        var build = Build("--sqfs", "stubs.sqfs", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        List<string> listing = Listing("stubs.sqfs");
+        Assert.DoesNotContain("/etc/hosts", listing);
+        Assert.Contains("/etc/resolv.conf", listing);
+        Assert.Equal("nameserver 192.0.2.1\n",
+            TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "stubs.sqfs"), "/etc/resolv.conf"));
+    }
+
+    /// <summary>COPY and ADD --chmod, octal (also the mode of the directories made on the way) and symbolic (each
+    /// file's own mode changed; a copied directory's destination 0755); --link writes the destination path as
+    /// directories, replacing a symlink there, where a plain COPY follows it.</summary>
+    [Fact]
+    public void Chmod_sets_the_modes_buildkit_sets_and_link_replaces_a_symlink_on_the_way()
+    {
+        Write("a.txt", "a\n", (UnixFileMode)0b110_100_100);
+        Write("b.txt", "b\n", (UnixFileMode)0b110_100_100);
+        Write("c.txt", "c\n", (UnixFileMode)0b110_100_100);
+        Write("dir/sub/f", "f\n", (UnixFileMode)0b110_000_000);
+        Write("dir/x", "#!/bin/sh\n", (UnixFileMode)0b111_000_000);
+        File.SetUnixFileMode(Path.Combine(dir, "dir/sub"), (UnixFileMode)0b111_000_000);
+        TestEnvironment.RunChecked("chown", "-R", TestEnvironment.User, dir); // the build's user reads them
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            RUN mkdir /real /real2 && ln -s /real /lnk && ln -s /real2 /lnk2
+            COPY --chmod=755 a.txt /w/exe
+            COPY --chmod=u=rwX,go=rX dir /d/
+            ADD --chmod=600 b.txt /b.txt
+            COPY --link c.txt /lnk/c.txt
+            COPY c.txt /lnk2/c.txt
+            COPY --link --chmod=750 c.txt /l2/sub/c.txt
+            RUN stat -c '%a %n' /w /w/exe /d /d/sub /d/sub/f /d/x /b.txt /l2 /l2/sub /l2/sub/c.txt > /modes && \
+                test -d /lnk && ! test -L /lnk && test -f /lnk/c.txt && ! test -e /real/c.txt && \
+                test -L /lnk2 && test -f /real2/c.txt && echo ok > /links
+            """);
+        var build = Build("modes.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var modes = Hpcrun.Run(["exec", Path.Combine(dir, "modes.sif"), "cat", "/modes", "/links"], env);
+        Assert.Equal("755 /w\n755 /w/exe\n755 /d\n755 /d/sub\n644 /d/sub/f\n755 /d/x\n600 /b.txt\n750 /l2\n" +
+            "750 /l2/sub\n750 /l2/sub/c.txt\nok\n", modes.Stdout);
+    }
+
+    /// <summary>BuildKit reads ctx/docker/app.dockerfile.dockerignore, beside the Dockerfile, before
+    /// CONTEXT/.dockerignore.</summary>
+    [Fact]
+    public void The_dockerfile_own_ignore_file_wins_over_the_context_one()
+    {
+        Write("ctx/keep.txt", "kept\n");
+        Write("ctx/secret.txt", "no\n");
+        Write("ctx/.dockerignore", "keep.txt\n");
+        Write("ctx/docker/app.dockerfile.dockerignore", "secret.txt\ndocker\n");
+        Write("ctx/docker/app.dockerfile", $"FROM {TestImages.BusyboxTree}\nCOPY . /app/\n");
+        var build = Build("-f", "ctx/docker/app.dockerfile", "--sqfs", "app.sqfs", "ctx");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal(["/app/.dockerignore", "/app/keep.txt"],
+            Listing("app.sqfs").Where(p => p.StartsWith("/app/", StringComparison.Ordinal)));
+    }
+
+    /// <summary>FROM --platform: scratch gives the platform asked for, recorded in the image; the automatic platform
+    /// ARGs expand in FROM and in a stage.</summary>
+    [Fact]
+    public void From_platform_is_recorded_and_the_platform_args_expand()
+    {
+        Write("a.txt", "a\n");
+        Write("Dockerfile", "FROM --platform=linux/arm64 scratch\nCOPY a.txt /a.txt\n");
+        var build = Build("arm.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("\"architecture\": \"arm64\"",
+            Hpcrun.Run(["inspect", "--json", Path.Combine(dir, "arm.sif")], env).Stdout);
+        Write("Dockerfile", $"""
+            FROM --platform=$BUILDPLATFORM {TestImages.BusyboxTree}
+            ARG TARGETARCH
+            RUN echo "$TARGETARCH" > /arch
+            """);
+        var own = Build("own.sif", "Dockerfile");
+        Assert.True(own.ExitCode == 0, own.ToString());
+        Assert.Equal("amd64\n", Hpcrun.Run(["exec", Path.Combine(dir, "own.sif"), "cat", "/arch"], env).Stdout);
+    }
+
+    /// <summary>What hpcrun does not do is refused with its line and status 111, in one last line and with no .NET
+    /// text, and writes nothing.</summary>
+    [Theory]
+    [InlineData("RUN cat <<EOF > /etc/conf\nKEY=VALUE\nEOF", "Dockerfile:2: RUN with a heredoc (<<EOF) is not " +
+        "supported: write the lines out, or COPY a file of the build context")]
+    [InlineData("COPY <<EOF /etc/conf\nKEY=VALUE\nEOF", "Dockerfile:2: COPY with a heredoc (<<EOF) is not " +
+        "supported: write the lines out, or COPY a file of the build context")]
+    [InlineData("COPY --chmod=64a a.txt /a", "Dockerfile:2: COPY --chmod=64a: '64a' is not a mode: octal takes 0 " +
+        "to 7777")]
+    [InlineData("ADD --chmod=u+q a.txt /a", "Dockerfile:2: ADD --chmod=u+q: 'u+q' is not a mode: give octal (755) " +
+        "or symbolic (u=rwX,go=rX) permissions")]
+    [InlineData("COPY --link=maybe a.txt /a", "Dockerfile:2: COPY --link=maybe: give true or false")]
+    [InlineData("COPY --from=$STAGE /a /a", "Dockerfile:2: COPY --from=$STAGE: variables are not expanded in " +
+        "--from: name a stage whose FROM uses the ARG (declared before the first FROM)")]
+    [InlineData("FROM --platform=linux/arm64 BUSYBOX", "Dockerfile:2: FROM --platform=linux/arm64 BUSYBOX: a " +
+        "directory holds one platform, which hpcrun can neither choose nor read, and builds it as linux/amd64: " +
+        "leave --platform out (hpcrun build --platform OS/ARCH says which platform the image is), or start from a " +
+        "registry image, an OCI layout or a docker save archive that has linux/arm64")]
+    public void What_hpcrun_does_not_do_is_one_clear_line(string instruction, string message)
+    {
+        Write("a.txt", "a\n");
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\n{instruction.Replace("BUSYBOX",
+            TestImages.BusyboxTree)}\n");
+        var build = Build("out.sif", "Dockerfile");
+        Assert.Equal(111, build.ExitCode);
+        Assert.Equal($"hpcrun: {message.Replace("BUSYBOX", TestImages.BusyboxTree)}",
+            build.Stderr.TrimEnd('\n').Split('\n')[^1]);
+        Assert.DoesNotContain("Exception", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
+    /// <summary>`hpcrun build Dockerfile out.sif`, by docker build's habit: a usage error that says so, never a build
+    /// into the recipe, not even with --force.</summary>
+    [Fact]
+    public void Arguments_given_the_wrong_way_round_are_said_to_look_swapped()
+    {
+        string recipe = Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\n");
+        var swapped = Build("Dockerfile", "out.sif");
+        Assert.Equal((64, "hpcrun: the arguments look swapped: Dockerfile is a recipe, and out.sif does not exist; " +
+            "OUT comes first: hpcrun build [OPTIONS] out.sif Dockerfile\n"), (swapped.ExitCode, swapped.Stderr));
+        Assert.Equal(0, Build("out.sif", "Dockerfile").ExitCode);
+        var forced = Build("--force", "Dockerfile", "out.sif");
+        Assert.Equal((64, "hpcrun: the arguments look swapped: Dockerfile is a recipe, and out.sif an image, which a " +
+            "build writes; OUT comes first: hpcrun build [OPTIONS] out.sif Dockerfile\n"),
+            (forced.ExitCode, forced.Stderr));
+        Assert.Equal($"FROM {TestImages.BusyboxTree}\n", File.ReadAllText(recipe));
+    }
+}
