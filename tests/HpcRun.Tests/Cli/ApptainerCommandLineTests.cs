@@ -157,6 +157,36 @@ public class ApptainerCommandLineTests
             request!.Binds);
     }
 
+    /// <summary>As Apptainer's ParseMountString, which reads the spec with Go's encoding/csv (as Docker does): a field
+    /// in double quotes keeps its commas, `""` in it is a quote, type may be left out, each line is a mount.</summary>
+    [Fact]
+    public void MountReadsItsSpecAsCsvSoAPathMayHoldAComma()
+    {
+        var (code, request) = Parse("exec", "--mount", "type=bind,\"src=/data/a,b\",dst=/x",
+            "--mount", "src=/c, \"dst=/y \"\"q\"\",z\" ,ro", "img", "true");
+        Assert.Equal(42, code);
+        Assert.Equal([new BindSpec("/data/a,b", "/x", false), new BindSpec("/c", "/y \"q\",z", true)],
+            request!.Binds);
+        var (_, fromVariable) = ParseWith(new Dictionary<string, string>
+        {
+            ["APPTAINER_MOUNT"] = "type=bind,\"source=/d,1\",target=/w\n\n\"src=/e\nf\",dst=/v,readonly\n",
+        }, "exec", "img", "true");
+        Assert.Equal([new BindSpec("/d,1", "/w", false), new BindSpec("/e\nf", "/v", true)], fromVariable!.Binds);
+    }
+
+    [Theory]
+    [InlineData("type=bind,src=\"/a,b\",dst=/x", "a quote inside a field: quote the whole field (\"src=a,b\")")]
+    [InlineData("type=bind,\"src=/a,dst=/x", "a quote is never closed")]
+    [InlineData("\"src=/a\"b,dst=/x", "text after a closing quote: quote the whole field (\"src=a,b\")")]
+    [InlineData("type=bind,image-src=/opt,src=/a.sif,dst=/x",
+        "image-src: hpcrun binds host paths, not paths inside an image file")]
+    public void AMountWithAQuoteOutOfPlaceSaysWhere(string spec, string why)
+    {
+        var error = Assert.Throws<HpcRunException>(() => MountOption.Parse("--mount", spec));
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Equal($"--mount: bad mount '{spec}': {why}", error.Message);
+    }
+
     [Theory]
     [InlineData("type=volume,src=/a,dst=/x")]
     [InlineData("type=bind,src=/a")]
