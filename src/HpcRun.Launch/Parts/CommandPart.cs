@@ -25,6 +25,7 @@ public sealed class CommandPart : ILaunchPart
             plan.Output = NoTestScript; // said by hpcrun: the image may have no shell to say it
             return;
         }
+        if (request.Shell && request.RunArguments.Count > 0) plan.Warn(ShellArgumentsIgnored);
         plan.Argv = request.Shell ? ShellCommand(context, request.ShellPath)
             : request.Test ? [TestScript, .. request.RunArguments]
             : request.Command.Count > 0 ? request.Command
@@ -62,6 +63,12 @@ public sealed class CommandPart : ILaunchPart
     /// hide that this is the container), else /bin/sh.</summary>
     private static IReadOnlyList<string> ShellCommand(LaunchContext context, string? shellPath) =>
         shellPath is not null ? [shellPath] : context.Tree.Has("/bin/bash") ? ["/bin/bash", "--norc"] : ["/bin/sh"];
+
+    /// <summary>What `hpcrun shell IMAGE ARGS...` says before it starts the shell without ARGS, as Apptainer's shell
+    /// warns "Parameters to shell command are ignored" (cmd/internal/cli/actions.go) and starts its shell action
+    /// without them.</summary>
+    public const string ShellArgumentsIgnored = "shell ignores the arguments after the image, as Apptainer's does: " +
+        "to run a command in the image's shell, hpcrun exec IMAGE /bin/sh -c 'COMMAND'";
 
     /// <summary>What Apptainer's test action says of an image without a test script, before it succeeds. Its
     /// actions run in Apptainer's own shell interpreter, not the image's: an image without /bin/sh says it

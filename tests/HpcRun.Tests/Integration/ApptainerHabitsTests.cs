@@ -431,6 +431,18 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.Equal(["/bin/ash"], Lines(result));
     }
 
+    /// <summary>`shell IMAGE -c "echo hi"` starts the shell, as Apptainer's does, with its warning; the shell reads its
+    /// commands from stdin.</summary>
+    [Fact]
+    public void ShellStartsDespiteArgumentsAfterTheImageAndSaysTheyAreIgnored()
+    {
+        var result = Hpcrun.Run(["shell", images.Sif, "-c", "echo hi"], stdin: "echo from-stdin\n");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("from-stdin\n", result.Stdout);
+        Assert.Equal("hpcrun: warning: shell ignores the arguments after the image, as Apptainer's does: to run a " +
+            "command in the image's shell, hpcrun exec IMAGE /bin/sh -c 'COMMAND'\n", result.Stderr);
+    }
+
     [Fact]
     public void NoMountRefusesWhatHpcrunNeeds() =>
         OneLine(Hpcrun.Run("exec", "--no-mount", "proc", images.Sif, "true"), 64,
