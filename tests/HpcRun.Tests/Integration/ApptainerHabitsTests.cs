@@ -171,6 +171,30 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             .Stdout);
     }
 
+    /// <summary>Plain `inspect` says in text what its JSON says: the labels `--labels` shows (sorted by key in both),
+    /// the runscript; and `--runscript` shows what `hpcrun run` runs, /hpcrun-run first.</summary>
+    [Fact]
+    public void InspectsTextSaysWhatItsJsonSaysAndItsRunscriptIsWhatRunRuns()
+    {
+        var text = Hpcrun.Run("inspect", images.Sif);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Contains("Labels:\n  org.example.maintainer=hpc team\n  org.label-schema.schema-version=1.0\n" +
+            "Runscript:\n  #!/bin/sh\n  echo \"$# arguments\"\n", text.Stdout);
+        using var json = JsonDocument.Parse(Hpcrun.Run("inspect", "--json", images.Sif).Stdout);
+        Assert.Equal(["org.example.maintainer", "org.label-schema.schema-version"],
+            json.RootElement.GetProperty("config").GetProperty("labels").EnumerateObject().Select(p => p.Name));
+        Assert.StartsWith("#!/bin/sh\necho \"$# arguments\"", json.RootElement.GetProperty("runscript").GetString());
+        string tree = TestImages.Cached("with-runscript", dir =>
+        {
+            TestEnvironment.RunChecked("cp", "-a", busybox.Tree + "/.", dir);
+            File.WriteAllText(Path.Combine(dir, "hpcrun-run"), "#!/bin/sh\necho runscript \"$@\"\n");
+            File.SetUnixFileMode(Path.Combine(dir, "hpcrun-run"), (UnixFileMode)0b111_101_101);
+        });
+        var runscript = Hpcrun.Run("inspect", "--runscript", tree);
+        Assert.True(runscript.ExitCode == 0, runscript.ToString());
+        Assert.Equal("#!/bin/sh\necho runscript \"$@\"\n", runscript.Stdout);
+    }
+
     [Theory]
     [InlineData("instance", "start")]
     [InlineData("sign", "x.sif")]
