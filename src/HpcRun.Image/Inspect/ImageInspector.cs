@@ -30,6 +30,12 @@ public static class ImageInspector
         };
     }
 
+    /// <summary>The config a bare SquashFS image (<paramref name="image"/>) carries inside
+    /// (<see cref="ImageConfig.InTreePath"/>); empty when it has none.</summary>
+    /// <exception cref="ImageFormatException">It is not JSON (<paramref name="shown"/> names the image).</exception>
+    public static ImageConfig InTreeConfig(string image, string shown) =>
+        ParseConfig(Unsquashfs.Output(image, 0, "-cat", ImageConfig.InTreePath.TrimStart('/')), shown);
+
     internal static bool IsSif(string path)
     {
         using var stream = File.OpenRead(path);

@@ -196,6 +196,30 @@ public class ApptainerCommandLineTests
     public void BadMountsAreUsageErrors(string spec) =>
         Assert.Equal((int)ExitCode.Usage, Parse("exec", "--mount", spec, "img", "true").Code);
 
+    /// <summary>Apptainer's local transports, `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:REF]`:
+    /// split at the first colon after the prefix, as containers/image splits them; the part after it is the tag
+    /// --tag would give.</summary>
+    [Theory]
+    [InlineData("oci:layout:1", null, "layout", "1")]
+    [InlineData("oci:layout", null, "layout", null)]
+    [InlineData("oci:/images/layout:latest", "latest", "/images/layout", "latest")]
+    [InlineData("oci-archive:app.tar:2.1", null, "app.tar", "2.1")]
+    [InlineData("docker-archive:app.tar:app:1", null, "app.tar", "app:1")]
+    [InlineData("docker-archive:app.tar", "app:1", "app.tar", "app:1")]
+    [InlineData("layout:1", null, "layout:1", null)]
+    public void ApptainersTransportsNameTheSourceAndItsTag(string given, string? tag, string source, string? chosen) =>
+        Assert.Equal((source, chosen), HpcRun.Tools.Verbs.Image.ImageVerbs.Transport(given, tag));
+
+    [Theory]
+    [InlineData("oci:layout:1", "2", "'oci:layout:1' names the image '1', --tag '2'")]
+    [InlineData("docker-archive:app.tar:@1", null,
+        "'docker-archive:app.tar:@1': hpcrun picks an archive's image by its tag, not its place: --tag NAME:TAG")]
+    public void ATransportsTagThatContradictsTagOrAPlaceIsAUsageError(string given, string? tag, string message)
+    {
+        var error = Assert.Throws<HpcRunException>(() => HpcRun.Tools.Verbs.Image.ImageVerbs.Transport(given, tag));
+        Assert.Equal((ExitCode.Usage, message), (error.Code, error.Message));
+    }
+
     [Fact]
     public void ShellTakesAShellPath()
     {

@@ -268,6 +268,98 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             "from image.tar");
     }
 
+    /// <summary>`build OUT.sif IMAGE` from a SIF or a bare SquashFS, as Apptainer builds a SIF from either: the file
+    /// system copied byte for byte (not squashed again), the image's metadata kept (definition file, labels, the
+    /// runscript and environment in /.singularity.d), the build record naming the source and its file system's
+    /// digest. The same source gives the same bytes.</summary>
+    [Theory]
+    [InlineData("sif")]
+    [InlineData("sqfs")]
+    public void BuildMakesASifOfASifOrASquashFsKeepingItsFileSystemAndMetadata(string kind)
+    {
+        string dir = WritableDirectory("from-image");
+        try
+        {
+            string output = Path.Combine(dir, "copy.sif"), again = Path.Combine(dir, "again.sif");
+            var built = Hpcrun.Run("build", output, images[kind]);
+            Assert.True(built.ExitCode == 0, built.ToString());
+            Assert.Equal(["2 arguments", "[a]", "[b c]"], Lines(Hpcrun.Run("run", output, "a", "b c")));
+            Assert.Equal(["hello"], Lines(Hpcrun.Run(output, "sh", "-c", "echo $GREETING")));
+            Assert.Equal("org.example.maintainer: hpc team\norg.label-schema.schema-version: 1.0\n",
+                Hpcrun.Run("inspect", "--labels", output).Stdout);
+            Assert.Equal(ApptainerImages.Deffile, Hpcrun.Run("inspect", "--deffile", output).Stdout);
+            byte[] fileSystem = FileSystem(images[kind], kind == "sif"), copied = FileSystem(output, sif: true);
+            Assert.True(fileSystem.AsSpan().SequenceEqual(copied), "the file system was not copied as it is");
+            string digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(copied));
+            Assert.Contains($"Built from:   {(kind == "sif" ? "sif" : "squashfs")} sha256:{digest} for linux/amd64 " +
+                "by hpcrun ", Hpcrun.Run("inspect", output).Stdout);
+            Assert.Equal(0, Hpcrun.Run("build", again, images[kind]).ExitCode);
+            Assert.Equal(File.ReadAllBytes(output), File.ReadAllBytes(again));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>A SIF Apptainer built (3.8.1, arm64: it does not run here) keeps what Apptainer's inspect reads:
+    /// its definition file, labels, runscript and environment, and its architecture.</summary>
+    [Fact]
+    public void BuildOfAnApptainerBuiltSifKeepsItsMetadata()
+    {
+        string dir = WritableDirectory("from-apptainer");
+        try
+        {
+            string output = Path.Combine(dir, "copy.sif");
+            var built = Hpcrun.Run("build", output, ApptainerBuiltSif);
+            Assert.True(built.ExitCode == 0, built.ToString());
+            Assert.Equal("BootStrap: docker\nFrom: busybox:1.33.1\n", Hpcrun.Run("inspect", "-d", output).Stdout);
+            Assert.Contains("org.label-schema.usage.singularity.version: 3.8.1\n",
+                Hpcrun.Run("inspect", "--labels", output).Stdout);
+            Assert.StartsWith("#!/bin/sh\nOCI_ENTRYPOINT=''", Hpcrun.Run("inspect", "--runscript", output).Stdout);
+            Assert.Contains("Architecture: arm64\n", Hpcrun.Run("inspect", output).Stdout);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>Apptainer's `oci:DIR[:TAG]` (and `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:NAME:TAG]`): the tag
+    /// picks the image, as --tag does; what is not there is the directory that is missing.</summary>
+    [Fact]
+    public void BuildTakesTheTagOfApptainersOciForm()
+    {
+        string dir = WritableDirectory("oci-tag");
+        try
+        {
+            string layout = Path.Combine(dir, "layout"), output = Path.Combine(dir, "out.sif");
+            TestEnvironment.RunChecked("umoci", "init", "--layout", layout);
+            TestEnvironment.RunChecked("umoci", "new", "--image", $"{layout}:1");
+            TestEnvironment.RunChecked("umoci", "new", "--image", $"{layout}:2");
+            TestEnvironment.RunChecked("chmod", "-R", "a+rX", layout);
+            var built = Hpcrun.Run("build", output, $"oci:{layout}:2");
+            Assert.True(built.ExitCode == 0, built.ToString());
+            Assert.Matches(@"Built from:   oci-layout 2 sha256:", Hpcrun.Run("inspect", output).Stdout);
+            OneLine(Hpcrun.Run("build", Path.Combine(dir, "x.sif"), $"oci:{layout}:3"), 65,
+                "no image tagged '3' (tags: 1, 2)");
+            OneLine(Hpcrun.Run("build", Path.Combine(dir, "x.sif"), $"oci:{dir}/missing:1"), 66,
+                $"build source not found: {dir}/missing");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>The bytes of the image's SquashFS file system: a SIF's primary partition, or the whole file.</summary>
+    private static byte[] FileSystem(string image, bool sif)
+    {
+        byte[] bytes = File.ReadAllBytes(image);
+        if (!sif) return bytes;
+        var root = HpcRun.Image.Sif.SifFile.Read(image).PrimarySystem!;
+        return bytes.AsSpan((int)root.Offset, (int)root.Size).ToArray();
+    }
+
+    private static string WritableDirectory(string name)
+    {
+        string dir = Path.Combine(TestImages.Dir, $"{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+        return dir;
+    }
+
     /// <summary>Apptainer's `cache clean --type` and `-f`; each kind says what it freed.</summary>
     [Fact]
     public void CacheCleanTakesATypeAndSaysWhatItFreed()
