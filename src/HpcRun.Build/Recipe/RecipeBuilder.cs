@@ -195,7 +195,7 @@ public static class RecipeBuilder
                     BaseImage image = BaseImage.Resolve(stage.From, stage.Term, request, reporter, cancel);
                     key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
                     bases[key] = image;
-                    if (cache.Has(key)) { state = cache.State(key); Cached(); }
+                    if (cache.Has(key)) { state = cache.State(key); Cached(key); }
                     else
                     {
                         state = new StageState { Config = image.Unpack(tree, scratch, request, reporter, cancel) };
@@ -349,7 +349,7 @@ public static class RecipeBuilder
         private bool Hit(string key)
         {
             if (cache.Tree(key) is null) return false;
-            Cached();
+            Cached(key);
             return true;
         }
 
@@ -389,7 +389,13 @@ public static class RecipeBuilder
 
         private bool cachedLine;
 
-        private void Cached() => cachedLine = true;
+        /// <summary>The step <paramref name="key"/> came from the cache: its line says so, and the cache records the
+        /// use (`cache clean --older-than` keeps what builds still use).</summary>
+        private void Cached(string key)
+        {
+            cachedLine = true;
+            cache.Used(key);
+        }
 
         /// <summary>Writes the instruction's progress line; returns what writes its outcome with its
         /// duration.</summary>

@@ -377,6 +377,10 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             Assert.True(recipe.ExitCode == 0, recipe.ToString());
             Assert.Equal($"removed 0 recipe build step(s), 0 B, from {cache}/recipe\n", recipe.Stdout);
             Assert.True(File.Exists(Path.Combine(cache, "sif", "0123.sif")));
+            var none = Hpcrun.Run(["cache", "clean", "--older-than", "1d"], env); // each kind says so, none removed
+            Assert.True(none.ExitCode == 0, none.ToString());
+            Assert.Equal($"removed 0 image(s), 0 B, from {cache}\nremoved 0 recipe build step(s), 0 B, from " +
+                $"{cache}/recipe\n", none.Stdout);
             var image = Hpcrun.Run(["cache", "clean", "-T", "image", "-f"], env);
             Assert.True(image.ExitCode == 0, image.ToString());
             Assert.Equal($"removed 1 image(s), 2.0 KiB, from {cache}\n", image.Stdout);
