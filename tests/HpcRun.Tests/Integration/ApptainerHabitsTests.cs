@@ -428,6 +428,21 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         finally { Directory.Delete(host, recursive: true); }
     }
 
+    /// <summary>README's `--contain -H /tmp/x/home`: a home the host lacks is, under --contain, where the empty home
+    /// goes (in --contain's own /tmp here), as Apptainer does; nothing of it on the host. Without --contain it is still
+    /// a missing bind source (67).</summary>
+    [Fact]
+    public void ContainPutsTheEmptyHomeWhereAHomeTheHostLacksIsNamed()
+    {
+        string home = $"/tmp/hpcrun-it-home-{Guid.NewGuid():N}/home";
+        var result = Hpcrun.Run("exec", "--contain", "-H", home, images.Sif, "sh", "-c",
+            "echo $HOME; pwd; touch $HOME/f && ls -A $HOME");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal([home, home, "f"], Lines(result));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(home)));
+        OneLine(Hpcrun.Run("exec", "-H", home, images.Sif, "true"), 67, $"home directory does not exist: {home}");
+    }
+
     /// <summary>Under --contain, a destination inside a directory bound from the host is still not made there (76),
     /// nor where an image's symlink sends the way out of hpcrun's tmpfs into one (/var/tmp -> the home, bound from
     /// the host with -H): the tmpfs is told by the kernel, not by the path.</summary>
