@@ -75,7 +75,17 @@ internal sealed class BuildOutput : IDisposable
         }
     }
 
-    /// <summary>Creates the image file in the scratch directory, for writing (the SIF's metadata).</summary>
+    /// <summary>Creates the image file in the scratch directory, for writing (an image copied, not made by
+    /// mksquashfs).</summary>
+    public FileStream CreateImage()
+    {
+        int create = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW;
+        SafeFileHandle fd = Open(Scratch.Handle, ImageName, create, 0b110_100_100);
+        return fd.IsInvalid ? throw PosixException.Last($"cannot create the image being built for {Shown.Path(Out)}")
+            : new FileStream(fd, FileAccess.ReadWrite);
+    }
+
+    /// <summary>Opens the image file in the scratch directory, for writing (the SIF's metadata).</summary>
     public FileStream OpenImage()
     {
         SafeFileHandle fd = Open(Scratch.Handle, ImageName, O_RDWR | O_NOFOLLOW);

@@ -56,8 +56,15 @@ public static class ImageBuilder
         try
         {
             var build = new Run(request, output, reporter, cancel);
-            (ResolvedImage image, SourceTree? tree) = build.Resolve(selector);
-            using (tree) build.Make(image, hpcrunVersion);
+            if (build.ImageFile() is { } imageFile) // a SIF or SquashFS: its file system copied as it is
+                using (imageFile)
+                    ImageCopy.Copy(imageFile, Shown.Path(request.Source), request, output, hpcrunVersion, reporter,
+                        cancel);
+            else
+            {
+                (ResolvedImage image, SourceTree? tree) = build.Resolve(selector);
+                using (tree) build.Make(image, hpcrunVersion);
+            }
             cancel.ThrowIfCancellationRequested();
             request.BeforeCommit?.Invoke(output.ImagePath);
             cancel.ThrowIfCancellationRequested();
@@ -111,14 +118,7 @@ public static class ImageBuilder
         public (ResolvedImage, SourceTree?) Resolve(ImageSelector selector)
         {
             string source = request.Source, shown = Shown.Path(source);
-            using SafeFileHandle pinned = Open(Cwd, source, O_PATH);
-            if (pinned.IsInvalid)
-                throw Errno switch
-                {
-                    ENOENT or ENOTDIR => new FileNotFoundException($"build source not found: {shown}", source),
-                    EACCES => ImageBuildException.Unreadable(shown),
-                    _ => PosixException.Last($"cannot open {shown}"),
-                };
+            using SafeFileHandle pinned = Pin();
             bool directory = Stat(pinned, "") is { Type: S_IFDIR };
             if (directory && !PosixFile.CanEnter($"/proc/self/fd/{pinned.DangerousGetHandle()}"))
                 throw ImageBuildException.Unreadable(shown);
@@ -145,6 +145,34 @@ public static class ImageBuilder
                 tree.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>The source, opened with O_PATH (no device opened, no FIFO waited on).</summary>
+        private SafeFileHandle Pin()
+        {
+            string source = request.Source, shown = Shown.Path(source);
+            SafeFileHandle pinned = Open(Cwd, source, O_PATH);
+            if (pinned.IsInvalid)
+                throw Errno switch
+                {
+                    ENOENT or ENOTDIR => new FileNotFoundException($"build source not found: {shown}", source),
+                    EACCES => ImageBuildException.Unreadable(shown),
+                    _ => PosixException.Last($"cannot open {shown}"),
+                };
+            return pinned;
+        }
+
+        /// <summary>The source file open for reading when it is a SIF or SquashFS image (<see cref="ImageCopy"/>),
+        /// else null (a directory, an archive, a layout: <see cref="Resolve"/>).</summary>
+        public FileStream? ImageFile()
+        {
+            using SafeFileHandle pinned = Pin();
+            if (Stat(pinned, "") is not { Type: S_IFREG }) return null;
+            FileStream file = SourceTree.ReadRegular(pinned, Shown.Path(request.Source));
+            Span<byte> head = stackalloc byte[SifHeader.Size];
+            if (ImageCopy.IsImage(head[..file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)])) return file;
+            file.Dispose();
+            return null;
         }
 
         /// <summary>Applies the layers into the scratch directory's rootfs; <paramref name="pseudo"/> gets what

@@ -139,7 +139,7 @@ public sealed class LaunchOptions
             Image = image,
             Command = command,
             Binds = [.. Values(result, Bind).SelectMany(BindSpec.ParseList),
-                .. Values(result, Mount).Select(spec => MountOption.Parse("--mount", spec))],
+                .. Values(result, Mount).SelectMany(spec => MountOption.Parse("--mount", spec))],
             EnvAssignments = Values(result, Env),
             EnvFiles = Values(result, EnvFile),
             CleanEnv = result.GetValue(CleanEnv) || result.GetValue(ContainAll),

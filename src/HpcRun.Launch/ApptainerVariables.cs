@@ -33,8 +33,7 @@ public static class ApptainerVariables
                 binds.AddRange(Spec(bind.Name, () => BindSpec.ParseList(bind.Value).ToList())
                     .Select(b => b with { Origin = bind.Name }));
         if (Find("MOUNT") is { } mount)
-            binds.AddRange(mount.Value.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(spec => MountOption.Parse(mount.Name, spec) with { Origin = mount.Name }));
+            binds.AddRange(MountOption.Parse(mount.Name, mount.Value).Select(b => b with { Origin = mount.Name }));
         bool containAll = On("CONTAINALL");
         NoMount noMount = request.NoMount;
         if (Find("NO_MOUNT") is { } words && noMount == NoMount.None) noMount = noMount.With(words.Name, words.Value);

@@ -17,6 +17,14 @@ public sealed record ContainerPlan
     public bool RootOverlay { get; init; }
     /// <summary>Mounts on top of the image root, applied in order.</summary>
     public required IReadOnlyList<MountSpec> Mounts { get; init; }
+    /// <summary>The size, in MiB, of each tmpfs hpcrun gives the job to write in: the root overlay's layer (what
+    /// --writable-tmpfs writes), the <see cref="MountKind.Tmpfs"/> mounts (--contain's /tmp, /var/tmp, home and
+    /// /dev). The site's sessiondir-max-size (<see cref="SiteConfig.SessionDirMaxSize"/>), as Apptainer's `sessiondir
+    /// max size` caps its session directory, which holds them all; 0: no cap but the kernel's (half the RAM).</summary>
+    public uint TmpfsSizeMiB { get; init; }
+
+    /// <summary>The mount data of one of those tmpfs mounts: <paramref name="mode"/> and the size cap.</summary>
+    public string TmpfsOptions(string mode) => TmpfsSizeMiB == 0 ? $"mode={mode}" : $"mode={mode},size={TmpfsSizeMiB}m";
 
     /// <summary>The mounts of <paramref name="mounts"/> (applied in order) whose targets are the image's, prepared in
     /// it: all but those made in a tmpfs of the plan, where the image cannot be seen. Those are a symlink's, and any

@@ -24,7 +24,9 @@ public sealed record LaunchRequest
     public bool WritableTmpfs { get; init; }
     /// <summary>--pwd: the working directory inside; default: the host's, else the image's.</summary>
     public string? WorkingDirectory { get; init; }
-    /// <summary>hpcrun shell: an interactive shell instead of the default command.</summary>
+    /// <summary>hpcrun shell: an interactive shell instead of the default command. What follows the image is in
+    /// <see cref="RunArguments"/>, which the shell does not get (Apptainer's shell ignores them too, with a
+    /// warning).</summary>
     public bool Shell { get; init; }
     /// <summary>hpcrun test: the image's test script (%test, /.singularity.d/test) with
     /// <see cref="RunArguments"/>, as `apptainer test` runs it.</summary>

@@ -23,6 +23,7 @@ public static class Planner
             RootOverlay = plan.WritableRoot
                 || ContainerPlan.TargetsInTheImage(plan.Mounts).Any(m => !context.Tree.Has(m.Target)),
             Mounts = plan.Mounts,
+            TmpfsSizeMiB = context.Host.Site.SessionDirMaxSize ?? SiteConfig.DefaultSessionDirMaxSize,
             Environment = plan.Environment,
             WorkingDirectory = plan.WorkingDirectory ?? "/",
             Argv = plan.Argv,

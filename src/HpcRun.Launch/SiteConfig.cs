@@ -71,9 +71,22 @@ public sealed record SiteConfig
     /// <see cref="Image.Formats.MksquashfsArgs.Parse"/>), handed to them as HPCRUN_MKSQUASHFS_ARGS.</summary>
     public string? MksquashfsArgs { get; init; }
 
+    /// <summary>sessiondir-max-size: the size in MiB of each tmpfs the job writes in (<see
+    /// cref="ContainerPlan.TmpfsSizeMiB"/>), Apptainer's `sessiondir max size`; 0: no cap. Null: the built-in
+    /// <see cref="DefaultSessionDirMaxSize"/>.</summary>
+    public uint? SessionDirMaxSize { get; init; }
+
+    /// <summary>Apptainer's default for `sessiondir max size` (apptainer.conf): 64 MiB.</summary>
+    public const uint DefaultSessionDirMaxSize = 64;
+
     /// <summary>The keys, for messages.</summary>
     public static readonly string[] Keys =
-        ["bind", "cache-dir", "gpu", "mksquashfs-args", "mpi", "mpi-compat", "rdma", "rdma-libs"];
+        ["bind", "cache-dir", "gpu", "mksquashfs-args", "mpi", "mpi-compat", "rdma", "rdma-libs",
+            "sessiondir-max-size"];
+
+    /// <summary>The largest sessiondir-max-size: 1 PiB, far beyond any node's memory, and within what the kernel takes
+    /// as a tmpfs size.</summary>
+    private const uint MaxTmpfsMiB = 1 << 30;
 
     /// <summary>The drop-in directory of a configuration file: FILE.d, holding *.conf files.</summary>
     public static string DropInDirectory(string file) => file + ".d";
@@ -141,6 +154,13 @@ public sealed record SiteConfig
             {
                 MksquashfsArgs = reset ? null : Parsed(() => Image.Formats.MksquashfsArgs.Parse(value)) is [] ? null
                     : value,
+            },
+            "sessiondir-max-size" => this with
+            {
+                SessionDirMaxSize = reset ? null
+                    : value.All(char.IsAsciiDigit) && uint.TryParse(value, out uint mib) && mib <= MaxTmpfsMiB ? mib
+                    : throw Invalid($"{origin}: sessiondir-max-size: '{value}' is not a size in MiB (a whole number " +
+                        $"up to {MaxTmpfsMiB}; 0: no cap)"),
             },
             _ => throw Invalid($"{origin}: unknown key '{key}' (known: {string.Join(", ", Keys)})"),
         };

@@ -36,9 +36,9 @@ internal sealed class BuildCache : IDisposable
 
     public void Dispose() => inUse?.Dispose();
 
-    /// <summary>Removes the entries (and leftovers of interrupted builds) under <paramref name="root"/> made before
-    /// <paramref name="before"/>; how many entries it removed, or null (nothing removed) while a build uses the
-    /// cache.</summary>
+    /// <summary>Removes the entries (and leftovers of interrupted builds) under <paramref name="root"/> last used
+    /// before <paramref name="before"/> (made, or taken from the cache by a build: <see cref="Used"/>); how many
+    /// entries it removed, or null (nothing removed) while a build uses the cache.</summary>
     public static int? Clean(string root, DateTime before)
     {
         if (!Directory.Exists(root)) return 0;
@@ -76,6 +76,16 @@ internal sealed class BuildCache : IDisposable
         string scratch = $"{Root}/{TemporaryPrefix}build-{Guid.NewGuid().ToString("N")[..12]}";
         Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return scratch;
+    }
+
+    /// <summary>Records that a build took the step <paramref name="key"/> from the cache: its directory's modification
+    /// time, which <see cref="Clean"/> reads as the last use, becomes now (the entry's files are not touched). A cache
+    /// this user cannot write keeps its times.</summary>
+    public void Used(string key)
+    {
+        if (Root is null) return;
+        try { Directory.SetLastWriteTimeUtc($"{Root}/{key}", DateTime.UtcNow); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>Whether the cache has the step <paramref name="key"/> (with or without its tree).</summary>

@@ -213,7 +213,7 @@ public static class RecipeBuilder
                         throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
                     key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
                     bases[key] = image;
-                    if (cache.Has(key)) { state = cache.State(key); Cached(); }
+                    if (cache.Has(key)) { state = cache.State(key); Cached(key); }
                     else
                     {
                         state = new StageState { Config = image.Unpack(tree, scratch, request, reporter, cancel) };
@@ -400,7 +400,7 @@ public static class RecipeBuilder
         private bool Hit(string key)
         {
             if (cache.Tree(key) is null) return false;
-            Cached();
+            Cached(key);
             return true;
         }
 
@@ -440,7 +440,13 @@ public static class RecipeBuilder
 
         private bool cachedLine;
 
-        private void Cached() => cachedLine = true;
+        /// <summary>The step <paramref name="key"/> came from the cache: its line says so, and the cache records the
+        /// use (`cache clean --older-than` keeps what builds still use).</summary>
+        private void Cached(string key)
+        {
+            cachedLine = true;
+            cache.Used(key);
+        }
 
         /// <summary>Writes the instruction's progress line; returns what writes its outcome with its
         /// duration.</summary>

@@ -9,17 +9,20 @@ namespace HpcRun.Image.Inspect;
 /// image's /.singularity.d (labels.json, Singularity, runscript, env/10-docker*.sh and env/9*-environment.sh,
 /// runscript.help, startscript) and, in a SIF, first from Apptainer's inspect-metadata.json and definition-file
 /// objects.
-/// Null: not asked for, or the image has none. Source: Apptainer's cmd/internal/cli/inspect.go.
+/// Null: not asked for, or the image has none. Source: Apptainer's cmd/internal/cli/inspect.go. The members are in the
+/// order of Apptainer's JSON (its pkg/inspect Attributes struct; it has "test" between runscript and helpfile, which
+/// hpcrun does not show), and the maps are sorted by key, as Go's encoding/json writes a map and as the text lists it
+/// (<see cref="ApptainerAttributesText"/>).
 /// </summary>
 public sealed record ApptainerAttributes
 {
-    [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string>? Labels { get; init; }
-    [JsonPropertyName("deffile")] public string? Deffile { get; init; }
-    [JsonPropertyName("runscript")] public string? Runscript { get; init; }
-    [JsonPropertyName("helpfile")] public string? Helpfile { get; init; }
-    [JsonPropertyName("startscript")] public string? Startscript { get; init; }
     /// <summary>Environment scripts by their path in the image.</summary>
     [JsonPropertyName("environment")] public IReadOnlyDictionary<string, string>? Environment { get; init; }
+    [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string>? Labels { get; init; }
+    [JsonPropertyName("runscript")] public string? Runscript { get; init; }
+    [JsonPropertyName("helpfile")] public string? Helpfile { get; init; }
+    [JsonPropertyName("deffile")] public string? Deffile { get; init; }
+    [JsonPropertyName("startscript")] public string? Startscript { get; init; }
 }
 
 /// <summary>Which of <see cref="ApptainerAttributes"/> to read.</summary>

@@ -11,6 +11,8 @@ namespace HpcRun.Image.Inspect;
 /// partition at its offset) with unsquashfs; a SIF's inspect-metadata.json and definition-file objects first,
 /// as Apptainer does. What an image built by hpcrun from a Docker image or Dockerfile keeps in its config instead
 /// (labels, ENV, ENTRYPOINT and CMD) is shown as Apptainer's build would have written it (<see cref="ConfigScripts"/>).
+/// The runscript is what `hpcrun run` runs: hpcrun's own /hpcrun-run first (its text; a binary as the line that runs
+/// it), then Apptainer's. Labels come sorted by key, as Apptainer's JSON and text list them.
 /// </summary>
 public static partial class ApptainerAttributesReader
 {
@@ -43,10 +45,14 @@ public static partial class ApptainerAttributesReader
         return new ApptainerAttributes
         {
             Labels = Wants(AttributeKinds.Labels)
-                ? fromSif.Labels ?? WithConfigLabels(Labels(files.Read($"{Meta}/labels.json")), config()) : null,
+                ? new SortedDictionary<string, string>(fromSif.Labels?.ToDictionary()
+                    ?? WithConfigLabels(Labels(files.Read($"{Meta}/labels.json")), config()), StringComparer.Ordinal)
+                : null,
             Deffile = Wants(AttributeKinds.Deffile) ? fromSif.Deffile ?? files.Read($"{Meta}/Singularity") : null,
             Runscript = Wants(AttributeKinds.Runscript)
-                ? fromSif.Runscript ?? files.Read($"{Meta}/runscript") ?? ConfigScripts.Runscript(config()) : null,
+                ? HpcrunRunscript(files) ?? fromSif.Runscript ?? files.Read($"{Meta}/runscript")
+                    ?? ConfigScripts.Runscript(config())
+                : null,
             Helpfile = Wants(AttributeKinds.Helpfile)
                 ? fromSif.Helpfile ?? files.Read($"{Meta}/runscript.help") : null,
             Startscript = Wants(AttributeKinds.Startscript)
@@ -55,6 +61,14 @@ public static partial class ApptainerAttributesReader
                 ? fromSif.Environment ?? EnvironmentScripts(files, config) : null,
         };
     }
+
+    /// <summary>/hpcrun-run, which `hpcrun run` runs before any other runscript (HpcRun.Launch's CommandPart): its
+    /// text, or for a binary the script that would run it; null when the image has none.</summary>
+    private static string? HpcrunRunscript(IImageFiles files) =>
+        files.Read(HpcrunRun) is not { } text ? null
+        : text.Contains('\0') || text.Contains('\uFFFD') ? $"#!/bin/sh\nexec {HpcrunRun} \"$@\"\n" : text;
+
+    private const string HpcrunRun = "/hpcrun-run";
 
     /// <summary>labels.json's labels, then those of the image config it lacks (hpcrun's images keep the labels of a
     /// Dockerfile's LABEL and of the base image in their config).</summary>

@@ -4,7 +4,8 @@ using HpcRun.Image.Metadata;
 
 namespace HpcRun.Image.Inspect;
 
-/// <summary>What `hpcrun inspect` tells about an image.</summary>
+/// <summary>What `hpcrun inspect` tells about an image, in the order its JSON and its text
+/// (<see cref="ImageInfoText"/>) both give it.</summary>
 public sealed record ImageInfo
 {
     public required string Path { get; init; }
@@ -14,8 +15,8 @@ public sealed record ImageInfo
     public DateTimeOffset? Created { get; init; }
     public DateTimeOffset? Modified { get; init; }
     public long? Size { get; init; }
-    public IReadOnlyList<ObjectInfo> Objects { get; init; } = [];
     public SquashFsInfo? FileSystem { get; init; }
+    public IReadOnlyList<ObjectInfo> Objects { get; init; } = [];
     public required ImageConfig Config { get; init; }
     public string? Runscript { get; init; }
     public string? DefinitionFile { get; init; }

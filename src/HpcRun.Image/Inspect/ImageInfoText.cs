@@ -2,7 +2,8 @@ using System.Text;
 
 namespace HpcRun.Image.Inspect;
 
-/// <summary>`hpcrun inspect` for people: aligned "Field: value" lines, sections for lists.</summary>
+/// <summary>`hpcrun inspect` for people: aligned "Field: value" lines, sections for lists; what the JSON says, in its
+/// order (labels by key, as <see cref="ImageInspector"/> reads them).</summary>
 public static class ImageInfoText
 {
     public static string Render(ImageInfo info)
@@ -34,12 +35,12 @@ public static class ImageInfoText
                     + $" group {o.Group}{link}, {o.Size} bytes at {o.Offset}");
             }
         }
+        Section(text, "Environment", info.Config.Env);
         Line("Entrypoint", Join(info.Config.Entrypoint));
         Line("Cmd", Join(info.Config.Cmd));
         Line("WorkingDir", info.Config.WorkingDir);
-        Section(text, "Environment", info.Config.Env);
-        Section(text, "Labels",
-            info.Config.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
+        Line("User", info.Config.User);
+        Section(text, "Labels", info.Config.Labels.Select(l => $"{l.Key}={l.Value}"));
         Section(text, "Runscript", info.Runscript?.TrimEnd().Split('\n'));
         Section(text, "Definition file", info.DefinitionFile?.TrimEnd().Split('\n'));
         if (info.Build is { } b)

@@ -8,7 +8,8 @@ namespace HpcRun.Image.Inspect;
 /// <summary>
 /// Describes an image without mounting it: a SIF from its header, descriptors and metadata
 /// objects; a SquashFS from its superblock and the config read with unsquashfs; a directory
-/// from its files.
+/// from its files. Its labels, runscript and definition file are those `inspect --labels/--runscript/--deffile` show
+/// (<see cref="ApptainerAttributesReader"/>), so the text and the JSON of either form say the same.
 /// </summary>
 public static class ImageInspector
 {
@@ -17,9 +18,23 @@ public static class ImageInspector
     /// <summary>Any SIF is described, runnable or not (signatures, data only); other files must be images.</summary>
     public static ImageInfo Inspect(string path)
     {
-        if (File.Exists(path) && IsSif(path)) return InspectSif(path);
-        return ImageSource.Probe(path).Kind == ImageKind.SquashFs ? InspectSquashFs(path) : InspectDirectory(path);
+        ImageInfo info = File.Exists(path) && IsSif(path) ? InspectSif(path)
+            : ImageSource.Probe(path).Kind == ImageKind.SquashFs ? InspectSquashFs(path) : InspectDirectory(path);
+        ApptainerAttributes shown = ApptainerAttributesReader.Read(path,
+            AttributeKinds.Labels | AttributeKinds.Runscript | AttributeKinds.Deffile);
+        return info with
+        {
+            Config = info.Config with { Labels = shown.Labels ?? info.Config.Labels },
+            Runscript = shown.Runscript,
+            DefinitionFile = shown.Deffile,
+        };
     }
+
+    /// <summary>The config a bare SquashFS image (<paramref name="image"/>) carries inside
+    /// (<see cref="ImageConfig.InTreePath"/>); empty when it has none.</summary>
+    /// <exception cref="ImageFormatException">It is not JSON (<paramref name="shown"/> names the image).</exception>
+    public static ImageConfig InTreeConfig(string image, string shown) =>
+        ParseConfig(Unsquashfs.Output(image, 0, "-cat", ImageConfig.InTreePath.TrimStart('/')), shown);
 
     internal static bool IsSif(string path)
     {
@@ -46,8 +61,6 @@ public static class ImageInspector
             Objects = [.. sif.Objects.Select(Describe)],
             FileSystem = root?.FsType == SifFsType.Squashfs ? SquashFsOrNull(stream, root.Offset, root.Size) : null,
             Config = metadata.Config,
-            Runscript = metadata.Runscript,
-            DefinitionFile = metadata.DefinitionFile,
             Build = metadata.Build,
         };
     }
@@ -69,7 +82,6 @@ public static class ImageInspector
             Size = stream.Length,
             FileSystem = SquashFs(stream, 0, stream.Length),
             Config = ParseConfig(Unsquashfs.Output(path, 0, "-cat", ImageConfig.InTreePath.TrimStart('/')), path),
-            Runscript = Unsquashfs.Output(path, 0, "-cat", ".singularity.d/runscript"),
         };
     }
 
@@ -82,7 +94,6 @@ public static class ImageInspector
             Path = path,
             Format = "directory",
             Config = ParseConfig(Read(ImageConfig.InTreePath), path),
-            Runscript = Read("/.singularity.d/runscript"),
         };
     }
 

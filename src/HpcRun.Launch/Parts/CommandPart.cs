@@ -26,6 +26,7 @@ public sealed class CommandPart : ILaunchPart
             plan.Output = NoTestScript; // said by hpcrun: the image may have no shell to say it
             return;
         }
+        if (request.Shell && request.RunArguments.Count > 0) plan.Warn(ShellArgumentsIgnored);
         plan.Argv = request.Shell ? ShellCommand(context, request.ShellPath)
             : request.Test ? [TestScript, .. request.RunArguments]
             : request.Command.Count > 0 ? request.Command
@@ -104,6 +105,12 @@ public sealed class CommandPart : ILaunchPart
     /// <summary>An empty string names no command: a shell says "command not found" (127), where a PATH search would
     /// try each of its directories and be refused them (EACCES, "Permission denied", 126).</summary>
     public const string EmptyCommand = "the command is an empty string: no command has that name";
+
+    /// <summary>What `hpcrun shell IMAGE ARGS...` says before it starts the shell without ARGS, as Apptainer's shell
+    /// warns "Parameters to shell command are ignored" (cmd/internal/cli/actions.go) and starts its shell action
+    /// without them.</summary>
+    public const string ShellArgumentsIgnored = "shell ignores the arguments after the image, as Apptainer's does: " +
+        "to run a command in the image's shell, hpcrun exec IMAGE /bin/sh -c 'COMMAND'";
 
     /// <summary>What Apptainer's test action says of an image without a test script, before it succeeds. Its
     /// actions run in Apptainer's own shell interpreter, not the image's: an image without /bin/sh says it

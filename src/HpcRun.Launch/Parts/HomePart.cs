@@ -5,7 +5,9 @@ namespace HpcRun.Launch.Parts;
 /// paths in job scripts keep working. The current directory is not bound when it is a system
 /// directory that would hide the image's own (/, /usr, /etc ...). As Apptainer's flags say:
 /// -H SRC[:DST] binds SRC as the home (at DST, HOME then DST); --contain gives an empty home (a tmpfs)
-/// unless -H names one, and binds no current directory; --no-home and --no-mount home|cwd leave them out.
+/// unless -H names one that exists on the host (one that does not is the empty home's place, as Apptainer's session
+/// directory stands in for a home source it does not find), and binds no current directory; --no-home and
+/// --no-mount home|cwd leave them out.
 /// With --fakeroot the job is root, whose home is /root: the user's home is bound there and HOME is /root
 /// (<see cref="HomeInside"/>), as Apptainer's getHomePaths does for a root-mapped namespace; the current directory,
 /// also one inside the home, is still bound at its own path, and -H's DST still wins.
@@ -24,7 +26,8 @@ public sealed class HomePart : ILaunchPart
         HostFacts host = context.Host;
         LaunchRequest request = context.Request;
         string target = HomeInside(request, host);
-        if (request.Home is { } spec) plan.Mount(MountSpec.Bind(HomeSource(spec, host), target));
+        if (request.Home is { } spec && !(request.Contain && host.ResolvedPaths.GetValueOrDefault(spec.Source) is null))
+            plan.Mount(MountSpec.Bind(HomeSource(spec, host), target));
         else if (request.NoMount.Home || target == "/") { }
         else if (request.Contain) plan.Mount(MountSpec.Tmpfs(target));
         else if (host.Home == "/") { } // nobody's home: nothing to bind at /root either

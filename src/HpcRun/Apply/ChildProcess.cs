@@ -6,7 +6,8 @@ namespace HpcRun.Apply;
 
 /// <summary>
 /// A child started by Native/early.c's hpcrun_spawn: between fork and execve it arranges to die
-/// with hpcrun (PR_SET_PDEATHSIG, so even SIGKILL of hpcrun leaves nothing running), optionally
+/// with hpcrun (PR_SET_PDEATHSIG: even SIGKILL of hpcrun takes the job's own process; what the job started besides
+/// is left to init then, as no PID namespace holds it: README, "Supervision and exit status"), optionally
 /// enters another rank's container, enters the container root and working directory, and sets
 /// no_new_privs. Why it could not exec comes back through a close-on-exec pipe.
 /// </summary>

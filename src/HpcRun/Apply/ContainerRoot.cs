@@ -25,10 +25,16 @@ internal sealed class ContainerRoot : IDisposable
     /// file systems it creates mount points in, as the kernel, not a path, tells.</summary>
     private readonly HashSet<(uint Major, uint Minor)> ownTmpfs = [];
 
+    /// <summary>The mount data of the tmpfs mounts <see cref="Apply"/> puts up (mode and size cap).</summary>
+    private readonly string tmpfsOptions;
+
     /// <param name="dir">The root, in hpcrun's namespace or reached through a passed descriptor
     /// (/proc/self/fd/N).</param>
-    public ContainerRoot(string dir)
+    /// <param name="plan">The plan whose mounts <see cref="Apply"/> applies (its tmpfs size cap); none for a root
+    /// only read.</param>
+    public ContainerRoot(string dir, ContainerPlan? plan = null)
     {
+        tmpfsOptions = plan?.TmpfsOptions("0755") ?? "mode=0755";
         root = new RootDir(new SafeFileHandle(Syscalls.Open(dir, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC),
             ownsHandle: true));
     }
@@ -137,7 +143,7 @@ internal sealed class ContainerRoot : IDisposable
         try
         {
             string at = $"/proc/self/fd/{target}";
-            if (mount.Kind == MountKind.Tmpfs) Syscalls.Mount("tmpfs", at, "tmpfs", Syscalls.MS_NOSUID, "mode=0755");
+            if (mount.Kind == MountKind.Tmpfs) Syscalls.Mount("tmpfs", at, "tmpfs", Syscalls.MS_NOSUID, tmpfsOptions);
             else Syscalls.Mount(source, at, null, Syscalls.MS_BIND | Syscalls.MS_REC);
         }
         finally { Syscalls.Close(target); }

@@ -64,6 +64,7 @@ internal static class Executor
                 NodeShared: first is not null);
             plan = Planner.Decide(context);
             Tell(plan, host);
+            if (plan.RootOverlay) Staging.MountWritableLayer(plan);
             if (plan.RootOverlay)
                 foreach (MountSpec mount in ContainerPlan.TargetsInTheImage(plan.Mounts))
                     lower.PrepareTarget(mount.Target,
@@ -71,7 +72,7 @@ internal static class Executor
         }
         ImageMounter.MountRoot(plan.RootOverlay, image);
         bool verbose = Log.IsEnabled(LogEventLevel.Information); // see Tell
-        using (var root = new ContainerRoot(Staging.Root))
+        using (var root = new ContainerRoot(Staging.Root, plan))
         {
             foreach (MountSpec mount in plan.Mounts)
             {

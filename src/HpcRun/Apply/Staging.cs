@@ -1,3 +1,4 @@
+using HpcRun.Launch;
 using HpcRun.Native;
 namespace HpcRun.Apply;
 
@@ -11,6 +12,9 @@ internal sealed class Staging
     public const string Dir = "/tmp";
     public const string HostTmp = "/tmp/host";
     public const string Lower = "/tmp/lower";
+    /// <summary>The root overlay's writable layer: a tmpfs of its own, capped (<see cref="MountWritableLayer"/>).
+    /// </summary>
+    public const string Writable = "/tmp/rw";
     public const string Upper = "/tmp/rw/upper";
     public const string Work = "/tmp/rw/work";
     public const string Root = "/tmp/root";
@@ -25,11 +29,21 @@ internal sealed class Staging
         try
         {
             Syscalls.Mount("hpcrun", Dir, "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=0700");
-            foreach (string dir in new[] { HostTmp, Lower, Upper, Work, Root, Files }) Directory.CreateDirectory(dir);
+            foreach (string dir in new[] { HostTmp, Lower, Writable, Root, Files }) Directory.CreateDirectory(dir);
             Syscalls.AttachTree(hostTmp, HostTmp);
         }
         finally { Syscalls.Close(hostTmp); }
         return new Staging();
+    }
+
+    /// <summary>Puts up the root overlay's writable layer (<see cref="Upper"/>, <see cref="Work"/>) in a tmpfs of the
+    /// size the plan allows (<see cref="ContainerPlan.TmpfsSizeMiB"/>, as Apptainer caps its session directory): what
+    /// --writable-tmpfs lets the job write, and the mount points the image lacks.</summary>
+    public static void MountWritableLayer(ContainerPlan plan)
+    {
+        Syscalls.Mount("hpcrun", Writable, "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, plan.TmpfsOptions("0700"));
+        Directory.CreateDirectory(Upper);
+        Directory.CreateDirectory(Work);
     }
 
     /// <summary>Takes the staging area off /tmp again, with everything mounted in it (the image, the container's

@@ -87,11 +87,10 @@ internal sealed class HpcRunCli
     {
         if (verb == "exec" && jobCommand.Count == 0 && !bare)
             throw new HpcRunException(ExitCode.Usage, "exec needs a command: hpcrun exec IMAGE CMD [ARG...]");
-        if (verb == "shell" && jobCommand.Count > 0)
-            throw new HpcRunException(ExitCode.Usage, "shell takes no command; use hpcrun exec IMAGE CMD");
         string imageName = result.GetValue(image)!;
         UnsupportedVerbs.Check(imageName);
-        bool ownCommand = verb is "run" or "test"; // what follows the image is the default command's arguments
+        // What follows the image is the default command's arguments (shell: what Apptainer's shell ignores).
+        bool ownCommand = verb is "run" or "test" or "shell";
         LaunchRequest request = launch.ToRequest(result, imageName, ownCommand ? [] : jobCommand,
             shell: verb == "shell") with
         {

@@ -202,6 +202,36 @@ public class ApptainerCommandLineTests
             request!.Binds);
     }
 
+    /// <summary>As Apptainer's ParseMountString, which reads the spec with Go's encoding/csv (as Docker does): a field
+    /// in double quotes keeps its commas, `""` in it is a quote, type may be left out, each line is a mount.</summary>
+    [Fact]
+    public void MountReadsItsSpecAsCsvSoAPathMayHoldAComma()
+    {
+        var (code, request) = Parse("exec", "--mount", "type=bind,\"src=/data/a,b\",dst=/x",
+            "--mount", "src=/c, \"dst=/y \"\"q\"\",z\" ,ro", "img", "true");
+        Assert.Equal(42, code);
+        Assert.Equal([new BindSpec("/data/a,b", "/x", false), new BindSpec("/c", "/y \"q\",z", true)],
+            request!.Binds);
+        var (_, fromVariable) = ParseWith(new Dictionary<string, string>
+        {
+            ["APPTAINER_MOUNT"] = "type=bind,\"source=/d,1\",target=/w\n\n\"src=/e\nf\",dst=/v,readonly\n",
+        }, "exec", "img", "true");
+        Assert.Equal([new BindSpec("/d,1", "/w", false), new BindSpec("/e\nf", "/v", true)], fromVariable!.Binds);
+    }
+
+    [Theory]
+    [InlineData("type=bind,src=\"/a,b\",dst=/x", "a quote inside a field: quote the whole field (\"src=a,b\")")]
+    [InlineData("type=bind,\"src=/a,dst=/x", "a quote is never closed")]
+    [InlineData("\"src=/a\"b,dst=/x", "text after a closing quote: quote the whole field (\"src=a,b\")")]
+    [InlineData("type=bind,image-src=/opt,src=/a.sif,dst=/x",
+        "image-src: hpcrun binds host paths, not paths inside an image file")]
+    public void AMountWithAQuoteOutOfPlaceSaysWhere(string spec, string why)
+    {
+        var error = Assert.Throws<HpcRunException>(() => MountOption.Parse("--mount", spec));
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Equal($"--mount: bad mount '{spec}': {why}", error.Message);
+    }
+
     [Theory]
     [InlineData("type=volume,src=/a,dst=/x")]
     [InlineData("type=bind,src=/a")]
@@ -249,6 +279,30 @@ public class ApptainerCommandLineTests
     [InlineData("shell", "--", "img", "ls")] // shell takes none
     public void ADoubleDashBeforeTheImageStillNeedsAnImage(params string[] args) =>
         Assert.Equal((int)ExitCode.Usage, Parse(args).Code);
+
+    /// <summary>Apptainer's local transports, `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:REF]`:
+    /// split at the first colon after the prefix, as containers/image splits them; the part after it is the tag
+    /// --tag would give.</summary>
+    [Theory]
+    [InlineData("oci:layout:1", null, "layout", "1")]
+    [InlineData("oci:layout", null, "layout", null)]
+    [InlineData("oci:/images/layout:latest", "latest", "/images/layout", "latest")]
+    [InlineData("oci-archive:app.tar:2.1", null, "app.tar", "2.1")]
+    [InlineData("docker-archive:app.tar:app:1", null, "app.tar", "app:1")]
+    [InlineData("docker-archive:app.tar", "app:1", "app.tar", "app:1")]
+    [InlineData("layout:1", null, "layout:1", null)]
+    public void ApptainersTransportsNameTheSourceAndItsTag(string given, string? tag, string source, string? chosen) =>
+        Assert.Equal((source, chosen), HpcRun.Tools.Verbs.Image.ImageVerbs.Transport(given, tag));
+
+    [Theory]
+    [InlineData("oci:layout:1", "2", "'oci:layout:1' names the image '1', --tag '2'")]
+    [InlineData("docker-archive:app.tar:@1", null,
+        "'docker-archive:app.tar:@1': hpcrun picks an archive's image by its tag, not its place: --tag NAME:TAG")]
+    public void ATransportsTagThatContradictsTagOrAPlaceIsAUsageError(string given, string? tag, string message)
+    {
+        var error = Assert.Throws<HpcRunException>(() => HpcRun.Tools.Verbs.Image.ImageVerbs.Transport(given, tag));
+        Assert.Equal((ExitCode.Usage, message), (error.Code, error.Message));
+    }
 
     [Fact]
     public void ShellTakesAShellPath()

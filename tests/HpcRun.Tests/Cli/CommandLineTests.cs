@@ -79,9 +79,20 @@ public class CommandLineTests
         Assert.True(request!.Shell);
     }
 
+    /// <summary>`apptainer shell IMG -c "echo hi"` starts its shell (a warning says the arguments are ignored): what
+    /// follows the image is carried, not refused; it is no command.</summary>
+    [Fact]
+    public void ShellTakesWhatFollowsTheImageAsApptainersDoes()
+    {
+        var (code, request) = Parse("shell", "img", "-c", "echo hi");
+        Assert.Equal(42, code);
+        Assert.True(request!.Shell);
+        Assert.Empty(request.Command);
+        Assert.Equal(["-c", "echo hi"], request.RunArguments);
+    }
+
     [Theory]
     [InlineData("exec", "img")]                  // exec needs a command
-    [InlineData("shell", "img", "ls")]           // shell takes none
     [InlineData("run")]                          // no image
     [InlineData("exec", "--pwd", "rel", "img", "ls")]
     [InlineData("exec", "-B", "/a:/b:rx", "img", "ls")]

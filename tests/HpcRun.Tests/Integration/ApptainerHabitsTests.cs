@@ -185,6 +185,30 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             .Stdout);
     }
 
+    /// <summary>Plain `inspect` says in text what its JSON says: the labels `--labels` shows (sorted by key in both),
+    /// the runscript; and `--runscript` shows what `hpcrun run` runs, /hpcrun-run first.</summary>
+    [Fact]
+    public void InspectsTextSaysWhatItsJsonSaysAndItsRunscriptIsWhatRunRuns()
+    {
+        var text = Hpcrun.Run("inspect", images.Sif);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Contains("Labels:\n  org.example.maintainer=hpc team\n  org.label-schema.schema-version=1.0\n" +
+            "Runscript:\n  #!/bin/sh\n  echo \"$# arguments\"\n", text.Stdout);
+        using var json = JsonDocument.Parse(Hpcrun.Run("inspect", "--json", images.Sif).Stdout);
+        Assert.Equal(["org.example.maintainer", "org.label-schema.schema-version"],
+            json.RootElement.GetProperty("config").GetProperty("labels").EnumerateObject().Select(p => p.Name));
+        Assert.StartsWith("#!/bin/sh\necho \"$# arguments\"", json.RootElement.GetProperty("runscript").GetString());
+        string tree = TestImages.Cached("with-runscript", dir =>
+        {
+            TestEnvironment.RunChecked("cp", "-a", busybox.Tree + "/.", dir);
+            File.WriteAllText(Path.Combine(dir, "hpcrun-run"), "#!/bin/sh\necho runscript \"$@\"\n");
+            File.SetUnixFileMode(Path.Combine(dir, "hpcrun-run"), (UnixFileMode)0b111_101_101);
+        });
+        var runscript = Hpcrun.Run("inspect", "--runscript", tree);
+        Assert.True(runscript.ExitCode == 0, runscript.ToString());
+        Assert.Equal("#!/bin/sh\necho runscript \"$@\"\n", runscript.Stdout);
+    }
+
     [Theory]
     [InlineData("instance", "start")]
     [InlineData("sign", "x.sif")]
@@ -258,6 +282,98 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             "from image.tar");
     }
 
+    /// <summary>`build OUT.sif IMAGE` from a SIF or a bare SquashFS, as Apptainer builds a SIF from either: the file
+    /// system copied byte for byte (not squashed again), the image's metadata kept (definition file, labels, the
+    /// runscript and environment in /.singularity.d), the build record naming the source and its file system's
+    /// digest. The same source gives the same bytes.</summary>
+    [Theory]
+    [InlineData("sif")]
+    [InlineData("sqfs")]
+    public void BuildMakesASifOfASifOrASquashFsKeepingItsFileSystemAndMetadata(string kind)
+    {
+        string dir = WritableDirectory("from-image");
+        try
+        {
+            string output = Path.Combine(dir, "copy.sif"), again = Path.Combine(dir, "again.sif");
+            var built = Hpcrun.Run("build", output, images[kind]);
+            Assert.True(built.ExitCode == 0, built.ToString());
+            Assert.Equal(["2 arguments", "[a]", "[b c]"], Lines(Hpcrun.Run("run", output, "a", "b c")));
+            Assert.Equal(["hello"], Lines(Hpcrun.Run(output, "sh", "-c", "echo $GREETING")));
+            Assert.Equal("org.example.maintainer: hpc team\norg.label-schema.schema-version: 1.0\n",
+                Hpcrun.Run("inspect", "--labels", output).Stdout);
+            Assert.Equal(ApptainerImages.Deffile, Hpcrun.Run("inspect", "--deffile", output).Stdout);
+            byte[] fileSystem = FileSystem(images[kind], kind == "sif"), copied = FileSystem(output, sif: true);
+            Assert.True(fileSystem.AsSpan().SequenceEqual(copied), "the file system was not copied as it is");
+            string digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(copied));
+            Assert.Contains($"Built from:   {(kind == "sif" ? "sif" : "squashfs")} sha256:{digest} for linux/amd64 " +
+                "by hpcrun ", Hpcrun.Run("inspect", output).Stdout);
+            Assert.Equal(0, Hpcrun.Run("build", again, images[kind]).ExitCode);
+            Assert.Equal(File.ReadAllBytes(output), File.ReadAllBytes(again));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>A SIF Apptainer built (3.8.1, arm64: it does not run here) keeps what Apptainer's inspect reads:
+    /// its definition file, labels, runscript and environment, and its architecture.</summary>
+    [Fact]
+    public void BuildOfAnApptainerBuiltSifKeepsItsMetadata()
+    {
+        string dir = WritableDirectory("from-apptainer");
+        try
+        {
+            string output = Path.Combine(dir, "copy.sif");
+            var built = Hpcrun.Run("build", output, ApptainerBuiltSif);
+            Assert.True(built.ExitCode == 0, built.ToString());
+            Assert.Equal("BootStrap: docker\nFrom: busybox:1.33.1\n", Hpcrun.Run("inspect", "-d", output).Stdout);
+            Assert.Contains("org.label-schema.usage.singularity.version: 3.8.1\n",
+                Hpcrun.Run("inspect", "--labels", output).Stdout);
+            Assert.StartsWith("#!/bin/sh\nOCI_ENTRYPOINT=''", Hpcrun.Run("inspect", "--runscript", output).Stdout);
+            Assert.Contains("Architecture: arm64\n", Hpcrun.Run("inspect", output).Stdout);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>Apptainer's `oci:DIR[:TAG]` (and `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:NAME:TAG]`): the tag
+    /// picks the image, as --tag does; what is not there is the directory that is missing.</summary>
+    [Fact]
+    public void BuildTakesTheTagOfApptainersOciForm()
+    {
+        string dir = WritableDirectory("oci-tag");
+        try
+        {
+            string layout = Path.Combine(dir, "layout"), output = Path.Combine(dir, "out.sif");
+            TestEnvironment.RunChecked("umoci", "init", "--layout", layout);
+            TestEnvironment.RunChecked("umoci", "new", "--image", $"{layout}:1");
+            TestEnvironment.RunChecked("umoci", "new", "--image", $"{layout}:2");
+            TestEnvironment.RunChecked("chmod", "-R", "a+rX", layout);
+            var built = Hpcrun.Run("build", output, $"oci:{layout}:2");
+            Assert.True(built.ExitCode == 0, built.ToString());
+            Assert.Matches(@"Built from:   oci-layout 2 sha256:", Hpcrun.Run("inspect", output).Stdout);
+            OneLine(Hpcrun.Run("build", Path.Combine(dir, "x.sif"), $"oci:{layout}:3"), 65,
+                "no image tagged '3' (tags: 1, 2)");
+            OneLine(Hpcrun.Run("build", Path.Combine(dir, "x.sif"), $"oci:{dir}/missing:1"), 66,
+                $"build source not found: {dir}/missing");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>The bytes of the image's SquashFS file system: a SIF's primary partition, or the whole file.</summary>
+    private static byte[] FileSystem(string image, bool sif)
+    {
+        byte[] bytes = File.ReadAllBytes(image);
+        if (!sif) return bytes;
+        var root = HpcRun.Image.Sif.SifFile.Read(image).PrimarySystem!;
+        return bytes.AsSpan((int)root.Offset, (int)root.Size).ToArray();
+    }
+
+    private static string WritableDirectory(string name)
+    {
+        string dir = Path.Combine(TestImages.Dir, $"{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+        return dir;
+    }
+
     /// <summary>Apptainer's `cache clean --type` and `-f`; each kind says what it freed.</summary>
     [Fact]
     public void CacheCleanTakesATypeAndSaysWhatItFreed()
@@ -275,6 +391,10 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             Assert.True(recipe.ExitCode == 0, recipe.ToString());
             Assert.Equal($"removed 0 recipe build step(s), 0 B, from {cache}/recipe\n", recipe.Stdout);
             Assert.True(File.Exists(Path.Combine(cache, "sif", "0123.sif")));
+            var none = Hpcrun.Run(["cache", "clean", "--older-than", "1d"], env); // each kind says so, none removed
+            Assert.True(none.ExitCode == 0, none.ToString());
+            Assert.Equal($"removed 0 image(s), 0 B, from {cache}\nremoved 0 recipe build step(s), 0 B, from " +
+                $"{cache}/recipe\n", none.Stdout);
             var image = Hpcrun.Run(["cache", "clean", "-T", "image", "-f"], env);
             Assert.True(image.ExitCode == 0, image.ToString());
             Assert.Equal($"removed 1 image(s), 2.0 KiB, from {cache}\n", image.Stdout);
@@ -320,6 +440,21 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             Assert.Equal([data, home], Directory.GetFileSystemEntries(host).Order());
         }
         finally { Directory.Delete(host, recursive: true); }
+    }
+
+    /// <summary>README's `--contain -H /tmp/x/home`: a home the host lacks is, under --contain, where the empty home
+    /// goes (in --contain's own /tmp here), as Apptainer does; nothing of it on the host. Without --contain it is still
+    /// a missing bind source (67).</summary>
+    [Fact]
+    public void ContainPutsTheEmptyHomeWhereAHomeTheHostLacksIsNamed()
+    {
+        string home = $"/tmp/hpcrun-it-home-{Guid.NewGuid():N}/home";
+        var result = Hpcrun.Run("exec", "--contain", "-H", home, images.Sif, "sh", "-c",
+            "echo $HOME; pwd; touch $HOME/f && ls -A $HOME");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal([home, home, "f"], Lines(result));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(home)));
+        OneLine(Hpcrun.Run("exec", "-H", home, images.Sif, "true"), 67, $"home directory does not exist: {home}");
     }
 
     /// <summary>Under --contain, a destination inside a directory bound from the host is still not made there (76),
@@ -510,6 +645,18 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         var result = Hpcrun.Run(["shell", "-s", "/bin/ash", images.Sif], stdin: "echo $0\n");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["/bin/ash"], Lines(result));
+    }
+
+    /// <summary>`shell IMAGE -c "echo hi"` starts the shell, as Apptainer's does, with its warning; the shell reads its
+    /// commands from stdin.</summary>
+    [Fact]
+    public void ShellStartsDespiteArgumentsAfterTheImageAndSaysTheyAreIgnored()
+    {
+        var result = Hpcrun.Run(["shell", images.Sif, "-c", "echo hi"], stdin: "echo from-stdin\n");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("from-stdin\n", result.Stdout);
+        Assert.Equal("hpcrun: warning: shell ignores the arguments after the image, as Apptainer's does: to run a " +
+            "command in the image's shell, hpcrun exec IMAGE /bin/sh -c 'COMMAND'\n", result.Stderr);
     }
 
     [Fact]

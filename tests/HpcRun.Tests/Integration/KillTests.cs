@@ -40,6 +40,71 @@ public class KillTests(ContainerFixture images)
         finally { FreeStuck(marker); }
     }
 
+    /// <summary>What SIGKILL of hpcrun leaves (README, "Supervision and exit status"): the job's own process dies with
+    /// it and the image's connection ends, but a process the job started in the background keeps running (hpcrun
+    /// makes no PID namespace), reparented, and every access to the image fails; nothing is mounted on the host.
+    /// </summary>
+    [Fact]
+    public void SigkillLeavesTheJobsBackgroundProcessWithoutItsImage()
+    {
+        string marker = $"kill-background-{Guid.NewGuid():N}";
+        using var hpcrun = Hpcrun.Start([images.Image, "sh", "-c",
+            "sh -c 'while :; do sleep 1; done' \"$0\" & wait", marker]);
+        int job = 0, background = 0;
+        try
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            while (background == 0 || job == 0 || job == background)
+            {
+                Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), "the job did not start");
+                Thread.Sleep(50);
+                job = Find(marker, cmdline => cmdline.Contains("wait"));
+                background = Find(marker, cmdline => cmdline.Contains("while") && !cmdline.Contains("wait"));
+            }
+            hpcrun.Kill(); // SIGKILL
+            hpcrun.WaitForExit();
+            for (var waited = System.Diagnostics.Stopwatch.StartNew(); Running(job);)
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "the job's own process outlived hpcrun");
+                Thread.Sleep(20);
+            }
+            Thread.Sleep(500);
+            Assert.True(Running(background), "the background process ended: README says it keeps running");
+            Assert.ThrowsAny<IOException>(() => Directory.GetFileSystemEntries($"/proc/{background}/root/bin"));
+            Assert.Empty(LeakCheck.HostMounts());
+        }
+        finally
+        {
+            if (background != 0 && Running(background))
+                TestEnvironment.Run("kill", ["-KILL", background.ToString()]);
+            FreeStuck(marker);
+        }
+    }
+
+    private static bool Running(int pid)
+    {
+        try { return !File.ReadAllText($"/proc/{pid}/status").Contains("zombie"); }
+        catch (IOException) { return false; }
+    }
+
+    /// <summary>The pid of a process of this test (not hpcrun) whose command line holds <paramref name="marker"/> and
+    /// passes <paramref name="match"/>; 0 when there is none.</summary>
+    private static int Find(string marker, Func<string, bool> match)
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc")
+                     .Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+        {
+            try
+            {
+                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (cmdline.Contains(marker) && !cmdline.Contains(Hpcrun.Binary) && match(cmdline))
+                    return int.Parse(Path.GetFileName(dir));
+            }
+            catch (IOException) { } // ended meanwhile
+        }
+        return 0;
+    }
+
     /// <summary>The processes of this test (hpcrun and its jobs carry the marker) that are not zombies.</summary>
     private static List<string> Survivors(string marker)
     {

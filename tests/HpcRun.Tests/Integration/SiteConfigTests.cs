@@ -43,6 +43,20 @@ public sealed class SiteConfigTests(ContainerFixture images) : IDisposable
     private CommandResult Sh(Dictionary<string, string> env, string script, params string[] options) =>
         Hpcrun.Run([.. options, images.Image, "sh", "-c", script], env);
 
+    /// <summary>What the job writes in hpcrun's tmpfs (--writable-tmpfs's layer, --contain's /tmp) is capped as
+    /// Apptainer caps its session directory: 64 MiB, or the site's sessiondir-max-size; past it, ENOSPC.</summary>
+    [Fact]
+    public void TheTmpfsTheJobWritesInAreCappedAtSessiondirMaxSize()
+    {
+        const string Sizes = "df -k / /tmp | awk 'NR > 1 { print $2 }'";
+        var defaults = Sh(Config(""), Sizes, "--writable-tmpfs", "--contain");
+        Assert.True(defaults.ExitCode == 0, defaults.ToString());
+        Assert.Equal("65536\n65536\n", defaults.Stdout);
+        var site = Sh(Config("sessiondir-max-size = 8\n"), $"{Sizes}; dd if=/dev/zero of=/big bs=1M count=16 " +
+            "2>/dev/null || echo full", "--writable-tmpfs", "--contain");
+        Assert.Equal("8192\n8192\nfull\n", site.Stdout);
+    }
+
     [Fact]
     public void DefaultBindsOfTheFileAndItsDropInsAreInsideAndOneThisNodeLacksIsLeftOut()
     {
@@ -116,7 +130,8 @@ public sealed class SiteConfigTests(ContainerFixture images) : IDisposable
         Assert.True(result.ExitCode == (int)ExitCode.SiteConfigInvalid, result.ToString());
         Assert.Equal("", result.Stdout);
         Assert.Equal($"hpcrun: {ConfigFile}.d/10-site.conf:2: unknown key 'binds' "
-            + "(known: bind, cache-dir, gpu, mksquashfs-args, mpi, mpi-compat, rdma, rdma-libs)\n", result.Stderr);
+            + "(known: bind, cache-dir, gpu, mksquashfs-args, mpi, mpi-compat, rdma, rdma-libs, sessiondir-max-size)\n",
+            result.Stderr);
         LeakCheck.AssertNothingLeft();
     }
 

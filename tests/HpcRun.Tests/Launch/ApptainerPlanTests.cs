@@ -137,6 +137,25 @@ public class ApptainerPlanTests
         Assert.Equal(ExitCode.BindSourceNotFound, Assert.Throws<HpcRunException>(() =>
             Plan(Request with { Home = new HomeSpec("/nowhere", null) })).Code);
 
+    /// <summary>Under --contain, a home source the host lacks is where the empty home goes (`--contain -H
+    /// /tmp/x/home`), as Apptainer's session directory stands in for a home it does not find; a file is still no
+    /// home.</summary>
+    [Fact]
+    public void UnderContainAMissingHomeSourceIsTheEmptyHomesPlace()
+    {
+        var resolved = new Dictionary<string, string?>(Resolved) { ["/tmp/x/home"] = null, ["/nowhere"] = null };
+        ContainerPlan Contained(HomeSpec home) => PlanFixture.Plan(PlanFixture.Context(
+            Request with { Home = home, Contain = true }, PlanFixture.Host(resolved: resolved)));
+        ContainerPlan plan = Contained(new HomeSpec("/tmp/x/home", null));
+        Assert.Equal(MountSpec.Tmpfs("/tmp/x/home"), At(plan, "/tmp/x/home"));
+        Assert.Equal(("/tmp/x/home", "/tmp/x/home"), (plan.Env()["HOME"], plan.WorkingDirectory));
+        Assert.Null(At(plan, "/home/alice"));
+        Assert.Equal(MountSpec.Tmpfs("/home/me"), At(Contained(new HomeSpec("/nowhere", "/home/me")), "/home/me"));
+        Assert.Equal(ExitCode.BindTargetUnusable, Assert.Throws<HpcRunException>(() => PlanFixture.Plan(
+            PlanFixture.Context(Request with { Home = new HomeSpec("/scratch/alice", null), Contain = true },
+                PlanFixture.Host(resolved: Resolved) with { HomeSourceIsDirectory = false }))).Code);
+    }
+
     [Fact]
     public void NoMountLeavesOutTmpHomeAndCwd()
     {

@@ -128,6 +128,21 @@ public class CommandPartTests
         Assert.Equal(["/bin/zsh"], Argv(shell with { ShellPath = "/bin/zsh" }, null, "/bin/bash"));
     }
 
+    /// <summary>As Apptainer's shell: what follows the image is not the shell's; it starts without it, after a
+    /// warning that says how to run a command.</summary>
+    [Fact]
+    public void ShellIgnoresTheArgumentsAfterTheImageWithAWarningAsApptainersDoes()
+    {
+        var shell = new LaunchRequest { Image = "i", Shell = true, RunArguments = ["-c", "echo hi"] };
+        ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(shell, files: new() { ["/bin/sh"] = "" }));
+        Assert.Equal(["/bin/sh"], plan.Argv);
+        Assert.Equal(new PlanMessage(MessageLevel.Warning, "shell ignores the arguments after the image, as " +
+            "Apptainer's does: to run a command in the image's shell, hpcrun exec IMAGE /bin/sh -c 'COMMAND'"),
+            Assert.Single(plan.Messages));
+        Assert.Empty(PlanFixture.Plan(PlanFixture.Context(shell with { RunArguments = [] },
+            files: new() { ["/bin/sh"] = "" })).Messages);
+    }
+
     [Fact]
     public void ADeletedCurrentDirectoryFallsBackToTheImagesWorkingDirectory()
     {

@@ -107,7 +107,11 @@ public class SiteConfigTests
     [Theory]
     [InlineData("mpi = host\nmpi_compat = full\n",
         Main + ":2: unknown key 'mpi_compat' (known: bind, cache-dir, gpu, mksquashfs-args, mpi, mpi-compat, rdma, "
-            + "rdma-libs)")]
+            + "rdma-libs, sessiondir-max-size)")]
+    [InlineData("sessiondir-max-size = 64M\n",
+        Main + ":1: sessiondir-max-size: '64M' is not a size in MiB (a whole number up to 1073741824; 0: no cap)")]
+    [InlineData("sessiondir-max-size = -1\n", Main + ":1: sessiondir-max-size: '-1' is not a size in MiB")]
+    [InlineData("sessiondir-max-size = 2000000000\n", Main + ":1: sessiondir-max-size: '2000000000' is not a size")]
     [InlineData("gpu = all\n", Main + ":1: gpu: bad GPU selection 'all'")]
     [InlineData("\n\nmpi host\n", Main + ":3: expected 'key = value', not 'mpi host'")]
     [InlineData("mpi = hots\n", Main + ":1: mpi: expected one of host, container, none, not 'hots'")]
@@ -124,6 +128,24 @@ public class SiteConfigTests
     [InlineData("mksquashfs-args = -noappend\n", Main + ":1: mksquashfs-args: hpcrun does not pass -noappend on")]
     public void ABadLineIsOneLineNamingFileAndLine(string text, string message) =>
         Assert.StartsWith(message, Invalid(text).Message);
+
+    /// <summary>sessiondir-max-size, Apptainer's `sessiondir max size`: MiB, 64 unless the site says otherwise (0: no
+    /// cap); it caps each tmpfs the job writes in.</summary>
+    [Fact]
+    public void SessiondirMaxSizeCapsTheJobsTmpfsAt64MiBUnlessTheSiteSaysOtherwise()
+    {
+        Assert.Equal(64u, SiteConfig.DefaultSessionDirMaxSize);
+        Assert.Null(SiteConfig.None.SessionDirMaxSize);
+        Assert.Equal(256u, Parse("sessiondir-max-size = 256\n").SessionDirMaxSize);
+        Assert.Equal(0u, Parse("sessiondir-max-size = 256\n", "sessiondir-max-size = 0\n").SessionDirMaxSize);
+        Assert.Null(Parse("sessiondir-max-size = 256\n", "sessiondir-max-size =\n").SessionDirMaxSize);
+        ContainerPlan Plan(SiteConfig site) => PlanFixture.Plan(PlanFixture.Context(
+            new LaunchRequest { Image = "i", WritableTmpfs = true }, PlanFixture.Host() with { Site = site }));
+        Assert.Equal((64u, "mode=0755,size=64m"), (Plan(SiteConfig.None).TmpfsSizeMiB,
+            Plan(SiteConfig.None).TmpfsOptions("0755")));
+        Assert.Equal("mode=0700,size=8m", Plan(Parse("sessiondir-max-size = 8\n")).TmpfsOptions("0700"));
+        Assert.Equal("mode=0755", Plan(Parse("sessiondir-max-size = 0\n")).TmpfsOptions("0755"));
+    }
 
     [Fact]
     public void ABadDropInIsNamedByItsOwnPath() =>

@@ -58,9 +58,9 @@ internal static class ImageVerbs
             "hpcrun build python.sif docker://python:3.12        # as hpcrun pull python.sif docker://python:3.12");
         command.SetAction(result => Run(() =>
         {
-            var request = new BuildRequest(result.GetValue(output)!, Transport(result.GetValue(source)!),
-                result.GetValue(sqfs),
-                result.GetValue(platform), result.GetValue(tag), result.GetValue(force), result.GetValue(skip),
+            var (from, chosen) = Transport(result.GetValue(source)!, result.GetValue(tag));
+            var request = new BuildRequest(result.GetValue(output)!, from, result.GetValue(sqfs),
+                result.GetValue(platform), chosen, result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
             if (RecipeBuilder.LooksSwapped(request.Output, request.Source))
                 throw new HpcRunException(ExitCode.Usage, $"the arguments look swapped: {Shown.Path(request.Output)} " +
@@ -68,6 +68,9 @@ internal static class ImageVerbs
                     (Path.Exists(request.Source) ? "an image, which a build writes" : "does not exist") +
                     $"; OUT comes first: hpcrun build [OPTIONS] {Shown.Path(request.Source)} " +
                     Shown.Path(request.Output));
+            if (result.GetValue(mksquashfs) is not null && ImageSource.LooksLikeImageFile(request.Source))
+                throw new HpcRunException(ExitCode.Usage, $"--mksquashfs-args: the file system of " +
+                    $"{Shown.Path(request.Source)} is copied as it is, not squashed again");
             if (request.Source.Contains("://", StringComparison.Ordinal)) UnsupportedVerbs.Check(request.Source);
             if (ImageReference.IsReference(request.Source) && request.SquashFsOnly)
                 throw new HpcRunException(ExitCode.Usage, "--sqfs: a docker:// source is pulled into a SIF");
@@ -86,18 +89,32 @@ internal static class ImageVerbs
         return command;
     }
 
-    /// <summary>Apptainer's transport prefixes for local images (docker-archive:FILE, oci-archive:FILE, oci:DIR)
-    /// taken off: hpcrun tells these sources apart by their content.</summary>
-    /// <exception cref="HpcRunException">64 (usage): docker-daemon:, which hpcrun cannot reach.</exception>
-    private static string Transport(string source)
+    /// <summary>Apptainer's transport prefixes for local images taken off (hpcrun tells these sources apart by their
+    /// content), with the image they name: `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:NAME:TAG]`,
+    /// split at the first colon after the prefix as Apptainer's containers/image splits them (unless the whole rest
+    /// names a file). The tag is --tag's (<paramref name="tag"/>, which must then agree).</summary>
+    /// <exception cref="HpcRunException">64 (usage): docker-daemon:, which hpcrun cannot reach; an image chosen by
+    /// its place in an archive (@N); a tag that --tag contradicts.</exception>
+    internal static (string Source, string? Tag) Transport(string source, string? tag)
     {
         if (source.StartsWith("docker-daemon:", StringComparison.Ordinal))
             throw new HpcRunException(ExitCode.Usage, $"'{source}': hpcrun reads no Docker daemon: `docker save " +
                 $"{source["docker-daemon:".Length..]} -o image.tar`, then build from image.tar");
         foreach (string prefix in new[] { "docker-archive:", "oci-archive:", "oci:" })
-            if (source.StartsWith(prefix, StringComparison.Ordinal) && !Path.Exists(source))
-                return source[prefix.Length..];
-        return source;
+        {
+            if (!source.StartsWith(prefix, StringComparison.Ordinal) || Path.Exists(source)) continue;
+            string rest = source[prefix.Length..];
+            int colon = rest.IndexOf(':');
+            if (Path.Exists(rest) || colon <= 0) return (rest, tag);
+            string path = rest[..colon], named = rest[(colon + 1)..];
+            if (named.StartsWith('@'))
+                throw new HpcRunException(ExitCode.Usage,
+                    $"'{source}': hpcrun picks an archive's image by its tag, not its place: --tag NAME:TAG");
+            if (tag is not null && named != tag)
+                throw new HpcRunException(ExitCode.Usage, $"'{source}' names the image '{named}', --tag '{tag}'");
+            return (path, tag ?? named);
+        }
+        return (source, tag);
     }
 
     /// <summary>Plain progress lines and warnings on stderr, as -q and -s leave them (<see cref="Logging"/>).</summary>

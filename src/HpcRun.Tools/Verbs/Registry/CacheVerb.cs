@@ -15,7 +15,10 @@ internal static class CacheVerb
         var list = new Command("list", "List the cached images: size, when pulled, references");
         list.SetAction(_ => RegistryVerbs.Run(() => List(RegistryVerbs.Cache())));
         var olderThan = new Option<string?>("--older-than")
-        { Description = "Only images pulled longer ago than D (e.g. 30d, 12h, 45m)" };
+        {
+            Description = "Only what was last used longer ago than D (e.g. 30d, 12h, 45m): images pulled then, " +
+                "recipe build steps that no build has made or reused since",
+        };
         var type = new Option<string>("--type", "-T")
         {
             Description = "What to remove: image (pulled images), recipe (recipe build steps) or all (the default)",
@@ -71,10 +74,10 @@ internal static class CacheVerb
         Console.WriteLine($"{steps} recipe build step(s), {Size(bytes)}, in {root}");
     }
 
-    /// <summary>Removes the images older than <paramref name="age"/> (all when null) with their reference files
-    /// and lock files, the launcher's TLS sessions kept before then, and the recipe build steps made before then
-    /// (--type: either or both). A job running an image keeps its open file (unlinking does not disturb a reader).
-    /// </summary>
+    /// <summary>Removes the images pulled longer ago than <paramref name="age"/> (all when null) with their reference
+    /// files and lock files, the launcher's TLS sessions kept before then, and the recipe build steps no build has
+    /// made or reused since then (--type: either or both), saying for each kind what it removed, none included. A job
+    /// running an image keeps its open file (unlinking does not disturb a reader).</summary>
     private static void Clean(ImageCache cache, TimeSpan? age, bool images, bool recipeSteps)
     {
         DateTime before = age is { } a ? DateTime.UtcNow - a : DateTime.MaxValue;
@@ -97,7 +100,7 @@ internal static class CacheVerb
         var (root, _, bytesBefore) = RecipeBuilder.CacheUsage(cache.Root);
         int? steps = RecipeBuilder.CleanCache(cache.Root, before);
         if (steps is null) Console.WriteLine("kept the recipe build cache: a build is using it");
-        else if (steps > 0 || !images)
+        else
             Console.WriteLine($"removed {steps} recipe build step(s), " +
                 $"{Size(bytesBefore - RecipeBuilder.CacheUsage(cache.Root).Bytes)}, from {root}");
     }

@@ -277,6 +277,32 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Contains("0 recipe build step(s), 0 B", Hpcrun.Run(["cache", "list"], env).Stdout);
     }
 
+    /// <summary>`cache clean --older-than D` removes the recipe steps no build has made or reused within D: a step made
+    /// long ago that a build took from the cache today stays; once unused for longer than D it goes. Each kind of the
+    /// cache gets its line, also when nothing of it is removed.</summary>
+    [Fact]
+    public void Cache_clean_older_than_keeps_the_steps_a_build_reused_since()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo one > /one\n");
+        Assert.Equal(0, Build("a.sif", "Dockerfile").ExitCode);
+        string cache = Path.Combine(dir, "cache"), recipe = Path.Combine(cache, "recipe");
+        void MadeLongAgo()
+        {
+            foreach (string step in Directory.GetDirectories(recipe))
+                Directory.SetLastWriteTimeUtc(step, DateTime.UtcNow.AddDays(-60));
+        }
+        MadeLongAgo();
+        var rebuilt = Build("b.sif", "Dockerfile"); // both steps from the cache
+        Assert.True(rebuilt.ExitCode == 0, rebuilt.ToString());
+        var kept = Hpcrun.Run(["cache", "clean", "--older-than", "30d"], env);
+        Assert.True(kept.ExitCode == 0, kept.ToString());
+        Assert.Equal($"removed 0 image(s), 0 B, from {cache}\nremoved 0 recipe build step(s), 0 B, from {recipe}\n",
+            kept.Stdout);
+        MadeLongAgo();
+        Assert.StartsWith("removed 2 recipe build step(s)",
+            Hpcrun.Run(["cache", "clean", "--older-than", "30d", "--type", "recipe"], env).Stdout);
+    }
+
     [Fact]
     public void Root_is_emulated_for_chown_setgroups_and_device_nodes_in_a_run()
     {

@@ -1,0 +1,172 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text.Json;
+using HpcRun.Image;
+using HpcRun.Image.Formats;
+using HpcRun.Image.Inspect;
+using HpcRun.Image.Metadata;
+using HpcRun.Image.Sif;
+
+namespace HpcRun.Build;
+
+/// <summary>
+/// `hpcrun build OUT.sif IMAGE` from a SIF or a bare SquashFS, as Apptainer builds a SIF from either: the SquashFS file
+/// system is copied byte for byte into the new SIF (not unpacked and squashed again), so what the source holds inside
+/// stays as it is (/.singularity.d with its runscript, environment scripts and labels.json, /hpcrun-run, times,
+/// compression). A SIF source's metadata objects come along (definition file, labels, environment, JSON such as
+/// hpcrun's config, Apptainer's inspect-metadata.json and oci-config.json); its signatures (they sign the old file),
+/// other partitions (overlays) and the old build record do not. A bare SquashFS gets the objects hpcrun's own build
+/// gives an image: the config it carries inside (/.hpcrun/config.json) and its labels. The new build record names the
+/// source's kind and the SHA-256 of the file system copied (the same source gives the same bytes).
+/// </summary>
+internal static class ImageCopy
+{
+    /// <summary>Whether <paramref name="head"/>, a source file's first bytes, starts a SIF or a SquashFS.</summary>
+    public static bool IsImage(ReadOnlySpan<byte> head) => SifFile.HasMagic(head) || SquashFsSuperblock.HasMagic(head);
+
+    /// <summary>Writes the image of <paramref name="source"/> (named <paramref name="shown"/> in messages) as a SIF at
+    /// <paramref name="output"/>'s image file.</summary>
+    /// <exception cref="ImageFormatException">A SIF with no SquashFS root file system, a corrupt one.</exception>
+    /// <exception cref="ArgumentException">--sqfs: a bare SquashFS is what the source already is or holds.</exception>
+    public static void Copy(FileStream source, string shown, BuildRequest request, BuildOutput output,
+        string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel)
+    {
+        Span<byte> head = stackalloc byte[SifHeader.Size];
+        source.Position = 0;
+        bool sif = SifFile.HasMagic(head[..source.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)]);
+        if (request.SquashFsOnly)
+            throw new ArgumentException($"--sqfs: {shown} is a {(sif ? "SIF" : "SquashFS")} image already; hpcrun " +
+                $"builds a SIF from it (leave out --sqfs)");
+        Source from = sif ? FromSif(source, shown, reporter) : FromSquashFs(source, shown);
+        string architecture = request.Platform is not null ? ImageSelector.Parse(request.Platform, null).Architecture
+            : from.Architecture;
+        long time = Math.Clamp(request.SourceDateEpoch ?? from.Time, 0, uint.MaxValue);
+        using FileStream file = output.CreateImage();
+        file.Position = SifWriter.PartitionOffset;
+        string digest = CopyPartition(source, from.Offset, from.Size, file, shown, reporter, cancel);
+        var record = new BuildRecord
+        {
+            SourceKind = sif ? "sif" : "squashfs",
+            SourceDigest = $"sha256:{digest}",
+            Platform = $"linux/{architecture}",
+            Created = time > 0 ? DateTimeOffset.FromUnixTimeSeconds(time) : null,
+            HpcrunVersion = hpcrunVersion,
+            MksquashfsArgs = from.Compression,
+        };
+        SifObject[] objects =
+        [
+            .. from.Objects,
+            new(SifDataType.GenericJson, SifMetadata.BuildName,
+                JsonSerializer.SerializeToUtf8Bytes(record, BuildRecordJson.Default.BuildRecord)),
+        ];
+        SifWriter.Complete(file, from.Size, ArchCode(architecture), time > 0 ? time : SifText.Unset, objects);
+        file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>What a source gives the new SIF: where its file system lies, the objects to keep, its architecture
+    /// and time, and the compression its file system was made with (its build record's, else the superblock's).
+    /// </summary>
+    private sealed record Source(long Offset, long Size, IReadOnlyList<SifObject> Objects, string Architecture,
+        long Time, IReadOnlyList<string> Compression);
+
+    private static readonly SifDataType[] Carried =
+    [
+        SifDataType.Deffile, SifDataType.EnvVar, SifDataType.Labels, SifDataType.GenericJson, SifDataType.Generic,
+        SifDataType.Sbom,
+    ];
+
+    private static Source FromSif(FileStream stream, string shown, IBuildReporter reporter)
+    {
+        SifFile sif = SifFile.Read(stream);
+        SifDescriptor root = sif.PrimarySystem ?? throw new ImageFormatException(
+            $"{shown}: SIF has no primary system partition (an OCI-SIF keeps layers instead): nothing to build from");
+        if (root.FsType != SifFsType.Squashfs)
+            throw new ImageFormatException($"{shown}: SIF primary partition is " +
+                $"{root.FsType?.ToString() ?? "unknown"}, hpcrun builds from SquashFS only");
+        SquashFsSuperblock superblock = SquashFsSuperblock.Read(stream, root.Offset, root.Size);
+        var objects = new List<SifObject>();
+        var left = new SortedSet<string>(StringComparer.Ordinal);
+        BuildRecord? sourceRecord = null;
+        foreach (SifDescriptor d in sif.Objects)
+        {
+            if (ReferenceEquals(d, root)) continue;
+            if (d.DataType == SifDataType.GenericJson && d.Name == SifMetadata.BuildName)
+            {
+                sourceRecord = Record(SifFile.ReadObject(stream, d));
+                continue;
+            }
+            if (Carried.Contains(d.DataType))
+                objects.Add(new SifObject(d.DataType, d.Name, SifFile.ReadObject(stream, d)));
+            else left.Add(d.DataType switch
+            {
+                SifDataType.Signature or SifDataType.CryptoMessage => "its signatures (they sign the old file)",
+                SifDataType.Partition => "its other partitions (overlays)",
+                _ => $"its {d.DataType} objects",
+            });
+        }
+        if (left.Count > 0) reporter.Warning($"{shown}: the new image leaves out {string.Join(", ", left)}");
+        string architecture = SifArch.Name(root.Arch is { Length: > 0 } arch && arch != "00" ? arch : sif.Header.Arch);
+        return new Source(root.Offset, root.Size, objects, architecture, Math.Max(sif.Header.CreatedAt, 0),
+            sourceRecord?.MksquashfsArgs ?? Compressor(superblock));
+    }
+
+    private static Source FromSquashFs(FileStream stream, string shown)
+    {
+        SquashFsSuperblock superblock = SquashFsSuperblock.Read(stream, 0, stream.Length);
+        Span<byte> sb = stackalloc byte[12];
+        stream.Position = 0;
+        stream.ReadExactly(sb);
+        // unsquashfs, a child, reaches the open source through this process's descriptor (it inherits none).
+        ImageConfig config = ImageInspector.InTreeConfig(
+            $"/proc/{Environment.ProcessId}/fd/{stream.SafeFileHandle.DangerousGetHandle()}", shown);
+        SifObject[] objects =
+        [
+            new(SifDataType.GenericJson, SifMetadata.ConfigName,
+                JsonSerializer.SerializeToUtf8Bytes(config, ImageConfigJson.Default.ImageConfig)),
+            new(SifDataType.Labels, "labels.json", JsonSerializer.SerializeToUtf8Bytes(config.Labels,
+                ImageConfigJson.Default.IReadOnlyDictionaryStringString)),
+        ];
+        return new Source(0, stream.Length, objects, HostPlatform.Architecture,
+            BinaryPrimitives.ReadUInt32LittleEndian(sb[8..]), Compressor(superblock)); // mkfs_time
+    }
+
+    /// <summary>Copies the file system, checking for cancellation between chunks; its SHA-256 (hex).</summary>
+    private static string CopyPartition(FileStream source, long offset, long size, FileStream into, string shown,
+        IBuildReporter reporter, CancellationToken cancel)
+    {
+        using IBuildStep step = reporter.Step($"copying the file system of {shown}", size);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = new byte[1 << 20];
+        source.Position = offset;
+        for (long left = size; left > 0;)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (read == 0) throw new ImageFormatException($"{shown}: truncated: its file system ends early");
+            into.Write(buffer, 0, read);
+            hash.AppendData(buffer, 0, read);
+            step.Advance(read);
+            left -= read;
+        }
+        step.Done();
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static BuildRecord? Record(byte[] json)
+    {
+        try { return JsonSerializer.Deserialize(json, BuildRecordJson.Default.BuildRecord); }
+        catch (JsonException) { return null; } // the record only informs
+    }
+
+    private static readonly string[] Compressors = ["", "gzip", "lzma", "lzo", "xz", "lz4", "zstd"];
+
+    /// <summary>What is known of how a file system without hpcrun's record was compressed: its compressor.</summary>
+    private static IReadOnlyList<string> Compressor(SquashFsSuperblock superblock) =>
+        ["-comp", Compressors[superblock.Compression]];
+
+    private static string ArchCode(string architecture)
+    {
+        try { return SifArch.Code(architecture); }
+        catch (ArgumentException) { return "00"; }
+    }
+}
