@@ -9,7 +9,8 @@ namespace HpcRun.Build.Recipe;
 /// <summary>
 /// A stage's FROM: `scratch`, a registry reference (pulled into the image cache by the caller's puller), or a local
 /// SIF, SquashFS, directory, `docker save` archive or OCI layout. <see cref="Identity"/> keys the build cache: a
-/// pulled image's manifest (its cached SIF is named by it), a local file's path, size and modification time.
+/// pulled image's manifest (its cached SIF is named by it), a local file's path and metadata, a local directory's
+/// path and its whole tree's metadata (<see cref="TreeIdentity"/>): a file changed anywhere in it is another base.
 /// </summary>
 internal sealed record BaseImage(string Identity, string? ImageFile, string? Directory)
 {
@@ -53,8 +54,7 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         }
         string full = Path.GetFullPath(from);
         if (!Path.Exists(full)) throw new FileNotFoundException($"{term}: not found", from);
-        var info = new FileInfo(full);
-        string identity = $"local {full} {(info.Exists ? info.Length : 0)} {info.LastWriteTimeUtc.Ticks}";
+        string identity = $"local {full} {TreeIdentity.Of(full, cancel)}";
         bool archive = File.Exists(Path.Combine(full, "oci-layout"))
             || File.Exists(Path.Combine(full, "manifest.json"));
         if (System.IO.Directory.Exists(full) && !archive)

@@ -531,4 +531,32 @@ public sealed class RecipeBuildTests : IDisposable
             + 1}: {why}\n", build.Stderr);
         Assert.False(File.Exists(Path.Combine(dir, "agent.sif")));
     }
+
+    /// <summary>A local directory base is keyed by its whole tree: a file changed deep inside it (the top directory's
+    /// time unchanged) runs the steps again, for a Dockerfile's FROM and a definition file's localimage
+    /// alike.</summary>
+    [Theory]
+    [InlineData("dir.dockerfile", "FROM basedir\nRUN cat /etc/deep/marker > /copied\nCMD [\"cat\",\"/copied\"]\n",
+        "[2/3]")]
+    [InlineData("dir.def", "Bootstrap: localimage\nFrom: basedir\n%post\n    cat /etc/deep/marker > /copied\n" +
+        "%runscript\n    cat /copied\n", "[2/2]")]
+    public void A_file_changed_inside_a_local_directory_base_runs_the_steps_again(string name, string recipe,
+        string step)
+    {
+        TestEnvironment.RunChecked("cp", "-a", TestImages.BusyboxTree, Path.Combine(dir, "basedir"));
+        Write("basedir/etc/deep/marker", "d1\n");
+        Write(name, recipe);
+        var first = Build("child.sif", name);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        DateTime top = Directory.GetLastWriteTimeUtc(Path.Combine(dir, "basedir"));
+        Write("basedir/etc/deep/marker", "d2\n");
+        Directory.SetLastWriteTimeUtc(Path.Combine(dir, "basedir"), top);
+        var second = Build("-F", "child.sif", name);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains($"{step} done in", second.Stderr);
+        Assert.Equal("d2\n", Hpcrun.Run(["run", Path.Combine(dir, "child.sif")], env).Stdout);
+        var third = Build("-F", "child.sif", name); // unchanged: cached
+        Assert.Contains($"{step} cached", third.Stderr);
+    }
+
 }
