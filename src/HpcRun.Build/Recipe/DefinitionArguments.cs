@@ -21,22 +21,36 @@ public static partial class DefinitionArguments
     /// <summary>The text with its placeholders replaced; the names replaced are added to <paramref name="used"/>.
     /// Throws <see cref="RecipeException"/> (with the line) for a placeholder without a value, or an %arguments
     /// line that is not NAME=VALUE.</summary>
-    public static string Substitute(string text, IReadOnlyDictionary<string, string> buildArgs, ISet<string> used)
+    public static string Substitute(string text, IReadOnlyDictionary<string, string> buildArgs, ISet<string> used) =>
+        string.Join('\n', SubstituteLines(text, buildArgs, used).Select(l => l.Text));
+
+    /// <summary><see cref="Substitute"/>, line by line: each line of the result with the line of
+    /// <paramref name="text"/> it comes from (1-based), so that messages name the line as written also when a value
+    /// holds a newline.</summary>
+    public static List<(string Text, int Line)> SubstituteLines(string text,
+        IReadOnlyDictionary<string, string> buildArgs, ISet<string> used)
     {
         Dictionary<string, string> defaults = Defaults(text);
-        return Placeholder().Replace(text, match =>
+        var result = new List<(string, int)>();
+        string[] lines = text.Split('\n');
+        for (int n = 0; n < lines.Length; n++)
         {
-            int lineStart = text.LastIndexOf('\n', Math.Max(match.Index - 1, 0)) + 1;
-            if (Comment().IsMatch(text[lineStart..match.Index])) return match.Value;
-            string name = match.Groups[1].Value;
-            string value = buildArgs.GetValueOrDefault(name) ?? defaults.GetValueOrDefault(name)
-                ?? throw new RecipeException($"build var {name} is not defined through either --build-arg " +
-                    "(--build-arg-file) or 'arguments' section", LineOf(text, match.Index));
-            used.Add(name);
-            return Placeholder().Replace(value, inner =>
-                buildArgs.GetValueOrDefault(inner.Groups[1].Value) ?? defaults.GetValueOrDefault(inner.Groups[1].Value)
-                ?? inner.Value);
-        });
+            string line = lines[n];
+            string replaced = Placeholder().Replace(line, match =>
+            {
+                if (Comment().IsMatch(line[..match.Index])) return match.Value;
+                string name = match.Groups[1].Value;
+                string value = buildArgs.GetValueOrDefault(name) ?? defaults.GetValueOrDefault(name)
+                    ?? throw new RecipeException($"build var {name} is not defined through either --build-arg " +
+                        "(--build-arg-file) or 'arguments' section", n + 1);
+                used.Add(name);
+                return Placeholder().Replace(value, inner =>
+                    buildArgs.GetValueOrDefault(inner.Groups[1].Value)
+                    ?? defaults.GetValueOrDefault(inner.Groups[1].Value) ?? inner.Value);
+            });
+            result.AddRange(replaced.Split('\n').Select(part => (part, n + 1)));
+        }
+        return result;
     }
 
     /// <summary>The %arguments section's NAME=VALUE lines (names and values trimmed; blank and '#' lines
@@ -62,6 +76,4 @@ public static partial class DefinitionArguments
         }
         return defaults;
     }
-
-    private static int LineOf(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
 }

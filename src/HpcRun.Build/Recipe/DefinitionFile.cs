@@ -36,26 +36,64 @@ public static class DefinitionFile
             .FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#')) is { } first
             && first.StartsWith("bootstrap:", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The headers Apptainer knows (pkg/build/types/parser/deffile.go, validHeaders; `OtherURL` takes a
+    /// number, as `OtherURL0`); any other key is refused, as Apptainer refuses it.</summary>
+    private static readonly string[] KnownHeaders =
+    [
+        "bootstrap", "from", "includecmd", "mirrorurl", "updateurl", "osversion", "include", "library", "registry",
+        "namespace", "stage", "product", "user", "regcode", "productpgp", "registerurl", "modules", "otherurl",
+        "fingerprints", "confurl", "setopt", "target", "frontend", "filename", "buildargs",
+    ];
+
+    /// <summary>The headers each agent hpcrun supports reads (Apptainer's conveyorPacker_oci.go reads Registry and
+    /// Namespace for docker; `Stage:` only names the stage); the others of <see cref="KnownHeaders"/> are left out with
+    /// a warning, as Apptainer leaves them out without one.</summary>
+    private static readonly Dictionary<string, string[]> UsedHeaders = new()
+    {
+        ["docker"] = ["bootstrap", "from", "registry", "namespace", "stage"],
+        ["localimage"] = ["bootstrap", "from", "stage"],
+    };
+
     /// <summary>The recipe of <paramref name="text"/>, its `{{ NAME }}` placeholders replaced first with
     /// <paramref name="buildArgs"/> and the %arguments defaults (<see cref="DefinitionArguments"/>). Throws
-    /// <see cref="RecipeException"/> with the line of what it cannot read.</summary>
+    /// <see cref="RecipeException"/> with the line of what it cannot read. The header is read as Apptainer reads it:
+    /// keys in any case, a `#` and what follows it dropped from a value, a value ending in a backslash continued on
+    /// the next line; an unknown key is refused, a known one the agent does not read is a warning
+    /// (<see cref="Recipe.Warnings"/>).</summary>
     public static Recipe Parse(string text, IReadOnlyDictionary<string, string>? buildArgs = null)
     {
         var used = new HashSet<string>();
-        text = DefinitionArguments.Substitute(text.Replace("\r\n", "\n"), buildArgs ?? new Dictionary<string, string>(),
-            used);
-        string[] lines = text.Split('\n');
+        List<(string Text, int Line)> numbered = DefinitionArguments.SubstituteLines(text.Replace("\r\n", "\n"),
+            buildArgs ?? new Dictionary<string, string>(), used);
+        string[] lines = [.. numbered.Select(l => l.Text)];
+        int Written(int index) => numbered[index].Line; // a value with a newline adds lines; messages name the file's
+        text = string.Join('\n', lines);
         var header = new Dictionary<string, (string Value, int Line)>(StringComparer.OrdinalIgnoreCase);
         int i = 0;
         for (; i < lines.Length && !lines[i].TrimStart().StartsWith('%'); i++)
         {
             string line = lines[i].Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
-            int colon = line.IndexOf(':');
-            if (colon <= 0) throw new RecipeException($"header line is not `Key: value`: {line}", i + 1);
-            header[line[..colon].Trim()] = (line[(colon + 1)..].Trim(), i + 1);
+            int first = i, colon = line.IndexOf(':');
+            if (colon <= 0) throw new RecipeException($"header line is not `Key: value`: {line}", Written(i));
+            string key = line[..colon].Trim(), value = Uncommented(line[(colon + 1)..]);
+            while (value.EndsWith('\\') && i + 1 < lines.Length && lines[i + 1].Trim() is { Length: > 0 } next
+                   && !next.StartsWith('#') && !next.StartsWith('%'))
+            {
+                value = value[..^1] + Uncommented(next);
+                i++;
+            }
+            if (header.ContainsKey(key) && key.Equals("Bootstrap", StringComparison.OrdinalIgnoreCase))
+                throw SecondStage(Written(first));
+            if (!IsKnownHeader(key))
+                throw new RecipeException(
+                    $"unknown header `{key}:` (Apptainer refuses it too; a section starts with %)", Written(first));
+            header.Remove(key); // the key as written last, for messages
+            header[key] = (value, Written(first));
         }
-        var sections = new List<(string Name, string Arguments, int Line, List<string> Body)>();
+        for (int j = i; j < lines.Length; j++)
+            if (lines[j].StartsWith("bootstrap:", StringComparison.OrdinalIgnoreCase)) throw SecondStage(Written(j));
+        var sections = new List<(string Name, string Arguments, int Line, List<(string Text, int Line)> Body)>();
         for (; i < lines.Length; i++)
         {
             string trimmed = lines[i].TrimStart();
@@ -63,11 +101,15 @@ public static class DefinitionFile
             {
                 int space = trimmed.IndexOfAny([' ', '\t']);
                 string name = (space < 0 ? trimmed[1..] : trimmed[1..space]).ToLowerInvariant();
-                sections.Add((name, space < 0 ? "" : trimmed[space..].Trim(), i + 1, []));
+                sections.Add((name, space < 0 ? "" : trimmed[space..].Trim(), Written(i), []));
             }
-            else if (sections.Count > 0) sections[^1].Body.Add(lines[i]);
+            else if (sections.Count > 0) sections[^1].Body.Add((lines[i], Written(i)));
         }
         string from = From(header);
+        string agent = header["Bootstrap"].Value.ToLowerInvariant();
+        List<(int, string)> warnings = [.. header.Where(h => !UsedHeaders[agent].Contains(h.Key.ToLowerInvariant()))
+            .OrderBy(h => h.Value.Line)
+            .Select(h => (h.Value.Line, $"`{h.Key}:` is not used by Bootstrap: {agent}: left out"))];
         var instructions = new List<Instruction>();
         string? Section(string name) =>
             sections.LastOrDefault(s => s.Name == name) is { Body: { } body } ? Body(body) : null;
@@ -77,10 +119,10 @@ public static class DefinitionFile
                 case "files":
                     if (section.Arguments.Length > 0)
                         throw new RecipeException("%files from a stage is not supported", section.Line);
-                    for (int n = 0; n < section.Body.Count; n++)
-                        if (Words.Split(section.Body[n].Trim()) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
-                            instructions.Add(Exec("%files", section.Line + 1 + n,
-                                pair.Count > 1 ? pair[..2] : [pair[0], pair[0]], $"%files {section.Body[n].Trim()}"));
+                    foreach ((string entry, int line) in section.Body)
+                        if (Words.Split(entry.Trim()) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
+                            instructions.Add(Exec("%files", line, pair.Count > 1 ? pair[..2] : [pair[0], pair[0]],
+                                $"%files {entry.Trim()}"));
                     break;
                 case "post":
                     instructions.Add(Exec("%post", section.Line, [.. Shell(section.Arguments, section.Line), "-e", "-c",
@@ -102,21 +144,45 @@ public static class DefinitionFile
             TestLine = test is null ? 0 : sections.Last(s => s.Name == "test").Line,
             Startscript = Section("startscript"),
         };
-        var stage = new Stage(from, null, null, instructions, header.GetValueOrDefault("From").Line)
+        string location = string.Concat(((string[])["Registry", "Namespace"])
+            .Where(k => agent == "docker" && header.GetValueOrDefault(k).Value is { Length: > 0 })
+            .Select(k => $" {k}: {header[k].Value}"));
+        var stage = new Stage(from, null, null, instructions, header["Bootstrap"].Line)
         {
-            Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}",
+            Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}{location}",
             Term = $"From: {header["From"].Value}",
             Variables = ApptainerLayout.PostVariables,
         };
-        return new Recipe([stage], new Dictionary<string, string?>(), definition) { ArgsUsed = used };
+        return new Recipe([stage], new Dictionary<string, string?>(), definition)
+        {
+            ArgsUsed = used,
+            Warnings = warnings,
+        };
     }
 
+    /// <summary>A `Bootstrap:` after the first, which starts another stage in Apptainer's multi-stage files.</summary>
+    private static RecipeException SecondStage(int line) =>
+        new("a second `Bootstrap:` starts another stage: multi-stage definition files are not supported (build the " +
+            "first stage into a SIF, then use Bootstrap: localimage)", line);
+
+    private static bool IsKnownHeader(string key)
+    {
+        string lower = key.ToLowerInvariant();
+        return KnownHeaders.Contains(lower) || lower.StartsWith("otherurl", StringComparison.Ordinal)
+            && lower.Length > "otherurl".Length && lower["otherurl".Length..].All(char.IsAsciiDigit);
+    }
+
+    /// <summary>A header value without the comment Apptainer drops from it (everything from a `#`), trimmed.</summary>
+    private static string Uncommented(string value) => value.Split('#')[0].Trim();
+
     /// <summary>The stage's FROM, from the header's `Bootstrap:` agent (checked first: an agent hpcrun does not
-    /// support gets its own line whatever else the header lacks) and `From:`.</summary>
+    /// support gets its own line whatever else the header lacks) and `From:`; for docker, `Namespace:` and
+    /// `Registry:` go before it as Apptainer puts them (REGISTRY/NAMESPACE/FROM). `Fingerprints:` of a localimage asks
+    /// for a signature check, which hpcrun cannot make: refused rather than left out.</summary>
     private static string From(Dictionary<string, (string Value, int Line)> header)
     {
         if (!header.TryGetValue("Bootstrap", out var bootstrap))
-            throw new RecipeException("the definition file has no `Bootstrap:` header", 1);
+            throw new RecipeException("the definition file has no `Bootstrap:` header"); // no line to name
         string agent = bootstrap.Value.ToLowerInvariant();
         if (agent == "oras")
             throw new RecipeException(
@@ -128,7 +194,18 @@ public static class DefinitionFile
                 bootstrap.Line);
         if (!header.TryGetValue("From", out var from) || from.Value.Length == 0)
             throw new RecipeException("the definition file has no `From:` header", bootstrap.Line);
-        if (agent == "docker") return HpcRun.Image.Registry.ImageReference.Scheme + from.Value;
+        if (agent == "localimage" && header.TryGetValue("Fingerprints", out var fingerprints)
+            && fingerprints.Value.Length > 0)
+            throw new RecipeException("Fingerprints: hpcrun does not verify signatures: check the image with " +
+                "`apptainer verify`, then build without the header", fingerprints.Line);
+        if (agent == "docker")
+        {
+            string reference = from.Value;
+            foreach (string prefix in (string[])["Namespace", "Registry"])
+                if (header.GetValueOrDefault(prefix).Value is { Length: > 0 } part)
+                    reference = $"{part.TrimEnd('/')}/{reference}";
+            return HpcRun.Image.Registry.ImageReference.Scheme + reference;
+        }
         return from.Value.StartsWith('/') || from.Value.StartsWith('.') ? from.Value : "./" + from.Value;
     }
 
@@ -140,7 +217,8 @@ public static class DefinitionFile
         throw new RecipeException($"%post {arguments}: only `-c SHELL` is supported", line);
     }
 
-    private static string Body(List<string> body) => string.Join('\n', body).Trim('\n') + "\n";
+    private static string Body(List<(string Text, int Line)> body) =>
+        string.Join('\n', body.Select(l => l.Text)).Trim('\n') + "\n";
 
     /// <summary>An instruction in exec form, shown in progress as <paramref name="shown"/> (the definition file's
     /// own terms).</summary>

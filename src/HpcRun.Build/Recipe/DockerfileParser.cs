@@ -44,8 +44,9 @@ public static class DockerfileParser
             joined.Append(line);
             if (Read(joined.ToString(), start + 1) is { } instruction) instructions.Add(instruction);
         }
-        if (instructions.Count == 0 || instructions.First(x => x.Keyword != "ARG").Keyword != "FROM")
-            throw new RecipeException("a Dockerfile must start with FROM (after ARGs)", 1);
+        Instruction? first = instructions.FirstOrDefault(x => x.Keyword != "ARG");
+        if (first is not { Keyword: "FROM" }) // its line, or none (0: the whole file) when there is no instruction
+            throw new RecipeException("a Dockerfile must start with FROM (after ARGs)", first?.Line ?? 0);
         return instructions;
     }
 

@@ -42,6 +42,10 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
         return args;
     }
 
+    /// <summary>What the build says before it starts, each with its line: a definition file's headers that its
+    /// agent does not read.</summary>
+    public IReadOnlyList<(int Line, string Text)> Warnings { get; init; } = [];
+
     /// <summary>Splits a Dockerfile's instructions into stages, FROM's arguments expanded with the global ARGs
     /// (the --build-arg values over their defaults) and the automatic platform ARGs (<see cref="PlatformArgs"/>:
     /// <paramref name="targetPlatform"/>, `hpcrun build --platform`, else the host's; --build-arg over them too),

@@ -80,6 +80,7 @@ public static class RecipeBuilder
             .Where(name => !recipe.ArgsUsed.Contains(name) && !ProxyVariables.Names.Contains(name)).Order()];
         if (unused.Count > 0)
             reporter.Warning($"--build-arg {string.Join(", ", unused)}: not used by the recipe");
+        foreach ((int line, string warning) in recipe.Warnings) reporter.Warning($"{request.Recipe}:{line}: {warning}");
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
         using var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
             : Path.Combine(request.CacheDirectory, CacheFolder));

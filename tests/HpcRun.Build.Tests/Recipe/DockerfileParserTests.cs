@@ -32,6 +32,9 @@ public class DockerfileParserTests
     [InlineData("FROM a\nCOPY --parents a /b\n", 2, "COPY --parents is not supported")]
     [InlineData("FROM a\nADD --checksum=sha256:0 a /b\n", 2, "ADD --checksum is not supported")]
     [InlineData("RUN true\n", 1, "must start with FROM")]
+    [InlineData("# no FROM\n\nARG A=1\nRUN true\n", 4, "must start with FROM")]
+    [InlineData("ARG A=1\n", 0, "must start with FROM")]
+    [InlineData("# comment\n\n", 0, "must start with FROM")]
     [InlineData("FROM a\nRUN --mount=type=cache,target=/x true\n", 2, "RUN --mount")]
     public void What_a_build_cannot_do_is_refused_with_its_line(string text, int line, string message)
     {

@@ -31,6 +31,20 @@ public sealed class RecipeFromRegistryTests(RegistryFixture registry) : IDisposa
         Assert.Equal("kept\n", Hpcrun.Run([sif], Env).Stdout); // the base image's Cmd
     }
 
+    /// <summary>A definition file's `Registry:` and `Namespace:` go before `From:`, as Apptainer's docker bootstrap
+    /// puts them: the image comes from that registry, not from Docker Hub's library.</summary>
+    [Fact]
+    public void Registry_and_namespace_headers_name_the_registry_and_repository()
+    {
+        File.WriteAllText(Path.Combine(dir, "app.def"), $"Bootstrap: docker\nRegistry: {registry.Plain.Host}\n" +
+            "Namespace: test\nFrom: app:1\n\n%post\n    cat /data/kept > /copied\n");
+        var build = Hpcrun.Run(["build", "app.sif", "app.def"], Env, cwd: dir);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains($"] line 1: Bootstrap: docker From: app:1 Registry: {registry.Plain.Host} Namespace: test\n",
+            build.Stderr);
+        Assert.Equal("kept\n", Hpcrun.Run([Path.Combine(dir, "app.sif"), "cat", "/copied"], Env).Stdout);
+    }
+
     private static string WritableDir()
     {
         string path = Path.Combine(TestImages.Dir, $"recipe-registry-{Guid.NewGuid():N}");

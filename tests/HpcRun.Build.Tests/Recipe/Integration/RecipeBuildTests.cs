@@ -393,7 +393,7 @@ public sealed class RecipeBuildTests : IDisposable
             """);
         var build = Build("tool.sif", "tool.def");
         Assert.True(build.ExitCode == 0, build.ToString());
-        Assert.Contains($"] line 2: Bootstrap: localimage From: {TestImages.BusyboxTree}\n", build.Stderr);
+        Assert.Contains($"] line 1: Bootstrap: localimage From: {TestImages.BusyboxTree}\n", build.Stderr);
         Assert.Contains("] line 5: %files data.txt /opt/data.txt\n", build.Stderr);
         Assert.Contains("] line 7: %post echo \"built by post\" > /opt/post.txt\n", build.Stderr);
         Assert.Contains("] line 22: %test grep -q data /opt/data.txt test -f /.singularity.d", build.Stderr);
@@ -559,4 +559,19 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Contains($"{step} cached", third.Stderr);
     }
 
+    /// <summary>A header Apptainer does not know is refused with its line; one it knows that the agent does not read
+    /// is a warning with its line, and the build goes on.</summary>
+    [Fact]
+    public void Unknown_definition_headers_are_refused_and_unread_ones_warned_about()
+    {
+        Write("bogus.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\nBogusHeader: 1\n");
+        var bogus = Build("bogus.sif", "bogus.def");
+        Assert.Equal((111, "hpcrun: bogus.def:3: unknown header `BogusHeader:` (Apptainer refuses it too; a section " +
+            "starts with %)\n"), (bogus.ExitCode, bogus.Stderr));
+        Write("mirror.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\nMirrorURL: http://x/\n");
+        var mirror = Build("mirror.sif", "mirror.def");
+        Assert.True(mirror.ExitCode == 0, mirror.ToString());
+        Assert.StartsWith("hpcrun: warning: mirror.def:3: `MirrorURL:` is not used by Bootstrap: localimage: left " +
+            "out\nhpcrun: [1/1] line 1: Bootstrap: localimage", mirror.Stderr);
+    }
 }

@@ -1,0 +1,76 @@
+using HpcRun.Build.Recipe;
+
+namespace HpcRun.Build.Tests.Recipe;
+
+/// <summary>A definition file's header as Apptainer reads it (pkg/build/types/parser/deffile.go, and
+/// conveyorPacker_oci.go for docker's Registry and Namespace), and the lines messages and progress name.</summary>
+public class DefinitionFileTests
+{
+    [Theory]
+    [InlineData("Bootstrap: docker\nRegistry: 127.0.0.1:5000\nNamespace: test\nFrom: bb:1\n",
+        "docker://127.0.0.1:5000/test/bb:1", " Registry: 127.0.0.1:5000 Namespace: test")]
+    [InlineData("Bootstrap: docker\nNamespace: test\nFrom: bb:1\n", "docker://test/bb:1", " Namespace: test")]
+    [InlineData("bootstrap: docker\nregistry: ghcr.io/\nfrom: org/app:2 # the release\n", "docker://ghcr.io/org/app:2",
+        " Registry: ghcr.io/")]
+    [InlineData("Bootstrap: docker\nFrom: debian:\\\n  bookworm\n", "docker://debian:bookworm", "")]
+    public void Docker_takes_registry_and_namespace_before_from_as_apptainer(string def, string from, string shown)
+    {
+        Stage stage = Assert.Single(DefinitionFile.Parse(def).Stages);
+        Assert.Equal(from, stage.From);
+        Assert.EndsWith(shown, stage.Shown);
+        Assert.StartsWith("Bootstrap: docker From: ", stage.Shown);
+    }
+
+    [Theory]
+    [InlineData("Bootstrap: localimage\nFrom: base.sif\n", 1)]
+    [InlineData("# the base\n\nBootstrap: localimage\nFrom: base.sif\n", 3)]
+    [InlineData("From: base.sif\nBootstrap: localimage\n", 2)]
+    public void The_stage_starts_on_the_bootstrap_line(string def, int line) =>
+        Assert.Equal(line, Assert.Single(DefinitionFile.Parse(def).Stages).Line);
+
+    /// <summary>A build argument whose value holds a newline adds lines to the text; messages still name the lines
+    /// of the file as written.</summary>
+    [Fact]
+    public void Lines_are_the_files_even_when_a_value_adds_lines()
+    {
+        const string def = "Bootstrap: localimage\nFrom: base.sif\n%post\n    echo {{ TWO }}\n%files\n    a.txt /a\n" +
+            "%test\n    true\n";
+        var recipe = DefinitionFile.Parse(def, new Dictionary<string, string> { ["TWO"] = "one\necho two" });
+        Assert.Equal([3, 6], recipe.Stages[0].Instructions.Select(i => i.Line));
+        Assert.Equal(7, recipe.Definition!.TestLine);
+        Assert.Contains("echo one\necho two\n", recipe.Definition.Text);
+        var e = Assert.Throws<RecipeException>(() => DefinitionFile.Parse(def.Replace("%test", "%bogus"),
+            new Dictionary<string, string> { ["TWO"] = "1\n2\n3" }));
+        Assert.Equal(7, e.Line);
+    }
+
+    [Theory]
+    [InlineData("Bootstrap: docker\nFrom: a\nBogusHeader: 1\n", 3, "unknown header `BogusHeader:`")]
+    [InlineData("Bootstrap: localimage\nFrom: a.sif\nFingerprints: 12AB\n", 3, "does not verify signatures")]
+    [InlineData("Bootstrap: localimage\nFrom: a.sif\n%post\n    true\n\nBootstrap: docker\nFrom: b\n", 6,
+        "multi-stage definition files are not supported")]
+    [InlineData("Bootstrap: localimage\nFrom: a.sif\nBootstrap: docker\n", 3, "another stage")]
+    [InlineData("From: a\n", 0, "no `Bootstrap:` header")]
+    public void What_apptainer_refuses_or_hpcrun_cannot_do_is_refused_with_its_line(string def, int line,
+        string message)
+    {
+        var e = Assert.Throws<RecipeException>(() => DefinitionFile.Parse(def));
+        Assert.Equal(line, e.Line);
+        Assert.Contains(message, e.Message);
+    }
+
+    /// <summary>A header Apptainer knows but the agent does not read (Apptainer leaves it out silently) is a
+    /// warning with its line; the headers the agent reads are none.</summary>
+    [Fact]
+    public void A_known_header_the_agent_does_not_read_is_a_warning()
+    {
+        var docker = DefinitionFile.Parse("Bootstrap: docker\nMirrorURL: http://deb.debian.org/debian\nFrom: a\n" +
+            "IncludeCmd: yes\nStage: one\n");
+        Assert.Equal([(2, "`MirrorURL:` is not used by Bootstrap: docker: left out"),
+            (4, "`IncludeCmd:` is not used by Bootstrap: docker: left out")], docker.Warnings);
+        var local = DefinitionFile.Parse("Bootstrap: localimage\nFrom: a.sif\nRegistry: ghcr.io\nOtherURL1: x\n");
+        Assert.Equal([(3, "`Registry:` is not used by Bootstrap: localimage: left out"),
+            (4, "`OtherURL1:` is not used by Bootstrap: localimage: left out")], local.Warnings);
+        Assert.Empty(DefinitionFile.Parse("Bootstrap: docker\nRegistry: r\nNamespace: n\nFrom: a\n").Warnings);
+    }
+}
