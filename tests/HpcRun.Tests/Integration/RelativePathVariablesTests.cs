@@ -21,21 +21,32 @@ public class RelativePathVariablesTests(ContainerFixture images)
     public void ARelativeCacheDirectoryIsRefusedByTheLauncherAndTheTools(string variable, string value)
     {
         string cwd = Hpcrun.Script("mktemp -d").Stdout.Trim();
-        var env = new Dictionary<string, string> { [variable] = value };
-        string line = $"{variable} must be an absolute path, not '{value}': the image cache would be wherever each " +
-            "job starts";
-        OneLine(Hpcrun.Run(["--offline", "docker://registry.invalid/app:1", "true"], env, cwd), ExitCode.Usage, line);
-        OneLine(Hpcrun.Run(["cache", "list"], env, cwd), ExitCode.Usage, line);
-        OneLine(Hpcrun.Run(["pull", "--cache", "docker://registry.invalid/app:1"], env, cwd), ExitCode.Usage, line);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(cwd)); // no cache made there
+        try
+        {
+            var env = new Dictionary<string, string> { [variable] = value };
+            string line = $"{variable} must be an absolute path, not '{value}': the image cache would be wherever " +
+                "each job starts";
+            OneLine(Hpcrun.Run(["--offline", "docker://registry.invalid/app:1", "true"], env, cwd), ExitCode.Usage,
+                line);
+            OneLine(Hpcrun.Run(["cache", "list"], env, cwd), ExitCode.Usage, line);
+            OneLine(Hpcrun.Run(["pull", "--cache", "docker://registry.invalid/app:1"], env, cwd), ExitCode.Usage,
+                line);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(cwd)); // no cache made there
+        }
+        finally { Directory.Delete(cwd, true); }
     }
 
     [Fact]
     public void ARelativeSiteConfigurationIsRefusedAlsoWhereTheFileIsThere()
     {
         string cwd = Hpcrun.Script("d=$(mktemp -d) && echo 'mpi = container' > $d/site.conf && echo $d").Stdout.Trim();
-        OneLine(Hpcrun.Run([images.Image, "true"], new Dictionary<string, string> { ["HPCRUN_CONFIG"] = "site.conf" },
-            cwd), ExitCode.SiteConfigInvalid, "HPCRUN_CONFIG must be an absolute path, not 'site.conf': each job " +
-            "would read the file of that name in its own working directory");
+        try
+        {
+            OneLine(Hpcrun.Run([images.Image, "true"],
+                    new Dictionary<string, string> { ["HPCRUN_CONFIG"] = "site.conf" }, cwd),
+                ExitCode.SiteConfigInvalid, "HPCRUN_CONFIG must be an absolute path, not 'site.conf': each job " +
+                "would read the file of that name in its own working directory");
+        }
+        finally { Directory.Delete(cwd, true); }
     }
 }
