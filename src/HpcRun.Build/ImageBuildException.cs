@@ -22,6 +22,8 @@ public enum BuildFailure
     RecipeInvalid,
     /// <summary>A COPY, ADD or %files source is missing or lies outside the build context.</summary>
     RecipeSourceRefused,
+    /// <summary>The image cache (where a recipe build keeps its steps) cannot be made, read or written.</summary>
+    CacheUnusable,
 }
 
 /// <summary>A build could not be done for a reason outside the input's format: <see cref="Failure"/> says

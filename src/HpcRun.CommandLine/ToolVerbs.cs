@@ -31,9 +31,10 @@ public static class ToolVerbs
     /// <summary>Entries for hpcrun's help; running one is hpcrun-tools' job, which hpcrun hands it by exec.</summary>
     public static IEnumerable<Command> Listed => All.Select(verb => new Command(verb.Name, verb.Description));
 
-    /// <summary>The verbs that use the image cache of `hpcrun docker://REF`, whose place a site may set (cache-dir,
-    /// read by the launcher only: it hands it to them as HPCRUN_CACHEDIR).</summary>
-    public static readonly string[] UsingImageCache = [Pull.Name, Cache.Name, Inspect.Name, RunHelp.Name];
+    /// <summary>The verbs that use the image cache of `hpcrun docker://REF` (build keeps its pulled bases and recipe
+    /// steps there), whose place a site may set (cache-dir, read by the launcher only: it hands it to them as
+    /// HPCRUN_CACHEDIR).</summary>
+    public static readonly string[] UsingImageCache = [Build.Name, Pull.Name, Cache.Name, Inspect.Name, RunHelp.Name];
 
     /// <summary>The verbs that write images with mksquashfs, whose arguments a site may add to (mksquashfs-args, read
     /// by the launcher only: it hands them over as HPCRUN_MKSQUASHFS_ARGS).</summary>

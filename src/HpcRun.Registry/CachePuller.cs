@@ -1,6 +1,7 @@
 using HpcRun.Build;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Registry;
 
@@ -66,16 +67,9 @@ public static class CachePuller
     /// <summary>Makes the cache's directories, private to their user (0700).</summary>
     private static void Prepare(ImageCache cache)
     {
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        try
-        {
-            foreach (string directory in new[] { cache.Root, cache.ImageDirectory, cache.ReferenceDirectory })
-                Directory.CreateDirectory(directory, Private);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RegistryException(RegistryFault.Unwritable, $"cannot make the image cache {cache.Root}: " +
-                (e is UnauthorizedAccessException ? "permission denied" : "it cannot be created"), e);
-        }
+        foreach (string directory in new[] { cache.Root, cache.ImageDirectory, cache.ReferenceDirectory })
+            if (ImageCache.MakeDirectory(directory) is { } why)
+                throw new RegistryException(RegistryFault.Unwritable,
+                    $"cannot make the image cache {Shown.Path(directory)}: {why}");
     }
 }

@@ -39,4 +39,25 @@ public class ImageCacheDirectoryTests
     private static Dictionary<string, string> Variables(string environment) =>
         environment.Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+
+    /// <summary>Every user of the cache makes it alike: `mkdir -p`, private, and an unusable place said in
+    /// strerror's words (never .NET's "Could not find a part of the path").</summary>
+    [Fact]
+    public void The_cache_is_made_private_with_its_parents_and_an_unusable_place_says_why()
+    {
+        string top = Directory.CreateTempSubdirectory("hpcrun-cache-").FullName;
+        try
+        {
+            string deep = Path.Combine(top, "a/b/cache");
+            Assert.Null(ImageCache.MakeDirectory(deep));
+            Assert.Null(ImageCache.MakeDirectory(deep)); // there already
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+                File.GetUnixFileMode(Path.Combine(top, "a")));
+            File.WriteAllText(Path.Combine(top, "file"), "");
+            Assert.Equal("not a directory", ImageCache.MakeDirectory(Path.Combine(top, "file")));
+            Assert.Equal("not a directory", ImageCache.MakeDirectory(Path.Combine(top, "file/cache")));
+            Assert.Equal("no such file or directory", ImageCache.MakeDirectory("/proc/no/cache"));
+        }
+        finally { Directory.Delete(top, recursive: true); }
+    }
 }

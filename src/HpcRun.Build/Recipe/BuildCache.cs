@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Build.Recipe;
 
@@ -22,15 +24,25 @@ internal sealed class BuildCache : IDisposable
     private const string LockName = ".lock";
     private readonly FileLock? inUse;
 
-    /// <summary>Opens the cache at <paramref name="root"/> (made 0700 if missing) for a build, waiting while a
-    /// <see cref="Clean"/> runs.</summary>
+    /// <summary>Opens the cache at <paramref name="root"/> (made 0700 if missing, with the image cache it is in) for a
+    /// build, waiting while a <see cref="Clean"/> runs. Throws <see cref="ImageBuildException"/>
+    /// (<see cref="BuildFailure.CacheUnusable"/>) when it cannot be made or locked.</summary>
     public BuildCache(string? root)
     {
         Root = root;
         if (root is null) return;
-        Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        inUse = FileLock.Take(Path.Combine(root, LockName), shared: true);
+        if (ImageCache.MakeDirectory(Path.GetDirectoryName(root)!) is { } why)
+            throw Unusable($"cannot make the image cache {Shown.Path(Path.GetDirectoryName(root)!)}: {why}");
+        if (ImageCache.MakeDirectory(root) is { } whyNot)
+            throw Unusable($"cannot make the recipe build cache {Shown.Path(root)}: {whyNot}");
+        try { inUse = FileLock.Take(Path.Combine(root, LockName), shared: true); }
+        catch (IOException e)
+        {
+            throw Unusable($"cannot use the recipe build cache {Shown.Path(root)}: {IoError.Describe(e)}");
+        }
     }
+
+    private static ImageBuildException Unusable(string message) => new(message, BuildFailure.CacheUnusable);
 
     public string? Root { get; }
 
@@ -74,7 +86,8 @@ internal sealed class BuildCache : IDisposable
     {
         if (Root is null) return null;
         string scratch = $"{Root}/{TemporaryPrefix}build-{Guid.NewGuid().ToString("N")[..12]}";
-        Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (ImageCache.MakeDirectory(scratch) is { } why)
+            throw Unusable($"cannot write the recipe build cache {Shown.Path(Root)}: {why}");
         return scratch;
     }
 
@@ -95,8 +108,23 @@ internal sealed class BuildCache : IDisposable
     public string? Tree(string key) =>
         Has(key) && Directory.Exists($"{Root}/{key}/rootfs") ? $"{Root}/{key}/rootfs" : null;
 
-    public StageState State(string key) =>
-        JsonSerializer.Deserialize(File.ReadAllText($"{Root}/{key}/state.json"), RecipeJson.Default.StageState)!;
+    /// <summary>The state the step <paramref name="key"/> left. Throws <see cref="ImageBuildException"/>
+    /// (<see cref="BuildFailure.CacheUnusable"/>) when its file cannot be read or is not what a build writes.</summary>
+    public StageState State(string key)
+    {
+        string file = $"{Root}/{key}/state.json";
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(file), RecipeJson.Default.StageState)
+                ?? throw new JsonException("null");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            string why = e is JsonException ? "not a build's state" : IoError.Describe(e);
+            throw Unusable($"cannot read {Shown.Path(file)} ({why}): `hpcrun cache clean --type recipe` removes " +
+                "the recipe build cache's steps");
+        }
+    }
 
     /// <summary>Keeps <paramref name="state"/> and <paramref name="tree"/> (null: the state alone) as
     /// <paramref name="key"/>: the tree copied, or moved in when <paramref name="move"/> (it must be in
@@ -115,6 +143,10 @@ internal sealed class BuildCache : IDisposable
             Directory.Move(temporary, $"{Root}/{key}");
         }
         catch (IOException) when (Has(key)) { } // another build stored it meanwhile
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unusable($"cannot write the recipe build cache {Shown.Path(Root)}: {IoError.Describe(e)}");
+        }
         finally { TreeCopy.Remove(temporary); }
         return Tree(key);
     }

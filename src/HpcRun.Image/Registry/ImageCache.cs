@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Text;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Image.Registry;
 
@@ -59,6 +60,25 @@ public sealed class ImageCache(string root)
     private static string Absolute(string name, string path) => path.StartsWith('/') ? path
         : throw new FormatException($"{name} must be an absolute path, not '{path}': the image cache would be " +
             "wherever each job starts");
+
+    /// <summary>Makes <paramref name="directory"/> and the directories it lacks on the way, as `mkdir -p` does, private
+    /// to the user (0700); null when it is there, else why it cannot be, in strerror(3)'s words ("permission
+    /// denied", "not a directory", "read-only file system"). Every user of the cache makes its directories with it,
+    /// so that an unusable cache is said alike by all (status 108).</summary>
+    public static string? MakeDirectory(string directory)
+    {
+        string full = Path.GetFullPath(directory);
+        var missing = new Stack<string>();
+        for (string? at = full; at is not null && !Directory.Exists(at); at = Path.GetDirectoryName(at))
+            missing.Push(at);
+        foreach (string at in missing)
+            if (Libc.MkdirAt(Libc.Cwd, at, 0b111_000_000) != 0 && Libc.Errno is var errno
+                && !(errno == Libc.EEXIST && Directory.Exists(at)))
+                return errno == Libc.EEXIST ? Why(Libc.ENOTDIR) : Why(errno);
+        return null;
+    }
+
+    private static string Why(int errno) => IoError.Describe(new PosixException("", errno));
 
     /// <summary>The SIF of the image manifest <paramref name="manifestDigest"/> ("sha256:HEX").</summary>
     public string ImagePath(string manifestDigest) => $"{ImageDirectory}/{Hex(manifestDigest)}.sif";

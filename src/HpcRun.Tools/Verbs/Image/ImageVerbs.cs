@@ -260,6 +260,7 @@ internal static class ImageVerbs
         BuildFailure.OutputUnwritable => ExitCode.BuildOutputUnwritable,
         BuildFailure.SourceUnreadable => ExitCode.BuildSourceUnreadable,
         BuildFailure.Interrupted => (ExitCode)(128 + e.Signal), // as a shell reports a command that signal ended
+        BuildFailure.CacheUnusable => ExitCode.PullOutputUnwritable,
         _ => ExitCode.SetupFailed,
     };
 }

@@ -93,6 +93,10 @@ internal sealed class RecipeBuild
         {
             throw new HpcRunException(ExitCode.RecipeSourceRefused, e.Message);
         }
+        catch (ImageBuildException e) when (e.Failure is BuildFailure.CacheUnusable)
+        {
+            throw new HpcRunException(ExitCode.PullOutputUnwritable, e.Message);
+        }
         catch (RegistryException e) { throw new HpcRunException(RegistryVerbs.Status(e.Fault), e.Message); }
     }
 

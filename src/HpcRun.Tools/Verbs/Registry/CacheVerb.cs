@@ -1,7 +1,9 @@
 using System.CommandLine;
 using HpcRun.Build.Recipe;
 using HpcRun.CommandLine;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Tools.Verbs.Registry;
 
@@ -13,7 +15,7 @@ internal static class CacheVerb
     public static Command Create()
     {
         var list = new Command("list", "List the cached images: size, when pulled, references");
-        list.SetAction(_ => RegistryVerbs.Run(() => List(RegistryVerbs.Cache())));
+        list.SetAction(_ => RegistryVerbs.Run(() => Using(RegistryVerbs.Cache(), List)));
         var olderThan = new Option<string?>("--older-than")
         {
             Description = "Only what was last used longer ago than D (e.g. 30d, 12h, 45m): images pulled then, " +
@@ -36,10 +38,22 @@ internal static class CacheVerb
             string kind = result.GetValue(type)!;
             if (kind is not ("image" or "recipe" or "all"))
                 throw new HpcRunException(ExitCode.Usage, $"--type {kind}: expected image, recipe or all");
-            Clean(RegistryVerbs.Cache(), result.GetValue(olderThan) is { } d ? Age(d) : null, kind != "recipe",
-                kind != "image");
+            TimeSpan? age = result.GetValue(olderThan) is { } d ? Age(d) : null;
+            Using(RegistryVerbs.Cache(), cache => Clean(cache, age, kind != "recipe", kind != "image"));
         }));
         return new Command(ToolVerbs.Cache.Name, ToolVerbs.Cache.Description) { list, clean };
+    }
+
+    /// <summary>Runs <paramref name="action"/> on <paramref name="cache"/>; a directory of it that cannot be read
+    /// or changed is status 108, as for a pull into it.</summary>
+    private static void Using(ImageCache cache, Action<ImageCache> action)
+    {
+        try { action(cache); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HpcRunException(ExitCode.PullOutputUnwritable,
+                $"cannot use the image cache {Shown.Path(cache.Root)}: {IoError.Describe(e)}");
+        }
     }
 
     private sealed record Entry(string Image, long Size, DateTime Pulled, List<CachedReference> References);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HpcRun.CommandLine;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 using HpcRun.Registry;
 using HpcRun.Tools.Verbs.Image;
 
@@ -21,9 +22,18 @@ internal static class RegistryVerbs
         catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
     }
 
-    /// <summary>The cache (<see cref="ImageCache.DirectoryFrom"/>; the launcher hands its site's cache-dir over as
+    /// <summary>The cache (<see cref="ImageCacheDirectory.Require"/>; the launcher hands its site's cache-dir over as
     /// HPCRUN_CACHEDIR).</summary>
-    public static ImageCache Cache() => new(ImageCacheDirectory.Require(Environment.GetEnvironmentVariable, null));
+    /// <exception cref="HpcRunException">64 for a relative variable; 108 without a directory, or with one that is not
+    /// a directory.</exception>
+    public static ImageCache Cache()
+    {
+        string directory = ImageCacheDirectory.Require(Environment.GetEnvironmentVariable, null);
+        if (Path.Exists(directory) && !Directory.Exists(directory))
+            throw new HpcRunException(ExitCode.PullOutputUnwritable,
+                $"cannot use the image cache {Shown.Path(directory)}: not a directory");
+        return new ImageCache(directory);
+    }
 
     /// <summary><see cref="ImageVerbs.Run"/>, with a pull's faults as their statuses.</summary>
     public static int Run(Action action) => ImageVerbs.Run(() =>

@@ -559,6 +559,44 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Contains($"{step} cached", third.Stderr);
     }
 
+    /// <summary>`hpcrun build` keeps its steps where the site's cache-dir says, as `cache list|clean` and
+    /// `hpcrun docker://` look for them; a cache that cannot be made is one line and status 108 for every user of
+    /// it, never a silent fall back to the home.</summary>
+    [Fact]
+    public void Build_uses_the_sites_cache_dir_and_an_unusable_cache_is_108()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo hi > /hi\n");
+        Write("site.conf", $"cache-dir = {dir}/sitecache\n");
+        var site = new Dictionary<string, string> { ["HPCRUN_CONFIG"] = Path.Combine(dir, "site.conf") };
+        var build = Hpcrun.Run(["build", "a.sif", "Dockerfile"], site, cwd: dir);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.True(Directory.Exists(Path.Combine(dir, "sitecache", "recipe")));
+        string listed = Hpcrun.Run(["cache", "list"], site).Stdout;
+        Assert.Matches($@"\n2 recipe build step\(s\), [0-9.]+ [KM]iB, in {dir}/sitecache/recipe\n", listed);
+        Assert.Contains("[2/2] cached", Hpcrun.Run(["build", "-F", "a.sif", "Dockerfile"], site, cwd: dir).Stderr);
+
+        Write("bad.conf", $"cache-dir = {dir}/Dockerfile/cache\n");
+        var badSite = new Dictionary<string, string> { ["HPCRUN_CONFIG"] = Path.Combine(dir, "bad.conf") };
+        var bad = Hpcrun.Run(["build", "b.sif", "Dockerfile"], badSite, cwd: dir);
+        Assert.Equal((108, $"hpcrun: cannot make the image cache {dir}/Dockerfile/cache: not a directory\n"),
+            (bad.ExitCode, bad.Stderr));
+        foreach ((string cache, string why) in new[] { ("/nonexist/cache", "permission denied"),
+                     ("/etc/passwd", "not a directory") })
+        {
+            var variable = new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = cache };
+            var refused = Hpcrun.Run(["build", "c.sif", "Dockerfile"], variable, cwd: dir);
+            Assert.Equal((108, $"hpcrun: cannot make the image cache {cache}: {why}\n"),
+                (refused.ExitCode, refused.Stderr));
+            Assert.Equal(108, Hpcrun.Run(["pull", "--cache", "docker://127.0.0.1:9/x:1"], variable).ExitCode);
+        }
+        var list = Hpcrun.Run(["cache", "list"],
+            new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = "/etc/passwd" });
+        Assert.Equal((108, "hpcrun: cannot use the image cache /etc/passwd: not a directory\n"),
+            (list.ExitCode, list.Stderr));
+        Assert.False(File.Exists(Path.Combine(dir, "b.sif")) || File.Exists(Path.Combine(dir, "c.sif")));
+        AssertNoScratch();
+    }
+
     /// <summary>A header Apptainer does not know is refused with its line; one it knows that the agent does not read
     /// is a warning with its line, and the build goes on.</summary>
     [Fact]
