@@ -62,6 +62,7 @@ public static class DefinitionFile
     /// (<see cref="Recipe.Warnings"/>).</summary>
     public static Recipe Parse(string text, IReadOnlyDictionary<string, string>? buildArgs = null)
     {
+        Recipe.RefuseNul(text);
         var used = new HashSet<string>();
         List<(string Text, int Line)> numbered = DefinitionArguments.SubstituteLines(text.Replace("\r\n", "\n"),
             buildArgs ?? new Dictionary<string, string>(), used);

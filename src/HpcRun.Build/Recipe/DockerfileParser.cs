@@ -20,6 +20,7 @@ public static class DockerfileParser
     /// <summary>Throws <see cref="RecipeException"/> with the line of what it cannot read.</summary>
     public static IReadOnlyList<Instruction> Parse(string text)
     {
+        Recipe.RefuseNul(text);
         var instructions = new List<Instruction>();
         string[] lines = text.Replace("\r\n", "\n").Split('\n');
         for (int i = 0; i < lines.Length; i++)

@@ -46,6 +46,16 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
     /// agent does not read.</summary>
     public IReadOnlyList<(int Line, string Text)> Warnings { get; init; } = [];
 
+    /// <summary>Refuses a recipe with a NUL character (a byte 0), which no path, argument or variable can carry:
+    /// its line.</summary>
+    internal static void RefuseNul(string text)
+    {
+        int at = text.IndexOf('\0');
+        if (at >= 0)
+            throw new RecipeException("a NUL character (byte 0): a recipe is text, and no path, argument or variable " +
+                "can hold one", text.AsSpan(0, at).Count('\n') + 1);
+    }
+
     /// <summary>Splits a Dockerfile's instructions into stages, FROM's arguments expanded with the global ARGs
     /// (the --build-arg values over their defaults) and the automatic platform ARGs (<see cref="PlatformArgs"/>:
     /// <paramref name="targetPlatform"/>, `hpcrun build --platform`, else the host's; --build-arg over them too),

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
 
 namespace HpcRun.Build.Recipe;
@@ -73,7 +74,7 @@ public static class RecipeBuilder
     public static void Build(RecipeRequest request, IBuildReporter reporter, TextWriter progress,
         CancellationToken cancel)
     {
-        string text = File.ReadAllText(request.Recipe);
+        string text = Read(request.Recipe);
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text, request.BuildArgs)
             : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs, request.Platform);
         List<string> unused = [.. request.BuildArgs.Keys
@@ -110,6 +111,22 @@ public static class RecipeBuilder
             }, request.Version, reporter, cancel);
         }
         finally { TreeCopy.Remove(scratch); }
+    }
+
+    /// <summary>The recipe's text. Throws <see cref="FileNotFoundException"/> when it is missing, and
+    /// <see cref="RecipeException"/> (the whole file) when it cannot be read.</summary>
+    private static string Read(string recipe)
+    {
+        if (Directory.Exists(recipe)) throw new RecipeException("cannot read it: it is a directory");
+        try { return File.ReadAllText(recipe); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"{Shown.Path(recipe)}: no such file", recipe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RecipeException($"cannot read it: {IoError.Describe(e)}");
+        }
     }
 
     /// <summary>`hpcrun cache clean`: removes the recipe build cache's steps (in <paramref name="cacheDirectory"/>'s

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Recipe;
+using HpcRun.Image.Text;
 using static HpcRun.Image.Posix.Libc;
 
 namespace HpcRun.Build.Recipe;
@@ -12,9 +13,9 @@ namespace HpcRun.Build.Recipe;
 /// sandbox, which drops to the _apt user and then checks that the ids changed (root emulation only pretends), is
 /// switched off for the step by a file in /etc/apt/apt.conf.d that is removed again afterwards, as are the empty mount
 /// points the step made (<see cref="MountStubs"/>). Cancelled, the step gets SIGTERM (forwarded to the command), then
-/// SIGKILL.
+/// SIGKILL. A command execve(2) would refuse as too long is said before it starts (<see cref="TooLong"/>).
 /// </summary>
-internal sealed class StepRunner(string hpcrun, IReadOnlyDictionary<string, string> proxies)
+internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<string, string> proxies)
 {
     private const string AptConfig = "etc/apt/apt.conf.d/00hpcrun-build-no-sandbox";
 
@@ -32,7 +33,7 @@ internal sealed class StepRunner(string hpcrun, IReadOnlyDictionary<string, stri
         try
         {
             status = Start(RecipeStepCommand.Arguments(tree, cwd, argv), cancel,
-                RecipeStepCommand.Variables(ProxyVariables.Add(state.RunEnvironment(), proxies)));
+                RecipeStepCommand.Variables(ProxyVariables.Add(state.RunEnvironment(), proxies)), at);
         }
         finally
         {
@@ -57,8 +58,9 @@ internal sealed class StepRunner(string hpcrun, IReadOnlyDictionary<string, stri
 
     /// <param name="variables">Set in the step's environment, after any of the same prefix it inherited are
     /// removed.</param>
+    /// <param name="at">The instruction the step runs, for a command too long to start (null: %test).</param>
     private int Start(IEnumerable<string> arguments, CancellationToken cancel,
-        IEnumerable<KeyValuePair<string, string>>? variables = null)
+        IEnumerable<KeyValuePair<string, string>>? variables = null, Instruction? at = null)
     {
         var start = new ProcessStartInfo(hpcrun);
         foreach (string arg in arguments) start.ArgumentList.Add(arg);
@@ -67,8 +69,22 @@ internal sealed class StepRunner(string hpcrun, IReadOnlyDictionary<string, stri
                      .Where(k => k.StartsWith(RecipeStepCommand.EnvironmentPrefix, StringComparison.Ordinal)).ToList())
             start.Environment.Remove(inherited);
         foreach ((string name, string value) in variables ?? []) start.Environment[name] = value;
-        using Process process = Process.Start(start)
-            ?? throw new ImageBuildException($"cannot start {hpcrun}", BuildFailure.ToolMissing);
+        if (at is not null && TooLong([hpcrun, .. start.ArgumentList],
+                [.. start.Environment.Select(e => $"{e.Key}={e.Value}")], ArgumentLimit()) is { } why)
+            throw new RecipeException($"{at.Keyword} cannot be started: {why}", at.Line);
+        Process process;
+        try { process = Process.Start(start)!; }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ImageBuildException($"cannot start {hpcrun}: {Libc.Describe(e.NativeErrorCode)}",
+                BuildFailure.ToolMissing);
+        }
+        using (process)
+            return Wait(process, cancel);
+    }
+
+    private static int Wait(Process process, CancellationToken cancel)
+    {
         using CancellationTokenRegistration stop = cancel.Register(() =>
         {
             Libc.Kill(process.Id, 15); // SIGTERM: the step forwards it to the command
@@ -78,6 +94,40 @@ internal sealed class StepRunner(string hpcrun, IReadOnlyDictionary<string, stri
         cancel.ThrowIfCancellationRequested();
         return process.ExitCode;
     }
+
+    /// <summary>Linux's limit on one argument or variable, its NUL included (MAX_ARG_STRLEN, 32 pages).</summary>
+    internal const int OneArgumentLimit = 128 << 10;
+
+    /// <summary>Why execve(2) would refuse <paramref name="argv"/> and <paramref name="environment"/> (NAME=VALUE)
+    /// with E2BIG, in words that say what to do instead; null when it takes them. One string may hold at most
+    /// <see cref="OneArgumentLimit"/> bytes with its NUL, and all of them and their pointers at most
+    /// <paramref name="limit"/> (<see cref="ArgumentLimit"/>). A RUN whose script is longer than 128 KiB fails so
+    /// in every engine (`/bin/sh -c SCRIPT` is one argument): it is said before it starts.</summary>
+    internal static string? TooLong(IReadOnlyList<string> argv, IReadOnlyList<string> environment, long limit)
+    {
+        const string Script = "COPY a script with the commands and RUN it";
+        foreach (string arg in argv)
+            if (RawText.Encode(arg).Length + 1 > OneArgumentLimit)
+                return $"its command has an argument of {Kib(arg)} KiB, and Linux takes at most 128 KiB in one " +
+                    $"(MAX_ARG_STRLEN): {Script}";
+        foreach (string entry in environment)
+            if (RawText.Encode(entry).Length + 1 > OneArgumentLimit)
+                return $"its variable {entry.Split('=')[0]} is {Kib(entry)} KiB, and Linux takes at most 128 KiB in " +
+                    "one (MAX_ARG_STRLEN): write the value to a file instead";
+        long total = argv.Concat(environment).Sum(s => RawText.Encode(s).Length + 1L + IntPtr.Size);
+        return total <= limit ? null : $"its command and environment are {total >> 10} KiB, and Linux passes at " +
+            $"most {limit >> 10} KiB to a program (a quarter of the stack limit, ulimit -s): {Script}";
+    }
+
+    private static long Kib(string text) => (RawText.Encode(text).Length + 1023L) >> 10;
+
+    /// <summary>What execve(2) takes in all (fs/exec.c): a quarter of the stack limit (sysconf's _SC_ARG_MAX), at
+    /// most 6 MiB.</summary>
+    private static long ArgumentLimit() => Math.Min(sysconf(0 /* _SC_ARG_MAX */) is > 0 and var n ? n : 2L << 20,
+        6L << 20);
+
+    [System.Runtime.InteropServices.LibraryImport("libc")]
+    private static partial long sysconf(int name);
 
     /// <summary>Makes <paramref name="path"/> (the working directory, as WORKDIR does) inside the tree.</summary>
     public static void MakeDirectory(string tree, string path)

@@ -51,6 +51,7 @@ public class DefinitionFileTests
         "multi-stage definition files are not supported")]
     [InlineData("Bootstrap: localimage\nFrom: a.sif\nBootstrap: docker\n", 3, "another stage")]
     [InlineData("From: a\n", 0, "no `Bootstrap:` header")]
+    [InlineData("Bootstrap: docker\nFrom: a\n%post\n    echo \0\n", 4, "a NUL character")]
     public void What_apptainer_refuses_or_hpcrun_cannot_do_is_refused_with_its_line(string def, int line,
         string message)
     {

@@ -35,6 +35,7 @@ public class DockerfileParserTests
     [InlineData("# no FROM\n\nARG A=1\nRUN true\n", 4, "must start with FROM")]
     [InlineData("ARG A=1\n", 0, "must start with FROM")]
     [InlineData("# comment\n\n", 0, "must start with FROM")]
+    [InlineData("FROM a\nCOPY a\0b /x\n", 2, "a NUL character")]
     [InlineData("FROM a\nRUN --mount=type=cache,target=/x true\n", 2, "RUN --mount")]
     public void What_a_build_cannot_do_is_refused_with_its_line(string text, int line, string message)
     {

@@ -261,6 +261,9 @@ internal static class ImageVerbs
         BuildFailure.SourceUnreadable => ExitCode.BuildSourceUnreadable,
         BuildFailure.Interrupted => (ExitCode)(128 + e.Signal), // as a shell reports a command that signal ended
         BuildFailure.CacheUnusable => ExitCode.PullOutputUnwritable,
+        BuildFailure.RecipeCommandFailed => ExitCode.RecipeCommandFailed,
+        BuildFailure.RecipeInvalid => ExitCode.RecipeInvalid,
+        BuildFailure.RecipeSourceRefused => ExitCode.RecipeSourceRefused,
         _ => ExitCode.SetupFailed,
     };
 }

@@ -51,6 +51,9 @@ internal sealed class RecipeBuild
                     throw new HpcRunException(ExitCode.Usage, $"--build-arg-file {file}: not NAME=VALUE: {line}");
                 args[parts[0].Trim()] = parts[1].Trim();
             }
+        if (args.FirstOrDefault(a => a.Value.Contains('\0')) is { Key: { } withNul })
+            throw new HpcRunException(ExitCode.Usage, $"--build-arg-file {result.GetValue(BuildArgFile)}: the value " +
+                $"of {withNul} holds a NUL character (byte 0), which no variable can");
         foreach (string pair in result.GetValue(BuildArgs) ?? [])
         {
             string[] parts = pair.Split('=', 2);

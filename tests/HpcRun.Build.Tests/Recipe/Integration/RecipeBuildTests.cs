@@ -597,6 +597,34 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>A recipe that cannot be read, a NUL byte in it, and a RUN longer than one argument can be are each
+    /// one line in hpcrun's words with the recipe's status, never .NET's exception text.</summary>
+    [Fact]
+    public void Unreadable_recipes_nul_bytes_and_too_long_a_run_are_one_line()
+    {
+        string recipe = Write("x.dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN true\n");
+        File.SetUnixFileMode(recipe, UnixFileMode.None);
+        var unreadable = Build("x.sif", "x.dockerfile");
+        Assert.Equal((111, "hpcrun: x.dockerfile: cannot read it: permission denied\n"),
+            (unreadable.ExitCode, unreadable.Stderr));
+        Write("nul.dockerfile", $"FROM {TestImages.BusyboxTree}\nCOPY a\0b /x\n");
+        var nul = Build("nul.sif", "nul.dockerfile");
+        Assert.Equal((111, "hpcrun: nul.dockerfile:2: a NUL character (byte 0): a recipe is text, and no path, " +
+            "argument or variable can hold one\n"), (nul.ExitCode, nul.Stderr));
+        Write("long.dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN true\nRUN echo {new string('x', 140_000)}\n");
+        var tooLong = Build("long.sif", "long.dockerfile");
+        Assert.Equal(111, tooLong.ExitCode);
+        Assert.EndsWith("hpcrun: long.dockerfile:3: RUN cannot be started: its command has an argument of 137 KiB, " +
+            "and Linux takes at most 128 KiB in one (MAX_ARG_STRLEN): COPY a script with the commands and RUN it\n",
+            tooLong.Stderr);
+        var missing = Build("-f", "missing.dockerfile", "m.sif", ".");
+        Assert.Equal((66, "hpcrun: missing.dockerfile: no such file\n"), (missing.ExitCode, missing.Stderr));
+        foreach (CommandResult result in new[] { unreadable, nul, tooLong, missing })
+            Assert.DoesNotMatch("Exception|Access to the path|Parameter|internal error", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "long.sif")));
+        AssertNoScratch();
+    }
+
     /// <summary>A header Apptainer does not know is refused with its line; one it knows that the agent does not read
     /// is a warning with its line, and the build goes on.</summary>
     [Fact]
