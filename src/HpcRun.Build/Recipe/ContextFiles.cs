@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
+using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
 namespace HpcRun.Build.Recipe;
@@ -15,7 +16,10 @@ namespace HpcRun.Build.Recipe;
 /// `NAME.dockerignore`, else `.dockerignore` at the context's top) leaves paths out (its patterns as Docker reads
 /// them: `*`, `?`, `**`, `!` exceptions, the last match deciding). The chosen files are packed into a tar and applied
 /// to the tree as a layer (<see cref="LayerFlattener"/>: every write resolved inside the tree, modes and modification
-/// times kept), and hashed for the build cache.
+/// times kept), and hashed for the build cache. A definition file's %files reads the host as Apptainer's
+/// CopyFromHost (`cp -fLr`) does instead (<see cref="OnHost"/>): a source is any path relative to the current
+/// directory or absolute, `..` included, and every symlink is followed (one that leads nowhere, or back to a
+/// directory it is in, is refused).
 /// </summary>
 internal sealed class ContextFiles
 {
@@ -23,9 +27,15 @@ internal sealed class ContextFiles
     private readonly List<(Regex Pattern, bool Exclude)> ignore;
     private readonly string place;
     private readonly string? ignoreName;
+    private readonly bool follow;
 
-    private ContextFiles(string context, List<(Regex, bool)> ignore, string place, string? ignoreName) =>
-        (this.context, this.ignore, this.place, this.ignoreName) = (context, ignore, place, ignoreName);
+    private ContextFiles(string context, List<(Regex, bool)> ignore, string place, string? ignoreName, bool follow) =>
+        (this.context, this.ignore, this.place, this.ignoreName, this.follow) =
+        (context, ignore, place, ignoreName, follow);
+
+    /// <summary>A file or directory chosen: its path in the context, its path below the destination, and the source
+    /// match it belongs to (a directory's entries all name the directory).</summary>
+    public readonly record struct Chosen(string Relative, string Target, string Top);
 
     /// <summary>The ignore file of a Dockerfile's context, as BuildKit chooses it: the Dockerfile's own
     /// (`RECIPE.dockerignore` beside it: `app.dockerfile.dockerignore`, `Dockerfile.dockerignore`) wins over the
@@ -37,7 +47,10 @@ internal sealed class ContextFiles
     /// leave paths out (a Dockerfile's context only, <see cref="IgnoreFile"/>: not another stage's tree, nor a
     /// definition file's %files); <paramref name="place"/>: how messages name it ("the build context", "stage build",
     /// "the current directory").</summary>
-    public static ContextFiles Open(string context, string? ignoreFile = null, string place = "the build context")
+    public static ContextFiles Open(string context, string? ignoreFile = null, string place = "the build context") =>
+        Open(context, ignoreFile, place, follow: false);
+
+    private static ContextFiles Open(string context, string? ignoreFile, string place, bool follow)
     {
         string full = Path.GetFullPath(context);
         if (!Directory.Exists(full))
@@ -45,7 +58,7 @@ internal sealed class ContextFiles
                 BuildFailure.RecipeSourceRefused);
         var rules = new List<(Regex, bool)>();
         if (ignoreFile is not null)
-            foreach (string raw in File.ReadAllLines(ignoreFile))
+            foreach (string raw in ReadLines(ignoreFile))
             {
                 string line = raw.Trim();
                 if (line.Length == 0 || line.StartsWith('#')) continue;
@@ -53,7 +66,42 @@ internal sealed class ContextFiles
                 string pattern = Path.TrimEndingDirectorySeparator(exclude ? line : line[1..].Trim()).TrimStart('/');
                 rules.Add((Glob(pattern.StartsWith("./", StringComparison.Ordinal) ? pattern[2..] : pattern), exclude));
             }
-        return new ContextFiles(full, rules, place, ignoreFile is null ? null : Path.GetFileName(ignoreFile));
+        return new ContextFiles(full, rules, place, ignoreFile is null ? null : Path.GetFileName(ignoreFile), follow);
+    }
+
+    private static string[] ReadLines(string file)
+    {
+        try { return File.ReadAllLines(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageBuildException($"cannot read {Shown.Path(file)}: {IoError.Describe(e)}",
+                BuildFailure.RecipeSourceRefused);
+        }
+    }
+
+    /// <summary>A %files <paramref name="source"/> as Apptainer's CopyFromHost reads it: relative to
+    /// <paramref name="currentDirectory"/> or absolute, `..` allowed. The context is the directory its last
+    /// component (or, with wildcards, the first component that has one) is in, resolved as the kernel resolves it
+    /// (symlinks and `..` in that order); the source's rest is then what <see cref="Select"/> takes.</summary>
+    public static (ContextFiles Context, string Source) OnHost(string source, string currentDirectory, Instruction at)
+    {
+        List<string> parts = [.. source.Split('/', StringSplitOptions.RemoveEmptyEntries)];
+        int wild = parts.FindIndex(HasWildcard);
+        int split = wild >= 0 ? wild : Math.Max(parts.Count - 1, 0);
+        if (wild < 0 && parts.Count > 0 && parts[^1] is "." or "..") split = parts.Count; // the directory itself
+        string written = string.Join('/', parts.Take(split));
+        string directory = source.StartsWith('/') ? "/" + written
+            : written.Length == 0 ? currentDirectory : Path.Combine(currentDirectory, written);
+        string rest = string.Join('/', parts.Skip(split));
+        string physical = RealPath.Resolve(directory) is { } real && Directory.Exists(real) ? real
+            : throw new ImageBuildException($"{at.Keyword} at line {at.Line}: {Shown.Path(source)}: no directory " +
+                Shown.Path(source.StartsWith('/') || written.Length == 0 ? directory : written),
+                BuildFailure.RecipeSourceRefused);
+        if (rest.Length == 0 && physical != "/") // `.` or `..`: the directory, by its name in its parent
+            (physical, rest) = (Path.GetDirectoryName(physical)!, Path.GetFileName(physical));
+        string here = physical == RealPath.Resolve(currentDirectory)
+            ? $"the current directory ({Shown.Path(physical)})" : Shown.Path(physical);
+        return (Open(physical, ignoreFile: null, here, follow: true), rest);
     }
 
     /// <summary>A pattern as a regex over a relative path: `**` any directories, `*` and `?` within a name; it also
@@ -84,31 +132,31 @@ internal sealed class ContextFiles
         return ignored;
     }
 
-    /// <summary>The entries <paramref name="sources"/> (as written after COPY) name, as (path in the context,
-    /// path below the destination); throws <see cref="ImageBuildException"/> for a source outside the context or
-    /// one that matches nothing.</summary>
-    public List<(string Relative, string Target)> Select(IReadOnlyList<string> sources, Instruction at)
+    /// <summary>The entries <paramref name="sources"/> (as written after COPY) name; throws
+    /// <see cref="ImageBuildException"/> for a source outside the context or one that matches nothing.</summary>
+    public List<Chosen> Select(IReadOnlyList<string> sources, Instruction at)
     {
-        var chosen = new List<(string, string)>();
+        var chosen = new List<Chosen>();
         foreach (string source in sources)
         {
             string relative = Confine(source, at);
-            List<string> matches = HasWildcard(relative) ? Expand(relative) : [relative];
+            List<string> matches = HasWildcard(relative) ? Expand(relative, at) : [relative];
             matches = [.. matches.Where(m => m.Length == 0 || !Ignored(m))];
             if (matches.Count == 0) throw NotIn(source, at);
             foreach (string match in matches)
             {
                 CheckBeneath(match, source, at);
-                string full = Path.Combine(context, match);
-                if (Directory.Exists(full))
-                    chosen.AddRange(Walk(match).Select(p => (p, p[match.Length..].TrimStart('/'))));
-                else chosen.Add((match, Path.GetFileName(match)));
+                if (IsDirectory(match))
+                    chosen.AddRange(Walk(match, at)
+                        .Select(p => new Chosen(p, p[match.Length..].TrimStart('/'), match)));
+                else chosen.Add(new Chosen(match, Path.GetFileName(match), match));
             }
         }
         return chosen;
     }
 
-    /// <summary>Whether the single source is a directory (its contents are copied into the destination).</summary>
+    /// <summary>Whether <paramref name="relative"/> is a directory (its contents are copied into the destination);
+    /// a symlink to one is (COPY's sources and, in %files, every symlink are followed).</summary>
     public bool IsDirectory(string relative) => Directory.Exists(Path.Combine(context, relative));
 
     private string Confine(string source, Instruction at)
@@ -120,18 +168,18 @@ internal sealed class ContextFiles
     }
 
     /// <summary>Opens the source with RESOLVE_BENEATH: a symlink on the way that leads out of the context is
-    /// EXDEV.</summary>
+    /// EXDEV. (%files follows symlinks anywhere: only that the source leads somewhere is checked.)</summary>
     private void CheckBeneath(string relative, string source, Instruction at)
     {
         if (relative.Length == 0) return;
-        using var dir = new Microsoft.Win32.SafeHandles.SafeFileHandle(
-            (nint)OpenAt(Cwd, context, O_PATH | O_DIRECTORY, 0), ownsHandle: true);
-        using var fd = OpenAt2(dir, relative, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+        using SafeFileHandle dir = Libc.Open(Cwd, context, O_PATH | O_DIRECTORY);
+        using var fd = follow ? Libc.Open(dir, relative, O_PATH)
+            : OpenAt2(dir, relative, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
         if (fd.IsInvalid && Errno == EXDEV) throw Outside(source, at, $"a symlink leads outside {place}");
+        if (fd.IsInvalid && Errno == ENOENT && follow && Libc.Stat(dir, relative) is not null)
+            throw Dangling(relative, at);
         if (fd.IsInvalid && Errno == ENOENT) throw NotIn(source, at);
-        if (fd.IsInvalid)
-            throw new ImageBuildException($"{at.Keyword} at line {at.Line}: cannot read {source}: " +
-                Describe(Errno), BuildFailure.RecipeSourceRefused);
+        if (fd.IsInvalid) throw CannotRead(source, at, Describe(Errno));
     }
 
     private ImageBuildException NotIn(string source, Instruction at) =>
@@ -142,44 +190,105 @@ internal sealed class ContextFiles
     private static ImageBuildException Outside(string source, Instruction at, string why) =>
         new($"{at.Keyword} at line {at.Line} refused: {source}: {why}", BuildFailure.RecipeSourceRefused);
 
+    private static ImageBuildException CannotRead(string source, Instruction at, string why) =>
+        new($"{at.Keyword} at line {at.Line}: cannot read {source}: {why}", BuildFailure.RecipeSourceRefused);
+
+    private ImageBuildException Dangling(string relative, Instruction at) =>
+        new($"{at.Keyword} at line {at.Line}: {Shown.Path(Path.Combine(context, relative))} is a symlink that leads " +
+            "nowhere (symlinks are followed, as Apptainer's cp -L follows them)", BuildFailure.RecipeSourceRefused);
+
     private static bool HasWildcard(string path) => path.IndexOfAny(['*', '?', '[']) >= 0;
 
-    private List<string> Expand(string pattern)
+    private List<string> Expand(string pattern, Instruction at)
     {
         Regex exact = new(Glob(pattern).ToString().Replace("(/.*)?$", "$", StringComparison.Ordinal));
         int depth = pattern.Count(c => c == '/');
-        return [.. Walk("").Where(p => p.Count(c => c == '/') == depth && exact.IsMatch(p))
+        return [.. Walk("", at, depth).Where(p => p.Count(c => c == '/') == depth && exact.IsMatch(p))
             .Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>The directory <paramref name="relative"/> and everything below it, not following symlinks, less what
-    /// .dockerignore leaves out; in a fixed order.</summary>
-    private IEnumerable<string> Walk(string relative)
+    /// <summary>The directory <paramref name="relative"/> and everything below it (down to
+    /// <paramref name="depth"/> more levels), less what .dockerignore leaves out; in a fixed order. Symlinks are not
+    /// followed, except in %files, which follows every one (<paramref name="above"/>: the directories on the way, by
+    /// device and inode, so that a symlink back to one of them is refused rather than followed forever).</summary>
+    private IEnumerable<string> Walk(string relative, Instruction at, int depth = int.MaxValue,
+        HashSet<(ulong, ulong)>? above = null)
     {
         if (relative.Length > 0) yield return relative;
-        var directory = new DirectoryInfo(Path.Combine(context, relative));
-        foreach (FileSystemInfo entry in directory.EnumerateFileSystemInfos()
-                     .OrderBy(e => e.Name, StringComparer.Ordinal))
+        if (depth < 0) yield break;
+        string full = Path.Combine(context, relative);
+        (ulong, ulong) self = default;
+        if (follow)
+        {
+            above ??= [];
+            self = Target(full) is { } target ? Identity(target) : throw Dangling(relative, at);
+            if (!above.Add(self))
+                throw new ImageBuildException($"{at.Keyword} at line {at.Line}: {Shown.Path(full)} leads back to a " +
+                    "directory it is in (a symlink loop)", BuildFailure.RecipeSourceRefused);
+        }
+        List<FileSystemInfo> entries;
+        try
+        {
+            entries = [.. new DirectoryInfo(full).EnumerateFileSystemInfos()
+                .OrderBy(e => e.Name, StringComparer.Ordinal)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CannotRead(Shown.Path(full), at, IoError.Describe(e));
+        }
+        foreach (FileSystemInfo entry in entries)
         {
             string child = relative.Length == 0 ? entry.Name : $"{relative}/{entry.Name}";
             if (Ignored(child)) continue;
-            if (entry is DirectoryInfo && entry.LinkTarget is null)
-                foreach (string below in Walk(child)) yield return below;
+            bool directory = entry is DirectoryInfo && (entry.LinkTarget is null || follow);
+            if (follow && entry.LinkTarget is not null && Target(entry.FullName) is null) throw Dangling(child, at);
+            if (directory)
+                foreach (string below in Walk(child, at, depth - 1, above)) yield return below;
             else yield return child;
         }
+        if (follow) above!.Remove(self);
     }
 
-    /// <summary>The sha256 of what <paramref name="chosen"/> holds: names, kinds, modes, link targets and
-    /// bytes.</summary>
-    public string Hash(List<(string Relative, string Target)> chosen)
+    /// <summary>What <paramref name="path"/> leads to, symlinks followed; null when it leads nowhere.</summary>
+    private static Statx? Target(string path)
+    {
+        using SafeFileHandle fd = Libc.Open(Cwd, path, O_PATH);
+        return fd.IsInvalid ? null : Libc.Stat(fd, "");
+    }
+
+    private static (ulong, ulong) Identity(Statx s) => (((ulong)s.DevMajor << 32) | s.DevMinor, s.Inode);
+
+    /// <summary>The file <paramref name="chosen"/> is, as it will be copied: itself, or what it leads to in %files.
+    /// Throws <see cref="ImageBuildException"/> when it is gone or cannot be read.</summary>
+    private Statx Examine(Chosen chosen, Instruction at)
+    {
+        string full = Path.Combine(context, chosen.Relative);
+        Statx? what = follow ? Target(full) : Libc.Stat(Cwd, full);
+        return what ?? throw CannotRead(Shown.Path(full), at, Describe(Errno));
+    }
+
+    /// <summary>The sha256 of what <paramref name="chosen"/> holds: names, kinds, modes, link targets (not in
+    /// %files, which follows them) and the bytes of regular files (a FIFO or device is not opened).</summary>
+    public string Hash(List<Chosen> chosen, Instruction at)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach ((string relative, string target) in chosen)
+        foreach (Chosen entry in chosen)
         {
-            var info = new FileInfo(Path.Combine(context, relative));
-            hash.AppendData(Encoding.UTF8.GetBytes($"{target}\0{(int)info.UnixFileMode}\0{info.LinkTarget}\0"));
-            if (info.LinkTarget is null && !Directory.Exists(info.FullName))
-                using (FileStream file = File.OpenRead(info.FullName)) hash.AppendData(SHA256.HashData(file));
+            string full = Path.Combine(context, entry.Relative);
+            Statx what = Examine(entry, at);
+            string? link = what.Type == S_IFLNK ? ReadLink(Cwd, full) : null;
+            hash.AppendData(RawText.Encode($"{entry.Target}\0{what.Mode:X}\0{what.RdevMajor}:{what.RdevMinor}\0" +
+                $"{link}\0"));
+            if (what.Type != S_IFREG) continue;
+            try
+            {
+                using FileStream file = File.OpenRead(full);
+                hash.AppendData(SHA256.HashData(file));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw CannotRead(Shown.Path(full), at, IoError.Describe(e));
+            }
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
@@ -193,14 +302,14 @@ internal sealed class ContextFiles
     /// files are a layer of their own laid over the tree, as BuildKit merges one: every directory of the destination
     /// path is in it (0755, or the octal --chmod), so it replaces a symlink there rather than following it, and gives
     /// a directory the tree had that mode.</summary>
-    public void CopyInto(string tree, List<(string Relative, string Target)> chosen, string destination, bool asFile,
-        ChmodFlag? chmod, bool link, string scratch, IBuildReporter reporter, CancellationToken cancel)
+    public void CopyInto(string tree, List<Chosen> chosen, string destination, bool asFile, ChmodFlag? chmod,
+        bool link, string scratch, IBuildReporter reporter, Instruction at, CancellationToken cancel)
     {
         uint made = chmod?.CreatedDirectoryMode ?? 0b111_101_101;
         string tar = Path.Combine(scratch, $"copy-{Environment.ProcessId}-{Guid.NewGuid():N}.tar");
         try
         {
-            List<(string Relative, string Target, string Name)> entries = [.. chosen.Select(c => (c.Relative, c.Target,
+            List<(Chosen Chosen, string Name)> entries = [.. chosen.Select(c => (c,
                 (asFile ? destination : $"{destination.TrimEnd('/')}/{c.Target}").Trim('/')))];
             using (FileStream output = File.Create(tar))
             using (var writer = new TarWriter(output, TarEntryFormat.Pax))
@@ -217,8 +326,16 @@ internal sealed class ContextFiles
                             ModificationTime = DateTimeOffset.UnixEpoch,
                         });
                 }
-                foreach ((string relative, string target, string name) in entries.Where(e => e.Name.Length > 0))
-                    WriteEntry(writer, Path.Combine(context, relative), name, target.Length == 0, made, chmod);
+                foreach ((Chosen entry, string name) in entries.Where(e => e.Name.Length > 0))
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    string full = Path.Combine(context, entry.Relative);
+                    try { WriteEntry(writer, full, name, Examine(entry, at), entry.Target.Length == 0, made, chmod); }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        throw CannotRead(Shown.Path(full), at, IoError.Describe(e));
+                    }
+                }
             }
             using RootDir root = RootDir.Open(Cwd, tree) ?? throw PosixException.Last("cannot open the build's tree");
             long length = new FileInfo(tar).Length;
@@ -235,14 +352,16 @@ internal sealed class ContextFiles
         for (int slash = name.IndexOf('/'); slash > 0; slash = name.IndexOf('/', slash + 1)) yield return name[..slash];
     }
 
-    /// <summary>One tar entry for the file at <paramref name="path"/>, its own time, its mode as
-    /// <see cref="CopyInto"/> says (<paramref name="top"/>: a copied directory's own entry, the destination). What is
-    /// neither file, directory nor symlink goes in as tar writes it, for the layer to skip with a warning.</summary>
-    private static void WriteEntry(TarWriter writer, string path, string name, bool top, uint made, ChmodFlag? chmod)
+    /// <summary>One tar entry for the file at <paramref name="path"/> (<paramref name="what"/>: itself, or in %files
+    /// what it leads to, as `cp -L` copies it), its own time, its mode as <see cref="CopyInto"/> says
+    /// (<paramref name="top"/>: a copied directory's own entry, the destination). What is neither file, directory nor
+    /// symlink goes in as tar writes it, for the layer to skip with a warning.</summary>
+    private void WriteEntry(TarWriter writer, string path, string name, Statx what, bool top, uint made,
+        ChmodFlag? chmod)
     {
-        if (Stat(Cwd, path) is not { } what || what.Type is not (S_IFREG or S_IFDIR or S_IFLNK))
+        if (what.Type is not (S_IFREG or S_IFDIR or S_IFLNK))
         {
-            writer.WriteEntry(path, name);
+            writer.WriteEntry(follow ? RealPath.Resolve(path) ?? path : path, name);
             return;
         }
         bool directory = what.Type == S_IFDIR;

@@ -4,6 +4,7 @@ using HpcRun.Image;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Build.Recipe;
 
@@ -356,6 +357,7 @@ public static class RecipeBuilder
             ChmodFlag? chmod = Chmod(at, state);
             bool link = Link(at);
             ContextFiles context;
+            bool host = at.Keyword == "%files"; // Apptainer's CopyFromHost
             if (at.Flags.GetValueOrDefault("from") is { } stageName)
             {
                 if (new StageState().Expand(stageName) != stageName) // as BuildKit refuses it
@@ -366,27 +368,26 @@ public static class RecipeBuilder
                         : throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line));
                 context = ContextFiles.Open(source.Tree, place: $"stage {stageName}");
             }
-            else if (recipe.Definition is not null && sources[0].StartsWith('/'))
+            else if (host)
             {
-                string directory = Path.GetDirectoryName(sources[0])!;
-                context = ContextFiles.Open(directory, place: Shown.Path(directory));
-                sources = [Path.GetFileName(sources[0])];
-            }
-            else if (recipe.Definition is not null)
-            {
-                string here = $"the current directory ({Shown.Path(Path.GetFullPath(request.Context))})";
-                context = ContextFiles.Open(request.Context, place: here);
+                (context, string rest) = ContextFiles.OnHost(sources[0], request.Context, at);
+                sources = [rest];
             }
             else context = ContextFiles.Open(request.Context, ContextFiles.IgnoreFile(request.Recipe, request.Context));
             var chosen = context.Select(sources, at);
             string next = BuildCache.Key(key,
-                $"{at.CacheText}\n{destination}\n{chmod?.Text}\n{context.Hash(chosen)}");
+                $"{at.CacheText}\n{destination}\n{chmod?.Text}\n{context.Hash(chosen, at)}");
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);
-            bool asFile = sources.Count == 1 && !destination.EndsWith('/') && !context.IsDirectory(chosen[0].Relative)
-                && chosen.Count == 1 && !Directory.Exists(Path.Combine(tree, destination.TrimStart('/')));
-            context.CopyInto(tree, chosen, destination, asFile, chmod, link, scratch, reporter, cancel);
+            bool intoDirectory = destination.EndsWith('/') || IsDirectoryIn(tree, destination);
+            if (host && (intoDirectory || chosen.Select(c => c.Top).Distinct().Count() > 1))
+                // cp -r DIR DEST makes DEST/DIR when DEST is a directory, as each of several matches needs it to be
+                chosen = [.. chosen.Select(c => context.IsDirectory(c.Top)
+                    ? c with { Target = Path.Join(Path.GetFileName(c.Top), c.Target).TrimEnd('/') } : c)];
+            bool asFile = sources.Count == 1 && !intoDirectory && !context.IsDirectory(chosen[0].Relative)
+                && chosen.Count == 1;
+            context.CopyInto(tree, chosen, destination, asFile, chmod, link, scratch, reporter, at, cancel);
             return Done(next, tree, state, ref materialized);
         }
 
@@ -410,6 +411,16 @@ public static class RecipeBuilder
             "true" => true,
             var other => throw new RecipeException($"{at.Keyword} --link={other}: give true or false", at.Line),
         };
+
+        /// <summary>Whether <paramref name="path"/> is a directory in <paramref name="tree"/>, resolved inside it
+        /// (symlinks followed there, never out to the host's files).</summary>
+        private static bool IsDirectoryIn(string tree, string path)
+        {
+            using RootDir root = RootDir.Open(Libc.Cwd, tree)
+                ?? throw PosixException.Last("cannot open the build's tree");
+            using SafeFileHandle fd = root.Open(path, Libc.O_PATH | Libc.O_DIRECTORY);
+            return !fd.IsInvalid;
+        }
 
         private static bool IsRemoteOrArchive(string source) =>
             source.Contains("://", StringComparison.Ordinal) || new[] { ".tar", ".tar.gz", ".tgz", ".tar.xz",

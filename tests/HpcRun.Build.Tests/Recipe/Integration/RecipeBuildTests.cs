@@ -625,6 +625,66 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>%files reads the host as Apptainer's CopyFromHost: a relative source may climb with `..` (as an
+    /// absolute path to it may name it), every symlink is followed (cp -L) and one that leads nowhere is refused, and
+    /// a directory copied onto a directory goes into it by its name (cp -r); destinations stay inside the image.
+    /// </summary>
+    [Fact]
+    public void Files_reads_the_host_as_apptainer_follows_symlinks_and_stays_inside_the_image()
+    {
+        Write("d1/data.txt", "data\n");
+        Write("d1/tree/inner/f", "inner\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "d1/tree/link"), "../data.txt");
+        File.CreateSymbolicLink(Path.Combine(dir, "d1/tree/dirlink"), "inner");
+        Write("w/f.def", $"""
+            Bootstrap: localimage
+            From: {TestImages.BusyboxTree}
+            %files
+                ../d1/data.txt /d
+                {dir}/d1/data.txt /abs
+                ../d1/tree /t
+                ../d1/tree /etc
+                ../d1/*.txt /g/
+                ../d1/data.txt ../../../escaped
+            """);
+        var build = Hpcrun.Run(["build", "f.sif", "f.def"], env, cwd: Path.Combine(dir, "w"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("] line 4: %files ../d1/data.txt /d\n", build.Stderr);
+        string sif = Path.Combine(dir, "w/f.sif");
+        var run = Hpcrun.Run([sif, "sh", "-c", "cat /d /abs /t/link /t/dirlink/f /etc/tree/inner/f /g/data.txt " +
+            "/escaped; test -L /t/link || test -L /t/dirlink || echo no links"], env);
+        Assert.Equal("data\ndata\ndata\ninner\ninner\ndata\ndata\nno links\n", run.Stdout);
+
+        File.CreateSymbolicLink(Path.Combine(dir, "d1/tree/dangling"), "/nonexistent");
+        var dangling = Hpcrun.Run(["build", "-F", "f.sif", "f.def"], env, cwd: Path.Combine(dir, "w"));
+        Assert.Equal(112, dangling.ExitCode);
+        Assert.Contains($"hpcrun: %files at line 6: {dir}/d1/tree/dangling is a symlink that leads nowhere",
+            dangling.Stderr);
+        File.Delete(Path.Combine(dir, "d1/tree/dangling"));
+        File.CreateSymbolicLink(Path.Combine(dir, "d1/tree/inner/up"), "..");
+        var loop = Hpcrun.Run(["build", "-F", "f.sif", "f.def"], env, cwd: Path.Combine(dir, "w"));
+        Assert.Equal(112, loop.ExitCode);
+        Assert.Contains("leads back to a directory it is in (a symlink loop)", loop.Stderr);
+        Assert.Equal(run.Stdout, Hpcrun.Run([sif, "sh", "-c", "cat /d /abs /t/link /t/dirlink/f /etc/tree/inner/f " +
+            "/g/data.txt /escaped; test -L /t/link || test -L /t/dirlink || echo no links"], env).Stdout);
+        AssertNoScratch();
+    }
+
+    /// <summary>COPY of a context that holds a FIFO: it is hashed for the cache by its kind, never opened (opened, the
+    /// build waited for a writer forever, deaf to SIGTERM), and left out of the image with a warning, as an image
+    /// leaves FIFOs out.</summary>
+    [Fact]
+    public void A_fifo_in_the_context_is_left_out_with_a_warning_not_waited_on()
+    {
+        Write("ctx/a.txt", "a\n");
+        Write("ctx/Dockerfile", $"FROM {TestImages.BusyboxTree}\nCOPY . /x/\n");
+        TestEnvironment.RunChecked("mkfifo", "-m", "666", Path.Combine(dir, "ctx/fifo"));
+        var build = Hpcrun.Script("timeout -s KILL 120 $H build fifo.sif ctx/Dockerfile", env: env, cwd: dir);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("hpcrun: warning: the copied files: skipped FIFO x/fifo", build.Stderr);
+        Assert.Equal("a\n", Hpcrun.Run([Path.Combine(dir, "fifo.sif"), "cat", "/x/a.txt"], env).Stdout);
+    }
+
     /// <summary>A header Apptainer does not know is refused with its line; one it knows that the agent does not read
     /// is a warning with its line, and the build goes on.</summary>
     [Fact]
