@@ -15,6 +15,7 @@ StandardStreams.Install();
 NodeRole role;
 try
 {
+    ParentWatch.Start(); // a recipe build's step or test: it dies with the build
     if (RecipeStepCommand.Parse(args, Invocation.Environment.GetValueOrDefault) is { } step)
         return RecipeStep.Run(step); // hpcrun-tools' build asks
     ToolHandOver.HandOver(args);

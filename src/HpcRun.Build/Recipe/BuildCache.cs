@@ -17,12 +17,18 @@ namespace HpcRun.Build.Recipe;
 /// its scratch trees in <see cref="Scratch"/>, on the cache's file system. Null <see cref="Root"/>: --no-cache,
 /// nothing read or kept. A build holds a shared lock on the cache (ROOT/.lock) while it runs, and
 /// <see cref="Clean"/> an exclusive one: `hpcrun cache clean` never removes what a running build reads or writes.
+/// Each build also holds an exclusive lock on its scratch directory's .lock (taken before the directory gets its
+/// name, so that no one sees it unlocked): the scratch directory of a build that was killed (SIGKILL, a node's
+/// crash) is one whose lock can be taken, and the next build or `cache clean` removes it, while running builds
+/// go on (<see cref="Sweep"/>).
 /// </summary>
 internal sealed class BuildCache : IDisposable
 {
-    private const string TemporaryPrefix = ".tmp-";
+    private const string TemporaryPrefix = ".tmp-", ScratchPrefix = ".tmp-build-", NewPrefix = ".tmp-new-";
     private const string LockName = ".lock";
     private readonly FileLock? inUse;
+    private FileLock? scratchLock;
+    private string? scratch;
 
     /// <summary>Opens the cache at <paramref name="root"/> (made 0700 if missing, with the image cache it is in) for a
     /// build, waiting while a <see cref="Clean"/> runs. Throws <see cref="ImageBuildException"/>
@@ -40,25 +46,54 @@ internal sealed class BuildCache : IDisposable
         {
             throw Unusable($"cannot use the recipe build cache {Shown.Path(root)}: {IoError.Describe(e)}");
         }
+        Sweep(root);
     }
 
     private static ImageBuildException Unusable(string message) => new(message, BuildFailure.CacheUnusable);
 
     public string? Root { get; }
 
-    public void Dispose() => inUse?.Dispose();
+    public void Dispose()
+    {
+        scratchLock?.Dispose();
+        inUse?.Dispose();
+    }
 
     /// <summary>Removes the entries (and leftovers of interrupted builds) under <paramref name="root"/> last used
-    /// before <paramref name="before"/> (made, or taken from the cache by a build: <see cref="Used"/>); how many
-    /// entries it removed, or null (nothing removed) while a build uses the cache.</summary>
+    /// before <paramref name="before"/> (made, or taken from the cache by a build: <see cref="Used"/>), and the
+    /// scratch directories of builds that were killed, whatever their age; how many entries it removed, or null (only
+    /// the killed builds' leftovers removed) while a build uses the cache.</summary>
     public static int? Clean(string root, DateTime before)
     {
         if (!Directory.Exists(root)) return 0;
+        Sweep(root);
         using FileLock? alone = FileLock.TryTake(Path.Combine(root, LockName));
         if (alone is null) return null;
         var old = new DirectoryInfo(root).EnumerateDirectories().Where(d => d.LastWriteTimeUtc < before).ToList();
         foreach (DirectoryInfo entry in old) TreeCopy.Remove(entry.FullName);
         return old.Count(d => !d.Name.StartsWith(TemporaryPrefix, StringComparison.Ordinal));
+    }
+
+    /// <summary>Removes the scratch directories under <paramref name="root"/> whose build is gone: no process holds
+    /// their lock. One that cannot be removed now (a helper of the killed build still writing there) is left for
+    /// the next time.</summary>
+    private static void Sweep(string root)
+    {
+        List<string> scratches;
+        try { scratches = [.. Directory.EnumerateDirectories(root, ScratchPrefix + "*")]; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        foreach (string directory in scratches)
+        {
+            // One without a lock file is an older hpcrun's, which takes none: left to Clean's exclusive lock.
+            if (!File.Exists(Path.Combine(directory, LockName))) continue;
+            FileLock? gone;
+            try { gone = FileLock.TryTake(Path.Combine(directory, LockName)); }
+            catch (IOException) { continue; } // removed meanwhile by another sweep
+            if (gone is null) continue; // its build runs
+            using (gone)
+                try { TreeCopy.Remove(directory); }
+                catch (ImageBuildException) { }
+        }
     }
 
     /// <summary>The completed steps under <paramref name="root"/> and the bytes of their files (each regular file's
@@ -80,14 +115,24 @@ internal sealed class BuildCache : IDisposable
     public static string Key(string parent, string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{parent}\n{text}")));
 
-    /// <summary>A new private directory for a build's trees, under <see cref="Root"/> (removed by
-    /// <see cref="Clean"/> when a killed build left it), or null without a cache.</summary>
+    /// <summary>A new private directory for a build's trees, under <see cref="Root"/>, locked while this build runs
+    /// (removed by <see cref="Sweep"/> when a killed build left it), or null without a cache.</summary>
     public string? Scratch()
     {
         if (Root is null) return null;
-        string scratch = $"{Root}/{TemporaryPrefix}build-{Guid.NewGuid().ToString("N")[..12]}";
-        if (ImageCache.MakeDirectory(scratch) is { } why)
+        string name = Guid.NewGuid().ToString("N")[..12], made = $"{Root}/{NewPrefix}{name}";
+        if (ImageCache.MakeDirectory(made) is { } why)
             throw Unusable($"cannot write the recipe build cache {Shown.Path(Root)}: {why}");
+        try
+        {
+            scratchLock = FileLock.Take(Path.Combine(made, LockName));
+            Directory.Move(made, scratch = $"{Root}/{ScratchPrefix}{name}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TreeCopy.Remove(made);
+            throw Unusable($"cannot write the recipe build cache {Shown.Path(Root)}: {IoError.Describe(e)}");
+        }
         return scratch;
     }
 
@@ -132,7 +177,9 @@ internal sealed class BuildCache : IDisposable
     public string? Store(string key, string? tree, StageState state, bool move, CancellationToken cancel)
     {
         if (Root is null || Has(key)) return Tree(key);
-        string temporary = $"{Root}/{TemporaryPrefix}{key}.{Environment.ProcessId}";
+        // In this build's locked scratch directory: a killed build leaves no temporary entry behind it.
+        string temporary = scratch is not null ? $"{scratch}/.store-{key}"
+            : $"{Root}/{TemporaryPrefix}{key}.{Environment.ProcessId}";
         try
         {
             Directory.CreateDirectory(temporary);

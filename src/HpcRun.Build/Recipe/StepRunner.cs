@@ -13,7 +13,9 @@ namespace HpcRun.Build.Recipe;
 /// sandbox, which drops to the _apt user and then checks that the ids changed (root emulation only pretends), is
 /// switched off for the step by a file in /etc/apt/apt.conf.d that is removed again afterwards, as are the empty mount
 /// points the step made (<see cref="MountStubs"/>). Cancelled, the step gets SIGTERM (forwarded to the command), then
-/// SIGKILL. A command execve(2) would refuse as too long is said before it starts (<see cref="TooLong"/>).
+/// SIGKILL; killed itself (SIGKILL), the build leaves no step running: each hpcrun it starts watches it
+/// (HPCRUN_DIE_WITH, src/HpcRun/Apply/ParentWatch.cs). A command execve(2) would refuse as too long is said before it
+/// starts (<see cref="TooLong"/>).
 /// </summary>
 internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<string, string> proxies)
 {
@@ -65,6 +67,8 @@ internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<stri
         var start = new ProcessStartInfo(hpcrun);
         foreach (string arg in arguments) start.ArgumentList.Add(arg);
         start.Environment[RecipeStepCommand.NoJoinVariable] = "1";
+        // The step dies with this build, however it ends (Native/early.c: the launcher watches this process).
+        start.Environment[RecipeStepCommand.ParentVariable] = $"{Environment.ProcessId}";
         foreach (string inherited in start.Environment.Keys
                      .Where(k => k.StartsWith(RecipeStepCommand.EnvironmentPrefix, StringComparison.Ordinal)).ToList())
             start.Environment.Remove(inherited);

@@ -23,6 +23,11 @@ public static class RecipeStepCommand
     /// <summary>Native/hpcrun.h's HPCRUN_NO_JOIN_VARIABLE.</summary>
     public const string NoJoinVariable = "HPCRUN_NO_JOIN";
 
+    /// <summary>Native/hpcrun.h's HPCRUN_DIE_WITH_VARIABLE: the pid of the process the launcher dies with (the build
+    /// that started it: its step, or the %test's exec), taken out of the environment before anything reads
+    /// it.</summary>
+    public const string ParentVariable = "HPCRUN_DIE_WITH";
+
     /// <summary>The prefix of the variables that carry the command's environment entries (NAME=VALUE).</summary>
     public const string EnvironmentPrefix = "HPCRUN_STEP_ENV_";
 

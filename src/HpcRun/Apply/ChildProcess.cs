@@ -72,6 +72,7 @@ internal sealed partial class ChildProcess
             statusWrite = -1;
             var child = new ChildProcess(pid);
             child.ThrowIfExecFailed(statusRead, argv[0], cwd);
+            ParentWatch.Adopt(child); // a build's step or test dies with the build
             return child;
         }
         finally

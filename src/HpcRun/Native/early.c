@@ -78,6 +78,10 @@ int hpcrun_unshare_errno(void) { return unshare_errno; }
 int hpcrun_outer_uid(void) { return (int)outer_uid; }
 int hpcrun_outer_gid(void) { return (int)outer_gid; }
 /* argv and the environment as bytes: .NET decodes them as UTF-8 and replaces what is not. */
+/* HPCRUN_DIE_WITH's pid, or 0 (Apply/ParentWatch.cs). */
+static int die_with;
+int hpcrun_die_with(void) { return die_with; }
+
 int hpcrun_argc(void) { return saved_argc; }
 char **hpcrun_argv(void) { return saved_argv; }
 char **hpcrun_environ(void) { return environ; }
@@ -758,6 +762,11 @@ static void prefault_runtime_data(void)
 __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, char **envp)
 {
     (void)envp;
+    const char *parent = getenv(HPCRUN_DIE_WITH_VARIABLE);
+    if (parent) {
+        die_with = atoi(parent);
+        unsetenv(HPCRUN_DIE_WITH_VARIABLE);
+    }
     saved_argc = argc;
     saved_argv = argv;
     sigemptyset(&caller_ignored);

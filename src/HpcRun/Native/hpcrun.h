@@ -68,6 +68,9 @@ struct hpcrun_exec_report {
 #define HPCRUN_NO_JOIN_OPTION "--no-join"
 /* Set by Native/Reexec.cs for a rank that must have a namespace of its own after all. */
 #define HPCRUN_EARLY_VARIABLE "HPCRUN_EARLY"
+/* Set by a recipe build (hpcrun-tools) for the hpcrun it starts: the pid to die with (Apply/ParentWatch.cs).
+   early.c takes it out of the environment at once, so that no job ever sees it. */
+#define HPCRUN_DIE_WITH_VARIABLE "HPCRUN_DIE_WITH"
 
 /* The words that turn a switch variable (HPCRUN_NO_JOIN, HPCRUN_OFFLINE...) off, in any case; empty is off
    too. Any other word turns it on here; the C# side (HpcRun.Launch/SettingWord.cs) takes only 1, true, yes

@@ -257,6 +257,7 @@ public class ContractTests
         Assert.Equal([options.JoinKey.Name], header[("list", "join_key_option")]);
         Assert.Equal([options.NoJoin.Name], header[("list", "no_join_option")]);
         Assert.Equal([Reexec.EarlyVariable], header[("list", "early_variable")]);
+        Assert.Equal([HpcRun.Image.Recipe.RecipeStepCommand.ParentVariable], header[("list", "die_with_variable")]);
         Assert.Equal(SettingWord.OffWords, header[("list", "switch_off_words")]);
         Assert.Equal(NodeSharing.JobVariables, header[("list", "job_variables")]);
     }

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
     LIST("join_key_option", HPCRUN_JOIN_KEY_OPTION);
     LIST("no_join_option", HPCRUN_NO_JOIN_OPTION);
     LIST("early_variable", HPCRUN_EARLY_VARIABLE);
+    LIST("die_with_variable", HPCRUN_DIE_WITH_VARIABLE);
     LIST("job_variables", HPCRUN_JOB_VARIABLES);
     LIST("value_options", HPCRUN_VALUE_OPTIONS);
     LIST("global_options", HPCRUN_GLOBAL_OPTIONS);

@@ -625,6 +625,35 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>`kill -9` of a build during a RUN kills the step and every process of the RUN (its job and what that
+    /// started), and the next build removes the killed build's scratch tree from the cache, while a build that runs
+    /// keeps its own.</summary>
+    [Fact]
+    public void Kill_9_of_a_build_kills_its_run_and_the_next_build_removes_its_scratch()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo started && (sleep 4242; touch /late) & " +
+            "sleep 4343\n");
+        using var build = Hpcrun.Start(["build", Path.Combine(dir, "out.sif"), Path.Combine(dir, "Dockerfile")], env);
+        while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
+        Assert.Contains("sleep 4343", TestEnvironment.RunChecked("ps", "-eo", "args"));
+        string recipeCache = Path.Combine(dir, "cache", "recipe");
+        Assert.Single(Directory.GetDirectories(recipeCache, ".tmp-build-*"));
+        TestEnvironment.RunChecked("kill", "-KILL", build.Id.ToString());
+        Assert.True(build.WaitForExit(TimeSpan.FromSeconds(30)));
+        string left = "";
+        for (int i = 0; i < 50 && (left = TestEnvironment.RunChecked("ps", "-eo", "args")).Contains("sleep 4"); i++)
+            Thread.Sleep(100);
+        Assert.DoesNotContain("sleep 4242", left);
+        Assert.DoesNotContain("sleep 4343", left);
+        Assert.DoesNotContain("recipe-step", left);
+
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo one > /one\n");
+        var next = Build("next.sif", "Dockerfile");
+        Assert.True(next.ExitCode == 0, next.ToString());
+        Assert.Empty(Directory.GetDirectories(recipeCache, ".tmp-*"));
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
     /// <summary>%files reads the host as Apptainer's CopyFromHost: a relative source may climb with `..` (as an
     /// absolute path to it may name it), every symlink is followed (cp -L) and one that leads nowhere is refused, and
     /// a directory copied onto a directory goes into it by its name (cp -r); destinations stay inside the image.
