@@ -35,8 +35,13 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
 
     /// <summary>The platform a SIF's header names (linux/ARCH); null for other bases, or a SIF that names
     /// none.</summary>
-    public string? SifPlatform => Kind == BaseKind.Sif && SifFile.Read(ImageFile!).Header.Arch is var code
-        && code != "00" ? $"linux/{SifArch.Name(code)}" : null;
+    public string? SifPlatform => Kind == BaseKind.Sif ? PlatformOf(ImageFile!) : null;
+
+    /// <summary>The platform the SIF <paramref name="image"/> says it holds (its header's architecture, linux/ARCH);
+    /// null for a SquashFS, which says none, or a SIF whose header names none.</summary>
+    private static string? PlatformOf(string image) =>
+        ImageSource.Probe(image).Kind == ImageKind.Sif && SifFile.Read(image).Header.Arch is var code && code != "00"
+            ? $"linux/{SifArch.Name(code)}" : null;
 
     private static BaseImage Find(string from, string term, string? platform, RecipeRequest request,
         IBuildReporter reporter, CancellationToken cancel)
@@ -109,18 +114,20 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
     /// directory, SIF or SquashFS (an archive or layout is built into a SIF first).</summary>
     public bool Reread => ImageFile is null || ImageSource.LooksLikeImageFile(ImageFile);
 
-    /// <summary>Puts the image's tree into the empty directory <paramref name="tree"/>; returns its config.</summary>
-    public ImageConfig Unpack(string tree, string scratch, RecipeRequest request, IBuildReporter reporter,
-        CancellationToken cancel)
+    /// <summary>Puts the image's tree into the empty directory <paramref name="tree"/>; returns its config and the
+    /// platform it says it is (<see cref="PlatformOf"/>: a SIF's, that of the image an archive or layout gave; null
+    /// for a directory, SquashFS or `scratch`, which say none).</summary>
+    public (ImageConfig Config, string? Platform) Unpack(string tree, string scratch, RecipeRequest request,
+        IBuildReporter reporter, CancellationToken cancel)
     {
         System.IO.Directory.CreateDirectory(tree);
         if (Directory is not null)
         {
             TreeCopy.Copy(Directory, tree, cancel);
             string config = Path.Combine(tree, ImageConfig.InTreePath.TrimStart('/'));
-            return File.Exists(config) ? ImageConfig.Parse(File.ReadAllText(config)) : ImageConfig.Empty;
+            return (File.Exists(config) ? ImageConfig.Parse(File.ReadAllText(config)) : ImageConfig.Empty, null);
         }
-        if (ImageFile is null) return ImageConfig.Empty;
+        if (ImageFile is null) return (ImageConfig.Empty, null);
         string image = ImageFile;
         if (!ImageSource.LooksLikeImageFile(image))
         {
@@ -135,8 +142,9 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
                 "-offset", $"{source.Offset}", "-dest", tree, image], cancel, check: false);
             step.Done();
         }
+        string? platform = PlatformOf(image);
         if (image != ImageFile) File.Delete(image);
-        return source.EmbeddedConfig ?? InTree(tree);
+        return (source.EmbeddedConfig ?? InTree(tree), platform);
     }
 
     private static ImageConfig InTree(string tree)

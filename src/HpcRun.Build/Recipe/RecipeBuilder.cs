@@ -213,7 +213,7 @@ public static class RecipeBuilder
                 Shown = stage.Shown,
             };
             Action finish = Line(from);
-            string? asked = stage.Platform, platform = asked ?? parent?.Platform ?? request.Platform;
+            string? asked = stage.Platform;
             {
                 if (parent is not null)
                 {
@@ -230,12 +230,16 @@ public static class RecipeBuilder
                     if (asked is not null && BaseImage.PlatformRefusal(image.Kind, asked,
                             request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
                         throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
-                    key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}");
+                    // The last line: the state kept holds the base's platform, which the states of hpcrun versions
+                    // before it lack.
+                    key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}\nplatform");
                     bases[key] = image;
                     if (cache.Has(key)) { state = cache.State(key); Cached(key); }
                     else
                     {
-                        state = new StageState { Config = image.Unpack(tree, scratch, request, reporter, cancel) };
+                        (ImageConfig config, string? basePlatform) =
+                            image.Unpack(tree, scratch, request, reporter, cancel);
+                        state = new StageState { Config = config, BasePlatform = basePlatform };
                         materialized = key;
                         pending[tree] = new Pending(key, state, image.Reread);
                     }
@@ -246,6 +250,7 @@ public static class RecipeBuilder
                 }
             }
             finish();
+            string? platform = asked ?? parent?.Platform ?? state.BasePlatform ?? request.Platform;
             if (stage.Variables.Count > 0)
                 state = state with { Args = new Dictionary<string, string>(state.Args.Concat(stage.Variables)) };
             foreach (Instruction instruction in stage.Instructions)

@@ -14,6 +14,11 @@ public sealed record StageState
 
     public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The platform the stage's base image says it is (a SIF's, the image an archive or layout gave), which
+    /// the image built records; null when it says none (a directory, SquashFS, `scratch`): then the build's own.
+    /// </summary>
+    public string? BasePlatform { get; init; }
+
     /// <summary>The PATH a RUN gets when the image sets none (Docker's default).</summary>
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -147,6 +147,26 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Assert.Equal("amd64\n", Hpcrun.Run(["exec", Path.Combine(dir, "own.sif"), "cat", "/arch"], env).Stdout);
     }
 
+    /// <summary>An image built FROM a local SIF records the SIF's platform, not the host's: an arm64 base (no RUN
+    /// needs to run there) gives an arm64 image, from a Dockerfile and from a definition file's localimage.</summary>
+    [Fact]
+    public void A_local_sif_base_gives_its_own_platform_to_the_image_built()
+    {
+        var base_ = Build("--platform", "linux/arm64", "arm.sif", TestImages.BusyboxTree);
+        Assert.True(base_.ExitCode == 0, base_.ToString());
+        Write("a.txt", "a\n");
+        Write("Dockerfile", "FROM ./arm.sif\nCOPY a.txt /a.txt\n");
+        Write("arm.def", "Bootstrap: localimage\nFrom: arm.sif\n\n%labels\n    purpose test\n");
+        foreach ((string output, string recipe) in new[] { ("docker.sif", "Dockerfile"), ("def.sif", "arm.def") })
+        {
+            var build = Build(output, recipe);
+            Assert.True(build.ExitCode == 0, build.ToString());
+            string json = Hpcrun.Run(["inspect", "--json", Path.Combine(dir, output)], env).Stdout;
+            Assert.Contains("\"architecture\": \"arm64\"", json);
+            Assert.Contains("\"platform\": \"linux/arm64\"", json);
+        }
+    }
+
     /// <summary>What hpcrun does not do is refused with its line and status 111, in one last line and with no .NET
     /// text, and writes nothing.</summary>
     [Theory]
