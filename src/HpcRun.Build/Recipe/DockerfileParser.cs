@@ -14,8 +14,7 @@ public static class DockerfileParser
     public static readonly string[] Keywords =
         ["FROM", "RUN", "COPY", "ADD", "ENV", "ARG", "WORKDIR", "LABEL", "ENTRYPOINT", "CMD", "USER", "SHELL"];
 
-    private static readonly string[] Ignored = ["EXPOSE", "VOLUME", "STOPSIGNAL", "HEALTHCHECK", "MAINTAINER",
-        "ONBUILD"];
+    private static readonly string[] Ignored = ["EXPOSE", "VOLUME", "STOPSIGNAL", "HEALTHCHECK", "MAINTAINER"];
 
     /// <summary>Throws <see cref="RecipeException"/> with the line of what it cannot read.</summary>
     public static IReadOnlyList<Instruction> Parse(string text)
@@ -109,6 +108,29 @@ public static class DockerfileParser
         return words;
     }
 
+    /// <summary>An ONBUILD trigger of a base image (its config's OnBuild), read where a build FROM that image runs it,
+    /// attributed to <paramref name="line"/> (the FROM's); null for an instruction the build ignores (EXPOSE...).
+    /// An image made elsewhere may hold what ONBUILD cannot write: refused as it would be there.</summary>
+    internal static Instruction? ReadTrigger(string trigger, int line)
+    {
+        RefuseTrigger(trigger, line);
+        return Read(trigger.Trim(), line);
+    }
+
+    /// <summary>Refuses the triggers Docker refuses (dispatchers' parseOnBuild): none, another ONBUILD (triggers
+    /// are not inherited, so a chained one could never run where it means to), FROM and MAINTAINER.</summary>
+    private static void RefuseTrigger(string trigger, int line)
+    {
+        string inner = trigger.Trim().Split([' ', '\t'], 2)[0].ToUpperInvariant();
+        if (inner.Length == 0) throw new RecipeException("ONBUILD needs an instruction to run", line);
+        if (inner == "ONBUILD")
+            throw new RecipeException("ONBUILD ONBUILD: chaining ONBUILD is not allowed (nor in Docker): a trigger " +
+                "runs in the build FROM this image and is not passed on", line);
+        if (inner is "FROM" or "MAINTAINER")
+            throw new RecipeException($"ONBUILD {inner}: {inner} is not allowed as an ONBUILD trigger (nor in " +
+                "Docker)", line);
+    }
+
     private static Instruction? Read(string text, int line)
     {
         int space = text.IndexOfAny([' ', '\t']);
@@ -120,6 +142,13 @@ public static class DockerfileParser
             throw new RecipeException($"{(inner is null ? "" : "ONBUILD ")}{inner ?? keyword} with a heredoc " +
                 $"({heredoc}) is not supported: write the lines out, or COPY a file of the build context", line);
         if (Ignored.Contains(keyword)) return null;
+        if (keyword == "ONBUILD")
+        {
+            // Kept as written, variables unexpanded, as Docker records it: the trigger is read only where it runs,
+            // in a build FROM this image.
+            RefuseTrigger(rest, line);
+            return new Instruction(keyword, new Dictionary<string, string>(), rest.Trim(), line) { Shown = text };
+        }
         if (!Keywords.Contains(keyword)) throw new RecipeException($"unknown instruction {keyword}", line);
         var flags = new Dictionary<string, string>();
         while (rest.StartsWith("--", StringComparison.Ordinal) && keyword is "FROM" or "COPY" or "ADD" or "RUN")

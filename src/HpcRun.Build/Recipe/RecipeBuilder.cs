@@ -170,7 +170,7 @@ public static class RecipeBuilder
         private readonly List<StageResult> done = [];
         private int step;
         private string treeKey = "";
-        private readonly int steps =
+        private int steps = // ONBUILD triggers add theirs when their FROM finds them
             recipe.Stages.Sum(s => s.Instructions.Count + 1) + (RunsTest(recipe, request) ? 1 : 0);
 
         /// <summary>Whether the build runs the definition file's %test (not with --notest).</summary>
@@ -230,9 +230,9 @@ public static class RecipeBuilder
                     if (asked is not null && BaseImage.PlatformRefusal(image.Kind, asked,
                             request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
                         throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
-                    // The last line: the state kept holds the base's platform, which the states of hpcrun versions
-                    // before it lack.
-                    key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}\nplatform");
+                    // The last line: the state kept holds the base's OnBuild and platform, which the states of
+                    // hpcrun versions before them lack.
+                    key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}\nOnBuild, platform");
                     bases[key] = image;
                     if (cache.Has(key)) { state = cache.State(key); Cached(key); }
                     else
@@ -251,6 +251,12 @@ public static class RecipeBuilder
             }
             finish();
             string? platform = asked ?? parent?.Platform ?? state.BasePlatform ?? request.Platform;
+            // The base's triggers run here, and only here: the image built records only its own ONBUILDs, as
+            // Docker's does (a definition file's, as Apptainer's, runs none and records none).
+            IReadOnlyList<string> triggers = state.Config.OnBuild ?? [];
+            state = state with { Config = state.Config with { OnBuild = null } };
+            if (recipe.Definition is null)
+                (state, key) = OnBuild(stage, triggers, state, key, tree, ref materialized);
             if (stage.Variables.Count > 0)
                 state = state with { Args = new Dictionary<string, string>(state.Args.Concat(stage.Variables)) };
             foreach (Instruction instruction in stage.Instructions)
@@ -261,6 +267,37 @@ public static class RecipeBuilder
                 finish();
             }
             return new StageResult(key, treeKey, Finish(tree, materialized), state, platform);
+        }
+
+        /// <summary>Runs the ONBUILD <paramref name="triggers"/> of the stage's base right after its FROM, in order,
+        /// as if written there (Dockerfile reference, ONBUILD): each a step of its own, at the FROM's line, keyed in
+        /// the cache as the instruction it is. A failure says which base's trigger it was.</summary>
+        private (StageState, string) OnBuild(Stage stage, IReadOnlyList<string> triggers, StageState state, string key,
+            string tree, ref string? materialized)
+        {
+            steps += triggers.Count;
+            for (int i = 0; i < triggers.Count; i++)
+            {
+                string which = $"{stage.Term}, ONBUILD trigger {i + 1} of {triggers.Count}";
+                try
+                {
+                    Instruction? trigger = DockerfileParser.ReadTrigger(triggers[i], stage.Line);
+                    Action finish = Line(trigger ?? new Instruction("ONBUILD", new Dictionary<string, string>(),
+                        triggers[i], stage.Line), $"ONBUILD {triggers[i]}");
+                    if (trigger is not null)
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        (state, key) = Apply(trigger, state, key, tree, ref materialized);
+                    }
+                    finish();
+                }
+                catch (RecipeException e) { throw new RecipeException($"{which}: {e.Message}", e.Line); }
+                catch (ImageBuildException e)
+                {
+                    throw new ImageBuildException($"{which}: {e.Message}", e.Failure, e.Signal);
+                }
+            }
+            return (state, key);
         }
 
         /// <summary>The stage's last tree, to be read from now on: moved into the cache when it was made here, read
@@ -319,6 +356,12 @@ public static class RecipeBuilder
                     state = state with
                     {
                         Config = state.Config with { Entrypoint = ExecOrShell(at, state), Cmd = null },
+                    };
+                    break;
+                case "ONBUILD":
+                    state = state with
+                    {
+                        Config = state.Config with { OnBuild = [.. state.Config.OnBuild ?? [], at.Arguments] },
                     };
                     break;
                 case "SHELL":
@@ -484,10 +527,10 @@ public static class RecipeBuilder
 
         /// <summary>Writes the instruction's progress line; returns what writes its outcome with its
         /// duration.</summary>
-        private Action Line(Instruction at)
+        private Action Line(Instruction at, string? shownAs = null)
         {
             step++;
-            string shown = Shorten(at.Shown ?? $"{at.Keyword} {at.Arguments}");
+            string shown = Shorten(shownAs ?? at.Shown ?? $"{at.Keyword} {at.Arguments}");
             progress.WriteLine($"hpcrun: [{step}/{steps}] line {at.Line}: {shown}");
             cachedLine = false;
             var clock = Stopwatch.StartNew();

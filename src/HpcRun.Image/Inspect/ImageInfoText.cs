@@ -41,6 +41,7 @@ public static class ImageInfoText
         Line("WorkingDir", info.Config.WorkingDir);
         Line("User", info.Config.User);
         Section(text, "Labels", info.Config.Labels.Select(l => $"{l.Key}={l.Value}"));
+        Section(text, "OnBuild", info.Config.OnBuild);
         Section(text, "Runscript", info.Runscript?.TrimEnd().Split('\n'));
         Section(text, "Definition file", info.DefinitionFile?.TrimEnd().Split('\n'));
         if (info.Build is { } b)

@@ -19,6 +19,9 @@ public sealed record ImageConfig
     /// <summary>The user a recipe named (Dockerfile USER): recorded; hpcrun runs jobs as their caller.</summary>
     public string? User { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Dockerfile ONBUILD triggers, as Docker records them in the config ("OnBuild": each instruction's text
+    /// after ONBUILD, unexpanded): a build FROM this image runs them right after its FROM. Null: none.</summary>
+    public IReadOnlyList<string>? OnBuild { get; init; }
 
     public static readonly ImageConfig Empty = new();
 

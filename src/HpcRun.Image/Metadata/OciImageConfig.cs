@@ -21,6 +21,7 @@ public sealed record OciImageConfig(ImageConfig Config, string Os, string Archit
             Cmd = StringList(Property(c, "Cmd")),
             WorkingDir = String(c, "WorkingDir") is { Length: > 0 } dir ? dir : null,
             Labels = StringMap(Property(c, "Labels")).ToDictionary(),
+            OnBuild = StringList(Property(c, "OnBuild")) is { Count: > 0 } triggers ? triggers : null,
         };
         DateTimeOffset? created = DateTimeOffset.TryParse(String(root, "created"), out var date) ? date : null;
         return new OciImageConfig(config, String(root, "os") ?? "linux", String(root, "architecture") ?? "",

@@ -44,6 +44,42 @@ public class DockerfileParserTests
         Assert.Contains(message, e.Message);
     }
 
+    /// <summary>ONBUILD keeps its instruction as written, variables unexpanded (Docker records the text and reads it
+    /// where it runs); what Docker refuses as a trigger is refused at the ONBUILD's line.</summary>
+    [Fact]
+    public void Onbuild_keeps_its_trigger_as_written()
+    {
+        var instructions = DockerfileParser.Parse("FROM a\nonbuild RUN echo $HOME \\\n  > /home\nONBUILD ENV A=1\n");
+        Assert.Equal([("ONBUILD", "RUN echo $HOME  > /home", 2), ("ONBUILD", "ENV A=1", 4)],
+            instructions.Skip(1).Select(i => (i.Keyword, i.Arguments, i.Line)));
+    }
+
+    [Theory]
+    [InlineData("ONBUILD ONBUILD RUN true", "ONBUILD ONBUILD: chaining ONBUILD is not allowed (nor in Docker): a " +
+        "trigger runs in the build FROM this image and is not passed on")]
+    [InlineData("onbuild from scratch", "ONBUILD FROM: FROM is not allowed as an ONBUILD trigger (nor in Docker)")]
+    [InlineData("ONBUILD MAINTAINER me", "ONBUILD MAINTAINER: MAINTAINER is not allowed as an ONBUILD trigger " +
+        "(nor in Docker)")]
+    [InlineData("ONBUILD", "ONBUILD needs an instruction to run")]
+    public void What_docker_refuses_as_a_trigger_is_refused_at_its_line(string instruction, string message)
+    {
+        var e = Assert.Throws<RecipeException>(() => DockerfileParser.Parse($"FROM a\n\n{instruction}\n"));
+        Assert.Equal((3, message), (e.Line, e.Message));
+    }
+
+    /// <summary>A base image's trigger (its config's OnBuild, from any builder) is read where it runs, at its FROM's
+    /// line; one no ONBUILD may write is refused there too, and one the build ignores is nothing.</summary>
+    [Fact]
+    public void A_trigger_is_read_at_the_line_of_the_from_that_runs_it()
+    {
+        Instruction copy = DockerfileParser.ReadTrigger("COPY --chmod=755 app /app", 7)!;
+        Assert.Equal(("COPY", "755", "app /app", 7), (copy.Keyword, copy.Flags["chmod"], copy.Arguments, copy.Line));
+        Assert.Null(DockerfileParser.ReadTrigger("EXPOSE 80", 7));
+        Assert.Equal(7, Assert.Throws<RecipeException>(() => DockerfileParser.ReadTrigger("FROM x", 7)).Line);
+        Assert.Contains("unknown instruction FROB",
+            Assert.Throws<RecipeException>(() => DockerfileParser.ReadTrigger("FROB x", 7)).Message);
+    }
+
     /// <summary>Every heredoc form BuildKit reads, wherever it stands on the line, is one clear refusal at the
     /// instruction's line, not "unknown instruction" at the lines of its body.</summary>
     [Theory]

@@ -33,6 +33,14 @@ public sealed class DockerfileSemanticsTests : IDisposable
         return path;
     }
 
+    /// <summary>The config `hpcrun inspect --json` shows of the image <paramref name="name"/>.</summary>
+    private System.Text.Json.JsonElement Config(string name)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(
+            Hpcrun.Run(["inspect", "--json", Path.Combine(dir, name)], env).Stdout);
+        return json.RootElement.GetProperty("config").Clone();
+    }
+
     /// <summary>The paths in a bare SquashFS image, as "/etc/hosts".</summary>
     private List<string> Listing(string sqfs) =>
         [.. TestEnvironment.RunChecked("unsquashfs", "-l", "-d", "", Path.Combine(dir, sqfs)).Split('\n')
@@ -147,6 +155,55 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Assert.Equal("amd64\n", Hpcrun.Run(["exec", Path.Combine(dir, "own.sif"), "cat", "/arch"], env).Stdout);
     }
 
+    /// <summary>ONBUILD as Docker has it: the base records its triggers (OnBuild) without running them; a build FROM
+    /// that SIF runs them right after FROM, in order, before its own instructions; its image records none, so a
+    /// build FROM it runs none again.</summary>
+    [Fact]
+    public void Onbuild_triggers_run_in_the_child_and_are_not_inherited_by_the_grandchild()
+    {
+        Write("base.dockerfile", $$"""
+            FROM {{TestImages.BusyboxTree}}
+            ONBUILD RUN echo "trigger saw ${FROM_BASE}" >> /triggered
+            ONBUILD ENV FROM_TRIGGER=yes
+            ENV FROM_BASE=base
+            """);
+        var base_ = Build("base.sif", "base.dockerfile");
+        Assert.True(base_.ExitCode == 0, base_.ToString());
+        Assert.Equal(["RUN echo \"trigger saw ${FROM_BASE}\" >> /triggered", "ENV FROM_TRIGGER=yes"],
+            Config("base.sif").GetProperty("onBuild").EnumerateArray().Select(e => e.GetString()));
+        Assert.NotEqual(0, Hpcrun.Run(["exec", Path.Combine(dir, "base.sif"), "test", "-e", "/triggered"], env).ExitCode);
+
+        Write("child.dockerfile", "FROM ./base.sif\nRUN test \"$FROM_TRIGGER\" = yes && cp /triggered /seen\n");
+        var child = Build("child.sif", "child.dockerfile");
+        Assert.True(child.ExitCode == 0, child.ToString());
+        Assert.Contains("hpcrun: [2/4] line 1: ONBUILD RUN echo \"trigger saw ${FROM_BASE}\" >> /triggered\n", child.Stderr);
+        string image = Path.Combine(dir, "child.sif");
+        Assert.Equal("trigger saw base\n", Hpcrun.Run(["exec", image, "cat", "/seen"], env).Stdout);
+        Assert.Contains("FROM_TRIGGER=yes", Config("child.sif").GetProperty("env").EnumerateArray()
+            .Select(e => e.GetString()));
+        Assert.False(Config("child.sif").TryGetProperty("onBuild", out _));
+
+        Write("grandchild.dockerfile", "FROM ./child.sif\nRUN test \"$FROM_TRIGGER\" = yes\n");
+        var grandchild = Build("grandchild.sif", "grandchild.dockerfile");
+        Assert.True(grandchild.ExitCode == 0, grandchild.ToString());
+        Assert.Equal("trigger saw base\n",
+            Hpcrun.Run(["exec", Path.Combine(dir, "grandchild.sif"), "cat", "/triggered"], env).Stdout);
+    }
+
+    /// <summary>A trigger that fails stops the build as its instruction would, in one line that names the FROM whose
+    /// base it came from and which of its triggers it was, at that FROM's line.</summary>
+    [Fact]
+    public void A_failing_trigger_names_the_base_it_came_from()
+    {
+        Write("base.dockerfile", $"FROM {TestImages.BusyboxTree}\nONBUILD ENV A=1\nONBUILD RUN exit 3\n");
+        Assert.Equal(0, Build("bad.sif", "base.dockerfile").ExitCode);
+        Write("Dockerfile", "# the child\nFROM ./bad.sif\nRUN true\n");
+        var build = Build("out.sif", "Dockerfile");
+        Assert.Equal((110, "hpcrun: FROM ./bad.sif, ONBUILD trigger 2 of 2: RUN at line 2 failed with exit status 3"),
+            (build.ExitCode, build.Stderr.TrimEnd('\n').Split('\n')[^1]));
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
     /// <summary>An image built FROM a local SIF records the SIF's platform, not the host's: an arm64 base (no RUN
     /// needs to run there) gives an arm64 image, from a Dockerfile and from a definition file's localimage.</summary>
     [Fact]
@@ -185,6 +242,10 @@ public sealed class DockerfileSemanticsTests : IDisposable
         "directory holds one platform, which hpcrun can neither choose nor read, and builds it as linux/amd64: " +
         "leave --platform out (hpcrun build --platform OS/ARCH says which platform the image is), or start from a " +
         "registry image, an OCI layout or a docker save archive that has linux/arm64")]
+    [InlineData("ONBUILD ONBUILD RUN true", "Dockerfile:2: ONBUILD ONBUILD: chaining ONBUILD is not allowed (nor in " +
+        "Docker): a trigger runs in the build FROM this image and is not passed on")]
+    [InlineData("ONBUILD FROM scratch", "Dockerfile:2: ONBUILD FROM: FROM is not allowed as an ONBUILD trigger (nor " +
+        "in Docker)")]
     public void What_hpcrun_does_not_do_is_one_clear_line(string instruction, string message)
     {
         Write("a.txt", "a\n");
