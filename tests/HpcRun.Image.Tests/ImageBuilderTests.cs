@@ -55,6 +55,19 @@ public sealed class ImageBuilderTests : IDisposable
         Assert.Equal(DateTimeOffset.Parse("2024-05-01T12:00:00Z"), build.Created);
     }
 
+    /// <summary>The ONBUILD triggers of an image built by Docker (its config's OnBuild) are kept in the SIF's
+    /// config, in order, so that a recipe FROM it runs them; a config without them records none.</summary>
+    [Fact]
+    public void An_images_onbuild_triggers_are_kept_in_its_config()
+    {
+        OciImage image = TwoLayers();
+        image.RunConfig["OnBuild"] = new JsonArray("COPY . /app", "RUN make -C /app");
+        string sif = Build(OciImage.WriteDockerArchive(sandbox.File("docker"), image));
+        Assert.Equal(["COPY . /app", "RUN make -C /app"], ImageSource.Probe(sif).EmbeddedConfig!.OnBuild);
+        Assert.Null(ImageSource.Probe(Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()), "plain.sif"))
+            .EmbeddedConfig!.OnBuild);
+    }
+
     [Fact]
     public void The_same_input_gives_byte_identical_images_as_directory_or_tar()
     {
