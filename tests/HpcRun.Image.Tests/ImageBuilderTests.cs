@@ -22,8 +22,9 @@ public sealed class ImageBuilderTests : IDisposable
             .Layer(new LayerTar().File("etc/.wh.old", "").File("bin/tool", $"v2 {architecture}"), Compression.None);
 
     private string Build(string source, string name = "out.sif", bool sqfs = false, string? platform = null,
-        string? tag = null) =>
-        building.Build(source, name, r => r with { SquashFsOnly = sqfs, Platform = platform, Tag = tag });
+        string? tag = null, Func<Build.BuildRequest, Build.BuildRequest>? with = null) =>
+        building.Build(source, name, r => (with ?? (x => x))(r with { SquashFsOnly = sqfs, Platform = platform,
+            Tag = tag }));
 
     private static string Cat(string image, string file, long offset = SifWriter.PartitionOffset) =>
         Building.Cat(image, file, offset);
@@ -66,6 +67,24 @@ public sealed class ImageBuilderTests : IDisposable
         Assert.Equal(["COPY . /app", "RUN make -C /app"], ImageSource.Probe(sif).EmbeddedConfig!.OnBuild);
         Assert.Null(ImageSource.Probe(Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()), "plain.sif"))
             .EmbeddedConfig!.OnBuild);
+    }
+
+    /// <summary>A pull by tag and digest (as `hpcrun pull` hands it to the build) is recorded and shown in Docker's
+    /// canonical form, NAME:TAG@sha256:HEX, however it was written (Docker Hub's short names expanded).</summary>
+    [Theory]
+    [InlineData("docker://r.example.org:5000/team/app:1.0@sha256:HEX", "docker://r.example.org:5000/team/app:1.0@sha256:HEX")]
+    [InlineData("python:3.12@sha256:HEX", "docker://docker.io/library/python:3.12@sha256:HEX")]
+    public void A_reference_with_a_tag_and_a_digest_is_recorded_and_shown_canonically(string given, string canonical)
+    {
+        string hex = new('0', 64);
+        string reference = Registry.ImageReference.Parse(given.Replace("HEX", hex)).ToString();
+        string sif = Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()),
+            with: r => r with { Reference = reference });
+        Inspect.ImageInfo info = Inspect.ImageInspector.Inspect(sif);
+        Assert.Equal(canonical.Replace("HEX", hex), info.Build!.SourceTag);
+        Assert.Matches($@"\nBuilt from:   registry {System.Text.RegularExpressions.Regex.Escape(
+            canonical.Replace("HEX", hex))} sha256:[0-9a-f]{{64}} for linux/amd64 by hpcrun test\n",
+            Inspect.ImageInfoText.Render(info));
     }
 
     [Fact]

@@ -71,7 +71,8 @@ public sealed class ImageInspectorTests : IDisposable
         string tree = Directory.CreateDirectory(sandbox.File("tree")).FullName;
         Directory.CreateDirectory(Path.Combine(tree, ".hpcrun"));
         File.WriteAllText(Path.Combine(tree, ".hpcrun", "config.json"),
-            """{"Env":["A=1"],"Cmd":["/bin/app"],"User":"builder","Labels":{"zeta":"z","beta":"b"}}""");
+            """{"Env":["A=1"],"Cmd":["/bin/app"],"User":"builder","Labels":{"zeta":"z","beta":"b"},""" +
+            "\"OnBuild\":[\"COPY . /src\",\"RUN make -C /src\"]}");
         Directory.CreateDirectory(Path.Combine(tree, ".singularity.d"));
         File.WriteAllText(Path.Combine(tree, ".singularity.d", "labels.json"), """{"org.x":"1","alpha":"a"}""");
         File.WriteAllText(Path.Combine(tree, ".singularity.d", "Singularity"), "Bootstrap: scratch\n");
@@ -79,11 +80,14 @@ public sealed class ImageInspectorTests : IDisposable
         string text = ImageInfoText.Render(info);
         Assert.EndsWith("Environment:\n  A=1\nCmd:          /bin/app\nUser:         builder\n" +
             "Labels:\n  alpha=a\n  beta=b\n  org.x=1\n  zeta=z\n" +
+            "OnBuild:\n  COPY . /src\n  RUN make -C /src\n" +
             "Runscript:\n  #!/bin/sh\n  if [ $# -gt 0 ]; then exec \"$@\"; fi\n  exec '/bin/app'\n" +
             "Definition file:\n  Bootstrap: scratch\n", text);
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(info, ImageInfoJson.Relaxed.ImageInfo));
         JsonElement config = json.RootElement.GetProperty("config");
         Assert.Equal("builder", config.GetProperty("user").GetString());
+        Assert.Equal(["COPY . /src", "RUN make -C /src"],
+            config.GetProperty("onBuild").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal(["alpha", "beta", "org.x", "zeta"],
             config.GetProperty("labels").EnumerateObject().Select(p => p.Name));
         Assert.Equal(["path", "format", "objects", "config", "runscript", "definitionFile"],
