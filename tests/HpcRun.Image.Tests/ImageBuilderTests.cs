@@ -72,7 +72,8 @@ public sealed class ImageBuilderTests : IDisposable
     /// <summary>A pull by tag and digest (as `hpcrun pull` hands it to the build) is recorded and shown in Docker's
     /// canonical form, NAME:TAG@sha256:HEX, however it was written (Docker Hub's short names expanded).</summary>
     [Theory]
-    [InlineData("docker://r.example.org:5000/team/app:1.0@sha256:HEX", "docker://r.example.org:5000/team/app:1.0@sha256:HEX")]
+    [InlineData("docker://r.example.org:5000/team/app:1.0@sha256:HEX",
+        "docker://r.example.org:5000/team/app:1.0@sha256:HEX")]
     [InlineData("python:3.12@sha256:HEX", "docker://docker.io/library/python:3.12@sha256:HEX")]
     public void A_reference_with_a_tag_and_a_digest_is_recorded_and_shown_canonically(string given, string canonical)
     {

@@ -16,6 +16,11 @@ public sealed class ReferenceTests
     [InlineData("127.0.0.1:5000/group/sub/app:2.1", "docker://127.0.0.1:5000/group/sub/app:2.1")]
     [InlineData("ghcr.io/org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         "docker://ghcr.io/org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    [InlineData("Docker.example.org/app:v1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "docker://Docker.example.org/app:v1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    [InlineData("python:3.12@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "docker://docker.io/library/python:3.12@sha256:" +
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
     public void References_are_normalized_as_docker_does(string text, string normalized) =>
         Assert.Equal(normalized, ImageReference.Parse(text).ToString());
 

@@ -171,12 +171,14 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Assert.True(base_.ExitCode == 0, base_.ToString());
         Assert.Equal(["RUN echo \"trigger saw ${FROM_BASE}\" >> /triggered", "ENV FROM_TRIGGER=yes"],
             Config("base.sif").GetProperty("onBuild").EnumerateArray().Select(e => e.GetString()));
-        Assert.NotEqual(0, Hpcrun.Run(["exec", Path.Combine(dir, "base.sif"), "test", "-e", "/triggered"], env).ExitCode);
+        Assert.NotEqual(0,
+            Hpcrun.Run(["exec", Path.Combine(dir, "base.sif"), "test", "-e", "/triggered"], env).ExitCode);
 
         Write("child.dockerfile", "FROM ./base.sif\nRUN test \"$FROM_TRIGGER\" = yes && cp /triggered /seen\n");
         var child = Build("child.sif", "child.dockerfile");
         Assert.True(child.ExitCode == 0, child.ToString());
-        Assert.Contains("hpcrun: [2/4] line 1: ONBUILD RUN echo \"trigger saw ${FROM_BASE}\" >> /triggered\n", child.Stderr);
+        Assert.Contains("hpcrun: [2/4] line 1: ONBUILD RUN echo \"trigger saw ${FROM_BASE}\" >> /triggered\n",
+            child.Stderr);
         string image = Path.Combine(dir, "child.sif");
         Assert.Equal("trigger saw base\n", Hpcrun.Run(["exec", image, "cat", "/seen"], env).Stdout);
         Assert.Contains("FROM_TRIGGER=yes", Config("child.sif").GetProperty("env").EnumerateArray()
