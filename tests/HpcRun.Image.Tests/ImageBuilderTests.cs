@@ -22,9 +22,8 @@ public sealed class ImageBuilderTests : IDisposable
             .Layer(new LayerTar().File("etc/.wh.old", "").File("bin/tool", $"v2 {architecture}"), Compression.None);
 
     private string Build(string source, string name = "out.sif", bool sqfs = false, string? platform = null,
-        string? tag = null, Func<Build.BuildRequest, Build.BuildRequest>? with = null) =>
-        building.Build(source, name, r => (with ?? (x => x))(r with { SquashFsOnly = sqfs, Platform = platform,
-            Tag = tag }));
+        string? tag = null) =>
+        building.Build(source, name, r => r with { SquashFsOnly = sqfs, Platform = platform, Tag = tag });
 
     private static string Cat(string image, string file, long offset = SifWriter.PartitionOffset) =>
         Building.Cat(image, file, offset);
@@ -79,8 +78,8 @@ public sealed class ImageBuilderTests : IDisposable
     {
         string hex = new('0', 64);
         string reference = Registry.ImageReference.Parse(given.Replace("HEX", hex)).ToString();
-        string sif = Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()),
-            with: r => r with { Reference = reference });
+        string sif = building.Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()), "out.sif",
+            r => r with { Reference = reference });
         Inspect.ImageInfo info = Inspect.ImageInspector.Inspect(sif);
         Assert.Equal(canonical.Replace("HEX", hex), info.Build!.SourceTag);
         Assert.Matches($@"\nBuilt from:   registry {System.Text.RegularExpressions.Regex.Escape(
