@@ -62,7 +62,9 @@ public sealed class CommandLineRoot
         {
             args = WithoutHelpVerb(args, Command);
             if (args.Any(a => a is "-h" or "/h" or "--help" or "-?" or "/?" or "--version")) AddHelpAndVersion();
-            ParseResult result = Command.Parse(ours is null ? args : ours(args));
+            // A verb that ends at its image (submit) reads what follows it as the launcher does: the job's words.
+            args = ImageCommandLine.JobInArguments(ours is null ? args : ours(args), Command);
+            ParseResult result = Command.Parse(args);
             // The loudest given wins, as Apptainer ranks them.
             Logging.Configure(result.GetValue(debug) ? 2 : result.GetValue(verbose) ? 1 : result.GetValue(quiet) ? -1
                 : result.GetValue(silent) ? -2 : 0);

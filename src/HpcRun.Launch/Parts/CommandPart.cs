@@ -31,7 +31,7 @@ public sealed class CommandPart : ILaunchPart
             : request.Test ? [TestScript, .. request.RunArguments]
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context, request.RunArguments);
-        if (plan.Argv is [{ Length: 0 }, ..]) throw new HpcRunException(ExitCode.CommandNotFound, EmptyCommand);
+        RefuseEmpty(plan.Argv);
         if (request.Test) CheckScriptCanStart(context, TestScript, "test script");
         else if (request.Command.Count == 0 && !request.Shell && RunScripts.Contains(plan.Argv[0]))
             CheckScriptCanStart(context, plan.Argv[0], "runscript");
@@ -105,6 +105,15 @@ public sealed class CommandPart : ILaunchPart
     /// <summary>An empty string names no command: a shell says "command not found" (127), where a PATH search would
     /// try each of its directories and be refused them (EACCES, "Permission denied", 126).</summary>
     public const string EmptyCommand = "the command is an empty string: no command has that name";
+
+    /// <summary>Refuses <paramref name="argv"/> whose command is an empty string (an empty string after it is an
+    /// argument); `hpcrun submit` refuses it so before it sends the job.</summary>
+    /// <exception cref="HpcRunException">127 (<see cref="ExitCode.CommandNotFound"/>), <see cref="EmptyCommand"/>.
+    /// </exception>
+    public static void RefuseEmpty(IReadOnlyList<string> argv)
+    {
+        if (argv is [{ Length: 0 }, ..]) throw new HpcRunException(ExitCode.CommandNotFound, EmptyCommand);
+    }
 
     /// <summary>What `hpcrun shell IMAGE ARGS...` says before it starts the shell without ARGS, as Apptainer's shell
     /// warns "Parameters to shell command are ignored" (cmd/internal/cli/actions.go) and starts its shell action

@@ -115,7 +115,7 @@ internal sealed class HpcRunCli
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for those words.</exception>
     private string[] WithImplicitExec(string[] args)
     {
-        int first = Array.FindIndex(args, a => !IsOption(a, Root.Options));
+        int first = ImageCommandLine.VerbAt(args, Root);
         if (first < 0 || Root.Subcommands.Any(c => c.Name == args[first])
             || args[first] is "-h" or "--help" or "-?" or "--version")
             return args;
@@ -134,58 +134,16 @@ internal sealed class HpcRunCli
         return [.. args[..first], "exec", .. args[first..]];
     }
 
-    /// <summary>Splits off what follows the image (and an optional "--") of a launch verb. Before it, bundled
-    /// flags are taken apart as Apptainer's parser does (`-ce` is `-c -e`), and a "--" ends the verb's options
-    /// as cobra's does for Apptainer (`exec -- IMAGE CMD`): the next word is the image, whatever it looks
-    /// like.</summary>
+    /// <summary>Splits off what follows the image (and an optional "--") of a launch verb, as
+    /// <see cref="ImageCommandLine.Split"/> reads it for every verb that ends at an image.</summary>
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for an option the verb lacks.</exception>
     private (string[] Ours, IReadOnlyList<string> Job) SplitJobCommand(string[] args)
     {
-        int verbAt = Array.FindIndex(args, a => !IsOption(a, Root.Options));
+        int verbAt = ImageCommandLine.VerbAt(args, Root);
         if (verbAt < 0 || !launchVerbs.Contains(args[verbAt])) return (args, []);
         Command verb = Root.Subcommands.First(c => c.Name == args[verbAt]);
-        Option[] options = [.. verb.Options, .. Root.Options];
-        var ours = new List<string>(args[..(verbAt + 1)]);
-        // The image at `at`, passed on after a "--" of the library's own (an image named -x.sif is no option); what
-        // follows it, and a "--" right after it, as without the "--" before it.
-        (string[], IReadOnlyList<string>) SplitAt(int at)
-        {
-            if (at >= args.Length) return ([.. ours], []); // no image: the verb says it needs one
-            int rest = at + 1 < args.Length && args[at + 1] == "--" ? at + 2 : at + 1;
-            return ([.. ours, "--", args[at]], args[rest..]);
-        }
-        for (int i = verbAt + 1; i < args.Length; i++)
-        {
-            if (args[i] == "--") return SplitAt(i + 1);
-            if (!args[i].StartsWith('-') || args[i] == "-") return SplitAt(i); // the image
-            string name = args[i].Split('=', 2)[0];
-            Option? option = options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name));
-            if (option is null && Unbundled(args[i], options) is { } flags)
-            {
-                ours.AddRange(flags);
-                continue;
-            }
-            if (option is null) // the bare form's options are exec's, though the user typed no exec
-                throw new HpcRunException(ExitCode.Usage,
-                    UnsupportedOptions.Unknown(name, bare ? "" : verb.Name, "exec"));
-            ours.Add(args[i]);
-            if (option.ValueType != typeof(bool) && !args[i].Contains('=') && i + 1 < args.Length)
-                ours.Add(args[++i]); // its value
-        }
-        return ([.. ours], []);
+        // The bare form's options are exec's, though the user typed no exec.
+        return ImageCommandLine.Split(args, verbAt, [.. verb.Options, .. Root.Options],
+            name => UnsupportedOptions.Unknown(name, bare ? "" : verb.Name, "exec"));
     }
-
-    /// <summary>`-ce` as `-c`, `-e` when each letter is a flag's one-letter alias; null otherwise. A letter that
-    /// takes a value is not unbundled: early.c, which skips hpcrun's options to find the image, reads a bundle
-    /// as one flag (src/HpcRun/Native/hpcrun.h, HPCRUN_VALUE_OPTIONS).</summary>
-    private static string[]? Unbundled(string arg, Option[] options)
-    {
-        if (arg.Length < 3 || arg[1] == '-' || !arg[1..].All(char.IsAsciiLetter)) return null;
-        string[] flags = [.. arg[1..].Select(letter => $"-{letter}")];
-        return flags.All(flag => options.Any(o => o.ValueType == typeof(bool) && o.Aliases.Contains(flag)))
-            ? flags : null;
-    }
-
-    private static bool IsOption(string arg, IEnumerable<Option> options) =>
-        options.Any(o => o.Name == arg || o.Aliases.Contains(arg));
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using HpcRun.Cli;
+using HpcRun.CommandLine;
 using HpcRun.Launch;
+using HpcRun.Launch.Parts;
 using HpcRun.TestSupport;
 using HpcRun.Tools.Verbs.Slurm;
 
@@ -27,13 +29,23 @@ public sealed class SubmitScriptTests : IDisposable
 
     private string Image => Path.Combine(dir, "app");
 
-    private string Script(params string[] args)
+    private string Script(params string[] args) => Job(args).Script;
+
+    /// <summary>The job for `submit -D DIR ARGS`, its words read as hpcrun-tools reads them.</summary>
+    private HpcRun.Slurm.JobSubmission Job(params string[] args)
     {
         var verb = new SlurmSubmitVerb();
-        ParseResult result = verb.Command.Parse(["-D", dir, .. args]);
+        var root = new CommandLineRoot();
+        root.Command.Subcommands.Add(verb.Command);
+        ParseResult result = root.Command.Parse(
+            ImageCommandLine.JobInArguments(["submit", "-D", dir, .. args], root.Command));
         Assert.Empty(result.Errors);
-        return verb.Job(result, Binary).Script;
+        return verb.Job(result, Binary);
     }
+
+    /// <summary>What `hpcrun submit ARGS` exits with when nothing listens for it: the status of a refusal.</summary>
+    private int Refused(params string[] args) =>
+        new HpcRunCli(SlurmVerbs.All).Invoke(["submit", "--url", "http://127.0.0.1:9", "-D", dir, .. args]);
 
     /// <summary>The words bash hands srun when it runs <paramref name="script"/>.</summary>
     private static string[] SrunWords(string script) =>
@@ -76,7 +88,7 @@ public sealed class SubmitScriptTests : IDisposable
     [Fact]
     public void WithoutLaunchOptionsTheLineIsSrunHpcrunImageCommand() =>
         Assert.Equal($"srun /opt/hpcrun/bin/hpcrun {Image} true",
-            Script("--cleanenv", "false", Image, "--", "true").Split('\n')[2]);
+            Script("--cleanenv=false", Image, "--", "true").Split('\n')[2]);
 
     [Theory]
     [InlineData("--mpi", "sometimes")]
@@ -98,4 +110,76 @@ public sealed class SubmitScriptTests : IDisposable
         Assert.Equal((int)ExitCode.Usage, new HpcRunCli(SlurmVerbs.All).Invoke(["submit",
             "--url", "http://127.0.0.1:9", "-D", dir, "--home", Path.Combine(dir, "scratch"), noHome, Image, "--",
             "true"]));
+
+    /// <summary>Submit reads its command line as the launcher reads `hpcrun [LAUNCH OPTIONS] IMAGE CMD`, and its job
+    /// launches what that line typed here would: a "--" before or after the image, options after the image (CMD's,
+    /// -v and --help too), a command that starts with '-' or is "--", arguments with spaces, quotes, $, `, newlines,
+    /// globs and empty strings, and no command at all (the image's default).</summary>
+    [Theory]
+    [InlineData("IMG", "./solver", "-v", "in.dat")]
+    [InlineData("--", "IMG", "./solver", "-v")]
+    [InlineData("--", "IMG", "--", "./solver", "-v")]
+    [InlineData("-B", "DIR/scratch", "IMG", "ls", "-B", "/x", "--fakeroot", "--help", "-N", "2")]
+    [InlineData("IMG", "-x", "--", "y")]
+    [InlineData("IMG", "--", "--", "x")]
+    [InlineData("IMG", "--", "-B", "/x")]
+    [InlineData("--env", "A=1", "IMG", "sh", "-c", "echo \"$A\" 'it''s' `id` $(id) *; exit 3", "", "a\nb", "@file")]
+    [InlineData("-ce", "IMG", "printenv")]
+    [InlineData("IMG")]
+    [InlineData("--fakeroot", "--", "IMG")]
+    public void TheJobLaunchesWhatTheSameWordsGivenToHpcrunWould(params string[] typed)
+    {
+        typed = [.. typed.Select(w => w.Replace("IMG", Image, StringComparison.Ordinal)
+            .Replace("DIR", dir, StringComparison.Ordinal))];
+        string[] words = SrunWords(Script(typed));
+        Assert.Equal(Binary, words[0]);
+        Assert.Equivalent(Launched(typed), Launched(words[1..]), strict: true);
+    }
+
+    [Fact]
+    public void WhatFollowsTheImageIsTheCommandsNotSubmitsOrTheLaunchers()
+    {
+        var job = Job("-J", "fit", Image, "./solver", "-J", "x", "-B", "/x", "-v");
+        Assert.Equal("fit", job.Name);
+        Assert.Equal($"srun /opt/hpcrun/bin/hpcrun {Image} ./solver -J x -B /x -v", job.Script.Split('\n')[2]);
+        // A command that is "--" itself keeps a "--" before it, which the launcher drops.
+        Assert.Equal($"srun /opt/hpcrun/bin/hpcrun {Image} -- -- x", Script(Image, "--", "--", "x").Split('\n')[2]);
+    }
+
+    [Fact]
+    public void WithoutACommandTheJobRunsTheImagesDefaultAndIsNamedAfterTheImage()
+    {
+        var job = Job(Image);
+        Assert.Equal($"srun /opt/hpcrun/bin/hpcrun {Image}", job.Script.Split('\n')[2]);
+        Assert.Equal("app", job.Name);
+    }
+
+    /// <summary>An empty command is refused before anything is sent, with the launcher's status (127); an empty
+    /// argument after the command is only an argument.</summary>
+    [Fact]
+    public void AnEmptyCommandIsRefusedAsTheLauncherRefusesIt()
+    {
+        var error = Assert.Throws<HpcRunException>(() => Job(Image, ""));
+        Assert.Equal((ExitCode.CommandNotFound, CommandPart.EmptyCommand), (error.Code, error.Message));
+        Assert.Equal((int)ExitCode.CommandNotFound, Refused(Image, ""));
+        Assert.Equal((int)ExitCode.CommandNotFound, Refused(Image, "--", "", "x"));
+        Assert.Equal((int)ExitCode.CommandNotFound, Refused("--", Image, ""));
+        Assert.Equal($"srun /opt/hpcrun/bin/hpcrun {Image} echo ''", Script(Image, "echo", "").Split('\n')[2]);
+    }
+
+    /// <summary>Before the image, an option neither submit nor the launcher has is refused as the launcher refuses
+    /// it (64); after "--" the next word is the image even when it starts with '-'.</summary>
+    [Fact]
+    public void UnknownOptionsBeforeTheImageAreRefusedAndDashDashEndsThem()
+    {
+        var root = new CommandLineRoot();
+        root.Command.Subcommands.Add(new SlurmSubmitVerb().Command);
+        var error = Assert.Throws<HpcRunException>(() =>
+            ImageCommandLine.JobInArguments(["submit", "--bogus", Image, "true"], root.Command));
+        Assert.Equal("unknown option '--bogus' for submit (see 'hpcrun submit --help')", error.Message);
+        Assert.Equal((int)ExitCode.Usage, Refused("--bogus", Image, "true"));
+        Assert.Equal((int)ExitCode.Usage, Refused("--writable", Image, "true"));
+        Assert.Equal((int)ExitCode.ImageNotFound, Refused("--", "-odd.sif", "true"));
+        Assert.Equal((int)ExitCode.Usage, Refused("-N", "2")); // no image
+    }
 }

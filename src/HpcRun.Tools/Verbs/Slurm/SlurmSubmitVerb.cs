@@ -6,8 +6,10 @@ using HpcRun.Slurm;
 namespace HpcRun.Tools.Verbs.Slurm;
 
 /// <summary>
-/// `hpcrun submit [-N] [-n] [-t] [-p] [-J] [--chdir] [-o] [--wait] [LAUNCH OPTIONS] IMAGE -- CMD...`: a batch
-/// job whose step is `srun hpcrun [LAUNCH OPTIONS] IMAGE CMD`. The launch options are hpcrun run's own.
+/// `hpcrun submit [-N] [-n] [-t] [-p] [-J] [--chdir] [-o] [--wait] [LAUNCH OPTIONS] [--] IMAGE [--] [CMD...]`: a
+/// batch job whose step is `srun hpcrun [LAUNCH OPTIONS] IMAGE CMD`. The launch options are hpcrun run's own, and
+/// the command line is read as the launcher reads its own (<see cref="ImageCommandLine"/>): what follows IMAGE is
+/// CMD's, untouched, so that the job runs what `hpcrun [LAUNCH OPTIONS] IMAGE CMD` typed here would.
 /// </summary>
 internal sealed class SlurmSubmitVerb
 {
@@ -34,7 +36,10 @@ internal sealed class SlurmSubmitVerb
     private readonly Argument<string> image = new("image")
     { Description = "Image file, as for hpcrun run (must be readable on the nodes)" };
     private readonly Argument<string[]> command = new("command")
-    { Description = "Command and arguments, after --", Arity = ArgumentArity.OneOrMore };
+    {
+        Description = "Command and arguments (none: the image's default command, as hpcrun IMAGE runs it)",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
     private readonly LaunchOptions launch = new();
 
     public Command Command { get; }
@@ -44,9 +49,9 @@ internal sealed class SlurmSubmitVerb
 
     public SlurmSubmitVerb()
     {
-        Command = new Command(ToolVerbs.Submit.Name, ToolVerbs.Submit.Description)
+        Command = new ImageVerb(ToolVerbs.Submit.Name, ToolVerbs.Submit.Description)
         { nodes, tasks, time, partition, name, chdir, output, wait };
-        Command.With("submit [SLURM OPTIONS] [LAUNCH OPTIONS] IMAGE -- CMD [ARG...]    (everything after -- is CMD's)",
+        Command.With("submit [SLURM OPTIONS] [LAUNCH OPTIONS] IMAGE [CMD [ARG...]]    (options after IMAGE are CMD's)",
             "hpcrun submit -N 2 -n 8 -t 1:00:00 mycode.sif -- ./solver input.dat",
             "hpcrun submit --wait -B /scratch --mpi host mycode.sif -- ./solver -v   # -v goes to ./solver");
         launch.AddTo(Command);
@@ -69,13 +74,13 @@ internal sealed class SlurmSubmitVerb
     /// The job for a parsed command line, its script `srun HPCRUN [LAUNCH OPTIONS] IMAGE CMD`. What hpcrun
     /// run would refuse is refused now, not when the job starts, with run's own status: bad values (a bad
     /// --mpi, a relative --pwd...: 64) first, then the files and settings as the job will see them
-    /// (<see cref="SubmitChecks"/>: 65/66 image, 67 bind source, 73 env file).
+    /// (<see cref="SubmitChecks"/>: 65/66 image, 67 bind source, 73 env file, 127 an empty command).
     /// </summary>
     /// <exception cref="HpcRunException">The first fault found; nothing has been sent.</exception>
     public JobSubmission Job(ParseResult result, string hpcrun)
     {
         string imagePath = Path.GetFullPath(result.GetValue(image)!);
-        string[] cmd = result.GetValue(command)!;
+        string[] cmd = result.GetResult(command) is null ? [] : result.GetValue(command) ?? [];
         LaunchRequest request = launch.ToRequest(result, imagePath, cmd);
         int? timeLimit = result.GetValue(time) is { } t ? TimeLimit(t) : null;
         string workDir = Path.GetFullPath(result.GetValue(chdir) ?? Environment.CurrentDirectory);
@@ -83,10 +88,10 @@ internal sealed class SlurmSubmitVerb
         SubmitChecks.Check(request, workDir, environment);
         return new JobSubmission
         {
-            Script = BatchScript.Build([hpcrun, .. launch.Arguments(result), imagePath, .. cmd]),
+            Script = BatchScript.Build([hpcrun, .. launch.Arguments(result), imagePath, .. Separated(cmd)]),
             WorkingDirectory = workDir,
             Environment = environment,
-            Name = result.GetValue(name) ?? Path.GetFileName(cmd[0]),
+            Name = result.GetValue(name) ?? Path.GetFileName(cmd.Length > 0 ? cmd[0] : imagePath),
             Nodes = result.GetValue(nodes),
             Tasks = result.GetValue(tasks),
             TimeLimitMinutes = timeLimit,
@@ -94,6 +99,10 @@ internal sealed class SlurmSubmitVerb
             StandardOutput = Path.Combine(workDir, result.GetValue(output) ?? "slurm-%j.out"),
         };
     }
+
+    /// <summary>The command as the job's hpcrun line gives it: the launcher drops a "--" right after the image, so
+    /// a command that is "--" itself gets one more before it.</summary>
+    private static IEnumerable<string> Separated(string[] cmd) => cmd is ["--", ..] ? ["--", .. cmd] : cmd;
 
     /// <summary>Follows the job to its end (a live line on a terminal, a line per change
     /// otherwise) and returns its exit status.</summary>

@@ -21,12 +21,14 @@ internal static class SubmitChecks
     /// <param name="workDir">The job's working directory, absolute (--chdir, else the current one).</param>
     /// <param name="environment">The environment the job gets: hpcrun run reads its HPCRUN_* settings from it.</param>
     /// <exception cref="HpcRunException">64 (no such --chdir, a bad --env, HPCRUN_* or APPTAINER_* setting, a home
-    /// and --no-home), 65/66 (image), 67 (bind source), 73 (--env-file unreadable or malformed).</exception>
+    /// and --no-home), 65/66 (image), 67 (bind source), 73 (--env-file unreadable or malformed), 127 (an empty
+    /// command).</exception>
     public static void Check(LaunchRequest request, string workDir, IReadOnlyDictionary<string, string> environment)
     {
         if (!Directory.Exists(workDir))
             throw new HpcRunException(ExitCode.Usage, $"--chdir: no such directory: {workDir}");
         ImageSource image = ImageArgument.Probe(request.Image);
+        CommandPart.RefuseEmpty(request.Command); // 127, as the launcher's plan refuses it
         _ = ApptainerVariables.Apply(request, environment); // 64: a bad APPTAINER_* value, a home and none
         CheckSettings(request, environment);
         LaunchRequest there = request with
