@@ -7,8 +7,7 @@ namespace HpcRun.Launch.Parts;
 /// `hpcrun test` the image's test script with them (without one: no job, <see cref="NoTestScript"/>), or for
 /// `hpcrun shell` a shell (<see cref="ShellCommand"/>);
 /// in the host's current directory when the container has it and the user can enter it (it is not bound under
-/// --contain: then the home), else the image's working directory. HOME is the home part's when -H or --fakeroot moves
-/// the home (<see cref="HomePart.HomeVariable"/>).
+/// --contain: then the home), else the image's working directory.
 /// When the image's environment scripts are to be evaluated (<see cref="ImageEnvironment"/>), the image's shell
 /// runs them and execs the command.
 /// </summary>
@@ -35,7 +34,6 @@ public sealed class CommandPart : ILaunchPart
         if (request.Test) CheckScriptCanStart(context, TestScript, "test script");
         else if (request.Command.Count == 0 && !request.Shell && RunScripts.Contains(plan.Argv[0]))
             CheckScriptCanStart(context, plan.Argv[0], "runscript");
-        if (HomePart.HomeVariable(request, context.Host) is { } home) plan.SetEnv("HOME", home);
         string? cwd = context.Host.UsableCwd;
         if ((request.Contain || request.NoMount.Cwd) && (cwd is null || !plan.IsCovered(cwd) || InsideTmpfs(plan, cwd)))
             cwd = HomePart.HomeInside(request, context.Host); // not bound: start in the home, as Apptainer does

@@ -6,10 +6,14 @@ namespace HpcRun.Launch.Parts;
 /// The job's environment, lowest precedence first (README, "Environment"; Apptainer's
 /// environment_and_metadata.html): the host's (minus <see cref="NotInherited"/>; only <see cref="KeptByCleanEnv"/>
 /// with --cleanenv), the prompt, the image's config Env, a standard PATH if still unset, HOME, USER and LOGNAME
-/// when nothing set them, the container's own variables; then the image's /.singularity.d/env scripts
-/// (<see cref="ImageEnvironment"/>, evaluated by the image's shell); then the user's values: SINGULARITYENV_K,
-/// APPTAINERENV_K, HPCRUN_ENV_K from the host, --env-file files, --env (<see cref="EnvTemplate"/>: $VAR expands
-/// against the container's environment), and PREPEND_PATH / APPEND_PATH among them.
+/// when nothing set them, HOME where -H or --fakeroot moves the home (<see cref="HomePart.HomeVariable"/>), the
+/// container's own variables; then the image's /.singularity.d/env scripts (<see cref="ImageEnvironment"/>, evaluated
+/// by the image's shell); then the user's values: SINGULARITYENV_K, APPTAINERENV_K, HPCRUN_ENV_K from the host,
+/// --env-file files, --env (<see cref="EnvTemplate"/>: $VAR expands against the container's environment), and
+/// PREPEND_PATH / APPEND_PATH among them. HOME is not among them: the home part decides it, as it decides the home's
+/// bind, passwd entry and the contained job's working directory, so a HOME of the user's would point where no home
+/// is; Apptainer's SetContainerEnv, which every --env and --env-file value reaches as APPTAINERENV_K, also skips it
+/// ("not permitted"). Each source of one gets a warning (<see cref="HomeIgnored"/>).
 /// </summary>
 public sealed class EnvironmentPart : ILaunchPart
 {
@@ -50,9 +54,11 @@ public sealed class EnvironmentPart : ILaunchPart
         if (plan.GetEnv("PATH") is null) Set("PATH", DefaultPath);
         foreach (var (name, value) in Identity(context.Host))
             if (plan.GetEnv(name) is not { Length: > 0 }) Set(name, value);
+        // Before the user's values, so that their $HOME is the HOME the job gets.
+        if (HomePart.HomeVariable(request, context.Host) is { } home) Set("HOME", home);
         foreach (var (name, value) in ContainerVariables(context)) Set(name, value);
 
-        IReadOnlyList<(string Name, EnvTemplate Value)> overrides = Overrides(context);
+        IReadOnlyList<(string Name, EnvTemplate Value)> overrides = Overrides(context, plan);
         IReadOnlyList<string> scripts =
             ImageEnvironment.ScriptsAmong(context.Tree.List(ImageEnvironment.Directory) ?? []);
         if (scripts.Count > 0 && context.Tree.Has(ImageEnvironment.Shell))
@@ -87,19 +93,34 @@ public sealed class EnvironmentPart : ILaunchPart
             new("APPTAINER_NAME", file), new("SINGULARITY_NAME", file)];
     }
 
+    /// <summary>What a user's HOME gets: a warning naming where it came from (APPTAINERENV_HOME, --env-file F,
+    /// --env), and no effect.</summary>
+    public static string HomeIgnored(string origin) =>
+        $"{origin} sets HOME: ignored, as Apptainer ignores it; HOME is the home's path inside, which " +
+        "--home SRC[:DST] chooses";
+
     /// <summary>The user's values in the order they apply, PATH's prepend and append last (Apptainer's
-    /// 99-runtimevars.sh: a PATH given outright wins over both).</summary>
-    private static IReadOnlyList<(string Name, EnvTemplate Value)> Overrides(LaunchContext context)
+    /// 99-runtimevars.sh: a PATH given outright wins over both); HOME left out, with a warning for each source that
+    /// gave one.</summary>
+    private static IReadOnlyList<(string Name, EnvTemplate Value)> Overrides(LaunchContext context, PlanBuilder plan)
     {
         var values = new List<(string Name, EnvTemplate Value)>();
+        void Add(string origin, IEnumerable<(string Name, EnvTemplate Value)> given)
+        {
+            bool home = false;
+            foreach (var value in given)
+                if (value.Name == "HOME") home = true;
+                else values.Add(value);
+            if (home) plan.Warn(HomeIgnored(origin));
+        }
         foreach (string prefix in OverridePrefixes)
             foreach (var (name, value) in context.Host.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
                 if (name.StartsWith(prefix, StringComparison.Ordinal) && EnvTemplate.IsShellName(name[prefix.Length..]))
-                    values.Add((name[prefix.Length..], EnvTemplate.Parse(value)));
+                    Add(name, [(name[prefix.Length..], EnvTemplate.Parse(value))]);
         foreach (string file in context.Request.EnvFiles)
-            values.AddRange(EnvFileSyntax.Parse(file, context.Host.EnvFileContents[file]));
+            Add($"--env-file {file}", EnvFileSyntax.Parse(file, context.Host.EnvFileContents[file]));
         foreach (string option in context.Request.EnvAssignments)
-            values.AddRange(EnvOption.Parse(option).Select(p => (p.Key, EnvTemplate.Parse(p.Value))));
+            Add("--env", EnvOption.Parse(option).Select(p => (p.Key, EnvTemplate.Parse(p.Value))));
 
         EnvTemplate? prepend = Take(values, "PREPEND_PATH"), append = Take(values, "APPEND_PATH");
         if (values.Any(v => v.Name == "PATH")) return values;

@@ -5,7 +5,8 @@ namespace HpcRun.Launch.Parts;
 /// /etc/passwd and /etc/group entries so that `id`, `whoami` and ssh-less MPI launchers work
 /// even when the image was built elsewhere or lacks those files. With --fakeroot the image's root entry stays (its
 /// name, gecos and shell) with the home the job has (<see cref="HomePart.HomeInside"/>: /root, or -H's DST), as
-/// Apptainer's passwd template keeps uid 0's entry; an image without one gets root's.
+/// Apptainer's passwd template keeps uid 0's entry; an image without one gets root's. With -H the user's entry has
+/// -H's DST as its home, where the home is and HOME points, as Apptainer's passwd template has the home's destination.
 /// </summary>
 public sealed class IdentityPart : ILaunchPart
 {
@@ -19,7 +20,8 @@ public sealed class IdentityPart : ILaunchPart
         string? passwd = context.Tree.ReadText("/etc/passwd");
         plan.Mount(MountSpec.File("/etc/passwd", fakeRoot
             ? RootPasswd(passwd, HomePart.HomeInside(context.Request, host))
-            : Merge(passwd, host.PasswdLine, keepImageEntry: false)));
+            : Merge(passwd, context.Request.Home is null ? host.PasswdLine
+                : WithHome(host.PasswdLine, HomePart.HomeInside(context.Request, host)), keepImageEntry: false)));
         plan.Mount(MountSpec.File("/etc/group",
             Merge(context.Tree.ReadText("/etc/group"), fakeRoot ? RootGroup : host.GroupLine, fakeRoot)));
     }
@@ -39,6 +41,11 @@ public sealed class IdentityPart : ILaunchPart
         }
         return Merge(imageFile, $"root:x:0:0:root:{home}:/bin/sh", keepImageEntry: false);
     }
+
+    /// <summary>A passwd <paramref name="entry"/> with <paramref name="home"/> as its home; an entry without all seven
+    /// fields as it is.</summary>
+    public static string WithHome(string entry, string home) =>
+        entry.Split(':') is { Length: 7 } fields ? string.Join(':', fields[..5].Append(home).Append(fields[6])) : entry;
 
     /// <summary>The image's file with <paramref name="entry"/> in place of any line with the same
     /// name or id; with <paramref name="keepImageEntry"/>, an existing line for that id wins.</summary>
