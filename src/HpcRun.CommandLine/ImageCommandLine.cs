@@ -1,5 +1,4 @@
 using System.CommandLine;
-using HpcRun.Launch;
 
 namespace HpcRun.CommandLine;
 
