@@ -137,6 +137,25 @@ public sealed class SubmitChecksTests : IDisposable
         Assert.Contains($"\"current_working_directory\":\"{jobDir}\"", submitted.Body.Replace("\\/", "/"));
     }
 
+    /// <summary>An empty command is refused with the launcher's line and status, before anything is sent.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("--", "")]
+    public void An_empty_command_is_127(params string[] command) =>
+        AssertRefused(Submit([Image, .. command]), 127,
+            "hpcrun: the command is an empty string: no command has that name");
+
+    /// <summary>What follows the image is the command's, as the launcher reads it: a -B there is no bind (its missing
+    /// source would be 67), -v no verbosity; a "--" before the image ends submit's options.</summary>
+    [Fact]
+    public void What_follows_the_image_is_the_commands()
+    {
+        CommandResult run = Submit(["-N", "1", "--", Image, "ls", "-B", "/no/such/dir", "-v"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        CannedHttpServer.Request submitted = Assert.Single(server.Received);
+        Assert.Contains($"{Image} ls -B /no/such/dir -v", submitted.Body.Replace("\\/", "/"));
+    }
+
     [Fact]
     public void A_directory_is_an_image_as_for_hpcrun_run()
     {

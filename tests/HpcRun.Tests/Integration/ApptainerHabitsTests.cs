@@ -566,6 +566,21 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    /// <summary>A HOME given as a value for inside (--env, APPTAINERENV_HOME) is ignored with a warning, as Apptainer
+    /// says "not permitted": HOME stays the home's path, /root under --fakeroot, also through the image's environment
+    /// scripts, and $HOME in the other values is that one.</summary>
+    [Fact]
+    public void AHomeGivenAsAValueForInsideIsIgnoredWithAWarning()
+    {
+        var run = Hpcrun.Run(["exec", "--fakeroot", "--env", "HOME=/elsewhere", "--env", "D=$HOME/data", images.Sif,
+            "sh", "-c", "echo $HOME $D; grep ^root: /etc/passwd | cut -d: -f6"], new Dictionary<string, string>
+            { ["APPTAINERENV_HOME"] = "/other" });
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["/root /root/data", "/root"], Lines(run));
+        Assert.Contains("warning: APPTAINERENV_HOME sets HOME: ignored, as Apptainer ignores it", run.Stderr);
+        Assert.Contains("warning: --env sets HOME: ignored, as Apptainer ignores it", run.Stderr);
+    }
+
     /// <summary>--fakeroot with --contain: an empty /root, where the job starts (Apptainer's regression test for its
     /// issue 5211); with --no-home: HOME is still /root, where nothing is bound; with -H SRC:DST: the home at DST,
     /// HOME and root's passwd entry DST, nothing at /root (Apptainer's setHome leaves an explicit home as given).
