@@ -45,6 +45,11 @@ public static class ImageCommandLine
                 ours.AddRange(flags);
                 continue;
             }
+            if (option is null && WithAttachedValue(args[i], options))
+            {
+                ours.Add(args[i]); // `-N2`, `-B/data`: the library reads the letter's value after it
+                continue;
+            }
             if (option is null) throw new HpcRunException(ExitCode.Usage, unknown(name));
             ours.Add(args[i]);
             if (option.ValueType != typeof(bool) && !args[i].Contains('=') && i + 1 < args.Length)
@@ -78,6 +83,13 @@ public static class ImageCommandLine
         return flags.All(flag => options.Any(o => o.ValueType == typeof(bool) && o.Aliases.Contains(flag)))
             ? flags : null;
     }
+
+    /// <summary>Whether <paramref name="arg"/> is a one-letter alias of an option that takes a value, with its value
+    /// attached (`-N2`, as sbatch's users type it; `-B/data`, as Apptainer's parser takes it). early.c reads it as
+    /// one word that names no option taking the next one, so it finds the same image.</summary>
+    private static bool WithAttachedValue(string arg, IReadOnlyList<Option> options) =>
+        arg.Length > 2 && arg[1] != '-'
+        && options.Any(o => o.ValueType != typeof(bool) && o.Aliases.Contains(arg[..2]));
 
     private static bool IsOption(string arg, IEnumerable<Option> options) =>
         options.Any(o => o.Name == arg || o.Aliases.Contains(arg));

@@ -146,6 +146,18 @@ public sealed class SubmitScriptTests : IDisposable
         Assert.Equal($"srun /opt/hpcrun/bin/hpcrun {Image} -- -- x", Script(Image, "--", "--", "x").Split('\n')[2]);
     }
 
+    /// <summary>sbatch's users attach values to its letters (`-N2 -n8`); the launcher's -B/data too, as Apptainer's
+    /// parser takes it.</summary>
+    [Fact]
+    public void ValuesAttachedToOneLetterOptionsAreTaken()
+    {
+        var job = Job("-N2", "-n8", "-Jfit", $"-B{dir}/scratch", Image, "true");
+        Assert.Equal((2, 8, "fit"), (job.Nodes, job.Tasks, job.Name));
+        Assert.Equal($"srun /opt/hpcrun/bin/hpcrun --bind {dir}/scratch {Image} true", job.Script.Split('\n')[2]);
+        Assert.Equal(Launched(["exec", "-B", $"{dir}/scratch", Image, "true"]).Binds,
+            Launched([$"-B{dir}/scratch", Image, "true"]).Binds);
+    }
+
     [Fact]
     public void WithoutACommandTheJobRunsTheImagesDefaultAndIsNamedAfterTheImage()
     {
