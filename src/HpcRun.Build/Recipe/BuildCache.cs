@@ -4,6 +4,7 @@ using System.Text.Json;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Build.Recipe;
 
@@ -187,6 +188,10 @@ internal sealed class BuildCache : IDisposable
             else if (tree is not null) TreeCopy.Copy(tree, $"{temporary}/rootfs", cancel);
             File.WriteAllText($"{temporary}/state.json",
                 JsonSerializer.Serialize(state, RecipeJson.Default.StageState));
+            // A RUN's flushes to disk are no-ops (root emulation), so the step's files are flushed here, at once,
+            // before the entry gets its name: a crash never leaves a cached step whose files lost their bytes.
+            using (SafeFileHandle entry = Libc.Open(Libc.Cwd, temporary, Libc.O_RDONLY | Libc.O_DIRECTORY))
+                if (entry.IsInvalid || Libc.SyncFs(entry) != 0) throw PosixException.Last(Shown.Path(temporary));
             Directory.Move(temporary, $"{Root}/{key}");
         }
         catch (IOException) when (Has(key)) { } // another build stored it meanwhile

@@ -84,6 +84,11 @@ public static unsafe partial class Libc
     public static partial int OpenAt(SafeFileHandle dir, [MarshalUsing(typeof(RawText.Marshaller))] string path,
         int flags, uint mode);
 
+    /// <summary>syncfs(2): writes the file system that <paramref name="fd"/> is on out to disk; 0, or -1 and
+    /// errno.</summary>
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    public static partial int SyncFs(SafeFileHandle fd);
+
     public const int R_OK = 4, X_OK = 1;
 
     /// <summary>access(2): whether the caller may read (<see cref="R_OK"/>) or search (<see cref="X_OK"/>)

@@ -317,13 +317,21 @@ static void restore_caller_signals(void)
    setresuid) and set capabilities. They succeed as no-ops, as Charliecloud's `ch-image
    --force=seccomp` makes them (its man page lists the same calls): files stay owned by the one
    mapped id, and the build stores them as root's. kexec_load is faked only to prove the filter is
-   in force (no build calls it). */
+   in force (no build calls it).
+   The flushes to disk succeed at once too, as Docker's Debian images make dpkg's (force-unsafe-io in
+   docker-apt-speedup) and mmdebstrap its chroot's: dpkg alone makes thousands in one `apt-get install`,
+   each waiting for a journal commit, for files that only become an image. The build flushes a step's
+   tree once, with syncfs(2), before the cache keeps it (RecipeBuild's BuildCache.Store). */
 static const int faked_calls[] = {
 #ifdef __NR_chown
     __NR_chown, __NR_lchown,
 #endif
     __NR_fchown, __NR_fchownat, __NR_setuid, __NR_setgid, __NR_setreuid, __NR_setregid, __NR_setresuid,
     __NR_setresgid, __NR_setgroups, __NR_setfsuid, __NR_setfsgid, __NR_capset, __NR_kexec_load,
+    __NR_fsync, __NR_fdatasync, __NR_sync_file_range, __NR_syncfs,
+#ifdef __NR_sync
+    __NR_sync,
+#endif
 };
 
 /* Installs the root emulation filter on the calling thread: the calls above return 0 without effect,

@@ -304,12 +304,13 @@ public sealed class RecipeBuildTests : IDisposable
     }
 
     [Fact]
-    public void Root_is_emulated_for_chown_setgroups_and_device_nodes_in_a_run()
+    public void Root_is_emulated_for_chown_setgroups_and_device_nodes_in_a_run_and_flushes_are_no_ops()
     {
+        // fsync(2) and fdatasync(2) of a FIFO are EINVAL when they run: busybox's sync then fails.
         Write("Dockerfile", $"""
             FROM {TestImages.BusyboxTree}
             RUN id -u > /id && touch /f && chown 1234:5678 /f && mknod /dev-null c 1 3; \
-                mkfifo /fifo && test -p /fifo && echo ok > /checks
+                mkfifo /fifo && test -p /fifo && sync /fifo && sync -d /fifo && echo ok > /checks
             """);
         var build = Build("root.sif", "Dockerfile");
         Assert.True(build.ExitCode == 0, build.ToString());
