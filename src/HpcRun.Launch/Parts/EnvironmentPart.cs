@@ -5,7 +5,7 @@ namespace HpcRun.Launch.Parts;
 /// <summary>
 /// The job's environment, lowest precedence first (README, "Environment"; Apptainer's
 /// environment_and_metadata.html): the host's (minus <see cref="NotInherited"/>; only <see cref="KeptByCleanEnv"/>
-/// with --cleanenv), the prompt, the image's config Env, a standard PATH if still unset, HOME, USER and LOGNAME
+/// with --cleanenv), the prompt, the image's config Env (but its HOME), a standard PATH if still unset, HOME, USER and LOGNAME
 /// when nothing set them, HOME where -H or --fakeroot moves the home (<see cref="HomePart.HomeVariable"/>), the
 /// container's own variables; then the image's /.singularity.d/env scripts (<see cref="ImageEnvironment"/>, evaluated
 /// by the image's shell); then the user's values: SINGULARITYENV_K, APPTAINERENV_K, HPCRUN_ENV_K from the host,
@@ -50,7 +50,10 @@ public sealed class EnvironmentPart : ILaunchPart
             if (Inherits(name, request.CleanEnv)) { plan.SetEnv(name, value); fromHost.Add(name); }
         void Set(string name, string value) { plan.SetEnv(name, value); fromHost.Remove(name); }
         Set("PS1", Prompt);
-        foreach (var (name, value) in context.Config.EnvPairs()) Set(name, value);
+        // Not the config's HOME (Docker's `ENV HOME=/root`): HOME is the home's path, where the home part binds it.
+        // Apptainer writes the config's Env as `export HOME="${HOME:-/root}"`, which the HOME it sets always wins.
+        foreach (var (name, value) in context.Config.EnvPairs())
+            if (name != "HOME") Set(name, value);
         if (plan.GetEnv("PATH") is null) Set("PATH", DefaultPath);
         foreach (var (name, value) in Identity(context.Host))
             if (plan.GetEnv(name) is not { Length: > 0 }) Set(name, value);

@@ -70,9 +70,22 @@ public class EnvironmentPartTests
         Assert.Equal("/home/alice", env["HOME"]);
         Assert.Equal("alice", env["USER"]);
         Assert.Equal("alice", env["LOGNAME"]);
-        var configured = new ImageConfig { Env = ["HOME=/opt/home"] };
-        Assert.Equal("/opt/home",
-            PlanFixture.Plan(PlanFixture.Context(request, PlanFixture.Host([]), configured)).Env()["HOME"]);
+    }
+
+    /// <summary>Docker's `ENV HOME=/root` in the image's config does not move HOME away from the home hpcrun binds
+    /// (Apptainer writes it as `${HOME:-/root}`); the config's other variables still apply.</summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void TheImagesConfigHomeDoesNotMoveHome(bool callerHasHome, bool cleanEnv)
+    {
+        var request = new LaunchRequest { Image = "i", CleanEnv = cleanEnv };
+        var host = PlanFixture.Host(callerHasHome ? new Dictionary<string, string> { ["HOME"] = "/home/alice" } : []);
+        var configured = new ImageConfig { Env = ["HOME=/root", "LANG=C.UTF-8"] };
+        var env = PlanFixture.Plan(PlanFixture.Context(request, host, configured)).Env();
+        Assert.Equal("/home/alice", env["HOME"]);
+        Assert.Equal("C.UTF-8", env["LANG"]);
     }
 
     [Fact]
