@@ -5,9 +5,10 @@ namespace HpcRun.Launch.Parts;
 /// <summary>
 /// The job's environment, lowest precedence first (README, "Environment"; Apptainer's
 /// environment_and_metadata.html): the host's (minus <see cref="NotInherited"/>; only <see cref="KeptByCleanEnv"/>
-/// with --cleanenv), the prompt, the image's config Env (but its HOME), a standard PATH if still unset, HOME, USER and LOGNAME
-/// when nothing set them, HOME where -H or --fakeroot moves the home (<see cref="HomePart.HomeVariable"/>), the
-/// container's own variables; then the image's /.singularity.d/env scripts (<see cref="ImageEnvironment"/>, evaluated
+/// with --cleanenv), the prompt, the image's config Env (but its HOME), a standard PATH if still unset, HOME, USER
+/// and LOGNAME when nothing set them, HOME where -H or --fakeroot moves the home
+/// (<see cref="HomePart.HomeVariable"/>), the container's own variables; then the
+/// image's /.singularity.d/env scripts (<see cref="ImageEnvironment"/>, evaluated
 /// by the image's shell); then the user's values: SINGULARITYENV_K, APPTAINERENV_K, HPCRUN_ENV_K from the host,
 /// --env-file files, --env (<see cref="EnvTemplate"/>: $VAR expands against the container's environment), and
 /// PREPEND_PATH / APPEND_PATH among them. HOME is not among them: the home part decides it, as it decides the home's
