@@ -56,16 +56,22 @@ public sealed class ImageBuilderTests : IDisposable
     }
 
     /// <summary>The ONBUILD triggers of an image built by Docker (its config's OnBuild) are kept in the SIF's
-    /// config, in order, so that a recipe FROM it runs them; a config without them records none.</summary>
+    /// config, in order, so that a recipe FROM it runs them, and so is its USER (recorded, shown by inspect); a config
+    /// without them records none.</summary>
     [Fact]
-    public void An_images_onbuild_triggers_are_kept_in_its_config()
+    public void An_images_onbuild_triggers_and_user_are_kept_in_its_config()
     {
         OciImage image = TwoLayers();
         image.RunConfig["OnBuild"] = new JsonArray("COPY . /app", "RUN make -C /app");
+        image.RunConfig["User"] = "1000:1000";
         string sif = Build(OciImage.WriteDockerArchive(sandbox.File("docker"), image));
-        Assert.Equal(["COPY . /app", "RUN make -C /app"], ImageSource.Probe(sif).EmbeddedConfig!.OnBuild);
-        Assert.Null(ImageSource.Probe(Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()), "plain.sif"))
-            .EmbeddedConfig!.OnBuild);
+        ImageConfig kept = ImageSource.Probe(sif).EmbeddedConfig!;
+        Assert.Equal(["COPY . /app", "RUN make -C /app"], kept.OnBuild);
+        Assert.Equal("1000:1000", kept.User);
+        ImageConfig plain = ImageSource.Probe(Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()),
+            "plain.sif")).EmbeddedConfig!;
+        Assert.Null(plain.OnBuild);
+        Assert.Null(plain.User);
     }
 
     /// <summary>A pull by tag and digest (as `hpcrun pull` hands it to the build) is recorded and shown in Docker's

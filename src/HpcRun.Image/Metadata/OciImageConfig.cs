@@ -20,6 +20,7 @@ public sealed record OciImageConfig(ImageConfig Config, string Os, string Archit
             Entrypoint = StringList(Property(c, "Entrypoint")),
             Cmd = StringList(Property(c, "Cmd")),
             WorkingDir = String(c, "WorkingDir") is { Length: > 0 } dir ? dir : null,
+            User = String(c, "User") is { Length: > 0 } user ? user : null,
             Labels = StringMap(Property(c, "Labels")).ToDictionary(),
             OnBuild = StringList(Property(c, "OnBuild")) is { Count: > 0 } triggers ? triggers : null,
         };
