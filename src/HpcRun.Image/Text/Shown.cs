@@ -11,14 +11,23 @@ public static class Shown
 
     public static string Path(string path)
     {
-        var text = new StringBuilder(path.Length);
-        foreach (char c in path)
+        string text = Visible(path);
+        return text.Length <= 2 * Keep + 20 ? text
+            : $"{text[..Keep]}...({text.Length - 2 * Keep} more)...{text[^Keep..]}";
+    }
+
+    /// <summary><paramref name="text"/> with its control characters (C0, DEL, C1) and the bytes that are not
+    /// UTF-8 as \xNN, nothing elided: a `#!/bin/sh\r` printed raw sends the cursor back, and the rest of the line
+    /// overwrites the name. Native/hpcrun.h's hpcrun_shown writes the same for early.c.</summary>
+    public static string Visible(string text)
+    {
+        var shown = new StringBuilder(text.Length);
+        foreach (char c in text)
         {
-            if (c is >= '\uDC80' and <= '\uDCFF') text.Append($"\\x{c - 0xDC00:X2}");
-            else if (char.IsControl(c)) text.Append($"\\x{(int)c:X2}");
-            else text.Append(c);
+            if (c is >= '\uDC80' and <= '\uDCFF') shown.Append($"\\x{c - 0xDC00:X2}");
+            else if (char.IsControl(c)) shown.Append($"\\x{(int)c:X2}");
+            else shown.Append(c);
         }
-        return text.Length <= 2 * Keep + 20 ? text.ToString()
-            : $"{text.ToString(0, Keep)}...({text.Length - 2 * Keep} more)...{text.ToString(text.Length - Keep, Keep)}";
+        return shown.ToString();
     }
 }

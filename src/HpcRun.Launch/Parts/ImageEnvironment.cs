@@ -69,8 +69,9 @@ public sealed record ImageEnvironment(IReadOnlyList<string> Scripts, IReadOnlyLi
     /// ChildProcess.cs: ExecFailure), not the shell's ("exec: line 9: x: not found"): not found (127), a directory
     /// or a file without execute permission (126), a script whose #! interpreter the image lacks (127); a command
     /// looking like an option is not read as exec's. A script without #! is left to exec, which runs it with the
-    /// shell, as execvp does.</summary>
-    private const string CheckCommand = """
+    /// shell, as execvp does. Names are shown as Image/Text/Shown.cs's Visible shows them (control characters as
+    /// \xNN), and a #! line that ends in a carriage return gets <see cref="CrlfHint"/>.</summary>
+    private const string CheckCommand = $$"""
         __hpcrun_c=$1
         case $1 in */*) ;; *) __hpcrun_c=$(command -v "$1" 2>/dev/null) || __hpcrun_c= ;; esac
         case $__hpcrun_c in
@@ -86,15 +87,33 @@ public sealed record ImageEnvironment(IReadOnlyList<string> Scripts, IReadOnlyLi
             esac
           fi ;;
         esac
+        case ${__hpcrun_e:-0} in 0) ;; *)
+          __hpcrun_shown() {
+            __hpcrun_s=$1
+            while [ -n "$__hpcrun_s" ]; do
+              __hpcrun_r=${__hpcrun_s#?}; __hpcrun_k=${__hpcrun_s%"$__hpcrun_r"}; __hpcrun_s=$__hpcrun_r
+              case $__hpcrun_k in [[:cntrl:]]) printf '\\x%02X' "'$__hpcrun_k" ;; *) printf %s "$__hpcrun_k" ;; esac
+            done
+          }
+          __hpcrun_p=$(__hpcrun_shown "$1") ;;
+        esac
         case ${__hpcrun_e:-0} in
-        127) printf 'hpcrun: %s: command not found in the image\n' "$1" >&2; exit 127 ;;
-        126) printf 'hpcrun: %s: cannot execute: Permission denied\n' "$1" >&2; exit 126 ;;
-        dir) printf 'hpcrun: %s: cannot execute: Is a directory\n' "$1" >&2; exit 126 ;;
-        interpreter) printf 'hpcrun: %s: bad interpreter: %s is not in the image\n' "$1" "$__hpcrun_l" >&2; exit 127 ;;
+        127) printf 'hpcrun: %s: command not found in the image\n' "$__hpcrun_p" >&2; exit 127 ;;
+        126) printf 'hpcrun: %s: cannot execute: Permission denied\n' "$__hpcrun_p" >&2; exit 126 ;;
+        dir) printf 'hpcrun: %s: cannot execute: Is a directory\n' "$__hpcrun_p" >&2; exit 126 ;;
+        interpreter)
+          __hpcrun_h=; case $__hpcrun_l in *"$(printf '\r')") __hpcrun_h='{{CrlfHint}}' ;; esac
+          printf 'hpcrun: %s: bad interpreter: %s is not in the image%s\n' "$__hpcrun_p" \
+            "$(__hpcrun_shown "$__hpcrun_l")" "$__hpcrun_h" >&2; exit 127 ;;
         esac
         unset __hpcrun_c __hpcrun_l
 
         """;
+
+    /// <summary>What a bad interpreter's line adds when the #! line ends in a carriage return, the mark of a script
+    /// saved with DOS line endings: "/bin/sh\x0D is not in the image" alone would send the user looking for a
+    /// missing shell. Native/hpcrun.h's HPCRUN_CRLF_HINT for early.c, Apply/ChildProcess.cs's ExecFailure.</summary>
+    public const string CrlfHint = " (the script has DOS (CRLF) line endings: convert it with dos2unix)";
 
     private static void Source(StringBuilder script, string name)
     {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HpcRun.Image.Text;
 using HpcRun.Launch.Parts;
 using HpcRun.Native;
 
@@ -112,11 +113,15 @@ internal sealed partial class ChildProcess
     /// <summary>Why <paramref name="program"/> did not start: the child failed at the report's stage
     /// (<see cref="ExecStage"/>) with its errno and detail (<see cref="ExecDetail"/>), in a shell's words: 127 where
     /// a file is missing, 126 where one cannot be executed. Native/hpcrun.h's hpcrun_exec_failure says the same for
-    /// early.c's fast join.</summary>
+    /// early.c's fast join. The names are the image's and the command line's: shown as <see cref="Shown.Visible"/>
+    /// shows them, and a #! line that ends in a carriage return is said to be one of DOS (CRLF) line endings.</summary>
     internal static HpcRunException ExecFailure(ExecReport report, string program, string? cwd)
     {
-        var (stage, errno, detail, name) = report;
+        var (stage, errno, detail, rawName) = report;
         string reason = Marshal.GetPInvokeErrorMessage(errno);
+        string name = Shown.Visible(rawName), hint = rawName.EndsWith('\r') ? ImageEnvironment.CrlfHint : "";
+        program = Shown.Visible(program);
+        cwd = Shown.Visible(cwd ?? "");
         return stage switch
         {
             ExecStage.Cwd =>
@@ -126,7 +131,7 @@ internal sealed partial class ChildProcess
             ExecStage.Exec when detail == ExecDetail.Noexec => new HpcRunException(ExitCode.CommandNotExecutable,
                 $"{program}: cannot execute: Permission denied (its file system is mounted noexec)"),
             ExecStage.Exec when detail == ExecDetail.Interpreter => new HpcRunException(ExitCode.CommandNotFound,
-                $"{program}: bad interpreter: {name} is not in the image"),
+                $"{program}: bad interpreter: {name} is not in the image{hint}"),
             ExecStage.Exec when detail == ExecDetail.Loader => new HpcRunException(ExitCode.CommandNotFound,
                 $"{program}: cannot execute: its loader {name} is not in the image (a program for another system?)"),
             ExecStage.Exec when detail == ExecDetail.Required =>

@@ -236,13 +236,71 @@ enum hpcrun_exit_status {
     HPCRUN_EXIT_COMMAND_NOT_FOUND = 127,
 };
 
+/* The length of the valid UTF-8 sequence at S (its code point in *CP), as .NET's Rune.DecodeFromUtf8 takes one:
+   0 where none starts there (a stray byte, an overlong form, a surrogate, past U+10FFFF, cut short). */
+static inline size_t hpcrun_utf8_sequence(const unsigned char *s, unsigned *cp)
+{
+    unsigned c = s[0], least;
+    size_t n;
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xc2 && c <= 0xdf) { n = 2; *cp = c & 0x1f; least = 0x80; }
+    else if ((c & 0xf0) == 0xe0) { n = 3; *cp = c & 0x0f; least = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 4; *cp = c & 0x07; least = 0x10000; }
+    else return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0; /* the terminating NUL stops it too */
+        *cp = *cp << 6 | (s[i] & 0x3f);
+    }
+    return *cp < least || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff) ? 0 : n;
+}
+
+/* TEXT written into OUT (SIZE bytes, cut short where it does not fit) as Image/Text/Shown.cs's Visible shows it:
+   a control character (C0, DEL, C1) and each byte of what is not UTF-8 as \xNN, the rest as it is. A name from an
+   image or a command line is printed in a message: raw, a `#!/bin/sh\r` would send the cursor back and let the
+   rest of the line overwrite the name. Returns OUT. */
+static inline const char *hpcrun_shown(char *out, size_t size, const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t at = 0;
+    out[0] = '\0';
+    while (*s) {
+        unsigned cp;
+        size_t n = hpcrun_utf8_sequence(s, &cp);
+        char piece[5];
+        if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+            snprintf(piece, sizeof piece, "\\x%02X", n == 0 ? *s : cp);
+            if (n == 0) n = 1;
+        } else {
+            memcpy(piece, s, n);
+            piece[n] = '\0';
+        }
+        size_t length = strlen(piece);
+        if (at + length >= size) break;
+        memcpy(out + at, piece, length + 1);
+        at += length;
+        s += n;
+    }
+    return out;
+}
+
+/* What a bad interpreter's line adds when the name ends in a carriage return: the script was saved with DOS
+   line endings, which is what a user must be told, not that /bin/sh is missing. */
+#define HPCRUN_CRLF_HINT " (the script has DOS (CRLF) line endings: convert it with dos2unix)"
+
 /* Writes the line (without "hpcrun: " and newline) for a job that failed at STAGE with errno ERR, DETAIL and NAME
    (struct hpcrun_exec_report) into LINE; returns the exit status: 127 where a shell says a file is missing, 126
-   where it says the file cannot be executed. */
-static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int err, int detail, const char *name,
-                                      const char *program, const char *cwd)
+   where it says the file cannot be executed. NAME, PROGRAM and CWD are shown as hpcrun_shown shows them. */
+static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int err, int detail, const char *raw_name,
+                                      const char *raw_program, const char *raw_cwd)
 {
     const char *reason = strerror(err);
+    /* 4 bytes out for each byte in at the most; NAME is at most 244 bytes (struct hpcrun_exec_report) */
+    char name[1024], program[4096], cwd[4096];
+    hpcrun_shown(name, sizeof name, raw_name);
+    hpcrun_shown(program, sizeof program, raw_program);
+    hpcrun_shown(cwd, sizeof cwd, raw_cwd ? raw_cwd : "");
+    size_t name_length = strlen(raw_name);
+    const char *hint = name_length > 0 && raw_name[name_length - 1] == '\r' ? HPCRUN_CRLF_HINT : "";
     switch (stage) {
     case HPCRUN_STAGE_CWD:
         snprintf(line, size, "cannot enter working directory %s: %s", cwd, reason);
@@ -257,7 +315,7 @@ static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int er
                      program);
             return HPCRUN_EXIT_COMMAND_NOT_EXECUTABLE;
         case HPCRUN_DETAIL_INTERPRETER:
-            snprintf(line, size, "%s: bad interpreter: %s is not in the image", program, name);
+            snprintf(line, size, "%s: bad interpreter: %s is not in the image%s", program, name, hint);
             return HPCRUN_EXIT_COMMAND_NOT_FOUND;
         case HPCRUN_DETAIL_LOADER:
             snprintf(line, size, "%s: cannot execute: its loader %s is not in the image (a program for another "

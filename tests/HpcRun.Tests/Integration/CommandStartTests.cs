@@ -27,6 +27,7 @@ public sealed class CommandStartImages : IDisposable
         Write(".singularity.d/test", "#!/bin/sh\necho tested\n");
         Write("opt/no-shebang", "echo \"no-shebang $*\"\n");
         Write("opt/bad-interpreter", "#!/no/such/interpreter -x\necho never\n");
+        Write("opt/dos-script", "#!/bin/sh\r\necho never\r\n"); // saved on Windows
         Write("opt/plain", "#!/bin/sh\necho never\n", mode: "0644");
         Directory.CreateDirectory(Path.Combine(Plain, "opt", "dirs", "tool"));
         File.Copy("/bin/true", Path.Combine(Plain, "opt", "glibc-true")); // its loader: /lib64/ld-linux-x86-64.so.2
@@ -89,6 +90,22 @@ public class CommandStartTests(CommandStartImages images) : IClassFixture<Comman
         OneLine(Hpcrun.Run("--env", "PATH=/opt:/bin", image, "bad-interpreter"), 127,
             "bad-interpreter: bad interpreter: /no/such/interpreter is not in the image");
         OneLine(Hpcrun.Run("--env", "PATH=/opt/dirs:/bin", image, "tool"), 127, "tool: command not found in the image");
+    }
+
+    /// <summary>A script saved with DOS line endings names "/bin/sh\r" as its interpreter: the carriage return is
+    /// shown (raw, it would send the cursor back and the rest of the line would overwrite the name) and the line says
+    /// why; a command name with control characters is shown the same way.</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void ControlCharactersAreShownAndDosLineEndingsSaid(string kind)
+    {
+        string image = images[kind];
+        const string dos = "bad interpreter: /bin/sh\\x0D is not in the image " +
+            "(the script has DOS (CRLF) line endings: convert it with dos2unix)";
+        OneLine(Hpcrun.Run(image, "/opt/dos-script"), 127, $"/opt/dos-script: {dos}");
+        OneLine(Hpcrun.Run("--env", "PATH=/opt:/bin", image, "dos-script"), 127, $"dos-script: {dos}");
+        OneLine(Hpcrun.Run(image, "/opt/no\u001b[2Jsuch\r"), 127,
+            "/opt/no\\x1B[2Jsuch\\x0D: command not found in the image");
     }
 
     /// <summary>What only the kernel's refusal tells (hpcrun execs the job itself): a program whose loader is not in

@@ -127,6 +127,25 @@ public class ContractTests
         Assert.Equal($"status {(int)expected.Code}\nline {expected.Message}\n", c.Stdout);
     }
 
+    /// <summary>Names from the image and the command line with control characters (a #! line with DOS line endings,
+    /// an escape sequence) and C1 controls are shown alike by both sides, as \xNN, and a carriage return that ends
+    /// the interpreter's name gets the same hint.</summary>
+    [Theory]
+    [InlineData(ChildProcess.ExecStage.Exec, 2, ChildProcess.ExecDetail.Interpreter, "/bin/sh\r", "./dos.sh", "/w")]
+    [InlineData(ChildProcess.ExecStage.Exec, 2, ChildProcess.ExecDetail.Interpreter, "/bin/e\u001b[2J", "./a\tb", "/w")]
+    [InlineData(ChildProcess.ExecStage.Exec, 2, ChildProcess.ExecDetail.Loader, "/lib/ld\u0085.so", "./x", "/w")]
+    [InlineData(ChildProcess.ExecStage.Exec, 2, ChildProcess.ExecDetail.None, "", "./caf\u00e9\u007f\r", "/w")]
+    [InlineData(ChildProcess.ExecStage.Cwd, 2, ChildProcess.ExecDetail.None, "", "./x", "/work\rdir")]
+    public void ControlCharactersAreShownAlikeByBothSides(int stage, int errno, int detail, string name,
+        string solver, string cwd)
+    {
+        HpcRunException expected = ChildProcess.ExecFailure(new(stage, errno, detail, name), solver, cwd);
+        CommandResult c = TestEnvironment.Run(program.Value,
+            ["failure", stage.ToString(), errno.ToString(), detail.ToString(), name, solver, cwd]);
+        Assert.Equal($"status {(int)expected.Code}\nline {expected.Message}\n", c.Stdout);
+        Assert.DoesNotContain(expected.Message, ch => char.IsControl(ch));
+    }
+
     /// <summary>What the child found out about a program execve refused, in a shell's words and statuses: 127 where a
     /// file is missing (bash: "required file not found"), 126 where one cannot be executed.</summary>
     [Theory]
@@ -137,6 +156,8 @@ public class ContractTests
         "cannot execute: Permission denied (its file system is mounted noexec)")]
     [InlineData(2, ChildProcess.ExecDetail.Interpreter, "/usr/bin/python3", 127,
         "bad interpreter: /usr/bin/python3 is not in the image")]
+    [InlineData(2, ChildProcess.ExecDetail.Interpreter, "/bin/sh\r", 127, "bad interpreter: /bin/sh\\x0D is not in " +
+        "the image (the script has DOS (CRLF) line endings: convert it with dos2unix)")]
     [InlineData(2, ChildProcess.ExecDetail.Loader, "/lib/ld-musl-x86_64.so.1", 127,
         "cannot execute: its loader /lib/ld-musl-x86_64.so.1 is not in the image (a program for another system?)")]
     [InlineData(2, ChildProcess.ExecDetail.Required, "", 127, "cannot execute: required file not found")]
