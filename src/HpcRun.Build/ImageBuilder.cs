@@ -155,7 +155,7 @@ public static class ImageBuilder
             if (pinned.IsInvalid)
                 throw Errno switch
                 {
-                    ENOENT or ENOTDIR => new FileNotFoundException($"build source not found: {shown}", source),
+                    ENOENT or ENOTDIR => new MissingFileException($"build source not found: {shown}", source),
                     EACCES => ImageBuildException.Unreadable(shown),
                     _ => PosixException.Last($"cannot open {shown}"),
                 };

@@ -77,11 +77,14 @@ public sealed class CommandLineRoot
             }
             return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (HpcRunException e)
+        catch (Exception e)
         {
+            // A verb's failure that no code of hpcrun worded (pull, cache, a Slurm verb...) is one line too, not
+            // .NET's report of an unhandled exception (Unexpected).
             if (!Logging.IsConfigured) Logging.Configure(0);
-            Log.Error(e.Message);
-            return (int)e.Code;
+            HpcRunException error = Unexpected.Error(e);
+            Log.Error(error.Message);
+            return (int)error.Code;
         }
     }
 

@@ -32,7 +32,7 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     {
         int type = PosixFile.Type(path);
         if (type == PosixFile.Directory) return new ImageSource(path, ImageKind.Directory);
-        if (type < 0) throw new FileNotFoundException($"image not found: {path}", path);
+        if (type < 0) throw new MissingFileException($"image not found: {path}", path);
         if (type != PosixFile.Regular)
             throw new ImageFormatException("not an image: neither a directory nor a SquashFS or SIF file");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);

@@ -24,9 +24,11 @@ try
 }
 catch (Exception e)
 {
-    // Written as HpcRun.CommandLine/CommandLineRoot.cs and Logging.cs write errors.
-    var error = e as HpcRunException ?? (e is ArgumentException ? new HpcRunException(ExitCode.Usage, e.Message)
-        : new HpcRunException(ExitCode.Internal, $"internal error: {e.Message}"));
+    // Written as HpcRun.CommandLine/CommandLineRoot.cs and Logging.cs write errors; a recipe step's bad command
+    // line (RecipeStepCommand) is ours to word, any other exception is not (Unexpected).
+    if (!Logging.IsConfigured) Logging.Configure(EarlyNamespace.Verbosity()); // for --debug's detail
+    var error = e is ArgumentException a && Unexpected.IsOurs(a) ? new HpcRunException(ExitCode.Usage, e.Message)
+        : Unexpected.Error(e);
     Console.Error.WriteLine($"hpcrun: {error.Message}");
     return (int)error.Code;
 }

@@ -62,7 +62,7 @@ internal sealed unsafe partial class ChildTool : IDisposable
             sigfillset(all); // .NET ignores SIGPIPE; the child gets every signal's default back
             posix_spawnattr_setsigdefault(attributes, all);
             int child, error = posix_spawnp(&child, program, actions, attributes, argv, envp);
-            if (error == Libc.ENOENT) throw new FileNotFoundException($"{program} not found", program);
+            if (error == Libc.ENOENT) throw new MissingFileException($"{program} not found", program);
             if (error != 0) throw new PosixException($"cannot start {program}", error);
             return new ChildTool(child, master >= 0 ? master : outputPipe[0], errorPipe[0]);
         }

@@ -1,6 +1,7 @@
 using System.Text;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Image.Sif;
 
@@ -51,14 +52,14 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         if (!path)
         {
             if (!ImageReference.IsReference(from) && LooksLocal(from, request.Context) is { } why)
-                throw new FileNotFoundException($"{term}: no such file in the current directory " +
+                throw new MissingFileException($"{term}: no such file in the current directory " +
                     $"{Shown(System.IO.Directory.GetCurrentDirectory())} (a local FROM is relative to it){why}", from);
             string reference = ImageReference.IsReference(from) ? from : ImageReference.Scheme + from;
             string sif = request.Pull(reference, platform ?? request.Platform, reporter, cancel);
             return new BaseImage($"registry {Path.GetFileName(sif)}", sif, null) { Kind = BaseKind.Registry };
         }
         string full = Path.GetFullPath(from);
-        if (!Path.Exists(full)) throw new FileNotFoundException($"{term}: not found", from);
+        if (!Path.Exists(full)) throw new MissingFileException($"{term}: not found", from);
         string identity = $"local {full} {TreeIdentity.Of(full, cancel)}";
         bool archive = File.Exists(Path.Combine(full, "oci-layout"))
             || File.Exists(Path.Combine(full, "manifest.json"));

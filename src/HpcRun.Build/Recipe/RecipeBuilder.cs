@@ -122,7 +122,7 @@ public static class RecipeBuilder
         try { return File.ReadAllText(recipe); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new FileNotFoundException($"{Shown.Path(recipe)}: no such file", recipe);
+            throw new MissingFileException($"{Shown.Path(recipe)}: no such file", recipe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
@@ -23,7 +24,7 @@ internal static class TreeIdentity
     public static string Of(string path, CancellationToken cancel = default)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        if (Type(Cwd, path) is not { } type) throw new FileNotFoundException($"{path}: not found", path);
+        if (Type(Cwd, path) is not { } type) throw new MissingFileException($"{path}: not found", path);
         using SafeFileHandle top = Open(Cwd, path, type == S_IFDIR ? O_RDONLY | O_DIRECTORY : O_PATH);
         if (top.IsInvalid || Stat(top, "") is not { } self)
         {

@@ -1,3 +1,5 @@
+using HpcRun.Image.Text;
+
 namespace HpcRun.Image.Posix;
 
 /// <summary>Why a .NET file operation failed, in strerror(3)'s words ("permission denied", "not a directory", "no
@@ -18,6 +20,39 @@ public static class IoError
             IOException { HResult: > 0 and < 4096 } io => Libc.Describe(io.HResult),
             _ => "input/output error",
         };
-        return why.Length > 0 ? char.ToLowerInvariant(why[0]) + why[1..] : why;
+        return Lower(why);
+    }
+
+    /// <summary>strerror(3)'s words for <paramref name="errno"/>, as <see cref="Describe(Exception)"/> gives
+    /// them.</summary>
+    public static string Describe(int errno) => Lower(Libc.Describe(errno));
+
+    private static string Lower(string why) => why.Length > 0 ? char.ToLowerInvariant(why[0]) + why[1..] : why;
+
+    /// <summary>The line for <paramref name="e"/> where nothing else names the file: the path it concerns, shown,
+    /// and <see cref="Describe(Exception)"/>'s words ("/x/y: no such file or directory"), or those words alone
+    /// where .NET did not say which path; the exceptions hpcrun wrote (<see cref="PosixException"/>,
+    /// <see cref="MissingFileException"/>) as they are.</summary>
+    public static string Message(Exception e) => e switch
+    {
+        PosixException or MissingFileException => e.Message,
+        // .NET throws UnauthorizedAccessException for a directory opened as a file too: "permission denied" would
+        // send the user to its mode
+        UnauthorizedAccessException when PathOf(e) is { } path && Directory.Exists(path) =>
+            $"{Shown.Path(path)}: {Describe(Libc.EISDIR)}",
+        _ => PathOf(e) is { } path ? $"{Shown.Path(path)}: {Describe(e)}" : Describe(e),
+    };
+
+    /// <summary>The absolute path .NET's exception <paramref name="e"/> failed on, where it says one: a
+    /// FileNotFoundException's FileName, else the one its text quotes. .NET keeps the path of an
+    /// UnauthorizedAccessException or DirectoryNotFoundException in no property, only between the quotes of its
+    /// text ("Access to the path '/x' is denied.", "No space left on device : '/x'"); the first and last quote
+    /// bound it, whatever quotes the path itself holds, and only an absolute path counts, so that other quoted
+    /// words are not taken for one.</summary>
+    public static string? PathOf(Exception e)
+    {
+        if (e is FileNotFoundException { FileName: { Length: > 0 } file }) return file;
+        int first = e.Message.IndexOf('\''), last = e.Message.LastIndexOf('\'');
+        return last > first + 1 && e.Message[first + 1] == '/' ? e.Message[(first + 1)..last] : null;
     }
 }

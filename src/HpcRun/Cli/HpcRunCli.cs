@@ -100,12 +100,7 @@ internal sealed class HpcRunCli
         };
         request = ApptainerVariables.Apply(request, environment());
         try { return launcher(request); }
-        catch (HpcRunException) { throw; }
-        catch (Exception e)
-        {
-            Log.Debug(e, "internal error");
-            throw new HpcRunException(ExitCode.Internal, $"internal error: {e.Message}");
-        }
+        catch (Exception e) { throw Unexpected.Error(e); }
     }
 
     /// <summary>`hpcrun [OPTIONS] IMAGE CMD` means `hpcrun exec [OPTIONS] IMAGE CMD` (with no CMD, the image's

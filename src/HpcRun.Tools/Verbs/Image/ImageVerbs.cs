@@ -5,6 +5,7 @@ using HpcRun.Build.Recipe;
 using HpcRun.CommandLine;
 using HpcRun.Image;
 using HpcRun.Image.Inspect;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
 using HpcRun.Tools.Verbs.Registry;
@@ -241,17 +242,13 @@ internal static class ImageVerbs
     {
         try { action(); return 0; }
         catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, e.Message); }
-        catch (FileNotFoundException e) { throw new HpcRunException(ExitCode.ImageNotFound, e.Message); }
+        catch (FileNotFoundException e) { throw new HpcRunException(ExitCode.ImageNotFound, IoError.Message(e)); }
         catch (ImageBuildException e) { throw new HpcRunException(Status(e), e.Message); }
-        catch (ArgumentException e) { throw new HpcRunException(ExitCode.Usage, e.Message); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ArgumentException e) when (Unexpected.IsOurs(e))
         {
-            throw new HpcRunException(ExitCode.SetupFailed, e.Message);
+            throw new HpcRunException(ExitCode.Usage, e.Message);
         }
-        catch (Exception e) when (e is not HpcRunException)
-        {
-            throw new HpcRunException(ExitCode.Internal, $"internal error: {e.Message}");
-        }
+        catch (Exception e) { throw Unexpected.Error(e); }
     }
 
     private static ExitCode Status(ImageBuildException e) => e.Failure switch

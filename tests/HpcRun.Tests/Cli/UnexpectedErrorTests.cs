@@ -1,0 +1,79 @@
+using HpcRun.Build;
+using HpcRun.CommandLine;
+using HpcRun.Image;
+using HpcRun.Image.Posix;
+using HpcRun.Tools.Verbs.Image;
+
+namespace HpcRun.Tests.Cli;
+
+/// <summary>The catch-alls (Program.cs, HpcRunCli, CommandLineRoot, ImageVerbs.Run): .NET's exceptions become one
+/// line of hpcrun's with the documented status, and never carry .NET's text or type names to the user.</summary>
+public class UnexpectedErrorTests
+{
+    /// <summary>What .NET itself throws: its text must not reach the user.</summary>
+    public static TheoryData<string, Func<Exception>, int, string> DotnetFailures => new()
+    {
+        { "null reference", () => Thrown(() => _ = ((string?)null)!.Length), 70, Unexpected.InternalError },
+        { "bad cast", () => Thrown(() => _ = (string)(object)3), 70, Unexpected.InternalError },
+        { "index", () => Thrown(() => _ = Array.Empty<int>()[1]), 70, Unexpected.InternalError },
+        { "key", () => Thrown(() => _ = new Dictionary<string, int>()["x"]), 70, Unexpected.InternalError },
+        { "argument null", () => Thrown(() => ArgumentNullException.ThrowIfNull((object?)null, "path")), 70,
+            Unexpected.InternalError },
+        { "missing directory", () => Thrown(() => File.ReadAllText("/nonexistent-hpcrun/x")), 71,
+            "/nonexistent-hpcrun/x: no such file or directory" },
+        { "disk full", () => Thrown(() => File.WriteAllText("/dev/full", "x")), 71,
+            "/dev/full: no space left on device" },
+    };
+
+    private static Exception Thrown(Action action) => Assert.ThrowsAny<Exception>(action);
+
+    [Theory]
+    [MemberData(nameof(DotnetFailures))]
+    public void DotnetsExceptionsBecomeOneLineOfOurs(string kind, Func<Exception> thrown, int status, string line)
+    {
+        Exception e = thrown();
+        HpcRunException error = Unexpected.Error(e);
+        Assert.Equal((status, line), ((int)error.Code, error.Message));
+        AssertNoDotnetText(kind, e, error.Message);
+    }
+
+    /// <summary>ImageVerbs.Run (build, pull, inspect, ...): the same, with its statuses for what is ours.</summary>
+    [Theory]
+    [MemberData(nameof(DotnetFailures))]
+    public void ImageVerbsSayTheSame(string kind, Func<Exception> thrown, int status, string line)
+    {
+        Exception e = thrown();
+        var error = Assert.Throws<HpcRunException>(() => ImageVerbs.Run(() => throw e));
+        Assert.Equal((status, line), ((int)error.Code, error.Message));
+        AssertNoDotnetText(kind, e, error.Message);
+    }
+
+    [Fact]
+    public void ImageVerbsKeepWhatIsOurs()
+    {
+        Assert.Equal((66, "/nonexistent-hpcrun: no such file or directory"),
+            Said(() => File.ReadAllText("/nonexistent-hpcrun"))); // .NET's FileNotFoundException
+        Assert.Equal((66, "image not found: x.sif"), Said(() => throw new MissingFileException("image not found: x.sif",
+            "x.sif")));
+        Assert.Equal((64, "bad platform 'x'"), Said(() => throw new ArgumentException("bad platform 'x'")));
+        Assert.Equal((65, "truncated"), Said(() => throw new ImageFormatException("truncated")));
+        Assert.Equal((80, "OUT exists"), Said(() => throw new ImageBuildException("OUT exists",
+            BuildFailure.OutputUnwritable)));
+        Assert.Equal((77, "ours"), Said(() => throw new HpcRunException(ExitCode.MpiIncompatible, "ours")));
+        Assert.Equal((70, Unexpected.InternalError), Said(() => throw new ArgumentOutOfRangeException("count")));
+    }
+
+    private static (int, string) Said(Action action)
+    {
+        var error = Assert.Throws<HpcRunException>(() => ImageVerbs.Run(action));
+        return ((int)error.Code, error.Message);
+    }
+
+    private static void AssertNoDotnetText(string kind, Exception e, string message)
+    {
+        Assert.False(message.Contains(e.Message, StringComparison.Ordinal), $"{kind}: {message}");
+        foreach (string dotnet in (string[])["Exception", "System.", "Object reference", "Could not", "Access to",
+                     "Parameter", "'"])
+            Assert.False(message.Contains(dotnet, StringComparison.Ordinal), $"{kind}: {message}");
+    }
+}
