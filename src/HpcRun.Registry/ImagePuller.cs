@@ -3,6 +3,7 @@ using System.Text.Json;
 using HpcRun.Build;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
 using static HpcRun.Image.Posix.Libc;
@@ -75,7 +76,10 @@ public static class ImagePuller
         finally
         {
             try { Directory.Delete(layout, recursive: true); }
-            catch (IOException e) { reporter.Warning($"could not remove {Shown.Path(layout)}: {e.Message}"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                reporter.Warning($"could not remove {Shown.Path(layout)}: {IoError.Describe(e)}");
+            }
         }
     }
 

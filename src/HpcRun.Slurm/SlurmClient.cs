@@ -75,7 +75,9 @@ public static class SlurmClient
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             throw new SlurmApiException(SlurmFault.BadResponse,
-                $"slurmrestd's OpenAPI document is not what hpcrun expects ({e.Message})", e);
+                // .NET's text ("The given key was not present in the dictionary.") is not for users: what is wrong
+                $"slurmrestd's OpenAPI document is not what hpcrun expects ({(e is JsonException ? "not JSON"
+                    : "no \"paths\" object")})", e);
         }
         return SupportedVersions.FirstOrDefault(served.Contains)
             ?? throw new SlurmApiException(SlurmFault.NotConfigured,

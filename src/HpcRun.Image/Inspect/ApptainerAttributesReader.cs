@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Sif;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image.Inspect;
 
@@ -108,7 +109,7 @@ public static partial class ApptainerAttributesReader
         }
         catch (JsonException e)
         {
-            throw new ImageFormatException($"SIF object inspect-metadata.json: bad JSON ({e.Message})");
+            throw new ImageFormatException($"SIF object inspect-metadata.json: {JsonError.Describe(e)}");
         }
     }
 
@@ -120,7 +121,7 @@ public static partial class ApptainerAttributesReader
             using var document = JsonDocument.Parse(json);
             return JsonFields.StringMap(document.RootElement).ToDictionary();
         }
-        catch (JsonException e) { throw new ImageFormatException($"{Meta}/labels.json: bad JSON ({e.Message})"); }
+        catch (JsonException e) { throw new ImageFormatException($"{Meta}/labels.json: {JsonError.Describe(e)}"); }
     }
 
     /// <summary>The scripts Apptainer's inspect shows: env/10-docker*.sh and env/9*-environment.sh; when the image

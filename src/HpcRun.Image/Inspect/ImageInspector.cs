@@ -2,6 +2,7 @@ using System.Text.Json;
 using HpcRun.Image.Formats;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Sif;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image.Inspect;
 
@@ -117,7 +118,7 @@ public static class ImageInspector
         try { return ImageConfig.Parse(json); }
         catch (JsonException e)
         {
-            throw new ImageFormatException($"{ImageConfig.InTreePath} in {path}: bad JSON ({e.Message})");
+            throw new ImageFormatException($"{ImageConfig.InTreePath} in {path}: {JsonError.Describe(e)}");
         }
     }
 }

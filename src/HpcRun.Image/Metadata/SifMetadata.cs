@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using HpcRun.Image.Sif;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image.Metadata;
 
@@ -59,6 +60,6 @@ public sealed record SifMetadata(ImageConfig Config, BuildRecord? Build, string?
     {
         if (json is null) return null;
         try { return parse(json); }
-        catch (JsonException e) { throw new ImageFormatException($"SIF object {what}: bad JSON ({e.Message})"); }
+        catch (JsonException e) { throw new ImageFormatException($"SIF object {what}: {JsonError.Describe(e)}"); }
     }
 }

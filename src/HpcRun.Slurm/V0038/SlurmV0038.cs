@@ -95,8 +95,12 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
             return new(SlurmFault.Unauthorized,
                 $"slurmrestd at {server} refused authentication (HTTP 401): check the user name and the token");
         if ((int)status is >= 200 and < 300)
-            return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd sent an answer hpcrun cannot read "
-                + $"({error?.InnerException?.Message ?? "empty"})", error);
+        {
+            // What is wrong with it, not .NET's text of it: the detail is in --debug's log (SlurmVerbs).
+            string why = error?.InnerException switch { null => " (empty)", JsonException => " (bad JSON)", _ => "" };
+            return new(SlurmFault.BadResponse,
+                $"could not {what}: slurmrestd sent an answer hpcrun cannot read{why}", error);
+        }
         if (ParseErrors(body) is { Count: > 0 } errors)
         {
             if (status == HttpStatusCode.InternalServerError

@@ -3,6 +3,7 @@ using HpcRun.Group;
 using HpcRun.Host;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Text;
 using HpcRun.Launch;
 using HpcRun.Native;
 using Serilog;
@@ -210,7 +211,8 @@ internal static class Executor
         try { return ImageConfig.Parse(json); }
         catch (System.Text.Json.JsonException e)
         {
-            throw new HpcRunException(ExitCode.BadImage, $"{ImageConfig.InTreePath} in the image: {e.Message}");
+            throw new HpcRunException(ExitCode.BadImage,
+                $"{ImageConfig.InTreePath} in the image: {JsonError.Describe(e)}");
         }
     }
 }

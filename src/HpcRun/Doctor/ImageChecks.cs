@@ -48,7 +48,10 @@ public static class ImageChecks
                 "give the path of a SquashFS or SIF file, or a directory");
         }
         catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException)
-        { return CheckResult.Fail(name, $"{image}: {e.Message}", "rebuild or re-download the image"); }
+        {
+            string why = e is ImageFormatException ? e.Message : IoError.Describe(e); // .NET's text is not for users
+            return CheckResult.Fail(name, $"{image}: {why}", "rebuild or re-download the image");
+        }
 
         if (source.Kind == ImageKind.Sif && SifArch.Name(SifFile.Read(image).Header.Arch) is var sifArch
             && sifArch != "unknown" && sifArch != HostOciArchitecture)

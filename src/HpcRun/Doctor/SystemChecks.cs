@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using HpcRun.Apply.SquashFuse;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Doctor;
 
@@ -39,7 +40,7 @@ public static class SystemChecks
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            return CheckResult.Fail(name, $"/dev/fuse cannot be opened ({e.Message})",
+            return CheckResult.Fail(name, $"/dev/fuse cannot be opened ({IoError.Describe(e)})",
                 "chmod 0666 /dev/fuse (a udev rule makes it permanent)");
         }
     }

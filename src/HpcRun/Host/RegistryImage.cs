@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using HpcRun.CommandLine;
 using HpcRun.Image;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using Serilog;
@@ -111,7 +112,8 @@ internal static class RegistryImage
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new HpcRunException(ExitCode.MissingTool,
-                $"{info.FileName} cannot be started ({e.Message}): it is part of hpcrun, install it beside it");
+                $"{info.FileName} cannot be started ({IoError.Describe(e.NativeErrorCode)}): " +
+                "it is part of hpcrun, install it beside it");
         }
         using (process)
         {

@@ -49,7 +49,7 @@ public static class SiteConfigReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new HpcRunException(ExitCode.SiteConfigInvalid, $"{directory}: cannot read: {e.Message}");
+            throw new HpcRunException(ExitCode.SiteConfigInvalid, $"{directory}: cannot read: {IoError.Describe(e)}");
         }
     }
 

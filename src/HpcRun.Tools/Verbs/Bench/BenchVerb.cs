@@ -4,6 +4,7 @@ using System.Text.Json;
 using HpcRun.CommandLine;
 using HpcRun.Image;
 using HpcRun.Tools.Verbs.Image;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Tools.Verbs.Bench;
 
@@ -119,7 +120,7 @@ internal static class BenchVerb
     private static ImageSource Probe(string path)
     {
         try { return ImageSource.Probe(path); }
-        catch (FileNotFoundException e) { throw new HpcRunException(ExitCode.ImageNotFound, e.Message); }
+        catch (FileNotFoundException e) { throw new HpcRunException(ExitCode.ImageNotFound, IoError.Message(e)); }
         catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, e.Message); }
     }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Tools.Verbs.Bench;
 
@@ -49,7 +50,10 @@ internal sealed class CommandRunner(CancellationToken cancel)
         long start = Stopwatch.GetTimestamp();
         Process process;
         try { process = Process.Start(info)!; }
-        catch (Win32Exception e) { return new CommandRun(argv, 127, "", e.Message, TimeSpan.Zero); }
+        catch (Win32Exception e) // .NET's text names the working directory and its own words: a shell's line instead
+        {
+            return new CommandRun(argv, 127, "", $"{argv[0]}: {IoError.Describe(e.NativeErrorCode)}", TimeSpan.Zero);
+        }
         using (process)
         using (cancel.Register(() => Kill(process)))
         {

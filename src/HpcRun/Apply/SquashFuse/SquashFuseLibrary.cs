@@ -92,9 +92,15 @@ internal sealed unsafe class SquashFuseLibrary
             return (null, $"{SoName} cannot be loaded: install the squashfuse package " +
                 "(Debian/Ubuntu: apt install squashfuse, which brings libsquashfuse0)");
         try { return (new SquashFuseLibrary(squashfuse, NativeLibrary.Load(FuseSoName)), null); }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        // .NET's text for these ("Unable to load shared library ... or one of its dependencies. In order to help
+        // diagnose loading problems, consider ...") is not for users: which library, and what to install.
+        catch (DllNotFoundException)
         {
-            return (null, $"{SoName} lacks what hpcrun needs ({e.Message}): install squashfuse 0.1.104 or newer");
+            return (null, $"{FuseSoName} cannot be loaded: install the fuse3 package (Debian/Ubuntu: libfuse3-3)");
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return (null, $"{SoName} lacks what hpcrun needs: install squashfuse 0.1.104 or newer");
         }
     }
 }
