@@ -1,4 +1,5 @@
 using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 
 namespace HpcRun.CommandLine;
 
@@ -10,5 +11,5 @@ public static class EnvFile
     /// is not a file.</exception>
     public static string Read(string file) =>
         SmallTextFile.TryRead(file, out int errno) ?? throw new HpcRunException(ExitCode.BadEnvironmentFile,
-            $"cannot read env file {file}: {SmallTextFile.WhyUnreadable(errno)}");
+            $"cannot read env file {Shown.Path(file)}: {SmallTextFile.WhyUnreadable(errno)}");
 }

@@ -1,5 +1,6 @@
 using HpcRun.Image;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 
 namespace HpcRun.CommandLine;
 
@@ -21,21 +22,21 @@ public static class ImageArgument
         int fd = Libc.TryOpen(path, Libc.O_PATH | Libc.O_CLOEXEC, out int errno);
         if (fd < 0)
             throw new HpcRunException(ExitCode.ImageNotFound,
-                errno == Libc.EACCES ? $"image not readable: {path}" : $"image not found: {path}");
+                $"{(errno == Libc.EACCES ? "image not readable" : "image not found")}: {Shown.Path(path)}");
         string pinned = $"/proc/self/fd/{fd}", name = RealPath.Resolve(pinned) ?? path;
         int type = PosixFile.Type("", fd);
         if (type is not (PosixFile.Directory or PosixFile.Regular))
             throw new HpcRunException(ExitCode.BadImage,
-                $"{path}: not an image: neither a directory nor a SquashFS or SIF file");
+                $"{Shown.Path(path)}: not an image: neither a directory nor a SquashFS or SIF file");
         if (type == PosixFile.Directory && !PosixFile.CanEnter(pinned))
-            throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}");
+            throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}");
         try { return ImageSource.Probe(pinned) with { Name = name, AsTyped = path }; }
         catch (ImageFormatException e)
         {
-            throw new HpcRunException(ExitCode.BadImage, $"{path}: {e.Message}{RecipeAdvice(path)}");
+            throw new HpcRunException(ExitCode.BadImage, $"{Shown.Path(path)}: {e.Message}{RecipeAdvice(path)}");
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {path}"); }
+        { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}"); }
     }
 
     /// <summary>For a file named as a recipe (X.def, Dockerfile, Containerfile), the command that builds it.</summary>
@@ -45,6 +46,6 @@ public static class ImageArgument
         return name.EndsWith(".def", StringComparison.Ordinal)
             || name.StartsWith("Dockerfile", StringComparison.Ordinal)
             || name.StartsWith("Containerfile", StringComparison.Ordinal)
-            ? $" (a recipe: build it with `hpcrun build OUT.sif {path}`)" : "";
+            ? $" (a recipe: build it with `hpcrun build OUT.sif {Shown.Path(path)}`)" : "";
     }
 }

@@ -2,6 +2,7 @@ using HpcRun.Image.Formats;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Sif;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image;
 
@@ -32,7 +33,7 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     {
         int type = PosixFile.Type(path);
         if (type == PosixFile.Directory) return new ImageSource(path, ImageKind.Directory);
-        if (type < 0) throw new MissingFileException($"image not found: {path}", path);
+        if (type < 0) throw new MissingFileException($"image not found: {Shown.Path(path)}", path);
         if (type != PosixFile.Regular)
             throw new ImageFormatException("not an image: neither a directory nor a SquashFS or SIF file");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);

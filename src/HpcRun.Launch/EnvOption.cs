@@ -1,4 +1,5 @@
 using System.Text;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Launch;
 
@@ -16,8 +17,8 @@ public static class EnvOption
     {
         IEnumerable<string> parts = option.Count(c => c == '=') <= 1 ? [option.Trim('"')] : CsvFields(option);
         return [.. parts.Select(part => Assignment(part) ?? throw new HpcRunException(ExitCode.Usage,
-            $"bad --env '{option}': expected NAME=VALUE[,NAME=VALUE...]" +
-            (part != option ? $" ('{part}' is not; quote a value that holds a comma)" : "")))];
+            $"bad --env '{Shown.Visible(option)}': expected NAME=VALUE[,NAME=VALUE...]" +
+            (part != option ? $" ('{Shown.Visible(part)}' is not; quote a value that holds a comma)" : "")))];
     }
 
     /// <summary>NAME=VALUE with NAME a shell variable name ([A-Za-z_][A-Za-z0-9_]*), or null.</summary>

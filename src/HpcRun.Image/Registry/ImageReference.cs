@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image.Registry;
 
@@ -25,8 +26,8 @@ public sealed partial record ImageReference(string Registry, string Repository, 
         string body = IsReference(text) ? text[Scheme.Length..] : text;
         Match m = Grammar().Match(body);
         if (!m.Success)
-            throw new FormatException($"'{text}' is not an image reference: expected [docker://][HOST[:PORT]/]NAME" +
-                "[:TAG][@sha256:DIGEST], e.g. docker://python:3.12");
+            throw new FormatException($"'{Shown.Visible(text)}' is not an image reference: expected " +
+                "[docker://][HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST], e.g. docker://python:3.12");
         string name = m.Groups["name"].Value;
         string? tag = m.Groups["tag"].Success ? m.Groups["tag"].Value : null;
         string? digest = m.Groups["digest"].Success ? m.Groups["digest"].Value : null;

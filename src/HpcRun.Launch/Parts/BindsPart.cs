@@ -1,3 +1,5 @@
+using HpcRun.Image.Text;
+
 namespace HpcRun.Launch.Parts;
 
 /// <summary>The site's default binds (hpcrun.conf's bind keys, <see cref="SiteConfig"/>), then the user's
@@ -18,7 +20,8 @@ public sealed class BindsPart : ILaunchPart
         foreach (BindSpec bind in binds)
         {
             string source = context.Host.ResolvedPaths.GetValueOrDefault(bind.Source)
-                ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"bind source does not exist: {bind.Source}" +
+                ?? throw new HpcRunException(ExitCode.BindSourceNotFound,
+                    $"bind source does not exist: {Shown.Path(bind.Source)}" +
                     (bind.Origin is { } origin ? $" (from {origin})" : ""));
             plan.Mount(MountSpec.Bind(source, bind.Target, bind.ReadOnly));
         }

@@ -1,3 +1,5 @@
+using HpcRun.Image.Text;
+
 namespace HpcRun.Launch.Parts;
 
 /// <summary>
@@ -45,7 +47,7 @@ public sealed class HomePart : ILaunchPart
         : spec.Target ?? (spec.Source.StartsWith('/') ? PathText.Normalize(spec.Source)
             : host.Cwd is { } cwd ? PathText.Normalize($"{cwd}/{spec.Source}")
             : throw new HpcRunException(ExitCode.BindSourceNotFound,
-                $"home directory does not exist: {spec.Source} (the current directory was deleted)"));
+                $"home directory does not exist: {Shown.Path(spec.Source)} (the current directory was deleted)"));
 
     /// <summary>The HOME the job gets in place of the caller's: <see cref="HomeInside"/> when -H or --fakeroot moves
     /// the home (Apptainer sets HOME to the home's destination), also under --no-home; null: the caller's HOME
@@ -59,7 +61,8 @@ public sealed class HomePart : ILaunchPart
     private static string HomeSource(HomeSpec spec, HostFacts host)
     {
         string source = host.ResolvedPaths.GetValueOrDefault(spec.Source)
-            ?? throw new HpcRunException(ExitCode.BindSourceNotFound, $"home directory does not exist: {spec.Source}");
+            ?? throw new HpcRunException(ExitCode.BindSourceNotFound,
+                $"home directory does not exist: {Shown.Path(spec.Source)}");
         return host.HomeSourceIsDirectory ? source
             : throw new HpcRunException(ExitCode.BindTargetUnusable, $"home is not a directory: {spec.Source}");
     }

@@ -22,6 +22,26 @@ public class BadInputTests(ContainerFixture images)
         AssertOneLineError(Hpcrun.Run("/nonexistent/app.sqfs", "true"), ExitCode.ImageNotFound,
             "/nonexistent/app.sqfs");
 
+    /// <summary>A control character in a name the user gave (a path pasted from a file with DOS line endings, a
+    /// stray escape) is shown as \xNN in the line that names it: raw, a carriage return would send the cursor back
+    /// and the rest of the line would overwrite the name.</summary>
+    [Fact]
+    public void ControlCharactersInANameAreShown()
+    {
+        AssertOneLineError(Hpcrun.Run("/no\rsuch.sif", "true"), ExitCode.ImageNotFound,
+            "image not found: /no\\x0Dsuch.sif");
+        AssertOneLineError(Hpcrun.Run("-B", "/no/such\r:/data", images.Image, "true"), ExitCode.BindSourceNotFound,
+            "bind source does not exist: /no/such\\x0D");
+        AssertOneLineError(Hpcrun.Run("-H", "/no/home\u001b[2J", images.Image, "true"), ExitCode.BindSourceNotFound,
+            "home directory does not exist: /no/home\\x1B[2J");
+        AssertOneLineError(Hpcrun.Run("--env", "A\rB=1", images.Image, "true"), ExitCode.Usage,
+            "bad --env 'A\\x0DB=1'");
+        AssertOneLineError(Hpcrun.Run("--env-file", "/no/env\r", images.Image, "true"), ExitCode.BadEnvironmentFile,
+            "cannot read env file /no/env\\x0D");
+        AssertOneLineError(Hpcrun.Run("pull", "docker://a\rb"), ExitCode.RegistryBadReference,
+            "'docker://a\\x0Db' is not an image");
+    }
+
     [Fact]
     public void NotAnImage() =>
         AssertOneLineError(Hpcrun.Run("/etc/passwd", "true"), ExitCode.BadImage, "not an image");
