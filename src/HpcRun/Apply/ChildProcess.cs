@@ -68,7 +68,8 @@ internal sealed partial class ChildProcess
                 EmulateRoot = emulateRoot ? 1 : 0,
             };
             int pid = Spawn(&request);
-            if (pid < 0) throw new SetupException($"cannot start {argv[0]}: {Marshal.GetPInvokeErrorMessage(-pid)}");
+            if (pid < 0)
+                throw new SetupException($"cannot start {Shown.Visible(argv[0])}: {Marshal.GetPInvokeErrorMessage(-pid)}");
             Syscalls.Close(statusWrite);
             statusWrite = -1;
             var child = new ChildProcess(pid);

@@ -4,7 +4,6 @@ using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
 using HpcRun.Launch;
-using Serilog;
 
 namespace HpcRun.Cli;
 

@@ -3,8 +3,8 @@ using System.CommandLine;
 using System.Text.Json;
 using HpcRun.CommandLine;
 using HpcRun.Image;
-using HpcRun.Tools.Verbs.Image;
 using HpcRun.Image.Posix;
+using HpcRun.Tools.Verbs.Image;
 
 namespace HpcRun.Tools.Verbs.Bench;
 
