@@ -69,7 +69,8 @@ internal sealed partial class ChildProcess
             };
             int pid = Spawn(&request);
             if (pid < 0)
-                throw new SetupException($"cannot start {Shown.Visible(argv[0])}: {Marshal.GetPInvokeErrorMessage(-pid)}");
+                throw new SetupException(
+                    $"cannot start {Shown.Visible(argv[0])}: {Marshal.GetPInvokeErrorMessage(-pid)}");
             Syscalls.Close(statusWrite);
             statusWrite = -1;
             var child = new ChildProcess(pid);
