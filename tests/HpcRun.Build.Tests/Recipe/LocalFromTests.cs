@@ -1,4 +1,5 @@
 using HpcRun.Build.Recipe;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Build.Tests.Recipe;
 
@@ -38,7 +39,7 @@ public sealed class LocalFromTests : IDisposable
         var request = new RecipeRequest("out.sif", "Dockerfile", context, new Dictionary<string, string>(), false,
             false, false, null, null, null, "hpcrun", "0",
             (_, _, _, _) => throw new InvalidOperationException("pulled"));
-        var e = Assert.Throws<FileNotFoundException>(() =>
+        var e = Assert.Throws<MissingFileException>(() =>
             BaseImage.Resolve("base", "FROM base", null, request, new PlainReporter(TextWriter.Null), default));
         Assert.Throws<InvalidOperationException>(() => BaseImage.Resolve("docker://base.sif", "From: base.sif",
             null, request, new PlainReporter(TextWriter.Null), default));

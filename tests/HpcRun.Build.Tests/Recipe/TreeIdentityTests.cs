@@ -1,4 +1,5 @@
 using HpcRun.Build.Recipe;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Build.Tests.Recipe;
 
@@ -71,6 +72,6 @@ public sealed class TreeIdentityTests : IDisposable
         File.WriteAllText(Marker, "d9\n");
         File.SetLastWriteTimeUtc(Marker, time);
         Assert.NotEqual(before, TreeIdentity.Of(Marker));
-        Assert.Throws<FileNotFoundException>(() => TreeIdentity.Of(Path.Combine(tree, "nothing")));
+        Assert.Throws<MissingFileException>(() => TreeIdentity.Of(Path.Combine(tree, "nothing")));
     }
 }
