@@ -63,6 +63,24 @@ public class UnexpectedErrorTests
         Assert.Equal((70, Unexpected.InternalError), Said(() => throw new ArgumentOutOfRangeException("count")));
     }
 
+    /// <summary>A verb that throws what no code of hpcrun worded (a tools verb such as pull or cache) ends in one
+    /// line and 70, not in .NET's report of an unhandled exception.</summary>
+    [Fact]
+    public void CommandLineRootSaysOneLineForAnyVerbsException()
+    {
+        var cli = new CommandLineRoot();
+        var verb = new System.CommandLine.Command("boom");
+        verb.SetAction(result => ((string?)null)!.Length); // a bug: NullReferenceException
+        cli.Command.Subcommands.Add(verb);
+        TextWriter stderr = Console.Error;
+        var said = new StringWriter();
+        Console.SetError(said);
+        int status;
+        try { status = cli.Invoke(["boom"]); }
+        finally { Console.SetError(stderr); }
+        Assert.Equal((70, $"hpcrun: {Unexpected.InternalError}\n"), (status, said.ToString()));
+    }
+
     private static (int, string) Said(Action action)
     {
         var error = Assert.Throws<HpcRunException>(() => ImageVerbs.Run(action));
