@@ -311,6 +311,8 @@ internal sealed class ContextFiles
         {
             List<(Chosen Chosen, string Name)> entries = [.. chosen.Select(c => (c,
                 (asFile ? destination : $"{destination.TrimEnd('/')}/{c.Target}").Trim('/')))];
+            using RootDir root = RootDir.Open(Cwd, tree) ?? throw PosixException.Last("cannot open the build's tree");
+            if (!link) RefuseBelowFiles(root, entries.Select(e => e.Name), at);
             using (FileStream output = File.Create(tar))
             using (var writer = new TarWriter(output, TarEntryFormat.Pax))
             {
@@ -337,12 +339,27 @@ internal sealed class ContextFiles
                     }
                 }
             }
-            using RootDir root = RootDir.Open(Cwd, tree) ?? throw PosixException.Last("cannot open the build's tree");
             long length = new FileInfo(tar).Length;
             new LayerFlattener(root, reporter, keepDirectoryModes: !link, createdDirectoryMode: made).Apply(
                 [new LayerBlob(() => File.OpenRead(tar), length, null, null, "the copied files")], cancel);
         }
         finally { File.Delete(tar); }
+    }
+
+    /// <summary>Refuses to write below what is not a directory in the image (`COPY a /bin/busybox/x`), naming the
+    /// first such path: BuildKit's copy fails there ("not a directory"), and Apptainer's `cp -r` for %files, where a
+    /// layer's rules would replace the file with a directory and break the image. (`COPY --link` is a layer laid
+    /// over the tree, as BuildKit merges it, and is not checked.)</summary>
+    private static void RefuseBelowFiles(RootDir root, IEnumerable<string> names, Instruction at)
+    {
+        foreach (string directory in names.SelectMany(Ancestors).Distinct(StringComparer.Ordinal))
+        {
+            using SafeFileHandle fd = root.Open(directory, O_PATH | O_DIRECTORY);
+            if (fd.IsInvalid && Errno == ENOTDIR)
+                throw new ImageBuildException($"{at.Keyword} at line {at.Line}: cannot write below " +
+                    $"{Shown.Path("/" + directory)}: it is a file in the image, not a directory",
+                    BuildFailure.RecipeSourceRefused);
+        }
     }
 
     /// <summary>The directories above <paramref name="name"/> (a path in the tree without a leading /), the root

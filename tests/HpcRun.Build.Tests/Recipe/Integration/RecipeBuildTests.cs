@@ -239,6 +239,27 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>A COPY or %files below a file of the image (`COPY a /bin/busybox/x`; /bin/sh, a symlink to it) is
+    /// refused at its line, as BuildKit's copy and Apptainer's cp refuse it: applied as a layer, it replaced
+    /// /bin/busybox with a directory and broke every command of the image.</summary>
+    [Theory]
+    [InlineData("Dockerfile", "FROM {0}\nCOPY a /bin/busybox/x\n", "COPY at line 2: cannot write below /bin/busybox")]
+    [InlineData("Dockerfile", "FROM {0}\nCOPY d /bin/sh/deep/\n", "COPY at line 2: cannot write below /bin/sh")]
+    [InlineData("x.def", "Bootstrap: localimage\nFrom: {0}\n%files\n    a /bin/busybox/x\n",
+        "cannot write below /bin/busybox")]
+    public void Copying_below_a_file_of_the_image_is_refused_and_writes_nothing(string recipe, string text,
+        string says)
+    {
+        Write("a", "a\n");
+        Write("d/f", "f\n");
+        Write(recipe, string.Format(text, TestImages.BusyboxTree));
+        var build = Build("out.sif", recipe);
+        Assert.Equal(112, build.ExitCode);
+        Assert.Contains(says + ": it is a file in the image, not a directory\n", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+        AssertNoScratch();
+    }
+
     [Fact]
     public void Sigterm_stops_the_running_step_and_leaves_no_tree_no_output_and_no_process()
     {
