@@ -25,8 +25,11 @@ public class IoErrorTests
             "/nonexistent-hpcrun: no such file or directory" },
         { "missing directory", () => File.ReadAllText("/nonexistent-hpcrun/x"),
             "/nonexistent-hpcrun/x: no such file or directory" },
-        // .NET keeps no errno for ENOTDIR: a DirectoryNotFoundException
-        { "not a directory", () => File.ReadAllText("/etc/passwd/x"), "/etc/passwd/x: no such file or directory" },
+        // .NET keeps no errno for ENOTDIR (a DirectoryNotFoundException): a file among the directories says it
+        { "not a directory", () => File.ReadAllText("/etc/passwd/x"), "/etc/passwd/x: not a directory" },
+        { "not a directory, deeper", () => File.WriteAllText("/etc/passwd/x/y", ""),
+            "/etc/passwd/x/y: not a directory" },
+        { "not a directory, written", () => File.WriteAllText("/etc/passwd/x", ""), "/etc/passwd/x: not a directory" },
         { "no space", () => File.WriteAllText("/dev/full", "x"), "/dev/full: no space left on device" },
         // .NET says UnauthorizedAccessException ("Access to the path '/tmp' is denied.") for a directory opened
         // as a file, whoever runs it

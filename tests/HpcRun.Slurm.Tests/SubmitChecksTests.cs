@@ -163,4 +163,16 @@ public sealed class SubmitChecksTests : IDisposable
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(1, server.Requests);
     }
+
+    /// <summary>A HOME given by --env or APPTAINERENV_HOME, which run ignores with a warning, is warned about when
+    /// the job is submitted too, where the user sees it; the job is still sent.</summary>
+    [Fact]
+    public void A_home_given_by_env_is_warned_about_at_submit_time()
+    {
+        CommandResult run = Submit(["--env", "HOME=/elsewhere", Image, "--", "true"], With("APPTAINERENV_HOME", "/x"));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(1, server.Requests);
+        Assert.Contains("hpcrun: warning: --env sets HOME: ignored, as Apptainer ignores it", run.Stderr);
+        Assert.Contains("hpcrun: warning: APPTAINERENV_HOME sets HOME: ignored", run.Stderr);
+    }
 }

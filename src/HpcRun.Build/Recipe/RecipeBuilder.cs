@@ -78,10 +78,6 @@ public static class RecipeBuilder
         string text = Read(request.Recipe);
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text, request.BuildArgs)
             : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs, request.Platform);
-        List<string> unused = [.. request.BuildArgs.Keys
-            .Where(name => !recipe.ArgsUsed.Contains(name) && !ProxyVariables.Names.Contains(name)).Order()];
-        if (unused.Count > 0)
-            reporter.Warning($"--build-arg {string.Join(", ", unused)}: not used by the recipe");
         foreach ((int line, string warning) in recipe.Warnings) reporter.Warning($"{request.Recipe}:{line}: {warning}");
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
         using var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
@@ -91,6 +87,11 @@ public static class RecipeBuilder
         {
             var run = new Run(request, recipe, cache, scratch, reporter, progress, cancel);
             StageResult last = run.All();
+            // Once the stages ran, as `docker build` warns: an ARG in a base's ONBUILD trigger reads one too.
+            List<string> unused = [.. request.BuildArgs.Keys.Where(name => !recipe.ArgsUsed.Contains(name)
+                && !run.TriggerArgs.Contains(name) && !ProxyVariables.Names.Contains(name)).Order()];
+            if (unused.Count > 0)
+                reporter.Warning($"--build-arg {string.Join(", ", unused)}: not used by the recipe");
             ImageConfig config = last.State.Config;
             string? layout = null;
             if (recipe.Definition is { } definition)
@@ -170,8 +171,11 @@ public static class RecipeBuilder
         private readonly List<StageResult> done = [];
         private int step;
         private string treeKey = "";
-        private int steps = // ONBUILD triggers add theirs when their FROM finds them
+        private readonly int steps = // an ONBUILD trigger is a part of its FROM's step: 1.1, 1.2...
             recipe.Stages.Sum(s => s.Instructions.Count + 1) + (RunsTest(recipe, request) ? 1 : 0);
+
+        /// <summary>The names the ARGs of the bases' ONBUILD triggers declared, in the stages run so far.</summary>
+        public HashSet<string> TriggerArgs { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Whether the build runs the definition file's %test (not with --notest).</summary>
         public bool Tests => RunsTest(recipe, request);
@@ -275,7 +279,6 @@ public static class RecipeBuilder
         private (StageState, string) OnBuild(Stage stage, IReadOnlyList<string> triggers, StageState state, string key,
             string tree, ref string? materialized)
         {
-            steps += triggers.Count;
             for (int i = 0; i < triggers.Count; i++)
             {
                 string which = $"{stage.Term}, ONBUILD trigger {i + 1} of {triggers.Count}";
@@ -283,7 +286,9 @@ public static class RecipeBuilder
                 {
                     Instruction? trigger = DockerfileParser.ReadTrigger(triggers[i], stage.Line);
                     Action finish = Line(trigger ?? new Instruction("ONBUILD", new Dictionary<string, string>(),
-                        triggers[i], stage.Line), $"ONBUILD {triggers[i]}");
+                        triggers[i], stage.Line), $"ONBUILD {triggers[i]}", trigger: i + 1);
+                    if (trigger is { Keyword: "ARG" })
+                        TriggerArgs.UnionWith(Words.Pairs(trigger.Arguments, legacyForm: false).Select(p => p.Key));
                     if (trigger is not null)
                     {
                         cancel.ThrowIfCancellationRequested();
@@ -527,16 +532,19 @@ public static class RecipeBuilder
 
         /// <summary>Writes the instruction's progress line; returns what writes its outcome with its
         /// duration.</summary>
-        private Action Line(Instruction at, string? shownAs = null)
+        /// <summary>Shows the step's first line, "[3/7] line 5: RUN ..."; the action returned shows its last. A base's
+        /// ONBUILD <paramref name="trigger"/> (1, 2...) is numbered within its FROM's step, "[1.2/7]", as the
+        /// triggers are known only once the FROM has found its base.</summary>
+        private Action Line(Instruction at, string? shownAs = null, int trigger = 0)
         {
-            step++;
+            if (trigger == 0) step++;
+            string number = trigger == 0 ? $"{step}/{steps}" : $"{step}.{trigger}/{steps}";
             string shown = Shorten(shownAs ?? at.Shown ?? $"{at.Keyword} {at.Arguments}");
-            progress.WriteLine($"hpcrun: [{step}/{steps}] line {at.Line}: {shown}");
+            progress.WriteLine($"hpcrun: [{number}] line {at.Line}: {shown}");
             cachedLine = false;
             var clock = Stopwatch.StartNew();
-            int number = step;
-            return () => progress.WriteLine(cachedLine ? $"hpcrun: [{number}/{steps}] cached"
-                : $"hpcrun: [{number}/{steps}] done in {clock.Elapsed.TotalSeconds:0.0} s");
+            return () => progress.WriteLine(cachedLine ? $"hpcrun: [{number}] cached"
+                : $"hpcrun: [{number}] done in {clock.Elapsed.TotalSeconds:0.0} s");
         }
 
         private static string Shorten(string text)

@@ -15,12 +15,28 @@ public static class IoError
         {
             PosixException p => Libc.Describe(p.Errno),
             UnauthorizedAccessException => Libc.Describe(Libc.EACCES),
+            FileNotFoundException or DirectoryNotFoundException when PathOf(e) is { } path && UnderAFile(path) =>
+                Libc.Describe(Libc.ENOTDIR),
             FileNotFoundException or DirectoryNotFoundException => Libc.Describe(Libc.ENOENT),
             PathTooLongException => Libc.Describe(Libc.ENAMETOOLONG),
             IOException { HResult: > 0 and < 4096 } io => Libc.Describe(io.HResult),
             _ => "input/output error",
         };
         return Lower(why);
+    }
+
+    /// <summary>Whether a directory of <paramref name="path"/> is a file: what ENOTDIR means, which .NET reports as
+    /// a missing directory (DirectoryNotFoundException) and keeps no errno for. Looks from the path's parent up to
+    /// the first that exists.</summary>
+    private static bool UnderAFile(string path)
+    {
+        for (string? up = Path.GetDirectoryName(path.TrimEnd('/')); !string.IsNullOrEmpty(up);
+             up = Path.GetDirectoryName(up))
+        {
+            if (Directory.Exists(up)) return false;
+            if (File.Exists(up)) return true;
+        }
+        return false;
     }
 
     /// <summary>strerror(3)'s words for <paramref name="errno"/>, as <see cref="Describe(Exception)"/> gives

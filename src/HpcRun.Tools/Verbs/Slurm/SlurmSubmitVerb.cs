@@ -2,6 +2,7 @@ using System.CommandLine;
 using HpcRun.CommandLine;
 using HpcRun.Launch;
 using HpcRun.Slurm;
+using Serilog;
 
 namespace HpcRun.Tools.Verbs.Slurm;
 
@@ -85,7 +86,8 @@ internal sealed class SlurmSubmitVerb
         int? timeLimit = result.GetValue(time) is { } t ? TimeLimit(t) : null;
         string workDir = Path.GetFullPath(result.GetValue(chdir) ?? Environment.CurrentDirectory);
         Dictionary<string, string> environment = JobEnvironment();
-        SubmitChecks.Check(request, workDir, environment);
+        // Said now as well as in the job's output, which the user reads only once it ran.
+        foreach (string warning in SubmitChecks.Check(request, workDir, environment)) Log.Warning("{Text}", warning);
         return new JobSubmission
         {
             Script = BatchScript.Build([hpcrun, .. launch.Arguments(result), imagePath, .. Separated(cmd)]),

@@ -20,10 +20,13 @@ internal static class SubmitChecks
     /// <param name="request">The launch request the job's `srun hpcrun` line will make (image path absolute).</param>
     /// <param name="workDir">The job's working directory, absolute (--chdir, else the current one).</param>
     /// <param name="environment">The environment the job gets: hpcrun run reads its HPCRUN_* settings from it.</param>
+    /// <returns>What run will warn about for the same input (HOME given by --env, --env-file or
+    /// APPTAINERENV_HOME, which it ignores), each a line's text.</returns>
     /// <exception cref="HpcRunException">64 (no such --chdir, a bad --env, HPCRUN_* or APPTAINER_* setting, a home
     /// and --no-home), 65/66 (image), 67 (bind source), 73 (--env-file unreadable or malformed), 127 (an empty
     /// command).</exception>
-    public static void Check(LaunchRequest request, string workDir, IReadOnlyDictionary<string, string> environment)
+    public static IReadOnlyList<string> Check(LaunchRequest request, string workDir,
+        IReadOnlyDictionary<string, string> environment)
     {
         if (!Directory.Exists(workDir))
             throw new HpcRunException(ExitCode.Usage, $"--chdir: no such directory: {workDir}");
@@ -54,6 +57,7 @@ internal static class SubmitChecks
         var plan = new PlanBuilder();
         new BindsPart().Contribute(context, plan);       // 67: a bind source missing
         new EnvironmentPart().Contribute(context, plan); // 73: a malformed env file; 64: a bad --env
+        return [.. plan.Messages.Where(m => m.Level == MessageLevel.Warning).Select(m => m.Text)];
     }
 
     /// <summary>HPCRUN_MPI, HPCRUN_MPI_COMPAT, HPCRUN_RDMA, HPCRUN_RDMA_LIBS and HPCRUN_GPU, where no option overrides

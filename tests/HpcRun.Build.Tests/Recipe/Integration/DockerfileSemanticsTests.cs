@@ -177,8 +177,12 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Write("child.dockerfile", "FROM ./base.sif\nRUN test \"$FROM_TRIGGER\" = yes && cp /triggered /seen\n");
         var child = Build("child.sif", "child.dockerfile");
         Assert.True(child.ExitCode == 0, child.ToString());
-        Assert.Contains("hpcrun: [2/4] line 1: ONBUILD RUN echo \"trigger saw ${FROM_BASE}\" >> /triggered\n",
+        // The triggers are parts of the FROM's step: the total, known before the base is, stays as it was shown.
+        Assert.Contains("hpcrun: [1/2] line 1: FROM ./base.sif\n", child.Stderr);
+        Assert.Contains("hpcrun: [1.1/2] line 1: ONBUILD RUN echo \"trigger saw ${FROM_BASE}\" >> /triggered\n",
             child.Stderr);
+        Assert.Contains("hpcrun: [1.2/2] line 1: ONBUILD ENV FROM_TRIGGER=yes\n", child.Stderr);
+        Assert.Contains("hpcrun: [2/2] line 2: RUN", child.Stderr);
         string image = Path.Combine(dir, "child.sif");
         Assert.Equal("trigger saw base\n", Hpcrun.Run(["exec", image, "cat", "/seen"], env).Stdout);
         Assert.Contains("FROM_TRIGGER=yes", Config("child.sif").GetProperty("env").EnumerateArray()
@@ -204,6 +208,21 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Assert.Equal((110, "hpcrun: FROM ./bad.sif, ONBUILD trigger 2 of 2: RUN at line 2 failed with exit status 3"),
             (build.ExitCode, build.Stderr.TrimEnd('\n').Split('\n')[^1]));
         Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
+    /// <summary>A --build-arg that only an ARG of the base's ONBUILD trigger declares is used, as Docker counts it
+    /// once the build ran: no warning for it, and the trigger's RUN reads its value; one no ARG declares is
+    /// warned about.</summary>
+    [Fact]
+    public void A_build_arg_declared_by_a_trigger_is_used()
+    {
+        Write("base.dockerfile", $"FROM {TestImages.BusyboxTree}\nONBUILD ARG WHO\nONBUILD RUN echo \"$WHO\" > /who\n");
+        Assert.Equal(0, Build("base.sif", "base.dockerfile").ExitCode);
+        Write("Dockerfile", "FROM ./base.sif\n");
+        var build = Build("--build-arg", "WHO=alice", "--build-arg", "UNREAD=1", "out.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("hpcrun: warning: --build-arg UNREAD: not used by the recipe\n", build.Stderr);
+        Assert.Equal("alice\n", Hpcrun.Run(["exec", Path.Combine(dir, "out.sif"), "cat", "/who"], env).Stdout);
     }
 
     /// <summary>An image built FROM a local SIF records the SIF's platform, not the host's: an arm64 base (no RUN
