@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -13,8 +14,10 @@ namespace HpcRun.Build.Recipe;
 /// key chained from its parent's key and each instruction's text (expanded, with its flags) and, for COPY and ADD,
 /// the content of the sources: editing the last RUN of a recipe re-runs only that RUN. An entry is a directory
 /// KEY/ with the stage's state (state.json) and the tree (rootfs/; a FROM whose image is read again as cheaply as
-/// a copy may have none), made under a temporary name and renamed whole, so an interrupted build leaves only
-/// completed steps. A tree a build no longer changes is moved in (<see cref="Store"/>), not copied: a build keeps
+/// a copy may have none), made under a temporary name in the build's scratch directory and renamed whole when the
+/// build ends (<see cref="Commit"/>), once flushed to disk, so an interrupted build leaves only completed steps and
+/// a crash no step that lost its bytes; the flushes run on a thread of their own while the build goes on. A tree a
+/// build no longer changes is moved in (<see cref="Store"/>), not copied: a build keeps
 /// its scratch trees in <see cref="Scratch"/>, on the cache's file system. Null <see cref="Root"/>: --no-cache,
 /// nothing read or kept. A build holds a shared lock on the cache (ROOT/.lock) while it runs, and
 /// <see cref="Clean"/> an exclusive one: `hpcrun cache clean` never removes what a running build reads or writes.
@@ -30,6 +33,12 @@ internal sealed class BuildCache : IDisposable
     private readonly FileLock? inUse;
     private FileLock? scratchLock;
     private string? scratch;
+    /// <summary>The steps this build stored, by key: their directories in the scratch directory until
+    /// <see cref="Commit"/> names them.</summary>
+    private readonly Dictionary<string, string> stored = new(StringComparer.Ordinal);
+    /// <summary>The flushes of <see cref="stored"/> to disk, one after the other: the last started after the last
+    /// step was stored. Its result: why a flush failed, or null.</summary>
+    private Task<string?> flushed = Task.FromResult<string?>(null);
 
     /// <summary>Opens the cache at <paramref name="root"/> (made 0700 if missing, with the image cache it is in) for a
     /// build, waiting while a <see cref="Clean"/> runs. Throws <see cref="ImageBuildException"/>
@@ -142,23 +151,27 @@ internal sealed class BuildCache : IDisposable
     /// this user cannot write keeps its times.</summary>
     public void Used(string key)
     {
-        if (Root is null) return;
+        if (Root is null || stored.ContainsKey(key)) return;
         try { Directory.SetLastWriteTimeUtc($"{Root}/{key}", DateTime.UtcNow); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>Whether the cache has the step <paramref name="key"/> (with or without its tree).</summary>
-    public bool Has(string key) => Root is not null && File.Exists($"{Root}/{key}/state.json");
+    public bool Has(string key) => Root is not null && File.Exists($"{Entry(key)}/state.json");
 
     /// <summary>The tree of <paramref name="key"/>, or null when the cache has none.</summary>
     public string? Tree(string key) =>
-        Has(key) && Directory.Exists($"{Root}/{key}/rootfs") ? $"{Root}/{key}/rootfs" : null;
+        Has(key) && Directory.Exists($"{Entry(key)}/rootfs") ? $"{Entry(key)}/rootfs" : null;
+
+    /// <summary>The directory of the step <paramref name="key"/>: this build's, while it runs, else the
+    /// cache's.</summary>
+    private string Entry(string key) => stored.GetValueOrDefault(key) ?? $"{Root}/{key}";
 
     /// <summary>The state the step <paramref name="key"/> left. Throws <see cref="ImageBuildException"/>
     /// (<see cref="BuildFailure.CacheUnusable"/>) when its file cannot be read or is not what a build writes.</summary>
     public StageState State(string key)
     {
-        string file = $"{Root}/{key}/state.json";
+        string file = $"{Entry(key)}/state.json";
         try
         {
             return JsonSerializer.Deserialize(File.ReadAllText(file), RecipeJson.Default.StageState)
@@ -174,13 +187,13 @@ internal sealed class BuildCache : IDisposable
 
     /// <summary>Keeps <paramref name="state"/> and <paramref name="tree"/> (null: the state alone) as
     /// <paramref name="key"/>: the tree copied, or moved in when <paramref name="move"/> (it must be in
-    /// <see cref="Scratch"/>); returns the cached tree, or null.</summary>
+    /// <see cref="Scratch"/>); returns the stored tree, there to read until the build ends, or null. The step gets
+    /// its name in the cache at <see cref="Commit"/>.</summary>
     public string? Store(string key, string? tree, StageState state, bool move, CancellationToken cancel)
     {
-        if (Root is null || Has(key)) return Tree(key);
+        if (Root is null || scratch is null || Has(key)) return Tree(key);
         // In this build's locked scratch directory: a killed build leaves no temporary entry behind it.
-        string temporary = scratch is not null ? $"{scratch}/.store-{key}"
-            : $"{Root}/{TemporaryPrefix}{key}.{Environment.ProcessId}";
+        string temporary = $"{scratch}/.store-{key}";
         try
         {
             Directory.CreateDirectory(temporary);
@@ -188,18 +201,48 @@ internal sealed class BuildCache : IDisposable
             else if (tree is not null) TreeCopy.Copy(tree, $"{temporary}/rootfs", cancel);
             File.WriteAllText($"{temporary}/state.json",
                 JsonSerializer.Serialize(state, RecipeJson.Default.StageState));
-            // A RUN's flushes to disk are no-ops (root emulation), so the step's files are flushed here, at once,
-            // before the entry gets its name: a crash never leaves a cached step whose files lost their bytes.
-            using (SafeFileHandle entry = Libc.Open(Libc.Cwd, temporary, Libc.O_RDONLY | Libc.O_DIRECTORY))
-                if (entry.IsInvalid || Libc.SyncFs(entry) != 0) throw PosixException.Last(Shown.Path(temporary));
-            Directory.Move(temporary, $"{Root}/{key}");
         }
-        catch (IOException) when (Has(key)) { } // another build stored it meanwhile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            TreeCopy.Remove(temporary);
             throw Unusable($"cannot write the recipe build cache {Shown.Path(Root)}: {IoError.Describe(e)}");
         }
-        finally { TreeCopy.Remove(temporary); }
+        catch { TreeCopy.Remove(temporary); throw; }
+        stored[key] = temporary;
+        // A RUN's flushes to disk are no-ops (root emulation), so the step's files are flushed here, all at once and
+        // off the build's path: its next steps, and the SquashFS of the last, go on meanwhile.
+        string flushing = scratch;
+        flushed = flushed.ContinueWith(_ => Flush(flushing), CancellationToken.None,
+            TaskContinuationOptions.None, TaskScheduler.Default);
         return Tree(key);
+    }
+
+    private static string? Flush(string directory)
+    {
+        using SafeFileHandle handle = Libc.Open(Libc.Cwd, directory, Libc.O_RDONLY | Libc.O_DIRECTORY);
+        return handle.IsInvalid || Libc.SyncFs(handle) != 0 ? IoError.Describe(Marshal.GetLastPInvokeError()) : null;
+    }
+
+    /// <summary>Gives the steps this build stored their names in the cache, once their files are on disk, so that
+    /// a crash never leaves a cached step whose files lost their bytes; at the end of a build, whether it succeeded
+    /// or not (the steps that completed are kept). Never throws: a step that cannot be kept is said in
+    /// <paramref name="warn"/>'s line, and left for the scratch directory's removal.</summary>
+    public void Commit(Action<string> warn)
+    {
+        if (stored.Count == 0) return;
+        if (flushed.GetAwaiter().GetResult() is { } why)
+        {
+            warn($"the recipe build cache keeps none of this build's steps: cannot flush them to disk: {why}");
+            return;
+        }
+        foreach ((string key, string directory) in stored)
+            try { Directory.Move(directory, $"{Root}/{key}"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another build stored the same step meanwhile: it is there all the same.
+                if (!File.Exists($"{Root}/{key}/state.json"))
+                    warn($"the recipe build cache could not keep a step: {IoError.Message(e)}");
+            }
+        stored.Clear();
     }
 }

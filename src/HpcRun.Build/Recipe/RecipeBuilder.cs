@@ -112,7 +112,11 @@ public static class RecipeBuilder
                 BeforeCommit = run.Tests ? run.Test : null,
             }, request.Version, reporter, cancel);
         }
-        finally { TreeCopy.Remove(scratch); }
+        finally
+        {
+            cache.Commit(reporter.Warning); // the steps that completed, also when a later one failed
+            TreeCopy.Remove(scratch);
+        }
     }
 
     /// <summary>The recipe's text. Throws <see cref="FileNotFoundException"/> when it is missing, and
@@ -530,8 +534,6 @@ public static class RecipeBuilder
             cache.Used(key);
         }
 
-        /// <summary>Writes the instruction's progress line; returns what writes its outcome with its
-        /// duration.</summary>
         /// <summary>Shows the step's first line, "[3/7] line 5: RUN ..."; the action returned shows its last. A base's
         /// ONBUILD <paramref name="trigger"/> (1, 2...) is numbered within its FROM's step, "[1.2/7]", as the
         /// triggers are known only once the FROM has found its base.</summary>
