@@ -32,6 +32,8 @@ public static class UsageErrors
         if (result.Errors.Select(e => e.SymbolResult).OfType<OptionResult>()
             .FirstOrDefault(o => o.Tokens.Count == 0 && !o.Implicit) is { } option)
             return $"{option.Option.Name} needs a value (see 'hpcrun {name} --help')";
+        if (result.Errors.Select(e => NotConverted(e.SymbolResult)).FirstOrDefault(w => w is not null) is { } bad)
+            return $"{bad} (see 'hpcrun {name} --help')";
         string[] missing = [.. verb.Command.Arguments
             .Where(a => a.Arity.MinimumNumberOfValues > (verb.GetResult(a)?.Tokens.Count ?? 0))
             .Select(Placeholder)];
@@ -61,6 +63,26 @@ public static class UsageErrors
         VerbHelp.UsageOf(verb)?.Split("   ")[0] ?? string.Join(' ',
         verb.Arguments.Select(a => a.Arity.MinimumNumberOfValues == 0 ? $"[{Placeholder(a)}]" : Placeholder(a))
             .Prepend($"{name} [OPTIONS]"));
+
+    /// <summary>A value the library could not convert to its option's or argument's number type, in words ("-n:
+    /// 'abc' is not a whole number (at most 2147483647)"), where the library names .NET's type
+    /// ('System.Nullable`1[System.Int32]'); null for any other fault.</summary>
+    private static string? NotConverted(SymbolResult? symbol)
+    {
+        (string Name, Type Type, IReadOnlyList<Token> Tokens)? found = symbol switch
+        {
+            OptionResult o => (o.Option.Name, o.Option.ValueType, o.Tokens),
+            ArgumentResult { Parent: OptionResult o } a => (o.Option.Name, a.Argument.ValueType, a.Tokens),
+            ArgumentResult a => (Placeholder(a.Argument), a.Argument.ValueType, a.Tokens),
+            _ => null,
+        };
+        if (found is not { Tokens: [var token, ..] } value) return null;
+        Type type = Nullable.GetUnderlyingType(value.Type) ?? value.Type;
+        string? what = type == typeof(int) ? $"a whole number (at most {int.MaxValue})"
+            : type == typeof(long) ? $"a whole number (at most {long.MaxValue})"
+            : type == typeof(double) ? "a number" : null;
+        return what is null ? null : $"{value.Name}: '{HpcRun.Image.Text.Shown.Visible(token.Value)}' is not {what}";
+    }
 
     private static string Placeholder(Argument argument) =>
         (argument.HelpName ?? argument.Name).ToUpperInvariant()

@@ -39,10 +39,10 @@ public static class NodeSharing
         return $"hpcrun-{uid}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)))[..32]}";
     }
 
-    /// <summary>What every rank of a group must agree on: the ids and the mounts. The first rank
+    /// <summary>What every rank of a group must agree on: the image, the ids and the mounts. The first rank
     /// hands its record to the others, who compare it with their own decision before joining.</summary>
-    public static ContainerRecord Record(ContainerPlan plan) =>
-        new(plan.Ids, plan.WritableRoot,
+    public static ContainerRecord Record(ContainerPlan plan, RecordedImage image) =>
+        new(image, plan.Ids, plan.WritableRoot,
             [.. plan.Mounts.Select(m => new RecordedMount(m.Kind, m.Target, m.Source, m.ReadOnly, Digest(m.Content)))]);
 
     /// <summary>XxHash64, not SHA-256: it tells ranks of one user's job apart from mistakes, not from an adversary,
@@ -54,6 +54,9 @@ public static class NodeSharing
     /// message; null when they agree.</summary>
     public static string? FirstDifference(ContainerRecord ours, ContainerRecord group)
     {
+        // Another image is another container, whatever its mounts: --join-key groups launches of any image.
+        if (ours.Image.Identity != group.Image.Identity)
+            return $"image {ours.Image.Name} where the first rank has {group.Image.Name}";
         if (ours.Ids != group.Ids) return $"ids {Describe(ours.Ids)} where the first rank has {Describe(group.Ids)}";
         if (ours.WritableRoot != group.WritableRoot)
             return ours.WritableRoot ? "a writable root where the first rank has a read-only one"
@@ -83,7 +86,13 @@ public static class NodeSharing
 }
 
 /// <summary>What the ranks sharing a node's container must agree on (<see cref="NodeSharing.Record"/>).</summary>
-public sealed record ContainerRecord(IdMap Ids, bool WritableRoot, IReadOnlyList<RecordedMount> Mounts);
+public sealed record ContainerRecord(RecordedImage Image, IdMap Ids, bool WritableRoot,
+    IReadOnlyList<RecordedMount> Mounts);
+
+/// <summary>The image of a <see cref="ContainerRecord"/>: <paramref name="Identity"/> tells one image from another
+/// (its file's or directory's device and inode, and the file system's offset in it: "DEV:INO+OFFSET"), whatever
+/// path named it; <paramref name="Name"/> is the image as its rank's user named it, for messages.</summary>
+public sealed record RecordedImage(string Identity, string Name);
 
 /// <summary>One mount of a <see cref="ContainerRecord"/>: a <see cref="MountSpec"/> with a generated
 /// file's content as its digest (16 hex digits: the XxHash64 of its UTF-8 bytes).</summary>

@@ -31,8 +31,19 @@ public sealed class ReferenceTests
     [InlineData("app@sha256:short")]
     [InlineData("host.org/app/")]
     [InlineData("app:-tag")]
+    [InlineData("docker://127.0.0.1:99999/demo/app:1")]
+    [InlineData("127.0.0.1:65536/demo/app")]
+    [InlineData("registry.example.org:0/app")]
+    [InlineData("[::1]:70000/app")]
     public void Malformed_references_are_refused(string text) =>
         Assert.Throws<FormatException>(() => ImageReference.Parse(text));
+
+    [Theory]
+    [InlineData("127.0.0.1:65535/app", "127.0.0.1:65535")]
+    [InlineData("[::1]:1/app", "[::1]:1")]
+    [InlineData("[::1]/app", "[::1]")]
+    public void Ports_that_tcp_has_are_kept(string text, string registry) =>
+        Assert.Equal(registry, ImageReference.Parse(text).Registry);
 
     [Fact]
     public void A_challenges_parameters_keep_quoted_commas_and_escapes()

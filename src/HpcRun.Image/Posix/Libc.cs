@@ -199,6 +199,10 @@ public static unsafe partial class Libc
     public static Statx? Stat(SafeFileHandle dir, string path) =>
         Stat(dir, path, AT_SYMLINK_NOFOLLOW, 0xFFF /* STATX_BASIC_STATS | STATX_BTIME */);
 
+    /// <summary>statx of what <paramref name="path"/> under <paramref name="dir"/> leads to, symlinks followed (a
+    /// /proc/self/fd link: the file it pins); null (errno set) when it fails.</summary>
+    public static Statx? StatFollowing(SafeFileHandle dir, string path) => Stat(dir, path, 0, 0xFFF);
+
     /// <summary>The file type bits of <paramref name="path"/> under <paramref name="dir"/> ("" for the descriptor
     /// itself), symlinks followed (STATX_TYPE only); null (errno set) when it fails.</summary>
     public static uint? Type(SafeFileHandle dir, string path) => Stat(dir, path, 0, 1 /* STATX_TYPE */)?.Type;

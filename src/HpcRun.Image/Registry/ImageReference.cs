@@ -35,6 +35,10 @@ public sealed partial record ImageReference(string Registry, string Repository, 
         string first = slash < 0 ? "" : name[..slash];
         bool hasHost = slash > 0 && (first.Contains('.') || first.Contains(':') || first == "localhost");
         string registry = hasHost ? first : DockerHub, repository = hasHost ? name[(slash + 1)..] : name;
+        int colon = registry.LastIndexOf(':');
+        if (hasHost && colon > registry.LastIndexOf(']') && int.Parse(registry[(colon + 1)..]) is < 1 or > 65535)
+            throw new FormatException($"'{Shown.Visible(text)}' is not an image reference: port " +
+                $"{registry[(colon + 1)..]} is not a TCP port (1 to 65535)");
         if (registry is DockerHub or "index.docker.io" && !repository.Contains('/'))
             repository = "library/" + repository;
         if (registry == "index.docker.io") registry = DockerHub;

@@ -3,6 +3,7 @@ using HpcRun.Group;
 using HpcRun.Host;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
 using HpcRun.Launch;
 using HpcRun.Native;
@@ -102,7 +103,7 @@ internal static class Executor
         NodeGroup.Host? group = null;
         if (first is not null)
         {
-            var shared = SharedContainer.OfThisProcess(NodeSharing.Record(plan));
+            var shared = SharedContainer.OfThisProcess(NodeSharing.Record(plan, Recorded(image)));
             // The fast join's recipe is made while this rank's job starts; members are greeted once it is.
             group = new NodeGroup.Host(first.Listener, shared,
                 Task.Run(() => JoinRecipe.ForFirstRank(context, plan, shared)));
@@ -131,7 +132,7 @@ internal static class Executor
             plan = Planner.Decide(new LaunchContext(request, image, ReadConfig(image, lower), lower.Tree, host,
                 NodeShared: true));
         Tell(plan, host);
-        if (NodeSharing.FirstDifference(NodeSharing.Record(plan), shared.Record) is { } difference)
+        if (NodeSharing.FirstDifference(NodeSharing.Record(plan, Recorded(image)), shared.Record) is { } difference)
             throw new HpcRunException(ExitCode.JoinFailed,
                 "this rank's container differs from the one its job shares on this node " +
                 $"({Shorten(difference)}): give every rank the same options, or use --no-join or --join-key");
@@ -147,6 +148,12 @@ internal static class Executor
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;
     }
+
+    /// <summary>The image as node-sharing ranks compare it: the same file (or directory) under any path.</summary>
+    private static RecordedImage Recorded(ImageSource image) =>
+        new(Libc.StatFollowing(Libc.Cwd, image.Path) is { } stat
+            ? $"{stat.DevMajor}:{stat.DevMinor}:{stat.Inode}+{image.Offset}" : $"{image.Path}+{image.Offset}",
+            image.Name);
 
     /// <summary>A plan without a job (<see cref="ContainerPlan.Output"/>): its output, and success.</summary>
     private static int Say(string output)

@@ -32,12 +32,18 @@ internal static class ToolHandOver
         (ToolVerbs.WritingImages, MksquashfsArgs.Variable, site => site.MksquashfsArgs),
     ];
 
-    /// <summary><paramref name="environment"/> with the site's defaults that <paramref name="verb"/> takes set as
+    /// <summary><paramref name="environment"/> with HOME where it lacks one and the verb uses the image cache, and
+    /// the site's defaults that <paramref name="verb"/> takes set as
     /// their variables (HPCRUN_CACHEDIR, HPCRUN_MKSQUASHFS_ARGS), each unless the variable is set and not empty
     /// already (it beats the site's) or the site sets none.</summary>
     /// <exception cref="HpcRunException">79 (<see cref="ExitCode.SiteConfigInvalid"/>).</exception>
     private static IReadOnlyList<string> WithSiteDefaults(string verb, IReadOnlyList<string> environment)
     {
+        // Without HOME (`srun --export=NONE`), the tools find the user's cache and docker login's file where the
+        // launcher does: in the account's home.
+        if (ToolVerbs.UsingImageCache.Contains(verb) && Invocation.Environment.GetValueOrDefault("HOME") is not
+            { Length: > 0 } && NameService.AccountHome() is { } home)
+            environment = [.. environment.Where(e => !e.StartsWith("HOME=", StringComparison.Ordinal)), $"HOME={home}"];
         var wanted = siteDefaults.Where(d => d.Verbs.Contains(verb)
             && Invocation.Environment.GetValueOrDefault(d.Variable) is not { Length: > 0 }).ToList();
         if (wanted.Count == 0) return environment;

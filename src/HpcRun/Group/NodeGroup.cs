@@ -108,8 +108,8 @@ internal sealed partial record SharedContainer(int UserNamespace, int MountNames
             : throw new SetupException("the node's first rank left while greeting");
 
     /// <summary>A record as bytes, field by field, in host byte order (both ends are ranks on one
-    /// node): the four ids (int32 each: inside uid, gid, outside uid, gid), the root's writability
-    /// (one byte), the number of mounts (int32), then each mount's kind (int32), target, source,
+    /// node): the image's identity and name (strings), the four ids (int32 each: inside uid, gid, outside uid, gid),
+    /// the root's writability (one byte), the number of mounts (int32), then each mount's kind (int32), target, source,
     /// read-only flag (one byte) and content digest. A string is a presence byte, then its length
     /// (int32) and bytes (<see cref="RawText"/>: a path that is not UTF-8 passes exactly); then the fast join's
     /// <paramref name="recipe"/> (none: empty) and its length (uint32).</summary>
@@ -118,6 +118,8 @@ internal sealed partial record SharedContainer(int UserNamespace, int MountNames
         using var bytes = new MemoryStream();
         using (var writer = new BinaryWriter(bytes))
         {
+            Write(writer, record.Image.Identity);
+            Write(writer, record.Image.Name);
             IdMap ids = record.Ids;
             foreach (int id in new[] { ids.InsideUid, ids.InsideGid, ids.OutsideUid, ids.OutsideGid }) writer.Write(id);
             writer.Write(record.WritableRoot);
@@ -144,6 +146,7 @@ internal sealed partial record SharedContainer(int UserNamespace, int MountNames
         using var reader = new BinaryReader(new MemoryStream(encoded));
         try
         {
+            var image = new RecordedImage(ReadString(reader) ?? "", ReadString(reader) ?? "");
             var ids = new IdMap(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
             bool writableRoot = reader.ReadBoolean();
             var mounts = new RecordedMount[Count(reader, encoded.Length)];
@@ -153,7 +156,7 @@ internal sealed partial record SharedContainer(int UserNamespace, int MountNames
             long rest = encoded.Length - reader.BaseStream.Position;
             if (rest < 4 || BitConverter.ToUInt32(encoded, encoded.Length - 4) != rest - 4)
                 throw new InvalidDataException("no recipe's length at the end");
-            return new ContainerRecord(ids, writableRoot, mounts);
+            return new ContainerRecord(image, ids, writableRoot, mounts);
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
         {

@@ -37,6 +37,12 @@ internal static partial class NameService
     private const int ERANGE = 34;
 
     /// <summary>The user with <paramref name="uid"/>, or null when the name service has none.</summary>
+    /// <summary>The home directory of the account hpcrun runs for (its passwd entry's, as Apptainer takes its cache's
+    /// home): where HOME is not set (`srun --export=NONE`), the image cache is found there; null when the entry has
+    /// none.</summary>
+    public static string? AccountHome() =>
+        FindUser(Native.EarlyNamespace.OuterUid())?.Home is { Length: > 1 } home && home.StartsWith('/') ? home : null;
+
     public static unsafe User? FindUser(int uid) =>
         Lookup((entry, buffer, size, found) => getpwuid_r((uint)uid, (Passwd*)entry, buffer, size, (Passwd**)found),
             found =>

@@ -38,7 +38,8 @@ internal static class RegistryImage
         ImageReference reference;
         try { reference = ImageReference.Parse(image); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
-        string directory = ImageCacheDirectory.Require(environment.GetValueOrDefault, site.CacheDirectory);
+        string directory = ImageCacheDirectory.Require(name => environment.GetValueOrDefault(name) is { Length: > 0 } v
+            ? v : name == "HOME" ? NameService.AccountHome() : null, site.CacheDirectory);
         var cache = new ImageCache(directory);
         offline |= SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE");
         bool fromCache = offline || joined || reference.Digest is not null;

@@ -304,7 +304,11 @@ internal static unsafe partial class TagCheck
             return Outcome.Unresolved; // getaddrinfo(3) failed
         if (Has(ERR_LIB_BIO, BIO_R_NBIO_CONNECT_ERROR) || Has(ERR_LIB_BIO, BIO_R_CONNECT_ERROR))
             return Outcome.Refused;
-        if (errors.Any(e => e.Library == ERR_LIB_SSL) || Has(ERR_LIB_BIO, BIO_R_TRANSFER_ERROR)
+        // Any other TLS error is an answer, not an outage: a plain-HTTP registry (a record that is no TLS), an alert.
+        // The cached image must not run unchecked then; hpcrun-tools asks again and says why it fails (101).
+        if (errors.Any(e => e.Library == ERR_LIB_SSL && e.Reason != SSL_R_UNEXPECTED_EOF_WHILE_READING))
+            return Outcome.Other;
+        if (Has(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING) || Has(ERR_LIB_BIO, BIO_R_TRANSFER_ERROR)
             || Has(ERR_LIB_HTTP, HTTP_R_ERROR_SENDING)
             || Has(ERR_LIB_HTTP, HTTP_R_ERROR_RECEIVING) || Has(ERR_LIB_HTTP, HTTP_R_SERVER_CANCELED_CONNECTION))
             return Outcome.Broken;

@@ -231,6 +231,36 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Single(notCached.Stderr.Trim().Split('\n'));
     }
 
+    /// <summary>A tag cached from a plain-HTTP registry (HPCRUN_INSECURE=1), launched without it: the registry
+    /// answers the launcher's TLS handshake in plain HTTP, which is an answer, not an outage, so the cached image does
+    /// not run unchecked; the launch fails as a pull would (101, saying HPCRUN_INSECURE).</summary>
+    [Fact]
+    public void A_cached_tag_of_a_plain_http_registry_without_insecure_fails_as_a_pull_does()
+    {
+        string reference = registry.PlainRef("test/app:1");
+        Assert.Equal("kept\n", Run(reference).Stdout);
+        var plain = Hpcrun.Run([reference, "/bin/cat", "/data/kept"],
+            new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = cache });
+        Assert.Equal(101, plain.ExitCode);
+        Assert.Empty(plain.Stdout);
+        Assert.Contains("HPCRUN_INSECURE", plain.Stderr);
+        Assert.DoesNotContain("as cached", plain.Stderr);
+    }
+
+    /// <summary>Without HOME (`srun --export=NONE`), the launcher and the tools find the image cache in the
+    /// account's home (its passwd entry's), as Apptainer does, where they said "no image cache" (108).</summary>
+    [Fact]
+    public void Without_home_the_image_cache_is_in_the_accounts_home()
+    {
+        var noHome = new Dictionary<string, string> { ["HOME"] = "" };
+        var offline = Hpcrun.Run(["--offline", registry.PlainRef("test/app:never-pulled"), "/bin/true"], noHome);
+        Assert.Equal(109, offline.ExitCode);
+        Assert.Contains("not in the image cache", offline.Stderr);
+        var list = Hpcrun.Run(["cache", "list"], noHome);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains($"in {Hpcrun.UserHome}/.cache/hpcrun\n", list.Stdout);
+    }
+
     /// <summary>A cached tag whose registry's name does not resolve: the launcher's one lookup decides, as for a
     /// registry that does not answer.</summary>
     [Fact]

@@ -133,12 +133,36 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
     [Theory]
     [InlineData("docker://Upper/Case:1", 100)]
     [InlineData("docker://127.0.0.1:1/nothing:here", 101)]
+    [InlineData("docker://127.0.0.1:99999/nothing:here", 100)]
     public void Bad_references_and_a_registry_that_is_down_are_one_line_each(string reference, int status)
     {
         var pull = Pull("x.sif", reference);
         Assert.Equal(status, pull.ExitCode);
         Assert.Single(pull.Stderr.Trim().Split('\n'));
         Assert.StartsWith("hpcrun: ", pull.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
+    /// <summary>HPCRUN_REGISTRY_MIRROR serves Docker Hub's names (docker://test/app:1 is docker.io/test/app:1, here
+    /// from the plain registry); a value that is not an http(s) URL is one line and 64, with nothing asked.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("127.0.0.1:5000")]
+    [InlineData("ftp://mirror.example.org")]
+    [InlineData("http://[bad")]
+    [InlineData("http://127.0.0.1:99999")]
+    public void A_mirror_serves_docker_hub_names_and_a_bad_one_is_a_usage_error(string mirror)
+    {
+        string value = mirror.Length == 0 ? $"http://{registry.Plain.Host}" : mirror;
+        var pull = Pull("x.sif", "docker://test/app:1", new() { ["HPCRUN_REGISTRY_MIRROR"] = value });
+        if (mirror.Length == 0)
+        {
+            Assert.True(pull.ExitCode == 0, pull.ToString());
+            Assert.Equal("kept\n", Hpcrun.Run(Path.Combine(dir, "x.sif")).Stdout);
+            return;
+        }
+        Assert.Equal((64, $"hpcrun: HPCRUN_REGISTRY_MIRROR={value}: not an http(s) URL: give the mirror's URL, " +
+            "e.g. https://mirror.example.org\n"), (pull.ExitCode, pull.Stderr));
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 

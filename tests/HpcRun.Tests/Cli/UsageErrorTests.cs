@@ -15,7 +15,9 @@ public class UsageErrorTests
         build.Options.Add(new Option<string>("--platform"));
         var cache = new Command("cache") { new Command("list"), new Command("clean") { new Option<string>("--age") } };
         var doctor = new Command("doctor") { new Argument<string?>("image") { Arity = ArgumentArity.ZeroOrOne } };
-        foreach (Command verb in new[] { build, cache, doctor }) root.Command.Subcommands.Add(verb);
+        var status = new Command("status") { new Argument<long>("jobid") };
+        var submit = new Command("submit") { new Option<int?>("-n"), new Option<double?>("--timeout") };
+        foreach (Command verb in new[] { build, cache, doctor, status, submit }) root.Command.Subcommands.Add(verb);
         return root.Command;
     }
 
@@ -41,6 +43,17 @@ public class UsageErrorTests
     [InlineData(new[] { "cache", "purge" }, "unknown verb 'cache purge' (see 'hpcrun cache --help')")]
     [InlineData(new[] { "cache", "clean", "--age" }, "--age needs a value (see 'hpcrun cache clean --help')")]
     [InlineData(new[] { "build", "--platform" }, "--platform needs a value (see 'hpcrun build --help')")]
+    [InlineData(new[] { "status", "abc" },
+        "JOBID: 'abc' is not a whole number (at most 9223372036854775807) (see 'hpcrun status --help')")]
+    [InlineData(new[] { "status", "99999999999999999999" },
+        "JOBID: '99999999999999999999' is not a whole number (at most 9223372036854775807) " +
+        "(see 'hpcrun status --help')")]
+    [InlineData(new[] { "submit", "-n", "abc" },
+        "-n: 'abc' is not a whole number (at most 2147483647) (see 'hpcrun submit --help')")]
+    [InlineData(new[] { "submit", "-n", "99999999999" },
+        "-n: '99999999999' is not a whole number (at most 2147483647) (see 'hpcrun submit --help')")]
+    [InlineData(new[] { "submit", "--timeout", "soon" },
+        "--timeout: 'soon' is not a number (see 'hpcrun submit --help')")]
     [InlineData(new string[0], NoImage)]
     [InlineData(new[] { "-v" }, NoImage)]
     public void ALineThatDoesNotParseIsSaidInHpcrunsWords(string[] args, string expected) =>

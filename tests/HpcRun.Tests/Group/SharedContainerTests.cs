@@ -7,7 +7,8 @@ namespace HpcRun.Tests.Group;
 /// <summary>The record a node group's first rank sends its members, field by field.</summary>
 public class SharedContainerTests
 {
-    private static readonly ContainerRecord Record = new(new IdMap(0, 0, 1001, 1002), WritableRoot: true,
+    private static readonly ContainerRecord Record = new(new RecordedImage("0:42:1234+4096", "/images/caf\uDCE9.sif"),
+        new IdMap(0, 0, 1001, 1002), WritableRoot: true,
     [
         new RecordedMount(MountKind.Bind, "/dev", "/dev", false, null),
         new RecordedMount(MountKind.Tmpfs, "/run", null, false, null),
@@ -36,6 +37,7 @@ public class SharedContainerTests
     public void ARecordComesBackAsItWasSent()
     {
         ContainerRecord back = SharedContainer.Decode(SharedContainer.Encode(Record));
+        Assert.Equal(Record.Image, back.Image);
         Assert.Equal(Record.Ids, back.Ids);
         Assert.Equal(Record.WritableRoot, back.WritableRoot);
         Assert.Equal(Record.Mounts, back.Mounts);

@@ -201,6 +201,34 @@ public class NodeSharingTests(ContainerFixture images)
         LeakCheck.AssertNothingLeft();
     }
 
+    /// <summary>--join-key groups launches of any image: a rank that names another image is refused (it would have
+    /// run in the first rank's image), while the same image under another path (a symlink) joins.</summary>
+    [Fact]
+    public void A_rank_naming_another_image_is_refused_and_the_same_image_by_another_path_joins()
+    {
+        var key = new Dictionary<string, string> { ["HPCRUN_JOIN_KEY"] = $"test-{Guid.NewGuid():N}" };
+        string links = Directory.CreateTempSubdirectory("hpcrun-image-link-").FullName;
+        File.SetUnixFileMode(links, (UnixFileMode)0b111_101_101);
+        string link = Path.Combine(links, "same.sqfs");
+        File.CreateSymbolicLink(link, images.Image);
+        try
+        {
+            using var first = new Ranks(images.Image, 1, [], key);
+            first.WaitUntilUp();
+            CommandResult other = Hpcrun.Run([images.Tree, "true"], key);
+            Assert.Equal((int)ExitCode.JoinFailed, other.ExitCode);
+            string line = Assert.Single(other.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains($"image {images.Tree} where the first rank has {images.Image}", line);
+            CommandResult same = Hpcrun.Run([link, "cat", "/proc/self/ns/user"], key);
+            Assert.True(same.ExitCode == 0, same.ToString());
+            first.Release(0);
+            Assert.True(first.Processes[0].WaitForExit(TimeSpan.FromMinutes(1)));
+            Assert.Equal(0, first.Processes[0].ExitCode);
+        }
+        finally { Directory.Delete(links, recursive: true); }
+        LeakCheck.AssertNothingLeft();
+    }
+
     /// <summary>Under --fakeroot every rank, the first and those that join it, has the user's home at /root
     /// (the first rank's mount) and HOME=/root.</summary>
     [Fact]

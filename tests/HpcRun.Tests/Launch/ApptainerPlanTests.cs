@@ -186,10 +186,27 @@ public class ApptainerPlanTests
     [Fact]
     public void ContainedAndUncontainedRanksDifferInTheNodeRecord()
     {
-        ContainerRecord plain = NodeSharing.Record(Plan(Request));
-        ContainerRecord contained = NodeSharing.Record(Plan(Request with { Contain = true }));
+        var image = new RecordedImage("0:42:7+0", "/images/app.sqfs");
+        ContainerRecord plain = NodeSharing.Record(Plan(Request), image);
+        ContainerRecord contained = NodeSharing.Record(Plan(Request with { Contain = true }), image);
         Assert.NotNull(NodeSharing.FirstDifference(contained, plain));
-        ContainerRecord home = NodeSharing.Record(Plan(Request with { Home = new HomeSpec("/scratch/alice", null) }));
+        ContainerRecord home = NodeSharing.Record(Plan(Request with { Home = new HomeSpec("/scratch/alice", null) }),
+            image);
         Assert.NotNull(NodeSharing.FirstDifference(home, plain));
+    }
+
+    /// <summary>Another image is another container, even with the same options and mounts; the same image by
+    /// another path (its identity: device, inode, offset) is the same.</summary>
+    [Fact]
+    public void RanksOfAnotherImageDifferInTheNodeRecord()
+    {
+        ContainerPlan plan = Plan(Request);
+        ContainerRecord first = NodeSharing.Record(plan, new RecordedImage("0:42:7+0", "/images/app.sqfs"));
+        Assert.Equal("image /images/other.sqfs where the first rank has /images/app.sqfs", NodeSharing.FirstDifference(
+            NodeSharing.Record(plan, new RecordedImage("0:42:8+0", "/images/other.sqfs")), first));
+        Assert.NotNull(NodeSharing.FirstDifference(
+            NodeSharing.Record(plan, new RecordedImage("0:42:7+4096", "/images/app.sqfs")), first));
+        Assert.Null(NodeSharing.FirstDifference(
+            NodeSharing.Record(plan, new RecordedImage("0:42:7+0", "/links/app.sqfs")), first));
     }
 }

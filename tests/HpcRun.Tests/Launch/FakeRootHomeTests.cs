@@ -160,11 +160,12 @@ public class FakeRootHomeTests
     {
         var rank0 = new Dictionary<string, string> { ["HOME"] = "/home/alice", ["SLURM_PROCID"] = "0" };
         var rank1 = new Dictionary<string, string>(rank0) { ["SLURM_PROCID"] = "1" };
-        ContainerRecord first = NodeSharing.Record(Plan(FakeRoot, env: rank0));
-        Assert.Null(NodeSharing.FirstDifference(NodeSharing.Record(Plan(FakeRoot, env: rank1)), first));
+        var image = new RecordedImage("0:42:7+0", "/images/app.sqfs");
+        ContainerRecord first = NodeSharing.Record(Plan(FakeRoot, env: rank0), image);
+        Assert.Null(NodeSharing.FirstDifference(NodeSharing.Record(Plan(FakeRoot, env: rank1), image), first));
         Assert.Contains(new RecordedMount(MountKind.Bind, "/root", "/home/alice", false, null), first.Mounts);
         Assert.StartsWith("ids ", NodeSharing.FirstDifference(
-            NodeSharing.Record(Plan(FakeRoot with { FakeRoot = false }, env: rank1)), first));
+            NodeSharing.Record(Plan(FakeRoot with { FakeRoot = false }, env: rank1), image), first));
     }
 
     [Fact]

@@ -71,7 +71,8 @@ public class NodeSharingTests
         host: PlanFixture.Host(new(SrunRank0) { ["HOME"] = "/home/alice" }),
         files: new() { ["/bin/sh"] = "", ["/etc/passwd"] = "root:x:0:0::/root:/bin/sh\n" });
 
-    private static ContainerRecord RecordOf(LaunchContext context) => NodeSharing.Record(PlanFixture.Plan(context));
+    private static ContainerRecord RecordOf(LaunchContext context) =>
+        NodeSharing.Record(PlanFixture.Plan(context), new RecordedImage("0:42:7+0", "/images/app.sqfs"));
 
     [Fact]
     public void TheRecordHoldsWhatRanksMustAgreeOnAndNothingPerRank()

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 using HpcRun.Launch;
 using HpcRun.Registry;
 using Serilog;
@@ -31,6 +32,19 @@ internal sealed class RegistryOptions
         bool insecure = result.GetValue(Insecure) || (!string.IsNullOrEmpty(insecureWord)
             && SettingWord.Parse("HPCRUN_INSECURE", insecureWord, SettingWord.Switch));
         return new RegistrySettings(credentials, TimeSpan.FromSeconds(seconds), insecure,
-            Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_MIRROR"), line => Log.Debug("{Request}", line));
+            Mirror(Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_MIRROR")), line => Log.Debug("{Request}", line));
+    }
+
+    /// <summary>HPCRUN_REGISTRY_MIRROR: an http(s) URL with a host (and a port, if any, that TCP has), as Docker's
+    /// registry-mirrors take it; null when unset. Throws <see cref="HpcRunException"/> (64) for anything else.
+    /// </summary>
+    private static string? Mirror(string? mirror)
+    {
+        if (string.IsNullOrEmpty(mirror)) return null;
+        if (Uri.TryCreate(mirror, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"
+            && uri.Host.Length > 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0)
+            return mirror;
+        throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_MIRROR={Shown.Visible(mirror)}: not an http(s) " +
+            "URL: give the mirror's URL, e.g. https://mirror.example.org");
     }
 }
