@@ -1,6 +1,8 @@
 using System.Text.Json;
 using HpcRun.Image.Inspect;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Posix;
+using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Build.Recipe;
 
@@ -8,8 +10,8 @@ namespace HpcRun.Build.Recipe;
 /// Lays out a definition file's sections as Apptainer does (../shared/FACTS.md, "Apptainer's image layout"), in a
 /// directory the build adds over the tree: /.singularity.d/Singularity (the definition file), runscript
 /// (`#!/bin/sh` and %runscript), runscript.help (%help), test (%test), startscript (%startscript), labels.json,
-/// env/10-docker2singularity.sh (the base image's ENV as exports), env/90-environment.sh (%environment, verbatim
-/// shell).
+/// env/10-docker2singularity.sh (the base image's ENV as exports), env/90-environment.sh (the base image's, with
+/// %environment, verbatim shell, appended). A base image's files of the sections the definition file lacks stay.
 /// </summary>
 internal static class ApptainerLayout
 {
@@ -59,22 +61,77 @@ internal static class ApptainerLayout
             .Select(l => l.Split([' ', '\t'], 2))
             .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1].Trim() : ""));
 
-    public static void Write(string root, DefinitionSections definition, ImageConfig config)
+    /// <summary>The image's labels as Apptainer's build makes them (internal/pkg/build/metadata.go,
+    /// insertLabelsJSON): the base image's, those %post wrote to $APPTAINER_LABELS over them, then %labels' own
+    /// (the last of a name written twice). A %labels name the image has already keeps its value, with a warning when
+    /// they differ, as Apptainer keeps it, unless <paramref name="force"/> (`build --force`, as Apptainer's).</summary>
+    public static Dictionary<string, string> MergeLabels(IReadOnlyDictionary<string, string> image,
+        IEnumerable<KeyValuePair<string, string>> post, IEnumerable<KeyValuePair<string, string>> own, bool force,
+        IBuildReporter reporter)
+    {
+        var labels = new Dictionary<string, string>(image);
+        foreach ((string name, string value) in post) labels[name] = value;
+        var written = new Dictionary<string, string>();
+        foreach ((string name, string value) in own) written[name] = value;
+        foreach ((string name, string value) in written)
+            if (force || !labels.TryGetValue(name, out string? had)) labels[name] = value;
+            else if (had != value)
+                reporter.Warning($"%labels {name}: the base image or %post set it already: kept, as Apptainer " +
+                    "keeps it (build with --force to replace it)");
+        return labels;
+    }
+
+    /// <summary>Writes the layout into <paramref name="root"/>, over the stage's last <paramref name="tree"/> as
+    /// Apptainer's build writes over its base image's (metadata.go, insertMetadata): a section the definition file
+    /// lacks (or leaves blank) leaves the base's file of it; %environment is appended to the base's
+    /// 90-environment.sh; %help does not replace the base's runscript.help unless <paramref name="force"/> (a
+    /// warning says so); the base's definition file moves to bootstrap_history/ApptainerN.</summary>
+    public static void Write(string root, string tree, DefinitionSections definition, ImageConfig config, bool force,
+        IBuildReporter reporter)
     {
         string meta = Path.Combine(root, Meta), env = Path.Combine(meta, "env");
         Directory.CreateDirectory(env);
+        using RootDir inTree = RootDir.Open(Libc.Cwd, tree)
+            ?? throw PosixException.Last("cannot open the build's tree");
+        if (Read(inTree, $"{Meta}/Singularity") is { } older)
+        {
+            string history = Path.Combine(meta, "bootstrap_history");
+            Directory.CreateDirectory(history);
+            using SafeFileHandle? kept = inTree.OpenDirectory($"{Meta}/bootstrap_history", RootDir.Follow.All);
+            int count = kept is null ? 0 : Directory.GetFileSystemEntries($"/proc/self/fd/{kept.DangerousGetHandle()}")
+                .Length;
+            File.WriteAllText(Path.Combine(history, $"Apptainer{count}"), older);
+        }
         File.WriteAllText(Path.Combine(meta, "Singularity"), definition.Text);
         if (definition.Runscript is { } runscript) Script(Path.Combine(meta, "runscript"), runscript);
         if (definition.Test is { } test) Script(Path.Combine(meta, "test"), test);
         if (definition.Startscript is { } start) Script(Path.Combine(meta, "startscript"), start);
-        if (definition.Help is { } help) File.WriteAllText(Path.Combine(meta, "runscript.help"), help);
+        if (definition.Help is { } help)
+        {
+            using Location? had = inTree.Resolve($"{Meta}/runscript.help", RootDir.Follow.All);
+            if (force || had is null)
+                File.WriteAllText(Path.Combine(meta, "runscript.help"), help);
+            else reporter.Warning("%help: the base image has a help text already: kept, as Apptainer keeps it " +
+                "(build with --force to replace it)");
+        }
         File.WriteAllText(Path.Combine(meta, "labels.json"), JsonSerializer.Serialize(config.Labels,
             ImageConfigJson.Default.IReadOnlyDictionaryStringString) + "\n");
         Script(Path.Combine(env, "10-docker2singularity.sh"), ConfigScripts.Environment(config) ?? "#!/bin/sh\n",
             header: false);
-        Script(Path.Combine(env, "90-environment.sh"),
-            EnvironmentHeader + (definition.Environment ?? ""),
-            header: false);
+        string? environment = Read(inTree, $"{Meta}/env/90-environment.sh");
+        if (definition.Environment is { } added)
+            environment = environment is null ? EnvironmentHeader + added : $"{environment}\n{added}";
+        Script(Path.Combine(env, "90-environment.sh"), environment ?? EnvironmentHeader, header: false);
+    }
+
+    /// <summary>The text of the regular file <paramref name="path"/> in the tree, symlinks resolved inside it (a
+    /// base image cannot have the build read a host file); null when there is none.</summary>
+    private static string? Read(RootDir tree, string path)
+    {
+        using Location? at = tree.Resolve(path, RootDir.Follow.All);
+        if (at?.Stat() is not { Type: Libc.S_IFREG }) return null;
+        using var reader = new StreamReader(SourceTree.ReadRegular(at.Directory, path));
+        return reader.ReadToEnd();
     }
 
     private static void Script(string path, string body, bool header = true)

@@ -3,12 +3,13 @@ using System.Text.Json;
 namespace HpcRun.Build.Recipe;
 
 /// <summary>The sections of an Apptainer definition file that become the image's metadata (Apptainer's
-/// /.singularity.d: runscript, runscript.help, test, labels.json, env/90-environment.sh, startscript) and its whole
-/// text, which the SIF stores as its definition file.</summary>
+/// /.singularity.d: runscript, runscript.help, test, labels.json, env/90-environment.sh, startscript), each the
+/// sections of its name joined (null: none, or blank), and its whole text, which the SIF stores as its definition
+/// file.</summary>
 public sealed record DefinitionSections(string Text, string? Runscript, string? Help, string? Environment,
     string? Test, IReadOnlyList<KeyValuePair<string, string>> Labels)
 {
-    /// <summary>The line of the %test header (1-based; 0 without one), for the build's messages.</summary>
+    /// <summary>The line of the first %test header (1-based; 0 without one), for the build's messages.</summary>
     public int TestLine { get; init; }
 
     /// <summary>%startscript: what `apptainer instance start` runs. hpcrun has no instances; the image keeps it for
@@ -19,8 +20,10 @@ public sealed record DefinitionSections(string Text, string? Runscript, string? 
 /// <summary>
 /// Reads an Apptainer definition file (Apptainer's "Definition Files" documentation): the header's `Bootstrap:`
 /// (docker, localimage; oras and the others refused) and `From:`, then %files, %post, %environment, %runscript,
-/// %labels, %help, %test and %startscript. %post becomes a RUN (`/bin/sh -e -c`, or the shell `%post -c SHELL` names),
-/// each %files line a COPY from the current directory (an absolute host path from its own directory). %test is no step:
+/// %labels, %help, %test and %startscript. A section written more than once is one, its bodies joined in order, as
+/// Apptainer joins them. %post becomes a RUN (`/bin/sh -e -c`, or the shell `%post -c SHELL` names), after each %files
+/// line became a COPY from the current directory (an absolute host path from its own directory): Apptainer copies the
+/// files before %post runs, wherever the sections are written. %test is no step:
 /// as `apptainer build` does, the build runs it in the finished image (<see cref="RecipeBuilder"/>), so what it writes
 /// never lands in the image. %setup (run on the host as root) and app sections are refused.
 /// </summary>
@@ -94,7 +97,7 @@ public static class DefinitionFile
         }
         for (int j = i; j < lines.Length; j++)
             if (lines[j].StartsWith("bootstrap:", StringComparison.OrdinalIgnoreCase)) throw SecondStage(Written(j));
-        var sections = new List<(string Name, string Arguments, int Line, List<(string Text, int Line)> Body)>();
+        var sections = new List<Part>();
         for (; i < lines.Length; i++)
         {
             string trimmed = lines[i].TrimStart();
@@ -102,7 +105,7 @@ public static class DefinitionFile
             {
                 int space = trimmed.IndexOfAny([' ', '\t']);
                 string name = (space < 0 ? trimmed[1..] : trimmed[1..space]).ToLowerInvariant();
-                sections.Add((name, space < 0 ? "" : trimmed[space..].Trim(), Written(i), []));
+                sections.Add(new Part(name, space < 0 ? "" : trimmed[space..].Trim(), Written(i), []));
             }
             else if (sections.Count > 0) sections[^1].Body.Add((lines[i], Written(i)));
         }
@@ -111,38 +114,47 @@ public static class DefinitionFile
         List<(int, string)> warnings = [.. header.Where(h => !UsedHeaders[agent].Contains(h.Key.ToLowerInvariant()))
             .OrderBy(h => h.Value.Line)
             .Select(h => (h.Value.Line, $"`{h.Key}:` is not used by Bootstrap: {agent}: left out"))];
-        var instructions = new List<Instruction>();
-        string? Section(string name) =>
-            sections.LastOrDefault(s => s.Name == name) is { Body: { } body } ? Body(body) : null;
         foreach (var section in sections)
             switch (section.Name)
             {
-                case "files":
-                    if (section.Arguments.Length > 0)
-                        throw new RecipeException("%files from a stage is not supported", section.Line);
-                    foreach ((string entry, int line) in section.Body)
-                        if (Words.Split(entry.Trim()) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
-                            instructions.Add(Exec("%files", line, pair.Count > 1 ? pair[..2] : [pair[0], pair[0]],
-                                $"%files {entry.Trim()}"));
-                    break;
-                case "post":
-                    instructions.Add(Exec("%post", section.Line, [.. Shell(section.Arguments, section.Line), "-e", "-c",
-                        Body(section.Body)], $"%post {section.Arguments} {Body(section.Body)}"));
-                    break;
+                case "files" when section.Arguments.Length > 0:
+                    throw new RecipeException("%files from a stage is not supported", section.Line);
                 case "setup":
                     throw new RecipeException("%setup runs on the host as root: not supported (use %files)",
                         section.Line);
+                case "files" or "post":
+                    break;
                 default:
                     if (!MetadataSections.Contains(section.Name))
                         throw new RecipeException($"section %{section.Name} is not supported", section.Line);
                     break;
             }
+        // A section written more than once is one section, its bodies joined in the order written, as Apptainer's
+        // parser joins them (deffile.go, parseTokenSection); a blank one is none, as Apptainer skips an empty
+        // script, and leaves the base image's file of it in place.
+        List<Part> Named(string name) => [.. sections.Where(s => s.Name == name)];
+        string? Section(string name) => Named(name).SelectMany(s => s.Body).ToList() is var body
+            && body.Any(l => l.Text.Trim().Length > 0) ? Body(body) : null;
+        // Apptainer copies every %files before %post runs, wherever either is written (build.go, Full): the
+        // %files lines in the order written, then %post once, with the arguments of the last one that has any.
+        var instructions = new List<Instruction>();
+        foreach ((string entry, int line) in Named("files").SelectMany(s => s.Body))
+            if (Words.Split(entry.Trim()) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
+                instructions.Add(Exec("%files", line, pair.Count > 1 ? pair[..2] : [pair[0], pair[0]],
+                    $"%files {entry.Trim()}"));
+        if (Section("post") is { } post)
+        {
+            List<Part> posts = Named("post");
+            Part shell = posts.LastOrDefault(s => s.Arguments.Length > 0, posts[0]);
+            instructions.Add(Exec("%post", posts[0].Line, [.. Shell(shell.Arguments, shell.Line), "-e", "-c", post],
+                $"%post {shell.Arguments} {post}"));
+        }
         string? test = Section("test");
         var labels = ApptainerLayout.Labels(Section("labels") ?? "").ToList();
         var definition = new DefinitionSections(text, Section("runscript"), Section("help"), Section("environment"),
             test, labels)
         {
-            TestLine = test is null ? 0 : sections.Last(s => s.Name == "test").Line,
+            TestLine = test is null ? 0 : Named("test")[0].Line,
             Startscript = Section("startscript"),
         };
         string location = string.Concat(((string[])["Registry", "Namespace"])
@@ -160,6 +172,10 @@ public static class DefinitionFile
             Warnings = warnings,
         };
     }
+
+    /// <summary>A section as written: its name (lower case), the arguments on its header line, that line, and its
+    /// lines with theirs.</summary>
+    private sealed record Part(string Name, string Arguments, int Line, List<(string Text, int Line)> Body);
 
     /// <summary>A `Bootstrap:` after the first, which starts another stage in Apptainer's multi-stage files.</summary>
     private static RecipeException SecondStage(int line) =>
@@ -218,7 +234,7 @@ public static class DefinitionFile
         throw new RecipeException($"%post {arguments}: only `-c SHELL` is supported", line);
     }
 
-    private static string Body(List<(string Text, int Line)> body) =>
+    private static string Body(IEnumerable<(string Text, int Line)> body) =>
         string.Join('\n', body.Select(l => l.Text)).Trim('\n') + "\n";
 
     /// <summary>An instruction in exec form, shown in progress as <paramref name="shown"/> (the definition file's

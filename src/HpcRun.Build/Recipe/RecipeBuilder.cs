@@ -96,12 +96,13 @@ public static class RecipeBuilder
             string? layout = null;
             if (recipe.Definition is { } definition)
             {
-                var labels = new Dictionary<string, string>(config.Labels);
-                foreach ((string name, string value) in
-                         ApptainerLayout.PostLabelsIn(last.Tree).Concat(definition.Labels))
-                    labels[name] = value;
-                config = config with { Labels = labels };
-                ApptainerLayout.Write(layout = Path.Combine(scratch, "layout"), definition, config);
+                config = config with
+                {
+                    Labels = ApptainerLayout.MergeLabels(config.Labels, ApptainerLayout.PostLabelsIn(last.Tree),
+                        definition.Labels, request.Force, reporter),
+                };
+                ApptainerLayout.Write(layout = Path.Combine(scratch, "layout"), last.Tree, definition, config,
+                    request.Force, reporter);
             }
             ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, last.Platform,
                 Force: request.Force, SourceDateEpoch: request.SourceDateEpoch, Config: config,

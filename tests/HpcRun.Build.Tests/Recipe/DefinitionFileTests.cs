@@ -36,7 +36,7 @@ public class DefinitionFileTests
         const string def = "Bootstrap: localimage\nFrom: base.sif\n%post\n    echo {{ TWO }}\n%files\n    a.txt /a\n" +
             "%test\n    true\n";
         var recipe = DefinitionFile.Parse(def, new Dictionary<string, string> { ["TWO"] = "one\necho two" });
-        Assert.Equal([3, 6], recipe.Stages[0].Instructions.Select(i => i.Line));
+        Assert.Equal([6, 3], recipe.Stages[0].Instructions.Select(i => i.Line)); // %files before %post
         Assert.Equal(7, recipe.Definition!.TestLine);
         Assert.Contains("echo one\necho two\n", recipe.Definition.Text);
         var e = Assert.Throws<RecipeException>(() => DefinitionFile.Parse(def.Replace("%test", "%bogus"),
@@ -73,5 +73,59 @@ public class DefinitionFileTests
         Assert.Equal([(3, "`Registry:` is not used by Bootstrap: localimage: left out"),
             (4, "`OtherURL1:` is not used by Bootstrap: localimage: left out")], local.Warnings);
         Assert.Empty(DefinitionFile.Parse("Bootstrap: docker\nRegistry: r\nNamespace: n\nFrom: a\n").Warnings);
+    }
+
+    /// <summary>A section written twice is one, its bodies joined in the order written, as Apptainer's parser joins
+    /// them (deffile.go; its testdata_good/multiplescripts): the trial's defdup/dup.def, and every other
+    /// kind.</summary>
+    [Fact]
+    public void Repeated_sections_are_joined_as_apptainer_joins_them()
+    {
+        var dup = DefinitionFile.Parse("Bootstrap: localimage\nFrom: base.sif\n%labels\n    A 1\n%labels\n    B 2\n" +
+            "%environment\n    export E1=1\n%environment\n    export E2=2\n%runscript\n    echo part1\n" +
+            "%runscript\n    echo \"part2 E1=$E1 E2=$E2\"\n").Definition!;
+        Assert.Equal([KeyValuePair.Create("A", "1"), KeyValuePair.Create("B", "2")], dup.Labels);
+        Assert.Equal("    export E1=1\n    export E2=2\n", dup.Environment);
+        Assert.Equal("    echo part1\n    echo \"part2 E1=$E1 E2=$E2\"\n", dup.Runscript);
+
+        var recipe = DefinitionFile.Parse("Bootstrap: localimage\nFrom: base.sif\n%help\n    one\n%test\n    t1\n" +
+            "%startscript\n    s1\n%post\n    p1=1\n%labels\n    A 1\n%help\n    two\n%test\n    t2\n" +
+            "%startscript\n    s2\n%post -c /bin/bash\n    echo $p1\n%labels\n    A 2\n");
+        DefinitionSections joined = recipe.Definition!;
+        Assert.Equal(("    one\n    two\n", "    t1\n    t2\n", "    s1\n    s2\n"),
+            (joined.Help, joined.Test, joined.Startscript));
+        Assert.Equal(5, joined.TestLine); // the first %test: where the joined script starts
+        Assert.Equal([KeyValuePair.Create("A", "1"), KeyValuePair.Create("A", "2")], joined.Labels); // the last wins
+        Instruction post = Assert.Single(recipe.Stages[0].Instructions); // one %post: a variable set carries on
+        Assert.Equal(9, post.Line);
+        Assert.Equal(["/bin/bash", "-e", "-c", "    p1=1\n    echo $p1\n"], post.ExecForm());
+    }
+
+    /// <summary>Apptainer copies %files before %post runs wherever they are written (build.go, Full): the trial's
+    /// deforder/order.def, %post first, copies data.txt first; %files written twice are copied in the order
+    /// written.</summary>
+    [Fact]
+    public void Files_come_before_post_wherever_they_are_written()
+    {
+        var order = DefinitionFile.Parse("Bootstrap: localimage\nFrom: base.sif\n%post\n    cat /opt/data.txt\n" +
+            "%files\n    data.txt /opt/data.txt\n");
+        Assert.Equal([("%files", 6), ("%post", 3)], order.Stages[0].Instructions.Select(i => (i.Keyword, i.Line)));
+        var split = DefinitionFile.Parse("Bootstrap: localimage\nFrom: base.sif\n%files\n    a /a\n%post\n    true\n" +
+            "%files\n    b /b\n");
+        Assert.Equal([("%files", 4), ("%files", 8), ("%post", 5)],
+            split.Stages[0].Instructions.Select(i => (i.Keyword, i.Line)));
+    }
+
+    /// <summary>A blank section is none, as Apptainer writes no empty script (metadata.go) and runs no empty %post
+    /// or %test: the base image's file of it stays.</summary>
+    [Fact]
+    public void A_blank_section_is_none()
+    {
+        var recipe = DefinitionFile.Parse("Bootstrap: localimage\nFrom: base.sif\n%runscript\n\n%environment\n   \n" +
+            "%post\n\n%test\n%help\n");
+        DefinitionSections none = recipe.Definition!;
+        Assert.Equal((null, null, null, null, 0), (none.Runscript, none.Environment, none.Test, none.Help,
+            none.TestLine));
+        Assert.Empty(recipe.Stages[0].Instructions);
     }
 }

@@ -437,6 +437,113 @@ public sealed class RecipeBuildTests : IDisposable
             Hpcrun.Run(["inspect", "-s", "--json", sif], env).Stdout);
     }
 
+    /// <summary>A definition file built on a SIF that hpcrun built from one keeps what the base's sections made, as
+    /// Apptainer's build writes over its base (metadata.go, insertMetadata): %environment is appended to the base's
+    /// 90-environment.sh, a section the child lacks leaves the base's runscript, test, startscript and help, %labels
+    /// adds to the base's labels; a label or help the base has already is kept with a warning unless --force (the
+    /// trial's envinherit: the child printed TOOL_HOME= empty).</summary>
+    [Fact]
+    public void A_definition_file_on_a_definition_built_base_keeps_the_bases_sections_as_apptainer()
+    {
+        Write("base.def", $"""
+            Bootstrap: localimage
+            From: {TestImages.BusyboxTree}
+            %environment
+                export TOOL_HOME=/opt/tool
+            %runscript
+                echo "TOOL_HOME=$TOOL_HOME CHILD=$CHILD"
+            %labels
+                Base yes
+                Shared base
+            %help
+                base help
+            %test
+                echo base test ran
+            %startscript
+                echo base start
+            """);
+        var base_ = Build("base.sif", "base.def");
+        Assert.True(base_.ExitCode == 0, base_.ToString());
+        Write("child.def", "Bootstrap: localimage\nFrom: base.sif\n%labels\n    Extra yes\n");
+        Write("child2.def", "Bootstrap: localimage\nFrom: base.sif\n%environment\n    export CHILD=1\n");
+        foreach (string child in (string[])["child", "child2"])
+        {
+            var build = Build($"{child}.sif", $"{child}.def");
+            Assert.True(build.ExitCode == 0, build.ToString());
+            Assert.DoesNotContain("%test", build.Stderr); // the base's test is the image's, not the build's
+        }
+        string sif = Path.Combine(dir, "child.sif"), sif2 = Path.Combine(dir, "child2.sif");
+        Assert.Equal("TOOL_HOME=/opt/tool CHILD=\n", Hpcrun.Run(["run", sif], env).Stdout);
+        Assert.Equal("TOOL_HOME=/opt/tool CHILD=1\n", Hpcrun.Run(["run", sif2], env).Stdout);
+        Assert.Equal("base start\nbase test ran\n", Hpcrun.Run(["exec", sif2, "sh", "-c",
+            "/.singularity.d/startscript && /.singularity.d/test"], env).Stdout);
+        Assert.Contains("base help", Hpcrun.Run(["inspect", "--helpfile", sif], env).Stdout);
+        string labels = Hpcrun.Run(["inspect", "--labels", sif], env).Stdout;
+        Assert.Contains("Base: yes\n", labels);
+        Assert.Contains("Extra: yes\n", labels);
+        Assert.Equal(File.ReadAllText(Path.Combine(dir, "base.def")), Hpcrun.Run(["exec", sif, "cat",
+            "/.singularity.d/bootstrap_history/Apptainer0"], env).Stdout);
+
+        Write("child3.def",
+            "Bootstrap: localimage\nFrom: base.sif\n%labels\n    Shared child\n%help\n    child help\n");
+        var kept = Build("child3.sif", "child3.def");
+        Assert.True(kept.ExitCode == 0, kept.ToString());
+        Assert.Contains("hpcrun: warning: %labels Shared: the base image or %post set it already: kept, as " +
+            "Apptainer keeps it (build with --force to replace it)\n", kept.Stderr);
+        Assert.Contains("hpcrun: warning: %help: the base image has a help text already: kept", kept.Stderr);
+        string sif3 = Path.Combine(dir, "child3.sif");
+        Assert.Contains("Shared: base\n", Hpcrun.Run(["inspect", "--labels", sif3], env).Stdout);
+        Assert.Contains("base help", Hpcrun.Run(["inspect", "--helpfile", sif3], env).Stdout);
+        var forced = Build("--force", "child3.sif", "child3.def");
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.DoesNotContain("warning", forced.Stderr);
+        Assert.Contains("Shared: child\n", Hpcrun.Run(["inspect", "--labels", sif3], env).Stdout);
+        Assert.Contains("child help", Hpcrun.Run(["inspect", "--helpfile", sif3], env).Stdout);
+    }
+
+    /// <summary>A definition file's sections run in Apptainer's order, not the order written (build.go, Full):
+    /// %files are copied before %post, which runs once, its sections joined; a section written twice is joined
+    /// (the trial's deforder/order.def failed with "No such file", its defdup/dup.def kept only the last of
+    /// each).</summary>
+    [Fact]
+    public void A_definition_files_files_come_before_post_and_repeated_sections_are_joined()
+    {
+        Write("data.txt", "payload\n");
+        Write("order.def", $"""
+            Bootstrap: localimage
+            From: {TestImages.BusyboxTree}
+            %post
+                cat /opt/data.txt > /opt/seen.txt
+                word=carried
+            %labels
+                A 1
+            %environment
+                export E1=1
+            %runscript
+                echo part1
+            %files
+                data.txt /opt/data.txt
+            %post
+                echo "$word" >> /opt/seen.txt
+            %labels
+                B 2
+            %environment
+                export E2=2
+            %runscript
+                echo "part2 E1=$E1 E2=$E2"
+            """);
+        var build = Build("order.sif", "order.def");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("hpcrun: [2/3] line 13: %files data.txt /opt/data.txt\n", build.Stderr);
+        Assert.Contains("hpcrun: [3/3] line 3: %post", build.Stderr);
+        string sif = Path.Combine(dir, "order.sif");
+        Assert.Equal("payload\ncarried\n", Hpcrun.Run(["exec", sif, "cat", "/opt/seen.txt"], env).Stdout);
+        Assert.Equal("part1\npart2 E1=1 E2=2\n", Hpcrun.Run(["run", sif], env).Stdout);
+        string labels = Hpcrun.Run(["inspect", "--labels", sif], env).Stdout;
+        Assert.Contains("A: 1\n", labels);
+        Assert.Contains("B: 2\n", labels);
+    }
+
     /// <summary>%test runs in the finished image, as `apptainer build` runs it: a failing one leaves no OUT (an
     /// existing OUT untouched under --force), and --notest (-T) skips it.</summary>
     [Fact]
