@@ -21,9 +21,9 @@ public sealed record DefinitionSections(string Text, string? Runscript, string? 
 /// Reads an Apptainer definition file (Apptainer's "Definition Files" documentation): the header's `Bootstrap:`
 /// (docker, localimage; oras and the others refused) and `From:`, then %files, %post, %environment, %runscript,
 /// %labels, %help, %test and %startscript. A section written more than once is one, its bodies joined in order, as
-/// Apptainer joins them. %post becomes a RUN (`/bin/sh -e -c`, or the shell `%post -c SHELL` names), after each %files
-/// line became a COPY from the current directory (an absolute host path from its own directory): Apptainer copies the
-/// files before %post runs, wherever the sections are written. %test is no step:
+/// Apptainer joins them. Each %files line becomes a COPY from the current directory (an absolute host path from its
+/// own directory), then %post a RUN (`/bin/sh -e -c`, or the shell `%post -c SHELL` names): Apptainer copies the files
+/// before %post runs, wherever the sections are written. %test is no step:
 /// as `apptainer build` does, the build runs it in the finished image (<see cref="RecipeBuilder"/>), so what it writes
 /// never lands in the image. %setup (run on the host as root) and app sections are refused.
 /// </summary>
