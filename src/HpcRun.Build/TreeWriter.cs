@@ -39,10 +39,13 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
     };
 
     /// <summary>Writes <paramref name="entry"/>, its data read from <paramref name="tar"/>; returns its path in the
-    /// root, or null when it was skipped. <paramref name="source"/> names the archive in warnings.</summary>
+    /// root, or null when it was skipped. <paramref name="source"/> names the archive in warnings. The entry's name
+    /// is cleaned first (<see cref="RootDir.Clean"/>), as containerd cleans it: "a/.." is the root, and a name
+    /// whose last part is ".." never reaches the resolver, which has no parent directory to give for it.</summary>
     public string? Write(TarHeader entry, TarArchiveReader tar, string source, CancellationToken cancel)
     {
-        using Location at = root.Resolve(entry.Name, RootDir.Follow.Parents, ImplicitDirectory)!;
+        // Not null: with the callback, missing parents are made and a file in the way replaced (or it throws).
+        using Location at = root.Resolve(RootDir.Clean(entry.Name), RootDir.Follow.Parents, ImplicitDirectory)!;
         if (at.Name.Length == 0) // the root itself
         {
             if (entry.Kind != TarKind.Directory) return null;
@@ -87,7 +90,7 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
     /// followed.</summary>
     public void Remove(string path)
     {
-        using Location? at = root.Resolve(path, RootDir.Follow.Parents);
+        using Location? at = root.Resolve(RootDir.Clean(path), RootDir.Follow.Parents);
         if (at is { Name.Length: > 0 }) Clear(at.Directory, at.Name, at.Path);
     }
 
@@ -95,7 +98,7 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
     /// accepts (an opaque whiteout: what lower layers put there goes); nothing when it is not a directory.</summary>
     public void Empty(string path, Func<string, bool> keep)
     {
-        using Location? at = root.Resolve(path, RootDir.Follow.All);
+        using Location? at = root.Resolve(RootDir.Clean(path), RootDir.Follow.All);
         if (at?.Stat() is not { Type: S_IFDIR }) return;
         using SafeFileHandle dir = Open(at.Directory, ".", O_RDONLY | O_DIRECTORY);
         foreach ((string name, _) in ReadDirectory(dir, out _))
@@ -129,7 +132,7 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
 
     private bool Link(Location at, string target, string source)
     {
-        using Location? from = root.Resolve(target, RootDir.Follow.Parents);
+        using Location? from = root.Resolve(RootDir.Clean(target), RootDir.Follow.Parents);
         if (from is not { Name.Length: > 0 } || from.Stat() is not { } what || what.Type == S_IFDIR)
         {
             reporter.Warning($"{source}: skipped hard link {Shown.Path(at.Path)}: " +

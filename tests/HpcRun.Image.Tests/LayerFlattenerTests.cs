@@ -91,6 +91,17 @@ public sealed class LayerFlattenerTests : IDisposable
         Assert.True(File.Exists(InRoot("outside/evil2")));
     }
 
+    /// <summary>A name whose last part is ".." is cleaned first, as containerd cleans it: "missing/x/.." is the file
+    /// "missing", "a/b/.." the directory "a" (its mode given to it), where they were an internal error.</summary>
+    [Fact]
+    public void Names_ending_in_dot_dot_are_cleaned_before_they_are_written()
+    {
+        Apply(new LayerTar().Dir("a").File("missing/x/..", "cleaned").Dir("a/b/..", (UnixFileMode)0b111_000_000));
+        Assert.Equal("cleaned", File.ReadAllText(InRoot("missing")));
+        Assert.Equal((UnixFileMode)0b111_000_000, flattening.Mode("a"));
+        Assert.False(Directory.Exists(InRoot("a/b")));
+    }
+
     [Fact]
     public void A_relative_symlink_out_of_the_root_cannot_be_written_through()
     {

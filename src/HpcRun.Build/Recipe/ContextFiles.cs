@@ -11,8 +11,10 @@ namespace HpcRun.Build.Recipe;
 
 /// <summary>
 /// The build context of COPY and ADD (and %files): sources are read only inside it. A source whose path climbs
-/// out (`../../etc/passwd`) or leads out through a symlink is refused; symlinks inside a copied directory are
-/// copied as symlinks, not followed. The Dockerfile's ignore file (<see cref="IgnoreFile"/>: its own
+/// out (`../../etc/passwd`) or leads out through a symlink is refused; a source named (or matched by a wildcard)
+/// that is a symlink is followed, as BuildKit follows it, and symlinks inside a copied directory are copied as
+/// symlinks. Another stage's tree (<see cref="Stage"/>) is read as its root: a symlink in it, absolute or not,
+/// is followed inside it. The Dockerfile's ignore file (<see cref="IgnoreFile"/>: its own
 /// `NAME.dockerignore`, else `.dockerignore` at the context's top) leaves paths out (its patterns as Docker reads
 /// them: `*`, `?`, `**`, `!` exceptions, the last match deciding). The chosen files are packed into a tar and applied
 /// to the tree as a layer (<see cref="LayerFlattener"/>: every write resolved inside the tree, modes and modification
@@ -27,11 +29,12 @@ internal sealed class ContextFiles
     private readonly List<(Regex Pattern, bool Exclude)> ignore;
     private readonly string place;
     private readonly string? ignoreName;
-    private readonly bool follow;
+    private readonly bool follow, inRoot;
 
-    private ContextFiles(string context, List<(Regex, bool)> ignore, string place, string? ignoreName, bool follow) =>
-        (this.context, this.ignore, this.place, this.ignoreName, this.follow) =
-        (context, ignore, place, ignoreName, follow);
+    private ContextFiles(string context, List<(Regex, bool)> ignore, string place, string? ignoreName, bool follow,
+        bool inRoot) =>
+        (this.context, this.ignore, this.place, this.ignoreName, this.follow, this.inRoot) =
+        (context, ignore, place, ignoreName, follow, inRoot);
 
     /// <summary>A file or directory chosen: its path in the context, its path below the destination, and the source
     /// match it belongs to (a directory's entries all name the directory).</summary>
@@ -48,9 +51,15 @@ internal sealed class ContextFiles
     /// definition file's %files); <paramref name="place"/>: how messages name it ("the build context", "stage build",
     /// "the current directory").</summary>
     public static ContextFiles Open(string context, string? ignoreFile = null, string place = "the build context") =>
-        Open(context, ignoreFile, place, follow: false);
+        Open(context, ignoreFile, place, follow: false, inRoot: false);
 
-    private static ContextFiles Open(string context, string? ignoreFile, string place, bool follow)
+    /// <summary>The tree of an earlier stage (`COPY --from`), <paramref name="place"/> naming it ("stage build"):
+    /// its paths and symlinks are resolved with the tree as their root, as BuildKit resolves them in the stage's
+    /// root, never on the host.</summary>
+    public static ContextFiles Stage(string tree, string place) =>
+        Open(tree, ignoreFile: null, place, follow: false, inRoot: true);
+
+    private static ContextFiles Open(string context, string? ignoreFile, string place, bool follow, bool inRoot)
     {
         string full = Path.GetFullPath(context);
         if (!Directory.Exists(full))
@@ -66,7 +75,8 @@ internal sealed class ContextFiles
                 string pattern = Path.TrimEndingDirectorySeparator(exclude ? line : line[1..].Trim()).TrimStart('/');
                 rules.Add((Glob(pattern.StartsWith("./", StringComparison.Ordinal) ? pattern[2..] : pattern), exclude));
             }
-        return new ContextFiles(full, rules, place, ignoreFile is null ? null : Path.GetFileName(ignoreFile), follow);
+        return new ContextFiles(full, rules, place, ignoreFile is null ? null : Path.GetFileName(ignoreFile), follow,
+            inRoot);
     }
 
     private static string[] ReadLines(string file)
@@ -101,7 +111,7 @@ internal sealed class ContextFiles
             (physical, rest) = (Path.GetDirectoryName(physical)!, Path.GetFileName(physical));
         string here = physical == RealPath.Resolve(currentDirectory)
             ? $"the current directory ({Shown.Path(physical)})" : Shown.Path(physical);
-        return (Open(physical, ignoreFile: null, here, follow: true), rest);
+        return (Open(physical, ignoreFile: null, here, follow: true, inRoot: false), rest);
     }
 
     /// <summary>A pattern as a regex over a relative path: `**` any directories, `*` and `?` within a name; it also
@@ -145,11 +155,14 @@ internal sealed class ContextFiles
             if (matches.Count == 0) throw NotIn(source, at);
             foreach (string match in matches)
             {
-                CheckBeneath(match, source, at);
-                if (IsDirectory(match))
-                    chosen.AddRange(Walk(match, at)
-                        .Select(p => new Chosen(p, p[match.Length..].TrimStart('/'), match)));
-                else chosen.Add(new Chosen(match, Path.GetFileName(match), match));
+                // What is copied is what the match leads to; it keeps the match's own name (`COPY link.txt /d/`
+                // writes /d/link.txt), as BuildKit names it.
+                string real = Locate(match, source, at);
+                if (real.Length > 0 && Ignored(real)) throw NotIn(source, at);
+                if (IsDirectory(real))
+                    chosen.AddRange(Walk(real, at)
+                        .Select(p => new Chosen(p, p[real.Length..].TrimStart('/'), match)));
+                else chosen.Add(new Chosen(real, Path.GetFileName(match), match));
             }
         }
         return chosen;
@@ -167,19 +180,26 @@ internal sealed class ContextFiles
         return Path.GetRelativePath(context, full) is "." ? "" : Path.GetRelativePath(context, full);
     }
 
-    /// <summary>Opens the source with RESOLVE_BENEATH: a symlink on the way that leads out of the context is
-    /// EXDEV. (%files follows symlinks anywhere: only that the source leads somewhere is checked.)</summary>
-    private void CheckBeneath(string relative, string source, Instruction at)
+    /// <summary>The path in the context, with no symlink in it, of what <paramref name="relative"/> leads to, every
+    /// symlink on the way and the last one followed, as BuildKit follows a named source: in the build context with
+    /// RESOLVE_BENEATH (a symlink that leads out is EXDEV, refused), in a stage's tree with RESOLVE_IN_ROOT (an
+    /// absolute symlink starts at the tree). %files follows symlinks anywhere, as `cp -L`, and takes the path as
+    /// written: only that it leads somewhere is checked.</summary>
+    private string Locate(string relative, string source, Instruction at)
     {
-        if (relative.Length == 0) return;
-        using SafeFileHandle dir = Libc.Open(Cwd, context, O_PATH | O_DIRECTORY);
-        using var fd = follow ? Libc.Open(dir, relative, O_PATH)
-            : OpenAt2(dir, relative, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+        if (relative.Length == 0) return relative;
+        using RootDir root = RootDir.Open(Cwd, context) ?? throw CannotRead(Shown.Path(context), at, Describe(Errno));
+        using SafeFileHandle fd = follow ? Libc.Open(root.Handle, relative, O_PATH)
+            : inRoot ? root.Open(relative, O_PATH)
+            : OpenAt2(root.Handle, relative, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
         if (fd.IsInvalid && Errno == EXDEV) throw Outside(source, at, $"a symlink leads outside {place}");
-        if (fd.IsInvalid && Errno == ENOENT && follow && Libc.Stat(dir, relative) is not null)
+        if (fd.IsInvalid && Errno == ENOENT && follow && Libc.Stat(root.Handle, relative) is not null)
             throw Dangling(relative, at);
         if (fd.IsInvalid && Errno == ENOENT) throw NotIn(source, at);
         if (fd.IsInvalid) throw CannotRead(source, at, Describe(Errno));
+        if (follow) return relative;
+        return root.Canonical(fd)?[1..]
+            ?? throw CannotRead(source, at, "the path it leads to is longer than the kernel names");
     }
 
     private ImageBuildException NotIn(string source, Instruction at) =>
@@ -310,9 +330,9 @@ internal sealed class ContextFiles
         try
         {
             List<(Chosen Chosen, string Name)> entries = [.. chosen.Select(c => (c,
-                (asFile ? destination : $"{destination.TrimEnd('/')}/{c.Target}").Trim('/')))];
+                RootDir.Clean(asFile ? destination : $"{destination}/{c.Target}")))];
             using RootDir root = RootDir.Open(Cwd, tree) ?? throw PosixException.Last("cannot open the build's tree");
-            if (!link) RefuseBelowFiles(root, entries.Select(e => e.Name), at);
+            if (!link) RefuseBelowFiles(root, entries.SelectMany(e => Ancestors(e.Name)), at);
             using (FileStream output = File.Create(tar))
             using (var writer = new TarWriter(output, TarEntryFormat.Pax))
             {
@@ -346,13 +366,14 @@ internal sealed class ContextFiles
         finally { File.Delete(tar); }
     }
 
-    /// <summary>Refuses to write below what is not a directory in the image (`COPY a /bin/busybox/x`), naming the
-    /// first such path: BuildKit's copy fails there ("not a directory"), and Apptainer's `cp -r` for %files, where a
-    /// layer's rules would replace the file with a directory and break the image. (`COPY --link` is a layer laid
+    /// <summary>Refuses to write below what is not a directory in the image (`COPY a /bin/busybox/x`, WORKDIR
+    /// /bin/busybox), naming the first of <paramref name="directories"/> (paths in the tree, parents first) that
+    /// is not: BuildKit's copy and mkdir fail there ("not a directory"), and Apptainer's `cp -r` for %files, where
+    /// a layer's rules would replace the file with a directory and break the image. (`COPY --link` is a layer laid
     /// over the tree, as BuildKit merges it, and is not checked.)</summary>
-    private static void RefuseBelowFiles(RootDir root, IEnumerable<string> names, Instruction at)
+    public static void RefuseBelowFiles(RootDir root, IEnumerable<string> directories, Instruction at)
     {
-        foreach (string directory in names.SelectMany(Ancestors).Distinct(StringComparer.Ordinal))
+        foreach (string directory in directories.Distinct(StringComparer.Ordinal))
         {
             using SafeFileHandle fd = root.Open(directory, O_PATH | O_DIRECTORY);
             if (fd.IsInvalid && Errno == ENOTDIR)
@@ -364,7 +385,7 @@ internal sealed class ContextFiles
 
     /// <summary>The directories above <paramref name="name"/> (a path in the tree without a leading /), the root
     /// left out.</summary>
-    private static IEnumerable<string> Ancestors(string name)
+    public static IEnumerable<string> Ancestors(string name)
     {
         for (int slash = name.IndexOf('/'); slash > 0; slash = name.IndexOf('/', slash + 1)) yield return name[..slash];
     }

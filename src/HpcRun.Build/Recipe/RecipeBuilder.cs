@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Formats.Tar;
 using System.Text.Json;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
@@ -12,12 +13,13 @@ namespace HpcRun.Build.Recipe;
 /// Builds an image from a recipe (<see cref="DockerfileParser"/>, <see cref="DefinitionFile"/>): each stage's tree
 /// is a plain writable directory in a private scratch directory (in the build cache, else beside OUT), FROM unpacks
 /// its base there, RUN runs in it as root with root emulated (<see cref="StepRunner"/>), COPY and ADD write the
-/// context's files into it (<see cref="ContextFiles"/>); ENV, ARG, WORKDIR, LABEL, CMD, ENTRYPOINT, USER and SHELL
-/// change the stage's <see cref="StageState"/>. Completed steps are kept in the <see cref="BuildCache"/>: a step's
-/// tree is copied into it only when a later step of its stage is about to change the tree; a stage's last tree is
-/// moved in, and read from there by later stages and by <see cref="ImageBuilder"/>, which writes OUT by rename (a
-/// definition file's /.singularity.d is added to the image, not to the tree). A failed or cancelled build removes
-/// its scratch directory: nothing is left but completed cache entries. Each instruction is a progress line on
+/// context's files into it (<see cref="ContextFiles"/>), WORKDIR makes its directory when it is missing; ENV, ARG,
+/// WORKDIR, LABEL, CMD, ENTRYPOINT, USER and SHELL change the stage's <see cref="StageState"/>. Completed steps are
+/// kept in the <see cref="BuildCache"/>: a step's tree is copied into it only when a later step of its stage is
+/// about to change the tree; a stage's last tree is moved in, and read from there by later stages and by
+/// <see cref="ImageBuilder"/>, which writes OUT by rename (a definition file's /.singularity.d is added to the
+/// image, not to the tree). A failed or cancelled build removes its scratch directory: nothing is left but
+/// completed cache entries. Each instruction is a progress line on
 /// <paramref name="progress"/> in <see cref="Build"/>, with its duration; RUN's output goes to the terminal.
 /// </summary>
 public static class RecipeBuilder
@@ -353,9 +355,11 @@ public static class RecipeBuilder
                     state = state with { Config = state.Config with { Labels = labels } };
                     break;
                 case "WORKDIR":
-                    string dir = Path.Combine(state.Config.WorkingDir ?? "/", arguments.Trim());
+                    string dir = InTree(state, arguments.Trim());
                     state = state with { Config = state.Config with { WorkingDir = dir } };
-                    break;
+                    string next = BuildCache.Key(key, $"{at.CacheText}\n{arguments}");
+                    if (Workdir(at, dir, state, next, tree, ref materialized)) treeKey = next;
+                    return (state, next);
                 case "USER":
                     state = state with { Config = state.Config with { User = arguments.Trim() } };
                     break;
@@ -408,9 +412,12 @@ public static class RecipeBuilder
             if (at.Keyword == "ADD" && words[..^1].FirstOrDefault(IsRemoteOrArchive) is { } refused)
                 throw new RecipeException($"ADD {refused}: URLs and archives are not supported (COPY the file and " +
                     "RUN tar)", at.Line);
-            string destination = words[^1];
-            if (!destination.StartsWith('/')) destination = Path.Combine(state.Config.WorkingDir ?? "/", destination)
-                + (destination.EndsWith('/') ? "/" : "");
+            // Cleaned as BuildKit cleans it (`/y/..` is /, `..` the working directory's parent); `.`, or a trailing
+            // `/` or `/.`, says it is a directory, which the files go into (one that cleans to a directory the tree
+            // has is one too: IsDirectoryIn below).
+            string written = words[^1], destination = InTree(state, written);
+            if (destination != "/" && (written is "." || written.EndsWith('/') || written.EndsWith("/.")))
+                destination += "/";
             IReadOnlyList<string> sources = words[..^1];
             ChmodFlag? chmod = Chmod(at, state);
             bool link = Link(at);
@@ -424,7 +431,7 @@ public static class RecipeBuilder
                 StageResult source = named.GetValueOrDefault(stageName.ToLowerInvariant())
                     ?? (int.TryParse(stageName, out int n) && n < done.Count ? done[n]
                         : throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line));
-                context = ContextFiles.Open(source.Tree, place: $"stage {stageName}");
+                context = ContextFiles.Stage(source.Tree, $"stage {stageName}");
             }
             else if (host)
             {
@@ -447,6 +454,61 @@ public static class RecipeBuilder
                 && chosen.Count == 1;
             context.CopyInto(tree, chosen, destination, asFile, chmod, link, scratch, reporter, at, cancel);
             return Done(next, tree, state, ref materialized);
+        }
+
+        /// <summary><paramref name="path"/> (WORKDIR's, COPY's destination) as an absolute path in the tree, relative
+        /// to the working directory unless absolute, cleaned as BuildKit's NormalizePath cleans it: no `.`, `..` or
+        /// trailing `/` is left.</summary>
+        private static string InTree(StageState state, string path) =>
+            "/" + RootDir.Clean(path.StartsWith('/') ? path : $"{state.Config.WorkingDir ?? "/"}/{path}");
+
+        /// <summary>Makes WORKDIR's <paramref name="dir"/> in the tree when it is missing, as BuildKit's mkdir -p
+        /// makes it (0755, the directories on the way too, symlinks followed inside the tree): a step that changes
+        /// the tree then, kept in the cache as <paramref name="next"/>; false when the tree has the directory, which
+        /// is left as it is. Whether it does is fixed by the tree before it, so a cached rebuild takes the same
+        /// branch and gives the same image.</summary>
+        private bool Workdir(Instruction at, string dir, StageState state, string next, string tree,
+            ref string? materialized)
+        {
+            if (dir == "/") return false;
+            if (Hit(next)) return true;
+            // A tree there to read answers without copying it here; one not made yet is made, as the next step
+            // that changes the tree would make it.
+            string? ready = materialized == treeKey ? tree : Ready(treeKey);
+            if (ready is null)
+            {
+                Materialize(tree, treeKey, ref materialized);
+                ready = tree;
+            }
+            if (IsDirectoryIn(ready, dir)) return false;
+            Materialize(tree, treeKey, ref materialized);
+            Keep(tree);
+            using (RootDir root = RootDir.Open(Libc.Cwd, tree)
+                       ?? throw PosixException.Last("cannot open the build's tree"))
+            {
+                string path = dir.TrimStart('/');
+                ContextFiles.RefuseBelowFiles(root, [.. ContextFiles.Ancestors(path), path], at);
+                byte[] layer = DirectoryLayer(path);
+                new LayerFlattener(root, reporter, keepDirectoryModes: true).Apply(
+                    [new LayerBlob(() => new MemoryStream(layer), layer.Length, null, null, "WORKDIR's directory")],
+                    cancel);
+            }
+            Done(next, tree, state, ref materialized);
+            return true;
+        }
+
+        /// <summary>A tar of the one directory <paramref name="path"/>, 0755 and of the epoch's time (the
+        /// directories made on the way are too), so that two builds of one recipe give the same tree.</summary>
+        private static byte[] DirectoryLayer(string path)
+        {
+            using var tar = new MemoryStream();
+            using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, path)
+                {
+                    Mode = (UnixFileMode)0b111_101_101,
+                    ModificationTime = DateTimeOffset.UnixEpoch,
+                });
+            return tar.ToArray();
         }
 
         /// <summary>COPY and ADD --chmod, variables expanded as BuildKit expands them there; null: none.</summary>

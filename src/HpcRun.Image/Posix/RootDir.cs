@@ -227,6 +227,12 @@ public sealed class RootDir(SafeFileHandle handle) : IDisposable
 
     private static string? LinkTarget(SafeFileHandle fd) => ReadLink(Cwd, $"/proc/self/fd/{fd.DangerousGetHandle()}");
 
+    /// <summary><paramref name="path"/> cleaned as Go's path.Clean cleans it below "/", as BuildKit and containerd
+    /// clean a destination or a layer's entry before they resolve it: "." and empty names dropped, ".." taking off
+    /// the name before it and stopping at the root. Without a leading "/" ("" for the root), so that no "..", or
+    /// parent of the root, is left for a caller to meet.</summary>
+    public static string Clean(string path) => Lexical([.. Components(path)]);
+
     /// <summary>A path of no symlink, ".." taken off as the kernel does inside a root.</summary>
     private static string Lexical(List<string> parts)
     {

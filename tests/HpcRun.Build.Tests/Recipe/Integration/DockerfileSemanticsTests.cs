@@ -296,4 +296,136 @@ public sealed class DockerfileSemanticsTests : IDisposable
             (forced.ExitCode, forced.Stderr));
         Assert.Equal($"FROM {TestImages.BusyboxTree}\n", File.ReadAllText(recipe));
     }
+
+    /// <summary>WORKDIR makes its directory (0755, relative to the WORKDIR before it, `..` cleaned) even when
+    /// nothing uses it; a COPY destination `.`, `./`, `/x/.` or `dir/.` is a directory the file goes into. The
+    /// image's job can start in its working directory, and a rebuild from the cache gives the same tree.</summary>
+    [Fact]
+    public void Workdir_makes_its_directory_and_a_dot_destination_is_a_directory()
+    {
+        Write("requirements.txt", "flask\n");
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            WORKDIR /app
+            COPY requirements.txt .
+            RUN cat requirements.txt > /seen
+            WORKDIR sub
+            COPY requirements.txt ./
+            WORKDIR ../other/./deep/
+            COPY requirements.txt /x/.
+            COPY requirements.txt dir/.
+            RUN pwd > /pwd && stat -c '%a %F %n' /app /app/sub /app/other /app/other/deep > /modes
+            WORKDIR /opt/work
+            CMD ["pwd"]
+            """);
+        foreach (string output in new[] { "work.sif", "cached.sif" })
+        {
+            var build = Build(output, "Dockerfile");
+            Assert.True(build.ExitCode == 0, build.ToString());
+            string image = Path.Combine(dir, output);
+            Assert.Equal("flask\n/app/other/deep\n755 directory /app\n755 directory /app/sub\n" +
+                "755 directory /app/other\n755 directory /app/other/deep\n",
+                Hpcrun.Run(["exec", image, "cat", "/seen", "/pwd", "/modes"], env).Stdout);
+            var copied = Hpcrun.Run(["exec", image, "cat", "/app/sub/requirements.txt", "/x/requirements.txt",
+                "/app/other/deep/dir/requirements.txt"], env);
+            Assert.Equal(("flask\nflask\nflask\n", 0), (copied.Stdout, copied.ExitCode));
+            // The job starts in the image's working directory where it cannot start in the caller's.
+            var run = Hpcrun.Script("d=$(mktemp -d) && cd $d && rmdir $d && exec \"$H\" run \"$1\"",
+                ["bash", image], env);
+            Assert.Equal(("/opt/work\n", 0), (run.Stdout, run.ExitCode));
+            Assert.Equal("/opt/work", Config(output).GetProperty("workingDir").GetString());
+        }
+    }
+
+    /// <summary>A WORKDIR at or below a file of the image is refused (112) as BuildKit's mkdir fails there, in one
+    /// line, where the directory replaced the file.</summary>
+    [Theory]
+    [InlineData("/bin/busybox/x")]
+    [InlineData("/bin/busybox")]
+    public void A_workdir_at_a_file_of_the_image_is_refused(string workdir)
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nWORKDIR {workdir}\n");
+        var build = Build("out.sif", "Dockerfile");
+        Assert.Equal((112, "hpcrun: WORKDIR at line 2: cannot write below /bin/busybox: it is a file in the image, " +
+            "not a directory"), (build.ExitCode, build.Stderr.TrimEnd('\n').Split('\n')[^1]));
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
+    /// <summary>A source named directly that is a symlink is followed, as BuildKit follows it: the file it leads to
+    /// is copied, under the destination's name or, into a directory, the link's own; symlinks inside a copied
+    /// directory stay symlinks. From a stage, the link is resolved in that stage's root (`/bin/sh` -> busybox, an
+    /// absolute link, a link to a directory on the way), never on the host.</summary>
+    [Fact]
+    public void A_symlink_named_as_a_source_is_followed_inside_its_context_or_stage()
+    {
+        Write("real.txt", "real\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "link.txt"), "real.txt");
+        Write("tree/f", "f\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "tree/inner"), "f");
+        File.CreateSymbolicLink(Path.Combine(dir, "treelink"), "tree");
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree} AS build
+            RUN mkdir /data && echo data > /data/f && ln -s /data /dl && ln -s /data/f /abs
+            FROM {TestImages.BusyboxTree}
+            COPY link.txt /etc/app.conf
+            COPY link.txt /d/
+            COPY treelink /t/
+            COPY --from=build /bin/sh /sh
+            COPY --from=build /abs /abs-copy
+            COPY --from=build /dl/f /via-dir-link
+            RUN for f in /etc/app.conf /d/link.txt /sh /abs-copy /via-dir-link; do \
+                    test -f $f && ! test -L $f || echo "not a file: $f"; done > /check && \
+                test -L /t/inner && test "$(readlink /t/inner)" = f && ! test -e /t/treelink && echo ok >> /check
+            """);
+        var build = Build("links.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string image = Path.Combine(dir, "links.sif");
+        Assert.Equal("ok\nreal\nreal\ndata\ndata\n", Hpcrun.Run(["exec", image, "cat", "/check", "/etc/app.conf",
+            "/d/link.txt", "/abs-copy", "/via-dir-link"], env).Stdout);
+        Assert.Equal("hi\n", Hpcrun.Run(["exec", image, "/sh", "-c", "echo hi"], env).Stdout);
+    }
+
+    /// <summary>A symlink source that leads outside the build context stays refused (112), named directly or
+    /// through a wildcard.</summary>
+    [Theory]
+    [InlineData("COPY out.txt /x")]
+    [InlineData("COPY out.* /x/")]
+    public void A_symlink_source_out_of_the_context_is_refused(string copy)
+    {
+        Write("ctx/Dockerfile", $"FROM {TestImages.BusyboxTree}\n{copy}\n");
+        Write("outside.txt", "secret\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "ctx/out.txt"), "../outside.txt");
+        var build = Build("out.sif", "ctx/Dockerfile");
+        Assert.Equal(112, build.ExitCode);
+        Assert.EndsWith("a symlink leads outside the build context", build.Stderr.TrimEnd('\n'));
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
+    /// <summary>A destination is cleaned as BuildKit cleans it: `/y/..` is /, `..` after WORKDIR /app is /, and one
+    /// that cleans to a directory of the image is a directory the file goes into; where it was an internal
+    /// error.</summary>
+    [Fact]
+    public void A_destination_with_dot_dot_is_cleaned_and_a_directory_it_names_is_one()
+    {
+        Write("f.txt", "f\n");
+        Write("g.txt", "g\n");
+        Write("h.txt", "h\n");
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            COPY f.txt /y/..
+            WORKDIR /app
+            COPY g.txt ..
+            COPY h.txt ./sub/..
+            COPY h.txt /new/file/..
+            """);
+        var build = Build("--sqfs", "clean.sqfs", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        List<string> listing = Listing("clean.sqfs");
+        Assert.Contains("/f.txt", listing);
+        Assert.Contains("/g.txt", listing);
+        Assert.Contains("/app/h.txt", listing);
+        Assert.Contains("/new", listing);
+        Assert.DoesNotContain(listing, p => p.StartsWith("/y", StringComparison.Ordinal) || p.Contains("/sub"));
+        Assert.Equal("h\n", TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "clean.sqfs"), "/new"));
+    }
 }
