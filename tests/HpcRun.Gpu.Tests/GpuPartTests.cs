@@ -166,7 +166,7 @@ public sealed class GpuPartTests : IDisposable
             WorkingDirectory = "/",
             Argv = ["true"],
             Ids = new IdMap(1001, 100, 1001, 100),
-        });
+        }, new RecordedImage("0:42:7+0", "/app.sqfs"));
         // Slurm's --gpus-per-task gives each task its own CUDA_VISIBLE_DEVICES, in one step.
         ContainerRecord first = Record(Contribute(env: new() { ["CUDA_VISIBLE_DEVICES"] = "0" }));
         ContainerRecord second = Record(Contribute(env: new() { ["CUDA_VISIBLE_DEVICES"] = "1" }));
