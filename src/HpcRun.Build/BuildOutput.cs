@@ -22,6 +22,7 @@ internal sealed class BuildOutput : IDisposable
     private readonly SafeFileHandle directory;
     private readonly IBuildReporter reporter;
     private readonly string name, scratchName;
+    private readonly FileLock? scratchLock;
 
     /// <summary>OUT as the user gave it.</summary>
     public string Out { get; }
@@ -41,10 +42,17 @@ internal sealed class BuildOutput : IDisposable
         this.reporter = reporter;
         ScratchPath = $"{dirPath}/{scratchName}";
         Scratch = new RootDir(Open(directory, scratchName, O_PATH | O_DIRECTORY | O_NOFOLLOW));
+        try { scratchLock = ScratchDirectories.Hold(ScratchPath); }
+        catch (IOException e)
+        {
+            Dispose();
+            throw Unwritable(output, IoError.Describe(e));
+        }
     }
 
-    /// <summary>Checks OUT (<paramref name="output"/>, relative to the current directory or absolute) and makes the
-    /// scratch directory.</summary>
+    /// <summary>Checks OUT (<paramref name="output"/>, relative to the current directory or absolute), removes the
+    /// scratch directories killed builds left beside it (<see cref="ScratchDirectories"/>) and makes this
+    /// build's.</summary>
     public static BuildOutput Prepare(string output, bool force, IBuildReporter reporter)
     {
         int slash = output.TrimEnd('/').LastIndexOf('/');
@@ -66,6 +74,7 @@ internal sealed class BuildOutput : IDisposable
                 if (existing.Type == S_IFDIR) throw Unwritable(output, "it is a directory");
                 if (!force) throw Unwritable(output, "it exists; give --force to overwrite it");
             }
+            ScratchDirectories.Sweep(dirPath);
             return new BuildOutput(output, directory, dirPath, name, MakeScratch(directory, output), reporter);
         }
         catch
@@ -123,6 +132,7 @@ internal sealed class BuildOutput : IDisposable
         }
         finally
         {
+            scratchLock?.Dispose();
             Scratch.Dispose();
             directory.Dispose();
         }

@@ -60,8 +60,14 @@ public sealed class CommandLineRoot
     {
         try
         {
+            // As Apptainer's: the version, whatever comes with it (`apptainer -v --version foo` prints it too).
+            if (args.FirstOrDefault(a => !LeadsVerb(a)) == "--version")
+            {
+                Console.WriteLine($"hpcrun version {FullVersion}");
+                return 0;
+            }
             args = WithoutHelpVerb(args, Command);
-            if (args.Any(a => a is "-h" or "/h" or "--help" or "-?" or "/?" or "--version")) AddHelpAndVersion();
+            if (args.Any(a => a is "-h" or "/h" or "--help" or "-?" or "/?")) AddHelpAndVersion();
             // A verb that ends at its image (submit) reads what follows it as the launcher does: the job's words.
             args = ImageCommandLine.JobInArguments(ours is null ? args : ours(args), Command);
             ParseResult result = Command.Parse(args);
@@ -120,15 +126,6 @@ public sealed class CommandLineRoot
         var help = new HelpOption();
         VerbHelp.Customize(help);
         Command.Options.Add(help);
-        Command.Options.Add(new VersionOption { Action = new VersionAction() });
-    }
-
-    private sealed class VersionAction : System.CommandLine.Invocation.SynchronousCommandLineAction
-    {
-        public override int Invoke(ParseResult parseResult)
-        {
-            parseResult.InvocationConfiguration.Output.WriteLine($"hpcrun version {FullVersion}");
-            return 0;
-        }
+        Command.Options.Add(new VersionOption()); // for the help's list: Invoke answers --version itself
     }
 }

@@ -16,6 +16,9 @@ public static class ApptainerVariables
 {
     public static readonly string[] Prefixes = ["APPTAINER_", "SINGULARITY_"];
 
+    /// <summary>The boolean variables (after a prefix).</summary>
+    private static readonly string[] Switches = ["CLEANENV", "CONTAIN", "CONTAINALL", "NO_HOME", "NV", "ROCM"];
+
     /// <summary>The request with what <paramref name="environment"/> adds to it.</summary>
     /// <exception cref="HpcRunException">64 (usage) for a bad value, naming the variable, or a home and no home.
     /// </exception>
@@ -26,6 +29,8 @@ public static class ApptainerVariables
                 .Where(name => environment.GetValueOrDefault(name) is { Length: > 0 })
                 .Select(name => ((string, string)?)(name, environment[name])).FirstOrDefault();
         bool On(string key) => Find(key) is { } v && Truth(v.Name, v.Value);
+        // Each read once here: a bad value is refused even where a flag makes the variable moot.
+        foreach (string key in Switches) On(key);
 
         var binds = request.Binds.ToList();
         foreach (string key in new[] { "BIND", "BINDPATH" })

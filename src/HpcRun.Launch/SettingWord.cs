@@ -36,6 +36,22 @@ public static class SettingWord
         : OffWords.Contains(word, StringComparer.OrdinalIgnoreCase) ? false
         : throw new FormatException($"'{word}' is neither on (1, true, yes, on) nor off (0, false, no, off)");
 
+    /// <summary>hpcrun's switch variables (README, "Supervision and exit status": 64): each is read only where it
+    /// matters (HPCRUN_OFFLINE for a docker:// image, HPCRUN_NO_JOIN in a launcher's rank), but a misspelt value
+    /// is refused by every verb that may read it (<see cref="CheckSwitches"/>), not taken as on or off unsaid.
+    /// </summary>
+    public static readonly string[] SwitchVariables =
+        ["HPCRUN_NO_JOIN", "HPCRUN_OFFLINE", "HPCRUN_INSECURE", "HPCRUN_FAST_JOIN"];
+
+    /// <summary>Refuses a <see cref="SwitchVariables"/> value that is neither on nor off.</summary>
+    /// <param name="lookup">A variable's value, or null when it is unset.</param>
+    /// <exception cref="HpcRunException">64 (usage), naming the variable and the words it takes.</exception>
+    public static void CheckSwitches(Func<string, string?> lookup)
+    {
+        foreach (string variable in SwitchVariables)
+            if (lookup(variable) is { Length: > 0 } word) Parse(variable, word, Switch);
+    }
+
     /// <summary>The switch <paramref name="variable"/> sets in <paramref name="environment"/>; off when it is unset
     /// or empty.</summary>
     /// <exception cref="HpcRunException">64 (usage) for a word that is neither on nor off.</exception>

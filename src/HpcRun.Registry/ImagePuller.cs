@@ -60,6 +60,14 @@ public static class ImagePuller
         string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel)
     {
         string layout = MakeScratch(request.Output);
+        FileLock held;
+        try { held = ScratchDirectories.Hold(layout); }
+        catch (IOException e)
+        {
+            Directory.Delete(layout, recursive: true);
+            throw new RegistryException(RegistryFault.Unwritable,
+                $"cannot write {Shown.Path(request.Output)}: {IoError.Describe(e)}", e);
+        }
         try
         {
             (ImageSelector selector, _) = Selector(request.Platform);
@@ -80,6 +88,7 @@ public static class ImagePuller
             {
                 reporter.Warning($"could not remove {Shown.Path(layout)}: {IoError.Describe(e)}");
             }
+            held.Dispose();
         }
     }
 

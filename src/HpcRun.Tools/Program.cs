@@ -10,7 +10,7 @@ StandardStreams.Install();
 var cli = new CommandLineRoot();
 foreach (Command verb in (Command[])[.. ImageVerbs.All, .. SlurmVerbs.All, .. RegistryVerbs.All, BenchVerb.Create()])
     cli.Command.Subcommands.Add(verb);
-return cli.Invoke(RawArguments() ?? args);
+return cli.Invoke(RawArguments() ?? args, words => ImageVerbs.ApptainerFakeroot(words, cli.Command));
 
 // .NET decodes argv as UTF-8 and writes U+FFFD for what is not; the kernel's copy keeps every byte (RawText),
 // so that `hpcrun build` takes an OUT or SOURCE of any name, as Unix paths are bytes.

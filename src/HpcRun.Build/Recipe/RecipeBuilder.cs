@@ -61,7 +61,8 @@ public static class RecipeBuilder
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
-    private static readonly string[] ImageSuffixes = [".sif", ".sqfs", ".squashfs"];
+    /// <summary>The endings of the image files a build writes.</summary>
+    public static readonly string[] ImageSuffixes = [".sif", ".sqfs", ".squashfs"];
 
     /// <summary>Whether `hpcrun build OUT SOURCE` was given its arguments the wrong way round, as `docker build` and
     /// habit put the recipe first: OUT is a recipe (<see cref="IsRecipe"/>: by name or first line) and SOURCE is not
@@ -84,7 +85,8 @@ public static class RecipeBuilder
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
         using var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
             : Path.Combine(request.CacheDirectory, CacheFolder));
-        string scratch = cache.Scratch() ?? MakeScratch(request.Output);
+        FileLock? beside = null; // --no-cache: this build's lock on its scratch directory beside OUT
+        string scratch = cache.Scratch() ?? MakeScratch(request.Output, out beside);
         try
         {
             var run = new Run(request, recipe, cache, scratch, reporter, progress, cancel);
@@ -119,6 +121,7 @@ public static class RecipeBuilder
         {
             cache.Commit(reporter.Warning); // the steps that completed, also when a later one failed
             TreeCopy.Remove(scratch);
+            beside?.Dispose();
         }
     }
 
@@ -152,11 +155,19 @@ public static class RecipeBuilder
 
     private static string CacheRoot(string cacheDirectory) => Path.Combine(cacheDirectory, CacheFolder);
 
-    private static string MakeScratch(string output)
+    /// <summary>A scratch directory beside <paramref name="output"/>, locked (<paramref name="held"/>) so that the
+    /// next build there removes it if this one is killed (<see cref="ScratchDirectories"/>).</summary>
+    private static string MakeScratch(string output, out FileLock held)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
         string scratch = Path.Combine(directory, ScratchPrefix + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try { held = ScratchDirectories.Hold(scratch); }
+        catch (IOException e)
+        {
+            TreeCopy.Remove(scratch);
+            throw BuildOutput.Unwritable(output, IoError.Describe(e));
+        }
         return scratch;
     }
 
@@ -237,7 +248,8 @@ public static class RecipeBuilder
                 }
                 else
                 {
-                    BaseImage image = BaseImage.Resolve(stage.From, stage.Term, asked, request, reporter, cancel);
+                    BaseImage image = Reading(stage,
+                        () => BaseImage.Resolve(stage.From, stage.Term, asked, request, reporter, cancel));
                     if (asked is not null && BaseImage.PlatformRefusal(image.Kind, asked,
                             request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
                         throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
@@ -249,7 +261,7 @@ public static class RecipeBuilder
                     else
                     {
                         (ImageConfig config, string? basePlatform) =
-                            image.Unpack(tree, scratch, request, reporter, cancel);
+                            Reading(stage, () => image.Unpack(tree, scratch, request, reporter, cancel));
                         state = new StageState { Config = config, BasePlatform = basePlatform };
                         materialized = key;
                         pending[tree] = new Pending(key, state, image.Reread);
@@ -278,6 +290,17 @@ public static class RecipeBuilder
                 finish();
             }
             return new StageResult(key, treeKey, Finish(tree, materialized), state, platform);
+        }
+
+        /// <summary>What <paramref name="read"/> reads of the <paramref name="stage"/>'s base; an image it cannot read
+        /// is said with the recipe's line and the base's name, as exec names its image.</summary>
+        private T Reading<T>(Stage stage, Func<T> read)
+        {
+            try { return read(); }
+            catch (ImageFormatException e)
+            {
+                throw new ImageFormatException($"{request.Recipe}:{stage.Line}: {e.Naming(stage.From).Message}");
+            }
         }
 
         /// <summary>Runs the ONBUILD <paramref name="triggers"/> of the stage's base right after its FROM, in order,

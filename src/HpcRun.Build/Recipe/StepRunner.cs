@@ -13,9 +13,9 @@ namespace HpcRun.Build.Recipe;
 /// sandbox, which drops to the _apt user and then checks that the ids changed (root emulation only pretends), is
 /// switched off for the step by a file in /etc/apt/apt.conf.d that is removed again afterwards, as are the empty mount
 /// points the step made (<see cref="MountStubs"/>). Cancelled, the step gets SIGTERM (forwarded to the command), then
-/// SIGKILL; killed itself (SIGKILL), the build leaves no step running: each hpcrun it starts watches it
-/// (HPCRUN_DIE_WITH, src/HpcRun/Apply/ParentWatch.cs). A command execve(2) would refuse as too long is said before it
-/// starts (<see cref="TooLong"/>).
+/// its command SIGKILL, and the step kills what the command left running; killed itself (SIGKILL), the build leaves
+/// no step running: each hpcrun it starts watches it (HPCRUN_DIE_WITH, src/HpcRun/Apply/ParentWatch.cs). A command
+/// execve(2) would refuse as too long is said before it starts (<see cref="TooLong"/>).
 /// </summary>
 internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<string, string> proxies)
 {
@@ -92,11 +92,37 @@ internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<stri
         using CancellationTokenRegistration stop = cancel.Register(() =>
         {
             Libc.Kill(process.Id, 15); // SIGTERM: the step forwards it to the command
-            if (!process.WaitForExit(TimeSpan.FromSeconds(10))) TreeCopy.Kill(process);
+            if (process.WaitForExit(Grace)) return;
+            // SIGKILL of the command, not of the step: the step is the subreaper of what the command started and
+            // kills all of it once the command ended (src/HpcRun/Apply/Leftovers.cs). A step killed first took its
+            // command along (PR_SET_PDEATHSIG) before a tree kill found the command's children, which init adopted.
+            foreach (int command in Children(process.Id)) Libc.Kill(command, 9);
+            if (!process.WaitForExit(Grace)) TreeCopy.Kill(process);
         });
         process.WaitForExit();
         cancel.ThrowIfCancellationRequested();
         return process.ExitCode;
+    }
+
+    /// <summary>How long a cancelled step has for each stage of its end: its command's SIGTERM, then its own
+    /// clean-up after the command's SIGKILL.</summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+
+    /// <summary>The children of <paramref name="pid"/> (/proc/PID/task/*/children, proc(5)); none once it ended.
+    /// </summary>
+    private static IEnumerable<int> Children(int pid)
+    {
+        string[] tasks;
+        try { tasks = Directory.GetDirectories($"/proc/{pid}/task"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
+        foreach (string task in tasks)
+        {
+            string children;
+            try { children = File.ReadAllText($"{task}/children"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; } // it ended
+            foreach (string child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                yield return int.Parse(child);
+        }
     }
 
     /// <summary>Linux's limit on one argument or variable, its NUL included (MAX_ARG_STRLEN, 32 pages).</summary>

@@ -172,8 +172,11 @@ public static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUid();
 
+    /// <summary>This process's effective uid (in its user namespace).</summary>
+    public static uint EffectiveUid { get; } = GetEffectiveUid();
+
     /// <summary>Whether this process is root (in its user namespace): permissions then do not bind it.</summary>
-    public static bool IsRoot { get; } = GetEffectiveUid() == 0;
+    public static bool IsRoot { get; } = EffectiveUid == 0;
 
     [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
     private static partial nint GetDents64(SafeFileHandle dir, byte* buffer, nuint size);

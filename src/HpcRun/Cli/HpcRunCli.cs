@@ -97,6 +97,7 @@ internal sealed class HpcRunCli
             Test = verb == "test",
             ShellPath = result.GetValue(shellPath) is { Length: > 0 } given ? given : null, // "": none, as Apptainer
         };
+        SettingWord.CheckSwitches(environment().GetValueOrDefault);
         request = ApptainerVariables.Apply(request, environment());
         try { return launcher(request); }
         catch (Exception e) { throw Unexpected.Error(e); }
@@ -111,7 +112,7 @@ internal sealed class HpcRunCli
     {
         int first = ImageCommandLine.VerbAt(args, Root);
         if (first < 0 || Root.Subcommands.Any(c => c.Name == args[first])
-            || args[first] is "-h" or "--help" or "-?" or "--version")
+            || args[first] is "-h" or "--help" or "-?")
             return args;
         string word = args[first];
         if (!Path.Exists(word))

@@ -118,6 +118,20 @@ public class CommandLineTests
         Assert.Equal(["app", "--join-key", "x"], alone.Command);
     }
 
+    [Theory]
+    [InlineData("--version", "extra"), InlineData("-v", "--version"), InlineData("--debug", "-q", "--version", "x")]
+    public void VersionIsAnsweredWhateverComesWithIt(params string[] args) => Assert.Equal((0, null), Parse(args));
+
+    [Theory]
+    [InlineData("HPCRUN_NO_JOIN"), InlineData("HPCRUN_OFFLINE"), InlineData("HPCRUN_INSECURE")]
+    [InlineData("HPCRUN_FAST_JOIN"), InlineData("APPTAINER_CLEANENV"), InlineData("SINGULARITY_NV")]
+    public void ASwitchVariableThatIsNeitherOnNorOffIsAUsageError(string variable)
+    {
+        var environment = new Dictionary<string, string> { [variable] = "maybe" };
+        Assert.Equal(((int)ExitCode.Usage, null), ParseWith(environment, "--cleanenv", "--gpu=none", "img", "true"));
+        Assert.Equal(42, ParseWith(new Dictionary<string, string> { [variable] = "0" }, "img", "true").Code);
+    }
+
     [Fact]
     public void NoArgumentsIsAUsageError() => Assert.Equal((int)ExitCode.Usage, Parse().Code);
 

@@ -175,6 +175,40 @@ public class BadInputTests(ContainerFixture images)
         finally { File.Delete(fifo); }
     }
 
+    /// <summary>A switch variable with a word that is neither on nor off is refused by every verb that may read it
+    /// (HPCRUN_NO_JOIN=maybe ran as on, HPCRUN_OFFLINE=maybe and HPCRUN_INSECURE=maybe were not read at all for a
+    /// local image), and so is an Apptainer switch a flag makes moot.</summary>
+    [Theory]
+    [InlineData("HPCRUN_NO_JOIN", "exec"), InlineData("HPCRUN_OFFLINE", "exec"), InlineData("HPCRUN_INSECURE", "exec")]
+    [InlineData("HPCRUN_FAST_JOIN", "exec"), InlineData("HPCRUN_INSECURE", "build")]
+    [InlineData("HPCRUN_OFFLINE", "pull"), InlineData("APPTAINER_NV", "exec")]
+    public void ASwitchVariableWithAWordNeitherOnNorOffIsRefusedNamingIt(string variable, string verb)
+    {
+        string[] args = verb switch
+        {
+            "build" => ["build", "/nonexistent/x.sif", images.Image],
+            "pull" => ["pull", "/nonexistent/x.sif", "docker://busybox"],
+            _ => ["exec", "--gpu=none", images.Image, "true"],
+        };
+        string words = variable.StartsWith("APPTAINER_") ? "(1, t, true) nor off (0, f, false)"
+            : "(1, true, yes, on) nor off (0, false, no, off)";
+        AssertOneLineError(Hpcrun.Run(args, new Dictionary<string, string> { [variable] = "maybe" }), ExitCode.Usage,
+            $"{variable}: 'maybe' is neither on {words}");
+    }
+
+    /// <summary>--version prints the version whatever comes with it, as Apptainer's does: -v, -q or --debug before
+    /// it, a word after it (which said "--version needs a value", or "no image and no verb").</summary>
+    [Theory]
+    [InlineData("--version", "extra"), InlineData("-v", "--version"), InlineData("-q", "--version")]
+    [InlineData("--debug", "--version", "-x")]
+    public void VersionPrintsTheVersionWhateverComesWithIt(params string[] args)
+    {
+        var result = Hpcrun.Run(args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"^hpcrun version \d+\.\d+\.\d+\S*\n$", result.Stdout);
+        Assert.Equal("", result.Stderr);
+    }
+
     [Fact]
     public void EnvFileThatIsADirectory() =>
         AssertOneLineError(Hpcrun.Run("--env-file", "/etc", images.Image, "true"), ExitCode.BadEnvironmentFile, "/etc");

@@ -8,6 +8,7 @@ using HpcRun.Image.Inspect;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
+using HpcRun.Launch;
 using HpcRun.Tools.Verbs.Registry;
 using Serilog;
 using Serilog.Events;
@@ -59,16 +60,22 @@ internal static class ImageVerbs
             "hpcrun build python.sif docker://python:3.12        # as hpcrun pull python.sif docker://python:3.12");
         command.SetAction(result => Run(() =>
         {
+            // A recipe's FROM may pull, and its %test launches the image.
+            SettingWord.CheckSwitches(Environment.GetEnvironmentVariable);
             var (from, chosen) = Transport(result.GetValue(source)!, result.GetValue(tag));
             var request = new BuildRequest(result.GetValue(output)!, from, result.GetValue(sqfs),
                 result.GetValue(platform), chosen, result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
+            string? recipeFile = result.GetValue(recipe.File);
+            if (!ImageReference.IsReference(request.Source)) BuildInputs.CheckKinds(request.Source, recipeFile);
             if (RecipeBuilder.LooksSwapped(request.Output, request.Source))
                 throw new HpcRunException(ExitCode.Usage, $"the arguments look swapped: {Shown.Path(request.Output)} " +
                     $"is a recipe, and {Shown.Path(request.Source)} " +
                     (Path.Exists(request.Source) ? "an image, which a build writes" : "does not exist") +
                     $"; OUT comes first: hpcrun build [OPTIONS] {Shown.Path(request.Source)} " +
                     Shown.Path(request.Output));
+            BuildInputs.CheckOutput(request.Output,
+                [("SOURCE", request.Source), .. recipeFile is null ? [] : new[] { ("recipe", recipeFile) }]);
             if (result.GetValue(mksquashfs) is not null && ImageSource.LooksLikeImageFile(request.Source))
                 throw new HpcRunException(ExitCode.Usage, $"--mksquashfs-args: the file system of " +
                     $"{Shown.Path(request.Source)} is copied as it is, not squashed again");
@@ -83,11 +90,45 @@ internal static class ImageVerbs
                 throw new HpcRunException(ExitCode.Usage, $"{Shown.Path(request.Source)} is a build context, not a " +
                     $"root file system: hpcrun build [OPTIONS] {Shown.Path(request.Output)} {Shown.Path(context)}");
             else
-                WithProgress((reporter, cancel) =>
-                    ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
+                try
+                {
+                    WithProgress((reporter, cancel) =>
+                        ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
+                }
+                catch (ImageFormatException e) { throw e.Naming(request.Source); }
             Wrote(request.Output);
         }));
         return command;
+    }
+
+    /// <summary><paramref name="args"/> with Apptainer's `build -f` (--fakeroot, which every hpcrun build is) said
+    /// as --fakeroot, where hpcrun's -f is --file: when the word after -f looks like OUT (an image file's name, or
+    /// a path that is not there) and one more word follows (SOURCE), as in `build -f out.sif x.def`. Otherwise -f
+    /// stays --file (`build -f Dockerfile out.sif .`).</summary>
+    /// <param name="root">hpcrun-tools' verbs.</param>
+    public static string[] ApptainerFakeroot(string[] args, Command root)
+    {
+        int verb = ImageCommandLine.VerbAt(args, root), flag = -1, words = 0;
+        if (verb < 0 || args[verb] != ToolVerbs.Build.Name) return args;
+        IList<Option> options = root.Subcommands.First(c => c.Name == args[verb]).Options;
+        for (int i = verb + 1; i < args.Length; i++)
+        {
+            if (args[i] == "--")
+            {
+                words += args.Length - i - 1;
+                break;
+            }
+            if (args[i] == "-f" && flag < 0 && i + 1 < args.Length) flag = i++;
+            else if (!args[i].StartsWith('-') || args[i] == "-") words++;
+            else if (options.FirstOrDefault(o => o.Name == args[i] || o.Aliases.Contains(args[i])) is { } option
+                     && option.ValueType != typeof(bool) && !args[i].Contains('='))
+                i++; // its value
+        }
+        if (flag < 0 || words != 1) return args;
+        string value = args[flag + 1];
+        bool output = RecipeBuilder.ImageSuffixes.Any(s => value.EndsWith(s, StringComparison.OrdinalIgnoreCase))
+            || !Path.Exists(value);
+        return output ? [.. args[..flag], "--fakeroot", .. args[(flag + 1)..]] : args;
     }
 
     /// <summary>Apptainer's transport prefixes for local images taken off (hpcrun tells these sources apart by their

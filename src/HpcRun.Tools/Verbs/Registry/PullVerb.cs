@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HpcRun.CommandLine;
 using HpcRun.Image.Registry;
+using HpcRun.Launch;
 using HpcRun.Registry;
 using HpcRun.Tools.Verbs.Image;
 using Serilog;
@@ -43,6 +44,7 @@ internal static class PullVerb
             "hpcrun pull solver.sif ghcr.io/org/solver:2.1");
         command.SetAction(result => RegistryVerbs.Run(() =>
         {
+            SettingWord.CheckSwitches(Environment.GetEnvironmentVariable);
             (string? output, string text) = result.GetValue(second) is { } r ? (result.GetValue(first), r)
                 : ((string?)null, result.GetValue(first) ?? throw new HpcRunException(ExitCode.Usage,
                     $"pull needs a REFERENCE: hpcrun {Usage}"));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Build.Tests.Recipe.Integration;
@@ -274,6 +275,156 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
         AssertNoScratch();
         Assert.Empty(Directory.GetDirectories(Path.Combine(dir, "cache", "recipe"), ".tmp-*"));
+    }
+
+    /// <summary>A RUN that ignores SIGTERM goes on after the build's SIGTERM reached it: its command is then
+    /// SIGKILLed and the step kills what the command started, so no process of the RUN outlives the build (the step
+    /// itself SIGKILLed, its command's `sleep 40` went on, a child of init).</summary>
+    [Fact]
+    public async Task Sigterm_of_a_build_whose_run_ignores_it_leaves_no_process_of_the_run()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\n" +
+            "RUN trap \"\" TERM INT; echo started; sleep 40; echo never\n");
+        using var build = Hpcrun.Start(["-q", "build", "--no-cache", "-F", Path.Combine(dir, "out.sif"),
+            Path.Combine(dir, "Dockerfile")], env);
+        Task<string> errors = build.StandardError.ReadToEndAsync();
+        while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
+        Assert.Contains("sleep 40", TestEnvironment.RunChecked("ps", "-eo", "args"));
+        TestEnvironment.RunChecked("kill", "-TERM", build.Id.ToString());
+        Assert.True(build.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal((143, "hpcrun: build interrupted by SIGTERM: nothing written\n"), (build.ExitCode, await errors));
+        Assert.DoesNotContain("sleep 40", TestEnvironment.RunChecked("ps", "-eo", "args"));
+        Assert.DoesNotContain("never", build.StandardOutput.ReadToEnd());
+        AssertNoScratch();
+    }
+
+    /// <summary>`kill -9` of a `--no-cache` build leaves its scratch tree beside OUT; the next build that writes into
+    /// that directory removes it, and keeps the tree of a build that runs there (each holds a lock on its own).
+    /// </summary>
+    [Fact]
+    public void The_next_build_beside_out_removes_the_scratch_tree_of_a_killed_no_cache_build()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo started && sleep 4646\n");
+        Process Start(string output)
+        {
+            var build = Hpcrun.Start(["-q", "build", "--no-cache", Path.Combine(dir, output),
+                Path.Combine(dir, "Dockerfile")], env);
+            while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
+            return build;
+        }
+        string[] Scratches() => Directory.GetDirectories(dir, ".hpcrun-recipe.*");
+        using (Process killed = Start("killed.sif"))
+        {
+            TestEnvironment.RunChecked("kill", "-KILL", killed.Id.ToString());
+            Assert.True(killed.WaitForExit(TimeSpan.FromSeconds(30)));
+        }
+        string left = Assert.Single(Scratches());
+        using Process running = Start("running.sif");
+        string kept = Assert.Single(Scratches(), path => path != left);
+        Write("next.dockerfile", $"FROM {TestImages.BusyboxTree}\n");
+        var next = Build("--no-cache", "next.sif", "next.dockerfile");
+        Assert.True(next.ExitCode == 0, next.ToString());
+        Assert.Equal([kept], Scratches());
+        TestEnvironment.RunChecked("kill", "-TERM", running.Id.ToString());
+        Assert.True(running.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal(143, running.ExitCode);
+        AssertNoScratch();
+    }
+
+    /// <summary>OUT is never the recipe or SOURCE, whatever names them (the same name, a symlink, a hard link), nor a
+    /// recipe at all: a build would replace it with the image, even with --force (`-F Dockerfile Dockerfile` did).
+    /// </summary>
+    [Fact]
+    public void Out_that_is_the_recipe_another_input_or_a_recipe_is_refused_and_left_as_it_is()
+    {
+        string recipe = Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "link.sif"), "Dockerfile");
+        TestEnvironment.RunChecked("ln", recipe, Path.Combine(dir, "hard.sif"));
+        Assert.Equal(0, Build("base.sif", "Dockerfile").ExitCode);
+        const string Same = ": a build does not write over what it reads; name another OUT\n";
+        foreach ((string[] args, string says) in new (string[], string)[]
+                 {
+                     (["-F", "Dockerfile", "Dockerfile"], "OUT Dockerfile is the same file as the SOURCE Dockerfile" +
+                         Same),
+                     (["-F", "link.sif", "Dockerfile"],
+                         "OUT link.sif is the same file as the SOURCE Dockerfile" + Same),
+                     (["-F", "hard.sif", "Dockerfile"],
+                         "OUT hard.sif is the same file as the SOURCE Dockerfile" + Same),
+                     (["-F", "-f", "Dockerfile", "hard.sif", "."],
+                         "OUT hard.sif is the same file as the recipe Dockerfile" + Same),
+                     (["-F", "base.sif", "base.sif"], "OUT base.sif is the same file as the SOURCE base.sif" + Same),
+                     (["--force", "Dockerfile", TestImages.BusyboxTree], "OUT Dockerfile is a recipe: a build does " +
+                         "not write an image over it, even with --force; name another OUT (hpcrun build [OPTIONS] " +
+                         "OUT SOURCE)\n"),
+                 })
+        {
+            var refused = Build(args);
+            Assert.Equal((64, "hpcrun: " + says), (refused.ExitCode, refused.Stderr));
+        }
+        Assert.Equal($"FROM {TestImages.BusyboxTree}\n", File.ReadAllText(recipe));
+        AssertNoScratch();
+    }
+
+    /// <summary>Apptainer's `build -f` is --fakeroot: `build -f out.sif x.def` builds out.sif (a word after -f that
+    /// names an image file, or nothing, and one more word), where hpcrun's -f (--file) said "build needs SOURCE";
+    /// `-f RECIPE OUT CONTEXT` is still hpcrun's --file.</summary>
+    [Fact]
+    public void Build_dash_f_is_apptainers_fakeroot_before_out_and_hpcruns_file_before_a_recipe()
+    {
+        Write("x.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n");
+        var fakeroot = Build("-f", "out.sif", "x.def");
+        Assert.True(fakeroot.ExitCode == 0, fakeroot.ToString());
+        Assert.True(File.Exists(Path.Combine(dir, "out.sif")));
+        Write("recipe.txt", $"FROM {TestImages.BusyboxTree}\nLABEL kind=file\n");
+        var file = Build("-f", "recipe.txt", "file.sif", ".");
+        Assert.True(file.ExitCode == 0, file.ToString());
+        Assert.Contains("kind", Hpcrun.Run(["inspect", "--labels", Path.Combine(dir, "file.sif")], env).Stdout);
+        AssertNoScratch();
+    }
+
+    /// <summary>A corrupt SquashFS as SOURCE, or as a FROM's image, is named with what is wrong with it (and the
+    /// recipe's line), as exec names its image: the build said only "corrupt SquashFS superblock".</summary>
+    [Fact]
+    public void A_corrupt_squashfs_source_or_base_is_named()
+    {
+        string corrupt = Path.Combine(dir, "corrupt.sqfs");
+        byte[] bytes = File.ReadAllBytes(TestImages.BusyboxSquashFs);
+        long inodeTable = BitConverter.ToInt64(bytes, 64);
+        Array.Fill(bytes, (byte)0xA5, (int)inodeTable, (int)(bytes.Length - 4096 - inodeTable) / 2 + 64);
+        File.WriteAllBytes(corrupt, bytes);
+        TestEnvironment.RunChecked("chmod", "a+r", corrupt);
+        var source = Build("x.sif", corrupt);
+        Assert.Equal((65, $"hpcrun: {corrupt}: corrupt SquashFS superblock (directory table)\n"),
+            (source.ExitCode, source.Stderr));
+        Write("Dockerfile", $"FROM {corrupt}\n");
+        var from = Build("y.sif", "Dockerfile");
+        Assert.Equal(65, from.ExitCode);
+        Assert.EndsWith($"hpcrun: Dockerfile:1: {corrupt}: corrupt SquashFS superblock (directory table)\n",
+            from.Stderr);
+        AssertNoScratch();
+    }
+
+    /// <summary>A SOURCE (or -f recipe) that is neither a file nor a directory is refused before it is read: a FIFO
+    /// or a device was read forever.</summary>
+    [Fact]
+    public void A_fifo_or_a_device_as_source_or_recipe_is_refused_without_reading_it()
+    {
+        string fifo = Path.Combine(dir, "fifo");
+        TestEnvironment.RunChecked("mkfifo", "-m", "0666", fifo);
+        foreach ((string[] args, int status, string says) in new (string[], int, string)[]
+                 {
+                     (["x.sif", "/dev/zero"], 65, "/dev/zero is a character device, not a file or directory to build " +
+                         "from"),
+                     (["x.sif", "fifo"], 65, "fifo is a FIFO, not a file or directory to build from"),
+                     (["-f", "fifo", "x.sif", "."], 111, "fifo: cannot read it: it is a FIFO"),
+                 })
+        {
+            var result = Hpcrun.Script("exec timeout 60 $H build \"$@\"", ["hpcrun", .. args], env, cwd: dir);
+            Assert.Equal((status, $"hpcrun: {says}\n"), (result.ExitCode, result.Stderr));
+        }
+        Assert.False(File.Exists(Path.Combine(dir, "x.sif")));
+        File.Delete(fifo);
+        AssertNoScratch();
     }
 
     /// <summary>`cache list` counts the recipe steps; `cache clean` leaves the cache alone while a build uses it (its
