@@ -63,6 +63,24 @@ public sealed class ImageInspectorTests : IDisposable
         Assert.Contains("Runscript:\n  #!/bin/sh\n  exec app", text);
     }
 
+    /// <summary>Entrypoint and Cmd show their words as a shell reads them back, as the runscript made of them runs
+    /// them: a word with blanks, quotes or a $ in single quotes, an empty one as ''.</summary>
+    [Fact]
+    public void A_command_shows_its_words_quoted_as_the_runscript_has_them()
+    {
+        string tree = Directory.CreateDirectory(sandbox.File("tree")).FullName;
+        Directory.CreateDirectory(Path.Combine(tree, ".hpcrun"));
+        File.WriteAllText(Path.Combine(tree, ".hpcrun", "config.json"), """
+            {"Entrypoint":["/usr/bin/env","A=it's"],
+             "Cmd":["/bin/bash","-c","echo \"cmd shell: ${BASH_VERSION}\"",""]}
+            """);
+        string text = ImageInfoText.Render(ImageInspector.Inspect(tree));
+        string entrypoint = "/usr/bin/env 'A=it'\\''s'";
+        string cmd = "/bin/bash -c 'echo \"cmd shell: ${BASH_VERSION}\"' ''";
+        Assert.Contains($"Entrypoint:   {entrypoint}\nCmd:          {cmd}\n", text);
+        Assert.Contains($"  exec {entrypoint} {cmd}\n", text);
+    }
+
     /// <summary>The text says what the JSON says, in its order: labels.json's labels with the config's (sorted by key
     /// in both), the config's user, the runscript and definition file `inspect --runscript/--deffile` show.</summary>
     [Fact]
@@ -81,7 +99,7 @@ public sealed class ImageInspectorTests : IDisposable
         Assert.EndsWith("Environment:\n  A=1\nCmd:          /bin/app\nUser:         builder\n" +
             "Labels:\n  alpha=a\n  beta=b\n  org.x=1\n  zeta=z\n" +
             "OnBuild:\n  COPY . /src\n  RUN make -C /src\n" +
-            "Runscript:\n  #!/bin/sh\n  if [ $# -gt 0 ]; then exec \"$@\"; fi\n  exec '/bin/app'\n" +
+            "Runscript:\n  #!/bin/sh\n  if [ $# -gt 0 ]; then exec \"$@\"; fi\n  exec /bin/app\n" +
             "Definition file:\n  Bootstrap: scratch\n", text);
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(info, ImageInfoJson.Relaxed.ImageInfo));
         JsonElement config = json.RootElement.GetProperty("config");

@@ -1,5 +1,6 @@
 using System.Text;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image.Inspect;
 
@@ -26,15 +27,12 @@ public static class ConfigScripts
     /// <summary>The runscript, or null when the config has neither ENTRYPOINT nor CMD.</summary>
     public static string? Runscript(ImageConfig config)
     {
-        string entrypoint = Words(config.Entrypoint), cmd = Words(config.Cmd);
+        string entrypoint = ShellWords.Join(config.Entrypoint ?? []), cmd = ShellWords.Join(config.Cmd ?? []);
         if (entrypoint.Length == 0 && cmd.Length == 0) return null;
         string prefix = entrypoint.Length == 0 ? "" : entrypoint + " ";
         return cmd.Length == 0 ? $"#!/bin/sh\nexec {prefix}\"$@\"\n"
             : $"#!/bin/sh\nif [ $# -gt 0 ]; then exec {prefix}\"$@\"; fi\nexec {prefix}{cmd}\n";
     }
-
-    private static string Words(IReadOnlyList<string>? words) =>
-        string.Join(' ', (words ?? []).Select(w => $"'{w.Replace("'", "'\\''")}'"));
 
     /// <summary>A value inside double quotes: ", $, ` and \ escaped.</summary>
     private static string DoubleQuoted(string value) =>

@@ -1,4 +1,5 @@
 using System.Text;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image.Inspect;
 
@@ -52,8 +53,8 @@ public static class ImageInfoText
         return text.ToString();
     }
 
-    private static string? Join(IReadOnlyList<string>? words) =>
-        words is null ? null : string.Join(' ', words.Select(w => w.Contains(' ') ? $"\"{w}\"" : w));
+    /// <summary>A command's words as a shell would read them back: `/bin/bash -c 'echo "$X"'`.</summary>
+    private static string? Join(IReadOnlyList<string>? words) => words is null ? null : ShellWords.Join(words);
 
     private static void Section(StringBuilder text, string title, IEnumerable<string>? lines)
     {
