@@ -32,12 +32,26 @@ public static class DefinitionFile
     private static readonly string[] MetadataSections =
         ["environment", "runscript", "labels", "help", "test", "arguments", "startscript"];
 
-    /// <summary>Whether <paramref name="path"/> names a definition file: ending in .def, or its first line that is
-    /// neither blank nor a comment being `Bootstrap:`.</summary>
-    public static bool Is(string path, string text) =>
-        path.EndsWith(".def", StringComparison.OrdinalIgnoreCase) || text.Split('\n').Select(l => l.Trim())
-            .FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#')) is { } first
-            && first.StartsWith("bootstrap:", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether <paramref name="path"/> and its <paramref name="text"/> are a definition file's: named like
+    /// one (<see cref="IsNamed"/>), or starting as one (<see cref="Starts"/>).</summary>
+    public static bool Is(string path, string text) => IsNamed(path) || Starts(text.Split('\n'));
+
+    /// <summary>Whether <paramref name="path"/> is named like a definition file: ending in .def, or `Singularity`,
+    /// the name Apptainer's (and Singularity's) documentation and registries give one.</summary>
+    public static bool IsNamed(string path) =>
+        path.EndsWith(".def", StringComparison.OrdinalIgnoreCase) || Path.GetFileName(path) == "Singularity";
+
+    /// <summary>Whether <paramref name="lines"/> start as a definition file: its header (the lines before the first
+    /// section), blank lines and comments aside, starts with a header Apptainer knows (`Bootstrap:`, `From:`..., in
+    /// any case) and has a `Bootstrap:`, which Apptainer reads in any order.</summary>
+    internal static bool Starts(IEnumerable<string> lines)
+    {
+        static string? Key(string line) => line.IndexOf(':') is > 0 and int colon ? line[..colon].Trim() : null;
+        List<string> header = [.. lines.Select(l => l.Trim()).TakeWhile(l => !l.StartsWith('%'))
+            .Where(l => l.Length > 0 && l[0] != '#')];
+        return header.Count > 0 && Key(header[0]) is { } first && IsKnownHeader(first)
+            && header.Any(l => Key(l) is { } key && key.Equals("Bootstrap", StringComparison.OrdinalIgnoreCase));
+    }
 
     /// <summary>The headers Apptainer knows (pkg/build/types/parser/deffile.go, validHeaders; `OtherURL` takes a
     /// number, as `OtherURL0`); any other key is refused, as Apptainer refuses it.</summary>

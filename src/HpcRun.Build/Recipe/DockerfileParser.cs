@@ -1,11 +1,16 @@
+using System.Text.RegularExpressions;
+
 namespace HpcRun.Build.Recipe;
 
 /// <summary>
-/// Reads a Dockerfile into its instructions (Dockerfile reference, "Format"): one instruction a line, a
-/// backslash at a line's end continuing it, '#' lines as comments (inside a continued instruction too), the
-/// keyword in any case, leading `--name=value` flags. Heredocs (`RUN &lt;&lt;EOF`, `RUN cat &lt;&lt;EOF &gt; f`, `COPY
-/// &lt;&lt;EOF f`: <see cref="Heredoc"/>) and parser directives other than the default escape character are refused,
-/// as are keywords the build does not know.
+/// Reads a Dockerfile into its instructions (Dockerfile reference, "Format"), as BuildKit's parser does: one
+/// instruction a line, a backslash at a line's end (blanks may follow it) continuing it on the next line, the two
+/// joined by removing the backslash and the line break only (the next line's leading blanks kept), comment lines and
+/// empty lines inside a continued instruction skipped; '#' lines as comments; the keyword in any case; leading
+/// `--name=value` flags. Parser directives (`# syntax=`, `# check=`, `# escape=\`) are read only at the very top,
+/// before any comment, blank line or instruction; later they are comments. Heredocs (`RUN &lt;&lt;EOF`, `RUN cat
+/// &lt;&lt;EOF &gt; f`, `COPY &lt;&lt;EOF f`: <see cref="Heredoc"/>), the backtick escape character and keywords the
+/// build does not know are refused.
 /// </summary>
 public static class DockerfileParser
 {
@@ -16,33 +21,33 @@ public static class DockerfileParser
 
     private static readonly string[] Ignored = ["EXPOSE", "VOLUME", "STOPSIGNAL", "HEALTHCHECK", "MAINTAINER"];
 
-    /// <summary>Throws <see cref="RecipeException"/> with the line of what it cannot read.</summary>
-    public static IReadOnlyList<Instruction> Parse(string text)
+    /// <summary>Throws <see cref="RecipeException"/> with the line of what it cannot read.
+    /// <paramref name="warnings"/>, when given, gets what the build should say before it starts, each with its
+    /// line (a `# syntax=` naming a frontend other than Docker's).</summary>
+    public static IReadOnlyList<Instruction> Parse(string text, List<(int Line, string Text)>? warnings = null)
     {
         Recipe.RefuseNul(text);
         var instructions = new List<Instruction>();
-        string[] lines = text.Replace("\r\n", "\n").Split('\n');
+        string[] lines = text.Split('\n');
+        var directives = new HashSet<string>();
+        bool atTop = true;
         for (int i = 0; i < lines.Length; i++)
         {
-            string line = lines[i].Trim();
-            if (line.Length == 0) continue;
-            if (line.StartsWith('#'))
-            {
-                if (instructions.Count == 0 && IsDirective(line) is { } directive)
-                    throw new RecipeException($"parser directive '{directive}' is not supported", i + 1);
-                continue;
-            }
+            string line = lines[i].TrimEnd('\r').TrimStart();
+            atTop = atTop && Directive(line, i + 1, directives, warnings);
+            if (atTop || line.Length == 0 || line[0] == '#') continue;
             int start = i;
-            var joined = new System.Text.StringBuilder();
-            while (line.EndsWith('\\'))
+            bool continued = Continues(ref line);
+            var joined = new System.Text.StringBuilder(line);
+            while (continued && ++i < lines.Length)
             {
-                joined.Append(line[..^1]).Append(' ');
-                do i++;
-                while (i < lines.Length && (lines[i].Trim().StartsWith('#') || lines[i].Trim().Length == 0));
-                line = i < lines.Length ? lines[i].Trim() : "";
+                string next = lines[i].TrimEnd('\r');
+                if (next.TrimStart() is "" or ['#', ..]) continue; // BuildKit skips them (an empty one with a warning)
+                continued = Continues(ref next);
+                joined.Append(next);
             }
-            joined.Append(line);
-            if (Read(joined.ToString(), start + 1) is { } instruction) instructions.Add(instruction);
+            if (joined.ToString().Trim() is { Length: > 0 } whole && Read(whole, start + 1) is { } instruction)
+                instructions.Add(instruction);
         }
         Instruction? first = instructions.FirstOrDefault(x => x.Keyword != "ARG");
         if (first is not { Keyword: "FROM" }) // its line, or none (0: the whole file) when there is no instruction
@@ -50,15 +55,56 @@ public static class DockerfileParser
         return instructions;
     }
 
-    private static string? IsDirective(string comment)
+    /// <summary>Whether <paramref name="lines"/> start as a Dockerfile: the first line that is neither blank nor a
+    /// comment (a parser directive is one) is a FROM, or an ARG with a FROM on a later line.</summary>
+    internal static bool Starts(IEnumerable<string> lines)
     {
-        string body = comment[1..].Trim();
-        int eq = body.IndexOf('=');
-        if (eq <= 0 || body[..eq].Contains(' ')) return null;
-        string name = body[..eq].Trim().ToLowerInvariant();
-        if (name == "escape" && body[(eq + 1)..].Trim() == "\\") return null;
-        return name is "escape" or "syntax" or "check" ? body : null;
+        static bool Is(string line, string keyword) => line.Length > keyword.Length
+            && line.StartsWith(keyword, StringComparison.OrdinalIgnoreCase) && char.IsWhiteSpace(line[keyword.Length]);
+        List<string> meaningful = [.. lines.Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#')];
+        return meaningful.FirstOrDefault() is { } first
+            && (Is(first, "FROM") || Is(first, "ARG") && meaningful.Any(l => Is(l, "FROM")));
     }
+
+    /// <summary>A line's continuation (BuildKit's lineContinuationRegex): a backslash at its end, blanks after it
+    /// allowed, not itself escaped by a backslash before it. When it has one, <paramref name="line"/> loses the
+    /// backslash and those blanks.</summary>
+    private static bool Continues(ref string line)
+    {
+        string rest = line.TrimEnd(' ', '\t');
+        if (!rest.EndsWith('\\') || rest.EndsWith(@"\\", StringComparison.Ordinal)) return false;
+        line = rest[..^1];
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="line"/> (its leading blanks trimmed), among the file's first lines, is a
+    /// parser directive, as BuildKit reads them: `# name=value`, name one of syntax, check and escape in any case,
+    /// each at most once. `syntax` and `check` change nothing here (hpcrun reads the Dockerfile itself; a frontend
+    /// other than Docker's is a warning); `escape` may only keep the default backslash.</summary>
+    private static bool Directive(string line, int number, HashSet<string> seen, List<(int, string)>? warnings)
+    {
+        var match = Regex.Match(line,
+            @"^#[\t\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\f\r ]*=[\t\f\r ]*(.+?)[\t\f\r ]*$");
+        string name = match.Groups[1].Value.ToLowerInvariant(), value = match.Groups[2].Value;
+        if (!match.Success || name is not ("syntax" or "check" or "escape")) return false;
+        if (!seen.Add(name)) throw new RecipeException($"only one {name} parser directive can be used", number);
+        if (name == "escape" && value == "`")
+            throw new RecipeException("parser directive escape=`: the backtick escape character is not supported: " +
+                "write the Dockerfile with the default, \\", number);
+        if (name == "escape" && value != "\\")
+            throw new RecipeException($"parser directive escape={value}: the escape character must be ` or \\",
+                number);
+        if (name == "syntax" && !DockerFrontend(value))
+            warnings?.Add((number, $"# syntax={value}: not used: hpcrun reads the Dockerfile itself, with the " +
+                "syntax of Docker's standard frontend (docker/dockerfile)"));
+        return true;
+    }
+
+    /// <summary>Whether a `# syntax=` image is Docker's Dockerfile frontend (docker/dockerfile, -upstream, any tag
+    /// or digest, with docker.io before it or not), whose instructions are those this parser reads.</summary>
+    private static bool DockerFrontend(string image) =>
+        Regex.IsMatch(image,
+            @"^(docker\.io/)?docker/dockerfile(-upstream)?([:@][^\s]*)?$", RegexOptions.IgnoreCase);
 
     /// <summary>The first heredoc of a RUN, COPY or ADD (arguments in shell form), as BuildKit's parser finds them:
     /// a word (quotes and escapes kept) that is `&lt;&lt;NAME`, `&lt;&lt;-NAME`, `&lt;&lt;"NAME"`, `&lt;&lt;'NAME'`,
@@ -73,12 +119,12 @@ public static class DockerfileParser
             return null; // exec form: BuildKit reads no heredoc there either
         for (int i = 0; i < words.Count; i++)
         {
-            var match = System.Text.RegularExpressions.Regex.Match(words[i], @"^\d*<<(-?)([^<]*)$");
+            var match = Regex.Match(words[i], @"^\d*<<(-?)([^<]*)$");
             if (!match.Success) continue;
             string name = match.Groups[2].Value;
             if (name.Length > 0) return words[i];
             if (i + 1 < words.Count
-                && System.Text.RegularExpressions.Regex.IsMatch(words[i + 1], @"^([""']?)[A-Za-z_][A-Za-z0-9_]*\1$"))
+                && Regex.IsMatch(words[i + 1], @"^([""']?)[A-Za-z_][A-Za-z0-9_]*\1$"))
                 return $"{words[i]} {words[i + 1]}"; // not `$((1 << 2))`
         }
         return null;
@@ -131,6 +177,26 @@ public static class DockerfileParser
                 "Docker)", line);
     }
 
+    /// <summary>Refuses what BuildKit's parser refuses in ENV and LABEL (parseNameVal), which takes either
+    /// NAME=VALUE pairs or the legacy `NAME VALUE...`: a legacy NAME without a value (`ENV C`), and a word without
+    /// '=' among pairs (`ENV A=1 stray B=2`), which would otherwise set a variable or label no one meant, and a pair
+    /// without a name (`ENV =x`, refused by BuildKit's instruction parser).</summary>
+    private static void RefuseMalformedPairs(string keyword, string arguments, int line)
+    {
+        List<string> words = RawWords(arguments);
+        if (!words[0].Contains('='))
+        {
+            if (words.Count < 2)
+                throw new RecipeException($"{keyword} {words[0]}: {keyword} must have two arguments (NAME VALUE), " +
+                    "or be of the form NAME=VALUE", line);
+        }
+        else if (words.FirstOrDefault(w => !w.Contains('=')) is { } stray)
+            throw new RecipeException($"{keyword}: syntax error: can't find = in \"{stray}\": each word must be of " +
+                "the form NAME=VALUE", line);
+        else if (words.FirstOrDefault(w => w[0] == '=') is { } blank)
+            throw new RecipeException($"{keyword} {blank}: {keyword} names can not be blank", line);
+    }
+
     private static Instruction? Read(string text, int line)
     {
         int space = text.IndexOfAny([' ', '\t']);
@@ -145,8 +211,10 @@ public static class DockerfileParser
         if (keyword == "ONBUILD")
         {
             // Kept as written, variables unexpanded, as Docker records it: the trigger is read only where it runs,
-            // in a build FROM this image.
+            // in a build FROM this image; what BuildKit's parser refuses in it is refused here, as there.
             RefuseTrigger(rest, line);
+            if (inner is "ENV" or "LABEL" && rest[inner.Length..].Trim() is { Length: > 0 } pairs)
+                RefuseMalformedPairs(inner, pairs, line);
             return new Instruction(keyword, new Dictionary<string, string>(), rest.Trim(), line) { Shown = text };
         }
         if (!Keywords.Contains(keyword)) throw new RecipeException($"unknown instruction {keyword}", line);
@@ -170,6 +238,7 @@ public static class DockerfileParser
             throw new RecipeException($"{keyword} --{unknown} is not supported", line);
         if (rest.Length == 0 && keyword != "CMD" && keyword != "ENTRYPOINT")
             throw new RecipeException($"{keyword} needs arguments", line);
+        if (keyword is "ENV" or "LABEL") RefuseMalformedPairs(keyword, rest, line);
         return new Instruction(keyword, flags, rest, line) { Shown = text };
     }
 }

@@ -40,8 +40,9 @@ public static class RecipeBuilder
     }
 
     /// <summary>Whether <paramref name="path"/> is a recipe rather than an image source: a regular file named
-    /// Dockerfile, Containerfile (either with a .suffix), *.dockerfile or *.def, or a small text file whose first
-    /// line that is not blank or a comment starts with FROM or `Bootstrap:`.</summary>
+    /// Dockerfile, Containerfile (either with a .suffix), *.dockerfile, *.def or Singularity, or a small (1 MiB at
+    /// most) file that starts as a Dockerfile (<see cref="DockerfileParser.Starts"/>: FROM, or ARG then FROM) or as a
+    /// definition file (<see cref="DefinitionFile.Starts"/>: its headers, with a `Bootstrap:`).</summary>
     public static bool IsRecipe(string path)
     {
         var info = new FileInfo(path);
@@ -49,14 +50,12 @@ public static class RecipeBuilder
         string name = info.Name;
         if (name.StartsWith("Dockerfile", StringComparison.Ordinal) || name.StartsWith("Containerfile",
                 StringComparison.Ordinal) || name.EndsWith(".dockerfile", StringComparison.OrdinalIgnoreCase)
-            || name.EndsWith(".def", StringComparison.OrdinalIgnoreCase)) return true;
+            || DefinitionFile.IsNamed(name)) return true;
         if (info.Length > 1 << 20) return false;
         try
         {
-            string? first = File.ReadLines(path).Select(l => l.Trim())
-                .FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#'));
-            return first is not null && (first.StartsWith("FROM ", StringComparison.OrdinalIgnoreCase)
-                || first.StartsWith("bootstrap:", StringComparison.OrdinalIgnoreCase));
+            string[] lines = File.ReadAllLines(path);
+            return DockerfileParser.Starts(lines) || DefinitionFile.Starts(lines);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
@@ -79,9 +78,11 @@ public static class RecipeBuilder
         CancellationToken cancel)
     {
         string text = Read(request.Recipe);
+        var notes = new List<(int Line, string Text)>(); // a Dockerfile's, as a definition file has its Warnings
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text, request.BuildArgs)
-            : Recipe.FromDockerfile(DockerfileParser.Parse(text), request.BuildArgs, request.Platform);
-        foreach ((int line, string warning) in recipe.Warnings) reporter.Warning($"{request.Recipe}:{line}: {warning}");
+            : Recipe.FromDockerfile(DockerfileParser.Parse(text, notes), request.BuildArgs, request.Platform);
+        foreach ((int line, string warning) in recipe.Warnings.Concat(notes))
+            reporter.Warning($"{request.Recipe}:{line}: {warning}");
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
         using var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
             : Path.Combine(request.CacheDirectory, CacheFolder));
@@ -373,7 +374,7 @@ public static class RecipeBuilder
                     break;
                 case "LABEL":
                     var labels = new Dictionary<string, string>(state.Config.Labels);
-                    foreach ((string name, string? value) in state.ExpandPairs(at.Arguments, legacyForm: false))
+                    foreach ((string name, string? value) in state.ExpandPairs(at.Arguments, legacyForm: true))
                         labels[name] = value ?? "";
                     state = state with { Config = state.Config with { Labels = labels } };
                     break;

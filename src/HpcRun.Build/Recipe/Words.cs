@@ -39,9 +39,9 @@ public static class Words
         return words;
     }
 
-    /// <summary>NAME=VALUE pairs (ENV, LABEL, ARG), or the legacy `ENV NAME VALUE WITH SPACES` when the first word
-    /// has no '='. A word without '=' (`ARG NAME`) has a null value. <paramref name="expand"/>: as in
-    /// <see cref="Split"/>.</summary>
+    /// <summary>NAME=VALUE pairs (ENV, LABEL, ARG), or the legacy `ENV NAME VALUE WITH SPACES` (`LABEL NAME VALUE`)
+    /// when the first word has no '='. A word without '=' (`ARG NAME`; <see cref="DockerfileParser"/> refuses one in
+    /// ENV and LABEL, as BuildKit) has a null value. <paramref name="expand"/>: as in <see cref="Split"/>.</summary>
     public static List<KeyValuePair<string, string?>> Pairs(string text, bool legacyForm, StageState? expand = null)
     {
         List<string> words = Split(text, expand);

@@ -20,7 +20,7 @@ public class DockerfileParserTests
             """);
         Assert.Equal(["ARG", "FROM", "RUN", "COPY", "CMD"], instructions.Select(i => i.Keyword));
         Assert.Equal([2, 3, 4, 7, 8], instructions.Select(i => i.Line));
-        Assert.Equal("apt-get update &&  apt-get install -y gcc", instructions[2].Arguments);
+        Assert.Equal("apt-get update &&     apt-get install -y gcc", instructions[2].Arguments);
         Assert.Null(instructions[2].ExecForm());
         Assert.Equal("build", instructions[3].Flags["from"]);
         Assert.Equal(["/bin/app", "--fast"], instructions[4].ExecForm());
@@ -37,11 +37,86 @@ public class DockerfileParserTests
     [InlineData("# comment\n\n", 0, "must start with FROM")]
     [InlineData("FROM a\nCOPY a\0b /x\n", 2, "a NUL character")]
     [InlineData("FROM a\nRUN --mount=type=cache,target=/x true\n", 2, "RUN --mount")]
+    [InlineData("# escape=`\nFROM a\n", 1, "parser directive escape=`: the backtick escape character is not " +
+        "supported: write the Dockerfile with the default, \\")]
+    [InlineData("# syntax=docker/dockerfile:1\n# escape=x\nFROM a\n", 2, "parser directive escape=x: the escape " +
+        "character must be ` or \\")]
+    [InlineData("# check=skip=all\n# CHECK=error=true\nFROM a\n", 2, "only one check parser directive can be used")]
+    [InlineData("FROM a\nENV A=1 stray B=2\n", 2, "ENV: syntax error: can't find = in \"stray\": each word must be " +
+        "of the form NAME=VALUE")]
+    [InlineData("FROM a\nENV C\n", 2, "ENV C: ENV must have two arguments (NAME VALUE), or be of the form NAME=VALUE")]
+    [InlineData("FROM a\nLABEL x=1 junk\n", 2, "LABEL: syntax error: can't find = in \"junk\"")]
+    [InlineData("FROM a\nlabel x\n", 2, "LABEL x: LABEL must have two arguments")]
+    [InlineData("FROM a\nENV A=1 \\\n    stray\n", 2, "can't find = in \"stray\"")]
+    [InlineData("FROM a\nONBUILD ENV C\n", 2, "ENV C: ENV must have two arguments")]
+    [InlineData("FROM a\nENV A=1 =x\n", 2, "ENV =x: ENV names can not be blank")]
     public void What_a_build_cannot_do_is_refused_with_its_line(string text, int line, string message)
     {
         var e = Assert.Throws<RecipeException>(() => DockerfileParser.Parse(text));
         Assert.Equal(line, e.Line);
         Assert.Contains(message, e.Message);
+    }
+
+    /// <summary>BuildKit joins a continued line to the next by removing the backslash (and blanks after it) and the
+    /// line break only, the next line's leading blanks kept; it skips comment lines and empty lines inside the
+    /// continuation; a continuation at the end of the file ends the instruction; an escaped backslash
+    /// continues nothing.</summary>
+    [Theory]
+    [InlineData("ENV P=/opt/a/bin:\\\n/opt/b/bin", "P=/opt/a/bin:/opt/b/bin")]
+    [InlineData("RUN echo abc\\\ndef", "echo abcdef")]
+    [InlineData("RUN x \\\n   y", "x    y")]
+    [InlineData("RUN a \\ \t\r\nb\r", "a b")]
+    [InlineData("RUN a \\\n# a comment\n   # an indented one\n\n  \t\n b", "a  b")]
+    [InlineData("RUN a \\\n  b \\\n  c", "a   b   c")]
+    [InlineData("RUN echo end \\", "echo end")]
+    [InlineData("RUN echo end \\\n# and a comment", "echo end")]
+    public void A_continuation_removes_the_backslash_and_the_line_break_only(string instruction, string arguments)
+    {
+        var instructions = DockerfileParser.Parse($"FROM a\n{instruction}");
+        Assert.Equal((2, arguments), (instructions[1].Line, instructions[1].Arguments));
+    }
+
+    [Fact]
+    public void An_escaped_backslash_at_the_end_continues_nothing_and_lines_count_on()
+    {
+        var instructions = DockerfileParser.Parse("FROM a\nRUN echo a\\\\\nRUN x \\\n\n y\nRUN z\n");
+        Assert.Equal([(1, "a"), (2, "echo a\\\\"), (3, "x  y"), (6, "z")],
+            instructions.Select(i => (i.Line, i.Arguments)));
+    }
+
+    /// <summary>Parser directives at the very top: syntax (Docker's frontend, any tag: nothing said), check and
+    /// escape=\ are accepted, in any case, blanks around '='.</summary>
+    [Theory]
+    [InlineData("# syntax=docker/dockerfile:1\n")]
+    [InlineData("# syntax = docker.io/docker/dockerfile:1.7-labs\n# check=skip=all\n")]
+    [InlineData("#check=error=true\n# escape=\\\n# syntax=docker/dockerfile-upstream:master\n")]
+    [InlineData("  # SYNTAX=docker/dockerfile@sha256:0123\n")]
+    public void Parser_directives_at_the_top_are_accepted(string directives)
+    {
+        var warnings = new List<(int, string)>();
+        Assert.Equal(["FROM", "RUN"],
+            DockerfileParser.Parse(directives + "FROM a\nRUN true\n", warnings).Select(i => i.Keyword));
+        Assert.Empty(warnings);
+    }
+
+    /// <summary>After a comment, a blank line or an instruction, `# name=value` is a comment (Dockerfile reference,
+    /// "Parser directives"), as it is after an unknown directive.</summary>
+    [Theory]
+    [InlineData("# a comment\n# escape=`\nFROM a\n")]
+    [InlineData("\n# escape=`\nFROM a\n")]
+    [InlineData("# unknown=1\n# escape=`\nFROM a\n")]
+    [InlineData("# syntax=docker/dockerfile:1\n# a comment\n# syntax=again\n# escape=`\nFROM a\n")]
+    [InlineData("FROM a\n# escape=`\n")]
+    public void A_directive_after_anything_else_is_a_comment(string text) =>
+        Assert.Equal(["FROM", "RUN"], DockerfileParser.Parse(text + "RUN true\n").Select(i => i.Keyword));
+
+    [Fact]
+    public void A_syntax_naming_another_frontend_is_a_warning_at_its_line()
+    {
+        var warnings = new List<(int, string)>();
+        DockerfileParser.Parse("# check=skip=all\n# syntax=example.com/frontend:2\nFROM a\n", warnings);
+        Assert.Equal([(2, "# syntax=example.com/frontend:2: not used: hpcrun reads the Dockerfile itself, with the " +
+            "syntax of Docker's standard frontend (docker/dockerfile)")], warnings);
     }
 
     /// <summary>ONBUILD keeps its instruction as written, variables unexpanded (Docker records the text and reads it
@@ -50,7 +125,7 @@ public class DockerfileParserTests
     public void Onbuild_keeps_its_trigger_as_written()
     {
         var instructions = DockerfileParser.Parse("FROM a\nonbuild RUN echo $HOME \\\n  > /home\nONBUILD ENV A=1\n");
-        Assert.Equal([("ONBUILD", "RUN echo $HOME  > /home", 2), ("ONBUILD", "ENV A=1", 4)],
+        Assert.Equal([("ONBUILD", "RUN echo $HOME   > /home", 2), ("ONBUILD", "ENV A=1", 4)],
             instructions.Skip(1).Select(i => (i.Keyword, i.Arguments, i.Line)));
     }
 

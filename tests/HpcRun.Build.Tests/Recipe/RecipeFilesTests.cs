@@ -46,6 +46,30 @@ public sealed class RecipeFilesTests : IDisposable
         Assert.False(RecipeBuilder.LooksSwapped(Path.Combine(dir, output), sourcePath));
     }
 
+    /// <summary>A recipe by its name, or by its first lines when named like neither: a Dockerfile's first
+    /// instruction is FROM, or ARG with a FROM later (after parser directives and comments); a definition file's
+    /// first line is a header Apptainer knows, in any case, with a `Bootstrap:` among them. A definition file is
+    /// read as one (<see cref="DefinitionFile.Is"/>): `Singularity` is Apptainer's conventional name.</summary>
+    [Theory]
+    [InlineData("app.docker", "ARG BASE=debian\nFROM $BASE\n", "Dockerfile")]
+    [InlineData("app.docker", "# syntax=docker/dockerfile:1\n# a comment\n\n  from debian\n", "Dockerfile")]
+    [InlineData("app.docker", "arg\tX=1\n# then\nFROM\tdebian\n", "Dockerfile")]
+    [InlineData("Singularity", "Bootstrap: docker\nFrom: debian\n", "definition")]
+    [InlineData("app.recipe", "From: debian\nBootstrap: docker\n", "definition")]
+    [InlineData("app.recipe", "# a comment\n\nbootstrap: docker\nFROM: debian\n%post\n  true\n", "definition")]
+    [InlineData("app.recipe", "Stage: one\nBOOTSTRAP: localimage\nFrom: base.sif\n", "definition")]
+    [InlineData("app.docker", "ARG X=1\n", null)] // no FROM
+    [InlineData("app.recipe", "From: debian\n%post\nBootstrap: docker\n", null)] // no Bootstrap in the header
+    [InlineData("notes.txt", "Note: Bootstrap: docker\nBootstrap: docker\n", null)] // not a header Apptainer knows
+    [InlineData("notes.txt", "FROMAGE\nFROM x\n", null)]
+    [InlineData("notes.txt", "Arguments for FROM x\n", null)]
+    public void A_recipe_is_known_by_its_name_or_its_first_lines(string name, string text, string? kind)
+    {
+        string path = Make(name, text);
+        Assert.Equal(kind is not null, RecipeBuilder.IsRecipe(path));
+        Assert.Equal(kind == "definition", DefinitionFile.Is(path, text));
+    }
+
     /// <summary>BuildKit: `-f ctx/docker/app.dockerfile` reads ctx/docker/app.dockerfile.dockerignore before
     /// CONTEXT/.dockerignore.</summary>
     [Fact]

@@ -55,7 +55,7 @@ public class RecipeWordsTests
         Assert.Equal("FROM --platform=linux/amd64 base AS builder", stage.Shown);
         Assert.Equal("FROM base", stage.Term);
         Assert.Equal(["COPY --from=builder --chown=1000:1000 --chmod=644 /out/greeting.txt /app/",
-            "add --chown=u a  /b"], stage.Instructions.Select(i => i.Shown));
+            "add --chown=u a    /b"], stage.Instructions.Select(i => i.Shown));
     }
 
     [Fact]

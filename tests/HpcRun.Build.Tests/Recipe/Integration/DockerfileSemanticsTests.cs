@@ -267,6 +267,8 @@ public sealed class DockerfileSemanticsTests : IDisposable
         "Docker): a trigger runs in the build FROM this image and is not passed on")]
     [InlineData("ONBUILD FROM scratch", "Dockerfile:2: ONBUILD FROM: FROM is not allowed as an ONBUILD trigger (nor " +
         "in Docker)")]
+    [InlineData("ENV A=1 stray B=2", "Dockerfile:2: ENV: syntax error: can't find = in \"stray\": each word must be " +
+        "of the form NAME=VALUE")]
     public void What_hpcrun_does_not_do_is_one_clear_line(string instruction, string message)
     {
         Write("a.txt", "a\n");
@@ -278,6 +280,37 @@ public sealed class DockerfileSemanticsTests : IDisposable
             build.Stderr.TrimEnd('\n').Split('\n')[^1]);
         Assert.DoesNotContain("Exception", build.Stderr);
         Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
+    /// <summary>A Dockerfile named like no recipe that starts with parser directives and an ARG is built as one;
+    /// its continued lines join as BuildKit joins them (the backslash and line break removed, nothing added, the
+    /// next line's leading blanks kept), and inspect shows its CMD as a shell reads it back.</summary>
+    [Fact]
+    public void A_dockerfile_starting_with_directives_and_arg_is_built_its_continued_lines_joined_as_buildkit_does()
+    {
+        Write("app.docker", $$"""
+            # syntax=docker/dockerfile:1
+            # check=skip=all
+            ARG BASE={{TestImages.BusyboxTree}}
+            FROM $BASE
+            ENV P=/opt/a/bin:\
+            /opt/b/bin
+            LABEL legacy form
+            RUN echo abc\
+            def > /joined && printf '%s\n' 'x \
+               y' >> /joined
+            CMD ["/bin/sh", "-c", "echo \"cmd: $P\""]
+            """);
+        var build = Build("app.sif", "app.docker");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal("abcdef\nx    y\n",
+            Hpcrun.Run(["exec", Path.Combine(dir, "app.sif"), "cat", "/joined"], env).Stdout);
+        var config = Config("app.sif");
+        Assert.Contains("P=/opt/a/bin:/opt/b/bin",
+            config.GetProperty("env").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("form", config.GetProperty("labels").GetProperty("legacy").GetString());
+        Assert.Contains("Cmd:          /bin/sh -c 'echo \"cmd: $P\"'\n",
+            Hpcrun.Run(["inspect", Path.Combine(dir, "app.sif")], env).Stdout);
     }
 
     /// <summary>`hpcrun build Dockerfile out.sif`, by docker build's habit: a usage error that says so, never a build
