@@ -208,8 +208,8 @@ public sealed class RecipeBuildTests : IDisposable
             "export PATH=\"${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}\"\n" + // base without
             "export GREETING=\"${GREETING:-hello}\"\n", Hpcrun.Run(["inspect", "--environment", sif], env).Stdout);
         string runscript = Hpcrun.Run(["inspect", "--runscript", sif], env).Stdout;
-        const string words = "'echo' 'it'\\''s'";
-        Assert.Equal($"#!/bin/sh\nif [ $# -gt 0 ]; then exec {words} \"$@\"; fi\nexec {words} 'fine'\n", runscript);
+        const string words = "echo 'it'\\''s'";
+        Assert.Equal($"#!/bin/sh\nif [ $# -gt 0 ]; then exec {words} \"$@\"; fi\nexec {words} fine\n", runscript);
         Assert.Equal("it's fine\n", Hpcrun.Run(["run", sif], env).Stdout);
         Assert.Equal("it's fine\n", TestEnvironment.RunChecked("sh", "-c", runscript));
     }
