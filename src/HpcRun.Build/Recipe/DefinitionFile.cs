@@ -36,6 +36,10 @@ public static class DefinitionFile
     /// one (<see cref="IsNamed"/>), or starting as one (<see cref="Starts"/>).</summary>
     public static bool Is(string path, string text) => IsNamed(path) || Starts(text.Split('\n'));
 
+    /// <summary>Whether the file at <paramref name="path"/> is a definition file, as <see cref="Is"/> says from its
+    /// name or its first lines (read only when it is small).</summary>
+    public static bool IsFile(string path) => IsNamed(path) || Starts(Recipe.SmallFileLines(path));
+
     /// <summary>Whether <paramref name="path"/> is named like a definition file: ending in .def, or `Singularity`,
     /// the name Apptainer's (and Singularity's) documentation and registries give one.</summary>
     public static bool IsNamed(string path) =>

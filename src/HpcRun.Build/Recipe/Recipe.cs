@@ -46,6 +46,14 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
     /// agent does not read.</summary>
     public IReadOnlyList<(int Line, string Text)> Warnings { get; init; } = [];
 
+    /// <summary>The lines of the file at <paramref name="path"/> when it is small (1 MiB at most) and readable, else
+    /// none: enough to tell a recipe by its first lines, cheaply; the build says why one cannot be read.</summary>
+    internal static string[] SmallFileLines(string path)
+    {
+        try { return new FileInfo(path) is { Exists: true, Length: <= 1 << 20 } ? File.ReadAllLines(path) : []; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+    }
+
     /// <summary>Refuses a recipe with a NUL character (a byte 0), which no path, argument or variable can carry:
     /// its line.</summary>
     internal static void RefuseNul(string text)

@@ -51,13 +51,8 @@ public static class RecipeBuilder
         if (name.StartsWith("Dockerfile", StringComparison.Ordinal) || name.StartsWith("Containerfile",
                 StringComparison.Ordinal) || name.EndsWith(".dockerfile", StringComparison.OrdinalIgnoreCase)
             || DefinitionFile.IsNamed(name)) return true;
-        if (info.Length > 1 << 20) return false;
-        try
-        {
-            string[] lines = File.ReadAllLines(path);
-            return DockerfileParser.Starts(lines) || DefinitionFile.Starts(lines);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        string[] lines = Recipe.SmallFileLines(path);
+        return DockerfileParser.Starts(lines) || DefinitionFile.Starts(lines);
     }
 
     /// <summary>The endings of the image files a build writes.</summary>

@@ -68,6 +68,7 @@ public sealed class RecipeFilesTests : IDisposable
         string path = Make(name, text);
         Assert.Equal(kind is not null, RecipeBuilder.IsRecipe(path));
         Assert.Equal(kind == "definition", DefinitionFile.Is(path, text));
+        Assert.Equal(kind == "definition", DefinitionFile.IsFile(path));
     }
 
     /// <summary>BuildKit: `-f ctx/docker/app.dockerfile` reads ctx/docker/app.dockerfile.dockerignore before

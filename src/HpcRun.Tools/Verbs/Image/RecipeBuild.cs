@@ -40,7 +40,7 @@ internal sealed class RecipeBuild
     {
         string recipe = result.GetValue(File) ?? build.Source;
         string context = result.GetValue(File) is null
-            ? DefinitionFile.Is(recipe, "") ? "." : Path.GetDirectoryName(Path.GetFullPath(recipe))!
+            ? DefinitionFile.IsFile(recipe) ? "." : Path.GetDirectoryName(Path.GetFullPath(recipe))!
             : build.Source;
         var args = new Dictionary<string, string>();
         if (result.GetValue(BuildArgFile) is { } file)
