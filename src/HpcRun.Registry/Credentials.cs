@@ -12,8 +12,13 @@ public sealed record Credentials(string User, string Password)
 
     public override string ToString() => $"{User}:<password>";
 
+    /// <summary>The prefixes of the USERNAME/PASSWORD variable pairs, in the order they count: hpcrun's, then
+    /// Apptainer's and Singularity's, which a batch script written for them sets.</summary>
+    private static readonly string[] VariablePrefixes = ["HPCRUN", "APPTAINER", "SINGULARITY"];
+
     /// <summary>The credentials for <paramref name="registry"/> (HOST[:PORT]), first found of: --creds USER:PASSWORD
-    /// (<paramref name="given"/>), HPCRUN_DOCKER_USERNAME with HPCRUN_DOCKER_PASSWORD, and the auths of
+    /// (<paramref name="given"/>), HPCRUN_DOCKER_USERNAME with HPCRUN_DOCKER_PASSWORD (else the APPTAINER_ or
+    /// SINGULARITY_ pair), and the auths of
     /// <c>$DOCKER_CONFIG/config.json</c> or <c>~/.docker/config.json</c> as `docker login` writes them. Null: none
     /// (anonymous).</summary>
     /// <exception cref="RegistryException">A malformed --creds, or one of the two variables without the
@@ -23,11 +28,15 @@ public sealed record Credentials(string User, string Password)
         if (given is not null)
             return given.IndexOf(':') is > 0 and int colon ? new(given[..colon], given[(colon + 1)..])
                 : throw new RegistryException(RegistryFault.BadReference, "--creds must be USER:PASSWORD");
-        string? user = environment("HPCRUN_DOCKER_USERNAME"), password = environment("HPCRUN_DOCKER_PASSWORD");
-        if (!string.IsNullOrEmpty(user) || !string.IsNullOrEmpty(password))
-            return !string.IsNullOrEmpty(user) && password is not null ? new(user, password)
-                : throw new RegistryException(RegistryFault.BadReference,
-                    "set both HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or neither");
+        foreach (string prefix in VariablePrefixes)
+        {
+            string? user = environment($"{prefix}_DOCKER_USERNAME");
+            string? password = environment($"{prefix}_DOCKER_PASSWORD");
+            if (!string.IsNullOrEmpty(user) || !string.IsNullOrEmpty(password))
+                return !string.IsNullOrEmpty(user) && password is not null ? new(user, password)
+                    : throw new RegistryException(RegistryFault.BadReference,
+                        $"set both {prefix}_DOCKER_USERNAME and {prefix}_DOCKER_PASSWORD, or neither");
+        }
         return FromDockerConfig(DockerConfigPath(environment), registry);
     }
 

@@ -92,6 +92,30 @@ public sealed class ReferenceTests
         Assert.Throws<RegistryException>(() => Credentials.Find("nocolon", "x.org", _ => null));
     }
 
+    /// <summary>A batch script written for Apptainer (or Singularity) sets its own pair; hpcrun's wins over it.
+    /// </summary>
+    [Fact]
+    public void Apptainers_and_singularitys_variables_give_credentials_after_hpcruns()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["SINGULARITY_DOCKER_USERNAME"] = "s-user",
+            ["SINGULARITY_DOCKER_PASSWORD"] = "s-pass",
+            ["APPTAINER_DOCKER_USERNAME"] = "a-user",
+            ["APPTAINER_DOCKER_PASSWORD"] = "a-pass",
+        };
+        string? Lookup(string name) => environment.GetValueOrDefault(name);
+        Assert.Equal(new Credentials("a-user", "a-pass"), Credentials.Find(null, "x.org", Lookup));
+        environment.Remove("APPTAINER_DOCKER_USERNAME");
+        Assert.Contains("APPTAINER_DOCKER_USERNAME and APPTAINER_DOCKER_PASSWORD",
+            Assert.Throws<RegistryException>(() => Credentials.Find(null, "x.org", Lookup)).Message);
+        environment.Remove("APPTAINER_DOCKER_PASSWORD");
+        Assert.Equal(new Credentials("s-user", "s-pass"), Credentials.Find(null, "x.org", Lookup));
+        environment["HPCRUN_DOCKER_USERNAME"] = "h-user";
+        environment["HPCRUN_DOCKER_PASSWORD"] = "h-pass";
+        Assert.Equal(new Credentials("h-user", "h-pass"), Credentials.Find(null, "x.org", Lookup));
+    }
+
     [Fact]
     public void A_reference_file_keeps_whether_the_registry_wanted_credentials_and_reads_the_older_form()
     {

@@ -175,4 +175,22 @@ public sealed class SubmitChecksTests : IDisposable
         Assert.Contains("hpcrun: warning: --env sets HOME: ignored, as Apptainer ignores it", run.Stderr);
         Assert.Contains("hpcrun: warning: APPTAINERENV_HOME sets HOME: ignored", run.Stderr);
     }
+
+    /// <summary>A docker:// reference is sent as typed (the node's hpcrun pulls it or runs its cache), where it was
+    /// made a path in the current directory (66); one that does not parse is 100 and nothing is sent.</summary>
+    [Fact]
+    public void A_docker_reference_is_submitted_as_typed_and_a_bad_one_is_100()
+    {
+        CommandResult run = Submit(["--offline", "docker://127.0.0.1:5000/demo/app:1", "--", "true"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        CannedHttpServer.Request submitted = Assert.Single(server.Received);
+        Assert.Contains("--offline docker://127.0.0.1:5000/demo/app:1 true", submitted.Body.Replace("\\/", "/"));
+        AssertRefused(Submit(["docker://Upper/Case:1", "true"]), 100, "hpcrun: 'docker://Upper/Case:1' is not an");
+    }
+
+    [Theory]
+    [InlineData("-n", "0", "hpcrun: --ntasks 0: give 1 or more")]
+    [InlineData("-N", "0", "hpcrun: --nodes 0: give 1 or more")]
+    public void No_tasks_or_nodes_is_64_before_anything_is_sent(string flag, string value, string start) =>
+        AssertRefused(Submit([flag, value, Image, "--", "true"]), 64, start);
 }

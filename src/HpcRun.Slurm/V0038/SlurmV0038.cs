@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using HpcRun.Slurm.Http;
 using Refit;
 
@@ -20,7 +21,7 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
         new SlurmV0038(RestService.ForGenerated<IRestV0038>(http, RefitSettings.ForJsonContext(JsonV0038.Default)),
             http.BaseAddress!);
 
-    public async Task<long> SubmitAsync(JobSubmission job, CancellationToken cancel = default)
+    public async Task<SubmittedJob> SubmitAsync(JobSubmission job, CancellationToken cancel = default)
     {
         var request = new SubmitRequest(job.Script, new JobProperties
         {
@@ -33,9 +34,13 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
             Tasks = job.Tasks,
             TimeLimit = job.TimeLimitMinutes,
         });
-        SubmitResponse answer = await Call(() => rest.Submit(request, cancel), "submit the job").ConfigureAwait(false);
-        return answer.JobId
+        // An answer with errors and a job id is a job Slurm queued all the same (HTTP 500 in Slurm 22.05).
+        SubmitResponse answer = await Call(() => rest.Submit(request, cancel), "submit the job",
+            queued: a => a.JobId is not null).ConfigureAwait(false);
+        long id = answer.JobId
             ?? throw new SlurmApiException(SlurmFault.BadResponse, "slurmrestd accepted the job but sent no job_id");
+        return new SubmittedJob(id, answer.Errors is { Count: > 0 } errors
+            ? string.Join("; ", errors.Select(Describe).Distinct()) : null);
     }
 
     public async Task<JobInfo> GetJobAsync(long jobId, CancellationToken cancel = default)
@@ -77,15 +82,26 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
 
     /// <summary>Sends a request and returns its answer, or throws the one-line fault
     /// that describes what went wrong.</summary>
-    private async Task<T> Call<T>(Func<Task<IApiResponse<T>>> send, string what) where T : Response
+    /// <param name="queued">Whether an answer with errors still did what was asked (a job id in it).</param>
+    private async Task<T> Call<T>(Func<Task<IApiResponse<T>>> send, string what, Func<T, bool>? queued = null)
+        where T : Response
     {
         using IApiResponse<T> response = await TransportFaults.Guard(server, send).ConfigureAwait(false);
         if (response.IsSuccessStatusCode && response.Error is null && response.Content is { } answer)
-            return answer.Errors is { Count: > 0 } errors ? throw Refused(what, errors) : answer;
+            return answer.Errors is { Count: > 0 } errors && queued?.Invoke(answer) != true
+                ? throw Refused(what, errors) : answer;
         // Refit hands transport failures back as errors
         if (!response.IsReceived && response.Error?.InnerException is { } inner)
             throw TransportFaults.Translate(server, inner) ?? inner;
-        throw Fault(response.StatusCode ?? 0, (response.Error as ApiException)?.Content ?? "", response.Error, what);
+        string body = (response.Error as ApiException)?.Content ?? "";
+        if (queued is not null && Parse<T>(body) is { } taken && queued(taken)) return taken;
+        throw Fault(response.StatusCode ?? 0, body, response.Error, what);
+    }
+
+    private static T? Parse<T>(string body) where T : Response
+    {
+        try { return JsonSerializer.Deserialize(body, (JsonTypeInfo<T>)JsonV0038.Default.GetTypeInfo(typeof(T))!); }
+        catch (JsonException) { return null; }
     }
 
     /// <summary>The fault an unsuccessful answer stands for: HTTP status, body, and what Refit made of it.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HpcRun.CommandLine;
+using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using HpcRun.Slurm;
 using Serilog;
@@ -64,8 +65,10 @@ internal sealed class SlurmSubmitVerb
             JobSubmission job = Job(result, Launcher); // bad values fail here, before any request
             return SlurmVerbs.Run(connection, result, async (slurm, _) =>
             {
-                long id = await slurm.SubmitAsync(job);
+                (long id, string? warning) = await slurm.SubmitAsync(job);
                 Console.WriteLine(id);
+                // As sbatch: the job is queued, and what Slurm said of it is said too.
+                if (warning is not null) Log.Warning("{Text}", $"Slurm queued job {id} but said: {warning}");
                 return result.GetValue(wait) ? await WaitAsync(slurm, id) : 0;
             });
         });
@@ -80,9 +83,15 @@ internal sealed class SlurmSubmitVerb
     /// <exception cref="HpcRunException">The first fault found; nothing has been sent.</exception>
     public JobSubmission Job(ParseResult result, string hpcrun)
     {
-        string imagePath = Path.GetFullPath(result.GetValue(image)!);
+        string given = result.GetValue(image)!;
+        // A docker:// reference goes to the job as it is: the node's hpcrun pulls it (once per node) or runs its cache.
+        string imagePath = ImageReference.IsReference(given) ? given : Path.GetFullPath(given);
         string[] cmd = result.GetResult(command) is null ? [] : result.GetValue(command) ?? [];
         LaunchRequest request = launch.ToRequest(result, imagePath, cmd);
+        foreach ((string flag, int? count) in new[] { ("--nodes", result.GetValue(nodes)),
+                     ("--ntasks", result.GetValue(tasks)) })
+            if (count is < 1)
+                throw new HpcRunException(ExitCode.Usage, $"{flag} {count}: give 1 or more, as sbatch takes it");
         int? timeLimit = result.GetValue(time) is { } t ? TimeLimit(t) : null;
         string workDir = Path.GetFullPath(result.GetValue(chdir) ?? Environment.CurrentDirectory);
         Dictionary<string, string> environment = JobEnvironment();

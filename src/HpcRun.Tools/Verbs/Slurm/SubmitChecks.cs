@@ -2,8 +2,10 @@ using HpcRun.CommandLine;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using HpcRun.Launch.Parts;
+using HpcRun.Tools.Verbs.Registry;
 
 namespace HpcRun.Tools.Verbs.Slurm;
 
@@ -30,7 +32,10 @@ internal static class SubmitChecks
     {
         if (!Directory.Exists(workDir))
             throw new HpcRunException(ExitCode.Usage, $"--chdir: no such directory: {workDir}");
-        ImageSource image = ImageArgument.Probe(request.Image);
+        // A docker:// reference is checked as a reference (100); the node's hpcrun finds or pulls its image.
+        ImageSource image = ImageReference.IsReference(request.Image)
+            ? new ImageSource(RegistryVerbs.Parse(request.Image).ToString(), ImageKind.Sif)
+            : ImageArgument.Probe(request.Image);
         CommandPart.RefuseEmpty(request.Command); // 127, as the launcher's plan refuses it
         _ = ApptainerVariables.Apply(request, environment); // 64: a bad APPTAINER_* value, a home and none
         CheckSettings(request, environment);
