@@ -3,10 +3,10 @@ using static HpcRun.Slurm.Tests.CannedRuns;
 
 namespace HpcRun.Slurm.Tests;
 
-/// <summary>Slurm 22.05's slurmrestd answers a job it queued with a complaint (ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE:
-/// more nodes than the partition has now) with HTTP 500, its errors and the job's id: the job is pending, so submit
-/// says its id and Slurm's words as a warning and succeeds, as sbatch does, where it said the submission failed.
-/// </summary>
+/// <summary>Slurm 22.05's slurmrestd answers a job it queued with a complaint
+/// (ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE: more nodes than the partition has now) with HTTP 500, its errors and the
+/// job's id: the job is pending, so submit says its id and Slurm's words as a warning and succeeds, as sbatch does,
+/// where it said the submission failed.</summary>
 public sealed class SubmitQueuedWithErrorsTests
 {
     private const string QueuedWithErrors = """

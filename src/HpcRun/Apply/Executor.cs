@@ -29,8 +29,16 @@ internal static class Executor
         IdMap? ids = role is NodeRole.Member ? null : EnterNamespace(request); // a pull writes the cache as the user
         ResolvedImage resolved = RegistryImage.Resolve(request.Image, site, request.Offline,
             joined: role is NodeRole.Member);
+        bool cached = request.Image != resolved.Path;
         request = request with { Image = resolved.Path };
-        ImageSource image = ImageArgument.Probe(request.Image);
+        ImageSource image;
+        try { image = ImageArgument.Probe(request.Image); }
+        catch (HpcRunException e) when (cached && e.Code == ExitCode.BadImage)
+        {
+            // Not a dead end: the cache's copy is what is damaged (a disk fault, a quota hit while it was copied).
+            throw new HpcRunException(ExitCode.BadImage, $"{e.Message}: the image cache's copy is damaged: " +
+                "`hpcrun cache clean` removes it, and the next launch pulls it again");
+        }
         return role is NodeRole.Member member ? RunJoined(request, site, image, member)
             : RunOwn(request, site, image, ids!, role as NodeRole.First, resolved.Check);
     }

@@ -261,6 +261,27 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Contains($"in {Hpcrun.UserHome}/.cache/hpcrun\n", list.Stdout);
     }
 
+    /// <summary>A cached SIF that was damaged (truncated) is one line that says so and what to do (65), online and
+    /// --offline alike; `hpcrun cache clean` then lets the next launch pull it again.</summary>
+    [Fact]
+    public void A_damaged_cached_image_says_so_and_cache_clean_lets_it_be_pulled_again()
+    {
+        string reference = registry.PlainRef("test/app:1");
+        Assert.Equal("kept\n", Run(reference).Stdout);
+        string sif = Assert.Single(Directory.GetFiles(Path.Combine(cache, "sif"), "*.sif"));
+        TestEnvironment.RunChecked("truncate", "-s", "500000", sif);
+        foreach (string[] args in new[] { new[] { reference }, ["--offline", reference] })
+        {
+            var damaged = Run(args);
+            Assert.Equal(65, damaged.ExitCode);
+            string line = Assert.Single(damaged.Stderr.Trim().Split('\n'));
+            Assert.EndsWith("the image cache's copy is damaged: `hpcrun cache clean` removes it, and the next launch " +
+                "pulls it again", line);
+        }
+        Assert.Equal(0, Run("cache", "clean").ExitCode);
+        Assert.Equal("kept\n", Run(reference).Stdout);
+    }
+
     /// <summary>A cached tag whose registry's name does not resolve: the launcher's one lookup decides, as for a
     /// registry that does not answer.</summary>
     [Fact]
