@@ -52,16 +52,17 @@ public sealed class LayerTimesAndNamesTests : IDisposable
         Assert.True(path.Length > 6000);
     }
 
+    /// <summary>A name longer than PATH_MAX that climbs out of its pieces with ".." is cleaned first, as containerd
+    /// cleans it: climbing above the root stops there, so the file lands at the root, and no deep directory is
+    /// made for it.</summary>
     [Fact]
-    public void A_path_longer_than_path_max_that_climbs_out_of_its_pieces_is_refused_in_one_line()
+    public void A_path_longer_than_path_max_that_climbs_out_of_its_pieces_is_cleaned_into_the_root()
     {
         string deep = string.Join('/', Enumerable.Range(0, 30).Select(i => $"d{i:D3}".PadRight(199, 'x')));
         string path = deep + "/" + string.Join('/', Enumerable.Repeat("..", 40)) + "/escaped";
-        byte[] layer = new RawTar().Pax(("path", B(path))).File(B("ignored"), "x").ToArray();
-        var e = Assert.Throws<ImageFormatException>(() => flattening.Apply(layer));
-        Assert.Contains("longer than PATH_MAX", e.Message);
-        Assert.True(e.Message.Length < 300 && !e.Message.Contains('\n'), e.Message);
-        Assert.Null(flattening.Stat("escaped"));
+        flattening.Apply(new RawTar().Pax(("path", B(path))).File(B("ignored"), "x").ToArray());
+        Assert.NotNull(flattening.Stat("escaped"));
+        Assert.Null(flattening.Stat("d000".PadRight(199, 'x')));
     }
 
     [Fact]

@@ -182,11 +182,12 @@ public static class RecipeBuilder
         private readonly Dictionary<string, BaseImage> bases = [];
         private readonly Dictionary<string, Pending> pending = []; // by tree
         private readonly Dictionary<string, StageResult> named = [];
-        private readonly List<StageResult> done = [];
+        private readonly List<StageResult?> done = []; // by the stage's index; null: a stage not needed
         private int step;
         private string treeKey = "";
-        private readonly int steps = // an ONBUILD trigger is a part of its FROM's step: 1.1, 1.2...
-            recipe.Stages.Sum(s => s.Instructions.Count + 1) + (RunsTest(recipe, request) ? 1 : 0);
+        private readonly IReadOnlyList<int> built = StagesBuilt(recipe, request.Target);
+        private int Steps => // an ONBUILD trigger is a part of its FROM's step: 1.1, 1.2...
+            built.Sum(i => recipe.Stages[i].Instructions.Count + 1) + (RunsTest(recipe, request) ? 1 : 0);
 
         /// <summary>The names the ARGs of the bases' ONBUILD triggers declared, in the stages run so far.</summary>
         public HashSet<string> TriggerArgs { get; } = new(StringComparer.Ordinal);
@@ -209,13 +210,49 @@ public static class RecipeBuilder
 
         public StageResult All()
         {
-            foreach (Stage stage in recipe.Stages)
+            for (int i = 0; i <= built[^1]; i++)
             {
-                StageResult result = Stage(stage, done.Count);
+                Stage stage = recipe.Stages[i];
+                StageResult? result = built.Contains(i) ? Stage(stage, i) : null;
                 done.Add(result);
-                if (stage.Name is { } name) named[name] = result;
+                if (stage.Name is { } name && result is not null) named[name] = result;
             }
-            return done[^1];
+            return done[built[^1]]!;
+        }
+
+        /// <summary>The stages a build runs, in order: the target (--target's, else the last) and those it needs, by
+        /// FROM or COPY --from, as BuildKit builds only those (a stage of tests the image does not use is not run).
+        /// Throws <see cref="RecipeException"/> for a --target no stage is named.</summary>
+        private static IReadOnlyList<int> StagesBuilt(Recipe recipe, string? target)
+        {
+            IReadOnlyList<Stage> stages = recipe.Stages;
+            int last = stages.Count - 1;
+            if (target is not null)
+            {
+                last = stages.ToList().FindIndex(s => s.Name == target.ToLowerInvariant());
+                if (recipe.Definition is not null || last < 0)
+                    throw new RecipeException($"--target {target}: no stage is named so (FROM IMAGE AS {target})");
+            }
+            var needed = new SortedSet<int>();
+            var next = new Stack<int>([last]);
+            while (next.TryPop(out int i))
+            {
+                if (!needed.Add(i)) continue;
+                IEnumerable<string> uses = stages[i].Instructions
+                    .Select(at => at.Flags.GetValueOrDefault("from")).OfType<string>().Prepend(stages[i].From);
+                foreach (string use in uses)
+                    if (StageIndex(stages, use, before: i) is { } used) next.Push(used);
+            }
+            return [.. needed];
+        }
+
+        /// <summary>The stage <paramref name="name"/> names (its AS name, or its index) among those before
+        /// <paramref name="before"/>; null: an image, not a stage.</summary>
+        private static int? StageIndex(IReadOnlyList<Stage> stages, string name, int before)
+        {
+            for (int i = before - 1; i >= 0; i--)
+                if (stages[i].Name == name.ToLowerInvariant()) return i;
+            return int.TryParse(name, out int n) && n >= 0 && n < before ? n : null;
         }
 
         private StageResult Stage(Stage stage, int index)
@@ -225,7 +262,7 @@ public static class RecipeBuilder
             StageState state;
             string key; // of the instructions so far; treeKey: of the last that changed the tree
             StageResult? parent = named.GetValueOrDefault(stage.From.ToLowerInvariant())
-                ?? (int.TryParse(stage.From, out int n) && n < done.Count ? done[n] : null);
+                ?? (int.TryParse(stage.From, out int n) && n >= 0 && n < done.Count ? done[n] : null);
             var from = new Instruction("FROM", new Dictionary<string, string>(), stage.From, stage.Line)
             {
                 Shown = stage.Shown,
@@ -448,8 +485,8 @@ public static class RecipeBuilder
                     throw new RecipeException($"{at.Keyword} --from={stageName}: variables are not expanded in " +
                         "--from: name a stage whose FROM uses the ARG (declared before the first FROM)", at.Line);
                 StageResult source = named.GetValueOrDefault(stageName.ToLowerInvariant())
-                    ?? (int.TryParse(stageName, out int n) && n < done.Count ? done[n]
-                        : throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line));
+                    ?? (int.TryParse(stageName, out int n) && n >= 0 && n < done.Count ? done[n] : null)
+                    ?? throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line);
                 context = ContextFiles.Stage(source.Tree, $"stage {stageName}");
             }
             else if (host)
@@ -604,7 +641,7 @@ public static class RecipeBuilder
 
         /// <summary>A tree of <paramref name="key"/> that is there to read: in the cache, or an earlier stage's last
         /// (no cache); null when it must be made.</summary>
-        private string? Ready(string key) => cache.Tree(key) ?? done.FirstOrDefault(d => d.TreeKey == key)?.Tree;
+        private string? Ready(string key) => cache.Tree(key) ?? done.FirstOrDefault(d => d?.TreeKey == key)?.Tree;
 
         private bool cachedLine;
 
@@ -622,7 +659,7 @@ public static class RecipeBuilder
         private Action Line(Instruction at, string? shownAs = null, int trigger = 0)
         {
             if (trigger == 0) step++;
-            string number = trigger == 0 ? $"{step}/{steps}" : $"{step}.{trigger}/{steps}";
+            string number = trigger == 0 ? $"{step}/{Steps}" : $"{step}.{trigger}/{Steps}";
             string shown = Shorten(shownAs ?? at.Shown ?? $"{at.Keyword} {at.Arguments}");
             progress.WriteLine($"hpcrun: [{number}] line {at.Line}: {shown}");
             cachedLine = false;

@@ -11,6 +11,10 @@ public sealed record RecipeRequest(string Output, string Recipe, string Context,
     long? SourceDateEpoch, string? CacheDirectory, string Hpcrun, string Version,
     Func<string, string?, IBuildReporter, CancellationToken, string> Pull, IReadOnlyList<string>? MksquashfsArgs = null)
 {
+    /// <summary>--target NAME: the stage (FROM ... AS NAME) whose image the build writes, as `docker build
+    /// --target`; null: the last.</summary>
+    public string? Target { get; init; }
+
     /// <summary>--notest (-T): the definition file's %test is not run after the build (Apptainer's option).</summary>
     public bool NoTest { get; init; }
 

@@ -219,7 +219,7 @@ public class NodeSharingTests(ContainerFixture images)
             Assert.Equal((int)ExitCode.JoinFailed, other.ExitCode);
             string line = Assert.Single(other.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Contains($"image {images.Tree} where the first rank has {images.Image}", line);
-            CommandResult same = Hpcrun.Run([link, "cat", "/proc/self/ns/user"], key);
+            CommandResult same = Hpcrun.Run([link, "true"], key);
             Assert.True(same.ExitCode == 0, same.ToString());
             first.Release(0);
             Assert.True(first.Processes[0].WaitForExit(TimeSpan.FromMinutes(1)));

@@ -27,10 +27,13 @@ internal sealed class RecipeBuild
     public readonly Option<bool> NoTest = new("--notest", "-T")
     { Description = "Build without running the definition file's %test in the finished image" };
 
+    public readonly Option<string?> Target = new("--target")
+    { Description = "The stage (FROM ... AS NAME) whose image to write; only the stages it needs are built" };
+
     public readonly RegistryOptions Registry = new();
 
     public IEnumerable<Option> All =>
-        [File, BuildArgs, BuildArgFile, NoCache, NoTest, Registry.Creds, Registry.Insecure];
+        [File, BuildArgs, BuildArgFile, NoCache, NoTest, Target, Registry.Creds, Registry.Insecure];
 
     /// <summary>Whether this build is a recipe's: -f given, or SOURCE a recipe file.</summary>
     public bool Applies(ParseResult result, string source) =>
@@ -68,6 +71,7 @@ internal sealed class RecipeBuild
             build.MksquashfsArgs)
         {
             NoTest = result.GetValue(NoTest),
+            Target = result.GetValue(Target),
             Proxies = ProxyVariables.From(Environment.GetEnvironmentVariable, args),
         };
         try

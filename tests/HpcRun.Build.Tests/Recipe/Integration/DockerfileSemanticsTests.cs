@@ -225,6 +225,45 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Assert.Equal("alice\n", Hpcrun.Run(["exec", Path.Combine(dir, "out.sif"), "cat", "/who"], env).Stdout);
     }
 
+    /// <summary>Only the stages the image needs are built, as BuildKit builds them: a failing stage of tests the
+    /// last stage does not use is not run; `--target` writes a named stage's image and builds what it needs (by FROM
+    /// and COPY --from, by name or index); a --target no stage has is 111.</summary>
+    [Fact]
+    public void Only_the_stages_the_image_needs_are_built_and_target_names_one()
+    {
+        Write("Dockerfile", $$"""
+            FROM {{TestImages.BusyboxTree}} AS base
+            RUN echo base > /base
+            FROM base AS tests
+            RUN echo tests ran; exit 1
+            FROM {{TestImages.BusyboxTree}} AS tool
+            RUN echo tool > /tool
+            FROM base AS app
+            COPY --from=2 /tool /tool
+            RUN cat /base /tool > /app
+            """);
+        var build = Build("app.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.DoesNotContain("tests ran", build.Stdout + build.Stderr);
+        Assert.Contains("hpcrun: [1/7] line 1: FROM", build.Stderr);
+        Assert.Contains("hpcrun: [7/7] line 9: RUN cat /base /tool > /app\n", build.Stderr);
+        Assert.Equal("base\ntool\n", Hpcrun.Run(["exec", Path.Combine(dir, "app.sif"), "cat", "/app"], env).Stdout);
+
+        var tool = Build("--target", "TOOL", "tool.sif", "Dockerfile");
+        Assert.True(tool.ExitCode == 0, tool.ToString());
+        Assert.Contains("hpcrun: [2/2] line 6: RUN echo tool > /tool\n", tool.Stderr);
+        Assert.Equal(1, Hpcrun.Run(["exec", Path.Combine(dir, "tool.sif"), "test", "-e", "/base"], env).ExitCode);
+
+        var tests = Build("--target", "tests", "tests.sif", "Dockerfile");
+        Assert.Equal(110, tests.ExitCode);
+        Assert.Contains("tests ran", tests.Stdout + tests.Stderr);
+
+        var none = Build("--target", "nope", "none.sif", "Dockerfile");
+        Assert.Equal(111, none.ExitCode);
+        Assert.EndsWith("--target nope: no stage is named so (FROM IMAGE AS nope)\n", none.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "none.sif")) || File.Exists(Path.Combine(dir, "tests.sif")));
+    }
+
     /// <summary>An image built FROM a local SIF records the SIF's platform, not the host's: an arm64 base (no RUN
     /// needs to run there) gives an arm64 image, from a Dockerfile and from a definition file's localimage.</summary>
     [Fact]
