@@ -1,6 +1,7 @@
 using System.Text.Json;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
 using static System.StringComparison;
 using static HpcRun.Image.Metadata.JsonFields;
@@ -48,10 +49,18 @@ internal static class OciLayout
 
     private static string List(IEnumerable<string> names) => string.Join(", ", names.Distinct());
 
-    /// <summary>Whether <paramref name="tag"/> is <paramref name="wanted"/>, whole or after its repository's
-    /// name.</summary>
+    /// <summary>Whether <paramref name="tag"/> is <paramref name="wanted"/>, whole, after its repository's name, or as
+    /// the same reference once both are normalized as Docker names them (an archive of skopeo or podman records
+    /// docker.io/library/app:1 where the user writes app:1, and the other way round).</summary>
     internal static bool TagMatches(string? tag, string wanted) =>
-        tag is not null && (tag == wanted || tag.EndsWith(":" + wanted, Ordinal));
+        tag is not null && (tag == wanted || tag.EndsWith(":" + wanted, Ordinal) || SameReference(tag, wanted));
+
+    private static bool SameReference(string tag, string wanted)
+    {
+        if (!wanted.Contains(':') && !wanted.Contains('/')) return false; // a bare tag, not a name
+        try { return ImageReference.Parse(tag).ToString() == ImageReference.Parse(wanted).ToString(); }
+        catch (FormatException) { return false; }
+    }
 
     private static void Collect(BlobStore blobs, string indexJson, string? tag, List<Candidate> into, int depth)
     {

@@ -122,6 +122,20 @@ public sealed class ImageBuilderTests : IDisposable
         Assert.Equal("v2 arm64", Cat(sif, "bin/tool"));
     }
 
+    /// <summary>A tag names an archive's image whole, after its repository's name, or as the same reference once
+    /// both are normalized (skopeo and podman record docker.io/library/myimg:v1 for myimg:v1).</summary>
+    [Theory]
+    [InlineData("myimg:v1", "myimg:v1", true)]
+    [InlineData("myimg:v1", "v1", true)]
+    [InlineData("docker.io/library/myimg:v1", "myimg:v1", true)]
+    [InlineData("myimg:v1", "docker.io/library/myimg:v1", true)]
+    [InlineData("localhost/group/app:2", "localhost/group/app:2", true)]
+    [InlineData("docker.io/library/myimg:v1", "myimg:v2", false)]
+    [InlineData("docker.io/library/myimg:v1", "other:v1", false)]
+    [InlineData("docker.io/library/v1:latest", "v1", false)]
+    public void A_tag_matches_as_docker_names_it(string recorded, string wanted, bool matches) =>
+        Assert.Equal(matches, HpcRun.Build.OciLayout.TagMatches(recorded, wanted));
+
     [Fact]
     public void A_docker_archive_may_link_a_repeated_layer_to_its_first_copy()
     {

@@ -350,7 +350,7 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             Assert.True(built.ExitCode == 0, built.ToString());
             Assert.Matches(@"Built from:   oci-layout 2 sha256:", Hpcrun.Run("inspect", output).Stdout);
             OneLine(Hpcrun.Run("build", Path.Combine(dir, "x.sif"), $"oci:{layout}:3"), 65,
-                "no image tagged '3' (tags: 1, 2)");
+                $"{layout}: no image tagged '3' (tags: 1, 2)");
             OneLine(Hpcrun.Run("build", Path.Combine(dir, "x.sif"), $"oci:{dir}/missing:1"), 66,
                 $"build source not found: {dir}/missing");
         }
