@@ -97,6 +97,31 @@ public class SrunTests
         AssertNothingLeftOf(run.Stdout.Trim()["job=".Length..]);
     }
 
+    /// <summary>`scancel -s USR1` reaches the job once: slurmstepd signals every process of the step, hpcrun's job
+    /// among them, so hpcrun does not forward a signal slurmstepd sent (the job got it twice). A signal sent to hpcrun
+    /// alone (kill(1)) is still forwarded, once.</summary>
+    [Fact]
+    public void A_signal_from_slurm_reaches_the_job_once_and_one_to_hpcrun_alone_is_forwarded()
+    {
+        string stop = Path.Combine(LocalCluster.JobsDir, $"stop-{Guid.NewGuid():N}");
+        using Process srun = StartSrun("-J", "signal-once", "-n1", Hpcrun.Binary, LocalCluster.Image,
+            TestImages.SignalCounter, stop);
+        try
+        {
+            string hpcrun = srun.StandardOutput.ReadLine()!["up ".Length..];
+            string job = LocalCluster.AsUser("squeue", "-h", "-n", "signal-once", "-o", "%i").Stdout.Trim();
+            Assert.Equal(0, LocalCluster.AsUser("scancel", "-s", "USR1", job).ExitCode);
+            Assert.Equal("got USR1", srun.StandardOutput.ReadLine());
+            TestEnvironment.RunChecked("kill", "-USR1", hpcrun);
+            Assert.Equal("got USR1", srun.StandardOutput.ReadLine());
+            File.WriteAllText(stop, "");
+            Assert.Equal("counted INT=0 QUIT=0 USR1=2 TERM=0", srun.StandardOutput.ReadLine());
+            Assert.True(srun.WaitForExit(TimeSpan.FromMinutes(1)), "srun did not end");
+            Assert.Equal(0, srun.ExitCode);
+        }
+        finally { File.Delete(stop); }
+    }
+
     private static Process StartSrun(params string[] args)
     {
         var info = new ProcessStartInfo("setpriv")

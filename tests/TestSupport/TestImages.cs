@@ -44,6 +44,12 @@ public static class TestImages
         tree => TestEnvironment.RunChecked("debootstrap", "--variant=minbase", "bookworm", tree,
             "http://deb.debian.org/debian"));
 
+    /// <summary>signal-counter.c (beside this file) as a static program: a job that says how many times each signal
+    /// reached it. Under /var/tmp, which containers see as the host's.</summary>
+    public static string SignalCounter => Cached("signal-counter", path => TestEnvironment.RunChecked("gcc",
+        "-Wall", "-Wextra", "-Werror", "-static", "-O2", "-o", path,
+        Path.Combine(TestEnvironment.RepoRoot, "tests", "TestSupport", "signal-counter.c")));
+
     /// <summary><see cref="BusyboxTree"/> as a SquashFS file (mksquashfs, files owned by root).</summary>
     public static string BusyboxSquashFs
     {

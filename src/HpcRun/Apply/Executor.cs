@@ -123,7 +123,7 @@ internal static class Executor
         int status = plan.Output is { } output ? Say(output) : Supervisor.Wait(ChildProcess.Start(plan.Argv,
             plan.Environment, Staging.Root, plan.WorkingDirectory, dropSysAdmin: plan.Ids.InsideUid == 0));
         Leftovers.Kill();
-        // Deaf to the forwarded signals now (Supervisor.Handle): the batch system signals the members itself.
+        // Deaf to the forwarded signals now (Supervisor.Forward): the batch system signals the members itself.
         group?.WaitForMembers();
         return status;
     }

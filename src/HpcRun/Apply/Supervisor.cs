@@ -8,47 +8,43 @@ namespace HpcRun.Apply;
 /// (Ctrl-Z), hpcrun stops itself, as a shell's job control expects of the process it started,
 /// so the prompt comes back; continued (fg, bg, or a SIGCONT of hpcrun alone), the job goes on with it.
 /// </summary>
-internal static class Supervisor
+internal static partial class Supervisor
 {
-    private static ChildProcess? job;
-    private static List<PosixSignalRegistration>? handlers;
+    private static List<PosixSignalRegistration>? jobControl;
 
     public static int Wait(ChildProcess started)
     {
-        job = started;
         // SIGTSTP and SIGCONT do nothing of their own: hpcrun stops when the job has stopped, and the job goes on
-        // when hpcrun does (ChildProcess.WaitForExit).
-        handlers ??= [.. Signals.Forwarded.Select(signal => Handle(signal, Forward)),
-            .. Signals.JobControl.Select(signal => Handle(signal, _ => { }))];
-        return started.WaitForExit(stopped: () => Signals.Send(Environment.ProcessId, Signals.SIGSTOP));
+        // when hpcrun does (ChildProcess.WaitForExit). Registered first: the runtime sets up its own signal handling
+        // then, and would replace the forwarding handlers were it set up after them.
+        jobControl ??= [.. Signals.JobControl.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal,
+            context => context.Cancel = true))];
+        Forward(started.Pid);
+        try { return started.WaitForExit(stopped: () => Signals.Send(Environment.ProcessId, Signals.SIGSTOP)); }
+        finally { Forward(0); }
     }
 
-    /// <summary>Handles <paramref name="signal"/> with <paramref name="action"/> for the rest of hpcrun's life, past
-    /// the job's end. The runtime takes a signal up late, on a thread of its own, and gives one that finds no handler
-    /// registered its default: a shell's `kill %1` of a stopped job sends SIGTERM, then SIGCONT; taken up once the
-    /// job was reaped and the handlers gone, the SIGTERM ended hpcrun by that signal instead of with the job's status
-    /// (the shell said Terminated, not Exit 143), and the SIGCONT made the runtime set the terminal up from the
-    /// background, undoing early.c's SIG_IGN of SIGTTOU on the way: SIGTTOU then stopped hpcrun for good. After the
-    /// job's end nothing is forwarded (<see cref="ChildProcess.Signal"/>): hpcrun's status is the job's, its
-    /// leftovers are all killed, and a node's first rank outlives the ranks that share its container (the batch
-    /// system signals those itself).</summary>
-    private static PosixSignalRegistration Handle(int signal, Action<int> action) =>
-        PosixSignalRegistration.Create((PosixSignal)signal, context =>
-        {
-            action(signal);
-            context.Cancel = true;
-        });
-
-    private static void Forward(int signal)
+    /// <summary>Forwards <see cref="Signals.Forwarded"/> to <paramref name="pid"/> from now on (0: to nothing, the
+    /// job has ended; the signals stay handled for the rest of hpcrun's life, so its status is the job's and a node's
+    /// first rank outlives the ranks that share its container: the batch system signals those itself). Native/early.c
+    /// handles them, not the runtime, for two reasons. It sees who sent each signal (siginfo), and forwards none
+    /// whose sender reached the job as well: the terminal's Ctrl-C and Ctrl-\ (sent to the whole foreground group),
+    /// and Slurm's slurmstepd (`scancel -s`, srun's Ctrl-C, the time limit: sent to every process of the step), each
+    /// of which came twice before. And it forwards at once, where the runtime takes a signal up late, on a thread of
+    /// its own.</summary>
+    private static unsafe void Forward(int pid)
     {
-        if (!(FromTheTerminal.Contains(signal) && Terminal.IsForeground())) job?.Signal(signal);
+        fixed (int* signals = Signals.Forwarded)
+        {
+            int result = ForwardSignals(pid, signals, Signals.Forwarded.Length);
+            if (result < 0)
+            {
+                throw new SetupException(
+                    $"cannot forward signals to the job: {Marshal.GetPInvokeErrorMessage(-result)}");
+            }
+        }
     }
 
-    /// <summary>What a terminal sends to its whole foreground process group (Ctrl-C, Ctrl-\): when
-    /// hpcrun is in that group, so is the job, which already got it; forwarded, it would come twice.
-    /// Ctrl-Z's SIGTSTP is not forwarded either (hpcrun does not stop for it: it stops when the job has
-    /// stopped), nor is SIGCONT (the job goes on when hpcrun does: <see cref="ChildProcess.WaitForExit"/>).
-    /// The runtime runs these handlers late, on a thread of its own: a forwarded SIGTSTP or SIGCONT could
-    /// arrive after `bg`, `fg` or a new Ctrl-Z, and stop or continue the job against the shell's will.</summary>
-    private static readonly int[] FromTheTerminal = [Signals.SIGINT, Signals.SIGQUIT];
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_forward_signals")]
+    private static unsafe partial int ForwardSignals(int pid, int* signals, int count);
 }

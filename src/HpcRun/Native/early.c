@@ -542,6 +542,56 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
     return 0;
 }
 
+/* Supervision (Apply/Supervisor.cs): the job's pidfd while it runs, -1 before and after. A pidfd, not a pid: once
+   the job is reaped its number may name another process, and a signal to a pidfd of a reaped process fails. */
+static volatile int job_pidfd = -1;
+
+/* Whether the sender of INFO is a Slurm step daemon: slurmstepd signals every process of its step (proctrack's
+   linuxproc and cgroup) or the task's process group (pgid), the job along with hpcrun, for `scancel -s`, srun's
+   Ctrl-C and the time limit. Reads /proc/PID/comm with calls that are safe in a signal handler (signal-safety(7)). */
+static int sent_by_step_daemon(const siginfo_t *info)
+{
+    if (info->si_code != SI_USER || info->si_pid <= 0) return 0;
+    char path[32] = "/proc/", digits[12];
+    int n = 0;
+    for (unsigned pid = (unsigned)info->si_pid; pid; pid /= 10) digits[n++] = (char)('0' + pid % 10);
+    size_t at = strlen(path);
+    while (n) path[at++] = digits[--n];
+    memcpy(path + at, "/comm", sizeof "/comm");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char comm[16];
+    ssize_t length = read(fd, comm, sizeof comm);
+    close(fd);
+    return length == (ssize_t)sizeof "slurmstepd" && memcmp(comm, "slurmstepd\n", sizeof "slurmstepd") == 0;
+}
+
+/* A forwarded signal reaches the job once: not again when its sender reached the job too. The terminal sends Ctrl-C's
+   SIGINT and Ctrl-\'s SIGQUIT to its foreground process group (si_code SI_KERNEL), which holds the job whenever it
+   holds hpcrun; a Slurm step daemon signals the job itself. Any other sender (kill(1), timeout(1), a parent
+   program) reached hpcrun alone. Runs at once on whichever thread the kernel picks, unlike the runtime's handlers. */
+static void on_forwarded(int sig, siginfo_t *info, void *context)
+{
+    (void)context;
+    int saved = errno, fd = job_pidfd;
+    int from_keyboard = (sig == SIGINT || sig == SIGQUIT) && info->si_code == SI_KERNEL;
+    if (fd >= 0 && !from_keyboard && !sent_by_step_daemon(info)) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+    errno = saved;
+}
+
+int hpcrun_forward_signals(int pid, const int *signals, int count)
+{
+    int fd = -1;
+    if (pid > 0 && (fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) return -errno;
+    int old = __atomic_exchange_n(&job_pidfd, fd, __ATOMIC_SEQ_CST);
+    if (old >= 0) close(old);
+    struct sigaction forward = {.sa_sigaction = on_forwarded, .sa_flags = SA_SIGINFO | SA_RESTART};
+    sigemptyset(&forward.sa_mask);
+    for (int i = 0; i < count; i++)
+        if (sigaction(signals[i], &forward, NULL) != 0) return -errno;
+    return 0;
+}
+
 /* Elects this rank's role in the group named NAME, at the group's abstract Unix socket (Group/NodeGroup.cs
    says why a socket): connect to the first rank, which greets once its container is ready, or else bind
    the name and become the first. A rank that loses the race between the two tries again. */

@@ -136,6 +136,33 @@ public class JobControlTests(ContainerFixture images)
         LeakCheck.AssertNothingLeft();
     }
 
+    /// <summary>Ctrl-C reaches the job once: the terminal sends it to the whole foreground group, the job with
+    /// hpcrun, so hpcrun does not forward it; a SIGINT sent to hpcrun alone while it is in the foreground is forwarded
+    /// (it was not, taken for the terminal's).</summary>
+    [Fact]
+    public void CtrlCReachesTheJobOnceAndAKillOfHpcrunInTheForegroundIsForwarded()
+    {
+        string stop = $"/tmp/hpcrun-it-stop-{Guid.NewGuid():N}"; // where the test user can see it
+        using var terminal = new Terminal();
+        terminal.Type($"{Hpcrun.Binary} {images.Image} {TestImages.SignalCounter} {stop}; echo st\"\"atus=$?\n");
+        terminal.Expect("up ");
+        terminal.Expect("\n");
+        terminal.Type("\x03"); // Ctrl-C
+        terminal.Expect("got INT");
+        string hpcrun = TestEnvironment.RunChecked("pgrep", "-u", TestEnvironment.User, "-f",
+            $"^{Hpcrun.Binary} .*{stop}");
+        TestEnvironment.RunChecked("kill", "-INT", hpcrun.Trim());
+        terminal.Expect("got INT");
+        File.WriteAllText(stop, "");
+        try
+        {
+            terminal.Expect("counted INT=2 QUIT=0 USR1=0 TERM=0");
+            terminal.Expect("status=0");
+        }
+        finally { File.Delete(stop); }
+        LeakCheck.AssertNothingLeft();
+    }
+
     [Fact]
     public void AStoppedJobContinuesInTheBackground()
     {
