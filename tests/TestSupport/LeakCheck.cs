@@ -48,17 +48,32 @@ internal static class LeakCheck
                 && (fields[separator + 1] == "fuse.squashfuse" || fields[separator + 2] == "hpcrun");
         })];
 
-    /// <summary>Staging directories in the host's /tmp owned by the test user, and build scratch directories in
-    /// the places tests build into by default (the test user's home, the test images' directory).</summary>
+    /// <summary>Staging directories in the host's /tmp owned by the test user, and the scratch directories of builds
+    /// that ended, in the places tests build into by default (the test user's home, the test images' directory). A
+    /// build that runs, maybe another test process's (making a test image on a fresh machine), holds the flock(2) on
+    /// its directory's .lock (src/HpcRun.Build/ScratchDirectories.cs), or has yet to take it: not a leak.</summary>
     public static IReadOnlyList<string> ScratchEntries()
     {
         int user = TestUserId();
         return [.. StagingNames.Select(name => $"/tmp/{name}").Where(path => Owner(path) == user)
             .Concat(new[] { Hpcrun.UserHome, TestImages.Dir }.Where(Directory.Exists)
-                .SelectMany(dir => Directory.EnumerateDirectories(dir, ".hpcrun-build.*")))];
+                .SelectMany(dir => Directory.EnumerateDirectories(dir, ".hpcrun-build.*")).Where(Ended))];
 
         static int? Owner(string path) =>
             Path.Exists(path) ? int.Parse(TestEnvironment.RunChecked("stat", "-c", "%u", path)) : null;
+
+        // .NET opens a file with FileShare.None under flock(LOCK_EX | LOCK_NB), as TestImages.Lock relies on; opened
+        // without O_CREAT, unlike flock(1), which would put a file into a directory its build is removing.
+        static bool Ended(string scratch)
+        {
+            try
+            {
+                using var held = File.OpenHandle(Path.Combine(scratch, ".lock"), FileMode.Open, FileAccess.Read,
+                    FileShare.None);
+                return true;
+            }
+            catch (IOException) { return false; } // held, not made yet, or removed with its directory meanwhile
+        }
     }
 
     /// <summary>Waits (up to a minute: a killed process is reaped asynchronously) until none of this test process's
