@@ -38,7 +38,7 @@ internal static class CacheVerb
             string kind = result.GetValue(type)!;
             if (kind is not ("image" or "recipe" or "all"))
                 throw new HpcRunException(ExitCode.Usage, $"--type {kind}: expected image, recipe or all");
-            TimeSpan? age = result.GetValue(olderThan) is { } d ? Age(d) : null;
+            TimeSpan? age = result.GetValue(olderThan) is { } d ? AmountOptions.Age("--older-than", d) : null;
             Using(RegistryVerbs.Cache(), cache => Clean(cache, age, kind != "recipe", kind != "image"));
         }));
         return new Command(ToolVerbs.Cache.Name, ToolVerbs.Cache.Description) { list, clean };
@@ -117,19 +117,6 @@ internal static class CacheVerb
         else
             Console.WriteLine($"removed {steps} recipe build step(s), " +
                 $"{Size(bytesBefore - RecipeBuilder.CacheUsage(cache.Root).Bytes)}, from {root}");
-    }
-
-    /// <summary>A duration as Apptainer's --days and Docker's "until" take it: a number and d, h or m.</summary>
-    private static TimeSpan Age(string text)
-    {
-        if (text.Length >= 2 && int.TryParse(text[..^1], out int n) && n >= 0)
-            switch (text[^1])
-            {
-                case 'd': return TimeSpan.FromDays(n);
-                case 'h': return TimeSpan.FromHours(n);
-                case 'm': return TimeSpan.FromMinutes(n);
-            }
-        throw new HpcRunException(ExitCode.Usage, $"--older-than {text}: give a number and d, h or m (e.g. 30d)");
     }
 
     private static string Size(long bytes) => bytes switch

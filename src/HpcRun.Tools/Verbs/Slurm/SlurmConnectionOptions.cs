@@ -1,5 +1,6 @@
 using System.Collections;
 using System.CommandLine;
+using HpcRun.CommandLine;
 using HpcRun.Slurm;
 
 namespace HpcRun.Tools.Verbs.Slurm;
@@ -33,11 +34,19 @@ internal sealed class SlurmConnectionOptions
     public SlurmSettings Settings(ParseResult result)
     {
         var flags = new SlurmFlags(result.GetValue(url), result.GetValue(user), result.GetValue(tokenFile),
-            result.GetValue(apiVersion),
-            result.GetValue(timeout), result.GetValue(config));
+            result.GetValue(apiVersion), Timeout(result), result.GetValue(config));
         return SlurmSettingsLoader.Load(flags, CurrentEnvironment(),
             Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), Environment.UserName);
     }
+
+    /// <summary>Refuses the bad values of these options (64) before anything else is read or checked (submit's image
+    /// and files).</summary>
+    public void Check(ParseResult result) => Timeout(result);
+
+    /// <summary>--timeout, checked: a bad one is the command line's (64), as SLURM_RESTD_TIMEOUT's and the settings
+    /// file's are the settings' (90).</summary>
+    private double? Timeout(ParseResult result) => result.GetValue(timeout) is { } given
+        ? AmountOptions.Seconds("--timeout", given, SlurmSettingsLoader.MaxTimeoutSeconds) : null;
 
     public static Dictionary<string, string> CurrentEnvironment()
     {

@@ -62,6 +62,7 @@ internal sealed class SlurmSubmitVerb
         var connection = new SlurmConnectionOptions(Command);
         Command.SetAction(result =>
         {
+            connection.Check(result);
             JobSubmission job = Job(result, Launcher); // bad values fail here, before any request
             return SlurmVerbs.Run(connection, result, async (slurm, _) =>
             {
@@ -90,9 +91,8 @@ internal sealed class SlurmSubmitVerb
         LaunchRequest request = launch.ToRequest(result, imagePath, cmd);
         foreach ((string flag, int? count) in new[] { ("--nodes", result.GetValue(nodes)),
                      ("--ntasks", result.GetValue(tasks)) })
-            if (count is < 1)
-                throw new HpcRunException(ExitCode.Usage, $"{flag} {count}: give 1 or more, as sbatch takes it");
-        int? timeLimit = result.GetValue(time) is { } t ? TimeLimit(t) : null;
+            if (count is { } n) AmountOptions.Count(flag, n);
+        int? timeLimit = result.GetValue(time) is { } t ? AmountOptions.Minutes("--time", t, TimeLimit(t)) : null;
         string workDir = Path.GetFullPath(result.GetValue(chdir) ?? Environment.CurrentDirectory);
         Dictionary<string, string> environment = JobEnvironment();
         // Said now as well as in the job's output, which the user reads only once it ran.
