@@ -11,10 +11,11 @@ using static HpcRun.Image.Posix.Libc;
 namespace HpcRun.Registry;
 
 /// <summary>What `hpcrun pull` was asked for: OUT (relative or absolute), the reference, --platform
-/// (OS/ARCH[/VARIANT], default the host's), --force, how to talk to the registry, and --mksquashfs-args (checked:
-/// <see cref="BuildRequest.MksquashfsArgs"/>).</summary>
+/// (OS/ARCH[/VARIANT], default the host's), --force, how to talk to the registry, --mksquashfs-args (checked:
+/// <see cref="BuildRequest.MksquashfsArgs"/>), and whether OUT is a bare SquashFS (<see cref="OutputFormat"/>) rather
+/// than a SIF.</summary>
 public sealed record PullRequest(string Output, ImageReference Reference, string? Platform, bool Force,
-    RegistrySettings Settings, IReadOnlyList<string>? MksquashfsArgs = null);
+    RegistrySettings Settings, IReadOnlyList<string>? MksquashfsArgs = null, bool SquashFsOnly = false);
 
 /// <summary>
 /// Pulls an image into a SIF: resolves the manifest (<see cref="ManifestResolver"/>), downloads its config and
@@ -72,7 +73,8 @@ public static class ImagePuller
         {
             (ImageSelector selector, _) = Selector(request.Platform);
             Download(client, manifest, selector, layout, reporter, cancel);
-            var build = new BuildRequest(request.Output, layout, Platform: manifest.Platform ?? selector.Platform,
+            var build = new BuildRequest(request.Output, layout, request.SquashFsOnly,
+                Platform: manifest.Platform ?? selector.Platform,
                 Force: request.Force, Reference: request.Reference.ToString(), MksquashfsArgs: request.MksquashfsArgs);
             ImageBuilder.Build(build, hpcrunVersion, reporter, cancel);
         }

@@ -113,6 +113,31 @@ public sealed class BuildCommandTests : IDisposable
         Assert.Equal(["x.sif"], Left(output));
     }
 
+    /// <summary>OUT's name says which image a build writes: `*.sqfs` and `*.squashfs` are a bare SquashFS without
+    /// --sqfs, `*.sif` a SIF; --sqfs with a SIF's name is refused (64), as is a bare SquashFS of an image file, in one
+    /// line each, nothing left behind.</summary>
+    [Fact]
+    public void An_out_named_sqfs_is_a_bare_squashfs_and_contradictions_are_refused()
+    {
+        string tree = UserDir("tree"), output = UserDir("out");
+        File.WriteAllText(Path.Combine(tree, "f"), "f");
+        foreach (string name in new[] { "x.sqfs", "y.SquashFS", "z.sif" })
+        {
+            var built = Hpcrun.Run("build", Path.Combine(output, name), tree);
+            Assert.True(built.ExitCode == 0, built.ToString());
+            byte[] head = File.ReadAllBytes(Path.Combine(output, name))[..48];
+            Assert.Equal(name != "z.sif", head.AsSpan(0, 4).SequenceEqual("hsqs"u8));
+            Assert.Equal(name == "z.sif", head.AsSpan(32, 9).SequenceEqual("SIF_MAGIC"u8));
+        }
+        string sif = Path.Combine(output, "w.sif"), copy = Path.Combine(output, "copy.sqfs");
+        OneLine(Hpcrun.Run("build", "--sqfs", sif, tree), 64, $"--sqfs writes a bare SquashFS, but OUT {sif} is " +
+            $"named as a SIF: name it {Path.Combine(output, "w")}.sqfs, or leave out --sqfs for a SIF");
+        OneLine(Hpcrun.Run("build", copy, Path.Combine(output, "z.sif")), 64, $"OUT {copy} names a bare SquashFS, " +
+            $"but {Path.Combine(output, "z.sif")} is an image already, which hpcrun copies into a SIF: name OUT " +
+            $"{Path.Combine(output, "copy.sif")} without --sqfs");
+        Assert.Equal(["x.sqfs", "y.SquashFS", "z.sif"], Left(output));
+    }
+
     [Theory]
     [InlineData(true, "absolute"), InlineData(true, "relative"), InlineData(false, "absolute")]
     public void A_later_layers_symlink_changes_no_host_directorys_mode(bool asUser, string kind)

@@ -34,6 +34,21 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Equal([Path.Combine(dir, "app.sif")], Directory.GetFileSystemEntries(dir)); // no scratch left
     }
 
+    /// <summary>OUT named *.sqfs is a bare SquashFS with the config inside, for pull and for build from a docker://
+    /// source (also with --sqfs), the same bytes; it runs as the SIF does.</summary>
+    [Fact]
+    public void An_out_named_sqfs_is_a_bare_squashfs_that_runs()
+    {
+        var pull = Pull("app.sqfs", registry.PlainRef("test/app:1"));
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        string sqfs = Path.Combine(dir, "app.sqfs"), built = Path.Combine(dir, "built");
+        Assert.True(File.ReadAllBytes(sqfs).AsSpan(0, 4).SequenceEqual("hsqs"u8));
+        Assert.Equal("kept\n", Hpcrun.Run(sqfs).Stdout); // the image's Cmd, from /.hpcrun/config.json
+        var build = Hpcrun.Run(["build", "--sqfs", built, registry.PlainRef("test/app:1")], Insecure);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal(File.ReadAllBytes(sqfs), File.ReadAllBytes(built));
+    }
+
     [Fact]
     public void The_same_manifest_gives_the_same_bytes_and_the_file_system_hpcrun_build_makes_from_it()
     {

@@ -23,7 +23,8 @@ internal static class ImageVerbs
 
     private static Command Build()
     {
-        var output = new Argument<string>("output") { Description = "Image to write: SIF (or SquashFS with --sqfs)" };
+        var output = new Argument<string>("output")
+        { Description = "Image to write: a SIF, or a bare SquashFS when named *.sqfs or *.squashfs (or with --sqfs)" };
         var source = new Argument<string>("source")
         {
             Description = "A directory, a `docker save` archive, an OCI layout (directory or tar), a Dockerfile or " +
@@ -31,7 +32,7 @@ internal static class ImageVerbs
         };
         var sqfs = new Option<bool>("--sqfs")
         {
-            Description = "Write a bare SquashFS image (config inside, at /.hpcrun/config.json)",
+            Description = "Write a bare SquashFS image (config inside, at /.hpcrun/config.json), as OUT *.sqfs does",
         };
         var platform = new Option<string?>("--platform")
         {
@@ -63,7 +64,9 @@ internal static class ImageVerbs
             // A recipe's FROM may pull, and its %test launches the image.
             SettingWord.CheckSwitches(Environment.GetEnvironmentVariable);
             var (from, chosen) = Transport(result.GetValue(source)!, result.GetValue(tag));
-            var request = new BuildRequest(result.GetValue(output)!, from, result.GetValue(sqfs),
+            (bool squashFs, string? contradiction) =
+                OutputFormat.Decide(result.GetValue(output)!, result.GetValue(sqfs));
+            var request = new BuildRequest(result.GetValue(output)!, from, squashFs,
                 result.GetValue(platform), chosen, result.GetValue(force), result.GetValue(skip),
                 SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
             string? recipeFile = result.GetValue(recipe.File);
@@ -76,15 +79,17 @@ internal static class ImageVerbs
                     Shown.Path(request.Output));
             BuildInputs.CheckOutput(request.Output,
                 [("SOURCE", request.Source), .. recipeFile is null ? [] : new[] { ("recipe", recipeFile) }]);
+            if (contradiction is not null) throw new HpcRunException(ExitCode.Usage, contradiction);
+            if (squashFs && recipeFile is null && ImageSource.LooksLikeImageFile(request.Source))
+                throw new HpcRunException(ExitCode.Usage, OutputFormat.NotOfAnImage(request.Output, request.Source));
             if (result.GetValue(mksquashfs) is not null && ImageSource.LooksLikeImageFile(request.Source))
                 throw new HpcRunException(ExitCode.Usage, $"--mksquashfs-args: the file system of " +
                     $"{Shown.Path(request.Source)} is copied as it is, not squashed again");
             if (request.Source.Contains("://", StringComparison.Ordinal)) UnsupportedVerbs.Check(request.Source);
-            if (ImageReference.IsReference(request.Source) && request.SquashFsOnly)
-                throw new HpcRunException(ExitCode.Usage, "--sqfs: a docker:// source is pulled into a SIF");
             if (ImageReference.IsReference(request.Source)) // Apptainer's `build OUT docker://REF`: a pull
                 RegistryVerbs.Run(() => PullVerb.PullInto(request.Output, RegistryVerbs.Parse(request.Source),
-                    request.Platform, request.Force, recipe.Registry, result, request.MksquashfsArgs ?? []));
+                    request.Platform, request.Force, recipe.Registry, result, request.MksquashfsArgs ?? [],
+                    request.SquashFsOnly));
             else if (recipe.Applies(result, request.Source)) recipe.Run(result, request);
             else if (RecipeBuilder.ContextRecipe(request.Source) is { } context)
                 throw new HpcRunException(ExitCode.Usage, $"{Shown.Path(request.Source)} is a build context, not a " +
@@ -145,10 +150,8 @@ internal static class ImageVerbs
         foreach (string prefix in new[] { "docker-archive:", "oci-archive:", "oci:" })
         {
             if (!source.StartsWith(prefix, StringComparison.Ordinal) || Path.Exists(source)) continue;
-            string rest = source[prefix.Length..];
-            int colon = rest.IndexOf(':');
-            if (Path.Exists(rest) || colon <= 0) return (rest, tag);
-            string path = rest[..colon], named = rest[(colon + 1)..];
+            (string path, string? named) = ArchiveReference.Split(source[prefix.Length..], Path.Exists);
+            if (named is null) return (path, tag);
             if (named.StartsWith('@'))
                 throw new HpcRunException(ExitCode.Usage,
                     $"'{source}': hpcrun picks an archive's image by its tag, not its place: --tag NAME:TAG");

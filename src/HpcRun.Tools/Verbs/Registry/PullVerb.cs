@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HpcRun.Build;
 using HpcRun.CommandLine;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
@@ -17,7 +18,10 @@ internal static class PullVerb
     {
         // Both optional to the parser, as the reference may come first: what is missing is said here.
         var first = new Argument<string?>("out")
-        { Description = "SIF to write (default: NAME_TAG.sif); or REF alone", Arity = ArgumentArity.ZeroOrOne };
+        {
+            Description = "SIF to write (default: NAME_TAG.sif; a bare SquashFS when named *.sqfs); or REF alone",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var second = new Argument<string?>("reference")
         {
             Description = "docker://HOST/NAME:TAG, NAME:TAG or NAME@sha256:DIGEST (Docker Hub when no host)",
@@ -72,7 +76,7 @@ internal static class PullVerb
             output ??= DefaultName(reference);
             if (result.GetValue(dir) is { } directory) output = Path.Combine(directory, output);
             PullInto(output, reference, result.GetValue(platform), result.GetValue(force), options, result,
-                MksquashfsOption.Arguments(result, mksquashfs));
+                MksquashfsOption.Arguments(result, mksquashfs), OutputFormat.Decide(output, sqfs: false).SquashFs);
             ImageVerbs.Wrote(output);
         }));
         return command;
@@ -81,12 +85,13 @@ internal static class PullVerb
     private const string Usage = "pull [OPTIONS] [OUT.sif] REFERENCE";
 
     /// <summary>Pulls <paramref name="reference"/> into the SIF <paramref name="output"/> (pull, and build from a
-    /// docker:// source), made with <paramref name="mksquashfs"/> (checked: <see cref="MksquashfsOption"/>).</summary>
+    /// docker:// source), or a bare SquashFS (<paramref name="squashFs"/>: OUT named so, build's --sqfs), made with
+    /// <paramref name="mksquashfs"/> (checked: <see cref="MksquashfsOption"/>).</summary>
     public static void PullInto(string output, ImageReference reference, string? platform, bool force,
-        RegistryOptions options, ParseResult result, IReadOnlyList<string> mksquashfs)
+        RegistryOptions options, ParseResult result, IReadOnlyList<string> mksquashfs, bool squashFs)
     {
         var request = new PullRequest(output, reference, platform, force, options.Settings(result, reference),
-            mksquashfs);
+            mksquashfs, squashFs);
         string digest = "";
         ImageVerbs.WithProgress((reporter, cancel) =>
             digest = ImagePuller.Pull(request, CommandLineRoot.Version, reporter, cancel), "pull");

@@ -1,0 +1,18 @@
+namespace HpcRun.Build;
+
+/// <summary>How Apptainer's local image transports name an image: an archive or layout, then after a colon the image
+/// in it (`oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:NAME:TAG]` on the command line;
+/// `Bootstrap: oci|oci-archive|docker-archive` with `From: FILE[:TAG]` in a definition file). containers/image, which
+/// Apptainer reads them with, splits at the first colon; hpcrun does too, unless the whole text names a file (a
+/// path with a colon in it), which <paramref name="exists"/> in <see cref="Split"/> says.</summary>
+public static class ArchiveReference
+{
+    /// <summary>The archive's or layout's path and the image named after it (null: none, or an empty name).</summary>
+    public static (string Path, string? Image) Split(string text, Func<string, bool> exists)
+    {
+        int colon = text.IndexOf(':');
+        if (colon <= 0 || exists(text)) return (text, null);
+        string image = text[(colon + 1)..];
+        return (text[..colon], image.Length == 0 ? null : image);
+    }
+}
