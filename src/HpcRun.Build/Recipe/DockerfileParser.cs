@@ -4,13 +4,14 @@ namespace HpcRun.Build.Recipe;
 
 /// <summary>
 /// Reads a Dockerfile into its instructions (Dockerfile reference, "Format"), as BuildKit's parser does: one
-/// instruction a line, a backslash at a line's end (blanks may follow it) continuing it on the next line, the two
-/// joined by removing the backslash and the line break only (the next line's leading blanks kept), comment lines and
-/// empty lines inside a continued instruction skipped; '#' lines as comments; the keyword in any case; leading
-/// `--name=value` flags. Parser directives (`# syntax=`, `# check=`, `# escape=\`) are read only at the very top,
-/// before any comment, blank line or instruction; later they are comments. Heredocs (`RUN &lt;&lt;EOF`, `RUN cat
-/// &lt;&lt;EOF &gt; f`, `COPY &lt;&lt;EOF f`: <see cref="Heredoc"/>), the backtick escape character and keywords the
-/// build does not know are refused.
+/// instruction a line, the escape character (a backslash; a backtick after `# escape=``, as Windows Dockerfiles have
+/// it) at a line's end (blanks may follow it) continuing it on the next line, the two joined by removing it and the
+/// line break only (the next line's leading blanks kept), comment lines and empty lines inside a continued
+/// instruction skipped; '#' lines as comments; the keyword in any case; leading `--name=value` flags. Parser
+/// directives (`# syntax=`, `# check=`, `# escape=`) are read only at the very top, before any comment, blank line or
+/// instruction; later they are comments. Each instruction carries the escape character
+/// (<see cref="Instruction.Escape"/>) for its words. Heredocs (`RUN &lt;&lt;EOF`, `RUN cat &lt;&lt;EOF &gt; f`, `COPY
+/// &lt;&lt;EOF f`: <see cref="Heredoc"/>) and keywords the build does not know are refused.
 /// </summary>
 public static class DockerfileParser
 {
@@ -31,23 +32,24 @@ public static class DockerfileParser
         string[] lines = text.Split('\n');
         var directives = new HashSet<string>();
         bool atTop = true;
+        char escape = '\\';
         for (int i = 0; i < lines.Length; i++)
         {
             string line = lines[i].TrimEnd('\r').TrimStart();
-            atTop = atTop && Directive(line, i + 1, directives, warnings);
+            atTop = atTop && Directive(line, i + 1, directives, warnings, ref escape);
             if (atTop || line.Length == 0 || line[0] == '#') continue;
             int start = i;
-            bool continued = Continues(ref line);
+            bool continued = Continues(ref line, escape);
             var joined = new System.Text.StringBuilder(line);
             while (continued && ++i < lines.Length)
             {
                 string next = lines[i].TrimEnd('\r');
                 if (next.TrimStart() is "" or ['#', ..]) continue; // BuildKit skips them (an empty one with a warning)
-                continued = Continues(ref next);
+                continued = Continues(ref next, escape);
                 joined.Append(next);
             }
-            if (joined.ToString().Trim() is { Length: > 0 } whole && Read(whole, start + 1) is { } instruction)
-                instructions.Add(instruction);
+            if (joined.ToString().Trim() is { Length: > 0 } whole && Read(whole, start + 1, escape) is { } instruction)
+                instructions.Add(instruction with { Escape = escape });
         }
         Instruction? first = instructions.FirstOrDefault(x => x.Keyword != "ARG");
         if (first is not { Keyword: "FROM" }) // its line, or none (0: the whole file) when there is no instruction
@@ -66,13 +68,13 @@ public static class DockerfileParser
             && (Is(first, "FROM") || Is(first, "ARG") && meaningful.Any(l => Is(l, "FROM")));
     }
 
-    /// <summary>A line's continuation (BuildKit's lineContinuationRegex): a backslash at its end, blanks after it
-    /// allowed, not itself escaped by a backslash before it. When it has one, <paramref name="line"/> loses the
-    /// backslash and those blanks.</summary>
-    private static bool Continues(ref string line)
+    /// <summary>A line's continuation (BuildKit's lineContinuationRegex): the <paramref name="escape"/> character at
+    /// its end, blanks after it allowed, not itself escaped by another before it. When it has one,
+    /// <paramref name="line"/> loses it and those blanks.</summary>
+    private static bool Continues(ref string line, char escape)
     {
         string rest = line.TrimEnd(' ', '\t');
-        if (!rest.EndsWith('\\') || rest.EndsWith(@"\\", StringComparison.Ordinal)) return false;
+        if (!rest.EndsWith(escape) || rest.EndsWith($"{escape}{escape}", StringComparison.Ordinal)) return false;
         line = rest[..^1];
         return true;
     }
@@ -80,20 +82,20 @@ public static class DockerfileParser
     /// <summary>Whether <paramref name="line"/> (its leading blanks trimmed), among the file's first lines, is a
     /// parser directive, as BuildKit reads them: `# name=value`, name one of syntax, check and escape in any case,
     /// each at most once. `syntax` and `check` change nothing here (hpcrun reads the Dockerfile itself; a frontend
-    /// other than Docker's is a warning); `escape` may only keep the default backslash.</summary>
-    private static bool Directive(string line, int number, HashSet<string> seen, List<(int, string)>? warnings)
+    /// other than Docker's is a warning); `escape` sets <paramref name="escape"/> to a backslash or a backtick, the two
+    /// BuildKit takes.</summary>
+    private static bool Directive(string line, int number, HashSet<string> seen, List<(int, string)>? warnings,
+        ref char escape)
     {
         var match = Regex.Match(line,
             @"^#[\t\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\f\r ]*=[\t\f\r ]*(.+?)[\t\f\r ]*$");
         string name = match.Groups[1].Value.ToLowerInvariant(), value = match.Groups[2].Value;
         if (!match.Success || name is not ("syntax" or "check" or "escape")) return false;
         if (!seen.Add(name)) throw new RecipeException($"only one {name} parser directive can be used", number);
-        if (name == "escape" && value == "`")
-            throw new RecipeException("parser directive escape=`: the backtick escape character is not supported: " +
-                "write the Dockerfile with the default, \\", number);
-        if (name == "escape" && value != "\\")
+        if (name == "escape" && value is not ("`" or "\\"))
             throw new RecipeException($"parser directive escape={value}: the escape character must be ` or \\",
                 number);
+        if (name == "escape") escape = value[0];
         if (name == "syntax" && !DockerFrontend(value))
             warnings?.Add((number, $"# syntax={value}: not used: hpcrun reads the Dockerfile itself, with the " +
                 "syntax of Docker's standard frontend (docker/dockerfile)"));
@@ -112,9 +114,9 @@ public static class DockerfileParser
     /// &lt;&lt;EOF &gt; /etc/conf`, `COPY &lt;&lt;EOF /etc/conf`; also `&lt;&lt; EOF` (a name after a blank), which a
     /// shell reads as one. Not a here-string (`&lt;&lt;&lt;`), nor `&lt;&lt;` inside quotes or a JSON array. Null:
     /// none.</summary>
-    internal static string? Heredoc(string arguments)
+    internal static string? Heredoc(string arguments, char escape = '\\')
     {
-        List<string> words = RawWords(arguments);
+        List<string> words = RawWords(arguments, escape);
         if (words.SkipWhile(w => w.StartsWith("--", StringComparison.Ordinal)).FirstOrDefault() is ['[', ..])
             return null; // exec form: BuildKit reads no heredoc there either
         for (int i = 0; i < words.Count; i++)
@@ -130,8 +132,9 @@ public static class DockerfileParser
         return null;
     }
 
-    /// <summary>Shell words with their quotes and escapes kept: blanks separate them outside quotes.</summary>
-    private static List<string> RawWords(string text)
+    /// <summary>Shell words with their quotes and escapes (<paramref name="escape"/> and the character after it) kept:
+    /// blanks separate them outside quotes.</summary>
+    private static List<string> RawWords(string text, char escape)
     {
         var words = new List<string>();
         var word = new System.Text.StringBuilder();
@@ -146,7 +149,7 @@ public static class DockerfileParser
                 continue;
             }
             word.Append(c);
-            if (c == '\\' && quote != '\'' && i + 1 < text.Length) word.Append(text[++i]);
+            if (c == escape && quote != '\'' && i + 1 < text.Length) word.Append(text[++i]);
             else if (quote == '\0' && c is '"' or '\'') quote = c;
             else if (c == quote) quote = '\0';
         }
@@ -181,9 +184,9 @@ public static class DockerfileParser
     /// NAME=VALUE pairs or the legacy `NAME VALUE...`: a legacy NAME without a value (`ENV C`), and a word without
     /// '=' among pairs (`ENV A=1 stray B=2`), which would otherwise set a variable or label no one meant, and a pair
     /// without a name (`ENV =x`, refused by BuildKit's instruction parser).</summary>
-    private static void RefuseMalformedPairs(string keyword, string arguments, int line)
+    private static void RefuseMalformedPairs(string keyword, string arguments, int line, char escape = '\\')
     {
-        List<string> words = RawWords(arguments);
+        List<string> words = RawWords(arguments, escape);
         if (!words[0].Contains('='))
         {
             if (words.Count < 2)
@@ -197,14 +200,14 @@ public static class DockerfileParser
             throw new RecipeException($"{keyword} {blank}: {keyword} names can not be blank", line);
     }
 
-    private static Instruction? Read(string text, int line)
+    private static Instruction? Read(string text, int line, char escape = '\\')
     {
         int space = text.IndexOfAny([' ', '\t']);
         string keyword = (space < 0 ? text : text[..space]).ToUpperInvariant();
         string rest = space < 0 ? "" : text[(space + 1)..].TrimStart();
         string? inner = keyword == "ONBUILD" ? rest.Split([' ', '\t'], 2)[0].ToUpperInvariant() : null;
-        if ((inner ?? keyword) is "RUN" or "COPY" or "ADD" && Heredoc(inner is null ? rest : rest[inner.Length..])
-                is { } heredoc)
+        if ((inner ?? keyword) is "RUN" or "COPY" or "ADD"
+            && Heredoc(inner is null ? rest : rest[inner.Length..], escape) is { } heredoc)
             throw new RecipeException($"{(inner is null ? "" : "ONBUILD ")}{inner ?? keyword} with a heredoc " +
                 $"({heredoc}) is not supported: write the lines out, or COPY a file of the build context", line);
         if (Ignored.Contains(keyword)) return null;
@@ -214,7 +217,7 @@ public static class DockerfileParser
             // in a build FROM this image; what BuildKit's parser refuses in it is refused here, as there.
             RefuseTrigger(rest, line);
             if (inner is "ENV" or "LABEL" && rest[inner.Length..].Trim() is { Length: > 0 } pairs)
-                RefuseMalformedPairs(inner, pairs, line);
+                RefuseMalformedPairs(inner, pairs, line, escape);
             return new Instruction(keyword, new Dictionary<string, string>(), rest.Trim(), line) { Shown = text };
         }
         if (!Keywords.Contains(keyword)) throw new RecipeException($"unknown instruction {keyword}", line);
@@ -238,7 +241,7 @@ public static class DockerfileParser
             throw new RecipeException($"{keyword} --{unknown} is not supported", line);
         if (rest.Length == 0 && keyword != "CMD" && keyword != "ENTRYPOINT")
             throw new RecipeException($"{keyword} needs arguments", line);
-        if (keyword is "ENV" or "LABEL") RefuseMalformedPairs(keyword, rest, line);
+        if (keyword is "ENV" or "LABEL") RefuseMalformedPairs(keyword, rest, line, escape);
         return new Instruction(keyword, flags, rest, line) { Shown = text };
     }
 }

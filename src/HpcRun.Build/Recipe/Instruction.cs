@@ -21,9 +21,15 @@ public sealed record Instruction(string Keyword, IReadOnlyDictionary<string, str
     /// arguments.</summary>
     public string? Shown { get; init; }
 
-    /// <summary>What the build cache keys this instruction by: keyword, flags and arguments, not the line.</summary>
+    /// <summary>The Dockerfile's escape character (`# escape=`): what escapes a character in its words and `$`, as
+    /// BuildKit's shell lexer reads them. RUN's shell form is the shell's to read, and keeps it as written.</summary>
+    public char Escape { get; init; } = '\\';
+
+    /// <summary>What the build cache keys this instruction by: keyword, flags and arguments, not the line; the escape
+    /// character too when it is not the default, since it changes what the same arguments mean.</summary>
     public string CacheText =>
-        $"{Keyword} {string.Join(' ', Flags.OrderBy(f => f.Key).Select(f => $"--{f.Key}={f.Value}"))} {Arguments}";
+        $"{Keyword} {string.Join(' ', Flags.OrderBy(f => f.Key).Select(f => $"--{f.Key}={f.Value}"))} {Arguments}" +
+        (Escape == '\\' ? "" : $"\nescape={Escape}");
 }
 
 /// <summary>A recipe the build refused: <see cref="Line"/> (1-based, 0: the whole file) says where.</summary>

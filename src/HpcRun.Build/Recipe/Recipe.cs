@@ -83,7 +83,8 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
             if (instruction.Keyword == "ARG" && from is null)
             {
                 StageState before = scope;
-                foreach ((string name, string? value) in before.ExpandPairs(instruction.Arguments, legacyForm: false))
+                foreach ((string name, string? value) in before.ExpandPairs(instruction.Arguments, legacyForm: false,
+                             instruction.Escape))
                 {
                     string? given = buildArgs.TryGetValue(name, out string? v) ? v
                         : value ?? automatic.GetValueOrDefault(name);
@@ -100,13 +101,14 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
         }
         stages.Add(MakeStage(from!, body, scope));
         var declared = instructions.Where(i => i.Keyword == "ARG")
-            .SelectMany(i => Words.Pairs(i.Arguments, legacyForm: false)).Select(p => p.Key).ToHashSet();
+            .SelectMany(i => Words.Pairs(i.Arguments, legacyForm: false, escape: i.Escape)).Select(p => p.Key)
+            .ToHashSet();
         return new Recipe(stages, global) { ArgsUsed = declared };
     }
 
     private static Stage MakeStage(Instruction from, List<Instruction> body, StageState scope)
     {
-        List<string> words = Words.Split(scope.Expand(from.Arguments));
+        List<string> words = Words.Split(scope.Expand(from.Arguments, from.Escape), escape: from.Escape);
         if (words.Count is not (1 or 3)
             || words.Count == 3 && !words[1].Equals("AS", StringComparison.OrdinalIgnoreCase))
             throw new RecipeException("FROM takes IMAGE [AS NAME]", from.Line);
@@ -121,7 +123,8 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
     /// `--platform=$UNSET` is); throws for one that is not OS/ARCH[/VARIANT].</summary>
     private static string? Platform(Instruction from, StageState scope)
     {
-        if (from.Flags.GetValueOrDefault("platform") is not { } flag || scope.Expand(flag) is not { Length: > 0 } text)
+        if (from.Flags.GetValueOrDefault("platform") is not { } flag
+            || scope.Expand(flag, from.Escape) is not { Length: > 0 } text)
             return null;
         string[] parts = text.Split('/');
         if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0 || p.Any(char.IsWhiteSpace)))

@@ -383,7 +383,7 @@ public static class RecipeBuilder
         private (StageState, string) Apply(Instruction at, StageState state, string key, string tree,
             ref string? materialized)
         {
-            string arguments = at.Keyword is "RUN" or "%post" ? at.Arguments : state.Expand(at.Arguments);
+            string arguments = at.Keyword is "RUN" or "%post" ? at.Arguments : state.Expand(at.Arguments, at.Escape);
             switch (at.Keyword)
             {
                 case "RUN" or "%post":
@@ -391,7 +391,8 @@ public static class RecipeBuilder
                 case "COPY" or "ADD" or "%files":
                     return (state, treeKey = Copy(at, state, key, tree, ref materialized));
                 case "ARG":
-                    foreach ((string name, string? value) in state.ExpandPairs(at.Arguments, legacyForm: false))
+                    foreach ((string name, string? value)
+                             in state.ExpandPairs(at.Arguments, legacyForm: false, at.Escape))
                     {
                         string? given = request.BuildArgs.TryGetValue(name, out string? v) ? v
                             : value ?? recipe.GlobalArgs.GetValueOrDefault(name);
@@ -401,12 +402,14 @@ public static class RecipeBuilder
                     break;
                 case "ENV":
                     StageState before = state;
-                    foreach ((string name, string? value) in before.ExpandPairs(at.Arguments, legacyForm: true))
+                    foreach ((string name, string? value)
+                             in before.ExpandPairs(at.Arguments, legacyForm: true, at.Escape))
                         state = state.WithEnv(name, value ?? "");
                     break;
                 case "LABEL":
                     var labels = new Dictionary<string, string>(state.Config.Labels);
-                    foreach ((string name, string? value) in state.ExpandPairs(at.Arguments, legacyForm: true))
+                    foreach ((string name, string? value)
+                             in state.ExpandPairs(at.Arguments, legacyForm: true, at.Escape))
                         labels[name] = value ?? "";
                     state = state with { Config = state.Config with { Labels = labels } };
                     break;
@@ -463,7 +466,7 @@ public static class RecipeBuilder
 
         private string Copy(Instruction at, StageState state, string key, string tree, ref string? materialized)
         {
-            List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(at.Arguments, state);
+            List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(at.Arguments, state, at.Escape);
             if (words.Count < 2) throw new RecipeException($"{at.Keyword} takes SOURCE... DEST", at.Line);
             if (at.Keyword == "ADD" && words[..^1].FirstOrDefault(IsRemoteOrArchive) is { } refused)
                 throw new RecipeException($"ADD {refused}: URLs and archives are not supported (COPY the file and " +
@@ -571,7 +574,7 @@ public static class RecipeBuilder
         private static ChmodFlag? Chmod(Instruction at, StageState state)
         {
             if (at.Flags.GetValueOrDefault("chmod") is not { } flag) return null;
-            string text = state.Expand(flag);
+            string text = state.Expand(flag, at.Escape);
             if (text.Length == 0) return null; // `--chmod=$UNSET`: none, as BuildKit has it
             try { return ChmodFlag.Parse(text); }
             catch (FormatException e)

@@ -55,19 +55,20 @@ public sealed record StageState
     /// <summary>The NAME=VALUE pairs of one ENV, LABEL or ARG instruction (<see cref="Words.Pairs"/>), names and
     /// values expanded against this state: the state before the instruction, for every pair (Dockerfile reference,
     /// "Environment replacement": `ENV A=1 B=$A` gives B the A from before; quotes and escapes as
-    /// <see cref="Words.Split"/> says). A null value: `ARG NAME` alone.</summary>
-    public List<KeyValuePair<string, string?>> ExpandPairs(string arguments, bool legacyForm) =>
-        Words.Pairs(arguments, legacyForm, this);
+    /// <see cref="Words.Split"/> says, with the Dockerfile's <paramref name="escape"/> character). A null value:
+    /// `ARG NAME` alone.</summary>
+    public List<KeyValuePair<string, string?>> ExpandPairs(string arguments, bool legacyForm, char escape = '\\') =>
+        Words.Pairs(arguments, legacyForm, this, escape);
 
     /// <summary>Substitutes $NAME, ${NAME}, ${NAME:-default} and ${NAME:+alternative} with <see cref="Variable"/>
-    /// (Dockerfile reference, "Environment replacement"); \$ stays a literal $.</summary>
-    public string Expand(string text)
+    /// (Dockerfile reference, "Environment replacement"); \$ (`$ with `# escape=``) stays a literal $.</summary>
+    public string Expand(string text, char escape = '\\')
     {
         var result = new StringBuilder();
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            if (c == '\\' && i + 1 < text.Length && text[i + 1] == '$') { result.Append('$'); i++; continue; }
+            if (c == escape && i + 1 < text.Length && text[i + 1] == '$') { result.Append('$'); i++; continue; }
             if (c != '$' || i + 1 == text.Length) { result.Append(c); continue; }
             if (text[i + 1] == '{')
             {
@@ -82,8 +83,8 @@ public sealed record StageState
                     string word = inner[(colon + 2)..];
                     value = inner[colon + 1] switch
                     {
-                        '-' => string.IsNullOrEmpty(value) ? Expand(word) : value,
-                        '+' => string.IsNullOrEmpty(value) ? "" : Expand(word),
+                        '-' => string.IsNullOrEmpty(value) ? Expand(word, escape) : value,
+                        '+' => string.IsNullOrEmpty(value) ? "" : Expand(word, escape),
                         _ => value,
                     };
                 }

@@ -3,12 +3,13 @@ using System.Text;
 namespace HpcRun.Build.Recipe;
 
 /// <summary>Splits an instruction's arguments into words as the Dockerfile's ENV, LABEL and ARG read them: spaces
-/// separate, double and single quotes group, a backslash escapes the next character. Given a state, variables expand
-/// as the words are read (Dockerfile reference, "Environment replacement"): not inside single quotes, not after a
-/// backslash (`\$X` stays `$X`), and a value is never split into words.</summary>
+/// separate, double and single quotes group, the escape character (a backslash, or the backtick a Dockerfile's
+/// `# escape=`` directive chooses) escapes the next character. Given a state, variables expand as the words are read
+/// (Dockerfile reference, "Environment replacement"): not inside single quotes, not after the escape character (`\$X`
+/// stays `$X`), and a value is never split into words.</summary>
 public static class Words
 {
-    public static List<string> Split(string text, StageState? expand = null)
+    public static List<string> Split(string text, StageState? expand = null, char escape = '\\')
     {
         var words = new List<string>();
         var word = new StringBuilder();
@@ -17,12 +18,12 @@ public static class Words
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            if (c == '\\' && i + 1 < text.Length && quote != '\'') { word.Append(text[++i]); inWord = true; }
+            if (c == escape && i + 1 < text.Length && quote != '\'') { word.Append(text[++i]); inWord = true; }
             else if (quote != '\0' && c == quote) quote = '\0';
             else if (quote == '\0' && c is '"' or '\'') { quote = c; inWord = true; }
             else if (c == '$' && quote != '\'' && expand is not null && Reference(text, i) is > 0 and int length)
             {
-                word.Append(expand.Expand(text.Substring(i, length)));
+                word.Append(expand.Expand(text.Substring(i, length), escape));
                 i += length - 1;
                 inWord = true;
             }
@@ -42,13 +43,14 @@ public static class Words
     /// <summary>NAME=VALUE pairs (ENV, LABEL, ARG), or the legacy `ENV NAME VALUE WITH SPACES` (`LABEL NAME VALUE`)
     /// when the first word has no '='. A word without '=' (`ARG NAME`; <see cref="DockerfileParser"/> refuses one in
     /// ENV and LABEL, as BuildKit) has a null value. <paramref name="expand"/>: as in <see cref="Split"/>.</summary>
-    public static List<KeyValuePair<string, string?>> Pairs(string text, bool legacyForm, StageState? expand = null)
+    public static List<KeyValuePair<string, string?>> Pairs(string text, bool legacyForm, StageState? expand = null,
+        char escape = '\\')
     {
-        List<string> words = Split(text, expand);
+        List<string> words = Split(text, expand, escape);
         if (words.Count > 0 && !words[0].Contains('=') && legacyForm)
         {
             int space = text.TrimStart().IndexOfAny([' ', '\t']);
-            string value = space < 0 ? "" : string.Join(' ', Split(text.TrimStart()[space..], expand));
+            string value = space < 0 ? "" : string.Join(' ', Split(text.TrimStart()[space..], expand, escape));
             return [KeyValuePair.Create(words[0], (string?)value)];
         }
         return [.. words.Select(w => w.Split('=', 2))

@@ -37,8 +37,7 @@ public class DockerfileParserTests
     [InlineData("# comment\n\n", 0, "must start with FROM")]
     [InlineData("FROM a\nCOPY a\0b /x\n", 2, "a NUL character")]
     [InlineData("FROM a\nRUN --mount=type=cache,target=/x true\n", 2, "RUN --mount")]
-    [InlineData("# escape=`\nFROM a\n", 1, "parser directive escape=`: the backtick escape character is not " +
-        "supported: write the Dockerfile with the default, \\")]
+    [InlineData("# escape=`\n# Escape=\\\nFROM a\n", 2, "only one escape parser directive can be used")]
     [InlineData("# syntax=docker/dockerfile:1\n# escape=x\nFROM a\n", 2, "parser directive escape=x: the escape " +
         "character must be ` or \\")]
     [InlineData("# check=skip=all\n# CHECK=error=true\nFROM a\n", 2, "only one check parser directive can be used")]
@@ -97,6 +96,49 @@ public class DockerfileParserTests
         Assert.Equal(["FROM", "RUN"],
             DockerfileParser.Parse(directives + "FROM a\nRUN true\n", warnings).Select(i => i.Keyword));
         Assert.Empty(warnings);
+    }
+
+    /// <summary>`# escape=`` (BuildKit's other escape character, as Windows Dockerfiles use it): a backtick at a
+    /// line's end continues it (blanks may follow; two backticks do not), a backslash there is a plain character
+    /// (`C:\`), and every instruction carries the backtick for its words.</summary>
+    [Fact]
+    public void The_backtick_escape_continues_lines_and_leaves_backslashes_plain()
+    {
+        var instructions = DockerfileParser.Parse(
+            "# escape=`\nFROM a\nRUN dir `  \n    c:\\ `\n# a comment\n  /s\nCOPY C:\\src\\ /app\\\n" +
+            "RUN echo ``\nRUN x\n");
+        Assert.Equal([("FROM", 2, "a"), ("RUN", 3, "dir     c:\\   /s"), ("COPY", 7, "C:\\src\\ /app\\"),
+                ("RUN", 8, "echo ``"), ("RUN", 9, "x")],
+            instructions.Select(i => (i.Keyword, i.Line, i.Arguments)));
+        Assert.All(instructions, i => Assert.Equal('`', i.Escape));
+        Assert.All(DockerfileParser.Parse("# escape=\\\nFROM a\n"), i => Assert.Equal('\\', i.Escape));
+    }
+
+    /// <summary>With the backtick, words read as BuildKit's shell lexer reads them: it escapes a blank, a quote or a
+    /// `$` (which then stays literal), and a backslash is an ordinary character; ENV's pairs are checked with it.
+    /// </summary>
+    [Fact]
+    public void The_backtick_escapes_in_words_and_expansion()
+    {
+        var state = new StageState().WithEnv("DIR", "C:\\app");
+        Assert.Equal([KeyValuePair.Create("A", (string?)"a b"), KeyValuePair.Create("B", (string?)"$DIR"),
+                KeyValuePair.Create("C", (string?)"C:\\app\\bin"), KeyValuePair.Create("D", (string?)"\"q\"")],
+            state.ExpandPairs("A=a` b B=`$DIR C=$DIR\\bin D=`\"q`\"", legacyForm: false, escape: '`'));
+        Assert.Equal(["C:\\src\\a b.txt", "C:\\app/"], Words.Split("C:\\src\\a` b.txt ${DIR}/", state, '`'));
+        Assert.Equal("$DIR \\C:\\app", state.Expand("`$DIR \\$DIR", '`'));
+        var e = Assert.Throws<RecipeException>(() => DockerfileParser.Parse("# escape=`\nFROM a\nENV A=1 b` c\n"));
+        Assert.Equal((3, "ENV: syntax error: can't find = in \"b` c\": each word must be of the form NAME=VALUE"),
+            (e.Line, e.Message));
+    }
+
+    /// <summary>The escape character changes what the same arguments mean: the build cache keys it.</summary>
+    [Fact]
+    public void The_escape_character_is_part_of_the_cache_key()
+    {
+        string[] keys = [.. new[] { "", "# escape=\\\n", "# escape=`\n" }
+            .Select(d => DockerfileParser.Parse($"{d}FROM a\nENV A=`$B\n")[1].CacheText)];
+        Assert.Equal(keys[0], keys[1]);
+        Assert.NotEqual(keys[0], keys[2]);
     }
 
     /// <summary>After a comment, a blank line or an instruction, `# name=value` is a comment (Dockerfile reference,
