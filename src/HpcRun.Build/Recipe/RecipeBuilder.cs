@@ -185,6 +185,7 @@ public static class RecipeBuilder
         private readonly List<StageResult?> done = []; // by the stage's index; null: a stage not needed
         private int step;
         private string treeKey = "";
+        private bool userSaid; // the USER warning, given once per build
         private readonly IReadOnlyList<int> built = StagesBuilt(recipe, request.Target);
         private int Steps => // an ONBUILD trigger is a part of its FROM's step: 1.1, 1.2...
             built.Sum(i => recipe.Stages[i].Instructions.Count + 1) + (RunsTest(recipe, request) ? 1 : 0);
@@ -421,6 +422,11 @@ public static class RecipeBuilder
                     return (state, next);
                 case "USER":
                     state = state with { Config = state.Config with { User = arguments.Trim() } };
+                    if (!userSaid && UserInstruction.Warning(arguments.Trim()) is { } why)
+                    {
+                        userSaid = true;
+                        reporter.Warning($"{request.Recipe}:{at.Line}: {why}");
+                    }
                     break;
                 case "CMD":
                     state = state with { Config = state.Config with { Cmd = ExecOrShell(at, state) } };

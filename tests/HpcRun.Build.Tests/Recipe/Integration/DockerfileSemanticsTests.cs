@@ -85,6 +85,28 @@ public sealed class DockerfileSemanticsTests : IDisposable
             TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "stubs.sqfs"), "/etc/resolv.conf"));
     }
 
+    /// <summary>USER is recorded in the image, but RUN still runs as the build's root: the build says so once, at
+    /// the first USER naming another user than root, with its line.</summary>
+    [Fact]
+    public void User_is_recorded_and_the_build_says_once_that_run_still_runs_as_root()
+    {
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            USER root
+            USER nobody
+            RUN id -u > /uid
+            USER 1000:1000
+            RUN true
+            """);
+        var build = Build("--sqfs", "user.sqfs", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal("hpcrun: warning: Dockerfile:3: USER nobody: recorded in the image, but RUN steps still run as " +
+            "root here (uid 0 in the build's user namespace: hpcrun has no other uid to switch to), and jobs run as " +
+            "whoever starts them", Assert.Single(build.Stderr.Split('\n'), l => l.Contains("warning")));
+        Assert.Equal("0\n", TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "user.sqfs"), "/uid"));
+        Assert.Equal("1000:1000", Config("user.sqfs").GetProperty("user").GetString());
+    }
+
     /// <summary>COPY and ADD --chmod, octal (also the mode of the directories made on the way) and symbolic (each
     /// file's own mode changed; a copied directory's destination 0755); --link writes the destination path as
     /// directories, replacing a symlink there, where a plain COPY follows it.</summary>
