@@ -30,9 +30,37 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
     /// looks like a local file (<see cref="LooksLocal"/>) and is not written as docker://: then a
     /// <see cref="FileNotFoundException"/> says so instead of asking a registry for it.</summary>
     /// <param name="platform">FROM --platform (expanded), or null: which platform to pull of a registry image.</param>
+    /// <param name="archiveAgent">A definition file's `Bootstrap: docker-archive|oci|oci-archive`: the base must be an
+    /// archive or layout (<see cref="Archive"/>).</param>
     public static BaseImage Resolve(string from, string term, string? platform, RecipeRequest request,
-        IBuildReporter reporter, CancellationToken cancel) =>
-        Find(from, term, platform, request, reporter, cancel) with { Platform = platform ?? request.Platform };
+        IBuildReporter reporter, CancellationToken cancel, string? archiveAgent = null)
+    {
+        BaseImage found = archiveAgent is null ? Find(from, term, platform, request, reporter, cancel)
+            : Archive(from, term, archiveAgent, request, reporter, cancel);
+        return found with { Platform = platform ?? request.Platform };
+    }
+
+    /// <summary>The image a tag names in an archive or layout (<see cref="Tag"/>); null: the one it holds, or the
+    /// platform's.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>`Bootstrap: docker-archive|oci|oci-archive` with `From: FILE[:TAG]` (<paramref name="from"/>): the
+    /// `docker save` archive or OCI layout (a directory or a tar: hpcrun tells them apart by their content, as for
+    /// `hpcrun build OUT SOURCE`), read as `Bootstrap: localimage` reads one, the tag choosing its image and keying
+    /// the build cache with it. Anything else (a SIF, SquashFS or root directory) is what localimage reads: refused
+    /// rather than built under an agent that says it is not.</summary>
+    private static BaseImage Archive(string from, string term, string agent, RecipeRequest request,
+        IBuildReporter reporter, CancellationToken cancel)
+    {
+        (string path, string? tag) = ArchiveReference.Split(from, Path.Exists);
+        if (!Path.Exists(path)) throw new MissingFileException($"{term}: not found", path);
+        BaseImage found = Find(path, term, null, request, reporter, cancel);
+        string kind = found.Kind == BaseKind.Directory ? "a directory" : "an image file";
+        if (found.Kind != BaseKind.Archive)
+            throw new ImageFormatException($"{Shown(from)}: {kind}, not a docker save archive or OCI layout, which " +
+                $"Bootstrap: {agent} reads (Bootstrap: localimage builds from it)");
+        return tag is null ? found : found with { Tag = tag, Identity = $"{found.Identity} tag {tag}" };
+    }
 
     /// <summary>The platform a SIF's header names (linux/ARCH); null for other bases, or a SIF that names
     /// none.</summary>
@@ -133,7 +161,7 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         if (!ImageSource.LooksLikeImageFile(image))
         {
             image = Path.Combine(scratch, $"base-{Guid.NewGuid():N}.sif"); // an archive or layout: built first
-            ImageBuilder.Build(new BuildRequest(image, ImageFile, Platform: Platform), request.Version,
+            ImageBuilder.Build(new BuildRequest(image, ImageFile, Platform: Platform, Tag: Tag), request.Version,
                 reporter, cancel);
         }
         ImageSource source = ImageSource.Probe(image);

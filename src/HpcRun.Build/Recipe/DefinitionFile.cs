@@ -19,11 +19,11 @@ public sealed record DefinitionSections(string Text, string? Runscript, string? 
 
 /// <summary>
 /// Reads an Apptainer definition file (Apptainer's "Definition Files" documentation): the header's `Bootstrap:`
-/// (docker, localimage; oras and the others refused) and `From:`, then %files, %post, %environment, %runscript,
-/// %labels, %help, %test and %startscript. A section written more than once is one, its bodies joined in order, as
-/// Apptainer joins them. Each %files line becomes a COPY from the current directory (an absolute host path from its
-/// own directory), then %post a RUN (`/bin/sh -e -c`, or the shell `%post -c SHELL` names): Apptainer copies the files
-/// before %post runs, wherever the sections are written. %test is no step:
+/// (docker, localimage, docker-archive, oci, oci-archive; docker-daemon, oras and the others refused) and `From:`,
+/// then %files, %post, %environment, %runscript, %labels, %help, %test and %startscript. A section written more than
+/// once is one, its bodies joined in order, as Apptainer joins them. Each %files line becomes a COPY from the current
+/// directory (an absolute host path from its own directory), then %post a RUN (`/bin/sh -e -c`, or the shell `%post -c
+/// SHELL` names): Apptainer copies the files before %post runs, wherever the sections are written. %test is no step:
 /// as `apptainer build` does, the build runs it in the finished image (<see cref="RecipeBuilder"/>), so what it writes
 /// never lands in the image. %setup (run on the host as root) and app sections are refused.
 /// </summary>
@@ -73,7 +73,14 @@ public static class DefinitionFile
     {
         ["docker"] = ["bootstrap", "from", "registry", "namespace", "stage"],
         ["localimage"] = ["bootstrap", "from", "stage"],
+        ["docker-archive"] = ["bootstrap", "from", "stage"],
+        ["oci"] = ["bootstrap", "from", "stage"],
+        ["oci-archive"] = ["bootstrap", "from", "stage"],
     };
+
+    /// <summary>The agents whose `From:` names a `docker save` archive or an OCI layout (a directory or its tar),
+    /// `FILE[:TAG]` (<see cref="ArchiveReference"/>): read as `Bootstrap: localimage` reads one.</summary>
+    private static readonly string[] ArchiveAgents = ["docker-archive", "oci", "oci-archive"];
 
     /// <summary>The recipe of <paramref name="text"/>, its `{{ NAME }}` placeholders replaced first with
     /// <paramref name="buildArgs"/> and the %arguments defaults (<see cref="DefinitionArguments"/>). Throws
@@ -183,6 +190,7 @@ public static class DefinitionFile
             Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}{location}",
             Term = $"From: {header["From"].Value}",
             Variables = ApptainerLayout.PostVariables,
+            ArchiveAgent = ArchiveAgents.Contains(agent) ? agent : null,
         };
         return new Recipe([stage], new Dictionary<string, string?>(), definition)
         {
@@ -223,11 +231,16 @@ public static class DefinitionFile
             throw new RecipeException(
                 "Bootstrap: oras is not supported: pull the image with oras and use Bootstrap: localimage",
                 bootstrap.Line);
-        if (agent is not ("docker" or "localimage"))
+        bool hasFrom = header.TryGetValue("From", out var from) && from.Value.Length > 0;
+        if (agent == "docker-daemon") // Apptainer's agent reads the daemon's socket, which a compute node lacks
+            throw new RecipeException($"Bootstrap: docker-daemon: hpcrun reads no Docker daemon: `docker save " +
+                $"{(hasFrom ? from.Value : "IMAGE")} -o image.tar`, then Bootstrap: docker-archive with From: " +
+                "image.tar", bootstrap.Line);
+        if (agent is not ("docker" or "localimage") && !ArchiveAgents.Contains(agent))
             throw new RecipeException($"Bootstrap: {bootstrap.Value} is not supported: hpcrun builds from " +
-                "Bootstrap: docker (a registry image) or localimage (a local SIF, SquashFS or directory)",
-                bootstrap.Line);
-        if (!header.TryGetValue("From", out var from) || from.Value.Length == 0)
+                "Bootstrap: docker (a registry image), localimage (a local SIF, SquashFS or directory), " +
+                "docker-archive, oci or oci-archive (a docker save archive, an OCI layout or its tar)", bootstrap.Line);
+        if (!hasFrom)
             throw new RecipeException("the definition file has no `From:` header", bootstrap.Line);
         if (agent == "localimage" && header.TryGetValue("Fingerprints", out var fingerprints)
             && fingerprints.Value.Length > 0)

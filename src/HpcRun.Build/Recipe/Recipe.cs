@@ -14,6 +14,10 @@ public sealed record Stage(string From, string? Name, string? Platform, IReadOnl
     /// <summary>Variables every RUN of the stage gets besides its ARGs (a definition file's %post: Apptainer's
     /// APPTAINER_ENVIRONMENT and friends, <see cref="ApptainerLayout.PostVariables"/>).</summary>
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A definition file's `Bootstrap: docker-archive`, `oci` or `oci-archive`: <see cref="From"/> names a
+    /// `docker save` archive or OCI layout, `FILE[:TAG]`, and nothing else; null: any base.</summary>
+    public string? ArchiveAgent { get; init; }
 }
 
 /// <summary>A recipe read: its stages, the ARGs declared before the first FROM (with their defaults), and, for an

@@ -283,7 +283,8 @@ public static class RecipeBuilder
                 else
                 {
                     BaseImage image = Reading(stage,
-                        () => BaseImage.Resolve(stage.From, stage.Term, asked, request, reporter, cancel));
+                        () => BaseImage.Resolve(stage.From, stage.Term, asked, request, reporter, cancel,
+                            stage.ArchiveAgent));
                     if (asked is not null && BaseImage.PlatformRefusal(image.Kind, asked,
                             request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
                         throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);

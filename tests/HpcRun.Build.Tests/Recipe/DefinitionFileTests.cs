@@ -21,6 +21,24 @@ public class DefinitionFileTests
         Assert.StartsWith("Bootstrap: docker From: ", stage.Shown);
     }
 
+    /// <summary>Apptainer's docker-archive, oci and oci-archive agents: `From:` names the archive or layout (relative
+    /// to the current directory, as localimage's), a tag after it as `FILE[:TAG]`; the stage says which agent, so
+    /// that the build reads nothing but an archive or layout there. Registry and Namespace are docker's only.</summary>
+    [Theory]
+    [InlineData("Bootstrap: docker-archive\nFrom: app.tar\n", "docker-archive", "./app.tar")]
+    [InlineData("Bootstrap: Docker-Archive\nFrom: /srv/app.tar:app:1\n", "docker-archive", "/srv/app.tar:app:1")]
+    [InlineData("Bootstrap: oci\nFrom: layout:2 # the second\n", "oci", "./layout:2")]
+    [InlineData("Bootstrap: oci-archive\nFrom: ../layout.tar\n", "oci-archive", "../layout.tar")]
+    public void The_archive_agents_name_their_archive_in_from(string def, string agent, string from)
+    {
+        var parsed = DefinitionFile.Parse(def + "Registry: r.example.org\n%post\n    true\n");
+        Stage stage = Assert.Single(parsed.Stages);
+        Assert.Equal((from, agent), (stage.From, stage.ArchiveAgent));
+        Assert.StartsWith($"Bootstrap: {def.Split('\n')[0][11..]} From: ", stage.Shown);
+        Assert.Equal([(3, $"`Registry:` is not used by Bootstrap: {agent}: left out")], parsed.Warnings);
+        Assert.Null(DefinitionFile.Parse("Bootstrap: localimage\nFrom: app.tar\n").Stages[0].ArchiveAgent);
+    }
+
     [Theory]
     [InlineData("Bootstrap: localimage\nFrom: base.sif\n", 1)]
     [InlineData("# the base\n\nBootstrap: localimage\nFrom: base.sif\n", 3)]
@@ -51,6 +69,13 @@ public class DefinitionFileTests
         "multi-stage definition files are not supported")]
     [InlineData("Bootstrap: localimage\nFrom: a.sif\nBootstrap: docker\n", 3, "another stage")]
     [InlineData("From: a\n", 0, "no `Bootstrap:` header")]
+    [InlineData("# from the laptop\nBootstrap: docker-daemon\nFrom: app:1\n", 2, "Bootstrap: docker-daemon: hpcrun " +
+        "reads no Docker daemon: `docker save app:1 -o image.tar`, then Bootstrap: docker-archive with From: " +
+        "image.tar")]
+    [InlineData("Bootstrap: library\nFrom: a/b/c\n", 1, "Bootstrap: library is not supported: hpcrun builds from " +
+        "Bootstrap: docker (a registry image), localimage (a local SIF, SquashFS or directory), docker-archive, oci " +
+        "or oci-archive (a docker save archive, an OCI layout or its tar)")]
+    [InlineData("Bootstrap: oci-archive\n", 1, "no `From:` header")]
     [InlineData("Bootstrap: docker\nFrom: a\n%post\n    echo \0\n", 4, "a NUL character")]
     public void What_apptainer_refuses_or_hpcrun_cannot_do_is_refused_with_its_line(string def, int line,
         string message)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Build.Tests.Recipe.Integration;
@@ -796,12 +797,94 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>Apptainer's `Bootstrap: docker-archive`, `oci` and `oci-archive`: `From: FILE[:TAG]` names a real
+    /// `docker save` archive (two images, tagged app:1 and app:2), its OCI layout or the layout's tar (skopeo's), the
+    /// tag picking the image as `build OUT oci:DIR:TAG` picks it, and %post runs on it; a SIF there is refused in one
+    /// line (65), as is a tag the archive does not have.</summary>
+    [Fact]
+    public void The_archive_agents_build_from_a_docker_archive_an_oci_layout_and_its_tar()
+    {
+        SavedArchive("app.tar");
+        foreach (string target in new[] { "oci:layout:1", "oci-archive:layout.tar:2" })
+            TestEnvironment.RunChecked("skopeo", "--insecure-policy", "copy", "-q",
+                $"docker-archive:{dir}/app.tar:app:{target[^1]}", target.Replace(":layout", $":{dir}/layout"));
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        foreach ((string agent, string from, string seen) in new[] { ("docker-archive", "app.tar:app:2", "2"),
+                     ("oci", "layout:1", "1"), ("oci-archive", "layout.tar", "2") })
+        {
+            Write($"{agent}.def", $"Bootstrap: {agent}\nFrom: {from}\n%post\n    cat /tag > /seen\n");
+            var build = Build("--sqfs", $"{agent}.sqfs", $"{agent}.def");
+            Assert.True(build.ExitCode == 0, build.ToString());
+            Assert.Contains($"] line 1: Bootstrap: {agent} From: {from}\n", build.Stderr);
+            Assert.Equal($"{seen}\n",
+                TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, $"{agent}.sqfs"), "/seen"));
+        }
+        File.Copy(TestImages.BusyboxSquashFs, Path.Combine(dir, "base.sqfs"));
+        Write("sif.def", "Bootstrap: docker-archive\nFrom: base.sqfs\n");
+        var sif = Build("x.sif", "sif.def");
+        Assert.Equal((65, "hpcrun: sif.def:1: ./base.sqfs: an image file, not a docker save archive or OCI layout, " +
+            "which Bootstrap: docker-archive reads (Bootstrap: localimage builds from it)\n"),
+            (sif.ExitCode, sif.Stderr.Split('\n', 2)[1])); // after the step's progress line
+        Write("tag.def", "Bootstrap: oci\nFrom: layout:3\n");
+        var tag = Build("x.sif", "tag.def");
+        Assert.Equal(65, tag.ExitCode);
+        Assert.Equal("hpcrun: tag.def:1: ./layout:3: no image tagged '3' (tags: 1)",
+            tag.Stderr.Trim().Split('\n')[^1]);
+        Assert.False(File.Exists(Path.Combine(dir, "x.sif")));
+        AssertNoScratch();
+    }
+
+    /// <summary>Writes a `docker save` archive at <paramref name="name"/>, as Docker lays one out (manifest.json, the
+    /// configs, one directory per layer): images app:1 and app:2, the busybox tree and a layer whose /tag says which.
+    /// </summary>
+    private void SavedArchive(string name)
+    {
+        string saved = Directory.CreateDirectory(Path.Combine(dir, "saved")).FullName;
+        string Layer(string id, string tree)
+        {
+            Directory.CreateDirectory(Path.Combine(saved, id));
+            TestEnvironment.RunChecked("tar", "-C", tree, "-cf", Path.Combine(saved, id, "layer.tar"), ".");
+            return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                File.ReadAllBytes(Path.Combine(saved, id, "layer.tar"))));
+        }
+        string busybox = Layer("busybox", TestImages.BusyboxTree);
+        var images = new JsonArray();
+        foreach (string tag in new[] { "1", "2" })
+        {
+            string tree = Directory.CreateDirectory(Path.Combine(dir, $"tag{tag}")).FullName;
+            File.WriteAllText(Path.Combine(tree, "tag"), $"{tag}\n");
+            var config = new JsonObject
+            {
+                ["architecture"] = "amd64",
+                ["os"] = "linux",
+                ["config"] = new JsonObject { ["Env"] = new JsonArray("PATH=/bin") },
+                ["rootfs"] = new JsonObject
+                {
+                    ["type"] = "layers",
+                    ["diff_ids"] = new JsonArray(busybox, Layer($"tag{tag}", tree)),
+                },
+            };
+            File.WriteAllText(Path.Combine(saved, $"config{tag}.json"), config.ToJsonString());
+            images.Add((JsonNode)new JsonObject
+            {
+                ["Config"] = $"config{tag}.json",
+                ["RepoTags"] = new JsonArray($"app:{tag}"),
+                ["Layers"] = new JsonArray("busybox/layer.tar", $"tag{tag}/layer.tar"),
+            });
+        }
+        File.WriteAllText(Path.Combine(saved, "manifest.json"), images.ToJsonString());
+        TestEnvironment.RunChecked("tar", "-C", saved, "-cf", Path.Combine(dir, name), ".");
+    }
+
     [Theory]
     [InlineData("Bootstrap: oras\nFrom: ghcr.io/x/y:1\n",
         "Bootstrap: oras is not supported: pull the image with oras and use Bootstrap: localimage")]
     [InlineData("# a Debian release by debootstrap\nBootstrap: debootstrap\nOSVersion: bookworm\n",
-        "Bootstrap: debootstrap is not supported: hpcrun builds from Bootstrap: docker (a registry image) or " +
-        "localimage (a local SIF, SquashFS or directory)")]
+        "Bootstrap: debootstrap is not supported: hpcrun builds from Bootstrap: docker (a registry image), " +
+        "localimage (a local SIF, SquashFS or directory), docker-archive, oci or oci-archive (a docker save archive, " +
+        "an OCI layout or its tar)")]
+    [InlineData("Bootstrap: docker-daemon\nFrom: app:1\n", "Bootstrap: docker-daemon: hpcrun reads no Docker " +
+        "daemon: `docker save app:1 -o image.tar`, then Bootstrap: docker-archive with From: image.tar")]
     public void A_definition_file_with_an_unsupported_bootstrap_agent_is_refused_in_one_line(string def, string why)
     {
         Write("agent.def", def);
