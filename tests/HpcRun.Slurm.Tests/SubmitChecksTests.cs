@@ -192,6 +192,8 @@ public sealed class SubmitChecksTests : IDisposable
     [Theory]
     [InlineData("-n", "0", "hpcrun: --ntasks 0: give 1 or more")]
     [InlineData("-N", "0", "hpcrun: --nodes 0: give 1 or more")]
-    public void No_tasks_or_nodes_is_64_before_anything_is_sent(string flag, string value, string start) =>
+    [InlineData("--timeout", "0", "hpcrun: --timeout 0: give seconds above 0, at most 86400")]
+    [InlineData("-t", "0", "hpcrun: --time 0: give a time limit above 0")]
+    public void No_tasks_nodes_time_or_timeout_is_64_before_anything_is_sent(string flag, string value, string start) =>
         AssertRefused(Submit([flag, value, Image, "--", "true"]), 64, start);
 }
