@@ -7,6 +7,10 @@ namespace HpcRun.Build;
 /// path with a colon in it), which <paramref name="exists"/> in <see cref="Split"/> says.</summary>
 public static class ArchiveReference
 {
+    /// <summary>What an archive or layout of several images says to choose one: --tag on the command line, the tag
+    /// after FILE in a definition file's `From:` (where --tag means nothing).</summary>
+    public const string ChooseOne = "choose one with --tag (in a definition file: From: FILE:TAG)";
+
     /// <summary>The archive's or layout's path and the image named after it (null: none, or an empty name).</summary>
     public static (string Path, string? Image) Split(string text, Func<string, bool> exists)
     {

@@ -29,7 +29,7 @@ internal static class DockerArchive
         {
             string tags = string.Join(", ", images.SelectMany(i => Tags(i) is { Count: > 0 } t ? t : ["untagged"]));
             throw new ImageFormatException(chosen.Count == 0 ? $"no image tagged '{selector.Tag}' (tags: {tags})"
-                : $"the archive holds {chosen.Count} images ({tags}); choose one with --tag");
+                : $"the archive holds {chosen.Count} images ({tags}); {ArchiveReference.ChooseOne}");
         }
         JsonElement image = chosen[0];
         string configFile = String(image, "Config") ?? throw Missing("Config");

@@ -43,7 +43,7 @@ internal static class OciLayout
             0 => throw new ImageFormatException($"no image for {selector.Platform} " +
                 $"(has: {List(resolved.Select(r => r.Platform))}); choose one with --platform"),
             _ => throw new ImageFormatException($"{matching.Count} images match {selector.Platform} " +
-                $"(tags: {List(matching.Select(r => r.Tag ?? "none"))}); choose one with --tag"),
+                $"(tags: {List(matching.Select(r => r.Tag ?? "none"))}); {ArchiveReference.ChooseOne}"),
         };
     }
 

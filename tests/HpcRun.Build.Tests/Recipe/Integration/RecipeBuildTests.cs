@@ -825,6 +825,10 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Equal((65, "hpcrun: sif.def:1: ./base.sqfs: an image file, not a docker save archive or OCI layout, " +
             "which Bootstrap: docker-archive reads (Bootstrap: localimage builds from it)\n"),
             (sif.ExitCode, sif.Stderr.Split('\n', 2)[1])); // after the step's progress line
+        Write("two.def", "Bootstrap: docker-archive\nFrom: app.tar\n");
+        var two = Build("x.sif", "two.def");
+        Assert.Equal((65, "hpcrun: two.def:1: ./app.tar: the archive holds 2 images (app:1, app:2); choose one with " +
+            "--tag (in a definition file: From: FILE:TAG)"), (two.ExitCode, two.Stderr.Trim().Split('\n')[^1]));
         Write("tag.def", "Bootstrap: oci\nFrom: layout:3\n");
         var tag = Build("x.sif", "tag.def");
         Assert.Equal(65, tag.ExitCode);
