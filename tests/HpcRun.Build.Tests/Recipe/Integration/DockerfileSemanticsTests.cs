@@ -107,6 +107,24 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Assert.Equal("1000:1000", Config("user.sqfs").GetProperty("user").GetString());
     }
 
+    /// <summary>`# escape=``: the backtick continues a RUN and escapes in ENV (a blank, a `$`), while a backslash is a
+    /// plain character, as BuildKit builds a Windows-style Dockerfile.</summary>
+    [Fact]
+    public void The_backtick_escape_directive_builds_as_buildkit_reads_it()
+    {
+        Write("Dockerfile", $"""
+            # escape=`
+            FROM {TestImages.BusyboxTree}
+            ENV DIR=C:\app SAID=a` b LITERAL=`$HOME
+            RUN printf '%s|%s|%s\n' "$DIR" "$SAID" "$LITERAL" > /seen && `
+                echo continued >> /seen
+            """);
+        var build = Build("--sqfs", "escape.sqfs", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal("C:\\app|a b|$HOME\ncontinued\n",
+            TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "escape.sqfs"), "/seen"));
+    }
+
     /// <summary>COPY and ADD --chmod, octal (also the mode of the directories made on the way) and symbolic (each
     /// file's own mode changed; a copied directory's destination 0755); --link writes the destination path as
     /// directories, replacing a symlink there, where a plain COPY follows it.</summary>
