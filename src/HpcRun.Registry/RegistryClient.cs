@@ -157,25 +157,27 @@ internal sealed class RegistryClient : IDisposable
     }
 
     /// <summary>A read that must bring something within the timeout (a registry that stalls mid-body).</summary>
-    private async Task<int> ReadSome(Stream body, byte[] buffer, string what, CancellationToken cancel)
+    private async Task<int> ReadSome(Stream body, byte[] buffer, string what, CancellationToken cancel,
+        TokenService? service = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(settings.Timeout);
         try { return await body.ReadAsync(buffer, deadline.Token).ConfigureAwait(false); }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
-            throw TimedOut(what);
+            throw TimedOut(what, service);
         }
     }
 
-    private async Task<byte[]> ReadBody(HttpResponseMessage response, string what, CancellationToken cancel)
+    private async Task<byte[]> ReadBody(HttpResponseMessage response, string what, CancellationToken cancel,
+        TokenService? service = null)
     {
         await using Stream body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
         using var bytes = new MemoryStream();
         byte[] buffer = new byte[1 << 16];
         try
         {
-            while (await ReadSome(body, buffer, what, cancel).ConfigureAwait(false) is > 0 and int n)
+            while (await ReadSome(body, buffer, what, cancel, service).ConfigureAwait(false) is > 0 and int n)
             {
                 bytes.Write(buffer, 0, n);
                 if (bytes.Length > RegistryProtocol.MaxManifest) break;
@@ -183,7 +185,7 @@ internal sealed class RegistryClient : IDisposable
         }
         catch (Exception e) when (IsBrokenTransfer(e))
         {
-            throw new RegistryException(RegistryFault.BadContent, $"{Where}: the {what} broke off", e);
+            throw new RegistryException(RegistryFault.BadContent, $"{Who(service)}: the {what} broke off", e);
         }
         return bytes.ToArray();
     }
@@ -205,8 +207,10 @@ internal sealed class RegistryClient : IDisposable
         using (response) throw Refusal(response, what);
     }
 
+    /// <summary>One request with its retries; <paramref name="service"/>: the token service it goes to (null: the
+    /// registry), which its failures then name.</summary>
     private async Task<HttpResponseMessage> Attempt(Func<HttpRequestMessage> make,
-        AuthenticationHeaderValue? auth, string what, CancellationToken cancel)
+        AuthenticationHeaderValue? auth, string what, CancellationToken cancel, TokenService? service = null)
     {
         try
         {
@@ -227,13 +231,13 @@ internal sealed class RegistryClient : IDisposable
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
                     settings.Trace?.Invoke($"{request.Method} {Shown(request.RequestUri)} -> no answer in time");
-                    throw TimedOut(what);
+                    throw TimedOut(what, service);
                 }
             }, cancel).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
-            throw Unreachable(e);
+            throw Unreachable(e, service);
         }
     }
 
@@ -272,21 +276,24 @@ internal sealed class RegistryClient : IDisposable
         string query = (parameters.TryGetValue("service", out string? service)
             ? $"service={Uri.EscapeDataString(service)}&" : "") + $"scope={Uri.EscapeDataString(scope)}";
         var tokenUrl = new UriBuilder(url) { Query = url.Query.Length > 1 ? $"{url.Query[1..]}&{query}" : query }.Uri;
+        // Its faults name it, not the registry: the realm is often another host (auth.docker.io for Docker Hub),
+        // and "cannot reach" the registry that has just answered would send the user to the wrong server.
+        var tokenService = new TokenService(url, reference.Registry);
         using HttpResponseMessage response = await Attempt(() =>
         {
             var request = new HttpRequestMessage(HttpMethod.Get, tokenUrl);
             return request;
-        }, settings.Credentials is { } c ? new AuthenticationHeaderValue("Basic", c.Basic) : null, "token", cancel)
-            .ConfigureAwait(false);
+        }, settings.Credentials is { } c ? new AuthenticationHeaderValue("Basic", c.Basic) : null, "token", cancel,
+            tokenService).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-            throw Unauthorized(settings.Credentials is not null);
-        if (!response.IsSuccessStatusCode) throw Refusal(response, "token");
-        byte[] body = await ReadBody(response, "token", cancel).ConfigureAwait(false);
+            throw Unauthorized(settings.Credentials is not null, tokenService, (int)response.StatusCode);
+        if (!response.IsSuccessStatusCode) throw Refusal(response, "token", tokenService);
+        byte[] body = await ReadBody(response, "token", cancel, tokenService).ConfigureAwait(false);
         TokenAnswer? answer;
         try { answer = JsonSerializer.Deserialize(body, RegistryJson.Default.TokenAnswer); }
         catch (JsonException) { answer = null; }
         return answer?.Token ?? answer?.AccessToken
-            ?? throw new RegistryException(RegistryFault.Refused, $"{Where}: the token server's answer has no token");
+            ?? throw new RegistryException(RegistryFault.Refused, $"{tokenService}: its answer has no token");
     }
 
     private Uri Url(string tail) => new(baseUri, $"v2/{reference.Repository}/{tail}");
@@ -294,37 +301,54 @@ internal sealed class RegistryClient : IDisposable
     /// <summary>A URL without its query (a storage redirect's query may carry a signature).</summary>
     private static string Shown(Uri? url) => url is null ? "" : url.GetLeftPart(UriPartial.Path);
 
-    private RegistryException Unauthorized(bool credentialsGiven) => new(RegistryFault.Unauthorized,
-        credentialsGiven ? $"{Where}: the registry rejected the credentials (401)"
-            : $"{Where}: the registry wants credentials (401): give --creds USER:PASSWORD, " +
-              "HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or `docker login` it");
+    /// <summary>Who failed, as a message starts: the registry and repository, or the token service.</summary>
+    private string Who(TokenService? service) => service?.ToString() ?? Where;
 
-    private RegistryException TimedOut(string what) => new(RegistryFault.Timeout,
-        $"{Where}: no answer for the {what} within {settings.Timeout.TotalSeconds:0.#} s (HPCRUN_REGISTRY_TIMEOUT)");
+    /// <summary>"the registry", or the token service (which <see cref="Who"/> named already).</summary>
+    private static string It(TokenService? service) => service is null ? "the registry" : "it";
 
-    private RegistryException Unreachable(HttpRequestException e) => e.HttpRequestError switch
+    private RegistryException Unauthorized(bool credentialsGiven, TokenService? service = null, int code = 401) =>
+        new(RegistryFault.Unauthorized, credentialsGiven
+            ? $"{Who(service)}: {It(service)} rejected the credentials ({code})"
+            : $"{Who(service)}: {It(service)} wants credentials ({code}): give --creds USER:PASSWORD, " +
+              "HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or `docker login` the registry");
+
+    private RegistryException TimedOut(string what, TokenService? service = null) => new(RegistryFault.Timeout,
+        $"{Who(service)}: no answer for the {what} within {settings.Timeout.TotalSeconds:0.#} s " +
+        "(HPCRUN_REGISTRY_TIMEOUT)");
+
+    private RegistryException Unreachable(HttpRequestException e, TokenService? service = null)
     {
-        HttpRequestError.SecureConnectionError => new(RegistryFault.Unreachable,
-            $"cannot reach {reference.Registry}: the TLS handshake failed (certificate not trusted? a plain-HTTP " +
-            "registry needs HPCRUN_INSECURE=1, or --insecure on pull and build)", e),
-        HttpRequestError.NameResolutionError => new(RegistryFault.Unreachable,
-            $"cannot reach {reference.Registry}: host not found", e),
-        HttpRequestError.ConnectionError => new(RegistryFault.Unreachable,
-            $"cannot reach {reference.Registry}: the connection failed (after {MaxRetries} retries)", e),
-        _ => new(RegistryFault.Refused, $"{Where}: the registry's answer is not valid HTTP", e),
-    };
+        string host = service?.ToString() ?? reference.Registry;
+        return e.HttpRequestError switch
+        {
+            HttpRequestError.SecureConnectionError => new(RegistryFault.Unreachable,
+                $"cannot reach {host}: the TLS handshake failed (certificate not trusted? a plain-HTTP " +
+                "registry needs HPCRUN_INSECURE=1, or --insecure on pull and build)", e),
+            HttpRequestError.NameResolutionError => new(RegistryFault.Unreachable,
+                $"cannot reach {host}: host not found", e),
+            HttpRequestError.ConnectionError => new(RegistryFault.Unreachable,
+                $"cannot reach {host}: the connection failed (after {MaxRetries} retries)", e),
+            _ => new(RegistryFault.Refused,
+                $"{Who(service)}: {(service is null ? "the registry's" : "its")} answer is not valid HTTP", e),
+        };
+    }
 
-    private RegistryException Refusal(HttpResponseMessage response, string what) => (int)response.StatusCode switch
-    {
-        401 => Unauthorized(authorization is not null || settings.Credentials is not null),
-        403 => new(RegistryFault.Unauthorized, $"{Where}: access to the {what} denied (403)"),
-        404 => new(RegistryFault.NotFound, what.StartsWith("manifest", StringComparison.Ordinal)
-            ? $"{Where}: no such image: {reference} (404)" : $"{Where}: the registry has no {what} (404)"),
-        429 => new(RegistryFault.Refused, $"{Where}: too many requests (429), still after {MaxRetries} retries"),
-        var status and >= 500 => new(RegistryFault.Refused,
-            $"{Where}: the registry failed ({status}), still after {MaxRetries} retries"),
-        var status => new(RegistryFault.Refused, $"{Where}: unexpected answer {status} for the {what}"),
-    };
+    private RegistryException Refusal(HttpResponseMessage response, string what, TokenService? service = null) =>
+        (int)response.StatusCode switch
+        {
+            401 => Unauthorized(authorization is not null || settings.Credentials is not null, service),
+            403 => new(RegistryFault.Unauthorized, $"{Who(service)}: access to the {what} denied (403)"),
+            // A token service's 404 is a realm that leads nowhere, not a missing image (104).
+            404 when service is null => new(RegistryFault.NotFound,
+                what.StartsWith("manifest", StringComparison.Ordinal) ? $"{Where}: no such image: {reference} (404)"
+                    : $"{Where}: the registry has no {what} (404)"),
+            429 => new(RegistryFault.Refused,
+                $"{Who(service)}: too many requests (429), still after {MaxRetries} retries"),
+            var status and >= 500 => new(RegistryFault.Refused,
+                $"{Who(service)}: {It(service)} failed ({status}), still after {MaxRetries} retries"),
+            var status => new(RegistryFault.Refused, $"{Who(service)}: unexpected answer {status} for the {what}"),
+        };
 
     /// <summary>A transfer that broke off mid-body (connection reset, registry killed): resumable. Not a failed
     /// write of the file (a full disk), which is an IOException too.</summary>

@@ -7,11 +7,13 @@ namespace HpcRun.Registry.Tests;
 /// <summary>
 /// A registry that misbehaves, in front of a real one: every request answered with one status, or never answered,
 /// or (<see cref="Mode.KilledMidBlob"/>) the real registry's answers passed through until the first blob, of which
-/// half is sent before the server dies (the connection closes and nothing listens any more).
+/// half is sent before the server dies (the connection closes and nothing listens any more), or
+/// (<see cref="Mode.Challenge"/>) every request answered 401 with a Bearer challenge whose realm is the token service
+/// at <c>upstream</c> (a URL).
 /// </summary>
 public sealed class FaultServer : IDisposable
 {
-    public enum Mode { Status, Silent, KilledMidBlob }
+    public enum Mode { Status, Silent, KilledMidBlob, Challenge }
 
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly Mode mode;
@@ -61,6 +63,10 @@ public sealed class FaultServer : IDisposable
                 case Mode.Status:
                     Send(client, status, "text/plain", []);
                     break;
+                case Mode.Challenge:
+                    Send(client, 401, "text/plain", [], headers: $"WWW-Authenticate: Bearer realm=\"{upstream}\"," +
+                        "service=\"fault\",scope=\"repository:test/app:pull\"\r\n");
+                    break;
                 case Mode.KilledMidBlob:
                     using (var http = new HttpClient())
                     {
@@ -86,10 +92,11 @@ public sealed class FaultServer : IDisposable
         catch (Exception) { client.Dispose(); }
     }
 
-    private static void Send(Socket client, int code, string type, byte[] body, long? length = null)
+    private static void Send(Socket client, int code, string type, byte[] body, long? length = null,
+        string headers = "")
     {
         string head = $"HTTP/1.1 {code} Fault\r\nContent-Type: {type}\r\nContent-Length: {length ?? body.Length}\r\n" +
-            "Connection: close\r\n\r\n";
+            $"{headers}Connection: close\r\n\r\n";
         client.Send(Encoding.ASCII.GetBytes(head));
         client.Send(body);
     }
