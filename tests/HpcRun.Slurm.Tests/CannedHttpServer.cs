@@ -17,7 +17,7 @@ public sealed class CannedHttpServer : IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly ConcurrentQueue<Request> received = new();
     private readonly ConcurrentBag<TcpClient> clients = [];
-    private readonly Answer answer;
+    private readonly Func<int, Answer> script;
     private int connections;
 
     /// <summary>What the server answers. <see cref="Body"/> null: it accepts and never answers.</summary>
@@ -47,9 +47,13 @@ public sealed class CannedHttpServer : IDisposable
 
     public CannedHttpServer(int status, string? body) : this(new Answer(status, body)) { }
 
-    public CannedHttpServer(Answer answer)
+    public CannedHttpServer(Answer answer) : this(_ => answer) { }
+
+    /// <summary>A server whose answer to the Nth connection (from 1) is <paramref name="script"/>(N): a conversation
+    /// such as a submit, a poll that stalls, then the finished job (hpcrun opens one connection per request).</summary>
+    public CannedHttpServer(Func<int, Answer> script)
     {
-        this.answer = answer;
+        this.script = script;
         listener.Start();
         _ = Task.Run(Accept);
     }
@@ -73,13 +77,13 @@ public sealed class CannedHttpServer : IDisposable
             {
                 break;
             }
-            Interlocked.Increment(ref connections);
+            Answer answer = script(Interlocked.Increment(ref connections));
             clients.Add(client); // closed on Dispose; a silent server keeps it open, never answered
-            if (answer.Body is not null) _ = Task.Run(() => Serve(client));
+            if (answer.Body is not null) _ = Task.Run(() => Serve(client, answer));
         }
     }
 
-    private async Task Serve(TcpClient client)
+    private async Task Serve(TcpClient client, Answer answer)
     {
         try
         {

@@ -64,13 +64,25 @@ internal sealed class SlurmSubmitVerb
         {
             connection.Check(result);
             JobSubmission job = Job(result, Launcher); // bad values fail here, before any request
-            return SlurmVerbs.Run(connection, result, async (slurm, _) =>
+            return SlurmVerbs.Run(connection, result, async (slurm, settings) =>
             {
                 (long id, string? warning) = await slurm.SubmitAsync(job);
                 Console.WriteLine(id);
                 // As sbatch: the job is queued, and what Slurm said of it is said too.
                 if (warning is not null) Log.Warning("{Text}", $"Slurm queued job {id} but said: {warning}");
-                return result.GetValue(wait) ? await WaitAsync(slurm, id) : 0;
+                if (!result.GetValue(wait)) return 0;
+                try { return await WaitAsync(slurm, id, settings.Redact); }
+                catch (SlurmApiException e)
+                {
+                    // The job exists whatever happened to the wait: the line names it and how to follow it.
+                    throw new SlurmApiException(e.Fault, JobFollowing.StoppedWaiting(id, e.Message), e);
+                }
+                catch (Exception e) when (e is not HpcRunException)
+                {
+                    Log.Debug("internal error: {Detail}", settings.Redact(e.ToString()));
+                    throw new HpcRunException(ExitCode.Internal, JobFollowing.StoppedWaiting(id,
+                        "internal error talking to slurmrestd (--debug tells more)"));
+                }
             });
         });
     }
@@ -116,14 +128,21 @@ internal sealed class SlurmSubmitVerb
     private static IEnumerable<string> Separated(string[] cmd) => cmd is ["--", ..] ? ["--", .. cmd] : cmd;
 
     /// <summary>Follows the job to its end (a live line on a terminal, a line per change
-    /// otherwise) and returns its exit status.</summary>
-    private static async Task<int> WaitAsync(ISlurmApi slurm, long id)
+    /// otherwise) and returns its exit status. A poll that stalls is repeated (<see cref="JobFollowing"/>), with a
+    /// warning each time.</summary>
+    private static async Task<int> WaitAsync(ISlurmApi slurm, long id, Func<string, string> redact)
     {
         bool live = !Console.IsErrorRedirected;
         string last = "";
+        var polls = JobFollowing.Polls((why, delay) =>
+        {
+            if (live && last.Length > 0) Console.Error.WriteLine(); // below the live line, which goes on after it
+            Log.Warning("{Text}", $"no news of job {id}: {redact(why)}; asking again in {delay.TotalSeconds:0} s");
+            last = "";
+        });
         while (true)
         {
-            JobInfo job = await slurm.GetJobAsync(id);
+            JobInfo job = await polls.ExecuteAsync(async cancel => await slurm.GetJobAsync(id, cancel));
             string line = JobText.Summary(job);
             if (line != last) Console.Error.Write(live ? $"\r\x1b[K{line}" : $"{line}\n");
             last = line;
