@@ -23,6 +23,8 @@ public static class UnsupportedOptions
     private const string Login = "give credentials to pull with --creds, HPCRUN_DOCKER_USERNAME and " +
         "HPCRUN_DOCKER_PASSWORD, or ~/.docker/config.json";
     private const string Encryption = "hpcrun runs no encrypted images";
+    private const string NoHttps = "HPCRUN_INSECURE=1 speaks plain HTTP to a registry (pull and build take " +
+        "--no-https, --nohttps and --insecure)";
 
     private static readonly Dictionary<string, string> Options = new()
     {
@@ -68,8 +70,10 @@ public static class UnsupportedOptions
         ["--cdi"] = "--gpu chooses the devices (--gpu=nvidia:0,2)",
         ["--fusemount"] = "mount the FUSE file system on the host, then bind it with -B",
         ["--oci"] = "hpcrun runs OCI images as one file: `hpcrun pull` or `hpcrun build` makes it",
-        ["--disable-cache"] = "`hpcrun pull OUT.sif docker://REF` writes the image where you choose, not the cache",
-        ["--no-https"] = "--insecure (pull, build) or HPCRUN_INSECURE=1 speaks plain HTTP to a registry",
+        ["--disable-cache"] = "`hpcrun pull OUT.sif docker://REF` (which takes --disable-cache) writes the image " +
+            "where you choose, not the cache",
+        ["--no-https"] = NoHttps,
+        ["--nohttps"] = NoHttps,
         ["--docker-login"] = Login,
         ["--authfile"] = Login,
         ["--docker-host"] = Login,

@@ -21,7 +21,9 @@ internal sealed class RecipeBuild
     public readonly Option<string?> BuildArgFile = new("--build-arg-file")
     { Description = "A file of NAME=VALUE lines, as --build-arg each (which wins); blank and '#' lines skipped" };
 
-    public readonly Option<bool> NoCache = new("--no-cache")
+    /// <summary>Docker's name, and Apptainer's (--disable-cache: "do not use or create cached images"), which is the
+    /// same here: a build reads and writes no cache but its recipe steps'.</summary>
+    public readonly Option<bool> NoCache = new("--no-cache", "--disable-cache")
     { Description = "Run every step of the recipe, neither reading nor filling the build cache" };
 
     public readonly Option<bool> NoTest = new("--notest", "-T")

@@ -29,7 +29,11 @@ internal static class PullVerb
         };
         var platform = new Option<string?>("--platform")
         { Description = "OS/ARCH[/VARIANT] to pull from a multi-platform image (default: the host's)" };
-        var force = new Option<bool>("--force", "-F") { Description = "Overwrite OUT if it exists" };
+        var force = new Option<bool>("--force", "-F") { Description = "Overwrite OUT if it exists (as Apptainer)" };
+        // Apptainer's: neither read nor write the image cache. pull OUT never does (it writes OUT only), so the option
+        // is what it already does; with --cache it is a contradiction.
+        var disableCache = new Option<bool>("--disable-cache")
+        { Description = "Use no image cache: pull OUT never reads or writes it (Apptainer's option)" };
         var dir = new Option<string?>("--dir")
         { Description = "Write OUT (or NAME_TAG.sif) in DIR (Apptainer's --dir)" };
         var cache = new Option<bool>("--cache")
@@ -43,7 +47,8 @@ internal static class PullVerb
         Option<string?> mksquashfs = MksquashfsOption.Create();
         var command = new Command(ToolVerbs.Pull.Name, ToolVerbs.Pull.Description)
         {
-            first, second, platform, force, dir, cache, moved, options.Creds, options.Insecure, mksquashfs,
+            first, second, platform, force, dir, cache, disableCache, moved, options.Creds, options.Insecure,
+            mksquashfs,
         }.With(Usage, "hpcrun pull docker://rockylinux:9          # writes rockylinux_9.sif",
             "hpcrun pull solver.sif ghcr.io/org/solver:2.1");
         command.SetAction(result => RegistryVerbs.Run(() =>
@@ -59,6 +64,9 @@ internal static class PullVerb
             RegistrySettings settings = options.Settings(result, reference);
             if (result.GetValue(cache))
             {
+                if (result.GetValue(disableCache))
+                    throw new HpcRunException(ExitCode.Usage,
+                        "pull: --cache and --disable-cache contradict each other");
                 if (output is not null || result.GetValue(dir) is not null)
                     throw new HpcRunException(ExitCode.Usage, "pull --cache takes a reference only, no OUT or --dir");
                 // Its images are shared by every caller, keyed by the manifest alone: hpcrun's default makes them.

@@ -7,7 +7,8 @@ using Serilog;
 
 namespace HpcRun.Tools.Verbs.Registry;
 
-/// <summary>How pull talks to a registry: --creds, --insecure, and the variables that stand in for them in batch
+/// <summary>How pull talks to a registry: --creds, --insecure (--no-https, --nohttps), and the variables that stand
+/// in for them in batch
 /// scripts (HPCRUN_INSECURE=1, HPCRUN_REGISTRY_MIRROR, HPCRUN_REGISTRY_TIMEOUT seconds).</summary>
 internal sealed class RegistryOptions
 {
@@ -17,8 +18,10 @@ internal sealed class RegistryOptions
             "and HPCRUN_DOCKER_PASSWORD, or docker login's ~/.docker/config.json)",
     };
 
-    public readonly Option<bool> Insecure = new("--insecure")
-    { Description = "Speak plain HTTP to the registry named (also HPCRUN_INSECURE=1)" };
+    /// <summary>Apptainer's spellings too: --no-https, and the older --nohttps it still takes
+    /// (Singularity's).</summary>
+    public readonly Option<bool> Insecure = new("--insecure", "--no-https", "--nohttps")
+    { Description = "Speak plain HTTP to the registry named (also HPCRUN_INSECURE=1; Apptainer's --no-https)" };
 
     public RegistrySettings Settings(ParseResult result, ImageReference reference)
     {
