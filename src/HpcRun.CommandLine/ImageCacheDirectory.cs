@@ -1,3 +1,4 @@
+using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 
 namespace HpcRun.CommandLine;
@@ -7,19 +8,59 @@ namespace HpcRun.CommandLine;
 /// alike.</summary>
 public static class ImageCacheDirectory
 {
-    /// <summary>The cache's directory; null when no variable names one.</summary>
+    /// <summary>The variable in which the launcher hands the site's cache-dir to hpcrun-tools (which reads no site
+    /// configuration): the folder of the user's own in it is made and checked where it is used
+    /// (<see cref="SiteCache"/>), not for a verb that needs no cache.</summary>
+    public const string SiteVariable = "HPCRUN_SITE_CACHEDIR";
+
+    /// <summary>The site's cache-dir the launcher handed over (<see cref="SiteVariable"/>); null when none.</summary>
+    public static string? HandedSite(Func<string, string?> environment) =>
+        environment(SiteVariable) is { Length: > 0 } site ? site : null;
+
+    /// <summary>The cache's directory; null when no variable names one. When the site's cache-dir
+    /// (<paramref name="siteDirectory"/>) decides, it is the user's folder in it, made now if missing and checked
+    /// to be the user's alone; <paramref name="uid"/> names that folder (default: this process's effective uid; the
+    /// launcher, whose --fakeroot maps the user to 0, gives the real one).</summary>
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) when the variable that decides is a
-    /// relative path.</exception>
-    public static string? Find(Func<string, string?> environment, string? siteDirectory)
+    /// relative path; 108 (<see cref="ExitCode.PullOutputUnwritable"/>) for a site's cache that cannot be used
+    /// safely.</exception>
+    public static string? Find(Func<string, string?> environment, string? siteDirectory, uint? uid = null)
     {
-        try { return ImageCache.DirectoryFrom(environment, siteDirectory); }
+        string? found;
+        try { found = ImageCache.DirectoryFrom(environment, siteDirectory); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, e.Message); }
+        return siteDirectory is not null && !ImageCache.OwnDirectoryGiven(environment)
+            ? EnterSite(siteDirectory, uid ?? Libc.EffectiveUidNow()) : found;
     }
 
     /// <summary>The cache's directory, which the caller needs.</summary>
-    /// <exception cref="HpcRunException">64 as <see cref="Find"/>; 108 (<see cref="ExitCode.PullOutputUnwritable"/>)
-    /// when no variable names one.</exception>
-    public static string Require(Func<string, string?> environment, string? siteDirectory) =>
-        Find(environment, siteDirectory) ?? throw new HpcRunException(ExitCode.PullOutputUnwritable,
+    /// <exception cref="HpcRunException">64 and 108 as <see cref="Find"/>; 108 when no variable names one.</exception>
+    public static string Require(Func<string, string?> environment, string? siteDirectory, uint? uid = null) =>
+        Find(environment, siteDirectory, uid) ?? throw new HpcRunException(ExitCode.PullOutputUnwritable,
             "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME");
+
+    /// <summary>The user's folder in the site's cache, made private (0700) when missing; refused unless it is the
+    /// user's own directory that no one else may write, in a site directory that no one can take it from.</summary>
+    private static string EnterSite(string site, uint uid)
+    {
+        if (SiteCache.SiteProblem(site, Read(site, out string? why), why) is { } siteProblem)
+            throw new HpcRunException(ExitCode.PullOutputUnwritable, siteProblem);
+        string mine = SiteCache.UserDirectory(site, uid);
+        if (Libc.MkdirAt(Libc.Cwd, mine, 0b111_000_000) != 0 && Libc.Errno is var errno && errno != Libc.EEXIST)
+            throw new HpcRunException(ExitCode.PullOutputUnwritable,
+                $"cannot make the image cache {mine}: {IoError.Describe(errno)}; {SiteCache.MakeIt(site)}");
+        // Read after mkdir, whoever made it: a folder another user put there first must be found out now.
+        if (Read(mine, out string? whyNot) is not { } entry)
+            throw new HpcRunException(ExitCode.PullOutputUnwritable, $"cannot use the image cache {mine}: {whyNot}");
+        if (SiteCache.UserProblem(mine, entry, Libc.EffectiveUidNow()) is { } problem)
+            throw new HpcRunException(ExitCode.PullOutputUnwritable, problem);
+        return mine;
+    }
+
+    private static SiteCache.Entry? Read(string path, out string? why)
+    {
+        Libc.Statx? stat = Libc.Stat(Libc.Cwd, path);
+        why = stat is null ? IoError.Describe(Libc.Errno) : null;
+        return stat is { } s ? new SiteCache.Entry(s.Type, s.Uid, s.Mode & 0xFFFu) : null;
+    }
 }

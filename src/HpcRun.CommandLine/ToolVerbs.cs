@@ -33,7 +33,7 @@ public static class ToolVerbs
 
     /// <summary>The verbs that use the image cache of `hpcrun docker://REF` (build keeps its pulled bases and recipe
     /// steps there), whose place a site may set (cache-dir, read by the launcher only: it hands it to them as
-    /// HPCRUN_CACHEDIR).</summary>
+    /// HPCRUN_SITE_CACHEDIR).</summary>
     public static readonly string[] UsingImageCache = [Build.Name, Pull.Name, Cache.Name, Inspect.Name, RunHelp.Name];
 
     /// <summary>The verbs that write images with mksquashfs, whose arguments a site may add to (mksquashfs-args, read

@@ -63,8 +63,8 @@ public sealed record SiteConfig
     /// <summary>gpu: the default for --gpu.</summary>
     public GpuSelection? Gpu { get; init; }
 
-    /// <summary>cache-dir: where images pulled for `hpcrun docker://REF` are kept (absolute, normalized);
-    /// HPCRUN_CACHEDIR beats it (HpcRun.Image/Registry/ImageCache.cs).</summary>
+    /// <summary>cache-dir: where images pulled for `hpcrun docker://REF` are kept (absolute, normalized), a folder per
+    /// user in it (HpcRun.Image/Registry/SiteCache.cs); HPCRUN_CACHEDIR beats it (ImageCache.cs).</summary>
     public string? CacheDirectory { get; init; }
 
     /// <summary>mksquashfs-args: the default for --mksquashfs-args of build and pull (as given: checked by

@@ -26,6 +26,11 @@ public static class Hpcrun
 
     public static CommandResult Run(params string[] args) => Run((IEnumerable<string>)args);
 
+    /// <summary>Runs hpcrun with <paramref name="args"/> as <paramref name="user"/> (another account than the test
+    /// user: <see cref="TestEnvironment.SecondUser"/>), with that user's HOME, USER and LOGNAME, in /.</summary>
+    public static CommandResult RunAs(string user, IEnumerable<string> args, IDictionary<string, string>? env = null) =>
+        TestEnvironment.Run("setpriv", AsUser(args, user), null, UserEnvironment(env, user), "/");
+
     /// <summary>Starts hpcrun as the test user (setpriv execs, so the process is hpcrun itself).
     /// <paramref name="gated"/>: the process waits for a line on its stdin before it becomes
     /// hpcrun (same pid), so that a test can start many at one instant.</summary>
@@ -58,16 +63,17 @@ public static class Hpcrun
             "--init-groups", "--", "bash", "-c", $"export H={Binary}; {script}", .. args ?? []],
             null, UserEnvironment(env), cwd ?? UserHome, timeout);
 
-    private static IEnumerable<string> AsUser(IEnumerable<string> args) =>
-        ["--reuid", TestEnvironment.User, "--regid", TestEnvironment.User, "--init-groups", "--", Binary, .. args];
+    private static IEnumerable<string> AsUser(IEnumerable<string> args, string user = TestEnvironment.User) =>
+        ["--reuid", user, "--regid", user, "--init-groups", "--", Binary, .. args];
 
-    private static Dictionary<string, string> UserEnvironment(IDictionary<string, string>? extra)
+    private static Dictionary<string, string> UserEnvironment(IDictionary<string, string>? extra,
+        string user = TestEnvironment.User)
     {
         var env = new Dictionary<string, string>
         {
-            ["HOME"] = UserHome,
-            ["USER"] = TestEnvironment.User,
-            ["LOGNAME"] = TestEnvironment.User,
+            ["HOME"] = $"/home/{user}",
+            ["USER"] = user,
+            ["LOGNAME"] = user,
             ["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
             ["LANG"] = "C.UTF-8",
             [LeakCheck.Marker] = LeakCheck.Owner,

@@ -8,6 +8,23 @@ public static class TestEnvironment
     /// <summary>The unprivileged account the integration tests run hpcrun as (made by scripts/install-deps).</summary>
     public const string User = "hpcrun-test";
 
+    /// <summary>A second unprivileged account (uid 1501), for what one user's files must never do to another's (a
+    /// site's shared image cache). Made by scripts/install-deps, or here, once, where it is missing (the tests run as
+    /// root): <see cref="EnsureSecondUser"/>.</summary>
+    public const string SecondUser = "hpcrun-test2";
+
+    private static readonly Lazy<string> secondUser = new(() =>
+    {
+        if (Run("id", [SecondUser]).ExitCode != 0
+            && Run("useradd", ["--create-home", "--uid", "1501", "--shell", "/bin/bash", SecondUser]).ExitCode != 0
+            && Run("id", [SecondUser]).ExitCode != 0) // another test process may have made it meanwhile
+            throw new InvalidOperationException($"cannot make the account {SecondUser}");
+        return SecondUser;
+    });
+
+    /// <summary><see cref="SecondUser"/>, made first when missing.</summary>
+    public static string EnsureSecondUser() => secondUser.Value;
+
     public static string RepoRoot { get; } = FindRepoRoot();
 
     /// <summary>The published NativeAOT binary (scripts/test publishes it before the tests run).</summary>

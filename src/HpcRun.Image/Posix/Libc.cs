@@ -175,6 +175,10 @@ public static unsafe partial class Libc
     /// <summary>This process's effective uid (in its user namespace).</summary>
     public static uint EffectiveUid { get; } = GetEffectiveUid();
 
+    /// <summary>The effective uid now, not at the first use of this class: the launcher's id maps may have been
+    /// written since (until then every uid reads as the overflow uid).</summary>
+    public static uint EffectiveUidNow() => GetEffectiveUid();
+
     /// <summary>Whether this process is root (in its user namespace): permissions then do not bind it.</summary>
     public static bool IsRoot { get; } = EffectiveUid == 0;
 

@@ -39,7 +39,8 @@ public sealed class ImageCache(string root)
     public static readonly string[] ApptainerVariables = ["APPTAINER_CACHEDIR", "SINGULARITY_CACHEDIR"];
 
     /// <summary>The cache's directory: <c>$HPCRUN_CACHEDIR</c>, else the site's <c>cache-dir</c>
-    /// (<paramref name="siteDirectory"/>), else <c>$APPTAINER_CACHEDIR/hpcrun</c> (or SINGULARITY_CACHEDIR's), else
+    /// (<paramref name="siteDirectory"/>, which holds a folder per user: <see cref="SiteCache"/>), else
+    /// <c>$APPTAINER_CACHEDIR/hpcrun</c> (or SINGULARITY_CACHEDIR's), else
     /// <c>$XDG_CACHE_HOME/hpcrun</c>, else <c>$HOME/.cache/hpcrun</c> (XDG Base Directory specification); null when
     /// none is set. The variable that decides must be an absolute path, as the site's cache-dir must: a relative one
     /// would put the cache wherever each job starts (Apptainer reads it so, silently). A relative XDG_CACHE_HOME is
@@ -48,7 +49,7 @@ public sealed class ImageCache(string root)
     /// it).</exception>
     public static string? DirectoryFrom(Func<string, string?> environment, string? siteDirectory)
     {
-        if (environment(DirectoryVariable) is { Length: > 0 } own) return Absolute(DirectoryVariable, own);
+        if (OwnDirectoryGiven(environment)) return Absolute(DirectoryVariable, environment(DirectoryVariable)!);
         if (siteDirectory is not null) return siteDirectory;
         foreach (string name in ApptainerVariables)
             if (environment(name) is { Length: > 0 } apptainer)
@@ -56,6 +57,10 @@ public sealed class ImageCache(string root)
         if (environment("XDG_CACHE_HOME") is { Length: > 0 } xdg && xdg.StartsWith('/')) return $"{xdg}/hpcrun";
         return environment("HOME") is { Length: > 0 } home ? $"{Absolute("HOME", home)}/.cache/hpcrun" : null;
     }
+
+    /// <summary>Whether HPCRUN_CACHEDIR names the cache, beating the site's cache-dir.</summary>
+    public static bool OwnDirectoryGiven(Func<string, string?> environment) =>
+        environment(DirectoryVariable) is { Length: > 0 };
 
     private static string Absolute(string name, string path) => path.StartsWith('/') ? path
         : throw new FormatException($"{name} must be an absolute path, not '{path}': the image cache would be " +

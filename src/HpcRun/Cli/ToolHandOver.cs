@@ -1,7 +1,6 @@
 using HpcRun.CommandLine;
 using HpcRun.Host;
 using HpcRun.Image.Formats;
-using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using HpcRun.Native;
 
@@ -28,13 +27,14 @@ internal static class ToolHandOver
     /// the verbs that take each, its variable, and its value.</summary>
     private static readonly (string[] Verbs, string Variable, Func<SiteConfig, string?> Value)[] siteDefaults =
     [
-        (ToolVerbs.UsingImageCache, ImageCache.DirectoryVariable, site => site.CacheDirectory),
+        // The site's directory itself: hpcrun-tools makes and checks the user's folder in it when a verb uses it.
+        (ToolVerbs.UsingImageCache, ImageCacheDirectory.SiteVariable, site => site.CacheDirectory),
         (ToolVerbs.WritingImages, MksquashfsArgs.Variable, site => site.MksquashfsArgs),
     ];
 
     /// <summary><paramref name="environment"/> with HOME where it lacks one and the verb uses the image cache, and
     /// the site's defaults that <paramref name="verb"/> takes set as
-    /// their variables (HPCRUN_CACHEDIR, HPCRUN_MKSQUASHFS_ARGS), each unless the variable is set and not empty
+    /// their variables (HPCRUN_SITE_CACHEDIR, HPCRUN_MKSQUASHFS_ARGS), each unless the variable is set and not empty
     /// already (it beats the site's) or the site sets none.</summary>
     /// <exception cref="HpcRunException">79 (<see cref="ExitCode.SiteConfigInvalid"/>).</exception>
     private static IReadOnlyList<string> WithSiteDefaults(string verb, IReadOnlyList<string> environment)

@@ -4,6 +4,7 @@ using HpcRun.Image;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
+using HpcRun.Native;
 using Serilog;
 
 namespace HpcRun.Host;
@@ -39,7 +40,8 @@ internal static class RegistryImage
         try { reference = ImageReference.Parse(image); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
         string directory = ImageCacheDirectory.Require(name => environment.GetValueOrDefault(name) is { Length: > 0 } v
-            ? v : name == "HOME" ? NameService.AccountHome() : null, site.CacheDirectory);
+            ? v : name == "HOME" ? NameService.AccountHome() : null, site.CacheDirectory,
+            (uint)EarlyNamespace.OuterUid()); // the real uid names the user's folder of a site's cache, not 0
         var cache = new ImageCache(directory);
         offline |= SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE");
         bool fromCache = offline || joined || reference.Digest is not null;

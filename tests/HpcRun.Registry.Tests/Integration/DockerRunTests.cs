@@ -437,17 +437,19 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
     }
 
     /// <summary>A site's cache-dir (no HPCRUN_CACHEDIR) is the cache of both the launch and the cache verb, which
-    /// only the launcher reads the site configuration for.</summary>
+    /// only the launcher reads the site configuration for: the user's folder in it (SiteCacheTests).</summary>
     [Fact]
     public void The_sites_cache_dir_is_where_docker_references_and_the_cache_verb_look()
     {
         string config = Path.Combine(cache, "hpcrun.conf");
+        Directory.CreateDirectory(Path.Combine(cache, "site"));
+        File.SetUnixFileMode(Path.Combine(cache, "site"), (UnixFileMode)0b1_111_111_111);
         File.WriteAllText(config, $"cache-dir = {cache}/site\n");
         var env = new Dictionary<string, string> { ["HPCRUN_INSECURE"] = "1", ["HPCRUN_CONFIG"] = config };
         string reference = registry.PlainRef("test/multi:1");
         var run = Hpcrun.Run([reference, "/bin/cat", "/data/kept"], env);
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Single(Directory.GetFiles(Path.Combine(cache, "site", "sif"), "*.sif"));
+        Assert.Single(Directory.GetFiles(Path.Combine(cache, "site", "1500", "sif"), "*.sif"));
         Assert.Contains(reference + " (linux/amd64)", Hpcrun.Run(["cache", "list"], env).Stdout);
         Assert.Contains("removed 1 image(s)", Hpcrun.Run(["cache", "clean"], env).Stdout);
     }

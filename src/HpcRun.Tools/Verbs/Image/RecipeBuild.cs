@@ -67,7 +67,8 @@ internal sealed class RecipeBuild
         }
         var request = new RecipeRequest(build.Output, recipe, context, args, result.GetValue(NoCache), build.Force,
             build.SquashFsOnly, build.Platform, build.SourceDateEpoch,
-            ImageCacheDirectory.Find(Environment.GetEnvironmentVariable, null),
+            ImageCacheDirectory.Find(Environment.GetEnvironmentVariable,
+                ImageCacheDirectory.HandedSite(Environment.GetEnvironmentVariable)),
             Path.Combine(AppContext.BaseDirectory, "hpcrun"), CommandLineRoot.Version,
             (reference, platform, reporter, cancel) => Pull(result, reference, platform, reporter, cancel),
             build.MksquashfsArgs)

@@ -23,12 +23,13 @@ internal static class RegistryVerbs
     }
 
     /// <summary>The cache (<see cref="ImageCacheDirectory.Require"/>; the launcher hands its site's cache-dir over as
-    /// HPCRUN_CACHEDIR).</summary>
+    /// HPCRUN_SITE_CACHEDIR).</summary>
     /// <exception cref="HpcRunException">64 for a relative variable; 108 without a directory, or with one that is not
     /// a directory.</exception>
     public static ImageCache Cache()
     {
-        string directory = ImageCacheDirectory.Require(Environment.GetEnvironmentVariable, null);
+        string directory = ImageCacheDirectory.Require(Environment.GetEnvironmentVariable,
+            ImageCacheDirectory.HandedSite(Environment.GetEnvironmentVariable));
         if (Path.Exists(directory) && !Directory.Exists(directory))
             throw new HpcRunException(ExitCode.PullOutputUnwritable,
                 $"cannot use the image cache {Shown.Path(directory)}: not a directory");

@@ -934,19 +934,22 @@ public sealed class RecipeBuildTests : IDisposable
     {
         Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo hi > /hi\n");
         Write("site.conf", $"cache-dir = {dir}/sitecache\n");
+        Directory.CreateDirectory(Path.Combine(dir, "sitecache"));
+        File.SetUnixFileMode(Path.Combine(dir, "sitecache"), (UnixFileMode)0b1_111_111_111); // as /tmp: every user's
         var site = new Dictionary<string, string> { ["HPCRUN_CONFIG"] = Path.Combine(dir, "site.conf") };
         var build = Hpcrun.Run(["build", "a.sif", "Dockerfile"], site, cwd: dir);
         Assert.True(build.ExitCode == 0, build.ToString());
-        Assert.True(Directory.Exists(Path.Combine(dir, "sitecache", "recipe")));
+        Assert.True(Directory.Exists(Path.Combine(dir, "sitecache", "1500", "recipe"))); // the user's own folder
         string listed = Hpcrun.Run(["cache", "list"], site).Stdout;
-        Assert.Matches($@"\n2 recipe build step\(s\), [0-9.]+ [KM]iB, in {dir}/sitecache/recipe\n", listed);
+        Assert.Matches($@"\n2 recipe build step\(s\), [0-9.]+ [KM]iB, in {dir}/sitecache/1500/recipe\n", listed);
         Assert.Contains("[2/2] cached", Hpcrun.Run(["build", "-F", "a.sif", "Dockerfile"], site, cwd: dir).Stderr);
 
         Write("bad.conf", $"cache-dir = {dir}/Dockerfile/cache\n");
         var badSite = new Dictionary<string, string> { ["HPCRUN_CONFIG"] = Path.Combine(dir, "bad.conf") };
         var bad = Hpcrun.Run(["build", "b.sif", "Dockerfile"], badSite, cwd: dir);
-        Assert.Equal((108, $"hpcrun: cannot make the image cache {dir}/Dockerfile/cache: not a directory\n"),
-            (bad.ExitCode, bad.Stderr));
+        Assert.Equal(108, bad.ExitCode);
+        Assert.StartsWith($"hpcrun: cannot use the site's image cache {dir}/Dockerfile/cache (cache-dir): not a " +
+            "directory; ", bad.Stderr);
         foreach ((string cache, string why) in new[] { ("/nonexist/cache", "permission denied"),
                      ("/etc/passwd", "not a directory") })
         {

@@ -1,0 +1,58 @@
+using HpcRun.Image.Registry;
+
+namespace HpcRun.Image.Tests;
+
+/// <summary>The site's cache-dir holds a folder per user (<see cref="SiteCache"/>): the site's directory must keep
+/// each user's folder theirs (sticky when others may write it), and a user's folder must be their own directory that
+/// no one else may write, so that no user plants an image another runs.</summary>
+public class SiteCacheTests
+{
+    private const uint Dir = 0x4000, Link = 0xA000, File = 0x8000;
+
+    [Theory]
+    [InlineData("/var/cache/hpcrun", 1500u, "/var/cache/hpcrun/1500")]
+    [InlineData("/var/cache/hpcrun/", 0u, "/var/cache/hpcrun/0")]
+    public void Each_user_has_a_folder_named_by_their_uid(string site, uint uid, string expected) =>
+        Assert.Equal(expected, SiteCache.UserDirectory(site, uid));
+
+    [Theory]
+    [InlineData(0u, 0x3FFu)] // 1777, as /tmp
+    [InlineData(0u, 0x1EDu)] // 0755: the administrator makes the users' folders
+    [InlineData(65534u, 0x3F8u)] // 1770, group-shared and sticky; root shows as the overflow uid in a namespace
+    public void A_site_directory_no_user_can_take_a_folder_from_serves(uint owner, uint mode) =>
+        Assert.Null(SiteCache.SiteProblem("/c", new SiteCache.Entry(Dir, owner, mode), null));
+
+    [Theory]
+    [InlineData(0x1FFu, "cannot use the site's image cache /c (cache-dir): other users may write it (mode 0777) " +
+        "but it is not sticky, so they could replace a user's cache with their own; an administrator makes it " +
+        "sticky (chmod +t /c)")]
+    [InlineData(0x1F8u, "cannot use the site's image cache /c (cache-dir): other users may write it (mode 0770)")]
+    public void A_site_directory_others_may_write_without_the_sticky_bit_is_refused(uint mode, string start) =>
+        Assert.StartsWith(start, SiteCache.SiteProblem("/c", new SiteCache.Entry(Dir, 0, mode), null));
+
+    [Fact]
+    public void A_missing_site_directory_says_how_an_administrator_makes_it()
+    {
+        Assert.Equal("cannot use the site's image cache /c (cache-dir): no such file or directory; the site's " +
+            "cache-dir is an administrator's to make, writable by every user and sticky as /tmp is: " +
+            "install -d -m 1777 /c", SiteCache.SiteProblem("/c", null, "no such file or directory"));
+        Assert.Equal("cannot use the site's image cache /c (cache-dir): not a directory",
+            SiteCache.SiteProblem("/c", new SiteCache.Entry(File, 0, 0x1FF), null));
+    }
+
+    [Fact]
+    public void The_users_own_private_directory_serves() =>
+        Assert.Null(SiteCache.UserProblem("/c/1500", new SiteCache.Entry(Dir, 1500, 0x1C0), 1500));
+
+    [Theory]
+    [InlineData(Dir, 1501u, 0x1C0u, "another user owns it and could plant the images you would run")]
+    [InlineData(Dir, 65534u, 0x1C0u, "another user owns it")] // root's or anyone's outside the namespace
+    [InlineData(Dir, 1500u, 0x1FFu, "other users may write it (mode 0777) and could plant the images you would " +
+        "run; make it yours alone (chmod 700 /c/1500)")]
+    [InlineData(Dir, 1500u, 0x1D0u, "other users may write it (mode 0720)")]
+    [InlineData(Link, 1501u, 0x1FFu, "it is a symbolic link, which another user may have made")]
+    [InlineData(File, 1500u, 0x180u, "not a directory")]
+    public void A_folder_that_is_not_the_users_alone_is_refused(uint type, uint owner, uint mode, string why) =>
+        Assert.StartsWith($"cannot use the image cache /c/1500: {why}",
+            SiteCache.UserProblem("/c/1500", new SiteCache.Entry(type, owner, mode), 1500));
+}
