@@ -73,6 +73,9 @@ public class UsageErrorTests
     [InlineData("--net", "hpcrun keeps the host's network")]
     [InlineData("--memory", "hpcrun sets no resource limits")]
     [InlineData("--app", "hpcrun has no SCIF apps")]
+    [InlineData("--no-https", "HPCRUN_INSECURE=1 speaks plain HTTP to a registry (pull and build take --no-https")]
+    [InlineData("--nohttps", "HPCRUN_INSECURE=1 speaks plain HTTP to a registry (pull and build take --no-https")]
+    [InlineData("--disable-cache", "`hpcrun pull OUT.sif docker://REF` (which takes --disable-cache)")]
     public void ApptainersOptionsHpcrunLacksGetAdvice(string option, string advice)
     {
         var (code, request) = Parse("exec", option, "img", "true");
