@@ -33,11 +33,18 @@ public static class ImageCacheDirectory
             ? EnterSite(siteDirectory, uid ?? Libc.EffectiveUidNow()) : found;
     }
 
+    /// <summary>The command that puts <paramref name="reference"/> (as typed) into the image cache, for the lines that
+    /// say the cache lacks it (`hpcrun pull REF` alone writes NAME_TAG.sif, which no docker:// launch finds).</summary>
+    public static string PullCommand(string reference) => $"hpcrun pull --cache {reference}";
+
     /// <summary>The cache's directory, which the caller needs.</summary>
     /// <exception cref="HpcRunException">64 and 108 as <see cref="Find"/>; 108 when no variable names one.</exception>
     public static string Require(Func<string, string?> environment, string? siteDirectory, uint? uid = null) =>
         Find(environment, siteDirectory, uid) ?? throw new HpcRunException(ExitCode.PullOutputUnwritable,
-            "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME");
+            NoCache);
+
+    /// <summary>What <see cref="Require"/> says when no variable names a cache.</summary>
+    public const string NoCache = "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME";
 
     /// <summary>The user's folder in the site's cache, made private (0700) when missing; refused unless it is the
     /// user's own directory that no one else may write, in a site directory that no one can take it from.</summary>

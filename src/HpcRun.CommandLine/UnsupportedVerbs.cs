@@ -36,6 +36,8 @@ public static class UnsupportedVerbs
         ("library://", "download the SIF where Apptainer is installed (`apptainer pull`) and give hpcrun the file"),
         ("shub://", "Singularity Hub is read-only and archived: download the SIF and give hpcrun the file"),
         ("instance://", "hpcrun starts no background containers: run the job with `hpcrun exec IMAGE CMD`"),
+        ("docker-daemon:", "hpcrun reads no Docker daemon: `docker save IMG -o image.tar`, then " +
+            "`hpcrun build image.sif docker-archive:image.tar`"),
     ];
 
     /// <summary>The one-line refusal for <paramref name="word"/> (a verb or an image reference); null when

@@ -26,6 +26,10 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     /// <summary>The config a SIF carries outside its file system; null for other images.</summary>
     public ImageConfig? EmbeddedConfig { get; init; }
 
+    /// <summary>The CPU architecture a SIF says its root file system is for, as OCI names it ("arm64"): its
+    /// partition's, else its header's; null for other images and for a SIF that names none ("00").</summary>
+    public string? Architecture { get; init; }
+
     /// <summary>Recognises the image at <paramref name="path"/> and checks it is complete.
     /// Throws <see cref="FileNotFoundException"/> when nothing is there and
     /// <see cref="ImageFormatException"/> when it is not a usable image.</summary>
@@ -54,13 +58,9 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     public static bool LooksLikeImageFile(string path)
     {
         if (path.StartsWith('-') || !PosixFile.IsRegular(path)) return false;
-        int fd = Libc.TryOpen(path, Libc.O_RDONLY | Libc.O_CLOEXEC, out _);
-        if (fd < 0) return false;
         Span<byte> head = stackalloc byte[SifHeader.Size];
-        int read = 0, n;
-        while (read < head.Length && (n = Libc.Read(fd, head[read..])) > 0) read += n;
-        Libc.Close(fd);
-        return SquashFsSuperblock.HasMagic(head[..read]) || SifFile.HasMagic(head[..read]);
+        int read = Libc.ReadStart(path, head);
+        return read > 0 && (SquashFsSuperblock.HasMagic(head[..read]) || SifFile.HasMagic(head[..read]));
     }
 
     internal static ImageSource ProbeSif(string path, Stream stream)
@@ -72,7 +72,11 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
             throw new ImageFormatException(
                 $"SIF primary partition is {root.FsType?.ToString() ?? "unknown"}, hpcrun runs SquashFS only");
         SquashFsSuperblock.Read(stream, root.Offset, root.Size);
+        string code = root.Arch is { Length: > 0 } arch && arch != "00" ? arch : sif.Header.Arch;
         return new ImageSource(path, ImageKind.Sif, root.Offset)
-        { EmbeddedConfig = SifMetadata.Read(stream, sif).Config };
+        {
+            EmbeddedConfig = SifMetadata.Read(stream, sif).Config,
+            Architecture = code == "00" ? null : SifArch.Name(code),
+        };
     }
 }

@@ -25,6 +25,8 @@ public enum ExitCode
     SiteConfigInvalid = 79,  // hpcrun.conf, a drop-in or HPCRUN_CONFIG's file: unreadable, unknown key, bad value
     BuildOutputUnwritable = 80, // build: OUT exists (no --force), is a directory, or its directory is unusable
     BuildSourceUnreadable = 81, // build: a file or directory of the source cannot be read (--skip-unreadable: left out)
+    ImageArchitecture = 82,  // the image (a SIF) is for another CPU architecture than this host's
+    ImageNeedsBuild = 83,    // an archive or OCI layout (docker-archive:, oci:, oci-archive:): build a SIF of it
     GpuNotFound = 85,        // --gpu names a kind or an index this host (or the Slurm job) does not have
     GpuDriverBroken = 86,    // the host's GPU driver libraries: a dangling link, or libcuda missing with --gpu=nvidia
     GpuImageIncompatible = 87, // the image cannot run the GPU driver's libraries: no glibc, or too old a one

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using HpcRun.CommandLine;
 using HpcRun.Image.Text;
+using HpcRun.Tools;
 using HpcRun.Tools.Verbs.Bench;
 using HpcRun.Tools.Verbs.Image;
 using HpcRun.Tools.Verbs.Registry;
 using HpcRun.Tools.Verbs.Slurm;
 
+ParentDeath.Arm(); // first: a launcher's pull must not outlive it
 StandardStreams.Install();
 var cli = new CommandLineRoot();
 foreach (Command verb in (Command[])[.. ImageVerbs.All, .. SlurmVerbs.All, .. RegistryVerbs.All, BenchVerb.Create()])

@@ -1,6 +1,7 @@
 using HpcRun.Build;
 using HpcRun.Build.Posix;
 using HpcRun.Image.Tests.Fixtures;
+using HpcRun.TestSupport;
 
 namespace HpcRun.Image.Tests;
 

@@ -8,12 +8,14 @@ namespace HpcRun.Registry.Tests;
 /// A registry that misbehaves, in front of a real one: every request answered with one status, or never answered,
 /// or (<see cref="Mode.KilledMidBlob"/>) the real registry's answers passed through until the first blob, of which
 /// half is sent before the server dies (the connection closes and nothing listens any more), or
+/// (<see cref="Mode.StalledMidBlob"/>) half of each blob is sent and the rest never comes, the connection held open:
+/// a pull under way for as long as a test needs (<see cref="Stalled"/> says when it is), or
 /// (<see cref="Mode.Challenge"/>) every request answered 401 with a Bearer challenge whose realm is the token service
 /// at <c>upstream</c> (a URL).
 /// </summary>
 public sealed class FaultServer : IDisposable
 {
-    public enum Mode { Status, Silent, KilledMidBlob, Challenge }
+    public enum Mode { Status, Silent, KilledMidBlob, StalledMidBlob, Challenge }
 
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly Mode mode;
@@ -23,6 +25,9 @@ public sealed class FaultServer : IDisposable
     private readonly CancellationTokenSource stop = new();
 
     public string Host => $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+
+    /// <summary>Set once a <see cref="Mode.StalledMidBlob"/> server has sent half a blob and holds the rest.</summary>
+    public ManualResetEventSlim Stalled { get; } = new();
 
     /// <summary>The requests a <see cref="Mode.Silent"/> server received and left unanswered.</summary>
     public int Unanswered
@@ -67,7 +72,7 @@ public sealed class FaultServer : IDisposable
                     Send(client, 401, "text/plain", [], headers: $"WWW-Authenticate: Bearer realm=\"{upstream}\"," +
                         "service=\"fault\",scope=\"repository:test/app:pull\"\r\n");
                     break;
-                case Mode.KilledMidBlob:
+                case Mode.KilledMidBlob or Mode.StalledMidBlob:
                     using (var http = new HttpClient())
                     {
                         var request = new HttpRequestMessage(HttpMethod.Get, $"http://{upstream}{path}");
@@ -77,6 +82,13 @@ public sealed class FaultServer : IDisposable
                         using HttpResponseMessage response = await http.SendAsync(request);
                         byte[] body = await response.Content.ReadAsByteArrayAsync();
                         string type = response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
+                        if (path.Contains("/blobs/") && body.Length > 1000 && mode == Mode.StalledMidBlob)
+                        {
+                            Send(client, 200, type, body[..(body.Length / 2)], body.Length);
+                            lock (held) held.Add(client); // the rest never comes; closed by Dispose
+                            Stalled.Set();
+                            return;
+                        }
                         if (path.Contains("/blobs/") && body.Length > 1000)
                         {
                             listener.Stop(); // the registry dies: nothing listens any more
@@ -114,5 +126,6 @@ public sealed class FaultServer : IDisposable
         stop.Cancel();
         listener.Stop();
         lock (held) foreach (Socket s in held) s.Dispose();
+        Stalled.Dispose();
     }
 }

@@ -287,6 +287,28 @@ public static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "kill")]
     public static partial int Kill(int pid, int signal);
 
+    /// <summary>Fills <paramref name="buffer"/> from the start of the file at <paramref name="path"/> with plain
+    /// open, read and close: the bytes read (fewer at its end), or -1 when it cannot be opened.</summary>
+    public static int ReadStart(string path, Span<byte> buffer)
+    {
+        int fd = TryOpen(path, O_RDONLY | O_CLOEXEC, out _);
+        if (fd < 0) return -1;
+        int read = 0, n;
+        while (read < buffer.Length && (n = Read(fd, buffer[read..])) > 0) read += n;
+        Close(fd);
+        return read;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getppid")]
+    public static partial int ParentPid();
+
+    /// <summary>prctl(PR_SET_PDEATHSIG, signal): <paramref name="signal"/> comes when the thread that forked this
+    /// process ends.</summary>
+    public static int SetParentDeathSignal(int signal) => Prctl(1 /* PR_SET_PDEATHSIG */, (nuint)signal, 0, 0, 0);
+
+    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    private static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
     /// <summary>open(2) of <paramref name="path"/> (relative to the current directory): the descriptor, or -1 and
     /// the errno.</summary>
     public static int TryOpen(string path, int flags, out int errno)

@@ -25,7 +25,7 @@ public static class RecipeStepCommand
 
     /// <summary>Native/hpcrun.h's HPCRUN_DIE_WITH_VARIABLE: the pid of the process the launcher dies with (the build
     /// that started it: its step, or the %test's exec), taken out of the environment before anything reads
-    /// it.</summary>
+    /// it; and the launcher's pid for the hpcrun-tools pull it starts (HpcRun.Tools/ParentDeath.cs).</summary>
     public const string ParentVariable = "HPCRUN_DIE_WITH";
 
     /// <summary>The prefix of the variables that carry the command's environment entries (NAME=VALUE).</summary>

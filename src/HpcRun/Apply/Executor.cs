@@ -39,6 +39,7 @@ internal static class Executor
             throw new HpcRunException(ExitCode.BadImage, $"{e.Message}: the image cache's copy is damaged: " +
                 "`hpcrun cache clean` removes it, and the next launch pulls it again");
         }
+        ImageArchitecture.Check(image, HostPlatform.Architecture); // before anything is mounted
         return role is NodeRole.Member member ? RunJoined(request, site, image, member)
             : RunOwn(request, site, image, ids!, role as NodeRole.First, resolved.Check);
     }

@@ -2,9 +2,12 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.Apply.SquashFuse;
+using HpcRun.CommandLine;
 using HpcRun.Doctor;
 using HpcRun.Gpu;
 using HpcRun.Host;
+using HpcRun.Image;
+using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using HpcRun.Mpi;
 using HpcRun.Native;
@@ -19,7 +22,10 @@ internal static class DoctorVerb
     public static Command Create()
     {
         var image = new Argument<string?>("image")
-        { Description = "Also check this image (SquashFS, SIF or directory)", Arity = ArgumentArity.ZeroOrOne };
+        {
+            Description = "Also check this image (SquashFS, SIF or directory; docker://REF: its cached SIF)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON, for scripts" };
         var verb = new Command("doctor",
             "Check that this node (and IMAGE) can run containers: namespaces, FUSE, kernel, RDMA, GPUs, MPI, Slurm");
@@ -31,8 +37,11 @@ internal static class DoctorVerb
 
     private static int Run(string? image, bool json)
     {
-        var checks = DoctorChecks.Run(ReadHost(), image, i => RunInside(i, "--gpu=none"),
-            i => RunInside(i, "--gpu=auto"));
+        DoctorHost host = ReadHost();
+        (string? checkedImage, CheckResult? imageCache) = image is not null && ImageReference.IsReference(image)
+            ? FromCache(image, host) : (image, null);
+        var checks = DoctorChecks.Run(host, checkedImage, i => RunInside(i, "--gpu=none"),
+            i => RunInside(i, "--gpu=auto"), imageCache);
         bool ok = checks.All(c => c.Status != CheckStatus.FAIL);
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new DoctorReport(ok, checks), DoctorJson.Default.DoctorReport));
@@ -57,6 +66,24 @@ internal static class DoctorVerb
             Site = site,
             SiteError = siteError,
         };
+    }
+
+    /// <summary>The cached SIF of the docker:// <paramref name="image"/> (null when there is none) and what the
+    /// cache holds of it, found without a request.</summary>
+    private static (string? Sif, CheckResult Check) FromCache(string image, DoctorHost host)
+    {
+        ImageReference reference;
+        string? directory;
+        try
+        {
+            reference = ImageReference.Parse(image);
+            directory = RegistryImage.CacheDirectory(host.Environment, host.Site);
+        }
+        catch (FormatException e) { return (null, CachedImageCheck.Refused(image, e.Message)); }
+        catch (HpcRunException e) { return (null, CachedImageCheck.Refused(image, e.Message)); }
+        if (directory is null) return (null, CachedImageCheck.Refused(image, ImageCacheDirectory.NoCache));
+        return new ImageCache(directory).Find(reference, HostPlatform.Name) is { } sif
+            ? (sif, CachedImageCheck.Found(image, sif)) : (null, CachedImageCheck.Missing(image, directory));
     }
 
     private static (SiteConfig? Site, string? Error) ReadSiteConfig(IReadOnlyDictionary<string, string> environment)

@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using HpcRun.HostLibraries;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
-using HpcRun.Image.Sif;
 using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Doctor;
@@ -53,8 +52,7 @@ public static class ImageChecks
             return CheckResult.Fail(name, $"{image}: {why}", "rebuild or re-download the image");
         }
 
-        if (source.Kind == ImageKind.Sif && SifArch.Name(SifFile.Read(image).Header.Arch) is var sifArch
-            && sifArch != "unknown" && sifArch != HostOciArchitecture)
+        if (source.Architecture is { } sifArch && sifArch != HostOciArchitecture) // its partition's, as a launch reads
             return CheckResult.Fail(name, $"SIF image is for {sifArch}, this host is {HostOciArchitecture}",
                 $"use an image built for {HostOciArchitecture}");
         if (source.Kind != ImageKind.Directory)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using HpcRun.CommandLine;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Recipe;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using HpcRun.Native;
@@ -39,8 +40,7 @@ internal static class RegistryImage
         ImageReference reference;
         try { reference = ImageReference.Parse(image); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
-        string directory = ImageCacheDirectory.Require(name => environment.GetValueOrDefault(name) is { Length: > 0 } v
-            ? v : name == "HOME" ? NameService.AccountHome() : null, site.CacheDirectory,
+        string directory = ImageCacheDirectory.Require(Variables(environment), site.CacheDirectory,
             (uint)EarlyNamespace.OuterUid()); // the real uid names the user's folder of a site's cache, not 0
         var cache = new ImageCache(directory);
         offline |= SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE");
@@ -52,6 +52,18 @@ internal static class RegistryImage
         return CheckCachedTag(cache, reference, environment) is { } check ? new ResolvedImage(check.Image, check)
             : new ResolvedImage(Pull(reference, directory, moved: false));
     }
+
+    /// <summary>The image cache's directory as a launch finds it (`hpcrun doctor docker://REF`); null when no
+    /// variable names one.</summary>
+    /// <exception cref="HpcRunException">64 for a relative cache variable.</exception>
+    public static string? CacheDirectory(IReadOnlyDictionary<string, string> environment, SiteConfig? site) =>
+        ImageCacheDirectory.Find(Variables(environment), site?.CacheDirectory, (uint)EarlyNamespace.OuterUid());
+
+    /// <summary>The variables that place the cache; HOME, when unset or empty, is the account's (srun
+    /// --export=NONE).</summary>
+    private static Func<string, string?> Variables(IReadOnlyDictionary<string, string> environment) =>
+        name => environment.GetValueOrDefault(name) is { Length: > 0 } v ? v
+            : name == "HOME" ? NameService.AccountHome() : null;
 
     /// <summary>The cached SIF of <paramref name="reference"/> with the launcher's check of its tag started; null
     /// when the cache lacks it or the launcher does not ask (<see cref="TagCheck.Start"/>).</summary>
@@ -110,6 +122,8 @@ internal static class RegistryImage
         foreach (string arg in (string[])[.. verbosity, "pull", "--cache", .. tagMoved, reference.ToString()])
             info.ArgumentList.Add(arg);
         info.Environment[ImageCache.DirectoryVariable] = cacheDirectory;
+        info.Environment[RecipeStepCommand.ParentVariable] = $"{Environment.ProcessId}"; // it dies with this launcher
+        using var signals = new PullSignals(); // before it starts: no signal may end this launcher and leave it
         Process process;
         try { process = Process.Start(info)!; }
         catch (System.ComponentModel.Win32Exception e)
@@ -120,8 +134,12 @@ internal static class RegistryImage
         }
         using (process)
         {
+            signals.Forward(process.Id);
             string path = process.StandardOutput.ReadToEnd().Trim();
             process.WaitForExit();
+            // The pull said what stopped it; a signal that came as it finished still ends the launch, as it would
+            // have a moment before.
+            if (signals.Signal != 0) Environment.Exit(128 + signals.Signal);
             if (process.ExitCode != 0) Environment.Exit(process.ExitCode); // its one line is on stderr already
             return path;
         }

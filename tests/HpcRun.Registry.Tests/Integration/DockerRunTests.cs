@@ -162,8 +162,27 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
             var absent = Run(verb, missing);
             Assert.Equal(109, absent.ExitCode);
             Assert.Equal($"hpcrun: {missing} is not in the image cache ({cache}): pull it first " +
-                $"(hpcrun pull {missing})\n", absent.Stderr);
+                $"(hpcrun pull --cache {missing})\n", absent.Stderr);
         }
+    }
+
+    /// <summary>`hpcrun doctor docker://REF` checks the image the cache holds for REF, found without a request; one
+    /// the cache lacks is a warning with the command that caches it, where doctor said "not found".</summary>
+    [Fact]
+    public void Doctor_checks_the_cached_image_of_a_reference_and_names_the_pull_of_one_the_cache_lacks()
+    {
+        string reference = registry.PlainRef("test/app:1");
+        var missing = Run("doctor", reference);
+        Assert.Contains($"WARN  image cache: {reference} is not in the image cache ({cache}), so it was not checked " +
+            $"(fix: hpcrun pull --cache {reference}, then run doctor again)\n", missing.Stdout);
+        Assert.DoesNotContain("  image: ", missing.Stdout);
+        Assert.Equal("kept\n", Run(reference).Stdout);
+        int requests = registry.Plain.Requests("/v2/test/app/");
+        var cached = Run("doctor", reference);
+        string sif = Assert.Single(Directory.GetFiles(Path.Combine(cache, "sif"), "*.sif"));
+        Assert.Contains($"OK    image cache: {reference} is cached: {sif}\n", cached.Stdout);
+        Assert.Contains("OK    image: Sif image runs here", cached.Stdout);
+        Assert.Equal(requests, registry.Plain.Requests("/v2/test/app/"));
     }
 
     /// <summary>Roots named under the host's /tmp (SSL_CERT_FILE, a hashed SSL_CERT_DIR in a list) verify the
@@ -454,7 +473,8 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Contains("removed 1 image(s)", Hpcrun.Run(["cache", "clean"], env).Stdout);
     }
 
-    private static string CacheDir()
+    /// <summary>A fresh image cache the test user can write.</summary>
+    internal static string CacheDir()
     {
         string path = Path.Combine(TestImages.Dir, $"cache-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);

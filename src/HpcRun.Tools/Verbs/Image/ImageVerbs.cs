@@ -147,19 +147,14 @@ internal static class ImageVerbs
         if (source.StartsWith("docker-daemon:", StringComparison.Ordinal))
             throw new HpcRunException(ExitCode.Usage, $"'{source}': hpcrun reads no Docker daemon: `docker save " +
                 $"{source["docker-daemon:".Length..]} -o image.tar`, then build from image.tar");
-        foreach (string prefix in new[] { "docker-archive:", "oci-archive:", "oci:" })
-        {
-            if (!source.StartsWith(prefix, StringComparison.Ordinal) || Path.Exists(source)) continue;
-            (string path, string? named) = ArchiveReference.Split(source[prefix.Length..], Path.Exists);
-            if (named is null) return (path, tag);
-            if (named.StartsWith('@'))
-                throw new HpcRunException(ExitCode.Usage,
-                    $"'{source}': hpcrun picks an archive's image by its tag, not its place: --tag NAME:TAG");
-            if (tag is not null && named != tag)
-                throw new HpcRunException(ExitCode.Usage, $"'{source}' names the image '{named}', --tag '{tag}'");
-            return (path, tag ?? named);
-        }
-        return (source, tag);
+        if (LocalTransports.Split(source, Path.Exists) is not { } split) return (source, tag);
+        if (split.Named is not { } named) return (split.Path, tag);
+        if (named.StartsWith('@'))
+            throw new HpcRunException(ExitCode.Usage,
+                $"'{source}': hpcrun picks an archive's image by its tag, not its place: --tag NAME:TAG");
+        if (tag is not null && named != tag)
+            throw new HpcRunException(ExitCode.Usage, $"'{source}' names the image '{named}', --tag '{tag}'");
+        return (split.Path, tag ?? named);
     }
 
     /// <summary>Plain progress lines and warnings on stderr, as -q and -s leave them (<see cref="Logging"/>).</summary>
@@ -278,7 +273,8 @@ internal static class ImageVerbs
         ImageReference reference = RegistryVerbs.Parse(argument);
         ImageCache cache = RegistryVerbs.Cache();
         return cache.Find(reference, HostPlatform.Name) ?? throw new HpcRunException(ExitCode.NotCached,
-            $"{reference} is not in the image cache ({cache.Root}): pull it first (hpcrun pull {argument})");
+            $"{reference} is not in the image cache ({cache.Root}): pull it first " +
+                $"({ImageCacheDirectory.PullCommand(argument)})");
     }
 
     /// <summary>Turns the image library's errors into hpcrun's one-line messages and exit statuses.</summary>

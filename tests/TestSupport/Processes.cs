@@ -1,4 +1,4 @@
-namespace HpcRun.Image.Tests.Fixtures;
+namespace HpcRun.TestSupport;
 
 /// <summary>A process as /proc shows it: its pid, its parent's, its name (comm) and command line.</summary>
 public sealed record ProcessEntry(int Pid, int Parent, string Name, string[] CommandLine);
@@ -20,6 +20,20 @@ public static class Processes
             if (All().FirstOrDefault(p => p.Name == name && p.Parent == parent.Id) is { } child) return child.Pid;
         }
         throw new TimeoutException($"{name} did not start");
+    }
+
+    /// <summary>Waits until <paramref name="pid"/> has ended (gone, or a zombie nobody reaps); false when it still
+    /// runs after <paramref name="limit"/>.</summary>
+    public static bool WaitUntilEnded(int pid, TimeSpan limit)
+    {
+        for (var started = DateTime.UtcNow; ; Thread.Sleep(20))
+        {
+            string stat;
+            try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
+            catch (IOException) { return true; }
+            if (stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z')) return true;
+            if (DateTime.UtcNow - started >= limit) return false;
+        }
     }
 
     private static ProcessEntry? Read(int pid)

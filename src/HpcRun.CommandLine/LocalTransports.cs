@@ -1,0 +1,62 @@
+using HpcRun.Image.Text;
+
+namespace HpcRun.CommandLine;
+
+/// <summary>
+/// Apptainer's transports for local images: `docker-archive:FILE[:NAME:TAG]` (a `docker save` tar),
+/// `oci-archive:FILE[:TAG]` and `oci:DIR[:TAG]` (an OCI layout, as a tar or a directory). `hpcrun build` takes them
+/// as sources. The launch verbs do not: Apptainer unpacks such an image into its cache at every launch of a new
+/// archive, where hpcrun runs one file mounted in place, so a launch refuses one in a line that gives the build that
+/// makes that file, once (status 83), as it does for a recipe given as the image.
+/// </summary>
+public static class LocalTransports
+{
+    private static readonly string[] Prefixes = ["docker-archive:", "oci-archive:", "oci:"];
+
+    /// <summary>The path <paramref name="source"/> names after its transport and the image named after that path's
+    /// first colon (null: none), as containers/image splits them; null when <paramref name="source"/> is no
+    /// transport form, or a path that <paramref name="exists"/> with its colons (a path stays a path).</summary>
+    public static (string Path, string? Named)? Split(string source, Func<string, bool> exists)
+    {
+        foreach (string prefix in Prefixes)
+        {
+            if (!source.StartsWith(prefix, StringComparison.Ordinal) || exists(source)) continue;
+            string rest = source[prefix.Length..];
+            int colon = rest.IndexOf(':');
+            return exists(rest) || colon <= 0 ? (rest, null) : (rest[..colon], rest[(colon + 1)..]);
+        }
+        return null;
+    }
+
+    /// <summary>The one line that refuses to launch <paramref name="source"/> and gives the build that makes a SIF
+    /// of it, named after its file; null when it is no transport form.</summary>
+    public static string? Refusal(string source, Func<string, bool> exists) =>
+        Split(source, exists) is { } named ? BuildFirst(source, named.Path) : null;
+
+    /// <summary>The one line that refuses to launch <paramref name="source"/>, an archive or layout at
+    /// <paramref name="path"/> (itself when named bare: app.tar, ./layout), and gives the build that makes a SIF of
+    /// it, named after its file.</summary>
+    public static string BuildFirst(string source, string path)
+    {
+        string output = Shown.Visible(ShellWords.Quote(OutputName(path)));
+        return $"{Shown.Path(source)}: hpcrun runs an image archive or OCI layout once it is built into a SIF: " +
+            $"hpcrun build {output} {Shown.Visible(ShellWords.Quote(source))}, then run {output}";
+    }
+
+    /// <summary>Throws <see cref="Refusal"/>'s line, if any.</summary>
+    /// <exception cref="HpcRunException">83 (<see cref="ExitCode.ImageNeedsBuild"/>).</exception>
+    public static void Check(string source, Func<string, bool> exists)
+    {
+        if (Refusal(source, exists) is { } line) throw new HpcRunException(ExitCode.ImageNeedsBuild, line);
+    }
+
+    /// <summary>NAME.sif for the archive or layout at <paramref name="path"/>: its name without the archive's
+    /// extensions (app.tar.gz, app.tgz: app.sif), image.sif when it has none to give.</summary>
+    private static string OutputName(string path)
+    {
+        string name = Path.GetFileName(path.TrimEnd('/'));
+        foreach (string extension in new[] { ".gz", ".xz", ".zst", ".tgz", ".tar" })
+            if (name.EndsWith(extension, StringComparison.OrdinalIgnoreCase)) name = name[..^extension.Length];
+        return name is "" or "." or ".." ? "image.sif" : $"{name}.sif";
+    }
+}

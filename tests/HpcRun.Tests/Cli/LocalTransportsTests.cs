@@ -1,0 +1,49 @@
+using HpcRun.CommandLine;
+
+namespace HpcRun.Tests.Cli;
+
+/// <summary>Apptainer's local transports (docker-archive:, oci:, oci-archive:): how they split, and the line that
+/// refuses to launch one with the build that makes a SIF of it.</summary>
+public class LocalTransportsTests
+{
+    private static bool Nothing(string path) => false;
+
+    [Theory]
+    [InlineData("docker-archive:app.tar", "app.tar", null)]
+    [InlineData("docker-archive:/data/app.tar:app:1", "/data/app.tar", "app:1")]
+    [InlineData("oci-archive:app.oci.tar:1.0", "app.oci.tar", "1.0")]
+    [InlineData("oci:layout", "layout", null)]
+    [InlineData("oci:./layout:latest", "./layout", "latest")]
+    public void A_transport_names_a_path_and_the_image_after_its_first_colon(string source, string path,
+        string? named) =>
+        Assert.Equal((path, named), LocalTransports.Split(source, Nothing));
+
+    [Fact]
+    public void A_path_that_exists_with_its_colons_stays_a_path_and_other_words_are_no_transport()
+    {
+        Assert.Null(LocalTransports.Split("oci:layout", p => p == "oci:layout"));
+        Assert.Equal(("a:b", null), LocalTransports.Split("oci:a:b", p => p == "a:b"));
+        Assert.Null(LocalTransports.Split("app.sif", Nothing));
+        Assert.Null(LocalTransports.Split("docker://busybox", Nothing));
+        Assert.Null(LocalTransports.Refusal("app.sif", Nothing));
+    }
+
+    [Theory]
+    [InlineData("docker-archive:/data/app.tar.gz:app:1", "app.sif")]
+    [InlineData("oci-archive:solver.tgz", "solver.sif")]
+    [InlineData("oci:/data/layout/", "layout.sif")]
+    [InlineData("oci:.", "image.sif")]
+    public void The_refusal_gives_the_build_that_makes_a_sif_named_after_the_file(string source, string output) =>
+        Assert.Equal($"{source}: hpcrun runs an image archive or OCI layout once it is built into a SIF: " +
+            $"hpcrun build {output} {source}, then run {output}", LocalTransports.Refusal(source, Nothing));
+
+    [Fact]
+    public void Words_a_shell_would_split_are_quoted_and_the_status_is_83()
+    {
+        Assert.Equal("my app.tar: hpcrun runs an image archive or OCI layout once it is built into a SIF: " +
+            "hpcrun build 'my app.sif' 'my app.tar', then run 'my app.sif'",
+            LocalTransports.BuildFirst("my app.tar", "my app.tar"));
+        var refused = Assert.Throws<HpcRunException>(() => LocalTransports.Check("oci:layout", Nothing));
+        Assert.Equal(83, (int)refused.Code);
+    }
+}

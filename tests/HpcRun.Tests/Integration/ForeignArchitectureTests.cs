@@ -1,0 +1,37 @@
+using HpcRun.Image.Sif;
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+/// <summary>A SIF for another CPU (here busybox's amd64 tree in a SIF that says arm64, so that only the check can
+/// refuse it): every launch verb refuses it in one line before anything is mounted, as Apptainer does.</summary>
+[Collection(ContainerCollection.Name)]
+public class ForeignArchitectureTests
+{
+    private static string ArmSif()
+    {
+        string tree = TestImages.BusyboxTree; // before Cached, whose lock is not re-entrant
+        return TestImages.Cached("busybox-labelled-arm64.sif", path =>
+        {
+            TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root",
+                "-offset", $"{SifWriter.PartitionOffset}");
+            using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+            SifWriter.Complete(file, file.Length - SifWriter.PartitionOffset, SifArch.Code("arm64"), 1700000000, []);
+        });
+    }
+
+    [Theory]
+    [InlineData("exec", "/bin/true"), InlineData("run"), InlineData("shell"), InlineData("test"),
+        InlineData(null, "/bin/true")]
+    public void Each_launch_verb_refuses_a_sif_for_another_cpu_in_one_line(string? verb, string? command = null)
+    {
+        string image = ArmSif();
+        string[] args = [.. verb is null ? [] : new[] { verb }, image, .. command is null ? [] : new[] { command }];
+        var result = Hpcrun.Run(args);
+        Assert.True(result.ExitCode == 82, result.ToString());
+        Assert.Empty(result.Stdout);
+        Assert.Equal($"hpcrun: {image}: the image is for arm64, this host is amd64: use an image built for amd64\n",
+            result.Stderr);
+        LeakCheck.AssertNothingLeft();
+    }
+}
