@@ -24,13 +24,14 @@ public sealed class LaunchPullSignalTests(RegistryFixture registry) : IDisposabl
         (Process launch, int pull) = StartStalledPull(stalling);
         using (launch)
         {
-            Task<string> errors = launch.StandardError.ReadToEndAsync();
             TestEnvironment.RunChecked("kill", $"-{signal}", $"{launch.Id}");
             Assert.True(launch.WaitForExit(TimeSpan.FromSeconds(60)), "the launcher did not end");
-            Assert.True(status == launch.ExitCode, await errors);
-            Assert.Contains($"pull interrupted by SIG{signal}: nothing written", await errors);
+            // The launcher waited for its pull; one still running would also hold the launch's stderr open.
+            Assert.True(Processes.WaitUntilEnded(pull, TimeSpan.Zero), "the pull outlived the launcher");
+            string errors = await launch.StandardError.ReadToEndAsync();
+            Assert.True(status == launch.ExitCode, errors);
+            Assert.Contains($"pull interrupted by SIG{signal}: nothing written", errors);
         }
-        Assert.True(Processes.WaitUntilEnded(pull, TimeSpan.Zero), "the pull outlived the launcher");
         AssertNothingCached();
     }
 
