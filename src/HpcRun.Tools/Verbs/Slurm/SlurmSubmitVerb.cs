@@ -91,12 +91,15 @@ internal sealed class SlurmSubmitVerb
     /// The job for a parsed command line, its script `srun HPCRUN [LAUNCH OPTIONS] IMAGE CMD`. What hpcrun
     /// run would refuse is refused now, not when the job starts, with run's own status: bad values (a bad
     /// --mpi, a relative --pwd...: 64) first, then the files and settings as the job will see them
-    /// (<see cref="SubmitChecks"/>: 65/66 image, 67 bind source, 73 env file, 127 an empty command).
+    /// (<see cref="SubmitChecks"/>: 65/66/83 image, 67 bind source, 73 env file, 127 an empty command).
     /// </summary>
     /// <exception cref="HpcRunException">The first fault found; nothing has been sent.</exception>
     public JobSubmission Job(ParseResult result, string hpcrun)
     {
         string given = result.GetValue(image)!;
+        // Refused as the node's hpcrun refuses it (83), before the path is made absolute (a docker-archive: word is
+        // no relative path).
+        LocalTransports.Check(given, Path.Exists);
         // A docker:// reference goes to the job as it is: the node's hpcrun pulls it (once per node) or runs its cache.
         string imagePath = ImageReference.IsReference(given) ? given : Path.GetFullPath(given);
         string[] cmd = result.GetResult(command) is null ? [] : result.GetValue(command) ?? [];
