@@ -1,3 +1,4 @@
+using HpcRun.Image;
 using HpcRun.Image.Text;
 
 namespace HpcRun.CommandLine;
@@ -13,17 +14,15 @@ public static class LocalTransports
 {
     private static readonly string[] Prefixes = ["docker-archive:", "oci-archive:", "oci:"];
 
-    /// <summary>The path <paramref name="source"/> names after its transport and the image named after that path's
-    /// first colon (null: none), as containers/image splits them; null when <paramref name="source"/> is no
-    /// transport form, or a path that <paramref name="exists"/> with its colons (a path stays a path).</summary>
+    /// <summary>The path <paramref name="source"/> names after its transport and the image named after it
+    /// (<see cref="ArchiveReference.Split"/>); null when <paramref name="source"/> is no transport form, or a path
+    /// that <paramref name="exists"/> with its colons (a path stays a path).</summary>
     public static (string Path, string? Named)? Split(string source, Func<string, bool> exists)
     {
         foreach (string prefix in Prefixes)
         {
             if (!source.StartsWith(prefix, StringComparison.Ordinal) || exists(source)) continue;
-            string rest = source[prefix.Length..];
-            int colon = rest.IndexOf(':');
-            return exists(rest) || colon <= 0 ? (rest, null) : (rest[..colon], rest[(colon + 1)..]);
+            return ArchiveReference.Split(source[prefix.Length..], exists);
         }
         return null;
     }

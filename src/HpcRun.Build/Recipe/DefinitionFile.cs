@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HpcRun.Image;
 
 namespace HpcRun.Build.Recipe;
 

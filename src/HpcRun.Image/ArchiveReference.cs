@@ -1,4 +1,4 @@
-namespace HpcRun.Build;
+namespace HpcRun.Image;
 
 /// <summary>How Apptainer's local image transports name an image: an archive or layout, then after a colon the image
 /// in it (`oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:NAME:TAG]` on the command line;
