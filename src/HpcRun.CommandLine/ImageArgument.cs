@@ -15,12 +15,14 @@ public static class ImageArgument
     /// <see cref="ImageSource.Path"/> is the descriptor's /proc/self/fd path, its <see cref="ImageSource.Name"/>
     /// the image's canonical path and its <see cref="ImageSource.AsTyped"/> <paramref name="path"/>. Nothing but a
     /// directory or a regular file is opened (a FIFO would block).</summary>
-    /// <exception cref="HpcRunException">66 (<see cref="ExitCode.ImageNotFound"/>) when nothing is there or it cannot
-    /// be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is truncated; 83
+    /// <exception cref="HpcRunException">64, 65 or 66 for a transport that names nothing usable
+    /// (<see cref="LocalTransports.Existing"/>); 66 (<see cref="ExitCode.ImageNotFound"/>) when nothing is there or it
+    /// cannot be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is truncated; 83
     /// (<see cref="ExitCode.ImageNeedsBuild"/>) for Apptainer's `docker-archive:`, `oci:` or `oci-archive:`
     /// (<see cref="LocalTransports"/>).</exception>
     public static ImageSource Probe(string path)
     {
+        LocalTransports.Existing(path);
         LocalTransports.Check(path, Path.Exists);
         int fd = Libc.TryOpen(path, Libc.O_PATH | Libc.O_CLOEXEC, out int errno);
         if (fd < 0)

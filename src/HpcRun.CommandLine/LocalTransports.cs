@@ -32,6 +32,29 @@ public static class LocalTransports
     public static string? Refusal(string source, Func<string, bool> exists) =>
         Split(source, exists) is { } named ? BuildFirst(source, named.Path) : null;
 
+    /// <summary><see cref="Split"/>, and what the transport names checked on this machine: `oci:` an OCI layout (a
+    /// directory with its oci-layout file), the archives a file.</summary>
+    /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for no path after the transport, 66
+    /// (<see cref="ExitCode.ImageNotFound"/>) for nothing there, 65 (<see cref="ExitCode.BadImage"/>) for another
+    /// kind of file.</exception>
+    public static (string Path, string? Named)? Existing(string source)
+    {
+        if (Split(source, Path.Exists) is not { } split) return null;
+        string path = split.Path, shown = Shown.Path(source);
+        if (path.Length == 0)
+        {
+            throw new HpcRunException(ExitCode.Usage,
+                $"'{shown}': give the archive's or layout's path after the colon");
+        }
+        if (!Path.Exists(path)) throw new HpcRunException(ExitCode.ImageNotFound, $"image not found: {shown}");
+        bool layout = source.StartsWith("oci:", StringComparison.Ordinal);
+        if (layout && !File.Exists(System.IO.Path.Combine(path, "oci-layout")))
+            throw new HpcRunException(ExitCode.BadImage, $"{shown}: not an OCI layout (it has no oci-layout file)");
+        if (!layout && !File.Exists(path))
+            throw new HpcRunException(ExitCode.BadImage, $"{shown}: not an archive: {Shown.Path(path)} is no file");
+        return split;
+    }
+
     /// <summary>The one line that refuses to launch <paramref name="source"/>, an archive or layout at
     /// <paramref name="path"/> (itself when named bare: app.tar, ./layout), and gives the build that makes a SIF of
     /// it, named after its file.</summary>

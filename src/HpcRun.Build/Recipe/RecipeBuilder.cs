@@ -47,24 +47,32 @@ public static class RecipeBuilder
     {
         var info = new FileInfo(path);
         if (!info.Exists || info.LinkTarget is not null && info.ResolveLinkTarget(true) is not FileInfo) return false;
-        string name = info.Name;
-        if (name.StartsWith("Dockerfile", StringComparison.Ordinal) || name.StartsWith("Containerfile",
-                StringComparison.Ordinal) || name.EndsWith(".dockerfile", StringComparison.OrdinalIgnoreCase)
-            || DefinitionFile.IsNamed(name)) return true;
+        if (IsRecipeName(info.Name)) return true;
         string[] lines = Recipe.SmallFileLines(path);
         return DockerfileParser.Starts(lines) || DefinitionFile.Starts(lines);
     }
+
+    /// <summary>Whether <paramref name="name"/> is a recipe's file name (<see cref="IsRecipe"/>'s names).</summary>
+    public static bool IsRecipeName(string name) =>
+        name.StartsWith("Dockerfile", StringComparison.Ordinal)
+        || name.StartsWith("Containerfile", StringComparison.Ordinal)
+        || name.EndsWith(".dockerfile", StringComparison.OrdinalIgnoreCase) || DefinitionFile.IsNamed(name);
 
     /// <summary>The endings of the image files a build writes.</summary>
     public static readonly string[] ImageSuffixes = [".sif", ".sqfs", ".squashfs"];
 
     /// <summary>Whether `hpcrun build OUT SOURCE` was given its arguments the wrong way round, as `docker build` and
     /// habit put the recipe first: OUT is a recipe (<see cref="IsRecipe"/>: by name or first line) and SOURCE is not
-    /// there to build from or names an image file (.sif, .sqfs, .squashfs), which a build writes. Building into a
+    /// there to build from or names an image file (.sif, .sqfs, .squashfs), which a build writes; or OUT is missing
+    /// but named as a recipe, and SOURCE names an image file. Building into a
     /// recipe would replace it, even with --force.</summary>
     public static bool LooksSwapped(string output, string source) =>
-        IsRecipe(output) && !HpcRun.Image.Registry.ImageReference.IsReference(source)
-        && (!Path.Exists(source) || ImageSuffixes.Any(s => source.EndsWith(s, StringComparison.OrdinalIgnoreCase)));
+        !HpcRun.Image.Registry.ImageReference.IsReference(source) && (IsRecipe(output)
+            ? !Path.Exists(source) || IsImageName(source)
+            : !Path.Exists(output) && IsRecipeName(Path.GetFileName(output)) && IsImageName(source));
+
+    private static bool IsImageName(string path) =>
+        ImageSuffixes.Any(s => path.EndsWith(s, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Throws <see cref="RecipeException"/> for a recipe it cannot read, <see cref="ImageBuildException"/>
     /// (<see cref="BuildFailure.RecipeCommandFailed"/>, <see cref="BuildFailure.RecipeSourceRefused"/>...) for a step

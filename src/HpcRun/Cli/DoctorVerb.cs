@@ -37,6 +37,11 @@ internal static class DoctorVerb
 
     private static int Run(string? image, bool json)
     {
+        if (image is not null) // an archive or layout is refused as a launch refuses it: it is no image to check
+        {
+            LocalTransports.Existing(image);
+            LocalTransports.Check(image, Path.Exists);
+        }
         DoctorHost host = ReadHost();
         (string? checkedImage, CheckResult? imageCache) = image is not null && ImageReference.IsReference(image)
             ? FromCache(image, host) : (image, null);

@@ -33,6 +33,22 @@ public sealed class RecipeFilesTests : IDisposable
         Assert.True(RecipeBuilder.LooksSwapped(Path.Combine(dir, output), Path.Combine(dir, source)));
     }
 
+    /// <summary>`hpcrun build Dockerfile out.sqfs` where no Dockerfile is there: OUT named as a recipe and SOURCE an
+    /// image file (it wrote a SIF named Dockerfile); a missing OUT of another name, or a SOURCE that names no image
+    /// file, is a build.</summary>
+    [Theory]
+    [InlineData("Dockerfile", "out.sqfs", true)]
+    [InlineData("x.def", "base.sif", true)]
+    [InlineData("Containerfile.dev", "out.squashfs", true)]
+    [InlineData("copy.sif", "base.sif", false)]
+    [InlineData("Dockerfile", "rootfs", false)]
+    public void A_missing_out_named_as_a_recipe_with_an_image_source_looks_swapped(string output, string source,
+        bool swapped)
+    {
+        Make(source, "image");
+        Assert.Equal(swapped, RecipeBuilder.LooksSwapped(Path.Combine(dir, output), Path.Combine(dir, source)));
+    }
+
     [Theory]
     [InlineData("out.sif", "Dockerfile")] // the right way round
     [InlineData("Dockerfile", "rootfs/")] // a directory source, which the build's own checks take

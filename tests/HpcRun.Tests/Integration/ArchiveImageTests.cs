@@ -47,6 +47,39 @@ public sealed class ArchiveImageTests : IDisposable
         LeakCheck.AssertNothingLeft();
     }
 
+    /// <summary>What a transport names is looked at first, by the launch verbs, build, pull, doctor and bench alike:
+    /// no path is 64, nothing there 66, `oci:` naming no layout or an archive's transport naming no file 65 (build
+    /// made an empty image of `oci:EMPTY_DIR` and read `docker-archive:/` as a root file system). pull names the
+    /// build that makes an image of a real one (83), where it asked Docker Hub.</summary>
+    [Fact]
+    public void A_transport_naming_nothing_usable_is_refused_by_every_verb_and_pull_gives_the_build()
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "empty"));
+        TestEnvironment.RunChecked("chmod", "a+rx", Path.Combine(dir, "empty"));
+        string output = Path.Combine(dir, "out.sif");
+        foreach ((string source, int status, string says) in new[]
+                 {
+                     ("oci:", 64, "'oci:': give the archive's or layout's path after the colon"),
+                     ("docker-archive:", 64, "'docker-archive:': give the archive's or layout's path after the colon"),
+                     ($"docker-archive:{dir}/missing.tar", 66, $"image not found: docker-archive:{dir}/missing.tar"),
+                     ($"oci:{dir}/empty", 65, $"oci:{dir}/empty: not an OCI layout (it has no oci-layout file)"),
+                     ($"docker-archive:{dir}", 65, $"docker-archive:{dir}: not an archive: {dir} is no file"),
+                 })
+            foreach (string[] args in new[] { ["exec", source, "/bin/true"], ["build", output, source],
+                         ["pull", output, source], ["doctor", source], ["bench", source] })
+            {
+                var result = Hpcrun.Run(args);
+                Assert.True(result.ExitCode == status, $"{string.Join(' ', args)}: {result}");
+                Assert.Equal($"hpcrun: {says}\n", result.Stderr);
+                Assert.False(File.Exists(output));
+            }
+        var pull = Hpcrun.Run("pull", output, $"oci:{dir}/layout");
+        Assert.True(pull.ExitCode == 83, pull.ToString());
+        Assert.Equal($"hpcrun: oci:{dir}/layout: pull fetches from registries; an archive or OCI layout is built: " +
+            $"hpcrun build {output} oci:{dir}/layout\n", pull.Stderr);
+        LeakCheck.AssertNothingLeft();
+    }
+
     [Fact]
     public void A_docker_daemon_image_says_how_to_get_an_archive()
     {

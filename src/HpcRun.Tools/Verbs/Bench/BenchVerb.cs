@@ -56,6 +56,8 @@ internal static class BenchVerb
             throw new HpcRunException(ExitCode.Usage, $"--rounds {rounds}: give at least {MinimumRounds}");
         if (!tree.StartsWith('/') || tree.Split('/').Contains(".."))
             throw new HpcRunException(ExitCode.Usage, $"--tree {tree}: give an absolute path inside the image");
+        LocalTransports.Existing(imagePath); // refused as a launch refuses it, before it becomes a path
+        LocalTransports.Check(imagePath, Path.Exists);
         ImageSource source = Probe(Path.GetFullPath(imagePath));
         string hpcrun = Path.Combine(AppContext.BaseDirectory, "hpcrun");
         if (!File.Exists(hpcrun))

@@ -73,7 +73,8 @@ internal static class ImageVerbs
             if (!ImageReference.IsReference(request.Source)) BuildInputs.CheckKinds(request.Source, recipeFile);
             if (RecipeBuilder.LooksSwapped(request.Output, request.Source))
                 throw new HpcRunException(ExitCode.Usage, $"the arguments look swapped: {Shown.Path(request.Output)} " +
-                    $"is a recipe, and {Shown.Path(request.Source)} " +
+                    $"{(File.Exists(request.Output) ? "is a recipe" : "is named as a recipe")}, and " +
+                    $"{Shown.Path(request.Source)} " +
                     (Path.Exists(request.Source) ? "an image, which a build writes" : "does not exist") +
                     $"; OUT comes first: hpcrun build [OPTIONS] {Shown.Path(request.Source)} " +
                     Shown.Path(request.Output));
@@ -141,13 +142,14 @@ internal static class ImageVerbs
     /// split at the first colon after the prefix as Apptainer's containers/image splits them (unless the whole rest
     /// names a file). The tag is --tag's (<paramref name="tag"/>, which must then agree).</summary>
     /// <exception cref="HpcRunException">64 (usage): docker-daemon:, which hpcrun cannot reach; an image chosen by
-    /// its place in an archive (@N); a tag that --tag contradicts.</exception>
+    /// its place in an archive (@N); a tag that --tag contradicts; 64, 65 or 66 for a transport that names nothing
+    /// usable (<see cref="LocalTransports.Existing"/>).</exception>
     internal static (string Source, string? Tag) Transport(string source, string? tag)
     {
         if (source.StartsWith("docker-daemon:", StringComparison.Ordinal))
             throw new HpcRunException(ExitCode.Usage, $"'{source}': hpcrun reads no Docker daemon: `docker save " +
                 $"{source["docker-daemon:".Length..]} -o image.tar`, then build from image.tar");
-        if (LocalTransports.Split(source, Path.Exists) is not { } split) return (source, tag);
+        if (LocalTransports.Existing(source) is not { } split) return (source, tag);
         if (split.Named is not { } named) return (split.Path, tag);
         if (named.StartsWith('@'))
             throw new HpcRunException(ExitCode.Usage,

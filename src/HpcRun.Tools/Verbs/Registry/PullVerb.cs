@@ -2,6 +2,7 @@ using System.CommandLine;
 using HpcRun.Build;
 using HpcRun.CommandLine;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 using HpcRun.Launch;
 using HpcRun.Registry;
 using HpcRun.Tools.Verbs.Image;
@@ -60,6 +61,10 @@ internal static class PullVerb
             if (output is not null && output.Contains("://", StringComparison.Ordinal))
                 throw new HpcRunException(ExitCode.Usage, $"pull takes OUT before the reference: hpcrun pull " +
                     $"[OPTIONS] {(text.Contains("://", StringComparison.Ordinal) ? "OUT.sif" : text)} {output}");
+            if (LocalTransports.Existing(text) is not null) // an archive or layout: no registry's name
+                throw new HpcRunException(ExitCode.ImageNeedsBuild, $"{Shown.Path(text)}: pull fetches from " +
+                    $"registries; an archive or OCI layout is built: hpcrun build {ShellWords.Quote(output ??
+                    "image.sif")} {ShellWords.Quote(text)}");
             ImageReference reference = RegistryVerbs.Parse(text);
             RegistrySettings settings = options.Settings(result, reference);
             if (result.GetValue(cache))

@@ -99,6 +99,7 @@ internal sealed class SlurmSubmitVerb
         string given = result.GetValue(image)!;
         // Refused as the node's hpcrun refuses it (83), before the path is made absolute (a docker-archive: word is
         // no relative path).
+        LocalTransports.Existing(given);
         LocalTransports.Check(given, Path.Exists);
         // A docker:// reference goes to the job as it is: the node's hpcrun pulls it (once per node) or runs its cache.
         string imagePath = ImageReference.IsReference(given) ? given : Path.GetFullPath(given);
