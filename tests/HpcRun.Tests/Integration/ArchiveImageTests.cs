@@ -65,7 +65,7 @@ public sealed class ArchiveImageTests : IDisposable
                      ($"oci:{dir}/empty", 65, $"oci:{dir}/empty: not an OCI layout (it has no oci-layout file)"),
                      ($"docker-archive:{dir}", 65, $"docker-archive:{dir}: not an archive: {dir} is no file"),
                  })
-            foreach (string[] args in new[] { ["exec", source, "/bin/true"], ["build", output, source],
+            foreach (string[] args in new string[][] { ["exec", source, "/bin/true"], ["build", output, source],
                          ["pull", output, source], ["doctor", source], ["bench", source] })
             {
                 var result = Hpcrun.Run(args);

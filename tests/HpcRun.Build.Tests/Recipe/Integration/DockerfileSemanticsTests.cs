@@ -407,6 +407,12 @@ public sealed class DockerfileSemanticsTests : IDisposable
             "build writes; OUT comes first: hpcrun build [OPTIONS] out.sif Dockerfile\n"),
             (forced.ExitCode, forced.Stderr));
         Assert.Equal($"FROM {TestImages.BusyboxTree}\n", File.ReadAllText(recipe));
+        File.Delete(recipe); // no recipe there: it wrote a SIF named Dockerfile
+        var missing = Build("Dockerfile", "out.sif");
+        Assert.Equal((64, "hpcrun: the arguments look swapped: Dockerfile is named as a recipe, and out.sif an " +
+            "image, which a build writes; OUT comes first: hpcrun build [OPTIONS] out.sif Dockerfile\n"),
+            (missing.ExitCode, missing.Stderr));
+        Assert.False(File.Exists(recipe));
     }
 
     /// <summary>WORKDIR makes its directory (0755, relative to the WORKDIR before it, `..` cleaned) even when
