@@ -33,14 +33,16 @@ public static class LocalTransports
         Split(source, exists) is { } named ? BuildFirst(source, named.Path) : null;
 
     /// <summary><see cref="Split"/>, and what the transport names checked on this machine: `oci:` an OCI layout (a
-    /// directory with its oci-layout file), the archives a file.</summary>
+    /// directory with its oci-layout file), the archives a file. <paramref name="orMissing"/>: a path that is not
+    /// there passes, for a caller that says so in its own words (build: "build source not found").</summary>
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for no path after the transport, 66
     /// (<see cref="ExitCode.ImageNotFound"/>) for nothing there, 65 (<see cref="ExitCode.BadImage"/>) for another
     /// kind of file.</exception>
-    public static (string Path, string? Named)? Existing(string source)
+    public static (string Path, string? Named)? Existing(string source, bool orMissing = false)
     {
         if (Split(source, Path.Exists) is not { } split) return null;
         string path = split.Path, shown = Shown.Path(source);
+        if (orMissing && path.Length > 0 && !Path.Exists(path)) return split;
         if (path.Length == 0)
         {
             throw new HpcRunException(ExitCode.Usage,

@@ -66,10 +66,15 @@ public sealed class SubmitChecksTests : IDisposable
     /// <summary>Apptainer's `docker-archive:FILE` (and oci:, oci-archive:), which run refuses with the build that makes
     /// a SIF of it (83).</summary>
     [Fact]
-    public void An_archive_given_as_the_image_is_refused_with_the_build_that_makes_a_sif() =>
+    public void An_archive_given_as_the_image_is_refused_with_the_build_that_makes_a_sif()
+    {
+        File.WriteAllText($"{root}/app.tar", "an archive");
         AssertRefused(Submit([$"docker-archive:{root}/app.tar", "--", "true"]), 83,
             $"hpcrun: docker-archive:{root}/app.tar: hpcrun runs an image archive or OCI layout once it is built " +
             $"into a SIF: hpcrun build app.sif docker-archive:{root}/app.tar, then run app.sif");
+        AssertRefused(Submit([$"docker-archive:{root}/missing.tar", "--", "true"]), 66,
+            $"hpcrun: image not found: docker-archive:{root}/missing.tar");
+    }
 
     [Fact]
     public void A_relative_image_is_read_in_the_current_directory_as_the_script_names_it() =>

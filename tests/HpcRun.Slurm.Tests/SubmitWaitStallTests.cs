@@ -12,8 +12,10 @@ public sealed class SubmitWaitStallTests
     private static readonly CannedHttpServer.Answer Completed =
         new(200, Samples.Read("job_running.json").Replace("\"RUNNING\"", "\"COMPLETED\""));
 
+    // A silent poll is found by --timeout alone; 3 s, not 1, so that the submit before it, answered at once, never
+    // runs out of time on a loaded machine (it did in CI at 1 s).
     private static CommandResult SubmitAndWait(CannedHttpServer server) =>
-        Run("submit", server.Url, ["--wait", "--timeout", "1", TestImages.BusyboxSquashFs, "--", "true"]);
+        Run("submit", server.Url, ["--wait", "--timeout", "3", TestImages.BusyboxSquashFs, "--", "true"]);
 
     [Fact]
     public void A_poll_that_stalls_past_the_timeout_is_polled_through()

@@ -64,7 +64,7 @@ internal static class ImageVerbs
             // A recipe's FROM may pull, and its %test launches the image.
             SettingWord.CheckSwitches(Environment.GetEnvironmentVariable);
             var (from, chosen) = Transport(result.GetValue(source)!, result.GetValue(tag));
-            LocalTransports.Existing(result.GetValue(source)!); // what a transport names, checked on this machine
+            LocalTransports.Existing(result.GetValue(source)!, orMissing: true); // what a transport names
             (bool squashFs, string? contradiction) =
                 OutputFormat.Decide(result.GetValue(output)!, result.GetValue(sqfs));
             var request = new BuildRequest(result.GetValue(output)!, from, squashFs,
