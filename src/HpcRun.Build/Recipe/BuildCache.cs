@@ -107,7 +107,7 @@ internal sealed class BuildCache : IDisposable
     }
 
     /// <summary>The completed steps under <paramref name="root"/> and the bytes of their files (each regular file's
-    /// size; symbolic links not followed), for `hpcrun cache list`.</summary>
+    /// size, a file that steps share counted once; symbolic links not followed), for `hpcrun cache list`.</summary>
     public static (int Steps, long Bytes) Usage(string root)
     {
         if (!Directory.Exists(root)) return (0, 0);
@@ -119,7 +119,12 @@ internal sealed class BuildCache : IDisposable
             AttributesToSkip = FileAttributes.ReparsePoint,
             IgnoreInaccessible = true,
         };
-        return (steps.Count, steps.Sum(d => d.EnumerateFiles("*", everything).Sum(f => f.Length)));
+        var counted = new HashSet<ulong>();
+        long bytes = 0;
+        foreach (FileInfo file in steps.SelectMany(d => d.EnumerateFiles("*", everything)))
+            if (Libc.Stat(Libc.Cwd, file.FullName) is not { Links: > 1 } shared || counted.Add(shared.Inode))
+                bytes += file.Length;
+        return (steps.Count, bytes);
     }
 
     public static string Key(string parent, string text) =>
@@ -156,6 +161,9 @@ internal sealed class BuildCache : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
+    /// <summary>Whether this build stored the step <paramref name="key"/>.</summary>
+    public bool Made(string key) => stored.ContainsKey(key);
+
     /// <summary>Whether the cache has the step <paramref name="key"/> (with or without its tree).</summary>
     public bool Has(string key) => Root is not null && File.Exists($"{Entry(key)}/state.json");
 
@@ -188,8 +196,11 @@ internal sealed class BuildCache : IDisposable
     /// <summary>Keeps <paramref name="state"/> and <paramref name="tree"/> (null: the state alone) as
     /// <paramref name="key"/>: the tree copied, or moved in when <paramref name="move"/> (it must be in
     /// <see cref="Scratch"/>); returns the stored tree, there to read until the build ends, or null. The step gets
-    /// its name in the cache at <see cref="Commit"/>.</summary>
-    public string? Store(string key, string? tree, StageState state, bool move, CancellationToken cancel)
+    /// its name in the cache at <see cref="Commit"/>. The files it has in common with <paramref name="sameAs"/>'s
+    /// tree, the stored tree the working tree was last the same as, are then shared with it
+    /// (<see cref="SharedFiles"/>).</summary>
+    public string? Store(string key, string? tree, StageState state, bool move, SharedFiles.SameAs? sameAs,
+        CancellationToken cancel)
     {
         if (Root is null || scratch is null || Has(key)) return Tree(key);
         // In this build's locked scratch directory: a killed build leaves no temporary entry behind it.
@@ -211,9 +222,13 @@ internal sealed class BuildCache : IDisposable
         stored[key] = temporary;
         // A RUN's flushes to disk are no-ops (root emulation), so the step's files are flushed here, all at once and
         // off the build's path: its next steps, and the SquashFS of the last, go on meanwhile.
-        string flushing = scratch;
-        flushed = flushed.ContinueWith(_ => Flush(flushing), CancellationToken.None,
-            TaskContinuationOptions.None, TaskScheduler.Default);
+        string flushing = scratch, copy = $"{temporary}/rootfs";
+        string? working = move ? copy : tree;
+        flushed = flushed.ContinueWith(_ =>
+        {
+            if (working is not null && sameAs is { } same) SharedFiles.Link(copy, working, same, flushing, cancel);
+            return Flush(flushing);
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return Tree(key);
     }
 

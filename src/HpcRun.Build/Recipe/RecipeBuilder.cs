@@ -189,6 +189,9 @@ public static class RecipeBuilder
         private readonly StepRunner runner = new(request.Hpcrun, request.Proxies);
         private readonly Dictionary<string, BaseImage> bases = [];
         private readonly Dictionary<string, Pending> pending = []; // by tree
+        /// <summary>By working tree: the stored tree it was last the same as, whose files the next step it stores
+        /// shares where they are unchanged.</summary>
+        private readonly Dictionary<string, SharedFiles.SameAs> synced = [];
         private readonly Dictionary<string, StageResult> named = [];
         private readonly List<StageResult?> done = []; // by the stage's index; null: a stage not needed
         private int step;
@@ -383,7 +386,7 @@ public static class RecipeBuilder
         private string Finish(string tree, string? materialized)
         {
             if (pending.Remove(tree, out Pending? last))
-                return cache.Store(last.Key, tree, last.State, move: true, cancel) ?? tree;
+                return cache.Store(last.Key, tree, last.State, move: true, Synced(tree), cancel) ?? tree;
             if (materialized == treeKey) return tree;
             if (Ready(treeKey) is { } ready) return ready;
             Materialize(tree, treeKey, ref materialized);
@@ -638,9 +641,17 @@ public static class RecipeBuilder
         /// (a rereadable FROM: its state alone).</summary>
         private void Keep(string tree)
         {
-            if (pending.Remove(tree, out Pending? made))
-                cache.Store(made.Key, made.Base ? null : tree, made.State, move: false, cancel);
+            if (pending.Remove(tree, out Pending? made)
+                && cache.Store(made.Key, made.Base ? null : tree, made.State, move: false, Synced(tree), cancel)
+                    is { } stored && cache.Made(made.Key) // not another build's tree of the same step
+                && SharedFiles.Now(stored, scratch) is { } now)
+                synced[tree] = now;
         }
+
+        /// <summary>What <paramref name="tree"/> was last the same as, forgotten: it is about to be stored, moved or
+        /// replaced.</summary>
+        private SharedFiles.SameAs? Synced(string tree) =>
+            synced.Remove(tree, out SharedFiles.SameAs same) ? same : null;
 
         /// <summary>Makes <paramref name="tree"/> hold the tree of <paramref name="key"/>: from the cache, an earlier
         /// stage's last tree, or its FROM's image read again, unless it holds it already. What it held before goes
@@ -648,9 +659,15 @@ public static class RecipeBuilder
         private void Materialize(string tree, string key, ref string? materialized)
         {
             if (materialized == key) return;
-            if (pending.Remove(tree, out Pending? made)) cache.Store(made.Key, tree, made.State, move: true, cancel);
+            if (pending.Remove(tree, out Pending? made))
+                cache.Store(made.Key, tree, made.State, move: true, Synced(tree), cancel);
             TreeCopy.Remove(tree);
-            if (Ready(key) is { } source) TreeCopy.Copy(source, tree, cancel);
+            Synced(tree);
+            if (Ready(key) is { } source)
+            {
+                TreeCopy.Copy(source, tree, cancel);
+                if (SharedFiles.Now(source, scratch) is { } now) synced[tree] = now;
+            }
             else if (bases.TryGetValue(key, out BaseImage? image))
                 image.Unpack(tree, scratch, request, reporter, cancel);
             else throw new ImageBuildException("the build cache lost a step while the build ran: build again");

@@ -18,11 +18,15 @@ internal static class TreeCopy
         if (serious.Length > 0) throw new ImageBuildException($"cannot copy {source}: {serious[0]}");
     }
 
-    /// <summary>Removes <paramref name="path"/> and everything in it; nothing when it is missing.</summary>
+    /// <summary>Removes <paramref name="path"/> and everything in it; nothing when it is missing. Only directories
+    /// are made writable: a file's mode does not keep it from being removed, and the build cache's trees share files
+    /// (<see cref="SharedFiles"/>) whose modes another tree still has. Each as find(1) reaches it (";"), before it
+    /// descends there.</summary>
     public static void Remove(string path)
     {
         if (!Path.Exists(path)) return;
-        Run("chmod", ["-R", "u+rwX", "--", path], CancellationToken.None, check: false);
+        Run("find", ["--", path, "-type", "d", "!", "-perm", "-u=rwx", "-exec", "chmod", "u+rwx", "--", "{}", ";"],
+            CancellationToken.None, check: false);
         Run("rm", ["-rf", "--", path], CancellationToken.None);
     }
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Build.Tests.Recipe.Integration;
@@ -426,6 +428,69 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.False(File.Exists(Path.Combine(dir, "x.sif")));
         File.Delete(fifo);
         AssertNoScratch();
+    }
+
+    /// <summary>The build cache keeps one copy of what consecutive steps share: the later step's tree has the earlier
+    /// one's file (the same inode) for each file its RUN left alone, and its own for each it wrote, chmodded or made;
+    /// the image has each file as the steps left it. Removing the earlier step leaves the later one's shared files as
+    /// they were (a read-only one stays so), and `cache list` counts a shared file once.</summary>
+    [Fact]
+    public void Consecutive_steps_share_the_files_the_later_one_left_alone()
+    {
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            RUN mkdir /data && dd if=/dev/zero of=/data/big bs=1M count=32 && echo a > /data/a && echo b > /data/b \
+                && echo c > /data/c && echo d > /data/d && chmod 444 /data/b
+            RUN echo changed > /data/a && chmod 600 /data/c && rm /data/d && echo e > /data/e
+            """);
+        var build = Build("a.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string recipe = Path.Combine(dir, "cache", "recipe");
+        string[] trees = [.. Directory.GetDirectories(recipe).Select(d => Path.Combine(d, "rootfs"))
+            .Where(Directory.Exists)];
+        string later = trees.Single(t => File.Exists(Path.Combine(t, "data/e")));
+        string earlier = trees.Single(t => File.Exists(Path.Combine(t, "data/d")));
+        string Inode(string tree, string path) => TestEnvironment.RunChecked("stat", "-c", "%i",
+            Path.Combine(tree, path));
+        foreach (string shared in new[] { "data/big", "data/b", "bin/busybox" })
+            Assert.True(Inode(later, shared) == Inode(earlier, shared), $"{shared} is not shared");
+        foreach (string own in new[] { "data/a", "data/c" })
+            Assert.True(Inode(later, own) != Inode(earlier, own), $"{own} is shared");
+        string sif = Path.Combine(dir, "a.sif");
+        var image = Hpcrun.Run([sif, "sh", "-c", "cat /data/a /data/b /data/e; stat -c %a /data/b /data/c; " +
+            "test -e /data/d || echo no d"], env);
+        Assert.Equal("changed\nb\ne\n444\n600\nno d\n", image.Stdout);
+
+        // Edited, the last RUN runs in a copy of the earlier step's tree; the files it leaves alone are shared again,
+        // but for those the copy made within the kernel clock's last tick before the step began.
+        string dockerfile = Path.Combine(dir, "Dockerfile"); // not Write: its chmod -R would reach the cache's trees
+        File.WriteAllText(dockerfile, File.ReadAllText(dockerfile).Replace("echo e >", "echo E >"));
+        var edited = Build("b.sif", "Dockerfile");
+        Assert.True(edited.ExitCode == 0, edited.ToString());
+        string rebuilt = Directory.GetDirectories(recipe).Select(d => Path.Combine(d, "rootfs"))
+            .Single(t => File.Exists($"{t}/data/e") && File.ReadAllText($"{t}/data/e") == "E\n");
+        Assert.Contains(new[] { "data/big", "data/b", "bin/busybox" },
+            path => Inode(rebuilt, path) == Inode(earlier, path));
+        Assert.True(Inode(rebuilt, "data/a") != Inode(earlier, "data/a"));
+        Assert.Equal("changed\nb\nE\n", Hpcrun.Run([Path.Combine(dir, "b.sif"), "cat", "/data/a", "/data/b",
+            "/data/e"], env).Stdout);
+        TestEnvironment.RunChecked("rm", "-rf", Path.GetDirectoryName(rebuilt)!);
+
+        long treeBytes = new DirectoryInfo(later).EnumerateFiles("*", new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            AttributesToSkip = FileAttributes.ReparsePoint,
+        }).Sum(f => f.Length);
+        var listed = Regex.Match(Hpcrun.Run(["cache", "list"], env).Stdout, @"recipe build step\(s\), ([\d.]+) MiB");
+        Assert.True(listed.Success);
+        Assert.InRange(double.Parse(listed.Groups[1].Value, CultureInfo.InvariantCulture) * (1 << 20),
+            0.9 * treeBytes, 1.2 * treeBytes);
+
+        Directory.SetLastWriteTimeUtc(Path.GetDirectoryName(earlier)!, DateTime.UtcNow.AddDays(-60));
+        var clean = Hpcrun.Run(["cache", "clean", "--older-than", "30d", "--type", "recipe"], env);
+        Assert.StartsWith("removed 1 recipe build step(s)", clean.Stdout);
+        Assert.Equal("444 b\n", TestEnvironment.RunChecked("sh", "-c",
+            $"printf '%s ' $(stat -c %a {later}/data/b); cat {later}/data/b"));
     }
 
     /// <summary>`cache list` counts the recipe steps; `cache clean` leaves the cache alone while a build uses it (its
