@@ -1,3 +1,6 @@
+using HpcRun.Image.Posix;
+using Microsoft.Win32.SafeHandles;
+
 namespace HpcRun.Build.Recipe;
 
 /// <summary>A stage of a recipe: FROM's image (expanded), its name (FROM ... AS NAME), --platform (expanded, checked,
@@ -54,7 +57,16 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
     /// none: enough to tell a recipe by its first lines, cheaply; the build says why one cannot be read.</summary>
     internal static string[] SmallFileLines(string path)
     {
-        try { return new FileInfo(path) is { Exists: true, Length: <= 1 << 20 } ? File.ReadAllLines(path) : []; }
+        // O_NONBLOCK: a FIFO named here is no recipe, and opening it must not wait for a writer.
+        using SafeFileHandle file = Libc.Open(Libc.Cwd, path, Libc.O_RDONLY | Libc.O_NONBLOCK);
+        if (file.IsInvalid || Libc.Stat(file, "") is not { Type: Libc.S_IFREG, Size: <= 1 << 20 }) return [];
+        try
+        {
+            using var reader = new StreamReader(new FileStream(file, FileAccess.Read));
+            var lines = new List<string>();
+            while (reader.ReadLine() is { } line) lines.Add(line);
+            return [.. lines];
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
     }
 

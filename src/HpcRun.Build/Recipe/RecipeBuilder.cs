@@ -45,9 +45,8 @@ public static class RecipeBuilder
     /// definition file (<see cref="DefinitionFile.Starts"/>: its headers, with a `Bootstrap:`).</summary>
     public static bool IsRecipe(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists || info.LinkTarget is not null && info.ResolveLinkTarget(true) is not FileInfo) return false;
-        if (IsRecipeName(info.Name)) return true;
+        if (Libc.Type(Libc.Cwd, path) != Libc.S_IFREG) return false; // a FIFO's name says nothing, nor is it read
+        if (IsRecipeName(Path.GetFileName(path))) return true;
         string[] lines = Recipe.SmallFileLines(path);
         return DockerfileParser.Starts(lines) || DefinitionFile.Starts(lines);
     }

@@ -408,11 +408,14 @@ public sealed class RecipeBuildTests : IDisposable
     }
 
     /// <summary>A SOURCE (or -f recipe) that is neither a file nor a directory is refused before it is read: a FIFO
-    /// or a device was read forever.</summary>
+    /// or a device was read forever. An OUT that is a FIFO is an OUT that exists (80; replaced with --force), never
+    /// opened to see whether it is a recipe: that waited forever for a writer.</summary>
     [Fact]
     public void A_fifo_or_a_device_as_source_or_recipe_is_refused_without_reading_it()
     {
         string fifo = Path.Combine(dir, "fifo");
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\n");
+        const string exists = "cannot write fifo: it exists; give --force to overwrite it";
         TestEnvironment.RunChecked("mkfifo", "-m", "0666", fifo);
         foreach ((string[] args, int status, string says) in new (string[], int, string)[]
                  {
@@ -420,12 +423,19 @@ public sealed class RecipeBuildTests : IDisposable
                          "from"),
                      (["x.sif", "fifo"], 65, "fifo is a FIFO, not a file or directory to build from"),
                      (["-f", "fifo", "x.sif", "."], 111, "fifo: cannot read it: it is a FIFO"),
+                     (["fifo", TestImages.BusyboxTree], 80, exists),
+                     (["fifo", "Dockerfile"], 80, exists),
                  })
         {
             var result = Hpcrun.Script("exec timeout 60 $H build \"$@\"", ["hpcrun", .. args], env, cwd: dir);
             Assert.Equal((status, $"hpcrun: {says}\n"), (result.ExitCode, result.Stderr));
         }
         Assert.False(File.Exists(Path.Combine(dir, "x.sif")));
+        // Forced, the image takes the FIFO's name, as it would a file's.
+        var forced = Hpcrun.Script("exec timeout 60 $H -q build -F fifo \"$1\"", ["hpcrun", TestImages.BusyboxTree],
+            env, cwd: dir);
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.Equal("hi\n", Hpcrun.Run([fifo, "echo", "hi"], env).Stdout);
         File.Delete(fifo);
         AssertNoScratch();
     }
