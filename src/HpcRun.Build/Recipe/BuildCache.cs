@@ -106,26 +106,39 @@ internal sealed class BuildCache : IDisposable
         }
     }
 
-    /// <summary>The completed steps under <paramref name="root"/> and the bytes of their files (each regular file's
-    /// size, a file that steps share counted once; symbolic links not followed), for `hpcrun cache list`.</summary>
-    public static (int Steps, long Bytes) Usage(string root)
+    /// <summary>The completed steps under <paramref name="root"/> (those <paramref name="counted"/> says, all when
+    /// null) and the bytes of their files (each regular file's size, a file that steps share counted once; symbolic
+    /// links not followed), for `hpcrun cache list`.</summary>
+    public static (int Steps, long Bytes) Usage(string root, Func<DirectoryInfo, bool>? counted = null)
     {
         if (!Directory.Exists(root)) return (0, 0);
-        var steps = new DirectoryInfo(root).EnumerateDirectories()
-            .Where(d => !d.Name.StartsWith(TemporaryPrefix, StringComparison.Ordinal)).ToList();
+        List<DirectoryInfo> steps = [.. Steps(root).Where(counted ?? (_ => true))];
         var everything = new EnumerationOptions
         {
             RecurseSubdirectories = true,
             AttributesToSkip = FileAttributes.ReparsePoint,
             IgnoreInaccessible = true,
         };
-        var counted = new HashSet<ulong>();
+        var seen = new HashSet<ulong>();
         long bytes = 0;
         foreach (FileInfo file in steps.SelectMany(d => d.EnumerateFiles("*", everything)))
-            if (Libc.Stat(Libc.Cwd, file.FullName) is not { Links: > 1 } shared || counted.Add(shared.Inode))
+            if (Libc.Stat(Libc.Cwd, file.FullName) is not { Links: > 1 } shared || seen.Add(shared.Inode))
                 bytes += file.Length;
         return (steps.Count, bytes);
     }
+
+    /// <summary>What <see cref="Clean"/> would remove under <paramref name="root"/> now: the steps last used before
+    /// <paramref name="before"/>, and the bytes that removing them frees (less what the steps kept share with
+    /// them).</summary>
+    public static (int Steps, long Bytes) WouldClean(string root, DateTime before)
+    {
+        (int all, long allBytes) = Usage(root);
+        (int kept, long keptBytes) = Usage(root, step => step.LastWriteTimeUtc >= before);
+        return (all - kept, allBytes - keptBytes);
+    }
+
+    private static IEnumerable<DirectoryInfo> Steps(string root) => new DirectoryInfo(root).EnumerateDirectories()
+        .Where(d => !d.Name.StartsWith(TemporaryPrefix, StringComparison.Ordinal));
 
     public static string Key(string parent, string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{parent}\n{text}")));

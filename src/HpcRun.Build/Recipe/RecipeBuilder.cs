@@ -149,6 +149,11 @@ public static class RecipeBuilder
     public static int? CleanCache(string cacheDirectory, DateTime before) =>
         BuildCache.Clean(CacheRoot(cacheDirectory), before);
 
+    /// <summary>`hpcrun cache clean --dry-run`: the steps <see cref="CleanCache"/> would remove, and the bytes that
+    /// would free.</summary>
+    public static (int Steps, long Bytes) WouldCleanCache(string cacheDirectory, DateTime before) =>
+        BuildCache.WouldClean(CacheRoot(cacheDirectory), before);
+
     /// <summary>`hpcrun cache list`: the recipe build cache's directory, its completed steps and their bytes.</summary>
     public static (string Root, int Steps, long Bytes) CacheUsage(string cacheDirectory)
     {

@@ -369,7 +369,8 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         return dir;
     }
 
-    /// <summary>Apptainer's `cache clean --type` and `-f`; each kind says what it freed.</summary>
+    /// <summary>Apptainer's `cache clean --type`, `-f`, `-n/--dry-run` and `-D/--days`, and `cache list --type`; each
+    /// kind says what it freed (or would).</summary>
     [Fact]
     public void CacheCleanTakesATypeAndSaysWhatItFreed()
     {
@@ -390,11 +391,27 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             Assert.True(none.ExitCode == 0, none.ToString());
             Assert.Equal($"removed 0 image(s), 0 B, from {cache}\nremoved 0 recipe build step(s), 0 B, from " +
                 $"{cache}/recipe\n", none.Stdout);
+            // Apptainer's -n/--dry-run says and removes nothing; its -D/--days N is --older-than Nd.
+            var dry = Hpcrun.Run(["cache", "clean", "-n"], env);
+            Assert.True(dry.ExitCode == 0, dry.ToString());
+            Assert.Equal($"would remove 1 image(s), 2.0 KiB, from {cache}\nwould remove 0 recipe build step(s), 0 B, " +
+                $"from {cache}/recipe\n", dry.Stdout);
+            Assert.Equal($"would remove 0 image(s), 0 B, from {cache}\n",
+                Hpcrun.Run(["cache", "clean", "--dry-run", "-D", "2", "-T", "image"], env).Stdout);
+            Assert.True(File.Exists(Path.Combine(cache, "sif", "0123.sif")));
+            Assert.Equal($"0 recipe build step(s), 0 B, in {cache}/recipe\n",
+                Hpcrun.Run(["cache", "list", "-T", "recipe"], env).Stdout);
+            Assert.DoesNotContain("recipe", Hpcrun.Run(["cache", "list", "--type", "image"], env).Stdout);
             var image = Hpcrun.Run(["cache", "clean", "-T", "image", "-f"], env);
             Assert.True(image.ExitCode == 0, image.ToString());
             Assert.Equal($"removed 1 image(s), 2.0 KiB, from {cache}\n", image.Stdout);
             OneLine(Hpcrun.Run(["cache", "clean", "--type", "blob"], env), 64,
                 "--type blob: expected image, recipe or all");
+            OneLine(Hpcrun.Run(["cache", "list", "-T", "blob"], env), 64, "--type blob: expected image, recipe or all");
+            OneLine(Hpcrun.Run(["cache", "clean", "--days", "0"], env), 64,
+                "--days 0: give a whole number of days above 0 (e.g. 30)");
+            OneLine(Hpcrun.Run(["cache", "clean", "--days", "3", "--older-than", "1d"], env), 64,
+                "give --older-than or --days, not both");
         }
         finally { Directory.Delete(cache, recursive: true); }
     }

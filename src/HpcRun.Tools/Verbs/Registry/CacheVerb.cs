@@ -7,41 +7,79 @@ using HpcRun.Image.Text;
 
 namespace HpcRun.Tools.Verbs.Registry;
 
-/// <summary>`hpcrun cache list` and `hpcrun cache clean [--older-than D] [--type image|recipe|all]`, as Apptainer's
-/// cache verb (its --type names its own kinds; -f is accepted, as nothing is asked): the images
-/// `hpcrun docker://REF` pulled, with their sizes, and the recipe build cache's steps.</summary>
+/// <summary>`hpcrun cache list [--type K]` and `hpcrun cache clean [--older-than D | --days N] [--type K]
+/// [--dry-run]`, as Apptainer's cache verb (its --type names its own kinds; -f is accepted, as nothing is asked): the
+/// images `hpcrun docker://REF` pulled, with their sizes, and the recipe build cache's steps.</summary>
 internal static class CacheVerb
 {
     public static Command Create()
     {
-        var list = new Command("list", "List the cached images: size, when pulled, references");
-        list.SetAction(_ => RegistryVerbs.Run(() => Using(RegistryVerbs.Cache(), List)));
+        var listType = TypeOption("What to list: image (pulled images), recipe (recipe build steps) or all " +
+            "(the default)");
+        var list = new Command("list", "List the cached images: size, when pulled, references; and the recipe build " +
+            "steps")
+        {
+            listType,
+        };
+        list.SetAction(result => RegistryVerbs.Run(() =>
+        {
+            (bool images, bool recipeSteps) = Kinds(result.GetValue(listType)!);
+            Using(RegistryVerbs.Cache(), cache => List(cache, images, recipeSteps));
+        }));
         var olderThan = new Option<string?>("--older-than")
         {
             Description = "Only what was last used longer ago than D (e.g. 30d, 12h, 45m): images pulled then, " +
                 "recipe build steps that no build has made or reused since",
         };
-        var type = new Option<string>("--type", "-T")
-        {
-            Description = "What to remove: image (pulled images), recipe (recipe build steps) or all (the default)",
-            DefaultValueFactory = _ => "all",
-        };
+        var days = new Option<string?>("--days", "-D") { Description = "Apptainer's spelling: --older-than Nd" };
+        var type = TypeOption("What to remove: image (pulled images), recipe (recipe build steps) or all " +
+            "(the default)");
+        var dryRun = new Option<bool>("--dry-run", "-n")
+        { Description = "Say what would be removed, and how much that frees, and remove nothing" };
         var force = new Option<bool>("--force", "-f")
         { Description = "Accepted for Apptainer's scripts: hpcrun asks nothing before it cleans" };
         var clean = new Command("clean", "Remove cached images and recipe build steps (all, or those older than " +
             "--older-than)")
         {
-            olderThan, type, force,
+            olderThan, days, type, dryRun, force,
         };
         clean.SetAction(result => RegistryVerbs.Run(() =>
         {
-            string kind = result.GetValue(type)!;
-            if (kind is not ("image" or "recipe" or "all"))
-                throw new HpcRunException(ExitCode.Usage, $"--type {kind}: expected image, recipe or all");
-            TimeSpan? age = result.GetValue(olderThan) is { } d ? AmountOptions.Age("--older-than", d) : null;
-            Using(RegistryVerbs.Cache(), cache => Clean(cache, age, kind != "recipe", kind != "image"));
+            (bool images, bool recipeSteps) = Kinds(result.GetValue(type)!);
+            TimeSpan? age = Age(result.GetValue(olderThan), result.GetValue(days));
+            Using(RegistryVerbs.Cache(), cache => Clean(cache, age, images, recipeSteps, result.GetValue(dryRun)));
         }));
         return new Command(ToolVerbs.Cache.Name, ToolVerbs.Cache.Description) { list, clean };
+    }
+
+    private static Option<string> TypeOption(string description) => new("--type", "-T")
+    {
+        Description = description,
+        DefaultValueFactory = _ => "all",
+    };
+
+    /// <summary>Whether --type <paramref name="kind"/> takes the images and the recipe build steps.</summary>
+    /// <exception cref="HpcRunException">64 for another word.</exception>
+    private static (bool Images, bool RecipeSteps) Kinds(string kind) => kind switch
+    {
+        "image" => (true, false),
+        "recipe" => (false, true),
+        "all" => (true, true),
+        _ => throw new HpcRunException(ExitCode.Usage, $"--type {Shown.Visible(kind)}: expected image, recipe or all"),
+    };
+
+    /// <summary>The age --older-than D or Apptainer's --days N gives; null for neither.</summary>
+    /// <exception cref="HpcRunException">64 for both, or a value that is no age.</exception>
+    private static TimeSpan? Age(string? olderThan, string? days)
+    {
+        if (olderThan is not null && days is not null)
+            throw new HpcRunException(ExitCode.Usage, "give --older-than or --days, not both");
+        if (days is not null)
+            return days.All(char.IsAsciiDigit) && days.Length is > 0 and < 6 && int.Parse(days) > 0
+                ? TimeSpan.FromDays(int.Parse(days))
+                : throw new HpcRunException(ExitCode.Usage,
+                    $"--days {Shown.Visible(days)}: give a whole number of days above 0 (e.g. 30)");
+        return olderThan is null ? null : AmountOptions.Age("--older-than", olderThan);
     }
 
     /// <summary>Runs <paramref name="action"/> on <paramref name="cache"/>; a directory of it that cannot be read
@@ -71,7 +109,15 @@ internal static class CacheVerb
                 .OrderBy(e => e.Pulled)];
     }
 
-    private static void List(ImageCache cache)
+    private static void List(ImageCache cache, bool images, bool recipeSteps)
+    {
+        if (images) ListImages(cache);
+        if (!recipeSteps) return;
+        var (root, steps, bytes) = RecipeBuilder.CacheUsage(cache.Root);
+        Console.WriteLine($"{steps} recipe build step(s), {Size(bytes)}, in {root}");
+    }
+
+    private static void ListImages(ImageCache cache)
     {
         List<Entry> entries = Entries(cache);
         Console.WriteLine($"{"SIZE",10}  {"PULLED (UTC)",-16}  REFERENCES");
@@ -84,39 +130,50 @@ internal static class CacheVerb
             Console.WriteLine($"{Size(e.Size),10}  {e.Pulled:yyyy-MM-dd HH:mm}  {names}");
         }
         Console.WriteLine($"{entries.Count} image(s), {Size(entries.Sum(e => e.Size))}, in {cache.Root}");
-        var (root, steps, bytes) = RecipeBuilder.CacheUsage(cache.Root);
-        Console.WriteLine($"{steps} recipe build step(s), {Size(bytes)}, in {root}");
     }
 
     /// <summary>Removes the images pulled longer ago than <paramref name="age"/> (all when null) with their reference
     /// files and lock files, the launcher's TLS sessions kept before then, and the recipe build steps no build has
-    /// made or reused since then (--type: either or both), saying for each kind what it removed, none included. A job
-    /// running an image keeps its open file (unlinking does not disturb a reader).</summary>
-    private static void Clean(ImageCache cache, TimeSpan? age, bool images, bool recipeSteps)
+    /// made or reused since then (--type: either or both), saying for each kind what it removed, none included; with
+    /// <paramref name="dryRun"/>, what it would remove, and nothing is removed. A job running an image keeps its open
+    /// file (unlinking does not disturb a reader).</summary>
+    private static void Clean(ImageCache cache, TimeSpan? age, bool images, bool recipeSteps, bool dryRun)
     {
         DateTime before = age is { } a ? DateTime.UtcNow - a : DateTime.MaxValue;
+        string removed = dryRun ? "would remove" : "removed";
         if (images)
         {
             List<Entry> gone = [.. Entries(cache).Where(e => e.Pulled < before)];
-            foreach (Entry e in gone)
-            {
-                File.Delete(e.Image);
-                File.Delete(Path.ChangeExtension(e.Image, ".lock"));
-                foreach (CachedReference r in e.References)
-                    File.Delete(cache.ReferencePath(ImageReference.Parse(r.Reference), r.Platform));
-            }
-            Console.WriteLine($"removed {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
-            if (Directory.Exists(cache.TlsSessionDirectory)) // the launcher's TLS sessions go with the images
-                foreach (FileInfo session in new DirectoryInfo(cache.TlsSessionDirectory).EnumerateFiles())
-                    if (session.LastWriteTimeUtc < before) session.Delete();
+            if (!dryRun) RemoveImages(cache, gone, before);
+            Console.WriteLine($"{removed} {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
         }
         if (!recipeSteps) return;
         var (root, _, bytesBefore) = RecipeBuilder.CacheUsage(cache.Root);
+        if (dryRun)
+        {
+            (int count, long bytes) = RecipeBuilder.WouldCleanCache(cache.Root, before);
+            Console.WriteLine($"{removed} {count} recipe build step(s), {Size(bytes)}, from {root}");
+            return;
+        }
         int? steps = RecipeBuilder.CleanCache(cache.Root, before);
         if (steps is null) Console.WriteLine("kept the recipe build cache: a build is using it");
         else
-            Console.WriteLine($"removed {steps} recipe build step(s), " +
+            Console.WriteLine($"{removed} {steps} recipe build step(s), " +
                 $"{Size(bytesBefore - RecipeBuilder.CacheUsage(cache.Root).Bytes)}, from {root}");
+    }
+
+    private static void RemoveImages(ImageCache cache, List<Entry> gone, DateTime before)
+    {
+        foreach (Entry e in gone)
+        {
+            File.Delete(e.Image);
+            File.Delete(Path.ChangeExtension(e.Image, ".lock"));
+            foreach (CachedReference r in e.References)
+                File.Delete(cache.ReferencePath(ImageReference.Parse(r.Reference), r.Platform));
+        }
+        if (Directory.Exists(cache.TlsSessionDirectory)) // the launcher's TLS sessions go with the images
+            foreach (FileInfo session in new DirectoryInfo(cache.TlsSessionDirectory).EnumerateFiles())
+                if (session.LastWriteTimeUtc < before) session.Delete();
     }
 
     private static string Size(long bytes) => bytes switch

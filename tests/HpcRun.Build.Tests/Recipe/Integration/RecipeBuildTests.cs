@@ -497,6 +497,9 @@ public sealed class RecipeBuildTests : IDisposable
             0.9 * treeBytes, 1.2 * treeBytes);
 
         Directory.SetLastWriteTimeUtc(Path.GetDirectoryName(earlier)!, DateTime.UtcNow.AddDays(-60));
+        Assert.StartsWith("would remove 1 recipe build step(s)",
+            Hpcrun.Run(["cache", "clean", "--dry-run", "--older-than", "30d", "--type", "recipe"], env).Stdout);
+        Assert.True(Directory.Exists(earlier));
         var clean = Hpcrun.Run(["cache", "clean", "--older-than", "30d", "--type", "recipe"], env);
         Assert.StartsWith("removed 1 recipe build step(s)", clean.Stdout);
         Assert.Equal("444 b\n", TestEnvironment.RunChecked("sh", "-c",
