@@ -97,7 +97,21 @@ public static class UnsupportedOptions
         [("inspect", "-t")] = "run the test with `hpcrun test IMAGE`; `hpcrun inspect --deffile` shows %test",
         [("inspect", "--all")] = "`hpcrun inspect --json IMAGE` gives everything at once",
         [("build", "-s")] = "hpcrun builds image files; a directory is an image as it is (hpcrun DIR CMD)",
+        [("build", "--nv")] = BuildGpu,
+        [("build", "--nvccli")] = BuildGpu,
+        [("build", "--rocm")] = BuildGpu,
+        [("build", "--bind")] = BuildBind,
+        [("build", "-B")] = BuildBind,
+        [("build", "--mount")] = BuildBind,
+        [("build", "--arch")] = "give the platform: --platform linux/ARCH (a recipe's FROM --platform)",
+        [("build", "--fix-perms")] = "hpcrun keeps the modes the layers give (the image's files are root's): a " +
+            "file only root may read stays so, unless a recipe's RUN chmod changes it",
     };
+
+    private const string BuildGpu = "a build's RUN and %test get no GPU: test the image with " +
+        "`hpcrun --nv IMAGE ...` once it is built";
+    private const string BuildBind = "a build binds nothing into RUN or %test: COPY (or %files) what the image " +
+        "needs, or bind it when you run the image (hpcrun -B ...)";
 
     /// <summary>The one-line refusal for <paramref name="option"/> (a name as typed, `=value` allowed) typed after
     /// <paramref name="verb"/> (empty: none, the bare `hpcrun IMAGE CMD`); null when it is not one of Apptainer's

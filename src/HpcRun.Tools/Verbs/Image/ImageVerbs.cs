@@ -44,15 +44,20 @@ internal static class ImageVerbs
         {
             Description = "Leave out the files of a directory source that cannot be read (a warning each), not fail",
         };
-        // Apptainer's build needs --fakeroot to run a recipe unprivileged; hpcrun's always does.
+        // Apptainer's build needs --fakeroot (or -u/--userns, or subordinate ids, or a fakeroot command) to run a
+        // recipe unprivileged, and refuses an unused --build-arg without --warn-unused-build-args; hpcrun's build
+        // always runs in a user namespace with root emulated, and warns: these are accepted and change nothing.
         var fakeroot = new Option<bool>("--fakeroot") { Hidden = true };
+        Option<bool>[] alwaysSo = [.. ((string[][])[["--userns", "-u"], ["--ignore-subuid"],
+                ["--ignore-fakeroot-command"], ["--ignore-userns"], ["--warn-unused-build-args"]])
+            .Select(names => new Option<bool>(names[0], names[1..]) { Hidden = true })];
         Option<string?> mksquashfs = MksquashfsOption.Create();
         var recipe = new RecipeBuild();
         var command = new Command(ToolVerbs.Build.Name, ToolVerbs.Build.Description)
         {
             output, source, sqfs, platform, tag, force, skip, fakeroot, mksquashfs,
         };
-        foreach (Option option in recipe.All) command.Options.Add(option);
+        foreach (Option option in recipe.All.Concat(alwaysSo)) command.Options.Add(option);
         command.With("build [OPTIONS] OUT SOURCE",
             "hpcrun build mycode.sif ./rootfs/                   # a directory (Apptainer's sandbox too)",
             "docker save mycode:1 -o mycode.tar && hpcrun build mycode.sif mycode.tar",

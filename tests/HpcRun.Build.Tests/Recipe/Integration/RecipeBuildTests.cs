@@ -385,6 +385,24 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>The options by which Apptainer's build asks for what hpcrun's always does (a user namespace, no
+    /// subordinate ids or fakeroot command, a warning for an unused --build-arg) are accepted: the build is the same.
+    /// </summary>
+    [Fact]
+    public void Build_accepts_apptainers_options_for_what_it_always_does()
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo ran > /ran\n");
+        var build = Build("-u", "--userns", "--ignore-subuid", "--ignore-fakeroot-command", "--ignore-userns",
+            "--warn-unused-build-args", "--build-arg", "UNUSED=1", "out.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("warning: --build-arg UNUSED: not used by the recipe", build.Stderr);
+        Assert.Equal("ran\n", Hpcrun.Run([Path.Combine(dir, "out.sif"), "cat", "/ran"], env).Stdout);
+        var bind = Build("-B", "/tmp:/data", "bind.sif", "Dockerfile");
+        Assert.Equal(64, bind.ExitCode);
+        Assert.StartsWith("hpcrun: '-B' is not supported: a build binds nothing", bind.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "bind.sif")));
+    }
+
     /// <summary>A corrupt SquashFS as SOURCE, or as a FROM's image, is named with what is wrong with it (and the
     /// recipe's line), as exec names its image: the build said only "corrupt SquashFS superblock".</summary>
     [Fact]
