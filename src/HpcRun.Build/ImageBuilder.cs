@@ -98,12 +98,19 @@ public static class ImageBuilder
             byte[] config = JsonSerializer.SerializeToUtf8Bytes(image.Config, ImageConfigJson.Default.ImageConfig);
             long offset = request.SquashFsOnly ? 0 : SifWriter.PartitionOffset;
             string? treeName = image.Tree is null ? "" : null; // the rootfs's paths shown as the image's
-            List<SquashFsMaker.ExtraFile> extras = request.Overlay is { } overlay ? OverlayFiles(overlay) : [];
-            if (request.SquashFsOnly) extras.Add(new(ImageConfig.InTreePath, WriteScratchFile("config.json", config)));
             IReadOnlyList<string> compression = SquashFsMaker.Compression(request.MksquashfsArgs ?? []);
+            List<SquashFsMaker.ExtraFile> extras = request.Overlay is { } overlay ? OverlayFiles(overlay) : [];
+            byte[] record = JsonSerializer.SerializeToUtf8Bytes(Record(image, time, version, compression),
+                BuildRecordJson.Default.BuildRecord);
+            // A bare SquashFS has no place outside its file system: the config and the build record go inside.
+            if (request.SquashFsOnly)
+            {
+                extras.Add(new(ImageConfig.InTreePath, WriteScratchFile("config.json", config)));
+                extras.Add(new(BuildRecord.InTreePath, WriteScratchFile("build.json", record)));
+            }
             SquashFsMaker.Make(new SquashFsMaker.Job(tree, treeName, output.ImagePath, request.Output, offset, time,
                 request.SourceDateEpoch, compression, extras, exclude, pseudo), reporter, cancel);
-            if (!request.SquashFsOnly) WrapInSif(image, config, time, version, compression);
+            if (!request.SquashFsOnly) WrapInSif(image, config, record, time);
         }
 
         private static List<SquashFsMaker.ExtraFile> OverlayFiles(string overlay) =>
@@ -203,13 +210,9 @@ public static class ImageBuilder
             return $"{output.ScratchPath}/{name}";
         }
 
-        private void WrapInSif(ResolvedImage image, byte[] config, long time, string hpcrunVersion,
-            IReadOnlyList<string> compression)
-        {
-            using FileStream file = output.OpenImage();
-            long partitionSize = file.Length - SifWriter.PartitionOffset;
-            SquashFsSuperblock.Read(file, SifWriter.PartitionOffset, partitionSize);
-            var record = new BuildRecord
+        /// <summary>What the image records of its build (<see cref="BuildRecord"/>).</summary>
+        private BuildRecord Record(ResolvedImage image, long time, string hpcrunVersion,
+            IReadOnlyList<string> compression) => new()
             {
                 SourceKind = request.Reference is null ? image.Kind : "registry",
                 SourceDigest = image.Digest,
@@ -219,14 +222,19 @@ public static class ImageBuilder
                 HpcrunVersion = hpcrunVersion,
                 MksquashfsArgs = [.. compression],
             };
+
+        private void WrapInSif(ResolvedImage image, byte[] config, byte[] record, long time)
+        {
+            using FileStream file = output.OpenImage();
+            long partitionSize = file.Length - SifWriter.PartitionOffset;
+            SquashFsSuperblock.Read(file, SifWriter.PartitionOffset, partitionSize);
             SifObject[] objects =
             [
                 .. request.Deffile is { } deffile
                     ? [new SifObject(SifDataType.Deffile, "", Encoding.UTF8.GetBytes(deffile))]
                     : Array.Empty<SifObject>(),
                 new(SifDataType.GenericJson, SifMetadata.ConfigName, config),
-                new(SifDataType.GenericJson, SifMetadata.BuildName,
-                    JsonSerializer.SerializeToUtf8Bytes(record, BuildRecordJson.Default.BuildRecord)),
+                new(SifDataType.GenericJson, SifMetadata.BuildName, record),
                 new(SifDataType.Labels, "labels.json", JsonSerializer.SerializeToUtf8Bytes(image.Config.Labels,
                     ImageConfigJson.Default.IReadOnlyDictionaryStringString)),
             ];

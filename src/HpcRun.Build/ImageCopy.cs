@@ -105,7 +105,7 @@ internal static class ImageCopy
             });
         }
         if (left.Count > 0) reporter.Warning($"{shown}: the new image leaves out {string.Join(", ", left)}");
-        string architecture = SifArch.Name(root.Arch is { Length: > 0 } arch && arch != "00" ? arch : sif.Header.Arch);
+        string architecture = sif.PrimaryArchitecture ?? SifArch.Name("00");
         return new Source(root.Offset, root.Size, objects, architecture, Math.Max(sif.Header.CreatedAt, 0),
             sourceRecord?.MksquashfsArgs ?? Compressor(superblock));
     }

@@ -17,9 +17,11 @@ public static class ImageArgument
     /// directory or a regular file is opened (a FIFO would block).</summary>
     /// <exception cref="HpcRunException">64, 65 or 66 for a transport that names nothing usable
     /// (<see cref="LocalTransports.Existing"/>); 66 (<see cref="ExitCode.ImageNotFound"/>) when nothing is there or it
-    /// cannot be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is truncated; 83
-    /// (<see cref="ExitCode.ImageNeedsBuild"/>) for Apptainer's `docker-archive:`, `oci:` or `oci-archive:`
-    /// (<see cref="LocalTransports"/>).</exception>
+    /// cannot be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is truncated (a tar that is
+    /// no image archive, a compressed file: said so); 83 (<see cref="ExitCode.ImageNeedsBuild"/>) for Apptainer's
+    /// `docker-archive:`, `oci:` or `oci-archive:` (<see cref="LocalTransports"/>), and for a `docker save` archive
+    /// or OCI layout named bare (a tar, gzip'd or not, by its first entries: <see cref="ArchiveContent"/>).
+    /// </exception>
     public static ImageSource Probe(string path)
     {
         LocalTransports.Existing(path);
@@ -38,24 +40,26 @@ public static class ImageArgument
         // An OCI layout has these at its top, a root file system never does: it is no directory image.
         if (type == PosixFile.Directory && PosixFile.IsRegular($"{pinned}/oci-layout")
             && PosixFile.IsRegular($"{pinned}/index.json"))
-            throw new HpcRunException(ExitCode.ImageNeedsBuild, LocalTransports.BuildFirst(path, path));
+            throw new HpcRunException(ExitCode.ImageNeedsBuild, LocalTransports.BuildFirst(path, path, Path.Exists));
         try { return ImageSource.Probe(pinned) with { Name = name, AsTyped = path }; }
         catch (ImageFormatException e)
         {
-            if (IsTar(pinned)) // `docker save`'s, or an OCI layout's
-                throw new HpcRunException(ExitCode.ImageNeedsBuild, LocalTransports.BuildFirst(path, path));
-            throw new HpcRunException(ExitCode.BadImage, $"{Shown.Path(path)}: {e.Message}{RecipeAdvice(path)}");
+            throw LocalTransports.Content(pinned, Shown.Path(path)) switch
+            {
+                ArchiveKind.ImageArchive => new HpcRunException(ExitCode.ImageNeedsBuild,
+                    LocalTransports.BuildFirst(path, path, Path.Exists)),
+                ArchiveKind.OtherTar => new HpcRunException(ExitCode.BadImage,
+                    $"{Shown.Path(path)}: a tar archive that is neither a docker save archive nor an OCI layout, " +
+                    "which hpcrun build reads, nor an image, which is a directory, a SquashFS or a SIF (a root " +
+                    "file system's tar: unpack it into a directory)"),
+                ArchiveKind.Compressed => new HpcRunException(ExitCode.BadImage,
+                    $"{Shown.Path(path)}: compressed, not an image: if it is a docker save archive or an OCI " +
+                    $"layout, {LocalTransports.BuildCommand(path, path, Path.Exists)}"),
+                _ => new HpcRunException(ExitCode.BadImage, $"{Shown.Path(path)}: {e.Message}{RecipeAdvice(path)}"),
+            };
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}"); }
-    }
-
-    /// <summary>Whether the file at <paramref name="path"/> is a tar archive (POSIX's "ustar" magic at 257, GNU's
-    /// too).</summary>
-    private static bool IsTar(string path)
-    {
-        Span<byte> head = stackalloc byte[262];
-        return Libc.ReadStart(path, head) == head.Length && head[257..].SequenceEqual("ustar"u8);
     }
 
     /// <summary>For a file named as a recipe (X.def, Dockerfile, Containerfile), the command that builds it.</summary>

@@ -28,20 +28,24 @@ public static class LocalTransports
     }
 
     /// <summary>The one line that refuses to launch <paramref name="source"/> and gives the build that makes a SIF
-    /// of it, named after its file; null when it is no transport form.</summary>
+    /// of it, named after its file (<see cref="BuildFirst"/>); null when it is no transport form.</summary>
     public static string? Refusal(string source, Func<string, bool> exists) =>
-        Split(source, exists) is { } named ? BuildFirst(source, named.Path) : null;
+        Split(source, exists) is { } named ? BuildFirst(source, named.Path, exists) : null;
 
     /// <summary><see cref="Split"/>, and what the transport names checked on this machine: `oci:` an OCI layout (a
     /// directory with its oci-layout file), the archives a file. <paramref name="orMissing"/>: a path that is not
     /// there passes, for a caller that says so in its own words (build: "build source not found").</summary>
-    /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for no path after the transport, 66
+    /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for no path after the transport or an
+    /// image picked by its place (<see cref="ArchiveReference.IndexRefusal"/>), 66
     /// (<see cref="ExitCode.ImageNotFound"/>) for nothing there, 65 (<see cref="ExitCode.BadImage"/>) for another
-    /// kind of file.</exception>
+    /// kind of file, or an archive that starts as no image archive does (<see cref="ArchiveContent"/>: the build
+    /// would refuse it so).</exception>
     public static (string Path, string? Named)? Existing(string source, bool orMissing = false)
     {
         if (Split(source, Path.Exists) is not { } split) return null;
         string path = split.Path, shown = Shown.Path(source);
+        if (ArchiveReference.IndexRefusal(split.Named) is { } index)
+            throw new HpcRunException(ExitCode.Usage, $"{shown}: {index}");
         if (orMissing && path.Length > 0 && !Path.Exists(path)) return split;
         if (path.Length == 0)
         {
@@ -54,17 +58,24 @@ public static class LocalTransports
             throw new HpcRunException(ExitCode.BadImage, $"{shown}: not an OCI layout (it has no oci-layout file)");
         if (!layout && !File.Exists(path))
             throw new HpcRunException(ExitCode.BadImage, $"{shown}: not an archive: {Shown.Path(path)} is no file");
+        if (!layout && Content(path, shown) is ArchiveKind.OtherTar or ArchiveKind.NotTar)
+            throw new HpcRunException(ExitCode.BadImage, NoImageArchive(shown, path));
         return split;
     }
 
     /// <summary>The one line that refuses to launch <paramref name="source"/>, an archive or layout at
     /// <paramref name="path"/> (itself when named bare: app.tar, ./layout), and gives the build that makes a SIF of
-    /// it, named after its file.</summary>
-    public static string BuildFirst(string source, string path)
+    /// it, named after its file and not one that <paramref name="exists"/> (the build would refuse to replace it).
+    /// </summary>
+    public static string BuildFirst(string source, string path, Func<string, bool> exists) =>
+        $"{Shown.Path(source)}: hpcrun runs an image archive or OCI layout once it is built into a SIF: " +
+        BuildCommand(source, path, exists);
+
+    /// <summary>"hpcrun build OUT SOURCE, then run OUT" of <see cref="BuildFirst"/>, quoted for a shell.</summary>
+    public static string BuildCommand(string source, string path, Func<string, bool> exists)
     {
-        string output = Shown.Visible(ShellWords.Quote(OutputName(path)));
-        return $"{Shown.Path(source)}: hpcrun runs an image archive or OCI layout once it is built into a SIF: " +
-            $"hpcrun build {output} {Shown.Visible(ShellWords.Quote(source))}, then run {output}";
+        string output = Shown.Visible(ShellWords.Quote(OutputName(path, exists)));
+        return $"hpcrun build {output} {Shown.Visible(ShellWords.Quote(source))}, then run {output}";
     }
 
     /// <summary>Throws <see cref="Refusal"/>'s line, if any.</summary>
@@ -74,13 +85,32 @@ public static class LocalTransports
         if (Refusal(source, exists) is { } line) throw new HpcRunException(ExitCode.ImageNeedsBuild, line);
     }
 
+    /// <summary>What the archive at <paramref name="path"/> holds (<see cref="ArchiveContent.Look"/>).</summary>
+    /// <exception cref="HpcRunException">66 (<see cref="ExitCode.ImageNotFound"/>) when it cannot be read
+    /// (<paramref name="shown"/> names it).</exception>
+    public static ArchiveKind Content(string path, string shown)
+    {
+        try { return ArchiveContent.Look(path); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {shown}"); }
+    }
+
+    /// <summary>The line that refuses <paramref name="shown"/>, whose file at <paramref name="path"/> is no image
+    /// archive (<see cref="ArchiveContent"/>), in the build's words.</summary>
+    public static string NoImageArchive(string shown, string path) =>
+        $"{shown}: {Shown.Path(path)} is neither a docker save archive nor an OCI layout";
+
     /// <summary>NAME.sif for the archive or layout at <paramref name="path"/>: its name without the archive's
-    /// extensions (app.tar.gz, app.tgz: app.sif), image.sif when it has none to give.</summary>
-    private static string OutputName(string path)
+    /// extensions (app.tar.gz, app.tgz: app.sif), image.sif when it has none to give; NAME-2.sif, NAME-3.sif...
+    /// when that <paramref name="exists"/> in the current directory.</summary>
+    private static string OutputName(string path, Func<string, bool> exists)
     {
         string name = Path.GetFileName(path.TrimEnd('/'));
         foreach (string extension in new[] { ".gz", ".xz", ".zst", ".tgz", ".tar" })
             if (name.EndsWith(extension, StringComparison.OrdinalIgnoreCase)) name = name[..^extension.Length];
-        return name is "" or "." or ".." ? "image.sif" : $"{name}.sif";
+        if (name is "" or "." or "..") name = "image";
+        string output = $"{name}.sif";
+        for (int n = 2; exists(output); n++) output = $"{name}-{n}.sif";
+        return output;
     }
 }

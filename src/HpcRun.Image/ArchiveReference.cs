@@ -11,6 +11,13 @@ public static class ArchiveReference
     /// after FILE in a definition file's `From:` (where --tag means nothing).</summary>
     public const string ChooseOne = "choose one with --tag (in a definition file: From: FILE:TAG)";
 
+    /// <summary>The line that refuses <paramref name="image"/> when it picks an image by its place in the archive
+    /// (`FILE:@N`, containers/image's source index), which hpcrun does not read: an index says nothing of the image
+    /// it picks, and the order of an archive's images is not kept when it is made again; null for a name or
+    /// tag.</summary>
+    public static string? IndexRefusal(string? image) => image is ['@', ..]
+        ? $"`:{image}` picks an image by its place in the archive: not supported: {ChooseOne}" : null;
+
     /// <summary>The archive's or layout's path and the image named after it (null: none, or an empty name).</summary>
     public static (string Path, string? Image) Split(string text, Func<string, bool> exists)
     {

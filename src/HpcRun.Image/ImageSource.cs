@@ -26,8 +26,8 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     /// <summary>The config a SIF carries outside its file system; null for other images.</summary>
     public ImageConfig? EmbeddedConfig { get; init; }
 
-    /// <summary>The CPU architecture a SIF says its root file system is for, as OCI names it ("arm64"): its
-    /// partition's, else its header's; null for other images and for a SIF that names none ("00").</summary>
+    /// <summary>The CPU architecture a SIF says its root file system is for, as OCI names it ("arm64")
+    /// (<see cref="SifFile.PrimaryArchitecture"/>); null for other images and for a SIF that names none.</summary>
     public string? Architecture { get; init; }
 
     /// <summary>Recognises the image at <paramref name="path"/> and checks it is complete.
@@ -72,11 +72,10 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
             throw new ImageFormatException(
                 $"SIF primary partition is {root.FsType?.ToString() ?? "unknown"}, hpcrun runs SquashFS only");
         SquashFsSuperblock.Read(stream, root.Offset, root.Size);
-        string code = root.Arch is { Length: > 0 } arch && arch != "00" ? arch : sif.Header.Arch;
         return new ImageSource(path, ImageKind.Sif, root.Offset)
         {
             EmbeddedConfig = SifMetadata.Read(stream, sif).Config,
-            Architecture = code == "00" ? null : SifArch.Name(code),
+            Architecture = sif.PrimaryArchitecture,
         };
     }
 }

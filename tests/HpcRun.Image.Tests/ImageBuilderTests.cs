@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using HpcRun.Image.Inspect;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Sif;
 using HpcRun.Image.Tests.Fixtures;
@@ -102,12 +104,42 @@ public sealed class ImageBuilderTests : IDisposable
         Assert.Equal(first, File.ReadAllBytes(Build(OciImage.Tar(layout, sandbox.File("layout.tar")), "c.sif")));
     }
 
+    /// <summary>A bare SquashFS carries inside what a SIF keeps beside its file system, the config and the build
+    /// record, and inspect reads the record as it reads a SIF's.</summary>
     [Fact]
-    public void Sqfs_writes_a_bare_squashfs_with_the_config_inside()
+    public void Sqfs_writes_a_bare_squashfs_with_the_config_and_build_record_inside()
     {
-        string sqfs = Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()), "out.sqfs", sqfs: true);
+        string layout = OciImage.WriteLayout(sandbox.File("layout"), TwoLayers());
+        string sqfs = Build(layout, "out.sqfs", sqfs: true);
         Assert.Equal(ImageKind.SquashFs, ImageSource.Probe(sqfs).Kind);
         Assert.Contains("GREETING=hello", Cat(sqfs, ImageConfig.InTreePath, 0));
+        BuildRecord inside = ImageInspector.Inspect(sqfs).Build!;
+        BuildRecord beside = ImageInspector.Inspect(Build(layout, "out.sif")).Build!;
+        Assert.Equal(JsonSerializer.Serialize(beside, BuildRecordJson.Default.BuildRecord),
+            JsonSerializer.Serialize(inside, BuildRecordJson.Default.BuildRecord));
+        Assert.Equal(("oci-layout", "latest", DateTimeOffset.Parse("2024-05-01T12:00:00Z")),
+            (inside.SourceKind, inside.SourceTag, inside.Created));
+        Assert.Null(ImageInspector.Inspect(TestImages.BusyboxSquashFs).Build); // made by mksquashfs alone
+    }
+
+    /// <summary>An image built from an archive or layout has its OCI config's `created` time as the file system's,
+    /// and so has the metadata hpcrun adds (/.hpcrun): the image's own date, which its digest covers, so that a pull
+    /// of the same image gives the same bytes; a directory, which has no date, gives 0 (1970).</summary>
+    [Fact]
+    public void The_file_system_and_its_metadata_have_the_images_created_time_and_a_directorys_1970()
+    {
+        long created = DateTimeOffset.Parse("2024-05-01T12:00:00Z").ToUnixTimeSeconds();
+        string sqfs = Build(OciImage.WriteLayout(sandbox.File("layout"), TwoLayers()), "out.sqfs", sqfs: true);
+        Dictionary<string, SquashFsEntry> entries = Building.Entries(sqfs, 0);
+        Assert.Equal((created, created, created), (entries[".hpcrun"].Time,
+            entries[ImageConfig.InTreePath.TrimStart('/')].Time, entries[BuildRecord.InTreePath.TrimStart('/')].Time));
+        Assert.Equal(created, SquashFsListing.MkfsTime(sqfs, 0));
+
+        string tree = Directory.CreateDirectory(sandbox.File("tree")).FullName;
+        File.WriteAllText(Path.Combine(tree, "hello"), "hi");
+        string fromDirectory = Build(tree, "dir.sqfs", sqfs: true);
+        Assert.Equal((0L, 0L), (Building.Entries(fromDirectory, 0)[ImageConfig.InTreePath.TrimStart('/')].Time,
+            SquashFsListing.MkfsTime(fromDirectory, 0)));
     }
 
     [Fact]

@@ -68,7 +68,10 @@ public sealed class SubmitChecksTests : IDisposable
     [Fact]
     public void An_archive_given_as_the_image_is_refused_with_the_build_that_makes_a_sif()
     {
-        File.WriteAllText($"{root}/app.tar", "an archive");
+        Directory.CreateDirectory($"{root}/saved");
+        File.WriteAllText($"{root}/saved/manifest.json", "[]"); // a `docker save` archive's first entry
+        TestEnvironment.RunChecked("tar", "-cf", $"{root}/app.tar", "-C", $"{root}/saved", "manifest.json");
+        TestEnvironment.RunChecked("chmod", "a+r", $"{root}/app.tar");
         AssertRefused(Submit([$"docker-archive:{root}/app.tar", "--", "true"]), 83,
             $"hpcrun: docker-archive:{root}/app.tar: hpcrun runs an image archive or OCI layout once it is built " +
             $"into a SIF: hpcrun build app.sif docker-archive:{root}/app.tar, then run app.sif");

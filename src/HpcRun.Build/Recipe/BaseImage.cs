@@ -62,15 +62,15 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         return tag is null ? found : found with { Tag = tag, Identity = $"{found.Identity} tag {tag}" };
     }
 
-    /// <summary>The platform a SIF's header names (linux/ARCH); null for other bases, or a SIF that names
-    /// none.</summary>
+    /// <summary>The platform a SIF names (linux/ARCH of its primary partition's architecture); null for other bases,
+    /// or a SIF that names none.</summary>
     public string? SifPlatform => Kind == BaseKind.Sif ? PlatformOf(ImageFile!) : null;
 
-    /// <summary>The platform the SIF <paramref name="image"/> says it holds (its header's architecture, linux/ARCH);
-    /// null for a SquashFS, which says none, or a SIF whose header names none.</summary>
+    /// <summary>The platform the SIF <paramref name="image"/> says it holds (linux/ARCH of
+    /// <see cref="SifFile.PrimaryArchitecture"/>); null for a SquashFS, which says none, or a SIF that names
+    /// none.</summary>
     private static string? PlatformOf(string image) =>
-        ImageSource.Probe(image).Kind == ImageKind.Sif && SifFile.Read(image).Header.Arch is var code && code != "00"
-            ? $"linux/{SifArch.Name(code)}" : null;
+        ImageSource.Probe(image).Architecture is { } architecture ? $"linux/{architecture}" : null;
 
     private static BaseImage Find(string from, string term, string? platform, RecipeRequest request,
         IBuildReporter reporter, CancellationToken cancel)
@@ -102,7 +102,7 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
     /// <paramref name="kind"/>, or null when it can. A registry image (pulled for that platform), a `docker save`
     /// archive or OCI layout (the image for it chosen from those it holds) and `scratch` (an empty image of that
     /// platform, as BuildKit's) give any platform; a SIF only the one it was built for (<paramref name="sifPlatform"/>,
-    /// from its header); a directory or SquashFS records none, and hpcrun takes it as the build's own
+    /// from its primary partition); a directory or SquashFS records none, and hpcrun takes it as the build's own
     /// (<paramref name="target"/>: `hpcrun build --platform`, else the host's), so FROM --platform can only name that:
     /// a platform cannot be chosen of a local tree, and taking another silently would record an image as what it is
     /// not.</summary>

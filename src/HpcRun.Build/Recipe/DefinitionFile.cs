@@ -186,7 +186,8 @@ public static class DefinitionFile
         string location = string.Concat(((string[])["Registry", "Namespace"])
             .Where(k => agent == "docker" && header.GetValueOrDefault(k).Value is { Length: > 0 })
             .Select(k => $" {k}: {header[k].Value}"));
-        var stage = new Stage(from, null, null, instructions, header["Bootstrap"].Line)
+        // The base is what `From:` names: messages about it (not found, not an archive, its platform) name its line.
+        var stage = new Stage(from, null, null, instructions, header["From"].Line)
         {
             Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}{location}",
             Term = $"From: {header["From"].Value}",
@@ -247,6 +248,9 @@ public static class DefinitionFile
             && fingerprints.Value.Length > 0)
             throw new RecipeException("Fingerprints: hpcrun does not verify signatures: check the image with " +
                 "`apptainer verify`, then build without the header", fingerprints.Line);
+        if (ArchiveAgents.Contains(agent)
+            && ArchiveReference.IndexRefusal(ArchiveReference.Split(from.Value, _ => false).Image) is { } index)
+            throw new RecipeException($"From: {from.Value}: {index}", from.Line);
         if (agent == "docker")
         {
             string reference = from.Value;

@@ -200,7 +200,8 @@ public static class RecipeBuilder
         private readonly List<StageResult?> done = []; // by the stage's index; null: a stage not needed
         private int step;
         private string treeKey = "";
-        private bool userSaid; // the USER warning, given once per build
+        private bool userSaid; // the warning that RUN runs as root, not as the image's user, given once per build
+        private bool userFromBase; // the stage's user is its base's (no USER in the stage yet)
         private readonly IReadOnlyList<int> built = StagesBuilt(recipe, request.Target);
         private int Steps => // an ONBUILD trigger is a part of its FROM's step: 1.1, 1.2...
             built.Sum(i => recipe.Stages[i].Instructions.Count + 1) + (RunsTest(recipe, request) ? 1 : 0);
@@ -284,6 +285,7 @@ public static class RecipeBuilder
                 Shown = stage.Shown,
             };
             Action finish = Line(from);
+            userFromBase = true;
             string? asked = stage.Platform;
             {
                 if (parent is not null)
@@ -343,13 +345,18 @@ public static class RecipeBuilder
         }
 
         /// <summary>What <paramref name="read"/> reads of the <paramref name="stage"/>'s base; an image it cannot read
-        /// is said with the recipe's line and the base's name, as exec names its image.</summary>
+        /// is said with the recipe's line and the base's name, as exec names its image, and one that is not there
+        /// with the line.</summary>
         private T Reading<T>(Stage stage, Func<T> read)
         {
             try { return read(); }
             catch (ImageFormatException e)
             {
                 throw new ImageFormatException($"{request.Recipe}:{stage.Line}: {e.Naming(stage.From).Message}");
+            }
+            catch (MissingFileException e)
+            {
+                throw new MissingFileException($"{request.Recipe}:{stage.Line}: {e.Message}", e.FileName ?? "");
             }
         }
 
@@ -404,6 +411,12 @@ public static class RecipeBuilder
             switch (at.Keyword)
             {
                 case "RUN" or "%post":
+                    if (!userSaid && UserInstruction.Warning(at.Keyword, state.Config.User ?? "", userFromBase)
+                            is { } why)
+                    {
+                        userSaid = true;
+                        reporter.Warning($"{request.Recipe}:{at.Line}: {why}");
+                    }
                     return (state, treeKey = RunCommand(at, state, key, tree, ref materialized));
                 case "COPY" or "ADD" or "%files":
                     return (state, treeKey = Copy(at, state, key, tree, ref materialized));
@@ -438,11 +451,7 @@ public static class RecipeBuilder
                     return (state, next);
                 case "USER":
                     state = state with { Config = state.Config with { User = arguments.Trim() } };
-                    if (!userSaid && UserInstruction.Warning(arguments.Trim()) is { } why)
-                    {
-                        userSaid = true;
-                        reporter.Warning($"{request.Recipe}:{at.Line}: {why}");
-                    }
+                    userFromBase = false;
                     break;
                 case "CMD":
                     state = state with { Config = state.Config with { Cmd = ExecOrShell(at, state) } };

@@ -8,7 +8,7 @@ namespace HpcRun.Image.Inspect;
 
 /// <summary>
 /// Describes an image without mounting it: a SIF from its header, descriptors and metadata
-/// objects; a SquashFS from its superblock and the config read with unsquashfs; a directory
+/// objects; a SquashFS from its superblock and the config and build record read with unsquashfs; a directory
 /// from its files. Its labels, runscript and definition file are those `inspect --labels/--runscript/--deffile` show
 /// (<see cref="ApptainerAttributesReader"/>), so the text and the JSON of either form say the same.
 /// </summary>
@@ -54,7 +54,7 @@ public static class ImageInspector
         {
             Path = path,
             Format = "sif",
-            Architecture = SifArch.Name(sif.Header.Arch),
+            Architecture = sif.PrimaryArchitecture,
             Id = sif.Header.Id.ToString(),
             Created = SifText.Date(sif.Header.CreatedAt),
             Modified = SifText.Date(sif.Header.ModifiedAt),
@@ -83,6 +83,7 @@ public static class ImageInspector
             Size = stream.Length,
             FileSystem = SquashFs(stream, 0, stream.Length),
             Config = ParseConfig(Unsquashfs.Output(path, 0, "-cat", ImageConfig.InTreePath.TrimStart('/')), path),
+            Build = BuildRecord.ParseOrNull(Unsquashfs.Output(path, 0, "-cat", BuildRecord.InTreePath.TrimStart('/'))),
         };
     }
 
@@ -95,6 +96,7 @@ public static class ImageInspector
             Path = path,
             Format = "directory",
             Config = ParseConfig(Read(ImageConfig.InTreePath), path),
+            Build = BuildRecord.ParseOrNull(Read(BuildRecord.InTreePath)),
         };
     }
 

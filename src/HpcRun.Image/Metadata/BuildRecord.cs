@@ -1,12 +1,25 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace HpcRun.Image.Metadata;
 
-/// <summary>How hpcrun built an image: stored beside its config so `hpcrun inspect` can tell.
+/// <summary>How hpcrun built an image: stored beside its config so `hpcrun inspect` can tell (a SIF object named
+/// hpcrun-build.json; in a bare SquashFS, which has no place outside its file system, the file
+/// <see cref="InTreePath"/>, as the config is at <see cref="ImageConfig.InTreePath"/>).
 /// <see cref="Created"/> is the source's date (its OCI "created", or SOURCE_DATE_EPOCH), never
 /// the build's, so rebuilding the same input gives the same bytes.</summary>
 public sealed record BuildRecord
 {
+    public const string InTreePath = "/.hpcrun/build.json";
+
+    /// <summary>The record <paramref name="json"/> holds; null for none, or one this version cannot read: the
+    /// record only informs, and must not stop the image from running or being inspected.</summary>
+    public static BuildRecord? ParseOrNull(string? json)
+    {
+        try { return json is null ? null : JsonSerializer.Deserialize(json, BuildRecordJson.Default.BuildRecord); }
+        catch (JsonException) { return null; }
+    }
+
     /// <summary>directory, docker-archive, oci-layout, registry (hpcrun pull).</summary>
     public required string SourceKind { get; init; }
     /// <summary>The manifest's digest (OCI) or config's (docker save); none for a directory.</summary>

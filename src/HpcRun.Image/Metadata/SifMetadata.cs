@@ -44,16 +44,8 @@ public sealed record SifMetadata(ImageConfig Config, BuildRecord? Build, string?
             env.AddRange(envText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Where(l => l.Contains('=')));
         return new SifMetadata(config with { Labels = labels, Env = env },
-            BuildRecordOrNull(Json(BuildName)),
+            BuildRecord.ParseOrNull(Json(BuildName)),
             Text(sif.Find(SifDataType.Deffile)), runscript);
-    }
-
-    /// <summary>The build record only informs: one this version cannot read must
-    /// not stop the image from running.</summary>
-    private static BuildRecord? BuildRecordOrNull(string? json)
-    {
-        try { return json is null ? null : JsonSerializer.Deserialize(json, BuildRecordJson.Default.BuildRecord); }
-        catch (JsonException) { return null; }
     }
 
     private static T? Parse<T>(string? json, string what, Func<string, T?> parse) where T : class

@@ -54,6 +54,12 @@ public sealed class SifFile
     /// <summary>The root file system partition of a runnable image.</summary>
     public SifDescriptor? PrimarySystem => Find(SifDataType.Partition, d => d.PartType == SifPartType.PrimSys);
 
+    /// <summary>The CPU architecture the image is for, as OCI names it ("arm64"): its primary system partition's,
+    /// where Apptainer reads it (pkg/image/sif.go, PartitionMetadata; the header's copy is not read, so a file whose
+    /// two disagree is judged by what runs); null without such a partition or when it names none ("00").</summary>
+    public string? PrimaryArchitecture =>
+        PrimarySystem?.Arch is { Length: > 0 } code && code != "00" ? SifArch.Name(code) : null;
+
     /// <summary>Reads a (small) object's bytes; refuses objects over <paramref name="limit"/>.</summary>
     public static byte[] ReadObject(Stream stream, SifDescriptor d, int limit = 16 << 20)
     {

@@ -39,11 +39,16 @@ public class DefinitionFileTests
         Assert.Null(DefinitionFile.Parse("Bootstrap: localimage\nFrom: app.tar\n").Stages[0].ArchiveAgent);
     }
 
+    /// <summary>The stage's base is what `From:` names, so the messages about it (not found, not an archive, its
+    /// platform) give the `From:` line, wherever the header puts it; a header's own errors give their own lines.
+    /// </summary>
     [Theory]
-    [InlineData("Bootstrap: localimage\nFrom: base.sif\n", 1)]
-    [InlineData("# the base\n\nBootstrap: localimage\nFrom: base.sif\n", 3)]
-    [InlineData("From: base.sif\nBootstrap: localimage\n", 2)]
-    public void The_stage_starts_on_the_bootstrap_line(string def, int line) =>
+    [InlineData("Bootstrap: localimage\nFrom: base.sif\n", 2)]
+    [InlineData("# the base\n\nBootstrap: localimage\nFrom: base.sif\n", 4)]
+    [InlineData("From: base.sif\nBootstrap: localimage\n", 1)]
+    [InlineData("Bootstrap: docker-archive\nStage: one\n\nFrom: app.tar\n", 4)]
+    [InlineData("Bootstrap: docker\nRegistry: r.example.org\nFrom: app:1\n", 3)]
+    public void The_stage_s_base_is_on_the_from_line(string def, int line) =>
         Assert.Equal(line, Assert.Single(DefinitionFile.Parse(def).Stages).Line);
 
     /// <summary>A build argument whose value holds a newline adds lines to the text; messages still name the lines
@@ -76,6 +81,10 @@ public class DefinitionFileTests
         "Bootstrap: docker (a registry image), localimage (a local SIF, SquashFS or directory), docker-archive, oci " +
         "or oci-archive (a docker save archive, an OCI layout or its tar)")]
     [InlineData("Bootstrap: oci-archive\n", 1, "no `From:` header")]
+    [InlineData("Bootstrap: docker-archive\nFrom: app.tar:@1\n", 2, "From: app.tar:@1: `:@1` picks an image by its " +
+        "place in the archive: not supported: choose one with --tag (in a definition file: From: FILE:TAG)")]
+    [InlineData("Bootstrap: oci\n\nFrom: layout:@0\n", 3, "`:@0` picks an image by its place")]
+    [InlineData("Bootstrap: oci-archive\nFrom: layout.tar:@0 # the first\n", 2, "`:@0` picks an image by its place")]
     [InlineData("Bootstrap: docker\nFrom: a\n%post\n    echo \0\n", 4, "a NUL character")]
     public void What_apptainer_refuses_or_hpcrun_cannot_do_is_refused_with_its_line(string def, int line,
         string message)

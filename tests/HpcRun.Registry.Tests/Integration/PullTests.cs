@@ -34,8 +34,8 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Equal([Path.Combine(dir, "app.sif")], Directory.GetFileSystemEntries(dir)); // no scratch left
     }
 
-    /// <summary>OUT named *.sqfs is a bare SquashFS with the config inside, for pull and for build from a docker://
-    /// source (also with --sqfs), the same bytes; it runs as the SIF does.</summary>
+    /// <summary>OUT named *.sqfs is a bare SquashFS with the config and build record inside, for pull and for build
+    /// from a docker:// source (also with --sqfs), the same bytes; it runs as the SIF does.</summary>
     [Fact]
     public void An_out_named_sqfs_is_a_bare_squashfs_that_runs()
     {
@@ -47,6 +47,9 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         var build = Hpcrun.Run(["build", "--sqfs", built, registry.PlainRef("test/app:1")], Insecure);
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Equal(File.ReadAllBytes(sqfs), File.ReadAllBytes(built));
+        // the build record, which a SIF keeps as an object, is inside (/.hpcrun/build.json), and inspect reads it
+        Assert.Matches($@"Built from:   registry docker://{Regex.Escape(registry.Plain.Host)}/test/app:1 " +
+            "sha256:[0-9a-f]{64} for linux/amd64", Hpcrun.Run("inspect", sqfs).Stdout);
     }
 
     [Fact]

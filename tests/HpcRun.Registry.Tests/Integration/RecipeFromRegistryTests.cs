@@ -40,7 +40,7 @@ public sealed class RecipeFromRegistryTests(RegistryFixture registry) : IDisposa
             "Namespace: test\nFrom: app:1\n\n%post\n    cat /data/kept > /copied\n");
         var build = Hpcrun.Run(["build", "app.sif", "app.def"], Env, cwd: dir);
         Assert.True(build.ExitCode == 0, build.ToString());
-        Assert.Contains($"] line 1: Bootstrap: docker From: app:1 Registry: {registry.Plain.Host} Namespace: test\n",
+        Assert.Contains($"] line 4: Bootstrap: docker From: app:1 Registry: {registry.Plain.Host} Namespace: test\n",
             build.Stderr);
         Assert.Equal("kept\n", Hpcrun.Run([Path.Combine(dir, "app.sif"), "cat", "/copied"], Env).Stdout);
     }

@@ -42,8 +42,35 @@ public class LocalTransportsTests
     {
         Assert.Equal("my app.tar: hpcrun runs an image archive or OCI layout once it is built into a SIF: " +
             "hpcrun build 'my app.sif' 'my app.tar', then run 'my app.sif'",
-            LocalTransports.BuildFirst("my app.tar", "my app.tar"));
+            LocalTransports.BuildFirst("my app.tar", "my app.tar", Nothing));
         var refused = Assert.Throws<HpcRunException>(() => LocalTransports.Check("oci:layout", Nothing));
         Assert.Equal(83, (int)refused.Code);
+    }
+
+    /// <summary>The build given writes a file that is not there: the build would refuse to replace one (80).
+    /// </summary>
+    [Theory]
+    [InlineData("app.tar", new string[0], "app.sif")]
+    [InlineData("app.tar", new[] { "app.sif" }, "app-2.sif")]
+    [InlineData("/data/app.tar.gz", new[] { "app.sif", "app-2.sif" }, "app-3.sif")]
+    [InlineData("oci:.", new[] { "image.sif" }, "image-2.sif")]
+    public void The_build_given_writes_a_sif_that_is_not_there(string source, string[] there, string output)
+    {
+        string path = LocalTransports.Split(source, Nothing)?.Path ?? source;
+        Assert.EndsWith($"hpcrun build {output} {source}, then run {output}",
+            LocalTransports.BuildFirst(source, path, there.Contains));
+    }
+
+    /// <summary>containers/image's `FILE:@N` (an image by its place in the archive) is refused for every transport,
+    /// before anything is looked at: hpcrun chooses by tag.</summary>
+    [Theory]
+    [InlineData("docker-archive:app.tar:@1", ":@1")]
+    [InlineData("oci-archive:/data/app.tar:@0", ":@0")]
+    [InlineData("oci:layout:@2", ":@2")]
+    public void An_image_picked_by_its_place_is_a_usage_error(string source, string index)
+    {
+        var error = Assert.Throws<HpcRunException>(() => LocalTransports.Existing(source));
+        Assert.Equal((ExitCode.Usage, $"{source}: `{index}` picks an image by its place in the archive: not " +
+            "supported: choose one with --tag (in a definition file: From: FILE:TAG)"), (error.Code, error.Message));
     }
 }

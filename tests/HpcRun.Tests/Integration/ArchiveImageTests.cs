@@ -3,8 +3,9 @@ using HpcRun.TestSupport;
 namespace HpcRun.Tests.Integration;
 
 /// <summary>Apptainer's `exec docker-archive:FILE`, `oci:DIR`, `oci-archive:FILE`, and such an archive or layout
-/// named bare: every launch verb refuses it in one line that gives the build that makes a SIF of it (83), and
-/// `docker-daemon:` says how to get an archive (64).</summary>
+/// named bare (told by its content, gzip'd or not): every launch verb refuses it in one line that gives the build that
+/// makes a SIF of it (83), a tar that is no image archive gets the build's own refusal (65), and `docker-daemon:`
+/// says how to get an archive (64).</summary>
 [Collection(ContainerCollection.Name)]
 public sealed class ArchiveImageTests : IDisposable
 {
@@ -15,7 +16,14 @@ public sealed class ArchiveImageTests : IDisposable
         Directory.CreateDirectory(Path.Combine(dir, "layout"));
         File.WriteAllText(Path.Combine(dir, "layout", "oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         File.WriteAllText(Path.Combine(dir, "layout", "index.json"), "{\"schemaVersion\":2,\"manifests\":[]}");
-        TestEnvironment.RunChecked("tar", "-cf", Path.Combine(dir, "app.tar"), "-C", dir, "layout");
+        // as skopeo and `tar -C layout .` write one: the layout's files at the top
+        TestEnvironment.RunChecked("tar", "-cf", Path.Combine(dir, "app.tar"), "-C", Path.Combine(dir, "layout"), ".");
+        TestEnvironment.RunChecked("sh", "-c", $"gzip -c {dir}/app.tar > {dir}/app.tar.gz");
+        // a root file system's tar: a tar, but no image archive
+        Directory.CreateDirectory(Path.Combine(dir, "rootfs", "bin"));
+        File.WriteAllText(Path.Combine(dir, "rootfs", "bin", "tool"), "#!/bin/sh\n");
+        TestEnvironment.RunChecked("tar", "-cf", Path.Combine(dir, "rootfs.tar"), "-C", Path.Combine(dir, "rootfs"),
+            ".");
         TestEnvironment.RunChecked("chmod", "-R", "a+rX", dir);
     }
 
@@ -28,6 +36,8 @@ public sealed class ArchiveImageTests : IDisposable
         { "oci-archive:{0}/app.tar:1.0", "app.sif" },
         { "oci:{0}/layout", "layout.sif" },
         { "{0}/app.tar", "app.sif" },
+        { "{0}/app.tar.gz", "app.sif" }, // gzip'd, as `docker save | gzip` makes it
+        { "docker-archive:{0}/app.tar.gz", "app.sif" },
         { "{0}/layout", "layout.sif" },
     };
 
@@ -82,6 +92,58 @@ public sealed class ArchiveImageTests : IDisposable
         Assert.Equal($"hpcrun: oci:{dir}/layout: pull fetches from registries; an archive or OCI layout is built: " +
             $"hpcrun build {output} oci:{dir}/layout\n", pull.Stderr);
         LeakCheck.AssertNothingLeft();
+    }
+
+    /// <summary>The build a refusal gives must not fail for what it names: its OUT is not a file that is there (the
+    /// build would refuse to replace it, 80), and a tar that is no image archive gets the line the build would give
+    /// (65) instead of a build, whether named bare or through a transport.</summary>
+    [Fact]
+    public void The_build_given_writes_a_new_file_and_a_tar_that_is_no_image_archive_is_refused_as_the_build_does()
+    {
+        string cwd = Path.Combine(dir, "cwd");
+        Directory.CreateDirectory(cwd);
+        File.WriteAllText(Path.Combine(cwd, "app.sif"), "");
+        File.WriteAllText(Path.Combine(cwd, "app-2.sif"), "");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", cwd);
+        string source = Path.Combine(dir, "app.tar");
+        var taken = Hpcrun.Run(["exec", source, "/bin/true"], cwd: cwd);
+        Assert.True(taken.ExitCode == 83, taken.ToString());
+        Assert.EndsWith($"hpcrun build app-3.sif {source}, then run app-3.sif\n", taken.Stderr);
+
+        string rootfs = Path.Combine(dir, "rootfs.tar");
+        var bare = Hpcrun.Run("exec", rootfs, "/bin/true");
+        Assert.True(bare.ExitCode == 65, bare.ToString());
+        Assert.Equal($"hpcrun: {rootfs}: a tar archive that is neither a docker save archive nor an OCI layout, " +
+            "which hpcrun build reads, nor an image, which is a directory, a SquashFS or a SIF (a root file " +
+            "system's tar: unpack it into a directory)\n", bare.Stderr);
+        TestEnvironment.RunChecked("chmod", "a+rwx", dir); // where the build would write
+        string output = Path.Combine(dir, "out.sif");
+        foreach (string transport in new[] { "docker-archive:", "oci-archive:" })
+            foreach (string[] args in new string[][] { ["exec", transport + rootfs, "/bin/true"],
+                         ["build", output, transport + rootfs] })
+            {
+                var result = Hpcrun.Run(args);
+                Assert.True(result.ExitCode == 65, $"{string.Join(' ', args)}: {result}");
+                Assert.Equal($"hpcrun: {transport}{rootfs}: {rootfs} is neither a docker save archive nor an OCI " +
+                    "layout\n", result.Stderr);
+                Assert.False(File.Exists(output));
+            }
+        LeakCheck.AssertNothingLeft();
+    }
+
+    /// <summary>An image picked by its place in an archive (containers/image's `FILE:@N`) is refused in one line:
+    /// hpcrun picks by tag.</summary>
+    [Fact]
+    public void An_image_picked_by_its_place_in_the_archive_is_refused()
+    {
+        string source = $"docker-archive:{dir}/app.tar:@0";
+        foreach (string[] args in new string[][] { ["exec", source, "/bin/true"], ["build", $"{dir}/out.sif", source] })
+        {
+            var result = Hpcrun.Run(args);
+            Assert.True(result.ExitCode == 64, result.ToString());
+            Assert.Equal($"hpcrun: {source}: `:@0` picks an image by its place in the archive: not supported: " +
+                "choose one with --tag (in a definition file: From: FILE:TAG)\n", result.Stderr);
+        }
     }
 
     [Fact]

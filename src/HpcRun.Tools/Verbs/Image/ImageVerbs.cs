@@ -68,8 +68,8 @@ internal static class ImageVerbs
         {
             // A recipe's FROM may pull, and its %test launches the image.
             SettingWord.CheckSwitches(Environment.GetEnvironmentVariable);
-            var (from, chosen) = Transport(result.GetValue(source)!, result.GetValue(tag));
             LocalTransports.Existing(result.GetValue(source)!, orMissing: true); // what a transport names
+            var (from, chosen) = Transport(result.GetValue(source)!, result.GetValue(tag));
             (bool squashFs, string? contradiction) =
                 OutputFormat.Decide(result.GetValue(output)!, result.GetValue(sqfs));
             var request = new BuildRequest(result.GetValue(output)!, from, squashFs,
@@ -147,17 +147,15 @@ internal static class ImageVerbs
     /// content), with the image they name: `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:NAME:TAG]`,
     /// split at the first colon after the prefix as Apptainer's containers/image splits them (unless the whole rest
     /// names a file). The tag is --tag's (<paramref name="tag"/>, which must then agree).</summary>
-    /// <exception cref="HpcRunException">64 (usage): docker-daemon:, which hpcrun cannot reach; an image chosen by
-    /// its place in an archive (@N); a tag that --tag contradicts.</exception>
+    /// <exception cref="HpcRunException">64 (usage): docker-daemon:, which hpcrun cannot reach; a tag that --tag
+    /// contradicts. (An image chosen by its place in an archive, @N, is <see cref="LocalTransports.Existing"/>'s.)
+    /// </exception>
     internal static (string Source, string? Tag) Transport(string source, string? tag)
     {
         if (source.StartsWith("docker-daemon:", StringComparison.Ordinal))
             throw new HpcRunException(ExitCode.Usage, $"'{source}': hpcrun reads no Docker daemon: `docker save " +
                 $"{source["docker-daemon:".Length..]} -o image.tar`, then build from image.tar");
         if (LocalTransports.Split(source, Path.Exists) is not { } split) return (source, tag);
-        if (split.Named is { } named && named.StartsWith('@'))
-            throw new HpcRunException(ExitCode.Usage,
-                $"'{source}': hpcrun picks an archive's image by its tag, not its place: --tag NAME:TAG");
         if (split.Named is { } image && tag is not null && image != tag)
             throw new HpcRunException(ExitCode.Usage, $"'{source}' names the image '{image}', --tag '{tag}'");
         return (split.Path, tag ?? split.Named);

@@ -86,13 +86,14 @@ public sealed class DockerfileSemanticsTests : IDisposable
     }
 
     /// <summary>USER is recorded in the image, but RUN still runs as the build's root: the build says so once, at
-    /// the first USER naming another user than root, with its line.</summary>
+    /// the first RUN that runs while the user is another than root, with its line.</summary>
     [Fact]
     public void User_is_recorded_and_the_build_says_once_that_run_still_runs_as_root()
     {
         Write("Dockerfile", $"""
             FROM {TestImages.BusyboxTree}
             USER root
+            RUN true
             USER nobody
             RUN id -u > /uid
             USER 1000:1000
@@ -100,11 +101,44 @@ public sealed class DockerfileSemanticsTests : IDisposable
             """);
         var build = Build("--sqfs", "user.sqfs", "Dockerfile");
         Assert.True(build.ExitCode == 0, build.ToString());
-        Assert.Equal("hpcrun: warning: Dockerfile:3: USER nobody: recorded in the image, but RUN steps still run as " +
-            "root here (uid 0 in the build's user namespace: hpcrun has no other uid to switch to), and jobs run as " +
+        Assert.Equal("hpcrun: warning: Dockerfile:5: RUN runs as root here, not as USER nobody (uid 0 in the build's " +
+            "user namespace: hpcrun has no other uid to switch to); the image records the user, and jobs run as " +
             "whoever starts them", Assert.Single(build.Stderr.Split('\n'), l => l.Contains("warning")));
         Assert.Equal("0\n", TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "user.sqfs"), "/uid"));
         Assert.Equal("1000:1000", Config("user.sqfs").GetProperty("user").GetString());
+    }
+
+    /// <summary>A USER that no RUN follows changes nothing the build runs: it is recorded without a word. A base
+    /// image whose config sets a user is the same case as a USER: the first RUN of a Dockerfile, or the %post of a
+    /// definition file, FROM it says it runs as root.</summary>
+    [Fact]
+    public void A_user_no_run_follows_says_nothing_and_a_base_images_user_is_said_at_the_first_run()
+    {
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree}
+            RUN true
+            USER nobody
+            """);
+        var base_ = Build("base.sif", "Dockerfile");
+        Assert.True(base_.ExitCode == 0, base_.ToString());
+        Assert.DoesNotContain("warning", base_.Stderr);
+
+        Write("Dockerfile", "FROM ./base.sif\nLABEL a=b\nRUN true\n");
+        var docker = Build("--sqfs", "docker.sqfs", "Dockerfile");
+        Assert.True(docker.ExitCode == 0, docker.ToString());
+        Assert.Contains("hpcrun: warning: Dockerfile:3: RUN runs as root here, not as the user nobody its base image " +
+            "sets (uid 0 ", docker.Stderr);
+
+        Write("app.def", "Bootstrap: localimage\nFrom: base.sif\n%post\n    true\n");
+        var definition = Build("--sqfs", "def.sqfs", "app.def");
+        Assert.True(definition.ExitCode == 0, definition.ToString());
+        Assert.Contains("hpcrun: warning: app.def:3: %post runs as root here, not as the user nobody its base image " +
+            "sets (uid 0 ", definition.Stderr);
+
+        Write("Dockerfile", "FROM ./base.sif\nUSER root\nRUN true\n");
+        var root = Build("--sqfs", "root.sqfs", "Dockerfile");
+        Assert.True(root.ExitCode == 0, root.ToString());
+        Assert.DoesNotContain("warning", root.Stderr);
     }
 
     /// <summary>`# escape=``: the backtick continues a RUN and escapes in ENV (a blank, a `$`), while a backslash is a

@@ -663,7 +663,7 @@ public sealed class RecipeBuildTests : IDisposable
             """);
         var build = Build("tool.sif", "tool.def");
         Assert.True(build.ExitCode == 0, build.ToString());
-        Assert.Contains($"] line 1: Bootstrap: localimage From: {TestImages.BusyboxTree}\n", build.Stderr);
+        Assert.Contains($"] line 2: Bootstrap: localimage From: {TestImages.BusyboxTree}\n", build.Stderr);
         Assert.Contains("] line 5: %files data.txt /opt/data.txt\n", build.Stderr);
         Assert.Contains("] line 7: %post echo \"built by post\" > /opt/post.txt\n", build.Stderr);
         Assert.Contains("] line 22: %test grep -q data /opt/data.txt test -f /.singularity.d", build.Stderr);
@@ -887,8 +887,8 @@ public sealed class RecipeBuildTests : IDisposable
         Write("ctx/base.sif", "not read");
         Write("ctx/Dockerfile", "FROM base.sif\n");
         var from = Build("base.sif", "ctx/Dockerfile");
-        Assert.Equal((66, $"hpcrun: FROM base.sif: no such file in the current directory {dir} (a local FROM is " +
-            "relative to it); the build context has it: give ctx/base.sif or an absolute path\n"),
+        Assert.Equal((66, $"hpcrun: ctx/Dockerfile:1: FROM base.sif: no such file in the current directory {dir} " +
+            "(a local FROM is relative to it); the build context has it: give ctx/base.sif or an absolute path\n"),
             (from.ExitCode, from.Stderr.Split('\n', 2)[1]));
         AssertNoScratch();
     }
@@ -911,24 +911,24 @@ public sealed class RecipeBuildTests : IDisposable
             Write($"{agent}.def", $"Bootstrap: {agent}\nFrom: {from}\n%post\n    cat /tag > /seen\n");
             var build = Build("--sqfs", $"{agent}.sqfs", $"{agent}.def");
             Assert.True(build.ExitCode == 0, build.ToString());
-            Assert.Contains($"] line 1: Bootstrap: {agent} From: {from}\n", build.Stderr);
+            Assert.Contains($"] line 2: Bootstrap: {agent} From: {from}\n", build.Stderr);
             Assert.Equal($"{seen}\n",
                 TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, $"{agent}.sqfs"), "/seen"));
         }
         File.Copy(TestImages.BusyboxSquashFs, Path.Combine(dir, "base.sqfs"));
         Write("sif.def", "Bootstrap: docker-archive\nFrom: base.sqfs\n");
         var sif = Build("x.sif", "sif.def");
-        Assert.Equal((65, "hpcrun: sif.def:1: ./base.sqfs: an image file, not a docker save archive or OCI layout, " +
+        Assert.Equal((65, "hpcrun: sif.def:2: ./base.sqfs: an image file, not a docker save archive or OCI layout, " +
             "which Bootstrap: docker-archive reads (Bootstrap: localimage builds from it)\n"),
             (sif.ExitCode, sif.Stderr.Split('\n', 2)[1])); // after the step's progress line
         Write("two.def", "Bootstrap: docker-archive\nFrom: app.tar\n");
         var two = Build("x.sif", "two.def");
-        Assert.Equal((65, "hpcrun: two.def:1: ./app.tar: the archive holds 2 images (app:1, app:2); choose one with " +
+        Assert.Equal((65, "hpcrun: two.def:2: ./app.tar: the archive holds 2 images (app:1, app:2); choose one with " +
             "--tag (in a definition file: From: FILE:TAG)"), (two.ExitCode, two.Stderr.Trim().Split('\n')[^1]));
         Write("tag.def", "Bootstrap: oci\nFrom: layout:3\n");
         var tag = Build("x.sif", "tag.def");
         Assert.Equal(65, tag.ExitCode);
-        Assert.Equal("hpcrun: tag.def:1: ./layout:3: no image tagged '3' (tags: 1)",
+        Assert.Equal("hpcrun: tag.def:2: ./layout:3: no image tagged '3' (tags: 1)",
             tag.Stderr.Trim().Split('\n')[^1]);
         Assert.False(File.Exists(Path.Combine(dir, "x.sif")));
         AssertNoScratch();
@@ -1194,6 +1194,6 @@ public sealed class RecipeBuildTests : IDisposable
         var mirror = Build("mirror.sif", "mirror.def");
         Assert.True(mirror.ExitCode == 0, mirror.ToString());
         Assert.StartsWith("hpcrun: warning: mirror.def:3: `MirrorURL:` is not used by Bootstrap: localimage: left " +
-            "out\nhpcrun: [1/1] line 1: Bootstrap: localimage", mirror.Stderr);
+            "out\nhpcrun: [1/1] line 2: Bootstrap: localimage", mirror.Stderr);
     }
 }
