@@ -1,4 +1,5 @@
 using HpcRun.Image;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
 
 namespace HpcRun.CommandLine;
@@ -56,7 +57,8 @@ public static class LocalTransports
         bool layout = source.StartsWith("oci:", StringComparison.Ordinal);
         if (layout && !File.Exists(System.IO.Path.Combine(path, "oci-layout")))
             throw new HpcRunException(ExitCode.BadImage, $"{shown}: not an OCI layout (it has no oci-layout file)");
-        if (!layout && !File.Exists(path))
+        // A FIFO or a device is no archive, and is not opened: a FIFO would wait for a writer.
+        if (!layout && Libc.Type(Libc.Cwd, path) != Libc.S_IFREG)
             throw new HpcRunException(ExitCode.BadImage, $"{shown}: not an archive: {Shown.Path(path)} is no file");
         if (!layout && Content(path, shown) is ArchiveKind.OtherTar or ArchiveKind.NotTar)
             throw new HpcRunException(ExitCode.BadImage, NoImageArchive(shown, path));

@@ -61,13 +61,14 @@ public sealed class ArchiveImageTests : IDisposable
     /// no path is 64, nothing there 66 (build says so as for any source), `oci:` naming no layout or an archive's
     /// transport naming no file 65 (build made an empty image of `oci:EMPTY_DIR` and read `docker-archive:/` as a
     /// root file system). pull names the build that makes an image of a real one (83), where it asked Docker
-    /// Hub.</summary>
+    /// Hub. A FIFO is no file to read an archive from (opening it waited for a writer).</summary>
     [Fact]
     public void A_transport_naming_nothing_usable_is_refused_by_every_verb_and_pull_gives_the_build()
     {
         Directory.CreateDirectory(Path.Combine(dir, "empty"));
         TestEnvironment.RunChecked("chmod", "a+rx", Path.Combine(dir, "empty"));
         TestEnvironment.RunChecked("chmod", "a+rwx", dir); // where the build would write
+        TestEnvironment.RunChecked("mkfifo", "-m", "0666", Path.Combine(dir, "fifo")); // not opened: no writer comes
         string output = Path.Combine(dir, "out.sif");
         foreach ((string source, int status, string says) in new[]
                  {
@@ -76,6 +77,7 @@ public sealed class ArchiveImageTests : IDisposable
                      ($"docker-archive:{dir}/missing.tar", 66, $"image not found: docker-archive:{dir}/missing.tar"),
                      ($"oci:{dir}/empty", 65, $"oci:{dir}/empty: not an OCI layout (it has no oci-layout file)"),
                      ($"docker-archive:{dir}", 65, $"docker-archive:{dir}: not an archive: {dir} is no file"),
+                     ($"oci-archive:{dir}/fifo", 65, $"oci-archive:{dir}/fifo: not an archive: {dir}/fifo is no file"),
                  })
             foreach (string[] args in new string[][] { ["exec", source, "/bin/true"], ["build", output, source],
                          ["pull", output, source], ["doctor", source], ["bench", source] })
@@ -117,6 +119,7 @@ public sealed class ArchiveImageTests : IDisposable
             "which hpcrun build reads, nor an image, which is a directory, a SquashFS or a SIF (a root file " +
             "system's tar: unpack it into a directory)\n", bare.Stderr);
         TestEnvironment.RunChecked("chmod", "a+rwx", dir); // where the build would write
+        TestEnvironment.RunChecked("mkfifo", "-m", "0666", Path.Combine(dir, "fifo")); // not opened: no writer comes
         string output = Path.Combine(dir, "out.sif");
         foreach (string transport in new[] { "docker-archive:", "oci-archive:" })
             foreach (string[] args in new string[][] { ["exec", transport + rootfs, "/bin/true"],
