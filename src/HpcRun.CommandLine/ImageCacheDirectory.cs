@@ -47,26 +47,34 @@ public static class ImageCacheDirectory
     public const string NoCache = "no image cache: set HPCRUN_CACHEDIR, XDG_CACHE_HOME or HOME";
 
     /// <summary>The user's folder in the site's cache, made private (0700) when missing; refused unless it is the
-    /// user's own directory that no one else may write, in a site directory that no one can take it from.</summary>
+    /// user's own directory that no one else may write, in a site directory that no one can take it from. The site's
+    /// directory is followed when it is a symbolic link, and so is the user's folder when it is the user's own link
+    /// (<see cref="SiteCache"/>).</summary>
     private static string EnterSite(string site, uint uid)
     {
-        if (SiteCache.SiteProblem(site, Read(site, out string? why), why) is { } siteProblem)
-            throw new HpcRunException(ExitCode.PullOutputUnwritable, siteProblem);
+        string plain = site.TrimEnd('/'); // readlink of "link/" reads the directory it leads to, not the link
+        string? linkTarget = plain.Length > 0 && Libc.ReadLink(Libc.Cwd, plain) is { } target
+            ? Path.GetFullPath(target, Path.GetDirectoryName(plain) ?? "/") : null;
+        if (SiteCache.SiteProblem(site, Read(site, follow: true, out string? why), why, linkTarget) is { } problem)
+            throw new HpcRunException(ExitCode.PullOutputUnwritable, problem);
         string mine = SiteCache.UserDirectory(site, uid);
         if (Libc.MkdirAt(Libc.Cwd, mine, 0b111_000_000) != 0 && Libc.Errno is var errno && errno != Libc.EEXIST)
             throw new HpcRunException(ExitCode.PullOutputUnwritable,
                 $"cannot make the image cache {mine}: {IoError.Describe(errno)}; {SiteCache.MakeIt(site)}");
         // Read after mkdir, whoever made it: a folder another user put there first must be found out now.
-        if (Read(mine, out string? whyNot) is not { } entry)
+        uint self = Libc.EffectiveUidNow();
+        SiteCache.Entry? entry = Read(mine, follow: false, out string? whyNot);
+        if (entry is { } link && SiteCache.IsOwnLink(link, self)) entry = Read(mine, follow: true, out whyNot);
+        if (entry is null)
             throw new HpcRunException(ExitCode.PullOutputUnwritable, $"cannot use the image cache {mine}: {whyNot}");
-        if (SiteCache.UserProblem(mine, entry, Libc.EffectiveUidNow()) is { } problem)
-            throw new HpcRunException(ExitCode.PullOutputUnwritable, problem);
+        if (SiteCache.UserProblem(mine, entry.Value, self) is { } userProblem)
+            throw new HpcRunException(ExitCode.PullOutputUnwritable, userProblem);
         return mine;
     }
 
-    private static SiteCache.Entry? Read(string path, out string? why)
+    private static SiteCache.Entry? Read(string path, bool follow, out string? why)
     {
-        Libc.Statx? stat = Libc.Stat(Libc.Cwd, path);
+        Libc.Statx? stat = follow ? Libc.StatFollowing(Libc.Cwd, path) : Libc.Stat(Libc.Cwd, path);
         why = stat is null ? IoError.Describe(Libc.Errno) : null;
         return stat is { } s ? new SiteCache.Entry(s.Type, s.Uid, s.Mode & 0xFFFu) : null;
     }

@@ -40,6 +40,34 @@ public class SiteCacheTests
             SiteCache.SiteProblem("/c", new SiteCache.Entry(File, 0, 0x1FF), null));
     }
 
+    /// <summary>A cache-dir that is a symbolic link is judged by where it leads, as Apptainer follows a linked cache
+    /// directory; the line names the link's target, which is what an administrator makes or mends.</summary>
+    [Fact]
+    public void A_site_directory_behind_a_symbolic_link_is_judged_by_its_target_which_the_line_names()
+    {
+        Assert.Null(SiteCache.SiteProblem("/c", new SiteCache.Entry(Dir, 0, 0x3FF), null, "/scratch/c"));
+        Assert.Equal("cannot use the site's image cache /c (cache-dir, a symbolic link to /scratch/c): no such file " +
+            "or directory; the site's cache-dir is an administrator's to make, writable by every user and sticky as " +
+            "/tmp is: install -d -m 1777 /scratch/c",
+            SiteCache.SiteProblem("/c", null, "no such file or directory", "/scratch/c"));
+        Assert.Equal("cannot use the site's image cache /c (cache-dir, a symbolic link to /etc/passwd): not a " +
+            "directory", SiteCache.SiteProblem("/c", new SiteCache.Entry(File, 0, 0x1A4), null, "/etc/passwd"));
+        Assert.StartsWith("cannot use the site's image cache /c (cache-dir, a symbolic link to /s): other users may " +
+            "write it (mode 0777) but it is not sticky",
+            SiteCache.SiteProblem("/c", new SiteCache.Entry(Dir, 0, 0x1FF), null, "/s"));
+    }
+
+    /// <summary>The user's folder may be the user's own link (to a directory of theirs elsewhere), which no one else
+    /// can replace in the sticky site directory: it is followed, and where it leads is checked as the folder is.
+    /// A link of anyone else's is not followed.</summary>
+    [Theory]
+    [InlineData(Link, 1500u, true)]
+    [InlineData(Link, 1501u, false)]
+    [InlineData(Link, 65534u, false)]
+    [InlineData(Dir, 1500u, false)]
+    public void Only_the_users_own_link_is_followed(uint type, uint owner, bool followed) =>
+        Assert.Equal(followed, SiteCache.IsOwnLink(new SiteCache.Entry(type, owner, 0x1FF), 1500));
+
     [Fact]
     public void The_users_own_private_directory_serves() =>
         Assert.Null(SiteCache.UserProblem("/c/1500", new SiteCache.Entry(Dir, 1500, 0x1C0), 1500));
@@ -50,7 +78,9 @@ public class SiteCacheTests
     [InlineData(Dir, 1500u, 0x1FFu, "other users may write it (mode 0777) and could plant the images you would " +
         "run; make it yours alone (chmod 700 /c/1500)")]
     [InlineData(Dir, 1500u, 0x1D0u, "other users may write it (mode 0720)")]
-    [InlineData(Link, 1501u, 0x1FFu, "it is a symbolic link, which another user may have made")]
+    [InlineData(Link, 1501u, 0x1FFu, "it is a symbolic link someone else made, which could lead to images they " +
+        "planted; an administrator removes it, and hpcrun makes the directory again")]
+    [InlineData(Link, 65534u, 0x1FFu, "it is a symbolic link someone else made")] // root's too: not the user's
     [InlineData(File, 1500u, 0x180u, "not a directory")]
     public void A_folder_that_is_not_the_users_alone_is_refused(uint type, uint owner, uint mode, string why) =>
         Assert.StartsWith($"cannot use the image cache /c/1500: {why}",

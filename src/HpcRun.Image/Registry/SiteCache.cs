@@ -6,12 +6,15 @@ namespace HpcRun.Image.Registry;
 /// it is ever writable by another user, so that no user can plant an image another one runs: a user's folder that is
 /// not their own directory, or that others may write, is refused rather than used. The site's directory itself is an
 /// administrator's, writable by every user and sticky, as /tmp is (<c>install -d -m 1777 DIR</c>): sticky, so that
-/// no user can remove or rename another's folder to put one of theirs in its place. Pure: the caller reads the
-/// facts (<see cref="Entry"/>, lstat: a symlink is not followed).
+/// no user can remove or rename another's folder to put one of theirs in its place. A symbolic link is followed
+/// where no other user can have made it or can replace it, as Apptainer follows a linked cache directory: the
+/// site's cache-dir (the administrator's configuration names it, and the link is replaced only by whoever may
+/// replace a directory there), and a user's folder that is the user's own link. Pure: the caller reads the facts
+/// (<see cref="Entry"/>).
 /// </summary>
 public static class SiteCache
 {
-    /// <summary>What lstat says of a path; null where it cannot (the caller's <c>Why</c> says why).</summary>
+    /// <summary>What statx says of a path; null where it cannot (the caller's <c>Why</c> says why).</summary>
     /// <param name="Owner">The owner as this process sees it (in a user namespace, the inside uid).</param>
     /// <param name="Mode">The permission bits with setuid, setgid and sticky (07777).</param>
     public readonly record struct Entry(uint Type, uint Owner, uint Mode);
@@ -30,11 +33,15 @@ public static class SiteCache
     public static string UserDirectory(string site, uint uid) => $"{site.TrimEnd('/')}/{uid}";
 
     /// <summary>Why the site's directory <paramref name="site"/> cannot hold the users' caches; null when it can.
-    /// <paramref name="entry"/> null: it could not be read, for <paramref name="why"/> (strerror's words).</summary>
-    public static string? SiteProblem(string site, Entry? entry, string? why)
+    /// <paramref name="entry"/>: what <paramref name="site"/> leads to, a symbolic link followed; null: it could not
+    /// be read, for <paramref name="why"/> (strerror's words). <paramref name="linkTarget"/>: where
+    /// <paramref name="site"/> leads when it is a symbolic link (absolute), which the line names and which an
+    /// administrator makes.</summary>
+    public static string? SiteProblem(string site, Entry? entry, string? why, string? linkTarget = null)
     {
-        string start = $"cannot use the site's image cache {site} (cache-dir): ";
-        if (entry is not { } e) return $"{start}{why}; {MakeIt(site)}";
+        string start = $"cannot use the site's image cache {site} (cache-dir" +
+            (linkTarget is null ? "): " : $", a symbolic link to {linkTarget}): ");
+        if (entry is not { } e) return $"{start}{why}; {MakeIt(linkTarget ?? site)}";
         if ((e.Type & 0xF000) != Directory) return start + "not a directory";
         if ((e.Mode & OthersWrite) != 0 && (e.Mode & Sticky) == 0)
             return start + $"other users may write it (mode {Octal(e.Mode)}) but it is not sticky, so they could " +
@@ -42,14 +49,19 @@ public static class SiteCache
         return null;
     }
 
+    /// <summary>Whether the user's folder (<paramref name="entry"/>, the link itself) is a symbolic link of the
+    /// user's (<paramref name="self"/>) own, to follow: in the site's directory no one else can replace it.</summary>
+    public static bool IsOwnLink(Entry entry, uint self) => (entry.Type & 0xF000) == Symlink && entry.Owner == self;
+
     /// <summary>Why the user's own cache <paramref name="directory"/> must not be used; null when it is the user's
-    /// (<paramref name="self"/>: this process's effective uid) and only theirs to write.</summary>
+    /// (<paramref name="self"/>: this process's effective uid) and only theirs to write. <paramref name="entry"/>:
+    /// the folder itself, or what the user's own link leads to (<see cref="IsOwnLink"/>).</summary>
     public static string? UserProblem(string directory, Entry entry, uint self)
     {
         string start = $"cannot use the image cache {directory}: ";
         if ((entry.Type & 0xF000) == Symlink)
-            return start + "it is a symbolic link, which another user may have made; remove it, and hpcrun makes " +
-                "the directory again";
+            return start + "it is a symbolic link someone else made, which could lead to images they planted; an " +
+                "administrator removes it, and hpcrun makes the directory again";
         if ((entry.Type & 0xF000) != Directory) return start + "not a directory";
         if (entry.Owner != self)
             return start + "another user owns it and could plant the images you would run; an administrator " +

@@ -43,10 +43,11 @@ internal static class DoctorVerb
             LocalTransports.Check(image, Path.Exists);
         }
         DoctorHost host = ReadHost();
-        (string? checkedImage, CheckResult? imageCache) = image is not null && ImageReference.IsReference(image)
-            ? FromCache(image, host) : (image, null);
+        (string? cacheDirectory, CheckResult? imageCache) = FindCache(host);
+        (string? checkedImage, CheckResult? cachedImage) = image is not null && ImageReference.IsReference(image)
+            ? FromCache(image, cacheDirectory, host) : (image, null);
         var checks = DoctorChecks.Run(host, checkedImage, i => RunInside(i, "--gpu=none"),
-            i => RunInside(i, "--gpu=auto"), imageCache);
+            i => RunInside(i, "--gpu=auto"), imageCache, cachedImage);
         bool ok = checks.All(c => c.Status != CheckStatus.FAIL);
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new DoctorReport(ok, checks), DoctorJson.Default.DoctorReport));
@@ -73,22 +74,39 @@ internal static class DoctorVerb
         };
     }
 
+    /// <summary>The image cache's directory as a launch finds it, by the launch's function (which makes the user's
+    /// folder in a site's cache-dir, as a launch's first use does); null, with the launch's refusal, when a
+    /// `hpcrun docker://REF` would stop at it; no check when the site configuration is bad (its own check fails:
+    /// every launch stops at it first).</summary>
+    private static (string? Directory, CheckResult? Check) FindCache(DoctorHost host)
+    {
+        if (host.SiteError is not null) return (null, null);
+        try
+        {
+            return RegistryImage.CacheDirectory(host.Environment, host.Site) is { } directory
+                ? (directory, CachedImageCheck.Usable(directory))
+                : (null, CachedImageCheck.Unusable(ImageCacheDirectory.NoCache));
+        }
+        catch (HpcRunException e) { return (null, CachedImageCheck.Unusable(e.Message)); }
+    }
+
     /// <summary>The cached SIF of the docker:// <paramref name="image"/> (null when there is none) and what the
-    /// cache holds of it, found without a request.</summary>
-    private static (string? Sif, CheckResult Check) FromCache(string image, DoctorHost host)
+    /// cache (<paramref name="directory"/>; null: unusable) holds of it, found without a request.</summary>
+    private static (string? Sif, CheckResult Check) FromCache(string image, string? directory, DoctorHost host)
     {
         ImageReference reference;
-        string? directory;
+        bool offline;
         try
         {
             reference = ImageReference.Parse(image);
-            directory = RegistryImage.CacheDirectory(host.Environment, host.Site);
+            offline = SettingWord.SwitchFromEnvironment(host.Environment, "HPCRUN_OFFLINE");
         }
         catch (FormatException e) { return (null, CachedImageCheck.Refused(image, e.Message)); }
         catch (HpcRunException e) { return (null, CachedImageCheck.Refused(image, e.Message)); }
-        if (directory is null) return (null, CachedImageCheck.Refused(image, ImageCacheDirectory.NoCache));
+        if (directory is null) return (null, CachedImageCheck.NotChecked(image));
         return new ImageCache(directory).Find(reference, HostPlatform.Name) is { } sif
-            ? (sif, CachedImageCheck.Found(image, sif)) : (null, CachedImageCheck.Missing(image, directory));
+            ? (sif, CachedImageCheck.Found(image, sif))
+            : (null, CachedImageCheck.Missing(image, directory, offline));
     }
 
     private static (SiteConfig? Site, string? Error) ReadSiteConfig(IReadOnlyDictionary<string, string> environment)

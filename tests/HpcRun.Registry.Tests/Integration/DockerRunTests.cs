@@ -166,21 +166,33 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         }
     }
 
-    /// <summary>`hpcrun doctor docker://REF` checks the image the cache holds for REF, found without a request; one
-    /// the cache lacks is a warning with the command that caches it, where doctor said "not found".</summary>
+    /// <summary>`hpcrun doctor docker://REF` checks the image the cache holds for REF, found without a request, after
+    /// the cache a launch uses; one the cache lacks is a warning (exit 0: a launch pulls it first) with the command
+    /// that caches it, and a failure (75) where the launch would refuse to pull it (HPCRUN_OFFLINE: 109).</summary>
     [Fact]
     public void Doctor_checks_the_cached_image_of_a_reference_and_names_the_pull_of_one_the_cache_lacks()
     {
         string reference = registry.PlainRef("test/app:1");
         var missing = Run("doctor", reference);
-        Assert.Contains($"WARN  image cache: {reference} is not in the image cache ({cache}), so it was not checked " +
-            $"(fix: hpcrun pull --cache {reference}, then run doctor again)\n", missing.Stdout);
+        Assert.True(missing.ExitCode == 0, missing.ToString());
+        Assert.Contains($"OK    image cache: {cache}, where docker:// images are pulled and run from\n",
+            missing.Stdout);
+        Assert.Contains($"WARN  cached image: {reference} is not in the image cache ({cache}), so it was not " +
+            $"checked; a launch pulls it first (fix: hpcrun pull --cache {reference}, then run doctor again)\n",
+            missing.Stdout);
         Assert.DoesNotContain("  image: ", missing.Stdout);
+        var offlineEnv = new Dictionary<string, string>(Env) { ["HPCRUN_OFFLINE"] = "1" };
+        var offline = Hpcrun.Run(["doctor", reference], offlineEnv);
+        Assert.Equal(75, offline.ExitCode);
+        Assert.Contains($"FAIL  cached image: {reference} is not in the image cache ({cache}) and HPCRUN_OFFLINE " +
+            "forbids pulling it: a launch of it stops (status 109) (fix: hpcrun pull --cache " +
+            $"{reference} where the registry can be reached)\n", offline.Stdout);
+        Assert.Equal(109, Hpcrun.Run([reference], offlineEnv).ExitCode); // what doctor said a launch does
         Assert.Equal("kept\n", Run(reference).Stdout);
         int requests = registry.Plain.Requests("/v2/test/app/");
         var cached = Run("doctor", reference);
         string sif = Assert.Single(Directory.GetFiles(Path.Combine(cache, "sif"), "*.sif"));
-        Assert.Contains($"OK    image cache: {reference} is cached: {sif}\n", cached.Stdout);
+        Assert.Contains($"OK    cached image: {reference} is cached: {sif}\n", cached.Stdout);
         Assert.Contains("OK    image: Sif image runs here", cached.Stdout);
         Assert.Equal(requests, registry.Plain.Requests("/v2/test/app/"));
     }

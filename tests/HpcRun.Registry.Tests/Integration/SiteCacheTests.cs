@@ -103,6 +103,108 @@ public sealed class SiteCacheTests(RegistryFixture registry) : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(Site));
     }
 
+    /// <summary>`hpcrun doctor` checks the cache a launch would use with the launch's own function: where a launch of
+    /// a docker:// image would stop at the site's cache, doctor fails (75) with the launch's line, with or without an
+    /// image; a usable one is OK, naming the user's folder, which it makes as a launch's first use does.</summary>
+    [Fact]
+    public void Doctor_fails_with_the_launchs_line_where_a_launch_would_refuse_the_site_cache()
+    {
+        var env = SiteEnv();
+        CommandResult fine = Hpcrun.Run(["doctor"], env);
+        string mine = Path.Combine(Site, "1500");
+        Assert.Contains($"OK    image cache: {mine}, where docker:// images are pulled and run from\n", fine.Stdout);
+        Assert.Equal(Private, File.GetUnixFileMode(mine));
+        File.SetUnixFileMode(mine, (UnixFileMode)0b111_111_111);
+        string line = $"cannot use the image cache {mine}: other users may write it (mode 0777) and could plant the " +
+            $"images you would run; make it yours alone (chmod 700 {mine})";
+        string reference = registry.PlainRef("test/multi:1");
+        foreach (string[] args in new[] { new[] { "doctor" }, ["doctor", reference] })
+        {
+            CommandResult doctor = Hpcrun.Run(args, env);
+            Assert.Equal(75, doctor.ExitCode);
+            Assert.Contains($"FAIL  image cache: {line} (fix: every `hpcrun docker://REF` here stops with this line; " +
+                "local images run)\n", doctor.Stdout);
+        }
+        Assert.Contains($"WARN  cached image: {reference} was not checked: the image cache cannot be used",
+            Hpcrun.Run(["doctor", reference], env).Stdout);
+        CommandResult launch = Hpcrun.Run([reference, "/bin/true"], env);
+        Assert.Equal((108, $"hpcrun: {line}\n"), (launch.ExitCode, launch.Stderr)); // the line doctor gave
+        var notSticky = Hpcrun.Run(["doctor"], SiteEnv((UnixFileMode)0b111_111_111));
+        Assert.Equal(75, notSticky.ExitCode);
+        Assert.Contains($"FAIL  image cache: cannot use the site's image cache {Site} (cache-dir): other users may " +
+            "write it (mode 0777) but it is not sticky", notSticky.Stdout);
+    }
+
+    /// <summary>A cache-dir that is a symbolic link (the administrator's /var/cache/hpcrun to a scratch file system)
+    /// is followed, as Apptainer follows a linked cache directory: the users' folders are made where it leads. One that
+    /// leads nowhere or to a file is refused (108), naming where it leads.</summary>
+    [Fact]
+    public void A_site_directory_behind_a_symbolic_link_serves_and_one_leading_nowhere_or_to_a_file_is_refused()
+    {
+        string real = Path.Combine(dir, "real");
+        Directory.CreateDirectory(real);
+        File.SetUnixFileMode(real, LikeTmp);
+        File.CreateSymbolicLink(Site, real);
+        var env = SiteEnv(mode: null);
+        string reference = registry.PlainRef("test/multi:1");
+        CommandResult run = Hpcrun.Run([reference, "/bin/cat", "/data/kept"], env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("kept\n", run.Stdout);
+        Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(real, "1500")));
+        Assert.Single(Directory.GetFiles(Path.Combine(real, "1500", "sif"), "*.sif"));
+        Assert.Contains(reference, Hpcrun.Run(["cache", "list"], env).Stdout);
+
+        File.Delete(Site);
+        File.CreateSymbolicLink(Site, "nowhere"); // relative, as ln -s makes it: named as it resolves
+        string nowhere = Path.Combine(dir, "nowhere");
+        CommandResult dangling = Hpcrun.Run(["cache", "list"], env);
+        Assert.Equal((108, $"hpcrun: cannot use the site's image cache {Site} (cache-dir, a symbolic link to " +
+            $"{nowhere}): no such file or directory; the site's cache-dir is an administrator's to make, writable by " +
+            $"every user and sticky as /tmp is: install -d -m 1777 {nowhere}\n", ""),
+            (dangling.ExitCode, dangling.Stderr, dangling.Stdout));
+        File.Delete(Site);
+        File.CreateSymbolicLink(Site, Path.Combine(dir, "hpcrun.conf"));
+        CommandResult file = Hpcrun.Run([reference, "/bin/true"], env);
+        Assert.Equal((108, $"hpcrun: cannot use the site's image cache {Site} (cache-dir, a symbolic link to " +
+            $"{Path.Combine(dir, "hpcrun.conf")}): not a directory\n"), (file.ExitCode, file.Stderr));
+        Assert.False(Path.Exists(nowhere));
+    }
+
+    /// <summary>The user's folder may be the user's own link to a private directory of theirs (another file system);
+    /// no one else can replace it in the sticky site directory, so it is followed and where it leads is checked as
+    /// the folder is. A link someone else made there is refused (108), and nothing runs.</summary>
+    [Fact]
+    public void The_users_own_link_is_followed_and_a_link_of_someone_elses_is_refused()
+    {
+        var env = SiteEnv();
+        string mine = Path.Combine(Site, "1500"), elsewhere = Path.Combine(dir, "elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        TestEnvironment.RunChecked("chown", $"{TestEnvironment.User}:", elsewhere);
+        File.SetUnixFileMode(elsewhere, Private);
+        File.CreateSymbolicLink(mine, elsewhere);
+        TestEnvironment.RunChecked("chown", "-h", $"{TestEnvironment.User}:", mine);
+        string reference = registry.PlainRef("test/multi:1");
+        CommandResult run = Hpcrun.Run([reference, "/bin/cat", "/data/kept"], env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Single(Directory.GetFiles(Path.Combine(elsewhere, "sif"), "*.sif"));
+
+        File.SetUnixFileMode(elsewhere, (UnixFileMode)0b111_111_111);
+        CommandResult open = Hpcrun.Run(["cache", "list"], env);
+        Assert.Equal((108, $"hpcrun: cannot use the image cache {mine}: other users may write it (mode 0777) and " +
+            $"could plant the images you would run; make it yours alone (chmod 700 {mine})\n"),
+            (open.ExitCode, open.Stderr));
+
+        File.SetUnixFileMode(elsewhere, Private);
+        TestEnvironment.RunChecked("chown", "-h", $"{TestEnvironment.EnsureSecondUser()}:", mine);
+        string line = $"hpcrun: cannot use the image cache {mine}: it is a symbolic link someone else made, which " +
+            "could lead to images they planted; an administrator removes it, and hpcrun makes the directory again\n";
+        foreach (string[] args in new[] { new[] { reference, "/bin/true" }, ["cache", "list"] })
+        {
+            CommandResult refused = Hpcrun.Run(args, env);
+            Assert.Equal((108, line, ""), (refused.ExitCode, refused.Stderr, refused.Stdout));
+        }
+    }
+
     /// <summary>A local image needs no cache: a site cache that cannot serve does not stop it.</summary>
     [Fact]
     public void A_local_image_runs_and_is_inspected_whatever_the_site_cache()
