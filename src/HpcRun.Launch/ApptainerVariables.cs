@@ -6,9 +6,10 @@ namespace HpcRun.Launch;
 /// The variables Apptainer reads in place of its flags, so batch scripts written for it keep working:
 /// APPTAINER_X, else SINGULARITY_X (Apptainer's precedence; a flag given on the command line comes first).
 /// Binds and mounts add to -B/--mount (APPTAINER_BIND, APPTAINER_BINDPATH, SINGULARITY_BIND,
-/// SINGULARITY_BINDPATH, APPTAINER_MOUNT); CLEANENV, CONTAIN, CONTAINALL, NO_HOME, NV and ROCM switch their
-/// flag on (NV and ROCM give way to --gpu and HPCRUN_GPU);
-/// HOME, PWD/CWD/TARGET_PWD/TARGET_CWD, NO_MOUNT and SHELL give a value when the flag gave none. A home (-H or
+/// SINGULARITY_BINDPATH, APPTAINER_MOUNT); CLEANENV, CONTAIN, CONTAINALL, FAKEROOT, NO_HOME, NV, ROCM and
+/// WRITABLE_TMPFS switch their flag on (NV and ROCM give way to --gpu and HPCRUN_GPU);
+/// HOME, PWD/CWD/TARGET_PWD/TARGET_CWD, NO_MOUNT, SHELL and ENV_FILE give a value when the flag gave none. The
+/// image verbs read theirs through <see cref="Find"/> and <see cref="On"/> (pull, build). A home (-H or
 /// HOME) together with none (--no-home, --no-mount home, NO_HOME, NO_MOUNT's home) is refused, naming both. Source:
 /// Apptainer's cmd/internal/cli/action_flags.go (EnvKeys) and its user guide, "Environment variables".
 /// </summary>
@@ -17,7 +18,43 @@ public static class ApptainerVariables
     public static readonly string[] Prefixes = ["APPTAINER_", "SINGULARITY_"];
 
     /// <summary>The boolean variables (after a prefix).</summary>
-    private static readonly string[] Switches = ["CLEANENV", "CONTAIN", "CONTAINALL", "NO_HOME", "NV", "ROCM"];
+    private static readonly string[] Switches =
+        ["CLEANENV", "CONTAIN", "CONTAINALL", "FAKEROOT", "NO_HOME", "NV", "ROCM", "WRITABLE_TMPFS"];
+
+    /// <summary>Apptainer's names of the setting <paramref name="key"/>, in the order it reads them: APPTAINER_KEY,
+    /// then SINGULARITY_KEY.</summary>
+    public static IEnumerable<string> Names(string key) => Prefixes.Select(prefix => prefix + key);
+
+    /// <summary>The variable that sets one of <paramref name="keys"/> (one flag's spellings, NOHTTPS and NO_HTTPS)
+    /// and its value, as Apptainer finds it: every key with APPTAINER_ first, then with SINGULARITY_; null when none
+    /// is set (an empty one is unset).</summary>
+    public static (string Name, string Value)? Find(Func<string, string?> environment, params string[] keys) =>
+        Prefixes.SelectMany(prefix => keys.Select(key => prefix + key))
+            .Select(name => (Name: name, Value: environment(name)))
+            .Where(v => v.Value is { Length: > 0 }).Select(v => ((string, string)?)(v.Name, v.Value!)).FirstOrDefault();
+
+    /// <summary>Whether Apptainer's switch for one of <paramref name="keys"/> is on (<see cref="Find"/>); off when
+    /// unset.</summary>
+    /// <exception cref="HpcRunException">64 (usage) for a word Go's strconv.ParseBool refuses, naming the variable.
+    /// </exception>
+    public static bool On(Func<string, string?> environment, params string[] keys) =>
+        Find(environment, keys) is { } v && Truth(v.Name, v.Value);
+
+    /// <summary>A switch that hpcrun's <paramref name="variable"/> sets (HPCRUN_INSECURE), else Apptainer's for
+    /// <paramref name="keys"/>; off when neither is set. Both are read, so that a bad word in either is refused.
+    /// </summary>
+    /// <exception cref="HpcRunException">64 (usage) for a bad word, naming the variable.</exception>
+    public static bool Switch(Func<string, string?> environment, string variable, params string[] keys)
+    {
+        bool apptainers = On(environment, keys);
+        return environment(variable) is { Length: > 0 } word ? SettingWord.Parse(variable, word, SettingWord.Switch)
+            : apptainers;
+    }
+
+    /// <summary>Plain HTTP to registries: HPCRUN_INSECURE, else Apptainer's --no-https variables (NOHTTPS,
+    /// NO_HTTPS), for a pull and for a launch's own check of a tag alike.</summary>
+    public static bool Insecure(Func<string, string?> environment) =>
+        Switch(environment, "HPCRUN_INSECURE", "NOHTTPS", "NO_HTTPS");
 
     /// <summary>The request with what <paramref name="environment"/> adds to it.</summary>
     /// <exception cref="HpcRunException">64 (usage) for a bad value, naming the variable, or a home and no home.
@@ -25,10 +62,8 @@ public static class ApptainerVariables
     public static LaunchRequest Apply(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
     {
         (string Name, string Value)? Find(params string[] keys) =>
-            keys.SelectMany(key => Prefixes.Select(prefix => prefix + key))
-                .Where(name => environment.GetValueOrDefault(name) is { Length: > 0 })
-                .Select(name => ((string, string)?)(name, environment[name])).FirstOrDefault();
-        bool On(string key) => Find(key) is { } v && Truth(v.Name, v.Value);
+            ApptainerVariables.Find(environment.GetValueOrDefault, keys);
+        bool On(string key) => ApptainerVariables.On(environment.GetValueOrDefault, key);
         // Each read once here: a bad value is refused even where a flag makes the variable moot.
         foreach (string key in Switches) On(key);
 
@@ -50,6 +85,10 @@ public static class ApptainerVariables
             Binds = binds,
             CleanEnv = request.CleanEnv || containAll || On("CLEANENV"),
             Contain = request.Contain || containAll || On("CONTAIN"),
+            FakeRoot = request.FakeRoot || On("FAKEROOT"),
+            WritableTmpfs = request.WritableTmpfs || On("WRITABLE_TMPFS"),
+            EnvFiles = request.EnvFiles.Count > 0 ? request.EnvFiles
+                : Find("ENV_FILE") is { } envFile ? [envFile.Value] : [],
             Home = request.Home ?? (homeVariable is { } home ? HomeSpec.Parse(home.Name, home.Value) : null),
             HomeOrigin = request.HomeOrigin ?? homeVariable?.Name,
             WorkingDirectory = request.WorkingDirectory

@@ -56,6 +56,10 @@ public static class MksquashfsArgs
     /// site's mksquashfs-args for build and pull, unless the user has).</summary>
     public const string Variable = "HPCRUN_MKSQUASHFS_ARGS";
 
+    /// <summary>Apptainer's name of the setting (APPTAINER_MKSQUASHFS_ARGS, SINGULARITY_MKSQUASHFS_ARGS), read after
+    /// <see cref="Variable"/>.</summary>
+    public const string ApptainerKey = "MKSQUASHFS_ARGS";
+
     /// <summary>The compressor mksquashfs uses when no -comp is given.</summary>
     public const string DefaultCompressor = "gzip";
 

@@ -24,18 +24,24 @@ internal static class ToolHandOver
     }
 
     /// <summary>The site's defaults that tools take as variables (the launcher alone reads the site configuration):
-    /// the verbs that take each, its variable, and its value.</summary>
-    private static readonly (string[] Verbs, string Variable, Func<SiteConfig, string?> Value)[] siteDefaults =
+    /// the verbs that take each, its variable, the user's variables that beat the site's value (the variable itself
+    /// among them), and its value.</summary>
+    private static readonly (string[] Verbs, string Variable, string[] Beating, Func<SiteConfig, string?> Value)[]
+        siteDefaults =
     [
         // The site's directory itself: hpcrun-tools makes and checks the user's folder in it when a verb uses it.
-        (ToolVerbs.UsingImageCache, ImageCacheDirectory.SiteVariable, site => site.CacheDirectory),
-        (ToolVerbs.WritingImages, MksquashfsArgs.Variable, site => site.MksquashfsArgs),
+        (ToolVerbs.UsingImageCache, ImageCacheDirectory.SiteVariable, [ImageCacheDirectory.SiteVariable],
+            site => site.CacheDirectory),
+        (ToolVerbs.WritingImages, MksquashfsArgs.Variable,
+            [MksquashfsArgs.Variable, .. ApptainerVariables.Names(MksquashfsArgs.ApptainerKey)],
+            site => site.MksquashfsArgs),
     ];
 
     /// <summary><paramref name="environment"/> with HOME where it lacks one and the verb uses the image cache, and
     /// the site's defaults that <paramref name="verb"/> takes set as
-    /// their variables (HPCRUN_SITE_CACHEDIR, HPCRUN_MKSQUASHFS_ARGS), each unless the variable is set and not empty
-    /// already (it beats the site's) or the site sets none.</summary>
+    /// their variables (HPCRUN_SITE_CACHEDIR, HPCRUN_MKSQUASHFS_ARGS), each unless a variable that beats the site's
+    /// value is set and not empty already (the variable itself; APPTAINER_MKSQUASHFS_ARGS) or the site sets none.
+    /// </summary>
     /// <exception cref="HpcRunException">79 (<see cref="ExitCode.SiteConfigInvalid"/>).</exception>
     private static IReadOnlyList<string> WithSiteDefaults(string verb, IReadOnlyList<string> environment)
     {
@@ -45,7 +51,7 @@ internal static class ToolHandOver
             { Length: > 0 } && NameService.AccountHome() is { } home)
             environment = [.. environment.Where(e => !e.StartsWith("HOME=", StringComparison.Ordinal)), $"HOME={home}"];
         var wanted = siteDefaults.Where(d => d.Verbs.Contains(verb)
-            && Invocation.Environment.GetValueOrDefault(d.Variable) is not { Length: > 0 }).ToList();
+            && d.Beating.All(v => Invocation.Environment.GetValueOrDefault(v) is not { Length: > 0 })).ToList();
         if (wanted.Count == 0) return environment;
         SiteConfig site = SiteConfigReader.Read(Invocation.Environment);
         var set = wanted.Where(d => d.Value(site) is not null).ToList();

@@ -39,8 +39,8 @@ internal static unsafe partial class TagCheck
     /// <summary>Starts asking what <paramref name="reference"/>'s tag names now, on a thread of its own, so that
     /// the launch goes on meanwhile (<see cref="Asking.Answer"/> waits for it); null when this launcher does not
     /// ask (Docker Hub, a proxy, no tag, a bad HPCRUN_REGISTRY_TIMEOUT: hpcrun-tools asks and says what is wrong).
-    /// HPCRUN_INSECURE=1 speaks plain HTTP, HPCRUN_REGISTRY_TIMEOUT bounds the connection and the whole request,
-    /// as for hpcrun-tools pull.</summary>
+    /// HPCRUN_INSECURE=1 (or Apptainer's APPTAINER_NOHTTPS) speaks plain HTTP, HPCRUN_REGISTRY_TIMEOUT bounds the
+    /// connection and the whole request, as for hpcrun-tools pull.</summary>
     public static Asking? Start(ImageReference reference, IReadOnlyDictionary<string, string> environment,
         string cacheRoot)
     {
@@ -48,7 +48,7 @@ internal static unsafe partial class TagCheck
             || ProxyVariables.Any(v => environment.GetValueOrDefault(v) is { Length: > 0 })
             || !TryTimeout(environment, out TimeSpan timeout))
             return null;
-        bool insecure = SettingWord.SwitchFromEnvironment(environment, "HPCRUN_INSECURE"); // 64 as from hpcrun-tools
+        bool insecure = ApptainerVariables.Insecure(environment.GetValueOrDefault); // 64 as from hpcrun-tools
         string path = $"/v2/{reference.Repository}/manifests/{reference.Tag}";
         (string host, string? port) = SplitHostPort(reference.Registry);
         port ??= insecure ? "80" : "443";

@@ -6,7 +6,8 @@ using HpcRun.TestSupport;
 namespace HpcRun.Build.Tests.Integration;
 
 /// <summary>How `hpcrun build` compresses an image, as the unprivileged test user: gzip level 3 by default,
-/// --mksquashfs-args, HPCRUN_MKSQUASHFS_ARGS and the site's mksquashfs-args, read back from the superblock and
+/// --mksquashfs-args, HPCRUN_MKSQUASHFS_ARGS, Apptainer's APPTAINER_MKSQUASHFS_ARGS and the site's mksquashfs-args,
+/// read back from the superblock and
 /// its compressor options (squashfs_fs.h), and run through hpcrun.</summary>
 public sealed class CompressionTests : IDisposable
 {
@@ -114,6 +115,7 @@ public sealed class CompressionTests : IDisposable
     [InlineData("--mksquashfs-args", "-noappend -info", "--mksquashfs-args: hpcrun does not pass -noappend on")]
     [InlineData("--mksquashfs-args", "-comp lzma", "--mksquashfs-args: -comp lzma: hpcrun cannot serve images")]
     [InlineData("HPCRUN_MKSQUASHFS_ARGS", "-all-root", "HPCRUN_MKSQUASHFS_ARGS: hpcrun does not pass -all-root on")]
+    [InlineData("APPTAINER_MKSQUASHFS_ARGS", "-e /blob", "APPTAINER_MKSQUASHFS_ARGS: hpcrun does not pass -e on")]
     public void Refused_arguments_exit_64_with_one_line_and_leave_nothing_behind(string how, string args,
         string message)
     {
@@ -125,7 +127,7 @@ public sealed class CompressionTests : IDisposable
     }
 
     [Fact]
-    public void The_site_key_applies_the_variable_beats_it_and_the_option_beats_both()
+    public void The_site_key_applies_the_variables_beat_it_and_the_option_beats_all()
     {
         string conf = Path.Combine(dir, "hpcrun.conf");
         File.WriteAllText(conf, "# smaller images\nmksquashfs-args = -comp xz\n");
@@ -136,7 +138,19 @@ public sealed class CompressionTests : IDisposable
         Ok(Build("variable.sif", new Dictionary<string, string>(site) { ["HPCRUN_MKSQUASHFS_ARGS"] = "-comp lzo" }));
         Assert.Equal(Lzo, Compression("variable.sif").Compressor);
 
-        Ok(Build("option.sif", site, "--mksquashfs-args", "-comp lz4 -Xhc"));
+        // Apptainer's variable (of build's --mksquashfs-args) beats the site's too, and gives way to hpcrun's.
+        Ok(Build("apptainer.sif",
+            new Dictionary<string, string>(site) { ["APPTAINER_MKSQUASHFS_ARGS"] = "-comp zstd" }));
+        Assert.Equal(Zstd, Compression("apptainer.sif").Compressor);
+        Ok(Build("singularity.sif",
+            new Dictionary<string, string>(site) { ["SINGULARITY_MKSQUASHFS_ARGS"] = "-comp lz4" }));
+        Assert.Equal(Lz4, Compression("singularity.sif").Compressor);
+        Ok(Build("both.sif", new Dictionary<string, string>(site)
+        { ["HPCRUN_MKSQUASHFS_ARGS"] = "-comp lzo", ["APPTAINER_MKSQUASHFS_ARGS"] = "-comp zstd" }));
+        Assert.Equal(Lzo, Compression("both.sif").Compressor);
+
+        Ok(Build("option.sif", new Dictionary<string, string>(site) { ["APPTAINER_MKSQUASHFS_ARGS"] = "-comp zstd" },
+            "--mksquashfs-args", "-comp lz4 -Xhc"));
         Assert.Equal(Lz4, Compression("option.sif").Compressor);
         RunsByteExact("option.sif");
 

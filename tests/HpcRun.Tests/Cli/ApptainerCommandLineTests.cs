@@ -357,6 +357,79 @@ public class ApptainerCommandLineTests
         Assert.Equal("/bin/variable", ParseWith(environment, "shell", "img").Request!.ShellPath);
     }
 
+    /// <summary>Apptainer's variables of run's --fakeroot, --writable-tmpfs and --env-file (action_flags.go's
+    /// EnvKeys): on, or a value, where no flag gave one; off as Go's ParseBool reads "0"; a word it refuses is 64.
+    /// </summary>
+    [Fact]
+    public void ApptainersFakerootWritableTmpfsAndEnvFileVariablesActAsTheirFlags()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["APPTAINER_FAKEROOT"] = "1",
+            ["SINGULARITY_WRITABLE_TMPFS"] = "true",
+            ["APPTAINER_ENV_FILE"] = "/from/variable.env",
+        };
+        var (_, request) = ParseWith(environment, "exec", "img", "true");
+        Assert.True(request!.FakeRoot);
+        Assert.True(request.WritableTmpfs);
+        Assert.Equal(["/from/variable.env"], request.EnvFiles);
+        Assert.Equal(["/flag.env"],
+            ParseWith(environment, "exec", "--env-file", "/flag.env", "img", "true").Request!.EnvFiles);
+        var off = ParseWith(new Dictionary<string, string> { ["APPTAINER_FAKEROOT"] = "0" }, "run", "img").Request!;
+        Assert.False(off.FakeRoot);
+        Assert.True(ParseWith(new Dictionary<string, string> { ["APPTAINER_FAKEROOT"] = "0" }, "run", "-f", "img")
+            .Request!.FakeRoot); // the flag first
+        var error = Assert.Throws<HpcRunException>(() => ApptainerVariables.Apply(new LaunchRequest { Image = "i" },
+            new Dictionary<string, string> { ["APPTAINER_WRITABLE_TMPFS"] = "yes" }));
+        Assert.Equal((ExitCode.Usage, "APPTAINER_WRITABLE_TMPFS: 'yes' is neither on (1, t, true) nor off (0, f, " +
+            "false)"), (error.Code, error.Message));
+    }
+
+    /// <summary>Apptainer reads every spelling of a flag with APPTAINER_ before any with SINGULARITY_
+    /// (cmd/internal/cli/apptainer.go: one pass per prefix), and within a prefix in the flag's order.</summary>
+    [Theory]
+    [InlineData("SINGULARITY_NOHTTPS=0 APPTAINER_NO_HTTPS=1", "APPTAINER_NO_HTTPS")]
+    [InlineData("APPTAINER_NO_HTTPS=0 APPTAINER_NOHTTPS=1", "APPTAINER_NOHTTPS")]
+    [InlineData("SINGULARITY_NO_HTTPS=1 APPTAINER_NOHTTPS=", "SINGULARITY_NO_HTTPS")] // an empty one is unset
+    public void ApptainerPrefixComesFirstThenTheFlagsOrderOfSpellings(string environment, string found) =>
+        Assert.Equal(found, ApptainerVariables.Find(Variables(environment).GetValueOrDefault, "NOHTTPS", "NO_HTTPS")
+            ?.Name);
+
+    [Fact]
+    public void APwdVariableIsTakenWithApptainersPrefixBeforeSingularitysAnySpelling() =>
+        Assert.Equal("/apptainer", ParseWith(new Dictionary<string, string>
+        { ["SINGULARITY_PWD"] = "/singularity", ["APPTAINER_TARGET_CWD"] = "/apptainer" }, "exec", "img", "true")
+            .Request!.WorkingDirectory);
+
+    /// <summary>Plain HTTP to registries (pull, build, a launch's check of a tag): HPCRUN_INSECURE, else Apptainer's
+    /// --no-https variables; a bad word in either is refused, naming it.</summary>
+    [Theory]
+    [InlineData("APPTAINER_NOHTTPS=1", true)]
+    [InlineData("SINGULARITY_NO_HTTPS=true", true)]
+    [InlineData("APPTAINER_NO_HTTPS=F", false)]
+    [InlineData("HPCRUN_INSECURE=0 APPTAINER_NOHTTPS=1", false)] // hpcrun's own variable first
+    [InlineData("HPCRUN_INSECURE=yes APPTAINER_NOHTTPS=0", true)]
+    [InlineData("", false)]
+    public void InsecureIsHpcrunsVariableElseApptainersNoHttps(string environment, bool insecure) =>
+        Assert.Equal(insecure, ApptainerVariables.Insecure(Variables(environment).GetValueOrDefault));
+
+    [Theory]
+    [InlineData("APPTAINER_NOHTTPS=yes", "APPTAINER_NOHTTPS: 'yes' is neither on (1, t, true) nor off (0, f, false)")]
+    [InlineData("HPCRUN_INSECURE=1 SINGULARITY_NOHTTPS=on",
+        "SINGULARITY_NOHTTPS: 'on' is neither on (1, t, true) nor off (0, f, false)")]
+    [InlineData("HPCRUN_INSECURE=t",
+        "HPCRUN_INSECURE: 't' is neither on (1, true, yes, on) nor off (0, false, no, off)")]
+    public void ABadInsecureWordIsRefusedNamingItsVariable(string environment, string message)
+    {
+        var error = Assert.Throws<HpcRunException>(
+            () => ApptainerVariables.Insecure(Variables(environment).GetValueOrDefault));
+        Assert.Equal((ExitCode.Usage, message), (error.Code, error.Message));
+    }
+
+    private static Dictionary<string, string> Variables(string environment) =>
+        environment.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+
     [Fact]
     public void ApptainerNvAndRocmAreOptionalGpusThatGiveWayToGpuAndHpcrunGpu()
     {

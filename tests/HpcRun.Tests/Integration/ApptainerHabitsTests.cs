@@ -523,6 +523,29 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         Assert.Equal(["unset", "0"], Lines(viaVariable));
     }
 
+    /// <summary>A batch script written for Apptainer that exports APPTAINER_FAKEROOT, _WRITABLE_TMPFS and _ENV_FILE
+    /// gets what their flags give: root inside, a writable root, the file's variables.</summary>
+    [Fact]
+    public void ApptainersFakerootWritableTmpfsAndEnvFileVariablesWorkAsTheirFlags()
+    {
+        string envFile = Path.Combine(TestImages.Dir, $"acli-{Guid.NewGuid():N}.env");
+        File.WriteAllText(envFile, "FROM_FILE=read\n");
+        File.SetUnixFileMode(envFile, (UnixFileMode)0b110_100_100);
+        try
+        {
+            var result = Hpcrun.Run(
+                ["exec", images.Sif, "sh", "-c", "id -u; touch /new && echo writable; echo $FROM_FILE"],
+                new Dictionary<string, string>
+                {
+                    ["APPTAINER_FAKEROOT"] = "1",
+                    ["SINGULARITY_WRITABLE_TMPFS"] = "true",
+                    ["APPTAINER_ENV_FILE"] = envFile,
+                });
+            Assert.Equal(["0", "writable", "read"], Lines(result));
+        }
+        finally { File.Delete(envFile); }
+    }
+
     [Fact]
     public void VarTmpIsTheHostsUnlessNoMountTmp()
     {

@@ -73,7 +73,8 @@ internal static class ImageVerbs
             (bool squashFs, string? contradiction) =
                 OutputFormat.Decide(result.GetValue(output)!, result.GetValue(sqfs));
             var request = new BuildRequest(result.GetValue(output)!, from, squashFs,
-                result.GetValue(platform), chosen, result.GetValue(force), result.GetValue(skip),
+                result.GetValue(platform), chosen, ApptainerSettings.Flag(result, force, ApptainerSettings.Force),
+                result.GetValue(skip),
                 SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
             string? recipeFile = result.GetValue(recipe.File);
             if (!ImageReference.IsReference(request.Source)) BuildInputs.CheckKinds(request.Source, recipeFile);

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using HpcRun.Image.Formats;
+using HpcRun.Launch;
 
 namespace HpcRun.Tools.Verbs.Image;
 
 /// <summary>--mksquashfs-args "ARGS" of build and pull (Apptainer's), or when it is not given HPCRUN_MKSQUASHFS_ARGS,
-/// which the launcher sets from the site's mksquashfs-args unless the user has (README, "Compression").</summary>
+/// else Apptainer's APPTAINER_MKSQUASHFS_ARGS (or SINGULARITY_'s); the launcher sets HPCRUN_MKSQUASHFS_ARGS from the
+/// site's mksquashfs-args unless the user has set one of them (README, "Compression").</summary>
 internal static class MksquashfsOption
 {
     public static Option<string?> Create() => new("--mksquashfs-args")
@@ -19,7 +21,10 @@ internal static class MksquashfsOption
     public static IReadOnlyList<string> Arguments(ParseResult result, Option<string?> option)
     {
         (string? text, string origin) = result.GetValue(option) is { } given ? (given, option.Name)
-            : (Environment.GetEnvironmentVariable(MksquashfsArgs.Variable), MksquashfsArgs.Variable);
+            : Environment.GetEnvironmentVariable(MksquashfsArgs.Variable) is { Length: > 0 } hpcruns
+                ? (hpcruns, MksquashfsArgs.Variable)
+            : ApptainerVariables.Find(Environment.GetEnvironmentVariable, MksquashfsArgs.ApptainerKey) is { } apptainers
+                ? (apptainers.Value, apptainers.Name) : (null, "");
         try { return MksquashfsArgs.Parse(text ?? ""); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{origin}: {e.Message}"); }
     }

@@ -65,7 +65,8 @@ internal sealed class RecipeBuild
             if (parts[0].Length == 0) throw new HpcRunException(ExitCode.Usage, $"--build-arg {pair}: give NAME=VALUE");
             args[parts[0]] = parts.Length > 1 ? parts[1] : Environment.GetEnvironmentVariable(parts[0]) ?? "";
         }
-        var request = new RecipeRequest(build.Output, recipe, context, args, result.GetValue(NoCache), build.Force,
+        var request = new RecipeRequest(build.Output, recipe, context, args,
+            ApptainerSettings.Flag(result, NoCache, ApptainerSettings.DisableCache), build.Force,
             build.SquashFsOnly, build.Platform, build.SourceDateEpoch,
             ImageCacheDirectory.Find(Environment.GetEnvironmentVariable,
                 ImageCacheDirectory.HandedSite(Environment.GetEnvironmentVariable)),
@@ -73,7 +74,7 @@ internal sealed class RecipeBuild
             (reference, platform, reporter, cancel) => Pull(result, reference, platform, reporter, cancel),
             build.MksquashfsArgs)
         {
-            NoTest = result.GetValue(NoTest),
+            NoTest = ApptainerSettings.Flag(result, NoTest, ApptainerSettings.NoTest),
             Target = result.GetValue(Target),
             Proxies = ProxyVariables.From(Environment.GetEnvironmentVariable, args),
         };

@@ -67,7 +67,7 @@ internal static class PullVerb
                     "image.sif")} {ShellWords.Quote(text)}");
             ImageReference reference = RegistryVerbs.Parse(text);
             RegistrySettings settings = options.Settings(result, reference);
-            if (result.GetValue(cache))
+            if (result.GetValue(cache)) // Apptainer's variables of the options it contradicts are not read
             {
                 if (result.GetValue(disableCache))
                     throw new HpcRunException(ExitCode.Usage,
@@ -86,9 +86,13 @@ internal static class PullVerb
                 Console.WriteLine(image);
                 return;
             }
+            // Apptainer's --disable-cache, or its variable, is what pull OUT does anyway: the word is only checked.
+            _ = ApptainerSettings.Flag(result, disableCache, ApptainerSettings.DisableCache);
             output ??= DefaultName(reference);
-            if (result.GetValue(dir) is { } directory) output = Path.Combine(directory, output);
-            PullInto(output, reference, result.GetValue(platform), result.GetValue(force), options, result,
+            if (ApptainerSettings.Value(result, dir, ApptainerSettings.PullDirectory) is { } directory)
+                output = Path.Combine(directory, output);
+            PullInto(output, reference, result.GetValue(platform),
+                ApptainerSettings.Flag(result, force, ApptainerSettings.Force), options, result,
                 MksquashfsOption.Arguments(result, mksquashfs), OutputFormat.Decide(output, sqfs: false).SquashFs);
             ImageVerbs.Wrote(output);
         }));

@@ -8,8 +8,8 @@ using Serilog;
 namespace HpcRun.Tools.Verbs.Registry;
 
 /// <summary>How pull talks to a registry: --creds, --insecure (--no-https, --nohttps), and the variables that stand
-/// in for them in batch
-/// scripts (HPCRUN_INSECURE=1, HPCRUN_REGISTRY_MIRROR, HPCRUN_REGISTRY_TIMEOUT seconds).</summary>
+/// in for them in batch scripts (HPCRUN_INSECURE=1, else Apptainer's APPTAINER_NOHTTPS or APPTAINER_NO_HTTPS;
+/// HPCRUN_REGISTRY_MIRROR, HPCRUN_REGISTRY_TIMEOUT seconds).</summary>
 internal sealed class RegistryOptions
 {
     public readonly Option<string?> Creds = new("--creds")
@@ -31,9 +31,7 @@ internal sealed class RegistryOptions
             throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_TIMEOUT={timeout}: give seconds, 1 to 86400");
         Credentials? credentials = Credentials.Find(result.GetValue(Creds), reference.Registry,
             Environment.GetEnvironmentVariable);
-        string? insecureWord = Environment.GetEnvironmentVariable("HPCRUN_INSECURE");
-        bool insecure = result.GetValue(Insecure) || (!string.IsNullOrEmpty(insecureWord)
-            && SettingWord.Parse("HPCRUN_INSECURE", insecureWord, SettingWord.Switch));
+        bool insecure = ApptainerVariables.Insecure(Environment.GetEnvironmentVariable) || result.GetValue(Insecure);
         return new RegistrySettings(credentials, TimeSpan.FromSeconds(seconds), insecure,
             Mirror(Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_MIRROR")), line => Log.Debug("{Request}", line));
     }

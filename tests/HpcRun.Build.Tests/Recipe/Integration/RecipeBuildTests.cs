@@ -111,6 +111,10 @@ public sealed class RecipeBuildTests : IDisposable
         var again = Build("--no-cache", "c.sif", "Dockerfile");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.DoesNotContain("cached", again.Stderr);
+        var apptainers = Hpcrun.Run(["build", "c2.sif", "Dockerfile"],
+            new Dictionary<string, string>(env) { ["APPTAINER_DISABLE_CACHE"] = "true" }, cwd: dir);
+        Assert.True(apptainers.ExitCode == 0, apptainers.ToString()); // Apptainer's variable of --disable-cache
+        Assert.DoesNotContain("cached", apptainers.Stderr);
         Write("Dockerfile", recipe.Replace("echo one", "echo first"));
         var first_edited = Build("d.sif", "Dockerfile"); // its FROM's tree read again from the base
         Assert.True(first_edited.ExitCode == 0, first_edited.ToString());
@@ -812,6 +816,14 @@ public sealed class RecipeBuildTests : IDisposable
             Assert.True(skipped.ExitCode == 0, skipped.ToString());
             Assert.DoesNotContain("%test", skipped.Stderr);
             Assert.Equal(4, Hpcrun.Run(["exec", Path.Combine(dir, "t.sif"), "/.singularity.d/test"], env).ExitCode);
+        }
+        // Apptainer's variables of --notest and --force, as a batch script written for it sets them.
+        foreach (string notest in (string[])["APPTAINER_NOTEST", "SINGULARITY_NOTEST"])
+        {
+            var variables = Hpcrun.Run(["build", "t.sif", "t.def"], new Dictionary<string, string>(env)
+            { [notest] = "1", ["APPTAINER_FORCE"] = "true" }, cwd: dir);
+            Assert.True(variables.ExitCode == 0, variables.ToString());
+            Assert.DoesNotContain("%test", variables.Stderr);
         }
         AssertNoScratch();
     }
