@@ -18,7 +18,7 @@ public class RelativePathVariablesTests(ContainerFixture images)
     [InlineData("HPCRUN_CACHEDIR", "cache")]
     [InlineData("APPTAINER_CACHEDIR", "scratch/apptainer")]
     [InlineData("SINGULARITY_CACHEDIR", "./old")]
-    public void ARelativeCacheDirectoryIsRefusedByTheLauncherAndTheTools(string variable, string value)
+    public void ARelativeCacheDirectoryIsRefusedByTheLauncherTheToolsAndDoctor(string variable, string value)
     {
         string cwd = Hpcrun.Script("mktemp -d").Stdout.Trim();
         try
@@ -31,6 +31,10 @@ public class RelativePathVariablesTests(ContainerFixture images)
             OneLine(Hpcrun.Run(["cache", "list"], env, cwd), ExitCode.Usage, line);
             OneLine(Hpcrun.Run(["pull", "--cache", "docker://registry.invalid/app:1"], env, cwd), ExitCode.Usage,
                 line);
+            CommandResult doctor = Hpcrun.Run(["doctor"], env, cwd); // the launch's refusal, as doctor's failure
+            Assert.Equal((int)ExitCode.DoctorFoundFailures, doctor.ExitCode);
+            Assert.Contains($"FAIL  image cache: {line} (fix: every `hpcrun docker://REF` here stops with this line; " +
+                "local images run)\n", doctor.Stdout);
             Assert.Empty(Directory.EnumerateFileSystemEntries(cwd)); // no cache made there
         }
         finally { Directory.Delete(cwd, true); }
