@@ -55,8 +55,11 @@ public sealed class CommandLineRoot
     /// <summary>Parses <paramref name="args"/> (what <paramref name="ours"/> keeps of them: the launcher leaves out
     /// a job's command line) and runs the verb they name.</summary>
     /// <returns>The verb's exit status; 64 (<see cref="ExitCode.Usage"/>) for a command line that does not parse;
-    /// an <see cref="HpcRunException"/>'s code.</returns>
-    public int Invoke(string[] args, Func<string[], string[]>? ours = null)
+    /// an <see cref="HpcRunException"/>'s code; 84 when what the verb wrote to stdout could not be written
+    /// (<see cref="StandardStreams.Checked"/>).</returns>
+    public int Invoke(string[] args, Func<string[], string[]>? ours = null) => StandardStreams.Checked(Run(args, ours));
+
+    private int Run(string[] args, Func<string[], string[]>? ours)
     {
         try
         {

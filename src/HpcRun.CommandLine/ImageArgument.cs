@@ -1,6 +1,7 @@
 using HpcRun.Image;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.CommandLine;
 
@@ -15,15 +16,23 @@ public static class ImageArgument
     /// <see cref="ImageSource.Path"/> is the descriptor's /proc/self/fd path, its <see cref="ImageSource.Name"/>
     /// the image's canonical path and its <see cref="ImageSource.AsTyped"/> <paramref name="path"/>. Nothing but a
     /// directory or a regular file is opened (a FIFO would block).</summary>
-    /// <exception cref="HpcRunException">64, 65 or 66 for a transport that names nothing usable
-    /// (<see cref="LocalTransports.Existing"/>); 66 (<see cref="ExitCode.ImageNotFound"/>) when nothing is there or it
-    /// cannot be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is truncated (a tar that is
-    /// no image archive, a compressed file: said so); 83 (<see cref="ExitCode.ImageNeedsBuild"/>) for Apptainer's
-    /// `docker-archive:`, `oci:` or `oci-archive:` (<see cref="LocalTransports"/>), and for a `docker save` archive
-    /// or OCI layout named bare (a tar, gzip'd or not, by its first entries: <see cref="ArchiveContent"/>).
-    /// </exception>
-    public static ImageSource Probe(string path)
+    /// <exception cref="HpcRunException">64 for an empty <paramref name="path"/>; 64, 65 or 66 for a transport that
+    /// names nothing usable (<see cref="LocalTransports.Existing"/>); 66 (<see cref="ExitCode.ImageNotFound"/>) when
+    /// nothing is there or it cannot be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is
+    /// truncated (a tar that is no image archive, a compressed file: said so); 83
+    /// (<see cref="ExitCode.ImageNeedsBuild"/>) for Apptainer's `docker-archive:`, `oci:` or `oci-archive:`
+    /// (<see cref="LocalTransports"/>), and for a `docker save` archive or OCI layout named bare (a tar, gzip'd or
+    /// not, by its first entries: <see cref="ArchiveContent"/>).</exception>
+    /// <param name="ownerInside">The caller's uid in the user namespace the launcher entered, as root of which it
+    /// may read any file of the caller's (CAP_DAC_OVERRIDE over the ids it maps): an image the caller owns whose
+    /// owner bits deny reading it (chmod 000) is then refused here (66), as the kernel refuses it to the caller
+    /// outside (inspect, build), from the statx that tells the image's type; null outside such a namespace, where
+    /// the kernel checks.</param>
+    public static ImageSource Probe(string path, int? ownerInside = null)
     {
+        if (path.Length == 0) // `hpcrun "" CMD`, an unset variable's "$IMAGE": no name to look for
+            throw new HpcRunException(ExitCode.Usage,
+                "the image argument is empty: name an image file or directory, or a docker:// reference");
         LocalTransports.Existing(path);
         LocalTransports.Check(path, Path.Exists);
         int fd = Libc.TryOpen(path, Libc.O_PATH | Libc.O_CLOEXEC, out int errno);
@@ -31,11 +40,13 @@ public static class ImageArgument
             throw new HpcRunException(ExitCode.ImageNotFound,
                 $"{(errno == Libc.EACCES ? "image not readable" : "image not found")}: {Shown.Path(path)}");
         string pinned = $"/proc/self/fd/{fd}", name = RealPath.Resolve(pinned) ?? path;
-        int type = PosixFile.Type("", fd);
+        Libc.Statx? stat = Libc.StatFollowing(new SafeFileHandle(fd, ownsHandle: false), "");
+        int type = stat is { } known ? (int)known.Type : -1;
         if (type is not (PosixFile.Directory or PosixFile.Regular))
             throw new HpcRunException(ExitCode.BadImage,
                 $"{Shown.Path(path)}: not an image: neither a directory nor a SquashFS or SIF file");
-        if (type == PosixFile.Directory && !PosixFile.CanEnter(pinned))
+        if ((int)stat!.Value.Uid == ownerInside && !OwnerMayRead(stat.Value)
+            || type == PosixFile.Directory && !PosixFile.CanEnter(pinned))
             throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}");
         // An OCI layout has these at its top, a root file system never does: it is no directory image.
         if (type == PosixFile.Directory && PosixFile.IsRegular($"{pinned}/oci-layout")
@@ -60,6 +71,14 @@ public static class ImageArgument
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}"); }
+    }
+
+    /// <summary>Whether the owner bits of <paramref name="image"/> let its owner read it: a file's r, a directory's r
+    /// and x (listed and entered).</summary>
+    private static bool OwnerMayRead(Libc.Statx image)
+    {
+        int needed = image.Type == Libc.S_IFDIR ? 0x140 /* 0500 */ : 0x100 /* 0400 */;
+        return (image.Mode & needed) == needed;
     }
 
     /// <summary>For a file named as a recipe (X.def, Dockerfile, Containerfile), the command that builds it.</summary>

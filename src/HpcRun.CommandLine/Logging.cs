@@ -1,7 +1,9 @@
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
-using Serilog.Sinks.SystemConsole.Themes;
+using Serilog.Formatting;
+using Serilog.Formatting.Display;
+using HpcRun.Image.Text;
 
 namespace HpcRun.CommandLine;
 
@@ -33,17 +35,35 @@ public static class Logging
             _ => LogEventLevel.Verbose,
         };
         string template = verbosity <= 0
-            ? "hpcrun: {" + WarningPrefix.Property + "}{Message:lj}{NewLine}"
-            : "hpcrun[{ProcessId}] {Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
+            ? "hpcrun: {" + WarningPrefix.Property + "}{Message:lj}"
+            : "hpcrun[{ProcessId}] {Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}";
         Log.Logger = new Deferred(level, () => new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .Enrich.WithProperty("ProcessId", Environment.ProcessId)
             .Enrich.With(new WarningPrefix())
             // Plain text: a theme's colours are unreadable on one background or the other (black on dark, bright
             // white on light), and .NET's colour API sets the terminal up for keys (StandardStreams).
-            .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: null, theme: ConsoleTheme.None)
+            .WriteTo.Console(new VisibleLine(template, withDetail: verbosity > 0),
+                standardErrorFromLevel: LogEventLevel.Verbose)
             .CreateLogger());
+    }
+
+    /// <summary>Each event as one line with its control characters and the bytes that are not UTF-8 as \xNN
+    /// (<see cref="Shown.Visible"/>), whatever the message was made of: a word from the command line or a file (an
+    /// option, a value, an env file's name) cannot rewrite the line with an escape sequence or break it, and no
+    /// message's author has to remember to escape it. An exception's .NET detail (--debug) follows on lines of its
+    /// own.</summary>
+    private sealed class VisibleLine(string template, bool withDetail) : ITextFormatter
+    {
+        private readonly MessageTemplateTextFormatter line = new(template);
+
+        public void Format(LogEvent logEvent, TextWriter output)
+        {
+            var text = new StringWriter();
+            line.Format(logEvent, text);
+            output.Write(Shown.Visible(text.ToString()) + "\n");
+            if (logEvent.Exception is { } e && withDetail) output.Write(e + "\n");
+        }
     }
 
     /// <summary>"warning: " before a warning's text in the one-line form, as the tools' progress reporter writes

@@ -23,6 +23,8 @@ public static class UnsupportedOptions
     private const string Login = "give credentials to pull with --creds, HPCRUN_DOCKER_USERNAME and " +
         "HPCRUN_DOCKER_PASSWORD, or ~/.docker/config.json";
     private const string Encryption = "hpcrun runs no encrypted images";
+    private const string InPlace = "hpcrun always serves a SquashFS or SIF image in place, unprivileged, from a " +
+        "thread of its own (FUSE): there is nothing to unpack or choose";
     private const string NoHttps = "HPCRUN_INSECURE=1 speaks plain HTTP to a registry (pull and build take " +
         "--no-https, --nohttps and --insecure)";
 
@@ -86,6 +88,8 @@ public static class UnsupportedOptions
         ["--compat"] = "hpcrun's defaults are close to it already; add --containall (-C) for a clean environment and " +
             "private /tmp and home (images are read-only; --writable-tmpfs for a throwaway layer)",
         ["--no-init"] = "hpcrun starts no init (shim) process: the job's command is the container's first process",
+        ["--unsquash"] = InPlace,
+        ["--sif-fuse"] = InPlace,
         ["--no-eval"] = "hpcrun evaluates the environment scripts with the image's /bin/sh, as Apptainer does by " +
             "default; set exact values with --env or --env-file",
     };
@@ -95,6 +99,8 @@ public static class UnsupportedOptions
     {
         [("inspect", "--test")] = "run the test with `hpcrun test IMAGE`; `hpcrun inspect --deffile` shows %test",
         [("inspect", "-t")] = "run the test with `hpcrun test IMAGE`; `hpcrun inspect --deffile` shows %test",
+        [("inspect", "--list-apps")] = "hpcrun has no SCIF apps: `hpcrun inspect --json IMAGE` gives what an image " +
+            "holds",
         [("inspect", "--all")] = "`hpcrun inspect --json IMAGE` gives everything at once",
         [("build", "-s")] = "hpcrun builds image files; a directory is an image as it is (hpcrun DIR CMD)",
         [("build", "--nv")] = BuildGpu,

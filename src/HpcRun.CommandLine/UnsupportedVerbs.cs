@@ -28,6 +28,7 @@ public static class UnsupportedVerbs
         ["siftool"] = "`hpcrun inspect IMAGE` lists a SIF's objects",
         ["delete"] = "hpcrun talks to no container library",
         ["checkpoint"] = "hpcrun has no checkpointing: checkpoint inside the job (DMTCP, your code's restart files)",
+        ["completion"] = "hpcrun has no shell completion script: `hpcrun help VERB` lists a verb's options",
     };
 
     private static readonly (string Scheme, string Advice)[] References =

@@ -38,9 +38,23 @@ public sealed record BindSpec(string Source, string Target, bool ReadOnly)
                 : $"bad bind '{value}': without a destination the source is also the destination, which must be " +
                   "an absolute path");
         target = PathText.Normalize(target);
-        if (target == "/")
-            throw new HpcRunException(ExitCode.Usage,
-                $"bad bind '{value}': cannot bind over the container's root (the image is the root)");
+        if (Refusal(parts[0], target) is { } why)
+            throw new HpcRunException(ExitCode.Usage, $"bad bind '{value}': {why}");
         return new BindSpec(parts[0], target, readOnly);
     }
+
+    /// <summary>Where hpcrun always binds the host's own (README, "Process model"), as --no-mount refuses to leave them
+    /// out (<see cref="NoMount"/>).</summary>
+    private static readonly string[] HostSystemTrees = ["/proc", "/sys", "/dev"];
+
+    /// <summary>Why nothing may be bound from <paramref name="source"/> at <paramref name="target"/> (normalized): the
+    /// container's root, or /proc, /sys or /dev, which a rank needs the host's of (binding the host's own there,
+    /// `-B /dev`, changes nothing and stands; below them, `-B /scratch/shm:/dev/shm`, is allowed); null: it may.
+    /// </summary>
+    internal static string? Refusal(string source, string target) =>
+        target == "/" ? "cannot bind over the container's root (the image is the root)"
+        : HostSystemTrees.Contains(target) && !(source.StartsWith('/') && PathText.Normalize(source) == target)
+            ? $"cannot bind over {target}: hpcrun always binds the host's /proc, /sys and /dev (MPI and RDMA need " +
+              "them); bind below it or elsewhere"
+        : null;
 }

@@ -27,6 +27,7 @@ public enum ExitCode
     BuildSourceUnreadable = 81, // build: a file or directory of the source cannot be read (--skip-unreadable: left out)
     ImageArchitecture = 82,  // the image (a SIF) is for another CPU architecture than this host's
     ImageNeedsBuild = 83,    // an archive or OCI layout (docker-archive:, oci:, oci-archive:): build a SIF of it
+    OutputUnwritable = 84,   // hpcrun's own output on stdout (inspect, cache list, help) could not be written
     GpuNotFound = 85,        // --gpu names a kind or an index this host (or the Slurm job) does not have
     GpuDriverBroken = 86,    // the host's GPU driver libraries: a dangling link, or libcuda missing with --gpu=nvidia
     GpuImageIncompatible = 87, // the image cannot run the GPU driver's libraries: no glibc, or too old a one

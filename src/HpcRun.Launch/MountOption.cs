@@ -55,6 +55,7 @@ public static class MountOption
         if (string.IsNullOrEmpty(src) || string.IsNullOrEmpty(dst)) throw Bad(source, spec, "it needs src= and dst=");
         if (!dst.StartsWith('/') || PathText.Normalize(dst) == "/")
             throw Bad(source, spec, "dst must be an absolute path other than /");
+        if (BindSpec.Refusal(src, PathText.Normalize(dst)) is { } why) throw Bad(source, spec, why);
         return new BindSpec(src, PathText.Normalize(dst), readOnly);
     }
 

@@ -6,6 +6,7 @@ using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
 using HpcRun.Image.Recipe;
+using HpcRun.Image.Text;
 using HpcRun.Native;
 using HpcRun.Recipe;
 
@@ -29,7 +30,7 @@ catch (Exception e)
     if (!Logging.IsConfigured) Logging.Configure(EarlyNamespace.Verbosity()); // for --debug's detail
     var error = e is ArgumentException a && Unexpected.IsOurs(a) ? new HpcRunException(ExitCode.Usage, e.Message)
         : Unexpected.Error(e);
-    Console.Error.WriteLine($"hpcrun: {error.Message}");
+    Console.Error.WriteLine($"hpcrun: {Shown.Visible(error.Message)}");
     return (int)error.Code;
 }
 SquashFuseServer.StartEarly(args);

@@ -24,8 +24,8 @@ public static unsafe partial class Libc
     public const uint RENAME_NOREPLACE = 1;
 
     public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, EACCES = 13, EEXIST = 17, EXDEV = 18, ENOTDIR = 20,
-        EISDIR = 21, EINVAL = 22, ENOSPC = 28, EROFS = 30, ENAMETOOLONG = 36, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40,
-        EOPNOTSUPP = 95, EDQUOT = 122;
+        EISDIR = 21, EINVAL = 22, ENOSPC = 28, EROFS = 30, EPIPE = 32, ENAMETOOLONG = 36, ENOSYS = 38, ENOTEMPTY = 39,
+        ELOOP = 40, EOPNOTSUPP = 95, EDQUOT = 122;
 
     public const uint S_IFMT = 0xF000, S_IFDIR = 0x4000, S_IFREG = 0x8000, S_IFLNK = 0xA000;
 

@@ -4,8 +4,9 @@ namespace HpcRun.Launch.Parts;
 
 /// <summary>
 /// The user's home and current directory at the same paths as on the host, so that relative
-/// paths in job scripts keep working. The current directory is not bound when it is a system
-/// directory that would hide the image's own (/, /usr, /etc ...). As Apptainer's flags say:
+/// paths in job scripts keep working. Neither is bound when it is a system directory that would hide the image's
+/// own (/, /usr, /etc ...: <see cref="IsBindable"/>, Apptainer's rule for the current directory).
+/// As Apptainer's flags say:
 /// -H SRC[:DST] binds SRC as the home (at DST, HOME then DST); --contain gives an empty home (a tmpfs)
 /// unless -H names one that exists on the host (one that does not is the empty home's place, as Apptainer's session
 /// directory stands in for a home source it does not find), and binds no current directory; --no-home and
@@ -32,7 +33,9 @@ public sealed class HomePart : ILaunchPart
             plan.Mount(MountSpec.Bind(HomeSource(spec, host), target));
         else if (request.NoMount.Home || target == "/") { }
         else if (request.Contain) plan.Mount(MountSpec.Tmpfs(target));
-        else if (host.Home == "/") { } // nobody's home: nothing to bind at /root either
+        // nobody's home (/), or a system directory (HOME=/usr, /etc): bound, it would hide the image's own, so the
+        // image's stays, as for the current directory (at /root under --fakeroot neither is a home to bring)
+        else if (!IsBindable(host.Home)) { }
         else if (!plan.IsCovered(target) && host.ResolvedPaths.GetValueOrDefault(host.Home) is { } home)
             plan.Mount(MountSpec.Bind(home, target));
         if (request.Contain || request.NoMount.Cwd) return;
@@ -50,10 +53,13 @@ public sealed class HomePart : ILaunchPart
                 $"home directory does not exist: {Shown.Path(spec.Source)} (the current directory was deleted)"));
 
     /// <summary>The HOME the job gets in place of the caller's: <see cref="HomeInside"/> when -H or --fakeroot moves
-    /// the home (Apptainer sets HOME to the home's destination), also under --no-home; null: the caller's HOME
-    /// stands.</summary>
+    /// the home (Apptainer sets HOME to the home's destination), also under --no-home; the account's home, where the
+    /// home is bound (<see cref="HostFacts.Home"/>), for a relative HOME, which names no place (Apptainer takes the
+    /// home from the account); null: the caller's HOME stands.</summary>
     public static string? HomeVariable(LaunchRequest request, HostFacts host) =>
-        request.Home is not null || request.FakeRoot ? HomeInside(request, host) : null;
+        request.Home is not null || request.FakeRoot ? HomeInside(request, host)
+        : host.Environment.GetValueOrDefault("HOME") is { Length: > 0 } caller && !caller.StartsWith('/') ? host.Home
+        : null;
 
     /// <summary>-H's SRC, resolved.</summary>
     /// <exception cref="HpcRunException">67 (<see cref="ExitCode.BindSourceNotFound"/>) when it is missing, 76
@@ -67,6 +73,9 @@ public sealed class HomePart : ILaunchPart
             : throw new HpcRunException(ExitCode.BindTargetUnusable, $"home is not a directory: {spec.Source}");
     }
 
-    public static bool IsBindable(string cwd) =>
-        !SystemDirs.Contains(cwd) && !SystemTrees.Any(t => PathText.IsUnder(cwd, t));
+    /// <summary>Whether the host's <paramref name="directory"/> (the current directory, the caller's home) may be
+    /// bound at its own path: not a system directory or one below a system tree, whose image's own it would hide
+    /// (Apptainer's addCwdMount skips /, /etc, /usr... and what is below /proc, /sys, /dev).</summary>
+    public static bool IsBindable(string directory) =>
+        !SystemDirs.Contains(directory) && !SystemTrees.Any(t => PathText.IsUnder(directory, t));
 }

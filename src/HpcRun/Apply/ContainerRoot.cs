@@ -228,7 +228,8 @@ internal sealed class ContainerRoot : IDisposable
                     Syscalls.MakeDirectoryAt(dir, name);
                     next = OpenDirectoryAt(dir, name);
                 }
-                if (next < 0) throw Failure(at, Libc.Errno);
+                if (next < 0 && Libc.Errno is var errno) // ENOTDIR: a file on the way, which Failure finds from target
+                    throw Failure(errno == Libc.ENOTDIR ? target : at, errno);
                 Syscalls.Close(dir);
                 dir = next;
             }
@@ -255,7 +256,7 @@ internal sealed class ContainerRoot : IDisposable
                 "(create it, or choose another destination)");
     }
 
-    private static (uint Major, uint Minor) DeviceOf(int fd, string path) =>
+    private (uint Major, uint Minor) DeviceOf(int fd, string path) =>
         Libc.Stat(new SafeFileHandle(fd, ownsHandle: false), "") is { } stat ? (stat.DevMajor, stat.DevMinor)
             : throw Failure(path, Libc.Errno);
 
@@ -286,8 +287,31 @@ internal sealed class ContainerRoot : IDisposable
         return fd >= 0 ? fd : throw Failure(path, errno);
     }
 
-    private static SetupException Failure(string path, int errno) =>
-        new($"cannot open {path} in the image: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+    /// <summary>What to throw when <paramref name="path"/> cannot be opened for a mount: ENOTDIR, a file (or a
+    /// symlink to one) on its way, is a destination that cannot be made (76, the file named), as a file where a
+    /// directory is bound is (<see cref="CheckKind"/>); anything else a failed set-up step (71).</summary>
+    private Exception Failure(string path, int errno) => errno == Libc.ENOTDIR
+        ? new HpcRunException(ExitCode.BindTargetUnusable,
+            $"cannot mount on {path}: {FileOnTheWay(path)} is not a directory in the container")
+        : new SetupException(
+            $"cannot open {path} in the image: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+
+    /// <summary>The deepest directory above <paramref name="path"/> that opens as something else than a directory:
+    /// the file that ENOTDIR met (the way itself when the kernel's answer cannot be traced).</summary>
+    private string FileOnTheWay(string path)
+    {
+        for (string? at = Path.GetDirectoryName(path); at is not (null or "/"); at = Path.GetDirectoryName(at))
+        {
+            int fd = root.TryOpen(at, Libc.O_PATH, out _);
+            if (fd < 0) continue;
+            try
+            {
+                if (PosixFile.Type("", fd) != PosixFile.Directory) return at;
+            }
+            finally { Syscalls.Close(fd); }
+        }
+        return Path.GetDirectoryName(path) ?? path;
+    }
 
     public void Dispose() => root.Dispose();
 }

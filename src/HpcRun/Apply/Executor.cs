@@ -32,7 +32,9 @@ internal static class Executor
         bool cached = request.Image != resolved.Path;
         request = request with { Image = resolved.Path };
         ImageSource image;
-        try { image = ImageArgument.Probe(request.Image); }
+        // Root of its namespace reads what the user could not (a chmod 000 image of theirs), so its owner bits are
+        // checked for them; a real root may read it anyway.
+        try { image = ImageArgument.Probe(request.Image, ids is { OutsideUid: not 0 } ? ids.InsideUid : null); }
         catch (HpcRunException e) when (cached && e.Code == ExitCode.BadImage)
         {
             // Not a dead end: the cache's copy is what is damaged (a disk fault, a quota hit while it was copied).
@@ -144,7 +146,8 @@ internal static class Executor
         if (NodeSharing.FirstDifference(NodeSharing.Record(plan, Recorded(image)), shared.Record) is { } difference)
             throw new HpcRunException(ExitCode.JoinFailed,
                 "this rank's container differs from the one its job shares on this node " +
-                $"({Shorten(difference)}): give every rank the same options, or use --no-join or --join-key");
+                $"({Shorten(difference)}): give every rank the same options, or use --no-join or " +
+                (request.JoinKey is null ? "--join-key" : "another --join-key"));
         if (Log.IsEnabled(LogEventLevel.Information)) Log.Information("joining the container of pid {Pid}", member.Pid);
         Tell(plan);
         HideFromTheJob();

@@ -57,9 +57,9 @@ public static class ImageChecks
                 $"use an image built for {HostOciArchitecture}");
         if (source.Kind != ImageKind.Directory)
             return runInside(image) is { } error
-                ? CheckResult.Fail(name, $"{source.Kind} image does not run here: {error}",
+                ? CheckResult.Fail(name, $"{KindName(source.Kind)} image does not run here: {error}",
                     $"use an image built for {HostArchitecture}, or see the checks above")
-                : CheckResult.Ok(name, $"{source.Kind} image runs here ({HostArchitecture})");
+                : CheckResult.Ok(name, $"{KindName(source.Kind)} image runs here ({HostArchitecture})");
         string? machine = ProbeMachine(image);
         if (machine is null)
             return CheckResult.Warn(name,
@@ -70,6 +70,9 @@ public static class ImageChecks
             : CheckResult.Fail(name, $"directory image is for {machine}, this host is {HostArchitecture}",
                 $"use an image built for {HostArchitecture}");
     }
+
+    /// <summary>A file image's kind as its format spells it ("SquashFS", "SIF"), not as the enum does.</summary>
+    private static string KindName(ImageKind kind) => kind == ImageKind.Sif ? "SIF" : "SquashFS";
 
     /// <summary>The architecture of the first of <see cref="Probes"/> that is an ELF file in the image directory
     /// <paramref name="image"/>, its symlinks resolved inside it (<see cref="RootDir"/>); null when none is.</summary>

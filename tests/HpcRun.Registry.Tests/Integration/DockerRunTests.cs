@@ -193,7 +193,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         var cached = Run("doctor", reference);
         string sif = Assert.Single(Directory.GetFiles(Path.Combine(cache, "sif"), "*.sif"));
         Assert.Contains($"OK    cached image: {reference} is cached: {sif}\n", cached.Stdout);
-        Assert.Contains("OK    image: Sif image runs here", cached.Stdout);
+        Assert.Contains("OK    image: SIF image runs here", cached.Stdout);
         Assert.Equal(requests, registry.Plain.Requests("/v2/test/app/"));
     }
 

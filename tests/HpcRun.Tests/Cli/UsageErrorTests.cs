@@ -76,6 +76,8 @@ public class UsageErrorTests
     [InlineData("--no-https", "HPCRUN_INSECURE=1 speaks plain HTTP to a registry (pull and build take --no-https")]
     [InlineData("--nohttps", "HPCRUN_INSECURE=1 speaks plain HTTP to a registry (pull and build take --no-https")]
     [InlineData("--disable-cache", "`hpcrun pull OUT.sif docker://REF` (which takes --disable-cache)")]
+    [InlineData("--unsquash", "hpcrun always serves a SquashFS or SIF image in place")]
+    [InlineData("--sif-fuse", "hpcrun always serves a SquashFS or SIF image in place")]
     public void ApptainersOptionsHpcrunLacksGetAdvice(string option, string advice)
     {
         var (code, request) = Parse("exec", option, "img", "true");
@@ -90,6 +92,7 @@ public class UsageErrorTests
     [InlineData("inspect", "--test", "run the test with `hpcrun test IMAGE`")]
     [InlineData("inspect", "-t", "run the test with `hpcrun test IMAGE`")]
     [InlineData("inspect", "--all", "`hpcrun inspect --json IMAGE` gives everything")]
+    [InlineData("inspect", "--list-apps", "hpcrun has no SCIF apps")]
     [InlineData("build", "-s", "hpcrun builds image files")]
     [InlineData("build", "--nv", "a build's RUN and %test get no GPU")]
     [InlineData("build", "--bind", "a build binds nothing into RUN or %test")]

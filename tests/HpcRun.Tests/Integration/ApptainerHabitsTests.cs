@@ -215,6 +215,7 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
     [InlineData("push", "x.sif")]
     [InlineData("library://alpine:latest", "ls")]
     [InlineData("oras://ghcr.io/me/app:1", "ls")]
+    [InlineData("completion", "bash")]
     public void UnsupportedVerbsGetOneLine(string word, string next)
     {
         var result = Hpcrun.Run(word, next);
@@ -575,6 +576,19 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         var none = Hpcrun.Run(["exec", "--no-home", images.Sif, "sh", "-c", "test -d $HOME || echo no home"],
             cwd: "/tmp");
         Assert.Equal(["no home"], Lines(none));
+    }
+
+    /// <summary>A HOME at a system directory is not bound over the image's own, as the current directory there is
+    /// not: HOME=/etc lists the image's /etc (hpcrun's passwd in it), not the host's (its os-release).</summary>
+    [Fact]
+    public void AHomeAtASystemDirectoryLeavesTheImagesOwn()
+    {
+        var etc = Hpcrun.Run(["exec", images.Sif, "sh", "-c", "echo $HOME; ls /etc"],
+            env: new Dictionary<string, string> { ["HOME"] = "/etc" }, cwd: "/tmp");
+        Assert.True(etc.ExitCode == 0, etc.ToString());
+        Assert.Equal("/etc", Lines(etc)[0]);
+        Assert.Contains("passwd", Lines(etc));
+        Assert.DoesNotContain("os-release", Lines(etc));
     }
 
     /// <summary>--fakeroot: the user's home at /root and HOME=/root, as Apptainer's getHomePaths has it for a

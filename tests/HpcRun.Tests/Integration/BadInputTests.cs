@@ -43,6 +43,13 @@ public class BadInputTests(ContainerFixture images)
     }
 
     [Fact]
+    public void AnEmptyImageArgumentIsSaidToBeEmpty()
+    {
+        foreach (string[] args in (string[][])[["", "true"], ["exec", "", "true"], ["inspect", ""]])
+            AssertOneLineError(Hpcrun.Run(args), ExitCode.Usage, "the image argument is empty");
+    }
+
+    [Fact]
     public void NotAnImage() =>
         AssertOneLineError(Hpcrun.Run("/etc/passwd", "true"), ExitCode.BadImage, "not an image");
 
@@ -77,6 +84,22 @@ public class BadInputTests(ContainerFixture images)
             Assert.False(File.Exists(output));
         }
         finally { Directory.Delete(root, recursive: true); }
+    }
+
+    /// <summary>An image of the user's own that its mode lets nobody read (chmod 000, a directory's 0000): the launch
+    /// refuses it as inspect does (66), though root of the launch's user namespace could read it.</summary>
+    [Theory]
+    [InlineData("exec"), InlineData("run"), InlineData("inspect")]
+    public void AnImageOfTheUsersOwnThatItsModeForbidsIsNotRead(string verb)
+    {
+        var result = Hpcrun.Script("d=$(mktemp -d); cp \"$1\" $d/nr.sqfs; mkdir -p $d/dir/bin; " +
+            "chmod 000 $d/nr.sqfs $d/dir; for i in $d/nr.sqfs $d/dir; do " +
+            "if [ \"$0\" = inspect ]; then \"$H\" inspect $i; else \"$H\" \"$0\" $i true; fi; echo \"status $?\"; " +
+            "done; chmod -R u+rwx $d; rm -rf $d", [verb, images.Image]);
+        string[] lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines is ["status 66", "status 66"], result.ToString());
+        Assert.Equal(2, result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Count(l => l.StartsWith("hpcrun: image not readable: /", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -159,6 +182,22 @@ public class BadInputTests(ContainerFixture images)
         AssertOneLineError(Hpcrun.Run("-B", "/etc/hostname:/dev/shm", images.Image, "true"),
             ExitCode.BindTargetUnusable,
             "cannot mount a file on /dev/shm: it is a directory");
+    }
+
+    /// <summary>A destination below a file of the image (or a symlink to one) cannot be made: 76, naming the file,
+    /// from -B, --mount and -H alike, also with --writable-tmpfs.</summary>
+    [Theory]
+    [InlineData("-B", "{src}:/bin/busybox/x", "/bin/busybox/x", "/bin/busybox")]
+    [InlineData("-B", "{src}:/bin/busybox/x/y", "/bin/busybox/x/y", "/bin/busybox")]
+    [InlineData("-B", "{src}:/bin/sh/x", "/bin/sh/x", "/bin/sh")] // a symlink to busybox
+    [InlineData("--mount", "type=bind,src={src},dst=/bin/busybox/x", "/bin/busybox/x", "/bin/busybox")]
+    [InlineData("-H", "{src}:/bin/busybox/x", "/bin/busybox/x", "/bin/busybox")]
+    public void BindDestinationBelowAFile(string option, string value, string target, string file)
+    {
+        value = value.Replace("{src}", Hpcrun.UserHome);
+        foreach (string[] more in (string[][])[[], ["--writable-tmpfs"]])
+            AssertOneLineError(Hpcrun.Run([.. more, option, value, images.Image, "true"]),
+                ExitCode.BindTargetUnusable, $"cannot mount on {target}: {file} is not a directory in the container");
     }
 
     [Fact]

@@ -29,6 +29,29 @@ public class BindSpecTests
     public void ARelativeDestinationSaysWhereItCameFrom(string text, string message) =>
         Assert.Equal(message, Assert.Throws<HpcRunException>(() => BindSpec.Parse(text)).Message);
 
+    /// <summary>/proc, /sys and /dev are the host's in every container (a rank needs them), as --no-mount proc is
+    /// refused: a bind of something else over one of them is refused too, from -B and --mount alike; the host's own
+    /// there, and anything below them, stand.</summary>
+    [Theory]
+    [InlineData("data:/proc"), InlineData("/scratch:/sys"), InlineData("/scratch:/dev/"), InlineData("proc:/proc")]
+    public void NothingElseIsBoundOverTheHostsProcSysOrDev(string text)
+    {
+        string target = PathText.Normalize(text.Split(':')[1]);
+        var error = Assert.Throws<HpcRunException>(() => BindSpec.Parse(text));
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Equal($"bad bind '{text}': cannot bind over {target}: hpcrun always binds the host's /proc, /sys and " +
+            "/dev (MPI and RDMA need them); bind below it or elsewhere", error.Message);
+        string[] parts = text.Split(':');
+        var mount = Assert.Throws<HpcRunException>(() => MountOption.Parse("--mount",
+            $"type=bind,src={parts[0]},dst={parts[1]}"));
+        Assert.Equal(ExitCode.Usage, mount.Code);
+        Assert.Contains($"cannot bind over {target}: hpcrun always binds the host's", mount.Message);
+    }
+
+    [Theory]
+    [InlineData("/dev"), InlineData("/proc:/proc"), InlineData("/scratch/shm:/dev/shm"), InlineData("/x:/sys/x")]
+    public void TheHostsOwnAndWhatIsBelowThemStand(string text) => Assert.NotNull(BindSpec.Parse(text));
+
     [Fact]
     public void DotDotCannotClimbAboveRoot() => Assert.Equal("/etc", PathText.Normalize("/../../etc/."));
 }

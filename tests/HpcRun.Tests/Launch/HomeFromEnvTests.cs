@@ -51,6 +51,17 @@ public class HomeFromEnvTests
             "--home SRC[:DST] chooses", Warning("--env"));
     }
 
+    /// <summary>A relative HOME names no place: the job's HOME is the account's home, where the home is bound (what
+    /// the host facts give as the home), as Apptainer takes the home from the account.</summary>
+    [Theory]
+    [InlineData("rel"), InlineData("./home/alice")]
+    public void ARelativeHomeIsTheAccountsHome(string caller)
+    {
+        ContainerPlan plan = Plan(Request(), new() { ["HOME"] = caller, ["USER"] = "alice" });
+        Assert.Equal("/home/alice", Home(plan));
+        Assert.Contains(MountSpec.Bind("/home/alice", "/home/alice"), plan.Mounts);
+    }
+
     /// <summary>-H SRC:DST: HOME, the bind and the passwd entry are DST, whatever --env says.</summary>
     [Fact]
     public void WithAHomeHomeIsItsDestination()

@@ -43,6 +43,23 @@ public class PlannerTests
         Assert.DoesNotContain(plan.Mounts, m => m.Target == cwd);
     }
 
+    /// <summary>A home (the caller's HOME) at a system directory is not bound over the image's own either, as
+    /// the current directory there is not (HOME=/usr would give the job the host's /usr); with --fakeroot it is
+    /// not brought to /root.</summary>
+    [Theory]
+    [InlineData("/"), InlineData("/usr"), InlineData("/etc"), InlineData("/usr/local/share"), InlineData("/opt")]
+    public void AHomeAtASystemDirectoryIsNotBoundOverTheImage(string home)
+    {
+        HostFacts host = PlanFixture.Host(cwd: "/scratch/job", env: new() { ["HOME"] = home }) with
+        {
+            Home = home,
+            ResolvedPaths = new Dictionary<string, string?> { [home] = home },
+        };
+        Assert.DoesNotContain(PlanFixture.Plan(PlanFixture.Context(host: host)).Mounts, m => m.Target == home);
+        var fakeRoot = new LaunchRequest { Image = "/images/app.sqfs", FakeRoot = true };
+        Assert.DoesNotContain(PlanFixture.Plan(PlanFixture.Context(fakeRoot, host)).Mounts, m => m.Target == "/root");
+    }
+
     [Fact]
     public void AnUnboundCwdMissingFromTheImageFallsBackToTheImageWorkingDirectory()
     {

@@ -169,7 +169,7 @@ internal static class ImageVerbs
     /// <summary>The line that names the file a build or pull wrote (a progress line: none with -q or -s).</summary>
     internal static void Wrote(string path)
     {
-        if (Logging.ShowsProgress) Console.Error.WriteLine($"hpcrun: wrote {path}");
+        if (Logging.ShowsProgress) Console.Error.WriteLine($"hpcrun: wrote {Shown.Path(path)}");
     }
 
     /// <summary>Runs <paramref name="work"/> (a build or a pull) under progress bars on a terminal, plain lines
