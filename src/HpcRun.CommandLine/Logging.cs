@@ -1,9 +1,9 @@
+using HpcRun.Image.Text;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Display;
-using HpcRun.Image.Text;
 
 namespace HpcRun.CommandLine;
 

@@ -5,7 +5,8 @@ namespace HpcRun.Tests.Integration;
 /// <summary>A word from the command line or a file the user named (an option, a value, an env file's line) is shown
 /// in hpcrun's one line with its control characters and the bytes that are not UTF-8 as \xNN, whichever message
 /// carries it: raw, an escape sequence would rewrite the terminal (README, "Supervision and exit status"). Every
-/// message goes through one writer, so the cases are the reported ones, one per kind of place a word lands in.</summary>
+/// message goes through one writer, so the cases are the reported ones, one per kind of place a word lands in.
+/// </summary>
 [Collection(ContainerCollection.Name)]
 public class UserWordsInMessagesTests(ContainerFixture images)
 {
@@ -51,7 +52,8 @@ public class UserWordsInMessagesTests(ContainerFixture images)
         AssertShown(result, ExitCode.BadEnvironmentFile, "got 'A\\x1B[2J=1'");
     }
 
-    /// <summary>Bytes that are not UTF-8 are shown as the bytes they are, not as U+FFFD: the name can be told.</summary>
+    /// <summary>Bytes that are not UTF-8 are shown as the bytes they are, not as U+FFFD: the name can be told.
+    /// </summary>
     [Fact]
     public void BytesThatAreNotUtf8AreShownAsHex()
     {
