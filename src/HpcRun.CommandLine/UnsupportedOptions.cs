@@ -105,7 +105,7 @@ public static class UnsupportedOptions
         [("build", "-s")] = "hpcrun builds image files; a directory is an image as it is (hpcrun DIR CMD)",
         [("build", "--nv")] = BuildGpu,
         [("build", "--nvccli")] = BuildGpu,
-        [("build", "--rocm")] = BuildGpu,
+        [("build", "--rocm")] = BuildGpu.Replace("--nv", "--rocm", StringComparison.Ordinal),
         [("build", "--bind")] = BuildBind,
         [("build", "-B")] = BuildBind,
         [("build", "--mount")] = BuildBind,

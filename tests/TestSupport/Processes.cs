@@ -10,6 +10,24 @@ public static class Processes
         Directory.GetDirectories("/proc").Select(d => Path.GetFileName(d)).Where(p => p.All(char.IsAsciiDigit))
             .Select(p => Read(int.Parse(p))).OfType<ProcessEntry>();
 
+    /// <summary>The processes below <paramref name="ancestor"/> now (children, their children...).</summary>
+    public static List<ProcessEntry> Descendants(int ancestor)
+    {
+        List<ProcessEntry> all = [.. All()], found = [];
+        var below = new HashSet<int> { ancestor };
+        for (bool more = true; more;)
+        {
+            more = false;
+            foreach (ProcessEntry p in all)
+                if (below.Contains(p.Parent) && below.Add(p.Pid))
+                {
+                    found.Add(p);
+                    more = true;
+                }
+        }
+        return found;
+    }
+
     /// <summary>Waits until <paramref name="parent"/> (still running) has a child named <paramref name="name"/>;
     /// the child's pid.</summary>
     public static int WaitForChild(System.Diagnostics.Process parent, string name)

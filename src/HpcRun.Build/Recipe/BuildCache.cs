@@ -129,9 +129,12 @@ internal sealed class BuildCache : IDisposable
 
     /// <summary>What <see cref="Clean"/> would remove under <paramref name="root"/> now: the steps last used before
     /// <paramref name="before"/>, and the bytes that removing them frees (less what the steps kept share with
-    /// them).</summary>
-    public static (int Steps, long Bytes) WouldClean(string root, DateTime before)
+    /// them); null while a build uses the cache (Clean would keep it).</summary>
+    public static (int Steps, long Bytes)? WouldClean(string root, DateTime before)
     {
+        if (Directory.Exists(root))
+            using (FileLock? alone = FileLock.TryTake(Path.Combine(root, LockName)))
+                if (alone is null) return null; // a build uses it: Clean would keep it
         (int all, long allBytes) = Usage(root);
         (int kept, long keptBytes) = Usage(root, step => step.LastWriteTimeUtc >= before);
         return (all - kept, allBytes - keptBytes);

@@ -150,8 +150,8 @@ public static class RecipeBuilder
         BuildCache.Clean(CacheRoot(cacheDirectory), before);
 
     /// <summary>`hpcrun cache clean --dry-run`: the steps <see cref="CleanCache"/> would remove, and the bytes that
-    /// would free.</summary>
-    public static (int Steps, long Bytes) WouldCleanCache(string cacheDirectory, DateTime before) =>
+    /// would free; null while a build uses the cache.</summary>
+    public static (int Steps, long Bytes)? WouldCleanCache(string cacheDirectory, DateTime before) =>
         BuildCache.WouldClean(CacheRoot(cacheDirectory), before);
 
     /// <summary>`hpcrun cache list`: the recipe build cache's directory, its completed steps and their bytes.</summary>

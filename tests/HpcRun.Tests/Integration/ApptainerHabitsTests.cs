@@ -399,6 +399,8 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
                 $"from {cache}/recipe\n", dry.Stdout);
             Assert.Equal($"would remove 0 image(s), 0 B, from {cache}\n",
                 Hpcrun.Run(["cache", "clean", "--dry-run", "-D", "2", "-T", "image"], env).Stdout);
+            Assert.Equal($"would remove 0 image(s), 0 B, from {cache}\n", // beyond the calendar's start
+                Hpcrun.Run(["cache", "clean", "-n", "--older-than", "3000000d", "-T", "image"], env).Stdout);
             Assert.True(File.Exists(Path.Combine(cache, "sif", "0123.sif")));
             Assert.Equal($"0 recipe build step(s), 0 B, in {cache}/recipe\n",
                 Hpcrun.Run(["cache", "list", "-T", "recipe"], env).Stdout);

@@ -139,7 +139,10 @@ internal static class CacheVerb
     /// file (unlinking does not disturb a reader).</summary>
     private static void Clean(ImageCache cache, TimeSpan? age, bool images, bool recipeSteps, bool dryRun)
     {
-        DateTime before = age is { } a ? DateTime.UtcNow - a : DateTime.MaxValue;
+        DateTime now = DateTime.UtcNow;
+        // An age beyond the calendar's start (--older-than 3000000d) takes nothing.
+        DateTime before = age is not { } a ? DateTime.MaxValue
+            : a < now - DateTime.MinValue ? now - a : DateTime.MinValue;
         string removed = dryRun ? "would remove" : "removed";
         if (images)
         {
@@ -151,8 +154,9 @@ internal static class CacheVerb
         var (root, _, bytesBefore) = RecipeBuilder.CacheUsage(cache.Root);
         if (dryRun)
         {
-            (int count, long bytes) = RecipeBuilder.WouldCleanCache(cache.Root, before);
-            Console.WriteLine($"{removed} {count} recipe build step(s), {Size(bytes)}, from {root}");
+            Console.WriteLine(RecipeBuilder.WouldCleanCache(cache.Root, before) is (int count, long bytes)
+                ? $"{removed} {count} recipe build step(s), {Size(bytes)}, from {root}"
+                : "would keep the recipe build cache: a build is using it");
             return;
         }
         int? steps = RecipeBuilder.CleanCache(cache.Root, before);
