@@ -9,8 +9,7 @@ namespace HpcRun.Build.Recipe;
 /// from (<see cref="SameAs"/>), so that a recipe whose last RUN changes a few files stores a few files more, not a
 /// second whole tree. "Did not touch" is read from the working tree's ctime (stat(2): the last change of the file's
 /// bytes, mode, owner, times, links or extended attributes), which no call of a RUN can set back: a file whose last
-/// change came before the moment the working tree was last the same as the stored tree is that stored tree's file
-/// (a file changed within the same tick of the kernel's clock is taken as changed).
+/// change came before the moment the working tree was last the same as the stored tree is that stored tree's file.
 /// Size, mode, owner and modification time must agree as well. A stored tree is never changed in place afterwards
 /// (<see cref="TreeCopy.Remove"/> makes only directories writable), so the files the trees share stay as each had
 /// them.
@@ -27,6 +26,9 @@ internal static class SharedFiles
     /// that file cannot be made.</summary>
     public static SameAs? Now(string stored, string scratch)
     {
+        // A copy just made stamped its last files with the kernel's current tick, which the marker would share (and
+        // they would be taken as changed): the marker is made a tick later (1-10 ms), so every file copied counts.
+        Thread.Sleep(20);
         string marker = $".synced-{Guid.NewGuid():N}";
         using SafeFileHandle dir = OpenDirectory(Cwd, scratch);
         using SafeFileHandle made = Open(dir, marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0b110_000_000);
