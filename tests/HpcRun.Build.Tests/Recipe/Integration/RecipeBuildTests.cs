@@ -272,10 +272,14 @@ public sealed class RecipeBuildTests : IDisposable
     /// not another's on the machine (other tests' builds, a user's).</summary>
     private static int[] Sleeps(Process build, string seconds)
     {
-        int[] sleeps = [.. Processes.Descendants(build.Id).Where(p => p.CommandLine is ["sleep", var s] && s == seconds)
-            .Select(p => p.Pid)];
-        Assert.NotEmpty(sleeps);
-        return sleeps;
+        // The RUN prints its line before its shell starts the sleep: wait for it.
+        for (int tries = 0; tries < 600; tries++, Thread.Sleep(50))
+        {
+            int[] sleeps = [.. Processes.Descendants(build.Id)
+                .Where(p => p.CommandLine is ["sleep", var s] && s == seconds).Select(p => p.Pid)];
+            if (sleeps.Length > 0) return sleeps;
+        }
+        throw new TimeoutException($"the build's sleep {seconds} did not start");
     }
 
     [Fact]
