@@ -119,6 +119,10 @@ public static class UnsupportedOptions
     private const string BuildBind = "a build binds nothing into RUN or %test: COPY (or %files) what the image " +
         "needs, or bind it when you run the image (hpcrun -B ...)";
 
+    /// <summary>What to do instead of Apptainer's <paramref name="option"/>, which hpcrun lacks (a name of the
+    /// table); the warning of its variable gives it too (<see cref="UnsupportedOptionVariables"/>).</summary>
+    internal static string Advice(string option) => Options[option];
+
     /// <summary>The one-line refusal for <paramref name="option"/> (a name as typed, `=value` allowed) typed after
     /// <paramref name="verb"/> (empty: none, the bare `hpcrun IMAGE CMD`); null when it is not one of Apptainer's
     /// that hpcrun lacks.</summary>
@@ -128,8 +132,23 @@ public static class UnsupportedOptions
         string usage = verb is "" or "exec" ? "exec IMAGE CMD" : $"{verb} ...";
         return CommandLineRoot.RootOptions.Contains(name)
             ? $"'{name}' goes before the verb, as Apptainer takes it: hpcrun {name} {usage}"
-            : Options.TryGetValue(name, out string? advice) ? $"'{name}' is not supported: {advice}" : null;
+            : Options.TryGetValue(name, out string? advice) && IsApptainersOf(name, verb)
+                ? $"'{name}' is not supported: {advice}" : null;
     }
+
+    /// <summary>The verbs that take Apptainer's launch options: a word of another (`cache list -n`) is only unknown
+    /// there.</summary>
+    private static readonly HashSet<string> LaunchVerbs = ["", "exec", "run", "shell", "test", "submit"];
+
+    /// <summary>The options of the table that Apptainer's build and pull take too.</summary>
+    private static readonly HashSet<string> ImageOptions = ["--disable-cache", "--no-https", "--nohttps",
+        "--docker-login", "--authfile", "--docker-host", "--passphrase", "--pem-path", "--encrypt", "--sandbox",
+        "--update", "--section", "--oci"];
+
+    /// <summary>Whether Apptainer's <paramref name="verb"/> has <paramref name="option"/>, so that its advice
+    /// applies.</summary>
+    private static bool IsApptainersOf(string option, string verb) =>
+        LaunchVerbs.Contains(verb) || (verb is "build" or "pull" && ImageOptions.Contains(option));
 
     /// <summary>The line for an option <paramref name="verb"/> lacks: the refusal when it is one of Apptainer's,
     /// else "unknown option". An empty <paramref name="verb"/> is an option typed with no verb, whose help is

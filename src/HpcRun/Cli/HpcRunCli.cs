@@ -3,7 +3,9 @@ using HpcRun.Apply;
 using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
+using HpcRun.Image.Registry;
 using HpcRun.Launch;
+using Serilog;
 
 namespace HpcRun.Cli;
 
@@ -97,8 +99,13 @@ internal sealed class HpcRunCli
             Test = verb == "test",
             ShellPath = result.GetValue(shellPath) is { Length: > 0 } given ? given : null, // "": none, as Apptainer
         };
-        SettingWord.CheckSwitches(environment().GetValueOrDefault);
-        request = ApptainerVariables.Apply(request, environment());
+        IReadOnlyDictionary<string, string> variables = environment();
+        SettingWord.CheckSwitches(variables.GetValueOrDefault);
+        request = ApptainerVariables.Apply(request, variables);
+        // A job script may export them for Apptainer too: hpcrun goes on as without them, and says so.
+        foreach (string warning in UnsupportedOptionVariables.Warnings(variables.GetValueOrDefault,
+                     ImageReference.IsReference(imageName)))
+            Log.Warning("{Text}", warning);
         try { return launcher(request); }
         catch (Exception e) { throw Unexpected.Error(e); }
     }

@@ -106,6 +106,20 @@ public class UsageErrorTests
     public void ApptainersOptionsOfOneVerbGetAdviceThere(string verb, string option, string advice) =>
         Assert.StartsWith($"'{option}' is not supported: {advice}", UnsupportedOptions.Unknown(option, verb));
 
+    /// <summary>The advice of Apptainer's launch options is for the verbs that take them (and build and pull for
+    /// theirs); another verb's unknown option is only unknown.</summary>
+    [Theory]
+    [InlineData("-n", "cache list", false)]
+    [InlineData("--writable", "inspect", false)]
+    [InlineData("--net", "build", false)]
+    [InlineData("--pid", "submit", true)]
+    [InlineData("-n", "run", true)]
+    [InlineData("--sandbox", "build", true)]
+    [InlineData("--disable-cache", "pull", true)]
+    [InlineData("--authfile", "pull", true)]
+    public void LaunchAdviceIsForTheVerbsThatTakeTheOption(string option, string verb, bool advised) =>
+        Assert.Equal(advised, UnsupportedOptions.Unknown(option, verb).Contains("is not supported"));
+
     [Fact]
     public void ApptainersQuietAndSilentWorkBeforeTheVerbAndAfterItSayWhereTheyGo()
     {
