@@ -17,11 +17,13 @@ internal static class ApptainerSettings
     /// <summary>pull's --dir.</summary>
     public static readonly string[] PullDirectory = ["PULLDIR", "PULLFOLDER"];
 
-    /// <summary>The switch <paramref name="option"/>, on when given or when Apptainer's variable for
-    /// <paramref name="keys"/> is on. The variable is read either way: a bad word is refused (64), as Apptainer
-    /// refuses it.</summary>
+    /// <summary>The switch <paramref name="option"/>, on when given, else when Apptainer's variable for
+    /// <paramref name="keys"/> is on. The option comes first: the variable is read only without it, and a word Go's
+    /// strconv.ParseBool refuses is refused (64) only then, as it is only then that it would decide anything. A
+    /// verb calls this only where the option means something for its source (build's --notest for a definition
+    /// file): elsewhere the variable is ignored, as Apptainer ignores it.</summary>
     public static bool Flag(ParseResult result, Option<bool> option, params string[] keys) =>
-        ApptainerVariables.On(Environment.GetEnvironmentVariable, keys) | result.GetValue(option);
+        result.GetValue(option) || ApptainerVariables.On(Environment.GetEnvironmentVariable, keys);
 
     /// <summary>The value of <paramref name="option"/>, else of Apptainer's variable for <paramref name="keys"/>;
     /// null when neither gives one.</summary>

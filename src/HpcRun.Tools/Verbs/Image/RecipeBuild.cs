@@ -74,7 +74,8 @@ internal sealed class RecipeBuild
             (reference, platform, reporter, cancel) => Pull(result, reference, platform, reporter, cancel),
             build.MksquashfsArgs)
         {
-            NoTest = ApptainerSettings.Flag(result, NoTest, ApptainerSettings.NoTest),
+            // Only a definition file has a %test: a Dockerfile's build leaves the variable unread.
+            NoTest = DefinitionFile.IsFile(recipe) && ApptainerSettings.Flag(result, NoTest, ApptainerSettings.NoTest),
             Target = result.GetValue(Target),
             Proxies = ProxyVariables.From(Environment.GetEnvironmentVariable, args),
         };
