@@ -80,6 +80,7 @@ public static class ApptainerVariables
         if (Find("NO_HOME") is { } noHome && Truth(noHome.Name, noHome.Value))
             noMount = noMount with { Home = true, HomeOrigin = noMount.HomeOrigin ?? noHome.Name };
         (string Name, string Value)? homeVariable = request.Home is null ? Find("HOME") : null;
+        (string Name, string Value)? envFileVariable = request.EnvFiles.Count == 0 ? Find("ENV_FILE") : null;
         LaunchRequest result = request with
         {
             Binds = binds,
@@ -87,8 +88,8 @@ public static class ApptainerVariables
             Contain = request.Contain || containAll || On("CONTAIN"),
             FakeRoot = request.FakeRoot || On("FAKEROOT"),
             WritableTmpfs = request.WritableTmpfs || On("WRITABLE_TMPFS"),
-            EnvFiles = request.EnvFiles.Count > 0 ? request.EnvFiles
-                : Find("ENV_FILE") is { } envFile ? [envFile.Value] : [],
+            EnvFiles = envFileVariable is { } envFile ? [envFile.Value] : request.EnvFiles,
+            EnvFilesOrigin = envFileVariable?.Name ?? request.EnvFilesOrigin,
             Home = request.Home ?? (homeVariable is { } home ? HomeSpec.Parse(home.Name, home.Value) : null),
             HomeOrigin = request.HomeOrigin ?? homeVariable?.Name,
             WorkingDirectory = request.WorkingDirectory

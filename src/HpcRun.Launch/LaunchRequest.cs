@@ -19,6 +19,9 @@ public sealed record LaunchRequest
     public IReadOnlyList<string> EnvAssignments { get; init; } = [];
     /// <summary>--env-file F, in command-line order.</summary>
     public IReadOnlyList<string> EnvFiles { get; init; } = [];
+    /// <summary>Where <see cref="EnvFiles"/> came from, as messages name it: --env-file, or the variable that gave
+    /// the file (APPTAINER_ENV_FILE...).</summary>
+    public string EnvFilesOrigin { get; init; } = "--env-file";
     public bool CleanEnv { get; init; }
     public bool FakeRoot { get; init; }
     public bool WritableTmpfs { get; init; }

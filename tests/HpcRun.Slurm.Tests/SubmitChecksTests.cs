@@ -100,12 +100,19 @@ public sealed class SubmitChecksTests : IDisposable
     [Fact]
     public void An_unreadable_env_file_is_73() =>
         AssertRefused(Submit(["--env-file", Path.Combine(root, "secret.env"), Image, "--", "true"]), 73,
-            $"hpcrun: cannot read env file {root}/secret.env: Permission denied");
+            $"hpcrun: --env-file: cannot read env file {root}/secret.env: Permission denied");
 
     [Fact]
     public void A_missing_env_file_is_73() =>
         AssertRefused(Submit(["--env-file", Path.Combine(root, "none.env"), Image, "--", "true"]), 73,
-            $"hpcrun: cannot read env file {root}/none.env: No such file or directory");
+            $"hpcrun: --env-file: cannot read env file {root}/none.env: No such file or directory");
+
+    /// <summary>Apptainer's variable of --env-file is read as the node will read it, and named.</summary>
+    [Fact]
+    public void A_missing_env_file_of_apptainers_variable_is_73_naming_it() =>
+        AssertRefused(Submit([Image, "--", "true"], new Dictionary<string, string>
+        { ["SINGULARITY_ENV_FILE"] = Path.Combine(root, "none.env") }), 73,
+            $"hpcrun: SINGULARITY_ENV_FILE: cannot read env file {root}/none.env: No such file or directory");
 
     [Fact]
     public void A_malformed_env_file_is_73_and_names_its_line() =>

@@ -36,7 +36,7 @@ public static class HostFactsReader
                     bind.Origin, bind.Bind.Source);
         string? cwd = Invocation.CurrentDirectory();
         var envFiles = new Dictionary<string, string>();
-        foreach (string file in request.EnvFiles) envFiles[file] = EnvFile.Read(file);
+        foreach (string file in request.EnvFiles) envFiles[file] = EnvFile.Read(file, request.EnvFilesOrigin);
         return new HostFacts
         {
             Environment = environment,

@@ -37,7 +37,7 @@ public class BadInputTests(ContainerFixture images)
         AssertOneLineError(Hpcrun.Run("--env", "A\rB=1", images.Image, "true"), ExitCode.Usage,
             "bad --env 'A\\x0DB=1'");
         AssertOneLineError(Hpcrun.Run("--env-file", "/no/env\r", images.Image, "true"), ExitCode.BadEnvironmentFile,
-            "cannot read env file /no/env\\x0D");
+            "--env-file: cannot read env file /no/env\\x0D");
         AssertOneLineError(Hpcrun.Run("pull", "docker://a\rb"), ExitCode.RegistryBadReference,
             "'docker://a\\x0Db' is not an image");
     }
@@ -47,6 +47,17 @@ public class BadInputTests(ContainerFixture images)
     {
         foreach (string[] args in (string[][])[["", "true"], ["exec", "", "true"], ["inspect", ""]])
             AssertOneLineError(Hpcrun.Run(args), ExitCode.Usage, "the image argument is empty");
+    }
+
+    [Fact]
+    public void AMissingEnvFileNamesWhereItsPathCameFrom()
+    {
+        AssertOneLineError(Hpcrun.Run("--env-file", "/no/such.env", images.Image, "true"),
+            ExitCode.BadEnvironmentFile, "--env-file: cannot read env file /no/such.env: No such file or directory");
+        foreach (string variable in new[] { "APPTAINER_ENV_FILE", "SINGULARITY_ENV_FILE" })
+            AssertOneLineError(Hpcrun.Run([images.Image, "true"], new Dictionary<string, string>
+            { [variable] = "/no/such.env" }), ExitCode.BadEnvironmentFile,
+                $"{variable}: cannot read env file /no/such.env: No such file or directory");
     }
 
     [Fact]

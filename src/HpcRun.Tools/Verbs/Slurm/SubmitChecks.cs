@@ -37,12 +37,14 @@ internal static class SubmitChecks
             ? new ImageSource(RegistryVerbs.Parse(request.Image).ToString(), ImageKind.Sif)
             : ImageArgument.Probe(request.Image);
         CommandPart.RefuseEmpty(request.Command); // 127, as the launcher's plan refuses it
-        _ = ApptainerVariables.Apply(request, environment); // 64: a bad APPTAINER_* value, a home and none
+        // 64: a bad APPTAINER_* value, a home and none; APPTAINER_ENV_FILE is read on the node as --env-file is.
+        LaunchRequest applied = ApptainerVariables.Apply(request, environment);
         CheckSettings(request, environment);
         LaunchRequest there = request with
         {
             Binds = [.. request.Binds.Select(b => b with { Source = InJobDir(b.Source, workDir) })],
-            EnvFiles = [.. request.EnvFiles.Select(f => InJobDir(f, workDir))],
+            EnvFiles = [.. applied.EnvFiles.Select(f => InJobDir(f, workDir))],
+            EnvFilesOrigin = applied.EnvFilesOrigin,
         };
         // Only what the two parts read is real; the rest of the facts are node facts they never look at.
         var host = new HostFacts
@@ -55,7 +57,8 @@ internal static class SubmitChecks
             Home = "/",
             Cwd = workDir,
             ResolvedPaths = there.Binds.Select(b => b.Source).Distinct().ToDictionary(s => s, RealPath.Resolve),
-            EnvFileContents = there.EnvFiles.Distinct().ToDictionary(f => f, EnvFile.Read),
+            EnvFileContents = there.EnvFiles.Distinct()
+                .ToDictionary(f => f, f => EnvFile.Read(f, there.EnvFilesOrigin)),
         };
         var noTree = ImageTree.Of(new Dictionary<string, string?>());
         var context = new LaunchContext(there, image, ImageConfig.Empty, noTree, host);
