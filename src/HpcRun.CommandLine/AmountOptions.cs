@@ -30,22 +30,48 @@ public static class AmountOptions
             "0 (sbatch's 0, no limit, is not asked for here: leave it out for the partition's default)");
 
     /// <summary>An age as Apptainer's --days and Docker's "until" take it: a whole number above 0 and d, h or m
-    /// (`30d`, `12h`, `45m`).</summary>
-    /// <exception cref="HpcRunException">64 for anything else, 0 included.</exception>
+    /// (`30d`, `12h`, `45m`), at most the longest span .NET holds (10675199 days).</summary>
+    /// <exception cref="HpcRunException">64 for anything else, 0 included; a number that is only too large is said
+    /// to be so.</exception>
     public static TimeSpan Age(string option, string text)
     {
-        if (text.Length >= 2 && int.TryParse(text[..^1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture,
-                out int n) && text[^1] is 'd' or 'h' or 'm')
+        long unit = text.Length < 2 ? 0 : text[^1] switch
         {
-            if (n <= 0)
-                throw new HpcRunException(ExitCode.Usage, $"{option} {text}: give a duration above 0 (e.g. 30d)");
-            return text[^1] switch
-            {
-                'd' => TimeSpan.FromDays(n),
-                'h' => TimeSpan.FromHours(n),
-                _ => TimeSpan.FromMinutes(n),
-            };
-        }
-        throw new HpcRunException(ExitCode.Usage, $"{option} {text}: give a number and d, h or m (e.g. 30d)");
+            'd' => TimeSpan.TicksPerDay,
+            'h' => TimeSpan.TicksPerHour,
+            'm' => TimeSpan.TicksPerMinute,
+            _ => 0,
+        };
+        if (unit == 0 || !IsWholeNumber(text[..^1]))
+            throw new HpcRunException(ExitCode.Usage, $"{option} {text}: give a number and d, h or m (e.g. 30d)");
+        long most = TimeSpan.MaxValue.Ticks / unit;
+        bool fits = long.TryParse(text[..^1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n);
+        if (fits ? n <= 0 : text[0] == '-')
+            throw new HpcRunException(ExitCode.Usage, $"{option} {text}: give a duration above 0 (e.g. 30d)");
+        if (!fits || n > most)
+            throw new HpcRunException(ExitCode.Usage, $"{option} {text}: too large (at most {most}{text[^1]})");
+        return TimeSpan.FromTicks(n * unit);
+    }
+
+    /// <summary>Apptainer's `cache clean --days N`: a whole number of days above 0, at most the longest span .NET
+    /// holds (an age beyond the calendar's start takes nothing older).</summary>
+    /// <exception cref="HpcRunException">64 for anything else; a number that is only too large is said to be so.
+    /// </exception>
+    public static TimeSpan Days(string option, string text)
+    {
+        if (text.Length == 0 || !text.All(char.IsAsciiDigit) || text.All(c => c == '0'))
+            throw new HpcRunException(ExitCode.Usage,
+                $"{option} {HpcRun.Image.Text.Shown.Visible(text)}: give a whole number of days above 0 (e.g. 30)");
+        int most = TimeSpan.MaxValue.Days;
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n <= most
+            ? TimeSpan.FromDays(n)
+            : throw new HpcRunException(ExitCode.Usage, $"{option} {text}: too large (at most {most} days)");
+    }
+
+    /// <summary>Digits after at most one sign: a whole number, whatever its size.</summary>
+    internal static bool IsWholeNumber(string text)
+    {
+        int sign = text.Length > 0 && text[0] is '-' or '+' ? 1 : 0;
+        return text.Length > sign && text.Skip(sign).All(char.IsAsciiDigit);
     }
 }

@@ -28,11 +28,14 @@ public static class ImageArgument
     /// owner bits deny reading it (chmod 000) is then refused here (66), as the kernel refuses it to the caller
     /// outside (inspect, build), from the statx that tells the image's type; null outside such a namespace, where
     /// the kernel checks.</param>
+    /// <summary>The line for an image argument given as "".</summary>
+    public const string EmptyLine =
+        "the image argument is empty: name an image file or directory, or a docker:// reference";
+
     public static ImageSource Probe(string path, int? ownerInside = null)
     {
         if (path.Length == 0) // `hpcrun "" CMD`, an unset variable's "$IMAGE": no name to look for
-            throw new HpcRunException(ExitCode.Usage,
-                "the image argument is empty: name an image file or directory, or a docker:// reference");
+            throw new HpcRunException(ExitCode.Usage, EmptyLine);
         LocalTransports.Existing(path);
         LocalTransports.Check(path, Path.Exists);
         int fd = Libc.TryOpen(path, Libc.O_PATH | Libc.O_CLOEXEC, out int errno);

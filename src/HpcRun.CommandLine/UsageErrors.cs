@@ -25,6 +25,7 @@ public static class UsageErrors
         if (positionals.Where((value, i) => IsOptionLike(value) && (i == 0 || result.Errors.Count > 0))
             .FirstOrDefault() is { } unknown)
             return UnsupportedOptions.Unknown(unknown, name);
+        if (Empty(verb, name) is { } empty) return empty;
         if (result.Errors.Count == 0) return null;
         if (result.UnmatchedTokens.FirstOrDefault() is { } extra)
             return verb.Command.Subcommands.Count > 0 && !IsOptionLike(extra) ? UnknownVerb(extra, verb.Command, name)
@@ -32,6 +33,12 @@ public static class UsageErrors
         if (result.Errors.Select(e => e.SymbolResult).OfType<OptionResult>()
             .FirstOrDefault(o => o.Tokens.Count == 0 && !o.Implicit) is { } option)
             return $"{option.Option.Name} needs a value (see 'hpcrun {name} --help')";
+        // A single-valued option given twice, said as hpcrun says the rest (the library: "Option '-D' expects...").
+        if (result.Errors.Select(e => e.SymbolResult)
+            .Select(s => s is ArgumentResult { Parent: OptionResult o } ? o : s).OfType<OptionResult>()
+            .FirstOrDefault(o => o.Tokens.Count > o.Option.Arity.MaximumNumberOfValues) is { } repeated)
+            return $"{repeated.IdentifierToken?.Value ?? repeated.Option.Name} takes one value, given " +
+                $"{repeated.Tokens.Count}: give it once (see 'hpcrun {name} --help')";
         if (result.Errors.Select(e => NotConverted(e.SymbolResult)).FirstOrDefault(w => w is not null) is { } bad)
             return $"{bad} (see 'hpcrun {name} --help')";
         string[] missing = [.. verb.Command.Arguments
@@ -78,10 +85,29 @@ public static class UsageErrors
         };
         if (found is not { Tokens: [var token, ..] } value) return null;
         Type type = Nullable.GetUnderlyingType(value.Type) ?? value.Type;
-        string? what = type == typeof(int) ? $"a whole number (at most {int.MaxValue})"
-            : type == typeof(long) ? $"a whole number (at most {long.MaxValue})"
-            : type == typeof(double) ? "a number" : null;
-        return what is null ? null : $"{value.Name}: '{HpcRun.Image.Text.Shown.Visible(token.Value)}' is not {what}";
+        (long Least, long Most)? range = type == typeof(int) ? (int.MinValue, int.MaxValue)
+            : type == typeof(long) ? (long.MinValue, long.MaxValue) : null;
+        string? what = range is not { } r ? (type == typeof(double) ? "not a number" : null)
+            : !AmountOptions.IsWholeNumber(token.Value) ? $"not a whole number (at most {r.Most})"
+            : token.Value[0] == '-' ? $"too small (at least {r.Least})" : $"too large (at most {r.Most})";
+        return what is null ? null : $"{value.Name}: '{HpcRun.Image.Text.Shown.Visible(token.Value)}' is {what}";
+    }
+
+    /// <summary>The line for an argument given as "" (an unset variable's "$OUT"), which names no file: the image's
+    /// own line (<see cref="ImageArgument.EmptyLine"/>), or one that names the argument; null when none is empty.
+    /// </summary>
+    private static string? Empty(CommandResult verb, string name)
+    {
+        IList<Argument> arguments = verb.Command.Arguments;
+        List<(Argument Argument, string Value)> given = [.. arguments
+            .SelectMany(a => verb.GetResult(a)?.Tokens.Select(t => (a, t.Value)) ?? [])];
+        int at = given.FindIndex(g => g.Value.Length == 0 && g.Argument.Arity.MaximumNumberOfValues == 1);
+        if (at < 0) return null;
+        if (given[at].Argument.Name == "image") return ImageArgument.EmptyLine;
+        // Optional arguments (pull [OUT] REFERENCE) are filled in order: which one it is shows only when all came.
+        string which = given.Count == arguments.Count || arguments.All(a => a.Arity.MinimumNumberOfValues > 0)
+            ? $"the {Placeholder(given[at].Argument)} argument" : "an argument";
+        return $"{which} is empty, which names nothing: hpcrun {Usage(verb.Command, name)}";
     }
 
     private static string Placeholder(Argument argument) =>

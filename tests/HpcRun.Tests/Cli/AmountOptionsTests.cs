@@ -39,6 +39,33 @@ public class AmountOptionsTests
             (AmountOptions.Age("d", "30d"), AmountOptions.Age("h", "12h"), AmountOptions.Age("m", "45m")));
     }
 
+    /// <summary>A whole number that is only too large is said to be so, up to the longest span .NET holds (beyond
+    /// int's days it was an internal error).</summary>
+    [Theory]
+    [InlineData("99999999999d", "--older-than 99999999999d: too large (at most 10675199d)")]
+    [InlineData("2147483647d", "--older-than 2147483647d: too large (at most 10675199d)")]
+    [InlineData("256204779h", "--older-than 256204779h: too large (at most 256204778h)")]
+    [InlineData("99999999999999999999m", "--older-than 99999999999999999999m: too large (at most 15372286728m)")]
+    [InlineData("-99999999999999999999m", "--older-than -99999999999999999999m: give a duration above 0 (e.g. 30d)")]
+    public void Ages_that_are_only_too_large_say_so(string age, string message)
+    {
+        Assert.Equal(message, Assert.Throws<HpcRunException>(() => AmountOptions.Age("--older-than", age)).Message);
+        Assert.Equal(TimeSpan.FromDays(10675199), AmountOptions.Age("--older-than", "10675199d"));
+        Assert.Equal(TimeSpan.FromMinutes(15372286728), AmountOptions.Age("--older-than", "15372286728m"));
+    }
+
+    [Theory]
+    [InlineData("10675200", "--days 10675200: too large (at most 10675199 days)")]
+    [InlineData("99999999999999999999", "--days 99999999999999999999: too large (at most 10675199 days)")]
+    [InlineData("0", "--days 0: give a whole number of days above 0 (e.g. 30)")]
+    [InlineData("-3", "--days -3: give a whole number of days above 0 (e.g. 30)")]
+    [InlineData("3d", "--days 3d: give a whole number of days above 0 (e.g. 30)")]
+    public void Days_that_are_only_too_large_say_so(string days, string message)
+    {
+        Assert.Equal(message, Assert.Throws<HpcRunException>(() => AmountOptions.Days("--days", days)).Message);
+        Assert.Equal(TimeSpan.FromDays(100000), AmountOptions.Days("--days", "100000"));
+    }
+
     /// <summary>Each verb that takes such an option exits 64 for zero, before it asks slurmrestd (nothing listens on
     /// port 9: a request would be 91) or touches the cache.</summary>
     [Theory]

@@ -46,12 +46,27 @@ public class UsageErrorTests
     [InlineData(new[] { "status", "abc" },
         "JOBID: 'abc' is not a whole number (at most 9223372036854775807) (see 'hpcrun status --help')")]
     [InlineData(new[] { "status", "99999999999999999999" },
-        "JOBID: '99999999999999999999' is not a whole number (at most 9223372036854775807) " +
-        "(see 'hpcrun status --help')")]
+        "JOBID: '99999999999999999999' is too large (at most 9223372036854775807) (see 'hpcrun status --help')")]
     [InlineData(new[] { "submit", "-n", "abc" },
         "-n: 'abc' is not a whole number (at most 2147483647) (see 'hpcrun submit --help')")]
     [InlineData(new[] { "submit", "-n", "99999999999" },
-        "-n: '99999999999' is not a whole number (at most 2147483647) (see 'hpcrun submit --help')")]
+        "-n: '99999999999' is too large (at most 2147483647) (see 'hpcrun submit --help')")]
+    [InlineData(new[] { "submit", "-n=-99999999999" },
+        "-n: '-99999999999' is too small (at least -2147483648) (see 'hpcrun submit --help')")]
+    [InlineData(new[] { "submit", "-n", "1.5" },
+        "-n: '1.5' is not a whole number (at most 2147483647) (see 'hpcrun submit --help')")]
+    [InlineData(new[] { "cache", "clean", "--age", "1", "--age", "2" },
+        "--age takes one value, given 2: give it once (see 'hpcrun cache clean --help')")]
+    [InlineData(new[] { "submit", "--timeout", "1", "--timeout", "2" },
+        "--timeout takes one value, given 2: give it once (see 'hpcrun submit --help')")]
+    [InlineData(new[] { "build", "o.sif", "" },
+        "the SOURCE argument is empty, which names nothing: hpcrun build [OPTIONS] OUTPUT SOURCE")]
+    [InlineData(new[] { "build", "", "x.def" },
+        "the OUTPUT argument is empty, which names nothing: hpcrun build [OPTIONS] OUTPUT SOURCE")]
+    [InlineData(new[] { "doctor", "" }, ImageArgument.EmptyLine)]
+    [InlineData(new[] { "cache", "list", "-n" }, "unknown option '-n' for cache list (see 'hpcrun cache list --help')")]
+    [InlineData(new[] { "doctor", "--writable" },
+        "unknown option '--writable' for doctor (see 'hpcrun doctor --help')")]
     [InlineData(new[] { "submit", "--timeout", "soon" },
         "--timeout: 'soon' is not a number (see 'hpcrun submit --help')")]
     [InlineData(new string[0], NoImage)]

@@ -413,6 +413,14 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             OneLine(Hpcrun.Run(["cache", "list", "-T", "blob"], env), 64, "--type blob: expected image, recipe or all");
             OneLine(Hpcrun.Run(["cache", "clean", "--days", "0"], env), 64,
                 "--days 0: give a whole number of days above 0 (e.g. 30)");
+            OneLine(Hpcrun.Run(["cache", "clean", "--days", "99999999"], env), 64,
+                "--days 99999999: too large (at most 10675199 days)");
+            OneLine(Hpcrun.Run(["cache", "clean", "--older-than", "99999999999d"], env), 64,
+                "--older-than 99999999999d: too large (at most 10675199d)");
+            OneLine(Hpcrun.Run(["cache", "clean", "-D", "1", "-D", "2"], env), 64,
+                "-D takes one value, given 2: give it once (see 'hpcrun cache clean --help')");
+            Assert.Equal($"would remove 0 image(s), 0 B, from {cache}\n", // an age beyond the calendar's start
+                Hpcrun.Run(["cache", "clean", "-n", "--days", "100000", "-T", "image"], env).Stdout);
             OneLine(Hpcrun.Run(["cache", "clean", "--days", "3", "--older-than", "1d"], env), 64,
                 "give --older-than or --days, not both");
         }

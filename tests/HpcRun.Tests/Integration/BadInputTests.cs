@@ -45,8 +45,24 @@ public class BadInputTests(ContainerFixture images)
     [Fact]
     public void AnEmptyImageArgumentIsSaidToBeEmpty()
     {
-        foreach (string[] args in (string[][])[["", "true"], ["exec", "", "true"], ["inspect", ""]])
+        foreach (string[] args in (string[][])[["", "true"], ["exec", "", "true"], ["inspect", ""], ["run-help", ""],
+                     ["doctor", ""], ["run", ""], ["bench", ""]])
             AssertOneLineError(Hpcrun.Run(args), ExitCode.Usage, "the image argument is empty");
+    }
+
+    /// <summary>An empty OUT or SOURCE (an unset variable's "$OUT") names nothing: one line, before anything is
+    /// looked for or written.</summary>
+    [Fact]
+    public void AnEmptyPathOfBuildOrPullIsSaidToBeEmpty()
+    {
+        AssertOneLineError(Hpcrun.Run("build", "x.sif", ""), ExitCode.Usage,
+            "the SOURCE argument is empty, which names nothing: hpcrun build [OPTIONS] OUT SOURCE");
+        AssertOneLineError(Hpcrun.Run("build", "", images.Image), ExitCode.Usage,
+            "the OUT argument is empty, which names nothing: hpcrun build [OPTIONS] OUT SOURCE");
+        AssertOneLineError(Hpcrun.Run("pull", ""), ExitCode.Usage,
+            "an argument is empty, which names nothing: hpcrun pull [OPTIONS] [OUT.sif] REFERENCE");
+        AssertOneLineError(Hpcrun.Run("pull", "", "docker://busybox"), ExitCode.Usage,
+            "the OUT argument is empty, which names nothing: hpcrun pull [OPTIONS] [OUT.sif] REFERENCE");
     }
 
     [Fact]

@@ -24,7 +24,10 @@ internal static class ImageVerbs
     private static Command Build()
     {
         var output = new Argument<string>("output")
-        { Description = "Image to write: a SIF, or a bare SquashFS when named *.sqfs or *.squashfs (or with --sqfs)" };
+        {
+            HelpName = "out",
+            Description = "Image to write: a SIF, or a bare SquashFS when named *.sqfs or *.squashfs (or with --sqfs)",
+        };
         var source = new Argument<string>("source")
         {
             Description = "A directory, a `docker save` archive, an OCI layout (directory or tar), a Dockerfile or " +

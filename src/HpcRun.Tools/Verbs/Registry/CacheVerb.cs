@@ -74,11 +74,7 @@ internal static class CacheVerb
     {
         if (olderThan is not null && days is not null)
             throw new HpcRunException(ExitCode.Usage, "give --older-than or --days, not both");
-        if (days is not null)
-            return days.All(char.IsAsciiDigit) && days.Length is > 0 and < 6 && int.Parse(days) > 0
-                ? TimeSpan.FromDays(int.Parse(days))
-                : throw new HpcRunException(ExitCode.Usage,
-                    $"--days {Shown.Visible(days)}: give a whole number of days above 0 (e.g. 30)");
+        if (days is not null) return AmountOptions.Days("--days", days);
         return olderThan is null ? null : AmountOptions.Age("--older-than", olderThan);
     }
 
