@@ -1,5 +1,6 @@
 using System.Text;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 
 namespace HpcRun.CommandLine;
 
@@ -57,7 +58,11 @@ public static class StandardStreams
         /// EPIPE (the reader went away) is kept as <see cref="OutputFailure"/>.</summary>
         public override void Write(ReadOnlySpan<char> buffer)
         {
-            if (buffer.IsEmpty || Libc.WriteAll(descriptor, Utf8.GetBytes(buffer.ToArray()))) return;
+            if (buffer.IsEmpty) return;
+            // Stdout writes the image's bytes as they are (inspect's runscript, run-help's text: RawText), as Apptainer
+            // does; stderr's messages come through Shown.Visible, which leaves no byte to restore.
+            byte[] bytes = descriptor == 1 ? RawText.Encode(new string(buffer)) : Utf8.GetBytes(buffer.ToArray());
+            if (Libc.WriteAll(descriptor, bytes)) return;
             int errno = Libc.Errno;
             if (descriptor == 1 && errno != Libc.EPIPE) OutputFailure ??= IoError.Describe(errno);
         }

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image.Inspect;
 
@@ -23,6 +24,19 @@ public sealed record ApptainerAttributes
     [JsonPropertyName("helpfile")] public string? Helpfile { get; init; }
     [JsonPropertyName("deffile")] public string? Deffile { get; init; }
     [JsonPropertyName("startscript")] public string? Startscript { get; init; }
+
+    /// <summary>These attributes as JSON holds them: the texts carry the image's bytes as they are, for the text
+    /// form to print; a byte that is not UTF-8 becomes U+FFFD here, as Go's encoding/json writes it.</summary>
+    public ApptainerAttributes ForJson() => this with
+    {
+        Environment = Environment?.ToDictionary(e => e.Key, e => RawText.Lossy(e.Value)),
+        Runscript = Lossy(Runscript),
+        Helpfile = Lossy(Helpfile),
+        Deffile = Lossy(Deffile),
+        Startscript = Lossy(Startscript),
+    };
+
+    private static string? Lossy(string? text) => text is null ? null : RawText.Lossy(text);
 }
 
 /// <summary>Which of <see cref="ApptainerAttributes"/> to read.</summary>

@@ -49,15 +49,15 @@ public static partial class ApptainerAttributesReader
                 ? new SortedDictionary<string, string>(fromSif.Labels?.ToDictionary()
                     ?? WithConfigLabels(Labels(files.Read($"{Meta}/labels.json")), config()), StringComparer.Ordinal)
                 : null,
-            Deffile = Wants(AttributeKinds.Deffile) ? fromSif.Deffile ?? files.Read($"{Meta}/Singularity") : null,
+            Deffile = Wants(AttributeKinds.Deffile) ? fromSif.Deffile ?? files.Text($"{Meta}/Singularity") : null,
             Runscript = Wants(AttributeKinds.Runscript)
-                ? HpcrunRunscript(files) ?? fromSif.Runscript ?? files.Read($"{Meta}/runscript")
+                ? HpcrunRunscript(files) ?? fromSif.Runscript ?? files.Text($"{Meta}/runscript")
                     ?? ConfigScripts.Runscript(config())
                 : null,
             Helpfile = Wants(AttributeKinds.Helpfile)
-                ? fromSif.Helpfile ?? files.Read($"{Meta}/runscript.help") : null,
+                ? fromSif.Helpfile ?? files.Text($"{Meta}/runscript.help") : null,
             Startscript = Wants(AttributeKinds.Startscript)
-                ? fromSif.Startscript ?? files.Read($"{Meta}/startscript") : null,
+                ? fromSif.Startscript ?? files.Text($"{Meta}/startscript") : null,
             Environment = Wants(AttributeKinds.Environment)
                 ? fromSif.Environment ?? EnvironmentScripts(files, config) : null,
         };
@@ -66,8 +66,8 @@ public static partial class ApptainerAttributesReader
     /// <summary>/hpcrun-run, which `hpcrun run` runs before any other runscript (HpcRun.Launch's CommandPart): its
     /// text, or for a binary the script that would run it; null when the image has none.</summary>
     private static string? HpcrunRunscript(IImageFiles files) =>
-        files.Read(HpcrunRun) is not { } text ? null
-        : text.Contains('\0') || text.Contains('\uFFFD') ? $"#!/bin/sh\nexec {HpcrunRun} \"$@\"\n" : text;
+        files.Text(HpcrunRun) is not { } text ? null
+        : text.Contains('\0') || RawText.HasEscapes(text) ? $"#!/bin/sh\nexec {HpcrunRun} \"$@\"\n" : text;
 
     private const string HpcrunRun = "/hpcrun-run";
 
@@ -84,7 +84,8 @@ public static partial class ApptainerAttributesReader
     private static ApptainerAttributes SifAttributes(Stream stream, SifFile sif)
     {
         string? Text(SifDescriptor? d) => d is null ? null : Encoding.UTF8.GetString(SifFile.ReadObject(stream, d));
-        string? deffile = Text(sif.Find(SifDataType.Deffile));
+        // The definition file's bytes as they are (RawText), as Apptainer prints them; its JSON is UTF-8.
+        string? deffile = sif.Find(SifDataType.Deffile) is { } d ? RawText.Decode(SifFile.ReadObject(stream, d)) : null;
         if (Text(sif.Find(SifDataType.GenericJson, d => d.Name == "inspect-metadata.json")) is not { } json)
             return new ApptainerAttributes { Deffile = deffile };
         try
@@ -130,7 +131,7 @@ public static partial class ApptainerAttributesReader
     {
         var scripts = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (string name in files.List($"{Meta}/env").Where(n => ShownScript().IsMatch(n)))
-            if (files.Read($"{Meta}/env/{name}") is { } text) scripts[$"{Meta}/env/{name}"] = text;
+            if (files.Text($"{Meta}/env/{name}") is { } text) scripts[$"{Meta}/env/{name}"] = text;
         if (scripts.Count == 0 && ConfigScripts.Environment(config()) is { } derived)
             scripts[ConfigScripts.EnvironmentPath] = derived;
         return scripts;
@@ -141,13 +142,21 @@ public static partial class ApptainerAttributesReader
 
     private interface IImageFiles
     {
+        /// <summary>The file as UTF-8 (its JSON); a byte that is not UTF-8 is U+FFFD, as Go's encoding/json reads
+        /// it.</summary>
         string? Read(string inImage);
+
+        /// <summary>The file's bytes as they are (<see cref="RawText"/>): the scripts and texts inspect prints, as
+        /// Apptainer prints them.</summary>
+        string? Text(string inImage);
+
         IEnumerable<string> List(string directory);
     }
 
     private sealed class NoFiles : IImageFiles
     {
         public string? Read(string inImage) => null;
+        public string? Text(string inImage) => null;
         public IEnumerable<string> List(string directory) => [];
     }
 
@@ -156,6 +165,9 @@ public static partial class ApptainerAttributesReader
         public string? Read(string inImage) =>
             File.Exists(Path.Join(root, inImage)) ? File.ReadAllText(Path.Join(root, inImage)) : null;
 
+        public string? Text(string inImage) =>
+            File.Exists(Path.Join(root, inImage)) ? RawText.Decode(File.ReadAllBytes(Path.Join(root, inImage))) : null;
+
         public IEnumerable<string> List(string directory) => Directory.Exists(Path.Join(root, directory))
             ? Directory.EnumerateFiles(Path.Join(root, directory)).Select(Path.GetFileName).OfType<string>() : [];
     }
@@ -163,6 +175,9 @@ public static partial class ApptainerAttributesReader
     private sealed class SquashFsFiles(string image, long offset) : IImageFiles
     {
         public string? Read(string inImage) => Unsquashfs.Output(image, offset, "-cat", inImage.TrimStart('/'));
+
+        public string? Text(string inImage) =>
+            Unsquashfs.Bytes(image, offset, "-cat", inImage.TrimStart('/')) is { } bytes ? RawText.Decode(bytes) : null;
 
         /// <summary>The names directly in <paramref name="directory"/>, from `unsquashfs -l`'s
         /// squashfs-root/... lines.</summary>

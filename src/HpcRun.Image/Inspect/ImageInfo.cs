@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HpcRun.Image.Metadata;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image.Inspect;
 
@@ -21,6 +22,14 @@ public sealed record ImageInfo
     public string? Runscript { get; init; }
     public string? DefinitionFile { get; init; }
     public BuildRecord? Build { get; init; }
+
+    /// <summary>This as JSON holds it: the runscript and definition file with each byte that is not UTF-8 as U+FFFD
+    /// (the text form prints their bytes as they are).</summary>
+    public ImageInfo ForJson() => this with
+    {
+        Runscript = Runscript is null ? null : RawText.Lossy(Runscript),
+        DefinitionFile = DefinitionFile is null ? null : RawText.Lossy(DefinitionFile),
+    };
 }
 
 /// <summary>One SIF data object; partitions carry their file system, role and architecture.</summary>

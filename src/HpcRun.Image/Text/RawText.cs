@@ -58,6 +58,15 @@ public static class RawText
         return [.. bytes];
     }
 
+    /// <summary><paramref name="text"/> with each byte that is not UTF-8 as U+FFFD: what Go's encoding/json writes
+    /// for it (Apptainer's --json), and all a JSON string can hold.</summary>
+    public static string Lossy(string text) => HasEscapes(text)
+        ? string.Create(text.Length, text, (chars, from) =>
+        {
+            for (int i = 0; i < from.Length; i++) chars[i] = IsEscape(from[i]) ? '\uFFFD' : from[i];
+        })
+        : text;
+
     /// <summary>Whether <paramref name="text"/> carries bytes that are not UTF-8.</summary>
     public static bool HasEscapes(string text) => text.AsSpan().IndexOfAnyInRange('\uDC80', '\uDCFF') >= 0;
 

@@ -239,13 +239,14 @@ internal static class ImageVerbs
             {
                 ApptainerAttributes found = ApptainerAttributesReader.Read(path, kinds);
                 Console.Write(result.GetValue(json)
-                    ? JsonSerializer.Serialize(new ApptainerInspection(new ApptainerInspectionData(found)),
+                    ? JsonSerializer.Serialize(new ApptainerInspection(new ApptainerInspectionData(found.ForJson())),
                         ApptainerInspectionJson.AsApptainer.ApptainerInspection) + "\n"
                     : ApptainerAttributesText.Render(found));
                 return;
             }
             ImageInfo info = ImageInspector.Inspect(path);
-            Console.Write(result.GetValue(json) ? JsonSerializer.Serialize(info, ImageInfoJson.Relaxed.ImageInfo) + "\n"
+            Console.Write(result.GetValue(json)
+                ? JsonSerializer.Serialize(info.ForJson(), ImageInfoJson.Relaxed.ImageInfo) + "\n"
                 : ImageInfoText.Render(info));
         }));
         return command;
