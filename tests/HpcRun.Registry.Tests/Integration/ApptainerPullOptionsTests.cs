@@ -85,17 +85,26 @@ public sealed class ApptainerPullOptionsTests(RegistryFixture registry) : IDispo
         Assert.Equal(101, overruled.ExitCode); // HTTPS to the plain registry: hpcrun's own variable first
     }
 
+    /// <summary>A variable is read where no option decides: a word Go's ParseBool refuses is refused there (64), and
+    /// the option given leaves it unread, as build's variables are (the option first, then the variable).</summary>
     [Fact]
     public void A_word_apptainer_refuses_in_its_variables_is_refused_naming_the_variable()
     {
         string reference = registry.PlainRef("test/app:1");
         foreach (string name in new[] { "APPTAINER_NOHTTPS", "SINGULARITY_FORCE", "APPTAINER_DISABLE_CACHE" })
         {
-            CommandResult pull = Hpcrun.Run(["pull", "--insecure", Out, reference],
+            CommandResult pull = Hpcrun.Run(["pull", Out, reference],
                 new Dictionary<string, string> { [name] = "yes" });
             Assert.Equal((64, $"hpcrun: {name}: 'yes' is neither on (1, t, true) nor off (0, f, false)\n", ""),
                 (pull.ExitCode, pull.Stderr, pull.Stdout));
             Assert.False(File.Exists(Out));
+        }
+        var unread = new Dictionary<string, string>
+        { ["APPTAINER_NOHTTPS"] = "yes", ["SINGULARITY_FORCE"] = "yes", ["APPTAINER_DISABLE_CACHE"] = "yes" };
+        foreach (int run in new[] { 1, 2 }) // the second overwrites OUT: -F given
+        {
+            CommandResult given = Hpcrun.Run(["pull", "--insecure", "-F", "--disable-cache", Out, reference], unread);
+            Assert.True(given.ExitCode == 0, $"run {run}: {given}");
         }
     }
 

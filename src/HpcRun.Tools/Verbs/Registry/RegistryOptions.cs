@@ -31,7 +31,8 @@ internal sealed class RegistryOptions
             throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_TIMEOUT={timeout}: give seconds, 1 to 86400");
         Credentials? credentials = Credentials.Find(result.GetValue(Creds), reference.Registry,
             Environment.GetEnvironmentVariable);
-        bool insecure = ApptainerVariables.Insecure(Environment.GetEnvironmentVariable) || result.GetValue(Insecure);
+        // The option first: the variables are read only without it (HPCRUN_INSECURE's word is checked by every verb).
+        bool insecure = result.GetValue(Insecure) || ApptainerVariables.Insecure(Environment.GetEnvironmentVariable);
         return new RegistrySettings(credentials, TimeSpan.FromSeconds(seconds), insecure,
             Mirror(Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_MIRROR")), line => Log.Debug("{Request}", line));
     }
