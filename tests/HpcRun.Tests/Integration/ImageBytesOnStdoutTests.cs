@@ -59,7 +59,8 @@ public class ImageBytesOnStdoutTests
     [Theory, MemberData(nameof(Kinds))]
     public void JsonWritesTheReplacementCharacterAsGoDoes(string kind)
     {
-        foreach (string[] args in (string[][])[["inspect", "--json", "--deffile", "--runscript"], ["inspect", "--json"]])
+        string[][] verbs = [["inspect", "--json", "--deffile", "--runscript"], ["inspect", "--json"]];
+        foreach (string[] args in verbs)
         {
             var result = Hpcrun.Run([.. args, Image(kind)]);
             Assert.True(result.ExitCode == 0, result.ToString());
