@@ -93,11 +93,20 @@ public static class UsageErrors
         return what is null ? null : $"{value.Name}: '{HpcRun.Image.Text.Shown.Visible(token.Value)}' is {what}";
     }
 
-    /// <summary>The line for an argument given as "" (an unset variable's "$OUT"), which names no file: the image's
-    /// own line (<see cref="ImageArgument.EmptyLine"/>), or one that names the argument; null when none is empty.
-    /// </summary>
+    /// <summary>The options whose value names a file or directory of the host (build's --file, a launch's
+    /// --env-file, submit's --chdir...): "" names none.</summary>
+    private static readonly HashSet<string> PathOptions =
+        ["--file", "--build-arg-file", "--env-file", "--token-file", "--chdir", "--output", "--dir"];
+
+    /// <summary>The line for an argument or a path option (<see cref="PathOptions"/>) given as "" (an unset
+    /// variable's "$OUT"), which names no file: the image's own line (<see cref="ImageArgument.EmptyLine"/>), or one
+    /// that names the argument or option; null when none is empty.</summary>
     private static string? Empty(CommandResult verb, string name)
     {
+        if (verb.Children.OfType<OptionResult>().FirstOrDefault(o => PathOptions.Contains(o.Option.Name)
+                && o.Tokens.Any(t => t.Value.Length == 0)) is { } option)
+            return $"{option.IdentifierToken?.Value ?? option.Option.Name} is empty, which names nothing " +
+                $"(see 'hpcrun {name} --help')";
         IList<Argument> arguments = verb.Command.Arguments;
         List<(Argument Argument, string Value)> given = [.. arguments
             .SelectMany(a => verb.GetResult(a)?.Tokens.Select(t => (a, t.Value)) ?? [])];

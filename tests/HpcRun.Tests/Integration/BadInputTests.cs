@@ -50,11 +50,19 @@ public class BadInputTests(ContainerFixture images)
             AssertOneLineError(Hpcrun.Run(args), ExitCode.Usage, "the image argument is empty");
     }
 
-    /// <summary>An empty OUT or SOURCE (an unset variable's "$OUT") names nothing: one line, before anything is
-    /// looked for or written.</summary>
+    /// <summary>An empty OUT or SOURCE (an unset variable's "$OUT"), or an empty file option, names nothing: one
+    /// line, before anything is looked for or written (build -f "" was an internal error).</summary>
     [Fact]
     public void AnEmptyPathOfBuildOrPullIsSaidToBeEmpty()
     {
+        AssertOneLineError(Hpcrun.Run("build", "-f", "", "x.sif", "."), ExitCode.Usage,
+            "-f is empty, which names nothing (see 'hpcrun build --help')");
+        AssertOneLineError(Hpcrun.Run("build", "--build-arg-file", "", "x.sif", "x.def"), ExitCode.Usage,
+            "--build-arg-file is empty, which names nothing (see 'hpcrun build --help')");
+        AssertOneLineError(Hpcrun.Run("--env-file", "", images.Image, "true"), ExitCode.Usage,
+            "--env-file is empty, which names nothing (see 'hpcrun exec --help')");
+        AssertOneLineError(Hpcrun.Run("pull", "--dir", "", "docker://busybox"), ExitCode.Usage,
+            "--dir is empty, which names nothing (see 'hpcrun pull --help')");
         AssertOneLineError(Hpcrun.Run("build", "x.sif", ""), ExitCode.Usage,
             "the SOURCE argument is empty, which names nothing: hpcrun build [OPTIONS] OUT SOURCE");
         AssertOneLineError(Hpcrun.Run("build", "", images.Image), ExitCode.Usage,
