@@ -5,6 +5,7 @@ using HpcRun.Cli;
 using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Recipe;
 using HpcRun.Image.Text;
 using HpcRun.Native;
@@ -34,4 +35,5 @@ catch (Exception e)
     return (int)error.Code;
 }
 SquashFuseServer.StartEarly(args);
-return new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], request => Executor.Run(request, role)).Invoke(args);
+return SignalDeath.EndAs(
+    new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], request => Executor.Run(request, role)).Invoke(args));

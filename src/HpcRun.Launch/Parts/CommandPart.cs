@@ -31,6 +31,9 @@ public sealed class CommandPart : ILaunchPart
             : request.Command.Count > 0 ? request.Command
             : DefaultCommand(context, request.RunArguments);
         RefuseEmpty(plan.Argv);
+        // Apptainer's shell action exports the shell it picks (bash, else sh) as SHELL; a -s shell is started as
+        // given, SHELL left as it was.
+        if (request.Shell && request.ShellPath is null) plan.SetEnv("SHELL", plan.Argv[0]);
         if (request.Test) CheckScriptCanStart(context, TestScript, "test script");
         else if (request.Command.Count == 0 && !request.Shell && RunScripts.Contains(plan.Argv[0]))
             CheckScriptCanStart(context, plan.Argv[0], "runscript");

@@ -156,12 +156,18 @@ internal sealed partial class ChildProcess
         if (status is null) Signals.Send(Pid, signal);
     }
 
-    /// <summary>Waits for the child; its exit status as a shell reports it: the code, or 128+N after signal N.
-    /// Each time the child stops (Ctrl-Z, SIGSTOP) <paramref name="stopped"/> runs; it returns once hpcrun is
-    /// continued, and the child goes on with it. A shell's fg or bg has continued the child already (they signal
-    /// the whole process group); after a SIGCONT of hpcrun alone the child is still stopped, and only then is it
-    /// sent one here: sent to a child continued already, it could arrive after a new Ctrl-Z had stopped it again,
-    /// and continue it while hpcrun stopped no more.</summary>
+    /// <summary>The signal that killed the child, once it has ended by one (<see cref="WaitForExit"/>); else 0.
+    /// </summary>
+    public int KilledBy { get; private set; }
+
+    /// <summary>Waits for the child; its exit status as a shell reports it: the code, or 128+N after signal N
+    /// (<see cref="KilledBy"/>). Each time the child stops for job control (<see cref="Signals.IsJobControlStop"/>:
+    /// Ctrl-Z, or a SIGTSTP hpcrun forwarded) <paramref name="stopped"/> runs; it returns once hpcrun is continued,
+    /// and the child goes on with it. A shell's fg or bg has continued the child already (they signal the whole
+    /// process group); after a SIGCONT of hpcrun alone the child is still stopped, and only then is it sent one here:
+    /// sent to a child continued already, it could arrive after a new Ctrl-Z had stopped it again, and continue it
+    /// while hpcrun stopped no more. A child stopped otherwise (SIGSTOP) is left to whoever stopped it, and hpcrun
+    /// goes on serving its image.</summary>
     public int WaitForExit(Action? stopped = null)
     {
         const int WUNTRACED = 2, WCONTINUED = 8, WNOHANG = 1;
@@ -171,7 +177,8 @@ internal sealed partial class ChildProcess
         while (true)
         {
             if (raw == Continued) raw = Wait(options);
-            else if ((raw & 0xff) == 0x7f) // stopped
+            else if ((raw & 0xff) == 0x7f && !Signals.IsJobControlStop((raw >> 8) & 0xff)) raw = Wait(options);
+            else if ((raw & 0xff) == 0x7f)
             {
                 stopped!();
                 if (TryWait(options | WNOHANG, out raw)) continue;
@@ -180,8 +187,8 @@ internal sealed partial class ChildProcess
             }
             else break;
         }
-        int signal = raw & 0x7f;
-        status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal;
+        KilledBy = raw & 0x7f;
+        status = KilledBy == 0 ? (raw >> 8) & 0xff : 128 + KilledBy;
         return status.Value;
     }
 

@@ -123,7 +123,7 @@ internal static class Executor
         HideFromTheJob();
         Tell(plan);
         Leftovers.Adopt();
-        int status = plan.Output is { } output ? Say(output) : Supervisor.Wait(ChildProcess.Start(plan.Argv,
+        int status = plan.Output is { } output ? Say(output) : Supervisor.Run(() => ChildProcess.Start(plan.Argv,
             plan.Environment, Staging.Root, plan.WorkingDirectory, dropSysAdmin: plan.Ids.InsideUid == 0));
         Leftovers.Kill();
         // Deaf to the forwarded signals now (Supervisor.Forward): the batch system signals the members itself.
@@ -152,7 +152,7 @@ internal static class Executor
         Tell(plan);
         HideFromTheJob();
         Leftovers.Adopt();
-        int status = plan.Output is { } output ? Say(output) : Supervisor.Wait(ChildProcess.Start(plan.Argv,
+        int status = plan.Output is { } output ? Say(output) : Supervisor.Run(() => ChildProcess.Start(plan.Argv,
             plan.Environment, Staging.Root, plan.WorkingDirectory,
             join: ($"/proc/self/fd/{shared.UserNamespace}", $"/proc/self/fd/{shared.MountNamespace}"),
             dropSysAdmin: plan.Ids.InsideUid == 0));

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using HpcRun.Apply;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Host;
 
@@ -7,8 +8,8 @@ namespace HpcRun.Host;
 /// SIGTERM (Slurm's time limit, scancel), SIGINT and SIGHUP while the launcher waits for the hpcrun-tools pull it
 /// started (<see cref="RegistryImage"/>): .NET's default would end the launcher at once and leave the pull running,
 /// to land its SIF in the cache for nobody. Instead each is passed to the pull, which stops as a signalled pull does
-/// (its scratch directory removed, nothing in the cache), the launcher waits for it and then exits 128+N, the
-/// status a shell gives a command that signal N ended. A launcher killed outright (SIGKILL) takes the pull along
+/// (its scratch directory removed, nothing in the cache), the launcher waits for it and then ends by the same signal
+/// (<see cref="SignalDeath"/>: a shell reports 128+N). A launcher killed outright (SIGKILL) takes the pull along
 /// through its death signal (HpcRun.Tools/ParentDeath.cs).
 /// </summary>
 internal sealed class PullSignals : IDisposable

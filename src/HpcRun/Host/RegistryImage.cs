@@ -139,7 +139,7 @@ internal static class RegistryImage
             process.WaitForExit();
             // The pull said what stopped it; a signal that came as it finished still ends the launch, as it would
             // have a moment before.
-            if (signals.Signal != 0) Environment.Exit(128 + signals.Signal);
+            if (signals.Signal != 0) Environment.Exit(SignalDeath.End(signals.Signal));
             if (process.ExitCode != 0) Environment.Exit(process.ExitCode); // its one line is on stderr already
             return path;
         }

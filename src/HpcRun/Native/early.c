@@ -523,11 +523,13 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
     if (lo > 3) syscall(SYS_close_range, 3u, lo - 1, 0u);
     if (hi > lo + 1) syscall(SYS_close_range, lo + 1, hi - 1, 0u);
     syscall(SYS_close_range, hi + 1, ~0u, 0u);
-    /* The runtime's handlers for signals sent to the process (SIGTERM, SIGCONT, SIGCHLD...) write
-       to a pipe that is not in this table: they must run on another thread. */
+    /* The runtime's handlers for signals sent to the process (SIGCONT, SIGCHLD...) write to a pipe
+       that is not in this table, and on_forwarded sends to the job's pidfd, not in it either: they
+       must run on another thread. */
     sigset_t others;
     sigemptyset(&others);
-    for (int sig = 1; sig < SIGRTMIN; sig++) sigaddset(&others, sig);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGRTMIN) sigaddset(&others, sig); /* SIGRTMIN: the runtime's own, to each thread */
     for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++) sigdelset(&others, crash_signals[i]);
     pthread_sigmask(SIG_BLOCK, &others, NULL);
     server_tid = (pid_t)syscall(SYS_gettid);
@@ -542,9 +544,14 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
     return 0;
 }
 
-/* Supervision (Apply/Supervisor.cs): the job's pidfd while it runs, -1 before and after. A pidfd, not a pid: once
-   the job is reaped its number may name another process, and a signal to a pidfd of a reaped process fails. */
-static volatile int job_pidfd = -1;
+/* Supervision (Apply/Supervisor.cs): the job's pidfd while it runs, JOB_STARTING while it starts, JOB_NONE before
+   and after. A pidfd, not a pid: once the job is reaped its number may name another process, and a signal to a pidfd
+   of a reaped process fails. The signals to forward that came while the job started are held (bit N-1 for signal N)
+   and sent once it runs: until the handlers are in place, the runtime's would end hpcrun at a SIGINT, and the job
+   with it, though the job had its own handler already. */
+enum { JOB_NONE = -1, JOB_STARTING = -2 };
+static volatile int job_pidfd = JOB_NONE;
+static uint64_t held_signals;
 
 /* Whether the sender of INFO is a Slurm step daemon: slurmstepd signals every process of its step (proctrack's
    linuxproc and cgroup) or the task's process group (pgid), the job along with hpcrun, for `scancel -s`, srun's
@@ -566,22 +573,31 @@ static int sent_by_step_daemon(const siginfo_t *info)
     return length == (ssize_t)sizeof "slurmstepd" && memcmp(comm, "slurmstepd\n", sizeof "slurmstepd") == 0;
 }
 
-/* A forwarded signal reaches the job once: not again when its sender reached the job too. The terminal sends Ctrl-C's
-   SIGINT and Ctrl-\'s SIGQUIT to its foreground process group (si_code SI_KERNEL), which holds the job whenever it
-   holds hpcrun; a Slurm step daemon signals the job itself. Any other sender (kill(1), timeout(1), a parent
-   program) reached hpcrun alone. Runs at once on whichever thread the kernel picks, unlike the runtime's handlers. */
+/* A forwarded signal reaches the job once: not when its sender reached the job too, nor when hpcrun sent it to
+   itself. The kernel signals a whole process group or session (si_code SI_KERNEL): the terminal's Ctrl-C, Ctrl-\
+   and Ctrl-Z to its foreground group, a hangup to the session, each of which holds the job whenever it holds
+   hpcrun; a Slurm step daemon signals the job itself. What hpcrun sends itself is its own (the kernel's SIGXFSZ for
+   a write of its own past the file size limit comes as SI_USER from hpcrun). Any other sender (kill(1), timeout(1),
+   a parent program, `scancel -s` of a batch script) reached hpcrun alone. Runs at once on whichever thread the
+   kernel picks, unlike the runtime's handlers. */
 static void on_forwarded(int sig, siginfo_t *info, void *context)
 {
     (void)context;
     int saved = errno, fd = job_pidfd;
-    int from_keyboard = (sig == SIGINT || sig == SIGQUIT) && info->si_code == SI_KERNEL;
-    if (fd >= 0 && !from_keyboard && !sent_by_step_daemon(info)) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+    int own = info->si_code <= 0 && info->si_code != SI_KERNEL && info->si_pid == getpid();
+    if (fd == JOB_NONE || info->si_code == SI_KERNEL || own || sent_by_step_daemon(info)) {
+        /* reached the job already, or there is none */
+    } else if (fd == JOB_STARTING) {
+        __atomic_or_fetch(&held_signals, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
+    } else {
+        syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+    }
     errno = saved;
 }
 
 int hpcrun_forward_signals(int pid, const int *signals, int count)
 {
-    int fd = -1;
+    int fd = pid == 0 ? JOB_NONE : JOB_STARTING;
     if (pid > 0 && (fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) return -errno;
     int old = __atomic_exchange_n(&job_pidfd, fd, __ATOMIC_SEQ_CST);
     if (old >= 0) close(old);
@@ -589,6 +605,10 @@ int hpcrun_forward_signals(int pid, const int *signals, int count)
     sigemptyset(&forward.sa_mask);
     for (int i = 0; i < count; i++)
         if (sigaction(signals[i], &forward, NULL) != 0) return -errno;
+    if (fd == JOB_STARTING) return 0;
+    uint64_t held = __atomic_exchange_n(&held_signals, 0, __ATOMIC_SEQ_CST);
+    for (int sig = 1; fd >= 0 && sig <= 64; sig++)
+        if (held & (1ull << (sig - 1))) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
     return 0;
 }
 

@@ -31,9 +31,8 @@ internal static partial class RecipeStep
                 if (File.Exists(path) || Directory.Exists(path)) Bind(root, path, directory);
         Syscalls.SetDumpable(false); // the job cannot look into hpcrun's /proc entries (Executor.cs says why)
         Leftovers.Adopt();
-        var job = ChildProcess.Start(step.Argv, step.Environment, step.Root, step.Cwd, dropSysAdmin: true,
-            emulateRoot: true);
-        int status = Supervisor.Wait(job);
+        int status = Supervisor.Run(() => ChildProcess.Start(step.Argv, step.Environment, step.Root, step.Cwd,
+            dropSysAdmin: true, emulateRoot: true));
         Leftovers.Kill();
         return status;
     }

@@ -44,14 +44,7 @@ public sealed class BuildCommandTests : IDisposable
     public async Task A_signalled_build_exits_128_plus_n_and_leaves_no_scratch_and_no_mksquashfs(string signal,
         int status)
     {
-        string tree = Directory.CreateDirectory(dir.File("tree")).FullName, output = UserDir("out");
-        var random = new Random(2);
-        for (int i = 0; i < 64; i++)
-        {
-            byte[] data = new byte[2 << 20];
-            random.NextBytes(data); // incompressible: mksquashfs works for seconds
-            File.WriteAllBytes(Path.Combine(tree, $"f{i}"), data);
-        }
+        string tree = BigTree(), output = UserDir("out");
         using Process build = Hpcrun.Start(["build", Path.Combine(output, "big.sif"), tree]);
         var (stdout, stderr) = (build.StandardOutput.ReadToEndAsync(), build.StandardError.ReadToEndAsync());
         int mksquashfs = Processes.WaitForChild(build, "mksquashfs");
@@ -63,6 +56,32 @@ public sealed class BuildCommandTests : IDisposable
         Assert.EndsWith($"build interrupted by SIG{signal}: nothing written", errors.Trim());
         Assert.Empty(Left(output));
         Assert.False(Directory.Exists($"/proc/{mksquashfs}"), "mksquashfs outlived the build");
+    }
+
+    [Fact]
+    public void A_signalled_build_ends_by_the_signal_as_its_caller_sees_it()
+    {
+        // It exited 130: a shell's `$?` is the same, but bash carried on with a script's loop of builds at Ctrl-C.
+        string tree = BigTree(), output = UserDir("out");
+        var result = Hpcrun.Script("perl -e 'my $p = fork; if (!$p) { exec @ARGV } " +
+            "until (`pgrep -P $p mksquashfs`) { select(undef, undef, undef, 0.05) } kill q(INT), $p; waitpid($p, 0); " +
+            "print $? & 127 ? q(killed by ) . ($? & 127) : q(exited ) . ($? >> 8)' -- \"$H\" build \"$0\" \"$1\"",
+            [Path.Combine(output, "big.sif"), tree]);
+        Assert.True(result.Stdout == "killed by 2", result.ToString());
+        Assert.Empty(Left(output));
+    }
+
+    private string BigTree()
+    {
+        string tree = Directory.CreateDirectory(dir.File("tree")).FullName;
+        var random = new Random(2);
+        for (int i = 0; i < 64; i++)
+        {
+            byte[] data = new byte[2 << 20];
+            random.NextBytes(data); // incompressible: mksquashfs works for seconds
+            File.WriteAllBytes(Path.Combine(tree, $"f{i}"), data);
+        }
+        return tree;
     }
 
     [Fact]

@@ -131,7 +131,7 @@ public class JobControlTests(ContainerFixture images)
         terminal.Type("\x1a");
         terminal.Expect("Stopped");
         terminal.Type("kill %1\n");
-        terminal.ExpectRetyping("jobs\n", "Exit 143"); // SIGTERM: the job's status, 128 + 15
+        terminal.ExpectRetyping("jobs\n", "Terminated"); // hpcrun ends by the SIGTERM that ended its job
         terminal.Expect(Prompt);
         LeakCheck.AssertNothingLeft();
     }

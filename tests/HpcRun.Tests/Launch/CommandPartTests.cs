@@ -128,6 +128,20 @@ public class CommandPartTests
         Assert.Equal(["/bin/zsh"], Argv(shell with { ShellPath = "/bin/zsh" }, null, "/bin/bash"));
     }
 
+    [Fact]
+    public void ShellExportsTheShellItPicksAsShellAsApptainersShellActionDoes()
+    {
+        // The host's SHELL (/bin/bash) named a shell a busybox image lacks.
+        var shell = new LaunchRequest { Image = "i", Shell = true };
+        var host = PlanFixture.Host(new() { ["SHELL"] = "/bin/bash", ["PATH"] = "/usr/bin:/bin" });
+        string? Shell(LaunchRequest request, params string[] files) => PlanFixture.Plan(PlanFixture.Context(request,
+            host, files: files.ToDictionary(f => f, _ => (string?)""))).Env().GetValueOrDefault("SHELL");
+        Assert.Equal("/bin/sh", Shell(shell, "/bin/sh"));
+        Assert.Equal("/bin/bash", Shell(shell, "/bin/bash", "/bin/sh"));
+        Assert.Equal("/bin/bash", Shell(shell with { ShellPath = "/bin/ash" }, "/bin/sh")); // as given: the host's
+        Assert.Equal("/bin/bash", Shell(new LaunchRequest { Image = "i", Command = ["/bin/sh"] }, "/bin/sh"));
+    }
+
     /// <summary>As Apptainer's shell: what follows the image is not the shell's; it starts without it, after a
     /// warning that says how to run a command.</summary>
     [Fact]

@@ -90,7 +90,7 @@ internal static class BenchVerb
         }
         catch (OperationCanceledException) when (signals.Signal != 0)
         {
-            return 128 + signals.Signal; // cleaned up as the usings end, as a shell reports a command signal N ended
+            return SignalDeath.Record(signals.Signal); // ends by it once cleaned up as the usings end (Program.cs)
         }
         finally
         {

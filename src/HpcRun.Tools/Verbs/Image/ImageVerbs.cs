@@ -305,7 +305,7 @@ internal static class ImageVerbs
         BuildFailure.ToolMissing => ExitCode.MissingTool,
         BuildFailure.OutputUnwritable => ExitCode.BuildOutputUnwritable,
         BuildFailure.SourceUnreadable => ExitCode.BuildSourceUnreadable,
-        BuildFailure.Interrupted => (ExitCode)(128 + e.Signal), // as a shell reports a command that signal ended
+        BuildFailure.Interrupted => (ExitCode)SignalDeath.Record(e.Signal), // the process ends by it (Program.cs)
         BuildFailure.CacheUnusable => ExitCode.PullOutputUnwritable,
         BuildFailure.RecipeCommandFailed => ExitCode.RecipeCommandFailed,
         BuildFailure.RecipeInvalid => ExitCode.RecipeInvalid,
