@@ -601,11 +601,13 @@ int hpcrun_forward_signals(int pid, const int *signals, int count)
     if (pid > 0 && (fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) return -errno;
     int old = __atomic_exchange_n(&job_pidfd, fd, __ATOMIC_SEQ_CST);
     if (old >= 0) close(old);
-    struct sigaction forward = {.sa_sigaction = on_forwarded, .sa_flags = SA_SIGINFO | SA_RESTART};
-    sigemptyset(&forward.sa_mask);
-    for (int i = 0; i < count; i++)
-        if (sigaction(signals[i], &forward, NULL) != 0) return -errno;
-    if (fd == JOB_STARTING) return 0;
+    if (fd == JOB_STARTING) { /* the handlers stay for the rest of hpcrun's life: installed once, as the job starts */
+        struct sigaction forward = {.sa_sigaction = on_forwarded, .sa_flags = SA_SIGINFO | SA_RESTART};
+        sigemptyset(&forward.sa_mask);
+        for (int i = 0; i < count; i++)
+            if (sigaction(signals[i], &forward, NULL) != 0) return -errno;
+        return 0;
+    }
     uint64_t held = __atomic_exchange_n(&held_signals, 0, __ATOMIC_SEQ_CST);
     for (int sig = 1; fd >= 0 && sig <= 64; sig++)
         if (held & (1ull << (sig - 1))) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);

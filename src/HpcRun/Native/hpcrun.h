@@ -560,8 +560,8 @@ int hpcrun_spawn(const struct hpcrun_spawn *s);                          /* pid,
 int hpcrun_exec(const char *path, char *const *argv, char *const *envp); /* -errno */
 int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd);               /* 0, or -errno */
 /* Forwards SIGNALS (COUNT of them) to the job PID from now on, each once (early.c's on_forwarded says when not);
-   PID -1: the job is starting, the signals are held until its PID comes; PID 0: the job ended, nothing is forwarded
-   any more, the signals stay handled. 0, or -errno. */
+   PID -1: the job is starting, the handlers are installed and the signals held until its PID comes; PID 0: the job
+   ended, nothing is forwarded any more, the signals stay handled. 0, or -errno. */
 int hpcrun_forward_signals(int pid, const int *signals, int count);
 /* MEMBER: the first rank's greeting, which early.c read on hpcrun_group_fd: 1 when read whole; 0 when the first
    rank closed (or reset) the connection before greeting, or sent something else; -1 when it left halfway
