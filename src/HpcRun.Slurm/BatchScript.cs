@@ -23,13 +23,15 @@ public static class BatchScript
             : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Minutes from a Slurm time limit: M, M:S, H:M:S, D-H, D-H:M or D-H:M:S (seconds round up).</summary>
+    /// <exception cref="ArgumentException">Another form, or more minutes than <see cref="int.MaxValue"/> (Slurm's
+    /// own limit is a 32-bit count of minutes).</exception>
     public static int ParseTimeLimit(string text)
     {
         string[] dayAndRest = text.Split('-');
         if (dayAndRest.Length > 2) throw BadTime(text);
-        int days = dayAndRest.Length == 2 ? Number(dayAndRest[0], text) : 0;
-        int[] parts = [.. dayAndRest[^1].Split(':').Select(p => Number(p, text))];
-        (int h, int m, int s) = (dayAndRest.Length == 2, parts.Length) switch
+        long days = dayAndRest.Length == 2 ? Number(dayAndRest[0], text) : 0;
+        long[] parts = [.. dayAndRest[^1].Split(':').Select(p => Number(p, text))];
+        (long h, long m, long s) = (dayAndRest.Length == 2, parts.Length) switch
         {
             (false, 1) => (0, parts[0], 0),
             (false, 2) => (0, parts[0], parts[1]),
@@ -38,13 +40,19 @@ public static class BatchScript
             (true, 2) => (parts[0], parts[1], 0),
             _ => throw BadTime(text),
         };
-        long seconds = ((days * 24L + h) * 60 + m) * 60 + s;
-        return (int)((seconds + 59) / 60);
+        long minutes;
+        try { minutes = checked((((days * 24 + h) * 60 + m) * 60 + s + 59) / 60); }
+        catch (OverflowException) { throw TooLong(text); }
+        return minutes <= int.MaxValue ? (int)minutes : throw TooLong(text);
     }
 
-    private static int Number(string part, string text) =>
-        int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : throw BadTime(text);
+    private static long Number(string part, string text) =>
+        part.Length == 0 || !part.All(char.IsAsciiDigit) ? throw BadTime(text)
+        : long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : throw TooLong(text);
 
     private static ArgumentException BadTime(string text) =>
         new($"time limit '{text}' is not one of M, M:S, H:M:S, D-H, D-H:M, D-H:M:S");
+
+    private static ArgumentException TooLong(string text) =>
+        new($"time limit '{text}' is too long (at most {int.MaxValue} minutes)");
 }

@@ -21,6 +21,7 @@ public class BatchScriptTests
     [InlineData("2-0", 2880)]
     [InlineData("1-2:03", 1563)]
     [InlineData("1-0:0:1", 1441)]
+    [InlineData("2147483647", 2147483647)]
     public void Time_limits_are_read_as_sbatch_reads_them(string text, int minutes) =>
         Assert.Equal(minutes, BatchScript.ParseTimeLimit(text));
 
@@ -31,6 +32,15 @@ public class BatchScriptTests
     [InlineData("1:2:3:4")]
     public void Other_time_limits_are_refused(string text) =>
         Assert.Throws<ArgumentException>(() => BatchScript.ParseTimeLimit(text));
+
+    [Theory]
+    [InlineData("99999999999")] // a whole M: was "not one of M, ..."
+    [InlineData("2147483648")]
+    [InlineData("2000000000-0")] // its minutes overflowed an int into a negative limit
+    [InlineData("9999999999999999999-0")]
+    public void Time_limits_too_long_for_slurm_are_said_to_be(string text) =>
+        Assert.Equal($"time limit '{text}' is too long (at most 2147483647 minutes)",
+            Assert.Throws<ArgumentException>(() => BatchScript.ParseTimeLimit(text)).Message);
 
     [Theory]
     [InlineData(0, 0)]
