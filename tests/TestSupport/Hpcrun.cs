@@ -33,16 +33,14 @@ public static class Hpcrun
 
     /// <summary>Starts hpcrun as the test user (setpriv execs, so the process is hpcrun itself).
     /// <paramref name="gated"/>: the process waits for a line on its stdin before it becomes
-    /// hpcrun (same pid), so that a test can start many at one instant. <paramref name="stdin"/>: the test writes
-    /// hpcrun's stdin.</summary>
-    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? env = null, bool gated = false,
-        bool stdin = false)
+    /// hpcrun (same pid), so that a test can start many at one instant.</summary>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? env = null, bool gated = false)
     {
         var info = new ProcessStartInfo("setpriv")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = gated || stdin,
+            RedirectStandardInput = gated,
             UseShellExecute = false,
             WorkingDirectory = UserHome,
         };

@@ -162,13 +162,14 @@ internal sealed partial class ChildProcess
 
     /// <summary>Waits for the child; its exit status as a shell reports it: the code, or 128+N after signal N
     /// (<see cref="KilledBy"/>). Each time the child stops for job control (<see cref="Signals.IsJobControlStop"/>:
-    /// Ctrl-Z, or a SIGTSTP hpcrun forwarded) <paramref name="stopped"/> runs; it returns once hpcrun is continued,
-    /// and the child goes on with it. A shell's fg or bg has continued the child already (they signal the whole
-    /// process group); after a SIGCONT of hpcrun alone the child is still stopped, and only then is it sent one here:
-    /// sent to a child continued already, it could arrive after a new Ctrl-Z had stopped it again, and continue it
-    /// while hpcrun stopped no more. A child stopped otherwise (SIGSTOP) is left to whoever stopped it, and hpcrun
-    /// goes on serving its image.</summary>
-    public int WaitForExit(Action? stopped = null)
+    /// Ctrl-Z, or a SIGTSTP hpcrun forwarded) <paramref name="stopped"/> runs: when it stopped hpcrun too, it returns
+    /// true once hpcrun is continued, and the child goes on with it; false leaves the child to whoever stopped it. A
+    /// shell's fg or bg has continued the child already (they signal the whole process group); after a SIGCONT of
+    /// hpcrun alone the child is still stopped, and only then is it sent one here: sent to a child continued already,
+    /// it could arrive after a new Ctrl-Z had stopped it again, and continue it while hpcrun stopped no more. A child
+    /// stopped otherwise (SIGSTOP, or SIGTSTP by its own pid) is left to whoever stopped it, and hpcrun goes on
+    /// serving its image.</summary>
+    public int WaitForExit(Func<bool>? stopped = null)
     {
         const int WUNTRACED = 2, WCONTINUED = 8, WNOHANG = 1;
         if (status is { } known) return known;
@@ -180,7 +181,11 @@ internal sealed partial class ChildProcess
             else if ((raw & 0xff) == 0x7f && !Signals.IsJobControlStop((raw >> 8) & 0xff)) raw = Wait(options);
             else if ((raw & 0xff) == 0x7f)
             {
-                stopped!();
+                if (!stopped!())
+                {
+                    raw = Wait(options);
+                    continue;
+                }
                 if (TryWait(options | WNOHANG, out raw)) continue;
                 Signals.Send(Pid, Signals.SIGCONT);
                 raw = Wait(options);

@@ -5,8 +5,8 @@ namespace HpcRun.Apply;
 /// <summary>Signal numbers (Linux, signal(7)) and kill(2).</summary>
 internal static class Signals
 {
-    public const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGUSR2 = 12, SIGALRM = 14,
-        SIGTERM = 15, SIGSTKFLT = 16, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22,
+    public const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGUSR1 = 10, SIGUSR2 = 12, SIGALRM = 14,
+        SIGTERM = 15, SIGSTKFLT = 16, SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22,
         SIGURG = 23, SIGXCPU = 24, SIGXFSZ = 25, SIGVTALRM = 26, SIGPROF = 27, SIGWINCH = 28, SIGIO = 29, SIGPWR = 30;
 
     /// <summary>glibc's first real-time signal number, which the .NET runtime takes for its own (to interrupt its
@@ -27,8 +27,9 @@ internal static class Signals
     ];
 
     /// <summary>The stop signals of job control (a terminal's Ctrl-Z, a background group's terminal read or write):
-    /// a job stopped by one of them stops hpcrun too, so that a shell sees its job stopped; one stopped by SIGSTOP
-    /// (kill -STOP of the job) does not, since hpcrun serves the image the job and its other processes read.</summary>
+    /// a job stopped by one of them that hpcrun was sent too stops hpcrun (early.c's hpcrun_stop_with_job), so that a
+    /// shell sees its job stopped; one stopped by SIGSTOP or by its own pid does not, since hpcrun serves the image
+    /// the job and its other processes read.</summary>
     public static bool IsJobControlStop(int signal) => signal is SIGTSTP or SIGTTIN or SIGTTOU;
 
     public static void Send(int pid, int signal) => Libc.Kill(pid, signal);

@@ -6,9 +6,9 @@ namespace HpcRun.Apply;
 /// <summary>
 /// hpcrun stays the job's parent: it forwards the signals a batch system, a terminal or a user sends
 /// (<see cref="Signals.Forwarded"/>) and ends as the job ended: with its exit status, or killed by the signal that
-/// killed the job (<see cref="SignalDeath"/>). When the job stops for job control (Ctrl-Z), hpcrun stops itself, as
-/// a shell's job control expects of the process it started, so the prompt comes back; continued (fg, bg, or a
-/// SIGCONT of hpcrun alone), the job goes on with it.
+/// killed the job (<see cref="SignalDeath"/>). When the job stops for job control (Ctrl-Z, a SIGTSTP of hpcrun),
+/// hpcrun stops itself by the same signal, as a shell's job control expects of the process it started, so the
+/// prompt comes back; continued (fg, bg, or a SIGCONT of hpcrun alone), the job goes on with it.
 /// </summary>
 internal static partial class Supervisor
 {
@@ -30,7 +30,7 @@ internal static partial class Supervisor
         {
             ChildProcess started = start();
             Forward(started.Pid);
-            int status = started.WaitForExit(stopped: () => Signals.Send(Environment.ProcessId, Signals.SIGSTOP));
+            int status = started.WaitForExit(stopped: () => StopWithJob() == 0);
             return started.KilledBy == 0 ? status : SignalDeath.Record(started.KilledBy);
         }
         finally { Forward(Ended); }
@@ -57,6 +57,9 @@ internal static partial class Supervisor
             }
         }
     }
+
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_stop_with_job")]
+    private static partial int StopWithJob();
 
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_forward_signals")]
     private static unsafe partial int ForwardSignals(int pid, int* signals, int count);

@@ -552,6 +552,8 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd)
 enum { JOB_NONE = -1, JOB_STARTING = -2 };
 static volatile int job_pidfd = JOB_NONE;
 static uint64_t held_signals;
+/* Whether a SIGTSTP came to hpcrun since it last stopped with its job (hpcrun_stop_with_job). */
+static volatile int stop_sent;
 
 /* Whether the sender of INFO is a Slurm step daemon: slurmstepd signals every process of its step (proctrack's
    linuxproc and cgroup) or the task's process group (pgid), the job along with hpcrun, for `scancel -s`, srun's
@@ -584,6 +586,7 @@ static void on_forwarded(int sig, siginfo_t *info, void *context)
 {
     (void)context;
     int saved = errno, fd = job_pidfd;
+    if (sig == SIGTSTP) stop_sent = 1;
     int own = info->si_code <= 0 && info->si_code != SI_KERNEL && info->si_pid == getpid();
     if (fd == JOB_NONE || info->si_code == SI_KERNEL || own || sent_by_step_daemon(info)) {
         /* reached the job already, or there is none */
@@ -611,6 +614,28 @@ int hpcrun_forward_signals(int pid, const int *signals, int count)
     uint64_t held = __atomic_exchange_n(&held_signals, 0, __ATOMIC_SEQ_CST);
     for (int sig = 1; fd >= 0 && sig <= 64; sig++)
         if (held & (1ull << (sig - 1))) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+    return 0;
+}
+
+/* Stops hpcrun as its job stopped for job control, when a SIGTSTP came to hpcrun too (Ctrl-Z, sent to the whole
+   foreground group; a kill of hpcrun, passed on): by SIGTSTP itself, so that its parent sees what it would of the job
+   (WSTOPSIG: a shell's "Stopped" and 148). Returns 0 once continued. Returns 1 when none came within a moment (the
+   terminal's may be queued to hpcrun after the job stopped): the job was stopped by its own pid, and hpcrun goes on
+   serving its image, whose file system would stop with it. */
+int hpcrun_stop_with_job(void)
+{
+    struct timespec tick = {0, 2000000};
+    for (int i = 0; i < 50 && !stop_sent; i++) nanosleep(&tick, NULL);
+    if (!__atomic_exchange_n(&stop_sent, 0, __ATOMIC_SEQ_CST)) return 1;
+    struct sigaction dfl = {.sa_handler = SIG_DFL}, forwarding;
+    sigemptyset(&dfl.sa_mask);
+    if (sigaction(SIGTSTP, &dfl, &forwarding) != 0) return -errno;
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, SIGTSTP);
+    pthread_sigmask(SIG_UNBLOCK, &only, NULL);
+    raise(SIGTSTP);
+    sigaction(SIGTSTP, &forwarding, NULL);
     return 0;
 }
 

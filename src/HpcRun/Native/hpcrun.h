@@ -563,6 +563,9 @@ int hpcrun_isolate_fuse_server(int fuse_fd, int image_fd);               /* 0, o
    PID -1: the job is starting, the handlers are installed and the signals held until its PID comes; PID 0: the job
    ended, nothing is forwarded any more, the signals stay handled. 0, or -errno. */
 int hpcrun_forward_signals(int pid, const int *signals, int count);
+/* Stops hpcrun by SIGTSTP as its job stopped for job control, when a SIGTSTP came to hpcrun too: 0 once continued;
+   1 when none came (hpcrun goes on); -errno. */
+int hpcrun_stop_with_job(void);
 /* MEMBER: the first rank's greeting, which early.c read on hpcrun_group_fd: 1 when read whole; 0 when the first
    rank closed (or reset) the connection before greeting, or sent something else; -1 when it left halfway
    (errno: 0) or the read failed (errno). */
