@@ -26,6 +26,11 @@ internal static unsafe partial class OpenSsl
     private const int BIO_C_DO_STATE_MACHINE = 101, BIO_C_SET_NBIO = 102, BIO_C_GET_FD = 105, BIO_C_GET_SSL = 110;
     private const int BIO_FLAGS_SHOULD_RETRY = 8, SSL_CTRL_SET_TLSEXT_HOSTNAME = 55;
 
+    /// <summary>openssl/crypto.h's: no atexit(3) clean-up (OPENSSL_init_crypto(3)), when given at the first
+    /// initialisation.</summary>
+    public const ulong OPENSSL_INIT_NO_ATEXIT = 0x00080000;
+
+    [LibraryImport(Ssl)] public static partial int OPENSSL_init_ssl(ulong options, nint settings);
     [LibraryImport(Ssl)] public static partial nint TLS_client_method();
     [LibraryImport(Ssl)] public static partial nint SSL_CTX_new(nint method);
     [LibraryImport(Ssl)] public static partial void SSL_CTX_free(nint context);

@@ -113,6 +113,9 @@ internal static unsafe partial class TagCheck
         Sessions sessions = default;
         try
         {
+            // First: OpenSSL's clean-up at exit would free what this thread still uses when the launch ends before
+            // the answer is taken (a damaged cached image: an abort, 134, where the launch says 65).
+            OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, 0);
             directory ??= Marshal.PtrToStringUTF8(X509_get_default_cert_dir());
             sessions.Offered = session?.Load() ?? 0;
             (Outcome outcome, string? digest) = Get(request, timeout, file, directory, &sessions);
