@@ -20,17 +20,44 @@ public static class ImageCacheDirectory
     /// <summary>The cache's directory; null when no variable names one. When the site's cache-dir
     /// (<paramref name="siteDirectory"/>) decides, it is the user's folder in it, made now if missing and checked
     /// to be the user's alone; <paramref name="uid"/> names that folder (default: this process's effective uid; the
-    /// launcher, whose --fakeroot maps the user to 0, gives the real one).</summary>
+    /// launcher, whose --fakeroot maps the user to 0, gives the real one). Any cache, and each of its folders that
+    /// is there (<see cref="ImageCache.Folders"/>), must be the user's alone, so that no one else can plant an image
+    /// the user would run or a step a recipe build would take (<see cref="CheckOwn"/>).</summary>
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) when the variable that decides is a
-    /// relative path; 108 (<see cref="ExitCode.PullOutputUnwritable"/>) for a site's cache that cannot be used
+    /// relative path; 108 (<see cref="ExitCode.PullOutputUnwritable"/>) for a cache that cannot be used
     /// safely.</exception>
     public static string? Find(Func<string, string?> environment, string? siteDirectory, uint? uid = null)
     {
         string? found;
         try { found = ImageCache.DirectoryFrom(environment, siteDirectory); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, e.Message); }
-        return siteDirectory is not null && !ImageCache.OwnDirectoryGiven(environment)
-            ? EnterSite(siteDirectory, uid ?? Libc.EffectiveUidNow()) : found;
+        bool site = siteDirectory is not null && !ImageCache.OwnDirectoryGiven(environment);
+        if (site) found = EnterSite(siteDirectory!, uid ?? Libc.EffectiveUidNow());
+        if (found is not null) CheckOwn(found, checkRoot: !site);
+        return found;
+    }
+
+    /// <summary>Refuses a cache (<paramref name="checkRoot"/>: the directory itself too, which the site's folder
+    /// has had checked already) or a folder of it that is there but someone else's or writable by others: a
+    /// directory another user made first where the user's cache goes (a shared /tmp or scratch), or one the user
+    /// left open. What is missing is made private when it is needed (<see cref="ImageCache.MakeDirectory"/>); what is
+    /// no directory is said there too.
+    /// Symbolic links are followed: only the directory they lead to holds images.</summary>
+    private static void CheckOwn(string cache, bool checkRoot)
+    {
+        uint self = Libc.EffectiveUidNow();
+        string root = cache.TrimEnd('/');
+        IEnumerable<string> folders = ImageCache.Folders.Select(folder => $"{root}/{folder}");
+        foreach (string path in checkRoot ? folders.Prepend(cache) : folders)
+        {
+            // Missing, unreadable or no directory: said where it is used, as before the cache is made.
+            if (Read(path, follow: true, out _) is not { } entry || (entry.Type & Libc.S_IFMT) != Libc.S_IFDIR)
+                continue;
+            string remedy = path == cache ? "name a directory of your own (HPCRUN_CACHEDIR)"
+                : $"remove it (rm -rf {path}), and hpcrun makes it again, yours alone";
+            if (SiteCache.UserProblem(path, entry, self, remedy) is { } problem)
+                throw new HpcRunException(ExitCode.PullOutputUnwritable, problem);
+        }
     }
 
     /// <summary>The command that puts <paramref name="reference"/> (as typed) into the image cache, for the lines that

@@ -85,4 +85,12 @@ public class SiteCacheTests
     public void A_folder_that_is_not_the_users_alone_is_refused(uint type, uint owner, uint mode, string why) =>
         Assert.StartsWith($"cannot use the image cache /c/1500: {why}",
             SiteCache.UserProblem("/c/1500", new SiteCache.Entry(type, owner, mode), 1500));
+
+    /// <summary>A cache the user names, or a folder of it, that someone else owns is the user's to replace: the line
+    /// gives the remedy its caller names instead of the site's administrator.</summary>
+    [Fact]
+    public void Another_users_folder_of_a_cache_the_user_names_gets_the_callers_remedy() =>
+        Assert.Equal("cannot use the image cache /s/c: another user owns it and could plant the images you would " +
+            "run; name a directory of your own (HPCRUN_CACHEDIR)", SiteCache.UserProblem("/s/c",
+                new SiteCache.Entry(Dir, 1501, 0x1C0), 1500, "name a directory of your own (HPCRUN_CACHEDIR)"));
 }

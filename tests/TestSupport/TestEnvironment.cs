@@ -25,6 +25,21 @@ public static class TestEnvironment
     /// <summary><see cref="SecondUser"/>, made first when missing.</summary>
     public static string EnsureSecondUser() => secondUser.Value;
 
+    /// <summary>Lets every user read and write what <paramref name="dir"/> holds (chmod -R a+rwX), the test user's
+    /// image cache in it (<c>cache/</c>) aside: hpcrun refuses a cache that others may write.</summary>
+    public static void OpenAllButTheCache(string dir) =>
+        RunChecked("find", dir, "-path", Path.Combine(dir, "cache"), "-prune", "-o", "-exec", "chmod", "a+rwX", "{}",
+            "+");
+
+    /// <summary>Makes <paramref name="path"/> (and what it lacks on the way) a directory of <see cref="User"/>'s alone
+    /// (0700), as hpcrun makes its image cache: one made by the tests' root would be another user's to hpcrun.
+    /// Returns <paramref name="path"/>.</summary>
+    public static string UsersOwnDirectory(string path)
+    {
+        RunChecked("install", "-d", "-o", User, "-g", User, "-m", "700", path);
+        return path;
+    }
+
     public static string RepoRoot { get; } = FindRepoRoot();
 
     /// <summary>The published NativeAOT binary (scripts/test publishes it before the tests run).</summary>

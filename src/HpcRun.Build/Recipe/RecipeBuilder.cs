@@ -4,6 +4,7 @@ using System.Text.Json;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 
@@ -24,7 +25,7 @@ namespace HpcRun.Build.Recipe;
 /// </summary>
 public static class RecipeBuilder
 {
-    private const string ScratchPrefix = ".hpcrun-recipe.", CacheFolder = "recipe";
+    private const string ScratchPrefix = ".hpcrun-recipe.", CacheFolder = ImageCache.RecipeFolder;
 
     /// <summary>The recipe (Dockerfile or Containerfile) in <paramref name="directory"/> when the directory is a build
     /// context rather than a root file system (it has neither usr/ nor bin/), as `docker build DIR` would read it;

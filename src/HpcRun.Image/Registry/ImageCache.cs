@@ -19,6 +19,14 @@ public sealed class ImageCache(string root)
     /// <summary>The variable that names the cache's directory, beating the site's cache-dir.</summary>
     public const string DirectoryVariable = "HPCRUN_CACHEDIR";
 
+    /// <summary>The folders of the cache, each checked at every use to be the user's alone
+    /// (<see cref="SiteCache.UserProblem"/>), as the cache itself is: the images, the reference files, the TLS sessions
+    /// and the recipe build's steps.</summary>
+    public static readonly string[] Folders = ["sif", "refs", "tls", RecipeFolder];
+
+    /// <summary>The folder of the recipe build's cache (its steps' trees).</summary>
+    public const string RecipeFolder = "recipe";
+
     public string ImageDirectory => $"{Root}/sif";
 
     public string ReferenceDirectory => $"{Root}/refs";

@@ -53,10 +53,14 @@ public static class SiteCache
     /// user's (<paramref name="self"/>) own, to follow: in the site's directory no one else can replace it.</summary>
     public static bool IsOwnLink(Entry entry, uint self) => (entry.Type & 0xF000) == Symlink && entry.Owner == self;
 
-    /// <summary>Why the user's own cache <paramref name="directory"/> must not be used; null when it is the user's
-    /// (<paramref name="self"/>: this process's effective uid) and only theirs to write. <paramref name="entry"/>:
-    /// the folder itself, or what the user's own link leads to (<see cref="IsOwnLink"/>).</summary>
-    public static string? UserProblem(string directory, Entry entry, uint self)
+    /// <summary>What the site's user folder that is not the user's alone needs.</summary>
+    public const string AdministratorRemoves = "an administrator removes it, and hpcrun makes it again";
+
+    /// <summary>Why the user's own cache <paramref name="directory"/> (or a folder of it: any cache, not only the
+    /// site's) must not be used; null when it is the user's (<paramref name="self"/>: this process's effective uid)
+    /// and only theirs to write. <paramref name="entry"/>: the folder itself, or what the user's own link leads to
+    /// (<see cref="IsOwnLink"/>). <paramref name="remedy"/>: what to do when someone else owns it.</summary>
+    public static string? UserProblem(string directory, Entry entry, uint self, string remedy = AdministratorRemoves)
     {
         string start = $"cannot use the image cache {directory}: ";
         if ((entry.Type & 0xF000) == Symlink)
@@ -64,8 +68,7 @@ public static class SiteCache
                 "administrator removes it, and hpcrun makes the directory again";
         if ((entry.Type & 0xF000) != Directory) return start + "not a directory";
         if (entry.Owner != self)
-            return start + "another user owns it and could plant the images you would run; an administrator " +
-                "removes it, and hpcrun makes it again";
+            return start + "another user owns it and could plant the images you would run; " + remedy;
         if ((entry.Mode & OthersWrite) != 0)
             return start + $"other users may write it (mode {Octal(entry.Mode)}) and could plant the images you " +
                 $"would run; make it yours alone (chmod 700 {directory})";

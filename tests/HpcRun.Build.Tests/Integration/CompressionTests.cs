@@ -25,7 +25,7 @@ public sealed class CompressionTests : IDisposable
         new Random(15).NextBytes(data.AsSpan(0, 1 << 20)); // incompressible, then compressible text
         for (int i = 1 << 20; i < data.Length; i++) data[i] = (byte)("hpcrun "[i % 7]);
         File.WriteAllBytes(blob = Path.Combine(tree, "blob"), data);
-        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        TestEnvironment.OpenAllButTheCache(dir);
     }
 
     public void Dispose() => TestEnvironment.RunChecked("rm", "-rf", dir);

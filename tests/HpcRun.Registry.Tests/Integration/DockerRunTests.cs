@@ -486,11 +486,6 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
     }
 
     /// <summary>A fresh image cache the test user can write.</summary>
-    internal static string CacheDir()
-    {
-        string path = Path.Combine(TestImages.Dir, $"cache-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(path);
-        File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
-        return path;
-    }
+    internal static string CacheDir() =>
+        TestEnvironment.UsersOwnDirectory(Path.Combine(TestImages.Dir, $"cache-{Guid.NewGuid():N}"));
 }

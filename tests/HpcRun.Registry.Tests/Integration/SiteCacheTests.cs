@@ -205,6 +205,47 @@ public sealed class SiteCacheTests(RegistryFixture registry) : IDisposable
         }
     }
 
+    /// <summary>Not only the site's: a cache the user names (HPCRUN_CACHEDIR, a shared scratch or /tmp) that another
+    /// user made first, with a SIF planted where the user's image goes, is refused (108) by the launch, the pull, the
+    /// cache verbs and a recipe build, and nothing of it runs; so is the user's own cache that others may write, and a
+    /// folder of it (sif/, refs/, tls/, recipe/) that is someone else's.</summary>
+    [Fact]
+    public void A_cache_named_by_the_user_that_is_not_theirs_alone_is_refused_at_every_use()
+    {
+        string reference = registry.PlainRef("test/multi:1"), cache = Path.Combine(dir, "shared");
+        string work = TestEnvironment.UsersOwnDirectory(Path.Combine(dir, "work"));
+        Directory.CreateDirectory(Path.Combine(cache, "sif"));
+        File.WriteAllText(Path.Combine(work, "Dockerfile"), $"FROM {TestImages.BusyboxTree}\nRUN touch /x\n");
+        TestEnvironment.RunChecked("chmod", "-R", "777", cache);
+        TestEnvironment.RunChecked("chown", "-R", $"{TestEnvironment.EnsureSecondUser()}:", cache);
+        var env = new Dictionary<string, string> { ["HPCRUN_INSECURE"] = "1", ["HPCRUN_CACHEDIR"] = cache };
+        string[][] uses = [[reference, "/bin/true"], ["pull", "--cache", reference], ["cache", "list"],
+            ["cache", "clean"], ["build", Path.Combine(work, "out.sif"), Path.Combine(work, "Dockerfile")]];
+        void AllRefuse(string line)
+        {
+            foreach (string[] args in uses)
+            {
+                CommandResult run = Hpcrun.Run(args, env, cwd: work);
+                Assert.Equal((108, $"hpcrun: {line}\n", ""), (run.ExitCode, run.Stderr, run.Stdout));
+            }
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(cache, "sif")));
+            Assert.False(File.Exists(Path.Combine(work, "out.sif")));
+        }
+        AllRefuse($"cannot use the image cache {cache}: another user owns it and could plant the images you would " +
+            "run; name a directory of your own (HPCRUN_CACHEDIR)");
+        TestEnvironment.RunChecked("chown", $"{TestEnvironment.User}:", cache);
+        AllRefuse($"cannot use the image cache {cache}: other users may write it (mode 0777) and could plant the " +
+            $"images you would run; make it yours alone (chmod 700 {cache})");
+        File.SetUnixFileMode(cache, (UnixFileMode)0b111_000_000);
+        string sif = Path.Combine(cache, "sif");
+        AllRefuse($"cannot use the image cache {sif}: another user owns it and could plant the images you would " +
+            $"run; remove it (rm -rf {sif}), and hpcrun makes it again, yours alone");
+        Directory.Delete(sif);
+        CommandResult mine = Hpcrun.Run([reference, "/bin/cat", "/data/kept"], env);
+        Assert.True(mine.ExitCode == 0, mine.ToString());
+        Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(sif));
+    }
+
     /// <summary>A local image needs no cache: a site cache that cannot serve does not stop it.</summary>
     [Fact]
     public void A_local_image_runs_and_is_inspected_whatever_the_site_cache()

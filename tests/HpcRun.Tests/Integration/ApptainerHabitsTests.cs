@@ -375,10 +375,8 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
     [Fact]
     public void CacheCleanTakesATypeAndSaysWhatItFreed()
     {
-        string cache = Path.Combine(TestImages.Dir, $"cache-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Path.Combine(cache, "sif"));
-        File.SetUnixFileMode(cache, (UnixFileMode)0b111_111_111);
-        File.SetUnixFileMode(Path.Combine(cache, "sif"), (UnixFileMode)0b111_111_111);
+        string cache = TestEnvironment.UsersOwnDirectory(Path.Combine(TestImages.Dir, $"cache-{Guid.NewGuid():N}"));
+        TestEnvironment.UsersOwnDirectory(Path.Combine(cache, "sif"));
         File.WriteAllBytes(Path.Combine(cache, "sif", "0123.sif"), new byte[2048]);
         var env = new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = cache };
         try

@@ -23,7 +23,7 @@ public sealed class ApptainerBuildVariablesTests : IDisposable
     private void Write(string name, string text)
     {
         File.WriteAllText(Path.Combine(dir, name), text);
-        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        TestEnvironment.OpenAllButTheCache(dir);
     }
 
     private CommandResult Build(Dictionary<string, string> variables, params string[] args) =>

@@ -22,7 +22,7 @@ public sealed class RecipeBuildTests : IDisposable
         string path = Path.Combine(dir, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text.Replace("\r\n", "\n"));
-        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        TestEnvironment.OpenAllButTheCache(dir);
         return path;
     }
 
@@ -508,8 +508,7 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Equal("changed\nb\ne\n444\n600\nno d\n", image.Stdout);
 
         // Edited, the last RUN runs in a copy of the earlier step's tree; the files it leaves alone are shared again.
-        string dockerfile = Path.Combine(dir, "Dockerfile"); // not Write: its chmod -R would reach the cache's trees
-        File.WriteAllText(dockerfile, File.ReadAllText(dockerfile).Replace("echo e >", "echo E >"));
+        Write("Dockerfile", File.ReadAllText(Path.Combine(dir, "Dockerfile")).Replace("echo e >", "echo E >"));
         var edited = Build("b.sif", "Dockerfile");
         Assert.True(edited.ExitCode == 0, edited.ToString());
         string rebuilt = Directory.GetDirectories(recipe).Select(d => Path.Combine(d, "rootfs"))
@@ -931,7 +930,7 @@ public sealed class RecipeBuildTests : IDisposable
         foreach (string target in new[] { "oci:layout:1", "oci-archive:layout.tar:2" })
             TestEnvironment.RunChecked("skopeo", "--insecure-policy", "copy", "-q",
                 $"docker-archive:{dir}/app.tar:app:{target[^1]}", target.Replace(":layout", $":{dir}/layout"));
-        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        TestEnvironment.OpenAllButTheCache(dir);
         foreach ((string agent, string from, string seen) in new[] { ("docker-archive", "app.tar:app:2", "2"),
                      ("oci", "layout:1", "1"), ("oci-archive", "layout.tar", "2") })
         {
