@@ -170,6 +170,27 @@ public class BadInputTests(ContainerFixture images)
         AssertOneLineError(Hpcrun.Run(corrupt, "true"), ExitCode.BadImage, "corrupt");
     }
 
+    /// <summary>A data block damaged after the tables, which a launch cannot find before it is read (SquashFS has no
+    /// checksums): the job's read fails as on a damaged disk (busybox's exec: a bus error), and hpcrun says once which
+    /// image is damaged, which the job's own failure would not.</summary>
+    [Fact]
+    public void ADamagedDataBlockIsNamedOnceWhenTheJobReadsIt()
+    {
+        string image = TestImages.BusyboxSquashFs; // outside the lock Cached takes
+        string damaged = TestImages.Cached("damaged-block.sqfs", path =>
+        {
+            byte[] bytes = File.ReadAllBytes(image);
+            Array.Fill(bytes, (byte)0xA5, 300_000, 256); // inside busybox's data blocks, after the superblock
+            File.WriteAllBytes(path, bytes);
+        });
+        CommandResult run = Hpcrun.Run(damaged, "/bin/busybox", "true");
+        Assert.NotEqual(0, run.ExitCode);
+        string line = $"hpcrun: {damaged}: a block of the image does not decompress: the image is damaged";
+        Assert.Contains(line, run.Stderr);
+        Assert.Equal(run.Stderr.IndexOf(line, StringComparison.Ordinal),
+            run.Stderr.LastIndexOf(line, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void CommandNotFoundInTheImage() =>
         AssertOneLineError(Hpcrun.Run(images.Image, "/no/such/solver"), ExitCode.CommandNotFound,

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Text;
+using HpcRun.Image.Posix;
 
 namespace HpcRun.Apply.SquashFuse;
 
@@ -19,6 +21,11 @@ internal static unsafe class DeflateBlocks
     /// a time as they fill (<see cref="ServingMemory.Grow"/>).</summary>
     public static long CacheBytes { get; set; }
 
+    /// <summary>The image served, as the user named it, for the line that says it is damaged.</summary>
+    public static string Image { get; set; } = "";
+
+    private static int saidDamaged;
+
     /// <summary>A squashfuse decompressor (sqfs_decompressor) backed by libdeflate, or 0 when
     /// libdeflate is not installed and squashfuse's own zlib must do.</summary>
     public static nint Decompressor() => inflate.Value;
@@ -38,7 +45,11 @@ internal static unsafe class DeflateBlocks
     private static int Inflate(byte* input, nuint inputSize, byte* output, nuint* outputSize)
     {
         nuint produced, room = *outputSize; // a cache's entry: the whole room stays allocated
-        if (zlibDecompress(decompressor, input, inputSize, output, room, &produced) != 0) return 1;
+        if (zlibDecompress(decompressor, input, inputSize, output, room, &produced) != 0)
+        {
+            SayDamaged();
+            return 1;
+        }
         *outputSize = produced;
         inflated += (long)room;
         if (inflated >= grown * ServingMemory.Step && inflated < CacheBytes)
@@ -47,5 +58,15 @@ internal static unsafe class DeflateBlocks
             ServingMemory.Grow();
         }
         return 0;
+    }
+
+    /// <summary>Says once which image is damaged: what SquashFS cannot check before a block is read (it has no
+    /// checksums; the tables are checked at the start) shows only as the job's read failing with EIO, or as a bus
+    /// error (SIGBUS) when the block is in a program or library it runs, which would not name the image.</summary>
+    private static void SayDamaged()
+    {
+        if (Interlocked.Exchange(ref saidDamaged, 1) == 0)
+            Libc.WriteAll(2, Encoding.UTF8.GetBytes($"hpcrun: {Image}: a block of the image does not decompress: the " +
+                "image is damaged, and the job's reads of it fail (an I/O error; a bus error for a program in it)\n"));
     }
 }

@@ -189,6 +189,7 @@ internal static unsafe partial class SquashFuseServer
             Syscalls.Close(file);
             throw new HpcRunException(ExitCode.BadImage, $"{image.Name}: {Describe(status)}");
         }
+        DeflateBlocks.Image = image.Name;
         return ((nint)fs, file, Tune(library, fs));
     }
 
