@@ -152,7 +152,7 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         System.IO.Directory.CreateDirectory(tree);
         if (Directory is not null)
         {
-            TreeCopy.Copy(Directory, tree, cancel);
+            CopyDirectory(tree, request.SkipUnreadable, reporter, cancel);
             string config = Path.Combine(tree, ImageConfig.InTreePath.TrimStart('/'));
             return (File.Exists(config) ? ImageConfig.Parse(File.ReadAllText(config)) : ImageConfig.Empty, null);
         }
@@ -167,13 +167,31 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         ImageSource source = ImageSource.Probe(image);
         using (IBuildStep step = reporter.Step($"unpacking {Shown(ImageFile)}", null))
         {
-            TreeCopy.Run("unsquashfs", ["-no-progress", "-quiet", "-ignore-errors", "-no-xattrs", "-force",
-                "-offset", $"{source.Offset}", "-dest", tree, image], cancel, check: false);
+            (int status, string errors) = TreeCopy.Run("unsquashfs", ["-no-progress", "-quiet", "-no-xattrs",
+                "-force", "-offset", $"{source.Offset}", "-dest", tree, image], cancel, check: false);
+            UnsquashfsErrors.Check(status, errors, Shown(ImageFile), tree);
             step.Done();
         }
         string? platform = PlatformOf(image);
         if (image != ImageFile) File.Delete(image);
         return (source.EmbeddedConfig ?? InTree(tree), platform);
+    }
+
+    /// <summary>Copies the base directory into <paramref name="tree"/>. What cp cannot read is what
+    /// `hpcrun build OUT DIR` refuses (<see cref="DirectoryScan"/>: 81, naming the file), or with
+    /// <paramref name="skipUnreadable"/> leaves out with the same warning; the tree is walked only when cp failed, so
+    /// a readable base costs the copy alone. Any other failure of cp is said as <see cref="TreeCopy.Copy"/> says
+    /// it.</summary>
+    private void CopyDirectory(string tree, bool skipUnreadable, IBuildReporter reporter, CancellationToken cancel)
+    {
+        string[] errors = TreeCopy.CopyErrors(Directory!, tree, cancel);
+        if (errors.Length == 0) return;
+        IReadOnlyList<string> left = DirectoryScan.Check(Directory!, skipUnreadable, reporter, cancel);
+        foreach (string path in left) TreeCopy.Remove(Path.Combine(tree, path)); // an unreadable directory's copy
+        string[] named = [.. left.Select(path => $"{Directory}/./{path}")];
+        if (errors.FirstOrDefault(line => !named.Any(path => line.Contains(path, StringComparison.Ordinal)))
+            is { } other)
+            throw TreeCopy.Failed(Directory!, other);
     }
 
     private static ImageConfig InTree(string tree)

@@ -353,7 +353,10 @@ public static class RecipeBuilder
             try { return read(); }
             catch (ImageFormatException e)
             {
-                throw new ImageFormatException($"{request.Recipe}:{stage.Line}: {e.Naming(stage.From).Message}");
+                // A local base is read at its full path, which names it already (`FROM ./x.sqfs`: x.sqfs's).
+                string named = e.Message.Contains(Path.GetFullPath(stage.From), StringComparison.Ordinal) ? e.Message
+                    : e.Naming(stage.From).Message;
+                throw new ImageFormatException($"{request.Recipe}:{stage.Line}: {named}");
             }
             catch (MissingFileException e)
             {

@@ -15,6 +15,11 @@ public sealed record RecipeRequest(string Output, string Recipe, string Context,
     /// --target`; null: the last.</summary>
     public string? Target { get; init; }
 
+    /// <summary>--skip-unreadable: a directory base's files this process cannot read are left out, with a warning
+    /// each, as `hpcrun build OUT DIR` leaves them out (<see cref="DirectoryScan"/>); else they refuse the
+    /// build.</summary>
+    public bool SkipUnreadable { get; init; }
+
     /// <summary>--notest (-T): the definition file's %test is not run after the build (Apptainer's option).</summary>
     public bool NoTest { get; init; }
 

@@ -11,12 +11,21 @@ internal static class TreeCopy
     /// Device nodes, which an unprivileged build can neither make nor use, are left out.</summary>
     public static void Copy(string source, string target, CancellationToken cancel)
     {
-        Directory.CreateDirectory(target);
-        string errors = Run("cp", ["-a", "--reflink=auto", "--", $"{source}/.", target], cancel, check: false);
-        string[] serious = [.. errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(line => !line.Contains("cannot create special file", StringComparison.Ordinal))];
-        if (serious.Length > 0) throw new ImageBuildException($"cannot copy {source}: {serious[0]}");
+        if (CopyErrors(source, target, cancel) is [var first, ..]) throw Failed(source, first);
     }
+
+    /// <summary>Copies as <see cref="Copy"/> does, going on past what cp cannot copy; cp's lines about it, each
+    /// naming the source's file as `SOURCE/./PATH`.</summary>
+    public static string[] CopyErrors(string source, string target, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(target);
+        string errors = Run("cp", ["-a", "--reflink=auto", "--", $"{source}/.", target], cancel, check: false).Errors;
+        return [.. errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => !line.Contains("cannot create special file", StringComparison.Ordinal))];
+    }
+
+    /// <summary>The copy of <paramref name="source"/> failed, as cp's <paramref name="line"/> says.</summary>
+    public static ImageBuildException Failed(string source, string line) => new($"cannot copy {source}: {line}");
 
     /// <summary>Removes <paramref name="path"/> and everything in it; nothing when it is missing. Only directories
     /// are made writable: a file's mode does not keep it from being removed, and the build cache's trees share files
@@ -30,9 +39,10 @@ internal static class TreeCopy
         Run("rm", ["-rf", "--", path], CancellationToken.None);
     }
 
-    /// <summary>Runs <paramref name="program"/>; its stderr. Throws <see cref="ImageBuildException"/> when it fails
-    /// and <paramref name="check"/>.</summary>
-    public static string Run(string program, IReadOnlyList<string> args, CancellationToken cancel, bool check = true)
+    /// <summary>Runs <paramref name="program"/>; its exit status and stderr. Throws <see cref="ImageBuildException"/>
+    /// when it fails and <paramref name="check"/>.</summary>
+    public static (int Status, string Errors) Run(string program, IReadOnlyList<string> args,
+        CancellationToken cancel, bool check = true)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string arg in args) start.ArgumentList.Add(arg);
@@ -44,7 +54,7 @@ internal static class TreeCopy
         cancel.ThrowIfCancellationRequested();
         if (check && process.ExitCode != 0)
             throw new ImageBuildException($"{program} failed: {errors.Result.Trim().Split('\n')[0]}");
-        return errors.Result;
+        return (process.ExitCode, errors.Result);
     }
 
     public static void Kill(Process process)

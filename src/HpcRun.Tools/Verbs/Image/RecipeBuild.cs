@@ -77,6 +77,7 @@ internal sealed class RecipeBuild
             // Only a definition file has a %test: a Dockerfile's build leaves the variable unread.
             NoTest = DefinitionFile.IsFile(recipe) && ApptainerSettings.Flag(result, NoTest, ApptainerSettings.NoTest),
             Target = result.GetValue(Target),
+            SkipUnreadable = build.SkipUnreadable,
             Proxies = ProxyVariables.From(Environment.GetEnvironmentVariable, args),
         };
         try

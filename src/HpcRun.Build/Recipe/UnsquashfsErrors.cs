@@ -1,0 +1,44 @@
+using HpcRun.Image;
+
+namespace HpcRun.Build.Recipe;
+
+/// <summary>Judges what unsquashfs (squashfs-tools 4.5) said when it unpacked a base image: the errors it may leave
+/// behind are those of an unprivileged user, a device node it cannot make ("could not create character device ...,
+/// because you're not superuser!", exit status 2), which a build leaves out as <see cref="TreeCopy.Copy"/> does.
+/// Anything else is a tree with files missing, which a build must not go on with: a data or metadata block that
+/// cannot be read or decompressed is a damaged image (<see cref="ImageFormatException"/>, 65), any other error
+/// (a full disk) a failed step (<see cref="ImageBuildException"/>, 71). Exit statuses: unsquashfs(1), 0 success,
+/// 1 fatal errors, 2 errors it went on after.</summary>
+internal static class UnsquashfsErrors
+{
+    /// <summary>Throws for what unsquashfs of <paramref name="shown"/> (as messages name it) into
+    /// <paramref name="tree"/> reported: its <paramref name="status"/> and its <paramref name="errors"/> (stderr,
+    /// one message a line); returns when the tree is whole but for device nodes.</summary>
+    public static void Check(int status, string errors, string shown, string tree)
+    {
+        string[] serious = [.. errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Trim()).Where(line => line.Length > 0 && !line.Contains("you're not superuser"))];
+        if (status == 0 || status == 2 && serious.Length == 0) return;
+        string first = serious.Length == 0 ? $"unsquashfs exited with status {status}" : Detail(serious, tree);
+        if (serious.Any(Damaged))
+            throw new ImageFormatException($"{shown}: damaged SquashFS: {first}");
+        throw new ImageBuildException($"cannot unpack {shown}: {first}");
+    }
+
+    /// <summary>The line that says most: one naming the file that was lost (unsquashfs's "failed to
+    /// read/uncompress file PATH"), with the image's path for the scratch tree's, else the first.</summary>
+    private static string Detail(string[] serious, string tree)
+    {
+        string line = serious.FirstOrDefault(l => l.Contains(" file ", StringComparison.Ordinal)) ?? serious[0];
+        line = line.Replace("FATAL ERROR: ", "", StringComparison.Ordinal);
+        return line.Replace(tree.TrimEnd('/') + "/", "/", StringComparison.Ordinal);
+    }
+
+    /// <summary>Whether <paramref name="line"/> says the image cannot be read: a block that does not decompress
+    /// ("gzip uncompress failed", "failed to read/uncompress file"), a read past its end or a bad table
+    /// ("read_block: failed to read", "corrupted").</summary>
+    private static bool Damaged(string line) =>
+        line.Contains("uncompress", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("failed to read", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("corrupt", StringComparison.OrdinalIgnoreCase);
+}
