@@ -39,6 +39,10 @@ internal sealed class BuildCache : IDisposable
     /// <summary>The flushes of <see cref="stored"/> to disk, one after the other: the last started after the last
     /// step was stored. Its result: why a flush failed, or null.</summary>
     private Task<string?> flushed = Task.FromResult<string?>(null);
+    /// <summary>The sharing of <see cref="stored"/> trees' files (<see cref="SharedFiles.Link"/>), one after the
+    /// other, part of <see cref="flushed"/>: a tree is read (<see cref="Tree"/>) once its links are made, as they
+    /// change its directories' times until the last is set back.</summary>
+    private Task linked = Task.CompletedTask;
 
     /// <summary>Opens the cache at <paramref name="root"/> (made 0700 if missing, with the image cache it is in) for a
     /// build, waiting while a <see cref="Clean"/> runs. Throws <see cref="ImageBuildException"/>
@@ -183,9 +187,14 @@ internal sealed class BuildCache : IDisposable
     /// <summary>Whether the cache has the step <paramref name="key"/> (with or without its tree).</summary>
     public bool Has(string key) => Root is not null && File.Exists($"{Entry(key)}/state.json");
 
-    /// <summary>The tree of <paramref name="key"/>, or null when the cache has none.</summary>
-    public string? Tree(string key) =>
-        Has(key) && Directory.Exists($"{Entry(key)}/rootfs") ? $"{Entry(key)}/rootfs" : null;
+    /// <summary>The tree of <paramref name="key"/>, or null when the cache has none; one this build stored once its
+    /// files are shared.</summary>
+    public string? Tree(string key)
+    {
+        if (!Has(key) || !Directory.Exists($"{Entry(key)}/rootfs")) return null;
+        if (stored.ContainsKey(key)) linked.GetAwaiter().GetResult();
+        return $"{Entry(key)}/rootfs";
+    }
 
     /// <summary>The directory of the step <paramref name="key"/>: this build's, while it runs, else the
     /// cache's.</summary>
@@ -211,7 +220,8 @@ internal sealed class BuildCache : IDisposable
 
     /// <summary>Keeps <paramref name="state"/> and <paramref name="tree"/> (null: the state alone) as
     /// <paramref name="key"/>: the tree copied, or moved in when <paramref name="move"/> (it must be in
-    /// <see cref="Scratch"/>); returns the stored tree, there to read until the build ends, or null. The step gets
+    /// <see cref="Scratch"/>); returns where the stored tree is until the build ends (to read through
+    /// <see cref="Tree"/>, once its files are shared), or null. The step gets
     /// its name in the cache at <see cref="Commit"/>. The files it has in common with <paramref name="sameAs"/>'s
     /// tree, the stored tree the working tree was last the same as, are then shared with it
     /// (<see cref="SharedFiles"/>).</summary>
@@ -237,15 +247,16 @@ internal sealed class BuildCache : IDisposable
         catch { TreeCopy.Remove(temporary); throw; }
         stored[key] = temporary;
         // A RUN's flushes to disk are no-ops (root emulation), so the step's files are flushed here, all at once and
-        // off the build's path: its next steps, and the SquashFS of the last, go on meanwhile.
+        // off the build's path: its next steps go on meanwhile, and the SquashFS of the last once its files are
+        // shared (Tree), the flush still going on.
         string flushing = scratch, copy = $"{temporary}/rootfs";
         string? working = move ? copy : tree;
-        flushed = flushed.ContinueWith(_ =>
-        {
-            if (working is not null && sameAs is { } same) SharedFiles.Link(copy, working, same, flushing, cancel);
-            return Flush(flushing);
-        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        return Tree(key);
+        if (working is not null && sameAs is { } same)
+            linked = linked.ContinueWith(_ => SharedFiles.Link(copy, working, same, flushing, cancel),
+                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        flushed = Task.WhenAll(flushed, linked).ContinueWith(_ => Flush(flushing), CancellationToken.None,
+            TaskContinuationOptions.None, TaskScheduler.Default);
+        return tree is null ? null : copy; // not waited for: Tree, which its readers call, waits
     }
 
     private static string? Flush(string directory)

@@ -307,8 +307,12 @@ public static class RecipeBuilder
                             request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
                         throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
                     // The last line: the state kept holds the base's OnBuild and platform, which the states of
-                    // hpcrun versions before them lack.
-                    key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform}\nOnBuild, platform");
+                    // hpcrun versions before them lack. The platform built for keys every step after it, as
+                    // BuildKit's: --platform's too, as a local base reads the same for each (the host's is left out,
+                    // so that the steps cached before it was keyed stay the host's).
+                    string? target = request.Platform == HostPlatform.Name ? null : request.Platform;
+                    key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform ?? target}\n" +
+                        "OnBuild, platform");
                     bases[key] = image;
                     if (cache.Has(key)) { state = cache.State(key); Cached(key); }
                     else
@@ -400,8 +404,9 @@ public static class RecipeBuilder
         /// there when it was cached, else (no cache) left in the scratch directory.</summary>
         private string Finish(string tree, string? materialized)
         {
-            if (pending.Remove(tree, out Pending? last))
-                return cache.Store(last.Key, tree, last.State, move: true, Synced(tree), cancel) ?? tree;
+            if (pending.Remove(tree, out Pending? last)) // read from now on: once the cache's links are made
+                return cache.Store(last.Key, tree, last.State, move: true, Synced(tree), cancel) is null ? tree
+                    : cache.Tree(last.Key) ?? tree;
             if (materialized == treeKey) return tree;
             if (Ready(treeKey) is { } ready) return ready;
             Materialize(tree, treeKey, ref materialized);

@@ -57,9 +57,14 @@ internal static class SharedFiles
     {
         private const string Temporary = ".shared-link";
 
+        /// <summary>Links what it can in the directory <paramref name="copy"/> and below; how many files. Each
+        /// rename into a directory stamps its modification time, which the tree must keep (the image's bytes, and the
+        /// trees later steps copy, are those of the steps that made it): it is set back once the directory's last
+        /// file is linked, and a subdirectory's renames never touch its parent's time.</summary>
         public int Link(SafeFileHandle copy, SafeFileHandle working, SafeFileHandle stored)
         {
-            int linked = 0;
+            Statx? before = Stat(copy, "");
+            int linked = 0, here = 0;
             foreach (DirectoryEntry entry in ReadDirectory(copy, out _))
             {
                 if (cancel.IsCancellationRequested) break; // an interrupted build keeps what it linked
@@ -74,9 +79,10 @@ internal static class SharedFiles
                 else if (made is { Type: S_IFREG, Links: 1 } && Unchanged(Stat(working, entry.Name))
                          && Stat(stored, entry.Name) is { Type: S_IFREG } kept && Alike(made, kept)
                          && Replace(copy, entry.Name, stored))
-                    linked++;
+                    here++;
             }
-            return linked;
+            if (here > 0 && before is { } b) SetTime(copy, b.Mtime.Seconds, b.Mtime.Nanoseconds);
+            return linked + here;
         }
 
         private bool Unchanged(Statx? working) =>
