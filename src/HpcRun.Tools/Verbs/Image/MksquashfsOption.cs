@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HpcRun.Build;
 using HpcRun.Image.Formats;
 using HpcRun.Launch;
 
@@ -15,9 +16,10 @@ internal static class MksquashfsOption
             "(default -comp gzip -Xcompression-level 3; e.g. \"-comp xz\" for a smaller image)",
     };
 
-    /// <summary>The arguments, checked (<see cref="MksquashfsArgs.Parse"/>); none when neither gives any.</summary>
-    /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>): arguments hpcrun does not pass on.
-    /// </exception>
+    /// <summary>The arguments, checked (<see cref="MksquashfsArgs.Parse"/>, then by mksquashfs itself:
+    /// <see cref="MksquashfsTrial"/>); none when neither gives any.</summary>
+    /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>): arguments hpcrun does not pass on, or a
+    /// value mksquashfs refuses.</exception>
     public static IReadOnlyList<string> Arguments(ParseResult result, Option<string?> option)
     {
         (string? text, string origin) = result.GetValue(option) is { } given ? (given, option.Name)
@@ -25,7 +27,10 @@ internal static class MksquashfsOption
                 ? (hpcruns, MksquashfsArgs.Variable)
             : ApptainerVariables.Find(Environment.GetEnvironmentVariable, MksquashfsArgs.ApptainerKey) is { } apptainers
                 ? (apptainers.Value, apptainers.Name) : (null, "");
-        try { return MksquashfsArgs.Parse(text ?? ""); }
+        IReadOnlyList<string> args;
+        try { args = MksquashfsArgs.Parse(text ?? ""); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, $"{origin}: {e.Message}"); }
+        return MksquashfsTrial.Refusal(args) is { } refused
+            ? throw new HpcRunException(ExitCode.Usage, $"{origin} \"{text}\": {refused}") : args;
     }
 }
