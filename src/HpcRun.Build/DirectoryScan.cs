@@ -31,8 +31,8 @@ internal static class DirectoryScan
         {
             string more = special.Count > Named ? $" and {special.Count - Named} more" : "";
             var named = special.Order(StringComparer.Ordinal).Take(Named).Select(p => Shown.Path("/" + p));
-            reporter.Warning(
-                $"skipped {special.Count} device nodes, FIFOs or sockets: {string.Join(", ", named)}{more}");
+            string what = special.Count == 1 ? "device node, FIFO or socket" : "device nodes, FIFOs or sockets";
+            reporter.Warning($"skipped {special.Count} {what}: {string.Join(", ", named)}{more}");
         }
         if (unreadable.Count == 0) return [];
         if (!skipUnreadable)

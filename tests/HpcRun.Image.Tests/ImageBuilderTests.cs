@@ -243,7 +243,17 @@ public sealed class ImageBuilderTests : IDisposable
         string listing = Listing(sif);
         Assert.Contains("-rwxr-xr-x root/root", listing);
         Assert.DoesNotContain("fifo", listing);
-        Assert.Contains("skipped 1 device nodes, FIFOs or sockets: /fifo", Assert.Single(reporter.Warnings));
+        Assert.Contains("skipped 1 device node, FIFO or socket: /fifo", Assert.Single(reporter.Warnings));
         Assert.Equal(["FROM_TREE=1"], ImageSource.Probe(sif).EmbeddedConfig!.Env);
+    }
+
+    [Fact]
+    public void Special_files_skipped_are_counted_in_the_plural_when_more_than_one()
+    {
+        string tree = Directory.CreateDirectory(sandbox.File("tree")).FullName;
+        File.WriteAllText(Path.Combine(tree, "file"), "x");
+        TestEnvironment.RunChecked("mkfifo", Path.Combine(tree, "a"), Path.Combine(tree, "b"));
+        Build(tree);
+        Assert.Contains("skipped 2 device nodes, FIFOs or sockets: /a, /b", Assert.Single(reporter.Warnings));
     }
 }
