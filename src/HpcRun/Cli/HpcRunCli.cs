@@ -145,7 +145,22 @@ internal sealed class HpcRunCli
         if (verbAt < 0 || !launchVerbs.Contains(args[verbAt])) return (args, []);
         Command verb = Root.Subcommands.First(c => c.Name == args[verbAt]);
         // The bare form's options are exec's, though the user typed no exec.
-        return ImageCommandLine.Split(args, verbAt, [.. verb.Options, .. Root.Options],
+        var split = ImageCommandLine.Split(args, verbAt, [.. verb.Options, .. Root.Options],
             name => UnsupportedOptions.Unknown(name, bare ? "" : verb.Name, "exec"));
+        // `hpcrun [OPTIONS] -- build` names an image called build: "--" said so.
+        if (bare && split.Ours is [.., "--", var word] && !Path.Exists(word)
+            && Root.Subcommands.Any(c => c.Name == word)
+            && !args.Skip(verbAt + 1).TakeWhile(a => a != word).Contains("--"))
+            throw new HpcRunException(ExitCode.Usage, MisplacedOption(args[verbAt + 1].Split('=', 2)[0], word));
+        return split;
     }
+
+    /// <summary>The line for a launch option (<paramref name="option"/>: --offline, -B...) written before a verb
+    /// (`hpcrun --offline build ...`), which made the bare form read the verb as its image: only
+    /// <see cref="CommandLineRoot.LeadsVerb"/>'s options go before a verb, as in Apptainer (its root command's
+    /// persistent flags).</summary>
+    private static string MisplacedOption(string option, string verb) =>
+        $"{option} comes before the verb {verb}, where only " +
+        $"{string.Join(", ", CommandLineRoot.RootOptions.Concat(CommandLineRoot.GlobalOptions))} may: " +
+        $"give a verb's options after it (see 'hpcrun {verb} --help')";
 }

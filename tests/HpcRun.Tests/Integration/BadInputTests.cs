@@ -42,6 +42,32 @@ public class BadInputTests(ContainerFixture images)
             "'docker://a\\x0Db' is not an image");
     }
 
+    /// <summary>A launch option before a verb (`hpcrun --offline build ...`) made the bare form take the verb for
+    /// its image ("image not found: build"): it is one line saying which options go before a verb, for a tool verb
+    /// and a launch verb alike; `hpcrun -- build` still names an image called build, and hpcrun's own options
+    /// before a verb still work.</summary>
+    [Theory]
+    [InlineData("--offline", "build", "o.sif", "x.def")]
+    [InlineData("--offline", "pull", "o.sif", "docker://busybox")]
+    [InlineData("--cleanenv", "run", "img.sif")]
+    [InlineData("-B", "/tmp", "inspect", "img.sif")]
+    [InlineData("--offline", "doctor")]
+    public void ALaunchOptionBeforeAVerbIsSaidSo(params string[] args)
+    {
+        string option = args[0], verb = args[option == "-B" ? 2 : 1];
+        AssertOneLineError(Hpcrun.Run(args), ExitCode.Usage, $"{option} comes before the verb {verb}, where only " +
+            $"-q, --quiet, -s, --silent, -v, --verbose, --debug may: give a verb's options after it (see 'hpcrun " +
+            $"{verb} --help')");
+    }
+
+    [Fact]
+    public void ADoubleDashBeforeAVerbsNameMakesItAnImage()
+    {
+        AssertOneLineError(Hpcrun.Run("--offline", "--", "build"), ExitCode.ImageNotFound, "image not found: build");
+        var quiet = Hpcrun.Run("-q", "inspect", images.Image);
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+    }
+
     [Fact]
     public void AnEmptyImageArgumentIsSaidToBeEmpty()
     {
