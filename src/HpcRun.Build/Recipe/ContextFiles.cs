@@ -42,9 +42,11 @@ internal sealed class ContextFiles
 
     /// <summary>The ignore file of a Dockerfile's context, as BuildKit chooses it: the Dockerfile's own
     /// (`RECIPE.dockerignore` beside it: `app.dockerfile.dockerignore`, `Dockerfile.dockerignore`) wins over the
-    /// context's `.dockerignore`; null when there is neither.</summary>
+    /// context's `.dockerignore`; null when there is neither. A recipe read from stdin (`-f -`) has no file beside
+    /// it, as docker's writes it to a directory of its own.</summary>
     public static string? IgnoreFile(string recipe, string context) =>
-        ((string[])[recipe + ".dockerignore", Path.Combine(context, ".dockerignore")]).FirstOrDefault(File.Exists);
+        ((string[])(recipe == "-" ? [] : [recipe + ".dockerignore"])).Append(Path.Combine(context, ".dockerignore"))
+            .FirstOrDefault(File.Exists);
 
     /// <summary>The context <paramref name="context"/>; <paramref name="ignoreFile"/>: the ignore file whose patterns
     /// leave paths out (a Dockerfile's context only, <see cref="IgnoreFile"/>: not another stage's tree, nor a
@@ -59,12 +61,22 @@ internal sealed class ContextFiles
     public static ContextFiles Stage(string tree, string place) =>
         Open(tree, ignoreFile: null, place, follow: false, inRoot: true);
 
+    /// <summary>Refuses a build context that is not there (<see cref="MissingFileException"/>, as a missing build
+    /// source) or is no directory (<see cref="BuildFailure.RecipeSourceRefused"/>), as `docker build` refuses one
+    /// before it starts ("context must be a directory").</summary>
+    public static void Check(string context)
+    {
+        if (Directory.Exists(context)) return;
+        if (!Path.Exists(context))
+            throw new MissingFileException($"build context not found: {Shown.Path(context)}", context);
+        throw new ImageBuildException($"build context {Shown.Path(context)} is not a directory",
+            BuildFailure.RecipeSourceRefused);
+    }
+
     private static ContextFiles Open(string context, string? ignoreFile, string place, bool follow, bool inRoot)
     {
         string full = Path.GetFullPath(context);
-        if (!Directory.Exists(full))
-            throw new ImageBuildException($"build context {Shown.Path(context)} is not a directory",
-                BuildFailure.RecipeSourceRefused);
+        Check(full);
         var rules = new List<(Regex, bool)>();
         if (ignoreFile is not null)
             foreach (string raw in ReadLines(ignoreFile))

@@ -128,11 +128,24 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
         if (words.Count is not (1 or 3)
             || words.Count == 3 && !words[1].Equals("AS", StringComparison.OrdinalIgnoreCase))
             throw new RecipeException("FROM takes IMAGE [AS NAME]", from.Line);
-        return new Stage(words[0], words.Count == 3 ? words[2].ToLowerInvariant() : null,
-            Platform(from, scope), body, from.Line)
+        return new Stage(words[0], words.Count == 3 ? StageName(from) : null, Platform(from, scope), body, from.Line)
         {
             Shown = from.Shown,
         };
+    }
+
+    /// <summary>FROM ... AS NAME's name, in lower case, as written (a variable is not expanded there): refused
+    /// unless a letter then letters, digits, `-`, `_` and `.`, as BuildKit's parseBuildStageName refuses it
+    /// (frontend/dockerfile/instructions/parse.go, validStageName): `1bad` would read as a stage's index in
+    /// COPY --from, and `a b` or `$X` as no name a --target or --from could give.</summary>
+    private static string StageName(Instruction from)
+    {
+        string written = Words.Split(from.Arguments, escape: from.Escape)[^1], name = written.ToLowerInvariant();
+        if (name.Length == 0 || !char.IsAsciiLetterLower(name[0])
+            || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.'))
+            throw new RecipeException($"FROM ... AS {written}: not a stage name: give a letter, then letters, " +
+                "digits, '-', '_' or '.'", from.Line);
+        return name;
     }
 
     /// <summary>FROM --platform, expanded with the global ARGs and in lower case (null: none, or empty, as

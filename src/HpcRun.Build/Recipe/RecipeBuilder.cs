@@ -80,12 +80,13 @@ public static class RecipeBuilder
     public static void Build(RecipeRequest request, IBuildReporter reporter, TextWriter progress,
         CancellationToken cancel)
     {
-        string text = Read(request.Recipe);
+        string text = request.Text ?? Read(request.Recipe);
         var notes = new List<(int Line, string Text)>(); // a Dockerfile's, as a definition file has its Warnings
         Recipe recipe = DefinitionFile.Is(request.Recipe, text) ? DefinitionFile.Parse(text, request.BuildArgs)
             : Recipe.FromDockerfile(DockerfileParser.Parse(text, notes), request.BuildArgs, request.Platform);
         foreach ((int line, string warning) in recipe.Warnings.Concat(notes))
             reporter.Warning($"{request.Recipe}:{line}: {warning}");
+        ContextFiles.Check(request.Context); // also when no COPY reads it, as docker build checks it
         BuildOutput.Prepare(request.Output, request.Force, reporter).Dispose(); // OUT writable: checked before the work
         using var cache = new BuildCache(request.NoCache || request.CacheDirectory is null ? null
             : Path.Combine(request.CacheDirectory, CacheFolder));
@@ -203,9 +204,17 @@ public static class RecipeBuilder
         private string treeKey = "";
         private bool userSaid; // the warning that RUN runs as root, not as the image's user, given once per build
         private bool userFromBase; // the stage's user is its base's (no USER in the stage yet)
+        /// <summary>A CMD of this stage's (a trigger's too) came before: ENTRYPOINT keeps it then, and clears only
+        /// the base's, an earlier stage's included (BuildKit's dispatchEntrypoint, `if !d.cmd.IsSet`: a stage's
+        /// dispatch state starts with it unset, inherited from no base).</summary>
+        private bool cmdSet;
         private readonly IReadOnlyList<int> built = StagesBuilt(recipe, request.Target);
+        /// <summary>COPY --from=IMAGE's images (<see cref="FromImage"/>) read so far, by the name given.</summary>
+        private readonly Dictionary<string, StageResult> images = [];
         private int Steps => // an ONBUILD trigger is a part of its FROM's step: 1.1, 1.2...
-            built.Sum(i => recipe.Stages[i].Instructions.Count + 1) + (RunsTest(recipe, request) ? 1 : 0);
+            built.Sum(i => recipe.Stages[i].Instructions.Count + 1) + (RunsTest(recipe, request) ? 1 : 0)
+            + built.SelectMany(i => recipe.Stages[i].Instructions.Select(at => at.Flags.GetValueOrDefault("from")))
+                .OfType<string>().Where(name => IsImage(recipe.Stages, name)).Distinct().Count();
 
         /// <summary>The names the ARGs of the bases' ONBUILD triggers declared, in the stages run so far.</summary>
         public HashSet<string> TriggerArgs { get; } = new(StringComparer.Ordinal);
@@ -231,7 +240,7 @@ public static class RecipeBuilder
             for (int i = 0; i <= built[^1]; i++)
             {
                 Stage stage = recipe.Stages[i];
-                StageResult? result = built.Contains(i) ? Stage(stage, i) : null;
+                StageResult? result = built.Contains(i) ? Stage(stage, $"stage{i}") : null;
                 done.Add(result);
                 if (stage.Name is { } name && result is not null) named[name] = result;
             }
@@ -273,9 +282,18 @@ public static class RecipeBuilder
             return int.TryParse(name, out int n) && n >= 0 && n < before ? n : null;
         }
 
-        private StageResult Stage(Stage stage, int index)
+        /// <summary>Whether COPY --from=<paramref name="name"/> names an image, not a stage: no stage of the recipe
+        /// is named so, before or after, and it is no stage's index, as BuildKit's toCommand (dockerfile2llb
+        /// convert.go) makes an implicit stage of it, `FROM name`; a stage named later stays refused.</summary>
+        private static bool IsImage(IReadOnlyList<Stage> stages, string name) =>
+            !int.TryParse(name, out _) && stages.All(s => s.Name != name.ToLowerInvariant());
+
+        /// <summary>Runs <paramref name="stage"/>, its tree in the scratch directory's <paramref name="folder"/>;
+        /// <paramref name="triggers"/>: whether its base's ONBUILD triggers run (not for COPY --from=IMAGE's
+        /// implicit stage, which BuildKit resolves without dispatching them).</summary>
+        private StageResult Stage(Stage stage, string folder, bool triggers = true)
         {
-            string tree = Path.Combine(scratch, $"stage{index}");
+            string tree = Path.Combine(scratch, folder);
             string? materialized = null; // the key whose tree `tree` holds
             StageState state;
             string key; // of the instructions so far; treeKey: of the last that changed the tree
@@ -287,6 +305,7 @@ public static class RecipeBuilder
             };
             Action finish = Line(from);
             userFromBase = true;
+            cmdSet = false;
             string? asked = stage.Platform;
             {
                 if (parent is not null)
@@ -333,10 +352,10 @@ public static class RecipeBuilder
             string? platform = asked ?? parent?.Platform ?? state.BasePlatform ?? request.Platform;
             // The base's triggers run here, and only here: the image built records only its own ONBUILDs, as
             // Docker's does (a definition file's, as Apptainer's, runs none and records none).
-            IReadOnlyList<string> triggers = state.Config.OnBuild ?? [];
+            IReadOnlyList<string> onBuild = state.Config.OnBuild ?? [];
             state = state with { Config = state.Config with { OnBuild = null } };
-            if (recipe.Definition is null)
-                (state, key) = OnBuild(stage, triggers, state, key, tree, ref materialized);
+            if (recipe.Definition is null && triggers)
+                (state, key) = OnBuild(stage, onBuild, state, key, tree, ref materialized);
             if (stage.Variables.Count > 0)
                 state = state with { Args = new Dictionary<string, string>(state.Args.Concat(stage.Variables)) };
             foreach (Instruction instruction in stage.Instructions)
@@ -464,11 +483,16 @@ public static class RecipeBuilder
                     break;
                 case "CMD":
                     state = state with { Config = state.Config with { Cmd = ExecOrShell(at, state) } };
+                    cmdSet = true;
                     break;
                 case "ENTRYPOINT":
                     state = state with
                     {
-                        Config = state.Config with { Entrypoint = ExecOrShell(at, state), Cmd = null },
+                        Config = state.Config with
+                        {
+                            Entrypoint = ExecOrShell(at, state),
+                            Cmd = cmdSet ? state.Config.Cmd : null,
+                        },
                     };
                     break;
                 case "ONBUILD":
@@ -527,10 +551,12 @@ public static class RecipeBuilder
                 if (new StageState().Expand(stageName) != stageName) // as BuildKit refuses it
                     throw new RecipeException($"{at.Keyword} --from={stageName}: variables are not expanded in " +
                         "--from: name a stage whose FROM uses the ARG (declared before the first FROM)", at.Line);
-                StageResult source = named.GetValueOrDefault(stageName.ToLowerInvariant())
+                bool image = IsImage(recipe.Stages, stageName);
+                StageResult source = image ? FromImage(stageName, at)
+                    : named.GetValueOrDefault(stageName.ToLowerInvariant())
                     ?? (int.TryParse(stageName, out int n) && n >= 0 && n < done.Count ? done[n] : null)
                     ?? throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line);
-                context = ContextFiles.Stage(source.Tree, $"stage {stageName}");
+                context = ContextFiles.Stage(source.Tree, $"{(image ? "image" : "stage")} {stageName}");
             }
             else if (host)
             {
@@ -553,6 +579,25 @@ public static class RecipeBuilder
                 && chosen.Count == 1;
             context.CopyInto(tree, chosen, destination, asFile, chmod, link, scratch, reporter, at, cancel);
             return Done(next, tree, state, ref materialized);
+        }
+
+        /// <summary>COPY --from=<paramref name="name"/>'s image (a local image or a registry reference, as FROM
+        /// takes them), read as the implicit stage `FROM name` that BuildKit makes of it: resolved and kept in the
+        /// build cache as that FROM is, a step of its own, once per build however many COPYs name it. The stage
+        /// running now goes on where it was.</summary>
+        private StageResult FromImage(string name, Instruction at)
+        {
+            if (images.TryGetValue(name, out StageResult? known)) return known;
+            (string savedTree, bool savedUser, bool savedCmd) = (treeKey, userFromBase, cmdSet);
+            var stage = new Stage(name, null, null, [], at.Line)
+            {
+                Shown = $"FROM {name} (for {at.Keyword} --from)",
+                Term = $"{at.Keyword} --from={name}",
+            };
+            StageResult result = images[name] = Stage(stage, $"image{images.Count}", triggers: false);
+            (treeKey, userFromBase, cmdSet) = (savedTree, savedUser, savedCmd);
+            cachedLine = false; // the COPY's own step, not yet found in the cache
+            return result;
         }
 
         /// <summary><paramref name="path"/> (WORKDIR's, COPY's destination) as an absolute path in the tree, relative

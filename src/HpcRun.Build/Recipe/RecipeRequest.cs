@@ -20,6 +20,11 @@ public sealed record RecipeRequest(string Output, string Recipe, string Context,
     /// build.</summary>
     public bool SkipUnreadable { get; init; }
 
+    /// <summary>The recipe's text when it was read already: `-f -`'s, from stdin, as `docker build -f - CONTEXT`
+    /// reads it (<see cref="Recipe"/> is then "-", as messages name it); null: read from the file
+    /// <see cref="Recipe"/>.</summary>
+    public string? Text { get; init; }
+
     /// <summary>--notest (-T): the definition file's %test is not run after the build (Apptainer's option).</summary>
     public bool NoTest { get; init; }
 

@@ -80,7 +80,8 @@ internal static class ImageVerbs
                 result.GetValue(skip),
                 SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
             string? recipeFile = result.GetValue(recipe.File);
-            if (!ImageReference.IsReference(request.Source)) BuildInputs.CheckKinds(request.Source, recipeFile);
+            if (!ImageReference.IsReference(request.Source)) // `-f -` reads stdin, whatever a file "-" is
+                BuildInputs.CheckKinds(request.Source, recipeFile is "-" ? null : recipeFile);
             if (RecipeBuilder.LooksSwapped(request.Output, request.Source))
                 throw new HpcRunException(ExitCode.Usage, $"the arguments look swapped: {Shown.Path(request.Output)} " +
                     $"{(File.Exists(request.Output) ? "is a recipe" : "is named as a recipe")}, and " +
@@ -120,11 +121,14 @@ internal static class ImageVerbs
     /// <summary><paramref name="args"/> with Apptainer's `build -f` (--fakeroot, which every hpcrun build is) said
     /// as --fakeroot, where hpcrun's -f is --file: when the word after -f looks like OUT (an image file's name, or
     /// a path that is not there) and one more word follows (SOURCE), as in `build -f out.sif x.def`. Otherwise -f
-    /// stays --file (`build -f Dockerfile out.sif .`).</summary>
+    /// stays --file (`build -f Dockerfile out.sif .`), and then needs the build context after OUT, as `docker build -f
+    /// RECIPE CONTEXT` does (its "requires 1 argument").</summary>
     /// <param name="root">hpcrun-tools' verbs.</param>
+    /// <exception cref="HpcRunException">64 (usage): --file with OUT and no context.</exception>
     public static string[] ApptainerFakeroot(string[] args, Command root)
     {
         int verb = ImageCommandLine.VerbAt(args, root), flag = -1, words = 0;
+        bool file = false; // --file given, as -f, --file or --file=RECIPE
         if (verb < 0 || args[verb] != ToolVerbs.Build.Name) return args;
         IList<Option> options = root.Subcommands.First(c => c.Name == args[verb]).Options;
         for (int i = verb + 1; i < args.Length; i++)
@@ -134,17 +138,22 @@ internal static class ImageVerbs
                 words += args.Length - i - 1;
                 break;
             }
+            file |= args[i].Split('=', 2)[0] is "-f" or "--file" && (args[i].Contains('=') || i + 1 < args.Length);
             if (args[i] == "-f" && flag < 0 && i + 1 < args.Length) flag = i++;
             else if (!args[i].StartsWith('-') || args[i] == "-") words++;
             else if (options.FirstOrDefault(o => o.Name == args[i] || o.Aliases.Contains(args[i])) is { } option
                      && option.ValueType != typeof(bool) && !args[i].Contains('='))
                 i++; // its value
         }
-        if (flag < 0 || words != 1) return args;
-        string value = args[flag + 1];
-        bool output = RecipeBuilder.ImageSuffixes.Any(s => value.EndsWith(s, StringComparison.OrdinalIgnoreCase))
-            || !Path.Exists(value);
-        return output ? [.. args[..flag], "--fakeroot", .. args[(flag + 1)..]] : args;
+        if (words != 1) return args;
+        string? value = flag < 0 ? null : args[flag + 1];
+        if (value is not null and not "-" && (!Path.Exists(value)
+                || RecipeBuilder.ImageSuffixes.Any(s => value.EndsWith(s, StringComparison.OrdinalIgnoreCase))))
+            return [.. args[..flag], "--fakeroot", .. args[(flag + 1)..]];
+        if (!file || args.Any(a => a is "-h" or "--help" or "-?")) return args;
+        throw new HpcRunException(ExitCode.Usage, "build -f RECIPE needs the build context after OUT (COPY's " +
+            "sources; `.`: the current directory, as in docker build -f RECIPE .): hpcrun build [OPTIONS] -f RECIPE " +
+            "OUT CONTEXT");
     }
 
     /// <summary>Apptainer's transport prefixes for local images taken off (hpcrun tells these sources apart by their

@@ -2,6 +2,7 @@ using System.CommandLine;
 using HpcRun.Build;
 using HpcRun.Build.Recipe;
 using HpcRun.CommandLine;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Registry;
 using HpcRun.Tools.Verbs.Registry;
@@ -44,6 +45,7 @@ internal sealed class RecipeBuild
     public void Run(ParseResult result, BuildRequest build)
     {
         string recipe = result.GetValue(File) ?? build.Source;
+        string? text = recipe == "-" ? ReadStandardInput() : null; // `-f -`, as docker build's
         string context = result.GetValue(File) is null
             ? DefinitionFile.IsFile(recipe) ? "." : Path.GetDirectoryName(Path.GetFullPath(recipe))!
             : build.Source;
@@ -63,7 +65,11 @@ internal sealed class RecipeBuild
         {
             string[] parts = pair.Split('=', 2);
             if (parts[0].Length == 0) throw new HpcRunException(ExitCode.Usage, $"--build-arg {pair}: give NAME=VALUE");
-            args[parts[0]] = parts.Length > 1 ? parts[1] : Environment.GetEnvironmentVariable(parts[0]) ?? "";
+            // `--build-arg NAME` alone takes NAME's value from the environment, and is no --build-arg at all when
+            // NAME is unset there, as docker buildx's listToMap skips it: the ARG keeps its default, and no warning
+            // says it went unused.
+            if ((parts.Length > 1 ? parts[1] : Environment.GetEnvironmentVariable(parts[0])) is { } value)
+                args[parts[0]] = value;
         }
         var request = new RecipeRequest(build.Output, recipe, context, args,
             ApptainerSettings.Flag(result, NoCache, ApptainerSettings.DisableCache), build.Force,
@@ -75,7 +81,9 @@ internal sealed class RecipeBuild
             build.MksquashfsArgs)
         {
             // Only a definition file has a %test: a Dockerfile's build leaves the variable unread.
-            NoTest = DefinitionFile.IsFile(recipe) && ApptainerSettings.Flag(result, NoTest, ApptainerSettings.NoTest),
+            NoTest = (text is null ? DefinitionFile.IsFile(recipe) : DefinitionFile.Is(recipe, text))
+                && ApptainerSettings.Flag(result, NoTest, ApptainerSettings.NoTest),
+            Text = text,
             Target = result.GetValue(Target),
             SkipUnreadable = build.SkipUnreadable,
             Proxies = ProxyVariables.From(Environment.GetEnvironmentVariable, args),
@@ -111,6 +119,22 @@ internal sealed class RecipeBuild
             throw new HpcRunException(ExitCode.PullOutputUnwritable, e.Message);
         }
         catch (RegistryException e) { throw new HpcRunException(RegistryVerbs.Status(e.Fault), e.Message); }
+    }
+
+    /// <summary>`-f -`'s recipe: stdin, read to its end before the build starts (an empty one is an empty recipe).
+    /// Throws 111, as for a recipe file that cannot be read.</summary>
+    private static string ReadStandardInput()
+    {
+        try
+        {
+            using var reader = new StreamReader(Console.OpenStandardInput());
+            return reader.ReadToEnd();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HpcRunException(ExitCode.RecipeInvalid, $"-f -: cannot read the recipe from stdin: " +
+                IoError.Describe(e));
+        }
     }
 
     private static string[] ReadArgFile(string file)

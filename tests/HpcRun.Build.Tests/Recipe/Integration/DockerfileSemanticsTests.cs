@@ -582,4 +582,154 @@ public sealed class DockerfileSemanticsTests : IDisposable
         Assert.DoesNotContain(listing, p => p.StartsWith("/y", StringComparison.Ordinal) || p.Contains("/sub"));
         Assert.Equal("h\n", TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "clean.sqfs"), "/new"));
     }
+
+    /// <summary>ENTRYPOINT clears the CMD it inherits (the base image's, an earlier stage's) but not one its own
+    /// stage set before it, as BuildKit's dispatchEntrypoint keeps Cmd when the stage set it (`d.cmd.IsSet`, which
+    /// a stage does not inherit); a CMD after ENTRYPOINT is kept as ever.</summary>
+    [Theory]
+    [InlineData("CMD [\"c1\", \"c2\"]\nENTRYPOINT [\"/bin/echo\", \"ep\"]", "ep c1 c2\n")]
+    [InlineData("ENTRYPOINT [\"/bin/echo\", \"ep\"]\nCMD [\"c1\", \"c2\"]", "ep c1 c2\n")]
+    [InlineData("CMD [\"c1\"]\nFROM base\nENTRYPOINT [\"/bin/echo\", \"ep\"]", "ep\n")]
+    [InlineData("CMD [\"c1\"]\nFROM base\nCMD [\"c2\"]\nENTRYPOINT [\"/bin/echo\", \"ep\"]", "ep c2\n")]
+    [InlineData("CMD [\"c1\"]\nENTRYPOINT [\"/bin/echo\", \"ep\"]\nFROM base", "ep c1\n")]
+    [InlineData("CMD [\"c1\"]\nENTRYPOINT [\"/bin/echo\", \"ep\"]\nFROM base\nENTRYPOINT [\"/bin/echo\"]",
+        "\n")]
+    public void Entrypoint_clears_an_inherited_cmd_and_keeps_its_own_stages(string stages, string printed)
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree} AS base\n{stages}\n");
+        var build = Build("cmd.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal(printed, Hpcrun.Run(["run", Path.Combine(dir, "cmd.sif")], env).Stdout);
+    }
+
+    /// <summary>`--build-arg NAME` alone takes NAME from the environment; unset there, it is no --build-arg at all,
+    /// as docker buildx's listToMap skips it: the ARG keeps its default and no warning says it went unused. Set but
+    /// empty, it is the empty value.</summary>
+    [Theory]
+    [InlineData(null, "X=[xdef]")]
+    [InlineData("", "X=[]")]
+    [InlineData("fromenv", "X=[fromenv]")]
+    public void A_build_arg_without_a_value_takes_the_environments_or_keeps_the_default(string? value,
+        string printed)
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nARG X=xdef\nRUN echo \"X=[$X]\" > /x\n");
+        var withValue = new Dictionary<string, string>(env);
+        if (value is not null) withValue["X"] = value;
+        var build = Hpcrun.Run(["build", "--build-arg", "X", "--build-arg", "UNSET_HERE", "--sqfs", "x.sqfs",
+            "Dockerfile"], withValue, cwd: dir);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.DoesNotContain("warning", build.Stderr);
+        Assert.Equal(printed + "\n", TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "x.sqfs"),
+            "/x"));
+    }
+
+    /// <summary>COPY --from=IMAGE (a local image here; a registry reference is resolved as FROM resolves it) copies
+    /// from that image, as BuildKit's implicit stage `FROM IMAGE` does: a step of its own, cached as that FROM, once
+    /// however many COPYs name it; a stage named after the COPY, or an index past it, stays refused.</summary>
+    [Fact]
+    public void Copy_from_an_image_copies_from_it_as_from_an_implicit_stage()
+    {
+        string base_ = TestImages.BusyboxTree;
+        Write("Dockerfile", $"""
+            FROM scratch
+            COPY --from={base_} /bin/busybox /bin/busybox
+            COPY --from={base_} /bin/sh /bin/sh
+            """);
+        var build = Build("--sqfs", "img.sqfs", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains($"hpcrun: [3/4] line 2: FROM {base_} (for COPY --from)\n", build.Stderr);
+        Assert.Contains("/bin/busybox", Listing("img.sqfs"));
+        Assert.Contains("/bin/sh", Listing("img.sqfs"));
+        var again = Build("--sqfs", "again.sqfs", "Dockerfile");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("hpcrun: [2/4] cached\n", again.Stderr);
+        Assert.Contains("hpcrun: [4/4] cached\n", again.Stderr);
+
+        foreach (string from in (string[])["later", "5"])
+        {
+            Write("Dockerfile", $"FROM {base_} AS first\nCOPY --from={from} /a /a\nFROM {base_} AS later\n");
+            var refused = Build("--target", "first", "no.sif", "Dockerfile");
+            Assert.Equal(111, refused.ExitCode);
+            Assert.EndsWith($"Dockerfile:2: COPY --from={from}: no such stage before it\n", refused.Stderr);
+        }
+        Write("Dockerfile", $"FROM {base_}\nCOPY --from=./no/such.sif /a /a\n");
+        var missing = Build("no.sif", "Dockerfile");
+        Assert.Equal(66, missing.ExitCode);
+        Assert.Contains("Dockerfile:2: COPY --from=./no/such.sif: not found", missing.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "no.sif")));
+    }
+
+    /// <summary>A stage name BuildKit refuses (parseBuildStageName: a letter, then letters, digits, -, _ and .) is
+    /// refused with its line, 111; a name in upper case is the lower-case one.</summary>
+    [Theory]
+    [InlineData("1bad!")]
+    [InlineData("1bad")]
+    [InlineData("bad!")]
+    [InlineData("-x")]
+    [InlineData("a$b")]
+    public void An_invalid_stage_name_is_refused_with_its_line(string name)
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nFROM {TestImages.BusyboxTree} AS {name}\n");
+        var build = Build("out.sif", "Dockerfile");
+        Assert.Equal(111, build.ExitCode);
+        Assert.Equal($"hpcrun: Dockerfile:2: FROM ... AS {name}: not a stage name: give a letter, then letters, " +
+            "digits, '-', '_' or '.'\n", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
+    [Fact]
+    public void A_valid_stage_name_is_taken_in_lower_case()
+    {
+        Write("Dockerfile", $"""
+            FROM {TestImages.BusyboxTree} AS Build-1_x.y
+            RUN echo built > /built
+            FROM {TestImages.BusyboxTree}
+            COPY --from=build-1_x.y /built /built
+            """);
+        var build = Build("out.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+    }
+
+    /// <summary>`build -f RECIPE OUT CONTEXT`: a context that is not there is a missing build source (66), one that
+    /// is a file is refused (112), both before any step runs, as docker build checks them; no context at all is a
+    /// usage error that says the context is missing.</summary>
+    [Fact]
+    public void A_missing_or_file_build_context_is_said_before_the_build()
+    {
+        Write("a.dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo ran\n");
+        Write("file.txt", "x\n");
+        var missing = Build("-f", "a.dockerfile", "o.sif", "nosuchctx");
+        Assert.Equal(66, missing.ExitCode);
+        Assert.Equal("hpcrun: build context not found: nosuchctx\n", missing.Stderr);
+        var file = Build("-f", "a.dockerfile", "o.sif", "file.txt");
+        Assert.Equal(112, file.ExitCode);
+        Assert.Equal("hpcrun: build context file.txt is not a directory\n", file.Stderr);
+        var none = Build("-f", "a.dockerfile", "o.sif");
+        Assert.Equal(64, none.ExitCode);
+        Assert.Equal("hpcrun: build -f RECIPE needs the build context after OUT (COPY's sources; `.`: the current " +
+            "directory, as in docker build -f RECIPE .): hpcrun build [OPTIONS] -f RECIPE OUT CONTEXT\n", none.Stderr);
+        Assert.Equal(64, Build("--file=a.dockerfile", "o.sif").ExitCode);
+        Assert.False(File.Exists(Path.Combine(dir, "o.sif")));
+    }
+
+    /// <summary>`-f -` reads the recipe from stdin, as `docker build -f - CONTEXT` does: COPY reads the context
+    /// (its .dockerignore applies), and a second build of the same text is cached.</summary>
+    [Fact]
+    public void A_recipe_read_from_stdin_builds_and_is_cached()
+    {
+        Write("ctx/a.txt", "a\n");
+        Write("ctx/secret", "s\n");
+        Write("ctx/.dockerignore", "secret\n");
+        string recipe = $"FROM {TestImages.BusyboxTree}\nCOPY . /ctx/\nRUN ls /ctx > /listed\n";
+        var build = Hpcrun.Run(["build", "-f", "-", "--sqfs", "in.sqfs", "ctx"], env, cwd: dir, stdin: recipe);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal("a.txt\n", TestEnvironment.RunChecked("unsquashfs", "-cat", Path.Combine(dir, "in.sqfs"),
+            "/listed"));
+        var again = Hpcrun.Run(["build", "-f", "-", "--sqfs", "again.sqfs", "ctx"], env, cwd: dir, stdin: recipe);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("hpcrun: [3/3] cached\n", again.Stderr);
+        var bad = Hpcrun.Run(["build", "-f", "-", "bad.sif", "ctx"], env, cwd: dir, stdin: "FROM\n");
+        Assert.Equal(111, bad.ExitCode);
+        Assert.StartsWith("hpcrun: -:1: ", bad.Stderr);
+    }
 }
