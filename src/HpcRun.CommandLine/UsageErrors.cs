@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using HpcRun.Image.Text;
 
 namespace HpcRun.CommandLine;
 
@@ -59,7 +60,7 @@ public static class UsageErrors
     {
         string prefix = parentName.Length > 0 ? parentName + " " : "";
         if (parentName.Length == 0 && UnsupportedVerbs.Refusal(word) is { } refusal) return refusal;
-        return UnsupportedVerbs.Suggestion(word, parent.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))
+        return Typos.Suggestion(word, parent.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))
             is { } verb ? $"unknown verb '{prefix}{word}': did you mean {prefix}{verb}?"
             : $"unknown verb '{prefix}{word}' (see 'hpcrun {prefix}--help')";
     }

@@ -9,9 +9,10 @@ namespace HpcRun.Build.Recipe;
 /// <summary>
 /// Lays out a definition file's sections as Apptainer does (../shared/FACTS.md, "Apptainer's image layout"), in a
 /// directory the build adds over the tree: /.singularity.d/Singularity (the definition file), runscript
-/// (`#!/bin/sh` and %runscript), runscript.help (%help), test (%test), startscript (%startscript), labels.json,
-/// env/10-docker2singularity.sh (the base image's ENV as exports), env/90-environment.sh (the base image's, with
-/// %environment, verbatim shell, appended). A base image's files of the sections the definition file lacks stay.
+/// (%runscript under its `#!` line: <see cref="ShebangScript"/>), runscript.help (%help), test (%test), startscript
+/// (%startscript), labels.json, env/10-docker2singularity.sh (the base image's ENV as exports), env/90-environment.sh
+/// (the base image's, with %environment, verbatim shell, appended). A base image's files of the sections the
+/// definition file lacks stay.
 /// </summary>
 internal static class ApptainerLayout
 {
@@ -44,7 +45,33 @@ internal static class ApptainerLayout
         string path = Path.Combine(tree, PostEnvironment.TrimStart('/'));
         if (File.Exists(path)) return;
         StepRunner.MakeDirectory(tree, Path.GetDirectoryName(PostEnvironment)!);
-        Script(path, EnvironmentHeader, header: false);
+        Script(path, EnvironmentHeader);
+    }
+
+    /// <summary>Writes the script of <paramref name="post"/> (%post) to <see cref="DefinitionFile.PostScript"/> in
+    /// <paramref name="tree"/>, executable, as Apptainer writes it before it runs it; the path on the host, to remove
+    /// once it ran. A base image that has the file already is refused (<see cref="RecipeException"/>), as Apptainer
+    /// refuses it (O_EXCL, util.go's createScript), which also keeps a symlink there from sending the write out of the
+    /// tree.</summary>
+    public static string WriteScript(string tree, Instruction post)
+    {
+        string path = Path.Combine(tree, DefinitionFile.PostScript.TrimStart('/'));
+        try
+        {
+            using var file = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = (UnixFileMode)0b111_101_101,
+            });
+            file.Write(System.Text.Encoding.UTF8.GetBytes(post.Script!));
+        }
+        catch (IOException) when (Path.Exists(path) || File.ResolveLinkTarget(path, false) is not null)
+        {
+            throw new RecipeException($"%post: the image has {DefinitionFile.PostScript} already, where %post's " +
+                "script goes (Apptainer refuses it too)", post.Line);
+        }
+        return path;
     }
 
     /// <summary>The labels %post wrote to <see cref="PostLabels"/> in <paramref name="tree"/>: `NAME VALUE`
@@ -55,10 +82,12 @@ internal static class ApptainerLayout
         return File.Exists(path) ? Labels(File.ReadAllText(path)) : [];
     }
 
-    /// <summary>`NAME VALUE` lines (%labels, $APPTAINER_LABELS): blank and '#' lines skipped.</summary>
+    /// <summary>`NAME VALUE` lines (%labels, $APPTAINER_LABELS), split at the first space only (a tab is part of
+    /// the name), as Apptainer's GetLabels (pkg/build/types/parser/deffile.go) splits them: blank and '#' lines
+    /// skipped, name and value trimmed.</summary>
     public static IEnumerable<KeyValuePair<string, string>> Labels(string text) =>
         text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
-            .Select(l => l.Split([' ', '\t'], 2))
+            .Select(l => l.Split(' ', 2))
             .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1].Trim() : ""));
 
     /// <summary>The image's labels as Apptainer's build makes them (internal/pkg/build/metadata.go,
@@ -103,9 +132,11 @@ internal static class ApptainerLayout
             File.WriteAllText(Path.Combine(history, $"Apptainer{count}"), older);
         }
         File.WriteAllText(Path.Combine(meta, "Singularity"), definition.Text);
-        if (definition.Runscript is { } runscript) Script(Path.Combine(meta, "runscript"), runscript);
-        if (definition.Test is { } test) Script(Path.Combine(meta, "test"), test);
-        if (definition.Startscript is { } start) Script(Path.Combine(meta, "startscript"), start);
+        foreach ((string name, string? body) in (ReadOnlySpan<(string, string?)>)[("runscript", definition.Runscript),
+                     ("test", definition.Test), ("startscript", definition.Startscript)])
+            if (body is not null)
+                Script(Path.Combine(meta, name),
+                    ShebangScript(body, definition.ScriptArguments.GetValueOrDefault(name, "")));
         if (definition.Help is { } help)
         {
             using Location? had = inTree.Resolve($"{Meta}/runscript.help", RootDir.Follow.All);
@@ -116,12 +147,11 @@ internal static class ApptainerLayout
         }
         File.WriteAllText(Path.Combine(meta, "labels.json"), JsonSerializer.Serialize(config.Labels,
             ImageConfigJson.Default.IReadOnlyDictionaryStringString) + "\n");
-        Script(Path.Combine(env, "10-docker2singularity.sh"), ConfigScripts.Environment(config) ?? "#!/bin/sh\n",
-            header: false);
+        Script(Path.Combine(env, "10-docker2singularity.sh"), ConfigScripts.Environment(config) ?? "#!/bin/sh\n");
         string? environment = Read(inTree, $"{Meta}/env/90-environment.sh");
         if (definition.Environment is { } added)
             environment = environment is null ? EnvironmentHeader + added : $"{environment}\n{added}";
-        Script(Path.Combine(env, "90-environment.sh"), environment ?? EnvironmentHeader, header: false);
+        Script(Path.Combine(env, "90-environment.sh"), environment ?? EnvironmentHeader);
     }
 
     /// <summary>The text of the regular file <paramref name="path"/> in the tree, symlinks resolved inside it (a
@@ -134,9 +164,28 @@ internal static class ApptainerLayout
         return reader.ReadToEnd();
     }
 
-    private static void Script(string path, string body, bool header = true)
+    /// <summary>The file of a %runscript, %test or %startscript <paramref name="body"/> (lines ending in \n), as
+    /// Apptainer's handleShebangScript and insertRunScript (internal/pkg/build/metadata.go) write it: the `#!` line,
+    /// a blank line, the script, a blank line. The `#!` line is the body's first line when it starts with `#!` (then
+    /// left out of the script), else `#!/bin/sh`; the section's <paramref name="arguments"/> (a `#` and what follows
+    /// dropped) are added to it: `%runscript -x` gives `#!/bin/sh -x`.</summary>
+    internal static string ShebangScript(string body, string arguments)
     {
-        File.WriteAllText(path, header ? "#!/bin/sh\n\n" + body : body);
+        string shebang = "#!/bin/sh", script = body, trimmed = body.TrimStart();
+        // Apptainer takes the first line even when blank lines come before the `#!` one (its shebang is then empty):
+        // the body here starts at its first line that is not blank.
+        if (trimmed.StartsWith("#!", StringComparison.Ordinal))
+        {
+            string[] split = trimmed.Split('\n', 2);
+            (shebang, script) = (split[0].Trim(), split.Length == 2 ? split[1] : "");
+        }
+        if (arguments.Split('#')[0].Trim() is { Length: > 0 } added) shebang += " " + added;
+        return $"{shebang}\n\n{script}\n";
+    }
+
+    private static void Script(string path, string text)
+    {
+        File.WriteAllText(path, text);
         File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HpcRun.Image;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Build.Recipe;
 
@@ -16,6 +17,10 @@ public sealed record DefinitionSections(string Text, string? Runscript, string? 
     /// <summary>%startscript: what `apptainer instance start` runs. hpcrun has no instances; the image keeps it for
     /// Apptainer.</summary>
     public string? Startscript { get; init; }
+
+    /// <summary>The arguments on the header line of %runscript, %test and %startscript (by section name; the last
+    /// header that has any), which Apptainer adds to the script's `#!` line.</summary>
+    public IReadOnlyDictionary<string, string> ScriptArguments { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -23,10 +28,10 @@ public sealed record DefinitionSections(string Text, string? Runscript, string? 
 /// (docker, localimage, docker-archive, oci, oci-archive; docker-daemon, oras and the others refused) and `From:`,
 /// then %files, %post, %environment, %runscript, %labels, %help, %test and %startscript. A section written more than
 /// once is one, its bodies joined in order, as Apptainer joins them. Each %files line becomes a COPY from the current
-/// directory (an absolute host path from its own directory), then %post a RUN (`/bin/sh -e -c`, or the shell `%post -c
-/// SHELL` names): Apptainer copies the files before %post runs, wherever the sections are written. %test is no step:
-/// as `apptainer build` does, the build runs it in the finished image (<see cref="RecipeBuilder"/>), so what it writes
-/// never lands in the image. %setup (run on the host as root) and app sections are refused.
+/// directory (an absolute host path from its own directory), then %post a RUN (as Apptainer runs it:
+/// <see cref="PostCommand"/>): Apptainer copies the files before %post runs, wherever the sections are written. %test
+/// is no step: as `apptainer build` does, the build runs it in the finished image (<see cref="RecipeBuilder"/>), so
+/// what it writes never lands in the image. %setup (run on the host as root) and app sections are refused.
 /// </summary>
 public static class DefinitionFile
 {
@@ -152,28 +157,31 @@ public static class DefinitionFile
                     break;
                 default:
                     if (!MetadataSections.Contains(section.Name))
-                        throw new RecipeException($"section %{section.Name} is not supported", section.Line);
+                        throw new RecipeException($"section %{section.Name} is not supported" +
+                            (Typos.Suggestion(section.Name, [.. MetadataSections, "files", "post"]) is { } meant
+                                ? $": did you mean %{meant}?" : ""), section.Line);
                     break;
             }
         // A section written more than once is one section, its bodies joined in the order written, as Apptainer's
         // parser joins them (deffile.go, parseTokenSection); a blank one is none, as Apptainer skips an empty
         // script, and leaves the base image's file of it in place.
         List<Part> Named(string name) => [.. sections.Where(s => s.Name == name)];
+        Part? Arguments(string name) => Named(name).LastOrDefault(s => s.Arguments.Length > 0); // the last given
         string? Section(string name) => Named(name).SelectMany(s => s.Body).ToList() is var body
             && body.Any(l => l.Text.Trim().Length > 0) ? Body(body) : null;
         // Apptainer copies every %files before %post runs, wherever either is written (build.go, Full): the
         // %files lines in the order written, then %post once, with the arguments of the last one that has any.
         var instructions = new List<Instruction>();
         foreach ((string entry, int line) in Named("files").SelectMany(s => s.Body))
-            if (Words.Split(entry.Trim()) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
+            if (Words.Split(entry.Trim(), line: line) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
                 instructions.Add(Exec("%files", line, pair.Count > 1 ? pair[..2] : [pair[0], pair[0]],
                     $"%files {entry.Trim()}"));
         if (Section("post") is { } post)
         {
-            List<Part> posts = Named("post");
-            Part shell = posts.LastOrDefault(s => s.Arguments.Length > 0, posts[0]);
-            instructions.Add(Exec("%post", posts[0].Line, [.. Shell(shell.Arguments, shell.Line), "-e", "-c", post],
-                $"%post {shell.Arguments} {post}"));
+            Part shell = Arguments("post") ?? Named("post")[0];
+            Instruction run = Exec("%post", Named("post")[0].Line, PostCommand(shell.Arguments, shell.Line),
+                $"%post {shell.Arguments} {post}");
+            instructions.Add(run with { Script = post });
         }
         string? test = Section("test");
         var labels = ApptainerLayout.Labels(Section("labels") ?? "").ToList();
@@ -182,6 +190,9 @@ public static class DefinitionFile
         {
             TestLine = test is null ? 0 : Named("test")[0].Line,
             Startscript = Section("startscript"),
+            ScriptArguments = ((string[])["runscript", "test", "startscript"])
+                .Select(name => (name, Arguments(name)?.Arguments)).Where(a => a.Arguments is not null)
+                .ToDictionary(a => a.name, a => a.Arguments!),
         };
         string location = string.Concat(((string[])["Registry", "Namespace"])
             .Where(k => agent == "docker" && header.GetValueOrDefault(k).Value is { Length: > 0 })
@@ -262,12 +273,24 @@ public static class DefinitionFile
         return from.Value.StartsWith('/') || from.Value.StartsWith('.') ? from.Value : "./" + from.Value;
     }
 
-    private static string[] Shell(string arguments, int line)
+    /// <summary>Where %post's script is written in the tree, as Apptainer writes it (stage.go, runPostScript), and
+    /// removed once it ran.</summary>
+    public const string PostScript = "/.post.script";
+
+    /// <summary>The command that runs %post's script (<see cref="PostScript"/>), as Apptainer's getSectionScriptArgs
+    /// (internal/pkg/build/util.go) makes it from the section's <paramref name="arguments"/> (a `#` and what follows
+    /// dropped, split at blanks): `/bin/sh -ex ARGS SCRIPT`, so that the shell stops at the first failing command and
+    /// traces each on stderr (`+ cmd`); with `-c`, the words after it are one shell command run with the script's
+    /// path, `/bin/sh -ex ARGS -c "SHELL... SCRIPT"` (`%post -c /bin/bash`: bash runs the script, without -e or -x).
+    /// Throws <see cref="RecipeException"/> at <paramref name="line"/> for a `-c` with nothing after it.</summary>
+    internal static List<string> PostCommand(string arguments, int line)
     {
-        List<string> words = Words.Split(arguments);
-        if (words.Count == 0) return ["/bin/sh"];
-        if (words.Count == 2 && words[0] == "-c") return [words[1]];
-        throw new RecipeException($"%post {arguments}: only `-c SHELL` is supported", line);
+        List<string> words = [.. arguments.Split('#')[0].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)];
+        int c = words.IndexOf("-c");
+        if (c < 0) return ["/bin/sh", "-ex", .. words, PostScript];
+        if (c == words.Count - 1)
+            throw new RecipeException($"%post {arguments}: `-c` takes the shell to run the script with", line);
+        return ["/bin/sh", "-ex", .. words[..(c + 1)], $"{string.Join(' ', words[(c + 1)..])} {PostScript}"];
     }
 
     private static string Body(IEnumerable<(string Text, int Line)> body) =>

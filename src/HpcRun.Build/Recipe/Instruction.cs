@@ -25,11 +25,15 @@ public sealed record Instruction(string Keyword, IReadOnlyDictionary<string, str
     /// BuildKit's shell lexer reads them. RUN's shell form is the shell's to read, and keeps it as written.</summary>
     public char Escape { get; init; } = '\\';
 
+    /// <summary>The script a definition file's %post runs from a file in the tree (its arguments name the file:
+    /// <see cref="DefinitionFile.PostCommand"/>); null for any other instruction.</summary>
+    public string? Script { get; init; }
+
     /// <summary>What the build cache keys this instruction by: keyword, flags and arguments, not the line; the escape
-    /// character too when it is not the default, since it changes what the same arguments mean.</summary>
+    /// character too when it is not the default, since it changes what the same arguments mean; the script.</summary>
     public string CacheText =>
         $"{Keyword} {string.Join(' ', Flags.OrderBy(f => f.Key).Select(f => $"--{f.Key}={f.Value}"))} {Arguments}" +
-        (Escape == '\\' ? "" : $"\nescape={Escape}");
+        (Escape == '\\' ? "" : $"\nescape={Escape}") + (Script is null ? "" : $"\nscript={Script}");
 }
 
 /// <summary>A recipe the build refused: <see cref="Line"/> (1-based, 0: the whole file) says where.</summary>

@@ -100,7 +100,7 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
             {
                 StageState before = scope;
                 foreach ((string name, string? value) in before.ExpandPairs(instruction.Arguments, legacyForm: false,
-                             instruction.Escape))
+                             instruction.Escape, instruction.Line))
                 {
                     string? given = buildArgs.TryGetValue(name, out string? v) ? v
                         : value ?? automatic.GetValueOrDefault(name);
@@ -117,14 +117,15 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
         }
         stages.Add(MakeStage(from!, body, scope));
         var declared = instructions.Where(i => i.Keyword == "ARG")
-            .SelectMany(i => Words.Pairs(i.Arguments, legacyForm: false, escape: i.Escape)).Select(p => p.Key)
-            .ToHashSet();
+            .SelectMany(i => Words.Pairs(i.Arguments, legacyForm: false, escape: i.Escape, line: i.Line))
+            .Select(p => p.Key).ToHashSet();
         return new Recipe(stages, global) { ArgsUsed = declared };
     }
 
     private static Stage MakeStage(Instruction from, List<Instruction> body, StageState scope)
     {
-        List<string> words = Words.Split(scope.Expand(from.Arguments, from.Escape), escape: from.Escape);
+        List<string> words = Words.Split(scope.Expand(from.Arguments, from.Escape), escape: from.Escape,
+            line: from.Line);
         if (words.Count is not (1 or 3)
             || words.Count == 3 && !words[1].Equals("AS", StringComparison.OrdinalIgnoreCase))
             throw new RecipeException("FROM takes IMAGE [AS NAME]", from.Line);

@@ -432,7 +432,16 @@ public static class RecipeBuilder
             return tree;
         }
 
+        /// <summary>Applies <paramref name="at"/>; what in it the recipe cannot do names its line, a word's quote left
+        /// open (<see cref="Words"/>) too.</summary>
         private (StageState, string) Apply(Instruction at, StageState state, string key, string tree,
+            ref string? materialized)
+        {
+            try { return ApplyInstruction(at, state, key, tree, ref materialized); }
+            catch (RecipeException e) when (e.Line == 0) { throw new RecipeException(e.Message, at.Line); }
+        }
+
+        private (StageState, string) ApplyInstruction(Instruction at, StageState state, string key, string tree,
             ref string? materialized)
         {
             string arguments = at.Keyword is "RUN" or "%post" ? at.Arguments : state.Expand(at.Arguments, at.Escape);
@@ -521,7 +530,9 @@ public static class RecipeBuilder
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);
             if (at.Keyword == "%post") ApptainerLayout.PreparePost(tree);
-            runner.Run(tree, state, argv, at, cancel);
+            string? script = at.Script is null ? null : ApptainerLayout.WriteScript(tree, at);
+            try { runner.Run(tree, state, argv, at, cancel); }
+            finally { if (script is not null) File.Delete(script); }
             return Done(next, tree, state, ref materialized);
         }
 

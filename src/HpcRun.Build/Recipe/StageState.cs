@@ -57,8 +57,8 @@ public sealed record StageState
     /// "Environment replacement": `ENV A=1 B=$A` gives B the A from before; quotes and escapes as
     /// <see cref="Words.Split"/> says, with the Dockerfile's <paramref name="escape"/> character). A null value:
     /// `ARG NAME` alone.</summary>
-    public List<KeyValuePair<string, string?>> ExpandPairs(string arguments, bool legacyForm, char escape = '\\') =>
-        Words.Pairs(arguments, legacyForm, this, escape);
+    public List<KeyValuePair<string, string?>> ExpandPairs(string arguments, bool legacyForm, char escape = '\\',
+        int line = 0) => Words.Pairs(arguments, legacyForm, this, escape, line);
 
     /// <summary>Substitutes $NAME, ${NAME}, ${NAME:-default} and ${NAME:+alternative} with <see cref="Variable"/>
     /// (Dockerfile reference, "Environment replacement"); \$ (`$ with `# escape=``) stays a literal $.</summary>

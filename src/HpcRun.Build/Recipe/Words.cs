@@ -6,10 +6,11 @@ namespace HpcRun.Build.Recipe;
 /// separate, double and single quotes group, the escape character (a backslash, or the backtick a Dockerfile's
 /// `# escape=`` directive chooses) escapes the next character. Given a state, variables expand as the words are read
 /// (Dockerfile reference, "Environment replacement"): not inside single quotes, not after the escape character (`\$X`
-/// stays `$X`), and a value is never split into words.</summary>
+/// stays `$X`), and a value is never split into words. An unterminated quote throws <see cref="RecipeException"/> at
+/// the <c>line</c> given (0: the caller's <see cref="RecipeBuilder"/> step names it).</summary>
 public static class Words
 {
-    public static List<string> Split(string text, StageState? expand = null, char escape = '\\')
+    public static List<string> Split(string text, StageState? expand = null, char escape = '\\', int line = 0)
     {
         var words = new List<string>();
         var word = new StringBuilder();
@@ -35,7 +36,7 @@ public static class Words
             }
             else { word.Append(c); inWord = true; }
         }
-        if (quote != '\0') throw new RecipeException($"unterminated quote in: {text}");
+        if (quote != '\0') throw new RecipeException($"unterminated quote in: {text}", line);
         if (inWord) words.Add(word.ToString());
         return words;
     }
@@ -44,13 +45,13 @@ public static class Words
     /// when the first word has no '='. A word without '=' (`ARG NAME`; <see cref="DockerfileParser"/> refuses one in
     /// ENV and LABEL, as BuildKit) has a null value. <paramref name="expand"/>: as in <see cref="Split"/>.</summary>
     public static List<KeyValuePair<string, string?>> Pairs(string text, bool legacyForm, StageState? expand = null,
-        char escape = '\\')
+        char escape = '\\', int line = 0)
     {
-        List<string> words = Split(text, expand, escape);
+        List<string> words = Split(text, expand, escape, line);
         if (words.Count > 0 && !words[0].Contains('=') && legacyForm)
         {
             int space = text.TrimStart().IndexOfAny([' ', '\t']);
-            string value = space < 0 ? "" : string.Join(' ', Split(text.TrimStart()[space..], expand, escape));
+            string value = space < 0 ? "" : string.Join(' ', Split(text.TrimStart()[space..], expand, escape, line));
             return [KeyValuePair.Create(words[0], (string?)value)];
         }
         return [.. words.Select(w => w.Split('=', 2))

@@ -4,6 +4,7 @@ using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 using HpcRun.Launch;
 using Serilog;
 
@@ -125,7 +126,7 @@ internal sealed class HpcRunCli
         if (!Path.Exists(word))
         {
             UnsupportedVerbs.Check(word);
-            if (UnsupportedVerbs.Suggestion(word, Root.Subcommands.Select(c => c.Name)) is not null)
+            if (Typos.Suggestion(word, Root.Subcommands.Select(c => c.Name)) is not null)
                 throw new HpcRunException(ExitCode.Usage, UsageErrors.UnknownVerb(word, Root, ""));
             // Nothing but options: no image came, and no verb (hpcrun --bogus), so the option is hpcrun's to refuse;
             // "--" ends the options, and what follows is the image (`hpcrun -- IMAGE CMD`, exec's own "--").

@@ -276,7 +276,8 @@ public class DockerfileParserTests
         Assert.Equal("docker://debian:bookworm", stage.From);
         Assert.Equal(["%files", "%post"], stage.Instructions.Select(i => i.Keyword));
         Assert.Equal(("    true\n", 10), (recipe.Definition!.Test, recipe.Definition.TestLine));
-        Assert.Equal(["/bin/bash", "-e", "-c", "    echo hi\n"], stage.Instructions[1].ExecForm());
+        Assert.Equal(["/bin/sh", "-ex", "-c", "/bin/bash /.post.script"], stage.Instructions[1].ExecForm());
+        Assert.Equal("    echo hi\n", stage.Instructions[1].Script);
         Assert.Equal([KeyValuePair.Create("Author", "someone")], recipe.Definition!.Labels);
         var e = Assert.Throws<RecipeException>(() => DefinitionFile.Parse("Bootstrap: oras\nFrom: x/y:1\n"));
         Assert.Contains("oras is not supported", e.Message);

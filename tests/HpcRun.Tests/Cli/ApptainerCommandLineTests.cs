@@ -75,7 +75,7 @@ public class ApptainerCommandLineTests
     [InlineData("./exce", null)]       // a path
     [InlineData("solver", null)]       // far from every verb
     public void TyposGetASuggestion(string word, string? verb) =>
-        Assert.Equal(verb, HpcRun.CommandLine.UnsupportedVerbs.Suggestion(word,
+        Assert.Equal(verb, HpcRun.Image.Text.Typos.Suggestion(word,
             ["run", "exec", "shell", "build", "inspect", "submit", "status", "cancel", "jobs", "doctor", "version"]));
 
     [Fact]

@@ -810,6 +810,69 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Contains("B: 2\n", labels);
     }
 
+    /// <summary>A quote left open names its line in every instruction that splits words, as every other recipe
+    /// error does (the trial's %files `"unterminated /x` had none).</summary>
+    [Theory]
+    [InlineData("Dockerfile", "FROM {0}\nCOPY \"a /x\n", "Dockerfile:2: unterminated quote in: \"a /x")]
+    [InlineData("Dockerfile", "FROM {0}\n\nENV A=\"x\n", "Dockerfile:3: unterminated quote in: A=\"x")]
+    [InlineData("Dockerfile", "FROM {0}\nLABEL a='b\n", "Dockerfile:2: unterminated quote in: a='b")]
+    [InlineData("Dockerfile", "ARG V=\"1\nFROM {0}\n", "Dockerfile:1: unterminated quote in: V=\"1")]
+    [InlineData("Dockerfile", "FROM \"{0}\n", "Dockerfile:1: unterminated quote in: \"")]
+    [InlineData("x.def", "Bootstrap: localimage\nFrom: {0}\n%files\n    \"unterminated /x\n",
+        "x.def:4: unterminated quote in: \"unterminated /x")]
+    public void An_unterminated_quote_names_its_line(string name, string recipe, string says)
+    {
+        Write(name, string.Format(CultureInfo.InvariantCulture, recipe, TestImages.BusyboxTree));
+        var build = Build("q.sif", name);
+        Assert.Equal(111, build.ExitCode);
+        Assert.Contains($"hpcrun: {says}", build.Stderr);
+        AssertNoScratch();
+    }
+
+    /// <summary>%post runs as Apptainer's `/bin/sh -ex /.post.script`: it stops at the first failing command, and
+    /// the trace on stderr shows which one; `%post -c SHELL` runs the script with SHELL alone (no -e, no trace of its
+    /// commands), and the script file is not left in the image.</summary>
+    [Fact]
+    public void Post_traces_and_stops_at_the_first_failure_unless_c_names_the_shell()
+    {
+        Write("p.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n%post\n    echo one\n    false\n" +
+            "    echo two\n");
+        var failed = Build("p.sif", "p.def");
+        Assert.Equal(110, failed.ExitCode);
+        Assert.Contains("+ echo one\n", failed.Stderr);
+        Assert.Contains("+ false\nhpcrun: %post at line 3 failed with exit status 1\n", failed.Stderr);
+        Assert.Equal("one\n", failed.Stdout);
+        AssertNoScratch();
+        Write("c.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n%post -c /bin/sh # no -e\n" +
+            "    echo one\n    false\n    echo two > /two\n");
+        var shell = Build("c.sif", "c.def");
+        Assert.True(shell.ExitCode == 0, shell.ToString());
+        Assert.Contains("+ /bin/sh /.post.script\n", shell.Stderr);
+        Assert.DoesNotContain("+ false", shell.Stderr);
+        string sif = Path.Combine(dir, "c.sif");
+        Assert.Equal("two\n", Hpcrun.Run(["exec", sif, "cat", "/two"], env).Stdout);
+        Assert.Equal(1, Hpcrun.Run(["exec", sif, "test", "-e", "/.post.script"], env).ExitCode);
+    }
+
+    /// <summary>A `#!` first line of %runscript, %test and %startscript is the script's interpreter, as Apptainer's
+    /// handleShebangScript makes it (the trial's `#!/bin/bash` runscript ran with /bin/sh); the section's arguments
+    /// go on that line (%test -x traces).</summary>
+    [Fact]
+    public void A_scripts_first_line_shebang_is_its_interpreter()
+    {
+        Write("s.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n%runscript\n#!/bin/cat\n    hello\n" +
+            "%test -x # traced\n    echo testing\n%startscript\n    #!/bin/sh -u\n    echo $UNSET\n");
+        var build = Build("s.sif", "s.def");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("+ echo testing\n", build.Stderr);
+        Assert.Equal("testing\n", build.Stdout);
+        string sif = Path.Combine(dir, "s.sif");
+        Assert.Equal("#!/bin/cat\n\n    hello\n\n", Hpcrun.Run(["run", sif], env).Stdout);
+        Assert.Equal("#!/bin/sh -x\n\n    echo testing\n\n",
+            Hpcrun.Run(["exec", sif, "cat", "/.singularity.d/test"], env).Stdout);
+        Assert.NotEqual(0, Hpcrun.Run(["exec", sif, "/.singularity.d/startscript"], env).ExitCode); // -u: $UNSET
+    }
+
     /// <summary>%test runs in the finished image, as `apptainer build` runs it: a failing one leaves no OUT (an
     /// existing OUT untouched under --force), and --notest (-T) skips it.</summary>
     [Fact]
