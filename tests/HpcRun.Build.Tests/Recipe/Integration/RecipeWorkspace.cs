@@ -27,7 +27,7 @@ public sealed class RecipeWorkspace : IDisposable
         string path = Path.Combine(Dir, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
-        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", Path.GetDirectoryName(path)!);
+        TestEnvironment.OpenAllButTheCache(Dir);
         return path;
     }
 
