@@ -29,7 +29,7 @@ public class DefinitionArgumentsTests
         Assert.Equal("docker://debian:bookworm", stage.From);
         Assert.Equal(
             "    echo \"version 2.5 2.5-bookworm\" > /version\n    # {{ NOT_A_VARIABLE }} in a comment stays\n",
-            stage.Instructions.Single().ExecForm()![^1]);
+            stage.Instructions.Single().Script);
         Assert.Contains("From: debian:bookworm\n", recipe.Definition!.Text);
         Assert.Contains("echo \"version 2.5 2.5-bookworm\"", recipe.Definition.Text);
         Assert.Equal(["FULL", "TAG", "VERSION"], recipe.ArgsUsed.Order());
