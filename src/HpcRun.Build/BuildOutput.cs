@@ -102,9 +102,13 @@ internal sealed class BuildOutput : IDisposable
             : new FileStream(fd, FileAccess.ReadWrite);
     }
 
-    /// <summary>Moves the finished image onto OUT.</summary>
-    public void Commit(bool force)
+    /// <summary>Moves the finished image onto OUT; a SIF (<paramref name="executable"/>) made executable first,
+    /// 0755 less the umask, as Apptainer writes one (pull's CopyFileAtomic with 0755): it starts with a
+    /// run-singularity line.</summary>
+    public void Commit(bool force, bool executable)
     {
+        if (executable && FchmodAt(Scratch.Handle, ImageName, 0b111_101_101 & ~Umask(), 0) != 0)
+            throw Unwritable(Out, Describe(Errno));
         if (RenameAt2(Scratch.Handle, ImageName, directory, name, force ? 0 : RENAME_NOREPLACE) == 0) return;
         int errno = Errno;
         if (errno is EINVAL or ENOSYS && !force) // no RENAME_NOREPLACE here (NFS, some FUSE): check, then rename
@@ -115,10 +119,21 @@ internal sealed class BuildOutput : IDisposable
         }
         throw Unwritable(Out, errno switch
         {
-            EEXIST => "it was created during the build; give --force to overwrite it",
+            // Said alike for a build and a pull (which builds): another process wrote OUT meanwhile.
+            EEXIST => "another process created it meanwhile; give --force to overwrite it",
             EISDIR => "it is a directory",
             _ => Describe(errno),
         });
+    }
+
+    /// <summary>This process's umask, from /proc/self/status (umask(2) cannot read it without setting it, under the
+    /// other threads' feet); 022 where the kernel does not say (before Linux 4.7).</summary>
+    private static uint Umask()
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("Umask:", StringComparison.Ordinal))
+                return Convert.ToUInt32(line[6..].Trim(), 8);
+        return 0b000_010_010;
     }
 
     /// <summary>Removes the scratch directory; a failure is a warning (it must not hide the build's own

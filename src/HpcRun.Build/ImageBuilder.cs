@@ -68,7 +68,7 @@ public static class ImageBuilder
             cancel.ThrowIfCancellationRequested();
             request.BeforeCommit?.Invoke(output.ImagePath);
             cancel.ThrowIfCancellationRequested();
-            output.Commit(request.Force);
+            output.Commit(request.Force, executable: !request.SquashFsOnly);
         }
         catch (PosixException e) when (e.Errno is ENOSPC or EDQUOT or EROFS or EIO)
         {

@@ -75,11 +75,13 @@ internal static class OciLayout
             string? name = String(annotations, RefNameAnnotation) ?? String(annotations, ContainerdNameAnnotation)
                 ?? tag;
             string mediaType = String(m, "mediaType") ?? "";
+            string? os = String(Property(m, "platform"), "os");
+            string? architecture = String(Property(m, "platform"), "architecture");
             if (mediaType.Contains("index", Ordinal) || mediaType.Contains("manifest.list", Ordinal))
                 Collect(blobs, blobs.ReadJson(digest, Long(m, "size")), name, into, depth + 1);
-            else
-                into.Add(new Candidate(digest, Long(m, "size"), name, String(Property(m, "platform"), "os"),
-                    String(Property(m, "platform"), "architecture")));
+            else if (!OciMediaTypes.IsAttestation(os, architecture,
+                         String(annotations, OciMediaTypes.ReferenceTypeAnnotation)))
+                into.Add(new Candidate(digest, Long(m, "size"), name, os, architecture));
         }
     }
 
@@ -94,8 +96,12 @@ internal static class OciLayout
             throw new ImageFormatException($"manifest {candidate.Digest} has no layers");
         var layers = array.EnumerateArray()
             .Select(l => (Digest: String(l, "digest") ?? throw new ImageFormatException("layer without a digest"),
-                Size: Long(l, "size")))
+                Size: Long(l, "size"), MediaType: String(l, "mediaType")))
             .ToList();
+        for (int i = 0; i < layers.Count; i++)
+            if (OciMediaTypes.LayerRefusal(layers[i].MediaType, candidate.Digest, $"layer {i + 1}/{layers.Count}")
+                is { } refusal)
+                throw new ImageFormatException(refusal);
         if (config.DiffIds.Count != layers.Count)
             throw new ImageFormatException(
                 $"manifest {candidate.Digest} has {layers.Count} layers, its config {config.DiffIds.Count}");

@@ -33,12 +33,14 @@ public static class ScratchDirectories
     /// <summary>Removes the scratch directories in <paramref name="directory"/> whose build is gone: this user's
     /// own directories (not symlinks) whose .lock no process holds. One without a lock file (an older hpcrun's, or
     /// one killed before it had its lock) or another user's is left alone, and so is one that cannot be removed now
-    /// (a helper of the killed build still writing there), for the next time.</summary>
-    public static void Sweep(string directory)
+    /// (a helper of the killed build still writing there), for the next time. Returns those removed (with
+    /// <paramref name="dryRun"/>: those that would be, none removed), each with the bytes of its files.</summary>
+    public static List<(string Path, long Bytes)> Sweep(string directory, bool dryRun = false)
     {
         List<string> found;
         try { found = [.. Directory.EnumerateFileSystemEntries(directory, ".hpcrun-*")]; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+        List<(string, long)> swept = [];
         foreach (string path in found.Where(p => Prefixes.Any(Path.GetFileName(p).StartsWith)))
         {
             string lockFile = Path.Combine(path, LockName);
@@ -50,8 +52,23 @@ public static class ScratchDirectories
             catch (IOException) { continue; } // removed meanwhile by another sweep
             if (gone is null) continue; // its build runs
             using (gone)
-                try { TreeCopy.Remove(path); }
-                catch (ImageBuildException) { }
+            {
+                long bytes = Bytes(path);
+                if (!dryRun)
+                    try { TreeCopy.Remove(path); }
+                    catch (ImageBuildException) { continue; }
+                swept.Add((path, bytes));
+            }
         }
+        return swept;
     }
+
+    /// <summary>The bytes of the files under <paramref name="path"/>, as far as they can be read.</summary>
+    private static long Bytes(string path) =>
+        new DirectoryInfo(path).EnumerateFiles("*", new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = true,
+            AttributesToSkip = 0,
+        }).Sum(f => f.LinkTarget is null ? f.Length : 0);
 }

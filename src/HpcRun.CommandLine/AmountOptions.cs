@@ -42,6 +42,10 @@ public static class AmountOptions
             'm' => TimeSpan.TicksPerMinute,
             _ => 0,
         };
+        // Zero is refused for being zero, with a unit or without, as --days 0 is.
+        if (IsWholeNumber(unit == 0 ? text : text[..^1]) && text.TrimEnd('d', 'h', 'm').TrimStart('+', '-')
+                .All(c => c == '0'))
+            throw new HpcRunException(ExitCode.Usage, $"{option} {text}: give a duration above 0 (e.g. 30d)");
         if (unit == 0 || !IsWholeNumber(text[..^1]))
             throw new HpcRunException(ExitCode.Usage, $"{option} {text}: give a number and d, h or m (e.g. 30d)");
         long most = TimeSpan.MaxValue.Ticks / unit;

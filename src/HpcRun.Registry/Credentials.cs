@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Registry;
 
@@ -20,10 +22,13 @@ public sealed record Credentials(string User, string Password)
     /// (<paramref name="given"/>), HPCRUN_DOCKER_USERNAME with HPCRUN_DOCKER_PASSWORD (else the APPTAINER_ or
     /// SINGULARITY_ pair), and the auths of
     /// <c>$DOCKER_CONFIG/config.json</c> or <c>~/.docker/config.json</c> as `docker login` writes them. Null: none
-    /// (anonymous).</summary>
+    /// (anonymous). A config file that cannot be used is told to <paramref name="warn"/> (one line naming the file
+    /// and why, never a credential) and counts as none, as the Docker CLI's "WARNING: Error loading config file"
+    /// goes on without it.</summary>
     /// <exception cref="RegistryException">A malformed --creds, or one of the two variables without the
     /// other.</exception>
-    public static Credentials? Find(string? given, string registry, Func<string, string?> environment)
+    public static Credentials? Find(string? given, string registry, Func<string, string?> environment,
+        Action<string> warn)
     {
         if (given is not null)
             return given.IndexOf(':') is > 0 and int colon ? new(given[..colon], given[(colon + 1)..])
@@ -37,7 +42,7 @@ public sealed record Credentials(string User, string Password)
                     : throw new RegistryException(RegistryFault.BadReference,
                         $"set both {prefix}_DOCKER_USERNAME and {prefix}_DOCKER_PASSWORD, or neither");
         }
-        return FromDockerConfig(DockerConfigPath(environment), registry);
+        return FromDockerConfig(DockerConfigPath(environment), registry, warn);
     }
 
     private static string? DockerConfigPath(Func<string, string?> environment) =>
@@ -45,23 +50,39 @@ public sealed record Credentials(string User, string Password)
             : environment("HOME") is { Length: > 0 } home ? $"{home}/.docker/config.json" : null;
 
     /// <summary>The auths entry for <paramref name="registry"/>: keyed by the host, or by a URL naming it (Docker Hub's
-    /// is https://index.docker.io/v1/). An unreadable or malformed file counts as none: docker's own
-    /// settings must not stop an anonymous pull.</summary>
-    internal static Credentials? FromDockerConfig(string? path, string registry)
+    /// is https://index.docker.io/v1/). An unreadable or malformed file, or a malformed auth for the registry,
+    /// counts as none, told to <paramref name="warn"/>: docker's own settings must not stop an anonymous pull, but
+    /// a user whose login is ignored must hear why.</summary>
+    internal static Credentials? FromDockerConfig(string? path, string registry, Action<string> warn)
     {
-        if (path is null || !File.Exists(path)) return null;
+        if (path is null || !Path.Exists(path)) return null;
         DockerConfigFile? config;
         try { config = JsonSerializer.Deserialize(File.ReadAllBytes(path), RegistryJson.Default.DockerConfigFile); }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException) { return null; }
+        catch (JsonException e)
+        {
+            // Its own words only: JsonException's text may quote the file, and the file holds passwords.
+            warn(Unusable(path, $"not JSON as `docker login` writes it (line {e.LineNumber + 1})"));
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            warn(Unusable(path, IoError.Describe(e)));
+            return null;
+        }
         foreach ((string key, DockerAuth auth) in config?.Auths ?? [])
         {
             if (HostOf(key) != registry && !(registry == ImageReferenceHub && HostOf(key) == "index.docker.io"))
                 continue;
             if (auth.Username is { Length: > 0 } user && auth.Password is { } password) return new(user, password);
-            if (auth.Auth is { Length: > 0 } encoded && Decode(encoded) is { } pair) return pair;
+            if (auth.Auth is not { Length: > 0 } encoded) continue;
+            if (Decode(encoded) is { } pair) return pair;
+            warn(Unusable(path, $"the auth of {Shown.Visible(key)} is not base64 of USER:PASSWORD"));
         }
         return null;
     }
+
+    private static string Unusable(string path, string why) =>
+        $"cannot use the Docker config file {Shown.Path(path)}: {why}; going on without its credentials";
 
     private const string ImageReferenceHub = HpcRun.Image.Registry.ImageReference.DockerHub;
 

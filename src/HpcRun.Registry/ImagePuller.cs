@@ -44,14 +44,14 @@ public static class ImagePuller
         return manifest.Digest;
     }
 
-    /// <summary>--platform as the build's selector and the variant (arm64's v8...), if any.</summary>
+    /// <summary>--platform (normalized as containerd does: <see cref="PlatformName"/>) as the build's selector and
+    /// the variant (arm's v7...), if any.</summary>
     public static (ImageSelector, string?) Selector(string? platform)
     {
         try
         {
             ImageSelector selector = ImageSelector.Parse(platform ?? HostPlatform.Name, null);
-            string[] parts = (platform ?? "").Split('/');
-            return (selector, parts.Length == 3 ? parts[2] : null);
+            return (selector, selector.Variant is { Length: > 0 } variant ? variant : null);
         }
         catch (ArgumentException e) { throw new RegistryException(RegistryFault.BadReference, e.Message); }
     }
@@ -113,6 +113,10 @@ public static class ImagePuller
             if (blob.Digest is null || !IsSha256(blob.Digest))
                 throw new RegistryException(RegistryFault.BadContent,
                     $"manifest {manifest.Digest}: the {name} has no sha256 digest");
+        // Before any is fetched (the build would refuse it too, once all were).
+        foreach ((Descriptor blob, string name) in wanted.Skip(1))
+            if (OciMediaTypes.LayerRefusal(blob.MediaType, manifest.Digest, name) is { } refusal)
+                throw new RegistryException(RegistryFault.BadContent, refusal);
         Fetch(client, [wanted[0]], blobs, reporter, cancel);
         if (manifest.Platform is null) CheckPlatform($"{blobs}/{config.Digest![7..]}", selector, client.Where);
         Fetch(client, [.. wanted.Skip(1).DistinctBy(w => w.Blob.Digest).Where(w => w.Blob.Digest != config.Digest)],

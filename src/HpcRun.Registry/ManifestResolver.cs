@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HpcRun.Build;
+using HpcRun.Image;
 using HpcRun.Image.Registry;
 
 namespace HpcRun.Registry;
@@ -36,9 +37,10 @@ internal static class ManifestResolver
         ManifestDocument top = ParseManifest(bytes, digest);
         if (!IsIndex(top.MediaType ?? type, top))
             return new ResolvedManifest(digest, digest, top.MediaType ?? type, bytes, null);
-        List<Descriptor> entries = top.Manifests ?? [];
-        Descriptor? chosen = entries.FirstOrDefault(e => e.Platform is { } p && p.Os == selector.Os
-            && p.Architecture == selector.Architecture && (variant is null || p.Variant == variant));
+        List<Descriptor> entries = [.. (top.Manifests ?? []).Where(e => !OciMediaTypes.IsAttestation(e.Platform?.Os,
+            e.Platform?.Architecture, e.Annotations?.GetValueOrDefault(OciMediaTypes.ReferenceTypeAnnotation)))];
+        Descriptor? chosen = entries.FirstOrDefault(e => e.Platform is { Os: { } os, Architecture: { } architecture } p
+            && selector.MatchesPlatform(os, architecture, p.Variant));
         if (chosen?.Digest is null)
         {
             string offered = string.Join(", ", entries.Where(e => e.Platform is not null)

@@ -13,7 +13,8 @@ namespace HpcRun.Registry;
 /// manifests and blobs). Authentication as registries ask for it in their 401's WWW-Authenticate challenge:
 /// Bearer (a token from the realm the challenge names, anonymous or with the user's credentials: Docker's "Token
 /// Authentication Specification", what Docker Hub, GHCR, Quay and GitLab use) or Basic. Transient faults (no
-/// connection, a connection that broke, 429, 500, 502, 503, 504) are retried <see cref="MaxRetries"/> times; a
+/// connection, a connection that broke, 429, 500, 502, 503, 504) are retried <see cref="MaxRetries"/> times, after
+/// the wait a 429's or 503's Retry-After asks for (not beyond the timeout); a
 /// blob that broke off is resumed from where it stopped (Range). Every byte is checked against its digest while
 /// it streams. Failures are <see cref="RegistryException"/>s with one line in hpcrun's words.
 /// </summary>
@@ -26,6 +27,7 @@ internal sealed class RegistryClient : IDisposable
     private readonly RegistrySettings settings;
     private readonly Uri baseUri;
     private readonly SemaphoreSlim authenticating = new(1, 1);
+    private readonly ResiliencePipeline<HttpResponseMessage> retries;
     private AuthenticationHeaderValue? authorization;
 
     public RegistryClient(ImageReference reference, RegistrySettings settings)
@@ -42,32 +44,53 @@ internal sealed class RegistryClient : IDisposable
         };
         http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("hpcrun", "1"));
+        retries = MakeRetries();
     }
 
     /// <summary>Whether the registry wanted credentials or a token (a 401 answered).</summary>
     public bool Authenticated => authorization is not null;
 
-    /// <summary>The registry as messages name it.</summary>
-    public string Where => $"{reference.Registry}/{reference.Repository}";
+    /// <summary>The registry as messages name it: the one asked, which for Docker Hub's names may be the mirror
+    /// (HPCRUN_REGISTRY_MIRROR) rather than docker.io.</summary>
+    public string Where => reference.Registry == ImageReference.DockerHub && settings.Mirror is { Length: > 0 }
+        ? $"{baseUri.Authority}/{reference.Repository} (HPCRUN_REGISTRY_MIRROR)"
+        : $"{reference.Registry}/{reference.Repository}";
 
     /// <summary>The manifest (or index) <paramref name="key"/> (a tag or a digest): its bytes, media type and
-    /// digest (checked against <paramref name="key"/> when it is one).</summary>
+    /// digest, checked against <paramref name="key"/> when it is one, else against the digest the registry names in
+    /// its Docker-Content-Digest header, when it names one (distribution-spec, "Pulling manifests": a client should
+    /// verify it).</summary>
     public async Task<(byte[] Bytes, string MediaType, string Digest)> GetManifest(string key, CancellationToken cancel)
     {
-        using HttpResponseMessage response = await Send(() => ManifestRequest(HttpMethod.Get, key), $"manifest {key}",
+        string what = ManifestWhat(key);
+        using HttpResponseMessage response = await Send(() => ManifestRequest(HttpMethod.Get, key), what,
             cancel).ConfigureAwait(false);
         if (response.Content.Headers.ContentLength > RegistryProtocol.MaxManifest)
-            throw new RegistryException(RegistryFault.BadContent, $"{Where}: manifest {key} is larger than 4 MiB");
-        byte[] bytes = await ReadBody(response, $"manifest {key}", cancel).ConfigureAwait(false);
+            throw new RegistryException(RegistryFault.BadContent, $"{Where}: the {what} is larger than 4 MiB");
+        byte[] bytes = await ReadBody(response, what, cancel).ConfigureAwait(false);
         if (bytes.Length > RegistryProtocol.MaxManifest)
-            throw new RegistryException(RegistryFault.BadContent, $"{Where}: manifest {key} is larger than 4 MiB");
+            throw new RegistryException(RegistryFault.BadContent, $"{Where}: the {what} is larger than 4 MiB");
         string digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (key.StartsWith("sha256:", StringComparison.Ordinal) && key != digest)
             throw new RegistryException(RegistryFault.BadContent,
                 $"{Where}: manifest {key} does not match its digest (it is {digest})");
+        // Only a sha256 one can be checked; another algorithm's is left to the registry.
+        if (!key.Contains(':') && AnnouncedDigest(response) is { } announced
+            && announced.StartsWith("sha256:", StringComparison.Ordinal) && announced != digest)
+            throw new RegistryException(RegistryFault.BadContent,
+                $"{Where}: the {what} does not match the digest the registry gave " +
+                $"({HpcRun.Image.Text.Shown.Visible(announced)}; it is {digest})");
         string type = response.Content.Headers.ContentType?.MediaType ?? MediaTypeOf(bytes) ?? "";
         return (bytes, type, digest);
     }
+
+    /// <summary>How messages name manifest <paramref name="key"/>: a tag has no ':', a digest has.</summary>
+    private static string ManifestWhat(string key) =>
+        key.Contains(':') ? $"manifest of digest {key}" : $"manifest for tag {key}";
+
+    private static string? AnnouncedDigest(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Docker-Content-Digest", out IEnumerable<string>? values)
+            ? values.FirstOrDefault() : null;
 
     /// <summary>What manifest <paramref name="key"/> is now, by a HEAD request: the digest the registry names in
     /// its Docker-Content-Digest header (distribution-spec, "Checking if content exists in the registry"), null when
@@ -75,9 +98,8 @@ internal sealed class RegistryClient : IDisposable
     public async Task<string?> ManifestDigest(string key, CancellationToken cancel)
     {
         using HttpResponseMessage response = await Send(() => ManifestRequest(HttpMethod.Head, key),
-            $"manifest {key}", cancel).ConfigureAwait(false);
-        return response.Headers.TryGetValues("Docker-Content-Digest", out IEnumerable<string>? values)
-            ? values.FirstOrDefault() : null;
+            ManifestWhat(key), cancel).ConfigureAwait(false);
+        return AnnouncedDigest(response);
     }
 
     private HttpRequestMessage ManifestRequest(HttpMethod method, string key)
@@ -109,6 +131,14 @@ internal sealed class RegistryClient : IDisposable
             catch (Exception e) when (resume < MaxRetries && IsBrokenTransfer(e) && !cancel.IsCancellationRequested)
             {
                 settings.Trace?.Invoke($"blob {digest}: transfer broke at {file.Length} bytes, resuming");
+            }
+            catch (RegistryException e) when (e.Fault == RegistryFault.Unreachable)
+            {
+                // The registry went away, rather than sent too little: the fault is reaching it (101), not what it
+                // sent (107).
+                throw new RegistryException(RegistryFault.Unreachable,
+                    $"{Where}: blob {digest} broke off at {file.Length} of {size} bytes, and resuming it failed: " +
+                    e.Message, e.InnerException);
             }
             catch (Exception e) when (IsBrokenTransfer(e))
             {
@@ -204,7 +234,27 @@ internal sealed class RegistryClient : IDisposable
             response = await Attempt(make, authorization, what, cancel).ConfigureAwait(false);
         }
         if (response.IsSuccessStatusCode) return response;
-        using (response) throw Refusal(response, what);
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.BadRequest && baseUri.Scheme == "http"
+                && await SpeaksHttps(response, what, cancel).ConfigureAwait(false))
+                throw new RegistryException(RegistryFault.Refused, $"{Where}: the registry speaks HTTPS: leave out " +
+                    "--insecure (HPCRUN_INSECURE), which speaks plain HTTP to it");
+            throw Refusal(response, what);
+        }
+    }
+
+    /// <summary>Whether a 400 is what an HTTPS server answers a plain HTTP request with (Go's net/http, hence
+    /// docker-registry: "Client sent an HTTP request to an HTTPS server.").</summary>
+    private async Task<bool> SpeaksHttps(HttpResponseMessage response, string what, CancellationToken cancel)
+    {
+        try
+        {
+            byte[] body = await ReadBody(response, what, cancel).ConfigureAwait(false);
+            return System.Text.Encoding.UTF8.GetString(body).Contains("HTTP request to an HTTPS server",
+                StringComparison.OrdinalIgnoreCase);
+        }
+        catch (RegistryException) { return false; } // its body broke off or stalled: the 400 is said as it is
     }
 
     /// <summary>One request with its retries; <paramref name="service"/>: the token service it goes to (null: the
@@ -214,7 +264,7 @@ internal sealed class RegistryClient : IDisposable
     {
         try
         {
-            return await Retries.ExecuteAsync(async token =>
+            return await retries.ExecuteAsync(async token =>
             {
                 using HttpRequestMessage request = make();
                 request.Headers.Authorization = auth;
@@ -319,7 +369,8 @@ internal sealed class RegistryClient : IDisposable
 
     private RegistryException Unreachable(HttpRequestException e, TokenService? service = null)
     {
-        string host = service?.ToString() ?? reference.Registry;
+        // HOST:PORT as asked: the mirror's for Docker Hub's names, and the port a user must look for (a firewall).
+        string host = service?.ToString() ?? $"{baseUri.Host}:{baseUri.Port}";
         return e.HttpRequestError switch
         {
             HttpRequestError.SecureConnectionError => new(RegistryFault.Unreachable,
@@ -327,12 +378,16 @@ internal sealed class RegistryClient : IDisposable
                 "registry needs HPCRUN_INSECURE=1, or --insecure on pull and build)", e),
             HttpRequestError.NameResolutionError => new(RegistryFault.Unreachable,
                 $"cannot reach {host}: host not found", e),
-            HttpRequestError.ConnectionError => new(RegistryFault.Unreachable,
-                $"cannot reach {host}: the connection failed (after {MaxRetries} retries)", e),
+            HttpRequestError.ConnectionError => new(RegistryFault.Unreachable, $"cannot reach {host}: the " +
+                $"connection {(Refused(e) ? "was refused" : "failed")} (after {MaxRetries} retries)", e),
             _ => new(RegistryFault.Refused,
                 $"{Who(service)}: {(service is null ? "the registry's" : "its")} answer is not valid HTTP", e),
         };
     }
+
+    private static bool Refused(HttpRequestException e) =>
+        e.InnerException is System.Net.Sockets.SocketException
+        { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused };
 
     private RegistryException Refusal(HttpResponseMessage response, string what, TokenService? service = null) =>
         (int)response.StatusCode switch
@@ -343,12 +398,19 @@ internal sealed class RegistryClient : IDisposable
             404 when service is null => new(RegistryFault.NotFound,
                 what.StartsWith("manifest", StringComparison.Ordinal) ? $"{Where}: no such image: {reference} (404)"
                     : $"{Where}: the registry has no {what} (404)"),
-            429 => new(RegistryFault.Refused,
-                $"{Who(service)}: too many requests (429), still after {MaxRetries} retries"),
+            429 => new(RegistryFault.Refused, $"{Who(service)}: too many requests (429), {GaveUp(response)}"),
             var status and >= 500 => new(RegistryFault.Refused,
-                $"{Who(service)}: {It(service)} failed ({status}), still after {MaxRetries} retries"),
+                $"{Who(service)}: {It(service)} failed ({status}), {GaveUp(response)}"),
             var status => new(RegistryFault.Refused, $"{Who(service)}: unexpected answer {status} for the {what}"),
         };
+
+    /// <summary>Why a 429 or 5xx was given up on: the wait it asked for was longer than the timeout, or the retries
+    /// ran out.</summary>
+    private string GaveUp(HttpResponseMessage response) =>
+        AskedWait(response, DateTimeOffset.UtcNow) is { } wait && wait > settings.Timeout
+            ? $"and it asked to wait {Math.Ceiling(wait.TotalSeconds):0} s, longer than hpcrun waits for it " +
+              $"({settings.Timeout.TotalSeconds:0.#} s, HPCRUN_REGISTRY_TIMEOUT)"
+            : $"still after {MaxRetries} retries";
 
     /// <summary>A transfer that broke off mid-body (connection reset, registry killed): resumable. Not a failed
     /// write of the file (a full disk), which is an IOException too.</summary>
@@ -362,7 +424,9 @@ internal sealed class RegistryClient : IDisposable
         catch (JsonException) { return null; }
     }
 
-    private static readonly ResiliencePipeline<HttpResponseMessage> Retries =
+    /// <summary>The retries: exponential back-off, or as long as a 429's or 503's Retry-After asks (RFC 9110
+    /// 10.2.3), which is not retried when that is longer than the timeout (<see cref="AskedWait"/>).</summary>
+    private ResiliencePipeline<HttpResponseMessage> MakeRetries() =>
         new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -374,7 +438,10 @@ internal sealed class RegistryClient : IDisposable
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                     .Handle<HttpRequestException>(e => e.HttpRequestError is HttpRequestError.ConnectionError
                         or HttpRequestError.ResponseEnded)
-                    .HandleResult(r => (int)r.StatusCode is 429 or 500 or 502 or 503 or 504),
+                    .HandleResult(r => (int)r.StatusCode is 429 or 500 or 502 or 503 or 504
+                        && !(AskedWait(r, DateTimeOffset.UtcNow) > settings.Timeout)),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } r
+                    ? AskedWait(r, DateTimeOffset.UtcNow) : null),
                 OnRetry = args =>
                 {
                     args.Outcome.Result?.Dispose();
@@ -382,6 +449,13 @@ internal sealed class RegistryClient : IDisposable
                 },
             })
             .Build();
+
+    /// <summary>How long a 429 or 503 asks to be left alone (its Retry-After: seconds, or an HTTP date after
+    /// <paramref name="now"/>); null for other answers and for one that asks nothing.</summary>
+    internal static TimeSpan? AskedWait(HttpResponseMessage response, DateTimeOffset now) =>
+        (int)response.StatusCode is 429 or 503 && response.Headers.RetryAfter is { } after
+            ? after.Delta ?? (after.Date is { } date ? TimeSpan.FromTicks(Math.Max(0, (date - now).Ticks)) : null)
+            : null;
 
     public void Dispose()
     {

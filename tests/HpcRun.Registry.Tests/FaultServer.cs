@@ -20,7 +20,8 @@ public sealed class FaultServer : IDisposable
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly Mode mode;
     private readonly int status;
-    private readonly string? upstream;
+    private readonly string? upstream, headers;
+    private int requests;
     private readonly List<Socket> held = [];
     private readonly CancellationTokenSource stop = new();
 
@@ -35,9 +36,13 @@ public sealed class FaultServer : IDisposable
         get { lock (held) return held.Count; }
     }
 
-    public FaultServer(Mode mode, int status = 0, string? upstream = null)
+    /// <summary>The requests received.</summary>
+    public int Requests => Volatile.Read(ref requests);
+
+    /// <param name="headers">More header lines (each ending in CRLF) for <see cref="Mode.Status"/>'s answers.</param>
+    public FaultServer(Mode mode, int status = 0, string? upstream = null, string headers = "")
     {
-        (this.mode, this.status, this.upstream) = (mode, status, upstream);
+        (this.mode, this.status, this.upstream, this.headers) = (mode, status, upstream, headers);
         listener.Start();
         _ = Task.Run(Serve);
     }
@@ -58,6 +63,7 @@ public sealed class FaultServer : IDisposable
         try
         {
             string head = ReadHead(client);
+            Interlocked.Increment(ref requests);
             string[] line = head.Split(' ');
             string path = line.Length > 1 ? line[1] : "/";
             switch (mode)
@@ -66,7 +72,7 @@ public sealed class FaultServer : IDisposable
                     lock (held) held.Add(client);
                     return;
                 case Mode.Status:
-                    Send(client, status, "text/plain", []);
+                    Send(client, status, "text/plain", [], headers: headers);
                     break;
                 case Mode.Challenge:
                     Send(client, 401, "text/plain", [], headers: $"WWW-Authenticate: Bearer realm=\"{upstream}\"," +

@@ -38,6 +38,28 @@ public sealed class ReferenceTests
     public void Malformed_references_are_refused(string text) =>
         Assert.Throws<FormatException>(() => ImageReference.Parse(text));
 
+    /// <summary>Docker's reasons, where it has one, rather than the grammar.</summary>
+    [Theory]
+    [InlineData("docker://Upper/Case:1", "repository names must be lowercase")]
+    [InlineData("Python:3", "repository names must be lowercase")]
+    [InlineData("registry.example.org:5000/Team/App@sha256:" + Hex, "repository names must be lowercase")]
+    [InlineData("app:" + Tag129, "a tag is at most 128 characters (this one has 129)")]
+    [InlineData("host.org:5000/app:" + Tag129 + "@sha256:" + Hex,
+        "a tag is at most 128 characters (this one has 129)")]
+    [InlineData("app:-tag", "expected [docker://][HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST]")]
+    [InlineData("Upper/app:-tag", "expected [docker://][HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST]")]
+    public void A_malformed_reference_says_why(string text, string why) =>
+        Assert.StartsWith($"'{text}' is not an image reference: {why}",
+            Assert.Throws<FormatException>(() => ImageReference.Parse(text)).Message);
+
+    private const string Hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    private const string Tag129 = "t123456789012345678901234567890123456789012345678901234567890123" +
+        "45678901234567890123456789012345678901234567890123456789012345678";
+
+    [Fact]
+    public void A_tag_of_128_characters_is_one() =>
+        Assert.Equal(Tag129[..128], ImageReference.Parse("app:" + Tag129[..128]).Tag);
+
     [Theory]
     [InlineData("127.0.0.1:65535/app", "127.0.0.1:65535")]
     [InlineData("[::1]:1/app", "[::1]:1")]
@@ -70,12 +92,42 @@ public sealed class ReferenceTests
                   "registry.example.org:5000": {"username": "u", "password": "p:w"}
                 }}
                 """);
-            Assert.Equal(new Credentials("hub", "hub-pass"), Credentials.FromDockerConfig(file, "docker.io"));
-            Assert.Equal(new Credentials("u", "p:w"), Credentials.FromDockerConfig(file, "registry.example.org:5000"));
-            Assert.Null(Credentials.FromDockerConfig(file, "ghcr.io"));
-            Assert.Equal("hub:<password>", Credentials.FromDockerConfig(file, "docker.io")!.ToString());
+            Assert.Equal(new Credentials("hub", "hub-pass"), Credentials.FromDockerConfig(file, "docker.io", Unwarned));
+            Assert.Equal(new Credentials("u", "p:w"),
+                Credentials.FromDockerConfig(file, "registry.example.org:5000", Unwarned));
+            Assert.Null(Credentials.FromDockerConfig(file, "ghcr.io", Unwarned));
+            Assert.Equal("hub:<password>", Credentials.FromDockerConfig(file, "docker.io", Unwarned)!.ToString());
         }
         finally { File.Delete(file); }
+    }
+
+    private static void Unwarned(string warning) => Assert.Fail($"unexpected warning: {warning}");
+
+    /// <summary>A config file that cannot be used counts as none, with one warning naming the file and why (as the
+    /// Docker CLI's "WARNING: Error loading config file"), never what it holds.</summary>
+    [Theory]
+    [InlineData("{\"auths\": {", "not JSON as `docker login` writes it (line 1)")]
+    [InlineData("{\"auths\": [\"s3cret\"]}", "not JSON as `docker login` writes it (line 1)")]
+    [InlineData("{\"auths\": {\"x.org\": {\"auth\": \"s3cret!!\"}}}", "the auth of x.org is not base64")]
+    [InlineData("{\"auths\": {\"https://x.org\": {\"auth\": \"czNjcmV0\"}}}", // "s3cret": no colon
+        "the auth of https://x.org is not base64 of USER:PASSWORD")]
+    [InlineData(null, "is a directory")]
+    public void A_config_file_that_cannot_be_used_is_a_warning_that_names_it(string? text, string why)
+    {
+        string dir = Directory.CreateTempSubdirectory().FullName, file = Path.Combine(dir, "config.json");
+        try
+        {
+            if (text is null) Directory.CreateDirectory(file);
+            else File.WriteAllText(file, text);
+            var warnings = new List<string>();
+            Assert.Null(Credentials.Find(null, "x.org", name => name == "DOCKER_CONFIG" ? dir : null, warnings.Add));
+            string warning = Assert.Single(warnings);
+            Assert.StartsWith($"cannot use the Docker config file {file}: ", warning);
+            Assert.Contains(why, warning);
+            Assert.EndsWith("; going on without its credentials", warning);
+            Assert.DoesNotContain("s3cret", warning);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [Fact]
@@ -84,12 +136,12 @@ public sealed class ReferenceTests
         var environment = new Dictionary<string, string?>
         { ["HPCRUN_DOCKER_USERNAME"] = "env-user", ["HPCRUN_DOCKER_PASSWORD"] = "env-pass" };
         string? Lookup(string name) => environment.GetValueOrDefault(name);
-        Assert.Equal(new Credentials("me", "a:b"), Credentials.Find("me:a:b", "x.org", Lookup));
-        Assert.Equal(new Credentials("env-user", "env-pass"), Credentials.Find(null, "x.org", Lookup));
+        Assert.Equal(new Credentials("me", "a:b"), Credentials.Find("me:a:b", "x.org", Lookup, Unwarned));
+        Assert.Equal(new Credentials("env-user", "env-pass"), Credentials.Find(null, "x.org", Lookup, Unwarned));
         environment.Remove("HPCRUN_DOCKER_PASSWORD");
-        var e = Assert.Throws<RegistryException>(() => Credentials.Find(null, "x.org", Lookup));
+        var e = Assert.Throws<RegistryException>(() => Credentials.Find(null, "x.org", Lookup, Unwarned));
         Assert.Equal(RegistryFault.BadReference, e.Fault);
-        Assert.Throws<RegistryException>(() => Credentials.Find("nocolon", "x.org", _ => null));
+        Assert.Throws<RegistryException>(() => Credentials.Find("nocolon", "x.org", _ => null, Unwarned));
     }
 
     /// <summary>A batch script written for Apptainer (or Singularity) sets its own pair; hpcrun's wins over it.
@@ -105,15 +157,15 @@ public sealed class ReferenceTests
             ["APPTAINER_DOCKER_PASSWORD"] = "a-pass",
         };
         string? Lookup(string name) => environment.GetValueOrDefault(name);
-        Assert.Equal(new Credentials("a-user", "a-pass"), Credentials.Find(null, "x.org", Lookup));
+        Assert.Equal(new Credentials("a-user", "a-pass"), Credentials.Find(null, "x.org", Lookup, Unwarned));
         environment.Remove("APPTAINER_DOCKER_USERNAME");
         Assert.Contains("APPTAINER_DOCKER_USERNAME and APPTAINER_DOCKER_PASSWORD",
-            Assert.Throws<RegistryException>(() => Credentials.Find(null, "x.org", Lookup)).Message);
+            Assert.Throws<RegistryException>(() => Credentials.Find(null, "x.org", Lookup, Unwarned)).Message);
         environment.Remove("APPTAINER_DOCKER_PASSWORD");
-        Assert.Equal(new Credentials("s-user", "s-pass"), Credentials.Find(null, "x.org", Lookup));
+        Assert.Equal(new Credentials("s-user", "s-pass"), Credentials.Find(null, "x.org", Lookup, Unwarned));
         environment["HPCRUN_DOCKER_USERNAME"] = "h-user";
         environment["HPCRUN_DOCKER_PASSWORD"] = "h-pass";
-        Assert.Equal(new Credentials("h-user", "h-pass"), Credentials.Find(null, "x.org", Lookup));
+        Assert.Equal(new Credentials("h-user", "h-pass"), Credentials.Find(null, "x.org", Lookup, Unwarned));
     }
 
     [Fact]

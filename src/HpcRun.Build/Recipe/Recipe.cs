@@ -1,3 +1,4 @@
+using HpcRun.Image;
 using HpcRun.Image.Posix;
 using Microsoft.Win32.SafeHandles;
 
@@ -149,17 +150,18 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
         return name;
     }
 
-    /// <summary>FROM --platform, expanded with the global ARGs and in lower case (null: none, or empty, as
-    /// `--platform=$UNSET` is); throws for one that is not OS/ARCH[/VARIANT].</summary>
+    /// <summary>FROM --platform, expanded with the global ARGs and normalized as BuildKit does (null: none, or empty,
+    /// as `--platform=$UNSET` is); throws for one that is not OS/ARCH[/VARIANT].</summary>
     private static string? Platform(Instruction from, StageState scope)
     {
         if (from.Flags.GetValueOrDefault("platform") is not { } flag
             || scope.Expand(flag, from.Escape) is not { Length: > 0 } text)
             return null;
-        string[] parts = text.Split('/');
-        if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0 || p.Any(char.IsWhiteSpace)))
+        try { return PlatformName.Normalize(text); }
+        catch (ArgumentException)
+        {
             throw new RecipeException($"FROM --platform={text}: not a platform: give OS/ARCH, e.g. linux/amd64",
                 from.Line);
-        return text.ToLowerInvariant();
+        }
     }
 }

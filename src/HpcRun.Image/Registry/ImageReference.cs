@@ -26,8 +26,7 @@ public sealed partial record ImageReference(string Registry, string Repository, 
         string body = IsReference(text) ? text[Scheme.Length..] : text;
         Match m = Grammar().Match(body);
         if (!m.Success)
-            throw new FormatException($"'{Shown.Visible(text)}' is not an image reference: expected " +
-                "[docker://][HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST], e.g. docker://python:3.12");
+            throw new FormatException($"'{Shown.Visible(text)}' is not an image reference: {WhyNot(body)}");
         string name = m.Groups["name"].Value;
         string? tag = m.Groups["tag"].Success ? m.Groups["tag"].Value : null;
         string? digest = m.Groups["digest"].Success ? m.Groups["digest"].Value : null;
@@ -47,6 +46,25 @@ public sealed partial record ImageReference(string Registry, string Repository, 
                 "and . _ - between them)");
         return new ImageReference(registry, repository, tag ?? (digest is null ? "latest" : null), digest);
     }
+
+    /// <summary>Why <paramref name="body"/> does not parse, in Docker's words where it has them
+    /// (distribution/reference: ErrNameContainsUppercase, a tag's 128 characters), else the grammar.</summary>
+    private static string WhyNot(string body)
+    {
+        int at = body.IndexOf('@');
+        string rest = at < 0 ? body : body[..at], digest = at < 0 ? "" : body[at..];
+        int colon = rest.LastIndexOf(':');
+        bool tagged = colon > rest.LastIndexOf('/');
+        string name = tagged ? rest[..colon] : rest, tag = tagged ? rest[(colon + 1)..] : "";
+        if (tag.Length > MaxTag && Grammar().IsMatch($"{name}:{tag[..MaxTag]}{digest}"))
+            return $"a tag is at most {MaxTag} characters (this one has {tag.Length})";
+        if (Grammar().IsMatch(name.ToLowerInvariant() + (tagged ? ":" + tag : "") + digest))
+            return "repository names must be lowercase";
+        return "expected [docker://][HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST], e.g. docker://python:3.12";
+    }
+
+    /// <summary>The longest tag (distribution-spec: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}).</summary>
+    private const int MaxTag = 128;
 
     /// <summary>What the registry's manifest endpoint takes: the digest when there is one, else the tag.</summary>
     public string ManifestKey => Digest ?? Tag!;

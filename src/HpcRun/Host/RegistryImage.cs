@@ -43,12 +43,14 @@ internal static class RegistryImage
         string directory = ImageCacheDirectory.Require(Variables(environment), site.CacheDirectory,
             (uint)EarlyNamespace.OuterUid()); // the real uid names the user's folder of a site's cache, not 0
         var cache = new ImageCache(directory);
-        offline |= SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE");
-        bool fromCache = offline || joined || reference.Digest is not null;
+        // What made it offline, as the refusal names it: the option, else the variable (a batch script's).
+        string? offlineBy = offline ? "--offline"
+            : SettingWord.SwitchFromEnvironment(environment, "HPCRUN_OFFLINE") ? "HPCRUN_OFFLINE" : null;
+        bool fromCache = offlineBy is not null || joined || reference.Digest is not null;
         if (fromCache && cache.Find(reference, HostPlatform.Name) is { } cached) return new ResolvedImage(cached);
-        if (offline)
+        if (offlineBy is not null)
             throw new HpcRunException(ExitCode.NotCached,
-                $"{reference} is not in the image cache ({directory}) and --offline forbids pulling it");
+                $"{reference} is not in the image cache ({directory}) and {offlineBy} forbids pulling it");
         return CheckCachedTag(cache, reference, environment) is { } check ? new ResolvedImage(check.Image, check)
             : new ResolvedImage(Pull(reference, directory, moved: false));
     }

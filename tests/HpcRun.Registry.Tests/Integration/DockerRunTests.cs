@@ -44,6 +44,11 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         var notCached = Run("--offline", registry.PlainRef("test/app:never-pulled"), "/bin/true");
         Assert.Equal(109, notCached.ExitCode);
         Assert.Contains("not in the image cache", notCached.Stderr);
+        Assert.Contains("and --offline forbids pulling it", notCached.Stderr);
+        var notCachedByVariable = Hpcrun.Run([registry.PlainRef("test/app:never-pulled"), "/bin/true"],
+            new Dictionary<string, string>(Env) { ["HPCRUN_OFFLINE"] = "1" });
+        Assert.Equal(109, notCachedByVariable.ExitCode);
+        Assert.Contains("and HPCRUN_OFFLINE forbids pulling it", notCachedByVariable.Stderr);
     }
 
     [Fact]
@@ -431,6 +436,24 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Contains("removed 0 image(s)", Run("cache", "clean", "--older-than", "1d").Stdout);
         Assert.Contains("removed 1 image(s)", Run("cache", "clean").Stdout);
         Assert.Contains("0 image(s)", Run("cache", "list").Stdout);
+    }
+
+    /// <summary>What a killed pull leaves in the cache (its scratch directory, the lock file of an image it never
+    /// completed) is counted by list and removed by clean; a pull under way (its lock held) keeps its own.</summary>
+    [Fact]
+    public void Clean_removes_what_killed_pulls_left_and_keeps_a_running_ones()
+    {
+        string lockOfNone = new string('a', 64) + ".lock";
+        var result = Hpcrun.Script("""
+            C=$HPCRUN_CACHEDIR; mkdir -m 700 "$C/sif" "$C/sif/.hpcrun-pull.dead" "$C/sif/.hpcrun-pull.held"
+            head -c 100000 /dev/zero > "$C/sif/.hpcrun-pull.dead/layer"; : > "$C/sif/.hpcrun-pull.dead/.lock"
+            : > "$C/sif/$0"; exec 9> "$C/sif/.hpcrun-pull.held/.lock"; flock 9
+            $H cache list --type image && $H cache clean --type image && ls -A "$C/sif"
+            """, [lockOfNone], Env);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("97.7 KiB of interrupted pulls (2 leftover(s)), which cache clean removes\n", result.Stdout);
+        Assert.Contains("removed 2 leftover(s) of interrupted pulls, 97.7 KiB\n", result.Stdout);
+        Assert.EndsWith("\n.hpcrun-pull.held\n", result.Stdout);
     }
 
     /// <summary>Pulled by tag on a login node, run by digest on compute nodes without the registry: the index's

@@ -32,6 +32,8 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Matches($@"Built from:   registry docker://{Regex.Escape(registry.Plain.Host)}/test/app:1 " +
             "sha256:[0-9a-f]{64} for linux/amd64", inspect);
         Assert.Equal([Path.Combine(dir, "app.sif")], Directory.GetFileSystemEntries(dir)); // no scratch left
+        // Executable, as Apptainer writes a SIF (0755 less the umask, here 022's).
+        Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(sif));
     }
 
     /// <summary>OUT named *.sqfs is a bare SquashFS with the config and build record inside, for pull and for build
@@ -43,6 +45,7 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.True(pull.ExitCode == 0, pull.ToString());
         string sqfs = Path.Combine(dir, "app.sqfs"), built = Path.Combine(dir, "built");
         Assert.True(File.ReadAllBytes(sqfs).AsSpan(0, 4).SequenceEqual("hsqs"u8));
+        Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(sqfs)); // no run-singularity line to run
         Assert.Equal("kept\n", Hpcrun.Run(sqfs).Stdout); // the image's Cmd, from /.hpcrun/config.json
         var build = Hpcrun.Run(["build", "--sqfs", built, registry.PlainRef("test/app:1")], Insecure);
         Assert.True(build.ExitCode == 0, build.ToString());
@@ -81,6 +84,12 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         var arm = Pull("arm.sif", registry.PlainRef("test/multi:1"), null, "--platform", "linux/arm64");
         Assert.True(arm.ExitCode == 0, arm.ToString());
         Assert.Contains("Architecture: arm64", Hpcrun.Run("inspect", Path.Combine(dir, "arm.sif")).Stdout);
+        // Other spellings, as containerd reads them: case, aliases, arm64's default variant, a lone architecture.
+        foreach (string spelling in new[] { "LINUX/ARM64", "linux/aarch64", "linux/arm64/v8", "arm64" })
+        {
+            var same = Pull("arm.sif", registry.PlainRef("test/multi:1"), null, "--platform", spelling, "--force");
+            Assert.True(same.ExitCode == 0, same.ToString());
+        }
         var none = Pull("s390x.sif", registry.PlainRef("test/multi:1"), null, "--platform", "linux/s390x");
         Assert.Equal(106, none.ExitCode);
         Assert.Contains("(it has: linux/amd64, linux/arm64)", none.Stderr);
@@ -130,6 +139,26 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Equal(-1, Find(sif, System.Text.Encoding.UTF8.GetBytes(RegistryFixture.Password)));
     }
 
+    /// <summary>A Docker config file that cannot be read or is not JSON is a warning naming it, and the pull goes
+    /// on without it (here to the registry's 401).</summary>
+    [Theory]
+    [InlineData("{\"auths\": {", "0644", "not JSON as `docker login` writes it (line 1)")]
+    [InlineData("{\"auths\": {}}", "0000", "permission denied")]
+    public void A_docker_config_that_cannot_be_used_is_a_warning(string text, string mode, string why)
+    {
+        string docker = Path.Combine(dir, "docker"), config = Path.Combine(docker, "config.json");
+        Directory.CreateDirectory(docker);
+        File.WriteAllText(config, text);
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        TestEnvironment.RunChecked("chmod", mode, config);
+        var pull = Pull("x.sif", $"docker://{registry.Secure.Host}/private/app:1",
+            new() { ["SSL_CERT_FILE"] = registry.CaFile, ["DOCKER_CONFIG"] = docker });
+        Assert.Equal(103, pull.ExitCode);
+        Assert.Contains($"warning: cannot use the Docker config file {config}: {why}; going on without its " +
+            "credentials\n", pull.Stderr);
+        Assert.Contains("wants credentials", pull.Stderr);
+    }
+
     [Fact]
     public void A_registry_that_wants_bearer_tokens_gets_one_anonymously_from_its_realm()
     {
@@ -138,6 +167,17 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.True(pull.ExitCode == 0, pull.ToString());
         Assert.True(registry.Issuer.Requests > tokens);
         Assert.Equal("kept\n", Hpcrun.Run(Path.Combine(dir, "public.sif")).Stdout);
+    }
+
+    /// <summary>--insecure to a registry that speaks HTTPS: Go's 400 "Client sent an HTTP request to an HTTPS
+    /// server" is said as what it means.</summary>
+    [Fact]
+    public void Plain_http_to_a_tls_registry_says_it_speaks_https()
+    {
+        var pull = Pull("x.sif", $"docker://{registry.Secure.Host}/private/app:1", [], "--insecure");
+        Assert.Equal(105, pull.ExitCode);
+        Assert.Contains("the registry speaks HTTPS: leave out --insecure", pull.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
     [Fact]
@@ -257,6 +297,25 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Equal([own.Dir], Directory.GetFileSystemEntries(dir));
     }
 
+    /// <summary>A manifest changed in the registry's storage: by tag it does not match the Docker-Content-Digest the
+    /// registry gives (the tag's), and that is said, not a fault of a manifest whose digest exists nowhere.</summary>
+    [Fact]
+    public void A_manifest_by_tag_that_does_not_match_the_registrys_digest_is_refused()
+    {
+        using var own = new RegistryServer(Path.Combine(dir, "own-registry"));
+        TestEnvironment.RunChecked("skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+            $"oci:{registry.Layout}:app", $"docker://{own.Host}/test/app:1");
+        string manifest = Assert.Single(Directory.GetFiles(Path.Combine(own.Dir, "data"), "data",
+            SearchOption.AllDirectories), f => new FileInfo(f).Length < 100_000
+            && File.ReadAllText(f).Contains("\"layers\""));
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"schemaVersion\":2", "\"schemaVersion\": 2"));
+        var pull = Pull("x.sif", $"docker://{own.Host}/test/app:1");
+        Assert.Equal(107, pull.ExitCode);
+        Assert.Contains($"{own.Host}/test/app: the manifest for tag 1 does not match the digest the registry gave " +
+            "(sha256:", pull.Stderr);
+        Assert.Equal([own.Dir], Directory.GetFileSystemEntries(dir));
+    }
+
     [Fact]
     public void A_full_disk_is_status_108_with_nothing_left()
     {
@@ -328,17 +387,38 @@ public sealed class PullFaultTests(RegistryFixture registry) : IDisposable
         using var server = new FaultServer(FaultServer.Mode.Silent);
         var pull = PullFrom(server, new() { ["HPCRUN_REGISTRY_TIMEOUT"] = "1" });
         Assert.Equal(102, pull.ExitCode);
-        Assert.Contains("no answer for the manifest 1 within 1 s", pull.Stderr);
+        Assert.Contains("no answer for the manifest for tag 1 within 1 s", pull.Stderr);
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
+    /// <summary>A registry that dies mid-blob cannot be reached for the resumptions: 101, saying so, not 107 (what
+    /// a stream that ends early while the registry answers is).</summary>
     [Fact]
-    public void A_registry_killed_mid_blob_leaves_nothing()
+    public void A_registry_killed_mid_blob_is_unreachable_and_leaves_nothing()
     {
         using var server = new FaultServer(FaultServer.Mode.KilledMidBlob, upstream: registry.Plain.Host);
         var pull = PullFrom(server);
-        Assert.Equal(107, pull.ExitCode);
-        Assert.Contains("broke off", pull.Stderr);
+        Assert.Equal(101, pull.ExitCode);
+        Assert.Single(pull.Stderr.Trim().Split('\n'));
+        Assert.Matches($@"broke off at \d+ of \d+ bytes, and resuming it failed: cannot reach {server.Host}: the " +
+            @"connection was refused \(after 3 retries\)", pull.Stderr);
         Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
+    /// <summary>A 429 or 503 whose Retry-After asks for longer than the registry timeout is not retried, and the
+    /// message says what it asked; one that asks for a wait within it is retried.</summary>
+    [Theory]
+    [InlineData(429, "100", 1, "too many requests (429), and it asked to wait 100 s, longer than hpcrun waits for " +
+        "it (5 s, HPCRUN_REGISTRY_TIMEOUT)")]
+    [InlineData(503, "100", 1, "the registry failed (503), and it asked to wait 100 s")]
+    [InlineData(429, "Fri, 01 Jan 2100 00:00:00 GMT", 1, "too many requests (429), and it asked to wait")]
+    [InlineData(429, "1", 4, "too many requests (429), still after 3 retries")]
+    public void Retry_after_is_honoured_within_the_timeout(int answer, string after, int requests, string words)
+    {
+        using var server = new FaultServer(FaultServer.Mode.Status, answer, headers: $"Retry-After: {after}\r\n");
+        var pull = PullFrom(server, new() { ["HPCRUN_REGISTRY_TIMEOUT"] = "5" });
+        Assert.Equal(105, pull.ExitCode);
+        Assert.Contains(words, pull.Stderr);
+        Assert.Equal(requests, server.Requests);
     }
 }

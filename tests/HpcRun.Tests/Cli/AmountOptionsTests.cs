@@ -30,7 +30,7 @@ public class AmountOptionsTests
         Assert.StartsWith("--time 0:0: give a time limit above 0 (sbatch's 0, no limit, is not asked for here",
             Assert.Throws<HpcRunException>(() => AmountOptions.Minutes("--time", "0:0", 0)).Message);
         Assert.Equal(1, AmountOptions.Minutes("--time", "0:30", 1));
-        foreach (string age in new[] { "0d", "-2h", "+0m" })
+        foreach (string age in new[] { "0d", "-2h", "+0m", "0", "-0", "00" }) // a bare 0 too, as --days 0 is
             Assert.Equal($"--older-than {age}: give a duration above 0 (e.g. 30d)",
                 Assert.Throws<HpcRunException>(() => AmountOptions.Age("--older-than", age)).Message);
         Assert.Equal("--older-than 3w: give a number and d, h or m (e.g. 30d)",

@@ -76,7 +76,9 @@ internal static class ImageVerbs
             (bool squashFs, string? contradiction) =
                 OutputFormat.Decide(result.GetValue(output)!, result.GetValue(sqfs));
             var request = new BuildRequest(result.GetValue(output)!, from, squashFs,
-                result.GetValue(platform), chosen, ApptainerSettings.Flag(result, force, ApptainerSettings.Force),
+                // As containerd reads it, once, so that a recipe's stages and pulls, and the record, agree.
+                result.GetValue(platform) is { } asked ? PlatformName.Normalize(asked) : null, chosen,
+                ApptainerSettings.Flag(result, force, ApptainerSettings.Force),
                 result.GetValue(skip),
                 SourceDateEpoch(), MksquashfsArgs: MksquashfsOption.Arguments(result, mksquashfs));
             string? recipeFile = result.GetValue(recipe.File);
@@ -99,9 +101,13 @@ internal static class ImageVerbs
                     $"{Shown.Path(request.Source)} is copied as it is, not squashed again");
             if (request.Source.Contains("://", StringComparison.Ordinal)) UnsupportedVerbs.Check(request.Source);
             if (ImageReference.IsReference(request.Source)) // Apptainer's `build OUT docker://REF`: a pull
-                RegistryVerbs.Run(() => PullVerb.PullInto(request.Output, RegistryVerbs.Parse(request.Source),
-                    request.Platform, request.Force, recipe.Registry, result, request.MksquashfsArgs ?? [],
-                    request.SquashFsOnly));
+                RegistryVerbs.Run(() =>
+                {
+                    ImageReference reference = RegistryVerbs.Parse(request.Source);
+                    PullVerb.PullInto(request.Output, reference, request.Platform, request.Force,
+                        recipe.Registry.Settings(result, reference), request.MksquashfsArgs ?? [],
+                        request.SquashFsOnly);
+                });
             else if (recipe.Applies(result, request.Source)) recipe.Run(result, request);
             else if (RecipeBuilder.ContextRecipe(request.Source) is { } context)
                 throw new HpcRunException(ExitCode.Usage, $"{Shown.Path(request.Source)} is a build context, not a " +

@@ -126,10 +126,14 @@ internal static class CacheVerb
             Console.WriteLine($"{Size(e.Size),10}  {e.Pulled:yyyy-MM-dd HH:mm}  {names}");
         }
         Console.WriteLine($"{entries.Count} image(s), {Size(entries.Sum(e => e.Size))}, in {cache.Root}");
+        (int count, long bytes) = PullLeftovers.Sweep(cache, dryRun: true);
+        if (count > 0)
+            Console.WriteLine($"{Size(bytes)} of interrupted pulls ({count} leftover(s)), which cache clean removes");
     }
 
     /// <summary>Removes the images pulled longer ago than <paramref name="age"/> (all when null) with their reference
-    /// files and lock files, the launcher's TLS sessions kept before then, and the recipe build steps no build has
+    /// files and lock files, what interrupted pulls left (<see cref="PullLeftovers"/>, said only when there is
+    /// some), the launcher's TLS sessions kept before then, and the recipe build steps no build has
     /// made or reused since then (--type: either or both), saying for each kind what it removed, none included; with
     /// <paramref name="dryRun"/>, what it would remove, and nothing is removed. A job running an image keeps its open
     /// file (unlinking does not disturb a reader).</summary>
@@ -145,6 +149,9 @@ internal static class CacheVerb
             List<Entry> gone = [.. Entries(cache).Where(e => e.Pulled < before)];
             if (!dryRun) RemoveImages(cache, gone, before);
             Console.WriteLine($"{removed} {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
+            // Whatever their age: no process holds them, so nothing will finish them.
+            (int count, long bytes) = PullLeftovers.Sweep(cache, dryRun);
+            if (count > 0) Console.WriteLine($"{removed} {count} leftover(s) of interrupted pulls, {Size(bytes)}");
         }
         if (!recipeSteps) return;
         var (root, _, bytesBefore) = RecipeBuilder.CacheUsage(cache.Root);

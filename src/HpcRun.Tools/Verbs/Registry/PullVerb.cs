@@ -92,7 +92,7 @@ internal static class PullVerb
             if (ApptainerSettings.Value(result, dir, ApptainerSettings.PullDirectory) is { } directory)
                 output = Path.Combine(directory, output);
             PullInto(output, reference, result.GetValue(platform),
-                ApptainerSettings.Flag(result, force, ApptainerSettings.Force), options, result,
+                ApptainerSettings.Flag(result, force, ApptainerSettings.Force), settings,
                 MksquashfsOption.Arguments(result, mksquashfs), OutputFormat.Decide(output, sqfs: false).SquashFs);
             ImageVerbs.Wrote(output);
         }));
@@ -105,10 +105,9 @@ internal static class PullVerb
     /// docker:// source), or a bare SquashFS (<paramref name="squashFs"/>: OUT named so, build's --sqfs), made with
     /// <paramref name="mksquashfs"/> (checked: <see cref="MksquashfsOption"/>).</summary>
     public static void PullInto(string output, ImageReference reference, string? platform, bool force,
-        RegistryOptions options, ParseResult result, IReadOnlyList<string> mksquashfs, bool squashFs)
+        RegistrySettings settings, IReadOnlyList<string> mksquashfs, bool squashFs)
     {
-        var request = new PullRequest(output, reference, platform, force, options.Settings(result, reference),
-            mksquashfs, squashFs);
+        var request = new PullRequest(output, reference, platform, force, settings, mksquashfs, squashFs);
         string digest = "";
         ImageVerbs.WithProgress((reporter, cancel) =>
             digest = ImagePuller.Pull(request, CommandLineRoot.Version, reporter, cancel), "pull");

@@ -30,7 +30,7 @@ internal sealed class RegistryOptions
         if (!string.IsNullOrEmpty(timeout) && (!int.TryParse(timeout, out seconds) || seconds is < 1 or > 86400))
             throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_TIMEOUT={timeout}: give seconds, 1 to 86400");
         Credentials? credentials = Credentials.Find(result.GetValue(Creds), reference.Registry,
-            Environment.GetEnvironmentVariable);
+            Environment.GetEnvironmentVariable, warning => Log.Warning("{Text}", warning));
         // The option first: the variables are read only without it (HPCRUN_INSECURE's word is checked by every verb).
         bool insecure = result.GetValue(Insecure) || ApptainerVariables.Insecure(Environment.GetEnvironmentVariable);
         return new RegistrySettings(credentials, TimeSpan.FromSeconds(seconds), insecure,
