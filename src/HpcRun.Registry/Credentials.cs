@@ -56,6 +56,11 @@ public sealed record Credentials(string User, string Password)
     internal static Credentials? FromDockerConfig(string? path, string registry, Action<string> warn)
     {
         if (path is null || !Path.Exists(path)) return null;
+        if (Directory.Exists(path)) // which .NET's read calls access denied
+        {
+            warn(Unusable(path, "it is a directory"));
+            return null;
+        }
         DockerConfigFile? config;
         try { config = JsonSerializer.Deserialize(File.ReadAllBytes(path), RegistryJson.Default.DockerConfigFile); }
         catch (JsonException e)

@@ -20,7 +20,8 @@ public sealed class FaultServer : IDisposable
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly Mode mode;
     private readonly int status;
-    private readonly string? upstream, headers;
+    private readonly string? upstream;
+    private readonly string headers;
     private int requests;
     private readonly List<Socket> held = [];
     private readonly CancellationTokenSource stop = new();

@@ -111,7 +111,7 @@ public sealed class ReferenceTests
     [InlineData("{\"auths\": {\"x.org\": {\"auth\": \"s3cret!!\"}}}", "the auth of x.org is not base64")]
     [InlineData("{\"auths\": {\"https://x.org\": {\"auth\": \"czNjcmV0\"}}}", // "s3cret": no colon
         "the auth of https://x.org is not base64 of USER:PASSWORD")]
-    [InlineData(null, "is a directory")]
+    [InlineData(null, "it is a directory")]
     public void A_config_file_that_cannot_be_used_is_a_warning_that_names_it(string? text, string why)
     {
         string dir = Directory.CreateTempSubdirectory().FullName, file = Path.Combine(dir, "config.json");
