@@ -41,7 +41,7 @@ public class StageStartTests
             FROM --platform=${TARGETPLATFORM} scratch
             FROM --platform=$UNSET scratch
             """), new Dictionary<string, string>(), "linux/arm64/v8");
-        Assert.Equal([HostPlatform.Name, "linux/arm64/v8", null], recipe.Stages.Select(s => s.Platform));
+        Assert.Equal([HostPlatform.Name, "linux/arm64", null], recipe.Stages.Select(s => s.Platform));
         Assert.Equal(("arm64", "v8", "linux"), (recipe.GlobalArgs["TARGETARCH"], recipe.GlobalArgs["TARGETVARIANT"],
             recipe.GlobalArgs["BUILDOS"]));
         var given = HpcRun.Build.Recipe.Recipe.FromDockerfile(DockerfileParser.Parse("FROM --platform=$TARGETOS/x a"),
@@ -49,8 +49,20 @@ public class StageStartTests
         Assert.Equal("windows/x", given.Stages[0].Platform);
     }
 
+    /// <summary>A lone OS or architecture is the host's other half, as containerd's platforms.Parse reads it.</summary>
     [Theory]
-    [InlineData("linux")]
+    [InlineData("linux", "linux/{0}")]
+    [InlineData("LINUX/AARCH64", "linux/arm64")]
+    [InlineData("aarch64", "linux/arm64")]
+    public void A_from_platform_is_normalized_as_buildkit_does(string written, string platform)
+    {
+        var recipe = HpcRun.Build.Recipe.Recipe.FromDockerfile(DockerfileParser.Parse(
+            $"FROM --platform={written} scratch"), new Dictionary<string, string>());
+        Assert.Equal(string.Format(platform, HostPlatform.Architecture), recipe.Stages[0].Platform);
+    }
+
+    [Theory]
+    [InlineData("nosuchos")]
     [InlineData("linux/")]
     [InlineData("linux/arm/v7/x")]
     public void A_from_platform_that_is_no_os_arch_is_refused(string platform)

@@ -37,7 +37,7 @@ public sealed class TokenServiceFaultTests : IDisposable
         CommandResult pull = PullBehind($"http://127.0.0.1:{port}/token");
         Assert.Equal(101, pull.ExitCode);
         Assert.StartsWith($"hpcrun: cannot reach 127.0.0.1:{port}, the token service of registry ", pull.Stderr);
-        Assert.Contains("the connection failed (after 3 retries)", pull.Stderr);
+        Assert.Contains("the connection was refused (after 3 retries)", pull.Stderr);
     }
 
     /// <summary>A realm without a port names the scheme's: the port is what a firewall rule or a proxy needs.</summary>
