@@ -244,7 +244,11 @@ public static class ImageBuilder
         }
     }
 
-    private static ImageConfig InTreeConfig(SourceTree tree)
+    /// <summary>The config an image's tree carries at <see cref="ImageConfig.InTreePath"/> (a bare SquashFS's, a
+    /// directory image's), read inside <paramref name="tree"/>; empty when it has none. Throws
+    /// <see cref="ImageFormatException"/> when it is malformed or larger than <see cref="SourceTree.MaxJson"/>.
+    /// </summary>
+    internal static ImageConfig InTreeConfig(SourceTree tree)
     {
         string path = ImageConfig.InTreePath.TrimStart('/');
         if (!tree.HasFile(path)) return ImageConfig.Empty;

@@ -40,13 +40,9 @@ internal static class ApptainerLayout
 
     /// <summary>Before %post runs in <paramref name="tree"/>: makes <see cref="PostEnvironment"/> unless the base
     /// image has one (Apptainer keeps it and appends).</summary>
-    public static void PreparePost(string tree)
-    {
-        string path = Path.Combine(tree, PostEnvironment.TrimStart('/'));
-        if (File.Exists(path)) return;
-        StepRunner.MakeDirectory(tree, Path.GetDirectoryName(PostEnvironment)!);
-        Script(path, EnvironmentHeader);
-    }
+    public static void PreparePost(string tree) =>
+        // In the tree, as %post sees it: a base image's /.singularity.d/env -> /home/USER must not write there.
+        TreeFiles.CreateNew(tree, PostEnvironment, EnvironmentHeader, 0b111_101_101);
 
     /// <summary>Writes the script of <paramref name="post"/> (%post) to <see cref="DefinitionFile.PostScript"/> in
     /// <paramref name="tree"/>, executable, as Apptainer writes it before it runs it; the path on the host, to remove
@@ -76,11 +72,8 @@ internal static class ApptainerLayout
 
     /// <summary>The labels %post wrote to <see cref="PostLabels"/> in <paramref name="tree"/>: `NAME VALUE`
     /// lines.</summary>
-    public static IEnumerable<KeyValuePair<string, string>> PostLabelsIn(string tree)
-    {
-        string path = Path.Combine(tree, PostLabels.TrimStart('/'));
-        return File.Exists(path) ? Labels(File.ReadAllText(path)) : [];
-    }
+    public static IEnumerable<KeyValuePair<string, string>> PostLabelsIn(string tree) =>
+        TreeFiles.ReadText(tree, PostLabels) is { } text ? Labels(text) : [];
 
     /// <summary>`NAME VALUE` lines (%labels, $APPTAINER_LABELS), split at the first space only (a tab is part of
     /// the name), as Apptainer's GetLabels (pkg/build/types/parser/deffile.go) splits them: blank and '#' lines
@@ -120,9 +113,8 @@ internal static class ApptainerLayout
     {
         string meta = Path.Combine(root, Meta), env = Path.Combine(meta, "env");
         Directory.CreateDirectory(env);
-        using RootDir inTree = RootDir.Open(Libc.Cwd, tree)
-            ?? throw PosixException.Last("cannot open the build's tree");
-        if (Read(inTree, $"{Meta}/Singularity") is { } older)
+        using RootDir inTree = TreeFiles.Open(tree);
+        if (TreeFiles.ReadText(inTree, $"{Meta}/Singularity") is { } older)
         {
             string history = Path.Combine(meta, "bootstrap_history");
             Directory.CreateDirectory(history);
@@ -148,20 +140,10 @@ internal static class ApptainerLayout
         File.WriteAllText(Path.Combine(meta, "labels.json"), JsonSerializer.Serialize(config.Labels,
             ImageConfigJson.Default.IReadOnlyDictionaryStringString) + "\n");
         Script(Path.Combine(env, "10-docker2singularity.sh"), ConfigScripts.Environment(config) ?? "#!/bin/sh\n");
-        string? environment = Read(inTree, $"{Meta}/env/90-environment.sh");
+        string? environment = TreeFiles.ReadText(inTree, $"{Meta}/env/90-environment.sh");
         if (definition.Environment is { } added)
             environment = environment is null ? EnvironmentHeader + added : $"{environment}\n{added}";
         Script(Path.Combine(env, "90-environment.sh"), environment ?? EnvironmentHeader);
-    }
-
-    /// <summary>The text of the regular file <paramref name="path"/> in the tree, symlinks resolved inside it (a
-    /// base image cannot have the build read a host file); null when there is none.</summary>
-    private static string? Read(RootDir tree, string path)
-    {
-        using Location? at = tree.Resolve(path, RootDir.Follow.All);
-        if (at?.Stat() is not { Type: Libc.S_IFREG }) return null;
-        using var reader = new StreamReader(SourceTree.ReadRegular(at.Directory, path));
-        return reader.ReadToEnd();
     }
 
     /// <summary>The file of a %runscript, %test or %startscript <paramref name="body"/> (lines ending in \n), as

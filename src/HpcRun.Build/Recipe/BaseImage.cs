@@ -1,4 +1,3 @@
-using System.Text;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Posix;
@@ -153,8 +152,7 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         if (Directory is not null)
         {
             CopyDirectory(tree, request.SkipUnreadable, reporter, cancel);
-            string config = Path.Combine(tree, ImageConfig.InTreePath.TrimStart('/'));
-            return (File.Exists(config) ? ImageConfig.Parse(File.ReadAllText(config)) : ImageConfig.Empty, null);
+            return (InTree(tree), null);
         }
         if (ImageFile is null) return (ImageConfig.Empty, null);
         string image = ImageFile;
@@ -194,10 +192,13 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
             throw TreeCopy.Failed(Directory!, other);
     }
 
+    /// <summary>The config a directory or SquashFS base carries in its tree, read as `hpcrun build OUT DIR` reads it:
+    /// inside the tree (a `/.hpcrun/config.json -> /proc/self/environ` of the base leads to no host file), and a
+    /// malformed one is <see cref="ImageFormatException"/>.</summary>
     private static ImageConfig InTree(string tree)
     {
-        string config = Path.Combine(tree, ImageConfig.InTreePath.TrimStart('/'));
-        return File.Exists(config) ? ImageConfig.Parse(File.ReadAllText(config, Encoding.UTF8)) : ImageConfig.Empty;
+        using var source = new SourceTree(TreeFiles.Open(tree));
+        return ImageBuilder.InTreeConfig(source);
     }
 
     private static string Shown(string path) => HpcRun.Image.Text.Shown.Path(path);

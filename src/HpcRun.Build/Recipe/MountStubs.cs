@@ -29,7 +29,7 @@ internal static class MountStubs
     /// <summary>The mount points <paramref name="tree"/> lacks now, before a step runs.</summary>
     public static List<string> Before(string tree)
     {
-        using RootDir root = Open(tree);
+        using RootDir root = TreeFiles.Open(tree);
         return Missing(RecipeStepCommand.MountPoints.Select(m => m.Path), path =>
         {
             using Location? at = root.Resolve(path, RootDir.Follow.Parents);
@@ -42,7 +42,7 @@ internal static class MountStubs
     public static void Remove(string tree, List<string> missing)
     {
         if (missing.Count == 0) return;
-        using RootDir root = Open(tree);
+        using RootDir root = TreeFiles.Open(tree);
         foreach (string path in missing)
         {
             using Location? at = root.Resolve(path, RootDir.Follow.Parents);
@@ -61,7 +61,4 @@ internal static class MountStubs
         using SafeFileHandle dir = Libc.Open(at.Directory, at.Name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
         return !dir.IsInvalid && ReadDirectory(dir, out int errno).Count == 0 && errno == 0;
     }
-
-    private static RootDir Open(string tree) =>
-        RootDir.Open(Cwd, tree) ?? throw PosixException.Last("cannot open the build's tree");
 }

@@ -19,7 +19,8 @@ namespace HpcRun.Build.Recipe;
 /// </summary>
 internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<string, string> proxies)
 {
-    private const string AptConfig = "etc/apt/apt.conf.d/00hpcrun-build-no-sandbox";
+    private const string AptDirectory = "/etc/apt/apt.conf.d", AptConfig = $"{AptDirectory}/00hpcrun-build-no-sandbox",
+        AptSetting = "APT::Sandbox::User \"root\";\n";
 
     /// <summary>Throws <see cref="ImageBuildException"/> (<see cref="BuildFailure.RecipeCommandFailed"/>) when the
     /// command exits non-zero.</summary>
@@ -28,8 +29,9 @@ internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<stri
     {
         string cwd = state.Config.WorkingDir is { Length: > 0 } dir ? dir : "/";
         MakeDirectory(tree, cwd);
-        bool apt = Directory.Exists($"{tree}/etc/apt/apt.conf.d") && !File.Exists($"{tree}/{AptConfig}");
-        if (apt) File.WriteAllText($"{tree}/{AptConfig}", "APT::Sandbox::User \"root\";\n");
+        // In the tree as the RUN sees it: an image's /etc/apt/apt.conf.d -> /home/USER must not send it to the host.
+        bool apt = TreeFiles.IsDirectory(tree, AptDirectory)
+            && TreeFiles.CreateNew(tree, AptConfig, AptSetting, 0b110_100_100);
         List<string> stubs = MountStubs.Before(tree);
         int status;
         try
@@ -39,7 +41,7 @@ internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<stri
         }
         finally
         {
-            if (apt) File.Delete($"{tree}/{AptConfig}");
+            if (apt) TreeFiles.Remove(tree, AptConfig);
         }
         MountStubs.Remove(tree, stubs);
         Check(at.Keyword, at.Line, status);
@@ -162,7 +164,7 @@ internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<stri
     /// <summary>Makes <paramref name="path"/> (the working directory, as WORKDIR does) inside the tree.</summary>
     public static void MakeDirectory(string tree, string path)
     {
-        using RootDir root = RootDir.Open(Cwd, tree) ?? throw PosixException.Last($"cannot open the build's tree");
+        using RootDir root = TreeFiles.Open(tree);
         using Location? at = root.Resolve(path, RootDir.Follow.Parents, created: _ => { });
         if (at is null || at.Name.Length == 0) return;
         if (MkdirAt(at.Directory, at.Name, 0b111_101_101) != 0 && Errno != EEXIST)
