@@ -128,4 +128,21 @@ public sealed class HostileBaseTests : IDisposable
         Assert.True(build.ExitCode == 0, build.ToString());
         AssertNotInImage(Secret);
     }
+
+    [Fact]
+    public void A_base_whose_own_config_is_malformed_is_refused_in_one_line_naming_it()
+    {
+        string tree = Base([]);
+        Directory.CreateDirectory(Path.Combine(tree, ".hpcrun"));
+        File.WriteAllText(Path.Combine(tree, ".hpcrun", "config.json"), "not json\n");
+        TestEnvironment.RunChecked("chmod", "-R", "go=rX", tree);
+        work.Write("Dockerfile", $"FROM {tree}\nRUN true\n");
+        var build = Build("Dockerfile");
+        Assert.Equal((65, $"hpcrun: Dockerfile:1: {tree}: /.hpcrun/config.json: bad JSON at line 1, byte 2\n"),
+            (build.ExitCode, LastLine(build.Stderr)));
+        Assert.DoesNotContain("internal error", build.Stderr); // it was 70: the parser's exception, unhandled
+        work.AssertOnly();
+    }
+
+    private static string LastLine(string text) => text.TrimEnd('\n').Split('\n')[^1] + "\n";
 }
