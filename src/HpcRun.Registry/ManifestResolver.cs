@@ -37,8 +37,9 @@ internal static class ManifestResolver
         ManifestDocument top = ParseManifest(bytes, digest);
         if (!IsIndex(top.MediaType ?? type, top))
             return new ResolvedManifest(digest, digest, top.MediaType ?? type, bytes, null);
-        List<Descriptor> entries = [.. (top.Manifests ?? []).Where(e => !OciMediaTypes.IsAttestation(e.Platform?.Os,
-            e.Platform?.Architecture, e.Annotations?.GetValueOrDefault(OciMediaTypes.ReferenceTypeAnnotation)))];
+        List<Descriptor> entries = [.. IndexEntries(top, digest).Where(e => !OciMediaTypes.IsAttestation(
+            e.Platform?.Os, e.Platform?.Architecture,
+            e.Annotations?.GetValueOrDefault(OciMediaTypes.ReferenceTypeAnnotation)))];
         Descriptor? chosen = entries.FirstOrDefault(e => e.Platform is { Os: { } os, Architecture: { } architecture } p
             && selector.MatchesPlatform(os, architecture, p.Variant));
         if (chosen?.Digest is null)
@@ -59,6 +60,16 @@ internal static class ManifestResolver
         return new ResolvedManifest(digest, manifestDigest, document.MediaType ?? chosen.MediaType ?? manifestType,
             manifest, selector.Platform);
     }
+
+    /// <summary>The entries of <paramref name="index"/> (the document <paramref name="digest"/>, an index by its media
+    /// type or shape). Throws <see cref="RegistryException"/> (<see cref="RegistryFault.BadContent"/>) for a document
+    /// whose media type lies: one without `manifests`, which the OCI image spec requires of an index
+    /// (image-index.md), or with an image manifest's config or layers; else a registry's manifest labelled an index
+    /// was read as an index of no platforms ("has no image for linux/amd64 (it has: none)", 106).</summary>
+    internal static List<Descriptor> IndexEntries(ManifestDocument index, string digest) =>
+        index.Manifests is { } entries && index.Config is null && index.Layers is null ? entries
+            : throw new RegistryException(RegistryFault.BadContent, $"manifest {digest} says it is an image index, " +
+                (index.Manifests is null ? "but lists no manifests" : "but has an image manifest's config or layers"));
 
     private static bool IsIndex(string mediaType, ManifestDocument document) =>
         mediaType.Contains("index", StringComparison.Ordinal)
