@@ -329,6 +329,9 @@ internal sealed class RegistryClient : IDisposable
         // Its faults name it, not the registry: the realm is often another host (auth.docker.io for Docker Hub),
         // and "cannot reach" the registry that has just answered would send the user to the wrong server.
         var tokenService = new TokenService(url, reference.Registry);
+        if (settings.Credentials is not null && !tokenService.TakesCredentials(baseUri))
+            throw new RegistryException(RegistryFault.Refused, $"{tokenService} is plain HTTP, the registry HTTPS: " +
+                "hpcrun does not send your credentials over it (ask the registry's administrator for an https realm)");
         using HttpResponseMessage response = await Attempt(() =>
         {
             var request = new HttpRequestMessage(HttpMethod.Get, tokenUrl);

@@ -80,6 +80,19 @@ public sealed class ReferenceTests
         Assert.Equal("say \"hi\"", parameters["note"]);
     }
 
+    /// <summary>An HTTPS registry's challenge that names a plain-HTTP realm would have basic credentials cross the
+    /// network in clear text; another host over HTTPS is Docker Hub's own flow (auth.docker.io), and with --insecure
+    /// the registry is plain HTTP itself.</summary>
+    [Theory]
+    [InlineData("https://registry.example.org/", "http://auth.example.org/token", false)]
+    [InlineData("https://registry.example.org/", "http://registry.example.org/token", false)]
+    [InlineData("https://registry.example.org/", "https://auth.example.org/token", true)]
+    [InlineData("http://127.0.0.1:5000/", "http://127.0.0.1:5001/token", true)]
+    [InlineData("http://127.0.0.1:5000/", "https://auth.example.org/token", true)]
+    public void Credentials_go_to_a_token_service_over_https_unless_the_registry_is_plain_http(string registry,
+        string realm, bool takes) =>
+        Assert.Equal(takes, new TokenService(new Uri(realm), "r").TakesCredentials(new Uri(registry)));
+
     [Fact]
     public void Docker_config_auths_are_found_by_host_or_url_and_hidden_when_shown()
     {
