@@ -7,10 +7,10 @@ namespace HpcRun.Launch;
 /// <summary>
 /// Which ranks share one container on a node (README, "Node-shared containers"): by default the
 /// ranks one launcher process (slurmstepd, mpirun's daemon, hydra's proxy) starts for one job,
-/// with the same command line, in the same directory. --join-key (or HPCRUN_JOIN_KEY) names the
-/// group instead; --no-join (or HPCRUN_NO_JOIN=1, yes...) opts out. A plain launch, outside any launcher,
-/// shares nothing. Pure: the group's name from hpcrun's own options and the process's facts; the
-/// record the group's ranks must agree on, from the plan.
+/// with the same hpcrun options and image, in the same directory, whatever command each runs.
+/// --join-key (or HPCRUN_JOIN_KEY) names the group instead; --no-join (or HPCRUN_NO_JOIN=1, yes...) opts out.
+/// A plain launch, outside any launcher, shares nothing. Pure: the group's name from hpcrun's own options and the
+/// process's facts; the record the group's ranks must agree on, from the plan.
 /// </summary>
 public static class NodeSharing
 {
@@ -24,7 +24,9 @@ public static class NodeSharing
     /// nothing.</summary>
     /// <param name="joinKey">--join-key's value, or null.</param>
     /// <param name="noJoin">--no-join was given.</param>
-    /// <param name="args">hpcrun's whole command line.</param>
+    /// <param name="args">hpcrun's command line up to and including the image (Native/hpcrun.h's image_at): not
+    /// the job's command, so that the ranks of an MPMD job (`mpiexec -n 1 hpcrun img ./a : -n 1 hpcrun img ./b`)
+    /// share one container, as their MPI's shared memory and CMA need.</param>
     public static string? GroupName(string? joinKey, bool noJoin, IReadOnlyDictionary<string, string> environment,
         int uid, int parentPid, string cwd, IReadOnlyList<string> args)
     {

@@ -222,7 +222,7 @@ internal static class NodeGroup
             return TakeInheritedListener() is { } listener ? new NodeRole.First(listener) : new NodeRole.Own();
         string? group = NodeSharing.GroupName(EarlyNamespace.JoinKeyOption(), EarlyNamespace.NoJoinOption(),
             Invocation.Environment, EarlyNamespace.OuterUid(), Syscalls.ParentPid(),
-            Invocation.CurrentDirectory() ?? "", Invocation.Arguments());
+            Invocation.CurrentDirectory() ?? "", EarlyNamespace.LaunchArguments(Invocation.Arguments()));
         if (group is null) Reexec.InOwnNamespace();
         var address = new UnixDomainSocketEndPoint("\0" + group);
         for (int attempt = 0; attempt < Attempts; attempt++)

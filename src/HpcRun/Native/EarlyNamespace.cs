@@ -25,6 +25,9 @@ internal static partial class EarlyNamespace
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_no_join")]
     private static partial int NoJoin();
 
+    [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_image_at")]
+    private static partial int ImageAt();
+
     /// <summary>What early.c's election made of this rank (Native/hpcrun.h: enum hpcrun_group_role).</summary>
     public enum GroupRole
     {
@@ -58,6 +61,10 @@ internal static partial class EarlyNamespace
 
     /// <summary>--no-join among hpcrun's own options, likewise.</summary>
     public static bool NoJoinOption() => NoJoin() != 0;
+
+    /// <summary>hpcrun's arguments (argv without argv[0]) up to and including the image, as early.c found the
+    /// image, likewise: what names a launcher's node group, without the job's command.</summary>
+    public static string[] LaunchArguments(string[] arguments) => arguments[..Math.Min(ImageAt(), arguments.Length)];
 
     /// <summary>-v (1) or --debug (2) among hpcrun's own options, likewise: the election may log.</summary>
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_verbosity")]

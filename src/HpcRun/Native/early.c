@@ -89,6 +89,7 @@ char **hpcrun_environ(void) { return environ; }
 const char *hpcrun_join_key(void) { return own_options.join_key; }
 int hpcrun_no_join(void) { return own_options.no_join; }
 int hpcrun_verbosity(void) { return own_options.verbosity; }
+int hpcrun_image_at(void) { return own_options.image_at; }
 static enum hpcrun_group_role group_role = HPCRUN_GROUP_NONE;
 static int group_fd = -1, group_peer_uid = -1;
 int hpcrun_group_role(void) { return group_role; }

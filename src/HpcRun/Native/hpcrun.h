@@ -105,6 +105,7 @@ struct hpcrun_own_options {
     int runs_container; /* 0: a verb of HPCRUN_VERBS_WITHOUT_CONTAINER */
     int no_join;        /* --no-join (or --no-join=true) */
     const char *join_key; /* the last --join-key's value, or NULL */
+    int image_at;       /* argv's index of the image (after a "--" that ends the options), argc when none */
     int verbosity;      /* 0; 1 with -v or --verbose, 2 with --debug; -1 with -q or --quiet, -2 with -s or
                            --silent, unless a louder one is given too, as Apptainer ranks them
                            (src/HpcRun.CommandLine/Logging.cs) */
@@ -142,7 +143,7 @@ static inline struct hpcrun_own_options hpcrun_read_own_options(int argc, char *
     static const char *const global[] = {HPCRUN_GLOBAL_OPTIONS}, *const root[] = {HPCRUN_ROOT_OPTIONS},
                              *const without[] = {HPCRUN_VERBS_WITHOUT_CONTAINER},
                              *const launch[] = {HPCRUN_LAUNCH_VERBS}, *const valued[] = {HPCRUN_VALUE_OPTIONS};
-    struct hpcrun_own_options own = {1, 0, NULL, 0};
+    struct hpcrun_own_options own = {1, 0, NULL, argc, 0};
     int i = 1, given = 0;
     for (; i < argc && (HPCRUN_NAME_IN(argv[i], strlen(argv[i]), global)
                         || HPCRUN_NAME_IN(argv[i], strlen(argv[i]), root)); i++, given = 1)
@@ -154,7 +155,11 @@ static inline struct hpcrun_own_options hpcrun_read_own_options(int argc, char *
     if (i < argc && HPCRUN_NAME_IN(argv[i], strlen(argv[i]), launch)) i++;
     for (; i < argc; i++) {
         const char *arg = argv[i], *eq = strchr(arg, '=');
-        if (arg[0] != '-' || strcmp(arg, "-") == 0 || strcmp(arg, "--") == 0) break; /* the image, or no image */
+        if (arg[0] != '-' || strcmp(arg, "-") == 0) break; /* the image */
+        if (strcmp(arg, "--") == 0) {                          /* the word after it is the image */
+            i++;
+            break;
+        }
         size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
         if (!eq && HPCRUN_NAME_IN(arg, len, global)) own.verbosity = hpcrun_more_verbose(own.verbosity, given++, arg);
         if (hpcrun_name_is(arg, len, HPCRUN_NO_JOIN_OPTION)) own.no_join = !eq || strcasecmp(eq + 1, "true") == 0;
@@ -162,6 +167,7 @@ static inline struct hpcrun_own_options hpcrun_read_own_options(int argc, char *
             own.join_key = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
         if (!eq && HPCRUN_NAME_IN(arg, len, valued)) i++;
     }
+    own.image_at = i < argc ? i : argc;
     return own;
 }
 
@@ -179,8 +185,9 @@ static inline void hpcrun_sha256_text(struct hpcrun_sha256 *h, const char *text,
 
 /* The node group's name, as HpcRun.Launch/NodeSharing.cs's GroupName makes it from the same facts
    (its strings' UTF-8 bytes: the same bytes for every argument that is UTF-8): the SHA-256 of a join
-   key, or of the launcher's facts (parent pid, working directory, job variables, hpcrun's arguments),
-   separated by NULs. Returns 0 when this launch shares nothing (no key, no rank marker, or opted out). */
+   key, or of the launcher's facts (parent pid, working directory, job variables, hpcrun's arguments up to and
+   including the image: not the job's command, so that the ranks of an MPMD job share), separated by NULs.
+   Returns 0 when this launch shares nothing (no key, no rank marker, or opted out). */
 static inline int hpcrun_group_name(char name[HPCRUN_GROUP_NAME_SIZE], struct hpcrun_own_options own, unsigned uid,
                                     int parent_pid, const char *cwd, int argc, char *const *argv)
 {
@@ -209,7 +216,7 @@ static inline int hpcrun_group_name(char name[HPCRUN_GROUP_NAME_SIZE], struct hp
             hpcrun_sha256_update(&h, "=", 1);
             hpcrun_sha256_update(&h, value ? value : "", value ? strlen(value) : 0);
         }
-        for (int i = 1; i < argc; i++) hpcrun_sha256_text(&h, argv[i], 1);
+        for (int i = 1; i < argc && i <= own.image_at; i++) hpcrun_sha256_text(&h, argv[i], 1);
     }
     unsigned char digest[32];
     hpcrun_sha256_final(&h, digest);

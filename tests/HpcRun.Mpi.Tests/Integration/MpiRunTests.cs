@@ -24,6 +24,22 @@ public class MpiRunTests
                 "--no-join", MpiImages.OpenMpi, MpiImages.OpenMpiRing]),
             "/lib/x86_64-linux-gnu/libmpi.so.40", sharedContainer: false);
 
+    /// <summary>An MPMD job, whose ranks run different commands (here the same program, one with an argument): their
+    /// group was named by the whole command line, so each command got a container of its own and MPICH's UCX failed
+    /// at MPI_Init ("Shared memory error"), Open MPI's vader hung. The ranks of one job with the same options and
+    /// image share one container whatever their commands.</summary>
+    [Fact]
+    public void TheRanksOfAnMpmdJobShareTheNodesContainer()
+    {
+        Ring.AssertRan(MpiImages.AsTestUser(["mpiexec.mpich", "-n", "1", Hpcrun, MpiImages.Mpich, MpiImages.MpichRing,
+                ":", "-n", "1", Hpcrun, MpiImages.Mpich, MpiImages.MpichRing, "second"]),
+            "/lib/x86_64-linux-gnu/libmpich.so.12", sharedContainer: true);
+        Ring.AssertRan(MpiImages.AsTestUser(["mpirun.openmpi", "--oversubscribe", "-np", "1", Hpcrun,
+                MpiImages.OpenMpi, MpiImages.OpenMpiRing, ":", "-np", "1", Hpcrun, MpiImages.OpenMpi,
+                MpiImages.OpenMpiRing, "second"]),
+            "/lib/x86_64-linux-gnu/libmpi.so.40", sharedContainer: true);
+    }
+
     /// <summary>Hydra hands each rank its PMI connection as an inherited descriptor (PMI_FD): it must stay
     /// open.</summary>
     [Fact]

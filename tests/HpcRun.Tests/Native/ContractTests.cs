@@ -288,6 +288,7 @@ public class ContractTests
     public static TheoryData<Dictionary<string, string>, string[]> Launches => new()
     {
         { Srun, ["/images/app.sqfs", "./solver", "--long-argument-past-one-sha256-block", "x"] },
+        { Srun, ["--bind", "/a", "--", "/images/app.sqfs", "./other", "-v"] },
         { new() { ["PMIX_RANK"] = "3", ["PMIX_NAMESPACE"] = "ns" }, ["-v", "run", "/images/app.sqfs"] },
         { new() { ["OMPI_COMM_WORLD_RANK"] = "" }, ["/images/app.sqfs"] },
         { new() { ["HOME"] = "/home/alice" }, ["/images/app.sqfs"] },
@@ -315,12 +316,36 @@ public class ContractTests
         var cli = new HpcRunCli([DoctorVerb.Create(), .. ToolVerbs.Listed], request => { parsed = request; return 0; },
             environment: new Dictionary<string, string>());
         Assert.True(cli.Invoke(args) == 0 && parsed is not null, "hpcrun's parser refused it");
-        string? name = NodeSharing.GroupName(parsed.JoinKey, parsed.NoJoin, environment, 1001, 300, "/run", args);
+        string? name = NodeSharing.GroupName(parsed.JoinKey, parsed.NoJoin, environment, 1001, 300, "/run",
+            args[..(Array.IndexOf(args, parsed.Image) + 1)]);
         CommandResult run = TestEnvironment.Run("env", [.. unset.SelectMany(v => new[] { "-u", v }),
             .. environment.Select(e => $"{e.Key}={e.Value}"), program.Value, "group", "1001", "300", "/run",
             "hpcrun", .. args]);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal($"group {name ?? "(none)"}\n", run.Stdout);
+    }
+
+    /// <summary>The ranks of an MPMD job (`mpiexec -n 1 hpcrun img ./a : -n 1 hpcrun img ./b`) were named by their
+    /// whole command lines, so each command got a container of its own, across whose user namespaces their MPI's
+    /// shared memory fails (MPICH's UCX) or hangs (Open MPI's vader): the job's command is no part of the name.
+    /// hpcrun's options and the image still are.</summary>
+    [Fact]
+    public void TheRanksOfAnMpmdJobNameOneGroupAndOtherOptionsOrImagesAnother()
+    {
+        string Group(params string[] args)
+        {
+            CommandResult run = TestEnvironment.Run("env", ["-u", NodeSharing.KeyVariable, "-u",
+                NodeSharing.NoJoinVariable, "SLURM_JOB_ID=7", "SLURM_STEP_ID=0", program.Value, "group", "1001", "300",
+                "/run", "hpcrun", .. args]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            return run.Stdout;
+        }
+        string name = Group("-B", "/a", "/images/app.sqfs", "./solver");
+        Assert.Equal(name, Group("-B", "/a", "/images/app.sqfs", "./analyser", "--in", "x"));
+        Assert.Equal(name, Group("-B", "/a", "/images/app.sqfs"));
+        Assert.NotEqual(name, Group("-B", "/b", "/images/app.sqfs", "./solver"));
+        Assert.NotEqual(name, Group("-B", "/a", "/images/other.sqfs", "./solver"));
+        Assert.NotEqual(name, Group("-B", "/a", "run", "/images/app.sqfs", "./solver"));
     }
 
     /// <summary>early.c must know every launch option that takes a value, to skip it: else a value
@@ -345,6 +370,8 @@ public class ContractTests
         { ["--no-join", "/images/app.sqfs", "./solver"] },
         { ["/images/app.sqfs", "./solver", "--no-join"] },
         { ["/images/app.sqfs", "--", "--no-join"] },
+        { ["--no-join", "--", "/images/app.sqfs", "./solver"] },
+        { ["exec", "-B", "/a", "--", "-image-", "./solver"] },
         { ["run", "--no-join", "/images/app.sqfs"] },
         { ["-v", "exec", "--bind", "/a:/b", "--no-join", "/images/app.sqfs", "true"] },
         { ["--debug", "shell", "-B", "/a", "--env", "A=1", "--no-join", "/images/app.sqfs"] },
@@ -365,8 +392,8 @@ public class ContractTests
     };
 
     /// <summary>What early.c reads of a command line is what hpcrun's parser makes of it: the join
-    /// options among hpcrun's own, never the job's. (A rank early.c wrongly thought would not join
-    /// would be left in a container of its own.)</summary>
+    /// options among hpcrun's own, never the job's, and where the image is (what names the group ends there). (A
+    /// rank early.c wrongly thought would not join would be left in a container of its own.)</summary>
     [Theory]
     [MemberData(nameof(CommandLines))]
     public void EarlyCReadsTheJoinOptionsAsTheParserDoes(string[] args)
@@ -380,6 +407,7 @@ public class ContractTests
         Assert.Equal(["1"], early[("runs_container", "")]);
         Assert.Equal([parsed.NoJoin ? "1" : "0"], early[("no_join", "")]);
         Assert.Equal([parsed.JoinKey ?? "(none)"], early[("join_key", "")]);
+        Assert.Equal(parsed.Image, args[int.Parse(Assert.Single(early[("image_at", "")])) - 1]);
     }
 
     /// <summary>early.c's verbosity (what the election logs at) is the one the parser configures logging with.

@@ -67,8 +67,8 @@ int main(int argc, char **argv)
     }
     if (argc > 1) {
         struct hpcrun_own_options own = hpcrun_read_own_options(argc - 1, argv + 1);
-        printf("runs_container %d\nno_join %d\nverbosity %d\njoin_key %s\n", own.runs_container, own.no_join,
-               own.verbosity, own.join_key ? own.join_key : "(none)");
+        printf("runs_container %d\nno_join %d\nverbosity %d\njoin_key %s\nimage_at %d\n", own.runs_container,
+               own.no_join, own.verbosity, own.join_key ? own.join_key : "(none)", own.image_at);
         return 0;
     }
     printf("size %zu\n", sizeof(struct hpcrun_spawn));
