@@ -147,13 +147,30 @@ internal sealed class HpcRunCli
         Command verb = Root.Subcommands.First(c => c.Name == args[verbAt]);
         // The bare form's options are exec's, though the user typed no exec.
         var split = ImageCommandLine.Split(args, verbAt, [.. verb.Options, .. Root.Options],
-            name => UnsupportedOptions.Unknown(name, bare ? "" : verb.Name, "exec"));
+            name => (bare ? VerbAfter(args, name) : null) is { } meant ? MisplacedOption(name, meant)
+                : UnsupportedOptions.Unknown(name, bare ? "" : verb.Name, "exec"));
         // `hpcrun [OPTIONS] -- build` names an image called build: "--" said so.
         if (bare && split.Ours is [.., "--", var word] && !Path.Exists(word)
             && Root.Subcommands.Any(c => c.Name == word)
             && !args.Skip(verbAt + 1).TakeWhile(a => a != word).Contains("--"))
             throw new HpcRunException(ExitCode.Usage, MisplacedOption(args[verbAt + 1].Split('=', 2)[0], word));
         return split;
+    }
+
+    /// <summary>The verb that an option the bare form lacks was written before (`hpcrun --timeout 3 jobs`, `hpcrun -n 2
+    /// submit img.sif`, `hpcrun --json status 3`): the first word after the option that names a verb, among the words
+    /// up to the first that names a file (which would be the image) or a "--"; null when there is none. Else the
+    /// option was taken for exec's, and its line pointed at exec's help, or at an Apptainer option of the same name
+    /// (`-n`, Apptainer's --net, for submit's --ntasks).</summary>
+    private string? VerbAfter(string[] args, string option)
+    {
+        int at = Array.FindIndex(args, a => a.Split('=', 2)[0] == option);
+        foreach (string word in args.Skip(at + 1).Where(a => !a.StartsWith('-') || a == "--"))
+        {
+            if (word == "--" || Path.Exists(word)) return null;
+            if (Root.Subcommands.Any(c => c.Name == word)) return word;
+        }
+        return null;
     }
 
     /// <summary>The line for a launch option (<paramref name="option"/>: --offline, -B...) written before a verb

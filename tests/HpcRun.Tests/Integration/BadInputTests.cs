@@ -45,20 +45,35 @@ public class BadInputTests(ContainerFixture images)
     /// <summary>A launch option before a verb (`hpcrun --offline build ...`) made the bare form take the verb for
     /// its image ("image not found: build"): it is one line saying which options go before a verb, for a tool verb
     /// and a launch verb alike; `hpcrun -- build` still names an image called build, and hpcrun's own options
-    /// before a verb still work.</summary>
+    /// before a verb still work. So is a verb's own option that exec lacks (`hpcrun --timeout 3 jobs`), which was
+    /// "unknown option" with exec's help, and `hpcrun -n 2 submit`, which was Apptainer's --net's advice.</summary>
     [Theory]
     [InlineData("--offline", "build", "o.sif", "x.def")]
     [InlineData("--offline", "pull", "o.sif", "docker://busybox")]
     [InlineData("--cleanenv", "run", "img.sif")]
     [InlineData("-B", "/tmp", "inspect", "img.sif")]
     [InlineData("--offline", "doctor")]
+    [InlineData("--timeout", "3", "jobs")]
+    [InlineData("-n", "2", "submit", "img.sif", "true")]
+    [InlineData("--wait", "submit", "img.sif", "true")]
+    [InlineData("--json", "status", "3")]
+    [InlineData("--url", "http://127.0.0.1:1", "--timeout=3", "cancel", "3")]
+    [InlineData("--labels", "inspect", "img.sif")]
     public void ALaunchOptionBeforeAVerbIsSaidSo(params string[] args)
     {
-        string option = args[0], verb = args[option == "-B" ? 2 : 1];
+        string[] verbs = ["build", "pull", "run", "inspect", "doctor", "jobs", "submit", "status", "cancel"];
+        string option = args[0], verb = args.First(verbs.Contains);
         AssertOneLineError(Hpcrun.Run(args), ExitCode.Usage, $"{option} comes before the verb {verb}, where only " +
             $"-q, --quiet, -s, --silent, -v, --verbose, --debug may: give a verb's options after it (see 'hpcrun " +
             $"{verb} --help')");
     }
+
+    /// <summary>An option exec lacks before an image that is there stays exec's: the words after the image are the
+    /// job's, whatever verb they name.</summary>
+    [Fact]
+    public void AnUnknownOptionBeforeAnImageIsExecsWhateverFollows() =>
+        AssertOneLineError(Hpcrun.Run("--bogus", images.Image, "run"), ExitCode.Usage,
+            "unknown option '--bogus' (see 'hpcrun exec --help')");
 
     [Fact]
     public void ADoubleDashBeforeAVerbsNameMakesItAnImage()
