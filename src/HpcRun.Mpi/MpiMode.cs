@@ -18,8 +18,22 @@ public static class MpiSettings
     private static readonly string[] ModeWords = ["host", "container", "none"];
     private static readonly string[] CompatibilityWords = ["major", "full", "strict"];
 
-    /// <exception cref="FormatException">Not host, container or none (lower case).</exception>
-    public static MpiMode ParseMode(string word) => Parse<MpiMode>(word, ModeWords);
+    /// <summary>Slurm's MPI plugin types (srun --mpi=list, Slurm 22.05: pmi2, pmix, pmix_v3, pmix_v4,
+    /// cray_shasta), which a user who moves srun's --mpi after hpcrun, or looks for it in hpcrun submit, gives
+    /// hpcrun's --mpi.</summary>
+    private static bool IsSlurmPlugin(string word) => word.StartsWith("pmi") || word == "cray_shasta";
+
+    /// <exception cref="FormatException">Not host, container or none (lower case); for one of Slurm's MPI plugin
+    /// types, the message says where that goes.</exception>
+    public static MpiMode ParseMode(string word)
+    {
+        try { return Parse<MpiMode>(word, ModeWords); }
+        catch (FormatException e) when (IsSlurmPlugin(word))
+        {
+            throw new FormatException($"{e.Message}: {word} is srun's --mpi, which goes before hpcrun " +
+                $"(srun --mpi={word} hpcrun IMAGE CMD); hpcrun submit's srun takes it from SLURM_MPI_TYPE={word}");
+        }
+    }
 
     /// <exception cref="FormatException">Not major, full or strict (lower case).</exception>
     public static MpiCompatibility ParseCompatibility(string word) => Parse<MpiCompatibility>(word, CompatibilityWords);

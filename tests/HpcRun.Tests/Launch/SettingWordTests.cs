@@ -19,6 +19,25 @@ public class SettingWordTests
         Assert.Equal("HPCRUN_MPI: expected one of host, container, none, not 'bind'", error.Message);
     }
 
+    /// <summary>Slurm's MPI plugin given to hpcrun's --mpi (`srun hpcrun --mpi=pmix`, `hpcrun submit --mpi=pmix`)
+    /// was only "expected one of host, container, none": the line says where it goes. Other words are unchanged.
+    /// </summary>
+    [Theory]
+    [InlineData("--mpi", "pmix")]
+    [InlineData("--mpi", "pmi2")]
+    [InlineData("--mpi", "pmix_v4")]
+    [InlineData("HPCRUN_MPI", "cray_shasta")]
+    public void SlurmsMpiPluginIsSaidToBeSruns(string source, string word)
+    {
+        var error = Assert.Throws<HpcRunException>(() => SettingWord.Parse(source, word, MpiSettings.ParseMode));
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Equal($"{source}: expected one of host, container, none, not '{word}': {word} is srun's --mpi, which " +
+            $"goes before hpcrun (srun --mpi={word} hpcrun IMAGE CMD); hpcrun submit's srun takes it from " +
+            $"SLURM_MPI_TYPE={word}", error.Message);
+        Assert.Equal("--mpi: expected one of host, container, none, not 'openmpi'",
+            Assert.Throws<HpcRunException>(() => SettingWord.Parse("--mpi", "openmpi", MpiSettings.ParseMode)).Message);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]
