@@ -34,6 +34,11 @@ public sealed class PlanBuilder
     /// target).</summary>
     public bool IsCovered(string path) => mounts.Any(m => PathText.IsUnder(path, m.Target));
 
+    /// <summary>True when <paramref name="path"/> lies inside (not at) a tmpfs of the plan (--contain's /tmp): what
+    /// the host has there is hidden.</summary>
+    public bool IsInsideTmpfs(string path) =>
+        mounts.Any(m => m.Kind == MountKind.Tmpfs && PathText.IsUnder(path, m.Target) && path != m.Target);
+
     public void SetEnv(string name, string value)
     {
         if (!environment.ContainsKey(name)) environmentOrder.Add(name);

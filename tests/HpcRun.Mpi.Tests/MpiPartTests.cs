@@ -102,6 +102,31 @@ public class MpiPartTests
         Assert.NotNull(Plan(Fixtures.MpichImage, Request(MpiMode.Container), env: new() { [variable] = value }));
     }
 
+    /// <summary>--contain's private /tmp hid Open MPI's PMIx server directory (/tmp/ompi.HOST.UID/pid.N, its shared
+    /// memory store): a rank said "PMIX ERROR: ... gds_ds12_lock_pthread.c". It is bound inside that tmpfs; the
+    /// tmpfs's own path (TMPDIR=/tmp, PMIX_SYSTEM_TMPDIR=/tmp) stays private, and so does --contain's /var/tmp.
+    /// </summary>
+    [Fact]
+    public void ThePmixServerDirectoryIsReachableInsideContainsPrivateTmp()
+    {
+        const string server = "/tmp/ompi.node1.1001/pid.77";
+        var env = new Dictionary<string, string>
+        {
+            ["PMIX_SERVER_TMPDIR"] = server,
+            ["PMIX_SYSTEM_TMPDIR"] = "/tmp",
+            ["TMPDIR"] = "/tmp",
+            ["OMPI_COMM_WORLD_RANK"] = "0",
+        };
+        var resolved = new Dictionary<string, string?> { [server] = server, ["/tmp"] = "/tmp" };
+        ContainerPlan plan = Plan(Fixtures.NoMpiImage, Request(MpiMode.Container) with { Contain = true }, env,
+            resolved: resolved);
+        Assert.Contains(MountSpec.Bind(server, server), plan.Mounts);
+        Assert.Equal(MountKind.Tmpfs, Assert.Single(plan.Mounts, m => m.Target == "/tmp").Kind);
+        Assert.DoesNotContain(plan.Mounts, m => m.Target == server
+            && Plan(Fixtures.NoMpiImage, Request(MpiMode.None) with { Contain = true }, env, resolved: resolved).Mounts
+                .Contains(m));
+    }
+
     [Fact]
     public void ThePmixServerDirectoryIsReachableWhenNotUnderTmp()
     {

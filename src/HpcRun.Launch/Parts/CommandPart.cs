@@ -38,7 +38,8 @@ public sealed class CommandPart : ILaunchPart
         else if (request.Command.Count == 0 && !request.Shell && RunScripts.Contains(plan.Argv[0]))
             CheckScriptCanStart(context, plan.Argv[0], "runscript");
         string? cwd = context.Host.UsableCwd;
-        if ((request.Contain || request.NoMount.Cwd) && (cwd is null || !plan.IsCovered(cwd) || InsideTmpfs(plan, cwd)))
+        if ((request.Contain || request.NoMount.Cwd)
+            && (cwd is null || !plan.IsCovered(cwd) || plan.IsInsideTmpfs(cwd)))
             cwd = HomePart.HomeInside(request, context.Host); // not bound: start in the home, as Apptainer does
         if (cwd is null && request.WorkingDirectory is null)
             plan.Warn(CwdProblem(context.Host) + ": the job starts in the image's working directory");
@@ -133,9 +134,4 @@ public sealed class CommandPart : ILaunchPart
     private static string CwdProblem(HostFacts host) => host.Cwd is null
         ? "the current directory no longer exists (deleted?)"
         : $"the current directory {host.Cwd} cannot be entered ({host.CwdUnusable})";
-
-    /// <summary>Whether <paramref name="path"/> lies below (not at) a tmpfs of the plan, where it does not
-    /// exist.</summary>
-    private static bool InsideTmpfs(PlanBuilder plan, string path) =>
-        plan.Mounts.Any(m => m.Kind == MountKind.Tmpfs && PathText.IsUnder(path, m.Target) && path != m.Target);
 }

@@ -39,8 +39,11 @@ public sealed class MpiPart : ILaunchPart
         if (!context.NodeShared && LauncherRank.IsLaunched(environment))
             foreach (var (name, value) in SeparateNamespaceDefaults)
                 if (plan.GetEnv(name) is null) plan.SetEnv(name, value);
+        // Also inside --contain's private /tmp (Open MPI's PMIx server keeps its directory and shared-memory store in
+        // /tmp/ompi.HOST.UID), but not at it: a TMPDIR=/tmp does not bring the host's /tmp back.
         foreach (string dir in RendezvousDirectories(environment))
-            if (!plan.IsCovered(dir) && context.Host.ResolvedPaths.GetValueOrDefault(dir) is { } resolved)
+            if ((!plan.IsCovered(dir) || plan.IsInsideTmpfs(dir))
+                && context.Host.ResolvedPaths.GetValueOrDefault(dir) is { } resolved)
                 plan.Mount(MountSpec.Bind(resolved, dir));
         if (mode == MpiMode.Host)
             Inject(context, plan,

@@ -17,6 +17,17 @@ public class MpiRunTests
                 MpiImages.OpenMpi, MpiImages.OpenMpiRing]),
             "/lib/x86_64-linux-gnu/libmpi.so.40", sharedContainer: true);
 
+    /// <summary>--contain's private /tmp hid mpirun's PMIx server directory (/tmp/ompi.HOST.UID): each rank said
+    /// "PMIX ERROR: ERROR in file ...gds_ds12_lock_pthread.c". It is bound inside the private /tmp.</summary>
+    [Fact]
+    public void OpenMpiRanksUnderContainReachThePmixServer()
+    {
+        CommandResult run = MpiImages.AsTestUser(["mpirun.openmpi", "-np", "2", "--oversubscribe", Hpcrun, "--contain",
+            "-B", Path.GetDirectoryName(MpiImages.OpenMpiRing)!, MpiImages.OpenMpi, MpiImages.OpenMpiRing]);
+        Ring.AssertRan(run, "/lib/x86_64-linux-gnu/libmpi.so.40", sharedContainer: true);
+        Assert.DoesNotContain("PMIX ERROR", run.Stdout + run.Stderr);
+    }
+
     /// <summary>Each rank in its own user namespace: hpcrun turns CMA off, so large messages still arrive.</summary>
     [Fact]
     public void OpenMpiRanksWithNoJoinRunInContainersOfTheirOwn() =>
