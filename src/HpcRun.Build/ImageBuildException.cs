@@ -1,4 +1,5 @@
 using HpcRun.Image;
+using HpcRun.Image.Posix;
 namespace HpcRun.Build;
 
 /// <summary>Why a build failed, other than a malformed input (<see cref="ImageFormatException"/>); each kind has an
@@ -45,15 +46,6 @@ public sealed class ImageBuildException(string message, BuildFailure failure = B
     /// <summary>The build (or the pull, <paramref name="work"/>) stopped for <paramref name="signal"/>; nothing was
     /// written.</summary>
     public static ImageBuildException Interruption(int signal, string work = "build") =>
-        new($"{work} interrupted by {SignalName(signal)}: nothing written", BuildFailure.Interrupted, signal);
-
-    private static string SignalName(int signal) => signal switch
-    {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        9 => "SIGKILL",
-        15 => "SIGTERM",
-        _ => $"signal {signal}",
-    };
+        new($"{work} interrupted by {SignalNames.Name(signal) ?? $"signal {signal}"}: nothing written",
+            BuildFailure.Interrupted, signal);
 }

@@ -19,7 +19,7 @@ try
 {
     ParentWatch.Start(); // a recipe build's step or test: it dies with the build
     if (RecipeStepCommand.Parse(args, Invocation.Environment.GetValueOrDefault) is { } step)
-        return RecipeStep.Run(step); // hpcrun-tools' build asks
+        return SignalDeath.EndAs(RecipeStep.Run(step)); // hpcrun-tools' build asks; killed, it tells it so
     ToolHandOver.HandOver(args);
     Logging.Configure(EarlyNamespace.Verbosity()); // the election may warn; parsing configures it again
     role = NodeGroup.Elect(); // before parsing: a rank that early.c left undecided may re-execute here

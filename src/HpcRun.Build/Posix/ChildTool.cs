@@ -23,15 +23,22 @@ internal sealed unsafe partial class ChildTool : IDisposable
     private const ulong TIOCSWINSZ = 0x5414;
 
     private readonly int pid, output;
+    private readonly bool group;
     private readonly Task<string> errors;
     private readonly Lock gate = new();
+    private readonly ManualResetEventSlim ended = new();
     private bool reaped;
 
-    private ChildTool(int pid, int output, int errorPipe)
+    /// <param name="output">Its stdout's reading end, -1 for none (and <paramref name="errorPipe"/> stderr's).</param>
+    /// <param name="group">Whether it leads a process group of its own, which <see cref="Signal"/> signals.</param>
+    private ChildTool(int pid, int output, int errorPipe, bool group)
     {
-        (this.pid, this.output) = (pid, output);
-        errors = Task.Run(() => ReadAll(errorPipe));
+        (this.pid, this.output, this.group) = (pid, output, group);
+        errors = errorPipe >= 0 ? Task.Run(() => ReadAll(errorPipe)) : Task.FromResult("");
     }
+
+    /// <summary>The child's process id (valid until <see cref="Wait"/> returns).</summary>
+    public int Pid => pid;
 
     /// <summary>Starts <paramref name="program"/> (searched in PATH) with <paramref name="args"/> after its name and
     /// <paramref name="environment"/> (NAME=VALUE). Throws <see cref="FileNotFoundException"/> when it is not
@@ -43,10 +50,8 @@ internal sealed unsafe partial class ChildTool : IDisposable
         errorPipe[0] = errorPipe[1] = outputPipe[0] = outputPipe[1] = -1;
         if (Libc.Pipe2(errorPipe, Libc.O_CLOEXEC) != 0 || (master < 0 && Libc.Pipe2(outputPipe, Libc.O_CLOEXEC) != 0))
             throw PosixException.Last($"cannot start {program}");
-        // glibc's posix_spawn_file_actions_t is 80 bytes, posix_spawnattr_t 336, sigset_t 128: room to spare.
-        byte* actions = stackalloc byte[256], attributes = stackalloc byte[1024];
-        byte* mask = stackalloc byte[128], all = stackalloc byte[128];
-        byte** argv = Strings([program, .. args]), envp = Strings(environment);
+        // glibc's posix_spawn_file_actions_t is 80 bytes: room to spare.
+        byte* actions = stackalloc byte[256];
         try
         {
             posix_spawn_file_actions_init(actions);
@@ -55,16 +60,8 @@ internal sealed unsafe partial class ChildTool : IDisposable
                 posix_spawn_file_actions_addopen(actions, 1, terminal, Libc.O_RDWR | Libc.O_NOCTTY, 0);
             else posix_spawn_file_actions_adddup2(actions, outputPipe[1], 1);
             posix_spawn_file_actions_adddup2(actions, errorPipe[1], 2);
-            posix_spawnattr_init(attributes);
-            posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-            sigemptyset(mask);
-            posix_spawnattr_setsigmask(attributes, mask);
-            sigfillset(all); // .NET ignores SIGPIPE; the child gets every signal's default back
-            posix_spawnattr_setsigdefault(attributes, all);
-            int child, error = posix_spawnp(&child, program, actions, attributes, argv, envp);
-            if (error == Libc.ENOENT) throw new MissingFileException($"{program} not found", program);
-            if (error != 0) throw new PosixException($"cannot start {program}", error);
-            return new ChildTool(child, master >= 0 ? master : outputPipe[0], errorPipe[0]);
+            int child = Spawn(program, args, environment, actions, POSIX_SPAWN_SETSID);
+            return new ChildTool(child, master >= 0 ? master : outputPipe[0], errorPipe[0], group: true);
         }
         catch
         {
@@ -74,8 +71,47 @@ internal sealed unsafe partial class ChildTool : IDisposable
         finally
         {
             posix_spawn_file_actions_destroy(actions);
-            posix_spawnattr_destroy(attributes);
             foreach (int fd in new[] { outputPipe[1], errorPipe[1] }) if (fd >= 0) Libc.Close(fd);
+        }
+    }
+
+    /// <summary>Starts <paramref name="program"/> as <see cref="Start"/> does, but as one of this process's own: in
+    /// its process group (a terminal's Ctrl-C reaches both), with its stdin, stdout and stderr, <see cref="Signal"/>
+    /// reaching it alone. For a recipe's step, whose output goes to the user's terminal and whose end
+    /// <see cref="Wait"/> tells apart (an exit status or a signal), where .NET's Process says 128+N for both.</summary>
+    public static ChildTool StartAttached(string program, IReadOnlyList<string> args,
+        IReadOnlyList<string> environment)
+    {
+        byte* actions = stackalloc byte[256];
+        posix_spawn_file_actions_init(actions);
+        try { return new ChildTool(Spawn(program, args, environment, actions, 0), -1, -1, group: false); }
+        finally { posix_spawn_file_actions_destroy(actions); }
+    }
+
+    /// <summary>posix_spawnp with <paramref name="actions"/> and <paramref name="flags"/>, every signal unblocked and
+    /// at its default action (.NET ignores SIGPIPE); the child's pid.</summary>
+    private static int Spawn(string program, IReadOnlyList<string> args, IReadOnlyList<string> environment,
+        byte* actions, int flags)
+    {
+        // glibc's posix_spawnattr_t is 336 bytes, sigset_t 128: room to spare.
+        byte* attributes = stackalloc byte[1024], mask = stackalloc byte[128], all = stackalloc byte[128];
+        byte** argv = Strings([program, .. args]), envp = Strings(environment);
+        try
+        {
+            posix_spawnattr_init(attributes);
+            posix_spawnattr_setflags(attributes, (short)(flags | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
+            sigemptyset(mask);
+            posix_spawnattr_setsigmask(attributes, mask);
+            sigfillset(all);
+            posix_spawnattr_setsigdefault(attributes, all);
+            int child, error = posix_spawnp(&child, program, actions, attributes, argv, envp);
+            if (error == Libc.ENOENT) throw new MissingFileException($"{program} not found", program);
+            if (error != 0) throw new PosixException($"cannot start {program}", error);
+            return child;
+        }
+        finally
+        {
+            posix_spawnattr_destroy(attributes);
             Free(argv);
             Free(envp);
         }
@@ -98,16 +134,25 @@ internal sealed unsafe partial class ChildTool : IDisposable
     public string Errors() => errors.Result;
 
     /// <summary>Kills the child's process group (what it started too), unless it has been waited for already.</summary>
-    public void Kill()
+    public void Kill() => Signal(SIGKILL);
+
+    /// <summary>Sends <paramref name="signal"/> to the child's process group (to the child alone when started by
+    /// <see cref="StartAttached"/>), unless it has been waited for already.</summary>
+    public void Signal(int signal)
     {
-        lock (gate) if (!reaped) Libc.Kill(-pid, SIGKILL);
+        lock (gate) if (!reaped) Libc.Kill(group ? -pid : pid, signal);
     }
+
+    /// <summary>Whether the child ended within <paramref name="time"/>, while another thread is in <see cref="Wait"/>.
+    /// </summary>
+    public bool Ended(TimeSpan time) => ended.Wait(time);
 
     /// <summary>Waits for the child: its exit status, or the signal that ended it (the other one 0).</summary>
     public (int ExitCode, int Signal) Wait()
     {
         byte* info = stackalloc byte[128];
         while (waitid(P_PID, pid, info, WEXITED | WNOWAIT) != 0 && Libc.Errno == Libc.EINTR) { }
+        ended.Set();
         int status = 0;
         lock (gate)
         {
@@ -122,7 +167,8 @@ internal sealed unsafe partial class ChildTool : IDisposable
     {
         Kill();
         if (!reaped) Wait();
-        Libc.Close(output);
+        if (output >= 0) Libc.Close(output);
+        ended.Dispose();
     }
 
     private static int OpenTerminal(out string? name)

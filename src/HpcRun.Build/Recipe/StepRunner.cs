@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using HpcRun.Build.Posix;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Recipe;
 using HpcRun.Image.Text;
@@ -33,10 +33,10 @@ internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<stri
         bool apt = TreeFiles.IsDirectory(tree, AptDirectory)
             && TreeFiles.CreateNew(tree, AptConfig, AptSetting, 0b110_100_100);
         List<string> stubs = MountStubs.Before(tree);
-        int status;
+        (int, int) end;
         try
         {
-            status = Start(RecipeStepCommand.Arguments(tree, cwd, argv), cancel,
+            end = Start(RecipeStepCommand.Arguments(tree, cwd, argv), cancel,
                 RecipeStepCommand.Variables(ProxyVariables.Add(state.RunEnvironment(), proxies)), at);
         }
         finally
@@ -44,7 +44,7 @@ internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<stri
             if (apt) TreeFiles.Remove(tree, AptConfig);
         }
         MountStubs.Remove(tree, stubs);
-        Check(at.Keyword, at.Line, status);
+        Check(at.Keyword, at.Line, end);
     }
 
     /// <summary>Runs the test script of the finished <paramref name="image"/> (the %test at
@@ -53,62 +53,79 @@ internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<stri
     public void Test(string image, int line, CancellationToken cancel) =>
         Check("%test", line, Start(["exec", image, "/.singularity.d/test"], cancel));
 
-    private static void Check(string keyword, int line, int status)
+    /// <summary>Throws <see cref="ImageBuildException"/> (<see cref="BuildFailure.RecipeCommandFailed"/>) for a
+    /// step that exited non-zero or that a signal killed: `RUN at line 3 failed with exit status 3`, `RUN at line 3
+    /// was killed by signal 9 (SIGKILL)` (a `kill -9 $$`, the OOM killer). Both are 110: 128+N is the status of a
+    /// build that was itself stopped by a signal.</summary>
+    private static void Check(string keyword, int line, (int ExitCode, int Signal) end)
     {
-        if (status != 0)
-            throw new ImageBuildException($"{keyword} at line {line} failed with exit status {status}",
+        if (end.Signal != 0)
+            throw new ImageBuildException($"{keyword} at line {line} was killed by {SignalNames.Describe(end.Signal)}",
+                BuildFailure.RecipeCommandFailed);
+        if (end.ExitCode != 0)
+            throw new ImageBuildException($"{keyword} at line {line} failed with exit status {end.ExitCode}",
                 BuildFailure.RecipeCommandFailed);
     }
 
     /// <param name="variables">Set in the step's environment, after any of the same prefix it inherited are
     /// removed.</param>
     /// <param name="at">The instruction the step runs, for a command too long to start (null: %test).</param>
-    private int Start(IEnumerable<string> arguments, CancellationToken cancel,
+    /// <returns>How it ended: its exit status, or the signal that killed it (the other one 0). The step (the launcher
+    /// binary) ends by the signal that killed its command, as a launch does (SignalDeath).</returns>
+    private (int ExitCode, int Signal) Start(IReadOnlyList<string> arguments, CancellationToken cancel,
         IEnumerable<KeyValuePair<string, string>>? variables = null, Instruction? at = null)
     {
-        var start = new ProcessStartInfo(hpcrun);
-        foreach (string arg in arguments) start.ArgumentList.Add(arg);
-        start.Environment[RecipeStepCommand.NoJoinVariable] = "1";
         // The step dies with this build, however it ends (Native/early.c: the launcher watches this process).
-        start.Environment[RecipeStepCommand.ParentVariable] = $"{Environment.ProcessId}";
-        foreach (string inherited in start.Environment.Keys
-                     .Where(k => k.StartsWith(RecipeStepCommand.EnvironmentPrefix, StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(inherited);
-        foreach ((string name, string value) in variables ?? []) start.Environment[name] = value;
-        if (at is not null && TooLong([hpcrun, .. start.ArgumentList],
-                [.. start.Environment.Select(e => $"{e.Key}={e.Value}")], ArgumentLimit()) is { } why)
+        List<KeyValuePair<string, string>> set =
+        [
+            new(RecipeStepCommand.NoJoinVariable, "1"),
+            new(RecipeStepCommand.ParentVariable, $"{Environment.ProcessId}"),
+            .. variables ?? [],
+        ];
+        List<string> environment =
+        [
+            .. ChildTool.InheritedEnvironment().Where(e => !e.StartsWith(RecipeStepCommand.EnvironmentPrefix,
+                StringComparison.Ordinal) && !set.Any(v => e.StartsWith($"{v.Key}=", StringComparison.Ordinal))),
+            .. set.Select(v => $"{v.Key}={v.Value}"),
+        ];
+        if (at is not null && TooLong([hpcrun, .. arguments], environment, ArgumentLimit()) is { } why)
             throw new RecipeException($"{at.Keyword} cannot be started: {why}", at.Line);
-        Process process;
-        try { process = Process.Start(start)!; }
-        catch (System.ComponentModel.Win32Exception e)
+        ChildTool step;
+        try { step = ChildTool.StartAttached(hpcrun, arguments, environment); }
+        catch (Exception e) when (e is PosixException or MissingFileException)
         {
-            throw new ImageBuildException($"cannot start {hpcrun}: {Libc.Describe(e.NativeErrorCode)}",
-                BuildFailure.ToolMissing);
+            throw new ImageBuildException(e is PosixException p ? p.Message
+                : $"cannot start {hpcrun}: {Libc.Describe(ENOENT)}", BuildFailure.ToolMissing);
         }
-        using (process)
-            return Wait(process, cancel);
+        using (step)
+            return Wait(step, cancel);
     }
 
-    private static int Wait(Process process, CancellationToken cancel)
+    private static (int ExitCode, int Signal) Wait(ChildTool step, CancellationToken cancel)
     {
         using CancellationTokenRegistration stop = cancel.Register(() =>
         {
-            Libc.Kill(process.Id, 15); // SIGTERM: the step forwards it to the command
-            if (process.WaitForExit(Grace)) return;
+            step.Signal(15); // SIGTERM: the step forwards it to the command
+            if (step.Ended(Grace)) return;
             // SIGKILL of the command, not of the step: the step is the subreaper of what the command started and
             // kills all of it once the command ended (src/HpcRun/Apply/Leftovers.cs). A step killed first took its
             // command along (PR_SET_PDEATHSIG) before a tree kill found the command's children, which init adopted.
-            foreach (int command in Children(process.Id)) Libc.Kill(command, 9);
-            if (!process.WaitForExit(Grace)) TreeCopy.Kill(process);
+            foreach (int command in Children(step.Pid)) Libc.Kill(command, 9);
+            if (step.Ended(Grace)) return;
+            foreach (int left in Descendants(step.Pid)) Libc.Kill(left, 9);
+            step.Kill();
         });
-        process.WaitForExit();
+        (int, int) end = step.Wait();
         cancel.ThrowIfCancellationRequested();
-        return process.ExitCode;
+        return end;
     }
 
     /// <summary>How long a cancelled step has for each stage of its end: its command's SIGTERM, then its own
     /// clean-up after the command's SIGKILL.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+
+    private static IEnumerable<int> Descendants(int pid) =>
+        Children(pid).SelectMany(child => Descendants(child).Prepend(child)).ToList();
 
     /// <summary>The children of <paramref name="pid"/> (/proc/PID/task/*/children, proc(5)); none once it ended.
     /// </summary>

@@ -17,8 +17,9 @@ namespace HpcRun.Recipe;
 /// </summary>
 internal static partial class RecipeStep
 {
-    /// <summary>The command's exit status as a shell reports it; throws <see cref="HpcRunException"/> when it cannot
-    /// be started.</summary>
+    /// <summary>The command's exit status as a shell reports it (128+N when signal N killed it, recorded for the step
+    /// to end by the same signal: <see cref="SignalDeath"/>, so that the build tells the two apart); throws
+    /// <see cref="HpcRunException"/> when it cannot be started.</summary>
     public static int Run(RecipeStepCommand.Step step)
     {
         EarlyNamespace.EnsureEntered();

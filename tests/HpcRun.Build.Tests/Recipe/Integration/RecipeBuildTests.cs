@@ -247,6 +247,28 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>A RUN, %post or %test that a signal killed (`kill -9 $$`, the OOM killer's SIGKILL) fails the build
+    /// as a failing one does (110), its line and the signal said; not 128+N, the status of a build itself stopped by a
+    /// signal. A command that exits with 137 itself is an exit status still.</summary>
+    [Theory]
+    [InlineData("Dockerfile", "FROM {0}\nRUN true\nRUN kill -9 $$\n", "RUN at line 3 was killed by signal 9 (SIGKILL)")]
+    [InlineData("Dockerfile", "FROM {0}\nRUN kill -SEGV $$\n", "RUN at line 2 was killed by signal 11 (SIGSEGV)")]
+    [InlineData("Dockerfile", "FROM {0}\nRUN exit 137\n", "RUN at line 2 failed with exit status 137")]
+    [InlineData("p.def", "Bootstrap: localimage\nFrom: {0}\n%post\n    kill -TERM $$\n",
+        "%post at line 3 was killed by signal 15 (SIGTERM)")]
+    [InlineData("t.def", "Bootstrap: localimage\nFrom: {0}\n%test\n    kill -KILL $$\n",
+        "%test at line 3 was killed by signal 9 (SIGKILL)")]
+    public void A_step_killed_by_a_signal_fails_with_110_naming_its_line_and_the_signal(string name, string recipe,
+        string says)
+    {
+        Write(name, string.Format(CultureInfo.InvariantCulture, recipe, TestImages.BusyboxTree));
+        var build = Build("k.sif", name);
+        Assert.Equal(110, build.ExitCode);
+        Assert.EndsWith($"\nhpcrun: {says}\n", build.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "k.sif")));
+        AssertNoScratch();
+    }
+
     /// <summary>A COPY or %files below a file of the image (`COPY a /bin/busybox/x`; /bin/sh, a symlink to it) is
     /// refused at its line, as BuildKit's copy and Apptainer's cp refuse it: applied as a layer, it replaced
     /// /bin/busybox with a directory and broke every command of the image.</summary>
