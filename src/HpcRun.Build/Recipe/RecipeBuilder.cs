@@ -582,9 +582,28 @@ public static class RecipeBuilder
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);
             bool intoDirectory = destination.EndsWith('/') || IsDirectoryIn(tree, destination);
-            if (host && (intoDirectory || chosen.Select(c => c.Top).Distinct().Count() > 1))
+            List<string> tops = [.. chosen.Select(c => c.Top).Distinct()];
+            string? whole = null; // the match copied as the destination itself
+            if (host && !intoDirectory && tops.Count > 1)
+            {
+                bool exists = OpensIn(tree, destination, Libc.O_PATH);
+                (FilesMatches.Outcome outcome, int index) = FilesMatches.Plan([.. tops.Select(context.IsDirectory)],
+                    exists);
+                // The matches as the line names them: the source's directory, then the match in it.
+                string source = words[0].TrimEnd('/'), pattern = sources[0];
+                string Named(string top) => Shown.Path(source.EndsWith(pattern, StringComparison.Ordinal)
+                    ? source[..^pattern.Length] + top : top);
+                if (outcome is FilesMatches.Outcome.DirectoryOntoFile)
+                    throw new ImageBuildException($"{at.Keyword} at line {at.Line}: cannot copy the directory " +
+                        $"{Named(tops[index])} onto {Shown.Path(destination)}, a file " + (exists
+                            ? "in the image" : $"{Named(tops[0])} made (Apptainer copies each match in turn)"),
+                        BuildFailure.RecipeSourceRefused);
+                if (outcome is FilesMatches.Outcome.LastFile) chosen = [.. chosen.Where(c => c.Top == tops[index])];
+                else whole = tops[index];
+            }
+            if (host && (intoDirectory || tops.Count > 1))
                 // cp -r DIR DEST makes DEST/DIR when DEST is a directory, as each of several matches needs it to be
-                chosen = [.. chosen.Select(c => context.IsDirectory(c.Top)
+                chosen = [.. chosen.Select(c => c.Top != whole && context.IsDirectory(c.Top)
                     ? c with { Target = Path.Join(Path.GetFileName(c.Top), c.Target).TrimEnd('/') } : c)];
             bool asFile = sources.Count == 1 && !intoDirectory && !context.IsDirectory(chosen[0].Relative)
                 && chosen.Count == 1;
@@ -689,11 +708,16 @@ public static class RecipeBuilder
 
         /// <summary>Whether <paramref name="path"/> is a directory in <paramref name="tree"/>, resolved inside it
         /// (symlinks followed there, never out to the host's files).</summary>
-        private static bool IsDirectoryIn(string tree, string path)
+        private static bool IsDirectoryIn(string tree, string path) =>
+            OpensIn(tree, path, Libc.O_PATH | Libc.O_DIRECTORY);
+
+        /// <summary>Whether <paramref name="path"/> opens with <paramref name="flags"/> in <paramref name="tree"/>,
+        /// resolved inside it.</summary>
+        private static bool OpensIn(string tree, string path, int flags)
         {
             using RootDir root = RootDir.Open(Libc.Cwd, tree)
                 ?? throw PosixException.Last("cannot open the build's tree");
-            using SafeFileHandle fd = root.Open(path, Libc.O_PATH | Libc.O_DIRECTORY);
+            using SafeFileHandle fd = root.Open(path, flags);
             return !fd.IsInvalid;
         }
 

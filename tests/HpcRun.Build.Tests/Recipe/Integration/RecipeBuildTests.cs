@@ -269,6 +269,46 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>A %files glob with several matches onto a destination that is not a directory (none there, no
+    /// trailing `/`) lands as Apptainer's `cp -fLr MATCH DEST` per match, in sorted order, leaves it: files, the last
+    /// one as DEST; a first directory as DEST, the other matches in it by name; a directory after a file, or onto a
+    /// file of the image, refused (112) as cp refuses it.</summary>
+    [Theory]
+    [InlineData("%files\n    m/*.txt /opt/new\n", "/opt/new: zed")]
+    [InlineData("%files\n    m/d* /opt/new\n", "/opt/new/d2/y: y\n/opt/new/x: x")]
+    [InlineData("%files\n    n/* /opt/new\n", "/opt/new/d2/y: y\n/opt/new/x: x\n/opt/new/z.txt: zed")]
+    [InlineData("%files\n    m/* /opt/new\n",
+        "%files at line 4: cannot copy the directory m/d1 onto /opt/new, a file m/a.txt made (Apptainer copies each " +
+        "match in turn)")]
+    [InlineData("%files\n    m/a.txt /opt/new\n    m/d* /opt/new\n",
+        "%files at line 5: cannot copy the directory m/d1 onto /opt/new, a file in the image")]
+    public void Files_with_several_matches_onto_no_directory_land_as_apptainers_cp_per_match(string files,
+        string result)
+    {
+        Write("m/a.txt", "one\n");
+        Write("m/b.txt", "two\n");
+        Write("m/d1/x", "x\n");
+        Write("m/d2/y", "y\n");
+        Write("m/z.txt", "zed\n");
+        foreach (string name in new[] { "d1/x", "d2/y", "z.txt" })
+            Write($"n/{name}", File.ReadAllText(Path.Combine(dir, "m", name)));
+        Write("g.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n{files}");
+        var build = Build("g.sif", "g.def");
+        if (result.StartsWith('%'))
+        {
+            Assert.Equal(112, build.ExitCode);
+            Assert.EndsWith($"\nhpcrun: {result}\n", build.Stderr);
+            Assert.False(File.Exists(Path.Combine(dir, "g.sif")));
+        }
+        else
+        {
+            Assert.True(build.ExitCode == 0, build.ToString());
+            Assert.Equal(result + "\n", Hpcrun.Run(["exec", Path.Combine(dir, "g.sif"), "sh", "-c",
+                "for f in $(find /opt/new -type f | sort); do echo \"$f: $(cat $f)\"; done"], env).Stdout);
+        }
+        AssertNoScratch();
+    }
+
     /// <summary>A COPY or %files below a file of the image (`COPY a /bin/busybox/x`; /bin/sh, a symlink to it) is
     /// refused at its line, as BuildKit's copy and Apptainer's cp refuse it: applied as a layer, it replaced
     /// /bin/busybox with a directory and broke every command of the image.</summary>
