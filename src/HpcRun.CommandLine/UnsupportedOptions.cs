@@ -109,11 +109,14 @@ public static class UnsupportedOptions
         [("build", "--bind")] = BuildBind,
         [("build", "-B")] = BuildBind,
         [("build", "--mount")] = BuildBind,
-        [("build", "--arch")] = "give the platform: --platform linux/ARCH (a recipe's FROM --platform)",
+        [("build", "--arch")] = Arch,
+        [("pull", "--arch")] = Arch,
         [("build", "--fix-perms")] = "hpcrun keeps the modes the layers give (the image's files are root's): a " +
             "file only root may read stays so, unless a recipe's RUN chmod changes it",
     };
 
+    /// <summary>Apptainer's build and pull --arch (its library's architecture): one advice for both.</summary>
+    private const string Arch = "give the platform: --platform linux/ARCH (for a recipe, its FROM --platform too)";
     private const string BuildGpu = "a build's RUN and %test get no GPU: test the image with " +
         "`hpcrun --nv IMAGE ...` once it is built";
     private const string BuildBind = "a build binds nothing into RUN or %test: COPY (or %files) what the image " +

@@ -39,6 +39,26 @@ public sealed class BuildCommandTests : IDisposable
     private static void ChownToUser(string path) =>
         TestEnvironment.RunChecked("chown", $"{TestEnvironment.User}:{TestEnvironment.User}", path);
 
+    /// <summary>A malformed --platform is the same line and status (100) for pull and for build from any source,
+    /// said before anything is read or pulled: a build from a directory said it as 64, and a recipe whose bases are
+    /// local built on without a word.</summary>
+    [Theory]
+    [InlineData("pull", "docker://busybox")]
+    [InlineData("build", "docker://busybox")]
+    [InlineData("build", "tree")]
+    [InlineData("build", "Dockerfile")]
+    [InlineData("build", "x.def")]
+    public void A_malformed_platform_is_one_line_alike_for_pull_and_every_build(string verb, string source)
+    {
+        string work = UserDir("platform");
+        File.WriteAllText(Path.Combine(work, "Dockerfile"), $"FROM {TestImages.BusyboxTree}\n");
+        File.WriteAllText(Path.Combine(work, "x.def"), $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n");
+        string from = source is "tree" ? TestImages.BusyboxTree : source;
+        var result = Hpcrun.Run([verb, "--platform", "amd64", "out.sif", from], cwd: work);
+        OneLine(result, 100, "hpcrun: bad platform 'amd64': expected OS/ARCH, e.g. linux/amd64");
+        Assert.DoesNotContain("out.sif", Left(work));
+    }
+
     [Theory]
     [InlineData("TERM", 143), InlineData("INT", 130)]
     public async Task A_signalled_build_exits_128_plus_n_and_leaves_no_scratch_and_no_mksquashfs(string signal,

@@ -114,6 +114,7 @@ public class UsageErrorTests
     [InlineData("build", "--bind", "a build binds nothing into RUN or %test")]
     [InlineData("build", "-B", "a build binds nothing into RUN or %test")]
     [InlineData("build", "--arch", "give the platform: --platform linux/ARCH")]
+    [InlineData("pull", "--arch", "give the platform: --platform linux/ARCH")]
     [InlineData("build", "--fix-perms", "hpcrun keeps the modes the layers give")]
     [InlineData("exec", "--compat", "hpcrun's defaults are close to it already")]
     [InlineData("exec", "--no-init", "hpcrun starts no init")]

@@ -71,6 +71,7 @@ internal static class ImageVerbs
         {
             // A recipe's FROM may pull, and its %test launches the image.
             SettingWord.CheckSwitches(Environment.GetEnvironmentVariable);
+            RegistryVerbs.CheckPlatform(result.GetValue(platform));
             LocalTransports.Existing(result.GetValue(source)!, orMissing: true); // what a transport names
             var (from, chosen) = Transport(result.GetValue(source)!, result.GetValue(tag));
             (bool squashFs, string? contradiction) =

@@ -55,6 +55,7 @@ internal static class PullVerb
         command.SetAction(result => RegistryVerbs.Run(() =>
         {
             SettingWord.CheckSwitches(Environment.GetEnvironmentVariable);
+            RegistryVerbs.CheckPlatform(result.GetValue(platform));
             (string? output, string text) = result.GetValue(second) is { } r ? (result.GetValue(first), r)
                 : ((string?)null, result.GetValue(first) ?? throw new HpcRunException(ExitCode.Usage,
                     $"pull needs a REFERENCE: hpcrun {Usage}"));

@@ -22,6 +22,17 @@ internal static class RegistryVerbs
         catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
     }
 
+    /// <summary>Checks pull's and build's --platform (OS/ARCH[/VARIANT]) before anything is read or pulled, so that
+    /// both refuse a malformed one alike, whatever the source (a build from a directory or a recipe whose bases are
+    /// local too, which never choose by platform, included).</summary>
+    /// <exception cref="HpcRunException">100, as for a reference that does not parse.</exception>
+    public static void CheckPlatform(string? platform)
+    {
+        if (platform is null) return;
+        try { ImagePuller.Selector(platform); }
+        catch (RegistryException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
+    }
+
     /// <summary>The cache (<see cref="ImageCacheDirectory.Require"/>; the launcher hands its site's cache-dir over as
     /// HPCRUN_SITE_CACHEDIR).</summary>
     /// <exception cref="HpcRunException">64 for a relative variable; 108 without a directory, or with one that is not
