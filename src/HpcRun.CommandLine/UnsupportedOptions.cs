@@ -153,6 +153,22 @@ public static class UnsupportedOptions
     private static bool IsApptainersOf(string option, string verb) =>
         LaunchVerbs.Contains(verb) || (verb is "build" or "pull" && ImageOptions.Contains(option));
 
+    /// <summary>pull's and build's own options, which a launch lacks (after its verb, or before a verb, where the bare
+    /// `hpcrun IMAGE CMD` reads them): what a launch of docker://REF, which pulls too, takes instead.</summary>
+    private static readonly Dictionary<string, string> PullOptions = new()
+    {
+        ["--insecure"] = "a launch of docker://REF speaks plain HTTP with HPCRUN_INSECURE=1",
+        ["--creds"] = "a launch of docker://REF logs in with HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or " +
+            "~/.docker/config.json",
+        ["--platform"] = "a launch of docker://REF pulls the host's platform",
+    };
+
+    /// <summary>The line for one of <see cref="PullOptions"/> given to a launch verb; null for another option.
+    /// </summary>
+    private static string? PullOption(string name, string verb) =>
+        LaunchVerbs.Contains(verb) && PullOptions.TryGetValue(name, out string? instead)
+            ? $"'{name}' is an option of pull and build, after the verb (hpcrun pull {name} ...): {instead}" : null;
+
     /// <summary>The line for an option <paramref name="verb"/> lacks: the refusal when it is one of Apptainer's,
     /// else "unknown option". An empty <paramref name="verb"/> is an option typed with no verb, whose help is
     /// <paramref name="helpVerb"/>'s (exec's, for the bare `hpcrun [OPTIONS] IMAGE CMD`; else hpcrun's).</summary>
@@ -160,6 +176,7 @@ public static class UnsupportedOptions
         (VerbOptions.TryGetValue((verb, option.Split('=', 2)[0]), out string? advice)
             ? $"'{option.Split('=', 2)[0]}' is not supported: {advice}" : null)
         ?? Refusal(option, verb)
+        ?? PullOption(option.Split('=', 2)[0], verb)
         ?? $"unknown option '{option.Split('=', 2)[0]}'{(verb.Length > 0 ? $" for {verb}" : "")} " +
         $"(see 'hpcrun {(verb.Length > 0 ? verb : helpVerb)}{(verb.Length > 0 || helpVerb.Length > 0 ? " " : "")}" +
         "--help')";

@@ -75,6 +75,24 @@ public class BadInputTests(ContainerFixture images)
         AssertOneLineError(Hpcrun.Run("--bogus", images.Image, "run"), ExitCode.Usage,
             "unknown option '--bogus' (see 'hpcrun exec --help')");
 
+    /// <summary>pull's and build's --insecure, --creds and --platform given to a launch (`hpcrun --insecure
+    /// docker://REF CMD`, after exec, or before the verb build) were a bare "unknown option": one line says they go
+    /// after pull or build, and what a launch of docker://REF takes instead (64), before any pull.</summary>
+    [Theory]
+    [InlineData("--insecure", "docker://localhost:1/x", "speaks plain HTTP with HPCRUN_INSECURE=1")]
+    [InlineData("--creds=u:p", "docker://localhost:1/x", "logs in with HPCRUN_DOCKER_USERNAME and")]
+    [InlineData("--platform", "linux/arm64", "pulls the host's platform")]
+    [InlineData("exec", "--insecure", "speaks plain HTTP with HPCRUN_INSECURE=1")]
+    [InlineData("--insecure", "build", "speaks plain HTTP with HPCRUN_INSECURE=1")]
+    public void PullsOptionsGivenToALaunchSayWhereTheyGoAndWhatALaunchTakes(string first, string second,
+        string instead)
+    {
+        string option = (first == "exec" ? second : first).Split('=')[0];
+        var result = Hpcrun.Run(first, second, "docker://localhost:1/x", "true");
+        AssertOneLineError(result, ExitCode.Usage, $"'{option}' is an option of pull and build, after the verb " +
+            $"(hpcrun pull {option} ...): a launch of docker://REF {instead}");
+    }
+
     [Fact]
     public void ADoubleDashBeforeAVerbsNameMakesItAnImage()
     {
