@@ -231,7 +231,7 @@ public static class ImageBuilder
             SifObject[] objects =
             [
                 .. request.Deffile is { } deffile
-                    ? [new SifObject(SifDataType.Deffile, "", Encoding.UTF8.GetBytes(deffile))]
+                    ? [new SifObject(SifDataType.Deffile, "", RawText.Encode(deffile))]
                     : Array.Empty<SifObject>(),
                 new(SifDataType.GenericJson, SifMetadata.ConfigName, config),
                 new(SifDataType.GenericJson, SifMetadata.BuildName, record),

@@ -2,6 +2,7 @@ using System.Text.Json;
 using HpcRun.Image.Inspect;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Build.Recipe;
@@ -60,7 +61,7 @@ internal static class ApptainerLayout
                 Access = FileAccess.Write,
                 UnixCreateMode = (UnixFileMode)0b111_101_101,
             });
-            file.Write(System.Text.Encoding.UTF8.GetBytes(post.Script!));
+            file.Write(RawText.Encode(post.Script!));
         }
         catch (IOException) when (Path.Exists(path) || File.ResolveLinkTarget(path, false) is not null)
         {
@@ -121,9 +122,9 @@ internal static class ApptainerLayout
             using SafeFileHandle? kept = inTree.OpenDirectory($"{Meta}/bootstrap_history", RootDir.Follow.All);
             int count = kept is null ? 0 : Directory.GetFileSystemEntries($"/proc/self/fd/{kept.DangerousGetHandle()}")
                 .Length;
-            File.WriteAllText(Path.Combine(history, $"Apptainer{count}"), older);
+            WriteBytes(Path.Combine(history, $"Apptainer{count}"), older);
         }
-        File.WriteAllText(Path.Combine(meta, "Singularity"), definition.Text);
+        WriteBytes(Path.Combine(meta, "Singularity"), definition.Text);
         foreach ((string name, string? body) in (ReadOnlySpan<(string, string?)>)[("runscript", definition.Runscript),
                      ("test", definition.Test), ("startscript", definition.Startscript)])
             if (body is not null)
@@ -133,7 +134,7 @@ internal static class ApptainerLayout
         {
             using Location? had = inTree.Resolve($"{Meta}/runscript.help", RootDir.Follow.All);
             if (force || had is null)
-                File.WriteAllText(Path.Combine(meta, "runscript.help"), help);
+                WriteBytes(Path.Combine(meta, "runscript.help"), help);
             else reporter.Warning("%help: the base image has a help text already: kept, as Apptainer keeps it " +
                 "(build with --force to replace it)");
         }
@@ -145,6 +146,10 @@ internal static class ApptainerLayout
             environment = environment is null ? EnvironmentHeader + added : $"{environment}\n{added}";
         Script(Path.Combine(env, "90-environment.sh"), environment ?? EnvironmentHeader);
     }
+
+    /// <summary>Writes <paramref name="text"/> (from the definition file, RawText) as the bytes it stands for: a byte
+    /// that is not UTF-8 (a Latin-1 é in %help) stays that byte, as Apptainer copies the file's bytes.</summary>
+    private static void WriteBytes(string path, string text) => File.WriteAllBytes(path, RawText.Encode(text));
 
     /// <summary>The file of a %runscript, %test or %startscript <paramref name="body"/> (lines ending in \n), as
     /// Apptainer's handleShebangScript and insertRunScript (internal/pkg/build/metadata.go) write it: the `#!` line,
@@ -167,7 +172,7 @@ internal static class ApptainerLayout
 
     private static void Script(string path, string text)
     {
-        File.WriteAllText(path, text);
+        WriteBytes(path, text);
         File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
     }
 }

@@ -1,5 +1,6 @@
 using HpcRun.Image;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Build.Recipe;
@@ -70,6 +71,13 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
     }
+
+    /// <summary>A recipe file's text from its <paramref name="bytes"/>, each kept (<see cref="RawText"/>): a byte that
+    /// is not UTF-8 (a Latin-1 é in a comment or %help) goes back into the image's definition file and scripts as
+    /// that byte, as Apptainer copies the file. A UTF-8 byte-order mark is left out, as BuildKit's parser and .NET's
+    /// text reading leave it out.</summary>
+    public static string Decode(ReadOnlySpan<byte> bytes) =>
+        RawText.Decode(bytes.StartsWith("\uFEFF"u8) ? bytes[3..] : bytes);
 
     /// <summary>Refuses a recipe with a NUL character (a byte 0), which no path, argument or variable can carry:
     /// its line.</summary>

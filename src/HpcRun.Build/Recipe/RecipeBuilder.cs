@@ -135,7 +135,7 @@ public static class RecipeBuilder
     private static string Read(string recipe)
     {
         if (Directory.Exists(recipe)) throw new RecipeException("cannot read it: it is a directory");
-        try { return File.ReadAllText(recipe); }
+        try { return Recipe.Decode(File.ReadAllBytes(recipe)); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new MissingFileException($"{Shown.Path(recipe)}: no such file", recipe);

@@ -1,4 +1,5 @@
 using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
@@ -14,9 +15,9 @@ namespace HpcRun.Build.Recipe;
 /// </summary>
 internal static class TreeFiles
 {
-    /// <summary>The text of the regular file <paramref name="path"/> in <paramref name="tree"/>, symlinks resolved
-    /// inside it; null when there is none (missing, a directory, a device, a symlink that leads nowhere in it).
-    /// </summary>
+    /// <summary>The text of the regular file <paramref name="path"/> in <paramref name="tree"/> (bytes that are not
+    /// UTF-8 kept, <see cref="RawText"/>), symlinks resolved inside it; null when there is none (missing, a
+    /// directory, a device, a symlink that leads nowhere in it).</summary>
     public static string? ReadText(string tree, string path)
     {
         using RootDir root = Open(tree);
@@ -28,8 +29,10 @@ internal static class TreeFiles
     {
         using Location? at = root.Resolve(path, RootDir.Follow.All);
         if (at?.Stat() is not { Type: S_IFREG }) return null;
-        using var reader = new StreamReader(SourceTree.ReadRegular(at.Directory, path));
-        return reader.ReadToEnd();
+        using Stream file = SourceTree.ReadRegular(at.Directory, path);
+        using var bytes = new MemoryStream();
+        file.CopyTo(bytes);
+        return RawText.Decode(bytes.ToArray()); // lossless: a base's Latin-1 %help goes back as its bytes
     }
 
     /// <summary>Whether <paramref name="path"/> in <paramref name="tree"/> is a directory, symlinks resolved inside

@@ -127,8 +127,10 @@ internal sealed class RecipeBuild
     {
         try
         {
-            using var reader = new StreamReader(Console.OpenStandardInput());
-            return reader.ReadToEnd();
+            using Stream input = Console.OpenStandardInput();
+            using var bytes = new MemoryStream();
+            input.CopyTo(bytes);
+            return Recipe.Decode(bytes.ToArray());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

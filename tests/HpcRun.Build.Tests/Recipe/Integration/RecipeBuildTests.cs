@@ -309,6 +309,28 @@ public sealed class RecipeBuildTests : IDisposable
         AssertNoScratch();
     }
 
+    /// <summary>A definition file's bytes that are not UTF-8 (a Latin-1 é in a comment, in %help, in %runscript) are
+    /// the image's as they are, as Apptainer copies the file: the SIF's definition file, /.singularity.d/Singularity,
+    /// the help and the runscript give them back byte for byte (they were U+FFFD's three bytes).</summary>
+    [Fact]
+    public void A_definition_files_bytes_that_are_not_utf8_are_kept_byte_for_byte()
+    {
+        byte[] definition = [.. System.Text.Encoding.ASCII.GetBytes($"Bootstrap: localimage\nFrom: " +
+            $"{TestImages.BusyboxTree}\n# caf"), 0xE9, .. "\n%help\n    Caf"u8, 0xE9, 0xFF,
+            .. "\n%runscript\n    echo "u8, 0xE9, .. "\n"u8];
+        File.WriteAllBytes(Path.Combine(dir, "l.def"), definition);
+        TestEnvironment.OpenAllButTheCache(dir);
+        var build = Build("l.sif", "l.def");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var shown = Hpcrun.Script("cd \"$0\" && $H inspect --deffile l.sif > deffile && $H exec l.sif cat " +
+            "/.singularity.d/Singularity > inside && $H run-help l.sif > help && $H run l.sif > run", [dir], env);
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        Assert.Equal(definition, File.ReadAllBytes(Path.Combine(dir, "deffile")));
+        Assert.Equal(definition, File.ReadAllBytes(Path.Combine(dir, "inside")));
+        Assert.Equal([.. "    Caf"u8, 0xE9, 0xFF, .. "\n"u8], File.ReadAllBytes(Path.Combine(dir, "help")));
+        Assert.Equal([0xE9, .. "\n"u8], File.ReadAllBytes(Path.Combine(dir, "run")));
+    }
+
     /// <summary>A COPY or %files below a file of the image (`COPY a /bin/busybox/x`; /bin/sh, a symlink to it) is
     /// refused at its line, as BuildKit's copy and Apptainer's cp refuse it: applied as a layer, it replaced
     /// /bin/busybox with a directory and broke every command of the image.</summary>
