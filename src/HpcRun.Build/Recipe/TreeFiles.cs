@@ -58,7 +58,7 @@ internal static class TreeFiles
         if (fd.IsInvalid && Errno == EEXIST) return false;
         if (fd.IsInvalid) throw PosixException.Last($"cannot write {path} in the build's tree");
         using var file = new FileStream(fd, FileAccess.Write, 0); // owns fd
-        file.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        file.Write(RawText.Encode(text));
         if (Fchmod(fd, mode) != 0) throw PosixException.Last($"cannot set the mode of {path} in the build's tree");
         return true;
     }
