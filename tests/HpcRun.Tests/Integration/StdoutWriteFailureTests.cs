@@ -4,9 +4,11 @@ namespace HpcRun.Tests.Integration;
 
 /// <summary>What a verb prints on stdout that cannot be written (a full disk: /dev/full) fails the verb with one line
 /// and 84, in both binaries, as cat(1) fails: a script must not take a cut-off `inspect --json` for the whole. A reader
-/// that went away (`| head -1`) is no failure.</summary>
+/// that went away (`| head -1`) is no failure. The SIF with a definition file is the Apptainer fixture's, made here if
+/// no test made it before (it was found missing when this class ran first).</summary>
 [Collection(ContainerCollection.Name)]
-public class StdoutWriteFailureTests(ContainerFixture images)
+public class StdoutWriteFailureTests(ContainerFixture images, ApptainerImages apptainer)
+    : IClassFixture<ApptainerImages>
 {
     [Theory]
     [InlineData("inspect", "--json", "{img}"), InlineData("inspect", "--deffile", "{sif}")]
@@ -31,5 +33,5 @@ public class StdoutWriteFailureTests(ContainerFixture images)
     /// <summary>The words for bash's "$@": $0 first, as `bash -c` takes it.</summary>
     private string[] Words(string[] words) =>
         ["sh", .. words.Select(w => w.Replace("{img}", images.Image)
-            .Replace("{sif}", Path.Combine(TestImages.Dir, "acli-apptainer-v1.sif")))];
+            .Replace("{sif}", apptainer.Sif))];
 }
