@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Formats.Tar;
 using System.Text.Json;
 using HpcRun.Image;
 using HpcRun.Image.Metadata;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Image.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Build.Recipe;
 
@@ -23,7 +21,7 @@ namespace HpcRun.Build.Recipe;
 /// completed cache entries. Each instruction is a progress line on
 /// <paramref name="progress"/> in <see cref="Build"/>, with its duration; RUN's output goes to the terminal.
 /// </summary>
-public static class RecipeBuilder
+public static partial class RecipeBuilder
 {
     private const string ScratchPrefix = ".hpcrun-recipe.", CacheFolder = ImageCache.RecipeFolder;
 
@@ -189,7 +187,7 @@ public static class RecipeBuilder
     /// as cheaply as a cached copy (<see cref="BaseImage.Reread"/>), is kept without its tree unless moved.</summary>
     private sealed record Pending(string Key, StageState State, bool Base);
 
-    private sealed class Run(RecipeRequest request, Recipe recipe, BuildCache cache, string scratch,
+    private sealed partial class Run(RecipeRequest request, Recipe recipe, BuildCache cache, string scratch,
         IBuildReporter reporter, TextWriter progress, CancellationToken cancel)
     {
         private readonly StepRunner runner = new(request.Hpcrun, request.Proxies);
@@ -538,257 +536,6 @@ public static class RecipeBuilder
 
         private static IReadOnlyList<string>? ExecOrShell(Instruction at, StageState state) =>
             at.Arguments.Trim().Length == 0 ? null : at.ExecForm() ?? [.. state.Shell, at.Arguments];
-
-        private string Copy(Instruction at, StageState state, string key, string tree, ref string? materialized)
-        {
-            List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(at.Arguments, state, at.Escape);
-            if (words.Count < 2) throw new RecipeException($"{at.Keyword} takes SOURCE... DEST", at.Line);
-            if (at.Keyword == "ADD" && words[..^1].FirstOrDefault(IsRemoteOrArchive) is { } refused)
-                throw new RecipeException($"ADD {refused}: URLs and archives are not supported (COPY the file and " +
-                    "RUN tar)", at.Line);
-            // Cleaned as BuildKit cleans it (`/y/..` is /, `..` the working directory's parent); `.`, or a trailing
-            // `/` or `/.`, says it is a directory, which the files go into (one that cleans to a directory the tree
-            // has is one too: IsDirectoryIn below).
-            string written = words[^1], destination = InTree(state, written);
-            if (destination != "/" && (written is "." || written.EndsWith('/') || written.EndsWith("/.")))
-                destination += "/";
-            IReadOnlyList<string> sources = words[..^1];
-            ChmodFlag? chmod = Chmod(at, state);
-            bool link = Link(at);
-            ContextFiles context;
-            bool host = at.Keyword == "%files"; // Apptainer's CopyFromHost
-            if (at.Flags.GetValueOrDefault("from") is { } stageName)
-            {
-                if (new StageState().Expand(stageName) != stageName) // as BuildKit refuses it
-                    throw new RecipeException($"{at.Keyword} --from={stageName}: variables are not expanded in " +
-                        "--from: name a stage whose FROM uses the ARG (declared before the first FROM)", at.Line);
-                bool image = IsImage(recipe.Stages, stageName);
-                StageResult source = image ? FromImage(stageName, at)
-                    : named.GetValueOrDefault(stageName.ToLowerInvariant())
-                    ?? (int.TryParse(stageName, out int n) && n >= 0 && n < done.Count ? done[n] : null)
-                    ?? throw new RecipeException($"COPY --from={stageName}: no such stage before it", at.Line);
-                context = ContextFiles.Stage(source.Tree, $"{(image ? "image" : "stage")} {stageName}");
-            }
-            else if (host)
-            {
-                (context, string rest) = ContextFiles.OnHost(sources[0], request.Context, at);
-                sources = [rest];
-            }
-            else context = ContextFiles.Open(request.Context, ContextFiles.IgnoreFile(request.Recipe, request.Context));
-            var chosen = context.Select(sources, at);
-            string next = BuildCache.Key(key,
-                $"{at.CacheText}\n{destination}\n{chmod?.Text}\n{context.Hash(chosen, at)}");
-            if (Hit(next)) return next;
-            Materialize(tree, treeKey, ref materialized);
-            Keep(tree);
-            bool intoDirectory = destination.EndsWith('/') || IsDirectoryIn(tree, destination);
-            List<string> tops = [.. chosen.Select(c => c.Top).Distinct()];
-            string? whole = null; // the match copied as the destination itself
-            if (host && !intoDirectory && tops.Count > 1)
-            {
-                bool exists = OpensIn(tree, destination, Libc.O_PATH);
-                (FilesMatches.Outcome outcome, int index) = FilesMatches.Plan([.. tops.Select(context.IsDirectory)],
-                    exists);
-                // The matches as the line names them: the source's directory, then the match in it.
-                string source = words[0].TrimEnd('/'), pattern = sources[0];
-                string Named(string top) => Shown.Path(source.EndsWith(pattern, StringComparison.Ordinal)
-                    ? source[..^pattern.Length] + top : top);
-                if (outcome is FilesMatches.Outcome.DirectoryOntoFile)
-                    throw new ImageBuildException($"{at.Keyword} at line {at.Line}: cannot copy the directory " +
-                        $"{Named(tops[index])} onto {Shown.Path(destination)}, a file " + (exists
-                            ? "in the image" : $"{Named(tops[0])} made (Apptainer copies each match in turn)"),
-                        BuildFailure.RecipeSourceRefused);
-                if (outcome is FilesMatches.Outcome.LastFile) chosen = [.. chosen.Where(c => c.Top == tops[index])];
-                else whole = tops[index];
-            }
-            if (host && (intoDirectory || tops.Count > 1))
-                // cp -r DIR DEST makes DEST/DIR when DEST is a directory, as each of several matches needs it to be
-                chosen = [.. chosen.Select(c => c.Top != whole && context.IsDirectory(c.Top)
-                    ? c with { Target = Path.Join(Path.GetFileName(c.Top), c.Target).TrimEnd('/') } : c)];
-            bool asFile = sources.Count == 1 && !intoDirectory && !context.IsDirectory(chosen[0].Relative)
-                && chosen.Count == 1;
-            context.CopyInto(tree, chosen, destination, asFile, chmod, link, scratch, reporter, at, cancel);
-            return Done(next, tree, state, ref materialized);
-        }
-
-        /// <summary>COPY --from=<paramref name="name"/>'s image (a local image or a registry reference, as FROM
-        /// takes them), read as the implicit stage `FROM name` that BuildKit makes of it: resolved and kept in the
-        /// build cache as that FROM is, a step of its own, once per build however many COPYs name it. The stage
-        /// running now goes on where it was.</summary>
-        private StageResult FromImage(string name, Instruction at)
-        {
-            if (images.TryGetValue(name, out StageResult? known)) return known;
-            (string savedTree, bool savedUser, bool savedCmd) = (treeKey, userFromBase, cmdSet);
-            var stage = new Stage(name, null, null, [], at.Line)
-            {
-                Shown = $"FROM {name} (for {at.Keyword} --from)",
-                Term = $"{at.Keyword} --from={name}",
-            };
-            StageResult result = images[name] = Stage(stage, $"image{images.Count}", triggers: false);
-            (treeKey, userFromBase, cmdSet) = (savedTree, savedUser, savedCmd);
-            cachedLine = false; // the COPY's own step, not yet found in the cache
-            return result;
-        }
-
-        /// <summary><paramref name="path"/> (WORKDIR's, COPY's destination) as an absolute path in the tree, relative
-        /// to the working directory unless absolute, cleaned as BuildKit's NormalizePath cleans it: no `.`, `..` or
-        /// trailing `/` is left.</summary>
-        private static string InTree(StageState state, string path) =>
-            "/" + RootDir.Clean(path.StartsWith('/') ? path : $"{state.Config.WorkingDir ?? "/"}/{path}");
-
-        /// <summary>Makes WORKDIR's <paramref name="dir"/> in the tree when it is missing, as BuildKit's mkdir -p
-        /// makes it (0755, the directories on the way too, symlinks followed inside the tree): a step that changes
-        /// the tree then, kept in the cache as <paramref name="next"/>; false when the tree has the directory, which
-        /// is left as it is. Whether it does is fixed by the tree before it, so a cached rebuild takes the same
-        /// branch and gives the same image.</summary>
-        private bool Workdir(Instruction at, string dir, StageState state, string next, string tree,
-            ref string? materialized)
-        {
-            if (dir == "/") return false;
-            if (Hit(next)) return true;
-            // A tree there to read answers without copying it here; one not made yet is made, as the next step
-            // that changes the tree would make it.
-            string? ready = materialized == treeKey ? tree : Ready(treeKey);
-            if (ready is null)
-            {
-                Materialize(tree, treeKey, ref materialized);
-                ready = tree;
-            }
-            if (IsDirectoryIn(ready, dir)) return false;
-            Materialize(tree, treeKey, ref materialized);
-            Keep(tree);
-            using (RootDir root = RootDir.Open(Libc.Cwd, tree)
-                       ?? throw PosixException.Last("cannot open the build's tree"))
-            {
-                string path = dir.TrimStart('/');
-                ContextFiles.RefuseBelowFiles(root, [.. ContextFiles.Ancestors(path), path], at);
-                byte[] layer = DirectoryLayer(path);
-                new LayerFlattener(root, reporter, keepDirectoryModes: true).Apply(
-                    [new LayerBlob(() => new MemoryStream(layer), layer.Length, null, null, "WORKDIR's directory")],
-                    cancel);
-            }
-            Done(next, tree, state, ref materialized);
-            return true;
-        }
-
-        /// <summary>A tar of the one directory <paramref name="path"/>, 0755 and of the epoch's time (the
-        /// directories made on the way are too), so that two builds of one recipe give the same tree.</summary>
-        private static byte[] DirectoryLayer(string path)
-        {
-            using var tar = new MemoryStream();
-            using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, path)
-                {
-                    Mode = (UnixFileMode)0b111_101_101,
-                    ModificationTime = DateTimeOffset.UnixEpoch,
-                });
-            return tar.ToArray();
-        }
-
-        /// <summary>COPY and ADD --chmod, variables expanded as BuildKit expands them there; null: none.</summary>
-        private static ChmodFlag? Chmod(Instruction at, StageState state)
-        {
-            if (at.Flags.GetValueOrDefault("chmod") is not { } flag) return null;
-            string text = state.Expand(flag, at.Escape);
-            if (text.Length == 0) return null; // `--chmod=$UNSET`: none, as BuildKit has it
-            try { return ChmodFlag.Parse(text); }
-            catch (FormatException e)
-            {
-                throw new RecipeException($"{at.Keyword} --chmod={text}: {e.Message}", at.Line);
-            }
-        }
-
-        /// <summary>COPY and ADD --link (also `--link=true`; `--link=false`: a plain copy).</summary>
-        private static bool Link(Instruction at) => at.Flags.GetValueOrDefault("link") switch
-        {
-            null or "false" => false,
-            "true" => true,
-            var other => throw new RecipeException($"{at.Keyword} --link={other}: give true or false", at.Line),
-        };
-
-        /// <summary>Whether <paramref name="path"/> is a directory in <paramref name="tree"/>, resolved inside it
-        /// (symlinks followed there, never out to the host's files).</summary>
-        private static bool IsDirectoryIn(string tree, string path) =>
-            OpensIn(tree, path, Libc.O_PATH | Libc.O_DIRECTORY);
-
-        /// <summary>Whether <paramref name="path"/> opens with <paramref name="flags"/> in <paramref name="tree"/>,
-        /// resolved inside it.</summary>
-        private static bool OpensIn(string tree, string path, int flags)
-        {
-            using RootDir root = RootDir.Open(Libc.Cwd, tree)
-                ?? throw PosixException.Last("cannot open the build's tree");
-            using SafeFileHandle fd = root.Open(path, flags);
-            return !fd.IsInvalid;
-        }
-
-        private static bool IsRemoteOrArchive(string source) =>
-            source.Contains("://", StringComparison.Ordinal) || new[] { ".tar", ".tar.gz", ".tgz", ".tar.xz",
-                ".tar.bz2", ".tar.zst" }.Any(s => source.EndsWith(s, StringComparison.OrdinalIgnoreCase));
-
-        private bool Hit(string key)
-        {
-            if (cache.Tree(key) is null) return false;
-            Cached(key);
-            return true;
-        }
-
-        private string Done(string key, string tree, StageState state, ref string? materialized)
-        {
-            materialized = key;
-            pending[tree] = new Pending(key, state, Base: false);
-            return key;
-        }
-
-        /// <summary>Before a step changes <paramref name="tree"/>: the cache gets a copy of the step that made it
-        /// (a rereadable FROM: its state alone).</summary>
-        private void Keep(string tree)
-        {
-            if (pending.Remove(tree, out Pending? made)
-                && cache.Store(made.Key, made.Base ? null : tree, made.State, move: false, Synced(tree), cancel)
-                    is { } stored && cache.Made(made.Key) // not another build's tree of the same step
-                && SharedFiles.Now(stored, scratch) is { } now)
-                synced[tree] = now;
-        }
-
-        /// <summary>What <paramref name="tree"/> was last the same as, forgotten: it is about to be stored, moved or
-        /// replaced.</summary>
-        private SharedFiles.SameAs? Synced(string tree) =>
-            synced.Remove(tree, out SharedFiles.SameAs same) ? same : null;
-
-        /// <summary>Makes <paramref name="tree"/> hold the tree of <paramref name="key"/>: from the cache, an earlier
-        /// stage's last tree, or its FROM's image read again, unless it holds it already. What it held before goes
-        /// into the cache when it is not there yet.</summary>
-        private void Materialize(string tree, string key, ref string? materialized)
-        {
-            if (materialized == key) return;
-            if (pending.Remove(tree, out Pending? made))
-                cache.Store(made.Key, tree, made.State, move: true, Synced(tree), cancel);
-            TreeCopy.Remove(tree);
-            Synced(tree);
-            if (Ready(key) is { } source)
-            {
-                TreeCopy.Copy(source, tree, cancel);
-                if (SharedFiles.Now(source, scratch) is { } now) synced[tree] = now;
-            }
-            else if (bases.TryGetValue(key, out BaseImage? image))
-                image.Unpack(tree, scratch, request, reporter, cancel);
-            else throw new ImageBuildException("the build cache lost a step while the build ran: build again");
-            materialized = key;
-        }
-
-        /// <summary>A tree of <paramref name="key"/> that is there to read: in the cache, or an earlier stage's last
-        /// (no cache); null when it must be made.</summary>
-        private string? Ready(string key) => cache.Tree(key) ?? done.FirstOrDefault(d => d?.TreeKey == key)?.Tree;
-
-        private bool cachedLine;
-
-        /// <summary>The step <paramref name="key"/> came from the cache: its line says so, and the cache records the
-        /// use (`cache clean --older-than` keeps what builds still use).</summary>
-        private void Cached(string key)
-        {
-            cachedLine = true;
-            cache.Used(key);
-        }
 
         /// <summary>Shows the step's first line, "[3/7] line 5: RUN ..."; the action returned shows its last. A base's
         /// ONBUILD <paramref name="trigger"/> (1, 2...) is numbered within its FROM's step, "[1.2/7]", as the
