@@ -46,15 +46,20 @@ public static class AbiCheck
         return new(null, warnings);
     }
 
-    /// <summary>Null when the image's glibc satisfies what the host libraries need, else the refusal.</summary>
-    public static string? CheckGlibc(GlibcNeed? need, ImageGlibc? image)
+    /// <summary>Null when the image's glibc satisfies what <paramref name="stack"/>'s libraries need, else the
+    /// refusal, which tells an MPI library of the stack from a library it needs (libstdc++, libucp...).</summary>
+    public static string? CheckGlibc(HostMpiStack stack, ImageGlibc? image) => CheckGlibc(stack.Glibc, image,
+        stack.Glibc is { } need && stack.Installation.Libraries.Any(l => l.RealPath == need.Library));
+
+    /// <summary>Null when the image's glibc satisfies <paramref name="need"/>, else the refusal.</summary>
+    /// <param name="ofMpi">Whether the library that needs it is an MPI library, not one the MPI needs.</param>
+    public static string? CheckGlibc(GlibcNeed? need, ImageGlibc? image, bool ofMpi = true)
     {
         if (need is null) return null;
+        string who = ofMpi ? $"host MPI library {need.Library}" : $"host library {need.Library} (needed by the host MPI)";
         if (image is null)
-            return $"host MPI library {need.Library} needs glibc {need.Version}, "
-                + "but the image has no glibc (libc.so.6) to run it with";
+            return $"{who} needs glibc {need.Version}, but the image has no glibc (libc.so.6) to run it with";
         return image.Version >= need.Version ? null
-            : $"host MPI library {need.Library} needs glibc {need.Version}, "
-                + $"but the image's glibc is {image.Version} ({image.Path})";
+            : $"{who} needs glibc {need.Version}, but the image's glibc is {image.Version} ({image.Path})";
     }
 }

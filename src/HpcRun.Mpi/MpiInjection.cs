@@ -46,7 +46,7 @@ public sealed record MpiInjection(IReadOnlyList<LibraryBind> Binds, IReadOnlyLis
         }
         foreach (HostMpiStack stack in injected)
         {
-            if (AbiCheck.CheckGlibc(stack.Glibc, image.Glibc) is { } refusal) return Refuse(refusal);
+            if (AbiCheck.CheckGlibc(stack, image.Glibc) is { } refusal) return Refuse(refusal);
             warnings.AddRange(stack.Unresolved.Select(u => $"host MPI dependency {u} not found; not injected"));
             binds.AddRange(IntoLibraryDirectory(stack));
         }

@@ -53,6 +53,21 @@ public class CompatibilityTests
             + "but the image's glibc is 2.17 (/lib/libc.so.6)",
             AbiCheck.CheckGlibc(need, new ImageGlibc(new GlibcVersion(2, 17), "/lib/libc.so.6")));
         Assert.Contains("has no glibc", AbiCheck.CheckGlibc(need, null));
-        Assert.Null(AbiCheck.CheckGlibc(null, null));
+        Assert.Null(AbiCheck.CheckGlibc((GlibcNeed?)null, null));
+    }
+
+    /// <summary>The refusal names the library that needs the newer glibc as what it is: one of the host MPI's, or
+    /// one they need.</summary>
+    [Theory]
+    [InlineData("/lib/libmpich.so.12.2.2", "host MPI library /lib/libmpich.so.12.2.2 needs glibc 2.36")]
+    [InlineData("/usr/lib/libstdc++.so.6.0.33",
+        "host library /usr/lib/libstdc++.so.6.0.33 (needed by the host MPI) needs glibc 2.36")]
+    public void The_glibc_refusal_tells_an_MPI_library_from_one_it_needs(string library, string said)
+    {
+        var stack = new HostMpiStack(HostMpich, [new HostLibrary("libstdc++.so.6", "/usr/lib/libstdc++.so.6.0.33")],
+            new GlibcNeed(new GlibcVersion(2, 36), library), []);
+        Assert.Equal($"{said}, but the image's glibc is 2.17 (/lib/libc.so.6)",
+            AbiCheck.CheckGlibc(stack, new ImageGlibc(new GlibcVersion(2, 17), "/lib/libc.so.6")));
+        Assert.Equal($"{said}, but the image has no glibc (libc.so.6) to run it with", AbiCheck.CheckGlibc(stack, null));
     }
 }

@@ -14,6 +14,9 @@ internal static class Fixtures
     /// <summary>MPICH 12.2.2 (libmpich.so.12 needing libdep.so.1 and GLIBC_2.36 through arc4random),
     /// glibc 2.40.</summary>
     public static RootedFiles MpichHost => Root("mpich-host");
+    /// <summary>MPICH 12.2.2 that itself needs no new glibc, but its libstdc++.so.6 needs GLIBC_2.36; glibc
+    /// 2.40.</summary>
+    public static RootedFiles MpichNewCxxHost => Root("mpich-newcxx-host");
     /// <summary>Open MPI 40.30.4 (libmpi.so.40 needing libopen-pal.so.40), glibc 2.40.</summary>
     public static RootedFiles OpenMpiHost => Root("ompi-host");
     /// <summary>MPICH 12.1.0 with libmpifort.so.12, glibc 2.40.</summary>
@@ -47,6 +50,9 @@ internal static class Fixtures
         trees.Lib("mpich-host", "libdep.so.1.0.0");
         trees.Lib("mpich-host", "libmpich.so.12.2.2", needsGlibc236, "-l:libdep.so.1.0.0");
         trees.Libc("mpich-host", glibc, newGlibc);
+        trees.Lib("mpich-newcxx-host", "libstdc++.so.6.0.33", needsGlibc236);
+        trees.Lib("mpich-newcxx-host", "libmpich.so.12.2.2", link: "-l:libstdc++.so.6.0.33");
+        trees.Libc("mpich-newcxx-host", glibc, newGlibc);
         OpenMpi("ompi-host", "libopen-pal.so.40.30.2", "libmpi.so.40.30.4");
         trees.Libc("ompi-host", glibc, newGlibc);
         trees.Lib("mpich-image", "libmpich.so.12.1.0");
@@ -61,7 +67,7 @@ internal static class Fixtures
         trees.Lib("old-glibc-image", "libmpich.so.12.2.2");
         trees.Libc("old-glibc-image", glibc, oldGlibc);
         trees.Libc("no-mpi-image", glibc, newGlibc);
-        foreach (string root in new[] { "mpich-host", "ompi-host", "mpich-image", "mpich-newer-image", "ompi-image",
+        foreach (string root in new[] { "mpich-host", "mpich-newcxx-host", "ompi-host", "mpich-image", "mpich-newer-image", "ompi-image",
                      "ompi-old-image", "old-glibc-image", "no-mpi-image" })
             trees.Cache(root);
         return top;

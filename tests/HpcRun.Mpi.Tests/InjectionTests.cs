@@ -49,6 +49,12 @@ public class InjectionTests
             Plan(Fixtures.MpichHost, Fixtures.OldGlibcImage).Refusal);
 
     [Fact]
+    public void A_library_the_host_MPI_needs_is_not_called_an_MPI_library() =>
+        Assert.Equal("host library /lib/libstdc++.so.6.0.33 (needed by the host MPI) needs glibc 2.36, "
+            + "but the image's glibc is 2.17 (/lib/libc.so.6)",
+            Plan(Fixtures.MpichNewCxxHost, Fixtures.OldGlibcImage).Refusal);
+
+    [Fact]
     public void InjectsOpenMpiWithItsRuntimeIntoAnOpenMpiImage()
     {
         MpiInjection injection = Plan(Fixtures.OpenMpiHost, Fixtures.OpenMpiImage);
