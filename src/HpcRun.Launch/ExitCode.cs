@@ -37,9 +37,11 @@ public enum ExitCode
     SlurmUnreachable = 91,   // slurmrestd down or refusing connections (after retries), or its host unknown
     SlurmUnauthorized = 92,  // slurmrestd answered 401: user name or token missing
     SlurmTokenRejected = 93, // Slurm refused the token (expired, or for another user)
-    SlurmRefused = 94,       // Slurm refused the request and said why (bad partition, unknown job)
+    SlurmRefused = 94,       // Slurm refused the request and said why (bad partition, another user's job)
     SlurmBadResponse = 95,   // slurmrestd's answer was not what hpcrun understands
     SlurmTimeout = 96,       // slurmrestd did not answer in time
+    SlurmJobEnded = 97,      // cancel: the job already ended (completed, failed, cancelled...): nothing to cancel
+    SlurmUnknownJob = 98,    // status/cancel: Slurm knows no such job (never submitted, or forgotten since it ended)
     RegistryBadReference = 100, // pull, docker://: not an image reference, or a bad --platform / --creds
     RegistryUnreachable = 101,  // no connection to the registry (refused, host unknown, TLS), after retries
     RegistryTimeout = 102,      // the registry did not answer in time (HPCRUN_REGISTRY_TIMEOUT)

@@ -56,7 +56,8 @@ public static class AbiCheck
     public static string? CheckGlibc(GlibcNeed? need, ImageGlibc? image, bool ofMpi = true)
     {
         if (need is null) return null;
-        string who = ofMpi ? $"host MPI library {need.Library}" : $"host library {need.Library} (needed by the host MPI)";
+        string who = ofMpi ? $"host MPI library {need.Library}"
+            : $"host library {need.Library} (needed by the host MPI)";
         if (image is null)
             return $"{who} needs glibc {need.Version}, but the image has no glibc (libc.so.6) to run it with";
         return image.Version >= need.Version ? null

@@ -7,7 +7,8 @@ public enum SlurmFault
     Unreachable,     // connection refused or no route (after the retries), a host name that does not resolve
     Unauthorized,    // HTTP 401: missing or malformed authentication headers
     TokenRejected,   // Slurm 22.05 answers a bad or expired token with HTTP 500
-    SlurmError,      // Slurm refused the request and said why (bad partition, unknown job...)
+    SlurmError,      // Slurm refused the request and said why (bad partition, another user's job...)
+    UnknownJob,      // Slurm knows no job of that id (never submitted, or forgotten MinJobAge after it ended)
     BadResponse,     // not the JSON we expect, or an HTTP status that makes no sense here
     Timeout,         // no answer in time
 }

@@ -34,6 +34,8 @@ public sealed record JobInfo
     public DateTimeOffset? StartTime { get; init; }
     public DateTimeOffset? EndTime { get; init; }
     public long? TimeLimitMinutes { get; init; }
+    /// <summary>For a task of a job array, Slurm's name of it, ARRAY_TASK (`5_1`); null for any other job.</summary>
+    public string? ArrayTask { get; init; }
 
     /// <summary>Slurm's states that a job never leaves.</summary>
     public bool IsFinished => SlurmValues.IsFinalState(State);

@@ -68,6 +68,7 @@ public class CompatibilityTests
             new GlibcNeed(new GlibcVersion(2, 36), library), []);
         Assert.Equal($"{said}, but the image's glibc is 2.17 (/lib/libc.so.6)",
             AbiCheck.CheckGlibc(stack, new ImageGlibc(new GlibcVersion(2, 17), "/lib/libc.so.6")));
-        Assert.Equal($"{said}, but the image has no glibc (libc.so.6) to run it with", AbiCheck.CheckGlibc(stack, null));
+        Assert.Equal($"{said}, but the image has no glibc (libc.so.6) to run it with",
+            AbiCheck.CheckGlibc(stack, null));
     }
 }

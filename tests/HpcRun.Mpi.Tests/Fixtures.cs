@@ -67,8 +67,8 @@ internal static class Fixtures
         trees.Lib("old-glibc-image", "libmpich.so.12.2.2");
         trees.Libc("old-glibc-image", glibc, oldGlibc);
         trees.Libc("no-mpi-image", glibc, newGlibc);
-        foreach (string root in new[] { "mpich-host", "mpich-newcxx-host", "ompi-host", "mpich-image", "mpich-newer-image", "ompi-image",
-                     "ompi-old-image", "old-glibc-image", "no-mpi-image" })
+        foreach (string root in new[] { "mpich-host", "mpich-newcxx-host", "ompi-host", "mpich-image",
+                     "mpich-newer-image", "ompi-image", "ompi-old-image", "old-glibc-image", "no-mpi-image" })
             trees.Cache(root);
         return top;
     }

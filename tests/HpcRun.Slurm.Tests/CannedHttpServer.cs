@@ -92,8 +92,10 @@ public sealed class CannedHttpServer : IDisposable
             received.Enqueue(request);
             byte[] body = Encoding.UTF8.GetBytes(answer.Echo?.Invoke(request) ?? answer.Body!);
             string extra = string.Concat(answer.Headers.Select(h => $"{h.Key}: {h.Value}\r\n"));
+            // JSON, as slurmrestd's answers, unless the answer names its own type (another server's HTML page)
+            string type = answer.Headers.ContainsKey("Content-Type") ? "" : "Content-Type: application/json\r\n";
             byte[] head = Encoding.ASCII.GetBytes($"HTTP/1.1 {answer.Status} Canned\r\n" +
-                $"Content-Type: application/json\r\n{extra}Content-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+                $"{type}{extra}Content-Length: {body.Length}\r\nConnection: close\r\n\r\n");
             await Write(stream, head, answer.DripHead ? answer.DripEvery : null);
             await Write(stream, body, answer.DripEvery);
         }

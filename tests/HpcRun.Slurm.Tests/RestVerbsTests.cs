@@ -6,36 +6,15 @@ namespace HpcRun.Slurm.Tests;
 [Collection("cluster")]
 public class RestVerbsTests(LocalCluster cluster)
 {
-    private CommandResult Hpcrun_(IEnumerable<string> args, params (string, string)[] env)
-    {
-        Dictionary<string, string> environment = cluster.UserEnvironment();
-        foreach (var (k, v) in env) environment[k] = v;
-        return Hpcrun.Run(args, environment, LocalCluster.JobsDir);
-    }
+    private readonly ClusterUser user = new(cluster);
 
-    private CommandResult Hpcrun_(params string[] args) => Hpcrun_((IEnumerable<string>)args);
+    private CommandResult Hpcrun_(IEnumerable<string> args, params (string, string)[] env) => user.Hpcrun(args, env);
 
-    private long Submit(params string[] args)
-    {
-        CommandResult submitted = Hpcrun_(["submit", .. args]);
-        Assert.True(submitted.ExitCode == 0, submitted.ToString());
-        return long.Parse(submitted.Stdout.Trim());
-    }
+    private CommandResult Hpcrun_(params string[] args) => user.Hpcrun(args);
 
-    /// <summary>Asks for the job until Slurm says it has reached <paramref name="state"/> (or any final
-    /// state).</summary>
-    private string StateOnceReached(long job, string state)
-    {
-        for (int i = 0; ; i++)
-        {
-            CommandResult status = Hpcrun_("status", job.ToString(), "--json");
-            Assert.True(status.ExitCode == 0, status.ToString());
-            string now = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement.GetProperty("state")
-                .GetString()!;
-            if (now == state || SlurmValues.IsFinalState(now) || i == 600) return now;
-            Thread.Sleep(200);
-        }
-    }
+    private long Submit(params string[] args) => user.Submit(args);
+
+    private string StateOnceReached(long job, string state) => user.StateOnceReached(job, state);
 
     [Fact]
     public void Submit_status_cancel_round_trip()
@@ -95,11 +74,12 @@ public class RestVerbsTests(LocalCluster cluster)
     }
 
     [Fact]
-    public void Unknown_job_is_refused()
+    public void Unknown_job_has_its_own_status()
     {
         CommandResult run = Hpcrun_("status", "999999");
-        Assert.Equal(94, run.ExitCode);
-        Assert.Contains("Invalid job id specified", run.Stderr);
+        Assert.Equal(98, run.ExitCode);
+        Assert.Equal("hpcrun: Slurm knows no job 999999 (never submitted, or it ended long enough ago to be "
+            + "forgotten)\n", run.Stderr);
     }
 
     [Fact]

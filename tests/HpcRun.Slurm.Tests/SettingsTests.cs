@@ -123,6 +123,36 @@ public sealed class SettingsTests : IDisposable
         Assert.Equal("[ab+c/d=e]", settings.Redact("[ab+c/d=e]")); // a prefix is not the token
     }
 
+    /// <summary>A short token, or one that is a common word, is hidden where it stands as a whole, in any form,
+    /// and nowhere inside another word: "submitted" stays whole with a token "mit" (or "a", "ab", "abc").</summary>
+    [Theory]
+    [InlineData("a", "a job: a", "<token> job: <token>")]
+    [InlineData("a", "submitted as planned", "submitted as planned")]
+    [InlineData("ab", "about ab, tab \"ab\"", "about <token>, tab \"<token>\"")]
+    [InlineData("abc", "abcd xabc abc. t=abc&u=%61bc (abc)", "abcd xabc <token>. t=<token>&u=<token> (<token>)")]
+    [InlineData("abc", "t%3Dabc \\u0022abc\\u0022 &#34;abc&#34;",
+        "t%3D<token> \\u0022<token>\\u0022 &#34;<token>&#34;")]
+    [InlineData("mit", "submitted, mit", "submitted, <token>")]
+    [InlineData("job", "could not cancel job 5: jobs", "could not cancel <token> 5: jobs")]
+    [InlineData("-x-", "a-x-b", "a<token>b")] // punctuation at its ends: no word to stay inside
+    public void A_short_token_is_hidden_only_as_a_whole(string token, string text, string shown)
+    {
+        SlurmSettings settings = Load(new SlurmFlags(Url: "http://h:1"), ("SLURM_JWT", token));
+        Assert.Equal(shown, settings.Redact(text));
+    }
+
+    /// <summary>A token of <see cref="TokenForms.Unmistakable"/> characters or more is hidden wherever it is, even
+    /// glued to a word: no other text is that long by chance.</summary>
+    [Fact]
+    public void A_long_token_is_hidden_even_inside_a_word()
+    {
+        string token = new('k', TokenForms.Unmistakable);
+        SlurmSettings settings = Load(new SlurmFlags(Url: "http://h:1"), ("SLURM_JWT", token));
+        Assert.Equal("Bearer<token>x", settings.Redact($"Bearer{token}x"));
+        SlurmSettings shorter = Load(new SlurmFlags(Url: "http://h:1"), ("SLURM_JWT", token[1..]));
+        Assert.Equal($"Bearer{token}x", shorter.Redact($"Bearer{token}x"));
+    }
+
     [Fact]
     public void Missing_url_says_where_to_set_it()
     {

@@ -63,6 +63,40 @@ public class TokenEchoTests
         Assert.DoesNotContain("SIGNATURE", run.Stdout + run.Stderr);
     }
 
+    /// <summary>A short token that is a word of hpcrun's own line ("list") is hidden in what the server said, and
+    /// hpcrun's words stay whole; a token "a" garbles no word that holds an a.</summary>
+    [Theory]
+    [InlineData("list", "could not list jobs: token <token> is bad; a listing of <token>")]
+    [InlineData("a", "could not list jobs: token <token> is bad; <token> listing of <token>")]
+    public void A_short_token_is_hidden_in_what_the_server_said_only(string token, string line)
+    {
+        var answer = new CannedHttpServer.Answer(500, "")
+        {
+            Echo = r => r.Header("X-SLURM-USER-TOKEN") is var t
+                ? $$"""{"errors": [{"error": "token {{t}} is bad; a listing of {{t}}", "error_number": 1}]}""" : "",
+        };
+        using var server = new CannedHttpServer(answer);
+        AssertFault(Run("jobs", server.Url, [], With("SLURM_JWT", token)), 94, $"hpcrun: {line}");
+    }
+
+    /// <summary>What Slurm said of a job it queued anyway is a warning, and the token is hidden there too.</summary>
+    [Fact]
+    public void A_token_echoed_in_a_submit_warning_is_hidden()
+    {
+        var answer = new CannedHttpServer.Answer(500, "")
+        {
+            Echo = r => $$$"""
+                {"meta":{"plugin":{"type":"openapi\/v0.0.38"}},"job_id":7,
+                 "errors":[{"error_code":2015,"error":"not now for {{{r.Header("X-SLURM-USER-TOKEN")}}}"}]}
+                """,
+        };
+        using var server = new CannedHttpServer(answer);
+        CommandResult run = Run("submit", server.Url, [TestImages.BusyboxSquashFs, "--", "true"],
+            With("SLURM_JWT", Token));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("hpcrun: warning: Slurm queued job 7 but said: not now for <token>\n", run.Stderr);
+    }
+
     [Fact]
     public void A_token_with_a_line_break_inside_is_refused_before_any_request()
     {

@@ -7,7 +7,8 @@ namespace HpcRun.Slurm.Http;
 /// redirect means the URL points at something else; the user fixes the URL.
 /// The handler below this one must not follow redirects itself (AllowAutoRedirect = false).
 /// </summary>
-internal sealed class RedirectRefusal(HttpMessageHandler inner) : DelegatingHandler(inner)
+/// <param name="redact">Hides the token in the Location's path, which the server wrote.</param>
+internal sealed class RedirectRefusal(Func<string, string> redact, HttpMessageHandler inner) : DelegatingHandler(inner)
 {
     /// <exception cref="SlurmApiException">Fault BadResponse (status 95) for any 3xx answer.</exception>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancel)
@@ -18,7 +19,7 @@ internal sealed class RedirectRefusal(HttpMessageHandler inner) : DelegatingHand
         Uri from = request.RequestUri!;
         // Path only: a query could carry anything, and the message goes to the terminal.
         string to = response.Headers.Location is { } location
-            ? $" to {new Uri(from, location).GetLeftPart(UriPartial.Path)}" : "";
+            ? $" to {redact(new Uri(from, location).GetLeftPart(UriPartial.Path))}" : "";
         response.Dispose();
         string server = from.GetLeftPart(UriPartial.Authority);
         throw new SlurmApiException(SlurmFault.BadResponse,

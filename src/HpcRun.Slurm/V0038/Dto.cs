@@ -71,6 +71,8 @@ internal sealed record Job
     public long? StartTime { get; init; }
     public long? EndTime { get; init; }
     public long? TimeLimit { get; init; }
+    public long? ArrayJobId { get; init; }
+    public long? ArrayTaskId { get; init; }
 }
 
 internal sealed record JobsResponse : Response { public List<Job>? Jobs { get; init; } }

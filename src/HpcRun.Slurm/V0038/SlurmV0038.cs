@@ -7,7 +7,9 @@ using Refit;
 namespace HpcRun.Slurm.V0038;
 
 /// <summary>The adapter between <see cref="ISlurmApi"/> and slurmrestd's openapi/v0.0.38 (Slurm 22.05).</summary>
-internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
+/// <param name="redact">Hides the token in what slurmrestd says (its errors, a line of its answer), which goes into
+/// a fault's line or a submit's warning.</param>
+internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, string>? redact = null) : ISlurmApi
 {
     public const string ApiVersion = "v0.0.38";
 
@@ -17,9 +19,11 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
 
     public string Version => ApiVersion;
 
-    public static ISlurmApi Create(HttpClient http) =>
+    public static ISlurmApi Create(HttpClient http, Func<string, string> redact) =>
         new SlurmV0038(RestService.ForGenerated<IRestV0038>(http, RefitSettings.ForJsonContext(JsonV0038.Default)),
-            http.BaseAddress!);
+            http.BaseAddress!, redact);
+
+    private string Said(string text) => redact?.Invoke(text) ?? text;
 
     public async Task<SubmittedJob> SubmitAsync(JobSubmission job, CancellationToken cancel = default)
     {
@@ -40,14 +44,14 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
         long id = answer.JobId
             ?? throw new SlurmApiException(SlurmFault.BadResponse, "slurmrestd accepted the job but sent no job_id");
         return new SubmittedJob(id, answer.Errors is { Count: > 0 } errors
-            ? string.Join("; ", errors.Select(Describe).Distinct()) : null);
+            ? Said(string.Join("; ", errors.Select(Describe).Distinct())) : null);
     }
 
     public async Task<JobInfo> GetJobAsync(long jobId, CancellationToken cancel = default)
     {
-        JobsResponse answer = await Call(() => rest.GetJob(jobId, cancel), $"show job {jobId}").ConfigureAwait(false);
-        Job job = answer.Jobs?.FirstOrDefault(j => j.JobId == jobId)
-            ?? throw new SlurmApiException(SlurmFault.SlurmError, $"Slurm does not know job {jobId}");
+        JobsResponse answer = await Call(() => rest.GetJob(jobId, cancel), $"show job {jobId}", job: jobId)
+            .ConfigureAwait(false);
+        Job job = answer.Jobs?.FirstOrDefault(j => j.JobId == jobId) ?? throw UnknownJob(jobId);
         return ToJobInfo(job);
     }
 
@@ -58,7 +62,7 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
     }
 
     public Task CancelAsync(long jobId, CancellationToken cancel = default) =>
-        Call(() => rest.Cancel(jobId, cancel), $"cancel job {jobId}");
+        Call(() => rest.Cancel(jobId, cancel), $"cancel job {jobId}", job: jobId);
 
     internal static JobInfo ToJobInfo(Job job) => new()
     {
@@ -78,25 +82,39 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
         StartTime = SlurmValues.FromUnixTime(job.StartTime),
         EndTime = SlurmValues.FromUnixTime(job.EndTime),
         TimeLimitMinutes = job.TimeLimit,
+        // A task of an array has an id of its own and its array's (array_task_id null for any other job).
+        ArrayTask = job.ArrayTaskId is { } task && job.ArrayJobId is { } array and not 0 ? $"{array}_{task}" : null,
     };
 
     /// <summary>Sends a request and returns its answer, or throws the one-line fault
     /// that describes what went wrong.</summary>
     /// <param name="queued">Whether an answer with errors still did what was asked (a job id in it).</param>
-    private async Task<T> Call<T>(Func<Task<IApiResponse<T>>> send, string what, Func<T, bool>? queued = null)
-        where T : Response
+    /// <param name="job">The job the request names, if any: Slurm's "Invalid job id" is then a job it does not
+    /// know.</param>
+    private async Task<T> Call<T>(Func<Task<IApiResponse<T>>> send, string what, Func<T, bool>? queued = null,
+        long? job = null) where T : Response
     {
         using IApiResponse<T> response = await TransportFaults.Guard(server, send).ConfigureAwait(false);
         if (response.IsSuccessStatusCode && response.Error is null && response.Content is { } answer)
+        {
+            // JSON, but not slurmrestd's, which always says which plugin answered: another service's API, whose
+            // 200 would otherwise pass for an empty job list or a cancelled job.
+            if (answer.Meta?.Plugin?.Type?.StartsWith("openapi/", StringComparison.Ordinal) != true)
+                throw ForeignAnswers.NotSlurmrestd(server, Request(response.RequestMessage),
+                    $"JSON without slurmrestd's \"meta\" (HTTP {(int)response.StatusCode})", what);
             return answer.Errors is { Count: > 0 } errors && queued?.Invoke(answer) != true
-                ? throw Refused(what, errors) : answer;
+                ? throw Refused(what, errors, job) : answer;
+        }
         // Refit hands transport failures back as errors
         if (!response.IsReceived && response.Error?.InnerException is { } inner)
             throw TransportFaults.Translate(server, inner) ?? inner;
         string body = (response.Error as ApiException)?.Content ?? "";
         if (queued is not null && Parse<T>(body) is { } taken && queued(taken)) return taken;
-        throw Fault(response.StatusCode ?? 0, body, response.Error, what);
+        throw Fault(response.StatusCode ?? 0, body, response.Error, what, job);
     }
+
+    private static string Request(HttpRequestMessage? request) =>
+        request is null ? "the request" : $"{request.Method} {request.RequestUri?.AbsolutePath}";
 
     private static T? Parse<T>(string body) where T : Response
     {
@@ -105,8 +123,14 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
     }
 
     /// <summary>The fault an unsuccessful answer stands for: HTTP status, body, and what Refit made of it.</summary>
-    internal SlurmApiException Fault(HttpStatusCode status, string body, Exception? error, string what)
+    internal SlurmApiException Fault(HttpStatusCode status, string body, Exception? error, string what,
+        long? job = null)
     {
+        var api = error as ApiException;
+        if (ForeignAnswers.Describe((int)status, api?.ContentHeaders?.ContentType?.MediaType, body,
+                api?.Headers.WwwAuthenticate.FirstOrDefault()?.Scheme) is { } foreign)
+            return ForeignAnswers.NotSlurmrestd(server,
+                api is null ? what : $"{api.HttpMethod} {api.Uri?.AbsolutePath}", Said(foreign), what);
         if (status == HttpStatusCode.Unauthorized)
             return new(SlurmFault.Unauthorized,
                 $"slurmrestd at {server} refused authentication (HTTP 401): check the user name and the token");
@@ -123,21 +147,33 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server) : ISlurmApi
                 && errors.All(e => e.Number is int n && TokenRefusedCodes.Contains(n)))
                 return new(SlurmFault.TokenRejected,
                     $"could not {what}: token rejected by Slurm (expired, or not issued for this user)");
-            return Refused(what, errors);
+            return Refused(what, errors, job);
         }
         if (status == HttpStatusCode.NotFound)
             return new(SlurmFault.BadResponse,
                 $"could not {what}: slurmrestd at {server} does not serve API {ApiVersion} (HTTP 404)");
         string firstLine = body.Split('\n', 2)[0].Trim();
         return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd answered HTTP {(int)status}"
-            + (firstLine.Length > 0 ? ": " + firstLine : ""));
+            + (firstLine.Length > 0 ? ": " + Said(firstLine) : ""));
     }
 
-    private static SlurmApiException Refused(string what, List<Error> errors) =>
-        new(SlurmFault.SlurmError, $"could not {what}: {string.Join("; ", errors.Select(Describe).Distinct())}");
+    private SlurmApiException Refused(string what, List<Error> errors, long? job = null) =>
+        job is { } id && errors.All(e => e.Number == InvalidJobId) ? UnknownJob(id)
+            : new(SlurmFault.SlurmError,
+                $"could not {what}: {Said(string.Join("; ", errors.Select(Describe).Distinct()))}");
 
+    // ESLURM_INVALID_JOB_ID: a job id slurmctld has no record of (GET and DELETE of /job/{id} say so).
+    private const int InvalidJobId = 2017;
+
+    // scancel says nothing of such a job (status 0); hpcrun says which, as the job may be a typo as well as gone.
+    private static SlurmApiException UnknownJob(long id) => new(SlurmFault.UnknownJob,
+        $"Slurm knows no job {id} (never submitted, or it ended long enough ago to be forgotten)");
+
+    // A description that only adds where Slurm failed ("unable to kill JobId=5 with signal 9: Access/permission
+    // denied") is left out: the message says it all.
     private static string Describe(Error e) =>
-        e.Description is { Length: > 0 } d && d != e.Message ? $"{e.Message} ({d})" : e.Message ?? $"error {e.Number}";
+        e.Description is { Length: > 0 } d && d != e.Message && !d.EndsWith(": " + e.Message, StringComparison.Ordinal)
+            ? $"{e.Message} ({d})" : e.Message ?? $"error {e.Number}";
 
     private static List<Error>? ParseErrors(string body)
     {

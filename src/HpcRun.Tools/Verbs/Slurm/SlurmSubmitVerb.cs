@@ -71,7 +71,7 @@ internal sealed class SlurmSubmitVerb
                 // As sbatch: the job is queued, and what Slurm said of it is said too.
                 if (warning is not null) Log.Warning("{Text}", $"Slurm queued job {id} but said: {warning}");
                 if (!result.GetValue(wait)) return 0;
-                try { return await WaitAsync(slurm, id, settings.Redact); }
+                try { return await WaitAsync(slurm, id); }
                 catch (SlurmApiException e)
                 {
                     // The job exists whatever happened to the wait: the line names it and how to follow it.
@@ -134,14 +134,15 @@ internal sealed class SlurmSubmitVerb
     /// <summary>Follows the job to its end (a live line on a terminal, a line per change
     /// otherwise) and returns its exit status. A poll that stalls is repeated (<see cref="JobFollowing"/>), with a
     /// warning each time.</summary>
-    private static async Task<int> WaitAsync(ISlurmApi slurm, long id, Func<string, string> redact)
+    private static async Task<int> WaitAsync(ISlurmApi slurm, long id)
     {
         bool live = !Console.IsErrorRedirected;
         string last = "";
         var polls = JobFollowing.Polls((why, delay) =>
         {
             if (live && last.Length > 0) Console.Error.WriteLine(); // below the live line, which goes on after it
-            Log.Warning("{Text}", $"no news of job {id}: {redact(why)}; asking again in {delay.TotalSeconds:0} s");
+            // why: a timeout's or a lost connection's line, in hpcrun's words only
+            Log.Warning("{Text}", $"no news of job {id}: {why}; asking again in {delay.TotalSeconds:0} s");
             last = "";
         });
         while (true)

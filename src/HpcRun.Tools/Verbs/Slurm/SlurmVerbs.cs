@@ -17,13 +17,17 @@ internal static class SlurmVerbs
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command(ToolVerbs.Status.Name, ToolVerbs.Status.Description) { job, json };
         var connection = new SlurmConnectionOptions(command);
-        command.SetAction(result => Run(connection, result, async (slurm, _) =>
+        command.SetAction(result =>
         {
-            JobInfo info = await slurm.GetJobAsync(result.GetValue(job));
-            Console.Write(result.GetValue(json)
-                ? JsonSerializer.Serialize(info, JobInfoJson.Default.JobInfo) + "\n" : JobText.Describe(info));
-            return 0;
-        }));
+            long id = JobCancel.Id(result.GetValue(job)!); // refused before anything is read or sent
+            return Run(connection, result, async (slurm, _) =>
+            {
+                JobInfo info = await slurm.GetJobAsync(id);
+                Console.Write(result.GetValue(json)
+                    ? JsonSerializer.Serialize(info, JobInfoJson.Default.JobInfo) + "\n" : JobText.Describe(info));
+                return 0;
+            });
+        });
         return command;
     }
 
@@ -32,11 +36,15 @@ internal static class SlurmVerbs
         var job = JobArgument();
         var command = new Command(ToolVerbs.Cancel.Name, ToolVerbs.Cancel.Description) { job };
         var connection = new SlurmConnectionOptions(command);
-        command.SetAction(result => Run(connection, result, async (slurm, _) =>
+        command.SetAction(result =>
         {
-            await slurm.CancelAsync(result.GetValue(job));
-            return 0;
-        }));
+            long id = JobCancel.Id(result.GetValue(job)!);
+            return Run(connection, result, async (slurm, settings) =>
+            {
+                await JobCancel.CancelAsync(slurm, id, settings.User);
+                return 0;
+            });
+        });
         return command;
     }
 
@@ -54,7 +62,8 @@ internal static class SlurmVerbs
         return command;
     }
 
-    private static Argument<long> JobArgument() => new("job") { Description = "Job id" };
+    // Text, not a number: JobCancel.Id says what a job id is (-5, 0 and 5_1 are none).
+    private static Argument<string> JobArgument() => new("job") { Description = "Job id" };
 
     /// <summary>Connects, runs <paramref name="body"/>, and turns slurmrestd faults
     /// into one line and an exit status.</summary>
@@ -73,7 +82,9 @@ internal static class SlurmVerbs
         catch (SlurmApiException e)
         {
             Log.Debug("{Fault}: {Detail}", e.Fault, settings?.Redact(e.InnerException?.Message ?? "") ?? "");
-            throw new HpcRunException(ExitFor(e.Fault), settings?.Redact(e.Message) ?? e.Message);
+            // Not redacted here: what the server said is, where it went into the line (SlurmClient); hpcrun's own
+            // words around it are left whole whatever the token is ("submitted", "job 5").
+            throw new HpcRunException(ExitFor(e.Fault), e.Message);
         }
         catch (Exception e) when (e is not HpcRunException)
         {
@@ -91,6 +102,7 @@ internal static class SlurmVerbs
         SlurmFault.Unauthorized => ExitCode.SlurmUnauthorized,
         SlurmFault.TokenRejected => ExitCode.SlurmTokenRejected,
         SlurmFault.SlurmError => ExitCode.SlurmRefused,
+        SlurmFault.UnknownJob => ExitCode.SlurmUnknownJob,
         SlurmFault.Timeout => ExitCode.SlurmTimeout,
         _ => ExitCode.SlurmBadResponse,
     };
