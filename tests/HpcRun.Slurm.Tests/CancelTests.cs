@@ -36,7 +36,8 @@ public class CancelTests(LocalCluster cluster)
         CommandResult first = user.Hpcrun("cancel", job.ToString());
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Equal("CANCELLED", user.StateOnceReached(job, "CANCELLED"));
-        AssertLine(user.Hpcrun("cancel", job.ToString()), 97, $"job {job} already ended (CANCELLED): nothing to cancel");
+        AssertLine(user.Hpcrun("cancel", job.ToString()), 97,
+            $"job {job} already ended (CANCELLED): nothing to cancel");
     }
 
     [Fact]
@@ -81,8 +82,9 @@ public class CancelTests(LocalCluster cluster)
             AssertLine(user.Hpcrun("cancel", task), 94, $"could not cancel job {task}: it is task {array}_0 of a " +
                 $"job array, which slurmrestd cannot cancel alone: `scancel {array}_0`, or `hpcrun cancel {array}` " +
                 "for the whole array");
-            AssertLine(user.Hpcrun("cancel", $"{array}_0"), 64, $"JOB: '{array}_0' is a task of job array {array}, " +
-                $"which slurmrestd does not take: give {array} for the whole array, or use squeue/scancel for the task");
+            AssertLine(user.Hpcrun("cancel", $"{array}_0"), 64, $"JOB: '{array}_0' is a task of job array " +
+                $"{array}, which slurmrestd does not take: give {array} for the whole array, or use squeue/scancel " +
+                "for the task");
         }
         finally
         {

@@ -23,6 +23,7 @@ public class NotSlurmrestdTests
         { 200, Html, "text/html", "an HTML page (HTTP 200)" },
         { 200, "hello\n", "text/plain", "text/plain that is not JSON (HTTP 200)" },
         { 401, "Unauthorized\n", "text/plain", "HTTP 401" },
+        { 403, Html, "text/html", "an HTML page (HTTP 403)" },
     };
 
     [Theory]
@@ -75,6 +76,14 @@ public class NotSlurmrestdTests
         Assert.Contains($"{server.Url}/ does not look like slurmrestd: it answered GET /slurm/v0.0.38/", run.Stderr);
         Assert.Contains("with JSON without slurmrestd's \"meta\" (HTTP 200)", run.Stderr);
         Assert.Equal(1, server.Requests); // a cancel sent no DELETE
+    }
+
+    /// <summary>A proxy in front of slurmrestd that could not reach it: its page is not shown as a line.</summary>
+    [Fact]
+    public void A_proxys_error_page_is_said_to_be_one()
+    {
+        using var server = new CannedHttpServer(Answer(502, Html, ("Content-Type", "text/html")));
+        AssertFault(Jobs(server.Url), 95, "hpcrun: could not list jobs: slurmrestd answered HTTP 502: an HTML page");
     }
 
     [Fact]

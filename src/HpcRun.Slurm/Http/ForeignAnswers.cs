@@ -24,13 +24,19 @@ internal static class ForeignAnswers
             401 when authScheme is null && body.Trim() == AuthenticationFailure => null,
             401 => "HTTP 401" + (authScheme is null ? "" : $" asking for {authScheme} authentication"),
             404 => text.StartsWith(UnknownPath, StringComparison.Ordinal) ? null : "HTTP 404",
-            >= 200 and < 300 when mediaType is "text/html" || text.StartsWith('<') => $"an HTML page (HTTP {status})",
+            // A proxy in front of slurmrestd writes its 502/503/504 as a page: slurmrestd behind it was not reached.
+            >= 502 and <= 504 => null,
+            _ when IsHtml(mediaType, text) => $"an HTML page (HTTP {status})",
             // Empty, or JSON (perhaps broken off): the caller says what is wrong with it.
             >= 200 and < 300 when text.Length > 0 && text[0] is not ('{' or '[') =>
                 $"{mediaType ?? "an answer"} that is not JSON (HTTP {status})",
             _ => null,
         };
     }
+
+    /// <summary>Whether the answer is a web page, which slurmrestd never sends.</summary>
+    public static bool IsHtml(string? mediaType, string body) =>
+        mediaType is "text/html" || body.TrimStart().StartsWith('<');
 
     /// <summary>The fault for a <paramref name="request"/> ("GET /openapi/v3") that <paramref name="server"/>
     /// answered with <paramref name="answer"/> (<see cref="Describe"/>'s words).</summary>

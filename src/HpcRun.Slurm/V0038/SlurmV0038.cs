@@ -152,7 +152,9 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, strin
         if (status == HttpStatusCode.NotFound)
             return new(SlurmFault.BadResponse,
                 $"could not {what}: slurmrestd at {server} does not serve API {ApiVersion} (HTTP 404)");
-        string firstLine = body.Split('\n', 2)[0].Trim();
+        // A proxy's page (502-504) is no line to show: its markup says nothing to the user.
+        string firstLine = ForeignAnswers.IsHtml(api?.ContentHeaders?.ContentType?.MediaType, body) ? "an HTML page"
+            : body.Split('\n', 2)[0].Trim();
         return new(SlurmFault.BadResponse, $"could not {what}: slurmrestd answered HTTP {(int)status}"
             + (firstLine.Length > 0 ? ": " + Said(firstLine) : ""));
     }

@@ -19,8 +19,8 @@ internal static class JobCancel
     /// does not take.</exception>
     public static long Id(string text)
     {
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long id) && id is >= 1 and <= MostId)
-            return id;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long id)
+            && id is >= 1 and <= MostId) return id;
         string shown = Shown.Visible(text);
         string[] parts = text.Split('_');
         if (parts is [var array, var task] && IsNumber(array) && IsNumber(task))
@@ -48,7 +48,8 @@ internal static class JobCancel
             throw new SlurmApiException(e.Fault, $"could not cancel job {id}: {e.Message[showing.Length..]}", e);
         }
         if (job.IsFinished)
-            throw new HpcRunException(ExitCode.SlurmJobEnded, $"job {id} already ended ({job.State}): nothing to cancel");
+            throw new HpcRunException(ExitCode.SlurmJobEnded,
+                $"job {id} already ended ({job.State}): nothing to cancel");
         try
         {
             await slurm.CancelAsync(id);
