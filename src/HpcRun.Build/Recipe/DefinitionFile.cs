@@ -40,7 +40,7 @@ public static class DefinitionFile
 
     /// <summary>Whether <paramref name="path"/> and its <paramref name="text"/> are a definition file's: named like
     /// one (<see cref="IsNamed"/>), or starting as one (<see cref="Starts"/>).</summary>
-    public static bool Is(string path, string text) => IsNamed(path) || Starts(text.Split('\n'));
+    public static bool Is(string path, string text) => IsNamed(path) || Starts(Recipe.WithoutBom(text).Split('\n'));
 
     /// <summary>Whether the file at <paramref name="path"/> is a definition file, as <see cref="Is"/> says from its
     /// name or its first lines (read only when it is small).</summary>
@@ -98,11 +98,15 @@ public static class DefinitionFile
     {
         Recipe.RefuseNul(text);
         var used = new HashSet<string>();
-        List<(string Text, int Line)> numbered = DefinitionArguments.SubstituteLines(text.Replace("\r\n", "\n"),
+        List<(string Text, int Line)> numbered = DefinitionArguments.SubstituteLines(text,
             buildArgs ?? new Dictionary<string, string>(), used);
-        string[] lines = [.. numbered.Select(l => l.Text)];
+        // The image stores the text as given, its placeholders replaced (Apptainer stores the substituted bytes: a
+        // byte-order mark and CRLF line ends included); it is read as Apptainer's scanner reads it (bufio.ScanLines
+        // drops a line's last CR), the mark left out, which Apptainer's header parser would refuse.
+        text = string.Join('\n', numbered.Select(l => l.Text));
+        string[] lines = [.. numbered.Select((l, n) => n == 0 ? Recipe.WithoutBom(l.Text) : l.Text)
+            .Select(l => l.EndsWith('\r') ? l[..^1] : l)];
         int Written(int index) => numbered[index].Line; // a value with a newline adds lines; messages name the file's
-        text = string.Join('\n', lines);
         var header = new Dictionary<string, (string Value, int Line)>(StringComparer.OrdinalIgnoreCase);
         int i = 0;
         for (; i < lines.Length && !lines[i].TrimStart().StartsWith('%'); i++)
