@@ -176,9 +176,11 @@ public static class DefinitionFile
         // Apptainer copies every %files before %post runs, wherever either is written (build.go, Full): the
         // %files lines in the order written, then %post once, with the arguments of the last one that has any.
         var instructions = new List<Instruction>();
+        // The source is a pattern, its backslashes kept (GlobPattern); the destination is a path.
         foreach ((string entry, int line) in Named("files").SelectMany(s => s.Body))
             if (Words.Split(entry.Trim(), line: line) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
-                instructions.Add(Exec("%files", line, pair.Count > 1 ? pair[..2] : [pair[0], pair[0]],
+                instructions.Add(Exec("%files", line,
+                    [Words.Split(entry.Trim(), line: line, keepEscapes: true)[0], pair.Count > 1 ? pair[1] : pair[0]],
                     $"%files {entry.Trim()}"));
         if (Section("post") is { } post)
         {
