@@ -18,6 +18,10 @@ public sealed record DefinitionSections(string Text, string? Runscript, string? 
     /// Apptainer.</summary>
     public string? Startscript { get; init; }
 
+    /// <summary>The header's keys (lower case, as Apptainer keeps them) and values, in the order written: the image's
+    /// `org.label-schema.usage.singularity.deffile.KEY` labels (<see cref="BuildLabels"/>).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Header { get; init; } = [];
+
     /// <summary>The arguments on the header line of %runscript, %test and %startscript (by section name; the last
     /// header that has any), which Apptainer adds to the script's `#!` line.</summary>
     public IReadOnlyDictionary<string, string> ScriptArguments { get; init; } = new Dictionary<string, string>();
@@ -195,6 +199,8 @@ public static class DefinitionFile
             test, labels)
         {
             TestLine = test is null ? 0 : Named("test")[0].Line,
+            Header = [.. header.OrderBy(h => h.Value.Line)
+                .Select(h => KeyValuePair.Create(h.Key.ToLowerInvariant(), h.Value.Value))],
             Startscript = Section("startscript"),
             ScriptArguments = ((string[])["runscript", "test", "startscript"])
                 .Select(name => (name, Arguments(name)?.Arguments)).Where(a => a.Arguments is not null)
