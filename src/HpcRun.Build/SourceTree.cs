@@ -32,8 +32,20 @@ internal sealed class SourceTree(RootDir root) : IDisposable
     public FileStream OpenFile(string path)
     {
         using Location at = root.Resolve(path, RootDir.Follow.All) // the file itself, open with O_PATH
-            ?? throw new ImageFormatException($"{Shown.Path(path)} is missing from the image");
+            ?? throw Missing(path);
         return ReadRegular(at.Directory, Shown.Path(path), "in the image ");
+    }
+
+    /// <summary>Why <paramref name="path"/> leads to no file: missing, or a symlink (a blob a tool links to a shared
+    /// store) whose target is not in the tree, read as inside it: said with its target, not as missing, since the
+    /// user sees a name there.</summary>
+    private ImageFormatException Missing(string path)
+    {
+        using Location? at = root.Resolve(path, RootDir.Follow.Parents);
+        return at?.Stat() is { Type: S_IFLNK } && ReadLink(at.Directory, at.Name) is { } target
+            ? new ImageFormatException($"{Shown.Path(path)} is a symbolic link to {Shown.Path(target)}, which " +
+                "leads to no file inside the image: its files must be in it (a link is read inside it)")
+            : new ImageFormatException($"{Shown.Path(path)} is missing from the image");
     }
 
     /// <summary>Opens the file <paramref name="pinned"/> (an O_PATH descriptor) for reading, once it is known to be a

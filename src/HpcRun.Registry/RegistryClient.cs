@@ -226,12 +226,16 @@ internal sealed class RegistryClient : IDisposable
     {
         AuthenticationHeaderValue? used = authorization;
         HttpResponseMessage response = await Attempt(make, used, what, cancel).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode && StorageAnswer.Host(response, baseUri) is { } storage)
+            using (response) throw StorageAnswer.Refusal(response, $"{Where}: {what}", storage);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
             response.Dispose();
             await Authenticate(challenge, used, cancel).ConfigureAwait(false);
             response = await Attempt(make, authorization, what, cancel).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode && StorageAnswer.Host(response, baseUri) is { } again)
+                using (response) throw StorageAnswer.Refusal(response, $"{Where}: {what}", again);
         }
         if (response.IsSuccessStatusCode) return response;
         using (response)

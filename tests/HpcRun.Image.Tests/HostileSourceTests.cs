@@ -43,7 +43,8 @@ public sealed class HostileSourceTests : IDisposable
         string layout = Layout();
         string index = Path.Combine(elsewhere, "index.json");
         Replace(Path.Combine(layout, "index.json"), f => File.CreateSymbolicLink(f, index));
-        Assert.Equal("index.json is missing from the image", Refused(layout));
+        Assert.Equal($"index.json is a symbolic link to {index}, which leads to no file inside the image: its " +
+            "files must be in it (a link is read inside it)", Refused(layout));
     }
 
     [Fact]
@@ -55,7 +56,9 @@ public sealed class HostileSourceTests : IDisposable
         string manifest = index["manifests"]![0]!["digest"]!.GetValue<string>();
         string blob = Path.Combine(layout, "blobs", "sha256", manifest["sha256:".Length..]);
         Replace(blob, f => File.CreateSymbolicLink(f, "../../../elsewhere/blobs/sha256/" + Path.GetFileName(f)));
-        Assert.Contains("is missing from the image", Refused(layout));
+        Assert.Equal($"blobs/sha256/{Path.GetFileName(blob)} is a symbolic link to ../../../elsewhere/blobs/sha256/" +
+            $"{Path.GetFileName(blob)}, which leads to no file inside the image: its files must be in it (a link is " +
+            "read inside it)", Refused(layout));
     }
 
     [Fact]
@@ -63,7 +66,7 @@ public sealed class HostileSourceTests : IDisposable
     {
         string layout = Layout();
         Replace(Blobs(layout)[0], f => File.CreateSymbolicLink(f, "/dev/zero"));
-        Assert.Contains("is missing from the image", Refused(layout));
+        Assert.Contains("is a symbolic link to /dev/zero, which leads to no file inside the image", Refused(layout));
     }
 
     [Fact]
@@ -88,6 +91,7 @@ public sealed class HostileSourceTests : IDisposable
     {
         string layout = Layout();
         Replace(Path.Combine(layout, "index.json"), f => File.CreateSymbolicLink(f, "/etc/hostname"));
-        Assert.Equal("index.json is missing from the image", Refused(OciImage.Tar(layout, sandbox.File("layout.tar"))));
+        Assert.StartsWith("index.json is a symbolic link to /etc/hostname, which leads to no file inside the image",
+            Refused(OciImage.Tar(layout, sandbox.File("layout.tar"))));
     }
 }

@@ -11,11 +11,12 @@ namespace HpcRun.Registry.Tests;
 /// (<see cref="Mode.StalledMidBlob"/>) half of each blob is sent and the rest never comes, the connection held open:
 /// a pull under way for as long as a test needs (<see cref="Stalled"/> says when it is), or
 /// (<see cref="Mode.Challenge"/>) every request answered 401 with a Bearer challenge whose realm is the token service
-/// at <c>upstream</c> (a URL).
+/// at <c>upstream</c> (a URL), or (<see cref="Mode.RedirectedBlobs"/>) the real registry's answers passed through but
+/// each blob redirected (307) to storage at another name of this server (localhost), which answers <c>status</c>.
 /// </summary>
 public sealed class FaultServer : IDisposable
 {
-    public enum Mode { Status, Silent, KilledMidBlob, StalledMidBlob, Challenge }
+    public enum Mode { Status, Silent, KilledMidBlob, StalledMidBlob, Challenge, RedirectedBlobs }
 
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly Mode mode;
@@ -26,7 +27,13 @@ public sealed class FaultServer : IDisposable
     private readonly List<Socket> held = [];
     private readonly CancellationTokenSource stop = new();
 
-    public string Host => $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+    public string Host => $"127.0.0.1:{Port}";
+
+    /// <summary>The storage a <see cref="Mode.RedirectedBlobs"/> server sends blobs to: itself, by another name.
+    /// </summary>
+    public string Storage => $"localhost:{Port}";
+
+    private int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
 
     /// <summary>Set once a <see cref="Mode.StalledMidBlob"/> server has sent half a blob and holds the rest.</summary>
     public ManualResetEventSlim Stalled { get; } = new();
@@ -75,11 +82,17 @@ public sealed class FaultServer : IDisposable
                 case Mode.Status:
                     Send(client, status, "text/plain", [], headers: headers);
                     break;
+                case Mode.RedirectedBlobs when path.StartsWith("/storage/", StringComparison.Ordinal):
+                    Send(client, status, "text/plain", []);
+                    break;
+                case Mode.RedirectedBlobs when path.Contains("/blobs/"):
+                    Send(client, 307, "text/plain", [], headers: $"Location: http://{Storage}/storage{path}?sig=x\r\n");
+                    break;
                 case Mode.Challenge:
                     Send(client, 401, "text/plain", [], headers: $"WWW-Authenticate: Bearer realm=\"{upstream}\"," +
                         "service=\"fault\",scope=\"repository:test/app:pull\"\r\n");
                     break;
-                case Mode.KilledMidBlob or Mode.StalledMidBlob:
+                case Mode.KilledMidBlob or Mode.StalledMidBlob or Mode.RedirectedBlobs:
                     using (var http = new HttpClient())
                     {
                         var request = new HttpRequestMessage(HttpMethod.Get, $"http://{upstream}{path}");

@@ -85,22 +85,24 @@ internal static class ApptainerLayout
             .Select(p => KeyValuePair.Create(p[0], p.Length > 1 ? p[1].Trim() : ""));
 
     /// <summary>The image's labels as Apptainer's build makes them (internal/pkg/build/metadata.go,
-    /// insertLabelsJSON): the base image's, those %post wrote to $APPTAINER_LABELS over them, then %labels' own
-    /// (the last of a name written twice). A %labels name the image has already keeps its value, with a warning when
-    /// they differ, as Apptainer keeps it, unless <paramref name="force"/> (`build --force`, as Apptainer's).</summary>
+    /// insertLabelsJSON): the base image's, those %post wrote to $APPTAINER_LABELS over them, the build's own
+    /// (<see cref="BuildLabels"/>) over those, then %labels' own (the last of a name written twice). A %labels name
+    /// the image has already keeps its value, with a warning when they differ, as Apptainer keeps it, unless
+    /// <paramref name="force"/> (`build --force`, as Apptainer's).</summary>
     public static Dictionary<string, string> MergeLabels(IReadOnlyDictionary<string, string> image,
-        IEnumerable<KeyValuePair<string, string>> post, IEnumerable<KeyValuePair<string, string>> own, bool force,
-        IBuildReporter reporter)
+        IEnumerable<KeyValuePair<string, string>> post, IReadOnlyDictionary<string, string> build,
+        IEnumerable<KeyValuePair<string, string>> own, bool force, IBuildReporter reporter)
     {
         var labels = new Dictionary<string, string>(image);
-        foreach ((string name, string value) in post) labels[name] = value;
+        foreach ((string name, string value) in post.Concat(build)) labels[name] = value;
         var written = new Dictionary<string, string>();
         foreach ((string name, string value) in own) written[name] = value;
         foreach ((string name, string value) in written)
             if (force || !labels.TryGetValue(name, out string? had)) labels[name] = value;
             else if (had != value)
-                reporter.Warning($"%labels {name}: the base image or %post set it already: kept, as Apptainer " +
-                    "keeps it (build with --force to replace it)");
+                reporter.Warning($"%labels {name}: " + (build.ContainsKey(name) ? "the build sets it"
+                    : "the base image or %post set it already") + ": kept, as Apptainer keeps it (build with --force " +
+                    "to replace it)");
         return labels;
     }
 

@@ -1,6 +1,5 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.RegularExpressions;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
@@ -101,17 +100,19 @@ internal sealed class ContextFiles
         }
     }
 
-    /// <summary>A %files <paramref name="source"/> as Apptainer's CopyFromHost reads it: relative to
-    /// <paramref name="currentDirectory"/> or absolute, `..` allowed. The context is the directory its last
-    /// component (or, with wildcards, the first component that has one) is in, resolved as the kernel resolves it
-    /// (symlinks and `..` in that order); the source's rest is then what <see cref="Select"/> takes.</summary>
+    /// <summary>A %files <paramref name="source"/> (a shell pattern: <see cref="GlobPattern"/>) as Apptainer's
+    /// CopyFromHost reads it: relative to <paramref name="currentDirectory"/> or absolute, `..` allowed. The context
+    /// is the directory its last component (or, with wildcards, the first component that has one) is in, resolved as
+    /// the kernel resolves it (symlinks and `..` in that order); the source's rest, still a pattern, is then what
+    /// <see cref="Select"/> takes.</summary>
     public static (ContextFiles Context, string Source) OnHost(string source, string currentDirectory, Instruction at)
     {
         List<string> parts = [.. source.Split('/', StringSplitOptions.RemoveEmptyEntries)];
-        int wild = parts.FindIndex(HasWildcard);
+        int wild = parts.FindIndex(p => GlobPattern.HasWildcard(p, shell: true));
         int split = wild >= 0 ? wild : Math.Max(parts.Count - 1, 0);
-        if (wild < 0 && parts.Count > 0 && parts[^1] is "." or "..") split = parts.Count; // the directory itself
-        string written = string.Join('/', parts.Take(split));
+        if (wild < 0 && parts.Count > 0 && GlobPattern.Unescape(parts[^1]) is "." or "..")
+            split = parts.Count; // the directory itself
+        string written = GlobPattern.Unescape(string.Join('/', parts.Take(split)));
         string directory = source.StartsWith('/') ? "/" + written
             : written.Length == 0 ? currentDirectory : Path.Combine(currentDirectory, written);
         string rest = string.Join('/', parts.Skip(split));
@@ -120,31 +121,16 @@ internal sealed class ContextFiles
                 Shown.Path(source.StartsWith('/') || written.Length == 0 ? directory : written),
                 BuildFailure.RecipeSourceRefused);
         if (rest.Length == 0 && physical != "/") // `.` or `..`: the directory, by its name in its parent
-            (physical, rest) = (Path.GetDirectoryName(physical)!, Path.GetFileName(physical));
+            (physical, rest) = (Path.GetDirectoryName(physical)!, GlobPattern.Literal(Path.GetFileName(physical)));
         string here = physical == RealPath.Resolve(currentDirectory)
             ? $"the current directory ({Shown.Path(physical)})" : Shown.Path(physical);
         return (Open(physical, ignoreFile: null, here, follow: true, inRoot: false), rest);
     }
 
-    /// <summary>A pattern as a regex over a relative path: `**` any directories, `*` and `?` within a name; it also
-    /// matches what lies below a matched directory.</summary>
-    private static Regex Glob(string pattern)
-    {
-        var regex = new StringBuilder("^");
-        for (int i = 0; i < pattern.Length; i++)
-        {
-            char c = pattern[i];
-            if (c == '*' && i + 1 < pattern.Length && pattern[i + 1] == '*')
-            {
-                regex.Append(i + 2 < pattern.Length && pattern[i + 2] == '/' ? "(.*/)?" : ".*");
-                i += i + 2 < pattern.Length && pattern[i + 2] == '/' ? 2 : 1;
-            }
-            else if (c == '*') regex.Append("[^/]*");
-            else if (c == '?') regex.Append("[^/]");
-            else regex.Append(Regex.Escape(c.ToString()));
-        }
-        return new Regex(regex.Append("(/.*)?$").ToString(), RegexOptions.CultureInvariant);
-    }
+    /// <summary>An ignore file's pattern as a regex over a relative path (<see cref="GlobPattern"/>); it also matches
+    /// what lies below a matched directory.</summary>
+    private static Regex Glob(string pattern) =>
+        new($"^{GlobPattern.ToRegex(pattern, shell: false)}(/.*)?$", RegexOptions.CultureInvariant);
 
     private bool Ignored(string relative)
     {
@@ -159,10 +145,19 @@ internal sealed class ContextFiles
     public List<Chosen> Select(IReadOnlyList<string> sources, Instruction at)
     {
         var chosen = new List<Chosen>();
-        foreach (string source in sources)
+        foreach (string written in sources)
         {
-            string relative = Confine(source, at);
-            List<string> matches = HasWildcard(relative) ? Expand(relative, at) : [relative];
+            // As messages name it: a %files path without the backslashes that made its wildcards names.
+            string source = follow && !HasWildcard(written) ? GlobPattern.Unescape(written) : written;
+            string relative = Confine(written, at);
+            bool wild = HasWildcard(relative);
+            List<string> matches = wild ? Expand(relative, at) : [];
+            // %files: a pattern that matches nothing is the path as written, as the shell leaves it for cp.
+            bool none = wild && matches.Count == 0;
+            if (matches.Count == 0 && (follow || !wild)) matches = [follow ? GlobPattern.Unescape(relative) : relative];
+            if (follow && none && !Path.Exists(Path.Combine(context, matches[0])))
+                throw new ImageBuildException($"{at.Keyword} at line {at.Line}: {source} matches nothing in {place}",
+                    BuildFailure.RecipeSourceRefused);
             matches = [.. matches.Where(m => m.Length == 0 || !Ignored(m))];
             if (matches.Count == 0) throw NotIn(source, at);
             foreach (string match in matches)
@@ -229,11 +224,13 @@ internal sealed class ContextFiles
         new($"{at.Keyword} at line {at.Line}: {Shown.Path(Path.Combine(context, relative))} is a symlink that leads " +
             "nowhere (symlinks are followed, as Apptainer's cp -L follows them)", BuildFailure.RecipeSourceRefused);
 
-    private static bool HasWildcard(string path) => path.IndexOfAny(['*', '?', '[']) >= 0;
+    /// <summary>Whether a source has wildcards: in %files, as a shell pattern (a backslash makes the next character
+    /// literal).</summary>
+    private bool HasWildcard(string path) => GlobPattern.HasWildcard(path, shell: follow);
 
     private List<string> Expand(string pattern, Instruction at)
     {
-        Regex exact = new(Glob(pattern).ToString().Replace("(/.*)?$", "$", StringComparison.Ordinal));
+        Regex exact = new($"^{GlobPattern.ToRegex(pattern, shell: follow)}$", RegexOptions.CultureInvariant);
         int depth = pattern.Count(c => c == '/');
         return [.. Walk("", at, depth).Where(p => p.Count(c => c == '/') == depth && exact.IsMatch(p))
             .Order(StringComparer.Ordinal)];

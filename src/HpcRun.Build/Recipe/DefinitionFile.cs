@@ -18,6 +18,10 @@ public sealed record DefinitionSections(string Text, string? Runscript, string? 
     /// Apptainer.</summary>
     public string? Startscript { get; init; }
 
+    /// <summary>The header's keys (lower case, as Apptainer keeps them) and values, in the order written: the image's
+    /// `org.label-schema.usage.singularity.deffile.KEY` labels (<see cref="BuildLabels"/>).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Header { get; init; } = [];
+
     /// <summary>The arguments on the header line of %runscript, %test and %startscript (by section name; the last
     /// header that has any), which Apptainer adds to the script's `#!` line.</summary>
     public IReadOnlyDictionary<string, string> ScriptArguments { get; init; } = new Dictionary<string, string>();
@@ -40,7 +44,7 @@ public static class DefinitionFile
 
     /// <summary>Whether <paramref name="path"/> and its <paramref name="text"/> are a definition file's: named like
     /// one (<see cref="IsNamed"/>), or starting as one (<see cref="Starts"/>).</summary>
-    public static bool Is(string path, string text) => IsNamed(path) || Starts(text.Split('\n'));
+    public static bool Is(string path, string text) => IsNamed(path) || Starts(Recipe.WithoutBom(text).Split('\n'));
 
     /// <summary>Whether the file at <paramref name="path"/> is a definition file, as <see cref="Is"/> says from its
     /// name or its first lines (read only when it is small).</summary>
@@ -98,11 +102,15 @@ public static class DefinitionFile
     {
         Recipe.RefuseNul(text);
         var used = new HashSet<string>();
-        List<(string Text, int Line)> numbered = DefinitionArguments.SubstituteLines(text.Replace("\r\n", "\n"),
+        List<(string Text, int Line)> numbered = DefinitionArguments.SubstituteLines(text,
             buildArgs ?? new Dictionary<string, string>(), used);
-        string[] lines = [.. numbered.Select(l => l.Text)];
+        // The image stores the text as given, its placeholders replaced (Apptainer stores the substituted bytes: a
+        // byte-order mark and CRLF line ends included); it is read as Apptainer's scanner reads it (bufio.ScanLines
+        // drops a line's last CR), the mark left out, which Apptainer's header parser would refuse.
+        text = string.Join('\n', numbered.Select(l => l.Text));
+        string[] lines = [.. numbered.Select((l, n) => n == 0 ? Recipe.WithoutBom(l.Text) : l.Text)
+            .Select(l => l.EndsWith('\r') ? l[..^1] : l)];
         int Written(int index) => numbered[index].Line; // a value with a newline adds lines; messages name the file's
-        text = string.Join('\n', lines);
         var header = new Dictionary<string, (string Value, int Line)>(StringComparer.OrdinalIgnoreCase);
         int i = 0;
         for (; i < lines.Length && !lines[i].TrimStart().StartsWith('%'); i++)
@@ -172,9 +180,11 @@ public static class DefinitionFile
         // Apptainer copies every %files before %post runs, wherever either is written (build.go, Full): the
         // %files lines in the order written, then %post once, with the arguments of the last one that has any.
         var instructions = new List<Instruction>();
+        // The source is a pattern, its backslashes kept (GlobPattern); the destination is a path.
         foreach ((string entry, int line) in Named("files").SelectMany(s => s.Body))
             if (Words.Split(entry.Trim(), line: line) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
-                instructions.Add(Exec("%files", line, pair.Count > 1 ? pair[..2] : [pair[0], pair[0]],
+                instructions.Add(Exec("%files", line,
+                    [Words.Split(entry.Trim(), line: line, keepEscapes: true)[0], pair.Count > 1 ? pair[1] : pair[0]],
                     $"%files {entry.Trim()}"));
         if (Section("post") is { } post)
         {
@@ -189,6 +199,8 @@ public static class DefinitionFile
             test, labels)
         {
             TestLine = test is null ? 0 : Named("test")[0].Line,
+            Header = [.. header.OrderBy(h => h.Value.Line)
+                .Select(h => KeyValuePair.Create(h.Key.ToLowerInvariant(), h.Value.Value))],
             Startscript = Section("startscript"),
             ScriptArguments = ((string[])["runscript", "test", "startscript"])
                 .Select(name => (name, Arguments(name)?.Arguments)).Where(a => a.Arguments is not null)

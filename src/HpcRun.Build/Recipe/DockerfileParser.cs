@@ -29,7 +29,7 @@ public static class DockerfileParser
     {
         Recipe.RefuseNul(text);
         var instructions = new List<Instruction>();
-        string[] lines = text.Split('\n');
+        string[] lines = Recipe.WithoutBom(text).Split('\n');
         var directives = new HashSet<string>();
         bool atTop = true;
         char escape = '\\';

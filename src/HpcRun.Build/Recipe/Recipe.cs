@@ -74,10 +74,13 @@ public sealed record Recipe(IReadOnlyList<Stage> Stages, IReadOnlyDictionary<str
 
     /// <summary>A recipe file's text from its <paramref name="bytes"/>, each kept (<see cref="RawText"/>): a byte that
     /// is not UTF-8 (a Latin-1 é in a comment or %help) goes back into the image's definition file and scripts as
-    /// that byte, as Apptainer copies the file. A UTF-8 byte-order mark is left out, as BuildKit's parser and .NET's
-    /// text reading leave it out.</summary>
-    public static string Decode(ReadOnlySpan<byte> bytes) =>
-        RawText.Decode(bytes.StartsWith("\uFEFF"u8) ? bytes[3..] : bytes);
+    /// that byte, as Apptainer copies the file. A UTF-8 byte-order mark stays too (U+FEFF): the SIF stores the
+    /// definition file as given, as Apptainer's does; the parsers leave it out (<see cref="WithoutBom"/>).</summary>
+    public static string Decode(ReadOnlySpan<byte> bytes) => RawText.Decode(bytes);
+
+    /// <summary><paramref name="text"/> without the UTF-8 byte-order mark it starts with, if any: what the parsers
+    /// read, as BuildKit's parser drops it from a Dockerfile's first line (an editor on Windows writes one).</summary>
+    public static string WithoutBom(string text) => text.StartsWith('\uFEFF') ? text[1..] : text;
 
     /// <summary>Refuses a recipe with a NUL character (a byte 0), which no path, argument or variable can carry:
     /// its line.</summary>

@@ -106,7 +106,8 @@ public static partial class RecipeBuilder
                 config = config with
                 {
                     Labels = ApptainerLayout.MergeLabels(config.Labels, ApptainerLayout.PostLabelsIn(last.Tree),
-                        definition.Labels, request.Force, reporter),
+                        BuildLabels.For(definition, last.Platform ?? HostPlatform.Name, request.SourceDateEpoch ?? 0,
+                            request.Version), definition.Labels, request.Force, reporter),
                 };
                 ApptainerLayout.Write(layout = Path.Combine(scratch, "layout"), last.Tree, definition, config,
                     request.Force, reporter);

@@ -7,10 +7,13 @@ namespace HpcRun.Build.Recipe;
 /// `# escape=`` directive chooses) escapes the next character. Given a state, variables expand as the words are read
 /// (Dockerfile reference, "Environment replacement"): not inside single quotes, not after the escape character (`\$X`
 /// stays `$X`), and a value is never split into words. An unterminated quote throws <see cref="RecipeException"/> at
-/// the <c>line</c> given (0: the caller's <see cref="RecipeBuilder"/> step names it).</summary>
+/// the <c>line</c> given (0: the caller's <see cref="RecipeBuilder"/> step names it). <c>keepEscapes</c>: an escaped
+/// character keeps its backslash, for a %files source, which Apptainer's shell expansion reads as a pattern where it
+/// makes a wildcard literal (<see cref="GlobPattern"/>).</summary>
 public static class Words
 {
-    public static List<string> Split(string text, StageState? expand = null, char escape = '\\', int line = 0)
+    public static List<string> Split(string text, StageState? expand = null, char escape = '\\', int line = 0,
+        bool keepEscapes = false)
     {
         var words = new List<string>();
         var word = new StringBuilder();
@@ -19,7 +22,12 @@ public static class Words
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            if (c == escape && i + 1 < text.Length && quote != '\'') { word.Append(text[++i]); inWord = true; }
+            if (c == escape && i + 1 < text.Length && quote != '\'')
+            {
+                if (keepEscapes) word.Append(c);
+                word.Append(text[++i]);
+                inWord = true;
+            }
             else if (quote != '\0' && c == quote) quote = '\0';
             else if (quote == '\0' && c is '"' or '\'') { quote = c; inWord = true; }
             else if (c == '$' && quote != '\'' && expand is not null && Reference(text, i) is > 0 and int length)

@@ -230,4 +230,22 @@ public class DefinitionFileTests
             "%runscript -x\n    a\n%test\n    b\n%runscript -eu # strict\n    c\n%startscript\n    d\n").Definition!;
         Assert.Equal(new Dictionary<string, string> { ["runscript"] = "-eu # strict" }, sections.ScriptArguments);
     }
+
+    /// <summary>A definition file saved on Windows (a UTF-8 byte-order mark, CRLF line ends) is read as Apptainer's
+    /// scanner reads it (each line's last CR dropped; the mark left out, which Apptainer's header parser would take
+    /// for part of `Bootstrap`), and kept as given, placeholders replaced, for the image's definition file.</summary>
+    [Theory]
+    [InlineData("\uFEFFBootstrap: localimage\r\nFrom: base.sif\r\n%post\r\n    echo {{ A }}\r\n%labels\r\n  k v\r\n")]
+    [InlineData("\uFEFFBootstrap: localimage\nFrom: base.sif\n%post\n    echo {{ A }}\n%labels\n  k v\n")]
+    [InlineData("Bootstrap: localimage\r\nFrom: base.sif\r\n%post\r\n    echo {{ A }}\r\n%labels\r\n  k v\r\n")]
+    public void A_byte_order_mark_and_crlf_are_read_past_and_kept(string def)
+    {
+        Assert.True(DefinitionFile.Is("recipe", def));
+        var parsed = DefinitionFile.Parse(def, new Dictionary<string, string> { ["A"] = "a" });
+        Stage stage = Assert.Single(parsed.Stages);
+        Assert.Equal("./base.sif", stage.From);
+        Assert.Equal("    echo a\n", stage.Instructions[0].Script);
+        Assert.Equal([KeyValuePair.Create("k", "v")], parsed.Definition!.Labels);
+        Assert.Equal(def.Replace("{{ A }}", "a"), parsed.Definition.Text);
+    }
 }

@@ -75,6 +75,19 @@ public class DockerfileParserTests
         Assert.Equal((2, arguments), (instructions[1].Line, instructions[1].Arguments));
     }
 
+    /// <summary>A Dockerfile saved on Windows: BuildKit drops a UTF-8 byte-order mark from the first line (before it
+    /// reads a parser directive there) and each line's CR.</summary>
+    [Theory]
+    [InlineData("\uFEFFFROM a\r\nRUN b \\\r\n  c\r\n")]
+    [InlineData("\uFEFF# escape=`\r\nFROM a\r\nRUN b `\r\n  c\r\n")]
+    [InlineData("FROM a\r\nRUN b \\\r\n  c\r\n")]
+    public void A_byte_order_mark_and_crlf_are_read_past(string text)
+    {
+        Assert.True(DockerfileParser.Starts(HpcRun.Build.Recipe.Recipe.WithoutBom(text).Split('\n')));
+        var instructions = DockerfileParser.Parse(text);
+        Assert.Equal([("FROM", "a"), ("RUN", "b   c")], instructions.Select(i => (i.Keyword, i.Arguments)));
+    }
+
     [Fact]
     public void An_escaped_backslash_at_the_end_continues_nothing_and_lines_count_on()
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using HpcRun.Image.Tests.Fixtures;
 using HpcRun.TestSupport;
 
@@ -52,6 +53,31 @@ public sealed class HpcrunImageTests : IDisposable
         Assert.Equal("kept\ngone is whited out\nhello from umoci\n"
             + $"{TestEnvironment.RunChecked("id", "-u", TestEnvironment.User).Trim()}\n", run.Stdout);
         Assert.Equal("kept\n", Hpcrun.Run(sif).Stdout); // the image's Cmd
+    }
+
+    /// <summary>An umoci layout whose layer blob is a symbolic link: one that stays inside the layout (a shared
+    /// store beside blobs/) is read as the file it leads to; one that leads out is refused (65) in one line that
+    /// says so, not as a missing blob.</summary>
+    [Fact]
+    public void A_blob_that_is_a_symlink_is_read_inside_the_layout_and_refused_when_it_leads_out()
+    {
+        string layout = UmociLayout();
+        string Blob(JsonNode digest) => Path.Combine(layout, "blobs", "sha256", digest.GetValue<string>()[7..]);
+        JsonNode index = JsonNode.Parse(File.ReadAllText(Path.Combine(layout, "index.json")))!;
+        JsonNode manifest = JsonNode.Parse(File.ReadAllText(Blob(index["manifests"]![0]!["digest"]!)))!;
+        string blob = Blob(manifest["layers"]!.AsArray().Last()!["digest"]!); // a layer the image reads
+        string hex = Path.GetFileName(blob), store = Directory.CreateDirectory(Path.Combine(layout, "store")).FullName;
+        File.Move(blob, Path.Combine(store, hex));
+        File.CreateSymbolicLink(blob, $"../../store/{hex}");
+        var inside = TestEnvironment.Run(Hpcrun.Binary, ["build", dir.File("in.sif"), layout, "--tag", "app"]);
+        Assert.True(inside.ExitCode == 0, inside.ToString());
+        File.Move(Path.Combine(store, hex), dir.File(hex));
+        File.Delete(blob);
+        File.CreateSymbolicLink(blob, $"../../../{hex}");
+        var outside = TestEnvironment.Run(Hpcrun.Binary, ["build", dir.File("out.sif"), layout, "--tag", "app"]);
+        Assert.True(outside.ExitCode == 65, outside.ToString());
+        Assert.Equal($"hpcrun: {layout}: blobs/sha256/{hex} is a symbolic link to ../../../{hex}, which leads to no " +
+            "file inside the image: its files must be in it (a link is read inside it)\n", outside.Stderr);
     }
 
     [Fact]

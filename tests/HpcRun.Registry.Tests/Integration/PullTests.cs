@@ -422,4 +422,24 @@ public sealed class PullFaultTests(RegistryFixture registry) : IDisposable
         Assert.Contains(words, pull.Stderr);
         Assert.Equal(requests, server.Requests);
     }
+
+    /// <summary>A blob the registry redirects to storage that refuses it (a signed URL expired, storage that wants
+    /// its own credentials) is said as the storage's answer, naming the blob and where it was sent, with the status
+    /// the registry's same answer has: not the registry wanting credentials, nor a missing image.</summary>
+    [Theory]
+    [InlineData(401, 103, "the storage it was redirected to ({0}) refused it: 401 Unauthorized")]
+    [InlineData(403, 103, "the storage it was redirected to ({0}) refused it: 403 Forbidden")]
+    [InlineData(404, 104, "the storage it was redirected to ({0}) does not have it: 404 Not Found")]
+    public void A_redirected_blob_that_storage_refuses_says_so(int answer, int status, string words)
+    {
+        using var server = new FaultServer(FaultServer.Mode.RedirectedBlobs, answer, upstream: registry.Plain.Host);
+        var pull = PullFrom(server);
+        Assert.Equal(status, pull.ExitCode);
+        string[] lines = pull.Stderr.TrimEnd().Split('\n');
+        Assert.Matches($@"^hpcrun: {Regex.Escape(server.Host)}/test/app: blob sha256:[0-9a-f]{{64}}: " +
+            Regex.Escape(string.Format(words, server.Storage)) + "$", lines[^1]);
+        Assert.All(lines[..^1], l => Assert.EndsWith("...", l)); // before it, progress only
+        Assert.DoesNotContain("sig=", pull.Stderr); // a signed URL's query is a secret
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
 }
