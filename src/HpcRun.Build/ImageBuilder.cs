@@ -35,6 +35,11 @@ public sealed record BuildRequest(string Output, string Source, bool SquashFsOnl
     /// <summary>Paths in a directory SOURCE (relative to it) the image leaves out: a recipe's build-time files
     /// (Apptainer's /.build.labels).</summary>
     public IReadOnlyList<string> LeaveOut { get; init; } = [];
+
+    /// <summary>Opens a layer of an OCI layout SOURCE by its digest, instead of the layout's blobs/ file (which need
+    /// not be there yet; the manifest's sizes stand): a pull's layers, unpacked while they download. The stream reads
+    /// from the blob's start and ends where the verified blob does; what it throws fails the build.</summary>
+    public Func<string, Stream>? ArrivingLayer { get; init; }
 }
 
 /// <summary>
@@ -137,7 +142,7 @@ public static class ImageBuilder
                     using (FileStream archive = SourceTree.ReadRegular(pinned, shown))
                         SourceArchive.Unpack(archive, Path.GetFileName(shown), tree.Root, reporter, cancel);
                 if (DockerArchive.IsArchive(tree)) return (DockerArchive.Resolve(tree, selector), tree);
-                if (OciLayout.IsLayout(tree)) return (OciLayout.Resolve(tree, selector), tree);
+                if (OciLayout.IsLayout(tree)) return (OciLayout.Resolve(tree, selector, request.ArrivingLayer), tree);
                 if (!directory)
                     throw new ImageFormatException($"{shown} is neither a docker save archive nor an OCI layout");
                 string architecture = selector.PlatformGiven ? selector.Architecture : HostPlatform.Architecture;

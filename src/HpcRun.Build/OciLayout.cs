@@ -24,9 +24,12 @@ internal static class OciLayout
 
     private sealed record Candidate(string Digest, long? Size, string? Tag, string? Os, string? Architecture);
 
-    public static ResolvedImage Resolve(SourceTree tree, ImageSelector selector)
+    /// <summary>The image <paramref name="selector"/> picks; its layers read through <paramref name="arriving"/>
+    /// when given (<see cref="BuildRequest.ArrivingLayer"/>).</summary>
+    public static ResolvedImage Resolve(SourceTree tree, ImageSelector selector,
+        Func<string, Stream>? arriving = null)
     {
-        var blobs = new BlobStore(tree);
+        var blobs = new BlobStore(tree, arriving);
         var candidates = new List<Candidate>();
         Collect(blobs, System.Text.Encoding.UTF8.GetString(tree.ReadSmall("index.json")), null, candidates, depth: 0);
         var tagged = candidates.Where(c => selector.Tag is null || TagMatches(c.Tag, selector.Tag)).ToList();

@@ -18,11 +18,12 @@ public sealed record PullRequest(string Output, ImageReference Reference, string
     RegistrySettings Settings, IReadOnlyList<string>? MksquashfsArgs = null, bool SquashFsOnly = false);
 
 /// <summary>
-/// Pulls an image into a SIF: resolves the manifest (<see cref="ManifestResolver"/>), downloads its config and
-/// layers in parallel into an OCI layout in a private scratch directory beside OUT (mode 0700, a fresh random
-/// name), then builds OUT from that layout with <see cref="ImageBuilder"/>, exactly as `hpcrun build OUT LAYOUT`
-/// would (same layers, same config: same file system bytes), the build record naming the reference and the
-/// manifest's digest. Nothing is left behind on failure: OUT appears only by the build's final rename.
+/// Pulls an image into a SIF: resolves the manifest (<see cref="ManifestResolver"/>), downloads its config, then
+/// its layers in parallel into an OCI layout in a private scratch directory beside OUT (mode 0700, a fresh random
+/// name), while <see cref="ImageBuilder"/> builds OUT from that layout, unpacking each layer as it arrives
+/// (<see cref="LayerDownloads"/>), exactly as `hpcrun build OUT LAYOUT` would once all were there (same layers,
+/// same config: same file system bytes), the build record naming the reference and the manifest's digest. Nothing
+/// is left behind on failure: OUT appears only by the build's final rename.
 /// </summary>
 public static class ImagePuller
 {
@@ -56,7 +57,7 @@ public static class ImagePuller
         catch (ArgumentException e) { throw new RegistryException(RegistryFault.BadReference, e.Message); }
     }
 
-    /// <summary>Downloads <paramref name="manifest"/>'s blobs and builds OUT from them.</summary>
+    /// <summary>Downloads <paramref name="manifest"/>'s blobs and builds OUT from them as they arrive.</summary>
     internal static void Build(RegistryClient client, ResolvedManifest manifest, PullRequest request,
         string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel)
     {
@@ -72,11 +73,12 @@ public static class ImagePuller
         try
         {
             (ImageSelector selector, _) = Selector(request.Platform);
-            Download(client, manifest, selector, layout, reporter, cancel);
+            List<(Descriptor Blob, string Name)> layers = Download(client, manifest, selector, layout, reporter,
+                cancel);
             var build = new BuildRequest(request.Output, layout, request.SquashFsOnly,
                 Platform: manifest.Platform ?? selector.Platform,
                 Force: request.Force, Reference: request.Reference.ToString(), MksquashfsArgs: request.MksquashfsArgs);
-            ImageBuilder.Build(build, hpcrunVersion, reporter, cancel);
+            BuildWhileDownloading(client, layers, $"{layout}/blobs/sha256", build, hpcrunVersion, reporter, cancel);
         }
         catch (IOException e) when (e.HResult is ENOSPC or EDQUOT)
         {
@@ -94,10 +96,39 @@ public static class ImagePuller
         }
     }
 
-    /// <summary>Downloads the config first (a single manifest for another platform is refused before its layers
-    /// are fetched), then the layers, <see cref="Parallel"/> at a time, and writes the layout's index.json.</summary>
-    private static void Download(RegistryClient client, ResolvedManifest manifest, ImageSelector selector,
-        string layout, IBuildReporter reporter, CancellationToken cancel)
+    /// <summary>Runs <paramref name="build"/> while <paramref name="layers"/> download into
+    /// <paramref name="blobs"/>. A failed download stops the build; a build that fails otherwise, unless cancelled,
+    /// waits for the downloads' verdict and fails with a download's fault if there is one: the unpacker may reach a
+    /// layer's corrupt or missing bytes before the digest check, and the pull's status and message stay those of
+    /// that fault, as when every layer was downloaded before the build.</summary>
+    private static void BuildWhileDownloading(RegistryClient client, List<(Descriptor Blob, string Name)> layers,
+        string blobs, BuildRequest build, string hpcrunVersion, IBuildReporter reporter, CancellationToken cancel)
+    {
+        using var building = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var downloads = new LayerDownloads(client, Distinct(layers, blobs), layers.Select(l => l.Blob.Digest!),
+            blobs, reporter, building.Cancel, cancel);
+        try
+        {
+            ImageBuilder.Build(build with { ArrivingLayer = downloads.Open }, hpcrunVersion, reporter, building.Token);
+        }
+        catch (Exception e) when (!cancel.IsCancellationRequested)
+        {
+            client.Trace($"the build stopped ({e.GetType().Name}); waiting for the downloads' verdict");
+            downloads.WaitForVerdict();
+            throw;
+        }
+    }
+
+    /// <summary>Each layer blob once, but for one already in <paramref name="blobs"/> (the config's, the manifest's:
+    /// the same bytes, by their digest).</summary>
+    private static List<(Descriptor Blob, string Name)> Distinct(List<(Descriptor Blob, string Name)> layers,
+        string blobs) =>
+        [.. layers.DistinctBy(l => l.Blob.Digest).Where(l => !File.Exists($"{blobs}/{l.Blob.Digest![7..]}"))];
+
+    /// <summary>Downloads the config (a single manifest for another platform is refused before its layers are
+    /// fetched) and writes the layout's index.json; the layers, named, to download next.</summary>
+    private static List<(Descriptor Blob, string Name)> Download(RegistryClient client, ResolvedManifest manifest,
+        ImageSelector selector, string layout, IBuildReporter reporter, CancellationToken cancel)
     {
         ManifestDocument document = manifest.Document;
         Descriptor config = document.Config ?? throw new RegistryException(RegistryFault.BadContent,
@@ -117,10 +148,13 @@ public static class ImagePuller
         foreach ((Descriptor blob, string name) in wanted.Skip(1))
             if (OciMediaTypes.LayerRefusal(blob.MediaType, manifest.Digest, name) is { } refusal)
                 throw new RegistryException(RegistryFault.BadContent, refusal);
-        Fetch(client, [wanted[0]], blobs, reporter, cancel);
+        using (IBuildStep step = reporter.Step("downloading config", config.Size))
+        {
+            client.DownloadBlob(config.Digest!, config.Size, $"{blobs}/{config.Digest![7..]}", step.Advance, cancel)
+                .GetAwaiter().GetResult();
+            step.Done();
+        }
         if (manifest.Platform is null) CheckPlatform($"{blobs}/{config.Digest![7..]}", selector, client.Where);
-        Fetch(client, [.. wanted.Skip(1).DistinctBy(w => w.Blob.Digest).Where(w => w.Blob.Digest != config.Digest)],
-            blobs, reporter, cancel);
         var index = new LayoutIndex
         {
             Manifests = [new Descriptor
@@ -134,19 +168,8 @@ public static class ImagePuller
         File.WriteAllBytes($"{layout}/index.json",
             JsonSerializer.SerializeToUtf8Bytes(index, RegistryJson.Default.LayoutIndex));
         File.WriteAllText($"{layout}/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+        return wanted[1..];
     }
-
-    private static void Fetch(RegistryClient client, List<(Descriptor Blob, string Name)> wanted, string blobs,
-        IBuildReporter reporter, CancellationToken cancel) =>
-        System.Threading.Tasks.Parallel.ForEachAsync(wanted,
-            new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = cancel },
-            async (item, token) =>
-            {
-                using IBuildStep step = reporter.Step($"downloading {item.Name}", item.Blob.Size);
-                await client.DownloadBlob(item.Blob.Digest!, item.Blob.Size, $"{blobs}/{item.Blob.Digest![7..]}",
-                    step.Advance, token).ConfigureAwait(false);
-                step.Done();
-            }).GetAwaiter().GetResult();
 
     /// <summary>A reference that named a single image manifest: its config must be for the platform asked
     /// for.</summary>

@@ -110,14 +110,18 @@ internal sealed class RegistryClient : IDisposable
         return request;
     }
 
+    /// <summary>A line for <see cref="RegistrySettings.Trace"/> (--debug).</summary>
+    public void Trace(string line) => settings.Trace?.Invoke(line);
+
     /// <summary>Downloads blob <paramref name="digest"/> of <paramref name="size"/> bytes into the new file
     /// <paramref name="path"/>, hashing while it streams; <paramref name="progress"/> hears of each chunk
-    /// written (and of a restart, negatively). A mismatch in digest or size is
-    /// <see cref="RegistryFault.BadContent"/>.</summary>
+    /// written, in the file by then (and of a restart, negatively). Others may read the file meanwhile
+    /// (<see cref="ArrivingBlob"/>). A mismatch in digest or size is <see cref="RegistryFault.BadContent"/>.</summary>
     public async Task DownloadBlob(string digest, long size, string path, Action<long> progress,
         CancellationToken cancel)
     {
-        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16,
+        // Unbuffered (0): each chunk is in the file, where a reader of the growing blob finds it, before progress.
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 0,
             FileOptions.Asynchronous);
         var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         for (int resume = 0; ; resume++)

@@ -4,7 +4,8 @@ namespace HpcRun.Registry;
 /// each wait for more of a body; <see cref="Insecure"/> (--insecure, HPCRUN_INSECURE=1) speaks plain HTTP to the
 /// registry the user named; <see cref="Mirror"/> (HPCRUN_REGISTRY_MIRROR, an http(s) URL) serves Docker Hub's
 /// images instead of registry-1.docker.io; <see cref="Trace"/> hears one line per request (method, URL without
-/// its query, status), never a header.</summary>
+/// its query, status), never a header, and a line of a resumed blob or of a build stopped before the downloads'
+/// verdict.</summary>
 public sealed record RegistrySettings(Credentials? Credentials, TimeSpan Timeout, bool Insecure = false,
     string? Mirror = null, Action<string>? Trace = null)
 {

@@ -12,17 +12,21 @@ namespace HpcRun.Registry.Tests;
 /// a pull under way for as long as a test needs (<see cref="Stalled"/> says when it is), or
 /// (<see cref="Mode.Challenge"/>) every request answered 401 with a Bearer challenge whose realm is the token service
 /// at <c>upstream</c> (a URL), or (<see cref="Mode.RedirectedBlobs"/>) the real registry's answers passed through but
-/// each blob redirected (307) to storage at another name of this server (localhost), which answers <c>status</c>.
+/// each blob redirected (307) to storage at another name of this server (localhost), which answers <c>status</c>, or
+/// (<see cref="Mode.HeldBlob"/>) the real registry's answers passed through, but the blob <c>corrupt</c> with its
+/// first byte flipped and the blob <c>hold</c> sent but for its last byte, which comes once the test sets
+/// <see cref="Release"/>.
 /// </summary>
 public sealed class FaultServer : IDisposable
 {
-    public enum Mode { Status, Silent, KilledMidBlob, StalledMidBlob, Challenge, RedirectedBlobs }
+    public enum Mode { Status, Silent, KilledMidBlob, StalledMidBlob, Challenge, RedirectedBlobs, HeldBlob }
 
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly Mode mode;
     private readonly int status;
     private readonly string? upstream;
     private readonly string headers;
+    private readonly string? corrupt, hold;
     private int requests;
     private readonly List<Socket> held = [];
     private readonly CancellationTokenSource stop = new();
@@ -38,6 +42,9 @@ public sealed class FaultServer : IDisposable
     /// <summary>Set once a <see cref="Mode.StalledMidBlob"/> server has sent half a blob and holds the rest.</summary>
     public ManualResetEventSlim Stalled { get; } = new();
 
+    /// <summary>Lets a <see cref="Mode.HeldBlob"/> server send the held blob's last byte.</summary>
+    public ManualResetEventSlim Release { get; } = new();
+
     /// <summary>The requests a <see cref="Mode.Silent"/> server received and left unanswered.</summary>
     public int Unanswered
     {
@@ -48,9 +55,13 @@ public sealed class FaultServer : IDisposable
     public int Requests => Volatile.Read(ref requests);
 
     /// <param name="headers">More header lines (each ending in CRLF) for <see cref="Mode.Status"/>'s answers.</param>
-    public FaultServer(Mode mode, int status = 0, string? upstream = null, string headers = "")
+    /// <param name="corrupt">A <see cref="Mode.HeldBlob"/> server's blob (digest) to corrupt.</param>
+    /// <param name="hold">A <see cref="Mode.HeldBlob"/> server's blob (digest) to hold the end of.</param>
+    public FaultServer(Mode mode, int status = 0, string? upstream = null, string headers = "",
+        string? corrupt = null, string? hold = null)
     {
         (this.mode, this.status, this.upstream, this.headers) = (mode, status, upstream, headers);
+        (this.corrupt, this.hold) = (corrupt, hold);
         listener.Start();
         _ = Task.Run(Serve);
     }
@@ -92,7 +103,7 @@ public sealed class FaultServer : IDisposable
                     Send(client, 401, "text/plain", [], headers: $"WWW-Authenticate: Bearer realm=\"{upstream}\"," +
                         "service=\"fault\",scope=\"repository:test/app:pull\"\r\n");
                     break;
-                case Mode.KilledMidBlob or Mode.StalledMidBlob or Mode.RedirectedBlobs:
+                case Mode.KilledMidBlob or Mode.StalledMidBlob or Mode.RedirectedBlobs or Mode.HeldBlob:
                     using (var http = new HttpClient())
                     {
                         var request = new HttpRequestMessage(HttpMethod.Get, $"http://{upstream}{path}");
@@ -102,14 +113,25 @@ public sealed class FaultServer : IDisposable
                         using HttpResponseMessage response = await http.SendAsync(request);
                         byte[] body = await response.Content.ReadAsByteArrayAsync();
                         string type = response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
-                        if (path.Contains("/blobs/") && body.Length > 1000 && mode == Mode.StalledMidBlob)
+                        if (mode == Mode.HeldBlob)
+                        {
+                            if (corrupt is not null && path.EndsWith($"/blobs/{corrupt}")) body[0] ^= 0xff;
+                            bool holding = hold is not null && path.EndsWith($"/blobs/{hold}");
+                            Send(client, (int)response.StatusCode, type, holding ? body[..^1] : body, body.Length);
+                            if (holding)
+                            {
+                                Release.Wait(stop.Token);
+                                client.Send(body[^1..]);
+                            }
+                        }
+                        else if (path.Contains("/blobs/") && body.Length > 1000 && mode == Mode.StalledMidBlob)
                         {
                             Send(client, 200, type, body[..(body.Length / 2)], body.Length);
                             lock (held) held.Add(client); // the rest never comes; closed by Dispose
                             Stalled.Set();
                             return;
                         }
-                        if (path.Contains("/blobs/") && body.Length > 1000)
+                        else if (path.Contains("/blobs/") && body.Length > 1000)
                         {
                             listener.Stop(); // the registry dies: nothing listens any more
                             Send(client, 200, type, body[..(body.Length / 2)], body.Length);
@@ -145,6 +167,7 @@ public sealed class FaultServer : IDisposable
     {
         stop.Cancel();
         listener.Stop();
+        Release.Set();
         lock (held) foreach (Socket s in held) s.Dispose();
         Stalled.Dispose();
     }
