@@ -104,8 +104,10 @@ internal sealed class ContextFiles
     /// CopyFromHost reads it: relative to <paramref name="currentDirectory"/> or absolute, `..` allowed. The context
     /// is the directory its last component (or, with wildcards, the first component that has one) is in, resolved as
     /// the kernel resolves it (symlinks and `..` in that order); the source's rest, still a pattern, is then what
-    /// <see cref="Select"/> takes.</summary>
-    public static (ContextFiles Context, string Source) OnHost(string source, string currentDirectory, Instruction at)
+    /// <see cref="Select"/> takes; <c>Directory</c>: the part before it as written, without its backslashes (a
+    /// match's own path is that and the match: `%files data/*.txt` with no destination copies to it).</summary>
+    public static (ContextFiles Context, string Source, string Directory) OnHost(string source,
+        string currentDirectory, Instruction at)
     {
         List<string> parts = [.. source.Split('/', StringSplitOptions.RemoveEmptyEntries)];
         int wild = parts.FindIndex(p => GlobPattern.HasWildcard(p, shell: true));
@@ -124,7 +126,8 @@ internal sealed class ContextFiles
             (physical, rest) = (Path.GetDirectoryName(physical)!, GlobPattern.Literal(Path.GetFileName(physical)));
         string here = physical == RealPath.Resolve(currentDirectory)
             ? $"the current directory ({Shown.Path(physical)})" : Shown.Path(physical);
-        return (Open(physical, ignoreFile: null, here, follow: true, inRoot: false), rest);
+        return (Open(physical, ignoreFile: null, here, follow: true, inRoot: false), rest,
+            source.StartsWith('/') ? "/" + written : written);
     }
 
     /// <summary>An ignore file's pattern as a regex over a relative path (<see cref="GlobPattern"/>); it also matches

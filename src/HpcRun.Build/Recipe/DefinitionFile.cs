@@ -180,12 +180,14 @@ public static class DefinitionFile
         // Apptainer copies every %files before %post runs, wherever either is written (build.go, Full): the
         // %files lines in the order written, then %post once, with the arguments of the last one that has any.
         var instructions = new List<Instruction>();
-        // The source is a pattern, its backslashes kept (GlobPattern); the destination is a path.
+        // The source is expanded as Apptainer's shell expands it (FilesSource), into patterns (GlobPattern), each a
+        // copy of its own in turn, as CopyFromHost copies each path; the destination is a path as written. With
+        // none, each match goes to its own path (CopyFromHost's empty dstRel): the source alone.
         foreach ((string entry, int line) in Named("files").SelectMany(s => s.Body))
             if (Words.Split(entry.Trim(), line: line) is { Count: > 0 } pair && !pair[0].StartsWith('#'))
-                instructions.Add(Exec("%files", line,
-                    [Words.Split(entry.Trim(), line: line, keepEscapes: true)[0], pair.Count > 1 ? pair[1] : pair[0]],
-                    $"%files {entry.Trim()}"));
+                foreach (string source in FilesSource.Expand(FilesSource.First(entry).Word,
+                             System.Environment.GetEnvironmentVariable, line))
+                    instructions.Add(Exec("%files", line, [source, .. pair.Skip(1).Take(1)], $"%files {entry.Trim()}"));
         if (Section("post") is { } post)
         {
             Part shell = Arguments("post") ?? Named("post")[0];

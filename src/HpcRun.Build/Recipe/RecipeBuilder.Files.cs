@@ -13,21 +13,18 @@ public static partial class RecipeBuilder
         private string Copy(Instruction at, StageState state, string key, string tree, ref string? materialized)
         {
             List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(at.Arguments, state, at.Escape);
-            if (words.Count < 2) throw new RecipeException($"{at.Keyword} takes SOURCE... DEST", at.Line);
+            bool host = at.Keyword == "%files"; // Apptainer's CopyFromHost
+            // `%files SOURCE` alone: CopyFromHost's empty destination, each match copied to its own path.
+            bool ownPath = host && words.Count == 1;
+            if (words.Count < 2 && !ownPath) throw new RecipeException($"{at.Keyword} takes SOURCE... DEST", at.Line);
             if (at.Keyword == "ADD" && words[..^1].FirstOrDefault(IsRemoteOrArchive) is { } refused)
                 throw new RecipeException($"ADD {refused}: URLs and archives are not supported (COPY the file and " +
                     "RUN tar)", at.Line);
-            // Cleaned as BuildKit cleans it (`/y/..` is /, `..` the working directory's parent); `.`, or a trailing
-            // `/` or `/.`, says it is a directory, which the files go into (one that cleans to a directory the tree
-            // has is one too: IsDirectoryIn below).
-            string written = words[^1], destination = InTree(state, written);
-            if (destination != "/" && (written is "." || written.EndsWith('/') || written.EndsWith("/.")))
-                destination += "/";
-            IReadOnlyList<string> sources = words[..^1];
+            IReadOnlyList<string> sources = ownPath ? words : words[..^1];
             ChmodFlag? chmod = Chmod(at, state);
             bool link = Link(at);
             ContextFiles context;
-            bool host = at.Keyword == "%files"; // Apptainer's CopyFromHost
+            string? prefix = null; // %files: the source's directory as written
             if (at.Flags.GetValueOrDefault("from") is { } stageName)
             {
                 if (new StageState().Expand(stageName) != stageName) // as BuildKit refuses it
@@ -42,16 +39,51 @@ public static partial class RecipeBuilder
             }
             else if (host)
             {
-                (context, string rest) = ContextFiles.OnHost(sources[0], request.Context, at);
+                (context, string rest, prefix) = ContextFiles.OnHost(sources[0], request.Context, at);
                 sources = [rest];
             }
             else context = ContextFiles.Open(request.Context, ContextFiles.IgnoreFile(request.Recipe, request.Context));
             var chosen = context.Select(sources, at);
-            string next = BuildCache.Key(key,
-                $"{at.CacheText}\n{destination}\n{chmod?.Text}\n{context.Hash(chosen, at)}");
+            // Where each part goes, as written: the destination, or (`%files SOURCE` with a wildcard) each match's
+            // own path, the source's directory and the match, as Apptainer copies them one after another.
+            List<(string Written, List<ContextFiles.Chosen> Chosen)> parts =
+                ownPath && GlobPattern.HasWildcard(sources[0], shell: true)
+                    ? [.. chosen.GroupBy(c => c.Top).Select(g => (OwnPath(prefix!, g.Key), g.ToList()))]
+                    : [(ownPath ? GlobPattern.Unescape(words[0]) : words[^1], chosen)];
+            // CopyFromHost joins a destination to the image's root (securejoin), whatever the base's WORKDIR.
+            if (host)
+                parts = [.. parts.Select(p => (p.Written.StartsWith('/') ? p.Written : $"/{p.Written}", p.Chosen))];
+            string next = BuildCache.Key(key, $"{at.CacheText}\n{string.Join('\n', parts.Select(p =>
+                Destination(state, p.Written)))}\n{chmod?.Text}\n{context.Hash(chosen, at)}");
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);
+            foreach ((string written, List<ContextFiles.Chosen> part) in parts)
+                CopyPart(at, state, tree, context, written, part, words[0], sources[0], chmod, link);
+            return Done(next, tree, state, ref materialized);
+        }
+
+        /// <summary>The destination <paramref name="written"/> in the tree, cleaned as BuildKit cleans it (`/y/..`
+        /// is /, `..` the working directory's parent); `.`, or a trailing `/` or `/.`, says it is a directory, which
+        /// the files go into: it then ends in `/` (one that cleans to a directory the tree has is one too).</summary>
+        private static string Destination(StageState state, string written) =>
+            InTree(state, written) is var path && path != "/"
+            && (written is "." || written.EndsWith('/') || written.EndsWith("/.")) ? path + "/" : path;
+
+        /// <summary>A match's own path: the source's directory as written (`/` when it was `/`), then the match.
+        /// </summary>
+        private static string OwnPath(string directory, string match) =>
+            directory.Length == 0 ? match : $"{directory.TrimEnd('/')}/{match}";
+
+        /// <summary>Copies <paramref name="chosen"/> to the destination <paramref name="written"/>;
+        /// <paramref name="source"/>,
+        /// <paramref name="pattern"/>: the source as written and its part after the directory, to name matches.
+        /// </summary>
+        private void CopyPart(Instruction at, StageState state, string tree, ContextFiles context, string written,
+            List<ContextFiles.Chosen> chosen, string source, string pattern, ChmodFlag? chmod, bool link)
+        {
+            bool host = at.Keyword == "%files";
+            string destination = Destination(state, written);
             bool intoDirectory = destination.EndsWith('/') || IsDirectoryIn(tree, destination);
             List<string> tops = [.. chosen.Select(c => c.Top).Distinct()];
             string? whole = null; // the match copied as the destination itself
@@ -61,7 +93,7 @@ public static partial class RecipeBuilder
                 (FilesMatches.Outcome outcome, int index) = FilesMatches.Plan([.. tops.Select(context.IsDirectory)],
                     exists);
                 // The matches as the line names them: the source's directory, then the match in it.
-                string source = words[0].TrimEnd('/'), pattern = sources[0];
+                source = source.TrimEnd('/');
                 string Named(string top) => Shown.Path(source.EndsWith(pattern, StringComparison.Ordinal)
                     ? source[..^pattern.Length] + top : top);
                 if (outcome is FilesMatches.Outcome.DirectoryOntoFile)
@@ -76,10 +108,9 @@ public static partial class RecipeBuilder
                 // cp -r DIR DEST makes DEST/DIR when DEST is a directory, as each of several matches needs it to be
                 chosen = [.. chosen.Select(c => c.Top != whole && context.IsDirectory(c.Top)
                     ? c with { Target = Path.Join(Path.GetFileName(c.Top), c.Target).TrimEnd('/') } : c)];
-            bool asFile = sources.Count == 1 && !intoDirectory && !context.IsDirectory(chosen[0].Relative)
-                && chosen.Count == 1;
+            // One file left (one source, or the last of several files): written as the destination itself.
+            bool asFile = chosen.Count == 1 && !intoDirectory && !context.IsDirectory(chosen[0].Relative);
             context.CopyInto(tree, chosen, destination, asFile, chmod, link, scratch, reporter, at, cancel);
-            return Done(next, tree, state, ref materialized);
         }
 
         /// <summary>COPY --from=<paramref name="name"/>'s image (a local image or a registry reference, as FROM
