@@ -101,27 +101,29 @@ internal static class FilesSource
         return (null, open);
     }
 
-    /// <summary>`A..B` (or `A..B..STEP`) of integers or of single letters, in either direction; null otherwise.
-    /// </summary>
+    /// <summary>`A..B` (or `A..B..STEP`) of integers or of single letters, in either direction; null otherwise. As
+    /// mvdan.cc/sh (expand/braces.go) has it: a step whose sign goes the other way (or 0) is 1, and the most zeros
+    /// either end starts with are put before each number (`{01..03}`: 01 02 03).</summary>
     private static List<string>? Sequence(string inner)
     {
         string[] ends = inner.Split("..");
-        if (ends.Length is < 2 or > 3) return null;
-        int step = 1;
-        if (ends.Length == 3 && (!int.TryParse(ends[2], out step) || step == 0)) return null;
-        step = Math.Abs(step);
-        if (int.TryParse(ends[0], out int from) && int.TryParse(ends[1], out int to))
-            return [.. Steps(from, to, step).Select(n => n.ToString(CultureInfo.InvariantCulture))];
-        if (ends[0].Length == 1 && ends[1].Length == 1 && char.IsAsciiLetter(ends[0][0])
-            && char.IsAsciiLetter(ends[1][0]))
-            return [.. Steps(ends[0][0], ends[1][0], step).Select(n => ((char)n).ToString())];
-        return null;
+        if (ends.Length is < 2 or > 3 || ends.Length == 3 && !int.TryParse(ends[2], out _)) return null;
+        bool numbers = int.TryParse(ends[0], out int from) & int.TryParse(ends[1], out int to);
+        if (!numbers && !ends[..2].All(e => e.Length == 1 && char.IsAsciiLetter(e[0]))) return null;
+        if (!numbers) (from, to) = (ends[0][0], ends[1][0]);
+        int step = ends.Length == 3 ? int.Parse(ends[2], CultureInfo.InvariantCulture) : 0;
+        step = step != 0 && step > 0 == from <= to ? step : from <= to ? 1 : -1;
+        string zeros = new('0', ends[..2].Max(Zeros));
+        var words = new List<string>();
+        for (int n = from; from <= to ? n <= to : n >= to; n += step)
+            words.Add(numbers ? zeros + n.ToString(CultureInfo.InvariantCulture) : ((char)n).ToString());
+        return words;
     }
 
-    private static IEnumerable<int> Steps(int from, int to, int step)
-    {
-        for (int n = from; from <= to ? n <= to : n >= to; n += from <= to ? step : -step) yield return n;
-    }
+    /// <summary>The zeros a number starts with, none for one all of zeros (mvdan.cc/sh's extraLeadingZeros).
+    /// </summary>
+    private static int Zeros(string number) =>
+        number.TakeWhile(c => c == '0').Count() is var n && n < number.Length ? n : 0;
 
     /// <summary>One brace-expanded word's fields: quotes removed, `~` and variables expanded, an unquoted value
     /// split at blanks; what is quoted or escaped made literal in the pattern.</summary>

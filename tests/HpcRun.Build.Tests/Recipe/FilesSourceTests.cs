@@ -25,7 +25,14 @@ public class FilesSourceTests
     [InlineData("{a,{b,c}}x", "ax|bx|cx")]
     [InlineData("{a,}x", "ax|x")]
     [InlineData("{1..3}", "1|2|3")]
-    [InlineData("{3..1..2}", "3|1")]
+    [InlineData("{3..1..-2}", "3|1")]
+    [InlineData("{3..1..2}", "3|2|1")] // a step the other way is 1, as mvdan.cc/sh has it (bash: 3 1)
+    [InlineData("{1..5..2}", "1|3|5")]
+    [InlineData("{01..03}", "01|02|03")]
+    [InlineData("{0..1}", "0|1")]
+    [InlineData("{00..1}", "0|1")]
+    [InlineData("{8..010}", "08|09|010")]
+    [InlineData("{a..1}", "{a..1}")]
     [InlineData("{c..a}", "c|b|a")]
     [InlineData("{a}", "{a}")] // no comma, no sequence: as written
     [InlineData("{a..}", "{a..}")]
