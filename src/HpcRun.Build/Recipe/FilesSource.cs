@@ -10,10 +10,18 @@ namespace HpcRun.Build.Recipe;
 /// quotes removed, and an unquoted value split at blanks, as a shell splits it. What a quote or backslash keeps
 /// literal stays so: each field is a <see cref="GlobPattern"/> whose literal wildcards are escaped. Apptainer's
 /// parser drops the double quotes around a whole source (deffile.go), so `"my dir/*.txt"` is a pattern, as there.
-/// Command substitution, arithmetic and other parameter forms, which run code or need a shell's state, are refused.
+/// Command substitution, arithmetic and other parameter forms, which run code or need a shell's state, are refused,
+/// and so are the variables that hold hpcrun's credentials (a registry password, a Slurm token): an expanded source
+/// is shown in messages and kept in the build's records, where no secret may go. A word that expands to more than
+/// <see cref="MostPaths"/> paths (`{1..100000000}`) is refused before it takes the memory.
 /// </summary>
 internal static class FilesSource
 {
+    /// <summary>The most paths one source may expand to.</summary>
+    public const int MostPaths = 10_000;
+
+    /// <summary>Thrown where brace expansion passes <see cref="MostPaths"/>; <see cref="Expand"/> words it.</summary>
+    private sealed class TooManyPaths : Exception;
     /// <summary>The first word of a %files line as written (quotes and backslashes kept, as <see cref="Words"/>
     /// groups them) and the text after it.</summary>
     public static (string Word, string After) First(string line)
@@ -38,7 +46,10 @@ internal static class FilesSource
         string shown = word;
         if (word.Length >= 2 && word[0] == '"' && word[^1] == '"' && word.IndexOf('"', 1) == word.Length - 1)
             word = word[1..^1].Replace(" ", "\\ ", StringComparison.Ordinal); // as Apptainer escapes spaces
-        var fields = Braces(word).SelectMany(w => Fields(w, shown, environment, line)).ToList();
+        List<string> words;
+        try { words = Braces(word); }
+        catch (TooManyPaths) { throw Refused(shown, $"expands to more than {MostPaths} paths", line); }
+        var fields = words.SelectMany(w => Fields(w, shown, environment, line)).ToList();
         if (fields.Count == 0 || fields.Any(f => f.Length == 0))
             throw Refused(shown, "expands to no path (an unset or empty variable?)", line);
         return fields;
@@ -47,12 +58,18 @@ internal static class FilesSource
     /// <summary>Brace expansion, as bash and mvdan.cc/sh do it before anything else: the first `{...}` with a
     /// top-level comma (or a `{A..B}` sequence of numbers or letters), not quoted, escaped or after `$`, becomes
     /// one word per alternative, each expanded again; a brace without either is literal.</summary>
-    public static IEnumerable<string> Braces(string word)
+    private static List<string> Braces(string word)
     {
         for (int open = 0; (open = NextBrace(word, open)) >= 0; open++)
         {
             if (Alternatives(word, open) is not ({ } alternatives, int close)) continue;
-            return alternatives.SelectMany(a => Braces(word[..open] + a + word[(close + 1)..])).ToList();
+            var words = new List<string>();
+            foreach (string alternative in alternatives)
+            {
+                words.AddRange(Braces(word[..open] + alternative + word[(close + 1)..]));
+                if (words.Count > MostPaths) throw new TooManyPaths();
+            }
+            return words;
         }
         return [word];
     }
@@ -113,6 +130,7 @@ internal static class FilesSource
         if (!numbers) (from, to) = (ends[0][0], ends[1][0]);
         int step = ends.Length == 3 ? int.Parse(ends[2], CultureInfo.InvariantCulture) : 0;
         step = step != 0 && step > 0 == from <= to ? step : from <= to ? 1 : -1;
+        if (Math.Abs((long)to - from) / Math.Abs(step) >= MostPaths) throw new TooManyPaths();
         string zeros = new('0', ends[..2].Max(Zeros));
         var words = new List<string>();
         for (int n = from; from <= to ? n <= to : n >= to; n += step)
@@ -149,6 +167,8 @@ internal static class FilesSource
             else if (quote == '\0' && c is '"' or '\'') { quote = c; started = true; }
             else if (c == '$' && quote != '\'' && Variable(word, i, shown, line) is ({ } name, int length))
             {
+                if (IsCredential(name))
+                    throw Refused(shown, $"${name} holds a credential, which is never expanded", line);
                 string value = environment(name) ?? "";
                 i += length - 1;
                 if (quote == '"') { Add(value, literal: true); continue; }
@@ -188,6 +208,11 @@ internal static class FilesSource
             throw Refused(shown, Only, line);
         return length == 0 ? (null, 0) : (rest[..length], length + 1);
     }
+
+    /// <summary>Whether <paramref name="name"/> is a variable hpcrun reads a secret from: a registry password
+    /// (HPCRUN_, APPTAINER_ or SINGULARITY_DOCKER_PASSWORD) or a Slurm token (SLURM_JWT).</summary>
+    private static bool IsCredential(string name) =>
+        name == "SLURM_JWT" || name.EndsWith("_DOCKER_PASSWORD", StringComparison.Ordinal);
 
     private static bool IsName(string name) => name.Length > 0 && !char.IsAsciiDigit(name[0])
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');

@@ -78,11 +78,30 @@ public class FilesSourceTests
     [InlineData("$UNSET", "expands to no path (an unset or empty variable?)")]
     [InlineData("{$UNSET,$E}", "expands to no path (an unset or empty variable?)")]
     [InlineData("'a", "a quote is not closed")]
+    [InlineData("/x/$HPCRUN_DOCKER_PASSWORD", "$HPCRUN_DOCKER_PASSWORD holds a credential, which is never expanded")]
+    [InlineData("\"${APPTAINER_DOCKER_PASSWORD}\"",
+        "$APPTAINER_DOCKER_PASSWORD holds a credential, which is never expanded")]
+    [InlineData("{a,$SLURM_JWT}", "$SLURM_JWT holds a credential, which is never expanded")]
+    [InlineData("{1..100000000}", "expands to more than 10000 paths")]
+    [InlineData("{0..10000}", "expands to more than 10000 paths")]
+    [InlineData("{1..200}{1..100}", "expands to more than 10000 paths")]
     public void What_a_shell_would_run_or_what_leaves_no_path_is_refused(string word, string says)
     {
         var refused = Assert.Throws<RecipeException>(() => Expand(word));
         Assert.Equal(($"%files source {word}: {says}", 4), (refused.Message, refused.Line));
     }
+
+    [Fact]
+    public void A_credential_is_refused_by_name_never_by_value()
+    {
+        var refused = Assert.Throws<RecipeException>(() =>
+            FilesSource.Expand("$SINGULARITY_DOCKER_PASSWORD", _ => "hunter2secret", line: 4));
+        Assert.DoesNotContain("hunter2secret", refused.Message);
+        Assert.Contains("$SINGULARITY_DOCKER_PASSWORD", refused.Message);
+    }
+
+    [Fact]
+    public void As_many_paths_as_allowed_expand() => Assert.Equal(FilesSource.MostPaths, Expand("{1..10000}").Count);
 
     [Theory]
     [InlineData("a b", "a", " b")]
