@@ -8,7 +8,8 @@ namespace HpcRun.Build;
 /// no tree on disk, no mksquashfs. The layers are applied into a tree in memory (<see cref="FsTreeWriter"/>, through
 /// <see cref="LayerFlattener"/>: the semantics of the tree on disk), each file's content compressed as it is read;
 /// what later layers overwrite or white out is left out at the end. The image equals, entry for entry, what
-/// mksquashfs makes of the same layers applied on disk (<see cref="SquashFsMaker"/>), SOURCE_DATE_EPOCH included.
+/// mksquashfs makes of the same layers applied on disk (<see cref="SquashFsMaker"/>), SOURCE_DATE_EPOCH included,
+/// less the NFS export table and the empty xattr table mksquashfs adds by default (no reader of hpcrun's uses them).
 /// </summary>
 internal static class LayeredSquashFs
 {
