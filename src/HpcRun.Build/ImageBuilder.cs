@@ -22,7 +22,9 @@ namespace HpcRun.Build;
 /// <see cref="Overlay"/>: a directory whose files are added to the image at the same paths, over the source's, with
 /// the file system's time (the tree itself, kept in the build cache, stays as it is). MksquashfsArgs:
 /// --mksquashfs-args, checked (<see cref="Image.Formats.MksquashfsArgs.Parse"/>); the build record keeps the
-/// compression arguments they make (<see cref="SquashFsMaker.Compression"/>).</summary>
+/// compression arguments they make (<see cref="SquashFsMaker.Compression"/>), even where mksquashfs does not run
+/// (a layered source, whose arguments ask for nothing but gzip at some level: <see cref="LayeredSquashFs"/>).
+/// </summary>
 public sealed record BuildRequest(string Output, string Source, bool SquashFsOnly = false, string? Platform = null,
     string? Tag = null, bool Force = false, bool SkipUnreadable = false, long? SourceDateEpoch = null,
     string? Reference = null, ImageConfig? Config = null, string? Deffile = null, string? SourceKind = null,
@@ -43,10 +45,13 @@ public sealed record BuildRequest(string Output, string Source, bool SquashFsOnl
 }
 
 /// <summary>
-/// Builds a flattened, reproducible image: picks the image in the source, applies its layers (or takes a
-/// directory as it is), runs mksquashfs and wraps the result in a SIF with the config and a build record beside
-/// it. Files keep their modification times; the same inputs give the same bytes. Everything is written in a
-/// private scratch directory beside OUT (<see cref="BuildOutput"/>) and renamed onto OUT at the end, so a failed
+/// Builds a flattened, reproducible image: picks the image in the source, makes its SquashFS file system and wraps
+/// it in a SIF with the config and a build record beside it. A layered image (an archive, a layout, a pull's layers)
+/// is written straight from its layers by hpcrun's own writer (<see cref="LayeredSquashFs"/>) unless the mksquashfs
+/// arguments ask for more than gzip's level; then, and for a directory, mksquashfs makes it from the tree on disk
+/// (the layers applied there first: <see cref="LayerFlattener"/>); both give the same entries. Files keep their
+/// modification times; the same inputs give the same bytes. Everything is written in a private scratch directory
+/// beside OUT (<see cref="BuildOutput"/>) and renamed onto OUT at the end, so a failed
 /// or cancelled build (<paramref name="cancel"/> in <see cref="Build"/>: SIGINT, SIGTERM) leaves nothing behind.
 /// Throws <see cref="ImageFormatException"/> for a malformed source, <see cref="FileNotFoundException"/> for a
 /// missing one, <see cref="ImageBuildException"/> otherwise, <see cref="OperationCanceledException"/> when cancelled.
@@ -94,28 +99,41 @@ public static class ImageBuilder
         {
             long time = request.SourceDateEpoch ?? image.Created?.ToUnixTimeSeconds() ?? 0;
             time = Math.Clamp(time, 0, uint.MaxValue);
+            byte[] config = JsonSerializer.SerializeToUtf8Bytes(image.Config, ImageConfigJson.Default.ImageConfig);
+            long offset = request.SquashFsOnly ? 0 : SifWriter.PartitionOffset;
+            IReadOnlyList<string> args = request.MksquashfsArgs ?? [];
+            IReadOnlyList<string> compression = SquashFsMaker.Compression(args);
+            byte[] record = JsonSerializer.SerializeToUtf8Bytes(Record(image, time, version, compression),
+                BuildRecordJson.Default.BuildRecord);
+            // A bare SquashFS has no place outside its file system: the config and the build record go inside.
+            (string, byte[])[] inside = request.SquashFsOnly
+                ? [(ImageConfig.InTreePath, config), (BuildRecord.InTreePath, record)]
+                : [];
+            if (image.Tree is null && request.Overlay is null && LayeredSquashFs.GzipLevel(args) is { } level)
+                using (FileStream file = output.CreateImage())
+                    LayeredSquashFs.Write(new(image.Layers, file, offset, level, time,
+                        Clamp: request.SourceDateEpoch is not null, inside), reporter, cancel);
+            else Squash(image, time, offset, compression, inside);
+            if (!request.SquashFsOnly) WrapInSif(image, config, record, time);
+        }
+
+        /// <summary>Makes the file system with mksquashfs, from the directory source or the layers applied on disk
+        /// (<see cref="Flatten"/>), <paramref name="inside"/> added at their paths.</summary>
+        private void Squash(ResolvedImage image, long time, long offset, IReadOnlyList<string> compression,
+            (string Path, byte[] Content)[] inside)
+        {
             IReadOnlyList<string> exclude = image.Tree is { } source
                 ? [.. DirectoryScan.Check(source, request.SkipUnreadable, reporter, cancel),
                     .. request.LeaveOut.Where(path => Path.Exists(Path.Combine(source, path)))]
                 : [];
             List<string> pseudo = [];
             string tree = image.Tree ?? Flatten(image, time, pseudo);
-            byte[] config = JsonSerializer.SerializeToUtf8Bytes(image.Config, ImageConfigJson.Default.ImageConfig);
-            long offset = request.SquashFsOnly ? 0 : SifWriter.PartitionOffset;
             string? treeName = image.Tree is null ? "" : null; // the rootfs's paths shown as the image's
-            IReadOnlyList<string> compression = SquashFsMaker.Compression(request.MksquashfsArgs ?? []);
             List<SquashFsMaker.ExtraFile> extras = request.Overlay is { } overlay ? OverlayFiles(overlay) : [];
-            byte[] record = JsonSerializer.SerializeToUtf8Bytes(Record(image, time, version, compression),
-                BuildRecordJson.Default.BuildRecord);
-            // A bare SquashFS has no place outside its file system: the config and the build record go inside.
-            if (request.SquashFsOnly)
-            {
-                extras.Add(new(ImageConfig.InTreePath, WriteScratchFile("config.json", config)));
-                extras.Add(new(BuildRecord.InTreePath, WriteScratchFile("build.json", record)));
-            }
+            extras.AddRange(inside.Select(file =>
+                new SquashFsMaker.ExtraFile(file.Path, WriteScratchFile(Path.GetFileName(file.Path), file.Content))));
             SquashFsMaker.Make(new SquashFsMaker.Job(tree, treeName, output.ImagePath, request.Output, offset, time,
                 request.SourceDateEpoch, compression, extras, exclude, pseudo), reporter, cancel);
-            if (!request.SquashFsOnly) WrapInSif(image, config, record, time);
         }
 
         private static List<SquashFsMaker.ExtraFile> OverlayFiles(string overlay) =>

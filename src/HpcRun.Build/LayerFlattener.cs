@@ -9,26 +9,29 @@ namespace HpcRun.Build;
 public sealed record LayerBlob(Func<Stream> Open, long Length, string? Digest, string? DiffId, string Name);
 
 /// <summary>
-/// Applies image layers in order into one directory, as a container engine stacks them (OCI image spec,
+/// Applies image layers in order into one tree, as a container engine stacks them (OCI image spec,
 /// "Applying Changesets"): whiteouts (.wh.NAME deletes NAME, .wh..wh..opq empties a directory of what lower
-/// layers put there), then the layer's entries as <see cref="TreeWriter"/> writes them, every path resolved
-/// inside the root when it is used, so no entry of a hostile layer reaches outside it, and layers are checked
-/// against their digests as they are read.
+/// layers put there), then the layer's entries as <paramref name="target"/> writes them (a directory on disk, or a
+/// file system in memory), every path resolved inside the root when it is used, so no entry of a hostile layer
+/// reaches outside it, and layers are checked against their digests as they are read.
 /// </summary>
-/// <remarks><paramref name="keepDirectoryModes"/>, <paramref name="createdDirectoryMode"/>: as
-/// <see cref="TreeWriter"/> takes them (a COPY's files applied as a layer).</remarks>
-internal sealed class LayerFlattener(RootDir root, IBuildReporter reporter, long defaultTime = 0,
-    bool keepDirectoryModes = false, uint createdDirectoryMode = 0b111_101_101)
+internal sealed class LayerFlattener(ILayerTarget target, IBuildReporter reporter)
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
-    private readonly TreeWriter writer = new(root, reporter, defaultTime, keepDirectoryModes, createdDirectoryMode);
     private HashSet<string> createdByLayer = [];
+
+    /// <summary>Layers applied into the directory <paramref name="root"/> (<see cref="TreeWriter"/>, which takes
+    /// <paramref name="keepDirectoryModes"/> and <paramref name="createdDirectoryMode"/>: a COPY's files applied as a
+    /// layer).</summary>
+    public LayerFlattener(RootDir root, IBuildReporter reporter, long defaultTime = 0,
+        bool keepDirectoryModes = false, uint createdDirectoryMode = 0b111_101_101)
+        : this(new TreeWriter(root, reporter, defaultTime, keepDirectoryModes, createdDirectoryMode), reporter) { }
 
     public void Apply(IReadOnlyList<LayerBlob> layers, CancellationToken cancel = default)
     {
         foreach (LayerBlob layer in layers) ApplyLayer(layer, cancel);
-        writer.Finish();
+        target.Finish();
     }
 
     private void ApplyLayer(LayerBlob layer, CancellationToken cancel)
@@ -69,16 +72,16 @@ internal sealed class LayerFlattener(RootDir root, IBuildReporter reporter, long
         string name = entry.Name.TrimEnd('/');
         int slash = name.LastIndexOf('/');
         string directory = slash < 0 ? "" : name[..slash], leaf = name[(slash + 1)..];
-        if (leaf == OpaqueMarker) { writer.Empty(directory, createdByLayer.Contains); return; }
+        if (leaf == OpaqueMarker) { target.Empty(directory, createdByLayer.Contains); return; }
         if (leaf.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
             // ".wh.", ".wh.." and ".wh..." name no entry: removing "dir/." would take the whiteout's own directory.
             string hidden = leaf[WhiteoutPrefix.Length..];
-            if (hidden is not ("" or "." or "..")) writer.Remove($"{directory}/{hidden}");
+            if (hidden is not ("" or "." or "..")) target.Remove($"{directory}/{hidden}");
             return;
         }
         // The entry and its parents are this layer's: an opaque marker later in it leaves them.
-        string? path = writer.Write(entry, reader, layerName, cancel);
+        string? path = target.Write(entry, reader, layerName, cancel);
         while (!string.IsNullOrEmpty(path) && createdByLayer.Add(path))
             path = path[..Math.Max(path.LastIndexOf('/'), 0)];
     }

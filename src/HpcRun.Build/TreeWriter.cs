@@ -1,8 +1,6 @@
 using HpcRun.Build.Posix;
 using HpcRun.Build.Tar;
-using HpcRun.Image;
 using HpcRun.Image.Posix;
-using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
@@ -15,19 +13,16 @@ namespace HpcRun.Build;
 /// Python's .pyc files and make-style caches stay valid in the image. Directories get their mode and time
 /// last (<see cref="Finish"/>), once nothing more is written into them, found again then by their path in the
 /// root with no symlink followed: a directory that a later entry replaced (by a symlink out of the root, say)
-/// is left alone. Device nodes, FIFOs and unknown entry types are skipped with a warning. Not being root, the
-/// build keeps u+r on files and u+rwx on directories, which it and mksquashfs must read.
+/// is left alone. Device nodes, FIFOs and unknown entry types are skipped with a warning. Modes, times and
+/// warnings as <see cref="LayerEntry"/> gives them.
 /// </summary>
 /// <param name="keepDirectoryModes">A directory entry for a directory the tree has already keeps that directory's
 /// mode and takes the entry's time, as BuildKit's COPY (not `--link`) treats the directories it copies into; without
 /// it, as a layer, the entry's mode wins.</param>
 /// <param name="createdDirectoryMode">The mode of a directory made because an entry lies below it.</param>
 internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long defaultTime,
-    bool keepDirectoryModes = false, uint createdDirectoryMode = 0b111_101_101)
+    bool keepDirectoryModes = false, uint createdDirectoryMode = 0b111_101_101) : ILayerTarget
 {
-    private const uint SetIdBits = 0b110_000_000_000;
-    private static readonly uint FileBits = IsRoot ? 0 : 0b100_000_000u, DirectoryBits = IsRoot ? 0 : 0b111_000_000u;
-
     /// <summary>A directory's mode and modification time, set once the layers are applied.</summary>
     private readonly record struct Metadata(uint Mode, long Seconds, long Nanoseconds);
 
@@ -35,12 +30,11 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
     /// was made, and two builds of the same input would differ.</summary>
     private readonly Dictionary<string, Metadata> directories = new(StringComparer.Ordinal)
     {
-        [""] = new(0b111_101_101 | DirectoryBits, defaultTime, 0),
+        [""] = new(LayerEntry.RootMode, defaultTime, 0),
     };
 
-    /// <summary>Writes <paramref name="entry"/>, its data read from <paramref name="tar"/>; returns its path in the
-    /// root, or null when it was skipped. <paramref name="source"/> names the archive in warnings. The entry's name
-    /// is cleaned first (<see cref="RootDir.Clean"/>), as containerd cleans it: "a/.." is the root, and a name
+    /// <summary>Writes <paramref name="entry"/> (<see cref="ILayerTarget.Write"/>). The entry's name is cleaned
+    /// first (<see cref="RootDir.Clean"/>), as containerd cleans it: "a/.." is the root, and a name
     /// whose last part is ".." never reaches the resolver, which has no parent directory to give for it.</summary>
     public string? Write(TarHeader entry, TarArchiveReader tar, string source, CancellationToken cancel)
     {
@@ -73,29 +67,24 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
             case TarKind.Symlink:
                 Clear(at.Directory, at.Name, at.Path);
                 if (SymlinkAt(entry.LinkName, at.Directory, at.Name) != 0) throw Failure("cannot create", at.Path);
-                if (SetTime(at.Directory, at.Name, Clamp(entry.MtimeSeconds), entry.MtimeNanoseconds) != 0)
+                if (SetTime(at.Directory, at.Name, LayerEntry.Clamp(entry.MtimeSeconds), entry.MtimeNanoseconds) != 0)
                     throw Failure("cannot set the time of", at.Path);
                 break;
             case TarKind.HardLink:
                 return Link(at, entry.LinkName, source) ? at.Path : null;
             default:
-                reporter.Warning($"{source}: skipped {Describe(entry)} {Shown.Path(entry.Name)} " +
-                    "(an image keeps no device nodes or FIFOs)");
+                reporter.Warning(LayerEntry.Skipped(source, entry));
                 return null;
         }
         return at.Path;
     }
 
-    /// <summary>Removes <paramref name="path"/> (a whiteout's target) whatever it is, its parents' symlinks
-    /// followed.</summary>
     public void Remove(string path)
     {
         using Location? at = root.Resolve(RootDir.Clean(path), RootDir.Follow.Parents);
         if (at is { Name.Length: > 0 }) Clear(at.Directory, at.Name, at.Path);
     }
 
-    /// <summary>Removes what is in the directory <paramref name="path"/> except the paths <paramref name="keep"/>
-    /// accepts (an opaque whiteout: what lower layers put there goes); nothing when it is not a directory.</summary>
     public void Empty(string path, Func<string, bool> keep)
     {
         using Location? at = root.Resolve(RootDir.Clean(path), RootDir.Follow.All);
@@ -126,7 +115,7 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
         if (fd.IsInvalid) throw Failure("cannot create", at.Path);
         using var file = new FileStream(fd, FileAccess.Write, 0); // owns fd; unbuffered, so the time set below stays
         tar.CopyData(file, cancel);
-        if (Fchmod(fd, entry.Mode & ~SetIdBits | FileBits) != 0 || SetEntryTime(fd, entry) != 0)
+        if (Fchmod(fd, LayerEntry.FileMode(entry.Mode)) != 0 || SetEntryTime(fd, entry) != 0)
             throw Failure("cannot set the mode and time of", at.Path);
     }
 
@@ -135,8 +124,7 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
         using Location? from = root.Resolve(RootDir.Clean(target), RootDir.Follow.Parents);
         if (from is not { Name.Length: > 0 } || from.Stat() is not { } what || what.Type == S_IFDIR)
         {
-            reporter.Warning($"{source}: skipped hard link {Shown.Path(at.Path)}: " +
-                $"its target {Shown.Path(target)} is not a file in the image");
+            reporter.Warning(LayerEntry.LinkSkipped(source, at.Path, target));
             return false;
         }
         if (from.Path == at.Path) return true;
@@ -159,26 +147,13 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
     }
 
     private void ImplicitDirectory(string path) =>
-        directories.TryAdd(path, new(createdDirectoryMode & ~SetIdBits | DirectoryBits, defaultTime, 0));
+        directories.TryAdd(path, new(LayerEntry.DirectoryMode(createdDirectoryMode), defaultTime, 0));
 
     private static Metadata DirectoryMetadata(TarHeader entry) =>
-        new(entry.Mode & ~SetIdBits | DirectoryBits, Clamp(entry.MtimeSeconds), entry.MtimeNanoseconds);
+        new(LayerEntry.DirectoryMode(entry.Mode), LayerEntry.Clamp(entry.MtimeSeconds), entry.MtimeNanoseconds);
 
     private static int SetEntryTime(SafeFileHandle fd, TarHeader entry) =>
-        SetTime(fd, Clamp(entry.MtimeSeconds), entry.MtimeNanoseconds);
+        SetTime(fd, LayerEntry.Clamp(entry.MtimeSeconds), entry.MtimeNanoseconds);
 
-    /// <summary>squashfs keeps times as unsigned 32-bit seconds.</summary>
-    private static long Clamp(long seconds) => Math.Clamp(seconds, 0, uint.MaxValue);
-
-    private static string Describe(TarHeader entry) => entry.Kind switch
-    {
-        TarKind.CharacterDevice => "character device",
-        TarKind.BlockDevice => "block device",
-        TarKind.Fifo => "FIFO",
-        _ => $"entry of unsupported type '{entry.TypeFlag}'",
-    };
-
-    private static Exception Failure(string what, string path) => Errno == ENAMETOOLONG
-        ? new ImageFormatException($"name too long for a file system: {Shown.Path(path)}")
-        : PosixException.Last($"{what} {Shown.Path(path)}");
+    private static Exception Failure(string what, string path) => LayerEntry.Failure(what, path, Errno);
 }

@@ -17,6 +17,16 @@ public sealed class MksquashfsArgsTests
         string made) =>
         Assert.Equal(made, string.Join(' ', SquashFsMaker.Compression(MksquashfsArgs.Parse(given))));
 
+    /// <summary>A layered source is written by hpcrun's own writer only when mksquashfs would be asked for nothing
+    /// but gzip and its level; any other argument, harmless or not, is mksquashfs's to honour.</summary>
+    [Theory]
+    [InlineData("", 3), InlineData("-comp gzip", 3), InlineData("-Xcompression-level 9", 9)]
+    [InlineData("-Xcompression-level 1 -comp gzip", 1), InlineData("-comp xz", null)]
+    [InlineData("-processors 2", null), InlineData("-comp gzip -Xwindow-size 10", null), InlineData("-b 1M", null)]
+    [InlineData("-Xcompression-level 0", null), InlineData("-no-exports", null)]
+    public void Only_gzip_and_its_level_leave_a_layered_image_to_hpcruns_writer(string given, int? level) =>
+        Assert.Equal(level, LayeredSquashFs.GzipLevel(MksquashfsArgs.Parse(given)));
+
     [Theory]
     [InlineData("-e /etc", "does not pass -e on")]
     [InlineData("-noappend", "does not pass -noappend on")]

@@ -1,18 +1,28 @@
 using HpcRun.Build;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Tests.Fixtures;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Image.Tests;
 
 /// <summary>Layers applied into a directory, as `hpcrun build` does before mksquashfs: whiteouts, links,
-/// modes, and hostile layers kept inside the root.</summary>
-public sealed class LayerFlattenerTests : IDisposable
+/// modes, and hostile layers kept inside the root. <see cref="InMemoryLayerFlattenerTests"/> runs them all against
+/// the tree in memory that the SquashFS writer takes.</summary>
+public class LayerFlattenerTests : IDisposable
 {
-    private readonly Flattening flattening = new();
+    private readonly Flattening flattening;
+
+    public LayerFlattenerTests() : this(inMemory: false) { }
+
+    protected LayerFlattenerTests(bool inMemory) => flattening = new(inMemory);
     private Sandbox sandbox => flattening.Sandbox;
     private RecordingReporter reporter => flattening.Reporter;
 
-    public void Dispose() => flattening.Dispose();
+    public void Dispose()
+    {
+        flattening.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private void Apply(params LayerTar[] tars) => flattening.Apply(tars);
 
@@ -168,6 +178,71 @@ public sealed class LayerFlattenerTests : IDisposable
         Assert.Equal(hostOnly, File.GetUnixFileMode(host));
         Assert.Equal(hostOnly, File.GetUnixFileMode(Path.Combine(host, "b")));
         Assert.Equal(kind == "absolute" ? host : "../outside/a", new FileInfo(InRoot("a")).LinkTarget);
+    }
+
+    [Fact]
+    public void An_opaque_marker_keeps_what_its_own_layer_wrote_before_it()
+    {
+        Apply(new LayerTar().Dir("b").File("b/old", "1"),
+              new LayerTar().Dir("b").File("b/early", "2").File("b/.wh..wh..opq", "").File("b/late", "3"));
+        Assert.Equal(["early", "late"], Directory.GetFileSystemEntries(InRoot("b")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void A_hard_link_keeps_the_content_its_target_had_when_a_later_layer_replaces_the_target()
+    {
+        Apply(new LayerTar().File("a", "1").HardLink("b", "a"), new LayerTar().File("a", "2"));
+        Assert.Equal(("2", "1"), (File.ReadAllText(InRoot("a")), File.ReadAllText(InRoot("b"))));
+        Assert.Equal(1u, flattening.Stat("b")!.Value.Links);
+    }
+
+    [Fact]
+    public void A_directory_replaced_by_a_file_and_a_file_by_a_directory()
+    {
+        Apply(new LayerTar().Dir("d").File("d/x", "x").File("f", "f"),
+              new LayerTar().File("d", "now a file").Dir("f").File("f/y", "y"));
+        Assert.Equal("now a file", File.ReadAllText(InRoot("d")));
+        Assert.Equal("y", File.ReadAllText(InRoot("f/y")));
+    }
+
+    [Fact]
+    public void A_symlinked_parent_directory_is_written_through_and_a_dangling_one_made()
+    {
+        Apply(new LayerTar().Dir("usr").Dir("usr/lib").Symlink("lib", "usr/lib").Symlink("opt", "/srv/opt"),
+              new LayerTar().File("lib/x.so", "x").File("opt/y", "y"));
+        Assert.Equal("x", File.ReadAllText(InRoot("usr/lib/x.so")));
+        Assert.Equal("y", File.ReadAllText(InRoot("srv/opt/y")));
+        Assert.Equal(("usr/lib", "/srv/opt"),
+            (new FileInfo(InRoot("lib")).LinkTarget, new FileInfo(InRoot("opt")).LinkTarget));
+    }
+
+    /// <summary>A name part over NAME_MAX (255 bytes), and a symlink target of PATH_MAX bytes, are the layer's
+    /// fault: one line naming the path.</summary>
+    [Theory]
+    [InlineData("file"), InlineData("directory"), InlineData("parent"), InlineData("symlink target")]
+    public void A_name_longer_than_a_file_system_takes_is_refused(string what)
+    {
+        string name = new('n', 256);
+        LayerTar layer = what switch
+        {
+            "file" => new LayerTar().File($"d/{name}", "x"),
+            "directory" => new LayerTar().Dir($"d/{name}"),
+            "parent" => new LayerTar().File($"d/{name}/f", "x"),
+            _ => new LayerTar().Symlink("d/link", new string('t', 4096)),
+        };
+        var e = Assert.Throws<ImageFormatException>(() => Apply(layer));
+        string path = what == "symlink target" ? "d/link" : what == "parent" ? $"d/{name}/f" : $"d/{name}";
+        Assert.Equal($"name too long for a file system: {Shown.Path(path)}", e.Message);
+    }
+
+    /// <summary>A hard link in place of a directory that holds its target finds the target gone with it, as
+    /// link(2) does once the directory is removed.</summary>
+    [Fact]
+    public void A_hard_link_over_the_directory_of_its_target_fails()
+    {
+        var e = Assert.Throws<PosixException>(() =>
+            Apply(new LayerTar().Dir("a").File("a/f", "x").HardLink("a", "a/f")));
+        Assert.Equal("cannot create a: No such file or directory", e.Message);
     }
 
     [Fact]

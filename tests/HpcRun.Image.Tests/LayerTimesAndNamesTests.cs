@@ -5,12 +5,21 @@ using HpcRun.Image.Text;
 namespace HpcRun.Image.Tests;
 
 /// <summary>What a layer says of each file reaches the tree exactly: its modification time, its name's bytes,
-/// paths longer than PATH_MAX; malformed headers are refused in one line.</summary>
-public sealed class LayerTimesAndNamesTests : IDisposable
+/// paths longer than PATH_MAX; malformed headers are refused in one line. <see cref="InMemoryLayerTimesAndNamesTests"/>
+/// runs them all against the tree in memory that the SquashFS writer takes.</summary>
+public class LayerTimesAndNamesTests : IDisposable
 {
-    private readonly Flattening flattening = new();
+    private readonly Flattening flattening;
 
-    public void Dispose() => flattening.Dispose();
+    public LayerTimesAndNamesTests() : this(inMemory: false) { }
+
+    protected LayerTimesAndNamesTests(bool inMemory) => flattening = new(inMemory);
+
+    public void Dispose()
+    {
+        flattening.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private static byte[] B(string latin1) => RawTar.Bytes(latin1);
 

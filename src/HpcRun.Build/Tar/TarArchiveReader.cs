@@ -61,6 +61,38 @@ internal sealed class TarArchiveReader(Stream stream)
         }
     }
 
+    /// <summary>The current entry's data as a read-only stream that ends where the data does, for a reader that
+    /// takes it in its own pieces (<see cref="CopyData"/> copies it whole); an archive that ends first is a
+    /// <see cref="TarFormatException"/>.</summary>
+    public Stream Data() => new EntryData(this);
+
+    private sealed class EntryData(TarArchiveReader tar) : Stream
+    {
+        public override int Read(Span<byte> buffer)
+        {
+            int n = (int)Math.Min(buffer.Length, tar.remaining);
+            tar.Fill(buffer[..n]);
+            tar.remaining -= n;
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     private TarHeader Entry(char type, long size, long at, string? longName, string? longLink,
         Dictionary<string, string> pax)
     {

@@ -107,7 +107,7 @@ public sealed class RootDir(SafeFileHandle handle) : IDisposable
     {
         List<string> parts = [.. Components(path)];
         if (parts.Count(p => p != "..") > MaxDepth + 1)
-            throw new ImageFormatException($"{Shown.Path(path)} is nested deeper than {MaxDepth} directories");
+            throw TooDeep(path);
         if (parts.Count == 0) return new Location(Handle, "", "", ownsDirectory: false);
         if (follow == Follow.All || parts[^1] == "..")
         {
@@ -183,15 +183,14 @@ public sealed class RootDir(SafeFileHandle handle) : IDisposable
                 continue;
             }
             if (pending.Count > MaxDepth + 1)
-                throw new ImageFormatException($"{Shown.Path(path)} is nested deeper than {MaxDepth} directories");
+                throw TooDeep(path);
             using SafeFileHandle parent = done == 1 ? Borrowed()
                 : OpenWithPath(pending[..(done - 1)], O_PATH | O_DIRECTORY, symlinks: true, path, out string _)
                   ?? throw Failure(Errno, path);
             string name = pending[done - 1];
             if (ReadLink(parent, name) is { } target)
             {
-                if (++links > MaxSymlinks)
-                    throw new ImageFormatException($"too many levels of symbolic links in {Shown.Path(path)}");
+                if (++links > MaxSymlinks) throw SymlinkLoop(path);
                 string from = done == 1 ? "" : RootPath(parent, pending[..(done - 1)], path);
                 List<string> resolved = [.. target.StartsWith('/') ? [] : Components(from), .. Components(target)];
                 pending = [.. resolved, .. pending[done..]];
@@ -262,12 +261,25 @@ public sealed class RootDir(SafeFileHandle handle) : IDisposable
 
     private static Exception Failure(int errno, string path) => errno switch
     {
-        ENAMETOOLONG => new ImageFormatException($"name too long for a file system: {Shown.Path(path)}"),
-        ELOOP => new ImageFormatException($"too many levels of symbolic links in {Shown.Path(path)}"),
+        ENAMETOOLONG => NameTooLong(path),
+        ELOOP => SymlinkLoop(path),
         EXDEV => new ImageFormatException($"{Shown.Path(path)} is longer than PATH_MAX and climbs out of its " +
             "directories through a symlink or '..'"),
         _ => new PosixException(Shown.Path(path), errno),
     };
+
+    /// <summary>A <paramref name="path"/> with a part longer than the file system takes (NAME_MAX, 255 bytes).
+    /// </summary>
+    public static ImageFormatException NameTooLong(string path) =>
+        new($"name too long for a file system: {Shown.Path(path)}");
+
+    /// <summary>A <paramref name="path"/> through more than <see cref="MaxSymlinks"/> symlinks (a loop).</summary>
+    public static ImageFormatException SymlinkLoop(string path) =>
+        new($"too many levels of symbolic links in {Shown.Path(path)}");
+
+    /// <summary>A <paramref name="path"/> below <see cref="MaxDepth"/> directories.</summary>
+    public static ImageFormatException TooDeep(string path) =>
+        new($"{Shown.Path(path)} is nested deeper than {MaxDepth} directories");
 
     private static string Join(string dir, string name) => dir.Length == 0 ? name : $"{dir}/{name}";
 

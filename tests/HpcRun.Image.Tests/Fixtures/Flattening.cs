@@ -1,11 +1,14 @@
 using HpcRun.Build;
+using HpcRun.Build.SquashFs;
 using HpcRun.Image.Posix;
 
 namespace HpcRun.Image.Tests.Fixtures;
 
-/// <summary>Layers applied into a <see cref="Sandbox"/>'s root, as `hpcrun build` does before mksquashfs; the
-/// root's files looked at through descriptors (names of any bytes, paths of any length).</summary>
-internal sealed class Flattening : IDisposable
+/// <summary>Layers applied into a <see cref="Sandbox"/>'s root, as `hpcrun build` does before mksquashfs, or
+/// (<paramref name="inMemory"/>) into the tree in memory that the SquashFS writer takes, then written out into the root
+/// (<see cref="FsTreeOnDisk"/>); the root's files looked at through descriptors (names of any bytes, paths of any
+/// length).</summary>
+internal sealed class Flattening(bool inMemory = false) : IDisposable
 {
     private int layers;
 
@@ -21,8 +24,18 @@ internal sealed class Flattening : IDisposable
     public void Apply(params LayerBlob[] blobs)
     {
         using RootDir root = RootDir.Open(Libc.Cwd, Sandbox.Root)!;
-        new LayerFlattener(root, Reporter, DefaultTime).Apply(blobs);
+        if (!inMemory)
+        {
+            new LayerFlattener(root, Reporter, DefaultTime).Apply(blobs);
+            return;
+        }
+        var tree = new FsTreeWriter(Memory.Store, Reporter, DefaultTime);
+        new LayerFlattener(tree, Reporter).Apply(blobs);
+        Memory.Write(tree.Root, root);
     }
+
+    /// <summary>What the in-memory tree stored.</summary>
+    public FsTreeOnDisk Memory { get; } = new();
 
     private LayerBlob Blob(byte[] tar)
     {
