@@ -74,11 +74,16 @@ public static class SifWriter
         return header;
     }
 
-    /// <summary>A UUID (version 5 layout) from the SHA-256 of everything after the descriptors.</summary>
+    /// <summary>A UUID (version 5 layout) from the SHA-256 of everything after the descriptors.
+    /// Read 1 MiB at a time: the stream's own 4 KiB reads made a 100 MB image's hash 25,000 system calls.</summary>
     private static Guid ContentId(FileStream file)
     {
-        file.Position = PartitionOffset;
-        Span<byte> id = SHA256.HashData(file).AsSpan(0, 16);
+        file.Flush(); // the objects just written, for the reads below, which go past the stream's buffer
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = new byte[1 << 20];
+        for (long at = PartitionOffset, n; (n = RandomAccess.Read(file.SafeFileHandle, buffer, at)) > 0; at += n)
+            sha256.AppendData(buffer, 0, (int)n);
+        Span<byte> id = sha256.GetHashAndReset().AsSpan(0, 16);
         id[6] = (byte)(id[6] & 0x0F | 0x50);
         id[8] = (byte)(id[8] & 0x3F | 0x80);
         return new Guid(id, bigEndian: true);
