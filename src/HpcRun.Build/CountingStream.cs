@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace HpcRun.Build;
 
 /// <summary>A read-only pass-through that hashes what is read and reports how much.</summary>
-internal sealed class CountingStream(Stream inner, Action<long>? progress = null) : Stream
+internal sealed class CountingStream(Stream inner, Action<long>? progress = null) : ReadOnlyStream
 {
     private readonly IncrementalHash sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long position;
@@ -20,21 +20,11 @@ internal sealed class CountingStream(Stream inner, Action<long>? progress = null
         return n;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     /// <summary>Reads what is left, so the digest covers the whole stream.</summary>
     public void Drain() => CopyTo(Null);
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     /// <summary>Bytes read so far (the xz decoder asks).</summary>
     public override long Position { get => position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

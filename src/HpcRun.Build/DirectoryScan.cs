@@ -6,8 +6,9 @@ using static HpcRun.Image.Posix.Libc;
 namespace HpcRun.Build;
 
 /// <summary>
-/// Walks a directory source before mksquashfs reads it, since mksquashfs stores a file it cannot read as an
-/// empty one, leaves out a directory it cannot open or a path longer than PATH_MAX, and still exits 0: each
+/// Walks a directory source before mksquashfs (or hpcrun's writer: <see cref="DirectorySquashFs"/>, which gives the
+/// same image) reads it, since mksquashfs stores a file it cannot read as an empty one, leaves out a directory it
+/// cannot open or a path longer than PATH_MAX, and still exits 0: each
 /// such file refuses the build, naming it, or with --skip-unreadable is left out with a warning of its own.
 /// Device nodes, FIFOs and sockets, which an image does not keep, are named in one warning. Readability is
 /// tried as mksquashfs will need it: opening each file and directory (O_NONBLOCK: a FIFO is not waited on).

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using HpcRun.Build.SquashFs;
 using HpcRun.Image;
 using HpcRun.Image.Formats;
 using HpcRun.Image.Metadata;
@@ -23,7 +24,7 @@ namespace HpcRun.Build;
 /// the file system's time (the tree itself, kept in the build cache, stays as it is). MksquashfsArgs:
 /// --mksquashfs-args, checked (<see cref="Image.Formats.MksquashfsArgs.Parse"/>); the build record keeps the
 /// compression arguments they make (<see cref="SquashFsMaker.Compression"/>), even where mksquashfs does not run
-/// (a layered source, whose arguments ask for nothing but gzip at some level: <see cref="LayeredSquashFs"/>).
+/// (arguments that ask for nothing but gzip at some level: <see cref="WrittenSquashFs"/>).
 /// </summary>
 public sealed record BuildRequest(string Output, string Source, bool SquashFsOnly = false, string? Platform = null,
     string? Tag = null, bool Force = false, bool SkipUnreadable = false, long? SourceDateEpoch = null,
@@ -46,10 +47,12 @@ public sealed record BuildRequest(string Output, string Source, bool SquashFsOnl
 
 /// <summary>
 /// Builds a flattened, reproducible image: picks the image in the source, makes its SquashFS file system and wraps
-/// it in a SIF with the config and a build record beside it. A layered image (an archive, a layout, a pull's layers)
-/// is written straight from its layers by hpcrun's own writer (<see cref="LayeredSquashFs"/>) unless the mksquashfs
-/// arguments ask for more than gzip's level; then, and for a directory, mksquashfs makes it from the tree on disk
-/// (the layers applied there first: <see cref="LayerFlattener"/>); both give the same entries. Files keep their
+/// it in a SIF with the config and a build record beside it. hpcrun's own writer (<see cref="WrittenSquashFs"/>)
+/// writes a layered image (an archive, a layout, a pull's layers) straight from its layers
+/// (<see cref="LayeredSquashFs"/>) and a directory from its tree (<see cref="DirectorySquashFs"/>) unless the
+/// mksquashfs arguments ask for more than gzip's level, or the directory has extended attributes; then mksquashfs
+/// makes it from the tree on disk (the layers applied there first: <see cref="LayerFlattener"/>); both give the same
+/// entries. Files keep their
 /// modification times; the same inputs give the same bytes. Everything is written in a private scratch directory
 /// beside OUT (<see cref="BuildOutput"/>) and renamed onto OUT at the end, so a failed
 /// or cancelled build (<paramref name="cancel"/> in <see cref="Build"/>: SIGINT, SIGTERM) leaves nothing behind.
@@ -106,35 +109,59 @@ public static class ImageBuilder
             byte[] record = JsonSerializer.SerializeToUtf8Bytes(Record(image, time, version, compression),
                 BuildRecordJson.Default.BuildRecord);
             // A bare SquashFS has no place outside its file system: the config and the build record go inside.
-            (string, byte[])[] inside = request.SquashFsOnly
-                ? [(ImageConfig.InTreePath, config), (BuildRecord.InTreePath, record)]
-                : [];
-            if (image.Tree is null && request.Overlay is null && LayeredSquashFs.GzipLevel(args) is { } level)
-                using (FileStream file = output.CreateImage())
-                    LayeredSquashFs.Write(new(image.Layers, file, offset, level, time,
-                        Clamp: request.SourceDateEpoch is not null, inside), reporter, cancel);
-            else Squash(image, time, offset, compression, inside);
-            if (!request.SquashFsOnly) WrapInSif(image, config, record, time);
-        }
-
-        /// <summary>Makes the file system with mksquashfs, from the directory source or the layers applied on disk
-        /// (<see cref="Flatten"/>), <paramref name="inside"/> added at their paths.</summary>
-        private void Squash(ResolvedImage image, long time, long offset, IReadOnlyList<string> compression,
-            (string Path, byte[] Content)[] inside)
-        {
+            List<SquashFsMaker.ExtraFile> extras = request.Overlay is { } overlay ? OverlayFiles(overlay) : [];
+            if (request.SquashFsOnly)
+                extras.AddRange([Inside(ImageConfig.InTreePath, config), Inside(BuildRecord.InTreePath, record)]);
             IReadOnlyList<string> exclude = image.Tree is { } source
                 ? [.. DirectoryScan.Check(source, request.SkipUnreadable, reporter, cancel),
                     .. request.LeaveOut.Where(path => Path.Exists(Path.Combine(source, path)))]
                 : [];
+            if (!(WrittenSquashFs.GzipLevel(args) is { } level && Write(image, level, time, offset, extras, exclude)))
+                Squash(image, time, offset, compression, extras, exclude);
+            if (!request.SquashFsOnly) WrapInSif(image, config, record, time);
+        }
+
+        /// <summary>Writes the file system with hpcrun's own writer (<see cref="WrittenSquashFs"/>), from the layers
+        /// or the directory source less <paramref name="exclude"/>; false, nothing written, where the directory has
+        /// extended attributes, which only mksquashfs keeps.</summary>
+        private bool Write(ResolvedImage image, int level, long time, long offset,
+            IReadOnlyList<SquashFsMaker.ExtraFile> extras, IReadOnlyList<string> exclude)
+        {
+            using FileStream file = output.CreateImage();
+            var job = new WrittenSquashFs.Job(file, offset, level, time, request.SourceDateEpoch is not null, extras);
+            if (image.Tree is not { } tree)
+            {
+                LayeredSquashFs.Write(image.Layers, job, reporter, cancel);
+                return true;
+            }
+            bool written = WrittenSquashFs.Write(job, writer =>
+            {
+                using IBuildStep step = reporter.Step("reading the source into the SquashFS file system", null);
+                FsDirectory? root = new DirectorySquashFs(writer, tree, exclude, cancel).Read();
+                step.Done();
+                return root;
+            }, reporter, cancel);
+            if (!written) file.SetLength(0); // mksquashfs makes it anew
+            return written;
+        }
+
+        /// <summary>Makes the file system with mksquashfs, from the directory source less <paramref name="exclude"/>
+        /// or the layers applied on disk (<see cref="Flatten"/>), <paramref name="extras"/> added at their paths.
+        /// </summary>
+        private void Squash(ResolvedImage image, long time, long offset, IReadOnlyList<string> compression,
+            List<SquashFsMaker.ExtraFile> extras, IReadOnlyList<string> exclude)
+        {
             List<string> pseudo = [];
             string tree = image.Tree ?? Flatten(image, time, pseudo);
             string? treeName = image.Tree is null ? "" : null; // the rootfs's paths shown as the image's
-            List<SquashFsMaker.ExtraFile> extras = request.Overlay is { } overlay ? OverlayFiles(overlay) : [];
-            extras.AddRange(inside.Select(file =>
-                new SquashFsMaker.ExtraFile(file.Path, WriteScratchFile(Path.GetFileName(file.Path), file.Content))));
             SquashFsMaker.Make(new SquashFsMaker.Job(tree, treeName, output.ImagePath, request.Output, offset, time,
                 request.SourceDateEpoch, compression, extras, exclude, pseudo), reporter, cancel);
         }
+
+        /// <summary>A file of hpcrun's put in the image at <paramref name="path"/>, written to the scratch directory
+        /// for both mksquashfs and the writer to read.</summary>
+        private SquashFsMaker.ExtraFile Inside(string path, byte[] content) =>
+            new(path, WriteScratchFile(Path.GetFileName(path), content));
 
         private static List<SquashFsMaker.ExtraFile> OverlayFiles(string overlay) =>
         [

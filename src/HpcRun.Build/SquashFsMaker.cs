@@ -124,10 +124,14 @@ internal static partial class SquashFsMaker
         // (one longer than PATH_MAX), which the build left out on purpose.
         string? lost = errors.FirstOrDefault(e => Lost().IsMatch(e) && !e.StartsWith("Cannot stat exclude", Ordinal)
             && !(job.Exclude ?? []).Any(path => e.Contains($" {job.Tree}/{path} because", Ordinal)));
-        if (lost is not null)
-            throw new ImageBuildException($"{Tool} could not read a file of the source: {Clean(lost, job)}",
-                BuildFailure.SourceUnreadable);
+        if (lost is not null) throw SourceLost(Tool, Clean(lost, job));
     }
+
+    /// <summary>The failure of a build whose <paramref name="reader"/> (mksquashfs, or hpcrun's own writer:
+    /// <see cref="DirectorySquashFs"/>) could not read a file of the source in full; <paramref name="detail"/> names
+    /// it and says why.</summary>
+    public static ImageBuildException SourceLost(string reader, string detail) =>
+        new($"{reader} could not read a file of the source: {detail}", BuildFailure.SourceUnreadable);
 
     /// <summary>mksquashfs redraws its bar with '\r'; each redraw ends in "n/m p%".</summary>
     private static void FollowProgress(ChildTool child, IBuildStep step)

@@ -25,7 +25,7 @@ public sealed class MksquashfsArgsTests
     [InlineData("-processors 2", null), InlineData("-comp gzip -Xwindow-size 10", null), InlineData("-b 1M", null)]
     [InlineData("-Xcompression-level 0", null), InlineData("-no-exports", null)]
     public void Only_gzip_and_its_level_leave_a_layered_image_to_hpcruns_writer(string given, int? level) =>
-        Assert.Equal(level, LayeredSquashFs.GzipLevel(MksquashfsArgs.Parse(given)));
+        Assert.Equal(level, WrittenSquashFs.GzipLevel(MksquashfsArgs.Parse(given)));
 
     [Theory]
     [InlineData("-e /etc", "does not pass -e on")]

@@ -45,9 +45,9 @@ public sealed class FsTreeWriterTests
         FsTreeWriter tree = Apply(new LayerTar().Dir("kept", (UnixFileMode)0b111_000_000).File("kept/f", "x")
             .File("file", "x"));
         var added = new FsFile(new FileData { Length = 1 });
-        tree.Add("/kept/f", added);
-        tree.Add("/file/g", added);
-        tree.Add("/new/deep/h", added);
+        tree.Root.Add("/kept/f", added, 1000);
+        tree.Root.Add("/file/g", added, 1000);
+        tree.Root.Add("/new/deep/h", added, 1000);
         var kept = (FsDirectory)tree.Root.Entries["kept"];
         Assert.Equal((0b111_000_000u, added), (kept.Permissions, kept.Entries["f"]));
         var made = (FsDirectory)((FsDirectory)tree.Root.Entries["new"]).Entries["deep"];

@@ -1,3 +1,5 @@
+using HpcRun.Image.Posix;
+
 namespace HpcRun.Build.SquashFs;
 
 /// <summary>
@@ -20,6 +22,27 @@ internal abstract class FsNode
 internal sealed class FsDirectory : FsNode
 {
     public Dictionary<string, FsNode> Entries { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Puts <paramref name="node"/> at <paramref name="path"/> (absolute or not) below this directory, as
+    /// mksquashfs adds a pseudo file: in place of what is there, its missing directories made (mode 0755,
+    /// <paramref name="time"/>, seconds since 1970), a directory on the way kept as it is, anything else in the way
+    /// replaced; no symlink followed.</summary>
+    public void Add(string path, FsNode node, uint time)
+    {
+        FsDirectory directory = this;
+        string[] parts = [.. RootDir.Components(path)];
+        foreach (string part in parts[..^1])
+        {
+            if (directory.Entries.GetValueOrDefault(part) is not FsDirectory next)
+                directory.Entries[part] = next = new FsDirectory
+                {
+                    Permissions = 0b111_101_101,
+                    ModifiedSeconds = time,
+                };
+            directory = next;
+        }
+        directory.Entries[parts[^1]] = node;
+    }
 }
 
 /// <summary>A regular file whose content <see cref="SquashFsWriter.AddData"/> stored.</summary>

@@ -87,26 +87,6 @@ internal sealed class FsTreeWriter(Func<Stream, long, CancellationToken, FileDat
     /// <summary>Nothing left to do: every directory has its mode and time.</summary>
     public void Finish() { }
 
-    /// <summary>Puts <paramref name="file"/> at <paramref name="path"/> (absolute or not), as mksquashfs adds a pseudo
-    /// file: in place of what is there, its missing directories made (mode 0755, <paramref name="defaultTime"/>),
-    /// a directory there kept as it is, anything else in the way replaced; no symlink followed.</summary>
-    public void Add(string path, FsFile file)
-    {
-        FsDirectory directory = Root;
-        string[] parts = [.. RootDir.Components(path)];
-        foreach (string part in parts[..^1])
-        {
-            if (directory.Entries.GetValueOrDefault(part) is not FsDirectory next)
-                directory.Entries[part] = next = new FsDirectory
-                {
-                    Permissions = 0b111_101_101,
-                    ModifiedSeconds = Time(defaultTime),
-                };
-            directory = next;
-        }
-        directory.Entries[parts[^1]] = file;
-    }
-
     private bool Link(FsLocation at, string target, string source)
     {
         if (resolver.Resolve(RootDir.Clean(target)) is not { Name.Length: > 0, Node: { } node and not FsDirectory }

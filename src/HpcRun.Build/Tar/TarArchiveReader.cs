@@ -66,7 +66,7 @@ internal sealed class TarArchiveReader(Stream stream)
     /// <see cref="TarFormatException"/>.</summary>
     public Stream Data() => new EntryData(this);
 
-    private sealed class EntryData(TarArchiveReader tar) : Stream
+    private sealed class EntryData(TarArchiveReader tar) : ReadOnlyStream
     {
         public override int Read(Span<byte> buffer)
         {
@@ -75,22 +75,6 @@ internal sealed class TarArchiveReader(Stream stream)
             tar.remaining -= n;
             return n;
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private TarHeader Entry(char type, long size, long at, string? longName, string? longLink,

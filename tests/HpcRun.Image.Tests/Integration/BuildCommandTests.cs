@@ -102,6 +102,7 @@ public sealed class BuildCommandTests : IDisposable
             random.NextBytes(data); // incompressible: mksquashfs works for seconds
             File.WriteAllBytes(Path.Combine(tree, $"f{i}"), data);
         }
+        Xattr.Set(tree); // mksquashfs makes the image, not hpcrun's own writer
         return tree;
     }
 
