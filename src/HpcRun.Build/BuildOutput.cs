@@ -84,6 +84,19 @@ internal sealed class BuildOutput : IDisposable
         }
     }
 
+    /// <summary>This build's scratch directory and OUT, as paths relative to the directory <paramref name="source"/>,
+    /// where they lie inside it (OUT written into its own source, or below it): a build never takes its own files,
+    /// nor the image it replaces, as input. None when they lie outside; OUT only where it exists.</summary>
+    public IEnumerable<string> Within(string source)
+    {
+        if (RealPath.Resolve(source) is not { } root || RealPath.Resolve(ScratchPath) is not { } scratch) yield break;
+        string prefix = root == "/" ? "/" : root + "/";
+        if (!scratch.StartsWith(prefix, StringComparison.Ordinal)) yield break;
+        string relative = scratch[prefix.Length..];
+        yield return relative;
+        if (Stat(directory, name) is not null) yield return Path.Join(Path.GetDirectoryName(relative), name);
+    }
+
     /// <summary>Creates the image file in the scratch directory, for writing (an image copied, not made by
     /// mksquashfs).</summary>
     public FileStream CreateImage()

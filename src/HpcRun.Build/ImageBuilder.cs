@@ -114,7 +114,8 @@ public static class ImageBuilder
                 extras.AddRange([Inside(ImageConfig.InTreePath, config), Inside(BuildRecord.InTreePath, record)]);
             IReadOnlyList<string> exclude = image.Tree is { } source
                 ? [.. DirectoryScan.Check(source, request.SkipUnreadable, reporter, cancel),
-                    .. request.LeaveOut.Where(path => Path.Exists(Path.Combine(source, path)))]
+                    .. request.LeaveOut.Where(path => Path.Exists(Path.Combine(source, path))),
+                    .. output.Within(source)]
                 : [];
             if (!(WrittenSquashFs.GzipLevel(args) is { } level && Write(image, level, time, offset, extras, exclude)))
                 Squash(image, time, offset, compression, extras, exclude);

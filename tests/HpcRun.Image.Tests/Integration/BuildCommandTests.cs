@@ -131,6 +131,35 @@ public sealed class BuildCommandTests : IDisposable
         Assert.DoesNotContain(entries.Keys, name => name.StartsWith("private") || name == "secret");
     }
 
+    /// <summary>OUT inside its own source (a trial as a new user): the image held the build's scratch directory,
+    /// whose random name changed every build, and with --force the image it replaced, growing at each rebuild. Both
+    /// ways of squashing (hpcrun's writer; mksquashfs, which --mksquashfs-args beyond gzip choose).</summary>
+    [Theory]
+    [InlineData("-comp gzip", ".")]
+    [InlineData("-comp gzip", "out")]
+    [InlineData("-processors 1", "out")]
+    public void An_output_inside_its_source_is_never_an_input_and_rebuilds_the_same(string args, string below)
+    {
+        string tree = UserDir("tree");
+        File.WriteAllText(Path.Combine(tree, "f"), "f");
+        string into = Path.GetFullPath(Path.Combine(tree, below));
+        if (below != ".") UserDir(Path.Combine("tree", below));
+        string sif = Path.Combine(into, "self.sif");
+        var epoch = new Dictionary<string, string> { ["SOURCE_DATE_EPOCH"] = "1000" };
+        string[] build = ["build", "--force", "--mksquashfs-args", args, sif, tree];
+        var first = Hpcrun.Run(build, epoch);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        byte[] once = File.ReadAllBytes(sif);
+        var again = Hpcrun.Run(build, epoch);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(once, File.ReadAllBytes(sif));
+        var entries = Building.Entries(sif);
+        Assert.Contains("f", entries.Keys);
+        Assert.DoesNotContain(entries.Keys, name => name.Contains(".hpcrun-build") || name.EndsWith("self.sif"));
+        Assert.Contains("self.sif", Left(into));
+        Assert.DoesNotContain(Left(into), name => name.StartsWith(".hpcrun-build"));
+    }
+
     [Fact]
     public void An_output_the_user_cannot_write_is_refused_naming_it()
     {
