@@ -38,19 +38,22 @@ internal sealed class BlockReuse(ReuseIndex? from, SafeFileHandle? image, long i
         From?.Fragments.TryGetValue(key, out var found) == true ? found : null;
 
     /// <summary>Bytes a size word says a block takes (bit 24 only says it is stored uncompressed).</summary>
-    public static int StoredSize(uint sizeWord) => (int)(sizeWord & ~Uncompressed);
+    private static int StoredSize(uint sizeWord) => (int)(sizeWord & ~Uncompressed);
 
-    /// <summary>Reads <paramref name="into"/>'s length of stored bytes at <paramref name="start"/> (bytes from the
-    /// earlier image's superblock); false, and no reuse from now on, when they are not all there.</summary>
-    public bool TryRead(long start, Span<byte> into)
+    /// <summary>Reads the stored bytes of the block whose size word is <paramref name="sizeWord"/> at
+    /// <paramref name="start"/> (bytes from the earlier image's superblock) into <paramref name="buffer"/> (a block
+    /// long or more); their <paramref name="length"/>. False, and no reuse from now on, when they are not all there
+    /// or the size word is more than a block.</summary>
+    public bool TryRead(long start, uint sizeWord, byte[] buffer, out int length)
     {
+        length = StoredSize(sizeWord);
         if (From is not { } index || image is null) return false;
         long at = index.Offset + start;
-        if (start < 0 || into.Length > SquashFsWriter.BlockSize || at + into.Length > imageSize) return Fail();
+        if (start < 0 || length > SquashFsWriter.BlockSize || at + length > imageSize) return Fail();
         try
         {
-            for (int done = 0, n; done < into.Length; done += n)
-                if ((n = RandomAccess.Read(image, into[done..], at + done)) <= 0) return Fail();
+            for (int done = 0, n; done < length; done += n)
+                if ((n = RandomAccess.Read(image, buffer.AsSpan(done, length - done), at + done)) <= 0) return Fail();
             Copied++;
             return true;
         }

@@ -46,7 +46,8 @@ internal sealed class ReuseIndex
     /// and size word.</summary>
     public Dictionary<ContentKey, (long Start, uint Size)> Fragments { get; } = [];
 
-    /// <summary>The writer: hpcrun's version, the gzip level and the block size.</summary>
+    /// <summary>The writer (<see cref="WriterOf"/>): hpcrun's and .NET's versions, the gzip level and the block size.
+    /// </summary>
     public required string Writer { get; init; }
 
     /// <summary>The image file's name (beside the index), where in it the superblock is, and the file's inode,
@@ -57,7 +58,10 @@ internal sealed class ReuseIndex
     public long Offset { get; set; }
     public (ulong Inode, long Birth, long Change, long Modified, ulong Size) ImageStat { get; set; }
 
-    public static string WriterOf(string version, int level) => $"{version} gzip-{level} {SquashFsWriter.BlockSize}";
+    /// <summary>The writer of hpcrun <paramref name="version"/> at gzip <paramref name="level"/>: with the .NET
+    /// runtime's version, whose zlib compresses.</summary>
+    public static string WriterOf(string version, int level) =>
+        $"{version} .NET {Environment.Version} gzip-{level} {SquashFsWriter.BlockSize}";
 
     /// <summary>The image file's identity, as <see cref="ImageStat"/> keeps it.</summary>
     public static (ulong, long, long, long, ulong) StatOf(in Libc.Statx s) => (s.Inode, Ns(s.Btime), Ns(s.Ctime),

@@ -149,8 +149,7 @@ internal sealed class SquashFsWriter : IDisposable
         {
             cancel.ThrowIfCancellationRequested();
             var block = new DataBlock(run, i, maySkipZeros: true);
-            int length = BlockReuse.StoredSize(file.Sizes[i]);
-            if (!Reuse.TryRead(at, block.Buffer.AsSpan(0, length)))
+            if (!Reuse.TryRead(at, file.Sizes[i], block.Buffer, out int length))
             {
                 block.Release();
                 return null;
@@ -206,8 +205,9 @@ internal sealed class SquashFsWriter : IDisposable
         }
         // The same packed tails as a fragment block of the earlier image: its stored bytes are these compressed.
         flushed.Content = Key(block.Length, SHA256.HashData(block.Buffer.AsSpan(0, block.Length)));
-        if (Reuse.Fragment(flushed.Content.Value) is ({ } start, { } size) && BlockReuse.StoredSize(size) is var n
-            && Reuse.TryRead(start, copied.AsSpan(0, n))) // not into the block: a failed read leaves it whole
+        // Read aside, not into the block: a failed read leaves the block's bytes whole, to be compressed.
+        if (Reuse.Fragment(flushed.Content.Value) is ({ } start, { } size)
+            && Reuse.TryRead(start, size, copied, out int n))
         {
             copied.AsSpan(0, n).CopyTo(block.Buffer);
             block.Stored(n, size);
