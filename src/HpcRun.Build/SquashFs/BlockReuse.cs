@@ -6,8 +6,9 @@ namespace HpcRun.Build.SquashFs;
 /// What <see cref="SquashFsWriter"/> copies from an earlier image instead of compressing again, and what it keeps
 /// of the image it writes for a later one. <see cref="From"/>: an earlier image's index and its file, open, checked
 /// against the index when it was opened (<see cref="ReuseIndex.ImageStat"/>); every read of it is bounded by the
-/// file's size then, and the first that fails (a truncated or unreadable image) stops all reuse, the writer reading
-/// and compressing the source instead, so a damaged earlier image costs time, never a wrong image.
+/// file's size then (<paramref name="imageSize"/>, bytes), and the first that fails (a truncated or unreadable
+/// image) stops all reuse, the writer reading and compressing the source instead, so a damaged earlier image costs
+/// time, never a wrong image.
 /// <paramref name="recordAs"/>: the writer (<see cref="ReuseIndex.WriterOf"/>) whose image is recorded: the files
 /// met and the fragment blocks written are kept for <see cref="Finished"/>; null: nothing recorded.
 /// </summary>
@@ -19,7 +20,6 @@ internal sealed class BlockReuse(ReuseIndex? from, SafeFileHandle? image, long i
     private bool failed;
 
     public ReuseIndex? From => failed ? null : from;
-    public bool Recording => recordAs is not null;
 
     /// <summary>How many stored blocks were read from the earlier image.</summary>
     public int Copied { get; private set; }
