@@ -59,7 +59,7 @@ internal sealed class DirectorySquashFs(SquashFsWriter writer, string tree, IRea
             FsNode node = what.Type switch
             {
                 S_IFDIR => Subdirectory(dir, name, path),
-                S_IFREG => File(dir, name, path),
+                S_IFREG => Reused(dir, name, what) ?? File(dir, name, path),
                 _ => Symlink(dir, name, path, what),
             };
             directory.Entries[name] = node;
@@ -73,6 +73,19 @@ internal sealed class DirectorySquashFs(SquashFsWriter writer, string tree, IRea
         using SafeFileHandle sub = Open(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
         if (sub.IsInvalid) throw Lost(path, Describe(Errno));
         return Directory(sub, path);
+    }
+
+    /// <summary>A regular file of a block or more whose content the writer copies from an earlier image
+    /// (<see cref="SquashFsWriter.Reused"/>) by the identity the walk's statx gave; null when it cannot.</summary>
+    private FsFile? Reused(SafeFileHandle dir, string name, Statx what)
+    {
+        if (writer.Reuse?.From is null || what.Size < SquashFsWriter.BlockSize
+            || FileIdentity.Of(what) is not { } id || writer.Reuse.File(id) is null)
+            return null;
+        if (Xattrs.Any(dir, name)) throw new XattrsFound(); // set since: its ctime changed, not its identity
+        return writer.Reused(id, cancel) is { } data
+            ? new FsFile(data) { Permissions = Permissions(what), ModifiedSeconds = Time(what) }
+            : null;
     }
 
     /// <summary>A regular file, its content stored: its size taken when opened, checked again once read.</summary>
@@ -90,6 +103,7 @@ internal sealed class DirectorySquashFs(SquashFsWriter writer, string tree, IRea
         catch (EndOfStreamException) { throw Lost(path, "it changed size while read"); }
         if (content.Read(new byte[1]) > 0 || Stat(fd, "") is not { } read || read.Size != opened.Size)
             throw Lost(path, "it changed size while read");
+        if (FileIdentity.Of(read) is { } id && id == FileIdentity.Of(opened)) writer.Reuse?.Met(id, data);
         return new FsFile(data) { Permissions = Permissions(opened), ModifiedSeconds = Time(opened) };
     }
 

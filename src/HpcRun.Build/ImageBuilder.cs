@@ -39,6 +39,11 @@ public sealed record BuildRequest(string Output, string Source, bool SquashFsOnl
     /// (Apptainer's /.build.labels).</summary>
     public IReadOnlyList<string> LeaveOut { get; init; } = [];
 
+    /// <summary>A directory of the recipe build cache where hpcrun's writer finds an earlier image of a tree that
+    /// shares SOURCE's files, to copy their compressed blocks from, and keeps this one when it finds none there
+    /// (<see cref="ImageReuse"/>); null: none.</summary>
+    public string? ReuseDirectory { get; init; }
+
     /// <summary>Opens a layer of an OCI layout SOURCE by its digest, instead of the layout's blobs/ file (which need
     /// not be there yet; the manifest's sizes stand): a pull's layers, unpacked while they download. The stream reads
     /// from the blob's start and ends where the verified blob does; what it throws fails the build.</summary>
@@ -117,19 +122,25 @@ public static class ImageBuilder
                     .. request.LeaveOut.Where(path => Path.Exists(Path.Combine(source, path))),
                     .. output.Within(source)]
                 : [];
-            if (!(WrittenSquashFs.GzipLevel(args) is { } level && Write(image, level, time, offset, extras, exclude)))
-                Squash(image, time, offset, compression, extras, exclude);
+            int? level = WrittenSquashFs.GzipLevel(args);
+            using BlockReuse? reuse = image.Tree is not null && request.ReuseDirectory is { } kept && level is { } l
+                ? ImageReuse.Open(kept, ReuseIndex.WriterOf(version, l)) : null;
+            bool written = level is not null && Write(image, level.Value, time, offset, extras, exclude, reuse);
+            if (!written) Squash(image, time, offset, compression, extras, exclude);
             if (!request.SquashFsOnly) WrapInSif(image, config, record, time);
+            if (written && reuse is not null) ImageReuse.Keep(request.ReuseDirectory!, reuse, output.ImagePath, offset);
         }
 
         /// <summary>Writes the file system with hpcrun's own writer (<see cref="WrittenSquashFs"/>), from the layers
         /// or the directory source less <paramref name="exclude"/>; false, nothing written, where the directory has
-        /// extended attributes, which only mksquashfs keeps.</summary>
+        /// extended attributes, which only mksquashfs keeps. <paramref name="reuse"/>: the writer's
+        /// (<see cref="WrittenSquashFs.Job.Reuse"/>).</summary>
         private bool Write(ResolvedImage image, int level, long time, long offset,
-            IReadOnlyList<SquashFsMaker.ExtraFile> extras, IReadOnlyList<string> exclude)
+            IReadOnlyList<SquashFsMaker.ExtraFile> extras, IReadOnlyList<string> exclude, BlockReuse? reuse)
         {
             using FileStream file = output.CreateImage();
-            var job = new WrittenSquashFs.Job(file, offset, level, time, request.SourceDateEpoch is not null, extras);
+            var job = new WrittenSquashFs.Job(file, offset, level, time, request.SourceDateEpoch is not null, extras,
+                reuse);
             if (image.Tree is not { } tree)
             {
                 LayeredSquashFs.Write(image.Layers, job, reporter, cancel);
@@ -137,7 +148,9 @@ public static class ImageBuilder
             }
             bool written = WrittenSquashFs.Write(job, writer =>
             {
-                using IBuildStep step = reporter.Step("reading the source into the SquashFS file system", null);
+                // Said, so that a user (and a test) sees when an earlier image's blocks are copied.
+                string from = reuse?.From is null ? "" : ", copying unchanged files from an earlier image";
+                using IBuildStep step = reporter.Step($"reading the source into the SquashFS file system{from}", null);
                 FsDirectory? root = new DirectorySquashFs(writer, tree, exclude, cancel).Read();
                 step.Done();
                 return root;

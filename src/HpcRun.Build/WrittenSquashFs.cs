@@ -17,9 +17,10 @@ internal static class WrittenSquashFs
     /// file system's, the added files' and their missing directories'; <paramref name="Clamp"/> (SOURCE_DATE_EPOCH
     /// was given, and is <paramref name="Time"/>): every later time is taken down to it, as mksquashfs does
     /// (mksquashfs(1), "Environment"). <paramref name="Extras"/>: files put in the tree at their paths, with their
-    /// modes, over what is there.</summary>
+    /// modes, over what is there. <paramref name="Reuse"/>: what the writer copies from an earlier image and keeps
+    /// of this one (<see cref="ImageReuse"/>), or null.</summary>
     public sealed record Job(FileStream Output, long Offset, int Level, long Time, bool Clamp,
-        IReadOnlyList<SquashFsMaker.ExtraFile> Extras);
+        IReadOnlyList<SquashFsMaker.ExtraFile> Extras, BlockReuse? Reuse = null);
 
     /// <summary>The gzip level <paramref name="args"/> (checked by <see cref="MksquashfsArgs"/>) ask for when they
     /// ask for nothing but gzip ("-comp gzip", "-Xcompression-level N", either or none: level
@@ -45,7 +46,10 @@ internal static class WrittenSquashFs
     public static bool Write(Job job, Func<SquashFsWriter, FsDirectory?> fill, IBuildReporter reporter,
         CancellationToken cancel)
     {
-        using var writer = new SquashFsWriter(job.Output, job.Offset, job.Level, Environment.ProcessorCount);
+        using var writer = new SquashFsWriter(job.Output, job.Offset, job.Level, Environment.ProcessorCount)
+        {
+            Reuse = job.Reuse,
+        };
         if (fill(writer) is not { } root) return false;
         uint time = (uint)job.Time;
         foreach (SquashFsMaker.ExtraFile extra in job.Extras)

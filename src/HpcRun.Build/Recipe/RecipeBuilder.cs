@@ -117,6 +117,7 @@ public static partial class RecipeBuilder
                 Deffile: recipe.Definition?.Text, SourceKind: "recipe", Overlay: layout,
                 MksquashfsArgs: request.MksquashfsArgs)
             {
+                ReuseDirectory = last.Reuse,
                 LeaveOut = recipe.Definition is null ? [] : [ApptainerLayout.PostLabels.TrimStart('/')],
                 BeforeCommit = run.Tests ? run.Test : null,
             }, request.Version, reporter, cancel);
@@ -181,8 +182,10 @@ public static partial class RecipeBuilder
     }
 
     /// <summary>A stage done: the key of its last step, that of its last step that changed the tree, its tree (in the
-    /// scratch directory) and state.</summary>
-    private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State, string? Platform);
+    /// scratch directory) and state; <paramref name="Reuse"/>: the cache entry whose directory keeps an earlier image
+    /// of a tree that shares its files (<see cref="BuildRequest.ReuseDirectory"/>), or null.</summary>
+    private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State, string? Platform,
+        string? Reuse = null);
 
     /// <summary>A step done whose tree is not in the cache yet: <see cref="Base"/>, a FROM whose image is read again
     /// as cheaply as a cached copy (<see cref="BaseImage.Reread"/>), is kept without its tree unless moved.</summary>
@@ -364,7 +367,8 @@ public static partial class RecipeBuilder
                 (state, key) = Apply(instruction, state, key, tree, ref materialized);
                 finish();
             }
-            return new StageResult(key, treeKey, Finish(tree, materialized), state, platform);
+            (string last, string? reuse) = Finish(tree, materialized);
+            return new StageResult(key, treeKey, last, state, platform, reuse);
         }
 
         /// <summary>What <paramref name="read"/> reads of the <paramref name="stage"/>'s base; an image it cannot read
@@ -419,16 +423,24 @@ public static partial class RecipeBuilder
         }
 
         /// <summary>The stage's last tree, to be read from now on: moved into the cache when it was made here, read
-        /// there when it was cached, else (no cache) left in the scratch directory.</summary>
-        private string Finish(string tree, string? materialized)
+        /// there when it was cached, else (no cache) left in the scratch directory. With it, the cache entry where
+        /// its image's writer finds and keeps an earlier image (<see cref="StageResult.Reuse"/>): the step whose
+        /// files the tree shares (<see cref="SharedFiles"/>), else the tree's own step when it is in the cache.
+        /// </summary>
+        private (string Tree, string? Reuse) Finish(string tree, string? materialized)
         {
             if (pending.Remove(tree, out Pending? last)) // read from now on: once the cache's links are made
-                return cache.Store(last.Key, tree, last.State, move: true, Synced(tree), cancel) is null ? tree
-                    : cache.Tree(last.Key) ?? tree;
-            if (materialized == treeKey) return tree;
-            if (Ready(treeKey) is { } ready) return ready;
+            {
+                SharedFiles.SameAs? parent = Synced(tree);
+                if (cache.Store(last.Key, tree, last.State, move: true, parent, cancel) is null) return (tree, null);
+                string? stored = cache.Tree(last.Key);
+                return (stored ?? tree, Path.GetDirectoryName(parent?.Tree ?? stored));
+            }
+            if (materialized == treeKey) return (tree, null);
+            if (Ready(treeKey) is { } ready)
+                return (ready, cache.Tree(treeKey) is { } cached ? Path.GetDirectoryName(cached) : null);
             Materialize(tree, treeKey, ref materialized);
-            return tree;
+            return (tree, null);
         }
 
         /// <summary>Applies <paramref name="at"/>; what in it the recipe cannot do names its line, a word's quote left

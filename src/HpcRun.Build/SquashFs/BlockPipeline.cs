@@ -44,6 +44,14 @@ internal sealed class BlockPipeline : IDisposable
         while (pending.Count > window) WriteOldest();
     }
 
+    /// <summary>Queues <paramref name="block"/>, its stored bytes there already (<see cref="DataBlock.Stored"/>),
+    /// after those added before; no thread compresses it.</summary>
+    public void AddStored(DataBlock block)
+    {
+        pending.Enqueue(block);
+        while (pending.Count > window) WriteOldest();
+    }
+
     /// <summary>Writes every block added; rethrows what compressing one threw.</summary>
     /// <exception cref="OperationCanceledException">The workers were stopped (<see cref="StopOn"/>).</exception>
     public void Drain()

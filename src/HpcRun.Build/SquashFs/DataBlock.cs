@@ -46,6 +46,14 @@ internal sealed class DataBlock(BlockRun run, int index, bool maySkipZeros)
         }
     }
 
+    /// <summary>The block's stored bytes are in the buffer already, copied from an earlier image
+    /// (<see cref="BlockReuse"/>): <paramref name="length"/> of them, and its <paramref name="sizeWord"/>.</summary>
+    public void Stored(int length, uint sizeWord)
+    {
+        (Length, SizeWord) = (length, sizeWord);
+        Done.Set();
+    }
+
     /// <summary>Gives the buffer back to the pool; the block is not used after.</summary>
     public void Release()
     {

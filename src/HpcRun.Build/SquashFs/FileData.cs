@@ -15,6 +15,9 @@ internal sealed class FileData
     internal FragmentBlock? Fragment { get; init; }
 
     internal int FragmentOffset { get; init; }
+
+    /// <summary>The content's key (<see cref="ContentKey"/>), by which the same content is stored once.</summary>
+    internal ContentKey Key { get; init; }
 }
 
 /// <summary>
@@ -36,4 +39,8 @@ internal class BlockRun(int blocks)
 internal sealed class FragmentBlock() : BlockRun(1)
 {
     public uint Index { get; set; }
+
+    /// <summary>The key of its uncompressed bytes, when the writer copies or records blocks
+    /// (<see cref="BlockReuse"/>).</summary>
+    public ContentKey? Content { get; set; }
 }

@@ -25,10 +25,14 @@ internal sealed class SquashFsWriter : IDisposable
     private readonly long dataStart; // the first data block's position, bytes from the superblock
     private readonly BlockPipeline pipeline;
     private readonly List<BlockRun> runs = []; // in the order written, so by position
-    private readonly Dictionary<(long Length, UInt128 Low, UInt128 High), FileData> stored = [];
+    private readonly Dictionary<ContentKey, FileData> stored = [];
     private readonly byte[] tail = new byte[BlockSize];
+    private readonly byte[] copied = new byte[BlockSize]; // a fragment block's stored bytes, read from Reuse
     private FragmentBlock fragment = new();
     private DataBlock? fragmentBytes; // the fragment block being filled, null until a file goes in
+
+    /// <summary>What the writer copies from an earlier image, and keeps of this one (null: nothing).</summary>
+    public BlockReuse? Reuse { get; set; }
 
     /// <summary>Writes into <paramref name="output"/> (open for reading and writing), the superblock at byte
     /// <paramref name="offset"/>; blocks compressed at zlib <paramref name="level"/> (1-9) by
@@ -86,6 +90,7 @@ internal sealed class SquashFsWriter : IDisposable
         long end = DataCompaction.Compact(output, offset, runs, dataStart, cancel);
         var fragments = runs.OfType<FragmentBlock>().Where(f => f.Live).ToList();
         for (int i = 0; i < fragments.Count; i++) fragments[i].Index = (uint)i;
+        Reuse?.Finished(fragments);
         Superblock superblock = WriteTables(order, byNode, fragments, end, modificationTime);
         // Zeros, not what compaction left there, up to the padded end; nothing past it.
         output.Position = offset + superblock.BytesUsed;
@@ -115,10 +120,45 @@ internal sealed class SquashFsWriter : IDisposable
         if (stored.TryGetValue(key, out FileData? earlier)) return earlier;
         if (fragmentBytes is { } filling && filling.Length + length > BlockSize) FlushFragment();
         fragmentBytes ??= new DataBlock(fragment, 0, maySkipZeros: false);
-        var data = new FileData { Length = length, Fragment = fragment, FragmentOffset = fragmentBytes.Length };
+        var data = new FileData
+        {
+            Length = length,
+            Fragment = fragment,
+            FragmentOffset = fragmentBytes.Length,
+            Key = key,
+        };
         tail.AsSpan(0, length).CopyTo(fragmentBytes.Buffer.AsSpan(fragmentBytes.Length));
         fragmentBytes.Length += length;
         return stored[key] = data;
+    }
+
+    /// <summary>The content of a file of a block or more that the earlier image of <see cref="Reuse"/> holds under
+    /// <paramref name="id"/>: its stored blocks copied, in the place its compressed blocks would take, or the
+    /// content stored before; null, with nothing of it kept, when there is none or it cannot be read whole.</summary>
+    public FileData? Reused(FileIdentity id, CancellationToken cancel)
+    {
+        if (Reuse?.File(id) is not { } file || file.Key.Length != (long)id.Size || id.Size < BlockSize
+            || file.Sizes.Length != (long)((id.Size + BlockSize - 1) / BlockSize))
+            return null;
+        using CancellationTokenRegistration stopping = pipeline.StopOn(cancel);
+        if (stored.TryGetValue(file.Key, out FileData? earlier)) return earlier;
+        var run = new BlockRun(file.Sizes.Length);
+        runs.Add(run); // a run left short by a failed read is no file's: Finish drops it
+        long at = file.Start;
+        for (int i = 0; i < file.Sizes.Length; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var block = new DataBlock(run, i, maySkipZeros: true);
+            if (!Reuse.TryRead(at, file.Sizes[i], block.Buffer, out int length))
+            {
+                block.Release();
+                return null;
+            }
+            block.Stored(length, file.Sizes[i]);
+            pipeline.AddStored(block);
+            at += length;
+        }
+        return stored[file.Key] = new FileData { Length = file.Key.Length, Blocks = run, Key = file.Key };
     }
 
     /// <summary>Content of a block or more: full blocks and a short last one, queued as they are read; when the same
@@ -148,7 +188,7 @@ internal sealed class SquashFsWriter : IDisposable
         }
         var key = Key(length, hash.GetHashAndReset());
         if (stored.TryGetValue(key, out FileData? earlier)) return earlier;
-        return stored[key] = new FileData { Length = length, Blocks = run };
+        return stored[key] = new FileData { Length = length, Blocks = run, Key = key };
     }
 
     private void FlushFragment()
@@ -156,8 +196,24 @@ internal sealed class SquashFsWriter : IDisposable
         if (fragmentBytes is null) return;
         runs.Add(fragment);
         DataBlock block = fragmentBytes;
+        FragmentBlock flushed = fragment;
         (fragment, fragmentBytes) = (new FragmentBlock(), null);
-        pipeline.Add(block);
+        if (Reuse is null)
+        {
+            pipeline.Add(block);
+            return;
+        }
+        // The same packed tails as a fragment block of the earlier image: its stored bytes are these compressed.
+        flushed.Content = Key(block.Length, SHA256.HashData(block.Buffer.AsSpan(0, block.Length)));
+        // Read aside, not into the block: a failed read leaves the block's bytes whole, to be compressed.
+        if (Reuse.Fragment(flushed.Content.Value) is ({ } start, { } size)
+            && Reuse.TryRead(start, size, copied, out int n))
+        {
+            copied.AsSpan(0, n).CopyTo(block.Buffer);
+            block.Stored(n, size);
+            pipeline.AddStored(block);
+        }
+        else pipeline.Add(block);
     }
 
     /// <summary>Writes the tables from <paramref name="end"/> (bytes from the superblock), after the data: inode,
@@ -175,8 +231,8 @@ internal sealed class SquashFsWriter : IDisposable
             idTable, inodeTable, directoryTable, fragmentTable, level != DefaultLevel);
     }
 
-    private static (long, UInt128, UInt128) Key(long length, byte[] sha256) =>
-        (length, BinaryPrimitives.ReadUInt128LittleEndian(sha256), BinaryPrimitives.ReadUInt128LittleEndian(
+    private static ContentKey Key(long length, byte[] sha256) =>
+        new(length, BinaryPrimitives.ReadUInt128LittleEndian(sha256), BinaryPrimitives.ReadUInt128LittleEndian(
             sha256.AsSpan(16)));
 
     /// <summary>The fragment table's entries (squashfs_fs.h struct squashfs_fragment_entry): each block's start,

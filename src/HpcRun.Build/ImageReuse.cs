@@ -1,0 +1,90 @@
+using HpcRun.Build.SquashFs;
+using HpcRun.Image.Posix;
+using Microsoft.Win32.SafeHandles;
+using static HpcRun.Image.Posix.Libc;
+
+namespace HpcRun.Build;
+
+/// <summary>
+/// The earlier image a recipe build's writer copies compressed blocks from (<see cref="BlockReuse"/>), kept in a
+/// directory of the recipe build cache (<see cref="BuildRequest.ReuseDirectory"/>: the entry of the step the image's
+/// tree shares its files with): <see cref="IndexName"/>, a <see cref="ReuseIndex"/>, and the image file it names, a
+/// private copy of an image the writer wrote. Kept once, when the directory has none this writer can use: the first
+/// build of a tree keeps its image, the edited rebuilds after it copy from that one. Only an optimisation: what
+/// cannot be read or kept is left, silently, and the writer compresses as it would have.
+/// </summary>
+internal static class ImageReuse
+{
+    public const string IndexName = "squashfs-reuse.index";
+    private const string ImagePrefix = "squashfs-reuse-";
+    private const int MaxIndex = 64 << 20; // bytes: an index is ~100 bytes a file of a block or more
+
+    /// <summary>What the writer <paramref name="writer"/> (<see cref="ReuseIndex.WriterOf"/>) reuses from
+    /// <paramref name="directory"/>: its index and image when both are whole and the image has not changed since
+    /// it was indexed (inode, birth, change and modification times, size); else nothing, and the image written is
+    /// recorded for <see cref="Keep"/>.</summary>
+    public static BlockReuse Open(string directory, string writer)
+    {
+        return Load(directory, writer) is ({ } index, { } image, long size) ? new BlockReuse(index, image, size, null)
+            : new BlockReuse(null, null, 0, writer);
+    }
+
+    private static (ReuseIndex?, SafeFileHandle?, long) Load(string directory, string writer)
+    {
+        try
+        {
+            string path = Path.Combine(directory, IndexName);
+            if (!File.Exists(path) || new FileInfo(path).Length > MaxIndex) return default;
+            if (ReuseIndex.Read(File.ReadAllBytes(path), writer) is not { } index
+                || index.Image.Contains('/') || index.Image.Length == 0)
+                return default;
+            SafeFileHandle image = Libc.Open(Cwd, Path.Combine(directory, index.Image), O_RDONLY | O_NOFOLLOW);
+            if (!image.IsInvalid && Stat(image, "") is { Type: S_IFREG } s && ReuseIndex.StatOf(s) == index.ImageStat)
+                return (index, image, (long)s.Size);
+            image.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return default;
+    }
+
+    /// <summary>Keeps the image at <paramref name="imagePath"/> (its superblock at <paramref name="offset"/>) and
+    /// what <paramref name="reuse"/> recorded of it in <paramref name="directory"/>, when it recorded: a copy of
+    /// the image flushed to disk, then the index naming it, written whole under a temporary name and renamed over
+    /// the one there (the images no index names then go), so that a reader sees either index and a crash leaves no
+    /// index whose image lost its bytes.</summary>
+    public static void Keep(string directory, BlockReuse reuse, string imagePath, long offset)
+    {
+        if (reuse.Written is not { } index) return;
+        string name = $"{ImagePrefix}{Guid.NewGuid():N}.img", image = Path.Combine(directory, name);
+        string temporary = Path.Combine(directory, $".{IndexName}-{Guid.NewGuid():N}");
+        bool named = false;
+        try
+        {
+            File.Copy(imagePath, image);
+            using (var copy = new FileStream(image, FileMode.Open, FileAccess.ReadWrite))
+            {
+                copy.Flush(flushToDisk: true);
+                Statx s = Stat(copy.SafeFileHandle, "") ?? throw new IOException("cannot stat the copy");
+                (index.Image, index.Offset, index.ImageStat) = (name, offset, ReuseIndex.StatOf(s));
+            }
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                file.Write(index.ToBytes());
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, Path.Combine(directory, IndexName), overwrite: true);
+            named = true;
+            foreach (string earlier in Directory.EnumerateFiles(directory, ImagePrefix + "*"))
+                if (Path.GetFileName(earlier) != name) File.Delete(earlier);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temporary);
+                if (!named) File.Delete(image);
+            }
+            catch (Exception again) when (again is IOException or UnauthorizedAccessException) { }
+        }
+    }
+}
