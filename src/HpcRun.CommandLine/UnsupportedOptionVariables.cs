@@ -60,12 +60,14 @@ public static class UnsupportedOptionVariables
     /// is set: hpcrun has no --writable, ignored; hpcrun images are read-only: ..."); none for a launch without
     /// them. <paramref name="pulls"/>: the image is a registry reference (where --disable-cache means something).
     /// </summary>
-    public static IEnumerable<string> Warnings(Func<string, string?> environment, bool pulls) =>
-        (pulls ? Variables.Append(DisableCache) : Variables)
-            .Select(v => (v.Option, v.Switch, Set: ApptainerVariables.Find(environment, v.Keys)))
-            .Where(v => v.Set is { } set && !(v.Switch && IsFalse(set.Value)))
-            .Select(v => $"{v.Set!.Value.Name} is set: hpcrun has no {v.Option}, ignored; " +
-                UnsupportedOptions.Advice(v.Option));
+    public static IEnumerable<string> Warnings(Func<string, string?> environment, bool pulls)
+    {
+        // A loop, not a LINQ chain: see ApptainerVariables.Find.
+        foreach ((string option, string[] keys, bool isSwitch) in pulls ? [.. Variables, DisableCache] : Variables)
+            if (ApptainerVariables.Find(environment, keys) is { } set && !(isSwitch && IsFalse(set.Value)))
+                yield return $"{set.Name} is set: hpcrun has no {option}, ignored; "
+                    + UnsupportedOptions.Advice(option);
+    }
 
     private static bool IsFalse(string word) => word is "0" or "f" or "F" or "false" or "FALSE" or "False";
 }

@@ -28,10 +28,15 @@ public static class ApptainerVariables
     /// <summary>The variable that sets one of <paramref name="keys"/> (one flag's spellings, NOHTTPS and NO_HTTPS)
     /// and its value, as Apptainer finds it: every key with APPTAINER_ first, then with SINGULARITY_; null when none
     /// is set (an empty one is unset).</summary>
-    public static (string Name, string Value)? Find(Func<string, string?> environment, params string[] keys) =>
-        Prefixes.SelectMany(prefix => keys.Select(key => prefix + key))
-            .Select(name => (Name: name, Value: environment(name)))
-            .Where(v => v.Value is { Length: > 0 }).Select(v => ((string, string)?)(v.Name, v.Value!)).FirstOrDefault();
+    public static (string Name, string Value)? Find(Func<string, string?> environment, params string[] keys)
+    {
+        // Loops, not a LINQ chain: every launch comes here, and a Select after another operator is a generic
+        // virtual call, which NativeAOT resolves at run time with its type loader (bench/section.md, "start-up").
+        foreach (string prefix in Prefixes)
+            foreach (string key in keys)
+                if (environment(prefix + key) is { Length: > 0 } value) return (prefix + key, value);
+        return null;
+    }
 
     /// <summary>Whether Apptainer's switch for one of <paramref name="keys"/> is on (<see cref="Find"/>); off when
     /// unset.</summary>

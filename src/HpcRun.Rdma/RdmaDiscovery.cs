@@ -22,16 +22,20 @@ public static class RdmaDiscovery
             .Concat(ReadNodes(host, RdmaPaths.MadClass, "issm")).ToLookup(n => n.Device, n => n.Node);
         RdmaDevice[] devices = [.. Entries(host.HostPath($"{RdmaPaths.SysClass}/{RdmaPaths.DeviceClass}"))
             .Select(dir => new RdmaDevice(Path.GetFileName(dir), ReadPorts(dir), [.. nodes[Path.GetFileName(dir)]]))];
-        return host with
+        host = host with
         {
             Devices = devices,
+            VisibleDirs = new HashSet<string>(RdmaPaths.ClassDirs.Append(RdmaPaths.DevDir).Where(Directory.Exists)),
+        };
+        // What only a device is passed with: a host without one (most launches) does not read it.
+        return devices.Length == 0 ? host : host with
+        {
             HasConnectionManager = File.Exists(host.HostPath(RdmaPaths.ConnectionManager)),
             AbiVersionFiles = new HashSet<string>(RdmaPaths.ClassDirs.Select(RdmaPaths.AbiVersionFile)
                 .Where(f => File.Exists(host.HostPath(f)))),
-            VisibleDirs = new HashSet<string>(RdmaPaths.ClassDirs.Append(RdmaPaths.DevDir).Where(Directory.Exists)),
             ProviderConfigs =
                 [.. Entries(host.HostPath(RdmaPaths.ProviderConfigDir), "*.driver").Select(f => Path.GetFileName(f))],
-            Libraries = devices.Length > 0 ? HostLibraryReader.Find(host) : null,
+            Libraries = HostLibraryReader.Find(host),
         };
     }
 

@@ -15,7 +15,9 @@ public sealed record RdmaHost
 
     public string Root { get; init; } = "/";
     public IReadOnlyList<RdmaDevice> Devices { get; init; } = [];
-    /// <summary>Whether /dev/infiniband/rdma_cm (shared by all devices) exists.</summary>
+    /// <summary>Whether /dev/infiniband/rdma_cm (shared by all devices) exists. This, <see cref="AbiVersionFiles"/>,
+    /// <see cref="ProviderConfigs"/> and <see cref="Libraries"/> are read only for a host with a device (what is
+    /// passed with one), and left empty for a host without.</summary>
     public bool HasConnectionManager { get; init; }
     /// <summary>Of the sysfs class directories' abi_version files (/sys/class/infiniband_verbs/abi_version ...),
     /// those the host has, by container path.</summary>

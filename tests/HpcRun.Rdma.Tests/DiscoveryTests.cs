@@ -70,10 +70,18 @@ public class DiscoveryTests
         string empty = Directory.CreateTempSubdirectory().FullName;
         try
         {
+            // rdma-core installed (its provider configs, abi_version files, rdma_cm) but no device: nothing to pass.
+            foreach (string file in new[] { "/etc/libibverbs.d/mlx5.driver", "/sys/class/infiniband_verbs/abi_version",
+                         "/dev/infiniband/rdma_cm" })
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(empty + file)!);
+                File.WriteAllText(empty + file, "6\n");
+            }
             RdmaHost host = RdmaDiscovery.Read(empty, memlockLimit: null);
             Assert.Empty(host.Devices);
             Assert.False(host.HasConnectionManager);
             Assert.Empty(host.AbiVersionFiles);
+            Assert.Empty(host.ProviderConfigs);
             Assert.Null(host.Libraries);
         }
         finally { Directory.Delete(empty, true); }

@@ -115,9 +115,7 @@ internal static class Executor
         if (first is not null)
         {
             var shared = SharedContainer.OfThisProcess(NodeSharing.Record(plan, Recorded(image)));
-            // The fast join's recipe is made while this rank's job starts; members are greeted once it is.
-            group = new NodeGroup.Host(first.Listener, shared,
-                Task.Run(() => JoinRecipe.ForFirstRank(context, plan, shared)));
+            group = new NodeGroup.Host(first.Listener, shared, () => JoinRecipe.ForFirstRank(context, plan, shared));
         }
         group?.Serve();
         HideFromTheJob();

@@ -135,8 +135,15 @@ internal static class JoinRecipe
         return result;
     }
 
-    private static string? Value(ContainerPlan plan, string name) =>
-        plan.Environment.Where(e => e.Key == name).Select(e => e.Value).FirstOrDefault();
+    /// <summary>The job's value of <paramref name="name"/>; null when unset. A loop: a Select after a Where is a
+    /// generic virtual call, which NativeAOT resolves at run time with its type loader (ApptainerVariables.Find).
+    /// </summary>
+    private static string? Value(ContainerPlan plan, string name)
+    {
+        foreach ((string key, string value) in plan.Environment)
+            if (key == name) return value;
+        return null;
+    }
 
     private static IEnumerable<KeyValuePair<string, string>> Without(ContainerPlan plan, string name) =>
         plan.Environment.Where(e => e.Key != name);

@@ -324,10 +324,15 @@ internal static class NodeGroup
         return (BitConverter.ToInt32(credentials), BitConverter.ToInt32(credentials[4..]));
     }
 
-    /// <summary>Greets the ranks that connect, once the container is ready and the fast join's
-    /// <paramref name="recipe"/> is (<see cref="JoinRecipe"/>), and counts them.</summary>
-    public sealed class Host(Socket listener, SharedContainer container, Task<byte[]> recipe)
+    /// <summary>Greets the ranks that connect, once the container is ready, with the fast join's
+    /// <paramref name="recipe"/> (<see cref="JoinRecipe"/>), and counts them. The recipe is made when the first
+    /// member connects, not before: a node's only rank (one rank per node, a single task) never pays for it, and
+    /// on a small node its making would take a core from the job as it starts.</summary>
+    public sealed class Host(Socket listener, SharedContainer container, Func<byte[]> recipe)
     {
+        /// <summary>Made on the thread pool: a member already waiting when <see cref="Serve"/> starts is accepted
+        /// on the caller's thread, which is on its way to start this rank's job.</summary>
+        private readonly Lazy<Task<byte[]>> madeRecipe = new(() => Task.Run(recipe));
         private readonly object gate = new();
         private int members;
         private bool closed;
@@ -349,7 +354,7 @@ internal static class NodeGroup
                     members++;
                     Monitor.PulseAll(gate);
                 }
-                try { container.SendTo(member, await recipe); }
+                try { container.SendTo(member, await madeRecipe.Value); }
                 catch (SetupException) { } // it left meanwhile
                 _ = WatchAsync(member);
             }
@@ -389,8 +394,8 @@ internal static class NodeGroup
         }
 
         /// <summary>After this rank's own job: waits until no member is left and none is queued,
-        /// then stops accepting. (A rank that connects in the instant between the last check and
-        /// the close is refused; it then sets up the group's container anew.)</summary>
+        /// then greets no one more. (A rank that connects in the instant between the last check and
+        /// hpcrun's end is let go; it then sets up the group's container anew.)</summary>
         public void WaitForMembers()
         {
             lock (gate)
@@ -400,8 +405,10 @@ internal static class NodeGroup
                     Log.Debug("node group: waiting for {Members} rank(s) sharing this container", members);
                     Monitor.Wait(gate, TimeSpan.FromMilliseconds(50));
                 }
+                // Left open until hpcrun ends, right after: disposed, it would abort the pending accept, whose
+                // ending alone starts the thread pool (three threads, at every node's only rank). A rank that
+                // connects meanwhile is let go (closed) and sets up the group's container anew.
                 closed = true;
-                listener.Dispose();
             }
         }
     }
