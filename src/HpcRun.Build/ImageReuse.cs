@@ -33,12 +33,13 @@ internal static class ImageReuse
     {
         try
         {
-            string path = Path.Combine(directory, IndexName);
-            if (!File.Exists(path) || new FileInfo(path).Length > MaxIndex) return default;
-            if (ReuseIndex.Read(File.ReadAllBytes(path), writer) is not { } index
+            // Neither file is waited on: a FIFO in the place of either is no index or image (Libc.ReadRegularFile).
+            if (ReadRegularFile(Path.Combine(directory, IndexName), MaxIndex + 1, out _) is not { } bytes
+                || bytes.Length > MaxIndex || ReuseIndex.Read(bytes, writer) is not { } index
                 || index.Image.Contains('/') || index.Image.Length == 0)
                 return default;
-            SafeFileHandle image = Libc.Open(Cwd, Path.Combine(directory, index.Image), O_RDONLY | O_NOFOLLOW);
+            SafeFileHandle image = Libc.Open(Cwd, Path.Combine(directory, index.Image),
+                O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
             if (!image.IsInvalid && Stat(image, "") is { Type: S_IFREG } s && ReuseIndex.StatOf(s) == index.ImageStat)
                 return (index, image, (long)s.Size);
             image.Dispose();

@@ -30,6 +30,8 @@ internal sealed class BuildCache : IDisposable
 {
     private const string TemporaryPrefix = ".tmp-", ScratchPrefix = ".tmp-build-", NewPrefix = ".tmp-new-";
     private const string LockName = ".lock";
+    /// <summary>A step's state.json is read up to this many bytes (16 MiB): a build writes a few KiB.</summary>
+    private const int StateLimit = 16 << 20;
     private readonly FileLock? inUse;
     private FileLock? scratchLock;
     private string? scratch;
@@ -207,12 +209,15 @@ internal sealed class BuildCache : IDisposable
         string file = $"{Entry(key)}/state.json";
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(file), RecipeJson.Default.StageState)
-                ?? throw new JsonException("null");
+            // Not waited on: a FIFO in its place is no build's state (Libc.ReadRegularFile).
+            byte[] bytes = Libc.ReadRegularFile(file, StateLimit, out int errno)
+                ?? throw (errno == 0 ? new IOException("not a regular file") : new PosixException(file, errno));
+            return JsonSerializer.Deserialize(bytes, RecipeJson.Default.StageState) ?? throw new JsonException("null");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            string why = e is JsonException ? "not a build's state" : IoError.Describe(e);
+            string why = e is JsonException ? "not a build's state"
+                : e is PosixException ? IoError.Describe(e) : e.Message;
             throw Unusable($"cannot read {Shown.Path(file)} ({why}): `hpcrun cache clean --type recipe` removes " +
                 "the recipe build cache's steps");
         }

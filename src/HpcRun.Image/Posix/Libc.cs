@@ -352,6 +352,19 @@ public static unsafe partial class Libc
         catch (IOException) { return null; }
     }
 
+    /// <summary>The first <paramref name="limit"/> bytes of the regular file at <paramref name="path"/>; null when
+    /// it cannot be opened (<paramref name="errno"/> says why) or is not a regular file (errno 0). Opened without
+    /// blocking and without following a last symbolic link: a FIFO in its place, which open(2) would wait on for a
+    /// writer that never comes (deaf to signals there), is refused instead.</summary>
+    public static byte[]? ReadRegularFile(string path, int limit, out int errno)
+    {
+        int fd = TryOpen(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, out errno);
+        if (fd < 0) return null;
+        if (PosixFile.Type("", fd) == PosixFile.Regular) return ReadAll(fd, limit);
+        Close(fd);
+        return null;
+    }
+
     private static byte[]? ReadStream(int fd, int limit)
     {
         try

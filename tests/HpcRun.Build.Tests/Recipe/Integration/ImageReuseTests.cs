@@ -54,6 +54,8 @@ public sealed class ImageReuseTests : IDisposable
     [InlineData("image truncated")]
     [InlineData("image overwritten")]
     [InlineData("index truncated")]
+    [InlineData("image a FIFO")] // open(2) waited for a writer, deaf to Ctrl-C (found by a new-user trial)
+    [InlineData("index a FIFO")]
     public void A_changed_earlier_image_is_not_read_and_the_next_build_keeps_a_new_one(string damage)
     {
         Recipe("one");
@@ -61,13 +63,20 @@ public sealed class ImageReuseTests : IDisposable
         string kept = Directory.GetFiles(Path.Combine(work.Dir, "cache"), "squashfs-reuse-*.img",
             SearchOption.AllDirectories).Single();
         string index = Path.Combine(Path.GetDirectoryName(kept)!, "squashfs-reuse.index");
-        using (FileStream file = File.Open(damage.StartsWith("image") ? kept : index, FileMode.Open))
-            if (damage.EndsWith("truncated")) file.SetLength(file.Length / 2);
-            else
-            {
-                file.Position = file.Length / 2;
-                file.Write(new byte[4096]);
-            }
+        string damaged = damage.StartsWith("image") ? kept : index;
+        if (damage.EndsWith("FIFO"))
+        {
+            File.Delete(damaged);
+            TestEnvironment.RunChecked("mkfifo", "-m", "0666", damaged); // not opened here: no writer comes
+        }
+        else
+            using (FileStream file = File.Open(damaged, FileMode.Open))
+                if (damage.EndsWith("truncated")) file.SetLength(file.Length / 2);
+                else
+                {
+                    file.Position = file.Length / 2;
+                    file.Write(new byte[4096]);
+                }
         Recipe("two");
         Assert.DoesNotContain(Reusing, Build("edited.sif", "Dockerfile").Stderr);
         Build("--no-cache", "uncached.sif", "Dockerfile");
@@ -75,5 +84,22 @@ public sealed class ImageReuseTests : IDisposable
         Recipe("three");
         Assert.Contains(Reusing, Build("again.sif", "Dockerfile").Stderr);
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(kept)!, "squashfs-reuse-*.img"));
+    }
+
+    [Fact]
+    public void A_cached_steps_state_that_is_a_fifo_is_refused_in_one_line_not_waited_on()
+    {
+        Recipe("one");
+        Build("first.sif", "Dockerfile");
+        foreach (string state in Directory.GetFiles(Path.Combine(work.Dir, "cache"), "state.json",
+                     SearchOption.AllDirectories))
+        {
+            File.Delete(state);
+            TestEnvironment.RunChecked("mkfifo", "-m", "0666", state);
+        }
+        CommandResult again = work.Build("again.sif", "Dockerfile");
+        Assert.Equal(108, again.ExitCode);
+        Assert.Contains("state.json (not a regular file): `hpcrun cache clean --type recipe` removes", again.Stderr);
+        Assert.False(File.Exists(Path.Combine(work.Dir, "again.sif")));
     }
 }
