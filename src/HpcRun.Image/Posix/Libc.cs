@@ -23,9 +23,9 @@ public static unsafe partial class Libc
     public const int AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     public const uint RENAME_NOREPLACE = 1;
 
-    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, EACCES = 13, EEXIST = 17, EXDEV = 18, ENOTDIR = 20,
-        EISDIR = 21, EINVAL = 22, ENOSPC = 28, EROFS = 30, EPIPE = 32, ENAMETOOLONG = 36, ENOSYS = 38, ENOTEMPTY = 39,
-        ELOOP = 40, EOPNOTSUPP = 95, EDQUOT = 122;
+    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, EAGAIN = 11, EACCES = 13, EEXIST = 17, EXDEV = 18,
+        ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENOSPC = 28, EROFS = 30, EPIPE = 32, ENAMETOOLONG = 36, ENOSYS = 38,
+        ENOTEMPTY = 39, ELOOP = 40, EOPNOTSUPP = 95, EDQUOT = 122;
 
     public const uint S_IFMT = 0xF000, S_IFDIR = 0x4000, S_IFREG = 0x8000, S_IFLNK = 0xA000;
 
@@ -146,14 +146,25 @@ public static unsafe partial class Libc
         RESOLVE_IN_ROOT = 0x10;
 
     /// <summary>openat2(2) of <paramref name="path"/> (at most PATH_MAX bytes) relative to <paramref name="dir"/>
-    /// with <paramref name="resolve"/> (close-on-exec); an invalid handle (errno set) on failure.</summary>
+    /// with <paramref name="resolve"/> (close-on-exec); an invalid handle (errno set) on failure. EAGAIN is tried
+    /// again (at most <see cref="OpenAt2Tries"/> times): with RESOLVE_IN_ROOT or RESOLVE_BENEATH the kernel gives it
+    /// up when a rename or mount anywhere on the system raced a "..", and the man page leaves the retry to the caller
+    /// (tests that rename in parallel met it).</summary>
     public static SafeFileHandle OpenAt2(SafeFileHandle dir, string path, int flags, ulong resolve)
     {
         var how = new OpenHow { Flags = (ulong)(flags | O_CLOEXEC), Resolve = resolve };
         byte[] bytes = [.. RawText.Encode(path), 0];
         fixed (byte* p = bytes)
-            return new SafeFileHandle(OpenAt2(SYS_openat2, dir, p, &how, (nuint)sizeof(OpenHow)), ownsHandle: true);
+        {
+            int fd, tries = 0;
+            do fd = OpenAt2(SYS_openat2, dir, p, &how, (nuint)sizeof(OpenHow));
+            while (fd < 0 && Errno is EAGAIN or EINTR && ++tries < OpenAt2Tries);
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
     }
+
+    /// <summary>Bounded: a process renaming without pause could otherwise keep an open spinning.</summary>
+    private const int OpenAt2Tries = 64;
 
     [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
     public static partial int Fchmod(SafeFileHandle fd, uint mode);
