@@ -12,8 +12,13 @@ namespace HpcRun.Image.Tests.Integration;
 /// checks before mounting, not from the serving thread's crash guard (Native/early.c): a superblock that
 /// crashes libsquashfuse has a field the checks let through.
 /// </summary>
+[Collection(Alone)]
 public sealed class SuperblockFuzzTests : IDisposable
 {
+    /// <summary>Run after the other classes, not beside them: its leak check counts every hpcrun this test process
+    /// started, and BuildCommandTests' builds, started meanwhile, were counted as this test's leak.</summary>
+    public const string Alone = "superblock fuzz, alone";
+
     /// <summary>A launch takes about 40 ms: only a hang lasts this long (a serving thread that crashed while
     /// hpcrun's main thread waited on the mount).</summary>
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(20);
@@ -62,3 +67,6 @@ public sealed class SuperblockFuzzTests : IDisposable
         return (null, "", $"({aborted} FUSE connection(s) aborted to free it, {after})");
     }
 }
+
+[CollectionDefinition(SuperblockFuzzTests.Alone, DisableParallelization = true)]
+public sealed class SuperblockFuzzCollection;
