@@ -54,7 +54,7 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
 
     /// <summary>Whether <paramref name="path"/> is a file that starts like a SquashFS or SIF image
     /// (a quick look at its first bytes, nothing checked). Plain open, read and close: the launcher asks this of
-    /// its arguments at every start, a job's command among them.</summary>
+    /// its image argument at every start.</summary>
     public static bool LooksLikeImageFile(string path)
     {
         if (path.StartsWith('-') || !PosixFile.IsRegular(path)) return false;

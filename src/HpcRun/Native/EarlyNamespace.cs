@@ -66,6 +66,12 @@ internal static partial class EarlyNamespace
     /// image, likewise: what names a launcher's node group, without the job's command.</summary>
     public static string[] LaunchArguments(string[] arguments) => arguments[..Math.Min(ImageAt(), arguments.Length)];
 
+    /// <summary>The image argument among <paramref name="arguments"/> (argv without argv[0]) as early.c found it
+    /// (after hpcrun's options, whose values it skips); null for a verb that runs no container or a line without
+    /// one.</summary>
+    public static string? ImageArgument(string[] arguments) =>
+        ImageAt() is var at && at >= 1 && at <= arguments.Length ? arguments[at - 1] : null;
+
     /// <summary>-v (1) or --debug (2) among hpcrun's own options, likewise: the election may log.</summary>
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_verbosity")]
     public static partial int Verbosity();

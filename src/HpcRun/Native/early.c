@@ -68,7 +68,7 @@ static uid_t outer_uid;
 static gid_t outer_gid;
 static int saved_argc;
 static char **saved_argv;
-static struct hpcrun_own_options own_options; /* read when the namespace is left to the C# side */
+static struct hpcrun_own_options own_options; /* read at every start, before the runtime */
 /* What hpcrun's caller gave it, before the runtime ignores SIGPIPE and changes its mask: the
    job must start with exactly these (a job that ignores SIGPIPE never dies of a closed pipe). */
 static sigset_t caller_ignored, caller_mask;
@@ -808,7 +808,6 @@ static void fast_join(int argc, char **argv)
    options (a job's own --no-join argument does not count) or HPCRUN_NO_JOIN set unless --join-key is given. */
 static enum hpcrun_group_role elect_role(int argc, char **argv)
 {
-    own_options = hpcrun_read_own_options(argc, argv);
     if (!own_options.runs_container) return HPCRUN_GROUP_NONE;
     char name[HPCRUN_GROUP_NAME_SIZE], cwd[4096 * 4];
     if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
@@ -888,6 +887,7 @@ __attribute__((constructor)) static void hpcrun_early(int argc, char **argv, cha
     signal(SIGTTIN, SIG_IGN);
     outer_uid = getuid();
     outer_gid = getgid();
+    own_options = hpcrun_read_own_options(argc, argv); /* a re-executed rank's too: the C# side finds the image */
     if (getenv(HPCRUN_EARLY_VARIABLE)) unsetenv(HPCRUN_EARLY_VARIABLE);
     else group_role = elect_role(argc, argv);
     if (group_role == HPCRUN_GROUP_MEMBER) fast_join(argc, argv);

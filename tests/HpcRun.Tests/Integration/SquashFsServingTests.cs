@@ -20,6 +20,32 @@ public class SquashFsServingTests(ContainerFixture images)
             "gzip blocks inflated by libdeflate", result.Stderr);
     }
 
+    /// <summary>Whether a launch serves a SquashFS is guessed before its command line is parsed, from the image
+    /// argument alone: the job's arguments (input files on a parallel file system, which every rank would look at)
+    /// are never stat'ed or opened by hpcrun, even when one of them is an image file, after a directory image
+    /// or a SquashFS one, with an option's value before the image.</summary>
+    [Fact]
+    public void TheJobsArgumentsAreNeverLookedAt()
+    {
+        string input = Path.Combine(TestImages.Dir, $"job-input-{Guid.NewGuid():N}.sqfs");
+        File.Copy(images.Image, input);
+        File.SetUnixFileMode(input, (UnixFileMode)0b110_100_100);
+        try
+        {
+            foreach (string[] launch in new string[][] { [TestImages.BusyboxTree], [images.Image], ["-B", "/tmp:/mnt",
+                TestImages.BusyboxTree], ["exec", "--env", "A=1", TestImages.BusyboxTree] })
+            {
+                CommandResult traced = Hpcrun.Script(
+                    "t=$(mktemp); strace -f -qq -e trace=open,openat,openat2,stat,lstat,newfstatat,statx,access," +
+                    "faccessat,faccessat2 -o $t \"$H\" \"$@\" >/dev/null 2>&1; echo $?; " +
+                    "grep -c -F -- \"$INPUT\" $t; rm -f $t",
+                    ["sh", .. launch, "true", input], new Dictionary<string, string> { ["INPUT"] = input });
+                Assert.Equal(["0", "0"], traced.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+        finally { File.Delete(input); }
+    }
+
     [Theory]
     [InlineData("gzip", "128K")]
     [InlineData("gzip", "1M")]

@@ -55,15 +55,16 @@ internal static unsafe partial class SquashFuseServer
     /// libcrypto, calls this first, or the mount waits behind that whole load.</summary>
     public static void AwaitLibraries() => librariesBound.Wait();
 
-    /// <summary>When an argument names a SquashFS or SIF file, or is a docker:// reference (whose image is
-    /// usually a SIF of the cache), starts the serving thread at once, so that its set-up (memory, seven
-    /// libraries) overlaps the parsing of the command line. Only a hint: a wrong guess leaves an idle thread. Not
-    /// for a launcher's ranks (early.c deferred their namespace): most of them join another rank's container and
-    /// serve nothing.</summary>
+    /// <summary>When the image argument (as early.c found it) names a SquashFS or SIF file, or is a docker://
+    /// reference (whose image is usually a SIF of the cache), starts the serving thread at once, so that its set-up
+    /// (memory, seven libraries) overlaps the parsing of the command line. Only a hint: a wrong guess leaves an idle
+    /// thread. The job's arguments are never looked at: they may name input files on a parallel file system, which
+    /// every rank would open. Not for a launcher's ranks (early.c deferred their namespace): most of them join
+    /// another rank's container and serve nothing.</summary>
     public static void StartEarly(string[] args)
     {
-        if (!EarlyNamespace.Deferred
-            && args.Any(arg => ImageReference.IsReference(arg) || ImageSource.LooksLikeImageFile(arg)))
+        if (!EarlyNamespace.Deferred && EarlyNamespace.ImageArgument(args) is { } image
+            && (ImageReference.IsReference(image) || ImageSource.LooksLikeImageFile(image)))
             early = new ServingThread();
     }
 
