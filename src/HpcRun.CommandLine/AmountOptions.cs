@@ -65,7 +65,7 @@ public static class AmountOptions
     {
         if (text.Length == 0 || !text.All(char.IsAsciiDigit) || text.All(c => c == '0'))
             throw new HpcRunException(ExitCode.Usage,
-                $"{option} {HpcRun.Image.Text.Shown.Visible(text)}: give a whole number of days above 0 (e.g. 30)");
+                $"{option} {HpcRun.Image.Text.Shown.Excerpt(text)}: give a whole number of days above 0 (e.g. 30)");
         int most = TimeSpan.MaxValue.Days;
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n <= most
             ? TimeSpan.FromDays(n)

@@ -48,11 +48,11 @@ public static class Logging
             .CreateLogger());
     }
 
-    /// <summary>Each event as one line with its control characters and the bytes that are not UTF-8 as \xNN
-    /// (<see cref="Shown.Visible"/>), whatever the message was made of: a word from the command line or a file (an
-    /// option, a value, an env file's name) cannot rewrite the line with an escape sequence or break it, and no
-    /// message's author has to remember to escape it. An exception's .NET detail (--debug) follows on lines of its
-    /// own.</summary>
+    /// <summary>Each event as one line with its control characters and the bytes that are not UTF-8 as \xNN, its
+    /// middle elided beyond thousands of characters (<see cref="Shown.Message"/>), whatever the message was made of:
+    /// a word from the command line or a file (an option, a value, an env file's name) cannot rewrite the line with
+    /// an escape sequence, break it or make it megabytes long, and no message's author has to remember to escape it.
+    /// An exception's .NET detail (--debug) follows on lines of its own.</summary>
     private sealed class VisibleLine(string template, bool withDetail) : ITextFormatter
     {
         private readonly MessageTemplateTextFormatter line = new(template);
@@ -61,7 +61,7 @@ public static class Logging
         {
             var text = new StringWriter();
             line.Format(logEvent, text);
-            output.Write(Shown.Visible(text.ToString()) + "\n");
+            output.Write(Shown.Message(text.ToString()) + "\n");
             if (logEvent.Exception is { } e && withDetail) output.Write(e + "\n");
         }
     }

@@ -1,3 +1,4 @@
+using HpcRun.Image.Text;
 namespace HpcRun.CommandLine;
 
 /// <summary>
@@ -47,7 +48,7 @@ public static class UnsupportedVerbs
     {
         string? advice = Verbs.GetValueOrDefault(word)
             ?? References.FirstOrDefault(r => word.StartsWith(r.Scheme, StringComparison.Ordinal)).Advice;
-        return advice is null ? null : $"'{word}' is not supported: {advice}";
+        return advice is null ? null : $"'{Shown.Address(word)}' is not supported: {advice}";
     }
 
     /// <summary>Throws the refusal for <paramref name="word"/>, if hpcrun has one.</summary>

@@ -91,7 +91,7 @@ public static class UsageErrors
         string? what = range is not { } r ? (type == typeof(double) ? "not a number" : null)
             : !AmountOptions.IsWholeNumber(token.Value) ? $"not a whole number (at most {r.Most})"
             : token.Value[0] == '-' ? $"too small (at least {r.Least})" : $"too large (at most {r.Most})";
-        return what is null ? null : $"{value.Name}: '{HpcRun.Image.Text.Shown.Visible(token.Value)}' is {what}";
+        return what is null ? null : $"{value.Name}: '{HpcRun.Image.Text.Shown.Excerpt(token.Value)}' is {what}";
     }
 
     /// <summary>The options whose value names a file or directory of the host (build's --file, a launch's

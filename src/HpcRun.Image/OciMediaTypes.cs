@@ -24,7 +24,7 @@ public static class OciMediaTypes
     public static string? LayerRefusal(string? mediaType, string manifest, string name) =>
         mediaType is null || DockerLayers.Contains(mediaType)
         || mediaType.StartsWith(OciLayerPrefix, StringComparison.Ordinal) ? null
-            : $"manifest {manifest}: the {name} is of media type {Shown.Visible(mediaType)}, not an image layer " +
+            : $"manifest {manifest}: the {name} is of media type {Shown.Excerpt(mediaType)}, not an image layer " +
               "(OCI's application/vnd.oci.image.layer.v1.tar[+gzip|+zstd] or Docker's rootfs.diff.tar.gzip)";
 
     /// <summary>Whether an index entry is an attestation (SBOM, provenance) rather than an image for a platform:

@@ -1,4 +1,5 @@
 using System.Text;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Launch;
 
@@ -198,7 +199,7 @@ public static class EnvFileSyntax
             return part;
         }
 
-        private string LineText(int number) => text.Split('\n')[number - 1].Trim();
+        private string LineText(int number) => Shown.Excerpt(text.Split('\n')[number - 1].Trim());
 
         private HpcRunException Malformed(int number, string why) =>
             new(ExitCode.BadEnvironmentFile, $"{path}:{number}: {why}");

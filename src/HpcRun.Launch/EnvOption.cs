@@ -17,7 +17,7 @@ public static class EnvOption
     {
         IEnumerable<string> parts = option.Count(c => c == '=') <= 1 ? [option.Trim('"')] : CsvFields(option);
         return [.. parts.Select(part => Assignment(part) ?? throw new HpcRunException(ExitCode.Usage,
-            $"bad --env '{Shown.Visible(option)}': expected NAME=VALUE[,NAME=VALUE...]" +
+            $"bad --env '{Shown.Excerpt(option)}': expected NAME=VALUE[,NAME=VALUE...]" +
             (part != option ? $" ('{Shown.Visible(part)}' is not; quote a value that holds a comma)" : "")))];
     }
 

@@ -1,4 +1,5 @@
 using HpcRun.Gpu;
+using HpcRun.Image.Text;
 using HpcRun.Mpi;
 using HpcRun.Rdma;
 
@@ -37,8 +38,8 @@ public sealed record SiteConfig
         environment.GetValueOrDefault(PathVariable) is not { Length: > 0 } path ? null
         : path.StartsWith('/') ? path
         : throw new HpcRunException(ExitCode.SiteConfigInvalid,
-            $"{PathVariable} must be an absolute path, not '{path}': each job would read the file of that name in " +
-            "its own working directory");
+            $"{PathVariable} must be an absolute path, not '{Shown.Excerpt(path)}': each job would read the file of " +
+            "that name in its own working directory");
 
     public static SiteConfig None { get; } = new();
 
@@ -111,7 +112,7 @@ public sealed record SiteConfig
                 if (line.Length == 0 || line.StartsWith('#')) continue;
                 string origin = $"{file.Path}:{i + 1}";
                 int eq = line.IndexOf('=');
-                if (eq < 0) throw Invalid($"{origin}: expected 'key = value', not '{line}'");
+                if (eq < 0) throw Invalid($"{origin}: expected 'key = value', not '{Shown.Excerpt(line)}'");
                 // A '#' after a blank reads like a trailing comment, which this format has not: it would
                 // silently become part of a path.
                 if (System.Text.RegularExpressions.Regex.IsMatch(line[eq..], @"\s#"))
@@ -159,10 +160,10 @@ public sealed record SiteConfig
             {
                 SessionDirMaxSize = reset ? null
                     : value.All(char.IsAsciiDigit) && uint.TryParse(value, out uint mib) && mib <= MaxTmpfsMiB ? mib
-                    : throw Invalid($"{origin}: sessiondir-max-size: '{value}' is not a size in MiB (a whole number " +
-                        $"up to {MaxTmpfsMiB}; 0: no cap)"),
+                    : throw Invalid($"{origin}: sessiondir-max-size: '{Shown.Excerpt(value)}' is not a size in MiB " +
+                        $"(a whole number up to {MaxTmpfsMiB}; 0: no cap)"),
             },
-            _ => throw Invalid($"{origin}: unknown key '{key}' (known: {string.Join(", ", Keys)})"),
+            _ => throw Invalid($"{origin}: unknown key '{Shown.Excerpt(key)}' (known: {string.Join(", ", Keys)})"),
         };
     }
 
@@ -180,7 +181,8 @@ public sealed record SiteConfig
 
     /// <summary>A host path in this file must be absolute: there is no directory it could be relative to.</summary>
     private static string Absolute(string path, string origin, string key) =>
-        path.StartsWith('/') ? path : throw Invalid($"{origin}: {key}: '{path}' is not an absolute path");
+        path.StartsWith('/') ? path
+            : throw Invalid($"{origin}: {key}: '{Shown.Excerpt(path)}' is not an absolute path");
 
     /// <summary>A value parsed by its option's own parser, whose complaint becomes this line's.</summary>
     private static T Checked<T>(string origin, string key, Func<T> parse)

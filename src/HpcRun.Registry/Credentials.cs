@@ -81,7 +81,7 @@ public sealed record Credentials(string User, string Password)
             if (auth.Username is { Length: > 0 } user && auth.Password is { } password) return new(user, password);
             if (auth.Auth is not { Length: > 0 } encoded) continue;
             if (Decode(encoded) is { } pair) return pair;
-            warn(Unusable(path, $"the auth of {Shown.Visible(key)} is not base64 of USER:PASSWORD"));
+            warn(Unusable(path, $"the auth of {Shown.Address(key)} is not base64 of USER:PASSWORD"));
         }
         return null;
     }

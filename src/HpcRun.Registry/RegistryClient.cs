@@ -79,7 +79,7 @@ internal sealed class RegistryClient : IDisposable
             && announced.StartsWith("sha256:", StringComparison.Ordinal) && announced != digest)
             throw new RegistryException(RegistryFault.BadContent,
                 $"{Where}: the {what} does not match the digest the registry gave " +
-                $"({HpcRun.Image.Text.Shown.Visible(announced)}; it is {digest})");
+                $"({HpcRun.Image.Text.Shown.Excerpt(announced)}; it is {digest})");
         string type = response.Content.Headers.ContentType?.MediaType ?? MediaTypeOf(bytes) ?? "";
         return (bytes, type, digest);
     }

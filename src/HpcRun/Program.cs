@@ -31,7 +31,7 @@ catch (Exception e)
     if (!Logging.IsConfigured) Logging.Configure(EarlyNamespace.Verbosity()); // for --debug's detail
     var error = e is ArgumentException a && Unexpected.IsOurs(a) ? new HpcRunException(ExitCode.Usage, e.Message)
         : Unexpected.Error(e);
-    Console.Error.WriteLine($"hpcrun: {Shown.Visible(error.Message)}");
+    Console.Error.WriteLine($"hpcrun: {Shown.Message(error.Message)}");
     return (int)error.Code;
 }
 SquashFuseServer.StartEarly(args);

@@ -38,6 +38,21 @@ public sealed class ReferenceTests
     public void Malformed_references_are_refused(string text) =>
         Assert.Throws<FormatException>(() => ImageReference.Parse(text));
 
+    /// <summary>Credentials typed into a reference (as into a URL) are refused, and the refusal never shows them:
+    /// the line says where credentials go instead.</summary>
+    [Theory]
+    [InlineData("docker://alice:S3cret@127.0.0.1:5443/test/bb:1", "docker://***@127.0.0.1:5443/test/bb:1")]
+    [InlineData("alice:S3cret@ghcr.io/org/app", "***@ghcr.io/org/app")]
+    [InlineData("docker://S3cret@Registry.example.org/App:1", "docker://***@Registry.example.org/App:1")]
+    public void Credentials_in_a_reference_are_refused_unshown(string text, string shown)
+    {
+        string why = Assert.Throws<FormatException>(() => ImageReference.Parse(text)).Message;
+        Assert.DoesNotContain("S3cret", why);
+        Assert.Equal($"'{shown}' is not an image reference: credentials do not go in one (give --creds " +
+            "USER:PASSWORD, HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or docker login's " +
+            "~/.docker/config.json)", why);
+    }
+
     /// <summary>Docker's reasons, where it has one, rather than the grammar.</summary>
     [Theory]
     [InlineData("docker://Upper/Case:1", "repository names must be lowercase")]

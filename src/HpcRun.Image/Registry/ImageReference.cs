@@ -24,9 +24,13 @@ public sealed partial record ImageReference(string Registry, string Repository, 
     public static ImageReference Parse(string text)
     {
         string body = IsReference(text) ? text[Scheme.Length..] : text;
+        if (Shown.UserInfoEnd(text) > 0)
+            throw new FormatException($"'{Shown.Address(text)}' is not an image reference: credentials do not go " +
+                "in one (give --creds USER:PASSWORD, HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or " +
+                "docker login's ~/.docker/config.json)");
         Match m = Grammar().Match(body);
         if (!m.Success)
-            throw new FormatException($"'{Shown.Visible(text)}' is not an image reference: {WhyNot(body)}");
+            throw new FormatException($"'{Shown.Address(text)}' is not an image reference: {WhyNot(body)}");
         string name = m.Groups["name"].Value;
         string? tag = m.Groups["tag"].Success ? m.Groups["tag"].Value : null;
         string? digest = m.Groups["digest"].Success ? m.Groups["digest"].Value : null;
@@ -36,14 +40,14 @@ public sealed partial record ImageReference(string Registry, string Repository, 
         string registry = hasHost ? first : DockerHub, repository = hasHost ? name[(slash + 1)..] : name;
         int colon = registry.LastIndexOf(':');
         if (hasHost && colon > registry.LastIndexOf(']') && int.Parse(registry[(colon + 1)..]) is < 1 or > 65535)
-            throw new FormatException($"'{Shown.Visible(text)}' is not an image reference: port " +
+            throw new FormatException($"'{Shown.Address(text)}' is not an image reference: port " +
                 $"{registry[(colon + 1)..]} is not a TCP port (1 to 65535)");
         if (registry is DockerHub or "index.docker.io" && !repository.Contains('/'))
             repository = "library/" + repository;
         if (registry == "index.docker.io") registry = DockerHub;
         if (!Path().IsMatch(repository))
-            throw new FormatException($"'{text}': bad repository name '{repository}' (lower-case letters, digits, " +
-                "and . _ - between them)");
+            throw new FormatException($"'{Shown.Address(text)}': bad repository name '{Shown.Excerpt(repository)}' " +
+                "(lower-case letters, digits, and . _ - between them)");
         return new ImageReference(registry, repository, tag ?? (digest is null ? "latest" : null), digest);
     }
 

@@ -2,19 +2,55 @@ using System.Text;
 
 namespace HpcRun.Image.Text;
 
-/// <summary>Paths as messages show them: on one line, bytes that are not UTF-8 (carried as
-/// <see cref="RawText"/> escapes) and control characters as \xNN, and the middle of a very long
-/// path elided, so that one hostile name cannot make a message thousands of characters long.</summary>
+/// <summary>Paths and values as messages show them: on one line, bytes that are not UTF-8 (carried as
+/// <see cref="RawText"/> escapes) and control characters as \xNN, and the middle of a very long one
+/// elided, so that one hostile name or line of a file cannot make a message thousands of characters long.</summary>
 public static class Shown
 {
     private const int Keep = 60;
 
-    public static string Path(string path)
+    /// <summary>How much of either end of an address <see cref="Address"/> keeps: a reference with a long path, a tag
+    /// and a digest stays whole.</summary>
+    private const int AddressKeep = 200;
+
+    /// <summary>How much of either end of a whole message <see cref="Message"/> keeps.</summary>
+    private const int MessageKeep = 2000;
+
+    /// <summary>A whole message line as <see cref="Excerpt"/> shows it, thousands of characters kept at either end:
+    /// whatever a message quotes that no <see cref="Excerpt"/> cut, it stays a line a terminal can show.</summary>
+    public static string Message(string text) => Excerpt(text, MessageKeep);
+
+    public static string Path(string path) => Excerpt(path);
+
+    /// <summary><paramref name="text"/> (a word or line the user or a file gave) as <see cref="Visible"/> shows it,
+    /// its middle elided beyond <paramref name="keep"/> characters at either end: "aaaa...(4884 more)...aaaa".
+    /// </summary>
+    public static string Excerpt(string text, int keep = Keep)
     {
-        string text = Visible(path);
-        return text.Length <= 2 * Keep + 20 ? text
-            : $"{text[..Keep]}...({text.Length - 2 * Keep} more)...{text[^Keep..]}";
+        string shown = Visible(text);
+        return shown.Length <= 2 * keep + 20 ? shown
+            : $"{shown[..keep]}...({shown.Length - 2 * keep} more)...{shown[^keep..]}";
     }
+
+    /// <summary><paramref name="address"/> (a URL or an image reference, as given) as <see cref="Excerpt"/> shows
+    /// it, with its user information (USER:PASSWORD before the host, RFC 3986 3.2.1) as "***": a password typed
+    /// into a reference or a mirror's URL is never printed.</summary>
+    public static string Address(string address) =>
+        Excerpt(UserInfoEnd(address) is var end and > 0 ? $"{address[..AuthorityStart(address)]}***{address[end..]}"
+            : address, AddressKeep);
+
+    /// <summary>Where the user information of <paramref name="address"/> ends: the index of the '@' between it and
+    /// the host, in the part before the first '/' after the scheme; -1 when there is none. An image digest's '@'
+    /// (`python@sha256:...`, `host/name@sha256:...`) is none.</summary>
+    public static int UserInfoEnd(string address)
+    {
+        int start = AuthorityStart(address), slash = address.IndexOf('/', start);
+        int at = address.LastIndexOf('@', slash < 0 ? address.Length - 1 : slash);
+        return at >= start && !address.AsSpan(at + 1).StartsWith("sha256:", StringComparison.Ordinal) ? at : -1;
+    }
+
+    private static int AuthorityStart(string address) =>
+        address.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0;
 
     /// <summary><paramref name="text"/> with its control characters (C0, DEL, C1) and the bytes that are not
     /// UTF-8 as \xNN, nothing elided: a `#!/bin/sh\r` printed raw sends the cursor back, and the rest of the line

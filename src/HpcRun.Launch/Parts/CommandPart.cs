@@ -41,12 +41,11 @@ public sealed class CommandPart : ILaunchPart
         if ((request.Contain || request.NoMount.Cwd)
             && (cwd is null || !plan.IsCovered(cwd) || plan.IsInsideTmpfs(cwd)))
             cwd = HomePart.HomeInside(request, context.Host); // not bound: start in the home, as Apptainer does
-        if (cwd is null && request.WorkingDirectory is null)
-            plan.Warn(CwdProblem(context.Host) + ": the job starts in the image's working directory");
-        plan.WorkingDirectory = request.WorkingDirectory
-            ?? (cwd is not null && (plan.IsCovered(cwd) || context.Tree.Has(cwd)) ? cwd : null)
-            ?? context.Config.WorkingDir
-            ?? "/";
+        string? inside = cwd is not null && (plan.IsCovered(cwd) || context.Tree.Has(cwd)) ? cwd : null;
+        if (request.WorkingDirectory is null && (cwd is null || inside is null && cwd == context.Host.UsableCwd))
+            plan.Warn((cwd is null ? CwdProblem(context.Host) : NotInside(cwd)) +
+                ": the job starts in the image's working directory");
+        plan.WorkingDirectory = request.WorkingDirectory ?? inside ?? context.Config.WorkingDir ?? "/";
         plan.SetEnv("PWD", plan.WorkingDirectory);
         if (plan.ImageEnvironment is { } scripts)
         {
@@ -134,4 +133,11 @@ public sealed class CommandPart : ILaunchPart
     private static string CwdProblem(HostFacts host) => host.Cwd is null
         ? "the current directory no longer exists (deleted?)"
         : $"the current directory {host.Cwd} cannot be entered ({host.CwdUnusable})";
+
+    /// <summary>Why the job cannot start in the host's current directory <paramref name="cwd"/> that neither a
+    /// mount nor the image has: a system directory (/usr/share/doc) is not bound over the image's own
+    /// (<see cref="HomePart.IsBindable"/>), and --no-home leaves a home that is the current directory out.</summary>
+    private static string NotInside(string cwd) => $"the current directory {Image.Text.Shown.Path(cwd)} is " +
+        (HomePart.IsBindable(cwd) ? "not bound" : "a system directory, not bound over the image's,") +
+        " and the image has none";
 }

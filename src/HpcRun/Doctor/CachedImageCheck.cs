@@ -1,4 +1,5 @@
 using HpcRun.CommandLine;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Doctor;
 
@@ -39,7 +40,7 @@ public static class CachedImageCheck
     /// <summary>A reference that does not parse, or a bad HPCRUN_OFFLINE (<paramref name="why"/>, the launch's
     /// line).</summary>
     public static CheckResult Refused(string reference, string why) =>
-        CheckResult.Fail(ImageName, $"{reference}: {why}", "a launch of it stops with this line");
+        CheckResult.Fail(ImageName, $"{Shown.Address(reference)}: {why}", "a launch of it stops with this line");
 
     /// <summary>The reference when the cache itself cannot be used (<see cref="Unusable"/> says why).</summary>
     public static CheckResult NotChecked(string reference) =>

@@ -32,4 +32,34 @@ public class ShownTests
         Assert.Equal("/" + new string('a', 300) + "\\x0D", Shown.Visible(longName));
         Assert.Contains("more)...", Shown.Path(longName));
     }
+
+    /// <summary>A URL's or reference's USER:PASSWORD (RFC 3986's user information, before the host) is never shown;
+    /// an image digest's '@' is no such part.</summary>
+    [Theory]
+    [InlineData("docker://alice:S3cret@127.0.0.1:5443/test/bb:1", "docker://***@127.0.0.1:5443/test/bb:1")]
+    [InlineData("alice:S3cret@registry.example.org/g/a:2.1", "***@registry.example.org/g/a:2.1")]
+    [InlineData("https://u:p@mirror.example.org", "https://***@mirror.example.org")]
+    [InlineData("oras://u:p@host/x:1", "oras://***@host/x:1")]
+    [InlineData("docker://a:b@c@host/x", "docker://***@host/x")]
+    [InlineData("docker://python@sha256:0123", "docker://python@sha256:0123")]
+    [InlineData("host:5000/name@sha256:0123", "host:5000/name@sha256:0123")]
+    [InlineData("docker://python:3.12", "docker://python:3.12")]
+    [InlineData("", "")]
+    public void An_addresss_user_information_is_never_shown(string address, string shown)
+    {
+        Assert.Equal(shown, Shown.Address(address));
+        Assert.Equal(shown != address, Shown.UserInfoEnd(address) > 0);
+    }
+
+    /// <summary>A line of a file quoted in a message (an env file that is /dev/zero: one line of a million NULs)
+    /// keeps both ends; a whole message keeps thousands of characters of each.</summary>
+    [Fact]
+    public void Excerpt_and_Message_keep_a_line_short()
+    {
+        string zeros = new('\0', 1 << 20);
+        string end = string.Concat(Enumerable.Repeat("\\x00", 15)); // 60 characters shown
+        Assert.Equal($"{end}...(4194184 more)...{end}", Shown.Excerpt(zeros));
+        Assert.True(Shown.Message(zeros).Length < 20_000);
+        Assert.Equal("short \\x0D", Shown.Message("short \r"));
+    }
 }

@@ -42,6 +42,41 @@ public class BadInputTests(ContainerFixture images)
             "'docker://a\\x0Db' is not an image");
     }
 
+    /// <summary>A file that is one endless line (an env file or site configuration that is /dev/zero) is quoted in
+    /// a line of its own size no more: both ends of what it said, elided in the middle.</summary>
+    [Fact]
+    public void AnEndlessLineIsQuotedShort()
+    {
+        CommandResult envFile = Hpcrun.Run("--env-file", "/dev/zero", images.Image, "true");
+        AssertOneLineError(envFile, ExitCode.BadEnvironmentFile, "/dev/zero:1: expected NAME=VALUE, got '\\x00");
+        var zeroConfig = new Dictionary<string, string> { ["HPCRUN_CONFIG"] = "/dev/zero" };
+        AssertOneLineError(Hpcrun.Run([images.Image, "true"], zeroConfig), ExitCode.SiteConfigInvalid, "/dev/zero");
+        foreach (CommandResult result in new[] { envFile, Hpcrun.Run(["--env", new string('x', 100_000),
+            images.Image, "true"]) })
+            Assert.True(result.Stderr.Length < 500, $"{result.Stderr.Length} characters");
+    }
+
+    /// <summary>A password typed into a reference, another scheme's URL or a mirror's URL is never printed: the
+    /// reference is refused (credentials go in --creds, the variables or docker's config) and shown without it,
+    /// by pull, build, a launch and doctor alike.</summary>
+    [Fact]
+    public void APasswordInAReferenceIsNeverPrinted()
+    {
+        const string reference = "docker://alice:S3cret@127.0.0.1:1/test/bb:1";
+        foreach (string[] args in new string[][] { ["pull", "o.sif", reference], ["build", "o.sif", reference],
+            [reference, "true"], ["exec", reference, "true"] })
+            AssertOneLineError(Hpcrun.Run(args), ExitCode.RegistryBadReference,
+                "'docker://***@127.0.0.1:1/test/bb:1' is not an image reference: credentials do not go in one");
+        AssertOneLineError(Hpcrun.Run("pull", "o.sif", "oras://alice:S3cret@127.0.0.1:1/x:1"), ExitCode.Usage,
+            "'oras://***@127.0.0.1:1/x:1' is not supported");
+        AssertOneLineError(Hpcrun.Run(["pull", "o.sif", "docker://busybox"],
+            new Dictionary<string, string> { ["HPCRUN_REGISTRY_MIRROR"] = "https://alice:S3cret@127.0.0.1:1" }),
+            ExitCode.Usage, "HPCRUN_REGISTRY_MIRROR=https://***@127.0.0.1:1: credentials do not go in its URL");
+        CommandResult doctor = Hpcrun.Run("doctor", reference);
+        Assert.Contains("docker://***@127.0.0.1:1/test/bb:1", doctor.Stdout);
+        Assert.DoesNotContain("S3cret", doctor.Stdout + doctor.Stderr);
+    }
+
     /// <summary>A launch option before a verb (`hpcrun --offline build ...`) made the bare form take the verb for
     /// its image ("image not found: build"): it is one line saying which options go before a verb, for a tool verb
     /// and a launch verb alike; `hpcrun -- build` still names an image called build, and hpcrun's own options

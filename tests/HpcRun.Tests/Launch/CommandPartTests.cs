@@ -198,6 +198,27 @@ public class CommandPartTests
         Assert.Equal(("/home/alice", 0), (contained.WorkingDirectory, contained.Messages.Count));
     }
 
+    /// <summary>A system directory is not bound over the image's (Apptainer's addCwdMount): started there
+    /// (/usr/share/doc) with an image that lacks it, the job starts in the image's working directory, and says
+    /// so, as for a deleted one; an image that has it starts there, silently.</summary>
+    [Fact]
+    public void ASystemCurrentDirectoryTheImageLacksFallsBackToTheImagesWorkingDirectoryWithAWarning()
+    {
+        var config = new ImageConfig { WorkingDir = "/opt/app" };
+        var host = PlanFixture.Host(cwd: "/usr/share/doc");
+        ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(host: host, config: config));
+        Assert.Equal("/opt/app", plan.WorkingDirectory);
+        Assert.DoesNotContain(plan.Mounts, m => m.Target == "/usr/share/doc");
+        Assert.Equal(new PlanMessage(MessageLevel.Warning, "the current directory /usr/share/doc is a system " +
+            "directory, not bound over the image's, and the image has none: the job starts in the image's working " +
+            "directory"), Assert.Single(plan.Messages));
+        ContainerPlan there = PlanFixture.Plan(PlanFixture.Context(host: host,
+            files: new() { ["/bin/sh"] = "", ["/usr/share/doc"] = null }));
+        Assert.Equal(("/usr/share/doc", 0), (there.WorkingDirectory, there.Messages.Count));
+        var pwd = new LaunchRequest { Image = "i", WorkingDirectory = "/opt/app" };
+        Assert.Empty(PlanFixture.Plan(PlanFixture.Context(pwd, host)).Messages);
+    }
+
     [Fact]
     public void ACurrentDirectoryTheUserCanEnterIsBoundAndStartedIn()
     {

@@ -65,7 +65,7 @@ internal static class CacheVerb
         "image" => (true, false),
         "recipe" => (false, true),
         "all" => (true, true),
-        _ => throw new HpcRunException(ExitCode.Usage, $"--type {Shown.Visible(kind)}: expected image, recipe or all"),
+        _ => throw new HpcRunException(ExitCode.Usage, $"--type {Shown.Excerpt(kind)}: expected image, recipe or all"),
     };
 
     /// <summary>The age --older-than D or Apptainer's --days N gives; null for neither.</summary>

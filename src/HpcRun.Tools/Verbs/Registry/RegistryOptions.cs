@@ -28,7 +28,8 @@ internal sealed class RegistryOptions
         string? timeout = Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_TIMEOUT");
         int seconds = RegistrySettings.DefaultTimeoutSeconds;
         if (!string.IsNullOrEmpty(timeout) && (!int.TryParse(timeout, out seconds) || seconds is < 1 or > 86400))
-            throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_TIMEOUT={timeout}: give seconds, 1 to 86400");
+            throw new HpcRunException(ExitCode.Usage,
+                $"HPCRUN_REGISTRY_TIMEOUT={Shown.Excerpt(timeout)}: give seconds, 1 to 86400");
         Credentials? credentials = Credentials.Find(result.GetValue(Creds), reference.Registry,
             Environment.GetEnvironmentVariable, warning => Log.Warning("{Text}", warning));
         // The option first: the variables are read only without it (HPCRUN_INSECURE's word is checked by every verb).
@@ -38,15 +39,18 @@ internal sealed class RegistryOptions
     }
 
     /// <summary>HPCRUN_REGISTRY_MIRROR: an http(s) URL with a host (and a port, if any, that TCP has), as Docker's
-    /// registry-mirrors take it; null when unset. Throws <see cref="HpcRunException"/> (64) for anything else.
+    /// registry-mirrors take it, without credentials; null when unset. Throws <see cref="HpcRunException"/> (64) for
+    /// anything else.
     /// </summary>
     private static string? Mirror(string? mirror)
     {
         if (string.IsNullOrEmpty(mirror)) return null;
         if (Uri.TryCreate(mirror, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"
-            && uri.Host.Length > 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0)
+            && uri.Host.Length > 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0)
             return mirror;
-        throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_MIRROR={Shown.Visible(mirror)}: not an http(s) " +
-            "URL: give the mirror's URL, e.g. https://mirror.example.org");
+        throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_MIRROR={Shown.Address(mirror)}: " +
+            (Shown.UserInfoEnd(mirror) > 0 ? "credentials do not go in its URL (the mirror is given Docker Hub's: " +
+                "--creds, HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or ~/.docker/config.json)"
+            : "not an http(s) URL: give the mirror's URL, e.g. https://mirror.example.org"));
     }
 }
