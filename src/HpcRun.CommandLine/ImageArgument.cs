@@ -21,8 +21,8 @@ public static class ImageArgument
     /// nothing is there or it cannot be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is
     /// truncated (a tar that is no image archive, a compressed file: said so); 83
     /// (<see cref="ExitCode.ImageNeedsBuild"/>) for Apptainer's `docker-archive:`, `oci:` or `oci-archive:`
-    /// (<see cref="LocalTransports"/>), and for a `docker save` archive or OCI layout named bare (a tar, gzip'd or
-    /// not, by its first entries: <see cref="ArchiveContent"/>).</exception>
+    /// (<see cref="LocalTransports"/>), and for a `docker save` archive or OCI layout named bare (a directory or a
+    /// tar, gzip'd or not, as the build reads them: <see cref="ArchiveContent"/>).</exception>
     /// <param name="ownerInside">The caller's uid in the user namespace the launcher entered, as root of which it
     /// may read any file of the caller's (CAP_DAC_OVERRIDE over the ids it maps): an image the caller owns whose
     /// owner bits deny reading it (chmod 000) is then refused here (66), as the kernel refuses it to the caller
@@ -51,9 +51,7 @@ public static class ImageArgument
         if ((int)stat!.Value.Uid == ownerInside && !OwnerMayRead(stat.Value)
             || type == PosixFile.Directory && !PosixFile.CanEnter(pinned))
             throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}");
-        // An OCI layout has these at its top, a root file system never does: it is no directory image.
-        if (type == PosixFile.Directory && PosixFile.IsRegular($"{pinned}/oci-layout")
-            && PosixFile.IsRegular($"{pinned}/index.json"))
+        if (type == PosixFile.Directory && ArchiveContent.IsLayoutDirectory(pinned)) // no root file system's
             throw new HpcRunException(ExitCode.ImageNeedsBuild, LocalTransports.BuildFirst(path, path, Path.Exists));
         try { return ImageSource.Probe(pinned) with { Name = name, AsTyped = path }; }
         catch (ImageFormatException e)

@@ -4,8 +4,8 @@ using HpcRun.TestSupport;
 
 namespace HpcRun.Image.Tests;
 
-/// <summary>A `docker save` archive or OCI layout tar told from another tar by its first entries
-/// (<see cref="ArchiveContent"/>), plain or gzip'd, as the launch's refusal needs it.</summary>
+/// <summary>A `docker save` archive or OCI layout tar told from another tar as the build tells them, whatever the
+/// order of its entries (<see cref="ArchiveContent"/>), plain or gzip'd, as the launch's refusal needs it.</summary>
 public sealed class ArchiveContentTests : IDisposable
 {
     private readonly Sandbox sandbox = new();
@@ -21,11 +21,12 @@ public sealed class ArchiveContentTests : IDisposable
     [InlineData("repositories", true)]
     [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/", true)] // old docker save
     [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.json", true)]
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.tar", true)] // skopeo's layers
     [InlineData("bin/", false)]
     [InlineData("./etc/os-release", false)]
     [InlineData("layout/oci-layout", false)] // a layout inside a directory: the build does not read it
     [InlineData("0123456789abcdef.json", false)]
-    public void Its_first_entry_says_whether_a_tar_is_an_image_archive(string name, bool layout) =>
+    public void Beyond_the_read_limit_its_first_entry_tells_an_image_archive(string name, bool layout) =>
         Assert.Equal(layout, ArchiveContent.IsLayoutEntry(name));
 
     [Fact]
@@ -38,6 +39,82 @@ public sealed class ArchiveContentTests : IDisposable
         {
             Assert.Equal(ArchiveKind.ImageArchive, ArchiveContent.Look(tar));
             Assert.Equal(ArchiveKind.ImageArchive, ArchiveContent.Look(Gzip(tar)));
+        }
+    }
+
+    /// <summary>skopeo and podman write the layers and config first and manifest.json or index.json last (the
+    /// launch refused skopeo's docker-archive as no image archive, which the build reads); `docker save` writes them
+    /// first.</summary>
+    [Theory]
+    [InlineData("docker.tar")]
+    [InlineData("docker-reversed.tar")]
+    [InlineData("oci.tar")]
+    [InlineData("oci-reversed.tar")]
+    public void Archives_skopeo_writes_are_image_archives_whatever_the_order_of_their_entries(string name)
+    {
+        string tar = Path.Combine(TestImages.BusyboxArchives, name);
+        Assert.Equal(ArchiveKind.ImageArchive, ArchiveContent.Look(tar));
+        Assert.Equal(ArchiveKind.ImageArchive, ArchiveContent.Look(Gzip(tar, sandbox.File(name + ".gz"))));
+    }
+
+    /// <summary>The build reads only manifest.json, or index.json beside blobs/ or oci-layout, at an archive's top:
+    /// a tar of blobs/ alone or of a layout in a directory is none, whatever its first entry.</summary>
+    [Fact]
+    public void A_tar_whose_top_the_build_would_not_read_as_an_image_is_another_tar()
+    {
+        string blobs = new RawTar().Directory(RawTar.Bytes("blobs/")).File(RawTar.Bytes("blobs/sha256/a"), "a")
+            .WriteTo(sandbox.File("blobs.tar"));
+        Assert.Equal(ArchiveKind.OtherTar, ArchiveContent.Look(blobs));
+        string nested = new RawTar().File(RawTar.Bytes("layout/index.json"), "{}")
+            .File(RawTar.Bytes("layout/oci-layout"), "{}").WriteTo(sandbox.File("nested.tar"));
+        Assert.Equal(ArchiveKind.OtherTar, ArchiveContent.Look(nested));
+        string index = new RawTar().File(RawTar.Bytes("index.json"), "{}").WriteTo(sandbox.File("index.tar"));
+        Assert.Equal(ArchiveKind.OtherTar, ArchiveContent.Look(index));
+        string layout = new RawTar().File(RawTar.Bytes("./index.json"), "{}")
+            .File(RawTar.Bytes("./oci-layout"), "{}").WriteTo(sandbox.File("layout.tar"));
+        Assert.Equal(ArchiveKind.ImageArchive, ArchiveContent.Look(layout));
+    }
+
+    /// <summary>An uncompressed tar's data is seeked over, never read: manifest.json after a layer of 1 TiB (a
+    /// sparse file, its size in GNU's base-256) is found at once.</summary>
+    [Fact]
+    public void A_huge_entry_of_an_uncompressed_tar_is_passed_over_without_reading_it()
+    {
+        const long size = 1L << 40;
+        byte[] header = new RawTar().Header(RawTar.Bytes(new string('a', 64) + ".tar"), '0', 0, tamper: block =>
+        {
+            block.AsSpan(124, 12).Clear();
+            block[124] = 0x80;
+            BitConverter.GetBytes(size).AsSpan().CopyTo(block.AsSpan(128)); // little-endian here: reversed below
+            block.AsSpan(128, 8).Reverse();
+        }).ToArray(end: false);
+        byte[] manifest = new RawTar().File(RawTar.Bytes("manifest.json"), "[]").ToArray();
+        string tar = sandbox.File("huge.tar");
+        using (FileStream file = File.Create(tar))
+        {
+            file.Write(header);
+            file.Seek(size, SeekOrigin.Current);
+            file.Write(manifest);
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(ArchiveKind.ImageArchive, ArchiveContent.Look(tar));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{clock.Elapsed}"); // reading 1 TiB takes minutes
+    }
+
+    /// <summary>A gzip'd tar is read through, at most 64 MiB of it: beyond, its first entry decides (a layer tar
+    /// named by its digest, as skopeo writes first: an image archive; bin/: a root file system's).</summary>
+    [Fact]
+    public void A_gzipped_tar_is_read_up_to_a_limit_then_its_first_entry_decides()
+    {
+        byte[] zeros = new byte[72 << 20];
+        string layer = new string('a', 64) + ".tar";
+        foreach ((string first, ArchiveKind kind) in new[]
+                 { (layer, ArchiveKind.ImageArchive), ("bin/tool", ArchiveKind.OtherTar) })
+        {
+            string tar = new RawTar().Header(RawTar.Bytes(first), '0', zeros.Length).Data(zeros)
+                .File(RawTar.Bytes("manifest.json"), "[]").WriteTo(sandbox.File("big.tar"));
+            Assert.Equal(ArchiveKind.ImageArchive, ArchiveContent.Look(tar)); // read to its end: the build's answer
+            Assert.Equal(kind, ArchiveContent.Look(Gzip(tar, sandbox.File("big.tar.gz"))));
         }
     }
 
@@ -72,9 +149,9 @@ public sealed class ArchiveContentTests : IDisposable
 
     private static OciImage Image() => new OciImage().Layer(new LayerTar().File("etc/os-release", "ID=test"));
 
-    private static string Gzip(string file)
+    private static string Gzip(string file, string? gz = null)
     {
-        string gz = file + ".gz";
+        gz ??= file + ".gz";
         using (FileStream input = File.OpenRead(file), output = File.Create(gz))
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
             input.CopyTo(gzip);

@@ -50,6 +50,35 @@ public static class TestImages
         "-Wall", "-Wextra", "-Werror", "-static", "-O2", "-o", path,
         Path.Combine(TestEnvironment.RepoRoot, "tests", "TestSupport", "signal-counter.c")));
 
+    /// <summary><see cref="BusyboxTree"/> as an image written out by skopeo, which puts the layers and config first
+    /// and manifest.json (docker-archive) or index.json and oci-layout (oci-archive) last, and the same archives with
+    /// their entries in the reverse order, those names first, as `docker save` writes them: layout/ (an OCI layout
+    /// made by umoci, tagged 1), docker.tar (tagged bb:1), oci.tar, docker-reversed.tar, oci-reversed.tar.</summary>
+    public static string BusyboxArchives
+    {
+        get
+        {
+            string tree = BusyboxTree; // outside the lock Cached takes
+            return Cached("busybox-archives", dir =>
+            {
+                string layout = Path.Combine(dir, "layout"), bundle = Path.Combine(dir, "bundle");
+                TestEnvironment.RunChecked("umoci", "init", "--layout", layout);
+                TestEnvironment.RunChecked("umoci", "new", "--image", $"{layout}:1");
+                TestEnvironment.RunChecked("umoci", "unpack", "--rootless", "--image", $"{layout}:1", bundle);
+                TestEnvironment.RunChecked("cp", "-a", $"{tree}/.", Path.Combine(bundle, "rootfs"));
+                TestEnvironment.RunChecked("umoci", "repack", "--image", $"{layout}:1", bundle);
+                TestEnvironment.RunChecked("rm", "-rf", bundle);
+                foreach (string target in new[] { "docker-archive:{0}/docker.tar:bb:1", "oci-archive:{0}/oci.tar:1" })
+                    TestEnvironment.RunChecked("skopeo", "--insecure-policy", "copy", "-q", $"oci:{layout}:1",
+                        string.Format(target, dir));
+                foreach (string name in new[] { "docker", "oci" })
+                    TestEnvironment.RunChecked("sh", "-c", $"cd {dir} && mkdir x && tar -xf {name}.tar -C x && " +
+                        $"tar -tf {name}.tar | tac > list && tar -cf {name}-reversed.tar -C x --no-recursion " +
+                        "-T list && rm -rf x list");
+            });
+        }
+    }
+
     /// <summary><see cref="BusyboxTree"/> as a SquashFS file (mksquashfs, files owned by root).</summary>
     public static string BusyboxSquashFs
     {

@@ -57,6 +57,62 @@ public sealed class ArchiveImageTests : IDisposable
         LeakCheck.AssertNothingLeft();
     }
 
+    public static TheoryData<string, string> Written => new()
+    {
+        { "docker.tar", "docker-archive:{0}:bb:1" }, // skopeo's and podman's: manifest.json after the layers
+        { "docker-reversed.tar", "docker-archive:{0}" }, // docker save's: manifest.json first
+        { "oci.tar", "oci-archive:{0}:1" }, // index.json and oci-layout after the blobs
+        { "oci-reversed.tar", "oci-archive:{0}" },
+    };
+
+    /// <summary>An archive skopeo wrote (the layers first, the names that make it an image archive last) and the
+    /// same with its entries reversed: a launch and inspect, named bare or through the transport, give the build
+    /// (83; skopeo's docker-archive was refused as no image archive, 65), and that build, bare or through the
+    /// transport, makes an image that runs.</summary>
+    [Theory, MemberData(nameof(Written))]
+    public void An_archive_is_told_by_its_entries_in_any_order_and_builds_bare_or_through_its_transport(string name,
+        string transport)
+    {
+        string archive = Path.Combine(TestImages.BusyboxArchives, name), output = Path.ChangeExtension(name, "sif");
+        TestEnvironment.RunChecked("chmod", "a+rwx", dir); // where the builds write
+        foreach (string source in new[] { archive, string.Format(transport, archive) })
+        {
+            foreach (string[] args in new[] { [source, "/bin/true"], new[] { "inspect", source } })
+            {
+                var refused = Hpcrun.Run(args, cwd: dir);
+                Assert.True(refused.ExitCode == 83, refused.ToString());
+                Assert.Equal($"hpcrun: {source}: hpcrun runs an image archive or OCI layout once it is built into a " +
+                    $"SIF: hpcrun build {output} {source}, then run {output}\n", refused.Stderr);
+            }
+            var build = Hpcrun.Run(["build", output, source], cwd: dir);
+            Assert.True(build.ExitCode == 0, build.ToString());
+            var run = Hpcrun.Run(["exec", Path.Combine(dir, output), "/bin/echo", "ran"]);
+            Assert.Equal((0, "ran\n"), (run.ExitCode, run.Stdout));
+            File.Delete(Path.Combine(dir, output));
+        }
+        LeakCheck.AssertNothingLeft();
+    }
+
+    /// <summary>A directory the build reads as an image archive is no root file system to run: an unpacked `docker
+    /// save` archive (manifest.json at its top; it was launched as one) is refused with the build, as a layout is.
+    /// </summary>
+    [Fact]
+    public void An_unpacked_docker_save_archive_is_refused_with_the_build()
+    {
+        string unpacked = Path.Combine(dir, "unpacked");
+        Directory.CreateDirectory(unpacked);
+        TestEnvironment.RunChecked("tar", "-xf", Path.Combine(TestImages.BusyboxArchives, "docker.tar"), "-C",
+            unpacked);
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", unpacked);
+        foreach (string[] args in new[] { ["exec", unpacked, "/bin/true"], new[] { "doctor", unpacked } })
+        {
+            var result = Hpcrun.Run(args, cwd: dir);
+            Assert.True(result.ExitCode == 83, result.ToString());
+            Assert.Equal($"hpcrun: {unpacked}: hpcrun runs an image archive or OCI layout once it is built into a " +
+                $"SIF: hpcrun build unpacked.sif {unpacked}, then run unpacked.sif\n", result.Stderr);
+        }
+    }
+
     /// <summary>What a transport names is looked at first, by the launch verbs, build, pull, doctor and bench alike:
     /// no path is 64, nothing there 66 (build says so as for any source), `oci:` naming no layout or an archive's
     /// transport naming no file 65 (build made an empty image of `oci:EMPTY_DIR` and read `docker-archive:/` as a
