@@ -39,7 +39,7 @@ public static class LocalTransports
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) for no path after the transport or an
     /// image picked by its place (<see cref="ArchiveReference.IndexRefusal"/>), 66
     /// (<see cref="ExitCode.ImageNotFound"/>) for nothing there, 65 (<see cref="ExitCode.BadImage"/>) for another
-    /// kind of file, or an archive that starts as no image archive does (<see cref="ArchiveContent"/>: the build
+    /// kind of file, or an archive that holds no image archive's names (<see cref="ArchiveContent"/>: the build
     /// would refuse it so).</exception>
     public static (string Path, string? Named)? Existing(string source, bool orMissing = false)
     {
@@ -85,6 +85,31 @@ public static class LocalTransports
     public static void Check(string source, Func<string, bool> exists)
     {
         if (Refusal(source, exists) is { } line) throw new HpcRunException(ExitCode.ImageNeedsBuild, line);
+    }
+
+    /// <summary>Throws the launch's refusal of <paramref name="image"/> when it names an image archive or OCI
+    /// layout, through a transport (<see cref="Existing"/>, <see cref="Check"/>) or bare (<see cref="IsBare"/>),
+    /// for a verb that checks an image in its own words otherwise (doctor).</summary>
+    /// <exception cref="HpcRunException">64, 65 or 66 as <see cref="Existing"/>; 83
+    /// (<see cref="ExitCode.ImageNeedsBuild"/>).</exception>
+    public static void CheckAny(string image)
+    {
+        Existing(image);
+        Check(image, Path.Exists);
+        if (IsBare(image)) throw new HpcRunException(ExitCode.ImageNeedsBuild, BuildFirst(image, image, Path.Exists));
+    }
+
+    /// <summary>Whether <paramref name="path"/>, named bare, is what `hpcrun build` reads as an image archive or OCI
+    /// layout: a directory with their names at its top, or a tar, plain or gzip'd, with them among its entries
+    /// (<see cref="ArchiveContent"/>). A SquashFS or SIF is not, nor what cannot be read (the caller says so in its
+    /// words), nor a FIFO or a device, which is not opened (a FIFO would wait for a writer).</summary>
+    public static bool IsBare(string path)
+    {
+        uint? type = Libc.Type(Libc.Cwd, path);
+        if (type == Libc.S_IFDIR) return ArchiveContent.IsLayoutDirectory(path);
+        if (type != Libc.S_IFREG || ImageSource.LooksLikeImageFile(path)) return false;
+        try { return ArchiveContent.Look(path) == ArchiveKind.ImageArchive; }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { return false; }
     }
 
     /// <summary>What the archive at <paramref name="path"/> holds (<see cref="ArchiveContent.Look"/>).</summary>

@@ -38,10 +38,7 @@ internal static class DoctorVerb
     private static int Run(string? image, bool json)
     {
         if (image is not null) // an archive or layout is refused as a launch refuses it: it is no image to check
-        {
-            LocalTransports.Existing(image);
-            LocalTransports.Check(image, Path.Exists);
-        }
+            LocalTransports.CheckAny(image);
         DoctorHost host = ReadHost();
         (string? cacheDirectory, CheckResult? imageCache) = FindCache(host);
         (string? checkedImage, CheckResult? cachedImage) = image is not null && ImageReference.IsReference(image)

@@ -113,6 +113,36 @@ public sealed class ArchiveImageTests : IDisposable
         }
     }
 
+    /// <summary>doctor, bench and pull of an archive or layout named bare refuse it as a launch does, in one line
+    /// naming it (83): doctor checked a layout as a root file system (WARN, 0) and an archive as no image (FAIL,
+    /// 75); bench gave a layout's refusal once per benchmark (88) and an archive's "not an image" without its name
+    /// (65); pull took the path for an image reference (100).</summary>
+    [Fact]
+    public void Doctor_bench_and_pull_refuse_an_archive_or_layout_named_bare_as_a_launch_does()
+    {
+        string archives = TestImages.BusyboxArchives;
+        TestEnvironment.RunChecked("sh", "-c", $"gzip -c {archives}/docker.tar > {dir}/docker.tar.gz");
+        TestEnvironment.RunChecked("chmod", "a+r", Path.Combine(dir, "docker.tar.gz"));
+        foreach ((string source, string output) in new[] { ($"{archives}/oci.tar", "oci.sif"),
+                     ($"{dir}/docker.tar.gz", "docker.sif"), ($"{archives}/layout", "layout.sif"),
+                     ($"{dir}/layout", "layout.sif") })
+        {
+            foreach (string[] args in new[] { ["doctor", source], new[] { "bench", source, "--rounds", "3" } })
+            {
+                var result = Hpcrun.Run(args, cwd: dir);
+                Assert.True(result.ExitCode == 83, $"{string.Join(' ', args)}: {result}");
+                Assert.Equal(("", $"hpcrun: {source}: hpcrun runs an image archive or OCI layout once it is built " +
+                    $"into a SIF: hpcrun build {output} {source}, then run {output}\n"),
+                    (result.Stdout, result.Stderr));
+            }
+            var pull = Hpcrun.Run("pull", "x.sif", source);
+            Assert.True(pull.ExitCode == 83, pull.ToString());
+            Assert.Equal($"hpcrun: {source}: pull fetches from registries; an archive or OCI layout is built: " +
+                $"hpcrun build x.sif {source}\n", pull.Stderr);
+        }
+        LeakCheck.AssertNothingLeft();
+    }
+
     /// <summary>What a transport names is looked at first, by the launch verbs, build, pull, doctor and bench alike:
     /// no path is 64, nothing there 66 (build says so as for any source), `oci:` naming no layout or an archive's
     /// transport naming no file 65 (build made an empty image of `oci:EMPTY_DIR` and read `docker-archive:/` as a

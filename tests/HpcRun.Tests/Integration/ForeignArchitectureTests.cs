@@ -34,4 +34,17 @@ public class ForeignArchitectureTests
             result.Stderr);
         LeakCheck.AssertNothingLeft();
     }
+
+    /// <summary>bench refuses it as a launch does, once, before any benchmark (it gave each benchmark's refusal in
+    /// one long line, 88).</summary>
+    [Fact]
+    public void Bench_refuses_a_sif_for_another_cpu_in_one_line()
+    {
+        string image = ArmSif();
+        var result = Hpcrun.Run("bench", image, "--rounds", "3");
+        Assert.True(result.ExitCode == 82, result.ToString());
+        Assert.Equal(("", $"hpcrun: {image}: the image is for arm64, this host is amd64: use an image built for " +
+            "amd64\n"), (result.Stdout, result.Stderr));
+        LeakCheck.AssertNothingLeft();
+    }
 }

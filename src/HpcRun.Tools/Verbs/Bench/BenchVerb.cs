@@ -4,6 +4,7 @@ using System.Text.Json;
 using HpcRun.CommandLine;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
+using HpcRun.Launch;
 using HpcRun.Tools.Verbs.Image;
 
 namespace HpcRun.Tools.Verbs.Bench;
@@ -56,9 +57,10 @@ internal static class BenchVerb
             throw new HpcRunException(ExitCode.Usage, $"--rounds {rounds}: give at least {MinimumRounds}");
         if (!tree.StartsWith('/') || tree.Split('/').Contains(".."))
             throw new HpcRunException(ExitCode.Usage, $"--tree {tree}: give an absolute path inside the image");
-        LocalTransports.Existing(imagePath); // refused as a launch refuses it, before it becomes a path
-        LocalTransports.Check(imagePath, Path.Exists);
-        ImageSource source = Probe(Path.GetFullPath(imagePath));
+        // Refused as a launch refuses it (an archive, another CPU's SIF), once, before any benchmark runs it.
+        ImageSource probed = ImageArgument.Probe(imagePath);
+        ImageArchitecture.Check(probed, HostPlatform.Architecture);
+        ImageSource source = probed with { Path = Path.GetFullPath(imagePath) }; // for the launches it starts
         string hpcrun = Path.Combine(AppContext.BaseDirectory, "hpcrun");
         if (!File.Exists(hpcrun))
             throw new HpcRunException(ExitCode.MissingTool, $"{hpcrun} not found: hpcrun-tools runs beside hpcrun");
@@ -117,13 +119,6 @@ internal static class BenchVerb
                 $"--only {only}: {(asked.Length == 0 ? "names no benchmark" : $"no benchmark {unknown}")} "
                 + $"(give some of {string.Join(", ", Names)})");
         return [.. Names.Where(asked.Contains)];
-    }
-
-    private static ImageSource Probe(string path)
-    {
-        try { return ImageSource.Probe(path); }
-        catch (FileNotFoundException e) { throw new HpcRunException(ExitCode.ImageNotFound, IoError.Message(e)); }
-        catch (ImageFormatException e) { throw new HpcRunException(ExitCode.BadImage, e.Message); }
     }
 
     private static Dictionary<string, string?> Environment() =>

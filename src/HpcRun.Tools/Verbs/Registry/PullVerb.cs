@@ -62,7 +62,8 @@ internal static class PullVerb
             if (output is not null && output.Contains("://", StringComparison.Ordinal))
                 throw new HpcRunException(ExitCode.Usage, $"pull takes OUT before the reference: hpcrun pull " +
                     $"[OPTIONS] {(text.Contains("://", StringComparison.Ordinal) ? "OUT.sif" : text)} {output}");
-            if (LocalTransports.Existing(text) is not null) // an archive or layout: no registry's name
+            // An archive or layout, through a transport or named bare: no registry's name.
+            if (LocalTransports.Existing(text) is not null || LocalTransports.IsBare(text))
                 throw new HpcRunException(ExitCode.ImageNeedsBuild, $"{Shown.Path(text)}: pull fetches from " +
                     $"registries; an archive or OCI layout is built: hpcrun build {ShellWords.Quote(output ??
                     "image.sif")} {ShellWords.Quote(text)}");
