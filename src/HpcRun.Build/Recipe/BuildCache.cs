@@ -30,6 +30,9 @@ internal sealed class BuildCache : IDisposable
 {
     private const string TemporaryPrefix = ".tmp-", ScratchPrefix = ".tmp-build-", NewPrefix = ".tmp-new-";
     private const string LockName = ".lock";
+    /// <summary>In an entry whose tree shares files with another entry's (<see cref="SharedFiles"/>): that entry's
+    /// key, where the writer keeps and finds the image of the tree (<see cref="ReuseEntry"/>).</summary>
+    private const string SharesName = "shares-files-with";
     /// <summary>A step's state.json is read up to this many bytes (16 MiB): a build writes a few KiB.</summary>
     private const int StateLimit = 16 << 20;
     private readonly FileLock? inUse;
@@ -243,6 +246,8 @@ internal sealed class BuildCache : IDisposable
             else if (tree is not null) TreeCopy.Copy(tree, $"{temporary}/rootfs", cancel);
             File.WriteAllText($"{temporary}/state.json",
                 JsonSerializer.Serialize(state, RecipeJson.Default.StageState));
+            if (tree is not null && sameAs is { } parent && KeyOf(parent.Tree) is { } shared)
+                File.WriteAllText($"{temporary}/{SharesName}", shared);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -262,6 +267,30 @@ internal sealed class BuildCache : IDisposable
         flushed = Task.WhenAll(flushed, linked).ContinueWith(_ => Flush(flushing), CancellationToken.None,
             TaskContinuationOptions.None, TaskScheduler.Default);
         return tree is null ? null : copy; // not waited for: Tree, which its readers call, waits
+    }
+
+    /// <summary>The key of the step whose tree <paramref name="tree"/> is (<see cref="Tree"/>), or null.</summary>
+    private string? KeyOf(string tree)
+    {
+        string? entry = Path.GetDirectoryName(tree);
+        if (Path.GetFileName(tree) != "rootfs" || entry is null) return null;
+        string key = stored.FirstOrDefault(s => s.Value == entry).Key ?? Path.GetFileName(entry);
+        return Entry(key) == entry && Has(key) ? key : null;
+    }
+
+    /// <summary>The directory where the image of <paramref name="key"/>'s tree is kept for later builds to copy
+    /// compressed blocks from (<see cref="BuildRequest.ReuseDirectory"/>): the entry of the step its tree shares
+    /// files with, which every tree made from that step shares too (an edited last RUN's, the same step's again),
+    /// while the cache has it; else the step's own. Null when the cache has no tree of <paramref name="key"/>.
+    /// </summary>
+    public string? ReuseEntry(string key)
+    {
+        if (Tree(key) is null) return null;
+        // Not waited on: a FIFO in its place names no entry (Libc.ReadRegularFile).
+        string? shared = Libc.ReadRegularFile($"{Entry(key)}/{SharesName}", 64, out _) is { } bytes
+            ? Encoding.ASCII.GetString(bytes) : null;
+        return shared is { Length: 64 } && shared.All(char.IsAsciiHexDigitLower) && Has(shared) ? Entry(shared)
+            : Entry(key);
     }
 
     private static string? Flush(string directory)

@@ -424,21 +424,19 @@ public static partial class RecipeBuilder
 
         /// <summary>The stage's last tree, to be read from now on: moved into the cache when it was made here, read
         /// there when it was cached, else (no cache) left in the scratch directory. With it, the cache entry where
-        /// its image's writer finds and keeps an earlier image (<see cref="StageResult.Reuse"/>): the step whose
-        /// files the tree shares (<see cref="SharedFiles"/>), else the tree's own step when it is in the cache.
-        /// </summary>
+        /// its image's writer finds and keeps an earlier image (<see cref="StageResult.Reuse"/>,
+        /// <see cref="BuildCache.ReuseEntry"/>): the same for the tree's first build and every later one, edited or
+        /// not.</summary>
         private (string Tree, string? Reuse) Finish(string tree, string? materialized)
         {
             if (pending.Remove(tree, out Pending? last)) // read from now on: once the cache's links are made
             {
                 SharedFiles.SameAs? parent = Synced(tree);
                 if (cache.Store(last.Key, tree, last.State, move: true, parent, cancel) is null) return (tree, null);
-                string? stored = cache.Tree(last.Key);
-                return (stored ?? tree, Path.GetDirectoryName(parent?.Tree ?? stored));
+                return (cache.Tree(last.Key) ?? tree, cache.ReuseEntry(last.Key));
             }
             if (materialized == treeKey) return (tree, null);
-            if (Ready(treeKey) is { } ready)
-                return (ready, cache.Tree(treeKey) is { } cached ? Path.GetDirectoryName(cached) : null);
+            if (Ready(treeKey) is { } ready) return (ready, cache.ReuseEntry(treeKey));
             Materialize(tree, treeKey, ref materialized);
             return (tree, null);
         }

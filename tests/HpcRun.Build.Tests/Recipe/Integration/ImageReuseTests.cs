@@ -50,6 +50,22 @@ public sealed class ImageReuseTests : IDisposable
         Assert.Equal(Sha256("again-uncached.sqfs"), Sha256("again.sqfs"));
     }
 
+    /// <summary>The first build keeps its image in the entry of the step its tree shares files with, where the
+    /// first unchanged rebuild did not look (it kept a second image in its own step's entry, and only the rebuilds
+    /// after it copied).</summary>
+    [Fact]
+    public void The_first_unchanged_rebuild_copies_every_file_from_the_image_the_first_build_kept()
+    {
+        Recipe("one");
+        Build("first.sif", "Dockerfile");
+        Assert.Contains(Reusing, Build("again.sif", "Dockerfile").Stderr);
+        Build("--no-cache", "uncached.sif", "Dockerfile");
+        Assert.Equal(Sha256("uncached.sif"), Sha256("again.sif"));
+        Assert.Contains(Reusing, Build("again.sqfs", "--sqfs", "Dockerfile").Stderr);
+        Assert.Single(Directory.GetFiles(Path.Combine(work.Dir, "cache"), "squashfs-reuse-*.img",
+            SearchOption.AllDirectories));
+    }
+
     [Theory]
     [InlineData("image truncated")]
     [InlineData("image overwritten")]
