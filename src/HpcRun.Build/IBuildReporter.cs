@@ -7,6 +7,10 @@ public interface IBuildReporter
     IBuildStep Step(string description, long? total);
 
     void Warning(string message);
+
+    /// <summary>A detail that -v shows: why the build did without something that only saves time (the compressed
+    /// blocks of an earlier image), which changes nothing in the image.</summary>
+    void Note(string message);
 }
 
 /// <summary>A step of a build; disposed without <see cref="Done"/>, it failed.</summary>

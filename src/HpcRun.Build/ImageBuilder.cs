@@ -124,7 +124,7 @@ public static class ImageBuilder
                 : [];
             int? level = WrittenSquashFs.GzipLevel(args);
             using BlockReuse? reuse = image.Tree is not null && request.ReuseDirectory is { } kept && level is { } l
-                ? ImageReuse.Open(kept, ReuseIndex.WriterOf(version, l)) : null;
+                ? ImageReuse.Open(kept, ReuseIndex.WriterOf(version, l), reporter) : null;
             bool written = level is not null && Write(image, level.Value, time, offset, extras, exclude, reuse);
             if (!written) Squash(image, time, offset, compression, extras, exclude);
             if (!request.SquashFsOnly) WrapInSif(image, config, record, time);

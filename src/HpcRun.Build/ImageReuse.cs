@@ -1,5 +1,6 @@
 using HpcRun.Build.SquashFs;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 using static HpcRun.Image.Posix.Libc;
 
@@ -10,8 +11,8 @@ namespace HpcRun.Build;
 /// directory of the recipe build cache (<see cref="BuildRequest.ReuseDirectory"/>: the entry of the step the image's
 /// tree shares its files with): <see cref="IndexName"/>, a <see cref="ReuseIndex"/>, and the image file it names, a
 /// private copy of an image the writer wrote. Kept once, when the directory has none this writer can use: the first
-/// build of a tree keeps its image, the edited rebuilds after it copy from that one. Only an optimisation: what
-/// cannot be read or kept is left, silently, and the writer compresses as it would have.
+/// build of a tree keeps its image, the rebuilds after it copy from that one. Only an optimisation: what cannot be
+/// read or kept is left (-v says why an index is not read), and the writer compresses as it would have.
 /// </summary>
 internal static class ImageReuse
 {
@@ -22,29 +23,56 @@ internal static class ImageReuse
     /// <summary>What the writer <paramref name="writer"/> (<see cref="ReuseIndex.WriterOf"/>) reuses from
     /// <paramref name="directory"/>: its index and image when both are whole and the image has not changed since
     /// it was indexed (inode, birth, change and modification times, size); else nothing, and the image written is
-    /// recorded for <see cref="Keep"/>.</summary>
-    public static BlockReuse Open(string directory, string writer)
+    /// recorded for <see cref="Keep"/>. Why an index there is not used goes to <paramref name="reporter"/>'s notes
+    /// (-v), with why the copying stops, should a read of the image come up short.</summary>
+    public static BlockReuse Open(string directory, string writer, IBuildReporter reporter)
     {
-        return Load(directory, writer) is ({ } index, { } image, long size) ? new BlockReuse(index, image, size, null)
+        string shown = Shown.Path(directory);
+        void NotReused(string why) =>
+            reporter.Note($"not copying the compressed blocks of the earlier image in {shown}: {why}");
+        (ReuseIndex?, SafeFileHandle?, long) found = Load(directory, writer, out string? why);
+        if (why is not null) NotReused(why);
+        return found is ({ } index, { } image, long size)
+            ? new BlockReuse(index, image, size, null,
+                () => NotReused("a read of its image came up short; compressing the rest instead"))
             : new BlockReuse(null, null, 0, writer);
     }
 
-    private static (ReuseIndex?, SafeFileHandle?, long) Load(string directory, string writer)
+    /// <summary>The index and image in <paramref name="directory"/> that <paramref name="writer"/> can use; else
+    /// none, and <paramref name="why"/>, unless the directory has no index.</summary>
+    private static (ReuseIndex?, SafeFileHandle?, long) Load(string directory, string writer, out string? why)
     {
+        why = null;
         try
         {
             // Neither file is waited on: a FIFO in the place of either is no index or image (Libc.ReadRegularFile).
-            if (ReadRegularFile(Path.Combine(directory, IndexName), MaxIndex + 1, out _) is not { } bytes
-                || bytes.Length > MaxIndex || ReuseIndex.Read(bytes, writer) is not { } index
-                || index.Image.Contains('/') || index.Image.Length == 0)
+            if (ReadRegularFile(Path.Combine(directory, IndexName), MaxIndex + 1, out int errno) is not { } bytes)
+            {
+                why = errno == 0 ? "its index is not a regular file"
+                    : errno == ENOENT ? null : $"cannot read its index: {IoError.Describe(errno)}";
                 return default;
+            }
+            if (bytes.Length > MaxIndex || ReuseIndex.Read(bytes, writer, out why) is not { } index
+                || index.Image.Contains('/') || index.Image.Length == 0)
+            {
+                why = bytes.Length > MaxIndex ? "its index is damaged" : why;
+                return default;
+            }
             SafeFileHandle image = Libc.Open(Cwd, Path.Combine(directory, index.Image),
                 O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-            if (!image.IsInvalid && Stat(image, "") is { Type: S_IFREG } s && ReuseIndex.StatOf(s) == index.ImageStat)
-                return (index, image, (long)s.Size);
+            errno = Errno;
+            Statx? s = image.IsInvalid ? null : Stat(image, "");
+            if (s is { Type: S_IFREG } && ReuseIndex.StatOf(s.Value) == index.ImageStat)
+                return (index, image, (long)s.Value.Size);
             image.Dispose();
+            why = image.IsInvalid ? $"cannot open its image {index.Image}: {IoError.Describe(errno)}"
+                : s is { Type: S_IFREG } ? $"its image {index.Image} changed since it was indexed"
+                : $"its image {index.Image} is not a regular file";
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            why = $"cannot read it: {IoError.Describe(e)}";
+        }
         return default;
     }
 

@@ -11,9 +11,10 @@ namespace HpcRun.Build.SquashFs;
 /// time, never a wrong image.
 /// <paramref name="recordAs"/>: the writer (<see cref="ReuseIndex.WriterOf"/>) whose image is recorded: the files
 /// met and the fragment blocks written are kept for <see cref="Finished"/>; null: nothing recorded.
+/// <paramref name="stopped"/>: called when a read fails and the copying stops.
 /// </summary>
-internal sealed class BlockReuse(ReuseIndex? from, SafeFileHandle? image, long imageSize, string? recordAs)
-    : IDisposable
+internal sealed class BlockReuse(ReuseIndex? from, SafeFileHandle? image, long imageSize, string? recordAs,
+    Action? stopped = null) : IDisposable
 {
     private const uint Uncompressed = 1u << 24; // squashfs_fs.h SQUASHFS_COMPRESSED_BIT_BLOCK
     private readonly List<(FileIdentity Id, FileData Data)> met = [];
@@ -62,6 +63,7 @@ internal sealed class BlockReuse(ReuseIndex? from, SafeFileHandle? image, long i
 
     private bool Fail()
     {
+        if (!failed) stopped?.Invoke();
         failed = true;
         return false;
     }

@@ -104,16 +104,21 @@ internal sealed class ReuseIndex
     }
 
     /// <summary>The index in <paramref name="bytes"/> when it is whole (its hash) and made by
-    /// <paramref name="writer"/>; else null.</summary>
-    public static ReuseIndex? Read(byte[] bytes, string writer)
+    /// <paramref name="writer"/>; else null, and <paramref name="why"/> says which it is not.</summary>
+    public static ReuseIndex? Read(byte[] bytes, string writer, out string why)
     {
+        why = "its index is damaged";
         if (bytes.Length < Magic.Length + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)
             || !SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(bytes.AsSpan(^32)))
             return null;
         using var r = new BinaryReader(new MemoryStream(bytes, Magic.Length, bytes.Length - 32 - Magic.Length));
         try
         {
-            if (r.ReadString() != writer) return null;
+            if (r.ReadString() is var made && made != writer)
+            {
+                why = $"its index was made by another writer ({made}; this one is {writer})";
+                return null;
+            }
             var index = new ReuseIndex
             {
                 Writer = writer,

@@ -2,12 +2,13 @@ using HpcRun.Build;
 
 namespace HpcRun.Image.Tests.Fixtures;
 
-/// <summary>Keeps a build's steps, progress and warnings for the test to check; <see cref="OnStep"/> runs as a
+/// <summary>Keeps a build's steps, progress, warnings and notes for the test to check; <see cref="OnStep"/> runs as a
 /// step starts (to look at the build then, or cancel it).</summary>
 public sealed class RecordingReporter : IBuildReporter
 {
     public List<string> Steps { get; } = [];
     public List<string> Warnings { get; } = [];
+    public List<string> Notes { get; } = [];
 
     /// <summary>Each step's progress, as the running total after each advance.</summary>
     public Dictionary<string, List<long>> Progress { get; } = [];
@@ -23,6 +24,8 @@ public sealed class RecordingReporter : IBuildReporter
     }
 
     public void Warning(string message) => Warnings.Add(message);
+
+    public void Note(string message) => Notes.Add(message);
 
     private sealed class Recorded(List<long> totals) : IBuildStep
     {

@@ -181,9 +181,13 @@ internal static class ImageVerbs
         return (split.Path, tag ?? split.Named);
     }
 
-    /// <summary>Plain progress lines and warnings on stderr, as -q and -s leave them (<see cref="Logging"/>).</summary>
+    /// <summary>Plain progress lines and warnings on stderr, as -q and -s leave them (<see cref="Logging"/>), and
+    /// notes in -v's log.</summary>
     internal static PlainReporter Reporter() =>
-        new(Console.Error, Logging.ShowsProgress, Log.IsEnabled(LogEventLevel.Warning));
+        new(Console.Error, Logging.ShowsProgress, Log.IsEnabled(LogEventLevel.Warning), LogNote);
+
+    /// <summary>A build's note (<see cref="IBuildReporter.Note"/>), which -v shows.</summary>
+    internal static void LogNote(string note) => Log.Information("{Note:l}", note);
 
     /// <summary>The line that names the file a build or pull wrote (a progress line: none with -q or -s).</summary>
     internal static void Wrote(string path)

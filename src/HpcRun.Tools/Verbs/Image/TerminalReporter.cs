@@ -3,13 +3,11 @@ using Spectre.Console;
 
 namespace HpcRun.Tools.Verbs.Image;
 
-/// <summary>Progress bars on a terminal (Spectre.Console). Warnings are held until the bars are
+/// <summary>Progress bars on a terminal (Spectre.Console). Warnings and notes are held until the bars are
 /// gone, so they do not tear the display.</summary>
 internal sealed class TerminalReporter(ProgressContext context) : IBuildReporter
 {
-    private readonly List<string> warnings = [];
-
-    public IReadOnlyList<string> Warnings => warnings;
+    private readonly List<string> warnings = [], notes = [];
 
     /// <summary>Runs <paramref name="build"/> under progress bars, then prints its warnings to
     /// <paramref name="errors"/>.</summary>
@@ -25,7 +23,8 @@ internal sealed class TerminalReporter(ProgressContext context) : IBuildReporter
         }
         finally
         {
-            foreach (string warning in reporter?.Warnings ?? []) errors.WriteLine($"hpcrun: warning: {warning}");
+            foreach (string note in reporter?.notes ?? []) ImageVerbs.LogNote(note);
+            foreach (string warning in reporter?.warnings ?? []) errors.WriteLine($"hpcrun: warning: {warning}");
         }
     }
 
@@ -37,6 +36,8 @@ internal sealed class TerminalReporter(ProgressContext context) : IBuildReporter
     }
 
     public void Warning(string message) => warnings.Add(message);
+
+    public void Note(string message) => notes.Add(message);
 
     private sealed class TerminalStep(ProgressTask task) : IBuildStep
     {

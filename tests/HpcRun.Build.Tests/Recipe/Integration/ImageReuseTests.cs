@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Build.Tests.Recipe.Integration;
@@ -64,6 +65,40 @@ public sealed class ImageReuseTests : IDisposable
         Assert.Contains(Reusing, Build("again.sqfs", "--sqfs", "Dockerfile").Stderr);
         Assert.Single(Directory.GetFiles(Path.Combine(work.Dir, "cache"), "squashfs-reuse-*.img",
             SearchOption.AllDirectories));
+    }
+
+    /// <summary>-v says why an earlier image's blocks are not copied, in one line naming where it is kept.</summary>
+    [Theory]
+    [InlineData("index truncated", "index is damaged")]
+    [InlineData("index a FIFO", "index is not a regular file")]
+    [InlineData("image overwritten", "changed since it was indexed")]
+    [InlineData("image a FIFO", "is not a regular file")]
+    [InlineData("another level", "index was made by another writer (")]
+    public void Verbose_says_why_the_earlier_image_is_not_copied(string damage, string why)
+    {
+        Recipe("one");
+        Build("first.sif", "Dockerfile");
+        string kept = Directory.GetFiles(Path.Combine(work.Dir, "cache"), "squashfs-reuse-*.img",
+            SearchOption.AllDirectories).Single();
+        string damaged = damage.StartsWith("image") ? kept
+            : Path.Combine(Path.GetDirectoryName(kept)!, "squashfs-reuse.index");
+        if (damage.EndsWith("FIFO"))
+        {
+            File.Delete(damaged);
+            TestEnvironment.RunChecked("mkfifo", "-m", "0666", damaged);
+        }
+        else if (damage != "another level")
+            using (FileStream file = File.Open(damaged, FileMode.Open))
+                if (damage.EndsWith("truncated")) file.SetLength(file.Length / 2);
+                else file.Write(new byte[4096]);
+        Recipe("two");
+        string[] level = damage == "another level" ? ["--mksquashfs-args", "-Xcompression-level 4"] : [];
+        string said = Build(["-v", .. level, "edited.sif", "Dockerfile"]).Stderr;
+        Assert.DoesNotContain(Reusing, said);
+        string line = Assert.Single(said.Split('\n'), l => l.Contains("not copying the compressed blocks"));
+        Assert.Matches($@"INF not copying the compressed blocks of the earlier image in /.+: its .*{Regex.Escape(why)}",
+            line);
+        Assert.DoesNotContain("not copying", Build("-F", "edited.sif", "Dockerfile").Stderr); // -v's alone
     }
 
     [Theory]
