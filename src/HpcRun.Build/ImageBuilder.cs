@@ -111,12 +111,19 @@ public static class ImageBuilder
             long offset = request.SquashFsOnly ? 0 : SifWriter.PartitionOffset;
             IReadOnlyList<string> args = request.MksquashfsArgs ?? [];
             IReadOnlyList<string> compression = SquashFsMaker.Compression(args);
-            byte[] record = JsonSerializer.SerializeToUtf8Bytes(Record(image, time, version, compression),
-                BuildRecordJson.Default.BuildRecord);
-            // A bare SquashFS has no place outside its file system: the config and the build record go inside.
-            List<SquashFsMaker.ExtraFile> extras = request.Overlay is { } overlay ? OverlayFiles(overlay) : [];
-            if (request.SquashFsOnly)
-                extras.AddRange([Inside(ImageConfig.InTreePath, config), Inside(BuildRecord.InTreePath, record)]);
+            // The record says what made the file system, which the writer learns only as it reads a directory
+            // (one with extended attributes goes to mksquashfs).
+            byte[] Recorded(string maker) => JsonSerializer.SerializeToUtf8Bytes(
+                Record(image, time, version, compression, maker), BuildRecordJson.Default.BuildRecord);
+            List<SquashFsMaker.ExtraFile> Extras(string maker)
+            {
+                List<SquashFsMaker.ExtraFile> extras = request.Overlay is { } overlay ? OverlayFiles(overlay) : [];
+                // A bare SquashFS has no place outside its file system: the config and the build record go inside.
+                if (request.SquashFsOnly)
+                    extras.AddRange([Inside(ImageConfig.InTreePath, config, maker),
+                        Inside(BuildRecord.InTreePath, Recorded(maker), maker)]);
+                return extras;
+            }
             IReadOnlyList<string> exclude = image.Tree is { } source
                 ? [.. DirectoryScan.Check(source, request.SkipUnreadable, reporter, cancel),
                     .. request.LeaveOut.Where(path => Path.Exists(Path.Combine(source, path))),
@@ -125,9 +132,11 @@ public static class ImageBuilder
             int? level = WrittenSquashFs.GzipLevel(args);
             using BlockReuse? reuse = image.Tree is not null && request.ReuseDirectory is { } kept && level is { } l
                 ? ImageReuse.Open(kept, ReuseIndex.WriterOf(version, l), reporter) : null;
-            bool written = level is not null && Write(image, level.Value, time, offset, extras, exclude, reuse);
-            if (!written) Squash(image, time, offset, compression, extras, exclude);
-            if (!request.SquashFsOnly) WrapInSif(image, config, record, time);
+            bool written = level is not null
+                && Write(image, level.Value, time, offset, Extras(BuildRecord.Hpcrun), exclude, reuse);
+            if (!written) Squash(image, time, offset, compression, Extras(BuildRecord.Mksquashfs), exclude);
+            if (!request.SquashFsOnly)
+                WrapInSif(image, config, Recorded(written ? BuildRecord.Hpcrun : BuildRecord.Mksquashfs), time);
             if (written && reuse is not null) ImageReuse.Keep(request.ReuseDirectory!, reuse, output.ImagePath, offset);
         }
 
@@ -172,10 +181,10 @@ public static class ImageBuilder
                 request.SourceDateEpoch, compression, extras, exclude, pseudo), reporter, cancel);
         }
 
-        /// <summary>A file of hpcrun's put in the image at <paramref name="path"/>, written to the scratch directory
-        /// for both mksquashfs and the writer to read.</summary>
-        private SquashFsMaker.ExtraFile Inside(string path, byte[] content) =>
-            new(path, WriteScratchFile(Path.GetFileName(path), content));
+        /// <summary>A file of hpcrun's put in the image at <paramref name="path"/> by <paramref name="maker"/>,
+        /// written to the scratch directory for it to read.</summary>
+        private SquashFsMaker.ExtraFile Inside(string path, byte[] content, string maker) =>
+            new(path, WriteScratchFile($"{maker}-{Path.GetFileName(path)}", content));
 
         private static List<SquashFsMaker.ExtraFile> OverlayFiles(string overlay) =>
         [
@@ -276,13 +285,14 @@ public static class ImageBuilder
 
         /// <summary>What the image records of its build (<see cref="BuildRecord"/>).</summary>
         private BuildRecord Record(ResolvedImage image, long time, string hpcrunVersion,
-            IReadOnlyList<string> compression) => new()
+            IReadOnlyList<string> compression, string maker) => new()
             {
                 SourceKind = request.Reference is null ? image.Kind : "registry",
                 SourceDigest = image.Digest,
                 SourceTag = request.Reference ?? image.Tag,
                 Platform = image.Platform,
                 Created = time > 0 ? DateTimeOffset.FromUnixTimeSeconds(time) : null,
+                FileSystemMaker = maker,
                 HpcrunVersion = hpcrunVersion,
                 MksquashfsArgs = [.. compression],
             };

@@ -52,6 +52,7 @@ internal static class ImageCopy
             Created = time > 0 ? DateTimeOffset.FromUnixTimeSeconds(time) : null,
             HpcrunVersion = hpcrunVersion,
             MksquashfsArgs = from.Compression,
+            FileSystemMaker = from.Maker,
         };
         SifObject[] objects =
         [
@@ -64,10 +65,10 @@ internal static class ImageCopy
     }
 
     /// <summary>What a source gives the new SIF: where its file system lies, the objects to keep, its architecture
-    /// and time, and the compression its file system was made with (its build record's, else the superblock's).
-    /// </summary>
+    /// and time, and the compression its file system was made with (its build record's, else the superblock's),
+    /// with what made it when its record says.</summary>
     private sealed record Source(long Offset, long Size, IReadOnlyList<SifObject> Objects, string Architecture,
-        long Time, IReadOnlyList<string> Compression);
+        long Time, IReadOnlyList<string> Compression, string? Maker = null);
 
     private static readonly SifDataType[] Carried =
     [
@@ -107,7 +108,8 @@ internal static class ImageCopy
         if (left.Count > 0) reporter.Warning($"{shown}: the new image leaves out {string.Join(", ", left)}");
         string architecture = sif.PrimaryArchitecture ?? SifArch.Name("00");
         return new Source(root.Offset, root.Size, objects, architecture, Math.Max(sif.Header.CreatedAt, 0),
-            sourceRecord?.MksquashfsArgs ?? Compressor(superblock));
+            sourceRecord?.MksquashfsArgs ?? Compressor(superblock),
+            sourceRecord?.MksquashfsArgs is null ? null : sourceRecord.FileSystemMaker);
     }
 
     private static Source FromSquashFs(FileStream stream, string shown)

@@ -49,7 +49,8 @@ public static class ImageInfoText
             Line("Built from", string.Join(' ',
                 new[] { b.SourceKind, b.SourceTag, b.SourceDigest, "for", b.Platform, "by hpcrun", b.HpcrunVersion }
                     .Where(w => w is not null)));
-        Line("mksquashfs", Join(info.Build?.MksquashfsArgs));
+        Line("Squashed by", info.Build?.FileSystemMaker);
+        Line("Compression", Join(info.Build?.MksquashfsArgs));
         return text.ToString();
     }
 

@@ -12,6 +12,9 @@ public sealed record BuildRecord
 {
     public const string InTreePath = "/.hpcrun/build.json";
 
+    /// <summary>The values of <see cref="FileSystemMaker"/>.</summary>
+    public const string Hpcrun = "hpcrun", Mksquashfs = "mksquashfs";
+
     /// <summary>The record <paramref name="json"/> holds; null for none, or one this version cannot read: the
     /// record only informs, and must not stop the image from running or being inspected.</summary>
     public static BuildRecord? ParseOrNull(string? json)
@@ -29,9 +32,15 @@ public sealed record BuildRecord
     public required string Platform { get; init; }
     public DateTimeOffset? Created { get; init; }
     public required string HpcrunVersion { get; init; }
-    /// <summary>The compression arguments mksquashfs was given (-comp ... and the user's or site's); none in images
-    /// built before hpcrun recorded them (mksquashfs's default, gzip level 9).</summary>
+    /// <summary>The compression arguments, in mksquashfs's words (-comp ... and the user's or site's), whichever
+    /// made the file system (<see cref="FileSystemMaker"/>; the name is kept for the readers of the JSON); none in
+    /// images built before hpcrun recorded them (mksquashfs's default, gzip level 9).</summary>
     public IReadOnlyList<string>? MksquashfsArgs { get; init; }
+
+    /// <summary>What made the SquashFS file system: <see cref="Hpcrun"/>'s own writer or <see cref="Mksquashfs"/>;
+    /// none in images built before hpcrun recorded it, and in a SIF built from an image whose record did not say.
+    /// </summary>
+    public string? FileSystemMaker { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,

@@ -67,8 +67,11 @@ public sealed class CompressionTests : IDisposable
         Assert.Equal(Gzip, compressor);
         Assert.Equal(3, GzipLevel(options));
         RunsByteExact("default.sif");
-        Assert.Contains("\"-comp\",\n      \"gzip\",\n      \"-Xcompression-level\",\n      \"3\"",
-            Hpcrun.Run("inspect", "--json", Path.Combine(dir, "default.sif")).Stdout);
+        string json = Hpcrun.Run("inspect", "--json", Path.Combine(dir, "default.sif")).Stdout;
+        Assert.Contains("\"-comp\",\n      \"gzip\",\n      \"-Xcompression-level\",\n      \"3\"", json);
+        Assert.Contains("\"fileSystemMaker\": \"hpcrun\"", json);
+        Assert.Contains("Squashed by:  hpcrun\nCompression:  -comp gzip -Xcompression-level 3\n",
+            Hpcrun.Run("inspect", Path.Combine(dir, "default.sif")).Stdout);
 
         Ok(Build("default.sqfs", null, "--sqfs"));
         Assert.Equal((Gzip, 3), (Compression("default.sqfs").Compressor,
@@ -81,7 +84,8 @@ public sealed class CompressionTests : IDisposable
         Ok(Build("xz.sif", null, "--mksquashfs-args", "-comp xz"));
         Assert.Equal(Xz, Compression("xz.sif").Compressor);
         RunsByteExact("xz.sif");
-        Assert.Contains("mksquashfs:   -comp xz\n", Hpcrun.Run("inspect", Path.Combine(dir, "xz.sif")).Stdout);
+        Assert.Contains("Squashed by:  mksquashfs\nCompression:  -comp xz\n",
+            Hpcrun.Run("inspect", Path.Combine(dir, "xz.sif")).Stdout);
 
         Ok(Build("nine.sif", null, "--mksquashfs-args", "-Xcompression-level 9"));
         Assert.Equal((Gzip, 9), (Compression("nine.sif").Compressor, GzipLevel(Compression("nine.sif").Options)));

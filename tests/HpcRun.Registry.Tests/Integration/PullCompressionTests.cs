@@ -37,11 +37,13 @@ public sealed class PullCompressionTests(RegistryFixture registry) : IDisposable
         CommandResult plain = Run("pull", $"{dir}/gzip.sif", reference);
         Assert.True(plain.ExitCode == 0, plain.ToString());
         Assert.Equal(1, Compressor("gzip.sif"));
-        Assert.Contains("mksquashfs:   -comp gzip -Xcompression-level 3\n", Run("inspect", $"{dir}/gzip.sif").Stdout);
+        Assert.Contains("Squashed by:  hpcrun\nCompression:  -comp gzip -Xcompression-level 3\n",
+            Run("inspect", $"{dir}/gzip.sif").Stdout);
 
         CommandResult xz = Run("pull", "--mksquashfs-args", "-comp xz", $"{dir}/xz.sif", reference);
         Assert.True(xz.ExitCode == 0, xz.ToString());
         Assert.Equal(4, Compressor("xz.sif"));
+        Assert.Contains("Squashed by:  mksquashfs\nCompression:  -comp xz\n", Run("inspect", $"{dir}/xz.sif").Stdout);
         Assert.Equal("kept\n", Run($"{dir}/xz.sif", "cat", "/data/kept").Stdout);
 
         CommandResult build = Run("build", "--mksquashfs-args", "-comp zstd", $"{dir}/zstd.sif", reference);
