@@ -46,7 +46,7 @@ internal sealed class BuildOutput : IDisposable
         catch (IOException e)
         {
             Dispose();
-            throw Unwritable(output, IoError.Describe(e));
+            throw Unwritable(output, e);
         }
     }
 
@@ -66,7 +66,7 @@ internal sealed class BuildOutput : IDisposable
                 ENOENT => $"its directory {Shown.Path(dirPath)} does not exist",
                 ENOTDIR => $"{Shown.Path(dirPath)} is not a directory",
                 _ => Describe(Errno),
-            });
+            }, Errno);
         try
         {
             if (Stat(directory, name) is { } existing)
@@ -121,7 +121,7 @@ internal sealed class BuildOutput : IDisposable
     public void Commit(bool force, bool executable)
     {
         if (executable && FchmodAt(Scratch.Handle, ImageName, 0b111_101_101 & ~Umask(), 0) != 0)
-            throw Unwritable(Out, Describe(Errno));
+            throw Unwritable(Out, Describe(Errno), Errno);
         if (RenameAt2(Scratch.Handle, ImageName, directory, name, force ? 0 : RENAME_NOREPLACE) == 0) return;
         int errno = Errno;
         if (errno is EINVAL or ENOSYS && !force) // no RENAME_NOREPLACE here (NFS, some FUSE): check, then rename
@@ -136,7 +136,7 @@ internal sealed class BuildOutput : IDisposable
             EEXIST => "another process created it meanwhile; give --force to overwrite it",
             EISDIR => "it is a directory",
             _ => Describe(errno),
-        });
+        }, errno);
     }
 
     /// <summary>This process's umask, from /proc/self/status (umask(2) cannot read it without setting it, under the
@@ -166,9 +166,16 @@ internal sealed class BuildOutput : IDisposable
         }
     }
 
-    /// <summary>A failure to write OUT (<paramref name="why"/> after its name).</summary>
-    public static ImageBuildException Unwritable(string output, string why) =>
-        new($"cannot write {Shown.Path(output)}: {why}", BuildFailure.OutputUnwritable);
+    /// <summary>A failure to write OUT (<paramref name="why"/> after its name); <see cref="BuildFailure.DiskFull"/>
+    /// where <paramref name="errno"/> says its file system is full.</summary>
+    public static ImageBuildException Unwritable(string output, string why, int errno = 0) =>
+        errno is ENOSPC or EDQUOT ? ImageBuildException.Full(Shown.Path(output), IoError.Describe(errno))
+            : new($"cannot write {Shown.Path(output)}: {why}", BuildFailure.OutputUnwritable);
+
+    /// <summary>A failure to write OUT that <paramref name="e"/> says.</summary>
+    public static ImageBuildException Unwritable(string output, Exception e) =>
+        IoError.IsFull(e) ? ImageBuildException.Full(Shown.Path(output), IoError.Describe(e))
+            : Unwritable(output, IoError.Describe(e));
 
     /// <summary>mkdtemp(3)'s way, relative to a descriptor: random names until mkdir makes a new one.</summary>
     private static string MakeScratch(SafeFileHandle directory, string output)
@@ -178,7 +185,8 @@ internal sealed class BuildOutput : IDisposable
             string scratchName = ScratchPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
             if (MkdirAt(directory, scratchName, 0b111_000_000) == 0) return scratchName;
             if (Errno != EEXIST || attempt == 100)
-                throw Unwritable(output, Errno == EACCES ? "permission denied in its directory" : Describe(Errno));
+                throw Unwritable(output, Errno == EACCES ? "permission denied in its directory" : Describe(Errno),
+                    Errno);
         }
     }
 }

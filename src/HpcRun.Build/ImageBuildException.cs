@@ -25,6 +25,9 @@ public enum BuildFailure
     RecipeSourceRefused,
     /// <summary>The image cache (where a recipe build keeps its steps) cannot be made, read or written.</summary>
     CacheUnusable,
+    /// <summary>A file system the build or pull writes (OUT's, the image cache's) is full, or the user's quota on it
+    /// spent (ENOSPC, EDQUOT); the message names what.</summary>
+    DiskFull,
 }
 
 /// <summary>A build could not be done for a reason outside the input's format: <see cref="Failure"/> says
@@ -37,6 +40,18 @@ public sealed class ImageBuildException(string message, BuildFailure failure = B
     /// <summary>For <see cref="BuildFailure.Interrupted"/>: the signal's number (2 SIGINT, 15 SIGTERM, 1
     /// SIGHUP).</summary>
     public int Signal { get; } = signal;
+
+    /// <summary>Writing <paramref name="what"/> (a path as messages show it, or words naming the image cache) found
+    /// its file system full: <paramref name="why"/> (ENOSPC's or EDQUOT's words).</summary>
+    public static ImageBuildException Full(string what, string why) =>
+        new($"cannot write {what}: {why}", BuildFailure.DiskFull);
+
+    /// <summary>ENOSPC's or EDQUOT's words when a helper program's <paramref name="line"/> says its file system is
+    /// full (strerror's text, as the C locale has it: <see cref="Recipe.TreeCopy.Run"/>), else null.</summary>
+    public static string? FullIn(string line) =>
+        line.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) ? IoError.Describe(Libc.ENOSPC)
+        : line.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase) ? IoError.Describe(Libc.EDQUOT)
+        : null;
 
     /// <summary>A file of the source that this process may not read (EACCES); <paramref name="path"/> as messages
     /// show it.</summary>

@@ -88,15 +88,13 @@ public static class ImageBuilder
             cancel.ThrowIfCancellationRequested();
             output.Commit(request.Force, executable: !request.SquashFsOnly);
         }
-        catch (PosixException e) when (e.Errno is ENOSPC or EDQUOT or EROFS or EIO)
+        // .NET's own writes carry errno in HResult.
+        catch (IOException e) when (IoError.IsFull(e)) { throw BuildOutput.Unwritable(request.Output, e); }
+        catch (PosixException e) when (e.Errno is EROFS or EIO)
         {
             throw BuildOutput.Unwritable(request.Output, Describe(e.Errno));
         }
         catch (PosixException e) { throw new ImageBuildException(e.Message); }
-        catch (IOException e) when (e.HResult is ENOSPC or EDQUOT) // .NET's own writes carry errno in HResult
-        {
-            throw BuildOutput.Unwritable(request.Output, Describe(e.HResult));
-        }
     }
 
     /// <summary>One build's steps, sharing what it was asked for and where it writes.</summary>
@@ -292,9 +290,9 @@ public static class ImageBuilder
                 SourceTag = request.Reference ?? image.Tag,
                 Platform = image.Platform,
                 Created = time > 0 ? DateTimeOffset.FromUnixTimeSeconds(time) : null,
-                FileSystemMaker = maker,
                 HpcrunVersion = hpcrunVersion,
                 MksquashfsArgs = [.. compression],
+                FileSystemMaker = maker,
             };
 
         private void WrapInSif(ResolvedImage image, byte[] config, byte[] record, long time)

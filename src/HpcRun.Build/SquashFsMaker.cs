@@ -116,8 +116,10 @@ internal static partial class SquashFsMaker
         if (code != 0 || signal != 0)
         {
             string why = Clean(errors.LastOrDefault() ?? (signal != 0 ? $"killed by signal {signal}" : ""), job);
-            if (why.Contains("No space left on device") || why.Contains("Disk quota exceeded"))
-                throw new ImageBuildException($"cannot write {job.OutputName}: {why}", BuildFailure.OutputUnwritable);
+            // Said before its last line ("Write failed because No space left on device", then "FATAL ERROR:
+            // Failed to write to output filesystem").
+            if (errors.Select(ImageBuildException.FullIn).FirstOrDefault(w => w is not null) is { } full)
+                throw ImageBuildException.Full(Shown.Path(job.OutputName), full);
             throw new ImageBuildException($"{Tool} failed (exit {code}): {why}");
         }
         // Not lost: an -e path mksquashfs cannot stat ("Cannot stat exclude"), or one it cannot open as it scans

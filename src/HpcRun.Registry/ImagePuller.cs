@@ -80,10 +80,10 @@ public static class ImagePuller
                 Force: request.Force, Reference: request.Reference.ToString(), MksquashfsArgs: request.MksquashfsArgs);
             BuildWhileDownloading(client, layers, $"{layout}/blobs/sha256", build, hpcrunVersion, reporter, cancel);
         }
-        catch (IOException e) when (e.HResult is ENOSPC or EDQUOT)
+        catch (IOException e) when (IoError.IsFull(e)) // a blob of the layout beside OUT
         {
             throw new RegistryException(RegistryFault.Unwritable,
-                $"cannot write {Shown.Path(request.Output)}: {Describe(e.HResult)}", e);
+                $"cannot write {Shown.Path(request.Output)}: {IoError.Describe(e)}", e);
         }
         finally
         {

@@ -93,7 +93,7 @@ public static partial class RecipeBuilder
         try
         {
             var run = new Run(request, recipe, cache, scratch, reporter, progress, cancel);
-            StageResult last = run.All();
+            StageResult last = InScratch(run.All, cache, request.Output);
             // Once the stages ran, as `docker build` warns: an ARG in a base's ONBUILD trigger reads one too.
             List<string> unused = [.. request.BuildArgs.Keys.Where(name => !recipe.ArgsUsed.Contains(name)
                 && !run.TriggerArgs.Contains(name) && !ProxyVariables.Names.Contains(name)).Order()];
@@ -109,8 +109,9 @@ public static partial class RecipeBuilder
                         BuildLabels.For(definition, last.Platform ?? HostPlatform.Name, request.SourceDateEpoch ?? 0,
                             request.Version), definition.Labels, request.Force, reporter),
                 };
-                ApptainerLayout.Write(layout = Path.Combine(scratch, "layout"), last.Tree, definition, config,
-                    request.Force, reporter);
+                string written = layout = Path.Combine(scratch, "layout");
+                InScratch(() => ApptainerLayout.Write(written, last.Tree, definition, config, request.Force,
+                    reporter), cache, request.Output);
             }
             ImageBuilder.Build(new BuildRequest(request.Output, last.Tree, request.SquashFsOnly, last.Platform,
                 Force: request.Force, SourceDateEpoch: request.SourceDateEpoch, Config: config,
@@ -129,6 +130,24 @@ public static partial class RecipeBuilder
             beside?.Dispose();
         }
     }
+
+    /// <summary>What <paramref name="work"/> on the build's scratch trees gives; a full file system there (the
+    /// cache's, or OUT's with --no-cache) is said naming it, whichever helper met it.</summary>
+    private static T InScratch<T>(Func<T> work, BuildCache cache, string output)
+    {
+        try { return work(); }
+        catch (Exception e) when (e is ImageBuildException { Failure: BuildFailure.DiskFull }
+            || e is IOException && IoError.IsFull(e))
+        {
+            string why = e is ImageBuildException
+                ? ImageBuildException.FullIn(e.Message) ?? IoError.Describe(Libc.ENOSPC) : IoError.Describe(e);
+            throw cache.Root is { } root ? ImageBuildException.Full($"the recipe build cache {Shown.Path(root)}", why)
+                : ImageBuildException.Full(Shown.Path(output), why);
+        }
+    }
+
+    private static void InScratch(Action work, BuildCache cache, string output) =>
+        InScratch(() => { work(); return 0; }, cache, output);
 
     /// <summary>The recipe's text. Throws <see cref="FileNotFoundException"/> when it is missing, and
     /// <see cref="RecipeException"/> (the whole file) when it cannot be read.</summary>
@@ -176,7 +195,7 @@ public static partial class RecipeBuilder
         catch (IOException e)
         {
             TreeCopy.Remove(scratch);
-            throw BuildOutput.Unwritable(output, IoError.Describe(e));
+            throw BuildOutput.Unwritable(output, e);
         }
         return scratch;
     }

@@ -25,7 +25,8 @@ internal static class TreeCopy
     }
 
     /// <summary>The copy of <paramref name="source"/> failed, as cp's <paramref name="line"/> says.</summary>
-    public static ImageBuildException Failed(string source, string line) => new($"cannot copy {source}: {line}");
+    public static ImageBuildException Failed(string source, string line) => ImageBuildException.FullIn(line) is { } full
+        ? new($"cannot copy {source}: {full}", BuildFailure.DiskFull) : new($"cannot copy {source}: {line}");
 
     /// <summary>Removes <paramref name="path"/> and everything in it; nothing when it is missing. Only directories
     /// are made writable: a file's mode does not keep it from being removed, and the build cache's trees share files
@@ -40,11 +41,12 @@ internal static class TreeCopy
     }
 
     /// <summary>Runs <paramref name="program"/>; its exit status and stderr. Throws <see cref="ImageBuildException"/>
-    /// when it fails and <paramref name="check"/>.</summary>
+    /// when it fails and <paramref name="check"/> (<see cref="BuildFailure.DiskFull"/> when it says so).</summary>
     public static (int Status, string Errors) Run(string program, IReadOnlyList<string> args,
         CancellationToken cancel, bool check = true)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.Environment["LC_ALL"] = "C"; // its errors in strerror's words, which tell a full disk (FullIn)
         foreach (string arg in args) start.ArgumentList.Add(arg);
         using Process process = Process.Start(start)!;
         using CancellationTokenRegistration stop = cancel.Register(() => Kill(process));

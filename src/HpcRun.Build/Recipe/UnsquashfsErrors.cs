@@ -6,9 +6,9 @@ namespace HpcRun.Build.Recipe;
 /// behind are those of an unprivileged user, a device node it cannot make ("could not create character device ...,
 /// because you're not superuser!", exit status 2), which a build leaves out as <see cref="TreeCopy.Copy"/> does.
 /// Anything else is a tree with files missing, which a build must not go on with: a data or metadata block that
-/// cannot be read or decompressed is a damaged image (<see cref="ImageFormatException"/>, 65), any other error
-/// (a full disk) a failed step (<see cref="ImageBuildException"/>, 71). Exit statuses: unsquashfs(1), 0 success,
-/// 1 fatal errors, 2 errors it went on after.</summary>
+/// cannot be read or decompressed is a damaged image (<see cref="ImageFormatException"/>, 65), a full disk
+/// <see cref="BuildFailure.DiskFull"/>, any other error a failed step (<see cref="ImageBuildException"/>, 71).
+/// Exit statuses: unsquashfs(1), 0 success, 1 fatal errors, 2 errors it went on after.</summary>
 internal static class UnsquashfsErrors
 {
     /// <summary>Throws for what unsquashfs of <paramref name="shown"/> (as messages name it) into
@@ -20,6 +20,8 @@ internal static class UnsquashfsErrors
             .Select(line => line.Trim()).Where(line => line.Length > 0 && !line.Contains("you're not superuser"))];
         if (status == 0 || status == 2 && serious.Length == 0) return;
         string first = serious.Length == 0 ? $"unsquashfs exited with status {status}" : Detail(serious, tree);
+        if (serious.Select(ImageBuildException.FullIn).FirstOrDefault(w => w is not null) is { } full)
+            throw new ImageBuildException($"cannot unpack {shown}: {full}", BuildFailure.DiskFull);
         if (serious.Any(Damaged))
             throw new ImageFormatException($"{shown}: damaged SquashFS: {first}");
         throw new ImageBuildException($"cannot unpack {shown}: {first}");

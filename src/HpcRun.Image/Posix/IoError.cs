@@ -39,6 +39,11 @@ public static class IoError
         return false;
     }
 
+    /// <summary>Whether <paramref name="e"/> says that a file system is full or the user's quota on it spent
+    /// (ENOSPC, EDQUOT): one condition, whatever wrote.</summary>
+    public static bool IsFull(Exception e) =>
+        (e switch { PosixException p => p.Errno, IOException io => io.HResult, _ => 0 }) is Libc.ENOSPC or Libc.EDQUOT;
+
     /// <summary>strerror(3)'s words for <paramref name="errno"/>, as <see cref="Describe(Exception)"/> gives
     /// them.</summary>
     public static string Describe(int errno) => Lower(Libc.Describe(errno));

@@ -317,17 +317,24 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Equal([own.Dir], Directory.GetFileSystemEntries(dir));
     }
 
-    [Fact]
-    public void A_full_disk_is_status_108_with_nothing_left()
+    /// <summary>A pull and a build of a reference (hpcrun's writer or mksquashfs) alike, as a build of a directory
+    /// (FullDiskTests): 108, one line naming OUT.</summary>
+    [Theory]
+    [InlineData("pull")]
+    [InlineData("build")]
+    [InlineData("build", "--mksquashfs-args", "-comp xz")]
+    public void A_full_disk_is_status_108_with_nothing_left(string verb, params string[] args)
     {
         string small = Path.Combine(dir, "small");
         Directory.CreateDirectory(small);
         TestEnvironment.RunChecked("mount", "-t", "tmpfs", "-o", "size=256k,mode=0777", "tmpfs", small);
         try
         {
-            var pull = Hpcrun.Run(["pull", Path.Combine(small, "x.sif"), registry.PlainRef("test/app:1")], Insecure);
+            string image = Path.Combine(small, "x.sif");
+            var pull = Hpcrun.Run([verb, .. args, image, registry.PlainRef("test/app:1")], Insecure);
             Assert.Equal(108, pull.ExitCode);
-            Assert.Single(pull.Stderr.Trim().Split('\n'), l => !l.EndsWith("...") && !l.EndsWith("done"));
+            Assert.Equal($"hpcrun: cannot write {image}: no space left on device", Assert.Single(
+                pull.Stderr.Trim().Split('\n'), l => !l.EndsWith("...") && !l.EndsWith("done")));
             Assert.Empty(Directory.GetFileSystemEntries(small));
         }
         finally { TestEnvironment.RunChecked("umount", small); }
