@@ -34,9 +34,18 @@ public sealed class UnsquashfsErrorsTests
         Assert.DoesNotContain("\n", e.Message);
     }
 
+    /// <summary>A full disk (unsquashfs runs in the C locale, so its strerror words can be read) is the build's
+    /// full disk, whichever file it was writing: 108, as for every build and pull.</summary>
+    [Fact]
+    public void A_full_disk_is_the_builds_full_disk()
+    {
+        var e = Assert.Throws<ImageBuildException>(() => UnsquashfsErrors.Check(1, "FATAL ERROR: writer: failed to " +
+            "write file /cache/.tmp-build-1/tree/usr/lib/x.so, because No space left on device\n", "base.sqfs", Tree));
+        Assert.Equal(("cannot unpack base.sqfs: no space left on device", BuildFailure.DiskFull),
+            (e.Message, e.Failure));
+    }
+
     [Theory]
-    [InlineData(1, "FATAL ERROR: writer: failed to write file /cache/.tmp-build-1/tree/usr/lib/x.so, because No " +
-        "space left on device\n", "writer: failed to write file /usr/lib/x.so, because No space left on device")]
     [InlineData(1, "", "unsquashfs exited with status 1")]
     [InlineData(2, "create_inode: could not create character device /cache/.tmp-build-1/tree/dev/null, because " +
         "you're not superuser!\nwrite_xattr: could not write xattr user.x for file /cache/.tmp-build-1/tree/a\n",
