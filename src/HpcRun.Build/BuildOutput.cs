@@ -46,7 +46,7 @@ internal sealed class BuildOutput : IDisposable
         catch (IOException e)
         {
             Dispose();
-            throw Unwritable(output, e);
+            throw OutputRefusal.Unwritable(output, e);
         }
     }
 
@@ -55,25 +55,11 @@ internal sealed class BuildOutput : IDisposable
     /// build's.</summary>
     public static BuildOutput Prepare(string output, bool force, IBuildReporter reporter)
     {
-        int slash = output.TrimEnd('/').LastIndexOf('/');
-        string dirPath = slash < 0 ? "." : slash == 0 ? "/" : output[..slash], name = output[(slash + 1)..];
-        if (name is "" or "." or ".." || name.EndsWith('/'))
-            throw Unwritable(output, "it names a directory, not a file");
-        SafeFileHandle directory = Open(Cwd, dirPath, O_PATH | O_DIRECTORY);
-        if (directory.IsInvalid)
-            throw Unwritable(output, Errno switch
-            {
-                ENOENT => $"its directory {Shown.Path(dirPath)} does not exist",
-                ENOTDIR => $"{Shown.Path(dirPath)} is not a directory",
-                _ => Describe(Errno),
-            }, Errno);
+        (string dirPath, string name) = OutputRefusal.Split(output);
+        SafeFileHandle directory = OutputRefusal.OpenDirectory(output, dirPath);
         try
         {
-            if (Stat(directory, name) is { } existing)
-            {
-                if (existing.Type == S_IFDIR) throw Unwritable(output, "it is a directory");
-                if (!force) throw Unwritable(output, "it exists; give --force to overwrite it");
-            }
+            OutputRefusal.CheckExisting(directory, name, output, force);
             ScratchDirectories.Sweep(dirPath);
             return new BuildOutput(output, directory, dirPath, name, MakeScratch(directory, output), reporter);
         }
@@ -121,7 +107,7 @@ internal sealed class BuildOutput : IDisposable
     public void Commit(bool force, bool executable)
     {
         if (executable && FchmodAt(Scratch.Handle, ImageName, 0b111_101_101 & ~Umask(), 0) != 0)
-            throw Unwritable(Out, Describe(Errno), Errno);
+            throw OutputRefusal.Unwritable(Out, IoError.Describe(Errno), Errno);
         if (RenameAt2(Scratch.Handle, ImageName, directory, name, force ? 0 : RENAME_NOREPLACE) == 0) return;
         int errno = Errno;
         if (errno is EINVAL or ENOSYS && !force) // no RENAME_NOREPLACE here (NFS, some FUSE): check, then rename
@@ -130,12 +116,12 @@ internal sealed class BuildOutput : IDisposable
             else if (RenameAt2(Scratch.Handle, ImageName, directory, name, 0) == 0) return;
             else errno = Errno;
         }
-        throw Unwritable(Out, errno switch
+        throw OutputRefusal.Unwritable(Out, errno switch
         {
             // Said alike for a build and a pull (which builds): another process wrote OUT meanwhile.
             EEXIST => "another process created it meanwhile; give --force to overwrite it",
             EISDIR => "it is a directory",
-            _ => Describe(errno),
+            _ => IoError.Describe(errno),
         }, errno);
     }
 
@@ -166,17 +152,6 @@ internal sealed class BuildOutput : IDisposable
         }
     }
 
-    /// <summary>A failure to write OUT (<paramref name="why"/> after its name); <see cref="BuildFailure.DiskFull"/>
-    /// where <paramref name="errno"/> says its file system is full.</summary>
-    public static ImageBuildException Unwritable(string output, string why, int errno = 0) =>
-        errno is ENOSPC or EDQUOT ? ImageBuildException.Full(Shown.Path(output), IoError.Describe(errno))
-            : new($"cannot write {Shown.Path(output)}: {why}", BuildFailure.OutputUnwritable);
-
-    /// <summary>A failure to write OUT that <paramref name="e"/> says.</summary>
-    public static ImageBuildException Unwritable(string output, Exception e) =>
-        IoError.IsFull(e) ? ImageBuildException.Full(Shown.Path(output), IoError.Describe(e))
-            : Unwritable(output, IoError.Describe(e));
-
     /// <summary>mkdtemp(3)'s way, relative to a descriptor: random names until mkdir makes a new one.</summary>
     private static string MakeScratch(SafeFileHandle directory, string output)
     {
@@ -184,9 +159,7 @@ internal sealed class BuildOutput : IDisposable
         {
             string scratchName = ScratchPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
             if (MkdirAt(directory, scratchName, 0b111_000_000) == 0) return scratchName;
-            if (Errno != EEXIST || attempt == 100)
-                throw Unwritable(output, Errno == EACCES ? "permission denied in its directory" : Describe(Errno),
-                    Errno);
+            if (Errno != EEXIST || attempt == 100) throw OutputRefusal.InDirectory(output, Errno);
         }
     }
 }

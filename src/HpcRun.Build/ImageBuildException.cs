@@ -10,8 +10,8 @@ public enum BuildFailure
     ToolFailed,
     /// <summary>mksquashfs is not installed.</summary>
     ToolMissing,
-    /// <summary>OUT cannot be written: it exists (without --force), is a directory, its directory is missing or
-    /// not writable, or the disk is full.</summary>
+    /// <summary>OUT cannot be written: it exists (without --force), is a directory, or its directory is missing, no
+    /// directory or not writable; for a build and a pull alike (<see cref="OutputRefusal"/>).</summary>
     OutputUnwritable,
     /// <summary>A file or directory of the source cannot be read.</summary>
     SourceUnreadable,

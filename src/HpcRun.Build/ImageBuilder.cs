@@ -89,10 +89,10 @@ public static class ImageBuilder
             output.Commit(request.Force, executable: !request.SquashFsOnly);
         }
         // .NET's own writes carry errno in HResult.
-        catch (IOException e) when (IoError.IsFull(e)) { throw BuildOutput.Unwritable(request.Output, e); }
+        catch (IOException e) when (IoError.IsFull(e)) { throw OutputRefusal.Unwritable(request.Output, e); }
         catch (PosixException e) when (e.Errno is EROFS or EIO)
         {
-            throw BuildOutput.Unwritable(request.Output, Describe(e.Errno));
+            throw OutputRefusal.Unwritable(request.Output, IoError.Describe(e.Errno));
         }
         catch (PosixException e) { throw new ImageBuildException(e.Message); }
     }

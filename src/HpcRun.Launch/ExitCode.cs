@@ -23,7 +23,7 @@ public enum ExitCode
     MpiIncompatible = 77,    // --mpi=host: the host's MPI cannot replace the image's (ABI, glibc)
     JoinFailed = 78,         // a rank could not share its node's container (options differ from the first rank's)
     SiteConfigInvalid = 79,  // hpcrun.conf, a drop-in or HPCRUN_CONFIG's file: unreadable, unknown key, bad value
-    BuildOutputUnwritable = 80, // build: OUT exists (no --force), is a directory, or its directory is unusable
+    BuildOutputUnwritable = 80, // build, pull: OUT exists (no --force), is a directory, or its directory is unusable
     BuildSourceUnreadable = 81, // build: a file or directory of the source cannot be read (--skip-unreadable: left out)
     ImageArchitecture = 82,  // the image (a SIF) is for another CPU architecture than this host's
     ImageNeedsBuild = 83,    // an archive or OCI layout (docker-archive:, oci:, oci-archive:): build a SIF of it
@@ -50,7 +50,7 @@ public enum ExitCode
     RegistryRefused = 105,      // 429 or 5xx after retries, or an answer hpcrun cannot use
     RegistryNoPlatform = 106,   // the image has no manifest for the platform (--platform, default the host's)
     RegistryBadContent = 107,   // a digest or size mismatch, a truncated blob, a malformed or unsupported manifest
-    PullOutputUnwritable = 108, // a full disk (build, pull, recipe); pull: OUT exists or unwritable; the cache
+    PullOutputUnwritable = 108, // a full disk (build, pull, recipe); the image cache cannot be made or used
     NotCached = 109,            // --offline / HPCRUN_OFFLINE=1 and the image is not in the cache
     RecipeCommandFailed = 110,  // build from a recipe: a RUN, %post or %test exited non-zero (its status and line said)
     RecipeInvalid = 111,        // build from a recipe: unreadable, unknown or unsupported instruction, section, header

@@ -49,8 +49,16 @@ public static class CachePuller
         if (!File.Exists(image))
             using (FileLock.Take(cache.LockPath(manifest.Digest)))
                 if (!File.Exists(image)) // another puller may have finished while this one waited
-                    ImagePuller.Build(client, manifest, new PullRequest(image, reference, platform, false, settings),
-                        hpcrunVersion, reporter, cancel);
+                    try
+                    {
+                        ImagePuller.Build(client, manifest, new PullRequest(image, reference, platform, false,
+                            settings), hpcrunVersion, reporter, cancel);
+                    }
+                    catch (ImageBuildException e) when (e.Failure == BuildFailure.OutputUnwritable)
+                    {
+                        // Its OUT is the cache's: an image cache that cannot be used (108), not a user's OUT (80).
+                        throw new RegistryException(RegistryFault.Unwritable, e.Message, e);
+                    }
         Write(referencePath, new CachedReference(manifest.Digest, manifest.AnsweredDigest, reference.ToString(),
             shownPlatform, client.Authenticated));
         return image;

@@ -37,7 +37,7 @@ public static class ImagePuller
         CancellationToken cancel)
     {
         (ImageSelector selector, string? variant) = Selector(request.Platform);
-        CheckOutput(request.Output, request.Force);
+        OutputRefusal.Check(request.Output, request.Force); // before the registry is asked: as a build refuses it
         using var client = new RegistryClient(request.Reference, request.Settings);
         ResolvedManifest manifest = ManifestResolver.Resolve(client, request.Reference, selector, variant, null, cancel)
             .GetAwaiter().GetResult()!;
@@ -67,8 +67,7 @@ public static class ImagePuller
         catch (IOException e)
         {
             Directory.Delete(layout, recursive: true);
-            throw new RegistryException(RegistryFault.Unwritable,
-                $"cannot write {Shown.Path(request.Output)}: {IoError.Describe(e)}", e);
+            throw OutputRefusal.Unwritable(request.Output, e);
         }
         try
         {
@@ -192,17 +191,6 @@ public static class ImagePuller
     private static bool IsSha256(string digest) => digest.Length == 71 && digest.StartsWith("sha256:",
         StringComparison.Ordinal) && digest[7..].All(char.IsAsciiHexDigitLower);
 
-    /// <summary>Refuses, before anything is downloaded, an OUT that the build would refuse at the end.</summary>
-    private static void CheckOutput(string output, bool force)
-    {
-        if (Directory.Exists(output))
-            throw new RegistryException(RegistryFault.Unwritable,
-                $"cannot write {Shown.Path(output)}: it is a directory");
-        if (!force && File.Exists(output))
-            throw new RegistryException(RegistryFault.Unwritable,
-                $"cannot write {Shown.Path(output)}: it exists; give --force to overwrite it");
-    }
-
     /// <summary>A fresh directory beside <paramref name="output"/>, made as mkdtemp(3) makes one (random name,
     /// 0700, failing on anything already there).</summary>
     private static string MakeScratch(string output)
@@ -212,9 +200,7 @@ public static class ImagePuller
         {
             string path = $"{directory}/{ScratchPrefix}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
             if (MkdirAt(Cwd, path, 0b111_000_000) == 0) return path;
-            if (Errno != EEXIST || attempt == 100)
-                throw new RegistryException(RegistryFault.Unwritable, $"cannot write {Shown.Path(output)}: " +
-                    (Errno == ENOENT ? $"its directory {Shown.Path(directory)} does not exist" : Describe(Errno)));
+            if (Errno != EEXIST || attempt == 100) throw OutputRefusal.InDirectory(output, Errno);
         }
     }
 }

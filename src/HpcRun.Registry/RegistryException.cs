@@ -20,8 +20,8 @@ public enum RegistryFault
     /// <summary>What the registry sent is not what it promised: a digest or size mismatch, a truncated blob, a
     /// malformed or unsupported manifest.</summary>
     BadContent,
-    /// <summary>OUT or the cache cannot be written: OUT exists (no --force), its directory is missing, the disk is
-    /// full.</summary>
+    /// <summary>The image cache cannot be made or written, or the disk is full (an OUT that is in the way is a
+    /// build's <see cref="HpcRun.Build.BuildFailure.OutputUnwritable"/>).</summary>
     Unwritable,
     /// <summary>--offline (HPCRUN_OFFLINE=1) and the cache lacks the image.</summary>
     NotCached,

@@ -195,7 +195,7 @@ public static partial class RecipeBuilder
         catch (IOException e)
         {
             TreeCopy.Remove(scratch);
-            throw BuildOutput.Unwritable(output, e);
+            throw OutputRefusal.Unwritable(output, e);
         }
         return scratch;
     }

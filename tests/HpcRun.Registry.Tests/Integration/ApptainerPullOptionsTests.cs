@@ -54,7 +54,7 @@ public sealed class ApptainerPullOptionsTests(RegistryFixture registry) : IDispo
         var env = new Dictionary<string, string> { ["HPCRUN_INSECURE"] = "1" };
         File.WriteAllText(Out, "mine");
         TestEnvironment.RunChecked("chmod", "a+rw", Out);
-        Assert.Equal(108, Hpcrun.Run(["pull", Out, registry.PlainRef("test/app:1")], env).ExitCode);
+        Assert.Equal(80, Hpcrun.Run(["pull", Out, registry.PlainRef("test/app:1")], env).ExitCode);
         Assert.Equal("mine", File.ReadAllText(Out));
         CommandResult forced = Hpcrun.Run(["pull", option, Out, registry.PlainRef("test/app:1")], env);
         Assert.True(forced.ExitCode == 0, forced.ToString());
@@ -122,7 +122,7 @@ public sealed class ApptainerPullOptionsTests(RegistryFixture registry) : IDispo
             new Dictionary<string, string>(env) { ["APPTAINER_FORCE"] = "1" });
         Assert.True(forced.ExitCode == 0, forced.ToString());
         Assert.Equal("kept\n", Hpcrun.Run(Out).Stdout);
-        Assert.Equal(108, Hpcrun.Run(["pull", Out, reference],
+        Assert.Equal(80, Hpcrun.Run(["pull", Out, reference],
             new Dictionary<string, string>(env) { ["APPTAINER_FORCE"] = "0" }).ExitCode);
 
         string pulls = Path.Combine(dir, "pulls"), flagged = Path.Combine(dir, "flagged");

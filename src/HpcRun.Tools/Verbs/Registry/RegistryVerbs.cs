@@ -47,15 +47,12 @@ internal static class RegistryVerbs
         return new ImageCache(directory);
     }
 
-    /// <summary><see cref="ImageVerbs.Run"/>, with a pull's faults as their statuses.</summary>
+    /// <summary><see cref="ImageVerbs.Run"/>, with a pull's faults as their statuses (an OUT it cannot write is
+    /// a build's: 80, <see cref="HpcRun.Build.OutputRefusal"/>).</summary>
     public static int Run(Action action) => ImageVerbs.Run(() =>
     {
         try { action(); }
         catch (RegistryException e) { throw new HpcRunException(Status(e.Fault), e.Message); }
-        catch (HpcRun.Build.ImageBuildException e) when (e.Failure == HpcRun.Build.BuildFailure.OutputUnwritable)
-        {
-            throw new HpcRunException(ExitCode.PullOutputUnwritable, e.Message);
-        }
         catch (HpcRun.Image.ImageFormatException e)
         {
             throw new HpcRunException(ExitCode.RegistryBadContent, e.Message);
