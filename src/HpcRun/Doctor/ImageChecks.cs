@@ -39,17 +39,16 @@ public static class ImageChecks
     public static CheckResult Check(string image, Func<string, string?> runInside)
     {
         const string name = "image";
+        if (ImageAccess.Refusal(name, image) is { } refused) return refused;
         ImageSource source;
         try { source = ImageSource.Probe(image); }
-        catch (FileNotFoundException)
-        {
-            return CheckResult.Fail(name, $"{image} not found",
-                "give the path of a SquashFS or SIF file, or a directory");
-        }
+        catch (FileNotFoundException) { return CheckResult.Fail(name, $"{image} not found", ImageAccess.GiveAnImage); }
         catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException)
         {
             string why = e is ImageFormatException ? e.Message : IoError.Describe(e); // .NET's text is not for users
-            return CheckResult.Fail(name, $"{image}: {why}", "rebuild or re-download the image");
+            // A file that is no image at all was named by mistake; one whose image bytes are wrong is to be made again.
+            return CheckResult.Fail(name, $"{image}: {why}", why.StartsWith("not an image", StringComparison.Ordinal)
+                ? ImageAccess.GiveAnImage : "rebuild or re-download the image");
         }
 
         if (source.Architecture is { } sifArch && sifArch != HostOciArchitecture) // its partition's, as a launch reads

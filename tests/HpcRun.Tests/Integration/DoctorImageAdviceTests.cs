@@ -1,0 +1,83 @@
+using HpcRun.TestSupport;
+
+namespace HpcRun.Tests.Integration;
+
+/// <summary>doctor's image check fails with the launch's words and the fix that is about what is wrong: a path for
+/// nothing there or no image file (a FIFO), permissions for an image the user may not read or reach; rebuilding or
+/// downloading again only for an image whose bytes are wrong.</summary>
+public sealed class DoctorImageAdviceTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("doctor-image-").FullName;
+
+    public void Dispose() => TestEnvironment.RunChecked("rm", "-rf", dir);
+
+    public static TheoryData<string, string> Images() => new()
+    {
+        { "unreadable", "image not readable: {image}: permission denied (fix: ask its owner to let you read it " +
+            "(chmod a+r {image}), or use a copy you can read)" },
+        { "yours, unreadable", "image not readable: {image}: permission denied (fix: chmod u+r {image})" },
+        { "directory not entered", "image not readable: {image}: permission denied (fix: ask its owner to let you " +
+            "read it (chmod a+rx {image}), or use a copy you can read)" },
+        { "behind a closed directory", "image not readable: {image}: a directory on its path cannot be entered " +
+            "(fix: ask the owner of the directories above it to let you search them (chmod a+x), or use a copy " +
+            "where you can read it)" },
+        { "missing", "{image} not found (fix: give the path of a SquashFS or SIF file, or a directory)" },
+        { "fifo", "{image}: not an image: neither a directory nor a SquashFS or SIF file (fix: give the path of a " +
+            "SquashFS or SIF file, or a directory)" },
+        { "text", "{image}: not an image: neither a directory nor a SquashFS or SIF file (fix: give the path of a " +
+            "SquashFS or SIF file, or a directory)" },
+        { "cut short", "{image}: truncated SquashFS image: needs {size} bytes, has 8192 (fix: rebuild or re-download " +
+            "the image)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void An_image_that_cannot_be_checked_gets_the_fix_for_what_is_wrong(string kind, string expected)
+    {
+        TestEnvironment.RunChecked("chmod", "0755", dir);
+        string image = Make(kind);
+
+        var doctor = Hpcrun.Run("doctor", image);
+
+        Assert.True(doctor.ExitCode == 75, doctor.ToString());
+        Assert.Equal("FAIL  image: " + expected.Replace("{image}", image)
+                .Replace("{size}", $"{BitConverter.ToInt64(File.ReadAllBytes(TestImages.BusyboxSquashFs), 40)}"),
+            Assert.Single(doctor.Stdout.Split('\n'), l => l.Contains(" image: ")));
+    }
+
+    /// <summary>An image of <paramref name="kind"/> in the test's directory, root's unless said.</summary>
+    private string Make(string kind)
+    {
+        string image = Path.Combine(dir, "image.sqfs");
+        switch (kind)
+        {
+            case "unreadable" or "yours, unreadable":
+                File.Copy(TestImages.BusyboxSquashFs, image);
+                if (kind.StartsWith("yours")) TestEnvironment.RunChecked("chown", TestEnvironment.User, image);
+                TestEnvironment.RunChecked("chmod", "0000", image);
+                return image;
+            case "directory not entered":
+                string tree = Path.Combine(dir, "tree");
+                TestEnvironment.RunChecked("cp", "-a", TestImages.BusyboxTree, tree);
+                TestEnvironment.RunChecked("chmod", "0700", tree);
+                return tree;
+            case "behind a closed directory":
+                string closed = Path.Combine(dir, "closed");
+                Directory.CreateDirectory(closed);
+                File.Copy(TestImages.BusyboxSquashFs, Path.Combine(closed, "image.sqfs"));
+                TestEnvironment.RunChecked("chmod", "0700", closed);
+                return Path.Combine(closed, "image.sqfs");
+            case "fifo":
+                TestEnvironment.RunChecked("mkfifo", "-m", "0666", image);
+                return image;
+            case "text":
+                File.WriteAllText(image, "not an image\n");
+                break;
+            case "cut short":
+                File.WriteAllBytes(image, File.ReadAllBytes(TestImages.BusyboxSquashFs)[..8192]); // cut short
+                break;
+        }
+        if (File.Exists(image)) TestEnvironment.RunChecked("chmod", "0644", image);
+        return image;
+    }
+}
