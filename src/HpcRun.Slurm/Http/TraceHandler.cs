@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace HpcRun.Slurm.Http;
 
-/// <summary>Reports each attempt (method, URL, status, time) for --debug; headers, and
+/// <summary>Reports each attempt (method, URL, status or why there was none, time) for --debug; headers, and
 /// so the token, are never shown.</summary>
 internal sealed class TraceHandler(Action<string> trace, HttpMessageHandler inner) : DelegatingHandler(inner)
 {
@@ -18,7 +18,9 @@ internal sealed class TraceHandler(Action<string> trace, HttpMessageHandler inne
         }
         catch (Exception e)
         {
-            trace($"{request.Method} {request.RequestUri} -> {e.GetType().Name} after {clock.ElapsedMilliseconds} ms");
+            // What failed, in the words of the connection (its type's name tells a user nothing).
+            string why = e is OperationCanceledException ? "given up (out of time, or hpcrun was stopped)" : e.Message;
+            trace($"{request.Method} {request.RequestUri} -> no answer after {clock.ElapsedMilliseconds} ms: {why}");
             throw;
         }
     }

@@ -81,7 +81,7 @@ internal static class SlurmVerbs
         }
         catch (SlurmApiException e)
         {
-            Log.Debug("{Fault}: {Detail}", e.Fault, settings?.Redact(e.InnerException?.Message ?? "") ?? "");
+            Log.Debug("{Line:l}", Trace(e, settings));
             // Not redacted here: what the server said is, where it went into the line (SlurmClient); hpcrun's own
             // words around it are left whole whatever the token is ("submitted", "job 5").
             throw new HpcRunException(ExitFor(e.Fault), e.Message);
@@ -93,6 +93,21 @@ internal static class SlurmVerbs
             Log.Debug("internal error: {Detail}", settings?.Redact(e.ToString()) ?? e.ToString());
             throw new HpcRunException(ExitCode.Internal, "internal error talking to slurmrestd (--debug tells more)");
         }
+    }
+
+    /// <summary>--debug's line for <paramref name="e"/>: what was tried (reading the settings, or talking to the
+    /// server they name) and why it failed: the status, the user's line, and what the connection or the parser said
+    /// below it, where something did (its token redacted). Words, never the fault's or an exception's .NET name.
+    /// </summary>
+    private static string Trace(SlurmApiException e, SlurmSettings? settings)
+    {
+        string tried = settings is null ? "reading the slurmrestd settings (options, environment, settings file)"
+            : $"talking to slurmrestd at {settings.Url} as {settings.User}";
+        var causes = new List<string>();
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+            if (inner.Message.Length > 0 && !causes.Any(c => c.Contains(inner.Message))) causes.Add(inner.Message);
+        string below = causes.Count == 0 ? "" : "; underneath: " + string.Join(": ", causes);
+        return $"{tried} failed (status {(int)ExitFor(e.Fault)}): {e.Message}{settings?.Redact(below) ?? below}";
     }
 
     private static ExitCode ExitFor(SlurmFault fault) => fault switch
