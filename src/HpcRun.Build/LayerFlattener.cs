@@ -44,11 +44,14 @@ internal sealed class LayerFlattener(ILayerTarget target, IBuildReporter reporte
             using Stream tar = Decompression.Open(layer.Open(), raw => stored = new CountingStream(raw, step.Advance));
             using var uncompressed = new CountingStream(tar);
             var reader = new TarArchiveReader(uncompressed);
+            var skipped = new SkippedEntries(layer.Name);
             while (reader.Next() is { } entry)
             {
                 cancel.ThrowIfCancellationRequested();
                 ApplyEntry(entry, reader, layer.Name, cancel);
+                skipped.Add(entry);
             }
+            skipped.Report(reporter);
             uncompressed.Drain();
             Verify(layer, layer.DiffId, uncompressed.Digest, "uncompressed");
             stored!.Drain();

@@ -19,11 +19,14 @@ internal static class SourceArchive
         {
             using Stream stream = Decompression.Open(archive, raw => new CountingStream(raw, step.Advance));
             var reader = new TarArchiveReader(stream);
+            var skipped = new SkippedEntries(name);
             while (reader.Next() is { } entry)
             {
                 cancel.ThrowIfCancellationRequested();
                 writer.Write(entry, reader, name, cancel);
+                skipped.Add(entry);
             }
+            skipped.Report(reporter);
             writer.Finish();
             step.Done();
         }

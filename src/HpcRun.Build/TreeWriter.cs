@@ -13,8 +13,8 @@ namespace HpcRun.Build;
 /// Python's .pyc files and make-style caches stay valid in the image. Directories get their mode and time
 /// last (<see cref="Finish"/>), once nothing more is written into them, found again then by their path in the
 /// root with no symlink followed: a directory that a later entry replaced (by a symlink out of the root, say)
-/// is left alone. Device nodes, FIFOs and unknown entry types are skipped with a warning. Modes, times and
-/// warnings as <see cref="LayerEntry"/> gives them.
+/// is left alone. Device nodes, FIFOs and unknown entry types are skipped (<see cref="SkippedEntries"/>). Modes,
+/// times and warnings as <see cref="LayerEntry"/> gives them.
 /// </summary>
 /// <param name="keepDirectoryModes">A directory entry for a directory the tree has already keeps that directory's
 /// mode and takes the entry's time, as BuildKit's COPY (not `--link`) treats the directories it copies into; without
@@ -72,8 +72,7 @@ internal sealed class TreeWriter(RootDir root, IBuildReporter reporter, long def
                 break;
             case TarKind.HardLink:
                 return Link(at, entry.LinkName, source) ? at.Path : null;
-            default:
-                reporter.Warning(LayerEntry.Skipped(source, entry));
+            default: // told by the caller, one warning for the layer (SkippedEntries)
                 return null;
         }
         return at.Path;

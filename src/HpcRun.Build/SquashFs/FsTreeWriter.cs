@@ -12,10 +12,10 @@ namespace HpcRun.Build.SquashFs;
 /// mode 0755 and <paramref name="defaultTime"/> (seconds since 1970, also the root's until a layer names it), a file
 /// in the way of one replaced; files, directories and symlinks with the modes and times <see cref="LayerEntry"/>
 /// gives; a hard link to a file or a symlink is the same node under both names (a link to nothing, or to a directory,
-/// skipped with a warning); device nodes, FIFOs and unknown types skipped with a warning. A directory takes the mode
-/// and time of its last entry at once: nothing written into it later changes them, as TreeWriter's last pass sees to
-/// on disk. A file's content goes to <paramref name="store"/> as it is read (the length in bytes given): a file
-/// overwritten later leaves content that no node refers to.
+/// skipped with a warning); device nodes, FIFOs and unknown types skipped (<see cref="SkippedEntries"/>). A directory
+/// takes the mode and time of its last entry at once: nothing written into it later changes them, as TreeWriter's
+/// last pass sees to on disk. A file's content goes to <paramref name="store"/> as it is read (the length in bytes
+/// given): a file overwritten later leaves content that no node refers to.
 /// </summary>
 internal sealed class FsTreeWriter(Func<Stream, long, CancellationToken, FileData> store, IBuildReporter reporter,
     long defaultTime) : ILayerTarget
@@ -65,8 +65,7 @@ internal sealed class FsTreeWriter(Func<Stream, long, CancellationToken, FileDat
                 break;
             case TarKind.HardLink:
                 return Link(at, entry.LinkName, source) ? at.Path : null;
-            default:
-                reporter.Warning(LayerEntry.Skipped(source, entry));
+            default: // told by the caller, one warning for the layer (SkippedEntries)
                 return null;
         }
         return at.Path;

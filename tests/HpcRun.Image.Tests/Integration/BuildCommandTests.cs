@@ -233,6 +233,24 @@ public sealed class BuildCommandTests : IDisposable
         Assert.Equal(hostOnly, File.GetUnixFileMode(Path.Combine(host, "b")));
     }
 
+    /// <summary>A layer's device nodes (a root file system's /dev: debootstrap's has a dozen) are one warning for the
+    /// layer that names a few, as a directory source's are, not a line each.</summary>
+    [Fact]
+    public void A_layers_device_nodes_are_one_warning_naming_a_few()
+    {
+        LayerTar dev = new LayerTar().Dir("dev");
+        foreach (string name in (string[])["console", "full", "null", "ptmx", "random", "tty", "urandom", "zero"])
+            dev.Device($"dev/{name}");
+        string layout = OciImage.WriteLayout(dir.File("layout"),
+            new OciImage().Layer(dev).Layer(new LayerTar().File("etc/hostname", "box")));
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", layout);
+        var build = Hpcrun.Run("build", Path.Combine(UserDir("out"), "x.sif"), layout);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal("hpcrun: warning: layer 1/2: skipped 8 device nodes or FIFOs (an image keeps none): " +
+            "dev/console, dev/full, dev/null, dev/ptmx, dev/random and 3 more",
+            Assert.Single(build.Stderr.Split('\n'), line => line.Contains("warning")));
+    }
+
     [Fact]
     public void Out_and_source_names_that_are_not_utf8_are_taken_as_the_bytes_they_are()
     {
