@@ -5,11 +5,11 @@ namespace HpcRun.Build;
 
 /// <summary>
 /// The scratch directories a build or pull makes beside OUT (.hpcrun-build.*, a `--no-cache` recipe build's
-/// .hpcrun-recipe.*, .hpcrun-pull.*), swept as the recipe build cache sweeps its own: each holds an exclusive lock
-/// on its .lock file while its build runs, so one whose lock can be taken is a killed build's (SIGKILL, a node's
-/// crash), and the next build or pull that writes into the same directory removes it (<see cref="Sweep"/>). The
-/// lock file is locked under another name and then renamed .lock, so that no sweeper sees a running build's
-/// directory unlocked.
+/// .hpcrun-recipe.*, .hpcrun-pull.*): each holds an exclusive lock on its .lock file while its build runs, so one
+/// whose lock can be taken is a killed build's (SIGKILL, a node's crash), and the next build or pull that writes
+/// into the same directory removes it (<see cref="Sweep(string, bool)"/>); the recipe build cache sweeps its own
+/// scratch directories the same way (<see cref="Sweep(string, string[], bool)"/>). The lock file is locked under
+/// another name and then renamed .lock, so that no sweeper sees a running build's directory unlocked.
 /// </summary>
 public static class ScratchDirectories
 {
@@ -35,13 +35,18 @@ public static class ScratchDirectories
     /// one killed before it had its lock) or another user's is left alone, and so is one that cannot be removed now
     /// (a helper of the killed build still writing there), for the next time. Returns those removed (with
     /// <paramref name="dryRun"/>: those that would be, none removed), each with the bytes of its files.</summary>
-    public static List<(string Path, long Bytes)> Sweep(string directory, bool dryRun = false)
+    public static List<(string Path, long Bytes)> Sweep(string directory, bool dryRun = false) =>
+        Sweep(directory, Prefixes, dryRun);
+
+    /// <summary><see cref="Sweep(string, bool)"/> of the directories whose names start with one of
+    /// <paramref name="prefixes"/> (each starting with "."): a recipe build cache's.</summary>
+    public static List<(string Path, long Bytes)> Sweep(string directory, string[] prefixes, bool dryRun)
     {
         List<string> found;
-        try { found = [.. Directory.EnumerateFileSystemEntries(directory, ".hpcrun-*")]; }
+        try { found = [.. Directory.EnumerateFileSystemEntries(directory, ".*")]; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
         List<(string, long)> swept = [];
-        foreach (string path in found.Where(p => Prefixes.Any(Path.GetFileName(p).StartsWith)))
+        foreach (string path in found.Where(p => prefixes.Any(Path.GetFileName(p).StartsWith)))
         {
             string lockFile = Path.Combine(path, LockName);
             if (Libc.Stat(Libc.Cwd, path) is not { Type: Libc.S_IFDIR } scratch || scratch.Uid != Libc.EffectiveUid
@@ -64,7 +69,7 @@ public static class ScratchDirectories
     }
 
     /// <summary>The bytes of the files under <paramref name="path"/>, as far as they can be read.</summary>
-    private static long Bytes(string path) =>
+    public static long Bytes(string path) =>
         new DirectoryInfo(path).EnumerateFiles("*", new EnumerationOptions
         {
             RecurseSubdirectories = true,

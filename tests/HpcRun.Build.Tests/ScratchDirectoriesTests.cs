@@ -24,7 +24,8 @@ public sealed class ScratchDirectoriesTests : IDisposable
         string[] gone = [Scratch(".hpcrun-build.a", true), Scratch(".hpcrun-recipe.b", true),
             Scratch(".hpcrun-pull.c", true)];
         string running = Scratch(".hpcrun-pull.d", false), old = Scratch(".hpcrun-build.e", false);
-        string other = Scratch(".hpcrun-other.f", true);
+        // A recipe build cache's scratch directory is swept by its cache, not beside OUT.
+        string other = Scratch(".hpcrun-other.f", true), cached = Scratch(".tmp-build-i", true);
         string link = Path.Combine(dir, ".hpcrun-build.g");
         File.CreateSymbolicLink(link, gone[0]);
         using FileLock held = ScratchDirectories.Hold(running);
@@ -32,7 +33,7 @@ public sealed class ScratchDirectoriesTests : IDisposable
         ScratchDirectories.Sweep(dir);
 
         Assert.All(gone, path => Assert.False(Directory.Exists(path), path));
-        Assert.All([running, old, other], path => Assert.True(File.Exists(Path.Combine(path, "data")), path));
+        Assert.All([running, old, other, cached], path => Assert.True(File.Exists(Path.Combine(path, "data")), path));
         Assert.True(File.Exists(Path.Combine(running, ".lock")));
         Assert.NotNull(new FileInfo(link).LinkTarget);
     }

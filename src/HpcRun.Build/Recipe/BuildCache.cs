@@ -78,42 +78,46 @@ internal sealed class BuildCache : IDisposable
         inUse?.Dispose();
     }
 
-    /// <summary>Removes the entries (and leftovers of interrupted builds) under <paramref name="root"/> last used
-    /// before <paramref name="before"/> (made, or taken from the cache by a build: <see cref="Used"/>), and the
-    /// scratch directories of builds that were killed, whatever their age; how many entries it removed, or null (only
-    /// the killed builds' leftovers removed) while a build uses the cache.</summary>
+    /// <summary>Removes the entries under <paramref name="root"/> last used before <paramref name="before"/> (made, or
+    /// taken from the cache by a build: <see cref="Used"/>), after the leftovers of interrupted builds
+    /// (<see cref="Leftovers"/>); how many entries it removed, or null (none) while a build uses the cache.</summary>
     public static int? Clean(string root, DateTime before)
     {
         if (!Directory.Exists(root)) return 0;
-        Sweep(root);
         using FileLock? alone = FileLock.TryTake(Path.Combine(root, LockName));
         if (alone is null) return null;
-        var old = new DirectoryInfo(root).EnumerateDirectories().Where(d => d.LastWriteTimeUtc < before).ToList();
+        var old = Steps(root).Where(d => d.LastWriteTimeUtc < before).ToList();
         foreach (DirectoryInfo entry in old) TreeCopy.Remove(entry.FullName);
-        return old.Count(d => !d.Name.StartsWith(TemporaryPrefix, StringComparison.Ordinal));
+        return old.Count;
     }
 
-    /// <summary>Removes the scratch directories under <paramref name="root"/> whose build is gone: no process holds
-    /// their lock. One that cannot be removed now (a helper of the killed build still writing there) is left for
-    /// the next time.</summary>
-    private static void Sweep(string root)
+    /// <summary>What interrupted builds left under <paramref name="root"/>, each with the bytes of its files, removed
+    /// unless <paramref name="dryRun"/>: the scratch directories of killed builds, whatever their age and while other
+    /// builds run (<see cref="Sweep"/>), and, while no build uses the cache, the other temporary directories last
+    /// changed before <paramref name="before"/> (an older hpcrun's scratch directory, which has no lock; one whose
+    /// build was killed before it had its name).</summary>
+    public static List<(string Path, long Bytes)> Leftovers(string root, DateTime before, bool dryRun)
     {
-        List<string> scratches;
-        try { scratches = [.. Directory.EnumerateDirectories(root, ScratchPrefix + "*")]; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
-        foreach (string directory in scratches)
+        if (!Directory.Exists(root)) return [];
+        List<(string Path, long Bytes)> left = Sweep(root, dryRun);
+        using FileLock? alone = FileLock.TryTake(Path.Combine(root, LockName));
+        if (alone is null) return left;
+        foreach (DirectoryInfo temporary in new DirectoryInfo(root).EnumerateDirectories(TemporaryPrefix + "*"))
         {
-            // One without a lock file is an older hpcrun's, which takes none: left to Clean's exclusive lock.
-            if (!File.Exists(Path.Combine(directory, LockName))) continue;
-            FileLock? gone;
-            try { gone = FileLock.TryTake(Path.Combine(directory, LockName)); }
-            catch (IOException) { continue; } // removed meanwhile by another sweep
-            if (gone is null) continue; // its build runs
-            using (gone)
-                try { TreeCopy.Remove(directory); }
-                catch (ImageBuildException) { }
+            if (temporary.LastWriteTimeUtc >= before || left.Any(l => Path.GetFileName(l.Path) == temporary.Name))
+                continue; // recent, or a killed build's scratch directory already counted (dry run)
+            long bytes = ScratchDirectories.Bytes(temporary.FullName);
+            if (!dryRun) TreeCopy.Remove(temporary.FullName);
+            left.Add((temporary.FullName, bytes));
         }
+        return left;
     }
+
+    /// <summary>Removes the scratch directories under <paramref name="root"/> whose build is gone (with
+    /// <paramref name="dryRun"/>, nothing), as <see cref="ScratchDirectories"/> sweeps a build's; returns them.
+    /// </summary>
+    private static List<(string Path, long Bytes)> Sweep(string root, bool dryRun = false) =>
+        ScratchDirectories.Sweep(root, [ScratchPrefix], dryRun);
 
     /// <summary>The completed steps under <paramref name="root"/> (those <paramref name="counted"/> says, all when
     /// null) and the bytes of their files (each regular file's size, a file that steps share counted once; symbolic

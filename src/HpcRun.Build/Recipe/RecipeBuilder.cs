@@ -165,10 +165,20 @@ public static partial class RecipeBuilder
         }
     }
 
-    /// <summary>`hpcrun cache clean`: removes the recipe build cache's steps (in <paramref name="cacheDirectory"/>'s
-    /// recipe/) kept before <paramref name="before"/>; how many, or null (none) while a build uses the cache.</summary>
+    /// <summary>`hpcrun cache clean`, after <see cref="CacheLeftovers"/>: removes the recipe build cache's steps (in
+    /// <paramref name="cacheDirectory"/>'s recipe/) kept before <paramref name="before"/>; how many, or null (none)
+    /// while a build uses the cache.</summary>
     public static int? CleanCache(string cacheDirectory, DateTime before) =>
         BuildCache.Clean(CacheRoot(cacheDirectory), before);
+
+    /// <summary>`hpcrun cache list` and `clean`: the leftovers of interrupted recipe builds in
+    /// <paramref name="cacheDirectory"/>'s recipe/ (<see cref="BuildCache.Leftovers"/>), how many and their bytes,
+    /// removed unless <paramref name="dryRun"/>.</summary>
+    public static (int Count, long Bytes) CacheLeftovers(string cacheDirectory, DateTime before, bool dryRun)
+    {
+        List<(string Path, long Bytes)> left = BuildCache.Leftovers(CacheRoot(cacheDirectory), before, dryRun);
+        return (left.Count, left.Sum(l => l.Bytes));
+    }
 
     /// <summary>`hpcrun cache clean --dry-run`: the steps <see cref="CleanCache"/> would remove, and the bytes that
     /// would free; null while a build uses the cache.</summary>

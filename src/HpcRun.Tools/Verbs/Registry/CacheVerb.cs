@@ -111,6 +111,10 @@ internal static class CacheVerb
         if (!recipeSteps) return;
         var (root, steps, bytes) = RecipeBuilder.CacheUsage(cache.Root);
         Console.WriteLine($"{steps} recipe build step(s), {Size(bytes)}, in {root}");
+        (int count, long leftBytes) = RecipeBuilder.CacheLeftovers(cache.Root, DateTime.MaxValue, dryRun: true);
+        if (count > 0)
+            Console.WriteLine($"{Size(leftBytes)} of interrupted recipe builds ({count} leftover(s)), which cache " +
+                "clean removes");
     }
 
     private static void ListImages(ImageCache cache)
@@ -134,7 +138,8 @@ internal static class CacheVerb
     /// <summary>Removes the images pulled longer ago than <paramref name="age"/> (all when null) with their reference
     /// files and lock files, what interrupted pulls left (<see cref="PullLeftovers"/>, said only when there is
     /// some), the launcher's TLS sessions kept before then, and the recipe build steps no build has
-    /// made or reused since then (--type: either or both), saying for each kind what it removed, none included; with
+    /// made or reused since then with what interrupted recipe builds left (said only when there is some; --type:
+    /// either or both), saying for each kind what it removed, none included; with
     /// <paramref name="dryRun"/>, what it would remove, and nothing is removed. A job running an image keeps its open
     /// file (unlinking does not disturb a reader).</summary>
     private static void Clean(ImageCache cache, TimeSpan? age, bool images, bool recipeSteps, bool dryRun)
@@ -155,18 +160,19 @@ internal static class CacheVerb
         }
         if (!recipeSteps) return;
         var (root, _, bytesBefore) = RecipeBuilder.CacheUsage(cache.Root);
+        (int left, long leftBytes) = RecipeBuilder.CacheLeftovers(cache.Root, before, dryRun);
         if (dryRun)
-        {
             Console.WriteLine(RecipeBuilder.WouldCleanCache(cache.Root, before) is (int count, long bytes)
                 ? $"{removed} {count} recipe build step(s), {Size(bytes)}, from {root}"
                 : "would keep the recipe build cache: a build is using it");
-            return;
-        }
-        int? steps = RecipeBuilder.CleanCache(cache.Root, before);
-        if (steps is null) Console.WriteLine("kept the recipe build cache: a build is using it");
+        else if (RecipeBuilder.CleanCache(cache.Root, before) is not { } steps)
+            Console.WriteLine("kept the recipe build cache: a build is using it");
         else
             Console.WriteLine($"{removed} {steps} recipe build step(s), " +
                 $"{Size(bytesBefore - RecipeBuilder.CacheUsage(cache.Root).Bytes)}, from {root}");
+        // Killed builds' scratch directories go whatever their age, as interrupted pulls' do.
+        if (left > 0)
+            Console.WriteLine($"{removed} {left} leftover(s) of interrupted recipe builds, {Size(leftBytes)}");
     }
 
     private static void RemoveImages(ImageCache cache, List<Entry> gone, DateTime before)

@@ -366,16 +366,26 @@ public sealed class RecipeBuildTests : IDisposable
         throw new TimeoutException($"the build's sleep {seconds} did not start");
     }
 
+    /// <summary>Starts the build of out.sif from a recipe whose RUN sleeps <paramref name="seconds"/>, sends it
+    /// <paramref name="signal"/> once the sleep runs and waits for its end; returns the build's exit status and the
+    /// sleep's processes.</summary>
+    private (int Status, int[] Sleeps) SignalledSleepingBuild(string seconds, string signal)
+    {
+        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo started && sleep {seconds}\n");
+        using Process build = Hpcrun.Start(["build", Path.Combine(dir, "out.sif"), Path.Combine(dir, "Dockerfile")],
+            env);
+        while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
+        int[] sleeps = Sleeps(build, seconds);
+        TestEnvironment.RunChecked("kill", $"-{signal}", build.Id.ToString());
+        Assert.True(build.WaitForExit(TimeSpan.FromSeconds(60)));
+        return (build.ExitCode, sleeps);
+    }
+
     [Fact]
     public void Sigterm_stops_the_running_step_and_leaves_no_tree_no_output_and_no_process()
     {
-        Write("Dockerfile", $"FROM {TestImages.BusyboxTree}\nRUN echo started && sleep 4321\n");
-        using var build = Hpcrun.Start(["build", Path.Combine(dir, "out.sif"), Path.Combine(dir, "Dockerfile")], env);
-        while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
-        int[] sleeps = Sleeps(build, "4321");
-        TestEnvironment.RunChecked("kill", "-TERM", build.Id.ToString());
-        Assert.True(build.WaitForExit(TimeSpan.FromSeconds(60)));
-        Assert.Equal(143, build.ExitCode);
+        var (status, sleeps) = SignalledSleepingBuild("4321", "TERM");
+        Assert.Equal(143, status);
         Assert.All(sleeps, pid => Assert.True(Processes.WaitUntilEnded(pid, TimeSpan.Zero), $"sleep {pid} runs"));
         Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
         AssertNoScratch();
@@ -1290,6 +1300,30 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.True(next.ExitCode == 0, next.ToString());
         Assert.Empty(Directory.GetDirectories(recipeCache, ".tmp-*"));
         Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
+    }
+
+    /// <summary>What a `kill -9`'d build left in the cache (its scratch tree) is counted and sized by `cache list`,
+    /// said by `cache clean --dry-run` and removed and said by `cache clean`, whatever --older-than, as an
+    /// interrupted pull's leftovers are.</summary>
+    [Fact]
+    public void Cache_list_and_clean_count_size_and_remove_what_a_killed_build_left()
+    {
+        var (status, sleeps) = SignalledSleepingBuild("4444", "KILL");
+        Assert.Equal(137, status);
+        Assert.All(sleeps, pid => Assert.True(Processes.WaitUntilEnded(pid, TimeSpan.FromSeconds(5))));
+        string left = Assert.Single(Directory.GetDirectories(Path.Combine(dir, "cache", "recipe"), ".tmp-build-*"));
+
+        const string Size = @"[\d.]+ (B|KiB|MiB)";
+        Assert.Matches($@"\n{Size} of interrupted recipe builds \(1 leftover\(s\)\), which cache clean removes\n",
+            Hpcrun.Run(["cache", "list"], env).Stdout);
+        var dryRun = Hpcrun.Run(["cache", "clean", "--dry-run", "--older-than", "1h"], env);
+        Assert.Matches($@"\nwould remove 1 leftover\(s\) of interrupted recipe builds, {Size}\n$", dryRun.Stdout);
+        Assert.True(Directory.Exists(left));
+        var clean = Hpcrun.Run(["cache", "clean", "--older-than", "1h"], env);
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.Matches($@"\nremoved 1 leftover\(s\) of interrupted recipe builds, {Size}\n$", clean.Stdout);
+        Assert.False(Directory.Exists(left));
+        Assert.DoesNotContain("interrupted", Hpcrun.Run(["cache", "list"], env).Stdout);
     }
 
     /// <summary>%files reads the host as Apptainer's CopyFromHost: a relative source may climb with `..` (as an
