@@ -5,15 +5,17 @@ namespace HpcRun.Build;
 
 /// <summary>
 /// The scratch directories a build or pull makes beside OUT (.hpcrun-build.*, a `--no-cache` recipe build's
-/// .hpcrun-recipe.*, .hpcrun-pull.*): each holds an exclusive lock on its .lock file while its build runs, so one
-/// whose lock can be taken is a killed build's (SIGKILL, a node's crash), and the next build or pull that writes
-/// into the same directory removes it (<see cref="Sweep(string, bool)"/>); the recipe build cache sweeps its own
-/// scratch directories the same way (<see cref="Sweep(string, string[], bool)"/>). The lock file is locked under
-/// another name and then renamed .lock, so that no sweeper sees a running build's directory unlocked.
+/// .hpcrun-recipe.*, .hpcrun-pull.*), and `hpcrun bench`'s (.hpcrun-bench.*, in TMPDIR or a job's directory):
+/// each holds an exclusive lock on its .lock file while its build runs, so one whose lock can be taken is a killed
+/// build's (SIGKILL, a node's crash), and the next build, pull or bench that writes into the same directory removes
+/// it (<see cref="Sweep(string, bool)"/>); the recipe build cache sweeps its own scratch directories the same way
+/// (<see cref="Sweep(string, string[], bool)"/>). The lock file is locked under another name and then renamed .lock,
+/// so that no sweeper sees a running build's directory unlocked.
 /// </summary>
 public static class ScratchDirectories
 {
-    private static readonly string[] Prefixes = [".hpcrun-build.", ".hpcrun-recipe.", ".hpcrun-pull."];
+    private static readonly string[] Prefixes =
+        [".hpcrun-build.", ".hpcrun-recipe.", ".hpcrun-pull.", ".hpcrun-bench."];
     private const string LockName = ".lock", NewLockName = ".lock.new";
 
     /// <summary>Locks the new, empty scratch directory <paramref name="path"/> until the lock is disposed.</summary>

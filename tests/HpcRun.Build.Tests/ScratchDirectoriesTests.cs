@@ -2,8 +2,9 @@ using HpcRun.Image.Posix;
 
 namespace HpcRun.Build.Tests;
 
-/// <summary>The scratch directories beside OUT: a sweep removes those whose build is gone (their lock free), and
-/// keeps a running build's, another hpcrun's without a lock file, a symlink, and what has another name.</summary>
+/// <summary>The scratch directories beside OUT (and bench's): a sweep removes those whose build is gone (their lock
+/// free), and keeps a running build's, another hpcrun's without a lock file, a symlink, and what has another
+/// name.</summary>
 public sealed class ScratchDirectoriesTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("scratch-sweep-").FullName;
@@ -22,7 +23,7 @@ public sealed class ScratchDirectoriesTests : IDisposable
     public void A_sweep_removes_only_the_scratch_directories_of_builds_that_are_gone()
     {
         string[] gone = [Scratch(".hpcrun-build.a", true), Scratch(".hpcrun-recipe.b", true),
-            Scratch(".hpcrun-pull.c", true)];
+            Scratch(".hpcrun-pull.c", true), Scratch(".hpcrun-bench.h", true)];
         string running = Scratch(".hpcrun-pull.d", false), old = Scratch(".hpcrun-build.e", false);
         // A recipe build cache's scratch directory is swept by its cache, not beside OUT.
         string other = Scratch(".hpcrun-other.f", true), cached = Scratch(".tmp-build-i", true);

@@ -44,6 +44,6 @@ public class BenchMpiUnderSlurmTests
         BenchMpiTests.AssertPingPongRows(LocalCluster.AsUser("salloc", "-N2", "-n2", "env", "SLURM_MPI_TYPE=pmix",
                 Hpcrun.Binary, "bench", image, "--only", "mpi", "--rounds", "3", "--json"),
             "srun, 2 ranks on 2 nodes of job ");
-        Assert.Empty(Directory.EnumerateDirectories(LocalCluster.JobsDir, ".hpcrun-bench-*"));
+        Assert.Empty(Directory.EnumerateDirectories(LocalCluster.JobsDir, ".hpcrun-bench.*"));
     }
 }

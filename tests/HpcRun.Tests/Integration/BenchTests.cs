@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using HpcRun.TestSupport;
 
@@ -90,6 +91,46 @@ public class BenchTests(ContainerFixture images)
         Assert.True(result.ExitCode == 64, result.ToString());
         string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"hpcrun: {option} {value}: ", line);
+    }
+
+    /// <summary>bench stopped while its copy of the image's tree is in TMPDIR: SIGINT and SIGTERM leave nothing, and
+    /// what a SIGKILL leaves (the copy can be hundreds of MB) the next bench removes, as a build's next run does.
+    /// </summary>
+    [Theory]
+    [InlineData("INT"), InlineData("TERM"), InlineData("KILL")]
+    public void A_stopped_bench_leaves_nothing_in_tmpdir_once_the_next_has_run(string signal)
+    {
+        string scratch = Directory.CreateTempSubdirectory("hpcrun-bench-test-").FullName;
+        try
+        {
+            File.SetUnixFileMode(scratch, (UnixFileMode)0b111_111_111);
+            var env = new Dictionary<string, string> { ["TMPDIR"] = scratch };
+            using var bench = Hpcrun.Start(["bench", images.Image, "--rounds", "500", "--only", "read", "--tree",
+                "/bin"], env);
+            var copied = Stopwatch.StartNew();
+            while (!Directory.GetDirectories(scratch).Any(d => File.Exists(Path.Combine(d, "tree", "bin", "busybox"))))
+            {
+                Assert.True(copied.Elapsed < TimeSpan.FromSeconds(60) && !bench.HasExited, "no copy in TMPDIR");
+                Thread.Sleep(20);
+            }
+            TestEnvironment.RunChecked("kill", $"-{signal}", bench.Id.ToString());
+            // 500 rounds take a minute: one that ignored the signal would still run.
+            if (!bench.WaitForExit(TimeSpan.FromSeconds(20)))
+            {
+                bench.Kill();
+                bench.WaitForExit();
+            }
+            int status = 128 + signal switch { "INT" => 2, "TERM" => 15, _ => 9 }; // ended by the signal
+            Assert.True(bench.ExitCode == status, $"{signal}: {bench.ExitCode} {bench.StandardError.ReadToEnd()}");
+            if (signal == "KILL")
+            {
+                Assert.NotEmpty(Directory.GetFileSystemEntries(scratch)); // nothing ran to remove it
+                CommandResult next = Hpcrun.Run(["bench", images.Image, "--rounds", "3", "--only", "startup"], env);
+                Assert.True(next.ExitCode == 0, next.ToString());
+            }
+            Assert.Empty(Directory.GetFileSystemEntries(scratch));
+        }
+        finally { TestEnvironment.RunChecked("rm", "-rf", scratch); }
     }
 
     [Fact]
