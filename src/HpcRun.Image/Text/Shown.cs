@@ -14,20 +14,25 @@ public static class Shown
     private const int AddressKeep = 200;
 
     /// <summary>How much of either end of a whole message <see cref="Message"/> keeps.</summary>
-    private const int MessageKeep = 2000;
+    private const int MessageKeep = 500;
 
-    /// <summary>A whole message line as <see cref="Excerpt"/> shows it, thousands of characters kept at either end:
-    /// whatever a message quotes that no <see cref="Excerpt"/> cut, it stays a line a terminal can show.</summary>
+    /// <summary>What ends a URL inside a message: the words and quotes around it.</summary>
+    private static readonly char[] UrlEnds = [' ', '\t', '\n', '\'', '"', '`'];
+
+    /// <summary>A whole message line as <see cref="Excerpt"/> shows it, hundreds of characters kept at either end:
+    /// whatever a message quotes that no <see cref="Excerpt"/> cut, it stays a line a terminal can show, and no URL
+    /// in it shows a password.</summary>
     public static string Message(string text) => Excerpt(text, MessageKeep);
 
     public static string Path(string path) => Excerpt(path);
 
     /// <summary><paramref name="text"/> (a word or line the user or a file gave) as <see cref="Visible"/> shows it,
-    /// its middle elided beyond <paramref name="keep"/> characters at either end: "aaaa...(4884 more)...aaaa".
+    /// its middle elided beyond <paramref name="keep"/> characters at either end: "aaaa...(4884 more)...aaaa", and
+    /// the user information of each URL in it (SCHEME://USER:PASSWORD@HOST..., up to a space or a quote) as "***".
     /// </summary>
     public static string Excerpt(string text, int keep = Keep)
     {
-        string shown = Visible(text);
+        string shown = Visible(WithoutUserInfo(text));
         return shown.Length <= 2 * keep + 20 ? shown
             : $"{shown[..keep]}...({shown.Length - 2 * keep} more)...{shown[^keep..]}";
     }
@@ -39,14 +44,34 @@ public static class Shown
         Excerpt(UserInfoEnd(address) is var end and > 0 ? $"{address[..AuthorityStart(address)]}***{address[end..]}"
             : address, AddressKeep);
 
-    /// <summary>Where the user information of <paramref name="address"/> ends: the index of the '@' between it and
-    /// the host, in the part before the first '/' after the scheme; -1 when there is none. An image digest's '@'
-    /// (`python@sha256:...`, `host/name@sha256:...`) is none.</summary>
-    public static int UserInfoEnd(string address)
+    /// <summary>Where the user information of <paramref name="address"/> ends: the index of its last '@' after the
+    /// scheme that is no image digest's (`python@sha256:...`, `host/name@sha256:...`), since a typed password may hold
+    /// a '/' that RFC 3986 would want escaped; -1 when there is none.</summary>
+    public static int UserInfoEnd(string address) => UserInfoAt(address, AuthorityStart(address), address.Length);
+
+    private static int UserInfoAt(string text, int start, int end)
     {
-        int start = AuthorityStart(address), slash = address.IndexOf('/', start);
-        int at = address.LastIndexOf('@', slash < 0 ? address.Length - 1 : slash);
-        return at >= start && !address.AsSpan(at + 1).StartsWith("sha256:", StringComparison.Ordinal) ? at : -1;
+        for (int at = end - 1; at >= start; at--)
+            if (text[at] == '@' && !text.AsSpan(at + 1).StartsWith("sha256:", StringComparison.Ordinal)) return at;
+        return -1;
+    }
+
+    /// <summary><paramref name="text"/> with each URL's user information as "***" (<see cref="Excerpt"/>).</summary>
+    private static string WithoutUserInfo(string text)
+    {
+        int scheme = text.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0) return text;
+        var shown = new StringBuilder(text.Length);
+        int done = 0;
+        for (; scheme >= 0; scheme = text.IndexOf("://", done, StringComparison.Ordinal))
+        {
+            int start = scheme + 3, end = text.IndexOfAny(UrlEnds, start) is var e and >= 0 ? e : text.Length;
+            int at = UserInfoAt(text, start, end);
+            shown.Append(text, done, (at > start ? start : end) - done);
+            if (at > start) shown.Append("***").Append(text, at, end - at);
+            done = end;
+        }
+        return shown.Append(text, done, text.Length - done).ToString();
     }
 
     private static int AuthorityStart(string address) =>

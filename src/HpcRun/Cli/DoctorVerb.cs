@@ -8,6 +8,7 @@ using HpcRun.Gpu;
 using HpcRun.Host;
 using HpcRun.Image;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 using HpcRun.Launch;
 using HpcRun.Mpi;
 using HpcRun.Native;
@@ -43,8 +44,15 @@ internal static class DoctorVerb
         (string? cacheDirectory, CheckResult? imageCache) = FindCache(host);
         (string? checkedImage, CheckResult? cachedImage) = image is not null && ImageReference.IsReference(image)
             ? FromCache(image, cacheDirectory, host) : (image, null);
-        var checks = DoctorChecks.Run(host, checkedImage, i => RunInside(i, "--gpu=none"),
-            i => RunInside(i, "--gpu=auto"), imageCache, cachedImage);
+        // Shown as every message is (Shown.Message): a path or value a check quotes is cut short, a URL's password
+        // left out, in the table and the JSON alike.
+        CheckResult[] checks = [.. DoctorChecks.Run(host, checkedImage, i => RunInside(i, "--gpu=none"),
+            i => RunInside(i, "--gpu=auto"), imageCache, cachedImage)
+            .Select(c => c with
+            {
+                Detail = Shown.Message(c.Detail),
+                Fix = c.Fix is { } fix ? Shown.Message(fix) : null,
+            })];
         bool ok = checks.All(c => c.Status != CheckStatus.FAIL);
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new DoctorReport(ok, checks), DoctorJson.Default.DoctorReport));

@@ -41,6 +41,9 @@ public class ShownTests
     [InlineData("https://u:p@mirror.example.org", "https://***@mirror.example.org")]
     [InlineData("oras://u:p@host/x:1", "oras://***@host/x:1")]
     [InlineData("docker://a:b@c@host/x", "docker://***@host/x")]
+    [InlineData("docker://u:p/w0rd@h/x", "docker://***@h/x")] // a password with a '/' in it
+    [InlineData("docker:///u:s3cret@host/x", "docker://***@host/x")]
+    [InlineData("docker://u:p@host/x@sha256:0123", "docker://***@host/x@sha256:0123")]
     [InlineData("docker://python@sha256:0123", "docker://python@sha256:0123")]
     [InlineData("host:5000/name@sha256:0123", "host:5000/name@sha256:0123")]
     [InlineData("docker://python:3.12", "docker://python:3.12")]
@@ -51,6 +54,19 @@ public class ShownTests
         Assert.Equal(shown != address, Shown.UserInfoEnd(address) > 0);
     }
 
+    /// <summary>A URL inside a message (a slurmrestd URL, a reference after other words) is shown without its
+    /// user information wherever a path, a value or a whole message is shown.</summary>
+    [Fact]
+    public void A_urls_user_information_is_left_out_of_every_message()
+    {
+        Assert.Equal("cannot reach slurmrestd at http://***@127.0.0.1:1/: connection refused",
+            Shown.Message("cannot reach slurmrestd at http://alice:s3cret@127.0.0.1:1/: connection refused"));
+        Assert.Equal("'docker://***@h/x' and GET https://***@h/v2/ then http://plain/x",
+            Shown.Message("'docker://u:s3/cret@h/x' and GET https://u:p@h/v2/ then http://plain/x"));
+        Assert.Equal("cannot write docker://***@h/x: its directory docker://***@h does not exist",
+            Shown.Path("cannot write docker://u:s3cret@h/x: its directory docker://u:s3cret@h does not exist"));
+    }
+
     /// <summary>A line of a file quoted in a message (an env file that is /dev/zero: one line of a million NULs)
     /// keeps both ends; a whole message keeps thousands of characters of each.</summary>
     [Fact]
@@ -59,7 +75,7 @@ public class ShownTests
         string zeros = new('\0', 1 << 20);
         string end = string.Concat(Enumerable.Repeat("\\x00", 15)); // 60 characters shown
         Assert.Equal($"{end}...(4194184 more)...{end}", Shown.Excerpt(zeros));
-        Assert.True(Shown.Message(zeros).Length < 20_000);
+        Assert.True(Shown.Message(zeros).Length < 1_100);
         Assert.Equal("short \\x0D", Shown.Message("short \r"));
     }
 }

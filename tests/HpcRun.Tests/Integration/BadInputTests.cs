@@ -56,6 +56,30 @@ public class BadInputTests(ContainerFixture images)
             Assert.True(result.Stderr.Length < 500, $"{result.Stderr.Length} characters");
     }
 
+    /// <summary>A password in any URL a message names is left out: slurmrestd's URL (its errors and --debug's
+    /// request lines), a reference where another word was expected (pull's and build's swapped arguments, bench).
+    /// And doctor's lines are cut short as every message is.</summary>
+    [Fact]
+    public void APasswordInAnyUrlIsNeverPrinted()
+    {
+        var slurm = new Dictionary<string, string>
+        {
+            ["SLURM_RESTD_URL"] = "http://alice:S3cret@127.0.0.1:1",
+            ["SLURM_JWT"] = "x",
+        };
+        foreach (string[] args in new string[][] { ["jobs", "--timeout", "2"], ["--debug", "jobs", "--timeout", "2"],
+            ["pull", "docker://u:S3/cret@h/x", "o.sif"], ["build", "docker://u:S3cret@h/x", "o.sif"],
+            ["bench", "docker://u:S3cret@h/x"] })
+        {
+            CommandResult result = Hpcrun.Run(args, slurm);
+            Assert.True(result.ExitCode != 0, result.ToString());
+            Assert.DoesNotContain("S3", result.Stdout + result.Stderr);
+            Assert.Contains("***@", result.Stderr);
+        }
+        CommandResult doctor = Hpcrun.Run("doctor", "/x/" + new string('y', 100_000));
+        Assert.All(doctor.Stdout.Split('\n'), line => Assert.True(line.Length < 1_200, $"{line.Length} characters"));
+    }
+
     /// <summary>A password typed into a reference, another scheme's URL or a mirror's URL is never printed: the
     /// reference is refused (credentials go in --creds, the variables or docker's config) and shown without it,
     /// by pull, build, a launch and doctor alike.</summary>
