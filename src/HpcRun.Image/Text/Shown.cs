@@ -67,11 +67,29 @@ public static class Shown
         {
             int start = scheme + 3, end = text.IndexOfAny(UrlEnds, start) is var e and >= 0 ? e : text.Length;
             int at = UserInfoAt(text, start, end);
+            if (at < 0 && SpacedPasswordEnd(text, start, end) is var spaced and > 0)
+                (at, end) = (spaced, text.IndexOfAny(UrlEnds, spaced) is var e2 and >= 0 ? e2 : text.Length);
             shown.Append(text, done, (at > start ? start : end) - done);
             if (at > start) shown.Append("***").Append(text, at, end - at);
             done = end;
         }
         return shown.Append(text, done, text.Length - done).ToString();
+    }
+
+    /// <summary>The '@' that ends a password with spaces in it (`docker://u:correct horse@host/x` inside a
+    /// message), when the URL cut at its first space (<paramref name="start"/> to <paramref name="end"/>) is a bare
+    /// USER:PASS, with no '/' or '@': the first '@' after it on the line that is no digest's, before any '/' or
+    /// quote; -1 when there is none. A HOST:PORT followed by words with an address in them is shown as "***" too: a
+    /// message cut short is better than a password shown.</summary>
+    private static int SpacedPasswordEnd(string text, int start, int end)
+    {
+        if (end >= text.Length || text[end] is not (' ' or '\t')) return -1;
+        ReadOnlySpan<char> cut = text.AsSpan(start, end - start);
+        if (!cut.Contains(':') || cut.Contains('/')) return -1;
+        for (int i = end; i < text.Length; i++)
+            if (text[i] == '@') return text.AsSpan(i + 1).StartsWith("sha256:", StringComparison.Ordinal) ? -1 : i;
+            else if (text[i] is '/' or '\n' or '\'' or '"' or '`') return -1;
+        return -1;
     }
 
     private static int AuthorityStart(string address) =>

@@ -63,6 +63,9 @@ public class ShownTests
             Shown.Message("cannot reach slurmrestd at http://alice:s3cret@127.0.0.1:1/: connection refused"));
         Assert.Equal("'docker://***@h/x' and GET https://***@h/v2/ then http://plain/x",
             Shown.Message("'docker://u:s3/cret@h/x' and GET https://u:p@h/v2/ then http://plain/x"));
+        Assert.Equal("pull docker://***@h/x: unauthorized; docker://h:5000 has no bb@sha256:01, docker://h:5000 x",
+            Shown.Message("pull docker://u:correct horse staple@h/x: unauthorized; docker://h:5000 has no " +
+                "bb@sha256:01, docker://h:5000 x")); // a password with spaces; an address and a digest after it
         Assert.Equal("cannot write docker://***@h/x: its directory docker://***@h does not exist",
             Shown.Path("cannot write docker://u:s3cret@h/x: its directory docker://u:s3cret@h does not exist"));
     }
