@@ -43,6 +43,9 @@ public sealed record ContainerPlan
     /// <summary>The job's command as the user knows it: <see cref="Argv"/> before a wrapper (the shell that runs the
     /// image's environment scripts) was put around it; what -v shows.</summary>
     public IReadOnlyList<string> JobCommand { get; init; } = [];
+    /// <summary>Where <see cref="JobCommand"/> starts in <see cref="Argv"/> when a wrapper is around it, else 0
+    /// (Native/hpcrun.h: struct hpcrun_spawn's wrapped_job).</summary>
+    public int WrappedJob => JobCommand.SequenceEqual(Argv) ? 0 : Argv.Count - JobCommand.Count;
     public required IdMap Ids { get; init; }
     /// <summary>What the parts have to tell the user, in the order they said it; the launcher prints them.</summary>
     public IReadOnlyList<PlanMessage> Messages { get; init; } = [];

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using HpcRun.Image.Text;
+using HpcRun.Launch;
 using HpcRun.Launch.Parts;
 using HpcRun.Native;
 
@@ -27,7 +28,7 @@ internal sealed partial class ChildProcess
     {
         public byte** Argv, Envp;
         public byte* SearchPath, Root, Cwd, JoinUser, JoinMnt;
-        public int StatusFd, DropSysAdmin, EmulateRoot;
+        public int StatusFd, DropSysAdmin, EmulateRoot, WrappedJob;
     }
 
     [LibraryImport("hpcrun_early", EntryPoint = "hpcrun_spawn")]
@@ -43,11 +44,14 @@ internal sealed partial class ChildProcess
     /// (--fakeroot) has CAP_SYS_ADMIN removed from its bounding set, as container runtimes do by
     /// default, so that it cannot remount the read-only binds and root read-write. Strings pass as
     /// the bytes they carry (<see cref="Image.Text.RawText"/>). <paramref name="emulateRoot"/>: a recipe's RUN, whose
-    /// ownership and identity calls succeed as no-ops (early.c's seccomp filter). Throws when exec failed.</summary>
+    /// ownership and identity calls succeed as no-ops (early.c's seccomp filter). <paramref name="wrappedJob"/>: where
+    /// the job's own argv starts when <paramref name="argv"/> is the image's shell running its environment scripts
+    /// first (<see cref="ContainerPlan.WrappedJob"/>); a job that shell could not start is said as the job's own
+    /// exec failure. Throws when exec failed.</summary>
     public static unsafe ChildProcess Start(IReadOnlyList<string> argv,
         IEnumerable<KeyValuePair<string, string>> environment,
         string? root = null, string? cwd = null, (string User, string Mount)? join = null, bool dropSysAdmin = false,
-        bool emulateRoot = false)
+        bool emulateRoot = false, int wrappedJob = 0)
     {
         var env = environment.ToList();
         var (statusRead, statusWrite) = Syscalls.Pipe();
@@ -66,6 +70,7 @@ internal sealed partial class ChildProcess
                 StatusFd = statusWrite,
                 DropSysAdmin = dropSysAdmin ? 1 : 0,
                 EmulateRoot = emulateRoot ? 1 : 0,
+                WrappedJob = wrappedJob,
             };
             int pid = Spawn(&request);
             if (pid < 0)
@@ -74,7 +79,7 @@ internal sealed partial class ChildProcess
             Syscalls.Close(statusWrite);
             statusWrite = -1;
             var child = new ChildProcess(pid);
-            child.ThrowIfExecFailed(statusRead, argv[0], cwd);
+            child.ThrowIfExecFailed(statusRead, argv, wrappedJob, cwd);
             ParentWatch.Adopt(child); // a build's step or test dies with the build
             return child;
         }
@@ -84,13 +89,13 @@ internal sealed partial class ChildProcess
         }
     }
 
-    private void ThrowIfExecFailed(int statusRead, string program, string? cwd)
+    private void ThrowIfExecFailed(int statusRead, IReadOnlyList<string> argv, int wrappedJob, string? cwd)
     {
         Span<byte> message = stackalloc byte[ExecReport.Size];
         if (Syscalls.Read(statusRead, message) < ExecReport.Size) return; // closed by a successful execve
         var report = ExecReport.Read(message);
         WaitForExit();
-        throw ExecFailure(report, program, cwd);
+        throw ExecFailure(report, argv[report.Stage == ExecStage.Job ? wrappedJob : 0], cwd);
     }
 
     /// <summary>Native/hpcrun.h's struct hpcrun_exec_report: where and why the child could not start the job, what it
@@ -120,6 +125,7 @@ internal sealed partial class ChildProcess
     internal static HpcRunException ExecFailure(ExecReport report, string program, string? cwd)
     {
         var (stage, errno, detail, rawName) = report;
+        if (stage == ExecStage.Job) stage = ExecStage.Exec; // the wrapped job's own program: said as its exec
         string reason = Marshal.GetPInvokeErrorMessage(errno);
         string name = Shown.Visible(rawName), hint = rawName.EndsWith('\r') ? ImageEnvironment.CrlfHint : "";
         program = Shown.Visible(program);
@@ -142,6 +148,9 @@ internal sealed partial class ChildProcess
                 $"{program}: cannot execute binary file: Exec format error (built for another machine?)"),
             ExecStage.Exec when detail == ExecDetail.NoShell => new HpcRunException(ExitCode.CommandNotExecutable,
                 $"{program}: cannot execute: it has no #! line, and the image has no /bin/sh to run it as a script"),
+            ExecStage.Exec when detail == ExecDetail.NoEnvShell => new HpcRunException(ExitCode.CommandNotFound,
+                $"{program}: cannot start: {name}, the image's shell that runs its environment scripts first, is not " +
+                "in the container (a bind over it?)"),
             ExecStage.Exec when errno is (int)Errno.ENOENT or (int)Errno.ENOTDIR =>
                 new HpcRunException(ExitCode.CommandNotFound, $"{program}: command not found in the image"),
             ExecStage.Exec =>
@@ -223,13 +232,13 @@ internal sealed partial class ChildProcess
     internal static class ExecDetail
     {
         public const int None = 0, Directory = 1, Noexec = 2, Interpreter = 3, Loader = 4, Required = 5, Binary = 6,
-            NoShell = 7;
+            NoShell = 7, NoEnvShell = 8;
     }
 
     /// <summary>Native/hpcrun.h's enum hpcrun_exec_stage: where the child failed.</summary>
     internal static class ExecStage
     {
-        public const int Parent = 1, Join = 2, Root = 3, Cwd = 4, Exec = 5, Seccomp = 6;
+        public const int Parent = 1, Join = 2, Root = 3, Cwd = 4, Exec = 5, Seccomp = 6, Job = 7;
 
         public static string Describe(int stage) => stage switch
         {

@@ -122,7 +122,8 @@ internal static class Executor
         Tell(plan);
         Leftovers.Adopt();
         int status = plan.Output is { } output ? Say(output) : Supervisor.Run(() => ChildProcess.Start(plan.Argv,
-            plan.Environment, Staging.Root, plan.WorkingDirectory, dropSysAdmin: plan.Ids.InsideUid == 0));
+            plan.Environment, Staging.Root, plan.WorkingDirectory, dropSysAdmin: plan.Ids.InsideUid == 0,
+            wrappedJob: plan.WrappedJob));
         Leftovers.Kill();
         // Deaf to the forwarded signals now (Supervisor.Forward): the batch system signals the members itself.
         group?.WaitForMembers();
@@ -153,7 +154,7 @@ internal static class Executor
         int status = plan.Output is { } output ? Say(output) : Supervisor.Run(() => ChildProcess.Start(plan.Argv,
             plan.Environment, Staging.Root, plan.WorkingDirectory,
             join: ($"/proc/self/fd/{shared.UserNamespace}", $"/proc/self/fd/{shared.MountNamespace}"),
-            dropSysAdmin: plan.Ids.InsideUid == 0));
+            dropSysAdmin: plan.Ids.InsideUid == 0, wrappedJob: plan.WrappedJob));
         Leftovers.Kill();
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;

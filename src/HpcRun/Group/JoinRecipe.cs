@@ -45,7 +45,7 @@ internal static class JoinRecipe
     /// <summary>Native/hpcrun.h: HPCRUN_FAST_JOIN_VARIABLE (a switch, on by default).</summary>
     public const string FastJoinVariable = "HPCRUN_FAST_JOIN";
     public const string Magic = "HPCJ";
-    public const uint Version = 2;
+    public const uint Version = 3;
 
     /// <summary>What the first rank's launch was: its arguments after argv[0], working directory (null: deleted),
     /// gid and environment entries (NAME=VALUE, in order), as early.c sees a member's.</summary>
@@ -163,7 +163,7 @@ internal static class JoinRecipe
         using (var writer = new BinaryWriter(bytes))
         {
             writer.Write(Encoding.ASCII.GetBytes(Magic));
-            uint[] head = [Version, (uint)launch.Gid, plan.Ids.InsideUid == 0 ? 1u : 0u,
+            uint[] head = [Version, (uint)launch.Gid, plan.Ids.InsideUid == 0 ? 1u : 0u, (uint)plan.WrappedJob,
                 (uint)launch.Arguments.Count, (uint)launch.EnvironmentEntries.Count, (uint)plan.Argv.Count,
                 (uint)environmentCount, (uint)stateCount];
             foreach (uint number in head) writer.Write(number);

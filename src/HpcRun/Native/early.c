@@ -58,7 +58,8 @@ _Static_assert(offsetof(struct hpcrun_spawn, argv) == 0 && offsetof(struct hpcru
                    offsetof(struct hpcrun_spawn, cwd) == 32 && offsetof(struct hpcrun_spawn, join_user) == 40 &&
                    offsetof(struct hpcrun_spawn, join_mnt) == 48 && offsetof(struct hpcrun_spawn, status_fd) == 56 &&
                    offsetof(struct hpcrun_spawn, drop_sys_admin) == 60 &&
-                   offsetof(struct hpcrun_spawn, emulate_root) == 64,
+                   offsetof(struct hpcrun_spawn, emulate_root) == 64 &&
+                   offsetof(struct hpcrun_spawn, wrapped_job) == 68,
                "struct hpcrun_spawn: field offsets");
 
 extern char **environ;
@@ -202,6 +203,37 @@ static void explain_exec(const char *path, struct hpcrun_exec_report *r)
         if (access(r->name, F_OK) != 0) r->detail = HPCRUN_DETAIL_LOADER;
     }
     if (r->detail == HPCRUN_DETAIL_REQUIRED) r->name[0] = '\0';
+}
+
+#if defined(__x86_64__)
+enum { NATIVE_MACHINE = EM_X86_64, COMPAT_MACHINE = EM_386 };
+#elif defined(__aarch64__)
+enum { NATIVE_MACHINE = EM_AARCH64, COMPAT_MACHINE = EM_ARM };
+#endif
+
+/* Whether a wrapped job's own program (hpcrun_spawn's wrapped_job), named with a '/', is an executable ELF file
+   that execve would refuse: its loader is not in the container, or it is no program for this machine (another
+   machine's, an object file). The image's shell, which would exec it after the environment scripts, says only
+   "not found" of the first and runs the second as a script of garbage, so each is told here as execve's failure
+   is (R, HPCRUN_STAGE_JOB). A name without '/' is looked up on the PATH the scripts leave, which only that shell
+   knows. */
+static int wrapped_job_cannot_start(const struct hpcrun_spawn *s, struct hpcrun_exec_report *r)
+{
+    const char *path = s->argv[s->wrapped_job];
+    Elf64_Ehdr e; /* e_type and e_machine are where they are in Elf32_Ehdr */
+    if (!strchr(path, '/') || access(path, X_OK) != 0 || read_head(path, (char *)&e, sizeof e) < 20 ||
+        memcmp(e.e_ident, ELFMAG, SELFMAG) != 0)
+        return 0;
+    struct hpcrun_exec_report probe = {.stage = HPCRUN_STAGE_JOB, .err = ENOENT};
+    if ((e.e_type != ET_EXEC && e.e_type != ET_DYN) ||
+        (e.e_machine != NATIVE_MACHINE && e.e_machine != COMPAT_MACHINE)) {
+        probe.err = ENOEXEC, probe.detail = HPCRUN_DETAIL_BINARY;
+    } else {
+        explain_exec(path, &probe);
+        if (probe.detail != HPCRUN_DETAIL_LOADER) return 0;
+    }
+    *r = probe;
+    return 1;
 }
 
 /* Whether the file at PATH is a script execve cannot start (ENOEXEC) that a shell runs, as bash tells (its
@@ -415,8 +447,14 @@ static void enter_and_exec(const struct hpcrun_spawn *s, struct hpcrun_exec_repo
         *r = failed_at(HPCRUN_STAGE_EXEC);
     else if (s->emulate_root && emulate_root() != 0)
         *r = failed_at(HPCRUN_STAGE_SECCOMP);
-    else
+    else if (!s->wrapped_job || !wrapped_job_cannot_start(s, r)) {
         exec_searching(s, r);
+        /* The planner saw the image's shell: a mount over it (a bind onto /bin) hides it now. */
+        if (s->wrapped_job && (r->err == ENOENT || r->err == ENOTDIR) && r->detail == HPCRUN_DETAIL_NONE) {
+            r->stage = HPCRUN_STAGE_JOB, r->detail = HPCRUN_DETAIL_NO_ENV_SHELL;
+            report_name(r, s->argv[0], strlen(s->argv[0]));
+        }
+    }
 }
 
 /* In the child: die with the supervisor, then enter the container and exec. */
@@ -751,7 +789,8 @@ int hpcrun_early_greeting(struct hpcrun_greeting *g)
 static void fail_fast_join(const struct hpcrun_exec_report *r, const struct hpcrun_spawn *s)
 {
     char line[8192];
-    int status = hpcrun_exec_failure(line, sizeof line, r->stage, r->err, r->detail, r->name, s->argv[0], s->cwd);
+    const char *program = s->argv[r->stage == HPCRUN_STAGE_JOB ? s->wrapped_job : 0];
+    int status = hpcrun_exec_failure(line, sizeof line, r->stage, r->err, r->detail, r->name, program, s->cwd);
     dprintf(STDERR_FILENO, "hpcrun: %s\n", line);
     _exit(status);
 }
@@ -789,7 +828,7 @@ static void fast_join(int argc, char **argv)
     args[recipe.job_argc] = NULL;
     struct hpcrun_spawn s = {.argv = (char *const *)args, .envp = (char *const *)env,
                              .search_path = recipe.search_path, .root = recipe.root, .cwd = recipe.job_cwd,
-                             .drop_sys_admin = (int)recipe.drop_sys_admin};
+                             .drop_sys_admin = (int)recipe.drop_sys_admin, .wrapped_job = (int)recipe.wrapped_job};
     if (setns(g->fds[0], CLONE_NEWUSER) != 0) return; /* nothing changed yet: the C# side tries in its turn */
     restore_caller_signals();
     struct hpcrun_exec_report report;

@@ -26,6 +26,8 @@ struct hpcrun_spawn {
     int status_fd;                    /* the write end of a close-on-exec pipe */
     int drop_sys_admin;               /* a root job (--fakeroot) loses CAP_SYS_ADMIN: it cannot remount :ro binds */
     int emulate_root;                 /* a recipe's RUN: ownership and identity calls succeed as no-ops (seccomp) */
+    int wrapped_job; /* > 0: argv[0] is the image's shell, which runs its environment scripts and then execs the job,
+                        argv[wrapped_job] on (HpcRun.Launch/Parts/ImageEnvironment.cs); else 0 */
 };
 
 /* Where hpcrun_spawn's child failed: it writes a struct hpcrun_exec_report to status_fd and exits 127
@@ -37,6 +39,8 @@ enum hpcrun_exec_stage {
     HPCRUN_STAGE_CWD,        /* chdir into the working directory */
     HPCRUN_STAGE_EXEC,       /* CAP_SYS_ADMIN dropped, no_new_privs, execve */
     HPCRUN_STAGE_SECCOMP,    /* the root emulation filter (emulate_root) refused or not in force */
+    HPCRUN_STAGE_JOB,        /* a wrapped job (wrapped_job) that the image's shell could not start: said as an exec
+                                failure of the job's own program, argv[wrapped_job] */
 };
 
 /* What the child found out about a program that execve refused, beyond errno (early.c: explain_exec), so that
@@ -50,6 +54,8 @@ enum hpcrun_exec_detail {
     HPCRUN_DETAIL_REQUIRED,    /* ENOENT: the file is there, something it needs is not (bash: "required file") */
     HPCRUN_DETAIL_BINARY,      /* ENOEXEC: a binary of another format or machine */
     HPCRUN_DETAIL_NO_SHELL,    /* ENOEXEC: a script without #!, which execvp runs with /bin/sh: the image has none */
+    HPCRUN_DETAIL_NO_ENV_SHELL, /* ENOENT: the shell that runs the image's environment scripts (the name) is not in
+                                   the container, which a mount over it hides (HPCRUN_STAGE_JOB) */
 };
 
 /* What hpcrun_spawn's child writes to status_fd when it cannot start the job: one write, below PIPE_BUF. */
@@ -308,7 +314,7 @@ static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int er
     hpcrun_shown(cwd, sizeof cwd, raw_cwd ? raw_cwd : "");
     size_t name_length = strlen(raw_name);
     const char *hint = name_length > 0 && raw_name[name_length - 1] == '\r' ? HPCRUN_CRLF_HINT : "";
-    switch (stage) {
+    switch (stage == HPCRUN_STAGE_JOB ? HPCRUN_STAGE_EXEC : stage) {
     case HPCRUN_STAGE_CWD:
         snprintf(line, size, "cannot enter working directory %s: %s", cwd, reason);
         return HPCRUN_EXIT_SETUP_FAILED;
@@ -339,6 +345,10 @@ static inline int hpcrun_exec_failure(char *line, size_t size, int stage, int er
             snprintf(line, size, "%s: cannot execute: it has no #! line, and the image has no /bin/sh to run it as "
                      "a script", program);
             return HPCRUN_EXIT_COMMAND_NOT_EXECUTABLE;
+        case HPCRUN_DETAIL_NO_ENV_SHELL:
+            snprintf(line, size, "%s: cannot start: %s, the image's shell that runs its environment scripts first, "
+                     "is not in the container (a bind over it?)", program, name);
+            return HPCRUN_EXIT_COMMAND_NOT_FOUND;
         }
         if (err == ENOENT || err == ENOTDIR) {
             snprintf(line, size, "%s: command not found in the image", program);
@@ -387,19 +397,19 @@ struct hpcrun_greeting {
    a member whose launch is the same (but for its HPCRUN_RANK_VARIABLES' values and its HPCRUN_TASK_VARIABLES'
    states) starts that job from early.c, without the .NET runtime, exactly as the C# side would have. In host byte
    order (both ends are on one node): HPCRUN_RECIPE_MAGIC (4 bytes), then uint32s: HPCRUN_RECIPE_VERSION, the
-   caller's gid, whether the job loses CAP_SYS_ADMIN (0, 1), and the counts of hpcrun's arguments (after argv[0]),
-   of the caller's environment entries, of the job's argv, of the job's environment entries and of the task
-   variables' states; then NUL-terminated strings: the caller's working directory (getcwd), the arguments, the
-   caller's environment entries (in order), the container's root (a path in the first rank's mount namespace),
-   the job's working directory and its search path (PATH), the job's argv, the job's environment entries
-   (NAME=VALUE, or a bare NAME: of HPCRUN_RANK_VARIABLES, the member's own NAME=VALUE entry goes there; of
-   HPCRUN_TASK_VARIABLES, the member's own entry if it has one, else nothing), and the states of
-   HPCRUN_TASK_VARIABLES a member may be in: a bare NAME (without it) or NAME=VALUE (with that value). */
+   caller's gid, whether the job loses CAP_SYS_ADMIN (0, 1), the job's wrapped_job (struct hpcrun_spawn), and the
+   counts of hpcrun's arguments (after argv[0]), of the caller's environment entries, of the job's argv, of the
+   job's environment entries and of the task variables' states; then NUL-terminated strings: the caller's working
+   directory (getcwd), the arguments, the caller's environment entries (in order), the container's root (a path in
+   the first rank's mount namespace), the job's working directory and its search path (PATH), the job's argv, the
+   job's environment entries (NAME=VALUE, or a bare NAME: of HPCRUN_RANK_VARIABLES, the member's own NAME=VALUE
+   entry goes there; of HPCRUN_TASK_VARIABLES, the member's own entry if it has one, else nothing), and the states
+   of HPCRUN_TASK_VARIABLES a member may be in: a bare NAME (without it) or NAME=VALUE (with that value). */
 #define HPCRUN_RECIPE_MAGIC "HPCJ"
-enum { HPCRUN_RECIPE_VERSION = 2, HPCRUN_RECIPE_HEAD = 4 + 8 * 4 };
+enum { HPCRUN_RECIPE_VERSION = 3, HPCRUN_RECIPE_HEAD = 4 + 9 * 4 };
 
 struct hpcrun_recipe {
-    unsigned gid, drop_sys_admin, argc, envc, job_argc, job_envc, statec;
+    unsigned gid, drop_sys_admin, wrapped_job, argc, envc, job_argc, job_envc, statec;
     const char *cwd, *args, *env, *root, *job_cwd, *search_path, *job_argv, *job_env, *states; /* each run's first */
 };
 
@@ -419,12 +429,12 @@ static inline int hpcrun_skip_strings(const char **at, const char *end, unsigned
 /* Reads a recipe of LENGTH bytes; 0 for any other version or a malformed one. */
 static inline int hpcrun_parse_recipe(struct hpcrun_recipe *r, const unsigned char *bytes, size_t length)
 {
-    unsigned head[8];
+    unsigned head[9];
     if (length < HPCRUN_RECIPE_HEAD || memcmp(bytes, HPCRUN_RECIPE_MAGIC, 4) != 0) return 0;
     memcpy(head, bytes + 4, sizeof head);
     if (head[0] != HPCRUN_RECIPE_VERSION) return 0;
-    r->gid = head[1], r->drop_sys_admin = head[2], r->argc = head[3], r->envc = head[4], r->job_argc = head[5];
-    r->job_envc = head[6], r->statec = head[7];
+    r->gid = head[1], r->drop_sys_admin = head[2], r->wrapped_job = head[3], r->argc = head[4], r->envc = head[5];
+    r->job_argc = head[6], r->job_envc = head[7], r->statec = head[8];
     const char *at = (const char *)bytes + HPCRUN_RECIPE_HEAD, *end = (const char *)bytes + length;
     const char **runs[] = {&r->cwd, &r->args, &r->env, &r->root, &r->job_cwd, &r->search_path, &r->job_argv,
                            &r->job_env, &r->states};
@@ -433,7 +443,7 @@ static inline int hpcrun_parse_recipe(struct hpcrun_recipe *r, const unsigned ch
         *runs[i] = at;
         if (counts[i] > length || !hpcrun_skip_strings(&at, end, counts[i])) return 0;
     }
-    return at == end && r->job_argc > 0;
+    return at == end && r->job_argc > 0 && r->wrapped_job < r->job_argc;
 }
 
 static inline size_t hpcrun_entry_name(const char *entry)

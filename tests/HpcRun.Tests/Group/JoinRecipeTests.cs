@@ -37,12 +37,12 @@ public class JoinRecipeTests
             Planner.Decide(context with { Host = context.Host with { Environment = environment } }));
     }
 
-    /// <summary>The recipe's strings after its head (magic, eight uint32s).</summary>
+    /// <summary>The recipe's strings after its head (magic, nine uint32s).</summary>
     private static string[] Strings(byte[] recipe) =>
-        Encoding.UTF8.GetString(recipe, 36, recipe.Length - 36).TrimEnd('\0').Split('\0');
+        Encoding.UTF8.GetString(recipe, 40, recipe.Length - 40).TrimEnd('\0').Split('\0');
 
     /// <summary>The task variables' states a member may be in: the recipe's last strings.</summary>
-    private static string[] States(byte[] recipe) => Strings(recipe)[^(int)BitConverter.ToUInt32(recipe, 32)..];
+    private static string[] States(byte[] recipe) => Strings(recipe)[^(int)BitConverter.ToUInt32(recipe, 36)..];
 
     [Fact]
     public void RankVariablesPassedThroughBecomeTheMembersOwn()

@@ -16,6 +16,8 @@ public sealed class CommandStartImages : IDisposable
     public string WithScripts { get; }
     /// <summary>The same without /bin/sh.</summary>
     public string WithoutShell { get; }
+    /// <summary>An empty directory, to bind over the image's.</summary>
+    public string EmptyDirectory { get; }
 
     public CommandStartImages()
     {
@@ -46,6 +48,7 @@ public sealed class CommandStartImages : IDisposable
         WithoutShell = Path.Combine(dir, "no-shell");
         TestEnvironment.RunChecked("cp", "-a", Plain, WithoutShell);
         File.Delete(Path.Combine(WithoutShell, "bin", "sh"));
+        EmptyDirectory = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
         TestEnvironment.RunChecked("chmod", "-R", "a+rX", dir);
     }
 
@@ -108,15 +111,30 @@ public class CommandStartTests(CommandStartImages images) : IClassFixture<Comman
             "/opt/no\\x1B[2Jsuch\\x0D: command not found in the image");
     }
 
-    /// <summary>What only the kernel's refusal tells (hpcrun execs the job itself): a program whose loader is not in
-    /// the image, a binary for another machine.</summary>
-    [Fact]
-    public void AMissingLoaderAndAnotherMachinesBinaryAreNamed()
+    /// <summary>What only the kernel's refusal tells: a program whose loader is not in the image, a binary for another
+    /// machine. Where the image's shell would exec the job after its environment scripts, and say only "exec: line
+    /// 48: ./glibc-true: not found", the program is looked at before that shell starts.</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void AMissingLoaderAndAnotherMachinesBinaryAreNamed(string kind)
     {
-        OneLine(Hpcrun.Run(images.Plain, "/opt/glibc-true"), 127, "/opt/glibc-true: cannot execute: its loader " +
-            "/lib64/ld-linux-x86-64.so.2 is not in the image (a program for another system?)");
-        OneLine(Hpcrun.Run(images.Plain, "/opt/other-machine"), 126,
+        const string loader = "cannot execute: its loader /lib64/ld-linux-x86-64.so.2 is not in the image (a program " +
+            "for another system?)";
+        OneLine(Hpcrun.Run(images[kind], "/opt/glibc-true"), 127, $"/opt/glibc-true: {loader}");
+        OneLine(Hpcrun.Run("--pwd", "/opt", images[kind], "./glibc-true", "x"), 127, $"./glibc-true: {loader}");
+        OneLine(Hpcrun.Run(images[kind], "/opt/other-machine"), 126,
             "/opt/other-machine: cannot execute binary file: Exec format error (built for another machine?)");
+    }
+
+    /// <summary>A bind that hides the image's /bin/sh, which runs its environment scripts and then execs the job, is
+    /// said as the job's start failing, not as "/bin/sh: command not found" for a command the user never named.
+    /// </summary>
+    [Fact]
+    public void ABindHidingTheShellThatRunsTheScriptsIsSaid()
+    {
+        OneLine(Hpcrun.Run("-B", $"{images.EmptyDirectory}:/bin", images.WithScripts, "/opt/no-shebang"), 127,
+            "/opt/no-shebang: cannot start: /bin/sh, the image's shell that runs its environment scripts first, is " +
+            "not in the container (a bind over it?)");
     }
 
     [Theory]

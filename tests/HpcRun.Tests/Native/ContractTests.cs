@@ -114,6 +114,8 @@ public class ContractTests
     [InlineData(ChildProcess.ExecStage.Exec, 8, ChildProcess.ExecDetail.Binary, "")] // ENOEXEC
     [InlineData(ChildProcess.ExecStage.Exec, 8, ChildProcess.ExecDetail.NoShell, "")]
     [InlineData(ChildProcess.ExecStage.Exec, 7, ChildProcess.ExecDetail.None, "")] // E2BIG
+    [InlineData(ChildProcess.ExecStage.Job, 2, ChildProcess.ExecDetail.Loader, "/lib64/ld-linux-x86-64.so.2")]
+    [InlineData(ChildProcess.ExecStage.Job, 2, ChildProcess.ExecDetail.NoEnvShell, "/bin/sh")]
     [InlineData(ChildProcess.ExecStage.Cwd, 2, ChildProcess.ExecDetail.None, "")]
     [InlineData(ChildProcess.ExecStage.Join, 1, ChildProcess.ExecDetail.None, "")]
     [InlineData(ChildProcess.ExecStage.Root, 22, ChildProcess.ExecDetail.None, "")]
@@ -165,6 +167,8 @@ public class ContractTests
         "cannot execute binary file: Exec format error (built for another machine?)")]
     [InlineData(8, ChildProcess.ExecDetail.NoShell, "", 126,
         "cannot execute: it has no #! line, and the image has no /bin/sh to run it as a script")]
+    [InlineData(2, ChildProcess.ExecDetail.NoEnvShell, "/bin/sh", 127, "cannot start: /bin/sh, the image's shell " +
+        "that runs its environment scripts first, is not in the container (a bind over it?)")]
     public void ExecFailuresSayWhatAShellSays(int errno, int detail, string name, int status, string line)
     {
         HpcRunException failure =
@@ -227,6 +231,8 @@ public class ContractTests
                 + string.Concat(expected.Environment.Select(e => $"env {e.Key}={e.Value}\n")), run.Stdout);
             Assert.Contains($"\ncwd {expected.WorkingDirectory}\n", run.Stdout);
             Assert.Contains("\nroot /tmp/.hpcrun-root\n", run.Stdout);
+            Assert.Contains($"\nwrapped {expected.WrappedJob}\n", run.Stdout);
+            Assert.Equal(what == "image scripts", expected.WrappedJob > 0);
 
             // Another difference than a rank variable's value: the C# side decides.
             CommandResult other = TestEnvironment.Run("env", ["-i", .. member, "OTHER=1", program.Value, "recipe",

@@ -40,7 +40,8 @@ static int recipe(const char *path, const char *cwd, unsigned gid, int argc, cha
     if (fits) fits = r.job_envc < 4096 && hpcrun_recipe_environment(&r, environ, env);
     printf("fits %d\n", fits);
     if (!fits) return 0;
-    printf("root %s\ncwd %s\npath %s\ndrop %u\n", r.root, r.job_cwd, r.search_path, r.drop_sys_admin);
+    printf("root %s\ncwd %s\npath %s\ndrop %u\nwrapped %u\n", r.root, r.job_cwd, r.search_path, r.drop_sys_admin,
+           r.wrapped_job);
     const char *s = r.job_argv;
     for (unsigned i = 0; i < r.job_argc; i++, s = hpcrun_next_string(s)) printf("argv %s\n", s);
     for (unsigned i = 0; env[i]; i++) printf("env %s\n", env[i]);
@@ -81,10 +82,10 @@ int main(int argc, char **argv)
     printf("exit SETUP_FAILED %d\nexit COMMAND_NOT_EXECUTABLE %d\nexit COMMAND_NOT_FOUND %d\n",
            HPCRUN_EXIT_SETUP_FAILED, HPCRUN_EXIT_COMMAND_NOT_EXECUTABLE, HPCRUN_EXIT_COMMAND_NOT_FOUND);
     FIELD(argv); FIELD(envp); FIELD(search_path); FIELD(root); FIELD(cwd); FIELD(join_user); FIELD(join_mnt);
-    FIELD(status_fd); FIELD(drop_sys_admin); FIELD(emulate_root);
-    STAGE(PARENT); STAGE(JOIN); STAGE(ROOT); STAGE(CWD); STAGE(EXEC); STAGE(SECCOMP);
+    FIELD(status_fd); FIELD(drop_sys_admin); FIELD(emulate_root); FIELD(wrapped_job);
+    STAGE(PARENT); STAGE(JOIN); STAGE(ROOT); STAGE(CWD); STAGE(EXEC); STAGE(SECCOMP); STAGE(JOB);
     DETAIL(NONE); DETAIL(DIRECTORY); DETAIL(NOEXEC); DETAIL(INTERPRETER); DETAIL(LOADER); DETAIL(REQUIRED);
-    DETAIL(BINARY); DETAIL(NO_SHELL);
+    DETAIL(BINARY); DETAIL(NO_SHELL); DETAIL(NO_ENV_SHELL);
     ROLE(NONE); ROLE(FIRST); ROLE(MEMBER); ROLE(TAKEN); ROLE(UNDECIDED);
     LIST("launcher_markers", HPCRUN_LAUNCHER_MARKERS);
     LIST("join_key_variable", HPCRUN_JOIN_KEY_VARIABLE);
