@@ -24,7 +24,7 @@ public static class ImageCacheDirectory
     /// is there (<see cref="ImageCache.Folders"/>), must be the user's alone, so that no one else can plant an image
     /// the user would run or a step a recipe build would take (<see cref="CheckOwn"/>).</summary>
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) when the variable that decides is a
-    /// relative path; 108 (<see cref="ExitCode.PullOutputUnwritable"/>) for a cache that cannot be used
+    /// relative path; 108 (<see cref="ExitCode.DiskFullOrCacheUnusable"/>) for a cache that cannot be used
     /// safely.</exception>
     public static string? Find(Func<string, string?> environment, string? siteDirectory, uint? uid = null)
     {
@@ -56,7 +56,7 @@ public static class ImageCacheDirectory
             string remedy = path == cache ? "name a directory of your own (HPCRUN_CACHEDIR)"
                 : $"remove it (rm -rf {path}), and hpcrun makes it again, yours alone";
             if (SiteCache.UserProblem(path, entry, self, remedy) is { } problem)
-                throw new HpcRunException(ExitCode.PullOutputUnwritable, problem);
+                throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable, problem);
         }
     }
 
@@ -67,7 +67,7 @@ public static class ImageCacheDirectory
     /// <summary>The cache's directory, which the caller needs.</summary>
     /// <exception cref="HpcRunException">64 and 108 as <see cref="Find"/>; 108 when no variable names one.</exception>
     public static string Require(Func<string, string?> environment, string? siteDirectory, uint? uid = null) =>
-        Find(environment, siteDirectory, uid) ?? throw new HpcRunException(ExitCode.PullOutputUnwritable,
+        Find(environment, siteDirectory, uid) ?? throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable,
             NoCache);
 
     /// <summary>What <see cref="Require"/> says when no variable names a cache.</summary>
@@ -83,19 +83,19 @@ public static class ImageCacheDirectory
         string? linkTarget = plain.Length > 0 && Libc.ReadLink(Libc.Cwd, plain) is { } target
             ? Path.GetFullPath(target, Path.GetDirectoryName(plain) ?? "/") : null;
         if (SiteCache.SiteProblem(site, Read(site, follow: true, out string? why), why, linkTarget) is { } problem)
-            throw new HpcRunException(ExitCode.PullOutputUnwritable, problem);
+            throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable, problem);
         string mine = SiteCache.UserDirectory(site, uid);
         if (Libc.MkdirAt(Libc.Cwd, mine, 0b111_000_000) != 0 && Libc.Errno is var errno && errno != Libc.EEXIST)
-            throw new HpcRunException(ExitCode.PullOutputUnwritable,
+            throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable,
                 $"cannot make the image cache {mine}: {IoError.Describe(errno)}; {SiteCache.MakeIt(site)}");
         // Read after mkdir, whoever made it: a folder another user put there first must be found out now.
         uint self = Libc.EffectiveUidNow();
         SiteCache.Entry? entry = Read(mine, follow: false, out string? whyNot);
         if (entry is { } link && SiteCache.IsOwnLink(link, self)) entry = Read(mine, follow: true, out whyNot);
         if (entry is null)
-            throw new HpcRunException(ExitCode.PullOutputUnwritable, $"cannot use the image cache {mine}: {whyNot}");
+            throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable, $"cannot use the image cache {mine}: {whyNot}");
         if (SiteCache.UserProblem(mine, entry.Value, self) is { } userProblem)
-            throw new HpcRunException(ExitCode.PullOutputUnwritable, userProblem);
+            throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable, userProblem);
         return mine;
     }
 

@@ -50,7 +50,8 @@ public enum ExitCode
     RegistryRefused = 105,      // 429 or 5xx after retries, or an answer hpcrun cannot use
     RegistryNoPlatform = 106,   // the image has no manifest for the platform (--platform, default the host's)
     RegistryBadContent = 107,   // a digest or size mismatch, a truncated blob, a malformed or unsupported manifest
-    PullOutputUnwritable = 108, // a full disk (build, pull, recipe); the image cache cannot be made or used
+    DiskFullOrCacheUnusable = 108, // a full disk or spent quota where build, pull or a recipe writes; the image cache
+                                   // cannot be made or used (not the user's alone)
     NotCached = 109,            // --offline / HPCRUN_OFFLINE=1 and the image is not in the cache
     RecipeCommandFailed = 110,  // build from a recipe: a RUN, %post or %test exited non-zero (its status and line said)
     RecipeInvalid = 111,        // build from a recipe: unreadable, unknown or unsupported instruction, section, header

@@ -326,7 +326,7 @@ internal static class ImageVerbs
         BuildFailure.OutputUnwritable => ExitCode.BuildOutputUnwritable,
         BuildFailure.SourceUnreadable => ExitCode.BuildSourceUnreadable,
         BuildFailure.Interrupted => (ExitCode)SignalDeath.Record(e.Signal), // the process ends by it (Program.cs)
-        BuildFailure.CacheUnusable or BuildFailure.DiskFull => ExitCode.PullOutputUnwritable,
+        BuildFailure.CacheUnusable or BuildFailure.DiskFull => ExitCode.DiskFullOrCacheUnusable,
         BuildFailure.RecipeCommandFailed => ExitCode.RecipeCommandFailed,
         BuildFailure.RecipeInvalid => ExitCode.RecipeInvalid,
         BuildFailure.RecipeSourceRefused => ExitCode.RecipeSourceRefused,

@@ -116,7 +116,7 @@ internal sealed class RecipeBuild
         }
         catch (ImageBuildException e) when (e.Failure is BuildFailure.CacheUnusable)
         {
-            throw new HpcRunException(ExitCode.PullOutputUnwritable, e.Message);
+            throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable, e.Message);
         }
         catch (RegistryException e) { throw new HpcRunException(RegistryVerbs.Status(e.Fault), e.Message); }
     }

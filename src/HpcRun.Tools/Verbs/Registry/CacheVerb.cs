@@ -85,7 +85,7 @@ internal static class CacheVerb
         try { action(cache); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new HpcRunException(ExitCode.PullOutputUnwritable,
+            throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable,
                 $"cannot use the image cache {Shown.Path(cache.Root)}: {IoError.Describe(e)}");
         }
     }

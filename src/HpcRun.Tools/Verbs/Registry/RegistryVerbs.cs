@@ -42,7 +42,7 @@ internal static class RegistryVerbs
         string directory = ImageCacheDirectory.Require(Environment.GetEnvironmentVariable,
             ImageCacheDirectory.HandedSite(Environment.GetEnvironmentVariable));
         if (Path.Exists(directory) && !Directory.Exists(directory))
-            throw new HpcRunException(ExitCode.PullOutputUnwritable,
+            throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable,
                 $"cannot use the image cache {Shown.Path(directory)}: not a directory");
         return new ImageCache(directory);
     }
@@ -69,7 +69,7 @@ internal static class RegistryVerbs
         RegistryFault.Refused => ExitCode.RegistryRefused,
         RegistryFault.NoPlatform => ExitCode.RegistryNoPlatform,
         RegistryFault.BadContent => ExitCode.RegistryBadContent,
-        RegistryFault.Unwritable => ExitCode.PullOutputUnwritable,
+        RegistryFault.Unwritable => ExitCode.DiskFullOrCacheUnusable,
         _ => ExitCode.NotCached,
     };
 }
