@@ -14,14 +14,15 @@ public static class Unexpected
     /// <summary>What to throw for <paramref name="e"/>: an <see cref="HpcRunException"/> as it is; a file operation
     /// that failed (<see cref="IOException"/>, <see cref="UnauthorizedAccessException"/>) as
     /// <paramref name="ioStatus"/> with the path and strerror(3)'s words (<see cref="IoError.Message"/>); anything
-    /// else as <see cref="ExitCode.Internal"/> (70) with <see cref="InternalError"/>. Each but the first is logged
-    /// with its .NET detail at --debug.</summary>
+    /// else as <see cref="ExitCode.Internal"/> (70) with <see cref="InternalError"/>, whose .NET detail is logged at
+    /// --debug for the bug report it asks for. A file operation's line says all there is (the path, strerror's
+    /// words): .NET's text and type names stay out of --debug too.</summary>
     public static HpcRunException Error(Exception e, ExitCode ioStatus = ExitCode.SetupFailed)
     {
         if (e is HpcRunException ours) return ours;
+        if (e is IOException or UnauthorizedAccessException) return new HpcRunException(ioStatus, IoError.Message(e));
         Log.Debug(e, "what .NET said");
-        return e is IOException or UnauthorizedAccessException ? new HpcRunException(ioStatus, IoError.Message(e))
-            : new HpcRunException(ExitCode.Internal, InternalError);
+        return new HpcRunException(ExitCode.Internal, InternalError);
     }
 
     /// <summary>Whether <paramref name="e"/> is an ArgumentException hpcrun threw for a bad value it was given

@@ -47,18 +47,26 @@ public static class CachePuller
         }
         string image = cache.ImagePath(manifest.Digest);
         if (!File.Exists(image))
-            using (FileLock.Take(cache.LockPath(manifest.Digest)))
+        {
+            FileLock held = FileLock.Take(cache.LockPath(manifest.Digest));
+            try
+            {
                 if (!File.Exists(image)) // another puller may have finished while this one waited
-                    try
-                    {
-                        ImagePuller.Build(client, manifest, new PullRequest(image, reference, platform, false,
-                            settings), hpcrunVersion, reporter, cancel);
-                    }
-                    catch (ImageBuildException e) when (e.Failure == BuildFailure.OutputUnwritable)
-                    {
-                        // Its OUT is the cache's: an image cache that cannot be used (108), not a user's OUT (80).
-                        throw new RegistryException(RegistryFault.Unwritable, e.Message, e);
-                    }
+                    ImagePuller.Build(client, manifest, new PullRequest(image, reference, platform, false, settings),
+                        hpcrunVersion, reporter, cancel);
+            }
+            catch (ImageBuildException e) when (e.Failure == BuildFailure.OutputUnwritable)
+            {
+                // Its OUT is the cache's: an image cache that cannot be used (108), not a user's OUT (80).
+                throw new RegistryException(RegistryFault.Unwritable, e.Message, e);
+            }
+            finally
+            {
+                // Whether it failed or not, the pull is over: only a killed pull leaves its lock file behind, which
+                // `cache list` counts and `cache clean` removes.
+                held.Remove();
+            }
+        }
         Write(referencePath, new CachedReference(manifest.Digest, manifest.AnsweredDigest, reference.ToString(),
             shownPlatform, client.Authenticated));
         return image;

@@ -112,11 +112,21 @@ public static class ImagePuller
         }
         catch (Exception e) when (!cancel.IsCancellationRequested)
         {
-            client.Trace($"the build stopped ({e.GetType().Name}); waiting for the downloads' verdict");
+            client.Trace($"the build stopped ({Why(e)}); waiting for the downloads' verdict");
             downloads.WaitForVerdict();
             throw;
         }
     }
+
+    /// <summary>Why the build stopped, for --debug: hpcrun's own message, a file operation's strerror(3) words, never
+    /// .NET's text or type names (a bug's detail is logged where it is reported).</summary>
+    private static string Why(Exception e) => e switch
+    {
+        RegistryException or ImageBuildException or ImageFormatException or PosixException => e.Message,
+        OperationCanceledException => "a download failed", // the downloads cancel the build (LayerDownloads)
+        IOException or UnauthorizedAccessException => IoError.Describe(e),
+        _ => "an unexpected error",
+    };
 
     /// <summary>Each layer blob once, but for one already in <paramref name="blobs"/> (the config's, the manifest's:
     /// the same bytes, by their digest).</summary>

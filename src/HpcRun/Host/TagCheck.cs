@@ -133,7 +133,7 @@ internal static unsafe partial class TagCheck
                     Outcome.Answered when digest is not null => sessions.Resumed ? "200 (TLS session resumed)" : "200",
                     _ when unreachable is not null => unreachable,
                     Outcome.Unverified => "no verified connection, hpcrun-tools asks",
-                    _ => $"{outcome}, hpcrun-tools asks",
+                    _ => "no answer it could use (not 200, a redirect, a TLS error), hpcrun-tools asks",
                 });
             return new TagAnswer(outcome == Outcome.Answered ? digest : null, unreachable);
         }

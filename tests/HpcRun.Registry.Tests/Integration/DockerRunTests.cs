@@ -355,7 +355,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
 
     /// <summary>A registry that answers the launcher's check with 401 (the image was cached anonymously, the
     /// registry now wants credentials): hpcrun-tools asks and fails as a pull does, and the cached image does not
-    /// run.</summary>
+    /// run. --debug's line of the check says so in words (it named the outcome's C# name, "Other").</summary>
     [Fact]
     public void A_cached_tag_whose_registry_now_wants_credentials_fails_as_a_pull_does()
     {
@@ -363,13 +363,17 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Equal("kept\n", Run(cached).Stdout);
         string reference = CacheAs(cached, $"docker://{registry.Secure.Host}/private/app:1");
         int manifests = registry.Secure.Requests("/v2/private/app/manifests/");
-        var refused = Hpcrun.Run([reference], new Dictionary<string, string>
-        { ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile });
+        var env = new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = cache, ["SSL_CERT_FILE"] = registry.CaFile };
+        var refused = Hpcrun.Run([reference], env);
         Assert.Equal(103, refused.ExitCode);
         Assert.Empty(refused.Stdout);
         Assert.Single(refused.Stderr.Trim().Split('\n'));
         // the launcher's GET, then the pull
         Assert.True(registry.Secure.Requests("/v2/private/app/manifests/") >= manifests + 2);
+        var traced = Hpcrun.Run(["--debug", reference], env);
+        Assert.Contains(" -> no answer it could use (not 200, a redirect, a TLS error), hpcrun-tools asks\n",
+            traced.Stderr);
+        Assert.DoesNotContain("Other", traced.Stderr);
     }
 
     /// <summary>Makes the cache hold <paramref name="cached"/>'s image under <paramref name="alias"/> too, as if it
@@ -454,6 +458,36 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.Contains("97.7 KiB of interrupted pulls (2 leftover(s)), which cache clean removes\n", result.Stdout);
         Assert.Contains("removed 2 leftover(s) of interrupted pulls, 97.7 KiB\n", result.Stdout);
         Assert.EndsWith("\n.hpcrun-pull.held\n", result.Stdout);
+    }
+
+    /// <summary>A pull into the cache that fails (a layer that does not match its digest) or succeeds removes its
+    /// image's lock file when it ends: `cache list` counted a failed pull's as a leftover of an interrupted pull. Its
+    /// --debug lines say why the build stopped in hpcrun's words, never a .NET type's name ("RegistryException").
+    /// </summary>
+    [Fact]
+    public void A_pull_that_ends_leaves_no_lock_file_and_its_debug_lines_name_no_dotnet_type()
+    {
+        using var own = new RegistryServer(Path.Combine(cache, "own-registry"));
+        TestEnvironment.RunChecked("skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+            $"oci:{registry.Layout}:app", $"docker://{own.Host}/test/app:1");
+        string layer = Assert.Single(Directory.GetFiles(Path.Combine(own.Dir, "data"), "data",
+            SearchOption.AllDirectories), f => new FileInfo(f).Length > 100_000);
+        byte[] bytes = File.ReadAllBytes(layer);
+        bytes[bytes.Length / 2] ^= 0xff;
+        File.WriteAllBytes(layer, bytes);
+        string reference = $"docker://{own.Host}/test/app:1", images = Path.Combine(cache, "sif");
+        CommandResult failed = Run("--debug", "pull", "--cache", reference);
+        Assert.True(failed.ExitCode == 107, failed.ToString());
+        Assert.Contains(" DBG the build stopped (", failed.Stderr);
+        Assert.DoesNotMatch(@"\w+Exception\b", failed.Stderr);
+        Assert.Empty(Directory.GetFiles(images, "*.lock"));
+        Assert.DoesNotContain("leftover", Run("cache", "list").Stdout);
+
+        bytes[bytes.Length / 2] ^= 0xff;
+        File.WriteAllBytes(layer, bytes);
+        CommandResult pulled = Run("pull", "--cache", reference);
+        Assert.True(pulled.ExitCode == 0, pulled.ToString());
+        Assert.Equal([".sif"], Directory.GetFileSystemEntries(images).Select(Path.GetExtension));
     }
 
     /// <summary>Pulled by tag on a login node, run by digest on compute nodes without the registry: the index's

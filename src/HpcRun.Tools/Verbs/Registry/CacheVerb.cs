@@ -180,7 +180,9 @@ internal static class CacheVerb
         foreach (Entry e in gone)
         {
             File.Delete(e.Image);
-            File.Delete(Path.ChangeExtension(e.Image, ".lock"));
+            // An older hpcrun's, kept beside its image; a pull of it that runs now keeps its own.
+            if (File.Exists(Path.ChangeExtension(e.Image, ".lock")))
+                PullLeftovers.RemoveIdle(Path.ChangeExtension(e.Image, ".lock"));
             foreach (CachedReference r in e.References)
                 File.Delete(cache.ReferencePath(ImageReference.Parse(r.Reference), r.Platform));
         }
