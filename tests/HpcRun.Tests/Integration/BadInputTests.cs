@@ -101,6 +101,17 @@ public class BadInputTests(ContainerFixture images)
         Assert.DoesNotContain("S3cret", doctor.Stdout + doctor.Stderr);
     }
 
+    /// <summary>A mirror's URL with a query or a fragment, which Docker's registry-mirrors refuse too, is refused
+    /// saying so and giving the URL without it: it was "not an http(s) URL", of an https URL.</summary>
+    [Theory]
+    [InlineData("https://mirror.example/?x=1", "https://mirror.example/")]
+    [InlineData("http://mirror.example:5000/v2#top", "http://mirror.example:5000/v2")]
+    public void AMirrorUrlWithAQueryOrFragmentIsRefusedSayingSo(string mirror, string without) =>
+        AssertOneLineError(Hpcrun.Run(["pull", "o.sif", "docker://busybox"],
+            new Dictionary<string, string> { ["HPCRUN_REGISTRY_MIRROR"] = mirror }), ExitCode.Usage,
+            $"HPCRUN_REGISTRY_MIRROR={mirror}: a mirror's URL has no query or fragment, as Docker's registry-mirrors " +
+            $"have none: give {without}");
+
     /// <summary>A launch option before a verb (`hpcrun --offline build ...`) made the bare form take the verb for
     /// its image ("image not found: build"): it is one line saying which options go before a verb, for a tool verb
     /// and a launch verb alike; `hpcrun -- build` still names an image called build, and hpcrun's own options

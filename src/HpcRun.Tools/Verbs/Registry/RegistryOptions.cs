@@ -39,18 +39,23 @@ internal sealed class RegistryOptions
     }
 
     /// <summary>HPCRUN_REGISTRY_MIRROR: an http(s) URL with a host (and a port, if any, that TCP has), as Docker's
-    /// registry-mirrors take it, without credentials; null when unset. Throws <see cref="HpcRunException"/> (64) for
-    /// anything else.
+    /// registry-mirrors take it (registry.ValidateMirror), without credentials, a query or a fragment; null when
+    /// unset. Throws <see cref="HpcRunException"/> (64) for anything else, saying which it is.
     /// </summary>
     private static string? Mirror(string? mirror)
     {
         if (string.IsNullOrEmpty(mirror)) return null;
-        if (Uri.TryCreate(mirror, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"
-            && uri.Host.Length > 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0)
-            return mirror;
+        bool url = Uri.TryCreate(mirror, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"
+            && uri.Host.Length > 0;
+        bool tail = url && (uri!.Query.Length > 0 || uri.Fragment.Length > 0);
+        if (url && !tail && uri!.UserInfo.Length == 0) return mirror;
         throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_MIRROR={Shown.Address(mirror)}: " +
             (Shown.UserInfoEnd(mirror) > 0 ? "credentials do not go in its URL (the mirror is given Docker Hub's: " +
                 "--creds, HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or ~/.docker/config.json)"
+            // Requests go to BASE/v2/...: a query or fragment would be lost or make a wrong URL. Docker refuses them
+            // ("query or fragment at end of the URI").
+            : tail ? "a mirror's URL has no query or fragment, as Docker's registry-mirrors have none: give " +
+                Shown.Address(uri!.GetLeftPart(UriPartial.Path))
             : "not an http(s) URL: give the mirror's URL, e.g. https://mirror.example.org"));
     }
 }
