@@ -209,6 +209,9 @@ public static class ImageBuilder
                         SourceArchive.Unpack(archive, Path.GetFileName(shown), tree.Root, reporter, cancel);
                 if (DockerArchive.IsArchive(tree)) return (DockerArchive.Resolve(tree, selector), tree);
                 if (OciLayout.IsLayout(tree)) return (OciLayout.Resolve(tree, selector, request.ArrivingLayer), tree);
+                // Not a root file system either: built as one, its layers would be files of the image.
+                if (ArchiveContent.IsOldDockerSave($"/proc/self/fd/{tree.Root.Handle.DangerousGetHandle()}"))
+                    throw new ImageFormatException(ArchiveContent.OldDockerSave(shown));
                 if (!directory)
                     throw new ImageFormatException($"{shown} is neither a docker save archive nor an OCI layout");
                 string architecture = selector.PlatformGiven ? selector.Architecture : HostPlatform.Architecture;

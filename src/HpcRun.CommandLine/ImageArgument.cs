@@ -53,6 +53,8 @@ public static class ImageArgument
             throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}");
         if (type == PosixFile.Directory && ArchiveContent.IsLayoutDirectory(pinned)) // no root file system's
             throw new HpcRunException(ExitCode.ImageNeedsBuild, LocalTransports.BuildFirst(path, path, Path.Exists));
+        if (type == PosixFile.Directory && ArchiveContent.IsOldDockerSave(pinned))
+            throw new HpcRunException(ExitCode.BadImage, ArchiveContent.OldDockerSave(Shown.Path(path)));
         try { return ImageSource.Probe(pinned) with { Name = name, AsTyped = path }; }
         catch (ImageFormatException e)
         {
@@ -60,6 +62,8 @@ public static class ImageArgument
             {
                 ArchiveKind.ImageArchive => new HpcRunException(ExitCode.ImageNeedsBuild,
                     LocalTransports.BuildFirst(path, path, Path.Exists)),
+                ArchiveKind.OldDockerSave => new HpcRunException(ExitCode.BadImage,
+                    ArchiveContent.OldDockerSave(Shown.Path(path))),
                 ArchiveKind.OtherTar => new HpcRunException(ExitCode.BadImage,
                     $"{Shown.Path(path)}: a tar archive that is neither a docker save archive nor an OCI layout, " +
                     "which hpcrun build reads, nor an image, which is a directory, a SquashFS or a SIF (a root " +

@@ -40,7 +40,7 @@ public static class LocalTransports
     /// image picked by its place (<see cref="ArchiveReference.IndexRefusal"/>), 66
     /// (<see cref="ExitCode.ImageNotFound"/>) for nothing there, 65 (<see cref="ExitCode.BadImage"/>) for another
     /// kind of file, or an archive that holds no image archive's names (<see cref="ArchiveContent"/>: the build
-    /// would refuse it so).</exception>
+    /// would refuse it so) or is in the format of Docker before 1.10.</exception>
     public static (string Path, string? Named)? Existing(string source, bool orMissing = false)
     {
         if (Split(source, Path.Exists) is not { } split) return null;
@@ -60,7 +60,10 @@ public static class LocalTransports
         // A FIFO or a device is no archive, and is not opened: a FIFO would wait for a writer.
         if (!layout && Libc.Type(Libc.Cwd, path) != Libc.S_IFREG)
             throw new HpcRunException(ExitCode.BadImage, $"{shown}: not an archive: {Shown.Path(path)} is no file");
-        if (!layout && Content(path, shown) is ArchiveKind.OtherTar or ArchiveKind.NotTar)
+        ArchiveKind? content = layout ? null : Content(path, shown);
+        if (content == ArchiveKind.OldDockerSave)
+            throw new HpcRunException(ExitCode.BadImage, ArchiveContent.OldDockerSave(shown));
+        if (content is ArchiveKind.OtherTar or ArchiveKind.NotTar)
             throw new HpcRunException(ExitCode.BadImage, NoImageArchive(shown, path));
         return split;
     }

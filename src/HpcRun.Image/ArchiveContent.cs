@@ -9,6 +9,9 @@ public enum ArchiveKind
     /// <summary>A tar (plain or gzip'd) that `hpcrun build` reads as a `docker save` archive or an OCI layout.
     /// </summary>
     ImageArchive,
+    /// <summary>What `docker save` wrote before Docker 1.10: ID/json and ID/layer.tar, no manifest.json
+    /// (<see cref="ArchiveContent.OldDockerSave"/>).</summary>
+    OldDockerSave,
     /// <summary>Another tar (plain or gzip'd): a root file system's, a project's.</summary>
     OtherTar,
     /// <summary>No tar, nor a gzip'd one.</summary>
@@ -21,21 +24,15 @@ public enum ArchiveKind
 /// Tells a `docker save` archive or an OCI layout's tar from another tar as `hpcrun build` tells them once it has
 /// unpacked one (ImageBuilder.Resolve): a manifest.json at its top is a `docker save` archive, an index.json with
 /// blobs/ or oci-layout beside it an OCI layout, wherever they are in the tar: Docker writes manifest.json first,
-/// skopeo and podman last, after the layers. So that a launch can suggest the build without taking its time, only
-/// the tar's 512-byte headers are read (an uncompressed tar's data is seeked over; a gzip'd one's is read through),
-/// at most <see cref="ReadLimit"/> bytes of them: beyond, the first entry decides, as every tool that writes image
-/// archives starts them with names of its own (<see cref="IsLayoutEntry"/>) and a root file system's tar with bin/,
-/// etc/, usr/... The caller opens no FIFO or device (it checks the file's type first): it would wait for a writer.
+/// skopeo and podman last, after the layers. Only the tar's 512-byte headers are read, to its end when no image
+/// archive's names come first (an uncompressed tar's data is seeked over; a gzip'd one's is decompressed and dropped,
+/// about a second for each few hundred MiB), so that no archive is taken for what it is not, wherever its names
+/// are. What `docker save` wrote before Docker 1.10 (<see cref="OldDockerSave"/>) is told apart, for a line that says
+/// so. The caller opens no FIFO or device (it checks the file's type first): it would wait for a writer.
 /// </summary>
 public static class ArchiveContent
 {
-    private static readonly string[] LayoutNames =
-        ["blobs", "index.json", "manifest.json", "oci-layout", "repositories"];
-
     private const int Block = 512;
-
-    /// <summary>The bytes of tar read (headers, and a gzip'd tar's data) before the first entry decides.</summary>
-    private const long ReadLimit = 64L << 20;
 
     /// <summary>What the file at <paramref name="path"/> holds (<see cref="ArchiveKind"/>); it is read, not
     /// checked further.</summary>
@@ -64,21 +61,30 @@ public static class ArchiveContent
         && (PosixFile.IsDirectory(Path.Combine(directory, "blobs"))
             || PosixFile.IsRegular(Path.Combine(directory, "oci-layout")));
 
-    /// <summary>Whether a tar entry named <paramref name="name"/> (as stored: `./` and a trailing `/` allowed) is one
-    /// a `docker save` archive or an OCI layout has at its top: <see cref="LayoutNames"/>, or the layer directories,
-    /// config files and layer tars named by their digests (64 hexadecimal digits) of the old `docker save` format
-    /// and skopeo's and podman's docker-archive.</summary>
-    public static bool IsLayoutEntry(string name)
+    /// <summary>Whether the directory <paramref name="directory"/> (an unpacked archive, or one given as an image or a
+    /// build's source) is what `docker save` wrote before Docker 1.10: no manifest.json, and a layer directory named
+    /// by its 64-hex-digit ID with its json and layer.tar (`repositories` beside them names the tags). Neither hpcrun
+    /// nor skopeo reads it; a root file system has no such directory.</summary>
+    public static bool IsOldDockerSave(string directory)
     {
-        string top = Top(name);
-        string id = top.EndsWith(".json", StringComparison.Ordinal) || top.EndsWith(".tar", StringComparison.Ordinal)
-            ? top[..top.LastIndexOf('.')] : top;
-        return LayoutNames.Contains(top) || id.Length == 64 && id.All(char.IsAsciiHexDigitLower);
+        if (PosixFile.IsRegular(Path.Combine(directory, "manifest.json"))) return false;
+        try
+        {
+            return Directory.EnumerateDirectories(directory).Any(layer => IsLayerId(Path.GetFileName(layer))
+                && PosixFile.IsRegular(Path.Combine(layer, "json"))
+                && PosixFile.IsRegular(Path.Combine(layer, "layer.tar")));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
-    /// <summary>The first component of a stored name, past a leading `./`.</summary>
-    private static string Top(string name) =>
-        (name.StartsWith("./", StringComparison.Ordinal) ? name[2..] : name).Split('/')[0];
+    /// <summary>The line that refuses what `docker save` wrote before Docker 1.10, named <paramref name="shown"/>,
+    /// saying how to have what hpcrun reads.</summary>
+    public static string OldDockerSave(string shown) =>
+        $"{shown}: a docker save archive of Docker before 1.10 (layers in ID/layer.tar, no manifest.json), a format " +
+        "too old for hpcrun (and skopeo): load it into a current Docker and save it again (docker load -i ARCHIVE; " +
+        "docker save -o NEW.tar IMAGE), then build NEW.tar";
+
+    private static bool IsLayerId(string name) => name.Length == 64 && name.All(char.IsAsciiHexDigitLower);
 
     /// <summary>The names at a tar's top that decide its kind, gathered header by header.</summary>
     private sealed class TarNames(Stream tar, bool seekable)
@@ -89,8 +95,8 @@ public static class ArchiveContent
 
         private readonly byte[] header = new byte[Block];
         private string? first;
-        private bool manifest, index, blobs, ociLayout;
-        private long read;
+        private bool manifest, index, blobs, ociLayout, oldLayerJson, oldLayerTar;
+        private byte[]? sink; // a compressed tar's data, dropped
 
         public ArchiveKind Kind()
         {
@@ -98,12 +104,11 @@ public static class ArchiveContent
             {
                 string? longName = null;
                 long? longSize = null;
-                while (read < ReadLimit)
+                while (true)
                 {
                     if (tar.ReadAtLeast(header, Block, throwOnEndOfStream: false) < Block
                         || header.AsSpan().IndexOfAnyExcept((byte)0) < 0)
                         return SoFar(); // its end, or cut short (the build says so)
-                    read += Block;
                     if (!header.AsSpan(257, 5).SequenceEqual("ustar"u8)) return SoFar();
                     byte type = header[156];
                     long size = Size();
@@ -124,14 +129,14 @@ public static class ArchiveContent
                     }
                     if (!Skip(size)) return SoFar();
                 }
-                return first is not null && IsLayoutEntry(first) ? ArchiveKind.ImageArchive : ArchiveKind.OtherTar;
             }
         }
 
         /// <summary>The kind the names read so far give: the build unpacks a tar to its end and reads its top.
         /// </summary>
         public ArchiveKind SoFar() =>
-            Decided ? ArchiveKind.ImageArchive : first is null ? ArchiveKind.NotTar : ArchiveKind.OtherTar;
+            Decided ? ArchiveKind.ImageArchive : oldLayerJson && oldLayerTar ? ArchiveKind.OldDockerSave
+            : first is null ? ArchiveKind.NotTar : ArchiveKind.OtherTar;
 
         /// <summary>What ImageBuilder.Resolve reads as an image archive: DockerArchive.IsArchive, then
         /// OciLayout.IsLayout.</summary>
@@ -148,6 +153,9 @@ public static class ArchiveContent
             index |= top && parts[0] == "index.json";
             ociLayout |= top && parts[0] == "oci-layout";
             blobs |= parts[0] == "blobs" && (!top || type == (byte)'5');
+            bool layer = parts.Length == 2 && IsLayerId(parts[0]);
+            oldLayerJson |= layer && parts[1] == "json";
+            oldLayerTar |= layer && parts[1] == "layer.tar";
         }
 
         private string Name()
@@ -176,8 +184,8 @@ public static class ArchiveContent
             return size;
         }
 
-        /// <summary>Passes over an entry's data: seeked over in a plain tar, read through (and counted) in a
-        /// compressed one. False when the tar ends first.</summary>
+        /// <summary>Passes over an entry's data: seeked over in a plain tar, decompressed and dropped in a compressed
+        /// one. False when the tar ends first.</summary>
         private bool Skip(long size)
         {
             long padded = (size + Block - 1) / Block * Block;
@@ -187,12 +195,12 @@ public static class ArchiveContent
                 tar.Seek(padded, SeekOrigin.Current);
                 return true;
             }
-            Span<byte> sink = stackalloc byte[16 * 1024];
-            for (long left = padded; left > 0 && read < ReadLimit;)
+            sink ??= new byte[256 * 1024];
+            for (long left = padded; left > 0;)
             {
-                int n = tar.Read(sink[..(int)Math.Min(left, sink.Length)]);
+                int n = tar.Read(sink, 0, (int)Math.Min(left, sink.Length));
                 if (n == 0) return false;
-                (left, read) = (left - n, read + n);
+                left -= n;
             }
             return true;
         }
@@ -202,7 +210,6 @@ public static class ArchiveContent
             long padded = (size + Block - 1) / Block * Block;
             var data = new byte[padded];
             if (tar.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) < data.Length) return null;
-            read += padded;
             return data[..(int)size];
         }
 

@@ -12,23 +12,6 @@ public sealed class ArchiveContentTests : IDisposable
 
     public void Dispose() => sandbox.Dispose();
 
-    [Theory]
-    [InlineData("blobs/", true)]
-    [InlineData("./blobs/sha256/abc", true)]
-    [InlineData("oci-layout", true)]
-    [InlineData("index.json", true)]
-    [InlineData("manifest.json", true)]
-    [InlineData("repositories", true)]
-    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/", true)] // old docker save
-    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.json", true)]
-    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.tar", true)] // skopeo's layers
-    [InlineData("bin/", false)]
-    [InlineData("./etc/os-release", false)]
-    [InlineData("layout/oci-layout", false)] // a layout inside a directory: the build does not read it
-    [InlineData("0123456789abcdef.json", false)]
-    public void Beyond_the_read_limit_its_first_entry_tells_an_image_archive(string name, bool layout) =>
-        Assert.Equal(layout, ArchiveContent.IsLayoutEntry(name));
-
     [Fact]
     public void Docker_save_archives_and_layout_tars_are_image_archives_plain_or_gzipped()
     {
@@ -101,21 +84,51 @@ public sealed class ArchiveContentTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{clock.Elapsed}"); // reading 1 TiB takes minutes
     }
 
-    /// <summary>A gzip'd tar is read through, at most 64 MiB of it: beyond, its first entry decides (a layer tar
-    /// named by its digest, as skopeo writes first: an image archive; bin/: a root file system's).</summary>
+    /// <summary>A gzip'd tar is read to its end, its data decompressed and dropped: its names decide wherever they
+    /// are. It was read up to 64 MiB, then its first entry decided: an OCI layout tar whose first entry was another
+    /// file was no image archive (65, which `build docker-archive:` gave too), a root file system's tar whose first
+    /// entry was named like a layer an image archive (83).</summary>
     [Fact]
-    public void A_gzipped_tar_is_read_up_to_a_limit_then_its_first_entry_decides()
+    public void A_gzipped_tar_is_read_to_its_end_and_its_names_decide_wherever_they_are()
     {
         byte[] zeros = new byte[72 << 20];
         string layer = new string('a', 64) + ".tar";
-        foreach ((string first, ArchiveKind kind) in new[]
-                 { (layer, ArchiveKind.ImageArchive), ("bin/tool", ArchiveKind.OtherTar) })
+        foreach ((string first, bool layout) in new[] { (layer, true), ("bin/tool", true), (layer, false) })
         {
-            string tar = new RawTar().Header(RawTar.Bytes(first), '0', zeros.Length).Data(zeros)
-                .File(RawTar.Bytes("manifest.json"), "[]").WriteTo(sandbox.File("big.tar"));
-            Assert.Equal(ArchiveKind.ImageArchive, ArchiveContent.Look(tar)); // read to its end: the build's answer
-            Assert.Equal(kind, ArchiveContent.Look(Gzip(tar, sandbox.File("big.tar.gz"))));
+            var tar = new RawTar().Header(RawTar.Bytes(first), '0', zeros.Length).Data(zeros);
+            if (layout) tar.File(RawTar.Bytes("index.json"), "{}").File(RawTar.Bytes("oci-layout"), "{}");
+            else tar.File(RawTar.Bytes("etc/os-release"), "ID=debian");
+            string plain = tar.WriteTo(sandbox.File("big.tar"));
+            ArchiveKind kind = layout ? ArchiveKind.ImageArchive : ArchiveKind.OtherTar;
+            Assert.Equal(kind, ArchiveContent.Look(plain));
+            Assert.Equal(kind, ArchiveContent.Look(Gzip(plain, sandbox.File("big.tar.gz"))));
         }
+    }
+
+    /// <summary>What `docker save` wrote before Docker 1.10 (ID/json, ID/layer.tar, repositories; no manifest.json)
+    /// is told apart, as a tar, gzip'd or not, and as a directory, for the line that says the format is too old; one
+    /// of Docker 1.10 to 24, which keeps those directories beside its manifest.json, is an image archive.</summary>
+    [Fact]
+    public void Docker_saves_of_docker_before_1_10_are_told_apart()
+    {
+        string id = new('b', 64);
+        string old = new RawTar().File(RawTar.Bytes("repositories"), $"{{\"app\":{{\"1\":\"{id}\"}}}}")
+            .Directory(RawTar.Bytes($"{id}/")).File(RawTar.Bytes($"{id}/VERSION"), "1.0")
+            .File(RawTar.Bytes($"{id}/json"), "{}").File(RawTar.Bytes($"{id}/layer.tar"), "")
+            .WriteTo(sandbox.File("old.tar"));
+        Assert.Equal(ArchiveKind.OldDockerSave, ArchiveContent.Look(old));
+        Assert.Equal(ArchiveKind.OldDockerSave, ArchiveContent.Look(Gzip(old)));
+        string directory = Directory.CreateDirectory(sandbox.File("old")).FullName;
+        TestEnvironment.RunChecked("tar", "-xf", old, "-C", directory);
+        Assert.True(ArchiveContent.IsOldDockerSave(directory));
+
+        string current = new RawTar().File(RawTar.Bytes("manifest.json"), "[]").Directory(RawTar.Bytes($"{id}/"))
+            .File(RawTar.Bytes($"{id}/json"), "{}").File(RawTar.Bytes($"{id}/layer.tar"), "")
+            .WriteTo(sandbox.File("current.tar"));
+        Assert.Equal(ArchiveKind.ImageArchive, ArchiveContent.Look(current));
+        File.WriteAllText(Path.Combine(directory, "manifest.json"), "[]");
+        Assert.False(ArchiveContent.IsOldDockerSave(directory));
+        Assert.False(ArchiveContent.IsOldDockerSave(TestImages.BusyboxTree));
     }
 
     [Fact]

@@ -87,6 +87,8 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
         }
         string full = Path.GetFullPath(from);
         if (!Path.Exists(full)) throw new MissingFileException($"{term}: not found", from);
+        if (System.IO.Directory.Exists(full) && ArchiveContent.IsOldDockerSave(full)) // not a root file system
+            throw new ImageFormatException(ArchiveContent.OldDockerSave(Shown(from)));
         string identity = $"local {full} {TreeIdentity.Of(full, cancel)}";
         bool archive = File.Exists(Path.Combine(full, "oci-layout"))
             || File.Exists(Path.Combine(full, "manifest.json"));

@@ -253,6 +253,29 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
+    /// <summary>A bare name is the registry's, as `docker pull` and Apptainer read it, also where an image archive
+    /// of that name lies in the current directory: a warning says which was pulled and gives the build of the
+    /// other. It was refused (83) with the build alone. A path that is no reference (./NAME) is still the archive's.
+    /// </summary>
+    [Fact]
+    public void A_bare_name_is_the_registrys_also_beside_an_archive_of_that_name()
+    {
+        string name = $"{registry.Plain.Host}/test/app:1", archive = Path.Combine(dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(archive)!);
+        File.Copy(Path.Combine(TestImages.BusyboxArchives, "docker.tar"), archive);
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        var pull = Hpcrun.Run(["pull", "x.sif", name], Insecure, cwd: dir);
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        Assert.StartsWith($"hpcrun: warning: {name}: pulling docker://{name}, as docker pull reads a name; the image " +
+            $"archive or OCI layout {name} here is built with: hpcrun build x.sif {name}\n", pull.Stderr);
+        Assert.Equal("kept\n", Hpcrun.Run(Path.Combine(dir, "x.sif"), "/bin/cat", "/data/kept").Stdout);
+
+        var local = Hpcrun.Run(["pull", "y.sif", "./" + name], Insecure, cwd: dir);
+        Assert.True(local.ExitCode == 83, local.ToString());
+        Assert.Equal($"hpcrun: ./{name}: pull fetches from registries; an archive or OCI layout is built: hpcrun " +
+            $"build y.sif ./{name}\n", local.Stderr);
+    }
+
     /// <summary>Apptainer's --dir: the default name (or OUT) is written in DIR, not in the current directory.</summary>
     [Fact]
     public void Dir_writes_the_default_name_there()

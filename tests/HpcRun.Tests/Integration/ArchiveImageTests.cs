@@ -113,6 +113,43 @@ public sealed class ArchiveImageTests : IDisposable
         }
     }
 
+    /// <summary>What `docker save` wrote before Docker 1.10 (ID/layer.tar, no manifest.json), as a tar or unpacked:
+    /// a launch, a build and a recipe's FROM say in one line that the format is too old and how to save it again
+    /// (65). The tar was "neither a docker save archive nor an OCI layout" (a launch added: unpack it into a
+    /// directory), and the unpacked one was built as a root file system, its layers files of the image.</summary>
+    [Fact]
+    public void A_docker_save_of_docker_before_1_10_is_said_to_be_too_old()
+    {
+        string old = Path.Combine(dir, "old"), id = new('c', 64);
+        Directory.CreateDirectory(Path.Combine(old, id));
+        File.WriteAllText(Path.Combine(old, "repositories"), $"{{\"app\":{{\"1\":\"{id}\"}}}}");
+        File.WriteAllText(Path.Combine(old, id, "json"), $"{{\"id\":\"{id}\"}}");
+        File.WriteAllText(Path.Combine(old, id, "VERSION"), "1.0");
+        TestEnvironment.RunChecked("tar", "-cf", Path.Combine(old, id, "layer.tar"), "-C", TestImages.BusyboxTree,
+            "bin");
+        TestEnvironment.RunChecked("tar", "-cf", Path.Combine(dir, "old.tar"), "-C", old, ".");
+        TestEnvironment.RunChecked("sh", "-c", $"gzip -c {dir}/old.tar > {dir}/old.tar.gz");
+        File.WriteAllText(Path.Combine(dir, "Dockerfile"), "FROM ./old\nRUN true\n");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwX", dir);
+        string output = Path.Combine(dir, "out.sif");
+        foreach (string source in new[] { $"{dir}/old.tar", $"{dir}/old.tar.gz", $"docker-archive:{dir}/old.tar", old })
+            foreach (string[] args in new string[][] { ["exec", source, "/bin/true"], ["build", output, source] })
+            {
+                var result = Hpcrun.Run(args);
+                Assert.True(result.ExitCode == 65, $"{string.Join(' ', args)}: {result}");
+                Assert.EndsWith($"hpcrun: {source}: a docker save archive of Docker before 1.10 (layers in " +
+                    "ID/layer.tar, no manifest.json), a format too old for hpcrun (and skopeo): load it into a " +
+                    "current Docker and save it again (docker load -i ARCHIVE; docker save -o NEW.tar IMAGE), then " +
+                    "build NEW.tar\n", result.Stderr);
+                Assert.False(File.Exists(output));
+            }
+        var recipe = Hpcrun.Run(["build", "--no-cache", output, "Dockerfile"], cwd: dir);
+        Assert.True(recipe.ExitCode == 65, recipe.ToString());
+        Assert.Contains("./old: a docker save archive of Docker before 1.10", recipe.Stderr);
+        Assert.False(File.Exists(output));
+        LeakCheck.AssertNothingLeft();
+    }
+
     /// <summary>doctor, bench and pull of an archive or layout named bare refuse it as a launch does, in one line
     /// naming it (83): doctor checked a layout as a root file system (WARN, 0) and an archive as no image (FAIL,
     /// 75); bench gave a layout's refusal once per benchmark (88) and an archive's "not an image" without its name

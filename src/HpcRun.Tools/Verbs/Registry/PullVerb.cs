@@ -62,12 +62,7 @@ internal static class PullVerb
             if (output is not null && output.Contains("://", StringComparison.Ordinal))
                 throw new HpcRunException(ExitCode.Usage, $"pull takes OUT before the reference: hpcrun pull " +
                     $"[OPTIONS] {(text.Contains("://", StringComparison.Ordinal) ? "OUT.sif" : text)} {output}");
-            // An archive or layout, through a transport or named bare: no registry's name.
-            if (LocalTransports.Existing(text) is not null || LocalTransports.IsBare(text))
-                throw new HpcRunException(ExitCode.ImageNeedsBuild, $"{Shown.Path(text)}: pull fetches from " +
-                    $"registries; an archive or OCI layout is built: hpcrun build {ShellWords.Quote(output ??
-                    "image.sif")} {ShellWords.Quote(text)}");
-            ImageReference reference = RegistryVerbs.Parse(text);
+            ImageReference reference = Reference(text, output);
             RegistrySettings settings = options.Settings(result, reference);
             if (result.GetValue(cache)) // Apptainer's variables of the options it contradicts are not read
             {
@@ -102,6 +97,28 @@ internal static class PullVerb
     }
 
     private const string Usage = "pull [OPTIONS] [OUT.sif] REFERENCE";
+
+    /// <summary>The registry's image <paramref name="text"/> names. An archive or layout named through a transport,
+    /// or by a path that is no reference (./app.tar), is refused with the build that makes a SIF of it. A bare name
+    /// is the registry's, as `docker pull` and Apptainer read it, also where a file or directory of that name is an
+    /// archive or layout: a warning says which was taken, and how to build the other.</summary>
+    /// <exception cref="HpcRunException">83 for an archive or layout; what <see cref="RegistryVerbs.Parse"/>
+    /// throws.</exception>
+    private static ImageReference Reference(string text, string? output)
+    {
+        string build = $"hpcrun build {ShellWords.Quote(output ?? "image.sif")} {ShellWords.Quote(text)}";
+        HpcRunException Local() => new(ExitCode.ImageNeedsBuild, $"{Shown.Path(text)}: pull fetches from " +
+            $"registries; an archive or OCI layout is built: {build}");
+        if (LocalTransports.Existing(text) is not null) throw Local();
+        bool here = LocalTransports.IsBare(text);
+        ImageReference reference;
+        try { reference = RegistryVerbs.Parse(text); }
+        catch (HpcRunException) when (here) { throw Local(); }
+        if (here)
+            Log.Warning("{Text}", $"{Shown.Path(text)}: pulling {reference}, as docker pull reads a name; the image " +
+                $"archive or OCI layout {Shown.Path(text)} here is built with: {build}");
+        return reference;
+    }
 
     /// <summary>Pulls <paramref name="reference"/> into the SIF <paramref name="output"/> (pull, and build from a
     /// docker:// source), or a bare SquashFS (<paramref name="squashFs"/>: OUT named so, build's --sqfs), made with
