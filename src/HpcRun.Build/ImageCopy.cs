@@ -17,7 +17,9 @@ namespace HpcRun.Build;
 /// hpcrun's config, Apptainer's inspect-metadata.json and oci-config.json); its signatures (they sign the old file),
 /// other partitions (overlays) and the old build record do not. A bare SquashFS gets the objects hpcrun's own build
 /// gives an image: the config it carries inside (/.hpcrun/config.json) and its labels. The new build record names the
-/// source's kind and the SHA-256 of the file system copied (the same source gives the same bytes).
+/// source's kind and the SHA-256 of the file system copied (the same source gives the same bytes), and keeps how the
+/// file system was made: the source's record's compression arguments and maker (a SIF's object, a bare SquashFS's
+/// /.hpcrun/build.json), else what its superblock tells (compressor, block size).
 /// </summary>
 internal static class ImageCopy
 {
@@ -43,7 +45,7 @@ internal static class ImageCopy
         long time = Math.Clamp(request.SourceDateEpoch ?? from.Time, 0, uint.MaxValue);
         using FileStream file = output.CreateImage();
         file.Position = SifWriter.PartitionOffset;
-        string digest = CopyPartition(source, from.Offset, from.Size, file, shown, reporter, cancel);
+        string digest = CheckedCopy(source, from, file, shown, reporter, cancel);
         var record = new BuildRecord
         {
             SourceKind = sif ? "sif" : "squashfs",
@@ -107,9 +109,9 @@ internal static class ImageCopy
         }
         if (left.Count > 0) reporter.Warning($"{shown}: the new image leaves out {string.Join(", ", left)}");
         string architecture = sif.PrimaryArchitecture ?? SifArch.Name("00");
+        (IReadOnlyList<string> compression, string? maker) = Made(sourceRecord, superblock);
         return new Source(root.Offset, root.Size, objects, architecture, Math.Max(sif.Header.CreatedAt, 0),
-            sourceRecord?.MksquashfsArgs ?? Compressor(superblock),
-            sourceRecord?.MksquashfsArgs is null ? null : sourceRecord.FileSystemMaker);
+            compression, maker);
     }
 
     private static Source FromSquashFs(FileStream stream, string shown)
@@ -118,9 +120,9 @@ internal static class ImageCopy
         Span<byte> sb = stackalloc byte[12];
         stream.Position = 0;
         stream.ReadExactly(sb);
-        // unsquashfs, a child, reaches the open source through this process's descriptor (it inherits none).
-        ImageConfig config = ImageInspector.InTreeConfig(
-            $"/proc/{Environment.ProcessId}/fd/{stream.SafeFileHandle.DangerousGetHandle()}", shown);
+        string open = ForChild(stream);
+        ImageConfig config = ImageInspector.InTreeConfig(open, shown);
+        (IReadOnlyList<string> compression, string? maker) = Made(ImageInspector.InTreeBuild(open), superblock);
         SifObject[] objects =
         [
             new(SifDataType.GenericJson, SifMetadata.ConfigName,
@@ -129,8 +131,47 @@ internal static class ImageCopy
                 ImageConfigJson.Default.IReadOnlyDictionaryStringString)),
         ];
         return new Source(0, stream.Length, objects, HostPlatform.Architecture,
-            BinaryPrimitives.ReadUInt32LittleEndian(sb[8..]), Compressor(superblock)); // mkfs_time
+            BinaryPrimitives.ReadUInt32LittleEndian(sb[8..]), compression, maker); // mkfs_time
     }
+
+    /// <summary>How the source's file system was made, as its build record says (the compression arguments and what
+    /// squashed it: a SIF's object, a bare SquashFS's /.hpcrun/build.json); without one, what its superblock tells
+    /// (<see cref="Compressor"/>), and no maker.</summary>
+    private static (IReadOnlyList<string> Compression, string? Maker) Made(BuildRecord? record,
+        SquashFsSuperblock superblock) =>
+        record?.MksquashfsArgs is { } arguments ? (arguments, record.FileSystemMaker) : (Compressor(superblock), null);
+
+    /// <summary>Copies the file system of <paramref name="from"/> while its every block is read
+    /// (<see cref="SquashFsCheck"/>, on the source: the copy has its bytes), so that a damaged image is refused rather
+    /// than copied; its SHA-256 (hex).</summary>
+    /// <exception cref="ImageFormatException">A block of it cannot be read or decompressed.</exception>
+    private static string CheckedCopy(FileStream source, Source from, FileStream into, string shown,
+        IBuildReporter reporter, CancellationToken cancel)
+    {
+        string open = ForChild(source);
+        using var checking = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        Task check = Task.Run(() => SquashFsCheck.Run(open, from.Offset, shown, checking.Token),
+            CancellationToken.None);
+        string digest;
+        try { digest = CopyPartition(source, from.Offset, from.Size, into, shown, reporter, cancel); }
+        catch
+        {
+            checking.Cancel();
+            Task.WhenAny(check).Wait(); // its end, whatever it was: the copy's failure is the one said
+            throw;
+        }
+        using (IBuildStep step = reporter.Step($"reading every block of {shown}", null))
+        {
+            check.GetAwaiter().GetResult();
+            step.Done();
+        }
+        return digest;
+    }
+
+    /// <summary>The path by which unsquashfs, a child, reaches the open <paramref name="source"/>: this process's
+    /// descriptor (the child inherits none).</summary>
+    private static string ForChild(FileStream source) =>
+        $"/proc/{Environment.ProcessId}/fd/{source.SafeFileHandle.DangerousGetHandle()}";
 
     /// <summary>Copies the file system, checking for cancellation between chunks; its SHA-256 (hex).</summary>
     private static string CopyPartition(FileStream source, long offset, long size, FileStream into, string shown,
@@ -162,9 +203,14 @@ internal static class ImageCopy
 
     private static readonly string[] Compressors = ["", "gzip", "lzma", "lzo", "xz", "lz4", "zstd"];
 
-    /// <summary>What is known of how a file system without hpcrun's record was compressed: its compressor.</summary>
+    /// <summary>What is known of how a file system without hpcrun's record was compressed: its compressor, and its
+    /// block size when it is not mksquashfs's default (128 KiB), in mksquashfs's words (-b 1M, -b 4K).</summary>
     private static IReadOnlyList<string> Compressor(SquashFsSuperblock superblock) =>
-        ["-comp", Compressors[superblock.Compression]];
+        superblock.BlockSize == DefaultBlockSize ? ["-comp", Compressors[superblock.Compression]]
+            : ["-comp", Compressors[superblock.Compression], "-b", superblock.BlockSize % (1 << 20) == 0
+                ? $"{superblock.BlockSize >> 20}M" : $"{superblock.BlockSize >> 10}K"];
+
+    private const uint DefaultBlockSize = 128 << 10;
 
     private static string ArchCode(string architecture)
     {

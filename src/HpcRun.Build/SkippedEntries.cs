@@ -5,8 +5,10 @@ namespace HpcRun.Build;
 
 /// <summary>
 /// The entries of one layer or archive that an image does not keep (device nodes, FIFOs, unknown types), which its
-/// <see cref="ILayerTarget"/> skips: told in one warning once the layer is applied, naming a few, as a directory
-/// source's are (<see cref="DirectoryScan"/>), since a root file system's /dev alone holds a dozen.
+/// <see cref="ILayerTarget"/> skips, or the device nodes of a recipe's SquashFS, SIF or directory base that its
+/// unpacking or copy could not make: told in one warning once the layer is applied or the base unpacked, naming a
+/// few, as a directory source's are (<see cref="DirectoryScan"/>), since a root file system's /dev alone holds a
+/// dozen.
 /// </summary>
 internal sealed class SkippedEntries(string source)
 {
@@ -19,6 +21,11 @@ internal sealed class SkippedEntries(string source)
         if (entry.Kind is not (TarKind.File or TarKind.Directory or TarKind.Symlink or TarKind.HardLink))
             skipped.Add(entry);
     }
+
+    /// <summary>Counts the device node at <paramref name="name"/> (its path in the image) that unpacking or copying a
+    /// base image could not make: a plain user makes none.</summary>
+    public void AddDevice(string name, bool block) => skipped.Add(new TarHeader(
+        block ? TarKind.BlockDevice : TarKind.CharacterDevice, block ? '4' : '3', name, "", 0, 0, 0, 0));
 
     /// <summary>Warns of the entries counted, if any.</summary>
     public void Report(IBuildReporter reporter)

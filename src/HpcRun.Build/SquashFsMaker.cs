@@ -84,6 +84,9 @@ internal static partial class SquashFsMaker
         Run(job, args, reporter, cancel);
     }
 
+    /// <summary>What to do when mksquashfs or unsquashfs is missing.</summary>
+    public const string Install = "install squashfs-tools (Debian/Ubuntu: apt install squashfs-tools)";
+
     private static void Run(Job job, List<string> args, IBuildReporter reporter, CancellationToken cancel)
     {
         var environment = ChildTool.InheritedEnvironment()
@@ -94,8 +97,7 @@ internal static partial class SquashFsMaker
         try { child = ChildTool.Start(Tool, args, environment); }
         catch (FileNotFoundException)
         {
-            const string install = "install squashfs-tools (Debian/Ubuntu: apt install squashfs-tools)";
-            throw new ImageBuildException($"{Tool} not found: {install}", BuildFailure.ToolMissing);
+            throw new ImageBuildException($"{Tool} not found: {Install}", BuildFailure.ToolMissing);
         }
         using (child)
         using (cancel.Register(child.Kill))

@@ -53,6 +53,25 @@ public sealed class BuildRecordMakerTests : IDisposable
             .FileSystemMaker);
     }
 
+    /// <summary>A SIF built from a bare SquashFS keeps what made its file system and all its compression arguments,
+    /// as its /.hpcrun/build.json says (it kept the compressor alone, "-comp gzip", and no maker: the block size
+    /// and level were lost); one without a record gets what its superblock tells, the compressor and a block size
+    /// other than mksquashfs's default.</summary>
+    [Fact]
+    public void A_sif_built_from_a_bare_squashfs_keeps_what_made_its_file_system_and_its_block_size()
+    {
+        string bare = building.Build(Tree(), "first.sqfs",
+            r => r with { SquashFsOnly = true, MksquashfsArgs = ["-b", "1M"] });
+        BuildRecord copied = ImageInspector.Inspect(building.Build(bare, "copy.sif")).Build!;
+        Assert.Equal((BuildRecord.Mksquashfs, "-comp gzip -Xcompression-level 3 -b 1M"),
+            (copied.FileSystemMaker, string.Join(' ', copied.MksquashfsArgs!)));
+        string foreign = building.Sandbox.File("foreign.sqfs");
+        TestEnvironment.RunChecked("mksquashfs", Tree(), foreign, "-comp", "xz", "-b", "4K", "-quiet", "-noappend");
+        BuildRecord superblock = ImageInspector.Inspect(building.Build(foreign, "foreign.sif")).Build!;
+        Assert.Equal(((string?)null, "-comp xz -b 4K"),
+            (superblock.FileSystemMaker, string.Join(' ', superblock.MksquashfsArgs!)));
+    }
+
     [Fact]
     public void An_older_record_shows_its_arguments_without_naming_a_maker()
     {

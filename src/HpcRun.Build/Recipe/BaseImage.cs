@@ -165,13 +165,15 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
                 reporter, cancel);
         }
         ImageSource source = ImageSource.Probe(image);
+        var skipped = new SkippedEntries(Shown(ImageFile));
         using (IBuildStep step = reporter.Step($"unpacking {Shown(ImageFile)}", null))
         {
             (int status, string errors) = TreeCopy.Run("unsquashfs", ["-no-progress", "-quiet", "-no-xattrs",
                 "-force", "-offset", $"{source.Offset}", "-dest", tree, image], cancel, check: false);
-            UnsquashfsErrors.Check(status, errors, Shown(ImageFile), tree);
+            UnsquashfsErrors.Check(status, errors, Shown(ImageFile), tree, skipped);
             step.Done();
         }
+        skipped.Report(reporter);
         string? platform = PlatformOf(image);
         if (image != ImageFile) File.Delete(image);
         return (source.EmbeddedConfig ?? InTree(tree), platform);
@@ -180,11 +182,16 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
     /// <summary>Copies the base directory into <paramref name="tree"/>. What cp cannot read is what
     /// `hpcrun build OUT DIR` refuses (<see cref="DirectoryScan"/>: 81, naming the file), or with
     /// <paramref name="skipUnreadable"/> leaves out with the same warning; the tree is walked only when cp failed, so
-    /// a readable base costs the copy alone. Any other failure of cp is said as <see cref="TreeCopy.Copy"/> says
-    /// it.</summary>
+    /// a readable base costs the copy alone. The device nodes cp cannot make are left out with a warning, as a
+    /// layer's are. Any other failure of cp is said as <see cref="TreeCopy.Copy"/> says it.</summary>
     private void CopyDirectory(string tree, bool skipUnreadable, IBuildReporter reporter, CancellationToken cancel)
     {
-        string[] errors = TreeCopy.CopyErrors(Directory!, tree, cancel);
+        var devices = new List<string>();
+        string[] errors = TreeCopy.CopyErrors(Directory!, tree, cancel, devices);
+        var skipped = new SkippedEntries(Shown(Directory!));
+        foreach (string device in devices)
+            skipped.AddDevice(device, Libc.Type(Libc.Cwd, Path.Combine(Directory!, device)) == Libc.S_IFBLK);
+        skipped.Report(reporter);
         if (errors.Length == 0) return;
         IReadOnlyList<string> left = DirectoryScan.Check(Directory!, skipUnreadable, reporter, cancel);
         foreach (string path in left) TreeCopy.Remove(Path.Combine(tree, path)); // an unreadable directory's copy

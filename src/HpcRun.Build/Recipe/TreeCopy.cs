@@ -15,13 +15,21 @@ internal static class TreeCopy
     }
 
     /// <summary>Copies as <see cref="Copy"/> does, going on past what cp cannot copy; cp's lines about it, each
-    /// naming the source's file as `SOURCE/./PATH`.</summary>
-    public static string[] CopyErrors(string source, string target, CancellationToken cancel)
+    /// naming the source's file as `SOURCE/./PATH`. The device nodes it cannot make (a plain user makes none) are
+    /// no error: their paths, relative to <paramref name="target"/>, go to <paramref name="devices"/>.</summary>
+    public static string[] CopyErrors(string source, string target, CancellationToken cancel,
+        List<string>? devices = null)
     {
         Directory.CreateDirectory(target);
         string errors = Run("cp", ["-a", "--reflink=auto", "--", $"{source}/.", target], cancel, check: false).Errors;
-        return [.. errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(line => !line.Contains("cannot create special file", StringComparison.Ordinal))];
+        string special = $"cannot create special file '{target.TrimEnd('/')}/./";
+        List<string> lines = [];
+        foreach (string line in errors.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            if (line.IndexOf(special, StringComparison.Ordinal) is >= 0 and var at)
+                devices?.Add(line[(at + special.Length)..line.LastIndexOf('\'')]);
+            else if (!line.Contains("cannot create special file", StringComparison.Ordinal))
+                lines.Add(line);
+        return [.. lines];
     }
 
     /// <summary>The copy of <paramref name="source"/> failed, as cp's <paramref name="line"/> says.</summary>
@@ -48,7 +56,14 @@ internal static class TreeCopy
         var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
         start.Environment["LC_ALL"] = "C"; // its errors in strerror's words, which tell a full disk (FullIn)
         foreach (string arg in args) start.ArgumentList.Add(arg);
-        using Process process = Process.Start(start)!;
+        Process started;
+        try { started = Process.Start(start)!; }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new ImageBuildException(program == "unsquashfs" ? $"{program} not found: {SquashFsMaker.Install}"
+                : $"{program} not found", BuildFailure.ToolMissing);
+        }
+        using Process process = started;
         using CancellationTokenRegistration stop = cancel.Register(() => Kill(process));
         Task<string> errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         process.StandardOutput.ReadToEnd();

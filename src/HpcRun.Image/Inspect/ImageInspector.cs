@@ -37,6 +37,11 @@ public static class ImageInspector
     public static ImageConfig InTreeConfig(string image, string shown) =>
         ParseConfig(Unsquashfs.Output(image, 0, "-cat", ImageConfig.InTreePath.TrimStart('/')), shown);
 
+    /// <summary>The build record a bare SquashFS image (<paramref name="image"/>) carries inside
+    /// (<see cref="BuildRecord.InTreePath"/>); null when it has none, or one that cannot be read.</summary>
+    public static BuildRecord? InTreeBuild(string image) =>
+        BuildRecord.ParseOrNull(Unsquashfs.Output(image, 0, "-cat", BuildRecord.InTreePath.TrimStart('/')));
+
     internal static bool IsSif(string path)
     {
         using var stream = File.OpenRead(path);
@@ -82,8 +87,8 @@ public static class ImageInspector
             Format = "squashfs",
             Size = stream.Length,
             FileSystem = SquashFs(stream, 0, stream.Length),
-            Config = ParseConfig(Unsquashfs.Output(path, 0, "-cat", ImageConfig.InTreePath.TrimStart('/')), path),
-            Build = BuildRecord.ParseOrNull(Unsquashfs.Output(path, 0, "-cat", BuildRecord.InTreePath.TrimStart('/'))),
+            Config = InTreeConfig(path, path),
+            Build = InTreeBuild(path),
         };
     }
 

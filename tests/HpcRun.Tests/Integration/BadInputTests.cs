@@ -307,19 +307,53 @@ public class BadInputTests(ContainerFixture images)
     [Fact]
     public void ADamagedDataBlockIsNamedOnceWhenTheJobReadsIt()
     {
-        string image = TestImages.BusyboxSquashFs; // outside the lock Cached takes
-        string damaged = TestImages.Cached("damaged-block.sqfs", path =>
-        {
-            byte[] bytes = File.ReadAllBytes(image);
-            Array.Fill(bytes, (byte)0xA5, 300_000, 256); // inside busybox's data blocks, after the superblock
-            File.WriteAllBytes(path, bytes);
-        });
+        string damaged = DamagedBlockImage();
         CommandResult run = Hpcrun.Run(damaged, "/bin/busybox", "true");
         Assert.NotEqual(0, run.ExitCode);
         string line = $"hpcrun: {damaged}: a block of the image does not decompress: the image is damaged";
         Assert.Contains(line, run.Stderr);
         Assert.Equal(run.Stderr.IndexOf(line, StringComparison.Ordinal),
             run.Stderr.LastIndexOf(line, StringComparison.Ordinal));
+    }
+
+    /// <summary>The busybox SquashFS with a data block damaged (inside busybox's, after the superblock); its tables
+    /// read.</summary>
+    private static string DamagedBlockImage()
+    {
+        string image = TestImages.BusyboxSquashFs; // outside the lock Cached takes
+        return TestImages.Cached("damaged-block.sqfs", path =>
+        {
+            byte[] bytes = File.ReadAllBytes(image);
+            Array.Fill(bytes, (byte)0xA5, 300_000, 256);
+            File.WriteAllBytes(path, bytes);
+        });
+    }
+
+    /// <summary>`build OUT.sif IMAGE` copies a SquashFS file system byte for byte, and reads every block of it as it
+    /// does: a damaged data block, bare or in a SIF, is one line naming the image and the file it holds (65), and
+    /// nothing is written. The damaged image was copied into a new SIF without a word.</summary>
+    [Fact]
+    public void ABuildOfAnImageWithADamagedDataBlockIsRefusedNamingIt()
+    {
+        string damaged = DamagedBlockImage(), dir = Path.Combine(TestImages.Dir, $"damaged-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+            string sif = Path.Combine(dir, "damaged.sif");
+            Assert.Equal(0, Hpcrun.Run("-q", "build", sif, TestImages.BusyboxSquashFs).ExitCode);
+            long partition = HpcRun.Image.Sif.SifFile.Read(sif).PrimarySystem!.Offset;
+            using (FileStream file = File.OpenWrite(sif))
+            {
+                file.Position = partition + 300_000;
+                file.Write(Enumerable.Repeat((byte)0xA5, 256).ToArray());
+            }
+            foreach (string source in new[] { damaged, sif })
+                AssertOneLineError(Hpcrun.Run("-q", "build", Path.Combine(dir, "out.sif"), source), ExitCode.BadImage,
+                    $"{source}: damaged SquashFS: cat: failed to read/uncompress file /bin/busybox");
+            Assert.Equal([sif], Directory.GetFileSystemEntries(dir));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [Fact]

@@ -48,6 +48,30 @@ public sealed class BaseReadingTests : IDisposable
         work.AssertOnly("damaged.sqfs");
     }
 
+    /// <summary>A SquashFS, SIF or directory base's device nodes, which a plain user cannot make, are left out with
+    /// one warning that counts and names them, as a layer's are: they were left out unsaid.</summary>
+    [Theory]
+    [InlineData("withdev.sqfs")]
+    [InlineData("withdev.sif")]
+    [InlineData("withdev")]
+    public void A_bases_device_nodes_are_left_out_with_a_warning_as_a_layers_are(string name)
+    {
+        string tree = Path.Combine(work.Dir, "withdev");
+        TestEnvironment.RunChecked("cp", "-a", TestImages.BusyboxTree, tree);
+        TestEnvironment.RunChecked("mknod", Path.Combine(tree, "dev", "null"), "c", "1", "3");
+        TestEnvironment.RunChecked("mknod", Path.Combine(tree, "dev", "sda"), "b", "8", "0");
+        TestEnvironment.RunChecked("mksquashfs", tree, Path.Combine(work.Dir, "withdev.sqfs"), "-quiet", "-noappend");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", work.Dir);
+        if (name.EndsWith(".sif"))
+            Assert.Equal(0, Hpcrun.Run(["build", Path.Combine(work.Dir, name), Path.Combine(work.Dir, "withdev.sqfs")],
+                cwd: work.Dir).ExitCode);
+        work.Write("Dockerfile", $"FROM ./{name}\nRUN true\n");
+        var build = work.Build("out.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Single(build.Stderr.Split('\n'), line => line == $"hpcrun: warning: {Path.Combine(work.Dir, name)}: " +
+            "skipped 2 device nodes or FIFOs (an image keeps none): dev/null, dev/sda");
+    }
+
     /// <summary>The busybox tree with a file (/etc/secret) and a directory (/private) the test user cannot read.
     /// </summary>
     private string UnreadableTree()
