@@ -41,10 +41,19 @@ public sealed class ImageBuildException(string message, BuildFailure failure = B
     /// SIGHUP).</summary>
     public int Signal { get; } = signal;
 
+    /// <summary>For <see cref="BuildFailure.DiskFull"/>: the recipe step that failed on the full disk, as its own
+    /// failure says it ("RUN at line 3 failed with exit status 1"); null when hpcrun's own write found it full.
+    /// </summary>
+    public string? FailedStep { get; init; }
+
     /// <summary>Writing <paramref name="what"/> (a path as messages show it, or words naming the image cache) found
-    /// its file system full: <paramref name="why"/> (ENOSPC's or EDQUOT's words).</summary>
-    public static ImageBuildException Full(string what, string why) =>
-        new($"cannot write {what}: {why}", BuildFailure.DiskFull);
+    /// its file system full: <paramref name="why"/> (ENOSPC's or EDQUOT's words); after <paramref name="step"/> (its
+    /// <see cref="FailedStep"/>), when a recipe's step failed there.</summary>
+    public static ImageBuildException Full(string what, string why, string? step = null) =>
+        new($"{(step is null ? "" : $"{step} on a full disk: ")}cannot write {what}: {why}", BuildFailure.DiskFull)
+        {
+            FailedStep = step,
+        };
 
     /// <summary>ENOSPC's or EDQUOT's words when a helper program's <paramref name="line"/> says its file system is
     /// full (strerror's text, as the C locale has it: <see cref="Recipe.TreeCopy.Run"/>), else null.</summary>

@@ -141,8 +141,10 @@ public static partial class RecipeBuilder
         {
             string why = e is ImageBuildException
                 ? ImageBuildException.FullIn(e.Message) ?? IoError.Describe(Libc.ENOSPC) : IoError.Describe(e);
-            throw cache.Root is { } root ? ImageBuildException.Full($"the recipe build cache {Shown.Path(root)}", why)
-                : ImageBuildException.Full(Shown.Path(output), why);
+            string? step = (e as ImageBuildException)?.FailedStep;
+            throw cache.Root is { } root
+                ? ImageBuildException.Full($"the recipe build cache {Shown.Path(root)}", why, step)
+                : ImageBuildException.Full(Shown.Path(output), why, step);
         }
     }
 
@@ -570,6 +572,13 @@ public static partial class RecipeBuilder
             if (at.Keyword == "%post") ApptainerLayout.PreparePost(tree);
             string? script = at.Script is null ? null : ApptainerLayout.WriteScript(tree, at);
             try { runner.Run(tree, state, argv, at, cancel); }
+            catch (ImageBuildException e) when (e.Failure == BuildFailure.RecipeCommandFailed
+                && FreeSpace.Lacking(scratch) is { } why)
+            {
+                // Its command failed on the full disk it ran on, as every other write of the build would (108): what
+                // to do is make room or build elsewhere (HPCRUN_CACHEDIR), not change the recipe.
+                throw new ImageBuildException(why, BuildFailure.DiskFull) { FailedStep = e.Message };
+            }
             finally { if (script is not null) File.Delete(script); }
             return Done(next, tree, state, ref materialized);
         }

@@ -69,4 +69,38 @@ public sealed class FullDiskTests : IDisposable
         AssertFull(work.Build([.. options, image, "Dockerfile"]),
             $"cannot write {image}: no space left on device");
     }
+
+    /// <summary>A RUN whose command fails because it filled the disk it runs on (the recipe build cache, or beside
+    /// OUT with --no-cache) is a full disk (108), its line saying so, as every other write of a build is: it was 110,
+    /// "RUN failed", which sent users to their recipe. A RUN that fails for itself, with room left, stays 110.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("--no-cache")]
+    public void A_run_that_fills_the_disk_is_108_and_one_that_fails_for_itself_110(string? option)
+    {
+        string roomy = Path.Combine(work.Dir, "roomy");
+        Directory.CreateDirectory(roomy);
+        TestEnvironment.RunChecked("mount", "-t", "tmpfs", "-o", "size=16m,mode=0777", "tmpfs", roomy);
+        try
+        {
+            // Both written first: Write opens all of the workspace to the test user, a cache made there included.
+            work.Write("Filling", $"FROM {TestImages.BusyboxSquashFs}\nRUN dd if=/dev/zero of=/big bs=1M count=64\n");
+            work.Write("Failing", $"FROM {TestImages.BusyboxSquashFs}\nRUN exit 3\n");
+            work.Env["HPCRUN_CACHEDIR"] = Path.Combine(roomy, "cache");
+            string image = Path.Combine(roomy, "x.sif");
+            string[] options = option is null ? [] : [option];
+            CommandResult filled = work.Build([.. options, image, "Filling"]);
+            Assert.True(filled.ExitCode == 108, filled.ToString());
+            string where = option is null ? $"the recipe build cache {roomy}/cache/recipe" : image;
+            Assert.EndsWith($"hpcrun: RUN at line 2 failed with exit status 1 on a full disk: cannot write {where}: " +
+                "no space left on device\n", filled.Stderr);
+            Assert.False(File.Exists(image));
+
+            CommandResult failed = work.Build([.. options, image, "Failing"]);
+            Assert.True(failed.ExitCode == 110, failed.ToString());
+            Assert.EndsWith("hpcrun: RUN at line 2 failed with exit status 3\n", failed.Stderr);
+        }
+        finally { TestEnvironment.RunChecked("umount", roomy); }
+    }
 }
