@@ -9,7 +9,8 @@ namespace HpcRun.Slurm.Tests;
 /// A real HTTP listener on a free local port that gives every request the same canned answer (or,
 /// with a null body, never answers), and records what it was asked. It plays the faults a real
 /// slurmrestd cannot be made to show on demand: a proxy's 503 or redirect, garbage JSON, silence,
-/// an answer dripped a byte at a time, an error that echoes the request's token.
+/// an answer dripped a byte at a time, an error that echoes the request's token; and a reverse proxy in front of the
+/// real one (<see cref="Answer.Reply"/>).
 /// </summary>
 public sealed class CannedHttpServer : IDisposable
 {
@@ -27,6 +28,9 @@ public sealed class CannedHttpServer : IDisposable
         public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
         /// <summary>Computes the body from the request, in place of <see cref="Body"/> (then non-null).</summary>
         public Func<Request, string>? Echo { get; init; }
+        /// <summary>Computes the whole answer from the request, in place of this one (then with a non-null
+        /// <see cref="Body"/>): a reverse proxy's, which forwards it.</summary>
+        public Func<Request, Answer>? Reply { get; init; }
         /// <summary>Writes the body (with <see cref="DripHead"/> the status line and headers too) one byte at a
         /// time, this far apart.</summary>
         public TimeSpan? DripEvery { get; init; }
@@ -90,6 +94,7 @@ public sealed class CannedHttpServer : IDisposable
             NetworkStream stream = client.GetStream();
             Request request = await Read(stream);
             received.Enqueue(request);
+            answer = answer.Reply?.Invoke(request) ?? answer;
             byte[] body = Encoding.UTF8.GetBytes(answer.Echo?.Invoke(request) ?? answer.Body!);
             string extra = string.Concat(answer.Headers.Select(h => $"{h.Key}: {h.Value}\r\n"));
             // JSON, as slurmrestd's answers, unless the answer names its own type (another server's HTML page)

@@ -7,7 +7,8 @@ namespace HpcRun.Slurm.Tests;
 /// A URL that leads to another HTTP server than slurmrestd: its answers (a 404 of its own, an HTML page, a 401 that
 /// asks for another authentication, JSON without slurmrestd's "meta") are said to come from something that does not
 /// look like slurmrestd (95), not advice about the token, the API version or the job. slurmrestd's own 404 and 401
-/// (text/plain "Unable find requested URL...", "Authentication failure") keep their advice.
+/// (text/plain "Unable find requested URL...", "Authentication failure") keep their advice: the URL or the API
+/// version, as its OpenAPI document tells, and the token.
 /// </summary>
 public class NotSlurmrestdTests
 {
@@ -86,15 +87,37 @@ public class NotSlurmrestdTests
         AssertFault(Jobs(server.Url), 95, "hpcrun: could not list jobs: slurmrestd answered HTTP 502: an HTML page");
     }
 
+    /// <summary>slurmrestd's own 404 ("Unable find requested URL") at every path, its OpenAPI document's too, is a URL
+    /// whose path is not slurmrestd's (a prefix that no proxy strips): the advice is the URL, never the API version
+    /// (the probe's answer was "set the API version").</summary>
     [Fact]
-    public void Slurmrestds_own_answers_keep_their_advice()
+    public void Slurmrestds_own_404_everywhere_says_to_check_the_url()
     {
-        using var missing = new CannedHttpServer(Answer(404, Samples.Read("error_unsupported_version.txt"),
+        using var missing = new CannedHttpServer(Answer(404, Samples.Read("error_unknown_path.txt"),
             ("Content-Type", "text/plain")));
-        AssertFault(Jobs(missing.Url), 95,
-            $"hpcrun: could not list jobs: slurmrestd at {missing.Url}/ does not serve API v0.0.38 (HTTP 404)");
-        AssertFault(Probe(missing), 95, $"hpcrun: slurmrestd at {missing.Url}/ did not serve its OpenAPI document " +
-            "(HTTP 404); set the API version");
+        AssertFault(Jobs(missing.Url), 95, $"hpcrun: could not list jobs: slurmrestd at {missing.Url}/ answered " +
+            "GET /slurm/v0.0.38/jobs and GET /openapi/v3 with HTTP 404: it serves no API below the URL's path; " +
+            "check the URL (--url, SLURM_RESTD_URL)");
+        AssertFault(Probe(missing), 95, $"hpcrun: slurmrestd at {missing.Url}/ answered GET /openapi/v3 with " +
+            "HTTP 404: it serves no API below the URL's path; check the URL (--url, SLURM_RESTD_URL)");
+    }
+
+    /// <summary>slurmrestd's own 404 at the API's path where its OpenAPI document lists other versions: the version
+    /// is what it lacks.</summary>
+    [Fact]
+    public void Slurmrestds_own_404_where_its_document_lacks_the_version_names_the_versions_it_serves()
+    {
+        const string newer = """{"paths": {"/openapi/v3": {}, "/slurm/v0.0.40/jobs": {}, "/slurm/v0.0.39/jobs": {}}}""";
+        using var server = new CannedHttpServer(n => n == 1
+            ? Answer(404, Samples.Read("error_unsupported_version.txt"), ("Content-Type", "text/plain"))
+            : Answer(200, newer));
+        AssertFault(Jobs(server.Url), 95, $"hpcrun: could not list jobs: slurmrestd at {server.Url}/ does not " +
+            "serve API v0.0.38 (HTTP 404); it serves v0.0.39, v0.0.40");
+    }
+
+    [Fact]
+    public void Slurmrestds_own_401_keeps_its_advice()
+    {
         using var unauthorized = new CannedHttpServer(Answer(401, Samples.Read("error_no_auth_headers.txt"),
             ("Content-Type", "text/plain")));
         AssertFault(Probe(unauthorized), 92, $"hpcrun: slurmrestd at {unauthorized.Url}/ refused authentication");

@@ -27,6 +27,17 @@ public sealed class SettingsTests : IDisposable
         Assert.Equal(("http://flag:3/", "fromflag"), (fromFlags.Url.ToString(), fromFlags.User));
     }
 
+    /// <summary>The URL's path ends with '/', so that the OpenAPI document (openapi/v3, relative) is asked for below
+    /// it as the API's paths are: a path without one lost its last segment there (PathPrefixTests).</summary>
+    [Theory]
+    [InlineData("http://h:1", "http://h:1/")]
+    [InlineData("http://h:1/prefix", "http://h:1/prefix/")]
+    [InlineData("http://h:1/prefix/", "http://h:1/prefix/")]
+    [InlineData("https://h/extra/path?x=1", "https://h/extra/path/")]
+    [InlineData("http://h:1/a%20b", "http://h:1/a%20b/")]
+    public void The_urls_path_ends_with_a_slash(string given, string url) =>
+        Assert.Equal(url, Load(new SlurmFlags(Url: given), ("SLURM_JWT", Token)).Url.AbsoluteUri);
+
     [Fact]
     public void Token_comes_from_slurm_jwt_else_from_the_token_file()
     {

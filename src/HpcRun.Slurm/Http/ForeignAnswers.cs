@@ -23,7 +23,7 @@ internal static class ForeignAnswers
         {
             401 when authScheme is null && body.Trim() == AuthenticationFailure => null,
             401 => "HTTP 401" + (authScheme is null ? "" : $" asking for {authScheme} authentication"),
-            404 => text.StartsWith(UnknownPath, StringComparison.Ordinal) ? null : "HTTP 404",
+            404 => IsUnknownPath(status, body) ? null : "HTTP 404",
             // A proxy in front of slurmrestd writes its 502/503/504 as a page: slurmrestd behind it was not reached.
             >= 502 and <= 504 => null,
             _ when IsHtml(mediaType, text) => $"an HTML page (HTTP {status})",
@@ -33,6 +33,10 @@ internal static class ForeignAnswers
             _ => null,
         };
     }
+
+    /// <summary>Whether the answer is slurmrestd's own 404: a path it does not serve.</summary>
+    public static bool IsUnknownPath(int status, string body) =>
+        status == 404 && body.TrimStart().StartsWith(UnknownPath, StringComparison.Ordinal);
 
     /// <summary>Whether the answer is a web page, which slurmrestd never sends.</summary>
     public static bool IsHtml(string? mediaType, string body) =>

@@ -9,7 +9,10 @@ namespace HpcRun.Slurm.V0038;
 /// <summary>The adapter between <see cref="ISlurmApi"/> and slurmrestd's openapi/v0.0.38 (Slurm 22.05).</summary>
 /// <param name="redact">Hides the token in what slurmrestd says (its errors, a line of its answer), which goes into
 /// a fault's line or a submit's warning.</param>
-internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, string>? redact = null) : ISlurmApi
+/// <param name="document">Tells why slurmrestd answered a path with its own 404: a version it lacks, or a URL whose
+/// path is not slurmrestd's.</param>
+internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, string>? redact = null,
+    OpenApiDocument? document = null) : ISlurmApi
 {
     public const string ApiVersion = "v0.0.38";
 
@@ -19,9 +22,9 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, strin
 
     public string Version => ApiVersion;
 
-    public static ISlurmApi Create(HttpClient http, Func<string, string> redact) =>
+    public static ISlurmApi Create(HttpClient http, OpenApiDocument document, Func<string, string> redact) =>
         new SlurmV0038(RestService.ForGenerated<IRestV0038>(http, RefitSettings.ForJsonContext(JsonV0038.Default)),
-            http.BaseAddress!, redact);
+            http.BaseAddress!, redact, document);
 
     private string Said(string text) => redact?.Invoke(text) ?? text;
 
@@ -39,7 +42,7 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, strin
             TimeLimit = job.TimeLimitMinutes,
         });
         // An answer with errors and a job id is a job Slurm queued all the same (HTTP 500 in Slurm 22.05).
-        SubmitResponse answer = await Call(() => rest.Submit(request, cancel), "submit the job",
+        SubmitResponse answer = await Call(() => rest.Submit(request, cancel), "submit the job", cancel,
             queued: a => a.JobId is not null).ConfigureAwait(false);
         long id = answer.JobId
             ?? throw new SlurmApiException(SlurmFault.BadResponse, "slurmrestd accepted the job but sent no job_id");
@@ -49,7 +52,7 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, strin
 
     public async Task<JobInfo> GetJobAsync(long jobId, CancellationToken cancel = default)
     {
-        JobsResponse answer = await Call(() => rest.GetJob(jobId, cancel), $"show job {jobId}", job: jobId)
+        JobsResponse answer = await Call(() => rest.GetJob(jobId, cancel), $"show job {jobId}", cancel, job: jobId)
             .ConfigureAwait(false);
         Job job = answer.Jobs?.FirstOrDefault(j => j.JobId == jobId) ?? throw UnknownJob(jobId);
         return ToJobInfo(job);
@@ -57,12 +60,12 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, strin
 
     public async Task<IReadOnlyList<JobInfo>> GetJobsAsync(CancellationToken cancel = default)
     {
-        JobsResponse answer = await Call(() => rest.GetJobs(cancel), "list jobs").ConfigureAwait(false);
+        JobsResponse answer = await Call(() => rest.GetJobs(cancel), "list jobs", cancel).ConfigureAwait(false);
         return [.. (answer.Jobs ?? []).Select(ToJobInfo)];
     }
 
     public Task CancelAsync(long jobId, CancellationToken cancel = default) =>
-        Call(() => rest.Cancel(jobId, cancel), $"cancel job {jobId}", job: jobId);
+        Call(() => rest.Cancel(jobId, cancel), $"cancel job {jobId}", cancel, job: jobId);
 
     internal static JobInfo ToJobInfo(Job job) => new()
     {
@@ -91,8 +94,8 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, strin
     /// <param name="queued">Whether an answer with errors still did what was asked (a job id in it).</param>
     /// <param name="job">The job the request names, if any: Slurm's "Invalid job id" is then a job it does not
     /// know.</param>
-    private async Task<T> Call<T>(Func<Task<IApiResponse<T>>> send, string what, Func<T, bool>? queued = null,
-        long? job = null) where T : Response
+    private async Task<T> Call<T>(Func<Task<IApiResponse<T>>> send, string what, CancellationToken cancel,
+        Func<T, bool>? queued = null, long? job = null) where T : Response
     {
         using IApiResponse<T> response = await TransportFaults.Guard(server, send).ConfigureAwait(false);
         if (response.IsSuccessStatusCode && response.Error is null && response.Content is { } answer)
@@ -110,11 +113,18 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, strin
             throw TransportFaults.Translate(server, inner) ?? inner;
         string body = (response.Error as ApiException)?.Content ?? "";
         if (queued is not null && Parse<T>(body) is { } taken && queued(taken)) return taken;
+        if (document is not null && ForeignAnswers.IsUnknownPath((int)(response.StatusCode ?? 0), body))
+            throw await document.NotServedAsync(ApiVersion, Request(response.Error as ApiException, what), what, cancel)
+                .ConfigureAwait(false);
         throw Fault(response.StatusCode ?? 0, body, response.Error, what, job);
     }
 
     private static string Request(HttpRequestMessage? request) =>
         request is null ? "the request" : $"{request.Method} {request.RequestUri?.AbsolutePath}";
+
+    /// <summary>The request an error answered ("GET /slurm/v0.0.38/jobs"), else <paramref name="what"/>.</summary>
+    private static string Request(ApiException? error, string what) =>
+        error is null ? what : $"{error.HttpMethod} {error.Uri?.AbsolutePath}";
 
     private static T? Parse<T>(string body) where T : Response
     {
@@ -129,8 +139,7 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, strin
         var api = error as ApiException;
         if (ForeignAnswers.Describe((int)status, api?.ContentHeaders?.ContentType?.MediaType, body,
                 api?.Headers.WwwAuthenticate.FirstOrDefault()?.Scheme) is { } foreign)
-            return ForeignAnswers.NotSlurmrestd(server,
-                api is null ? what : $"{api.HttpMethod} {api.Uri?.AbsolutePath}", Said(foreign), what);
+            return ForeignAnswers.NotSlurmrestd(server, Request(api, what), Said(foreign), what);
         if (status == HttpStatusCode.Unauthorized)
             return new(SlurmFault.Unauthorized,
                 $"slurmrestd at {server} refused authentication (HTTP 401): check the user name and the token");
@@ -149,9 +158,6 @@ internal sealed class SlurmV0038(IRestV0038 rest, Uri server, Func<string, strin
                     $"could not {what}: token rejected by Slurm (expired, or not issued for this user)");
             return Refused(what, errors, job);
         }
-        if (status == HttpStatusCode.NotFound)
-            return new(SlurmFault.BadResponse,
-                $"could not {what}: slurmrestd at {server} does not serve API {ApiVersion} (HTTP 404)");
         // A proxy's page (502-504) is no line to show: its markup says nothing to the user.
         string firstLine = ForeignAnswers.IsHtml(api?.ContentHeaders?.ContentType?.MediaType, body) ? "an HTML page"
             : body.Split('\n', 2)[0].Trim();
