@@ -91,6 +91,44 @@ public sealed class SubmitChecksTests : IDisposable
         AssertRefused(Submit(["-B", bind.Replace("DATA", Path.Combine(jobDir, "data")), Image, "--", "true"]), 67,
             "hpcrun: bind source does not exist: /no/such/dir");
 
+    /// <summary>Binds Apptainer's variables add, which the job inherits, name the variable as run does.</summary>
+    [Theory]
+    [InlineData("APPTAINER_BIND", "/no/such/dir:/data")]
+    [InlineData("SINGULARITY_BINDPATH", "/no/such/dir")]
+    [InlineData("APPTAINER_MOUNT", "src=/no/such/dir,dst=/data")]
+    public void A_missing_bind_source_of_apptainers_variable_is_67_naming_it(string variable, string value) =>
+        AssertRefused(Submit([Image, "--", "true"], With(variable, value)), 67,
+            $"hpcrun: bind source does not exist: /no/such/dir (from {variable})");
+
+    /// <summary>A home the job would bind, from -H or APPTAINER_HOME, is looked for as a bind source is: missing, 67
+    /// (the job was sent and failed on the node with run's line), a file, 76.</summary>
+    [Theory]
+    [InlineData("--home", "/no/such/home", 67, "hpcrun: home directory does not exist: /no/such/home")]
+    [InlineData("APPTAINER_HOME", "/no/such/home:/home/me", 67, "hpcrun: home directory does not exist: /no/such/home")]
+    [InlineData("--home", "JOB/job.env", 76, "hpcrun: home is not a directory: JOB/job.env")]
+    public void A_home_that_is_no_directory_is_refused_with_runs_status(string source, string home, int status,
+        string start)
+    {
+        home = home.Replace("JOB", jobDir);
+        CommandResult run = source.StartsWith('-') ? Submit([source, home, Image, "--", "true"])
+            : Submit([Image, "--", "true"], With(source, home));
+        AssertRefused(run, status, start.Replace("JOB", jobDir));
+    }
+
+    [Fact]
+    public void A_relative_home_is_read_in_the_jobs_directory() =>
+        AssertRefused(Submit(["-D", root, "--home", "data", Image, "--", "true"], cwd: jobDir), 67,
+            $"hpcrun: home directory does not exist: {root}/data");
+
+    /// <summary>Under --contain a home the host lacks is where the empty home goes, as run takes it: sent.</summary>
+    [Fact]
+    public void A_missing_home_under_contain_is_submitted()
+    {
+        CommandResult run = Submit(["--contain", "--home", "/no/such/home", Image, "--", "true"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(1, server.Requests);
+    }
+
     [Fact]
     public void A_relative_bind_source_is_read_in_the_jobs_directory_not_the_current_one() =>
         // data/ exists in the current directory (jobDir), not in --chdir (root)
@@ -129,8 +167,16 @@ public sealed class SubmitChecksTests : IDisposable
     [InlineData("HPCRUN_MPI_COMPAT", "loose", "hpcrun: HPCRUN_MPI_COMPAT: expected one of")]
     [InlineData("HPCRUN_RDMA", "../mlx5_0", "hpcrun: HPCRUN_RDMA: bad RDMA selection '../mlx5_0'")]
     [InlineData("HPCRUN_RDMA_LIBS", "mine", "hpcrun: HPCRUN_RDMA_LIBS: bad RDMA library choice 'mine'")]
+    [InlineData("HPCRUN_OFFLINE", "maybe", "hpcrun: HPCRUN_OFFLINE: 'maybe' is neither on")]
+    [InlineData("HPCRUN_NO_JOIN", "maybe", "hpcrun: HPCRUN_NO_JOIN: 'maybe' is neither on")]
     public void A_bad_setting_the_job_inherits_is_64(string variable, string value, string start) =>
         AssertRefused(Submit([Image, "--", "true"], With(variable, value)), 64, start);
+
+    /// <summary>No node reads a site configuration named by a relative path (79), whatever its own files.</summary>
+    [Fact]
+    public void A_relative_site_configuration_the_job_inherits_is_79() =>
+        AssertRefused(Submit([Image, "--", "true"], With("HPCRUN_CONFIG", "hpcrun.conf")), 79,
+            "hpcrun: HPCRUN_CONFIG must be an absolute path, not 'hpcrun.conf'");
 
     /// <summary>APPTAINER_HOME, which the job inherits, is --home's value: with --no-home it contradicts.</summary>
     [Fact]
