@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Slurm.Tests;
@@ -63,6 +64,28 @@ public class RestVerbsTests(LocalCluster cluster)
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("hello world\nfrom the host\n0\n",
             File.ReadAllText(Path.Combine(LocalCluster.JobsDir, $"slurm-{run.Stdout.Trim()}.out")));
+    }
+
+    /// <summary>Ctrl-C (SIGINT) or SIGTERM of `submit --wait` stops hpcrun, not the job: the line names the job and how
+    /// to follow it, as a wait that gives up does, and hpcrun ends by the signal (it ended by it without a
+    /// word).</summary>
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public async Task An_interrupted_wait_names_the_job_which_runs_on(string signal, int status)
+    {
+        using Process submit = TestSupport.Hpcrun.Start(["submit", "--wait", "-D", LocalCluster.JobsDir, "-t", "5",
+            LocalCluster.Image, "--", "sleep", "300"], cluster.UserEnvironment());
+        long job = long.Parse(submit.StandardOutput.ReadLine()!);
+        while (submit.StandardError.ReadLine() is { } line && !line.StartsWith($"job {job} RUNNING")) { }
+        TestEnvironment.RunChecked("kill", $"-{signal}", submit.Id.ToString());
+        Assert.True(submit.WaitForExit(TimeSpan.FromSeconds(60)), "hpcrun did not end");
+        string rest = await submit.StandardError.ReadToEndAsync();
+        Assert.Equal((status, $"hpcrun: job {job} is submitted and may still run, but hpcrun stopped waiting for it: " +
+            $"interrupted by SIG{signal}; follow it with `hpcrun status {job}`\n"), (submit.ExitCode, rest));
+        Assert.Matches(@"(?m)^state\s+RUNNING$", Hpcrun_("status", job.ToString()).Stdout);
+        CommandResult cancel = Hpcrun_("cancel", job.ToString());
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
     }
 
     [Fact]

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using HpcRun.CommandLine;
+using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using HpcRun.Slurm;
+using HpcRun.Tools.Verbs.Image;
 using Serilog;
 
 namespace HpcRun.Tools.Verbs.Slurm;
@@ -64,27 +66,51 @@ internal sealed class SlurmSubmitVerb
         {
             connection.Check(result);
             JobSubmission job = Job(result, Launcher); // bad values fail here, before any request
-            return SlurmVerbs.Run(connection, result, async (slurm, settings) =>
-            {
-                (long id, string? warning) = await slurm.SubmitAsync(job);
-                Console.WriteLine(id);
-                // As sbatch: the job is queued, and what Slurm said of it is said too.
-                if (warning is not null) Log.Warning("{Text}", $"Slurm queued job {id} but said: {warning}");
-                if (!result.GetValue(wait)) return 0;
-                try { return await WaitAsync(slurm, id); }
-                catch (SlurmApiException e)
-                {
-                    // The job exists whatever happened to the wait: the line names it and how to follow it.
-                    throw new SlurmApiException(e.Fault, JobFollowing.StoppedWaiting(id, e.Message), e);
-                }
-                catch (Exception e) when (e is not HpcRunException)
-                {
-                    Log.Debug("internal error: {Detail}", settings.Redact(e.ToString()));
-                    throw new HpcRunException(ExitCode.Internal, JobFollowing.StoppedWaiting(id,
-                        "internal error talking to slurmrestd (--debug tells more)"));
-                }
-            });
+            return SlurmVerbs.Run(connection, result, (slurm, settings) => SubmitAsync(slurm, settings, job,
+                result.GetValue(wait)));
         });
+    }
+
+    /// <summary>Submits <paramref name="job"/>, prints its id and, with --wait, follows it to its end. SIGINT,
+    /// SIGTERM and SIGHUP stop hpcrun, not the job: the line says so, naming the job and how to follow it (as a wait
+    /// that gives up does), and hpcrun then ends by that signal (128+N).</summary>
+    private static async Task<int> SubmitAsync(ISlurmApi slurm, SlurmSettings settings, JobSubmission job,
+        bool waiting)
+    {
+        // Not .NET's default, which ends hpcrun at once without a word: the job lives on.
+        using var signals = new BuildSignals();
+        string Interrupted() => $"interrupted by {SignalNames.Name(signals.Signal)}";
+        long id;
+        string? warning;
+        try { (id, warning) = await slurm.SubmitAsync(job, signals.Token); }
+        catch (OperationCanceledException) when (signals.Signal != 0)
+        {
+            // The request may have reached slurmrestd already: whether a job was queued only Slurm can say.
+            Log.Error("{Text}", $"{Interrupted()} while submitting the job: Slurm may have queued it all the same; " +
+                "`hpcrun jobs` lists yours");
+            return SignalDeath.Record(signals.Signal);
+        }
+        Console.WriteLine(id);
+        // As sbatch: the job is queued, and what Slurm said of it is said too.
+        if (warning is not null) Log.Warning("{Text}", $"Slurm queued job {id} but said: {warning}");
+        if (!waiting) return 0;
+        try { return await WaitAsync(slurm, id, signals.Token); }
+        catch (OperationCanceledException) when (signals.Signal != 0)
+        {
+            Log.Error("{Text}", JobFollowing.StoppedWaiting(id, Interrupted()));
+            return SignalDeath.Record(signals.Signal); // hpcrun ends by it (Program.cs)
+        }
+        catch (SlurmApiException e)
+        {
+            // The job exists whatever happened to the wait: the line names it and how to follow it.
+            throw new SlurmApiException(e.Fault, JobFollowing.StoppedWaiting(id, e.Message), e);
+        }
+        catch (Exception e) when (e is not HpcRunException)
+        {
+            Log.Debug("internal error: {Detail}", settings.Redact(e.ToString()));
+            throw new HpcRunException(ExitCode.Internal, JobFollowing.StoppedWaiting(id,
+                "internal error talking to slurmrestd (--debug tells more)"));
+        }
     }
 
     /// <summary>
@@ -134,7 +160,7 @@ internal sealed class SlurmSubmitVerb
     /// <summary>Follows the job to its end (a live line on a terminal, a line per change
     /// otherwise) and returns its exit status. A poll that stalls is repeated (<see cref="JobFollowing"/>), with a
     /// warning each time.</summary>
-    private static async Task<int> WaitAsync(ISlurmApi slurm, long id)
+    private static async Task<int> WaitAsync(ISlurmApi slurm, long id, CancellationToken cancel)
     {
         bool live = !Console.IsErrorRedirected;
         string last = "";
@@ -145,19 +171,27 @@ internal sealed class SlurmSubmitVerb
             Log.Warning("{Text}", $"no news of job {id}: {why}; asking again in {delay.TotalSeconds:0} s");
             last = "";
         });
-        while (true)
+        try
         {
-            JobInfo job = await polls.ExecuteAsync(async cancel => await slurm.GetJobAsync(id, cancel));
-            string line = JobText.Summary(job);
-            if (line != last) Console.Error.Write(live ? $"\r\x1b[K{line}" : $"{line}\n");
-            last = line;
-            if (job.IsFinished)
+            while (true)
             {
-                if (live) Console.Error.WriteLine();
-                Console.Error.WriteLine($"output: {job.StandardOutput}");
-                return job.ExitStatus is int exit and not 0 ? exit : job.State == "COMPLETED" ? 0 : 1;
+                JobInfo job = await polls.ExecuteAsync(async token => await slurm.GetJobAsync(id, token), cancel);
+                string line = JobText.Summary(job);
+                if (line != last) Console.Error.Write(live ? $"\r\x1b[K{line}" : $"{line}\n");
+                last = line;
+                if (job.IsFinished)
+                {
+                    if (live) Console.Error.WriteLine();
+                    Console.Error.WriteLine($"output: {job.StandardOutput}");
+                    return job.ExitStatus is int exit and not 0 ? exit : job.State == "COMPLETED" ? 0 : 1;
+                }
+                await Task.Delay(PollInterval, cancel);
             }
-            await Task.Delay(PollInterval);
+        }
+        catch (Exception) when (live && last.Length > 0)
+        {
+            Console.Error.WriteLine(); // the line of the fault or the interrupt goes below the live line, not onto it
+            throw;
         }
     }
 
