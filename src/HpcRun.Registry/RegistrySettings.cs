@@ -9,9 +9,6 @@ namespace HpcRun.Registry;
 public sealed record RegistrySettings(Credentials? Credentials, TimeSpan Timeout, bool Insecure = false,
     string? Mirror = null, Action<string>? Trace = null)
 {
-    /// <summary>HPCRUN_REGISTRY_TIMEOUT's default, in seconds.</summary>
-    public const int DefaultTimeoutSeconds = Image.Registry.RegistryProtocol.DefaultTimeoutSeconds;
-
     /// <summary>The registry's base URL for <paramref name="registry"/> (HOST[:PORT]).</summary>
     public Uri BaseUri(string registry)
     {

@@ -47,11 +47,12 @@ public sealed class DoctorCheckTests : IDisposable
         var checks = DoctorChecks.Run(Host(), image: null, runInside: _ => null);
 
         Assert.Equal(
-            ["configuration", "user namespaces", "fuse", "squashfuse", "kernel", "rdma", "gpu", "host mpi", "slurm"],
+            ["configuration", "registry", "user namespaces", "fuse", "squashfuse", "kernel", "rdma", "gpu", "host mpi",
+                "slurm"],
             checks.Select(c => c.Name));
         Assert.All(checks, c => Assert.Equal(CheckStatus.OK, c.Status));
         Assert.Equal("MPICH ABI libmpich.so.12 12.2.2 (/usr/lib/x86_64-linux-gnu/libmpich.so.12.2.2), needs glibc 2.34",
-            checks[7].Detail);
+            checks[8].Detail);
     }
 
     [Fact]

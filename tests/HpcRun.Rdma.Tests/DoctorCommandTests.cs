@@ -19,16 +19,16 @@ public sealed class DoctorCommandTests
         Assert.True(result.ExitCode == 0, result.ToString());
         string[] lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(
-            ["configuration", "image cache", "user namespaces", "fuse", "squashfuse", "kernel", "rdma", "gpu",
-                "host mpi", "slurm"],
+            ["configuration", "image cache", "registry", "user namespaces", "fuse", "squashfuse", "kernel", "rdma",
+                "gpu", "host mpi", "slurm"],
             lines.Select(l => l[6..l.IndexOf(':')]));
         Assert.Equal("OK    configuration: no /etc/hpcrun/hpcrun.conf nor /etc/hpcrun/hpcrun.conf.d/*.conf: "
             + "built-in defaults",
             lines[0]);
         Assert.Equal($"OK    image cache: {Hpcrun.UserHome}/.cache/hpcrun, where docker:// images are pulled and run "
             + "from", lines[1]); // the launch's default: no variable, no site cache-dir
-        Assert.StartsWith("OK    user namespaces: unprivileged user and mount namespaces work", lines[2]);
-        Assert.StartsWith("OK    rdma: no RDMA devices", lines[6]);
+        Assert.StartsWith("OK    user namespaces: unprivileged user and mount namespaces work", lines[3]);
+        Assert.StartsWith("OK    rdma: no RDMA devices", lines[7]);
         Assert.All(lines, l => Assert.Matches("^(OK  |WARN|FAIL)  ", l));
     }
 

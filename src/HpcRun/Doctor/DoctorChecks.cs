@@ -16,6 +16,7 @@ public static class DoctorChecks
     [
         SiteChecks.Configuration(host),
         .. imageCache is null ? [] : new[] { imageCache },
+        SiteChecks.Registry(host),
         SystemChecks.UserNamespaces(host), SystemChecks.Fuse(host), SystemChecks.Squashfuse(host),
         SystemChecks.Kernel(host),
         .. RdmaChecks.All(host), .. GpuChecks.All(host),

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using HpcRun.Apply.SquashFuse;
+using HpcRun.CommandLine;
 using HpcRun.Image.Registry;
 using HpcRun.Launch;
 using HpcRun.Native;
@@ -46,7 +47,7 @@ internal static unsafe partial class TagCheck
     {
         if (reference.Registry == ImageReference.DockerHub || reference.Tag is null
             || ProxyVariables.Any(v => environment.GetValueOrDefault(v) is { Length: > 0 })
-            || !TryTimeout(environment, out TimeSpan timeout))
+            || Timeout(environment) is not { } timeout)
             return null;
         bool insecure = ApptainerVariables.Insecure(environment.GetValueOrDefault); // 64 as from hpcrun-tools
         string path = $"/v2/{reference.Repository}/manifests/{reference.Tag}";
@@ -368,17 +369,16 @@ internal static unsafe partial class TagCheck
         }
     }
 
+    /// <summary>HPCRUN_REGISTRY_TIMEOUT as pull reads it; null for a bad value, which hpcrun-tools refuses in its
+    /// line.</summary>
+    private static TimeSpan? Timeout(IReadOnlyDictionary<string, string> environment)
+    {
+        try { return RegistryVariables.Timeout(environment.GetValueOrDefault); }
+        catch (HpcRunException) { return null; }
+    }
+
     /// <summary><paramref name="digest"/> when it is "sha256:" and 64 lower-case hex digits, else null.</summary>
     internal static string? ValidDigest(string? digest) =>
         digest is { Length: 71 } && digest.StartsWith("sha256:", StringComparison.Ordinal)
             && digest[7..].All(char.IsAsciiHexDigitLower) ? digest : null;
-
-    private static bool TryTimeout(IReadOnlyDictionary<string, string> environment, out TimeSpan timeout)
-    {
-        timeout = TimeSpan.FromSeconds(RegistryProtocol.DefaultTimeoutSeconds);
-        if (environment.GetValueOrDefault("HPCRUN_REGISTRY_TIMEOUT") is not { Length: > 0 } text) return true;
-        if (!int.TryParse(text, out int seconds) || seconds is < 1 or > 86400) return false; // hpcrun-tools says
-        timeout = TimeSpan.FromSeconds(seconds);
-        return true;
-    }
 }

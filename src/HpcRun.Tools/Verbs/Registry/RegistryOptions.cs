@@ -1,6 +1,6 @@
 using System.CommandLine;
+using HpcRun.CommandLine;
 using HpcRun.Image.Registry;
-using HpcRun.Image.Text;
 using HpcRun.Launch;
 using HpcRun.Registry;
 using Serilog;
@@ -25,37 +25,13 @@ internal sealed class RegistryOptions
 
     public RegistrySettings Settings(ParseResult result, ImageReference reference)
     {
-        string? timeout = Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_TIMEOUT");
-        int seconds = RegistrySettings.DefaultTimeoutSeconds;
-        if (!string.IsNullOrEmpty(timeout) && (!int.TryParse(timeout, out seconds) || seconds is < 1 or > 86400))
-            throw new HpcRunException(ExitCode.Usage,
-                $"HPCRUN_REGISTRY_TIMEOUT={Shown.Excerpt(timeout)}: give seconds, 1 to 86400");
+        // Checked before the credentials are looked for, whose warnings would come before the refusal.
+        TimeSpan timeout = RegistryVariables.Timeout(Environment.GetEnvironmentVariable);
+        string? mirror = RegistryVariables.Mirror(Environment.GetEnvironmentVariable);
         Credentials? credentials = Credentials.Find(result.GetValue(Creds), reference.Registry,
             Environment.GetEnvironmentVariable, warning => Log.Warning("{Text}", warning));
         // The option first: the variables are read only without it (HPCRUN_INSECURE's word is checked by every verb).
         bool insecure = result.GetValue(Insecure) || ApptainerVariables.Insecure(Environment.GetEnvironmentVariable);
-        return new RegistrySettings(credentials, TimeSpan.FromSeconds(seconds), insecure,
-            Mirror(Environment.GetEnvironmentVariable("HPCRUN_REGISTRY_MIRROR")), line => Log.Debug("{Request}", line));
-    }
-
-    /// <summary>HPCRUN_REGISTRY_MIRROR: an http(s) URL with a host (and a port, if any, that TCP has), as Docker's
-    /// registry-mirrors take it (registry.ValidateMirror), without credentials, a query or a fragment; null when
-    /// unset. Throws <see cref="HpcRunException"/> (64) for anything else, saying which it is.
-    /// </summary>
-    private static string? Mirror(string? mirror)
-    {
-        if (string.IsNullOrEmpty(mirror)) return null;
-        bool url = Uri.TryCreate(mirror, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"
-            && uri.Host.Length > 0;
-        bool tail = url && (uri!.Query.Length > 0 || uri.Fragment.Length > 0);
-        if (url && !tail && uri!.UserInfo.Length == 0) return mirror;
-        throw new HpcRunException(ExitCode.Usage, $"HPCRUN_REGISTRY_MIRROR={Shown.Address(mirror)}: " +
-            (Shown.UserInfoEnd(mirror) > 0 ? "credentials do not go in its URL (the mirror is given Docker Hub's: " +
-                "--creds, HPCRUN_DOCKER_USERNAME and HPCRUN_DOCKER_PASSWORD, or ~/.docker/config.json)"
-            // Requests go to BASE/v2/...: a query or fragment would be lost or make a wrong URL. Docker refuses them
-            // ("query or fragment at end of the URI").
-            : tail ? "a mirror's URL has no query or fragment, as Docker's registry-mirrors have none: give " +
-                Shown.Address(uri!.GetLeftPart(UriPartial.Path))
-            : "not an http(s) URL: give the mirror's URL, e.g. https://mirror.example.org"));
+        return new RegistrySettings(credentials, timeout, insecure, mirror, line => Log.Debug("{Request}", line));
     }
 }
