@@ -49,7 +49,8 @@ public sealed class DoctorTests : IDisposable
     [Fact]
     public void AnImageIsTriedWithTheGpusOnlyWhereThereAreSome()
     {
-        CheckResult failed = Assert.Single(GpuChecks.Image(Host(), "/img.sif", _ => "exit 87: hpcrun: too old"));
+        CheckResult failed =
+            Assert.Single(GpuChecks.Image(Host(), "/img.sif", _ => new LaunchFailure(87, "hpcrun: too old")));
         Assert.Equal((CheckStatus.FAIL, "/img.sif cannot use the GPUs: exit 87: hpcrun: too old"),
             (failed.Status, failed.Detail));
         Assert.Empty(GpuChecks.Image(Host(GpuHost.Nothing), "/img.sif", _ => throw new InvalidOperationException()));

@@ -180,23 +180,39 @@ public sealed class DoctorCheckTests : IDisposable
 
         Assert.Equal(CheckStatus.FAIL, check.Status);
         Assert.Equal("SIF image is for arm64, this host is amd64", check.Detail);
+        Assert.Equal(ExitCode.ImageArchitecture, check.Exit); // doctor ends with it, as a launch
     }
 
     [Fact]
     public void AMissingImageFails() =>
         Assert.Equal(CheckStatus.FAIL, ImageChecks.Check(Path.Combine(root, "nothing.sif"), _ => null).Status);
 
-    [Fact]
-    public void AnImageFileThatDoesNotStartFails()
+    /// <summary>The fix follows what the trial launch said: another CPU's image only for ENOEXEC, another copy for a
+    /// damaged image, the checks above otherwise (it used to be another CPU's image whatever failed).</summary>
+    [Theory]
+    [InlineData(126, "hpcrun: /bin/sh: cannot execute binary file: Exec format error (built for another machine?)",
+        "use an image built for x86_64")]
+    [InlineData(135, "hpcrun: /i.sqfs: a block of the image does not decompress: the image is damaged, and the job's " +
+        "reads of it fail (an I/O error; a bus error for a program in it)", "rebuild or re-download the image")]
+    [InlineData(126, "hpcrun: /bin/sh: cannot execute: Input/output error", "rebuild or re-download the image")]
+    [InlineData(65, "hpcrun: /i.sqfs: the image cannot be served", "rebuild or re-download the image")]
+    [InlineData(69, "hpcrun: /dev/fuse: permission denied", "see the checks above")]
+    public void AnImageFileThatDoesNotStartFailsWithTheFixForWhatTheLaunchSaid(int status, string line, string fix)
     {
         string image = Path.Combine(root, "image.sqfs");
         TestSupport.TestImages.MakeSquashFs(TestSupport.TestImages.BusyboxTree, image);
 
-        CheckResult check = ImageChecks.Check(image, _ => "exit 126: Exec format error");
+        CheckResult check = ImageChecks.Check(image, _ => new LaunchFailure(status, line));
 
-        Assert.Equal(CheckStatus.FAIL, check.Status);
-        Assert.Contains("does not run here: exit 126: Exec format error", check.Detail);
+        Assert.Equal((CheckStatus.FAIL, $"SquashFS image does not run here: exit {status}: {line}", fix),
+            (check.Status, check.Detail, check.Fix));
     }
+
+    [Fact]
+    public void TheDamagedLineIsTheOneShownWhereTheLaunchSaidIt() =>
+        Assert.Equal("exit 135: hpcrun: /i.sqfs: a block of the image does not decompress: the image is damaged",
+            LaunchFailure.Of(135, "hpcrun: warning: x\nhpcrun: /i.sqfs: a block of the image does not decompress: " +
+                "the image is damaged\n").ToString());
 
     [Fact]
     public void ALineSaysStatusNameDetailAndFix() =>

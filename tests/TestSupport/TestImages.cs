@@ -89,6 +89,22 @@ public static class TestImages
         }
     }
 
+    /// <summary><see cref="BusyboxSquashFs"/> with a data block damaged after its tables, which a launch cannot find
+    /// before the block is read (SquashFS has no checksums): busybox's exec of it fails with a bus error.</summary>
+    public static string DamagedBlockSquashFs
+    {
+        get
+        {
+            string image = BusyboxSquashFs; // outside the lock Cached takes
+            return Cached("damaged-block.sqfs", path =>
+            {
+                byte[] bytes = File.ReadAllBytes(image);
+                Array.Fill(bytes, (byte)0xA5, 300_000, 256); // inside busybox's data blocks, after the superblock
+                File.WriteAllBytes(path, bytes);
+            });
+        }
+    }
+
     public static void MakeSquashFs(string tree, string output) =>
         TestEnvironment.RunChecked("mksquashfs", tree, output, "-noappend", "-quiet", "-no-progress", "-all-root");
 

@@ -113,6 +113,10 @@ internal sealed partial class ChildProcess
         }
     }
 
+    /// <summary>ENOEXEC's words, as a shell says them of a program for another machine (Native/hpcrun.h's
+    /// hpcrun_exec_failure says them too; doctor tells that failure by them).</summary>
+    public const string ExecFormatError = "Exec format error";
+
     /// <summary>The PATH a bare command name is looked up in: the job's own, else the standard one.</summary>
     public static string SearchPath(IEnumerable<KeyValuePair<string, string>> environment) =>
         environment.LastOrDefault(e => e.Key == "PATH").Value ?? EnvironmentPart.DefaultPath;
@@ -145,7 +149,7 @@ internal sealed partial class ChildProcess
             ExecStage.Exec when detail == ExecDetail.Required =>
                 new HpcRunException(ExitCode.CommandNotFound, $"{program}: cannot execute: required file not found"),
             ExecStage.Exec when detail == ExecDetail.Binary => new HpcRunException(ExitCode.CommandNotExecutable,
-                $"{program}: cannot execute binary file: Exec format error (built for another machine?)"),
+                $"{program}: cannot execute binary file: {ExecFormatError} (built for another machine?)"),
             ExecStage.Exec when detail == ExecDetail.NoShell => new HpcRunException(ExitCode.CommandNotExecutable,
                 $"{program}: cannot execute: it has no #! line, and the image has no /bin/sh to run it as a script"),
             ExecStage.Exec when detail == ExecDetail.NoEnvShell => new HpcRunException(ExitCode.CommandNotFound,

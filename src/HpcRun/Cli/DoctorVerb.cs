@@ -57,7 +57,10 @@ internal static class DoctorVerb
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new DoctorReport(ok, checks), DoctorJson.Default.DoctorReport));
         else foreach (CheckResult check in checks) Console.WriteLine(check);
-        return ok ? 0 : (int)ExitCode.DoctorFoundFailures;
+        // A failure that a launch ends with a status of its own ends doctor with it too: a script that checks an
+        // image before it launches it reads the same status either way.
+        return ok ? 0 : (int)(checks.Select(c => c.Exit).FirstOrDefault(e => e is not null)
+            ?? ExitCode.DoctorFoundFailures);
     }
 
     private static DoctorHost ReadHost()
@@ -126,9 +129,9 @@ internal static class DoctorVerb
         catch (FormatException) { return new HostMpi([], []); } // a damaged ld.so.cache: reported as no MPI
     }
 
-    /// <summary>Starts /bin/sh in the image with this hpcrun and <paramref name="gpu"/>; null when it ran, else why
-    /// not.</summary>
-    private static string? RunInside(string image, string gpu)
+    /// <summary>Starts /bin/sh in the image with this hpcrun and <paramref name="gpu"/>; null when it ran, else how
+    /// it failed.</summary>
+    private static LaunchFailure? RunInside(string image, string gpu)
     {
         var info = new ProcessStartInfo(System.Environment.ProcessPath!)
         { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -138,9 +141,6 @@ internal static class DoctorVerb
         process.StandardOutput.ReadToEnd();
         string stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        return process.ExitCode == 0 ? null
-            : $"exit {process.ExitCode}" +
-                (stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } line
-                    ? $": {line}" : "");
+        return process.ExitCode == 0 ? null : LaunchFailure.Of(process.ExitCode, stderr);
     }
 }

@@ -5,14 +5,15 @@ namespace HpcRun.Doctor;
 public static class DoctorChecks
 {
     /// <param name="runInside">Starts /bin/sh in an image with this hpcrun, without GPUs; null when it ran, else
-    /// why not.</param>
+    /// how it failed.</param>
     /// <param name="runWithGpus">The same with the host's GPUs (--gpu=auto); asked only on a host with GPUs.</param>
     /// <param name="imageCache">The image cache a launch uses (<see cref="CachedImageCheck"/>); none in tests of
     /// other checks.</param>
     /// <param name="cachedImage">For a docker:// image, what the image cache holds of it
     /// (<see cref="CachedImageCheck"/>); <paramref name="image"/> is then its cached SIF, or null.</param>
-    public static IReadOnlyList<CheckResult> Run(DoctorHost host, string? image, Func<string, string?> runInside,
-        Func<string, string?>? runWithGpus = null, CheckResult? imageCache = null, CheckResult? cachedImage = null) =>
+    public static IReadOnlyList<CheckResult> Run(DoctorHost host, string? image,
+        Func<string, LaunchFailure?> runInside, Func<string, LaunchFailure?>? runWithGpus = null,
+        CheckResult? imageCache = null, CheckResult? cachedImage = null) =>
     [
         SiteChecks.Configuration(host),
         .. imageCache is null ? [] : new[] { imageCache },

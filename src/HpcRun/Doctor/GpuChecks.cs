@@ -55,7 +55,8 @@ public static class GpuChecks
 
     /// <summary>Whether <paramref name="image"/> can use this host's GPUs: a launch with --gpu=auto, which refuses an
     /// image that cannot run the driver's libraries (<paramref name="runInside"/> returns null or why not).</summary>
-    public static IEnumerable<CheckResult> Image(DoctorHost host, string image, Func<string, string?> runInside)
+    public static IEnumerable<CheckResult> Image(DoctorHost host, string image,
+        Func<string, LaunchFailure?> runInside)
     {
         if (host.Gpu.Nvidia is null && host.Gpu.Amd is null) return [];
         return [runInside(image) is { } error

@@ -33,10 +33,13 @@ public static class ImageChecks
         var other => other.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>What to do about an image whose bytes are wrong: only another copy helps.</summary>
+    private const string MakeAgain = "rebuild or re-download the image";
+
     /// <summary>Checks a directory image by the ELF header of its shell and a SIF by its header's
     /// architecture; then a file image is probed by <paramref name="runInside"/> (which starts
-    /// /bin/sh in the image and returns null or the error).</summary>
-    public static CheckResult Check(string image, Func<string, string?> runInside)
+    /// /bin/sh in the image and returns null or how it failed).</summary>
+    public static CheckResult Check(string image, Func<string, LaunchFailure?> runInside)
     {
         const string name = "image";
         if (ImageAccess.Refusal(name, image) is { } refused) return refused;
@@ -48,16 +51,15 @@ public static class ImageChecks
             string why = e is ImageFormatException ? e.Message : IoError.Describe(e); // .NET's text is not for users
             // A file that is no image at all was named by mistake; one whose image bytes are wrong is to be made again.
             return CheckResult.Fail(name, $"{image}: {why}", why.StartsWith("not an image", StringComparison.Ordinal)
-                ? ImageAccess.GiveAnImage : "rebuild or re-download the image");
+                ? ImageAccess.GiveAnImage : MakeAgain);
         }
 
         if (source.Architecture is { } sifArch && sifArch != HostOciArchitecture) // its partition's, as a launch reads
             return CheckResult.Fail(name, $"SIF image is for {sifArch}, this host is {HostOciArchitecture}",
-                $"use an image built for {HostOciArchitecture}");
+                $"use an image built for {HostOciArchitecture}", ExitCode.ImageArchitecture);
         if (source.Kind != ImageKind.Directory)
-            return runInside(image) is { } error
-                ? CheckResult.Fail(name, $"{KindName(source.Kind)} image does not run here: {error}",
-                    $"use an image built for {HostArchitecture}, or see the checks above")
+            return runInside(image) is { } failure
+                ? CheckResult.Fail(name, $"{KindName(source.Kind)} image does not run here: {failure}", Fix(failure))
                 : CheckResult.Ok(name, $"{KindName(source.Kind)} image runs here ({HostArchitecture})");
         string? machine = ProbeMachine(image);
         if (machine is null)
@@ -69,6 +71,14 @@ public static class ImageChecks
             : CheckResult.Fail(name, $"directory image is for {machine}, this host is {HostArchitecture}",
                 $"use an image built for {HostArchitecture}");
     }
+
+    /// <summary>The fix for what the trial launch said: another copy of a damaged image, another image where this
+    /// one's shell is a program for another machine; else what the checks above found (FUSE, namespaces...).
+    /// </summary>
+    private static string Fix(LaunchFailure failure) =>
+        failure.Damaged ? MakeAgain
+        : failure.ForAnotherMachine ? $"use an image built for {HostArchitecture}"
+        : "see the checks above";
 
     /// <summary>A file image's kind as its format spells it ("SquashFS", "SIF"), not as the enum does.</summary>
     private static string KindName(ImageKind kind) => kind == ImageKind.Sif ? "SIF" : "SquashFS";

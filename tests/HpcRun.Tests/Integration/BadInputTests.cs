@@ -307,7 +307,7 @@ public class BadInputTests(ContainerFixture images)
     [Fact]
     public void ADamagedDataBlockIsNamedOnceWhenTheJobReadsIt()
     {
-        string damaged = DamagedBlockImage();
+        string damaged = TestImages.DamagedBlockSquashFs;
         CommandResult run = Hpcrun.Run(damaged, "/bin/busybox", "true");
         Assert.NotEqual(0, run.ExitCode);
         string line = $"hpcrun: {damaged}: a block of the image does not decompress: the image is damaged";
@@ -316,26 +316,14 @@ public class BadInputTests(ContainerFixture images)
             run.Stderr.LastIndexOf(line, StringComparison.Ordinal));
     }
 
-    /// <summary>The busybox SquashFS with a data block damaged (inside busybox's, after the superblock); its tables
-    /// read.</summary>
-    private static string DamagedBlockImage()
-    {
-        string image = TestImages.BusyboxSquashFs; // outside the lock Cached takes
-        return TestImages.Cached("damaged-block.sqfs", path =>
-        {
-            byte[] bytes = File.ReadAllBytes(image);
-            Array.Fill(bytes, (byte)0xA5, 300_000, 256);
-            File.WriteAllBytes(path, bytes);
-        });
-    }
-
     /// <summary>`build OUT.sif IMAGE` copies a SquashFS file system byte for byte, and reads every block of it as it
     /// does: a damaged data block, bare or in a SIF, is one line naming the image and the file it holds (65), and
     /// nothing is written. The damaged image was copied into a new SIF without a word.</summary>
     [Fact]
     public void ABuildOfAnImageWithADamagedDataBlockIsRefusedNamingIt()
     {
-        string damaged = DamagedBlockImage(), dir = Path.Combine(TestImages.Dir, $"damaged-{Guid.NewGuid():N}");
+        string damaged = TestImages.DamagedBlockSquashFs;
+        string dir = Path.Combine(TestImages.Dir, $"damaged-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         try
         {

@@ -45,6 +45,45 @@ public sealed class DoctorImageAdviceTests : IDisposable
             Assert.Single(doctor.Stdout.Split('\n'), l => l.Contains(" image: ")));
     }
 
+    /// <summary>A data block damaged past the tables shows only when doctor's trial launch reads it: the fix is
+    /// another copy of the image (it was an image for this CPU, whatever the launch had said).</summary>
+    [Fact]
+    public void A_damaged_image_is_to_be_made_again()
+    {
+        string image = TestImages.DamagedBlockSquashFs;
+
+        var doctor = Hpcrun.Run("doctor", image);
+
+        Assert.True(doctor.ExitCode == 75, doctor.ToString());
+        string line = Assert.Single(doctor.Stdout.Split('\n'), l => l.Contains(" image: "));
+        Assert.StartsWith("FAIL  image: SquashFS image does not run here: exit ", line);
+        Assert.Contains($"hpcrun: {image}: a block of the image does not decompress: the image is damaged", line);
+        Assert.EndsWith(" (fix: rebuild or re-download the image)", line);
+    }
+
+    /// <summary>An image whose shell is a program for another CPU (an aarch64 ELF header) is one to replace with an
+    /// image for this host's.</summary>
+    [Fact]
+    public void An_image_whose_shell_is_for_another_cpu_is_to_be_replaced()
+    {
+        string tree = Path.Combine(dir, "tree"), image = Path.Combine(dir, "arm.sqfs");
+        Directory.CreateDirectory(Path.Combine(tree, "bin"));
+        byte[] elf = new byte[64]; // ELF64, little-endian, e_machine (offset 18) aarch64 (183)
+        "\u007fELF"u8.CopyTo(elf);
+        elf[4] = 2; elf[5] = 1; elf[6] = 1; elf[16] = 2; elf[18] = 183;
+        File.WriteAllBytes(Path.Combine(tree, "bin", "sh"), elf);
+        File.SetUnixFileMode(Path.Combine(tree, "bin", "sh"), (UnixFileMode)0b111_101_101);
+        TestImages.MakeSquashFs(tree, image);
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", dir);
+
+        var doctor = Hpcrun.Run("doctor", image);
+
+        Assert.True(doctor.ExitCode == 75, doctor.ToString());
+        Assert.Equal("FAIL  image: SquashFS image does not run here: exit 126: hpcrun: /bin/sh: cannot execute " +
+            "binary file: Exec format error (built for another machine?) (fix: use an image built for x86_64)",
+            Assert.Single(doctor.Stdout.Split('\n'), l => l.Contains(" image: ")));
+    }
+
     /// <summary>An image of <paramref name="kind"/> in the test's directory, root's unless said.</summary>
     private string Make(string kind)
     {

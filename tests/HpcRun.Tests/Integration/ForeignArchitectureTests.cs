@@ -47,4 +47,19 @@ public class ForeignArchitectureTests
             "amd64\n"), (result.Stdout, result.Stderr));
         LeakCheck.AssertNothingLeft();
     }
+
+    /// <summary>doctor fails it as a launch refuses it and ends with the launch's status, for scripts that check an
+    /// image before they launch it (it ended with its own, 75).</summary>
+    [Fact]
+    public void Doctor_fails_a_sif_for_another_cpu_with_the_launchs_status()
+    {
+        string image = ArmSif();
+        var doctor = Hpcrun.Run("doctor", image);
+        Assert.True(doctor.ExitCode == 82, doctor.ToString());
+        Assert.Contains("FAIL  image: SIF image is for arm64, this host is amd64 (fix: use an image built for amd64)\n",
+            doctor.Stdout);
+        var json = Hpcrun.Run("doctor", "--json", image);
+        Assert.True(json.ExitCode == 82, json.ToString());
+        Assert.Contains("\"ok\": false", json.Stdout);
+    }
 }

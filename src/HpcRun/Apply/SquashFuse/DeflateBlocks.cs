@@ -26,6 +26,9 @@ internal static unsafe class DeflateBlocks
 
     private static int saidDamaged;
 
+    /// <summary>What the line <see cref="SayDamaged"/> writes says of the image (doctor tells it by them).</summary>
+    public const string DamagedWords = "the image is damaged";
+
     /// <summary>A squashfuse decompressor (sqfs_decompressor) backed by libdeflate, or 0 when
     /// libdeflate is not installed and squashfuse's own zlib must do.</summary>
     public static nint Decompressor() => inflate.Value;
@@ -66,7 +69,7 @@ internal static unsafe class DeflateBlocks
     private static void SayDamaged()
     {
         if (Interlocked.Exchange(ref saidDamaged, 1) == 0)
-            Libc.WriteAll(2, Encoding.UTF8.GetBytes($"hpcrun: {Image}: a block of the image does not decompress: the " +
-                "image is damaged, and the job's reads of it fail (an I/O error; a bus error for a program in it)\n"));
+            Libc.WriteAll(2, Encoding.UTF8.GetBytes($"hpcrun: {Image}: a block of the image does not decompress: " +
+                $"{DamagedWords}, and the job's reads of it fail (an I/O error; a bus error for a program in it)\n"));
     }
 }
