@@ -18,7 +18,8 @@ public static class ImageArgument
     /// directory or a regular file is opened (a FIFO would block).</summary>
     /// <exception cref="HpcRunException">64 for an empty <paramref name="path"/>; 64, 65 or 66 for a transport that
     /// names nothing usable (<see cref="LocalTransports.Existing"/>); 66 (<see cref="ExitCode.ImageNotFound"/>) when
-    /// nothing is there or it cannot be read; 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is
+    /// nothing is there or it cannot be read (a closed directory on its way named); 65
+    /// (<see cref="ExitCode.BadImage"/>) when it is not an image or is
     /// truncated (a tar that is no image archive, a compressed file: said so); 83
     /// (<see cref="ExitCode.ImageNeedsBuild"/>) for Apptainer's `docker-archive:`, `oci:` or `oci-archive:`
     /// (<see cref="LocalTransports"/>), and for a `docker save` archive or OCI layout named bare (a directory or a
@@ -40,17 +41,19 @@ public static class ImageArgument
         LocalTransports.Check(path, Path.Exists);
         int fd = Libc.TryOpen(path, Libc.O_PATH | Libc.O_CLOEXEC, out int errno);
         if (fd < 0)
-            throw new HpcRunException(ExitCode.ImageNotFound,
-                $"{(errno == Libc.EACCES ? "image not readable" : "image not found")}: {Shown.Path(path)}");
+            throw errno == Libc.EACCES ? Unreadable(path, ownerInside)
+                : new HpcRunException(ExitCode.ImageNotFound, $"image not found: {Shown.Path(path)}");
         string pinned = $"/proc/self/fd/{fd}", name = RealPath.Resolve(pinned) ?? path;
         Libc.Statx? stat = Libc.StatFollowing(new SafeFileHandle(fd, ownsHandle: false), "");
         int type = stat is { } known ? (int)known.Type : -1;
         if (type is not (PosixFile.Directory or PosixFile.Regular))
             throw new HpcRunException(ExitCode.BadImage,
                 $"{Shown.Path(path)}: not an image: neither a directory nor a SquashFS or SIF file");
+        // Inside the launcher's namespace the kernel lets the caller through their own closed directories too.
         if ((int)stat!.Value.Uid == ownerInside && !OwnerMayRead(stat.Value)
-            || type == PosixFile.Directory && !PosixFile.CanEnter(pinned))
-            throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}");
+            || type == PosixFile.Directory && !PosixFile.CanEnter(pinned)
+            || ownerInside is not null && PosixFile.ClosedDirectoryAbove(path, ownerInside) is not null)
+            throw Unreadable(path, ownerInside);
         if (type == PosixFile.Directory && ArchiveContent.IsLayoutDirectory(pinned)) // no root file system's
             throw new HpcRunException(ExitCode.ImageNeedsBuild, LocalTransports.BuildFirst(path, path, Path.Exists));
         if (type == PosixFile.Directory && ArchiveContent.IsOldDockerSave(pinned))
@@ -77,6 +80,13 @@ public static class ImageArgument
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}"); }
     }
+
+    /// <summary>The refusal of <paramref name="path"/>, which the caller may not read, naming the directory on its
+    /// path that they may not enter when that is why (<see cref="PosixFile.ClosedDirectoryAbove"/>).</summary>
+    private static HpcRunException Unreadable(string path, int? ownerInside) =>
+        new(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}" +
+            (PosixFile.ClosedDirectoryAbove(path, ownerInside) is { } closed
+                ? $": the directory {Shown.Path(closed)} on its path cannot be entered" : ""));
 
     /// <summary>Whether the owner bits of <paramref name="image"/> let its owner read it: a file's r, a directory's r
     /// and x (listed and entered).</summary>

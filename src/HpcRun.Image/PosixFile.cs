@@ -26,5 +26,22 @@ public static class PosixFile
     /// permission: access(2)).</summary>
     public static bool CanEnter(string directory) => Libc.Access(directory, Libc.R_OK | Libc.X_OK) == 0;
 
+    /// <summary>The first directory on the way to <paramref name="path"/> (its absolute form, as written, from the
+    /// root down) that the caller may not search, so that the kernel refuses them what is below it; null when there
+    /// is none. A process inside a user namespace whose ids are the caller's is bound as the caller is by
+    /// access(2), unless it is root there (the launcher with --fakeroot): <paramref name="ownerInside"/>, the
+    /// caller's uid there, then marks the caller's own directories, whose owner bits decide for the caller outside.
+    /// </summary>
+    public static string? ClosedDirectoryAbove(string path, int? ownerInside = null)
+    {
+        var above = new Stack<string>();
+        for (string? directory = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+             directory is not null; directory = Path.GetDirectoryName(directory))
+            above.Push(directory);
+        return above.FirstOrDefault(directory => Libc.Access(directory, Libc.X_OK) != 0
+            || Libc.StatFollowing(Libc.Cwd, directory) is { } stat && (int)stat.Uid == ownerInside
+                && (stat.Mode & 0x40 /* 0100 */) == 0);
+    }
+
     public static bool IsRegular(string path) => Type(path) == Regular;
 }

@@ -17,6 +17,8 @@ internal static class ImageAccess
     /// enter it) or reach it; null when it may be read.</summary>
     public static CheckResult? Refusal(string name, string image)
     {
+        // Doctor's namespace lets the user through their own closed directories, which stop them outside it.
+        if (PosixFile.ClosedDirectoryAbove(image) is { } closed) return Unreachable(name, image, closed);
         int fd = Libc.TryOpen(image, Libc.O_PATH | Libc.O_CLOEXEC, out int errno);
         if (fd < 0)
             return errno == Libc.EACCES
@@ -34,6 +36,17 @@ internal static class ImageAccess
             _ => CheckResult.Fail(name, $"{image}: not an image: neither a directory nor a SquashFS or SIF file",
                 GiveAnImage),
         };
+    }
+
+    /// <summary>An image behind <paramref name="closed"/>, a directory the user may not search, in the launch's words
+    /// (ImageArgument): the chmod that lets them, theirs to run when the directory is theirs.</summary>
+    private static CheckResult Unreachable(string name, string image, string closed)
+    {
+        string quoted = ShellWords.Quote(closed);
+        string fix = Libc.StatFollowing(Libc.Cwd, closed)?.Uid == Libc.EffectiveUidNow() ? $"chmod u+x {quoted}"
+            : $"ask its owner to let you search it (chmod a+x {quoted}), or use a copy where you can read it";
+        return CheckResult.Fail(name, $"image not readable: {image}: the directory {closed} on its path cannot be " +
+            "entered", fix);
     }
 
     /// <summary>An image the user may not read: the chmod that lets them (<paramref name="bits"/>: r for a file, rx

@@ -268,6 +268,36 @@ public class BadInputTests(ContainerFixture images)
             .Count(l => l.StartsWith("hpcrun: image not readable: /", StringComparison.Ordinal)));
     }
 
+    /// <summary>An image in a directory of the user's own that its mode closes (chmod 000): every verb refuses it as
+    /// inspect did (66), naming that directory (the launch ran it, root of its user namespace entering it; bench and
+    /// run-help refused it without saying why), and doctor gives the chmod of the directory, where it gave the
+    /// image's own (`chmod u+r`).</summary>
+    [Fact]
+    public void AnImageInADirectoryOfTheUsersOwnThatItsModeClosesIsRefusedByEveryVerbNamingTheDirectory()
+    {
+        string dir = Hpcrun.Script("d=$(mktemp -d) && mkdir $d/closed && cp \"$0\" $d/closed/x.sqfs && " +
+            "chmod 000 $d/closed && echo $d", [images.Image]).Stdout.Trim();
+        try
+        {
+            string closed = Path.Combine(dir, "closed");
+            foreach (string[] args in new[] { ["exec", "closed/x.sqfs", "true"], ["exec", "--fakeroot",
+                         "closed/x.sqfs", "true"], ["run", "closed/x.sqfs"], ["inspect", "closed/x.sqfs"],
+                         ["run-help", "closed/x.sqfs"], new[] { "bench", "closed/x.sqfs", "--rounds", "3" } })
+            {
+                var result = Hpcrun.Run(args, cwd: dir);
+                Assert.True(result.ExitCode == 66, $"{string.Join(' ', args)}: {result}");
+                Assert.Equal(("", $"hpcrun: image not readable: closed/x.sqfs: the directory {closed} on its path " +
+                    "cannot be entered\n"), (result.Stdout, result.Stderr));
+            }
+            var doctor = Hpcrun.Run(["doctor", "closed/x.sqfs"], cwd: dir);
+            Assert.True(doctor.ExitCode == 75, doctor.ToString());
+            Assert.Contains($"FAIL  image: image not readable: closed/x.sqfs: the directory {closed} on its path " +
+                $"cannot be entered (fix: chmod u+x {closed})\n", doctor.Stdout);
+            LeakCheck.AssertNothingLeft();
+        }
+        finally { Hpcrun.Script("chmod -R u+rwx \"$0\" && rm -rf \"$0\"", [dir]); }
+    }
+
     [Fact]
     public void ARecipeGivenAsTheImageGetsTheCommandThatBuildsIt()
     {

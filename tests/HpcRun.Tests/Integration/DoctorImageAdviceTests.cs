@@ -18,9 +18,9 @@ public sealed class DoctorImageAdviceTests : IDisposable
         { "yours, unreadable", "image not readable: {image}: permission denied (fix: chmod u+r {image})" },
         { "directory not entered", "image not readable: {image}: permission denied (fix: ask its owner to let you " +
             "read it (chmod a+rx {image}), or use a copy you can read)" },
-        { "behind a closed directory", "image not readable: {image}: a directory on its path cannot be entered " +
-            "(fix: ask the owner of the directories above it to let you search them (chmod a+x), or use a copy " +
-            "where you can read it)" },
+        { "behind a closed directory", "image not readable: {image}: the directory {dir}/closed on its path cannot " +
+            "be entered (fix: ask its owner to let you search it (chmod a+x {dir}/closed), or use a copy where you " +
+            "can read it)" },
         { "missing", "{image} not found (fix: give the path of a SquashFS or SIF file, or a directory)" },
         { "fifo", "{image}: not an image: neither a directory nor a SquashFS or SIF file (fix: give the path of a " +
             "SquashFS or SIF file, or a directory)" },
@@ -40,7 +40,7 @@ public sealed class DoctorImageAdviceTests : IDisposable
         var doctor = Hpcrun.Run("doctor", image);
 
         Assert.True(doctor.ExitCode == 75, doctor.ToString());
-        Assert.Equal("FAIL  image: " + expected.Replace("{image}", image)
+        Assert.Equal("FAIL  image: " + expected.Replace("{image}", image).Replace("{dir}", dir)
                 .Replace("{size}", $"{BitConverter.ToInt64(File.ReadAllBytes(TestImages.BusyboxSquashFs), 40)}"),
             Assert.Single(doctor.Stdout.Split('\n'), l => l.Contains(" image: ")));
     }
