@@ -61,25 +61,34 @@ public static class ImageArgument
         try { return ImageSource.Probe(pinned) with { Name = name, AsTyped = path }; }
         catch (ImageFormatException e)
         {
-            throw LocalTransports.Content(pinned, Shown.Path(path)) switch
+            ArchiveKind kind = LocalTransports.Content(pinned, Shown.Path(path));
+            if (kind == ArchiveKind.ImageArchive)
             {
-                ArchiveKind.ImageArchive => new HpcRunException(ExitCode.ImageNeedsBuild,
-                    LocalTransports.BuildFirst(path, path, Path.Exists)),
-                ArchiveKind.OldDockerSave => new HpcRunException(ExitCode.BadImage,
-                    ArchiveContent.OldDockerSave(Shown.Path(path))),
-                ArchiveKind.OtherTar => new HpcRunException(ExitCode.BadImage,
-                    $"{Shown.Path(path)}: a tar archive that is neither a docker save archive nor an OCI layout, " +
-                    "which hpcrun build reads, nor an image, which is a directory, a SquashFS or a SIF (a root " +
-                    "file system's tar: unpack it into a directory)"),
-                ArchiveKind.Compressed => new HpcRunException(ExitCode.BadImage,
-                    $"{Shown.Path(path)}: compressed, not an image: if it is a docker save archive or an OCI " +
-                    $"layout, {LocalTransports.BuildCommand(path, path, Path.Exists)}"),
-                _ => new HpcRunException(ExitCode.BadImage, $"{Shown.Path(path)}: {e.Message}{RecipeAdvice(path)}"),
-            };
+                throw new HpcRunException(ExitCode.ImageNeedsBuild,
+                    LocalTransports.BuildFirst(path, path, Path.Exists));
+            }
+            if (kind == ArchiveKind.OldDockerSave)
+                throw new HpcRunException(ExitCode.BadImage, ArchiveContent.OldDockerSave(Shown.Path(path)));
+            throw new HpcRunException(ExitCode.BadImage, NoImage(path, kind) is (var what, var advice)
+                ? $"{Shown.Path(path)}: {what} ({advice})" : $"{Shown.Path(path)}: {e.Message}{RecipeAdvice(path)}");
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}"); }
     }
+
+    /// <summary>What the file at <paramref name="path"/>, no image, is when it is a tar that is no image archive or
+    /// a compressed file (<paramref name="kind"/>), and what to do with it: a launch says "PATH: WHAT (ADVICE)", doctor
+    /// fails with WHAT and ADVICE as its fix. Null for another file, which the probe's words say.</summary>
+    public static (string What, string Advice)? NoImage(string path, ArchiveKind kind) => kind switch
+    {
+        ArchiveKind.OtherTar => ("a tar archive that is neither a docker save archive nor an OCI layout, which " +
+            "hpcrun build reads, nor an image, which is a directory, a SquashFS or a SIF",
+            "a root file system's tar: unpack it into a directory"),
+        // xz and zstd are not looked into (the launcher carries no decompressor of theirs): the build can tell.
+        ArchiveKind.Compressed => ("compressed, not an image", "if it is a docker save archive or an OCI layout: " +
+            LocalTransports.BuildThenRun(path, path, Path.Exists)),
+        _ => null,
+    };
 
     /// <summary>The refusal of <paramref name="path"/>, which the caller may not read, naming the directory on its
     /// path that they may not enter when that is why (<see cref="PosixFile.ClosedDirectoryAbove"/>).</summary>

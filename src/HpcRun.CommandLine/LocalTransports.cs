@@ -70,17 +70,16 @@ public static class LocalTransports
 
     /// <summary>The one line that refuses to launch <paramref name="source"/>, an archive or layout at
     /// <paramref name="path"/> (itself when named bare: app.tar, ./layout), and gives the build that makes a SIF of
-    /// it, named after its file and not one that <paramref name="exists"/> (the build would refuse to replace it).
-    /// </summary>
+    /// it (<see cref="ArchiveBuild"/>: to a file that does not exist, by <paramref name="exists"/>).</summary>
     public static string BuildFirst(string source, string path, Func<string, bool> exists) =>
         $"{Shown.Path(source)}: hpcrun runs an image archive or OCI layout once it is built into a SIF: " +
-        BuildCommand(source, path, exists);
+        BuildThenRun(source, path, exists);
 
     /// <summary>"hpcrun build OUT SOURCE, then run OUT" of <see cref="BuildFirst"/>, quoted for a shell.</summary>
-    public static string BuildCommand(string source, string path, Func<string, bool> exists)
+    public static string BuildThenRun(string source, string path, Func<string, bool> exists)
     {
-        string output = Shown.Visible(ShellWords.Quote(OutputName(path, exists)));
-        return $"hpcrun build {output} {Shown.Visible(ShellWords.Quote(source))}, then run {output}";
+        (string command, string output) = ArchiveBuild.Command(source, path, exists);
+        return $"{command}, then run {output}";
     }
 
     /// <summary>Throws <see cref="Refusal"/>'s line, if any.</summary>
@@ -129,18 +128,4 @@ public static class LocalTransports
     /// archive (<see cref="ArchiveContent"/>), in the build's words.</summary>
     public static string NoImageArchive(string shown, string path) =>
         $"{shown}: {Shown.Path(path)} is neither a docker save archive nor an OCI layout";
-
-    /// <summary>NAME.sif for the archive or layout at <paramref name="path"/>: its name without the archive's
-    /// extensions (app.tar.gz, app.tgz: app.sif), image.sif when it has none to give; NAME-2.sif, NAME-3.sif...
-    /// when that <paramref name="exists"/> in the current directory.</summary>
-    private static string OutputName(string path, Func<string, bool> exists)
-    {
-        string name = Path.GetFileName(path.TrimEnd('/'));
-        foreach (string extension in new[] { ".gz", ".xz", ".zst", ".tgz", ".tar" })
-            if (name.EndsWith(extension, StringComparison.OrdinalIgnoreCase)) name = name[..^extension.Length];
-        if (name is "" or "." or "..") name = "image";
-        string output = $"{name}.sif";
-        for (int n = 2; exists(output); n++) output = $"{name}-{n}.sif";
-        return output;
-    }
 }

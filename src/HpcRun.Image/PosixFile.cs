@@ -43,5 +43,9 @@ public static class PosixFile
                 && (stat.Mode & 0x40 /* 0100 */) == 0);
     }
 
+    /// <summary>Whether the caller may make files in <paramref name="directory"/> (write and search permission:
+    /// access(2)).</summary>
+    public static bool CanWriteIn(string directory) => Libc.Access(directory, Libc.W_OK | Libc.X_OK) == 0;
+
     public static bool IsRegular(string path) => Type(path) == Regular;
 }

@@ -89,10 +89,10 @@ public static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     public static partial int SyncFs(SafeFileHandle fd);
 
-    public const int R_OK = 4, X_OK = 1;
+    public const int R_OK = 4, W_OK = 2, X_OK = 1;
 
-    /// <summary>access(2): whether the caller may read (<see cref="R_OK"/>) or search (<see cref="X_OK"/>)
-    /// <paramref name="path"/>, by its real ids; 0, or -1 and errno.</summary>
+    /// <summary>access(2): whether the caller may read (<see cref="R_OK"/>), write (<see cref="W_OK"/>) or search
+    /// (<see cref="X_OK"/>) <paramref name="path"/>, by its real ids; 0, or -1 and errno.</summary>
     [LibraryImport("libc", EntryPoint = "access", SetLastError = true)]
     public static partial int Access([MarshalUsing(typeof(RawText.Marshaller))] string path, int mode);
 

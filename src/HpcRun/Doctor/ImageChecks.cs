@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HpcRun.CommandLine;
 using HpcRun.HostLibraries;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
@@ -49,9 +50,13 @@ public static class ImageChecks
         catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException)
         {
             string why = e is ImageFormatException ? e.Message : IoError.Describe(e); // .NET's text is not for users
-            // A file that is no image at all was named by mistake; one whose image bytes are wrong is to be made again.
-            return CheckResult.Fail(name, $"{image}: {why}", why.StartsWith("not an image", StringComparison.Ordinal)
-                ? ImageAccess.GiveAnImage : MakeAgain);
+            // A file that is no image at all was named by mistake (a tar or a compressed file: said as a launch says
+            // it, with what to do with it); one whose image bytes are wrong is to be made again.
+            if (!why.StartsWith("not an image", StringComparison.Ordinal))
+                return CheckResult.Fail(name, $"{image}: {why}", MakeAgain);
+            return ImageArgument.NoImage(image, Content(image)) is (var what, var advice)
+                ? CheckResult.Fail(name, $"{image}: {what}", advice)
+                : CheckResult.Fail(name, $"{image}: {why}", ImageAccess.GiveAnImage);
         }
 
         if (source.Architecture is { } sifArch && sifArch != HostOciArchitecture) // its partition's, as a launch reads
@@ -79,6 +84,14 @@ public static class ImageChecks
         failure.Damaged ? MakeAgain
         : failure.ForAnotherMachine ? $"use an image built for {HostArchitecture}"
         : "see the checks above";
+
+    /// <summary>What the file <paramref name="image"/>, no image, holds (<see cref="ArchiveContent"/>); nothing to
+    /// tell when it cannot be read through.</summary>
+    private static ArchiveKind Content(string image)
+    {
+        try { return ArchiveContent.Look(image); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ArchiveKind.NotTar; }
+    }
 
     /// <summary>A file image's kind as its format spells it ("SquashFS", "SIF"), not as the enum does.</summary>
     private static string KindName(ImageKind kind) => kind == ImageKind.Sif ? "SIF" : "SquashFS";

@@ -255,8 +255,8 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
 
     /// <summary>A bare name is the registry's, as `docker pull` and Apptainer read it, also where an image archive
     /// of that name lies in the current directory: a warning says which was pulled and gives the build of the
-    /// other. It was refused (83) with the build alone. A path that is no reference (./NAME) is still the archive's.
-    /// </summary>
+    /// other, into another file than the pull writes (it named x.sif, the pull's OUT). It was refused (83) with the
+    /// build alone. A path that is no reference (./NAME) is still the archive's.</summary>
     [Fact]
     public void A_bare_name_is_the_registrys_also_beside_an_archive_of_that_name()
     {
@@ -267,7 +267,7 @@ public sealed class PullTests(RegistryFixture registry) : IDisposable
         var pull = Hpcrun.Run(["pull", "x.sif", name], Insecure, cwd: dir);
         Assert.True(pull.ExitCode == 0, pull.ToString());
         Assert.StartsWith($"hpcrun: warning: {name}: pulling docker://{name}, as docker pull reads a name; the image " +
-            $"archive or OCI layout {name} here is built with: hpcrun build x.sif {name}\n", pull.Stderr);
+            $"archive or OCI layout {name} here is built with: hpcrun build app:1.sif {name}\n", pull.Stderr);
         Assert.Equal("kept\n", Hpcrun.Run(Path.Combine(dir, "x.sif"), "/bin/cat", "/data/kept").Stdout);
 
         var local = Hpcrun.Run(["pull", "y.sif", "./" + name], Insecure, cwd: dir);

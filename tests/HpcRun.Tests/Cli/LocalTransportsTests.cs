@@ -61,6 +61,45 @@ public class LocalTransportsTests
             LocalTransports.BuildFirst(source, path, there.Contains));
     }
 
+    /// <summary>The name loses the extensions of every compression the build reads, not only gzip's (app.txz gave
+    /// app.txz.sif).</summary>
+    [Theory]
+    [InlineData("app.txz"), InlineData("app.tar.xz"), InlineData("app.tar.zst"), InlineData("app.tzst"),
+        InlineData("app.tar.zstd"), InlineData("app.TGZ")]
+    public void The_build_given_names_the_sif_after_a_compressed_archive_without_its_extensions(string archive) =>
+        Assert.Equal($"hpcrun build app.sif {archive}",
+            ArchiveBuild.Command(archive, archive, Nothing, writable: _ => true).Command);
+
+    /// <summary>OUT goes where the user may write: the current directory, else beside the archive, else the home
+    /// (a job started in / was given an OUT there, which the build could not write).</summary>
+    [Fact]
+    public void The_build_given_writes_where_the_user_may()
+    {
+        string home = Environment.GetEnvironmentVariable("HOME")!;
+        Assert.Equal("hpcrun build app.sif /data/app.tar",
+            ArchiveBuild.Command("/data/app.tar", "/data/app.tar", Nothing, writable: _ => true).Command);
+        Assert.Equal("hpcrun build /data/app.sif oci-archive:/data/app.tar:1", ArchiveBuild.Command(
+            "oci-archive:/data/app.tar:1", "/data/app.tar", Nothing, writable: d => d == "/data").Command);
+        Assert.Equal($"hpcrun build {Path.Join(home, "app-2.sif")} /data/app.tar", ArchiveBuild.Command(
+            "/data/app.tar", "/data/app.tar", p => p == Path.Join(home, "app.sif"), writable: d => d == home).Command);
+        Assert.Equal("hpcrun build app.sif /data/app.tar",
+            ArchiveBuild.Command("/data/app.tar", "/data/app.tar", Nothing, writable: _ => false).Command);
+    }
+
+    /// <summary>What a pull was told that the build needs too is carried over: its OUT, --dir and --force (the
+    /// advice named image.sif, which might be there, and dropped both options).</summary>
+    [Fact]
+    public void The_build_given_for_a_pull_keeps_its_out_dir_and_force()
+    {
+        Assert.Equal(("hpcrun build --force /out/app-2.sif docker-archive:app.tar", "/out/app-2.sif"),
+            ArchiveBuild.Command("docker-archive:app.tar", "app.tar", p => p == "/out/app.sif",
+                new ArchiveBuild.Asked(Directory: "/out", Force: true)));
+        Assert.Equal("hpcrun build /out/x.sif app.tar", ArchiveBuild.Command("app.tar", "app.tar",
+            _ => true, new ArchiveBuild.Asked("x.sif", "/out")).Command); // the user's own OUT, as the pull's
+        Assert.Equal("hpcrun build 'my x.sif' app.tar",
+            ArchiveBuild.Command("app.tar", "app.tar", Nothing, new ArchiveBuild.Asked("my x.sif")).Command);
+    }
+
     /// <summary>containers/image's `FILE:@N` (an image by its place in the archive) is refused for every transport,
     /// before anything is looked at: hpcrun chooses by tag.</summary>
     [Theory]

@@ -104,6 +104,7 @@ public sealed class ArchiveImageTests : IDisposable
         TestEnvironment.RunChecked("tar", "-xf", Path.Combine(TestImages.BusyboxArchives, "docker.tar"), "-C",
             unpacked);
         TestEnvironment.RunChecked("chmod", "-R", "a+rX", unpacked);
+        TestEnvironment.RunChecked("chmod", "a+rwx", dir); // where the build given would write
         foreach (string[] args in new[] { ["exec", unpacked, "/bin/true"], new[] { "doctor", unpacked } })
         {
             var result = Hpcrun.Run(args, cwd: dir);
@@ -160,6 +161,7 @@ public sealed class ArchiveImageTests : IDisposable
         string archives = TestImages.BusyboxArchives;
         TestEnvironment.RunChecked("sh", "-c", $"gzip -c {archives}/docker.tar > {dir}/docker.tar.gz");
         TestEnvironment.RunChecked("chmod", "a+r", Path.Combine(dir, "docker.tar.gz"));
+        TestEnvironment.RunChecked("chmod", "a+rwx", dir); // where the build given would write
         foreach ((string source, string output) in new[] { ($"{archives}/oci.tar", "oci.sif"),
                      ($"{dir}/docker.tar.gz", "docker.sif"), ($"{archives}/layout", "layout.sif"),
                      ($"{dir}/layout", "layout.sif") })
@@ -230,6 +232,7 @@ public sealed class ArchiveImageTests : IDisposable
         File.WriteAllText(Path.Combine(cwd, "app.sif"), "");
         File.WriteAllText(Path.Combine(cwd, "app-2.sif"), "");
         TestEnvironment.RunChecked("chmod", "-R", "a+rX", cwd);
+        TestEnvironment.RunChecked("chmod", "a+rwx", cwd); // where the build given would write
         string source = Path.Combine(dir, "app.tar");
         var taken = Hpcrun.Run(["exec", source, "/bin/true"], cwd: cwd);
         Assert.True(taken.ExitCode == 83, taken.ToString());
@@ -279,5 +282,71 @@ public sealed class ArchiveImageTests : IDisposable
         Assert.True(result.ExitCode == 64, result.ToString());
         Assert.Equal("hpcrun: 'docker-daemon:app:1' is not supported: hpcrun reads no Docker daemon: `docker save " +
             "IMG -o image.tar`, then `hpcrun build image.sif docker-archive:image.tar`\n", result.Stderr);
+    }
+
+    /// <summary>The build given works from where the user is: in / (a job's directory), which the user may not
+    /// write, OUT goes beside the archive, else in the home (it was named in /, and the build failed, 80); a pull's
+    /// --dir and --force (or Apptainer's variables for them) are the build's too (they were dropped, and OUT was
+    /// image.sif, there or not).</summary>
+    [Fact]
+    public void The_build_given_writes_where_the_user_may_and_keeps_a_pulls_dir_and_force()
+    {
+        string name = $"u{Guid.NewGuid():N}", archive = Path.Combine(dir, $"{name}.tar");
+        File.Copy(Path.Combine(TestImages.BusyboxArchives, "docker.tar"), archive);
+        TestEnvironment.RunChecked("chmod", "a+r", archive);
+        string Given(CommandResult result)
+        {
+            Assert.True(result.ExitCode == 83, result.ToString());
+            return result.Stderr[(result.Stderr.IndexOf("hpcrun build", StringComparison.Ordinal))..].TrimEnd();
+        }
+        string home = Path.Combine(Hpcrun.UserHome, $"{name}.sif");
+        Assert.Equal($"hpcrun build {home} {archive}, then run {home}", Given(Hpcrun.Run([archive], cwd: "/")));
+        TestEnvironment.RunChecked("chmod", "a+rwx", dir);
+        string beside = Path.Combine(dir, $"{name}.sif");
+        Assert.Equal($"hpcrun build {beside} {archive}, then run {beside}", Given(Hpcrun.Run([archive], cwd: "/")));
+        var build = Hpcrun.Run(["build", beside, archive], cwd: "/"); // it works as given
+        Assert.True(build.ExitCode == 0, build.ToString());
+
+        string output = Path.Combine(dir, "out");
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, $"{name}.sif"), "");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rwx", output);
+        string next = Path.Combine(output, $"{name}-2.sif");
+        Assert.Equal($"hpcrun build --force {next} docker-archive:{archive}",
+            Given(Hpcrun.Run(["pull", "--dir", output, "--force", $"docker-archive:{archive}"], cwd: "/")));
+        Assert.Equal($"hpcrun build {next} {archive}", Given(Hpcrun.Run(["pull", archive],
+            new Dictionary<string, string> { ["APPTAINER_PULLDIR"] = output }, cwd: "/")));
+        Assert.Equal($"hpcrun build --force {output}/x.sif {archive}",
+            Given(Hpcrun.Run(["pull", "-F", "--dir", output, "x.sif", archive], cwd: "/")));
+    }
+
+    /// <summary>doctor gives an xz or zstd file (which the launcher does not look into) and a tar that is no image
+    /// archive what a launch gives them: the build to try, the tar to unpack (it said "not an image" and to give
+    /// the path of an image); the build's OUT loses every compression's extension (app.txz gave app.txz.sif).
+    /// </summary>
+    [Fact]
+    public void Doctor_gives_a_compressed_file_and_another_tar_the_launchs_advice()
+    {
+        TestEnvironment.RunChecked("chmod", "a+rwx", dir); // where the build given would write
+        foreach (string command in new[] { "xz -c app.tar > app.tar.xz", "zstd -q -c app.tar > app.tar.zst",
+                     "xz -c app.tar > app.txz" })
+            TestEnvironment.RunChecked("sh", "-c", $"cd {dir} && {command}");
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", dir);
+        foreach (string archive in new[] { "app.tar.xz", "app.tar.zst", "app.txz" })
+        {
+            string advice = "if it is a docker save archive or an OCI layout: hpcrun build app.sif " +
+                $"{archive}, then run app.sif";
+            var doctor = Hpcrun.Run(["doctor", archive], cwd: dir);
+            Assert.True(doctor.ExitCode == 75, doctor.ToString());
+            Assert.Contains($"FAIL  image: {archive}: compressed, not an image (fix: {advice})\n", doctor.Stdout);
+            var launch = Hpcrun.Run([archive, "/bin/true"], cwd: dir);
+            Assert.True(launch.ExitCode == 65, launch.ToString());
+            Assert.Equal($"hpcrun: {archive}: compressed, not an image ({advice})\n", launch.Stderr);
+        }
+        var tar = Hpcrun.Run(["doctor", "rootfs.tar"], cwd: dir);
+        Assert.True(tar.ExitCode == 75, tar.ToString());
+        Assert.Contains("FAIL  image: rootfs.tar: a tar archive that is neither a docker save archive nor an OCI " +
+            "layout, which hpcrun build reads, nor an image, which is a directory, a SquashFS or a SIF (fix: a root " +
+            "file system's tar: unpack it into a directory)\n", tar.Stdout);
     }
 }

@@ -62,7 +62,11 @@ internal static class PullVerb
             if (output is not null && output.Contains("://", StringComparison.Ordinal))
                 throw new HpcRunException(ExitCode.Usage, $"pull takes OUT before the reference: hpcrun pull " +
                     $"[OPTIONS] {(text.Contains("://", StringComparison.Ordinal) ? "OUT.sif" : text)} {output}");
-            ImageReference reference = Reference(text, output);
+            // The build given for an archive writes where this pull would have (OUT, --dir), as --force lets it;
+            // the variables that stand in for the options are read only then (pull --cache reads none of them).
+            ImageReference reference = Reference(text, output, () => new ArchiveBuild.Asked(output,
+                ApptainerSettings.Value(result, dir, ApptainerSettings.PullDirectory),
+                ApptainerSettings.Flag(result, force, ApptainerSettings.Force)));
             RegistrySettings settings = options.Settings(result, reference);
             if (result.GetValue(cache)) // Apptainer's variables of the options it contradicts are not read
             {
@@ -99,24 +103,32 @@ internal static class PullVerb
     private const string Usage = "pull [OPTIONS] [OUT.sif] REFERENCE";
 
     /// <summary>The registry's image <paramref name="text"/> names. An archive or layout named through a transport,
-    /// or by a path that is no reference (./app.tar), is refused with the build that makes a SIF of it. A bare name
-    /// is the registry's, as `docker pull` and Apptainer read it, also where a file or directory of that name is an
-    /// archive or layout: a warning says which was taken, and how to build the other.</summary>
+    /// or by a path that is no reference (./app.tar), is refused with the build that makes a SIF of it where the
+    /// pull was <paramref name="asked"/> to write (<see cref="ArchiveBuild"/>). A bare name is the registry's, as
+    /// `docker pull` and Apptainer read it, also where a file or directory of that name is an archive or layout: a
+    /// warning says which was taken, and how to build the other, into another file than the one this pull writes
+    /// (<paramref name="output"/>, or NAME_TAG.sif).</summary>
     /// <exception cref="HpcRunException">83 for an archive or layout; what <see cref="RegistryVerbs.Parse"/>
     /// throws.</exception>
-    private static ImageReference Reference(string text, string? output)
+    private static ImageReference Reference(string text, string? output, Func<ArchiveBuild.Asked> asked)
     {
-        string build = $"hpcrun build {ShellWords.Quote(output ?? "image.sif")} {ShellWords.Quote(text)}";
-        HpcRunException Local() => new(ExitCode.ImageNeedsBuild, $"{Shown.Path(text)}: pull fetches from " +
-            $"registries; an archive or OCI layout is built: {build}");
-        if (LocalTransports.Existing(text) is not null) throw Local();
+        HpcRunException Local(string path) => new(ExitCode.ImageNeedsBuild, $"{Shown.Path(text)}: pull fetches " +
+            "from registries; an archive or OCI layout is built: " +
+            ArchiveBuild.Command(text, path, Path.Exists, asked()).Command);
+        if (LocalTransports.Existing(text) is { } named) throw Local(named.Path);
         bool here = LocalTransports.IsBare(text);
         ImageReference reference;
         try { reference = RegistryVerbs.Parse(text); }
-        catch (HpcRunException) when (here) { throw Local(); }
+        catch (HpcRunException) when (here) { throw Local(text); }
         if (here)
+        {
+            ArchiveBuild.Asked other = asked() with { Output = null, Force = false };
+            string pulled = output ?? DefaultName(reference);
+            string written = other.Directory is { } directory ? Path.Combine(directory, pulled) : pulled;
             Log.Warning("{Text}", $"{Shown.Path(text)}: pulling {reference}, as docker pull reads a name; the image " +
-                $"archive or OCI layout {Shown.Path(text)} here is built with: {build}");
+                $"archive or OCI layout {Shown.Path(text)} here is built with: " +
+                ArchiveBuild.Command(text, text, p => p == written || Path.Exists(p), other).Command);
+        }
         return reference;
     }
 
