@@ -16,10 +16,11 @@ public static class ImageArgument
     /// <see cref="ImageSource.Path"/> is the descriptor's /proc/self/fd path, its <see cref="ImageSource.Name"/>
     /// the image's canonical path and its <see cref="ImageSource.AsTyped"/> <paramref name="path"/>. Nothing but a
     /// directory or a regular file is opened (a FIFO would block).</summary>
-    /// <exception cref="HpcRunException">64 for an empty <paramref name="path"/>; 64, 65 or 66 for a transport that
-    /// names nothing usable (<see cref="LocalTransports.Existing"/>); 66 (<see cref="ExitCode.ImageNotFound"/>) when
-    /// nothing is there or it cannot be read (a closed directory on its way named); 65
-    /// (<see cref="ExitCode.BadImage"/>) when it is not an image or is
+    /// <exception cref="HpcRunException">64 for an empty <paramref name="path"/> or a reference of a scheme hpcrun
+    /// lacks (<see cref="UnsupportedVerbs.CheckReference"/>: docker-daemon:, library://...); 64, 65 or 66 for a
+    /// transport that names nothing usable (<see cref="LocalTransports.Existing"/>); 66
+    /// (<see cref="ExitCode.ImageNotFound"/>) when nothing is there or it cannot be read (a closed directory on its
+    /// way named); 65 (<see cref="ExitCode.BadImage"/>) when it is not an image or is
     /// truncated (a tar that is no image archive, a compressed file: said so); 83
     /// (<see cref="ExitCode.ImageNeedsBuild"/>) for Apptainer's `docker-archive:`, `oci:` or `oci-archive:`
     /// (<see cref="LocalTransports"/>), and for a `docker save` archive or OCI layout named bare (a directory or a
@@ -37,6 +38,7 @@ public static class ImageArgument
     {
         if (path.Length == 0) // `hpcrun "" CMD`, an unset variable's "$IMAGE": no name to look for
             throw new HpcRunException(ExitCode.Usage, EmptyLine);
+        UnsupportedVerbs.CheckReference(path);
         LocalTransports.Existing(path);
         LocalTransports.Check(path, Path.Exists);
         int fd = Libc.TryOpen(path, Libc.O_PATH | Libc.O_CLOEXEC, out int errno);

@@ -1,4 +1,5 @@
 using HpcRun.Image.Text;
+
 namespace HpcRun.CommandLine;
 
 /// <summary>
@@ -38,18 +39,17 @@ public static class UnsupportedVerbs
         ("library://", "download the SIF where Apptainer is installed (`apptainer pull`) and give hpcrun the file"),
         ("shub://", "Singularity Hub is read-only and archived: download the SIF and give hpcrun the file"),
         ("instance://", "hpcrun starts no background containers: run the job with `hpcrun exec IMAGE CMD`"),
-        ("docker-daemon:", "hpcrun reads no Docker daemon: `docker save IMG -o image.tar`, then " +
-            "`hpcrun build image.sif docker-archive:image.tar`"),
     ];
+
+    /// <summary>Apptainer's transport for an image in the Docker daemon, which hpcrun cannot reach (it has no
+    /// daemon's socket, and a compute node no daemon).</summary>
+    private const string DockerDaemon = "docker-daemon:";
 
     /// <summary>The one-line refusal for <paramref name="word"/> (a verb or an image reference); null when
     /// hpcrun has nothing against it.</summary>
-    public static string? Refusal(string word)
-    {
-        string? advice = Verbs.GetValueOrDefault(word)
-            ?? References.FirstOrDefault(r => word.StartsWith(r.Scheme, StringComparison.Ordinal)).Advice;
-        return advice is null ? null : $"'{Shown.Address(word)}' is not supported: {advice}";
-    }
+    public static string? Refusal(string word) =>
+        (Verbs.GetValueOrDefault(word) ?? ReferenceAdvice(word)) is { } advice
+            ? $"'{Shown.Address(word)}' is not supported: {advice}" : null;
 
     /// <summary>Throws the refusal for <paramref name="word"/>, if hpcrun has one.</summary>
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>).</exception>
@@ -57,4 +57,27 @@ public static class UnsupportedVerbs
     {
         if (Refusal(word) is { } refusal) throw new HpcRunException(ExitCode.Usage, refusal);
     }
+
+    /// <summary>Throws the refusal for <paramref name="image"/> when it is a reference of a scheme hpcrun lacks
+    /// (library://, docker-daemon:...), for the verbs that take an image, which may have a verb's name: the same
+    /// line as a launch gives.</summary>
+    /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>).</exception>
+    public static void CheckReference(string image)
+    {
+        if (ReferenceAdvice(image) is not null) Check(image);
+    }
+
+    /// <summary>What to do instead of reading the Docker daemon's <paramref name="image"/>: save it into an archive
+    /// (where Docker is), then <paramref name="then"/>.</summary>
+    public static string DockerSave(string image, string then) =>
+        $"hpcrun reads no Docker daemon: `docker save {Shown.Visible(ShellWords.Quote(image))} -o image.tar`, " +
+        $"then {then}";
+
+    /// <summary>The advice for <paramref name="word"/> when it is a reference of a scheme hpcrun lacks; null for
+    /// another word. docker-daemon:IMG's gives the build that makes a SIF of the saved archive.</summary>
+    private static string? ReferenceAdvice(string word) =>
+        word.StartsWith(DockerDaemon, StringComparison.Ordinal)
+            ? DockerSave(word[DockerDaemon.Length..],
+                $"`{ArchiveBuild.Command("docker-archive:image.tar", "image.tar", Path.Exists).Command}`")
+            : References.FirstOrDefault(r => word.StartsWith(r.Scheme, StringComparison.Ordinal)).Advice;
 }

@@ -38,8 +38,11 @@ internal static class DoctorVerb
 
     private static int Run(string? image, bool json)
     {
-        if (image is not null) // an archive or layout is refused as a launch refuses it: it is no image to check
+        if (image is not null) // refused as a launch refuses it: an archive or layout, docker-daemon:, library://...
+        {
+            UnsupportedVerbs.CheckReference(image);
             LocalTransports.CheckAny(image);
+        }
         DoctorHost host = ReadHost();
         (string? cacheDirectory, CheckResult? imageCache) = FindCache(host);
         (string? checkedImage, CheckResult? cachedImage) = image is not null && ImageReference.IsReference(image)

@@ -275,13 +275,25 @@ public sealed class ArchiveImageTests : IDisposable
         }
     }
 
+    /// <summary>`docker-daemon:IMG` gets the same line from every verb that takes an image, naming IMG in the `docker
+    /// save` to run: pull took it for a registry's name (100), bench, doctor and submit for a file not found (66, 75).
+    /// </summary>
     [Fact]
     public void A_docker_daemon_image_says_how_to_get_an_archive()
     {
-        var result = Hpcrun.Run("exec", "docker-daemon:app:1", "/bin/true");
-        Assert.True(result.ExitCode == 64, result.ToString());
-        Assert.Equal("hpcrun: 'docker-daemon:app:1' is not supported: hpcrun reads no Docker daemon: `docker save " +
-            "IMG -o image.tar`, then `hpcrun build image.sif docker-archive:image.tar`\n", result.Stderr);
+        TestEnvironment.RunChecked("chmod", "a+rwx", dir); // where the build given would write
+        const string image = "docker-daemon:app:1";
+        foreach (string[] args in new string[][] { ["exec", image, "/bin/true"], [image], ["inspect", image],
+                     ["run-help", image], ["pull", image], ["pull", "x.sif", image], ["bench", image],
+                     ["doctor", image], ["submit", image, "/bin/true"] })
+        {
+            var result = Hpcrun.Run(args, cwd: dir);
+            Assert.True(result.ExitCode == 64, $"{string.Join(' ', args)}: {result}");
+            Assert.Equal(("", "hpcrun: 'docker-daemon:app:1' is not supported: hpcrun reads no Docker daemon: " +
+                "`docker save app:1 -o image.tar`, then `hpcrun build image.sif docker-archive:image.tar`\n"),
+                (result.Stdout, result.Stderr));
+        }
+        Assert.Empty(Directory.GetFiles(dir, "*.sif"));
     }
 
     /// <summary>The build given works from where the user is: in / (a job's directory), which the user may not

@@ -100,7 +100,7 @@ internal static class ImageVerbs
             if (result.GetValue(mksquashfs) is not null && ImageSource.LooksLikeImageFile(request.Source))
                 throw new HpcRunException(ExitCode.Usage, $"--mksquashfs-args: the file system of " +
                     $"{Shown.Path(request.Source)} is copied as it is, not squashed again");
-            if (request.Source.Contains("://", StringComparison.Ordinal)) UnsupportedVerbs.Check(request.Source);
+            UnsupportedVerbs.CheckReference(request.Source);
             if (ImageReference.IsReference(request.Source)) // Apptainer's `build OUT docker://REF`: a pull
                 RegistryVerbs.Run(() =>
                 {
@@ -173,8 +173,8 @@ internal static class ImageVerbs
     internal static (string Source, string? Tag) Transport(string source, string? tag)
     {
         if (source.StartsWith("docker-daemon:", StringComparison.Ordinal))
-            throw new HpcRunException(ExitCode.Usage, $"'{source}': hpcrun reads no Docker daemon: `docker save " +
-                $"{source["docker-daemon:".Length..]} -o image.tar`, then build from image.tar");
+            throw new HpcRunException(ExitCode.Usage, $"'{Shown.Path(source)}': " +
+                UnsupportedVerbs.DockerSave(source["docker-daemon:".Length..], "build from image.tar"));
         if (LocalTransports.Split(source, Path.Exists) is not { } split) return (source, tag);
         if (split.Named is { } image && tag is not null && image != tag)
             throw new HpcRunException(ExitCode.Usage, $"'{source}' names the image '{image}', --tag '{tag}'");

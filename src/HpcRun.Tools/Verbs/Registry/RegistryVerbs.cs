@@ -17,7 +17,7 @@ internal static class RegistryVerbs
     /// <exception cref="HpcRunException">64 for another scheme, 100 for a reference that does not parse.</exception>
     public static ImageReference Parse(string text)
     {
-        if (text.Contains("://", StringComparison.Ordinal)) UnsupportedVerbs.Check(text); // not a verb's name
+        UnsupportedVerbs.CheckReference(text);
         try { return ImageReference.Parse(text); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
     }

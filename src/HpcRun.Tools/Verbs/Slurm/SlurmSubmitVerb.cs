@@ -123,8 +123,9 @@ internal sealed class SlurmSubmitVerb
     public JobSubmission Job(ParseResult result, string hpcrun)
     {
         string given = result.GetValue(image)!;
-        // Refused as the node's hpcrun refuses it (83), before the path is made absolute (a docker-archive: word is
-        // no relative path).
+        // Refused as the node's hpcrun refuses it (64, 83), before the path is made absolute (a docker-archive: or
+        // docker-daemon: word is no relative path).
+        UnsupportedVerbs.CheckReference(given);
         LocalTransports.Existing(given);
         LocalTransports.Check(given, Path.Exists);
         // A docker:// reference goes to the job as it is: the node's hpcrun pulls it (once per node) or runs its cache.
