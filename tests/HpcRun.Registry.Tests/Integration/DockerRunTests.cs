@@ -171,6 +171,28 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         }
     }
 
+    /// <summary>bench takes a docker:// reference as inspect does: its cached SIF, found without a request, is what
+    /// every round runs; one the cache lacks is 109 with the pull that caches it (bench said "image not found").
+    /// </summary>
+    [Fact]
+    public void Bench_runs_the_cached_image_of_a_reference_and_names_the_pull_of_one_the_cache_lacks()
+    {
+        string missing = registry.PlainRef("test/never:1");
+        var absent = Run("bench", missing, "--rounds", "3", "--only", "startup");
+        Assert.True(absent.ExitCode == 109, absent.ToString());
+        Assert.Equal($"hpcrun: {missing} is not in the image cache ({cache}): pull it first " +
+            $"(hpcrun pull --cache {missing})\n", absent.Stderr);
+
+        string reference = registry.PlainRef("test/multi:1");
+        Assert.Equal(0, Run("pull", "--cache", reference).ExitCode);
+        int requests = registry.Plain.Requests("/v2/test/multi/");
+        var bench = Run("bench", reference, "--rounds", "3", "--only", "startup", "--json");
+        Assert.True(bench.ExitCode == 0, bench.ToString());
+        string sif = Assert.Single(Directory.GetFiles(Path.Combine(cache, "sif"), "*.sif"));
+        Assert.Contains($"\"image\": \"{sif}\"", bench.Stdout);
+        Assert.Equal(requests, registry.Plain.Requests("/v2/test/multi/"));
+    }
+
     /// <summary>`hpcrun doctor docker://REF` checks the image the cache holds for REF, found without a request, after
     /// the cache a launch uses; one the cache lacks is a warning (exit 0: a launch pulls it first) with the command
     /// that caches it, and a failure (75) where the launch would refuse to pull it (HPCRUN_OFFLINE: 109).</summary>

@@ -26,7 +26,8 @@ internal static class BenchVerb
 
     public static Command Create()
     {
-        var image = new Argument<string>("image") { Description = "SIF or SquashFS file, or a directory" };
+        var image = new Argument<string>("image")
+        { Description = "SIF or SquashFS file, or a directory; docker://REF: its SIF in the image cache" };
         var rounds = new Option<int>("--rounds")
         {
             Description = $"Interleaved rounds of each benchmark (at least {MinimumRounds})",
@@ -57,10 +58,14 @@ internal static class BenchVerb
             throw new HpcRunException(ExitCode.Usage, $"--rounds {rounds}: give at least {MinimumRounds}");
         if (!tree.StartsWith('/') || tree.Split('/').Contains(".."))
             throw new HpcRunException(ExitCode.Usage, $"--tree {tree}: give an absolute path inside the image");
+        // A docker:// reference is benched as its cached SIF, which every round runs (a launch of it would check
+        // the tag at each start, and pull a new image when the tag moved): the image against the node, not the
+        // registry. One the cache lacks is 109, with the pull that caches it.
+        string path = ImageVerbs.LocalImage(imagePath);
         // Refused as a launch refuses it (an archive, another CPU's SIF), once, before any benchmark runs it.
-        ImageSource probed = ImageArgument.Probe(imagePath);
+        ImageSource probed = ImageArgument.Probe(path);
         ImageArchitecture.Check(probed, HostPlatform.Architecture);
-        ImageSource source = probed with { Path = Path.GetFullPath(imagePath) }; // for the launches it starts
+        ImageSource source = probed with { Path = Path.GetFullPath(path) }; // for the launches it starts
         string hpcrun = Path.Combine(AppContext.BaseDirectory, "hpcrun");
         if (!File.Exists(hpcrun))
             throw new HpcRunException(ExitCode.MissingTool, $"{hpcrun} not found: hpcrun-tools runs beside hpcrun");

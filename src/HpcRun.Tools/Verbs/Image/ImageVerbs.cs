@@ -292,10 +292,11 @@ internal static class ImageVerbs
     }
 
     /// <summary>The image file <paramref name="argument"/> names: itself, or for a docker:// reference its SIF in the
-    /// image cache, found without asking the registry (as `--offline` finds it).</summary>
+    /// image cache, found without asking the registry (as `--offline` finds it): inspect, run-help and bench look at
+    /// an image, and pull none.</summary>
     /// <exception cref="HpcRunException">64 for a verb's name or another scheme, 100 for a reference that does not
     /// parse, 109 (<see cref="ExitCode.NotCached"/>) when the cache lacks it.</exception>
-    private static string LocalImage(string argument)
+    internal static string LocalImage(string argument)
     {
         UnsupportedVerbs.Check(argument);
         if (!ImageReference.IsReference(argument)) return argument;
