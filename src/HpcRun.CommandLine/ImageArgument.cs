@@ -78,9 +78,10 @@ public static class ImageArgument
         { throw new HpcRunException(ExitCode.ImageNotFound, $"image not readable: {Shown.Path(path)}"); }
     }
 
-    /// <summary>What the file at <paramref name="path"/>, no image, is when it is a tar that is no image archive or
-    /// a compressed file (<paramref name="kind"/>), and what to do with it: a launch says "PATH: WHAT (ADVICE)", doctor
-    /// fails with WHAT and ADVICE as its fix. Null for another file, which the probe's words say.</summary>
+    /// <summary>What the file at <paramref name="path"/>, no image, is when it is a tar that is no image archive (or
+    /// one of a format too old) or a compressed file (<paramref name="kind"/>), and what to do with it: a launch says
+    /// "PATH: WHAT (ADVICE)", doctor fails with WHAT and ADVICE as its fix. Null for another file, which the probe's
+    /// words say.</summary>
     public static (string What, string Advice)? NoImage(string path, ArchiveKind kind) => kind switch
     {
         ArchiveKind.OtherTar => ("a tar archive that is neither a docker save archive nor an OCI layout, which " +
@@ -89,6 +90,7 @@ public static class ImageArgument
         // xz and zstd are not looked into (the launcher carries no decompressor of theirs): the build can tell.
         ArchiveKind.Compressed => ("compressed, not an image", "if it is a docker save archive or an OCI layout: " +
             LocalTransports.BuildThenRun(path, path, Path.Exists)),
+        ArchiveKind.OldDockerSave => (ArchiveContent.OldDockerSaveFormat, ArchiveContent.OldDockerSaveAdvice),
         _ => null,
     };
 

@@ -79,10 +79,15 @@ public static class ArchiveContent
 
     /// <summary>The line that refuses what `docker save` wrote before Docker 1.10, named <paramref name="shown"/>,
     /// saying how to have what hpcrun reads.</summary>
-    public static string OldDockerSave(string shown) =>
-        $"{shown}: a docker save archive of Docker before 1.10 (layers in ID/layer.tar, no manifest.json), a format " +
-        "too old for hpcrun (and skopeo): load it into a current Docker and save it again (docker load -i ARCHIVE; " +
-        "docker save -o NEW.tar IMAGE), then build NEW.tar";
+    public static string OldDockerSave(string shown) => $"{shown}: {OldDockerSaveFormat}: {OldDockerSaveAdvice}";
+
+    /// <summary>What <see cref="OldDockerSave"/> says the archive is (doctor's line).</summary>
+    public const string OldDockerSaveFormat = "a docker save archive of Docker before 1.10 (layers in ID/layer.tar, " +
+        "no manifest.json), a format too old for hpcrun (and skopeo)";
+
+    /// <summary>What <see cref="OldDockerSave"/> says to do (doctor's fix).</summary>
+    public const string OldDockerSaveAdvice = "load it into a current Docker and save it again (docker load -i " +
+        "ARCHIVE; docker save -o NEW.tar IMAGE), then build NEW.tar";
 
     private static bool IsLayerId(string name) => name.Length == 64 && name.All(char.IsAsciiHexDigitLower);
 

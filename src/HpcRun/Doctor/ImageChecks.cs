@@ -66,6 +66,9 @@ public static class ImageChecks
             return runInside(image) is { } failure
                 ? CheckResult.Fail(name, $"{KindName(source.Kind)} image does not run here: {failure}", Fix(failure))
                 : CheckResult.Ok(name, $"{KindName(source.Kind)} image runs here ({HostArchitecture})");
+        if (ArchiveContent.IsOldDockerSave(image)) // unpacked: layer directories, no root file system to probe
+            return CheckResult.Fail(name, $"{image}: {ArchiveContent.OldDockerSaveFormat}",
+                ArchiveContent.OldDockerSaveAdvice);
         string? machine = ProbeMachine(image);
         if (machine is null)
             return CheckResult.Warn(name,

@@ -144,6 +144,17 @@ public sealed class ArchiveImageTests : IDisposable
                     "build NEW.tar\n", result.Stderr);
                 Assert.False(File.Exists(output));
             }
+        // doctor fails the image in the same words, the advice as its fix: it said "not an image" of the archive and
+        // only warned, "cannot tell the architecture", of the directory.
+        foreach (string source in new[] { $"{dir}/old.tar", $"{dir}/old.tar.gz", old })
+        {
+            var doctor = Hpcrun.Run("doctor", source);
+            Assert.True(doctor.ExitCode == 75, doctor.ToString());
+            Assert.Contains($"\nFAIL  image: {source}: a docker save archive of Docker before 1.10 (layers in " +
+                "ID/layer.tar, no manifest.json), a format too old for hpcrun (and skopeo) (fix: load it into a " +
+                "current Docker and save it again (docker load -i ARCHIVE; docker save -o NEW.tar IMAGE), then " +
+                "build NEW.tar)\n", doctor.Stdout);
+        }
         var recipe = Hpcrun.Run(["build", "--no-cache", output, "Dockerfile"], cwd: dir);
         Assert.True(recipe.ExitCode == 65, recipe.ToString());
         Assert.Contains("./old: a docker save archive of Docker before 1.10", recipe.Stderr);
