@@ -117,6 +117,9 @@ internal sealed partial class ChildProcess
     /// hpcrun_exec_failure says them too; doctor tells that failure by them).</summary>
     public const string ExecFormatError = "Exec format error";
 
+    /// <summary>How a launch says that the program it was to start is not in the container.</summary>
+    public const string NotInImage = "command not found in the image";
+
     /// <summary>The PATH a bare command name is looked up in: the job's own, else the standard one.</summary>
     public static string SearchPath(IEnumerable<KeyValuePair<string, string>> environment) =>
         environment.LastOrDefault(e => e.Key == "PATH").Value ?? EnvironmentPart.DefaultPath;
@@ -156,7 +159,7 @@ internal sealed partial class ChildProcess
                 $"{program}: cannot start: {name}, the image's shell that runs its environment scripts first, is not " +
                 "in the container (a bind over it?)"),
             ExecStage.Exec when errno is (int)Errno.ENOENT or (int)Errno.ENOTDIR =>
-                new HpcRunException(ExitCode.CommandNotFound, $"{program}: command not found in the image"),
+                new HpcRunException(ExitCode.CommandNotFound, $"{program}: {NotInImage}"),
             ExecStage.Exec =>
                 new HpcRunException(ExitCode.CommandNotExecutable, $"{program}: cannot execute: {reason}"),
             _ => new HpcRunException(ExitCode.SetupFailed,

@@ -132,13 +132,13 @@ internal static class DoctorVerb
         catch (FormatException) { return new HostMpi([], []); } // a damaged ld.so.cache: reported as no MPI
     }
 
-    /// <summary>Starts /bin/sh in the image with this hpcrun and <paramref name="gpu"/>; null when it ran, else how
-    /// it failed.</summary>
+    /// <summary>Starts <see cref="ImageChecks.TrialShell"/> in the image with this hpcrun and <paramref name="gpu"/>;
+    /// null when it ran, else how it failed.</summary>
     private static LaunchFailure? RunInside(string image, string gpu)
     {
         var info = new ProcessStartInfo(System.Environment.ProcessPath!)
         { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in new[] { "exec", "--rdma=none", gpu, image, "/bin/sh", "-c", "true" })
+        foreach (string arg in new[] { "exec", "--rdma=none", gpu, image, ImageChecks.TrialShell, "-c", "true" })
             info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         process.StandardOutput.ReadToEnd();

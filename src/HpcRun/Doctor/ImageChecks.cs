@@ -11,7 +11,10 @@ namespace HpcRun.Doctor;
 public static class ImageChecks
 {
     /// <summary>Programs every runnable image has, one of which tells its architecture.</summary>
-    private static readonly string[] Probes = ["/bin/sh", "/usr/bin/sh", "/bin/busybox", "/usr/bin/env"];
+    private static readonly string[] Probes = [TrialShell, "/usr/bin/sh", "/bin/busybox", "/usr/bin/env"];
+
+    /// <summary>What doctor's trial launch of a file image starts (`TrialShell -c true`).</summary>
+    public const string TrialShell = "/bin/sh";
 
     public static string HostArchitecture => RuntimeInformation.OSArchitecture switch
     {
@@ -39,7 +42,7 @@ public static class ImageChecks
 
     /// <summary>Checks a directory image by the ELF header of its shell and a SIF by its header's
     /// architecture; then a file image is probed by <paramref name="runInside"/> (which starts
-    /// /bin/sh in the image and returns null or how it failed).</summary>
+    /// <see cref="TrialShell"/> in the image and returns null or how it failed).</summary>
     public static CheckResult Check(string image, Func<string, LaunchFailure?> runInside)
     {
         const string name = "image";
@@ -63,9 +66,17 @@ public static class ImageChecks
             return CheckResult.Fail(name, $"SIF image is for {sifArch}, this host is {HostOciArchitecture}",
                 $"use an image built for {HostOciArchitecture}", ExitCode.ImageArchitecture);
         if (source.Kind != ImageKind.Directory)
-            return runInside(image) is { } failure
-                ? CheckResult.Fail(name, $"{KindName(source.Kind)} image does not run here: {failure}", Fix(failure))
-                : CheckResult.Ok(name, $"{KindName(source.Kind)} image runs here ({HostArchitecture})");
+            return runInside(image) switch
+            {
+                null => CheckResult.Ok(name, $"{KindName(source.Kind)} image runs here ({HostArchitecture})"),
+                // A distroless image: its container started, only the trial's program is not there.
+                var failure when failure.Lacks(TrialShell) => source.Architecture is { } arch
+                    ? CheckResult.Ok(name, $"SIF image for {arch} starts here (it has no {TrialShell} to run)")
+                    : CheckResult.Warn(name, $"SquashFS image starts here, but it has no {TrialShell} to run: " +
+                        "cannot tell its architecture", $"run one of its programs: hpcrun exec {image} PROGRAM"),
+                var failure => CheckResult.Fail(name, $"{KindName(source.Kind)} image does not run here: {failure}",
+                    Fix(failure)),
+            };
         if (ArchiveContent.IsOldDockerSave(image)) // unpacked: layer directories, no root file system to probe
             return CheckResult.Fail(name, $"{image}: {ArchiveContent.OldDockerSaveFormat}",
                 ArchiveContent.OldDockerSaveAdvice);

@@ -16,6 +16,11 @@ public sealed record LaunchFailure(int Status, string Line)
     /// <summary>The kernel refused to run the image's shell as a program for another machine (ENOEXEC).</summary>
     public bool ForAnotherMachine => Line.Contains(ChildProcess.ExecFormatError);
 
+    /// <summary>The image has no <paramref name="shell"/>, which the trial launch started: a distroless image,
+    /// whose container started all the same.</summary>
+    public bool Lacks(string shell) =>
+        Status == (int)ExitCode.CommandNotFound && Line.EndsWith($" {shell}: {ChildProcess.NotInImage}");
+
     /// <summary>The failure of a launch that ended with <paramref name="status"/> and wrote
     /// <paramref name="stderr"/>.</summary>
     public static LaunchFailure Of(int status, string stderr)

@@ -84,6 +84,29 @@ public sealed class DoctorImageAdviceTests : IDisposable
             Assert.Single(doctor.Stdout.Split('\n'), l => l.Contains(" image: ")));
     }
 
+    /// <summary>A distroless image (one static program, no shell) starts: doctor's trial launch finds no /bin/sh to
+    /// run, which is no failure of the image; a SIF's header still tells its architecture, a SquashFS's nothing does.
+    /// </summary>
+    [Theory]
+    [InlineData("sif", "OK    image: SIF image for amd64 starts here (it has no /bin/sh to run)")]
+    [InlineData("sqfs", "WARN  image: SquashFS image starts here, but it has no /bin/sh to run: cannot tell its " +
+        "architecture (fix: run one of its programs: hpcrun exec {image} PROGRAM)")]
+    public void An_image_without_a_shell_is_not_failed(string kind, string expected)
+    {
+        string tree = Path.Combine(dir, "tree"), image = Path.Combine(dir, $"distroless.{kind}");
+        Directory.CreateDirectory(Path.Combine(tree, "app"));
+        File.Copy(TestImages.SignalCounter, Path.Combine(tree, "app", "counter"));
+        if (kind == "sif") TestEnvironment.RunChecked(Hpcrun.Binary, "-q", "build", image, tree);
+        else TestImages.MakeSquashFs(tree, image);
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", dir);
+
+        var doctor = Hpcrun.Run("doctor", image);
+
+        Assert.Equal(expected.Replace("{image}", image),
+            Assert.Single(doctor.Stdout.Split('\n'), l => l.Contains(" image: ")));
+        Assert.DoesNotContain(doctor.Stdout.Split('\n'), l => l.StartsWith("FAIL"));
+    }
+
     /// <summary>An image of <paramref name="kind"/> in the test's directory, root's unless said.</summary>
     private string Make(string kind)
     {
