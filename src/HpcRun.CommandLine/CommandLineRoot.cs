@@ -92,7 +92,7 @@ public sealed class CommandLineRoot
             // .NET's report of an unhandled exception (Unexpected).
             if (!Logging.IsConfigured) Logging.Configure(0);
             HpcRunException error = Unexpected.Error(e);
-            Log.Error(error.Message);
+            if (!error.Said) Log.Error(error.Message);
             return (int)error.Code;
         }
     }

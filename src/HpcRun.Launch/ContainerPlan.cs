@@ -74,9 +74,23 @@ public sealed record MountSpec(MountKind Kind, string Target, string? Source = n
     public static MountSpec Bind(string source, string target, bool readOnly = false) =>
         new(MountKind.Bind, target, source, readOnly);
     public static MountSpec File(string target, string content) =>
-        new(MountKind.GeneratedFile, target, Content: content, ReadOnly: true);
+        new(MountKind.GeneratedFile, target, Content: content, ReadOnly: true) { ReplacesLink = true };
     public static MountSpec Tmpfs(string target) => new(MountKind.Tmpfs, target);
+
+    /// <summary>A bind of the host's <paramref name="source"/> at a system path (/tmp, /dev, /etc/hosts...), which an
+    /// image's symlink there does not move (<see cref="ReplacesLink"/>).</summary>
+    public static MountSpec SystemBind(string source, string target, bool readOnly = false) =>
+        Bind(source, target, readOnly) with { ReplacesLink = true };
+
+    /// <summary>A private tmpfs at a system path (--contain's /tmp, /var/tmp and /dev; <see cref="ReplacesLink"/>).
+    /// </summary>
+    public static MountSpec SystemTmpfs(string target) => Tmpfs(target) with { ReplacesLink = true };
     public static MountSpec Symlink(string target, string pointsTo) => new(MountKind.Symlink, target, pointsTo);
+
+    /// <summary>The target is hpcrun's to place (its own files, the host's system paths): where the image has a
+    /// symlink there, the link is replaced in the root's overlay, not followed. Followed, /etc/group -> /dev/null would
+    /// put the group file over the host's /dev/null, and /tmp -> /etc the host's /tmp over the image's /etc.</summary>
+    public bool ReplacesLink { get; init; }
 
     /// <summary>The target is a directory (else a file: generated files and device nodes).</summary>
     public bool TargetIsDirectory(Func<string, bool> hostDirectoryExists) =>

@@ -4,4 +4,8 @@ namespace HpcRun;
 public class HpcRunException(ExitCode code, string message) : Exception(message)
 {
     public ExitCode Code { get; } = code;
+
+    /// <summary>Its line was written already, by what saw the failure first (the image's serving thread said that
+    /// the image is damaged): ending with <see cref="Code"/> is what is left to do.</summary>
+    public bool Said { get; init; }
 }

@@ -20,11 +20,15 @@ public sealed record LaunchContext(LaunchRequest Request, ImageSource Image, Ima
 /// whether a path exists, what a small text file holds, what a directory lists. A dictionary in unit tests.</summary>
 public sealed class ImageTree(Func<string, bool> exists, Func<string, string?> readText,
     Func<string, byte[]?>? readBytes = null, Func<string, string?>? canonical = null,
-    Func<string, IReadOnlyList<string>?>? list = null) : ILibraryFiles
+    Func<string, IReadOnlyList<string>?>? list = null, Func<string, bool>? isLinkOrMissing = null) : ILibraryFiles
 {
     public bool Has(string path) => exists(path);
 
-    /// <summary>The file's text, or null when it is missing or unreadable.</summary>
+    /// <summary>At most this many bytes (16 MiB) of a file are read as text.</summary>
+    public const int TextLimit = 16 << 20;
+
+    /// <summary>The regular file's text, or null when it is missing, unreadable or no regular file (a FIFO); a file
+    /// over <see cref="TextLimit"/> bytes ends at the last line's end within them.</summary>
     public string? ReadText(string path) => readText(path);
 
     /// <summary>The whole file (ELF libraries, ld.so.cache), or null when it is missing or unreadable.</summary>
@@ -32,6 +36,15 @@ public sealed class ImageTree(Func<string, bool> exists, Func<string, string?> r
 
     /// <summary>The path with symlinks resolved inside the image, or null when it is missing.</summary>
     public string? Canonical(string path) => canonical is not null ? canonical(path) : Has(path) ? path : null;
+
+    /// <summary>Whether the image has nothing at <paramref name="path"/> (its directories' links followed) but a
+    /// symlink, or nothing at all: what a mount that replaces a link (<see cref="MountSpec.ReplacesLink"/>) makes in
+    /// the root's overlay. One look in the launcher; here, without it, the path resolves nowhere or to another place
+    /// than its directory's entry.</summary>
+    public bool IsLinkOrMissing(string path) => isLinkOrMissing?.Invoke(path) ?? (!Has(path) || path != "/"
+        && Canonical(path) is { } resolved && resolved != path
+        && Canonical(Path.GetDirectoryName(path)!) is { } directory
+        && resolved != (directory == "/" ? "" : directory) + "/" + Path.GetFileName(path));
 
     /// <summary>The names in the directory <paramref name="path"/> (symlinks followed inside the image), in no
     /// particular order; null when it is missing or not a directory.</summary>

@@ -20,8 +20,8 @@ public static class Planner
         {
             Image = context.Image,
             WritableRoot = plan.WritableRoot,
-            RootOverlay = plan.WritableRoot
-                || ContainerPlan.TargetsInTheImage(plan.Mounts).Any(m => !context.Tree.Has(m.Target)),
+            RootOverlay = plan.WritableRoot || ContainerPlan.TargetsInTheImage(plan.Mounts)
+                .Any(m => m.ReplacesLink ? context.Tree.IsLinkOrMissing(m.Target) : !context.Tree.Has(m.Target)),
             Mounts = plan.Mounts,
             TmpfsSizeMiB = context.Host.Site.SessionDirMaxSize ?? SiteConfig.DefaultSessionDirMaxSize,
             Environment = plan.Environment,

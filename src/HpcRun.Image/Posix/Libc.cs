@@ -349,9 +349,12 @@ public static unsafe partial class Libc
     /// it when smaller), which it closes; null when it cannot be read (a directory). A regular file is
     /// sized by fstat: one exact allocation (start-up reads several image files); a pipe
     /// (`--env-file &lt;(...)`) is read to its end.</summary>
-    public static byte[]? ReadAll(int fd, int limit)
+    public static byte[]? ReadAll(int fd, int limit) =>
+        PosixFile.Type("", fd) == PosixFile.Regular ? ReadRegular(fd, limit) : ReadStream(fd, limit);
+
+    /// <summary><see cref="ReadAll"/> of a descriptor known to be a regular file's.</summary>
+    public static byte[]? ReadRegular(int fd, int limit)
     {
-        if (PosixFile.Type("", fd) != PosixFile.Regular) return ReadStream(fd, limit);
         using var file = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
@@ -371,7 +374,7 @@ public static unsafe partial class Libc
     {
         int fd = TryOpen(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, out errno);
         if (fd < 0) return null;
-        if (PosixFile.Type("", fd) == PosixFile.Regular) return ReadAll(fd, limit);
+        if (PosixFile.Type("", fd) == PosixFile.Regular) return ReadRegular(fd, limit);
         Close(fd);
         return null;
     }

@@ -39,7 +39,8 @@ internal sealed class ContainerRoot : IDisposable
             ownsHandle: true));
     }
 
-    public ImageTree Tree => new(Exists, ReadText, path => ReadBytes(path, 64 << 20), Canonical, List);
+    public ImageTree Tree =>
+        new(Exists, ReadText, path => ReadBytes(path, 64 << 20), Canonical, List, IsLinkOrMissing);
 
     public bool Exists(string path)
     {
@@ -48,15 +49,35 @@ internal sealed class ContainerRoot : IDisposable
         return fd >= 0;
     }
 
-    public string? ReadText(string path) =>
-        ReadBytes(path, 1 << 20) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+    /// <inheritdoc cref="ImageTree.ReadText"/>
+    public string? ReadText(string path)
+    {
+        if (ReadBytes(path, ImageTree.TextLimit) is not { } bytes) return null;
+        // Cut short at a line's end, not in a line: a huge /etc/passwd loses its last users, not half an entry.
+        int end = bytes.Length < ImageTree.TextLimit ? bytes.Length : bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
+        return Encoding.UTF8.GetString(bytes, 0, end);
+    }
 
-    /// <summary>The file's first <paramref name="limit"/> bytes (all of it when smaller), or null when it cannot be
-    /// opened. Sized by fstat: one exact allocation (start-up reads several image files).</summary>
+    /// <summary>The regular file's first <paramref name="limit"/> bytes (all of it when smaller), or null when it
+    /// cannot be opened or is no regular file. Opened without blocking: a FIFO in a hostile image (at /etc/passwd,
+    /// say) would keep open(2) waiting for a writer that never comes. Sized by fstat: one exact allocation (start-up
+    /// reads several image files).</summary>
     public byte[]? ReadBytes(string path, int limit)
     {
-        int fd = root.TryOpen(path, Libc.O_RDONLY, out _);
-        return fd < 0 ? null : Libc.ReadAll(fd, limit);
+        int fd = root.TryOpen(path, Libc.O_RDONLY | Libc.O_NONBLOCK, out _);
+        if (fd < 0) return null;
+        if (PosixFile.Type("", fd) == PosixFile.Regular) return Libc.ReadRegular(fd, limit);
+        Libc.Close(fd);
+        return null;
+    }
+
+    /// <inheritdoc cref="ImageTree.IsLinkOrMissing"/>
+    public bool IsLinkOrMissing(string path)
+    {
+        int fd = root.TryOpen(path, Libc.O_PATH | Libc.O_NOFOLLOW, out _);
+        if (fd < 0) return true;
+        try { return PosixFile.Type("", fd) == (int)Libc.S_IFLNK; }
+        finally { Syscalls.Close(fd); }
     }
 
     /// <summary>The names in the directory <paramref name="path"/>, or null when it cannot be listed.</summary>
@@ -88,24 +109,29 @@ internal sealed class ContainerRoot : IDisposable
     /// The canonical path of <paramref name="path"/> inside the image, creating what the image
     /// lacks in the overlay's upper layer (hpcrun's own tmpfs, so this works whoever owns the
     /// image's directories): a read-only image without /scratch or /etc/group still works. A
-    /// dangling symlink (pointing where the image has nothing) is shadowed by the new target.
+    /// dangling symlink (pointing where the image has nothing) is shadowed by the new target, and so is
+    /// any symlink there with <paramref name="replaceLink"/> (<see cref="MountSpec.ReplacesLink"/>).
     /// Throws (<see cref="ExitCode.BindTargetUnusable"/>) when the target is there as the other
     /// kind: a directory where a file is bound, or the reverse.
     /// </summary>
-    public string PrepareTarget(string path, bool directory)
+    public string PrepareTarget(string path, bool directory, bool replaceLink = false)
     {
         if (path == "/") return "/";
-        int fd = root.TryOpen(path, Libc.O_PATH, out int errno);
+        int fd = root.TryOpen(path, Libc.O_PATH | (replaceLink ? Libc.O_NOFOLLOW : 0), out int errno);
         if (fd >= 0)
         {
             try
             {
-                CheckKind(path, PosixFile.Type("", fd), directory);
-                return CanonicalOf(fd);
+                int type = PosixFile.Type("", fd);
+                if (type != (int)Libc.S_IFLNK)
+                {
+                    CheckKind(path, type, directory);
+                    return CanonicalOf(fd);
+                }
             }
             finally { Syscalls.Close(fd); }
         }
-        if (errno != Libc.ENOENT) throw Failure(path, errno);
+        else if (errno != Libc.ENOENT) throw Failure(path, errno);
         string parent = PrepareTarget(Path.GetDirectoryName(path)!, directory: true);
         string canonical = parent.TrimEnd('/') + "/" + Path.GetFileName(path);
         string upper = Staging.Upper + canonical;

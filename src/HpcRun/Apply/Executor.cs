@@ -1,3 +1,4 @@
+using HpcRun.Apply.SquashFuse;
 using HpcRun.CommandLine;
 using HpcRun.Group;
 using HpcRun.Host;
@@ -42,8 +43,15 @@ internal static class Executor
                 "`hpcrun cache clean` removes it, and the next launch pulls it again");
         }
         ImageArchitecture.Check(image, HostPlatform.Architecture); // before anything is mounted
-        return role is NodeRole.Member member ? RunJoined(request, site, image, member)
-            : RunOwn(request, site, image, ids!, role as NodeRole.First, resolved.Check);
+        if (role is NodeRole.Member member) return RunJoined(request, site, image, member);
+        try { return RunOwn(request, site, image, ids!, role as NodeRole.First, resolved.Check); }
+        catch (HpcRunException e) when (DeflateBlocks.SaidDamaged)
+        {
+            // What failed then (a directory that could not be listed, a program "not found") is the damage, which
+            // its line named already: a second line would blame the command.
+            Log.Debug("the launch stopped at the damaged image: {Failure}", e.Message);
+            throw new HpcRunException(ExitCode.BadImage, e.Message) { Said = true };
+        }
     }
 
     /// <summary>Checks the namespace early.c entered and writes its id maps: the user, or root with
@@ -81,7 +89,8 @@ internal static class Executor
             if (plan.RootOverlay)
                 foreach (MountSpec mount in ContainerPlan.TargetsInTheImage(plan.Mounts))
                     lower.PrepareTarget(mount.Target,
-                        mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))));
+                        mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))),
+                        mount.ReplacesLink);
         }
         ImageMounter.MountRoot(plan.RootOverlay, image);
         bool verbose = Log.IsEnabled(LogEventLevel.Information); // see Tell

@@ -346,6 +346,36 @@ public class BadInputTests(ContainerFixture images)
             run.Stderr.LastIndexOf(line, StringComparison.Ordinal));
     }
 
+    /// <summary>A damaged directory block stops the launch before the job: the damage's line is the only one and the
+    /// status is the damaged image's (65), not what the damage made of the command ("true: cannot execute:
+    /// Input/output error", 126) or of the root ("corrupt SquashFS image", a second line).</summary>
+    [Theory]
+    [InlineData(0)] // the first directory block: /data's first names, then /bin's
+    [InlineData(-1)] // the last: the root directory's
+    public void ADamagedDirectoryBlockIsTheDamagedImagesOneLine(int block)
+    {
+        string name = $"damaged-directory-{(block < 0 ? "last" : block)}.sqfs", busybox = TestImages.BusyboxTree;
+        string image = TestImages.Cached(name, path =>
+        {
+            string tree = path + ".tree";
+            TestEnvironment.RunChecked("cp", "-a", busybox, tree);
+            Directory.CreateDirectory(tree + "/data");
+            for (int i = 0; i < 1500; i++) File.WriteAllText($"{tree}/data/file-with-a-rather-long-name-{i}", "");
+            TestImages.MakeSquashFs(tree, path);
+            Directory.Delete(tree, recursive: true);
+            byte[] bytes = File.ReadAllBytes(path);
+            long at = BitConverter.ToInt64(bytes, 72), end = BitConverter.ToInt64(bytes, 80); // the directory table
+            var starts = new List<long>();
+            for (; at < end; at += 2 + (BitConverter.ToUInt16(bytes, (int)at) & 0x7FFF)) starts.Add(at);
+            Assert.True(starts.Count > 2, $"{starts.Count} directory blocks");
+            Array.Fill(bytes, (byte)0xA5, (int)starts[block < 0 ? ^1 : block] + 100, 64);
+            File.WriteAllBytes(path, bytes);
+        });
+
+        AssertOneLineError(Hpcrun.Run(image, "true"), ExitCode.BadImage,
+            $"{image}: a block of the image does not decompress: the image is damaged");
+    }
+
     /// <summary>`build OUT.sif IMAGE` copies a SquashFS file system byte for byte, and reads every block of it as it
     /// does: a damaged data block, bare or in a SIF, is one line naming the image and the file it holds (65), and
     /// nothing is written. The damaged image was copied into a new SIF without a word.</summary>

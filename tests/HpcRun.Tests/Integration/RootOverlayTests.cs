@@ -15,17 +15,17 @@ public class RootOverlayTests(ContainerFixture images)
         "touch /probe 2>/dev/null && echo root-writable; " +
         "touch ~/.root-overlay-probe && rm ~/.root-overlay-probe && echo home-writable; pwd";
 
-    /// <summary>The busybox tree with every target a plain launch mounts: /etc's four files, the test user's
+    /// <summary>The busybox tree with every target a plain launch mounts: /etc's five files, the test user's
     /// home and /var/tmp.</summary>
     private static string CompleteTree
     {
         get
         {
             string busybox = TestImages.BusyboxTree; // outside the lock Cached takes
-            return TestImages.Cached("busybox-complete", dir =>
+            return TestImages.Cached("busybox-complete-2", dir =>
             {
                 TestEnvironment.RunChecked("cp", "-a", busybox, dir);
-                foreach (string file in new[] { "hosts", "resolv.conf", "passwd", "group" })
+                foreach (string file in new[] { "hosts", "resolv.conf", "localtime", "passwd", "group" })
                     File.WriteAllText($"{dir}/etc/{file}", "");
                 Directory.CreateDirectory(dir + Hpcrun.UserHome);
                 Directory.CreateDirectory(dir + "/var/tmp");
@@ -38,7 +38,7 @@ public class RootOverlayTests(ContainerFixture images)
         get
         {
             string tree = CompleteTree;
-            return TestImages.Cached("busybox-complete.sqfs", path => TestImages.MakeSquashFs(tree, path));
+            return TestImages.Cached("busybox-complete-2.sqfs", path => TestImages.MakeSquashFs(tree, path));
         }
     }
 

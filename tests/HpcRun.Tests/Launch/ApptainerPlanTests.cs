@@ -43,20 +43,20 @@ public class ApptainerPlanTests
     public void VarTmpIsTheHostsLikeTmp()
     {
         ContainerPlan plan = Plan(Request);
-        Assert.Equal(MountSpec.Bind("/tmp", "/tmp"), At(plan, "/tmp"));
-        Assert.Equal(MountSpec.Bind("/var/tmp", "/var/tmp"), At(plan, "/var/tmp"));
+        Assert.Equal(MountSpec.SystemBind("/tmp", "/tmp"), At(plan, "/tmp"));
+        Assert.Equal(MountSpec.SystemBind("/var/tmp", "/var/tmp"), At(plan, "/var/tmp"));
     }
 
     [Fact]
     public void ContainGivesPrivateTmpAndAnEmptyHomeAndStartsThere()
     {
         ContainerPlan plan = Plan(Request with { Contain = true });
-        Assert.Equal(MountSpec.Tmpfs("/tmp"), At(plan, "/tmp"));
-        Assert.Equal(MountSpec.Tmpfs("/var/tmp"), At(plan, "/var/tmp"));
+        Assert.Equal(MountSpec.SystemTmpfs("/tmp"), At(plan, "/tmp"));
+        Assert.Equal(MountSpec.SystemTmpfs("/var/tmp"), At(plan, "/var/tmp"));
         Assert.Equal(MountSpec.Tmpfs("/home/alice"), At(plan, "/home/alice"));
         Assert.Null(At(plan, "/home/alice/run")); // the current directory is not bound
         Assert.Equal("/home/alice", plan.WorkingDirectory);
-        Assert.Equal(MountSpec.Bind("/tmp", "/tmp"), At(Plan(Request), "/tmp"));
+        Assert.Equal(MountSpec.SystemBind("/tmp", "/tmp"), At(Plan(Request), "/tmp"));
     }
 
     /// <summary>Apptainer's minimal /dev under --contain, with what terminals and MPI ranks use of the
@@ -64,9 +64,9 @@ public class ApptainerPlanTests
     [Fact]
     public void ContainGivesAMinimalDev()
     {
-        Assert.Equal(new MountSpec(MountKind.Bind, "/dev", "/dev"), At(Plan(Request), "/dev"));
+        Assert.Equal(MountSpec.SystemBind("/dev", "/dev"), At(Plan(Request), "/dev"));
         ContainerPlan plan = Plan(Request with { Contain = true });
-        Assert.Equal(MountSpec.Tmpfs("/dev"), At(plan, "/dev"));
+        Assert.Equal(MountSpec.SystemTmpfs("/dev"), At(plan, "/dev"));
         string[] devices = [.. plan.Mounts.Where(m => m.Kind == MountKind.Bind && m.Target.StartsWith("/dev/"))
             .Select(m => m.Target)];
         Assert.Equal(["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx",
@@ -74,7 +74,7 @@ public class ApptainerPlanTests
         Assert.Equal(new MountSpec(MountKind.Bind, "/dev/pts", "/dev/pts"), At(plan, "/dev/pts"));
         Assert.Equal(MountSpec.Symlink("/dev/fd", "/proc/self/fd"), At(plan, "/dev/fd"));
         Assert.Equal(MountSpec.Symlink("/dev/stderr", "fd/2"), At(plan, "/dev/stderr"));
-        int tmpfs = plan.Mounts.ToList().IndexOf(MountSpec.Tmpfs("/dev"));
+        int tmpfs = plan.Mounts.ToList().IndexOf(MountSpec.SystemTmpfs("/dev"));
         Assert.All(plan.Mounts.Where(m => m.Target.StartsWith("/dev/")),
             m => Assert.True(plan.Mounts.ToList().IndexOf(m) > tmpfs, $"{m.Target} before the /dev tmpfs"));
     }

@@ -30,6 +30,7 @@ internal static class PlanFixture
                 ["/home/alice"] = "/home/alice",
                 ["/etc/hosts"] = "/etc/hosts",
                 ["/etc/resolv.conf"] = "/etc/resolv.conf",
+                ["/etc/localtime"] = "/usr/share/zoneinfo/Europe/Berlin",
             },
             EnvFileContents = envFiles ?? [],
         };

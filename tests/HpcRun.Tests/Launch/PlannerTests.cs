@@ -9,10 +9,12 @@ public class PlannerTests
     {
         var plan = PlanFixture.Plan(PlanFixture.Context());
         foreach (string tree in new[] { "/proc", "/sys", "/dev" })
-            Assert.Contains(new MountSpec(MountKind.Bind, tree, tree), plan.Mounts);
-        Assert.Contains(MountSpec.Bind("/tmp", "/tmp"), plan.Mounts);
-        Assert.Contains(MountSpec.Bind("/etc/hosts", "/etc/hosts", readOnly: true), plan.Mounts);
-        Assert.Contains(MountSpec.Bind("/etc/resolv.conf", "/etc/resolv.conf", readOnly: true), plan.Mounts);
+            Assert.Contains(MountSpec.SystemBind(tree, tree), plan.Mounts);
+        Assert.Contains(MountSpec.SystemBind("/tmp", "/tmp"), plan.Mounts);
+        Assert.Contains(MountSpec.SystemBind("/etc/hosts", "/etc/hosts", readOnly: true), plan.Mounts);
+        Assert.Contains(MountSpec.SystemBind("/etc/resolv.conf", "/etc/resolv.conf", readOnly: true), plan.Mounts);
+        Assert.Contains(MountSpec.SystemBind("/usr/share/zoneinfo/Europe/Berlin", "/etc/localtime", readOnly: true),
+            plan.Mounts); // the host's link resolved, as Apptainer binds it
     }
 
     [Fact]
@@ -139,6 +141,36 @@ public class PlannerTests
         Assert.True(PlanFixture.Plan(PlanFixture.Context(files: noHome)).RootOverlay);
         Assert.True(PlanFixture.Plan(PlanFixture.Context(new LaunchRequest { Image = "i", WritableTmpfs = true },
             files: complete)).RootOverlay);
+    }
+
+    /// <summary>An image whose symlink stands where hpcrun puts its own file or the host's system path gets the link
+    /// replaced in the overlay (ContainerRoot.PrepareTarget), so the overlay is needed; a user's bind target that is
+    /// a link is followed inside the image, as Apptainer follows it, and needs none.</summary>
+    [Fact]
+    public void A_symlink_at_a_path_hpcrun_fills_needs_the_overlay()
+    {
+        var request = new LaunchRequest { Image = "i", Binds = [BindSpec.Parse("/data:/scratch")] };
+        var host = PlanFixture.Host(resolved: new()
+        {
+            ["/data"] = "/data",
+            ["/etc/hosts"] = "/etc/hosts",
+            ["/etc/localtime"] = "/usr/share/zoneinfo/UTC",
+        });
+        var complete = new Dictionary<string, string?> { ["/bin/sh"] = "" };
+        foreach (MountSpec mount in PlanFixture.Plan(PlanFixture.Context(request, host)).Mounts)
+            complete[mount.Target] = null;
+        ContainerPlan Plan(string link, string to)
+        {
+            var tree = new ImageTree(complete.ContainsKey, _ => null,
+                canonical: p => p == link ? to : p);
+            return Planner.Decide(PlanFixture.Context(request, host) with { Tree = tree });
+        }
+
+        Assert.False(Plan("/nothing", "/nothing").RootOverlay);
+        Assert.True(Plan("/etc/group", "/dev/null").RootOverlay);
+        Assert.True(Plan("/tmp", "/etc").RootOverlay);
+        Assert.True(Plan("/etc/localtime", "/usr/share/zoneinfo/UTC").RootOverlay);
+        Assert.False(Plan("/scratch", "/gpfs/scratch").RootOverlay);
     }
 
     /// <summary>A target below a tmpfs of the plan (a bind at /tmp/a/b under --contain, a device in its minimal

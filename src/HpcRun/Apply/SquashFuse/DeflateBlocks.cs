@@ -26,6 +26,9 @@ internal static unsafe class DeflateBlocks
 
     private static int saidDamaged;
 
+    /// <summary>Whether a block did not decompress, which the line <see cref="SayDamaged"/> wrote said.</summary>
+    public static bool SaidDamaged => Volatile.Read(ref saidDamaged) != 0;
+
     /// <summary>What the line <see cref="SayDamaged"/> writes says of the image (doctor tells it by them).</summary>
     public const string DamagedWords = "the image is damaged";
 
