@@ -24,7 +24,10 @@ public sealed class LaunchOptions
     public readonly Option<bool> FakeRoot = new("--fakeroot", "-f")
     { Description = "Be uid/gid 0 inside (still the invoking user outside), with the home at /root (HOME=/root)" };
     public readonly Option<bool> WritableTmpfs = new("--writable-tmpfs")
-    { Description = "Make the image writable through a throwaway in-memory layer" };
+    {
+        Description = "Make the image writable through a throwaway in-memory layer of at most 64 MiB (the site's " +
+            "sessiondir-max-size in hpcrun.conf sets another cap)",
+    };
     public readonly Option<string> Pwd = new("--pwd", "--cwd")
     { Description = "Working directory inside (default: the current one)" };
     public readonly Option<string[]> Mount = new("--mount")
@@ -51,34 +54,37 @@ public sealed class LaunchOptions
 
     public readonly Option<string> Rdma = new("--rdma")
     {
-        Description = "RDMA devices to pass: auto (all, the default), none, or names such as mlx5_0,mlx5_1 " +
-            "(also HPCRUN_RDMA)"
+        Description = "RDMA devices to pass: auto (all), none, or names such as mlx5_0,mlx5_1; default: " +
+            "HPCRUN_RDMA, else hpcrun.conf's rdma, else auto"
     };
     public readonly Option<string> RdmaLibs = new("--rdma-libs")
     {
-        Description = "Verbs provider libraries: auto (the host's when the image has none), host or image " +
-            "(also HPCRUN_RDMA_LIBS)"
+        Description = "Verbs provider libraries: auto (the host's when the image has none), host or image; " +
+            "default: HPCRUN_RDMA_LIBS, else hpcrun.conf's rdma-libs, else auto"
     };
 
     public readonly Option<string> Gpu = new("--gpu")
     {
-        Description = "GPUs: auto (the host's, the default), nvidia, amd or none, with indices as in nvidia:0,2 " +
-            "(also HPCRUN_GPU)"
+        Description = "GPUs: auto (the host's), nvidia, amd or none, with indices as in nvidia:0,2; default: " +
+            "HPCRUN_GPU, else hpcrun.conf's gpu, else auto"
     };
     public readonly Option<bool> Nv = new("--nv")
-    { Description = "NVIDIA GPUs if the host has them, else a warning (Apptainer's option; also APPTAINER_NV)" };
+    {
+        Description = "NVIDIA GPUs if the host has them, else a warning (Apptainer's option; also APPTAINER_NV); " +
+            "with --rocm, only --nv applies",
+    };
     public readonly Option<bool> Rocm = new("--rocm")
     { Description = "AMD GPUs if the host has them, else a warning (Apptainer's option; also APPTAINER_ROCM)" };
 
     public readonly Option<string> Mpi = new("--mpi")
     {
         Description = "MPI: host (bind the host's MPI over the image's, after ABI checks), " +
-            "container (the image's own), none; default: HPCRUN_MPI, else container"
+            "container (the image's own), none; default: HPCRUN_MPI, else hpcrun.conf's mpi, else container"
     };
     public readonly Option<string> MpiCompat = new("--mpi-compat")
     {
-        Description = "How closely host and image MPI versions must match: major (default, or HPCRUN_MPI_COMPAT), " +
-            "full (host minor not older), strict (same version)"
+        Description = "How closely host and image MPI versions must match: major, full (host minor not older), " +
+            "strict (same version); default: HPCRUN_MPI_COMPAT, else hpcrun.conf's mpi-compat, else major"
     };
 
     public readonly Option<string> JoinKey = new("--join-key")
@@ -134,7 +140,7 @@ public sealed class LaunchOptions
     }
 
     public LaunchRequest ToRequest(ParseResult result, string image, IReadOnlyList<string> command,
-        bool shell = false) => new()
+        bool shell = false) => WithGpu(result, new LaunchRequest
         {
             Image = image,
             Command = command,
@@ -161,13 +167,12 @@ public sealed class LaunchOptions
             Rdma = result.GetValue(Rdma) is { } rdma ? SettingWord.Parse("--rdma", rdma, RdmaSelection.Parse) : null,
             RdmaLibs = result.GetValue(RdmaLibs) is { } libs
                 ? SettingWord.Parse("--rdma-libs", libs, RdmaLibrariesText.Parse) : null,
-            Gpu = GpuRequest(result),
             JoinKey = result.GetValue(JoinKey) is { } key
                 ? (key.Length > 0 ? key : throw new HpcRunException(ExitCode.Usage, "--join-key must not be empty"))
                 : null,
             NoJoin = result.GetValue(NoJoin),
             Offline = result.GetValue(Offline),
-        };
+        });
 
     /// <summary>The values of a repeatable option, none when it was not given: System.CommandLine's own default
     /// for an array (what GetValue returns for an absent option) is made by reflection, which a launch would pay
@@ -175,20 +180,20 @@ public sealed class LaunchOptions
     private static string[] Values(ParseResult result, Option<string[]> option) =>
         result.GetResult(option) is null ? [] : result.GetValue(option) ?? [];
 
-    /// <summary>--gpu, --nv or --rocm (optional: a warning on a host without them); null when none was given. Two
-    /// of them must agree, and --gpu's strictness wins.</summary>
-    /// <exception cref="HpcRunException">64 (usage): a bad --gpu value, or options that disagree.</exception>
-    private GpuSelection? GpuRequest(ParseResult result)
+    /// <summary>The request with --gpu, --nv or --rocm; as it is when none was given. --nv and --rocm that agree
+    /// with --gpu leave it --gpu's (a vendor it names must be there); of the two, --nv is applied, as Apptainer
+    /// applies it (<see cref="ApptainerVariables.Gpu(LaunchRequest, string?, string?)"/>).</summary>
+    /// <exception cref="HpcRunException">64 (usage): a bad --gpu value, or --nv or --rocm for another vendor than
+    /// --gpu's, named as typed.</exception>
+    private LaunchRequest WithGpu(ParseResult result, LaunchRequest request)
     {
-        GpuSelection? gpu = result.GetValue(Gpu) is { } value
-            ? SettingWord.Parse("--gpu", value, GpuSelection.Parse) : null;
-        foreach (var (flag, kind) in new[] { (Nv, GpuSelection.Nvidia), (Rocm, GpuSelection.Amd) })
-        {
-            if (!result.GetValue(flag)) continue;
-            if (gpu is not null && gpu.Kind != kind.Kind)
-                throw new HpcRunException(ExitCode.Usage, $"{flag.Name} contradicts --gpu={gpu}");
-            gpu ??= kind with { Optional = true };
-        }
-        return gpu;
+        bool nv = result.GetValue(Nv), rocm = result.GetValue(Rocm);
+        if (result.GetValue(Gpu) is not { } value)
+            return ApptainerVariables.Gpu(request, nv ? Nv.Name : null, rocm ? Rocm.Name : null);
+        GpuSelection gpu = SettingWord.Parse(Gpu.Name, value, GpuSelection.Parse);
+        foreach (var (flag, kind) in new[] { (Nv, GpuKind.Nvidia), (Rocm, GpuKind.Amd) })
+            if (result.GetValue(flag) && gpu.Kind != kind)
+                throw new HpcRunException(ExitCode.Usage, $"{flag.Name} contradicts {Gpu.Name}={value}");
+        return request with { Gpu = gpu, GpuOrigin = Gpu.Name };
     }
 }

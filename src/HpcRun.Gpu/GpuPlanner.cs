@@ -28,10 +28,14 @@ public static class GpuPlanner
     /// <summary>Slurm's GPU allocation, the step's before the job's (gres indices, as --gpu's).</summary>
     public static readonly string[] SlurmGpuVariables = ["SLURM_STEP_GPUS", "SLURM_JOB_GPUS"];
 
+    /// <param name="image">The image, or null where there is none (hpcrun doctor): then only what the host decides is
+    /// planned, the driver's libraries neither checked against an image nor bound.</param>
+    /// <param name="origin">What asked for an <see cref="GpuSelection.Optional"/> vendor, named by the warning where
+    /// the host lacks it: Apptainer's --nv or --rocm, or their variable (APPTAINER_NV).</param>
     /// <exception cref="GpuException">A GPU asked for is not there, the driver is broken, or the image cannot run
     /// its libraries.</exception>
     public static GpuPlan Plan(GpuHost host, GpuSelection selection, IReadOnlyDictionary<string, string> environment,
-        GpuImage image)
+        GpuImage? image, string? origin = null)
     {
         if (selection.Kind == GpuKind.None) return GpuPlan.Nothing;
         var plan = new Builder(host, selection, image);
@@ -39,13 +43,13 @@ public static class GpuPlanner
         {
             if (host.Nvidia is { } nvidia) Nvidia(plan, nvidia, environment);
             else if (selection.Kind == GpuKind.Nvidia)
-                plan.Absent($"no NVIDIA GPU on this host (no {NvidiaPaths.Control})", "--nv", "nvidia");
+                plan.Absent($"no NVIDIA GPU on this host (no {NvidiaPaths.Control})", origin ?? "--nv", "nvidia");
         }
         if (selection.Kind is GpuKind.Auto or GpuKind.Amd)
         {
             if (host.Amd is { } amd) Amd(plan, amd, environment);
             else if (selection.Kind == GpuKind.Amd)
-                plan.Absent($"no AMD GPU on this host (no {AmdPaths.Kfd})", "--rocm", "amd");
+                plan.Absent($"no AMD GPU on this host (no {AmdPaths.Kfd})", origin ?? "--rocm", "amd");
         }
         return plan.Build();
     }
@@ -103,7 +107,7 @@ public static class GpuPlanner
     /// NVIDIA container toolkit prefers it.</summary>
     private static void CudaCompat(Builder plan, string? driverVersion)
     {
-        if (plan.Image.Canonical($"{CudaCompatDir}/libcuda.so.1") is not { } compat
+        if (plan.Image?.Canonical($"{CudaCompatDir}/libcuda.so.1") is not { } compat
             || LibraryVersion.FromFileName(compat) is not { Stem: "libcuda" } version
             || driverVersion is null || Compare(version.Numbers, driverVersion) <= 0)
             return;
@@ -133,7 +137,7 @@ public static class GpuPlanner
         if (plan.Selection.Indices is not null)
             plan.Environment.Add(KeyValuePair.Create("ROCR_VISIBLE_DEVICES", string.Join(',', chosen)));
         // The image's own copies are built for its ROCm; the host's fill in only what it lacks.
-        DriverLibrary[] missing = [.. amd.Files.Libraries.Where(l => !plan.Image.HasLibrary(l.Soname))];
+        DriverLibrary[] missing = [.. amd.Files.Libraries.Where(l => plan.Image?.HasLibrary(l.Soname) != true)];
         if (missing.Length > 0) plan.Libraries("AMD", missing);
         plan.Notes.Add(
             $"GPU: AMD, render nodes {string.Join(',', chosen)}, {missing.Length} libraries in {LibraryDir}");
@@ -163,11 +167,11 @@ public static class GpuPlanner
     }
 
     /// <summary>The plan under construction, with what every vendor adds the same way.</summary>
-    private sealed class Builder(GpuHost host, GpuSelection selection, GpuImage image)
+    private sealed class Builder(GpuHost host, GpuSelection selection, GpuImage? image)
     {
         public GpuHost Host => host;
         public GpuSelection Selection => selection;
-        public GpuImage Image => image;
+        public GpuImage? Image => image;
         public List<GpuMount> Mounts { get; } = [];
         public List<string> LibraryDirs { get; } = [];
         public List<KeyValuePair<string, string>> Environment { get; } = [];
@@ -176,12 +180,13 @@ public static class GpuPlanner
         private readonly List<string> unseenNodes = [];
 
         /// <summary>The vendor asked for is not on this host: an error for --gpu=KIND, a warning for Apptainer's
-        /// --nv and --rocm (the job runs without it, as under Apptainer).</summary>
+        /// --nv and --rocm (the job runs without it, as under Apptainer) that names what asked for it
+        /// (<paramref name="asker"/>: the option or its variable).</summary>
         /// <exception cref="GpuException">NotFound, for a vendor named with --gpu.</exception>
-        public void Absent(string reason, string apptainerFlag, string kind)
+        public void Absent(string reason, string asker, string kind)
         {
             if (selection.Strict) throw new GpuException(GpuFailure.NotFound, reason);
-            Warnings.Add($"{apptainerFlag}: {reason}: running without GPUs (--gpu={kind} makes this an error)");
+            Warnings.Add($"{asker}: {reason}: running without GPUs (--gpu={kind} makes this an error)");
         }
 
         /// <summary>A device node bound onto itself, or blanked when the job must not use it.</summary>
@@ -195,6 +200,7 @@ public static class GpuPlanner
         /// image has no glibc and the job did not ask for this vendor by name (nothing bound, a warning).</summary>
         public bool Libraries(string vendor, IReadOnlyList<DriverLibrary> libraries)
         {
+            if (image is null) return true;
             if (image.Glibc() is not { } provided)
             {
                 string message = $"the image has no glibc (static or musl): the {vendor} driver's libraries cannot " +

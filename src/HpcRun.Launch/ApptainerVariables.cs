@@ -7,7 +7,7 @@ namespace HpcRun.Launch;
 /// APPTAINER_X, else SINGULARITY_X (Apptainer's precedence; a flag given on the command line comes first).
 /// Binds and mounts add to -B/--mount (APPTAINER_BIND, APPTAINER_BINDPATH, SINGULARITY_BIND,
 /// SINGULARITY_BINDPATH, APPTAINER_MOUNT); CLEANENV, CONTAIN, CONTAINALL, FAKEROOT, NO_HOME, NV, ROCM and
-/// WRITABLE_TMPFS switch their flag on (NV and ROCM give way to --gpu and HPCRUN_GPU);
+/// WRITABLE_TMPFS switch their flag on (NV and ROCM give way to --gpu, --nv, --rocm and HPCRUN_GPU; both: NV's);
 /// HOME, PWD/CWD/TARGET_PWD/TARGET_CWD, NO_MOUNT, SHELL and ENV_FILE give a value when the flag gave none. The
 /// image verbs read theirs through <see cref="Find"/> and <see cref="On"/> (pull, build). A home (-H or
 /// HOME) together with none (--no-home, --no-mount home, NO_HOME, NO_MOUNT's home) is refused, naming both. Source:
@@ -101,16 +101,38 @@ public static class ApptainerVariables
                 ?? (Find("PWD", "CWD", "TARGET_PWD", "TARGET_CWD") is { } pwd ? Absolute(pwd.Name, pwd.Value) : null),
             ShellPath = request.ShellPath ?? (request.Shell ? Find("SHELL")?.Value : null),
             NoMount = noMount,
-            Gpu = request.Gpu ?? (environment.ContainsKey(GpuSelection.EnvironmentVariable) ? null
-                : On("NV") ? GpuSelection.Nvidia with { Optional = true }
-                : On("ROCM") ? GpuSelection.Amd with { Optional = true } : null),
         };
+        result = Gpu(result, environment);
         // A home to bind and none at all, whether flags or variables said them (APPTAINER_HOME is --home's value).
         if (result.Home is not null && result.NoMount.Home)
             throw new HpcRunException(ExitCode.Usage,
                 $"{result.HomeOrigin ?? "--home"} contradicts {result.NoMount.HomeOrigin ?? "--no-home"}");
         return result;
     }
+
+    /// <summary>The request with the GPUs that NV and ROCM ask for when no option and no HPCRUN_GPU chose them.
+    /// </summary>
+    /// <exception cref="HpcRunException">64 (usage) for a word Go's strconv.ParseBool refuses, naming the variable.
+    /// </exception>
+    public static LaunchRequest Gpu(LaunchRequest request, IReadOnlyDictionary<string, string> environment)
+    {
+        string? Named(string key) =>
+            Find(environment.GetValueOrDefault, key) is { } v && Truth(v.Name, v.Value) ? v.Name : null;
+        string? nv = Named("NV"), rocm = Named("ROCM");
+        return request.Gpu is not null
+            || environment.GetValueOrDefault(GpuSelection.EnvironmentVariable) is { Length: > 0 } ? request
+            : Gpu(request, nv, rocm);
+    }
+
+    /// <summary>The request with the GPUs Apptainer's --nv and --rocm ask for (<paramref name="nv"/>,
+    /// <paramref name="rocm"/>: the option or variable that set each, null when off): the vendor if the host has it,
+    /// else a warning (optional). Both: --nv's, and the launch warns that --rocm is not applied, as Apptainer does
+    /// (apptainer/apptainer#1596).</summary>
+    public static LaunchRequest Gpu(LaunchRequest request, string? nv, string? rocm) =>
+        nv is not null
+            ? request with { Gpu = GpuSelection.Nvidia with { Optional = true }, GpuOrigin = nv, GpuIgnored = rocm }
+        : rocm is not null ? request with { Gpu = GpuSelection.Amd with { Optional = true }, GpuOrigin = rocm }
+        : request;
 
     /// <summary>A boolean as Go's strconv.ParseBool reads it (Apptainer's flags do).</summary>
     private static bool Truth(string name, string value) => value switch

@@ -17,6 +17,10 @@ public sealed record ContainerPlan
     public bool RootOverlay { get; init; }
     /// <summary>Mounts on top of the image root, applied in order.</summary>
     public required IReadOnlyList<MountSpec> Mounts { get; init; }
+    /// <summary>The variable or the site configuration's line that asked for the mount at a target (a site's bind,
+    /// APPTAINER_BIND's, APPTAINER_HOME's), which a refusal of its destination names; none for what the user typed.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> MountOrigins { get; init; } = new Dictionary<string, string>();
     /// <summary>The size, in MiB, of each tmpfs hpcrun gives the job to write in: the root overlay's layer (what
     /// --writable-tmpfs writes), the <see cref="MountKind.Tmpfs"/> mounts (--contain's /tmp, /var/tmp, home and
     /// /dev). The site's sessiondir-max-size (<see cref="SiteConfig.SessionDirMaxSize"/>), as Apptainer's `sessiondir

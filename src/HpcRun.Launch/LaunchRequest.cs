@@ -50,8 +50,15 @@ public sealed record LaunchRequest
     public RdmaSelection? Rdma { get; init; }
     /// <summary>--rdma-libs; null: HPCRUN_RDMA_LIBS, else the site's, else auto.</summary>
     public RdmaLibraries? RdmaLibs { get; init; }
-    /// <summary>--gpu (--nv, --rocm); null: HPCRUN_GPU, else the site's, else auto.</summary>
+    /// <summary>--gpu (--nv, --rocm; APPTAINER_NV, APPTAINER_ROCM); null: HPCRUN_GPU, else the site's, else auto.
+    /// </summary>
     public GpuSelection? Gpu { get; init; }
+    /// <summary>Where <see cref="Gpu"/> came from, as messages name it: --gpu, --nv, --rocm or the variable
+    /// (APPTAINER_NV, SINGULARITY_ROCM...); null: --gpu.</summary>
+    public string? GpuOrigin { get; init; }
+    /// <summary>Apptainer's --rocm (or its variable) given with --nv (or its variable), which Apptainer does not apply
+    /// either: the launch warns that only <see cref="GpuOrigin"/> is.</summary>
+    public string? GpuIgnored { get; init; }
     /// <summary>--mpi; null: HPCRUN_MPI, else the site's, else container.</summary>
     public MpiMode? Mpi { get; init; }
     /// <summary>--mpi-compat; null: HPCRUN_MPI_COMPAT, else the site's, else major.</summary>

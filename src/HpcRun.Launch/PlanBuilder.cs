@@ -7,6 +7,7 @@ public sealed class PlanBuilder
     private readonly List<string> environmentOrder = [];
     private readonly Dictionary<string, string> environment = [];
     private readonly List<PlanMessage> messages = [];
+    private readonly Dictionary<string, string> mountOrigins = [];
 
     public IReadOnlyList<MountSpec> Mounts => mounts;
     public IReadOnlyList<string> Argv { get; set; } = [];
@@ -23,7 +24,17 @@ public sealed class PlanBuilder
 
     public IReadOnlyList<PlanMessage> Messages => messages;
 
-    public void Mount(MountSpec mount) => mounts.Add(mount);
+    /// <summary><see cref="ContainerPlan.MountOrigins"/>.</summary>
+    public IReadOnlyDictionary<string, string> MountOrigins => mountOrigins;
+
+    /// <param name="origin">The variable or the site configuration's line that asked for it (APPTAINER_BIND,
+    /// /etc/hpcrun/hpcrun.conf:3); null for what the user typed or hpcrun's own.</param>
+    public void Mount(MountSpec mount, string? origin = null)
+    {
+        mounts.Add(mount);
+        if (origin is null) mountOrigins.Remove(mount.Target);
+        else mountOrigins[mount.Target] = origin;
+    }
 
     /// <summary>A line for the user (<see cref="PlanMessage"/>), printed by the launcher.</summary>
     public void Tell(MessageLevel level, string text) => messages.Add(new PlanMessage(level, text));

@@ -23,6 +23,7 @@ public static class Planner
             RootOverlay = plan.WritableRoot || ContainerPlan.TargetsInTheImage(plan.Mounts)
                 .Any(m => m.ReplacesLink ? context.Tree.IsLinkOrMissing(m.Target) : !context.Tree.Has(m.Target)),
             Mounts = plan.Mounts,
+            MountOrigins = plan.MountOrigins,
             TmpfsSizeMiB = context.Host.Site.SessionDirMaxSize ?? SiteConfig.DefaultSessionDirMaxSize,
             Environment = plan.Environment,
             WorkingDirectory = plan.WorkingDirectory ?? "/",

@@ -64,6 +64,18 @@ public sealed record SiteConfig
     /// <summary>gpu: the default for --gpu.</summary>
     public GpuSelection? Gpu { get; init; }
 
+    /// <summary>The file:line that gave each single-valued key its value (not one an empty value reset).</summary>
+    public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The site's <paramref name="value"/> of <paramref name="key"/> with the file:line that gave it; null
+    /// when no line did.</summary>
+    public Setting<T>? Given<T>(string key, T? value) where T : class =>
+        value is null ? null : new Setting<T>(value, Origins.GetValueOrDefault(key));
+
+    /// <inheritdoc cref="Given{T}(string, T)"/>
+    public Setting<T>? Given<T>(string key, T? value) where T : struct =>
+        value is { } given ? new Setting<T>(given, Origins.GetValueOrDefault(key)) : null;
+
     /// <summary>cache-dir: where images pulled for `hpcrun docker://REF` are kept (absolute, normalized), a folder per
     /// user in it (HpcRun.Image/Registry/SiteCache.cs); HPCRUN_CACHEDIR beats it (ImageCache.cs).</summary>
     public string? CacheDirectory { get; init; }
@@ -124,7 +136,19 @@ public sealed record SiteConfig
         return config;
     }
 
+    /// <summary>The configuration with <paramref name="key"/> set from the line <paramref name="origin"/>, which a
+    /// single-valued key remembers (<see cref="Origins"/>).</summary>
     private SiteConfig Apply(string key, string value, string origin)
+    {
+        SiteConfig applied = Assign(key, value, origin);
+        if (key == "bind") return applied;
+        var origins = new Dictionary<string, string>(Origins);
+        if (value.Length == 0) origins.Remove(key);
+        else origins[key] = origin;
+        return applied with { Origins = origins };
+    }
+
+    private SiteConfig Assign(string key, string value, string origin)
     {
         bool reset = value.Length == 0;
         T Parsed<T>(Func<T> parse) => Checked(origin, key, parse);

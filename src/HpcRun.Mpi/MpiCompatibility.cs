@@ -34,8 +34,8 @@ public static class AbiCheck
         string? strictness = level switch
         {
             MpiCompatibility.Full when h.Minor < i.Minor =>
-                $"host minor version {h.Minor} is older than {i.Minor} (--mpi-compat=full)",
-            MpiCompatibility.Strict when h.ToString() != i.ToString() => "versions differ (--mpi-compat=strict)",
+                $"host minor version {h.Minor} is older than {i.Minor} (compatibility level full)",
+            MpiCompatibility.Strict when h.ToString() != i.ToString() => "versions differ (compatibility level strict)",
             _ => null,
         };
         if (strictness is not null) return new(Refuse(strictness), []);

@@ -20,11 +20,15 @@ public sealed record MpiInjection(IReadOnlyList<LibraryBind> Binds, IReadOnlyLis
         ["libmpifort.so.12", "libmpichfort.so.12"],
     ];
 
+    /// <summary>Why host MPI cannot be injected from <paramref name="host"/> into any image: it has none; null when it
+    /// has one.</summary>
+    public static string? HostRefusal(HostMpi host) => host.Stacks.Count > 0 ? null
+        : "host MPI asked for, but no MPI library found on the host " +
+            $"(looked in the ld.so.cache; set {HostMpiReader.LibsVariable})";
+
     public static MpiInjection Plan(HostMpi host, ImageMpi image, MpiCompatibility level)
     {
-        if (host.Stacks.Count == 0)
-            return Refuse("--mpi=host: no MPI library found on the host "
-                + $"(looked in the ld.so.cache; set {HostMpiReader.LibsVariable})");
+        if (HostRefusal(host) is { } none) return Refuse(none);
         var binds = new List<LibraryBind>();
         var warnings = new List<string>();
         IEnumerable<HostMpiStack> injected = host.Stacks;

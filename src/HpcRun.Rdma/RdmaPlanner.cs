@@ -38,7 +38,10 @@ public static class RdmaPlanner
         return new RdmaPlan(mounts, libraryPath, warnings);
     }
 
-    private static void CheckNamesExist(RdmaHost host, RdmaSelection selection)
+    /// <summary>Refuses a device <paramref name="selection"/> names that <paramref name="host"/> lacks: the launch's
+    /// only refusal of a selection (a doctor checks it without an image).</summary>
+    /// <exception cref="RdmaDeviceNotFoundException">A named device does not exist.</exception>
+    public static void CheckNamesExist(RdmaHost host, RdmaSelection selection)
     {
         string[] missing = [.. (selection.Names ?? []).Where(n => host.Devices.All(d => d.Name != n))];
         if (missing.Length == 0) return;

@@ -1,4 +1,5 @@
 using HpcRun.Doctor;
+using HpcRun.Launch;
 using HpcRun.Mpi;
 
 namespace HpcRun.Gpu.Tests;
@@ -8,9 +9,9 @@ public sealed class DoctorTests : IDisposable
 {
     private readonly FakeGpuHost fake = new(nvidia: true, amd: true);
 
-    private DoctorHost Host(GpuHost? gpu = null) => new()
+    private DoctorHost Host(GpuHost? gpu = null, Dictionary<string, string>? env = null) => new()
     {
-        Environment = new Dictionary<string, string>(),
+        Environment = env ?? [],
         UnshareErrno = 0,
         SquashFuseError = null,
         Rdma = new Rdma.RdmaHost(),
@@ -56,6 +57,32 @@ public sealed class DoctorTests : IDisposable
         Assert.Empty(GpuChecks.Image(Host(GpuHost.Nothing), "/img.sif", _ => throw new InvalidOperationException()));
         Assert.Equal("OK    gpu: no GPUs (no /dev/nvidiactl, no /dev/kfd)",
             Assert.Single(GpuChecks.All(Host(GpuHost.Nothing))).ToString());
+    }
+
+    /// <summary>The GPUs that a variable or the site configuration chooses for every launch without --gpu, chosen and
+    /// checked as the launch does: a FAIL with its line and status where it stops, a WARN with its warnings where it
+    /// goes on, an OK naming where they came from; no line where nothing chose them.</summary>
+    [Fact]
+    public void TheGpusAVariableOrTheSiteChoosesAreCheckedAsTheLaunchChoosesThem()
+    {
+        CheckResult? Selection(Dictionary<string, string> env, string site = "", GpuHost? gpu = null) =>
+            SettingChecks.Gpu(Host(gpu, env) with
+            {
+                Site = SiteConfig.Parse([new SiteConfigFile("/etc/hpcrun/hpcrun.conf", site)]),
+            });
+
+        CheckResult missing = Selection([], "gpu = nvidia:5\n")!;
+        Assert.Equal((CheckStatus.FAIL, "GPU nvidia:5 not found (this host has nvidia:0, nvidia:1) (from " +
+            "/etc/hpcrun/hpcrun.conf:1)"), (missing.Status, missing.Detail));
+        Assert.Contains("(status 85)", missing.Fix);
+        Assert.Equal("OK    gpu selection: nvidia:1 (from HPCRUN_GPU), for each launch here that gives no --gpu",
+            Selection(new() { ["HPCRUN_GPU"] = "nvidia:1" }, "gpu = nvidia:5\n")!.ToString());
+        CheckResult both = Selection(new() { ["APPTAINER_NV"] = "1", ["APPTAINER_ROCM"] = "1" }, gpu: GpuHost.Nothing)!;
+        Assert.Equal((CheckStatus.WARN, "APPTAINER_NV and APPTAINER_ROCM cannot be used together: only APPTAINER_NV " +
+            "is applied; APPTAINER_NV: no NVIDIA GPU on this host (no /dev/nvidiactl): running without GPUs " +
+            "(--gpu=nvidia makes this an error)"), (both.Status, both.Detail));
+        Assert.Equal(CheckStatus.FAIL, Selection(new() { ["APPTAINER_NV"] = "yes" })!.Status);
+        Assert.Null(Selection([]));
     }
 
     public void Dispose() => fake.Dispose();

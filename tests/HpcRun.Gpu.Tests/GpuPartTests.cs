@@ -62,12 +62,52 @@ public sealed class GpuPartTests : IDisposable
     public void TheOptionBeatsTheVariableWhichBeatsTheSiteConfiguration()
     {
         SiteConfig site = SiteConfig.Parse([new SiteConfigFile("/etc/hpcrun/hpcrun.conf", "gpu = none\n")]);
-        Assert.Equal(GpuSelection.None,
+        Assert.Equal(new Setting<GpuSelection>(GpuSelection.None, "/etc/hpcrun/hpcrun.conf:1"),
             GpuPart.Selection(new LaunchRequest { Image = "i" }, new Dictionary<string, string>(), site));
-        Assert.Equal("nvidia:1", GpuPart.Selection(new LaunchRequest { Image = "i" },
-            new Dictionary<string, string> { ["HPCRUN_GPU"] = "nvidia:1" }, site).ToString());
-        Assert.Equal("amd", GpuPart.Selection(Parsed("--rocm"),
-            new Dictionary<string, string> { ["HPCRUN_GPU"] = "nvidia:1" }, site).ToString());
+        Assert.Equal(("nvidia:1", "HPCRUN_GPU"), Shown(GpuPart.Selection(new LaunchRequest { Image = "i" },
+            new Dictionary<string, string> { ["HPCRUN_GPU"] = "nvidia:1" }, site)));
+        Assert.Equal(("amd", "--rocm"), Shown(GpuPart.Selection(Parsed("--rocm"),
+            new Dictionary<string, string> { ["HPCRUN_GPU"] = "nvidia:1" }, site)));
+        Assert.Equal(("auto", null), Shown(GpuPart.Selection(new LaunchRequest { Image = "i" },
+            new Dictionary<string, string>(), SiteConfig.None)));
+    }
+
+    private static (string, string?) Shown(Setting<GpuSelection> selection) =>
+        (selection.Value.ToString(), selection.Origin);
+
+    /// <summary>A refusal names the variable or the site's line that chose the GPUs, not an option that was not
+    /// typed; one the user typed is not named.</summary>
+    [Fact]
+    public void ARefusalNamesWhereTheGpusCameFromUnlessTyped()
+    {
+        SiteConfig site = SiteConfig.Parse([new SiteConfigFile("/etc/hpcrun/hpcrun.conf", "\ngpu = nvidia:3\n")]);
+        string Refusal(LaunchRequest request, Dictionary<string, string> env) =>
+            Assert.Throws<HpcRunException>(() => Contribute(request, env, site)).Message;
+
+        const string missing = "GPU nvidia:3 not found (this host has nvidia:0, nvidia:1)";
+        Assert.Equal($"{missing} (from /etc/hpcrun/hpcrun.conf:2)", Refusal(new LaunchRequest { Image = "i" }, []));
+        Assert.Equal($"{missing} (from HPCRUN_GPU)",
+            Refusal(new LaunchRequest { Image = "i" }, new() { ["HPCRUN_GPU"] = "nvidia:3" }));
+        Assert.Equal(missing, Refusal(Parsed("--gpu=nvidia:3"), []));
+    }
+
+    /// <summary>--nv and --rocm together are --nv's, with a warning that --rocm is not applied, as Apptainer does; a
+    /// variable's warning names the variable.</summary>
+    [Fact]
+    public void NvAndRocmTogetherAreNvsWithAWarning()
+    {
+        using var cpuOnly = new FakeGpuHost(nvidia: false);
+        LaunchRequest request = Parsed("--rocm", "--nv");
+        Assert.Equal(("nvidia", "--nv", "--rocm"), (request.Gpu?.ToString(), request.GpuOrigin, request.GpuIgnored));
+        Assert.Equal(["--nv and --rocm cannot be used together: only --nv is applied",
+                "--nv: no NVIDIA GPU on this host (no /dev/nvidiactl): running without GPUs (--gpu=nvidia makes this " +
+                "an error)"],
+            Contribute(request, gpu: cpuOnly.Read()).Messages.Where(m => m.Level == MessageLevel.Warning)
+                .Select(m => m.Text));
+        LaunchRequest variables = ApptainerVariables.Apply(new LaunchRequest { Image = "i" },
+            new Dictionary<string, string> { ["SINGULARITY_NV"] = "1", ["APPTAINER_ROCM"] = "1" });
+        Assert.StartsWith("SINGULARITY_NV: no NVIDIA GPU", Assert.Single(Contribute(variables, gpu: cpuOnly.Read())
+            .Messages, m => m.Text.Contains("no NVIDIA")).Text);
     }
 
     [Theory]

@@ -29,7 +29,7 @@ public class InjectionTests
         MpiInjection injection = Plan(Fixtures.MpichHost, Fixtures.NewerMpichImage);
         Assert.Contains(new LibraryBind("/lib/libmpich.so.12.2.2", "/lib/libmpi.so.12.5.0"), injection.Binds);
         Assert.Contains("older", Assert.Single(injection.Warnings));
-        Assert.Contains("--mpi-compat=full",
+        Assert.Contains("(compatibility level full)",
             Plan(Fixtures.MpichHost, Fixtures.NewerMpichImage, MpiCompatibility.Full).Refusal);
     }
 

@@ -9,7 +9,8 @@ namespace HpcRun.Mpi.Tests;
 public class MpiPartTests
 {
     private static ContainerPlan Plan(RootedFiles image, LaunchRequest request, Dictionary<string, string>? env = null,
-        RootedFiles? host = null, Dictionary<string, string?>? resolved = null, ImageConfig? config = null)
+        RootedFiles? host = null, Dictionary<string, string?>? resolved = null, ImageConfig? config = null,
+        SiteConfig? site = null)
     {
         env ??= [];
         var facts = new HostFacts
@@ -23,6 +24,7 @@ public class MpiPartTests
             Cwd = "/home/alice",
             ResolvedPaths = resolved ?? [],
             Mpi = host is null ? null : HostMpiReader.Read(env, host, host.LdCache()),
+            Site = site ?? SiteConfig.None,
         };
         return Planner.Decide(new LaunchContext(request, new ImageSource(image.Root, ImageKind.Directory),
             config ?? ImageConfig.Empty, image.Tree(), facts));
@@ -72,9 +74,9 @@ public class MpiPartTests
     {
         var env = new Dictionary<string, string> { [MpiSettings.ModeVariable] = "host" };
         SiteConfig site = SiteConfig.None;
-        Assert.Equal(MpiMode.Host, MpiPart.Mode(Request(null), env, site));
-        Assert.Equal(MpiMode.None, MpiPart.Mode(Request(MpiMode.None), env, site));
-        Assert.Equal(MpiMode.Container, MpiPart.Mode(Request(null), new Dictionary<string, string>(), site));
+        Assert.Equal(MpiMode.Host, MpiPart.Mode(Request(null), env, site).Value);
+        Assert.Equal(MpiMode.None, MpiPart.Mode(Request(MpiMode.None), env, site).Value);
+        Assert.Equal(MpiMode.Container, MpiPart.Mode(Request(null), new Dictionary<string, string>(), site).Value);
         var bad = new Dictionary<string, string> { [MpiSettings.ModeVariable] = "bind" };
         Assert.Equal(ExitCode.Usage, Assert.Throws<HpcRunException>(() => MpiPart.Mode(Request(null), bad, site)).Code);
     }
@@ -86,6 +88,27 @@ public class MpiPartTests
             Plan(Fixtures.OpenMpiImage, Request(MpiMode.Host), host: Fixtures.MpichHost));
         Assert.Equal(ExitCode.MpiIncompatible, e.Code);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    /// <summary>A refusal of host MPI names the variable or the site configuration's line that chose it, and its
+    /// compatibility level, where the user did not type them (it said --mpi=host, typed or not); the level's words
+    /// name no option either.</summary>
+    [Fact]
+    public void ARefusalNamesWhereHostMpiAndItsLevelCameFromUnlessTyped()
+    {
+        SiteConfig site = SiteConfig.Parse([new SiteConfigFile("/etc/hpcrun/hpcrun.conf", "mpi = host\n")]);
+        string Refusal(LaunchRequest request, Dictionary<string, string> env, RootedFiles image) =>
+            Assert.Throws<HpcRunException>(() => Plan(image, request, env, host: Fixtures.MpichHost, site: site))
+                .Message;
+
+        Assert.EndsWith("different MPI ABIs (from /etc/hpcrun/hpcrun.conf:1)",
+            Refusal(Request(null), [], Fixtures.OpenMpiImage));
+        Assert.EndsWith("different MPI ABIs (from HPCRUN_MPI)",
+            Refusal(Request(null), new() { ["HPCRUN_MPI"] = "host" }, Fixtures.OpenMpiImage));
+        Assert.EndsWith("different MPI ABIs", Refusal(Request(MpiMode.Host), [], Fixtures.OpenMpiImage));
+        string strict = Refusal(Request(null), new() { ["HPCRUN_MPI_COMPAT"] = "strict" }, Fixtures.MpichImage);
+        Assert.EndsWith("versions differ (compatibility level strict) (from /etc/hpcrun/hpcrun.conf:1, " +
+            "HPCRUN_MPI_COMPAT)", strict);
     }
 
     /// <summary>HPCRUN_MPI_LIBS and HPCRUN_MPI_BIND name host paths: a relative one would be read in each job's

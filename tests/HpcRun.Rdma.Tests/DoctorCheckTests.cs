@@ -1,6 +1,7 @@
 using HpcRun.Doctor;
 using HpcRun.HostLibraries;
 using HpcRun.Image.Sif;
+using HpcRun.Launch;
 using HpcRun.Mpi;
 
 namespace HpcRun.Rdma.Tests;
@@ -188,7 +189,10 @@ public sealed class DoctorCheckTests : IDisposable
         Assert.Equal(CheckStatus.FAIL, ImageChecks.Check(Path.Combine(root, "nothing.sif"), _ => null).Status);
 
     /// <summary>The fix follows what the trial launch said: another CPU's image only for ENOEXEC, another copy for a
-    /// damaged image, the checks above otherwise (it used to be another CPU's image whatever failed).</summary>
+    /// damaged image, another build for the image's files in the way of a mount (76) or a shell that does not start,
+    /// the image's own MPI where the host's cannot be bound, the image's scripts for a status of the job's own, and
+    /// else the launch's detail, as no check above failed or warned (it used to be another CPU's image whatever
+    /// failed, and then "see the checks above" whatever the checks above said).</summary>
     [Theory]
     [InlineData(126, "hpcrun: /bin/sh: cannot execute binary file: Exec format error (built for another machine?)",
         "use an image built for x86_64")]
@@ -196,7 +200,19 @@ public sealed class DoctorCheckTests : IDisposable
         "reads of it fail (an I/O error; a bus error for a program in it)", "rebuild or re-download the image")]
     [InlineData(126, "hpcrun: /bin/sh: cannot execute: Input/output error", "rebuild or re-download the image")]
     [InlineData(65, "hpcrun: /i.sqfs: the image cannot be served", "rebuild or re-download the image")]
-    [InlineData(69, "hpcrun: /dev/fuse: permission denied", "see the checks above")]
+    [InlineData(76, "hpcrun: cannot mount a file on /etc/passwd: it is a directory in the container",
+        "the image's own files are in the way of the mount in the line (a symlink that leads elsewhere, a directory " +
+        "where a file is mounted, or the reverse): rebuild the image with a plain directory or file there, as the " +
+        "mount needs")]
+    [InlineData(127, "hpcrun: /bin/sh: bad interpreter: /lib/ld-musl-x86_64.so.1 is not in the image",
+        "the image's /bin/sh does not start (the line says why): rebuild the image with a working /bin/sh")]
+    [InlineData(77, "hpcrun: host MPI libmpi.so.40 cannot replace the image's libmpich.so.12: different MPI ABIs",
+        "host MPI cannot be bound into this image (the line says why): give --mpi=container to run the image's own " +
+        "MPI")]
+    [InlineData(3, "the image's environment script said no", "the image's /bin/sh or its environment scripts " +
+        "(/.singularity.d/env) ended the trial launch so: see what they say with hpcrun exec {image} /bin/sh -c true")]
+    [InlineData(69, "hpcrun: /dev/fuse: permission denied", "see what the launch says with --debug: hpcrun --debug " +
+        "exec --rdma=none --gpu=none {image} /bin/sh -c true")]
     public void AnImageFileThatDoesNotStartFailsWithTheFixForWhatTheLaunchSaid(int status, string line, string fix)
     {
         string image = Path.Combine(root, "image.sqfs");
@@ -204,8 +220,46 @@ public sealed class DoctorCheckTests : IDisposable
 
         CheckResult check = ImageChecks.Check(image, _ => new LaunchFailure(status, line));
 
-        Assert.Equal((CheckStatus.FAIL, $"SquashFS image does not run here: exit {status}: {line}", fix),
-            (check.Status, check.Detail, check.Fix));
+        Assert.Equal((CheckStatus.FAIL, $"SquashFS image does not run here: exit {status}: {line}",
+            fix.Replace("{image}", image)), (check.Status, check.Detail, check.Fix));
+    }
+
+    /// <summary>"See the checks above" only where one of them failed or warned, and for a failure of no reason of the
+    /// image's: the image's files in the way of a mount are the image's to fix whatever the checks above said.
+    /// </summary>
+    [Fact]
+    public void TheChecksAboveAreTheFixOnlyWhereOneOfThemFailedOrWarned()
+    {
+        string image = Path.Combine(root, "image.sqfs");
+        TestSupport.TestImages.MakeSquashFs(TestSupport.TestImages.BusyboxTree, image);
+        string? Fix(int status, bool flagged) =>
+            ImageChecks.Check(image, _ => new LaunchFailure(status, "hpcrun: x"), flagged).Fix;
+
+        Assert.Equal("see the checks above", Fix(69, flagged: true));
+        Assert.StartsWith("the image's own files are in the way", Fix(76, flagged: true));
+        var fuseless = DoctorChecks.Run(Host(), image, _ => new LaunchFailure(69, "hpcrun: x"));
+        Assert.StartsWith("see what the launch says with --debug", fuseless.Single(c => c.Name == "image").Fix);
+        File.Delete(root + "/dev/fuse");
+        Assert.Equal("see the checks above", DoctorChecks.Run(Host(), image, _ => new LaunchFailure(69, "hpcrun: x"))
+            .Single(c => c.Name == "image").Fix);
+    }
+
+    /// <summary>Host MPI that the site configuration chooses for every launch, on a node without an MPI: a FAIL in
+    /// the launch's words and with its status (only a WARN said that --mpi=host has nothing to inject); where nothing
+    /// chose it, no line.</summary>
+    [Fact]
+    public void HostMpiTheConfigurationChoosesFailsWhereTheNodeHasNone()
+    {
+        SiteConfig site = SiteConfig.Parse([new SiteConfigFile("/etc/hpcrun/hpcrun.conf", "mpi = host\n")]);
+        var none = new HostMpi([], []);
+
+        CheckResult? check = SettingChecks.Mpi(Host(mpi: none) with { Site = site });
+
+        Assert.Equal((CheckStatus.FAIL, "host MPI asked for, but no MPI library found on the host (looked in the " +
+            "ld.so.cache; set HPCRUN_MPI_LIBS) (from /etc/hpcrun/hpcrun.conf:1)"), (check?.Status, check?.Detail));
+        Assert.Contains("(status 77)", check!.Fix);
+        Assert.Null(SettingChecks.Mpi(Host(mpi: none)));
+        Assert.Equal(CheckStatus.OK, SettingChecks.Mpi(Host() with { Site = site })?.Status);
     }
 
     [Fact]

@@ -16,14 +16,14 @@ public sealed class BindsPart : ILaunchPart
         foreach (SiteBind site in context.Host.Site.Binds)
             if (!binds.Any(b => b.Target == site.Bind.Target) && context.Request.NoMount.KeepsSiteBind(site.Bind.Target)
                 && context.Host.ResolvedPaths.GetValueOrDefault(site.Bind.Source) is { } source)
-                plan.Mount(MountSpec.Bind(source, site.Bind.Target, site.Bind.ReadOnly));
+                plan.Mount(MountSpec.Bind(source, site.Bind.Target, site.Bind.ReadOnly), site.Origin);
         foreach (BindSpec bind in binds)
         {
             string source = context.Host.ResolvedPaths.GetValueOrDefault(bind.Source)
                 ?? throw new HpcRunException(ExitCode.BindSourceNotFound,
                     $"bind source does not exist: {Shown.Path(bind.Source)}" +
                     (bind.Origin is { } origin ? $" (from {origin})" : ""));
-            plan.Mount(MountSpec.Bind(source, bind.Target, bind.ReadOnly));
+            plan.Mount(MountSpec.Bind(source, bind.Target, bind.ReadOnly), bind.Origin);
         }
     }
 }

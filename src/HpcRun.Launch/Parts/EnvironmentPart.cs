@@ -121,8 +121,10 @@ public sealed class EnvironmentPart : ILaunchPart
             foreach (var (name, value) in context.Host.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
                 if (name.StartsWith(prefix, StringComparison.Ordinal) && EnvTemplate.IsShellName(name[prefix.Length..]))
                     Add(name, [(name[prefix.Length..], EnvTemplate.Parse(value))]);
+        string filesOrigin = context.Request.EnvFilesOrigin; // --env-file, or the variable that gave the file
         foreach (string file in context.Request.EnvFiles)
-            Add($"--env-file {file}", EnvFileSyntax.Parse(file, context.Host.EnvFileContents[file]));
+            Add(filesOrigin.StartsWith('-') ? $"{filesOrigin} {file}" : $"{filesOrigin}={file}",
+                EnvFileSyntax.Parse(file, context.Host.EnvFileContents[file]));
         foreach (string option in context.Request.EnvAssignments)
             Add("--env", EnvOption.Parse(option).Select(p => (p.Key, EnvTemplate.Parse(p.Value))));
 

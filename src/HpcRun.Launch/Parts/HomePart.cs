@@ -30,7 +30,10 @@ public sealed class HomePart : ILaunchPart
         LaunchRequest request = context.Request;
         string target = HomeInside(request, host);
         if (request.Home is { } spec && !(request.Contain && host.ResolvedPaths.GetValueOrDefault(spec.Source) is null))
-            plan.Mount(MountSpec.Bind(HomeSource(spec, host), target));
+        {
+            var home = new Setting<HomeSpec>(spec, request.HomeOrigin);
+            plan.Mount(MountSpec.Bind(HomeSource(home, host), target), home.Unseen);
+        }
         else if (request.NoMount.Home || target == "/") { }
         else if (request.Contain) plan.Mount(MountSpec.Tmpfs(target));
         // nobody's home (/), or a system directory (HOME=/usr, /etc): bound, it would hide the image's own, so the
@@ -63,14 +66,16 @@ public sealed class HomePart : ILaunchPart
 
     /// <summary>-H's SRC, resolved.</summary>
     /// <exception cref="HpcRunException">67 (<see cref="ExitCode.BindSourceNotFound"/>) when it is missing, 76
-    /// (<see cref="ExitCode.BindTargetUnusable"/>) when it is a file: HOME would be one.</exception>
-    private static string HomeSource(HomeSpec spec, HostFacts host)
+    /// (<see cref="ExitCode.BindTargetUnusable"/>) when it is a file: HOME would be one; naming the variable that gave
+    /// it (APPTAINER_HOME).</exception>
+    private static string HomeSource(Setting<HomeSpec> home, HostFacts host)
     {
-        string source = host.ResolvedPaths.GetValueOrDefault(spec.Source)
+        string given = home.Value.Source;
+        string source = host.ResolvedPaths.GetValueOrDefault(given)
             ?? throw new HpcRunException(ExitCode.BindSourceNotFound,
-                $"home directory does not exist: {Shown.Path(spec.Source)}");
+                $"home directory does not exist: {Shown.Path(given)}{home.From}");
         return host.HomeSourceIsDirectory ? source
-            : throw new HpcRunException(ExitCode.BindTargetUnusable, $"home is not a directory: {spec.Source}");
+            : throw new HpcRunException(ExitCode.BindTargetUnusable, $"home is not a directory: {given}{home.From}");
     }
 
     /// <summary>Whether the host's <paramref name="directory"/> (the current directory, the caller's home) may be

@@ -34,8 +34,8 @@ public sealed class MpiPart : ILaunchPart
     public void Contribute(LaunchContext context, PlanBuilder plan)
     {
         IReadOnlyDictionary<string, string> environment = context.Host.Environment;
-        MpiMode mode = Mode(context.Request, environment, context.Host.Site);
-        if (mode == MpiMode.None) return;
+        Setting<MpiMode> mode = Mode(context.Request, environment, context.Host.Site);
+        if (mode.Value == MpiMode.None) return;
         if (!context.NodeShared && LauncherRank.IsLaunched(environment))
             foreach (var (name, value) in SeparateNamespaceDefaults)
                 if (plan.GetEnv(name) is null) plan.SetEnv(name, value);
@@ -45,20 +45,23 @@ public sealed class MpiPart : ILaunchPart
             if ((!plan.IsCovered(dir) || plan.IsInsideTmpfs(dir))
                 && context.Host.ResolvedPaths.GetValueOrDefault(dir) is { } resolved)
                 plan.Mount(MountSpec.Bind(resolved, dir));
-        if (mode == MpiMode.Host)
+        if (mode.Value == MpiMode.Host)
             Inject(context, plan,
-                context.Host.Mpi ?? throw new InvalidOperationException("host MPI facts were not gathered"));
+                context.Host.Mpi ?? throw new InvalidOperationException("host MPI facts were not gathered"), mode);
     }
 
-    private static void Inject(LaunchContext context, PlanBuilder plan, HostMpi host)
+    /// <exception cref="HpcRunException">77: the host's MPI cannot replace the image's, naming the variables or lines
+    /// of the site configuration that chose host MPI and its compatibility.</exception>
+    private static void Inject(LaunchContext context, PlanBuilder plan, HostMpi host, Setting<MpiMode> mode)
     {
-        CheckAbsolute(context.Host.Environment);
+        Setting<MpiCompatibility> level = Compatibility(context.Request, context.Host.Environment, context.Host.Site);
+        Check(host, context.Host.Environment, mode, level); // what the host decides, before the image is read
         string? libraryPath = plan.GetEnv("LD_LIBRARY_PATH");
         var image = ImageMpi.Read(context.Tree, context.ImageLibraries,
             (libraryPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
-        MpiInjection injection = MpiInjection.Plan(host, image,
-            Compatibility(context.Request, context.Host.Environment, context.Host.Site));
-        if (injection.Refusal is { } refusal) throw new HpcRunException(ExitCode.MpiIncompatible, refusal);
+        MpiInjection injection = MpiInjection.Plan(host, image, level.Value);
+        if (injection.Refusal is { } refusal)
+            throw new HpcRunException(ExitCode.MpiIncompatible, Refusal(refusal, mode, level));
         foreach (string warning in injection.Warnings) plan.Warn(warning);
         foreach (LibraryBind bind in injection.Binds)
         {
@@ -91,19 +94,41 @@ public sealed class MpiPart : ILaunchPart
                         "working directory");
     }
 
+    /// <summary>What a launch that chose <paramref name="mode"/> meets on <paramref name="host"/> before it looks at
+    /// its image (hpcrun doctor).</summary>
+    /// <exception cref="HpcRunException">64: a relative HPCRUN_MPI_LIBS or HPCRUN_MPI_BIND; 77: host MPI where the
+    /// host has none; in the launch's words.</exception>
+    public static void Check(HostMpi host, IReadOnlyDictionary<string, string> environment, Setting<MpiMode> mode,
+        Setting<MpiCompatibility> level)
+    {
+        if (mode.Value != MpiMode.Host) return;
+        CheckAbsolute(environment);
+        if (MpiInjection.HostRefusal(host) is { } refusal)
+            throw new HpcRunException(ExitCode.MpiIncompatible, Refusal(refusal, mode, level));
+    }
+
+    /// <summary>The line of a host MPI <paramref name="refusal"/>, naming where host MPI and its compatibility level
+    /// came from when the user did not type them (" (from HPCRUN_MPI, /etc/hpcrun/hpcrun.conf:4)").</summary>
+    private static string Refusal(string refusal, Setting<MpiMode> mode, Setting<MpiCompatibility> level)
+    {
+        string[] origins = [.. new[] { mode.Unseen, level.Unseen }.OfType<string>()];
+        return refusal + (origins.Length == 0 ? "" : $" (from {string.Join(", ", origins)})");
+    }
+
     /// <summary>--mpi, else HPCRUN_MPI, else the site configuration's mpi, else container.</summary>
     /// <exception cref="HpcRunException">64 (usage): HPCRUN_MPI is not a mode.</exception>
-    public static MpiMode Mode(LaunchRequest request, IReadOnlyDictionary<string, string> environment,
+    public static Setting<MpiMode> Mode(LaunchRequest request, IReadOnlyDictionary<string, string> environment,
         SiteConfig site) =>
-        request.Mpi ?? SettingWord.FromEnvironment(environment, MpiSettings.ModeVariable, MpiSettings.ParseMode,
-            site.Mpi ?? MpiMode.Container);
+        Setting.Choose(request.Mpi is { } given ? new Setting<MpiMode>(given, "--mpi") : null, environment,
+            MpiSettings.ModeVariable, MpiSettings.ParseMode, site.Given("mpi", site.Mpi), MpiMode.Container);
 
     /// <summary>--mpi-compat, else HPCRUN_MPI_COMPAT, else the site configuration's mpi-compat, else major.</summary>
     /// <exception cref="HpcRunException">64 (usage): HPCRUN_MPI_COMPAT is not a level.</exception>
-    public static MpiCompatibility Compatibility(LaunchRequest request, IReadOnlyDictionary<string, string> environment,
-        SiteConfig site) =>
-        request.MpiCompat ?? SettingWord.FromEnvironment(environment, MpiSettings.CompatibilityVariable,
-            MpiSettings.ParseCompatibility, site.MpiCompat ?? MpiCompatibility.Major);
+    public static Setting<MpiCompatibility> Compatibility(LaunchRequest request,
+        IReadOnlyDictionary<string, string> environment, SiteConfig site) =>
+        Setting.Choose(request.MpiCompat is { } given ? new Setting<MpiCompatibility>(given, "--mpi-compat") : null,
+            environment, MpiSettings.CompatibilityVariable, MpiSettings.ParseCompatibility,
+            site.Given("mpi-compat", site.MpiCompat), MpiCompatibility.Major);
 
     /// <summary>Host paths this part may bind, for <see cref="HostFactsReader"/> to resolve.</summary>
     public static IEnumerable<string> HostPaths(IReadOnlyDictionary<string, string> environment) =>

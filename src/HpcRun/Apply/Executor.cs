@@ -88,9 +88,9 @@ internal static class Executor
             if (plan.RootOverlay) Staging.MountWritableLayer(plan);
             if (plan.RootOverlay)
                 foreach (MountSpec mount in ContainerPlan.TargetsInTheImage(plan.Mounts))
-                    lower.PrepareTarget(mount.Target,
+                    NamingItsOrigin(plan, mount, () => lower.PrepareTarget(mount.Target,
                         mount.TargetIsDirectory(source => PosixFile.IsDirectory(Staging.HostPath(source))),
-                        mount.ReplacesLink);
+                        mount.ReplacesLink));
         }
         ImageMounter.MountRoot(plan.RootOverlay, image);
         bool verbose = Log.IsEnabled(LogEventLevel.Information); // see Tell
@@ -107,7 +107,7 @@ internal static class Executor
                 if (verbose)
                     Log.Information("mount {Source} on {Target}{Mode}", mount.Source ?? "(generated)", mount.Target,
                         mount.ReadOnly ? " (ro)" : "");
-                root.Apply(mount, source);
+                NamingItsOrigin(plan, mount, () => root.Apply(mount, source));
             }
             if (!plan.WritableRoot) root.MakeReadOnly();
         }
@@ -167,6 +167,19 @@ internal static class Executor
         Leftovers.Kill();
         GC.KeepAlive(member.Connection); // membership ends when this process does
         return status;
+    }
+
+    /// <summary>Does <paramref name="step"/> for <paramref name="mount"/>; a refusal of its destination (76) names the
+    /// variable or the site configuration's line that asked for the mount (<see cref="ContainerPlan.MountOrigins"/>).
+    /// </summary>
+    private static void NamingItsOrigin(ContainerPlan plan, MountSpec mount, Action step)
+    {
+        try { step(); }
+        catch (HpcRunException e) when (e.Code == ExitCode.BindTargetUnusable
+                                       && plan.MountOrigins.TryGetValue(mount.Target, out string? origin))
+        {
+            throw new HpcRunException(e.Code, $"{e.Message} (from {origin})");
+        }
     }
 
     /// <summary>The image as node-sharing ranks compare it: the same file (or directory) under any path.</summary>

@@ -24,12 +24,15 @@ internal static class DoctorVerb
     {
         var image = new Argument<string?>("image")
         {
-            Description = "Also check this image (SquashFS, SIF or directory; docker://REF: its cached SIF)",
+            Description = "Also check this image (SquashFS, SIF or directory; docker://REF: its cached SIF): a " +
+                "SquashFS or SIF by a trial launch of /bin/sh -c true in it, a directory by its programs",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON, for scripts" };
         var verb = new Command("doctor",
-            "Check that this node (and IMAGE) can run containers: namespaces, FUSE, kernel, RDMA, GPUs, MPI, Slurm");
+            "Check that this node (and IMAGE) can run containers: namespaces, FUSE, kernel, RDMA, GPUs, MPI, Slurm. " +
+            "Exits 0 when no check FAILs (a WARN is what a launch does without), else 75, or a launch's own status " +
+            "where the image check FAILs with one (82: a SIF for another CPU)");
         verb.Arguments.Add(image);
         verb.Options.Add(json);
         verb.SetAction(result => Run(result.GetValue(image), result.GetValue(json)));

@@ -13,17 +13,28 @@ public static class DoctorChecks
     /// (<see cref="CachedImageCheck"/>); <paramref name="image"/> is then its cached SIF, or null.</param>
     public static IReadOnlyList<CheckResult> Run(DoctorHost host, string? image,
         Func<string, LaunchFailure?> runInside, Func<string, LaunchFailure?>? runWithGpus = null,
-        CheckResult? imageCache = null, CheckResult? cachedImage = null) =>
-    [
-        SiteChecks.Configuration(host),
-        .. imageCache is null ? [] : new[] { imageCache },
-        SiteChecks.Registry(host),
-        SystemChecks.UserNamespaces(host), SystemChecks.Fuse(host), SystemChecks.Squashfuse(host),
-        SystemChecks.Kernel(host),
-        .. RdmaChecks.All(host), .. GpuChecks.All(host),
-        JobChecks.HostMpi(host), JobChecks.Slurm(host),
-        .. cachedImage is null ? [] : new[] { cachedImage },
-        .. image is null ? [] : new[] { ImageChecks.Check(image, runInside) },
-        .. image is null || runWithGpus is null ? [] : GpuChecks.Image(host, image, runWithGpus),
-    ];
+        CheckResult? imageCache = null, CheckResult? cachedImage = null)
+    {
+        CheckResult[] node =
+        [
+            SiteChecks.Configuration(host),
+            .. imageCache is null ? [] : new[] { imageCache },
+            SiteChecks.Registry(host),
+            SystemChecks.UserNamespaces(host), SystemChecks.Fuse(host), SystemChecks.Squashfuse(host),
+            SystemChecks.Kernel(host),
+            .. RdmaChecks.All(host), .. Some(SettingChecks.Rdma(host)),
+            .. GpuChecks.All(host), .. Some(SettingChecks.Gpu(host)),
+            JobChecks.HostMpi(host), .. Some(SettingChecks.Mpi(host)), JobChecks.Slurm(host),
+            .. cachedImage is null ? [] : new[] { cachedImage },
+        ];
+        if (image is null) return node;
+        return
+        [
+            .. node,
+            ImageChecks.Check(image, runInside, flaggedAbove: node.Any(c => c.Status != CheckStatus.OK)),
+            .. runWithGpus is null ? [] : GpuChecks.Image(host, image, runWithGpus),
+        ];
+    }
+
+    private static IEnumerable<CheckResult> Some(CheckResult? check) => check is null ? [] : [check];
 }

@@ -3,6 +3,7 @@ using HpcRun.CommandLine;
 using HpcRun.HostLibraries;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
+using HpcRun.Image.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Doctor;
@@ -43,7 +44,9 @@ public static class ImageChecks
     /// <summary>Checks a directory image by the ELF header of its shell and a SIF by its header's
     /// architecture; then a file image is probed by <paramref name="runInside"/> (which starts
     /// <see cref="TrialShell"/> in the image and returns null or how it failed).</summary>
-    public static CheckResult Check(string image, Func<string, LaunchFailure?> runInside)
+    /// <param name="flaggedAbove">A check before this one failed or warned: a launch that failed for no reason of
+    /// the image's is sent to them.</param>
+    public static CheckResult Check(string image, Func<string, LaunchFailure?> runInside, bool flaggedAbove = false)
     {
         const string name = "image";
         if (ImageAccess.Refusal(name, image) is { } refused) return refused;
@@ -75,7 +78,7 @@ public static class ImageChecks
                     : CheckResult.Warn(name, $"SquashFS image starts here, but it has no {TrialShell} to run: " +
                         "cannot tell its architecture", $"run one of its programs: hpcrun exec {image} PROGRAM"),
                 var failure => CheckResult.Fail(name, $"{KindName(source.Kind)} image does not run here: {failure}",
-                    Fix(failure)),
+                    Fix(failure, image, flaggedAbove)),
             };
         if (ArchiveContent.IsOldDockerSave(image)) // unpacked: layer directories, no root file system to probe
             return CheckResult.Fail(name, $"{image}: {ArchiveContent.OldDockerSaveFormat}",
@@ -92,12 +95,33 @@ public static class ImageChecks
     }
 
     /// <summary>The fix for what the trial launch said: another copy of a damaged image, another image where this
-    /// one's shell is a program for another machine; else what the checks above found (FUSE, namespaces...).
+    /// one's shell is a program for another machine, another build where the image's files are in the way of a mount
+    /// or its shell does not start, the image's own MPI where the host's cannot replace it, what the image's shell
+    /// or environment scripts said where they ended it (the job's status, none of hpcrun's); else what the checks
+    /// above found (FUSE, namespaces...) when one of them failed or warned, the launch's own detail when none did.
     /// </summary>
-    private static string Fix(LaunchFailure failure) =>
-        failure.Damaged ? MakeAgain
-        : failure.ForAnotherMachine ? $"use an image built for {HostArchitecture}"
-        : "see the checks above";
+    private static string Fix(LaunchFailure failure, string image, bool flaggedAbove)
+    {
+        string trial = $"{ShellWords.Quote(image)} {TrialShell} -c true";
+        return failure.Damaged ? MakeAgain
+            : failure.ForAnotherMachine ? $"use an image built for {HostArchitecture}"
+            : failure.Status == (int)ExitCode.BindTargetUnusable ? InTheWay
+            : failure.Status is (int)ExitCode.CommandNotExecutable or (int)ExitCode.CommandNotFound
+                ? $"the image's {TrialShell} does not start (the line says why): rebuild the image with a working " +
+                    TrialShell
+            : failure.Status == (int)ExitCode.MpiIncompatible ? "host MPI cannot be bound into this image (the line " +
+                "says why): give --mpi=container to run the image's own MPI"
+            : !Enum.IsDefined((ExitCode)failure.Status) ? $"the image's {TrialShell} or its environment scripts " +
+                $"(/.singularity.d/env) ended the trial launch so: see what they say with hpcrun exec {trial}"
+            : flaggedAbove ? "see the checks above"
+            : $"see what the launch says with --debug: hpcrun --debug exec --rdma=none --gpu=none {trial}";
+    }
+
+    /// <summary>What to do about an image whose own files are in the way of a mount (76): its /tmp a symlink that
+    /// leads out of it, its /etc/passwd a directory.</summary>
+    private const string InTheWay = "the image's own files are in the way of the mount in the line (a symlink that " +
+        "leads elsewhere, a directory where a file is mounted, or the reverse): rebuild the image with a plain " +
+        "directory or file there, as the mount needs";
 
     /// <summary>What the file <paramref name="image"/>, no image, holds (<see cref="ArchiveContent"/>); nothing to
     /// tell when it cannot be read through.</summary>

@@ -51,9 +51,10 @@ public static class HostFactsReader
             HomeSourceIsDirectory = request.Home is not { } spec || resolved[spec.Source] is not { } source
                 || PosixFile.IsDirectory(source),
             EnvFileContents = envFiles,
-            Mpi = MpiPart.Mode(request, environment, site) == MpiMode.Host ? HostMpiReader.ReadHost(environment) : null,
+            Mpi = MpiPart.Mode(request, environment, site).Value == MpiMode.Host
+                ? HostMpiReader.ReadHost(environment) : null,
             Rdma = RdmaDiscovery.ReadThisHost(environment),
-            Gpu = GpuPart.Selection(request, environment, site).Kind == GpuKind.None
+            Gpu = GpuPart.Selection(request, environment, site).Value.Kind == GpuKind.None
                 ? GpuHost.Nothing : GpuDiscovery.ReadThisHost(environment),
             Site = site,
         };

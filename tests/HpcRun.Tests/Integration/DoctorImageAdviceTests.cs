@@ -107,6 +107,36 @@ public sealed class DoctorImageAdviceTests : IDisposable
         Assert.DoesNotContain(doctor.Stdout.Split('\n'), l => l.StartsWith("FAIL"));
     }
 
+    /// <summary>An image whose own files are in the way of a mount every launch makes (its /tmp a symlink that leads
+    /// out of it, its /etc/passwd a directory): the trial launch stops at them (76) while every check above is fine,
+    /// so the fix is the image's, not "see the checks above".</summary>
+    [Theory]
+    [InlineData("tmp leads out", "cannot mount on /etc/hosts: ")]
+    [InlineData("passwd a directory", "cannot mount a file on /etc/passwd: it is a directory in the container")]
+    public void An_image_whose_files_are_in_the_way_of_a_mount_is_to_be_rebuilt(string kind, string line)
+    {
+        string tree = Path.Combine(dir, "tree"), image = Path.Combine(dir, "in-the-way.sqfs");
+        TestEnvironment.RunChecked("cp", "-a", TestImages.BusyboxTree, tree);
+        if (kind == "tmp leads out")
+        {
+            Directory.Delete(Path.Combine(tree, "tmp"));
+            File.CreateSymbolicLink(Path.Combine(tree, "tmp"), "../../../../etc");
+        }
+        else Directory.CreateDirectory(Path.Combine(tree, "etc", "passwd"));
+        TestImages.MakeSquashFs(tree, image);
+        TestEnvironment.RunChecked("chmod", "-R", "a+rX", dir);
+
+        var doctor = Hpcrun.Run("doctor", image);
+
+        Assert.True(doctor.ExitCode == 75, doctor.ToString());
+        Assert.DoesNotContain(doctor.Stdout.Split('\n'), l => l.StartsWith("FAIL") && !l.Contains(" image: "));
+        string check = Assert.Single(doctor.Stdout.Split('\n'), l => l.Contains(" image: "));
+        Assert.StartsWith($"FAIL  image: SquashFS image does not run here: exit 76: hpcrun: {line}", check);
+        Assert.EndsWith(" (fix: the image's own files are in the way of the mount in the line (a symlink that leads " +
+            "elsewhere, a directory where a file is mounted, or the reverse): rebuild the image with a plain " +
+            "directory or file there, as the mount needs)", check);
+    }
+
     /// <summary>An image of <paramref name="kind"/> in the test's directory, root's unless said.</summary>
     private string Make(string kind)
     {

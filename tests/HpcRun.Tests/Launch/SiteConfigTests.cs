@@ -164,7 +164,7 @@ public class SiteConfigTests
         Dictionary<string, string> environment =
             variable is null ? [] : new() { [MpiSettings.ModeVariable] = variable };
         var request = new LaunchRequest { Image = "/app.sqfs", Mpi = option };
-        Assert.Equal(expected, MpiPart.Mode(request, environment, new SiteConfig { Mpi = site }));
+        Assert.Equal(expected, MpiPart.Mode(request, environment, new SiteConfig { Mpi = site }).Value);
     }
 
     [Theory]
@@ -178,7 +178,7 @@ public class SiteConfigTests
         Dictionary<string, string> environment =
             variable is null ? [] : new() { [MpiSettings.CompatibilityVariable] = variable };
         var request = new LaunchRequest { Image = "/app.sqfs", MpiCompat = option };
-        Assert.Equal(expected, MpiPart.Compatibility(request, environment, new SiteConfig { MpiCompat = site }));
+        Assert.Equal(expected, MpiPart.Compatibility(request, environment, new SiteConfig { MpiCompat = site }).Value);
     }
 
     /// <summary>This host has no RDMA device: a named one is status 74, so the name that wins shows.</summary>

@@ -86,7 +86,8 @@ internal static class SubmitChecks
         // Not this host's hpcrun.conf: the job's node reads its own when the job runs; but no node reads a relative
         // HPCRUN_CONFIG (79).
         _ = SiteConfig.NamedFile(environment);
-        if (MpiPart.Mode(request, environment, SiteConfig.None) == Mpi.MpiMode.Host) MpiPart.CheckAbsolute(environment);
+        if (MpiPart.Mode(request, environment, SiteConfig.None).Value == Mpi.MpiMode.Host)
+            MpiPart.CheckAbsolute(environment);
         _ = MpiPart.Compatibility(request, environment, SiteConfig.None);
         _ = RdmaPart.Selection(request, environment, SiteConfig.None);
         _ = RdmaPart.Libraries(request, environment, SiteConfig.None);
