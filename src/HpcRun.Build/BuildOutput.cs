@@ -159,7 +159,7 @@ internal sealed class BuildOutput : IDisposable
         {
             string scratchName = ScratchPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
             if (MkdirAt(directory, scratchName, 0b111_000_000) == 0) return scratchName;
-            if (Errno != EEXIST || attempt == 100) throw OutputRefusal.InDirectory(output, Errno);
+            if (Errno != EEXIST || attempt == 100) throw OutputRefusal.InDirectory(output, Errno, opened: true);
         }
     }
 }

@@ -19,16 +19,18 @@ internal static class DirectoryScan
     public const int MaxPath = 4095;
     private const int Named = 5;
 
-    /// <summary>Checks <paramref name="tree"/>; returns the paths (relative to it) mksquashfs must leave out.</summary>
+    /// <summary>Checks <paramref name="tree"/>; returns the paths (relative to it) mksquashfs must leave out.
+    /// <paramref name="devicesSaid"/>: the caller warned of the device nodes already (a recipe's directory base, as
+    /// a layer's), so they get no second warning in other words.</summary>
     public static IReadOnlyList<string> Check(string tree, bool skipUnreadable, IBuildReporter reporter,
-        CancellationToken cancel)
+        CancellationToken cancel, bool devicesSaid = false)
     {
         var unreadable = new List<(string Path, string Why)>();
         var special = new List<string>();
         SafeFileHandle root = Open(Cwd, tree, O_RDONLY | O_DIRECTORY);
         if (root.IsInvalid) throw ImageBuildException.Unreadable(Shown.Path(tree));
         using (root) Walk(root, "", Encoding.UTF8.GetByteCount(tree) + 1, unreadable, special, cancel);
-        if (special.Count > 0)
+        if (special.Count > 0 && !devicesSaid)
         {
             string more = special.Count > Named ? $" and {special.Count - Named} more" : "";
             var named = special.Order(StringComparer.Ordinal).Take(Named).Select(p => Shown.Path("/" + p));

@@ -53,13 +53,16 @@ public static class OutputRefusal
         if (!force) throw Unwritable(output, "it exists; give --force to overwrite it");
     }
 
-    /// <summary>OUT's directory refused to be opened, or to take the entry the build makes beside OUT, with
-    /// <paramref name="errno"/>.</summary>
-    public static ImageBuildException InDirectory(string output, int errno)
+    /// <summary>OUT's directory refused to be opened, or (<paramref name="opened"/>) to take the entry the build
+    /// makes beside OUT, with <paramref name="errno"/>: ENOENT from a directory that opened is its file system's
+    /// refusal (/proc's), not a missing directory.</summary>
+    public static ImageBuildException InDirectory(string output, int errno, bool opened = false)
     {
         string dirPath = DirectoryOf(output);
         return Unwritable(output, errno switch
         {
+            ENOENT when opened => $"its directory {Shown.Path(dirPath)} takes no new files: its file system " +
+                "refuses them",
             ENOENT => $"its directory {Shown.Path(dirPath)} does not exist",
             ENOTDIR => $"{Shown.Path(dirPath)} is not a directory",
             EACCES => "permission denied in its directory",

@@ -94,7 +94,8 @@ public static class UnsupportedOptions
             "default; set exact values with --env or --env-file",
     };
 
-    /// <summary>Apptainer's options of one verb whose names mean something else or nothing elsewhere.</summary>
+    /// <summary>Apptainer's options of one verb whose names mean something else or nothing elsewhere, and Docker's
+    /// build -t.</summary>
     private static readonly Dictionary<(string Verb, string Option), string> VerbOptions = new()
     {
         [("inspect", "--test")] = "run the test with `hpcrun test IMAGE`; `hpcrun inspect --deffile` shows %test",
@@ -102,6 +103,8 @@ public static class UnsupportedOptions
         [("inspect", "--list-apps")] = "hpcrun has no SCIF apps: `hpcrun inspect --json IMAGE` gives what an image " +
             "holds",
         [("inspect", "--all")] = "`hpcrun inspect --json IMAGE` gives everything at once",
+        [("build", "-t")] = "hpcrun names an image by the file it writes, not by a tag: hpcrun build NAME.sif " +
+            "Dockerfile (for docker build -t NAME .)",
         [("build", "-s")] = "hpcrun builds image files; a directory is an image as it is (hpcrun DIR CMD)",
         [("build", "--nv")] = BuildGpu,
         [("build", "--nvccli")] = BuildGpu,

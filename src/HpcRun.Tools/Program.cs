@@ -14,7 +14,8 @@ var cli = new CommandLineRoot();
 foreach (Command verb in (Command[])[.. ImageVerbs.All, .. SlurmVerbs.All, .. RegistryVerbs.All, BenchVerb.Create()])
     cli.Command.Subcommands.Add(verb);
 return SignalDeath.EndAs( // a build or pull stopped by a signal ends by it
-    cli.Invoke(RawArguments() ?? args, words => ImageVerbs.ApptainerFakeroot(words, cli.Command)));
+    cli.Invoke(RawArguments() ?? args,
+        words => ImageVerbs.ContextAlone(ImageVerbs.ApptainerFakeroot(words, cli.Command), cli.Command)));
 
 // .NET decodes argv as UTF-8 and writes U+FFFD for what is not; the kernel's copy keeps every byte (RawText),
 // so that `hpcrun build` takes an OUT or SOURCE of any name, as Unix paths are bytes.

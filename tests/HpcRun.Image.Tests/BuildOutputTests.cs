@@ -56,6 +56,17 @@ public sealed class BuildOutputTests : IDisposable
         Assert.Equal($"cannot write {output}: its directory {sandbox.File("missing")} does not exist", e.Message);
     }
 
+    /// <summary>/proc is there, but its file system takes no new file (mkdir: ENOENT): said so, not "its directory
+    /// /proc does not exist".</summary>
+    [Fact]
+    public void An_output_in_a_directory_that_takes_no_files_is_refused_saying_so()
+    {
+        string layout = Layout();
+        var e = Unwritable(() => building.Build(layout, with: r => r with { Output = "/proc/out.sif" }));
+        Assert.Equal("cannot write /proc/out.sif: its directory /proc takes no new files: its file system refuses " +
+            "them", e.Message);
+    }
+
     [Fact]
     public void Scratch_space_is_fresh_and_private_whatever_was_planted_under_the_old_predictable_names()
     {

@@ -79,6 +79,11 @@ public static class TestImages
         }
     }
 
+    /// <summary>A SIF of busybox for arm64 that Apptainer 3.8.1 built (testdata/apptainer): its header and its
+    /// programs say arm64, and it does not run here.</summary>
+    public static string ApptainerArm64Sif { get; } =
+        Path.Combine(TestEnvironment.RepoRoot, "tests", "HpcRun.Tests", "testdata", "apptainer", "busybox_arm64.sif");
+
     /// <summary><see cref="BusyboxTree"/> as a SquashFS file (mksquashfs, files owned by root).</summary>
     public static string BusyboxSquashFs
     {

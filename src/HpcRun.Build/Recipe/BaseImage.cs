@@ -193,7 +193,8 @@ internal sealed record BaseImage(string Identity, string? ImageFile, string? Dir
             skipped.AddDevice(device, Libc.Type(Libc.Cwd, Path.Combine(Directory!, device)) == Libc.S_IFBLK);
         skipped.Report(reporter);
         if (errors.Length == 0) return;
-        IReadOnlyList<string> left = DirectoryScan.Check(Directory!, skipUnreadable, reporter, cancel);
+        IReadOnlyList<string> left = DirectoryScan.Check(Directory!, skipUnreadable, reporter, cancel,
+            devicesSaid: true);
         foreach (string path in left) TreeCopy.Remove(Path.Combine(tree, path)); // an unreadable directory's copy
         string[] named = [.. left.Select(path => $"{Directory}/./{path}")];
         if (errors.FirstOrDefault(line => !named.Any(path => line.Contains(path, StringComparison.Ordinal)))

@@ -11,14 +11,16 @@ namespace HpcRun.Build.Recipe;
 
 /// <summary>
 /// The recipe build cache: one entry per completed step that changed the tree (FROM, RUN, COPY, ADD), named by a
-/// key chained from its parent's key and each instruction's text (expanded, with its flags) and, for COPY and ADD,
-/// the content of the sources: editing the last RUN of a recipe re-runs only that RUN. An entry is a directory
-/// KEY/ with the stage's state (state.json) and the tree (rootfs/; a FROM whose image is read again as cheaply as
-/// a copy may have none), made under a temporary name in the build's scratch directory and renamed whole when the
-/// build ends (<see cref="Commit"/>), once flushed to disk, so an interrupted build leaves only completed steps and
-/// a crash no step that lost its bytes; the flushes run on a thread of their own while the build goes on. A tree a
-/// build no longer changes is moved in (<see cref="Store"/>), not copied: a build keeps
-/// its scratch trees in <see cref="Scratch"/>, on the cache's file system. Null <see cref="Root"/>: --no-cache,
+/// key chained from the key of the step that made the tree it starts from and what can change its files: the
+/// instruction's text (with its flags), RUN's command, environment and working directory, COPY's and ADD's
+/// destinations and the content of their sources. Editing the last RUN of a recipe re-runs only that RUN, and an
+/// instruction that changes only the image's config (LABEL, ENV, CMD...) re-runs none by itself. An entry is a
+/// directory KEY/ with the stage's state (state.json) and the tree (rootfs/; a FROM whose image is read again as
+/// cheaply as a copy may have none), made under a temporary name in the build's scratch directory and renamed whole
+/// when the build ends (<see cref="Commit"/>), once flushed to disk, so an interrupted build leaves only completed
+/// steps and a crash no step that lost its bytes; the flushes run on a thread of their own while the build goes on.
+/// A tree a build no longer changes is moved in (<see cref="Store"/>), not copied: a build keeps its scratch trees
+/// in <see cref="Scratch"/>, on the cache's file system. Null <see cref="Root"/>: --no-cache,
 /// nothing read or kept. A build holds a shared lock on the cache (ROOT/.lock) while it runs, and
 /// <see cref="Clean"/> an exclusive one: `hpcrun cache clean` never removes what a running build reads or writes.
 /// Each build also holds an exclusive lock on its scratch directory's .lock (taken before the directory gets its

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using HpcRun.Image.Text;
 
 namespace HpcRun.Build.Recipe;
 
@@ -220,7 +221,10 @@ public static class DockerfileParser
                 RefuseMalformedPairs(inner, pairs, line, escape);
             return new Instruction(keyword, new Dictionary<string, string>(), rest.Trim(), line) { Shown = text };
         }
-        if (!Keywords.Contains(keyword)) throw new RecipeException($"unknown instruction {keyword}", line);
+        if (!Keywords.Contains(keyword))
+            throw new RecipeException($"unknown instruction {keyword}" + (Typos.Suggestion(keyword.ToLowerInvariant(),
+                Keywords.Concat(Ignored).Append("ONBUILD").Select(k => k.ToLowerInvariant())) is { } meant
+                ? $": did you mean {meant.ToUpperInvariant()}?" : ""), line);
         var flags = new Dictionary<string, string>();
         while (rest.StartsWith("--", StringComparison.Ordinal) && keyword is "FROM" or "COPY" or "ADD" or "RUN")
         {

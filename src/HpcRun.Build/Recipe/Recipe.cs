@@ -23,6 +23,10 @@ public sealed record Stage(string From, string? Name, string? Platform, IReadOnl
     /// <summary>A definition file's `Bootstrap: docker-archive`, `oci` or `oci-archive`: <see cref="From"/> names a
     /// `docker save` archive or OCI layout, `FILE[:TAG]`, and nothing else; null: any base.</summary>
     public string? ArchiveAgent { get; init; }
+
+    /// <summary>COPY --from=NAME where no stage is named NAME: the image NAME, read as the stage `FROM NAME` that
+    /// BuildKit makes of it.</summary>
+    public bool Implicit { get; init; }
 }
 
 /// <summary>A recipe read: its stages, the ARGs declared before the first FROM (with their defaults), and, for an

@@ -10,7 +10,7 @@ public static partial class RecipeBuilder
     /// <summary>A build's COPY, ADD and WORKDIR: what they write into the stage's tree.</summary>
     private sealed partial class Run
     {
-        private string Copy(Instruction at, StageState state, string key, string tree, ref string? materialized)
+        private string Copy(Instruction at, StageState state, string tree, ref string? materialized)
         {
             List<string> words = at.ExecForm() is { } exec ? [.. exec] : Words.Split(at.Arguments, state, at.Escape);
             bool host = at.Keyword == "%files"; // Apptainer's CopyFromHost
@@ -18,8 +18,9 @@ public static partial class RecipeBuilder
             bool ownPath = host && words.Count == 1;
             if (words.Count < 2 && !ownPath) throw new RecipeException($"{at.Keyword} takes SOURCE... DEST", at.Line);
             if (at.Keyword == "ADD" && words[..^1].FirstOrDefault(IsRemoteOrArchive) is { } refused)
-                throw new RecipeException($"ADD {refused}: URLs and archives are not supported (COPY the file and " +
-                    "RUN tar)", at.Line);
+                throw new RecipeException($"ADD {refused}: " + (IsUrl(refused)
+                    ? "URLs are not supported (RUN curl or wget to download it, or download it first and COPY it)"
+                    : "archives are not supported (COPY the file and RUN tar)"), at.Line);
             IReadOnlyList<string> sources = ownPath ? words : words[..^1];
             ChmodFlag? chmod = Chmod(at, state);
             bool link = Link(at);
@@ -53,7 +54,7 @@ public static partial class RecipeBuilder
             // CopyFromHost joins a destination to the image's root (securejoin), whatever the base's WORKDIR.
             if (host)
                 parts = [.. parts.Select(p => (p.Written.StartsWith('/') ? p.Written : $"/{p.Written}", p.Chosen))];
-            string next = BuildCache.Key(key, $"{at.CacheText}\n{string.Join('\n', parts.Select(p =>
+            string next = BuildCache.Key(treeKey, $"{at.CacheText}\n{string.Join('\n', parts.Select(p =>
                 Destination(state, p.Written)))}\n{chmod?.Text}\n{context.Hash(chosen, at)}");
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
@@ -125,6 +126,7 @@ public static partial class RecipeBuilder
             {
                 Shown = $"FROM {name} (for {at.Keyword} --from)",
                 Term = $"{at.Keyword} --from={name}",
+                Implicit = true,
             };
             StageResult result = images[name] = Stage(stage, $"image{images.Count}", triggers: false);
             (treeKey, userFromBase, cmdSet) = (savedTree, savedUser, savedCmd);
@@ -223,8 +225,10 @@ public static partial class RecipeBuilder
             return !fd.IsInvalid;
         }
 
+        private static bool IsUrl(string source) => source.Contains("://", StringComparison.Ordinal);
+
         private static bool IsRemoteOrArchive(string source) =>
-            source.Contains("://", StringComparison.Ordinal) || new[] { ".tar", ".tar.gz", ".tgz", ".tar.xz",
+            IsUrl(source) || new[] { ".tar", ".tar.gz", ".tgz", ".tar.xz",
                 ".tar.bz2", ".tar.zst" }.Any(s => source.EndsWith(s, StringComparison.OrdinalIgnoreCase));
     }
 }

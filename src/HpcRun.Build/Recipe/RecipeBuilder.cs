@@ -212,10 +212,10 @@ public static partial class RecipeBuilder
         return scratch;
     }
 
-    /// <summary>A stage done: the key of its last step, that of its last step that changed the tree, its tree (in the
-    /// scratch directory) and state; <paramref name="Reuse"/>: the cache entry whose directory keeps an earlier image
-    /// of a tree that shares its files (<see cref="BuildRequest.ReuseDirectory"/>), or null.</summary>
-    private sealed record StageResult(string Key, string TreeKey, string Tree, StageState State, string? Platform,
+    /// <summary>A stage done: the key of its last step that changed the tree, its tree (in the scratch directory) and
+    /// state; <paramref name="Reuse"/>: the cache entry whose directory keeps an earlier image of a tree that shares
+    /// its files (<see cref="BuildRequest.ReuseDirectory"/>), or null.</summary>
+    private sealed record StageResult(string TreeKey, string Tree, StageState State, string? Platform,
         string? Reuse = null);
 
     /// <summary>A step done whose tree is not in the cache yet: <see cref="Base"/>, a FROM whose image is read again
@@ -328,8 +328,7 @@ public static partial class RecipeBuilder
         {
             string tree = Path.Combine(scratch, folder);
             string? materialized = null; // the key whose tree `tree` holds
-            StageState state;
-            string key; // of the instructions so far; treeKey: of the last that changed the tree
+            StageState state; // treeKey: the key of the last step that changed the tree
             StageResult? parent = named.GetValueOrDefault(stage.From.ToLowerInvariant())
                 ?? (int.TryParse(stage.From, out int n) && n >= 0 && n < done.Count ? done[n] : null);
             var from = new Instruction("FROM", new Dictionary<string, string>(), stage.From, stage.Line)
@@ -347,7 +346,6 @@ public static partial class RecipeBuilder
                         throw new RecipeException($"FROM --platform={asked} {stage.From}: that stage is built for " +
                             $"{parent.Platform ?? HostPlatform.Name}, and hpcrun builds each stage once", stage.Line);
                     state = parent.State with { Args = new Dictionary<string, string>() };
-                    key = parent.Key;
                     treeKey = parent.TreeKey;
                 }
                 else
@@ -358,12 +356,18 @@ public static partial class RecipeBuilder
                     if (asked is not null && BaseImage.PlatformRefusal(image.Kind, asked,
                             request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
                         throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
+                    // A local image is what its programs (a SIF: its header) are, whatever a platform asked for.
+                    if ((asked ?? request.Platform) is { } wanted
+                        && image.Kind is BaseKind.Directory or BaseKind.SquashFs or BaseKind.Sif
+                        && LocalPlatform.Mismatch(wanted, Reading(stage,
+                            () => LocalPlatform.Of(image.Directory ?? image.ImageFile!))) is { } mismatch)
+                        throw new RecipeException($"{stage.Term}: {mismatch}", stage.Line);
                     // The last line: the state kept holds the base's OnBuild and platform, which the states of
                     // hpcrun versions before them lack. The platform built for keys every step after it, as
                     // BuildKit's: --platform's too, as a local base reads the same for each (the host's is left out,
                     // so that the steps cached before it was keyed stay the host's).
                     string? target = request.Platform == HostPlatform.Name ? null : request.Platform;
-                    key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform ?? target}\n" +
+                    string key = treeKey = BuildCache.Key("", $"FROM {image.Identity} {stage.Platform ?? target}\n" +
                         "OnBuild, platform");
                     bases[key] = image;
                     if (cache.Has(key)) { state = cache.State(key); Cached(key); }
@@ -388,23 +392,23 @@ public static partial class RecipeBuilder
             IReadOnlyList<string> onBuild = state.Config.OnBuild ?? [];
             state = state with { Config = state.Config with { OnBuild = null } };
             if (recipe.Definition is null && triggers)
-                (state, key) = OnBuild(stage, onBuild, state, key, tree, ref materialized);
+                state = OnBuild(stage, onBuild, state, tree, ref materialized);
             if (stage.Variables.Count > 0)
                 state = state with { Args = new Dictionary<string, string>(state.Args.Concat(stage.Variables)) };
             foreach (Instruction instruction in stage.Instructions)
             {
                 finish = Line(instruction);
                 cancel.ThrowIfCancellationRequested();
-                (state, key) = Apply(instruction, state, key, tree, ref materialized);
+                state = Apply(instruction, state, tree, ref materialized);
                 finish();
             }
             (string last, string? reuse) = Finish(tree, materialized);
-            return new StageResult(key, treeKey, last, state, platform, reuse);
+            return new StageResult(treeKey, last, state, platform, reuse);
         }
 
         /// <summary>What <paramref name="read"/> reads of the <paramref name="stage"/>'s base; an image it cannot read
-        /// is said with the recipe's line and the base's name, as exec names its image, and one that is not there
-        /// with the line.</summary>
+        /// is said with the recipe's line and the base's name, as exec names its image, one that is not there or that
+        /// a registry did not give with the line (COPY --from=NAME's also saying that no stage is NAME).</summary>
         private T Reading<T>(Stage stage, Func<T> read)
         {
             try { return read(); }
@@ -419,13 +423,26 @@ public static partial class RecipeBuilder
             {
                 throw new MissingFileException($"{request.Recipe}:{stage.Line}: {e.Message}", e.FileName ?? "");
             }
+            catch (PullException e)
+            {
+                string stageless = stage.Implicit ? $"no stage named {stage.From}; pulling {Pulled(stage.From)}: " : "";
+                throw new PullException(e.Status, $"{request.Recipe}:{stage.Line}: {stageless}{e.Message}");
+            }
+        }
+
+        /// <summary>The registry reference that <paramref name="from"/> is read as, in full (docker.io/library/...);
+        /// as written when it is none.</summary>
+        private static string Pulled(string from)
+        {
+            try { return ImageReference.Parse(from).ToString(); }
+            catch (FormatException) { return from; }
         }
 
         /// <summary>Runs the ONBUILD <paramref name="triggers"/> of the stage's base right after its FROM, in order,
         /// as if written there (Dockerfile reference, ONBUILD): each a step of its own, at the FROM's line, keyed in
         /// the cache as the instruction it is. A failure says which base's trigger it was.</summary>
-        private (StageState, string) OnBuild(Stage stage, IReadOnlyList<string> triggers, StageState state, string key,
-            string tree, ref string? materialized)
+        private StageState OnBuild(Stage stage, IReadOnlyList<string> triggers, StageState state, string tree,
+            ref string? materialized)
         {
             for (int i = 0; i < triggers.Count; i++)
             {
@@ -440,7 +457,7 @@ public static partial class RecipeBuilder
                     if (trigger is not null)
                     {
                         cancel.ThrowIfCancellationRequested();
-                        (state, key) = Apply(trigger, state, key, tree, ref materialized);
+                        state = Apply(trigger, state, tree, ref materialized);
                     }
                     finish();
                 }
@@ -450,7 +467,7 @@ public static partial class RecipeBuilder
                     throw new ImageBuildException($"{which}: {e.Message}", e.Failure, e.Signal);
                 }
             }
-            return (state, key);
+            return state;
         }
 
         /// <summary>The stage's last tree, to be read from now on: moved into the cache when it was made here, read
@@ -474,17 +491,20 @@ public static partial class RecipeBuilder
 
         /// <summary>Applies <paramref name="at"/>; what in it the recipe cannot do names its line, a word's quote left
         /// open (<see cref="Words"/>) too.</summary>
-        private (StageState, string) Apply(Instruction at, StageState state, string key, string tree,
-            ref string? materialized)
+        private StageState Apply(Instruction at, StageState state, string tree, ref string? materialized)
         {
-            try { return ApplyInstruction(at, state, key, tree, ref materialized); }
+            try { return ApplyInstruction(at, state, tree, ref materialized); }
             catch (RecipeException e) when (e.Line == 0) { throw new RecipeException(e.Message, at.Line); }
         }
 
-        private (StageState, string) ApplyInstruction(Instruction at, StageState state, string key, string tree,
-            ref string? materialized)
+        /// <summary>What <paramref name="at"/> makes of the stage's state and tree. A step that changes the tree
+        /// (RUN, COPY, ADD, a WORKDIR that makes its directory) is keyed in the cache by the tree it starts from
+        /// (<see cref="treeKey"/>) and what can change its files, as BuildKit's cache keys a step by its parent's
+        /// file system: so ENV, LABEL, ARG, CMD and the other instructions that change only the image's config re-run
+        /// no step by themselves (a new --build-arg used only in a LABEL), while a RUN after a changed ENV or ARG,
+        /// which it sees, runs again.</summary>
+        private StageState ApplyInstruction(Instruction at, StageState state, string tree, ref string? materialized)
         {
-            string arguments = at.Keyword is "RUN" or "%post" ? at.Arguments : state.Expand(at.Arguments, at.Escape);
             switch (at.Keyword)
             {
                 case "RUN" or "%post":
@@ -494,9 +514,11 @@ public static partial class RecipeBuilder
                         userSaid = true;
                         reporter.Warning($"{request.Recipe}:{at.Line}: {why}");
                     }
-                    return (state, treeKey = RunCommand(at, state, key, tree, ref materialized));
+                    treeKey = RunCommand(at, state, tree, ref materialized);
+                    break;
                 case "COPY" or "ADD" or "%files":
-                    return (state, treeKey = Copy(at, state, key, tree, ref materialized));
+                    treeKey = Copy(at, state, tree, ref materialized);
+                    break;
                 case "ARG":
                     foreach ((string name, string? value)
                              in state.ExpandPairs(at.Arguments, legacyForm: false, at.Escape))
@@ -521,13 +543,17 @@ public static partial class RecipeBuilder
                     state = state with { Config = state.Config with { Labels = labels } };
                     break;
                 case "WORKDIR":
-                    string dir = InTree(state, arguments.Trim());
+                    string dir = InTree(state, state.Expand(at.Arguments, at.Escape).Trim());
                     state = state with { Config = state.Config with { WorkingDir = dir } };
-                    string next = BuildCache.Key(key, $"{at.CacheText}\n{arguments}");
+                    // Its directory, not its words: `WORKDIR b` after `WORKDIR /a` or `WORKDIR /c` makes another.
+                    string next = BuildCache.Key(treeKey, $"{at.CacheText}\n{dir}");
                     if (Workdir(at, dir, state, next, tree, ref materialized)) treeKey = next;
-                    return (state, next);
+                    break;
                 case "USER":
-                    state = state with { Config = state.Config with { User = arguments.Trim() } };
+                    state = state with
+                    {
+                        Config = state.Config with { User = state.Expand(at.Arguments, at.Escape).Trim() },
+                    };
                     userFromBase = false;
                     break;
                 case "CMD":
@@ -557,15 +583,18 @@ public static partial class RecipeBuilder
                     };
                     break;
             }
-            return (state, BuildCache.Key(key, $"{at.CacheText}\n{arguments}"));
+            return state;
         }
 
-        private string RunCommand(Instruction at, StageState state, string key, string tree, ref string? materialized)
+        private string RunCommand(Instruction at, StageState state, string tree, ref string? materialized)
         {
             IReadOnlyList<string> argv = at.ExecForm() ?? [.. state.Shell, at.Arguments];
-            // The last line: what a RUN's tree is now (its empty mount points left out), so that steps kept by an
-            // hpcrun that left them in are not taken for it.
-            string next = BuildCache.Key(key, $"{at.CacheText}\n{Json(state.RunEnvironment())}\nno mount stubs");
+            // What the command runs with: its argv (SHELL's), environment and working directory. The last line: what
+            // a RUN's tree is now (its empty mount points left out), so that steps kept by an hpcrun that left them in
+            // are not taken for it.
+            string next = BuildCache.Key(treeKey, $"{at.CacheText}\n{Json([.. argv])}\n" +
+                $"{Json([.. state.RunEnvironment().Select(e => $"{e.Key}={e.Value}")])}\n" +
+                $"{state.Config.WorkingDir}\nno mount stubs");
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
             Keep(tree);
@@ -608,8 +637,6 @@ public static partial class RecipeBuilder
             return line.Length <= 80 ? line : line[..77] + "...";
         }
 
-        private static string Json(IReadOnlyList<KeyValuePair<string, string>> environment) =>
-            JsonSerializer.Serialize(environment.Select(e => $"{e.Key}={e.Value}").ToArray(),
-                RecipeJson.Default.StringArray);
+        private static string Json(string[] words) => JsonSerializer.Serialize(words, RecipeJson.Default.StringArray);
     }
 }

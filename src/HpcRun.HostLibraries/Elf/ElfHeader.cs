@@ -32,6 +32,20 @@ public readonly record struct ElfHeader(byte Class, byte Data, ushort Machine)
     /// <summary>"x86_64", "aarch64"...; "ELF machine N" for a machine without a name here.</summary>
     public string MachineName => Machines.GetValueOrDefault(Machine, $"ELF machine {Machine}");
 
+    /// <summary>The architecture as OCI platforms and SIF headers name it ("amd64", "arm64"...); null for a machine
+    /// without a name here.</summary>
+    public string? OciArchitecture => Machine switch
+    {
+        62 => "amd64",
+        183 => "arm64",
+        3 => "386",
+        40 => "arm",
+        21 => IsLittleEndian ? "ppc64le" : "ppc64",
+        22 => "s390x",
+        243 => "riscv64",
+        _ => null,
+    };
+
     /// <summary>Reads the first <see cref="Size"/> bytes of <paramref name="data"/>; null when they are
     /// fewer or do not start with the ELF magic. e_machine is read big-endian only when EI_DATA says so.</summary>
     public static ElfHeader? TryRead(ReadOnlySpan<byte> data)

@@ -1,19 +1,14 @@
 using System.Runtime.InteropServices;
 using HpcRun.CommandLine;
-using HpcRun.HostLibraries;
 using HpcRun.Image;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace HpcRun.Doctor;
 
 /// <summary>Whether an image can run on this node: it is a usable image, built for this CPU.</summary>
 public static class ImageChecks
 {
-    /// <summary>Programs every runnable image has, one of which tells its architecture.</summary>
-    private static readonly string[] Probes = [TrialShell, "/usr/bin/sh", "/bin/busybox", "/usr/bin/env"];
-
     /// <summary>What doctor's trial launch of a file image starts (`TrialShell -c true`).</summary>
     public const string TrialShell = "/bin/sh";
 
@@ -83,10 +78,10 @@ public static class ImageChecks
         if (ArchiveContent.IsOldDockerSave(image)) // unpacked: layer directories, no root file system to probe
             return CheckResult.Fail(name, $"{image}: {ArchiveContent.OldDockerSaveFormat}",
                 ArchiveContent.OldDockerSaveAdvice);
-        string? machine = ProbeMachine(image);
+        string? machine = ImageMachine.InDirectory(image)?.Elf.MachineName;
         if (machine is null)
             return CheckResult.Warn(name,
-                $"cannot tell the architecture: no ELF {string.Join(" or ", Probes)} in {image}",
+                $"cannot tell the architecture: no ELF {string.Join(" or ", ImageMachine.Probes)} in {image}",
                 "check that the directory is a root file system");
         return machine == HostArchitecture
             ? CheckResult.Ok(name, $"directory image for {machine}, like this host")
@@ -133,23 +128,4 @@ public static class ImageChecks
 
     /// <summary>A file image's kind as its format spells it ("SquashFS", "SIF"), not as the enum does.</summary>
     private static string KindName(ImageKind kind) => kind == ImageKind.Sif ? "SIF" : "SquashFS";
-
-    /// <summary>The architecture of the first of <see cref="Probes"/> that is an ELF file in the image directory
-    /// <paramref name="image"/>, its symlinks resolved inside it (<see cref="RootDir"/>); null when none is.</summary>
-    private static string? ProbeMachine(string image)
-    {
-        using RootDir? root = RootDir.Open(Libc.Cwd, image);
-        if (root is null) return null;
-        Span<byte> header = stackalloc byte[ElfHeader.Size];
-        foreach (string probe in Probes)
-        {
-            using SafeFileHandle fd = root.Open(probe, Libc.O_RDONLY | Libc.O_NONBLOCK);
-            if (fd.IsInvalid || Libc.Type(fd, "") != Libc.S_IFREG) continue;
-            int read;
-            try { read = RandomAccess.Read(fd, header, 0); }
-            catch (IOException) { continue; }
-            if (ElfHeader.TryRead(header[..read]) is { } elf) return elf.MachineName;
-        }
-        return null;
-    }
 }

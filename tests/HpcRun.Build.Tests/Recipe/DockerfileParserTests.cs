@@ -28,6 +28,8 @@ public class DockerfileParserTests
 
     [Theory]
     [InlineData("FROM a\nFROB x\n", 2, "unknown instruction FROB")]
+    [InlineData("FROM a\nRUNN echo hi\n", 2, "unknown instruction RUNN: did you mean RUN?")]
+    [InlineData("FROM a\nworkdri /app\n", 2, "unknown instruction WORKDRI: did you mean WORKDIR?")]
     [InlineData("FROM a\nRUN <<EOF\necho\nEOF\n", 2, "heredoc")]
     [InlineData("FROM a\nCOPY --parents a /b\n", 2, "COPY --parents is not supported")]
     [InlineData("FROM a\nADD --checksum=sha256:0 a /b\n", 2, "ADD --checksum is not supported")]

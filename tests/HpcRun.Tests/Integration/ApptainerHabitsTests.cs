@@ -48,8 +48,7 @@ public sealed class ApptainerImages
 public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages images) : IClassFixture<ApptainerImages>
 {
     public static TheoryData<string> Kinds => ["sif", "sqfs", "dir"];
-    private static readonly string ApptainerBuiltSif =
-        Path.Combine(TestEnvironment.RepoRoot, "tests", "HpcRun.Tests", "testdata", "apptainer", "busybox_arm64.sif");
+    private static readonly string ApptainerBuiltSif = TestImages.ApptainerArm64Sif;
 
     private static string[] Lines(CommandResult result) =>
         result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);

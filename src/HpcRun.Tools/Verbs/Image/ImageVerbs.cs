@@ -116,6 +116,10 @@ internal static class ImageVerbs
             else
                 try
                 {
+                    if (request.Platform is { } wanted
+                        && LocalPlatform.Mismatch(wanted, LocalPlatform.Of(request.Source)) is { } mismatch)
+                        throw new HpcRunException(ExitCode.RegistryNoPlatform,
+                            $"{Shown.Path(request.Source)}: {mismatch}");
                     WithProgress((reporter, cancel) =>
                         ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
                 }
@@ -134,9 +138,40 @@ internal static class ImageVerbs
     /// <exception cref="HpcRunException">64 (usage): --file with OUT and no context.</exception>
     public static string[] ApptainerFakeroot(string[] args, Command root)
     {
+        if (BuildWords(args, root) is not { Count: 1 } words) return args;
+        int flag = words.Flag;
+        string? value = flag < 0 ? null : args[flag + 1];
+        if (value is not null and not "-" && (!Path.Exists(value)
+                || RecipeBuilder.ImageSuffixes.Any(s => value.EndsWith(s, StringComparison.OrdinalIgnoreCase))))
+            return [.. args[..flag], "--fakeroot", .. args[(flag + 1)..]];
+        if (!words.File || args.Any(a => a is "-h" or "--help" or "-?")) return args;
+        throw new HpcRunException(ExitCode.Usage, "build -f RECIPE needs the build context after OUT (COPY's " +
+            "sources; `.`: the current directory, as in docker build -f RECIPE .): hpcrun build [OPTIONS] -f RECIPE " +
+            "OUT CONTEXT");
+    }
+
+    /// <summary><paramref name="args"/>, refused when they are `build CONTEXT` alone, by `docker build .`'s habit:
+    /// one word, a build context (<see cref="RecipeBuilder.ContextRecipe"/>), no -f and no option build lacks (which
+    /// has its own line); the line gives the build of its recipe, as `build OUT CONTEXT` does, where the parser would
+    /// say only that SOURCE is missing.</summary>
+    /// <exception cref="HpcRunException">64 (usage).</exception>
+    public static string[] ContextAlone(string[] args, Command root) =>
+        BuildWords(args, root) is { Count: 1, Flag: < 0, File: false, Unknown: false, Last: { } word }
+        && !args.Any(a => a is "-h" or "--help" or "-?") && RecipeBuilder.ContextRecipe(word) is { } recipe
+            ? throw new HpcRunException(ExitCode.Usage, $"build needs OUT before the build context " +
+                $"{Shown.Path(word)}: hpcrun build [OPTIONS] OUT.sif {Shown.Path(recipe)}")
+            : args;
+
+    /// <summary>What `build` was given before it is parsed: how many of its words are no option or option's value,
+    /// the last of them, where a -f is (-1: none), whether --file is given (as -f, --file or --file=RECIPE) and
+    /// whether an option build lacks is; null for another verb.</summary>
+    private static (int Count, string? Last, int Flag, bool File, bool Unknown)? BuildWords(string[] args,
+        Command root)
+    {
         int verb = ImageCommandLine.VerbAt(args, root), flag = -1, words = 0;
-        bool file = false; // --file given, as -f, --file or --file=RECIPE
-        if (verb < 0 || args[verb] != ToolVerbs.Build.Name) return args;
+        string? last = null;
+        bool file = false, unknown = false;
+        if (verb < 0 || args[verb] != ToolVerbs.Build.Name) return null;
         IList<Option> options = root.Subcommands.First(c => c.Name == args[verb]).Options;
         for (int i = verb + 1; i < args.Length; i++)
         {
@@ -147,20 +182,14 @@ internal static class ImageVerbs
             }
             file |= args[i].Split('=', 2)[0] is "-f" or "--file" && (args[i].Contains('=') || i + 1 < args.Length);
             if (args[i] == "-f" && flag < 0 && i + 1 < args.Length) flag = i++;
-            else if (!args[i].StartsWith('-') || args[i] == "-") words++;
-            else if (options.FirstOrDefault(o => o.Name == args[i] || o.Aliases.Contains(args[i])) is { } option
-                     && option.ValueType != typeof(bool) && !args[i].Contains('='))
+            else if (!args[i].StartsWith('-') || args[i] == "-") (words, last) = (words + 1, args[i]);
+            else if (options.FirstOrDefault(o => o.Name == args[i].Split('=', 2)[0]
+                         || o.Aliases.Contains(args[i].Split('=', 2)[0])) is not { } option)
+                unknown = true;
+            else if (option.ValueType != typeof(bool) && !args[i].Contains('='))
                 i++; // its value
         }
-        if (words != 1) return args;
-        string? value = flag < 0 ? null : args[flag + 1];
-        if (value is not null and not "-" && (!Path.Exists(value)
-                || RecipeBuilder.ImageSuffixes.Any(s => value.EndsWith(s, StringComparison.OrdinalIgnoreCase))))
-            return [.. args[..flag], "--fakeroot", .. args[(flag + 1)..]];
-        if (!file || args.Any(a => a is "-h" or "--help" or "-?")) return args;
-        throw new HpcRunException(ExitCode.Usage, "build -f RECIPE needs the build context after OUT (COPY's " +
-            "sources; `.`: the current directory, as in docker build -f RECIPE .): hpcrun build [OPTIONS] -f RECIPE " +
-            "OUT CONTEXT");
+        return (words, last, flag, file, unknown);
     }
 
     /// <summary>Apptainer's transport prefixes for local images taken off (hpcrun tells these sources apart by their

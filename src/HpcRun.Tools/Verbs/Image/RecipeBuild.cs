@@ -4,6 +4,7 @@ using HpcRun.Build.Recipe;
 using HpcRun.CommandLine;
 using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
+using HpcRun.Image.Text;
 using HpcRun.Registry;
 using HpcRun.Tools.Verbs.Registry;
 
@@ -51,16 +52,21 @@ internal sealed class RecipeBuild
             : build.Source;
         var args = new Dictionary<string, string>();
         if (result.GetValue(BuildArgFile) is { } file)
-            foreach (string line in ReadArgFile(file).Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#'))
+        {
+            // As an --env-file, what is wrong with it is 73.
+            foreach (string line in ReadArgFile(file).Split('\n').Select(l => l.Trim())
+                         .Where(l => l.Length > 0 && l[0] != '#'))
             {
                 string[] parts = line.Split('=', 2);
                 if (parts.Length < 2 || parts[0].Trim().Length == 0)
-                    throw new HpcRunException(ExitCode.Usage, $"--build-arg-file {file}: not NAME=VALUE: {line}");
+                    throw new HpcRunException(ExitCode.BadEnvironmentFile,
+                        $"--build-arg-file {file}: not NAME=VALUE: {line}");
                 args[parts[0].Trim()] = parts[1].Trim();
             }
-        if (args.FirstOrDefault(a => a.Value.Contains('\0')) is { Key: { } withNul })
-            throw new HpcRunException(ExitCode.Usage, $"--build-arg-file {result.GetValue(BuildArgFile)}: the value " +
-                $"of {withNul} holds a NUL character (byte 0), which no variable can");
+            if (args.FirstOrDefault(a => a.Value.Contains('\0')) is { Key: { } withNul })
+                throw new HpcRunException(ExitCode.BadEnvironmentFile, $"--build-arg-file {file}: the value of " +
+                    $"{withNul} holds a NUL character (byte 0), which no variable can");
+        }
         foreach (string pair in result.GetValue(BuildArgs) ?? [])
         {
             string[] parts = pair.Split('=', 2);
@@ -118,7 +124,7 @@ internal sealed class RecipeBuild
         {
             throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable, e.Message);
         }
-        catch (RegistryException e) { throw new HpcRunException(RegistryVerbs.Status(e.Fault), e.Message); }
+        catch (PullException e) { throw new HpcRunException((ExitCode)e.Status, e.Message); }
     }
 
     /// <summary>`-f -`'s recipe: stdin, read to its end before the build starts (an empty one is an empty recipe).
@@ -139,20 +145,25 @@ internal sealed class RecipeBuild
         }
     }
 
-    private static string[] ReadArgFile(string file)
-    {
-        try { return System.IO.File.ReadAllLines(file); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new HpcRunException(ExitCode.Usage, $"--build-arg-file {file}: cannot read it");
-        }
-    }
+    /// <summary>--build-arg-file's text, read as an --env-file is (<see cref="SmallTextFile"/>).</summary>
+    /// <exception cref="HpcRunException">73, as for an --env-file: it cannot be opened or is not a file.</exception>
+    private static string ReadArgFile(string file) =>
+        SmallTextFile.TryRead(file, out int errno) ?? throw new HpcRunException(ExitCode.BadEnvironmentFile,
+            $"--build-arg-file {Shown.Path(file)}: cannot read it: {SmallTextFile.WhyUnreadable(errno)}");
 
+    /// <summary>A recipe's base <paramref name="text"/> pulled into the image cache; its failure (a reference that
+    /// does not parse, the registry's) is a <see cref="PullException"/> with its status, which the build says at
+    /// the recipe's line.</summary>
     private string Pull(ParseResult result, string text, string? platform, IBuildReporter reporter,
         CancellationToken cancel)
     {
-        ImageReference reference = RegistryVerbs.Parse(text);
-        return CachePuller.Pull(RegistryVerbs.Cache(), reference, platform, Registry.Settings(result, reference),
-            CommandLineRoot.Version, reporter, cancel);
+        try
+        {
+            ImageReference reference = RegistryVerbs.Parse(text);
+            return CachePuller.Pull(RegistryVerbs.Cache(), reference, platform, Registry.Settings(result, reference),
+                CommandLineRoot.Version, reporter, cancel);
+        }
+        catch (RegistryException e) { throw new PullException((int)RegistryVerbs.Status(e.Fault), e.Message); }
+        catch (HpcRunException e) { throw new PullException((int)e.Code, e.Message); }
     }
 }

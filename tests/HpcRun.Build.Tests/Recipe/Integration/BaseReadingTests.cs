@@ -124,4 +124,19 @@ public sealed class BaseReadingTests : IDisposable
         Assert.Equal("/bin/busybox\n/x.txt\n", listed.Stdout);
         Assert.NotEqual(0, listed.ExitCode);
     }
+
+    /// <summary>A directory base with device nodes and a file that cannot be read warned twice, in other words, of
+    /// the same device nodes: once as a layer's are, once as a directory source's.</summary>
+    [Fact]
+    public void A_directory_base_s_device_nodes_are_said_once_when_a_file_of_it_cannot_be_read()
+    {
+        work.Write("x.txt", "x\n");
+        work.Write("Dockerfile", "FROM ./btree\nCOPY x.txt /x.txt\n");
+        string tree = UnreadableTree();
+        TestEnvironment.RunChecked("mknod", Path.Combine(tree, "dev", "null"), "c", "1", "3");
+        var build = work.Build("--skip-unreadable", "out.sif", "Dockerfile");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal([$"hpcrun: warning: {tree}: skipped character device dev/null (an image keeps no device nodes " +
+            "or FIFOs)"], build.Stderr.Split('\n').Where(line => line.Contains("dev/null")));
+    }
 }

@@ -222,7 +222,8 @@ public sealed class RecipeBuildTests : IDisposable
     }
 
     /// <summary>`hpcrun build OUT CONTEXT` by Docker's habit is refused with the command that builds the recipe,
-    /// not made into an image of the context's files.</summary>
+    /// not made into an image of the context's files; so is `build CONTEXT` alone (it said only "build needs
+    /// SOURCE"), and Docker's `build -t NAME CONTEXT` says that hpcrun names the file instead.</summary>
     [Fact]
     public void A_build_context_given_as_source_is_refused_with_the_recipe_to_build()
     {
@@ -232,6 +233,12 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Equal(64, build.ExitCode);
         Assert.Equal("hpcrun: ctx is a build context, not a root file system: hpcrun build [OPTIONS] out.sif " +
             "ctx/Dockerfile\n", build.Stderr);
+        var alone = Build("ctx");
+        Assert.Equal((64, "hpcrun: build needs OUT before the build context ctx: hpcrun build [OPTIONS] OUT.sif " +
+            "ctx/Dockerfile\n"), (alone.ExitCode, alone.Stderr));
+        var tagged = Build("-t", "myimg", "ctx");
+        Assert.Equal((64, "hpcrun: '-t' is not supported: hpcrun names an image by the file it writes, not by a " +
+            "tag: hpcrun build NAME.sif Dockerfile (for docker build -t NAME .)\n"), (tagged.ExitCode, tagged.Stderr));
         Assert.False(File.Exists(Path.Combine(dir, "out.sif")));
         AssertNoScratch();
     }
@@ -1035,7 +1042,7 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.Equal("version 3.0 hello\n", Hpcrun.Run(["exec", sif, "cat", "/version"], env).Stdout);
         Write("bad.txt", "VERSION\n");
         var bad = Build("--force", "--build-arg-file", "bad.txt", "args.sif", "args.def");
-        Assert.Equal((64, "hpcrun: --build-arg-file bad.txt: not NAME=VALUE: VERSION\n"), (bad.ExitCode, bad.Stderr));
+        Assert.Equal((73, "hpcrun: --build-arg-file bad.txt: not NAME=VALUE: VERSION\n"), (bad.ExitCode, bad.Stderr));
 
         var missing = Build("--force", "args.sif", "args.def");
         Assert.Equal((111, "hpcrun: args.def:10: build var VERSION is not defined through either --build-arg " +
