@@ -107,20 +107,20 @@ public sealed class DoctorImageAdviceTests : IDisposable
         Assert.DoesNotContain(doctor.Stdout.Split('\n'), l => l.StartsWith("FAIL"));
     }
 
-    /// <summary>An image whose own files are in the way of a mount every launch makes (its /tmp a symlink that leads
+    /// <summary>An image whose own files are in the way of a mount every launch makes (its /etc a symlink that leads
     /// out of it, its /etc/passwd a directory): the trial launch stops at them (76) while every check above is fine,
     /// so the fix is the image's, not "see the checks above".</summary>
     [Theory]
-    [InlineData("tmp leads out", "cannot mount on /etc/hosts: ")]
+    [InlineData("etc leads out", "cannot mount on /etc/hosts: ")]
     [InlineData("passwd a directory", "cannot mount a file on /etc/passwd: it is a directory in the container")]
     public void An_image_whose_files_are_in_the_way_of_a_mount_is_to_be_rebuilt(string kind, string line)
     {
         string tree = Path.Combine(dir, "tree"), image = Path.Combine(dir, "in-the-way.sqfs");
         TestEnvironment.RunChecked("cp", "-a", TestImages.BusyboxTree, tree);
-        if (kind == "tmp leads out")
+        if (kind == "etc leads out") // into /dev, the host's in the container
         {
-            Directory.Delete(Path.Combine(tree, "tmp"));
-            File.CreateSymbolicLink(Path.Combine(tree, "tmp"), "../../../../etc");
+            Directory.Delete(Path.Combine(tree, "etc"), recursive: true);
+            File.CreateSymbolicLink(Path.Combine(tree, "etc"), "dev");
         }
         else Directory.CreateDirectory(Path.Combine(tree, "etc", "passwd"));
         TestImages.MakeSquashFs(tree, image);
