@@ -1,5 +1,6 @@
 using HpcRun.Image.Posix;
 using HpcRun.Image.Registry;
+using HpcRun.Launch;
 
 namespace HpcRun.CommandLine;
 
@@ -13,9 +14,16 @@ public static class ImageCacheDirectory
     /// (<see cref="SiteCache"/>), not for a verb that needs no cache.</summary>
     public const string SiteVariable = "HPCRUN_SITE_CACHEDIR";
 
-    /// <summary>The site's cache-dir the launcher handed over (<see cref="SiteVariable"/>); null when none.</summary>
-    public static string? HandedSite(Func<string, string?> environment) =>
-        environment(SiteVariable) is { Length: > 0 } site ? site : null;
+    /// <summary>The variable in which the launcher hands over the configuration's FILE:LINE that set cache-dir, which
+    /// a refusal of the site's directory names.</summary>
+    public const string SiteOriginVariable = "HPCRUN_SITE_CACHEDIR_FROM";
+
+    /// <summary>The site's cache-dir the launcher handed over (<see cref="SiteVariable"/>) and the line that set it
+    /// (<see cref="SiteOriginVariable"/>); null when none.</summary>
+    public static Setting<string>? HandedSite(Func<string, string?> environment) =>
+        environment(SiteVariable) is { Length: > 0 } site
+            ? new Setting<string>(site, environment(SiteOriginVariable) is { Length: > 0 } origin ? origin : null)
+            : null;
 
     /// <summary>The cache's directory; null when no variable names one. When the site's cache-dir
     /// (<paramref name="siteDirectory"/>) decides, it is the user's folder in it, made now if missing and checked
@@ -26,10 +34,10 @@ public static class ImageCacheDirectory
     /// <exception cref="HpcRunException">64 (<see cref="ExitCode.Usage"/>) when the variable that decides is a
     /// relative path; 108 (<see cref="ExitCode.DiskFullOrCacheUnusable"/>) for a cache that cannot be used
     /// safely.</exception>
-    public static string? Find(Func<string, string?> environment, string? siteDirectory, uint? uid = null)
+    public static string? Find(Func<string, string?> environment, Setting<string>? siteDirectory, uint? uid = null)
     {
         string? found;
-        try { found = ImageCache.DirectoryFrom(environment, siteDirectory); }
+        try { found = ImageCache.DirectoryFrom(environment, siteDirectory?.Value); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.Usage, e.Message); }
         bool site = siteDirectory is not null && !ImageCache.OwnDirectoryGiven(environment);
         if (site) found = EnterSite(siteDirectory!, uid ?? Libc.EffectiveUidNow());
@@ -66,7 +74,8 @@ public static class ImageCacheDirectory
 
     /// <summary>The cache's directory, which the caller needs.</summary>
     /// <exception cref="HpcRunException">64 and 108 as <see cref="Find"/>; 108 when no variable names one.</exception>
-    public static string Require(Func<string, string?> environment, string? siteDirectory, uint? uid = null) =>
+    public static string Require(Func<string, string?> environment, Setting<string>? siteDirectory,
+        uint? uid = null) =>
         Find(environment, siteDirectory, uid) ?? throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable,
             NoCache);
 
@@ -77,17 +86,20 @@ public static class ImageCacheDirectory
     /// user's own directory that no one else may write, in a site directory that no one can take it from. The site's
     /// directory is followed when it is a symbolic link, and so is the user's folder when it is the user's own link
     /// (<see cref="SiteCache"/>).</summary>
-    private static string EnterSite(string site, uint uid)
+    private static string EnterSite(Setting<string> setting, uint uid)
     {
+        string site = setting.Value;
         string plain = site.TrimEnd('/'); // readlink of "link/" reads the directory it leads to, not the link
         string? linkTarget = plain.Length > 0 && Libc.ReadLink(Libc.Cwd, plain) is { } target
             ? Path.GetFullPath(target, Path.GetDirectoryName(plain) ?? "/") : null;
-        if (SiteCache.SiteProblem(site, Read(site, follow: true, out string? why), why, linkTarget) is { } problem)
+        if (SiteCache.SiteProblem(site, Read(site, follow: true, out string? why), why, linkTarget, setting.Origin)
+            is { } problem)
             throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable, problem);
         string mine = SiteCache.UserDirectory(site, uid);
         if (Libc.MkdirAt(Libc.Cwd, mine, 0b111_000_000) != 0 && Libc.Errno is var errno && errno != Libc.EEXIST)
             throw new HpcRunException(ExitCode.DiskFullOrCacheUnusable,
-                $"cannot make the image cache {mine}: {IoError.Describe(errno)}; {SiteCache.MakeIt(site)}");
+                $"cannot make the image cache {mine} (a folder of {SiteCache.Key(setting.Origin)}): " +
+                $"{IoError.Describe(errno)}; {SiteCache.MakeIt(site)}");
         // Read after mkdir, whoever made it: a folder another user put there first must be found out now.
         uint self = Libc.EffectiveUidNow();
         SiteCache.Entry? entry = Read(mine, follow: false, out string? whyNot);

@@ -40,6 +40,19 @@ public class SiteCacheTests
             SiteCache.SiteProblem("/c", new SiteCache.Entry(File, 0, 0x1FF), null));
     }
 
+    /// <summary>The line names the configuration's line that set cache-dir, where an administrator looks first.
+    /// </summary>
+    [Fact]
+    public void The_line_names_the_configurations_line_that_set_cache_dir()
+    {
+        Assert.Equal("cannot use the site's image cache /c (cache-dir from /etc/hpcrun/hpcrun.conf:3): not a " +
+            "directory", SiteCache.SiteProblem("/c", new SiteCache.Entry(File, 0, 0x1FF), null,
+                origin: "/etc/hpcrun/hpcrun.conf:3"));
+        Assert.StartsWith("cannot use the site's image cache /c (cache-dir from /etc/hpcrun/hpcrun.conf.d/a.conf:1, " +
+            "a symbolic link to /s): other users may write it", SiteCache.SiteProblem("/c",
+                new SiteCache.Entry(Dir, 0, 0x1FF), null, "/s", "/etc/hpcrun/hpcrun.conf.d/a.conf:1"));
+    }
+
     /// <summary>A cache-dir that is a symbolic link is judged by where it leads, as Apptainer follows a linked cache
     /// directory; the line names the link's target, which is what an administrator makes or mends.</summary>
     [Fact]

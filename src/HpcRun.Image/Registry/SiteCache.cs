@@ -26,6 +26,10 @@ public static class SiteCache
         $"the site's cache-dir is an administrator's to make, writable by every user and sticky as /tmp is: " +
         $"install -d -m 1777 {site}";
 
+    /// <summary>The key that named the site's directory, with the configuration's FILE:LINE that set it
+    /// (<paramref name="origin"/>; null when unknown), for an administrator looking for the line to change.</summary>
+    public static string Key(string? origin) => origin is null ? "cache-dir" : $"cache-dir from {origin}";
+
     private static string Octal(uint mode) => Convert.ToString(mode, 8).PadLeft(4, '0');
 
     /// <summary>The cache of the user <paramref name="uid"/> (the real uid, whatever a user namespace maps it to:
@@ -36,10 +40,11 @@ public static class SiteCache
     /// <paramref name="entry"/>: what <paramref name="site"/> leads to, a symbolic link followed; null: it could not
     /// be read, for <paramref name="why"/> (strerror's words). <paramref name="linkTarget"/>: where
     /// <paramref name="site"/> leads when it is a symbolic link (absolute), which the line names and which an
-    /// administrator makes.</summary>
-    public static string? SiteProblem(string site, Entry? entry, string? why, string? linkTarget = null)
+    /// administrator makes. <paramref name="origin"/>: the FILE:LINE that set cache-dir (<see cref="Key"/>).</summary>
+    public static string? SiteProblem(string site, Entry? entry, string? why, string? linkTarget = null,
+        string? origin = null)
     {
-        string start = $"cannot use the site's image cache {site} (cache-dir" +
+        string start = $"cannot use the site's image cache {site} ({Key(origin)}" +
             (linkTarget is null ? "): " : $", a symbolic link to {linkTarget}): ");
         if (entry is not { } e) return $"{start}{why}; {MakeIt(linkTarget ?? site)}";
         if ((e.Type & 0xF000) != Directory) return start + "not a directory";

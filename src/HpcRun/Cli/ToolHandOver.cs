@@ -32,15 +32,17 @@ internal static class ToolHandOver
         // The site's directory itself: hpcrun-tools makes and checks the user's folder in it when a verb uses it.
         (ToolVerbs.UsingImageCache, ImageCacheDirectory.SiteVariable, [ImageCacheDirectory.SiteVariable],
             site => site.CacheDirectory),
+        (ToolVerbs.UsingImageCache, ImageCacheDirectory.SiteOriginVariable, [ImageCacheDirectory.SiteVariable],
+            site => site.CacheDirectory is null ? null : site.Origins.GetValueOrDefault("cache-dir")),
         (ToolVerbs.WritingImages, MksquashfsArgs.Variable,
             [MksquashfsArgs.Variable, .. ApptainerVariables.Names(MksquashfsArgs.ApptainerKey)],
             site => site.MksquashfsArgs),
     ];
 
     /// <summary><paramref name="environment"/> with HOME where it lacks one and the verb uses the image cache, and
-    /// the site's defaults that <paramref name="verb"/> takes set as
-    /// their variables (HPCRUN_SITE_CACHEDIR, HPCRUN_MKSQUASHFS_ARGS), each unless a variable that beats the site's
-    /// value is set and not empty already (the variable itself; APPTAINER_MKSQUASHFS_ARGS) or the site sets none.
+    /// the site's defaults that <paramref name="verb"/> takes set as their variables (HPCRUN_SITE_CACHEDIR and the
+    /// line that set it, HPCRUN_MKSQUASHFS_ARGS), each unless a variable that beats the site's value is set and not
+    /// empty already (the variable itself; APPTAINER_MKSQUASHFS_ARGS) or the site sets none.
     /// </summary>
     /// <exception cref="HpcRunException">79 (<see cref="ExitCode.SiteConfigInvalid"/>).</exception>
     private static IReadOnlyList<string> WithSiteDefaults(string verb, IReadOnlyList<string> environment)

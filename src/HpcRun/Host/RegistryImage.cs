@@ -40,8 +40,9 @@ internal static class RegistryImage
         ImageReference reference;
         try { reference = ImageReference.Parse(image); }
         catch (FormatException e) { throw new HpcRunException(ExitCode.RegistryBadReference, e.Message); }
-        string directory = ImageCacheDirectory.Require(Variables(environment), site.CacheDirectory,
-            (uint)EarlyNamespace.OuterUid()); // the real uid names the user's folder of a site's cache, not 0
+        // The real uid names the user's folder of a site's cache, not 0.
+        string directory = ImageCacheDirectory.Require(Variables(environment),
+            site.Given("cache-dir", site.CacheDirectory), (uint)EarlyNamespace.OuterUid());
         var cache = new ImageCache(directory);
         // What made it offline, as the refusal names it: the option, else the variable (a batch script's).
         string? offlineBy = offline ? "--offline"
@@ -59,7 +60,8 @@ internal static class RegistryImage
     /// variable names one.</summary>
     /// <exception cref="HpcRunException">64 for a relative cache variable.</exception>
     public static string? CacheDirectory(IReadOnlyDictionary<string, string> environment, SiteConfig? site) =>
-        ImageCacheDirectory.Find(Variables(environment), site?.CacheDirectory, (uint)EarlyNamespace.OuterUid());
+        ImageCacheDirectory.Find(Variables(environment), site?.Given("cache-dir", site.CacheDirectory),
+            (uint)EarlyNamespace.OuterUid());
 
     /// <summary>The variables that place the cache; HOME, when unset or empty, is the account's (srun
     /// --export=NONE).</summary>

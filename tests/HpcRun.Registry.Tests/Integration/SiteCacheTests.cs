@@ -16,6 +16,10 @@ public sealed class SiteCacheTests(RegistryFixture registry) : IDisposable
 
     private string Site => Path.Combine(dir, "site");
 
+    /// <summary>The key and the configuration's line that set it, as a refusal of the site's directory names them.
+    /// </summary>
+    private string Key => $"cache-dir from {dir}/hpcrun.conf:1";
+
     /// <summary>The configuration naming <see cref="Site"/>, made with <paramref name="mode"/> unless null.</summary>
     private Dictionary<string, string> SiteEnv(UnixFileMode? mode = LikeTmp)
     {
@@ -88,19 +92,24 @@ public sealed class SiteCacheTests(RegistryFixture registry) : IDisposable
             $"plant the images you would run; make it yours alone (chmod 700 {mine})\n", run.Stderr);
     }
 
+    /// <summary>Each line names the configuration's line that set cache-dir: the administrator's to mend.</summary>
     [Fact]
     public void A_site_directory_that_is_missing_or_lets_users_replace_each_others_folders_is_refused()
     {
         var missing = Hpcrun.Run([registry.PlainRef("test/multi:1"), "/bin/true"], SiteEnv(mode: null));
-        Assert.Equal((108, $"hpcrun: cannot use the site's image cache {Site} (cache-dir): no such file or " +
+        Assert.Equal((108, $"hpcrun: cannot use the site's image cache {Site} ({Key}): no such file or " +
             "directory; the site's cache-dir is an administrator's to make, writable by every user and sticky as " +
             $"/tmp is: install -d -m 1777 {Site}\n"), (missing.ExitCode, missing.Stderr));
         Assert.False(Directory.Exists(Site));
         var notSticky = Hpcrun.Run(["cache", "list"], SiteEnv((UnixFileMode)0b111_111_111));
         Assert.Equal(108, notSticky.ExitCode);
-        Assert.StartsWith($"hpcrun: cannot use the site's image cache {Site} (cache-dir): other users may write it " +
+        Assert.StartsWith($"hpcrun: cannot use the site's image cache {Site} ({Key}): other users may write it " +
             "(mode 0777) but it is not sticky", notSticky.Stderr);
         Assert.Empty(Directory.GetFileSystemEntries(Site));
+        var closed = Hpcrun.Run(["cache", "list"], SiteEnv((UnixFileMode)0b111_101_101)); // 0755, no folder made
+        Assert.Equal((108, $"hpcrun: cannot make the image cache {Site}/1500 (a folder of {Key}): permission denied; " +
+            "the site's cache-dir is an administrator's to make, writable by every user and sticky as /tmp is: " +
+            $"install -d -m 1777 {Site}\n"), (closed.ExitCode, closed.Stderr));
     }
 
     /// <summary>`hpcrun doctor` checks the cache a launch would use with the launch's own function: where a launch of
@@ -131,7 +140,7 @@ public sealed class SiteCacheTests(RegistryFixture registry) : IDisposable
         Assert.Equal((108, $"hpcrun: {line}\n"), (launch.ExitCode, launch.Stderr)); // the line doctor gave
         var notSticky = Hpcrun.Run(["doctor"], SiteEnv((UnixFileMode)0b111_111_111));
         Assert.Equal(75, notSticky.ExitCode);
-        Assert.Contains($"FAIL  image cache: cannot use the site's image cache {Site} (cache-dir): other users may " +
+        Assert.Contains($"FAIL  image cache: cannot use the site's image cache {Site} ({Key}): other users may " +
             "write it (mode 0777) but it is not sticky", notSticky.Stdout);
     }
 
@@ -158,14 +167,14 @@ public sealed class SiteCacheTests(RegistryFixture registry) : IDisposable
         File.CreateSymbolicLink(Site, "nowhere"); // relative, as ln -s makes it: named as it resolves
         string nowhere = Path.Combine(dir, "nowhere");
         CommandResult dangling = Hpcrun.Run(["cache", "list"], env);
-        Assert.Equal((108, $"hpcrun: cannot use the site's image cache {Site} (cache-dir, a symbolic link to " +
+        Assert.Equal((108, $"hpcrun: cannot use the site's image cache {Site} ({Key}, a symbolic link to " +
             $"{nowhere}): no such file or directory; the site's cache-dir is an administrator's to make, writable by " +
             $"every user and sticky as /tmp is: install -d -m 1777 {nowhere}\n", ""),
             (dangling.ExitCode, dangling.Stderr, dangling.Stdout));
         File.Delete(Site);
         File.CreateSymbolicLink(Site, Path.Combine(dir, "hpcrun.conf"));
         CommandResult file = Hpcrun.Run([reference, "/bin/true"], env);
-        Assert.Equal((108, $"hpcrun: cannot use the site's image cache {Site} (cache-dir, a symbolic link to " +
+        Assert.Equal((108, $"hpcrun: cannot use the site's image cache {Site} ({Key}, a symbolic link to " +
             $"{Path.Combine(dir, "hpcrun.conf")}): not a directory\n"), (file.ExitCode, file.Stderr));
         Assert.False(Path.Exists(nowhere));
     }

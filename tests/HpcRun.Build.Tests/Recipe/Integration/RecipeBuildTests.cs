@@ -1234,8 +1234,8 @@ public sealed class RecipeBuildTests : IDisposable
         var badSite = new Dictionary<string, string> { ["HPCRUN_CONFIG"] = Path.Combine(dir, "bad.conf") };
         var bad = Hpcrun.Run(["build", "b.sif", "Dockerfile"], badSite, cwd: dir);
         Assert.Equal(108, bad.ExitCode);
-        Assert.StartsWith($"hpcrun: cannot use the site's image cache {dir}/Dockerfile/cache (cache-dir): not a " +
-            "directory; ", bad.Stderr);
+        Assert.StartsWith($"hpcrun: cannot use the site's image cache {dir}/Dockerfile/cache (cache-dir from " +
+            $"{dir}/bad.conf:1): not a directory; ", bad.Stderr);
         foreach ((string cache, string why) in new[] { ("/nonexist/cache", "permission denied"),
                      ("/etc/passwd", "not a directory") })
         {
