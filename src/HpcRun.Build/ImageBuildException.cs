@@ -28,6 +28,9 @@ public enum BuildFailure
     /// <summary>A file system the build or pull writes (OUT's, the image cache's) is full, or the user's quota on it
     /// spent (ENOSPC, EDQUOT); the message names what.</summary>
     DiskFull,
+    /// <summary>A recipe's RUN or %post would run programs for another CPU than this host's, which nothing here runs
+    /// (<see cref="Recipe.ForeignBase"/>).</summary>
+    ImageArchitecture,
 }
 
 /// <summary>A build could not be done for a reason outside the input's format: <see cref="Failure"/> says

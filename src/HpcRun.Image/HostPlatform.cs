@@ -20,4 +20,10 @@ public static class HostPlatform
 
     /// <summary>linux/ARCH: what a pull takes from a multi-platform image by default.</summary>
     public static string Name => $"linux/{Architecture}";
+
+    /// <summary>Whether a host whose CPU is <paramref name="host"/> runs programs for <paramref name="image"/>
+    /// (OCI's names) itself, with no emulator: the same CPU, or 386 on amd64, whose kernels run 32-bit x86
+    /// programs (IA32 emulation, on in every distribution's kernel). An arm64 kernel may lack 32-bit arm, so arm on
+    /// arm64 is not taken for granted.</summary>
+    public static bool Runs(string image, string host) => image == host || image == "386" && host == "amd64";
 }

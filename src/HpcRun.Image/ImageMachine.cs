@@ -18,19 +18,28 @@ public static class ImageMachine
     /// <summary>The first of <see cref="Probes"/> that is an ELF file in the image directory
     /// <paramref name="root"/>, its symlinks resolved inside it (<see cref="RootDir"/>), and its header; null when
     /// none is.</summary>
-    public static (string Probe, ElfHeader Elf)? InDirectory(string root)
+    public static (string Probe, ElfHeader Elf)? InDirectory(string root) =>
+        ProgramIn(root) is { } found ? (found.Probe, found.Elf) : null;
+
+    /// <summary>Bytes of a program's start that <see cref="ProgramIn"/> keeps: what binfmt_misc matches a handler's
+    /// offset and magic against (at most 128 bytes, the kernel's limit).</summary>
+    public const int StartSize = 128;
+
+    /// <summary>As <see cref="InDirectory"/>, with the program's first <see cref="StartSize"/> bytes (fewer for a
+    /// shorter file), which tell whether a binfmt_misc handler would run it.</summary>
+    public static (string Probe, ElfHeader Elf, byte[] Start)? ProgramIn(string root)
     {
         using RootDir? tree = RootDir.Open(Libc.Cwd, root);
         if (tree is null) return null;
-        Span<byte> header = stackalloc byte[ElfHeader.Size];
+        var start = new byte[StartSize];
         foreach (string probe in Probes)
         {
             using SafeFileHandle fd = tree.Open(probe, Libc.O_RDONLY | Libc.O_NONBLOCK);
             if (fd.IsInvalid || Libc.Type(fd, "") != Libc.S_IFREG) continue;
             int read;
-            try { read = RandomAccess.Read(fd, header, 0); }
+            try { read = RandomAccess.Read(fd, start, 0); }
             catch (IOException) { continue; }
-            if (ElfHeader.TryRead(header[..read]) is { } elf) return (probe, elf);
+            if (ElfHeader.TryRead(start.AsSpan(0, read)) is { } elf) return (probe, elf, start[..read]);
         }
         return null;
     }

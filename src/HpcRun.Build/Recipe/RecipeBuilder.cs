@@ -339,6 +339,7 @@ public static partial class RecipeBuilder
             userFromBase = true;
             cmdSet = false;
             string? asked = stage.Platform;
+            string? told = null; // the platform a local base's files say
             {
                 if (parent is not null)
                 {
@@ -356,12 +357,13 @@ public static partial class RecipeBuilder
                     if (asked is not null && BaseImage.PlatformRefusal(image.Kind, asked,
                             request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
                         throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
-                    // A local image is what its programs (a SIF: its header) are, whatever a platform asked for.
-                    if ((asked ?? request.Platform) is { } wanted
-                        && image.Kind is BaseKind.Directory or BaseKind.SquashFs or BaseKind.Sif
-                        && LocalPlatform.Mismatch(wanted, Reading(stage,
-                            () => LocalPlatform.Of(image.Directory ?? image.ImageFile!))) is { } mismatch)
-                        throw new RecipeException($"{stage.Term}: {mismatch}", stage.Line);
+                    // A local image is what its programs (a SIF: its header) are, whatever a platform asked for,
+                    // and is recorded so when none is: an arm64 tree recorded as the host's would be refused nowhere.
+                    var files = image.Kind is BaseKind.Directory or BaseKind.SquashFs or BaseKind.Sif
+                        ? Reading(stage, () => LocalPlatform.Of(image.Directory ?? image.ImageFile!)) : null;
+                    if ((asked ?? request.Platform) is { } wanted && LocalPlatform.Mismatch(wanted, files) is { } no)
+                        throw new RecipeException($"{stage.Term}: {no}", stage.Line);
+                    told = files is { } local ? $"linux/{local.Architecture}" : null;
                     // The last line: the state kept holds the base's OnBuild and platform, which the states of
                     // hpcrun versions before them lack. The platform built for keys every step after it, as
                     // BuildKit's: --platform's too, as a local base reads the same for each (the host's is left out,
@@ -386,7 +388,7 @@ public static partial class RecipeBuilder
                 }
             }
             finish();
-            string? platform = asked ?? parent?.Platform ?? state.BasePlatform ?? request.Platform;
+            string? platform = asked ?? parent?.Platform ?? state.BasePlatform ?? told ?? request.Platform;
             // The base's triggers run here, and only here: the image built records only its own ONBUILDs, as
             // Docker's does (a definition file's, as Apptainer's, runs none and records none).
             IReadOnlyList<string> onBuild = state.Config.OnBuild ?? [];
@@ -597,6 +599,7 @@ public static partial class RecipeBuilder
                 $"{state.Config.WorkingDir}\nno mount stubs");
             if (Hit(next)) return next;
             Materialize(tree, treeKey, ref materialized);
+            ForeignBase.Check(at, tree);
             Keep(tree);
             if (at.Keyword == "%post") ApptainerLayout.PreparePost(tree);
             string? script = at.Script is null ? null : ApptainerLayout.WriteScript(tree, at);

@@ -60,7 +60,8 @@ public static class ImageChecks
                 : CheckResult.Fail(name, $"{image}: {why}", ImageAccess.GiveAnImage);
         }
 
-        if (source.Architecture is { } sifArch && sifArch != HostOciArchitecture) // its partition's, as a launch reads
+        // Its partition's, as a launch reads it and refuses it (a 386 SIF runs on amd64).
+        if (source.Architecture is { } sifArch && !HostPlatform.Runs(sifArch, HostOciArchitecture))
             return CheckResult.Fail(name, $"SIF image is for {sifArch}, this host is {HostOciArchitecture}",
                 $"use an image built for {HostOciArchitecture}", ExitCode.ImageArchitecture);
         if (source.Kind != ImageKind.Directory)

@@ -116,12 +116,16 @@ internal static class ImageVerbs
             else
                 try
                 {
-                    if (request.Platform is { } wanted
-                        && LocalPlatform.Mismatch(wanted, LocalPlatform.Of(request.Source)) is { } mismatch)
+                    var files = LocalPlatform.Of(request.Source);
+                    if (request.Platform is { } wanted && LocalPlatform.Mismatch(wanted, files) is { } mismatch)
                         throw new HpcRunException(ExitCode.RegistryNoPlatform,
                             $"{Shown.Path(request.Source)}: {mismatch}");
+                    // Recorded as what its programs are: a tree or SquashFS says no platform, and an arm64 one
+                    // recorded as the host's would be launched, to fail with "Exec format error".
+                    BuildRequest built = request.Platform is null && files is { } local
+                        ? request with { Platform = $"linux/{local.Architecture}" } : request;
                     WithProgress((reporter, cancel) =>
-                        ImageBuilder.Build(request, CommandLineRoot.Version, reporter, cancel));
+                        ImageBuilder.Build(built, CommandLineRoot.Version, reporter, cancel));
                 }
                 catch (ImageFormatException e) { throw e.Naming(request.Source); }
             Wrote(request.Output);
@@ -360,6 +364,7 @@ internal static class ImageVerbs
         BuildFailure.RecipeCommandFailed => ExitCode.RecipeCommandFailed,
         BuildFailure.RecipeInvalid => ExitCode.RecipeInvalid,
         BuildFailure.RecipeSourceRefused => ExitCode.RecipeSourceRefused,
+        BuildFailure.ImageArchitecture => ExitCode.ImageArchitecture,
         _ => ExitCode.SetupFailed,
     };
 }
