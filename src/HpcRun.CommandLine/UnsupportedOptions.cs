@@ -98,8 +98,6 @@ public static class UnsupportedOptions
     /// build -t.</summary>
     private static readonly Dictionary<(string Verb, string Option), string> VerbOptions = new()
     {
-        [("inspect", "--test")] = "run the test with `hpcrun test IMAGE`; `hpcrun inspect --deffile` shows %test",
-        [("inspect", "-t")] = "run the test with `hpcrun test IMAGE`; `hpcrun inspect --deffile` shows %test",
         [("inspect", "--list-apps")] = "hpcrun has no SCIF apps: `hpcrun inspect --json IMAGE` gives what an image " +
             "holds",
         [("inspect", "--all")] = "`hpcrun inspect --json IMAGE` gives everything at once",

@@ -6,14 +6,13 @@ using HpcRun.Image.Text;
 namespace HpcRun.Image.Inspect;
 
 /// <summary>
-/// What `apptainer inspect --labels/--deffile/--runscript/--environment/--helpfile/--startscript` shows, read from an
-/// image's /.singularity.d (labels.json, Singularity, runscript, env/10-docker*.sh and env/9*-environment.sh,
-/// runscript.help, startscript) and, in a SIF, first from Apptainer's inspect-metadata.json and definition-file
-/// objects.
+/// What `apptainer inspect --labels/--deffile/--runscript/--test/--environment/--helpfile/--startscript` shows, read
+/// from an image's /.singularity.d (labels.json, Singularity, runscript, test, env/10-docker*.sh and
+/// env/9*-environment.sh, runscript.help, startscript) and, in a SIF, first from Apptainer's inspect-metadata.json
+/// and definition-file objects.
 /// Null: not asked for, or the image has none. Source: Apptainer's cmd/internal/cli/inspect.go. The members are in the
-/// order of Apptainer's JSON (its pkg/inspect Attributes struct; it has "test" between runscript and helpfile, which
-/// hpcrun does not show), and the maps are sorted by key, as Go's encoding/json writes a map and as the text lists it
-/// (<see cref="ApptainerAttributesText"/>).
+/// order of Apptainer's JSON (its pkg/inspect Attributes struct), and the maps are sorted by key, as Go's
+/// encoding/json writes a map and as the text lists it (<see cref="ApptainerAttributesText"/>).
 /// </summary>
 public sealed record ApptainerAttributes
 {
@@ -21,6 +20,8 @@ public sealed record ApptainerAttributes
     [JsonPropertyName("environment")] public IReadOnlyDictionary<string, string>? Environment { get; init; }
     [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string>? Labels { get; init; }
     [JsonPropertyName("runscript")] public string? Runscript { get; init; }
+    /// <summary>The test script, /.singularity.d/test (a definition file's %test).</summary>
+    [JsonPropertyName("test")] public string? Test { get; init; }
     [JsonPropertyName("helpfile")] public string? Helpfile { get; init; }
     [JsonPropertyName("deffile")] public string? Deffile { get; init; }
     [JsonPropertyName("startscript")] public string? Startscript { get; init; }
@@ -31,6 +32,7 @@ public sealed record ApptainerAttributes
     {
         Environment = Environment?.ToDictionary(e => e.Key, e => RawText.Lossy(e.Value)),
         Runscript = Lossy(Runscript),
+        Test = Lossy(Test),
         Helpfile = Lossy(Helpfile),
         Deffile = Lossy(Deffile),
         Startscript = Lossy(Startscript),
@@ -50,6 +52,7 @@ public enum AttributeKinds
     Helpfile = 8,
     Environment = 16,
     Startscript = 32,
+    Test = 64,
 }
 
 /// <summary>`apptainer inspect --json`'s document: {"data": {"attributes": {...}}, "type": "container"}.</summary>

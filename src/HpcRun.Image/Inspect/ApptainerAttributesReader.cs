@@ -54,6 +54,7 @@ public static partial class ApptainerAttributesReader
                 ? HpcrunRunscript(files) ?? fromSif.Runscript ?? files.Text($"{Meta}/runscript")
                     ?? ConfigScripts.Runscript(config())
                 : null,
+            Test = Wants(AttributeKinds.Test) ? fromSif.Test ?? files.Text($"{Meta}/test") : null,
             Helpfile = Wants(AttributeKinds.Helpfile)
                 ? fromSif.Helpfile ?? files.Text($"{Meta}/runscript.help") : null,
             Startscript = Wants(AttributeKinds.Startscript)
@@ -102,6 +103,7 @@ public static partial class ApptainerAttributesReader
                 Labels = Map("labels"),
                 Deffile = deffile ?? Field("deffile"),
                 Runscript = Field("runscript"),
+                Test = Field("test"),
                 Helpfile = Field("helpfile"),
                 Startscript = Field("startscript"),
                 Environment = Map("environment") is { } environment

@@ -6,12 +6,15 @@ using HpcRun.TestSupport;
 namespace HpcRun.Image.Tests.Fixtures;
 
 /// <summary>A SIF laid out as Apptainer builds one: a definition file, a labels object, the JSON
-/// objects inspect-metadata.json and oci-config.json, and /.singularity.d/ inside the partition.</summary>
+/// objects inspect-metadata.json and oci-config.json, and /.singularity.d/ inside the partition. Its test script is in
+/// the metadata (as `test`) and, as another text, in the partition: Apptainer's inspect reads the metadata.</summary>
 public static class ApptainerStyleSif
 {
     public const string Runscript = "#!/bin/sh\necho \"runscript says $GREETING\"\n";
     public const string Definition =
         "Bootstrap: docker\nFrom: busybox\n\n%runscript\n    echo \"runscript says $GREETING\"\n";
+
+    public const string Test = "#!/bin/sh\n\necho \"tested $*\"\n";
 
     public const string Environment = "#!/bin/sh\nexport LANG=\"C.UTF-8\"\nexport DERIVED=\"$HOME/x\"\n";
 
@@ -24,6 +27,7 @@ public static class ApptainerStyleSif
         File.SetUnixFileMode(Path.Combine(tree, ".singularity.d", "runscript"), (UnixFileMode)0b111_101_101);
         Directory.CreateDirectory(Path.Combine(tree, ".singularity.d", "env"));
         File.WriteAllText(Path.Combine(tree, ".singularity.d", "env", "90-environment.sh"), Environment);
+        File.WriteAllText(Path.Combine(tree, ".singularity.d", "test"), "#!/bin/sh\necho in the partition\n");
         TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root",
             "-offset", $"{SifWriter.PartitionOffset}");
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
@@ -40,6 +44,7 @@ public static class ApptainerStyleSif
                     {
                         ["labels"] = new JsonObject { ["org.example.author"] = "apptainer" },
                         ["runscript"] = Runscript,
+                        ["test"] = Test,
                         ["environment"] = new JsonObject
                         {
                             ["/.singularity.d/env/90-environment.sh"] = Environment,

@@ -89,6 +89,31 @@ public sealed class HpcrunImageTests : IDisposable
         Assert.Equal("runscript says from oci-config\n", run.Stdout);
     }
 
+    /// <summary>Apptainer's `inspect --test` (-t): the test script of an Apptainer SIF, from its inspect-metadata.json
+    /// as Apptainer reads it, in its text order (after the runscript) and as its JSON's "test"; a SIF built by
+    /// hpcrun from a tree has the tree's /.singularity.d/test, and an image with none prints nothing, as Apptainer
+    /// does. It was refused (64).</summary>
+    [Fact]
+    public void Inspect_test_shows_the_test_script_as_apptainer_does()
+    {
+        string sif = ApptainerStyleSif.Write(dir.File("apptainer.sif"), TestImages.BusyboxTree, dir.Path);
+        var text = Hpcrun.Run("inspect", "--runscript", "-t", sif);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Equal(ApptainerStyleSif.Runscript + ApptainerStyleSif.Test, text.Stdout);
+        var json = Hpcrun.Run("inspect", "--test", "--json", sif);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        JsonNode attributes = JsonNode.Parse(json.Stdout)!["data"]!["attributes"]!;
+        Assert.Equal(ApptainerStyleSif.Test, (string?)attributes["test"]);
+        string tree = dir.File("tree"), built = dir.File("built.sif");
+        TestEnvironment.RunChecked("cp", "-a", TestImages.BusyboxTree, tree);
+        Directory.CreateDirectory(Path.Combine(tree, ".singularity.d"));
+        File.WriteAllText(Path.Combine(tree, ".singularity.d", "test"), "#!/bin/sh\nexit 0\n");
+        TestEnvironment.RunChecked(Hpcrun.Binary, "build", built, tree);
+        Assert.Equal("#!/bin/sh\nexit 0\n", Hpcrun.Run("inspect", "--test", built).Stdout);
+        var none = Hpcrun.Run("inspect", "--test", TestImages.ApptainerArm64Sif);
+        Assert.Equal((0, ""), (none.ExitCode, none.Stdout));
+    }
+
     [Fact]
     public void Inspect_shows_the_config_and_build_record_without_mounting()
     {

@@ -104,8 +104,6 @@ public class UsageErrorTests
     }
 
     [Theory]
-    [InlineData("inspect", "--test", "run the test with `hpcrun test IMAGE`")]
-    [InlineData("inspect", "-t", "run the test with `hpcrun test IMAGE`")]
     [InlineData("inspect", "--all", "`hpcrun inspect --json IMAGE` gives everything")]
     [InlineData("inspect", "--list-apps", "hpcrun has no SCIF apps")]
     [InlineData("build", "-s", "hpcrun builds image files")]

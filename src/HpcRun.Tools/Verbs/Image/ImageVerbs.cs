@@ -270,6 +270,8 @@ internal static class ImageVerbs
             (new("--deffile", "-d") { Description = "Only the definition file the image was built from" },
                 AttributeKinds.Deffile),
             (new("--runscript", "-r") { Description = "Only the runscript" }, AttributeKinds.Runscript),
+            (new("--test", "-t") { Description = "Only the test script (%test, run by hpcrun test)" },
+                AttributeKinds.Test),
             (new("--environment", "-e") { Description = "Only the environment scripts (/.singularity.d/env)" },
                 AttributeKinds.Environment),
             (new("--helpfile", "-H") { Description = "Only the help text (%help)" }, AttributeKinds.Helpfile),
@@ -279,7 +281,8 @@ internal static class ImageVerbs
         var command = new Command(ToolVerbs.Inspect.Name, ToolVerbs.Inspect.Description) { image, json };
         foreach (var (option, _) in attributes) command.Options.Add(option);
         command.With(
-            "inspect [--json] [--labels] [--deffile] [--runscript] [--environment] [--helpfile] [--startscript] IMAGE",
+            "inspect [--json] [--labels] [--deffile] [--runscript] [--test] [--environment] [--helpfile] " +
+            "[--startscript] IMAGE",
             "hpcrun inspect mycode.sif                 # everything hpcrun knows, for people",
             "hpcrun inspect --labels --json mycode.sif # as apptainer inspect --labels --json prints it");
         command.SetAction(result => Run(() =>

@@ -15,6 +15,20 @@ public sealed class DefinitionTextAndLabelsTests : IDisposable
     private string Labels(string image) => Hpcrun.Run(["inspect", "--labels", Path.Combine(work.Dir, image)],
         work.Env).Stdout;
 
+    /// <summary>`inspect --test` shows the %test the image was built with (/.singularity.d/test), as Apptainer's
+    /// does; it was refused (64).</summary>
+    [Fact]
+    public void Inspect_test_shows_the_definition_files_test()
+    {
+        work.Write("t.def",
+            $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n\n%test\n    echo tested \"$@\"\n");
+        var build = work.Build("t.sif", "t.def");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var test = Hpcrun.Run(["inspect", "--test", Path.Combine(work.Dir, "t.sif")], work.Env);
+        Assert.True(test.ExitCode == 0, test.ToString());
+        Assert.EndsWith("\n    echo tested \"$@\"\n", test.Stdout);
+    }
+
     /// <summary>A definition file saved on Windows builds as Apptainer builds it (its scripts without the CRs), and
     /// the SIF's definition file and /.singularity.d/Singularity are its bytes, the mark and the CRs kept; a
     /// Dockerfile saved so builds as BuildKit builds it.</summary>
