@@ -24,6 +24,14 @@ internal sealed class HpcRunCli
     private readonly Argument<string> image = new("image") { Description = "SquashFS or SIF file, or a directory" };
     private readonly Argument<string[]> command = new("command")
     { Description = "Command and arguments to run inside", Arity = ArgumentArity.ZeroOrMore };
+    // What run and test take after the image is no command: the arguments of the image's own (the help says so).
+    private readonly Argument<string[]> runArgs = new("args")
+    {
+        Description = "Arguments for the image's default command (its runscript, or entrypoint + cmd)",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+    private readonly Argument<string[]> testArgs = new("args")
+    { Description = "Arguments for the image's test script (%test)", Arity = ArgumentArity.ZeroOrMore };
     private readonly Option<string> shellPath = new("--shell", "-s")
     { Description = "The shell to start (default: /bin/bash, else /bin/sh; also APPTAINER_SHELL)" };
     private readonly HashSet<string> launchVerbs = ["run", "exec", "shell", "test"];
@@ -44,21 +52,21 @@ internal sealed class HpcRunCli
         this.environment = () => environment ?? Invocation.Environment;
         Root.Subcommands.Add(LaunchVerb("run",
             "Run the image's default command (runscript, entrypoint + cmd, else /bin/sh) with ARGS as its arguments",
-            withCommand: true).With("run [OPTIONS] IMAGE [ARGS...]    (options after IMAGE are the runscript's)",
+            runArgs).With("run [OPTIONS] IMAGE [ARGS...]    (options after IMAGE are the runscript's)",
                 "hpcrun run --bind /scratch mycode.sif input.dat     # the runscript gets input.dat as $1",
                 "srun hpcrun run -B /data solver.sif --steps 100     # --steps belongs to the runscript"));
-        Root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", withCommand: true)
+        Root.Subcommands.Add(LaunchVerb("exec", "Run CMD inside the image", command)
             .With("exec [OPTIONS] IMAGE CMD [ARG...]    (or hpcrun [OPTIONS] IMAGE CMD; options after IMAGE are CMD's)",
                 "hpcrun exec --cleanenv mycode.sif ./solver -v input.dat   # -v goes to ./solver",
                 "srun hpcrun -B /scratch mycode.sif python3 train.py       # the short form"));
-        Command shell = LaunchVerb("shell", "Start an interactive shell inside the image", withCommand: false)
+        Command shell = LaunchVerb("shell", "Start an interactive shell inside the image", rest: null)
             .With("shell [OPTIONS] IMAGE",
                 "hpcrun shell mycode.sif",
                 "hpcrun shell --containall -s /bin/sh mycode.sif       # clean environment, private /tmp and home");
         shell.Options.Add(shellPath);
         Root.Subcommands.Add(shell);
         Root.Subcommands.Add(LaunchVerb("test", "Run the image's test script (%test) with ARGS as its arguments",
-            withCommand: true).With("test [OPTIONS] IMAGE [ARGS...]    (options after IMAGE are the test script's)",
+            testArgs).With("test [OPTIONS] IMAGE [ARGS...]    (options after IMAGE are the test script's)",
                 "hpcrun test analysis.sif                   # status 0 when the %test section passed",
                 "srun -N1 hpcrun test -B /data analysis.sif  # on a compute node, with the binds the job uses"));
         var version = new Command("version", "Print hpcrun's version (as apptainer version, the bare version)");
@@ -75,12 +83,14 @@ internal sealed class HpcRunCli
         return parsed;
     });
 
-    private Command LaunchVerb(string name, string description, bool withCommand)
+    /// <param name="rest">What the verb takes after the image, as its help names it; the words themselves are read
+    /// untouched (<see cref="SplitJobCommand"/>).</param>
+    private Command LaunchVerb(string name, string description, Argument<string[]>? rest)
     {
         var verb = new Command(name, description);
         launch.AddTo(verb);
         verb.Arguments.Add(image);
-        if (withCommand) verb.Arguments.Add(command);
+        if (rest is not null) verb.Arguments.Add(rest);
         verb.SetAction(result => Launch(result, name));
         return verb;
     }

@@ -3,7 +3,8 @@ using HpcRun.TestSupport;
 namespace HpcRun.Tests.Integration;
 
 /// <summary>What --help says of defaults and of doctor: the site's keys behind --mpi, --mpi-compat, --gpu and --rdma,
-/// the cap on --writable-tmpfs, doctor's statuses and its trial launch of IMAGE.</summary>
+/// the cap on --writable-tmpfs, doctor's statuses and its trial launch of IMAGE; what each launch verb takes after
+/// the image (run's and test's words are their scripts' arguments, which the help called a command).</summary>
 public sealed class HelpDefaultsTests
 {
     [Theory]
@@ -29,5 +30,19 @@ public sealed class HelpDefaultsTests
         Assert.Contains("Exits 0 when no check FAILs (a WARN is what a launch does without), else 75, or a launch's " +
             "own status where the image check FAILs with one (82: a SIF for another CPU)", help.Stdout);
         Assert.Contains("a SquashFS or SIF by a trial launch of /bin/sh -c true in it", help.Stdout);
+    }
+
+    [Theory]
+    [InlineData("run", "<args>", "Arguments for the image's default command (its runscript, or entrypoint + cmd)")]
+    [InlineData("test", "<args>", "Arguments for the image's test script (%test)")]
+    [InlineData("exec", "<command>", "Command and arguments to run inside")]
+    public void Each_launch_verbs_help_says_what_follows_the_image(string verb, string name, string words)
+    {
+        var help = Hpcrun.Run(verb, "--help");
+        var top = Hpcrun.Run("--help");
+
+        Assert.True(help.ExitCode == 0 && top.ExitCode == 0, help.ToString() + top);
+        Assert.Contains(words, Assert.Single(help.Stdout.Split('\n'), l => l.TrimStart().StartsWith(name + " ")));
+        Assert.Single(top.Stdout.Split('\n'), l => l.TrimStart().StartsWith($"{verb} <image> {name} "));
     }
 }
