@@ -354,13 +354,15 @@ public static partial class RecipeBuilder
                     BaseImage image = Reading(stage,
                         () => BaseImage.Resolve(stage.From, stage.Term, asked, request, reporter, cancel,
                             stage.ArchiveAgent));
-                    if (asked is not null && BaseImage.PlatformRefusal(image.Kind, asked,
-                            request.Platform ?? HostPlatform.Name, image.SifPlatform) is { } why)
-                        throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
                     // A local image is what its programs (a SIF: its header) are, whatever a platform asked for,
                     // and is recorded so when none is: an arm64 tree recorded as the host's would be refused nowhere.
                     var files = image.Kind is BaseKind.Directory or BaseKind.SquashFs or BaseKind.Sif
                         ? Reading(stage, () => LocalPlatform.Of(image.Directory ?? image.ImageFile!)) : null;
+                    // A tree whose programs tell its CPU may be asked for by it; one that tells nothing cannot.
+                    if (asked is not null && (files is null || image.Kind == BaseKind.Sif)
+                        && BaseImage.PlatformRefusal(image.Kind, asked, request.Platform ?? HostPlatform.Name,
+                            image.SifPlatform) is { } why)
+                        throw new RecipeException($"FROM --platform={asked} {stage.From}: {why}", stage.Line);
                     if ((asked ?? request.Platform) is { } wanted && LocalPlatform.Mismatch(wanted, files) is { } no)
                         throw new RecipeException($"{stage.Term}: {no}", stage.Line);
                     told = files is { } local ? $"linux/{local.Architecture}" : null;

@@ -92,6 +92,11 @@ public sealed class LocalPlatformTests : IDisposable
             Assert.Equal((82, $"hpcrun: {Path.Combine(work.Dir, "recipe.sif")}: the image is for arm64, this host is " +
                 "amd64: use an image built for amd64\n"), (exec.ExitCode, exec.Stderr));
         }
+        // FROM --platform may name the CPU its programs tell.
+        work.Write("Dockerfile", $"FROM --platform=linux/arm64 {tree}\nLABEL built=here\n");
+        var asked = work.Build("-F", "asked.sif", "Dockerfile");
+        Assert.True(asked.ExitCode == 0, asked.ToString());
+        Assert.Equal("Architecture: arm64", Architecture("asked.sif"));
     }
 
     /// <summary>An amd64 kernel runs i386 programs: the image recorded as 386 is launched, not refused.</summary>
