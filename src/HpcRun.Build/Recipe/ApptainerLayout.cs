@@ -12,8 +12,8 @@ namespace HpcRun.Build.Recipe;
 /// directory the build adds over the tree: /.singularity.d/Singularity (the definition file), runscript
 /// (%runscript under its `#!` line: <see cref="ShebangScript"/>), runscript.help (%help), test (%test), startscript
 /// (%startscript), labels.json, env/10-docker2singularity.sh (the base image's ENV as exports), env/90-environment.sh
-/// (the base image's, with %environment, verbatim shell, appended). A base image's files of the sections the
-/// definition file lacks stay.
+/// (the base image's, with %environment, verbatim shell, appended), env/99-base.sh and env/99-runtimevars.sh
+/// (<see cref="ApptainerBaseScripts"/>). A base image's files of the sections the definition file lacks stay.
 /// </summary>
 internal static class ApptainerLayout
 {
@@ -147,6 +147,11 @@ internal static class ApptainerLayout
         if (definition.Environment is { } added)
             environment = environment is null ? EnvironmentHeader + added : $"{environment}\n{added}";
         Script(Path.Combine(env, "90-environment.sh"), environment ?? EnvironmentHeader);
+        foreach ((string name, string text) in ApptainerBaseScripts.Scripts)
+        {
+            using Location? had = inTree.Resolve($"{Meta}/env/{name}", RootDir.Follow.All);
+            if (had is null) Script(Path.Combine(env, name), text);
+        }
     }
 
     /// <summary>Writes <paramref name="text"/> (from the definition file, RawText) as the bytes it stands for: a byte
