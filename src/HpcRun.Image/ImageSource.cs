@@ -30,6 +30,10 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
     /// (<see cref="SifFile.PrimaryArchitecture"/>); null for other images and for a SIF that names none.</summary>
     public string? Architecture { get; init; }
 
+    /// <summary>A SIF's overlay partitions (`apptainer overlay create IMG.sif` adds one, ext3), which Apptainer mounts
+    /// over the root file system and hpcrun does not; none for other images.</summary>
+    public IReadOnlyList<SifDescriptor> Overlays { get; init; } = [];
+
     /// <summary>Recognises the image at <paramref name="path"/> and checks it is complete.
     /// Throws <see cref="FileNotFoundException"/> when nothing is there and
     /// <see cref="ImageFormatException"/> when it is not a usable image.</summary>
@@ -76,6 +80,7 @@ public sealed record ImageSource(string Path, ImageKind Kind, long Offset = 0)
         {
             EmbeddedConfig = SifMetadata.Read(stream, sif).Config,
             Architecture = sif.PrimaryArchitecture,
+            Overlays = [.. sif.Objects.Where(d => d.PartType == SifPartType.Overlay)],
         };
     }
 }

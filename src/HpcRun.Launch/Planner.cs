@@ -9,8 +9,8 @@ namespace HpcRun.Launch;
 public static class Planner
 {
     public static IReadOnlyList<ILaunchPart> StandardParts { get; } =
-        [new HostSystemPart(), new IdentityPart(), new HomePart(), new BindsPart(), new EnvironmentPart(),
-            new RdmaPart(), new GpuPart(), new MpiPart(), new CommandPart()];
+        [new OverlayPartitionPart(), new HostSystemPart(), new IdentityPart(), new HomePart(), new BindsPart(),
+            new EnvironmentPart(), new RdmaPart(), new GpuPart(), new MpiPart(), new CommandPart()];
 
     public static ContainerPlan Decide(LaunchContext context, IEnumerable<ILaunchPart>? parts = null)
     {

@@ -1,4 +1,3 @@
-using HpcRun.Image.Sif;
 using HpcRun.TestSupport;
 
 namespace HpcRun.Tests.Integration;
@@ -8,17 +7,7 @@ namespace HpcRun.Tests.Integration;
 [Collection(ContainerCollection.Name)]
 public class ForeignArchitectureTests
 {
-    private static string ArmSif()
-    {
-        string tree = TestImages.BusyboxTree; // before Cached, whose lock is not re-entrant
-        return TestImages.Cached("busybox-labelled-arm64.sif", path =>
-        {
-            TestEnvironment.RunChecked("mksquashfs", tree, path, "-noappend", "-quiet", "-no-progress", "-all-root",
-                "-offset", $"{SifWriter.PartitionOffset}");
-            using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-            SifWriter.Complete(file, file.Length - SifWriter.PartitionOffset, SifArch.Code("arm64"), 1700000000, []);
-        });
-    }
+    private static string ArmSif() => BusyboxSif.Make("busybox-labelled-arm64.sif", "arm64");
 
     [Theory]
     [InlineData("exec", "/bin/true"), InlineData("run"), InlineData("shell"), InlineData("test"),
