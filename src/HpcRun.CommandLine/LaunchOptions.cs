@@ -20,7 +20,10 @@ public sealed class LaunchOptions
     public readonly Option<string[]> EnvFile = new("--env-file")
     { Description = "Read NAME=VALUE lines from a file (repeatable)" };
     public readonly Option<bool> CleanEnv = new("--cleanenv", "-e")
-    { Description = "Do not pass the host environment in (keeps HOME, USER, LOGNAME, TERM, LANG)" };
+    {
+        Description = "Do not pass the host environment in, but TERM and the proxy variables (http_proxy, " +
+            "no_proxy...); LANG=C, as Apptainer's",
+    };
     public readonly Option<bool> FakeRoot = new("--fakeroot", "-f")
     { Description = "Be uid/gid 0 inside (still the invoking user outside), with the home at /root (HOME=/root)" };
     public readonly Option<bool> WritableTmpfs = new("--writable-tmpfs")
@@ -49,7 +52,8 @@ public sealed class LaunchOptions
     public readonly Option<string[]> NoMount = new("--no-mount")
     {
         Description = "Leave out standard mounts: tmp (/tmp and /var/tmp), home, cwd, bind-paths (the site's " +
-            "binds) or a site bind's destination (comma lists; repeatable)",
+            "binds and the host's /etc/hosts, /etc/localtime, /etc/resolv.conf) or one's destination (comma lists; " +
+            "repeatable)",
     };
 
     public readonly Option<string> Rdma = new("--rdma")

@@ -7,6 +7,10 @@ public sealed record BindSpec(string Source, string Target, bool ReadOnly)
     /// part of what a bind is: two binds that differ only there are the same bind.</summary>
     public string? Origin { get; init; }
 
+    /// <summary>Given as --mount or APPTAINER_MOUNT, which Apptainer lists after the -B binds in APPTAINER_BIND.
+    /// Not part of what a bind is, as <see cref="Origin"/>.</summary>
+    public bool FromMount { get; init; }
+
     public bool Equals(BindSpec? other) =>
         other is not null && (Source, Target, ReadOnly) == (other.Source, other.Target, other.ReadOnly);
 

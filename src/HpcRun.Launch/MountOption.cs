@@ -56,7 +56,7 @@ public static class MountOption
         if (!dst.StartsWith('/') || PathText.Normalize(dst) == "/")
             throw Bad(source, spec, "dst must be an absolute path other than /");
         if (BindSpec.Refusal(src, PathText.Normalize(dst)) is { } why) throw Bad(source, spec, why);
-        return new BindSpec(src, PathText.Normalize(dst), readOnly);
+        return new BindSpec(src, PathText.Normalize(dst), readOnly) { FromMount = true };
     }
 
     /// <summary>The lines of <paramref name="spec"/> and their fields, as encoding/csv reads them: a field that starts

@@ -2,9 +2,11 @@ namespace HpcRun.Launch;
 
 /// <summary>
 /// --no-mount LIST (Apptainer's words, comma-separated, repeatable): `tmp` (neither /tmp nor /var/tmp from
-/// the host), `home`, `cwd`, `bind-paths` (none of the site's default binds), an absolute path (the site bind
-/// with that destination), `hostfs` (accepted: hpcrun never binds the host's file systems). `proc`, `sys`,
-/// `dev` and `devpts` are refused: a rank needs the host's (README, "Process model").
+/// the host), `home`, `cwd`, `bind-paths` (none of the site's default binds, nor the host's /etc/hosts,
+/// /etc/localtime and /etc/resolv.conf: Apptainer's default `bind path` entries and `config resolv_conf`), an
+/// absolute path (the site bind, or the host file, with that destination), `hostfs` (accepted: hpcrun never binds
+/// the host's file systems). `proc`, `sys`, `dev` and `devpts` are refused: a rank needs the host's (README, "Process
+/// model").
 /// </summary>
 public sealed record NoMount(bool Tmp, bool Home, bool Cwd, bool SiteBinds, IReadOnlyList<string> SiteTargets)
 {
@@ -39,6 +41,7 @@ public sealed record NoMount(bool Tmp, bool Home, bool Cwd, bool SiteBinds, IRea
         return result;
     }
 
-    /// <summary>Whether the site bind onto <paramref name="target"/> stays.</summary>
+    /// <summary>Whether the site bind, or the host file (<see cref="Parts.HostSystemPart"/>), onto
+    /// <paramref name="target"/> stays.</summary>
     public bool KeepsSiteBind(string target) => !SiteBinds && !SiteTargets.Contains(target);
 }

@@ -4,10 +4,10 @@ namespace HpcRun.Launch.Parts;
 
 /// <summary>
 /// The job's environment, lowest precedence first (README, "Environment"; Apptainer's
-/// environment_and_metadata.html): the host's (minus <see cref="NotInherited"/>; only <see cref="KeptByCleanEnv"/>
-/// with --cleanenv), the prompt, the image's config Env (but its HOME), a standard PATH if still unset, HOME, USER
-/// and LOGNAME when nothing set them, HOME where -H or --fakeroot moves the home
-/// (<see cref="HomePart.HomeVariable"/>), the container's own variables; then the
+/// environment_and_metadata.html): the host's (minus <see cref="NotInherited"/>; only <see cref="AlwaysPassed"/>
+/// with --cleanenv, which sets LANG=C), the prompt, the image's config Env (but its HOME), a standard PATH if still
+/// unset, HOME, USER and LOGNAME when nothing set them (HOME alone with --cleanenv), HOME where -H or --fakeroot
+/// moves the home (<see cref="HomePart.HomeVariable"/>), the container's own variables; then the
 /// image's /.singularity.d/env scripts (<see cref="ImageEnvironment"/>, evaluated
 /// by the image's shell); then the user's values: SINGULARITYENV_K, APPTAINERENV_K, HPCRUN_ENV_K from the host,
 /// --env-file files, --env (<see cref="EnvTemplate"/>: $VAR expands against the container's environment), and
@@ -36,7 +36,18 @@ public sealed class EnvironmentPart : ILaunchPart
     public static readonly string[] NotInherited = ["PATH", "LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT"];
     public static readonly string[] SettingPrefixes =
         ["HPCRUN_", "APPTAINER_", "SINGULARITY_", "APPTAINERENV_", "SINGULARITYENV_"];
-    public static readonly string[] KeptByCleanEnv = ["HOME", "USER", "LOGNAME", "TERM", "LANG"];
+    /// <summary>Host variables that pass in also with --cleanenv: Apptainer's alwaysPassKeys
+    /// (internal/pkg/util/env/create.go), so a contained job still reaches the network through a site's proxy.
+    /// </summary>
+    public static readonly string[] AlwaysPassed = ["TERM", "http_proxy", "HTTP_PROXY", "https_proxy",
+        "HTTPS_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "ftp_proxy", "FTP_PROXY"];
+    /// <summary>What --cleanenv sets LANG to, whatever the host's, as Apptainer's SetContainerEnv; the image's
+    /// config or scripts and the user's values may set another.</summary>
+    private const string CleanLanguage = "C";
+
+    /// <summary>Set inside but hidden from the image's scripts, as Apptainer's action script unsets them there
+    /// (clear_env) and puts them back after (restore_env) unless a script set them.</summary>
+    private static readonly string[] HiddenFromScripts = ["APPTAINER_BIND", "SINGULARITY_BIND", "APPTAINER_COMMAND"];
 
     /// <summary>Host variables the image's scripts see as they are (Apptainer's action script keeps them too, a
     /// shell will not unset them, or <see cref="ImageEnvironment.Wrap"/> sets them itself).</summary>
@@ -50,13 +61,14 @@ public sealed class EnvironmentPart : ILaunchPart
         foreach (var (name, value) in context.Host.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
             if (Inherits(name, request.CleanEnv)) { plan.SetEnv(name, value); fromHost.Add(name); }
         void Set(string name, string value) { plan.SetEnv(name, value); fromHost.Remove(name); }
+        if (request.CleanEnv) Set("LANG", CleanLanguage);
         Set("PS1", Prompt);
         // Not the config's HOME (Docker's `ENV HOME=/root`): HOME is the home's path, where the home part binds it.
         // Apptainer writes the config's Env as `export HOME="${HOME:-/root}"`, which the HOME it sets always wins.
         foreach (var (name, value) in context.Config.EnvPairs())
             if (name != "HOME") Set(name, value);
         if (plan.GetEnv("PATH") is null) Set("PATH", DefaultPath);
-        foreach (var (name, value) in Identity(context.Host))
+        foreach (var (name, value) in Identity(context.Host, request.CleanEnv))
             if (plan.GetEnv(name) is not { Length: > 0 }) Set(name, value);
         // Before the user's values, so that their $HOME is the HOME the job gets.
         if (HomePart.HomeVariable(request, context.Host) is { } home) Set("HOME", home);
@@ -69,7 +81,7 @@ public sealed class EnvironmentPart : ILaunchPart
         {
             plan.ImageEnvironment = new ImageEnvironment(scripts,
                 [.. fromHost.Where(n => EnvTemplate.IsShellName(n) && !VisibleToScripts.Contains(n))
-                    .Order(StringComparer.Ordinal)], overrides);
+                    .Order(StringComparer.Ordinal), .. HiddenFromScripts], overrides);
             return;
         }
         if (scripts.Count > 0)
@@ -86,15 +98,24 @@ public sealed class EnvironmentPart : ILaunchPart
 
     /// <summary>What Apptainer sets inside: the image's absolute path (as typed, made absolute against the
     /// current directory, symlinks not resolved: its canonical path only when the current directory is gone) and its
-    /// file name; HPCRUN_CONTAINER is hpcrun's name for the path.</summary>
+    /// file name; HPCRUN_CONTAINER is hpcrun's name for the path. Then the user's binds' destinations, comma-separated
+    /// (empty: none), -B and its variables' before --mount's and APPTAINER_MOUNT's, as Apptainer's setBinds lists them
+    /// for nested launches (the site's binds are not among them); and the action, as Apptainer's runActionScript
+    /// sets APPTAINER_COMMAND (no SINGULARITY_ form): exec, run (also a bare `hpcrun IMAGE`), shell or test.
+    /// </summary>
     private static IEnumerable<KeyValuePair<string, string>> ContainerVariables(LaunchContext context)
     {
         string typed = context.Image.AsTyped ?? context.Image.Name;
         string path = typed.StartsWith('/') ? PathText.Normalize(typed)
             : context.Host.Cwd is null ? context.Image.Name : PathText.Normalize($"{context.Host.Cwd}/{typed}");
         string file = path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed[(trimmed.LastIndexOf('/') + 1)..] : path;
+        LaunchRequest request = context.Request;
+        string binds = string.Join(',',
+            request.Binds.Where(b => !b.FromMount).Concat(request.Binds.Where(b => b.FromMount)).Select(b => b.Target));
+        string command = request.Test ? "test" : request.Shell ? "shell" : request.Command.Count > 0 ? "exec" : "run";
         return [new("HPCRUN_CONTAINER", path), new("APPTAINER_CONTAINER", path), new("SINGULARITY_CONTAINER", path),
-            new("APPTAINER_NAME", file), new("SINGULARITY_NAME", file)];
+            new("APPTAINER_NAME", file), new("SINGULARITY_NAME", file), new("APPTAINER_BIND", binds),
+            new("SINGULARITY_BIND", binds), new("APPTAINER_COMMAND", command)];
     }
 
     /// <summary>What a user's HOME gets: a warning naming where it came from (APPTAINERENV_HOME, --env-file F,
@@ -145,15 +166,17 @@ public sealed class EnvironmentPart : ILaunchPart
     }
 
     /// <summary>What a login sets and programs expect, for callers that set none (env -i, srun
-    /// --export=NONE): the home hpcrun binds and the user's name as the host's NSS gives them.</summary>
-    private static IEnumerable<KeyValuePair<string, string>> Identity(HostFacts host)
+    /// --export=NONE): the home hpcrun binds and the user's name as the host's NSS gives them. With --cleanenv only
+    /// HOME, as Apptainer's SetContainerEnv sets no USER or LOGNAME.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> Identity(HostFacts host, bool cleanEnv)
     {
+        if (cleanEnv) return [new("HOME", host.Home)];
         string user = host.PasswdLine.Split(':')[0];
         return [new("HOME", host.Home), new("USER", user), new("LOGNAME", user)];
     }
 
     private static bool Inherits(string name, bool cleanEnv) =>
-        cleanEnv ? KeptByCleanEnv.Contains(name)
-                 : !NotInherited.Contains(name)
-                   && !SettingPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
+        AlwaysPassed.Contains(name)
+        || !cleanEnv && !NotInherited.Contains(name)
+           && !SettingPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
 }

@@ -17,7 +17,9 @@ public sealed class HostSystemPart : ILaunchPart
     private static readonly (string Link, string PointsTo)[] MinimalDevLinks =
         [("/dev/fd", "/proc/self/fd"), ("/dev/stdin", "fd/0"), ("/dev/stdout", "fd/1"), ("/dev/stderr", "fd/2")];
     /// <summary>The host's name resolution and time zone, as Apptainer binds them (its apptainer.conf's `bind path`
-    /// list and `config resolv_conf`).</summary>
+    /// list and `config resolv_conf`); --no-mount leaves each out by its path and all of them for `bind-paths`, as
+    /// Apptainer's skip list does (container_linux.go: addBindsMount, addResolvConfMount), so the image's stays.
+    /// </summary>
     private static readonly string[] HostFiles = ["/etc/hosts", "/etc/resolv.conf", "/etc/localtime"];
     private const string VarTmp = "/var/tmp";
 
@@ -42,7 +44,8 @@ public sealed class HostSystemPart : ILaunchPart
             }
         }
         foreach (string file in HostFiles)
-            if (context.Host.ResolvedPaths.GetValueOrDefault(file) is { } resolved)
+            if (request.NoMount.KeepsSiteBind(file)
+                && context.Host.ResolvedPaths.GetValueOrDefault(file) is { } resolved)
                 plan.Mount(MountSpec.SystemBind(resolved, file, readOnly: true));
     }
 

@@ -13,7 +13,8 @@ namespace HpcRun.Launch.Parts;
 /// Apptainer's own 99-runtimevars.sh is not sourced: its PATH handling is in <see cref="Overrides"/>.
 /// </summary>
 /// <param name="Scripts">The file names in <see cref="Directory"/>, in the order they are sourced.</param>
-/// <param name="HostNames">The host's variables (valid shell names) to hide while the scripts run.</param>
+/// <param name="HostNames">The host's variables (valid shell names), and the ones Apptainer hides there too
+/// (APPTAINER_BIND...), to hide while the scripts run.</param>
 /// <param name="Overrides">The user's values, applied in order (later wins; PATH prepends refer to $PATH).</param>
 public sealed record ImageEnvironment(IReadOnlyList<string> Scripts, IReadOnlyList<string> HostNames,
     IReadOnlyList<(string Name, EnvTemplate Value)> Overrides)

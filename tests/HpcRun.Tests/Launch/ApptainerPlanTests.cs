@@ -179,6 +179,25 @@ public class ApptainerPlanTests
         Assert.DoesNotContain(Planned("bind-paths").Mounts, m => m.Target is "/scratch" or "/data");
     }
 
+    /// <summary>The host's /etc/hosts and /etc/localtime are Apptainer's default `bind path` entries and its
+    /// /etc/resolv.conf is `config resolv_conf`: --no-mount leaves each out by its path, all three for bind-paths,
+    /// also under --contain, and the image's own file stays.</summary>
+    [Theory]
+    [InlineData("/etc/hosts", new[] { "/etc/hosts" })]
+    [InlineData("/etc/localtime,/etc/resolv.conf", new[] { "/etc/localtime", "/etc/resolv.conf" })]
+    [InlineData("bind-paths", new[] { "/etc/hosts", "/etc/localtime", "/etc/resolv.conf" })]
+    public void NoMountLeavesOutTheHostsNameResolutionAndTimeZone(string words, string[] left)
+    {
+        string[] files = ["/etc/hosts", "/etc/localtime", "/etc/resolv.conf"];
+        foreach (bool contain in new[] { false, true })
+        {
+            ContainerPlan plan = PlanFixture.Plan(PlanFixture.Context(
+                Request with { NoMount = NoMount.None.With("--no-mount", words), Contain = contain }));
+            Assert.Equal(files.Except(left), files.Where(f => At(plan, f) is not null));
+        }
+        Assert.Equal(files, files.Where(f => At(PlanFixture.Plan(PlanFixture.Context(Request)), f) is not null));
+    }
+
     [Fact]
     public void ShellPathReplacesTheDefaultShell() =>
         Assert.Equal(["/bin/zsh"], Plan(Request with { Shell = true, ShellPath = "/bin/zsh" }, null, "/bin/bash").Argv);

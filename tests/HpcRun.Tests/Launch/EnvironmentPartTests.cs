@@ -20,6 +20,8 @@ public class EnvironmentPartTests
         ["HPCRUN_ENV_OMP_NUM_THREADS"] = "8",
         ["HPCRUN_DEBUG"] = "1",
         ["SHARED"] = "host",
+        ["http_proxy"] = "http://proxy:3128",
+        ["NO_PROXY"] = "localhost",
     };
 
     private static Dictionary<string, string> Env(LaunchRequest? request = null, ImageConfig? config = null,
@@ -59,6 +61,8 @@ public class EnvironmentPartTests
         Assert.Equal("cli", env["C"]);
     }
 
+    /// <summary>USER and LOGNAME as a login sets them, but not with --cleanenv, which sets none, as Apptainer's.
+    /// </summary>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -68,8 +72,8 @@ public class EnvironmentPartTests
         var env = PlanFixture.Plan(
             PlanFixture.Context(request, PlanFixture.Host(new Dictionary<string, string>()))).Env();
         Assert.Equal("/home/alice", env["HOME"]);
-        Assert.Equal("alice", env["USER"]);
-        Assert.Equal("alice", env["LOGNAME"]);
+        Assert.Equal(cleanEnv ? null : "alice", env.GetValueOrDefault("USER"));
+        Assert.Equal(cleanEnv ? null : "alice", env.GetValueOrDefault("LOGNAME"));
     }
 
     /// <summary>Docker's `ENV HOME=/root` in the image's config does not move HOME away from the home hpcrun binds
@@ -88,16 +92,23 @@ public class EnvironmentPartTests
         Assert.Equal("C.UTF-8", env["LANG"]);
     }
 
+    /// <summary>Apptainer's --cleanenv (internal/pkg/util/env/create.go): of the host's variables only TERM and
+    /// the proxies (alwaysPassKeys), which pass without it too; LANG=C whatever the host's, which the user may
+    /// change; HOME; no USER or LOGNAME.</summary>
     [Fact]
-    public void CleanEnvKeepsOnlyTheBasics()
+    public void CleanEnvPassesOnlyTermAndTheProxiesAndSetsLangToC()
     {
         var env = Env(new LaunchRequest { Image = "i", CleanEnv = true });
-        Assert.Equal("/home/alice", env["HOME"]);
-        Assert.Equal("alice", env["USER"]);
-        Assert.Equal("en_US.UTF-8", env["LANG"]);
+        Assert.Equal(("/home/alice", "xterm", "C"), (env["HOME"], env["TERM"], env["LANG"]));
+        Assert.Equal(("http://proxy:3128", "localhost"), (env["http_proxy"], env["NO_PROXY"]));
+        Assert.False(env.ContainsKey("USER"));
         Assert.False(env.ContainsKey("SLURM_PROCID"));
         Assert.False(env.ContainsKey("SHARED"));
         Assert.Equal("8", env["OMP_NUM_THREADS"]); // asked for explicitly
+        Assert.Equal("C.UTF-8",
+            Env(new LaunchRequest { Image = "i", CleanEnv = true, EnvAssignments = ["LANG=C.UTF-8"] })["LANG"]);
+        var plain = Env();
+        Assert.Equal(("en_US.UTF-8", "http://proxy:3128"), (plain["LANG"], plain["http_proxy"]));
     }
 
     [Fact]
