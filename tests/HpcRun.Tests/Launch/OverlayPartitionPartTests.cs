@@ -26,8 +26,8 @@ public class OverlayPartitionPartTests
         Assert.Equal(["/images/app.sif has an overlay partition (ext3, 64.0 MiB) that hpcrun does not mount, as " +
             "Apptainer would: the files written into it are not in the container; put them in the image itself (a " +
             "recipe's COPY or %files) to have them here", "/images/app.sif has an overlay partition (SquashFS, 3.0 " +
-            "KiB) that hpcrun does not mount, as Apptainer would: the files written into it are not in the container; " +
-            "put them in the image itself (a recipe's COPY or %files) to have them here"],
+            "KiB) that hpcrun does not mount, as Apptainer would: the files written into it are not in the " +
+            "container; put them in the image itself (a recipe's COPY or %files) to have them here"],
             plan.Messages.Where(m => m.Level == MessageLevel.Warning).Select(m => m.Text));
         Assert.Equal("/images/app.sif", plan.Image.Path);
     }
