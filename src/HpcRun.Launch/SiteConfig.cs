@@ -196,8 +196,7 @@ public sealed record SiteConfig
     private IReadOnlyList<SiteBind> AddBinds(string value, string origin)
     {
         // The source first: without a destination it is also the destination, and BindSpec would name that.
-        const StringSplitOptions Items = StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries;
-        foreach (string item in value.Split(',', Items)) Absolute(item.Split(':')[0], origin, "bind");
+        foreach (string item in BindSpec.Specs(value)) Absolute(BindSpec.SourceOf(item), origin, "bind");
         List<BindSpec> added = Checked(origin, "bind", () => BindSpec.ParseList(value).ToList());
         return [.. Binds.Where(b => !added.Any(a => a.Target == b.Bind.Target)),
             .. added.Select(b => new SiteBind(b, origin))];

@@ -712,6 +712,21 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         }
     }
 
+    /// <summary>Apptainer's `\,` and `\:` in a bind's path, and an option list after the destination, from -B and
+    /// APPTAINER_BIND alike.</summary>
+    [Fact]
+    public void BindReadsApptainersEscapesAndOptionLists()
+    {
+        string dir = Hpcrun.Script("d=$(mktemp -d) && mkdir $d/a,b $d/c:d && echo one > $d/a,b/f && " +
+            "echo two > $d/c:d/f && echo $d").Stdout.Trim();
+        string binds = $@"{dir}/a\,b:/m,{dir}/c\:d:/n:rw,ro";
+        const string Show = "cat /m/f /n/f; touch /n/g 2>/dev/null || echo read-only";
+        Assert.Equal(["one", "two", "read-only"], Lines(Hpcrun.Run("exec", "-B", binds, images.Sif, "sh", "-c", Show)));
+        var fromVariable = Hpcrun.Run(["exec", images.Sif, "sh", "-c", Show],
+            new Dictionary<string, string> { ["APPTAINER_BIND"] = binds });
+        Assert.Equal(["one", "two", "read-only"], Lines(fromVariable));
+    }
+
     [Fact]
     public void ShellTakesAShell()
     {

@@ -52,6 +52,38 @@ public class BindSpecTests
     [InlineData("/dev"), InlineData("/proc:/proc"), InlineData("/scratch/shm:/dev/shm"), InlineData("/x:/sys/x")]
     public void TheHostsOwnAndWhatIsBelowThemStand(string text) => Assert.NotNull(BindSpec.Parse(text));
 
+    /// <summary>The cases of Apptainer's TestParseBindPath (bind_test.go) hpcrun shares: a comma followed by an
+    /// option word adds to the bind before it, any other comma starts a bind; ro among the options wins.</summary>
+    [Theory]
+    [InlineData("/opt", "/opt>/opt:rw")]
+    [InlineData("/opt,/tmp", "/opt>/opt:rw|/tmp>/tmp:rw")]
+    [InlineData("/opt:/other", "/opt>/other:rw")]
+    [InlineData("/opt:/other,/tmp:/other2,", "/opt>/other:rw|/tmp>/other2:rw")]
+    [InlineData("/opt:/other:ro", "/opt>/other:ro")]
+    [InlineData("/opt:/other:ro,/tmp:/other2:ro", "/opt>/other:ro|/tmp>/other2:ro")]
+    [InlineData("/opt:/other:ro,rw", "/opt>/other:ro")]
+    [InlineData("/opt:/other:ro,rw,/tmp:/other2:ro,rw", "/opt>/other:ro|/tmp>/other2:ro")]
+    [InlineData("/opt:/other,ro", "/opt>/other:ro")]
+    [InlineData(@"/d/a\,b:/m", "/d/a,b>/m:rw")]
+    [InlineData(@"/d/c\:d:/m:rw,ro", "/d/c:d>/m:ro")]
+    [InlineData(@"/d/a\,b\:c,/x:/y\,z", "/d/a,b:c>/d/a,b:c:rw|/x>/y,z:rw")]
+    public void ReadsApptainersListsEscapesAndOptions(string text, string binds) =>
+        Assert.Equal(binds, string.Join('|', BindSpec.ParseList(text)
+            .Select(b => $"{b.Source}>{b.Target}:{(b.ReadOnly ? "ro" : "rw")}")));
+
+    [Theory]
+    [InlineData("/opt:/other:invalid", "mode must be ro or rw, not 'invalid'")]
+    [InlineData("/opt:/other:rw:invalid", "expected SRC[:DST[:ro|rw]]")]
+    [InlineData("test.sif:/other:image-src=/opt,id=2", "image-src: hpcrun binds host paths, not paths inside an " +
+        "image file")]
+    [InlineData("test.sif:/other:image-src", "image-src: hpcrun binds host paths, not paths inside an image file")]
+    public void RefusesWhatApptainerRefusesAndImageSources(string text, string why)
+    {
+        var error = Assert.Throws<HpcRunException>(() => BindSpec.ParseList(text).ToList());
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Equal($"bad bind '{text}': {why}", error.Message);
+    }
+
     [Fact]
     public void DotDotCannotClimbAboveRoot() => Assert.Equal("/etc", PathText.Normalize("/../../etc/."));
 }
