@@ -86,6 +86,8 @@ public static class DefinitionFile
         ["docker-archive"] = ["bootstrap", "from", "stage"],
         ["oci"] = ["bootstrap", "from", "stage"],
         ["oci-archive"] = ["bootstrap", "from", "stage"],
+        // Apptainer's ScratchConveyor reads no From: the root starts empty, and %files fills it.
+        ["scratch"] = ["bootstrap", "stage"],
     };
 
     /// <summary>The agents whose `From:` names a `docker save` archive or an OCI layout (a directory or its tar),
@@ -212,10 +214,12 @@ public static class DefinitionFile
             .Where(k => agent == "docker" && header.GetValueOrDefault(k).Value is { Length: > 0 })
             .Select(k => $" {k}: {header[k].Value}"));
         // The base is what `From:` names: messages about it (not found, not an archive, its platform) name its line.
-        var stage = new Stage(from, null, null, instructions, header["From"].Line)
+        var (fromLine, shownFrom) = agent == "scratch" ? (header["Bootstrap"], "")
+            : (header["From"], $" From: {header["From"].Value}");
+        var stage = new Stage(from, null, null, instructions, fromLine.Line)
         {
-            Shown = $"Bootstrap: {header["Bootstrap"].Value} From: {header["From"].Value}{location}",
-            Term = $"From: {header["From"].Value}",
+            Shown = $"Bootstrap: {header["Bootstrap"].Value}{shownFrom}{location}",
+            Term = agent == "scratch" ? "Bootstrap: scratch" : $"From: {header["From"].Value}",
             Variables = ApptainerLayout.PostVariables,
             ArchiveAgent = ArchiveAgents.Contains(agent) ? agent : null,
         };
@@ -263,10 +267,12 @@ public static class DefinitionFile
             throw new RecipeException($"Bootstrap: docker-daemon: hpcrun reads no Docker daemon: `docker save " +
                 $"{(hasFrom ? from.Value : "IMAGE")} -o image.tar`, then Bootstrap: docker-archive with From: " +
                 "image.tar", bootstrap.Line);
+        if (agent == "scratch") return BaseImage.Scratch.Identity; // FROM scratch: an empty root
         if (agent is not ("docker" or "localimage") && !ArchiveAgents.Contains(agent))
             throw new RecipeException($"Bootstrap: {bootstrap.Value} is not supported: hpcrun builds from " +
                 "Bootstrap: docker (a registry image), localimage (a local SIF, SquashFS or directory), " +
-                "docker-archive, oci or oci-archive (a docker save archive, an OCI layout or its tar)", bootstrap.Line);
+                "docker-archive, oci or oci-archive (a docker save archive, an OCI layout or its tar), or scratch " +
+                "(an empty root that %files fills)", bootstrap.Line);
         if (!hasFrom)
             throw new RecipeException("the definition file has no `From:` header", bootstrap.Line);
         if (agent == "localimage" && header.TryGetValue("Fingerprints", out var fingerprints)

@@ -79,7 +79,8 @@ public class DefinitionFileTests
         "image.tar")]
     [InlineData("Bootstrap: library\nFrom: a/b/c\n", 1, "Bootstrap: library is not supported: hpcrun builds from " +
         "Bootstrap: docker (a registry image), localimage (a local SIF, SquashFS or directory), docker-archive, oci " +
-        "or oci-archive (a docker save archive, an OCI layout or its tar)")]
+        "or oci-archive (a docker save archive, an OCI layout or its tar), or scratch (an empty root that %files " +
+        "fills)")]
     [InlineData("Bootstrap: oci-archive\n", 1, "no `From:` header")]
     [InlineData("Bootstrap: docker-archive\nFrom: app.tar:@1\n", 2, "From: app.tar:@1: `:@1` picks an image by its " +
         "place in the archive: not supported: choose one with --tag (in a definition file: From: FILE:TAG)")]

@@ -1172,7 +1172,7 @@ public sealed class RecipeBuildTests : IDisposable
     [InlineData("# a Debian release by debootstrap\nBootstrap: debootstrap\nOSVersion: bookworm\n",
         "Bootstrap: debootstrap is not supported: hpcrun builds from Bootstrap: docker (a registry image), " +
         "localimage (a local SIF, SquashFS or directory), docker-archive, oci or oci-archive (a docker save archive, " +
-        "an OCI layout or its tar)")]
+        "an OCI layout or its tar), or scratch (an empty root that %files fills)")]
     [InlineData("Bootstrap: docker-daemon\nFrom: app:1\n", "Bootstrap: docker-daemon: hpcrun reads no Docker " +
         "daemon: `docker save app:1 -o image.tar`, then Bootstrap: docker-archive with From: image.tar")]
     public void A_definition_file_with_an_unsupported_bootstrap_agent_is_refused_in_one_line(string def, string why)
