@@ -4,9 +4,10 @@ namespace HpcRun.CommandLine;
 /// Apptainer's options that hpcrun does not have, each with what to do instead, so a command line brought from
 /// Apptainer gets one line of advice ("hpcrun: '--writable' is not supported: ...", status 64), not only "unknown
 /// option". Consulted only for an option the verb lacks, so an alias hpcrun gives another meaning (-s: --shell of
-/// `shell`, --sandbox of Apptainer's build) is unaffected where hpcrun has it. Options: apptainer-run(1),
-/// apptainer-build(1) of Apptainer 1.3. Options whose behaviour is hpcrun's own anyway (-u/--userns) are accepted
-/// by the verbs instead (<see cref="LaunchOptions"/>).
+/// `shell`, --sandbox of Apptainer's build) is unaffected where hpcrun has it. Options: the flags of Apptainer 1.5's
+/// exec, run, shell, test, build, pull and inspect (cmd/internal/cli; of the hidden ones, those a trial met). Options
+/// whose behaviour is hpcrun's own anyway (-u/--userns) are accepted by the verbs instead
+/// (<see cref="LaunchOptions"/>).
 /// </summary>
 public static class UnsupportedOptions
 {
@@ -25,6 +26,9 @@ public static class UnsupportedOptions
     private const string Encryption = "hpcrun runs no encrypted images";
     private const string InPlace = "hpcrun always serves a SquashFS or SIF image in place, unprivileged, from a " +
         "thread of its own (FUSE): there is nothing to unpack or choose";
+    private const string UserNamespace = "hpcrun always runs in an unprivileged user namespace that maps only " +
+        "your own id (no /etc/subuid range, no fakeroot command): there is nothing to ignore";
+    private const string Cdi = "--gpu chooses the devices (--gpu=nvidia:0,2)";
     private const string NoHttps = "HPCRUN_INSECURE=1 speaks plain HTTP to a registry (pull and build take " +
         "--no-https, --nohttps and --insecure)";
 
@@ -39,6 +43,8 @@ public static class UnsupportedOptions
         ["--network"] = Namespaces,
         ["--network-args"] = Namespaces,
         ["--dns"] = Namespaces,
+        ["--netns-path"] = Namespaces,
+        ["--no-pid"] = Namespaces,
         ["--hostname"] = Namespaces,
         ["--uts"] = Namespaces,
         ["--pid"] = Namespaces,
@@ -61,6 +67,7 @@ public static class UnsupportedOptions
         ["--oom-kill-disable"] = Cgroups,
         ["--pids-limit"] = Cgroups,
         ["--blkio-weight"] = Cgroups,
+        ["--blkio-weight-device"] = Cgroups,
         ["--apply-cgroups"] = Cgroups,
         ["--scratch"] = Scratch,
         ["-S"] = Scratch,
@@ -69,7 +76,19 @@ public static class UnsupportedOptions
         ["--app"] = "hpcrun has no SCIF apps: run the app's command with `hpcrun exec IMAGE CMD`",
         ["--boot"] = "hpcrun starts no init: run the job's command",
         ["--nvccli"] = "--nv binds the driver's libraries and devices itself, without nvidia-container-cli",
-        ["--cdi"] = "--gpu chooses the devices (--gpu=nvidia:0,2)",
+        ["--cdi"] = Cdi,
+        ["--cdi-dirs"] = Cdi,
+        ["--device"] = Cdi,
+        ["--intel-hpu"] = "hpcrun sets up NVIDIA (--nv) and AMD (--rocm) GPUs only: the host's /dev is the " +
+            "container's (but under --contain), so bind an accelerator's libraries with -B",
+        ["--compat32"] = "--nv and --rocm bind the GPU libraries of 64-bit programs: hpcrun has no 32-bit ones " +
+            "(/.singularity.d/libs32) to add",
+        ["--no-umask"] = "hpcrun keeps your umask, as Apptainer does without --no-umask: for 0022, run `umask 022` " +
+            "before hpcrun",
+        ["--no-env"] = "--cleanenv passes none of the host's variables; to keep one out, run `env -u NAME hpcrun ...`",
+        ["--ignore-userns"] = UserNamespace,
+        ["--ignore-subuid"] = UserNamespace,
+        ["--ignore-fakeroot-command"] = UserNamespace,
         ["--fusemount"] = "mount the FUSE file system on the host, then bind it with -B",
         ["--oci"] = "hpcrun runs OCI images as one file: `hpcrun pull` or `hpcrun build` makes it",
         ["--disable-cache"] = "`hpcrun pull OUT.sif docker://REF` (which takes --disable-cache) writes the image " +
@@ -79,6 +98,8 @@ public static class UnsupportedOptions
         ["--docker-login"] = Login,
         ["--authfile"] = Login,
         ["--docker-host"] = Login,
+        ["--docker-username"] = Login,
+        ["--docker-password"] = Login,
         ["--passphrase"] = Encryption,
         ["--pem-path"] = Encryption,
         ["--encrypt"] = Encryption,
@@ -100,6 +121,8 @@ public static class UnsupportedOptions
     {
         [("inspect", "--list-apps")] = "hpcrun has no SCIF apps: `hpcrun inspect --json IMAGE` gives what an image " +
             "holds",
+        [("inspect", "--app")] = "hpcrun has no SCIF apps: `hpcrun inspect IMAGE` shows the image's own labels, " +
+            "runscript and definition file",
         [("inspect", "--all")] = "`hpcrun inspect --json IMAGE` gives everything at once",
         [("build", "-t")] = "hpcrun names an image by the file it writes, not by a tag: hpcrun build NAME.sif " +
             "Dockerfile (for docker build -t NAME .)",
@@ -112,12 +135,53 @@ public static class UnsupportedOptions
         [("build", "--mount")] = BuildBind,
         [("build", "--arch")] = Arch,
         [("pull", "--arch")] = Arch,
+        [("build", "--compat32")] = BuildGpu,
+        [("build", "--writable-tmpfs")] = "a build's %test runs in the finished image, read-only, and nothing it " +
+            "writes lands in the image: try writing with `hpcrun test --writable-tmpfs OUT.sif` once it is built",
+        [("build", "-e")] = Encryption,
+        [("build", "--remote")] = "hpcrun builds here, unprivileged: leave it out (Apptainer no longer supports it " +
+            "either)",
+        [("build", "--buildkit-host")] = "hpcrun builds Dockerfiles itself, unprivileged, with no BuildKit " +
+            "daemon: leave it out",
+        [("build", "--json")] = "hpcrun reads definition files and Dockerfiles as text, not JSON: write the " +
+            "definition file",
+        [("build", "--data")] = "hpcrun writes system images only: bind the data's directory (-B), or copy it into " +
+            "an image with %files or COPY",
+        [("build", "--ignore-userns")] = UserNamespace,
+        [("build", "--ignore-subuid")] = UserNamespace,
+        [("build", "--ignore-fakeroot-command")] = UserNamespace,
+        [("build", "--ignore-proot")] = UserNamespace,
+        [("build", "--arch-variant")] = ArchVariant,
+        [("pull", "--arch-variant")] = ArchVariant,
+        [("build", "--library")] = Library,
+        [("pull", "--library")] = Library,
+        [("build", "--reproducible")] = Reproducible,
+        [("pull", "--reproducible")] = Reproducible,
+        [("build", "--no-cleanup")] = NoCleanup,
+        [("pull", "--no-cleanup")] = NoCleanup,
+        [("pull", "--allow-unsigned")] = Unsigned,
+        [("pull", "-U")] = Unsigned,
+        [("pull", "--allow-unauthenticated")] = Unsigned,
+        [("pull", "--name")] = "pull's first argument names the file: hpcrun pull NAME.sif docker://REF",
         [("build", "--fix-perms")] = "hpcrun keeps the modes the layers give (the image's files are root's): a " +
             "file only root may read stays so, unless a recipe's RUN chmod changes it",
     };
 
     /// <summary>Apptainer's build and pull --arch (its library's architecture): one advice for both.</summary>
     private const string Arch = "give the platform: --platform linux/ARCH (for a recipe, its FROM --platform too)";
+    private const string ArchVariant = "give the platform with its variant: --platform linux/ARCH/VARIANT " +
+        "(linux/arm/v7)";
+    private const string Library = "hpcrun pulls from OCI registries (docker://), not a library: for library://, " +
+        "download the SIF where Apptainer is installed (`apptainer pull`) and give hpcrun the file";
+    /// <summary>The README's "Reproducible" and "Times": what --reproducible asks for is what hpcrun does anyway.
+    /// </summary>
+    private const string Reproducible = "hpcrun's builds and pulls are reproducible without it (the same inputs give " +
+        "the same bytes, a pull's dated by the image's creation; SOURCE_DATE_EPOCH clamps the times a recipe's RUN " +
+        "leaves): leave it out";
+    private const string NoCleanup = "hpcrun removes a failed build's or pull's temporary files; a recipe's " +
+        "finished steps stay in its build cache, so the next build starts after them";
+    private const string Unsigned = "hpcrun pulls from OCI registries, whose images carry no SIF signature to " +
+        "check: leave it out";
     private const string BuildGpu = "a build's RUN and %test get no GPU: test the image with " +
         "`hpcrun --nv IMAGE ...` once it is built";
     private const string BuildBind = "a build binds nothing into RUN or %test: COPY (or %files) what the image " +
@@ -146,8 +210,8 @@ public static class UnsupportedOptions
 
     /// <summary>The options of the table that Apptainer's build and pull take too.</summary>
     private static readonly HashSet<string> ImageOptions = ["--disable-cache", "--no-https", "--nohttps",
-        "--docker-login", "--authfile", "--docker-host", "--passphrase", "--pem-path", "--encrypt", "--sandbox",
-        "--update", "--section", "--oci"];
+        "--docker-login", "--authfile", "--docker-host", "--docker-username", "--docker-password", "--passphrase",
+        "--pem-path", "--encrypt", "--sandbox", "--update", "--section", "--oci"];
 
     /// <summary>Whether Apptainer's <paramref name="verb"/> has <paramref name="option"/>, so that its advice
     /// applies.</summary>

@@ -93,6 +93,12 @@ public class UsageErrorTests
     [InlineData("--disable-cache", "`hpcrun pull OUT.sif docker://REF` (which takes --disable-cache)")]
     [InlineData("--unsquash", "hpcrun always serves a SquashFS or SIF image in place")]
     [InlineData("--sif-fuse", "hpcrun always serves a SquashFS or SIF image in place")]
+    [InlineData("--no-umask", "hpcrun keeps your umask, as Apptainer does without --no-umask")]
+    [InlineData("--ignore-userns", "hpcrun always runs in an unprivileged user namespace")]
+    [InlineData("--ignore-subuid", "hpcrun always runs in an unprivileged user namespace")]
+    [InlineData("--no-env", "--cleanenv passes none of the host's variables")]
+    [InlineData("--device", "--gpu chooses the devices")]
+    [InlineData("--compat32", "--nv and --rocm bind the GPU libraries of 64-bit programs")]
     public void ApptainersOptionsHpcrunLacksGetAdvice(string option, string advice)
     {
         var (code, request) = Parse("exec", option, "img", "true");
@@ -117,6 +123,17 @@ public class UsageErrorTests
     [InlineData("exec", "--compat", "hpcrun's defaults are close to it already")]
     [InlineData("exec", "--no-init", "hpcrun starts no init")]
     [InlineData("exec", "--no-eval", "hpcrun evaluates the environment scripts")]
+    [InlineData("build", "--reproducible", "hpcrun's builds and pulls are reproducible without it")]
+    [InlineData("pull", "--reproducible", "hpcrun's builds and pulls are reproducible without it")]
+    [InlineData("build", "--remote", "hpcrun builds here, unprivileged: leave it out")]
+    [InlineData("build", "--json", "hpcrun reads definition files and Dockerfiles as text")]
+    [InlineData("build", "--no-cleanup", "hpcrun removes a failed build's or pull's temporary files")]
+    [InlineData("build", "--arch-variant", "give the platform with its variant: --platform linux/ARCH/VARIANT")]
+    [InlineData("build", "--compat32", "a build's RUN and %test get no GPU")]
+    [InlineData("build", "--data", "hpcrun writes system images only")]
+    [InlineData("build", "--ignore-userns", "hpcrun always runs in an unprivileged user namespace")]
+    [InlineData("inspect", "--app", "hpcrun has no SCIF apps")]
+    [InlineData("pull", "-U", "hpcrun pulls from OCI registries, whose images carry no SIF signature")]
     public void ApptainersOptionsOfOneVerbGetAdviceThere(string verb, string option, string advice) =>
         Assert.StartsWith($"'{option}' is not supported: {advice}", UnsupportedOptions.Unknown(option, verb));
 
