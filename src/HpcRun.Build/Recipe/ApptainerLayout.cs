@@ -76,6 +76,18 @@ internal static class ApptainerLayout
     public static IEnumerable<KeyValuePair<string, string>> PostLabelsIn(string tree) =>
         TreeFiles.ReadText(tree, PostLabels) is { } text ? Labels(text) : [];
 
+    /// <summary>The base image's labels: its config's, and over them those of its /.singularity.d/labels.json, which
+    /// Apptainer's build starts from (metadata.go, getExistingLabels) and which may hold more (an Apptainer-built
+    /// base's `org.label-schema.usage.singularity.version`, which its config lacks).</summary>
+    public static Dictionary<string, string> BaseLabels(IReadOnlyDictionary<string, string> config, string tree)
+    {
+        var labels = new Dictionary<string, string>(config);
+        foreach ((string name, string value) in
+                 ApptainerAttributesReader.Labels(TreeFiles.ReadText(tree, $"/{Meta}/labels.json")) ?? [])
+            labels[name] = value;
+        return labels;
+    }
+
     /// <summary>`NAME VALUE` lines (%labels, $APPTAINER_LABELS), split at the first space only (a tab is part of
     /// the name), as Apptainer's GetLabels (pkg/build/types/parser/deffile.go) splits them: blank and '#' lines
     /// skipped, name and value trimmed.</summary>

@@ -105,7 +105,8 @@ public static partial class RecipeBuilder
             {
                 config = config with
                 {
-                    Labels = ApptainerLayout.MergeLabels(config.Labels, ApptainerLayout.PostLabelsIn(last.Tree),
+                    Labels = ApptainerLayout.MergeLabels(ApptainerLayout.BaseLabels(config.Labels, last.Tree),
+                        ApptainerLayout.PostLabelsIn(last.Tree),
                         BuildLabels.For(definition, last.Platform ?? HostPlatform.Name, request.SourceDateEpoch ?? 0,
                             request.Version), definition.Labels, request.Force, reporter),
                 };

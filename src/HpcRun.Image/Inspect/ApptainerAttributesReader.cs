@@ -116,7 +116,9 @@ public static partial class ApptainerAttributesReader
         }
     }
 
-    private static Dictionary<string, string>? Labels(string? json)
+    /// <summary>The labels of a labels.json's text; null for none. Throws <see cref="ImageFormatException"/> for
+    /// text that is not a JSON object of strings.</summary>
+    public static Dictionary<string, string>? Labels(string? json)
     {
         if (json is null) return null;
         try

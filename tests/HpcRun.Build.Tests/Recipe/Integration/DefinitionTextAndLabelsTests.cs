@@ -94,4 +94,23 @@ public sealed class DefinitionTextAndLabelsTests : IDisposable
         Assert.Contains("org.label-schema.build-date: Thursday_1_January_1970_0:0:0_UTC\n", plain);
         Assert.DoesNotContain("org.label-schema.usage:", plain); // no %help
     }
+
+    /// <summary>A base's /.singularity.d/labels.json labels are all kept, as Apptainer's build keeps them
+    /// (getExistingLabels), also those its config lacks: an Apptainer-built base's
+    /// org.label-schema.usage.singularity.version was dropped.</summary>
+    [Fact]
+    public void A_rebuild_keeps_every_label_of_the_bases_labels_json()
+    {
+        TestEnvironment.RunChecked("cp", "-a", TestImages.BusyboxTree, Path.Combine(work.Dir, "base"));
+        work.Write("base/.singularity.d/labels.json", "{\"org.label-schema.usage.singularity.version\": \"3.8.1\", " +
+            "\"org.label-schema.description\": \"old\"}");
+        work.Write("c.def", "Bootstrap: localimage\nFrom: base\n%labels\n    Own yes\n");
+        var build = work.Build("c.sif", "c.def");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string labels = Labels("c.sif");
+        Assert.Contains("org.label-schema.usage.singularity.version: 3.8.1\n", labels);
+        Assert.Contains("org.label-schema.description: old\n", labels);
+        Assert.Contains("Own: yes\n", labels);
+        Assert.Contains("org.label-schema.usage.hpcrun.version: ", labels);
+    }
 }
