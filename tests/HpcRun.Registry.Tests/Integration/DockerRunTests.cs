@@ -139,7 +139,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Launch(resumed: true);
         Assert.Single(Directory.GetFiles(tls)); // no temporary file left beside it
 
-        var clean = Run("cache", "clean");
+        var clean = Run("cache", "clean", "-f");
         Assert.True(clean.ExitCode == 0, clean.ToString());
         Assert.Empty(Directory.GetFiles(tls));
     }
@@ -336,7 +336,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
             Assert.EndsWith("the image cache's copy is damaged: `hpcrun cache clean` removes it, and the next launch " +
                 "pulls it again", line);
         }
-        Assert.Equal(0, Run("cache", "clean").ExitCode);
+        Assert.Equal(0, Run("cache", "clean", "-f").ExitCode);
         Assert.Equal("kept\n", Run(reference).Stdout);
     }
 
@@ -459,8 +459,8 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         string list = Run("cache", "list").Stdout;
         Assert.Contains(reference + " (linux/amd64)", list);
         Assert.Contains("1 image(s)", list);
-        Assert.Contains("removed 0 image(s)", Run("cache", "clean", "--older-than", "1d").Stdout);
-        Assert.Contains("removed 1 image(s)", Run("cache", "clean").Stdout);
+        Assert.Contains("removed 0 image(s)", Run("cache", "clean", "-f", "--older-than", "1d").Stdout);
+        Assert.Contains("removed 1 image(s)", Run("cache", "clean", "-f").Stdout);
         Assert.Contains("0 image(s)", Run("cache", "list").Stdout);
     }
 
@@ -474,7 +474,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
             C=$HPCRUN_CACHEDIR; mkdir -m 700 "$C/sif" "$C/sif/.hpcrun-pull.dead" "$C/sif/.hpcrun-pull.held"
             head -c 100000 /dev/zero > "$C/sif/.hpcrun-pull.dead/layer"; : > "$C/sif/.hpcrun-pull.dead/.lock"
             : > "$C/sif/$0"; exec 9> "$C/sif/.hpcrun-pull.held/.lock"; flock 9
-            $H cache list --type image && $H cache clean --type image && ls -A "$C/sif"
+            $H cache list --type image && $H cache clean -f --type image && ls -A "$C/sif"
             """, [lockOfNone], Env);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("97.7 KiB of interrupted pulls (2 leftover(s)), which cache clean removes\n", result.Stdout);
@@ -561,7 +561,7 @@ public sealed class DockerRunTests(RegistryFixture registry) : IDisposable
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Single(Directory.GetFiles(Path.Combine(cache, "site", "1500", "sif"), "*.sif"));
         Assert.Contains(reference + " (linux/amd64)", Hpcrun.Run(["cache", "list"], env).Stdout);
-        Assert.Contains("removed 1 image(s)", Hpcrun.Run(["cache", "clean"], env).Stdout);
+        Assert.Contains("removed 1 image(s)", Hpcrun.Run(["cache", "clean", "-f"], env).Stdout);
     }
 
     /// <summary>A fresh image cache the test user can write.</summary>

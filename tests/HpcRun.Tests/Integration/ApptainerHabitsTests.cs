@@ -369,6 +369,38 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         return dir;
     }
 
+    /// <summary>`cache clean` asks first, as Apptainer's (cleanCachePrompt), reading the answer from stdin: only `y`
+    /// cleans; another answer cancels (0); a stdin closed with no answer is 64, one line; -f and --dry-run ask
+    /// nothing. It deleted everything without asking.</summary>
+    [Fact]
+    public void CacheCleanAsksBeforeItDeletesUnlessForced()
+    {
+        string cache = TestEnvironment.UsersOwnDirectory(Path.Combine(TestImages.Dir, $"cache-{Guid.NewGuid():N}"));
+        TestEnvironment.UsersOwnDirectory(Path.Combine(cache, "sif"));
+        string image = Path.Combine(cache, "sif", "0123.sif");
+        File.WriteAllBytes(image, new byte[2048]);
+        var env = new Dictionary<string, string> { ["HPCRUN_CACHEDIR"] = cache };
+        const string Question = "This will delete the pulled images in your cache.\nHint: --dry-run says what would " +
+            "be deleted; -f deletes without asking.\nDo you want to continue? [y/N] ";
+        try
+        {
+            var no = Hpcrun.Run(["cache", "clean", "-T", "image"], env, stdin: "n\n");
+            Assert.Equal((0, Question + "hpcrun: cache clean canceled: nothing deleted\n", ""),
+                (no.ExitCode, no.Stderr, no.Stdout));
+            var closed = Hpcrun.Run(["cache", "clean", "-T", "image"], env);
+            Assert.Equal((64, Question + "\nhpcrun: cache clean asks before it deletes and stdin closed without an " +
+                "answer: give -f to clean without asking (--dry-run says what it would delete)\n"),
+                (closed.ExitCode, closed.Stderr));
+            Assert.Equal("", Hpcrun.Run(["cache", "clean", "-n", "-T", "image"], env).Stderr);
+            Assert.True(File.Exists(image));
+            var yes = Hpcrun.Run(["cache", "clean", "-T", "image"], env, stdin: "y\n");
+            Assert.Equal((0, Question, $"removed 1 image(s), 2.0 KiB, from {cache}\n"),
+                (yes.ExitCode, yes.Stderr, yes.Stdout));
+            Assert.False(File.Exists(image));
+        }
+        finally { Directory.Delete(cache, recursive: true); }
+    }
+
     /// <summary>Apptainer's `cache clean --type`, `-f`, `-n/--dry-run` and `-D/--days`, and `cache list --type`; each
     /// kind says what it freed (or would).</summary>
     [Fact]
@@ -381,11 +413,12 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         try
         {
             Assert.Contains("(tag moved) sha256:0123\n", Hpcrun.Run(["cache", "list"], env).Stdout);
-            var recipe = Hpcrun.Run(["cache", "clean", "--type", "recipe"], env);
+            var recipe = Hpcrun.Run(["cache", "clean", "-f", "--type", "recipe"], env);
             Assert.True(recipe.ExitCode == 0, recipe.ToString());
             Assert.Equal($"removed 0 recipe build step(s), 0 B, from {cache}/recipe\n", recipe.Stdout);
             Assert.True(File.Exists(Path.Combine(cache, "sif", "0123.sif")));
-            var none = Hpcrun.Run(["cache", "clean", "--older-than", "1d"], env); // each kind says so, none removed
+            // Each kind says so, none removed.
+            var none = Hpcrun.Run(["cache", "clean", "-f", "--older-than", "1d"], env);
             Assert.True(none.ExitCode == 0, none.ToString());
             Assert.Equal($"removed 0 image(s), 0 B, from {cache}\nremoved 0 recipe build step(s), 0 B, from " +
                 $"{cache}/recipe\n", none.Stdout);

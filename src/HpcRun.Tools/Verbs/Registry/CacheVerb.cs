@@ -8,8 +8,8 @@ using HpcRun.Image.Text;
 namespace HpcRun.Tools.Verbs.Registry;
 
 /// <summary>`hpcrun cache list [--type K]` and `hpcrun cache clean [--older-than D | --days N] [--type K]
-/// [--dry-run]`, as Apptainer's cache verb (its --type names its own kinds; -f is accepted, as nothing is asked): the
-/// images `hpcrun docker://REF` pulled, with their sizes, and the recipe build cache's steps.</summary>
+/// [--dry-run] [-f]`, as Apptainer's cache verb (its --type names its own kinds; clean asks first unless -f or
+/// --dry-run): the images `hpcrun docker://REF` pulled, with their sizes, and the recipe build cache's steps.</summary>
 internal static class CacheVerb
 {
     public static Command Create()
@@ -37,7 +37,7 @@ internal static class CacheVerb
         var dryRun = new Option<bool>("--dry-run", "-n")
         { Description = "Say what would be removed, and how much that frees, and remove nothing" };
         var force = new Option<bool>("--force", "-f")
-        { Description = "Accepted for Apptainer's scripts: hpcrun asks nothing before it cleans" };
+        { Description = "Clean without asking first (stdin is read for the answer otherwise)" };
         var clean = new Command("clean", "Remove cached images and recipe build steps (all, or those older than " +
             "--older-than)")
         {
@@ -47,7 +47,12 @@ internal static class CacheVerb
         {
             (bool images, bool recipeSteps) = Kinds(result.GetValue(type)!);
             TimeSpan? age = Age(result.GetValue(olderThan), result.GetValue(days));
-            Using(RegistryVerbs.Cache(), cache => Clean(cache, age, images, recipeSteps, result.GetValue(dryRun)));
+            bool dry = result.GetValue(dryRun), asked = !dry && !result.GetValue(force);
+            // The cache is checked before the question: one that cannot be used is said without asking.
+            Using(RegistryVerbs.Cache(), cache =>
+            {
+                if (!asked || Confirmed(images, recipeSteps, age)) Clean(cache, age, images, recipeSteps, dry);
+            });
         }));
         return new Command(ToolVerbs.Cache.Name, ToolVerbs.Cache.Description) { list, clean };
     }
@@ -76,6 +81,30 @@ internal static class CacheVerb
             throw new HpcRunException(ExitCode.Usage, "give --older-than or --days, not both");
         if (days is not null) return AmountOptions.Days("--days", days);
         return olderThan is null ? null : AmountOptions.Age("--older-than", olderThan);
+    }
+
+    /// <summary>Apptainer's question before a clean (cache_clean_linux.go, cleanCachePrompt), on stderr: a line is read
+    /// from stdin whether or not it is a terminal (`echo y | hpcrun cache clean` cleans), and only `y` (or `Y`) says
+    /// yes; anything else cancels, status 0, as Apptainer's "Handle cleanup canceled".</summary>
+    /// <exception cref="HpcRunException">64 when stdin is closed before an answer (a batch job, `&lt; /dev/null`),
+    /// where Apptainer fails reading it.</exception>
+    private static bool Confirmed(bool images, bool recipeSteps, TimeSpan? age)
+    {
+        string what = images && recipeSteps ? "the pulled images and the recipe build steps"
+            : images ? "the pulled images" : "the recipe build steps";
+        Console.Error.Write($"This will delete {what} in your cache" +
+            (age is { } a ? $" last used more than {a.TotalDays:0.##} day(s) ago" : "") + ".\n" +
+            "Hint: --dry-run says what would be deleted; -f deletes without asking.\nDo you want to continue? [y/N] ");
+        string? answer = Console.In.ReadLine();
+        if (answer is null)
+        {
+            Console.Error.WriteLine();
+            throw new HpcRunException(ExitCode.Usage, "cache clean asks before it deletes and stdin closed without " +
+                "an answer: give -f to clean without asking (--dry-run says what it would delete)");
+        }
+        if (answer is "y" or "Y") return true;
+        Console.Error.WriteLine("hpcrun: cache clean canceled: nothing deleted");
+        return false;
     }
 
     /// <summary>Runs <paramref name="action"/> on <paramref name="cache"/>; a directory of it that cannot be read

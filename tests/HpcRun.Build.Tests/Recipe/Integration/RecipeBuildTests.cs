@@ -635,7 +635,7 @@ public sealed class RecipeBuildTests : IDisposable
         Assert.StartsWith("would remove 1 recipe build step(s)",
             Hpcrun.Run(["cache", "clean", "--dry-run", "--older-than", "30d", "--type", "recipe"], env).Stdout);
         Assert.True(Directory.Exists(earlier));
-        var clean = Hpcrun.Run(["cache", "clean", "--older-than", "30d", "--type", "recipe"], env);
+        var clean = Hpcrun.Run(["cache", "clean", "-f", "--older-than", "30d", "--type", "recipe"], env);
         Assert.StartsWith("removed 1 recipe build step(s)", clean.Stdout);
         Assert.Equal("444 b\n", TestEnvironment.RunChecked("sh", "-c",
             $"printf '%s ' $(stat -c %a {later}/data/b); cat {later}/data/b"));
@@ -655,13 +655,13 @@ public sealed class RecipeBuildTests : IDisposable
         while (build.StandardOutput.ReadLine() is { } line && line != "started") { }
         Assert.Contains("would keep the recipe build cache: a build is using it",
             Hpcrun.Run(["cache", "clean", "--dry-run"], env).Stdout);
-        var clean = Hpcrun.Run(["cache", "clean"], env);
+        var clean = Hpcrun.Run(["cache", "clean", "-f"], env);
         Assert.True(clean.ExitCode == 0, clean.ToString());
         Assert.Contains("kept the recipe build cache: a build is using it", clean.Stdout);
         Assert.True(build.WaitForExit(TimeSpan.FromSeconds(120)));
         Assert.Equal(0, build.ExitCode);
         Assert.Equal("one\n", Hpcrun.Run([Path.Combine(dir, "b.sif"), "cat", "/one"], env).Stdout);
-        Assert.Contains("removed 3 recipe build step(s)", Hpcrun.Run(["cache", "clean"], env).Stdout);
+        Assert.Contains("removed 3 recipe build step(s)", Hpcrun.Run(["cache", "clean", "-f"], env).Stdout);
         Assert.Contains("0 recipe build step(s), 0 B", Hpcrun.Run(["cache", "list"], env).Stdout);
     }
 
@@ -682,13 +682,13 @@ public sealed class RecipeBuildTests : IDisposable
         MadeLongAgo();
         var rebuilt = Build("b.sif", "Dockerfile"); // both steps from the cache
         Assert.True(rebuilt.ExitCode == 0, rebuilt.ToString());
-        var kept = Hpcrun.Run(["cache", "clean", "--older-than", "30d"], env);
+        var kept = Hpcrun.Run(["cache", "clean", "-f", "--older-than", "30d"], env);
         Assert.True(kept.ExitCode == 0, kept.ToString());
         Assert.Equal($"removed 0 image(s), 0 B, from {cache}\nremoved 0 recipe build step(s), 0 B, from {recipe}\n",
             kept.Stdout);
         MadeLongAgo();
         Assert.StartsWith("removed 2 recipe build step(s)",
-            Hpcrun.Run(["cache", "clean", "--older-than", "30d", "--type", "recipe"], env).Stdout);
+            Hpcrun.Run(["cache", "clean", "-f", "--older-than", "30d", "--type", "recipe"], env).Stdout);
     }
 
     [Fact]
@@ -1326,7 +1326,7 @@ public sealed class RecipeBuildTests : IDisposable
         var dryRun = Hpcrun.Run(["cache", "clean", "--dry-run", "--older-than", "1h"], env);
         Assert.Matches($@"\nwould remove 1 leftover\(s\) of interrupted recipe builds, {Size}\n$", dryRun.Stdout);
         Assert.True(Directory.Exists(left));
-        var clean = Hpcrun.Run(["cache", "clean", "--older-than", "1h"], env);
+        var clean = Hpcrun.Run(["cache", "clean", "-f", "--older-than", "1h"], env);
         Assert.True(clean.ExitCode == 0, clean.ToString());
         Assert.Matches($@"\nremoved 1 leftover\(s\) of interrupted recipe builds, {Size}\n$", clean.Stdout);
         Assert.False(Directory.Exists(left));
