@@ -23,12 +23,21 @@ public sealed record ImageInfo
     public string? DefinitionFile { get; init; }
     public BuildRecord? Build { get; init; }
 
+    /// <summary>The members of `apptainer inspect --json`'s default document (its default is --labels:
+    /// `{"data":{"attributes":{"labels":...}},"type":"container"}`), beside hpcrun's own, so that a script's
+    /// `jq .data.attributes.labels` reads the labels; JSON only (<see cref="ForJson"/>).</summary>
+    public ApptainerInspectionData? Data { get; init; }
+    public string? Type { get; init; }
+
     /// <summary>This as JSON holds it: the runscript and definition file with each byte that is not UTF-8 as U+FFFD
-    /// (the text form prints their bytes as they are).</summary>
+    /// (the text form prints their bytes as they are), and Apptainer's <see cref="Data"/> and <see cref="Type"/>.
+    /// </summary>
     public ImageInfo ForJson() => this with
     {
         Runscript = Runscript is null ? null : RawText.Lossy(Runscript),
         DefinitionFile = DefinitionFile is null ? null : RawText.Lossy(DefinitionFile),
+        Data = new ApptainerInspectionData(new ApptainerAttributes { Labels = Config.Labels }),
+        Type = "container",
     };
 }
 

@@ -196,6 +196,10 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         using var json = JsonDocument.Parse(Hpcrun.Run("inspect", "--json", images.Sif).Stdout);
         Assert.Equal(["org.example.maintainer", "org.label-schema.schema-version"],
             json.RootElement.GetProperty("config").GetProperty("labels").EnumerateObject().Select(p => p.Name));
+        // Apptainer's default document's members too, beside hpcrun's: `jq .data.attributes.labels` reads them.
+        Assert.Equal("hpc team", json.RootElement.GetProperty("data").GetProperty("attributes").GetProperty("labels")
+            .GetProperty("org.example.maintainer").GetString());
+        Assert.Equal("container", json.RootElement.GetProperty("type").GetString());
         Assert.StartsWith("#!/bin/sh\necho \"$# arguments\"", json.RootElement.GetProperty("runscript").GetString());
         string tree = TestImages.Cached("with-runscript", dir =>
         {
