@@ -139,11 +139,11 @@ internal static class CacheVerb
         if (images) ListImages(cache);
         if (!recipeSteps) return;
         var (root, steps, bytes) = RecipeBuilder.CacheUsage(cache.Root);
-        Console.WriteLine($"{steps} recipe build step(s), {Size(bytes)}, in {root}");
+        Console.WriteLine($"{steps} recipe build step(s), {ByteSize.Text(bytes)}, in {root}");
         (int count, long leftBytes) = RecipeBuilder.CacheLeftovers(cache.Root, DateTime.MaxValue, dryRun: true);
         if (count > 0)
-            Console.WriteLine($"{Size(leftBytes)} of interrupted recipe builds ({count} leftover(s)), which cache " +
-                "clean removes");
+            Console.WriteLine($"{ByteSize.Text(leftBytes)} of interrupted recipe builds ({count} leftover(s)), " +
+                "which cache clean removes");
     }
 
     private static void ListImages(ImageCache cache)
@@ -156,12 +156,13 @@ internal static class CacheVerb
             string hex = Path.GetFileNameWithoutExtension(e.Image);
             string names = e.References.Count == 0 ? $"(tag moved) sha256:{hex[..Math.Min(12, hex.Length)]}"
                 : string.Join(", ", e.References.Select(r => $"{r.Reference} ({r.Platform})"));
-            Console.WriteLine($"{Size(e.Size),10}  {e.Pulled:yyyy-MM-dd HH:mm}  {names}");
+            Console.WriteLine($"{ByteSize.Text(e.Size),10}  {e.Pulled:yyyy-MM-dd HH:mm}  {names}");
         }
-        Console.WriteLine($"{entries.Count} image(s), {Size(entries.Sum(e => e.Size))}, in {cache.Root}");
+        Console.WriteLine($"{entries.Count} image(s), {ByteSize.Text(entries.Sum(e => e.Size))}, in {cache.Root}");
         (int count, long bytes) = PullLeftovers.Sweep(cache, dryRun: true);
         if (count > 0)
-            Console.WriteLine($"{Size(bytes)} of interrupted pulls ({count} leftover(s)), which cache clean removes");
+            Console.WriteLine($"{ByteSize.Text(bytes)} of interrupted pulls ({count} leftover(s)), which cache clean " +
+                "removes");
     }
 
     /// <summary>Removes the images pulled longer ago than <paramref name="age"/> (all when null) with their reference
@@ -182,26 +183,28 @@ internal static class CacheVerb
         {
             List<Entry> gone = [.. Entries(cache).Where(e => e.Pulled < before)];
             if (!dryRun) RemoveImages(cache, gone, before);
-            Console.WriteLine($"{removed} {gone.Count} image(s), {Size(gone.Sum(e => e.Size))}, from {cache.Root}");
+            Console.WriteLine(
+                $"{removed} {gone.Count} image(s), {ByteSize.Text(gone.Sum(e => e.Size))}, from {cache.Root}");
             // Whatever their age: no process holds them, so nothing will finish them.
             (int count, long bytes) = PullLeftovers.Sweep(cache, dryRun);
-            if (count > 0) Console.WriteLine($"{removed} {count} leftover(s) of interrupted pulls, {Size(bytes)}");
+            if (count > 0)
+                Console.WriteLine($"{removed} {count} leftover(s) of interrupted pulls, {ByteSize.Text(bytes)}");
         }
         if (!recipeSteps) return;
         var (root, _, bytesBefore) = RecipeBuilder.CacheUsage(cache.Root);
         (int left, long leftBytes) = RecipeBuilder.CacheLeftovers(cache.Root, before, dryRun);
         if (dryRun)
             Console.WriteLine(RecipeBuilder.WouldCleanCache(cache.Root, before) is (int count, long bytes)
-                ? $"{removed} {count} recipe build step(s), {Size(bytes)}, from {root}"
+                ? $"{removed} {count} recipe build step(s), {ByteSize.Text(bytes)}, from {root}"
                 : "would keep the recipe build cache: a build is using it");
         else if (RecipeBuilder.CleanCache(cache.Root, before) is not { } steps)
             Console.WriteLine("kept the recipe build cache: a build is using it");
         else
             Console.WriteLine($"{removed} {steps} recipe build step(s), " +
-                $"{Size(bytesBefore - RecipeBuilder.CacheUsage(cache.Root).Bytes)}, from {root}");
+                $"{ByteSize.Text(bytesBefore - RecipeBuilder.CacheUsage(cache.Root).Bytes)}, from {root}");
         // Killed builds' scratch directories go whatever their age, as interrupted pulls' do.
         if (left > 0)
-            Console.WriteLine($"{removed} {left} leftover(s) of interrupted recipe builds, {Size(leftBytes)}");
+            Console.WriteLine($"{removed} {left} leftover(s) of interrupted recipe builds, {ByteSize.Text(leftBytes)}");
     }
 
     private static void RemoveImages(ImageCache cache, List<Entry> gone, DateTime before)
@@ -219,12 +222,4 @@ internal static class CacheVerb
             foreach (FileInfo session in new DirectoryInfo(cache.TlsSessionDirectory).EnumerateFiles())
                 if (session.LastWriteTimeUtc < before) session.Delete();
     }
-
-    private static string Size(long bytes) => bytes switch
-    {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
-        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
-        _ => $"{bytes} B",
-    };
 }
