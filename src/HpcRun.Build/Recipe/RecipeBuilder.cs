@@ -121,7 +121,7 @@ public static partial class RecipeBuilder
             {
                 ReuseDirectory = last.Reuse,
                 LeaveOut = recipe.Definition is null ? [] : [ApptainerLayout.PostLabels.TrimStart('/')],
-                BeforeCommit = run.Tests ? run.Test : null,
+                BeforeCommit = run.Tests ? image => run.Test(image, last.Platform) : null,
             }, request.Version, reporter, cancel);
         }
         finally
@@ -259,12 +259,21 @@ public static partial class RecipeBuilder
         private static bool RunsTest(Recipe recipe, RecipeRequest request) =>
             recipe.Definition?.Test is not null && !request.NoTest;
 
-        /// <summary>Runs the %test of the finished image at <paramref name="image"/>, as a numbered step.</summary>
-        public void Test(string image)
+        /// <summary>Runs the %test of the finished image at <paramref name="image"/>, built for
+        /// <paramref name="platform"/> (null: the host's), as a numbered step.</summary>
+        /// <exception cref="ImageBuildException"><see cref="BuildFailure.ImageArchitecture"/>: an image for a CPU
+        /// this host does not run, which no launch here starts (its %test failed as the launch's refusal of the
+        /// build's scratch file, then as a %test that failed, 110).</exception>
+        public void Test(string image, string? platform)
         {
             int line = recipe.Definition!.TestLine;
             Action finish = Line(new Instruction("%test", new Dictionary<string, string>(),
                 recipe.Definition.Test!, line));
+            string architecture = (platform ?? HostPlatform.Name).Split('/')[1];
+            if (!HostPlatform.Runs(architecture, HostPlatform.Architecture))
+                throw new ImageBuildException($"%test at line {line}: the image is for {architecture}, this host " +
+                    $"is {HostPlatform.Architecture}: its test cannot run here; build with --notest, or where the " +
+                    $"CPU is {architecture}", BuildFailure.ImageArchitecture);
             runner.Test(image, line, cancel);
             finish();
         }

@@ -51,7 +51,7 @@ internal sealed partial class StepRunner(string hpcrun, IReadOnlyDictionary<stri
     /// <paramref name="line"/>) as `apptainer test` does: in the image read-only, with the host's environment and
     /// current directory. Throws as <see cref="Run"/> does.</summary>
     public void Test(string image, int line, CancellationToken cancel) =>
-        Check("%test", line, Start(["exec", image, "/.singularity.d/test"], cancel));
+        Check("%test", line, Start(["test", image], cancel)); // APPTAINER_COMMAND=test, as Apptainer's build
 
     /// <summary>Throws <see cref="ImageBuildException"/> (<see cref="BuildFailure.RecipeCommandFailed"/>) for a
     /// step that exited non-zero or that a signal killed: `RUN at line 3 failed with exit status 3`, `RUN at line 3

@@ -86,11 +86,14 @@ public sealed class EnvironmentPart : ILaunchPart
         }
         if (scripts.Count > 0)
         {
-            plan.Warn($"the image has {ImageEnvironment.Directory} scripts but no {ImageEnvironment.Shell} to run " +
-                      "them: only their plain `export NAME=value` lines apply");
+            var texts = scripts.ToDictionary(script => script,
+                script => context.Tree.ReadText($"{ImageEnvironment.Directory}/{script}") ?? "");
+            // 99-base.sh only adds /.singularity.d/libs to LD_LIBRARY_PATH, which hpcrun sets itself, and a prompt.
+            if (texts.Any(t => t.Key != ImageEnvironment.InjectAfter && EnvironmentScript.LeavesOut(t.Value)))
+                plan.Warn($"the image has {ImageEnvironment.Directory} scripts but no {ImageEnvironment.Shell} to " +
+                          "run them: only their plain `export NAME=value` lines apply");
             foreach (string script in scripts)
-                foreach (string export in EnvironmentScript.Exports(
-                             context.Tree.ReadText($"{ImageEnvironment.Directory}/{script}") ?? ""))
+                foreach (string export in EnvironmentScript.Exports(texts[script]))
                     plan.SetEnv(export[..export.IndexOf('=')], export[(export.IndexOf('=') + 1)..]);
         }
         foreach (var (name, value) in overrides) plan.SetEnv(name, value.Expand(plan.GetEnv));

@@ -373,9 +373,9 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
         return dir;
     }
 
-    /// <summary>`cache clean` asks first, as Apptainer's (cleanCachePrompt), reading the answer from stdin: only `y`
-    /// cleans; another answer cancels (0); a stdin closed with no answer is 64, one line; -f and --dry-run ask
-    /// nothing. It deleted everything without asking.</summary>
+    /// <summary>`cache clean` asks first, as Apptainer's (cleanCachePrompt), reading the answer from stdin as its
+    /// AskYNQuestion: y or yes cleans, n, no or nothing cancels (0), another answer is 64; a stdin closed with no
+    /// answer is 64, one line; -f and --dry-run ask nothing. It deleted everything without asking.</summary>
     [Fact]
     public void CacheCleanAsksBeforeItDeletesUnlessForced()
     {
@@ -388,16 +388,22 @@ public class ApptainerHabitsTests(ContainerFixture busybox, ApptainerImages imag
             "be deleted; -f deletes without asking.\nDo you want to continue? [y/N] ";
         try
         {
-            var no = Hpcrun.Run(["cache", "clean", "-T", "image"], env, stdin: "n\n");
-            Assert.Equal((0, Question + "hpcrun: cache clean canceled: nothing deleted\n", ""),
-                (no.ExitCode, no.Stderr, no.Stdout));
+            foreach (string answer in new[] { "n\n", "NO\n", "\n" })
+            {
+                var no = Hpcrun.Run(["cache", "clean", "-T", "image"], env, stdin: answer);
+                Assert.Equal((0, Question + "hpcrun: cache clean canceled: nothing deleted\n", ""),
+                    (no.ExitCode, no.Stderr, no.Stdout));
+            }
+            var other = Hpcrun.Run(["cache", "clean", "-T", "image"], env, stdin: "maybe\n");
+            Assert.Equal((64, Question + "hpcrun: cache clean: 'maybe' is no answer: give y or n; nothing deleted\n"),
+                (other.ExitCode, other.Stderr));
             var closed = Hpcrun.Run(["cache", "clean", "-T", "image"], env);
             Assert.Equal((64, Question + "\nhpcrun: cache clean asks before it deletes and stdin closed without an " +
                 "answer: give -f to clean without asking (--dry-run says what it would delete)\n"),
                 (closed.ExitCode, closed.Stderr));
             Assert.Equal("", Hpcrun.Run(["cache", "clean", "-n", "-T", "image"], env).Stderr);
             Assert.True(File.Exists(image));
-            var yes = Hpcrun.Run(["cache", "clean", "-T", "image"], env, stdin: "y\n");
+            var yes = Hpcrun.Run(["cache", "clean", "-T", "image"], env, stdin: "Yes\n");
             Assert.Equal((0, Question, $"removed 1 image(s), 2.0 KiB, from {cache}\n"),
                 (yes.ExitCode, yes.Stderr, yes.Stdout));
             Assert.False(File.Exists(image));

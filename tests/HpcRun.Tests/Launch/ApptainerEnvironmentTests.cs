@@ -258,4 +258,25 @@ public class ApptainerEnvironmentTests
         Assert.Equal(EnvironmentPart.DefaultPath, env["PATH"]); // the PATH line needs a shell
         Assert.Contains(plan.Messages, m => m.Level == MessageLevel.Warning && m.Text.Contains("no /bin/sh"));
     }
+
+    /// <summary>A shell-less image (a `Bootstrap: scratch` build's static program) whose scripts hold nothing but
+    /// plain exports and comments, and a 99-base.sh (whose LD_LIBRARY_PATH hpcrun sets itself), loses nothing: no
+    /// warning at every launch (a trial saw one about the scripts hpcrun's own build wrote).</summary>
+    [Fact]
+    public void WithoutAShellScriptsOfPlainExportsApplyWithNoWarning()
+    {
+        var files = new Dictionary<string, string?>
+        {
+            ["/.singularity.d"] = null,
+            ["/.singularity.d/env"] = null,
+            ["/.singularity.d/env/10-docker2singularity.sh"] = "#!/bin/sh\n",
+            ["/.singularity.d/env/90-environment.sh"] = "#!/bin/sh\n# Custom environment shell code should follow\n" +
+                "\n    export A=1\n",
+            ["/.singularity.d/env/99-base.sh"] = "#!/bin/sh\nif [ -z \"${LD_LIBRARY_PATH:-}\" ]; then\n" +
+                "    LD_LIBRARY_PATH=/.singularity.d/libs\nfi\nexport LD_LIBRARY_PATH\n",
+        };
+        ContainerPlan plan = Plan(new LaunchRequest { Image = "i", Command = ["/app"] }, files: files);
+        Assert.Equal("1", plan.Env()["A"]);
+        Assert.Empty(plan.Messages);
+    }
 }

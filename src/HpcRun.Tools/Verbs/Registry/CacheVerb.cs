@@ -84,10 +84,11 @@ internal static class CacheVerb
     }
 
     /// <summary>Apptainer's question before a clean (cache_clean_linux.go, cleanCachePrompt), on stderr: a line is read
-    /// from stdin whether or not it is a terminal (`echo y | hpcrun cache clean` cleans), and only `y` (or `Y`) says
-    /// yes; anything else cancels, status 0, as Apptainer's "Handle cleanup canceled".</summary>
+    /// from stdin whether or not it is a terminal (`echo y | hpcrun cache clean` cleans), and read as Apptainer's
+    /// AskYNQuestion reads it (internal/pkg/util/interactive): y or yes in any case cleans; n, no or an empty line
+    /// cancels, status 0, as Apptainer's "Handle cleanup canceled".</summary>
     /// <exception cref="HpcRunException">64 when stdin is closed before an answer (a batch job, `&lt; /dev/null`),
-    /// where Apptainer fails reading it.</exception>
+    /// where Apptainer fails reading it, and for another answer, which Apptainer refuses as invalid.</exception>
     private static bool Confirmed(bool images, bool recipeSteps, TimeSpan? age)
     {
         string what = images && recipeSteps ? "the pulled images and the recipe build steps"
@@ -102,9 +103,17 @@ internal static class CacheVerb
             throw new HpcRunException(ExitCode.Usage, "cache clean asks before it deletes and stdin closed without " +
                 "an answer: give -f to clean without asking (--dry-run says what it would delete)");
         }
-        if (answer is "y" or "Y") return true;
-        Console.Error.WriteLine("hpcrun: cache clean canceled: nothing deleted");
-        return false;
+        switch (answer.Trim().ToLowerInvariant())
+        {
+            case "y" or "yes":
+                return true;
+            case "n" or "no" or "":
+                Console.Error.WriteLine("hpcrun: cache clean canceled: nothing deleted");
+                return false;
+            default:
+                throw new HpcRunException(ExitCode.Usage,
+                    $"cache clean: '{Shown.Excerpt(answer.Trim())}' is no answer: give y or n; nothing deleted");
+        }
     }
 
     /// <summary>Runs <paramref name="action"/> on <paramref name="cache"/>; a directory of it that cannot be read

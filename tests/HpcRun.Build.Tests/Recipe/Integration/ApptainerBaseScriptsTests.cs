@@ -27,9 +27,10 @@ public sealed class ApptainerBaseScriptsTests : IDisposable
     public void A_definition_files_image_has_apptainers_base_scripts_and_a_bases_own_stay()
     {
         work.Write("app.def", $"Bootstrap: localimage\nFrom: {TestImages.BusyboxTree}\n%environment\n" +
-            "    export TOOL=/opt/tool\n");
+            "    export TOOL=/opt/tool\n%test\n    echo \"command=$APPTAINER_COMMAND\"\n");
         var build = work.Build("app.sif", "app.def");
         Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("command=test\n", build.Stdout + build.Stderr); // %test runs as `apptainer test` runs it
         string sif = Path.Combine(work.Dir, "app.sif");
         Assert.StartsWith("#!/bin/sh\n# Written by hpcrun's build", BaseScript(sif));
         // What each does, run by the image's shell as Apptainer's launcher sources them.

@@ -55,4 +55,21 @@ public sealed class ForeignBaseBuildTests : IDisposable
         var inspect = Hpcrun.Run(["inspect", Path.Combine(work.Dir, "out.sif")], work.Env);
         Assert.Contains("\nArchitecture: arm64\n", inspect.Stdout);
     }
+
+    /// <summary>A %test, which runs in the finished image, cannot run in an arm64 one here: no launch starts it. It
+    /// said so as the launch's refusal of the build's scratch file and then "%test at line 3 failed with exit status
+    /// 82" (110); now one line says what to do (82), and nothing is written.</summary>
+    [Fact]
+    public void A_test_of_an_arm64_image_is_one_line_with_what_to_do()
+    {
+        work.Write("test.def", $"Bootstrap: localimage\nFrom: {TestImages.ApptainerArm64Sif}\n%test\n    true\n");
+        var build = work.Build("out.sif", "test.def");
+        Assert.True(build.ExitCode == 82, build.ToString());
+        Assert.EndsWith("\nhpcrun: %test at line 3: the image is for arm64, this host is amd64: its test cannot run " +
+            "here; build with --notest, or where the CPU is arm64\n", build.Stderr);
+        Assert.DoesNotContain(".hpcrun-build", build.Stderr);
+        work.AssertOnly();
+        var untested = work.Build("--notest", "out.sif", "test.def");
+        Assert.True(untested.ExitCode == 0, untested.ToString());
+    }
 }

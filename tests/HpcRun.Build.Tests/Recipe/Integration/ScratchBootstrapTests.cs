@@ -28,4 +28,18 @@ public sealed class ScratchBootstrapTests : IDisposable
         Assert.Contains("Made: scratch\n", Hpcrun.Run(["inspect", "--labels", Path.Combine(work.Dir, "s.sif")],
             work.Env).Stdout);
     }
+
+    /// <summary>A static program alone, no shell: its %environment's plain exports apply, and a launch says nothing
+    /// (it warned at every launch about the scripts hpcrun's own build wrote, which lose nothing without a shell).
+    /// </summary>
+    [Fact]
+    public void A_static_program_alone_runs_with_its_exports_and_no_warning()
+    {
+        work.Write("s.def", "Bootstrap: scratch\n\n%files\n    /bin/busybox /busybox\n" +
+            "%environment\n    export GREETING=hi\n");
+        var build = work.Build("s.sif", "s.def");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var run = work.Exec("s.sif", "/busybox", "sh", "-c", "echo $GREETING");
+        Assert.Equal((0, "hi\n", ""), (run.ExitCode, run.Stdout, run.Stderr));
+    }
 }
