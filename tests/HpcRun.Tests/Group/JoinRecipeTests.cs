@@ -99,8 +99,8 @@ public class JoinRecipeTests
             PlanFixture.Host(ByName(entries)), files: new Dictionary<string, string?>
             {
                 ["/.singularity.d/env"] = null,
-                ["/.singularity.d/env/90-environment.sh"] = "export A=1\n",
-            }); // scripts but no /bin/sh: a warning
+                ["/.singularity.d/env/90-environment.sh"] = "export A=1\nexport PATH=/opt/bin:$PATH\n",
+            }); // scripts that need a shell, but no /bin/sh: a warning
         Assert.NotEmpty(Planner.Decide(warned).Messages);
         Assert.Empty(Publish(warned, entries));
         string[] repeated = [.. entries, "PMIX_RANK=9"];
